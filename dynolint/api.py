@@ -1,0 +1,196 @@
+"""The programmatic API: find files, summarise them, build the model, run the rules.
+Nothing here prints; everything returns values."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from dynolint import ir
+from dynolint.config import Config
+from dynolint.discovery import discover
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.project import Infra
+from dynolint.rules import REGISTRY, SYNTAX_ERROR
+from dynolint.rules.base import Rule
+from dynolint.suppression import apply, code_matches
+
+
+@dataclass
+class Options:
+    select: tuple[str, ...] | None = None  # overrides the config
+    ignore: tuple[str, ...] = ()
+    include_tests: bool = False
+    jobs: int = 0
+    use_cache: bool = True
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # internal errors (exit status 2)
+    files: int = 0
+    unused_suppressions: list[tuple[str, int]] = field(default_factory=list)
+    summaries: dict[str, ir.FileSummary] = field(default_factory=dict)
+
+
+def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
+    select = options.select if options.select is not None else config.select
+    ignore = tuple(config.ignore) + tuple(options.ignore)
+    return [rule for rule in REGISTRY if code_matches(rule.code, select) and not code_matches(rule.code, ignore)]
+
+
+def project_root(paths: list[Path], config: Config) -> Path:
+    if config.source is not None:
+        return config.root.resolve()
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0].resolve()
+    return Path.cwd().resolve()
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when the file is under it, else absolute."""
+    absolute = path.resolve() if not path.is_absolute() else path
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None) -> RunResult:
+    """Check files and directories, the way ``dynolint check`` does."""
+    options = options or Options()
+    path_list = list(paths)
+    root = project_root(path_list, config)
+    config = Config(**{**config.__dict__, "root": root}) if config.root.resolve() != root else config
+    found = discover(path_list, config, options.include_tests)
+    sources: dict[str, bytes] = {}
+    display: dict[str, str] = {}
+    result = RunResult()
+    for problem_path, problem in found.problems:
+        result.findings.append(_file_error(display_path(problem_path), f"cannot read: {problem}"))
+    for path in found.python:
+        rel = _rel(path, root)
+        try:
+            sources[rel] = path.read_bytes()
+        except OSError as exc:
+            result.findings.append(_file_error(display_path(path), f"cannot read: {exc.strerror or exc}"))
+            continue
+        display[rel] = display_path(path)
+    infra_files = {}
+    for path in found.infra:
+        try:
+            infra_files[_rel(path, root)] = path.read_bytes()
+        except OSError:
+            continue
+    check_sources(sources, infra_files, config, options, result, display)
+    return result
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix().lstrip("/")
+
+
+def check_source(source: str | bytes, path: str = "stdin.py", config: Config | None = None,
+                 options: Options | None = None, extra: dict[str, bytes] | None = None,
+                 infra_files: dict[str, bytes] | None = None) -> RunResult:
+    """Check one source text (and optionally the other files of its project)."""
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    sources = {path: data, **(extra or {})}
+    result = RunResult()
+    check_sources(sources, infra_files or {}, config or Config(), options or Options(), result,
+                  {name: name for name in sources})
+    return result
+
+
+def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
+                  result: RunResult, display: dict[str, str]) -> None:
+    from dynolint.pipeline import summarize_all
+
+    result.files = len(sources)
+    summaries = summarize_all(sources, config, options)
+    result.summaries = {s.path: s for s in summaries}
+    for summary in summaries:
+        if summary.error is not None and summary.error_span is not None:
+            span = summary.error_span
+            result.findings.append(Finding(
+                SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
+                span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
+    rules = selected_rules(config, options)
+    infra = _infra(infra_files, summaries, config, result)
+    if any(s.error is None for s in summaries):
+        findings = run_rules(summaries, config, infra, rules, result)
+        result.findings.extend(_displayed(finding, display) for finding in findings)
+    comments = {display.get(s.path, s.path): s.suppressions for s in summaries}
+    syntax = [f for f in result.findings if f.code == SYNTAX_ERROR[0]]
+    others = [f for f in result.findings if f.code != SYNTAX_ERROR[0]]
+    applied = apply(others, comments, config.per_file_ignores)
+    result.suppressed = applied.suppressed
+    result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
+    result.unused_suppressions = sorted(
+        (path, comment.line) for path, entries in comments.items() for comment in entries
+        if (path, comment.line) not in applied.used and comment.style == "dynolint")
+
+
+def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], config: Config,
+           result: RunResult) -> Infra:
+    from dynolint.model.infra import load_infra
+
+    infra = load_infra(infra_files, summaries)
+    return infra
+
+
+def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
+              result: RunResult) -> list[Finding]:
+    from dynolint.model.analysis import build
+
+    try:
+        model = build(summaries, config, infra)
+    except RecursionError:
+        result.errors.append("internal error while building the program model: recursion too deep")
+        return []
+    except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
+        result.errors.append(f"internal error while building the program model: {exc!r}\n"
+                             + traceback.format_exc(limit=6))
+        return []
+    findings: list[Finding] = []
+    for rule_class in rules:
+        try:
+            findings.extend(rule_class().check(model))
+        except Exception as exc:  # noqa: BLE001
+            result.errors.append(f"internal error in rule {rule_class.code} ({rule_class.name}): {exc!r}\n"
+                                 + traceback.format_exc(limit=6))
+    return findings
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, int, int]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, finding.path, finding.line, finding.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def _displayed(finding: Finding, display: dict[str, str]) -> Finding:
+    """The finding with project-relative paths turned into the paths users see."""
+    from dataclasses import replace
+
+    related = tuple(replace(r, path=display.get(r.path, r.path)) for r in finding.related)
+    return replace(finding, path=display.get(finding.path, finding.path), related=related)
+
+
+def _file_error(path: str, message: str) -> Finding:
+    return Finding(SYNTAX_ERROR[0], SYNTAX_ERROR[1], path, 1, 1, 1, 1, message, Severity.ERROR, Confidence.HIGH)
+
+
+__all__ = ["Options", "RunResult", "check_paths", "check_source", "selected_rules", "display_path", "os"]

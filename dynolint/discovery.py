@@ -1,0 +1,192 @@
+"""Which files a run looks at: Python sources under the given paths, honouring excludes,
+``.gitignore`` and the test-file convention, plus the infrastructure files next to them."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dynolint.config import Config
+
+INFRA_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
+               "samconfig.yaml")
+INFRA_SUFFIXES = (".tf", ".tf.json")
+TEST_DIRS = ("tests", "test")
+
+
+@dataclass
+class Discovered:
+    python: list[Path] = field(default_factory=list)
+    infra: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, str]] = field(default_factory=list)  # unreadable entries
+
+
+class _GitIgnore:
+    """A small .gitignore matcher (patterns, ``**``, anchoring, directories, negation)."""
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[Path, re.Pattern[str], bool, bool]] = []  # (base, regex, negate, dir_only)
+
+    def add_file(self, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        base = path.parent
+        for raw in lines:
+            line = raw.rstrip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.strip("/") if dir_only else line
+            anchored = "/" in line.rstrip("/")
+            line = line.lstrip("/")
+            regex = _glob_to_regex(line)
+            if not anchored:
+                regex = r"(?:.*/)?" + regex
+            self.rules.append((base, re.compile(regex + r"$"), negate, dir_only))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        result = False
+        for base, regex, negate, dir_only in self.rules:
+            if dir_only and not is_dir:
+                continue
+            try:
+                rel = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if regex.match(rel):
+                result = not negate
+        return result
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append(r"(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append(r"[^/]*")
+        elif char == "?":
+            out.append(r"[^/]")
+        elif char == "[":
+            end = pattern.find("]", i)
+            if end > i:
+                out.append(pattern[i:end + 1])
+                i = end + 1
+                continue
+            out.append(re.escape(char))
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def is_test_file(rel: str) -> bool:
+    parts = rel.split("/")
+    name = parts[-1]
+    if any(p in TEST_DIRS for p in parts[:-1]):
+        return True
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*"):
+            return True
+    return False
+
+
+def discover(paths: list[Path], config: Config, include_tests: bool) -> Discovered:
+    """Walk ``paths``. Files named explicitly are always taken (if they are regular files);
+    directories are walked without following symlinks."""
+    found = Discovered()
+    seen: set[Path] = set()
+    patterns = config.exclude + config.extend_exclude
+    root = config.root.resolve()
+    include_tests = include_tests or config.include_tests
+
+    def rel_of(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except (ValueError, OSError):
+            return path.as_posix()
+
+    def take(path: Path, explicit: bool) -> None:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            found.problems.append((path, exc.strerror or str(exc)))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            if explicit:
+                found.problems.append((path, "not a regular file"))
+            return
+        resolved = path.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        name = path.name
+        if name.endswith(".py") or name.endswith(".pyi") and explicit:
+            found.python.append(path)
+        elif name in INFRA_NAMES or name.endswith(INFRA_SUFFIXES):
+            found.infra.append(path)
+        elif explicit and name.endswith((".yaml", ".yml", ".json")):
+            found.infra.append(path)
+
+    for given in paths:
+        try:
+            is_dir = given.is_dir()
+        except OSError as exc:
+            found.problems.append((given, exc.strerror or str(exc)))
+            continue
+        if not is_dir:
+            if not given.exists() and not given.is_symlink():
+                found.problems.append((given, "no such file or directory"))
+                continue
+            take(given, explicit=True)
+            continue
+        ignore = _GitIgnore()
+        for parent in reversed([given.resolve(), *given.resolve().parents]):
+            if (parent / ".gitignore").is_file():
+                ignore.add_file(parent / ".gitignore")
+        for directory, dirnames, filenames in os.walk(given, followlinks=False):
+            current = Path(directory)
+            if (current / ".gitignore").is_file() and current.resolve() != given.resolve():
+                ignore.add_file(current / ".gitignore")
+            kept = []
+            for name in sorted(dirnames):
+                child = current / name
+                rel = rel_of(child)
+                if _excluded(rel, name, patterns) or ignore.ignored(child.resolve(), True):
+                    continue
+                if not include_tests and name in TEST_DIRS:
+                    continue
+                kept.append(name)
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                child = current / name
+                rel = rel_of(child)
+                if _excluded(rel, name, patterns):
+                    continue
+                if ignore.ignored(child.resolve(), False):
+                    continue
+                if name.endswith(".py") and not include_tests and is_test_file(rel):
+                    continue
+                take(child, explicit=False)
+    return found

@@ -1,0 +1,327 @@
+"""The per-file intermediate representation that phase 1 produces and phase 2 interprets.
+
+A :class:`FileSummary` is a lowered, position-free copy of one module: its functions,
+classes and module body as small frozen dataclasses. Every node that may be reported or
+related carries a *site* (an index into ``FileSummary.spans``), so that the summary is
+picklable, cacheable by content hash and cheap to send across processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+# ---------------------------------------------------------------------------------------
+# Expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: str | int | float | bool | bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    value: Expr
+    attr: str
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sub:
+    value: Expr
+    index: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: Expr
+    args: tuple[Expr, ...]
+    # (keyword, value); keyword None means ``**value``
+    kwargs: tuple[tuple[str | None, Expr], ...]
+    site: int
+    star_args: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DictE:
+    # key None means ``**value``
+    items: tuple[tuple[Expr | None, Expr], ...]
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeqE:
+    kind: str  # "list" | "tuple" | "set"
+    elts: tuple[Expr, ...]
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Starred:
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class FStr:
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryOp:
+    op: str  # "not" | "-" | "+" | "~"
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Expr
+    ops: tuple[str, ...]  # "==", "!=", "<", "is", "is not", "in", "not in", ...
+    comparators: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp:
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Comp:
+    kind: str  # "list" | "set" | "gen" | "dict"
+    elt: Expr
+    value: Expr | None  # dict comprehension value
+    generators: tuple[tuple[Target, Expr, tuple[Expr, ...]], ...]
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    params: tuple[str, ...]
+    body: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedExpr:
+    target: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ImportE:
+    """``import module`` (name None) or ``from module import name`` (level = leading dots)."""
+
+    module: str
+    name: str | None
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """A computation the model does not look into; its value depends on ``deps``."""
+
+    deps: tuple[Expr, ...]
+    site: int
+
+
+Expr = Union[
+    Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, BinOp, UnaryOp, BoolOp,
+    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Opaque,
+]
+Target = Expr  # Name | Attr | Sub | SeqE | Starred
+
+# ---------------------------------------------------------------------------------------
+# Statements
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    targets: tuple[Target, ...]
+    value: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class AugAssign:
+    target: Target
+    op: str
+    value: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExprStmt:
+    value: Expr
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    test: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    target: Target | None  # None for while loops
+    iter: Expr  # the iterable, or the while test
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+    site: int
+    is_while: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    type: Expr | None
+    name: str | None
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Try:
+    body: tuple[Stmt, ...]
+    handlers: tuple[Handler, ...]
+    orelse: tuple[Stmt, ...]
+    finalbody: tuple[Stmt, ...]
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class With:
+    items: tuple[tuple[Expr, Target | None], ...]
+    body: tuple[Stmt, ...]
+    is_async: bool
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    value: Expr | None
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    exc: Expr | None
+    site: int
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    kind: str  # "break" | "continue"
+
+
+@dataclass(frozen=True, slots=True)
+class Declare:
+    kind: str  # "global" | "nonlocal"
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DefStmt:
+    """Binds ``name`` to a function or class defined in this file (by qualified name)."""
+
+    name: str
+    qualname: str
+    is_class: bool
+    site: int
+
+
+Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Jump, Declare, DefStmt]
+
+# ---------------------------------------------------------------------------------------
+# Definitions
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    annotation: Expr | None
+    default: Expr | None
+    kind: str  # "pos" | "kwonly" | "vararg" | "kwarg"
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    qualname: str
+    name: str
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    decorators: tuple[Expr, ...]
+    is_async: bool
+    site: int
+    locals: frozenset[str]
+    declared_global: frozenset[str]
+    class_qualname: str | None  # the class it is a method of
+    parent: str | None  # enclosing function, for closures
+    is_generator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Class:
+    qualname: str
+    name: str
+    bases: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+    decorators: tuple[Expr, ...]
+    site: int
+    methods: tuple[tuple[str, str], ...]  # (method name, function qualname)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    line: int
+    column: int  # 1-based
+    end_line: int
+    end_column: int  # 1-based, exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    line: int
+    codes: tuple[str, ...] | None  # None: every code
+    reason: str
+    style: str  # "dynolint" | "noqa"
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    path: str  # posix path relative to the project root
+    module: str  # dotted module name relative to the project root
+    body: tuple[Stmt, ...]
+    functions: tuple[Function, ...]
+    classes: tuple[Class, ...]
+    spans: tuple[Span, ...]
+    # site -> site of the statement that holds it (for suppression and for reporting
+    # DYN203/DYN302 on "the assignment")
+    stmt_of: tuple[int, ...]
+    suppressions: tuple[Suppression, ...]
+    lines: int = 0
+    error: str | None = None  # set when the file could not be parsed (DYN000)
+    error_span: Span | None = None

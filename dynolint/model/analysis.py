@@ -1,0 +1,126 @@
+"""Phase 2 entry point: link the summaries into a project, interpret every analysis root,
+and expose the result to the rules as one :class:`Model`."""
+
+from __future__ import annotations
+
+from dynolint import ir
+from dynolint.config import Config
+from dynolint.findings import Confidence, Finding, Related, Severity
+from dynolint.model.events import Chain, FrameInfo, RootInfo
+from dynolint.model.interp import Interpreter
+from dynolint.model.keys import Taint
+from dynolint.model.project import Infra, Project
+from dynolint.model.races import Race
+from dynolint.model.races import races as find_races
+from dynolint.model.values import Loc, Val
+
+
+class Model:
+    """The program model the rules query: the project, and what interpreting it observed."""
+
+    def __init__(self, project: Project, interp: Interpreter) -> None:
+        self.project = project
+        self.interp = interp
+        self.index = interp.index
+        self._races: list[Race] | None = None
+
+    # -- facts --------------------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        return self.project.config
+
+    def taint(self, value: Val) -> Taint:
+        return self.index.taint(value)
+
+    def taint_all(self, values: tuple[Val, ...] | list[Val]) -> Taint:
+        result = Taint()
+        for value in values:
+            result = result | self.index.taint(value)
+        return result
+
+    def races(self) -> list[Race]:
+        """Racy writes (computed once, shared by the DYN1 rules)."""
+        if self._races is None:
+            self._races = find_races(self)
+        return self._races
+
+    def frame(self, frame_id: int) -> FrameInfo:
+        return self.interp.frames[frame_id]
+
+    def root(self, root_id: int) -> RootInfo:
+        return self.interp.roots[root_id]
+
+    # -- locations ----------------------------------------------------------------------
+    def span(self, loc: Loc) -> ir.Span:
+        summary = self.project.files.get(loc[0])
+        if summary is None or not 0 <= loc[1] < len(summary.spans):
+            return ir.Span(1, 1, 1, 1)
+        return summary.spans[loc[1]]
+
+    def stmt_span(self, loc: Loc) -> ir.Span:
+        summary = self.project.files.get(loc[0])
+        if summary is None or not 0 <= loc[1] < len(summary.stmt_of):
+            return self.span(loc)
+        return summary.spans[summary.stmt_of[loc[1]]]
+
+    def related(self, loc: Loc, message: str) -> Related:
+        span = self.span(loc)
+        return Related(loc[0], span.line, span.column, message, span.end_line, span.end_column)
+
+    def chain_related(self, *chains: Chain) -> list[Related]:
+        """The call sites that lead from a common caller to each event."""
+        if not chains:
+            return []
+        common = 0
+        shortest = min(len(c) for c in chains)
+        while common < shortest and all(c[common] == chains[0][common] for c in chains):
+            common += 1
+        seen: set[Loc] = set()
+        out: list[Related] = []
+        for chain in chains:
+            for loc in chain[common:]:
+                if loc not in seen:
+                    seen.add(loc)
+                    out.append(self.related(loc, "called here"))
+        return out
+
+    def finding(self, code: str, name: str, loc: Loc, message: str, severity: Severity,
+                confidence: Confidence, related: list[Related] | tuple[Related, ...] = (),
+                stmt_loc: Loc | None = None) -> Finding:
+        span = self.span(loc)
+        stmt = self.stmt_span(stmt_loc or loc)
+        return Finding(code, name, loc[0], span.line, span.column, span.end_line, span.end_column, message,
+                       severity, confidence, tuple(related), None,
+                       min(stmt.line, span.line), max(stmt.end_line, span.end_line),
+                       self.context_of(loc))
+
+    def context_of(self, loc: Loc) -> str:
+        """The qualified name of the function holding ``loc`` (for baseline fingerprints)."""
+        summary = self.project.files.get(loc[0])
+        if summary is None:
+            return ""
+        span = self.span(loc)
+        best = ""
+        best_size = 1 << 30
+        for function in summary.functions:
+            fspan = summary.spans[function.site]
+            if fspan.line <= span.line <= fspan.end_line and fspan.end_line - fspan.line < best_size:
+                best, best_size = function.qualname, fspan.end_line - fspan.line
+        return best
+
+    def line_of(self, loc: Loc) -> int:
+        return self.span(loc).line
+
+
+def build(summaries: list[ir.FileSummary], config: Config, infra: Infra) -> Model:
+    """Interpret every module body and every function of the project as a root."""
+    project = Project(summaries, config, infra)
+    interp = Interpreter(project)
+    for path in sorted(project.files):
+        interp.run_module(path)
+    for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
+        if function.parent is not None:
+            continue
+        is_handler = project.is_declared_handler(path, qualname)
+        interp.run_function_root(path, function, is_handler)
+    return Model(project, interp)

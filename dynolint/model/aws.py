@@ -1,0 +1,233 @@
+"""AWS SDK objects other than DynamoDB tables: sessions, clients and resources and the
+credentials they are built on, STS token vending, S3 data access, Lambda invokes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.events import DataCall, Invoke, ScopedCredsMint
+from dynolint.model.values import (
+    EXEC, NONE, UNKNOWN, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, Loc,
+    MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+SESSION_CLASSES = {
+    "boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
+    "aioboto3.session.Session": "aioboto3", "aiobotocore.session.get_session": "aiobotocore",
+    "aiobotocore.session.AioSession": "aiobotocore", "botocore.session.get_session": "botocore",
+    "botocore.session.Session": "botocore",
+}
+CRED_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+S3_KEYED = {
+    "get_object": "Key", "put_object": "Key", "delete_object": "Key", "head_object": "Key",
+    "copy_object": "Key", "get_object_tagging": "Key", "put_object_tagging": "Key",
+    "create_multipart_upload": "Key", "upload_part": "Key", "complete_multipart_upload": "Key",
+    "get_object_acl": "Key", "restore_object": "Key", "select_object_content": "Key",
+    "list_objects": "Prefix", "list_objects_v2": "Prefix", "list_object_versions": "Prefix",
+}
+S3_TRANSFER = {"download_file": (1, "Key"), "upload_file": (2, "Key"), "download_fileobj": (1, "Key"),
+               "upload_fileobj": (2, "Key")}
+LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
+
+
+class AwsMixin(_Base):
+    # -- constructors ----------------------------------------------------------------------
+    def aws_constructor(self, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                        state: State, frame: Frame) -> Val | None:
+        if path in ("boto3.client", "boto3.resource", "boto3.session.Session.client"):
+            return self.service_object(path.rsplit(".", 1)[-1], self.creds_from(kwargs), args, kwargs)
+        if path in SESSION_CLASSES:
+            return SessionV(self.creds_from(kwargs), SESSION_CLASSES[path])
+        return None
+
+    def creds_from(self, kwargs: dict[str, Val]) -> CredsV:
+        given = [kwargs[k] for k in CRED_KWARGS if k in kwargs]
+        if not given:
+            session = kwargs.get("botocore_session") or kwargs.get("boto3_session")
+            if session is not None:
+                for alt in alts(session):
+                    if isinstance(alt, SessionV):
+                        return alt.creds
+            return EXEC
+        for value in given:
+            for alt in self.taint(value).creds:
+                if alt.kind == "scoped":
+                    return alt
+        return CredsV("fixed")
+
+    def service_object(self, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
+        service = const_str(args[0]) if args else const_str(kwargs.get("service_name", UNKNOWN))
+        if service is None:
+            return UNKNOWN
+        if kwargs and any(k in kwargs for k in CRED_KWARGS):
+            creds = self.creds_from(kwargs)
+        if kind in ("client", "create_client"):
+            return ClientV(service, creds, "low")
+        return ResourceV(service, creds)
+
+    # -- methods of SDK objects --------------------------------------------------------
+    def domain_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                      spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+        kind = type(recv)
+        if kind is SessionV:
+            if name in ("client", "resource", "create_client"):
+                return self.service_object(name, recv.creds, args, kwargs)
+            return CallV(name, recv, tuple(args))
+        dynamo = self.dynamo_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if dynamo is not None:
+            return dynamo
+        if kind is ClientV:
+            return self.client_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is ResourceV:
+            if recv.service == "s3" and name in ("Object", "Bucket", "ObjectSummary"):
+                bucket = args[0] if args else kwargs.get("bucket_name", UNKNOWN)
+                key = args[1] if len(args) > 1 else kwargs.get("key")
+                return S3ObjectV(recv.creds, bucket, key if name != "Bucket" else None)
+            return CostlyV(loc, f"{recv.service} {name}", tuple(args), self.next_seq())
+        if kind is S3ObjectV:
+            return self.s3_object_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is ContextVarV:
+            if name == "set" and args:
+                previous = self.heap.get((recv.loc, "value"))
+                self.heap[(recv.loc, "value")] = args[0] if previous is None else one_of((previous, args[0]))
+                return CallV("token", recv, ())
+            if name == "get":
+                return self.heap.get((recv.loc, "value"), args[0] if args else UNKNOWN)
+            return NONE
+        if kind is MetaV:
+            return CallV(name, recv, tuple(args))
+        return None
+
+    def client_call(self, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
+                    loc: Loc, state: State, frame: Frame) -> Val:
+        service = client.service
+        if name in ("get_paginator", "get_waiter", "close", "can_paginate", "generate_presigned_post"):
+            if name == "get_paginator" and args:
+                return PaginatorV(client, const_str(args[0]) or "?")
+            return CallV(name, client, tuple(args))
+        if service == "sts" and name in ("assume_role", "assume_role_with_web_identity", "get_federation_token"):
+            return self.assume_role(kwargs, loc, frame)
+        if service == "s3":
+            self.s3_call(client.creds, name, args, kwargs, loc, frame)
+            if name == "generate_presigned_url":
+                return CallV(name, client, tuple(args))
+        if service == "lambda" and name in LAMBDA_INVOKES:
+            tenant = kwargs.get("TenantId")
+            has_tenant = tenant is not None and tenant != NONE
+            self.invokes.append(Invoke(loc, kwargs.get("FunctionName", args[0] if args else UNKNOWN),
+                                       has_tenant, frame.info, frame.root))
+            if tenant is not None:
+                self.note_scoping(tenant, loc, frame)
+        return CostlyV(loc, f"{service} {name}", tuple(args) + tuple(kwargs.values()), self.next_seq())
+
+    # -- STS ----------------------------------------------------------------------------
+    def assume_role(self, kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val:
+        scope = [kwargs[k] for k in ("Tags", "Policy", "PolicyArns", "TransitiveTagKeys") if k in kwargs]
+        scoped = [v for v in scope if not self.is_constant(v)]
+        if not scoped:
+            return CredsV("fixed", loc)
+        self.mints.append(ScopedCredsMint(loc, tuple(scoped), frame.info, frame.root))
+        for value in scoped:
+            self.note_scoping(value, loc, frame)
+        tenants = [t for v in scoped for t in self.taint(v).tenants]
+        return CredsV("scoped", loc, tenants[0] if tenants else None)
+
+    def is_constant(self, value: Val) -> bool:
+        for alt in alts(value):
+            if isinstance(alt, ConstV):
+                continue
+            if isinstance(alt, (DictV, SeqV)):
+                inner = [v for pair in alt.items for v in pair] if isinstance(alt, DictV) else list(alt.elts)
+                if all(self.is_constant(v) for v in inner) and not getattr(alt, "spreads", ()):
+                    continue
+            return False
+        return True
+
+    def note_scoping(self, value: Val, loc: Loc, frame: Frame) -> None:
+        """Tenant ids used to scope access (STS tags, keys, invoke TenantId): DYN204 looks
+        at where they came from."""
+        for tenant in self.taint(value).tenants:
+            self.scoping_uses.append((tenant, loc, frame.root))
+
+    # -- S3 -----------------------------------------------------------------------------
+    def s3_call(self, creds: CredsV, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                frame: Frame) -> None:
+        scope: list[Val] = []
+        unscoped = False
+        if name in S3_KEYED:
+            field = S3_KEYED[name]
+            if field in kwargs:
+                scope.append(kwargs[field])
+            elif field == "Prefix":
+                unscoped = True
+            if name == "copy_object" and "CopySource" in kwargs:
+                scope.append(kwargs["CopySource"])
+        elif name in S3_TRANSFER:
+            index, field = S3_TRANSFER[name]
+            key = args[index] if len(args) > index else kwargs.get(field)
+            if key is not None:
+                scope.append(key)
+            if name == "download_file":
+                target = args[2] if len(args) > 2 else kwargs.get("Filename", UNKNOWN)
+                self.tmp_write(target, "download_file", loc, frame)
+        elif name == "generate_presigned_url":
+            params = kwargs.get("Params", args[1] if len(args) > 1 else UNKNOWN)
+            for alt in alts(params):
+                if isinstance(alt, DictV):
+                    scope.extend(v for k, v in alt.items if const_str(k) in ("Key", "Prefix"))
+        elif name == "delete_objects":
+            scope.append(kwargs.get("Delete", UNKNOWN))
+        else:
+            return
+        self.data_calls.append(DataCall(loc, "s3", name, creds, tuple(scope), unscoped and not scope,
+                                        frame.chain + (loc,), frame.info, frame.root))
+        for value in scope:
+            self.note_scoping(value, loc, frame)
+
+    def s3_object_call(self, obj: S3ObjectV, name: str, args: list[Val], kwargs: dict[str, Val],
+                       loc: Loc, state: State, frame: Frame) -> Val:
+        if obj.key is None:  # a Bucket
+            if name in ("put_object", "Object", "upload_file", "download_file", "delete_objects"):
+                if name == "Object":
+                    return S3ObjectV(obj.creds, obj.bucket, args[0] if args else kwargs.get("key", UNKNOWN))
+                mapped = {"download_file": "download_file", "upload_file": "upload_file"}.get(name, name)
+                shifted = [obj.bucket] + list(args)
+                self.s3_call(obj.creds, mapped, shifted, kwargs, loc, frame)
+                return CostlyV(loc, f"s3 {name}", tuple(args), self.next_seq())
+            if name in ("objects", "filter", "all", "page_size", "limit"):
+                prefix = kwargs.get("Prefix")
+                if name in ("filter", "all"):
+                    self.data_calls.append(DataCall(loc, "s3", "list_objects", obj.creds,
+                                                    (prefix,) if prefix is not None else (), prefix is None,
+                                                    frame.chain + (loc,), frame.info, frame.root))
+                return obj
+            return CallV(name, obj, tuple(args))
+        if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from"):
+            self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, (obj.key,), False,
+                                            frame.chain + (loc,), frame.info, frame.root))
+            self.note_scoping(obj.key, loc, frame)
+            if name == "download_file":
+                target = args[0] if args else kwargs.get("Filename", UNKNOWN)
+                self.tmp_write(target, "download_file", loc, frame)
+            return CostlyV(loc, f"s3 object {name}", (obj.key,), self.next_seq())
+        return CallV(name, obj, tuple(args))
+
+    def paginate(self, paginator: PaginatorV, kwargs: dict[str, Val], loc: Loc, state: State,
+                 frame: Frame) -> Val:
+        client = paginator.client
+        if client.service == "s3":
+            self.s3_call(client.creds, paginator.op, [], kwargs, loc, frame)
+            return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.next_seq())
+        if client.service == "dynamodb":
+            return self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame)
+        return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.next_seq())
+
+
+__all__ = ["AwsMixin", "TableV"]

@@ -1,0 +1,447 @@
+"""Calls: into project functions (inlined), and the Python and library calls the model
+knows (files and /tmp, paths, environment, HTTP, clocks and ids, JWT, caches)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.events import GlobalStore, TmpWrite
+from dynolint.model.values import (
+    NONE, UNKNOWN, ArchiveV, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV,
+    CostlyV, DictV, EnvV, EventV, ExtV, FileV, FreshV, FuncV, InstanceV, Loc, ManagedTmpV,
+    OpaqueV, SeqV, StrV, SuperV, TmpRootV, Val, alts, const_str, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+HTTP_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "http.client.",
+                 "pycurl.", "treq.", "grequests.", "niquests.")
+FRESH_CALLS = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "time.time", "time.time_ns",
+    "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "datetime.now", "datetime.utcnow", "datetime.date.today", "date.today", "os.urandom",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
+    "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
+})
+PASSTHROUGH = frozenset({"dict", "list", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
+                         "asyncio.gather", "sorted", "tuple", "reversed"})
+FILE_HANDLERS = ("logging.FileHandler", "logging.handlers.RotatingFileHandler",
+                 "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler")
+SAVE_METHODS = frozenset({"save", "to_csv", "to_parquet", "to_json", "to_excel", "to_feather",
+                          "savefig", "write_pdf", "write_png", "download_to_filename", "dump_to",
+                          "export", "write", "to_file"})
+PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "symlink_to", "hardlink_to"})
+REMOVERS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"})
+CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
+
+
+class CallsMixin(_Base):
+    def eval_call(self, call: ir.Call, state: State, frame: Frame) -> Val:
+        func = self.eval(call.func, state, frame)
+        args = [self.eval(a, state, frame) for a in call.args]
+        kwargs: dict[str, Val] = {}
+        spread_unknown = False
+        for name, value_expr in call.kwargs:
+            value = self.eval(value_expr, state, frame)
+            if name is not None:
+                kwargs[name] = value
+                continue
+            dicts = [a for a in alts(value) if isinstance(a, DictV)]
+            if len(dicts) == 1 and not dicts[0].spreads:
+                for key, item in dicts[0].items:
+                    text = const_str(key)
+                    if text is not None:
+                        kwargs[text] = item
+            else:
+                spread_unknown = True
+        for star in call.star_args:
+            args.append(self.element(self.eval(star, state, frame)))
+        loc = (frame.path, call.site)
+        results = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
+                   for alt in alts(func)]
+        return one_of(results)
+
+    def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+             node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+        kind = type(func)
+        if kind is FuncV:
+            return self.invoke(func, None, args, kwargs, loc, state, frame)
+        if kind is BoundV:
+            return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame)
+        if kind is ClassV:
+            return self.instantiate(func, args, kwargs, loc, state, frame)
+        if kind is ExtV:
+            if func.path == "super":
+                return SuperV(frame.self_val, ClassV(frame.path, frame.cls.qualname)) \
+                    if frame.self_val is not None and frame.cls is not None else UNKNOWN
+            return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
+        if kind is AttrV:
+            return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
+        return CallV("?", func, tuple(args))
+
+    # -- project functions ---------------------------------------------------------------
+    def invoke(self, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
+               loc: Loc, state: State, frame: Frame) -> Val:
+        from dynolint.model.interp import MAX_DEPTH
+        from dynolint.model.state import Frame as FrameCls
+        from dynolint.model.state import State as StateCls
+        from dynolint.model.state import merge
+
+        function = self.project.functions.get((func.path, func.qualname))
+        key = (func.path, func.qualname)
+        if (function is None or frame.depth >= MAX_DEPTH or key in self.call_stack
+                or self.budget <= 0):
+            return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
+        closure = self.closures[func.closure] if func.closure >= 0 else None
+        cls = None
+        if function.class_qualname is not None:
+            cls = self.project.classes.get((func.path, function.class_qualname))
+        info = self.new_frame_info(function.qualname, func.path, frame.info)
+        callee = FrameCls(func.path, function.qualname, function, function.locals,
+                          function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
+                          info, frame.root, self_val=self_val, cls=cls)
+        env = self.bind(function, self_val, args, kwargs, callee)
+        if any(self.taint(v).tenants for v in env.values()):
+            self.frames[info].called_with_tenant = True
+        entry = StateCls(env, state.reads, state.claims, state.absent)
+        self.call_stack.append(key)
+        try:
+            out = self.exec_block(function.body, entry, callee)
+        finally:
+            self.call_stack.pop()
+        exit_state = merge(callee.return_states + [out])
+        state.flow_from(exit_state)
+        if function.is_generator:
+            result: Val = OpaqueV(loc, tuple(callee.returns))
+        else:
+            result = one_of(callee.returns) if callee.returns else NONE
+        if self.cached_function(function, func.path):
+            self.cache_store(function, func, args, kwargs, result, loc, frame)
+        return result
+
+    def bind(self, function: ir.Function, self_val: Val | None, args: list[Val],
+             kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
+        env: dict[str, Val] = {}
+        params = list(function.params)
+        if self_val is not None and params and params[0].kind == "pos":
+            env[params.pop(0).name] = self_val
+        positional = [p for p in params if p.kind == "pos"]
+        rest = list(args)
+        for param in positional:
+            if rest:
+                env[param.name] = rest.pop(0)
+        extra_kwargs: dict[str, Val] = {}
+        for name, value in kwargs.items():
+            if any(p.name == name and p.kind in ("pos", "kwonly") for p in params):
+                env[name] = value
+            else:
+                extra_kwargs[name] = value
+        for param in params:
+            if param.name in env:
+                continue
+            if param.kind == "vararg":
+                env[param.name] = SeqV("tuple", tuple(rest))
+            elif param.kind == "kwarg":
+                env[param.name] = DictV(tuple((ConstV(k), v) for k, v in extra_kwargs.items()))
+            elif param.default is not None:
+                from dynolint.model.state import State as StateCls
+
+                env[param.name] = self.peek(param.default, StateCls({}), frame) \
+                    if not isinstance(param.default, ir.Call) else UNKNOWN
+            else:
+                env[param.name] = UNKNOWN
+        return env
+
+    def instantiate(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                    state: State, frame: Frame) -> Val:
+        pyn = self.pyn_construct(cls, args, kwargs, loc)
+        if pyn is not None:
+            return pyn
+        instance = InstanceV(cls, loc)
+        init = self.find_method(cls, "__init__")
+        if init is not None:
+            self.invoke(init, instance, args, kwargs, loc, state, frame)
+        return instance
+
+    # -- caches --------------------------------------------------------------------------
+    def cached_function(self, function: ir.Function, path: str) -> bool:
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, ir.Call) else decorator
+            from dynolint.model.state import State as StateCls
+
+            frame = self.module_frame(path)
+            value = self.peek(target, StateCls({}), frame)
+            if any(isinstance(a, ExtV) and a.path in CACHE_DECORATORS for a in alts(value)):
+                return True
+        return False
+
+    def cache_store(self, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
+                    result: Val, loc: Loc, frame: Frame) -> None:
+        key = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
+        self.global_stores.append(GlobalStore(
+            (func.path, function.site), func.path, function.qualname, "cache", key, result,
+            frame.info, frame.root))
+
+    def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
+                     value: Val, state: State) -> None:
+        self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
+                                              frame.info, frame.root))
+
+    # -- external functions --------------------------------------------------------------
+    def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+                      node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+        aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
+        if aws is not None:
+            return aws
+        pyn = self.pyn_external(path)
+        if pyn is not None:
+            return pyn
+        if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
+            return FreshV(loc)
+        if path.startswith(HTTP_PREFIXES):
+            return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
+        if path in PASSTHROUGH:
+            if args:
+                return args[0]
+            return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
+        if path == "open" or path in ("io.open", "codecs.open", "aiofiles.open", "gzip.open", "bz2.open"):
+            target = args[0] if args else kwargs.get("file", UNKNOWN)
+            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("r")))
+            mode = mode or "r"
+            if any(c in mode for c in "wax+"):
+                self.tmp_write(target, "open", loc, frame)
+            return FileV(target, mode)
+        if path in FILE_HANDLERS:
+            target = args[0] if args else kwargs.get("filename", UNKNOWN)
+            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("a")))
+            self.tmp_write(target, path.rsplit(".", 1)[-1], loc, frame)
+            return CallV(path, None, tuple(args))
+        if path in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
+                    "os.rename", "os.replace", "shutil.unpack_archive", "os.link", "os.symlink"):
+            target = args[1] if len(args) > 1 else kwargs.get("dst", kwargs.get("extract_dir", UNKNOWN))
+            self.tmp_write(target, path, loc, frame)
+            return target
+        if path in ("os.makedirs", "os.mkdir", "os.mkfifo"):
+            self.tmp_write(args[0] if args else kwargs.get("name", UNKNOWN), path, loc, frame)
+            return NONE
+        if path in REMOVERS:
+            if args:
+                frame.removed_paths.append(args[0])
+            return NONE
+        if path in ("os.path.join", "posixpath.join", "os.path.abspath", "os.path.normpath",
+                    "os.path.realpath", "os.path.expanduser"):
+            joined: list[Val] = []
+            for index, arg in enumerate(args):
+                if index:
+                    joined.append(ConstV("/"))
+                joined.append(arg)
+            return self.concat(joined) if joined else UNKNOWN
+        if path in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path", "PurePosixPath",
+                    "pathlib.PurePosixPath"):
+            if not args:
+                return ConstV(".")
+            joined = []
+            for index, arg in enumerate(args):
+                if index:
+                    joined.append(ConstV("/"))
+                joined.append(arg)
+            return self.concat(joined)
+        if path in ("tempfile.gettempdir", "tempfile.gettempdirb"):
+            return TmpRootV("tempfile.gettempdir()")
+        if path in ("tempfile.mkdtemp",):
+            return TmpRootV("tempfile.mkdtemp()")
+        if path == "tempfile.mkstemp":
+            return SeqV("tuple", (OpaqueV(loc, ()), TmpRootV("tempfile.mkstemp()")))
+        if path in ("tempfile.TemporaryDirectory", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"):
+            return ManagedTmpV(loc)
+        if path == "tempfile.NamedTemporaryFile":
+            delete = kwargs.get("delete")
+            if isinstance(delete, ConstV) and delete.value is False:
+                return FileV(TmpRootV("NamedTemporaryFile(delete=False)"), "w")
+            return ManagedTmpV(loc)
+        if path in ("os.environ.get", "os.getenv", "environ.get", "os.environ.setdefault"):
+            name = args[0] if args else kwargs.get("key", UNKNOWN)
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            return EnvV(name, default)
+        if path in ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "zipfile.PyZipFile"):
+            target = args[0] if args else kwargs.get("file", kwargs.get("name", UNKNOWN))
+            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("r")))
+            if mode and mode[0] in "wax":
+                self.tmp_write(target, path, loc, frame)
+            return ArchiveV(target)
+        if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
+            options = kwargs.get("options")
+            verified = True
+            for alt in alts(options if options is not None else UNKNOWN):
+                if isinstance(alt, DictV):
+                    for key, value in alt.items:
+                        if const_str(key) == "verify_signature" and isinstance(value, ConstV) and value.value is False:
+                            verified = False
+            verify = kwargs.get("verify")
+            if isinstance(verify, ConstV) and verify.value is False:
+                verified = False
+            return ClaimsV(verified)
+        if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
+                    "jwt.decode_complete") or path.endswith("get_unverified_claims"):
+            return ClaimsV(False)
+        if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
+            inner = args[0] if args else UNKNOWN
+            if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
+                return inner
+            return CallV(path, None, tuple(args))
+        if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
+                any(isinstance(a, EventV) for a in alts(args[0])):
+            return args[0]
+        if path in ("contextvars.ContextVar",):
+            return ContextVarV(loc)
+        if path in ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+                    "subprocess.Popen", "os.system"):
+            command = args[0] if args else kwargs.get("args", UNKNOWN)
+            self.shell_redirect(command, loc, frame)
+            return CallV(path, None, tuple(args))
+        if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
+                    "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
+            return NONE
+        return CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+
+    # -- methods of plain values ---------------------------------------------------------
+    def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                    spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+        handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if handled is not None:
+            return handled
+        receiver_expr = node.func.value if isinstance(node.func, ir.Attr) else None
+        if (name in ("update", "setdefault", "append", "extend", "add", "insert", "__setitem__")
+                and isinstance(receiver_expr, ir.Name) and self.is_global_name(receiver_expr.id, frame)):
+            key: Val | None = None
+            value = one_of(args) if args else UNKNOWN
+            if name in ("setdefault", "__setitem__") and args:
+                key, value = args[0], (args[1] if len(args) > 1 else UNKNOWN)
+            elif name == "update":
+                value = one_of(list(args) + list(kwargs.values())) if (args or kwargs) else UNKNOWN
+                key = self.dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
+            self.global_store(frame, self.stmt_site(frame, node), receiver_expr.id, "method", key, value,
+                              state)
+            return NONE
+        if name in ("append", "extend") and isinstance(receiver_expr, ir.Name):
+            for alt in alts(recv):
+                if isinstance(alt, SeqV):
+                    added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+                    state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
+            return NONE
+        if name == "get" and args:
+            value = self.get_item(recv, args[0], loc, state, frame)
+            if len(args) > 1 and value is UNKNOWN:
+                return args[1]
+            return value
+        if name in ("get_header_value", "get_query_string_value", "get_path_param") and args:
+            section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",
+                       "get_path_param": "pathparameters"}[name]
+            for alt in alts(recv):
+                if isinstance(alt, EventV):
+                    key = const_str(args[0])
+                    return self.event_child(EventV(alt.path + (section,)), key or "?", loc, frame, False)
+        if name in PATH_WRITES and self.is_tmp(recv):
+            self.tmp_write(recv, name, loc, frame)
+            return NONE
+        if name == "open" and self.is_tmp(recv):
+            mode = const_str(args[0]) if args else const_str(kwargs.get("mode", ConstV("r")))
+            if mode and any(c in mode for c in "wax+"):
+                self.tmp_write(recv, "open", loc, frame)
+            return FileV(recv, mode or "r")
+        if name in ("unlink", "rmdir") and not args:
+            frame.removed_paths.append(recv)
+            return NONE
+        if name in ("extractall", "extract"):
+            target = kwargs.get("path")
+            if target is None:
+                target = args[0] if name == "extractall" and args else (args[1] if len(args) > 1 else UNKNOWN)
+            if any(isinstance(a, ArchiveV) for a in alts(recv)) or self.is_tmp(target):
+                self.tmp_write(target, name, loc, frame)
+            return NONE
+        if name in SAVE_METHODS and args and self.is_tmp(args[0]):
+            self.tmp_write(args[0], name, loc, frame)
+            return NONE
+        if name in ("joinpath", "with_name", "with_suffix", "with_stem"):
+            return self.concat([recv, ConstV("/"), *args]) if name == "joinpath" else CallV(name, recv, tuple(args))
+        if name == "format":
+            return StrV((recv, *args, *kwargs.values()))
+        if name == "join" and args:
+            return StrV((recv, self.element(args[0])))
+        if name in ("copy", "deepcopy") and not args:
+            return recv
+        return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+
+    def dict_keys(self, value: Val) -> Val:
+        keys = []
+        for alt in alts(value):
+            if isinstance(alt, DictV):
+                keys.extend(k for k, _ in alt.items)
+        return SeqV("tuple", tuple(keys)) if keys else UNKNOWN
+
+    def stmt_site(self, frame: Frame, node: ir.Call) -> int:
+        summary = self.project.files.get(frame.path)
+        if summary is None or node.site >= len(summary.stmt_of):
+            return node.site
+        return summary.stmt_of[node.site]
+
+    # -- context managers ----------------------------------------------------------------
+    def enter(self, value: Val, expr: ir.Expr, frame: Frame) -> Val:
+        out = []
+        for alt in alts(value):
+            if isinstance(alt, FileV) and isinstance(alt.path, TmpRootV) and "NamedTemporaryFile" in alt.path.how:
+                out.append(alt)
+            else:
+                out.append(alt)
+        return one_of(out)
+
+    # -- /tmp ----------------------------------------------------------------------------
+    def is_tmp(self, value: Val) -> bool:
+        for alt in alts(value):
+            if isinstance(alt, TmpRootV):
+                return True
+            text = const_str(alt)
+            if text is not None and (text == "/tmp" or text.startswith("/tmp/")):
+                return True
+            if isinstance(alt, StrV) and alt.parts and self.is_tmp(alt.parts[0]):
+                return True
+            if isinstance(alt, EnvV):
+                name = const_str(alt.name)
+                if name in ("TMPDIR", "TEMP", "TMP") or (alt.default is not None and self.is_tmp(alt.default)):
+                    return True
+            if isinstance(alt, FileV) and self.is_tmp(alt.path):
+                return True
+        return False
+
+    def tmp_write(self, target: Val, how: str, loc: Loc, frame: Frame) -> None:
+        if self.is_tmp(target):
+            self.tmp_writes.append(TmpWrite(loc, target, how, frame.info, frame.root))
+
+    def shell_redirect(self, command: Val, loc: Loc, frame: Frame) -> None:
+        parts = command.parts if isinstance(command, StrV) else (command,)
+        texts = [const_str(p) or "" for p in parts]
+        joined = " ".join(texts)
+        if ">" in joined and "/tmp" in joined.split(">", 1)[1]:
+            self.tmp_writes.append(TmpWrite(loc, ConstV("/tmp"), "shell redirect", frame.info, frame.root))
+
+    def mark_cleaned(self, start: int, removed: list[Val]) -> None:
+        if not removed:
+            return
+        for index in range(start, len(self.tmp_writes)):
+            write = self.tmp_writes[index]
+            if any(self.vals_equal(write.path, r) for r in removed):
+                self.cleaned.add(index)
+
+    def module_frame(self, path: str) -> Frame:
+        from dynolint.model.state import Frame as FrameCls
+
+        return FrameCls(path, "<module>", None, frozenset(), frozenset(), None, (), 0, 0,
+                        self.current_root(), is_module=False)
+
+
+__all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]

@@ -1,0 +1,517 @@
+"""DynamoDB semantics: which calls read an item and which write one, on which table and
+key, with which guard, writing which values; for boto3 (client, resource, ``meta.client``,
+batch writer, transactions, PartiQL), aioboto3/aiobotocore (same calls, awaited) and
+PynamoDB models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.ddb_operations import OPERATIONS
+from dynolint.model.events import NO_GUARD, DataCall, Guard, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.expressions import parse_partiql, parse_update
+from dynolint.model.keys import pyn_key
+from dynolint.model.values import (
+    EXEC, NONE, UNKNOWN, ArithV, BatchWriterV, CallV, ClassV, ClientV, ConstV, DictV, ExtV, Loc,
+    OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
+    PynTransactV, ReadV, ResourceV, SeqV, StrV, TableV, Val, alts, const_str, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
+                 if op.access in ("read", "write") and not name.startswith(("batch", "transact")))
+KEYISH = ("pk", "sk", "id", "key", "hash", "range", "partition")
+
+
+@dataclass(frozen=True, slots=True)
+class PynInfo:
+    hash_key: str | None
+    range_key: str | None
+    version: str | None
+    attributes: frozenset[str]
+
+
+class DynamoMixin(_Base):
+    # -- dispatch ----------------------------------------------------------------------
+    def dynamo_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                      spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+        kind = type(recv)
+        if kind is TableV:
+            if name == "batch_writer":
+                return BatchWriterV(recv)
+            if name in ITEM_OPS:
+                client = ClientV("dynamodb", recv.creds, "resource")
+                return self.ddb_op(client, recv.name, name, kwargs, spread_unknown, loc, state, frame)
+            return CallV(name, recv, tuple(args))
+        if kind is ResourceV and recv.service == "dynamodb":
+            if name == "Table":
+                table_name = args[0] if args else kwargs.get("name", kwargs.get("TableName", UNKNOWN))
+                if table_name is UNKNOWN:
+                    table_name = OpaqueV(loc, ())
+                return TableV(table_name, recv.creds)
+            if name in ("batch_write_item", "batch_get_item"):
+                client = ClientV("dynamodb", recv.creds, "resource")
+                return self.ddb_client_op(client, name, args, kwargs, spread_unknown, loc, state, frame)
+            return CallV(name, recv, tuple(args))
+        if kind is ClientV and recv.service == "dynamodb":
+            return self.ddb_client_op(recv, name, args, kwargs, spread_unknown, loc, state, frame)
+        if kind is BatchWriterV:
+            if name in ("put_item", "delete_item") and isinstance(recv.table, TableV):
+                table = recv.table
+                item = kwargs.get("Item") if name == "put_item" else None
+                key = kwargs.get("Key") if name == "delete_item" else None
+                self.emit_write(name, table.name, key, item, NO_GUARD, (item,) if item is not None else (),
+                                False, True, "batch", loc, state, frame)
+                self.ddb_data_call(table.creds, table.name, name, key if key is not None else item,
+                                   False, loc, frame)
+            return NONE
+        if kind is PaginatorV and name == "paginate":
+            return self.paginate(recv, kwargs, loc, state, frame)
+        if kind is PynModelV:
+            return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is PynInstanceV:
+            return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is PynBatchV:
+            if name in ("save", "delete") and args:
+                for instance in alts(args[0]):
+                    if isinstance(instance, PynInstanceV):
+                        op = "batch save" if name == "save" else "batch delete"
+                        self.emit_write(op, instance.model, pyn_key(instance), instance, NO_GUARD,
+                                        (instance,), False, True, "batch", loc, state, frame)
+            return NONE
+        if kind is PynAttrV:
+            if name in ("set", "add", "remove", "append", "prepend", "delete"):
+                value = args[0] if args else None
+                return PynActionV(recv.name, name, value)
+            return CallV(name, recv, tuple(args))
+        if kind is PynTransactV:
+            if name in ("save", "update", "delete") and args:
+                for instance in alts(args[0]):
+                    if isinstance(instance, PynInstanceV):
+                        self.pyn_write(instance, name, args[1:], kwargs, loc, state, frame, flavor="transact")
+            return NONE
+        return None
+
+    def pyn_external(self, path: str) -> Val | None:
+        if path.endswith("transactions.TransactWrite") or path == "TransactWrite":
+            return PynTransactV("write")
+        return None
+
+    # -- boto3 -------------------------------------------------------------------------
+    def ddb_client_op(self, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
+                      spread_unknown: bool, loc: Loc, state: State, frame: Frame) -> Val:
+        if name in ITEM_OPS:
+            table = kwargs.get("TableName", UNKNOWN)
+            return self.ddb_op(client, table, name, kwargs, spread_unknown, loc, state, frame)
+        if name == "batch_write_item":
+            for table, request in self.request_items(kwargs.get("RequestItems")):
+                for put in self.dict_field(request, "PutRequest"):
+                    item = self.dict_get(put, "Item")
+                    self.emit_write("batch_write_item put", table, None, item, NO_GUARD, (item,), False, True,
+                                    "batch", loc, state, frame)
+                    self.ddb_data_call(client.creds, table, name, item, False, loc, frame)
+                for delete in self.dict_field(request, "DeleteRequest"):
+                    key = self.dict_get(delete, "Key")
+                    self.emit_write("batch_write_item delete", table, key, None, NO_GUARD, (), False, True,
+                                    "batch", loc, state, frame)
+                    self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+            return OpaqueV(loc, ())
+        if name == "batch_get_item":
+            first = -1
+            for table, request in self.request_items(kwargs.get("RequestItems")):
+                keys = self.dict_get(request, "Keys")
+                for key in self.elements(keys):
+                    read = self.emit_read(name, table, key, loc, state, frame)
+                    first = read if first < 0 else first
+                    self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+            return ReadV(first) if first >= 0 else OpaqueV(loc, ())
+        if name == "transact_write_items":
+            for element in self.elements(kwargs.get("TransactItems")):
+                for op_name, op in (("Put", "put_item"), ("Update", "update_item"), ("Delete", "delete_item")):
+                    for inner in self.dict_field(element, op_name):
+                        inner_kwargs = self.as_kwargs(inner)
+                        self.ddb_op(client, inner_kwargs.get("TableName", UNKNOWN), op, inner_kwargs, False, loc,
+                                    state, frame, flavor="transact")
+            return OpaqueV(loc, ())
+        if name == "transact_get_items":
+            first = -1
+            for element in self.elements(kwargs.get("TransactItems")):
+                for inner in self.dict_field(element, "Get"):
+                    inner_kwargs = self.as_kwargs(inner)
+                    read = self.emit_read("transact_get_items", inner_kwargs.get("TableName", UNKNOWN),
+                                          inner_kwargs.get("Key"), loc, state, frame)
+                    first = read if first < 0 else first
+            return ReadV(first) if first >= 0 else OpaqueV(loc, ())
+        if name in ("execute_statement", "batch_execute_statement", "execute_transaction"):
+            if name == "execute_statement":
+                return self.partiql(client, kwargs.get("Statement"), kwargs.get("Parameters"), loc, state, frame)
+            field = "Statements" if name == "batch_execute_statement" else "TransactStatements"
+            result: Val = OpaqueV(loc, ())
+            for element in self.elements(kwargs.get(field)):
+                statement = self.as_kwargs(element)
+                result = self.partiql(client, statement.get("Statement"), statement.get("Parameters"),
+                                      loc, state, frame)
+            return result
+        if name == "create_table":
+            return NONE
+        return CallV(name, client, tuple(args))
+
+    def ddb_op(self, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,
+               loc: Loc, state: State, frame: Frame, flavor: str = "") -> Val:
+        flavor = flavor or client.flavor
+        if name == "get_item":
+            key = kwargs.get("Key")
+            read = self.emit_read(name, table, key, loc, state, frame,
+                                  consistent=self.const_true(kwargs.get("ConsistentRead", ConstV(False))))
+            self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+            return ReadV(read)
+        if name in ("query", "scan"):
+            read = self.emit_read(name, table, None, loc, state, frame)
+            scope: Val | None = None
+            if name == "query":
+                parts = [kwargs[k] for k in ("KeyConditionExpression", "KeyConditions") if k in kwargs]
+                if "KeyConditionExpression" in kwargs and "ExpressionAttributeValues" in kwargs:
+                    parts.append(kwargs["ExpressionAttributeValues"])
+                scope = SeqV("tuple", tuple(parts)) if parts else None
+            self.ddb_data_call(client.creds, table, name, scope, name == "scan" or spread_unknown and scope is None,
+                               loc, frame)
+            return ReadV(read)
+        guard = self.guard_of(name, kwargs, spread_unknown)
+        if name == "put_item":
+            item = kwargs.get("Item", UNKNOWN)
+            self.emit_write(name, table, None, item, guard, (item,), False, False, flavor, loc, state, frame)
+            self.ddb_data_call(client.creds, table, name, item, False, loc, frame)
+        elif name == "update_item":
+            key = kwargs.get("Key")
+            atomic, values = self.update_values(kwargs)
+            self.emit_write(name, table, key, None, guard, values, atomic, False, flavor, loc, state, frame)
+            self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+        elif name == "delete_item":
+            key = kwargs.get("Key")
+            self.emit_write(name, table, key, None, guard, (), False, False, flavor, loc, state, frame)
+            self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+        return OpaqueV(loc, ())
+
+    def guard_of(self, op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
+        """The guard a write carries: one of the operation's guard parameters, given and
+        not empty (ConditionalOperator or ReturnValuesOnConditionCheckFailure alone guard
+        nothing)."""
+        if spread_unknown:
+            return Guard("unknown", "arguments passed through ** that the model cannot see")
+        for param in OPERATIONS[op].guard_params:
+            value = kwargs.get(param)
+            if value is None or value == NONE or const_str(value) == "":
+                continue
+            if isinstance(value, DictV) and not value.items and not value.spreads:
+                continue
+            return Guard("condition", param)
+        return NO_GUARD
+
+    def update_values(self, kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
+        values_map = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
+        expression = kwargs.get("UpdateExpression")
+        if expression is None:
+            legacy = self.as_kwargs(kwargs.get("AttributeUpdates", UNKNOWN))
+            if not legacy:
+                return False, ()
+            atomic, values = False, []
+            for update in legacy.values():
+                spec = self.as_kwargs(update)
+                if const_str(spec.get("Action", ConstV("PUT"))) in ("ADD", "DELETE"):
+                    atomic = True
+                if "Value" in spec:
+                    values.append(spec["Value"])
+            return atomic, tuple(values)
+        text = self.const_text(expression)
+        names = {k: const_str(v) or k for k, v in self.as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
+        actions = parse_update(text, names) if text is not None else None
+        if actions is None:
+            return False, tuple(values_map.values())
+        used = [values_map[p] for action in actions for p in action.placeholders if p in values_map]
+        # An update built around an atomic action (ADD, SET x = x + :n, if_not_exists,
+        # list_append, set ADD/DELETE) is atomic; whether any of its values came from the
+        # read is judged separately, from their taint.
+        return any(action.atomic and action.clause != "REMOVE" for action in actions), tuple(used)
+
+    def partiql(self, client: ClientV, statement: Val | None, parameters: Val | None, loc: Loc,
+                state: State, frame: Frame) -> Val:
+        text = self.const_text(statement) if statement is not None else None
+        parsed = parse_partiql(text) if text else None
+        if parsed is None:
+            return OpaqueV(loc, ())
+        params = list(self.elements(parameters)) if parameters is not None else []
+
+        def value_of(token: str) -> Val:
+            if token.startswith("?"):
+                index = int(token[1:])
+                return params[index] if index < len(params) else UNKNOWN
+            return ConstV(token.strip("'"))
+
+        key = DictV(tuple((ConstV(attr), value_of(token)) for attr, token in parsed.where))
+        table = ConstV(parsed.table)
+        if parsed.verb == "SELECT":
+            return ReadV(self.emit_read("execute_statement SELECT", table, key, loc, state, frame))
+        if parsed.verb == "INSERT":
+            guard = Guard("implicit", "PartiQL INSERT is create-only")
+            self.emit_write("execute_statement INSERT", table, None, UNKNOWN, guard, (), False, False, "partiql",
+                            loc, state, frame)
+            return OpaqueV(loc, ())
+        where_attrs = ",".join(attr for attr, _ in parsed.where)
+        guard = Guard("partiql", f"{where_attrs}|{parsed.predicates}")
+        values = tuple(params[i] for i in parsed.set_params if i < len(params))
+        self.emit_write(f"execute_statement {parsed.verb}", table, key, None, guard, values, False, False,
+                        "partiql", loc, state, frame)
+        return OpaqueV(loc, ())
+
+    # -- events ---------------------------------------------------------------------------
+    def emit_read(self, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
+                  consistent: bool = False) -> int:
+        read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent)
+        self.reads.append(read)
+        state.reads = state.reads + (read,)
+        return read.id
+
+    def emit_write(self, op: str, table: Val, key: Val | None, item: Val | None, guard: Guard,
+                   values: tuple[Val, ...], atomic: bool, batch: bool, flavor: str, loc: Loc,
+                   state: State, frame: Frame) -> None:
+        write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
+                           self.next_seq(), frame.info)
+        self.writes.append(WriteRecord(write, state.reads, tuple(state.claims), state.absent, frame.root))
+        if guard.kind in ("condition", "version", "implicit") and not batch:
+            state.claims = state.claims | {write}
+
+    def ddb_data_call(self, creds: object, table: Val, op: str, scope: Val | None, unscoped: bool,
+                      loc: Loc, frame: Frame) -> None:
+        from dynolint.model.values import CredsV
+
+        if not isinstance(creds, CredsV):
+            return
+        values: tuple[Val, ...] = ()
+        if scope is not None:
+            values = (self.key_part(table, scope),)
+            self.note_scoping(values[0], loc, frame)
+        self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),
+                                        frame.info, frame.root))
+
+    def key_part(self, table: Val, item: Val) -> Val:
+        """The key attributes of an item (all of it when the schema is unknown and no
+        attribute looks like a key)."""
+        from dynolint.model.keys import table_names
+
+        facts = self.project.table_facts(table_names(table))
+        out: list[Val] = []
+        for alt in alts(item):
+            if not isinstance(alt, DictV):
+                out.append(alt)
+                continue
+            named = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
+            if facts is not None and facts.partition_key:
+                wanted = [n for n in (facts.partition_key, facts.sort_key) if n]
+            else:
+                wanted = [n for n in named if n and any(part in n.lower() for part in KEYISH)]
+                if not wanted and named:
+                    wanted = [next(iter(named))]
+            out.append(SeqV("tuple", tuple(named[n] for n in wanted if n in named) + alt.spreads))
+        return one_of(out)
+
+    # -- helpers for literal structures -------------------------------------------------
+    def const_text(self, value: Val | None) -> str | None:
+        if value is None:
+            return None
+        text = const_str(value)
+        if text is not None:
+            return text
+        if isinstance(value, StrV):
+            parts = [const_str(p) for p in value.parts]
+            if all(p is not None for p in parts):
+                return "".join(parts)  # type: ignore[arg-type]
+            return "".join(p if p is not None else "x" for p in parts)
+        return None
+
+    def as_kwargs(self, value: Val) -> dict[str, Val]:
+        out: dict[str, Val] = {}
+        for alt in alts(value):
+            if isinstance(alt, DictV):
+                for key, item in alt.items:
+                    text = const_str(key)
+                    if text is not None:
+                        out[text] = item
+        return out
+
+    def dict_get(self, value: Val, key: str) -> Val:
+        return self.as_kwargs(value).get(key, UNKNOWN)
+
+    def dict_field(self, value: Val, key: str) -> list[Val]:
+        found = self.as_kwargs(value).get(key)
+        return [found] if found is not None else []
+
+    def elements(self, value: Val | None) -> list[Val]:
+        out: list[Val] = []
+        for alt in alts(value if value is not None else UNKNOWN):
+            if isinstance(alt, SeqV):
+                out.extend(alt.elts)
+            elif isinstance(alt, OpaqueV) and alt.deps:
+                out.append(alt.deps[0])
+        return out
+
+    def request_items(self, value: Val | None) -> list[tuple[Val, Val]]:
+        out: list[tuple[Val, Val]] = []
+        for alt in alts(value if value is not None else UNKNOWN):
+            if isinstance(alt, DictV):
+                for table, request in alt.items:
+                    for element in self.elements(request) or [request]:
+                        out.append((table, element))
+        return out
+
+    # -- PynamoDB -------------------------------------------------------------------------
+    def pyn_model(self, cls: ClassV, depth: int = 0) -> PynModelV | None:
+        key = (cls.path, cls.qualname)
+        if key in self.pyn_models:
+            return self.pyn_models[key]
+        self.pyn_models[key] = None
+        result = None
+        if depth < 6:
+            for base in self.class_bases(cls):
+                for alt in alts(base):
+                    if isinstance(alt, ExtV) and (alt.path.endswith("pynamodb.models.Model")
+                                                  or alt.path in ("pynamodb.Model", "Model")
+                                                  and alt.path.startswith("pynamodb")):
+                        result = PynModelV(cls)
+                    elif isinstance(alt, ClassV) and self.pyn_model(alt, depth + 1) is not None:
+                        result = PynModelV(cls)
+        self.pyn_models[key] = result
+        return result
+
+    def pyn_info(self, model: PynModelV) -> PynInfo:
+        key = (model.cls.path, model.cls.qualname)
+        if key in self.pyn_infos:
+            return self.pyn_infos[key]
+        self.pyn_infos[key] = PynInfo(None, None, None, frozenset())
+        hash_key = range_key = version = None
+        attributes: set[str] = set()
+        chain = [model.cls] + [b for b in self.class_bases(model.cls) if isinstance(b, ClassV)]
+        for cls in chain:
+            for name, value in self.class_env(cls).items():
+                for alt in alts(value):
+                    if not isinstance(alt, CallV) or "Attribute" not in alt.fn:
+                        continue
+                    attributes.add(name)
+                    options = dict(alt.kwargs)
+                    if self.const_true(options.get("hash_key", ConstV(False))):
+                        hash_key = hash_key or name
+                    if self.const_true(options.get("range_key", ConstV(False))):
+                        range_key = range_key or name
+                    if alt.fn.endswith("VersionAttribute"):
+                        version = version or name
+        info = PynInfo(hash_key, range_key, version, frozenset(attributes))
+        self.pyn_infos[key] = info
+        return info
+
+    def pyn_model_instance(self, cls: ClassV, loc: Loc, key: Val | None = None) -> PynInstanceV | None:
+        model = self.pyn_model(cls)
+        if model is None:
+            return None
+        return PynInstanceV(model, (key if key is not None else ParamV(cls.qualname, "self"),), -1, loc)
+
+    def pyn_construct(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
+        model = self.pyn_model(cls)
+        if model is None:
+            return None
+        info = self.pyn_info(model)
+        hash_value = args[0] if args else kwargs.get(info.hash_key or "", kwargs.get("hash_key", UNKNOWN))
+        range_value = args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key"))
+        key = (hash_value,) if range_value is None else (hash_value, range_value)
+        others = tuple(v for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
+        return PynInstanceV(model, key, -1, loc, attrs=others + tuple(args[2:]))
+
+    def pyn_model_call(self, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
+                       loc: Loc, state: State, frame: Frame) -> Val:
+        if name == "get":
+            hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
+            range_value = args[1] if len(args) > 1 else kwargs.get("range_key")
+            parts = (hash_value,) if range_value is None else (hash_value, range_value)
+            instance = PynInstanceV(model, parts, -1, loc)
+            read = self.emit_read("Model.get", model, pyn_key(instance), loc, state, frame,
+                                  consistent=self.const_true(kwargs.get("consistent_read", ConstV(False))))
+            self.ddb_data_call(EXEC, model, "get", pyn_key(instance), False, loc, frame)
+            return PynInstanceV(model, parts, read, loc)
+        if name in ("query", "scan", "count", "batch_get"):
+            read = self.emit_read(f"Model.{name}", model, None, loc, state, frame)
+            scope = args[0] if args and name in ("query", "count") else None
+            if name == "batch_get" and args:
+                scope = args[0]
+            self.ddb_data_call(EXEC, model, name, scope, name == "scan", loc, frame)
+            hash_value = args[0] if args and name == "query" else UNKNOWN
+            return SeqV("items", (PynInstanceV(model, (hash_value,), read, loc),))
+        if name == "batch_write":
+            return PynBatchV(model)
+        return CallV(name, model, tuple(args))
+
+    def pyn_instance_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                          loc: Loc, state: State, frame: Frame) -> Val:
+        method = self.find_method(instance.model.cls, name)
+        if method is not None:
+            return self.invoke(method, instance, args, kwargs, loc, state, frame)
+        if name in ("save", "update", "delete"):
+            self.pyn_write(instance, name, args, kwargs, loc, state, frame)
+            return OpaqueV(loc, ())
+        if name == "refresh":
+            self.emit_read("Model.refresh", instance.model, pyn_key(instance), loc, state, frame)
+            return NONE
+        return CallV(name, instance, tuple(args))
+
+    def pyn_write(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                  loc: Loc, state: State, frame: Frame, flavor: str = "pynamodb") -> None:
+        info = self.pyn_info(instance.model)
+        condition = kwargs.get("condition")
+        if condition is None and name in ("save", "delete") and args:
+            condition = args[0]
+        if condition is None and name == "update" and len(args) > 1:
+            condition = args[1]
+        add_version = kwargs.get("add_version_condition", ConstV(True))
+        if condition is not None and condition != NONE:
+            guard = Guard("condition", "condition=")
+        elif info.version and not (isinstance(add_version, ConstV) and add_version.value is False):
+            guard = Guard("version", f"VersionAttribute {info.version}")
+        else:
+            guard = NO_GUARD
+        key = pyn_key(instance)
+        if name == "save":
+            self.emit_write("save", instance.model, key, instance, guard, (instance, *instance.attrs), False,
+                            False, flavor, loc, state, frame)
+        elif name == "update":
+            actions = kwargs.get("actions", args[0] if args else UNKNOWN)
+            items = self.elements(actions)
+            atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
+            values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
+                           for v in (alt.value,) if v is not None)
+            self.emit_write("update", instance.model, key, None, guard, values, atomic, False, flavor,
+                            loc, state, frame)
+        else:
+            self.emit_write("delete", instance.model, key, None, guard, (), False, False, flavor, loc, state, frame)
+        self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)
+
+    def pyn_action_atomic(self, action: Val) -> bool:
+        for alt in alts(action):
+            if not isinstance(alt, PynActionV):
+                return False
+            if alt.action == "set":
+                if alt.value is None or not self.mentions_attr(alt.value, alt.attr):
+                    return False
+        return True
+
+    def mentions_attr(self, value: Val, attr: str) -> bool:
+        for alt in alts(value):
+            if isinstance(alt, PynAttrV) and alt.name == attr:
+                return True
+            if isinstance(alt, ArithV):
+                if self.mentions_attr(alt.left, attr) or self.mentions_attr(alt.right, attr):
+                    return True
+        return False

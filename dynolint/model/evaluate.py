@@ -1,0 +1,515 @@
+"""Expression evaluation: names and imports, attributes, subscripts, operators."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from typing import TYPE_CHECKING, Any
+
+from dynolint import ir
+from dynolint.model.values import (
+    NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
+    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
+    TenantIdV, Val, alts, const_str, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+_BUILTINS = frozenset(dir(builtins))
+# method names of the plain values an event holds (str, dict, list) and Powertools helpers
+_METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.startswith("_")) | {
+    "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
+}
+_ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+_TENANT_KEY = re.compile(r"tenant", re.IGNORECASE)
+_DDB_TYPES = {
+    "Table": "table", "DynamoDBClient": "client", "Client": "client",
+    "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
+}
+_DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
+                      "types_aioboto3_dynamodb")
+
+
+def norm_key(name: str) -> str:
+    """Event path segment, normalised across API Gateway JSON and Powertools names."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return {"jsonbody": "body", "rawbody": "body", "decodedbody": "body"}.get(key, key)
+
+
+def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
+    """(trust, description) of a tenant id found at ``path`` in the event."""
+    if "authorizer" in path:
+        return "trusted", "authorizer claims"
+    for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
+                          ("querystringparameters", "the query string"),
+                          ("multivaluequerystringparameters", "the query string"),
+                          ("pathparameters", "a path parameter"), ("body", "the request body")):
+        if segment in path:
+            return "untrusted", what
+    return "invoker", "the invocation payload"
+
+
+class EvalMixin(_Base):
+    # -- expressions ---------------------------------------------------------------------
+    def eval(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
+        kind = type(expr)
+        if kind is ir.Name:
+            return self.lookup(expr.id, state, frame)
+        if kind is ir.Const:
+            return ConstV(expr.value)
+        if kind is ir.Attr:
+            base = self.eval(expr.value, state, frame)
+            return self.get_attr(base, expr.attr, (frame.path, expr.site), state, frame)
+        if kind is ir.Sub:
+            base = self.eval(expr.value, state, frame)
+            index = self.eval(expr.index, state, frame)
+            return self.get_item(base, index, (frame.path, expr.site), state, frame)
+        if kind is ir.Call:
+            return self.eval_call(expr, state, frame)
+        if kind is ir.FStr:
+            return self.concat([self.eval(p, state, frame) for p in expr.parts])
+        if kind is ir.DictE:
+            return self.make_dict(expr, state, frame)
+        if kind is ir.SeqE:
+            return SeqV(expr.kind, tuple(self.eval(e, state, frame) for e in expr.elts))
+        if kind is ir.BinOp:
+            return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame))
+        if kind is ir.BoolOp:
+            return one_of((self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)))
+        if kind is ir.IfExp:
+            self.eval(expr.test, state, frame)
+            return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
+        if kind is ir.UnaryOp:
+            operand = self.eval(expr.operand, state, frame)
+            if expr.op == "-":
+                return ArithV("-", ConstV(0), operand)
+            return OpaqueV((frame.path, -1), (operand,))
+        if kind is ir.Compare:
+            deps = [self.eval(expr.left, state, frame)]
+            deps.extend(self.eval(c, state, frame) for c in expr.comparators)
+            return OpaqueV((frame.path, -2), tuple(deps))
+        if kind is ir.Comp:
+            return self.eval_comp(expr, state, frame)
+        if kind is ir.Starred:
+            return self.element(self.eval(expr.value, state, frame))
+        if kind is ir.NamedExpr:
+            value = self.eval(expr.value, state, frame)
+            state.env[expr.target] = value
+            return value
+        if kind is ir.ImportE:
+            return self.resolve_import(frame.path, expr)
+        if kind is ir.Lambda:
+            return OpaqueV((frame.path, expr.site), ())
+        if kind is ir.Opaque:
+            return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
+        return UNKNOWN
+
+    def peek(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
+        """Evaluate without effects: names, attributes, subscripts and ``.get(k)``."""
+        if isinstance(expr, ir.Name):
+            return self.lookup(expr.id, state, frame)
+        if isinstance(expr, ir.Const):
+            return ConstV(expr.value)
+        if isinstance(expr, ir.Attr):
+            return self.get_attr(self.peek(expr.value, state, frame), expr.attr, (frame.path, expr.site),
+                                 state, frame, quiet=True)
+        if isinstance(expr, ir.Sub):
+            return self.get_item(self.peek(expr.value, state, frame), self.peek(expr.index, state, frame),
+                                 (frame.path, expr.site), state, frame, quiet=True)
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
+            return self.get_item(self.peek(expr.func.value, state, frame), self.peek(expr.args[0], state, frame),
+                                 (frame.path, expr.site), state, frame, quiet=True)
+        return UNKNOWN
+
+    def eval_comp(self, expr: ir.Comp, state: State, frame: Frame) -> Val:
+        saved = dict(state.env)
+        try:
+            for target, iterable, conditions in expr.generators:
+                self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
+                for condition in conditions:
+                    self.eval(condition, state, frame)
+            element = self.eval(expr.elt, state, frame)
+            deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
+        finally:
+            state.env = saved
+        return OpaqueV((frame.path, expr.site), deps)
+
+    def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
+        items: list[tuple[Val, Val]] = []
+        spreads: list[Val] = []
+        for key_expr, value_expr in expr.items:
+            value = self.eval(value_expr, state, frame)
+            if key_expr is None:
+                if isinstance(value, DictV):
+                    items.extend(value.items)
+                    spreads.extend(value.spreads)
+                else:
+                    spreads.append(value)
+                continue
+            key = self.eval(key_expr, state, frame)
+            items = [(k, v) for k, v in items if k != key]
+            items.append((key, value))
+        return DictV(tuple(items), tuple(spreads))
+
+    def concat(self, parts: list[Val]) -> Val:
+        flat: list[Val] = []
+        for part in parts:
+            if isinstance(part, StrV):
+                flat.extend(part.parts)
+            else:
+                flat.append(part)
+        merged: list[Val] = []
+        for part in flat:
+            if merged and const_str(part) is not None and const_str(merged[-1]) is not None:
+                merged[-1] = ConstV(const_str(merged[-1]) + const_str(part))  # type: ignore[operator]
+            elif const_str(part) == "":
+                continue
+            else:
+                merged.append(part)
+        if len(merged) == 1:
+            return merged[0]
+        return StrV(tuple(merged))
+
+    def binop(self, op: str, left: Val, right: Val) -> Val:
+        stringy = self.is_stringy(left) or self.is_stringy(right)
+        if op == "+" and stringy:
+            return self.concat([left, right])
+        if op == "/" and self.is_stringy(left):
+            return self.concat([left, ConstV("/"), right])
+        if op == "%" and self.is_stringy(left):
+            return StrV((left, right))
+        if op in _ARITH:
+            return ArithV(op, left, right)
+        return ArithV(op, left, right)
+
+    def is_stringy(self, value: Val) -> bool:
+        return any(isinstance(a, StrV) or const_str(a) is not None for a in alts(value))
+
+    # -- names ---------------------------------------------------------------------------
+    def lookup(self, name: str, state: State, frame: Frame) -> Val:
+        value = state.env.get(name)
+        if value is not None:
+            return value
+        if frame.is_module:
+            return ExtV(name) if name in _BUILTINS else UNKNOWN
+        if name in frame.locals and name not in frame.declared_global:
+            return UNKNOWN
+        if frame.closure is not None and name in frame.closure:
+            return frame.closure[name]
+        env = self.run_module(frame.path)
+        if name in env:
+            return env[name]
+        if name in _BUILTINS:
+            return ExtV(name)
+        return UNKNOWN
+
+    def resolve_import(self, importer: str, expr: ir.ImportE) -> Val:
+        if expr.name is None:
+            path = self.project.resolve_module(importer, expr.module, expr.level)
+            return ModuleV(path) if path else ExtV(expr.module)
+        path = self.project.resolve_module(importer, expr.module, expr.level)
+        if path is not None:
+            return self.module_attr(path, expr.name)
+        package = self.project.resolve_module(importer, f"{expr.module}.{expr.name}" if expr.module
+                                              else expr.name, expr.level)
+        if package is not None:
+            return ModuleV(package)
+        return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
+
+    def module_attr(self, path: str, name: str) -> Val:
+        env = self.run_module(path)
+        if name in env:
+            return env[name]
+        package = self.project.resolve_module(path, name, 1)
+        return ModuleV(package) if package else UNKNOWN
+
+    # -- attributes ----------------------------------------------------------------------
+    def get_attr(self, base: Val, name: str, loc: Loc, state: State, frame: Frame,
+                 quiet: bool = False) -> Val:
+        out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
+        return one_of(out)
+
+    def _attr_one(self, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        kind = type(base)
+        if kind is ModuleV:
+            return self.module_attr(base.name, name)
+        if kind is ExtV:
+            return ExtV(f"{base.path}.{name}")
+        if kind is InstanceV:
+            stored = self.heap.get((base.alloc, name))
+            if stored is not None:
+                return stored
+            method = self.find_method(base.cls, name)
+            if method is not None:
+                return BoundV(base, method)
+            return self.class_attr(base.cls, name) or AttrV(base, name)
+        if kind is ClassV:
+            model = self.pyn_model(base)
+            if model is not None:
+                if self.find_method(base, name) is None and name not in ("DoesNotExist", "Meta"):
+                    pyn_attrs = self.pyn_info(model).attributes
+                    if name in pyn_attrs:
+                        return PynAttrV(model, name)
+                    return AttrV(model, name)
+            method = self.find_method(base, name)
+            if method is not None:
+                return method
+            return self.class_attr(base, name) or AttrV(base, name)
+        if kind is SuperV:
+            for parent in self.class_bases(base.cls)[:1] or []:
+                if isinstance(parent, ClassV):
+                    method = self.find_method(parent, name)
+                    if method is not None:
+                        return BoundV(base.self_val, method)
+            return AttrV(base.self_val, name) if isinstance(base.self_val, PynInstanceV) else AttrV(base, name)
+        if kind is ContextV:
+            if name == "tenant_id":
+                return self.tenant_source(loc, "trusted", "context.tenant_id", frame, quiet)
+            return AttrV(base, name)
+        if kind is EventV:
+            if name in _METHODS:
+                return AttrV(base, name)
+            return self.event_child(base, name, loc, frame, quiet)
+        if kind in (TableV, ResourceV, ClientV) and name == "meta":
+            return MetaV(base)
+        if kind is MetaV and name == "client":
+            inner = base.of
+            if isinstance(inner, (TableV, ResourceV)):
+                return ClientV("dynamodb" if isinstance(inner, TableV) else inner.service,
+                               inner.creds, "resource")
+            if isinstance(inner, ClientV):
+                return inner
+        if kind is TableV and name in ("name", "table_name"):
+            return base.name
+        if kind is PynModelV and name in self.pyn_info(base).attributes:
+            return PynAttrV(base, name)
+        if name == "current_event":
+            return EventV(())
+        if kind is CredsV:
+            return base
+        return AttrV(base, name)
+
+    def event_child(self, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        segment = norm_key(key)
+        if _TENANT_KEY.search(segment):
+            trust, how = tenant_trust(base.path)
+            return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
+        if base.path and base.path[-1] == "claims" and "authorizer" in base.path:
+            return EventV(base.path + (segment,), True)
+        return EventV(base.path + (segment,), base.trusted)
+
+    def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
+        value = TenantIdV(loc, trust, how)
+        if not quiet:
+            info = self.frames[frame.info]
+            if value not in info.tenant_sources:
+                info.tenant_sources.append(value)
+            root = self.roots[frame.root]
+            if value not in root.tenant_sources:
+                root.tenant_sources.append(value)
+        return value
+
+    # -- subscripts ----------------------------------------------------------------------
+    def get_item(self, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
+                 quiet: bool = False) -> Val:
+        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
+
+    def _item_one(self, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        kind = type(base)
+        key = const_str(index)
+        if kind is ReadV:
+            if key == "Item":
+                return ReadItemV(base.read)
+            if key == "Items":
+                return SeqV("items", (ReadItemV(base.read),))
+            if key in ("Attributes", "Responses"):
+                return ReadItemV(base.read)
+            return SubV(base, index)
+        if kind is EventV:
+            if key is not None:
+                return self.event_child(base, key, loc, frame, quiet)
+            return EventV(base.path + ("?",), base.trusted)
+        if kind is ClaimsV and key is not None:
+            if _TENANT_KEY.search(key):
+                trust = "trusted" if base.verified else "untrusted"
+                how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
+                return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
+            return base
+        if kind is DictV:
+            for item_key, value in reversed(base.items):
+                if item_key == index:
+                    return value
+            if base.spreads:
+                return SubV(base, index)
+            return UNKNOWN if key is not None else SubV(base, index)
+        if kind is SeqV:
+            if isinstance(index, ConstV) and isinstance(index.value, int) and -len(base.elts) <= index.value < len(base.elts):
+                return base.elts[index.value]
+            if base.kind == "items" and base.elts:
+                return base.elts[0]
+            return SubV(base, index)
+        if kind is ExtV and base.path in ("os.environ", "environ"):
+            return EnvV(index, None)
+        if kind is CredsV:
+            return base
+        return SubV(base, index)
+
+    # -- classes -------------------------------------------------------------------------
+    def class_env(self, cls: ClassV) -> dict[str, Val]:
+        key = (cls.path, cls.qualname)
+        if key in self.class_envs:
+            return self.class_envs[key]
+        self.class_envs[key] = {}
+        klass = self.project.classes.get(key)
+        if klass is None:
+            return {}
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, cls.qualname, None, frozenset(), frozenset(), None, (), 1,
+                      self.new_frame_info(cls.qualname, cls.path, -1), self.current_root())
+        state = State({})
+        module_env = self.run_module(cls.path)
+        frame.closure = module_env
+        state = self.exec_block(klass.body, state, frame)
+        self.class_envs[key] = dict(state.env)
+        return self.class_envs[key]
+
+    def class_bases(self, cls: ClassV) -> list[Val]:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None:
+            return []
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, "<bases>", None, frozenset(), frozenset(), None, (), 1, 0,
+                      self.current_root())
+        state = State({})
+        return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
+                for base in klass.bases]
+
+    def find_method(self, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None or depth > 6:
+            return None
+        for method_name, qualname in klass.methods:
+            if method_name == name:
+                return FuncV(cls.path, qualname)
+        for base in self.class_bases(cls):
+            if isinstance(base, ClassV):
+                found = self.find_method(base, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
+        env = self.class_env(cls)
+        if name in env and not isinstance(env[name], FuncV):
+            return env[name]
+        if depth < 6:
+            for base in self.class_bases(cls):
+                if isinstance(base, ClassV):
+                    found = self.class_attr(base, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    # -- parameters of a root ------------------------------------------------------------
+    def root_params(self, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
+                    frame: Frame) -> dict[str, Val]:
+        env: dict[str, Val] = {}
+        params = list(function.params)
+        if self_val is not None and params and function.class_qualname is not None:
+            first = params.pop(0)
+            env[first.name] = self_val
+        handler_shape = is_handler or self.handler_shaped(function)
+        for index, param in enumerate(params):
+            value = self.annotated(path, param, function, frame)
+            if value is None:
+                lowered = param.name.lower()
+                if handler_shape and index == 0 or lowered in ("event", "evt", "lambda_event"):
+                    value = EventV(())
+                elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
+                    value = ContextV()
+                elif self.is_route(function):
+                    value = EventV(("pathparameters",))
+                    value = self.event_child(value, param.name, (path, function.site), frame, False)
+                else:
+                    value = self.param_value(function, param)
+            env[param.name] = value
+        return env
+
+    def param_value(self, function: ir.Function, param: ir.Param) -> Val:
+        from dynolint.model.values import ParamV
+
+        return ParamV(function.qualname, param.name)
+
+    def handler_shaped(self, function: ir.Function) -> bool:
+        names = [p.name.lower() for p in function.params if p.kind == "pos"]
+        if function.class_qualname is not None and names and names[0] in ("self", "cls"):
+            names = names[1:]
+        return len(names) == 2 and names[1] in ("context", "ctx", "_context", "lambda_context", "_ctx")
+
+    def is_route(self, function: ir.Function) -> bool:
+        for decorator in function.decorators:
+            if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
+                    and decorator.func.attr in ("get", "post", "put", "delete", "patch", "route")
+                    and decorator.args and isinstance(decorator.args[0], ir.Const)
+                    and isinstance(decorator.args[0].value, str) and decorator.args[0].value.startswith("/")):
+                return True
+        return False
+
+    def annotated(self, path: str, param: ir.Param, function: ir.Function, frame: Frame) -> Val | None:
+        if param.annotation is None:
+            return None
+        from dynolint.model.state import State
+
+        annotation = param.annotation
+        candidates = [annotation]
+        while candidates:
+            current = candidates.pop()
+            if isinstance(current, ir.BinOp):
+                candidates.extend((current.left, current.right))
+                continue
+            if isinstance(current, ir.Sub):
+                candidates.append(current.index)
+                if isinstance(current.index, ir.SeqE):
+                    candidates.extend(current.index.elts)
+                continue
+            value = self.peek(current, State({}), frame)
+            resolved = self.annotation_value(value, function, param, (path, function.site))
+            if resolved is not None:
+                return resolved
+        return None
+
+    def annotation_value(self, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
+        from dynolint.model.values import UNKNOWN_CREDS, ParamV
+
+        for alt in alts(value):
+            if isinstance(alt, ExtV):
+                parts = alt.path.split(".")
+                if parts[0] in _DDB_STUB_PACKAGES and parts[-1] in _DDB_TYPES:
+                    flavor = _DDB_TYPES[parts[-1]]
+                    if flavor == "table":
+                        return TableV(ParamV(function.qualname, param.name), UNKNOWN_CREDS)
+                    if flavor == "client":
+                        return ClientV("dynamodb", UNKNOWN_CREDS, "low")
+                    return ResourceV("dynamodb", UNKNOWN_CREDS)
+                if parts[-1] == "LambdaContext":
+                    return ContextV()
+            if isinstance(alt, ClassV):
+                instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
+                return instance if instance is not None else InstanceV(alt, loc)
+        return None
+
+    def as_loc(self, frame: Frame, site: int) -> Loc:
+        return (frame.path, site)
+
+    def unused(self, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
+        return None
+
+
+__all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

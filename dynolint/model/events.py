@@ -1,0 +1,156 @@
+"""What the interpreter observes, recorded for the rules to query.
+
+Each event carries its location and the call chain that reached it (the call sites from the
+root function down to the function that made the call), so that a finding can point at
+the write and relate the read and the calls between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dynolint.model.values import CredsV, Loc, TenantIdV, Val
+
+Chain = tuple[Loc, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What protects a write: kind is "condition" (ConditionExpression / Expected /
+    PynamoDB condition=), "version" (PynamoDB VersionAttribute), "implicit" (PartiQL
+    INSERT / UPDATE-with-predicate), or "" for none."""
+
+    kind: str
+    detail: str = ""
+
+
+NO_GUARD = Guard("")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadEvent:
+    id: int
+    loc: Loc
+    op: str  # get_item, query, scan, batch_get_item, pynamodb get, partiql select, ...
+    table: Val
+    key: Val | None  # canonical key of the item read (None: a query or scan)
+    chain: Chain
+    seq: int
+    frame: int
+    consistent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WriteEvent:
+    loc: Loc
+    op: str  # put_item, update_item, delete_item, batch put, transact put, pynamodb save ...
+    table: Val
+    key: Val | None  # canonical key, when the write names one
+    item: Val | None  # the whole item written (put), when there is one
+    guard: Guard
+    values: tuple[Val, ...]  # values written that the item's new state depends on
+    atomic: bool  # an update made only of atomic actions
+    batch: bool  # a batch write: can never carry a guard
+    flavor: str  # "resource" | "low" | "pynamodb" | "partiql" | "transact"
+    chain: Chain
+    seq: int
+    frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRecord:
+    """A write and what the path that reached it had done before."""
+
+    write: WriteEvent
+    reads: tuple[ReadEvent, ...]  # reads made earlier on some path to the write
+    claims: tuple[WriteEvent, ...]  # guarded writes made on every path to the write
+    absent: frozenset[int]  # ids of reads whose absence the path branched on
+    root: int
+
+
+@dataclass(frozen=True, slots=True)
+class DataCall:
+    """A DynamoDB or S3 data access, for the tenant-scoping rules."""
+
+    loc: Loc
+    service: str  # "dynamodb" | "s3"
+    op: str
+    creds: CredsV
+    scope_values: tuple[Val, ...]  # the key / key condition / prefix values
+    unscoped: bool  # a scan, or a listing without prefix: never scoped by its key
+    chain: Chain
+    frame: int
+    root: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedCredsMint:
+    """An STS assume_role (or equivalent) whose session tags or policy use these values."""
+
+    loc: Loc
+    scope_values: tuple[Val, ...]
+    frame: int
+    root: int
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalStore:
+    """A module-level variable or container written from function code (or a cached
+    function result)."""
+
+    loc: Loc  # the statement that stores
+    module: str
+    name: str
+    kind: str  # "assign" | "item" | "method" | "cache"
+    key: Val | None
+    value: Val
+    frame: int
+    root: int
+
+
+@dataclass(frozen=True, slots=True)
+class TmpWrite:
+    loc: Loc
+    path: Val
+    how: str
+    frame: int
+    root: int
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke:
+    loc: Loc
+    function: Val
+    has_tenant: bool
+    frame: int
+    root: int
+
+
+@dataclass(slots=True)
+class FrameInfo:
+    """Per function invocation: is it tenant-aware, and through which source."""
+
+    func: str
+    path: str
+    parent: int
+    tenant_sources: list[TenantIdV] = field(default_factory=list)
+    called_with_tenant: bool = False
+
+    @property
+    def tenant_aware(self) -> bool:
+        return bool(self.tenant_sources) or self.called_with_tenant
+
+
+@dataclass(slots=True)
+class RootInfo:
+    """One analysis root: a function analysed with unknown callers, or a module body."""
+
+    path: str
+    func: str  # qualname, or "<module>"
+    is_handler: bool
+    tenant_sources: list[TenantIdV] = field(default_factory=list)
+    module_root: bool = False
+
+    @property
+    def tenant_aware(self) -> bool:
+        return bool(self.tenant_sources)

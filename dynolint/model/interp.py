@@ -1,0 +1,436 @@
+"""The abstract interpreter: runs the IR of each analysis root over abstract values,
+following calls into project functions, and records what it observes.
+
+Control flow is handled structurally: branches run on copies of the state and merge,
+``return``/``raise``/``break``/``continue`` end a path, ``try`` handlers start from the
+states before and after the body. Calls into project code are inlined (bounded depth, no
+recursion), so a read in one helper and a write in another meet on the caller's path.
+"""
+
+from __future__ import annotations
+
+from dynolint import ir
+from dynolint.model.aws import AwsMixin
+from dynolint.model.calls import CallsMixin
+from dynolint.model.dynamo import DynamoMixin
+from dynolint.model.evaluate import EvalMixin
+from dynolint.model.events import (
+    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, TmpWrite,
+    WriteRecord,
+)
+from dynolint.model.dynamo import PynInfo
+from dynolint.model.keys import Taint, TaintIndex
+from dynolint.model.project import Project
+from dynolint.model.state import Frame, LoopCtx, State, merge
+from dynolint.model.values import (
+    NONE, UNKNOWN, ClassV, ConstV, DictV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
+    ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
+)
+
+MAX_DEPTH = 8
+ROOT_BUDGET = 60_000
+
+
+class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin):
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.roots: list[RootInfo] = []
+        self.frames: list[FrameInfo] = []
+        self.reads: list[ReadEvent] = []
+        self.writes: list[WriteRecord] = []
+        self.data_calls: list[DataCall] = []
+        self.mints: list[ScopedCredsMint] = []
+        self.global_stores: list[GlobalStore] = []
+        self.tmp_writes: list[TmpWrite] = []
+        self.cleaned: set[int] = set()  # indexes of tmp_writes removed in a finally
+        self.invokes: list[Invoke] = []
+        self.module_envs: dict[str, dict[str, Val]] = {}
+        self.modules_in_progress: set[str] = set()
+        self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
+        self.heap: dict[tuple[Loc, str], Val] = {}
+        self.closures: list[dict[str, Val]] = []
+        self.root_instances: dict[tuple[str, str], Val] = {}
+        self.root_stack: list[int] = []
+        self.call_stack: list[tuple[str, str]] = []
+        self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
+        self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
+        self.scoping_uses: list[tuple[TenantIdV, Loc, int]] = []
+        self.index = TaintIndex(self.reads)
+        self.budget = ROOT_BUDGET
+        self.seq = 0
+
+    def taint(self, value: Val) -> Taint:
+        return self.index.taint(value)
+
+    def vals_equal(self, left: Val, right: Val) -> bool:
+        return self.index.equal(left, right)
+
+    def new_root(self, info: RootInfo) -> int:
+        self.roots.append(info)
+        return len(self.roots) - 1
+
+    def current_root(self) -> int:
+        return len(self.roots) - 1
+
+    def new_frame_info(self, func: str, path: str, parent: int) -> int:
+        self.frames.append(FrameInfo(func, path, parent))
+        return len(self.frames) - 1
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    # -- roots ---------------------------------------------------------------------------
+    def run_module(self, path: str) -> dict[str, Val]:
+        """Evaluate a module body once; its final environment gives the module globals."""
+        if path in self.module_envs:
+            return self.module_envs[path]
+        if path in self.modules_in_progress:
+            return {}
+        self.modules_in_progress.add(path)
+        summary = self.project.files[path]
+        root = self.new_root(RootInfo(path, "<module>", False, module_root=True))
+        frame = Frame(path, "<module>", None, frozenset(), frozenset(), None, (), 0,
+                      self.new_frame_info("<module>", path, -1), root, is_module=True)
+        state = State({})
+        saved_budget = self.budget
+        self.budget = ROOT_BUDGET
+        try:
+            state = self.exec_block(summary.body, state, frame)
+        finally:
+            self.budget = saved_budget
+            self.modules_in_progress.discard(path)
+        env = dict(state.env)
+        self.module_envs[path] = env
+        return env
+
+    def run_function_root(self, path: str, function: ir.Function, is_handler: bool) -> None:
+        root = self.new_root(RootInfo(path, function.qualname, is_handler))
+        self.budget = ROOT_BUDGET
+        self.seq = 0
+        self_val: Val | None = None
+        cls = None
+        if function.class_qualname is not None:
+            cls = self.project.classes.get((path, function.class_qualname))
+            if cls is not None:
+                self_val = self.root_instance(path, cls)
+        frame_info = self.new_frame_info(function.qualname, path, -1)
+        frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
+                      None, (), 0, frame_info, root, self_val=self_val, cls=cls)
+        env = self.root_params(path, function, is_handler, self_val, frame)
+        state = self.exec_block(function.body, State(env), frame)
+        del state
+
+    # -- statements ---------------------------------------------------------------------
+    def exec_block(self, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:
+        for stmt in body:
+            if state.dead:
+                break
+            self.budget -= 1
+            state = self.exec_stmt(stmt, state, frame)
+        return state
+
+    def exec_stmt(self, stmt: ir.Stmt, state: State, frame: Frame) -> State:
+        kind = type(stmt)
+        if kind is ir.Assign:
+            value = self.eval(stmt.value, state, frame)
+            for target in stmt.targets:
+                self.assign(target, value, state, frame, stmt.site)
+            return state
+        if kind is ir.ExprStmt:
+            self.eval(stmt.value, state, frame)
+            return state
+        if kind is ir.AugAssign:
+            current = self.eval(stmt.target, state, frame)
+            value = self.eval(stmt.value, state, frame)
+            self.assign(stmt.target, self.binop(stmt.op, current, value), state, frame, stmt.site)
+            return state
+        if kind is ir.If:
+            return self.exec_if(stmt, state, frame)
+        if kind is ir.Loop:
+            return self.exec_loop(stmt, state, frame)
+        if kind is ir.Try:
+            return self.exec_try(stmt, state, frame)
+        if kind is ir.With:
+            for ctx_expr, target in stmt.items:
+                value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
+                if target is not None:
+                    self.assign(target, value, state, frame, stmt.site)
+            return self.exec_block(stmt.body, state, frame)
+        if kind is ir.Return:
+            value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
+            frame.returns.append(value)
+            frame.return_states.append(state)
+            return state.killed()
+        if kind is ir.Raise:
+            if stmt.exc is not None:
+                self.eval(stmt.exc, state, frame)
+            return state.killed()
+        if kind is ir.Jump:
+            if frame.loops:
+                ctx = frame.loops[-1]
+                (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
+            return state.killed()
+        if kind is ir.DefStmt:
+            if stmt.is_class:
+                state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
+            elif frame.function is not None:
+                index = len(self.closures)
+                self.closures.append(dict(state.env))
+                state.env[stmt.name] = FuncV(frame.path, stmt.qualname, index)
+            else:
+                state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
+            return state
+        return state
+
+    def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
+        self.eval(stmt.test, state, frame)
+        tested = self.absence_tested(stmt.test, state, frame)
+        if tested:
+            state.absent = state.absent | tested
+        body = self.exec_block(stmt.body, state.copy(), frame)
+        orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
+        return merge([body, orelse])
+
+    def exec_loop(self, stmt: ir.Loop, state: State, frame: Frame) -> State:
+        iterable = self.eval(stmt.iter, state, frame)
+        body_state = state.copy()
+        if stmt.target is not None:
+            self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
+        frame.loops.append(LoopCtx())
+        try:
+            out = self.exec_block(stmt.body, body_state, frame)
+        finally:
+            ctx = frame.loops.pop()
+        endless = stmt.is_while and isinstance(stmt.iter, ir.Const) and bool(stmt.iter.value)
+        after = merge(([] if endless else [state]) + [out] + ctx.continues)
+        if endless:
+            after = after.killed()
+        if stmt.orelse and not after.dead:
+            after = self.exec_block(stmt.orelse, after, frame)
+        return merge([after] + ctx.breaks)
+
+    def exec_try(self, stmt: ir.Try, state: State, frame: Frame) -> State:
+        before = state.copy()
+        tmp_mark = len(self.tmp_writes)
+        read_mark = len(self.reads)
+        body_out = self.exec_block(stmt.body, state, frame)
+        outs: list[State] = []
+        if stmt.handlers:
+            # An exception can leave the body at any point: the handlers may see every read
+            # the body made, but only the guarded writes made before the body started.
+            handler_in = merge([before, body_out])
+            handler_in.dead = False
+            known = {r.id for r in before.reads}
+            body_reads = [r for r in self.reads[read_mark:] if r.id not in known]
+            present = {r.id for r in handler_in.reads}
+            handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
+            handler_in.claims = before.claims
+            failed_reads = frozenset(r.id for r in body_reads)
+            for handler in stmt.handlers:
+                entry = handler_in.copy()
+                if failed_reads and self.catches_missing(handler.type):
+                    entry.absent = entry.absent | failed_reads
+                if handler.type is not None:
+                    self.eval(handler.type, entry, frame)
+                if handler.name:
+                    entry.env[handler.name] = OpaqueV((frame.path, stmt.site), ())
+                outs.append(self.exec_block(handler.body, entry, frame))
+        else_out = self.exec_block(stmt.orelse, body_out, frame) if stmt.orelse else body_out
+        result = merge([else_out] + outs)
+        if stmt.finalbody:
+            removed_mark = len(frame.removed_paths)
+            if result.dead:
+                scratch = merge([before, body_out])
+                scratch.dead = False
+                self.exec_block(stmt.finalbody, scratch, frame)
+            else:
+                result = self.exec_block(stmt.finalbody, result, frame)
+            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:])
+        return result
+
+    def catches_missing(self, exc_type: ir.Expr | None) -> bool:
+        """Does an ``except`` clause catch what a read of a missing item raises
+        (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
+        if exc_type is None:
+            return True
+        names: list[str] = []
+        pending = [exc_type]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, ir.SeqE):
+                pending.extend(current.elts)
+            elif isinstance(current, ir.Attr):
+                names.append(current.attr)
+            elif isinstance(current, ir.Name):
+                names.append(current.id)
+        return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
+                   for n in names)
+
+    # -- assignment ----------------------------------------------------------------------
+    def assign(self, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
+        kind = type(target)
+        if kind is ir.Name:
+            name = target.id
+            if name in frame.declared_global and not frame.is_module:
+                self.global_store(frame, site, name, "assign", None, value, state)
+            state.env[name] = value
+        elif kind is ir.SeqE or kind is ir.Starred:
+            elts = target.elts if kind is ir.SeqE else (target,)
+            known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
+            for index, element in enumerate(elts):
+                if isinstance(element, ir.Starred):
+                    self.assign(element.value, self.element(value), state, frame, site)
+                elif known:
+                    self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
+                else:
+                    self.assign(element, self.element(value), state, frame, site)
+        elif kind is ir.Attr:
+            base = self.eval(target.value, state, frame)
+            for alt in alts(base):
+                if isinstance(alt, InstanceV):
+                    key = (alt.alloc, target.attr)
+                    previous = self.heap.get(key)
+                    self.heap[key] = value if previous is None else one_of((previous, value))
+                elif isinstance(alt, PynInstanceV):
+                    self.mutate_item(alt, value, state)
+                    for current in alts(self.lookup_instance(state, alt)):
+                        if isinstance(current, PynInstanceV) and len(current.attrs) < 24:
+                            self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
+                                                                     current.alloc, current.arith,
+                                                                     current.attrs + (value,)))
+        elif kind is ir.Sub:
+            self.assign_item(target, value, state, frame, site)
+
+    def assign_item(self, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
+        base_expr = target.value
+        index = self.eval(target.index, state, frame)
+        if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
+            self.global_store(frame, site, base_expr.id, "item", index, value, state)
+            return
+        base = self.eval(base_expr, state, frame)
+        for alt in alts(base):
+            root = alt
+            while isinstance(root, SubV):
+                root = root.base
+            if isinstance(root, (ReadItemV, PynInstanceV)):
+                self.mutate_item(root, value, state)
+            elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
+                items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
+                state.env[base_expr.id] = DictV(items, alt.spreads)
+
+    def mutate_item(self, item: Val, value: Val, state: State) -> None:
+        """An attribute of a read item was assigned: remember arithmetic on its own read."""
+        read = item.read if isinstance(item, (ReadItemV, PynInstanceV)) else -1
+        if read < 0 or getattr(item, "arith", False):
+            return
+        if self.taint(value).arith_on(read):
+            updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
+                            else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
+            self.rebind(state, item, updated)
+
+    def lookup_instance(self, state: State, instance: PynInstanceV) -> Val:
+        """The current version of a PynamoDB instance in the environment (after mutations)."""
+        for value in state.env.values():
+            for alt in alts(value):
+                if isinstance(alt, PynInstanceV) and alt.alloc == instance.alloc and alt.read == instance.read:
+                    return alt
+        return instance
+
+    def rebind(self, state: State, old: Val, new: Val) -> None:
+        for name, value in list(state.env.items()):
+            if value == old:
+                state.env[name] = new
+            elif any(a == old for a in alts(value)):
+                state.env[name] = one_of(new if a == old else a for a in alts(value))
+
+    def is_global_name(self, name: str, frame: Frame) -> bool:
+        if frame.is_module:
+            return False
+        if name in frame.declared_global:
+            return True
+        if name in frame.locals:
+            return False
+        if frame.closure is not None and name in frame.closure:
+            return False
+        return name in self.run_module(frame.path)
+
+    # -- helpers ---------------------------------------------------------------------
+    def element(self, iterable: Val) -> Val:
+        out = []
+        for alt in alts(iterable):
+            if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
+                out.append(alt.elts[0])
+            elif isinstance(alt, SeqV) and alt.elts:
+                out.append(one_of(alt.elts))
+            else:
+                out.append(ElemV(alt))
+        return one_of(out)
+
+    def absence_tested(self, test: ir.Expr, state: State, frame: Frame) -> frozenset[int]:
+        """Reads whose item's presence ``test`` checks (truthiness, ``is None``, ``in``)."""
+        found: set[int] = set()
+
+        def leaf(expr: ir.Expr) -> None:
+            if isinstance(expr, (ir.Name, ir.Attr, ir.Sub)) or (
+                    isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr)
+                    and expr.func.attr == "get" and isinstance(expr.func.value, (ir.Name, ir.Attr))):
+                value = self.peek(expr, state, frame)
+                for alt in alts(value):
+                    if isinstance(alt, (ReadItemV, ReadV)) or (
+                            isinstance(alt, PynInstanceV) and alt.read >= 0):
+                        found.add(alt.read)
+
+        def walk(expr: ir.Expr) -> None:
+            if isinstance(expr, ir.BoolOp):
+                walk(expr.left)
+                walk(expr.right)
+            elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
+                walk(expr.operand)
+            elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+                op, right = expr.ops[0], expr.comparators[0]
+                if op in ("is", "is not", "==", "!=") and isinstance(right, ir.Const) and right.value is None:
+                    leaf(expr.left)
+                elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
+                    leaf(right)
+            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool"):
+                if expr.args:
+                    leaf(expr.args[0])
+            else:
+                leaf(expr)
+
+        walk(test)
+        return frozenset(found)
+
+    def root_instance(self, path: str, cls: ir.Class) -> Val:
+        key = (path, cls.qualname)
+        if key not in self.root_instances:
+            class_val = ClassV(path, cls.qualname)
+            instance = self.pyn_model_instance(class_val, (path, cls.site))
+            if instance is None:
+                instance = InstanceV(class_val, (path, cls.site))
+                self.root_instances[key] = instance
+                init = self.find_method(class_val, "__init__")
+                if init is not None:
+                    function = self.project.functions.get((init.path, init.qualname))
+                    if function is not None:
+                        self.run_init_unknown(instance, init, function)
+            self.root_instances[key] = instance
+        return self.root_instances[key]
+
+    def run_init_unknown(self, instance: Val, init: FuncV, function: ir.Function) -> None:
+        frame = Frame(init.path, function.qualname, function, function.locals,
+                      function.declared_global, None, (), 1,
+                      self.new_frame_info(function.qualname, init.path, -1), self.current_root(),
+                      self_val=instance)
+        env = self.root_params(init.path, function, False, instance, frame)
+        self.exec_block(function.body, State(env), frame)
+
+    def unknown_result(self, args: list[Val]) -> Val:
+        return OpaqueV(("", -1), tuple(args)) if args else UNKNOWN
+
+    def const_true(self, value: Val) -> bool:
+        return isinstance(value, ConstV) and bool(value.value)
+
+
+__all__ = ["Interpreter", "MAX_DEPTH", "ROOT_BUDGET", "FrameInfo"]

@@ -1,0 +1,277 @@
+"""What values derive from (taint), and when two keys name the same item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dynolint.model.events import ReadEvent, WriteEvent
+from dynolint.model.values import (
+    UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
+    PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
+    TenantIdV, UnknownV, Val, alts, const_str,
+)
+
+_ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+_ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    reads: frozenset[tuple[int, bool]] = frozenset()  # (read id, arithmetic applied)
+    costly: frozenset[CostlyV] = frozenset()
+    tenants: frozenset[TenantIdV] = frozenset()
+    creds: frozenset[CredsV] = frozenset()
+    event: bool = False
+
+    def arith_on(self, read: int) -> bool:
+        return (read, True) in self.reads
+
+    def read_ids(self) -> set[int]:
+        return {r for r, _ in self.reads}
+
+    def __or__(self, other: Taint) -> Taint:
+        if not other.reads and not other.costly and not other.tenants and not other.creds and not other.event:
+            return self
+        return Taint(self.reads | other.reads, self.costly | other.costly, self.tenants | other.tenants,
+                     self.creds | other.creds, self.event or other.event)
+
+
+EMPTY = Taint()
+
+
+class TaintIndex:
+    """Computes and memoises taints and canonical forms. Needs the read events, to see
+    through ``item["pk"]`` to the key the item was read with."""
+
+    def __init__(self, reads: list[ReadEvent]) -> None:
+        self.reads = reads
+        self._taint: dict[Val, Taint] = {}
+        self._canon: dict[Val, Val] = {}
+
+    # -- taint -------------------------------------------------------------------------
+    def taint(self, value: Val, depth: int = 0) -> Taint:
+        cached = self._taint.get(value)
+        if cached is not None:
+            return cached
+        result = self._compute(value, depth)
+        if len(self._taint) > 200_000:
+            self._taint.clear()
+        self._taint[value] = result
+        return result
+
+    def _compute(self, value: Val, depth: int) -> Taint:
+        kind = type(value)
+        if kind in (ConstV, UnknownV) or depth > 40:
+            return EMPTY
+        if kind is ReadItemV:
+            return Taint(reads=frozenset({(value.read, value.arith)}))
+        if kind is ReadV:
+            return Taint(reads=frozenset({(value.read, False)}))
+        if kind is TenantIdV:
+            return Taint(tenants=frozenset({value}))
+        if kind is EventV:
+            return Taint(event=True)
+        if kind is CredsV:
+            return Taint(creds=frozenset({value})) if value.kind in ("scoped", "fixed") else EMPTY
+        if kind in (SessionV, ClientV, ResourceV, TableV):
+            creds = value.creds
+            base = Taint(creds=frozenset({creds})) if creds.kind in ("scoped", "fixed") else EMPTY
+            return base | self.taint(value.name, depth + 1) if kind is TableV else base
+        if kind is CostlyV:
+            result = Taint(costly=frozenset({value}))
+            for dep in value.deps:
+                result = result | self.taint(dep, depth + 1)
+            return result
+        if kind is PynInstanceV:
+            result = Taint(reads=frozenset({(value.read, value.arith)})) if value.read >= 0 else EMPTY
+            for part in value.key:
+                result = result | self.taint(part, depth + 1)
+            return result
+        if kind is PynModelV:
+            return EMPTY
+        result = EMPTY
+        for child in _children(value):
+            result = result | self.taint(child, depth + 1)
+        if kind is ArithV and value.op in _ARITH_OPS and result.reads:
+            result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
+                           result.creds, result.event)
+        return result
+
+    # -- canonical forms -----------------------------------------------------------------
+    def canon(self, value: Val, depth: int = 0) -> Val:
+        cached = self._canon.get(value)
+        if cached is not None:
+            return cached
+        result = self._canon_compute(value, depth)
+        self._canon[value] = result
+        return result
+
+    def _canon_compute(self, value: Val, depth: int) -> Val:
+        if depth > 30:
+            return value
+        kind = type(value)
+        if kind is DictV:
+            if len(value.items) == 1 and not value.spreads and const_str(value.items[0][0]) in _ATTRIBUTE_VALUE_TYPES:
+                return self.canon(value.items[0][1], depth + 1)
+            items = tuple(sorted(((self.canon(k, depth + 1), self.canon(v, depth + 1)) for k, v in value.items),
+                                 key=lambda kv: repr(kv[0])))
+            return DictV(items, tuple(self.canon(s, depth + 1) for s in value.spreads))
+        if kind is StrV:
+            parts = tuple(self.canon(p, depth + 1) for p in value.parts)
+            return parts[0] if len(parts) == 1 else StrV(parts)
+        if kind is CallV and value.fn in ("str", "format") and value.recv is None and len(value.args) == 1:
+            return self.canon(value.args[0], depth + 1)
+        if kind is CallV and value.fn in ("strip", "rstrip", "lstrip") and value.recv is not None:
+            return CallV(value.fn, self.canon(value.recv, depth + 1), value.args, value.kwargs)
+        if kind is SubV:
+            base = value.base
+            attr = const_str(value.index)
+            if isinstance(base, ReadItemV) and attr is not None and 0 <= base.read < len(self.reads):
+                key = self.key_map(self.reads[base.read].key)
+                if key is not None and attr in key:
+                    return key[attr]
+            return SubV(self.canon(base, depth + 1), self.canon(value.index, depth + 1))
+        if kind is OneOf:
+            return OneOf(frozenset(self.canon(a, depth + 1) for a in value.alts))
+        return value
+
+    def key_map(self, key: Val | None) -> dict[str, Val] | None:
+        """A key (or item) as attribute -> canonical value, when its attribute names are known."""
+        if key is None:
+            return None
+        for alt in alts(key):
+            if isinstance(alt, DictV):
+                out: dict[str, Val] = {}
+                for name, value in alt.items:
+                    text = const_str(name)
+                    if text is None:
+                        return None
+                    out[text] = self.canon(value)
+                return out
+        return None
+
+    def equal(self, left: Val, right: Val) -> bool:
+        """May ``left`` and ``right`` be the same value (same code, same inputs)?"""
+        if left is UNKNOWN or right is UNKNOWN:
+            return False
+        a, b = self.canon(left), self.canon(right)
+        for x in alts(a):
+            for y in alts(b):
+                if x != y or isinstance(x, UnknownV):
+                    continue
+                if isinstance(x, OpaqueV) and x.loc[1] < 0:
+                    continue
+                return True
+        return False
+
+    # -- items ---------------------------------------------------------------------------
+    def same_table(self, left: Val, right: Val) -> bool:
+        if isinstance(left, PynModelV) or isinstance(right, PynModelV):
+            return left == right
+        if self.equal(left, right):
+            return True
+        # a literal table name (PartiQL, a constant) against an env lookup with that default
+        left_names, right_names = table_names(left), table_names(right)
+        return bool(left_names & right_names) and (
+            any(const_str(a) is not None for a in alts(left)) or any(const_str(b) is not None for b in alts(right)))
+
+    def same_key(self, read_key: Val | None, write_key: Val | None) -> bool:
+        if read_key is None or write_key is None:
+            return False
+        read_map, write_map = self.key_map(read_key), self.key_map(write_key)
+        if read_map is not None and write_map is not None:
+            if not read_map or set(read_map) != set(write_map):
+                return False
+            return all(self.equal(read_map[k], write_map[k]) for k in read_map)
+        return self.equal(read_key, write_key)
+
+    def item_has_key(self, item: Val, read: ReadEvent) -> bool:
+        read_map = self.key_map(read.key)
+        for alt in alts(item):
+            if isinstance(alt, (ReadItemV, PynInstanceV)) and alt.read >= 0:
+                if alt.read == read.id:
+                    return True
+                other = self.reads[alt.read]
+                if other.key is not None and self.same_table(other.table, read.table) and \
+                        self.same_key(other.key, read.key):
+                    return True
+            if isinstance(alt, PynInstanceV) and read.key is not None:
+                if self.same_key(read.key, pyn_key(alt)):
+                    return True
+            if isinstance(alt, DictV):
+                for spread in alt.spreads:
+                    if self.item_has_key(spread, read):
+                        return True
+                if read_map:
+                    item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
+                    if all(name in item_map and self.equal(read_map[name], item_map[name]) for name in read_map):
+                        return True
+        return False
+
+    def same_item(self, read: ReadEvent, write: WriteEvent) -> bool:
+        if not self.same_table(read.table, write.table):
+            return False
+        if write.item is not None and self.item_has_key(write.item, read):
+            return True
+        if self.key_from_item(write.key, read):
+            return True
+        return self.same_key(read.key, write.key)
+
+    def key_from_item(self, key: Val | None, read: ReadEvent) -> bool:
+        """A key whose every attribute is taken from the same attribute of an item that
+        ``read`` returned (``Key={"pk": item["pk"], "sk": item["sk"]}``)."""
+        if key is None:
+            return False
+        for alt in alts(key):
+            if not isinstance(alt, DictV) or not alt.items or alt.spreads:
+                continue
+            ok = True
+            for name, value in alt.items:
+                attr = const_str(name)
+                inner = value
+                if isinstance(inner, DictV) and len(inner.items) == 1 and \
+                        const_str(inner.items[0][0]) in _ATTRIBUTE_VALUE_TYPES:
+                    inner = inner.items[0][1]
+                if not (isinstance(inner, SubV) and isinstance(inner.base, ReadItemV)
+                        and inner.base.read == read.id and const_str(inner.index) == attr):
+                    ok = False
+                    break
+            if ok:
+                return True
+        return False
+
+
+def table_names(value: Val) -> set[str]:
+    """Names a table value may have: a literal, or an environment variable's default."""
+    names: set[str] = set()
+    for alt in alts(value):
+        text = const_str(alt)
+        if text is not None:
+            names.add(text)
+        elif isinstance(alt, EnvV):
+            if alt.default is not None and const_str(alt.default) is not None:
+                names.add(const_str(alt.default))  # type: ignore[arg-type]
+    return names
+
+
+def pyn_key(instance: PynInstanceV) -> Val:
+    names = ("__hash__", "__range__")
+    return DictV(tuple((ConstV(names[i]), part) for i, part in enumerate(instance.key[:2])))
+
+
+def _children(value: Val) -> list[Val]:
+    out: list[Val] = []
+    for name in type(value).__slots__:
+        field = getattr(value, name)
+        if isinstance(field, Val):
+            out.append(field)
+        elif isinstance(field, (tuple, frozenset)):
+            for item in field:
+                if isinstance(item, Val):
+                    out.append(item)
+                elif isinstance(item, tuple):
+                    out.extend(x for x in item if isinstance(x, Val))
+    return out
+
+
+__all__ = ["Taint", "TaintIndex", "EMPTY", "pyn_key", "OpaqueV"]

@@ -1,0 +1,153 @@
+"""The project index: every file's summary, how imports resolve, and the facts that come
+from configuration and infrastructure (table key schemas, Lambda functions and tenancy)."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass, field
+
+from dynolint import ir
+from dynolint.config import Config, TableFacts
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaFunction:
+    """A Lambda function declared by the project's infrastructure."""
+
+    ident: str  # logical id, resource name or construct id
+    name: str | None  # FunctionName, when declared
+    handler: str | None  # "module.function" (dotted module path relative to code_dir)
+    code_dir: str  # posix path relative to the project root; "" for the root itself
+    per_tenant: bool
+    env: tuple[tuple[str, str], ...]  # variable -> "fn:<ident>" | "lit:<value>"
+    source: str  # the file that declares it
+
+
+@dataclass(frozen=True, slots=True)
+class TableDecl:
+    ident: str
+    name: str | None
+    partition_key: str | None
+    sort_key: str | None
+    source: str
+
+
+@dataclass(slots=True)
+class Infra:
+    functions: list[LambdaFunction] = field(default_factory=list)
+    tables: list[TableDecl] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, problem)
+
+
+class Project:
+    def __init__(self, summaries: list[ir.FileSummary], config: Config, infra: Infra) -> None:
+        self.config = config
+        self.infra = infra
+        self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
+        self.by_module: dict[str, str] = {}
+        for summary in self.files.values():
+            self.by_module.setdefault(summary.module, summary.path)
+        self.functions: dict[tuple[str, str], ir.Function] = {}
+        self.classes: dict[tuple[str, str], ir.Class] = {}
+        for summary in self.files.values():
+            for function in summary.functions:
+                self.functions[(summary.path, function.qualname)] = function
+            for klass in summary.classes:
+                self.classes[(summary.path, klass.qualname)] = klass
+        self._resolved: dict[tuple[str, str, int], str | None] = {}
+
+    # -- imports ------------------------------------------------------------------------
+    def resolve_module(self, importer: str, module: str, level: int) -> str | None:
+        """The path of the project file that ``import module`` (with ``level`` leading
+        dots) names from ``importer``, or None when it is not part of the project."""
+        key = (importer, module, level)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(importer, module, level)
+        return self._resolved[key]
+
+    def _resolve(self, importer: str, module: str, level: int) -> str | None:
+        rel = module.replace(".", "/") if module else ""
+        directory = posixpath.dirname(importer)
+        if level:
+            for _ in range(level - 1):
+                directory = posixpath.dirname(directory)
+            return self._file_at(posixpath.join(directory, rel) if rel else directory)
+        found = self._file_at(posixpath.join(directory, rel)) if directory else None
+        if found:
+            return found
+        found = self._file_at(rel)
+        if found:
+            return found
+        suffix = "." + module
+        matches = [path for name, path in self.by_module.items() if name.endswith(suffix)]
+        return matches[0] if len(matches) == 1 else None
+
+    def _file_at(self, base: str) -> str | None:
+        base = posixpath.normpath(base) if base else ""
+        for candidate in (base + ".py", posixpath.join(base, "__init__.py") if base else "__init__.py"):
+            if candidate in self.files:
+                return candidate
+        return None
+
+    # -- facts ---------------------------------------------------------------------------
+    def table_facts(self, names: set[str]) -> TableFacts | None:
+        """Key schema of a table known by any of ``names`` (config first, then IaC)."""
+        for name in names:
+            facts = self.config.table(name)
+            if facts is not None:
+                return facts
+        for decl in self.infra.tables:
+            if decl.name in names or decl.ident in names:
+                return TableFacts(decl.partition_key, decl.sort_key, None)
+        return None
+
+    def functions_for_file(self, path: str) -> list[LambdaFunction]:
+        """Lambda functions whose deployed code contains ``path``."""
+        found = []
+        for function in self.infra.functions:
+            code_dir = function.code_dir.strip("/")
+            if code_dir in ("", ".") or path == code_dir or path.startswith(code_dir + "/"):
+                found.append(function)
+        return found
+
+    def handler_function(self, path: str, qualname: str) -> LambdaFunction | None:
+        """The Lambda function whose handler is ``qualname`` in ``path``."""
+        for function in self.functions_for_file(path):
+            if not function.handler or "." not in function.handler:
+                continue
+            module, _, name = function.handler.rpartition(".")
+            code_dir = function.code_dir.strip("/")
+            rel = path[len(code_dir) + 1:] if code_dir not in ("", ".") else path
+            if rel[:-3].replace("/", ".") == module and name == qualname:
+                return function
+        return None
+
+    def isolation(self, path: str, qualname: str | None) -> str:
+        """"per-tenant", "shared" or "unknown" for code in ``path`` (a handler's own
+        declaration wins over the files its code directory holds)."""
+        for pattern, mode in self.config.tenant_isolation:
+            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"):
+                return mode
+        if qualname is not None:
+            own = self.handler_function(path, qualname)
+            if own is not None:
+                return "per-tenant" if own.per_tenant else "shared"
+        functions = self.functions_for_file(path)
+        handlers = [f for f in functions if self._handler_module(f) == path]
+        relevant = handlers or functions
+        if relevant:
+            if all(f.per_tenant for f in relevant):
+                return "per-tenant"
+            return "shared"
+        return "unknown"
+
+    def _handler_module(self, function: LambdaFunction) -> str | None:
+        if not function.handler or "." not in function.handler:
+            return None
+        module = function.handler.rpartition(".")[0].replace(".", "/") + ".py"
+        code_dir = function.code_dir.strip("/")
+        return posixpath.normpath(posixpath.join(code_dir, module)) if code_dir not in ("", ".") else module
+
+    def is_declared_handler(self, path: str, qualname: str) -> bool:
+        return self.handler_function(path, qualname) is not None

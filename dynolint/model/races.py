@@ -1,0 +1,125 @@
+"""Read-then-write races: which writes follow a read of the same item on some path with
+nothing that makes the pair safe, and what kind of race each one is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dynolint.model.events import ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.keys import table_names
+from dynolint.model.values import CostlyV
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    record: WriteRecord
+    read: ReadEvent  # the latest read of the same item before the write
+    kind: str  # "batch" | "counter" | "stampede" | "overwrite"
+    costly: CostlyV | None = None
+
+    @property
+    def write(self) -> WriteEvent:
+        return self.record.write
+
+
+def guarded(model: Model, write: WriteEvent, read: ReadEvent) -> bool:
+    guard = write.guard
+    if guard.kind in ("condition", "version", "implicit", "unknown"):
+        return True
+    if guard.kind == "partiql":
+        attrs, _, count = guard.detail.partition("|")
+        facts = model.project.table_facts(table_names(write.table))
+        if facts is not None and facts.partition_key:
+            key_attrs = {a for a in (facts.partition_key, facts.sort_key) if a}
+        else:
+            key_map = model.index.key_map(read.key) or {}
+            key_attrs = set(key_map)
+        return int(count or 0) > len(key_attrs)
+    return False
+
+
+def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
+    """Do two writes name the same item?"""
+    index = model.index
+    if not index.same_table(a.table, b.table):
+        return False
+    if a.key is not None and b.key is not None:
+        return index.same_key(a.key, b.key)
+    for keyed, whole in ((a, b), (b, a)):
+        if keyed.key is not None and whole.item is not None:
+            probe = ReadEvent(-1, keyed.loc, "probe", keyed.table, keyed.key, keyed.chain, keyed.seq, keyed.frame)
+            return index.item_has_key(whole.item, probe)
+    if a.item is None or b.item is None:
+        return False
+    first, second = index.key_map(a.item), index.key_map(b.item)
+    if not first or not second:
+        return index.equal(a.item, b.item)
+    facts = model.project.table_facts(table_names(a.table))
+    if facts is not None and facts.partition_key:
+        names = [n for n in (facts.partition_key, facts.sort_key) if n]
+    else:
+        names = [next(iter(first))]
+    return all(n in first and n in second and index.equal(first[n], second[n]) for n in names)
+
+
+def classify(model: Model, record: WriteRecord) -> Race | None:
+    write = record.write
+    reads = [r for r in record.reads if r.seq < write.seq and model.index.same_item(r, write)]
+    if not reads:
+        return None
+    if not write.batch and any(guarded(model, write, r) for r in reads):
+        return None
+    taint = model.taint_all(write.values)
+    from_reads = {r.id for r in reads} & taint.read_ids()
+    if write.atomic and not from_reads:
+        return None
+    for claim in record.claims:
+        if claim.seq < write.seq and same_target(model, claim, write):
+            stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
+                     and model.interp.reads[rid].seq < claim.seq}
+            if not stale:
+                return None
+    read = max(reads, key=lambda r: r.seq)
+    if write.batch:
+        return Race(record, read, "batch")
+    if any(taint.arith_on(r.id) for r in reads):
+        counter_read = max((r for r in reads if taint.arith_on(r.id)), key=lambda r: r.seq)
+        return Race(record, counter_read, "counter")
+    missed = [r for r in reads if r.id in record.absent]
+    if missed:
+        miss = max(missed, key=lambda r: r.seq)
+        work = [c for c in taint.costly if c.seq > miss.seq]
+        claims_before = [c for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
+        work = [c for c in work if not any(claim.seq < c.seq for claim in claims_before)]
+        if work:
+            return Race(record, miss, "stampede", min(work, key=lambda c: c.seq))
+    return Race(record, read, "overwrite")
+
+
+def races(model: Model) -> list[Race]:
+    """Every racy write, once per (write location, kind), keeping the most direct pair."""
+    best: dict[tuple[object, str], Race] = {}
+    for record in model.interp.writes:
+        race = classify(model, record)
+        if race is None:
+            continue
+        key = (race.write.loc, race.kind)
+        current = best.get(key)
+        if current is None or _directness(race) > _directness(current):
+            best[key] = race
+    chosen: dict[object, Race] = {}
+    priority = {"batch": 4, "counter": 3, "stampede": 2, "overwrite": 1}
+    for (loc, _), race in best.items():
+        current = chosen.get(loc)
+        if current is None or priority[race.kind] > priority[current.kind]:
+            chosen[loc] = race
+    return sorted(chosen.values(), key=lambda r: r.write.loc)
+
+
+def _directness(race: Race) -> tuple[int, int]:
+    same_frame = 1 if race.read.frame == race.write.frame else 0
+    return (same_frame, -len(race.write.chain) - len(race.read.chain))

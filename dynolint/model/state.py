@@ -1,0 +1,93 @@
+"""Path state and call frames of the abstract interpreter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dynolint import ir
+from dynolint.model.events import Chain, ReadEvent, WriteEvent
+from dynolint.model.values import Val, one_of
+
+
+class State:
+    """What is known on one path at one point: the values of local variables (alternatives
+    merged), the reads made so far (may), the guarded writes made on every path (must),
+    and the reads whose absence the path branched on (may)."""
+
+    __slots__ = ("env", "reads", "claims", "absent", "dead")
+
+    def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
+                 claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
+                 dead: bool = False) -> None:
+        self.env = env
+        self.reads = reads
+        self.claims = claims
+        self.absent = absent
+        self.dead = dead
+
+    def copy(self) -> State:
+        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead)
+
+    def flow_from(self, other: State) -> None:
+        """Take the path facts (not the variables) of ``other``."""
+        self.reads, self.claims, self.absent, self.dead = (
+            other.reads, other.claims, other.absent, other.dead)
+
+    def killed(self) -> State:
+        return State(self.env, self.reads, self.claims, self.absent, True)
+
+
+def merge(states: list[State]) -> State:
+    """Join states at a control-flow merge point; dead paths contribute nothing."""
+    live = [s for s in states if not s.dead]
+    if not live:
+        base = states[0] if states else State({})
+        return State(dict(base.env), base.reads, base.claims, base.absent, True)
+    if len(live) == 1:
+        return live[0].copy()
+    names: dict[str, list[Val]] = {}
+    for state in live:
+        for name, value in state.env.items():
+            names.setdefault(name, []).append(value)
+    env = {name: (values[0] if len(values) == 1 or all(v == values[0] for v in values)
+                  else one_of(values)) for name, values in names.items()}
+    reads: dict[int, ReadEvent] = {}
+    for state in live:
+        for read in state.reads:
+            reads.setdefault(read.id, read)
+    claims = live[0].claims
+    absent = live[0].absent
+    for state in live[1:]:
+        claims = claims & state.claims
+        absent = absent | state.absent
+    ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
+    return State(env, ordered, claims, absent, False)
+
+
+@dataclass(slots=True)
+class LoopCtx:
+    breaks: list[State] = field(default_factory=list)
+    continues: list[State] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Frame:
+    """One function invocation (or a module or class body) being interpreted."""
+
+    path: str
+    qualname: str
+    function: ir.Function | None
+    locals: frozenset[str]
+    declared_global: frozenset[str]
+    closure: dict[str, Val] | None
+    chain: Chain
+    depth: int
+    info: int  # index of the FrameInfo
+    root: int
+    self_val: Val | None = None
+    cls: ir.Class | None = None
+    is_module: bool = False
+    returns: list[Val] = field(default_factory=list)
+    return_states: list[State] = field(default_factory=list)
+    loops: list[LoopCtx] = field(default_factory=list)
+    removed_paths: list[Val] = field(default_factory=list)

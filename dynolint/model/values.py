@@ -1,0 +1,429 @@
+"""Abstract values of the program model.
+
+Phase 2 interprets the IR over these values. They are structural: a value says how it was
+computed (``StrV`` parts, ``SubV`` of a base, ``CallV`` of an external function on its
+arguments), so that two keys built by the same code from the same inputs compare equal,
+and so that taint (which read, which tenant id, which paid call a value derives from) can
+be read off the structure. Domain values (``TableV``, ``ReadItemV``, ``TenantIdV``, ...) are
+the leaves the rules care about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+# A location in the project: (posix path, site index in that file's summary).
+Loc = tuple[str, int]
+
+
+class Val:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownV(Val):
+    pass
+
+
+UNKNOWN = UnknownV()
+
+
+@dataclass(frozen=True, slots=True)
+class ConstV(Val):
+    value: str | int | float | bool | bytes | None
+
+
+NONE = ConstV(None)
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf(Val):
+    """Several possible values (paths merged, ``a or b``, ``x if c else y``)."""
+
+    alts: frozenset[Val]
+
+
+@dataclass(frozen=True, slots=True)
+class ParamV(Val):
+    """An unbound parameter of the function a root analysis started from."""
+
+    owner: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtV(Val):
+    """An object outside the project, by dotted path (``boto3.resource``, ``os.environ``)."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallV(Val):
+    """The result of calling something outside the project (or a method of an unknown
+    value). ``recv`` is the receiver for a method call, ``fn`` the function path or method
+    name. Deterministic calls compare equal when their inputs do."""
+
+    fn: str
+    recv: Val | None
+    args: tuple[Val, ...]
+    kwargs: tuple[tuple[str, Val], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FreshV(Val):
+    """A value that differs on every evaluation (uuid4, time, random)."""
+
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class CostlyV(Val):
+    """The result of costly work outside DynamoDB: an HTTP request or another AWS service."""
+
+    loc: Loc
+    what: str
+    deps: tuple[Val, ...]
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubV(Val):
+    base: Val
+    index: Val
+
+
+@dataclass(frozen=True, slots=True)
+class AttrV(Val):
+    base: Val
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DictV(Val):
+    items: tuple[tuple[Val, Val], ...]
+    spreads: tuple[Val, ...] = ()  # ``**x`` entries that could not be flattened
+
+
+@dataclass(frozen=True, slots=True)
+class SeqV(Val):
+    kind: str
+    elts: tuple[Val, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ElemV(Val):
+    """An element of an iterable (loop variable, comprehension variable)."""
+
+    of: Val
+
+
+@dataclass(frozen=True, slots=True)
+class StrV(Val):
+    """A string built by concatenation, f-string, ``%``/``format`` or ``os.path.join``."""
+
+    parts: tuple[Val, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArithV(Val):
+    op: str
+    left: Val
+    right: Val
+
+
+@dataclass(frozen=True, slots=True)
+class OpaqueV(Val):
+    """A computation not looked into; derived from ``deps``."""
+
+    loc: Loc
+    deps: tuple[Val, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvV(Val):
+    """``os.environ[name]`` / ``os.environ.get(name, default)`` / ``os.getenv``."""
+
+    name: Val
+    default: Val | None
+
+
+# -- project objects ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleV(Val):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FuncV(Val):
+    path: str
+    qualname: str
+    closure: int = -1  # index of the captured environment, -1 when none
+
+
+@dataclass(frozen=True, slots=True)
+class ClassV(Val):
+    path: str
+    qualname: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceV(Val):
+    cls: ClassV
+    alloc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class BoundV(Val):
+    """A project method bound to its receiver."""
+
+    self_val: Val
+    func: FuncV
+
+
+@dataclass(frozen=True, slots=True)
+class SuperV(Val):
+    self_val: Val
+    cls: ClassV
+
+
+# -- AWS SDK objects --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CredsV(Val):
+    """Where a client's credentials come from.
+
+    kind: "exec" (the function's execution role, default chain), "scoped" (STS
+    assume_role whose tags or session policy name the tenant), "fixed" (other explicit
+    credentials), "unknown"."""
+
+    kind: str
+    loc: Loc | None = None
+    tenant: Val | None = None
+
+
+EXEC = CredsV("exec")
+UNKNOWN_CREDS = CredsV("unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionV(Val):
+    creds: CredsV
+    flavor: str  # "boto3" | "aioboto3" | "aiobotocore" | "botocore"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientV(Val):
+    """A boto3 client. For DynamoDB, flavor "low" speaks AttributeValue JSON; "resource"
+    is ``table.meta.client`` (native values)."""
+
+    service: str
+    creds: CredsV
+    flavor: str = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceV(Val):
+    service: str
+    creds: CredsV
+
+
+@dataclass(frozen=True, slots=True)
+class TableV(Val):
+    name: Val
+    creds: CredsV
+
+
+@dataclass(frozen=True, slots=True)
+class MetaV(Val):
+    of: Val
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWriterV(Val):
+    table: Val  # TableV or PynModelV
+
+
+@dataclass(frozen=True, slots=True)
+class PaginatorV(Val):
+    client: ClientV
+    op: str
+
+
+@dataclass(frozen=True, slots=True)
+class S3ObjectV(Val):
+    """``s3.Object(bucket, key)`` / ``s3.Bucket(b)`` (key None) from the S3 resource."""
+
+    creds: CredsV
+    bucket: Val
+    key: Val | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadV(Val):
+    """The response of a DynamoDB read; ``.get("Item")`` / ``["Items"]`` give its items."""
+
+    read: int  # ReadEvent id
+
+
+@dataclass(frozen=True, slots=True)
+class ReadItemV(Val):
+    """An item that a DynamoDB read returned (and maybe mutated in Python since).
+    ``arith`` is set once an attribute was assigned arithmetic on a value read from it."""
+
+    read: int
+    arith: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PynModelV(Val):
+    cls: ClassV
+
+
+@dataclass(frozen=True, slots=True)
+class PynAttrV(Val):
+    model: PynModelV
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PynActionV(Val):
+    """``Model.attr.set(v)`` / ``.add(v)`` / ``.remove()`` ... used in ``update(actions=)``."""
+
+    attr: str
+    action: str
+    value: Val | None
+
+
+@dataclass(frozen=True, slots=True)
+class PynInstanceV(Val):
+    model: PynModelV
+    key: tuple[Val, ...]  # hash key value, then range key value when known
+    read: int  # ReadEvent id it was loaded by, -1 for a fresh ``Model(...)``
+    alloc: Loc
+    arith: bool = False
+    attrs: tuple[Val, ...] = ()  # attribute values given or assigned (for what the save writes)
+
+
+@dataclass(frozen=True, slots=True)
+class PynBatchV(Val):
+    model: PynModelV
+
+
+@dataclass(frozen=True, slots=True)
+class PynTransactV(Val):
+    kind: str  # "write" | "get"
+
+
+# -- tenancy, files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TenantIdV(Val):
+    """A tenant id taken from the invocation. ``trust``: "trusted" (context.tenant_id,
+    authorizer output), "untrusted" (client-controlled input), "invoker" (a field of a
+    direct-invoke payload)."""
+
+    loc: Loc
+    trust: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventV(Val):
+    """The invocation's event, or a part of it (``path`` of normalised keys)."""
+
+    path: tuple[str, ...]
+    trusted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextV(Val):
+    """The Lambda context object."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsV(Val):
+    """Claims of a decoded JWT; ``verified`` False when the signature was not checked."""
+
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TmpRootV(Val):
+    """A directory under /tmp that outlives the invocation (``tempfile.gettempdir()``,
+    ``mkdtemp()``)."""
+
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedTmpV(Val):
+    """A temporary file or directory removed when the invocation is done with it."""
+
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class FileV(Val):
+    path: Val
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveV(Val):
+    path: Val
+
+
+@dataclass(frozen=True, slots=True)
+class ContextVarV(Val):
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class InfraFnV(Val):
+    """A Lambda function declared in a CDK app, by its construct id."""
+
+    ident: str
+
+
+AnyVal = Union[Val]
+
+
+def alts(value: Val) -> Iterable[Val]:
+    """The alternatives of a value (itself unless it is a :class:`OneOf`)."""
+    if isinstance(value, OneOf):
+        return value.alts
+    return (value,)
+
+
+def one_of(values: Iterable[Val], limit: int = 6) -> Val:
+    """A single value for several alternatives, flattened and capped."""
+    flat: set[Val] = set()
+    for value in values:
+        flat.update(alts(value))
+    flat.discard(UNKNOWN) if len(flat) > 1 else None
+    if not flat:
+        return UNKNOWN
+    if len(flat) == 1:
+        return next(iter(flat))
+    if len(flat) > limit:
+        kept = sorted(flat, key=_rank)[:limit]
+        return OneOf(frozenset(kept))
+    return OneOf(frozenset(flat))
+
+
+def _rank(value: Val) -> int:
+    # keep domain values over plain ones when capping
+    return 0 if isinstance(value, (TableV, ClientV, ReadItemV, ReadV, TenantIdV, PynInstanceV,
+                                   CredsV, SessionV)) else 1
+
+
+def const_str(value: Val) -> str | None:
+    if isinstance(value, ConstV) and isinstance(value.value, str):
+        return value.value
+    return None

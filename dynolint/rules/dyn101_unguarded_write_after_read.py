@@ -1,0 +1,140 @@
+"""DYN101 unguarded-write-after-read."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Finding
+from dynolint.rules._race import describe_write, race_finding
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class UnguardedWriteAfterRead(Rule):
+    code = "DYN101"
+    name = "unguarded-write-after-read"
+    summary = "An item is written, with no condition, after the same path read it"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds a DynamoDB write (`put_item`, `update_item`, `delete_item`, a transaction element, a "
+            "PartiQL `UPDATE`/`DELETE`, PynamoDB `save()`/`update()`/`delete()`) of an item that the same "
+            "execution path read earlier, when the write carries no guard: no `ConditionExpression`, no "
+            "legacy `Expected`, no PynamoDB `condition=` and no `VersionAttribute`. The read and the write "
+            "may sit in different functions and modules; the finding is reported at the write, with the read "
+            "and the calls between them as related locations."
+        ),
+        why_is_this_bad=(
+            "Between the read and the write another request can change or delete the item. The write then "
+            "silently overwrites that change (a lost update), recreates a deleted item (`update_item` is an "
+            "upsert), or acts on a decision made from stale data. A Python-side comparison of a version, "
+            "timestamp or status before the write does not help: it runs before the race window closes. Only "
+            "a condition evaluated by DynamoDB at write time does."
+        ),
+        example='''
+def rename(table, note_id, title):
+    note = table.get_item(Key={"pk": note_id})["Item"]
+    note["title"] = title
+    table.put_item(Item=note)
+''',
+        use_instead='''
+def rename(table, note_id, title):
+    note = table.get_item(Key={"pk": note_id})["Item"]
+    table.update_item(
+        Key={"pk": note_id},
+        UpdateExpression="SET #title = :title, #ver = :next",
+        ConditionExpression="#ver = :seen",
+        ExpressionAttributeNames={"#title": "title", "#ver": "version"},
+        ExpressionAttributeValues={":title": title, ":seen": note["version"], ":next": note["version"] + 1},
+    )
+''',
+        fix_safety=(
+            "`dynolint fix --unsafe-fixes` adds a guard: `attribute_not_exists(<partition key>)` for a "
+            "create after an absence check, `attribute_exists(<partition key>)` for an `update_item` after an "
+            "existence check, an optimistic-lock condition on the version attribute when one is known, "
+            "otherwise a condition that the attributes the write depends on still hold the values read. The "
+            "fix is unsafe: the write can now fail with `ConditionalCheckFailedException`, which the caller "
+            "must handle (retry from the read, or report a conflict)."
+        ),
+        known_problems=(
+            "The analysis follows calls into project code (up to eight levels) but not into callbacks it "
+            "cannot resolve (functions stored in containers, framework dispatch other than decorators it "
+            "knows). Reads and writes through clients it cannot identify as DynamoDB are not reported. Keys "
+            "are compared by how they are computed: two keys computed differently that happen to be equal "
+            "at run time are not paired."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_OptimisticLocking.html",
+        ),
+    )
+    valid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def rename(note_id, title):
+    note = table.get_item(Key={"pk": note_id})["Item"]
+    table.put_item(Item={**note, "title": title}, ConditionExpression="version = :v",
+                   ExpressionAttributeValues={":v": note["version"]})
+'''),
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def handler(event, context):
+    if event["httpMethod"] == "GET":
+        return table.get_item(Key={"pk": event["id"]}).get("Item")
+    table.put_item(Item={"pk": event["id"], "title": event["title"]})
+'''),
+    )
+    invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def rename(note_id, title):
+    note = table.get_item(Key={"pk": note_id})["Item"]
+    note["title"] = title
+    table.put_item(Item=note)  # expect: DYN101
+'''),
+        example('''
+from store import load, save
+
+def handler(event, context):
+    order = load(event["id"])
+    order["status"] = "CANCELLED"
+    save(order)
+''', extra={"store.py": '''
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def load(order_id):
+    return table.get_item(Key={"pk": order_id}).get("Item")
+
+def save(order):
+    table.put_item(Item=order)  # expect: DYN101
+'''}),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        for race in model.races():
+            if race.kind != "overwrite":
+                continue
+            read_line = model.line_of(race.read.loc)
+            verb = "deletes" if "delete" in race.write.op else "overwrites"
+            if race.write.flavor == "pynamodb":
+                guard = "no condition= and no VersionAttribute"
+            elif race.write.flavor == "partiql":
+                guard = "no predicate beyond the key"
+            else:
+                guard = "no ConditionExpression"
+            if race.write.op == "update_item" and race.record.absent and race.read.id in race.record.absent:
+                detail = "can recreate or overwrite the item"
+                message = (f"{describe_write(race)} {detail} checked at line {read_line} with {guard}: "
+                           "it may have changed or been deleted since")
+            else:
+                message = (f"{describe_write(race)} {verb} the item read at line {read_line} with {guard}: "
+                           "a concurrent change made in between is lost")
+            yield race_finding(model, race, self.code, self.name, message)

@@ -1,0 +1,85 @@
+"""DYN102 non-atomic-counter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Finding
+from dynolint.rules._race import describe_write, race_finding
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class NonAtomicCounter(Rule):
+    code = "DYN102"
+    name = "non-atomic-counter"
+    summary = "A value read from an item is changed in Python and written back (read, add, write)"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds an unguarded write whose written value is arithmetic on a value read from the same item "
+            "earlier on the path: a counter, balance or quantity read with `get_item` (or PynamoDB "
+            "`Model.get`), changed in Python, and written back with `put_item`, `update_item ... SET x = "
+            ":new` or `save()`. Reported instead of DYN101."
+        ),
+        why_is_this_bad=(
+            "Two concurrent requests read the same value, both add one, and both write the same result: "
+            "one increment is lost. Under load a counter undercounts and a balance can be debited twice "
+            "from the same starting value."
+        ),
+        example='''
+item = table.get_item(Key={"page": page})["Item"]
+table.update_item(Key={"page": page}, UpdateExpression="SET #v = :v",
+                  ExpressionAttributeNames={"#v": "views"},
+                  ExpressionAttributeValues={":v": item["views"] + 1})
+''',
+        use_instead='''
+table.update_item(Key={"page": page}, UpdateExpression="ADD #v :one",
+                  ExpressionAttributeNames={"#v": "views"},
+                  ExpressionAttributeValues={":one": 1})
+''',
+        fix_safety=(
+            "The fix rewrites the write as one atomic `update_item` (`ADD`, or `SET #n = if_not_exists(#n, "
+            ":zero) + :inc`). It is safe when the read's result is not used for anything else; otherwise it "
+            "is offered as unsafe. Atomic is not idempotent: a retried request still counts twice."
+        ),
+        known_problems=(
+            "Arithmetic is recognised on the value itself (`+ - * / // % **`, augmented assignment); a "
+            "counter changed through a helper the analysis cannot follow is reported as DYN101 instead."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.SET.IncrementAndDecrement",
+        ),
+    )
+    valid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("pages")
+
+def count(page):
+    table.get_item(Key={"page": page})
+    table.update_item(Key={"page": page}, UpdateExpression="ADD views :one",
+                      ExpressionAttributeValues={":one": 1})
+'''),
+    )
+    invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("pages")
+
+def count(page):
+    item = table.get_item(Key={"page": page})["Item"]
+    item["views"] += 1
+    table.put_item(Item=item)  # expect: DYN102
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        for race in model.races():
+            if race.kind != "counter":
+                continue
+            line = model.line_of(race.read.loc)
+            message = (f"{describe_write(race)} writes back arithmetic on a value read at line {line}: "
+                       "concurrent updates lose increments; use an atomic ADD or SET x = x + :n")
+            yield race_finding(model, race, self.code, self.name, message)

@@ -1,0 +1,115 @@
+"""DYN104 cache-stampede."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Finding
+from dynolint.rules._race import describe_write, race_finding
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class CacheStampede(Rule):
+    code = "DYN104"
+    name = "cache-stampede"
+    summary = "On a cache miss, costly work runs in every concurrent request before the key is written"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds the cache-aside shape with no claim: a read misses (the code branches on the item's "
+            "absence), costly work outside DynamoDB produces the value (an HTTP request, a call to another "
+            "AWS service, or a project function that makes one), and the same key is then written with no "
+            "claim taken before the work. Clock, uuid and formatting calls are not costly work."
+        ),
+        why_is_this_bad=(
+            "When the key is missing, every concurrent request misses, every one of them pays for the work "
+            "(20 concurrent requests make 20 paid API calls instead of 1), and they all overwrite each "
+            "other's result. Under load the stampede can exhaust a rate limit or an API budget."
+        ),
+        example='''
+cached = table.get_item(Key={"city": city}).get("Item")
+if cached:
+    return cached["payload"]
+payload = requests.get(API, params={"q": city}).json()
+table.put_item(Item={"city": city, "payload": payload})
+return payload
+''',
+        use_instead='''
+cached = table.get_item(Key={"city": city}, ConsistentRead=True).get("Item")
+if cached and cached.get("state") == "READY":
+    return cached["payload"]
+try:  # claim the key before the work, with a lease so a crashed worker cannot block it
+    table.update_item(
+        Key={"city": city},
+        UpdateExpression="SET #st = :pending, #owner = :me, #lease = :until",
+        ConditionExpression="attribute_not_exists(#pk) OR (#st = :pending AND #lease < :now)",
+        ExpressionAttributeNames={"#pk": "city", "#st": "state", "#owner": "owner", "#lease": "lease_until"},
+        ExpressionAttributeValues={":pending": "PENDING", ":me": me, ":until": now + 30, ":now": now},
+    )
+except table.meta.client.exceptions.ConditionalCheckFailedException:
+    return wait_for_ready(city)  # bounded exponential backoff, then read the winner's result
+payload = requests.get(API, params={"q": city}).json()
+table.update_item(
+    Key={"city": city}, UpdateExpression="SET #st = :ready, #p = :payload REMOVE #owner, #lease",
+    ConditionExpression="#owner = :me",
+    ExpressionAttributeNames={"#st": "state", "#p": "payload", "#owner": "owner", "#lease": "lease_until"},
+    ExpressionAttributeValues={":ready": "READY", ":payload": payload, ":me": me},
+)
+''',
+        fix_safety=(
+            "`dynolint fix --unsafe-fixes --select DYN104` rewrites the function into the claim pattern "
+            "shown above: a conditional claim with a lease before the work, a completion fenced on the "
+            "claim, and losers that wait with bounded exponential backoff for the completed item. It changes "
+            "behaviour (a loser waits, and can time out), so it is unsafe."
+        ),
+        known_problems=(
+            "Costly work is recognised for HTTP libraries (requests, httpx, urllib, aiohttp, urllib3), calls to "
+            "other AWS services through boto3, and project functions that make them. Work done through other "
+            "libraries (a database driver, a subprocess) is not recognised."
+        ),
+        references=(
+            "https://dev.to/iamujjwalsinha/dynamodb-race-conditions-why-your-cache-is-burning-money-44c2",
+        ),
+    )
+    valid = (
+        example('''
+import boto3, requests
+table = boto3.resource("dynamodb").Table("cache")
+
+def lookup(key):
+    cached = table.get_item(Key={"k": key}).get("Item")
+    if cached:
+        return cached["v"]
+    table.put_item(Item={"k": key, "state": "PENDING"}, ConditionExpression="attribute_not_exists(k)")
+    value = requests.get("https://api.example.com", params={"q": key}).json()
+    table.put_item(Item={"k": key, "v": value})
+    return value
+'''),
+    )
+    invalid = (
+        example('''
+import boto3, requests
+table = boto3.resource("dynamodb").Table("cache")
+
+def lookup(key):
+    cached = table.get_item(Key={"k": key}).get("Item")
+    if cached:
+        return cached["v"]
+    value = requests.get("https://api.example.com", params={"q": key}).json()
+    table.put_item(Item={"k": key, "v": value})  # expect: DYN104
+    return value
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        for race in model.races():
+            if race.kind != "stampede" or race.costly is None:
+                continue
+            read_line = model.line_of(race.read.loc)
+            work_line = model.line_of(race.costly.loc)
+            message = (f"cache stampede: when the read at line {read_line} misses, every concurrent request "
+                       f"runs {race.costly.what} (line {work_line}) before {describe_write(race)} writes the "
+                       "key with no claim taken first")
+            yield race_finding(model, race, self.code, self.name, message)
