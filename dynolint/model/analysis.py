@@ -123,4 +123,7 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra) -> Mode
             continue
         is_handler = project.is_declared_handler(path, qualname)
         interp.run_function_root(path, function, is_handler)
+    functions, tables = interp.cdk_declarations()
+    project.infra.functions.extend(functions)
+    project.infra.tables.extend(tables)
     return Model(project, interp)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dynolint import ir
 from dynolint.model.events import DataCall, Invoke, ScopedCredsMint
 from dynolint.model.values import (
-    EXEC, NONE, UNKNOWN, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, Loc,
+    EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
 )
 
@@ -57,10 +57,20 @@ class AwsMixin(_Base):
                         return alt.creds
             return EXEC
         for value in given:
-            for alt in self.taint(value).creds:
+            taint = self.taint(value)
+            for alt in taint.creds:
                 if alt.kind == "scoped":
                     return alt
-        return CredsV("fixed")
+        for value in given:
+            for alt in alts(value):
+                if isinstance(alt, EventV) and "authorizer" in alt.path:
+                    # credentials an authorizer vended for this request's tenant
+                    return CredsV("scoped", None, alt)
+        for value in given:
+            if any(c.kind == "fixed" for c in self.taint(value).creds) or any(
+                    isinstance(a, (EnvV, ConstV)) for a in alts(value)):
+                return CredsV("fixed")
+        return UNKNOWN_CREDS
 
     def service_object(self, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
         service = const_str(args[0]) if args else const_str(kwargs.get("service_name", UNKNOWN))
@@ -103,6 +113,9 @@ class AwsMixin(_Base):
             return NONE
         if kind is MetaV:
             return CallV(name, recv, tuple(args))
+        if kind is InfraFnV:
+            self.cdk_method(recv, name, args, loc)
+            return CallV(name, recv, tuple(args))
         return None
 
     def client_call(self, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
@@ -136,8 +149,7 @@ class AwsMixin(_Base):
         self.mints.append(ScopedCredsMint(loc, tuple(scoped), frame.info, frame.root))
         for value in scoped:
             self.note_scoping(value, loc, frame)
-        tenants = [t for v in scoped for t in self.taint(v).tenants]
-        return CredsV("scoped", loc, tenants[0] if tenants else None)
+        return CredsV("scoped", loc, SeqV("tuple", tuple(scoped)))
 
     def is_constant(self, value: Val) -> bool:
         for alt in alts(value):

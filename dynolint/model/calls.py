@@ -121,8 +121,22 @@ class CallsMixin(_Base):
         else:
             result = one_of(callee.returns) if callee.returns else NONE
         if self.cached_function(function, func.path):
-            self.cache_store(function, func, args, kwargs, result, loc, frame)
+            self.cache_store(function, func, args, kwargs, result, callee, frame)
+        self.note_obtained(result, frame)
         return result
+
+    def note_obtained(self, value: Val, frame: Frame) -> None:
+        """A function that gets a tenant id back from a call has obtained it too."""
+        tenants = self.taint(value).tenants
+        if not tenants:
+            return
+        info = self.frames[frame.info]
+        root = self.roots[frame.root]
+        for tenant in sorted(tenants, key=lambda t: t.loc):
+            if tenant not in info.tenant_sources:
+                info.tenant_sources.append(tenant)
+            if tenant not in root.tenant_sources:
+                root.tenant_sources.append(tenant)
 
     def bind(self, function: ir.Function, self_val: Val | None, args: list[Val],
              kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
@@ -181,16 +195,21 @@ class CallsMixin(_Base):
         return False
 
     def cache_store(self, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
-                    result: Val, loc: Loc, frame: Frame) -> None:
+                    result: Val, callee: Frame, frame: Frame) -> None:
+        """An ``lru_cache``d function stores its result in module state, keyed by its
+        arguments; reported at its (last) return statement."""
         key = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
+        site = callee.return_sites[-1] if callee.return_sites else function.site
         self.global_stores.append(GlobalStore(
-            (func.path, function.site), func.path, function.qualname, "cache", key, result,
-            frame.info, frame.root))
+            (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))
 
     def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
                                               frame.info, frame.root))
+        stored = self.global_values.setdefault((frame.path, name), [])
+        if len(stored) < 8 and value not in stored:
+            stored.append(value)
 
     # -- external functions --------------------------------------------------------------
     def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
@@ -201,6 +220,9 @@ class CallsMixin(_Base):
         pyn = self.pyn_external(path)
         if pyn is not None:
             return pyn
+        cdk = self.cdk_call(path, args, kwargs, loc)
+        if cdk is not None:
+            return cdk
         if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):
@@ -253,10 +275,14 @@ class CallsMixin(_Base):
             return self.concat(joined)
         if path in ("tempfile.gettempdir", "tempfile.gettempdirb"):
             return TmpRootV("tempfile.gettempdir()")
-        if path in ("tempfile.mkdtemp",):
-            return TmpRootV("tempfile.mkdtemp()")
-        if path == "tempfile.mkstemp":
-            return SeqV("tuple", (OpaqueV(loc, ()), TmpRootV("tempfile.mkstemp()")))
+        if path in ("tempfile.mkdtemp", "tempfile.mkstemp"):
+            where = kwargs.get("dir", args[2] if len(args) > 2 else None)
+            created = TmpRootV(f"{path}()")
+            if where is None or self.is_tmp(where):
+                self.tmp_write(created, f"{path}()", loc, frame)
+            if path == "tempfile.mkstemp":
+                return SeqV("tuple", (OpaqueV(loc, ()), created))
+            return created
         if path in ("tempfile.TemporaryDirectory", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"):
             return ManagedTmpV(loc)
         if path == "tempfile.NamedTemporaryFile":

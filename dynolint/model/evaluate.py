@@ -11,7 +11,7 @@ from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
-    TenantIdV, Val, alts, const_str, one_of,
+    TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class EvalMixin(_Base):
         return ArithV(op, left, right)
 
     def is_stringy(self, value: Val) -> bool:
-        return any(isinstance(a, StrV) or const_str(a) is not None for a in alts(value))
+        return any(isinstance(a, (StrV, TmpRootV, EnvV)) or const_str(a) is not None for a in alts(value))
 
     # -- names ---------------------------------------------------------------------------
     def lookup(self, name: str, state: State, frame: Frame) -> Val:
@@ -203,6 +203,10 @@ class EvalMixin(_Base):
             return frame.closure[name]
         env = self.run_module(frame.path)
         if name in env:
+            stored = self.global_values.get((frame.path, name))
+            if stored:
+                # what functions stored in this module-level container since
+                return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))])
             return env[name]
         if name in _BUILTINS:
             return ExtV(name)

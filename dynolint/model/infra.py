@@ -1,11 +1,307 @@
-"""Infrastructure as code: Lambda functions (handler, code, tenancy, environment) and
-DynamoDB tables (key schema) from SAM/CloudFormation, serverless.yml, Terraform and CDK."""
+"""Infrastructure as code: Lambda functions (handler, code directory, tenancy, environment)
+and DynamoDB tables (key schema), from SAM/CloudFormation (YAML or JSON), serverless.yml
+and Terraform. CDK apps in Python are read by the interpreter itself (see ``cdk_call``).
+
+Every parser is tolerant: a file it cannot read is recorded as a problem and skipped.
+"""
 
 from __future__ import annotations
 
+import json
+import posixpath
+import re
+from typing import Any
+
 from dynolint import ir
-from dynolint.model.project import Infra
+from dynolint.model.project import Infra, LambdaFunction, TableDecl
+
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable", "AWS::DynamoDB::GlobalTable")
 
 
 def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infra:
-    return Infra()
+    infra = Infra()
+    for path, data in sorted(files.items()):
+        text = data.decode("utf-8", errors="replace")
+        try:
+            if path.endswith((".tf", ".tf.json")):
+                _terraform(path, text, infra)
+            elif posixpath.basename(path).startswith("serverless."):
+                document = _yaml(text)
+                if isinstance(document, dict):
+                    _serverless(path, document, infra)
+            elif path.endswith(".json"):
+                document = json.loads(text)
+                if isinstance(document, dict) and "Resources" in document:
+                    _cloudformation(path, document, infra)
+            else:
+                document = _yaml(text)
+                if isinstance(document, dict) and "Resources" in document:
+                    _cloudformation(path, document, infra)
+        except Exception as exc:  # noqa: BLE001 - a broken template must not stop the run
+            infra.errors.append((path, f"{type(exc).__name__}: {exc}"))
+    return infra
+
+
+# -- YAML with CloudFormation tags -------------------------------------------------------
+
+
+def _yaml(text: str) -> Any:
+    import yaml  # PyYAML comes with libcst
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if suffix == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    Loader.add_multi_constructor("!", construct)
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+# -- CloudFormation / SAM -------------------------------------------------------------------
+
+
+def _ref_target(value: Any, functions: set[str]) -> str | None:
+    if isinstance(value, str):
+        return f"lit:{value}"
+    if isinstance(value, dict):
+        if "Ref" in value and isinstance(value["Ref"], str):
+            return f"fn:{value['Ref']}"
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            if isinstance(target, list) and target:
+                return f"fn:{target[0]}"
+            if isinstance(target, str):
+                return f"fn:{target.split('.', 1)[0]}"
+        if "Fn::Sub" in value:
+            sub = value["Fn::Sub"]
+            template = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(template, str):
+                match = re.search(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}", template)
+                if match and match.group(1) in functions:
+                    return f"fn:{match.group(1)}"
+    return None
+
+
+def _per_tenant(properties: dict[str, Any]) -> bool:
+    tenancy = properties.get("TenancyConfig") or properties.get("tenancyConfig")
+    if isinstance(tenancy, dict):
+        mode = tenancy.get("TenantIsolationMode") or tenancy.get("tenantIsolationMode")
+        return isinstance(mode, str) and mode.upper() == "PER_TENANT"
+    return False
+
+
+def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
+    base = posixpath.dirname(path)
+    resources = document.get("Resources") or {}
+    if not isinstance(resources, dict):
+        return
+    globals_function = ((document.get("Globals") or {}).get("Function") or {}) if isinstance(
+        document.get("Globals"), dict) else {}
+    function_ids = {name for name, spec in resources.items()
+                    if isinstance(spec, dict) and spec.get("Type") in FUNCTION_TYPES}
+    for ident, spec in resources.items():
+        if not isinstance(spec, dict):
+            continue
+        kind = spec.get("Type")
+        properties = spec.get("Properties") or {}
+        if not isinstance(properties, dict):
+            continue
+        if kind in FUNCTION_TYPES:
+            merged = {**globals_function, **properties} if kind == "AWS::Serverless::Function" else properties
+            code = merged.get("CodeUri") if kind == "AWS::Serverless::Function" else merged.get("Code")
+            code_dir = posixpath.normpath(posixpath.join(base, code)) if isinstance(code, str) else (base or ".")
+            env_vars = ((merged.get("Environment") or {}).get("Variables") or {})
+            global_env = ((globals_function.get("Environment") or {}).get("Variables") or {})
+            env = []
+            for name, value in {**global_env, **env_vars}.items():
+                target = _ref_target(value, function_ids)
+                if target is not None:
+                    env.append((name, target))
+            name_value = merged.get("FunctionName")
+            handler = merged.get("Handler")
+            infra.functions.append(LambdaFunction(
+                ident, name_value if isinstance(name_value, str) else None,
+                handler if isinstance(handler, str) else None, _clean(code_dir), _per_tenant(merged),
+                tuple(env), path))
+        elif kind in TABLE_TYPES:
+            _cfn_table(path, ident, properties, infra)
+
+
+def _cfn_table(path: str, ident: str, properties: dict[str, Any], infra: Infra) -> None:
+    name = properties.get("TableName")
+    pk = sk = None
+    primary = properties.get("PrimaryKey")
+    if isinstance(primary, dict):
+        pk = primary.get("Name")
+    for element in properties.get("KeySchema") or []:
+        if isinstance(element, dict):
+            if element.get("KeyType") == "HASH":
+                pk = element.get("AttributeName")
+            elif element.get("KeyType") == "RANGE":
+                sk = element.get("AttributeName")
+    infra.tables.append(TableDecl(ident, name if isinstance(name, str) else None, pk, sk, path))
+
+
+def _clean(code_dir: str) -> str:
+    code_dir = code_dir.strip()
+    return "" if code_dir in (".", "./") else code_dir.rstrip("/")
+
+
+# -- serverless.yml --------------------------------------------------------------------------
+
+
+def _serverless_logical_id(name: str) -> str:
+    normalized = name[:1].upper() + name[1:]
+    normalized = normalized.replace("-", "Dash").replace("_", "Underscore")
+    return f"{normalized}LambdaFunction"
+
+
+def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
+    base = posixpath.dirname(path)
+    service = document.get("service")
+    service_name = service.get("name") if isinstance(service, dict) else service
+    provider = document.get("provider") or {}
+    stage = provider.get("stage", "dev") if isinstance(provider, dict) else "dev"
+    provider_env = (provider.get("environment") or {}) if isinstance(provider, dict) else {}
+    resources = ((document.get("resources") or {}).get("Resources") or {}) if isinstance(
+        document.get("resources"), dict) else {}
+    functions = document.get("functions") or {}
+    if not isinstance(functions, dict):
+        return
+    logical = {_serverless_logical_id(name): name for name in functions}
+    for name, spec in functions.items():
+        if not isinstance(spec, dict):
+            continue
+        ident = _serverless_logical_id(name)
+        override = resources.get(ident, {}) if isinstance(resources, dict) else {}
+        override_props = (override.get("Properties") or {}) if isinstance(override, dict) else {}
+        per_tenant = _per_tenant(spec) or _per_tenant(override_props)
+        function_name = spec.get("name") or (f"{service_name}-{stage}-{name}" if service_name else name)
+        env = []
+        for var, value in {**provider_env, **(spec.get("environment") or {})}.items():
+            target = _ref_target(value, set(logical))
+            if target is not None:
+                env.append((var, target))
+        handler = spec.get("handler")
+        module_path = None
+        if isinstance(handler, str) and "." in handler:
+            module, _, func = handler.rpartition(".")
+            module_path = module.replace("/", ".")
+            handler = f"{module_path}.{func}"
+        infra.functions.append(LambdaFunction(
+            ident, function_name if isinstance(function_name, str) else None,
+            handler if isinstance(handler, str) else None, _clean(base), per_tenant, tuple(env), path))
+    for ident, spec in (resources.items() if isinstance(resources, dict) else ()):
+        if isinstance(spec, dict) and spec.get("Type") in TABLE_TYPES:
+            _cfn_table(path, ident, spec.get("Properties") or {}, infra)
+
+
+# -- Terraform --------------------------------------------------------------------------------
+
+_BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.MULTILINE)
+
+
+def _hcl_body(text: str, start: int) -> str:
+    depth, index = 0, start
+    in_string = False
+    while index < len(text):
+        char = text[index]
+        if char == '"' and text[index - 1] != "\\":
+            in_string = not in_string
+        elif not in_string:
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start + 1:index]
+        index += 1
+    return text[start + 1:]
+
+
+def _hcl_attr(body: str, name: str) -> str | None:
+    match = re.search(rf'^\s*{name}\s*=\s*(.+?)\s*$', body, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def _hcl_string(value: str | None) -> str | None:
+    if value and value.startswith('"') and value.endswith('"'):
+        return value[1:-1]
+    return None
+
+
+def _hcl_block(body: str, name: str) -> str | None:
+    match = re.search(rf'^\s*{name}\s*\{{', body, re.MULTILINE)
+    if not match:
+        match = re.search(rf'^\s*{name}\s*=\s*\{{', body, re.MULTILINE)
+    if not match:
+        return None
+    return _hcl_body(body, match.end() - 1)
+
+
+def _terraform(path: str, text: str, infra: Infra) -> None:
+    base = posixpath.dirname(path)
+    text = re.sub(r"(?m)^\s*#.*$|//.*$", "", text)
+    blocks: dict[tuple[str, str, str], str] = {}
+    for match in _BLOCK.finditer(text):
+        blocks[(match.group(1), match.group(2), match.group(3))] = _hcl_body(text, match.end() - 1)
+    archives = {}
+    for (kind, rtype, name), body in blocks.items():
+        if kind == "data" and rtype == "archive_file":
+            archives[name] = _hcl_string(_hcl_attr(body, "source_dir")) or _hcl_string(
+                _hcl_attr(body, "source_file"))
+    for (kind, rtype, name), body in blocks.items():
+        if kind != "resource":
+            continue
+        if rtype == "aws_lambda_function":
+            tenancy = _hcl_block(body, "tenancy_config") or ""
+            per_tenant = bool(re.search(r'tenant_isolation_mode\s*=\s*"PER_TENANT"', tenancy))
+            code = None
+            for attr in ("filename", "source_dir", "image_uri"):
+                raw = _hcl_attr(body, attr)
+                if raw is None:
+                    continue
+                archive = re.match(r"data\.archive_file\.([\w-]+)\.", raw)
+                code = archives.get(archive.group(1)) if archive else _hcl_string(raw)
+                break
+            code_dir = ""
+            if code:
+                code = code.replace("${path.module}/", "").replace("${path.module}", "")
+                if code.endswith((".zip", ".py")):
+                    code = posixpath.dirname(code)
+                code_dir = _clean(posixpath.normpath(posixpath.join(base, code)) if code else base)
+            env = []
+            environment = _hcl_block(body, "environment")
+            variables = _hcl_block(environment, "variables") if environment else None
+            for line in (variables or "").splitlines():
+                var_match = re.match(r'\s*"?([\w-]+)"?\s*=\s*(.+?)\s*,?\s*$', line)
+                if not var_match:
+                    continue
+                var, value = var_match.group(1), var_match.group(2)
+                literal = _hcl_string(value)
+                ref = re.match(r"aws_lambda_function\.([\w-]+)\.", value)
+                table_ref = re.match(r"aws_dynamodb_table\.([\w-]+)\.", value)
+                if literal is not None:
+                    env.append((var, f"lit:{literal}"))
+                elif ref:
+                    env.append((var, f"fn:{ref.group(1)}"))
+                elif table_ref:
+                    env.append((var, f"fn:{table_ref.group(1)}"))
+            infra.functions.append(LambdaFunction(
+                name, _hcl_string(_hcl_attr(body, "function_name")), _hcl_string(_hcl_attr(body, "handler")),
+                code_dir, per_tenant, tuple(env), path))
+        elif rtype == "aws_dynamodb_table":
+            infra.tables.append(TableDecl(name, _hcl_string(_hcl_attr(body, "name")),
+                                          _hcl_string(_hcl_attr(body, "hash_key")),
+                                          _hcl_string(_hcl_attr(body, "range_key")), path))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dynolint import ir
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
+from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
@@ -20,18 +21,18 @@ from dynolint.model.events import (
 )
 from dynolint.model.dynamo import PynInfo
 from dynolint.model.keys import Taint, TaintIndex
-from dynolint.model.project import Project
+from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.values import (
     NONE, UNKNOWN, ClassV, ConstV, DictV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
-    ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
+    CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
 )
 
 MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin):
+class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -55,6 +56,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin):
         self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
         self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
         self.scoping_uses: list[tuple[TenantIdV, Loc, int]] = []
+        self.global_values: dict[tuple[str, str], list[Val]] = {}
+        self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
+        self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
         self.index = TaintIndex(self.reads)
         self.budget = ROOT_BUDGET
         self.seq = 0
@@ -161,6 +165,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin):
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
             frame.returns.append(value)
             frame.return_states.append(state)
+            frame.return_sites.append(stmt.site)
             return state.killed()
         if kind is ir.Raise:
             if stmt.exc is not None:
@@ -380,6 +385,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin):
                     if isinstance(alt, (ReadItemV, ReadV)) or (
                             isinstance(alt, PynInstanceV) and alt.read >= 0):
                         found.add(alt.read)
+                    elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
+                        # a value projected from the item, tested for presence
+                        found.update(self.taint(alt).read_ids())
 
         def walk(expr: ir.Expr) -> None:
             if isinstance(expr, ir.BoolOp):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.values import (
     UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
-    PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
+    ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, const_str,
 )
 
@@ -96,6 +96,17 @@ class TaintIndex:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
         return result
+
+    def leaves(self, value: Val, depth: int = 0) -> set[Val]:
+        """The inputs a value is computed from: parameters, tenant ids, event fields."""
+        if depth > 30:
+            return set()
+        if isinstance(value, (ParamV, TenantIdV, EventV)):
+            return {value}
+        found: set[Val] = set()
+        for child in _children(value):
+            found |= self.leaves(child, depth + 1)
+        return found
 
     # -- canonical forms -----------------------------------------------------------------
     def canon(self, value: Val, depth: int = 0) -> Val:

@@ -124,22 +124,24 @@ class Project:
         return None
 
     def isolation(self, path: str, qualname: str | None) -> str:
-        """"per-tenant", "shared" or "unknown" for code in ``path`` (a handler's own
-        declaration wins over the files its code directory holds)."""
+        """How the function running code in ``path`` is isolated: "per-tenant",
+        "declared-shared" (config says several tenants share it), "normal" (declared in
+        infrastructure without PER_TENANT) or "unknown". A handler's own declaration wins
+        over the code directories that hold the file."""
         for pattern, mode in self.config.tenant_isolation:
             if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"):
-                return mode
+                return "per-tenant" if mode == "per-tenant" else "declared-shared"
         if qualname is not None:
             own = self.handler_function(path, qualname)
             if own is not None:
-                return "per-tenant" if own.per_tenant else "shared"
+                return "per-tenant" if own.per_tenant else "normal"
         functions = self.functions_for_file(path)
         handlers = [f for f in functions if self._handler_module(f) == path]
         relevant = handlers or functions
         if relevant:
             if all(f.per_tenant for f in relevant):
                 return "per-tenant"
-            return "shared"
+            return "normal"
         return "unknown"
 
     def _handler_module(self, function: LambdaFunction) -> str | None:

@@ -89,5 +89,6 @@ class Frame:
     is_module: bool = False
     returns: list[Val] = field(default_factory=list)
     return_states: list[State] = field(default_factory=list)
+    return_sites: list[int] = field(default_factory=list)
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)

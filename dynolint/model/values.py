@@ -203,7 +203,7 @@ class CredsV(Val):
 
     kind: str
     loc: Loc | None = None
-    tenant: Val | None = None
+    scope: Val | None = None  # the values that scope them (session tags, policy)
 
 
 EXEC = CredsV("exec")

@@ -7,12 +7,26 @@ from dynolint.rules.dyn101_unguarded_write_after_read import UnguardedWriteAfter
 from dynolint.rules.dyn102_non_atomic_counter import NonAtomicCounter
 from dynolint.rules.dyn103_batch_write_after_read import BatchWriteAfterRead
 from dynolint.rules.dyn104_cache_stampede import CacheStampede
+from dynolint.rules.dyn201_shared_role_tenant_access import SharedRoleTenantAccess
+from dynolint.rules.dyn202_tenant_unscoped_key import TenantUnscopedKey
+from dynolint.rules.dyn203_tenant_credentials_in_global import TenantCredentialsInGlobal
+from dynolint.rules.dyn204_untrusted_tenant_id import UntrustedTenantId
+from dynolint.rules.dyn205_invoke_missing_tenant_id import InvokeMissingTenantId
+from dynolint.rules.dyn301_tmp_write_in_shared_function import TmpWriteInSharedFunction
+from dynolint.rules.dyn302_tenant_state_in_global import TenantStateInGlobal
 
 REGISTRY: tuple[type[Rule], ...] = (
     UnguardedWriteAfterRead,
     NonAtomicCounter,
     BatchWriteAfterRead,
     CacheStampede,
+    SharedRoleTenantAccess,
+    TenantUnscopedKey,
+    TenantCredentialsInGlobal,
+    UntrustedTenantId,
+    InvokeMissingTenantId,
+    TmpWriteInSharedFunction,
+    TenantStateInGlobal,
 )
 
 # DYN000 is not a rule over the model: it is produced for files that cannot be parsed.

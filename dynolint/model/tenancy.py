@@ -1,0 +1,159 @@
+"""Multi-tenant questions over the model: which code runs in a function shared by
+tenants, which data calls are tenant-aware and through which credentials, which invokes
+target a PER_TENANT function."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.model.events import DataCall, Invoke, RootInfo
+from dynolint.model.project import LambdaFunction
+from dynolint.model.values import EnvV, TenantIdV, Val, alts, const_str
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+def root_tenancy(model: Model, root_id: int) -> str:
+    """"per-tenant" (isolated per tenant), "shared" (one function serves several tenants:
+    tenant-aware code, or declared multi-tenant) or "single" (single-tenant code)."""
+    root = model.root(root_id)
+    isolation = model.project.isolation(root.path, None if root.module_root else root.func)
+    if isolation == "per-tenant":
+        return "per-tenant"
+    if isolation == "declared-shared" or model.config.multi_tenant:
+        return "shared"
+    if tenant_aware_root(model, root):
+        return "shared"
+    return "single"
+
+
+def tenant_aware_root(model: Model, root: RootInfo) -> bool:
+    if root.tenant_aware:
+        return True
+    if root.module_root:
+        return any(other.tenant_aware for other in model.interp.roots
+                   if other.path == root.path and not other.module_root)
+    return False
+
+
+def root_source(model: Model, root_id: int) -> TenantIdV | None:
+    root = model.root(root_id)
+    if root.tenant_sources:
+        return root.tenant_sources[0]
+    if root.module_root:
+        for other in model.interp.roots:
+            if other.path == root.path and other.tenant_sources:
+                return other.tenant_sources[0]
+    return None
+
+
+def frame_source(model: Model, frame_id: int) -> TenantIdV | None:
+    """The tenant source that makes a function invocation tenant-aware, if any."""
+    frame = model.frame(frame_id)
+    if frame.tenant_sources:
+        return frame.tenant_sources[0]
+    if frame.called_with_tenant:
+        current = frame.parent
+        while current >= 0:
+            parent = model.frame(current)
+            if parent.tenant_sources:
+                return parent.tenant_sources[0]
+            current = parent.parent
+    return None
+
+
+def frame_tenant_aware(model: Model, frame_id: int) -> bool:
+    return model.frame(frame_id).tenant_aware
+
+
+def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:
+    """Is a module-level store keyed by the tenant: the key derives from a tenant id, or
+    from the same input that scoped the credentials being stored?"""
+    if key is None:
+        return False
+    if model.taint(key).tenants:
+        return True
+    if value is None:
+        return False
+    key_inputs = model.index.leaves(key)
+    for creds in model.taint(value).creds:
+        if creds.kind == "scoped" and creds.scope is not None and key_inputs & model.index.leaves(creds.scope):
+            return True
+    return False
+
+
+# -- data calls ------------------------------------------------------------------------
+
+
+def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | None]]:
+    """Tenant-aware DynamoDB/S3 calls made with credentials that do not scope the tenant:
+    (call, "tenant-key" | "unscoped-key" | "scan", tenant source)."""
+    out: list[tuple[DataCall, str, TenantIdV | None]] = []
+    for call in model.interp.data_calls:
+        if call.creds.kind not in ("exec", "fixed"):
+            continue
+        scope_taint = model.taint_all(call.scope_values)
+        source = frame_source(model, call.frame)
+        if source is None and not scope_taint.tenants:
+            continue
+        if call.unscoped:
+            out.append((call, "scan", source))
+        elif scope_taint.tenants:
+            out.append((call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc)))
+        else:
+            out.append((call, "unscoped-key", source))
+    return out
+
+
+# -- invokes ---------------------------------------------------------------------------
+
+
+def invoke_target(model: Model, invoke: Invoke) -> LambdaFunction | None:
+    """The declared Lambda function an invoke's FunctionName resolves to."""
+    functions = model.project.infra.functions
+    caller_functions = model.project.functions_for_file(invoke.loc[0])
+    for alt in alts(invoke.function):
+        text = const_str(alt)
+        if text is not None:
+            found = _by_name(functions, text)
+            if found is not None:
+                return found
+            continue
+        if isinstance(alt, EnvV):
+            variable = const_str(alt.name)
+            scopes = caller_functions or functions
+            for function in scopes:
+                for name, target in function.env:
+                    if name != variable:
+                        continue
+                    resolved = _by_reference(functions, target)
+                    if resolved is not None:
+                        return resolved
+            if alt.default is not None and const_str(alt.default) is not None:
+                found = _by_name(functions, const_str(alt.default) or "")
+                if found is not None:
+                    return found
+    return None
+
+
+def _by_name(functions: list[LambdaFunction], text: str) -> LambdaFunction | None:
+    name = text
+    if text.startswith("arn:") and ":function:" in text:
+        name = text.split(":function:", 1)[1].split(":", 1)[0]
+    for function in functions:
+        if name in (function.name, function.ident):
+            return function
+    return None
+
+
+def _by_reference(functions: list[LambdaFunction], target: str) -> LambdaFunction | None:
+    kind, _, value = target.partition(":")
+    for function in functions:
+        if kind == "fn" and value == function.ident:
+            return function
+        if kind == "lit" and value in (function.name, function.ident):
+            return function
+        if kind == "lit" and value.startswith("arn:"):
+            return _by_name([function], value)
+    return None

@@ -1,0 +1,90 @@
+"""DYN201 shared-role-tenant-access."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.tenancy import tenant_data_calls
+from dynolint.rules._tenant import source_related
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class SharedRoleTenantAccess(Rule):
+    code = "DYN201"
+    name = "shared-role-tenant-access"
+    summary = "Tenant-aware data access through the execution role: only application code keeps tenants apart"
+    severity = Severity.WARNING
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds DynamoDB and S3 calls in tenant-aware code (code that takes a tenant id from the "
+            "invocation, and what it calls with that id) made through a client built on the function's own "
+            "execution role, where the key or prefix does include the tenant id."
+        ),
+        why_is_this_bad=(
+            "Every tenant of the function shares one execution role, and that role can read every tenant's "
+            "items. The key that includes the tenant is the only boundary: one bug in building a key, one "
+            "missing prefix, and a tenant reads another tenant's data. Lambda's tenant isolation mode "
+            "(PER_TENANT) isolates compute, not data access: the role is still shared."
+        ),
+        example='''
+table = boto3.resource("dynamodb").Table("notes")
+
+def handler(event, context):
+    return table.get_item(Key={"pk": f"TENANT#{context.tenant_id}", "sk": event["id"]})
+''',
+        use_instead='''
+def handler(event, context):
+    table = tenant_session(context.tenant_id).resource("dynamodb").Table("notes")  # assume_role with
+    return table.get_item(Key={"pk": f"TENANT#{context.tenant_id}", "sk": event["id"]})  # tenant tags
+''',
+        known_problems=(
+            "Credentials are recognised as tenant-scoped when they come from STS `assume_role` whose `Tags`, "
+            "`Policy` or `PolicyArns` are built from values (not constants), directly or through project "
+            "helpers, decorators and ContextVars. Credentials obtained another way (an external token vending "
+            "service) are treated as not scoped only when they are the default chain."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html",
+            "https://aws.amazon.com/blogs/apn/isolating-saas-tenants-with-dynamically-generated-iam-policies/",
+        ),
+    )
+    valid = (
+        example('''
+import boto3
+sts = boto3.client("sts")
+
+def handler(event, context):
+    tenant = context.tenant_id
+    creds = sts.assume_role(RoleArn="arn:aws:iam::1:role/t", RoleSessionName=tenant,
+                            Tags=[{"Key": "TenantId", "Value": tenant}])["Credentials"]
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"])
+    return session.resource("dynamodb").Table("notes").get_item(Key={"pk": f"TENANT#{tenant}"})
+'''),
+    )
+    invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def handler(event, context):
+    return table.get_item(Key={"pk": f"TENANT#{context.tenant_id}"})  # expect: DYN201
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        for call, kind, source in tenant_data_calls(model):
+            if kind != "tenant-key":
+                continue
+            service = "DynamoDB" if call.service == "dynamodb" else "S3"
+            message = (f"{call.op} reaches {service} with the function's execution role: the key includes the "
+                       "tenant id, but nothing outside this code stops it reading another tenant's data; use "
+                       "tenant-scoped credentials")
+            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM,
+                                source_related(model, source))

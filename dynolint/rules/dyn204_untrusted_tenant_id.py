@@ -1,0 +1,67 @@
+"""DYN204 untrusted-tenant-id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class UntrustedTenantId(Rule):
+    code = "DYN204"
+    name = "untrusted-tenant-id"
+    summary = "The tenant id that scopes access comes from client-controlled input"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds a tenant id taken from client-controlled input (a request header, the query string, a "
+            "path parameter, the body, or a JWT decoded without verifying its signature) that is then used "
+            "to scope access: in STS session tags or policy, in a DynamoDB or S3 key, or as an invoke's "
+            "`TenantId`. Reported where the id is taken."
+        ),
+        why_is_this_bad=(
+            "Whoever calls the API chooses the value: sending another tenant's id gets that tenant's "
+            "credentials or items. Scoped credentials are only as good as the tenant id they are minted for."
+        ),
+        example='''
+def handler(event, context):
+    tenant = event["headers"]["x-tenant-id"]
+    table = tenant_table(tenant)
+''',
+        use_instead='''
+def handler(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]  # verified by the authorizer
+    table = tenant_table(tenant)
+''',
+        known_problems=(
+            "Trusted sources are `context.tenant_id` and API Gateway authorizer output (`requestContext."
+            "authorizer`, including JWT and Lambda authorizer context). A field of a direct-invoke payload or "
+            "a queue message is not reported: the producer is usually internal."
+        ),
+        references=("https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html",),
+    )
+    invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def handler(event, context):
+    tenant = event["headers"]["x-tenant-id"]  # expect: DYN204
+    return table.get_item(Key={"pk": tenant})
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        seen = set()
+        for tenant, used_at, _root in model.interp.scoping_uses:
+            if tenant.trust != "untrusted" or tenant.loc in seen:
+                continue
+            seen.add(tenant.loc)
+            line = model.line_of(used_at)
+            message = (f"tenant id from {tenant.how} is client-controlled, and it scopes access at line {line}: "
+                       "a caller can name another tenant; take it from context.tenant_id or verified claims")
+            yield model.finding(self.code, self.name, tenant.loc, message, Severity.ERROR, Confidence.HIGH,
+                                [model.related(used_at, "used to scope access here")])

@@ -1,0 +1,73 @@
+"""DYN205 invoke-missing-tenant-id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Confidence, Finding, Related, Severity
+from dynolint.model.tenancy import invoke_target
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class InvokeMissingTenantId(Rule):
+    code = "DYN205"
+    name = "invoke-missing-tenant-id"
+    summary = "A Lambda function declared PER_TENANT is invoked without TenantId"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds `lambda` client `invoke`, `invoke_async` and `invoke_with_response_stream` calls whose "
+            "`FunctionName` resolves (a literal, an environment variable mapped by the infrastructure, an "
+            "ARN) to a function that the project's SAM, CloudFormation, serverless.yml, CDK or Terraform "
+            "declares with `TenantIsolationMode: PER_TENANT`, when the call passes no `TenantId`."
+        ),
+        why_is_this_bad=(
+            "A PER_TENANT function needs the tenant to pick the tenant's execution environment. Invoked "
+            "without it the call fails, or the work is not attributed to the tenant it belongs to."
+        ),
+        example='''
+lambda_client.invoke(FunctionName=os.environ["EXPORT_FUNCTION"], InvocationType="Event", Payload=body)
+''',
+        use_instead='''
+lambda_client.invoke(FunctionName=os.environ["EXPORT_FUNCTION"], InvocationType="Event", Payload=body,
+                     TenantId=tenant_id)
+''',
+        known_problems="Function names built at run time from values the analysis cannot resolve are not matched.",
+        references=("https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html",),
+    )
+    invalid = (
+        example('''
+import boto3
+client = boto3.client("lambda")
+
+def handler(event, context):
+    client.invoke(FunctionName="renderer", Payload=b"{}")  # expect: DYN205
+''', extra={"template.yaml": """
+Resources:
+  Renderer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: renderer
+      Handler: app.handler
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+"""}),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        seen = set()
+        for invoke in model.interp.invokes:
+            if invoke.has_tenant or invoke.loc in seen:
+                continue
+            target = invoke_target(model, invoke)
+            if target is None or not target.per_tenant:
+                continue
+            seen.add(invoke.loc)
+            name = target.name or target.ident
+            message = (f"invokes {name}, declared PER_TENANT in {target.source}, without TenantId: "
+                       "pass TenantId=<the tenant the work belongs to>")
+            related = [Related(target.source, 1, 1, f"{name} declared PER_TENANT here")]
+            yield model.finding(self.code, self.name, invoke.loc, message, Severity.ERROR, Confidence.HIGH,
+                                related)

@@ -1,0 +1,81 @@
+"""DYN301 tmp-write-in-shared-function."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.tenancy import root_source, root_tenancy
+from dynolint.rules._tenant import source_related
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class TmpWriteInSharedFunction(Rule):
+    code = "DYN301"
+    name = "tmp-write-in-shared-function"
+    summary = "A function shared by tenants writes under /tmp in a way that outlives the invocation"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds code that creates or opens files under `/tmp` (`open` for writing, `pathlib` writes, "
+            "`shutil` copies, archive extraction, `logging.FileHandler`, `download_file`, image and document "
+            "`save(path)`, `os.makedirs`, `tempfile.mkdtemp()`, shell redirects) in a function shared by "
+            "tenants: tenant-aware code, or a project declared multi-tenant in config, when the function is "
+            "not PER_TENANT. Reported at the call that creates or opens the file."
+        ),
+        why_is_this_bad=(
+            "`/tmp` survives between invocations of an execution environment, and a shared function's next "
+            "invocation can be another tenant's: it can read the file, or be served the first tenant's "
+            "cached result. With Lambda Managed Instances, concurrent requests share `/tmp` too."
+        ),
+        example='''
+def handler(event, context):
+    tenant = context.tenant_id
+    with open("/tmp/report.csv", "w") as fh:
+        fh.write(render(event))
+''',
+        use_instead='''
+def handler(event, context):
+    tenant = context.tenant_id
+    with tempfile.TemporaryDirectory() as workdir:
+        with open(os.path.join(workdir, "report.csv"), "w") as fh:
+            fh.write(render(event))
+''',
+        known_problems=(
+            "A file removed in a `finally` block is recognised when the removal names the same path. A "
+            "function is known to be PER_TENANT only from SAM/CloudFormation, serverless.yml, CDK, Terraform "
+            "or `[tool.dynolint.tenant-isolation]`."
+        ),
+        references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/statelessness-functions.html",),
+    )
+    valid = (
+        example('''
+def thumbnail(event, context):
+    with open("/tmp/thumb.png", "wb") as fh:
+        fh.write(b"...")
+'''),
+    )
+    invalid = (
+        example('''
+def handler(event, context):
+    tenant = context.tenant_id
+    with open("/tmp/report.csv", "w") as fh:  # expect: DYN301
+        fh.write(tenant)
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        seen = set()
+        for index, write in enumerate(model.interp.tmp_writes):
+            if index in model.interp.cleaned or write.loc in seen:
+                continue
+            if root_tenancy(model, write.root) != "shared":
+                continue
+            seen.add(write.loc)
+            message = (f"{write.how} writes under /tmp in a function shared by tenants: the file outlives the "
+                       "invocation and the next tenant's invocation can read it; use a TemporaryDirectory or "
+                       "remove it in finally")
+            yield model.finding(self.code, self.name, write.loc, message, Severity.ERROR, Confidence.MEDIUM,
+                                source_related(model, root_source(model, write.root)))

@@ -1,0 +1,92 @@
+"""DYN302 tenant-state-in-global."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.tenancy import keyed_by_tenant, root_source, root_tenancy, tenant_aware_root
+from dynolint.rules._tenant import source_related
+from dynolint.rules.base import Rule, RuleDocs, example
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+class TenantStateInGlobal(Rule):
+    code = "DYN302"
+    name = "tenant-state-in-global"
+    summary = "Tenant data stored in module-level state, not keyed by tenant, in a function shared by tenants"
+    docs = RuleDocs(
+        what_it_does=(
+            "Finds tenant-derived data (derived from the tenant id, or request data in tenant-aware code) "
+            "stored from function code into module-level mutable state: a `global` assignment, an item or "
+            "method call on a module-level container (`update`, `setdefault`, `append`, ...), or the cache of "
+            "an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
+            "shared by tenants."
+        ),
+        why_is_this_bad=(
+            "Module state survives into the next invocation, which in a shared function can be another "
+            "tenant's: it sees the first tenant's branding, settings or user, or appends to the first "
+            "tenant's buffer."
+        ),
+        example='''
+_cache = {}
+
+def handler(event, context):
+    if "branding" not in _cache:
+        _cache["branding"] = load_branding(context.tenant_id)
+''',
+        use_instead='''
+_cache = {}
+
+def handler(event, context):
+    tenant = context.tenant_id
+    if tenant not in _cache:
+        _cache[tenant] = load_branding(tenant)
+''',
+        known_problems=(
+            "A per-request `ContextVar` is not module state. Module state written only at import time "
+            "(configuration loaded at init) is not reported: the tenant id is not known then."
+        ),
+        references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
+    )
+    invalid = (
+        example('''
+_cache = {}
+
+def handler(event, context):
+    if "branding" not in _cache:
+        _cache["branding"] = {"tenant": context.tenant_id}  # expect: DYN302
+    return _cache["branding"]
+'''),
+    )
+    valid = (
+        example('''
+_cache = {}
+
+def handler(event, context):
+    tenant = context.tenant_id
+    if tenant not in _cache:
+        _cache[tenant] = {"tenant": tenant}
+    return _cache[tenant]
+'''),
+    )
+
+    def check(self, model: Model) -> Iterable[Finding]:
+        seen = set()
+        for store in model.interp.global_stores:
+            if store.loc in seen or keyed_by_tenant(model, store.key):
+                continue
+            taint = model.taint(store.value)
+            if any(c.kind == "scoped" for c in taint.creds):
+                continue  # DYN203
+            root = model.root(store.root)
+            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root))
+            if not tenant_data or root_tenancy(model, store.root) != "shared":
+                continue
+            seen.add(store.loc)
+            message = (f"tenant data is stored in module-level {store.name} without the tenant in its key: in a "
+                       "function shared by tenants the next tenant's invocation sees it")
+            yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
+                                source_related(model, root_source(model, store.root)))
