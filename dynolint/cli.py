@@ -81,6 +81,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
 def _report(result: RunResult, output_format: str, quiet: bool) -> None:
     reporter = REPORTERS[output_format]
     sys.stdout.write(reporter(result.findings))
+    sys.stdout.flush()
     for error in result.errors:
         click.echo(f"dynolint: {error}", err=True)
     if output_format == "text" and not quiet:

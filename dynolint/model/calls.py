@@ -51,12 +51,16 @@ class CallsMixin(_Base):
             if name is not None:
                 kwargs[name] = value
                 continue
-            dicts = [a for a in alts(value) if isinstance(a, DictV)]
-            if len(dicts) == 1 and not dicts[0].spreads:
-                for key, item in dicts[0].items:
-                    text = const_str(key)
-                    if text is not None:
-                        kwargs[text] = item
+            options = list(alts(value))
+            if options and all(isinstance(a, DictV) and not a.spreads for a in options):
+                merged: dict[str, list[Val]] = {}
+                for option in options:
+                    for key, item in option.items:  # type: ignore[union-attr]
+                        text = const_str(key)
+                        if text is not None:
+                            merged.setdefault(text, []).append(item)
+                for text, items in merged.items():
+                    kwargs[text] = one_of(items)
             else:
                 spread_unknown = True
         for star in call.star_args:

@@ -1,0 +1,31 @@
+# make demo: set everything up and run dynolint on the bundled example project.
+# make test: set everything up and run the test suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: demo test check fuzz bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(STAMP)
+	@echo "== dynolint check fixtures/demo"
+	-$(PY) -m dynolint check fixtures/demo
+
+test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m pytest
+
+check: $(STAMP)
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .dynolint_cache

@@ -1,0 +1,63 @@
+"""Shared helpers: build a throwaway project on disk, run dynolint on it through the API
+(or the CLI), and read findings back as (path, line, code) triples."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dynolint.api import Options, check_paths
+from dynolint.config import discover
+from dynolint.rules import KNOWN_CODES
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return root
+
+
+def findings_in(root: Path, select: tuple[str, ...] | None = None, include_tests: bool = False):
+    """Run the checker on a directory, from inside it, the way a user would."""
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        config = discover(Path("."), set(KNOWN_CODES))
+        return check_paths([Path(".")], config, Options(select=select, include_tests=include_tests))
+    finally:
+        os.chdir(previous)
+
+
+def triples(result) -> set[tuple[str, int, str]]:
+    return {(f.path, f.line, f.code) for f in result.findings}
+
+
+def run_cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dynolint", *args], cwd=cwd, capture_output=True, text=True,
+                          input=stdin, timeout=120)
+
+
+def cli_json(cwd: Path, *paths: str) -> list[dict]:
+    proc = run_cli("check", "--output-format", "json", *(paths or (".",)), cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """``project({"handler.py": "..."})`` writes the files and returns the directory."""
+
+    def make(files: dict[str, str]) -> Path:
+        return write_project(tmp_path, files)
+
+    return make

@@ -1,0 +1,133 @@
+"""The command line, as users meet it: formats, exit status, stdin, config, suppression,
+file discovery and DYN000."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import cli_json, run_cli, write_project
+
+RACY = '''import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+
+def rename(note_id, title):
+    note = table.get_item(Key={"pk": note_id})["Item"]
+    note["title"] = title
+    table.put_item(Item=note)
+'''
+
+
+def test_text_output_and_exit_status(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    proc = run_cli("check", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("handler.py:8:5: DYN101 ")
+    clean = run_cli("check", "--select", "DYN2", cwd=tmp_path)
+    assert clean.returncode == 0 and clean.stdout == ""
+
+
+def test_json_contract(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    [finding] = cli_json(tmp_path)
+    assert finding["code"] == "DYN101" and finding["name"] == "unguarded-write-after-read"
+    assert (finding["path"], finding["line"], finding["column"]) == ("handler.py", 8, 5)
+    assert (finding["end_line"], finding["end_column"]) == (8, 30)  # one past the closing parenthesis, as ruff reports it
+    assert finding["severity"] == "error" and finding["confidence"] == "high"
+    assert finding["related"] == [{"path": "handler.py", "line": 6, "column": 12, "message": "item read here"}]
+    assert finding["fix"] is None or finding["fix"]["applicability"] in ("safe", "unsafe")
+
+
+def test_paths_relative_to_the_working_directory(tmp_path: Path) -> None:
+    write_project(tmp_path, {"src/app/handler.py": RACY})
+    [finding] = cli_json(tmp_path, "src")
+    assert finding["path"] == "src/app/handler.py"
+
+
+def test_stdin(tmp_path: Path) -> None:
+    proc = run_cli("check", "--output-format", "json", "--stdin-filename", "api/h.py", "-", cwd=tmp_path, stdin=RACY)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)[0]["path"] == "api/h.py"
+
+
+def test_syntax_errors_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY, "old.py": "print 'python 2'\n"})
+    (tmp_path / "latin.py").write_bytes(b"x = '\xff\xfe'\n")
+    codes = sorted((f["path"], f["code"]) for f in cli_json(tmp_path))
+    assert codes == [("handler.py", "DYN101"), ("latin.py", "DYN000"), ("old.py", "DYN000")]
+
+
+def test_suppression_comments(tmp_path: Path) -> None:
+    variants = [
+        RACY.replace("table.put_item(Item=note)", "table.put_item(Item=note)  # dynolint: ignore[DYN101]"),
+        RACY.replace("table.put_item(Item=note)", "table.put_item(Item=note)  # noqa: DYN101"),
+        RACY.replace("    table.put_item(Item=note)", "    # dynolint: ignore[DYN101] -- idempotent\n    table.put_item(Item=note)"),
+        RACY.replace("table.put_item(Item=note)", "table.put_item(  # dynolint: ignore\n        Item=note,\n    )"),
+        RACY.replace("table.put_item(Item=note)", "table.put_item(\n        Item=note,  # dynolint: ignore[DYN1]\n    )"),
+    ]
+    for variant in variants:
+        write_project(tmp_path, {"handler.py": variant})
+        assert cli_json(tmp_path) == [], variant
+    other_code = RACY.replace("table.put_item(Item=note)", "table.put_item(Item=note)  # dynolint: ignore[DYN202]")
+    write_project(tmp_path, {"handler.py": other_code})
+    assert [f["code"] for f in cli_json(tmp_path)] == ["DYN101"]
+    in_string = RACY.replace('"notes"', '"notes  # dynolint: ignore"')
+    write_project(tmp_path, {"handler.py": in_string})
+    assert [f["code"] for f in cli_json(tmp_path)] == ["DYN101"]
+
+
+def test_config_select_ignore_and_per_file_ignores(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY, "legacy/old.py": RACY})
+    (tmp_path / "pyproject.toml").write_text('[tool.dynolint]\nper-file-ignores = {"legacy/*" = ["DYN1"]}\n')
+    assert [f["path"] for f in cli_json(tmp_path)] == ["handler.py"]
+    (tmp_path / "pyproject.toml").write_text('[tool.dynolint]\nignore = ["DYN101"]\n')
+    assert cli_json(tmp_path) == []
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "dynolint.toml").write_text('select = ["DYN2", "DYN3"]\n')
+    assert cli_json(tmp_path) == []
+
+
+def test_config_errors_name_the_file_and_key(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    cases = {
+        '[tool.dynolint]\nselcet = ["DYN1"]\n': "tool.dynolint.selcet",
+        '[tool.dynolint]\nselect = "DYN1"\n': "tool.dynolint.select",
+        '[tool.dynolint]\nselect = ["DYN999"]\n': "tool.dynolint.select",
+        '[tool.dynolint.tables.notes]\npartition_key = "pk"\n': "tool.dynolint.tables.notes.partition_key",
+        '[tool.dynolint\n': "malformed TOML",
+        '[tool.dynolint]\nmulti-tenant = "yes"\n': "tool.dynolint.multi-tenant",
+    }
+    for text, expected in cases.items():
+        (tmp_path / "pyproject.toml").write_text(text)
+        proc = run_cli("check", cwd=tmp_path)
+        assert proc.returncode == 2, text
+        assert "pyproject.toml" in proc.stderr and expected in proc.stderr, proc.stderr
+
+
+def test_unknown_select_on_the_command_line_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run_cli("check", "--select", "XYZ1", cwd=tmp_path)
+    assert proc.returncode == 2
+
+
+def test_discovery_skips_excluded_ignored_and_test_files(tmp_path: Path) -> None:
+    write_project(tmp_path, {
+        "app/handler.py": RACY, ".venv/lib/x.py": RACY, "node_modules/y.py": RACY, "build/z.py": RACY,
+        "cdk.out/a.py": RACY, "generated/gen.py": RACY, "tests/test_handler.py": RACY, "app/test_x.py": RACY,
+        "app/x_test.py": RACY, "conftest.py": RACY, ".gitignore": "generated/\n",
+    })
+    assert [f["path"] for f in cli_json(tmp_path)] == ["app/handler.py"]
+    proc = run_cli("check", "--output-format", "json", "--include-tests", ".", cwd=tmp_path)
+    paths = sorted({f["path"] for f in json.loads(proc.stdout)})
+    assert paths == ["app/handler.py", "app/test_x.py", "app/x_test.py", "conftest.py", "tests/test_handler.py"]
+
+
+def test_rules_and_explain(tmp_path: Path) -> None:
+    listing = run_cli("rules", cwd=tmp_path)
+    assert listing.returncode == 0 and "DYN104" in listing.stdout and "DYN302" in listing.stdout
+    data = json.loads(run_cli("rules", "--output-format", "json", cwd=tmp_path).stdout)
+    assert {r["code"] for r in data} >= {"DYN101", "DYN205", "DYN302"}
+    text = run_cli("explain", "DYN104", cwd=tmp_path).stdout
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert heading in text
+    assert run_cli("explain", "DYN999", cwd=tmp_path).returncode == 2

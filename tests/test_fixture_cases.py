@@ -1,0 +1,34 @@
+"""Every labelled project under fixtures/cases is checked through the JSON contract: the
+findings must be exactly the labelled ones (path, first line, code), nothing more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, cli_json
+
+CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file())
+
+
+def test_there_are_enough_labelled_cases() -> None:
+    races = [c for c in CASES if c.name.startswith("race-")]
+    tenancy = [c for c in CASES if c.name.startswith(("tenant-", "state-"))]
+    clean = [c for c in CASES if not json.loads((c / "expect.json").read_text())["findings"]]
+    assert len(races) >= 30 and len(tenancy) >= 25
+    assert len(clean) * 2 >= len(CASES) - 2
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path, tmp_path: Path) -> None:
+    expected = json.loads((case / "expect.json").read_text())["findings"]
+    want = sorted((f["path"], f["line"], f["code"]) for f in expected)
+    got = cli_json(case)
+    for finding in got:
+        assert finding["line"] <= finding["end_line"]
+        assert set(finding) >= {"code", "name", "path", "line", "column", "end_line", "end_column", "message",
+                                "severity", "confidence", "related", "fix"}
+    have = sorted((f["path"], f["line"], f["code"]) for f in got)
+    assert have == want

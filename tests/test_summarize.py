@@ -1,0 +1,74 @@
+"""Phase 1: one parse, positions computed only for recorded nodes, and they agree with
+LibCST's own PositionProvider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from dynolint.summarize import summarize, suppressions_in
+from tests.conftest import FIXTURES
+
+
+def _calls(node: cst.CSTNode):
+    class Collect(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Call] = []
+
+        def visit_Call(self, call: cst.Call) -> None:
+            self.found.append(call)
+
+    collector = Collect()
+    node.visit(collector)
+    return collector.found
+
+
+def test_call_positions_match_libcst_position_provider() -> None:
+    sources = sorted((FIXTURES / "cases").rglob("*.py"))[:60]
+    checked = 0
+    for path in sources:
+        data = path.read_bytes()
+        summary = summarize(path.name, data)
+        wrapper = MetadataWrapper(cst.parse_module(data))
+        positions = wrapper.resolve(PositionProvider)
+        expected = set()
+        for call in _calls(wrapper.module):
+            where = positions[call]
+            expected.add((where.start.line, where.start.column + 1, where.end.line, where.end.column + 1))
+        ours = {(s.line, s.column, s.end_line, s.end_column) for s in summary.spans}
+        assert expected <= ours, path
+        checked += len(expected)
+    assert checked > 500
+
+
+def test_crlf_and_bom_positions() -> None:
+    source = "\ufeffimport boto3\r\nt = boto3.client('dynamodb')\r\nx = t.get_item(Key={})\r\n".encode("utf-8")
+    summary = summarize("x.py", source)
+    assert summary.error is None
+    assert any((s.line, s.column) == (3, 5) for s in summary.spans)
+
+
+def test_suppression_comments_are_read_from_comment_tokens_only() -> None:
+    code = ('x = 1  # dynolint: ignore[DYN101, dyn102] -- idempotent by design\n'
+            's = "# dynolint: ignore"\n'
+            'y = 2  # noqa: DYN301\n'
+            'z = 3  # dynolint: ignore\n')
+    found = suppressions_in(code)
+    assert [(s.line, s.codes, s.reason) for s in found] == [
+        (1, ("DYN101", "DYN102"), "idempotent by design"), (3, ("DYN301",), ""), (4, None, "")]
+
+
+def test_unparsable_sources_become_errors_not_exceptions() -> None:
+    for source in (b"print 'x'\n", b"def f(:\n", b"x = '\xff'\n", b"\x00\x00"):
+        summary = summarize("bad.py", source)
+        assert summary.error is not None and summary.error_span is not None
+
+
+def test_summary_is_picklable() -> None:
+    import pickle
+
+    path = next(iter(sorted((FIXTURES / "cases").rglob("*.py"))))
+    summary = summarize(path.name, Path(path).read_bytes())
+    assert pickle.loads(pickle.dumps(summary)) == summary
