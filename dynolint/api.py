@@ -31,6 +31,7 @@ class Options:
 @dataclass
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
+    sources: dict[str, bytes] = field(default_factory=dict)  # display path -> bytes, files with fixes
     suppressed: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors (exit status 2)
     files: int = 0
@@ -134,9 +135,79 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     applied = apply(others, comments, config.per_file_ignores)
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
+    _attach_fixes(result, sources, display)
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
+
+
+def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str]) -> None:
+    """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it."""
+    from dataclasses import replace
+
+    from dynolint.fixes import Skip, describe
+
+    by_display = {shown: rel for rel, shown in display.items()}
+    updated = []
+    for finding in result.findings:
+        if finding.plan is not None and not isinstance(finding.plan, Skip):
+            rel = by_display.get(finding.path, finding.path)
+            data = sources.get(rel)
+            if data is not None:
+                result.sources[finding.path] = data
+                finding = replace(finding, fix=describe(data, finding))
+        updated.append(finding)
+    result.findings = updated
+
+
+@dataclass
+class FixReport:
+    changed: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # (path, old, new)
+    applied: list[Finding] = field(default_factory=list)
+    skipped: list[tuple[Finding, str]] = field(default_factory=list)
+    not_written: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    before: RunResult = field(default_factory=RunResult)
+    after: RunResult | None = None
+
+
+def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = None, unsafe: bool = False,
+              write: bool = True) -> FixReport:
+    """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
+    ``unsafe``. With ``write`` False nothing is written (``--diff``)."""
+    from dynolint.fixes import ChangedOnDisk, applicability, fix_source, write_atomically
+
+    path_list = list(paths)
+    report = FixReport(before=check_paths(path_list, config, options))
+    by_file: dict[str, list[Finding]] = {}
+    for finding in report.before.findings:
+        if finding.fix is None:
+            if finding.plan is not None:
+                from dynolint.fixes import Skip
+
+                reason = finding.plan.reason if isinstance(finding.plan, Skip) else "the fix could not be made"
+                report.skipped.append((finding, reason))
+            continue
+        if applicability(finding) == "unsafe" and not unsafe:
+            report.skipped.append((finding, "unsafe fix: run with --unsafe-fixes to apply it"))
+            continue
+        by_file.setdefault(finding.path, []).append(finding)
+    for path, findings in sorted(by_file.items()):
+        data = report.before.sources[path]
+        outcome = fix_source(data, findings)
+        report.skipped.extend(outcome.skipped)
+        if not outcome.applied or outcome.source == data:
+            continue
+        if write:
+            try:
+                write_atomically(Path(path), data, outcome.source)
+            except (ChangedOnDisk, OSError) as exc:
+                report.not_written.append((path, str(exc)))
+                continue
+        report.applied.extend(outcome.applied)
+        report.changed.append((path, data, outcome.source))
+    if write and report.changed:
+        report.after = check_paths(path_list, config, options)
+    return report
 
 
 def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], config: Config,

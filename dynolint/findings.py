@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -66,6 +66,8 @@ class Finding:
     stmt_end_line: int = 0
     # a stable description of the flagged statement's context, for baselines
     context: str = ""
+    # what the fix would do (a dynolint.fixes.plans value); not part of the output
+    plan: object = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.events import NO_GUARD, DataCall, Guard, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.events import (
+    NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
+)
 from dynolint.model.expressions import parse_partiql, parse_update
 from dynolint.model.keys import pyn_key
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, BatchWriterV, CallV, ClassV, ClientV, ConstV, DictV, ExtV, Loc,
     OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
-    PynTransactV, ReadV, ResourceV, SeqV, StrV, TableV, Val, alts, const_str, one_of,
+    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, TableV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -191,7 +193,8 @@ class DynamoMixin(_Base):
         elif name == "update_item":
             key = kwargs.get("Key")
             atomic, values = self.update_values(kwargs)
-            self.emit_write(name, table, key, None, guard, values, atomic, False, flavor, loc, state, frame)
+            self.emit_write(name, table, key, None, guard, values, atomic, False, flavor, loc, state, frame,
+                            self.update_spec(kwargs))
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
         elif name == "delete_item":
             key = kwargs.get("Key")
@@ -213,6 +216,13 @@ class DynamoMixin(_Base):
                 continue
             return Guard("condition", param)
         return NO_GUARD
+
+    def update_spec(self, kwargs: dict[str, Val]) -> UpdateSpec:
+        names = {k: const_str(v) or k for k, v in self.as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
+        values = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
+        expression = kwargs.get("UpdateExpression")
+        return UpdateSpec(self.const_text(expression) if expression is not None else None,
+                          tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])))
 
     def update_values(self, kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
         values_map = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
@@ -280,10 +290,13 @@ class DynamoMixin(_Base):
 
     def emit_write(self, op: str, table: Val, key: Val | None, item: Val | None, guard: Guard,
                    values: tuple[Val, ...], atomic: bool, batch: bool, flavor: str, loc: Loc,
-                   state: State, frame: Frame) -> None:
+                   state: State, frame: Frame, update: UpdateSpec | None = None) -> None:
         write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
-                           self.next_seq(), frame.info)
-        self.writes.append(WriteRecord(write, state.reads, tuple(state.claims), state.absent, frame.root))
+                           self.next_seq(), frame.info, update)
+        bindings = tuple(sorted({(alt.read, name) for name, value in state.env.items() for alt in alts(value)
+                                 if isinstance(alt, (ReadItemV, PynInstanceV)) and alt.read >= 0}))
+        self.writes.append(WriteRecord(write, state.reads, tuple(state.claims), state.absent, frame.root,
+                                       bindings))
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
 

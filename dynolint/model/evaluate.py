@@ -78,7 +78,8 @@ class EvalMixin(_Base):
         if kind is ir.SeqE:
             return SeqV(expr.kind, tuple(self.eval(e, state, frame) for e in expr.elts))
         if kind is ir.BinOp:
-            return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame))
+            return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
+                              (frame.path, expr.site))
         if kind is ir.BoolOp:
             return one_of((self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)))
         if kind is ir.IfExp:
@@ -175,7 +176,7 @@ class EvalMixin(_Base):
             return merged[0]
         return StrV(tuple(merged))
 
-    def binop(self, op: str, left: Val, right: Val) -> Val:
+    def binop(self, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
         stringy = self.is_stringy(left) or self.is_stringy(right)
         if op == "+" and stringy:
             return self.concat([left, right])
@@ -183,9 +184,7 @@ class EvalMixin(_Base):
             return self.concat([left, ConstV("/"), right])
         if op == "%" and self.is_stringy(left):
             return StrV((left, right))
-        if op in _ARITH:
-            return ArithV(op, left, right)
-        return ArithV(op, left, right)
+        return ArithV(op, left, right, loc)
 
     def is_stringy(self, value: Val) -> bool:
         return any(isinstance(a, (StrV, TmpRootV, EnvV)) or const_str(a) is not None for a in alts(value))

@@ -55,6 +55,16 @@ class WriteEvent:
     chain: Chain
     seq: int
     frame: int
+    update: UpdateSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateSpec:
+    """An update_item's expression as the interpreter saw it (for the fixes)."""
+
+    expression: str | None
+    names: tuple[tuple[str, str], ...]
+    values: tuple[tuple[str, Val], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,7 @@ class WriteRecord:
     claims: tuple[WriteEvent, ...]  # guarded writes made on every path to the write
     absent: frozenset[int]  # ids of reads whose absence the path branched on
     root: int
+    bindings: tuple[tuple[int, str], ...] = ()  # (read id, local name bound to its item) at the write
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
         self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
         self.scoping_uses: list[tuple[TenantIdV, Loc, int]] = []
+        self.absence_sites: dict[int, Loc] = {}  # read id -> the if that branched on its absence
         self.global_values: dict[tuple[str, str], list[Val]] = {}
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
         self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
@@ -147,7 +148,8 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         if kind is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
             value = self.eval(stmt.value, state, frame)
-            self.assign(stmt.target, self.binop(stmt.op, current, value), state, frame, stmt.site)
+            self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
+                        stmt.site)
             return state
         if kind is ir.If:
             return self.exec_if(stmt, state, frame)
@@ -193,6 +195,8 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         tested = self.absence_tested(stmt.test, state, frame)
         if tested:
             state.absent = state.absent | tested
+            for read in tested:
+                self.absence_sites.setdefault(read, (frame.path, stmt.site))
         body = self.exec_block(stmt.body, state.copy(), frame)
         orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
         return merge([body, orelse])

@@ -10,7 +10,7 @@ the leaves the rules care about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Union
 
 # A location in the project: (posix path, site index in that file's summary).
@@ -131,6 +131,7 @@ class ArithV(Val):
     op: str
     left: Val
     right: Val
+    loc: Loc | None = field(default=None, compare=False)  # where the operator is written
 
 
 @dataclass(frozen=True, slots=True)

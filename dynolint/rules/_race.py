@@ -27,4 +27,9 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
         related.append(model.related(race.costly.loc, f"costly work here: {race.costly.what}"))
     same_frame = read.frame == write.frame
     confidence = Confidence.HIGH if same_frame else Confidence.MEDIUM
-    return model.finding(code, name, write.loc, message, severity, confidence, related)
+    from dataclasses import replace
+
+    from dynolint.fixes.planning import plan_for
+
+    finding = model.finding(code, name, write.loc, message, severity, confidence, related)
+    return replace(finding, plan=plan_for(model, race))

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .conftest import REPO_ROOT, Lab
-from .harness import PaidApi, ReadGate, load_module, report, run_concurrently, unload
+from .harness import PaidApi, ReadGate, copy_project, load_module, report, run_concurrently, unload
 
 pytestmark = pytest.mark.racelab
 
@@ -110,28 +110,80 @@ def test_stampede_unfixed_calls_the_paid_api_once_per_caller(lab: Lab) -> None:
 # -- b. crashed claimant ----------------------------------------------------------------------
 
 
-@pytest.mark.skip(reason="measures the FIXED code's lease takeover (a claimant claims the key "
-                         "and dies); the unfixed cache takes no claim, so there is nothing to take "
-                         "over yet. Enabled together with `dynolint fix`'s claim/lease output.")
-def test_crashed_claimant_lease_is_taken_over(lab: Lab) -> None:
-    """Planned measurement, on a fixed copy of ``fixtures/racelab/crashed_claimant``
-    (``measure_crashed_claimant(project_dir, lab, *, api_delay, lease_seconds) -> dict``):
-
-    1. The first caller claims the city (PROCESSING, owner, lease expiry) and dies while the paid
-       API call is in flight: run it in a subprocess pointed at the same dynalite and the paid
-       API, and SIGKILL it once the API has seen its request, so no ``finally`` can release the
-       claim (as when a Lambda times out or its sandbox is recycled).
-    2. Callers that arrive before the lease expires must not call the paid API (they wait or get
-       a retryable answer); the first caller after expiry takes the lease over, calls the API
-       once and completes the item.
-    3. The dead claimant's late completion (if replayed with its old owner token) is fenced out by
-       the ``#owner = :me`` condition.
-
-    Metrics: ``api_calls`` (2: the dead claimant's and the taker's), ``takeover_after`` (seconds
-    from the crash to the successful takeover, >= the lease), ``calls_during_lease`` (0),
-    ``stale_completion_rejected`` (True), and the final item's state (COMPLETED, taker's owner).
+def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "Porto",
+                             lease_seconds: int = 2, module: str = "handler",
+                             entry: str = "lambda_handler") -> dict[str, Any]:
+    """A first caller claims the key and dies in the middle of the paid call (a separate
+    process, SIGKILLed once the paid API has its request, so nothing can release the claim).
+    A later caller must wait for the lease to lapse, take the key over, call the API once and
+    complete the item; the dead claimant's late completion is fenced out.
     """
-    raise NotImplementedError("written together with the claim/lease fix")
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time as clock
+
+    import boto3
+
+    table_name = lab.table("city", env_var="WEATHER_CACHE_TABLE")
+    key = {"city": city.strip().lower()}
+    with PaidApi(delay=30.0) as stuck_api, PaidApi(delay=0.2) as api:
+        script = (
+            "import sys\n"
+            f"sys.path.insert(0, {str(project_dir)!r})\n"
+            f"import {module} as m\n"
+            f"m.DYNOLINT_CLAIM_LEASE_SECONDS = {lease_seconds}\n"
+            f"m.{entry}({{'queryStringParameters': {{'city': {city!r}}}}}, None)\n"
+        )
+        env = dict(os.environ, WEATHER_API_URL=f"{stuck_api.url}/v3/current", WEATHER_API_KEY="k")
+        claimant = subprocess.Popen([sys.executable, "-c", script], env=env)
+        try:
+            deadline = clock.monotonic() + 20
+            while stuck_api.calls == 0 and clock.monotonic() < deadline and claimant.poll() is None:
+                clock.sleep(0.02)
+            claimed = lab.dynalite.resource().Table(table_name).get_item(Key=key, ConsistentRead=True).get("Item")
+            assert claimant.poll() is None, "the claimant died before it reached the paid API"
+            os.kill(claimant.pid, signal.SIGKILL)
+            claimant.wait(timeout=10)
+            crashed_at = clock.monotonic()
+        finally:
+            if claimant.poll() is None:
+                claimant.kill()
+        lab.setenv("WEATHER_API_URL", f"{api.url}/v3/current")
+        lab.setenv("WEATHER_API_KEY", "racelab-key")
+        lab.fresh_boto3()
+        mod = load_module(project_dir, module)
+        try:
+            mod.DYNOLINT_CLAIM_LEASE_SECONDS = lease_seconds
+            burst = run_concurrently(getattr(mod, entry), [({"queryStringParameters": {"city": city}}, None)] * 5,
+                                     threads=5)
+            taken_over_at = api.requests[0].started if api.requests else None
+            calls_after = api.calls
+        finally:
+            unload(mod)
+    stale_rejected = False
+    owner = (claimed or {}).get("dl_lease_owner")
+    if owner:
+        table = boto3.resource("dynamodb").Table(table_name)
+        try:
+            table.put_item(Item={**key, "payload": "stale"}, ConditionExpression="#o = :o",
+                           ExpressionAttributeNames={"#o": "dl_lease_owner"},
+                           ExpressionAttributeValues={":o": owner})
+        except table.meta.client.exceptions.ConditionalCheckFailedException:
+            stale_rejected = True
+    final = lab.dynalite.resource().Table(table_name).get_item(Key=key, ConsistentRead=True).get("Item") or {}
+    return {
+        "claimed_by_dead_claimant": bool(owner),
+        "dead_claimant_api_calls": stuck_api.calls,
+        "api_calls_after_crash": calls_after,
+        "takeover_after": round(taken_over_at - crashed_at, 3) if taken_over_at else None,
+        "lease_seconds": lease_seconds,
+        "statuses": _statuses(burst),
+        "errors": _errors(burst),
+        "stale_completion_rejected": stale_rejected,
+        "completed": "payload" in final and "dl_lease_owner" not in final,
+    }
 
 
 # -- c. read-add-write counter ----------------------------------------------------------------
@@ -267,3 +319,66 @@ def test_lost_update_unfixed_drops_one_edit_silently(lab: Lab) -> None:
     assert m["statuses"] == {200: 2}  # both requests were told their edit was saved
     assert len(m["lost"]) == 1 and len(m["survived"]) == 1  # the later put_item won
     assert m["silently_lost"] == m["lost"]
+
+
+# -- the same measurements on the code that `dynolint fix --unsafe-fixes` produced ------------------
+
+
+def fixed_copy(scenario: str, tmp_path: Path) -> tuple[Path, list[str]]:
+    """Copy a scenario and fix it with dynolint; returns the copy and the codes it fixed."""
+    from dynolint.api import Options, fix_paths
+    from dynolint.config import discover
+    from dynolint.rules import KNOWN_CODES
+
+    target = copy_project(SCENARIOS / scenario, tmp_path / f"{scenario}-fixed")
+    report = fix_paths([target], discover(target, set(KNOWN_CODES)), Options(), unsafe=True)
+    assert report.changed, report.skipped
+    assert report.after is not None and report.after.findings == []
+    return target, sorted(f.code for f in report.applied)
+
+
+def test_stampede_fixed_calls_the_paid_api_once(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("stampede", tmp_path)
+    assert fixed == ["DYN104"]
+    m = measure_stampede(project, lab)
+    report("stampede", "fixed", m, ["callers", "api_calls", "answered", "distinct_bodies", "all_same", "errors",
+                                    "seconds"])
+    assert m["errors"] == []
+    assert m["api_calls"] == 1
+    assert m["answered"] == m["callers"] and m["all_same"]
+
+
+def test_crashed_claimant_lease_is_taken_over(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("crashed_claimant", tmp_path)
+    assert fixed == ["DYN104"]
+    m = measure_crashed_claimant(project, lab)
+    report("crashed_claimant", "fixed", m, ["claimed_by_dead_claimant", "dead_claimant_api_calls",
+                                            "api_calls_after_crash", "takeover_after", "lease_seconds",
+                                            "stale_completion_rejected", "completed", "errors"])
+    assert m["claimed_by_dead_claimant"] and m["dead_claimant_api_calls"] == 1
+    assert m["errors"] == [] and m["statuses"] == {200: 5}
+    assert m["api_calls_after_crash"] == 1
+    assert m["takeover_after"] is not None and m["takeover_after"] >= m["lease_seconds"] - 0.5
+    assert m["stale_completion_rejected"] and m["completed"]
+
+
+def test_counter_fixed_counts_every_increment(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("counter", tmp_path)
+    assert fixed == ["DYN102"]
+    m = measure_counter(project, lab)
+    report("counter", "fixed", m, ["increments", "rounds", "finals", "lost", "errors"])
+    assert m["errors"] == []
+    assert m["finals"] == [m["increments"]] * m["rounds"]
+
+
+def test_lost_update_fixed_loser_gets_a_conditional_failure(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("lost_update", tmp_path)
+    assert fixed == ["DYN101"]
+    m = measure_lost_update(project, lab)
+    report("lost_update", "fixed", m, ["edits", "survived", "lost", "silently_lost", "statuses", "gate_forced",
+                                       "errors", "final_version"])
+    assert m["gate_forced"]
+    assert m["silently_lost"] == []
+    assert len(m["survived"]) == 1
+    assert m["statuses"] == {200: 1, "ConditionalCheckFailedException": 1}
+    assert m["final_version"] == 2

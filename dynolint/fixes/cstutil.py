@@ -1,0 +1,152 @@
+"""LibCST helpers the fixes share: arguments, dicts, string literals and placeholders that
+cannot collide, all built on the original nodes so that formatting is kept."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+
+
+class FixSkipped(Exception):
+    """A fix that cannot be made exactly; the message says why and what to do."""
+
+
+def kwarg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def has_star_kwargs(call: cst.Call) -> bool:
+    return any(arg.star == "**" for arg in call.args)
+
+
+def string(text: str) -> cst.SimpleString:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return cst.SimpleString(f'"{escaped}"')
+
+
+def literal_text(node: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal (or an implicit concatenation of them)."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = literal_text(node.left), literal_text(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def taken_placeholders(node: cst.CSTNode) -> set[str]:
+    """Every ``#name`` / ``:value`` token already used in the strings under ``node``."""
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_SimpleString(self, string_node: cst.SimpleString) -> None:
+            value = string_node.evaluated_value
+            if isinstance(value, str):
+                found.update(PLACEHOLDER.findall(value))
+
+        def visit_FormattedStringText(self, text: cst.FormattedStringText) -> None:
+            found.update(PLACEHOLDER.findall(text.value))
+
+    node.visit(Collect())
+    return found
+
+
+def fresh(base: str, taken: set[str]) -> str:
+    """``base`` or ``base_2``, ``base_3``... whichever is not used yet (then reserved)."""
+    candidate, counter = base, 2
+    while candidate in taken:
+        candidate = f"{base}_{counter}"
+        counter += 1
+    taken.add(candidate)
+    return candidate
+
+
+def parse_expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+def _separator(call: cst.Call) -> cst.BaseParenthesizableWhitespace:
+    for arg in call.args[:-1]:
+        if isinstance(arg.comma, cst.Comma):
+            return arg.comma.whitespace_after
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return call.whitespace_before_args
+    return cst.SimpleWhitespace(" ")
+
+
+def add_kwargs(call: cst.Call, pairs: list[tuple[str, cst.BaseExpression]]) -> cst.Call:
+    """Append keyword arguments, in the call's own layout (one per line when it has one)."""
+    new = [cst.Arg(value=value, keyword=cst.Name(name),
+                   equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                         whitespace_after=cst.SimpleWhitespace("")))
+           for name, value in pairs]
+    if not new:
+        return call
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=new)
+    separator = _separator(call)
+    last = args[-1]
+    trailing = last.comma
+    tail = last.whitespace_after_arg
+    args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator),
+                                 whitespace_after_arg=cst.SimpleWhitespace(""))
+    for index, arg in enumerate(new):
+        if index == len(new) - 1:
+            new[index] = arg.with_changes(comma=trailing, whitespace_after_arg=tail)
+        else:
+            new[index] = arg.with_changes(comma=cst.Comma(whitespace_after=separator))
+    return call.with_changes(args=[*args, *new])
+
+
+def replace_kwarg(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    return call.with_changes(args=[arg.with_changes(value=value) if arg.keyword is not None
+                                   and arg.keyword.value == name else arg for arg in call.args])
+
+
+def merge_dict(existing: cst.BaseExpression | None, entries: list[tuple[str, cst.BaseExpression]]) -> cst.BaseExpression:
+    """A dict literal gets the entries appended in its layout; any other expression is
+    spread into a new dict: ``{**names, "#dl_key": "pk"}``."""
+    new = [cst.DictElement(string(key), value) for key, value in entries]
+    if existing is None:
+        return cst.Dict(new)
+    if isinstance(existing, cst.Dict):
+        elements = list(existing.elements)
+        if not elements:
+            return existing.with_changes(elements=new)
+        separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+        for element in elements[:-1]:
+            if isinstance(element.comma, cst.Comma):
+                separator = element.comma.whitespace_after
+                break
+        else:
+            if isinstance(existing.lbrace.whitespace_after, cst.ParenthesizedWhitespace):
+                separator = existing.lbrace.whitespace_after
+        last = elements[-1]
+        trailing = last.comma
+        elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator))
+        for index, element in enumerate(new):
+            if index == len(new) - 1:
+                new[index] = element.with_changes(comma=trailing)
+            else:
+                new[index] = element.with_changes(comma=cst.Comma(whitespace_after=separator))
+        return existing.with_changes(elements=[*elements, *new])
+    return cst.Dict([cst.StarredDictElement(existing), *new])
+
+
+def set_dict_entry(expr: cst.BaseExpression, key: str, value: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` with ``key`` set to ``value``: replaced in a literal, else spread."""
+    if isinstance(expr, cst.Dict):
+        for element in expr.elements:
+            if isinstance(element, cst.DictElement) and literal_text(element.key) == key:
+                return expr.with_changes(elements=[
+                    e.with_changes(value=value) if e is element else e for e in expr.elements])
+        return merge_dict(expr, [(key, value)])
+    return cst.Dict([cst.StarredDictElement(expr), cst.DictElement(string(key), value)])

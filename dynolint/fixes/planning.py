@@ -1,0 +1,225 @@
+"""Choose the fix for a race from what the analysis knows: the key schema, the version
+attribute, whether the path branched on the item's absence, what the write's values
+derive from. Where a fix would need a guess, say which fact would enable it instead."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
+from dynolint.model.expressions import parse_update
+from dynolint.model.keys import table_names
+from dynolint.model.values import (
+    ArithV, CallV, ClassV, ConstV, DictV, OneOf, PynModelV, ReadItemV, SubV, Val, alts, const_str,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+    from dynolint.model.races import Race
+
+
+def table_label(model: Model, table: Val) -> str:
+    if isinstance(table, PynModelV):
+        return table.cls.qualname
+    names = sorted(table_names(table))
+    return names[0] if names else "<table name>"
+
+
+def known_key_attrs(model: Model, table: Val) -> list[str]:
+    """Key attribute names of a table: config or IaC, else the ``Key=`` dicts used with
+    the same table anywhere in the project."""
+    if isinstance(table, PynModelV):
+        info = model.interp.pyn_info(table)
+        return [n for n in (info.hash_key, info.range_key) if n]
+    facts = model.project.table_facts(table_names(table))
+    if facts is not None and facts.partition_key:
+        return [n for n in (facts.partition_key, facts.sort_key) if n]
+    seen: list[list[str]] = []
+    events = [(r.table, r.key) for r in model.interp.reads] + \
+             [(w.write.table, w.write.key) for w in model.interp.writes if w.write.op != "save"]
+    for other_table, key in events:
+        if key is None or not model.index.same_table(other_table, table):
+            continue
+        names = model.index.key_map(key)
+        if names:
+            seen.append(sorted(names))
+    if seen and all(s == seen[0] for s in seen):
+        return seen[0]
+    return []
+
+
+def version_attr(model: Model, table: Val) -> str | None:
+    if isinstance(table, PynModelV):
+        return model.interp.pyn_info(table).version
+    facts = model.project.table_facts(table_names(table))
+    return facts.version_attribute if facts is not None else None
+
+
+def plan_for(model: Model, race: Race) -> Plan:
+    write = race.write
+    if race.kind == "batch":
+        return Skip("batch writes cannot carry a condition: move the write to put_item/update_item with a "
+                    "ConditionExpression, or to transact_write_items")
+    if write.flavor == "partiql":
+        return Skip("PartiQL: add a predicate on the version attribute to the statement's WHERE clause")
+    if race.kind == "stampede":
+        return _claim_plan(model, race)
+    if race.kind == "counter":
+        atomic = _atomic_plan(model, race)
+        if not isinstance(atomic, Skip):
+            return atomic
+        guard = _guard_plan(model, race)
+        return guard if not isinstance(guard, Skip) else atomic
+    return _guard_plan(model, race)
+
+
+def _item_name(model: Model, race: Race) -> str | None:
+    names = [name for read, name in race.record.bindings if read == race.read.id]
+    return sorted(names)[0] if names else None
+
+
+def _guard_plan(model: Model, race: Race) -> Plan:
+    write, read, record = race.write, race.read, race.record
+    span = model.span(write.loc)
+    label = table_label(model, write.table)
+    keys = known_key_attrs(model, write.table)
+    from_read = bool(model.taint_all(write.values).read_ids() & {read.id})
+    absent = read.id in record.absent
+    model_name = None
+    if write.flavor == "pynamodb" and isinstance(write.table, PynModelV):
+        model_name = _model_name(model, write.loc[0], write.table)
+    mode = None
+    if absent and not from_read:
+        if write.op in ("put_item", "save"):
+            mode = "not_exists"
+        elif write.op in ("update_item", "delete_item", "update", "delete"):
+            mode = "exists"
+    if mode is not None:
+        if not keys:
+            return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
+                        "partition-key to enable the fix")
+        return GuardPlan(span.line, span.column, write.flavor, write.op, mode, key_attr=keys[0],
+                         model_name=model_name)
+    version = version_attr(model, write.table)
+    if version is None:
+        if write.flavor == "pynamodb":
+            return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
+        return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
+                    "version-attribute to enable an optimistic-lock fix")
+    if write.flavor == "pynamodb":
+        return Skip(f"pass add_version_condition=True (the default) so {label}'s VersionAttribute guards the write")
+    item_name = _item_name(model, race)
+    if item_name is None:
+        return Skip("the item that was read is not held in a variable where it is written; add the condition "
+                    f"'{version} = <version read>' by hand")
+    return GuardPlan(span.line, span.column, write.flavor, write.op, "version", key_attr=keys[0] if keys else None,
+                     version_attr=version, item_expr=item_name)
+
+
+def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
+    env = model.interp.module_envs.get(path, {})
+    for name, value in env.items():
+        if isinstance(value, ClassV) and value == table.cls:
+            return name
+    return None
+
+
+def _atomic_plan(model: Model, race: Race) -> Plan:
+    write, read = race.write, race.read
+    if write.op != "update_item" or write.flavor not in ("resource", "low"):
+        return Skip("only an update_item with SET can be rewritten to an atomic ADD automatically")
+    call = _write_kwargs(model, race)
+    if call is None:
+        return Skip("the update's arguments are not written out in the call")
+    expression, names, values = call
+    actions = parse_update(expression, names) if expression is not None else None
+    if not actions:
+        return Skip("the UpdateExpression is not a literal string")
+    for action in actions:
+        if action.clause != "SET" or action.atomic or len(action.placeholders) != 1:
+            continue
+        placeholder = action.placeholders[0]
+        value = values.get(placeholder)
+        if value is None or action.expression.strip() != placeholder:
+            continue
+        arith = _arith_of(value)
+        if arith is None or arith.loc is None or arith.op not in ("+", "-"):
+            continue
+        left_reads = model.taint(arith.left).read_ids()
+        right_reads = model.taint(arith.right).read_ids()
+        if read.id in left_reads and not right_reads and _reads_attr(arith.left, action.path):
+            side, negate = "right", arith.op == "-"
+        elif read.id in right_reads and not left_reads and arith.op == "+" and _reads_attr(arith.right, action.path):
+            side, negate = "left", False
+        else:
+            continue
+        span, delta = model.span(write.loc), model.span(arith.loc)
+        item = _item_name(model, race)
+        safe = item is None
+        return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
+                          side, negate, safe)
+    return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
+
+
+def _arith_of(value: Val) -> ArithV | None:
+    for alt in alts(value):
+        if isinstance(alt, ArithV):
+            return alt
+        if isinstance(alt, DictV) and len(alt.items) == 1 and const_str(alt.items[0][0]) == "N":
+            return _arith_of(alt.items[0][1])
+        if isinstance(alt, CallV) and alt.fn in ("str", "int", "Decimal", "decimal.Decimal") and alt.args:
+            return _arith_of(alt.args[0])
+    return None
+
+
+def _reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:
+    """Is ``value`` the attribute ``attribute`` of a read item (through int(), a default)?"""
+    if depth > 8:
+        return False
+    for alt in alts(value):
+        if isinstance(alt, SubV):
+            base = alt.base
+            if isinstance(base, ReadItemV) and const_str(alt.index) == attribute:
+                return True
+            if isinstance(base, SubV) and isinstance(base.base, ReadItemV) and const_str(base.index) == attribute:
+                return True  # low-level {"N": ...}
+            if _reads_attr(base, attribute, depth + 1):
+                return True
+        elif isinstance(alt, CallV):
+            if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args and const_str(alt.args[0]) == attribute:
+                return True
+            if any(_reads_attr(a, attribute, depth + 1) for a in (*alt.args, *( [alt.recv] if alt.recv else []))):
+                return True
+        elif isinstance(alt, OneOf):
+            continue
+        elif isinstance(alt, ConstV):
+            continue
+    return False
+
+
+def _write_kwargs(model: Model, race: Race) -> tuple[str | None, dict[str, str], dict[str, Val]] | None:
+    """The UpdateExpression text, names and values of a write, as the interpreter saw them."""
+    spec = race.write.update
+    if spec is None:
+        return None
+    return spec.expression, dict(spec.names), dict(spec.values)
+
+
+def _claim_plan(model: Model, race: Race) -> Plan:
+    write, read = race.write, race.read
+    if read.frame != write.frame:
+        return Skip("the read and the write are in different functions: claim the key by hand "
+                    "(see `dynolint explain DYN104`)")
+    if write.flavor not in ("resource", "low"):
+        return Skip("the claim rewrite supports boto3 tables and clients")
+    test = model.interp.absence_sites.get(read.id)
+    item_name = _item_name(model, race)
+    keys = known_key_attrs(model, write.table)
+    label = table_label(model, write.table)
+    if not keys:
+        return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] partition-key")
+    if test is None or item_name is None or test[0] != write.loc[0]:
+        return Skip("the miss is not tested on a variable holding the read item in the writing function")
+    span = model.span(write.loc)
+    return ClaimPlan(span.line, span.column, model.stmt_span(read.loc).line, model.span(test).line,
+                     False, write.flavor, keys[0], item_name, write.op)

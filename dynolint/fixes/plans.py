@@ -1,0 +1,66 @@
+"""What a fix will do, decided by the analysis and carried by the finding; the LibCST
+transformers in this package carry it out on the source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """No automatic fix, and why (shown to the user)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPlan:
+    """Add a condition to one write call (DYN101).
+
+    mode: "not_exists" (create only), "exists" (the item checked must still exist) or
+    "version" (optimistic lock on ``version_attr``, whose read value is ``item_expr[...]``).
+    """
+
+    line: int
+    column: int
+    flavor: str  # "resource" | "low" | "pynamodb" | "transact"
+    op: str
+    mode: str
+    key_attr: str | None = None
+    version_attr: str | None = None
+    item_expr: str | None = None  # a name bound to the read item, for the version
+    model_name: str | None = None  # PynamoDB: the model class as named in this module
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicPlan:
+    """Turn ``SET #n = :v`` (``:v`` = read value + delta) into ``ADD #n :v`` with the delta (DYN102)."""
+
+    line: int
+    column: int
+    flavor: str
+    attribute: str  # the attribute name, as resolved
+    placeholder: str  # the value placeholder of the counter action
+    delta_line: int  # the arithmetic expression (read value + delta)
+    delta_column: int
+    delta_side: str  # "left" | "right": which operand of the arithmetic is the delta
+    negate: bool
+    safe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPlan:
+    """Rewrite a cache-aside miss into the claim pattern (DYN104)."""
+
+    write_line: int
+    write_column: int
+    read_line: int  # the statement that reads the item
+    test_line: int  # the ``if`` that branches on the miss
+    write_in_body: bool  # the write is in the if's body (the test is the miss test)
+    flavor: str
+    key_attr: str
+    item_name: str  # the variable the read item is bound to
+    write_op: str
+
+
+Plan = GuardPlan | AtomicPlan | ClaimPlan | Skip
