@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -114,6 +114,12 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
+                function = [f for f in index.functions if _contains(positions[f], positions[call])]
+                scope = function[-1] if function else module
+                if plan.mode in ("not_exists", "exists", "pinned"):
+                    plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
+                if plan.mode == "pinned":
+                    plan = replace(plan, pins=guard.pins_for(scope, call, plan))
                 guard.guard_call(call, plan)  # raises FixSkipped before anything changes
                 apply.calls.setdefault(id(call), []).append(lambda node, p=plan: guard.guard_call(node, p))
             elif isinstance(plan, AtomicPlan):
@@ -228,11 +234,11 @@ def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
     return tuple(edits)
 
 
-def describe(data: bytes, finding: Finding) -> Fix | None:
-    """The fix of one finding as edits, or None when it has none (or it cannot be made)."""
+def describe(data: bytes, finding: Finding) -> tuple[Fix | None, str]:
+    """The fix of one finding as edits; or None and the reason it has none."""
     if finding.plan is None or isinstance(finding.plan, Skip):
-        return None
+        return None, finding.plan.reason if isinstance(finding.plan, Skip) else "no automatic fix"
     outcome = fix_source(data, [finding])
     if not outcome.applied:
-        return None
-    return Fix(applicability(finding), title(finding), edits_between(data, outcome.source))
+        return None, outcome.skipped[0][1] if outcome.skipped else "the fix could not be made"
+    return Fix(applicability(finding), title(finding), edits_between(data, outcome.source)), ""

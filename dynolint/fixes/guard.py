@@ -7,7 +7,9 @@ values merged rather than replaced, AttributeValue-typed values on the low-level
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Sequence
 
 import libcst as cst
 
@@ -42,23 +44,36 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     low = plan.flavor == "low"
     names: list[tuple[str, cst.BaseExpression]] = []
     values: list[tuple[str, cst.BaseExpression]] = []
-    if plan.mode in ("not_exists", "exists"):
+    if plan.mode in ("not_exists", "exists", "pinned"):
         if plan.key_attr is None:
             raise FixSkipped("the table's key attribute is not known")
+        wanted = "absent" if plan.mode == "not_exists" else "present"
+        if plan.path != wanted:
+            raise FixSkipped(f"the code does not show that the item read is {wanted} where it is written, so a "
+                             f"condition could reject writes that are meant to succeed; set [tool.dynolint.tables."
+                             f"{plan.table_label or '<table>'}] version-attribute for an optimistic-lock fix")
         key = fresh("#dl_key", taken)
         names.append((key, string(plan.key_attr)))
         function = "attribute_not_exists" if plan.mode == "not_exists" else "attribute_exists"
         condition = f"{function}({key})"
+        for attribute, optional in plan.pins:
+            name, value = fresh("#dl_seen", taken), fresh(":dl_seen", taken)
+            names.append((name, string(attribute)))
+            access = f"{plan.item_expr}.get({json.dumps(attribute)})" if optional else \
+                f"{plan.item_expr}[{json.dumps(attribute)}]"
+            values.append((value, parse_expr(access)))
+            pin = f"{name} = {value}"
+            condition += f" AND (attribute_not_exists({name}) OR {pin})" if optional else f" AND {pin}"
     else:
         if plan.version_attr is None or plan.item_expr is None:
             raise FixSkipped("the version attribute or the item read is not known")
         version = fresh("#dl_ver", taken)
         seen = fresh(":dl_ver", taken)
         names.append((version, string(plan.version_attr)))
-        current = f"{plan.item_expr}[{plan.version_attr!r}]"
+        current = f"{plan.item_expr}[{json.dumps(plan.version_attr)}]"
         values.append((seen, parse_expr(current)))
         condition = f"{version} = {seen}"
-        following = (f'{{"N": str(int({current}["N"]) + 1)}}' if low else f"{current} + 1")
+        following = (f'{{"N": str(int({current}["N"]) + 1)}}' if low else f"int(str({current})) + 1")
         call = _bump_version(call, plan, version, following, taken, values)
     existing = kwarg(call, "ConditionExpression")
     if existing is not None:
@@ -78,6 +93,170 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         else:
             additions.append((field, merge_dict(None, entries)))
     return add_kwargs(call, additions)
+
+
+MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
+TITLES["pinned"] = ("Require the item to still exist and hold the values that were read for the attributes the "
+                    "write depends on; callers must handle ConditionalCheckFailedException")
+
+
+def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple[str, bool], ...]:
+    """The attributes of the read item (held in ``plan.item_expr``) that the write depends
+    on: tested in an ``if`` of the function, or carried into the write's arguments. The
+    item must not be changed in Python, or the values to compare are gone."""
+    item = plan.item_expr
+    if item is None:
+        if plan.needs_pins:
+            raise FixSkipped("the item that was read is not held in a variable where it is written")
+        return ()
+    found: dict[str, bool] = {}
+    mutated: list[str] = []
+
+    def is_item(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == item
+
+    class Accesses(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            if is_item(node.value) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = literal_text(node.slice[0].slice.value)
+                if key is not None:
+                    found[key] = False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value == "get" \
+                    and node.args:
+                key = literal_text(node.args[0].value)
+                if key is not None:
+                    found.setdefault(key, True)
+
+    class Mutations(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
+                mutated.append("item assignment")
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
+                mutated.append("augmented assignment")
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value in MUTATORS:
+                mutated.append(node.func.attr.value)
+
+        def visit_Del(self, node: cst.Del) -> None:
+            mutated.append("del")
+
+    class Tests(cst.CSTVisitor):
+        def visit_If(self, node: cst.If) -> None:
+            node.test.visit(Accesses())
+
+        def visit_While(self, node: cst.While) -> None:
+            node.test.visit(Accesses())
+
+    scope.visit(Tests())
+    call.visit(Accesses())
+    scope.visit(Mutations())
+    if mutated:
+        raise FixSkipped(f"the item read is changed in Python before it is written ({mutated[0]}): set "
+                         f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
+                         "optimistic-lock fix")
+    pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr
+                        and not (optional and plan.flavor == "low")))
+    if plan.needs_pins and not pins:
+        raise FixSkipped(f"no version attribute is known for table {plan.table_label or '<table>'}: set "
+                         f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute to enable an "
+                         "optimistic-lock fix")
+    return pins
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    found = []
+
+    class Find(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if node is inner:
+                found.append(node)
+            return not found
+
+    outer.visit(Find())
+    return bool(found)
+
+
+def _names_in(expr: cst.BaseExpression, names: tuple[str, ...]) -> bool:
+    """A name bound to the read (item or response), or the read call itself written inline."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
+            and isinstance(expr.func.value, cst.Call):
+        expr = expr.func.value  # table.get_item(...).get("Item")
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get_item":
+        return True
+    return isinstance(expr, cst.Name) and expr.value in names
+
+
+def _when(test: cst.BaseExpression, names: tuple[str, ...], truth: bool) -> str | None:
+    """What ``test`` being ``truth`` says about the read item: "present", "absent" or None."""
+    flip = {"present": "absent", "absent": "present"}
+    if _names_in(test, names):
+        return "present" if truth else "absent"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _when(test.expression, names, not truth)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value in ("len", "bool") \
+            and len(test.args) == 1 and _names_in(test.args[0].value, names):
+        return "present" if truth else "absent"
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" \
+            and _names_in(test.func.value, names) and test.args and literal_text(test.args[0].value) in ("Item", "Items"):
+        return "present" if truth else "absent"
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        if isinstance(operator, (cst.Is, cst.Equal, cst.IsNot, cst.NotEqual)) and isinstance(right, cst.Name) \
+                and right.value == "None" and _names_in(test.left, names):
+            is_none = isinstance(operator, (cst.Is, cst.Equal))
+            answer = "absent" if is_none else "present"
+            return answer if truth else flip[answer]
+        if isinstance(operator, (cst.In, cst.NotIn)) and literal_text(test.left) in ("Item", "Items") \
+                and _names_in(right, names):
+            answer = "present" if isinstance(operator, cst.In) else "absent"
+            return answer if truth else flip[answer]
+    if isinstance(test, cst.BooleanOperation):
+        conjunction = isinstance(test.operator, cst.And)
+        if conjunction == truth:  # all operands hold: any of them tells
+            return _when(test.left, names, truth) or _when(test.right, names, truth)
+    return None
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    body = block.body if isinstance(block, cst.IndentedBlock) else block.body
+    last = body[-1] if body else None
+    small = last.body[-1] if isinstance(last, cst.SimpleStatementLine) and last.body else last
+    if isinstance(block, cst.SimpleStatementSuite):
+        small = block.body[-1] if block.body else None
+    return isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+def path_state(scope: cst.CSTNode, names: tuple[str, ...], call: cst.Call) -> str | None:
+    """Is the read item present or absent where ``call`` runs (from the ifs on its path)?"""
+    state: list[str | None] = [None]
+
+    def block(statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            if _contains(statement, call):
+                if isinstance(statement, cst.If):
+                    if _contains(statement.body, call):
+                        state[0] = _when(statement.test, names, True) or state[0]
+                        block(statement.body.body)
+                    elif statement.orelse is not None:
+                        state[0] = _when(statement.test, names, False) or state[0]
+                        inner = statement.orelse
+                        block([inner] if isinstance(inner, cst.If) else inner.body.body)
+                else:
+                    for child in statement.children:
+                        if isinstance(child, cst.BaseSuite) and _contains(child, call):
+                            block(child.body)
+                return
+            if isinstance(statement, cst.If) and statement.orelse is None and _exits(statement.body):
+                state[0] = _when(statement.test, names, False) or state[0]
+
+    body = scope.body if isinstance(scope, cst.FunctionDef) else scope
+    block(body.body if isinstance(body, (cst.IndentedBlock, cst.Module)) else [])
+    return state[0]
 
 
 def _bump_version(call: cst.Call, plan: GuardPlan, version: str, following: str, taken: set[str],

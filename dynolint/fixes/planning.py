@@ -74,8 +74,12 @@ def plan_for(model: Model, race: Race) -> Plan:
 
 
 def _item_name(model: Model, race: Race) -> str | None:
-    names = [name for read, name in race.record.bindings if read == race.read.id]
+    names = [name for read, name, is_item in race.record.bindings if read == race.read.id and is_item]
     return sorted(names)[0] if names else None
+
+
+def _presence_names(race: Race) -> tuple[str, ...]:
+    return tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
 
 
 def _guard_plan(model: Model, race: Race) -> Plan:
@@ -92,18 +96,32 @@ def _guard_plan(model: Model, race: Race) -> Plan:
     if absent and not from_read:
         if write.op in ("put_item", "save"):
             mode = "not_exists"
-        elif write.op in ("update_item", "delete_item", "update", "delete"):
+        elif write.op in ("update", "delete"):
             mode = "exists"
+        elif write.op in ("update_item", "delete_item"):
+            mode = "pinned"
+    if mode == "pinned" and write.flavor in ("resource", "low"):
+        if not keys:
+            return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
+                        "partition-key to enable the fix")
+        return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
+                         item_expr=_item_name(model, race), presence=_presence_names(race))
     if mode is not None:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                         "partition-key to enable the fix")
         return GuardPlan(span.line, span.column, write.flavor, write.op, mode, key_attr=keys[0],
-                         model_name=model_name)
+                         model_name=model_name, presence=_presence_names(race))
     version = version_attr(model, write.table)
     if version is None:
         if write.flavor == "pynamodb":
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
+        item_name = _item_name(model, race)
+        if item_name is not None and keys and write.flavor in ("resource", "low"):
+            # pin the attributes the write depends on, when the item read is not changed in Python
+            return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
+                             item_expr=item_name, needs_pins=True, table_label=label,
+                             presence=_presence_names(race))
         return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     if write.flavor == "pynamodb":

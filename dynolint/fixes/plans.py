@@ -17,8 +17,9 @@ class Skip:
 class GuardPlan:
     """Add a condition to one write call (DYN101).
 
-    mode: "not_exists" (create only), "exists" (the item checked must still exist) or
-    "version" (optimistic lock on ``version_attr``, whose read value is ``item_expr[...]``).
+    mode: "not_exists" (create only), "exists" (the item checked must still exist),
+    "pinned" (it must exist and hold the values read for ``pins``) or "version" (optimistic
+    lock on ``version_attr``, whose read value is ``item_expr[...]``).
     """
 
     line: int
@@ -30,6 +31,13 @@ class GuardPlan:
     version_attr: str | None = None
     item_expr: str | None = None  # a name bound to the read item, for the version
     model_name: str | None = None  # PynamoDB: the model class as named in this module
+    # "pinned": the attributes of the read item the write depends on (tested before it or
+    # carried into it) must still hold the values read; found in the source by the engine
+    pins: tuple[tuple[str, bool], ...] = ()  # (attribute, read with .get: may be missing)
+    needs_pins: bool = False  # no pin found means no fix (rather than a bare existence check)
+    table_label: str = ""
+    presence: tuple[str, ...] = ()  # names holding the read item or response (to prove presence)
+    path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
 
 
 @dataclass(frozen=True, slots=True)

@@ -293,8 +293,9 @@ class DynamoMixin(_Base):
                    state: State, frame: Frame, update: UpdateSpec | None = None) -> None:
         write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
                            self.next_seq(), frame.info, update)
-        bindings = tuple(sorted({(alt.read, name) for name, value in state.env.items() for alt in alts(value)
-                                 if isinstance(alt, (ReadItemV, PynInstanceV)) and alt.read >= 0}))
+        bindings = tuple(sorted({(alt.read, name, not isinstance(alt, ReadV))
+                                 for name, value in state.env.items() for alt in alts(value)
+                                 if isinstance(alt, (ReadItemV, PynInstanceV, ReadV)) and alt.read >= 0}))
         self.writes.append(WriteRecord(write, state.reads, tuple(state.claims), state.absent, frame.root,
                                        bindings))
         if guard.kind in ("condition", "version", "implicit") and not batch:

@@ -76,7 +76,8 @@ class WriteRecord:
     claims: tuple[WriteEvent, ...]  # guarded writes made on every path to the write
     absent: frozenset[int]  # ids of reads whose absence the path branched on
     root: int
-    bindings: tuple[tuple[int, str], ...] = ()  # (read id, local name bound to its item) at the write
+    # (read id, local name, True for the item / False for the whole response) at the write
+    bindings: tuple[tuple[int, str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

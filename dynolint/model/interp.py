@@ -191,8 +191,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         return state
 
     def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
-        self.eval(stmt.test, state, frame)
-        tested = self.absence_tested(stmt.test, state, frame)
+        tested = self.eval_test(stmt.test, state, frame)
         if tested:
             state.absent = state.absent | tested
             for read in tested:
@@ -376,22 +375,18 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
                 out.append(ElemV(alt))
         return one_of(out)
 
-    def absence_tested(self, test: ir.Expr, state: State, frame: Frame) -> frozenset[int]:
-        """Reads whose item's presence ``test`` checks (truthiness, ``is None``, ``in``)."""
+    def eval_test(self, test: ir.Expr, state: State, frame: Frame) -> frozenset[int]:
+        """Evaluate a branch condition (once, with its effects) and return the reads whose
+        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``."""
         found: set[int] = set()
 
-        def leaf(expr: ir.Expr) -> None:
-            if isinstance(expr, (ir.Name, ir.Attr, ir.Sub)) or (
-                    isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr)
-                    and expr.func.attr == "get" and isinstance(expr.func.value, (ir.Name, ir.Attr))):
-                value = self.peek(expr, state, frame)
-                for alt in alts(value):
-                    if isinstance(alt, (ReadItemV, ReadV)) or (
-                            isinstance(alt, PynInstanceV) and alt.read >= 0):
-                        found.add(alt.read)
-                    elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
-                        # a value projected from the item, tested for presence
-                        found.update(self.taint(alt).read_ids())
+        def mark(value: Val) -> None:
+            for alt in alts(value):
+                if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
+                    found.add(alt.read)
+                elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
+                    # a value projected from the item, tested for presence
+                    found.update(self.taint(alt).read_ids())
 
         def walk(expr: ir.Expr) -> None:
             if isinstance(expr, ir.BoolOp):
@@ -400,16 +395,18 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
             elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
                 walk(expr.operand)
             elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
-                op, right = expr.ops[0], expr.comparators[0]
-                if op in ("is", "is not", "==", "!=") and isinstance(right, ir.Const) and right.value is None:
-                    leaf(expr.left)
+                op, right_expr = expr.ops[0], expr.comparators[0]
+                left = self.eval(expr.left, state, frame)
+                right = self.eval(right_expr, state, frame)
+                if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
+                    mark(left)
                 elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
-                    leaf(right)
-            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool"):
-                if expr.args:
-                    leaf(expr.args[0])
+                    mark(right)
+            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
+                    and len(expr.args) == 1:
+                mark(self.eval(expr.args[0], state, frame))
             else:
-                leaf(expr)
+                mark(self.eval(expr, state, frame))
 
         walk(test)
         return frozenset(found)

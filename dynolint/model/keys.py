@@ -211,7 +211,7 @@ class TaintIndex:
                     return True
             if isinstance(alt, DictV):
                 for spread in alt.spreads:
-                    if self.item_has_key(spread, read):
+                    if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
                 if read_map:
                     item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}

@@ -1,0 +1,241 @@
+"""Fixes: before/after for each transformer, exactness (placeholders, merging, typed values,
+skips with a reason), idempotence, and the result always parses."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from dynolint.api import Options, check_paths, fix_paths
+from dynolint.config import discover
+from dynolint.fixes import edits_between
+from dynolint.rules import KNOWN_CODES
+from tests.conftest import run_cli, write_project
+
+RESOURCE = 'import boto3\ntable = boto3.resource("dynamodb").Table("links")\n\n\n'
+
+
+def fixed(tmp_path: Path, source: str, extra: dict[str, str] | None = None, unsafe: bool = True) -> tuple[str, list]:
+    write_project(tmp_path, {"app.py": source, **(extra or {})})
+    report = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(), unsafe=unsafe)
+    return (tmp_path / "app.py").read_text(), report.skipped
+
+
+def test_create_only_guard(tmp_path: Path) -> None:
+    before = RESOURCE + '''def create(alias, url):
+    if "Item" in table.get_item(Key={"pk": alias}):
+        return 409
+    table.put_item(Item={"pk": alias, "url": url})
+'''
+    after, _ = fixed(tmp_path, before)
+    assert after == before.replace(
+        'table.put_item(Item={"pk": alias, "url": url})',
+        'table.put_item(Item={"pk": alias, "url": url}, ConditionExpression="attribute_not_exists(#dl_key)", '
+        'ExpressionAttributeNames={"#dl_key": "pk"})')
+
+
+def test_update_after_existence_check_pins_what_it_tested(tmp_path: Path) -> None:
+    before = RESOURCE + '''def rename(alias, url, who):
+    item = table.get_item(Key={"pk": alias}).get("Item")
+    if item is None or item["owner"] != who:
+        return 404
+    table.update_item(
+        Key={"pk": alias},
+        UpdateExpression="SET #u = :u",
+        ExpressionAttributeNames={"#u": "url"},
+        ExpressionAttributeValues={":u": url},
+    )
+'''
+    after, _ = fixed(tmp_path, before)
+    assert 'ConditionExpression="attribute_exists(#dl_key) AND #dl_seen = :dl_seen"' in after
+    assert 'ExpressionAttributeNames={"#u": "url", "#dl_key": "pk", "#dl_seen": "owner"}' in after
+    assert 'ExpressionAttributeValues={":u": url, ":dl_seen": item["owner"]}' in after
+
+
+def test_version_guard_bumps_the_version(tmp_path: Path) -> None:
+    before = RESOURCE + '''def retitle(alias, title):
+    item = table.get_item(Key={"pk": alias})["Item"]
+    item["title"] = title
+    table.put_item(Item=item)
+'''
+    config = {"pyproject.toml": '[tool.dynolint.tables.links]\npartition-key = "pk"\nversion-attribute = "version"\n'}
+    after, _ = fixed(tmp_path, before, config)
+    assert ('table.put_item(Item={**item, "version": int(str(item["version"])) + 1}, ConditionExpression="#dl_ver = :dl_ver", '
+            'ExpressionAttributeNames={"#dl_ver": "version"}, ExpressionAttributeValues={":dl_ver": item["version"]})'
+            in after)
+
+
+def test_placeholders_never_collide_and_variables_are_spread(tmp_path: Path) -> None:
+    before = RESOURCE + '''NAMES = {"#dl_key": "other"}
+
+
+def close(alias):
+    item = table.get_item(Key={"pk": alias}).get("Item")
+    if not item:
+        return
+    table.update_item(Key={"pk": alias}, UpdateExpression="SET #dl_key = :v",
+                      ExpressionAttributeNames=NAMES, ExpressionAttributeValues={":v": 1})
+'''
+    after, _ = fixed(tmp_path, before)
+    assert 'ConditionExpression="attribute_exists(#dl_key_2)"' in after
+    assert 'ExpressionAttributeNames={**NAMES, "#dl_key_2": "pk"}' in after
+
+
+def test_low_level_version_values_are_attribute_values(tmp_path: Path) -> None:
+    before = '''import boto3
+client = boto3.client("dynamodb")
+
+
+def bump(pk, title):
+    item = client.get_item(TableName="docs", Key={"pk": {"S": pk}})["Item"]
+    client.update_item(TableName="docs", Key={"pk": {"S": pk}}, UpdateExpression="SET title = :t",
+                       ExpressionAttributeValues={":t": {"S": title + item["title"]["S"]}})
+'''
+    config = {"pyproject.toml": '[tool.dynolint.tables.docs]\npartition-key = "pk"\nversion-attribute = "v"\n'}
+    after, _ = fixed(tmp_path, before, config)
+    assert 'UpdateExpression="SET #dl_ver = :dl_ver_next, title = :t"' in after
+    assert '":dl_ver_next": {"N": str(int(item["v"]["N"]) + 1)}' in after
+    assert '":dl_ver": item["v"]' in after
+
+
+def test_atomic_counter(tmp_path: Path) -> None:
+    before = RESOURCE + '''def hit(alias):
+    item = table.get_item(Key={"pk": alias})["Item"]
+    clicks = item["clicks"] + 1
+    table.update_item(Key={"pk": alias}, UpdateExpression="SET clicks = :c", ExpressionAttributeValues={":c": clicks})
+'''
+    after, _ = fixed(tmp_path, before, unsafe=True)
+    assert 'UpdateExpression="ADD clicks :c", ExpressionAttributeValues={":c": 1}' in after
+
+
+def test_atomic_counter_is_safe_only_when_the_read_is_not_otherwise_used(tmp_path: Path) -> None:
+    before = RESOURCE + '''def hit(alias):
+    clicks = table.get_item(Key={"pk": alias})["Item"]["clicks"] - 2
+    table.update_item(Key={"pk": alias}, UpdateExpression="SET clicks = :c", ExpressionAttributeValues={":c": clicks})
+'''
+    after, _ = fixed(tmp_path, before, unsafe=False)
+    assert 'UpdateExpression="ADD clicks :c", ExpressionAttributeValues={":c": -(2)}' in after
+
+
+def test_claim_rewrite_parses_and_is_fenced(tmp_path: Path) -> None:
+    before = '''import time
+import boto3
+import requests
+
+cache = boto3.resource("dynamodb").Table("cache")
+
+
+def lookup(city):
+    cached = cache.get_item(Key={"city": city}).get("Item")
+    if cached and cached["expires"] > time.time():
+        return cached["payload"]
+    payload = requests.get("https://api.example.com", params={"q": city}).json()
+    cache.put_item(Item={"city": city, "payload": payload, "expires": int(time.time()) + 600})
+    return payload
+'''
+    config = {"pyproject.toml": '[tool.dynolint.tables.cache]\npartition-key = "city"\n'}
+    after, _ = fixed(tmp_path, before, config)
+    ast.parse(after)
+    assert "import uuid" in after and "def _dynolint_claim(table, key, key_attribute, owner, seen):" in after
+    assert "for _dl_attempt in range(DYNOLINT_CLAIM_ATTEMPTS):" in after
+    assert 'cached = cache.get_item(Key={"city": city}, ConsistentRead=True).get("Item")' in after
+    assert '"dl_generation": _dl_owner}, ConditionExpression="#dl_owner = :dl_owner"' in after
+    assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
+
+
+@pytest.mark.parametrize("source,reason", [
+    (RESOURCE + 'def f(a, url):\n    if "Item" in table.get_item(Key={"pk": a}):\n        return\n'
+     '    table.put_item(Item={"pk": a, "url": url}, Expected={})\n', "legacy Expected"),
+    (RESOURCE + 'def f(a, url, extra):\n    if "Item" in table.get_item(Key={"pk": a}):\n        return\n'
+     '    table.put_item(Item={"pk": a, "url": url}, **extra)\n', None),
+    ('import boto3\n\ndef f(t, a, url):\n    item = t.get_item(Key={"pk": a})["Item"]\n    item["n"] = url\n'
+     '    t.put_item(Item=item)\n', None),
+])
+def test_skips_say_why(tmp_path: Path, source: str, reason: str | None) -> None:
+    after, skipped = fixed(tmp_path, source)
+    assert after == source
+    if reason is not None:
+        assert any(reason in why for _, why in skipped)
+
+
+def test_unknown_key_schema_names_the_config_key(tmp_path: Path) -> None:
+    source = ('import boto3\ntable = boto3.resource("dynamodb").Table("links")\n\n'
+              'def f(key, url):\n    if "Item" in table.get_item(Key=key):\n        return\n'
+              '    table.put_item(Item={"url": url, **key})\n')
+    after, skipped = fixed(tmp_path, source)
+    assert after == source
+    assert any("[tool.dynolint.tables.links] partition-key" in why for _, why in skipped)
+
+
+def test_json_edits_reproduce_the_fix(tmp_path: Path) -> None:
+    before = RESOURCE + '''def create(alias, url):
+    if "Item" in table.get_item(Key={"pk": alias}):
+        return 409
+    table.put_item(
+        Item={"pk": alias, "url": url},
+    )
+'''
+    write_project(tmp_path, {"app.py": before})
+    [finding] = json.loads(run_cli("check", "--output-format", "json", cwd=tmp_path).stdout)
+    fix = finding["fix"]
+    assert fix["applicability"] == "unsafe" and "ConditionalCheckFailedException" in fix["title"]
+    lines = before.splitlines(keepends=True)
+    for edit in sorted(fix["edits"], key=lambda e: e["line"], reverse=True):
+        assert edit["column"] == 1 and edit["end_column"] == 1
+        lines[edit["line"] - 1:edit["end_line"] - 1] = [edit["content"]]
+    fixed_text, _ = fixed(tmp_path, before)
+    assert "".join(lines) == fixed_text
+
+
+def test_check_fix_applies_only_safe_fixes_and_fix_diff_writes_nothing(tmp_path: Path) -> None:
+    before = RESOURCE + '''def create(alias, url):
+    if "Item" in table.get_item(Key={"pk": alias}):
+        return 409
+    table.put_item(Item={"pk": alias, "url": url})
+'''
+    write_project(tmp_path, {"app.py": before})
+    assert run_cli("check", "--fix", cwd=tmp_path).returncode == 1
+    assert (tmp_path / "app.py").read_text() == before  # the only fix is unsafe
+    diff = run_cli("fix", "--diff", "--unsafe-fixes", cwd=tmp_path)
+    assert diff.returncode == 1 and "+++ b/app.py" in diff.stdout and "attribute_not_exists" in diff.stdout
+    assert (tmp_path / "app.py").read_text() == before
+    assert run_cli("fix", "--unsafe-fixes", cwd=tmp_path).returncode == 0
+    assert "attribute_not_exists" in (tmp_path / "app.py").read_text()
+    again = run_cli("fix", "--diff", "--unsafe-fixes", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_files_keep_newlines_encoding_and_mode(tmp_path: Path) -> None:
+    source = ('# -*- coding: latin-1 -*-\r\nimport boto3\r\ntable = boto3.resource("dynamodb").Table("t")\r\n'
+              'NOTE = "caf\xe9"\r\n\r\ndef create(a):\r\n    if "Item" in table.get_item(Key={"pk": a}):\r\n'
+              '        return\r\n    table.put_item(Item={"pk": a})\r\n')
+    path = tmp_path / "app.py"
+    path.write_bytes(source.encode("latin-1"))
+    path.chmod(0o750)
+    fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(), unsafe=True)
+    data = path.read_bytes()
+    text = data.decode("latin-1")
+    assert "attribute_not_exists" in text and 'NOTE = "caf\xe9"' in text
+    assert text.count("\r\n") == text.count("\n")
+    assert path.stat().st_mode & 0o777 == 0o750
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    from dynolint.fixes import ChangedOnDisk, write_atomically
+
+    path = tmp_path / "x.py"
+    path.write_text("a = 1\n")
+    with pytest.raises(ChangedOnDisk):
+        write_atomically(path, b"a = 0\n", b"a = 2\n")
+    assert path.read_text() == "a = 1\n"
+    write_atomically(path, b"a = 1\n", b"a = 2\n")
+    assert path.read_text() == "a = 2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.py"]
+
+
+def test_edits_between() -> None:
+    edits = edits_between(b"a\nb\nc\n", b"a\nB\nc\nd\n")
+    assert [(e.line, e.end_line, e.content) for e in edits] == [(2, 3, "B\n"), (4, 4, "d\n")]
