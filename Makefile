@@ -17,15 +17,21 @@ $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(STAMP)
+demo: $(STAMP) $(NODE_STAMP)
 	@echo "== dynolint check fixtures/demo"
 	-$(PY) -m dynolint check fixtures/demo
+	$(PY) scripts/demo_race.py
 
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 check: $(STAMP)
 	$(PY) -m mypy
+
+# make bench: the speed benchmark (bench/README.md). It downloads moto, ruff and bandit into the
+# git-ignored bench/corpora/ and takes a while; BENCH_ARGS="--runs 1" for a quick look.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .dynolint_cache

@@ -7,7 +7,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from dynolint import ir
 from dynolint.config import Config
@@ -26,6 +26,7 @@ class Options:
     include_tests: bool = False
     jobs: int = 0
     use_cache: bool = True
+    want_fixes: bool = True  # compute each finding's fix (edits) for the output
 
 
 @dataclass
@@ -62,12 +63,20 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None) -> RunResult:
-    """Check files and directories, the way ``dynolint check`` does."""
+Progress = Callable[[int, int], None]  # (files summarised so far, files in all)
+
+
+def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None,
+                progress: Progress | None = None) -> RunResult:
+    """Check files and directories, the way ``dynolint check`` does. ``progress``, when
+    given, is called as files are summarised."""
     options = options or Options()
     path_list = list(paths)
     root = project_root(path_list, config)
-    config = Config(**{**config.__dict__, "root": root}) if config.root.resolve() != root else config
+    if config.root.resolve() != root:
+        from dataclasses import replace
+
+        config = replace(config, root=root)
     found = discover(path_list, config, options.include_tests)
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
@@ -88,7 +97,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             infra_files[_rel(path, root)] = path.read_bytes()
         except OSError:
             continue
-    check_sources(sources, infra_files, config, options, result, display)
+    check_sources(sources, infra_files, config, options, result, display, progress=progress)
     return result
 
 
@@ -112,11 +121,11 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-                  result: RunResult, display: dict[str, str]) -> None:
+                  result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
     from dynolint.pipeline import summarize_all
 
     result.files = len(sources)
-    summaries = summarize_all(sources, config, options)
+    summaries = summarize_all(sources, config, options, progress=progress)
     result.summaries = {s.path: s for s in summaries}
     for summary in summaries:
         if summary.error is not None and summary.error_span is not None:
@@ -135,7 +144,8 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     applied = apply(others, comments, config.per_file_ignores)
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
-    _attach_fixes(result, sources, display)
+    if options.want_fixes:
+        _attach_fixes(result, sources, display)
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
@@ -145,19 +155,24 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
     """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it."""
     from dataclasses import replace
 
-    from dynolint.fixes import Skip, describe
+    from dynolint.fixes import Skip
+    from dynolint.fixes.engine import describe_all
 
     by_display = {shown: rel for rel, shown in display.items()}
-    updated = []
-    for finding in result.findings:
+    fixable: dict[str, list[int]] = {}
+    for position, finding in enumerate(result.findings):
         if finding.plan is not None and not isinstance(finding.plan, Skip):
-            rel = by_display.get(finding.path, finding.path)
-            data = sources.get(rel)
-            if data is not None:
-                result.sources[finding.path] = data
-                finding = replace(finding, fix=describe(data, finding))
-        updated.append(finding)
-    result.findings = updated
+            fixable.setdefault(finding.path, []).append(position)
+    for path, positions in fixable.items():
+        data = sources.get(by_display.get(path, path))
+        if data is None:
+            continue
+        result.sources[path] = data
+        described = describe_all(data, [result.findings[p] for p in positions])
+        for position, (fix, reason) in zip(positions, described):
+            finding = result.findings[position]
+            result.findings[position] = replace(finding, fix=fix,
+                                                plan=finding.plan if fix is not None else Skip(reason))
 
 
 @dataclass
@@ -171,15 +186,18 @@ class FixReport:
 
 
 def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = None, unsafe: bool = False,
-              write: bool = True) -> FixReport:
+              write: bool = True, only: Callable[[Finding], bool] | None = None) -> FixReport:
     """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
-    ``unsafe``. With ``write`` False nothing is written (``--diff``)."""
+    ``unsafe``. With ``write`` False nothing is written (``--diff``). With ``only``, just the
+    findings it accepts are fixed."""
     from dynolint.fixes import ChangedOnDisk, applicability, fix_source, write_atomically
 
     path_list = list(paths)
     report = FixReport(before=check_paths(path_list, config, options))
     by_file: dict[str, list[Finding]] = {}
     for finding in report.before.findings:
+        if only is not None and not only(finding):  # e.g. only the files pre-commit passed
+            continue
         if finding.fix is None:
             if finding.plan is not None:
                 from dynolint.fixes import Skip

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from dynolint import __version__
-from dynolint.api import FixReport, Options, RunResult, check_paths, check_source, fix_paths
+from dynolint.api import FixReport, Options, RunResult, check_paths, check_source, display_path, fix_paths
+from dynolint.baseline import SourceLines
 from dynolint.config import Config, discover, load_file
 from dynolint.errors import DynolintError, UsageError
+from dynolint.findings import Finding
+from dynolint.meta import EXTRA_CODES, documented_rule
 from dynolint.reporters import REPORTERS
-from dynolint.rules import KNOWN_CODES, REGISTRY, rule_by_code
+from dynolint.rules import KNOWN_CODES, REGISTRY
 
-OUTPUT_FORMATS = ("text", "json")
+OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+ACCEPTED_CODES = KNOWN_CODES | EXTRA_CODES  # what --select, --ignore and the config may name
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -27,13 +32,13 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
         return None
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     for code in codes:
-        if code != "ALL" and not any(k.startswith(code) for k in KNOWN_CODES):
+        if code != "ALL" and not any(k.startswith(code) for k in ACCEPTED_CODES):
             raise click.BadParameter(f"unknown rule code or prefix {code!r}")
     return codes
 
 
 def _load_config(config_path: str | None, paths: list[Path]) -> Config:
-    known = set(KNOWN_CODES)
+    known = set(ACCEPTED_CODES)
     if config_path is not None:
         return load_file(Path(config_path), known)
     start = paths[0] if paths and paths[0] != Path("-") else Path.cwd()
@@ -59,45 +64,132 @@ def cli() -> None:
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change behaviour.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--no-color", is_flag=True, help="No colours (they are used only when stdout is a terminal and "
+              "NO_COLOR is not set).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--report-unused-suppressions", is_flag=True,
+              help="Report '# dynolint: ignore' comments that suppressed nothing (DYN001).")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Analyse the whole project in this directory, but report (and fix) only findings in PATHS "
+                   "or with a related location in PATHS. For pre-commit, which passes only changed files.")
 def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignore: str | None,
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
-          apply_fixes: bool, unsafe_fixes: bool, quiet: bool) -> None:
+          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
+          baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
+          project_dir: Path | None) -> None:
     """Check PATHS (default: the current directory) and report findings."""
+    from dynolint import baseline as baselines
+    from dynolint.reporters.progress import Progress
+
     path_list = list(paths) or [Path(".")]
+    analysed = [project_dir] if project_dir is not None else path_list
+    wanted = {display_path(path) for path in paths} if project_dir is not None and paths else None
+    known_sources: dict[str, bytes] = {}
+    progress = Progress.for_stream(sys.stderr, quiet)
+    hidden = 0
     try:
-        config = _load_config(config_path, path_list)
-        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests)
+        if baseline_path is not None and write_baseline_path is not None:
+            raise UsageError("--baseline and --write-baseline cannot be used together")
+        if statistics and output_format not in ("text", "json"):
+            raise UsageError("--statistics prints text or json, not " + output_format)
+        config = _load_config(config_path, analysed)
+        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
+                          want_fixes=output_format in ("json", "sarif") or apply_fixes)
         if path_list == [Path("-")]:
             if apply_fixes:
                 raise UsageError("--fix cannot rewrite source read from stdin")
+            if project_dir is not None:
+                raise UsageError("--project cannot be used with source read from stdin")
             source = sys.stdin.buffer.read()
+            known_sources[stdin_filename or "stdin.py"] = source
             result = check_source(source, stdin_filename or "stdin.py", config, options)
         elif apply_fixes:
-            report = fix_paths(path_list, config, options, unsafe=unsafe_fixes)
+            only = None if wanted is None else (lambda finding: finding.path in wanted)
+            report = fix_paths(analysed, config, options, unsafe=unsafe_fixes, only=only)
             _fix_summary(report, quiet)
             result = report.after or report.before
         else:
-            result = check_paths(path_list, config, options)
+            result = check_paths(analysed, config, options, progress=progress)
+        progress.finish()
+        lines = SourceLines(known_sources, base=Path.cwd())
+        findings = list(result.findings)
+        if report_unused_suppressions:
+            findings.extend(_unused_suppressions(result, config, options, lines))
+        if wanted is not None:
+            findings = [f for f in findings if f.path in wanted or any(r.path in wanted for r in f.related)]
+        if write_baseline_path is not None:
+            if result.errors:
+                for error in result.errors:
+                    click.echo(f"dynolint: {error}", err=True)
+                raise UsageError(f"{write_baseline_path}: baseline not written: the run had internal errors")
+            count = baselines.write(write_baseline_path, findings, lines)
+            if not quiet:
+                click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                           f"{write_baseline_path}.", err=True)
+            sys.exit(0)
+        if baseline_path is not None:
+            findings, recorded = baselines.load(baseline_path).split(findings, lines)
+            hidden = len(recorded)
     except DynolintError as exc:
+        progress.finish()
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
-    _report(result, output_format, quiet)
+    color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
+            statistics=statistics, hidden=hidden)
     if result.errors:
         sys.exit(2)
-    sys.exit(0 if exit_zero or not result.findings else 1)
+    sys.exit(0 if exit_zero or not findings else 1)
 
 
-def _report(result: RunResult, output_format: str, quiet: bool) -> None:
-    reporter = REPORTERS[output_format]
-    sys.stdout.write(reporter(result.findings))
+def _unused_suppressions(result: RunResult, config: Config, options: Options,
+                         lines: SourceLines) -> list[Finding]:
+    """DYN001 for the run's unused ``# dynolint: ignore`` comments. The flag asks for them, so
+    ``--select`` does not filter them out; ``--ignore``, ``ignore`` and ``per-file-ignores`` do."""
+    import fnmatch
+
+    from dynolint.api import selected_rules
+    from dynolint.meta import UNUSED_SUPPRESSION
+    from dynolint.suppression import code_matches, unused_suppression_findings
+
+    code = UNUSED_SUPPRESSION[0]
+    if code_matches(code, tuple(config.ignore) + tuple(options.ignore)):
+        return []
+    ran = [rule.code for rule in selected_rules(config, options)]
+    findings = unused_suppression_findings(result.unused_suppressions, lines.lines, ran,
+                                           [rule.code for rule in REGISTRY])
+    return [f for f in findings if not any(fnmatch.fnmatch(f.path, pattern) and code_matches(code, codes)
+                                           for pattern, codes in config.per_file_ignores)]
+
+
+def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
+            sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0) -> None:
+    from dynolint.reporters.sarif import render_sarif
+    from dynolint.reporters.statistics import render_statistics
+    from dynolint.reporters.text import render_text
+
+    shown = result.findings if findings is None else findings
+    if statistics:
+        sys.stdout.write(render_statistics(shown, output_format))
+    elif output_format == "text":
+        sys.stdout.write(render_text(shown, color=color))
+    elif output_format == "sarif":
+        sys.stdout.write(render_sarif(shown, sources, result.errors))
+    else:
+        sys.stdout.write(REPORTERS[output_format](shown))
     sys.stdout.flush()
     for error in result.errors:
         click.echo(f"dynolint: {error}", err=True)
     if output_format == "text" and not quiet:
-        count = len(result.findings)
+        count = len(shown)
         noun = "finding" if count == 1 else "findings"
-        click.echo(f"Found {count} {noun} in {result.files} files." if count else
-                   f"All checks passed ({result.files} files).", err=True)
+        more = f" ({hidden} more in the baseline)" if hidden else ""
+        click.echo(f"Found {count} {noun} in {result.files} files{more}." if count else
+                   f"All checks passed ({result.files} files{more}).", err=True)
 
 
 @cli.command()
@@ -164,7 +256,7 @@ def rules(output_format: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Show the documentation of rule CODE."""
-    rule = rule_by_code(code)
+    rule = documented_rule(code)
     if rule is None:
         click.echo(f"dynolint: error: unknown rule {code!r}; `dynolint rules` lists them", err=True)
         sys.exit(2)

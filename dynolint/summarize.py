@@ -10,14 +10,12 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from bisect import bisect_right
-from contextlib import nullcontext
 from typing import Any, Callable, Iterator
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from dynolint import ir
+from dynolint.positions import SiteCodegen, line_starts, span_of
 
 _BINOPS = {
     "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//",
@@ -45,64 +43,6 @@ def module_name(path: str) -> str:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(p for p in parts if p and p != ".")
-
-
-class _SiteCodegen(CodegenState):  # type: ignore[misc]
-    """Code generation that only tracks offsets, and records spans for wanted nodes."""
-
-    def __init__(self, default_indent: str, default_newline: str, wanted: dict[int, int]) -> None:
-        super().__init__(default_indent=default_indent, default_newline=default_newline)
-        self.offset = 0
-        self.wanted = wanted
-        self.found: dict[int, tuple[int, int]] = {}
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.tokens.append(token)
-            self.offset += len(token)
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
-
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
-                                  end_node: Any = None) -> Any:
-        site = self.wanted.get(id(node))
-        if site is None:
-            return _NULL
-        return _Recorder(self, site)
-
-
-_NULL = nullcontext()
-
-
-class _Recorder:
-    __slots__ = ("state", "site", "start")
-
-    def __init__(self, state: _SiteCodegen, site: int) -> None:
-        self.state = state
-        self.site = site
-        self.start = 0
-
-    def __enter__(self) -> None:
-        self.start = self.state.offset
-
-    def __exit__(self, *exc: object) -> None:
-        if self.site not in self.state.found:
-            self.state.found[self.site] = (self.start, self.state.offset)
-
-
-def _line_starts(code: str) -> list[int]:
-    starts = [0]
-    for match in re.finditer(r"\r\n?|\n", code):
-        starts.append(match.end())
-    return starts
-
-
-def _span(starts: list[int], start: int, end: int) -> ir.Span:
-    line = bisect_right(starts, start)
-    end_line = bisect_right(starts, max(start, end - 1)) if end > start else line
-    return ir.Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
 
 def suppressions_in(code: str) -> tuple[ir.Suppression, ...]:
@@ -628,14 +568,14 @@ def lower(path: str, module: cst.Module, source: bytes = b"") -> ir.FileSummary:
     lowerer.assigned.append(set())
     lowerer.declared.append(set())
     body = lowerer.block(module.body)
-    state = _SiteCodegen(module.default_indent, module.default_newline, lowerer.wanted)
+    state = SiteCodegen(module.default_indent, module.default_newline, lowerer.wanted)
     module._codegen(state)
     code = "".join(state.tokens)
-    starts = _line_starts(code)
+    starts = line_starts(code)
     spans: list[ir.Span] = []
     for index in range(len(lowerer.nodes)):
         start, end = state.found.get(index, (0, 0))
-        spans.append(_span(starts, start, end))
+        spans.append(span_of(starts, start, end))
     suppressions = suppressions_in(code) if (b"dynolint" in source or b"noqa" in source
                                              or not source) else ()
     return ir.FileSummary(

@@ -9,10 +9,14 @@ statement, or on the line just above it, suppresses that code there; a bare
 from __future__ import annotations
 
 import fnmatch
+import io
+import re
+import tokenize
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from dynolint import ir
-from dynolint.findings import Finding
+from dynolint.findings import Confidence, Finding, Severity
 
 
 def code_matches(code: str, selectors: tuple[str, ...]) -> bool:
@@ -53,3 +57,56 @@ def apply(findings: list[Finding], comments: dict[str, tuple[ir.Suppression, ...
             used.add((finding.path, hit.line))
             suppressed.append(finding)
     return SuppressionResult(kept, suppressed, used)
+
+
+_COMMENT_RE = re.compile(r"#\s*dynolint\s*:\s*ignore\b.*$", re.IGNORECASE)
+
+
+def _comment_on(line: str) -> tuple[int, str] | None:
+    """(0-based column, text) of the ``# dynolint: ignore`` comment on ``line``."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT and _COMMENT_RE.match(token.string):
+                return token.start[1], token.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass  # an open bracket or string on this line: fall back to the text
+    match = _COMMENT_RE.search(line)
+    return (match.start(), match.group(0).rstrip()) if match else None
+
+
+def unused_suppression_findings(unused: Iterable[tuple[str, int]], lines_of: Callable[[str], list[str] | None],
+                                ran: Iterable[str], rule_codes: Iterable[str]) -> list[Finding]:
+    """DYN001 findings for the ``# dynolint: ignore`` comments at ``unused`` (path, line)
+    that suppressed nothing. A comment is reported only when the run could have used it:
+    every rule it names ran (a bare one: every rule ran), or it names no rule at all."""
+    from dynolint.meta import UNUSED_SUPPRESSION
+    from dynolint.summarize import suppressions_in
+
+    ran_codes = set(ran)
+    all_codes = set(rule_codes)
+    findings: list[Finding] = []
+    for path, number in unused:
+        lines = lines_of(path)
+        if lines is None or not 1 <= number <= len(lines):
+            continue
+        found = _comment_on(lines[number - 1])
+        if found is None:
+            continue
+        column, text = found
+        parsed = suppressions_in(text)
+        codes = parsed[0].codes if parsed else None
+        if codes is None:
+            if not all_codes <= ran_codes:
+                continue
+            why = "no rule reported anything on this statement"
+        else:
+            named = {code for code in all_codes if code_matches(code, codes)}
+            if named and not named <= ran_codes:
+                continue
+            why = (f"{', '.join(codes)} reported nothing on this statement" if named
+                   else f"{', '.join(codes)} names no rule that dynolint runs")
+        findings.append(Finding(
+            UNUSED_SUPPRESSION[0], UNUSED_SUPPRESSION[1], path, number, column + 1, number, column + 1 + len(text),
+            f"unused suppression: {why}", Severity.WARNING, Confidence.HIGH,
+            stmt_line=number, stmt_end_line=number, context=text))
+    return findings

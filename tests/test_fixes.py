@@ -182,12 +182,12 @@ def test_json_edits_reproduce_the_fix(tmp_path: Path) -> None:
     [finding] = json.loads(run_cli("check", "--output-format", "json", cwd=tmp_path).stdout)
     fix = finding["fix"]
     assert fix["applicability"] == "unsafe" and "ConditionalCheckFailedException" in fix["title"]
-    lines = before.splitlines(keepends=True)
-    for edit in sorted(fix["edits"], key=lambda e: e["line"], reverse=True):
-        assert edit["column"] == 1 and edit["end_column"] == 1
-        lines[edit["line"] - 1:edit["end_line"] - 1] = [edit["content"]]
+    from dynolint.findings import Edit
+    from dynolint.fixes.engine import _apply_edits
+
+    edits = [Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in fix["edits"]]
     fixed_text, _ = fixed(tmp_path, before)
-    assert "".join(lines) == fixed_text
+    assert _apply_edits(before, edits) == fixed_text
 
 
 def test_check_fix_applies_only_safe_fixes_and_fix_diff_writes_nothing(tmp_path: Path) -> None:
@@ -239,3 +239,63 @@ def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
 def test_edits_between() -> None:
     edits = edits_between(b"a\nb\nc\n", b"a\nB\nc\nd\n")
     assert [(e.line, e.end_line, e.content) for e in edits] == [(2, 3, "B\n"), (4, 4, "d\n")]
+
+
+def test_claim_fix_edits_reproduce_the_whole_file_fix(tmp_path: Path) -> None:
+    from dynolint.findings import Edit
+    from dynolint.fixes.engine import _apply_edits
+
+    before = '''"""Weather cache."""
+import time
+
+import boto3
+import requests
+
+cache = boto3.resource("dynamodb").Table("cache")
+
+
+def lookup(city):
+    cached = cache.get_item(Key={"city": city}).get("Item")
+    if cached and cached["expires"] > time.time():
+        return cached["payload"]
+    payload = requests.get("https://api.example.com", params={"q": city}).json()
+    cache.put_item(Item={"city": city, "payload": payload, "expires": int(time.time()) + 600})
+    return payload
+
+
+def untouched():
+    return 1
+'''
+    write_project(tmp_path, {"app.py": before, "pyproject.toml": '[tool.dynolint.tables.cache]\npartition-key = "city"\n'})
+    [finding] = json.loads(run_cli("check", "--output-format", "json", cwd=tmp_path).stdout)
+    edits = [Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in finding["fix"]["edits"]]
+    fixed_text, _ = fixed(tmp_path, before)
+    assert _apply_edits(before, edits) == fixed_text
+
+
+def test_edits_keep_the_indentation_of_nested_code(tmp_path: Path) -> None:
+    from dynolint.findings import Edit
+    from dynolint.fixes.engine import _apply_edits
+
+    before = '''import boto3
+
+
+class Links:
+    def __init__(self):
+        self.table = boto3.resource("dynamodb").Table("links")
+
+    def create(self, alias, url):
+        if "Item" in self.table.get_item(Key={"pk": alias}):
+            return 409
+        for attempt in range(3):
+            self.table.put_item(
+                Item={"pk": alias, "url": url},
+            )
+            break
+'''
+    write_project(tmp_path, {"app.py": before})
+    [finding] = json.loads(run_cli("check", "--output-format", "json", cwd=tmp_path).stdout)
+    edits = [Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in finding["fix"]["edits"]]
+    fixed_text, _ = fixed(tmp_path, before)
+    assert _apply_edits(before, edits) == fixed_text
+    assert '                ConditionExpression="attribute_not_exists(#dl_key)",\n' in fixed_text

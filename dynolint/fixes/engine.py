@@ -7,14 +7,18 @@ from __future__ import annotations
 import ast
 import difflib
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes import atomic, claim, guard
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
+from dynolint.positions import node_positions
+
+# the nodes whose positions the fixes look at
+POSITIONED = (cst.Call, cst.BinaryOperation, cst.BaseStatement, cst.BaseSuite)
 
 
 @dataclass
@@ -42,29 +46,25 @@ def title(finding: Finding) -> str:
     return ""
 
 
-class _Index(cst.CSTVisitor):
-    def __init__(self, positions: object) -> None:
+class _Index:
+    """The positioned nodes of a module, by kind (built from ``node_positions``)."""
+
+    def __init__(self, positions: dict[cst.CSTNode, Any]) -> None:
         self.positions = positions
         self.calls: dict[tuple[int, int], cst.Call] = {}
         self.binops: dict[tuple[int, int], cst.BinaryOperation] = {}
         self.blocks: list[cst.IndentedBlock] = []
         self.functions: list[cst.FunctionDef] = []
-
-    def _at(self, node: cst.CSTNode) -> tuple[int, int]:
-        where = self.positions[node]  # type: ignore[index]
-        return (where.start.line, where.start.column + 1)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls[self._at(node)] = node
-
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        self.binops[self._at(node)] = node
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.blocks.append(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
+        for node, where in positions.items():
+            at = (where.start.line, where.start.column + 1)
+            if isinstance(node, cst.Call):
+                self.calls[at] = node
+            elif isinstance(node, cst.BinaryOperation):
+                self.binops[at] = node
+            elif isinstance(node, cst.IndentedBlock):
+                self.blocks.append(node)
+            elif isinstance(node, cst.FunctionDef):
+                self.functions.append(node)
 
 
 class _Apply(cst.CSTTransformer):
@@ -98,10 +98,8 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     except Exception as exc:  # noqa: BLE001 - reported per finding
         outcome.skipped.extend((f, f"the file no longer parses: {exc}") for f in findings)
         return outcome
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    positions = node_positions(module, POSITIONED)
     index = _Index(positions)
-    module.visit(index)
     apply = _Apply()
     claims: set[str] = set()
     planned: list[Finding] = []
@@ -171,7 +169,7 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
         if read_index is None:
             continue
         if_index = next((i for i, s in enumerate(statements) if i > read_index and isinstance(s, cst.If)
-                         and positions[s.test].start.line == plan.test_line), None)  # type: ignore[index]
+                         and positions[s].start.line == plan.test_line), None)  # type: ignore[index]
         if if_index is None:
             raise FixSkipped("the miss test is not in the same block as the read")
         test_statement = statements[if_index]
@@ -190,19 +188,9 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
 
 
 def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
     defined = {s.name.value for s in module.body if isinstance(s, cst.FunctionDef)}
     body = list(module.body)
-    insert_at = 0
-    for position, statement in enumerate(body):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
-            insert_at = position + 1
-        elif position == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
-                statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
-            insert_at = 1
+    insert_at = _helper_index(module)
     helpers: list[cst.BaseStatement] = []
     for flavor in sorted(flavors):
         if claim.helper_name(flavor) in defined:
@@ -214,11 +202,50 @@ def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
                                                  and isinstance(s.body[0], cst.Assign))]
         helpers.extend(parsed)
     body[insert_at:insert_at] = helpers
-    module = module.with_changes(body=body)
-    context = CodemodContext()
-    for name in ("time", "uuid"):
-        AddImportsVisitor.add_needed_import(context, name)
-    return AddImportsVisitor(context).transform_module(module)
+    # ``import time`` / ``import uuid`` where the module does not bind those names at top
+    # level yet. (LibCST's AddImportsVisitor does the same but resolves scope metadata over
+    # the whole module first: half a second per file here, for two import lines.)
+    bound = set()
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
+                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
+    needed = [name for name in ("time", "uuid") if name not in bound]
+    if any(name in bound for name in ("time", "uuid") if name not in needed and _binds_other(module, name)):
+        raise FixSkipped("the module binds 'time' or 'uuid' to something else than the module")
+    imports = [cst.parse_statement(f"import {name}{module.default_newline}") for name in needed]
+    last_import = max((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
+                       and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+                       and i < insert_at), default=-1)
+    body[last_import + 1:last_import + 1] = imports
+    return module.with_changes(body=body)
+
+
+def _helper_index(module: cst.Module) -> int:
+    """Where the claim helper goes: after the module's docstring and imports."""
+    insert_at = 0
+    for position, statement in enumerate(module.body):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
+            insert_at = position + 1
+        elif position == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
+                statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
+            insert_at = 1
+    return insert_at
+
+
+def _binds_other(module: cst.Module, name: str) -> bool:
+    """``from x import time``: the name is bound, but not to the module."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    if any((alias.evaluated_alias or alias.evaluated_name) == name for alias in small.names):
+                        return True
+    return False
 
 
 def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
@@ -232,6 +259,126 @@ def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
             continue
         edits.append(Edit(i1 + 1, 1, i2 + 1, 1, "".join(new_lines[j1:j2])))
     return tuple(edits)
+
+
+def describe_all(data: bytes, findings: list[Finding]) -> list[tuple[Fix | None, str]]:
+    """The fix of each finding of one file, as edits (or None and the reason it has none).
+
+    The file is parsed once. A fix confined to one call (a guard, an atomic update) is
+    rendered from that call alone and replaces exactly its text; a claim rewrite changes
+    several places and goes through the whole-module transform."""
+    out: list[tuple[Fix | None, str]] = []
+    try:
+        module = cst.parse_module(data)
+    except Exception as exc:  # noqa: BLE001
+        return [(None, f"the file no longer parses: {exc}")] * len(findings)
+    positions = node_positions(module, POSITIONED)
+    index = _Index(positions)
+    for finding in findings:
+        plan = finding.plan
+        if plan is None or isinstance(plan, Skip):
+            out.append((None, plan.reason if isinstance(plan, Skip) else "no automatic fix"))
+            continue
+        if isinstance(plan, ClaimPlan):
+            out.append(_claim_fix(module, index, positions, data, finding))
+            continue
+        try:
+            call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
+            if call is None:
+                raise FixSkipped("the write call is not where the analysis saw it")
+            new_call = _call_fix(module, index, positions, plan, call)
+        except FixSkipped as exc:
+            out.append((None, str(exc)))
+            continue
+        where = positions[call]
+        code = _render(module, index, positions, call, new_call)
+        edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
+        out.append((Fix(applicability(finding), title(finding), (edit,)), ""))
+    return out
+
+
+def _call_fix(module: cst.Module, index: _Index, positions: object, plan: object, call: cst.Call) -> cst.Call:
+    """The fixed version of one call, for a guard or an atomic-update plan."""
+    if isinstance(plan, GuardPlan):
+        function = [f for f in index.functions if _contains(positions[f], positions[call])]  # type: ignore[index]
+        scope = function[-1] if function else module
+        if plan.mode in ("not_exists", "exists", "pinned"):
+            plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
+        if plan.mode == "pinned":
+            plan = replace(plan, pins=guard.pins_for(scope, call, plan))
+        return guard.guard_call(call, plan)
+    if isinstance(plan, AtomicPlan):
+        binop = index.binops.get((plan.delta_line, plan.delta_column))
+        if binop is None:
+            raise FixSkipped("the arithmetic is not where the analysis saw it")
+        function = [f for f in index.functions if _contains(positions[f], positions[call])]  # type: ignore[index]
+        if not function or not _contains(positions[function[-1]], positions[binop]):  # type: ignore[index]
+            raise FixSkipped("the arithmetic is computed in another function than the write")
+        return atomic.atomic_call(call, plan, binop.right if plan.delta_side == "right" else binop.left)
+    raise FixSkipped("no automatic fix for this finding")
+
+
+def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
+               finding: Finding) -> tuple[Fix | None, str]:
+    plan = finding.plan
+    assert isinstance(plan, ClaimPlan)
+    apply = _Apply()
+    try:
+        call = index.calls.get((plan.write_line, plan.write_column))
+        functions = [f for f in index.functions if call is not None and _contains(positions[f], positions[call])]
+        if not functions:
+            raise FixSkipped("the write is not inside a function")
+        _plan_claim(plan, index, positions, apply, 0)
+        # Transform only the function, and the top of the module for the helper: the rest of
+        # the file is not walked again.
+        function = functions[-1]
+        code = module.code
+        old_text = _render(module, index, positions, function, function)
+        new_text = _render(module, index, positions, function, function.visit(apply))
+        offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
+        if offset < 0:
+            raise FixSkipped("the function's text could not be located")
+        prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
+        new_prefix = _add_claim_helpers(prefix, {plan.flavor})
+        edits = list(edits_between(prefix.bytes, new_prefix.bytes))
+        edits.extend(replace(e, line=e.line + offset, end_line=e.end_line + offset)
+                     for e in edits_between(old_text.encode("utf-8"), new_text.encode("utf-8")))
+        ast.parse(_apply_edits(data.decode("utf-8", "surrogateescape"), edits))
+    except FixSkipped as exc:
+        return None, str(exc)
+    except (SyntaxError, ValueError) as exc:
+        return None, f"the fixed code would not parse ({exc})"
+    return Fix(applicability(finding), title(finding), tuple(edits)), ""
+
+
+def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,
+            node: cst.CSTNode) -> str:
+    """The code of ``node`` standing where ``original`` stands: with the indentation of the
+    blocks around it, which a multi-line call or a nested function carries on each line."""
+    from libcst._nodes.internal import CodegenState
+
+    where = positions[original]  # type: ignore[index]
+    enclosing = [b for b in index.blocks if b is not original and _contains(positions[b], where)
+                 and b is not getattr(original, "body", None)]  # type: ignore[index]
+    enclosing.sort(key=lambda b: (positions[b].start.line, -positions[b].end.line))  # type: ignore[index]
+    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent for b in enclosing)
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def _apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply line/column edits (1-based, end exclusive), last first."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    def offset(line: int, column: int) -> int:
+        return (starts[line - 1] if line - 1 < len(starts) else starts[-1]) + column - 1
+    for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        text = text[:start] + edit.content + text[end:]
+    return text
 
 
 def describe(data: bytes, finding: Finding) -> tuple[Fix | None, str]:

@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""dynolint's speed benchmark (issue 6): ``make bench`` or ``.venv/bin/python bench/run.py``.
+
+It fetches and builds its corpora itself, under the git-ignored ``bench/corpora/``:
+
+- ``moto/``: the ``moto/`` package of the moto 5.2.x wheel, downloaded with pip (real code);
+- ``dense/``, ``dense2/``, ``precommit/``: made by ``bench/gen_dense.py`` (DynamoDB-dense code,
+  the same doubled under other names, and the two pre-commit files);
+- ``.venv-tools/``: ruff and bandit at the versions of ``bench/requirements.txt``, in a venv of
+  their own so that the project's ``.venv`` stays as it is.
+
+Then it measures every row of the issue in the same run, as the median of ``--runs`` runs (at
+least 10 for the rows that take well under a second) of the whole process: wall seconds, and
+peak RSS (the largest of ``wait4``'s ``ru_maxrss`` for the process and the sum of the RSS of the
+process tree sampled every 10 ms, so a process pool counts all its workers). It prints one
+table, writes it to ``bench/results/latest.md`` (with the date and the machine), and the raw
+numbers to ``bench/results/latest.json`` (and ``--json PATH``, ``-`` for stdout).
+
+dynolint runs as ``.venv/bin/python -m dynolint check --output-format json --exit-zero ...`` with
+its output sent to /dev/null; a run that does not exit 0 stops that row (ERROR in the table).
+``--no-cache`` and ``--jobs`` are used only when ``dynolint check --help`` lists them; the rows
+that need them say "skipped" otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CORPORA = BENCH / "corpora"
+RESULTS = BENCH / "results"
+TOOLS_VENV = CORPORA / ".venv-tools"
+MOTO_SPEC = "moto==5.2.*"
+CACHE_DIR_NAME = ".dynolint_cache"
+QUICK_RUNS = 10  # at least this many runs for rows that take well under a second
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------
+# measuring one process
+# ------------------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                found += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Bytes resident in ``pid`` and all its descendants (0 where /proc cannot tell)."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        stack += _children(current)
+    return total
+
+
+@dataclass
+class Run:
+    wall: float
+    rss: int  # bytes: max(ru_maxrss of the process tree, sampled sum over the tree)
+    maxrss: int  # bytes: ru_maxrss from wait4 (the largest single process)
+    tree_peak: int  # bytes: the largest sampled sum of RSS over the process tree
+    returncode: int
+    stderr: str
+
+
+def run_once(cmd: list[str], cwd: Path, timeout: float, stdout_path: Path | None = None) -> Run:
+    """Start ``cmd`` and wait for it; time it, and measure its peak memory as a whole process."""
+    with tempfile.TemporaryFile() as err, \
+            (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out:
+        stop = threading.Event()
+        peak = [0]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True)
+
+        def sample() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], tree_rss(proc.pid))
+                if time.perf_counter() - start > timeout:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                    return
+                stop.wait(0.01)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            stop.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+            raise
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stop.set()
+        sampler.join()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    if wall > timeout:
+        stderr += f"\n[bench] killed after the {timeout:.0f} s timeout"
+    return Run(wall, max(maxrss, peak[0]), maxrss, peak[0], proc.returncode, stderr)
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    cmd: list[str] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""  # why it was skipped, or what went wrong
+    error: bool = False
+    findings: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and not self.error
+
+    @property
+    def wall(self) -> float | None:
+        return statistics.median(r.wall for r in self.runs) if self.ok else None
+
+    @property
+    def rss_mb(self) -> float | None:
+        return statistics.median(r.rss for r in self.runs) / 2**20 if self.ok else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "key": self.key, "label": self.label, "cmd": self.cmd, "ok": self.ok, "note": self.note,
+            "wall_s": self.wall, "peak_rss_mb": self.rss_mb, "findings": self.findings,
+            "runs": [{"wall_s": r.wall, "peak_rss_mb": r.rss / 2**20, "ru_maxrss_mb": r.maxrss / 2**20,
+                      "tree_peak_mb": r.tree_peak / 2**20, "returncode": r.returncode} for r in self.runs],
+        }
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.rows: dict[str, Row] = {}
+        self.checks: list[dict[str, object]] = []
+        self.facts: dict[str, object] = {}
+
+    # -- running --------------------------------------------------------------------------
+    def measure(self, key: str, label: str, cmd: list[str], cwd: Path, runs: int,
+                ok_codes: tuple[int, ...] = (0,), before=None) -> Row:
+        row = Row(key, label, cmd)
+        self.rows[key] = row
+        shown = " ".join(shlex.quote(part) for part in cmd)
+        for index in range(runs):
+            if before:
+                before()
+            result = run_once(cmd, cwd, self.args.timeout)
+            if result.returncode not in ok_codes:
+                row.error = True
+                tail = result.stderr.strip().splitlines()[-3:]
+                row.note = f"exit {result.returncode}: " + (" / ".join(tail) if tail else "no stderr")
+                log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}: {shown}\n    "
+                    + "\n    ".join(result.stderr.strip().splitlines()[-15:]))
+                break
+            row.runs.append(result)
+            log(f"  {label} [{index + 1}/{runs}]: {result.wall:.3f} s, {result.rss / 2**20:.0f} MB")
+        return row
+
+    def skip(self, key: str, label: str, note: str) -> Row:
+        row = Row(key, label, note=note)
+        self.rows[key] = row
+        log(f"  {label}: skipped ({note})")
+        return row
+
+    def check(self, key: str, what: str, value: float | None, op: str, target: float, unit: str = "",
+              text: str | None = None) -> None:
+        if value is None:
+            result = "n/a"
+        elif op == "<=":
+            result = "PASS" if value <= target else "MISS"
+        elif op == "<":
+            result = "PASS" if value < target else "MISS"
+        else:
+            result = "PASS" if value >= target else "MISS"
+        symbol = {"<=": "≤", "<": "<", ">=": "≥"}[op]
+        self.checks.append({"key": key, "what": what, "value": value, "op": op, "target": target,
+                            "target_text": f"{symbol} {target:g}{unit}" if text is None
+                            else f"{symbol} {text}", "unit": unit,
+                            "result": result})
+
+
+# ------------------------------------------------------------------------------------------
+# setup: tools and corpora
+# ------------------------------------------------------------------------------------------
+
+def sh(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
+
+
+def file_digest(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tools_bin(name: str) -> Path:
+    return TOOLS_VENV / "bin" / name
+
+
+def setup_tools() -> None:
+    stamp = TOOLS_VENV / ".bench-stamp"
+    wanted = file_digest(BENCH / "requirements.txt")
+    if stamp.is_file() and stamp.read_text() == wanted and tools_bin("ruff").exists():
+        return
+    log(f"setup: installing ruff and bandit into {TOOLS_VENV.relative_to(ROOT)}")
+    if TOOLS_VENV.exists():
+        shutil.rmtree(TOOLS_VENV)
+    sh([sys.executable, "-m", "venv", str(TOOLS_VENV)])
+    sh([str(tools_bin("python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "-r", str(BENCH / "requirements.txt")])
+    stamp.write_text(wanted)
+
+
+def setup_moto() -> Path:
+    target = CORPORA / "moto"
+    stamp = CORPORA / "moto.json"
+    if target.is_dir() and stamp.is_file():
+        return target
+    wheels = CORPORA / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    log(f"setup: pip download {MOTO_SPEC} --no-deps")
+    sh([str(tools_bin("python")), "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        MOTO_SPEC, "--no-deps", "--only-binary", ":all:", "-d", str(wheels)])
+    candidates = sorted(wheels.glob("moto-5.2.*-py3-none-any.whl"),
+                        key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"[.-]", p.name)])
+    if not candidates:
+        raise SystemExit(f"no moto 5.2 wheel in {wheels}")
+    wheel = candidates[-1]
+    scratch = CORPORA / ".moto-extract"
+    shutil.rmtree(scratch, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(scratch, members=[n for n in archive.namelist() if n.startswith("moto/")])
+    shutil.rmtree(target, ignore_errors=True)
+    (scratch / "moto").rename(target)
+    shutil.rmtree(scratch)
+    stamp.write_text(json.dumps({"wheel": wheel.name}) + "\n")
+    return target
+
+
+def setup_dense(seed: int) -> None:
+    """(Re)generate the dense corpora when the generator or the seed changed."""
+    wanted = f"{file_digest(BENCH / 'gen_dense.py')}:{seed}"
+    stamp = CORPORA / "dense.stamp"
+    parts = [CORPORA / "dense", CORPORA / "dense2", CORPORA / "precommit"]
+    if stamp.is_file() and stamp.read_text() == wanted and all(p.is_dir() for p in parts):
+        return
+    gen = [sys.executable, str(BENCH / "gen_dense.py"), "--seed", str(seed)]
+    for extra in (["--out", str(parts[0])],
+                  ["--out", str(parts[1]), "--copies", "2", "--name-offset", "1"],
+                  ["--out", str(parts[2]), "--precommit"]):
+        log("setup: " + sh(gen + extra).stdout.strip().replace("\n", "; "))
+    stamp.write_text(wanted)
+
+
+def corpus_size(directory: Path) -> dict[str, int]:
+    files = lines = size = 0
+    for path in directory.rglob("*.py"):
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue
+        data = path.read_bytes()
+        files += 1
+        lines += data.count(b"\n")
+        size += len(data)
+    return {"files": files, "lines": lines, "bytes": size}
+
+
+def machine() -> dict[str, object]:
+    info: dict[str, object] = {"cores": os.cpu_count(), "python": platform.python_version(),
+                               "platform": platform.platform()}
+    try:
+        info["usable_cores"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        pass
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["ram_gib"] = round(int(line.split()[1]) / 2**20, 1)
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return info
+
+
+def versions(dynolint_cmd: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    probe = ("import importlib.metadata as m\n"
+             "for name in ('dynolint', 'libcst'):\n"
+             "    print(name, m.version(name))")
+    python = dynolint_python(dynolint_cmd)
+    try:
+        for line in sh([python, "-c", probe]).stdout.splitlines():
+            name, version = line.split()
+            found[name] = version
+    except (subprocess.CalledProcessError, ValueError, OSError):
+        pass
+    for tool in ("ruff", "bandit"):
+        try:
+            out = sh([str(tools_bin(tool)), "--version"]).stdout.splitlines()[0]
+            found[tool] = out.split()[1] if len(out.split()) > 1 else out
+        except (subprocess.CalledProcessError, OSError, IndexError):
+            pass
+    try:
+        found["moto"] = json.loads((CORPORA / "moto.json").read_text())["wheel"].split("-")[1]
+    except (OSError, ValueError, KeyError, IndexError):
+        pass
+    try:
+        commit = sh(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).stdout.strip()
+        dirty = sh(["git", "status", "--porcelain", "--", "dynolint"], cwd=ROOT).stdout.strip()
+        found["git"] = commit + ("+dirty" if dirty else "")
+    except (subprocess.CalledProcessError, OSError):
+        pass
+    return found
+
+
+def sources_digest() -> str:
+    """Of dynolint's own sources: a change during the run makes the rows incomparable."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "dynolint").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()[:16]
+
+
+def dynolint_features(dynolint_cmd: list[str]) -> dict[str, bool]:
+    try:
+        out = subprocess.run(dynolint_cmd + ["check", "--help"], cwd=ROOT, text=True, capture_output=True)
+    except OSError as exc:
+        raise SystemExit(f"cannot run dynolint as {' '.join(dynolint_cmd)!r}: {exc} (run `make test` or "
+                         "`make demo` first to create .venv)") from None
+    if out.returncode != 0:
+        raise SystemExit(f"`{' '.join(dynolint_cmd)} check --help` failed:\n{out.stderr}")
+    text = out.stdout
+    return {flag: re.search(rf"(?<![\w-]){re.escape(flag)}\b", text) is not None
+            for flag in ("--no-cache", "--jobs")}
+
+
+# ------------------------------------------------------------------------------------------
+# the four sections
+# ------------------------------------------------------------------------------------------
+
+def dynolint_python(dyn: list[str]) -> str:
+    """The interpreter dynolint runs on (and so has LibCST): the parse-only and import rows use it."""
+    return dyn[0] if dyn[1:3] == ["-m", "dynolint"] else sys.executable
+
+
+def clear_caches(*directories: Path) -> None:
+    for directory in directories:
+        shutil.rmtree(directory / CACHE_DIR_NAME, ignore_errors=True)
+
+
+def dynolint_rows(bench: Bench, prefix: str, target: str, cwd: Path, features: dict[str, bool],
+                  dyn: list[str], runs: int, warm: bool = True) -> None:
+    """dynolint cold (and warm) on ``target``, run from ``cwd``."""
+    base = dyn + ["check", "--output-format", "json", "--exit-zero"]
+    where = (cwd, cwd / target)
+    cold = base + (["--no-cache"] if features["--no-cache"] else []) + [target]
+    row = bench.measure(f"{prefix}.cold", "dynolint cold" + (" (--no-cache)" if features["--no-cache"] else ""),
+                        cold, cwd, runs, before=lambda: clear_caches(*where))
+    if not features["--no-cache"]:
+        row.note = "no --no-cache yet: cache directory removed before each run"
+    if not warm:
+        return
+    label = "dynolint warm (cache primed)"
+    if not features["--no-cache"]:
+        bench.skip(f"{prefix}.warm", label, "dynolint has no cache yet (no --no-cache in `check --help`)")
+        return
+    clear_caches(*where)
+    findings_path = CORPORA / "out" / f"{prefix}-findings.json"
+    findings_path.parent.mkdir(exist_ok=True)
+    log(f"  {label}: priming the cache")
+    prime = run_once(base + [target], cwd, bench.args.timeout, stdout_path=findings_path)
+    if prime.returncode != 0:
+        row = bench.skip(f"{prefix}.warm", label, f"priming run exited {prime.returncode}")
+        row.error = True
+        return
+    row = bench.measure(f"{prefix}.warm", label, base + [target], cwd, runs)
+    try:
+        row.findings = len(json.loads(findings_path.read_text()))
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def section_real(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    runs = bench.args.runs
+    log("section 1: real code (moto)")
+    dynolint_rows(bench, "real", "moto", CORPORA, features, dyn, runs)
+    bench.measure("real.ruff", "ruff check --no-cache --select ALL",
+                  [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "moto"],
+                  CORPORA, runs, ok_codes=(0, 1))
+    bench.measure("real.bandit", "bandit -r -q", [str(tools_bin("bandit")), "-r", "moto", "-q"],
+                  CORPORA, runs, ok_codes=(0, 1))
+    bench.measure("real.libcst", 'python -c "import libcst"', [dynolint_python(dyn), "-c", "import libcst"],
+                  CORPORA, max(runs, QUICK_RUNS))
+    rows = bench.rows
+    ruff = rows["real.ruff"].wall
+    cold, warm, bandit = rows["real.cold"].wall, rows["real.warm"].wall, rows["real.bandit"].wall
+    bench.check("real.cold", "dynolint cold ÷ ruff", cold / ruff if cold and ruff else None, "<=", 1.0, " × ruff",
+                "1.0 × ruff")
+    bench.check("real.warm", "dynolint warm ÷ ruff (cold)", warm / ruff if warm and ruff else None, "<=", 0.2,
+                " × ruff", "0.2 × ruff cold")
+    bench.check("real.bandit", "bandit ÷ dynolint cold (how much faster)",
+                bandit / cold if bandit and cold else None, ">=", 20.0, " ×", "20 ×")
+    peaks = [r.rss_mb for r in (rows["real.cold"], rows["real.warm"]) if r.rss_mb is not None]
+    bench.check("real.rss", "dynolint peak RSS (cold and warm)", max(peaks) if peaks else None, "<", 200.0, " MB",
+                "200 MB")
+
+
+def section_dense(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    runs = bench.args.runs
+    jobs = os.cpu_count() or 1
+    log("section 2: DynamoDB-dense code")
+    dynolint_rows(bench, "dense", "dense", CORPORA, features, dyn, runs)
+    python = dynolint_python(dyn)
+    bench.measure("dense.parse", f"libcst.parse_module only ({jobs} processes)",
+                  [python, str(BENCH / "parse_only.py"), "dense", "--jobs", str(jobs)], CORPORA, runs)
+    cold, parse = bench.rows["dense.cold"].wall, bench.rows["dense.parse"].wall
+    bench.check("dense.cold", "dynolint cold ÷ parse-only", cold / parse if cold and parse else None, "<=", 2.0,
+                " × parse", "2.0 × parse")
+
+
+def section_precommit(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    runs = max(bench.args.runs, QUICK_RUNS)
+    log("section 3: pre-commit latency")
+    cwd = CORPORA / "precommit"
+    base = dyn + ["check", "--output-format", "json", "--exit-zero"]
+    base += ["--no-cache"] if features["--no-cache"] else []
+    for key, name, target in (("precommit.ddb", "ddb_handler.py", 0.400),
+                              ("precommit.plain", "plain_report.py", 0.080)):
+        lines = (cwd / name).read_bytes().count(b"\n")
+        what = "uses DynamoDB" if key.endswith("ddb") else "no DynamoDB, tenants or /tmp"
+        bench.measure(key, f"dynolint check {name} ({lines} lines, {what})", base + [name], cwd, runs,
+                      before=lambda: clear_caches(cwd))
+        bench.check(key, f"{name}: whole process", bench.rows[key].wall, "<", target, " s",
+                    f"{target * 1000:.0f} ms")
+
+
+def section_scaling(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    runs = bench.args.runs
+    log("section 4: scaling")
+    dynolint_rows(bench, "double", "dense2", CORPORA, features, dyn, runs, warm=False)
+    bench.rows["double.cold"].label = "dynolint cold, doubled corpus" + (
+        " (--no-cache)" if features["--no-cache"] else "")
+    if "dense.cold" not in bench.rows:  # section 2 not run: measure the single corpus here
+        dynolint_rows(bench, "dense", "dense", CORPORA, features, dyn, runs, warm=False)
+    single, double = bench.rows["dense.cold"].wall, bench.rows["double.cold"].wall
+    bench.check("double.cold", "doubled ÷ single (cold)", double / single if single and double else None,
+                "<=", 2.1, " ×", "2.1 ×")
+    label = "dynolint cold --jobs 1, dense corpus"
+    if not features["--jobs"]:
+        bench.skip("jobs1.cold", label, "dynolint has no --jobs yet (not in `check --help`)")
+        bench.check("jobs1.cold", "speedup of the default jobs over --jobs 1", None, ">=", 1.7, " ×", "1.7 ×")
+        return
+    cmd = dyn + ["check", "--output-format", "json", "--exit-zero"]
+    cmd += (["--no-cache"] if features["--no-cache"] else []) + ["--jobs", "1", "dense"]
+    bench.measure("jobs1.cold", label, cmd, CORPORA, runs, before=lambda: clear_caches(CORPORA, CORPORA / "dense"))
+    one, default = bench.rows["jobs1.cold"].wall, bench.rows["dense.cold"].wall
+    note = "" if (os.cpu_count() or 1) >= 2 else " (one core: no speedup possible)"
+    bench.check("jobs1.cold", "speedup of the default jobs over --jobs 1" + note,
+                one / default if one and default else None, ">=", 1.7, " ×", "1.7 ×")
+
+
+# ------------------------------------------------------------------------------------------
+# the table
+# ------------------------------------------------------------------------------------------
+
+def fmt_wall(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def fmt_ratio(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def render(bench: Bench) -> str:
+    rows, facts = bench.rows, bench.facts
+    checks = {c["key"]: c for c in bench.checks}
+    out = ["| measurement | wall s | peak RSS MB | ratio | target | result |",
+           "|---|---:|---:|---:|---|---|"]
+
+    def line(row: Row | None, ratio: str = "", check_key: str | None = None) -> None:
+        if row is None:
+            return
+        c = checks.get(check_key or row.key)
+        target, result = (c["target_text"], f"**{c['result']}**") if c else ("", "")
+        label = row.label + (f", {row.findings:,} findings" if row.findings is not None else "")
+        if row.error:
+            result = f"ERROR: {row.note}"
+        elif not row.runs:
+            result = f"skipped: {row.note}" + (f" — {c['result']}" if c else "")
+        elif row.note:
+            label += " ¹" if "cache directory removed" in row.note else f" ({row.note})"
+        rss = f"{row.rss_mb:.0f}" if row.rss_mb is not None else "—"
+        out.append(f"| {label} | {fmt_wall(row.wall)} | {rss} | {ratio} | {target} | {result} |")
+
+    def derived(key: str, label: str) -> None:
+        c = checks.get(key)
+        if c is None:
+            return
+        value = c["value"]
+        shown = "—" if value is None else fmt_ratio(value) + str(c["unit"])
+        out.append(f"| → {label} | | | {shown} | {c['target_text']} | **{c['result']}** |")
+
+    def ratio_to(row_key: str, base_key: str, unit: str) -> str:
+        a, b = rows.get(row_key), rows.get(base_key)
+        if a is None or b is None or a.wall is None or b.wall is None:
+            return "—"
+        return f"{fmt_ratio(a.wall / b.wall)} {unit}"
+
+    if "real.ruff" in rows:
+        m = facts.get("moto", {})
+        out.append(f"| **1. Real code:** moto {facts.get('versions', {}).get('moto', '5.2')} `moto/` "
+                   f"({m.get('files', 0):,} files, {m.get('lines', 0):,} lines, {m.get('bytes', 0) / 1e6:.1f} MB) "
+                   "| | | ratio to ruff | | |")
+        line(rows.get("real.cold"), ratio_to("real.cold", "real.ruff", "× ruff"))
+        line(rows.get("real.warm"), ratio_to("real.warm", "real.ruff", "× ruff"))
+        line(rows.get("real.ruff"), ratio_to("real.ruff", "real.ruff", "× ruff"), check_key="-")
+        line(rows.get("real.bandit"), ratio_to("real.bandit", "real.ruff", "× ruff"), check_key="-")
+        line(rows.get("real.libcst"), ratio_to("real.libcst", "real.ruff", "× ruff"), check_key="-")
+        derived("real.bandit", "bandit ÷ dynolint cold (dynolint's speedup over bandit)")
+        derived("real.rss", "dynolint peak RSS, cold and warm")
+    if "dense.parse" in rows:
+        d = facts.get("dense", {})
+        out.append(f"| **2. DynamoDB-dense code:** generated ({d.get('files', 0):,} modules, "
+                   f"{d.get('lines', 0):,} lines, {d.get('bytes', 0) / 1e6:.1f} MB) | | | ratio to parse-only | | |")
+        line(rows.get("dense.cold"), ratio_to("dense.cold", "dense.parse", "× parse"))
+        line(rows.get("dense.warm"), ratio_to("dense.warm", "dense.parse", "× parse"), check_key="-")
+        line(rows.get("dense.parse"), "1.00 × parse", check_key="-")
+    if "precommit.ddb" in rows:
+        out.append("| **3. Pre-commit latency:** `dynolint check FILE`, the whole process | | | | | |")
+        line(rows.get("precommit.ddb"))
+        line(rows.get("precommit.plain"))
+    if "double.cold" in rows:
+        d2 = facts.get("dense2", {})
+        out.append(f"| **4. Scaling:** the dense corpus doubled ({d2.get('files', 0):,} modules, "
+                   f"{d2.get('lines', 0):,} lines) and `--jobs 1` | | | | | |")
+        if "dense.parse" not in rows:
+            line(rows.get("dense.cold"), check_key="-")
+        line(rows.get("double.cold"), ratio_to("double.cold", "dense.cold", "× single"))
+        jobs1, default = rows.get("jobs1.cold"), rows.get("dense.cold")
+        speedup = (f"speedup {fmt_ratio(jobs1.wall / default.wall)} ×" if jobs1 and default and jobs1.wall
+                   and default.wall else "—")
+        line(jobs1, speedup)
+    notes = []
+    if any("cache directory removed" in r.note for r in rows.values()):
+        notes.append("¹ dynolint has no `--no-cache` yet: any `.dynolint_cache/` is removed before each cold run.")
+    return "\n".join(out) + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
+
+
+def header_text(bench: Bench) -> str:
+    f = bench.facts
+    m = f["machine"]
+    v = f.get("versions", {})
+    ram = f"{m.get('ram_gib', '?')} GiB RAM"
+    tools = ", ".join(f"{k} {v[k]}" for k in ("dynolint", "libcst", "ruff", "bandit", "moto") if k in v)
+    features = ", ".join(f"`{k}` {'yes' if ok else 'no'}" for k, ok in f["features"].items())
+    return (f"Measured {f['date']} on {m['cores']} cores ({m.get('cpu', 'unknown CPU')}), {ram}, "
+            f"Python {m['python']}; dynolint at {v.get('git', '?')}. {tools}.\n"
+            f"Median of {bench.args.runs} run{'s' if bench.args.runs > 1 else ''} "
+            f"(at least {QUICK_RUNS} for the pre-commit and `import libcst` rows); "
+            f"whole-process wall time and peak RSS (process tree). dynolint flags: {features}. "
+            f"Load average at the start: {f['load_average_at_start']}. "
+            f"The whole benchmark took {f['elapsed_s'] / 60:.1f} min.\n"
+            + ("**dynolint's sources changed during this run: its rows were measured on different code "
+               "and do not compare.**\n" if f.get("sources_changed_during_run") else ""))
+
+
+# ------------------------------------------------------------------------------------------
+
+SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dynolint's speed benchmark (issue 6).")
+    parser.add_argument("--runs", type=int, default=5, help="runs per row; the median is shown (default 5)")
+    parser.add_argument("--sections", default="1,2,3,4", help="which sections to run (default 1,2,3,4)")
+    parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated corpora")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before one run is killed")
+    parser.add_argument("--dynolint", default=f"{ROOT / '.venv' / 'bin' / 'python'} -m dynolint",
+                        help="the command that runs dynolint (default: the project venv's python -m dynolint)")
+    parser.add_argument("--json", metavar="PATH", help="also write the raw results as JSON ('-': stdout)")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/results/latest.{md,json}")
+    parser.add_argument("--setup-only", action="store_true", help="fetch and generate the corpora, then stop")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown sections {unknown}: choose from 1, 2, 3, 4")
+
+    def interrupted(signum, frame):  # SIGTERM (and SIGINT, even where a shell ignored it): stop cleanly
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
+    started = time.perf_counter()
+    CORPORA.mkdir(parents=True, exist_ok=True)
+    setup_tools()
+    setup_moto()
+    setup_dense(args.seed)
+    bench = Bench(args)
+    dyn = shlex.split(args.dynolint)
+    bench.facts.update({
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(), "versions": versions(dyn), "features": dynolint_features(dyn),
+        "moto": corpus_size(CORPORA / "moto"), "dense": corpus_size(CORPORA / "dense"),
+        "dense2": corpus_size(CORPORA / "dense2"), "sources_digest": sources_digest(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    })
+    if bench.facts["load_average_at_start"] > 0.5:
+        log(f"warning: load average {bench.facts['load_average_at_start']}: other work on this machine "
+            "will slow the measurements down")
+    log(f"corpora: moto {bench.facts['moto']}, dense {bench.facts['dense']}, dense2 {bench.facts['dense2']}")
+    log(f"dynolint features: {bench.facts['features']}")
+    if args.setup_only:
+        return 0
+    try:
+        for section in sections:
+            SECTIONS[section](bench, bench.facts["features"], dyn)
+    except KeyboardInterrupt:
+        log("interrupted: the table below has what was measured so far")
+    bench.facts["elapsed_s"] = time.perf_counter() - started
+    bench.facts["sources_changed_during_run"] = sources_digest() != bench.facts["sources_digest"]
+    if bench.facts["sources_changed_during_run"]:
+        log("warning: dynolint's sources changed during the run: its rows were measured on different code")
+
+    table = render(bench)
+    text = "## dynolint benchmark\n\n" + header_text(bench) + "\n" + table
+    raw = {"facts": bench.facts, "runs_per_row": args.runs, "sections": sections,
+           "rows": [row.as_json() for row in bench.rows.values()], "checks": bench.checks}
+    to_stdout = sys.stderr if args.json == "-" else sys.stdout
+    print("\n" + text, file=to_stdout)
+    if args.json:
+        payload = json.dumps(raw, indent=2, default=str) + "\n"
+        if args.json == "-":
+            sys.stdout.write(payload)
+        else:
+            Path(args.json).write_text(payload)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "latest.md").write_text(text)
+        (RESULTS / "latest.json").write_text(json.dumps(raw, indent=2, default=str) + "\n")
+        log(f"wrote {(RESULTS / 'latest.md').relative_to(ROOT)} and latest.json")
+    failed = any(row.error for row in bench.rows.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Positions without LibCST's PositionProvider: one code generation pass that tracks only
+character offsets, and records them for the nodes that were asked for.
+
+PositionProvider computes a range for every node, with a regular expression per token and a
+context manager per node; here that pass costs about as much as plain code generation.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from contextlib import nullcontext
+from typing import Any
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst._position import CodePosition, CodeRange
+
+from dynolint import ir
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+_NULL = nullcontext()
+
+
+class SiteCodegen(CodegenState):  # type: ignore[misc]
+    """Code generation that only tracks offsets, and records spans for wanted nodes:
+    ``wanted`` maps ``id(node)`` to a site number. Nodes whose code generation never asks
+    for a syntactic position (blocks) are recorded from where their code starts and ends."""
+
+    def __init__(self, default_indent: str, default_newline: str, wanted: dict[int, int]) -> None:
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.offset = 0
+        self.wanted = wanted
+        self.found: dict[int, tuple[int, int]] = {}
+        self._starts: list[int] = []
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.tokens.append(token)
+            self.offset += len(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.offset += len(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            self._starts.append(self.offset)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        site = self.wanted.get(id(node))
+        if site is not None:
+            start = self._starts.pop()
+            self.found.setdefault(site, (start, self.offset))
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
+                                  end_node: Any = None) -> Any:
+        site = self.wanted.get(id(node))
+        if site is None:
+            return _NULL
+        return _Recorder(self, site)
+
+
+class _Recorder:
+    __slots__ = ("state", "site", "start")
+
+    def __init__(self, state: SiteCodegen, site: int) -> None:
+        self.state = state
+        self.site = site
+        self.start = 0
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc: object) -> None:
+        self.state.found.setdefault(self.site, (self.start, self.state.offset))
+
+
+def line_starts(code: str) -> list[int]:
+    starts = [0]
+    for match in _NEWLINE.finditer(code):
+        starts.append(match.end())
+    return starts
+
+
+def span_of(starts: list[int], start: int, end: int) -> ir.Span:
+    """1-based line and column, end column exclusive."""
+    line = bisect_right(starts, start)
+    end_line = bisect_right(starts, max(start, end - 1)) if end > start else line
+    return ir.Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
+
+
+class _TypedCodegen(SiteCodegen):
+    """Records the span of every node of the given types, in the one code generation pass."""
+
+    def __init__(self, module: cst.Module, types: tuple[type, ...]) -> None:
+        super().__init__(module.default_indent, module.default_newline, {})
+        self.types = types
+        self.nodes: list[cst.CSTNode] = []
+        self.spans: list[tuple[int, int]] = []
+        self._open: list[tuple[int, int]] = []  # (index in nodes, start offset)
+        self._syntactic: dict[int, tuple[int, int]] = {}
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, self.types):
+            self._open.append((len(self.nodes), self.offset))
+            self.nodes.append(node)
+            self.spans.append((0, 0))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, self.types):
+            index, start = self._open.pop()
+            self.spans[index] = self._syntactic.pop(id(node), (start, self.offset))
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
+                                  end_node: Any = None) -> Any:
+        if not isinstance(node, self.types):
+            return _NULL
+        return _SyntacticRecorder(self, node)
+
+
+class _SyntacticRecorder:
+    __slots__ = ("state", "node", "start")
+
+    def __init__(self, state: _TypedCodegen, node: cst.CSTNode) -> None:
+        self.state = state
+        self.node = node
+        self.start = 0
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc: object) -> None:
+        self.state._syntactic.setdefault(id(self.node), (self.start, self.state.offset))
+
+
+def node_positions(module: cst.Module, types: tuple[type, ...]) -> dict[cst.CSTNode, CodeRange]:
+    """CodeRanges (as LibCST's PositionProvider gives them: 1-based lines, 0-based columns)
+    for every node of ``types`` in ``module``, in source order, from one offset-tracking code
+    generation pass (no visitor, no metadata)."""
+    state = _TypedCodegen(module, types)
+    module._codegen(state)
+    starts = line_starts("".join(state.tokens))
+    out: dict[cst.CSTNode, CodeRange] = {}
+    for node, (start, end) in zip(state.nodes, state.spans):
+        span = span_of(starts, start, end)
+        out[node] = CodeRange(CodePosition(span.line, span.column - 1), CodePosition(span.end_line, span.end_column - 1))
+    return out

@@ -1,0 +1,46 @@
+"""``--output-format github``: GitHub Actions workflow commands, one per finding, which the
+runner turns into annotations on the pull request's diff:
+
+    ::error file=app/handler.py,line=8,endLine=8,col=5,endColumn=30,title=DYN101::put_item overwrites ...
+
+Severity error gives ``::error``, warning ``::warning``, info ``::notice``. Values are
+escaped as the runner expects: ``%``, CR and LF everywhere, and ``:`` and ``,`` in
+property values too.
+"""
+
+from __future__ import annotations
+
+from dynolint.findings import Finding, Severity
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """The message after ``::``."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value (``file=...``, ``title=...``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding]) -> str:
+    lines = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        properties = [
+            ("file", finding.path),
+            ("line", str(finding.line)),
+            ("endLine", str(max(finding.end_line, finding.line))),
+            ("col", str(finding.column)),
+            ("endColumn", str(finding.end_column)),
+            ("title", finding.code),
+        ]
+        if finding.end_column <= 0:
+            properties = [p for p in properties if p[0] != "endColumn"]
+        joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+        lines.append(f"::{COMMANDS[finding.severity]} {joined}::{escape_data(f'{finding.name}: {finding.message}')}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+__all__ = ["render_github", "escape_data", "escape_property"]

@@ -1,0 +1,147 @@
+"""The pre-commit hooks, run by the real pre-commit in throwaway git repositories.
+
+pre-commit installs the hooks' repository with pip (it needs PyPI, or the configured index,
+for libcst and click). ``pre-commit try-repo`` on a checkout with uncommitted changes only
+picks up tracked files, so the hooks' repository is a snapshot of this checkout as it is on
+disk (tracked and untracked, not ignored files), committed in a temporary repository.
+Slow: deselect with ``-m "not slow"``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dynolint.rules.dyn101_unguarded_write_after_read import UnguardedWriteAfterRead
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "dynolint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+           "GIT_COMMITTER_NAME": "dynolint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+# DYN101's own documented example, made a runnable module
+RACY = "import boto3\ntable = boto3.resource(\"dynamodb\").Table(\"notes\")\n\n\n" + \
+    UnguardedWriteAfterRead.docs.example.strip("\n").replace("def rename(table, note_id, title):",
+                                                             "def rename(note_id, title):") + "\n"
+
+COUNTER = '''import boto3
+
+table = boto3.resource("dynamodb").Table("counters")
+
+
+def handler(event, context):
+    n = table.get_item(Key={"pk": event["id"]})["Item"]["n"] + 1
+    table.update_item(
+        Key={"pk": event["id"]},
+        UpdateExpression="SET #n = :n",
+        ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":n": n},
+    )
+'''
+
+
+def git(*args: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=repo)
+
+
+@pytest.fixture(scope="module")
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's files as they are on disk, committed in a repository of their own."""
+    snapshot = tmp_path_factory.mktemp("hooks") / "dynolint"
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO).split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file() and not source.is_symlink():
+            target = snapshot / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git("init", "-q", cwd=snapshot)
+    commit_all(snapshot, "snapshot of the dynolint checkout")
+    assert (snapshot / ".pre-commit-hooks.yaml").is_file()
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    return repo
+
+
+def try_repo(project: Path, hooks_repo: Path, home: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+    selection = ["--files", *files] if files else ["--all-files"]
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hooks_repo), hook, *selection],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=900)
+
+
+def test_hook_fails_on_a_race_and_passes_once_it_is_suppressed(project: Path, hooks_repo: Path,
+                                                               pre_commit_home: Path) -> None:
+    (project / "notes.py").write_text(RACY)
+    commit_all(project, "a racy handler")
+    failed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "notes.py:" in failed.stdout and "DYN101" in failed.stdout, failed.stdout
+    suppressed = RACY.replace("table.put_item(Item=note)",
+                              "table.put_item(Item=note)  # dynolint: ignore[DYN101] -- last writer wins by design")
+    assert suppressed != RACY
+    (project / "notes.py").write_text(suppressed)
+    commit_all(project, "accept the race")
+    passed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_fix_hook_applies_the_safe_fix_and_then_the_check_passes(project: Path, hooks_repo: Path,
+                                                                 pre_commit_home: Path) -> None:
+    (project / "counter.py").write_text(COUNTER)
+    commit_all(project, "a racy counter")
+    failed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    assert failed.returncode == 1 and "DYN102" in failed.stdout, failed.stdout + failed.stderr
+    fixed = try_repo(project, hooks_repo, pre_commit_home, "dynolint-fix")
+    assert fixed.returncode == 1, fixed.stdout  # pre-commit fails a hook that modified files
+    assert "files were modified by this hook" in fixed.stdout, fixed.stdout
+    assert 'UpdateExpression="ADD #n :n"' in (project / "counter.py").read_text()
+    commit_all(project, "apply dynolint's fix")
+    passed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    again = try_repo(project, hooks_repo, pre_commit_home, "dynolint-fix")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_hook_sees_the_whole_project_but_reports_only_what_involves_the_changed_files(
+        project: Path, hooks_repo: Path, pre_commit_home: Path) -> None:
+    (project / "handler.py").write_text(
+        'from store import load, save\n\n\ndef handler(event, context):\n    order = load(event["id"])\n'
+        '    order["status"] = "CANCELLED"\n    save(order)\n')
+    (project / "store.py").write_text(
+        'import boto3\ntable = boto3.resource("dynamodb").Table("orders")\n\n\ndef load(order_id):\n'
+        '    return table.get_item(Key={"pk": order_id}).get("Item")\n\n\ndef save(order):\n'
+        '    table.put_item(Item=order)\n')
+    (project / "unrelated.py").write_text("VALUE = 1\n")
+    commit_all(project, "a race across modules")
+    via_handler = try_repo(project, hooks_repo, pre_commit_home, "dynolint", "handler.py")
+    assert via_handler.returncode == 1 and "store.py:10:5: DYN101" in via_handler.stdout, via_handler.stdout
+    unrelated = try_repo(project, hooks_repo, pre_commit_home, "dynolint", "unrelated.py")
+    assert unrelated.returncode == 0, unrelated.stdout + unrelated.stderr
