@@ -7,16 +7,18 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from dynolint import ir
 from dynolint.config import Config
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.project import Infra
-from dynolint.rules import REGISTRY, SYNTAX_ERROR
-from dynolint.rules.base import Rule
-from dynolint.suppression import apply, code_matches
+
+if TYPE_CHECKING:
+    from dynolint import ir
+    from dynolint.model.project import Infra
+    from dynolint.rules.base import Rule
+
+SYNTAX_ERROR = ("DYN000", "syntax-error")
 
 
 @dataclass
@@ -41,6 +43,9 @@ class RunResult:
 
 
 def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
+    from dynolint.rules import REGISTRY
+    from dynolint.suppression import code_matches
+
     select = options.select if options.select is not None else config.select
     ignore = tuple(config.ignore) + tuple(options.ignore)
     return [rule for rule in REGISTRY if code_matches(rule.code, select) and not code_matches(rule.code, ignore)]
@@ -54,16 +59,16 @@ def project_root(paths: list[Path], config: Config) -> Path:
     return Path.cwd().resolve()
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: str | None = None) -> str:
     """Relative to the working directory when the file is under it, else absolute."""
-    absolute = path.resolve() if not path.is_absolute() else path
-    try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
-Progress = Callable[[int, int], None]  # (files summarised so far, files in all)
+    cwd = cwd or str(Path.cwd().resolve())
+    absolute = str(path) if path.is_absolute() else str(path.resolve())
+    prefix = cwd.rstrip("/") + "/"
+    if absolute.startswith(prefix):
+        return absolute[len(prefix):]
+    if absolute == cwd:
+        return "."
+    return absolute
 
 
 def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None,
@@ -78,6 +83,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
 
         config = replace(config, root=root)
     found = discover(path_list, config, options.include_tests)
+    cwd = str(Path.cwd().resolve())
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
     result = RunResult()
@@ -90,7 +96,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         except OSError as exc:
             result.findings.append(_file_error(display_path(path), f"cannot read: {exc.strerror or exc}"))
             continue
-        display[rel] = display_path(path)
+        display[rel] = display_path(path, cwd)
     infra_files = {}
     for path in found.infra:
         try:
@@ -102,10 +108,12 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().as_posix().lstrip("/")
+    """The project-relative posix path of a file (no filesystem access for walked files)."""
+    absolute = str(path) if path.is_absolute() else str(path.resolve())
+    prefix = str(root).rstrip("/") + "/"
+    if absolute.startswith(prefix):
+        return absolute[len(prefix):]
+    return absolute.lstrip("/")
 
 
 def check_source(source: str | bytes, path: str = "stdin.py", config: Config | None = None,
@@ -122,11 +130,36 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
-    from dynolint.pipeline import summarize_all
+    from dynolint.cache import ResultCache
 
     result.files = len(sources)
-    summaries = summarize_all(sources, config, options, progress=progress)
+    cache = ResultCache.for_root(config.root) if options.use_cache else None
+    key = ""
+    if cache is not None:
+        parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
+                 repr((options.select, options.ignore, options.want_fixes)).encode()]
+        key = ResultCache.key(parts, sources, infra_files)
+        cached = cache.get(key)
+        if isinstance(cached, tuple) and len(cached) == 4:
+            found, result.suppressed, result.unused_suppressions, result.sources = cached
+            result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
+            return
+    earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
+    _check_sources(sources, infra_files, config, options, result, display, progress)
+    if cache is not None and not result.errors:
+        found = [f for f in result.findings if f not in earlier]
+        cache.put(key, (found, result.suppressed, result.unused_suppressions, result.sources))
+
+
+def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
+                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
+    from dynolint.pipeline import summarize_all
+
+    summaries, selection = summarize_all(sources, config, options, progress=progress)
     result.summaries = {s.path: s for s in summaries}
+    if not summaries:  # nothing that can matter: the rules are not even imported
+        result.findings = sorted(result.findings, key=Finding.sort_key)
+        return
     for summary in summaries:
         if summary.error is not None and summary.error_span is not None:
             span = summary.error_span
@@ -136,11 +169,13 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     rules = selected_rules(config, options)
     infra = _infra(infra_files, summaries, config, result)
     if any(s.error is None for s in summaries):
-        findings = run_rules(summaries, config, infra, rules, result)
+        findings = run_rules(summaries, config, infra, rules, result, selection.roots)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     comments = {display.get(s.path, s.path): s.suppressions for s in summaries}
     syntax = [f for f in result.findings if f.code == SYNTAX_ERROR[0]]
     others = [f for f in result.findings if f.code != SYNTAX_ERROR[0]]
+    from dynolint.suppression import apply
+
     applied = apply(others, comments, config.per_file_ignores)
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
@@ -237,11 +272,11 @@ def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], confi
 
 
 def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
-              result: RunResult) -> list[Finding]:
+              result: RunResult, roots: frozenset[str] | None = None) -> list[Finding]:
     from dynolint.model.analysis import build
 
     try:
-        model = build(summaries, config, infra)
+        model = build(summaries, config, infra, roots)
     except RecursionError:
         result.errors.append("internal error while building the program model: recursion too deep")
         return []

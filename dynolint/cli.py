@@ -10,21 +10,20 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from dynolint import __version__
 from dynolint.api import FixReport, Options, RunResult, check_paths, check_source, display_path, fix_paths
 from dynolint.baseline import SourceLines
+from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
-from dynolint.meta import EXTRA_CODES, documented_rule
-from dynolint.reporters import REPORTERS
-from dynolint.rules import KNOWN_CODES, REGISTRY
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github")
-ACCEPTED_CODES = KNOWN_CODES | EXTRA_CODES  # what --select, --ignore and the config may name
+ACCEPTED_CODES = ALL_CODES  # what --select, --ignore and the config may name
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -52,8 +51,16 @@ def cli() -> None:
     multi-tenant Lambda functions."""
 
 
+def _run_options(function: Any) -> Any:
+    """--jobs and --no-cache, for the commands that analyse a project."""
+    function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
+    return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+                        help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_run_options
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True)
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (overrides the config).")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
@@ -80,7 +87,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
           apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
-          project_dir: Path | None) -> None:
+          project_dir: Path | None, jobs: int, no_cache: bool) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     from dynolint import baseline as baselines
     from dynolint.reporters.progress import Progress
@@ -98,7 +105,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
             raise UsageError("--statistics prints text or json, not " + output_format)
         config = _load_config(config_path, analysed)
         options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
-                          want_fixes=output_format in ("json", "sarif") or apply_fixes)
+                          want_fixes=output_format in ("json", "sarif") or apply_fixes, jobs=jobs,
+                          use_cache=not no_cache)
         if path_list == [Path("-")]:
             if apply_fixes:
                 raise UsageError("--fix cannot rewrite source read from stdin")
@@ -160,6 +168,8 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
     if code_matches(code, tuple(config.ignore) + tuple(options.ignore)):
         return []
     ran = [rule.code for rule in selected_rules(config, options)]
+    from dynolint.rules import REGISTRY
+
     findings = unused_suppression_findings(result.unused_suppressions, lines.lines, ran,
                                            [rule.code for rule in REGISTRY])
     return [f for f in findings if not any(fnmatch.fnmatch(f.path, pattern) and code_matches(code, codes)
@@ -168,18 +178,22 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
 
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
             sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0) -> None:
-    from dynolint.reporters.sarif import render_sarif
-    from dynolint.reporters.statistics import render_statistics
-    from dynolint.reporters.text import render_text
-
     shown = result.findings if findings is None else findings
     if statistics:
+        from dynolint.reporters.statistics import render_statistics
+
         sys.stdout.write(render_statistics(shown, output_format))
     elif output_format == "text":
+        from dynolint.reporters.text import render_text
+
         sys.stdout.write(render_text(shown, color=color))
     elif output_format == "sarif":
+        from dynolint.reporters.sarif import render_sarif
+
         sys.stdout.write(render_sarif(shown, sources, result.errors))
     else:
+        from dynolint.reporters import REPORTERS
+
         sys.stdout.write(REPORTERS[output_format](shown))
     sys.stdout.flush()
     for error in result.errors:
@@ -194,6 +208,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_run_options
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour (new exceptions to handle).")
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff and write nothing (exit 1 if any).")
 @click.option("--select", help="Comma-separated rule codes or prefixes to fix.")
@@ -202,12 +217,13 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 @click.option("--include-tests", is_flag=True, help="Also fix tests/, test_*.py, *_test.py and conftest.py.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | None, ignore: str | None,
-        config_path: str | None, include_tests: bool, quiet: bool) -> None:
+        config_path: str | None, include_tests: bool, quiet: bool, jobs: int, no_cache: bool) -> None:
     """Apply fixes to PATHS (default: the current directory)."""
     path_list = list(paths) or [Path(".")]
     try:
         config = _load_config(config_path, path_list)
-        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests)
+        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
+                          jobs=jobs, use_cache=not no_cache)
         report = fix_paths(path_list, config, options, unsafe=unsafe_fixes, write=not diff)
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
@@ -243,6 +259,8 @@ def _fix_summary(report: FixReport, quiet: bool) -> None:
 @click.option("--output-format", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules(output_format: str) -> None:
     """List the rules."""
+    from dynolint.rules import REGISTRY
+
     if output_format == "json":
         data = [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
                 for r in REGISTRY]
@@ -256,6 +274,8 @@ def rules(output_format: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Show the documentation of rule CODE."""
+    from dynolint.meta import documented_rule
+
     rule = documented_rule(code)
     if rule is None:
         click.echo(f"dynolint: error: unknown rule {code!r}; `dynolint rules` lists them", err=True)
@@ -266,4 +286,9 @@ def explain(code: str) -> None:
 
 
 def main() -> None:
+    from dynolint.fastpath import try_fast_check
+
+    status = try_fast_check(sys.argv[1:])
+    if status is not None:
+        sys.exit(status)
     cli(prog_name="dynolint")

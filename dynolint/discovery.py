@@ -53,16 +53,16 @@ class _GitIgnore:
                 regex = r"(?:.*/)?" + regex
             self.rules.append((base, re.compile(regex + r"$"), negate, dir_only))
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """``path``: an absolute path (string) below the directories the rules came from."""
         result = False
         for base, regex, negate, dir_only in self.rules:
             if dir_only and not is_dir:
                 continue
-            try:
-                rel = path.relative_to(base).as_posix()
-            except ValueError:
+            prefix = str(base).rstrip("/") + "/"
+            if not path.startswith(prefix):
                 continue
-            if regex.match(rel):
+            if regex.match(path[len(prefix):]):
                 result = not negate
         return result
 
@@ -104,32 +104,39 @@ def is_test_file(rel: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
+_EXCLUDERS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*"):
-            return True
-    return False
+    """Does an exclude pattern match the name, or the project-relative path (or a parent)?"""
+    regex = _EXCLUDERS.get(patterns)
+    if regex is None:
+        parts = [fnmatch.translate(p.rstrip("/")) for p in patterns]
+        parts += [fnmatch.translate(p.rstrip("/") + "/*") for p in patterns]
+        regex = _EXCLUDERS[patterns] = re.compile("|".join(f"(?:{p})" for p in parts) or "(?!)")
+    return bool(regex.match(name) or regex.match(rel))
 
 
 def discover(paths: list[Path], config: Config, include_tests: bool) -> Discovered:
     """Walk ``paths``. Files named explicitly are always taken (if they are regular files);
-    directories are walked without following symlinks."""
+    directories are walked without following symlinks. Paths found in a walk are absolute
+    (built on the walked directory, resolved once)."""
     found = Discovered()
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     patterns = config.exclude + config.extend_exclude
-    root = config.root.resolve()
+    root = str(config.root.resolve())
     include_tests = include_tests or config.include_tests
 
-    def rel_of(path: Path) -> str:
-        try:
-            return path.resolve().relative_to(root).as_posix()
-        except (ValueError, OSError):
-            return path.as_posix()
+    def rel_of(absolute: str) -> str:
+        if absolute == root:
+            return ""
+        if absolute.startswith(root.rstrip("/") + "/"):
+            return absolute[len(root.rstrip("/")) + 1:]
+        return absolute
 
     def take(path: Path, explicit: bool) -> None:
         try:
-            info = path.stat()
+            info = os.stat(path)
         except OSError as exc:
             found.problems.append((path, exc.strerror or str(exc)))
             return
@@ -137,10 +144,10 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
             if explicit:
                 found.problems.append((path, "not a regular file"))
             return
-        resolved = path.resolve()
-        if resolved in seen:
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen:
             return
-        seen.add(resolved)
+        seen.add(identity)
         name = path.name
         if name.endswith(".py") or name.endswith(".pyi") and explicit:
             found.python.append(path)
@@ -161,32 +168,29 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
                 continue
             take(given, explicit=True)
             continue
+        base = given.resolve()
         ignore = _GitIgnore()
-        for parent in reversed([given.resolve(), *given.resolve().parents]):
+        for parent in reversed([base, *base.parents]):
             if (parent / ".gitignore").is_file():
                 ignore.add_file(parent / ".gitignore")
-        for directory, dirnames, filenames in os.walk(given, followlinks=False):
-            current = Path(directory)
-            if (current / ".gitignore").is_file() and current.resolve() != given.resolve():
-                ignore.add_file(current / ".gitignore")
+        for directory, dirnames, filenames in os.walk(base, followlinks=False):
+            if directory != str(base) and ".gitignore" in filenames:
+                ignore.add_file(Path(directory) / ".gitignore")
             kept = []
             for name in sorted(dirnames):
-                child = current / name
-                rel = rel_of(child)
-                if _excluded(rel, name, patterns) or ignore.ignored(child.resolve(), True):
+                child = f"{directory}/{name}"
+                if _excluded(rel_of(child), name, patterns) or ignore.ignored(child, True):
                     continue
                 if not include_tests and name in TEST_DIRS:
                     continue
                 kept.append(name)
             dirnames[:] = kept
             for name in sorted(filenames):
-                child = current / name
+                child = f"{directory}/{name}"
                 rel = rel_of(child)
-                if _excluded(rel, name, patterns):
-                    continue
-                if ignore.ignored(child.resolve(), False):
+                if _excluded(rel, name, patterns) or ignore.ignored(child, False):
                     continue
                 if name.endswith(".py") and not include_tests and is_test_file(rel):
                     continue
-                take(child, explicit=False)
+                take(Path(child), explicit=False)
     return found

@@ -1,21 +1,173 @@
-"""Phase 1 over many files: summarise each (the only place LibCST parses)."""
+"""Phase 1 over many files: decide which files can matter (reading bytes, before LibCST is
+imported), take their summaries from the cache, and parse the rest, in parallel when it pays.
+
+LibCST is imported only when a file has to be parsed.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
-from dynolint import ir
 from dynolint.config import Config
+
+if TYPE_CHECKING:
+    from dynolint import ir
+
+from dynolint.prefilter import makes_dynamodb, touches_tenancy
+
+# ... or item operations, which are half a race when the handle comes from elsewhere.
+_ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
+                       rb"transact_write_items|execute_statement|query|scan)\(")
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n]*?)\)?[ \t]*(?:#.*)?$"
+                     rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
+SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
+
+
+def module_of(path: str) -> str:
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p and p != ".")
+
+
+def _imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:
+    """Project files that ``path`` imports (by name, without parsing)."""
+    found: set[str] = set()
+    package = module_of(path).split(".")[:-1] if not path.endswith("__init__.py") else module_of(path).split(".")
+    for match in _IMPORT.finditer(data):
+        if match.group(3) is not None:
+            names = [n.strip().split(" as ")[0].strip() for n in match.group(3).decode("ascii", "ignore").split(",")]
+        else:
+            base = match.group(1).decode("ascii", "ignore")
+            members = [n.strip().split(" as ")[0].strip() for n in
+                       match.group(2).decode("ascii", "ignore").replace("\\", " ").replace("\n", " ").split(",")]
+            names = [base] + [f"{base}.{m}" if not base.endswith(".") else f"{base}{m}" for m in members if m]
+        for name in names:
+            level = len(name) - len(name.lstrip("."))
+            dotted = name.lstrip(".")
+            if not dotted:
+                continue
+            if level:  # relative: from the importer's package
+                anchor = package[:len(package) - (level - 1)] if level > 1 else package
+                target = ".".join([*anchor, dotted])
+                exact = True
+            else:
+                target, exact = dotted, False
+            for candidate in index.get(target.rsplit(".", 1)[-1], []):
+                module = module_of(candidate)
+                if module == target or (not exact and module.endswith("." + target)):
+                    found.add(candidate)
+    found.discard(path)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which files to parse, and whose functions start an analysis (the others are only
+    reached through calls); ``roots`` None means all of them."""
+
+    parse: frozenset[str]
+    roots: frozenset[str] | None
+
+
+def select_files(sources: dict[str, bytes], config: Config) -> Selection:
+    """The files worth parsing.
+
+    - files that make or type a DynamoDB handle, or hold tenant ids, /tmp paths, CDK code
+      or Lambda invokes;
+    - files with item operations that import one of those (the handle is passed in);
+    - the modules importing either kind of DynamoDB file, two levels up (a race can run
+      from a read in one helper to a write in another, through their caller);
+    - the modules all of these import directly (key builders, HTTP helpers, models).
+    Files that only mention boto3 for other services, and everything else, are read but
+    not parsed."""
+    if config.multi_tenant or config.tenant_isolation:
+        return Selection(frozenset(sources), None)  # every handler may keep tenant state
+    dynamo = {path for path, data in sources.items() if makes_dynamodb(data)}
+    tenancy = {path for path, data in sources.items() if touches_tenancy(data)}
+    if not dynamo and not tenancy:
+        return Selection(frozenset(), frozenset())
+    index: dict[str, list[str]] = {}
+    for path in sources:
+        index.setdefault(module_of(path).rsplit(".", 1)[-1], []).append(path)
+    edges: dict[str, set[str]] = {}
+
+    def imports_of(path: str) -> set[str]:
+        if path not in edges:
+            edges[path] = _imports(path, sources[path], index)
+        return edges[path]
+
+    def importers_of(targets: set[str]) -> set[str]:
+        names = {module_of(p).rsplit(".", 1)[-1].encode() for p in targets} - {b"__init__", b""}
+        found = set()
+        for path, data in sources.items():
+            if path not in targets and any(name in data for name in names) and imports_of(path) & targets:
+                found.add(path)
+        return found
+
+    users = {p for p in importers_of(dynamo) if _ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
+    chosen = dynamo | tenancy | users
+    level = dynamo | users
+    for _ in range(2):
+        level = importers_of(level) - chosen
+        chosen |= level
+        if not level:
+            break
+    roots = frozenset(chosen)
+    for path in roots:
+        chosen |= imports_of(path)
+    return Selection(frozenset(chosen), roots)
+
+
+def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:
+    from dynolint.summarize import summarize
+
+    return summarize(item[0], item[1])
 
 
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
-                  progress: Callable[[int, int], None] | None = None) -> list[ir.FileSummary]:
-    from dynolint.summarize import summarize
+                  progress: Callable[[int, int], None] | None = None) -> tuple[list[ir.FileSummary], Selection]:
+    """Summaries of the files worth parsing (cached ones from the cache), in path order."""
+    from dynolint.cache import SummaryCache
 
-    if progress is None:
-        return [summarize(path, data) for path, data in sorted(sources.items())]
-    summaries = []
-    for path, data in sorted(sources.items()):
-        summaries.append(summarize(path, data))
-        progress(len(summaries), len(sources))
-    return summaries
+    selection = select_files(sources, config)
+    wanted = selection.parse
+    jobs = getattr(options, "jobs", 0) or os.cpu_count() or 1
+    cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
+    summaries: dict[str, ir.FileSummary] = {}
+    todo: list[tuple[str, bytes]] = []
+    for path in sorted(wanted):
+        cached = cache.get(path, sources[path]) if cache is not None else None
+        if cached is not None:
+            summaries[path] = cached
+        else:
+            todo.append((path, sources[path]))
+    done = len(summaries)
+    total = len(wanted)
+    if progress is not None and done:
+        progress(done, total)
+    if jobs > 1 and len(todo) >= SERIAL_BELOW:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        with context.Pool(jobs) as pool:
+            for summary in pool.imap_unordered(_summarize_one, todo, chunksize=max(1, len(todo) // (jobs * 8))):
+                summaries[summary.path] = summary
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+    else:
+        for item in todo:
+            summary = _summarize_one(item)
+            summaries[summary.path] = summary
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    if cache is not None:
+        for path, data in todo:
+            cache.put(path, data, summaries[path])
+        cache.tidy(keep=len(sources))
+    return [summaries[path] for path in sorted(summaries)], selection

@@ -24,15 +24,14 @@ _NULL = nullcontext()
 
 class SiteCodegen(CodegenState):  # type: ignore[misc]
     """Code generation that only tracks offsets, and records spans for wanted nodes:
-    ``wanted`` maps ``id(node)`` to a site number. Nodes whose code generation never asks
-    for a syntactic position (blocks) are recorded from where their code starts and ends."""
+    ``wanted`` maps ``id(node)`` to a site number (nodes that ask for a syntactic position:
+    expressions and statements)."""
 
     def __init__(self, default_indent: str, default_newline: str, wanted: dict[int, int]) -> None:
         super().__init__(default_indent=default_indent, default_newline=default_newline)
         self.offset = 0
         self.wanted = wanted
         self.found: dict[int, tuple[int, int]] = {}
-        self._starts: list[int] = []
 
     def add_indent_tokens(self) -> None:
         for token in self.indent_tokens:
@@ -42,16 +41,6 @@ class SiteCodegen(CodegenState):  # type: ignore[misc]
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
         self.offset += len(value)
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.wanted:
-            self._starts.append(self.offset)
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        site = self.wanted.get(id(node))
-        if site is not None:
-            start = self._starts.pop()
-            self.found.setdefault(site, (start, self.offset))
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:

@@ -52,10 +52,17 @@ def test_stdin(tmp_path: Path) -> None:
 
 
 def test_syntax_errors_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
-    write_project(tmp_path, {"handler.py": RACY, "old.py": "print 'python 2'\n"})
-    (tmp_path / "latin.py").write_bytes(b"x = '\xff\xfe'\n")
+    write_project(tmp_path, {"handler.py": RACY, "old.py": "import boto3\nc = boto3.client('dynamodb')\nprint 'python 2'\n"})
+    (tmp_path / "latin.py").write_bytes(b"import boto3\nt = boto3.resource('dynamodb').Table('x')\nx = '\xff\xfe'\n")
     codes = sorted((f["path"], f["code"]) for f in cli_json(tmp_path))
     assert codes == [("handler.py", "DYN101"), ("latin.py", "DYN000"), ("old.py", "DYN000")]
+
+
+def test_files_that_cannot_matter_are_read_but_not_parsed(tmp_path: Path) -> None:
+    """A file with no DynamoDB handle, tenant id, /tmp path or Lambda client, and that no
+    such file needs, is skipped before parsing: even a syntax error in it goes unreported."""
+    write_project(tmp_path, {"handler.py": RACY, "report.py": "def f(:\n    pass\n"})
+    assert [f["path"] for f in cli_json(tmp_path)] == ["handler.py"]
 
 
 def test_suppression_comments(tmp_path: Path) -> None:
@@ -131,3 +138,23 @@ def test_rules_and_explain(tmp_path: Path) -> None:
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert heading in text
     assert run_cli("explain", "DYN999", cwd=tmp_path).returncode == 2
+
+
+def test_codes_table_matches_the_rules() -> None:
+    from dynolint.codes import CODES
+    from dynolint.meta import DOCUMENTED
+    from dynolint.rules import REGISTRY
+
+    assert {r.code: r.name for r in REGISTRY}.items() <= CODES.items()
+    assert set(CODES) == {r.code for r in REGISTRY} | {"DYN000", "DYN001"}
+    assert {getattr(d, "code", None) for d in DOCUMENTED} <= set(CODES)
+
+
+def test_the_fast_path_agrees_with_the_full_run(tmp_path: Path) -> None:
+    write_project(tmp_path, {"report.py": "def total(rows):\n    return sum(rows)\n", "handler.py": RACY})
+    fast = run_cli("check", "report.py", cwd=tmp_path)
+    assert fast.returncode == 0 and fast.stdout == ""
+    assert run_cli("check", "--output-format", "json", "report.py", cwd=tmp_path).stdout == "[]\n"
+    assert run_cli("check", "handler.py", cwd=tmp_path).returncode == 1
+    (tmp_path / "pyproject.toml").write_text("[tool.dynolint]\nselect = ['NOPE']\n")
+    assert run_cli("check", "report.py", cwd=tmp_path).returncode == 2

@@ -209,7 +209,7 @@ def test_fixes_replay_what_dynolint_fix_writes(tmp_path: Path) -> None:
 
 
 def test_findings_without_a_fix_have_no_fixes(tmp_path: Path) -> None:
-    write_project(tmp_path, {"handler.py": "print 'python 2'\n"})
+    write_project(tmp_path, {"handler.py": "import boto3\nt = boto3.client('dynamodb')\nprint 'python 2'\n"})
     [result] = results(sarif(tmp_path))
     assert result["ruleId"] == "DYN000" and "fixes" not in result
 

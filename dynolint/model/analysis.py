@@ -23,6 +23,7 @@ class Model:
         self.interp = interp
         self.index = interp.index
         self._races: list[Race] | None = None
+        self.memo: dict[str, dict[object, object]] = {}  # per-question caches for rules and fixes
 
     # -- facts --------------------------------------------------------------------------
     @property
@@ -112,14 +113,17 @@ class Model:
         return self.span(loc).line
 
 
-def build(summaries: list[ir.FileSummary], config: Config, infra: Infra) -> Model:
-    """Interpret every module body and every function of the project as a root."""
+def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
+          roots: frozenset[str] | None = None) -> Model:
+    """Interpret the module body and every function of each root file (all files when
+    ``roots`` is None) as an analysis root; other files are reached through calls."""
     project = Project(summaries, config, infra)
     interp = Interpreter(project)
     for path in sorted(project.files):
-        interp.run_module(path)
+        if roots is None or path in roots:
+            interp.run_module(path)
     for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
-        if function.parent is not None:
+        if function.parent is not None or (roots is not None and path not in roots):
             continue
         is_handler = project.is_declared_handler(path, qualname)
         interp.run_function_root(path, function, is_handler)

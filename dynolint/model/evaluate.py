@@ -141,21 +141,19 @@ class EvalMixin(_Base):
         return OpaqueV((frame.path, expr.site), deps)
 
     def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
-        items: list[tuple[Val, Val]] = []
+        items: dict[Val, Val] = {}  # later keys win, first position kept, as in Python
         spreads: list[Val] = []
         for key_expr, value_expr in expr.items:
             value = self.eval(value_expr, state, frame)
             if key_expr is None:
                 if isinstance(value, DictV):
-                    items.extend(value.items)
+                    items.update(value.items)
                     spreads.extend(value.spreads)
                 else:
                     spreads.append(value)
                 continue
-            key = self.eval(key_expr, state, frame)
-            items = [(k, v) for k, v in items if k != key]
-            items.append((key, value))
-        return DictV(tuple(items), tuple(spreads))
+            items[self.eval(key_expr, state, frame)] = value
+        return DictV(tuple(items.items()), tuple(spreads))
 
     def concat(self, parts: list[Val]) -> Val:
         flat: list[Val] = []

@@ -47,6 +47,7 @@ class TaintIndex:
         self.reads = reads
         self._taint: dict[Val, Taint] = {}
         self._canon: dict[Val, Val] = {}
+        self._tables: dict[tuple[Val, Val], bool] = {}
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
@@ -177,6 +178,13 @@ class TaintIndex:
 
     # -- items ---------------------------------------------------------------------------
     def same_table(self, left: Val, right: Val) -> bool:
+        key = (left, right)
+        known = self._tables.get(key)
+        if known is None:
+            known = self._tables[key] = self._same_table(left, right)
+        return known
+
+    def _same_table(self, left: Val, right: Val) -> bool:
         if isinstance(left, PynModelV) or isinstance(right, PynModelV):
             return left == right
         if self.equal(left, right):

@@ -46,8 +46,11 @@ class Project:
         self.infra = infra
         self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
         self.by_module: dict[str, str] = {}
+        self.by_last_name: dict[str, list[tuple[str, str]]] = {}  # last dotted part -> (module, path)
         for summary in self.files.values():
             self.by_module.setdefault(summary.module, summary.path)
+            self.by_last_name.setdefault(summary.module.rsplit(".", 1)[-1], []).append(
+                (summary.module, summary.path))
         self.functions: dict[tuple[str, str], ir.Function] = {}
         self.classes: dict[tuple[str, str], ir.Class] = {}
         for summary in self.files.values():
@@ -80,7 +83,8 @@ class Project:
         if found:
             return found
         suffix = "." + module
-        matches = [path for name, path in self.by_module.items() if name.endswith(suffix)]
+        matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
+                   if name.endswith(suffix)]
         return matches[0] if len(matches) == 1 else None
 
     def _file_at(self, base: str) -> str | None:

@@ -406,7 +406,10 @@ def one_of(values: Iterable[Val], limit: int = 6) -> Val:
     """A single value for several alternatives, flattened and capped."""
     flat: set[Val] = set()
     for value in values:
-        flat.update(alts(value))
+        if type(value) is OneOf:
+            flat.update(value.alts)
+        else:
+            flat.add(value)
     flat.discard(UNKNOWN) if len(flat) > 1 else None
     if not flat:
         return UNKNOWN

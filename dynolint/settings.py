@@ -1,0 +1,143 @@
+"""Reading and checking dynolint's settings: where they are, and whether every key and
+value is one dynolint knows. Plain functions over plain values (no dataclasses), so that
+the pre-commit fast path can check a configuration without paying for the rest."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from typing import Any
+
+from dynolint.errors import ConfigError
+
+_KEYS = {
+    "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
+    "multi-tenant", "tenant-isolation", "include-tests", "extend-select",
+}
+_TABLE_KEYS = {"partition-key", "sort-key", "version-attribute"}
+
+
+def _strings(source: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(source, key, "expected a list of strings")
+    return tuple(value)
+
+
+def _check_codes(source: str, key: str, codes: tuple[str, ...], known: set[str]) -> None:
+    for code in codes:
+        upper = code.upper()
+        if upper == "ALL":
+            continue
+        if not any(k.startswith(upper) for k in known):
+            raise ConfigError(source, key, f"unknown rule code or prefix {code!r}")
+
+
+def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict[str, Any]:
+    """The keyword arguments of a Config for a ``[tool.dynolint]`` table, or a ConfigError
+    naming the file and the key."""
+    prefix = "tool.dynolint." if os.path.basename(source) == "pyproject.toml" else ""
+    for key in table:
+        if key not in _KEYS:
+            raise ConfigError(source, prefix + key, "unknown setting")
+    kwargs: dict[str, Any] = {}
+    if "select" in table:
+        kwargs["select"] = _strings(source, prefix + "select", table["select"])
+        _check_codes(source, prefix + "select", kwargs["select"], known_codes)
+    if "extend-select" in table:
+        extra = _strings(source, prefix + "extend-select", table["extend-select"])
+        _check_codes(source, prefix + "extend-select", extra, known_codes)
+        kwargs["select"] = kwargs.get("select", ("DYN",)) + extra
+    if "ignore" in table:
+        kwargs["ignore"] = _strings(source, prefix + "ignore", table["ignore"])
+        _check_codes(source, prefix + "ignore", kwargs["ignore"], known_codes)
+    if "exclude" in table:
+        kwargs["exclude"] = _strings(source, prefix + "exclude", table["exclude"])
+    if "extend-exclude" in table:
+        kwargs["extend_exclude"] = _strings(source, prefix + "extend-exclude", table["extend-exclude"])
+    if "per-file-ignores" in table:
+        value = table["per-file-ignores"]
+        if not isinstance(value, dict):
+            raise ConfigError(source, prefix + "per-file-ignores", "expected a table of glob = [codes]")
+        pairs = []
+        for pattern, codes in value.items():
+            key = f"{prefix}per-file-ignores.{pattern}"
+            checked = _strings(source, key, codes)
+            _check_codes(source, key, checked, known_codes)
+            pairs.append((pattern, checked))
+        kwargs["per_file_ignores"] = tuple(pairs)
+    if "tables" in table:
+        value = table["tables"]
+        if not isinstance(value, dict):
+            raise ConfigError(source, prefix + "tables", "expected a table of table names")
+        facts = []
+        for name, spec in value.items():
+            key = f"{prefix}tables.{name}"
+            if not isinstance(spec, dict):
+                raise ConfigError(source, key, "expected a table with partition-key, sort-key, version-attribute")
+            for sub, sub_value in spec.items():
+                if sub not in _TABLE_KEYS:
+                    raise ConfigError(source, f"{key}.{sub}", "unknown setting")
+                if not isinstance(sub_value, str) or not sub_value:
+                    raise ConfigError(source, f"{key}.{sub}", "expected a non-empty string")
+            facts.append((name, (spec.get("partition-key"), spec.get("sort-key"), spec.get("version-attribute"))))
+        kwargs["tables"] = tuple(facts)
+    for flag, attr in (("multi-tenant", "multi_tenant"), ("include-tests", "include_tests")):
+        if flag in table:
+            if not isinstance(table[flag], bool):
+                raise ConfigError(source, prefix + flag, "expected true or false")
+            kwargs[attr] = table[flag]
+    if "tenant-isolation" in table:
+        value = table["tenant-isolation"]
+        if not isinstance(value, dict):
+            raise ConfigError(source, prefix + "tenant-isolation",
+                              'expected a table of glob = "per-tenant" | "shared"')
+        pairs2 = []
+        for pattern, mode in value.items():
+            if mode not in ("per-tenant", "shared"):
+                raise ConfigError(source, f"{prefix}tenant-isolation.{pattern}",
+                                  'expected "per-tenant" or "shared"')
+            pairs2.append((pattern, mode))
+        kwargs["tenant_isolation"] = tuple(pairs2)
+    return kwargs
+
+
+def load_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, None, f"malformed TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def table_of(path: str) -> dict[str, Any]:
+    """The dynolint table of a pyproject.toml (``[tool.dynolint]``) or a dynolint.toml."""
+    data = load_toml(path)
+    if os.path.basename(path) != "pyproject.toml":
+        return data
+    tool = data.get("tool", {})
+    table = tool.get("dynolint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(path, "tool.dynolint", "expected a table")
+    return table
+
+
+def find(start: str) -> tuple[str, dict[str, Any]] | None:
+    """The closest dynolint.toml, or pyproject.toml with a [tool.dynolint] table, at or
+    above ``start`` (an absolute path), with its table."""
+    directory = start if os.path.isdir(start) else os.path.dirname(start)
+    while True:
+        dedicated = os.path.join(directory, "dynolint.toml")
+        if os.path.isfile(dedicated):
+            return dedicated, table_of(dedicated)
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            data = load_toml(pyproject)
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "dynolint" in tool:
+                return pyproject, table_of(pyproject)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent

@@ -1,0 +1,60 @@
+"""Speed must not change answers: the same findings with and without the caches, with any
+number of jobs; a corrupt cache entry is ignored and rebuilt; a run that has nothing to
+parse never imports LibCST."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import FIXTURES, run_cli
+
+
+def _corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    for case in sorted((FIXTURES / "cases").iterdir()):
+        if (case / "expect.json").is_file() and case.name.startswith("race-"):
+            shutil.copytree(case, root / case.name.replace("-", "_"), ignore=shutil.ignore_patterns("expect.json"))
+    return root
+
+
+def _findings(root: Path, *options: str) -> list[dict]:
+    proc = run_cli("check", "--output-format", "json", *options, ".", cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_same_findings_with_and_without_cache_and_jobs(tmp_path: Path) -> None:
+    root = _corpus(tmp_path)
+    baseline = _findings(root, "--no-cache", "--jobs", "1")
+    assert len(baseline) > 20
+    assert _findings(root, "--no-cache", "--jobs", "2") == baseline
+    assert _findings(root) == baseline  # fills the caches
+    assert (root / ".dynolint_cache").is_dir()
+    assert _findings(root) == baseline  # answered from the result cache
+    target = next(root.rglob("*.py"))
+    target.write_text(target.read_text() + "\n# touched\n")
+    again = _findings(root)  # one file changed: summaries of the others come from the cache
+    assert [(f["path"], f["line"], f["code"]) for f in again] == [(f["path"], f["line"], f["code"]) for f in baseline]
+
+
+def test_a_corrupt_cache_entry_is_ignored_and_rebuilt(tmp_path: Path) -> None:
+    root = _corpus(tmp_path)
+    expected = _findings(root)
+    entries = list((root / ".dynolint_cache").rglob("*.pickle"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 2])
+    assert _findings(root) == expected
+    assert _findings(root) == expected
+
+
+def test_nothing_to_parse_means_libcst_is_never_imported(tmp_path: Path) -> None:
+    (tmp_path / "report.py").write_text("def total(rows):\n    return sum(r['n'] for r in rows)\n")
+    code = ("import sys; from dynolint.cli import main; sys.argv = ['dynolint', 'check', '--no-cache', '.'];\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('libcst' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "False", proc.stderr
