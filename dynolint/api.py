@@ -180,34 +180,44 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
     if options.want_fixes:
-        _attach_fixes(result, sources, display)
+        _attach_fixes(result, sources, display, options.jobs)
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
 
 
-def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str]) -> None:
-    """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it."""
+def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str], jobs: int = 0) -> None:
+    """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it
+    (across processes when there are many)."""
     from dataclasses import replace
 
     from dynolint.fixes import Skip
-    from dynolint.fixes.engine import describe_all
+    from dynolint.pipeline import map_files
 
     by_display = {shown: rel for rel, shown in display.items()}
     fixable: dict[str, list[int]] = {}
     for position, finding in enumerate(result.findings):
         if finding.plan is not None and not isinstance(finding.plan, Skip):
             fixable.setdefault(finding.path, []).append(position)
+    work = []
     for path, positions in fixable.items():
         data = sources.get(by_display.get(path, path))
-        if data is None:
-            continue
-        result.sources[path] = data
-        described = describe_all(data, [result.findings[p] for p in positions])
+        if data is not None:
+            result.sources[path] = data
+            work.append((data, [result.findings[p] for p in positions]))
+    described_files = map_files(_describe_file, work, jobs)
+    for (path, positions), described in zip([(p, q) for p, q in fixable.items()
+                                             if sources.get(by_display.get(p, p)) is not None], described_files):
         for position, (fix, reason) in zip(positions, described):
             finding = result.findings[position]
             result.findings[position] = replace(finding, fix=fix,
                                                 plan=finding.plan if fix is not None else Skip(reason))
+
+
+def _describe_file(item: tuple[bytes, list[Finding]]) -> list[tuple[object, str]]:
+    from dynolint.fixes.engine import describe_all
+
+    return describe_all(item[0], item[1])  # type: ignore[return-value]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from dynolint.config import Config
 
@@ -24,6 +24,8 @@ _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_w
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n]*?)\)?[ \t]*(?:#.*)?$"
                      rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def module_of(path: str) -> str:
@@ -120,6 +122,19 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     for path in roots:
         chosen |= imports_of(path)
     return Selection(frozenset(chosen), roots)
+
+
+def map_files(function: Callable[[T], R], items: list[T], jobs: int = 0) -> list[R]:
+    """``function`` over ``items``, in order: across a fork-started process pool when there
+    are enough of them to pay for it, else in this process."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(items) < SERIAL_BELOW:
+        return [function(item) for item in items]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(jobs) as pool:
+        return pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
 
 
 def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:

@@ -79,31 +79,45 @@ def span_of(starts: list[int], start: int, end: int) -> ir.Span:
     return ir.Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
 
+def _concrete(types: tuple[type, ...]) -> frozenset[type]:
+    """The concrete node classes among ``types`` and their subclasses (an ``isinstance``
+    against LibCST's abstract bases costs an ABC check per node; a set lookup does not)."""
+    found: set[type] = set()
+    pending = list(types)
+    while pending:
+        kind = pending.pop()
+        if kind in found:
+            continue
+        found.add(kind)
+        pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
 class _TypedCodegen(SiteCodegen):
     """Records the span of every node of the given types, in the one code generation pass."""
 
     def __init__(self, module: cst.Module, types: tuple[type, ...]) -> None:
         super().__init__(module.default_indent, module.default_newline, {})
-        self.types = types
+        self.types = _concrete(types)
         self.nodes: list[cst.CSTNode] = []
         self.spans: list[tuple[int, int]] = []
         self._open: list[tuple[int, int]] = []  # (index in nodes, start offset)
         self._syntactic: dict[int, tuple[int, int]] = {}
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, self.types):
+        if type(node) in self.types:
             self._open.append((len(self.nodes), self.offset))
             self.nodes.append(node)
             self.spans.append((0, 0))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, self.types):
+        if type(node) in self.types:
             index, start = self._open.pop()
             self.spans[index] = self._syntactic.pop(id(node), (start, self.offset))
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:
-        if not isinstance(node, self.types):
+        if type(node) not in self.types:
             return _NULL
         return _SyntacticRecorder(self, node)
 

@@ -195,8 +195,7 @@ def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
     for flavor in sorted(flavors):
         if claim.helper_name(flavor) in defined:
             continue
-        source = claim.helper_source(flavor).replace("\n", module.default_newline)
-        parsed = list(cst.parse_module(source).body)
+        parsed = list(_helper_statements(flavor, module.default_newline))
         if helpers:
             parsed = [s for s in parsed if not (isinstance(s, cst.SimpleStatementLine)
                                                  and isinstance(s.body[0], cst.Assign))]
@@ -222,6 +221,17 @@ def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
                        and i < insert_at), default=-1)
     body[last_import + 1:last_import + 1] = imports
     return module.with_changes(body=body)
+
+
+_HELPERS: dict[tuple[str, str], tuple[cst.BaseStatement, ...]] = {}
+
+
+def _helper_statements(flavor: str, newline: str) -> tuple[cst.BaseStatement, ...]:
+    """The claim helper's statements, parsed once per flavour and newline."""
+    key = (flavor, newline)
+    if key not in _HELPERS:
+        _HELPERS[key] = tuple(cst.parse_module(claim.helper_source(flavor).replace("\n", newline)).body)
+    return _HELPERS[key]
 
 
 def _helper_index(module: cst.Module) -> int:
@@ -332,7 +342,8 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         # Transform only the function, and the top of the module for the helper: the rest of
         # the file is not walked again.
         function = functions[-1]
-        code = module.code
+        code = data.decode("utf-8", "surrogateescape") if module.encoding.lower().replace("-", "") == "utf8" \
+            else module.code
         old_text = _render(module, index, positions, function, function)
         new_text = _render(module, index, positions, function, function.visit(apply))
         offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
