@@ -29,6 +29,7 @@ class Options:
     jobs: int = 0
     use_cache: bool = True
     want_fixes: bool = True  # compute each finding's fix (edits) for the output
+    timeout: float = 60.0  # seconds per file in phase 1, per analysis root in phase 2; 0: none
 
 
 @dataclass
@@ -144,8 +145,10 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
             found, result.suppressed, result.unused_suppressions, result.sources = cached
             result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
             return
+    from dynolint.workers import run_deep
+
     earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
-    _check_sources(sources, infra_files, config, options, result, display, progress)
+    run_deep(_check_sources, sources, infra_files, config, options, result, display, progress)
     if cache is not None and not result.errors:
         found = [f for f in result.findings if f not in earlier]
         cache.put(key, (found, result.suppressed, result.unused_suppressions, result.sources))
@@ -161,6 +164,8 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
         result.findings = sorted(result.findings, key=Finding.sort_key)
         return
     for summary in summaries:
+        if summary.problem is not None:
+            result.errors.append(f"{display.get(summary.path, summary.path)}: {summary.problem}")
         if summary.error is not None and summary.error_span is not None:
             span = summary.error_span
             result.findings.append(Finding(
@@ -169,7 +174,8 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
     rules = selected_rules(config, options)
     infra = _infra(infra_files, summaries, config, result)
     if any(s.error is None for s in summaries):
-        findings = run_rules(summaries, config, infra, rules, result, selection.roots)
+        findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
+                             display)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     comments = {display.get(s.path, s.path): s.suppressions for s in summaries}
     syntax = [f for f in result.findings if f.code == SYNTAX_ERROR[0]]
@@ -282,26 +288,32 @@ def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], confi
 
 
 def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
-              result: RunResult, roots: frozenset[str] | None = None) -> list[Finding]:
+              result: RunResult, roots: frozenset[str] | None = None, timeout: float = 0.0,
+              display: dict[str, str] | None = None) -> list[Finding]:
+    """Build the model and run each rule over it. A failure while interpreting one function,
+    or inside a rule on one item, is reported naming the file (and rule), and the rest of the
+    run goes on."""
     from dynolint.model.analysis import build
 
+    display = display or {}
     try:
-        model = build(summaries, config, infra, roots)
-    except RecursionError:
-        result.errors.append("internal error while building the program model: recursion too deep")
-        return []
+        model = build(summaries, config, infra, roots, timeout)
     except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
         result.errors.append(f"internal error while building the program model: {exc!r}\n"
                              + traceback.format_exc(limit=6))
         return []
+    result.errors.extend(_shown(problem, display) for problem in model.problems)
     findings: list[Finding] = []
     for rule_class in rules:
-        try:
-            findings.extend(rule_class().check(model))
-        except Exception as exc:  # noqa: BLE001
-            result.errors.append(f"internal error in rule {rule_class.code} ({rule_class.name}): {exc!r}\n"
-                                 + traceback.format_exc(limit=6))
+        rule = rule_class()
+        for failure in rule.run(model, findings):
+            result.errors.append(_shown(failure, display))
     return findings
+
+
+def _shown(problem: tuple[str, str], display: dict[str, str]) -> str:
+    path, message = problem
+    return f"{display.get(path, path)}: {message}" if path else message
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

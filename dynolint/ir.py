@@ -325,3 +325,6 @@ class FileSummary:
     lines: int = 0
     error: str | None = None  # set when the file could not be parsed (DYN000)
     error_span: Span | None = None
+    # set when the file parses but could not be analysed (timed out, crashed the parser): a
+    # per-file error, not a finding
+    problem: str | None = None

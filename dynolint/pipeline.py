@@ -143,14 +143,21 @@ def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:
     return summarize(item[0], item[1])
 
 
+DEFAULT_TIMEOUT = 60.0  # seconds per file (parse and lower); per analysis root in phase 2
+
+
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
                   progress: Callable[[int, int], None] | None = None) -> tuple[list[ir.FileSummary], Selection]:
-    """Summaries of the files worth parsing (cached ones from the cache), in path order."""
+    """Summaries of the files worth parsing (cached ones from the cache), in path order.
+    Parsing runs in supervised worker processes (:mod:`dynolint.workers`): a file that
+    overruns the time budget or crashes the parser gets a summary with ``problem`` set."""
     from dynolint.cache import SummaryCache
+    from dynolint.workers import Failed, supervised_map
 
     selection = select_files(sources, config)
     wanted = selection.parse
     jobs = getattr(options, "jobs", 0) or os.cpu_count() or 1
+    timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
     summaries: dict[str, ir.FileSummary] = {}
     todo: list[tuple[str, bytes]] = []
@@ -164,25 +171,29 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     total = len(wanted)
     if progress is not None and done:
         progress(done, total)
-    if jobs > 1 and len(todo) >= SERIAL_BELOW:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with context.Pool(jobs) as pool:
-            for summary in pool.imap_unordered(_summarize_one, todo, chunksize=max(1, len(todo) // (jobs * 8))):
-                summaries[summary.path] = summary
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-    else:
-        for item in todo:
-            summary = _summarize_one(item)
-            summaries[summary.path] = summary
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    workers = jobs if len(todo) >= SERIAL_BELOW else 1
+    fresh: list[tuple[str, bytes]] = []
+    for index, outcome in supervised_map(_summarize_one, todo, workers, timeout or None):
+        path, data = todo[index]
+        if isinstance(outcome, Failed):
+            summaries[path] = _failed(path, data, outcome.reason)
+        else:
+            summaries[path] = outcome
+            fresh.append((path, data))
+        done += 1
+        if progress is not None:
+            progress(done, total)
     if cache is not None:
-        for path, data in todo:
+        for path, data in fresh:
             cache.put(path, data, summaries[path])
         cache.tidy(keep=len(sources))
     return [summaries[path] for path in sorted(summaries)], selection
+
+
+def _failed(path: str, data: bytes, reason: str) -> ir.FileSummary:
+    """The summary of a file whose worker timed out or died: DYN000 if CPython cannot
+    compile it either (CPython's parser fails cleanly where LibCST's overflows), else a
+    per-file error."""
+    from dynolint.summarize import _compiles, _cpython_error, _problem
+
+    return _problem(path, reason) if _compiles(data, path) else _cpython_error(path, data)

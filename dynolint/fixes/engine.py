@@ -72,17 +72,68 @@ class _Apply(cst.CSTTransformer):
         self.calls: dict[int, list[object]] = {}
         self.blocks: dict[int, object] = {}
         self.failures: dict[int, str] = {}  # id(plan finding) -> reason
+        self.produced: set[int] = set()  # ids of the nodes the fixes made (for the tree check)
+        self.keep: list[cst.CSTNode] = []  # keeps those ids alive and unique
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        for action in self.calls.get(id(original), []):
+        actions = self.calls.get(id(original), [])
+        for action in actions:
             updated = action(updated)  # type: ignore[operator]
+        if actions:
+            self.produced.add(id(updated))
+            self.keep.append(updated)
         return updated
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         action = self.blocks.get(id(original))
         if action is None:
             return updated
-        return updated.with_changes(body=action(list(updated.body)))  # type: ignore[operator]
+        updated = updated.with_changes(body=action(list(updated.body)))  # type: ignore[operator]
+        self.produced.add(id(updated))
+        self.keep.append(updated)
+        return updated
+
+
+class _Mask(cst.CSTTransformer):
+    """Replaces the given nodes (calls and blocks a fix changes) by a placeholder and drops
+    the given module statements, so that what is left must be the same before and after."""
+
+    def __init__(self, nodes: set[int], dropped: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+        self.nodes = nodes
+        self.dropped = dropped
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.nodes
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        return cst.Name("__dynolint_fixed__") if id(original) in self.nodes else updated
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if id(original) not in self.nodes:
+            return updated
+        return updated.with_changes(body=[cst.SimpleStatementLine([cst.Expr(cst.Name("__dynolint_fixed__"))])])
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.dropped:
+            return updated
+        kept = [s for s, o in zip(updated.body, original.body) if id(o) not in self.dropped]
+        return updated.with_changes(body=kept)
+
+
+def tree_check(module: cst.Module, targets: set[int], updated: cst.Module, produced: set[int],
+               inserted: set[int]) -> str | None:
+    """Black's safety check, narrowed to what a fix may touch: the syntax tree of the fixed
+    module must equal the original's outside the changed calls and blocks (and the inserted
+    helper statements). Returns what differs, or None."""
+    try:
+        before = ast.dump(ast.parse(module.visit(_Mask(targets)).code))
+        after = ast.dump(ast.parse(updated.visit(_Mask(produced, inserted)).code))
+    except SyntaxError as exc:
+        return f"the fixed code does not parse ({exc})"
+    if before != after:
+        at = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), min(len(before), len(after)))
+        return f"the fix would change code outside the calls it guards (near: {after[max(0, at - 60):at + 60]!r})"
+    return None
 
 
 def _contains(outer: object, inner: object) -> bool:
@@ -142,11 +193,16 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         return outcome
     try:
         updated = module.visit(apply)
+        inserted: set[int] = set()
         if claims:
-            updated = _add_claim_helpers(updated, claims)
+            updated, inserted = _add_claim_helpers(updated, claims)
         new = updated.bytes
         ast.parse(new)
         cst.parse_module(new)
+        targets = set(apply.calls) | set(apply.blocks)
+        problem = tree_check(module, targets, updated, apply.produced, inserted)
+        if problem is not None:
+            raise FixSkipped(f"{problem}; nothing was changed (a dynolint bug: please report it)")
     except FixSkipped as exc:
         outcome.skipped.extend((f, str(exc)) for f in planned)
         return outcome
@@ -187,7 +243,9 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
     raise FixSkipped("the read is not a statement of a block that also holds the miss test")
 
 
-def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
+def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> tuple[cst.Module, set[int]]:
+    """The module with the claim helpers and the imports they need; and the ids of the
+    statements inserted."""
     defined = {s.name.value for s in module.body if isinstance(s, cst.FunctionDef)}
     body = list(module.body)
     insert_at = _helper_index(module)
@@ -220,7 +278,7 @@ def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> cst.Module:
                        and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
                        and i < insert_at), default=-1)
     body[last_import + 1:last_import + 1] = imports
-    return module.with_changes(body=body)
+    return module.with_changes(body=body), {id(s) for s in (*helpers, *imports)}
 
 
 _HELPERS: dict[tuple[str, str], tuple[cst.BaseStatement, ...]] = {}
@@ -350,7 +408,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
         prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
-        new_prefix = _add_claim_helpers(prefix, {plan.flavor})
+        new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
         edits = list(edits_between(prefix.bytes, new_prefix.bytes))
         edits.extend(replace(e, line=e.line + offset, end_line=e.end_line + offset)
                      for e in edits_between(old_text.encode("utf-8"), new_text.encode("utf-8")))

@@ -23,6 +23,7 @@ class Model:
         self.interp = interp
         self.index = interp.index
         self._races: list[Race] | None = None
+        self.problems: list[tuple[str, str]] = list(interp.problems)  # (path, message): internal errors
         self.memo: dict[str, dict[object, object]] = {}  # per-question caches for rules and fixes
 
     # -- facts --------------------------------------------------------------------------
@@ -114,19 +115,22 @@ class Model:
 
 
 def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
-          roots: frozenset[str] | None = None) -> Model:
+          roots: frozenset[str] | None = None, timeout: float = 0.0) -> Model:
     """Interpret the module body and every function of each root file (all files when
-    ``roots`` is None) as an analysis root; other files are reached through calls."""
+    ``roots`` is None) as an analysis root; other files are reached through calls. A root
+    that fails or overruns ``timeout`` seconds is recorded in ``Model.problems`` and the
+    others go on."""
     project = Project(summaries, config, infra)
     interp = Interpreter(project)
+    interp.timeout = timeout
     for path in sorted(project.files):
         if roots is None or path in roots:
-            interp.run_module(path)
+            interp.guarded(path, "<module>", interp.run_module, path)
     for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
         if function.parent is not None or (roots is not None and path not in roots):
             continue
         is_handler = project.is_declared_handler(path, qualname)
-        interp.run_function_root(path, function, is_handler)
+        interp.guarded(path, qualname, interp.run_function_root, path, function, is_handler)
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)
     project.infra.tables.extend(tables)

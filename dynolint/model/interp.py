@@ -9,6 +9,9 @@ recursion), so a read in one helper and a write in another meet on the caller's 
 
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 from dynolint import ir
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
@@ -30,6 +33,10 @@ from dynolint.model.values import (
 
 MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
+
+
+class RootTimeout(Exception):
+    """An analysis root overran its time budget."""
 
 
 class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
@@ -63,6 +70,28 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         self.index = TaintIndex(self.reads)
         self.budget = ROOT_BUDGET
         self.seq = 0
+        self.timeout = 0.0  # seconds per root; 0: no limit
+        self.deadline = 0.0
+        self.problems: list[tuple[str, str]] = []  # (path, message)
+
+    def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
+        """Run one analysis root; if it fails or overruns its time, record why (naming the
+        file and function) and leave the interpreter ready for the next root."""
+        self.deadline = time.monotonic() + self.timeout if self.timeout else 0.0
+        try:
+            run(*args)
+        except RootTimeout:
+            self.problems.append((path, f"analysis of {what} timed out after {self.timeout:g} s (--timeout); "
+                                        "findings in it may be missing"))
+        except Exception as exc:  # noqa: BLE001 - one function must not abort the run
+            from dynolint.rules.base import _origin
+
+            self.problems.append((path, f"internal error while analysing {what}: {type(exc).__name__}: {exc} "
+                                        f"[{_origin(exc)}]; findings in it may be missing"))
+        finally:
+            self.deadline = 0.0
+            self.call_stack.clear()
+            self.root_stack.clear()
 
     def taint(self, value: Val) -> Taint:
         return self.index.taint(value)
@@ -132,6 +161,8 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
             if state.dead:
                 break
             self.budget -= 1
+            if self.deadline and not self.budget & 255 and time.monotonic() > self.deadline:
+                raise RootTimeout
             state = self.exec_stmt(stmt, state, frame)
         return state
 

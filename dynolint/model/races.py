@@ -104,7 +104,15 @@ def races(model: Model) -> list[Race]:
     """Every racy write, once per (write location, kind), keeping the most direct pair."""
     best: dict[tuple[object, str], Race] = {}
     for record in model.interp.writes:
-        race = classify(model, record)
+        try:
+            race = classify(model, record)
+        except Exception as exc:  # noqa: BLE001 - one write must not hide the others' races
+            from dynolint.rules.base import _origin
+
+            loc = record.write.loc
+            model.problems.append((loc[0], f"internal error while classifying the write at line "
+                                           f"{model.line_of(loc)}: {type(exc).__name__}: {exc} [{_origin(exc)}]"))
+            continue
         if race is None:
             continue
         key = (race.write.loc, race.kind)

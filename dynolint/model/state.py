@@ -37,6 +37,9 @@ class State:
         return State(self.env, self.reads, self.claims, self.absent, True)
 
 
+_MISSING = object()
+
+
 def merge(states: list[State]) -> State:
     """Join states at a control-flow merge point; dead paths contribute nothing."""
     live = [s for s in states if not s.dead]
@@ -45,22 +48,35 @@ def merge(states: list[State]) -> State:
         return State(dict(base.env), base.reads, base.claims, base.absent, True)
     if len(live) == 1:
         return live[0].copy()
-    names: dict[str, list[Val]] = {}
-    for state in live:
+    env = dict(live[0].env)
+    merged: dict[str, list[Val]] = {}  # names whose values differ between the paths
+    for state in live[1:]:
         for name, value in state.env.items():
-            names.setdefault(name, []).append(value)
-    env = {name: (values[0] if len(values) == 1 or all(v == values[0] for v in values)
-                  else one_of(values)) for name, values in names.items()}
-    reads: dict[int, ReadEvent] = {}
-    for state in live:
-        for read in state.reads:
-            reads.setdefault(read.id, read)
+            current = env.get(name, _MISSING)
+            if current is value:  # the common case: a variable no branch assigned
+                continue
+            if current is _MISSING:
+                env[name] = value
+            elif name in merged:
+                merged[name].append(value)
+            elif current != value:
+                merged[name] = [current, value]
+    for name, values in merged.items():
+        env[name] = one_of(values)
+    longest = max(live, key=lambda s: len(s.reads)).reads
+    if all(state.reads is longest or longest[:len(state.reads)] == state.reads for state in live):
+        ordered = longest  # each path's reads are a prefix of the longest (an if without new reads)
+    else:
+        reads: dict[int, ReadEvent] = {}
+        for state in live:
+            for read in state.reads:
+                reads.setdefault(read.id, read)
+        ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
     claims = live[0].claims
     absent = live[0].absent
     for state in live[1:]:
         claims = claims & state.claims
         absent = absent | state.absent
-    ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
     return State(env, ordered, claims, absent, False)
 
 

@@ -4,12 +4,15 @@ tests run, and a pure ``check(model)`` that returns findings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, TypeVar
 
 from dynolint.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+
+T = TypeVar("T")
+MAX_FAILURES = 20  # items that may fail in one rule before the rule is given up
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options",
                 "Known problems", "References")
@@ -55,6 +58,41 @@ class Rule:
     def check(self, model: Model) -> Iterable[Finding]:
         raise NotImplementedError
 
+    # -- isolation: one item that makes a rule fail must not lose the others -------------
+    def each(self, items: Iterable[T]) -> Iterator[T]:
+        """The items a rule's ``check`` loops over, minus those that made it fail before."""
+        self._loop = getattr(self, "_loop", -1) + 1
+        for position, item in enumerate(items):
+            key = (self._loop, position)
+            if key in self._skip:
+                continue
+            self._current = (key, item)
+            yield item
+        self._current = None
+
+    def run(self, model: Model, out: list[Finding]) -> Iterator[tuple[str, str]]:
+        """``check`` the model, adding its findings to ``out``. When the rule raises on an
+        item, yields ``(path, message)`` naming the rule and the item's place, and runs the
+        rule again without that item."""
+        self._skip: set[tuple[int, int]] = set()
+        while True:
+            self._loop, self._current = -1, None
+            found: list[Finding] = []
+            try:
+                found.extend(self.check(model))
+            except Exception as exc:  # noqa: BLE001 - reported, never fatal
+                current = self._current
+                where = _place(model, current[1]) if current is not None else ("", 0)
+                at = f" at line {where[1]}" if where[1] else ""
+                yield where[0], (f"internal error in rule {self.code} ({self.name}){at}: "
+                                 f"{type(exc).__name__}: {exc} [{_origin(exc)}]")
+                if current is None or len(self._skip) >= MAX_FAILURES:
+                    return
+                self._skip.add(current[0])
+                continue
+            out.extend(found)
+            return
+
 
 def example(source: str, path: str = "handler.py", extra: dict[str, str] | None = None,
             note: str = "") -> Example:
@@ -62,3 +100,24 @@ def example(source: str, path: str = "handler.py", extra: dict[str, str] | None 
     files = [(path, source.strip("\n") + "\n")]
     files.extend((name, text.strip("\n") + "\n") for name, text in (extra or {}).items())
     return Example(tuple(files), note)
+
+
+def _place(model: Model, item: object) -> tuple[str, int]:
+    """The file and line of what a rule was looking at (an event, a race, a tuple of them)."""
+    for candidate in (item, *(item if isinstance(item, tuple) else ())):
+        for owner in (candidate, getattr(candidate, "write", None)):
+            loc = getattr(owner, "loc", None)
+            if isinstance(loc, tuple) and len(loc) == 2 and isinstance(loc[0], str):
+                return loc[0], model.line_of(loc)
+    return "", 0
+
+
+def _origin(exc: BaseException) -> str:
+    """Where in dynolint the exception was raised (for the bug report)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/dynolint/', 1)[-1]}:{last.lineno}"

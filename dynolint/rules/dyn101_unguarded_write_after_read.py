@@ -119,7 +119,7 @@ def save(order):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for race in model.races():
+        for race in self.each(model.races()):
             if race.kind != "overwrite":
                 continue
             read_line = model.line_of(race.read.loc)

@@ -76,7 +76,7 @@ def count(page):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for race in model.races():
+        for race in self.each(model.races()):
             if race.kind != "counter":
                 continue
             line = model.line_of(race.read.loc)

@@ -74,7 +74,7 @@ def ship(pk):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for race in model.races():
+        for race in self.each(model.races()):
             if race.kind != "batch":
                 continue
             line = model.line_of(race.read.loc)

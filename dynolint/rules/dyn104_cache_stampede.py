@@ -104,7 +104,7 @@ def lookup(key):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for race in model.races():
+        for race in self.each(model.races()):
             if race.kind != "stampede" or race.costly is None:
                 continue
             read_line = model.line_of(race.read.loc)

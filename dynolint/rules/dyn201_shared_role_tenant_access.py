@@ -79,7 +79,7 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for call, kind, source in tenant_data_calls(model):
+        for call, kind, source in self.each(tenant_data_calls(model)):
             if kind != "tenant-key":
                 continue
             service = "DynamoDB" if call.service == "dynamodb" else "S3"

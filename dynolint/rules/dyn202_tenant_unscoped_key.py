@@ -73,7 +73,7 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        for call, kind, source in tenant_data_calls(model):
+        for call, kind, source in self.each(tenant_data_calls(model)):
             if kind == "tenant-key":
                 continue
             if kind == "scan":

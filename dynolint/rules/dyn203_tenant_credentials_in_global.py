@@ -68,7 +68,7 @@ def session_for(tenant_id):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for store in model.interp.global_stores:
+        for store in self.each(model.interp.global_stores):
             if store.loc in seen:
                 continue
             taint = model.taint(store.value)

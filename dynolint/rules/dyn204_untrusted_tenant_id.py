@@ -56,7 +56,7 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for tenant, used_at, _root in model.interp.scoping_uses:
+        for tenant, used_at, _root in self.each(model.interp.scoping_uses):
             if tenant.trust != "untrusted" or tenant.loc in seen:
                 continue
             seen.add(tenant.loc)

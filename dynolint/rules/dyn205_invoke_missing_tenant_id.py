@@ -58,7 +58,7 @@ Resources:
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for invoke in model.interp.invokes:
+        for invoke in self.each(model.interp.invokes):
             if invoke.has_tenant or invoke.loc in seen:
                 continue
             target = invoke_target(model, invoke)

@@ -68,7 +68,7 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for index, write in enumerate(model.interp.tmp_writes):
+        for index, write in self.each(list(enumerate(model.interp.tmp_writes))):
             if index in model.interp.cleaned or write.loc in seen:
                 continue
             if root_tenancy(model, write.root) != "shared":

@@ -75,7 +75,7 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for store in model.interp.global_stores:
+        for store in self.each(model.interp.global_stores):
             if store.loc in seen or keyed_by_tenant(model, store.key):
                 continue
             taint = model.taint(store.value)

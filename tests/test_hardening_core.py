@@ -1,0 +1,268 @@
+"""Pathological code and internal failures: the run survives, reports what happened, and
+the exit status says so. (Odd bytes and paths: test_hardening_inputs/paths.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from dynolint.api import Options, check_source
+from dynolint.config import Config
+from dynolint.fixes import engine
+from dynolint.fixes.engine import fix_source, tree_check
+from dynolint.model.analysis import build
+from dynolint.model.infra import load_infra
+from dynolint.summarize import summarize
+from dynolint.workers import Failed, run_deep, supervised_map
+
+HANDLE = 'import boto3\ntable = boto3.resource("dynamodb").Table("t")\n'
+RACY = '''
+def handler(event, context):
+    item = table.get_item(Key={"pk": event["id"]}).get("Item")
+    if item is None:
+        table.put_item(Item={"pk": event["id"], "n": 1})
+'''
+RACY_WRITE_LINE = 7  # of HANDLE + RACY
+
+
+def run_cli(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dynolint", "check", "--no-cache", *args],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+
+
+def codes(result, path: str) -> set[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    return {(f.code, f.line) for f in result.findings if f.path == path}
+
+
+# -- deep nesting --------------------------------------------------------------------------
+
+def test_brackets_nested_deeper_than_cpython_allows_are_dyn000_without_calling_libcst(tmp_path: Path) -> None:
+    # LibCST's native parser overflows its stack (SIGSEGV) on 1,500 nested parentheses
+    (tmp_path / "deep.py").write_text(HANDLE + "x = " + "(" * 1500 + "1" + ")" * 1500 + "\n" + RACY)
+    (tmp_path / "ok.py").write_text(HANDLE + RACY)
+    proc = run_cli(tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "deep.py:3:" in proc.stdout and "DYN000" in proc.stdout and "nested parentheses" in proc.stdout
+    assert f"ok.py:{RACY_WRITE_LINE}:9: DYN101" in proc.stdout
+    assert "internal error" not in proc.stderr
+
+
+def test_unary_chain_that_crashes_libcst_is_dyn000_when_cpython_rejects_it(tmp_path: Path) -> None:
+    source = HANDLE + "x = " + "not " * 20000 + "1\n" + RACY
+    with pytest.raises((MemoryError, RecursionError, SyntaxError)):
+        compile(source, "chain.py", "exec")
+    (tmp_path / "chain.py").write_text(source)
+    (tmp_path / "ok.py").write_text(HANDLE + RACY)
+    proc = run_cli(tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "chain.py:1:1: DYN000 cannot parse: too deeply nested" in proc.stdout
+    assert "ok.py:" in proc.stdout and "DYN101" in proc.stdout
+
+
+@pytest.mark.parametrize("expression", [
+    " + ".join(["a"] * 1000),  # a left-nested BinaryOperation 1,000 deep
+    "not " * 1000 + "a",  # unary operators 1,000 deep
+    "a" + "[0]" * 1000,  # subscripts 1,000 deep
+    "-" * 1000 + "a",
+])
+def test_expressions_nested_1000_deep_are_analysed(expression: str) -> None:
+    source = HANDLE + f"def f(a):\n    return {expression}\n" + RACY
+    compile(source, "deep.py", "exec")  # CPython accepts it, so it is no DYN000
+    result = check_source(source, "deep.py", options=Options(use_cache=False, want_fixes=False))
+    assert result.errors == []
+    assert codes(result, "deep.py") == {("DYN101", RACY_WRITE_LINE + 2)}
+
+
+def test_deeply_nested_value_flows_through_the_model() -> None:
+    # the nesting reaches the interpreter and the key comparison, not only the parser
+    key = "event['id']" + " + 'x'" * 1500
+    source = HANDLE + f'''
+def handler(event, context):
+    key = {key}
+    item = table.get_item(Key={{"pk": key}}).get("Item")
+    if item is None:
+        table.put_item(Item={{"pk": key, "n": 1}})
+'''
+    result = check_source(source, "deep.py", options=Options(use_cache=False, want_fixes=False))
+    assert result.errors == []
+    assert codes(result, "deep.py") == {("DYN101", 8)}
+
+
+def test_a_20000_line_function_is_analysed() -> None:
+    body = "".join(f"    v{i} = event['k{i}'] + {i}\n" for i in range(20_000))
+    source = (HANDLE + "def handler(event, context):\n    item = table.get_item(Key={'pk': event['id']})\n"
+              + body + "    table.put_item(Item={'pk': event['id'], 'n': item['Item']['n']})\n")
+    result = check_source(source, "long.py", options=Options(use_cache=False, want_fixes=False))
+    assert result.errors == []
+    assert codes(result, "long.py") == {("DYN101", 20_005)}
+
+
+# -- time budget ---------------------------------------------------------------------------
+
+def five_megabytes() -> str:
+    parts = [HANDLE]
+    size = len(HANDLE)
+    number = 0
+    while size < 5_000_000:
+        part = (f"\ndef handler_{number}(event, context):\n    key = {{'pk': event['id_{number}']}}\n"
+                f"    item = table.get_item(Key=key).get('Item')\n    if item is None:\n"
+                f"        table.put_item(Item={{**key, 'n': {number}}})\n")
+        parts.append(part)
+        size += len(part)
+        number += 1
+    return "".join(parts)
+
+
+def test_a_5mb_module_over_the_time_budget_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "huge.py").write_text(five_megabytes())
+    (tmp_path / "ok.py").write_text(HANDLE + RACY)
+    started = time.monotonic()
+    proc = run_cli(tmp_path, "--timeout", "3", timeout=120)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)  # an unanalysed file is an error
+    assert "huge.py: timed out after 3 s (--timeout)" in proc.stderr
+    assert f"ok.py:{RACY_WRITE_LINE}:9: DYN101" in proc.stdout
+    assert elapsed < 60  # LibCST alone needs about 20 s for this file: the budget cut it short
+
+
+def test_phase_two_time_budget_is_per_function() -> None:
+    # 2,000 statements: the deadline (checked every 256 statements) passes on the first check
+    body = "".join(f"    v{i} = event['k']\n" for i in range(2000))
+    source = HANDLE + "def slow(event, context):\n" + body + RACY
+    summary = summarize("slow.py", source.encode())
+    model = build([summary], Config(), load_infra({}, [summary]), None, timeout=1e-9)
+    assert any(path == "slow.py" and "analysis of slow timed out" in message for path, message in model.problems)
+
+
+def test_supervised_workers_kill_overruns_and_survive_crashes() -> None:
+    import os
+
+    def work(item: str) -> str:
+        if item == "sleep":
+            time.sleep(60)
+        if item == "crash":
+            os.abort()
+        if item == "raise":
+            raise ValueError("boom")
+        return item.upper()
+
+    items = ["a", "sleep", "b", "crash", "c", "raise", "d"]
+    started = time.monotonic()
+    results = dict(supervised_map(work, items, jobs=2, timeout=1.0))
+    assert time.monotonic() - started < 30
+    assert [results[i] for i in (0, 2, 4, 6)] == ["A", "B", "C", "D"]
+    assert isinstance(results[1], Failed) and results[1].reason.startswith("timed out after 1 s")
+    assert isinstance(results[3], Failed) and "SIGABRT" in results[3].reason
+    assert isinstance(results[5], Failed) and "ValueError: boom" in results[5].reason
+
+
+def test_run_deep_allows_deep_recursion_and_reraises() -> None:
+    def depth(n: int) -> int:
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert run_deep(depth, 20_000) == 20_000
+    with pytest.raises(ZeroDivisionError):
+        run_deep(lambda: 1 / 0)
+
+
+# -- internal errors are isolated ----------------------------------------------------------
+
+def test_an_exception_in_a_rule_names_the_rule_and_file_and_the_rest_is_reported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynolint.model.analysis import Model
+
+    original = Model.finding
+
+    def finding(self, code, name, loc, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if code == "DYN101" and loc[0] == "bad.py":
+            raise KeyError("simulated bug")
+        return original(self, code, name, loc, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "finding", finding)
+    result = check_source(HANDLE + RACY, "good.py", extra={"bad.py": (HANDLE + RACY).encode()},
+                          options=Options(use_cache=False, want_fixes=False))
+    assert codes(result, "good.py") == {("DYN101", RACY_WRITE_LINE)}
+    assert codes(result, "bad.py") == set()
+    assert len(result.errors) == 1
+    assert result.errors[0].startswith("bad.py: internal error in rule DYN101")
+    assert f"at line {RACY_WRITE_LINE}" in result.errors[0] and "simulated bug" in result.errors[0]
+
+
+def test_an_exception_while_interpreting_one_function_spares_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynolint.model.interp import Interpreter
+
+    original = Interpreter.exec_stmt
+
+    def exec_stmt(self, stmt, state, frame):  # type: ignore[no-untyped-def]
+        if frame.path == "bad.py" and frame.qualname == "handler":
+            raise RuntimeError("simulated bug")
+        return original(self, stmt, state, frame)
+
+    monkeypatch.setattr(Interpreter, "exec_stmt", exec_stmt)
+    result = check_source(HANDLE + RACY, "good.py", extra={"bad.py": (HANDLE + RACY).encode()},
+                          options=Options(use_cache=False, want_fixes=False))
+    assert codes(result, "good.py") == {("DYN101", RACY_WRITE_LINE)}
+    assert result.errors and all(e.startswith("bad.py: internal error while analysing handler") for e in result.errors)
+
+
+def test_internal_errors_make_the_exit_status_2(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text(HANDLE + RACY)
+    (tmp_path / "huge.py").write_text(HANDLE + "x = " + " + ".join(["a"] * 6000) + "\n")  # LibCST: minutes
+    proc = run_cli(tmp_path, "--timeout", "2", "--output-format", "json", timeout=120)
+    assert proc.returncode == 2
+    assert "huge.py" in proc.stderr and "timed out" in proc.stderr
+    assert '"DYN101"' in proc.stdout  # the findings are still printed
+
+
+# -- the fix engine's tree check -----------------------------------------------------------
+
+def test_tree_check_accepts_changes_inside_the_fixed_calls_only() -> None:
+    module = cst.parse_module("a = f(1)\nb = g(2)\n")
+    call_f = module.body[0].body[0].value  # type: ignore[attr-defined]
+    changed = call_f.with_changes(args=[*call_f.args, cst.Arg(cst.Integer("3"))])
+    inside = module.deep_replace(call_f, changed)
+    assert isinstance(inside, cst.Module)
+    new_call = inside.body[0].body[0].value  # type: ignore[attr-defined]
+    assert tree_check(module, {id(call_f)}, inside, {id(new_call)}, set()) is None
+    outside = cst.parse_module(inside.code.replace("g(2)", "g(3)"))
+    moved = outside.body[0].body[0].value  # type: ignore[attr-defined]
+    problem = tree_check(module, {id(call_f)}, outside, {id(moved)}, set())
+    assert problem is not None and "outside the calls" in problem
+
+
+def test_a_fix_that_would_change_code_elsewhere_is_not_applied(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    source = '''import boto3, requests
+table = boto3.resource("dynamodb").Table("cache")
+
+def expensive(key):
+    return requests.get("https://api.example.com", params={"q": key}).json()
+
+def lookup(key):
+    cached = table.get_item(Key={"k": key}).get("Item")
+    if cached:
+        return cached["v"]
+    value = expensive(key)
+    table.put_item(Item={"k": key, "v": value})
+    return value
+'''
+    result = check_source(source, "h.py", options=Options(use_cache=False))
+    fixable = [f for f in result.findings if f.fix is not None]
+    assert [f.code for f in fixable] == ["DYN104"], result.findings
+    assert fix_source(source.encode(), fixable).applied  # the honest fix goes through
+    real = engine._add_claim_helpers
+
+    def sabotaged(module, flavors):  # type: ignore[no-untyped-def]
+        updated, inserted = real(module, flavors)
+        body = [s for s in updated.body if not (isinstance(s, cst.FunctionDef) and s.name.value == "expensive")]
+        return updated.with_changes(body=body), inserted
+
+    monkeypatch.setattr(engine, "_add_claim_helpers", sabotaged)
+    outcome = fix_source(source.encode(), fixable)
+    assert outcome.applied == [] and outcome.source == source.encode()
+    assert any("outside the calls it guards" in reason for _, reason in outcome.skipped)
