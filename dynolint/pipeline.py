@@ -173,7 +173,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
         progress(done, total)
     workers = jobs if len(todo) >= SERIAL_BELOW else 1
     fresh: list[tuple[str, bytes]] = []
-    for index, outcome in supervised_map(_summarize_one, todo, workers, timeout or None):
+    for index, outcome in supervised_map(_summarize_one, todo, workers, timeout or None, _warm_up):
         path, data = todo[index]
         if isinstance(outcome, Failed):
             summaries[path] = _failed(path, data, outcome.reason)
@@ -188,6 +188,12 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
             cache.put(path, data, summaries[path])
         cache.tidy(keep=len(sources))
     return [summaries[path] for path in sorted(summaries)], selection
+
+
+def _warm_up() -> None:
+    """Import what phase 2 needs while the workers parse."""
+    import dynolint.model.analysis  # noqa: F401
+    import dynolint.rules  # noqa: F401
 
 
 def _failed(path: str, data: bytes, reason: str) -> ir.FileSummary:

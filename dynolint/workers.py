@@ -126,12 +126,13 @@ def _serve(conn: object, function: Callable[[object], object]) -> None:
         conn.send_bytes(payload)
 
 
-def supervised_map(function: Callable[[T], R], items: list[T], jobs: int,
-                   timeout: float | None) -> Iterator[tuple[int, R | Failed]]:
+def supervised_map(function: Callable[[T], R], items: list[T], jobs: int, timeout: float | None,
+                   meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R | Failed]]:
     """``function`` over ``items`` in ``jobs`` forked workers; yields ``(index, result)`` as
     results arrive. A task running longer than ``timeout`` seconds has its worker killed; a
-    task whose worker dies, or which raises, yields :class:`Failed`. Without ``fork``, runs
-    in this process (no time budget)."""
+    task whose worker dies, or which raises, yields :class:`Failed`. ``meanwhile`` runs here
+    once the workers have their first tasks. Without ``fork``, runs in this process (no time
+    budget)."""
     if not items:
         return
     if not can_fork():
@@ -153,6 +154,8 @@ def supervised_map(function: Callable[[T], R], items: list[T], jobs: int,
             if pending:
                 index = pending.pop()
                 worker.send(index, items[index])
+        if meanwhile is not None:
+            meanwhile()
         while any(w.task is not None for w in workers):
             busy = [w for w in workers if w.task is not None]
             wait_for = None

@@ -136,3 +136,47 @@ def test_unconditional_write_after_a_won_claim_is_safe_unless_it_spreads_a_stale
              '    t.put_item(Item=old)\n')
     assert kinds(safe) == {}
     assert kinds(stale) == {6: "overwrite"}
+
+
+
+STORE = '''
+class Store:
+    @staticmethod
+    def load(key):
+        return t.get_item(Key={"pk": key}).get("Item")
+
+    @classmethod
+    def save(cls, key, n):
+        t.put_item(Item={"pk": key, "n": n})
+
+    def plain(self, key):
+        return self.load(key)
+'''
+BUMP = '''
+    @classmethod
+    def bump(cls, key):
+        item = cls.load(key)
+        cls.save(key, item["n"] + 1)
+'''
+
+
+def test_static_and_class_methods_bind_like_python_through_the_class() -> None:
+    body = STORE + '\ndef f(a):\n    item = Store.load(a)\n    if item is None:\n        Store.save(a, 1)\n'
+    assert kinds(body) == {11: "overwrite"}
+
+
+def test_class_method_root_calls_static_method_through_cls() -> None:
+    assert kinds(STORE + BUMP) == {11: "counter"}  # bump, analysed as a root, reads then adds
+
+
+def test_static_method_through_an_instance_takes_no_self() -> None:
+    body = STORE + '\ndef f(a):\n    s = Store()\n    item = s.plain(a)\n    s.save(a, item["n"] + 1)\n'
+    assert kinds(body) == {11: "counter"}
+
+
+def test_without_the_decorator_the_first_parameter_is_the_instance() -> None:
+    # an undecorated load(key) called on an instance binds key to the instance: the key
+    # read is not the key written, so no race is claimed
+    body = STORE.replace("    @staticmethod\n", "") + \
+        '\ndef f(a):\n    s = Store()\n    item = s.load(a)\n    s.save(a, item["n"] + 1)\n'
+    assert kinds(body) == {}

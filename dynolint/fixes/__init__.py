@@ -8,9 +8,25 @@
 
 from __future__ import annotations
 
-from dynolint.fixes.engine import FixOutcome, applicability, describe, edits_between, fix_source, title
+from typing import TYPE_CHECKING, Any
+
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
-from dynolint.fixes.writer import ChangedOnDisk, write_atomically
+
+if TYPE_CHECKING:
+    from dynolint.fixes.engine import FixOutcome, applicability, describe, edits_between, fix_source, title
+    from dynolint.fixes.writer import ChangedOnDisk, write_atomically
+
+_LAZY = {"FixOutcome": "engine", "applicability": "engine", "describe": "engine", "edits_between": "engine",
+         "fix_source": "engine", "title": "engine", "ChangedOnDisk": "writer", "write_atomically": "writer"}
+
+
+def __getattr__(name: str) -> Any:
+    """The engine imports LibCST: only load it when a fix is made or described."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"dynolint.fixes.{_LAZY[name]}"), name)
+    raise AttributeError(name)
 
 __all__ = [
     "AtomicPlan", "ChangedOnDisk", "ClaimPlan", "FixOutcome", "GuardPlan", "Plan", "Skip", "applicability",

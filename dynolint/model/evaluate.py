@@ -247,7 +247,7 @@ class EvalMixin(_Base):
                 return stored
             method = self.find_method(base.cls, name)
             if method is not None:
-                return BoundV(base, method)
+                return self.bound_method(base, base.cls, method)
             return self.class_attr(base.cls, name) or AttrV(base, name)
         if kind is ClassV:
             model = self.pyn_model(base)
@@ -259,14 +259,15 @@ class EvalMixin(_Base):
                     return AttrV(model, name)
             method = self.find_method(base, name)
             if method is not None:
-                return method
+                kind_of = self.method_kind(method)
+                return BoundV(base, method) if kind_of == "class" else method
             return self.class_attr(base, name) or AttrV(base, name)
         if kind is SuperV:
             for parent in self.class_bases(base.cls)[:1] or []:
                 if isinstance(parent, ClassV):
                     method = self.find_method(parent, name)
                     if method is not None:
-                        return BoundV(base.self_val, method)
+                        return self.bound_method(base.self_val, parent, method)
             return AttrV(base.self_val, name) if isinstance(base.self_val, PynInstanceV) else AttrV(base, name)
         if kind is ContextV:
             if name == "tenant_id":
@@ -406,6 +407,27 @@ class EvalMixin(_Base):
                     return found
         return None
 
+    def method_kind(self, method: FuncV) -> str:
+        """'static', 'class' or 'instance', from the method's decorators."""
+        function = self.project.functions.get((method.path, method.qualname))
+        if function is None:
+            return "instance"
+        for decorator in function.decorators:
+            if isinstance(decorator, ir.Name) and decorator.id in ("staticmethod", "classmethod"):
+                return "static" if decorator.id == "staticmethod" else "class"
+        return "instance"
+
+    def bound_method(self, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
+        """``instance.method`` as Python binds it: nothing for a static method, the class for
+        a class method, the instance otherwise."""
+        kind_of = self.method_kind(method)
+        if kind_of == "static":
+            return method
+        if kind_of == "class":
+            owner = getattr(instance, "cls", None)
+            return BoundV(owner if isinstance(owner, ClassV) else cls, method)
+        return BoundV(instance, method)
+
     def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
         env = self.class_env(cls)
         if name in env and not isinstance(env[name], FuncV):
@@ -424,8 +446,11 @@ class EvalMixin(_Base):
         env: dict[str, Val] = {}
         params = list(function.params)
         if self_val is not None and params and function.class_qualname is not None:
-            first = params.pop(0)
-            env[first.name] = self_val
+            kind_of = self.method_kind(FuncV(path, function.qualname))
+            if kind_of == "class":
+                env[params.pop(0).name] = ClassV(path, function.class_qualname)
+            elif kind_of == "instance":
+                env[params.pop(0).name] = self_val
         handler_shape = is_handler or self.handler_shaped(function)
         for index, param in enumerate(params):
             value = self.annotated(path, param, function, frame)
