@@ -63,7 +63,7 @@ def project_root(paths: list[Path], config: Config) -> Path:
 def display_path(path: Path, cwd: str | None = None) -> str:
     """Relative to the working directory when the file is under it, else absolute."""
     cwd = cwd or str(Path.cwd().resolve())
-    absolute = str(path) if path.is_absolute() else str(path.resolve())
+    absolute = str(path) if path.is_absolute() else os.path.abspath(path)  # no resolve(): symlink loops
     prefix = cwd.rstrip("/") + "/"
     if absolute.startswith(prefix):
         return absolute[len(prefix):]
@@ -110,7 +110,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
 
 def _rel(path: Path, root: Path) -> str:
     """The project-relative posix path of a file (no filesystem access for walked files)."""
-    absolute = str(path) if path.is_absolute() else str(path.resolve())
+    absolute = str(path) if path.is_absolute() else os.path.abspath(path)  # no resolve(): symlink loops
     prefix = str(root).rstrip("/") + "/"
     if absolute.startswith(prefix):
         return absolute[len(prefix):]

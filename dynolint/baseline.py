@@ -69,10 +69,9 @@ class SourceLines:
                 target = Path(path)
                 if not target.is_absolute() and self._base is not None:
                     target = self._base / target
-                try:
-                    data = target.read_bytes()
-                except OSError:
-                    data = None
+                from dynolint.discovery import read_regular
+
+                data = read_regular(target)  # never blocks on a FIFO a DYN000 points at
             self._lines[path] = None if data is None else _LINE_BREAK.split(decode_source(data))
         return self._lines[path]
 

@@ -52,14 +52,17 @@ def cli() -> None:
 
 
 def _run_options(function: Any) -> Any:
-    """--jobs and --no-cache, for the commands that analyse a project."""
+    """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
+    function = click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                            help="Seconds one file may take to parse, and one function to analyse, before it is "
+                                 "reported and skipped (0: no limit).")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))  # DYN000 if unreadable
 @_run_options
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True)
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (overrides the config).")
@@ -87,14 +90,18 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
           apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
-          project_dir: Path | None, jobs: int, no_cache: bool) -> None:
+          project_dir: Path | None, jobs: int, no_cache: bool, timeout: float) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     from dynolint import baseline as baselines
+    from dynolint.discovery import absolute
     from dynolint.reporters.progress import Progress
 
     path_list = list(paths) or [Path(".")]
     analysed = [project_dir] if project_dir is not None else path_list
-    wanted = {display_path(path) for path in paths} if project_dir is not None and paths else None
+    # a symlinked file by its own name and its target's (the walk keeps one of them); never
+    # resolved with Path.resolve, which raises for a symlink loop
+    wanted = {display_path(name) for path in paths for name in (absolute(path), Path(os.path.realpath(path)))} \
+        if project_dir is not None and paths else None
     known_sources: dict[str, bytes] = {}
     progress = Progress.for_stream(sys.stderr, quiet)
     hidden = 0
@@ -106,7 +113,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         config = _load_config(config_path, analysed)
         options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
                           want_fixes=output_format in ("json", "sarif") or apply_fixes, jobs=jobs,
-                          use_cache=not no_cache)
+                          use_cache=not no_cache, timeout=timeout)
         if path_list == [Path("-")]:
             if apply_fixes:
                 raise UsageError("--fix cannot rewrite source read from stdin")
@@ -176,25 +183,35 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
                                            for pattern, codes in config.per_file_ignores)]
 
 
+def _write(text: str) -> None:
+    """Write to stdout; what its encoding cannot hold (a file name in a locale that is not
+    UTF-8) is written as backslash escapes rather than stopping the report half-way."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
             sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0) -> None:
     shown = result.findings if findings is None else findings
     if statistics:
         from dynolint.reporters.statistics import render_statistics
 
-        sys.stdout.write(render_statistics(shown, output_format))
+        _write(render_statistics(shown, output_format))
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        sys.stdout.write(render_text(shown, color=color))
+        _write(render_text(shown, color=color))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 
-        sys.stdout.write(render_sarif(shown, sources, result.errors))
+        _write(render_sarif(shown, sources, result.errors))
     else:
         from dynolint.reporters import REPORTERS
 
-        sys.stdout.write(REPORTERS[output_format](shown))
+        _write(REPORTERS[output_format](shown))
     sys.stdout.flush()
     for error in result.errors:
         click.echo(f"dynolint: {error}", err=True)
@@ -202,12 +219,13 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
         count = len(shown)
         noun = "finding" if count == 1 else "findings"
         more = f" ({hidden} more in the baseline)" if hidden else ""
-        click.echo(f"Found {count} {noun} in {result.files} files{more}." if count else
-                   f"All checks passed ({result.files} files{more}).", err=True)
+        files = f"{result.files} file" if result.files == 1 else f"{result.files} files"
+        click.echo(f"Found {count} {noun} in {files}{more}." if count else
+                   f"All checks passed ({files}{more}).", err=True)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))  # DYN000 if unreadable
 @_run_options
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour (new exceptions to handle).")
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff and write nothing (exit 1 if any).")
@@ -217,22 +235,26 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 @click.option("--include-tests", is_flag=True, help="Also fix tests/, test_*.py, *_test.py and conftest.py.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | None, ignore: str | None,
-        config_path: str | None, include_tests: bool, quiet: bool, jobs: int, no_cache: bool) -> None:
+        config_path: str | None, include_tests: bool, quiet: bool, jobs: int, no_cache: bool,
+        timeout: float) -> None:
     """Apply fixes to PATHS (default: the current directory)."""
     path_list = list(paths) or [Path(".")]
     try:
         config = _load_config(config_path, path_list)
         options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
-                          jobs=jobs, use_cache=not no_cache)
+                          jobs=jobs, use_cache=not no_cache, timeout=timeout)
         report = fix_paths(path_list, config, options, unsafe=unsafe_fixes, write=not diff)
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
     if diff:
+        from dynolint.reporters.text import escape_path
+
         for path, old, new in report.changed:
-            sys.stdout.writelines(difflib.unified_diff(
+            _write("".join(difflib.unified_diff(
                 old.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True), f"a/{path}", f"b/{path}"))
+                new.decode("utf-8", "replace").splitlines(keepends=True),
+                f"a/{escape_path(path)}", f"b/{escape_path(path)}")))
         sys.stdout.flush()
     _fix_summary(report, quiet)
     if report.before.errors or report.not_written:
@@ -248,8 +270,11 @@ def _fix_summary(report: FixReport, quiet: bool) -> None:
         click.echo(f"dynolint: error: {why}", err=True)
     if quiet:
         return
+    from dynolint.reporters.text import escape_path
+
     for finding, reason in report.skipped:
-        click.echo(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {reason}", err=True)
+        click.echo(f"{escape_path(finding.path)}:{finding.line}:{finding.column}: {finding.code} not fixed: {reason}",
+                   err=True)
     count = len(report.applied)
     click.echo(f"Fixed {count} finding{'s' if count != 1 else ''} in {len(report.changed)} "
                f"file{'s' if len(report.changed) != 1 else ''}.", err=True)

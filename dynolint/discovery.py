@@ -32,10 +32,10 @@ class _GitIgnore:
         self.rules: list[tuple[Path, re.Pattern[str], bool, bool]] = []  # (base, regex, negate, dir_only)
 
     def add_file(self, path: Path) -> None:
-        try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+        data = read_regular(path)
+        if data is None:
             return
+        lines = data.decode("utf-8", errors="replace").splitlines()
         base = path.parent
         for raw in lines:
             line = raw.rstrip()
@@ -96,6 +96,39 @@ def _glob_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+def read_regular(path: Path | str) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file, else None (also when it cannot be read).
+    Opened without blocking and checked after opening, so a FIFO or socket put where a file
+    was expected is never waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def absolute(path: Path) -> Path:
+    """An absolute form of a path given on the command line, for display and matching: its
+    directory resolved, its last component kept as given (a symlinked file keeps its own
+    name). Never raises, not even for a symlink loop."""
+    text = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(text)
+    return Path(os.path.join(os.path.realpath(directory), name)) if name else Path(text)
+
+
+def _wanted_name(name: str) -> bool:
+    """Could a walked file with this name be taken at all (before looking at it on disk)?"""
+    return name.endswith(".py") or name in INFRA_NAMES or name.endswith(INFRA_SUFFIXES)
+
+
 def is_test_file(rel: str) -> bool:
     parts = rel.split("/")
     name = parts[-1]
@@ -120,29 +153,41 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 def discover(paths: list[Path], config: Config, include_tests: bool) -> Discovered:
     """Walk ``paths``. Files named explicitly are always taken (if they are regular files);
     directories are walked without following symlinks. Paths found in a walk are absolute
-    (built on the walked directory, resolved once)."""
+    (built on the walked directory, resolved once); so are files named explicitly (their
+    directory resolved, their own name kept). A file met in a walk both itself and through a
+    symlink is reported under its own name. Entries that cannot be looked at (a symlink
+    loop, an unreadable directory, a FIFO named explicitly) are ``problems``; FIFOs, sockets
+    and devices met in a walk are skipped without being opened."""
     found = Discovered()
     seen: set[tuple[int, int]] = set()
     patterns = config.exclude + config.extend_exclude
     root = str(config.root.resolve())
     include_tests = include_tests or config.include_tests
 
-    def rel_of(absolute: str) -> str:
-        if absolute == root:
+    def rel_of(full: str) -> str:
+        if full == root:
             return ""
-        if absolute.startswith(root.rstrip("/") + "/"):
-            return absolute[len(root.rstrip("/")) + 1:]
-        return absolute
+        if full.startswith(root.rstrip("/") + "/"):
+            return full[len(root.rstrip("/")) + 1:]
+        return full
+
+    reported: set[str] = set()
+    linked: list[Path] = []
+
+    def problem(path: Path, why: str) -> None:
+        if str(path) not in reported:  # the same entry named twice, or named and walked
+            reported.add(str(path))
+            found.problems.append((path, why))
 
     def take(path: Path, explicit: bool) -> None:
         try:
             info = os.stat(path)
         except OSError as exc:
-            found.problems.append((path, exc.strerror or str(exc)))
+            problem(path, exc.strerror or str(exc))
             return
         if not stat.S_ISREG(info.st_mode):
             if explicit:
-                found.problems.append((path, "not a regular file"))
+                problem(path, "not a regular file")
             return
         identity = (info.st_dev, info.st_ino)
         if identity in seen:
@@ -156,24 +201,26 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
         elif explicit and name.endswith((".yaml", ".yml", ".json")):
             found.infra.append(path)
 
+    def walk_error(exc: OSError) -> None:
+        problem(Path(exc.filename) if exc.filename else Path("."), exc.strerror or str(exc))
+
     for given in paths:
         try:
             is_dir = given.is_dir()
         except OSError as exc:
-            found.problems.append((given, exc.strerror or str(exc)))
+            problem(absolute(given), exc.strerror or str(exc))
             continue
         if not is_dir:
             if not given.exists() and not given.is_symlink():
-                found.problems.append((given, "no such file or directory"))
+                problem(absolute(given), "no such file or directory")
                 continue
-            take(given, explicit=True)
+            take(absolute(given), explicit=True)
             continue
-        base = given.resolve()
+        base = Path(os.path.realpath(given))
         ignore = _GitIgnore()
         for parent in reversed([base, *base.parents]):
-            if (parent / ".gitignore").is_file():
-                ignore.add_file(parent / ".gitignore")
-        for directory, dirnames, filenames in os.walk(base, followlinks=False):
+            ignore.add_file(parent / ".gitignore")  # when it is a readable regular file
+        for directory, dirnames, filenames in os.walk(base, onerror=walk_error, followlinks=False):
             if directory != str(base) and ".gitignore" in filenames:
                 ignore.add_file(Path(directory) / ".gitignore")
             kept = []
@@ -188,9 +235,14 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
             for name in sorted(filenames):
                 child = f"{directory}/{name}"
                 rel = rel_of(child)
-                if _excluded(rel, name, patterns) or ignore.ignored(child, False):
+                if not _wanted_name(name) or _excluded(rel, name, patterns) or ignore.ignored(child, False):
                     continue
                 if name.endswith(".py") and not include_tests and is_test_file(rel):
                     continue
+                if os.path.islink(child):
+                    linked.append(Path(child))  # taken after the walks: the file itself wins
+                    continue
                 take(Path(child), explicit=False)
+    for path in linked:  # a symlink to a file the walks met is that file, already taken
+        take(path, explicit=False)
     return found

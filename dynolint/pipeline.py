@@ -103,7 +103,8 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
         return edges[path]
 
     def importers_of(targets: set[str]) -> set[str]:
-        names = {module_of(p).rsplit(".", 1)[-1].encode() for p in targets} - {b"__init__", b""}
+        names = {module_of(p).rsplit(".", 1)[-1].encode("utf-8", "surrogateescape")
+                 for p in targets} - {b"__init__", b""}
         found = set()
         for path, data in sources.items():
             if path not in targets and any(name in data for name in names) and imports_of(path) & targets:
@@ -200,6 +201,6 @@ def _failed(path: str, data: bytes, reason: str) -> ir.FileSummary:
     """The summary of a file whose worker timed out or died: DYN000 if CPython cannot
     compile it either (CPython's parser fails cleanly where LibCST's overflows), else a
     per-file error."""
-    from dynolint.summarize import _compiles, _cpython_error, _problem
+    from dynolint.summarize import _cpython_error, _problem
 
-    return _problem(path, reason) if _compiles(data, path) else _cpython_error(path, data)
+    return _cpython_error(path, data) or _problem(path, reason)

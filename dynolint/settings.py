@@ -28,7 +28,7 @@ def _check_codes(source: str, key: str, codes: tuple[str, ...], known: set[str])
         upper = code.upper()
         if upper == "ALL":
             continue
-        if not any(k.startswith(upper) for k in known):
+        if not upper or not any(k.startswith(upper) for k in known):
             raise ConfigError(source, key, f"unknown rule code or prefix {code!r}")
 
 
@@ -107,6 +107,10 @@ def load_toml(path: str) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib lets the decoding error through
+        line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
+        where = f" (at line {line})" if line else ""
+        raise ConfigError(path, None, f"malformed TOML: not UTF-8: {exc.reason}{where}") from None
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
 

@@ -550,74 +550,56 @@ def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir
 def summarize(path: str, source: bytes) -> ir.FileSummary:
     """Parse ``source`` once and lower it. Never raises for bad input: a file CPython
     cannot compile becomes a summary with ``error`` set (DYN000); one that compiles but
-    cannot be analysed, a summary with ``problem`` set."""
-    if _bracket_depth(source) > _MAX_BRACKETS and not _compiles(source, path):
-        # CPython's tokenizer refuses this nesting, and LibCST's parser would overflow its stack on it
-        return _cpython_error(path, source)
+    cannot be analysed, a summary with ``problem`` set.
+
+    CPython's compiler decides what is a syntax error (it costs under a tenth of LibCST's
+    parse): LibCST accepts some programs CPython rejects (``return`` outside a function,
+    bad escapes), and its native parser overflows its stack on nesting CPython refuses."""
+    rejected = _cpython_error(path, source)
+    if rejected is not None:
+        return rejected
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        if _compiles(source, path):
-            return _problem(path, f"LibCST cannot parse this file ({exc.message}); it was not analysed")
-        return _syntax_error(path, f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1)
-    except (UnicodeDecodeError, LookupError) as exc:
-        return _syntax_error(path, f"cannot decode: {exc}")
-    except (RecursionError, MemoryError) as exc:
-        if _compiles(source, path):
-            return _problem(path, f"too deeply nested for LibCST ({type(exc).__name__}); it was not analysed")
-        return _cpython_error(path, source)
     except Exception as exc:  # noqa: BLE001 - the parser can fail in ways it does not document
-        if _compiles(source, path):
-            return _problem(path, f"LibCST cannot parse this file ({type(exc).__name__}: {exc}); "
-                                  "it was not analysed")
-        return _cpython_error(path, source)
+        reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
+        return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
     try:
         return lower(path, module, source)
     except RecursionError:
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")
 
 
-_MAX_BRACKETS = 200  # CPython's tokenizer limit on nested parentheses, brackets and braces
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
-
-
-def _bracket_depth(source: bytes) -> int:
-    """An upper bound on the bracket nesting (brackets in strings and comments count too)."""
-    if source.count(b"(") + source.count(b"[") + source.count(b"{") <= _MAX_BRACKETS:
-        return 0
-    depth = deepest = 0
-    for byte in source.translate(None, _NOT_BRACKETS):
-        if byte in b"([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth = max(0, depth - 1)
-    return deepest
-
-
-def _compiles(source: bytes, path: str) -> bool:
-    import ast
+def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:
+    """DYN000 with CPython's own message and position, if CPython cannot compile ``source``.
+    (Compiling runs nothing.)"""
+    import warnings
 
     try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST)
-    except (SyntaxError, ValueError, MemoryError, RecursionError, UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def _cpython_error(path: str, source: bytes) -> ir.FileSummary:
-    """DYN000 with CPython's own message and position."""
-    import ast
-
-    try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the project's business, not ours
+            compile(source, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return _syntax_error(path, f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1)
     except (MemoryError, RecursionError):
         return _syntax_error(path, "cannot parse: too deeply nested for CPython's parser")
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
-        return _syntax_error(path, f"cannot parse: {exc}")
-    return _syntax_error(path, "cannot parse")
+        return _syntax_error(path, f"cannot parse: {exc}", *_decode_position(source, exc))
+    return None
+
+
+def _decode_position(source: bytes, exc: Exception) -> tuple[int, int]:
+    """Where a NUL byte or undecodable bytes are (CPython does not say), else 1:1."""
+    if b"\0" in source and "null" in str(exc):
+        at = source.index(b"\0")
+    else:
+        try:
+            source.decode("utf-8")
+            return 1, 1
+        except UnicodeDecodeError as bad:
+            at = bad.start
+    line = source.count(b"\n", 0, at) + 1
+    start = source.rfind(b"\n", 0, at) + 1
+    return line, len(source[start:at].decode("utf-8", "replace")) + 1
 
 
 def _problem(path: str, reason: str) -> ir.FileSummary:

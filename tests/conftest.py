@@ -61,3 +61,9 @@ def project(tmp_path: Path):
         return write_project(tmp_path, files)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes long or runs real tools (deselect with -m 'not slow')")
+    config.addinivalue_line("markers", "network: downloads from the package registry; skipped when it is "
+                            "unreachable (deselect with -m 'not network')")

@@ -34,7 +34,7 @@ class _Registry(dict[str, Reporter]):
     def __contains__(self, name: object) -> bool:
         return name in _MODULES
 
-    def keys(self):  # type: ignore[no-untyped-def, override]
+    def keys(self):  # type: ignore[no-untyped-def]
         return _MODULES.keys()
 
 

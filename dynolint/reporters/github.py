@@ -15,9 +15,24 @@ from dynolint.findings import Finding, Severity
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+def _surrogate(char: str) -> str:
+    point = ord(char)
+    if 0xDC80 <= point <= 0xDCFF:  # a raw byte (surrogateescape)
+        return f"\\x{point - 0xDC00:02x}"
+    return f"\\u{point:04x}" if 0xD800 <= point <= 0xDFFF else char
+
+
+def _valid_unicode(text: str) -> str:
+    """A file name that is not UTF-8 reaches us with its bytes as lone surrogates
+    (surrogateescape), which cannot be written as UTF-8: they become ``\\xNN``."""
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return text
+    return "".join(_surrogate(c) for c in text)
+
+
 def escape_data(text: str) -> str:
     """The message after ``::``."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _valid_unicode(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

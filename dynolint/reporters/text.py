@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
+
 from dynolint.findings import Finding
+
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    point = ord(char)
+    if 0xDC80 <= point <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{point - 0xDC00:02x}"
+    if point <= 0xFF:
+        return f"\\x{point:02x}"
+    return f"\\u{point:04x}"
+
+
+_BACKSLASH_IN_NAMES = os.sep == "/"  # on Windows it is the separator, never escaped
+
+
+def _needs_escape(char: str) -> bool:
+    # controls (C0, DEL, C1), surrogates, and the Unicode line and paragraph separators
+    if char == "\\":
+        return _BACKSLASH_IN_NAMES
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp")
 
 
 def escape_path(path: str) -> str:
-    """Control characters (a newline in a file name) would break the one-line format."""
-    if any(ord(c) < 32 or c == "\x7f" for c in path):
-        return path.encode("unicode_escape").decode("ascii")
-    return path
+    """A path as one unambiguous line. A file name may hold a newline, other control
+    characters or (from a non-UTF-8 name) undecodable bytes; those would break the
+    one-line format or the output stream, so the path is then written with backslash
+    escapes (``\\n``, ``\\x1b``, ``\\xe9`` for a raw byte), and a backslash in it as ``\\\\``
+    so that an escape cannot be mistaken for a name that holds one. Other paths, non-ASCII
+    ones included, are printed as they are."""
+    if not any(_needs_escape(c) for c in path if c == "\\" or not c.isprintable()):
+        return path
+    return "".join(_escape_char(c) if _needs_escape(c) else c for c in path)
+
+
+def escape_text(text: str) -> str:
+    """A message on one line: control characters (and undecodable bytes) escaped, the rest,
+    backslashes included, as it is."""
+    if all(c.isprintable() or c == " " for c in text):
+        return text
+    return "".join(_escape_char(c) if c != "\\" and _needs_escape(c) else c for c in text)
 
 
 def render_text(findings: list[Finding], color: bool = False) -> str:
@@ -19,5 +58,5 @@ def render_text(findings: list[Finding], color: bool = False) -> str:
         where = f"{escape_path(finding.path)}:{finding.line}:{finding.column}:"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"
-        lines.append(f"{where} {code} {finding.message}")
+        lines.append(f"{where} {code} {escape_text(finding.message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -73,6 +73,8 @@ def handler(event, context):
                 continue
             if root_tenancy(model, write.root) != "shared":
                 continue
+            if model.root(write.root).module_root:
+                continue  # module initialisation (a cold start), not an invocation: no tenant's data yet
             seen.add(write.loc)
             message = (f"{write.how} writes under /tmp in a function shared by tenants: the file outlives the "
                        "invocation and the next tenant's invocation can read it; use a TemporaryDirectory or "
