@@ -560,6 +560,9 @@ def summarize(path: str, source: bytes) -> ir.FileSummary:
         return rejected
     try:
         module = cst.parse_module(source)
+    except (UnicodeDecodeError, LookupError) as exc:
+        # CPython 3.11 skips comments undecoded; the source is still not valid UTF-8 (PEP 3120)
+        return _syntax_error(path, f"cannot decode: {exc}", *_decode_position(source, exc))
     except Exception as exc:  # noqa: BLE001 - the parser can fail in ways it does not document
         reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
         return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
