@@ -336,6 +336,7 @@ def describe_all(data: bytes, findings: list[Finding]) -> list[tuple[Fix | None,
     rendered from that call alone and replaces exactly its text; a claim rewrite changes
     several places and goes through the whole-module transform."""
     out: list[tuple[Fix | None, str]] = []
+    data = sparse_source(data, findings)  # same lines and columns as the file
     try:
         module = cst.parse_module(data)
     except Exception as exc:  # noqa: BLE001
@@ -363,6 +364,51 @@ def describe_all(data: bytes, findings: list[Finding]) -> list[tuple[Fix | None,
         edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
         out.append((Fix(applicability(finding), title(finding), (edit,)), ""))
     return out
+
+
+def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
+    """``data`` with the top-level functions and classes that hold none of the findings'
+    places blanked out, line for line: the same positions, far less for LibCST to parse.
+    (Module-level statements, imports and leading comments such as an encoding cookie are
+    kept: a claim helper goes after the imports.) ``data`` itself when that saves nothing."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return data
+    wanted: set[int] = set()
+    for finding in findings:
+        wanted.update(range(finding.stmt_line or finding.line, (finding.stmt_end_line or finding.line) + 1))
+        wanted.add(finding.line)
+        plan = finding.plan
+        for name in ("line", "delta_line", "write_line", "read_line", "test_line"):
+            value = getattr(plan, name, None)
+            if isinstance(value, int):
+                wanted.add(value)
+    lines = data.splitlines(keepends=True)
+    keep = bytearray(len(lines) + 2)  # 1-based: 1 keeps the line
+    first = tree.body[0].lineno if tree.body else len(lines) + 1
+    for number in range(1, min(first, len(lines) + 1)):
+        keep[number] = 1
+    blanked = 0
+    for statement in tree.body:
+        start = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        end = statement.end_lineno or statement.lineno
+        definition = isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if definition and not any(start <= line <= end for line in wanted):
+            blanked += end - start + 1
+            continue
+        for number in range(start, min(end, len(lines)) + 1):
+            keep[number] = 1
+    if not blanked:
+        return data
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if keep[number]:
+            out.append(line)
+        else:
+            body = line.rstrip(b"\r\n")
+            out.append(line[len(body):])  # the line ending alone
+    return b"".join(out)
 
 
 def _call_fix(module: cst.Module, index: _Index, positions: object, plan: object, call: cst.Call) -> cst.Call:
