@@ -269,13 +269,15 @@ def lookup(key):
     assert any("outside the calls it guards" in reason for _, reason in outcome.skipped)
 
 
-def test_module_initialisation_writing_tmp_is_not_an_invocation() -> None:
-    # a cold start warming /tmp (AWS's own advice for large assets) holds no tenant's data;
-    # the same write inside the handler does outlive the invocation
+def test_a_log_file_opened_at_module_initialisation_outlives_every_invocation() -> None:
+    # the handler opened at a cold start is written by every later invocation, whichever
+    # tenant it serves (a one-shot warm-up write at import is reported too: see the rule's
+    # known problems)
     from dataclasses import replace
 
     config = replace(Config(), multi_tenant=True)
-    source = ('import pathlib\npathlib.Path("/tmp/warm").write_text("x")\n\n'
-              'def handler(event, context):\n    pathlib.Path("/tmp/seen").write_text(event["tenant"])\n')
+    source = ('import logging\naudit = logging.getLogger("a")\n'
+              'audit.addHandler(logging.FileHandler("/tmp/audit.log"))\n\n'
+              'def handler(event, context):\n    audit.info("tenant=%s", context.tenant_id)\n')
     result = check_source(source, "app.py", config=config, options=Options(use_cache=False, want_fixes=False))
-    assert codes(result, "app.py") == {("DYN301", 5)}
+    assert codes(result, "app.py") == {("DYN301", 3)}

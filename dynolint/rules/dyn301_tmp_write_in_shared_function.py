@@ -46,7 +46,10 @@ def handler(event, context):
         known_problems=(
             "A file removed in a `finally` block is recognised when the removal names the same path. A "
             "function is known to be PER_TENANT only from SAM/CloudFormation, serverless.yml, CDK, Terraform "
-            "or `[tool.dynolint.tenant-isolation]`."
+            "or `[tool.dynolint.tenant-isolation]`. Writes made while the module initialises are reported "
+            "like writes in the handler: a log file or handle opened at a cold start is written by every "
+            "later invocation; a one-shot write of constant content at import (warming an asset) is reported "
+            "too, although it holds no tenant's data."
         ),
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/statelessness-functions.html",),
     )
@@ -73,8 +76,6 @@ def handler(event, context):
                 continue
             if root_tenancy(model, write.root) != "shared":
                 continue
-            if model.root(write.root).module_root:
-                continue  # module initialisation (a cold start), not an invocation: no tenant's data yet
             seen.add(write.loc)
             message = (f"{write.how} writes under /tmp in a function shared by tenants: the file outlives the "
                        "invocation and the next tenant's invocation can read it; use a TemporaryDirectory or "
