@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from dynolint.config import Config
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
+from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from dynolint import ir
@@ -29,7 +30,7 @@ class Options:
     jobs: int = 0
     use_cache: bool = True
     want_fixes: bool = True  # compute each finding's fix (edits) for the output
-    timeout: float = 60.0  # seconds per file in phase 1, per analysis root in phase 2; 0: none
+    timeout: float = DEFAULT_TIMEOUT  # seconds per file in phase 1, per analysis root in phase 2; 0: none
 
 
 @dataclass
@@ -197,19 +198,21 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
     if options.want_fixes:
-        _attach_fixes(result, sources, display, options.jobs)
+        _attach_fixes(result, sources, display, options.jobs, options.timeout)
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
 
 
-def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str], jobs: int = 0) -> None:
+def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str], jobs: int = 0,
+                  timeout: float = DEFAULT_TIMEOUT) -> None:
     """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it
     (across processes when there are many)."""
     from dataclasses import replace
 
     from dynolint.fixes import Skip
     from dynolint.pipeline import map_files
+    from dynolint.workers import Failed
 
     by_display = {shown: rel for rel, shown in display.items()}
     fixable: dict[str, list[int]] = {}
@@ -222,9 +225,11 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
         if data is not None:
             result.sources[path] = data
             work.append((data, [result.findings[p] for p in positions]))
-    described_files = map_files(_describe_file, work, jobs)
+    described_files = map_files(_describe_file, work, jobs, timeout or None)
     for (path, positions), described in zip([(p, q) for p, q in fixable.items()
                                              if sources.get(by_display.get(p, p)) is not None], described_files):
+        if isinstance(described, Failed):
+            described = [(None, f"the fix could not be rendered: {described.reason}")] * len(positions)
         for position, (fix, reason) in zip(positions, described):
             finding = result.findings[position]
             result.findings[position] = replace(finding, fix=fix,

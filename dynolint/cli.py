@@ -19,6 +19,7 @@ from dynolint.api import FixReport, Options, RunResult, check_paths, check_sourc
 from dynolint.baseline import SourceLines
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
+from dynolint.workers import DEFAULT_TIMEOUT
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
 
@@ -53,7 +54,7 @@ def cli() -> None:
 
 def _run_options(function: Any) -> Any:
     """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
-    function = click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+    function = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
                             help="Seconds one file may take to parse, and one function to analyse, before it is "
                                  "reported and skipped (0: no limit).")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)

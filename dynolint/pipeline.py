@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dynolint import ir
 
 from dynolint.prefilter import makes_dynamodb, touches_tenancy
+from dynolint.workers import DEFAULT_TIMEOUT, Failed, supervised_map
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
@@ -125,17 +126,16 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     return Selection(frozenset(chosen), roots)
 
 
-def map_files(function: Callable[[T], R], items: list[T], jobs: int = 0) -> list[R]:
-    """``function`` over ``items``, in order: across a fork-started process pool when there
-    are enough of them to pay for it, else in this process."""
+def map_files(function: Callable[[T], R], items: list[T], jobs: int = 0,
+              timeout: float | None = None) -> list[R | Failed]:
+    """``function`` over ``items``, in order, in supervised worker processes (several when
+    there are enough items to pay for them)."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) < SERIAL_BELOW:
-        return [function(item) for item in items]
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(jobs) as pool:
-        return pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+    results: list[R | Failed] = [Failed("not run")] * len(items)
+    workers = jobs if len(items) >= SERIAL_BELOW else 1
+    for index, outcome in supervised_map(function, items, workers, timeout):
+        results[index] = outcome
+    return results
 
 
 def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:
@@ -144,16 +144,12 @@ def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:
     return summarize(item[0], item[1])
 
 
-DEFAULT_TIMEOUT = 60.0  # seconds per file (parse and lower); per analysis root in phase 2
-
-
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
                   progress: Callable[[int, int], None] | None = None) -> tuple[list[ir.FileSummary], Selection]:
     """Summaries of the files worth parsing (cached ones from the cache), in path order.
     Parsing runs in supervised worker processes (:mod:`dynolint.workers`): a file that
     overruns the time budget or crashes the parser gets a summary with ``problem`` set."""
     from dynolint.cache import SummaryCache
-    from dynolint.workers import Failed, supervised_map
 
     selection = select_files(sources, config)
     wanted = selection.parse

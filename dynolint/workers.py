@@ -26,6 +26,7 @@ R = TypeVar("R")
 
 STACK_BYTES = 512 << 20  # virtual: only the pages a deep recursion touches are committed
 RECURSION_LIMIT = 60_000
+DEFAULT_TIMEOUT = 60.0  # seconds per file to parse, per function to analyse (--timeout)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,14 @@ from dynolint.rules import KNOWN_CODES
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
+# The smallest racy handler: DYN101 on the put_item, line 6, column 9.
+RACY_HANDLER = b'''import boto3
+table = boto3.resource("dynamodb").Table("t")
+def handler(event, context):
+    item = table.get_item(Key={"pk": event["id"]}).get("Item")
+    if item is None:
+        table.put_item(Item={"pk": event["id"], "n": 1})
+'''
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

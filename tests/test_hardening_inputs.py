@@ -19,16 +19,10 @@ import pytest
 from dynolint.api import Options, check_paths
 from dynolint.config import discover
 from dynolint.rules import KNOWN_CODES
-from tests.conftest import run_cli
+from tests.conftest import RACY_HANDLER, run_cli
 
 # The plain program: DYN101 on line 6 (the put_item), column 9.
-PLAIN = b'''import boto3
-table = boto3.resource("dynamodb").Table("t")
-def handler(event, context):
-    item = table.get_item(Key={"pk": event["id"]}).get("Item")
-    if item is None:
-        table.put_item(Item={"pk": event["id"], "n": 1})
-'''
+PLAIN = RACY_HANDLER
 PLAIN_FINDINGS = [("DYN101", 6)]
 
 LATIN1 = b"# -*- coding: latin-1 -*-\n" + PLAIN.replace(b'"n": 1', b'"n": 1, "note": "caf\xe9 \xe0 \xfc"')

@@ -25,14 +25,9 @@ from dynolint.api import Options, check_paths, fix_paths
 from dynolint.config import Config, discover
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.rules import KNOWN_CODES
+from tests.conftest import RACY_HANDLER
 
-RACY = b'''import boto3
-table = boto3.resource("dynamodb").Table("t")
-def handler(event, context):
-    item = table.get_item(Key={"pk": event["id"]}).get("Item")
-    if item is None:
-        table.put_item(Item={"pk": event["id"], "n": 1})
-'''
+RACY = RACY_HANDLER
 NOBODY = 65534
 TIMEOUT = 60
 

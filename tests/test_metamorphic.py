@@ -930,43 +930,27 @@ def test_composite_variant(case: Path, tmp_path: Path) -> None:
         check_variant(case, tmp_path, composite(case, rng), f"composite-{number}")
 
 
+# each transformation of one file at a time: (name, transformer, why a project may have nothing to change)
+PER_FILE = [
+    ("comments", add_comments, None),  # every project has Python files to comment
+    ("rename", rename_locals, "no function-local variable to rename"),
+    ("reorder", reorder_definitions, "no run of independent module-level definitions to reorder"),
+    ("permute", permute_entries, "no dict literal or keyword arguments to reorder"),
+]
+
+
+@pytest.mark.parametrize("name, make, nothing_to_do", PER_FILE, ids=[p[0] for p in PER_FILE])
 @pytest.mark.parametrize("case", SEPARATE, ids=separate_ids)
-def test_comments_and_blank_lines(case: Path, tmp_path: Path) -> None:
-    _exclusion(case, "comments")
-    variants = _per_file(case, "comments", add_comments)
-    assert variants, "every project has Python files to comment"
+def test_per_file_transformation(case: Path, tmp_path: Path, name: str,
+                                 make: Callable[[str, random.Random], object], nothing_to_do: str | None) -> None:
+    _exclusion(case, name)
+    variants = _per_file(case, name, make)
+    if nothing_to_do is None:
+        assert variants, f"{name} applies to every project"
+    elif not variants:
+        pytest.skip(nothing_to_do)
     for number, variant in enumerate(variants):
-        check_variant(case, tmp_path, variant, f"comments-{number}")
-
-
-@pytest.mark.parametrize("case", SEPARATE, ids=separate_ids)
-def test_rename_locals(case: Path, tmp_path: Path) -> None:
-    _exclusion(case, "rename")
-    variants = _per_file(case, "rename", rename_locals)
-    if not variants:
-        pytest.skip("no function-local variable to rename")
-    for number, variant in enumerate(variants):
-        check_variant(case, tmp_path, variant, f"rename-{number}")
-
-
-@pytest.mark.parametrize("case", SEPARATE, ids=separate_ids)
-def test_reorder_definitions(case: Path, tmp_path: Path) -> None:
-    _exclusion(case, "reorder")
-    variants = _per_file(case, "reorder", reorder_definitions)
-    if not variants:
-        pytest.skip("no run of independent module-level definitions to reorder")
-    for number, variant in enumerate(variants):
-        check_variant(case, tmp_path, variant, f"reorder-{number}")
-
-
-@pytest.mark.parametrize("case", SEPARATE, ids=separate_ids)
-def test_permute_dict_entries_and_keywords(case: Path, tmp_path: Path) -> None:
-    _exclusion(case, "permute")
-    variants = _per_file(case, "permute", permute_entries)
-    if not variants:
-        pytest.skip("no dict literal or keyword arguments to reorder")
-    for number, variant in enumerate(variants):
-        check_variant(case, tmp_path, variant, f"permute-{number}")
+        check_variant(case, tmp_path, variant, f"{name}-{number}")
 
 
 @pytest.mark.parametrize("case", SEPARATE, ids=separate_ids)

@@ -202,14 +202,8 @@ class EvalMixin(_Base):
         if name in env:
             stored = self.global_values.get((frame.path, name))
             if stored:
-                # what functions stored in this module-level container since (built once per
-                # number of stores: a busy cache is looked up far more often than written)
-                memo = self.__dict__.setdefault("_stored_views", {})
-                seen = memo.get((frame.path, name))
-                if seen is None or seen[0] != len(stored) or seen[1] is not env[name]:
-                    seen = (len(stored), env[name], one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))]))
-                    memo[(frame.path, name)] = seen
-                return seen[2]
+                # what functions stored in this module-level container since
+                return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))])
             return env[name]
         if name in _BUILTINS:
             return ExtV(name)

@@ -64,7 +64,7 @@ class Rule:
         self._loop = getattr(self, "_loop", -1) + 1
         for position, item in enumerate(items):
             key = (self._loop, position)
-            if key in self._skip:
+            if key in getattr(self, "_skip", ()):  # check() may be called without run()
                 continue
             self._current = (key, item)
             yield item
