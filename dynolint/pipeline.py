@@ -169,6 +169,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     if progress is not None and done:
         progress(done, total)
     workers = jobs if len(todo) >= SERIAL_BELOW else 1
+    todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
     fresh: list[tuple[str, bytes]] = []
     for index, outcome in supervised_map(_summarize_one, todo, workers, timeout or None, _warm_up):
         path, data = todo[index]

@@ -7,15 +7,14 @@ computed in one code generation pass that records offsets for those nodes only.
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from typing import Any, Callable, Iterator
 
 import libcst as cst
 
 from dynolint import ir
 from dynolint.positions import SiteCodegen, line_starts, span_of
+from dynolint.suppression import suppressions_in
 
 _BINOPS = {
     "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//",
@@ -29,12 +28,7 @@ _CMPOPS = {
     "In": "in", "NotIn": "not in",
 }
 _UNOPS = {"Not": "not", "Minus": "-", "Plus": "+", "BitInvert": "~"}
-
-_SUPPRESS_RE = re.compile(
-    r"#\s*(?:dynolint:\s*(?P<kind>ignore)(?:\[(?P<codes>[^\]]*)\])?(?P<rest>.*)"
-    r"|noqa\s*:\s*(?P<noqa>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))",
-    re.IGNORECASE,
-)
+_MENTIONS_SUPPRESSION = re.compile(rb"(?i)dynolint|noqa")
 
 
 def module_name(path: str) -> str:
@@ -43,31 +37,6 @@ def module_name(path: str) -> str:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(p for p in parts if p and p != ".")
-
-
-def suppressions_in(code: str) -> tuple[ir.Suppression, ...]:
-    """``# dynolint: ignore[...]`` and ``# noqa: DYN...`` comments, from real comment tokens."""
-    found: list[ir.Suppression] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return ()
-    for tok in tokens:
-        if tok.type != tokenize.COMMENT:
-            continue
-        match = _SUPPRESS_RE.search(tok.string)
-        if not match:
-            continue
-        if match.group("kind"):
-            raw = match.group("codes")
-            codes = tuple(c.strip().upper() for c in raw.split(",") if c.strip()) if raw else None
-            rest = (match.group("rest") or "").strip()
-            reason = rest.lstrip("-—: ").strip()
-            found.append(ir.Suppression(tok.start[0], codes, reason, "dynolint"))
-        else:
-            codes = tuple(c.strip().upper() for c in match.group("noqa").split(","))
-            found.append(ir.Suppression(tok.start[0], codes, "", "noqa"))
-    return tuple(found)
 
 
 class _Lowerer:
@@ -622,8 +591,7 @@ def lower(path: str, module: cst.Module, source: bytes = b"") -> ir.FileSummary:
     for index in range(len(lowerer.nodes)):
         start, end = state.found.get(index, (0, 0))
         spans.append(span_of(starts, start, end))
-    suppressions = suppressions_in(code) if (b"dynolint" in source or b"noqa" in source
-                                             or not source) else ()
+    suppressions = suppressions_in(code) if _MENTIONS_SUPPRESSION.search(source) else ()
     return ir.FileSummary(
         path, module_name(path), body, tuple(lowerer.functions), tuple(lowerer.classes),
         tuple(spans), tuple(lowerer.stmt_of), suppressions, len(starts),

@@ -171,12 +171,16 @@ def supervised_map(function: Callable[[T], R], items: list[T], jobs: int, timeou
                 failed: Failed | None = None
                 if worker.conn in ready:
                     try:
-                        ok, value = pickle.loads(worker.conn.recv_bytes())
+                        payload = worker.conn.recv_bytes()
                     except (EOFError, OSError):
                         worker.process.join(timeout=5)
                         failed = Failed(_death(worker.process.exitcode))
                     else:
                         worker.task = None
+                        if pending:  # the worker's next task first: it works while this unpickles
+                            next_index = pending.pop()
+                            worker.send(next_index, items[next_index])
+                        ok, value = pickle.loads(payload)
                         yield index, (value if ok else Failed(f"internal error: {value}"))
                 elif timeout and now - worker.started > timeout:
                     failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")

@@ -158,3 +158,18 @@ def test_the_fast_path_agrees_with_the_full_run(tmp_path: Path) -> None:
     assert run_cli("check", "handler.py", cwd=tmp_path).returncode == 1
     (tmp_path / "pyproject.toml").write_text("[tool.dynolint]\nselect = ['NOPE']\n")
     assert run_cli("check", "report.py", cwd=tmp_path).returncode == 2
+
+
+def test_the_process_ends_after_writing_everything(tmp_path: Path) -> None:
+    """The CLI ends its process without the interpreter's teardown: the whole report must be
+    flushed first (far more than a pipe holds), with the right exit status."""
+    from tests.conftest import RACY_HANDLER
+
+    for number in range(150):
+        (tmp_path / f"handler_{number}.py").write_bytes(RACY_HANDLER)
+    proc = run_cli("check", "--output-format", "json", "--no-cache", ".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stdout) > 65536
+    assert sorted(f["path"] for f in json.loads(proc.stdout)) == sorted(f"handler_{n}.py" for n in range(150))
+    assert run_cli("check", "--no-cache", "--exit-zero", ".", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "--select", "NOPE", ".", cwd=tmp_path).returncode == 2

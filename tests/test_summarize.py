@@ -72,3 +72,50 @@ def test_summary_is_picklable() -> None:
     path = next(iter(sorted((FIXTURES / "cases").rglob("*.py"))))
     summary = summarize(path.name, Path(path).read_bytes())
     assert pickle.loads(pickle.dumps(summary)) == summary
+
+
+def _tokenize_oracle(code: str) -> list[tuple[int, str]]:
+    """(line, text) of each comment token, by the standard library's tokenizer."""
+    import io
+    import tokenize
+
+    return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+            if tok.type == tokenize.COMMENT]
+
+
+TRICKY_STRINGS = '''x = "# noqa: DYN101"  # noqa: DYN102
+y = '# dynolint: ignore'  # dynolint: ignore[DYN201]
+z = """
+# dynolint: ignore
+\\""" # noqa: DYN103 still inside
+"""  # noqa: DYN104
+w = r'\\'  # noqa: DYN105
+v = b"\\"#" + rb'#' + Rb"\\\\"  # noqa: DYN106
+u = f"{x!r}#{y}"  # noqa: DYN107
+t = \'\'\'it's # noqa: DYN108 ''\' # noqa: DYN109\'\'\'
+s = ("a"  # noqa: DYN110
+     "b")
+# noqa: DYN111
+'''
+
+
+def test_suppression_scanner_finds_the_tokenizers_comments() -> None:
+    """The regular-expression scanner reports a suppression on a line exactly when the
+    tokenizer sees a suppression comment there: over tricky strings and over real files."""
+    from dynolint.suppression import _SUPPRESS_RE
+
+    sources = [TRICKY_STRINGS] + [p.read_text("utf-8") for p in sorted((FIXTURES / "cases").rglob("*.py"))]
+    sources += [p.read_text("utf-8") for p in sorted(Path(cst.__file__).parent.rglob("*.py"))[:300]]
+    assert [s.line for s in suppressions_in(TRICKY_STRINGS)] == [1, 2, 6, 7, 8, 9, 10, 11, 13]
+    compared = 0
+    for code in sources:
+        expected = [line for line, text in _tokenize_oracle(code) if _SUPPRESS_RE.search(text)]
+        assert [s.line for s in suppressions_in(code)] == expected
+        compared += 1
+    assert compared > 300
+
+
+def test_suppression_lines_count_every_kind_of_line_break() -> None:
+    for newline in ("\n", "\r\n", "\r"):
+        code = newline.join(["a = 1", 's = "x"', "b = 2  # noqa: DYN101", ""])
+        assert [s.line for s in suppressions_in(code)] == [3]
