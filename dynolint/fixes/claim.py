@@ -180,6 +180,20 @@ class _Consistent(cst.CSTTransformer):
         return updated
 
 
+_TEMPLATES: dict[str, cst.Module] = {}
+
+
+def _parsed(code: str) -> cst.Module:
+    """``code`` parsed, once: a claim is built twice (checked while planning, then made),
+    and LibCST nodes never change."""
+    module = _TEMPLATES.get(code)
+    if module is None:
+        if len(_TEMPLATES) > 256:
+            _TEMPLATES.clear()
+        module = _TEMPLATES[code] = cst.parse_module(code)
+    return module
+
+
 def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: int, plan: ClaimPlan,
                 write_in_body: bool, owner: str) -> list[cst.BaseStatement]:
     """Wrap the read and the miss test in the claim loop; ``statements`` is one block."""
@@ -206,7 +220,7 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     else:
         claim = f"{helper_name('resource')}({receiver}, {code(key.value)}, {json.dumps(plan.key_attr)}, {owner}, _dl_seen)"
     item = plan.item_name
-    template = cst.parse_module(
+    template = _parsed(
         f"{owner} = uuid.uuid4().hex\n"
         f"for _dl_attempt in range(DYNOLINT_CLAIM_ATTEMPTS):\n"
         f"    pass\n"

@@ -129,7 +129,13 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
                 if key is not None:
                     found.setdefault(key, True)
 
-    class Mutations(cst.CSTVisitor):
+    class Scan(cst.CSTVisitor):  # one walk of the scope: the tests' accesses, and mutations
+        def visit_If(self, node: cst.If) -> None:
+            node.test.visit(Accesses())
+
+        def visit_While(self, node: cst.While) -> None:
+            node.test.visit(Accesses())
+
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
             if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
                 mutated.append("item assignment")
@@ -145,16 +151,8 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
         def visit_Del(self, node: cst.Del) -> None:
             mutated.append("del")
 
-    class Tests(cst.CSTVisitor):
-        def visit_If(self, node: cst.If) -> None:
-            node.test.visit(Accesses())
-
-        def visit_While(self, node: cst.While) -> None:
-            node.test.visit(Accesses())
-
-    scope.visit(Tests())
+    scope.visit(Scan())
     call.visit(Accesses())
-    scope.visit(Mutations())
     if mutated:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated[0]}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "

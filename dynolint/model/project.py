@@ -59,6 +59,7 @@ class Project:
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
         self._resolved: dict[tuple[str, str, int], str | None] = {}
+        self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -107,12 +108,19 @@ class Project:
         return None
 
     def functions_for_file(self, path: str) -> list[LambdaFunction]:
-        """Lambda functions whose deployed code contains ``path``."""
+        """Lambda functions whose deployed code contains ``path``. (Asked for every call the
+        interpreter follows; remembered per file while the list of functions stays the same:
+        CDK declarations are added to it after interpretation.)"""
+        known = len(self.infra.functions)
+        remembered = self._functions_of.get(path)
+        if remembered is not None and remembered[0] == known:
+            return remembered[1]
         found = []
         for function in self.infra.functions:
             code_dir = function.code_dir.strip("/")
             if code_dir in ("", ".") or path == code_dir or path.startswith(code_dir + "/"):
                 found.append(function)
+        self._functions_of[path] = (known, found)
         return found
 
     def handler_function(self, path: str, qualname: str) -> LambdaFunction | None:
