@@ -16,6 +16,7 @@ from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from dynolint import ir
+    from dynolint.workers import WorkerPool
     from dynolint.model.project import Infra
     from dynolint.rules.base import Rule
 
@@ -168,9 +169,22 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
 
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                    result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
+    from dynolint.workers import WorkerPool
+
+    # The workers that parse in phase 1 stay (idle) through phase 2 when fixes are to be
+    # rendered: they keep the modules they parsed and render those files' fixes.
+    with WorkerPool(options.timeout or None) as pool:
+        _analyse(sources, infra_files, config, options, result, display, progress, pool)
+
+
+def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
+             result: RunResult, display: dict[str, str], progress: Progress | None, pool: WorkerPool) -> None:
     from dynolint.pipeline import summarize_all
 
-    summaries, selection = summarize_all(sources, config, options, progress=progress)
+    parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=options.want_fixes)
+    if not options.want_fixes:
+        pool.close()
+    summaries, selection = parsed.summaries, parsed.selection
     result.summaries = {s.path: s for s in summaries}
     if not summaries:  # nothing that can matter: the rules are not even imported
         result.findings = sorted(result.findings, key=Finding.sort_key)
@@ -198,20 +212,21 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
     result.suppressed = applied.suppressed
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
     if options.want_fixes:
-        _attach_fixes(result, sources, display, options.jobs, options.timeout)
+        _attach_fixes(result, sources, display, pool, parsed.placed, options.jobs)
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
 
 
-def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str], jobs: int = 0,
-                  timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Fill in each fixable finding's ``fix`` (edits), re-parsing only files that need it
-    (across processes when there are many)."""
+def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[str, str], pool: WorkerPool,
+                  placed: dict[str, int], jobs: int = 0) -> None:
+    """Fill in each fixable finding's ``fix`` (edits). A file's fixes are rendered by the
+    worker that parsed it in phase 1 (from the module it kept) when it is free, else by
+    any worker, which parses again only the definitions that hold findings."""
     from dataclasses import replace
 
     from dynolint.fixes import Skip
-    from dynolint.pipeline import map_files
+    from dynolint.pipeline import SERIAL_BELOW
     from dynolint.workers import Failed
 
     by_display = {shown: rel for rel, shown in display.items()}
@@ -219,15 +234,19 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
     for position, finding in enumerate(result.findings):
         if finding.plan is not None and not isinstance(finding.plan, Skip):
             fixable.setdefault(finding.path, []).append(position)
-    work = []
+    work: list[tuple[str, bytes, list[Finding]]] = []
+    where: list[list[int]] = []
     for path, positions in fixable.items():
-        data = sources.get(by_display.get(path, path))
+        rel = by_display.get(path, path)
+        data = sources.get(rel)
         if data is not None:
             result.sources[path] = data
-            work.append((data, [result.findings[p] for p in positions]))
-    described_files = map_files(_describe_file, work, jobs, timeout or None)
-    for (path, positions), described in zip([(p, q) for p, q in fixable.items()
-                                             if sources.get(by_display.get(p, p)) is not None], described_files):
+            work.append((rel, data, [result.findings[p] for p in positions]))
+            where.append(positions)
+    prefer: list[int | None] = [placed.get(rel) for rel, _, _ in work]
+    workers = (jobs or os.cpu_count() or 1) if len(work) >= SERIAL_BELOW else 1
+    for index, described, _ in pool.map(_describe_file, work, workers, prefer):
+        positions = where[index]
         if isinstance(described, Failed):
             described = [(None, f"the fix could not be rendered: {described.reason}")] * len(positions)
         for position, (fix, reason) in zip(positions, described):
@@ -236,10 +255,12 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
                                                 plan=finding.plan if fix is not None else Skip(reason))
 
 
-def _describe_file(item: tuple[bytes, list[Finding]]) -> list[tuple[object, str]]:
+def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[object, str]]:
     from dynolint.fixes.engine import describe_all
+    from dynolint.pipeline import kept_module
 
-    return describe_all(item[0], item[1])  # type: ignore[return-value]
+    path, data, findings = item
+    return describe_all(data, findings, kept_module(path, data))  # type: ignore[arg-type,return-value]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.config import Config
 
@@ -17,16 +17,16 @@ if TYPE_CHECKING:
     from dynolint import ir
 
 from dynolint.prefilter import makes_dynamodb, touches_tenancy
-from dynolint.workers import DEFAULT_TIMEOUT, Failed, supervised_map
+from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
                        rb"transact_write_items|execute_statement|query|scan)\(")
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n]*?)\)?[ \t]*(?:#.*)?$"
                      rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
+# writes a fix may change (PynamoDB's save and update too)
+_WRITES = re.compile(rb"\.(?:put_item|update_item|delete_item|save|update)\(")
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def module_of(path: str) -> str:
@@ -126,29 +126,51 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     return Selection(frozenset(chosen), roots)
 
 
-def map_files(function: Callable[[T], R], items: list[T], jobs: int = 0,
-              timeout: float | None = None) -> list[R | Failed]:
-    """``function`` over ``items``, in order, in supervised worker processes (several when
-    there are enough items to pay for them)."""
-    jobs = jobs or os.cpu_count() or 1
-    results: list[R | Failed] = [Failed("not run")] * len(items)
-    workers = jobs if len(items) >= SERIAL_BELOW else 1
-    for index, outcome in supervised_map(function, items, workers, timeout):
-        results[index] = outcome
-    return results
-
-
-def _summarize_one(item: tuple[str, bytes]) -> ir.FileSummary:
+def _summarize_one(item: tuple[str, bytes, bool]) -> ir.FileSummary:
     from dynolint.summarize import summarize
 
-    return summarize(item[0], item[1])
+    path, data, keep = item
+    return summarize(path, data, on_module=(lambda module: _keep(path, data, module)) if keep else None)
+
+
+# In a worker process: the modules it parsed in phase 1 whose findings may get fixes, kept
+# for rendering those fixes without parsing again (up to KEEP_BYTES of source per worker;
+# a parsed module takes about 40 times its source's size).
+KEEP_BYTES = 4 << 20
+_kept: dict[str, tuple[bytes, object]] = {}
+_kept_bytes = [0]
+
+
+def _keep(path: str, data: bytes, module: object) -> None:
+    if _kept_bytes[0] + len(data) <= KEEP_BYTES:
+        _kept[path] = (data, module)
+        _kept_bytes[0] += len(data)
+
+
+def kept_module(path: str, data: bytes) -> object | None:
+    """The module this worker parsed from ``data`` in phase 1, if it kept it."""
+    found = _kept.get(path)
+    return found[1] if found is not None and found[0] == data else None
+
+
+@dataclass
+class Parsed:
+    """Phase 1's result: the summaries in path order, the selection, and which worker of
+    the pool parsed (and may have kept) each file."""
+
+    summaries: list[ir.FileSummary]
+    selection: Selection
+    placed: dict[str, int]
 
 
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[list[ir.FileSummary], Selection]:
+                  progress: Callable[[int, int], None] | None = None, pool: WorkerPool | None = None,
+                  keep: bool = False) -> Parsed:
     """Summaries of the files worth parsing (cached ones from the cache), in path order.
-    Parsing runs in supervised worker processes (:mod:`dynolint.workers`): a file that
-    overruns the time budget or crashes the parser gets a summary with ``problem`` set."""
+    Parsing runs in the supervised worker processes of ``pool`` (:mod:`dynolint.workers`;
+    a pool of its own when None): a file that overruns the time budget or crashes the
+    parser gets a summary with ``problem`` set. With ``keep``, the workers keep the parsed
+    modules of files with item operations (see :func:`kept_module`)."""
     from dynolint.cache import SummaryCache
 
     selection = select_files(sources, config)
@@ -157,13 +179,17 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
     summaries: dict[str, ir.FileSummary] = {}
-    todo: list[tuple[str, bytes]] = []
+    todo: list[tuple[str, bytes, bool]] = []
+    own = pool is None
+    pool = pool or WorkerPool(timeout or None)
+    keep = keep and pool.forked
     for path in sorted(wanted):
         cached = cache.get(path, sources[path]) if cache is not None else None
         if cached is not None:
             summaries[path] = cached
         else:
-            todo.append((path, sources[path]))
+            data = sources[path]
+            todo.append((path, data, keep and _WRITES.search(data) is not None))
     done = len(summaries)
     total = len(wanted)
     if progress is not None and done:
@@ -171,21 +197,28 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     workers = jobs if len(todo) >= SERIAL_BELOW else 1
     todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
     fresh: list[tuple[str, bytes]] = []
-    for index, outcome in supervised_map(_summarize_one, todo, workers, timeout or None, _warm_up):
-        path, data = todo[index]
-        if isinstance(outcome, Failed):
-            summaries[path] = _failed(path, data, outcome.reason)
-        else:
-            summaries[path] = outcome
-            fresh.append((path, data))
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    placed: dict[str, int] = {}
+    try:
+        for index, outcome, slot in pool.map(_summarize_one, todo, workers, meanwhile=_warm_up):
+            path, data, kept = todo[index]
+            if isinstance(outcome, Failed):
+                summaries[path] = _failed(path, data, outcome.reason)
+            else:
+                summaries[path] = outcome
+                fresh.append((path, data))
+                if kept:
+                    placed[path] = slot
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    finally:
+        if own:
+            pool.close()
     if cache is not None:
         for path, data in fresh:
             cache.put(path, data, summaries[path])
         cache.tidy(keep=len(sources))
-    return [summaries[path] for path in sorted(summaries)], selection
+    return Parsed([summaries[path] for path in sorted(summaries)], selection, placed)
 
 
 def _warm_up() -> None:

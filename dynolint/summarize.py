@@ -516,7 +516,8 @@ def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir
     return ir.FileSummary(path, module_name(path), (), (), (), (), (), (), 0, message, span)
 
 
-def summarize(path: str, source: bytes) -> ir.FileSummary:
+def summarize(path: str, source: bytes,
+              on_module: Callable[[cst.Module], object] | None = None) -> ir.FileSummary:
     """Parse ``source`` once and lower it. Never raises for bad input: a file CPython
     cannot compile becomes a summary with ``error`` set (DYN000); one that compiles but
     cannot be analysed, a summary with ``problem`` set.
@@ -536,9 +537,12 @@ def summarize(path: str, source: bytes) -> ir.FileSummary:
         reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
         return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
     try:
-        return lower(path, module, source)
+        summary = lower(path, module, source)
     except RecursionError:
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")
+    if on_module is not None:
+        on_module(module)
+    return summary
 
 
 def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -76,21 +76,25 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-class _Worker(Generic[T]):
-    def __init__(self, function: Callable[[T], object]) -> None:
+class _Worker:
+    """A forked worker process. It knows ``bound`` (forked with it: any function, even a
+    local one); other functions are sent with each task, by reference."""
+
+    def __init__(self, bound: Callable[[T], object]) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
+        self.bound = bound
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, function), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, bound), daemon=True)
         self.process.start()
         child.close()
         self.task: int | None = None
         self.started = 0.0
 
-    def send(self, index: int, item: T) -> None:
+    def send(self, function: Callable[[T], object], index: int, item: T) -> None:
         self.task, self.started = index, time.monotonic()
-        self.conn.send(item)
+        self.conn.send((None if function is self.bound else function, item))
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -107,94 +111,153 @@ class _Worker(Generic[T]):
         self.conn.close()
 
 
-def _serve(conn: object, function: Callable[[object], object]) -> None:
-    """A worker's loop: receive an item, send back its pickled result, until ``None``."""
+def _serve(conn: object, bound: Callable[[object], object]) -> None:
+    """A worker's loop: receive ``(function, item)`` (function None: ``bound``), send back
+    the pickled result, until ``None``. What a function leaves in the worker's memory stays
+    for the next tasks."""
     from multiprocessing.connection import Connection
 
     assert isinstance(conn, Connection)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
         try:
-            item = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if item is None:
+        if message is None:
             return
+        function, item = message
         try:
-            payload = pickle.dumps((True, function(item)), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((True, (function or bound)(item)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, the worker lives on
             payload = pickle.dumps((False, f"{type(exc).__name__}: {exc}"), protocol=pickle.HIGHEST_PROTOCOL)
         conn.send_bytes(payload)
 
 
+class WorkerPool:
+    """Forked worker processes, supervised: a task running longer than ``timeout`` seconds
+    has its worker killed, a task whose worker dies (or which raises) gives :class:`Failed`,
+    and the worker is replaced. The workers live across several :meth:`map` calls, so a
+    task can be sent to the worker that ran an earlier one and use what that one left in
+    its memory (the parsed modules phase 1 keeps for rendering fixes); a worker with
+    nothing left to do takes work meant for another. Without ``fork``, tasks run here,
+    one after the other, with no time budget."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.forked = can_fork()
+        self.workers: list[_Worker | None] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker is not None:
+                worker.stop(kill=worker.task is not None)
+        self.workers = []
+
+    def map(self, function: Callable[[T], R], items: list[T], jobs: int,
+            prefer: list[int | None] | None = None,
+            meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R | Failed, int]]:
+        """``function`` over ``items`` in at least ``jobs`` workers (fewer for fewer items);
+        yields ``(index, result, worker number)`` as results arrive. ``prefer[index]``
+        names the worker an item should go to, when it is free for it. ``meanwhile`` runs
+        here once the workers have their first tasks."""
+        if not items:
+            return
+        if not self.forked:
+            for index, item in enumerate(items):
+                try:
+                    yield index, function(item), 0
+                except Exception as exc:  # noqa: BLE001
+                    yield index, Failed(f"{type(exc).__name__}: {exc}"), 0
+            return
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        wanted = max(1, min(jobs, len(items)))
+        while len(self.workers) < wanted:
+            self.workers.append(None)
+        workers = self.workers
+        for slot, worker in enumerate(workers):
+            if worker is None:
+                workers[slot] = _Worker(function)
+        queues: list[deque[int]] = [deque() for _ in workers]
+        shared: deque[int] = deque()
+        for index in range(len(items)):
+            slot = prefer[index] if prefer is not None else None
+            (queues[slot] if slot is not None and 0 <= slot < len(queues) else shared).append(index)
+
+        def next_for(slot: int) -> int | None:
+            if queues[slot]:
+                return queues[slot].popleft()
+            if shared:
+                return shared.popleft()
+            longest = max(queues, key=len)
+            return longest.pop() if longest else None
+
+        def give(slot: int) -> None:
+            index = next_for(slot)
+            if index is not None:
+                workers[slot].send(function, index, items[index])  # type: ignore[union-attr]
+
+        try:
+            for slot in range(len(workers)):
+                give(slot)
+            if meanwhile is not None:
+                meanwhile()
+            timeout = self.timeout
+            while True:
+                busy = [w for w in workers if w is not None and w.task is not None]
+                if not busy:
+                    break
+                wait_for = None
+                if timeout:
+                    wait_for = max(0.0, min(w.started for w in busy) + timeout - time.monotonic())
+                ready = wait([w.conn for w in busy], timeout=wait_for)
+                now = time.monotonic()
+                for slot, worker in enumerate(workers):
+                    if worker is None or worker.task is None:
+                        continue
+                    index = worker.task
+                    failed: Failed | None = None
+                    if worker.conn in ready:
+                        try:
+                            payload = worker.conn.recv_bytes()
+                        except (EOFError, OSError):
+                            worker.process.join(timeout=5)
+                            failed = Failed(_death(worker.process.exitcode))
+                        else:
+                            worker.task = None
+                            give(slot)  # the worker's next task first: it works while this unpickles
+                            ok, value = pickle.loads(payload)
+                            yield index, (value if ok else Failed(f"internal error: {value}")), slot
+                    elif timeout and now - worker.started > timeout:
+                        failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")
+                    if failed is not None:
+                        worker.task = None
+                        worker.stop(kill=True)
+                        workers[slot] = _Worker(function)
+                        yield index, failed, slot
+                        give(slot)
+        finally:
+            for slot, worker in enumerate(workers):
+                if worker is not None and worker.task is not None:  # the caller stopped early
+                    worker.stop(kill=True)
+                    workers[slot] = None
+
+
 def supervised_map(function: Callable[[T], R], items: list[T], jobs: int, timeout: float | None,
                    meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R | Failed]]:
-    """``function`` over ``items`` in ``jobs`` forked workers; yields ``(index, result)`` as
-    results arrive. A task running longer than ``timeout`` seconds has its worker killed; a
-    task whose worker dies, or which raises, yields :class:`Failed`. ``meanwhile`` runs here
-    once the workers have their first tasks. Without ``fork``, runs in this process (no time
-    budget)."""
-    if not items:
-        return
-    if not can_fork():
-        for index, item in enumerate(items):
-            try:
-                yield index, function(item)
-            except Exception as exc:  # noqa: BLE001
-                yield index, Failed(f"{type(exc).__name__}: {exc}")
-        return
-    from multiprocessing.connection import wait
-
-    pending = list(range(len(items)))
-    pending.reverse()
-    workers: list[_Worker[T]] = []
-    try:
-        for _ in range(max(1, min(jobs, len(items)))):
-            workers.append(_Worker(function))
-        for worker in workers:
-            if pending:
-                index = pending.pop()
-                worker.send(index, items[index])
-        if meanwhile is not None:
-            meanwhile()
-        while any(w.task is not None for w in workers):
-            busy = [w for w in workers if w.task is not None]
-            wait_for = None
-            if timeout:
-                wait_for = max(0.0, min(w.started for w in busy) + timeout - time.monotonic())
-            ready = wait([w.conn for w in busy], timeout=wait_for)
-            now = time.monotonic()
-            for position, worker in enumerate(workers):
-                if worker.task is None:
-                    continue
-                index = worker.task
-                failed: Failed | None = None
-                if worker.conn in ready:
-                    try:
-                        payload = worker.conn.recv_bytes()
-                    except (EOFError, OSError):
-                        worker.process.join(timeout=5)
-                        failed = Failed(_death(worker.process.exitcode))
-                    else:
-                        worker.task = None
-                        if pending:  # the worker's next task first: it works while this unpickles
-                            next_index = pending.pop()
-                            worker.send(next_index, items[next_index])
-                        ok, value = pickle.loads(payload)
-                        yield index, (value if ok else Failed(f"internal error: {value}"))
-                elif timeout and now - worker.started > timeout:
-                    failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")
-                if failed is not None:
-                    worker.task = None
-                    worker.stop(kill=True)
-                    worker = workers[position] = _Worker(function)
-                    yield index, failed
-                if worker.task is None and pending:
-                    next_index = pending.pop()
-                    worker.send(next_index, items[next_index])
-    finally:
-        for worker in workers:
-            worker.stop(kill=any(w.task is not None for w in workers))
+    """``function`` over ``items`` in ``jobs`` supervised workers of a pool of their own
+    (see :class:`WorkerPool`); yields ``(index, result)`` as results arrive."""
+    with WorkerPool(timeout) as pool:
+        for index, outcome, _ in pool.map(function, items, jobs, meanwhile=meanwhile):
+            yield index, outcome
 
 
 def _death(exitcode: int | None) -> str:

@@ -59,9 +59,11 @@ def test_fixed_fixture(case: Path, tmp_path: Path) -> None:
 
 def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch: pytest.MonkeyPatch,
                                                                      tmp_path: Path) -> None:
-    """JSON and SARIF fix edits are rendered from a parse of only the definitions that hold
-    findings (the rest blanked line for line): over every race fixture and 60 generated
-    DynamoDB-dense modules, the edits are the ones the whole file gives."""
+    """JSON and SARIF fix edits are rendered from the module the worker kept from phase 1,
+    or else from a parse of only the definitions that hold findings (the rest blanked line
+    for line): over every race fixture and 60 generated DynamoDB-dense modules, the edits
+    are the ones a parse of the whole file gives."""
+    from dynolint import pipeline
     from dynolint.fixes import engine
 
     dense = tmp_path / "dense"
@@ -69,8 +71,10 @@ def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch:
                     "--modules", "60"], check=True, capture_output=True, timeout=120)
     projects = [*CASES, dense]
 
-    def edits(sparse: bool) -> list[tuple[str, int, str, object]]:
-        if not sparse:
+    def edits(way: str) -> list[tuple[str, int, str, object]]:
+        if way != "kept":  # workers are forked after this: they keep nothing
+            monkeypatch.setattr(pipeline, "KEEP_BYTES", 0)
+        if way == "whole":
             monkeypatch.setattr(engine, "sparse_source", lambda data, findings: data)
         out = []
         for project in projects:
@@ -80,9 +84,10 @@ def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch:
         monkeypatch.undo()
         return out
 
-    sparse = edits(True)
-    assert sum(1 for *_, fix in sparse if fix is not None) > 40  # the comparison covers many fixes
-    assert sparse == edits(False)
+    whole = edits("whole")
+    assert sum(1 for *_, fix in whole if fix is not None) > 40  # the comparison covers many fixes
+    assert edits("sparse") == whole
+    assert edits("kept") == whole
 
 
 def test_sparse_source_keeps_positions_header_and_the_definitions_with_findings() -> None:

@@ -3,6 +3,8 @@ the exit status says so. (Odd bytes and paths: test_hardening_inputs/paths.)"""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -140,9 +142,6 @@ def test_phase_two_time_budget_is_per_function() -> None:
 
 
 def test_supervised_workers_kill_overruns_and_survive_crashes() -> None:
-    import os
-    import signal
-
     def work(item: str) -> str:
         if item == "sleep":
             time.sleep(60)
@@ -281,3 +280,42 @@ def test_a_log_file_opened_at_module_initialisation_outlives_every_invocation() 
               'def handler(event, context):\n    audit.info("tenant=%s", context.tenant_id)\n')
     result = check_source(source, "app.py", config=config, options=Options(use_cache=False, want_fixes=False))
     assert codes(result, "app.py") == {("DYN301", 3)}
+
+
+def _pid_and_memory(item: str) -> tuple[int, list[str]]:
+    _remembered.append(item)
+    return os.getpid(), list(_remembered)
+
+
+_remembered: list[str] = []
+
+
+def test_a_pool_keeps_its_workers_and_routes_tasks_to_the_worker_asked_for() -> None:
+    """Phase 1's workers stay for the fix stage: a task sent to the worker that ran an
+    earlier one finds what that task left in the worker's memory; a worker with nothing of
+    its own to do takes the others' work; a killed worker is replaced and the map goes on."""
+    from dynolint.workers import WorkerPool
+
+    with WorkerPool(timeout=5.0) as pool:
+        first = {index: (slot, outcome) for index, outcome, slot in pool.map(_pid_and_memory, ["a", "b", "c", "d"], 2)}
+        assert all(not isinstance(outcome, Failed) for _, outcome in first.values())
+        slot_of = {["a", "b", "c", "d"][index]: slot for index, (slot, _) in first.items()}
+        pid_of = {slot: outcome[0] for slot, outcome in first.values()}  # type: ignore[index]
+        assert len(pid_of) == 2  # two workers, both used
+        second = {index: (slot, outcome) for index, outcome, slot in
+                  pool.map(_pid_and_memory, ["x", "y"], 2, prefer=[slot_of["a"], slot_of["b"]])}
+        for index, name in enumerate(["a", "b"]):
+            slot, (pid, memory) = second[index]  # type: ignore[misc]
+            assert pid == pid_of[slot] and name in memory  # the same process, with its memory
+        # all four tasks asked for one worker: the other one takes some of them
+        third = [slot for _, _, slot in pool.map(_pid_and_memory, ["p", "q", "r", "s"], 2, prefer=[0, 0, 0, 0])]
+        assert 0 in third
+        results = dict((index, outcome) for index, outcome, _ in pool.map(_crash_or_echo, ["crash", "ok"], 2))
+        assert isinstance(results[0], Failed) and "SIGKILL" in results[0].reason and results[1] == "ok"
+    assert pool.workers == []
+
+
+def _crash_or_echo(item: str) -> str:
+    if item == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item

@@ -348,18 +348,20 @@ def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
     return tuple(edits)
 
 
-def describe_all(data: bytes, findings: list[Finding]) -> list[tuple[Fix | None, str]]:
+def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None = None) -> list[tuple[Fix | None, str]]:
     """The fix of each finding of one file, as edits (or None and the reason it has none).
 
-    The file is parsed once. A fix confined to one call (a guard, an atomic update) is
-    rendered from that call alone and replaces exactly its text; a claim rewrite changes
-    several places and goes through the whole-module transform."""
+    ``module`` is ``data`` already parsed (phase 1 keeps it); otherwise the file is parsed
+    once, only its definitions that hold findings. A fix confined to one call (a guard, an
+    atomic update) is rendered from that call alone and replaces exactly its text; a claim
+    rewrite changes several places and goes through the whole-module transform."""
     out: list[tuple[Fix | None, str]] = []
-    data = sparse_source(data, findings)  # same lines and columns as the file
-    try:
-        module = cst.parse_module(data)
-    except Exception as exc:  # noqa: BLE001
-        return [(None, f"the file no longer parses: {exc}")] * len(findings)
+    if module is None:
+        data = sparse_source(data, findings)  # same lines and columns as the file
+        try:
+            module = cst.parse_module(data)
+        except Exception as exc:  # noqa: BLE001
+            return [(None, f"the file no longer parses: {exc}")] * len(findings)
     positions = node_positions(module, POSITIONED)
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
