@@ -1,9 +1,14 @@
 """The per-file intermediate representation that phase 1 produces and phase 2 interprets.
 
 A :class:`FileSummary` is a lowered, position-free copy of one module: its functions,
-classes and module body as small frozen dataclasses. Every node that may be reported or
+classes and module body as small dataclasses. Every node that may be reported or
 related carries a *site* (an index into ``FileSummary.spans``), so that the summary is
 picklable, cacheable by content hash and cheap to send across processes.
+
+The nodes (like the abstract values of phase 2) are never changed once made, but are not
+declared ``frozen``: a frozen dataclass sets each field through ``object.__setattr__`` and
+is built three times slower, and a dense project makes millions of them. They hash by
+value (``unsafe_hash``), as frozen ones would.
 """
 
 from __future__ import annotations
@@ -15,31 +20,31 @@ from typing import Union
 # Expressions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Name:
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Const:
     value: str | int | float | bool | bytes | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Attr:
     value: Expr
     attr: str
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Sub:
     value: Expr
     index: Expr
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Call:
     func: Expr
     args: tuple[Expr, ...]
@@ -49,31 +54,31 @@ class Call:
     star_args: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DictE:
     # key None means ``**value``
     items: tuple[tuple[Expr | None, Expr], ...]
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SeqE:
     kind: str  # "list" | "tuple" | "set"
     elts: tuple[Expr, ...]
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Starred:
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FStr:
     parts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BinOp:
     op: str
     left: Expr
@@ -81,34 +86,34 @@ class BinOp:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class UnaryOp:
     op: str  # "not" | "-" | "+" | "~"
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BoolOp:
     op: str  # "and" | "or"
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Compare:
     left: Expr
     ops: tuple[str, ...]  # "==", "!=", "<", "is", "is not", "in", "not in", ...
     comparators: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class IfExp:
     test: Expr
     body: Expr
     orelse: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Comp:
     kind: str  # "list" | "set" | "gen" | "dict"
     elt: Expr
@@ -117,20 +122,20 @@ class Comp:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Lambda:
     params: tuple[str, ...]
     body: Expr
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class NamedExpr:
     target: str
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ImportE:
     """``import module`` (name None) or ``from module import name`` (level = leading dots)."""
 
@@ -139,7 +144,7 @@ class ImportE:
     level: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Opaque:
     """A computation the model does not look into; its value depends on ``deps``."""
 
@@ -157,14 +162,14 @@ Target = Expr  # Name | Attr | Sub | SeqE | Starred
 # Statements
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Assign:
     targets: tuple[Target, ...]
     value: Expr
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AugAssign:
     target: Target
     op: str
@@ -172,13 +177,13 @@ class AugAssign:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ExprStmt:
     value: Expr
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class If:
     test: Expr
     body: tuple[Stmt, ...]
@@ -186,7 +191,7 @@ class If:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Loop:
     target: Target | None  # None for while loops
     iter: Expr  # the iterable, or the while test
@@ -196,14 +201,14 @@ class Loop:
     is_while: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Handler:
     type: Expr | None
     name: str | None
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Try:
     body: tuple[Stmt, ...]
     handlers: tuple[Handler, ...]
@@ -212,7 +217,7 @@ class Try:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class With:
     items: tuple[tuple[Expr, Target | None], ...]
     body: tuple[Stmt, ...]
@@ -220,30 +225,30 @@ class With:
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Return:
     value: Expr | None
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Raise:
     exc: Expr | None
     site: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Jump:
     kind: str  # "break" | "continue"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Declare:
     kind: str  # "global" | "nonlocal"
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DefStmt:
     """Binds ``name`` to a function or class defined in this file (by qualified name)."""
 
@@ -259,7 +264,7 @@ Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Ju
 # Definitions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -267,7 +272,7 @@ class Param:
     kind: str  # "pos" | "kwonly" | "vararg" | "kwarg"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Function:
     qualname: str
     name: str
@@ -283,7 +288,7 @@ class Function:
     is_generator: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Class:
     qualname: str
     name: str
@@ -294,7 +299,7 @@ class Class:
     methods: tuple[tuple[str, str], ...]  # (method name, function qualname)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     line: int
     column: int  # 1-based
@@ -302,7 +307,7 @@ class Span:
     end_column: int  # 1-based, exclusive
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Suppression:
     line: int
     codes: tuple[str, ...] | None  # None: every code
@@ -310,7 +315,7 @@ class Suppression:
     style: str  # "dynolint" | "noqa"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FileSummary:
     path: str  # posix path relative to the project root
     module: str  # dotted module name relative to the project root

@@ -14,7 +14,7 @@ from dynolint.model.values import CredsV, Loc, TenantIdV, Val
 Chain = tuple[Loc, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Guard:
     """What protects a write: kind is "condition" (ConditionExpression / Expected /
     PynamoDB condition=), "version" (PynamoDB VersionAttribute), "implicit" (PartiQL
@@ -27,7 +27,7 @@ class Guard:
 NO_GUARD = Guard("")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ReadEvent:
     id: int
     loc: Loc
@@ -40,7 +40,7 @@ class ReadEvent:
     consistent: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class WriteEvent:
     loc: Loc
     op: str  # put_item, update_item, delete_item, batch put, transact put, pynamodb save ...
@@ -58,7 +58,7 @@ class WriteEvent:
     update: UpdateSpec | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class UpdateSpec:
     """An update_item's expression as the interpreter saw it (for the fixes)."""
 
@@ -67,7 +67,7 @@ class UpdateSpec:
     values: tuple[tuple[str, Val], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class WriteRecord:
     """A write and what the path that reached it had done before."""
 
@@ -80,7 +80,7 @@ class WriteRecord:
     bindings: tuple[tuple[int, str, bool], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DataCall:
     """A DynamoDB or S3 data access, for the tenant-scoping rules."""
 
@@ -95,7 +95,7 @@ class DataCall:
     root: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ScopedCredsMint:
     """An STS assume_role (or equivalent) whose session tags or policy use these values."""
 
@@ -105,7 +105,7 @@ class ScopedCredsMint:
     root: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class GlobalStore:
     """A module-level variable or container written from function code (or a cached
     function result)."""
@@ -120,7 +120,7 @@ class GlobalStore:
     root: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TmpWrite:
     loc: Loc
     path: Val
@@ -129,7 +129,7 @@ class TmpWrite:
     root: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Invoke:
     loc: Loc
     function: Val

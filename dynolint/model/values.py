@@ -21,7 +21,7 @@ class Val:
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class UnknownV(Val):
     pass
 
@@ -29,7 +29,7 @@ class UnknownV(Val):
 UNKNOWN = UnknownV()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ConstV(Val):
     value: str | int | float | bool | bytes | None
 
@@ -37,14 +37,14 @@ class ConstV(Val):
 NONE = ConstV(None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class OneOf(Val):
     """Several possible values (paths merged, ``a or b``, ``x if c else y``)."""
 
     alts: frozenset[Val]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ParamV(Val):
     """An unbound parameter of the function a root analysis started from."""
 
@@ -52,14 +52,14 @@ class ParamV(Val):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ExtV(Val):
     """An object outside the project, by dotted path (``boto3.resource``, ``os.environ``)."""
 
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CallV(Val):
     """The result of calling something outside the project (or a method of an unknown
     value). ``recv`` is the receiver for a method call, ``fn`` the function path or method
@@ -71,14 +71,14 @@ class CallV(Val):
     kwargs: tuple[tuple[str, Val], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FreshV(Val):
     """A value that differs on every evaluation (uuid4, time, random)."""
 
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CostlyV(Val):
     """The result of costly work outside DynamoDB: an HTTP request or another AWS service."""
 
@@ -88,45 +88,45 @@ class CostlyV(Val):
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SubV(Val):
     base: Val
     index: Val
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AttrV(Val):
     base: Val
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DictV(Val):
     items: tuple[tuple[Val, Val], ...]
     spreads: tuple[Val, ...] = ()  # ``**x`` entries that could not be flattened
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SeqV(Val):
     kind: str
     elts: tuple[Val, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ElemV(Val):
     """An element of an iterable (loop variable, comprehension variable)."""
 
     of: Val
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StrV(Val):
     """A string built by concatenation, f-string, ``%``/``format`` or ``os.path.join``."""
 
     parts: tuple[Val, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ArithV(Val):
     op: str
     left: Val
@@ -134,7 +134,7 @@ class ArithV(Val):
     loc: Loc | None = field(default=None, compare=False)  # where the operator is written
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class OpaqueV(Val):
     """A computation not looked into; derived from ``deps``."""
 
@@ -142,7 +142,7 @@ class OpaqueV(Val):
     deps: tuple[Val, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class EnvV(Val):
     """``os.environ[name]`` / ``os.environ.get(name, default)`` / ``os.getenv``."""
 
@@ -153,31 +153,31 @@ class EnvV(Val):
 # -- project objects ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ModuleV(Val):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FuncV(Val):
     path: str
     qualname: str
     closure: int = -1  # index of the captured environment, -1 when none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ClassV(Val):
     path: str
     qualname: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class InstanceV(Val):
     cls: ClassV
     alloc: Loc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BoundV(Val):
     """A project method bound to its receiver."""
 
@@ -185,7 +185,7 @@ class BoundV(Val):
     func: FuncV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SuperV(Val):
     self_val: Val
     cls: ClassV
@@ -194,7 +194,7 @@ class SuperV(Val):
 # -- AWS SDK objects --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CredsV(Val):
     """Where a client's credentials come from.
 
@@ -211,13 +211,13 @@ EXEC = CredsV("exec")
 UNKNOWN_CREDS = CredsV("unknown")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SessionV(Val):
     creds: CredsV
     flavor: str  # "boto3" | "aioboto3" | "aiobotocore" | "botocore"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ClientV(Val):
     """A boto3 client. For DynamoDB, flavor "low" speaks AttributeValue JSON; "resource"
     is ``table.meta.client`` (native values)."""
@@ -227,35 +227,35 @@ class ClientV(Val):
     flavor: str = "low"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ResourceV(Val):
     service: str
     creds: CredsV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TableV(Val):
     name: Val
     creds: CredsV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class MetaV(Val):
     of: Val
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BatchWriterV(Val):
     table: Val  # TableV or PynModelV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PaginatorV(Val):
     client: ClientV
     op: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class S3ObjectV(Val):
     """``s3.Object(bucket, key)`` / ``s3.Bucket(b)`` (key None) from the S3 resource."""
 
@@ -264,14 +264,14 @@ class S3ObjectV(Val):
     key: Val | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ReadV(Val):
     """The response of a DynamoDB read; ``.get("Item")`` / ``["Items"]`` give its items."""
 
     read: int  # ReadEvent id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ReadItemV(Val):
     """An item that a DynamoDB read returned (and maybe mutated in Python since).
     ``arith`` is set once an attribute was assigned arithmetic on a value read from it."""
@@ -280,18 +280,18 @@ class ReadItemV(Val):
     arith: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynModelV(Val):
     cls: ClassV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynAttrV(Val):
     model: PynModelV
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynActionV(Val):
     """``Model.attr.set(v)`` / ``.add(v)`` / ``.remove()`` ... used in ``update(actions=)``."""
 
@@ -300,7 +300,7 @@ class PynActionV(Val):
     value: Val | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynInstanceV(Val):
     model: PynModelV
     key: tuple[Val, ...]  # hash key value, then range key value when known
@@ -310,12 +310,12 @@ class PynInstanceV(Val):
     attrs: tuple[Val, ...] = ()  # attribute values given or assigned (for what the save writes)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynBatchV(Val):
     model: PynModelV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PynTransactV(Val):
     kind: str  # "write" | "get"
 
@@ -323,7 +323,7 @@ class PynTransactV(Val):
 # -- tenancy, files ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TenantIdV(Val):
     """A tenant id taken from the invocation. ``trust``: "trusted" (context.tenant_id,
     authorizer output), "untrusted" (client-controlled input), "invoker" (a field of a
@@ -334,7 +334,7 @@ class TenantIdV(Val):
     how: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class EventV(Val):
     """The invocation's event, or a part of it (``path`` of normalised keys)."""
 
@@ -342,19 +342,19 @@ class EventV(Val):
     trusted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ContextV(Val):
     """The Lambda context object."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ClaimsV(Val):
     """Claims of a decoded JWT; ``verified`` False when the signature was not checked."""
 
     verified: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TmpRootV(Val):
     """A directory under /tmp that outlives the invocation (``tempfile.gettempdir()``,
     ``mkdtemp()``)."""
@@ -362,30 +362,30 @@ class TmpRootV(Val):
     how: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ManagedTmpV(Val):
     """A temporary file or directory removed when the invocation is done with it."""
 
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FileV(Val):
     path: Val
     mode: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ArchiveV(Val):
     path: Val
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ContextVarV(Val):
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class InfraFnV(Val):
     """A Lambda function declared in a CDK app, by its construct id."""
 
