@@ -209,6 +209,32 @@ class Bench:
             log(f"  {label} [{index + 1}/{runs}]: {result.wall:.3f} s, {result.rss / 2**20:.0f} MB")
         return row
 
+    def measure_together(self, specs: list[tuple], cwd: Path, runs: int) -> None:
+        """Rows whose ratio is the result, measured in turns (A B C A B C ...): a machine
+        that slows down for a while (shared cores drift by a third here) slows all of them,
+        not whichever row it happened to be running. ``specs``: (key, label, cmd, before)
+        or (key, label, cmd, before, accepted exit codes)."""
+        rows = []
+        for key, label, cmd, *_ in specs:
+            rows.append(Row(key, label, cmd))
+            self.rows[key] = rows[-1]
+        for index in range(runs):
+            for row, (_, label, cmd, before, *codes) in zip(rows, specs):
+                if row.error:
+                    continue
+                if before:
+                    before()
+                result = run_once(cmd, cwd, self.args.timeout)
+                if result.returncode not in (codes[0] if codes else (0,)):
+                    row.error = True
+                    tail = result.stderr.strip().splitlines()[-3:]
+                    row.note = f"exit {result.returncode}: " + (" / ".join(tail) if tail else "no stderr")
+                    log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}\n    "
+                        + "\n    ".join(result.stderr.strip().splitlines()[-15:]))
+                    continue
+                row.runs.append(result)
+                log(f"  {label} [{index + 1}/{runs}]: {result.wall:.3f} s, {result.rss / 2**20:.0f} MB")
+
     def skip(self, key: str, label: str, note: str) -> Row:
         row = Row(key, label, note=note)
         self.rows[key] = row
@@ -408,18 +434,19 @@ def clear_caches(*directories: Path) -> None:
         shutil.rmtree(directory / CACHE_DIR_NAME, ignore_errors=True)
 
 
-def dynolint_rows(bench: Bench, prefix: str, target: str, cwd: Path, features: dict[str, bool],
-                  dyn: list[str], runs: int, warm: bool = True) -> None:
-    """dynolint cold (and warm) on ``target``, run from ``cwd``."""
+def note_no_cache(bench: Bench, features: dict[str, bool], *keys: str) -> None:
+    """Mark cold rows of a dynolint without ``--no-cache`` (its cache directory is removed
+    before each run instead)."""
+    if not features["--no-cache"]:
+        for key in keys:
+            bench.rows[key].note = "no --no-cache yet: cache directory removed before each run"
+
+
+def dynolint_warm_row(bench: Bench, prefix: str, target: str, cwd: Path, features: dict[str, bool],
+                      dyn: list[str], runs: int) -> None:
+    """dynolint warm on ``target``: the cache primed by one run first."""
     base = dyn + ["check", "--output-format", "json", "--exit-zero"]
     where = (cwd, cwd / target)
-    cold = base + (["--no-cache"] if features["--no-cache"] else []) + [target]
-    row = bench.measure(f"{prefix}.cold", "dynolint cold, JSON with fix edits" + (" (--no-cache)" if features["--no-cache"] else ""),
-                        cold, cwd, runs, before=lambda: clear_caches(*where))
-    if not features["--no-cache"]:
-        row.note = "no --no-cache yet: cache directory removed before each run"
-    if not warm:
-        return
     label = "dynolint warm (cache primed)"
     if not features["--no-cache"]:
         bench.skip(f"{prefix}.warm", label, "dynolint has no cache yet (no --no-cache in `check --help`)")
@@ -443,10 +470,16 @@ def dynolint_rows(bench: Bench, prefix: str, target: str, cwd: Path, features: d
 def section_real(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
     runs = bench.args.runs
     log("section 1: real code (moto)")
-    dynolint_rows(bench, "real", "moto", CORPORA, features, dyn, runs)
-    bench.measure("real.ruff", "ruff check --no-cache --select ALL",
-                  [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "moto"],
-                  CORPORA, runs, ok_codes=(0, 1))
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    bench.measure_together([  # the two rows the target compares, in turns
+        ("real.cold", "dynolint cold, JSON with fix edits" + (" (--no-cache)" if no_cache else ""),
+         dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "moto"],
+         lambda: clear_caches(CORPORA, CORPORA / "moto")),
+        ("real.ruff", "ruff check --no-cache --select ALL",
+         [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "moto"], None, (0, 1)),
+    ], CORPORA, runs)
+    note_no_cache(bench, features, "real.cold")
+    dynolint_warm_row(bench, "real", "moto", CORPORA, features, dyn, runs)
     bench.measure("real.bandit", "bandit -r -q", [str(tools_bin("bandit")), "-r", "moto", "-q"],
                   CORPORA, runs, ok_codes=(0, 1))
     bench.measure("real.libcst", 'python -c "import libcst"', [dynolint_python(dyn), "-c", "import libcst"],
@@ -469,21 +502,25 @@ def section_dense(bench: Bench, features: dict[str, bool], dyn: list[str]) -> No
     runs = bench.args.runs
     jobs = os.cpu_count() or 1
     log("section 2: DynamoDB-dense code")
-    dynolint_rows(bench, "dense", "dense", CORPORA, features, dyn, runs)
     python = dynolint_python(dyn)
-    bench.measure("dense.parse", f"libcst.parse_module only ({jobs} processes)",
-                  [python, str(BENCH / "parse_only.py"), "dense", "--jobs", str(jobs)], CORPORA, runs)
-    cold, parse = bench.rows["dense.cold"].wall, bench.rows["dense.parse"].wall
-    bench.check("dense.cold", "dynolint cold ÷ parse-only", cold / parse if cold and parse else None, "<=", 2.0,
-                " × parse", "2.0 × parse")
-    # The same run with the default text report: the JSON row above also renders every
-    # finding's fix as edits (a second, partial parse of the files with fixable findings).
-    text = dyn + ["check", "--exit-zero"] + (["--no-cache"] if features["--no-cache"] else []) + ["dense"]
-    bench.measure("dense.text", "dynolint cold, text report (no fix edits)", text, CORPORA, runs,
-                  before=lambda: clear_caches(CORPORA, CORPORA / "dense"))
-    plain = bench.rows["dense.text"].wall
-    bench.check("dense.text", "dynolint cold (text) ÷ parse-only", plain / parse if plain and parse else None,
-                "<=", 2.0, " × parse", "2.0 × parse")
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    clear = lambda: clear_caches(CORPORA, CORPORA / "dense")  # noqa: E731
+    # dynolint cold (JSON with every fix rendered as edits, and the default text report) and
+    # the parse-only floor, in turns
+    bench.measure_together([
+        ("dense.cold", "dynolint cold, JSON with fix edits" + (" (--no-cache)" if no_cache else ""),
+         dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "dense"], clear),
+        ("dense.text", "dynolint cold, text report (no fix edits)",
+         dyn + ["check", "--exit-zero", *no_cache, "dense"], clear),
+        ("dense.parse", f"libcst.parse_module only ({jobs} processes)",
+         [python, str(BENCH / "parse_only.py"), "dense", "--jobs", str(jobs)], None),
+    ], CORPORA, runs)
+    note_no_cache(bench, features, "dense.cold", "dense.text")
+    parse = bench.rows["dense.parse"].wall
+    for key, what in (("dense.cold", "dynolint cold ÷ parse-only"), ("dense.text", "dynolint cold (text) ÷ parse-only")):
+        wall = bench.rows[key].wall
+        bench.check(key, what, wall / parse if wall and parse else None, "<=", 2.0, " × parse", "2.0 × parse")
+    dynolint_warm_row(bench, "dense", "dense", CORPORA, features, dyn, runs)
 
 
 def section_precommit(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
@@ -505,26 +542,31 @@ def section_precommit(bench: Bench, features: dict[str, bool], dyn: list[str]) -
 def section_scaling(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
     runs = bench.args.runs
     log("section 4: scaling")
-    dynolint_rows(bench, "double", "dense2", CORPORA, features, dyn, runs, warm=False)
-    bench.rows["double.cold"].label = "dynolint cold, doubled corpus" + (
-        " (--no-cache)" if features["--no-cache"] else "")
-    if "dense.cold" not in bench.rows:  # section 2 not run: measure the single corpus here
-        dynolint_rows(bench, "dense", "dense", CORPORA, features, dyn, runs, warm=False)
-    single, double = bench.rows["dense.cold"].wall, bench.rows["double.cold"].wall
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    base = dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache]
+    specs: list[tuple[str, str, list[str], object]] = [
+        ("scale.single", "dynolint cold, dense corpus (in turns with the two rows below)", base + ["dense"],
+         lambda: clear_caches(CORPORA, CORPORA / "dense")),
+        ("double.cold", "dynolint cold, doubled corpus" + (" (--no-cache)" if no_cache else ""), base + ["dense2"],
+         lambda: clear_caches(CORPORA, CORPORA / "dense2")),
+    ]
+    label = "dynolint cold --jobs 1, dense corpus"
+    if features["--jobs"]:
+        specs.append(("jobs1.cold", label, base + ["--jobs", "1", "dense"],
+                      lambda: clear_caches(CORPORA, CORPORA / "dense")))
+    bench.measure_together(specs, CORPORA, runs)
+    note_no_cache(bench, features, *(spec[0] for spec in specs))
+    single, double = bench.rows["scale.single"].wall, bench.rows["double.cold"].wall
     bench.check("double.cold", "doubled ÷ single (cold)", double / single if single and double else None,
                 "<=", 2.1, " ×", "2.1 ×")
-    label = "dynolint cold --jobs 1, dense corpus"
     if not features["--jobs"]:
         bench.skip("jobs1.cold", label, "dynolint has no --jobs yet (not in `check --help`)")
         bench.check("jobs1.cold", "speedup of the default jobs over --jobs 1", None, ">=", 1.7, " ×", "1.7 ×")
         return
-    cmd = dyn + ["check", "--output-format", "json", "--exit-zero"]
-    cmd += (["--no-cache"] if features["--no-cache"] else []) + ["--jobs", "1", "dense"]
-    bench.measure("jobs1.cold", label, cmd, CORPORA, runs, before=lambda: clear_caches(CORPORA, CORPORA / "dense"))
-    one, default = bench.rows["jobs1.cold"].wall, bench.rows["dense.cold"].wall
+    one = bench.rows["jobs1.cold"].wall
     note = "" if (os.cpu_count() or 1) >= 2 else " (one core: no speedup possible)"
     bench.check("jobs1.cold", "speedup of the default jobs over --jobs 1" + note,
-                one / default if one and default else None, ">=", 1.7, " ×", "1.7 ×")
+                one / single if one and single else None, ">=", 1.7, " ×", "1.7 ×")
 
 
 # ------------------------------------------------------------------------------------------
@@ -607,10 +649,9 @@ def render(bench: Bench) -> str:
         d2 = facts.get("dense2", {})
         out.append(f"| **4. Scaling:** the dense corpus doubled ({d2.get('files', 0):,} modules, "
                    f"{d2.get('lines', 0):,} lines) and `--jobs 1` | | | | | |")
-        if "dense.parse" not in rows:
-            line(rows.get("dense.cold"), check_key="-")
-        line(rows.get("double.cold"), ratio_to("double.cold", "dense.cold", "× single"))
-        jobs1, default = rows.get("jobs1.cold"), rows.get("dense.cold")
+        line(rows.get("scale.single"), "1.00 × single", check_key="-")
+        line(rows.get("double.cold"), ratio_to("double.cold", "scale.single", "× single"))
+        jobs1, default = rows.get("jobs1.cold"), rows.get("scale.single")
         speedup = (f"speedup {fmt_ratio(jobs1.wall / default.wall)} ×" if jobs1 and default and jobs1.wall
                    and default.wall else "—")
         line(jobs1, speedup)
