@@ -15,7 +15,7 @@ _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # never changed once made (see dynolint.ir)
 class Taint:
     reads: frozenset[tuple[int, bool]] = frozenset()  # (read id, arithmetic applied)
     costly: frozenset[CostlyV] = frozenset()
@@ -32,6 +32,8 @@ class Taint:
     def __or__(self, other: Taint) -> Taint:
         if not other.reads and not other.costly and not other.tenants and not other.creds and not other.event:
             return self
+        if not self.reads and not self.costly and not self.tenants and not self.creds and not self.event:
+            return other
         return Taint(self.reads | other.reads, self.costly | other.costly, self.tenants | other.tenants,
                      self.creds | other.creds, self.event or other.event)
 

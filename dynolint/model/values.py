@@ -11,14 +11,16 @@ the leaves the rules care about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 # A location in the project: (posix path, site index in that file's summary).
 Loc = tuple[str, int]
 
 
+@dataclass(slots=True, unsafe_hash=True)
 class Val:
-    __slots__ = ()
+    # the hash, once computed (see _cache_hashes); -1 until then
+    _hash: int = field(default=-1, init=False, compare=False, repr=False, hash=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -404,6 +406,8 @@ def alts(value: Val) -> Iterable[Val]:
 
 def one_of(values: Iterable[Val], limit: int = 6) -> Val:
     """A single value for several alternatives, flattened and capped."""
+    if type(values) is list and len(values) == 1 and type(values[0]) is not OneOf:
+        return values[0]  # the common case (a call with one callee), without a set
     flat: set[Val] = set()
     for value in values:
         if type(value) is OneOf:
@@ -431,3 +435,29 @@ def const_str(value: Val) -> str | None:
     if isinstance(value, ConstV) and isinstance(value.value, str):
         return value.value
     return None
+
+
+def _cache_hashes() -> None:
+    """Every value class hashes once per object. Values nest, and are hashed again and
+    again (as dictionary keys, set members and inside the hashes of the values that hold
+    them): the generated hash rehashed whole trees, an eighth of the interpreter's time."""
+
+    def caching(compute: Callable[[Val], int]) -> Callable[[Val], int]:
+        def __hash__(self: Val) -> int:
+            value = self._hash
+            if value == -1:  # hash() never gives -1
+                value = self._hash = compute(self)
+            return value
+
+        return __hash__
+
+    pending = list(Val.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        compute = cls.__dict__.get("__hash__")
+        if compute is not None:
+            cls.__hash__ = caching(compute)  # type: ignore[method-assign]
+
+
+_cache_hashes()
