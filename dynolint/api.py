@@ -179,14 +179,20 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
 
 def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
              result: RunResult, display: dict[str, str], progress: Progress | None, pool: WorkerPool) -> None:
-    from dynolint.pipeline import summarize_all
+    from dynolint.pipeline import complete_positions, summarize_all
 
-    parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=options.want_fixes)
-    if not options.want_fixes:
-        pool.close()
+    parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=True)
     summaries, selection = parsed.summaries, parsed.selection
     result.summaries = {s.path: s for s in summaries}
+
+    def alongside(interpret: Callable[[], object]) -> None:
+        """The workers compute the positions phase 1 left out while this interprets."""
+        complete_positions(parsed, pool, len(sources), meanwhile=interpret)
+        if not options.want_fixes:
+            pool.close()
+
     if not summaries:  # nothing that can matter: the rules are not even imported
+        pool.close()
         result.findings = sorted(result.findings, key=Finding.sort_key)
         return
     for summary in summaries:
@@ -201,8 +207,10 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     infra = _infra(infra_files, summaries, config, result)
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
-                             display)
+                             display, alongside)
         result.findings.extend(_displayed(finding, display) for finding in findings)
+    else:
+        alongside(lambda: None)
     comments = {display.get(s.path, s.path): s.suppressions for s in summaries}
     syntax = [f for f in result.findings if f.code == SYNTAX_ERROR[0]]
     others = [f for f in result.findings if f.code != SYNTAX_ERROR[0]]
@@ -326,19 +334,31 @@ def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], confi
 
 def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
               result: RunResult, roots: frozenset[str] | None = None, timeout: float = 0.0,
-              display: dict[str, str] | None = None) -> list[Finding]:
+              display: dict[str, str] | None = None,
+              alongside: Callable[[Callable[[], object]], None] | None = None) -> list[Finding]:
     """Build the model and run each rule over it. A failure while interpreting one function,
     or inside a rule on one item, is reported naming the file (and rule), and the rest of the
-    run goes on."""
-    from dynolint.model.analysis import build
+    run goes on. ``alongside(interpret)``, when given, runs the interpretation (which needs
+    no positions) while it completes what the rules need."""
+    from dynolint.model.analysis import Model, build
 
     display = display or {}
-    try:
-        model = build(summaries, config, infra, roots, timeout)
-    except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
-        result.errors.append(f"internal error while building the program model: {exc!r}\n"
-                             + traceback.format_exc(limit=6))
+    built: list[Model] = []
+
+    def interpret() -> None:
+        try:
+            built.append(build(summaries, config, infra, roots, timeout))
+        except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
+            result.errors.append(f"internal error while building the program model: {exc!r}\n"
+                                 + traceback.format_exc(limit=6))
+
+    if alongside is not None:
+        alongside(interpret)
+    else:
+        interpret()
+    if not built:
         return []
+    model = built[0]
     result.errors.extend(_shown(problem, display) for problem in model.problems)
     findings: list[Finding] = []
     for rule_class in rules:

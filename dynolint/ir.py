@@ -333,6 +333,9 @@ class FileSummary:
     # set when the file parses but could not be analysed (timed out, crashed the parser): a
     # per-file error, not a finding
     problem: str | None = None
+    # True while ``spans`` is still to be computed (by the worker that kept the parsed module,
+    # during the interpretation: see dynolint.pipeline.complete_positions)
+    deferred: bool = False
 
 
 def _pickle_as_fields(cls: type) -> None:

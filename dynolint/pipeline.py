@@ -24,8 +24,6 @@ _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_w
                        rb"transact_write_items|execute_statement|query|scan)\(")
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n]*?)\)?[ \t]*(?:#.*)?$"
                      rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
-# writes a fix may change (PynamoDB's save and update too)
-_WRITES = re.compile(rb"\.(?:put_item|update_item|delete_item|save|update)\(")
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
 
 
@@ -130,21 +128,25 @@ def _summarize_one(item: tuple[str, bytes, bool]) -> ir.FileSummary:
     from dynolint.summarize import summarize
 
     path, data, keep = item
-    return summarize(path, data, on_module=(lambda module: _keep(path, data, module)) if keep else None)
+    return summarize(path, data, (lambda module, wanted, count: _keep(path, data, module, wanted, count))
+                     if keep else None)
 
 
-# In a worker process: the modules it parsed in phase 1 whose findings may get fixes, kept
-# for rendering those fixes without parsing again (up to KEEP_BYTES of source per worker;
-# a parsed module takes about 40 times its source's size).
+# In a worker process: the modules it parsed in phase 1, kept (up to KEEP_BYTES of source per
+# worker; a parsed module takes about 40 times its source's size) so that their positions
+# can be computed while the parent interprets, and their fixes rendered without a second
+# parse. Each entry: (source, module, id of node -> site, number of sites).
 KEEP_BYTES = 4 << 20
-_kept: dict[str, tuple[bytes, object]] = {}
+_kept: dict[str, tuple[bytes, object, dict[int, int], int]] = {}
 _kept_bytes = [0]
 
 
-def _keep(path: str, data: bytes, module: object) -> None:
-    if _kept_bytes[0] + len(data) <= KEEP_BYTES:
-        _kept[path] = (data, module)
-        _kept_bytes[0] += len(data)
+def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int) -> bool:
+    if _kept_bytes[0] + len(data) > KEEP_BYTES:
+        return False
+    _kept[path] = (data, module, wanted, count)
+    _kept_bytes[0] += len(data)
+    return True
 
 
 def kept_module(path: str, data: bytes) -> object | None:
@@ -153,14 +155,31 @@ def kept_module(path: str, data: bytes) -> object | None:
     return found[1] if found is not None and found[0] == data else None
 
 
+def _positions(batch: list[tuple[str, bytes]]) -> dict[str, tuple[ir.Span, ...]]:
+    """The spans of files whose positions phase 1 deferred: from the modules this worker
+    kept, or (a worker that replaced a dead one) from a new parse."""
+    from dynolint.summarize import site_spans, summarize
+
+    out: dict[str, tuple[ir.Span, ...]] = {}
+    for path, data in batch:
+        found = _kept.get(path)
+        if found is not None and found[0] == data:
+            out[path] = site_spans(found[1], found[2], found[3])  # type: ignore[arg-type]
+        else:
+            out[path] = summarize(path, data).spans
+    return out
+
+
 @dataclass
 class Parsed:
-    """Phase 1's result: the summaries in path order, the selection, and which worker of
-    the pool parsed (and may have kept) each file."""
+    """Phase 1's result: the summaries in path order, the selection, which worker of the
+    pool parsed (and may have kept) each file, and the fresh summaries still to cache."""
 
     summaries: list[ir.FileSummary]
     selection: Selection
     placed: dict[str, int]
+    fresh: list[tuple[str, bytes]]
+    cache: object | None
 
 
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
@@ -170,7 +189,8 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     Parsing runs in the supervised worker processes of ``pool`` (:mod:`dynolint.workers`;
     a pool of its own when None): a file that overruns the time budget or crashes the
     parser gets a summary with ``problem`` set. With ``keep``, the workers keep the parsed
-    modules of files with item operations (see :func:`kept_module`)."""
+    modules and leave their positions out: :func:`complete_positions` computes them (and
+    caches the summaries)."""
     from dynolint.cache import SummaryCache
 
     selection = select_files(sources, config)
@@ -182,14 +202,13 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     todo: list[tuple[str, bytes, bool]] = []
     own = pool is None
     pool = pool or WorkerPool(timeout or None)
-    keep = keep and pool.forked
+    keep = keep and not own and pool.forked
     for path in sorted(wanted):
         cached = cache.get(path, sources[path]) if cache is not None else None
         if cached is not None:
             summaries[path] = cached
         else:
-            data = sources[path]
-            todo.append((path, data, keep and _WRITES.search(data) is not None))
+            todo.append((path, sources[path], keep))
     done = len(summaries)
     total = len(wanted)
     if progress is not None and done:
@@ -214,11 +233,55 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     finally:
         if own:
             pool.close()
-    if cache is not None:
-        for path, data in fresh:
-            cache.put(path, data, summaries[path])
-        cache.tidy(keep=len(sources))
-    return Parsed([summaries[path] for path in sorted(summaries)], selection, placed)
+    parsed = Parsed([summaries[path] for path in sorted(summaries)], selection, placed, fresh, cache)
+    if not any(s.deferred for s in parsed.summaries):
+        _store(parsed, len(sources))
+    return parsed
+
+
+def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
+                       meanwhile: Callable[[], object] | None = None) -> None:
+    """Fill in the positions phase 1 left out, each file's in the worker that kept its
+    module, one batch per worker, while ``meanwhile`` (the interpretation, which needs no
+    positions) runs here; then cache the fresh summaries."""
+    by_path = {s.path: s for s in parsed.summaries}
+    batches: dict[int, list[tuple[str, bytes]]] = {}
+    data_of = dict(parsed.fresh)
+    for summary in parsed.summaries:
+        if summary.deferred:
+            batches.setdefault(parsed.placed.get(summary.path, 0), []).append((summary.path, data_of[summary.path]))
+    slots = sorted(batches)
+    items = [batches[slot] for slot in slots]
+    ran = False
+
+    def run() -> None:
+        nonlocal ran
+        ran = True
+        if meanwhile is not None:
+            meanwhile()
+
+    for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots), meanwhile=run):
+        if isinstance(outcome, Failed):  # computed here, as phase 1 would have
+            from dynolint.summarize import summarize
+
+            outcome = {path: summarize(path, data).spans for path, data in items[index]}
+        for path, spans in outcome.items():
+            summary = by_path[path]
+            summary.spans, summary.deferred = spans, False
+    if not ran:
+        run()
+    _store(parsed, keep_in_cache)
+
+
+def _store(parsed: Parsed, keep: int) -> None:
+    from dynolint.cache import SummaryCache
+
+    cache = parsed.cache
+    if isinstance(cache, SummaryCache):
+        by_path = {s.path: s for s in parsed.summaries}
+        for path, data in parsed.fresh:
+            cache.put(path, data, by_path[path])
+        cache.tidy(keep=keep)
 
 
 def _warm_up() -> None:

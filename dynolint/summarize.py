@@ -517,7 +517,7 @@ def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir
 
 
 def summarize(path: str, source: bytes,
-              on_module: Callable[[cst.Module], object] | None = None) -> ir.FileSummary:
+              keeper: Callable[[cst.Module, dict[int, int], int], bool] | None = None) -> ir.FileSummary:
     """Parse ``source`` once and lower it. Never raises for bad input: a file CPython
     cannot compile becomes a summary with ``error`` set (DYN000); one that compiles but
     cannot be analysed, a summary with ``problem`` set.
@@ -537,12 +537,9 @@ def summarize(path: str, source: bytes,
         reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
         return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
     try:
-        summary = lower(path, module, source)
+        return lower(path, module, source, keeper)
     except RecursionError:
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")
-    if on_module is not None:
-        on_module(module)
-    return summary
 
 
 def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:
@@ -582,24 +579,36 @@ def _problem(path: str, reason: str) -> ir.FileSummary:
     return ir.FileSummary(path, module_name(path), (), (), (), (), (), (), 0, problem=reason)
 
 
-def lower(path: str, module: cst.Module, source: bytes = b"") -> ir.FileSummary:
+def lower(path: str, module: cst.Module, source: bytes = b"",
+          keeper: Callable[[cst.Module, dict[int, int], int], bool] | None = None) -> ir.FileSummary:
+    """The summary of a parsed module. Its positions cost a code generation pass over the
+    whole module: when ``keeper`` keeps the module (with the sites it asks positions for),
+    they are left out (``deferred``) and computed later by :func:`site_spans`."""
     lowerer = _Lowerer()
     lowerer.assigned.append(set())
     lowerer.declared.append(set())
     body = lowerer.block(module.body)
-    state = SiteCodegen(module.default_indent, module.default_newline, lowerer.wanted)
-    module._codegen(state)
-    code = "".join(state.tokens)
-    starts = line_starts(code)
-    spans: list[ir.Span] = []
-    for index in range(len(lowerer.nodes)):
-        start, end = state.found.get(index, (0, 0))
-        spans.append(span_of(starts, start, end))
+    code = source.decode(module.encoding, "replace") if source else module.code
+    deferred = keeper is not None and keeper(module, lowerer.wanted, len(lowerer.nodes))
+    spans = () if deferred else site_spans(module, lowerer.wanted, len(lowerer.nodes))
     suppressions = suppressions_in(code) if _MENTIONS_SUPPRESSION.search(source) else ()
     return ir.FileSummary(
         path, module_name(path), body, tuple(lowerer.functions), tuple(lowerer.classes),
-        tuple(spans), tuple(lowerer.stmt_of), suppressions, len(starts),
+        spans, tuple(lowerer.stmt_of), suppressions, len(line_starts(code)), deferred=deferred,
     )
+
+
+def site_spans(module: cst.Module, wanted: dict[int, int], count: int) -> tuple[ir.Span, ...]:
+    """The spans of the ``count`` sites of a lowered module (``wanted``: id of node -> site),
+    from one code generation pass that records offsets for those nodes only."""
+    state = SiteCodegen(module.default_indent, module.default_newline, wanted)
+    module._codegen(state)
+    starts = line_starts("".join(state.tokens))
+    spans: list[ir.Span] = []
+    for index in range(count):
+        start, end = state.found.get(index, (0, 0))
+        spans.append(span_of(starts, start, end))
+    return tuple(spans)
 
 
 def iter_functions(summary: ir.FileSummary) -> Iterator[ir.Function]:

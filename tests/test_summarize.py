@@ -119,3 +119,33 @@ def test_suppression_lines_count_every_kind_of_line_break() -> None:
     for newline in ("\n", "\r\n", "\r"):
         code = newline.join(["a = 1", 's = "x"', "b = 2  # noqa: DYN101", ""])
         assert [s.line for s in suppressions_in(code)] == [3]
+
+
+def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(tmp_path: Path) -> None:
+    """Phase 1 leaves the positions of kept modules out; the workers compute them while the
+    parent interprets. They equal the positions of a plain summary, from a kept module and
+    from a worker that no longer holds it (a replaced one parses again); and the cache gets
+    only complete summaries."""
+    from dynolint import pipeline
+    from dynolint.api import Options
+    from dynolint.config import Config
+    from dynolint.workers import WorkerPool
+
+    sources = {path.relative_to(FIXTURES).as_posix(): path.read_bytes()
+               for path in sorted((FIXTURES / "cases").rglob("*.py"))[:80]}
+    config = Config(root=tmp_path, multi_tenant=True)  # every file is parsed
+    interpreted: list[bool] = []
+    with WorkerPool(timeout=60) as pool:
+        parsed = pipeline.summarize_all(sources, config, Options(jobs=2), pool=pool, keep=True)
+        deferred = [s.path for s in parsed.summaries if s.deferred]
+        assert len(deferred) > 40 and all(s.spans == () for s in parsed.summaries if s.deferred)
+        assert not list((tmp_path / ".dynolint_cache").rglob("*.pickle"))  # nothing half-made cached
+        pipeline.complete_positions(parsed, pool, len(sources), meanwhile=lambda: interpreted.append(True))
+    assert interpreted == [True]
+    assert not any(s.deferred for s in parsed.summaries)
+    assert list((tmp_path / ".dynolint_cache").rglob("*.pickle"))
+    for summary in parsed.summaries:
+        assert summary.spans == summarize(summary.path, sources[summary.path]).spans, summary.path
+    # a worker without the kept modules (here: this process) parses again
+    again = pipeline._positions([(path, sources[path]) for path in deferred[:5]])
+    assert again == {path: summarize(path, sources[path]).spans for path in deferred[:5]}
