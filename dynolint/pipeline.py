@@ -124,25 +124,26 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     return Selection(frozenset(chosen), roots)
 
 
-def _summarize_one(item: tuple[str, bytes, bool]) -> ir.FileSummary:
+def _summarize_one(item: tuple[str, bytes, int]) -> ir.FileSummary:
     from dynolint.summarize import summarize
 
-    path, data, keep = item
-    return summarize(path, data, (lambda module, wanted, count: _keep(path, data, module, wanted, count))
-                     if keep else None)
+    path, data, budget = item
+    return summarize(path, data, (lambda module, wanted, count: _keep(path, data, module, wanted, count, budget))
+                     if budget else None)
 
 
-# In a worker process: the modules it parsed in phase 1, kept (up to KEEP_BYTES of source per
-# worker; a parsed module takes about 40 times its source's size) so that their positions
-# can be computed while the parent interprets, and their fixes rendered without a second
-# parse. Each entry: (source, module, id of node -> site, number of sites).
-KEEP_BYTES = 4 << 20
+# In a worker process: the modules it parsed in phase 1, kept so that their positions can be
+# computed while the parent interprets, and their fixes rendered without a second parse. A
+# parsed module takes about 40 times its source's size: the workers of a run keep up to
+# KEEP_BYTES of source between them (8 MB: about 320 MB of modules), each its share.
+# Each entry: (source, module, id of node -> site, number of sites).
+KEEP_BYTES = 8 << 20
 _kept: dict[str, tuple[bytes, object, dict[int, int], int]] = {}
 _kept_bytes = [0]
 
 
-def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int) -> bool:
-    if _kept_bytes[0] + len(data) > KEEP_BYTES:
+def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int, budget: int) -> bool:
+    if _kept_bytes[0] + len(data) > budget:
         return False
     _kept[path] = (data, module, wanted, count)
     _kept_bytes[0] += len(data)
@@ -199,21 +200,23 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
     summaries: dict[str, ir.FileSummary] = {}
-    todo: list[tuple[str, bytes, bool]] = []
+    todo: list[tuple[str, bytes, int]] = []
     own = pool is None
     pool = pool or WorkerPool(timeout or None)
-    keep = keep and not own and pool.forked
     for path in sorted(wanted):
         cached = cache.get(path, sources[path]) if cache is not None else None
         if cached is not None:
             summaries[path] = cached
         else:
-            todo.append((path, sources[path], keep))
+            todo.append((path, sources[path], 0))
     done = len(summaries)
     total = len(wanted)
     if progress is not None and done:
         progress(done, total)
     workers = jobs if len(todo) >= SERIAL_BELOW else 1
+    if keep and not own and pool.forked:  # each worker's share of what the run keeps
+        budget = KEEP_BYTES // max(workers, len(pool.workers), 1)
+        todo = [(path, data, budget) for path, data, _ in todo]
     todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
     fresh: list[tuple[str, bytes]] = []
     placed: dict[str, int] = {}

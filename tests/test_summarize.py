@@ -149,3 +149,23 @@ def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(t
     # a worker without the kept modules (here: this process) parses again
     again = pipeline._positions([(path, sources[path]) for path in deferred[:5]])
     assert again == {path: summarize(path, sources[path]).spans for path in deferred[:5]}
+
+
+def test_the_workers_keep_parsed_modules_within_the_runs_budget(monkeypatch, tmp_path: Path) -> None:
+    """The workers of a run keep at most KEEP_BYTES of source between them, each its share;
+    the files beyond it get their positions in phase 1, and all positions are right."""
+    from dynolint import pipeline
+    from dynolint.api import Options
+    from dynolint.config import Config
+    from dynolint.workers import WorkerPool
+
+    body = b"import boto3\nt = boto3.resource('dynamodb').Table('t')\n" + b"x = t.get_item(Key={})\n" * 40
+    sources = {f"m{number:02}.py": body for number in range(30)}
+    monkeypatch.setattr(pipeline, "KEEP_BYTES", len(body) * 10)  # two workers: five files each
+    with WorkerPool(timeout=60) as pool:
+        parsed = pipeline.summarize_all(sources, Config(root=tmp_path, multi_tenant=True),
+                                        Options(jobs=2, use_cache=False), pool=pool, keep=True)
+        assert sum(s.deferred for s in parsed.summaries) == 10
+        pipeline.complete_positions(parsed, pool, len(sources))
+    expected = summarize("m00.py", body).spans
+    assert all(s.spans == expected and not s.deferred for s in parsed.summaries)
