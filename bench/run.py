@@ -191,29 +191,14 @@ class Bench:
     # -- running --------------------------------------------------------------------------
     def measure(self, key: str, label: str, cmd: list[str], cwd: Path, runs: int,
                 ok_codes: tuple[int, ...] = (0,), before=None) -> Row:
-        row = Row(key, label, cmd)
-        self.rows[key] = row
-        shown = " ".join(shlex.quote(part) for part in cmd)
-        for index in range(runs):
-            if before:
-                before()
-            result = run_once(cmd, cwd, self.args.timeout)
-            if result.returncode not in ok_codes:
-                row.error = True
-                tail = result.stderr.strip().splitlines()[-3:]
-                row.note = f"exit {result.returncode}: " + (" / ".join(tail) if tail else "no stderr")
-                log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}: {shown}\n    "
-                    + "\n    ".join(result.stderr.strip().splitlines()[-15:]))
-                break
-            row.runs.append(result)
-            log(f"  {label} [{index + 1}/{runs}]: {result.wall:.3f} s, {result.rss / 2**20:.0f} MB")
-        return row
+        self.measure_together([(key, label, cmd, before, ok_codes)], cwd, runs)
+        return self.rows[key]
 
     def measure_together(self, specs: list[tuple], cwd: Path, runs: int) -> None:
         """Rows whose ratio is the result, measured in turns (A B C A B C ...): a machine
         that slows down for a while (shared cores drift by a third here) slows all of them,
         not whichever row it happened to be running. ``specs``: (key, label, cmd, before)
-        or (key, label, cmd, before, accepted exit codes)."""
+        or (key, label, cmd, before, accepted exit codes). A run that fails stops its row."""
         rows = []
         for key, label, cmd, *_ in specs:
             rows.append(Row(key, label, cmd))
@@ -229,7 +214,8 @@ class Bench:
                     row.error = True
                     tail = result.stderr.strip().splitlines()[-3:]
                     row.note = f"exit {result.returncode}: " + (" / ".join(tail) if tail else "no stderr")
-                    log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}\n    "
+                    shown = " ".join(shlex.quote(part) for part in cmd)
+                    log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}: {shown}\n    "
                         + "\n    ".join(result.stderr.strip().splitlines()[-15:]))
                     continue
                 row.runs.append(result)

@@ -171,8 +171,8 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
                    result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
     from dynolint.workers import WorkerPool
 
-    # The workers that parse in phase 1 stay (idle) through phase 2 when fixes are to be
-    # rendered: they keep the modules they parsed and render those files' fixes.
+    # The workers that parse in phase 1 keep the modules they parsed: they compute those
+    # files' positions while phase 2 runs here and, for JSON and SARIF, render their fixes.
     with WorkerPool(options.timeout or None) as pool:
         _analyse(sources, infra_files, config, options, result, display, progress, pool)
 
@@ -234,7 +234,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
     from dataclasses import replace
 
     from dynolint.fixes import Skip
-    from dynolint.pipeline import SERIAL_BELOW
+    from dynolint.pipeline import workers_for
     from dynolint.workers import Failed
 
     by_display = {shown: rel for rel, shown in display.items()}
@@ -252,8 +252,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
             work.append((rel, data, [result.findings[p] for p in positions]))
             where.append(positions)
     prefer: list[int | None] = [placed.get(rel) for rel, _, _ in work]
-    workers = (jobs or os.cpu_count() or 1) if len(work) >= SERIAL_BELOW else 1
-    for index, described, _ in pool.map(_describe_file, work, workers, prefer):
+    for index, described, _ in pool.map(_describe_file, work, workers_for(len(work), jobs), prefer):
         positions = where[index]
         if isinstance(described, Failed):
             described = [(None, f"the fix could not be rendered: {described.reason}")] * len(positions)

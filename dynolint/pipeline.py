@@ -27,6 +27,11 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
 
 
+def workers_for(tasks: int, jobs: int) -> int:
+    """Worker processes for ``tasks`` files: ``jobs`` (0: the CPUs), or one for few files."""
+    return (jobs or os.cpu_count() or 1) if tasks >= SERIAL_BELOW else 1
+
+
 def module_of(path: str) -> str:
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     if parts and parts[-1] == "__init__":
@@ -196,7 +201,6 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
 
     selection = select_files(sources, config)
     wanted = selection.parse
-    jobs = getattr(options, "jobs", 0) or os.cpu_count() or 1
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
     summaries: dict[str, ir.FileSummary] = {}
@@ -213,7 +217,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     total = len(wanted)
     if progress is not None and done:
         progress(done, total)
-    workers = jobs if len(todo) >= SERIAL_BELOW else 1
+    workers = workers_for(len(todo), getattr(options, "jobs", 0))
     if keep and not own and pool.forked:  # each worker's share of what the run keeps
         budget = KEEP_BYTES // max(workers, len(pool.workers), 1)
         todo = [(path, data, budget) for path, data, _ in todo]
@@ -255,15 +259,9 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
             batches.setdefault(parsed.placed.get(summary.path, 0), []).append((summary.path, data_of[summary.path]))
     slots = sorted(batches)
     items = [batches[slot] for slot in slots]
-    ran = False
-
-    def run() -> None:
-        nonlocal ran
-        ran = True
-        if meanwhile is not None:
-            meanwhile()
-
-    for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots), meanwhile=run):
+    if not items and meanwhile is not None:
+        meanwhile()
+    for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots), meanwhile=meanwhile):
         if isinstance(outcome, Failed):  # computed here, as phase 1 would have
             from dynolint.summarize import summarize
 
@@ -271,8 +269,6 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
         for path, spans in outcome.items():
             summary = by_path[path]
             summary.spans, summary.deferred = spans, False
-    if not ran:
-        run()
     _store(parsed, keep_in_cache)
 
 

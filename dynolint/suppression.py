@@ -9,9 +9,7 @@ statement, or on the line just above it, suppresses that code there; a bare
 from __future__ import annotations
 
 import fnmatch
-import io
 import re
-import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -110,13 +108,11 @@ _COMMENT_RE = re.compile(r"#\s*dynolint\s*:\s*ignore\b.*$", re.IGNORECASE)
 
 def _comment_on(line: str) -> tuple[int, str] | None:
     """(0-based column, text) of the ``# dynolint: ignore`` comment on ``line``."""
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(line).readline):
-            if token.type == tokenize.COMMENT and _COMMENT_RE.match(token.string):
-                return token.start[1], token.string
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass  # an open bracket or string on this line: fall back to the text
-    match = _COMMENT_RE.search(line)
+    for token in _STRING_OR_COMMENT.finditer(line):
+        comment = token.group("comment")
+        if comment is not None and _COMMENT_RE.match(comment):
+            return token.start(), comment
+    match = _COMMENT_RE.search(line)  # the line continues a string: fall back to the text
     return (match.start(), match.group(0).rstrip()) if match else None
 
 

@@ -251,15 +251,6 @@ class WorkerPool:
                     workers[slot] = None
 
 
-def supervised_map(function: Callable[[T], R], items: list[T], jobs: int, timeout: float | None,
-                   meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R | Failed]]:
-    """``function`` over ``items`` in ``jobs`` supervised workers of a pool of their own
-    (see :class:`WorkerPool`); yields ``(index, result)`` as results arrive."""
-    with WorkerPool(timeout) as pool:
-        for index, outcome, _ in pool.map(function, items, jobs, meanwhile=meanwhile):
-            yield index, outcome
-
-
 def _death(exitcode: int | None) -> str:
     import signal
 

@@ -20,7 +20,7 @@ from dynolint.fixes.engine import fix_source, tree_check
 from dynolint.model.analysis import build
 from dynolint.model.infra import load_infra
 from dynolint.summarize import summarize
-from dynolint.workers import Failed, run_deep, supervised_map
+from dynolint.workers import Failed, WorkerPool, run_deep
 
 HANDLE = 'import boto3\ntable = boto3.resource("dynamodb").Table("t")\n'
 RACY = '''
@@ -153,7 +153,8 @@ def test_supervised_workers_kill_overruns_and_survive_crashes() -> None:
 
     items = ["a", "sleep", "b", "crash", "c", "raise", "d"]
     started = time.monotonic()
-    results = dict(supervised_map(work, items, jobs=2, timeout=1.0))
+    with WorkerPool(timeout=1.0) as pool:
+        results = {index: outcome for index, outcome, _ in pool.map(work, items, 2)}
     assert time.monotonic() - started < 30
     assert [results[i] for i in (0, 2, 4, 6)] == ["A", "B", "C", "D"]
     assert isinstance(results[1], Failed) and results[1].reason.startswith("timed out after 1 s")
@@ -294,8 +295,6 @@ def test_a_pool_keeps_its_workers_and_routes_tasks_to_the_worker_asked_for() -> 
     """Phase 1's workers stay for the fix stage: a task sent to the worker that ran an
     earlier one finds what that task left in the worker's memory; a worker with nothing of
     its own to do takes the others' work; a killed worker is replaced and the map goes on."""
-    from dynolint.workers import WorkerPool
-
     with WorkerPool(timeout=5.0) as pool:
         first = {index: (slot, outcome) for index, outcome, slot in pool.map(_pid_and_memory, ["a", "b", "c", "d"], 2)}
         assert all(not isinstance(outcome, Failed) for _, outcome in first.values())
