@@ -187,7 +187,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
 
     def alongside(interpret: Callable[[], object]) -> None:
         """The workers compute the positions phase 1 left out while this interprets."""
-        complete_positions(parsed, pool, len(sources), meanwhile=interpret)
+        complete_positions(parsed, pool, len(sources), meanwhile=interpret, for_fixes=options.want_fixes)
         if not options.want_fixes:
             pool.close()
 
@@ -264,10 +264,13 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
 
 def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[object, str]]:
     from dynolint.fixes.engine import describe_all
-    from dynolint.pipeline import kept_module
+    from dynolint.pipeline import kept
 
     path, data, findings = item
-    return describe_all(data, findings, kept_module(path, data))  # type: ignore[arg-type,return-value]
+    found = kept(path, data)
+    if found is None:
+        return describe_all(data, findings)  # type: ignore[return-value]
+    return describe_all(data, findings, found.module, found.ranges)  # type: ignore[arg-type,return-value]
 
 
 @dataclass

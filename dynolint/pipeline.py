@@ -141,38 +141,56 @@ def _summarize_one(item: tuple[str, bytes, int]) -> ir.FileSummary:
 # computed while the parent interprets, and their fixes rendered without a second parse. A
 # parsed module takes about 40 times its source's size: the workers of a run keep up to
 # KEEP_BYTES of source between them (8 MB: about 320 MB of modules), each its share.
-# Each entry: (source, module, id of node -> site, number of sites).
 KEEP_BYTES = 8 << 20
-_kept: dict[str, tuple[bytes, object, dict[int, int], int]] = {}
+
+
+@dataclass
+class Kept:
+    data: bytes
+    module: object
+    wanted: dict[int, int]  # id of node -> site
+    count: int  # number of sites
+    ranges: dict[object, object] | None = None  # the nodes fixes look at -> CodeRange, once computed
+
+
+_kept: dict[str, Kept] = {}
 _kept_bytes = [0]
 
 
 def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int, budget: int) -> bool:
     if _kept_bytes[0] + len(data) > budget:
         return False
-    _kept[path] = (data, module, wanted, count)
+    _kept[path] = Kept(data, module, wanted, count)
     _kept_bytes[0] += len(data)
     return True
 
 
-def kept_module(path: str, data: bytes) -> object | None:
-    """The module this worker parsed from ``data`` in phase 1, if it kept it."""
+def kept(path: str, data: bytes) -> Kept | None:
+    """What this worker kept of the module it parsed from ``data`` in phase 1, if anything."""
     found = _kept.get(path)
-    return found[1] if found is not None and found[0] == data else None
+    return found if found is not None and found.data == data else None
 
 
-def _positions(batch: list[tuple[str, bytes]]) -> dict[str, tuple[ir.Span, ...]]:
+def _positions(job: tuple[bool, list[tuple[str, bytes]]]) -> dict[str, tuple[ir.Span, ...]]:
     """The spans of files whose positions phase 1 deferred: from the modules this worker
-    kept, or (a worker that replaced a dead one) from a new parse."""
+    kept, or (a worker that replaced a dead one) from a new parse. With ``for_fixes``, the
+    same pass also records the positions the fixes will look at (a second pass over every
+    fixed file cost more than doing it here for all)."""
     from dynolint.summarize import site_spans, summarize
 
+    for_fixes, batch = job
     out: dict[str, tuple[ir.Span, ...]] = {}
     for path, data in batch:
-        found = _kept.get(path)
-        if found is not None and found[0] == data:
-            out[path] = site_spans(found[1], found[2], found[3])  # type: ignore[arg-type]
-        else:
+        found = kept(path, data)
+        if found is None:
             out[path] = summarize(path, data).spans
+        elif for_fixes:
+            from dynolint.fixes.engine import POSITIONED
+            from dynolint.positions import positions_and_sites
+
+            found.ranges, out[path] = positions_and_sites(found.module, POSITIONED, found.wanted, found.count)
+        else:
+            out[path] = site_spans(found.module, found.wanted, found.count)  # type: ignore[arg-type]
     return out
 
 
@@ -247,10 +265,11 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
 
 
 def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
-                       meanwhile: Callable[[], object] | None = None) -> None:
+                       meanwhile: Callable[[], object] | None = None, for_fixes: bool = False) -> None:
     """Fill in the positions phase 1 left out, each file's in the worker that kept its
     module, one batch per worker, while ``meanwhile`` (the interpretation, which needs no
-    positions) runs here; then cache the fresh summaries."""
+    positions) runs here; then cache the fresh summaries. With ``for_fixes``, the workers
+    also note the positions fix rendering needs."""
     by_path = {s.path: s for s in parsed.summaries}
     batches: dict[int, list[tuple[str, bytes]]] = {}
     data_of = dict(parsed.fresh)
@@ -258,14 +277,14 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
         if summary.deferred:
             batches.setdefault(parsed.placed.get(summary.path, 0), []).append((summary.path, data_of[summary.path]))
     slots = sorted(batches)
-    items = [batches[slot] for slot in slots]
+    items = [(for_fixes, batches[slot]) for slot in slots]
     if not items and meanwhile is not None:
         meanwhile()
     for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots), meanwhile=meanwhile):
         if isinstance(outcome, Failed):  # computed here, as phase 1 would have
             from dynolint.summarize import summarize
 
-            outcome = {path: summarize(path, data).spans for path, data in items[index]}
+            outcome = {path: summarize(path, data).spans for path, data in items[index][1]}
         for path, spans in outcome.items():
             summary = by_path[path]
             summary.spans, summary.deferred = spans, False

@@ -94,10 +94,11 @@ def _concrete(types: tuple[type, ...]) -> frozenset[type]:
 
 
 class _TypedCodegen(SiteCodegen):
-    """Records the span of every node of the given types, in the one code generation pass."""
+    """Records the span of every node of the given types, and the sites of ``wanted`` too,
+    in the one code generation pass."""
 
-    def __init__(self, module: cst.Module, types: tuple[type, ...]) -> None:
-        super().__init__(module.default_indent, module.default_newline, {})
+    def __init__(self, module: cst.Module, types: tuple[type, ...], wanted: dict[int, int] | None = None) -> None:
+        super().__init__(module.default_indent, module.default_newline, wanted or {})
         self.types = _concrete(types)
         self.nodes: list[cst.CSTNode] = []
         self.spans: list[tuple[int, int]] = []
@@ -117,35 +118,52 @@ class _TypedCodegen(SiteCodegen):
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:
+        site = self.wanted.get(id(node))
         if type(node) not in self.types:
-            return _NULL
-        return _SyntacticRecorder(self, node)
+            return _NULL if site is None else _Recorder(self, site)
+        return _SyntacticRecorder(self, node, site)
 
 
 class _SyntacticRecorder:
-    __slots__ = ("state", "node", "start")
+    __slots__ = ("state", "node", "site", "start")
 
-    def __init__(self, state: _TypedCodegen, node: cst.CSTNode) -> None:
+    def __init__(self, state: _TypedCodegen, node: cst.CSTNode, site: int | None) -> None:
         self.state = state
         self.node = node
+        self.site = site
         self.start = 0
 
     def __enter__(self) -> None:
         self.start = self.state.offset
 
     def __exit__(self, *exc: object) -> None:
-        self.state._syntactic.setdefault(id(self.node), (self.start, self.state.offset))
+        where = (self.start, self.state.offset)
+        self.state._syntactic.setdefault(id(self.node), where)
+        if self.site is not None:
+            self.state.found.setdefault(self.site, where)
+
+
+def site_spans_of(found: dict[int, tuple[int, int]], starts: list[int], count: int) -> tuple[ir.Span, ...]:
+    """The spans of sites 0 .. count-1 from their recorded offsets (unrecorded: 1:1)."""
+    return tuple(span_of(starts, *found.get(index, (0, 0))) for index in range(count))
 
 
 def node_positions(module: cst.Module, types: tuple[type, ...]) -> dict[cst.CSTNode, CodeRange]:
     """CodeRanges (as LibCST's PositionProvider gives them: 1-based lines, 0-based columns)
     for every node of ``types`` in ``module``, in source order, from one offset-tracking code
     generation pass (no visitor, no metadata)."""
-    state = _TypedCodegen(module, types)
+    return positions_and_sites(module, types, {}, 0)[0]
+
+
+def positions_and_sites(module: cst.Module, types: tuple[type, ...], wanted: dict[int, int],
+                        count: int) -> tuple[dict[cst.CSTNode, CodeRange], tuple[ir.Span, ...]]:
+    """:func:`node_positions` and the spans of the ``count`` sites of ``wanted`` (id of node
+    -> site, as :func:`dynolint.summarize.site_spans`), from the same one pass."""
+    state = _TypedCodegen(module, types, wanted)
     module._codegen(state)
     starts = line_starts("".join(state.tokens))
     out: dict[cst.CSTNode, CodeRange] = {}
     for node, (start, end) in zip(state.nodes, state.spans):
         span = span_of(starts, start, end)
         out[node] = CodeRange(CodePosition(span.line, span.column - 1), CodePosition(span.end_line, span.end_column - 1))
-    return out
+    return out, site_spans_of(state.found, starts, count)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import libcst as cst
 
 from dynolint import ir
-from dynolint.positions import SiteCodegen, line_starts, span_of
+from dynolint.positions import SiteCodegen, line_starts, site_spans_of
 from dynolint.suppression import suppressions_in
 
 _BINOPS = {
@@ -603,12 +603,7 @@ def site_spans(module: cst.Module, wanted: dict[int, int], count: int) -> tuple[
     from one code generation pass that records offsets for those nodes only."""
     state = SiteCodegen(module.default_indent, module.default_newline, wanted)
     module._codegen(state)
-    starts = line_starts("".join(state.tokens))
-    spans: list[ir.Span] = []
-    for index in range(count):
-        start, end = state.found.get(index, (0, 0))
-        spans.append(span_of(starts, start, end))
-    return tuple(spans)
+    return site_spans_of(state.found, line_starts("".join(state.tokens)), count)
 
 
 def iter_functions(summary: ir.FileSummary) -> Iterator[ir.Function]:

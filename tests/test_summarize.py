@@ -43,6 +43,31 @@ def test_call_positions_match_libcst_position_provider() -> None:
     assert checked > 500
 
 
+def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> None:
+    """The workers record the positions fixes need in the same code generation pass as the
+    sites' spans: both equal what the two separate passes give (and the positions of calls
+    and arithmetic, where fixes find their targets, LibCST's PositionProvider)."""
+    from dynolint.fixes.engine import POSITIONED
+    from dynolint.positions import node_positions, positions_and_sites
+    from dynolint.summarize import _Lowerer, site_spans
+
+    checked = 0
+    for path in sorted((FIXTURES / "cases").rglob("*.py"))[:60]:
+        module = cst.parse_module(path.read_bytes())
+        lowerer = _Lowerer()
+        lowerer.assigned.append(set())
+        lowerer.declared.append(set())
+        lowerer.block(module.body)
+        ranges, spans = positions_and_sites(module, POSITIONED, lowerer.wanted, len(lowerer.nodes))
+        assert spans == site_spans(module, lowerer.wanted, len(lowerer.nodes)), path
+        assert ranges == node_positions(module, POSITIONED), path
+        provider = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        assert all(provider[node] == where for node, where in ranges.items()
+                   if isinstance(node, (cst.Call, cst.BinaryOperation))), path
+        checked += len(ranges)
+    assert checked > 1000
+
+
 def test_crlf_and_bom_positions() -> None:
     source = "\ufeffimport boto3\r\nt = boto3.client('dynamodb')\r\nx = t.get_item(Key={})\r\n".encode("utf-8")
     summary = summarize("x.py", source)
@@ -147,7 +172,7 @@ def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(t
     for summary in parsed.summaries:
         assert summary.spans == summarize(summary.path, sources[summary.path]).spans, summary.path
     # a worker without the kept modules (here: this process) parses again
-    again = pipeline._positions([(path, sources[path]) for path in deferred[:5]])
+    again = pipeline._positions((True, [(path, sources[path]) for path in deferred[:5]]))
     assert again == {path: summarize(path, sources[path]).spans for path in deferred[:5]}
 
 

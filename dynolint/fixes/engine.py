@@ -348,10 +348,12 @@ def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
     return tuple(edits)
 
 
-def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None = None) -> list[tuple[Fix | None, str]]:
+def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None = None,
+                 positions: dict[cst.CSTNode, Any] | None = None) -> list[tuple[Fix | None, str]]:
     """The fix of each finding of one file, as edits (or None and the reason it has none).
 
-    ``module`` is ``data`` already parsed (phase 1 keeps it); otherwise the file is parsed
+    ``module`` is ``data`` already parsed (phase 1 keeps it), and ``positions`` its
+    :data:`POSITIONED` nodes' positions if already known; otherwise the file is parsed
     once, only its definitions that hold findings. A fix confined to one call (a guard, an
     atomic update) is rendered from that call alone and replaces exactly its text; a claim
     rewrite changes several places and goes through the whole-module transform."""
@@ -362,7 +364,9 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             module = cst.parse_module(data)
         except Exception as exc:  # noqa: BLE001
             return [(None, f"the file no longer parses: {exc}")] * len(findings)
-    positions = node_positions(module, POSITIONED)
+        positions = None
+    if positions is None:
+        positions = node_positions(module, POSITIONED)
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
     for finding in findings:
