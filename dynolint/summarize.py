@@ -31,6 +31,25 @@ _UNOPS = {"Not": "not", "Minus": "-", "Plus": "+", "BitInvert": "~"}
 _MENTIONS_SUPPRESSION = re.compile(rb"(?i)dynolint|noqa")
 
 
+def _no_validation(node: cst.CSTNode) -> None:
+    return None
+
+
+def parse(source: bytes) -> cst.Module:
+    """``libcst.parse_module`` without LibCST's per-node validation, which re-checks every
+    node the parser builds (an eighth of the parse; LibCST's own comment on ``__post_init__``
+    suggests skipping it for parsed trees). Only parsed trees skip it: nodes the fixes build
+    are validated as usual. (The switch is process-wide for the duration of the parse: nodes
+    another thread builds meanwhile are not validated either.)"""
+    base = cst.CSTNode
+    validate = base.__dict__["__post_init__"]
+    base.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        base.__post_init__ = validate  # type: ignore[method-assign]
+
+
 def module_name(path: str) -> str:
     """Dotted module name of a posix path relative to the project root."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
@@ -529,7 +548,7 @@ def summarize(path: str, source: bytes,
     if rejected is not None:
         return rejected
     try:
-        module = cst.parse_module(source)
+        module = parse(source)
     except (UnicodeDecodeError, LookupError) as exc:
         # CPython 3.11 skips comments undecoded; the source is still not valid UTF-8 (PEP 3120)
         return _syntax_error(path, f"cannot decode: {exc}", *_decode_position(source, exc))

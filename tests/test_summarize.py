@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
+import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from dynolint.summarize import summarize, suppressions_in
@@ -66,6 +67,20 @@ def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> 
                    if isinstance(node, (cst.Call, cst.BinaryOperation))), path
         checked += len(ranges)
     assert checked > 1000
+
+
+def test_the_parse_without_validation_builds_the_same_trees_and_validation_comes_back() -> None:
+    """Phase 1 parses without LibCST's per-node validation: the trees equal LibCST's own
+    parse; afterwards (also after a parse that fails) nodes are validated again."""
+    from dynolint.summarize import parse
+
+    for path in sorted((FIXTURES / "cases").rglob("*.py"))[:60]:
+        data = path.read_bytes()
+        assert parse(data).deep_equals(cst.parse_module(data)), path
+    with pytest.raises(cst.ParserSyntaxError):
+        parse(b"def f(:\n")
+    with pytest.raises(cst.CSTValidationError):  # a name with a space is not valid
+        cst.Name("not valid")
 
 
 def test_crlf_and_bom_positions() -> None:

@@ -16,6 +16,7 @@ from dynolint.fixes import atomic, claim, guard
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
 from dynolint.positions import node_positions
+from dynolint.summarize import parse
 
 # the nodes whose positions the fixes look at
 POSITIONED = (cst.Call, cst.BinaryOperation, cst.BaseStatement, cst.BaseSuite)
@@ -165,7 +166,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     """Apply the plans of ``findings`` to ``data`` (the file's bytes)."""
     outcome = FixOutcome(data)
     try:
-        module = cst.parse_module(data)
+        module = parse(data)
     except Exception as exc:  # noqa: BLE001 - reported per finding
         outcome.skipped.extend((f, f"the file no longer parses: {exc}") for f in findings)
         return outcome
@@ -361,7 +362,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
     if module is None:
         data = sparse_source(data, findings)  # same lines and columns as the file
         try:
-            module = cst.parse_module(data)
+            module = parse(data)
         except Exception as exc:  # noqa: BLE001
             return [(None, f"the file no longer parses: {exc}")] * len(findings)
         positions = None
