@@ -83,6 +83,43 @@ def test_the_parse_without_validation_builds_the_same_trees_and_validation_comes
         cst.Name("not valid")
 
 
+def test_plain_string_values_equal_what_python_evaluates() -> None:
+    """The lowering reads plain string literals without compiling them: the value is
+    Python's own, and anything with escapes, a bytes or f prefix, or a carriage return is
+    left to LibCST's evaluation."""
+    import ast
+
+    from dynolint.summarize import plain_string_value
+
+    literals = ["''", '""', "''''''", '""""""', "'a'", '"a b"', "'\"'", '"\'"', "\"''\"", "'''a'b\"c'''",
+                '"""\n x\n"""', "r'a'", "R'a'", "u'é'", 'U"x"', "'''''a'''", "'a\\nb'", "b'a'", "rb'a'",
+                "f'a'", "'''a\r\nb'''", "r'\\d'"]
+    for path in sorted((FIXTURES / "cases").rglob("*.py"))[:200]:
+        literals += [node.value for node in _strings(cst.parse_module(path.read_bytes()))]
+    evaluated = 0
+    for text in literals:
+        value = plain_string_value(text)
+        if value is not None:
+            assert value == ast.literal_eval(text), text
+            evaluated += 1
+        else:
+            assert "\\" in text or "\r" in text or text[0] in "bBfF" or text[:2].lower() in ("rb", "rf"), text
+    assert evaluated > 500
+
+
+def _strings(node: cst.CSTNode) -> list[cst.SimpleString]:
+    class Collect(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.SimpleString] = []
+
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            self.found.append(string)
+
+    collector = Collect()
+    node.visit(collector)
+    return collector.found
+
+
 def test_crlf_and_bom_positions() -> None:
     source = "\ufeffimport boto3\r\nt = boto3.client('dynamodb')\r\nx = t.get_item(Key={})\r\n".encode("utf-8")
     summary = summarize("x.py", source)
