@@ -1,8 +1,11 @@
-"""Positions without LibCST's PositionProvider: one code generation pass that tracks only
-character offsets, and records them for the nodes that were asked for.
+"""Positions without LibCST's PositionProvider: one code generation pass that records, for
+the nodes that were asked for, where their code starts and ends.
 
 PositionProvider computes a range for every node, with a regular expression per token and a
-context manager per node; here that pass costs about as much as plain code generation.
+context manager per node; here that pass costs less than plain code generation: a token
+costs one C call (no running offset: the pass records token indexes, turned into character
+offsets once at the end), and LibCST's generator-based ``_parenthesize`` is replaced, for
+the duration of the pass, by an equivalent plain context manager (see :func:`generate`).
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from contextlib import nullcontext
+from itertools import accumulate
 from typing import Any
 
 import libcst as cst
+from libcst._nodes.expression import _BaseParenthesizedNode
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
@@ -23,24 +28,20 @@ _NULL = nullcontext()
 
 
 class SiteCodegen(CodegenState):  # type: ignore[misc]
-    """Code generation that only tracks offsets, and records spans for wanted nodes:
-    ``wanted`` maps ``id(node)`` to a site number (nodes that ask for a syntactic position:
-    expressions and statements)."""
+    """Code generation that records spans for wanted nodes: ``wanted`` maps ``id(node)``
+    to a site number (nodes that ask for a syntactic position: expressions and
+    statements); ``found`` maps a site to its (start, end) token indexes."""
 
     def __init__(self, default_indent: str, default_newline: str, wanted: dict[int, int]) -> None:
         super().__init__(default_indent=default_indent, default_newline=default_newline)
-        self.offset = 0
         self.wanted = wanted
         self.found: dict[int, tuple[int, int]] = {}
+        self.add_token = self.tokens.append  # type: ignore[method-assign]
+        self.popped: list[str] = []
 
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.tokens.append(token)
-            self.offset += len(token)
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
+    def pop_trailing_newline(self) -> None:
+        if self.tokens:  # still counted in the offsets of what ended after it
+            self.popped.append(self.tokens.pop())
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:
@@ -48,6 +49,13 @@ class SiteCodegen(CodegenState):  # type: ignore[misc]
         if site is None:
             return _NULL
         return _Recorder(self, site)
+
+    def code(self) -> str:
+        return "".join(self.tokens)
+
+    def offsets(self) -> list[int]:
+        """The character offset at each token index."""
+        return [0, *accumulate(map(len, self.tokens + self.popped))]
 
 
 class _Recorder:
@@ -59,10 +67,53 @@ class _Recorder:
         self.start = 0
 
     def __enter__(self) -> None:
-        self.start = self.state.offset
+        self.start = len(self.state.tokens)
 
     def __exit__(self, *exc: object) -> None:
-        self.state.found.setdefault(self.site, (self.start, self.state.offset))
+        self.state.found.setdefault(self.site, (self.start, len(self.state.tokens)))
+
+
+class _Parens:
+    """What LibCST's ``_BaseParenthesizedNode._parenthesize`` does, without a generator."""
+
+    __slots__ = ("node", "state", "inner")
+
+    def __init__(self, node: Any, state: CodegenState) -> None:
+        self.node = node
+        self.state = state
+
+    def __enter__(self) -> None:
+        state = self.state
+        for lpar in self.node.lpar:
+            lpar._codegen(state)
+        self.inner = state.record_syntactic_position(self.node)
+        self.inner.__enter__()
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+        self.inner.__exit__(kind, exc, traceback)
+        if kind is None:
+            for rpar in self.node.rpar:
+                rpar._codegen(self.state)
+        return False
+
+
+_STOCK_PARENTHESIZE = _BaseParenthesizedNode.__dict__["_parenthesize"]
+
+
+def _parenthesize(node: Any, state: CodegenState) -> _Parens:
+    return _Parens(node, state)
+
+
+def generate(node: cst.CSTNode, state: CodegenState) -> None:
+    """``node._codegen(state)``, with LibCST's generator-based ``_parenthesize`` (a sixth
+    of the pass) replaced by :class:`_Parens` while it runs. (The switch is process-wide
+    for the duration: code another thread generates meanwhile uses it too; it writes the
+    same tokens.)"""
+    _BaseParenthesizedNode._parenthesize = _parenthesize
+    try:
+        node._codegen(state)
+    finally:
+        _BaseParenthesizedNode._parenthesize = _STOCK_PARENTHESIZE
 
 
 def line_starts(code: str) -> list[int]:
@@ -95,26 +146,16 @@ def _concrete(types: tuple[type, ...]) -> frozenset[type]:
 
 class _TypedCodegen(SiteCodegen):
     """Records the span of every node of the given types, and the sites of ``wanted`` too,
-    in the one code generation pass."""
+    in the one code generation pass. The types must be ones whose code generation records
+    a syntactic position (expressions and statements, blocks): that is where they are
+    noted, in source order (no hook runs for every node)."""
 
     def __init__(self, module: cst.Module, types: tuple[type, ...], wanted: dict[int, int] | None = None) -> None:
         super().__init__(module.default_indent, module.default_newline, wanted or {})
         self.types = _concrete(types)
         self.nodes: list[cst.CSTNode] = []
         self.spans: list[tuple[int, int]] = []
-        self._open: list[tuple[int, int]] = []  # (index in nodes, start offset)
-        self._syntactic: dict[int, tuple[int, int]] = {}
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if type(node) in self.types:
-            self._open.append((len(self.nodes), self.offset))
-            self.nodes.append(node)
-            self.spans.append((0, 0))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        if type(node) in self.types:
-            index, start = self._open.pop()
-            self.spans[index] = self._syntactic.pop(id(node), (start, self.offset))
+        self.index: dict[int, int] = {}  # id of node -> position in nodes
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:
@@ -125,33 +166,45 @@ class _TypedCodegen(SiteCodegen):
 
 
 class _SyntacticRecorder:
-    __slots__ = ("state", "node", "site", "start")
+    __slots__ = ("state", "node", "site", "start", "at")
 
     def __init__(self, state: _TypedCodegen, node: cst.CSTNode, site: int | None) -> None:
         self.state = state
         self.node = node
         self.site = site
-        self.start = 0
 
     def __enter__(self) -> None:
-        self.start = self.state.offset
+        state = self.state
+        self.start = len(state.tokens)
+        self.at = state.index.get(id(self.node), -1)
+        if self.at < 0:
+            self.at = state.index[id(self.node)] = len(state.nodes)
+            state.nodes.append(self.node)
+            state.spans.append((-1, -1))
 
     def __exit__(self, *exc: object) -> None:
-        where = (self.start, self.state.offset)
-        self.state._syntactic.setdefault(id(self.node), where)
+        state = self.state
+        where = (self.start, len(state.tokens))
+        if state.spans[self.at][0] < 0:
+            state.spans[self.at] = where
         if self.site is not None:
-            self.state.found.setdefault(self.site, where)
+            state.found.setdefault(self.site, where)
 
 
-def site_spans_of(found: dict[int, tuple[int, int]], starts: list[int], count: int) -> tuple[ir.Span, ...]:
-    """The spans of sites 0 .. count-1 from their recorded offsets (unrecorded: 1:1)."""
-    return tuple(span_of(starts, *found.get(index, (0, 0))) for index in range(count))
+def site_spans_of(state: SiteCodegen, count: int, starts: list[int] | None = None,
+                  at: list[int] | None = None) -> tuple[ir.Span, ...]:
+    """The spans of sites 0 .. count-1 that ``state`` recorded (unrecorded: 1:1)."""
+    starts = starts if starts is not None else line_starts(state.code())
+    at = at if at is not None else state.offsets()
+    found = state.found
+    return tuple(span_of(starts, at[found[index][0]], at[found[index][1]]) if index in found
+                 else span_of(starts, 0, 0) for index in range(count))
 
 
 def node_positions(module: cst.Module, types: tuple[type, ...]) -> dict[cst.CSTNode, CodeRange]:
-    """CodeRanges (as LibCST's PositionProvider gives them: 1-based lines, 0-based columns)
-    for every node of ``types`` in ``module``, in source order, from one offset-tracking code
-    generation pass (no visitor, no metadata)."""
+    """CodeRanges (1-based lines, 0-based columns; for expressions, what LibCST's
+    PositionProvider gives) for every node of ``types`` in ``module``, in source order, from
+    one recording code generation pass (no visitor, no metadata)."""
     return positions_and_sites(module, types, {}, 0)[0]
 
 
@@ -160,10 +213,11 @@ def positions_and_sites(module: cst.Module, types: tuple[type, ...], wanted: dic
     """:func:`node_positions` and the spans of the ``count`` sites of ``wanted`` (id of node
     -> site, as :func:`dynolint.summarize.site_spans`), from the same one pass."""
     state = _TypedCodegen(module, types, wanted)
-    module._codegen(state)
-    starts = line_starts("".join(state.tokens))
+    generate(module, state)
+    starts = line_starts(state.code())
+    at = state.offsets()
     out: dict[cst.CSTNode, CodeRange] = {}
     for node, (start, end) in zip(state.nodes, state.spans):
-        span = span_of(starts, start, end)
+        span = span_of(starts, at[start], at[end])
         out[node] = CodeRange(CodePosition(span.line, span.column - 1), CodePosition(span.end_line, span.end_column - 1))
-    return out, site_spans_of(state.found, starts, count)
+    return out, site_spans_of(state, count, starts, at)

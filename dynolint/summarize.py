@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import libcst as cst
 
 from dynolint import ir
-from dynolint.positions import SiteCodegen, line_starts, site_spans_of
+from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
 from dynolint.suppression import suppressions_in
 
 _BINOPS = {
@@ -639,8 +639,8 @@ def site_spans(module: cst.Module, wanted: dict[int, int], count: int) -> tuple[
     """The spans of the ``count`` sites of a lowered module (``wanted``: id of node -> site),
     from one code generation pass that records offsets for those nodes only."""
     state = SiteCodegen(module.default_indent, module.default_newline, wanted)
-    module._codegen(state)
-    return site_spans_of(state.found, line_starts("".join(state.tokens)), count)
+    generate(module, state)
+    return site_spans_of(state, count)
 
 
 def iter_functions(summary: ir.FileSummary) -> Iterator[ir.Function]:

@@ -120,6 +120,34 @@ def _strings(node: cst.CSTNode) -> list[cst.SimpleString]:
     return collector.found
 
 
+def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back() -> None:
+    """The positions pass swaps LibCST's ``_parenthesize`` for a plain context manager while
+    it runs: the code it writes is LibCST's, token for token (parentheses included), and
+    the stock method is back afterwards, also when the pass fails."""
+    from libcst._nodes.expression import _BaseParenthesizedNode
+
+    from dynolint import positions
+
+    stock = _BaseParenthesizedNode.__dict__["_parenthesize"]
+    sources = [path.read_bytes() for path in sorted((FIXTURES / "cases").rglob("*.py"))[:80]]
+    sources.append(b"x = ((a + (b)) * (yield_ := (c)))\nf((1,), ((2)), (lambda: (3))())\n")
+    for data in sources:
+        module = cst.parse_module(data)
+        state = positions.SiteCodegen(module.default_indent, module.default_newline, {})
+        positions.generate(module, state)
+        assert state.code() == module.code
+        assert _BaseParenthesizedNode.__dict__["_parenthesize"] is stock
+
+    class Failing(positions.SiteCodegen):
+        def record_syntactic_position(self, node, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("stop")
+
+    module = cst.parse_module(b"x = (1)\n")
+    with pytest.raises(RuntimeError):
+        positions.generate(module, Failing(module.default_indent, module.default_newline, {}))
+    assert _BaseParenthesizedNode.__dict__["_parenthesize"] is stock
+
+
 def test_crlf_and_bom_positions() -> None:
     source = "\ufeffimport boto3\r\nt = boto3.client('dynamodb')\r\nx = t.get_item(Key={})\r\n".encode("utf-8")
     summary = summarize("x.py", source)

@@ -15,7 +15,7 @@ from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes import atomic, claim, guard
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
-from dynolint.positions import node_positions
+from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
 
 # the nodes whose positions the fixes look at
@@ -535,7 +535,7 @@ def _render(module: cst.Module, index: _Index, positions: object, original: cst.
     enclosing.sort(key=lambda b: (positions[b].start.line, -positions[b].end.line))  # type: ignore[index]
     state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
     state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent for b in enclosing)
-    node._codegen(state)
+    generate(node, state)
     return "".join(state.tokens)
 
 
