@@ -15,7 +15,7 @@ import libcst as cst
 
 from dynolint.fixes.cstutil import (
     FixSkipped, add_kwargs, kwarg, literal_text, merge_dict, replace_kwarg, set_dict_entry, string,
-    taken_placeholders, fresh,
+    taken_placeholders, fresh, walk,
 )
 from dynolint.fixes.plans import ClaimPlan
 
@@ -160,16 +160,12 @@ def fence_call(call: cst.Call, plan: ClaimPlan, owner: str) -> cst.Call:
 
 
 def _find_read_call(statements: list[cst.BaseStatement]) -> cst.Call | None:
-    found: list[cst.Call] = []
-
-    class Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get_item":
-                found.append(node)
-
     for statement in statements:
-        statement.visit(Find())
-    return found[0] if found else None
+        for node in walk(statement):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value == "get_item":
+                return node
+    return None
 
 
 class _Consistent(cst.CSTTransformer):

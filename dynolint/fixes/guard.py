@@ -15,7 +15,7 @@ import libcst as cst
 
 from dynolint.fixes.cstutil import (
     FixSkipped, add_kwargs, has_star_kwargs, kwarg, literal_text, merge_dict, parse_expr, replace_kwarg,
-    set_dict_entry, string, taken_placeholders, fresh,
+    set_dict_entry, string, taken_placeholders, fresh, walk,
 )
 from dynolint.fixes.plans import GuardPlan
 
@@ -115,44 +115,35 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
     def is_item(node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value == item
 
-    class Accesses(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            if is_item(node.value) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                key = literal_text(node.slice[0].slice.value)
-                if key is not None:
-                    found[key] = False
+    def accesses(node: cst.CSTNode) -> None:
+        for inner in walk(node):
+            if isinstance(inner, cst.Subscript):
+                if is_item(inner.value) and len(inner.slice) == 1 and isinstance(inner.slice[0].slice, cst.Index):
+                    key = literal_text(inner.slice[0].slice.value)
+                    if key is not None:
+                        found[key] = False
+            elif isinstance(inner, cst.Call):
+                if isinstance(inner.func, cst.Attribute) and is_item(inner.func.value) \
+                        and inner.func.attr.value == "get" and inner.args:
+                    key = literal_text(inner.args[0].value)
+                    if key is not None:
+                        found.setdefault(key, True)
 
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value == "get" \
-                    and node.args:
-                key = literal_text(node.args[0].value)
-                if key is not None:
-                    found.setdefault(key, True)
-
-    class Scan(cst.CSTVisitor):  # one walk of the scope: the tests' accesses, and mutations
-        def visit_If(self, node: cst.If) -> None:
-            node.test.visit(Accesses())
-
-        def visit_While(self, node: cst.While) -> None:
-            node.test.visit(Accesses())
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+    for node in walk(scope):  # one walk of the scope: the tests' accesses, and mutations
+        if isinstance(node, (cst.If, cst.While)):
+            accesses(node.test)
+        elif isinstance(node, cst.AssignTarget):
             if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
                 mutated.append("item assignment")
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        elif isinstance(node, cst.AugAssign):
             if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
                 mutated.append("augmented assignment")
-
-        def visit_Call(self, node: cst.Call) -> None:
+        elif isinstance(node, cst.Call):
             if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value in MUTATORS:
                 mutated.append(node.func.attr.value)
-
-        def visit_Del(self, node: cst.Del) -> None:
+        elif isinstance(node, cst.Del):
             mutated.append("del")
-
-    scope.visit(Scan())
-    call.visit(Accesses())
+    accesses(call)
     if mutated:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated[0]}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
@@ -167,16 +158,7 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    found = []
-
-    class Find(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if node is inner:
-                found.append(node)
-            return not found
-
-    outer.visit(Find())
-    return bool(found)
+    return any(node is inner for node in walk(outer))
 
 
 def _names_in(expr: cst.BaseExpression, names: tuple[str, ...]) -> bool:
