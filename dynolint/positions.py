@@ -10,6 +10,7 @@ the duration of the pass, by an equivalent plain context manager (see :func:`gen
 
 from __future__ import annotations
 
+import inspect
 import re
 from bisect import bisect_right
 from contextlib import nullcontext
@@ -22,6 +23,7 @@ from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
 from dynolint import ir
+from dynolint.workers import in_worker
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _NULL = nullcontext()
@@ -108,12 +110,38 @@ def generate(node: cst.CSTNode, state: CodegenState) -> None:
     """``node._codegen(state)``, with LibCST's generator-based ``_parenthesize`` (a sixth
     of the pass) replaced by :class:`_Parens` while it runs. (The switch is process-wide
     for the duration: code another thread generates meanwhile uses it too; it writes the
-    same tokens.)"""
+    same tokens.) In a worker process, also without the per-node hooks (see
+    :func:`_drop_codegen_hooks`)."""
+    if not _hooks_dropped[0] and in_worker():
+        _drop_codegen_hooks()
     _BaseParenthesizedNode._parenthesize = _parenthesize
     try:
         node._codegen(state)
     finally:
         _BaseParenthesizedNode._parenthesize = _STOCK_PARENTHESIZE
+
+
+_hooks_dropped = [False]
+
+
+def _drop_codegen_hooks() -> None:
+    """Make every concrete node class's ``_codegen`` its ``_codegen_impl``. LibCST's
+    ``CSTNode._codegen`` calls the state's ``before_codegen`` and ``after_codegen`` around
+    each node: no-ops for every state dynolint uses (the recording states note positions
+    where syntactic positions are recorded), and a quarter of a recording pass. Only for a
+    worker process, for the rest of its life: it runs nothing else, on one thread (LibCST
+    metadata that relies on the hooks, such as PositionProvider, would be wrong in it)."""
+    pending: list[type] = [cst.CSTNode]
+    seen: set[type] = set()
+    while pending:
+        kind = pending.pop()
+        if kind in seen:
+            continue
+        seen.add(kind)
+        pending.extend(kind.__subclasses__())
+        if kind is not cst.CSTNode and not inspect.isabstract(kind):
+            kind._codegen = kind._codegen_impl  # type: ignore[method-assign]
+    _hooks_dropped[0] = True
 
 
 def line_starts(code: str) -> list[int]:

@@ -111,6 +111,14 @@ class _Worker:
         self.conn.close()
 
 
+_in_worker = [False]
+
+
+def in_worker() -> bool:
+    """Is this a forked worker process (single-threaded, doing only dynolint's work)?"""
+    return _in_worker[0]
+
+
 def _serve(conn: object, bound: Callable[[object], object]) -> None:
     """A worker's loop: receive ``(function, item)`` (function None: ``bound``), send back
     the pickled result, until ``None``. What a function leaves in the worker's memory stays
@@ -118,6 +126,7 @@ def _serve(conn: object, bound: Callable[[object], object]) -> None:
     from multiprocessing.connection import Connection
 
     assert isinstance(conn, Connection)
+    _in_worker[0] = True
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
         try:

@@ -148,6 +148,36 @@ def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back()
     assert _BaseParenthesizedNode.__dict__["_parenthesize"] is stock
 
 
+def _spans_in_this_process(data: bytes) -> tuple[bool, tuple[object, ...], str]:
+    from dynolint.summarize import _Lowerer, parse, site_spans
+
+    module = parse(data)
+    lowerer = _Lowerer()
+    lowerer.assigned.append(set())
+    lowerer.declared.append(set())
+    lowerer.block(module.body)
+    spans = site_spans(module, lowerer.wanted, len(lowerer.nodes))
+    return cst.Name._codegen is cst.Name._codegen_impl, spans, module.code
+
+
+def test_workers_generate_code_without_the_per_node_hooks_and_the_same_positions() -> None:
+    """A worker process drops LibCST's per-node codegen hooks (no-ops for dynolint, a
+    quarter of the positions pass); the parent keeps them. The spans and the code are the
+    ones the parent computes with the hooks."""
+    from dynolint.workers import WorkerPool
+
+    sources = [path.read_bytes() for path in sorted((FIXTURES / "cases").rglob("*.py"))[:40]]
+    with WorkerPool(timeout=60) as pool:
+        if not pool.forked:
+            pytest.skip("no fork: everything runs in this process, with the hooks")
+        in_workers = {index: result for index, result, _ in pool.map(_spans_in_this_process, sources, 2)}
+    assert all(result[0] for result in in_workers.values())  # the workers dropped the hooks
+    for index, data in enumerate(sources):
+        hooks_dropped, spans, code = _spans_in_this_process(data)
+        assert not hooks_dropped  # this process keeps them
+        assert in_workers[index][1:] == (spans, code)
+
+
 def test_crlf_and_bom_positions() -> None:
     source = "\ufeffimport boto3\r\nt = boto3.client('dynamodb')\r\nx = t.get_item(Key={})\r\n".encode("utf-8")
     summary = summarize("x.py", source)
