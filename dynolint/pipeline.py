@@ -280,7 +280,13 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
     items = [(for_fixes, batches[slot]) for slot in slots]
     if not items and meanwhile is not None:
         meanwhile()
-    for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots), meanwhile=meanwhile):
+
+    def apart() -> None:  # the interpretation on a CPU of its own while the workers share the others
+        with pool.apart():
+            meanwhile()  # type: ignore[misc]
+
+    for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots),
+                                      meanwhile=apart if meanwhile is not None else None):
         if isinstance(outcome, Failed):  # computed here, as phase 1 would have
             from dynolint.summarize import summarize
 

@@ -314,6 +314,31 @@ def test_a_pool_keeps_its_workers_and_routes_tasks_to_the_worker_asked_for() -> 
     assert pool.workers == []
 
 
+def _my_cpus(item: str) -> tuple[int, frozenset[int]]:
+    return os.getpid(), frozenset(os.sched_getaffinity(0))
+
+
+def test_while_the_parent_interprets_it_has_a_cpu_the_workers_do_not_use() -> None:
+    """``WorkerPool.apart``: inside the block the calling thread runs on one CPU and the
+    workers on the others (so the workers computing positions do not slow the interpreter
+    they wait for); afterwards everyone has every CPU again."""
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two CPUs and CPU affinity")
+    allowed = frozenset(os.sched_getaffinity(0))
+    with WorkerPool(timeout=5.0) as pool:
+        before = [outcome for _, outcome, _ in pool.map(_my_cpus, ["a", "b"], 2)]
+        assert {cpus for _, cpus in before} == {allowed}  # type: ignore[misc]
+        pids = [worker.process.pid for worker in pool.workers if worker is not None]
+        with pool.apart():
+            mine = frozenset(os.sched_getaffinity(0))
+            theirs = [frozenset(os.sched_getaffinity(pid)) for pid in pids]
+        assert len(mine) == 1 and all(cpus == allowed - mine for cpus in theirs)
+        assert frozenset(os.sched_getaffinity(0)) == allowed
+        assert all(frozenset(os.sched_getaffinity(pid)) == allowed for pid in pids)
+        after = [outcome for _, outcome, _ in pool.map(_my_cpus, ["c", "d"], 2)]
+        assert {cpus for _, cpus in after} == {allowed}  # type: ignore[misc]
+
+
 def _crash_or_echo(item: str) -> str:
     if item == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
