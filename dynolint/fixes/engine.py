@@ -370,6 +370,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
         positions = node_positions(module, POSITIONED)
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
+    helpers: dict[str, list[Edit] | str] = {}  # flavour -> the edits adding its helper (or why not)
     for finding in findings:
         plan = finding.plan
         if plan is None or isinstance(plan, Skip):
@@ -377,7 +378,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             continue
         if isinstance(plan, ClaimPlan):
             claims.append(len(out))
-            out.append(_claim_fix(module, index, positions, data, finding, check=False))
+            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers))
             continue
         try:
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
@@ -489,7 +490,10 @@ def _call_fix(module: cst.Module, index: _Index, positions: object, plan: object
 
 
 def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
-               finding: Finding, check: bool = True) -> tuple[Fix | None, str]:
+               finding: Finding, check: bool = True,
+               helpers: dict[str, list[Edit] | str] | None = None) -> tuple[Fix | None, str]:
+    """One claim rewrite as edits. ``helpers`` remembers, per flavour, the edits that add
+    the helper to this module (the same for every claim of the file)."""
     plan = finding.plan
     assert isinstance(plan, ClaimPlan)
     apply = _Apply(positions)
@@ -509,9 +513,18 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
-        prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
-        new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
-        edits = list(edits_between(prefix.bytes, new_prefix.bytes))
+        helpers = {} if helpers is None else helpers
+        if plan.flavor not in helpers:
+            prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
+            try:
+                new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
+                helpers[plan.flavor] = list(edits_between(prefix.bytes, new_prefix.bytes))
+            except FixSkipped as exc:
+                helpers[plan.flavor] = str(exc)
+        made = helpers[plan.flavor]
+        if isinstance(made, str):
+            raise FixSkipped(made)
+        edits = list(made)
         edits.extend(replace(e, line=e.line + offset, end_line=e.end_line + offset)
                      for e in edits_between(old_text.encode("utf-8"), new_text.encode("utf-8")))
         if check:
