@@ -162,7 +162,7 @@ def fence_call(call: cst.Call, plan: ClaimPlan, owner: str) -> cst.Call:
 def _find_read_call(statements: list[cst.BaseStatement]) -> cst.Call | None:
     for statement in statements:
         for node in walk(statement):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            if type(node) is cst.Call and isinstance(node.func, cst.Attribute) \
                     and node.func.attr.value == "get_item":
                 return node
     return None

@@ -88,7 +88,7 @@ def string(text: str) -> cst.SimpleString:
 def literal_text(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal (or an implicit concatenation of them)."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = _string_value(node)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left, right = literal_text(node.left), literal_text(node.right)
@@ -96,15 +96,23 @@ def literal_text(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def _string_value(node: cst.SimpleString) -> object:
+    """``node.evaluated_value``, without compiling plain literals."""
+    from dynolint.summarize import plain_string_value
+
+    plain = plain_string_value(node.value)
+    return plain if plain is not None else node.evaluated_value
+
+
 def taken_placeholders(node: cst.CSTNode) -> set[str]:
     """Every ``#name`` / ``:value`` token already used in the strings under ``node``."""
     found: set[str] = set()
     for inner in walk(node):
-        if isinstance(inner, cst.SimpleString):
-            value = inner.evaluated_value
+        if type(inner) is cst.SimpleString:
+            value = _string_value(inner)
             if isinstance(value, str):
                 found.update(PLACEHOLDER.findall(value))
-        elif isinstance(inner, cst.FormattedStringText):
+        elif type(inner) is cst.FormattedStringText:
             found.update(PLACEHOLDER.findall(inner.value))
     return found
 

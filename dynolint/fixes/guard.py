@@ -117,12 +117,12 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
 
     def accesses(node: cst.CSTNode) -> None:
         for inner in walk(node):
-            if isinstance(inner, cst.Subscript):
+            if type(inner) is cst.Subscript:
                 if is_item(inner.value) and len(inner.slice) == 1 and isinstance(inner.slice[0].slice, cst.Index):
                     key = literal_text(inner.slice[0].slice.value)
                     if key is not None:
                         found[key] = False
-            elif isinstance(inner, cst.Call):
+            elif type(inner) is cst.Call:
                 if isinstance(inner.func, cst.Attribute) and is_item(inner.func.value) \
                         and inner.func.attr.value == "get" and inner.args:
                     key = literal_text(inner.args[0].value)
@@ -130,18 +130,18 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
                         found.setdefault(key, True)
 
     for node in walk(scope):  # one walk of the scope: the tests' accesses, and mutations
-        if isinstance(node, (cst.If, cst.While)):
+        if type(node) in (cst.If, cst.While):
             accesses(node.test)
-        elif isinstance(node, cst.AssignTarget):
+        elif type(node) is cst.AssignTarget:
             if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
                 mutated.append("item assignment")
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
                 mutated.append("augmented assignment")
-        elif isinstance(node, cst.Call):
+        elif type(node) is cst.Call:
             if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value in MUTATORS:
                 mutated.append(node.func.attr.value)
-        elif isinstance(node, cst.Del):
+        elif type(node) is cst.Del:
             mutated.append("del")
     accesses(call)
     if mutated:
