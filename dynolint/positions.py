@@ -183,7 +183,6 @@ class _TypedCodegen(SiteCodegen):
         self.types = _concrete(types)
         self.nodes: list[cst.CSTNode] = []
         self.spans: list[tuple[int, int]] = []
-        self.index: dict[int, int] = {}  # id of node -> position in nodes
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Any = None,
                                   end_node: Any = None) -> Any:
@@ -204,17 +203,14 @@ class _SyntacticRecorder:
     def __enter__(self) -> None:
         state = self.state
         self.start = len(state.tokens)
-        self.at = state.index.get(id(self.node), -1)
-        if self.at < 0:
-            self.at = state.index[id(self.node)] = len(state.nodes)
-            state.nodes.append(self.node)
-            state.spans.append((-1, -1))
+        self.at = len(state.nodes)  # LibCST records a node's syntactic position once
+        state.nodes.append(self.node)
+        state.spans.append((0, 0))
 
     def __exit__(self, *exc: object) -> None:
         state = self.state
         where = (self.start, len(state.tokens))
-        if state.spans[self.at][0] < 0:
-            state.spans[self.at] = where
+        state.spans[self.at] = where
         if self.site is not None:
             state.found.setdefault(self.site, where)
 
