@@ -102,8 +102,10 @@ class _Parens:
 _STOCK_PARENTHESIZE = _BaseParenthesizedNode.__dict__["_parenthesize"]
 
 
-def _parenthesize(node: Any, state: CodegenState) -> _Parens:
-    return _Parens(node, state)
+def _parenthesize(node: Any, state: CodegenState) -> Any:
+    if node.lpar or node.rpar:
+        return _Parens(node, state)
+    return state.record_syntactic_position(node)  # what the stock method does without parentheses
 
 
 def generate(node: cst.CSTNode, state: CodegenState) -> None:
