@@ -133,16 +133,9 @@ def _drop_codegen_hooks() -> None:
     where syntactic positions are recorded), and a quarter of a recording pass. Only for a
     worker process, for the rest of its life: it runs nothing else, on one thread (LibCST
     metadata that relies on the hooks, such as PositionProvider, would be wrong in it)."""
-    pending: list[type] = [cst.CSTNode]
-    seen: set[type] = set()
-    while pending:
-        kind = pending.pop()
-        if kind in seen:
-            continue
-        seen.add(kind)
-        pending.extend(kind.__subclasses__())
+    for kind in node_classes((cst.CSTNode,)):
         if kind is not cst.CSTNode and not inspect.isabstract(kind):
-            kind._codegen = kind._codegen_impl  # type: ignore[method-assign]
+            kind._codegen = kind._codegen_impl  # type: ignore[attr-defined]
     _hooks_dropped[0] = True
 
 
@@ -160,9 +153,9 @@ def span_of(starts: list[int], start: int, end: int) -> ir.Span:
     return ir.Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
 
-def _concrete(types: tuple[type, ...]) -> frozenset[type]:
-    """The concrete node classes among ``types`` and their subclasses (an ``isinstance``
-    against LibCST's abstract bases costs an ABC check per node; a set lookup does not)."""
+def node_classes(types: tuple[type, ...]) -> frozenset[type]:
+    """The classes among ``types`` and all their subclasses (an ``isinstance`` against
+    LibCST's abstract bases costs an ABC check per node; a set lookup does not)."""
     found: set[type] = set()
     pending = list(types)
     while pending:
@@ -182,7 +175,7 @@ class _TypedCodegen(SiteCodegen):
 
     def __init__(self, module: cst.Module, types: tuple[type, ...], wanted: dict[int, int] | None = None) -> None:
         super().__init__(module.default_indent, module.default_newline, wanted or {})
-        self.types = _concrete(types)
+        self.types = node_classes(types)
         self.nodes: list[cst.CSTNode] = []
         self.spans: list[tuple[int, int]] = []
 

@@ -13,13 +13,16 @@ from dynolint.summarize import summarize, suppressions_in
 from tests.conftest import FIXTURES
 
 
-def _calls(node: cst.CSTNode):
+def _nodes(node: cst.CSTNode, kind: type) -> list:
+    """The nodes of ``kind`` under ``node``, as a LibCST visitor meets them."""
     class Collect(cst.CSTVisitor):
         def __init__(self) -> None:
-            self.found: list[cst.Call] = []
+            self.found: list[cst.CSTNode] = []
 
-        def visit_Call(self, call: cst.Call) -> None:
-            self.found.append(call)
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            if isinstance(visited, kind):
+                self.found.append(visited)
+            return True
 
     collector = Collect()
     node.visit(collector)
@@ -35,7 +38,7 @@ def test_call_positions_match_libcst_position_provider() -> None:
         wrapper = MetadataWrapper(cst.parse_module(data))
         positions = wrapper.resolve(PositionProvider)
         expected = set()
-        for call in _calls(wrapper.module):
+        for call in _nodes(wrapper.module, cst.Call):
             where = positions[call]
             expected.add((where.start.line, where.start.column + 1, where.end.line, where.end.column + 1))
         ours = {(s.line, s.column, s.end_line, s.end_column) for s in summary.spans}
@@ -95,7 +98,7 @@ def test_plain_string_values_equal_what_python_evaluates() -> None:
                 '"""\n x\n"""', "r'a'", "R'a'", "u'é'", 'U"x"', "'''''a'''", "'a\\nb'", "b'a'", "rb'a'",
                 "f'a'", "'''a\r\nb'''", "r'\\d'"]
     for path in sorted((FIXTURES / "cases").rglob("*.py"))[:200]:
-        literals += [node.value for node in _strings(cst.parse_module(path.read_bytes()))]
+        literals += [node.value for node in _nodes(cst.parse_module(path.read_bytes()), cst.SimpleString)]
     evaluated = 0
     for text in literals:
         value = plain_string_value(text)
@@ -105,19 +108,6 @@ def test_plain_string_values_equal_what_python_evaluates() -> None:
         else:
             assert "\\" in text or "\r" in text or text[0] in "bBfF" or text[:2].lower() in ("rb", "rf"), text
     assert evaluated > 500
-
-
-def _strings(node: cst.CSTNode) -> list[cst.SimpleString]:
-    class Collect(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.found: list[cst.SimpleString] = []
-
-        def visit_SimpleString(self, string: cst.SimpleString) -> None:
-            self.found.append(string)
-
-    collector = Collect()
-    node.visit(collector)
-    return collector.found
 
 
 def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back() -> None:

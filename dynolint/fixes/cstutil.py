@@ -10,21 +10,12 @@ from typing import Iterator
 
 import libcst as cst
 
+from dynolint.positions import node_classes
+
 PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
 
 
-def _node_types() -> frozenset[type]:
-    found: set[type] = set()
-    pending: list[type] = [cst.CSTNode]
-    while pending:
-        kind = pending.pop()
-        if kind not in found:
-            found.add(kind)
-            pending.extend(kind.__subclasses__())
-    return frozenset(found)
-
-
-_NODE_TYPES = _node_types()
+_NODE_TYPES = node_classes((cst.CSTNode,))
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 
