@@ -99,7 +99,8 @@ class _Parens:
         return False
 
 
-_STOCK_PARENTHESIZE = _BaseParenthesizedNode.__dict__["_parenthesize"]
+# (None if a LibCST version no longer has it: then the pass uses LibCST's own)
+_STOCK_PARENTHESIZE = _BaseParenthesizedNode.__dict__.get("_parenthesize")
 
 
 def _parenthesize(node: Any, state: CodegenState) -> Any:
@@ -116,6 +117,9 @@ def generate(node: cst.CSTNode, state: CodegenState) -> None:
     :func:`_drop_codegen_hooks`)."""
     if not _hooks_dropped[0] and in_worker():
         _drop_codegen_hooks()
+    if _STOCK_PARENTHESIZE is None:
+        node._codegen(state)
+        return
     _BaseParenthesizedNode._parenthesize = _parenthesize
     try:
         node._codegen(state)
@@ -133,9 +137,12 @@ def _drop_codegen_hooks() -> None:
     where syntactic positions are recorded), and a quarter of a recording pass. Only for a
     worker process, for the rest of its life: it runs nothing else, on one thread (LibCST
     metadata that relies on the hooks, such as PositionProvider, would be wrong in it)."""
-    for kind in node_classes((cst.CSTNode,)):
-        if kind is not cst.CSTNode and not inspect.isabstract(kind):
-            kind._codegen = kind._codegen_impl  # type: ignore[attr-defined]
+    stock = cst.CSTNode.__dict__["_codegen"]
+    # only where LibCST's own _codegen (the hooks and nothing else) would run
+    classes = [kind for kind in node_classes((cst.CSTNode,)) if kind is not cst.CSTNode
+               and not inspect.isabstract(kind) and getattr(kind, "_codegen") is stock]
+    for kind in classes:
+        kind._codegen = kind._codegen_impl  # type: ignore[attr-defined]
     _hooks_dropped[0] = True
 
 

@@ -57,7 +57,9 @@ def parse(source: bytes) -> cst.Module:
     are validated as usual. (The switch is process-wide for the duration of the parse: nodes
     another thread builds meanwhile are not validated either.)"""
     base = cst.CSTNode
-    validate = base.__dict__["__post_init__"]
+    validate = base.__dict__.get("__post_init__")
+    if validate is None:  # a LibCST that validates elsewhere: parse as it does
+        return cst.parse_module(source)
     base.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
         return cst.parse_module(source)
