@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -180,29 +180,11 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         try:
             if plan is None or isinstance(plan, Skip):
                 raise FixSkipped(plan.reason if isinstance(plan, Skip) else "no automatic fix for this finding")
-            if isinstance(plan, GuardPlan):
+            if isinstance(plan, (GuardPlan, AtomicPlan)):
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
-                function = [f for f in index.functions if _contains(positions[f], positions[call])]
-                scope = function[-1] if function else module
-                if plan.mode in ("not_exists", "exists", "pinned"):
-                    plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
-                if plan.mode == "pinned":
-                    plan = replace(plan, pins=guard.pins_for(scope, call, plan))
-                guard.guard_call(call, plan)  # raises FixSkipped before anything changes
-                apply.on_call(call, lambda node, p=plan: guard.guard_call(node, p))
-            elif isinstance(plan, AtomicPlan):
-                call = index.calls.get((plan.line, plan.column))
-                binop = index.binops.get((plan.delta_line, plan.delta_column))
-                if call is None or binop is None:
-                    raise FixSkipped("the write or the arithmetic is not where the analysis saw it")
-                function = [f for f in index.functions if _contains(positions[f], positions[call])]
-                if not function or not _contains(positions[function[-1]], positions[binop]):
-                    raise FixSkipped("the arithmetic is computed in another function than the write")
-                delta = binop.right if plan.delta_side == "right" else binop.left
-                atomic.atomic_call(call, plan, delta)
-                apply.on_call(call, lambda node, p=plan, d=delta: atomic.atomic_call(node, p, d))
+                apply.on_call(call, _call_change(module, index, positions, plan, call)[0])
             elif isinstance(plan, ClaimPlan):
                 _plan_claim(plan, index, positions, apply, number)
                 claims.add(plan.flavor)
@@ -384,7 +366,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            new_call = _call_fix(module, index, positions, plan, call)
+            new_call = _call_change(module, index, positions, plan, call)[1]
         except FixSkipped as exc:
             out.append((None, str(exc)))
             continue
@@ -468,25 +450,30 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
     return b"".join(out)
 
 
-def _call_fix(module: cst.Module, index: _Index, positions: object, plan: object, call: cst.Call) -> cst.Call:
-    """The fixed version of one call, for a guard or an atomic-update plan."""
+def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
+                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call]:
+    """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
+    its children possibly changed by other fixes), and ``call`` so rewritten; raises
+    FixSkipped, before anything changes, if the rewrite cannot be made."""
+    function = [f for f in index.functions if _contains(positions[f], positions[call])]
     if isinstance(plan, GuardPlan):
-        function = [f for f in index.functions if _contains(positions[f], positions[call])]  # type: ignore[index]
         scope = function[-1] if function else module
         if plan.mode in ("not_exists", "exists", "pinned"):
             plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
         if plan.mode == "pinned":
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
-        return guard.guard_call(call, plan)
-    if isinstance(plan, AtomicPlan):
+        change: Callable[[cst.Call], cst.Call] = lambda node, p=plan: guard.guard_call(node, p)
+    elif isinstance(plan, AtomicPlan):
         binop = index.binops.get((plan.delta_line, plan.delta_column))
         if binop is None:
             raise FixSkipped("the arithmetic is not where the analysis saw it")
-        function = [f for f in index.functions if _contains(positions[f], positions[call])]  # type: ignore[index]
-        if not function or not _contains(positions[function[-1]], positions[binop]):  # type: ignore[index]
+        if not function or not _contains(positions[function[-1]], positions[binop]):
             raise FixSkipped("the arithmetic is computed in another function than the write")
-        return atomic.atomic_call(call, plan, binop.right if plan.delta_side == "right" else binop.left)
-    raise FixSkipped("no automatic fix for this finding")
+        delta = binop.right if plan.delta_side == "right" else binop.left
+        change = lambda node, p=plan, d=delta: atomic.atomic_call(node, p, d)
+    else:
+        raise FixSkipped("no automatic fix for this finding")
+    return change, change(call)
 
 
 def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
