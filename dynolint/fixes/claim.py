@@ -14,8 +14,8 @@ import re
 import libcst as cst
 
 from dynolint.fixes.cstutil import (
-    FixSkipped, add_kwargs, kwarg, literal_text, merge_dict, replace_kwarg, set_dict_entry, string,
-    taken_placeholders, fresh, walk,
+    FixSkipped, add_kwargs, kwarg, literal_text, replace_kwarg, set_dict_entry, string,
+    taken_placeholders, fresh, walk, with_attributes,
 )
 from dynolint.fixes.plans import ClaimPlan
 
@@ -149,14 +149,8 @@ def fence_call(call: cst.Call, plan: ClaimPlan, owner: str) -> cst.Call:
         if item is None:
             raise FixSkipped("the completing put_item has no Item= argument")
         call = replace_kwarg(call, "Item", set_dict_entry(item.value, GENERATION_ATTR, value))
-    additions: list[tuple[str, cst.BaseExpression]] = [("ConditionExpression", string(f"{owner_name} = {owner_value}"))]
-    for field, entries in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", [(owner_value, value)])):
-        present = kwarg(call, field)
-        if present is not None:
-            call = replace_kwarg(call, field, merge_dict(present.value, entries))
-        else:
-            additions.append((field, merge_dict(None, entries)))
-    return add_kwargs(call, additions)
+    return with_attributes(call, names, [(owner_value, value)],
+                           [("ConditionExpression", string(f"{owner_name} = {owner_value}"))])
 
 
 def _find_read_call(statements: list[cst.BaseStatement]) -> cst.Call | None:

@@ -95,6 +95,23 @@ def _string_value(node: cst.SimpleString) -> object:
     return plain if plain is not None else node.evaluated_value
 
 
+def with_attributes(call: cst.Call, names: list[tuple[str, cst.BaseExpression]],
+                    values: list[tuple[str, cst.BaseExpression]],
+                    additions: list[tuple[str, cst.BaseExpression]]) -> cst.Call:
+    """``call`` with ``names`` and ``values`` merged into its ExpressionAttributeNames and
+    ExpressionAttributeValues (new arguments where it has none), and ``additions`` added."""
+    additions = list(additions)
+    for field, entries in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
+        if not entries:
+            continue
+        present = kwarg(call, field)
+        if present is not None:
+            call = replace_kwarg(call, field, merge_dict(present.value, entries))
+        else:
+            additions.append((field, merge_dict(None, entries)))
+    return add_kwargs(call, additions)
+
+
 def taken_placeholders(node: cst.CSTNode) -> set[str]:
     """Every ``#name`` / ``:value`` token already used in the strings under ``node``."""
     found: set[str] = set()

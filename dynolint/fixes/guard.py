@@ -14,8 +14,8 @@ from typing import Sequence
 import libcst as cst
 
 from dynolint.fixes.cstutil import (
-    FixSkipped, add_kwargs, has_star_kwargs, kwarg, literal_text, merge_dict, parse_expr, replace_kwarg,
-    set_dict_entry, string, taken_placeholders, fresh, walk,
+    FixSkipped, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
+    set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
 from dynolint.fixes.plans import GuardPlan
 
@@ -84,15 +84,7 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         additions: list[tuple[str, cst.BaseExpression]] = []
     else:
         additions = [("ConditionExpression", string(condition))]
-    for field, entries in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
-        if not entries:
-            continue
-        present = kwarg(call, field)
-        if present is not None:
-            call = replace_kwarg(call, field, merge_dict(present.value, entries))
-        else:
-            additions.append((field, merge_dict(None, entries)))
-    return add_kwargs(call, additions)
+    return with_attributes(call, names, values, additions)
 
 
 MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
