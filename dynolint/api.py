@@ -263,7 +263,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
 
 
 def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[object, str]]:
-    from dynolint.fixes.engine import describe_all
+    from dynolint.fixes.edits import describe_all
     from dynolint.pipeline import kept
 
     path, data, findings = item

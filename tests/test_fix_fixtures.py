@@ -64,7 +64,7 @@ def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch:
     for line): over every race fixture and 60 generated DynamoDB-dense modules, the edits
     are the ones a parse of the whole file gives."""
     from dynolint import pipeline
-    from dynolint.fixes import engine
+    from dynolint.fixes import edits as fix_edits
 
     dense = tmp_path / "dense"
     subprocess.run([sys.executable, str(FIXTURES.parent / "bench" / "gen_dense.py"), "--out", str(dense),
@@ -75,7 +75,7 @@ def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch:
         if way != "kept":  # workers are forked after this: they keep nothing
             monkeypatch.setattr(pipeline, "KEEP_BYTES", 0)
         if way == "whole":
-            monkeypatch.setattr(engine, "sparse_source", lambda data, findings: data)
+            monkeypatch.setattr(fix_edits, "sparse_source", lambda data, findings: data)
         out = []
         for project in projects:
             config = discover(project, set(KNOWN_CODES))
@@ -94,7 +94,7 @@ def test_sparse_source_keeps_positions_header_and_the_definitions_with_findings(
     from dataclasses import replace
 
     from dynolint.findings import Confidence, Finding, Severity
-    from dynolint.fixes.engine import sparse_source
+    from dynolint.fixes.edits import sparse_source
 
     data = ("# -*- coding: latin-1 -*-\nimport boto3\n\n@decorator\ndef other():\n    return 'caf\xe9'\n\n"
             "TABLE = boto3.resource('dynamodb').Table('t')\n\nclass Store:\n    def save(self):\n"

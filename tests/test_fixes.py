@@ -183,7 +183,7 @@ def test_json_edits_reproduce_the_fix(tmp_path: Path) -> None:
     fix = finding["fix"]
     assert fix["applicability"] == "unsafe" and "ConditionalCheckFailedException" in fix["title"]
     from dynolint.findings import Edit
-    from dynolint.fixes.engine import _apply_edits
+    from dynolint.fixes.edits import _apply_edits
 
     edits = [Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in fix["edits"]]
     fixed_text, _ = fixed(tmp_path, before)
@@ -243,7 +243,7 @@ def test_edits_between() -> None:
 
 def test_claim_fix_edits_reproduce_the_whole_file_fix(tmp_path: Path) -> None:
     from dynolint.findings import Edit
-    from dynolint.fixes.engine import _apply_edits
+    from dynolint.fixes.edits import _apply_edits
 
     before = '''"""Weather cache."""
 import time
@@ -275,7 +275,7 @@ def untouched():
 
 def test_edits_keep_the_indentation_of_nested_code(tmp_path: Path) -> None:
     from dynolint.findings import Edit
-    from dynolint.fixes.engine import _apply_edits
+    from dynolint.fixes.edits import _apply_edits
 
     before = '''import boto3
 

@@ -3,7 +3,8 @@
 - DYN101 guard the write (``guard``), DYN102 atomic update (``atomic``), DYN104 claim
   before work (``claim``); DYN103 has no automatic fix.
 - ``engine.fix_source`` applies the plans of one file and verifies the result parses;
-  ``writer.write_atomically`` writes it.
+  ``writer.write_atomically`` writes it; ``edits.describe_all`` renders the fixes of a
+  file's findings as edits for the reports.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
 
 if TYPE_CHECKING:
-    from dynolint.fixes.engine import FixOutcome, applicability, describe, edits_between, fix_source, title
+    from dynolint.fixes.edits import describe, edits_between
+    from dynolint.fixes.engine import FixOutcome, applicability, fix_source, title
     from dynolint.fixes.writer import ChangedOnDisk, write_atomically
 
-_LAZY = {"FixOutcome": "engine", "applicability": "engine", "describe": "engine", "edits_between": "engine",
+_LAZY = {"FixOutcome": "engine", "applicability": "engine", "describe": "edits", "edits_between": "edits",
          "fix_source": "engine", "title": "engine", "ChangedOnDisk": "writer", "write_atomically": "writer"}
 
 

@@ -1,0 +1,242 @@
+"""Fix edits for the reports (JSON, SARIF): each fixable finding's fix as line/column edits
+of the file, rendered from the module phase 1 kept (or a parse of only the definitions
+that hold findings), without rewriting the file: a fix confined to one call replaces that
+call's text, a claim rewrite its function's lines and the top of the module."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import replace
+from typing import Any
+
+import libcst as cst
+
+from dynolint.findings import Edit, Finding, Fix
+from dynolint.fixes.cstutil import FixSkipped
+from dynolint.fixes.engine import (
+    POSITIONED, _Apply, _add_claim_helpers, _call_change, _contains, _helper_index, _Index, _plan_claim,
+    applicability, fix_source, title,
+)
+from dynolint.fixes.plans import ClaimPlan, Skip
+from dynolint.positions import generate, node_positions
+from dynolint.summarize import parse
+
+
+def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
+    """Line-range replacements that turn ``old`` into ``new``."""
+    old_lines = old.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    new_lines = new.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    edits: list[Edit] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(Edit(i1 + 1, 1, i2 + 1, 1, "".join(new_lines[j1:j2])))
+    return tuple(edits)
+
+
+def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None = None,
+                 positions: dict[cst.CSTNode, Any] | None = None) -> list[tuple[Fix | None, str]]:
+    """The fix of each finding of one file, as edits (or None and the reason it has none).
+
+    ``module`` is ``data`` already parsed (phase 1 keeps it), and ``positions`` its
+    :data:`POSITIONED` nodes' positions if already known; otherwise the file is parsed
+    once, only its definitions that hold findings. A fix confined to one call (a guard, an
+    atomic update) is rendered from that call alone and replaces exactly its text; a claim
+    rewrite changes several places and goes through the whole-module transform."""
+    out: list[tuple[Fix | None, str]] = []
+    if module is None:
+        data = sparse_source(data, findings)  # same lines and columns as the file
+        try:
+            module = parse(data)
+        except Exception as exc:  # noqa: BLE001
+            return [(None, f"the file no longer parses: {exc}")] * len(findings)
+        positions = None
+    if positions is None:
+        positions = node_positions(module, POSITIONED)
+    index = _Index(positions)
+    claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
+    helpers: dict[str, list[Edit] | str] = {}  # flavour -> the edits adding its helper (or why not)
+    for finding in findings:
+        plan = finding.plan
+        if plan is None or isinstance(plan, Skip):
+            out.append((None, plan.reason if isinstance(plan, Skip) else "no automatic fix"))
+            continue
+        if isinstance(plan, ClaimPlan):
+            claims.append(len(out))
+            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers))
+            continue
+        try:
+            call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
+            if call is None:
+                raise FixSkipped("the write call is not where the analysis saw it")
+            new_call = _call_change(module, index, positions, plan, call)[1]
+        except FixSkipped as exc:
+            out.append((None, str(exc)))
+            continue
+        where = positions[call]
+        code = _render(module, index, positions, call, new_call)
+        edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
+        out.append((Fix(applicability(finding), title(finding), (edit,)), ""))
+    _check_claims(data, out, claims)
+    return out
+
+
+def _check_claims(data: bytes, out: list[tuple[Fix | None, str]], claims: list[int]) -> None:
+    """Each claim rewrite must leave a file that parses. Checked once for all of them
+    together (a parse per claim cost a fifth of rendering every fix of a project); if that
+    fails, one by one, and those that fail lose their fix."""
+    made = [position for position in claims if out[position][0] is not None]
+    if not made:
+        return
+    text = data.decode("utf-8", "surrogateescape")
+
+    def parses(edits: list[Edit]) -> str | None:
+        try:
+            ast.parse(_apply_edits(text, edits))
+        except (SyntaxError, ValueError) as exc:
+            return f"the fixed code would not parse ({exc})"
+        return None
+
+    together = [edit for position in made for edit in out[position][0].edits]  # type: ignore[union-attr]
+    spans = sorted((e.line, e.column, e.end_line, e.end_column) for e in together)
+    overlapping = any(a[2:] > b[:2] for a, b in zip(spans, spans[1:]))
+    if not overlapping and parses(together) is None:
+        return
+    for position in made:
+        problem = parses(list(out[position][0].edits))  # type: ignore[union-attr]
+        if problem is not None:
+            out[position] = (None, problem)
+
+
+def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
+    """``data`` with the top-level functions and classes that hold none of the findings'
+    places blanked out, line for line: the same positions, far less for LibCST to parse.
+    (Module-level statements, imports and leading comments such as an encoding cookie are
+    kept: a claim helper goes after the imports.) ``data`` itself when that saves nothing."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return data
+    wanted: set[int] = set()
+    for finding in findings:
+        wanted.update(range(finding.stmt_line or finding.line, (finding.stmt_end_line or finding.line) + 1))
+        wanted.add(finding.line)
+        plan = finding.plan
+        for name in ("line", "delta_line", "write_line", "read_line", "test_line"):
+            value = getattr(plan, name, None)
+            if isinstance(value, int):
+                wanted.add(value)
+    lines = data.splitlines(keepends=True)
+    keep = bytearray(len(lines) + 2)  # 1-based: 1 keeps the line
+    first = tree.body[0].lineno if tree.body else len(lines) + 1
+    for number in range(1, min(first, len(lines) + 1)):
+        keep[number] = 1
+    blanked = 0
+    for statement in tree.body:
+        start = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        end = statement.end_lineno or statement.lineno
+        definition = isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if definition and not any(start <= line <= end for line in wanted):
+            blanked += end - start + 1
+            continue
+        for number in range(start, min(end, len(lines)) + 1):
+            keep[number] = 1
+    if not blanked:
+        return data
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if keep[number]:
+            out.append(line)
+        else:
+            body = line.rstrip(b"\r\n")
+            out.append(line[len(body):])  # the line ending alone
+    return b"".join(out)
+
+
+def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
+               finding: Finding, check: bool = True,
+               helpers: dict[str, list[Edit] | str] | None = None) -> tuple[Fix | None, str]:
+    """One claim rewrite as edits. ``helpers`` remembers, per flavour, the edits that add
+    the helper to this module (the same for every claim of the file)."""
+    plan = finding.plan
+    assert isinstance(plan, ClaimPlan)
+    apply = _Apply(positions)
+    try:
+        call = index.calls.get((plan.write_line, plan.write_column))
+        functions = [f for f in index.functions if call is not None and _contains(positions[f], positions[call])]
+        if not functions:
+            raise FixSkipped("the write is not inside a function")
+        _plan_claim(plan, index, positions, apply, 0)
+        # Transform only the function, and the top of the module for the helper: the rest of
+        # the file is not walked again.
+        function = functions[-1]
+        code = data.decode("utf-8", "surrogateescape") if module.encoding.lower().replace("-", "") == "utf8" \
+            else module.code
+        old_text = _render(module, index, positions, function, function)
+        new_text = _render(module, index, positions, function, function.visit(apply))
+        offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
+        if offset < 0:
+            raise FixSkipped("the function's text could not be located")
+        helpers = {} if helpers is None else helpers
+        if plan.flavor not in helpers:
+            prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
+            try:
+                new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
+                helpers[plan.flavor] = list(edits_between(prefix.bytes, new_prefix.bytes))
+            except FixSkipped as exc:
+                helpers[plan.flavor] = str(exc)
+        made = helpers[plan.flavor]
+        if isinstance(made, str):
+            raise FixSkipped(made)
+        edits = list(made)
+        edits.extend(replace(e, line=e.line + offset, end_line=e.end_line + offset)
+                     for e in edits_between(old_text.encode("utf-8"), new_text.encode("utf-8")))
+        if check:
+            ast.parse(_apply_edits(data.decode("utf-8", "surrogateescape"), edits))
+    except FixSkipped as exc:
+        return None, str(exc)
+    except (SyntaxError, ValueError) as exc:
+        return None, f"the fixed code would not parse ({exc})"
+    return Fix(applicability(finding), title(finding), tuple(edits)), ""
+
+
+def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,
+            node: cst.CSTNode) -> str:
+    """The code of ``node`` standing where ``original`` stands: with the indentation of the
+    blocks around it, which a multi-line call or a nested function carries on each line."""
+    from libcst._nodes.internal import CodegenState
+
+    where = positions[original]  # type: ignore[index]
+    enclosing = [b for b in index.blocks if b is not original and _contains(positions[b], where)
+                 and b is not getattr(original, "body", None)]  # type: ignore[index]
+    enclosing.sort(key=lambda b: (positions[b].start.line, -positions[b].end.line))  # type: ignore[index]
+    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent for b in enclosing)
+    generate(node, state)
+    return "".join(state.tokens)
+
+
+def _apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply line/column edits (1-based, end exclusive), last first."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    def offset(line: int, column: int) -> int:
+        return (starts[line - 1] if line - 1 < len(starts) else starts[-1]) + column - 1
+    for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        text = text[:start] + edit.content + text[end:]
+    return text
+
+
+def describe(data: bytes, finding: Finding) -> tuple[Fix | None, str]:
+    """The fix of one finding as edits; or None and the reason it has none."""
+    if finding.plan is None or isinstance(finding.plan, Skip):
+        return None, finding.plan.reason if isinstance(finding.plan, Skip) else "no automatic fix"
+    outcome = fix_source(data, [finding])
+    if not outcome.applied:
+        return None, outcome.skipped[0][1] if outcome.skipped else "the fix could not be made"
+    return Fix(applicability(finding), title(finding), edits_between(data, outcome.source)), ""
