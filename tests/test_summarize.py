@@ -53,12 +53,13 @@ def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> 
     and arithmetic, where fixes find their targets, LibCST's PositionProvider)."""
     from dynolint.fixes.engine import POSITIONED
     from dynolint.positions import node_positions, positions_and_sites
-    from dynolint.summarize import _Lowerer, site_spans
+    from dynolint.lower_stmt import Lowerer
+    from dynolint.summarize import site_spans
 
     checked = 0
     for path in sorted((FIXTURES / "cases").rglob("*.py"))[:60]:
         module = cst.parse_module(path.read_bytes())
-        lowerer = _Lowerer()
+        lowerer = Lowerer()
         lowerer.assigned.append(set())
         lowerer.declared.append(set())
         lowerer.block(module.body)
@@ -92,7 +93,7 @@ def test_plain_string_values_equal_what_python_evaluates() -> None:
     left to LibCST's evaluation."""
     import ast
 
-    from dynolint.summarize import plain_string_value
+    from dynolint.lower_expr import plain_string_value
 
     literals = ["''", '""', "''''''", '""""""', "'a'", '"a b"', "'\"'", '"\'"', "\"''\"", "'''a'b\"c'''",
                 '"""\n x\n"""', "r'a'", "R'a'", "u'é'", 'U"x"', "'''''a'''", "'a\\nb'", "b'a'", "rb'a'",
@@ -139,10 +140,11 @@ def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back()
 
 
 def _spans_in_this_process(data: bytes) -> tuple[bool, tuple[object, ...], str]:
-    from dynolint.summarize import _Lowerer, parse, site_spans
+    from dynolint.lower_stmt import Lowerer
+    from dynolint.summarize import parse, site_spans
 
     module = parse(data)
-    lowerer = _Lowerer()
+    lowerer = Lowerer()
     lowerer.assigned.append(set())
     lowerer.declared.append(set())
     lowerer.block(module.body)

@@ -89,7 +89,7 @@ def literal_text(node: cst.BaseExpression | None) -> str | None:
 
 def _string_value(node: cst.SimpleString) -> object:
     """``node.evaluated_value``, without compiling plain literals."""
-    from dynolint.summarize import plain_string_value
+    from dynolint.lower_expr import plain_string_value
 
     plain = plain_string_value(node.value)
     return plain if plain is not None else node.evaluated_value

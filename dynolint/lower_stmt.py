@@ -1,0 +1,281 @@
+"""Lowering, part two: statements, functions and classes to the IR (the expressions:
+:mod:`dynolint.lower_expr`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from dynolint import ir
+from dynolint.lower_expr import _AUGOPS, ExpressionLowerer
+
+
+class Lowerer(ExpressionLowerer):
+    """A single recursive walk over one module's CST (no visitor dispatch, no metadata)."""
+
+    # -- statements -------------------------------------------------------------------
+    def block(self, body: Any) -> tuple[ir.Stmt, ...]:
+        out: list[ir.Stmt] = []
+        if isinstance(body, cst.SimpleStatementSuite):
+            for small in body.body:
+                self.small(small, out)
+            return tuple(out)
+        statements = body.body if isinstance(body, cst.IndentedBlock) else body
+        for statement in statements:
+            self.statement(statement, out)
+        return tuple(out)
+
+    def statement(self, node: cst.CSTNode, out: list[ir.Stmt]) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.small(small, out)
+            return
+        kind = type(node)
+        saved = self.current_stmt
+        try:
+            if kind is cst.If:
+                out.append(self._if(node))
+            elif kind is cst.For:
+                self.current_stmt = -1
+                site = self.site(node.iter, stmt=True)
+                self.current_stmt = site
+                iterable = self.expr(node.iter)
+                target = self.target(node.target)
+                self.current_stmt = saved
+                orelse = self.block(node.orelse.body) if node.orelse else ()
+                out.append(ir.Loop(target, iterable, self.block(node.body), orelse, site))
+            elif kind is cst.While:
+                self.current_stmt = -1
+                site = self.site(node.test, stmt=True)
+                self.current_stmt = site
+                test = self.expr(node.test)
+                self.current_stmt = saved
+                orelse = self.block(node.orelse.body) if node.orelse else ()
+                out.append(ir.Loop(None, test, self.block(node.body), orelse, site, is_while=True))
+            elif kind in (cst.Try, cst.TryStar):
+                out.append(self._try(node))
+            elif kind is cst.With:
+                items: list[tuple[ir.Expr, ir.Expr | None]] = []
+                first = -1
+                for item in node.items:
+                    self.current_stmt = -1
+                    site = self.site(item.item, stmt=True)
+                    first = site if first < 0 else first
+                    self.current_stmt = site
+                    ctx = self.expr(item.item)
+                    target = self.target(item.asname.name) if item.asname else None
+                    items.append((ctx, target))
+                self.current_stmt = saved
+                out.append(ir.With(tuple(items), self.block(node.body), node.asynchronous is not None, first))
+            elif kind is cst.FunctionDef:
+                out.append(self.function(node))
+            elif kind is cst.ClassDef:
+                out.append(self.klass(node))
+            elif kind is cst.Match:
+                out.append(self._match(node))
+        finally:
+            self.current_stmt = saved
+
+    def _if(self, node: cst.If) -> ir.Stmt:
+        saved = self.current_stmt
+        self.current_stmt = -1
+        site = self.site(node.test, stmt=True)
+        self.current_stmt = site
+        test = self.expr(node.test)
+        self.current_stmt = saved
+        body = self.block(node.body)
+        orelse: tuple[ir.Stmt, ...] = ()
+        if isinstance(node.orelse, cst.If):
+            orelse = (self._if(node.orelse),)
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.block(node.orelse.body)
+        return ir.If(test, body, orelse, site)
+
+    def _match(self, node: cst.Match) -> ir.Stmt:
+        saved = self.current_stmt
+        self.current_stmt = -1
+        site = self.site(node.subject, stmt=True)
+        self.current_stmt = site
+        subject = self.expr(node.subject)
+        self.current_stmt = saved
+        result: tuple[ir.Stmt, ...] = ()
+        for case in reversed(node.cases):
+            test = ir.Opaque((subject,), site)
+            result = (ir.If(test, self.block(case.body), result, site),)
+        return result[0] if result else ir.ExprStmt(subject, site)
+
+    def _try(self, node: Any) -> ir.Stmt:
+        body = self.block(node.body)
+        handlers: list[ir.Handler] = []
+        for handler in node.handlers:
+            name = None
+            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                name = handler.name.name.value
+                self._bind(name)
+            exc_type = self.expr(handler.type) if handler.type is not None else None
+            handlers.append(ir.Handler(exc_type, name, self.block(handler.body)))
+        orelse = self.block(node.orelse.body) if node.orelse else ()
+        final = self.block(node.finalbody.body) if node.finalbody else ()
+        site = self.site(node, stmt=True)
+        return ir.Try(body, tuple(handlers), orelse, final, site)
+
+    def small(self, node: cst.CSTNode, out: list[ir.Stmt]) -> None:
+        kind = type(node)
+        saved = self.current_stmt
+        self.current_stmt = -1
+        site = self.site(node, stmt=True)
+        self.current_stmt = site
+        try:
+            if kind is cst.Assign:
+                value = self.expr(node.value)
+                targets = tuple(self.target(t.target) for t in node.targets)
+                out.append(ir.Assign(targets, value, site))
+            elif kind is cst.AnnAssign:
+                if node.value is not None:
+                    value = self.expr(node.value)
+                    out.append(ir.Assign((self.target(node.target),), value, site))
+                elif isinstance(node.target, cst.Name):
+                    self._bind(node.target.value)
+            elif kind is cst.AugAssign:
+                value = self.expr(node.value)
+                op = _AUGOPS.get(type(node.operator).__name__, "?")
+                out.append(ir.AugAssign(self.target(node.target), op, value, site))
+            elif kind is cst.Expr:
+                out.append(ir.ExprStmt(self.expr(node.value), site))
+            elif kind is cst.Return:
+                out.append(ir.Return(self.expr(node.value) if node.value is not None else None, site))
+            elif kind is cst.Raise:
+                out.append(ir.Raise(self.expr(node.exc) if node.exc is not None else None, site))
+            elif kind is cst.Break:
+                out.append(ir.Jump("break"))
+            elif kind is cst.Continue:
+                out.append(ir.Jump("continue"))
+            elif kind in (cst.Global, cst.Nonlocal):
+                names = tuple(n.name.value for n in node.names)
+                if self.declared:
+                    self.declared[-1].update(names)
+                out.append(ir.Declare("global" if kind is cst.Global else "nonlocal", names))
+            elif kind is cst.Import:
+                for alias in node.names:
+                    dotted = _dotted(alias.name)
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        bound = alias.asname.name.value
+                        out.append(ir.Assign((ir.Name(bound),), ir.ImportE(dotted, None, 0), site))
+                    else:
+                        bound = dotted.split(".")[0]
+                        out.append(ir.Assign((ir.Name(bound),), ir.ImportE(bound, None, 0), site))
+                    self._bind(bound)
+            elif kind is cst.ImportFrom:
+                module = _dotted(node.module) if node.module is not None else ""
+                level = len(node.relative)
+                if isinstance(node.names, cst.ImportStar):
+                    return
+                for alias in node.names:
+                    name = _dotted(alias.name)
+                    bound = (alias.asname.name.value
+                             if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name)
+                    self._bind(bound)
+                    out.append(ir.Assign((ir.Name(bound),), ir.ImportE(module, name, level), site))
+            elif kind is cst.Del:
+                pass
+            elif kind is cst.Assert:
+                out.append(ir.ExprStmt(self.expr(node.test), site))
+        finally:
+            self.current_stmt = saved
+
+    # -- definitions ------------------------------------------------------------------
+    def _params(self, params: cst.Parameters) -> tuple[ir.Param, ...]:
+        out: list[ir.Param] = []
+
+        def add(param: cst.Param, kind: str) -> None:
+            annotation = self._annotation(param.annotation.annotation) if param.annotation else None
+            default = self.expr(param.default) if param.default is not None else None
+            out.append(ir.Param(param.name.value, annotation, default, kind))
+
+        for param in (*params.posonly_params, *params.params):
+            add(param, "pos")
+        if isinstance(params.star_arg, cst.Param):
+            add(params.star_arg, "vararg")
+        for param in params.kwonly_params:
+            add(param, "kwonly")
+        if isinstance(params.star_kwarg, cst.Param):
+            add(params.star_kwarg, "kwarg")
+        return tuple(out)
+
+    def _annotation(self, node: cst.BaseExpression) -> ir.Expr:
+        if isinstance(node, cst.SimpleString):
+            try:
+                text = node.evaluated_value
+                if isinstance(text, str):
+                    return self.expr(cst.parse_expression(text))
+            except Exception:  # noqa: BLE001 - an unparsable string annotation means nothing
+                return ir.Const(None)
+        return self.expr(node)
+
+    def function(self, node: cst.FunctionDef) -> ir.Stmt:
+        name = node.name.value
+        self._bind(name)
+        site = self.site(node, stmt=True)
+        qualname = ".".join((*self.scope, name))
+        decorators = tuple(self.expr(d.decorator) for d in node.decorators)
+        class_qualname = self.class_stack[-1] if self.class_stack else None
+        parent = self.func_stack[-1] if self.func_stack else None
+        self.scope.append(name)
+        self.func_stack.append(qualname)
+        self.class_stack.append(None)
+        self.assigned.append(set())
+        self.declared.append(set())
+        self.yields.append(False)
+        saved = self.current_stmt
+        self.current_stmt = -1
+        try:
+            params = self._params(node.params)
+            body = self.block(node.body)
+        finally:
+            self.current_stmt = saved
+            self.scope.pop()
+            self.func_stack.pop()
+            self.class_stack.pop()
+            assigned = self.assigned.pop()
+            declared = self.declared.pop()
+            is_generator = self.yields.pop()
+        local_names = frozenset((assigned | {p.name for p in params}) - declared)
+        self.functions.append(ir.Function(
+            qualname, name, params, body, decorators, node.asynchronous is not None, site,
+            local_names, frozenset(declared), class_qualname, parent, is_generator,
+        ))
+        return ir.DefStmt(name, qualname, False, site)
+
+    def klass(self, node: cst.ClassDef) -> ir.Stmt:
+        name = node.name.value
+        self._bind(name)
+        site = self.site(node, stmt=True)
+        qualname = ".".join((*self.scope, name))
+        bases = tuple(self.expr(a.value) for a in node.bases)
+        decorators = tuple(self.expr(d.decorator) for d in node.decorators)
+        self.scope.append(name)
+        self.class_stack.append(qualname)
+        self.assigned.append(set())
+        self.declared.append(set())
+        saved = self.current_stmt
+        self.current_stmt = -1
+        try:
+            body = self.block(node.body)
+        finally:
+            self.current_stmt = saved
+            self.scope.pop()
+            self.class_stack.pop()
+            self.assigned.pop()
+            self.declared.pop()
+        methods = tuple((s.name, s.qualname) for s in body if isinstance(s, ir.DefStmt) and not s.is_class)
+        self.classes.append(ir.Class(qualname, name, bases, body, decorators, site, methods))
+        return ir.DefStmt(name, qualname, True, site)
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
