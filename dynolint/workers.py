@@ -189,6 +189,10 @@ class WorkerPool:
         moved: list[int] = []
         try:
             os.sched_setaffinity(0, mine)
+        except OSError:  # not allowed here: everyone shares every CPU
+            yield
+            return
+        try:
             for pid in pids:
                 try:
                     os.sched_setaffinity(pid, allowed - mine)
@@ -202,7 +206,10 @@ class WorkerPool:
                     os.sched_setaffinity(pid, allowed)
                 except OSError:
                     pass
-            os.sched_setaffinity(0, allowed)
+            try:
+                os.sched_setaffinity(0, allowed)
+            except OSError:
+                pass
 
     def map(self, function: Callable[[T], R], items: list[T], jobs: int,
             prefer: list[int | None] | None = None,
@@ -214,6 +221,8 @@ class WorkerPool:
         if not items:
             return
         if not self.forked:
+            if meanwhile is not None:
+                meanwhile()
             for index, item in enumerate(items):
                 try:
                     yield index, function(item), 0

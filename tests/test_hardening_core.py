@@ -314,6 +314,18 @@ def test_a_pool_keeps_its_workers_and_routes_tasks_to_the_worker_asked_for() -> 
     assert pool.workers == []
 
 
+def test_without_fork_the_pool_runs_tasks_here_and_still_runs_meanwhile() -> None:
+    """Where processes cannot be forked, the tasks run in this process, in order; what is
+    to run meanwhile (the interpretation, while positions are computed) runs too."""
+    pool = WorkerPool(timeout=5.0)
+    pool.forked = False
+    calls: list[str] = []
+    results = [(index, outcome) for index, outcome, _ in
+               pool.map(_crash_or_echo, ["a", "b"], 2, meanwhile=lambda: calls.append("meanwhile"))]
+    assert results == [(0, "a"), (1, "b")] and calls == ["meanwhile"]
+    assert pool.workers == []
+
+
 def _my_cpus(item: str) -> tuple[int, frozenset[int]]:
     return os.getpid(), frozenset(os.sched_getaffinity(0))
 

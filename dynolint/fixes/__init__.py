@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
 
 if TYPE_CHECKING:
-    from dynolint.fixes.edits import describe, edits_between
+    from dynolint.fixes.edits import edits_between
     from dynolint.fixes.engine import FixOutcome, applicability, fix_source, title
     from dynolint.fixes.writer import ChangedOnDisk, write_atomically
 
-_LAZY = {"FixOutcome": "engine", "applicability": "engine", "describe": "edits", "edits_between": "edits",
+_LAZY = {"FixOutcome": "engine", "applicability": "engine", "edits_between": "edits",
          "fix_source": "engine", "title": "engine", "ChangedOnDisk": "writer", "write_atomically": "writer"}
 
 
@@ -32,5 +32,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AtomicPlan", "ChangedOnDisk", "ClaimPlan", "FixOutcome", "GuardPlan", "Plan", "Skip", "applicability",
-    "describe", "edits_between", "fix_source", "title", "write_atomically",
+    "edits_between", "fix_source", "title", "write_atomically",
 ]

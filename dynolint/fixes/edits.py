@@ -16,7 +16,7 @@ from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _add_claim_helpers, _call_change, _contains, _helper_index, _Index, _plan_claim,
-    applicability, fix_source, title,
+    applicability, title,
 )
 from dynolint.fixes.plans import ClaimPlan, Skip
 from dynolint.positions import generate, node_positions
@@ -230,13 +230,3 @@ def _apply_edits(text: str, edits: list[Edit]) -> str:
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
         text = text[:start] + edit.content + text[end:]
     return text
-
-
-def describe(data: bytes, finding: Finding) -> tuple[Fix | None, str]:
-    """The fix of one finding as edits; or None and the reason it has none."""
-    if finding.plan is None or isinstance(finding.plan, Skip):
-        return None, finding.plan.reason if isinstance(finding.plan, Skip) else "no automatic fix"
-    outcome = fix_source(data, [finding])
-    if not outcome.applied:
-        return None, outcome.skipped[0][1] if outcome.skipped else "the fix could not be made"
-    return Fix(applicability(finding), title(finding), edits_between(data, outcome.source)), ""
