@@ -131,6 +131,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         else:
             result = check_paths(analysed, config, options, progress=progress)
         progress.finish()
+        for warning in result.warnings:
+            click.echo(f"dynolint: warning: {warning}", err=True)
         lines = SourceLines(known_sources, base=Path.cwd())
         findings = list(result.findings)
         if report_unused_suppressions:
@@ -248,6 +250,8 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
+    for warning in report.before.warnings:
+        click.echo(f"dynolint: warning: {warning}", err=True)
     if diff:
         from dynolint.reporters.text import escape_path
 
@@ -269,6 +273,8 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
 def _fix_summary(report: FixReport, quiet: bool) -> None:
     for path, why in report.not_written:
         click.echo(f"dynolint: error: {why}", err=True)
+    for path, why in report.refused:
+        click.echo(f"dynolint: warning: {why}", err=True)
     if quiet:
         return
     from dynolint.reporters.text import escape_path

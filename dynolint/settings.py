@@ -101,10 +101,14 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
     return kwargs
 
 
+CONFIG_LIMIT = 4 << 20  # bytes: a configuration file is never this large
+
+
 def load_toml(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+    from dynolint.safefs import describe, read_file
+
+    try:  # a regular file, not through a symbolic link, never waiting on a FIFO
+        return tomllib.loads(read_file(path, follow=False, limit=CONFIG_LIMIT).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib lets the decoding error through
@@ -112,7 +116,7 @@ def load_toml(path: str) -> dict[str, Any]:
         where = f" (at line {line})" if line else ""
         raise ConfigError(path, None, f"malformed TOML: not UTF-8: {exc.reason}{where}") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(path, None, f"cannot read: {describe(exc)}") from None
 
 
 def table_of(path: str) -> dict[str, Any]:
