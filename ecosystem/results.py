@@ -178,7 +178,8 @@ def verdicts(triage: Mapping[str, object]) -> dict[tuple[str, Key], str]:
 def precision(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Mapping[str, object],
               families: Iterable[str] = FAMILIES) -> dict[str, dict[str, float | int | None]]:
     """Per family: true, false, debatable and untriaged counts of the current findings, the
-    misses in the triage file, and precision = true / (true + false + debatable)."""
+    triage file's misses in the repositories checked, and precision = true / (true + false +
+    debatable)."""
     table = {fam: {"true": 0, "false": 0, "debatable": 0, "untriaged": 0, "misses": 0} for fam in families}
     known = verdicts(triage)
     for repo, findings in current.items():
@@ -187,6 +188,8 @@ def precision(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Map
             if row is not None:
                 row[known.get((repo, key_of(entry)), "untriaged")] += 1
     for miss in triage.get("misses", []) or []:  # type: ignore[attr-defined]
+        if str(miss.get("repo", "")) not in current:
+            continue  # a miss counts only when its repository was checked in this run
         row = table.get(str(miss.get("family", ""))[:4])
         if row is not None:
             row["misses"] += 1

@@ -178,9 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         current[repo.name] = entry["findings"]
         recorded[repo.name] = entry
     if missing:
-        print("\nskipped, mirror missing: " + "; ".join(missing))
+        print(f"\nskipped {len(missing)} of {len(repos)} repositories:")
+        for line in missing:
+            print(f"  {line}")
         print(f"bring them with the search tool's fetch (github:OWNER/NAME) into {args.mirrors}")
     table = report_precision(current, triage) if current else {}
+    if table and missing:
+        print(f"(precision and misses over the {len(current)} repositories checked)")
     if args.update and current:
         doc = {"about": "the last recorded ecosystem run (ecosystem/run.py --update)",
                "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

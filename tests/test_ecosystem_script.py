@@ -79,7 +79,8 @@ def test_precision_per_family_with_untriaged_and_misses() -> None:
     triage = {"findings": [{**_entry("DYN101", "put", 99), "repo": "o/r", "verdict": "true"},
                            {**_entry("DYN102", "inc"), "repo": "o/r", "verdict": "false"},
                            {**_entry("DYN201", "get"), "repo": "other/r", "verdict": "true"}],
-              "misses": [{"repo": "o/r", "path": "b.py", "line": 3, "family": "DYN1"}]}
+              "misses": [{"repo": "o/r", "path": "b.py", "line": 3, "family": "DYN1"},
+                         {"repo": "not/checked", "path": "c.py", "line": 1, "family": "DYN1"}]}
     table = precision(current, triage)
     assert table["DYN1"] == {"true": 1, "false": 1, "debatable": 0, "untriaged": 0, "misses": 1, "precision": 0.5}
     assert table["DYN2"]["untriaged"] == 2 and table["DYN2"]["precision"] is None
@@ -139,3 +140,19 @@ def test_materialise_skips_missing_blobs_links_and_hostile_paths(tmp_path: Path)
     again = materialise(repo / ".git", other, dest)
     assert not again.reused and (dest / "pkg" / "app.py").read_text() == "print(1)\n"
     assert not (dest / "sub").exists()
+
+
+def test_missing_mirrors_are_named_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import run
+
+    repos = tmp_path / "repos.tsv"
+    repos.write_text(f"# header\nowner/gone\t{COMMIT}\tnot fetched\n")
+    last = tmp_path / "last-run.json"
+    status = run.main(["--repos", str(repos), "--mirrors", str(tmp_path / "mirrors"), "--last-run", str(last),
+                       "--checkouts", str(tmp_path / "checkouts"), "--update"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "skipped 1 of 1 repositories" in out and "owner/gone (no mirror at" in out
+    assert not last.exists() and not (tmp_path / "checkouts").exists()
+    repos.write_text("owner/gone\tnot-a-commit\n")
+    assert run.main(["--repos", str(repos), "--mirrors", str(tmp_path)]) == 2
