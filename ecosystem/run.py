@@ -124,6 +124,24 @@ def report_precision(current: dict[str, list[dict[str, Any]]], triage: dict[str,
     return table
 
 
+def markdown(repos: list[Repo], recorded: dict[str, Any], table: dict[str, Any]) -> str:
+    """The README's two tables: precision and misses per family, and time and memory per repository."""
+    lines = ["| family | true | false | debatable | untriaged | precision | misses |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for fam in FAMILIES:
+        row = table[fam]
+        shown = "-" if row["precision"] is None else f"{row['precision']:.2f}"
+        lines.append(f"| {fam}xx | {row['true']} | {row['false']} | {row['debatable']} | {row['untriaged']} | "
+                     f"{shown} | {row['misses']} |")
+    lines += ["", "| repository | Python files | wall s | peak RSS MB | findings |", "|---|---:|---:|---:|---|"]
+    for repo in repos:
+        entry = recorded.get(repo.name)
+        if entry is not None:
+            codes = ", ".join(f"{code} {n}" for code, n in entry["by_code"].items()) or "none"
+            lines.append(f"| {repo.name} | {entry['python_files']:,} | {entry['wall_s']:.1f} | {entry['peak_rss_mb']} | "
+                         f"{codes} |")
+    return "\n".join(lines)
+
+
 def _git_rev() -> str:
     try:
         return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -145,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="record this run as the last run")
     parser.add_argument("--only", action="append", default=[], help="only repositories whose name holds this")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one repository may take")
+    parser.add_argument("--markdown", action="store_true", help="also print the README's tables")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs dynolint")
     args = parser.parse_args(argv)
     try:
@@ -155,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ecosystem: {error}", file=sys.stderr)
         return 2
     repos = [r for r in repos if not args.only or any(part in r.name for part in args.only)]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load average at the start: {load:.2f} on {os.cpu_count()} CPUs (times and memory are whole "
+              "processes; a loaded machine slows them)")
     recorded: dict[str, Any] = dict(last_doc.get("repos", {}))
     current: dict[str, list[dict[str, Any]]] = {}
     missing: list[str] = []
@@ -185,10 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     table = report_precision(current, triage) if current else {}
     if table and missing:
         print(f"(precision and misses over the {len(current)} repositories checked)")
+    if args.markdown and table:
+        print("\n" + markdown(repos, recorded, table))
     if args.update and current:
         doc = {"about": "the last recorded ecosystem run (ecosystem/run.py --update)",
                "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "dynolint": _git_rev(), "precision": table, "repos": dict(sorted(recorded.items()))}
+               "dynolint": _git_rev(), "load_average": load, "cpus": os.cpu_count(), "precision": table, "repos": dict(sorted(recorded.items()))}
         args.last_run.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
         print(f"\nrecorded in {args.last_run}")
     return 0
