@@ -2,14 +2,16 @@
 difference between two runs, and precision per rule family from the triage file.
 
 A finding is keyed by its rule, its repository-relative path, its enclosing context (the
-qualified name of the function or class around it, ``<module>`` at top level) and the
-normalised text of the flagged statement (only the header of a compound statement), not by
-its line: lines added elsewhere in a file do not make it new.
+qualified name of the function or class around it, ``<module>`` at top level) and a digest of
+the normalised text of the flagged statement (only the header of a compound statement), not by
+its line: lines added elsewhere in a file do not make it new. The digest, not the text, is what
+the recorded files keep, so no code of those repositories is copied into this one.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import tokenize
 from collections import Counter
@@ -18,7 +20,7 @@ from typing import Iterable, Mapping
 
 FAMILIES = ("DYN1", "DYN2", "DYN3")
 VERDICTS = ("true", "false", "debatable")
-Key = tuple[str, str, str, str]  # code, path, context, statement
+Key = tuple[str, str, str, str]  # code, path, context, statement digest
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,15 @@ class SourceIndex:
         return context, normalise("\n".join(self.lines[first - 1:last]))
 
 
+def digest(statement: str) -> str:
+    """A short stable digest of a normalised statement."""
+    return hashlib.sha256(statement.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def finding_key(finding: Mapping[str, object], index: SourceIndex) -> Key:
     """The stable key of one JSON finding whose path is repository-relative."""
     context, statement = index.locate(int(finding.get("line", 0) or 0))  # type: ignore[call-overload]
-    return str(finding["code"]), str(finding["path"]), context, statement
+    return str(finding["code"]), str(finding["path"]), context, digest(statement)
 
 
 def key_of(entry: Mapping[str, object]) -> Key:

@@ -88,7 +88,7 @@ def check_one(repo: Repo, tree: Path, python: str, timeout: float) -> dict[str, 
 
 
 def _where(entry: dict[str, Any]) -> str:
-    return f"{entry['code']} {entry['path']}:{entry.get('line')} in {entry['context']}: {entry['statement'][:90]}"
+    return f"{entry['code']} {entry['path']}:{entry.get('line')} in {entry['context']}: {entry.get('message', '')[:100]}"
 
 
 def report_repo(repo: Repo, entry: dict[str, Any], last: dict[str, Any] | None) -> None:

@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ecosystem"))
 
 from materialise import MARKER, materialise, safe_parts  # noqa: E402
-from results import RepoListError, SourceIndex, diff, finding_key, parse_repos, precision  # noqa: E402
+from results import RepoListError, SourceIndex, diff, digest, finding_key, parse_repos, precision  # noqa: E402
 
 COMMIT = "a" * 40
 
@@ -50,7 +50,9 @@ def top():
 def test_key_is_context_and_statement_not_line() -> None:
     index = SourceIndex(SOURCE)
     key = finding_key({"code": "DYN101", "path": "a.py", "line": 7}, index)
-    assert key == ("DYN101", "a.py", "Store.save", "table . put_item ( Item = item , )")
+    assert key == ("DYN101", "a.py", "Store.save", digest("table . put_item ( Item = item , )"))
+    assert index.locate(7) == ("Store.save", "table . put_item ( Item = item , )")
+    assert finding_key({"code": "DYN101", "path": "a.py", "line": 5}, index)[3] != key[3]
     # lines added above the class and reformatting leave the key unchanged
     moved = SourceIndex("# new\n\n" + SOURCE.replace("table.put_item(  # comment\n            Item=item,\n        )",
                                                      "table.put_item(Item=item,)"))
