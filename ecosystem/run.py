@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+TRIAGE_NAME = "ecosystem/triage.json"
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from materialise import materialise  # noqa: E402
-from results import FAMILIES, Repo, RepoListError, SourceIndex, diff, finding_key, parse_repos, precision  # noqa: E402
+from results import (FAMILIES, Repo, RepoListError, SourceIndex, diff, finding_key, key_of, parse_repos,  # noqa: E402
+                     precision, verdicts)
 
 
 @functools.cache
@@ -121,6 +123,13 @@ def report_precision(current: dict[str, list[dict[str, Any]]], triage: dict[str,
         shown = "-" if row["precision"] is None else f"{row['precision']:.2f}"
         print(f"{fam:6} {row['true']:5} {row['false']:6} {row['debatable']:10} {row['untriaged']:10} "
               f"{shown:>10} {row['misses']:7}")
+    known = verdicts(triage)
+    untriaged = [(repo, entry) for repo, findings in current.items() for entry in findings
+                 if (repo, key_of(entry)) not in known]
+    if untriaged:
+        print(f"\nuntriaged ({len(untriaged)}): add each to {TRIAGE_NAME} with a verdict and why")
+        for repo, entry in untriaged[:50]:
+            print(f"  {repo}: {_where(entry)}")
     return table
 
 
@@ -166,12 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="also print the README's tables")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs dynolint")
     args = parser.parse_args(argv)
+    current_file = args.repos
     try:
         repos = parse_repos(args.repos.read_text(encoding="utf-8"))
+        current_file = args.last_run
         last_doc = json.loads(args.last_run.read_text(encoding="utf-8")) if args.last_run.exists() else {}
+        current_file = args.triage
         triage = json.loads(args.triage.read_text(encoding="utf-8")) if args.triage.exists() else {}
-    except (OSError, ValueError, RepoListError) as error:
-        print(f"ecosystem: {error}", file=sys.stderr)
+        verdicts(triage)  # a bad verdict is an error here, not after every repository has run
+    except (OSError, ValueError, RepoListError, KeyError, AttributeError) as error:
+        print(f"ecosystem: {current_file}: {error}", file=sys.stderr)
         return 2
     repos = [r for r in repos if not args.only or any(part in r.name for part in args.only)]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
