@@ -22,8 +22,9 @@ demo: $(STAMP) $(NODE_STAMP)
 	-$(PY) -m dynolint check fixtures/demo
 	$(PY) scripts/demo_race.py
 
+# The tests run on every CPU (pytest-xdist), a test file per worker (module fixtures are built once).
 test: $(STAMP) $(NODE_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,
 # default 2000 here; `make test` runs them with a few dozen).
