@@ -4,22 +4,24 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-pytest.importorskip("pygls")
-pytest_lsp = pytest.importorskip("pytest_lsp")
-
-from lsprotocol import types as lsp  # noqa: E402
-from pygls.protocol import default_converter  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
-from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # noqa: E402
-
-pytestmark = pytest.mark.asyncio
+from dynolint.findings import Confidence, Finding, Severity
+from dynolint.server.actions import suppression_edit
+from dynolint.server.scheduler import Scheduler
 
 RESOURCE = '''import boto3
 
@@ -116,6 +118,7 @@ async def actions_at(client: LanguageClient, uri: str, diagnostic: lsp.Diagnosti
     return [action for action in result or [] if isinstance(action, lsp.CodeAction)]
 
 
+@pytest.mark.asyncio
 async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, tmp_path: Path) -> None:
     handler = tmp_path / "handler.py"
     handler.write_text(RACY)
@@ -136,6 +139,7 @@ async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, 
     assert handler.read_text() == RACY
 
 
+@pytest.mark.asyncio
 async def test_the_read_in_another_saved_file(client: LanguageClient, tmp_path: Path) -> None:
     (tmp_path / "store.py").write_text(RESOURCE + '''def load(alias):
     return table.get_item(Key={"pk": alias})["Item"]
@@ -159,6 +163,7 @@ def retitle(alias, title):
     assert (uri, 4, "called here") in places
 
 
+@pytest.mark.asyncio
 async def test_quick_fix_applied_removes_the_finding(client: LanguageClient, tmp_path: Path) -> None:
     handler = tmp_path / "handler.py"
     handler.write_text(RACY)
@@ -175,6 +180,7 @@ async def test_quick_fix_applied_removes_the_finding(client: LanguageClient, tmp
     assert await published(client, uri, 2) == []
 
 
+@pytest.mark.asyncio
 async def test_suppression_comment_action(client: LanguageClient, tmp_path: Path) -> None:
     handler = tmp_path / "handler.py"
     handler.write_text(RACY)
@@ -189,6 +195,7 @@ async def test_suppression_comment_action(client: LanguageClient, tmp_path: Path
     assert await published(client, uri, 2) == []
 
 
+@pytest.mark.asyncio
 async def test_fix_all_safe(client: LanguageClient, tmp_path: Path) -> None:
     counter = tmp_path / "counter.py"
     counter.write_text(COUNTER)
@@ -204,6 +211,7 @@ async def test_fix_all_safe(client: LanguageClient, tmp_path: Path) -> None:
     assert await published(client, uri, 2) == []
 
 
+@pytest.mark.asyncio
 async def test_rapid_edits_publish_only_the_latest_version(client: LanguageClient, tmp_path: Path) -> None:
     handler = tmp_path / "handler.py"
     handler.write_text(GUARDED)
@@ -220,3 +228,76 @@ async def test_rapid_edits_publish_only_the_latest_version(client: LanguageClien
     await asyncio.sleep(0.5)  # anything still in flight would arrive now
     after_open = [p for p in client.published if p.uri == uri and p.version != 1]  # type: ignore[attr-defined]
     assert [p.version for p in after_open] == [last]
+
+
+def test_without_pygls_the_server_says_how_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "pygls").mkdir()
+    (tmp_path / "pygls" / "__init__.py").write_text("raise ImportError('No module named pygls')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "dynolint", "server"], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert proc.returncode == 2
+    assert "pip install 'dynolint[lsp]'" in proc.stderr and proc.stdout == ""
+
+
+def _finding(line: int, stmt_line: int, code: str = "DYN101") -> Finding:
+    return Finding(code, "name", "x.py", line, 5, line, 10, "message", Severity.ERROR, Confidence.HIGH,
+                   stmt_line=stmt_line, stmt_end_line=line)
+
+
+def _applied(lines: list[str], finding: Finding) -> list[str]:
+    edit = suppression_edit(lines, finding)
+    text = "\n".join(lines) + "\n"
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    start = starts[edit.line - 1] + edit.column - 1
+    end = starts[edit.end_line - 1] + edit.end_column - 1
+    return (text[:start] + edit.content + text[end:]).splitlines()
+
+
+def test_suppression_goes_above_the_statement_with_its_indentation() -> None:
+    lines = ["def f():", "    table.put_item(", "        Item=item)"]
+    assert _applied(lines, _finding(3, 2)) == [
+        "def f():", "    # dynolint: ignore[DYN101] -- <reason>", "    table.put_item(", "        Item=item)"]
+
+
+def test_suppression_joins_a_comment_that_a_new_line_would_push_out_of_reach() -> None:
+    lines = ["def f():", "    # dynolint: ignore[DYN102] -- counted elsewhere", "    table.put_item(Item=item)"]
+    assert _applied(lines, _finding(3, 3))[1] == \
+        "    # dynolint: ignore[DYN102, DYN101] -- counted elsewhere; DYN101: <reason>"
+    lines = ["def f():", "    # noqa: DYN102", "    table.put_item(Item=item)"]
+    assert _applied(lines, _finding(3, 3))[1] == "    # noqa: DYN102, DYN101"
+    from dynolint.suppression import suppressions_in
+
+    for comment in ("# dynolint: ignore[DYN102, DYN101] -- a; DYN101: <reason>", "# noqa: DYN102, DYN101"):
+        assert suppressions_in(comment)[0].codes == ("DYN102", "DYN101")
+
+
+def test_the_scheduler_runs_the_newest_request_and_skips_the_ones_it_replaced() -> None:
+    ran: list[int] = []
+    delivered: list[tuple[int, object]] = []
+    release = threading.Event()
+    done = threading.Event()
+
+    def work(request: int, cancelled: Any) -> int:
+        ran.append(request)
+        if request == 0:
+            release.wait(10)  # a long run; newer requests queue up meanwhile
+        return request * 10
+
+    def deliver(generation: int, result: object) -> None:
+        delivered.append((generation, result))
+        if result == 50:
+            done.set()
+
+    scheduler: Scheduler[int, int] = Scheduler(work, deliver, delay=0.01)
+    scheduler.submit(0)
+    time.sleep(0.2)
+    for request in range(1, 6):
+        scheduler.submit(request)
+    release.set()
+    assert done.wait(10)
+    scheduler.close()
+    assert ran == [0, 5]  # 1 to 4 were replaced before they started
+    assert delivered == [(1, 0), (6, 50)]  # the first run's result is stale (generation 1 < 6): the server drops it
