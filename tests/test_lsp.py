@@ -301,3 +301,18 @@ def test_the_scheduler_runs_the_newest_request_and_skips_the_ones_it_replaced() 
     scheduler.close()
     assert ran == [0, 5]  # 1 to 4 were replaced before they started
     assert delivered == [(1, 0), (6, 50)]  # the first run's result is stale (generation 1 < 6): the server drops it
+
+
+def test_a_file_outside_every_project_is_checked_alone(tmp_path: Path) -> None:
+    from dynolint.server.analysis import Buffer, analyse
+
+    workspace, elsewhere = tmp_path / "workspace", tmp_path / "elsewhere"
+    (elsewhere / "deep").mkdir(parents=True)
+    workspace.mkdir()
+    (elsewhere / "deep" / "other.py").write_text(RACY)  # would be found if the directory were walked
+    opened = elsewhere / "lib.py"
+    opened.write_text("")
+    [outcome] = analyse([Buffer(opened.as_uri(), str(opened), 1, RACY)], [str(workspace)])
+    assert set(outcome.texts) == {str(opened.resolve())}
+    assert [f.code for f in outcome.findings[str(opened.resolve())]] == ["DYN101"]
+    assert not (elsewhere / ".dynolint_cache").exists()

@@ -51,20 +51,23 @@ def real(path: str) -> str:
         return os.path.abspath(path)
 
 
-def project_of(path: str, folders: list[str]) -> Config:
-    """The configuration that governs ``path``, rooted where its project is: the directory of
-    the closest dynolint.toml or pyproject.toml with [tool.dynolint], else the innermost
-    workspace folder that holds the file, else the file's directory. Raises ConfigError."""
+def project_of(path: str, folders: list[str]) -> tuple[Config, bool]:
+    """The configuration that governs ``path``, rooted where its project is, and whether the
+    project is a whole directory: the directory of the closest dynolint.toml or
+    pyproject.toml with [tool.dynolint], else the innermost workspace folder that holds the
+    file. A file in neither (a library module opened from a definition) is a project of its
+    own, so that its directory is never walked. Raises ConfigError."""
     from dynolint.codes import ALL_CODES
     from dynolint.config import discover
 
     directory = Path(path).parent
     config = discover(directory if directory.is_dir() else Path.cwd(), set(ALL_CODES))
     if config.source is not None:
-        return replace(config, root=config.root.resolve())
+        return replace(config, root=config.root.resolve()), True
     holding = [folder for folder in folders if path == folder or path.startswith(folder.rstrip("/") + "/")]
-    root = Path(max(holding, key=len)) if holding else directory
-    return replace(config, root=root)
+    if holding:
+        return replace(config, root=Path(max(holding, key=len))), True
+    return replace(config, root=directory), False
 
 
 def analyse(buffers: list[Buffer], folders: list[str], cancelled: Callable[[], bool] = lambda: False,
@@ -74,33 +77,36 @@ def analyse(buffers: list[Buffer], folders: list[str], cancelled: Callable[[], b
     from dynolint.errors import ConfigError
 
     folders = [real(folder) for folder in folders]
-    projects: dict[Path, tuple[Config, list[Buffer]]] = {}
+    projects: dict[tuple[Path, str], tuple[Config, list[Buffer]]] = {}
     outcomes: list[ProjectOutcome] = []
     for buffer in buffers:
         if not buffer.path.endswith(".py"):
             continue
         try:
-            config = project_of(real(buffer.path), folders)
+            config, whole = project_of(real(buffer.path), folders)
         except ConfigError as exc:
             outcomes.append(ProjectOutcome(Path(buffer.path).parent, config_error=str(exc)))
             continue
-        projects.setdefault(config.root, (config, []))[1].append(buffer)
-    for _, (config, _) in sorted(projects.items()):
-        outcomes.append(_check_project(config, buffers, cancelled, use_cache))
+        key = (config.root, "" if whole else real(buffer.path))
+        projects.setdefault(key, (config, []))[1].append(buffer)
+    for (_, alone), (config, _) in sorted(projects.items()):
+        # a file outside every project is checked alone, and leaves no cache next to it
+        outcomes.append(_check_project(config, buffers, cancelled, use_cache and not alone, alone or None))
     return outcomes
 
 
 def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[], bool],
-                   use_cache: bool) -> ProjectOutcome:
-    """One project, as ``dynolint check ROOT`` sees it, with the buffers' text in place of
-    their files (and buffers of Python files not yet on disk added)."""
+                   use_cache: bool, alone: str | None = None) -> ProjectOutcome:
+    """One project, as ``dynolint check ROOT`` sees it (``dynolint check FILE`` for a file
+    ``alone``), with the buffers' text in place of their files (and buffers of Python files
+    not yet on disk added)."""
     from dynolint.api import Options, RunResult, check_sources
     from dynolint.discovery import discover
 
     root = config.root
     outcome = ProjectOutcome(root)
     overlay = {real(buffer.path): buffer.text.encode("utf-8", "surrogatepass") for buffer in buffers}
-    found = discover([root], config, include_tests=False)
+    found = discover([Path(alone)] if alone else [root], config, include_tests=False)
     prefix = str(root).rstrip("/") + "/"
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
@@ -121,7 +127,8 @@ def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[]
                 infra[rel] = data
             outcome.texts[absolute] = data
     for absolute, data in overlay.items():  # new files, unsaved: part of the project too
-        if absolute.endswith(".py") and absolute.startswith(prefix) and not os.path.exists(absolute):
+        if absolute.endswith(".py") and absolute.startswith(prefix) and not os.path.exists(absolute) \
+                and alone in (None, absolute):
             rel = absolute[len(prefix):]
             sources[rel], display[rel] = data, absolute
             outcome.texts[absolute] = data
@@ -131,13 +138,39 @@ def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[]
             raise Superseded()
 
     result = RunResult()
-    options = Options(want_fixes=True, use_cache=use_cache)
+    # Fixes are rendered below for the open files only: the quick fixes are offered there,
+    # and rendering every finding's fix in the project on each keystroke costs a third more.
+    options = Options(want_fixes=False, use_cache=use_cache)
     check_sources(sources, infra, config, options, result, display, progress=progress)
     for finding in result.findings:
         where = finding.path if os.path.isabs(finding.path) else str(root / finding.path)
         outcome.findings.setdefault(where, []).append(finding)
+    for absolute in overlay:
+        if absolute in outcome.findings and absolute in outcome.texts:
+            outcome.findings[absolute] = with_fixes(outcome.texts[absolute], outcome.findings[absolute])
     outcome.errors.extend(result.errors)
     return outcome
+
+
+def with_fixes(data: bytes, findings: list[Finding]) -> list[Finding]:
+    """``findings`` of one file with their fixes rendered as edits of ``data`` (as the JSON
+    report has them: :func:`dynolint.fixes.edits.describe_all`); a fix that cannot be made
+    keeps the reason in its plan."""
+    from dynolint.fixes import Skip
+    from dynolint.fixes.edits import describe_all
+    from dynolint.workers import run_deep
+
+    fixable = [index for index, f in enumerate(findings) if f.plan is not None and not isinstance(f.plan, Skip)]
+    if not fixable:
+        return findings
+    try:
+        described = run_deep(describe_all, data, [findings[index] for index in fixable])
+    except Exception as exc:  # noqa: BLE001 - no quick fix rather than no diagnostics
+        described = [(None, f"the fix could not be rendered: {exc!r}")] * len(fixable)
+    out = list(findings)
+    for index, (fix, reason) in zip(fixable, described):
+        out[index] = replace(out[index], fix=fix, plan=out[index].plan if fix is not None else Skip(reason))
+    return out
 
 
 def findings_for(outcomes: list[ProjectOutcome], path: str) -> tuple[ProjectOutcome | None, list[Finding]]:

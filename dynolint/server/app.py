@@ -90,6 +90,8 @@ class DynolintServer(LanguageServer):
         units = self.workspace.position_codec.client_num_units
         published: Published = {}
         for buffer in buffers:
+            if not buffer.path.endswith(".py"):
+                continue  # an open template.yaml stands for its file in the analysis, but has no findings
             outcome, findings = findings_for(outcomes, real(buffer.path))
             data = outcome.texts[real(buffer.path)] if outcome is not None else buffer.text.encode("utf-8", "replace")
             lines = split_lines(data)
