@@ -85,11 +85,12 @@ def edit(client: LanguageClient, uri: str, version: int, text: str) -> None:
         content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
 
 
-async def published(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:
-    """The diagnostics published for ``uri`` at ``version`` (waiting for them)."""
+async def published(client: LanguageClient, uri: str, version: int | None, after: int = 0) -> list[lsp.Diagnostic]:
+    """The diagnostics published for ``uri`` at ``version`` (waiting for them), among the
+    notifications from number ``after`` on."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        for params in reversed(client.published):  # type: ignore[attr-defined]
+        for params in reversed(client.published[after:]):  # type: ignore[attr-defined]
             if params.uri == uri and params.version == version:
                 return list(params.diagnostics)
         await asyncio.sleep(0.02)
@@ -161,6 +162,48 @@ def retitle(alias, title):
     places = {(r.location.uri, r.location.range.start.line, r.message) for r in related}
     assert ((tmp_path / "store.py").as_uri(), 6, "item read here") in places
     assert (uri, 4, "called here") in places
+
+
+STORE = RESOURCE + '''def load(alias):
+    return table.get_item(Key={"pk": alias})["Item"]
+'''
+APP = '''from store import load, table
+
+
+def retitle(alias, title):
+    item = load(alias)
+    item["title"] = title
+    table.put_item(Item=item)
+'''
+NO_READ = STORE.replace('table.get_item(Key={"pk": alias})["Item"]', '{"pk": alias}')
+
+
+@pytest.mark.asyncio
+async def test_an_edit_in_one_open_file_updates_the_other(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "store.py").write_text(STORE)
+    (tmp_path / "app.py").write_text(APP)
+    app = open_file(client, tmp_path / "app.py")
+    assert [d.code for d in await published(client, app, 1)] == ["DYN101"]
+    store = open_file(client, tmp_path / "store.py")
+    await published(client, store, 1)
+    seen = len(client.published)  # type: ignore[attr-defined]
+    edit(client, store, 2, NO_READ)  # unsaved: load() no longer reads the item
+    assert await published(client, app, 1, after=seen) == []
+
+
+@pytest.mark.asyncio
+async def test_save_analyses_again_with_the_files_on_disk(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "store.py").write_text(STORE)
+    (tmp_path / "app.py").write_text(APP)
+    app = open_file(client, tmp_path / "app.py")
+    assert [d.code for d in await published(client, app, 1)] == ["DYN101"]
+    seen = len(client.published)  # type: ignore[attr-defined]
+    (tmp_path / "store.py").write_text(NO_READ)  # changed outside the editor
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=app)))
+    assert await published(client, app, 1, after=seen) == []
+    seen = len(client.published)  # type: ignore[attr-defined]
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=app)))
+    assert await published(client, app, None, after=seen) == []
 
 
 @pytest.mark.asyncio
