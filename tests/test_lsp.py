@@ -359,3 +359,18 @@ def test_a_file_outside_every_project_is_checked_alone(tmp_path: Path) -> None:
     assert set(outcome.texts) == {str(opened.resolve())}
     assert [f.code for f in outcome.findings[str(opened.resolve())]] == ["DYN101"]
     assert not (elsewhere / ".dynolint_cache").exists()
+
+
+def test_columns_are_counted_again_in_the_clients_units() -> None:
+    from pygls.workspace.position_codec import PositionCodec
+
+    from dynolint.server.convert import span, split_lines
+
+    lines = split_lines('x = "😋"; table.put_item(Item=item)\r\nnext\n'.encode())
+    assert lines[:2] == ['x = "😋"; table.put_item(Item=item)', "next"]
+    start = lines[0].index("table") + 1  # dynolint's 1-based code-point column
+    utf16 = span(lines, 1, start, 1, len(lines[0]) + 1, PositionCodec(lsp.PositionEncodingKind.Utf16).client_num_units)
+    utf32 = span(lines, 1, start, 1, len(lines[0]) + 1, PositionCodec(lsp.PositionEncodingKind.Utf32).client_num_units)
+    assert (utf16.start.character, utf16.end.character) == (start, len(lines[0]) + 1)  # the emoji is two units
+    assert (utf32.start.character, utf32.end.character) == (start - 1, len(lines[0]))
+    assert span(lines, 9, 1, 9, 1, len).start == lsp.Position(line=len(lines), character=0)  # past the end
