@@ -60,19 +60,37 @@ def recording_client() -> LanguageClient:
     return client
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "dynolint", "server"],
-                                              client_factory=recording_client))
-async def client(lsp_client: LanguageClient, tmp_path: Path) -> Any:
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "dynolint", "server"], client_factory=recording_client))
+async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One server for the module (starting one costs more than the tests that use it)."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    lsp_client.workspace = workspace  # type: ignore[attr-defined]
+    lsp_client.opened = []  # type: ignore[attr-defined]
     await lsp_client.initialize_session(lsp.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri(),
-        workspace_folders=[lsp.WorkspaceFolder(uri=tmp_path.as_uri(), name="project")]))
+        capabilities=client_capabilities("visual-studio-code"), root_uri=workspace.as_uri(),
+        workspace_folders=[lsp.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def project(client: LanguageClient, request: pytest.FixtureRequest) -> Any:
+    """A project of the test's own in the server's workspace (its dynolint.toml makes it the
+    project root); the documents the test opened are closed after it."""
+    root = client.workspace / request.node.name  # type: ignore[attr-defined]
+    root.mkdir()
+    (root / "dynolint.toml").write_text("")
+    opened = len(client.opened)  # type: ignore[attr-defined]
+    yield root
+    for uri in client.opened[opened:]:  # type: ignore[attr-defined]
+        client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
 
 
 def open_file(client: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
     """Open ``path`` in the client (its text on disk unless ``text`` is given, unsaved)."""
     uri = path.as_uri()
+    client.opened.append(uri)  # type: ignore[attr-defined]
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
         uri=uri, language_id="python", version=version, text=path.read_text() if text is None else text)))
     return uri
@@ -119,9 +137,9 @@ async def actions_at(client: LanguageClient, uri: str, diagnostic: lsp.Diagnosti
     return [action for action in result or [] if isinstance(action, lsp.CodeAction)]
 
 
-@pytest.mark.asyncio
-async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, tmp_path: Path) -> None:
-    handler = tmp_path / "handler.py"
+@pytest.mark.asyncio(loop_scope="module")
+async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, project: Path) -> None:
+    handler = project / "handler.py"
     handler.write_text(RACY)
     uri = open_file(client, handler)
     diagnostics = await published(client, uri, 1)
@@ -140,12 +158,12 @@ async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, 
     assert handler.read_text() == RACY
 
 
-@pytest.mark.asyncio
-async def test_the_read_in_another_saved_file(client: LanguageClient, tmp_path: Path) -> None:
-    (tmp_path / "store.py").write_text(RESOURCE + '''def load(alias):
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_read_in_another_saved_file(client: LanguageClient, project: Path) -> None:
+    (project / "store.py").write_text(RESOURCE + '''def load(alias):
     return table.get_item(Key={"pk": alias})["Item"]
 ''')
-    app = tmp_path / "app.py"
+    app = project / "app.py"
     app.write_text("")
     text = '''from store import load, table
 
@@ -160,7 +178,7 @@ def retitle(alias, title):
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("DYN101", 6)]
     related = diagnostics[0].related_information or []
     places = {(r.location.uri, r.location.range.start.line, r.message) for r in related}
-    assert ((tmp_path / "store.py").as_uri(), 6, "item read here") in places
+    assert ((project / "store.py").as_uri(), 6, "item read here") in places
     assert (uri, 4, "called here") in places
 
 
@@ -178,27 +196,27 @@ def retitle(alias, title):
 NO_READ = STORE.replace('table.get_item(Key={"pk": alias})["Item"]', '{"pk": alias}')
 
 
-@pytest.mark.asyncio
-async def test_an_edit_in_one_open_file_updates_the_other(client: LanguageClient, tmp_path: Path) -> None:
-    (tmp_path / "store.py").write_text(STORE)
-    (tmp_path / "app.py").write_text(APP)
-    app = open_file(client, tmp_path / "app.py")
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_edit_in_one_open_file_updates_the_other(client: LanguageClient, project: Path) -> None:
+    (project / "store.py").write_text(STORE)
+    (project / "app.py").write_text(APP)
+    app = open_file(client, project / "app.py")
     assert [d.code for d in await published(client, app, 1)] == ["DYN101"]
-    store = open_file(client, tmp_path / "store.py")
+    store = open_file(client, project / "store.py")
     await published(client, store, 1)
     seen = len(client.published)  # type: ignore[attr-defined]
     edit(client, store, 2, NO_READ)  # unsaved: load() no longer reads the item
     assert await published(client, app, 1, after=seen) == []
 
 
-@pytest.mark.asyncio
-async def test_save_analyses_again_with_the_files_on_disk(client: LanguageClient, tmp_path: Path) -> None:
-    (tmp_path / "store.py").write_text(STORE)
-    (tmp_path / "app.py").write_text(APP)
-    app = open_file(client, tmp_path / "app.py")
+@pytest.mark.asyncio(loop_scope="module")
+async def test_save_analyses_again_with_the_files_on_disk(client: LanguageClient, project: Path) -> None:
+    (project / "store.py").write_text(STORE)
+    (project / "app.py").write_text(APP)
+    app = open_file(client, project / "app.py")
     assert [d.code for d in await published(client, app, 1)] == ["DYN101"]
     seen = len(client.published)  # type: ignore[attr-defined]
-    (tmp_path / "store.py").write_text(NO_READ)  # changed outside the editor
+    (project / "store.py").write_text(NO_READ)  # changed outside the editor
     client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=app)))
     assert await published(client, app, 1, after=seen) == []
     seen = len(client.published)  # type: ignore[attr-defined]
@@ -206,9 +224,9 @@ async def test_save_analyses_again_with_the_files_on_disk(client: LanguageClient
     assert await published(client, app, None, after=seen) == []
 
 
-@pytest.mark.asyncio
-async def test_quick_fix_applied_removes_the_finding(client: LanguageClient, tmp_path: Path) -> None:
-    handler = tmp_path / "handler.py"
+@pytest.mark.asyncio(loop_scope="module")
+async def test_quick_fix_applied_removes_the_finding(client: LanguageClient, project: Path) -> None:
+    handler = project / "handler.py"
     handler.write_text(RACY)
     uri = open_file(client, handler)
     [found] = await published(client, uri, 1)
@@ -223,9 +241,9 @@ async def test_quick_fix_applied_removes_the_finding(client: LanguageClient, tmp
     assert await published(client, uri, 2) == []
 
 
-@pytest.mark.asyncio
-async def test_suppression_comment_action(client: LanguageClient, tmp_path: Path) -> None:
-    handler = tmp_path / "handler.py"
+@pytest.mark.asyncio(loop_scope="module")
+async def test_suppression_comment_action(client: LanguageClient, project: Path) -> None:
+    handler = project / "handler.py"
     handler.write_text(RACY)
     uri = open_file(client, handler)
     [found] = await published(client, uri, 1)
@@ -238,9 +256,9 @@ async def test_suppression_comment_action(client: LanguageClient, tmp_path: Path
     assert await published(client, uri, 2) == []
 
 
-@pytest.mark.asyncio
-async def test_fix_all_safe(client: LanguageClient, tmp_path: Path) -> None:
-    counter = tmp_path / "counter.py"
+@pytest.mark.asyncio(loop_scope="module")
+async def test_fix_all_safe(client: LanguageClient, project: Path) -> None:
+    counter = project / "counter.py"
     counter.write_text(COUNTER)
     uri = open_file(client, counter)
     [found] = await published(client, uri, 1)
@@ -254,9 +272,9 @@ async def test_fix_all_safe(client: LanguageClient, tmp_path: Path) -> None:
     assert await published(client, uri, 2) == []
 
 
-@pytest.mark.asyncio
-async def test_rapid_edits_publish_only_the_latest_version(client: LanguageClient, tmp_path: Path) -> None:
-    handler = tmp_path / "handler.py"
+@pytest.mark.asyncio(loop_scope="module")
+async def test_rapid_edits_publish_only_the_latest_version(client: LanguageClient, project: Path) -> None:
+    handler = project / "handler.py"
     handler.write_text(GUARDED)
     uri = open_file(client, handler)
     assert await published(client, uri, 1) == []
