@@ -313,7 +313,7 @@ def explain(code: str) -> None:
 
 @cli.command()
 def server() -> None:
-    """Run the language server over stdio (needs the lsp extra: pip install 'dynolint[lsp]')."""
+    """Run the language server over stdio (needs pygls 2: the lsp extra, pip install -e '.[lsp]')."""
     from dynolint.server import missing_dependency, serve
 
     problem = missing_dependency()

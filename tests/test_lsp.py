@@ -298,7 +298,8 @@ def test_without_pygls_the_server_says_how_to_install_it(tmp_path: Path) -> None
     proc = subprocess.run([sys.executable, "-m", "dynolint", "server"], capture_output=True, text=True, env=env,
                           stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 2
-    assert "pip install 'dynolint[lsp]'" in proc.stderr and proc.stdout == ""
+    assert "pip install -e '.[lsp]'" in proc.stderr and "pip install 'pygls>=2,<3'" in proc.stderr
+    assert proc.stdout == ""
 
 
 def _finding(line: int, stmt_line: int, code: str = "DYN101") -> Finding:

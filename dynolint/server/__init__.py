@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-INSTALL_HINT = ("dynolint server needs the 'lsp' extra (pygls): pip install 'dynolint[lsp]' "
-                "(from a checkout: pip install -e '.[lsp]')")
+INSTALL_HINT = ("dynolint server needs pygls 2 (the 'lsp' extra): from a dynolint checkout, "
+                "pip install -e '.[lsp]'; or into the environment dynolint runs in, pip install 'pygls>=2,<3'")
 
 
 def missing_dependency() -> str | None:
