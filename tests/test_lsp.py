@@ -55,8 +55,15 @@ def recording_client() -> LanguageClient:
         client.diagnostics[params.uri] = params.diagnostics
         published.append(params)
 
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
+    registered: list[lsp.Registration] = []
+
+    def register_capability(client: LanguageClient, params: lsp.RegistrationParams) -> None:
+        registered.extend(params.registrations)
+
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+                                   lsp.CLIENT_REGISTER_CAPABILITY: register_capability})
     client.published = published  # type: ignore[attr-defined]
+    client.registered = registered  # type: ignore[attr-defined]
     return client
 
 
@@ -222,6 +229,22 @@ async def test_save_analyses_again_with_the_files_on_disk(client: LanguageClient
     seen = len(client.published)  # type: ignore[attr-defined]
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=app)))
     assert await published(client, app, None, after=seen) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_file_changed_on_disk_outside_the_editor(client: LanguageClient, project: Path) -> None:
+    (project / "store.py").write_text(STORE)
+    (project / "app.py").write_text(APP)
+    app = open_file(client, project / "app.py")
+    assert [d.code for d in await published(client, app, 1)] == ["DYN101"]
+    [watching] = [r for r in client.registered if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]  # type: ignore[attr-defined]
+    options = watching.register_options  # the client gets them as JSON: a dict
+    assert "**/*.py" in [watcher["globPattern"] for watcher in options["watchers"]]  # type: ignore[index]
+    seen = len(client.published)  # type: ignore[attr-defined]
+    (project / "store.py").write_text(NO_READ)  # a checkout, say
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(
+        uri=(project / "store.py").as_uri(), type=lsp.FileChangeType.Changed)]))
+    assert await published(client, app, 1, after=seen) == []
 
 
 @pytest.mark.asyncio(loop_scope="module")

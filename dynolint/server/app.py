@@ -28,6 +28,8 @@ Snapshot = tuple[tuple[Buffer, ...], tuple[str, ...]]  # the open buffers, the w
 Published = dict[str, tuple[DocumentState, tuple[lsp.Diagnostic, ...]]]
 
 log = logging.getLogger("dynolint.server")
+# files whose change on disk can change an open file's findings: code, configuration, infrastructure
+WATCHED = ("**/*.py", "**/*.{toml,yaml,yml,json,tf}")
 
 
 class DynolintServer(LanguageServer):
@@ -135,6 +137,28 @@ def make_server(delay: float = 0.1) -> DynolintServer:
         ls.documents.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         ls.changed()  # its file on disk stands for it again, which may change the other files' findings
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: DynolintServer, params: lsp.InitializedParams) -> None:
+        """Ask to hear of files changed outside the editor (a checkout, a generator): the
+        open files' findings depend on them."""
+        from pygls.capabilities import get_capability
+
+        if not get_capability(ls.client_capabilities, "workspace.did_change_watched_files.dynamic_registration",
+                              False):
+            return
+        watchers = [lsp.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
+        try:
+            await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
+                id="dynolint-watched-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+        except Exception as exc:  # noqa: BLE001 - the client declined: changes on disk show at the next edit
+            log.info("file watching not registered: %r", exc)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files_changed(ls: DynolintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        if ls.workspace.text_documents:
+            ls.changed()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
         code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False))
