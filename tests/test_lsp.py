@@ -1,5 +1,7 @@
 """``dynolint server`` end to end: a real LSP client (pytest-lsp) starts
-``python -m dynolint server`` and talks to it over stdio, as an editor does."""
+``python -m dynolint server`` and talks to it over stdio, as an editor does; then the pieces
+whose cases are easier to reach directly (the scheduler, suppression comments, columns in
+the client's encoding, files outside every project, the message without pygls)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,19 @@ COUNTER = RESOURCE + '''def hit(alias):
     clicks = table.get_item(Key={"pk": alias})["Item"]["clicks"] - 2
     table.update_item(Key={"pk": alias}, UpdateExpression="SET clicks = :c", ExpressionAttributeValues={":c": clicks})
 '''  # DYN102 with a safe fix, line 8
+
+STORE = RESOURCE + '''def load(alias):
+    return table.get_item(Key={"pk": alias})["Item"]
+'''
+APP = '''from store import load, table
+
+
+def retitle(alias, title):
+    item = load(alias)
+    item["title"] = title
+    table.put_item(Item=item)
+'''
+NO_READ = STORE.replace('table.get_item(Key={"pk": alias})["Item"]', '{"pk": alias}')
 
 WAIT = 30.0  # seconds; a run takes well under one
 
@@ -167,40 +182,16 @@ async def test_racy_handler_then_guarded_unsaved_buffer(client: LanguageClient, 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_the_read_in_another_saved_file(client: LanguageClient, project: Path) -> None:
-    (project / "store.py").write_text(RESOURCE + '''def load(alias):
-    return table.get_item(Key={"pk": alias})["Item"]
-''')
+    (project / "store.py").write_text(STORE)
     app = project / "app.py"
     app.write_text("")
-    text = '''from store import load, table
-
-
-def retitle(alias, title):
-    item = load(alias)
-    item["title"] = title
-    table.put_item(Item=item)
-'''
-    uri = open_file(client, app, text)  # the buffer, unsaved, calls into the file on disk
+    uri = open_file(client, app, APP)  # the buffer, unsaved, calls into the file on disk
     diagnostics = await published(client, uri, 1)
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("DYN101", 6)]
     related = diagnostics[0].related_information or []
     places = {(r.location.uri, r.location.range.start.line, r.message) for r in related}
     assert ((project / "store.py").as_uri(), 6, "item read here") in places
     assert (uri, 4, "called here") in places
-
-
-STORE = RESOURCE + '''def load(alias):
-    return table.get_item(Key={"pk": alias})["Item"]
-'''
-APP = '''from store import load, table
-
-
-def retitle(alias, title):
-    item = load(alias)
-    item["title"] = title
-    table.put_item(Item=item)
-'''
-NO_READ = STORE.replace('table.get_item(Key={"pk": alias})["Item"]', '{"pk": alias}')
 
 
 @pytest.mark.asyncio(loop_scope="module")
