@@ -320,6 +320,18 @@ def explain(code: str) -> None:
     click.echo(render_rule(rule))
 
 
+@cli.command()
+def server() -> None:
+    """Run the language server over stdio (needs pygls 2: the lsp extra, pip install -e '.[lsp]')."""
+    from dynolint.server import missing_dependency, serve
+
+    problem = missing_dependency()
+    if problem is not None:
+        click.echo(f"dynolint: error: {problem}", err=True)
+        sys.exit(2)
+    sys.exit(serve())
+
+
 def main() -> None:
     from dynolint.fastpath import try_fast_check
 
