@@ -18,6 +18,7 @@ git's own ``wildmatch`` does, so a non-UTF-8 file name is matched too.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class _Backtracking:
         self._regexes: list[re.Pattern[bytes]] = []
 
     def Add(self, regex: bytes) -> int:  # noqa: N802
-        self._regexes.append(re.compile(regex))
+        self._regexes.append(re.compile(regex, re.DOTALL))
         return len(self._regexes) - 1
 
     def Compile(self) -> bool:  # noqa: N802
@@ -72,6 +73,7 @@ def _matcher(regexes: Sequence[tuple[bytes, bool]]) -> tuple[_Matcher | None, tu
         options = re2.Options()
         options.encoding = re2.Options.Encoding.LATIN1
         options.log_errors = False
+        options.dot_nl = True  # a "*" matches a newline in a file name too, as in git
         matcher = re2.Set.SearchSet(options)
     negated: list[bool] = []
     for regex, negation in regexes:
@@ -86,6 +88,7 @@ def _matcher(regexes: Sequence[tuple[bytes, bool]]) -> tuple[_Matcher | None, tu
     return matcher, tuple(negated)
 
 
+@functools.lru_cache(maxsize=4096)  # the same lines recur in the ignore files of a monorepo
 def _entry_regexes(line: str) -> tuple[bytes | None, bytes | None, bool] | None:
     """(regex for files, regex for directories, negated) of one ``.gitignore`` line, each
     matching an entry's own path (relative to the file's directory, no trailing slash)
@@ -111,10 +114,18 @@ def _entry_regexes(line: str) -> tuple[bytes | None, bytes | None, bool] | None:
     else:                                  # "*", "a/**", "a/**/b/**": as pathspec built it
         for_files = for_dirs = text
 
-    def encoded(regex: str | None) -> bytes | None:
-        return None if regex is None else regex.encode("utf-8", "surrogateescape")
+    def entry(kind: bytes, regex: str | None) -> bytes | None:
+        """``regex`` for the text ``kind + path``: one set holds the regexes of both kinds."""
+        if regex is None:
+            return None
+        body = regex[1:] if regex.startswith("^") else ".*?" + regex  # pathspec's search semantics
+        return b"^" + kind + body.encode("utf-8", "surrogateescape")
 
-    return encoded(for_files), encoded(for_dirs), not pattern.include
+    return entry(_FILE, for_files), entry(_DIR, for_dirs), not pattern.include
+
+
+_FILE, _DIR = b"\\x00f", b"\\x00d"  # NUL cannot be part of a file name
+_FILE_TEXT, _DIR_TEXT = b"\x00f", b"\x00d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,44 +133,39 @@ class Level:
     """The patterns of one ignore file, relative to ``base`` (an absolute directory)."""
 
     base: str
-    files: _Matcher | None
-    file_negated: tuple[bool, ...]
-    dirs: _Matcher | None
-    dir_negated: tuple[bool, ...]
+    matcher: _Matcher
+    negated: tuple[bool, ...]  # by index in ``matcher``
 
     @classmethod
     def parse(cls, base: str, data: bytes) -> Level | None:
         """The level of an ignore file's bytes; None when it has no pattern."""
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        files: list[tuple[bytes, bool]] = []
-        dirs: list[tuple[bytes, bool]] = []
-        for raw in data.split(b"\n"):  # git splits on LF only
-            parsed = _entry_regexes(raw.decode("utf-8", "surrogateescape"))
-            if parsed is None:
-                continue
-            for_files, for_dirs, negated = parsed
-            if for_files is not None:
-                files.append((for_files, negated))
-            if for_dirs is not None:
-                dirs.append((for_dirs, negated))
-        file_matcher, file_negated = _matcher(files)
-        dir_matcher, dir_negated = _matcher(dirs)
-        if file_matcher is None and dir_matcher is None:
-            return None
-        return cls(base.rstrip("/") or "/", file_matcher, file_negated, dir_matcher, dir_negated)
+        matcher, negated = _compiled(data)
+        return None if matcher is None else cls(base.rstrip("/") or "/", matcher, negated)
 
     def decides(self, path: str, is_dir: bool) -> bool | None:
         """True (ignored) or False (re-included by a negation) when a pattern of this level
         matches ``path`` (absolute, below ``base``), else None."""
-        matcher, negated = (self.dirs, self.dir_negated) if is_dir else (self.files, self.file_negated)
-        if matcher is None:
-            return None
         start = len(self.base) + 1 if self.base != "/" else 1
-        hits = matcher.Match(os.fsencode(path[start:]))
+        hits = self.matcher.Match((_DIR_TEXT if is_dir else _FILE_TEXT) + os.fsencode(path[start:]))
         if not hits:
             return None
-        return not negated[max(hits)]  # the last matching pattern of the file decides
+        return not self.negated[max(hits)]  # the last matching pattern of the file decides
+
+
+@functools.lru_cache(maxsize=1024)  # the same ignore file, copied into many sub-projects
+def _compiled(data: bytes) -> tuple[_Matcher | None, tuple[bool, ...]]:
+    """The matcher of an ignore file's bytes, and whether each of its patterns (by index,
+    in the order of the file) is a negation."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    regexes: list[tuple[bytes, bool]] = []
+    for raw in data.split(b"\n"):  # git splits on LF only
+        parsed = _entry_regexes(raw.decode("utf-8", "surrogateescape"))
+        if parsed is None:
+            continue
+        for_files, for_dirs, negated = parsed
+        regexes += [(regex, negated) for regex in (for_files, for_dirs) if regex is not None]
+    return _matcher(regexes)
 
 
 def ignored(levels: Sequence[Level], path: str, is_dir: bool) -> bool:
