@@ -176,8 +176,10 @@ def write(path: Path, findings: list[Finding], sources: SourceLines) -> int:
 
 def load(path: Path) -> Baseline:
     """Read a baseline written by ``--write-baseline``; a ``BaselineError`` names the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    from dynolint.bounded import BASELINE_LIMIT, read_bounded
+
+    try:  # a regular file only (not /dev/zero, not a FIFO), never blocking, bounded in size
+        text = read_bounded(path, BASELINE_LIMIT).decode("utf-8")
     except FileNotFoundError as exc:
         raise BaselineError(path, "no such baseline file (create it with --write-baseline)") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -186,6 +188,10 @@ def load(path: Path) -> Baseline:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError:  # the decoder stops at the interpreter's recursion limit
+        raise BaselineError(path, "not valid JSON for a baseline: arrays or objects nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more digits than int() converts (4,300)
+        raise BaselineError(path, f"not valid JSON for a baseline: {exc}") from None
     if not isinstance(document, dict) or document.get("tool") != "dynolint":
         raise BaselineError(path, 'not a dynolint baseline (expected an object with "tool": "dynolint")')
     if document.get("version") != BASELINE_VERSION:
