@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dynolint import gitignore
+from dynolint.bounded import TooLarge, read_bounded
 from dynolint.config import Config
 
 INFRA_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
                "samconfig.yaml")
 INFRA_SUFFIXES = (".tf", ".tf.json")
 TEST_DIRS = ("tests", "test")
+# An ignore file larger than this is not used (and said so): a thousand times a large real
+# one, and parsing 50,000 patterns takes seconds.
+IGNORE_FILE_LIMIT = 1024 * 1024
 
 
 @dataclass
@@ -131,6 +135,17 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
         elif explicit and name.endswith((".yaml", ".yml", ".json")):
             found.infra.append(path)
 
+    def read_ignore_file(path: str) -> bytes | None:
+        """An ignore file's bytes; None when absent or unreadable (skipped, as git does), and
+        a problem when it is too large to use (git's own limit is 100 MB)."""
+        try:
+            return read_bounded(path, IGNORE_FILE_LIMIT)
+        except TooLarge as exc:
+            problem(Path(path), f"ignore file not used: {exc.strerror}")
+        except OSError:
+            pass
+        return None
+
     def walk_error(exc: OSError) -> None:
         problem(Path(exc.filename) if exc.filename else Path("."), exc.strerror or str(exc))
 
@@ -149,16 +164,17 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
         base = Path(os.path.realpath(given))
         # The ignore files that apply in each directory still to walk: a file is matched
         # against those of its own ancestors only (gitignore.py).
-        pending: dict[str, list[gitignore.Level]] = {str(base): gitignore.levels_above(str(base), read_regular)}
+        pending: dict[str, list[gitignore.Level]] = {
+            str(base): gitignore.levels_above(str(base), read_ignore_file)}
         for directory, dirnames, filenames in os.walk(base, onerror=walk_error, followlinks=False):
             levels = pending.pop(directory, None)
             if levels is None:  # pragma: no cover - os.walk only enters directories kept below
                 continue
             if directory != str(base):
                 if ".git" in dirnames or ".git" in filenames:  # a repository of its own: git
-                    levels = gitignore.repository_levels(directory, read_regular)  # starts afresh
+                    levels = gitignore.repository_levels(directory, read_ignore_file)  # starts afresh
                 if ".gitignore" in filenames:
-                    level = gitignore.gitignore_level(directory, read_regular)
+                    level = gitignore.gitignore_level(directory, read_ignore_file)
                     if level is not None:
                         levels = [*levels, level]
             kept = []

@@ -61,12 +61,28 @@ class _Backtracking:
         return [index for index, regex in enumerate(self._regexes) if regex.search(text)]
 
 
-def _matcher(regexes: Sequence[tuple[bytes, bool]]) -> tuple[_Matcher | None, tuple[bool, ...]]:
-    """One set matching all ``regexes`` at once, and whether each pattern it holds (by
-    index) is a negation. A regex the engine refuses is left out, as git leaves out a line
-    it cannot use (pathspec writes Python syntax; RE2 reads nearly all of it)."""
-    if not regexes:
-        return None, ()
+_CHUNK = 256  # regexes per RE2 set: RE2 refuses to compile a set past its memory budget
+
+
+class _Chunked:
+    """Sets of at most ``_CHUNK`` regexes each, matched as one (indices run on across them)."""
+
+    def __init__(self, chunks: list[tuple[int, _Matcher]]) -> None:
+        self._chunks = chunks  # (index of the chunk's first regex, its set), in order
+
+    def Match(self, text: bytes) -> list[int]:  # noqa: N802
+        for offset, matcher in reversed(self._chunks):  # the last chunk with a hit holds the last hit
+            hits = matcher.Match(text)
+            if hits:
+                return [offset + max(hits)]
+        return []
+
+
+def _set(regexes: Sequence[bytes]) -> tuple[_Matcher, list[int]] | None:
+    """A compiled set of ``regexes`` and the positions (in ``regexes``) of those it holds;
+    a regex the engine refuses is left out, as git leaves out a line it cannot use
+    (pathspec writes Python syntax; RE2 reads nearly all of it). None when none is left
+    or the set does not compile."""
     if re2 is None:  # pragma: no cover
         matcher: _Matcher = _Backtracking()
     else:
@@ -75,17 +91,43 @@ def _matcher(regexes: Sequence[tuple[bytes, bool]]) -> tuple[_Matcher | None, tu
         options.log_errors = False
         options.dot_nl = True  # a "*" matches a newline in a file name too, as in git
         matcher = re2.Set.SearchSet(options)
-    negated: list[bool] = []
-    for regex, negation in regexes:
+    held = []
+    for position, regex in enumerate(regexes):
         try:
             matcher.Add(regex)
         except Exception:  # noqa: BLE001 - re2.error or re.error: this one line is unusable
             continue
-        negated.append(negation)
-    if not negated:
+        held.append(position)
+    if not held:
+        return None
+    try:
+        matcher.Compile()
+    except Exception:  # noqa: BLE001 - over RE2's memory budget
+        return None
+    return matcher, held
+
+
+def _matcher(regexes: Sequence[tuple[bytes, bool]]) -> tuple[_Matcher | None, tuple[bool, ...]]:
+    """A matcher of all ``regexes`` at once, and whether each pattern it holds (by index)
+    is a negation."""
+    chunks: list[tuple[int, _Matcher]] = []
+    negated: list[bool] = []
+    pending = [list(regexes[start:start + _CHUNK]) for start in range(0, len(regexes), _CHUNK)]
+    while pending:
+        part = pending.pop(0)
+        built = _set([regex for regex, _ in part])
+        if built is None and len(part) > 1:  # too big for one set after all: halve it
+            half = len(part) // 2
+            pending[:0] = [part[:half], part[half:]]
+            continue
+        if built is None:
+            continue
+        matcher, held = built
+        chunks.append((len(negated), matcher))
+        negated += [part[position][1] for position in held]
+    if not chunks:
         return None, ()
-    matcher.Compile()
-    return matcher, tuple(negated)
+    return (chunks[0][1] if len(chunks) == 1 else _Chunked(chunks)), tuple(negated)
 
 
 @functools.lru_cache(maxsize=4096)  # the same lines recur in the ignore files of a monorepo
@@ -93,14 +135,11 @@ def _entry_regexes(line: str) -> tuple[bytes | None, bytes | None, bool] | None:
     """(regex for files, regex for directories, negated) of one ``.gitignore`` line, each
     matching an entry's own path (relative to the file's directory, no trailing slash)
     only; None for blank lines, comments and patterns git would not use."""
-    try:
-        pattern = GitIgnoreSpecPattern(line)
-    except (ValueError, re.error):  # e.g. a lone "!": git ignores such a line too
+    try:  # the regex text only: compiling it with Python's re would take a millisecond a line
+        text, include = GitIgnoreSpecPattern.pattern_to_regex(line)
+    except ValueError:  # e.g. a lone "!": git ignores such a line too
         return None
-    if pattern.include is None or pattern.regex is None:
-        return None
-    text = pattern.regex.pattern
-    if not isinstance(text, str):
+    if include is None or not isinstance(text, str):
         return None
     if text.endswith(_DIR_MARK_OR_END):    # "name": the entry itself, file or directory
         both = text[:-len(_DIR_MARK_OR_END)] + "$"
@@ -121,7 +160,7 @@ def _entry_regexes(line: str) -> tuple[bytes | None, bytes | None, bool] | None:
         body = regex[1:] if regex.startswith("^") else ".*?" + regex  # pathspec's search semantics
         return b"^" + kind + body.encode("utf-8", "surrogateescape")
 
-    return entry(_FILE, for_files), entry(_DIR, for_dirs), not pattern.include
+    return entry(_FILE, for_files), entry(_DIR, for_dirs), not include
 
 
 _FILE, _DIR = b"\\x00f", b"\\x00d"  # NUL cannot be part of a file name

@@ -186,3 +186,15 @@ def test_a_line_of_many_stars_is_matched_in_linear_time(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     count, _ = done.stdout.split()
     assert int(count) == 20, done.stdout
+
+
+def test_an_ignore_file_too_large_to_use_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "n.py").write_text("x = 1\n")
+    (tmp_path / "sub" / ".gitignore").write_text("n.py\n" + "# padding\n" * 120_000)
+    found = discover([tmp_path], Config(root=tmp_path), False)
+    root = tmp_path.resolve()
+    assert sorted(p.relative_to(root).as_posix() for p in found.python) == ["m.py", "sub/n.py"]
+    [(path, why)] = found.problems
+    assert path == root / "sub" / ".gitignore" and why.startswith("ignore file not used: 1200005 bytes, over")
