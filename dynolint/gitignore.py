@@ -22,7 +22,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
@@ -37,11 +37,7 @@ _INSIDE = re.compile(r"/\*\*/ *$")  # a line ending in "/**/": the directories b
 
 
 class _Matcher(Protocol):
-    def Add(self, regex: bytes) -> int: ...  # noqa: N802 - RE2's Set interface
-
-    def Compile(self) -> bool: ...  # noqa: N802
-
-    def Match(self, text: bytes) -> list[int]: ...  # noqa: N802
+    def Match(self, text: bytes) -> list[int]: ...  # noqa: N802 - RE2's Set interface
 
 
 class _Backtracking:
@@ -83,8 +79,9 @@ def _set(regexes: Sequence[bytes]) -> tuple[_Matcher, list[int]] | None:
     a regex the engine refuses is left out, as git leaves out a line it cannot use
     (pathspec writes Python syntax; RE2 reads nearly all of it). None when none is left
     or the set does not compile."""
+    matcher: Any  # an RE2 set (Add, Compile, Match), or the same over Python's re
     if re2 is None:  # pragma: no cover
-        matcher: _Matcher = _Backtracking()
+        matcher = _Backtracking()
     else:
         options = re2.Options()
         options.encoding = re2.Options.Encoding.LATIN1
