@@ -198,3 +198,21 @@ def test_an_ignore_file_too_large_to_use_is_reported(tmp_path: Path) -> None:
     assert sorted(p.relative_to(root).as_posix() for p in found.python) == ["m.py", "sub/n.py"]
     [(path, why)] = found.problems
     assert path == root / "sub" / ".gitignore" and why.startswith("ignore file not used: 1200005 bytes, over")
+
+
+def test_a_linked_work_tree_uses_the_info_exclude_of_its_repository(tmp_path: Path) -> None:
+    main = tmp_path / "main"
+    main.mkdir()
+    _git(main, "init", "-q")
+    _git(main, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "start")
+    _git(main, "worktree", "add", "-q", str(tmp_path / "linked"))
+    (main / ".git" / "info").mkdir(exist_ok=True)
+    (main / ".git" / "info" / "exclude").write_text("secret.py\n")
+    linked = (tmp_path / "linked").resolve()
+    for rel in ("secret.py", "kept.py", "sub/secret.py"):
+        (linked / rel).parent.mkdir(parents=True, exist_ok=True)
+        (linked / rel).write_text("x = 1\n")
+    assert (linked / ".git").is_file()
+    assert _compare(linked) is None
+    found = discover([linked], Config(root=linked, exclude=(".git",)), True)
+    assert [p.relative_to(linked).as_posix() for p in found.python] == ["kept.py"]
