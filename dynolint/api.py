@@ -41,6 +41,7 @@ class RunResult:
     sources: dict[str, bytes] = field(default_factory=dict)  # display path -> bytes, files with fixes
     suppressed: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors (exit status 2)
+    warnings: list[str] = field(default_factory=list)  # said on stderr; the findings stand
     files: int = 0
     unused_suppressions: list[tuple[str, int]] = field(default_factory=list)
     summaries: dict[str, ir.FileSummary] = field(default_factory=dict)
@@ -139,7 +140,9 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     from dynolint.cache import ResultCache
 
     result.files = len(sources)
-    cache = ResultCache.for_root(config.root) if options.use_cache else None
+    cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
+    if warning is not None and warning not in result.warnings:
+        result.warnings.append(warning)
     key = ""
     if cache is not None:
         parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
@@ -281,7 +284,8 @@ class FixReport:
     changed: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # (path, old, new)
     applied: list[Finding] = field(default_factory=list)
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
-    not_written: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    not_written: list[tuple[str, str]] = field(default_factory=list)  # (path, why): errors
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why): left alone on purpose
     before: RunResult = field(default_factory=RunResult)
     after: RunResult | None = None
 
@@ -291,9 +295,10 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
     ``unsafe``. With ``write`` False nothing is written (``--diff``). With ``only``, just the
     findings it accepts are fixed."""
-    from dynolint.fixes import ChangedOnDisk, applicability, fix_source, write_atomically
+    from dynolint.fixes import ChangedOnDisk, Refused, applicability, fix_source, write_atomically
 
     path_list = list(paths)
+    root = project_root(path_list, config)
     report = FixReport(before=check_paths(path_list, config, options))
     by_file: dict[str, list[Finding]] = {}
     for finding in report.before.findings:
@@ -318,7 +323,10 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
             continue
         if write:
             try:
-                write_atomically(Path(path), data, outcome.source)
+                write_atomically(Path(path), data, outcome.source, root)
+            except Refused as exc:
+                report.refused.append((path, str(exc)))
+                continue
             except (ChangedOnDisk, OSError) as exc:
                 report.not_written.append((path, str(exc)))
                 continue

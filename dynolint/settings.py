@@ -106,22 +106,22 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
     return kwargs
 
 
-def load_toml(path: str) -> dict[str, Any]:
-    """A TOML file, read without blocking (a FIFO is refused) and bounded in size and depth."""
-    from dynolint.bounded import CONFIG_LIMIT, read_bounded
+CONFIG_LIMIT = 4 << 20  # bytes: a configuration file is never this large
 
-    try:
-        data = read_bounded(path, CONFIG_LIMIT)
-    except OSError as exc:
-        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        return tomllib.loads(data.decode("utf-8"))
+
+def load_toml(path: str) -> dict[str, Any]:
+    from dynolint.safefs import describe, read_file
+
+    try:  # a regular file, not through a symbolic link, never waiting on a FIFO
+        return tomllib.loads(read_file(path, follow=False, limit=CONFIG_LIMIT).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"malformed TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
         line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
         where = f" (at line {line})" if line else ""
         raise ConfigError(path, None, f"malformed TOML: not UTF-8: {exc.reason}{where}") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {describe(exc)}") from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise ConfigError(path, None, "malformed TOML: arrays or tables nested too deeply") from None
 
