@@ -29,7 +29,7 @@ test: $(STAMP) $(NODE_STAMP)
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,
 # default 2000 here; `make test` runs them with a few dozen).
 fuzz: $(STAMP)
-	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_fuzz_tree.py tests/test_metamorphic.py -p no:cacheprovider -s
+	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_fuzz_tree.py tests/test_metamorphic.py tests/test_discovery_gitignore.py -p no:cacheprovider -s
 
 check: $(STAMP)
 	$(PY) -m mypy
