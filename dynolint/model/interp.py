@@ -16,6 +16,8 @@ from dynolint import ir
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
+from dynolint.model.classes import ClassesMixin
+from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
@@ -39,7 +41,7 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
+class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []

@@ -1,0 +1,98 @@
+"""Classes: class bodies and bases, method lookup along the bases, binding, ``super()``,
+and class-hierarchy dispatch (a call on an instance whose exact class is not known reaches
+every override of the method in the project's subclasses)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import (
+    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, PynInstanceV, SuperV, Val, alts, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+else:
+    _Base = object
+
+
+class ClassesMixin(_Base):
+    # -- classes -------------------------------------------------------------------------
+    def class_env(self, cls: ClassV) -> dict[str, Val]:
+        key = (cls.path, cls.qualname)
+        if key in self.class_envs:
+            return self.class_envs[key]
+        self.class_envs[key] = {}
+        klass = self.project.classes.get(key)
+        if klass is None:
+            return {}
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, cls.qualname, None, frozenset(), frozenset(), None, (), 1,
+                      self.new_frame_info(cls.qualname, cls.path, -1), self.current_root())
+        state = State({})
+        module_env = self.run_module(cls.path)
+        frame.closure = module_env
+        state = self.exec_block(klass.body, state, frame)
+        self.class_envs[key] = dict(state.env)
+        return self.class_envs[key]
+
+    def class_bases(self, cls: ClassV) -> list[Val]:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None:
+            return []
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, "<bases>", None, frozenset(), frozenset(), None, (), 1, 0,
+                      self.current_root())
+        state = State({})
+        return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
+                for base in klass.bases]
+
+    def find_method(self, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None or depth > 6:
+            return None
+        for method_name, qualname in klass.methods:
+            if method_name == name:
+                return FuncV(cls.path, qualname)
+        for base in self.class_bases(cls):
+            if isinstance(base, ClassV):
+                found = self.find_method(base, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def method_kind(self, method: FuncV) -> str:
+        """'static', 'class' or 'instance', from the method's decorators."""
+        function = self.project.functions.get((method.path, method.qualname))
+        if function is None:
+            return "instance"
+        for decorator in function.decorators:
+            if isinstance(decorator, ir.Name) and decorator.id in ("staticmethod", "classmethod"):
+                return "static" if decorator.id == "staticmethod" else "class"
+        return "instance"
+
+    def bound_method(self, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
+        """``instance.method`` as Python binds it: nothing for a static method, the class for
+        a class method, the instance otherwise."""
+        kind_of = self.method_kind(method)
+        if kind_of == "static":
+            return method
+        if kind_of == "class":
+            owner = getattr(instance, "cls", None)
+            return BoundV(owner if isinstance(owner, ClassV) else cls, method)
+        return BoundV(instance, method)
+
+    def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
+        env = self.class_env(cls)
+        if name in env and not isinstance(env[name], FuncV):
+            return env[name]
+        if depth < 6:
+            for base in self.class_bases(cls):
+                if isinstance(base, ClassV):
+                    found = self.class_attr(base, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
