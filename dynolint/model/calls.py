@@ -66,8 +66,23 @@ class CallsMixin(_Base):
         for star in call.star_args:
             args.append(self.element(self.eval(star, state, frame)))
         loc = (frame.path, call.site)
-        results = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
-                   for alt in alts(func)]
+        options = list(alts(func))
+        if sum(type(a) in (FuncV, BoundV, ClassV) for a in options) < 2:
+            return one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
+                           for alt in options])
+        # several project callables (overrides, a table of handlers): each one is a path of
+        # its own from the call, and the paths merge after it
+        from dynolint.model.state import merge
+
+        results: list[Val] = []
+        outs: list[State] = []
+        for alt in options:
+            branch = state.copy()
+            results.append(self.call(alt, args, kwargs, spread_unknown, call, loc, branch, frame))
+            outs.append(branch)
+        joined = merge(outs)
+        state.env = joined.env
+        state.flow_from(joined)
         return one_of(results)
 
     def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
@@ -81,8 +96,7 @@ class CallsMixin(_Base):
             return self.instantiate(func, args, kwargs, loc, state, frame)
         if kind is ExtV:
             if func.path == "super":
-                return SuperV(frame.self_val, ClassV(frame.path, frame.cls.qualname)) \
-                    if frame.self_val is not None and frame.cls is not None else UNKNOWN
+                return self.make_super(args, frame.self_val, frame.cls, frame.path)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
         if kind is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
@@ -119,9 +133,16 @@ class CallsMixin(_Base):
         finally:
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
+        never_returns = exit_state.dead
+        if never_returns:
+            # it raises on every path (a placeholder, an abstract method, a stub that is
+            # replaced at run time): the call's value is unknown and the caller goes on
+            exit_state.dead = False
         state.flow_from(exit_state)
         if function.is_generator:
             result: Val = OpaqueV(loc, tuple(callee.returns))
+        elif never_returns:
+            result = OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         else:
             result = one_of(callee.returns) if callee.returns else NONE
         if self.cached_function(function, func.path):

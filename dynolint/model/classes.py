@@ -96,3 +96,81 @@ class ClassesMixin(_Base):
                     if found is not None:
                         return found
         return None
+
+    # -- instances, super() and class-hierarchy dispatch ---------------------------------
+    def instance_attr(self, base: InstanceV, name: str) -> Val:
+        """``instance.name``: what was stored on it, else the method along its class's bases
+        and, when the instance may be of a subclass, every override below its class."""
+        stored = self.heap.get((base.alloc, name))
+        if stored is not None:
+            return stored
+        found: list[Val] = []
+        method = self.find_method(base.cls, name)
+        if method is not None:
+            found.append(self.bound_method(base, base.cls, method))
+        if not base.exact:
+            for sub, override in self.overrides(base.cls, name):
+                found.append(self.bound_method(InstanceV(sub, base.alloc, False), sub, override))
+        if found:
+            return one_of(found, limit=MAX_OVERRIDES + 1)
+        return self.class_attr(base.cls, name) or AttrV(base, name)
+
+    def subclasses(self, cls: ClassV) -> list[ClassV]:
+        """The project's classes whose bases name ``cls`` (direct subclasses)."""
+        key = (cls.path, cls.qualname)
+        known = self.subclass_index.get(key)
+        if known is not None:
+            return known
+        self.subclass_index[key] = []
+        found: list[ClassV] = []
+        short = cls.qualname.rsplit(".", 1)[-1]
+        for path, qualname in self.project.named_as_base.get(short, ()):
+            candidate = ClassV(path, qualname)
+            if candidate != cls and any(b == cls for b in self.class_bases(candidate)):
+                found.append(candidate)
+        found.sort(key=lambda c: (c.path, c.qualname))
+        self.subclass_index[key] = found
+        return found
+
+    def overrides(self, cls: ClassV, name: str) -> list[tuple[ClassV, FuncV]]:
+        """The methods ``name`` that subclasses of ``cls`` (at any depth) define themselves,
+        nearest first, at most MAX_OVERRIDES."""
+        out: list[tuple[ClassV, FuncV]] = []
+        seen = {cls}
+        pending = list(self.subclasses(cls))
+        while pending and len(out) < MAX_OVERRIDES and len(seen) < 64:
+            sub = pending.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            klass = self.project.classes.get((sub.path, sub.qualname))
+            if klass is None:
+                continue
+            for method_name, qualname in klass.methods:
+                if method_name == name:
+                    out.append((sub, FuncV(sub.path, qualname)))
+                    break
+            pending.extend(self.subclasses(sub))
+        return out
+
+    def make_super(self, args: list[Val], self_val: Val | None, cls: ir.Class | None, path: str) -> Val:
+        """``super()`` in a method (its class and receiver) or ``super(Cls, obj)``."""
+        if len(args) >= 2 and isinstance(args[0], ClassV):
+            return SuperV(args[1], args[0])
+        if self_val is not None and cls is not None:
+            return SuperV(self_val, ClassV(path, cls.qualname))
+        return UNKNOWN
+
+    def super_attr(self, base: SuperV, name: str) -> Val:
+        """``super().name``: the method of the first base (in order) that has it; a method
+        the project does not define is the library's (a PynamoDB ``Model.save``), called
+        on the same instance."""
+        for parent in self.class_bases(base.cls):
+            if isinstance(parent, ClassV):
+                method = self.find_method(parent, name)
+                if method is not None:
+                    return self.bound_method(base.self_val, parent, method)
+        return AttrV(base, name)
+
+
+MAX_OVERRIDES = 8

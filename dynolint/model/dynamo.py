@@ -18,7 +18,7 @@ from dynolint.model.keys import pyn_key
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, BatchWriterV, CallV, ClassV, ClientV, ConstV, DictV, ExtV, Loc,
     OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
-    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, TableV, Val, alts, const_str, one_of,
+    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SuperV, TableV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +80,10 @@ class DynamoMixin(_Base):
             return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
         if kind is PynInstanceV:
             return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is SuperV and isinstance(recv.self_val, PynInstanceV):
+            current = self.lookup_instance(state, recv.self_val)
+            if isinstance(current, PynInstanceV):
+                return self.pyn_library_call(current, name, args, kwargs, loc, state, frame)
         if kind is PynBatchV:
             if name in ("save", "delete") and args:
                 for instance in alts(args[0]):
@@ -473,6 +477,12 @@ class DynamoMixin(_Base):
         method = self.find_method(instance.model.cls, name)
         if method is not None:
             return self.invoke(method, instance, args, kwargs, loc, state, frame)
+        return self.pyn_library_call(instance, name, args, kwargs, loc, state, frame)
+
+    def pyn_library_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                         loc: Loc, state: State, frame: Frame) -> Val:
+        """A method of PynamoDB's ``Model`` itself (also reached by ``super().save()`` from a
+        model that overrides it)."""
         if name in ("save", "update", "delete"):
             self.pyn_write(instance, name, args, kwargs, loc, state, frame)
             return OpaqueV(loc, ())

@@ -236,13 +236,7 @@ class EvalMixin(_Base):
         if kind is ExtV:
             return ExtV(f"{base.path}.{name}")
         if kind is InstanceV:
-            stored = self.heap.get((base.alloc, name))
-            if stored is not None:
-                return stored
-            method = self.find_method(base.cls, name)
-            if method is not None:
-                return self.bound_method(base, base.cls, method)
-            return self.class_attr(base.cls, name) or AttrV(base, name)
+            return self.instance_attr(base, name)
         if kind is ClassV:
             model = self.pyn_model(base)
             if model is not None:
@@ -257,12 +251,7 @@ class EvalMixin(_Base):
                 return BoundV(base, method) if kind_of == "class" else method
             return self.class_attr(base, name) or AttrV(base, name)
         if kind is SuperV:
-            for parent in self.class_bases(base.cls)[:1] or []:
-                if isinstance(parent, ClassV):
-                    method = self.find_method(parent, name)
-                    if method is not None:
-                        return self.bound_method(base.self_val, parent, method)
-            return AttrV(base.self_val, name) if isinstance(base.self_val, PynInstanceV) else AttrV(base, name)
+            return self.super_attr(base, name)
         if kind is ContextV:
             if name == "tenant_id":
                 return self.tenant_source(loc, "trusted", "context.tenant_id", frame, quiet)

@@ -57,6 +57,7 @@ class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, DynamoMixin, 
         self.module_envs: dict[str, dict[str, Val]] = {}
         self.modules_in_progress: set[str] = set()
         self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
+        self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
         self.heap: dict[tuple[Loc, str], Val] = {}
         self.closures: list[dict[str, Val]] = []
         self.root_instances: dict[tuple[str, str], Val] = {}
@@ -450,7 +451,7 @@ class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, DynamoMixin, 
             class_val = ClassV(path, cls.qualname)
             instance = self.pyn_model_instance(class_val, (path, cls.site))
             if instance is None:
-                instance = InstanceV(class_val, (path, cls.site))
+                instance = InstanceV(class_val, (path, cls.site), False)
                 self.root_instances[key] = instance
                 init = self.find_method(class_val, "__init__")
                 if init is not None:

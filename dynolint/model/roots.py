@@ -114,5 +114,5 @@ class RootsMixin(_Base):
                     return ContextV()
             if isinstance(alt, ClassV):
                 instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
-                return instance if instance is not None else InstanceV(alt, loc)
+                return instance if instance is not None else InstanceV(alt, loc, False)
         return None

@@ -175,8 +175,13 @@ class ClassV(Val):
 
 @dataclass(slots=True, unsafe_hash=True)
 class InstanceV(Val):
+    """An instance of a project class. ``exact`` is False when the instance may be of a
+    subclass (``self`` of a method analysed as a root, an annotated parameter): its method
+    calls dispatch to every override in the project (class-hierarchy analysis)."""
+
     cls: ClassV
     alloc: Loc
+    exact: bool = True
 
 
 @dataclass(slots=True, unsafe_hash=True)
