@@ -110,7 +110,10 @@ class ClassesMixin(_Base):
             found.append(self.bound_method(base, base.cls, method))
         if not base.exact:
             for sub, override in self.overrides(base.cls, name):
-                found.append(self.bound_method(InstanceV(sub, base.alloc, False), sub, override))
+                # an instance of the subclass as its own __init__ makes it
+                klass = self.project.classes.get((sub.path, sub.qualname))
+                receiver = self.root_instance(sub.path, klass) if klass is not None else base
+                found.append(self.bound_method(receiver, sub, override))
         if found:
             return one_of(found, limit=MAX_OVERRIDES + 1)
         return self.class_attr(base.cls, name) or AttrV(base, name)
