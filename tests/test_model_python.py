@@ -78,3 +78,46 @@ def test_super_reaches_a_project_parent_method() -> None:
             '        super().store(item)\n'
             'def h(k):\n    item = t.get_item(Key={"pk": k})["Item"]\n    Child().store(item)\n')
     assert kinds(body) == {5: "overwrite"}
+
+
+# -- class 2: generators and pagination ----------------------------------------------------
+
+def test_items_yielded_by_a_helper_reach_the_callers_loop_with_their_read() -> None:
+    body = ('def items(owner):\n    resp = t.query(KeyConditionExpression="o = :o", ExpressionAttributeValues={":o": owner})\n'
+            '    for item in resp["Items"]:\n        yield item\n'
+            'def h(owner):\n    for item in items(owner):\n        item["n"] = 1\n        t.put_item(Item=item)\n')
+    assert kinds(body) == {10: "overwrite"}
+
+
+def test_yield_from_pages_in_a_last_evaluated_key_loop() -> None:
+    body = ('def items():\n    kwargs = {}\n    while True:\n        page = t.scan(**kwargs)\n'
+            '        yield from page["Items"]\n        if "LastEvaluatedKey" not in page:\n            break\n'
+            '        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]\n'
+            'def h():\n    for item in items():\n        t.put_item(Item={**item, "s": "SEEN"})\n')
+    assert kinds(body) == {13: "overwrite"}
+
+
+def test_paginators_on_a_client_and_on_meta_client_give_pages_of_read_items() -> None:
+    low = ('c = boto3.client("dynamodb")\ndef h():\n    for page in c.get_paginator("scan").paginate(TableName="n"):\n'
+           '        for item in page["Items"]:\n            c.put_item(TableName="n", Item=item)\n')
+    meta = ('def h():\n    pages = t.meta.client.get_paginator("query").paginate(TableName="n")\n'
+            '    for item in pages.build_full_result()["Items"]:\n        t.put_item(Item=item)\n')
+    assert kinds(low) == {7: "overwrite"}
+    assert kinds(meta) == {6: "overwrite"}
+
+
+def test_pages_concatenated_then_filtered_by_a_comprehension_and_itertools() -> None:
+    body = ('import itertools\ndef h():\n    resp = t.scan()\n    items = resp["Items"]\n'
+            '    while "LastEvaluatedKey" in resp:\n        resp = t.scan(ExclusiveStartKey=resp["LastEvaluatedKey"])\n'
+            '        items += resp["Items"]\n    fresh = [i for i in items if i["s"] == "NEW"]\n'
+            '    for n, item in enumerate(itertools.islice(fresh, 10)):\n        t.put_item(Item=item)\n')
+    assert kinds(body) == {12: "overwrite"}
+
+
+def test_yielded_items_written_atomically_or_under_another_key_are_clean() -> None:
+    body = ('def items():\n    yield from t.scan()["Items"]\n'
+            'def h():\n    for item in items():\n'
+            '        t.update_item(Key={"pk": item["pk"]}, UpdateExpression="ADD n :one",'
+            ' ExpressionAttributeValues={":one": 1})\n'
+            '        t.put_item(Item={"pk": "audit#" + item["pk"], "seen": True})\n')
+    assert kinds(body) == {}

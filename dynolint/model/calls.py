@@ -9,8 +9,8 @@ from dynolint import ir
 from dynolint.model.events import GlobalStore, TmpWrite
 from dynolint.model.values import (
     NONE, UNKNOWN, ArchiveV, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV,
-    CostlyV, DictV, EnvV, EventV, ExtV, FileV, FreshV, FuncV, InstanceV, Loc, ManagedTmpV,
-    OpaqueV, SeqV, StrV, SuperV, TmpRootV, Val, alts, const_str, one_of,
+    CostlyV, DictV, EnvV, EventV, ExtV, FileV, FreshV, FuncV, InstanceV, LambdaV, Loc, ManagedTmpV,
+    OpaqueV, PartialV, SeqV, StrV, SuperV, TmpRootV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -65,9 +65,13 @@ class CallsMixin(_Base):
                 spread_unknown = True
         for star in call.star_args:
             args.append(self.element(self.eval(star, state, frame)))
-        loc = (frame.path, call.site)
+        return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
+
+    def apply(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
+              loc: Loc, state: State, frame: Frame) -> Val:
+        """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
-        if sum(type(a) in (FuncV, BoundV, ClassV) for a in options) < 2:
+        if sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2:
             return one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
                            for alt in options])
         # several project callables (overrides, a table of handlers): each one is a path of
@@ -98,6 +102,10 @@ class CallsMixin(_Base):
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
+        if kind is PartialV:
+            return self.call_partial(func, args, kwargs, node, loc, state, frame)
+        if kind is LambdaV:
+            return self.call_lambda(func, args, kwargs, state, frame)
         if kind is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         return CallV("?", func, tuple(args))
@@ -140,7 +148,10 @@ class CallsMixin(_Base):
             exit_state.dead = False
         state.flow_from(exit_state)
         if function.is_generator:
-            result: Val = OpaqueV(loc, tuple(callee.returns))
+            # the body ran to the end here, so what it yields reaches the caller's loop with
+            # the reads the body made on the caller's path before it
+            result: Val = (SeqV("items", (one_of(callee.yields),)) if callee.yields
+                           else OpaqueV(loc, tuple(callee.returns)))
         elif never_returns:
             result = OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         else:
@@ -252,6 +263,9 @@ class CallsMixin(_Base):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
+        library = self.library_call(path, args, kwargs, node, loc, state, frame)
+        if library is not None:
+            return library
         if path in PASSTHROUGH:
             if args:
                 return args[0]
@@ -364,6 +378,8 @@ class CallsMixin(_Base):
     def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if handled is None:
+            handled = self.library_method(recv, name, args, kwargs, node, loc, state, frame)
         if handled is not None:
             return handled
         receiver_expr = node.func.value if isinstance(node.func, ir.Attr) else None

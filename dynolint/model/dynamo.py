@@ -167,6 +167,8 @@ class DynamoMixin(_Base):
             return result
         if name == "create_table":
             return NONE
+        if name == "get_paginator" and args:
+            return PaginatorV(client, const_str(args[0]) or "?")
         return CallV(name, client, tuple(args))
 
     def ddb_op(self, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,

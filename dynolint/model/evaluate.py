@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dynolint import ir
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
@@ -99,7 +99,15 @@ class EvalMixin(_Base):
         if kind is ir.ImportE:
             return self.resolve_import(frame.path, expr)
         if kind is ir.Lambda:
-            return OpaqueV((frame.path, expr.site), ())
+            self.lambdas[(frame.path, expr.site)] = expr
+            index = len(self.closures)
+            self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
+            return LambdaV(frame.path, expr.site, index)
+        if kind is ir.Yield:
+            value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
+            if len(frame.yields) < 16:
+                frame.yields.append(self.element(value) if expr.is_from else value)
+            return OpaqueV((frame.path, expr.site), ())  # what the caller sends in
         if kind is ir.Opaque:
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
         return UNKNOWN
@@ -132,6 +140,8 @@ class EvalMixin(_Base):
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:
             state.env = saved
+        if expr.value is None:  # a list, set or generator of the element, once per item
+            return SeqV("items", (element,))
         return OpaqueV((frame.path, expr.site), deps)
 
     def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
@@ -176,6 +186,10 @@ class EvalMixin(_Base):
             return self.concat([left, ConstV("/"), right])
         if op == "%" and self.is_stringy(left):
             return StrV((left, right))
+        if op == "+":
+            joined = self.concat_sequences(left, right)
+            if joined is not None:
+                return joined
         return ArithV(op, left, right, loc)
 
     def is_stringy(self, value: Val) -> bool:

@@ -17,6 +17,7 @@ from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.classes import ClassesMixin
+from dynolint.model.library_calls import LibraryMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
@@ -41,7 +42,8 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
+class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DynamoMixin, AwsMixin,
+                  CdkMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -58,6 +60,7 @@ class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, DynamoMixin, 
         self.modules_in_progress: set[str] = set()
         self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
         self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
+        self.lambdas: dict[tuple[str, int], ir.Lambda] = {}
         self.heap: dict[tuple[Loc, str], Val] = {}
         self.closures: list[dict[str, Val]] = []
         self.root_instances: dict[tuple[str, str], Val] = {}

@@ -193,6 +193,25 @@ class BoundV(Val):
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class LambdaV(Val):
+    """A lambda made at ``site``; ``closure`` indexes the environment it was made in."""
+
+    path: str
+    site: int
+    closure: int = -1
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PartialV(Val):
+    """``functools.partial(func, *args, **kwargs)``: calling it calls ``func`` with these
+    arguments first."""
+
+    func: Val
+    args: tuple[Val, ...]
+    kwargs: tuple[tuple[str, Val], ...]
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class SuperV(Val):
     self_val: Val
     cls: ClassV
