@@ -343,6 +343,8 @@ class EvalMixin(_Base):
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
+            if key is None and base.items and all(isinstance(v, (FuncV, BoundV, ClassV)) for _, v in base.items):
+                return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if base.spreads:
                 return SubV(base, index)
             return UNKNOWN if key is not None else SubV(base, index)

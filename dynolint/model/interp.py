@@ -17,6 +17,7 @@ from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.classes import ClassesMixin
+from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.library_calls import LibraryMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
@@ -42,8 +43,8 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DynamoMixin, AwsMixin,
-                  CdkMixin):
+class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DecoratorsMixin, DynamoMixin,
+                  AwsMixin, CdkMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -158,6 +159,9 @@ class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin,
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
                       None, (), 0, frame_info, root, self_val=self_val, cls=cls)
         env = self.root_params(path, function, is_handler, self_val, frame)
+        wrapper = self.decorated(path, function)
+        if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
+            return
         state = self.exec_block(function.body, State(env), frame)
         del state
 
@@ -224,6 +228,9 @@ class Interpreter(EvalMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin,
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname, index)
             else:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
+            function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
+            if function is not None and function.decorators and (frame.is_module or frame.function is not None):
+                state.env[stmt.name] = self.decorate(state.env[stmt.name], function, state, frame)
             return state
         return state
 

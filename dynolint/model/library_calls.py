@@ -116,16 +116,16 @@ class LibraryMixin(_Base):
         lam = self.lambdas.get((func.path, func.site))
         if lam is None or self.budget <= 0:
             return OpaqueV((func.path, func.site), tuple(args))
-        env = dict(self.closures[func.closure]) if func.closure >= 0 else {}
+        env = self.closures[func.closure] if func.closure >= 0 else {}
         if frame.depth >= 8:
             return OpaqueV((func.path, func.site), tuple(args))
-        for index, name in enumerate(lam.params):
-            env[name] = args[index] if index < len(args) else kwargs.get(name, UNKNOWN)
+        params = {name: args[index] if index < len(args) else kwargs.get(name, UNKNOWN)
+                  for index, name in enumerate(lam.params)}
         from dynolint.model.state import Frame as FrameCls
 
         scope = FrameCls(func.path, "<lambda>", None, frozenset(lam.params), frozenset(), env, frame.chain,
                          frame.depth + 1, frame.info, frame.root)
-        inner = StateCls({}, state.reads, state.claims, state.absent)
+        inner = StateCls(params, state.reads, state.claims, state.absent)
         value = self.eval(lam.body, inner, scope)
         state.flow_from(inner)
         return value
