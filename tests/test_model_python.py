@@ -121,3 +121,67 @@ def test_yielded_items_written_atomically_or_under_another_key_are_clean() -> No
             ' ExpressionAttributeValues={":one": 1})\n'
             '        t.put_item(Item={"pk": "audit#" + item["pk"], "seen": True})\n')
     assert kinds(body) == {}
+
+
+# -- class 3: callables handed to other code -------------------------------------------------
+
+CALLS = 'import threading, functools\nfrom concurrent.futures import ThreadPoolExecutor\n'
+
+
+def test_thread_targets_and_executor_callables_run_with_their_arguments() -> None:
+    thread = (CALLS + 'def save(item):\n    t.put_item(Item=item)\n'
+              'def h(event, context):\n    item = t.get_item(Key={"pk": event["k"]})["Item"]\n    item["x"] = 1\n'
+              '    threading.Thread(target=save, args=(item,)).start()\n')
+    submit = (CALLS + 'def save(item, flag=False):\n    t.put_item(Item=item)\n'
+              'def h(event, context):\n    item = t.get_item(Key={"pk": event["k"]})["Item"]\n'
+              '    with ThreadPoolExecutor() as ex:\n        ex.submit(save, item, flag=True).result()\n')
+    mapped = (CALLS + 'def bump(item):\n    item["n"] = item["n"] + 1\n    t.put_item(Item=item)\n'
+              'def h(event, context):\n    with ThreadPoolExecutor() as ex:\n'
+              '        list(ex.map(bump, t.scan()["Items"]))\n')
+    assert kinds(thread) == {6: "overwrite"}
+    assert kinds(submit) == {6: "overwrite"}
+    assert kinds(mapped) == {7: "counter"}
+
+
+def test_partial_lambda_and_map_call_what_they_hold() -> None:
+    partial = (CALLS + 'def save(table, item):\n    table.put_item(Item=item)\n'
+               'def h(event, context):\n    item = t.get_item(Key={"pk": event["k"]})["Item"]\n'
+               '    functools.partial(save, t)(item)\n')
+    lam = 'def h():\n    list(map(lambda i: t.put_item(Item=i), t.scan()["Items"]))\n'
+    assert kinds(partial) == {6: "overwrite"}
+    assert kinds(lam) == {4: "overwrite"}
+
+
+def test_a_decorator_wrapper_is_the_root_and_calls_the_function_with_its_arguments() -> None:
+    body = ('def with_item(fn):\n    def wrapper(event, context):\n'
+            '        item = t.get_item(Key={"pk": event["k"]})["Item"]\n        return fn(event, context, item)\n'
+            '    return wrapper\n@with_item\ndef h(event, context, item):\n    item["seen"] = True\n'
+            '    t.put_item(Item=item)\n')
+    assert kinds(body) == {11: "overwrite"}
+
+
+def test_a_decorator_that_does_not_wrap_leaves_the_function_a_root_of_its_own() -> None:
+    body = ('REGISTRY = []\ndef register(fn):\n    REGISTRY.append(fn)\n    return fn\n@register\n'
+            'def h(event, context):\n    item = t.get_item(Key={"pk": event["k"]})["Item"]\n    t.put_item(Item=item)\n')
+    assert kinds(body) == {10: "overwrite"}
+
+
+def test_callbacks_stored_and_handler_tables_are_called() -> None:
+    stored = ('class Job:\n    def __init__(self, on_done):\n        self.on_done = on_done\n'
+              '    def run(self, k):\n        self.on_done(t.get_item(Key={"pk": k})["Item"])\n'
+              'def write_back(item):\n    t.put_item(Item=item)\n'
+              'def h(event, context):\n    Job(write_back).run(event["k"])\n')
+    table = ('def close(k):\n    t.put_item(Item={"pk": k, "s": "CLOSED"})\ndef noop(k):\n    return None\n'
+             'OPS = {"close": close, "noop": noop}\n'
+             'def h(event, context):\n    t.get_item(Key={"pk": event["k"]})\n    OPS[event["op"]](event["k"])\n')
+    assert kinds(stored) == {9: "overwrite"}
+    assert kinds(table) == {4: "overwrite"}
+
+
+def test_a_tenant_id_handed_to_a_thread_makes_the_target_tenant_aware() -> None:
+    body = (CALLS + 'def work(tenant_id):\n    t.query(KeyConditionExpression="pk = :t",'
+            ' ExpressionAttributeValues={":t": tenant_id})\n'
+            'def h(event, context):\n    threading.Thread(target=work, args=(context.tenant_id,)).start()\n')
+    model = model_of({"f.py": HEAD + body})
+    work = [f for f in model.interp.frames if f.func == "work" and f.called_with_tenant]
+    assert work
