@@ -185,3 +185,22 @@ def test_a_tenant_id_handed_to_a_thread_makes_the_target_tenant_aware() -> None:
     model = model_of({"f.py": HEAD + body})
     work = [f for f in model.interp.frames if f.func == "work" and f.called_with_tenant]
     assert work
+
+
+# -- class 5: keys equal by meaning ---------------------------------------------------------
+
+def test_keys_built_from_the_same_values_in_any_spelling_are_the_same_key() -> None:
+    spellings = ['"{0}#{1}".format(a, b)', '"{}#{}".format(a, b)', '"{x}#{y}".format(x=a, y=b)',
+                 '"%s#%s" % (a, b)', '"%(x)s#%(y)s" % {"x": a, "y": b}', 'a + "#" + b', '"#".join([a, b])',
+                 '"#".join((a, b))', 'string.Template("$a#${b}").substitute(a=a, b=b)']
+    for spelling in spellings:
+        body = ('import string\ndef h(a, b):\n    item = t.get_item(Key={"pk": f"{a}#{b}"})["Item"]\n'
+                f'    t.put_item(Item={{"pk": {spelling}, "v": item["v"]}})\n')
+        assert kinds(body) == {6: "overwrite"}, spelling
+
+
+def test_keys_from_other_values_order_or_formatting_are_not_the_same_key() -> None:
+    for spelling in ['"{0}#{1}".format(b, a)', '"{0:>4}#{1}".format(a, b)', '"%s-%s" % (a, b)']:
+        body = ('def h(a, b):\n    item = t.get_item(Key={"pk": f"{a}#{b}"})["Item"]\n'
+                f'    t.put_item(Item={{"pk": {spelling}, "v": item["v"]}})\n')
+        assert kinds(body) == {}, spelling

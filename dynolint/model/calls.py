@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.events import GlobalStore, TmpWrite
+from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, ArchiveV, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV,
     CostlyV, DictV, EnvV, EventV, ExtV, FileV, FreshV, FuncV, InstanceV, LambdaV, Loc, ManagedTmpV,
@@ -437,9 +438,20 @@ class CallsMixin(_Base):
         if name in ("joinpath", "with_name", "with_suffix", "with_stem"):
             return self.concat([recv, ConstV("/"), *args]) if name == "joinpath" else CallV(name, recv, tuple(args))
         if name == "format":
-            return StrV((recv, *args, *kwargs.values()))
+            parts = format_parts(recv, args, kwargs)
+            return self.concat(parts) if parts is not None else StrV((recv, *args, *kwargs.values()))
         if name == "join" and args:
-            return StrV((recv, self.element(args[0])))
+            parts = join_parts(recv, args[0])
+            return self.concat(parts) if parts is not None else StrV((recv, self.element(args[0])))
+        if name in ("substitute", "safe_substitute"):
+            for alt in alts(recv):
+                if isinstance(alt, CallV) and alt.fn in ("string.Template", "Template") and alt.args:
+                    mapping = dict(kwargs)
+                    for given in args[:1]:
+                        mapping = {**self.as_kwargs(given), **mapping}
+                    parts = template_parts(alt.args[0], mapping)
+                    if parts is not None:
+                        return self.concat(parts)
         if name in ("copy", "deepcopy") and not args:
             return recv
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))

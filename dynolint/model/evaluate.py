@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dynolint import ir
+from dynolint.model.strings import percent_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
@@ -185,7 +186,8 @@ class EvalMixin(_Base):
         if op == "/" and self.is_stringy(left):
             return self.concat([left, ConstV("/"), right])
         if op == "%" and self.is_stringy(left):
-            return StrV((left, right))
+            parts = percent_parts(left, right)
+            return self.concat(parts) if parts is not None else StrV((left, right))
         if op == "+":
             joined = self.concat_sequences(left, right)
             if joined is not None:
