@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, PynInstanceV, SuperV, Val, alts, one_of,
+    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, SuperV, Val, one_of,
 )
 
 if TYPE_CHECKING:
@@ -174,6 +174,35 @@ class ClassesMixin(_Base):
                 if method is not None:
                     return self.bound_method(base.self_val, parent, method)
         return AttrV(base, name)
+
+    # -- instances a root starts from ------------------------------------------------
+    def root_instance(self, path: str, cls: ir.Class) -> Val:
+        """The instance a method analysed as a root runs on: of ``cls`` or a subclass, its
+        ``__init__`` run once with unknown arguments."""
+        key = (path, cls.qualname)
+        if key not in self.root_instances:
+            class_val = ClassV(path, cls.qualname)
+            instance = self.pyn_model_instance(class_val, (path, cls.site))
+            if instance is None:
+                instance = InstanceV(class_val, (path, cls.site), False)
+                self.root_instances[key] = instance
+                init = self.find_method(class_val, "__init__")
+                if init is not None:
+                    function = self.project.functions.get((init.path, init.qualname))
+                    if function is not None:
+                        self.run_init_unknown(instance, init, function)
+            self.root_instances[key] = instance
+        return self.root_instances[key]
+
+    def run_init_unknown(self, instance: Val, init: FuncV, function: ir.Function) -> None:
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(init.path, function.qualname, function, function.locals,
+                      function.declared_global, None, (), 1,
+                      self.new_frame_info(function.qualname, init.path, -1), self.current_root(),
+                      self_val=instance)
+        env = self.root_params(init.path, function, False, instance, frame)
+        self.exec_block(function.body, State(env), frame)
 
 
 MAX_OVERRIDES = 8
