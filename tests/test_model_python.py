@@ -204,3 +204,13 @@ def test_keys_from_other_values_order_or_formatting_are_not_the_same_key() -> No
         body = ('def h(a, b):\n    item = t.get_item(Key={"pk": f"{a}#{b}"})["Item"]\n'
                 f'    t.put_item(Item={{"pk": {spelling}, "v": item["v"]}})\n')
         assert kinds(body) == {}, spelling
+
+
+def test_an_instance_of_a_project_class_is_true_in_a_test() -> None:
+    body = ('class Record:\n    def __init__(self, key):\n        self.key = key\n'
+            'def load(key):\n    return Record(t.get_item(Key={"pk": key})["Item"]["pk"])\n'
+            'def h(event, context):\n    record = event.get("cached") or load(event["k"])\n'
+            '    if not record:\n        t.put_item(Item={"pk": event["k"]})\n'
+            'def g(event, context):\n    record = event.get("cached") or load(event["k"])\n'
+            '    if record is not None:\n        t.put_item(Item={"pk": event["k"]})\n')
+    assert kinds(body) == {15: "overwrite"}

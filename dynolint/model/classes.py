@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, SuperV, Val, one_of,
+    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
 )
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
 else:
     _Base = object
 
@@ -174,6 +175,32 @@ class ClassesMixin(_Base):
                 if method is not None:
                     return self.bound_method(base.self_val, parent, method)
         return AttrV(base, name)
+
+    # -- truthiness ---------------------------------------------------------------------
+    def always_truthy(self, value: Val) -> bool:
+        """Is every alternative of ``value`` true in a test? A function, a class, or an
+        instance of a project class that defines neither ``__bool__`` nor ``__len__``; a
+        value ``a or b`` made with such a ``b``."""
+        if value in self.truthy_values:
+            return True
+        options = list(alts(value))
+        for alt in options:
+            if isinstance(alt, (FuncV, BoundV, ClassV, LambdaV, PartialV)):
+                continue
+            if isinstance(alt, InstanceV) and self.find_method(alt.cls, "__bool__") is None \
+                    and self.find_method(alt.cls, "__len__") is None:
+                continue
+            return False
+        return bool(options)
+
+    def truthiness(self, test: ir.Expr, state: State, frame: Frame) -> bool | None:
+        """True or False when a branch condition can only go one way, else None."""
+        if isinstance(test, ir.UnaryOp) and test.op == "not":
+            inner = self.truthiness(test.operand, state, frame)
+            return None if inner is None else not inner
+        if isinstance(test, (ir.Name, ir.Attr)):
+            return True if self.always_truthy(self.peek(test, state, frame)) else None
+        return None
 
     # -- instances a root starts from ------------------------------------------------
     def root_instance(self, path: str, cls: ir.Class) -> Val:

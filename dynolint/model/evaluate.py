@@ -76,7 +76,11 @@ class EvalMixin(_Base):
             return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
                               (frame.path, expr.site))
         if kind is ir.BoolOp:
-            return one_of((self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)))
+            left, right = self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)
+            value = one_of((left, right))
+            if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
+                self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
+            return value
         if kind is ir.IfExp:
             self.eval(expr.test, state, frame)
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))

@@ -64,6 +64,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
         self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
         self.lambdas: dict[tuple[str, int], ir.Lambda] = {}
+        self.truthy_values: set[Val] = set()  # values ``a or b`` whose ``b`` is always true
         self.heap: dict[tuple[Loc, str], Val] = {}
         self.closures: list[dict[str, Val]] = []
         self.root_instances: dict[tuple[str, str], Val] = {}
@@ -242,6 +243,11 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
             state.absent = state.absent | tested
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
+        known = self.truthiness(stmt.test, state, frame)
+        if known is True:  # the condition can only hold: the else branch never runs
+            return self.exec_block(stmt.body, state, frame)
+        if known is False:
+            return self.exec_block(stmt.orelse, state, frame)
         body = self.exec_block(stmt.body, state.copy(), frame)
         orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
         return merge([body, orelse])
