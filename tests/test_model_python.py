@@ -214,3 +214,13 @@ def test_an_instance_of_a_project_class_is_true_in_a_test() -> None:
             'def g(event, context):\n    record = event.get("cached") or load(event["k"])\n'
             '    if record is not None:\n        t.put_item(Item={"pk": event["k"]})\n')
     assert kinds(body) == {15: "overwrite"}
+
+
+def test_a_protocol_or_abstract_stub_returns_an_unknown_value() -> None:
+    body = ('from typing import Protocol\nclass Geo(Protocol):\n    def lookup(self, ip: str) -> dict:\n'
+            '        """Resolve an address."""\n        ...\n'
+            'def h(event, context, geo: Geo):\n    where = geo.lookup(event["ip"])\n'
+            '    t.put_item(Item={"pk": event["ip"], "where": where})\n')
+    model = model_of({"f.py": HEAD + body})
+    written = [w.write.item for w in model.interp.writes if model.interp.roots[w.root].func == "h"]
+    assert written and all("OpaqueV" in repr(item) for item in written)

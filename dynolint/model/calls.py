@@ -35,6 +35,12 @@ PASSTHROUGH = frozenset({"dict", "list", "copy.copy", "copy.deepcopy", "asyncio.
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
+def is_stub(function: ir.Function) -> bool:
+    """A method whose body is only a docstring, ``...`` or ``pass``."""
+    return function.class_qualname is not None and all(
+        isinstance(s, ir.ExprStmt) and isinstance(s.value, ir.Const) for s in function.body)
+
+
 class CallsMixin(_Base):
     def eval_call(self, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
@@ -147,7 +153,9 @@ class CallsMixin(_Base):
             # the reads the body made on the caller's path before it
             result: Val = (SeqV("items", (one_of(callee.yields),)) if callee.yields
                            else OpaqueV(loc, tuple(callee.returns)))
-        elif never_returns:
+        elif never_returns or (not callee.returns and is_stub(function)):
+            # a stub (docstring, ``...``, ``pass``: a Protocol or abstract method) returns
+            # what the implementation would: unknown
             result = OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         else:
             result = one_of(callee.returns) if callee.returns else NONE
