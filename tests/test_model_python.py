@@ -224,3 +224,11 @@ def test_a_protocol_or_abstract_stub_returns_an_unknown_value() -> None:
     model = model_of({"f.py": HEAD + body})
     written = [w.write.item for w in model.interp.writes if model.interp.roots[w.root].func == "h"]
     assert written and all("OpaqueV" in repr(item) for item in written)
+
+
+def test_coroutines_handed_to_asyncio_run_with_their_arguments() -> None:
+    body = ('import asyncio\nasync def save(key, v):\n    t.put_item(Item={"pk": key, "v": v})\n'
+            'async def h(event, context):\n    cur = t.get_item(Key={"pk": event["k"]})["Item"]\n'
+            '    task = asyncio.create_task(save(event["k"], cur["v"]))\n'
+            '    await asyncio.gather(task, asyncio.sleep(0))\n')
+    assert kinds(body) == {5: "overwrite"}
