@@ -30,8 +30,9 @@ FRESH_CALLS = frozenset({
     "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
     "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
 })
-PASSTHROUGH = frozenset({"dict", "list", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
-                         "asyncio.gather", "sorted", "tuple", "reversed"})
+# calls whose result is their first argument (iteration helpers: model/library.py)
+PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
+                         "asyncio.gather"})
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
