@@ -28,6 +28,7 @@ SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than 
 
 
 _SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
+_CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
 
 
 def workers_for(tasks: int, jobs: int) -> int:
@@ -127,15 +128,20 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
         if not level:
             break
     roots = set(chosen)
+    defined: dict[str, set[bytes]] = {}  # path -> the names of the classes it defines
     for path in list(roots):
         imported = imports_of(path)
         chosen |= imported
-        # a base class the module subclasses: its methods run the subclass's overrides
+        # a module that defines a base class this one subclasses is a root too: its methods
+        # run the subclass's overrides
         bases = {name.rsplit(b".", 1)[-1] for match in _SUBCLASS.finditer(sources[path])
                  for name in re.findall(rb"[\w.]+", match.group(1))}
+        if not bases:
+            continue
         for target in imported:
-            if any(re.search(rb"^[ \t]*class[ \t]+" + re.escape(name) + rb"\b", sources[target], re.M)
-                   for name in bases):
+            if target not in defined:
+                defined[target] = set(_CLASS_NAME.findall(sources[target]))
+            if bases & defined[target]:
                 roots.add(target)
     return Selection(frozenset(chosen), frozenset(roots))
 

@@ -232,3 +232,17 @@ def test_coroutines_handed_to_asyncio_run_with_their_arguments() -> None:
             '    task = asyncio.create_task(save(event["k"], cur["v"]))\n'
             '    await asyncio.gather(task, asyncio.sleep(0))\n')
     assert kinds(body) == {5: "overwrite"}
+
+
+def test_a_module_whose_class_a_dynamodb_module_subclasses_is_an_analysis_root() -> None:
+    from dynolint.config import Config
+    from dynolint.pipeline import select_files
+
+    sources = {
+        "base.py": b"class Repo:\n    def rename(self, k):\n        self.store(self.load(k))\n",
+        "dynamo.py": b"import boto3\nfrom base import Repo\nclass DynamoRepo(Repo):\n"
+                     b"    t = boto3.resource('dynamodb').Table('n')\n",
+        "other.py": b"class Unrelated:\n    pass\n",
+    }
+    selection = select_files(sources, Config())
+    assert selection.roots is not None and "base.py" in selection.roots and "other.py" not in selection.parse
