@@ -145,6 +145,16 @@ class ImportE:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Yield:
+    """``yield value`` (``yield from value`` when ``is_from``): what a generator hands the
+    loop that iterates it."""
+
+    value: Expr | None
+    is_from: bool
+    site: int
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Opaque:
     """A computation the model does not look into; its value depends on ``deps``."""
 
@@ -154,7 +164,7 @@ class Opaque:
 
 Expr = Union[
     Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, BinOp, UnaryOp, BoolOp,
-    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Opaque,
+    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Yield, Opaque,
 ]
 Target = Expr  # Name | Attr | Sub | SeqE | Starred
 

@@ -237,8 +237,8 @@ class AwsMixin(_Base):
         if client.service == "s3":
             self.s3_call(client.creds, paginator.op, [], kwargs, loc, frame)
             return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.next_seq())
-        if client.service == "dynamodb":
-            return self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame)
+        if client.service == "dynamodb":  # the pages, each the response of one request
+            return SeqV("pages", (self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame),))
         return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.next_seq())
 
 

@@ -53,11 +53,18 @@ class Project:
                 (summary.module, summary.path))
         self.functions: dict[tuple[str, str], ir.Function] = {}
         self.classes: dict[tuple[str, str], ir.Class] = {}
+        # the last name of each base a class is written with -> the classes that name it (the
+        # candidates for the subclasses of a class of that name)
+        self.named_as_base: dict[str, list[tuple[str, str]]] = {}
         for summary in self.files.values():
             for function in summary.functions:
                 self.functions[(summary.path, function.qualname)] = function
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
+                for base in klass.bases:
+                    name = base.id if isinstance(base, ir.Name) else base.attr if isinstance(base, ir.Attr) else None
+                    if name is not None:
+                        self.named_as_base.setdefault(name, []).append((summary.path, klass.qualname))
         self._resolved: dict[tuple[str, str, int], str | None] = {}
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
 

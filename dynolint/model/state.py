@@ -106,5 +106,6 @@ class Frame:
     returns: list[Val] = field(default_factory=list)
     return_states: list[State] = field(default_factory=list)
     return_sites: list[int] = field(default_factory=list)
+    yields: list[Val] = field(default_factory=list)  # what a generator yielded
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)
