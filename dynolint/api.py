@@ -102,9 +102,9 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
         try:  # regular files only, never blocking (it may have become a FIFO since discovery)
             files[rel] = read_bounded(path, limit)
-        except TooLarge as exc:
-            result.findings.append(_file_error(display_path(path, cwd), f"file skipped: {exc.size} bytes, over "
-                                               f"the limit of {exc.limit} ({why})"))
+        except TooLarge as exc:  # a skipped file, said on stderr as Semgrep's --max-target-bytes does
+            result.warnings.append(f"{display_path(path, cwd)}: file skipped: {exc.size} bytes, over the limit of "
+                                   f"{exc.limit} ({why})")
             continue
         except OSError as exc:
             result.findings.append(_file_error(display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))

@@ -63,23 +63,25 @@ def test_a_source_that_became_a_fifo_after_discovery_is_reported_not_waited_on(t
     assert any(code == "DYN101" and name == "app.py" for code, name, _ in findings)  # the rest is checked
 
 
-def test_a_source_over_max_file_size_is_skipped_with_a_finding(tmp_path: Path) -> None:
+def test_a_source_over_max_file_size_is_skipped_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.dynolint]\nmax-file-size = 2000\n")
     (tmp_path / "app.py").write_bytes(RACY_HANDLER)
     big = RACY_HANDLER + b"# padding\n" * 300
     (tmp_path / "big.py").write_bytes(big)
     result = findings_in(tmp_path)
-    assert _dyn000(result, "big.py") == [f"file skipped: {len(big)} bytes, over the limit of 2000 (max-file-size)"]
-    assert {(f.path, f.code) for f in result.findings} == {("big.py", "DYN000"), ("app.py", "DYN101")}
+    assert result.warnings == [f"big.py: file skipped: {len(big)} bytes, over the limit of 2000 (max-file-size)"]
+    assert {(f.path, f.code) for f in result.findings} == {("app.py", "DYN101")}
     proc = run_cli("check", ".", cwd=tmp_path)
-    assert proc.returncode == 1 and "big.py" in proc.stdout and "over the limit of 2000" in proc.stdout
+    assert proc.returncode == 1 and "big.py" not in proc.stdout
+    assert "warning: big.py: file skipped" in proc.stderr and "over the limit of 2000" in proc.stderr
 
 
 def test_the_default_size_limit_is_a_few_megabytes(tmp_path: Path) -> None:
     (tmp_path / "big.py").write_bytes(b"x = 1\n" * (5 * 1024 * 1024 // 6))
     (tmp_path / "app.py").write_bytes(RACY_HANDLER)
     result = findings_in(tmp_path)
-    [message] = _dyn000(result, "big.py")
+    [message] = result.warnings
+    assert message.startswith("big.py: file skipped") and not _dyn000(result, "big.py")
     assert message.endswith(f"over the limit of {4 * 1024 * 1024} (max-file-size)")
 
 
@@ -200,14 +202,14 @@ def test_a_broken_template_is_a_finding_naming_it(tmp_path: Path, name: str, dat
     assert "left out" in message
 
 
-def test_a_template_over_a_megabyte_is_skipped_with_a_finding(tmp_path: Path) -> None:
+def test_a_template_over_a_megabyte_is_skipped_with_a_warning(tmp_path: Path) -> None:
     body = "".join(f"  Fn{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.h{i}\n"
                    for i in range(20_000))
     data = ("Resources:\n" + body).encode()
     assert len(data) > 1024 * 1024
-    [(path, _, message)] = _with_template(tmp_path, "template.yaml", data)
-    assert path == "template.yaml" and message.startswith(f"file skipped: {len(data)} bytes, over the limit of "
-                                                          f"{1024 * 1024}")
+    assert _with_template(tmp_path, "template.yaml", data) == []
+    [message] = findings_in(tmp_path).warnings
+    assert message.startswith(f"template.yaml: file skipped: {len(data)} bytes, over the limit of {1024 * 1024}")
 
 
 def test_a_good_template_gives_no_finding_of_its_own(tmp_path: Path) -> None:
