@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore, TmpWrite
 from dynolint.model.values import (
     NONE, UNKNOWN, ArchiveV, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV,
@@ -112,7 +113,7 @@ class CallsMixin(_Base):
         env = self.bind(function, self_val, args, kwargs, callee)
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent)
+        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts)
         self.call_stack.append(key)
         try:
             out = self.exec_block(function.body, entry, callee)
@@ -120,6 +121,7 @@ class CallsMixin(_Base):
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
         state.flow_from(exit_state)
+        self.path_facts = state.facts
         if function.is_generator:
             result: Val = OpaqueV(loc, tuple(callee.returns))
         else:
@@ -318,7 +320,8 @@ class CallsMixin(_Base):
             return ClaimsV(verified)
         if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
                     "jwt.decode_complete") or path.endswith("get_unverified_claims"):
-            return ClaimsV(False)
+            # trusted when a signature verification succeeded earlier on this path
+            return ClaimsV(VERIFIED in self.path_facts)
         if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
             inner = args[0] if args else UNKNOWN
             if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):

@@ -14,7 +14,7 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
 from dynolint.model.expressions import parse_partiql, parse_update
-from dynolint.model.keys import pyn_key
+from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, BatchWriterV, CallV, ClassV, ClientV, ConstV, DictV, ExtV, Loc,
     OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
@@ -308,11 +308,14 @@ class DynamoMixin(_Base):
         if not isinstance(creds, CredsV):
             return
         values: tuple[Val, ...] = ()
+        label = table_label(table)
+        subject = False
         if scope is not None:
             values = (self.key_part(table, scope),)
-            self.note_scoping(values[0], loc, frame)
+            subject = "tenant" in label.lower() and leading_key_is_tenant(values[0])
+            self.note_scoping(values[0], loc, frame, "subject" if subject else "key")
         self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),
-                                        frame.info, frame.root))
+                                        frame.info, frame.root, self.path_facts, label, subject))
 
     def key_part(self, table: Val, item: Val) -> Val:
         """The key attributes of an item (all of it when the schema is unknown and no

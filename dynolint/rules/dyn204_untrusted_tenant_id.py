@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.tenancy import scoping_use_counts
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -56,8 +57,9 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for tenant, used_at, _root in self.each(model.interp.scoping_uses):
-            if tenant.trust != "untrusted" or tenant.loc in seen:
+        for use in self.each(model.interp.scoping_uses):
+            tenant, used_at = use.tenant, use.loc
+            if tenant.trust != "untrusted" or tenant.loc in seen or not scoping_use_counts(model, use):
                 continue
             seen.add(tenant.loc)
             line = model.line_of(used_at)
