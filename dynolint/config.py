@@ -36,6 +36,7 @@ class Config:
     tables: tuple[tuple[str, TableFacts], ...] = ()
     multi_tenant: bool = False
     tenant_isolation: tuple[tuple[str, str], ...] = ()
+    isolation: str = "credentials"  # "application": keys keep tenants apart by design (no DYN201)
     include_tests: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 

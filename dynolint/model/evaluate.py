@@ -323,6 +323,8 @@ class EvalMixin(_Base):
 
     def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
+        known = self.source_facts.get(loc)
+        self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:

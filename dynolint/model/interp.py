@@ -75,6 +75,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin, AuthzM
         self.deadline = 0.0
         self.problems: list[tuple[str, str]] = []  # (path, message)
         self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
+        self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the

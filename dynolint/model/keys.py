@@ -285,13 +285,13 @@ def table_label(value: Val) -> str:
     return "|".join(sorted(names))
 
 
-def leading_key_is_tenant(key: Val) -> bool:
+def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:
     """Is the partition key (the first key attribute, as DynamoMixin.key_part gives them)
-    the bare tenant id on every path: on a table of tenants, the item is the tenant's own
-    record, not some tenant's data?"""
+    the bare tenant id on every path? On a table of tenants that is a record kept per
+    tenant; with ``whole``, the key must be the tenant id alone: the item is the tenant."""
     options = list(alts(key))
     for alt in options:
-        if isinstance(alt, SeqV) and not alt.elts:
+        if isinstance(alt, SeqV) and (not alt.elts or whole and len(alt.elts) > 1):
             return False
         leading = alt.elts[0] if isinstance(alt, SeqV) else alt
         if isinstance(leading, CallV) and leading.fn == "eq" and len(leading.args) == 1 and \

@@ -4,6 +4,7 @@ target a PER_TENANT function."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
 
 # who invokes a function, when it is not a tenant's request (RootInfo.roles)
 CONTROL_PLANE_ROLES = frozenset({"authorizer", "custom-resource", "event"})
+# a handler named for an operation on tenants as objects: verb, "tenant(s)", and at most a
+# word saying which record of the tenant (not get_tenant_orders: that scopes a tenant's data)
+_TENANT_OPERATION = re.compile(
+    r"^_*(create|register|provision|deprovision|onboard|offboard|delete|remove|activate|deactivate|update|get"
+    r"|list|disable|enable|suspend)_?tenants?(_?(admin|admin_?user|registration|registrations|stack|config"
+    r"|details|settings))?$", re.IGNORECASE)
 _ITEM_OPS = frozenset({"get_item", "put_item", "update_item", "delete_item"})
 
 
@@ -132,18 +139,33 @@ def control_plane_call(model: Model, call: DataCall) -> bool:
     (the partition key is the tenant id, in a table of tenants)?"""
     if ADMIN in call.facts or call.subject:
         return True
-    return bool(model.root(call.root).roles & CONTROL_PLANE_ROLES)
+    return control_plane_root(model, call.root)
+
+
+def control_plane_root(model: Model, root_id: int) -> bool:
+    """Is the analysis root invoked by the platform (an authorizer, a custom resource, an
+    EventBridge rule), or a handler named for an operation on tenants as objects
+    (``create_tenant``, ``provision_tenant``, ``deactivate_tenant``,
+    ``create_tenant_admin_user``)?"""
+    root = model.root(root_id)
+    if root.roles & CONTROL_PLANE_ROLES:
+        return True
+    return bool(_TENANT_OPERATION.match(root.func.rsplit(".", 1)[-1]))
 
 
 def scoping_use_counts(model: Model, use: ScopingUse) -> bool:
     """Does a tenant id's use scope access to some tenant's data (for DYN204)? Not when the
     code authorized it (compared it with the caller's tenant, or checked for a platform
-    administrator), not when the id names the tenant record an operation acts on, and not
+    administrator, where it is used or where it is read), not when the id names the tenant record an operation acts on, and not
     for the lookups an authorizer makes before it has verified anything."""
     if use.facts & {ADMIN, AUTHORIZED} or use.kind == "subject":
         return False
+    if model.interp.source_facts.get(use.tenant.loc, frozenset()) & {ADMIN, AUTHORIZED}:
+        return False  # an administrator names the tenant, by design
     roles = model.root(use.root).roles
-    return not ("authorizer" in roles and use.kind == "key")
+    if "authorizer" in roles:
+        return use.kind != "key"
+    return not control_plane_root(model, use.root)
 
 
 # -- invokes ---------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import DataCall
+    from dynolint.model.values import TenantIdV
 
 
 class SharedRoleTenantAccess(Rule):
@@ -79,12 +81,22 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
+        if model.config.isolation == "application":
+            return  # the project keeps tenants apart by keys, by design
+        groups: dict[tuple[str, str, str], list[tuple[DataCall, TenantIdV | None]]] = {}
         for call, kind, source in self.each(tenant_data_calls(model)):
-            if kind != "tenant-key":
-                continue
+            if kind == "tenant-key":
+                key = (call.loc[0], model.context_of(call.loc), call.table or call.service)
+                groups.setdefault(key, []).append((call, source))
+        for calls in groups.values():  # once per function and table: a design finding
+            calls.sort(key=lambda pair: pair[0].loc)
+            call, source = calls[0]
             service = "DynamoDB" if call.service == "dynamodb" else "S3"
-            message = (f"{call.op} reaches {service} with the function's execution role: the key includes the "
-                       "tenant id, but nothing outside this code stops it reading another tenant's data; use "
+            others = calls[1:]
+            also = f" ({len(others)} more call{'s' if len(others) > 1 else ''} here on the same table)" if others else ""
+            message = (f"{call.op} reaches {service} with the function's execution role{also}: the key includes "
+                       "the tenant id, but nothing outside this code stops it reading another tenant's data; use "
                        "tenant-scoped credentials")
-            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM,
-                                source_related(model, source))
+            related = source_related(model, source) + [
+                model.related(other.loc, f"{other.op} through the execution role here too") for other, _ in others]
+            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM, related)
