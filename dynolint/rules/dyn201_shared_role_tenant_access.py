@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.model.tenancy import tenant_data_calls
-from dynolint.rules._tenant import source_related
+from dynolint.rules._tenant import CONTROL_PLANE_DOC, ISOLATION_OPTION_DOC, source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ class SharedRoleTenantAccess(Rule):
         what_it_does=(
             "Finds DynamoDB and S3 calls in tenant-aware code (code that takes a tenant id from the "
             "invocation, and what it calls with that id) made through a client built on the function's own "
-            "execution role, where the key or prefix does include the tenant id."
+            "execution role, where the key or prefix does include the tenant id. Reported once per function and "
+            "table, at the first call, with the other calls as related locations."
         ),
         why_is_this_bad=(
             "Every tenant of the function shares one execution role, and that role can read every tenant's "
@@ -47,8 +48,12 @@ def handler(event, context):
             "Credentials are recognised as tenant-scoped when they come from STS `assume_role` whose `Tags`, "
             "`Policy` or `PolicyArns` are built from values (not constants), directly or through project "
             "helpers, decorators and ContextVars. Credentials obtained another way (an external token vending "
-            "service) are treated as not scoped only when they are the default chain."
+            "service) are treated as not scoped only when they are the default chain. When the same call "
+            "uses tenant-scoped credentials on one side of a branch on deployment settings only (`if "
+            "os.environ[\"IS_POOLED\"] == \"true\": ... else: ...`), the execution-role side is the silo "
+            "stack's and is not reported; a branch on request data is. " + CONTROL_PLANE_DOC
         ),
+        options=ISOLATION_OPTION_DOC,
         references=(
             "https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html",
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html",
