@@ -94,7 +94,7 @@ def handler(event, context):
                 key = (call.loc[0], model.context_of(call.loc), call.table or call.service)
                 groups.setdefault(key, []).append((call, source))
         for calls in groups.values():  # once per function and table: a design finding
-            calls.sort(key=lambda pair: pair[0].loc)
+            calls.sort(key=lambda pair: (model.line_of(pair[0].loc), pair[0].loc))
             call, source = calls[0]
             service = "DynamoDB" if call.service == "dynamodb" else "S3"
             others = calls[1:]
