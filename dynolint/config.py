@@ -37,6 +37,7 @@ class Config:
     tables: tuple[tuple[str, TableFacts], ...] = ()
     multi_tenant: bool = False
     tenant_isolation: tuple[tuple[str, str], ...] = ()
+    isolation: str = "credentials"  # "application": keys keep tenants apart by design (no DYN201)
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

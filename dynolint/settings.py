@@ -12,8 +12,12 @@ from dynolint.errors import ConfigError
 
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
-    "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size",
+    "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size", "isolation",
 }
+# how the project keeps tenants apart: "credentials" (tenant-scoped credentials: DYN201
+# reports access through the shared execution role) or "application" (keys that include
+# the tenant, by design: DYN201 is off, DYN202/DYN204 stay)
+_ISOLATION_MODELS = ("credentials", "application")
 _TABLE_KEYS = {"partition-key", "sort-key", "version-attribute"}
 
 
@@ -91,6 +95,10 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(source, prefix + "max-file-size", "expected a positive number of bytes")
         kwargs["max_file_size"] = value
+    if "isolation" in table:
+        if table["isolation"] not in _ISOLATION_MODELS:
+            raise ConfigError(source, prefix + "isolation", 'expected "credentials" or "application"')
+        kwargs["isolation"] = table["isolation"]
     if "tenant-isolation" in table:
         value = table["tenant-isolation"]
         if not isinstance(value, dict):

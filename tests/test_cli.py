@@ -104,6 +104,7 @@ def test_config_errors_name_the_file_and_key(tmp_path: Path) -> None:
         '[tool.dynolint.tables.notes]\npartition_key = "pk"\n': "tool.dynolint.tables.notes.partition_key",
         '[tool.dynolint\n': "malformed TOML",
         '[tool.dynolint]\nmulti-tenant = "yes"\n': "tool.dynolint.multi-tenant",
+        '[tool.dynolint]\nisolation = "none"\n': "tool.dynolint.isolation",
     }
     for text, expected in cases.items():
         (tmp_path / "pyproject.toml").write_text(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
@@ -136,7 +137,7 @@ class CallsMixin(_Base):
         env = self.bind(function, self_val, args, kwargs, callee)
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent)
+        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts)
         self.call_stack.append(key)
         try:
             out = self.exec_block(function.body, entry, callee)
@@ -149,6 +150,7 @@ class CallsMixin(_Base):
             # replaced at run time): the call's value is unknown and the caller goes on
             exit_state.dead = False
         state.flow_from(exit_state)
+        self.path_facts = state.facts
         if function.is_generator:
             # the body ran to the end here, so what it yields reaches the caller's loop with
             # the reads the body made on the caller's path before it
@@ -295,7 +297,8 @@ class CallsMixin(_Base):
             return ClaimsV(verified)
         if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
                     "jwt.decode_complete") or path.endswith("get_unverified_claims"):
-            return ClaimsV(False)
+            # trusted when a signature verification succeeded earlier on this path
+            return ClaimsV(VERIFIED in self.path_facts)
         if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
             inner = args[0] if args else UNKNOWN
             if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):

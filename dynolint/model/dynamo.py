@@ -13,7 +13,7 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
 from dynolint.model.expressions import parse_partiql, parse_update
-from dynolint.model.keys import pyn_key
+from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
@@ -305,11 +305,30 @@ class DynamoMixin(_Base):
         if not isinstance(creds, CredsV):
             return
         values: tuple[Val, ...] = ()
+        label = table_label(table)
+        subject = False
         if scope is not None:
             values = (self.key_part(table, scope),)
-            self.note_scoping(values[0], loc, frame)
+            tenant_table = "tenant" in label.lower()
+            subject = tenant_table and leading_key_is_tenant(values[0])
+            whole = tenant_table and self.item_is_tenant(table, op, scope, values[0])
+            self.note_scoping(values[0], loc, frame, "subject" if whole else "key")
         self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),
-                                        frame.info, frame.root))
+                                        frame.info, frame.root, self.path_facts, label, subject))
+
+    def item_is_tenant(self, table: Val, op: str, scope: Val, key: Val) -> bool:
+        """Does an item operation name the tenant's own record: the whole primary key is the
+        tenant id (a ``Key=`` of one attribute, or a put on a table whose schema is known)?"""
+        from dynolint.model.keys import table_names
+
+        if op in ("get_item", "update_item", "delete_item"):
+            shapes = list(alts(scope))
+            if not shapes or not all(isinstance(alt, DictV) and len(alt.items) == 1 and not alt.spreads
+                                     for alt in shapes):
+                return False
+        elif op != "put_item" or self.project.table_facts(table_names(table)) is None:
+            return False
+        return leading_key_is_tenant(key, whole=True)
 
     def key_part(self, table: Val, item: Val) -> Val:
         """The key attributes of an item (all of it when the schema is unknown and no

@@ -27,7 +27,17 @@ _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.sta
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
 }
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
-_TENANT_KEY = re.compile(r"tenant", re.IGNORECASE)
+# a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
+# not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
+# tenantName, tenant_registration_id): matched on the normalised name
+_TENANT_KEY = re.compile(r"tenant(id|key|uuid|guid|slug|code)?$")
+# top-level event fields that say who invokes the function
+_INVOKER_FIELDS = {
+    "methodarn": "authorizer", "authorizationtoken": "authorizer", "routearn": "authorizer",
+    "resourceproperties": "custom-resource", "requesttype": "custom-resource",
+    "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
+}
+
 
 
 def norm_key(name: str) -> str:
@@ -40,6 +50,8 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     """(trust, description) of a tenant id found at ``path`` in the event."""
     if "authorizer" in path:
         return "trusted", "authorizer claims"
+    if path[:1] == ("detail",):
+        return "invoker", "an EventBridge event"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
                           ("querystringparameters", "the query string"),
                           ("multivaluequerystringparameters", "the query string"),
@@ -301,6 +313,11 @@ class EvalMixin(_Base):
 
     def event_child(self, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
+        if not base.path and segment in _INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
+            self.roots[frame.root].roles.add(_INVOKER_FIELDS[segment])
+        if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
+            # a CloudFormation custom resource's properties: deploy-time configuration
+            return EventV(base.path + (segment,), True)
         if _TENANT_KEY.search(segment):
             trust, how = tenant_trust(base.path)
             return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
@@ -310,6 +327,8 @@ class EvalMixin(_Base):
 
     def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
+        known = self.source_facts.get(loc)
+        self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:
@@ -340,7 +359,7 @@ class EvalMixin(_Base):
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
         if kind is ClaimsV and key is not None:
-            if _TENANT_KEY.search(key):
+            if _TENANT_KEY.search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)

@@ -14,6 +14,7 @@ from typing import Callable
 
 from dynolint import ir
 from dynolint.model.assign import AssignMixin
+from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, AuthzMixin, is_verify_call
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
@@ -25,7 +26,7 @@ from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
-    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, TmpWrite,
+    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, ScopingUse, TmpWrite,
     WriteRecord,
 )
 from dynolint.model.pynamodb import PynamoMixin, PynInfo
@@ -46,7 +47,7 @@ class RootTimeout(Exception):
 
 
 class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
-                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin):
+                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -72,7 +73,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         self.call_stack: list[tuple[str, str]] = []
         self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
         self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
-        self.scoping_uses: list[tuple[TenantIdV, Loc, int]] = []
+        self.scoping_uses: list[ScopingUse] = []
         self.absence_sites: dict[int, Loc] = {}  # read id -> the if that branched on its absence
         self.global_values: dict[tuple[str, str], list[Val]] = {}
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
@@ -83,6 +84,8 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         self.timeout = 0.0  # seconds per root; 0: no limit
         self.deadline = 0.0
         self.problems: list[tuple[str, str]] = []  # (path, message)
+        self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
+        self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
@@ -181,13 +184,18 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
 
     def exec_stmt(self, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         kind = type(stmt)
+        self.path_facts = state.facts
         if kind is ir.Assign:
             value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
             return state
         if kind is ir.ExprStmt:
             self.eval(stmt.value, state, frame)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
             return state
         if kind is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
@@ -243,12 +251,20 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
             state.absent = state.absent | tested
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
+        when_true, when_false = self.test_facts(stmt.test, state, frame)
+        if self.deploy_switch(stmt.test, state, frame):
+            when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
         known = self.truthiness(stmt.test, state, frame)
         if known is True:  # the condition can only hold: the else branch never runs
+            state.facts = state.facts | when_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
+            state.facts = state.facts | when_false
             return self.exec_block(stmt.orelse, state, frame)
-        body = self.exec_block(stmt.body, state.copy(), frame)
+        body_in = state.copy()
+        body_in.facts = body_in.facts | when_true
+        body = self.exec_block(stmt.body, body_in, frame)
+        state.facts = state.facts | when_false
         orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
         return merge([body, orelse])
 
