@@ -1,0 +1,231 @@
+"""Hostile runtime conditions: dynolint killed or stopped mid-run leaves no worker behind
+and no half-written report. (Processes and trees are generated in temporary folders.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc") or sys.platform == "win32",
+                                reason="finds processes through /proc")
+
+MODULE = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("t{n}")
+
+
+def handler{n}_{k}(event, context):
+    item = table.get_item(Key={{"pk": event["id"]}}).get("Item")
+    if item is None:
+        table.put_item(Item={{"pk": event["id"], "n": {k}, "data": [{values}]}})
+    return {{"status": 200, "body": str(item)}}
+'''
+
+
+def busy_project(root: Path, files: int = 60, functions: int = 20) -> Path:
+    """A project large enough that its workers are busy for a few seconds."""
+    values = ", ".join(str(i) for i in range(40))
+    for n in range(files):
+        body = "".join(MODULE.format(n=n, k=k, values=values) for k in range(functions))
+        (root / f"mod{n}.py").write_text(body)
+    return root
+
+
+def marked(marker: str) -> dict[int, str]:
+    """Live processes (pid -> state) whose environment holds ``marker``; zombies are dead."""
+    found: dict[int, str] = {}
+    needle = marker.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle not in handle.read():
+                    continue
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0].decode()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if state != "Z":
+            found[int(entry)] = state
+    return found
+
+
+@pytest.fixture
+def marker() -> Iterator[str]:
+    """A value for DYNOLINT_TEST_MARKER; a process left with it when the test ends (it
+    failed) is killed, so that a failure does not leave orphans behind."""
+    value = uuid.uuid4().hex
+    yield value
+    for pid in marked(value):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def start_mid_run(tmp_path: Path, marker: str, *args: str) -> tuple[subprocess.Popen[bytes], set[int]]:
+    """dynolint on a busy project, once its worker processes are running."""
+    busy_project(tmp_path)
+    env = {**os.environ, "DYNOLINT_TEST_MARKER": marker}
+    proc = subprocess.Popen([sys.executable, "-m", "dynolint", "check", "--no-cache", "--jobs", "2",
+                             "--output-format", "json", *args, "."],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = set(marked(marker)) - {proc.pid}
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and workers, "the run ended before its workers could be seen"
+    return proc, workers
+
+
+def gone_within(marker: str, seconds: float) -> dict[int, str]:
+    deadline = time.monotonic() + seconds
+    left = marked(marker)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = marked(marker)
+    return left
+
+
+def test_kill_9_of_dynolint_mid_run_leaves_no_worker(tmp_path: Path, marker: str) -> None:
+    proc, workers = start_mid_run(tmp_path, marker)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert gone_within(marker, 5) == {}, f"workers {workers} outlived their parent"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_term_or_int_mid_run_stops_cleanly(tmp_path: Path, signum: int, marker: str) -> None:
+    proc, workers = start_mid_run(tmp_path, marker)
+    os.kill(proc.pid, signum)
+    out, err = proc.communicate(timeout=30)
+    # ended by the signal itself (the shell shows 128 + N): not 2, which means an error
+    assert proc.returncode == -signum, (proc.returncode, err[-2000:])
+    assert out == b"", "no report (and never half of one) after a stop"
+    assert b"Traceback" not in err and f"stopped by {signal.Signals(signum).name}".encode() in err
+    assert gone_within(marker, 5) == {}, f"workers {workers} outlived the stop"
+
+
+def test_ctrl_c_to_the_whole_process_group_stops_cleanly(tmp_path: Path, marker: str) -> None:
+    """A terminal sends Ctrl-C to every process of the group: workers leave it to dynolint."""
+    busy_project(tmp_path)
+    script = textwrap.dedent(f"""
+        import os, signal, subprocess, sys, time
+        proc = subprocess.Popen([sys.executable, "-m", "dynolint", "check", "--no-cache", "--jobs", "2",
+                                 "--output-format", "json", "."], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={{**os.environ, "DYNOLINT_TEST_MARKER": "{marker}"}}, start_new_session=True)
+        time.sleep(float(sys.argv[1]))
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        print(proc.returncode, len(out), b"Traceback" in err, b"internal error" in err)
+    """)
+    # late enough that workers exist (they start at once on a project this size)
+    done = subprocess.run([sys.executable, "-c", script, "2.5"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    status, length, traceback, internal = done.stdout.split()
+    assert traceback == "False" and internal == "False", done.stdout
+    if int(status) == -signal.SIGINT:
+        assert length == "0"
+    else:  # it finished first: a complete report
+        assert int(status) == 1
+    assert gone_within(marker, 5) == {}
+
+
+def test_idle_workers_see_eof_when_the_parent_dies_without_pdeathsig(tmp_path: Path, marker: str) -> None:
+    """Without PR_SET_PDEATHSIG (not Linux), a worker waiting for work ends when its pipe
+    reaches EOF: no worker keeps the parent's end of its own or another worker's pipe."""
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from dynolint import stopping
+        from dynolint.workers import WorkerPool
+        stopping._prctl[:] = [None]
+        pool = WorkerPool(None)
+        list(pool.map(abs, list(range(-30, 0)), 3))
+        print(len(pool.workers), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    with open(tmp_path / "out", "w+") as out:  # not a pipe: a leftover worker would hold it open
+        done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                              text=True, env={**os.environ, "DYNOLINT_TEST_MARKER": marker}, timeout=60)
+        out.seek(0)
+        done.stdout = out.read()
+    assert done.returncode == -signal.SIGKILL and done.stdout.strip() == "3", done.stderr
+    assert gone_within(marker, 5) == {}
+
+
+def test_a_stop_while_the_report_is_written_waits_for_the_whole_report(tmp_path: Path) -> None:
+    script = textwrap.dedent("""
+        import json, os, signal, sys
+        from dynolint import stopping
+        stopping.install()
+        with stopping.writing_report():
+            os.kill(os.getpid(), signal.SIGTERM)
+            sys.stdout.write(json.dumps([{"n": i} for i in range(20000)]))
+            sys.stdout.flush()
+        print("not reached")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGTERM
+    assert len(json.loads(done.stdout)) == 20000 and "not reached" not in done.stdout
+
+
+# -- output linear in a file's findings ------------------------------------------------------
+
+def many_findings(tries: int, claims: int) -> str:
+    """One function with ``tries`` read-modify-write blocks (DYN102, fix skipped: the item
+    is changed in Python) and ``claims`` cache functions (DYN104, with a claim fix)."""
+    lines = ["import boto3", "import requests", "", "table = boto3.resource('dynamodb').Table('t')", "",
+             "def handler(event, context):"]
+    for i in range(tries):
+        lines += ["    try:",
+                  f"        item = table.get_item(Key={{'pk': 'k{i}'}})['Item']",
+                  f"        item['n{i}'] = item['n{i}'] + 1",
+                  "        table.put_item(Item=item)",
+                  "    except KeyError:",
+                  "        pass"]
+    for i in range(claims):
+        lines += ["", f"def cached{i}(key):",
+                  "    got = table.get_item(Key={'pk': key}).get('Item')",
+                  "    if got is None:",
+                  "        value = requests.get('https://example.com/' + key).json()",
+                  "        table.put_item(Item={'pk': key, 'v': value})",
+                  "        return value",
+                  "    return got['v']"]
+    return "\n".join(lines) + "\n"
+
+
+def test_json_fixes_of_a_file_with_many_findings_are_linear() -> None:
+    """Each write's fix used to walk its whole function (and every block of the file): 400
+    writes in one function took a minute, 600 would take minutes. Only the result is
+    asserted; the time is in the report of the change."""
+    from dynolint.api import Options, check_source
+    from dynolint.config import Config
+
+    tries, claims = 600, 300
+    result = check_source(many_findings(tries, claims), "app.py", Config(), Options(use_cache=False))
+    assert not result.errors
+    by_code: dict[str, list] = {}
+    for finding in result.findings:
+        by_code.setdefault(finding.code, []).append(finding)
+    assert len(by_code["DYN102"]) == tries and len(by_code["DYN104"]) == claims
+    assert all(f.fix is None and "changed in Python" in f.plan.reason for f in by_code["DYN102"])
+    assert all(f.fix is not None and f.fix.edits for f in by_code["DYN104"])
+    lines = many_findings(tries, claims).splitlines()
+    for finding in by_code["DYN104"]:  # each fix rewrites its own function
+        edit = finding.fix.edits[-1]
+        assert lines[edit.line - 1].startswith(("def cached", "    "))
