@@ -155,8 +155,11 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
     color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-            statistics=statistics, hidden=hidden)
+    from dynolint.stopping import writing_report
+
+    with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
+        _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
+                statistics=statistics, hidden=hidden)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -312,7 +315,10 @@ def explain(code: str) -> None:
 
 
 def main() -> None:
+    from dynolint import stopping
     from dynolint.fastpath import try_fast_check
+
+    stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
 
     status = try_fast_check(sys.argv[1:])
     if status is not None:

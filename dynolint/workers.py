@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
+from dynolint.stopping import die_with_parent, prepare_lifeline
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -77,9 +79,15 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+# The live workers of this process, by id: a worker closes the others' pipe ends (and its
+# own parent's end) when it starts, and :func:`kill_workers` finds them on a signal.
+_live: dict[int, _Worker] = {}
+
+
 class _Worker:
     """A forked worker process. It knows ``bound`` (forked with it: any function, even a
-    local one); other functions are sent with each task, by reference."""
+    local one); other functions are sent with each task, by reference. It dies with the
+    process that forked it (:func:`dynolint.stopping.die_with_parent`)."""
 
     def __init__(self, bound: Callable[[T], object]) -> None:
         import multiprocessing
@@ -87,9 +95,17 @@ class _Worker:
         context = multiprocessing.get_context("fork")
         self.bound = bound
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, bound), daemon=True)
-        self.process.start()
-        child.close()
+        prepare_lifeline()
+        self.process = context.Process(target=_serve, args=(child, bound, os.getpid()), daemon=True)
+        _live[id(self)] = self
+        try:
+            self.process.start()
+        except BaseException:
+            _live.pop(id(self), None)
+            self.conn.close()
+            raise
+        finally:
+            child.close()
         self.task: int | None = None
         self.started = 0.0
 
@@ -110,6 +126,16 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        _live.pop(id(self), None)
+
+
+def kill_workers() -> None:
+    """Kill every worker process of this process and reap them (bounded: a second or two
+    at most). Safe to call from a signal handler on the main thread while another thread
+    runs the pool: the process is about to end, the pool is not used again."""
+    from dynolint.stopping import kill_and_reap
+
+    kill_and_reap([worker.process.pid for worker in list(_live.values()) if worker.process.pid])
 
 
 _in_worker = [False]
@@ -120,13 +146,22 @@ def in_worker() -> bool:
     return _in_worker[0]
 
 
-def _serve(conn: object, bound: Callable[[object], object]) -> None:
+def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None:
     """A worker's loop: receive ``(function, item)`` (function None: ``bound``), send back
-    the pickled result, until ``None``. What a function leaves in the worker's memory stays
-    for the next tasks."""
+    the pickled result, until ``None`` or EOF. What a function leaves in the worker's memory
+    stays for the next tasks. It first closes the pipe ends it inherited from the parent
+    (its own pipe's other end, and the other workers'), so that its pipe reaches EOF when
+    the parent is gone, and arranges to die with the parent."""
     from multiprocessing.connection import Connection
 
     assert isinstance(conn, Connection)
+    for worker in list(_live.values()):
+        try:
+            worker.conn.close()
+        except OSError:
+            pass
+    _live.clear()
+    die_with_parent(parent)
     _in_worker[0] = True
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
