@@ -229,3 +229,33 @@ def test_json_fixes_of_a_file_with_many_findings_are_linear() -> None:
     for finding in by_code["DYN104"]:  # each fix rewrites its own function
         edit = finding.fix.edits[-1]
         assert lines[edit.line - 1].startswith(("def cached", "    "))
+
+
+# -- what CPython cannot compile is DYN000, decided at CPython's own limits --------------------
+
+RACY = '''import boto3
+table = boto3.resource("dynamodb").Table("t")
+
+
+def handler(event, context):
+    item = table.get_item(Key={"pk": event["id"]}).get("Item")
+    if item is None:
+        table.put_item(Item={"pk": event["id"], "n": 1})
+'''
+
+
+@pytest.mark.parametrize("expression", ["+".join(["a"] * 50_000), "a." * 20_000 + "b"])
+def test_an_expression_cpython_cannot_compile_is_dyn000_at_once(tmp_path: Path, expression: str) -> None:
+    source = RACY + f"x = {expression}\n"
+    assert sys.getrecursionlimit() == 1000, "pytest runs at CPython's default limit"
+    with pytest.raises(RecursionError):  # what ``python long.py`` does
+        compile(source, "long.py", "exec")
+    (tmp_path / "long.py").write_text(source)
+    (tmp_path / "ok.py").write_text(RACY)
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "dynolint", "check", "--no-cache", "--timeout", "600", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    assert "long.py:1:1: DYN000 cannot parse: too deeply nested for CPython" in proc.stdout
+    assert "ok.py:8:9: DYN101" in proc.stdout and "timed out" not in proc.stderr
+    assert time.monotonic() - started < 300  # not the whole --timeout
