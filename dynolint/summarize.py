@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import libcst as cst
 
 from dynolint import ir
+from dynolint.ir import module_name
 from dynolint.lower_stmt import Lowerer
 from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
 from dynolint.suppression import suppressions_in
@@ -41,14 +42,6 @@ def parse(source: bytes) -> cst.Module:
         return cst.parse_module(source)
     finally:
         base.__post_init__ = validate  # type: ignore[method-assign]
-
-
-def module_name(path: str) -> str:
-    """Dotted module name of a posix path relative to the project root."""
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p and p != ".")
 
 
 def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir.FileSummary:
