@@ -55,8 +55,9 @@ def cli() -> None:
 def _run_options(function: Any) -> Any:
     """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
     function = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-                            help="Seconds one file may take to parse, and one function to analyse, before it is "
-                                 "reported and skipped (0: no limit).")(function)
+                            help="CPU seconds one file may take to parse, and one function to analyse, before it "
+                                 "is reported and skipped (0: no limit). CPU time, not wall time, so that a busy "
+                                 "machine gives the same findings.")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)

@@ -29,7 +29,12 @@ R = TypeVar("R")
 
 STACK_BYTES = 512 << 20  # virtual: only the pages a deep recursion touches are committed
 RECURSION_LIMIT = 60_000
-DEFAULT_TIMEOUT = 60.0  # seconds per file to parse, per function to analyse (--timeout)
+DEFAULT_TIMEOUT = 60.0  # CPU seconds per file to parse, per function to analyse (--timeout)
+WALL_GRACE = 10  # a task may take this many times its CPU budget in wall seconds, not more
+try:
+    _TICKS = float(os.sysconf("SC_CLK_TCK"))
+except (AttributeError, ValueError, OSError):
+    _TICKS = 100.0
 
 
 @dataclass(frozen=True)
@@ -108,10 +113,32 @@ class _Worker:
             child.close()
         self.task: int | None = None
         self.started = 0.0
+        self.cpu_started: float | None = None
 
     def send(self, function: Callable[[T], object], index: int, item: T) -> None:
         self.task, self.started = index, time.monotonic()
+        self.cpu_started = self.cpu()
         self.conn.send((None if function is self.bound else function, item))
+
+    def cpu(self) -> float | None:
+        """CPU seconds the worker has used (Linux: /proc), or None where that is unknown."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def left(self, timeout: float, now: float) -> float:
+        """Seconds of its budget the current task has left: CPU seconds where the worker's
+        CPU time is known (so that a loaded machine, where a worker waits for a CPU, does
+        not change which files finish), wall seconds otherwise; and never more than
+        :data:`WALL_GRACE` times the budget in wall seconds (a worker that stalls)."""
+        wall_left = timeout * WALL_GRACE - (now - self.started)
+        used = self.cpu()
+        if used is None or self.cpu_started is None:
+            return min(wall_left, timeout - (now - self.started))
+        return min(wall_left, timeout - (used - self.cpu_started))
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -304,8 +331,9 @@ class WorkerPool:
                 if not busy:
                     break
                 wait_for = None
-                if timeout:
-                    wait_for = max(0.0, min(w.started for w in busy) + timeout - time.monotonic())
+                if timeout:  # a task cannot use its CPU budget faster than the wall clock runs
+                    now = time.monotonic()
+                    wait_for = max(0.0, min(w.left(timeout, now) for w in busy))
                 ready = wait([w.conn for w in busy], timeout=wait_for)
                 now = time.monotonic()
                 for slot, worker in enumerate(workers):
@@ -324,7 +352,7 @@ class WorkerPool:
                             give(slot)  # the worker's next task first: it works while this unpickles
                             ok, value = pickle.loads(payload)
                             yield index, (value if ok else Failed(f"internal error: {value}")), slot
-                    elif timeout and now - worker.started > timeout:
+                    elif timeout and worker.left(timeout, now) <= 0:
                         failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")
                     if failed is not None:
                         worker.task = None

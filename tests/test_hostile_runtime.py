@@ -259,3 +259,140 @@ def test_an_expression_cpython_cannot_compile_is_dyn000_at_once(tmp_path: Path, 
     assert "long.py:1:1: DYN000 cannot parse: too deeply nested for CPython" in proc.stdout
     assert "ok.py:8:9: DYN101" in proc.stdout and "timed out" not in proc.stderr
     assert time.monotonic() - started < 300  # not the whole --timeout
+
+
+# -- any folder is checked as part of its project --------------------------------------------
+
+STORE = '''import boto3
+
+table = boto3.resource("dynamodb").Table("t")
+
+
+def load(key):
+    return table.get_item(Key={"pk": key}).get("Item")
+
+
+def save(item):
+    table.put_item(Item=item)
+'''
+API = '''from mypkg.store import load, save
+
+
+def handler(event, context):
+    item = load(event["id"])
+    if item is None:
+        save({"pk": event["id"], "n": 1})
+'''
+
+
+def check_json(cwd: Path, *args: str) -> list[dict]:
+    proc = subprocess.run([sys.executable, "-m", "dynolint", "check", "--no-cache", "--output-format", "json", *args],
+                          cwd=cwd, capture_output=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout.decode("utf-8"))  # strict UTF-8
+
+
+def located(findings: list[dict], base: str = "") -> set[tuple[str, str, int]]:
+    return {(f["code"], base + f["path"], f["line"]) for f in findings}
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", "setup.cfg", ".git", "template.yaml", None])
+def test_checking_a_package_folder_finds_what_checking_its_project_finds(tmp_path: Path, marker: str | None) -> None:
+    """A src layout: ``from mypkg.store import ...`` must resolve whichever folder is
+    checked (module names start at the project root, not at the argument), so the race
+    from the handler's read to its write through two modules is found each time."""
+    project = tmp_path / "proj"
+    package = project / "src" / "mypkg"
+    package.mkdir(parents=True)
+    if marker == ".git":
+        (project / ".git").mkdir()
+    elif marker == "template.yaml":
+        (project / marker).write_text("Resources: {}\n")
+    elif marker is not None:
+        (project / marker).write_text("[project]\nname = 'mypkg'\n" if marker.endswith(".toml") else "[metadata]\n")
+    (package / "__init__.py").write_text("")
+    (package / "store.py").write_text(STORE)
+    (package / "api.py").write_text(API)
+    whole = located(check_json(project, "."))
+    assert whole == {("DYN101", "src/mypkg/store.py", 11)}
+    for folder in ("src", "src/mypkg"):
+        assert located(check_json(project, folder)) == whole, folder
+    assert located(check_json(package, "."), "src/mypkg/") == whole
+
+
+def test_a_file_name_that_is_not_utf8_is_valid_utf8_in_json_with_its_bytes_aside(tmp_path: Path) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.py"), "w") as handle:
+        handle.write(RACY)
+    (tmp_path / "back\\slash.py").write_text(RACY)
+    findings = check_json(tmp_path, ".")
+    by_path = {f["path"]: f for f in findings}
+    assert set(by_path) == {"caf\\xe9.py", "back\\slash.py"}
+    odd = by_path["caf\\xe9.py"]
+    import base64
+
+    assert base64.b64decode(odd["path_bytes"]) == b"caf\xe9.py"
+    assert os.path.exists(os.path.join(os.fsencode(tmp_path), base64.b64decode(odd["path_bytes"])))
+    assert [r.get("path_bytes") for r in odd["related"]] == [odd["path_bytes"]]
+    assert "path_bytes" not in by_path["back\\slash.py"]  # exact as it is: no escaping, no extra field
+
+
+@pytest.mark.parametrize("inside", [".venv/lib/python3.11/site-packages", "tests/data"])
+def test_a_folder_named_inside_a_skipped_one_is_still_checked(tmp_path: Path, inside: str) -> None:
+    """The project root is never above a folder the walk skips by name (site-packages, .venv,
+    tests): what was asked for is checked, with module names starting there."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    folder = tmp_path / inside
+    (folder / "mypkg").mkdir(parents=True)
+    (folder / "mypkg" / "__init__.py").write_text("")
+    (folder / "mypkg" / "store.py").write_text(STORE)
+    (folder / "mypkg" / "api.py").write_text(API)
+    assert located(check_json(tmp_path, inside)) == {("DYN101", f"{inside}/mypkg/store.py", 11)}
+
+
+# -- the time budget does not depend on machine load -------------------------------------------
+
+def _task(item: str) -> str:
+    if item == "waits":  # as a worker starved of CPU by a busy machine: wall time passes, CPU time does not
+        time.sleep(1.5)
+    elif item == "stalls":
+        time.sleep(60)
+    elif item == "spins":
+        while True:
+            pass
+    return item
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/stat"), reason="CPU time of workers from /proc")
+def test_the_parse_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--timeout is CPU seconds: a task that only waits (as a worker does on a loaded
+    machine) is not cut short by its budget, one that computes is; a stalled one is still
+    stopped after WALL_GRACE times the budget."""
+    from dynolint import workers
+    from dynolint.workers import Failed, WorkerPool
+
+    monkeypatch.setattr(workers, "WALL_GRACE", 5)
+    started = time.monotonic()
+    with WorkerPool(timeout=0.5) as pool:
+        results = {index: outcome for index, outcome, _ in pool.map(_task, ["waits", "spins", "stalls", "ok"], 4)}
+    assert results[0] == "waits" and results[3] == "ok"
+    assert isinstance(results[1], Failed) and results[1].reason.startswith("timed out after 0.5 s")
+    assert isinstance(results[2], Failed) and results[2].reason.startswith("timed out after 0.5 s")
+    assert time.monotonic() - started < 30
+
+
+def test_the_analysis_budget_counts_cpu_time_of_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter's per-function deadline is on the thread's CPU clock: wall time that
+    passes while the thread waits (for a CPU, on a loaded machine) does not count."""
+    from dynolint.config import Config
+    from dynolint.model import interp
+    from dynolint.model.analysis import build
+    from dynolint.model.infra import load_infra
+    from dynolint.summarize import summarize
+
+    body = "".join(f"    v{i} = event['k']\n" for i in range(3000))
+    summary = summarize("slow.py", (RACY + "\n\ndef slow(event, context):\n" + body).encode())
+    wall, waits = time.monotonic, iter(range(10**9))
+    # each look at the wall clock finds ten more seconds gone, spent waiting for a CPU
+    monkeypatch.setattr(interp.time, "monotonic", lambda: wall() + 10.0 * next(waits))
+    model = build([summary], Config(), load_infra({}, [summary]), None, timeout=30)
+    assert not any("timed out" in message for _, message in model.problems)
