@@ -254,13 +254,15 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
         sys.exit(2)
     if diff:
         from dynolint.reporters.text import escape_path
+        from dynolint.stopping import writing_report
 
-        for path, old, new in report.changed:
-            _write("".join(difflib.unified_diff(
-                old.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True),
-                f"a/{escape_path(path)}", f"b/{escape_path(path)}")))
-        sys.stdout.flush()
+        text = "".join("".join(difflib.unified_diff(
+            old.decode("utf-8", "replace").splitlines(keepends=True),
+            new.decode("utf-8", "replace").splitlines(keepends=True),
+            f"a/{escape_path(path)}", f"b/{escape_path(path)}")) for path, old, new in report.changed)
+        with writing_report():  # the whole diff or none of it
+            _write(text)
+            sys.stdout.flush()
     _fix_summary(report, quiet)
     if report.before.errors or report.not_written:
         sys.exit(2)

@@ -45,7 +45,9 @@ def _with_paths(entry: dict[str, object]) -> dict[str, object]:
 def to_json(finding: Finding) -> dict[str, object]:
     """A finding as RULES.md shows it, its paths valid UTF-8 (see above)."""
     data = _with_paths(finding.to_json())
-    data["related"] = [_with_paths(related) for related in data["related"]]  # type: ignore[union-attr]
+    related = data["related"]
+    assert isinstance(related, list)
+    data["related"] = [_with_paths(entry) for entry in related]
     return data
 
 
