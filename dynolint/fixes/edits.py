@@ -225,7 +225,12 @@ def _apply_edits(text: str, edits: list[Edit]) -> str:
         starts.append(starts[-1] + len(line))
     def offset(line: int, column: int) -> int:
         return (starts[line - 1] if line - 1 < len(starts) else starts[-1]) + column - 1
+    pieces: list[str] = []
+    rest = len(text)  # the text from here on is kept; pieces are gathered last edit first
     for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
-        text = text[:start] + edit.content + text[end:]
-    return text
+        pieces.append(text[max(end, 0):rest] if end < rest else "")
+        pieces.append(edit.content)
+        rest = min(rest, start)
+    pieces.append(text[:rest])
+    return "".join(reversed(pieces))  # one join: linear in the text and the edits
