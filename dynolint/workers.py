@@ -69,6 +69,9 @@ def run_deep(function: Callable[..., R], *args: object) -> R:
     try:
         thread.start()
         thread.join()
+    except BaseException:  # Ctrl-C in a program using the API: no worker outlives the call
+        kill_workers()
+        raise
     finally:
         sys.setrecursionlimit(previous_limit)
     ok, value = outcome[0]  # type: ignore[misc]
