@@ -58,6 +58,9 @@ def die_with_parent(parent: int) -> None:
     if os.getppid() != parent:
         os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in STOP_SIGNALS:  # the parent's handlers (which stop a run) are not the worker's
+        if signum != signal.SIGINT and signal.getsignal(signum) is _stop:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def kill_and_reap(pids: list[int], patience: float = 2.0) -> None:

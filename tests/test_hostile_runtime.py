@@ -121,8 +121,10 @@ def test_term_or_int_mid_run_stops_cleanly(tmp_path: Path, signum: int, marker: 
     assert gone_within(marker, 5) == {}, f"workers {workers} outlived the stop"
 
 
-def test_ctrl_c_to_the_whole_process_group_stops_cleanly(tmp_path: Path, marker: str) -> None:
-    """A terminal sends Ctrl-C to every process of the group: workers leave it to dynolint."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_stops_cleanly(tmp_path: Path, marker: str, signum: int) -> None:
+    """A terminal sends Ctrl-C to every process of the group (``timeout`` sends TERM to it):
+    the workers leave the stop to dynolint, which says so once."""
     busy_project(tmp_path)
     script = textwrap.dedent(f"""
         import os, signal, subprocess, sys, time
@@ -130,17 +132,17 @@ def test_ctrl_c_to_the_whole_process_group_stops_cleanly(tmp_path: Path, marker:
                                  "--output-format", "json", "."], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env={{**os.environ, "DYNOLINT_TEST_MARKER": "{marker}"}}, start_new_session=True)
         time.sleep(float(sys.argv[1]))
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, {int(signum)})
         out, err = proc.communicate(timeout=60)
-        print(proc.returncode, len(out), b"Traceback" in err, b"internal error" in err)
+        print(proc.returncode, len(out), b"Traceback" in err, b"internal error" in err, err.count(b"stopped by"))
     """)
     # late enough that workers exist (they start at once on a project this size)
     done = subprocess.run([sys.executable, "-c", script, "2.5"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
-    status, length, traceback, internal = done.stdout.split()
+    status, length, traceback, internal, stops = done.stdout.split()
     assert traceback == "False" and internal == "False", done.stdout
-    if int(status) == -signal.SIGINT:
-        assert length == "0"
+    if int(status) == -signum:
+        assert length == "0" and stops == "1", done.stdout
     else:  # it finished first: a complete report
         assert int(status) == 1
     assert gone_within(marker, 5) == {}
