@@ -77,6 +77,8 @@ def _run_options(function: Any) -> Any:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change behaviour.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--explain", is_flag=True, help="Under each race (DYN101-DYN104), show how two concurrent requests "
+              "interleave to lose the update (text output).")
 @click.option("--no-color", is_flag=True, help="No colours (they are used only when stdout is a terminal and "
               "NO_COLOR is not set).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -90,7 +92,7 @@ def _run_options(function: Any) -> Any:
                    "or with a related location in PATHS. For pre-commit, which passes only changed files.")
 def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignore: str | None,
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
-          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
+          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, explain: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
           project_dir: Path | None, jobs: int, no_cache: bool, timeout: float) -> None:
     """Check PATHS (default: the current directory) and report findings."""
@@ -132,6 +134,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         else:
             result = check_paths(analysed, config, options, progress=progress)
         progress.finish()
+        for warning in result.warnings:
+            click.echo(f"dynolint: warning: {warning}", err=True)
         lines = SourceLines(known_sources, base=Path.cwd())
         findings = list(result.findings)
         if report_unused_suppressions:
@@ -160,7 +164,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
 
     with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
         _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-                statistics=statistics, hidden=hidden)
+                statistics=statistics, hidden=hidden, explain=explain)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -199,7 +203,8 @@ def _write(text: str) -> None:
 
 
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
-            sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0) -> None:
+            sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0,
+            explain: bool = False) -> None:
     shown = result.findings if findings is None else findings
     if statistics:
         from dynolint.reporters.statistics import render_statistics
@@ -208,7 +213,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        _write(render_text(shown, color=color))
+        _write(render_text(shown, color=color, explain=explain))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 
@@ -252,6 +257,8 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
+    for warning in report.before.warnings:
+        click.echo(f"dynolint: warning: {warning}", err=True)
     if diff:
         from dynolint.reporters.text import escape_path
         from dynolint.stopping import writing_report
@@ -275,6 +282,8 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
 def _fix_summary(report: FixReport, quiet: bool) -> None:
     for path, why in report.not_written:
         click.echo(f"dynolint: error: {why}", err=True)
+    for path, why in report.refused:
+        click.echo(f"dynolint: warning: {why}", err=True)
     if quiet:
         return
     from dynolint.reporters.text import escape_path
@@ -315,6 +324,18 @@ def explain(code: str) -> None:
     from dynolint.docs import render_rule
 
     click.echo(render_rule(rule))
+
+
+@cli.command()
+def server() -> None:
+    """Run the language server over stdio (needs pygls 2: the lsp extra, pip install -e '.[lsp]')."""
+    from dynolint.server import missing_dependency, serve
+
+    problem = missing_dependency()
+    if problem is not None:
+        click.echo(f"dynolint: error: {problem}", err=True)
+        sys.exit(2)
+    sys.exit(serve())
 
 
 def main() -> None:

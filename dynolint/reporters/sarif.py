@@ -10,6 +10,8 @@
 - ``partialFingerprints`` hash the rule, path, enclosing function and the flagged statement's
   normalised text (see ``dynolint.baseline``), never a line number, plus an occurrence count.
 - A finding's fix becomes a SARIF ``fix`` with one replacement per edit.
+- A read-then-write race (DYN101-DYN104) carries ``codeFlows``: two ``threadFlows``, request A
+  and request B, whose steps interleave (``executionOrder``) the way the update is lost.
 """
 
 from __future__ import annotations
@@ -110,6 +112,29 @@ def _fix(finding: Finding) -> dict[str, object] | None:
     }
 
 
+def _code_flows(finding: Finding) -> list[dict[str, object]]:
+    """The race as two requests (:mod:`dynolint.reporters.interleaving`): one threadFlow per
+    request, its steps numbered in the one interleaving order (``executionOrder``)."""
+    from dynolint.reporters.interleaving import interleaving, summary
+
+    steps = interleaving(finding)
+    if not steps:
+        return []
+    flows = []
+    for request in ("A", "B"):
+        locations = [{
+            "executionOrder": step.order,
+            "nestingLevel": 0,
+            "location": {
+                "physicalLocation": {"artifactLocation": artifact_location(step.path),
+                                     "region": region(step.line, step.column, step.end_line, step.end_column)},
+                "message": {"text": _sentence(step.message)},
+            },
+        } for step in steps if step.request == request]
+        flows.append({"id": f"request-{request}", "message": {"text": f"Request {request}."}, "locations": locations})
+    return [{"message": {"text": summary(finding)}, "threadFlows": flows}]
+
+
 def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
     """A SARIF reportingDescriptor from the rule's code, name, summary and docs."""
     from dynolint.docs import render_rule
@@ -153,6 +178,9 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
             result["ruleIndex"] = index_of[finding.code]
         if finding.related:
             result["relatedLocations"] = [_related(i, r) for i, r in enumerate(finding.related, start=1)]
+        flows = _code_flows(finding)
+        if flows:
+            result["codeFlows"] = flows
         fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
