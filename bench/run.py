@@ -675,6 +675,12 @@ def render(bench: Bench) -> str:
                    f"({mono.get('files', 0):,} Python files, some ignored) | | | ratio to ruff | | |")
         line(rows.get("mono.cold"), ratio_to("mono.cold", "mono.ruff", "× ruff"))
         line(rows.get("mono.ruff"), "1.00 × ruff", check_key="-")
+    if "site.cold" in rows:
+        sp = facts.get("site-packages", {})
+        out.append(f"| **6. A whole site-packages:** boto3, moto, django, sqlalchemy, pandas and their dependencies "
+                   f"({sp.get('files', 0):,} files, {sp.get('lines', 0):,} lines) | | | ratio to ruff | | |")
+        line(rows.get("site.cold"), ratio_to("site.cold", "site.ruff", "× ruff"))
+        line(rows.get("site.ruff"), "1.00 × ruff", check_key="-")
     notes = []
     if any("cache directory removed" in r.note for r in rows.values()):
         notes.append("¹ dynolint has no `--no-cache` yet: any `.dynolint_cache/` is removed before each cold run.")
@@ -701,14 +707,53 @@ def header_text(bench: Bench) -> str:
 
 # ------------------------------------------------------------------------------------------
 
+def setup_site_packages() -> Path:
+    """bench/site-packages.txt and its dependencies, installed with pip --target (once per
+    version of that file). The folder is named site-packages, as dynolint meets it in a venv."""
+    target = CORPORA / "site-packages"
+    stamp = CORPORA / "site-packages.stamp"
+    wanted = file_digest(BENCH / "site-packages.txt")
+    if target.is_dir() and stamp.is_file() and stamp.read_text() == wanted:
+        return target
+    log("setup: pip install --target bench/corpora/site-packages -r bench/site-packages.txt")
+    shutil.rmtree(target, ignore_errors=True)
+    sh([str(tools_bin("python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--target", str(target), "-r", str(BENCH / "site-packages.txt")])
+    stamp.write_text(wanted)
+    return target
+
+
+def section_site_packages(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    """A whole site-packages (boto3, moto, django, sqlalchemy, pandas and their dependencies):
+    it must finish (exit 0 with --exit-zero: no internal error, no file over --timeout) within
+    the memory budget; timed next to ruff on the same tree. One run each: it is long."""
+    log("section 6: a whole site-packages")
+    setup_site_packages()
+    bench.facts["site-packages"] = corpus_size(CORPORA / "site-packages")
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    bench.measure_together([
+        ("site.cold", "dynolint cold, JSON with fix edits, whole site-packages",
+         dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "site-packages"],
+         lambda: clear_caches(CORPORA, CORPORA / "site-packages")),
+        ("site.ruff", "ruff check --no-cache --select ALL, whole site-packages",
+         [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "--exit-zero", "site-packages"], None),
+    ], CORPORA, 1)
+    row = bench.rows["site.cold"]
+    bench.check("site.cold", "dynolint peak RSS, whole site-packages", row.rss_mb, "<", SITE_BUDGET_MB, " MB",
+                f"{SITE_BUDGET_MB:g} MB")
+
+
+SITE_BUDGET_MB = 2048.0  # the whole run, workers included
 SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling,
-            "5": section_monorepo}
+            "5": section_monorepo, "6": section_site_packages}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dynolint's speed benchmark (issue 6).")
     parser.add_argument("--runs", type=int, default=5, help="runs per row; the median is shown (default 5)")
-    parser.add_argument("--sections", default="1,2,3,4,5", help="which sections to run (default 1,2,3,4,5)")
+    parser.add_argument("--sections", default="1,2,3,4,5",
+                        help="which sections to run (default 1,2,3,4,5; 6, a whole site-packages, is long and "
+                             "asked for by name)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated corpora")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before one run is killed")
     parser.add_argument("--dynolint", default=f"{ROOT / '.venv' / 'bin' / 'python'} -m dynolint",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dynolint.rules.base import Rule
 
 SYNTAX_ERROR = ("DYN000", "syntax-error")
+GC_THRESHOLDS = (50_000, 50, 100)  # see check_sources; CPython's default is (700, 10, 10)
 
 
 @dataclass
@@ -56,12 +57,51 @@ def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
     return [rule for rule in REGISTRY if code_matches(rule.code, select) and not code_matches(rule.code, ignore)]
 
 
+# What marks the top of a project (the first directory at or above the checked paths that
+# holds one): packaging and version control, or the infrastructure that deploys the code.
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "template.yaml", "template.yml",
+                "serverless.yml", "serverless.yaml", "cdk.json", "samconfig.toml")
+
+
 def project_root(paths: list[Path], config: Config) -> Path:
+    """The directory module names and project-relative paths start from: the configuration
+    file's, else the first directory at or above the checked paths that holds a
+    :data:`ROOT_MARKERS` entry or is skipped by name (``site-packages``, ``tests``: a root above
+    it would skip what was asked for), else the first above them that is not a package. Never
+    the argument itself just because it was named: ``dynolint check src/mypkg`` names
+    ``src/mypkg/store.py`` ``mypkg.store`` (so ``from mypkg.store import ...`` resolves)
+    as ``dynolint check .`` does, and finds the same cross-module findings in it."""
     if config.source is not None:
         return config.root.resolve()
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0].resolve()
-    return Path.cwd().resolve()
+    import fnmatch
+
+    start = _common_directory(paths)
+    from dynolint.discovery import TEST_DIRS
+
+    # an excluded folder (site-packages, .venv, build, tests...) is as far up as a root may be:
+    # above it, every file checked in it would be skipped (and site-packages is an import root)
+    names = [p.rstrip("/") for p in config.exclude + config.extend_exclude if "/" not in p.rstrip("/")]
+    names += TEST_DIRS
+    for directory in (start, *start.parents):
+        if any(os.path.lexists(directory / marker) for marker in ROOT_MARKERS) or \
+                any(fnmatch.fnmatch(directory.name, name) for name in names):
+            return directory
+    while (start / "__init__.py").is_file() and start.parent != start:
+        start = start.parent
+    return start
+
+
+def _common_directory(paths: list[Path]) -> Path:
+    """The deepest directory holding every path (a directory itself, a file's parent);
+    the working directory when there are none. Never raises (symlink loops included)."""
+    directories = []
+    for path in paths or [Path(".")]:
+        absolute = os.path.realpath(path)
+        directories.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    try:
+        return Path(os.path.commonpath(directories))
+    except ValueError:  # different drives (Windows)
+        return Path.cwd().resolve()
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:
@@ -159,15 +199,22 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
 
     earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
     # The run builds millions of small objects that live until it ends (summaries, abstract
-    # values) and makes almost no cycles: the cyclic collector would rescan them all again and
-    # again (a third of the time on the dense benchmark) to free a few megabytes.
-    collecting = gc.isenabled()
-    gc.disable()
+    # values), and some cycles that are garbage (a large project's phase 2 held three times the
+    # memory with the collector off). So the collector stays on, but what exists now (modules,
+    # the sources read) is frozen out of its scans, and it runs less often than by default:
+    # young collections every GC_THRESHOLDS[0] allocations, full ones as CPython limits them
+    # (when the survivors since the last one reach a quarter of the old objects).
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.freeze()  # also keeps these pages shared with the forked workers
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
     try:
         run_deep(_check_sources, sources, infra_files, config, options, result, display, progress)
     finally:
-        if collecting:
-            gc.enable()
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        if not collecting:
+            gc.disable()
     if cache is not None and not result.errors:
         found = [f for f in result.findings if f not in earlier]
         cache.put(key, (found, result.suppressed, result.unused_suppressions, result.sources))

@@ -55,8 +55,9 @@ def cli() -> None:
 def _run_options(function: Any) -> Any:
     """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
     function = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-                            help="Seconds one file may take to parse, and one function to analyse, before it is "
-                                 "reported and skipped (0: no limit).")(function)
+                            help="CPU seconds one file may take to parse, and one function to analyse, before it "
+                                 "is reported and skipped (0: no limit). CPU time, not wall time, so that a busy "
+                                 "machine gives the same findings.")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
@@ -159,8 +160,11 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
     color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-            statistics=statistics, hidden=hidden, explain=explain)
+    from dynolint.stopping import writing_report
+
+    with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
+        _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
+                statistics=statistics, hidden=hidden, explain=explain)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -257,13 +261,15 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
         click.echo(f"dynolint: warning: {warning}", err=True)
     if diff:
         from dynolint.reporters.text import escape_path
+        from dynolint.stopping import writing_report
 
-        for path, old, new in report.changed:
-            _write("".join(difflib.unified_diff(
-                old.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True),
-                f"a/{escape_path(path)}", f"b/{escape_path(path)}")))
-        sys.stdout.flush()
+        text = "".join("".join(difflib.unified_diff(
+            old.decode("utf-8", "replace").splitlines(keepends=True),
+            new.decode("utf-8", "replace").splitlines(keepends=True),
+            f"a/{escape_path(path)}", f"b/{escape_path(path)}")) for path, old, new in report.changed)
+        with writing_report():  # the whole diff or none of it
+            _write(text)
+            sys.stdout.flush()
     _fix_summary(report, quiet)
     if report.before.errors or report.not_written:
         sys.exit(2)
@@ -333,7 +339,10 @@ def server() -> None:
 
 
 def main() -> None:
+    from dynolint import stopping
     from dynolint.fastpath import try_fast_check
+
+    stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
 
     status = try_fast_check(sys.argv[1:])
     if status is not None:

@@ -348,6 +348,21 @@ class FileSummary:
     deferred: bool = False
 
 
+SOURCE_DIRS = ("src",)  # a project's import root when its packages live in it (the src layout)
+
+
+def module_name(path: str) -> str:
+    """The dotted module name of a posix path relative to the project root: ``a/b.py`` is
+    ``a.b``, ``a/__init__.py`` is ``a``, and in a src layout ``src/a/b.py`` is ``a.b``
+    (``src`` is where the imports start, not a package)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if len(parts) > 1 and parts[0] in SOURCE_DIRS:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p and p != ".")
+
+
 def _pickle_as_fields(cls: type) -> None:
     """Pickle ``cls`` as ``(cls, field values)``. The ``__getstate__`` that dataclasses give
     slotted classes calls ``fields()`` for every object and ``__setstate__`` sets each field

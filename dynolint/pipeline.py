@@ -37,10 +37,10 @@ def workers_for(tasks: int, jobs: int) -> int:
 
 
 def module_of(path: str) -> str:
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p and p != ".")
+    """The dotted module name of a project-relative path (:func:`dynolint.ir.module_name`)."""
+    from dynolint.ir import module_name
+
+    return module_name(path)
 
 
 def _imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:

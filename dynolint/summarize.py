@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import libcst as cst
 
 from dynolint import ir
+from dynolint.ir import module_name
 from dynolint.lower_stmt import Lowerer
 from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
 from dynolint.suppression import suppressions_in
@@ -41,14 +42,6 @@ def parse(source: bytes) -> cst.Module:
         return cst.parse_module(source)
     finally:
         base.__post_init__ = validate  # type: ignore[method-assign]
-
-
-def module_name(path: str) -> str:
-    """Dotted module name of a posix path relative to the project root."""
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p and p != ".")
 
 
 def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir.FileSummary:
@@ -82,11 +75,23 @@ def summarize(path: str, source: bytes,
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")
 
 
+CPYTHON_RECURSION_LIMIT = 1000  # CPython's default: the limit ``python file.py`` compiles under
+
+
 def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:
     """DYN000 with CPython's own message and position, if CPython cannot compile ``source``.
-    (Compiling runs nothing.)"""
+    (Compiling runs nothing.) The compiler's depth limits follow the recursion limit, which
+    dynolint raises for its own deep walks: the file is compiled under CPython's default
+    limit, so that what CPython refuses to compile (a 5,000-term ``a + a + ...``) is
+    DYN000, as running it would show, rather than left to spin in LibCST."""
+    import sys
     import warnings
 
+    previous = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(CPYTHON_RECURSION_LIMIT)
+    except RecursionError:  # already deeper than that here: compile under the current limit
+        previous = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are the project's business, not ours
@@ -94,9 +99,12 @@ def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:
     except SyntaxError as exc:
         return _syntax_error(path, f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1)
     except (MemoryError, RecursionError):
-        return _syntax_error(path, "cannot parse: too deeply nested for CPython's parser")
+        return _syntax_error(path, "cannot parse: too deeply nested for CPython (it cannot compile this file)")
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
         return _syntax_error(path, f"cannot parse: {exc}", *_decode_position(source, exc))
+    finally:
+        if previous:
+            sys.setrecursionlimit(previous)
     return None
 
 

@@ -5,6 +5,7 @@ twice. The CLI runs in a subprocess with a timeout, so a hang fails the test."""
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import os
@@ -425,7 +426,9 @@ def test_name_that_is_not_utf8_in_each_reporter() -> None:
     assert text.encode("utf-8") and text.startswith("caf\\xe9.py:6:9: DYN101 ")
     github = render_github([finding])
     assert github.encode("utf-8") and "file=caf\\xe9.py," in github
-    assert json.loads(render_json([finding]))[0]["path"] == NON_UTF8
+    shown = json.loads(render_json([finding]))[0]  # valid UTF-8, the raw bytes kept aside
+    assert shown["path"] == "caf\\xe9.py" and base64.b64decode(shown["path_bytes"]) == b"caf\xe9.py"
+    assert shown["related"][0]["path"] == "caf\\xe9.py" and shown["related"][0]["path_bytes"] == shown["path_bytes"]
     sarif = json.loads(render_sarif([finding]))
     assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "caf%E9.py"

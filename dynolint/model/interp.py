@@ -90,7 +90,8 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
         file and function) and leave the interpreter ready for the next root."""
-        self.deadline = time.monotonic() + self.timeout if self.timeout else 0.0
+        # CPU time of this thread, not wall time: a loaded machine must not change the findings
+        self.deadline = time.thread_time() + self.timeout if self.timeout else 0.0
         try:
             run(*args)
         except RootTimeout:
@@ -177,7 +178,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
             if state.dead:
                 break
             self.budget -= 1
-            if self.deadline and not self.budget & 255 and time.monotonic() > self.deadline:
+            if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
                 raise RootTimeout
             state = self.exec_stmt(stmt, state, frame)
         return state

@@ -87,12 +87,13 @@ class Project:
         found = self._file_at(posixpath.join(directory, rel)) if directory else None
         if found:
             return found
-        found = self._file_at(rel)
-        if found:
-            return found
+        for source_dir in ("", *ir.SOURCE_DIRS):  # from the root, then from src/ (src layout)
+            found = self._file_at(posixpath.join(source_dir, rel) if source_dir else rel)
+            if found:
+                return found
         suffix = "." + module
         matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
-                   if name.endswith(suffix)]
+                   if name == module or name.endswith(suffix)]
         return matches[0] if len(matches) == 1 else None
 
     def _file_at(self, base: str) -> str | None:
