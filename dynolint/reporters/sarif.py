@@ -10,6 +10,9 @@
 - ``partialFingerprints`` hash the rule, path, enclosing function and the flagged statement's
   normalised text (see ``dynolint.baseline``), never a line number, plus an occurrence count.
 - A finding's fix becomes a SARIF ``fix`` with one replacement per edit.
+- ``informationUri`` and each rule's ``helpUri`` point to the rule pages in dynolint's
+  repository only when the package metadata names that repository (see
+  :mod:`dynolint.links`); with no such URL they are left out, never guessed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from dynolint.findings import Finding, Related, Severity
 from dynolint.rules.base import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/dynolint/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "dynolintStatementHash/v1"
 
@@ -114,7 +116,9 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
     """A SARIF reportingDescriptor from the rule's code, name, summary and docs."""
     from dynolint.docs import render_rule
 
-    return {
+    from dynolint.links import rule_url
+
+    descriptor: dict[str, object] = {
         "id": rule.code,
         "name": "".join(part.capitalize() for part in rule.name.split("-")),
         "shortDescription": {"text": _sentence(rule.summary)},
@@ -123,6 +127,10 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["dynolint", *_FAMILY_TAGS.get(rule.code[:4], [])], "name": rule.name},
     }
+    help_uri = rule_url(rule.code)
+    if help_uri is not None:
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
@@ -162,17 +170,18 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": _sentence(error.splitlines()[0] if error else "internal error")}}
             for error in errors]
+    from dynolint.links import rules_index_url
+
+    driver: dict[str, object] = {"name": "dynolint", "version": __version__, "semanticVersion": __version__}
+    information = rules_index_url()
+    if information is not None:
+        driver["informationUri"] = information
+    driver["rules"] = [rule_descriptor(rule) for rule in rules]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "dynolint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [rule_descriptor(rule) for rule in rules],
-            }},
+            "tool": {"driver": driver},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": results,
