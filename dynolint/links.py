@@ -25,7 +25,7 @@ def repository_url() -> str | None:
     except PackageNotFoundError:
         return None
     for entry in entries:
-        label, _, url = entry.partition(",")
+        label, _, url = str(entry).partition(",")
         url = url.strip().rstrip("/")
         if label.strip().lower() in _LABELS and urlsplit(url).scheme == "https" and urlsplit(url).netloc:
             return url
