@@ -10,6 +10,8 @@
 - ``partialFingerprints`` hash the rule, path, enclosing function and the flagged statement's
   normalised text (see ``dynolint.baseline``), never a line number, plus an occurrence count.
 - A finding's fix becomes a SARIF ``fix`` with one replacement per edit.
+- A race (DYN101-DYN104) has ``codeFlows``: two requests, one ``threadFlow`` each, whose
+  interleaved steps show how the update is lost (:mod:`dynolint.reporters.sarif_flows`).
 - ``informationUri`` and each rule's ``helpUri`` point to the rule pages in dynolint's
   repository only when the package metadata names that repository (see
   :mod:`dynolint.links`); with no such URL they are left out, never guessed.
@@ -25,6 +27,7 @@ from urllib.parse import quote
 from dynolint import __version__
 from dynolint.baseline import SourceLines, fingerprint
 from dynolint.findings import Finding, Related, Severity
+from dynolint.reporters.sarif_flows import code_flows
 from dynolint.rules.base import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -161,6 +164,10 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
             result["ruleIndex"] = index_of[finding.code]
         if finding.related:
             result["relatedLocations"] = [_related(i, r) for i, r in enumerate(finding.related, start=1)]
+            flows = code_flows(finding, result["locations"][0]["physicalLocation"],  # type: ignore[index]
+                               {i: r["physicalLocation"] for i, r in enumerate(result["relatedLocations"])})
+            if flows is not None:
+                result["codeFlows"] = flows
         fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
