@@ -88,11 +88,16 @@ def _message(finding: Finding) -> str:
     return _sentence(text)
 
 
+def _place(path: str, line: int, column: int, end_line: int = 0, end_column: int = 0) -> dict[str, object]:
+    """A SARIF physicalLocation."""
+    return {"artifactLocation": artifact_location(path), "region": region(line, column, end_line, end_column)}
+
+
 def _related(index: int, related: Related) -> dict[str, object]:
     return {
         "id": index,
-        "physicalLocation": {"artifactLocation": artifact_location(related.path),
-                             "region": region(related.line, related.column, related.end_line, related.end_column)},
+        "physicalLocation": _place(related.path, related.line, related.column, related.end_line,
+                                   related.end_column),
         "message": {"text": related.message},
     }
 
@@ -150,13 +155,12 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
     for finding in sorted(findings, key=Finding.sort_key):
         digest = fingerprint(finding, sources.statement(finding))
         occurrences[digest] = occurrences.get(digest, 0) + 1
+        place = _place(finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
         result: dict[str, object] = {
             "ruleId": finding.code,
             "level": LEVELS[finding.severity],
             "message": {"text": _message(finding)},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": artifact_location(finding.path),
-                "region": region(finding.line, finding.column, finding.end_line, finding.end_column)}}],
+            "locations": [{"physicalLocation": place}],
             "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{occurrences[digest]}"},
             "properties": {"name": finding.name, "confidence": finding.confidence.value},
         }
@@ -164,8 +168,8 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
             result["ruleIndex"] = index_of[finding.code]
         if finding.related:
             result["relatedLocations"] = [_related(i, r) for i, r in enumerate(finding.related, start=1)]
-            flows = code_flows(finding, result["locations"][0]["physicalLocation"],  # type: ignore[index]
-                               {i: r["physicalLocation"] for i, r in enumerate(result["relatedLocations"])})
+            flows = code_flows(finding, place, {i: _place(r.path, r.line, r.column, r.end_line, r.end_column)
+                                                for i, r in enumerate(finding.related)})
             if flows is not None:
                 result["codeFlows"] = flows
         fix = _fix(finding)

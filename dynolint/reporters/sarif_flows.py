@@ -29,15 +29,15 @@ def code_flows(finding: Finding, where: dict[str, object],
     None for findings that are not races, or that carry no read site."""
     if finding.code not in RACE_CODES or not finding.related:
         return None
-    read = {"physicalLocation": related_place[0]}
-    write = {"physicalLocation": where}
+    read: dict[str, object] = {"physicalLocation": related_place[0]}
+    write: dict[str, object] = {"physicalLocation": where}
     op = finding.message.split(" ", 1)[0]
     if finding.code == "DYN104":
         costly = next((index for index, related in enumerate(finding.related)
                        if related.message.startswith(_COSTLY)), None)
         if costly is None:
             return None
-        paid = {"physicalLocation": related_place[costly]}
+        paid: dict[str, object] = {"physicalLocation": related_place[costly]}
         a = [_step(read, "request A reads the key: a miss.", 1), _step(paid, "request A pays for the work.", 3),
              _step(write, f"request A writes the result ({op}).", 5)]
         b = [_step(read, "request B reads the key before A has written it: a miss too.", 2),
