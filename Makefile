@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test check fuzz bench clean
+.PHONY: demo test check fuzz bench ecosystem clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,14 @@ $(NODE_STAMP): package.json
 demo: $(DEMO_STAMP) $(NODE_STAMP)
 	@$(PY) scripts/demo.py
 
+# The tests run on every CPU (pytest-xdist), a test file per worker (module fixtures are built once).
 test: $(STAMP) $(NODE_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,
 # default 2000 here; `make test` runs them with a few dozen).
 fuzz: $(STAMP)
-	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_metamorphic.py -p no:cacheprovider -s
+	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_fuzz_tree.py tests/test_metamorphic.py tests/test_discovery_gitignore.py -p no:cacheprovider -s
 
 check: $(STAMP)
 	$(PY) -m mypy
@@ -45,6 +46,14 @@ check: $(STAMP)
 # git-ignored bench/corpora/ and takes a while; BENCH_ARGS="--runs 1" for a quick look.
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# make ecosystem: dynolint over the real repositories of ../shared/ecosystem/repos.tsv at their commits,
+# materialised from git mirrors (ECOSYSTEM_MIRRORS, default /work/.mirror) into the git-ignored
+# ecosystem/checkouts/; prints files, time, memory, findings by rule, the difference from
+# ecosystem/last-run.json and precision per family from ecosystem/triage.json. Not part of `make test`.
+# ECOSYSTEM_ARGS="--update" records the run; "--only celery" picks repositories.
+ecosystem: $(STAMP)
+	$(PY) ecosystem/run.py $(ECOSYSTEM_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .dynolint_cache

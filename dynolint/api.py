@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from dynolint.bounded import TEMPLATE_LIMIT, TooLarge, read_bounded
 from dynolint.config import Config
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
@@ -40,6 +41,7 @@ class RunResult:
     sources: dict[str, bytes] = field(default_factory=dict)  # display path -> bytes, files with fixes
     suppressed: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors (exit status 2)
+    warnings: list[str] = field(default_factory=list)  # said on stderr; the findings stand
     files: int = 0
     unused_suppressions: list[tuple[str, int]] = field(default_factory=list)
     summaries: dict[str, ir.FileSummary] = field(default_factory=dict)
@@ -92,20 +94,22 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     result = RunResult()
     for problem_path, problem in found.problems:
         result.findings.append(_file_error(display_path(problem_path), f"cannot read: {problem}"))
-    for path in found.python:
+    infra_files: dict[str, bytes] = {}
+    for files, path in [(sources, p) for p in found.python] + [(infra_files, p) for p in found.infra]:
         rel = _rel(path, root)
-        try:
-            sources[rel] = path.read_bytes()
+        limit, why = config.max_file_size, "max-file-size"
+        if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
+            limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
+        try:  # regular files only, never blocking (it may have become a FIFO since discovery)
+            files[rel] = read_bounded(path, limit)
+        except TooLarge as exc:
+            result.findings.append(_file_error(display_path(path, cwd), f"file skipped: {exc.size} bytes, over "
+                                               f"the limit of {exc.limit} ({why})"))
+            continue
         except OSError as exc:
-            result.findings.append(_file_error(display_path(path), f"cannot read: {exc.strerror or exc}"))
+            result.findings.append(_file_error(display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))
             continue
         display[rel] = display_path(path, cwd)
-    infra_files = {}
-    for path in found.infra:
-        try:
-            infra_files[_rel(path, root)] = path.read_bytes()
-        except OSError:
-            continue
     check_sources(sources, infra_files, config, options, result, display, progress=progress)
     return result
 
@@ -136,7 +140,9 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     from dynolint.cache import ResultCache
 
     result.files = len(sources)
-    cache = ResultCache.for_root(config.root) if options.use_cache else None
+    cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
+    if warning is not None and warning not in result.warnings:
+        result.warnings.append(warning)
     key = ""
     if cache is not None:
         parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
@@ -204,7 +210,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
                 SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
                 span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
     rules = selected_rules(config, options)
-    infra = _infra(infra_files, summaries, config, result)
+    infra = _infra(infra_files, summaries, config, result, display)
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
@@ -278,7 +284,8 @@ class FixReport:
     changed: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # (path, old, new)
     applied: list[Finding] = field(default_factory=list)
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
-    not_written: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    not_written: list[tuple[str, str]] = field(default_factory=list)  # (path, why): errors
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why): left alone on purpose
     before: RunResult = field(default_factory=RunResult)
     after: RunResult | None = None
 
@@ -288,10 +295,11 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
     ``unsafe``. With ``write`` False nothing is written (``--diff``). With ``only``, just the
     findings it accepts are fixed."""
-    from dynolint.fixes import ChangedOnDisk, fix_source, write_atomically
+    from dynolint.fixes import ChangedOnDisk, Refused, fix_source, write_atomically
     from dynolint.fixing import fixes_to_apply
 
     path_list = list(paths)
+    root = project_root(path_list, config)
     report = FixReport(before=check_paths(path_list, config, options))
     by_file = fixes_to_apply(report, unsafe, only)
     for path, findings in sorted(by_file.items()):
@@ -302,7 +310,10 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
             continue
         if write:
             try:
-                write_atomically(Path(path), data, outcome.source)
+                write_atomically(Path(path), data, outcome.source, root)
+            except Refused as exc:
+                report.refused.append((path, str(exc)))
+                continue
             except (ChangedOnDisk, OSError) as exc:
                 report.not_written.append((path, str(exc)))
                 continue
@@ -314,10 +325,12 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
 
 
 def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], config: Config,
-           result: RunResult) -> Infra:
+           result: RunResult, display: dict[str, str]) -> Infra:
     from dynolint.model.infra import load_infra
 
     infra = load_infra(infra_files, summaries)
+    for path, line, problem in infra.errors:  # the file's functions and tables are missing from the model
+        result.findings.append(_file_error(display.get(path, path), problem, line))
     return infra
 
 
@@ -381,8 +394,9 @@ def _displayed(finding: Finding, display: dict[str, str]) -> Finding:
     return replace(finding, path=display.get(finding.path, finding.path), related=related)
 
 
-def _file_error(path: str, message: str) -> Finding:
-    return Finding(SYNTAX_ERROR[0], SYNTAX_ERROR[1], path, 1, 1, 1, 1, message, Severity.ERROR, Confidence.HIGH)
+def _file_error(path: str, message: str, line: int = 1) -> Finding:
+    return Finding(SYNTAX_ERROR[0], SYNTAX_ERROR[1], path, line, 1, line, 1, message, Severity.ERROR,
+                   Confidence.HIGH)
 
 
 __all__ = ["Options", "RunResult", "check_paths", "check_source", "selected_rules", "display_path", "os"]

@@ -28,6 +28,7 @@ from dynolint.errors import DynolintError
 from dynolint.findings import Finding
 
 BASELINE_VERSION = 1
+BASELINE_LIMIT = 64 << 20  # bytes: far more than any project's baseline
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
                              tokenize.ENDMARKER})
@@ -166,26 +167,36 @@ def build(findings: list[Finding], sources: SourceLines, root: Path) -> tuple[Ba
 
 def write(path: Path, findings: list[Finding], sources: SourceLines) -> int:
     """Write the baseline of ``findings`` to ``path``; returns how many it records."""
-    _, document = build(findings, sources, path.resolve().parent)
-    try:
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+    from dynolint.safefs import describe, write_file
+
+    _, document = build(findings, sources, Path(os.path.abspath(path)).parent)
+    try:  # a temporary file renamed over the baseline: never through a symbolic link, never half-written
+        write_file(path, (json.dumps(document, indent=2, ensure_ascii=True) + "\n").encode("utf-8"))
     except OSError as exc:
-        raise BaselineError(path, f"cannot write the baseline: {exc.strerror or exc}") from exc
+        raise BaselineError(path, f"cannot write the baseline: {describe(exc)}") from exc
     return len(findings)
 
 
 def load(path: Path) -> Baseline:
     """Read a baseline written by ``--write-baseline``; a ``BaselineError`` names the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    from dynolint.safefs import describe, read_file
+
+    try:  # a regular file, not through a symbolic link, never waiting on a FIFO
+        text = read_file(path, follow=False, limit=BASELINE_LIMIT).decode("utf-8")
     except FileNotFoundError as exc:
         raise BaselineError(path, "no such baseline file (create it with --write-baseline)") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(path, f"cannot read the baseline: {getattr(exc, 'strerror', None) or exc}") from exc
+    except OSError as exc:
+        raise BaselineError(path, f"cannot read the baseline: {describe(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise BaselineError(path, f"cannot read the baseline: {exc}") from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError:  # the decoder stops at the interpreter's recursion limit
+        raise BaselineError(path, "not valid JSON for a baseline: arrays or objects nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more digits than int() converts (4,300)
+        raise BaselineError(path, f"not valid JSON for a baseline: {exc}") from None
     if not isinstance(document, dict) or document.get("tool") != "dynolint":
         raise BaselineError(path, 'not a dynolint baseline (expected an object with "tool": "dynolint")')
     if document.get("version") != BASELINE_VERSION:
@@ -194,7 +205,7 @@ def load(path: Path) -> Baseline:
     entries = document.get("findings")
     if not isinstance(entries, list):
         raise BaselineError(path, '"findings" must be a list')
-    baseline = Baseline(root=path.resolve().parent)
+    baseline = Baseline(root=Path(os.path.abspath(path)).parent)
     for index, entry in enumerate(entries):
         key = entry.get("fingerprint") if isinstance(entry, dict) else None
         count = entry.get("count", 1) if isinstance(entry, dict) else None

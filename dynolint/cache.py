@@ -14,6 +14,12 @@ The cache lives in the analysed tree, so its bytes are not trusted:
 - a signed entry is still unpickled by an unpickler that builds only dynolint's own classes
   and plain containers, never an arbitrary callable.
 
+- the folders are not trusted either: every folder of the cache must be a real directory owned
+  by this user, opened without following symbolic links, and everything in it is read, written,
+  listed and removed relative to that folder's descriptor (:mod:`dynolint.safefs`). A cache
+  folder shipped as a symbolic link (to make dynolint delete or create files elsewhere) is
+  ignored with a warning; links inside it are never followed, only replaced or removed.
+
 Entries are written to a temporary file and renamed, so concurrent runs never see a half
 entry. Old entries are removed when the cache holds many more entries than the project has
 files; temporary files left by a run that was killed are removed once they are an hour old.
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dynolint import __version__
+from dynolint.safefs import TEMPORARY_PREFIX, OwnDirectory, UnsafeLocation
 
 if TYPE_CHECKING:
     from dynolint import ir
@@ -42,7 +49,6 @@ FORMAT = "2"
 DIRECTORY = ".dynolint_cache"
 MAGIC = b"dynolint-cache\0" + FORMAT.encode() + b"\n"
 _DIGEST = 32  # bytes of HMAC-SHA256
-TEMPORARY_PREFIX = ".tmp-"
 STALE_AFTER = 3600.0  # seconds: a temporary file this old was left by a killed run
 
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "list", "tuple", "dict", "str", "bytes", "bytearray", "int",
@@ -164,88 +170,105 @@ def load_entry(entry: Path) -> object:
     return decode(entry.read_bytes(), key)
 
 
-def _read(entry: Path, key: bytes) -> object | None:
-    try:
-        data = entry.read_bytes()
-    except OSError:  # missing (the usual miss), or unreadable
+def _read(directory: OwnDirectory, name: str, key: bytes) -> object | None:
+    data = directory.read(name)  # never through a symbolic link, never a FIFO
+    if data is None:  # missing (the usual miss), unreadable, or not a regular file
         return None
     try:
         value = decode(data, key)
     except ValueError:
-        try:
-            entry.unlink()
-        except OSError:
-            pass
+        directory.remove(name)
         return None
-    try:
-        os.utime(entry)
-    except OSError:
-        pass
+    directory.touch(name)
     return value
 
 
-def _write(entry: Path, value: object, key: bytes) -> None:
-    temporary = None
+def _write(directory: OwnDirectory, name: str, value: object, key: bytes) -> None:
     try:
         data = encode(value, key)
-        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=TEMPORARY_PREFIX, suffix=".part")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, entry)
-    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-
-
-def _entries(directory: Path, pattern: str) -> list[Path]:
-    return [p for p in directory.glob(pattern) if not p.name.startswith(TEMPORARY_PREFIX)]
-
-
-def _remove_stale_temporaries(directory: Path, pattern: str) -> None:
-    cutoff = time.time() - STALE_AFTER
-    try:
-        stale = list(directory.glob(pattern))
-    except OSError:
+    except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
-    for path in stale:
+    try:
+        directory.write(name, data)  # a temporary file renamed over the entry: never half an entry
+    except OSError:
+        pass
+
+
+def _remove_stale_temporaries(directory: OwnDirectory) -> None:
+    cutoff = time.time() - STALE_AFTER
+    for name, info in directory.entries():
+        if name.startswith(TEMPORARY_PREFIX) and info.st_mtime < cutoff:
+            directory.remove(name)
+
+
+def _remove_least_used(directory: OwnDirectory, entries: list[tuple[str, os.stat_result]], keep: int) -> None:
+    """Remove all but the ``keep`` most recently used of ``entries`` (regular files of ``directory``)."""
+    entries = sorted(entries, key=lambda entry: entry[1].st_mtime)
+    for name, _ in entries[:max(len(entries) - keep, 0)]:
+        directory.remove(name)
+
+
+def _cache_entries(directory: OwnDirectory) -> list[tuple[str, os.stat_result]]:
+    return [(name, info) for name, info in directory.entries()
+            if name.endswith(".pickle") and not name.startswith(TEMPORARY_PREFIX)]
+
+
+def open_directory(root: Path) -> tuple[OwnDirectory | None, str | None]:
+    """The cache's folder for this format (``root/.dynolint_cache/v2``), made when missing, and
+    why it cannot be used when it cannot. Every folder below ``root`` must be a real directory
+    owned by this user: a cache folder a repository ships as a symbolic link (or another user's)
+    is ignored with a warning, so a checkout can never make dynolint write or delete files
+    outside it. A read-only tree runs without a cache and without a warning."""
+    try:
+        top = OwnDirectory.open(root, (DIRECTORY,))
+    except UnsafeLocation as exc:
+        return None, f"{exc.filename}: {exc.strerror}; running without a cache"
+    except OSError:
+        return None, None
+    with top:
+        for name, text in (("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# dynolint's cache\n"),
+                           (".gitignore", "*\n")):
+            if top.read(name) is None:
+                try:
+                    top.write(name, text.encode())
+                except OSError:
+                    pass
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
+            return top.child(f"v{FORMAT}"), None
+        except UnsafeLocation as exc:
+            return None, f"{exc.filename}: {exc.strerror}; running without a cache"
         except OSError:
-            pass
+            return None, None
 
 
 class SummaryCache:
-    def __init__(self, directory: Path, key: bytes) -> None:
+    def __init__(self, directory: OwnDirectory, key: bytes) -> None:
         self.directory = directory
         self.signing_key = key
+        self._shards: dict[str, OwnDirectory | None] = {}
 
     @classmethod
     def for_root(cls, root: Path) -> SummaryCache | None:
         key = _signing_key()
         if key is None:
             return None  # entries could not be trusted: run without a cache
-        directory = root / DIRECTORY / f"v{FORMAT}"
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            tag = root / DIRECTORY / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# dynolint's cache\n")
-            gitignore = root / DIRECTORY / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n")
-        except OSError:
-            return None  # a read-only tree: run without a cache
-        return cls(directory, key)
+        directory, _ = open_directory(root)
+        return None if directory is None else cls(directory, key)
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.pickle"
+    def _shard(self, key: str, create: bool) -> OwnDirectory | None:
+        """The folder of entries whose key starts with ``key[:2]`` (None if it is not a real one)."""
+        name = key[:2]
+        if self._shards.get(name) is None:
+            try:
+                self._shards[name] = self.directory.child(name, create)
+            except OSError:
+                return None
+        return self._shards[name]
 
     def get(self, path: str, data: bytes) -> ir.FileSummary | None:
-        summary = _read(self._path(_key(path, data)), self.signing_key)
+        key = _key(path, data)
+        shard = self._shard(key, create=False)
+        summary = None if shard is None else _read(shard, f"{key}.pickle", self.signing_key)
         if summary is None:
             return None
         from dynolint import ir
@@ -255,35 +278,29 @@ class SummaryCache:
         return summary
 
     def put(self, path: str, data: bytes, summary: ir.FileSummary) -> None:
-        entry = self._path(_key(path, data))
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return
-        _write(entry, summary, self.signing_key)
+        key = _key(path, data)
+        shard = self._shard(key, create=True)
+        if shard is not None:
+            _write(shard, f"{key}.pickle", summary, self.signing_key)
 
     def tidy(self, keep: int) -> None:
         """Drop the least recently used entries once there are over ``2 * keep + 256``, and
-        temporary files left by killed runs."""
-        _remove_stale_temporaries(self.directory, f"*/{TEMPORARY_PREFIX}*")
-        try:
-            entries = _entries(self.directory, "*/*.pickle")
-        except OSError:
-            return
+        temporary files left by killed runs. Only regular files in real folders are removed."""
+        everything: list[tuple[OwnDirectory, str, os.stat_result]] = []
+        for name in self.directory.subdirectories():
+            if len(name) != 2:
+                continue  # not a shard (results/ lives here too)
+            shard = self._shard(name, create=False)
+            if shard is None:
+                continue
+            _remove_stale_temporaries(shard)
+            everything.extend((shard, entry, info) for entry, info in _cache_entries(shard))
         limit = 2 * keep + 256
-        if len(entries) <= limit:
+        if len(everything) <= limit:
             return
-
-        def used(path: Path) -> float:
-            try:
-                return path.stat().st_mtime
-            except OSError:
-                return 0.0
-        for path in sorted(entries, key=used)[:len(entries) - limit]:
-            try:
-                path.unlink()
-            except OSError:
-                pass
+        everything.sort(key=lambda item: item[2].st_mtime)
+        for shard, name, _ in everything[:len(everything) - limit]:
+            shard.remove(name)
 
 
 class ResultCache:
@@ -295,21 +312,31 @@ class ResultCache:
 
     KEEP = 8
 
-    def __init__(self, directory: Path, key: bytes) -> None:
+    def __init__(self, directory: OwnDirectory, key: bytes) -> None:
         self.directory = directory
         self.signing_key = key
 
     @classmethod
     def for_root(cls, root: Path) -> ResultCache | None:
-        summaries = SummaryCache.for_root(root)
-        if summaries is None:
-            return None
-        directory = summaries.directory / "results"
-        try:
-            directory.mkdir(exist_ok=True)
-        except OSError:
-            return None
-        return cls(directory, summaries.signing_key)
+        return cls.open(root)[0]
+
+    @classmethod
+    def open(cls, root: Path) -> tuple[ResultCache | None, str | None]:
+        """The result cache of ``root``, or None and why not (a warning for the user, or None
+        when there is nothing to say: no signing key, a read-only tree)."""
+        key = _signing_key()
+        if key is None:
+            return None, None
+        top, warning = open_directory(root)
+        if top is None:
+            return None, warning
+        with top:
+            try:
+                return cls(top.child("results"), key), None
+            except UnsafeLocation as exc:
+                return None, f"{exc.filename}: {exc.strerror}; running without a cache"
+            except OSError:
+                return None, None
 
     @staticmethod
     def key(parts: list[bytes], sources: dict[str, bytes], infra: dict[str, bytes]) -> str:
@@ -326,23 +353,9 @@ class ResultCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> object | None:
-        return _read(self.directory / f"{key}.pickle", self.signing_key)
+        return _read(self.directory, f"{key}.pickle", self.signing_key)
 
     def put(self, key: str, value: object) -> None:
-        _write(self.directory / f"{key}.pickle", value, self.signing_key)
-
-        def used(path: Path) -> float:
-            try:
-                return path.stat().st_mtime
-            except OSError:
-                return 0.0
-        try:
-            entries = sorted(_entries(self.directory, "*.pickle"), key=used)
-        except OSError:
-            return
-        for old in entries[:-self.KEEP]:
-            try:
-                old.unlink()
-            except OSError:
-                pass
-        _remove_stale_temporaries(self.directory, f"{TEMPORARY_PREFIX}*")
+        _write(self.directory, f"{key}.pickle", value, self.signing_key)
+        _remove_least_used(self.directory, _cache_entries(self.directory), self.KEEP)
+        _remove_stale_temporaries(self.directory)

@@ -99,6 +99,8 @@ def _run_options(function: Any) -> Any:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change behaviour.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--explain", is_flag=True, help="Under each race (DYN101-DYN104), show how two concurrent requests "
+              "interleave to lose the update (text output).")
 @click.option("--no-color", is_flag=True, help="No colours (they are used only when stdout is a terminal and "
               "NO_COLOR is not set).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -114,7 +116,7 @@ def _run_options(function: Any) -> Any:
               "nothing (exit 1 if there are any).")
 def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignore: str | None,
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
-          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
+          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, explain: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
           project_dir: Path | None, diff: bool, jobs: int, no_cache: bool, timeout: float) -> None:
     """Check PATHS (default: the current directory) and report findings. '-' reads the
@@ -166,6 +168,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         else:
             result = check_paths(analysed, config, options, progress=progress)
         progress.finish()
+        for warning in result.warnings:
+            click.echo(f"dynolint: warning: {warning}", err=True)
         if not from_stdin and not result.files and not quiet:
             from dynolint.reporters.text import escape_path
 
@@ -196,7 +200,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         sys.exit(2)
     color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-            statistics=statistics, hidden=hidden, unsafe_fixes=unsafe_fixes)
+            statistics=statistics, hidden=hidden, unsafe_fixes=unsafe_fixes, explain=explain)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -226,7 +230,7 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
 
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
             sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0,
-            unsafe_fixes: bool = False) -> None:
+            unsafe_fixes: bool = False, explain: bool = False) -> None:
     shown = result.findings if findings is None else findings
     if statistics:
         from dynolint.reporters.statistics import render_statistics
@@ -235,7 +239,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        _write(render_text(shown, color=color))
+        _write(render_text(shown, color=color, explain=explain))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 
@@ -281,6 +285,8 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
+    for warning in report.before.warnings:
+        click.echo(f"dynolint: warning: {warning}", err=True)
     if diff:
         _diff_exit(report, quiet)
     _fix_summary(report, quiet)
@@ -318,6 +324,18 @@ def explain(code: str) -> None:
     from dynolint.docs import render_rule
 
     click.echo(render_rule(rule))
+
+
+@cli.command()
+def server() -> None:
+    """Run the language server over stdio (needs pygls 2: the lsp extra, pip install -e '.[lsp]')."""
+    from dynolint.server import missing_dependency, serve
+
+    problem = missing_dependency()
+    if problem is not None:
+        click.echo(f"dynolint: error: {problem}", err=True)
+        sys.exit(2)
+    sys.exit(serve())
 
 
 def main() -> None:

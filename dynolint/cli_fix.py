@@ -69,6 +69,8 @@ def diff_exit(report: FixReport, quiet: bool) -> None:
 def fix_summary(report: FixReport, quiet: bool, would: bool = False) -> None:
     for path, why in report.not_written:
         click.echo(f"dynolint: error: {why}", err=True)
+    for path, why in report.refused:
+        click.echo(f"dynolint: warning: {why}", err=True)
     if quiet:
         return
     from dynolint.reporters.summary import plural

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dynolint import settings
+from dynolint.bounded import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_EXCLUDE = (
     ".venv", "venv", "node_modules", ".aws-sam", "cdk.out", "build", "dist", "site-packages",
@@ -37,6 +38,7 @@ class Config:
     multi_tenant: bool = False
     tenant_isolation: tuple[tuple[str, str], ...] = ()
     include_tests: bool = False
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def table(self, name: str) -> TableFacts | None:

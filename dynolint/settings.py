@@ -17,7 +17,7 @@ from dynolint.errors import ConfigError
 
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
-    "multi-tenant", "tenant-isolation", "include-tests", "extend-select",
+    "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size",
 }
 _TABLE_KEYS = {"partition-key", "sort-key", "version-attribute"}
 
@@ -99,6 +99,11 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
             if not isinstance(table[flag], bool):
                 raise ConfigError(source, prefix + flag, "expected true or false")
             kwargs[attr] = table[flag]
+    if "max-file-size" in table:
+        value = table["max-file-size"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(source, prefix + "max-file-size", "expected a positive number of bytes")
+        kwargs["max_file_size"] = value
     if "tenant-isolation" in table:
         value = table["tenant-isolation"]
         if not isinstance(value, dict):
@@ -114,18 +119,24 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
     return kwargs
 
 
+CONFIG_LIMIT = 4 << 20  # bytes: a configuration file is never this large
+
+
 def load_toml(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+    from dynolint.safefs import describe, read_file
+
+    try:  # a regular file, not through a symbolic link, never waiting on a FIFO
+        return tomllib.loads(read_file(path, follow=False, limit=CONFIG_LIMIT).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib lets the decoding error through
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
         line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
         where = f" (at line {line})" if line else ""
         raise ConfigError(path, None, f"malformed TOML: not UTF-8: {exc.reason}{where}") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(path, None, f"cannot read: {describe(exc)}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(path, None, "malformed TOML: arrays or tables nested too deeply") from None
 
 
 def table_of(path: str) -> dict[str, Any]:

@@ -123,6 +123,8 @@ def five_megabytes() -> str:
 def test_a_5mb_module_over_the_time_budget_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "huge.py").write_text(five_megabytes())
     (tmp_path / "ok.py").write_text(HANDLE + RACY)
+    # over the default max-file-size (4 MiB), which would skip it before any parse
+    (tmp_path / "pyproject.toml").write_text("[tool.dynolint]\nmax-file-size = 8000000\n")
     started = time.monotonic()
     proc = run_cli(tmp_path, "--timeout", "3", timeout=120)
     elapsed = time.monotonic() - started

@@ -115,7 +115,7 @@ from pathlib import Path
 import dynolint.fixes.writer as writer
 
 point = sys.argv[1]
-real = {"fsync": os.fsync, "chmod": os.chmod, "replace": os.replace}[point]
+real = {"fsync": os.fsync, "fchmod": os.fchmod, "replace": os.replace}[point]
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -132,7 +132,7 @@ def _dead_pid() -> int:
     return child.pid
 
 
-@pytest.mark.parametrize("point", ["fsync", "chmod", "replace"])
+@pytest.mark.parametrize("point", ["fsync", "fchmod", "replace"])
 def test_a_write_killed_at_each_step_leaves_the_old_file_and_a_temporary_the_next_fix_removes(
         tmp_path: Path, point: str) -> None:
     original = racy_module(2)

@@ -13,14 +13,11 @@ from urllib.parse import unquote
 import pytest
 
 from dynolint import __version__
-from dynolint.api import Options, check_paths
-from dynolint.config import discover
 from dynolint.meta import DOCUMENTED
 from dynolint.reporters.sarif import FINGERPRINT_KEY
-from dynolint.reporters.sarif import render_sarif as render_sarif_of
-from dynolint.rules import KNOWN_CODES, REGISTRY
+from dynolint.rules import REGISTRY
 from tests.conftest import FIXTURES, REPO, write_project
-from tests.sarif_tools import multitool_results, run_in, schema_errors, working_directory
+from tests.sarif_tools import multitool_results, run_in, schema_errors
 
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file())
 
@@ -310,39 +307,3 @@ def test_links_to_the_rule_pages_only_when_the_repository_is_configured(monkeypa
     assert (REPO / "docs" / "rules" / "README.md").is_file()
 
 
-
-def _steps(result: dict) -> list[tuple[int, str, str, int]]:
-    """(executionOrder, request, uri, line) of a result's code flow, in execution order."""
-    [flow] = result["codeFlows"]
-    steps = [(step["executionOrder"], thread["id"], step["location"]["physicalLocation"]["artifactLocation"]["uri"],
-              step["location"]["physicalLocation"]["region"]["startLine"])
-             for thread in flow["threadFlows"] for step in thread["locations"]]
-    return sorted(steps)
-
-
-def test_a_race_is_two_interleaved_requests_in_code_flows() -> None:
-    """A lost update: A reads, B reads, A writes, B writes over it, as two threadFlows whose
-    steps interleave by executionOrder; the reads at the read site, the writes at the finding."""
-    with working_directory(FIXTURES / "demo"):
-        log = json.loads(render_sarif_of(check_paths([Path(".")], discover(Path("."), set(KNOWN_CODES)),
-                                                     Options(use_cache=False)).findings))
-    by_rule = {result["ruleId"]: result for result in results(log)}
-    race = by_rule["DYN101"]
-    read = race["relatedLocations"][0]["physicalLocation"]
-    write = race["locations"][0]["physicalLocation"]
-    at = {"read": (read["artifactLocation"]["uri"], read["region"]["startLine"]),
-          "write": (write["artifactLocation"]["uri"], write["region"]["startLine"])}
-    assert [(order, who, (uri, line)) for order, who, uri, line in _steps(race)] == [
-        (1, "request-A", at["read"]), (2, "request-B", at["read"]), (3, "request-A", at["write"]),
-        (4, "request-B", at["write"])]
-    assert at["read"] == ("src/orders/store.py", 13) and at["write"] == ("src/orders/store.py", 17)
-    stampede = by_rule["DYN104"]
-    costly = next(r for r in stampede["relatedLocations"] if r["message"]["text"].startswith("costly work"))
-    lines = [line for _, _, _, line in _steps(stampede)]
-    read_line = stampede["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]
-    paid_line = costly["physicalLocation"]["region"]["startLine"]
-    write_line = stampede["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert lines == [read_line, read_line, paid_line, paid_line, write_line, write_line]  # both miss, both pay
-    assert [who for _, who, _, _ in _steps(stampede)] == ["request-A", "request-B"] * 3
-    assert "codeFlows" not in by_rule["DYN201"]  # not a race
-    assert schema_errors(log) == []

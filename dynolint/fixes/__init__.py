@@ -16,10 +16,11 @@ from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
 if TYPE_CHECKING:
     from dynolint.fixes.edits import edits_between
     from dynolint.fixes.engine import FixOutcome, applicability, fix_source, title
-    from dynolint.fixes.writer import ChangedOnDisk, write_atomically
+    from dynolint.fixes.writer import ChangedOnDisk, Refused, write_atomically
 
 _LAZY = {"FixOutcome": "engine", "applicability": "engine", "edits_between": "edits",
-         "fix_source": "engine", "title": "engine", "ChangedOnDisk": "writer", "write_atomically": "writer"}
+         "fix_source": "engine", "title": "engine", "ChangedOnDisk": "writer", "Refused": "writer",
+         "write_atomically": "writer"}
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +32,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 __all__ = [
-    "AtomicPlan", "ChangedOnDisk", "ClaimPlan", "FixOutcome", "GuardPlan", "Plan", "Skip", "applicability",
+    "AtomicPlan", "ChangedOnDisk", "ClaimPlan", "FixOutcome", "GuardPlan", "Plan", "Refused", "Skip", "applicability",
     "edits_between", "fix_source", "title", "write_atomically",
 ]

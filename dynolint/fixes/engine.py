@@ -198,7 +198,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         inserted: set[int] = set()
         if claims:
             updated, inserted = _add_claim_helpers(updated, claims)
-        new = updated.bytes
+        new = updated.bytes + _lost_tail(data, module)
         ast.parse(new)
         cst.parse_module(new)
         targets = set(apply.calls) | set(apply.blocks)
@@ -214,6 +214,16 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     outcome.source = new
     outcome.applied = planned
     return outcome
+
+
+def _lost_tail(data: bytes, module: cst.Module) -> bytes:
+    """What LibCST's code generation drops at the end of ``data``: with CR-only line endings it
+    loses the final CR (``parse_module(b"a\\r").bytes == b"a"``). The fixed code loses the same
+    bytes, so they are put back and every untouched byte survives the round trip."""
+    if not data.endswith(b"\r"):
+        return b""
+    roundtrip = module.bytes
+    return data[len(roundtrip):] if roundtrip != data and data.startswith(roundtrip) else b""
 
 
 def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int) -> None:

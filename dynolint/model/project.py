@@ -37,7 +37,7 @@ class TableDecl:
 class Infra:
     functions: list[LambdaFunction] = field(default_factory=list)
     tables: list[TableDecl] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, problem)
+    errors: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, problem)
 
 
 class Project:

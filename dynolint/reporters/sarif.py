@@ -10,8 +10,8 @@
 - ``partialFingerprints`` hash the rule, path, enclosing function and the flagged statement's
   normalised text (see ``dynolint.baseline``), never a line number, plus an occurrence count.
 - A finding's fix becomes a SARIF ``fix`` with one replacement per edit.
-- A race (DYN101-DYN104) has ``codeFlows``: two requests, one ``threadFlow`` each, whose
-  interleaved steps show how the update is lost (:mod:`dynolint.reporters.sarif_flows`).
+- A read-then-write race (DYN101-DYN104) carries ``codeFlows``: two ``threadFlows``, request A
+  and request B, whose steps interleave (``executionOrder``) the way the update is lost.
 - ``informationUri`` and each rule's ``helpUri`` point to the rule pages in dynolint's
   repository only when the package metadata names that repository (see
   :mod:`dynolint.links`); with no such URL they are left out, never guessed.
@@ -27,7 +27,6 @@ from urllib.parse import quote
 from dynolint import __version__
 from dynolint.baseline import SourceLines, fingerprint
 from dynolint.findings import Finding, Related, Severity
-from dynolint.reporters.sarif_flows import code_flows
 from dynolint.rules.base import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -120,6 +119,29 @@ def _fix(finding: Finding) -> dict[str, object] | None:
     }
 
 
+def _code_flows(finding: Finding) -> list[dict[str, object]]:
+    """The race as two requests (:mod:`dynolint.reporters.interleaving`): one threadFlow per
+    request, its steps numbered in the one interleaving order (``executionOrder``)."""
+    from dynolint.reporters.interleaving import interleaving, summary
+
+    steps = interleaving(finding)
+    if not steps:
+        return []
+    flows = []
+    for request in ("A", "B"):
+        locations = [{
+            "executionOrder": step.order,
+            "nestingLevel": 0,
+            "location": {
+                "physicalLocation": {"artifactLocation": artifact_location(step.path),
+                                     "region": region(step.line, step.column, step.end_line, step.end_column)},
+                "message": {"text": _sentence(step.message)},
+            },
+        } for step in steps if step.request == request]
+        flows.append({"id": f"request-{request}", "message": {"text": f"Request {request}."}, "locations": locations})
+    return [{"message": {"text": summary(finding)}, "threadFlows": flows}]
+
+
 def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
     """A SARIF reportingDescriptor from the rule's code, name, summary and docs."""
     from dynolint.docs import render_rule
@@ -168,10 +190,9 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
             result["ruleIndex"] = index_of[finding.code]
         if finding.related:
             result["relatedLocations"] = [_related(i, r) for i, r in enumerate(finding.related, start=1)]
-            flows = code_flows(finding, place, {i: _place(r.path, r.line, r.column, r.end_line, r.end_column)
-                                                for i, r in enumerate(finding.related)})
-            if flows is not None:
-                result["codeFlows"] = flows
+        flows = _code_flows(finding)
+        if flows:
+            result["codeFlows"] = flows
         fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
