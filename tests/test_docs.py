@@ -99,5 +99,5 @@ def test_no_page_names_a_package_index_entry_or_a_ref_that_does_not_exist() -> N
     pages = [REPO / "README.md", REPO / "action.yml", *sorted((REPO / "docs").rglob("*.md"))]
     for page in pages:
         text = page.read_text()
-        for wrong in ("pip install dynolint", "pypi.org", "OWNER/dynolint", "@v0.1.0", "rev: v0.1.0"):
+        for wrong in ("pip install dynolint", "pypi.org/project/dynolint", "OWNER/dynolint", "@v0.1.0", "rev: v0.1.0"):
             assert wrong not in text, f"{page.relative_to(REPO)} names {wrong!r}"
