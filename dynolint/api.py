@@ -342,26 +342,13 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
     ``unsafe``. With ``write`` False nothing is written (``--diff``). With ``only``, just the
     findings it accepts are fixed."""
-    from dynolint.fixes import ChangedOnDisk, Refused, applicability, fix_source, write_atomically
+    from dynolint.fixes import ChangedOnDisk, Refused, fix_source, write_atomically
+    from dynolint.fixing import fixes_to_apply
 
     path_list = list(paths)
     root = project_root(path_list, config)
     report = FixReport(before=check_paths(path_list, config, options))
-    by_file: dict[str, list[Finding]] = {}
-    for finding in report.before.findings:
-        if only is not None and not only(finding):  # e.g. only the files pre-commit passed
-            continue
-        if finding.fix is None:
-            if finding.plan is not None:
-                from dynolint.fixes import Skip
-
-                reason = finding.plan.reason if isinstance(finding.plan, Skip) else "the fix could not be made"
-                report.skipped.append((finding, reason))
-            continue
-        if applicability(finding) == "unsafe" and not unsafe:
-            report.skipped.append((finding, "unsafe fix: run with --unsafe-fixes to apply it"))
-            continue
-        by_file.setdefault(finding.path, []).append(finding)
+    by_file = fixes_to_apply(report, unsafe, only)
     for path, findings in sorted(by_file.items()):
         data = report.before.sources[path]
         outcome = fix_source(data, findings)

@@ -5,8 +5,13 @@ the pre-commit fast path can check a configuration without paying for the rest."
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport, the same module under its old name
+    import tomli as tomllib
 
 from dynolint.errors import ConfigError
 
@@ -19,6 +24,14 @@ _KEYS = {
 # the tenant, by design: DYN201 is off, DYN202/DYN204 stay)
 _ISOLATION_MODELS = ("credentials", "application")
 _TABLE_KEYS = {"partition-key", "sort-key", "version-attribute"}
+
+
+def _unknown(key: str, known: set[str]) -> str:
+    """"unknown setting", with the closest known key when one is close (a typo)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f"unknown setting; did you mean {close[0]!r}?" if close else "unknown setting"
 
 
 def _strings(source: str, key: str, value: Any) -> tuple[str, ...]:
@@ -42,7 +55,7 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
     prefix = "tool.dynolint." if os.path.basename(source) == "pyproject.toml" else ""
     for key in table:
         if key not in _KEYS:
-            raise ConfigError(source, prefix + key, "unknown setting")
+            raise ConfigError(source, prefix + key, _unknown(key, _KEYS))
     kwargs: dict[str, Any] = {}
     if "select" in table:
         kwargs["select"] = _strings(source, prefix + "select", table["select"])
@@ -80,7 +93,7 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
                 raise ConfigError(source, key, "expected a table with partition-key, sort-key, version-attribute")
             for sub, sub_value in spec.items():
                 if sub not in _TABLE_KEYS:
-                    raise ConfigError(source, f"{key}.{sub}", "unknown setting")
+                    raise ConfigError(source, f"{key}.{sub}", _unknown(sub, _TABLE_KEYS))
                 if not isinstance(sub_value, str) or not sub_value:
                     raise ConfigError(source, f"{key}.{sub}", "expected a non-empty string")
             facts.append((name, (spec.get("partition-key"), spec.get("sort-key"), spec.get("version-attribute"))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import unicodedata
 
-from dynolint.findings import Finding
+from dynolint.findings import Finding, Severity
 
 _NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -51,6 +51,9 @@ def escape_text(text: str) -> str:
     return "".join(_escape_char(c) if c != "\\" and _needs_escape(c) else c for c in text)
 
 
+_COLORS = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}  # red, yellow, cyan
+
+
 def render_text(findings: list[Finding], color: bool = False, explain: bool = False) -> str:
     """One line per finding; with ``explain``, a race is followed by its two requests'
     interleaving, one numbered step a line."""
@@ -58,7 +61,7 @@ def render_text(findings: list[Finding], color: bool = False, explain: bool = Fa
 
     lines = []
     for finding in sorted(findings, key=Finding.sort_key):
-        code = f"\x1b[1;31m{finding.code}\x1b[0m" if color else finding.code
+        code = f"\x1b[{_COLORS[finding.severity]}m{finding.code}\x1b[0m" if color else finding.code
         where = f"{escape_path(finding.path)}:{finding.line}:{finding.column}:"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"
