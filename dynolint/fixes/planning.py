@@ -4,9 +4,10 @@ derive from. Where a fix would need a guess, say which fact would enable it inst
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
@@ -186,12 +187,60 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
             side, negate = "left", False
         else:
             continue
+        conditions = _conditions(model, race)
+        if isinstance(conditions, Skip):
+            return conditions
         span, delta = model.span(write.loc), model.span(arith.loc)
-        item = _item_name(model, race)
-        safe = item is None
+        result = _result_template(arith.left if side == "right" else arith.right)
+        safe = _item_name(model, race) is None or result is not None
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
-                          side, negate, safe)
+                          side, negate, safe, conditions, result)
     return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
+
+
+def _conditions(model: Model, race: Race) -> tuple[Condition, ...] | Skip:
+    """The path's decisions on the read item as conditions; a Skip naming the first one that
+    cannot be a condition (an atomic update without it would act where the code refused)."""
+    out: list[Condition] = []
+    for decision in race.record.decisions:
+        if decision.read != race.read.id:
+            continue
+        line = model.span(decision.site)
+        if decision.attribute is None:
+            return Skip(f"the code decides on the item read at line {model.line_of(race.read.loc)} with "
+                        f"{decision.why} (line {line.line}), which cannot be the condition of an atomic update: "
+                        "rewriting it to an atomic ADD would drop that decision, so there is no automatic fix")
+        out.append(Condition(line.line, line.column, decision.part, decision.attribute, decision.op,
+                             decision.swapped, decision.type_tag, decision.branch))
+    return tuple(dict.fromkeys(out))
+
+
+def _result_template(value: Val, depth: int = 0) -> str | None:
+    """How ``value`` reads the counter from the item, with ``{}`` for the item: the same
+    expression reads the new value from the write's ``Attributes``."""
+    if depth > 4:
+        return None
+    found = {_result_template(alt, depth + 1) if isinstance(alt, (SubV, CallV)) else None for alt in alts(value)
+             if not isinstance(alt, ConstV)} if isinstance(value, OneOf) else None
+    if found is not None:
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+    if isinstance(value, SubV) and const_str(value.index) is not None:
+        base = value.base
+        index = json.dumps(const_str(value.index))
+        if isinstance(base, ReadItemV):
+            return "{}[" + index + "]"
+        inner = _result_template(base, depth + 1) if isinstance(base, SubV) else None
+        return inner + "[" + index + "]" if inner is not None else None
+    if isinstance(value, CallV):
+        if value.fn == "get" and isinstance(value.recv, ReadItemV) and value.args and const_str(value.args[0]):
+            return "{}[" + json.dumps(const_str(value.args[0])) + "]"  # the update made it exist
+        if value.fn in ("int", "float", "Decimal", "decimal.Decimal") and value.recv is None and len(value.args) == 1:
+            inner = _result_template(value.args[0], depth + 1)
+            if inner is None or value.fn not in ("int", "float"):
+                return inner  # a Decimal is what the resource returns already
+            return f"{value.fn}({inner})"
+    return None
 
 
 def _arith_of(value: Val) -> ArithV | None:

@@ -112,7 +112,7 @@ class CallsMixin(_Base):
         env = self.bind(function, self_val, args, kwargs, callee)
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent)
+        entry = StateCls(env, state.reads, state.claims, state.absent, decisions=state.decisions)
         self.call_stack.append(key)
         try:
             out = self.exec_block(function.body, entry, callee)

@@ -22,6 +22,7 @@ from dynolint.model.events import (
     DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, TmpWrite,
     WriteRecord,
 )
+from dynolint.model.decisions import branch_decisions
 from dynolint.model.dynamo import PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
@@ -222,13 +223,21 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         return state
 
     def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
-        tested = self.eval_test(stmt.test, state, frame)
+        captured: dict[int, object] = {}
+        tested = self.eval_test(stmt.test, state, frame, captured)
         if tested:
             state.absent = state.absent | tested
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
-        body = self.exec_block(stmt.body, state.copy(), frame)
-        orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
+        when_true, when_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
+                                                 lambda value: self.taint(value).read_ids())
+        body_in, orelse_in = state.copy(), state.copy()
+        if when_true:
+            body_in.decisions = body_in.decisions + when_true
+        if when_false:
+            orelse_in.decisions = orelse_in.decisions + when_false
+        body = self.exec_block(stmt.body, body_in, frame)
+        orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
         return merge([body, orelse])
 
     def exec_loop(self, stmt: ir.Loop, state: State, frame: Frame) -> State:
@@ -406,10 +415,13 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
                 out.append(ElemV(alt))
         return one_of(out)
 
-    def eval_test(self, test: ir.Expr, state: State, frame: Frame) -> frozenset[int]:
+    def eval_test(self, test: ir.Expr, state: State, frame: Frame,
+                  captured: dict[int, object] | None = None) -> frozenset[int]:
         """Evaluate a branch condition (once, with its effects) and return the reads whose
-        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``."""
+        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
+        ``captured`` receives the value of each leaf (a comparison's two operands)."""
         found: set[int] = set()
+        captured = {} if captured is None else captured
 
         def mark(value: Val) -> None:
             for alt in alts(value):
@@ -429,6 +441,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
                 op, right_expr = expr.ops[0], expr.comparators[0]
                 left = self.eval(expr.left, state, frame)
                 right = self.eval(right_expr, state, frame)
+                captured[id(expr)] = (left, right)
                 if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
                     mark(left)
                 elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
@@ -437,7 +450,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
                     and len(expr.args) == 1:
                 mark(self.eval(expr.args[0], state, frame))
             else:
-                mark(self.eval(expr, state, frame))
+                value = self.eval(expr, state, frame)
+                captured[id(expr)] = value
+                mark(value)
 
         walk(test)
         return frozenset(found)

@@ -5,36 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dynolint import ir
-from dynolint.model.events import Chain, ReadEvent, WriteEvent
+from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
 from dynolint.model.values import Val, one_of
 
 
 class State:
     """What is known on one path at one point: the values of local variables (alternatives
     merged), the reads made so far (may), the guarded writes made on every path (must),
-    and the reads whose absence the path branched on (may)."""
+    the reads whose absence the path branched on (may), and the comparisons on read values
+    that every path made (must)."""
 
-    __slots__ = ("env", "reads", "claims", "absent", "dead")
+    __slots__ = ("env", "reads", "claims", "absent", "dead", "decisions")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
-                 dead: bool = False) -> None:
+                 dead: bool = False, decisions: tuple[Decision, ...] = ()) -> None:
         self.env = env
         self.reads = reads
         self.claims = claims
         self.absent = absent
         self.dead = dead
+        self.decisions = decisions
 
     def copy(self) -> State:
-        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead)
+        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.decisions)
 
     def flow_from(self, other: State) -> None:
         """Take the path facts (not the variables) of ``other``."""
-        self.reads, self.claims, self.absent, self.dead = (
-            other.reads, other.claims, other.absent, other.dead)
+        self.reads, self.claims, self.absent, self.dead, self.decisions = (
+            other.reads, other.claims, other.absent, other.dead, other.decisions)
 
     def killed(self) -> State:
-        return State(self.env, self.reads, self.claims, self.absent, True)
+        return State(self.env, self.reads, self.claims, self.absent, True, self.decisions)
 
 
 _MISSING = object()
@@ -45,7 +47,7 @@ def merge(states: list[State]) -> State:
     live = [s for s in states if not s.dead]
     if not live:
         base = states[0] if states else State({})
-        return State(dict(base.env), base.reads, base.claims, base.absent, True)
+        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.decisions)
     if len(live) == 1:
         return live[0].copy()
     env = dict(live[0].env)
@@ -74,10 +76,13 @@ def merge(states: list[State]) -> State:
         ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
     claims = live[0].claims
     absent = live[0].absent
+    decisions = live[0].decisions
     for state in live[1:]:
         claims = claims & state.claims
         absent = absent | state.absent
-    return State(env, ordered, claims, absent, False)
+        if state.decisions is not decisions:
+            decisions = tuple(d for d in decisions if d in state.decisions)
+    return State(env, ordered, claims, absent, False, decisions)
 
 
 @dataclass(slots=True)
