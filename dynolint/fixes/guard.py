@@ -136,6 +136,8 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
         elif type(node) is cst.Del:
             mutated.append("del")
     accesses(call)
+    for name in plan.decided:
+        found.setdefault(name, False)
     if mutated:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated[0]}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "

@@ -124,6 +124,7 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
     low = plan.flavor == "low"
     write_line = positions[call].start.line
     tests: set[int] = set()
+    refusals: list[tuple[bool, cst.If]] = []
     branch = None
     the_if: cst.If | None = None
     parts: list[str] = []
@@ -144,11 +145,21 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         kept.names.append((name, string(condition.attribute)))  # type: ignore[union-attr]
         kept.values.append((value, _value(other, condition, low)))  # type: ignore[union-attr]
         parts.append(f"{name} {DYNAMO_OPS[condition.op]} {value}")
-        tests.add(id(node))
+        if id(node) not in tests:
+            tests.add(id(node))
+            refusals.append((condition.branch, node))
         branch, the_if = condition.branch, node
-    if len(tests) > 1:
-        raise FixSkipped("the code decides on the item in several tests: one failed condition cannot tell which "
-                         "refusal to take; combine the tests or fix by hand")
+    if len(refusals) > 1:
+        # several tests refuse: one failed condition cannot tell which, unless they refuse alike
+        bodies = {_code(cst.Module(_statements(node.body))) if not taken else None for taken, node in refusals}
+        if len(bodies) != 1 or None in bodies:
+            raise FixSkipped("the code decides on the item in several tests that refuse differently: one failed "
+                             "condition cannot tell which refusal to take; combine the tests or fix by hand")
+        for _, node in refusals:
+            if node.orelse is not None or not _exits(node.body):
+                raise FixSkipped(f"the refusal at line {positions[node].start.line} does not end in return or "
+                                 "raise: route the failed condition by hand")
+        the_if = max((node for _, node in refusals), key=lambda node: positions[node].start.line)
     kept.condition = " AND ".join(parts)
     _statement_change(kept, plan, call, scope, positions, blocks, the_if, branch, names_in_scope, decimal_name)
     return kept
@@ -170,6 +181,16 @@ def decimal_in(module: cst.Module) -> str | None:
                     if alias.evaluated_name == "decimal" and alias.asname is None:
                         return "decimal.Decimal"
     return None
+
+
+def _held_in(value: cst.BaseExpression) -> str | None:
+    """The variable an update value is written from: ``n``, ``{"N": str(n)}``, ``Decimal(n)``."""
+    if isinstance(value, cst.Dict) and len(value.elements) == 1 and isinstance(value.elements[0], cst.DictElement):
+        return _held_in(value.elements[0].value)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and len(value.args) == 1 \
+            and value.func.value in ("str", "int", "Decimal", "float") and value.args[0].keyword is None:
+        return _held_in(value.args[0].value)
+    return value.value if isinstance(value, cst.Name) else None
 
 
 def _write_statement(block: cst.IndentedBlock, call: cst.Call) -> tuple[int, str | None] | None:
@@ -199,9 +220,8 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
     target = None
     if values is not None and isinstance(values.value, cst.Dict):
         for element in values.value.elements:
-            if isinstance(element, cst.DictElement) and literal_text(element.key) == plan.placeholder \
-                    and isinstance(element.value, cst.Name):
-                target = element.value.value
+            if isinstance(element, cst.DictElement) and literal_text(element.key) == plan.placeholder:
+                target = _held_in(element.value)
     holder = next(((block, found) for block in blocks if (found := _write_statement(block, call)) is not None), None)
     if holder is None:
         if the_if is not None:
@@ -248,10 +268,10 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
         rest = True
 
     def route(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
-        write = body[index]
+        write = _assigned_write(body[index], response) if rebind else body[index]
         after = body[index + 1:] if rest else []
         statement = cst.Try(
-            body=cst.IndentedBlock([_assigned_write(write, response).with_changes(leading_lines=()), *rebind]),
+            body=cst.IndentedBlock([write.with_changes(leading_lines=()), *rebind]),
             handlers=[cst.ExceptHandler(cst.IndentedBlock(handler), type=caught)],
             orelse=cst.Else(cst.IndentedBlock(after)) if after else None,
             leading_lines=write.leading_lines if isinstance(write, cst.SimpleStatementLine) else (),

@@ -89,6 +89,19 @@ def plan_for(model: Model, race: Race) -> Plan:
     return _guard_plan(model, race)
 
 
+def _undecidable(model: Model, race: Race) -> Skip | None:
+    """A Skip when the path decided on the read item in a way no condition can express: a
+    fix that pins only some attributes (or none) would let the write act where the code
+    refused."""
+    conditions = _conditions(model, race)
+    return conditions if isinstance(conditions, Skip) else None
+
+
+def _decided(model: Model, race: Race) -> tuple[str, ...]:
+    """The attributes of the read item that the path's decisions compared."""
+    return tuple(sorted({d.attribute for d in race.record.decisions if d.read == race.read.id and d.attribute}))
+
+
 def _item_name(model: Model, race: Race) -> str | None:
     names = [name for read, name, is_item in race.record.bindings if read == race.read.id and is_item]
     return sorted(names)[0] if names else None
@@ -117,11 +130,15 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         elif write.op in ("update_item", "delete_item"):
             mode = "pinned"
     if mode == "pinned" and write.flavor in ("resource", "low"):
+        blocked = _undecidable(model, race)
+        if blocked is not None:
+            return blocked
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                         "partition-key to enable the fix")
         return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
-                         item_expr=_item_name(model, race), presence=_presence_names(race))
+                         item_expr=_item_name(model, race), presence=_presence_names(race),
+                         decided=_decided(model, race))
     if mode is not None:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
@@ -134,10 +151,13 @@ def _guard_plan(model: Model, race: Race) -> Plan:
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         item_name = _item_name(model, race)
         if item_name is not None and keys and write.flavor in ("resource", "low"):
+            blocked = _undecidable(model, race)
+            if blocked is not None:
+                return blocked
             # pin the attributes the write depends on, when the item read is not changed in Python
             return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                              item_expr=item_name, needs_pins=True, table_label=label,
-                             presence=_presence_names(race))
+                             presence=_presence_names(race), decided=_decided(model, race))
         return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     if write.flavor == "pynamodb":

@@ -38,6 +38,7 @@ class GuardPlan:
     table_label: str = ""
     presence: tuple[str, ...] = ()  # names holding the read item or response (to prove presence)
     path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
+    decided: tuple[str, ...] = ()  # attributes the path's decisions compared (model): pinned too
 
 
 @dataclass(frozen=True, slots=True)
