@@ -12,7 +12,7 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, keep
+from dynolint.fixes import atomic, claim, guard, keep, putcounter
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
 from dynolint.positions import node_positions
@@ -41,7 +41,7 @@ def title(finding: Finding) -> str:
     if isinstance(plan, GuardPlan):
         return guard.TITLES[plan.mode]
     if isinstance(plan, AtomicPlan):
-        return atomic.TITLE
+        return putcounter.TITLE if plan.put else atomic.TITLE
     if isinstance(plan, ClaimPlan):
         return claim.TITLE
     return ""
@@ -350,11 +350,22 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
             raise FixSkipped("the arithmetic is computed in another function than the write")
         delta = binop.right if plan.delta_side == "right" else binop.left
         kept = keep.Kept()
+        scope = function[-1]
+        rebind_to = None
+        if plan.put:
+            sources, holder = putcounter.item_values(call, plan, scope)
+            entry = putcounter.counter_entry(call, plan)
+            rebind_to = (holder, f'{holder}["{plan.attribute}"]') if holder is not None else \
+                (entry.value, entry.value) if isinstance(entry, cst.Name) else (None, None)
         if plan.conditions or plan.result is not None:
-            scope = function[-1]
             names = {node.value for node in walk(scope) if isinstance(node, cst.Name)}
-            kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module))
-        change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
+            kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module),
+                             rebind_to)
+        if plan.put:
+            change = lambda node, p=plan, d=delta, k=kept, s=sources: keep.apply_to_call(
+                putcounter.put_to_update(node, p, d, s), k)
+        else:
+            change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
         if kept.block is not None:
             block = (kept.block, kept.change)
     else:

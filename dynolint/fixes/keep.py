@@ -117,8 +117,11 @@ def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
 
 
 def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, ifs: list[cst.If],
-         blocks: Sequence[cst.IndentedBlock], names_in_scope: set[str], decimal_name: str | None = None) -> Kept:
-    """How the write ``call`` keeps ``plan.conditions`` and reads its result back."""
+         blocks: Sequence[cst.IndentedBlock], names_in_scope: set[str], decimal_name: str | None = None,
+         rebind_to: tuple[str | None, str | None] | None = None) -> Kept:
+    """How the write ``call`` keeps ``plan.conditions`` and reads its result back: into
+    ``rebind_to`` (the variable to look for after the write, and what to assign), by
+    default the variable the counter's value is written from."""
     kept = Kept(names=[], values=[])
     taken = taken_placeholders(call)
     low = plan.flavor == "low"
@@ -161,7 +164,8 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
                                  "raise: route the failed condition by hand")
         the_if = max((node for _, node in refusals), key=lambda node: positions[node].start.line)
     kept.condition = " AND ".join(parts)
-    _statement_change(kept, plan, call, scope, positions, blocks, the_if, branch, names_in_scope, decimal_name)
+    _statement_change(kept, plan, call, scope, positions, blocks, the_if, branch, names_in_scope, decimal_name,
+                      rebind_to)
     return kept
 
 
@@ -215,13 +219,14 @@ def _write_statement(block: cst.IndentedBlock, call: cst.Call) -> tuple[int, str
 
 def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any,
                       blocks: Sequence[cst.IndentedBlock], the_if: cst.If | None, branch: bool | None,
-                      names_in_scope: set[str], decimal_name: str | None) -> None:
+                      names_in_scope: set[str], decimal_name: str | None,
+                      rebind_to: tuple[str | None, str | None] | None) -> None:
     values = kwarg(call, "ExpressionAttributeValues")
-    target = None
-    if values is not None and isinstance(values.value, cst.Dict):
+    target, assign_to = (rebind_to if rebind_to is not None else (None, None))
+    if rebind_to is None and values is not None and isinstance(values.value, cst.Dict):
         for element in values.value.elements:
             if isinstance(element, cst.DictElement) and literal_text(element.key) == plan.placeholder:
-                target = _held_in(element.value)
+                target = assign_to = _held_in(element.value)
     holder = next(((block, found) for block in blocks if (found := _write_statement(block, call)) is not None), None)
     if holder is None:
         if the_if is not None:
@@ -241,7 +246,7 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
         if plan.flavor == "resource" and plan.result.startswith("{}") and decimal_name:
             # the resource returns numbers as Decimal: say so for type checkers (exact for any number)
             source = f"{decimal_name}(str({source}))"
-        rebind.append(cst.parse_statement(f"{target} = {source}\n"))
+        rebind.append(cst.parse_statement(f"{assign_to} = {source}\n"))
     if the_if is None:
         def change(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
             return [*body[:index], _assigned_write(body[index], response), *rebind, *body[index + 1:]]

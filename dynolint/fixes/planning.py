@@ -178,8 +178,54 @@ def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
     return None
 
 
+def _put_counter_plan(model: Model, race: Race) -> Plan:
+    """A put_item of a whole item whose counter is the read value plus a delta: the same
+    write as an update_item that ADDs the delta and SETs the other attributes it writes."""
+    write, read = race.write, race.read
+    item = write.item
+    if write.flavor != "resource" or not isinstance(item, DictV) or item.spreads:
+        return Skip("only a put_item of an item whose attributes are all known (a dict, or the item read and "
+                    "changed attribute by attribute) can become an atomic update_item")
+    keys = known_key_attrs(model, write.table)
+    label = table_label(model, write.table)
+    if not keys:
+        return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
+                    "partition-key to enable the fix")
+    names = [const_str(name) for name, _ in item.items]
+    if None in names or any(key not in names for key in keys):
+        return Skip("the item's attribute names, or its key, are not all written out")
+    counters = []
+    for name, value in item.items:
+        arith = _arith_of(value)
+        if arith is None or arith.loc is None or arith.op not in ("+", "-"):
+            continue
+        attribute = const_str(name)
+        left, right = model.taint(arith.left).read_ids(), model.taint(arith.right).read_ids()
+        if read.id in left and not right and _reads_attr(arith.left, attribute):
+            counters.append((attribute, arith, "right", arith.op == "-"))
+        elif read.id in right and not left and arith.op == "+" and _reads_attr(arith.right, attribute):
+            counters.append((attribute, arith, "left", False))
+    if len(counters) != 1:
+        return Skip("the put_item does not write exactly one counter (an attribute read plus or minus a delta)")
+    attribute, arith, side, negate = counters[0]
+    others = model.taint_all(tuple(v for n, v in item.items if const_str(n) != attribute)).read_ids()
+    if read.id in others - {read.id} or any(read.id in model.taint(v).read_ids() and const_str(n) not in keys
+                                             for n, v in item.items if const_str(n) != attribute):
+        return Skip("other attributes of the put_item are computed from the item read: an update cannot keep them")
+    conditions = _conditions(model, race)
+    if isinstance(conditions, Skip):
+        return conditions
+    span, delta = model.span(write.loc), model.span(arith.loc)
+    result = _result_template(arith.left if side == "right" else arith.right)
+    sets = tuple(n for n in names if n != attribute and n not in keys)
+    return AtomicPlan(span.line, span.column, write.flavor, attribute, "", delta.line, delta.column, side, negate,
+                      False, conditions, result, put=True, key_attrs=tuple(keys), sets=sets)
+
+
 def _atomic_plan(model: Model, race: Race) -> Plan:
     write, read = race.write, race.read
+    if write.op == "put_item":
+        return _put_counter_plan(model, race)
     if write.op != "update_item" or write.flavor not in ("resource", "low"):
         return Skip("only an update_item with SET can be rewritten to an atomic ADD automatically")
     call = _write_kwargs(model, race)

@@ -77,6 +77,11 @@ class AtomicPlan:
     safe: bool
     conditions: tuple[Condition, ...] = ()
     result: str | None = None
+    # a put_item of the whole item becomes this update_item: the key attributes go to Key=,
+    # the counter is ADDed, the other attributes written are SET (``put`` is True)
+    put: bool = False
+    key_attrs: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

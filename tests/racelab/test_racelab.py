@@ -191,14 +191,16 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
 
 def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, rounds: int = 5,
                     threads: int | None = None, module: str = "views",
-                    entry: str = "record_view") -> dict[str, Any]:
-    """``rounds`` bursts of ``increments`` concurrent page views, each burst on a fresh page id.
+                    entry: str = "record_view", key: str = "page_id", env_var: str = "PAGE_VIEWS_TABLE",
+                    attribute: str = "views") -> dict[str, Any]:
+    """``rounds`` bursts of ``increments`` concurrent page views, each burst on a fresh page id
+    (the table's key ``key``, sent as the path parameter of that name; the counter ``attribute``).
 
     Metrics: ``finals`` (the stored ``views`` after each burst; ``increments`` everywhere when no
     update is lost), ``lost`` per round, ``rounds_with_loss``, ``returned_distinct`` (per round,
     how many different totals the callers were told), ``errors``.
     """
-    table_name = lab.table("page_id", env_var="PAGE_VIEWS_TABLE")
+    table_name = lab.table(key, env_var=env_var)
     lab.fresh_boto3()
     mod = load_module(project_dir, module)
     client = lab.dynalite.client()
@@ -210,7 +212,7 @@ def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, 
         handler = getattr(mod, entry)
         for r in range(rounds):
             page_id = f"/blog/race-{r}"
-            event = {"pathParameters": {"page_id": page_id}}
+            event = {"pathParameters": {key: page_id}}
             burst = run_concurrently(handler, [(event, None) for _ in range(increments)],
                                      threads=threads or increments)
             errors += _errors(burst)
@@ -218,11 +220,11 @@ def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, 
             told = set()
             for o in burst:
                 if o.ok and isinstance(o.result, dict) and "body" in o.result:
-                    told.add(json.loads(o.result["body"]).get("views"))
+                    told.add(json.loads(o.result["body"]).get(attribute))
             returned_distinct.append(len(told))
             item = client.get_item(TableName=table_name, ConsistentRead=True,
-                                   Key={"page_id": {"S": page_id}}).get("Item")
-            finals.append(int(item["views"]["N"]) if item and "views" in item else None)
+                                   Key={key: {"S": page_id}}).get("Item")
+            finals.append(int(item[attribute]["N"]) if item and attribute in item else None)
     finally:
         unload(mod)
     lost = [increments - (f or 0) for f in finals]
@@ -394,6 +396,21 @@ def test_wallet_unfixed_spends_more_than_the_balance(lab: Lab) -> None:
     assert max(m["money_created"]) > 0
 
 
+# -- f. counter written back with put_item -----------------------------------------------------
+
+PUT_COUNTER = {"module": "clicks", "entry": "record_click", "key": "link_id", "env_var": "LINK_CLICKS_TABLE",
+               "attribute": "clicks"}
+
+
+def test_put_counter_unfixed_loses_clicks(lab: Lab) -> None:
+    m = measure_counter(SCENARIOS / "put_counter", lab, **PUT_COUNTER)
+    report("put_counter", "original", m,
+           ["increments", "rounds", "finals", "lost", "rounds_with_loss", "returned_distinct", "errors"])
+    assert m["errors"] == []
+    assert all(f is not None for f in m["finals"])
+    assert max(m["finals"]) < m["increments"]  # every burst lost clicks
+
+
 # -- the same measurements on the code that `dynolint fix --unsafe-fixes` produced ------------------
 
 
@@ -439,9 +456,10 @@ def test_counter_fixed_counts_every_increment(lab: Lab, tmp_path: Path) -> None:
     project, fixed = fixed_copy("counter", tmp_path)
     assert fixed == ["DYN102"]
     m = measure_counter(project, lab)
-    report("counter", "fixed", m, ["increments", "rounds", "finals", "lost", "errors"])
+    report("counter", "fixed", m, ["increments", "rounds", "finals", "lost", "returned_distinct", "errors"])
     assert m["errors"] == []
     assert m["finals"] == [m["increments"]] * m["rounds"]
+    assert m["returned_distinct"] == [m["increments"]] * m["rounds"]  # totals read back from the write
 
 
 def test_lost_update_fixed_loser_gets_a_conditional_failure(lab: Lab, tmp_path: Path) -> None:
@@ -467,3 +485,14 @@ def test_wallet_fixed_allows_exactly_the_balance(lab: Lab, tmp_path: Path) -> No
     assert m["refused"] == [m["spends"] - m["allowed"]] * m["rounds"]
     assert m["finals"] == [m["balance"] - m["allowed"] * m["amount"]] * m["rounds"]
     assert m["negative"] == 0 and m["told_negative"] == 0 and m["money_created"] == [0] * m["rounds"]
+
+
+def test_put_counter_fixed_counts_every_click(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("put_counter", tmp_path)
+    assert fixed == ["DYN102"]
+    m = measure_counter(project, lab, **PUT_COUNTER)
+    report("put_counter", "fixed", m, ["increments", "rounds", "finals", "lost", "returned_distinct", "errors"])
+    assert m["errors"] == []
+    assert m["finals"] == [m["increments"]] * m["rounds"]
+    # every caller is told the total its own click made: all different
+    assert m["returned_distinct"] == [m["increments"]] * m["rounds"]
