@@ -238,3 +238,81 @@ def test_a_pinned_guard_pins_the_attributes_the_path_decided_on(tmp_path: Path) 
     assert skipped == []
     assert 'ConditionExpression="attribute_exists(#dl_key) AND #dl_seen = :dl_seen"' in after
     assert '"#dl_seen": "balance"' in after and '":dl_seen": item["balance"]' in after
+
+
+# -- a counter written back with put_item ------------------------------------------------------
+
+CLICKS = {"pyproject.toml": '[tool.dynolint.tables.clicks]\npartition-key = "link_id"\n'}
+CLICKS_HEAD = 'import time\n\nimport boto3\n\ntable = boto3.resource("dynamodb").Table("clicks")\n\n\n'
+
+
+def fix_clicks(tmp_path: Path, source: str) -> tuple[str, list]:
+    write_project(tmp_path, {"app.py": source, **CLICKS})
+    report = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(), unsafe=True)
+    return (tmp_path / "app.py").read_text(), report.skipped
+
+
+def test_a_put_of_the_whole_item_becomes_an_atomic_update(tmp_path: Path) -> None:
+    source = CLICKS_HEAD + '''def click(link_id):
+    item = table.get_item(Key={"link_id": link_id}).get("Item") or {"link_id": link_id, "clicks": 0}
+    item["clicks"] = int(item["clicks"]) + 1
+    item["at"] = int(time.time())
+    table.put_item(Item=item)
+    return item["clicks"]
+'''
+    after, skipped = fix_clicks(tmp_path, source)
+    assert skipped == []
+    assert after == source.replace('''    table.put_item(Item=item)
+''', '''    written = table.update_item(
+        Key={"link_id": item["link_id"]},
+        UpdateExpression="SET #dl_at = :dl_at ADD #dl_clicks :dl_clicks",
+        ExpressionAttributeNames={"#dl_at": "at", "#dl_clicks": "clicks"},
+        ExpressionAttributeValues={":dl_at": item["at"], ":dl_clicks": 1},
+        ReturnValues="UPDATED_NEW",
+    )
+    item["clicks"] = int(written["Attributes"]["clicks"])
+''')
+    again, _ = fix_clicks(tmp_path, after)
+    assert again == after
+    ast.parse(after)
+
+
+def test_a_put_of_a_dict_literal_keeps_its_values_and_a_decision(tmp_path: Path) -> None:
+    source = CLICKS_HEAD + '''def click(link_id, limit):
+    item = table.get_item(Key={"link_id": link_id})["Item"]
+    if item["clicks"] >= limit:
+        return None
+    clicks = item["clicks"] + 2
+    table.put_item(Item={"link_id": link_id, "clicks": clicks, "at": int(time.time())})
+    return clicks
+'''
+    after, skipped = fix_clicks(tmp_path, source)
+    assert skipped == []
+    assert '''    try:
+        written = table.update_item(
+            Key={"link_id": link_id},
+            UpdateExpression="SET #dl_at = :dl_at ADD #dl_clicks :dl_clicks",
+            ExpressionAttributeNames={"#dl_at": "at", "#dl_clicks": "clicks", "#dl_clicks_2": "clicks"},
+            ExpressionAttributeValues={":dl_at": int(time.time()), ":dl_clicks": 2, ":dl_clicks_2": limit},
+            ConditionExpression="#dl_clicks_2 < :dl_clicks_2",
+            ReturnValues="UPDATED_NEW",
+        )
+        clicks = written["Attributes"]["clicks"]
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
+        return None
+    return clicks
+''' in after
+    ast.parse(after)
+
+
+def test_a_put_that_drops_attributes_has_no_update_fix(tmp_path: Path) -> None:
+    source = CLICKS_HEAD + '''def click(link_id):
+    item = table.get_item(Key={"link_id": link_id})["Item"]
+    item["clicks"] = item["clicks"] + 1
+    item.pop("draft")
+    table.put_item(Item=item)
+'''
+    after, skipped = fix_clicks(tmp_path, source)
+    assert after == source  # the put removed "draft", an update would keep it
+    [(finding, reason)] = skipped
+    assert finding.code == "DYN102" and reason

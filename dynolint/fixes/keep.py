@@ -43,6 +43,11 @@ class Kept:
     returns: bool = False  # ask the write for the new values
 
 
+def placeholder(attribute: str) -> str:
+    """An attribute name as it goes into a ``#dl_``/``:dl_`` placeholder."""
+    return re.sub(r"\W", "_", attribute)
+
+
 def leaves(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The comparisons and other tests of an ``if``, left to right (as the model numbers them)."""
     if isinstance(test, cst.BooleanOperation):
@@ -124,6 +129,8 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
     default the variable the counter's value is written from."""
     kept = Kept(names=[], values=[])
     taken = taken_placeholders(call)
+    if plan.put:  # the update the put becomes uses these
+        taken |= {f"{sign}dl_{placeholder(a)}" for a in (*plan.sets, plan.attribute) for sign in "#:"}
     low = plan.flavor == "low"
     write_line = positions[call].start.line
     tests: set[int] = set()
@@ -143,8 +150,8 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         if rebound:
             raise FixSkipped(f"{sorted(rebound)[0]!r}, compared at line {condition.line}, is assigned again before "
                              "the write: the condition would not compare what the code compared")
-        name = fresh("#dl_" + re.sub(r"\W", "_", condition.attribute), taken)
-        value = fresh(":dl_" + re.sub(r"\W", "_", condition.attribute), taken)
+        name = fresh("#dl_" + placeholder(condition.attribute), taken)
+        value = fresh(":dl_" + placeholder(condition.attribute), taken)
         kept.names.append((name, string(condition.attribute)))  # type: ignore[union-attr]
         kept.values.append((value, _value(other, condition, low)))  # type: ignore[union-attr]
         parts.append(f"{name} {DYNAMO_OPS[condition.op]} {value}")

@@ -208,9 +208,8 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
     if len(counters) != 1:
         return Skip("the put_item does not write exactly one counter (an attribute read plus or minus a delta)")
     attribute, arith, side, negate = counters[0]
-    others = model.taint_all(tuple(v for n, v in item.items if const_str(n) != attribute)).read_ids()
-    if read.id in others - {read.id} or any(read.id in model.taint(v).read_ids() and const_str(n) not in keys
-                                             for n, v in item.items if const_str(n) != attribute):
+    if any(read.id in model.taint(value).read_ids() for name, value in item.items
+           if const_str(name) != attribute and const_str(name) not in keys):
         return Skip("other attributes of the put_item are computed from the item read: an update cannot keep them")
     conditions = _conditions(model, race)
     if isinstance(conditions, Skip):

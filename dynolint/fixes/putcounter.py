@@ -9,11 +9,11 @@ did not write are left as they are in the table rather than overwritten with the
 from __future__ import annotations
 
 import json
-import re
 
 import libcst as cst
 
 from dynolint.fixes.cstutil import FixSkipped, kwarg, literal_text, walk
+from dynolint.fixes.keep import placeholder as _placeholder
 from dynolint.fixes.plans import AtomicPlan
 
 TITLE = ("Replace the read-add-put with an update_item that ADDs the delta to the counter and SETs the other "
@@ -23,10 +23,6 @@ REMOVERS = frozenset({"pop", "popitem", "clear", "update", "setdefault"})
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
-
-
-def _placeholder(attribute: str) -> str:
-    return re.sub(r"\W", "_", attribute)
 
 
 def item_values(call: cst.Call, plan: AtomicPlan, scope: cst.CSTNode) -> tuple[dict[str, str], str | None]:
@@ -70,6 +66,16 @@ def counter_entry(call: cst.Call, plan: AtomicPlan) -> cst.BaseExpression | None
     return None
 
 
+def _dict(keyword: str, entries: list[tuple[str, str]], width: int = 88) -> str:
+    """``keyword={...}`` on one line, or one entry a line when that is longer than ``width``
+    at the depth of a call's arguments (as black lays it out)."""
+    flat = f"{keyword}={{" + ", ".join(f"{k}: {v}" for k, v in entries) + "}"
+    if len(flat) + 9 <= width:
+        return flat
+    inner = "".join(f"            {k}: {v},\n" for k, v in entries)
+    return f"{keyword}={{\n{inner}        }}"
+
+
 def put_to_update(call: cst.Call, plan: AtomicPlan, delta: cst.BaseExpression, sources: dict[str, str]) -> cst.Call:
     """The put_item ``call`` as the update_item that writes the same attributes atomically."""
     if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "put_item":
@@ -89,11 +95,10 @@ def put_to_update(call: cst.Call, plan: AtomicPlan, delta: cst.BaseExpression, s
     sets = ", ".join(f"#dl_{_placeholder(a)} = :dl_{_placeholder(a)}" for a in plan.sets)
     counter = _placeholder(plan.attribute)
     expression = (f"SET {sets} " if sets else "") + f"ADD #dl_{counter} :dl_{counter}"
-    key = "{" + ", ".join(f"{json.dumps(a)}: {sources[a]}" for a in plan.key_attrs) + "}"
-    arguments = [f"Key={key}", f"UpdateExpression={json.dumps(expression)}",
-                 "ExpressionAttributeNames={" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}"
-                                                         for k, v in names.items()) + "}",
-                 "ExpressionAttributeValues={" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in values.items()) + "}"]
+    arguments = [_dict("Key", [(json.dumps(a), sources[a]) for a in plan.key_attrs]),
+                 f"UpdateExpression={json.dumps(expression)}",
+                 _dict("ExpressionAttributeNames", [(json.dumps(k), json.dumps(v)) for k, v in names.items()]),
+                 _dict("ExpressionAttributeValues", [(json.dumps(k), v) for k, v in values.items()])]
     arguments += [_code(a).strip().rstrip(",") for a in call.args if a.keyword and a.keyword.value != "Item"]
     receiver = _code(call.func.value)
     inner = "".join(f"        {argument},\n" for argument in arguments)
