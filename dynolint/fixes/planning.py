@@ -90,16 +90,24 @@ def plan_for(model: Model, race: Race) -> Plan:
 
 
 def _undecidable(model: Model, race: Race) -> Skip | None:
-    """A Skip when the path decided on the read item in a way no condition can express: a
-    fix that pins only some attributes (or none) would let the write act where the code
-    refused."""
-    conditions = _conditions(model, race)
-    return conditions if isinstance(conditions, Skip) else None
+    """A Skip when the path decided on the read item through something no set of pinned
+    attributes covers (the item passed whole to a call): a guard pinning only some
+    attributes would let the write act where the code refused."""
+    for decision in race.record.decisions:
+        if decision.read == race.read.id and decision.attribute is None and decision.whole:
+            return Skip(f"the code decides on the item read at line {model.line_of(race.read.loc)} with "
+                        f"{decision.why} (line {model.span(decision.site).line}) that uses the item as a whole: no "
+                        "condition can pin what it looked at, so there is no automatic fix")
+    return None
 
 
 def _decided(model: Model, race: Race) -> tuple[str, ...]:
-    """The attributes of the read item that the path's decisions compared."""
-    return tuple(sorted({d.attribute for d in race.record.decisions if d.read == race.read.id and d.attribute}))
+    """The attributes of the read item that the path's decisions looked at (pinned by a guard)."""
+    names: set[str] = set()
+    for decision in race.record.decisions:
+        if decision.read == race.read.id:
+            names.update([decision.attribute] if decision.attribute else decision.looked_at)
+    return tuple(sorted(names))
 
 
 def _item_name(model: Model, race: Race) -> str | None:

@@ -52,6 +52,45 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     return None
 
 
+def _looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
+    """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
+    True when it uses the item (or the read's response) in another way, or is too deep to tell."""
+    if depth > 12:
+        return True
+    whole = False
+    for alt in alts(value):
+        found = attribute_of(alt)
+        if found is not None and found[0] == read:
+            names.add(found[1])
+            continue
+        if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
+                and const_str(alt.args[0]) is not None and alt.recv.read == read:
+            names.add(const_str(alt.args[0]))  # type: ignore[arg-type]
+            continue
+        if isinstance(alt, (ReadItemV, ReadV)) and alt.read == read:
+            whole = True
+            continue
+        for child in _children(alt):
+            whole = _looked_at(child, read, names, depth + 1) or whole
+    return whole
+
+
+def _children(value: Val) -> list[Val]:
+    """The values a value is computed from (its dataclass fields that are values)."""
+    out: list[Val] = []
+    for name in getattr(value, "__slots__", ()):
+        field = getattr(value, name, None)
+        if isinstance(field, Val):
+            out.append(field)
+        elif isinstance(field, (tuple, frozenset)):
+            for item in field:
+                if isinstance(item, Val):
+                    out.append(item)
+                elif isinstance(item, tuple):
+                    out.extend(x for x in item if isinstance(x, Val))
+    return out
+
+
 def _presence(value: Val) -> bool:
     """Is testing ``value`` a test of whether the read found the item (not of its contents)?"""
     for alt in alts(value):
@@ -77,7 +116,12 @@ class _Decider:
 
     def opaque(self, value: Val, why: str, part: int) -> list[Decision]:
         reads = sorted(self.reads_of(value))  # type: ignore[operator]
-        return [Decision(read, self.site, part, None, why=why) for read in reads]
+        out = []
+        for read in reads:
+            names: set[str] = set()
+            whole = _looked_at(value, read, names, 0)
+            out.append(Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names)), whole=whole))
+        return out
 
     def number(self, expr: ir.Expr) -> None:
         """Give every leaf its part number, left to right, whichever branch is decided."""

@@ -87,6 +87,11 @@ class Decision:
     type_tag: str | None = None  # the AttributeValue type when read through it ({"N": ...})
     why: str = ""
     branch: bool = True  # the whole test was true on this path (the if's body), or false
+    # for a decision that is no condition: the attributes of the item its values read, and
+    # whether they also used the item as a whole (passed it to a call...): then no set of
+    # attributes pins what the decision saw
+    looked_at: tuple[str, ...] = ()
+    whole: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)
