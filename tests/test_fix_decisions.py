@@ -188,13 +188,9 @@ def spend(wallet_id, amount):
 
 
 def test_a_decision_that_cannot_be_a_condition_means_no_fix(tmp_path: Path) -> None:
-    source = HEAD + '''def allowed(item, amount):
-    return item["limit"] > amount
-
-
-def spend(wallet_id, amount):
+    source = "import policy\n" + HEAD + '''def spend(wallet_id, amount):
     item = table.get_item(Key={"wallet_id": wallet_id})["Item"]
-    if not allowed(item, amount):
+    if not policy.allows(item, amount):
         return False
     table.update_item(Key={"wallet_id": wallet_id}, UpdateExpression="SET balance = :b",
                       ExpressionAttributeValues={":b": item["balance"] - amount})
@@ -316,3 +312,18 @@ def test_a_put_that_drops_attributes_has_no_update_fix(tmp_path: Path) -> None:
     assert after == source  # the put removed "draft", an update would keep it
     [(finding, reason)] = skipped
     assert finding.code == "DYN102" and reason
+
+
+def test_a_guard_cannot_pin_a_decision_on_the_whole_item(tmp_path: Path) -> None:
+    source = "import policy\n" + HEAD + '''def note(wallet_id, text):
+    item = table.get_item(Key={"wallet_id": wallet_id}).get("Item")
+    if item is None or not policy.allows(item):
+        return False
+    table.update_item(Key={"wallet_id": wallet_id}, UpdateExpression="SET note = :n",
+                      ExpressionAttributeValues={":n": text})
+    return True
+'''
+    after, skipped = fix(tmp_path, source)
+    assert after == source
+    [(finding, reason)] = skipped
+    assert finding.code == "DYN101" and "uses the item as a whole" in reason
