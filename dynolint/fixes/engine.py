@@ -41,7 +41,9 @@ def title(finding: Finding) -> str:
     if isinstance(plan, GuardPlan):
         return guard.TITLES[plan.mode]
     if isinstance(plan, AtomicPlan):
-        return putcounter.TITLE if plan.put else atomic.TITLE
+        base = putcounter.TITLE if plan.put else atomic.TITLE
+        return base + ("; the checks made on the value read become its condition, and a failed condition takes "
+                       "the code's refusal branch" if plan.conditions else "")
     if isinstance(plan, ClaimPlan):
         return claim.TITLE
     return ""
