@@ -108,6 +108,8 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
     accesses(call, mine, only=item)
     for key, optional in mine.get(item, {}).items():
         found[key] = found.get(key, True) and optional
+    for name in plan.decided:  # what the path decided on must not change unseen either
+        found.setdefault(name, False)
     mutated = facts.first_mutation(item)
     if mutated is not None:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "
