@@ -37,6 +37,7 @@ class Config:
     multi_tenant: bool = False
     tenant_isolation: tuple[tuple[str, str], ...] = ()
     include_tests: bool = False
+    target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def table(self, name: str) -> TableFacts | None:
