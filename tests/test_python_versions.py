@@ -17,7 +17,7 @@ from dynolint.pyversions import TargetFinder, newest, parse_target, requires_pyt
 from dynolint.rules import KNOWN_CODES
 from dynolint.summarize import summarize
 from dynolint.syntax import MAX_BRACKETS, libcst_config, may_be_newer_syntax, too_deep
-from tests.conftest import findings_in, triples, write_project
+from tests.conftest import findings_in, run_cli, triples, write_project
 
 RUNNING = sys.version_info[:2]
 OLD_CPYTHON = pytest.mark.skipif(RUNNING >= (3, 12), reason="this CPython knows PEP 695 and PEP 701")
@@ -36,6 +36,23 @@ def close[E: dict](event: E, context) -> None:
 '''
 
 PEP_701 = 'x = f"{d["a"]}"\n'
+
+# The same in an update_item, which has an automatic (unsafe) fix: a condition on the status read.
+FIXABLE_RACE = '''import boto3
+
+table = boto3.resource("dynamodb").Table("orders")
+
+
+def ship[E: dict](event: E, context) -> None:
+    order = table.get_item(Key={"pk": f"order#{event["id"]}"}).get("Item")
+    if order and order["status"] == "PACKED":
+        table.update_item(
+            Key={"pk": f"order#{event["id"]}"},
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": "SHIPPED"},
+        )
+'''
 
 
 # -- the target version ----------------------------------------------------------------------
@@ -179,3 +196,15 @@ def test_changing_requires_python_is_seen_through_the_caches(tmp_path: Path) -> 
     assert first == expected_first
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "a"\nrequires-python = ">=3.12"\n')
     assert triples(findings_in(tmp_path)) == {("h.py", 9, "DYN101")}
+
+
+def test_fix_in_newer_syntax_is_checked_or_refused_never_unchecked(tmp_path: Path) -> None:
+    write_project(tmp_path, {"dynolint.toml": 'target-version = "py312"\n', "h.py": FIXABLE_RACE})
+    proc = run_cli("fix", "--unsafe-fixes", "--no-cache", ".", cwd=tmp_path)
+    after = (tmp_path / "h.py").read_text()
+    if RUNNING >= (3, 12):  # CPython can compare the syntax trees: the guard goes in
+        assert "ConditionExpression" in after
+        compile(after, "h.py", "exec")
+    else:
+        assert after == FIXABLE_RACE
+        assert "syntax Python" in proc.stdout + proc.stderr and "nothing was changed" in proc.stdout + proc.stderr
