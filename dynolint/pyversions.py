@@ -77,33 +77,33 @@ def requires_python_minimum(spec: object) -> Version | None:
 class TargetFinder:
     """The target version of each file of a run: the configured one, else the nearest
     ``pyproject.toml`` with ``requires-python`` at or above the file's folder (each folder
-    looked up once), else None: the newest version LibCST knows (left unnamed here, so that
-    a run whose summaries are all cached never imports LibCST). Files that are not on disk
-    (a source given as text) have no project: the configured version or None."""
+    looked up once: one ``stat`` per folder, none per file), else None: the newest version
+    LibCST knows (left unnamed here, so that a run whose summaries are all cached never
+    imports LibCST). A source given as text is placed where its path says, as ruff places
+    ``--stdin-filename``."""
 
     def __init__(self, root: Path, configured: Version | None = None) -> None:
-        self.root = root
+        self.root = os.path.abspath(str(root))
         self.configured = configured
-        self._by_folder: dict[str, Version | None] = {}
+        self._by_folder: dict[str, Version | None] = {}  # absolute folder -> target
+        self._by_relative: dict[str, Version | None] = {}  # folder relative to the root -> target
 
     def target(self, path: str) -> Version | None:
         """The target of ``path`` (relative to the root, posix)."""
         if self.configured is not None:
             return self.configured
-        full = os.path.join(str(self.root), path)
-        if not os.path.isfile(full):
-            return None
-        return self._declared(os.path.dirname(os.path.abspath(full)))
+        folder = path.rpartition("/")[0]
+        if folder not in self._by_relative:
+            full = os.path.normpath(os.path.join(self.root, folder)) if folder else self.root
+            self._by_relative[folder] = self._declared(full)
+        return self._by_relative[folder]
 
     def _declared(self, folder: str) -> Version | None:
         if folder in self._by_folder:
             return self._by_folder[folder]
-        found: Version | None = None
         pyproject = os.path.join(folder, "pyproject.toml")
-        declared = _requires_python(pyproject) if os.path.isfile(pyproject) else None
-        if declared is not None:
-            found = declared
-        else:
+        found = _requires_python(pyproject) if os.path.isfile(pyproject) else None
+        if found is None:
             parent = os.path.dirname(folder)
             found = None if parent == folder else self._declared(parent)
         self._by_folder[folder] = found

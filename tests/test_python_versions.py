@@ -93,9 +93,9 @@ def test_nearest_requires_python_wins_and_configured_target_beats_it(tmp_path: P
         "broken/d.py": "",
     })
     finder = TargetFinder(tmp_path)
-    assert finder.targets(["svc/a.py", "svc/deep/b.py", "tool/c.py", "broken/d.py", "not-on-disk.py"]) == {
+    assert finder.targets(["svc/a.py", "svc/deep/b.py", "tool/c.py", "broken/d.py", "svc/given-as-text.py"]) == {
         "svc/a.py": (3, 12), "svc/deep/b.py": (3, 12), "tool/c.py": (3, 10), "broken/d.py": (3, 10),
-        "not-on-disk.py": None,  # a source given as text has no project
+        "svc/given-as-text.py": (3, 12),  # placed where its path says, as ruff's --stdin-filename
     }
     assert TargetFinder(tmp_path, (3, 13)).target("svc/a.py") == (3, 13)
 
