@@ -29,7 +29,7 @@ _OPEN = frozenset("([{")
 _CLOSE = frozenset(")]}")
 
 # Messages of errors CPython's parser raises the same way in every version.
-_VERSIONLESS = ("too many nested parentheses", "(unicode error)", "(value error)", "encoding problem",
+_VERSIONLESS = ("too many nested parentheses", "null bytes", "(unicode error)", "(value error)", "encoding problem",
                 "Non-UTF-8 code", "bytes can only contain ASCII", "too many statically nested blocks")
 
 
@@ -88,8 +88,12 @@ def too_deep(source: bytes) -> bool:
                         return True
             elif token.type == tokenize.NEWLINE:
                 prefix = 0
-    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
-        pass  # the tokens up to there were measured; a newer string form may end the tokenizer early
+    except SyntaxError:  # CPython's own tokenizer (3.12+) refused: nesting, or what it cannot vouch for
+        return True
+    except tokenize.TokenError as exc:  # at the end of the input all was measured; elsewhere, see above
+        return not str(exc.args[0] if exc.args else "").startswith("EOF in multi-line")
+    except (UnicodeDecodeError, LookupError):
+        pass
     return False
 
 
