@@ -318,6 +318,17 @@ def setup_dense(seed: int) -> None:
     stamp.write_text(wanted)
 
 
+def setup_monorepo(seed: int) -> None:
+    """(Re)generate the monorepo (bench/gen_monorepo.py) when the generator or the seed changed."""
+    wanted = f"{file_digest(BENCH / 'gen_monorepo.py')}:{seed}"
+    stamp = CORPORA / "monorepo.stamp"
+    if stamp.is_file() and stamp.read_text() == wanted and (CORPORA / "monorepo").is_dir():
+        return
+    gen = [sys.executable, str(BENCH / "gen_monorepo.py"), "--seed", str(seed), "--out", str(CORPORA / "monorepo")]
+    log("setup: " + sh(gen).stdout.strip())
+    stamp.write_text(wanted)
+
+
 def corpus_size(directory: Path) -> dict[str, int]:
     files = lines = size = 0
     for path in directory.rglob("*.py"):
@@ -555,6 +566,23 @@ def section_scaling(bench: Bench, features: dict[str, bool], dyn: list[str]) -> 
                 one / single if one and single else None, ">=", 1.7, " ×", "1.7 ×")
 
 
+def section_monorepo(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    runs = bench.args.runs
+    log("section 5: a monorepo of 300 sub-projects, each with its own .gitignore (issue 13)")
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    bench.measure_together([
+        ("mono.cold", "dynolint cold" + (" (--no-cache)" if no_cache else ""),
+         dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "monorepo"],
+         lambda: clear_caches(CORPORA, CORPORA / "monorepo")),
+        ("mono.ruff", "ruff check --no-cache --select ALL",
+         [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "monorepo"], None, (0, 1)),
+    ], CORPORA, runs)
+    note_no_cache(bench, features, "mono.cold")
+    cold, ruff = bench.rows["mono.cold"].wall, bench.rows["mono.ruff"].wall
+    bench.check("mono.cold", "dynolint cold ÷ ruff", cold / ruff if cold and ruff else None, "<=", 1.0, " × ruff",
+                "1.0 × ruff")
+
+
 # ------------------------------------------------------------------------------------------
 # the table
 # ------------------------------------------------------------------------------------------
@@ -641,6 +669,18 @@ def render(bench: Bench) -> str:
         speedup = (f"speedup {fmt_ratio(jobs1.wall / default.wall)} ×" if jobs1 and default and jobs1.wall
                    and default.wall else "—")
         line(jobs1, speedup)
+    if "mono.ruff" in rows:
+        mono = facts.get("monorepo", {})
+        out.append(f"| **5. Monorepo:** generated, 300 sub-projects with a `.gitignore` each "
+                   f"({mono.get('files', 0):,} Python files, some ignored) | | | ratio to ruff | | |")
+        line(rows.get("mono.cold"), ratio_to("mono.cold", "mono.ruff", "× ruff"))
+        line(rows.get("mono.ruff"), "1.00 × ruff", check_key="-")
+    if "site.cold" in rows:
+        sp = facts.get("site-packages", {})
+        out.append(f"| **6. A whole site-packages:** boto3, moto, django, sqlalchemy, pandas and their dependencies "
+                   f"({sp.get('files', 0):,} files, {sp.get('lines', 0):,} lines) | | | ratio to ruff | | |")
+        line(rows.get("site.cold"), ratio_to("site.cold", "site.ruff", "× ruff"))
+        line(rows.get("site.ruff"), "1.00 × ruff", check_key="-")
     notes = []
     if any("cache directory removed" in r.note for r in rows.values()):
         notes.append("¹ dynolint has no `--no-cache` yet: any `.dynolint_cache/` is removed before each cold run.")
@@ -667,13 +707,53 @@ def header_text(bench: Bench) -> str:
 
 # ------------------------------------------------------------------------------------------
 
-SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling}
+def setup_site_packages() -> Path:
+    """bench/site-packages.txt and its dependencies, installed with pip --target (once per
+    version of that file). The folder is named site-packages, as dynolint meets it in a venv."""
+    target = CORPORA / "site-packages"
+    stamp = CORPORA / "site-packages.stamp"
+    wanted = file_digest(BENCH / "site-packages.txt")
+    if target.is_dir() and stamp.is_file() and stamp.read_text() == wanted:
+        return target
+    log("setup: pip install --target bench/corpora/site-packages -r bench/site-packages.txt")
+    shutil.rmtree(target, ignore_errors=True)
+    sh([str(tools_bin("python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--target", str(target), "-r", str(BENCH / "site-packages.txt")])
+    stamp.write_text(wanted)
+    return target
+
+
+def section_site_packages(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
+    """A whole site-packages (boto3, moto, django, sqlalchemy, pandas and their dependencies):
+    it must finish (exit 0 with --exit-zero: no internal error, no file over --timeout) within
+    the memory budget; timed next to ruff on the same tree. One run each: it is long."""
+    log("section 6: a whole site-packages")
+    setup_site_packages()
+    bench.facts["site-packages"] = corpus_size(CORPORA / "site-packages")
+    no_cache = ["--no-cache"] if features["--no-cache"] else []
+    bench.measure_together([
+        ("site.cold", "dynolint cold, JSON with fix edits, whole site-packages",
+         dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "site-packages"],
+         lambda: clear_caches(CORPORA, CORPORA / "site-packages")),
+        ("site.ruff", "ruff check --no-cache --select ALL, whole site-packages",
+         [str(tools_bin("ruff")), "check", "--no-cache", "--select", "ALL", "--exit-zero", "site-packages"], None),
+    ], CORPORA, 1)
+    row = bench.rows["site.cold"]
+    bench.check("site.cold", "dynolint peak RSS, whole site-packages", row.rss_mb, "<", SITE_BUDGET_MB, " MB",
+                f"{SITE_BUDGET_MB:g} MB")
+
+
+SITE_BUDGET_MB = 2048.0  # the whole run, workers included
+SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling,
+            "5": section_monorepo, "6": section_site_packages}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dynolint's speed benchmark (issue 6).")
     parser.add_argument("--runs", type=int, default=5, help="runs per row; the median is shown (default 5)")
-    parser.add_argument("--sections", default="1,2,3,4", help="which sections to run (default 1,2,3,4)")
+    parser.add_argument("--sections", default="1,2,3,4,5",
+                        help="which sections to run (default 1,2,3,4,5; 6, a whole site-packages, is long and "
+                             "asked for by name)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated corpora")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before one run is killed")
     parser.add_argument("--dynolint", default=f"{ROOT / '.venv' / 'bin' / 'python'} -m dynolint",
@@ -687,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
-        parser.error(f"unknown sections {unknown}: choose from 1, 2, 3, 4")
+        parser.error(f"unknown sections {unknown}: choose from {', '.join(SECTIONS)}")
 
     def interrupted(signum, frame):  # SIGTERM (and SIGINT, even where a shell ignored it): stop cleanly
         raise KeyboardInterrupt
@@ -697,21 +777,27 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     CORPORA.mkdir(parents=True, exist_ok=True)
     setup_tools()
-    setup_moto()
-    setup_dense(args.seed)
+    if "1" in sections or args.setup_only:
+        setup_moto()
+    if set(sections) & {"2", "3", "4"} or args.setup_only:
+        setup_dense(args.seed)
+    if "5" in sections or args.setup_only:
+        setup_monorepo(args.seed)
     bench = Bench(args)
     dyn = shlex.split(args.dynolint)
     bench.facts.update({
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "versions": versions(dyn), "features": dynolint_features(dyn),
-        "moto": corpus_size(CORPORA / "moto"), "dense": corpus_size(CORPORA / "dense"),
-        "dense2": corpus_size(CORPORA / "dense2"), "sources_digest": sources_digest(),
+        **{name: corpus_size(CORPORA / name) for name in ("moto", "dense", "dense2", "monorepo")
+           if (CORPORA / name).is_dir()},
+        "sources_digest": sources_digest(),
         "load_average_at_start": round(os.getloadavg()[0], 2),
     })
     if bench.facts["load_average_at_start"] > 0.5:
         log(f"warning: load average {bench.facts['load_average_at_start']}: other work on this machine "
             "will slow the measurements down")
-    log(f"corpora: moto {bench.facts['moto']}, dense {bench.facts['dense']}, dense2 {bench.facts['dense2']}")
+    log("corpora: " + ", ".join(f"{name} {bench.facts[name]}" for name in ("moto", "dense", "dense2", "monorepo")
+                                if name in bench.facts))
     log(f"dynolint features: {bench.facts['features']}")
     if args.setup_only:
         return 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from dynolint.bounded import TEMPLATE_LIMIT, TooLarge, read_bounded
 from dynolint.config import Config
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from dynolint.rules.base import Rule
 
 SYNTAX_ERROR = ("DYN000", "syntax-error")
+GC_THRESHOLDS = (50_000, 50, 100)  # see check_sources; CPython's default is (700, 10, 10)
 
 
 @dataclass
@@ -55,12 +57,51 @@ def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
     return [rule for rule in REGISTRY if code_matches(rule.code, select) and not code_matches(rule.code, ignore)]
 
 
+# What marks the top of a project (the first directory at or above the checked paths that
+# holds one): packaging and version control, or the infrastructure that deploys the code.
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "template.yaml", "template.yml",
+                "serverless.yml", "serverless.yaml", "cdk.json", "samconfig.toml")
+
+
 def project_root(paths: list[Path], config: Config) -> Path:
+    """The directory module names and project-relative paths start from: the configuration
+    file's, else the first directory at or above the checked paths that holds a
+    :data:`ROOT_MARKERS` entry or is skipped by name (``site-packages``, ``tests``: a root above
+    it would skip what was asked for), else the first above them that is not a package. Never
+    the argument itself just because it was named: ``dynolint check src/mypkg`` names
+    ``src/mypkg/store.py`` ``mypkg.store`` (so ``from mypkg.store import ...`` resolves)
+    as ``dynolint check .`` does, and finds the same cross-module findings in it."""
     if config.source is not None:
         return config.root.resolve()
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0].resolve()
-    return Path.cwd().resolve()
+    import fnmatch
+
+    start = _common_directory(paths)
+    from dynolint.discovery import TEST_DIRS
+
+    # an excluded folder (site-packages, .venv, build, tests...) is as far up as a root may be:
+    # above it, every file checked in it would be skipped (and site-packages is an import root)
+    names = [p.rstrip("/") for p in config.exclude + config.extend_exclude if "/" not in p.rstrip("/")]
+    names += TEST_DIRS
+    for directory in (start, *start.parents):
+        if any(os.path.lexists(directory / marker) for marker in ROOT_MARKERS) or \
+                any(fnmatch.fnmatch(directory.name, name) for name in names):
+            return directory
+    while (start / "__init__.py").is_file() and start.parent != start:
+        start = start.parent
+    return start
+
+
+def _common_directory(paths: list[Path]) -> Path:
+    """The deepest directory holding every path (a directory itself, a file's parent);
+    the working directory when there are none. Never raises (symlink loops included)."""
+    directories = []
+    for path in paths or [Path(".")]:
+        absolute = os.path.realpath(path)
+        directories.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    try:
+        return Path(os.path.commonpath(directories))
+    except ValueError:  # different drives (Windows)
+        return Path.cwd().resolve()
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:
@@ -93,20 +134,22 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     result = RunResult()
     for problem_path, problem in found.problems:
         result.findings.append(_file_error(display_path(problem_path), f"cannot read: {problem}"))
-    for path in found.python:
+    infra_files: dict[str, bytes] = {}
+    for files, path in [(sources, p) for p in found.python] + [(infra_files, p) for p in found.infra]:
         rel = _rel(path, root)
-        try:
-            sources[rel] = path.read_bytes()
+        limit, why = config.max_file_size, "max-file-size"
+        if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
+            limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
+        try:  # regular files only, never blocking (it may have become a FIFO since discovery)
+            files[rel] = read_bounded(path, limit)
+        except TooLarge as exc:  # a skipped file, said on stderr as Semgrep's --max-target-bytes does
+            result.warnings.append(f"{display_path(path, cwd)}: file skipped: {exc.size} bytes, over the limit of "
+                                   f"{exc.limit} ({why})")
+            continue
         except OSError as exc:
-            result.findings.append(_file_error(display_path(path), f"cannot read: {exc.strerror or exc}"))
+            result.findings.append(_file_error(display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))
             continue
         display[rel] = display_path(path, cwd)
-    infra_files = {}
-    for path in found.infra:
-        try:
-            infra_files[_rel(path, root)] = path.read_bytes()
-        except OSError:
-            continue
     check_sources(sources, infra_files, config, options, result, display, progress=progress)
     return result
 
@@ -159,15 +202,22 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
 
     earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
     # The run builds millions of small objects that live until it ends (summaries, abstract
-    # values) and makes almost no cycles: the cyclic collector would rescan them all again and
-    # again (a third of the time on the dense benchmark) to free a few megabytes.
-    collecting = gc.isenabled()
-    gc.disable()
+    # values), and some cycles that are garbage (a large project's phase 2 held three times the
+    # memory with the collector off). So the collector stays on, but what exists now (modules,
+    # the sources read) is frozen out of its scans, and it runs less often than by default:
+    # young collections every GC_THRESHOLDS[0] allocations, full ones as CPython limits them
+    # (when the survivors since the last one reach a quarter of the old objects).
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.freeze()  # also keeps these pages shared with the forked workers
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
     try:
         run_deep(_check_sources, sources, infra_files, config, options, result, display, progress)
     finally:
-        if collecting:
-            gc.enable()
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        if not collecting:
+            gc.disable()
     if cache is not None and not result.errors:
         found = [f for f in result.findings if f not in earlier]
         cache.put(key, (found, result.suppressed, result.unused_suppressions, result.sources))
@@ -210,7 +260,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
                 SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
                 span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
     rules = selected_rules(config, options)
-    infra = _infra(infra_files, summaries, config, result)
+    infra = _infra(infra_files, summaries, config, result, display)
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
@@ -295,26 +345,13 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     """Apply the fixes of the findings in ``paths``: safe ones, and unsafe ones too when
     ``unsafe``. With ``write`` False nothing is written (``--diff``). With ``only``, just the
     findings it accepts are fixed."""
-    from dynolint.fixes import ChangedOnDisk, Refused, applicability, fix_source, write_atomically
+    from dynolint.fixes import ChangedOnDisk, Refused, fix_source, write_atomically
+    from dynolint.fixing import fixes_to_apply
 
     path_list = list(paths)
     root = project_root(path_list, config)
     report = FixReport(before=check_paths(path_list, config, options))
-    by_file: dict[str, list[Finding]] = {}
-    for finding in report.before.findings:
-        if only is not None and not only(finding):  # e.g. only the files pre-commit passed
-            continue
-        if finding.fix is None:
-            if finding.plan is not None:
-                from dynolint.fixes import Skip
-
-                reason = finding.plan.reason if isinstance(finding.plan, Skip) else "the fix could not be made"
-                report.skipped.append((finding, reason))
-            continue
-        if applicability(finding) == "unsafe" and not unsafe:
-            report.skipped.append((finding, "unsafe fix: run with --unsafe-fixes to apply it"))
-            continue
-        by_file.setdefault(finding.path, []).append(finding)
+    by_file = fixes_to_apply(report, unsafe, only)
     for path, findings in sorted(by_file.items()):
         data = report.before.sources[path]
         outcome = fix_source(data, findings)
@@ -338,10 +375,12 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
 
 
 def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], config: Config,
-           result: RunResult) -> Infra:
+           result: RunResult, display: dict[str, str]) -> Infra:
     from dynolint.model.infra import load_infra
 
     infra = load_infra(infra_files, summaries)
+    for path, line, problem in infra.errors:  # the file's functions and tables are missing from the model
+        result.findings.append(_file_error(display.get(path, path), problem, line))
     return infra
 
 
@@ -405,8 +444,9 @@ def _displayed(finding: Finding, display: dict[str, str]) -> Finding:
     return replace(finding, path=display.get(finding.path, finding.path), related=related)
 
 
-def _file_error(path: str, message: str) -> Finding:
-    return Finding(SYNTAX_ERROR[0], SYNTAX_ERROR[1], path, 1, 1, 1, 1, message, Severity.ERROR, Confidence.HIGH)
+def _file_error(path: str, message: str, line: int = 1) -> Finding:
+    return Finding(SYNTAX_ERROR[0], SYNTAX_ERROR[1], path, line, 1, line, 1, message, Severity.ERROR,
+                   Confidence.HIGH)
 
 
 __all__ = ["Options", "RunResult", "check_paths", "check_source", "selected_rules", "display_path", "os"]

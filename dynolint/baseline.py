@@ -193,6 +193,10 @@ def load(path: Path) -> Baseline:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError:  # the decoder stops at the interpreter's recursion limit
+        raise BaselineError(path, "not valid JSON for a baseline: arrays or objects nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more digits than int() converts (4,300)
+        raise BaselineError(path, f"not valid JSON for a baseline: {exc}") from None
     if not isinstance(document, dict) or document.get("tool") != "dynolint":
         raise BaselineError(path, 'not a dynolint baseline (expected an object with "tool": "dynolint")')
     if document.get("version") != BASELINE_VERSION:

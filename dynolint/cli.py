@@ -15,7 +15,9 @@ from typing import Any
 import click
 
 from dynolint import __version__
-from dynolint.api import FixReport, Options, RunResult, check_paths, check_source, display_path, fix_paths
+from dynolint.api import Options, RunResult, check_paths, check_source, display_path, fix_paths
+from dynolint.cli_fix import diff_exit as _diff_exit, fix_stdin as _fix_stdin, fix_summary as _fix_summary
+from dynolint.cli_fix import write as _write
 from dynolint.baseline import SourceLines
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
@@ -27,14 +29,35 @@ OUTPUT_FORMATS = ("text", "json", "sarif", "github")
 ACCEPTED_CODES = ALL_CODES  # what --select, --ignore and the config may name
 
 
-def _codes(value: str | None) -> tuple[str, ...] | None:
+def _codes(value: str | None, option: str) -> tuple[str, ...] | None:
+    """The codes of ``--select`` or ``--ignore`` (``option``), each a known code or prefix."""
     if value is None:
         return None
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     for code in codes:
         if code != "ALL" and not any(k.startswith(code) for k in ACCEPTED_CODES):
-            raise click.BadParameter(f"unknown rule code or prefix {code!r}")
+            close = difflib.get_close_matches(code, sorted(ACCEPTED_CODES), n=1)
+            hint = f"did you mean {close[0]}?" if close else "`dynolint rules` lists the codes"
+            raise UsageError(f"{option}: unknown rule code or prefix {code!r}; {hint}")
     return codes
+
+
+def _given_paths(paths: tuple[Path, ...], stdin_filename: str | None) -> tuple[list[Path], bool]:
+    """The paths to check (default: the current directory) and whether the source is read
+    from stdin (``-``). A path that does not exist is a usage error, as is a
+    ``--stdin-filename`` with no ``-`` to name."""
+    from dynolint.reporters.text import escape_path
+
+    path_list = list(paths) or [Path(".")]
+    from_stdin = Path("-") in path_list
+    if from_stdin and len(path_list) > 1:
+        raise UsageError("'-' (source read from stdin) cannot be combined with other paths")
+    if stdin_filename is not None and not from_stdin:
+        raise UsageError("--stdin-filename names the source read from stdin: give '-' as the path")
+    missing = [escape_path(str(path)) for path in path_list if not from_stdin and not os.path.lexists(path)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    return path_list, from_stdin
 
 
 def _load_config(config_path: str | None, paths: list[Path]) -> Config:
@@ -55,8 +78,9 @@ def cli() -> None:
 def _run_options(function: Any) -> Any:
     """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
     function = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-                            help="Seconds one file may take to parse, and one function to analyse, before it is "
-                                 "reported and skipped (0: no limit).")(function)
+                            help="CPU seconds one file may take to parse, and one function to analyse, before it "
+                                 "is reported and skipped (0: no limit). CPU time, not wall time, so that a busy "
+                                 "machine gives the same findings.")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
@@ -76,6 +100,8 @@ def _run_options(function: Any) -> Any:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change behaviour.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--explain", is_flag=True, help="Under each race (DYN101-DYN104), show how two concurrent requests "
+              "interleave to lose the update (text output).")
 @click.option("--no-color", is_flag=True, help="No colours (they are used only when stdout is a terminal and "
               "NO_COLOR is not set).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -84,48 +110,60 @@ def _run_options(function: Any) -> Any:
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--report-unused-suppressions", is_flag=True,
               help="Report '# dynolint: ignore' comments that suppressed nothing (DYN001).")
-@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--project", "project_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Analyse the whole project in this directory, but report (and fix) only findings in PATHS "
                    "or with a related location in PATHS. For pre-commit, which passes only changed files.")
+@click.option("--diff", is_flag=True, help="Print the fixes --fix would apply as a unified diff and change "
+              "nothing (exit 1 if there are any).")
 def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignore: str | None,
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
-          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, no_color: bool,
+          apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, explain: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
-          project_dir: Path | None, jobs: int, no_cache: bool, timeout: float) -> None:
-    """Check PATHS (default: the current directory) and report findings."""
+          project_dir: Path | None, diff: bool, jobs: int, no_cache: bool, timeout: float) -> None:
+    """Check PATHS (default: the current directory) and report findings. '-' reads the
+    source from stdin; with --fix the fixed source is written to stdout and the findings
+    that remain to stderr."""
     from dynolint import baseline as baselines
     from dynolint.discovery import absolute
     from dynolint.reporters.progress import Progress
 
-    path_list = list(paths) or [Path(".")]
-    analysed = [project_dir] if project_dir is not None else path_list
-    # a symlinked file by its own name and its target's (the walk keeps one of them); never
-    # resolved with Path.resolve, which raises for a symlink loop
-    wanted = {display_path(name) for path in paths for name in (absolute(path), Path(os.path.realpath(path)))} \
-        if project_dir is not None and paths else None
     known_sources: dict[str, bytes] = {}
     progress = Progress.for_stream(sys.stderr, quiet)
     hidden = 0
     try:
+        path_list, from_stdin = _given_paths(paths, stdin_filename)
+        analysed = [project_dir] if project_dir is not None else path_list
+        # a symlinked file by its own name and its target's (the walk keeps one of them); never
+        # resolved with Path.resolve, which raises for a symlink loop
+        wanted = {display_path(name) for path in paths for name in (absolute(path), Path(os.path.realpath(path)))} \
+            if project_dir is not None and paths else None
         if baseline_path is not None and write_baseline_path is not None:
             raise UsageError("--baseline and --write-baseline cannot be used together")
         if statistics and output_format not in ("text", "json"):
             raise UsageError("--statistics prints text or json, not " + output_format)
+        if diff and (output_format != "text" or statistics or write_baseline_path is not None):
+            raise UsageError("--diff prints a diff: it cannot be combined with --output-format "
+                             f"{output_format}, --statistics or --write-baseline")
+        if from_stdin and apply_fixes and output_format != "text":
+            raise UsageError("--fix on source read from stdin writes the fixed source to stdout, "
+                             "so the findings can only be text (on stderr)")
         config = _load_config(config_path, analysed)
-        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
-                          want_fixes=output_format in ("json", "sarif") or apply_fixes, jobs=jobs,
-                          use_cache=not no_cache, timeout=timeout)
-        if path_list == [Path("-")]:
-            if apply_fixes:
-                raise UsageError("--fix cannot rewrite source read from stdin")
+        options = Options(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore") or (),
+                          include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout,
+                          want_fixes=output_format in ("json", "sarif") or apply_fixes or diff)
+        if from_stdin:
             if project_dir is not None:
                 raise UsageError("--project cannot be used with source read from stdin")
-            source = sys.stdin.buffer.read()
-            known_sources[stdin_filename or "stdin.py"] = source
-            result = check_source(source, stdin_filename or "stdin.py", config, options)
-        elif apply_fixes:
+            name = stdin_filename or "stdin.py"
+            source = known_sources[name] = sys.stdin.buffer.read()
+            if apply_fixes or diff:
+                _fix_stdin(source, name, config, options, unsafe_fixes, diff, quiet, report_remaining=True)
+            result = check_source(source, name, config, options)
+        elif apply_fixes or diff:
             only = None if wanted is None else (lambda finding: finding.path in wanted)
-            report = fix_paths(analysed, config, options, unsafe=unsafe_fixes, only=only)
+            report = fix_paths(analysed, config, options, unsafe=unsafe_fixes, only=only, write=not diff)
+            if diff:
+                _diff_exit(report, quiet)
             _fix_summary(report, quiet)
             result = report.after or report.before
         else:
@@ -133,6 +171,11 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         progress.finish()
         for warning in result.warnings:
             click.echo(f"dynolint: warning: {warning}", err=True)
+        if not from_stdin and not result.files and not quiet:
+            from dynolint.reporters.text import escape_path
+
+            click.echo("warning: no Python files found in " + ", ".join(escape_path(str(p)) for p in analysed),
+                       err=True)
         lines = SourceLines(known_sources, base=Path.cwd())
         findings = list(result.findings)
         if report_unused_suppressions:
@@ -157,8 +200,11 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
     color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-            statistics=statistics, hidden=hidden)
+    from dynolint.stopping import writing_report
+
+    with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
+        _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
+                statistics=statistics, hidden=hidden, unsafe_fixes=unsafe_fixes, explain=explain)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -186,18 +232,9 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
                                            for pattern, codes in config.per_file_ignores)]
 
 
-def _write(text: str) -> None:
-    """Write to stdout; what its encoding cannot hold (a file name in a locale that is not
-    UTF-8) is written as backslash escapes rather than stopping the report half-way."""
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:
-        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
-
-
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
-            sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0) -> None:
+            sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0,
+            unsafe_fixes: bool = False, explain: bool = False) -> None:
     shown = result.findings if findings is None else findings
     if statistics:
         from dynolint.reporters.statistics import render_statistics
@@ -206,7 +243,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        _write(render_text(shown, color=color))
+        _write(render_text(shown, color=color, explain=explain))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 
@@ -219,12 +256,9 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     for error in result.errors:
         click.echo(f"dynolint: {error}", err=True)
     if output_format == "text" and not quiet:
-        count = len(shown)
-        noun = "finding" if count == 1 else "findings"
-        more = f" ({hidden} more in the baseline)" if hidden else ""
-        files = f"{result.files} file" if result.files == 1 else f"{result.files} files"
-        click.echo(f"Found {count} {noun} in {files}{more}." if count else
-                   f"All checks passed ({files}{more}).", err=True)
+        from dynolint.reporters.summary import summary_line
+
+        click.echo(summary_line(shown, result.files, hidden, unsafe_fixes), err=True)
 
 
 @cli.command()
@@ -235,17 +269,22 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 @click.option("--select", help="Comma-separated rule codes or prefixes to fix.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes not to fix.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="A pyproject.toml or dynolint.toml.")
+@click.option("--stdin-filename", help="The file name to report for source read from '-'.")
 @click.option("--include-tests", is_flag=True, help="Also fix tests/, test_*.py, *_test.py and conftest.py.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | None, ignore: str | None,
-        config_path: str | None, include_tests: bool, quiet: bool, jobs: int, no_cache: bool,
-        timeout: float) -> None:
-    """Apply fixes to PATHS (default: the current directory)."""
-    path_list = list(paths) or [Path(".")]
+        config_path: str | None, stdin_filename: str | None, include_tests: bool, quiet: bool, jobs: int,
+        no_cache: bool, timeout: float) -> None:
+    """Apply fixes to PATHS (default: the current directory). '-' reads the source from
+    stdin and writes the fixed source to stdout (for editors)."""
     try:
+        path_list, from_stdin = _given_paths(paths, stdin_filename)
         config = _load_config(config_path, path_list)
-        options = Options(select=_codes(select), ignore=_codes(ignore) or (), include_tests=include_tests,
-                          jobs=jobs, use_cache=not no_cache, timeout=timeout)
+        options = Options(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore") or (),
+                          include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout)
+        if from_stdin:
+            _fix_stdin(sys.stdin.buffer.read(), stdin_filename or "stdin.py", config, options, unsafe_fixes, diff,
+                       quiet, report_remaining=False)
         report = fix_paths(path_list, config, options, unsafe=unsafe_fixes, write=not diff)
     except DynolintError as exc:
         click.echo(f"dynolint: error: {exc}", err=True)
@@ -253,52 +292,26 @@ def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | N
     for warning in report.before.warnings:
         click.echo(f"dynolint: warning: {warning}", err=True)
     if diff:
-        from dynolint.reporters.text import escape_path
-
-        for path, old, new in report.changed:
-            _write("".join(difflib.unified_diff(
-                old.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True),
-                f"a/{escape_path(path)}", f"b/{escape_path(path)}")))
-        sys.stdout.flush()
+        _diff_exit(report, quiet)
     _fix_summary(report, quiet)
     if report.before.errors or report.not_written:
         sys.exit(2)
-    if diff:
-        sys.exit(1 if report.changed else 0)
     remaining = (report.after or report.before).findings
     sys.exit(1 if remaining else 0)
-
-
-def _fix_summary(report: FixReport, quiet: bool) -> None:
-    for path, why in report.not_written:
-        click.echo(f"dynolint: error: {why}", err=True)
-    for path, why in report.refused:
-        click.echo(f"dynolint: warning: {why}", err=True)
-    if quiet:
-        return
-    from dynolint.reporters.text import escape_path
-
-    for finding, reason in report.skipped:
-        click.echo(f"{escape_path(finding.path)}:{finding.line}:{finding.column}: {finding.code} not fixed: {reason}",
-                   err=True)
-    count = len(report.applied)
-    click.echo(f"Fixed {count} finding{'s' if count != 1 else ''} in {len(report.changed)} "
-               f"file{'s' if len(report.changed) != 1 else ''}.", err=True)
 
 
 @cli.command()
 @click.option("--output-format", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules(output_format: str) -> None:
-    """List the rules."""
-    from dynolint.rules import REGISTRY
+    """List the rules (and the two codes that are not rules over the program: DYN000 and DYN001)."""
+    from dynolint.meta import DOCUMENTED
 
     if output_format == "json":
         data = [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
-                for r in REGISTRY]
+                for r in DOCUMENTED]
         click.echo(json.dumps(data, indent=2))
         return
-    for rule in REGISTRY:
+    for rule in DOCUMENTED:
         click.echo(f"{rule.code}  {rule.name:36} {rule.summary}")
 
 
@@ -317,8 +330,23 @@ def explain(code: str) -> None:
     click.echo(render_rule(rule))
 
 
+@cli.command()
+def server() -> None:
+    """Run the language server over stdio (needs pygls 2: the lsp extra, pip install -e '.[lsp]')."""
+    from dynolint.server import missing_dependency, serve
+
+    problem = missing_dependency()
+    if problem is not None:
+        click.echo(f"dynolint: error: {problem}", err=True)
+        sys.exit(2)
+    sys.exit(serve())
+
+
 def main() -> None:
+    from dynolint import stopping
     from dynolint.fastpath import try_fast_check
+
+    stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
 
     status = try_fast_check(sys.argv[1:])
     if status is not None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dynolint import settings
+from dynolint.bounded import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_EXCLUDE = (
     ".venv", "venv", "node_modules", ".aws-sam", "cdk.out", "build", "dist", "site-packages",
@@ -36,7 +37,9 @@ class Config:
     tables: tuple[tuple[str, TableFacts], ...] = ()
     multi_tenant: bool = False
     tenant_isolation: tuple[tuple[str, str], ...] = ()
+    isolation: str = "credentials"  # "application": keys keep tenants apart by design (no DYN201)
     include_tests: bool = False
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 

@@ -10,12 +10,17 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dynolint import gitignore
+from dynolint.bounded import TooLarge, read_bounded
 from dynolint.config import Config
 
 INFRA_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
                "samconfig.yaml")
 INFRA_SUFFIXES = (".tf", ".tf.json")
 TEST_DIRS = ("tests", "test")
+# An ignore file larger than this is not used (and said so): a thousand times a large real
+# one, and parsing 50,000 patterns takes seconds.
+IGNORE_FILE_LIMIT = 1024 * 1024
 
 
 @dataclass
@@ -23,77 +28,6 @@ class Discovered:
     python: list[Path] = field(default_factory=list)
     infra: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # unreadable entries
-
-
-class _GitIgnore:
-    """A small .gitignore matcher (patterns, ``**``, anchoring, directories, negation)."""
-
-    def __init__(self) -> None:
-        self.rules: list[tuple[Path, re.Pattern[str], bool, bool]] = []  # (base, regex, negate, dir_only)
-
-    def add_file(self, path: Path) -> None:
-        data = read_regular(path)
-        if data is None:
-            return
-        lines = data.decode("utf-8", errors="replace").splitlines()
-        base = path.parent
-        for raw in lines:
-            line = raw.rstrip()
-            if not line or line.startswith("#"):
-                continue
-            negate = line.startswith("!")
-            if negate:
-                line = line[1:]
-            dir_only = line.endswith("/")
-            line = line.strip("/") if dir_only else line
-            anchored = "/" in line.rstrip("/")
-            line = line.lstrip("/")
-            regex = _glob_to_regex(line)
-            if not anchored:
-                regex = r"(?:.*/)?" + regex
-            self.rules.append((base, re.compile(regex + r"$"), negate, dir_only))
-
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        """``path``: an absolute path (string) below the directories the rules came from."""
-        result = False
-        for base, regex, negate, dir_only in self.rules:
-            if dir_only and not is_dir:
-                continue
-            prefix = str(base).rstrip("/") + "/"
-            if not path.startswith(prefix):
-                continue
-            if regex.match(path[len(prefix):]):
-                result = not negate
-        return result
-
-
-def _glob_to_regex(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append(r"(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(r".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append(r"[^/]*")
-        elif char == "?":
-            out.append(r"[^/]")
-        elif char == "[":
-            end = pattern.find("]", i)
-            if end > i:
-                out.append(pattern[i:end + 1])
-                i = end + 1
-                continue
-            out.append(re.escape(char))
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "".join(out)
 
 
 def read_regular(path: Path | str) -> bytes | None:
@@ -201,6 +135,17 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
         elif explicit and name.endswith((".yaml", ".yml", ".json")):
             found.infra.append(path)
 
+    def read_ignore_file(path: str) -> bytes | None:
+        """An ignore file's bytes; None when absent or unreadable (skipped, as git does), and
+        a problem when it is too large to use (git's own limit is 100 MB)."""
+        try:
+            return read_bounded(path, IGNORE_FILE_LIMIT)
+        except TooLarge as exc:
+            problem(Path(path), f"ignore file not used: {exc.strerror}")
+        except OSError:
+            pass
+        return None
+
     def walk_error(exc: OSError) -> None:
         problem(Path(exc.filename) if exc.filename else Path("."), exc.strerror or str(exc))
 
@@ -217,25 +162,37 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
             take(absolute(given), explicit=True)
             continue
         base = Path(os.path.realpath(given))
-        ignore = _GitIgnore()
-        for parent in reversed([base, *base.parents]):
-            ignore.add_file(parent / ".gitignore")  # when it is a readable regular file
+        # The ignore files that apply in each directory still to walk: a file is matched
+        # against those of its own ancestors only (gitignore.py).
+        pending: dict[str, list[gitignore.Level]] = {
+            str(base): gitignore.levels_above(str(base), read_ignore_file)}
         for directory, dirnames, filenames in os.walk(base, onerror=walk_error, followlinks=False):
-            if directory != str(base) and ".gitignore" in filenames:
-                ignore.add_file(Path(directory) / ".gitignore")
+            levels = pending.pop(directory, None)
+            if levels is None:  # pragma: no cover - os.walk only enters directories kept below
+                continue
+            if directory != str(base):
+                if ".git" in dirnames or ".git" in filenames:  # a repository of its own: git
+                    levels = gitignore.repository_levels(directory, read_ignore_file)  # starts afresh
+                if ".gitignore" in filenames:
+                    level = gitignore.gitignore_level(directory, read_ignore_file)
+                    if level is not None:
+                        levels = [*levels, level]
             kept = []
             for name in sorted(dirnames):
                 child = f"{directory}/{name}"
-                if _excluded(rel_of(child), name, patterns) or ignore.ignored(child, True):
+                if _excluded(rel_of(child), name, patterns) or gitignore.ignored(levels, child, True):
                     continue
                 if not include_tests and name in TEST_DIRS:
                     continue
                 kept.append(name)
+                pending[child] = levels
             dirnames[:] = kept
             for name in sorted(filenames):
                 child = f"{directory}/{name}"
                 rel = rel_of(child)
-                if not _wanted_name(name) or _excluded(rel, name, patterns) or ignore.ignored(child, False):
+                if not _wanted_name(name) or _excluded(rel, name, patterns):
+                    continue
+                if gitignore.ignored(levels, child, False):
                     continue
                 if name.endswith(".py") and not include_tests and is_test_file(rel):
                     continue

@@ -65,5 +65,6 @@ def try_fast_check(argv: list[str]) -> int | None:
     if output == "json":
         sys.stdout.write("[]\n")
     elif not quiet:
-        sys.stderr.write(f"All checks passed ({len(paths)} files).\n")
+        count = len(paths)
+        sys.stderr.write(f"All checks passed ({count} file{'' if count == 1 else 's'} checked).\n")
     return 0

@@ -26,6 +26,9 @@ class Related:
     message: str
     end_line: int = 0
     end_column: int = 0
+    # what the location is to the finding, for reporters that tell the story (not in the JSON):
+    # "read", "read-call" (a call on the way to the read), "write-call", "costly", or ""
+    kind: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,6 +145,16 @@ class ImportE:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Yield:
+    """``yield value`` (``yield from value`` when ``is_from``): what a generator hands the
+    loop that iterates it."""
+
+    value: Expr | None
+    is_from: bool
+    site: int
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Opaque:
     """A computation the model does not look into; its value depends on ``deps``."""
 
@@ -154,7 +164,7 @@ class Opaque:
 
 Expr = Union[
     Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, BinOp, UnaryOp, BoolOp,
-    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Opaque,
+    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Yield, Opaque,
 ]
 Target = Expr  # Name | Attr | Sub | SeqE | Starred
 
@@ -336,6 +346,21 @@ class FileSummary:
     # True while ``spans`` is still to be computed (by the worker that kept the parsed module,
     # during the interpretation: see dynolint.pipeline.complete_positions)
     deferred: bool = False
+
+
+SOURCE_DIRS = ("src",)  # a project's import root when its packages live in it (the src layout)
+
+
+def module_name(path: str) -> str:
+    """The dotted module name of a posix path relative to the project root: ``a/b.py`` is
+    ``a.b``, ``a/__init__.py`` is ``a``, and in a src layout ``src/a/b.py`` is ``a.b``
+    (``src`` is where the imports start, not a package)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if len(parts) > 1 and parts[0] in SOURCE_DIRS:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p and p != ".")
 
 
 def _pickle_as_fields(cls: type) -> None:

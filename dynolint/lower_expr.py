@@ -228,8 +228,8 @@ class ExpressionLowerer:
             self.yields[-1] = True
         value = node.value
         if isinstance(value, cst.From):
-            return ir.Opaque((self.expr(value.item),), self.site(node))
-        return ir.Opaque((self.expr(value),) if value is not None else (), self.site(node))
+            return ir.Yield(self.expr(value.item), True, self.site(node))
+        return ir.Yield(self.expr(value) if value is not None else None, False, self.site(node))
 
     # -- targets ----------------------------------------------------------------------
     def _bind(self, name: str) -> None:

@@ -28,16 +28,20 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
 
 
+_SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
+_CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
+
+
 def workers_for(tasks: int, jobs: int) -> int:
     """Worker processes for ``tasks`` files: ``jobs`` (0: the CPUs), or one for few files."""
     return (jobs or os.cpu_count() or 1) if tasks >= SERIAL_BELOW else 1
 
 
 def module_of(path: str) -> str:
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p and p != ".")
+    """The dotted module name of a project-relative path (:func:`dynolint.ir.module_name`)."""
+    from dynolint.ir import module_name
+
+    return module_name(path)
 
 
 def _imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:
@@ -124,10 +128,23 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
         chosen |= level
         if not level:
             break
-    roots = frozenset(chosen)
-    for path in roots:
-        chosen |= imports_of(path)
-    return Selection(frozenset(chosen), roots)
+    roots = set(chosen)
+    defined: dict[str, set[bytes]] = {}  # path -> the names of the classes it defines
+    for path in list(roots):
+        imported = imports_of(path)
+        chosen |= imported
+        # a module that defines a base class this one subclasses is a root too: its methods
+        # run the subclass's overrides
+        bases = {name.rsplit(b".", 1)[-1] for match in _SUBCLASS.finditer(sources[path])
+                 for name in re.findall(rb"[\w.]+", match.group(1))}
+        if not bases:
+            continue
+        for target in imported:
+            if target not in defined:
+                defined[target] = set(_CLASS_NAME.findall(sources[target]))
+            if bases & defined[target]:
+                roots.add(target)
+    return Selection(frozenset(chosen), frozenset(roots))
 
 
 def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSummary:

@@ -24,6 +24,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Callable
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -81,19 +82,28 @@ def describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def write_new(directory_fd: int, name: str, data: bytes, mode: int = 0o666) -> None:
+def write_new(directory_fd: int, name: str, data: bytes, mode: int = 0o666,
+              temporary: str | None = None, prepare: Callable[[int], None] | None = None,
+              before_rename: Callable[[], None] | None = None) -> None:
     """Replace ``name`` in the directory ``directory_fd`` by a file holding ``data``, through a
     temporary file and a rename (a symbolic link at ``name`` is replaced, never followed).
-    ``mode`` is filtered by the umask, as for any new file."""
-    temporary = f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}.part"
+    ``mode`` is filtered by the umask, as for any new file. ``temporary`` names the temporary
+    file (default ``.tmp-RANDOM.part``); ``prepare`` gets its descriptor once the data is written
+    (to set its mode or owner), ``before_rename`` runs last before the rename (to check the
+    target did not change); either may raise to leave the target alone."""
+    temporary = temporary or f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}.part"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode, dir_fd=directory_fd)
     try:
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            if prepare is not None:
+                prepare(fd)
         finally:
             os.close(fd)
+        if before_rename is not None:
+            before_rename()
         os.replace(temporary, name, src_dir_fd=directory_fd, dst_dir_fd=directory_fd)
     except BaseException:
         try:

@@ -5,16 +5,34 @@ the pre-commit fast path can check a configuration without paying for the rest."
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport, the same module under its old name
+    import tomli as tomllib
 
 from dynolint.errors import ConfigError
 
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
-    "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "target-version",
+    "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size", "isolation",
+    "target-version",
 }
+# how the project keeps tenants apart: "credentials" (tenant-scoped credentials: DYN201
+# reports access through the shared execution role) or "application" (keys that include
+# the tenant, by design: DYN201 is off, DYN202/DYN204 stay)
+_ISOLATION_MODELS = ("credentials", "application")
 _TABLE_KEYS = {"partition-key", "sort-key", "version-attribute"}
+
+
+def _unknown(key: str, known: set[str]) -> str:
+    """"unknown setting", with the closest known key when one is close (a typo)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f"unknown setting; did you mean {close[0]!r}?" if close else "unknown setting"
 
 
 def _strings(source: str, key: str, value: Any) -> tuple[str, ...]:
@@ -38,7 +56,7 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
     prefix = "tool.dynolint." if os.path.basename(source) == "pyproject.toml" else ""
     for key in table:
         if key not in _KEYS:
-            raise ConfigError(source, prefix + key, "unknown setting")
+            raise ConfigError(source, prefix + key, _unknown(key, _KEYS))
     kwargs: dict[str, Any] = {}
     if "select" in table:
         kwargs["select"] = _strings(source, prefix + "select", table["select"])
@@ -76,7 +94,7 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
                 raise ConfigError(source, key, "expected a table with partition-key, sort-key, version-attribute")
             for sub, sub_value in spec.items():
                 if sub not in _TABLE_KEYS:
-                    raise ConfigError(source, f"{key}.{sub}", "unknown setting")
+                    raise ConfigError(source, f"{key}.{sub}", _unknown(sub, _TABLE_KEYS))
                 if not isinstance(sub_value, str) or not sub_value:
                     raise ConfigError(source, f"{key}.{sub}", "expected a non-empty string")
             facts.append((name, (spec.get("partition-key"), spec.get("sort-key"), spec.get("version-attribute"))))
@@ -86,6 +104,15 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
             if not isinstance(table[flag], bool):
                 raise ConfigError(source, prefix + flag, "expected true or false")
             kwargs[attr] = table[flag]
+    if "max-file-size" in table:
+        value = table["max-file-size"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(source, prefix + "max-file-size", "expected a positive number of bytes")
+        kwargs["max_file_size"] = value
+    if "isolation" in table:
+        if table["isolation"] not in _ISOLATION_MODELS:
+            raise ConfigError(source, prefix + "isolation", 'expected "credentials" or "application"')
+        kwargs["isolation"] = table["isolation"]
     if "tenant-isolation" in table:
         value = table["tenant-isolation"]
         if not isinstance(value, dict):
@@ -122,12 +149,14 @@ def load_toml(path: str) -> dict[str, Any]:
         return tomllib.loads(read_file(path, follow=False, limit=CONFIG_LIMIT).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib lets the decoding error through
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
         line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
         where = f" (at line {line})" if line else ""
         raise ConfigError(path, None, f"malformed TOML: not UTF-8: {exc.reason}{where}") from None
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {describe(exc)}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(path, None, "malformed TOML: arrays or tables nested too deeply") from None
 
 
 def table_of(path: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import libcst as cst
 
 from dynolint import ir
+from dynolint.ir import module_name
 from dynolint.lower_stmt import Lowerer
 from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
 from dynolint.pyversions import Version, newest
@@ -43,14 +44,6 @@ def parse(source: bytes, config: cst.PartialParserConfig | None = None) -> cst.M
         return cst.parse_module(source) if config is None else cst.parse_module(source, config)
     finally:
         base.__post_init__ = validate  # type: ignore[method-assign]
-
-
-def module_name(path: str) -> str:
-    """Dotted module name of a posix path relative to the project root."""
-    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p and p != ".")
 
 
 def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir.FileSummary:
@@ -126,7 +119,7 @@ def _error_summary(path: str, source: bytes, error: Exception) -> ir.FileSummary
     if isinstance(error, SyntaxError):
         return _syntax_error(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
     if isinstance(error, (MemoryError, RecursionError)):
-        return _syntax_error(path, "cannot parse: too deeply nested for CPython's parser")
+        return _syntax_error(path, "cannot parse: too deeply nested for CPython (it cannot compile this file)")
     return _syntax_error(path, f"cannot parse: {error}", *_decode_position(source, error))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
 import warnings
 
@@ -33,14 +34,29 @@ _VERSIONLESS = ("too many nested parentheses", "null bytes", "(unicode error)", 
                 "Non-UTF-8 code", "bytes can only contain ASCII", "too many statically nested blocks")
 
 
+CPYTHON_RECURSION_LIMIT = 1000  # CPython's default: the limit ``python file.py`` compiles under
+
+
 def compile_error(path: str, source: bytes) -> Exception | None:
-    """What ``compile`` raises for ``source`` (compiling runs nothing), None if it compiles."""
+    """What ``compile`` raises for ``source`` (compiling runs nothing), None if it compiles.
+    The compiler's depth limits follow the recursion limit, which dynolint raises for its
+    own deep walks: the file is compiled under CPython's default limit, so that what CPython
+    refuses to compile (a 5,000-term ``a + a + ...``) is DYN000, as running it would show,
+    rather than left to spin in LibCST."""
+    previous = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(CPYTHON_RECURSION_LIMIT)
+    except RecursionError:  # already deeper than that here: compile under the current limit
+        previous = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are the project's business, not ours
             compile(source, path, "exec", dont_inherit=True)
     except (SyntaxError, MemoryError, RecursionError, ValueError, UnicodeDecodeError, LookupError) as exc:
         return exc
+    finally:
+        if previous:
+            sys.setrecursionlimit(previous)
     return None
 
 

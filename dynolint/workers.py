@@ -22,12 +22,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
+from dynolint.stopping import die_with_parent, prepare_lifeline
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 STACK_BYTES = 512 << 20  # virtual: only the pages a deep recursion touches are committed
 RECURSION_LIMIT = 60_000
-DEFAULT_TIMEOUT = 60.0  # seconds per file to parse, per function to analyse (--timeout)
+DEFAULT_TIMEOUT = 60.0  # CPU seconds per file to parse, per function to analyse (--timeout)
+WALL_GRACE = 10  # a task may take this many times its CPU budget in wall seconds, not more
+try:
+    _TICKS = float(os.sysconf("SC_CLK_TCK"))
+except (AttributeError, ValueError, OSError):
+    _TICKS = 100.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,9 @@ def run_deep(function: Callable[..., R], *args: object) -> R:
     try:
         thread.start()
         thread.join()
+    except BaseException:  # Ctrl-C in a program using the API: no worker outlives the call
+        kill_workers()
+        raise
     finally:
         sys.setrecursionlimit(previous_limit)
     ok, value = outcome[0]  # type: ignore[misc]
@@ -77,9 +87,15 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+# The live workers of this process, by id: a worker closes the others' pipe ends (and its
+# own parent's end) when it starts, and :func:`kill_workers` finds them on a signal.
+_live: dict[int, _Worker] = {}
+
+
 class _Worker:
     """A forked worker process. It knows ``bound`` (forked with it: any function, even a
-    local one); other functions are sent with each task, by reference."""
+    local one); other functions are sent with each task, by reference. It dies with the
+    process that forked it (:func:`dynolint.stopping.die_with_parent`)."""
 
     def __init__(self, bound: Callable[[T], object]) -> None:
         import multiprocessing
@@ -87,15 +103,45 @@ class _Worker:
         context = multiprocessing.get_context("fork")
         self.bound = bound
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, bound), daemon=True)
-        self.process.start()
-        child.close()
+        prepare_lifeline()
+        self.process = context.Process(target=_serve, args=(child, bound, os.getpid()), daemon=True)
+        _live[id(self)] = self
+        try:
+            self.process.start()
+        except BaseException:
+            _live.pop(id(self), None)
+            self.conn.close()
+            raise
+        finally:
+            child.close()
         self.task: int | None = None
         self.started = 0.0
+        self.cpu_started: float | None = None
 
     def send(self, function: Callable[[T], object], index: int, item: T) -> None:
         self.task, self.started = index, time.monotonic()
+        self.cpu_started = self.cpu()
         self.conn.send((None if function is self.bound else function, item))
+
+    def cpu(self) -> float | None:
+        """CPU seconds the worker has used (Linux: /proc), or None where that is unknown."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def left(self, timeout: float, now: float) -> float:
+        """Seconds of its budget the current task has left: CPU seconds where the worker's
+        CPU time is known (so that a loaded machine, where a worker waits for a CPU, does
+        not change which files finish), wall seconds otherwise; and never more than
+        :data:`WALL_GRACE` times the budget in wall seconds (a worker that stalls)."""
+        wall_left = timeout * WALL_GRACE - (now - self.started)
+        used = self.cpu()
+        if used is None or self.cpu_started is None:
+            return min(wall_left, timeout - (now - self.started))
+        return min(wall_left, timeout - (used - self.cpu_started))
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -110,6 +156,16 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        _live.pop(id(self), None)
+
+
+def kill_workers() -> None:
+    """Kill every worker process of this process and reap them (bounded: a second or two
+    at most). Safe to call from a signal handler on the main thread while another thread
+    runs the pool: the process is about to end, the pool is not used again."""
+    from dynolint.stopping import kill_and_reap
+
+    kill_and_reap([worker.process.pid for worker in list(_live.values()) if worker.process.pid])
 
 
 _in_worker = [False]
@@ -120,13 +176,22 @@ def in_worker() -> bool:
     return _in_worker[0]
 
 
-def _serve(conn: object, bound: Callable[[object], object]) -> None:
+def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None:
     """A worker's loop: receive ``(function, item)`` (function None: ``bound``), send back
-    the pickled result, until ``None``. What a function leaves in the worker's memory stays
-    for the next tasks."""
+    the pickled result, until ``None`` or EOF. What a function leaves in the worker's memory
+    stays for the next tasks. It first closes the pipe ends it inherited from the parent
+    (its own pipe's other end, and the other workers'), so that its pipe reaches EOF when
+    the parent is gone, and arranges to die with the parent."""
     from multiprocessing.connection import Connection
 
     assert isinstance(conn, Connection)
+    for worker in list(_live.values()):
+        try:
+            worker.conn.close()
+        except OSError:
+            pass
+    _live.clear()
+    die_with_parent(parent)
     _in_worker[0] = True
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
@@ -269,8 +334,9 @@ class WorkerPool:
                 if not busy:
                     break
                 wait_for = None
-                if timeout:
-                    wait_for = max(0.0, min(w.started for w in busy) + timeout - time.monotonic())
+                if timeout:  # a task cannot use its CPU budget faster than the wall clock runs
+                    now = time.monotonic()
+                    wait_for = max(0.0, min(w.left(timeout, now) for w in busy))
                 ready = wait([w.conn for w in busy], timeout=wait_for)
                 now = time.monotonic()
                 for slot, worker in enumerate(workers):
@@ -289,7 +355,7 @@ class WorkerPool:
                             give(slot)  # the worker's next task first: it works while this unpickles
                             ok, value = pickle.loads(payload)
                             yield index, (value if ok else Failed(f"internal error: {value}")), slot
-                    elif timeout and now - worker.started > timeout:
+                    elif timeout and worker.left(timeout, now) <= 0:
                         failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")
                     if failed is not None:
                         worker.task = None

@@ -83,7 +83,8 @@ def multitool_results(files: list[Path], log: Path) -> list[dict[str, object]]:
     for result in run.get("results", []):
         message = result.get("message", {})
         text = " | ".join(str(a) for a in message.get("arguments", [])) or message.get("text", "")
-        found.append({"ruleId": result.get("ruleId"), "level": result.get("level", "warning"), "text": text,
+        found.append({"ruleId": result.get("ruleId"), "id": message.get("id"), "level": result.get("level", "warning"),
+                      "text": text,
                       "file": result.get("locations", [{}])[0].get("physicalLocation", {})
                       .get("artifactLocation", {}).get("uri", "")})
     return found

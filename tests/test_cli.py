@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import cli_json, run_cli, write_project
+from tests.conftest import RACY_HANDLER, cli_json, run_cli, write_project
 
 RACY = '''import boto3
 table = boto3.resource("dynamodb").Table("notes")
@@ -104,6 +104,7 @@ def test_config_errors_name_the_file_and_key(tmp_path: Path) -> None:
         '[tool.dynolint.tables.notes]\npartition_key = "pk"\n': "tool.dynolint.tables.notes.partition_key",
         '[tool.dynolint\n': "malformed TOML",
         '[tool.dynolint]\nmulti-tenant = "yes"\n': "tool.dynolint.multi-tenant",
+        '[tool.dynolint]\nisolation = "none"\n': "tool.dynolint.isolation",
     }
     for text, expected in cases.items():
         (tmp_path / "pyproject.toml").write_text(text)
@@ -173,3 +174,151 @@ def test_the_process_ends_after_writing_everything(tmp_path: Path) -> None:
     assert sorted(f["path"] for f in json.loads(proc.stdout)) == sorted(f"handler_{n}.py" for n in range(150))
     assert run_cli("check", "--no-cache", "--exit-zero", ".", cwd=tmp_path).returncode == 0
     assert run_cli("check", "--select", "NOPE", ".", cwd=tmp_path).returncode == 2
+
+
+# ---------------------------------------------------------------------------------------
+# the command line a ruff user expects: usage errors, stdin, --diff, summary
+
+
+CREATE = RACY_HANDLER.decode()  # DYN101 at 6:9, with an unsafe fix (a guard: a new exception to handle)
+COUNTER = '''import boto3
+
+table = boto3.resource("dynamodb").Table("counters")
+
+
+def handler(event, context):
+    n = table.get_item(Key={"pk": event["id"]})["Item"]["n"] + 1
+    table.update_item(
+        Key={"pk": event["id"]},
+        UpdateExpression="SET #n = :n",
+        ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":n": n},
+    )
+'''
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    for command in ("check", "fix"):
+        proc = run_cli(command, "handler.py", "nope.py", "gone/", cwd=tmp_path)
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert "nope.py" in proc.stderr and "gone" in proc.stderr and "no such file" in proc.stderr
+        assert proc.stdout == "" and "DYN000" not in proc.stderr
+    assert (tmp_path / "handler.py").read_text() == RACY
+    missing_project = run_cli("check", "--project", "nowhere", "handler.py", cwd=tmp_path)
+    assert missing_project.returncode == 2 and "nowhere" in missing_project.stderr
+
+
+def test_a_run_that_finds_no_python_files_says_so(tmp_path: Path) -> None:
+    write_project(tmp_path, {"docs/README.md": "# nothing to check\n"})
+    proc = run_cli("check", "docs", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "no Python files found in docs" in proc.stderr
+    assert run_cli("check", "-q", "docs", cwd=tmp_path).stderr == ""
+    write_project(tmp_path, {"docs/conf.py": "VALUE = 1\n"})
+    found = run_cli("check", "docs", cwd=tmp_path)
+    assert "no Python files" not in found.stderr and "All checks passed (1 file checked)." in found.stderr
+
+
+def test_stdin_filename_needs_source_from_stdin(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    for command in ("check", "fix"):
+        proc = run_cli(command, "--stdin-filename", "h.py", "handler.py", cwd=tmp_path)
+        assert proc.returncode == 2 and "--stdin-filename" in proc.stderr and "'-'" in proc.stderr, proc.stderr
+        mixed = run_cli(command, "-", "handler.py", cwd=tmp_path, stdin=RACY)
+        assert mixed.returncode == 2 and "stdin" in mixed.stderr
+
+
+def test_an_unknown_code_names_the_option_it_came_from(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    for command in ("check", "fix"):
+        for option in ("--select", "--ignore"):
+            proc = run_cli(command, option, "DYN1,DYN11", ".", cwd=tmp_path)
+            assert proc.returncode == 2, proc.stderr
+            assert f"{option}: unknown rule code or prefix 'DYN11'; did you mean DYN101?" in proc.stderr, proc.stderr
+    far = run_cli("check", "--select", "XYZ", ".", cwd=tmp_path)
+    assert far.returncode == 2 and "--select" in far.stderr and "did you mean" not in far.stderr
+
+
+def test_an_unknown_config_key_suggests_the_nearest_known_one(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": RACY})
+    cases = {
+        '[tool.dynolint]\nselcet = ["DYN1"]\n': "tool.dynolint.selcet: unknown setting; did you mean 'select'?",
+        '[tool.dynolint]\nmulti_tenant = true\n': "did you mean 'multi-tenant'?",
+        '[tool.dynolint.tables.notes]\npartition_key = "pk"\n': "partition_key: unknown setting; did you mean "
+                                                                "'partition-key'?",
+    }
+    for text, expected in cases.items():
+        (tmp_path / "pyproject.toml").write_text(text)
+        proc = run_cli("check", ".", cwd=tmp_path)
+        assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.dynolint]\nfrobnicate = 1\n')
+    unlike = run_cli("check", ".", cwd=tmp_path)
+    assert unlike.returncode == 2 and "frobnicate: unknown setting" in unlike.stderr
+    assert "did you mean" not in unlike.stderr
+
+
+def test_rules_lists_every_code_dyn000_and_dyn001_included(tmp_path: Path) -> None:
+    from dynolint.codes import CODES
+
+    listing = run_cli("rules", cwd=tmp_path)
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == sorted(CODES)
+    data = json.loads(run_cli("rules", "--output-format", "json", cwd=tmp_path).stdout)
+    assert [(rule["code"], rule["name"]) for rule in data] == sorted(CODES.items())
+
+
+def test_check_diff_prints_the_fixes_and_writes_nothing(tmp_path: Path) -> None:
+    write_project(tmp_path, {"handler.py": CREATE, "counter.py": COUNTER})
+    safe = run_cli("check", "--diff", ".", cwd=tmp_path)
+    assert safe.returncode == 1, safe.stderr
+    assert safe.stdout.startswith("--- a/counter.py\n+++ b/counter.py\n")
+    assert '+        UpdateExpression="ADD #n :n",' in safe.stdout and "handler.py" not in safe.stdout
+    assert "Would fix 1 finding in 1 file." in safe.stderr
+    every = run_cli("check", "--diff", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert every.returncode == 1 and "+++ b/handler.py" in every.stdout and "ConditionExpression" in every.stdout
+    assert (tmp_path / "handler.py").read_text() == CREATE and (tmp_path / "counter.py").read_text() == COUNTER
+    nothing = run_cli("check", "--diff", "--select", "DYN2", ".", cwd=tmp_path)
+    assert nothing.returncode == 0 and nothing.stdout == ""
+    assert run_cli("check", "--diff", "--output-format", "json", ".", cwd=tmp_path).returncode == 2
+
+
+def test_fix_from_stdin_writes_the_fixed_source_to_stdout(tmp_path: Path) -> None:
+    fixed = run_cli("fix", "-", "--stdin-filename", "counter.py", cwd=tmp_path, stdin=COUNTER)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == COUNTER.replace('"SET #n = :n"', '"ADD #n :n"').replace('{":n": n}', '{":n": 1}')
+    assert "Fixed 1 finding in 1 file." in fixed.stderr
+    unsafe_only = run_cli("fix", "-", cwd=tmp_path, stdin=CREATE)
+    assert unsafe_only.returncode == 1 and unsafe_only.stdout == CREATE  # all of it, unchanged
+    assert "stdin.py:6:9: DYN101 not fixed: unsafe fix" in unsafe_only.stderr
+    diff = run_cli("fix", "--diff", "--unsafe-fixes", "-", cwd=tmp_path, stdin=CREATE)
+    assert diff.returncode == 1 and diff.stdout.startswith("--- a/stdin.py\n+++ b/stdin.py\n")
+    remaining = run_cli("check", "--fix", "-", "--stdin-filename", "h.py", cwd=tmp_path, stdin=CREATE)
+    assert remaining.returncode == 1 and remaining.stdout == CREATE
+    assert "h.py:6:9: DYN101 put_item" in remaining.stderr
+    guarded = run_cli("check", "--fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=CREATE)
+    assert guarded.returncode == 0, guarded.stderr
+    assert "ConditionExpression" in guarded.stdout and "DYN101 put_item" not in guarded.stderr
+    assert list(tmp_path.glob("*.py")) == []
+
+
+def test_the_summary_counts_findings_files_and_fixes(tmp_path: Path) -> None:
+    two = CREATE + "\n\n" + COUNTER.split("\n", 3)[3].replace("def handler", "def bump")
+    write_project(tmp_path, {"a.py": two, "b.py": COUNTER, "clean.py": "import boto3\n"})
+    proc = run_cli("check", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and len(proc.stdout.splitlines()) == 3, proc.stdout
+    assert proc.stderr.endswith("Found 3 findings in 2 files (2 fixable with `--fix`, "
+                                "1 more fixable with `--unsafe-fixes`).\n"), proc.stderr
+    # the text report judges fixability from the plans; the JSON report renders the fixes: they agree
+    rendered = sorted(f["fix"]["applicability"] for f in cli_json(tmp_path) if f["fix"])
+    assert rendered == ["safe", "safe", "unsafe"]
+    unsafe = run_cli("check", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert unsafe.stderr.endswith("Found 3 findings in 2 files (3 fixable with `--fix`).\n")
+    one = run_cli("check", "a.py", "--select", "DYN101", cwd=tmp_path)
+    assert one.stderr.endswith("Found 1 finding in 1 file (1 fixable with `--unsafe-fixes`).\n"), one.stderr
+    clean = run_cli("check", "clean.py", cwd=tmp_path)
+    assert clean.returncode == 0 and clean.stderr == "All checks passed (1 file checked).\n"
+    fast = run_cli("check", "--no-cache", "clean.py", cwd=tmp_path)  # the pre-commit fast path
+    assert fast.stderr == clean.stderr
+    fixed = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert "Fixed 2 findings in 2 files." in fixed.stderr
+    assert fixed.stderr.endswith("Found 1 finding in 1 file (1 fixable with `--unsafe-fixes`).\n"), fixed.stderr

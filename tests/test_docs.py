@@ -67,16 +67,37 @@ def test_index_links_every_page() -> None:
     assert linked == {rule.code for rule in DOCUMENTED}
 
 
-def test_github_actions_example_uploads_sarif() -> None:
+CURRENT_ACTIONS = re.compile(r"^(actions/checkout@v[45]|actions/setup-python@v5|github/codeql-action/upload-sarif@v3)$")
+THIS_ACTION = "<owner>/<repository>@<commit-sha>"  # the reader fills in where the repository is and a commit
+
+
+def test_github_actions_examples_use_this_repository_and_current_actions() -> None:
     readme = (REPO / "README.md").read_text()
     assert "docs/github-actions.md" in readme
     text = (REPO / "docs" / "github-actions.md").read_text()
-    [block] = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
-    workflow = yaml.safe_load(block)
+    workflow_block, steps_block = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    workflow = yaml.safe_load(workflow_block)
+    assert workflow["permissions"]["security-events"] == "write"
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    [ours] = [step for step in steps if step.get("uses") == THIS_ACTION]
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert set(ours["with"]) <= set(action["inputs"]) and ours["with"]["upload-sarif"] is True
+    assert all(CURRENT_ACTIONS.match(step["uses"]) for step in steps if "uses" in step and step is not ours)
+    # the same without the action: pip install from the repository, then upload the SARIF
+    steps = yaml.safe_load(steps_block)
     runs = " ".join(step.get("run", "") for step in steps)
+    assert 'pip install "git+https://github.com/<owner>/<repository>@<commit-sha>"' in runs
     assert "--output-format sarif" in runs
     [upload] = [step for step in steps if str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif@")]
-    sarif_file = upload["with"]["sarif_file"]
-    assert sarif_file in runs
-    assert workflow["permissions"]["security-events"] == "write"
+    assert upload["with"]["sarif_file"] in runs
+    assert all(CURRENT_ACTIONS.match(step["uses"]) for step in steps if "uses" in step)
+
+
+def test_no_page_names_a_package_index_entry_or_a_ref_that_does_not_exist() -> None:
+    """dynolint is on no package index and this repository has no tags: the docs tell the
+    reader to pick the repository's URL and a commit SHA (or a tag they made)."""
+    pages = [REPO / "README.md", REPO / "action.yml", *sorted((REPO / "docs").rglob("*.md"))]
+    for page in pages:
+        text = page.read_text()
+        for wrong in ("pip install dynolint", "pypi.org/project/dynolint", "OWNER/dynolint", "@v0.1.0", "rev: v0.1.0"):
+            assert wrong not in text, f"{page.relative_to(REPO)} names {wrong!r}"

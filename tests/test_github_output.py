@@ -50,8 +50,8 @@ def test_one_annotation_per_finding(tmp_path: Path) -> None:
     command, properties, message = parse(line)
     assert command == "error"
     assert properties == {"file": "app/handler.py", "line": "8", "endLine": "8", "col": "5", "endColumn": "30",
-                          "title": "DYN101"}
-    assert "put_item" in message
+                          "title": "DYN101 unguarded-write-after-read"}
+    assert message.startswith("put_item overwrites") and "unguarded-write-after-read" not in message
     clean = run_cli("check", "--output-format", "github", "--select", "DYN2", ".", cwd=tmp_path)
     assert clean.returncode == 0 and clean.stdout == ""
 
@@ -63,9 +63,9 @@ def test_special_characters_survive_the_round_trip() -> None:
     [line] = render_github([finding]).splitlines()
     command, properties, data = parse(line)
     assert command == "warning"
-    assert properties["file"] == path and properties["title"] == "DYN202"
+    assert properties["file"] == path and properties["title"] == "DYN202 tenant-unscoped-key"
     assert (properties["line"], properties["endLine"], properties["col"], properties["endColumn"]) == ("3", "4", "9", "2")
-    assert data.endswith(message)
+    assert data == message
 
 
 def test_levels_follow_severity() -> None:

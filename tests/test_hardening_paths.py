@@ -5,6 +5,7 @@ twice. The CLI runs in a subprocess with a timeout, so a hang fails the test."""
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import os
@@ -76,10 +77,11 @@ def test_symlink_loop_named_on_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "loop1").symlink_to("loop2")
     (tmp_path / "loop2").symlink_to("loop1")
     (tmp_path / "loop.py").symlink_to("loop1")
-    status, findings = check_json(tmp_path, "loop.py", "handler.py", "loop1", "self-missing.py")
+    status, findings = check_json(tmp_path, "loop.py", "handler.py", "loop1")
     assert status == 1
-    assert pairs(findings) == [("handler.py", "DYN101"), ("loop.py", "DYN000"), ("loop1", "DYN000"),
-                               ("self-missing.py", "DYN000")]
+    assert pairs(findings) == [("handler.py", "DYN101"), ("loop.py", "DYN000"), ("loop1", "DYN000")]
+    missing = run("check", "--no-cache", "loop.py", "handler.py", "self-missing.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "self-missing.py" in missing.stderr and missing.stdout == ""
     text = run("check", "--no-cache", "loop.py", cwd=tmp_path)
     assert text.returncode == 1 and text.stdout.startswith("loop.py:1:1: DYN000 cannot read: ")
 
@@ -404,7 +406,7 @@ def test_odd_names_in_github_annotations(named_tree: Path) -> None:
         # in a property value, % is only ever the start of one of the five escapes
         assert re.fullmatch(r"(?:[^%:,\r\n]|%(?:25|0D|0A|3A|2C))*", props["file"]), props["file"]
         files.append(_unescape_github(props["file"]))
-        assert props["line"] == "6" and props["title"] == "DYN101"
+        assert props["line"] == "6" and props["title"] == "DYN101 unguarded-write-after-read"
     assert sorted(files) == sorted(NAMES)
 
 
@@ -425,7 +427,9 @@ def test_name_that_is_not_utf8_in_each_reporter() -> None:
     assert text.encode("utf-8") and text.startswith("caf\\xe9.py:6:9: DYN101 ")
     github = render_github([finding])
     assert github.encode("utf-8") and "file=caf\\xe9.py," in github
-    assert json.loads(render_json([finding]))[0]["path"] == NON_UTF8
+    shown = json.loads(render_json([finding]))[0]  # valid UTF-8, the raw bytes kept aside
+    assert shown["path"] == "caf\\xe9.py" and base64.b64decode(shown["path_bytes"]) == b"caf\xe9.py"
+    assert shown["related"][0]["path"] == "caf\\xe9.py" and shown["related"][0]["path_bytes"] == shown["path_bytes"]
     sarif = json.loads(render_sarif([finding]))
     assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "caf%E9.py"
@@ -476,10 +480,13 @@ def test_the_same_file_given_twice_gives_one_finding(tmp_path: Path, args: list[
     assert findings[0]["path"] in ("handler.py", "alias.py")
 
 
-def test_the_same_missing_file_given_twice_is_reported_once(tmp_path: Path) -> None:
+def test_the_same_missing_file_given_twice_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the API (the command line refuses a path that does not exist, exit status 2)."""
     (tmp_path / "handler.py").write_bytes(RACY)
-    status, findings = check_json(tmp_path, "gone.py", "./gone.py", "handler.py")
-    assert pairs(findings) == [("gone.py", "DYN000"), ("handler.py", "DYN101")]
+    monkeypatch.chdir(tmp_path)
+    result = check_paths([Path("gone.py"), Path("./gone.py"), Path("handler.py")], Config(root=tmp_path),
+                         Options(use_cache=False))
+    assert sorted((f.path, f.code) for f in result.findings) == [("gone.py", "DYN000"), ("handler.py", "DYN101")]
 
 
 def test_explicit_symlink_loop_through_the_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ Slow: deselect with ``-m "not slow"``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,22 +98,6 @@ def try_repo(project: Path, hooks_repo: Path, home: Path, hook: str, *files: str
                           cwd=project, capture_output=True, text=True, env=env, timeout=900)
 
 
-def test_hook_fails_on_a_race_and_passes_once_it_is_suppressed(project: Path, hooks_repo: Path,
-                                                               pre_commit_home: Path) -> None:
-    (project / "notes.py").write_text(RACY)
-    commit_all(project, "a racy handler")
-    failed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "notes.py:" in failed.stdout and "DYN101" in failed.stdout, failed.stdout
-    suppressed = RACY.replace("table.put_item(Item=note)",
-                              "table.put_item(Item=note)  # dynolint: ignore[DYN101] -- last writer wins by design")
-    assert suppressed != RACY
-    (project / "notes.py").write_text(suppressed)
-    commit_all(project, "accept the race")
-    passed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-
-
 def test_fix_hook_applies_the_safe_fix_and_then_the_check_passes(project: Path, hooks_repo: Path,
                                                                  pre_commit_home: Path) -> None:
     (project / "counter.py").write_text(COUNTER)
@@ -145,3 +130,40 @@ def test_hook_sees_the_whole_project_but_reports_only_what_involves_the_changed_
     assert via_handler.returncode == 1 and "store.py:10:5: DYN101" in via_handler.stdout, via_handler.stdout
     unrelated = try_repo(project, hooks_repo, pre_commit_home, "dynolint", "unrelated.py")
     assert unrelated.returncode == 0, unrelated.stdout + unrelated.stderr
+
+
+def readme_config() -> str:
+    """The .pre-commit-config.yaml the README shows."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
+    return block
+
+
+def test_the_readme_configuration_works_as_written(project: Path, hooks_repo: Path, pre_commit_home: Path) -> None:
+    """The README's snippet, with its two placeholders filled in as it says (the repository
+    and a commit SHA of it), installed with ``pre-commit install``: a commit of a racy
+    handler is refused, and goes through once the race is suppressed. (pre-commit clones
+    the hooks' repository at that commit, as it would from GitHub.)"""
+    config = readme_config()
+    assert re.findall(r"<[\w-]+>", config) == ["<url-of-the-dynolint-repository>", "<commit-sha-or-tag>"]
+    head = git("rev-parse", "HEAD", cwd=hooks_repo).strip()
+    (project / ".pre-commit-config.yaml").write_text(
+        config.replace("<url-of-the-dynolint-repository>", str(hooks_repo)).replace("<commit-sha-or-tag>", head))
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, capture_output=True,
+                               text=True, env=env, timeout=120)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    (project / "notes.py").write_text(RACY)
+    git("add", "-A", cwd=project)
+    refused = subprocess.run(["git", "commit", "-q", "-m", "a racy handler"], cwd=project, capture_output=True,
+                             text=True, env=env, timeout=900)
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "notes.py:" in refused.stdout + refused.stderr and "DYN101" in refused.stdout + refused.stderr
+    (project / "notes.py").write_text(RACY.replace(
+        "table.put_item(Item=note)", "table.put_item(Item=note)  # dynolint: ignore[DYN101] -- last writer wins"))
+    git("add", "-A", cwd=project)
+    accepted = subprocess.run(["git", "commit", "-q", "-m", "accept the race"], cwd=project, capture_output=True,
+                              text=True, env=env, timeout=900)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr

@@ -16,7 +16,7 @@ from dynolint import __version__
 from dynolint.meta import DOCUMENTED
 from dynolint.reporters.sarif import FINGERPRINT_KEY
 from dynolint.rules import REGISTRY
-from tests.conftest import FIXTURES, write_project
+from tests.conftest import FIXTURES, REPO, write_project
 from tests.sarif_tools import multitool_results, run_in, schema_errors
 
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file())
@@ -121,6 +121,13 @@ def test_every_fixture_log_passes_the_sarif_multitool_with_github_rules(fixture_
     caught = {f["ruleId"] for f in found if f["file"].endswith(control.name) and f["level"] == "error"}
     assert any(r.startswith("GH") for r in caught) and any(r.startswith("SARIF") for r in caught), caught
     ours = [f for f in found if not f["file"].endswith(control.name)]
+    # The one warning allowed: with no repository URL configured there is no page to name as
+    # the tool's informationUri (SARIF2005 recommends one), and dynolint invents none.
+    from dynolint.links import rules_index_url
+
+    unlinked = rules_index_url() is None
+    no_uri = ("SARIF2005", "Warning_ProvideToolnformationUri")
+    ours = [f for f in ours if not (unlinked and (f["ruleId"], f["id"]) == no_uri)]
     assert [f for f in ours if f["level"] in ("error", "warning")] == []
     print(f"sarif-multitool over {len(fixture_logs)} fixture logs: 0 errors, 0 warnings, {len(ours)} notes "
           f"({', '.join(sorted({str(f['ruleId']) for f in ours}))})")
@@ -151,7 +158,8 @@ def test_severity_maps_to_level_and_driver_lists_every_rule(tmp_path: Path) -> N
     write_project(tmp_path, {"handler.py": RACY})
     driver = sarif(tmp_path)["runs"][0]["tool"]["driver"]
     assert driver["name"] == "dynolint" and driver["version"] == __version__
-    assert driver["informationUri"].startswith("https://")
+    # no repository URL in the package metadata: no link, rather than one to a page that may not exist
+    assert "informationUri" not in driver and not any("helpUri" in rule for rule in driver["rules"])
     by_id = {rule["id"]: rule for rule in driver["rules"]}
     assert set(by_id) == {rule.code for rule in DOCUMENTED} >= {rule.code for rule in REGISTRY} | {"DYN000", "DYN001"}
     for rule in DOCUMENTED:
@@ -276,3 +284,26 @@ def test_internal_errors_and_link_like_messages(tmp_path: Path) -> None:
     assert "DYN104" in invocation["toolExecutionNotifications"][0]["message"]["text"]
     text = results(log)[0]["message"]["text"]
     assert "\\[not a link\\](1)" in text and text.endswith("[item read here](1).")
+
+
+def test_links_to_the_rule_pages_only_when_the_repository_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a GitHub repository named in the package metadata ([project.urls] Repository), the
+    driver and each rule link to docs/rules in it (pages this repository has); with another
+    host, or none, there is no link."""
+    import dynolint.links as links
+    from dynolint.reporters.sarif import render_sarif
+
+    for url, expected in (("https://github.com/example/dynolint.git", "https://github.com/example/dynolint"),
+                          ("https://git.example.org/dynolint", None), (None, None)):
+        monkeypatch.setattr(links, "repository_url", lambda url=url: url)
+        driver = json.loads(render_sarif([]))["runs"][0]["tool"]["driver"]
+        if expected is None:
+            assert "informationUri" not in driver and not any("helpUri" in r for r in driver["rules"])
+            continue
+        assert driver["informationUri"] == f"{expected}/blob/HEAD/docs/rules/README.md"
+        for rule in driver["rules"]:
+            assert rule["helpUri"] == f"{expected}/blob/HEAD/docs/rules/{rule['id']}.md"
+            assert (REPO / "docs" / "rules" / f"{rule['id']}.md").is_file()
+    assert (REPO / "docs" / "rules" / "README.md").is_file()
+
+

@@ -15,10 +15,11 @@ import libcst as cst
 from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
-    POSITIONED, _Apply, _add_claim_helpers, _call_change, _contains, _helper_index, _Index, _plan_claim,
+    POSITIONED, _Apply, _add_claim_helpers, _call_change, _helper_index, _Index, _plan_claim,
     applicability, title,
 )
 from dynolint.fixes.plans import ClaimPlan, Skip
+from dynolint.fixes.scope import enclosing
 from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
 
@@ -165,7 +166,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
     apply = _Apply(positions)
     try:
         call = index.calls.get((plan.write_line, plan.write_column))
-        functions = [f for f in index.functions if call is not None and _contains(positions[f], positions[call])]
+        functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
         _plan_claim(plan, index, positions, apply, 0)
@@ -208,12 +209,10 @@ def _render(module: cst.Module, index: _Index, positions: object, original: cst.
     blocks around it, which a multi-line call or a nested function carries on each line."""
     from libcst._nodes.internal import CodegenState
 
-    where = positions[original]  # type: ignore[index]
-    enclosing = [b for b in index.blocks if b is not original and _contains(positions[b], where)
-                 and b is not getattr(original, "body", None)]  # type: ignore[index]
-    enclosing.sort(key=lambda b: (positions[b].start.line, -positions[b].end.line))  # type: ignore[index]
+    blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
     state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
-    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent for b in enclosing)
+    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent  # type: ignore[attr-defined]
+                               for b in blocks)
     generate(node, state)
     return "".join(state.tokens)
 
@@ -226,7 +225,12 @@ def _apply_edits(text: str, edits: list[Edit]) -> str:
         starts.append(starts[-1] + len(line))
     def offset(line: int, column: int) -> int:
         return (starts[line - 1] if line - 1 < len(starts) else starts[-1]) + column - 1
+    pieces: list[str] = []
+    rest = len(text)  # the text from here on is kept; pieces are gathered last edit first
     for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
-        text = text[:start] + edit.content + text[end:]
-    return text
+        pieces.append(text[max(end, 0):rest] if end < rest else "")
+        pieces.append(edit.content)
+        rest = min(rest, start)
+    pieces.append(text[:rest])
+    return "".join(reversed(pieces))  # one join: linear in the text and the edits

@@ -15,6 +15,7 @@ import libcst as cst
 from dynolint.findings import Finding
 from dynolint.fixes import atomic, claim, guard
 from dynolint.fixes.cstutil import FixSkipped
+from dynolint.fixes.scope import enclosing
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
@@ -67,6 +68,17 @@ class _Index:
                 self.blocks.append(node)
             elif isinstance(node, cst.FunctionDef):
                 self.functions.append(node)
+        self._statements: dict[int, list[tuple[cst.IndentedBlock, int]]] | None = None
+
+    def statements_at(self, line: int) -> list[tuple[cst.IndentedBlock, int]]:
+        """The blocks (in :attr:`blocks` order) with a statement starting on ``line``, and
+        its index: one pass over the blocks for all the claims of a file."""
+        if self._statements is None:
+            self._statements = {}
+            for block in self.blocks:
+                for number, statement in enumerate(block.body):
+                    self._statements.setdefault(self.positions[statement].start.line, []).append((block, number))
+        return self._statements.get(line, [])
 
 
 class _Apply(cst.CSTTransformer):
@@ -247,12 +259,8 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
     call = index.calls.get((plan.write_line, plan.write_column))
     if call is None:
         raise FixSkipped("the write call is not where the analysis saw it")
-    for block in index.blocks:
+    for block, read_index in index.statements_at(plan.read_line)[:1]:
         statements = list(block.body)
-        starts = [positions[s].start.line for s in statements]  # type: ignore[index]
-        read_index = next((i for i, line in enumerate(starts) if line == plan.read_line), None)
-        if read_index is None:
-            continue
         if_index = next((i for i, s in enumerate(statements) if i > read_index and isinstance(s, cst.If)
                          and positions[s].start.line == plan.test_line), None)  # type: ignore[index]
         if if_index is None:
@@ -350,7 +358,7 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
     """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
     its children possibly changed by other fixes), and ``call`` so rewritten; raises
     FixSkipped, before anything changes, if the rewrite cannot be made."""
-    function = [f for f in index.functions if _contains(positions[f], positions[call])]
+    function = enclosing(module, call, cst.FunctionDef)
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module
         if plan.mode in ("not_exists", "exists", "pinned"):

@@ -18,6 +18,7 @@ from dynolint.fixes.cstutil import (
     set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
 from dynolint.fixes.plans import GuardPlan
+from dynolint.fixes.scope import MUTATORS, accesses, facts_of
 
 TITLES = {
     "not_exists": "Make the write create-only (attribute_not_exists on the key); callers must handle "
@@ -87,7 +88,6 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     return with_attributes(call, names, values, additions)
 
 
-MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
 TITLES["pinned"] = ("Require the item to still exist and hold the values that were read for the attributes the "
                     "write depends on; callers must handle ConditionalCheckFailedException")
 
@@ -95,49 +95,22 @@ TITLES["pinned"] = ("Require the item to still exist and hold the values that we
 def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple[str, bool], ...]:
     """The attributes of the read item (held in ``plan.item_expr``) that the write depends
     on: tested in an ``if`` of the function, or carried into the write's arguments. The
-    item must not be changed in Python, or the values to compare are gone."""
+    item must not be changed in Python, or the values to compare are gone. (The function's
+    tests and mutations come from one walk of it, shared by its writes: :mod:`.scope`.)"""
     item = plan.item_expr
     if item is None:
         if plan.needs_pins:
             raise FixSkipped("the item that was read is not held in a variable where it is written")
         return ()
-    found: dict[str, bool] = {}
-    mutated: list[str] = []
-
-    def is_item(node: cst.BaseExpression) -> bool:
-        return isinstance(node, cst.Name) and node.value == item
-
-    def accesses(node: cst.CSTNode) -> None:
-        for inner in walk(node):
-            if type(inner) is cst.Subscript:
-                if is_item(inner.value) and len(inner.slice) == 1 and isinstance(inner.slice[0].slice, cst.Index):
-                    key = literal_text(inner.slice[0].slice.value)
-                    if key is not None:
-                        found[key] = False
-            elif type(inner) is cst.Call:
-                if isinstance(inner.func, cst.Attribute) and is_item(inner.func.value) \
-                        and inner.func.attr.value == "get" and inner.args:
-                    key = literal_text(inner.args[0].value)
-                    if key is not None:
-                        found.setdefault(key, True)
-
-    for node in walk(scope):  # one walk of the scope: the tests' accesses, and mutations
-        if type(node) in (cst.If, cst.While):
-            accesses(node.test)
-        elif type(node) is cst.AssignTarget:
-            if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
-                mutated.append("item assignment")
-        elif type(node) is cst.AugAssign:
-            if isinstance(node.target, cst.Subscript) and is_item(node.target.value):
-                mutated.append("augmented assignment")
-        elif type(node) is cst.Call:
-            if isinstance(node.func, cst.Attribute) and is_item(node.func.value) and node.func.attr.value in MUTATORS:
-                mutated.append(node.func.attr.value)
-        elif type(node) is cst.Del:
-            mutated.append("del")
-    accesses(call)
-    if mutated:
-        raise FixSkipped(f"the item read is changed in Python before it is written ({mutated[0]}): set "
+    facts = facts_of(scope)
+    found: dict[str, bool] = dict(facts.tested.get(item, {}))
+    mine: dict[str, dict[str, bool]] = {}
+    accesses(call, mine, only=item)
+    for key, optional in mine.get(item, {}).items():
+        found[key] = found.get(key, True) and optional
+    mutated = facts.first_mutation(item)
+    if mutated is not None:
+        raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
                          "optimistic-lock fix")
     pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr
@@ -147,10 +120,6 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute to enable an "
                          "optimistic-lock fix")
     return pins
-
-
-def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    return any(node is inner for node in walk(outer))
 
 
 def _names_in(expr: cst.BaseExpression, names: tuple[str, ...]) -> bool:
@@ -206,6 +175,15 @@ def _exits(block: cst.BaseSuite) -> bool:
 def path_state(scope: cst.CSTNode, names: tuple[str, ...], call: cst.Call) -> str | None:
     """Is the read item present or absent where ``call`` runs (from the ifs on its path)?"""
     state: list[str | None] = [None]
+    parents = facts_of(scope).parents
+    holding: set[int] = set()  # the nodes that hold ``call``: found once, not per statement
+    node: cst.CSTNode | None = call
+    while node is not None:
+        holding.add(id(node))
+        node = parents.get(id(node))
+
+    def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+        return id(outer) in holding
 
     def block(statements: Sequence[cst.CSTNode]) -> None:
         for statement in statements:

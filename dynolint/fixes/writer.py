@@ -24,6 +24,8 @@ import stat
 import time
 from pathlib import Path
 
+from dynolint.safefs import read_file, write_new
+
 TEMPORARY_SUFFIX = ".tmp"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -100,8 +102,6 @@ def _within(path: str, root: str) -> bool:
 
 
 def _read_nofollow(name: str, directory_fd: int) -> tuple[bytes, os.stat_result]:
-    from dynolint.safefs import read_file
-
     fd = os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=directory_fd)
     try:
         info = os.fstat(fd)
@@ -140,30 +140,21 @@ def _replace(path: Path, name: str, directory: str, directory_fd: int, expected_
     if not _writable(before) or not os.access(name, os.W_OK, dir_fd=directory_fd):
         raise Refused(f"{path} is read-only; not fixed")
     remove_abandoned(Path(directory))
-    temporary = f"{temporary_prefix(name)}{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=directory_fd)
-    try:
-        try:
-            view = memoryview(new)
-            while view:
-                view = view[os.write(handle, view):]
-            os.fsync(handle)
-            os.fchmod(handle, stat.S_IMODE(before.st_mode))
-            made = os.fstat(handle)
-            if (made.st_uid, made.st_gid) != (before.st_uid, before.st_gid):
-                try:
-                    os.fchown(handle, before.st_uid, before.st_gid)
-                except OSError:
-                    raise Refused(f"{path} belongs to another owner or group that dynolint cannot keep; "
-                                  "not fixed") from None
-        finally:
-            os.close(handle)
+
+    def keep_metadata(handle: int) -> None:
+        os.fsync(handle)
+        os.fchmod(handle, stat.S_IMODE(before.st_mode))
+        made = os.fstat(handle)
+        if (made.st_uid, made.st_gid) != (before.st_uid, before.st_gid):
+            try:
+                os.fchown(handle, before.st_uid, before.st_gid)
+            except OSError:
+                raise Refused(f"{path} belongs to another owner or group that dynolint cannot keep; "
+                              "not fixed") from None
+
+    def unchanged() -> None:
         if _read_nofollow(name, directory_fd)[0] != expected_old:
             raise ChangedOnDisk(f"{path} changed on disk while it was being fixed; not overwritten")
-        os.replace(temporary, name, src_dir_fd=directory_fd, dst_dir_fd=directory_fd)
-    except BaseException:
-        try:
-            os.unlink(temporary, dir_fd=directory_fd)
-        except OSError:
-            pass
-        raise
+
+    write_new(directory_fd, name, new, 0o600, f"{temporary_prefix(name)}{secrets.token_hex(6)}{TEMPORARY_SUFFIX}",
+              prepare=keep_metadata, before_rename=unchanged)

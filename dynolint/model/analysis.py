@@ -65,12 +65,13 @@ class Model:
             return self.span(loc)
         return summary.spans[summary.stmt_of[loc[1]]]
 
-    def related(self, loc: Loc, message: str) -> Related:
+    def related(self, loc: Loc, message: str, kind: str = "") -> Related:
         span = self.span(loc)
-        return Related(loc[0], span.line, span.column, message, span.end_line, span.end_column)
+        return Related(loc[0], span.line, span.column, message, span.end_line, span.end_column, kind)
 
-    def chain_related(self, *chains: Chain) -> list[Related]:
-        """The call sites that lead from a common caller to each event."""
+    def chain_related(self, *chains: Chain, kinds: tuple[str, ...] = ()) -> list[Related]:
+        """The call sites that lead from a common caller to each event (the n-th chain's
+        sites get ``kinds[n]``, when given)."""
         if not chains:
             return []
         common = 0
@@ -79,11 +80,11 @@ class Model:
             common += 1
         seen: set[Loc] = set()
         out: list[Related] = []
-        for chain in chains:
+        for number, chain in enumerate(chains):
             for loc in chain[common:]:
                 if loc not in seen:
                     seen.add(loc)
-                    out.append(self.related(loc, "called here"))
+                    out.append(self.related(loc, "called here", kinds[number] if number < len(kinds) else ""))
         return out
 
     def finding(self, code: str, name: str, loc: Loc, message: str, severity: Severity,

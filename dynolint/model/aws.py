@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
-from dynolint.model.events import DataCall, Invoke, ScopedCredsMint
+from dynolint.model.events import DataCall, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
@@ -137,7 +137,7 @@ class AwsMixin(_Base):
             self.invokes.append(Invoke(loc, kwargs.get("FunctionName", args[0] if args else UNKNOWN),
                                        has_tenant, frame.info, frame.root))
             if tenant is not None:
-                self.note_scoping(tenant, loc, frame)
+                self.note_scoping(tenant, loc, frame, "invoke")
         return CostlyV(loc, f"{service} {name}", tuple(args) + tuple(kwargs.values()), self.next_seq())
 
     # -- STS ----------------------------------------------------------------------------
@@ -148,7 +148,7 @@ class AwsMixin(_Base):
             return CredsV("fixed", loc)
         self.mints.append(ScopedCredsMint(loc, tuple(scoped), frame.info, frame.root))
         for value in scoped:
-            self.note_scoping(value, loc, frame)
+            self.note_scoping(value, loc, frame, "sts")
         return CredsV("scoped", loc, SeqV("tuple", tuple(scoped)))
 
     def is_constant(self, value: Val) -> bool:
@@ -162,11 +162,11 @@ class AwsMixin(_Base):
             return False
         return True
 
-    def note_scoping(self, value: Val, loc: Loc, frame: Frame) -> None:
+    def note_scoping(self, value: Val, loc: Loc, frame: Frame, kind: str = "key") -> None:
         """Tenant ids used to scope access (STS tags, keys, invoke TenantId): DYN204 looks
         at where they came from."""
         for tenant in self.taint(value).tenants:
-            self.scoping_uses.append((tenant, loc, frame.root))
+            self.scoping_uses.append(ScopingUse(tenant, loc, frame.root, kind, self.path_facts))
 
     # -- S3 -----------------------------------------------------------------------------
     def s3_call(self, creds: CredsV, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
@@ -199,7 +199,7 @@ class AwsMixin(_Base):
         else:
             return
         self.data_calls.append(DataCall(loc, "s3", name, creds, tuple(scope), unscoped and not scope,
-                                        frame.chain + (loc,), frame.info, frame.root))
+                                        frame.chain + (loc,), frame.info, frame.root, self.path_facts))
         for value in scope:
             self.note_scoping(value, loc, frame)
 
@@ -218,12 +218,12 @@ class AwsMixin(_Base):
                 if name in ("filter", "all"):
                     self.data_calls.append(DataCall(loc, "s3", "list_objects", obj.creds,
                                                     (prefix,) if prefix is not None else (), prefix is None,
-                                                    frame.chain + (loc,), frame.info, frame.root))
+                                                    frame.chain + (loc,), frame.info, frame.root, self.path_facts))
                 return obj
             return CallV(name, obj, tuple(args))
         if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from"):
             self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, (obj.key,), False,
-                                            frame.chain + (loc,), frame.info, frame.root))
+                                            frame.chain + (loc,), frame.info, frame.root, self.path_facts))
             self.note_scoping(obj.key, loc, frame)
             if name == "download_file":
                 target = args[0] if args else kwargs.get("Filename", UNKNOWN)
@@ -237,8 +237,8 @@ class AwsMixin(_Base):
         if client.service == "s3":
             self.s3_call(client.creds, paginator.op, [], kwargs, loc, frame)
             return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.next_seq())
-        if client.service == "dynamodb":
-            return self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame)
+        if client.service == "dynamodb":  # the pages, each the response of one request
+            return SeqV("pages", (self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame),))
         return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.next_seq())
 
 

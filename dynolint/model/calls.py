@@ -1,16 +1,19 @@
 """Calls: into project functions (inlined), and the Python and library calls the model
-knows (files and /tmp, paths, environment, HTTP, clocks and ids, JWT, caches)."""
+knows (environment, HTTP, clocks and ids, JWT, caches; files and /tmp are
+:mod:`dynolint.model.files`, iteration and callbacks :mod:`dynolint.model.library_calls`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from dynolint import ir
-from dynolint.model.events import GlobalStore, TmpWrite
+from dynolint.model.authz import VERIFIED
+from dynolint.model.events import GlobalStore
+from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
-    NONE, UNKNOWN, ArchiveV, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV,
-    CostlyV, DictV, EnvV, EventV, ExtV, FileV, FreshV, FuncV, InstanceV, Loc, ManagedTmpV,
-    OpaqueV, SeqV, StrV, SuperV, TmpRootV, Val, alts, const_str, one_of,
+    NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
+    EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -28,16 +31,16 @@ FRESH_CALLS = frozenset({
     "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
     "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
 })
-PASSTHROUGH = frozenset({"dict", "list", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
-                         "asyncio.gather", "sorted", "tuple", "reversed"})
-FILE_HANDLERS = ("logging.FileHandler", "logging.handlers.RotatingFileHandler",
-                 "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler")
-SAVE_METHODS = frozenset({"save", "to_csv", "to_parquet", "to_json", "to_excel", "to_feather",
-                          "savefig", "write_pdf", "write_png", "download_to_filename", "dump_to",
-                          "export", "write", "to_file"})
-PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "symlink_to", "hardlink_to"})
-REMOVERS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"})
+# calls whose result is their first argument (iteration helpers: model/library.py)
+PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
+                         "asyncio.gather"})
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
+
+
+def is_stub(function: ir.Function) -> bool:
+    """A method whose body is only a docstring, ``...`` or ``pass``."""
+    return function.class_qualname is not None and all(
+        isinstance(s, ir.ExprStmt) and isinstance(s.value, ir.Const) for s in function.body)
 
 
 class CallsMixin(_Base):
@@ -65,9 +68,28 @@ class CallsMixin(_Base):
                 spread_unknown = True
         for star in call.star_args:
             args.append(self.element(self.eval(star, state, frame)))
-        loc = (frame.path, call.site)
-        results = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
-                   for alt in alts(func)]
+        return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
+
+    def apply(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
+              loc: Loc, state: State, frame: Frame) -> Val:
+        """Call ``func`` (each of its alternatives) with evaluated arguments."""
+        options = list(alts(func))
+        if sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2:
+            return one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
+                           for alt in options])
+        # several project callables (overrides, a table of handlers): each one is a path of
+        # its own from the call, and the paths merge after it
+        from dynolint.model.state import merge
+
+        results: list[Val] = []
+        outs: list[State] = []
+        for alt in options:
+            branch = state.copy()
+            results.append(self.call(alt, args, kwargs, spread_unknown, call, loc, branch, frame))
+            outs.append(branch)
+        joined = merge(outs)
+        state.env = joined.env
+        state.flow_from(joined)
         return one_of(results)
 
     def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
@@ -81,9 +103,12 @@ class CallsMixin(_Base):
             return self.instantiate(func, args, kwargs, loc, state, frame)
         if kind is ExtV:
             if func.path == "super":
-                return SuperV(frame.self_val, ClassV(frame.path, frame.cls.qualname)) \
-                    if frame.self_val is not None and frame.cls is not None else UNKNOWN
+                return self.make_super(args, frame.self_val, frame.cls, frame.path)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
+        if kind is PartialV:
+            return self.call_partial(func, args, kwargs, node, loc, state, frame)
+        if kind is LambdaV:
+            return self.call_lambda(func, args, kwargs, state, frame)
         if kind is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         return CallV("?", func, tuple(args))
@@ -112,16 +137,29 @@ class CallsMixin(_Base):
         env = self.bind(function, self_val, args, kwargs, callee)
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent)
+        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts)
         self.call_stack.append(key)
         try:
             out = self.exec_block(function.body, entry, callee)
         finally:
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
+        never_returns = exit_state.dead
+        if never_returns:
+            # it raises on every path (a placeholder, an abstract method, a stub that is
+            # replaced at run time): the call's value is unknown and the caller goes on
+            exit_state.dead = False
         state.flow_from(exit_state)
+        self.path_facts = state.facts
         if function.is_generator:
-            result: Val = OpaqueV(loc, tuple(callee.returns))
+            # the body ran to the end here, so what it yields reaches the caller's loop with
+            # the reads the body made on the caller's path before it
+            result: Val = (SeqV("items", (one_of(callee.yields),)) if callee.yields
+                           else OpaqueV(loc, tuple(callee.returns)))
+        elif never_returns or (not callee.returns and is_stub(function)):
+            # a stub (docstring, ``...``, ``pass``: a Protocol or abstract method) returns
+            # what the implementation would: unknown
+            result = OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         else:
             result = one_of(callee.returns) if callee.returns else NONE
         if self.cached_function(function, func.path):
@@ -231,79 +269,20 @@ class CallsMixin(_Base):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
+        library = self.library_call(path, args, kwargs, node, loc, state, frame)
+        if library is not None:
+            return library
         if path in PASSTHROUGH:
             if args:
                 return args[0]
             return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
-        if path == "open" or path in ("io.open", "codecs.open", "aiofiles.open", "gzip.open", "bz2.open"):
-            target = args[0] if args else kwargs.get("file", UNKNOWN)
-            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("r")))
-            mode = mode or "r"
-            if any(c in mode for c in "wax+"):
-                self.tmp_write(target, "open", loc, frame)
-            return FileV(target, mode)
-        if path in FILE_HANDLERS:
-            target = args[0] if args else kwargs.get("filename", UNKNOWN)
-            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("a")))
-            self.tmp_write(target, path.rsplit(".", 1)[-1], loc, frame)
-            return CallV(path, None, tuple(args))
-        if path in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
-                    "os.rename", "os.replace", "shutil.unpack_archive", "os.link", "os.symlink"):
-            target = args[1] if len(args) > 1 else kwargs.get("dst", kwargs.get("extract_dir", UNKNOWN))
-            self.tmp_write(target, path, loc, frame)
-            return target
-        if path in ("os.makedirs", "os.mkdir", "os.mkfifo"):
-            self.tmp_write(args[0] if args else kwargs.get("name", UNKNOWN), path, loc, frame)
-            return NONE
-        if path in REMOVERS:
-            if args:
-                frame.removed_paths.append(args[0])
-            return NONE
-        if path in ("os.path.join", "posixpath.join", "os.path.abspath", "os.path.normpath",
-                    "os.path.realpath", "os.path.expanduser"):
-            joined: list[Val] = []
-            for index, arg in enumerate(args):
-                if index:
-                    joined.append(ConstV("/"))
-                joined.append(arg)
-            return self.concat(joined) if joined else UNKNOWN
-        if path in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path", "PurePosixPath",
-                    "pathlib.PurePosixPath"):
-            if not args:
-                return ConstV(".")
-            joined = []
-            for index, arg in enumerate(args):
-                if index:
-                    joined.append(ConstV("/"))
-                joined.append(arg)
-            return self.concat(joined)
-        if path in ("tempfile.gettempdir", "tempfile.gettempdirb"):
-            return TmpRootV("tempfile.gettempdir()")
-        if path in ("tempfile.mkdtemp", "tempfile.mkstemp"):
-            where = kwargs.get("dir", args[2] if len(args) > 2 else None)
-            created = TmpRootV(f"{path}()")
-            if where is None or self.is_tmp(where):
-                self.tmp_write(created, f"{path}()", loc, frame)
-            if path == "tempfile.mkstemp":
-                return SeqV("tuple", (OpaqueV(loc, ()), created))
-            return created
-        if path in ("tempfile.TemporaryDirectory", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"):
-            return ManagedTmpV(loc)
-        if path == "tempfile.NamedTemporaryFile":
-            delete = kwargs.get("delete")
-            if isinstance(delete, ConstV) and delete.value is False:
-                return FileV(TmpRootV("NamedTemporaryFile(delete=False)"), "w")
-            return ManagedTmpV(loc)
+        handled = self.file_call(path, args, kwargs, loc, frame)
+        if handled is not None:
+            return handled
         if path in ("os.environ.get", "os.getenv", "environ.get", "os.environ.setdefault"):
             name = args[0] if args else kwargs.get("key", UNKNOWN)
             default = args[1] if len(args) > 1 else kwargs.get("default")
             return EnvV(name, default)
-        if path in ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "zipfile.PyZipFile"):
-            target = args[0] if args else kwargs.get("file", kwargs.get("name", UNKNOWN))
-            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("r")))
-            if mode and mode[0] in "wax":
-                self.tmp_write(target, path, loc, frame)
-            return ArchiveV(target)
         if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
             options = kwargs.get("options")
             verified = True
@@ -318,7 +297,8 @@ class CallsMixin(_Base):
             return ClaimsV(verified)
         if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
                     "jwt.decode_complete") or path.endswith("get_unverified_claims"):
-            return ClaimsV(False)
+            # trusted when a signature verification succeeded earlier on this path
+            return ClaimsV(VERIFIED in self.path_facts)
         if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
             inner = args[0] if args else UNKNOWN
             if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
@@ -329,11 +309,6 @@ class CallsMixin(_Base):
             return args[0]
         if path in ("contextvars.ContextVar",):
             return ContextVarV(loc)
-        if path in ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-                    "subprocess.Popen", "os.system"):
-            command = args[0] if args else kwargs.get("args", UNKNOWN)
-            self.shell_redirect(command, loc, frame)
-            return CallV(path, None, tuple(args))
         if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
                     "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
             return NONE
@@ -343,6 +318,8 @@ class CallsMixin(_Base):
     def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if handled is None:
+            handled = self.library_method(recv, name, args, kwargs, node, loc, state, frame)
         if handled is not None:
             return handled
         receiver_expr = node.func.value if isinstance(node.func, ir.Attr) else None
@@ -376,33 +353,24 @@ class CallsMixin(_Base):
                 if isinstance(alt, EventV):
                     key = const_str(args[0])
                     return self.event_child(EventV(alt.path + (section,)), key or "?", loc, frame, False)
-        if name in PATH_WRITES and self.is_tmp(recv):
-            self.tmp_write(recv, name, loc, frame)
-            return NONE
-        if name == "open" and self.is_tmp(recv):
-            mode = const_str(args[0]) if args else const_str(kwargs.get("mode", ConstV("r")))
-            if mode and any(c in mode for c in "wax+"):
-                self.tmp_write(recv, "open", loc, frame)
-            return FileV(recv, mode or "r")
-        if name in ("unlink", "rmdir") and not args:
-            frame.removed_paths.append(recv)
-            return NONE
-        if name in ("extractall", "extract"):
-            target = kwargs.get("path")
-            if target is None:
-                target = args[0] if name == "extractall" and args else (args[1] if len(args) > 1 else UNKNOWN)
-            if any(isinstance(a, ArchiveV) for a in alts(recv)) or self.is_tmp(target):
-                self.tmp_write(target, name, loc, frame)
-            return NONE
-        if name in SAVE_METHODS and args and self.is_tmp(args[0]):
-            self.tmp_write(args[0], name, loc, frame)
-            return NONE
-        if name in ("joinpath", "with_name", "with_suffix", "with_stem"):
-            return self.concat([recv, ConstV("/"), *args]) if name == "joinpath" else CallV(name, recv, tuple(args))
+        handled = self.file_method(recv, name, args, kwargs, loc, frame)
+        if handled is not None:
+            return handled
         if name == "format":
-            return StrV((recv, *args, *kwargs.values()))
+            parts = format_parts(recv, args, kwargs)
+            return self.concat(parts) if parts is not None else StrV((recv, *args, *kwargs.values()))
         if name == "join" and args:
-            return StrV((recv, self.element(args[0])))
+            parts = join_parts(recv, args[0])
+            return self.concat(parts) if parts is not None else StrV((recv, self.element(args[0])))
+        if name in ("substitute", "safe_substitute"):
+            for alt in alts(recv):
+                if isinstance(alt, CallV) and alt.fn in ("string.Template", "Template") and alt.args:
+                    mapping = dict(kwargs)
+                    for given in args[:1]:
+                        mapping = {**self.as_kwargs(given), **mapping}
+                    parts = template_parts(alt.args[0], mapping)
+                    if parts is not None:
+                        return self.concat(parts)
         if name in ("copy", "deepcopy") and not args:
             return recv
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
@@ -419,53 +387,6 @@ class CallsMixin(_Base):
         if summary is None or node.site >= len(summary.stmt_of):
             return node.site
         return summary.stmt_of[node.site]
-
-    # -- context managers ----------------------------------------------------------------
-    def enter(self, value: Val, expr: ir.Expr, frame: Frame) -> Val:
-        out = []
-        for alt in alts(value):
-            if isinstance(alt, FileV) and isinstance(alt.path, TmpRootV) and "NamedTemporaryFile" in alt.path.how:
-                out.append(alt)
-            else:
-                out.append(alt)
-        return one_of(out)
-
-    # -- /tmp ----------------------------------------------------------------------------
-    def is_tmp(self, value: Val) -> bool:
-        for alt in alts(value):
-            if isinstance(alt, TmpRootV):
-                return True
-            text = const_str(alt)
-            if text is not None and (text == "/tmp" or text.startswith("/tmp/")):
-                return True
-            if isinstance(alt, StrV) and alt.parts and self.is_tmp(alt.parts[0]):
-                return True
-            if isinstance(alt, EnvV):
-                name = const_str(alt.name)
-                if name in ("TMPDIR", "TEMP", "TMP") or (alt.default is not None and self.is_tmp(alt.default)):
-                    return True
-            if isinstance(alt, FileV) and self.is_tmp(alt.path):
-                return True
-        return False
-
-    def tmp_write(self, target: Val, how: str, loc: Loc, frame: Frame) -> None:
-        if self.is_tmp(target):
-            self.tmp_writes.append(TmpWrite(loc, target, how, frame.info, frame.root))
-
-    def shell_redirect(self, command: Val, loc: Loc, frame: Frame) -> None:
-        parts = command.parts if isinstance(command, StrV) else (command,)
-        texts = [const_str(p) or "" for p in parts]
-        joined = " ".join(texts)
-        if ">" in joined and "/tmp" in joined.split(">", 1)[1]:
-            self.tmp_writes.append(TmpWrite(loc, ConstV("/tmp"), "shell redirect", frame.info, frame.root))
-
-    def mark_cleaned(self, start: int, removed: list[Val]) -> None:
-        if not removed:
-            return
-        for index in range(start, len(self.tmp_writes)):
-            write = self.tmp_writes[index]
-            if any(self.vals_equal(write.path, r) for r in removed):
-                self.cleaned.add(index)
 
     def module_frame(self, path: str) -> Frame:
         from dynolint.model.state import Frame as FrameCls

@@ -1,11 +1,10 @@
 """DynamoDB semantics: which calls read an item and which write one, on which table and
 key, with which guard, writing which values; for boto3 (client, resource, ``meta.client``,
-batch writer, transactions, PartiQL), aioboto3/aiobotocore (same calls, awaited) and
-PynamoDB models."""
+batch writer, transactions, PartiQL) and aioboto3/aiobotocore (same calls, awaited);
+PynamoDB models are :mod:`dynolint.model.pynamodb`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dynolint import ir
@@ -14,11 +13,11 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
 from dynolint.model.expressions import parse_partiql, parse_update
-from dynolint.model.keys import pyn_key
+from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
 from dynolint.model.values import (
-    EXEC, NONE, UNKNOWN, ArithV, BatchWriterV, CallV, ClassV, ClientV, ConstV, DictV, ExtV, Loc,
-    OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
-    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, TableV, Val, alts, const_str, one_of,
+    NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
+    OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
+    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SuperV, TableV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -30,14 +29,6 @@ else:
 ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
                  if op.access in ("read", "write") and not name.startswith(("batch", "transact")))
 KEYISH = ("pk", "sk", "id", "key", "hash", "range", "partition")
-
-
-@dataclass(frozen=True, slots=True)
-class PynInfo:
-    hash_key: str | None
-    range_key: str | None
-    version: str | None
-    attributes: frozenset[str]
 
 
 class DynamoMixin(_Base):
@@ -80,6 +71,10 @@ class DynamoMixin(_Base):
             return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
         if kind is PynInstanceV:
             return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
+        if kind is SuperV and isinstance(recv.self_val, PynInstanceV):
+            current = self.lookup_instance(state, recv.self_val)
+            if isinstance(current, PynInstanceV):
+                return self.pyn_library_call(current, name, args, kwargs, loc, state, frame)
         if kind is PynBatchV:
             if name in ("save", "delete") and args:
                 for instance in alts(args[0]):
@@ -163,6 +158,8 @@ class DynamoMixin(_Base):
             return result
         if name == "create_table":
             return NONE
+        if name == "get_paginator" and args:
+            return PaginatorV(client, const_str(args[0]) or "?")
         return CallV(name, client, tuple(args))
 
     def ddb_op(self, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,
@@ -308,11 +305,30 @@ class DynamoMixin(_Base):
         if not isinstance(creds, CredsV):
             return
         values: tuple[Val, ...] = ()
+        label = table_label(table)
+        subject = False
         if scope is not None:
             values = (self.key_part(table, scope),)
-            self.note_scoping(values[0], loc, frame)
+            tenant_table = "tenant" in label.lower()
+            subject = tenant_table and leading_key_is_tenant(values[0])
+            whole = tenant_table and self.item_is_tenant(table, op, scope, values[0])
+            self.note_scoping(values[0], loc, frame, "subject" if whole else "key")
         self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),
-                                        frame.info, frame.root))
+                                        frame.info, frame.root, self.path_facts, label, subject))
+
+    def item_is_tenant(self, table: Val, op: str, scope: Val, key: Val) -> bool:
+        """Does an item operation name the tenant's own record: the whole primary key is the
+        tenant id (a ``Key=`` of one attribute, or a put on a table whose schema is known)?"""
+        from dynolint.model.keys import table_names
+
+        if op in ("get_item", "update_item", "delete_item"):
+            shapes = list(alts(scope))
+            if not shapes or not all(isinstance(alt, DictV) and len(alt.items) == 1 and not alt.spreads
+                                     for alt in shapes):
+                return False
+        elif op != "put_item" or self.project.table_facts(table_names(table)) is None:
+            return False
+        return leading_key_is_tenant(key, whole=True)
 
     def key_part(self, table: Val, item: Val) -> Val:
         """The key attributes of an item (all of it when the schema is unknown and no
@@ -383,149 +399,3 @@ class DynamoMixin(_Base):
                     for element in self.elements(request) or [request]:
                         out.append((table, element))
         return out
-
-    # -- PynamoDB -------------------------------------------------------------------------
-    def pyn_model(self, cls: ClassV, depth: int = 0) -> PynModelV | None:
-        key = (cls.path, cls.qualname)
-        if key in self.pyn_models:
-            return self.pyn_models[key]
-        self.pyn_models[key] = None
-        result = None
-        if depth < 6:
-            for base in self.class_bases(cls):
-                for alt in alts(base):
-                    if isinstance(alt, ExtV) and (alt.path.endswith("pynamodb.models.Model")
-                                                  or alt.path in ("pynamodb.Model", "Model")
-                                                  and alt.path.startswith("pynamodb")):
-                        result = PynModelV(cls)
-                    elif isinstance(alt, ClassV) and self.pyn_model(alt, depth + 1) is not None:
-                        result = PynModelV(cls)
-        self.pyn_models[key] = result
-        return result
-
-    def pyn_info(self, model: PynModelV) -> PynInfo:
-        key = (model.cls.path, model.cls.qualname)
-        if key in self.pyn_infos:
-            return self.pyn_infos[key]
-        self.pyn_infos[key] = PynInfo(None, None, None, frozenset())
-        hash_key = range_key = version = None
-        attributes: set[str] = set()
-        chain = [model.cls] + [b for b in self.class_bases(model.cls) if isinstance(b, ClassV)]
-        for cls in chain:
-            for name, value in self.class_env(cls).items():
-                for alt in alts(value):
-                    if not isinstance(alt, CallV) or "Attribute" not in alt.fn:
-                        continue
-                    attributes.add(name)
-                    options = dict(alt.kwargs)
-                    if self.const_true(options.get("hash_key", ConstV(False))):
-                        hash_key = hash_key or name
-                    if self.const_true(options.get("range_key", ConstV(False))):
-                        range_key = range_key or name
-                    if alt.fn.endswith("VersionAttribute"):
-                        version = version or name
-        info = PynInfo(hash_key, range_key, version, frozenset(attributes))
-        self.pyn_infos[key] = info
-        return info
-
-    def pyn_model_instance(self, cls: ClassV, loc: Loc, key: Val | None = None) -> PynInstanceV | None:
-        model = self.pyn_model(cls)
-        if model is None:
-            return None
-        return PynInstanceV(model, (key if key is not None else ParamV(cls.qualname, "self"),), -1, loc)
-
-    def pyn_construct(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
-        model = self.pyn_model(cls)
-        if model is None:
-            return None
-        info = self.pyn_info(model)
-        hash_value = args[0] if args else kwargs.get(info.hash_key or "", kwargs.get("hash_key", UNKNOWN))
-        range_value = args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key"))
-        key = (hash_value,) if range_value is None else (hash_value, range_value)
-        others = tuple(v for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
-        return PynInstanceV(model, key, -1, loc, attrs=others + tuple(args[2:]))
-
-    def pyn_model_call(self, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
-                       loc: Loc, state: State, frame: Frame) -> Val:
-        if name == "get":
-            hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
-            range_value = args[1] if len(args) > 1 else kwargs.get("range_key")
-            parts = (hash_value,) if range_value is None else (hash_value, range_value)
-            instance = PynInstanceV(model, parts, -1, loc)
-            read = self.emit_read("Model.get", model, pyn_key(instance), loc, state, frame,
-                                  consistent=self.const_true(kwargs.get("consistent_read", ConstV(False))))
-            self.ddb_data_call(EXEC, model, "get", pyn_key(instance), False, loc, frame)
-            return PynInstanceV(model, parts, read, loc)
-        if name in ("query", "scan", "count", "batch_get"):
-            read = self.emit_read(f"Model.{name}", model, None, loc, state, frame)
-            scope = args[0] if args and name in ("query", "count") else None
-            if name == "batch_get" and args:
-                scope = args[0]
-            self.ddb_data_call(EXEC, model, name, scope, name == "scan", loc, frame)
-            hash_value = args[0] if args and name == "query" else UNKNOWN
-            return SeqV("items", (PynInstanceV(model, (hash_value,), read, loc),))
-        if name == "batch_write":
-            return PynBatchV(model)
-        return CallV(name, model, tuple(args))
-
-    def pyn_instance_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
-                          loc: Loc, state: State, frame: Frame) -> Val:
-        method = self.find_method(instance.model.cls, name)
-        if method is not None:
-            return self.invoke(method, instance, args, kwargs, loc, state, frame)
-        if name in ("save", "update", "delete"):
-            self.pyn_write(instance, name, args, kwargs, loc, state, frame)
-            return OpaqueV(loc, ())
-        if name == "refresh":
-            self.emit_read("Model.refresh", instance.model, pyn_key(instance), loc, state, frame)
-            return NONE
-        return CallV(name, instance, tuple(args))
-
-    def pyn_write(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
-                  loc: Loc, state: State, frame: Frame, flavor: str = "pynamodb") -> None:
-        info = self.pyn_info(instance.model)
-        condition = kwargs.get("condition")
-        if condition is None and name in ("save", "delete") and args:
-            condition = args[0]
-        if condition is None and name == "update" and len(args) > 1:
-            condition = args[1]
-        add_version = kwargs.get("add_version_condition", ConstV(True))
-        if condition is not None and condition != NONE:
-            guard = Guard("condition", "condition=")
-        elif info.version and not (isinstance(add_version, ConstV) and add_version.value is False):
-            guard = Guard("version", f"VersionAttribute {info.version}")
-        else:
-            guard = NO_GUARD
-        key = pyn_key(instance)
-        if name == "save":
-            self.emit_write("save", instance.model, key, instance, guard, (instance, *instance.attrs), False,
-                            False, flavor, loc, state, frame)
-        elif name == "update":
-            actions = kwargs.get("actions", args[0] if args else UNKNOWN)
-            items = self.elements(actions)
-            atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
-            values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
-                           for v in (alt.value,) if v is not None)
-            self.emit_write("update", instance.model, key, None, guard, values, atomic, False, flavor,
-                            loc, state, frame)
-        else:
-            self.emit_write("delete", instance.model, key, None, guard, (), False, False, flavor, loc, state, frame)
-        self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)
-
-    def pyn_action_atomic(self, action: Val) -> bool:
-        for alt in alts(action):
-            if not isinstance(alt, PynActionV):
-                return False
-            if alt.action == "set":
-                if alt.value is None or not self.mentions_attr(alt.value, alt.attr):
-                    return False
-        return True
-
-    def mentions_attr(self, value: Val, attr: str) -> bool:
-        for alt in alts(value):
-            if isinstance(alt, PynAttrV) and alt.name == attr:
-                return True
-            if isinstance(alt, ArithV):
-                if self.mentions_attr(alt.left, attr) or self.mentions_attr(alt.right, attr):
-                    return True
-        return False

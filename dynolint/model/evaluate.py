@@ -7,9 +7,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dynolint import ir
+from dynolint.model.strings import percent_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
@@ -26,13 +27,17 @@ _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.sta
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
 }
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
-_TENANT_KEY = re.compile(r"tenant", re.IGNORECASE)
-_DDB_TYPES = {
-    "Table": "table", "DynamoDBClient": "client", "Client": "client",
-    "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
+# a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
+# not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
+# tenantName, tenant_registration_id): matched on the normalised name
+_TENANT_KEY = re.compile(r"tenant(id|key|uuid|guid|slug|code)?$")
+# top-level event fields that say who invokes the function
+_INVOKER_FIELDS = {
+    "methodarn": "authorizer", "authorizationtoken": "authorizer", "routearn": "authorizer",
+    "resourceproperties": "custom-resource", "requesttype": "custom-resource",
+    "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
 }
-_DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
-                      "types_aioboto3_dynamodb")
+
 
 
 def norm_key(name: str) -> str:
@@ -45,6 +50,8 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     """(trust, description) of a tenant id found at ``path`` in the event."""
     if "authorizer" in path:
         return "trusted", "authorizer claims"
+    if path[:1] == ("detail",):
+        return "invoker", "an EventBridge event"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
                           ("querystringparameters", "the query string"),
                           ("multivaluequerystringparameters", "the query string"),
@@ -81,7 +88,11 @@ class EvalMixin(_Base):
             return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
                               (frame.path, expr.site))
         if kind is ir.BoolOp:
-            return one_of((self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)))
+            left, right = self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)
+            value = one_of((left, right))
+            if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
+                self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
+            return value
         if kind is ir.IfExp:
             self.eval(expr.test, state, frame)
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
@@ -105,7 +116,15 @@ class EvalMixin(_Base):
         if kind is ir.ImportE:
             return self.resolve_import(frame.path, expr)
         if kind is ir.Lambda:
-            return OpaqueV((frame.path, expr.site), ())
+            self.lambdas[(frame.path, expr.site)] = expr
+            index = len(self.closures)
+            self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
+            return LambdaV(frame.path, expr.site, index)
+        if kind is ir.Yield:
+            value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
+            if len(frame.yields) < 16:
+                frame.yields.append(self.element(value) if expr.is_from else value)
+            return OpaqueV((frame.path, expr.site), ())  # what the caller sends in
         if kind is ir.Opaque:
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
         return UNKNOWN
@@ -138,6 +157,8 @@ class EvalMixin(_Base):
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:
             state.env = saved
+        if expr.value is None:  # a list, set or generator of the element, once per item
+            return SeqV("items", (element,))
         return OpaqueV((frame.path, expr.site), deps)
 
     def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
@@ -181,7 +202,12 @@ class EvalMixin(_Base):
         if op == "/" and self.is_stringy(left):
             return self.concat([left, ConstV("/"), right])
         if op == "%" and self.is_stringy(left):
-            return StrV((left, right))
+            parts = percent_parts(left, right)
+            return self.concat(parts) if parts is not None else StrV((left, right))
+        if op == "+":
+            joined = self.concat_sequences(left, right)
+            if joined is not None:
+                return joined
         return ArithV(op, left, right, loc)
 
     def is_stringy(self, value: Val) -> bool:
@@ -242,13 +268,7 @@ class EvalMixin(_Base):
         if kind is ExtV:
             return ExtV(f"{base.path}.{name}")
         if kind is InstanceV:
-            stored = self.heap.get((base.alloc, name))
-            if stored is not None:
-                return stored
-            method = self.find_method(base.cls, name)
-            if method is not None:
-                return self.bound_method(base, base.cls, method)
-            return self.class_attr(base.cls, name) or AttrV(base, name)
+            return self.instance_attr(base, name)
         if kind is ClassV:
             model = self.pyn_model(base)
             if model is not None:
@@ -263,12 +283,7 @@ class EvalMixin(_Base):
                 return BoundV(base, method) if kind_of == "class" else method
             return self.class_attr(base, name) or AttrV(base, name)
         if kind is SuperV:
-            for parent in self.class_bases(base.cls)[:1] or []:
-                if isinstance(parent, ClassV):
-                    method = self.find_method(parent, name)
-                    if method is not None:
-                        return self.bound_method(base.self_val, parent, method)
-            return AttrV(base.self_val, name) if isinstance(base.self_val, PynInstanceV) else AttrV(base, name)
+            return self.super_attr(base, name)
         if kind is ContextV:
             if name == "tenant_id":
                 return self.tenant_source(loc, "trusted", "context.tenant_id", frame, quiet)
@@ -298,6 +313,11 @@ class EvalMixin(_Base):
 
     def event_child(self, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
+        if not base.path and segment in _INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
+            self.roots[frame.root].roles.add(_INVOKER_FIELDS[segment])
+        if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
+            # a CloudFormation custom resource's properties: deploy-time configuration
+            return EventV(base.path + (segment,), True)
         if _TENANT_KEY.search(segment):
             trust, how = tenant_trust(base.path)
             return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
@@ -307,6 +327,8 @@ class EvalMixin(_Base):
 
     def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
+        known = self.source_facts.get(loc)
+        self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:
@@ -337,7 +359,7 @@ class EvalMixin(_Base):
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
         if kind is ClaimsV and key is not None:
-            if _TENANT_KEY.search(key):
+            if _TENANT_KEY.search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
@@ -346,6 +368,8 @@ class EvalMixin(_Base):
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
+            if key is None and base.items and all(isinstance(v, (FuncV, BoundV, ClassV)) for _, v in base.items):
+                return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if base.spreads:
                 return SubV(base, index)
             return UNKNOWN if key is not None else SubV(base, index)
@@ -361,175 +385,6 @@ class EvalMixin(_Base):
             return base
         return SubV(base, index)
 
-    # -- classes -------------------------------------------------------------------------
-    def class_env(self, cls: ClassV) -> dict[str, Val]:
-        key = (cls.path, cls.qualname)
-        if key in self.class_envs:
-            return self.class_envs[key]
-        self.class_envs[key] = {}
-        klass = self.project.classes.get(key)
-        if klass is None:
-            return {}
-        from dynolint.model.state import Frame, State
-
-        frame = Frame(cls.path, cls.qualname, None, frozenset(), frozenset(), None, (), 1,
-                      self.new_frame_info(cls.qualname, cls.path, -1), self.current_root())
-        state = State({})
-        module_env = self.run_module(cls.path)
-        frame.closure = module_env
-        state = self.exec_block(klass.body, state, frame)
-        self.class_envs[key] = dict(state.env)
-        return self.class_envs[key]
-
-    def class_bases(self, cls: ClassV) -> list[Val]:
-        klass = self.project.classes.get((cls.path, cls.qualname))
-        if klass is None:
-            return []
-        from dynolint.model.state import Frame, State
-
-        frame = Frame(cls.path, "<bases>", None, frozenset(), frozenset(), None, (), 1, 0,
-                      self.current_root())
-        state = State({})
-        return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
-                for base in klass.bases]
-
-    def find_method(self, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
-        klass = self.project.classes.get((cls.path, cls.qualname))
-        if klass is None or depth > 6:
-            return None
-        for method_name, qualname in klass.methods:
-            if method_name == name:
-                return FuncV(cls.path, qualname)
-        for base in self.class_bases(cls):
-            if isinstance(base, ClassV):
-                found = self.find_method(base, name, depth + 1)
-                if found is not None:
-                    return found
-        return None
-
-    def method_kind(self, method: FuncV) -> str:
-        """'static', 'class' or 'instance', from the method's decorators."""
-        function = self.project.functions.get((method.path, method.qualname))
-        if function is None:
-            return "instance"
-        for decorator in function.decorators:
-            if isinstance(decorator, ir.Name) and decorator.id in ("staticmethod", "classmethod"):
-                return "static" if decorator.id == "staticmethod" else "class"
-        return "instance"
-
-    def bound_method(self, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
-        """``instance.method`` as Python binds it: nothing for a static method, the class for
-        a class method, the instance otherwise."""
-        kind_of = self.method_kind(method)
-        if kind_of == "static":
-            return method
-        if kind_of == "class":
-            owner = getattr(instance, "cls", None)
-            return BoundV(owner if isinstance(owner, ClassV) else cls, method)
-        return BoundV(instance, method)
-
-    def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
-        env = self.class_env(cls)
-        if name in env and not isinstance(env[name], FuncV):
-            return env[name]
-        if depth < 6:
-            for base in self.class_bases(cls):
-                if isinstance(base, ClassV):
-                    found = self.class_attr(base, name, depth + 1)
-                    if found is not None:
-                        return found
-        return None
-
-    # -- parameters of a root ------------------------------------------------------------
-    def root_params(self, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
-                    frame: Frame) -> dict[str, Val]:
-        env: dict[str, Val] = {}
-        params = list(function.params)
-        if self_val is not None and params and function.class_qualname is not None:
-            kind_of = self.method_kind(FuncV(path, function.qualname))
-            if kind_of == "class":
-                env[params.pop(0).name] = ClassV(path, function.class_qualname)
-            elif kind_of == "instance":
-                env[params.pop(0).name] = self_val
-        handler_shape = is_handler or self.handler_shaped(function)
-        for index, param in enumerate(params):
-            value = self.annotated(path, param, function, frame)
-            if value is None:
-                lowered = param.name.lower()
-                if handler_shape and index == 0 or lowered in ("event", "evt", "lambda_event"):
-                    value = EventV(())
-                elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
-                    value = ContextV()
-                elif self.is_route(function):
-                    value = EventV(("pathparameters",))
-                    value = self.event_child(value, param.name, (path, function.site), frame, False)
-                else:
-                    value = self.param_value(function, param)
-            env[param.name] = value
-        return env
-
-    def param_value(self, function: ir.Function, param: ir.Param) -> Val:
-        from dynolint.model.values import ParamV
-
-        return ParamV(function.qualname, param.name)
-
-    def handler_shaped(self, function: ir.Function) -> bool:
-        names = [p.name.lower() for p in function.params if p.kind == "pos"]
-        if function.class_qualname is not None and names and names[0] in ("self", "cls"):
-            names = names[1:]
-        return len(names) == 2 and names[1] in ("context", "ctx", "_context", "lambda_context", "_ctx")
-
-    def is_route(self, function: ir.Function) -> bool:
-        for decorator in function.decorators:
-            if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
-                    and decorator.func.attr in ("get", "post", "put", "delete", "patch", "route")
-                    and decorator.args and isinstance(decorator.args[0], ir.Const)
-                    and isinstance(decorator.args[0].value, str) and decorator.args[0].value.startswith("/")):
-                return True
-        return False
-
-    def annotated(self, path: str, param: ir.Param, function: ir.Function, frame: Frame) -> Val | None:
-        if param.annotation is None:
-            return None
-        from dynolint.model.state import State
-
-        annotation = param.annotation
-        candidates = [annotation]
-        while candidates:
-            current = candidates.pop()
-            if isinstance(current, ir.BinOp):
-                candidates.extend((current.left, current.right))
-                continue
-            if isinstance(current, ir.Sub):
-                candidates.append(current.index)
-                if isinstance(current.index, ir.SeqE):
-                    candidates.extend(current.index.elts)
-                continue
-            value = self.peek(current, State({}), frame)
-            resolved = self.annotation_value(value, function, param, (path, function.site))
-            if resolved is not None:
-                return resolved
-        return None
-
-    def annotation_value(self, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
-        from dynolint.model.values import UNKNOWN_CREDS, ParamV
-
-        for alt in alts(value):
-            if isinstance(alt, ExtV):
-                parts = alt.path.split(".")
-                if parts[0] in _DDB_STUB_PACKAGES and parts[-1] in _DDB_TYPES:
-                    flavor = _DDB_TYPES[parts[-1]]
-                    if flavor == "table":
-                        return TableV(ParamV(function.qualname, param.name), UNKNOWN_CREDS)
-                    if flavor == "client":
-                        return ClientV("dynamodb", UNKNOWN_CREDS, "low")
-                    return ResourceV("dynamodb", UNKNOWN_CREDS)
-                if parts[-1] == "LambdaContext":
-                    return ContextV()
-            if isinstance(alt, ClassV):
-                instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
-                return instance if instance is not None else InstanceV(alt, loc)
-        return None
 
     def as_loc(self, frame: Frame, site: int) -> Loc:
         return (frame.path, site)

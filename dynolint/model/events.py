@@ -93,6 +93,21 @@ class DataCall:
     chain: Chain
     frame: int
     root: int
+    facts: frozenset[str] = frozenset()  # authorization facts on the path (model.authz)
+    table: str = ""  # the table's name (or the variable naming it), for grouping
+    subject: bool = False  # the partition key is the tenant id, on a table of tenants: the tenant is the object
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ScopingUse:
+    """A tenant id used to scope access: kind is "key" (a data key or prefix), "subject"
+    (the partition key of a tenant record), "sts" (session tags or policy) or "invoke"."""
+
+    tenant: TenantIdV
+    loc: Loc
+    root: int
+    kind: str
+    facts: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -162,6 +177,9 @@ class RootInfo:
     is_handler: bool
     tenant_sources: list[TenantIdV] = field(default_factory=list)
     module_root: bool = False
+    # who invokes it, as the event it reads shows: "authorizer" (an API Gateway Lambda
+    # authorizer), "custom-resource" (CloudFormation), "event" (EventBridge)
+    roles: set[str] = field(default_factory=set)
 
     @property
     def tenant_aware(self) -> bool:

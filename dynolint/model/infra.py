@@ -19,6 +19,17 @@ FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable", "AWS::DynamoDB::GlobalTable")
 
 
+MAX_DEPTH = 100  # templates nest a dozen levels; PyYAML recursed (and rescanned) without end
+
+
+class TemplateError(ValueError):
+    """A template that cannot be read as a template, with the line where it went wrong."""
+
+    def __init__(self, problem: str, line: int = 1) -> None:
+        super().__init__(problem)
+        self.line = line
+
+
 def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infra:
     infra = Infra()
     for path, data in sorted(files.items()):
@@ -31,16 +42,29 @@ def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infr
                 if isinstance(document, dict):
                     _serverless(path, document, infra)
             elif path.endswith(".json"):
-                document = json.loads(text)
+                document = _json(text)
                 if isinstance(document, dict) and "Resources" in document:
                     _cloudformation(path, document, infra)
             else:
                 document = _yaml(text)
                 if isinstance(document, dict) and "Resources" in document:
                     _cloudformation(path, document, infra)
+        except TemplateError as exc:
+            infra.errors.append((path, exc.line, f"cannot be read as a template: {exc}; its functions and "
+                                                 "tables are left out"))
         except Exception as exc:  # noqa: BLE001 - a broken template must not stop the run
-            infra.errors.append((path, f"{type(exc).__name__}: {exc}"))
+            infra.errors.append((path, 1, f"cannot be read as a template: {type(exc).__name__}: {exc}; "
+                                          "its functions and tables are left out"))
     return infra
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:  # the C decoder stops at the interpreter's recursion limit
+        raise TemplateError("not valid JSON: nested too deeply") from None
 
 
 # -- YAML with CloudFormation tags -------------------------------------------------------
@@ -49,7 +73,9 @@ def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infr
 def _yaml(text: str) -> Any:
     import yaml  # PyYAML comes with libcst
 
-    class Loader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 4 MB template in a second, not a minute
+
+    class Loader(base):  # type: ignore[valid-type,misc]
         pass
 
     def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -65,7 +91,29 @@ def _yaml(text: str) -> Any:
         return {name: value}
 
     Loader.add_multi_constructor("!", construct)
-    return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    try:
+        _check_depth(yaml, text, base)  # before the composer and constructor, which recurse
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise TemplateError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else 1) from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise TemplateError("not valid YAML: nested too deeply") from None
+
+
+def _check_depth(yaml: Any, text: str, loader: type) -> None:
+    """Raise a TemplateError when collections nest deeper than MAX_DEPTH. The parser's
+    events stream (libyaml's when there is one) without recursion or lookahead."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 # -- CloudFormation / SAM -------------------------------------------------------------------

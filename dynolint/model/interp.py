@@ -13,21 +13,28 @@ import time
 from typing import Callable
 
 from dynolint import ir
+from dynolint.model.assign import AssignMixin
+from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, AuthzMixin, is_verify_call
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
+from dynolint.model.classes import ClassesMixin
+from dynolint.model.decorators import DecoratorsMixin
+from dynolint.model.files import FilesMixin
+from dynolint.model.library_calls import LibraryMixin
+from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
-    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, TmpWrite,
+    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, ScopingUse, TmpWrite,
     WriteRecord,
 )
-from dynolint.model.dynamo import PynInfo
+from dynolint.model.pynamodb import PynamoMixin, PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.values import (
-    NONE, UNKNOWN, ClassV, ConstV, DictV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
+    NONE, UNKNOWN, ClassV, ConstV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
 )
 
@@ -39,7 +46,8 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
+class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -55,6 +63,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         self.module_envs: dict[str, dict[str, Val]] = {}
         self.modules_in_progress: set[str] = set()
         self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
+        self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
+        self.lambdas: dict[tuple[str, int], ir.Lambda] = {}
+        self.truthy_values: set[Val] = set()  # values ``a or b`` whose ``b`` is always true
         self.heap: dict[tuple[Loc, str], Val] = {}
         self.closures: list[dict[str, Val]] = []
         self.root_instances: dict[tuple[str, str], Val] = {}
@@ -62,7 +73,7 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         self.call_stack: list[tuple[str, str]] = []
         self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
         self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
-        self.scoping_uses: list[tuple[TenantIdV, Loc, int]] = []
+        self.scoping_uses: list[ScopingUse] = []
         self.absence_sites: dict[int, Loc] = {}  # read id -> the if that branched on its absence
         self.global_values: dict[tuple[str, str], list[Val]] = {}
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
@@ -73,11 +84,14 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         self.timeout = 0.0  # seconds per root; 0: no limit
         self.deadline = 0.0
         self.problems: list[tuple[str, str]] = []  # (path, message)
+        self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
+        self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
         file and function) and leave the interpreter ready for the next root."""
-        self.deadline = time.monotonic() + self.timeout if self.timeout else 0.0
+        # CPU time of this thread, not wall time: a loaded machine must not change the findings
+        self.deadline = time.thread_time() + self.timeout if self.timeout else 0.0
         try:
             run(*args)
         except RootTimeout:
@@ -152,6 +166,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
                       None, (), 0, frame_info, root, self_val=self_val, cls=cls)
         env = self.root_params(path, function, is_handler, self_val, frame)
+        wrapper = self.decorated(path, function)
+        if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
+            return
         state = self.exec_block(function.body, State(env), frame)
         del state
 
@@ -161,20 +178,25 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
             if state.dead:
                 break
             self.budget -= 1
-            if self.deadline and not self.budget & 255 and time.monotonic() > self.deadline:
+            if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
                 raise RootTimeout
             state = self.exec_stmt(stmt, state, frame)
         return state
 
     def exec_stmt(self, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         kind = type(stmt)
+        self.path_facts = state.facts
         if kind is ir.Assign:
             value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
             return state
         if kind is ir.ExprStmt:
             self.eval(stmt.value, state, frame)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
             return state
         if kind is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
@@ -218,6 +240,9 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname, index)
             else:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
+            function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
+            if function is not None and function.decorators and (frame.is_module or frame.function is not None):
+                state.env[stmt.name] = self.decorate(state.env[stmt.name], function, state, frame)
             return state
         return state
 
@@ -227,7 +252,20 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
             state.absent = state.absent | tested
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
-        body = self.exec_block(stmt.body, state.copy(), frame)
+        when_true, when_false = self.test_facts(stmt.test, state, frame)
+        if self.deploy_switch(stmt.test, state, frame):
+            when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
+        known = self.truthiness(stmt.test, state, frame)
+        if known is True:  # the condition can only hold: the else branch never runs
+            state.facts = state.facts | when_true
+            return self.exec_block(stmt.body, state, frame)
+        if known is False:
+            state.facts = state.facts | when_false
+            return self.exec_block(stmt.orelse, state, frame)
+        body_in = state.copy()
+        body_in.facts = body_in.facts | when_true
+        body = self.exec_block(stmt.body, body_in, frame)
+        state.facts = state.facts | when_false
         orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
         return merge([body, orelse])
 
@@ -306,94 +344,6 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
         return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
                    for n in names)
 
-    # -- assignment ----------------------------------------------------------------------
-    def assign(self, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
-        kind = type(target)
-        if kind is ir.Name:
-            name = target.id
-            if name in frame.declared_global and not frame.is_module:
-                self.global_store(frame, site, name, "assign", None, value, state)
-            state.env[name] = value
-        elif kind is ir.SeqE or kind is ir.Starred:
-            elts = target.elts if kind is ir.SeqE else (target,)
-            known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
-            for index, element in enumerate(elts):
-                if isinstance(element, ir.Starred):
-                    self.assign(element.value, self.element(value), state, frame, site)
-                elif known:
-                    self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
-                else:
-                    self.assign(element, self.element(value), state, frame, site)
-        elif kind is ir.Attr:
-            base = self.eval(target.value, state, frame)
-            for alt in alts(base):
-                if isinstance(alt, InstanceV):
-                    key = (alt.alloc, target.attr)
-                    previous = self.heap.get(key)
-                    self.heap[key] = value if previous is None else one_of((previous, value))
-                elif isinstance(alt, PynInstanceV):
-                    self.mutate_item(alt, value, state)
-                    for current in alts(self.lookup_instance(state, alt)):
-                        if isinstance(current, PynInstanceV) and len(current.attrs) < 24:
-                            self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
-                                                                     current.alloc, current.arith,
-                                                                     current.attrs + (value,)))
-        elif kind is ir.Sub:
-            self.assign_item(target, value, state, frame, site)
-
-    def assign_item(self, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
-        base_expr = target.value
-        index = self.eval(target.index, state, frame)
-        if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
-            self.global_store(frame, site, base_expr.id, "item", index, value, state)
-            return
-        base = self.eval(base_expr, state, frame)
-        for alt in alts(base):
-            root = alt
-            while isinstance(root, SubV):
-                root = root.base
-            if isinstance(root, (ReadItemV, PynInstanceV)):
-                self.mutate_item(root, value, state)
-            elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
-                items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
-                state.env[base_expr.id] = DictV(items, alt.spreads)
-
-    def mutate_item(self, item: Val, value: Val, state: State) -> None:
-        """An attribute of a read item was assigned: remember arithmetic on its own read."""
-        read = item.read if isinstance(item, (ReadItemV, PynInstanceV)) else -1
-        if read < 0 or getattr(item, "arith", False):
-            return
-        if self.taint(value).arith_on(read):
-            updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
-                            else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
-            self.rebind(state, item, updated)
-
-    def lookup_instance(self, state: State, instance: PynInstanceV) -> Val:
-        """The current version of a PynamoDB instance in the environment (after mutations)."""
-        for value in state.env.values():
-            for alt in alts(value):
-                if isinstance(alt, PynInstanceV) and alt.alloc == instance.alloc and alt.read == instance.read:
-                    return alt
-        return instance
-
-    def rebind(self, state: State, old: Val, new: Val) -> None:
-        for name, value in list(state.env.items()):
-            if value == old:
-                state.env[name] = new
-            elif any(a == old for a in alts(value)):
-                state.env[name] = one_of(new if a == old else a for a in alts(value))
-
-    def is_global_name(self, name: str, frame: Frame) -> bool:
-        if frame.is_module:
-            return False
-        if name in frame.declared_global:
-            return True
-        if name in frame.locals:
-            return False
-        if frame.closure is not None and name in frame.closure:
-            return False
-        return name in self.run_module(frame.path)
-
     # -- helpers ---------------------------------------------------------------------
     def element(self, iterable: Val) -> Val:
         out = []
@@ -441,30 +391,6 @@ class Interpreter(EvalMixin, CallsMixin, DynamoMixin, AwsMixin, CdkMixin):
 
         walk(test)
         return frozenset(found)
-
-    def root_instance(self, path: str, cls: ir.Class) -> Val:
-        key = (path, cls.qualname)
-        if key not in self.root_instances:
-            class_val = ClassV(path, cls.qualname)
-            instance = self.pyn_model_instance(class_val, (path, cls.site))
-            if instance is None:
-                instance = InstanceV(class_val, (path, cls.site))
-                self.root_instances[key] = instance
-                init = self.find_method(class_val, "__init__")
-                if init is not None:
-                    function = self.project.functions.get((init.path, init.qualname))
-                    if function is not None:
-                        self.run_init_unknown(instance, init, function)
-            self.root_instances[key] = instance
-        return self.root_instances[key]
-
-    def run_init_unknown(self, instance: Val, init: FuncV, function: ir.Function) -> None:
-        frame = Frame(init.path, function.qualname, function, function.locals,
-                      function.declared_global, None, (), 1,
-                      self.new_frame_info(function.qualname, init.path, -1), self.current_root(),
-                      self_val=instance)
-        env = self.root_params(init.path, function, False, instance, frame)
-        self.exec_block(function.body, State(env), frame)
 
     def unknown_result(self, args: list[Val]) -> Val:
         return OpaqueV(("", -1), tuple(args)) if args else UNKNOWN

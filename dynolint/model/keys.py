@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.values import (
     UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
-    ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
+    ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, const_str,
 )
 
@@ -273,6 +273,45 @@ def table_names(value: Val) -> set[str]:
             if alt.default is not None and const_str(alt.default) is not None:
                 names.add(const_str(alt.default))  # type: ignore[arg-type]
     return names
+
+
+def table_label(value: Val) -> str:
+    """A table's name for grouping and for telling tenant records apart: its literal
+    names, or the names of the environment variables that hold it."""
+    names = table_names(value)
+    for alt in alts(value):
+        if isinstance(alt, EnvV) and const_str(alt.name) is not None:
+            names.add(const_str(alt.name))  # type: ignore[arg-type]
+    return "|".join(sorted(names))
+
+
+def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:
+    """Is the partition key (the first key attribute, as DynamoMixin.key_part gives them)
+    the bare tenant id on every path? On a table of tenants that is a record kept per
+    tenant; with ``whole``, the key must be the tenant id alone: the item is the tenant."""
+    options = list(alts(key))
+    for alt in options:
+        if isinstance(alt, SeqV) and (not alt.elts or whole and len(alt.elts) > 1):
+            return False
+        leading = alt.elts[0] if isinstance(alt, SeqV) else alt
+        if isinstance(leading, CallV) and leading.fn == "eq" and len(leading.args) == 1 and \
+                isinstance(leading.recv, CallV) and leading.recv.fn.endswith("Key"):
+            leading = leading.args[0]  # a query's key condition Key(partition).eq(value)
+        if not all(isinstance(part, TenantIdV) for part in alts(leading)):
+            return False
+    return bool(options)
+
+
+def constant_key(key: Val) -> bool:
+    """Is every attribute of the key a literal on every path (one global item, the same
+    for every tenant: a setting, not a tenant's data)?"""
+    options = list(alts(key))
+    for alt in options:
+        parts = alt.elts if isinstance(alt, SeqV) else (alt,)
+        if not parts or not all(const_str(part) is not None or isinstance(part, ConstV)
+                                for elt in parts for part in alts(elt)):
+            return False
+    return bool(options)
 
 
 def pyn_key(instance: PynInstanceV) -> Val:

@@ -37,7 +37,7 @@ class TableDecl:
 class Infra:
     functions: list[LambdaFunction] = field(default_factory=list)
     tables: list[TableDecl] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, problem)
+    errors: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, problem)
 
 
 class Project:
@@ -53,11 +53,18 @@ class Project:
                 (summary.module, summary.path))
         self.functions: dict[tuple[str, str], ir.Function] = {}
         self.classes: dict[tuple[str, str], ir.Class] = {}
+        # the last name of each base a class is written with -> the classes that name it (the
+        # candidates for the subclasses of a class of that name)
+        self.named_as_base: dict[str, list[tuple[str, str]]] = {}
         for summary in self.files.values():
             for function in summary.functions:
                 self.functions[(summary.path, function.qualname)] = function
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
+                for base in klass.bases:
+                    name = base.id if isinstance(base, ir.Name) else base.attr if isinstance(base, ir.Attr) else None
+                    if name is not None:
+                        self.named_as_base.setdefault(name, []).append((summary.path, klass.qualname))
         self._resolved: dict[tuple[str, str, int], str | None] = {}
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
 
@@ -80,12 +87,13 @@ class Project:
         found = self._file_at(posixpath.join(directory, rel)) if directory else None
         if found:
             return found
-        found = self._file_at(rel)
-        if found:
-            return found
+        for source_dir in ("", *ir.SOURCE_DIRS):  # from the root, then from src/ (src layout)
+            found = self._file_at(posixpath.join(source_dir, rel) if source_dir else rel)
+            if found:
+                return found
         suffix = "." + module
         matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
-                   if name.endswith(suffix)]
+                   if name == module or name.endswith(suffix)]
         return matches[0] if len(matches) == 1 else None
 
     def _file_at(self, base: str) -> str | None:

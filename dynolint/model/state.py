@@ -12,29 +12,31 @@ from dynolint.model.values import Val, one_of
 class State:
     """What is known on one path at one point: the values of local variables (alternatives
     merged), the reads made so far (may), the guarded writes made on every path (must),
-    and the reads whose absence the path branched on (may)."""
+    the reads whose absence the path branched on (may), and the authorization facts the
+    path established (must; see dynolint.model.authz)."""
 
-    __slots__ = ("env", "reads", "claims", "absent", "dead")
+    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
-                 dead: bool = False) -> None:
+                 dead: bool = False, facts: frozenset[str] = frozenset()) -> None:
         self.env = env
         self.reads = reads
         self.claims = claims
         self.absent = absent
         self.dead = dead
+        self.facts = facts
 
     def copy(self) -> State:
-        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead)
+        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts)
 
     def flow_from(self, other: State) -> None:
         """Take the path facts (not the variables) of ``other``."""
-        self.reads, self.claims, self.absent, self.dead = (
-            other.reads, other.claims, other.absent, other.dead)
+        self.reads, self.claims, self.absent, self.dead, self.facts = (
+            other.reads, other.claims, other.absent, other.dead, other.facts)
 
     def killed(self) -> State:
-        return State(self.env, self.reads, self.claims, self.absent, True)
+        return State(self.env, self.reads, self.claims, self.absent, True, self.facts)
 
 
 _MISSING = object()
@@ -45,7 +47,7 @@ def merge(states: list[State]) -> State:
     live = [s for s in states if not s.dead]
     if not live:
         base = states[0] if states else State({})
-        return State(dict(base.env), base.reads, base.claims, base.absent, True)
+        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts)
     if len(live) == 1:
         return live[0].copy()
     env = dict(live[0].env)
@@ -74,10 +76,12 @@ def merge(states: list[State]) -> State:
         ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
     claims = live[0].claims
     absent = live[0].absent
+    facts = live[0].facts
     for state in live[1:]:
         claims = claims & state.claims
         absent = absent | state.absent
-    return State(env, ordered, claims, absent, False)
+        facts = facts & state.facts
+    return State(env, ordered, claims, absent, False, facts)
 
 
 @dataclass(slots=True)
@@ -106,5 +110,6 @@ class Frame:
     returns: list[Val] = field(default_factory=list)
     return_states: list[State] = field(default_factory=list)
     return_sites: list[int] = field(default_factory=list)
+    yields: list[Val] = field(default_factory=list)  # what a generator yielded
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)

@@ -4,14 +4,27 @@ target a PER_TENANT function."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from dynolint.model.events import DataCall, Invoke, RootInfo
+from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
+from dynolint.model.events import DataCall, Invoke, RootInfo, ScopingUse
+from dynolint.model.keys import constant_key
 from dynolint.model.project import LambdaFunction
-from dynolint.model.values import EnvV, TenantIdV, Val, alts, const_str
+from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+
+# who invokes a function, when it is not a tenant's request (RootInfo.roles)
+CONTROL_PLANE_ROLES = frozenset({"authorizer", "custom-resource", "event"})
+# a handler named for an operation on tenants as objects: verb, "tenant(s)", and at most a
+# word saying which record of the tenant (not get_tenant_orders: that scopes a tenant's data)
+_TENANT_OPERATION = re.compile(
+    r"^_*(create|register|provision|deprovision|onboard|offboard|delete|remove|activate|deactivate|update|get"
+    r"|list|disable|enable|suspend)_?tenants?(_?(admin|admin_?user|registration|registrations|stack|config"
+    r"|details|settings))?$", re.IGNORECASE)
+_ITEM_OPS = frozenset({"get_item", "put_item", "update_item", "delete_item"})
 
 
 def root_tenancy(model: Model, root_id: int) -> str:
@@ -87,23 +100,72 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
 
 
 def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | None]]:
-    """Tenant-aware DynamoDB/S3 calls made with credentials that do not scope the tenant:
-    (call, "tenant-key" | "unscoped-key" | "scan", tenant source)."""
-    out: list[tuple[DataCall, str, TenantIdV | None]] = []
+    """Tenant-aware DynamoDB/S3 calls of the data plane made with credentials that do not
+    scope the tenant: (call, "tenant-key" | "unscoped-key" | "scan", tenant source), one
+    verdict per call site (a key that includes the tenant on some path wins)."""
+    scoped_sites = {call.loc for call in model.interp.data_calls
+                    if call.creds.kind == "scoped" and DEPLOY_SWITCH in call.facts}
+    verdicts: dict[Loc, tuple[DataCall, str, TenantIdV | None]] = {}
     for call in model.interp.data_calls:
-        if call.creds.kind not in ("exec", "fixed"):
+        if call.creds.kind not in ("exec", "fixed") or call.loc in scoped_sites:
+            continue  # scoped, or the silo deployment's side of a pooled/silo switch
+        if control_plane_call(model, call):
             continue
         scope_taint = model.taint_all(call.scope_values)
         source = frame_source(model, call.frame)
         if source is None and not scope_taint.tenants:
             continue
         if call.unscoped:
-            out.append((call, "scan", source))
+            verdict = (call, "scan", source)
         elif scope_taint.tenants:
-            out.append((call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc)))
+            verdict = (call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc))
+        elif call.service == "dynamodb" and call.op in _ITEM_OPS and call.scope_values and \
+                all(constant_key(value) for value in call.scope_values):
+            continue  # one item named by literals (a setting), the same for every tenant
         else:
-            out.append((call, "unscoped-key", source))
-    return out
+            verdict = (call, "unscoped-key", source)
+        if verdict[1] != "tenant-key" and AUTHORIZED in call.facts:
+            continue  # the code compared the tenant with the caller's before this access
+        known = verdicts.get(call.loc)
+        if known is None or (known[1] != "tenant-key" and verdict[1] == "tenant-key"):
+            verdicts[call.loc] = verdict
+    return list(verdicts.values())
+
+
+def control_plane_call(model: Model, call: DataCall) -> bool:
+    """Is the call control-plane work on tenants as objects, not access to a tenant's data:
+    under a platform-administrator check, in an API Gateway authorizer, a CloudFormation
+    custom resource or an EventBridge-invoked function, or on the tenant's own record
+    (the partition key is the tenant id, in a table of tenants)?"""
+    if ADMIN in call.facts or call.subject:
+        return True
+    return control_plane_root(model, call.root)
+
+
+def control_plane_root(model: Model, root_id: int) -> bool:
+    """Is the analysis root invoked by the platform (an authorizer, a custom resource, an
+    EventBridge rule), or a handler named for an operation on tenants as objects
+    (``create_tenant``, ``provision_tenant``, ``deactivate_tenant``,
+    ``create_tenant_admin_user``)?"""
+    root = model.root(root_id)
+    if root.roles & CONTROL_PLANE_ROLES:
+        return True
+    return bool(_TENANT_OPERATION.match(root.func.rsplit(".", 1)[-1]))
+
+
+def scoping_use_counts(model: Model, use: ScopingUse) -> bool:
+    """Does a tenant id's use scope access to some tenant's data (for DYN204)? Not when the
+    code authorized it (compared it with the caller's tenant, or checked for a platform
+    administrator, where it is used or where it is read), not when the id names the tenant record an operation acts on, and not
+    for the lookups an authorizer makes before it has verified anything."""
+    if use.facts & {ADMIN, AUTHORIZED} or use.kind == "subject":
+        return False
+    if model.interp.source_facts.get(use.tenant.loc, frozenset()) & {ADMIN, AUTHORIZED}:
+        return False  # an administrator names the tenant, by design
+    roles = model.root(use.root).roles
+    if "authorizer" in roles:
+        return use.kind != "key"
+    return not control_plane_root(model, use.root)
 
 
 # -- invokes ---------------------------------------------------------------------------

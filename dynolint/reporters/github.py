@@ -1,7 +1,10 @@
 """``--output-format github``: GitHub Actions workflow commands, one per finding, which the
 runner turns into annotations on the pull request's diff:
 
-    ::error file=app/handler.py,line=8,endLine=8,col=5,endColumn=30,title=DYN101::put_item overwrites ...
+    ::error file=app/handler.py,line=8,endLine=8,col=5,endColumn=30,title=DYN101 unguarded-write-after-read::put_item overwrites ...
+
+The title names the rule (code and name), the message says what is wrong here: GitHub shows
+the title above the message, so neither repeats the other.
 
 Severity error gives ``::error``, warning ``::warning``, info ``::notice``. Values are
 escaped as the runner expects: ``%``, CR and LF everywhere, and ``:`` and ``,`` in
@@ -49,12 +52,12 @@ def render_github(findings: list[Finding]) -> str:
             ("endLine", str(max(finding.end_line, finding.line))),
             ("col", str(finding.column)),
             ("endColumn", str(finding.end_column)),
-            ("title", finding.code),
+            ("title", f"{finding.code} {finding.name}"),
         ]
         if finding.end_column <= 0:
             properties = [p for p in properties if p[0] != "endColumn"]
         joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-        lines.append(f"::{COMMANDS[finding.severity]} {joined}::{escape_data(f'{finding.name}: {finding.message}')}")
+        lines.append(f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -10,6 +10,11 @@
 - ``partialFingerprints`` hash the rule, path, enclosing function and the flagged statement's
   normalised text (see ``dynolint.baseline``), never a line number, plus an occurrence count.
 - A finding's fix becomes a SARIF ``fix`` with one replacement per edit.
+- A read-then-write race (DYN101-DYN104) carries ``codeFlows``: two ``threadFlows``, request A
+  and request B, whose steps interleave (``executionOrder``) the way the update is lost.
+- ``informationUri`` and each rule's ``helpUri`` point to the rule pages in dynolint's
+  repository only when the package metadata names that repository (see
+  :mod:`dynolint.links`); with no such URL they are left out, never guessed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from dynolint.findings import Finding, Related, Severity
 from dynolint.rules.base import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/dynolint/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "dynolintStatementHash/v1"
 
@@ -83,11 +87,16 @@ def _message(finding: Finding) -> str:
     return _sentence(text)
 
 
+def _place(path: str, line: int, column: int, end_line: int = 0, end_column: int = 0) -> dict[str, object]:
+    """A SARIF physicalLocation."""
+    return {"artifactLocation": artifact_location(path), "region": region(line, column, end_line, end_column)}
+
+
 def _related(index: int, related: Related) -> dict[str, object]:
     return {
         "id": index,
-        "physicalLocation": {"artifactLocation": artifact_location(related.path),
-                             "region": region(related.line, related.column, related.end_line, related.end_column)},
+        "physicalLocation": _place(related.path, related.line, related.column, related.end_line,
+                                   related.end_column),
         "message": {"text": related.message},
     }
 
@@ -110,11 +119,36 @@ def _fix(finding: Finding) -> dict[str, object] | None:
     }
 
 
+def _code_flows(finding: Finding) -> list[dict[str, object]]:
+    """The race as two requests (:mod:`dynolint.reporters.interleaving`): one threadFlow per
+    request, its steps numbered in the one interleaving order (``executionOrder``)."""
+    from dynolint.reporters.interleaving import interleaving, summary
+
+    steps = interleaving(finding)
+    if not steps:
+        return []
+    flows = []
+    for request in ("A", "B"):
+        locations = [{
+            "executionOrder": step.order,
+            "nestingLevel": 0,
+            "location": {
+                "physicalLocation": {"artifactLocation": artifact_location(step.path),
+                                     "region": region(step.line, step.column, step.end_line, step.end_column)},
+                "message": {"text": _sentence(step.message)},
+            },
+        } for step in steps if step.request == request]
+        flows.append({"id": f"request-{request}", "message": {"text": f"Request {request}."}, "locations": locations})
+    return [{"message": {"text": summary(finding)}, "threadFlows": flows}]
+
+
 def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
     """A SARIF reportingDescriptor from the rule's code, name, summary and docs."""
     from dynolint.docs import render_rule
 
-    return {
+    from dynolint.links import rule_url
+
+    descriptor: dict[str, object] = {
         "id": rule.code,
         "name": "".join(part.capitalize() for part in rule.name.split("-")),
         "shortDescription": {"text": _sentence(rule.summary)},
@@ -123,6 +157,10 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, object]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["dynolint", *_FAMILY_TAGS.get(rule.code[:4], [])], "name": rule.name},
     }
+    help_uri = rule_url(rule.code)
+    if help_uri is not None:
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
@@ -139,13 +177,12 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
     for finding in sorted(findings, key=Finding.sort_key):
         digest = fingerprint(finding, sources.statement(finding))
         occurrences[digest] = occurrences.get(digest, 0) + 1
+        place = _place(finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
         result: dict[str, object] = {
             "ruleId": finding.code,
             "level": LEVELS[finding.severity],
             "message": {"text": _message(finding)},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": artifact_location(finding.path),
-                "region": region(finding.line, finding.column, finding.end_line, finding.end_column)}}],
+            "locations": [{"physicalLocation": place}],
             "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{occurrences[digest]}"},
             "properties": {"name": finding.name, "confidence": finding.confidence.value},
         }
@@ -153,6 +190,9 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
             result["ruleIndex"] = index_of[finding.code]
         if finding.related:
             result["relatedLocations"] = [_related(i, r) for i, r in enumerate(finding.related, start=1)]
+        flows = _code_flows(finding)
+        if flows:
+            result["codeFlows"] = flows
         fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
@@ -162,17 +202,18 @@ def render_sarif(findings: list[Finding], sources: SourceLines | None = None,
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": _sentence(error.splitlines()[0] if error else "internal error")}}
             for error in errors]
+    from dynolint.links import rules_index_url
+
+    driver: dict[str, object] = {"name": "dynolint", "version": __version__, "semanticVersion": __version__}
+    information = rules_index_url()
+    if information is not None:
+        driver["informationUri"] = information
+    driver["rules"] = [rule_descriptor(rule) for rule in rules]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "dynolint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [rule_descriptor(rule) for rule in rules],
-            }},
+            "tool": {"driver": driver},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": results,

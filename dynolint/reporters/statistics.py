@@ -11,12 +11,13 @@ import json
 from collections import Counter
 
 from dynolint.findings import Finding
+from dynolint.reporters.summary import fixability
 
 
 def statistics(findings: list[Finding]) -> list[dict[str, object]]:
     counts = Counter(f.code for f in findings)
     names = {f.code: f.name for f in findings}
-    fixable = {f.code for f in findings if f.fix is not None and f.fix.applicability == "safe"}
+    fixable = {f.code for f in findings if fixability(f) == "safe"}  # a plan counts: text renders no fixes
     return [{"code": code, "name": names[code], "count": count, "fixable": code in fixable}
             for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 

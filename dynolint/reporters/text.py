@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import unicodedata
 
-from dynolint.findings import Finding
+from dynolint.findings import Finding, Severity
 
 _NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -51,12 +51,22 @@ def escape_text(text: str) -> str:
     return "".join(_escape_char(c) if c != "\\" and _needs_escape(c) else c for c in text)
 
 
-def render_text(findings: list[Finding], color: bool = False) -> str:
+_COLORS = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}  # red, yellow, cyan
+
+
+def render_text(findings: list[Finding], color: bool = False, explain: bool = False) -> str:
+    """One line per finding; with ``explain``, a race is followed by its two requests'
+    interleaving, one numbered step a line."""
+    from dynolint.reporters.interleaving import interleaving
+
     lines = []
     for finding in sorted(findings, key=Finding.sort_key):
-        code = f"\x1b[1;31m{finding.code}\x1b[0m" if color else finding.code
+        code = f"\x1b[{_COLORS[finding.severity]}m{finding.code}\x1b[0m" if color else finding.code
         where = f"{escape_path(finding.path)}:{finding.line}:{finding.column}:"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"
         lines.append(f"{where} {code} {escape_text(finding.message)}")
+        if explain:
+            lines.extend(f"    {step.order}. {escape_path(step.path)}:{step.line}: {escape_text(step.message)}"
+                         for step in interleaving(finding))
     return "\n".join(lines) + ("\n" if lines else "")

@@ -21,10 +21,10 @@ def describe_write(race: Race) -> str:
 def race_finding(model: Model, race: Race, code: str, name: str, message: str,
                  severity: Severity = Severity.ERROR) -> Finding:
     write, read = race.write, race.read
-    related = [model.related(read.loc, "item read here")]
-    related.extend(model.chain_related(read.chain, write.chain))
+    related = [model.related(read.loc, "item read here", "read")]
+    related.extend(model.chain_related(read.chain, write.chain, kinds=("read-call", "write-call")))
     if race.costly is not None:
-        related.append(model.related(race.costly.loc, f"costly work here: {race.costly.what}"))
+        related.append(model.related(race.costly.loc, f"costly work here: {race.costly.what}", "costly"))
     same_frame = read.frame == write.frame
     confidence = Confidence.HIGH if same_frame else Confidence.MEDIUM
     from dataclasses import replace

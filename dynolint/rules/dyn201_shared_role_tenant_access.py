@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.model.tenancy import tenant_data_calls
-from dynolint.rules._tenant import source_related
+from dynolint.rules._tenant import CONTROL_PLANE_DOC, ISOLATION_OPTION_DOC, source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import DataCall
+    from dynolint.model.values import TenantIdV
 
 
 class SharedRoleTenantAccess(Rule):
@@ -22,7 +24,8 @@ class SharedRoleTenantAccess(Rule):
         what_it_does=(
             "Finds DynamoDB and S3 calls in tenant-aware code (code that takes a tenant id from the "
             "invocation, and what it calls with that id) made through a client built on the function's own "
-            "execution role, where the key or prefix does include the tenant id."
+            "execution role, where the key or prefix does include the tenant id. Reported once per function and "
+            "table, at the first call, with the other calls as related locations."
         ),
         why_is_this_bad=(
             "Every tenant of the function shares one execution role, and that role can read every tenant's "
@@ -45,8 +48,12 @@ def handler(event, context):
             "Credentials are recognised as tenant-scoped when they come from STS `assume_role` whose `Tags`, "
             "`Policy` or `PolicyArns` are built from values (not constants), directly or through project "
             "helpers, decorators and ContextVars. Credentials obtained another way (an external token vending "
-            "service) are treated as not scoped only when they are the default chain."
+            "service) are treated as not scoped only when they are the default chain. When the same call "
+            "uses tenant-scoped credentials on one side of a branch on deployment settings only (`if "
+            "os.environ[\"IS_POOLED\"] == \"true\": ... else: ...`), the execution-role side is the silo "
+            "stack's and is not reported; a branch on request data is. " + CONTROL_PLANE_DOC
         ),
+        options=ISOLATION_OPTION_DOC,
         references=(
             "https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html",
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html",
@@ -79,12 +86,22 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
+        if model.config.isolation == "application":
+            return  # the project keeps tenants apart by keys, by design
+        groups: dict[tuple[str, str, str], list[tuple[DataCall, TenantIdV | None]]] = {}
         for call, kind, source in self.each(tenant_data_calls(model)):
-            if kind != "tenant-key":
-                continue
+            if kind == "tenant-key":
+                key = (call.loc[0], model.context_of(call.loc), call.table or call.service)
+                groups.setdefault(key, []).append((call, source))
+        for calls in groups.values():  # once per function and table: a design finding
+            calls.sort(key=lambda pair: (model.line_of(pair[0].loc), pair[0].loc))
+            call, source = calls[0]
             service = "DynamoDB" if call.service == "dynamodb" else "S3"
-            message = (f"{call.op} reaches {service} with the function's execution role: the key includes the "
-                       "tenant id, but nothing outside this code stops it reading another tenant's data; use "
+            others = calls[1:]
+            also = f" ({len(others)} more call{'s' if len(others) > 1 else ''} here on the same table)" if others else ""
+            message = (f"{call.op} reaches {service} with the function's execution role{also}: the key includes "
+                       "the tenant id, but nothing outside this code stops it reading another tenant's data; use "
                        "tenant-scoped credentials")
-            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM,
-                                source_related(model, source))
+            related = source_related(model, source) + [
+                model.related(other.loc, f"{other.op} through the execution role here too") for other, _ in others]
+            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM, related)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.model.tenancy import tenant_data_calls
-from dynolint.rules._tenant import source_related
+from dynolint.rules._tenant import AUTHORIZATION_DOC, CONTROL_PLANE_DOC, source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -45,8 +45,11 @@ def handler(event, context):
         known_problems=(
             "When the table's key schema is unknown (no `[tool.dynolint.tables]` entry, no IaC table), the "
             "attributes whose names look like keys (`pk`, `sk`, `id`, `*_id`) are taken as the key of a "
-            "`put_item` item."
+            "`put_item` item. An item named only by literals (a setting, the same for every tenant) is not "
+            "reported. When one call is reached with the tenant in its key on some path, it is DYN201 there, "
+            "never DYN202 too. " + AUTHORIZATION_DOC + " " + CONTROL_PLANE_DOC
         ),
+        options="`isolation = \"application\"` (see DYN201) does not turn this rule off.",
         references=(
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.tenancy import scoping_use_counts
+from dynolint.rules._tenant import AUTHORIZATION_DOC, TRUST_DOC
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -39,8 +41,13 @@ def handler(event, context):
         known_problems=(
             "Trusted sources are `context.tenant_id` and API Gateway authorizer output (`requestContext."
             "authorizer`, including JWT and Lambda authorizer context). A field of a direct-invoke payload or "
-            "a queue message is not reported: the producer is usually internal."
+            "a queue message is not reported: the producer is usually internal. " + TRUST_DOC + " " +
+            AUTHORIZATION_DOC + " An id read or used under a platform-administrator check is one the "
+            "administrator names, by design; an id that is the whole key of a tenant's own record names the "
+            "tenant operated on; an authorizer's lookups before it verifies the token are not reported "
+            "(its STS session tags and policies are)."
         ),
+        options="`isolation = \"application\"` (see DYN201) does not turn this rule off.",
         references=("https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html",),
     )
     invalid = (
@@ -56,8 +63,9 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
-        for tenant, used_at, _root in self.each(model.interp.scoping_uses):
-            if tenant.trust != "untrusted" or tenant.loc in seen:
+        for use in self.each(model.interp.scoping_uses):
+            tenant, used_at = use.tenant, use.loc
+            if tenant.trust != "untrusted" or tenant.loc in seen or not scoping_use_counts(model, use):
                 continue
             seen.add(tenant.loc)
             line = model.line_of(used_at)

@@ -1,0 +1,108 @@
+"""Assignment: names (module globals written from functions are recorded), unpacking,
+attributes of instances (the heap) and of PynamoDB items, subscripts of read items and
+dicts; a read item changed by arithmetic on its own value is remembered as such."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import (
+    DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+
+class AssignMixin(_Base):
+    # -- assignment ----------------------------------------------------------------------
+    def assign(self, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
+        kind = type(target)
+        if kind is ir.Name:
+            name = target.id
+            if name in frame.declared_global and not frame.is_module:
+                self.global_store(frame, site, name, "assign", None, value, state)
+            state.env[name] = value
+        elif kind is ir.SeqE or kind is ir.Starred:
+            elts = target.elts if kind is ir.SeqE else (target,)
+            known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
+            for index, element in enumerate(elts):
+                if isinstance(element, ir.Starred):
+                    self.assign(element.value, self.element(value), state, frame, site)
+                elif known:
+                    self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
+                else:
+                    self.assign(element, self.element(value), state, frame, site)
+        elif kind is ir.Attr:
+            base = self.eval(target.value, state, frame)
+            for alt in alts(base):
+                if isinstance(alt, InstanceV):
+                    key = (alt.alloc, target.attr)
+                    previous = self.heap.get(key)
+                    self.heap[key] = value if previous is None else one_of((previous, value))
+                elif isinstance(alt, PynInstanceV):
+                    self.mutate_item(alt, value, state)
+                    for current in alts(self.lookup_instance(state, alt)):
+                        if isinstance(current, PynInstanceV) and len(current.attrs) < 24:
+                            self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
+                                                                     current.alloc, current.arith,
+                                                                     current.attrs + (value,)))
+        elif kind is ir.Sub:
+            self.assign_item(target, value, state, frame, site)
+
+    def assign_item(self, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
+        base_expr = target.value
+        index = self.eval(target.index, state, frame)
+        if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
+            self.global_store(frame, site, base_expr.id, "item", index, value, state)
+            return
+        base = self.eval(base_expr, state, frame)
+        for alt in alts(base):
+            root = alt
+            while isinstance(root, SubV):
+                root = root.base
+            if isinstance(root, (ReadItemV, PynInstanceV)):
+                self.mutate_item(root, value, state)
+            elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
+                items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
+                state.env[base_expr.id] = DictV(items, alt.spreads)
+
+    def mutate_item(self, item: Val, value: Val, state: State) -> None:
+        """An attribute of a read item was assigned: remember arithmetic on its own read."""
+        read = item.read if isinstance(item, (ReadItemV, PynInstanceV)) else -1
+        if read < 0 or getattr(item, "arith", False):
+            return
+        if self.taint(value).arith_on(read):
+            updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
+                            else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
+            self.rebind(state, item, updated)
+
+    def lookup_instance(self, state: State, instance: PynInstanceV) -> Val:
+        """The current version of a PynamoDB instance in the environment (after mutations)."""
+        for value in state.env.values():
+            for alt in alts(value):
+                if isinstance(alt, PynInstanceV) and alt.alloc == instance.alloc and alt.read == instance.read:
+                    return alt
+        return instance
+
+    def rebind(self, state: State, old: Val, new: Val) -> None:
+        for name, value in list(state.env.items()):
+            if value == old:
+                state.env[name] = new
+            elif any(a == old for a in alts(value)):
+                state.env[name] = one_of(new if a == old else a for a in alts(value))
+
+    def is_global_name(self, name: str, frame: Frame) -> bool:
+        if frame.is_module:
+            return False
+        if name in frame.declared_global:
+            return True
+        if name in frame.locals:
+            return False
+        if frame.closure is not None and name in frame.closure:
+            return False
+        return name in self.run_module(frame.path)

@@ -1,0 +1,166 @@
+"""Authorization the code does, as path facts.
+
+A branch condition can establish facts that hold on one of its branches:
+
+- ``"admin"``: the caller holds a platform-operator role (``is_system_admin(role)``,
+  ``"SystemAdmin" in groups``, ``role == "saas_provider"``): the code acts on tenants as
+  objects, under administrator authorization (control plane);
+- ``"authorized"``: the access is authorized by the code: a tenant id compared with another
+  tenant id that did not come from client input (``if tenant_id != caller_tenant: return
+  403``), or an administrator check;
+- ``"deploy-switch"``: the path went through a branch on deployment settings only
+  (``if os.environ["IS_POOLED"] == "true": ... else: ...``): which credentials a call uses
+  may differ between deployments (pooled and silo stacks), not between requests;
+- ``"verified"``: a signature verification succeeded (``if not key.verify(msg, sig): return
+  False``, ``jws.verify(token, keys, ...)``): claims read afterwards on the path are
+  trusted.
+
+Facts are "must" facts: they hold on a path only when every way to it established them
+(``merge`` intersects them), and an early return on the failing branch leaves the other
+branch's facts in force for the rest of the function.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import ConstV, const_str
+
+if TYPE_CHECKING:
+    from dynolint.model.state import Frame, State
+
+ADMIN = "admin"
+AUTHORIZED = "authorized"
+VERIFIED = "verified"
+DEPLOY_SWITCH = "deploy-switch"
+
+# names of platform-operator roles and of the checks for them (not a tenant's own admin)
+_ADMIN_NAME = re.compile(r"(system|saas|platform|super|global|root|operator)_?(admin|administrator|operator)|"
+                         r"saas_?provider|control_?plane_?admin", re.IGNORECASE)
+_VERIFY_CALL = re.compile(r"^(verify|verify_signature|verify_jwt|verify_token|verify_claims)$", re.IGNORECASE)
+_NONE: frozenset[str] = frozenset()
+
+
+def _name_of(expr: ir.Expr) -> str | None:
+    if isinstance(expr, ir.Name):
+        return expr.id
+    if isinstance(expr, ir.Attr):
+        return expr.attr
+    if isinstance(expr, ir.Call):
+        return _name_of(expr.func)
+    return None
+
+
+def is_verify_call(expr: ir.Expr) -> bool:
+    """A call that verifies a signature (raises or returns False when it fails)."""
+    return isinstance(expr, ir.Call) and bool(_VERIFY_CALL.match(_name_of(expr.func) or ""))
+
+
+def _admin_text(text: str | None) -> bool:
+    return bool(text) and bool(_ADMIN_NAME.search(re.sub(r"[^A-Za-z_]", "_", text or "").replace("__", "_")))
+
+
+class AuthzMixin:
+    """Branch facts for the interpreter (mixed into Interpreter)."""
+
+    def test_facts(self, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+        """(facts when ``test`` is true, facts when it is false)."""
+        if isinstance(test, ir.UnaryOp) and test.op == "not":
+            when_true, when_false = self.test_facts(test.operand, state, frame)
+            return when_false, when_true
+        if isinstance(test, ir.BoolOp):
+            left_true, left_false = self.test_facts(test.left, state, frame)
+            right_true, right_false = self.test_facts(test.right, state, frame)
+            if test.op == "and":
+                return left_true | right_true, left_false & right_false
+            return left_true & right_true, left_false | right_false
+        if isinstance(test, ir.Compare) and len(test.ops) == 1:
+            return self._compare_facts(test, state, frame)
+        if isinstance(test, ir.Call):
+            if is_verify_call(test):
+                return frozenset({VERIFIED}), _NONE
+            if _admin_text(_name_of(test.func)):
+                return frozenset({ADMIN, AUTHORIZED}), _NONE
+            return _NONE, _NONE
+        if isinstance(test, (ir.Name, ir.Attr)) and _admin_text(_name_of(test)):
+            return frozenset({ADMIN, AUTHORIZED}), _NONE
+        return _NONE, _NONE
+
+    def _compare_facts(self, test: ir.Compare, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+        op, left_expr, right_expr = test.ops[0], test.left, test.comparators[0]
+        positive = op in ("==", "is", "in")
+        if op not in ("==", "!=", "is", "is not", "in", "not in"):
+            return _NONE, _NONE
+        # a role compared with (or looked up in) an operator role name
+        for const_side, other in ((left_expr, right_expr), (right_expr, left_expr)):
+            if isinstance(const_side, ir.Const) and isinstance(const_side.value, str) and \
+                    _admin_text(const_side.value):
+                return (frozenset({ADMIN, AUTHORIZED}), _NONE) if positive else (_NONE, frozenset({ADMIN, AUTHORIZED}))
+        if isinstance(left_expr, ir.Call) and is_verify_call(left_expr) and isinstance(right_expr, ir.Const):
+            succeeded = right_expr.value is True if positive else right_expr.value is False
+            return (frozenset({VERIFIED}), _NONE) if succeeded else (_NONE, frozenset({VERIFIED}))
+        if op in ("in", "not in"):
+            return _NONE, _NONE
+        left = self.peek(left_expr, state, frame)  # type: ignore[attr-defined]
+        right = self.peek(right_expr, state, frame)  # type: ignore[attr-defined]
+        if isinstance(left, ConstV) or isinstance(right, ConstV) or const_str(left) is not None \
+                or const_str(right) is not None:
+            return _NONE, _NONE
+        left_tenants = self.taint(left).tenants  # type: ignore[attr-defined]
+        right_tenants = self.taint(right).tenants  # type: ignore[attr-defined]
+        tenants = left_tenants | right_tenants
+        if not tenants or left_tenants == right_tenants:
+            return _NONE, _NONE
+        if not any(t.trust != "untrusted" for t in tenants):
+            return _NONE, _NONE
+        facts = frozenset({AUTHORIZED})
+        return (facts, _NONE) if positive else (_NONE, facts)
+
+    def deploy_switch(self, test: ir.Expr, state: State, frame: Frame) -> bool:
+        """Does the condition depend only on deployment settings (environment variables,
+        constants): a branch between deployments (pooled or silo), not between requests?"""
+        leaves: list[ir.Expr] = []
+        pending = [test]
+        while pending:
+            expr = pending.pop()
+            if isinstance(expr, ir.BoolOp):
+                pending += [expr.left, expr.right]
+            elif isinstance(expr, ir.UnaryOp):
+                pending.append(expr.operand)
+            elif isinstance(expr, ir.Compare):
+                pending += [expr.left, *expr.comparators]
+            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and not expr.args \
+                    and expr.func.attr in ("lower", "upper", "strip", "casefold"):
+                pending.append(expr.func.value)
+            else:
+                leaves.append(expr)
+        found_setting = False
+        for leaf in leaves:
+            if isinstance(leaf, ir.Const):
+                continue
+            value = self.peek(leaf, state, frame)  # type: ignore[attr-defined]
+            if not _setting(value):
+                return False
+            found_setting = True
+        return found_setting
+
+
+def _setting(value: object, depth: int = 0) -> bool:
+    """A value made only of environment variables and constants."""
+    from dynolint.model.values import CallV, EnvV, StrV, alts as _alts
+
+    options = list(_alts(value))  # type: ignore[arg-type]
+    if not options or depth > 4:
+        return False
+    for alt in options:
+        if isinstance(alt, EnvV) or isinstance(alt, ConstV):
+            continue
+        if isinstance(alt, StrV) and all(_setting(p, depth + 1) for p in alt.parts):
+            continue
+        if isinstance(alt, CallV) and (alt.recv is not None or alt.args) and \
+                (alt.recv is None or _setting(alt.recv, depth + 1)) and all(_setting(a, depth + 1) for a in alt.args):
+            continue
+        return False
+    return True

@@ -1,0 +1,235 @@
+"""Classes: class bodies and bases, method lookup along the bases, binding, ``super()``,
+and class-hierarchy dispatch (a call on an instance whose exact class is not known reaches
+every override of the method in the project's subclasses)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import (
+    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+
+class ClassesMixin(_Base):
+    # -- classes -------------------------------------------------------------------------
+    def class_env(self, cls: ClassV) -> dict[str, Val]:
+        key = (cls.path, cls.qualname)
+        if key in self.class_envs:
+            return self.class_envs[key]
+        self.class_envs[key] = {}
+        klass = self.project.classes.get(key)
+        if klass is None:
+            return {}
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, cls.qualname, None, frozenset(), frozenset(), None, (), 1,
+                      self.new_frame_info(cls.qualname, cls.path, -1), self.current_root())
+        state = State({})
+        module_env = self.run_module(cls.path)
+        frame.closure = module_env
+        state = self.exec_block(klass.body, state, frame)
+        self.class_envs[key] = dict(state.env)
+        return self.class_envs[key]
+
+    def class_bases(self, cls: ClassV) -> list[Val]:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None:
+            return []
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(cls.path, "<bases>", None, frozenset(), frozenset(), None, (), 1, 0,
+                      self.current_root())
+        state = State({})
+        return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
+                for base in klass.bases]
+
+    def find_method(self, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None or depth > 6:
+            return None
+        for method_name, qualname in klass.methods:
+            if method_name == name:
+                return FuncV(cls.path, qualname)
+        for base in self.class_bases(cls):
+            if isinstance(base, ClassV):
+                found = self.find_method(base, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def method_kind(self, method: FuncV) -> str:
+        """'static', 'class' or 'instance', from the method's decorators."""
+        function = self.project.functions.get((method.path, method.qualname))
+        if function is None:
+            return "instance"
+        for decorator in function.decorators:
+            if isinstance(decorator, ir.Name) and decorator.id in ("staticmethod", "classmethod"):
+                return "static" if decorator.id == "staticmethod" else "class"
+        return "instance"
+
+    def bound_method(self, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
+        """``instance.method`` as Python binds it: nothing for a static method, the class for
+        a class method, the instance otherwise."""
+        kind_of = self.method_kind(method)
+        if kind_of == "static":
+            return method
+        if kind_of == "class":
+            owner = getattr(instance, "cls", None)
+            return BoundV(owner if isinstance(owner, ClassV) else cls, method)
+        return BoundV(instance, method)
+
+    def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
+        env = self.class_env(cls)
+        if name in env and not isinstance(env[name], FuncV):
+            return env[name]
+        if depth < 6:
+            for base in self.class_bases(cls):
+                if isinstance(base, ClassV):
+                    found = self.class_attr(base, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    # -- instances, super() and class-hierarchy dispatch ---------------------------------
+    def instance_attr(self, base: InstanceV, name: str) -> Val:
+        """``instance.name``: what was stored on it, else the method along its class's bases
+        and, when the instance may be of a subclass, every override below its class."""
+        stored = self.heap.get((base.alloc, name))
+        if stored is not None:
+            return stored
+        found: list[Val] = []
+        method = self.find_method(base.cls, name)
+        if method is not None:
+            found.append(self.bound_method(base, base.cls, method))
+        if not base.exact:
+            for sub, override in self.overrides(base.cls, name):
+                # an instance of the subclass as its own __init__ makes it
+                klass = self.project.classes.get((sub.path, sub.qualname))
+                receiver = self.root_instance(sub.path, klass) if klass is not None else base
+                found.append(self.bound_method(receiver, sub, override))
+        if found:
+            return one_of(found, limit=MAX_OVERRIDES + 1)
+        return self.class_attr(base.cls, name) or AttrV(base, name)
+
+    def subclasses(self, cls: ClassV) -> list[ClassV]:
+        """The project's classes whose bases name ``cls`` (direct subclasses)."""
+        key = (cls.path, cls.qualname)
+        known = self.subclass_index.get(key)
+        if known is not None:
+            return known
+        self.subclass_index[key] = []
+        found: list[ClassV] = []
+        short = cls.qualname.rsplit(".", 1)[-1]
+        for path, qualname in self.project.named_as_base.get(short, ()):
+            candidate = ClassV(path, qualname)
+            if candidate != cls and any(b == cls for b in self.class_bases(candidate)):
+                found.append(candidate)
+        found.sort(key=lambda c: (c.path, c.qualname))
+        self.subclass_index[key] = found
+        return found
+
+    def overrides(self, cls: ClassV, name: str) -> list[tuple[ClassV, FuncV]]:
+        """The methods ``name`` that subclasses of ``cls`` (at any depth) define themselves,
+        nearest first, at most MAX_OVERRIDES."""
+        out: list[tuple[ClassV, FuncV]] = []
+        seen = {cls}
+        pending = list(self.subclasses(cls))
+        while pending and len(out) < MAX_OVERRIDES and len(seen) < 64:
+            sub = pending.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            klass = self.project.classes.get((sub.path, sub.qualname))
+            if klass is None:
+                continue
+            for method_name, qualname in klass.methods:
+                if method_name == name:
+                    out.append((sub, FuncV(sub.path, qualname)))
+                    break
+            pending.extend(self.subclasses(sub))
+        return out
+
+    def make_super(self, args: list[Val], self_val: Val | None, cls: ir.Class | None, path: str) -> Val:
+        """``super()`` in a method (its class and receiver) or ``super(Cls, obj)``."""
+        if len(args) >= 2 and isinstance(args[0], ClassV):
+            return SuperV(args[1], args[0])
+        if self_val is not None and cls is not None:
+            return SuperV(self_val, ClassV(path, cls.qualname))
+        return UNKNOWN
+
+    def super_attr(self, base: SuperV, name: str) -> Val:
+        """``super().name``: the method of the first base (in order) that has it; a method
+        the project does not define is the library's (a PynamoDB ``Model.save``), called
+        on the same instance."""
+        for parent in self.class_bases(base.cls):
+            if isinstance(parent, ClassV):
+                method = self.find_method(parent, name)
+                if method is not None:
+                    return self.bound_method(base.self_val, parent, method)
+        return AttrV(base, name)
+
+    # -- truthiness ---------------------------------------------------------------------
+    def always_truthy(self, value: Val) -> bool:
+        """Is every alternative of ``value`` true in a test? A function, a class, or an
+        instance of a project class that defines neither ``__bool__`` nor ``__len__``; a
+        value ``a or b`` made with such a ``b``."""
+        if value in self.truthy_values:
+            return True
+        options = list(alts(value))
+        for alt in options:
+            if isinstance(alt, (FuncV, BoundV, ClassV, LambdaV, PartialV)):
+                continue
+            if isinstance(alt, InstanceV) and self.find_method(alt.cls, "__bool__") is None \
+                    and self.find_method(alt.cls, "__len__") is None:
+                continue
+            return False
+        return bool(options)
+
+    def truthiness(self, test: ir.Expr, state: State, frame: Frame) -> bool | None:
+        """True or False when a branch condition can only go one way, else None."""
+        if isinstance(test, ir.UnaryOp) and test.op == "not":
+            inner = self.truthiness(test.operand, state, frame)
+            return None if inner is None else not inner
+        if isinstance(test, (ir.Name, ir.Attr)):
+            return True if self.always_truthy(self.peek(test, state, frame)) else None
+        return None
+
+    # -- instances a root starts from ------------------------------------------------
+    def root_instance(self, path: str, cls: ir.Class) -> Val:
+        """The instance a method analysed as a root runs on: of ``cls`` or a subclass, its
+        ``__init__`` run once with unknown arguments."""
+        key = (path, cls.qualname)
+        if key not in self.root_instances:
+            class_val = ClassV(path, cls.qualname)
+            instance = self.pyn_model_instance(class_val, (path, cls.site))
+            if instance is None:
+                instance = InstanceV(class_val, (path, cls.site), False)
+                self.root_instances[key] = instance
+                init = self.find_method(class_val, "__init__")
+                if init is not None:
+                    function = self.project.functions.get((init.path, init.qualname))
+                    if function is not None:
+                        self.run_init_unknown(instance, init, function)
+            self.root_instances[key] = instance
+        return self.root_instances[key]
+
+    def run_init_unknown(self, instance: Val, init: FuncV, function: ir.Function) -> None:
+        from dynolint.model.state import Frame, State
+
+        frame = Frame(init.path, function.qualname, function, function.locals,
+                      function.declared_global, None, (), 1,
+                      self.new_frame_info(function.qualname, init.path, -1), self.current_root(),
+                      self_val=instance)
+        env = self.root_params(init.path, function, False, instance, frame)
+        self.exec_block(function.body, State(env), frame)
+
+
+MAX_OVERRIDES = 8

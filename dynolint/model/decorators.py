@@ -1,0 +1,62 @@
+"""Decorators as Python applies them: ``@deco def f`` binds ``f`` to ``deco(f)``. A
+decorator of the project that returns a wrapper makes the wrapper what callers call, and
+what an analysis root starts from: the wrapper runs with the function's own parameters
+(a Lambda event and context) and calls the wrapped function with what it chooses (a
+tenant id it resolved, a retried call, a transaction)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+PROJECT_CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+WRAPPER_CALLABLE = (FuncV, BoundV, PartialV, LambdaV)
+
+
+class DecoratorsMixin(_Base):
+    def decorate(self, value: Val, function: ir.Function, state: State, frame: Frame) -> Val:
+        """``value`` (the function just defined) after its decorators of the project, applied
+        bottom-up; a decorator that is not the project's, or that returns something other
+        than a callable, leaves it as it was."""
+        current = value
+        for decorator in reversed(function.decorators):
+            applied = self.eval(decorator, state, frame)
+            if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
+                continue
+            call = ir.Call(decorator, (), (), function.site)
+            result = self.apply(applied, [current], {}, False, call, (frame.path, function.site), state, frame)
+            if any(isinstance(a, WRAPPER_CALLABLE) for a in alts(result)):
+                current = result
+        return current
+
+    def decorated(self, path: str, function: ir.Function) -> Val | None:
+        """What a module-level function's name is bound to, when decorators of the project
+        replaced it by a wrapper (None otherwise)."""
+        if not function.decorators or function.parent is not None or function.class_qualname is not None:
+            return None
+        value = self.run_module(path).get(function.name)
+        if value is None or value == FuncV(path, function.qualname):
+            return None
+        if not any(isinstance(a, WRAPPER_CALLABLE) for a in alts(value)):
+            return None
+        return value
+
+    def run_decorated_root(self, wrapper: Val, function: ir.Function, env: dict[str, Val], state: State,
+                           frame: Frame) -> bool:
+        """Run a root through its decorators' wrapper, called with the function's parameters;
+        False when the wrapper never reached the function's body (then it is analysed on
+        its own)."""
+        mark = len(self.frames)
+        args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
+        kwargs = {p.name: env[p.name] for p in function.params if p.kind == "kwonly" and p.name in env}
+        call = ir.Call(ir.Name(function.name), (), (), function.site)
+        self.apply(wrapper, args, kwargs, False, call, (frame.path, function.site), state, frame)
+        return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])

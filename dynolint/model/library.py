@@ -1,0 +1,106 @@
+"""What library functions do with the values and callables they are given, as data the
+interpreter consults (a row per function, no branch per library in the interpreter).
+
+``ITERATION``: how the elements of a call's result relate to its arguments.
+``CALLBACKS``: which argument is a callable that the library calls, and with what.
+``PAGES``: methods of a paginator's page iterator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How a call's result iterates, by the function's dotted path:
+#   ("same", i)      the elements of argument i (filter, sorted, islice, list, ...)
+#   ("chain", -1)    the elements of every argument, in turn
+#   ("flatten", i)   the elements of the elements of argument i
+#   ("enumerate", i) (index, element of argument i) pairs
+#   ("zip", -1)      tuples of one element of each argument
+#   ("element", i)   one element of argument i (next, min, max: a value, not an iterable)
+#   ("chunks", i)    sequences of elements of argument i (batched, chunked)
+#   ("groups", i)    (key, elements of argument i) pairs (groupby)
+ITERATION: dict[str, tuple[str, int]] = {
+    "list": ("same", 0), "tuple": ("same", 0), "set": ("same", 0), "frozenset": ("same", 0),
+    "sorted": ("same", 0), "reversed": ("same", 0), "iter": ("same", 0),
+    "filter": ("same", 1), "itertools.filterfalse": ("same", 1),
+    "itertools.islice": ("same", 0), "itertools.takewhile": ("same", 1),
+    "itertools.dropwhile": ("same", 1), "itertools.compress": ("same", 0),
+    "itertools.cycle": ("same", 0), "more_itertools.unique_everseen": ("same", 0),
+    "itertools.chain": ("chain", -1), "itertools.chain.from_iterable": ("flatten", 0),
+    "more_itertools.flatten": ("flatten", 0), "enumerate": ("enumerate", 0), "zip": ("zip", -1),
+    "itertools.zip_longest": ("zip", -1), "itertools.product": ("zip", -1),
+    "next": ("element", 0), "min": ("element", 0), "max": ("element", 0),
+    "more_itertools.first": ("element", 0), "more_itertools.one": ("element", 0),
+    "itertools.batched": ("chunks", 0), "more_itertools.chunked": ("chunks", 0),
+    "more_itertools.batched": ("chunks", 0), "itertools.pairwise": ("chunks", 0),
+    "itertools.groupby": ("groups", 0),
+}
+
+# Methods of the page iterator a paginator's ``paginate()`` returns (botocore):
+#   "element": one page merged from all of them; "items": the items of every page
+PAGES: dict[str, str] = {"build_full_result": "element", "search": "items"}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A library call that calls a callable it is given.
+
+    ``func``: where the callable is (an argument position, or a keyword); ``args``: where
+    its positional arguments are (a position from which the rest are passed, or a keyword
+    holding a tuple), ``kwargs``: the keyword holding its keyword arguments, ``rest_kwargs``:
+    whether the call's other keyword arguments are passed on; ``each``: the position of an
+    iterable whose elements it is called with, one at a time; ``key``: the keyword that
+    holds a callable called with the elements of ``each`` (sorted(key=)); ``result``: what
+    the call returns: "call" (the callable's result), "mapped" (an iterable of its
+    results), "same" (the elements of ``each``), "handle" (an object to wait on)."""
+
+    func: int | str
+    args: int | str | None = None
+    kwargs: str | None = None
+    rest_kwargs: bool = False
+    each: int | None = None
+    key: str | None = None
+    result: str = "handle"
+
+
+CALLBACKS: dict[str, Callback] = {
+    "threading.Thread": Callback("target", "args", "kwargs"),
+    "threading.Timer": Callback(1, "args", "kwargs"),
+    "multiprocessing.Process": Callback("target", "args", "kwargs"),
+    "asyncio.to_thread": Callback(0, 1, rest_kwargs=True, result="call"),
+    "anyio.to_thread.run_sync": Callback(0, 1, result="call"),
+    "map": Callback(0, each=1, result="mapped"),
+    "itertools.starmap": Callback(0, each=1, result="mapped"),
+    "filter": Callback(0, each=1, result="same"),
+    "itertools.filterfalse": Callback(0, each=1, result="same"),
+    "sorted": Callback("key", each=0, key="key", result="same"),
+    "min": Callback("key", each=0, key="key", result="same"),
+    "max": Callback("key", each=0, key="key", result="same"),
+    "re.sub": Callback(1, result="same"),
+    "re.subn": Callback(1, result="same"),
+    "atexit.register": Callback(0, 1, rest_kwargs=True, result="call"),
+}
+
+# Methods of objects the project makes from a library class (by the constructor's path)
+# or gets from a library function, and, for a receiver the model does not know, by the
+# method name alone when its callable is a project function.
+METHOD_CALLBACKS: dict[str, Callback] = {
+    "concurrent.futures.ThreadPoolExecutor.submit": Callback(0, 1, rest_kwargs=True),
+    "concurrent.futures.ProcessPoolExecutor.submit": Callback(0, 1, rest_kwargs=True),
+    "concurrent.futures.ThreadPoolExecutor.map": Callback(0, each=1, result="mapped"),
+    "concurrent.futures.ProcessPoolExecutor.map": Callback(0, each=1, result="mapped"),
+    "multiprocessing.Pool.map": Callback(0, each=1, result="mapped"),
+    "multiprocessing.pool.ThreadPool.map": Callback(0, each=1, result="mapped"),
+    "multiprocessing.Pool.apply_async": Callback(0, "args", "kwds"),
+    "asyncio.get_event_loop.run_in_executor": Callback(1, 2),
+    "asyncio.get_running_loop.run_in_executor": Callback(1, 2),
+    "asyncio.new_event_loop.run_in_executor": Callback(1, 2),
+}
+ANY_RECEIVER_CALLBACKS: dict[str, Callback] = {
+    "submit": Callback(0, 1, rest_kwargs=True),
+    "run_in_executor": Callback(1, 2),
+    "apply_async": Callback(0, "args", "kwds"),
+    "start_soon": Callback(0, 1),
+    "call_soon": Callback(0, 1),
+    "call_later": Callback(1, 2),
+}

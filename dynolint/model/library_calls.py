@@ -1,0 +1,165 @@
+"""Library calls that iterate or call back: the interpreter side of
+:mod:`dynolint.model.library` (iteration helpers, paginators' page iterators, callables
+handed to threads, executors, ``map``/``filter``/``sorted``, ``functools.partial``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.library import (
+    ANY_RECEIVER_CALLBACKS, CALLBACKS, ITERATION, METHOD_CALLBACKS, PAGES, Callback,
+)
+from dynolint.model.values import (
+    UNKNOWN, BoundV, CallV, ClassV, ConstV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
+    alts, const_str, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+FUTURE = "concurrent.futures.Future"
+
+
+class LibraryMixin(_Base):
+    def library_call(self, path: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
+                     state: State, frame: Frame) -> Val | None:
+        """A library function that calls back or iterates (None: not one of those)."""
+        if path == "functools.partial" and args:
+            return PartialV(args[0], tuple(args[1:]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        called: Val | None = None
+        callback = CALLBACKS.get(path)
+        if callback is not None:
+            called = self.run_callback(callback, args, kwargs, node, loc, state, frame)
+        shape = ITERATION.get(path)
+        if shape is not None:
+            iterated = self.iterate_as(shape, args)
+            if iterated is not None:
+                return iterated
+        return called
+
+    def library_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
+                       loc: Loc, state: State, frame: Frame) -> Val | None:
+        """A method that calls back (an executor's submit/map, a loop's run_in_executor), a
+        future's result, or a page iterator's merged result."""
+        for alt in alts(recv):
+            if isinstance(alt, CallV) and alt.recv is None:
+                if alt.fn == FUTURE and name == "result":
+                    return alt.args[0] if alt.args else UNKNOWN
+                callback = METHOD_CALLBACKS.get(f"{alt.fn}.{name}")
+                if callback is not None:
+                    return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
+            if isinstance(alt, SeqV) and alt.kind == "pages" and name in PAGES:
+                page = self.element(alt)
+                if PAGES[name] == "element":
+                    return page
+                return SeqV("items", (self.element(self.get_item(page, ConstV("Items"), loc, state, frame)),))
+        callback = ANY_RECEIVER_CALLBACKS.get(name)
+        if callback is not None and any(isinstance(a, CALLABLE) for a in alts(self.callback_of(callback, args,
+                                                                                                  kwargs))):
+            return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
+        return None
+
+    # -- calling back ----------------------------------------------------------------------
+    def callback_of(self, callback: Callback, args: list[Val], kwargs: dict[str, Val]) -> Val:
+        where = callback.func
+        if isinstance(where, int):
+            return args[where] if len(args) > where else UNKNOWN
+        return kwargs.get(where, UNKNOWN)
+
+    def run_callback(self, callback: Callback, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
+                     state: State, frame: Frame, future: bool = False) -> Val | None:
+        func = self.callback_of(callback, args, kwargs)
+        if not any(isinstance(a, CALLABLE) for a in alts(func)):
+            return None
+        if callback.each is not None:
+            source = args[callback.each] if len(args) > callback.each else UNKNOWN
+            result = self.apply(func, [self.element(source)], {}, False, node, loc, state, frame)
+            if callback.result == "mapped":
+                return SeqV("items", (result,))
+            return None  # "same": what iterating the call gives (ITERATION)
+        passed: list[Val] = []
+        if isinstance(callback.args, int):
+            passed = list(args[callback.args:])
+        elif isinstance(callback.args, str) and callback.args in kwargs:
+            given = kwargs[callback.args]
+            known = [a for a in alts(given) if isinstance(a, SeqV)]
+            passed = list(known[0].elts) if len(known) == 1 else [self.element(given)]
+        named: dict[str, Val] = {}
+        if callback.kwargs is not None:
+            for alt in alts(kwargs.get(callback.kwargs, UNKNOWN)):
+                if isinstance(alt, DictV):
+                    named.update((k, v) for key, v in alt.items for k in (const_str(key),) if k is not None)
+        if callback.rest_kwargs:
+            named.update((k, v) for k, v in kwargs.items() if k != callback.func)
+        result = self.apply(func, passed, named, False, node, loc, state, frame)
+        if callback.result == "call":
+            return result
+        if future:
+            return CallV(FUTURE, None, (result,))
+        return None
+
+    def call_partial(self, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
+                     state: State, frame: Frame) -> Val:
+        return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, False,
+                          node, loc, state, frame)
+
+    def call_lambda(self, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,
+                    frame: Frame) -> Val:
+        """A lambda's body, evaluated with its parameters bound, in the scope it was made in."""
+        from dynolint.model.state import State as StateCls
+
+        lam = self.lambdas.get((func.path, func.site))
+        if lam is None or self.budget <= 0:
+            return OpaqueV((func.path, func.site), tuple(args))
+        env = self.closures[func.closure] if func.closure >= 0 else {}
+        if frame.depth >= 8:
+            return OpaqueV((func.path, func.site), tuple(args))
+        params = {name: args[index] if index < len(args) else kwargs.get(name, UNKNOWN)
+                  for index, name in enumerate(lam.params)}
+        from dynolint.model.state import Frame as FrameCls
+
+        scope = FrameCls(func.path, "<lambda>", None, frozenset(lam.params), frozenset(), env, frame.chain,
+                         frame.depth + 1, frame.info, frame.root)
+        inner = StateCls(params, state.reads, state.claims, state.absent)
+        value = self.eval(lam.body, inner, scope)
+        state.flow_from(inner)
+        return value
+
+    # -- iterating ---------------------------------------------------------------------------
+    def iterate_as(self, shape: tuple[str, int], args: list[Val]) -> Val | None:
+        how, index = shape
+        if index >= 0 and len(args) <= index:
+            return None
+        source = args[index] if index >= 0 else UNKNOWN
+        if how == "same":
+            return source
+        if how == "element":
+            return self.element(source)
+        if how == "chain":
+            return SeqV("items", (one_of([self.element(a) for a in args]),)) if args else None
+        if how == "flatten":
+            return SeqV("items", (self.element(self.element(source)),))
+        if how == "enumerate":
+            return SeqV("items", (SeqV("tuple", (OpaqueV(("", -1), ()), self.element(source))),))
+        if how == "zip":
+            return SeqV("items", (SeqV("tuple", tuple(self.element(a) for a in args)),))
+        if how == "chunks":
+            return SeqV("items", (SeqV("items", (self.element(source),)),))
+        if how == "groups":
+            return SeqV("items", (SeqV("tuple", (OpaqueV(("", -1), ()), SeqV("items", (self.element(source),)))),))
+        return None
+
+    def concat_sequences(self, left: Val, right: Val) -> Val | None:
+        """``a + b`` of two sequences: the elements of both."""
+        if not any(isinstance(a, SeqV) for a in alts(left)) and not any(isinstance(a, SeqV) for a in alts(right)):
+            return None
+        if isinstance(left, SeqV) and isinstance(right, SeqV) and left.kind == right.kind \
+                and left.kind in ("list", "tuple"):
+            return SeqV(left.kind, left.elts + right.elts)
+        parts = [self.element(v) for v in (left, right) if not (isinstance(v, SeqV) and not v.elts)]
+        return SeqV("items", (one_of(parts),)) if parts else SeqV("list", ())

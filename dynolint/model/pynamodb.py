@@ -1,0 +1,184 @@
+"""PynamoDB semantics: which classes are models (their key, version and attributes),
+what ``Model.get/query/scan`` read and what ``save/update/delete`` write, with which guard
+(``condition=``, a ``VersionAttribute``), on an instance or through ``super()`` from a model
+that overrides them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dynolint.model.events import NO_GUARD, Guard
+from dynolint.model.keys import pyn_key
+from dynolint.model.values import (
+    EXEC, NONE, UNKNOWN, ArithV, CallV, ClassV, ConstV, ExtV, Loc, OpaqueV, ParamV, PynActionV,
+    PynAttrV, PynBatchV, PynInstanceV, PynModelV, SeqV, Val, alts,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+
+@dataclass(frozen=True, slots=True)
+class PynInfo:
+    hash_key: str | None
+    range_key: str | None
+    version: str | None
+    attributes: frozenset[str]
+
+
+class PynamoMixin(_Base):
+    # -- PynamoDB -------------------------------------------------------------------------
+    def pyn_model(self, cls: ClassV, depth: int = 0) -> PynModelV | None:
+        key = (cls.path, cls.qualname)
+        if key in self.pyn_models:
+            return self.pyn_models[key]
+        self.pyn_models[key] = None
+        result = None
+        if depth < 6:
+            for base in self.class_bases(cls):
+                for alt in alts(base):
+                    if isinstance(alt, ExtV) and (alt.path.endswith("pynamodb.models.Model")
+                                                  or alt.path in ("pynamodb.Model", "Model")
+                                                  and alt.path.startswith("pynamodb")):
+                        result = PynModelV(cls)
+                    elif isinstance(alt, ClassV) and self.pyn_model(alt, depth + 1) is not None:
+                        result = PynModelV(cls)
+        self.pyn_models[key] = result
+        return result
+
+    def pyn_info(self, model: PynModelV) -> PynInfo:
+        key = (model.cls.path, model.cls.qualname)
+        if key in self.pyn_infos:
+            return self.pyn_infos[key]
+        self.pyn_infos[key] = PynInfo(None, None, None, frozenset())
+        hash_key = range_key = version = None
+        attributes: set[str] = set()
+        chain = [model.cls] + [b for b in self.class_bases(model.cls) if isinstance(b, ClassV)]
+        for cls in chain:
+            for name, value in self.class_env(cls).items():
+                for alt in alts(value):
+                    if not isinstance(alt, CallV) or "Attribute" not in alt.fn:
+                        continue
+                    attributes.add(name)
+                    options = dict(alt.kwargs)
+                    if self.const_true(options.get("hash_key", ConstV(False))):
+                        hash_key = hash_key or name
+                    if self.const_true(options.get("range_key", ConstV(False))):
+                        range_key = range_key or name
+                    if alt.fn.endswith("VersionAttribute"):
+                        version = version or name
+        info = PynInfo(hash_key, range_key, version, frozenset(attributes))
+        self.pyn_infos[key] = info
+        return info
+
+    def pyn_model_instance(self, cls: ClassV, loc: Loc, key: Val | None = None) -> PynInstanceV | None:
+        model = self.pyn_model(cls)
+        if model is None:
+            return None
+        return PynInstanceV(model, (key if key is not None else ParamV(cls.qualname, "self"),), -1, loc)
+
+    def pyn_construct(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
+        model = self.pyn_model(cls)
+        if model is None:
+            return None
+        info = self.pyn_info(model)
+        hash_value = args[0] if args else kwargs.get(info.hash_key or "", kwargs.get("hash_key", UNKNOWN))
+        range_value = args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key"))
+        key = (hash_value,) if range_value is None else (hash_value, range_value)
+        others = tuple(v for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
+        return PynInstanceV(model, key, -1, loc, attrs=others + tuple(args[2:]))
+
+    def pyn_model_call(self, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
+                       loc: Loc, state: State, frame: Frame) -> Val:
+        if name == "get":
+            hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
+            range_value = args[1] if len(args) > 1 else kwargs.get("range_key")
+            parts = (hash_value,) if range_value is None else (hash_value, range_value)
+            instance = PynInstanceV(model, parts, -1, loc)
+            read = self.emit_read("Model.get", model, pyn_key(instance), loc, state, frame,
+                                  consistent=self.const_true(kwargs.get("consistent_read", ConstV(False))))
+            self.ddb_data_call(EXEC, model, "get", pyn_key(instance), False, loc, frame)
+            return PynInstanceV(model, parts, read, loc)
+        if name in ("query", "scan", "count", "batch_get"):
+            read = self.emit_read(f"Model.{name}", model, None, loc, state, frame)
+            scope = args[0] if args and name in ("query", "count") else None
+            if name == "batch_get" and args:
+                scope = args[0]
+            self.ddb_data_call(EXEC, model, name, scope, name == "scan", loc, frame)
+            hash_value = args[0] if args and name == "query" else UNKNOWN
+            return SeqV("items", (PynInstanceV(model, (hash_value,), read, loc),))
+        if name == "batch_write":
+            return PynBatchV(model)
+        return CallV(name, model, tuple(args))
+
+    def pyn_instance_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                          loc: Loc, state: State, frame: Frame) -> Val:
+        method = self.find_method(instance.model.cls, name)
+        if method is not None:
+            return self.invoke(method, instance, args, kwargs, loc, state, frame)
+        return self.pyn_library_call(instance, name, args, kwargs, loc, state, frame)
+
+    def pyn_library_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                         loc: Loc, state: State, frame: Frame) -> Val:
+        """A method of PynamoDB's ``Model`` itself (also reached by ``super().save()`` from a
+        model that overrides it)."""
+        if name in ("save", "update", "delete"):
+            self.pyn_write(instance, name, args, kwargs, loc, state, frame)
+            return OpaqueV(loc, ())
+        if name == "refresh":
+            self.emit_read("Model.refresh", instance.model, pyn_key(instance), loc, state, frame)
+            return NONE
+        return CallV(name, instance, tuple(args))
+
+    def pyn_write(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+                  loc: Loc, state: State, frame: Frame, flavor: str = "pynamodb") -> None:
+        info = self.pyn_info(instance.model)
+        condition = kwargs.get("condition")
+        if condition is None and name in ("save", "delete") and args:
+            condition = args[0]
+        if condition is None and name == "update" and len(args) > 1:
+            condition = args[1]
+        add_version = kwargs.get("add_version_condition", ConstV(True))
+        if condition is not None and condition != NONE:
+            guard = Guard("condition", "condition=")
+        elif info.version and not (isinstance(add_version, ConstV) and add_version.value is False):
+            guard = Guard("version", f"VersionAttribute {info.version}")
+        else:
+            guard = NO_GUARD
+        key = pyn_key(instance)
+        if name == "save":
+            self.emit_write("save", instance.model, key, instance, guard, (instance, *instance.attrs), False,
+                            False, flavor, loc, state, frame)
+        elif name == "update":
+            actions = kwargs.get("actions", args[0] if args else UNKNOWN)
+            items = self.elements(actions)
+            atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
+            values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
+                           for v in (alt.value,) if v is not None)
+            self.emit_write("update", instance.model, key, None, guard, values, atomic, False, flavor,
+                            loc, state, frame)
+        else:
+            self.emit_write("delete", instance.model, key, None, guard, (), False, False, flavor, loc, state, frame)
+        self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)
+
+    def pyn_action_atomic(self, action: Val) -> bool:
+        for alt in alts(action):
+            if not isinstance(alt, PynActionV):
+                return False
+            if alt.action == "set":
+                if alt.value is None or not self.mentions_attr(alt.value, alt.attr):
+                    return False
+        return True
+
+    def mentions_attr(self, value: Val, attr: str) -> bool:
+        for alt in alts(value):
+            if isinstance(alt, PynAttrV) and alt.name == attr:
+                return True
+            if isinstance(alt, ArithV):
+                if self.mentions_attr(alt.left, attr) or self.mentions_attr(alt.right, attr):
+                    return True
+        return False

@@ -1,0 +1,118 @@
+"""The parameters of an analysis root: what a function analysed with unknown callers
+receives (a Lambda event and context, a route's path parameters, values its annotations
+name, or opaque parameters)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.values import (
+    ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, TableV, Val, alts,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame
+else:
+    _Base = object
+
+_DDB_TYPES = {
+    "Table": "table", "DynamoDBClient": "client", "Client": "client",
+    "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
+}
+_DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
+                      "types_aioboto3_dynamodb")
+
+
+class RootsMixin(_Base):
+    # -- parameters of a root ------------------------------------------------------------
+    def root_params(self, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
+                    frame: Frame) -> dict[str, Val]:
+        env: dict[str, Val] = {}
+        params = list(function.params)
+        if self_val is not None and params and function.class_qualname is not None:
+            kind_of = self.method_kind(FuncV(path, function.qualname))
+            if kind_of == "class":
+                env[params.pop(0).name] = ClassV(path, function.class_qualname)
+            elif kind_of == "instance":
+                env[params.pop(0).name] = self_val
+        handler_shape = is_handler or self.handler_shaped(function)
+        for index, param in enumerate(params):
+            value = self.annotated(path, param, function, frame)
+            if value is None:
+                lowered = param.name.lower()
+                if handler_shape and index == 0 or lowered in ("event", "evt", "lambda_event"):
+                    value = EventV(())
+                elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
+                    value = ContextV()
+                elif self.is_route(function):
+                    value = EventV(("pathparameters",))
+                    value = self.event_child(value, param.name, (path, function.site), frame, False)
+                else:
+                    value = self.param_value(function, param)
+            env[param.name] = value
+        return env
+
+    def param_value(self, function: ir.Function, param: ir.Param) -> Val:
+        from dynolint.model.values import ParamV
+
+        return ParamV(function.qualname, param.name)
+
+    def handler_shaped(self, function: ir.Function) -> bool:
+        names = [p.name.lower() for p in function.params if p.kind == "pos"]
+        if function.class_qualname is not None and names and names[0] in ("self", "cls"):
+            names = names[1:]
+        return len(names) == 2 and names[1] in ("context", "ctx", "_context", "lambda_context", "_ctx")
+
+    def is_route(self, function: ir.Function) -> bool:
+        for decorator in function.decorators:
+            if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
+                    and decorator.func.attr in ("get", "post", "put", "delete", "patch", "route")
+                    and decorator.args and isinstance(decorator.args[0], ir.Const)
+                    and isinstance(decorator.args[0].value, str) and decorator.args[0].value.startswith("/")):
+                return True
+        return False
+
+    def annotated(self, path: str, param: ir.Param, function: ir.Function, frame: Frame) -> Val | None:
+        if param.annotation is None:
+            return None
+        from dynolint.model.state import State
+
+        annotation = param.annotation
+        candidates = [annotation]
+        while candidates:
+            current = candidates.pop()
+            if isinstance(current, ir.BinOp):
+                candidates.extend((current.left, current.right))
+                continue
+            if isinstance(current, ir.Sub):
+                candidates.append(current.index)
+                if isinstance(current.index, ir.SeqE):
+                    candidates.extend(current.index.elts)
+                continue
+            value = self.peek(current, State({}), frame)
+            resolved = self.annotation_value(value, function, param, (path, function.site))
+            if resolved is not None:
+                return resolved
+        return None
+
+    def annotation_value(self, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
+        from dynolint.model.values import UNKNOWN_CREDS, ParamV
+
+        for alt in alts(value):
+            if isinstance(alt, ExtV):
+                parts = alt.path.split(".")
+                if parts[0] in _DDB_STUB_PACKAGES and parts[-1] in _DDB_TYPES:
+                    flavor = _DDB_TYPES[parts[-1]]
+                    if flavor == "table":
+                        return TableV(ParamV(function.qualname, param.name), UNKNOWN_CREDS)
+                    if flavor == "client":
+                        return ClientV("dynamodb", UNKNOWN_CREDS, "low")
+                    return ResourceV("dynamodb", UNKNOWN_CREDS)
+                if parts[-1] == "LambdaContext":
+                    return ContextV()
+            if isinstance(alt, ClassV):
+                instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
+                return instance if instance is not None else InstanceV(alt, loc, False)
+        return None

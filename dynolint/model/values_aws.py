@@ -1,0 +1,135 @@
+"""Abstract values of the AWS SDK and DynamoDB: credentials, sessions, clients, resources
+and tables, responses of reads and the items in them, PynamoDB models, attributes and
+instances (re-exported by :mod:`dynolint.model.values`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dynolint.model.values import ClassV, Loc, Val
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class CredsV(Val):
+    """Where a client's credentials come from.
+
+    kind: "exec" (the function's execution role, default chain), "scoped" (STS
+    assume_role whose tags or session policy name the tenant), "fixed" (other explicit
+    credentials), "unknown"."""
+
+    kind: str
+    loc: Loc | None = None
+    scope: Val | None = None  # the values that scope them (session tags, policy)
+
+
+EXEC = CredsV("exec")
+UNKNOWN_CREDS = CredsV("unknown")
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class SessionV(Val):
+    creds: CredsV
+    flavor: str  # "boto3" | "aioboto3" | "aiobotocore" | "botocore"
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ClientV(Val):
+    """A boto3 client. For DynamoDB, flavor "low" speaks AttributeValue JSON; "resource"
+    is ``table.meta.client`` (native values)."""
+
+    service: str
+    creds: CredsV
+    flavor: str = "low"
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ResourceV(Val):
+    service: str
+    creds: CredsV
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class TableV(Val):
+    name: Val
+    creds: CredsV
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class MetaV(Val):
+    of: Val
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class BatchWriterV(Val):
+    table: Val  # TableV or PynModelV
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PaginatorV(Val):
+    client: ClientV
+    op: str
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class S3ObjectV(Val):
+    """``s3.Object(bucket, key)`` / ``s3.Bucket(b)`` (key None) from the S3 resource."""
+
+    creds: CredsV
+    bucket: Val
+    key: Val | None
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ReadV(Val):
+    """The response of a DynamoDB read; ``.get("Item")`` / ``["Items"]`` give its items."""
+
+    read: int  # ReadEvent id
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ReadItemV(Val):
+    """An item that a DynamoDB read returned (and maybe mutated in Python since).
+    ``arith`` is set once an attribute was assigned arithmetic on a value read from it."""
+
+    read: int
+    arith: bool = False
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynModelV(Val):
+    cls: ClassV
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynAttrV(Val):
+    model: PynModelV
+    name: str
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynActionV(Val):
+    """``Model.attr.set(v)`` / ``.add(v)`` / ``.remove()`` ... used in ``update(actions=)``."""
+
+    attr: str
+    action: str
+    value: Val | None
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynInstanceV(Val):
+    model: PynModelV
+    key: tuple[Val, ...]  # hash key value, then range key value when known
+    read: int  # ReadEvent id it was loaded by, -1 for a fresh ``Model(...)``
+    alloc: Loc
+    arith: bool = False
+    attrs: tuple[Val, ...] = ()  # attribute values given or assigned (for what the save writes)
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynBatchV(Val):
+    model: PynModelV
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class PynTransactV(Val):
+    kind: str  # "write" | "get"
