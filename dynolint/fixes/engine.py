@@ -6,6 +6,7 @@ guard or an atomic update rewrites its call, where a claim goes and its helper."
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -221,7 +222,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         if claims:
             updated, inserted = _add_claim_helpers(updated, claims)
         new = updated.bytes + _lost_tail(data, module)
-        ast.parse(new)
+        _still_python(data, new)
         cst.parse_module(new)
         targets = set(apply.calls) | set(apply.blocks)
         problem = tree_check(module, targets, updated, apply.produced, inserted)
@@ -236,6 +237,22 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     outcome.source = new
     outcome.applied = planned
     return outcome
+
+
+def _still_python(data: bytes, new: bytes) -> None:
+    """Raise SyntaxError if ``new`` does not parse; FixSkipped if ``data`` does not parse on
+    the running CPython either (syntax newer than it, which LibCST judged for the analysis,
+    :mod:`dynolint.syntax`): the safety check of the fixes compares CPython's syntax trees."""
+    try:
+        ast.parse(new)
+    except SyntaxError:
+        try:
+            ast.parse(data)
+        except (SyntaxError, ValueError):
+            version = ".".join(map(str, sys.version_info[:2]))
+            raise FixSkipped(f"the file uses syntax Python {version} cannot parse, so the fix cannot be checked; "
+                             "run dynolint fix on the Python the project targets; nothing was changed") from None
+        raise
 
 
 def _lost_tail(data: bytes, module: cst.Module) -> bytes:
