@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import libcst as cst
 
 from dynolint.fixes.cstutil import (
-    FixSkipped, kwarg, literal_text, parse_expr, replace_kwarg, string, taken_placeholders, fresh,
+    FixSkipped, and_condition, kwarg, literal_text, parse_expr, string, taken_placeholders, fresh,
     walk, with_attributes,
 )
 from dynolint.fixes.plans import AtomicPlan, Condition
@@ -318,14 +318,7 @@ def apply_to_call(call: cst.Call, kept: Kept) -> cst.Call:
     """Add the kept condition (and ``ReturnValues``) to the atomic call."""
     additions: list[tuple[str, cst.BaseExpression]] = []
     if kept.condition:
-        existing = kwarg(call, "ConditionExpression")
-        if existing is not None:
-            old = literal_text(existing.value)
-            if old is None:
-                raise FixSkipped("the existing ConditionExpression is not a string literal")
-            call = replace_kwarg(call, "ConditionExpression", string(f"({old}) AND {kept.condition}"))
-        else:
-            additions.append(("ConditionExpression", string(kept.condition)))
+        call, additions = and_condition(call, kept.condition)
     if kept.returns:
         current = kwarg(call, "ReturnValues")
         if current is None:

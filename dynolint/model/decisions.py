@@ -12,7 +12,7 @@ from dataclasses import replace
 from dynolint import ir
 from dynolint.model.events import Decision
 from dynolint.model.values import (
-    CallV, PynInstanceV, ReadItemV, ReadV, SubV, Loc, Val, alts, const_str,
+    CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -70,25 +70,9 @@ def _looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
         if isinstance(alt, (ReadItemV, ReadV)) and alt.read == read:
             whole = True
             continue
-        for child in _children(alt):
+        for child in children(alt):
             whole = _looked_at(child, read, names, depth + 1) or whole
     return whole
-
-
-def _children(value: Val) -> list[Val]:
-    """The values a value is computed from (its dataclass fields that are values)."""
-    out: list[Val] = []
-    for name in getattr(value, "__slots__", ()):
-        field = getattr(value, name, None)
-        if isinstance(field, Val):
-            out.append(field)
-        elif isinstance(field, (tuple, frozenset)):
-            for item in field:
-                if isinstance(item, Val):
-                    out.append(item)
-                elif isinstance(item, tuple):
-                    out.extend(x for x in item if isinstance(x, Val))
-    return out
 
 
 def _presence(value: Val) -> bool:
