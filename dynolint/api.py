@@ -63,7 +63,7 @@ ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "template.yam
                 "serverless.yml", "serverless.yaml", "cdk.json", "samconfig.toml")
 
 
-def project_root(paths: list[Path], config: Config) -> Path:
+def project_root(paths: list[Path], config: Config, follow_links: bool = True) -> Path:
     """The directory module names and project-relative paths start from: the configuration
     file's, else the first directory at or above the checked paths that holds a
     :data:`ROOT_MARKERS` entry or is skipped by name (``site-packages``, ``tests``: a root above
@@ -75,7 +75,7 @@ def project_root(paths: list[Path], config: Config) -> Path:
         return config.root.resolve()
     import fnmatch
 
-    start = _common_directory(paths)
+    start = _common_directory(paths, follow_links)
     from dynolint.discovery import TEST_DIRS
 
     # an excluded folder (site-packages, .venv, build, tests...) is as far up as a root may be:
@@ -91,12 +91,14 @@ def project_root(paths: list[Path], config: Config) -> Path:
     return start
 
 
-def _common_directory(paths: list[Path]) -> Path:
+def _common_directory(paths: list[Path], follow_links: bool = True) -> Path:
     """The deepest directory holding every path (a directory itself, a file's parent);
-    the working directory when there are none. Never raises (symlink loops included)."""
+    the working directory when there are none. Never raises (symlink loops included).
+    Without ``follow_links``, a path given through a symbolic link counts where the link is,
+    not where it leads."""
     directories = []
     for path in paths or [Path(".")]:
-        absolute = os.path.realpath(path)
+        absolute = os.path.realpath(path) if follow_links else os.path.abspath(path)
         directories.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
     try:
         return Path(os.path.commonpath(directories))
@@ -349,7 +351,9 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     from dynolint.fixing import fixes_to_apply
 
     path_list = list(paths)
-    root = project_root(path_list, config)
+    # the files fixes may write: under the project the paths were given in, never where a
+    # symbolic link among them leads
+    root = project_root(path_list, config, follow_links=False)
     report = FixReport(before=check_paths(path_list, config, options))
     by_file = fixes_to_apply(report, unsafe, only)
     for path, findings in sorted(by_file.items()):
