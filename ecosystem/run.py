@@ -28,7 +28,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 HERE = Path(__file__).resolve().parent
 TRIAGE_NAME = "ecosystem/triage.json"
@@ -110,7 +110,7 @@ def check_one(repo: Repo, tree: Path, python: str, timeout: float) -> dict[str, 
     return entry
 
 
-def _where(entry: dict[str, Any]) -> str:
+def _where(entry: Mapping[str, Any]) -> str:
     return f"{entry['code']} {entry['path']}:{entry.get('line')} in {entry['context']}: {entry.get('message', '')[:100]}"
 
 
