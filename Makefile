@@ -48,8 +48,8 @@ bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # make ecosystem: dynolint over the real repositories of ../shared/ecosystem/repos.tsv at their commits,
-# materialised from git mirrors (ECOSYSTEM_MIRRORS, default /work/.mirror) into the git-ignored
-# ecosystem/checkouts/; prints files, time, memory, findings by rule, the difference from
+# materialised from git mirrors (ECOSYSTEM_MIRRORS, default /work/.mirror) into a folder outside this
+# repository (ECOSYSTEM_CHECKOUTS, default $XDG_CACHE_HOME/dynolint-ecosystem); prints files, time, memory, findings by rule, the difference from
 # ecosystem/last-run.json and precision per family from ecosystem/triage.json. Not part of `make test`.
 # ECOSYSTEM_ARGS="--update" records the run; "--only celery" picks repositories.
 ecosystem: $(STAMP)

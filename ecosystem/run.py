@@ -2,8 +2,10 @@
 """The ecosystem check (``make ecosystem``): dynolint over real repositories at fixed commits.
 
 For each row of repos.tsv it materialises the repository at its commit from a folder of git
-mirrors (``<owner>+<name>/repo``, as the search tool's ``fetch`` leaves them) into the
-git-ignored ``ecosystem/checkouts/``, runs ``python -m dynolint check --no-cache
+mirrors (``<owner>+<name>/repo``, as the search tool's ``fetch`` leaves them) into a
+folder outside this repository (``--checkouts``; dynolint reads the nearest ``pyproject.toml``
+above a file for its ``requires-python``, and this repository's own would become the target
+Python of every checked repository that declares none), runs ``python -m dynolint check --no-cache
 --output-format json .`` inside it, and prints per repository: Python files, wall time, peak
 memory of the process tree, findings by rule, and the findings that appeared or vanished since
 the last recorded run (``ecosystem/last-run.json``; ``--update`` records this run). Then the
@@ -26,7 +28,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 HERE = Path(__file__).resolve().parent
 TRIAGE_NAME = "ecosystem/triage.json"
@@ -47,6 +49,25 @@ def _bench() -> Any:
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def default_checkouts() -> Path:
+    """Where trees are materialised: ``ECOSYSTEM_CHECKOUTS``, else a cache folder outside this
+    repository (``$XDG_CACHE_HOME/dynolint-ecosystem``, ``~/.cache`` when that is unset)."""
+    if os.environ.get("ECOSYSTEM_CHECKOUTS"):
+        return Path(os.environ["ECOSYSTEM_CHECKOUTS"])
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "dynolint-ecosystem"
+
+
+def inherited_pyproject(folder: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``folder`` (which need not exist yet): the
+    file whose ``requires-python`` a checked repository without one of its own inherits."""
+    here = folder.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate / "pyproject.toml"
+    return None
 
 
 def python_files(tree: Path) -> int:
@@ -89,7 +110,7 @@ def check_one(repo: Repo, tree: Path, python: str, timeout: float) -> dict[str, 
     return entry
 
 
-def _where(entry: dict[str, Any]) -> str:
+def _where(entry: Mapping[str, Any]) -> str:
     return f"{entry['code']} {entry['path']}:{entry.get('line')} in {entry['context']}: {entry.get('message', '')[:100]}"
 
 
@@ -166,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         "ECOSYSTEM_REPOS", ROOT.parent / "shared" / "ecosystem" / "repos.tsv")), help="the repository list")
     parser.add_argument("--mirrors", type=Path, default=Path(os.environ.get("ECOSYSTEM_MIRRORS", "/work/.mirror")),
                         help="folder of git mirrors, OWNER+NAME/repo (env ECOSYSTEM_MIRRORS)")
-    parser.add_argument("--checkouts", type=Path, default=HERE / "checkouts", help="where trees are materialised")
+    parser.add_argument("--checkouts", type=Path, default=default_checkouts(),
+                        help="where trees are materialised (env ECOSYSTEM_CHECKOUTS; outside any Python project)")
     parser.add_argument("--last-run", type=Path, default=HERE / "last-run.json")
     parser.add_argument("--triage", type=Path, default=HERE / "triage.json")
     parser.add_argument("--update", action="store_true", help="record this run as the last run")
@@ -191,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     if load is not None:
         print(f"load average at the start: {load:.2f} on {os.cpu_count()} CPUs (times and memory are whole "
               "processes; a loaded machine slows them)")
+    inherited = inherited_pyproject(args.checkouts)
+    if inherited is not None:
+        print(f"warning: {inherited} is above the checkouts: a checked repository without a pyproject.toml "
+              "of its own takes its requires-python as the Python it is written for (use --checkouts "
+              "outside any project)", file=sys.stderr)
     recorded: dict[str, Any] = dict(last_doc.get("repos", {}))
     current: dict[str, list[dict[str, Any]]] = {}
     missing: list[str] = []

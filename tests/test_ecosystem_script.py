@@ -158,3 +158,28 @@ def test_missing_mirrors_are_named_and_skipped(tmp_path: Path, capsys: pytest.Ca
     assert not last.exists() and not (tmp_path / "checkouts").exists()
     repos.write_text("owner/gone\tnot-a-commit\n")
     assert run.main(["--repos", str(repos), "--mirrors", str(tmp_path)]) == 2
+
+
+def test_checkouts_stay_outside_any_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """dynolint takes a file's target Python from the nearest pyproject.toml above it, so trees
+    materialised inside a project (this repository's requires-python >= 3.10) would inherit
+    its target: the default folder is a cache outside it, and a folder under one is warned about."""
+    import run
+
+    monkeypatch.delenv("ECOSYSTEM_CHECKOUTS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert run.default_checkouts() == tmp_path / "cache" / "dynolint-ecosystem"
+    assert run.inherited_pyproject(run.default_checkouts()) is None
+    monkeypatch.setenv("ECOSYSTEM_CHECKOUTS", str(tmp_path / "elsewhere"))
+    assert run.default_checkouts() == tmp_path / "elsewhere"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.10"\n')
+    inside = project / "ecosystem" / "checkouts"
+    assert run.inherited_pyproject(inside) == (project / "pyproject.toml").resolve()
+    repos = tmp_path / "repos.tsv"
+    repos.write_text(f"owner/gone\t{COMMIT}\n")
+    assert run.main(["--repos", str(repos), "--mirrors", str(tmp_path / "mirrors"),
+                     "--last-run", str(tmp_path / "last.json"), "--checkouts", str(inside)]) == 0
+    assert "pyproject.toml is above the checkouts" in capsys.readouterr().err
