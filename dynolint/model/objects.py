@@ -142,7 +142,7 @@ class ObjectsMixin(_Base):
                 for keyword, expr in default.kwargs:
                     if keyword in ("default_factory", "factory"):
                         factory = self.eval(expr, state, self.module_frame(cls.path))
-                        node = ir.Call(expr, (), (), (), default.site)
+                        node = ir.Call(expr, (), (), default.site)
                         return self.apply(factory, [], {}, False, node, (cls.path, default.site), state, frame)
                     if keyword == "default":
                         return self.eval(expr, state, self.module_frame(cls.path))
