@@ -94,3 +94,12 @@ def test_a_client_entered_through_an_exit_stack_in_aenter_is_kept_on_the_object(
            'async def put(c, pk):\n    item = (await c.get_item(TableName="x", Key={"pk": {"S": pk}}))["Item"]\n'
            '    await c.put_item(TableName="x", Item=item)\n')
     assert races({"f.py": src}) == {("f.py", 12): "overwrite"}
+
+
+def test_a_copy_of_a_read_item_given_another_key_is_another_item() -> None:
+    head = ('import boto3\nt = boto3.resource("dynamodb").Table("x")\n'
+            'def h(event, context):\n    item = t.get_item(Key={"pk": event["k"]})["Item"]\n'
+            '    c = dict(item)\n')
+    assert races({"f.py": head + '    c["pk"] = "ARCHIVE#" + event["k"]\n    t.put_item(Item=c)\n'}) == {}
+    assert races({"f.py": head + '    t.put_item(Item={**item, "pk": "OLD#" + event["k"]})\n'}) == {}
+    assert races({"f.py": head + '    c["pk"] = event["k"]\n    t.put_item(Item=c)\n'}) == {("f.py", 7): "overwrite"}
