@@ -307,6 +307,7 @@ class Class:
     decorators: tuple[Expr, ...]
     site: int
     methods: tuple[tuple[str, str], ...]  # (method name, function qualname)
+    fields: tuple[str, ...] = ()  # names annotated in the class body, in order (dataclass fields)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -271,7 +271,7 @@ class Lowerer(ExpressionLowerer):
             self.assigned.pop()
             self.declared.pop()
         methods = tuple((s.name, s.qualname) for s in body if isinstance(s, ir.DefStmt) and not s.is_class)
-        self.classes.append(ir.Class(qualname, name, bases, body, decorators, site, methods))
+        self.classes.append(ir.Class(qualname, name, bases, body, decorators, site, methods, _fields(node)))
         return ir.DefStmt(name, qualname, True, site)
 
 
@@ -281,3 +281,22 @@ def _dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{_dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def _fields(node: cst.ClassDef) -> tuple[str, ...]:
+    """The names annotated directly in a class body (``name: T`` or ``name: T = v``), in
+    order: the fields a dataclass decorator makes ``__init__`` parameters of."""
+    out: list[str] = []
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for line in body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                annotation = small.annotation.annotation
+                text = annotation.value if isinstance(annotation, cst.Name) else ""
+                if text != "ClassVar" and not (isinstance(annotation, cst.Subscript)
+                                               and isinstance(annotation.value, cst.Name)
+                                               and annotation.value.value == "ClassVar"):
+                    out.append(small.target.value)
+    return tuple(out)

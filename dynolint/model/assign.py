@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.values import (
-    DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, one_of,
+    UNKNOWN, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +65,12 @@ class AssignMixin(_Base):
             root = alt
             while isinstance(root, SubV):
                 root = root.base
-            if isinstance(root, (ReadItemV, PynInstanceV)):
+            if alt is root and isinstance(alt, ReadItemV) and isinstance(base_expr, ir.Name) \
+                    and self.rekeys(alt, index, value):
+                # a key attribute of (a copy of) the item read is replaced: from here on the
+                # name holds another item, made of the read's other attributes
+                state.env[base_expr.id] = DictV(((index, value),), (alt,))
+            elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
@@ -80,6 +85,15 @@ class AssignMixin(_Base):
             updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
                             else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
             self.rebind(state, item, updated)
+
+    def rekeys(self, item: ReadItemV, index: Val, value: Val) -> bool:
+        """Does ``item[index] = value`` give a key attribute of the item read another value?"""
+        name = const_str(index)
+        if name is None or not 0 <= item.read < len(self.reads):
+            return False
+        read_map = self.index.key_map(self.reads[item.read].key)
+        return bool(read_map) and name in read_map and value is not UNKNOWN \
+            and not self.index.equal(read_map[name], value)
 
     def lookup_instance(self, state: State, instance: PynInstanceV) -> Val:
         """The current version of a PynamoDB instance in the environment (after mutations)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
+from dynolint.model.library import ENTERS
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
@@ -208,7 +209,8 @@ class CallsMixin(_Base):
                 from dynolint.model.state import State as StateCls
 
                 env[param.name] = self.peek(param.default, StateCls({}), frame) \
-                    if not isinstance(param.default, ir.Call) else UNKNOWN
+                    if not isinstance(param.default, ir.Call) \
+                    else self.default_of(frame.path, function, param.name) or UNKNOWN
             else:
                 env[param.name] = UNKNOWN
         return env
@@ -222,6 +224,8 @@ class CallsMixin(_Base):
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.invoke(init, instance, args, kwargs, loc, state, frame)
+        else:
+            self.dataclass_init(cls, instance, args, kwargs, state, frame)
         return instance
 
     # -- caches --------------------------------------------------------------------------
@@ -252,6 +256,10 @@ class CallsMixin(_Base):
         stored = self.global_values.setdefault((frame.path, name), [])
         if len(stored) < 8 and value not in stored:
             stored.append(value)
+        if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
+            entries = self.global_entries.setdefault((frame.path, name), [])
+            if len(entries) < 8 and (key, value) not in entries:
+                entries.append((key, value))
 
     # -- external functions --------------------------------------------------------------
     def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
@@ -334,6 +342,8 @@ class CallsMixin(_Base):
                 key = self.dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
             self.global_store(frame, self.stmt_site(frame, node), receiver_expr.id, "method", key, value,
                               state)
+            if name == "setdefault" and key is not None:
+                return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE
         if name in ("append", "extend") and isinstance(receiver_expr, ir.Name):
             for alt in alts(recv):
@@ -356,6 +366,8 @@ class CallsMixin(_Base):
         handled = self.file_method(recv, name, args, kwargs, loc, frame)
         if handled is not None:
             return handled
+        if name in ENTERS and args:
+            return self.enter(args[0], node.args[0], frame)
         if name == "format":
             parts = format_parts(recv, args, kwargs)
             return self.concat(parts) if parts is not None else StrV((recv, *args, *kwargs.values()))

@@ -214,10 +214,17 @@ class ClassesMixin(_Base):
                 instance = InstanceV(class_val, (path, cls.site), False)
                 self.root_instances[key] = instance
                 init = self.find_method(class_val, "__init__")
-                if init is not None:
-                    function = self.project.functions.get((init.path, init.qualname))
-                    if function is not None:
-                        self.run_init_unknown(instance, init, function)
+                if init is None:
+                    from dynolint.model.state import State
+
+                    self.dataclass_init(class_val, instance, [], {}, State({}), self.module_frame(path))
+                # an object used as a context manager is used once entered: its __init__ and
+                # then its __enter__/__aenter__ have set it up
+                for setup in (init, self.find_method(class_val, "__enter__"),
+                              self.find_method(class_val, "__aenter__")):
+                    function = self.project.functions.get((setup.path, setup.qualname)) if setup else None
+                    if setup is not None and function is not None:
+                        self.run_init_unknown(instance, setup, function)
             self.root_instances[key] = instance
         return self.root_instances[key]
 

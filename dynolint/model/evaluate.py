@@ -11,7 +11,7 @@ from dynolint.model.strings import percent_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
-    PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
+    OneOf, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
 
@@ -228,8 +228,11 @@ class EvalMixin(_Base):
         if name in env:
             stored = self.global_values.get((frame.path, name))
             if stored:
-                # what functions stored in this module-level container since
-                return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))])
+                # what functions stored in this module-level container since (its entries,
+                # when they were stored by key)
+                container = self.stored_container(frame.path, name)
+                return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))]
+                              + ([container] if container is not None else []))
             return env[name]
         if name in _BUILTINS:
             return ExtV(name)
@@ -259,6 +262,8 @@ class EvalMixin(_Base):
     def get_attr(self, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
+        if any(type(v) is BoundV or type(v) is OneOf for v in out):
+            out = [self.read_property(v, name, loc, state, frame) for v in out]
         return one_of(out)
 
     def _attr_one(self, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
@@ -371,7 +376,8 @@ class EvalMixin(_Base):
             if key is None and base.items and all(isinstance(v, (FuncV, BoundV, ClassV)) for _, v in base.items):
                 return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if base.spreads:
-                return SubV(base, index)
+                held = self.container_entry(base, index)
+                return held if held is not None else SubV(base, index)
             return UNKNOWN if key is not None else SubV(base, index)
         if kind is SeqV:
             if isinstance(index, ConstV) and isinstance(index.value, int) and -len(base.elts) <= index.value < len(base.elts):

@@ -22,6 +22,7 @@ from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.files import FilesMixin
 from dynolint.model.library_calls import LibraryMixin
+from dynolint.model.objects import ObjectsMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
@@ -47,7 +48,8 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin, LibraryMixin,
+                  DecoratorsMixin, FilesMixin,
                   DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -77,6 +79,9 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         self.scoping_uses: list[ScopingUse] = []
         self.absence_sites: dict[int, Loc] = {}  # read id -> the if that branched on its absence
         self.global_values: dict[tuple[str, str], list[Val]] = {}
+        self.global_entries: dict[tuple[str, str], list[tuple[Val, Val]]] = {}  # dict entries stored
+        self.property_kinds: dict[tuple[str, str], str | None] = {}
+        self.defaults: dict[tuple[str, str], dict[str, Val]] = {}  # default arguments, as defined
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
         self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
         self.index = TaintIndex(self.reads)
@@ -242,6 +247,8 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
             else:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
             function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
+            if function is not None and any(isinstance(p.default, ir.Call) for p in function.params):
+                self.define_defaults(function, state, frame)
             if function is not None and function.decorators and (frame.is_module or frame.function is not None):
                 state.env[stmt.name] = self.decorate(state.env[stmt.name], function, state, frame)
             return state

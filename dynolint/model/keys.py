@@ -220,11 +220,16 @@ class TaintIndex:
                 if self.same_key(read.key, pyn_key(alt)):
                     return True
             if isinstance(alt, DictV):
-                for spread in alt.spreads:
+                item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
+                # ``{**item, "pk": other}``: an entry that replaces a key attribute of the
+                # item read names another item, whatever the spread holds
+                rekeyed = bool(read_map) and any(
+                    name in item_map and item_map[name] is not UNKNOWN and not self.equal(read_map[name], item_map[name])
+                    for name in read_map)
+                for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
                 if read_map:
-                    item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
                     if all(name in item_map and self.equal(read_map[name], item_map[name]) for name in read_map):
                         return True
         return False

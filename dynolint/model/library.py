@@ -104,3 +104,15 @@ ANY_RECEIVER_CALLBACKS: dict[str, Callback] = {
     "call_soon": Callback(0, 1),
     "call_later": Callback(1, 2),
 }
+
+# Decorators that make a method read as an attribute: "property" runs the getter on every
+# read, "cached" runs it once per instance and stores the result on the instance.
+PROPERTIES: dict[str, str] = {
+    "property": "property", "functools.cached_property": "cached", "cached_property": "cached",
+    "abc.abstractproperty": "property", "django.utils.functional.cached_property": "cached",
+    "werkzeug.utils.cached_property": "cached", "cachetools.cachedproperty": "cached",
+}
+
+# Methods of library objects whose result is the value a context manager they are given
+# gives when entered (``ExitStack.enter_context``), by method name.
+ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})

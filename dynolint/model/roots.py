@@ -50,9 +50,20 @@ class RootsMixin(_Base):
                     value = EventV(("pathparameters",))
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
                 else:
-                    value = self.param_value(function, param)
+                    value = self.param_default(path, function, param) or self.param_value(function, param)
             env[param.name] = value
         return env
+
+    def param_default(self, path: str, function: ir.Function, param: ir.Param) -> Val | None:
+        """The object a default argument made where the function is defined: what a root
+        called without that argument (a Lambda handler) works with."""
+        if not isinstance(param.default, ir.Call):
+            return None
+        if function.class_qualname is None:
+            self.run_module(path)
+        else:
+            self.class_env(ClassV(path, function.class_qualname))
+        return self.default_of(path, function, param.name)
 
     def param_value(self, function: ir.Function, param: ir.Param) -> Val:
         from dynolint.model.values import ParamV
