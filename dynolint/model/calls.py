@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
+from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
@@ -268,6 +269,8 @@ class CallsMixin(_Base):
         if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):
+            if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
+                self.file_call(path, args, kwargs, loc, frame)
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
