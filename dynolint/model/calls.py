@@ -13,7 +13,7 @@ from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
-    EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    ArithV, EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 
@@ -248,8 +248,13 @@ class CallsMixin(_Base):
 
     def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
+        accumulates = False
+        if kind == "assign":
+            previous = self.lookup(name, state, frame)
+            accumulates = any(isinstance(alt, ArithV) and previous in (alt.left, alt.right)
+                              for alt in alts(value))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
-                                              frame.info, frame.root))
+                                              frame.info, frame.root, accumulates))
         stored = self.global_values.setdefault((frame.path, name), [])
         if len(stored) < 8 and value not in stored:
             stored.append(value)

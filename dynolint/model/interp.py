@@ -171,6 +171,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
             return
         state = self.exec_block(function.body, State(env), frame)
         del state
+        self.roots[root].returns = frame.returns[:8]
 
     # -- statements ---------------------------------------------------------------------
     def exec_block(self, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, Invoke, RootInfo, ScopingUse
-from dynolint.model.keys import constant_key
+from dynolint.model.keys import _children, constant_key
 from dynolint.model.project import LambdaFunction
 from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, const_str
 
@@ -219,3 +219,18 @@ def _by_reference(functions: list[LambdaFunction], target: str) -> LambdaFunctio
         if kind == "lit" and value.startswith("arn:"):
             return _by_name([function], value)
     return None
+
+
+def returned_by_root(model: Model, root_id: int, value: Val) -> bool:
+    """Whether a function root's result holds ``value`` (directly or inside what it builds)."""
+    pending = [(r, 0) for r in model.root(root_id).returns]
+    seen: set[int] = set()
+    while pending:
+        current, depth = pending.pop()
+        if current == value:
+            return True
+        if depth > 12 or id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending.extend((child, depth + 1) for child in _children(current))
+    return False
