@@ -209,26 +209,33 @@ class FilesMixin(_Base):
             if isinstance(alt, SeqV):
                 out.append([self.word(e) for e in alt.elts])
                 continue
-            parts = alt.parts if isinstance(alt, StrV) else (alt,)
-            text = "".join(const_str(p) if const_str(p) is not None else ("/tmp/?" if self.is_tmp(p) else "?")
-                           for p in parts)
+            text = self.word(alt)
             try:
                 out.append(shlex.split(text))
             except ValueError:
                 out.append(text.split())
         return out
 
-    def word(self, value: Val) -> str:
+    def word(self, value: Val, depth: int = 0) -> str:
         text = const_str(value)
         if text is not None:
             return text
-        return "/tmp/?" if self.is_tmp(value) else "?"
+        if self.is_tmp(value):
+            return "/tmp/?"
+        if isinstance(value, StrV) and depth < 8:
+            return "".join(self.word(part, depth + 1) for part in value.parts)
+        return "?"
 
-    def mark_cleaned(self, start: int, removed: list[Val]) -> None:
+    def mark_cleaned(self, start: int, removed: list[Val], frame_info: int) -> None:
+        """Writes the ``try`` made, or that its function made before it (``fd, path =
+        mkstemp()`` then ``try: ... finally: os.remove(path)``), whose path the ``finally``
+        removes."""
         if not removed:
             return
-        for index in range(start, len(self.tmp_writes)):
+        for index in range(len(self.tmp_writes) - 1, -1, -1):
             write = self.tmp_writes[index]
+            if index < start and write.frame != frame_info:
+                continue
             if any(self.vals_equal(write.path, r) for r in removed):
                 self.cleaned.add(index)
 

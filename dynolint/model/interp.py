@@ -324,7 +324,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
                 self.exec_block(stmt.finalbody, scratch, frame)
             else:
                 result = self.exec_block(stmt.finalbody, result, frame)
-            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:])
+            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
         return result
 
     def catches_missing(self, exc_type: ir.Expr | None) -> bool:
