@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.model.tenancy import (
-    keyed_by_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
+    keyed_by_tenant, read_under_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
 )
 from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
@@ -95,7 +95,8 @@ def handler(event, context):
                 yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
                                     source_related(model, root_source(model, store.root)))
                 continue
-            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root))
+            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root)) or \
+                read_under_tenant(model, taint.read_ids())
             if not tenant_data or root_tenancy(model, store.root) != "shared":
                 continue
             seen.add(store.loc)
