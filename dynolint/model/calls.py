@@ -249,7 +249,7 @@ class CallsMixin(_Base):
     def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         accumulates = False
-        if kind == "assign":
+        if kind == "assign" and not reset_here(state.env.get(name)):
             previous = self.lookup(name, state, frame)
             accumulates = any(isinstance(alt, ArithV) and previous in (alt.left, alt.right)
                               for alt in alts(value))
@@ -401,6 +401,16 @@ class CallsMixin(_Base):
 
         return FrameCls(path, "<module>", None, frozenset(), frozenset(), None, (), 0, 0,
                         self.current_root(), is_module=False)
+
+
+def reset_here(value: Val | None) -> bool:
+    """Whether a global's value on this path was set to a constant by this invocation
+    (``COUNT = 0`` then ``COUNT += 1``): then it does not carry over between invocations."""
+    for _ in range(64):
+        if not isinstance(value, ArithV):
+            break
+        value = value.left
+    return isinstance(value, ConstV)
 
 
 __all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]
