@@ -234,6 +234,8 @@ class FilesMixin(_Base):
             return
         for index in range(len(self.tmp_writes) - 1, -1, -1):
             write = self.tmp_writes[index]
+            if index < start and write.frame < frame_info:
+                break  # written before this function started
             if index < start and write.frame != frame_info:
                 continue
             if any(self.vals_equal(write.path, r) for r in removed):
