@@ -10,10 +10,11 @@ from dynolint import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
+from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
-    ArithV, EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 
@@ -248,11 +249,7 @@ class CallsMixin(_Base):
 
     def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
-        accumulates = False
-        if kind == "assign" and not reset_here(state.env.get(name)):
-            previous = self.lookup(name, state, frame)
-            accumulates = any(isinstance(alt, ArithV) and previous in (alt.left, alt.right)
-                              for alt in alts(value))
+        accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
                                               frame.info, frame.root, accumulates))
         stored = self.global_values.setdefault((frame.path, name), [])
@@ -401,16 +398,6 @@ class CallsMixin(_Base):
 
         return FrameCls(path, "<module>", None, frozenset(), frozenset(), None, (), 0, 0,
                         self.current_root(), is_module=False)
-
-
-def reset_here(value: Val | None) -> bool:
-    """Whether a global's value on this path was set to a constant by this invocation
-    (``COUNT = 0`` then ``COUNT += 1``): then it does not carry over between invocations."""
-    for _ in range(64):
-        if not isinstance(value, ArithV):
-            break
-        value = value.left
-    return isinstance(value, ConstV)
 
 
 __all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from dynolint import ir
 from dynolint.model.events import Chain, ReadEvent, WriteEvent
-from dynolint.model.values import Val, one_of
+from dynolint.model.values import ArithV, ConstV, Val, alts, one_of
 
 
 class State:
@@ -113,3 +113,17 @@ class Frame:
     yields: list[Val] = field(default_factory=list)  # what a generator yielded
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)
+
+
+def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
+    """Whether storing ``value`` into a global advances the state it carried in from earlier
+    invocations (``COUNT += 1``, ``SEEN = SEEN + [x]``): computed from ``previous``, and not
+    from a constant this invocation set first (``COUNT = 0`` then ``COUNT += 1``)."""
+    base = on_path
+    for _ in range(64):
+        if not isinstance(base, ArithV):
+            break
+        base = base.left
+    if isinstance(base, ConstV):
+        return False
+    return any(isinstance(alt, ArithV) and previous in (alt.left, alt.right) for alt in alts(value))
