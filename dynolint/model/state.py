@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from dynolint import ir
 from dynolint.model.events import Chain, ReadEvent, WriteEvent
-from dynolint.model.values import ArithV, ConstV, Val, alts, one_of
+from dynolint.model.values import Val, one_of
 
 
 class State:
@@ -119,6 +119,8 @@ def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
     """Whether storing ``value`` into a global advances the state it carried in from earlier
     invocations (``COUNT += 1``, ``SEEN = SEEN + [x]``): computed from ``previous``, and not
     from a constant this invocation set first (``COUNT = 0`` then ``COUNT += 1``)."""
+    from dynolint.model.values import ArithV, ConstV, alts
+
     base = on_path
     for _ in range(64):
         if not isinstance(base, ArithV):
