@@ -185,8 +185,11 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
         result.warnings.append(warning)
     key = ""
     if cache is not None:
+        from dynolint.pyversions import finder_for, running
+
         parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
-                 repr((options.select, options.ignore, options.want_fixes)).encode()]
+                 repr((options.select, options.ignore, options.want_fixes)).encode(),
+                 repr((running(), sorted(finder_for(config).targets(sources).items()))).encode()]
         key = ResultCache.key(parts, sources, infra_files)
         cached = cache.get(key)
         if isinstance(cached, tuple) and len(cached) == 4:

@@ -75,9 +75,9 @@ def build_id() -> str:
     return _BUILD
 
 
-def _key(path: str, data: bytes) -> str:
+def _key(path: str, data: bytes, variant: str = "") -> str:
     digest = hashlib.sha256()
-    for part in (FORMAT, build_id(), path):
+    for part in (FORMAT, build_id(), path, variant):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     digest.update(data)
@@ -265,8 +265,10 @@ class SummaryCache:
                 return None
         return self._shards[name]
 
-    def get(self, path: str, data: bytes) -> ir.FileSummary | None:
-        key = _key(path, data)
+    def get(self, path: str, data: bytes, variant: str = "") -> ir.FileSummary | None:
+        """The cached summary of ``data`` at ``path``; ``variant`` names what else the
+        summary depends on (the Python versions that judged its syntax)."""
+        key = _key(path, data, variant)
         shard = self._shard(key, create=False)
         summary = None if shard is None else _read(shard, f"{key}.pickle", self.signing_key)
         if summary is None:
@@ -277,8 +279,8 @@ class SummaryCache:
             return None
         return summary
 
-    def put(self, path: str, data: bytes, summary: ir.FileSummary) -> None:
-        key = _key(path, data)
+    def put(self, path: str, data: bytes, summary: ir.FileSummary, variant: str = "") -> None:
+        key = _key(path, data, variant)
         shard = self._shard(key, create=True)
         if shard is not None:
             _write(shard, f"{key}.pickle", summary, self.signing_key)

@@ -40,6 +40,7 @@ class Config:
     isolation: str = "credentials"  # "application": keys keep tenants apart by design (no DYN201)
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
+    target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def table(self, name: str) -> TableFacts | None:

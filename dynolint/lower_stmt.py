@@ -177,6 +177,8 @@ class Lowerer(ExpressionLowerer):
                              if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name)
                     self._bind(bound)
                     out.append(ir.Assign((ir.Name(bound),), ir.ImportE(module, name, level), site))
+            elif kind is cst.TypeAlias:  # PEP 695: the name is bound to an alias evaluated lazily
+                out.append(ir.Assign((self.target(node.name),), ir.Opaque((), site), site))
             elif kind is cst.Del:
                 pass
             elif kind is cst.Assert:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.config import Config
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dynolint import ir
 
 from dynolint.prefilter import makes_dynamodb, touches_tenancy
+from dynolint.pyversions import Version, finder_for, running, spelled
 from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
@@ -146,12 +147,18 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     return Selection(frozenset(chosen), frozenset(roots))
 
 
-def _summarize_one(item: tuple[str, bytes, int]) -> ir.FileSummary:
+def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSummary:
     from dynolint.summarize import summarize
 
-    path, data, budget = item
+    path, data, budget, target = item
     return summarize(path, data, (lambda module, wanted, count: _keep(path, data, module, wanted, count, budget))
-                     if budget else None)
+                     if budget else None, target)
+
+
+def variant(target: Version | None) -> str:
+    """What a file's summary depends on besides its bytes: the Python it is written for and
+    the CPython that judged its syntax (:mod:`dynolint.syntax`)."""
+    return f"{spelled(running())}>{spelled(target) if target else 'newest'}"
 
 
 # In a worker process: the modules it parsed in phase 1, kept so that their positions can be
@@ -188,7 +195,7 @@ def kept(path: str, data: bytes) -> Kept | None:
     return found if found is not None and found.data == data else None
 
 
-def _positions(job: tuple[bool, list[tuple[str, bytes]]]) -> dict[str, tuple[ir.Span, ...]]:
+def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dict[str, tuple[ir.Span, ...]]:
     """The spans of files whose positions phase 1 deferred: from the modules this worker
     kept, or (a worker that replaced a dead one) from a new parse. With ``for_fixes``, the
     same pass also records the positions the fixes will look at (a second pass over every
@@ -197,10 +204,10 @@ def _positions(job: tuple[bool, list[tuple[str, bytes]]]) -> dict[str, tuple[ir.
 
     for_fixes, batch = job
     out: dict[str, tuple[ir.Span, ...]] = {}
-    for path, data in batch:
+    for path, data, target in batch:
         found = kept(path, data)
         if found is None:
-            out[path] = summarize(path, data).spans
+            out[path] = summarize(path, data, target=target).spans
         elif for_fixes:
             from dynolint.fixes.engine import POSITIONED
             from dynolint.positions import positions_and_sites
@@ -221,6 +228,7 @@ class Parsed:
     placed: dict[str, int]
     fresh: list[tuple[str, bytes]]
     cache: object | None
+    targets: dict[str, Version | None] = field(default_factory=dict)  # the Python each file is written for
 
 
 def summarize_all(sources: dict[str, bytes], config: Config, options: object,
@@ -239,15 +247,16 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
     summaries: dict[str, ir.FileSummary] = {}
-    todo: list[tuple[str, bytes, int]] = []
+    todo: list[tuple[str, bytes, int, Version | None]] = []
     own = pool is None
     pool = pool or WorkerPool(timeout or None)
+    targets = finder_for(config).targets(sorted(wanted))
     for path in sorted(wanted):
-        cached = cache.get(path, sources[path]) if cache is not None else None
+        cached = cache.get(path, sources[path], variant(targets[path])) if cache is not None else None
         if cached is not None:
             summaries[path] = cached
         else:
-            todo.append((path, sources[path], 0))
+            todo.append((path, sources[path], 0, targets[path]))
     done = len(summaries)
     total = len(wanted)
     if progress is not None and done:
@@ -255,15 +264,15 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     workers = workers_for(len(todo), getattr(options, "jobs", 0))
     if keep and not own and pool.forked:  # each worker's share of what the run keeps
         budget = KEEP_BYTES // max(workers, len(pool.workers), 1)
-        todo = [(path, data, budget) for path, data, _ in todo]
+        todo = [(path, data, budget, target) for path, data, _, target in todo]
     todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
     fresh: list[tuple[str, bytes]] = []
     placed: dict[str, int] = {}
     try:
         for index, outcome, slot in pool.map(_summarize_one, todo, workers, meanwhile=_warm_up):
-            path, data, kept = todo[index]
+            path, data, kept, target = todo[index]
             if isinstance(outcome, Failed):
-                summaries[path] = _failed(path, data, outcome.reason)
+                summaries[path] = _failed(path, data, outcome.reason, target)
             else:
                 summaries[path] = outcome
                 fresh.append((path, data))
@@ -275,7 +284,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     finally:
         if own:
             pool.close()
-    parsed = Parsed([summaries[path] for path in sorted(summaries)], selection, placed, fresh, cache)
+    parsed = Parsed([summaries[path] for path in sorted(summaries)], selection, placed, fresh, cache, targets)
     if not any(s.deferred for s in parsed.summaries):
         _store(parsed, len(sources))
     return parsed
@@ -288,11 +297,13 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
     positions) runs here; then cache the fresh summaries. With ``for_fixes``, the workers
     also note the positions fix rendering needs."""
     by_path = {s.path: s for s in parsed.summaries}
-    batches: dict[int, list[tuple[str, bytes]]] = {}
+    batches: dict[int, list[tuple[str, bytes, Version | None]]] = {}
     data_of = dict(parsed.fresh)
     for summary in parsed.summaries:
         if summary.deferred:
-            batches.setdefault(parsed.placed.get(summary.path, 0), []).append((summary.path, data_of[summary.path]))
+            target = parsed.targets.get(summary.path)
+            batches.setdefault(parsed.placed.get(summary.path, 0), []).append(
+                (summary.path, data_of[summary.path], target))
     slots = sorted(batches)
     items = [(for_fixes, batches[slot]) for slot in slots]
     if not items and meanwhile is not None:
@@ -307,7 +318,7 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
         if isinstance(outcome, Failed):  # computed here, as phase 1 would have
             from dynolint.summarize import summarize
 
-            outcome = {path: summarize(path, data).spans for path, data in items[index][1]}
+            outcome = {path: summarize(path, data, target=target).spans for path, data, target in items[index][1]}
         for path, spans in outcome.items():
             summary = by_path[path]
             summary.spans, summary.deferred = spans, False
@@ -321,7 +332,7 @@ def _store(parsed: Parsed, keep: int) -> None:
     if isinstance(cache, SummaryCache):
         by_path = {s.path: s for s in parsed.summaries}
         for path, data in parsed.fresh:
-            cache.put(path, data, by_path[path])
+            cache.put(path, data, by_path[path], variant(parsed.targets.get(path)))
         cache.tidy(keep=keep)
 
 
@@ -331,10 +342,10 @@ def _warm_up() -> None:
     import dynolint.rules  # noqa: F401
 
 
-def _failed(path: str, data: bytes, reason: str) -> ir.FileSummary:
+def _failed(path: str, data: bytes, reason: str, target: Version | None = None) -> ir.FileSummary:
     """The summary of a file whose worker timed out or died: DYN000 if CPython cannot
-    compile it either (CPython's parser fails cleanly where LibCST's overflows), else a
-    per-file error."""
+    compile it either and its verdict holds for the file's ``target`` (CPython's parser
+    fails cleanly where LibCST's overflows), else a per-file error."""
     from dynolint.summarize import _cpython_error, _problem
 
-    return _cpython_error(path, data) or _problem(path, reason)
+    return _cpython_error(path, data, target) or _problem(path, reason)

@@ -18,6 +18,7 @@ from dynolint.errors import ConfigError
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
     "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size", "isolation",
+    "target-version",
 }
 # how the project keeps tenants apart: "credentials" (tenant-scoped credentials: DYN201
 # reports access through the shared execution role) or "application" (keys that include
@@ -124,7 +125,18 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
                                   'expected "per-tenant" or "shared"')
             pairs2.append((pattern, mode))
         kwargs["tenant_isolation"] = tuple(pairs2)
+    if "target-version" in table:
+        kwargs["target_version"] = _target_version(source, prefix + "target-version", table["target-version"])
     return kwargs
+
+
+def _target_version(source: str, key: str, value: Any) -> tuple[int, int]:
+    from dynolint.pyversions import OLDEST, newest, parse_target, spelled
+
+    version = parse_target(value)
+    if version is None:
+        raise ConfigError(source, key, f'expected a Python version from "{spelled(OLDEST)}" to "{spelled(newest())}"')
+    return version
 
 
 CONFIG_LIMIT = 4 << 20  # bytes: a configuration file is never this large

@@ -18,7 +18,9 @@ from dynolint import ir
 from dynolint.ir import module_name
 from dynolint.lower_stmt import Lowerer
 from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
+from dynolint.pyversions import Version, newest
 from dynolint.suppression import suppressions_in
+from dynolint.syntax import compile_error, libcst_config, may_be_newer_syntax
 
 _MENTIONS_SUPPRESSION = re.compile(rb"(?i)dynolint|noqa")
 
@@ -27,7 +29,7 @@ def _no_validation(node: cst.CSTNode) -> None:
     return None
 
 
-def parse(source: bytes) -> cst.Module:
+def parse(source: bytes, config: cst.PartialParserConfig | None = None) -> cst.Module:
     """``libcst.parse_module`` without LibCST's per-node validation, which re-checks every
     node the parser builds (an eighth of the parse; LibCST's own comment on ``__post_init__``
     suggests skipping it for parsed trees). Only parsed trees skip it: nodes the fixes build
@@ -36,10 +38,10 @@ def parse(source: bytes) -> cst.Module:
     base = cst.CSTNode
     validate = base.__dict__.get("__post_init__")
     if validate is None:  # a LibCST that validates elsewhere: parse as it does
-        return cst.parse_module(source)
+        return cst.parse_module(source) if config is None else cst.parse_module(source, config)
     base.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
-        return cst.parse_module(source)
+        return cst.parse_module(source) if config is None else cst.parse_module(source, config)
     finally:
         base.__post_init__ = validate  # type: ignore[method-assign]
 
@@ -50,62 +52,75 @@ def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir
 
 
 def summarize(path: str, source: bytes,
-              keeper: Callable[[cst.Module, dict[int, int], int], bool] | None = None) -> ir.FileSummary:
-    """Parse ``source`` once and lower it. Never raises for bad input: a file CPython
-    cannot compile becomes a summary with ``error`` set (DYN000); one that compiles but
-    cannot be analysed, a summary with ``problem`` set.
+              keeper: Callable[[cst.Module, dict[int, int], int], bool] | None = None,
+              target: Version | None = None) -> ir.FileSummary:
+    """Parse ``source`` once and lower it. Never raises for bad input: a file that is not
+    Python for ``target`` (the version it is written for; None: the newest LibCST knows)
+    becomes a summary with ``error`` set (DYN000); one that is but cannot be analysed, a
+    summary with ``problem`` set.
 
     CPython's compiler decides what is a syntax error (it costs under a tenth of LibCST's
     parse): LibCST accepts some programs CPython rejects (``return`` outside a function,
-    bad escapes), and its native parser overflows its stack on nesting CPython refuses."""
-    rejected = _cpython_error(path, source)
-    if rejected is not None:
-        return rejected
-    try:
-        module = parse(source)
-    except (UnicodeDecodeError, LookupError) as exc:
-        # CPython 3.11 skips comments undecoded; the source is still not valid UTF-8 (PEP 3120)
-        return _syntax_error(path, f"cannot decode: {exc}", *_decode_position(source, exc))
-    except Exception as exc:  # noqa: BLE001 - the parser can fail in ways it does not document
-        reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
-        return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
+    bad escapes), and its native parser overflows its stack on nesting CPython refuses.
+    A CPython older than ``target`` leaves newer syntax to LibCST (:mod:`dynolint.syntax`)."""
+    module = None
+    error = compile_error(path, source)
+    if error is not None:
+        target = target or newest()
+        if not may_be_newer_syntax(source, error, target):
+            return _error_summary(path, source, error)
+        judged = _libcst_judges(path, source, error, target)
+        if isinstance(judged, ir.FileSummary):
+            return judged
+        module = judged
+    if module is None:
+        try:
+            module = parse(source)
+        except (UnicodeDecodeError, LookupError) as exc:
+            # CPython 3.11 skips comments undecoded; the source is still not valid UTF-8 (PEP 3120)
+            return _syntax_error(path, f"cannot decode: {exc}", *_decode_position(source, exc))
+        except Exception as exc:  # noqa: BLE001 - the parser can fail in ways it does not document
+            reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
+            return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
     try:
         return lower(path, module, source, keeper)
     except RecursionError:
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")
 
 
-CPYTHON_RECURSION_LIMIT = 1000  # CPython's default: the limit ``python file.py`` compiles under
-
-
-def _cpython_error(path: str, source: bytes) -> ir.FileSummary | None:
-    """DYN000 with CPython's own message and position, if CPython cannot compile ``source``.
-    (Compiling runs nothing.) The compiler's depth limits follow the recursion limit, which
-    dynolint raises for its own deep walks: the file is compiled under CPython's default
-    limit, so that what CPython refuses to compile (a 5,000-term ``a + a + ...``) is
-    DYN000, as running it would show, rather than left to spin in LibCST."""
-    import sys
-    import warnings
-
-    previous = sys.getrecursionlimit()
+def _libcst_judges(path: str, source: bytes, error: Exception,
+                   target: Version) -> cst.Module | ir.FileSummary:
+    """LibCST's verdict on a file the running CPython rejected as invalid syntax although it
+    may be valid for ``target``: its module, or DYN000 (at CPython's error when LibCST fails
+    on the same line, else at LibCST's, which CPython may never have reached)."""
     try:
-        sys.setrecursionlimit(CPYTHON_RECURSION_LIMIT)
-    except RecursionError:  # already deeper than that here: compile under the current limit
-        previous = 0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings are the project's business, not ours
-            compile(source, path, "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return _syntax_error(path, f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1)
-    except (MemoryError, RecursionError):
+        return parse(source, libcst_config(target))  # type: ignore[arg-type]
+    except cst.ParserSyntaxError as exc:
+        line = getattr(error, "lineno", None) or 1
+        if exc.raw_line == line:
+            return _error_summary(path, source, error)
+        reason = exc.message.splitlines()[0] if exc.message else "invalid syntax"
+        return _syntax_error(path, f"cannot parse: {reason} (as Python {target[0]}.{target[1]})",
+                             exc.raw_line, exc.raw_column + 1)
+    except Exception:  # noqa: BLE001 - LibCST fails otherwise too (encoding): CPython's verdict stands
+        return _error_summary(path, source, error)
+
+
+def _cpython_error(path: str, source: bytes, target: Version | None = None) -> ir.FileSummary | None:
+    """DYN000 with CPython's own message and position, if CPython cannot compile ``source``
+    and its verdict holds for ``target`` (see :mod:`dynolint.syntax`). (Compiling runs nothing.)"""
+    error = compile_error(path, source)
+    if error is None or may_be_newer_syntax(source, error, target or newest()):
+        return None
+    return _error_summary(path, source, error)
+
+
+def _error_summary(path: str, source: bytes, error: Exception) -> ir.FileSummary:
+    if isinstance(error, SyntaxError):
+        return _syntax_error(path, f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1)
+    if isinstance(error, (MemoryError, RecursionError)):
         return _syntax_error(path, "cannot parse: too deeply nested for CPython (it cannot compile this file)")
-    except (ValueError, UnicodeDecodeError, LookupError) as exc:
-        return _syntax_error(path, f"cannot parse: {exc}", *_decode_position(source, exc))
-    finally:
-        if previous:
-            sys.setrecursionlimit(previous)
-    return None
+    return _syntax_error(path, f"cannot parse: {error}", *_decode_position(source, error))
 
 
 def _decode_position(source: bytes, exc: Exception) -> tuple[int, int]:

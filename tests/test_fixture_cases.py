@@ -18,7 +18,8 @@ def test_there_are_enough_labelled_cases() -> None:
     tenancy = [c for c in CASES if c.name.startswith(("tenant-", "state-"))]
     clean = [c for c in CASES if not json.loads((c / "expect.json").read_text())["findings"]]
     assert len(races) >= 30 and len(tenancy) >= 25
-    assert len(clean) * 2 >= len(CASES) - 2
+    # a clean trap for every two or three positives: the traps are what keep the rules precise
+    assert len(clean) * 5 >= len(CASES) * 2
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -274,7 +274,7 @@ def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(t
     for summary in parsed.summaries:
         assert summary.spans == summarize(summary.path, sources[summary.path]).spans, summary.path
     # a worker without the kept modules (here: this process) parses again
-    again = pipeline._positions((True, [(path, sources[path]) for path in deferred[:5]]))
+    again = pipeline._positions((True, [(path, sources[path], None) for path in deferred[:5]]))
     assert again == {path: summarize(path, sources[path]).spans for path in deferred[:5]}
 
 

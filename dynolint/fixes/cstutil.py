@@ -181,6 +181,18 @@ def replace_kwarg(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.C
                                    and arg.keyword.value == name else arg for arg in call.args])
 
 
+def and_condition(call: cst.Call, condition: str) -> tuple[cst.Call, list[tuple[str, cst.BaseExpression]]]:
+    """``condition`` joined with AND to the call's own ``ConditionExpression`` (which must be a
+    string literal), or, when it has none, the keyword argument still to add."""
+    existing = kwarg(call, "ConditionExpression")
+    if existing is None:
+        return call, [("ConditionExpression", string(condition))]
+    old = literal_text(existing.value)
+    if old is None:
+        raise FixSkipped("the existing ConditionExpression is not a string literal")
+    return replace_kwarg(call, "ConditionExpression", string(f"({old}) AND {condition}")), []
+
+
 def merge_dict(existing: cst.BaseExpression | None, entries: list[tuple[str, cst.BaseExpression]]) -> cst.BaseExpression:
     """A dict literal gets the entries appended in its layout; any other expression is
     spread into a new dict: ``{**names, "#dl_key": "pk"}``."""

@@ -72,9 +72,14 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            new_call = _call_change(module, index, positions, plan, call)[1]
+            change, new_call, block = _call_change(module, index, positions, plan, call)
         except FixSkipped as exc:
             out.append((None, str(exc)))
+            continue
+        if block is not None:  # statements change too: render the whole function, as a claim
+            claims.append(len(out))
+            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
+                                  changes=(call, change, block)))
             continue
         where = positions[call]
         code = _render(module, index, positions, call, new_call)
@@ -158,18 +163,26 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
 
 def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
                finding: Finding, check: bool = True,
-               helpers: dict[str, list[Edit] | str] | None = None) -> tuple[Fix | None, str]:
-    """One claim rewrite as edits. ``helpers`` remembers, per flavour, the edits that add
-    the helper to this module (the same for every claim of the file)."""
+               helpers: dict[str, list[Edit] | str] | None = None,
+               changes: tuple[cst.Call, Any, Any] | None = None) -> tuple[Fix | None, str]:
+    """One claim rewrite as edits (or, with ``changes``, a call and block change that goes
+    beyond the call: the function is rendered the same way). ``helpers`` remembers, per
+    flavour, the edits that add the helper to this module (the same for every claim of the file)."""
     plan = finding.plan
-    assert isinstance(plan, ClaimPlan)
     apply = _Apply(positions)
     try:
-        call = index.calls.get((plan.write_line, plan.write_column))
+        if changes is not None:
+            call: cst.Call | None = changes[0]
+            apply.on_block(changes[2][0], changes[2][1])
+            apply.on_call(changes[0], changes[1])
+        else:
+            assert isinstance(plan, ClaimPlan)
+            call = index.calls.get((plan.write_line, plan.write_column))
         functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
-        _plan_claim(plan, index, positions, apply, 0)
+        if changes is None:
+            _plan_claim(plan, index, positions, apply, 0)
         # Transform only the function, and the top of the module for the helper: the rest of
         # the file is not walked again.
         function = functions[-1]
@@ -181,14 +194,14 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
         helpers = {} if helpers is None else helpers
-        if plan.flavor not in helpers:
+        if isinstance(plan, ClaimPlan) and plan.flavor not in helpers:
             prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
             try:
                 new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
                 helpers[plan.flavor] = list(edits_between(prefix.bytes, new_prefix.bytes))
             except FixSkipped as exc:
                 helpers[plan.flavor] = str(exc)
-        made = helpers[plan.flavor]
+        made = helpers[plan.flavor] if isinstance(plan, ClaimPlan) else []
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)

@@ -6,14 +6,15 @@ guard or an atomic update rewrites its call, where a claim goes and its helper."
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard
-from dynolint.fixes.cstutil import FixSkipped
+from dynolint.fixes import atomic, claim, guard, keep, putcounter
+from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
 from dynolint.positions import node_positions
@@ -42,7 +43,9 @@ def title(finding: Finding) -> str:
     if isinstance(plan, GuardPlan):
         return guard.TITLES[plan.mode]
     if isinstance(plan, AtomicPlan):
-        return atomic.TITLE
+        base = putcounter.TITLE if plan.put else atomic.TITLE
+        return base + ("; the checks made on the value read become its condition, and a failed condition takes "
+                       "the code's refusal branch" if plan.conditions else "")
     if isinstance(plan, ClaimPlan):
         return claim.TITLE
     return ""
@@ -57,6 +60,7 @@ class _Index:
         self.binops: dict[tuple[int, int], cst.BinaryOperation] = {}
         self.blocks: list[cst.IndentedBlock] = []
         self.functions: list[cst.FunctionDef] = []
+        self.ifs: list[cst.If] = []
         for node, where in positions.items():
             at = (where.start.line, where.start.column + 1)
             if isinstance(node, cst.Call):
@@ -67,6 +71,8 @@ class _Index:
                 self.blocks.append(node)
             elif isinstance(node, cst.FunctionDef):
                 self.functions.append(node)
+            elif isinstance(node, cst.If):
+                self.ifs.append(node)
         self._statements: dict[int, list[tuple[cst.IndentedBlock, int]]] | None = None
 
     def statements_at(self, line: int) -> list[tuple[cst.IndentedBlock, int]]:
@@ -196,7 +202,12 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
-                apply.on_call(call, _call_change(module, index, positions, plan, call)[0])
+                change, _, block = _call_change(module, index, positions, plan, call)
+                if block is not None:
+                    if id(block[0]) in apply.blocks:
+                        raise FixSkipped("another fix changes the same block: run dynolint fix again")
+                    apply.on_block(block[0], block[1])
+                apply.on_call(call, change)
             elif isinstance(plan, ClaimPlan):
                 _plan_claim(plan, index, positions, apply, number)
                 claims.add(plan.flavor)
@@ -211,7 +222,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         if claims:
             updated, inserted = _add_claim_helpers(updated, claims)
         new = updated.bytes + _lost_tail(data, module)
-        ast.parse(new)
+        _still_python(data, new)
         cst.parse_module(new)
         targets = set(apply.calls) | set(apply.blocks)
         problem = tree_check(module, targets, updated, apply.produced, inserted)
@@ -226,6 +237,22 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     outcome.source = new
     outcome.applied = planned
     return outcome
+
+
+def _still_python(data: bytes, new: bytes) -> None:
+    """Raise SyntaxError if ``new`` does not parse; FixSkipped if ``data`` does not parse on
+    the running CPython either (syntax newer than it, which LibCST judged for the analysis,
+    :mod:`dynolint.syntax`): the safety check of the fixes compares CPython's syntax trees."""
+    try:
+        ast.parse(new)
+    except SyntaxError:
+        try:
+            ast.parse(data)
+        except (SyntaxError, ValueError):
+            version = ".".join(map(str, sys.version_info[:2]))
+            raise FixSkipped(f"the file uses syntax Python {version} cannot parse, so the fix cannot be checked; "
+                             "run dynolint fix on the Python the project targets; nothing was changed") from None
+        raise
 
 
 def _lost_tail(data: bytes, module: cst.Module) -> bytes:
@@ -337,11 +364,14 @@ def _binds_other(module: cst.Module, name: str) -> bool:
 
 
 def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
-                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call]:
+                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any]:
     """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
-    its children possibly changed by other fixes), and ``call`` so rewritten; raises
-    FixSkipped, before anything changes, if the rewrite cannot be made."""
+    its children possibly changed by other fixes), ``call`` so rewritten, and the block
+    whose statements change with it and how (an atomic update that keeps a decision is
+    wrapped in try/except; None when only the call changes); raises FixSkipped, before
+    anything changes, if the rewrite cannot be made."""
     function = enclosing(module, call, cst.FunctionDef)
+    block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module
         if plan.mode in ("not_exists", "exists", "pinned"):
@@ -356,7 +386,25 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         if not function or not _contains(positions[function[-1]], positions[binop]):
             raise FixSkipped("the arithmetic is computed in another function than the write")
         delta = binop.right if plan.delta_side == "right" else binop.left
-        change = lambda node, p=plan, d=delta: atomic.atomic_call(node, p, d)
+        kept = keep.Kept()
+        scope = function[-1]
+        rebind_to = None
+        if plan.put:
+            sources, holder = putcounter.item_values(call, plan, scope)
+            entry = putcounter.counter_entry(call, plan)
+            rebind_to = (holder, f'{holder}["{plan.attribute}"]') if holder is not None else \
+                (entry.value, entry.value) if isinstance(entry, cst.Name) else (None, None)
+        if plan.conditions or plan.result is not None:
+            names = {node.value for node in walk(scope) if isinstance(node, cst.Name)}
+            kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module),
+                             rebind_to)
+        if plan.put:
+            change = lambda node, p=plan, d=delta, k=kept, s=sources: keep.apply_to_call(
+                putcounter.put_to_update(node, p, d, s), k)
+        else:
+            change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
+        if kept.block is not None:
+            block = (kept.block, kept.change)
     else:
         raise FixSkipped("no automatic fix for this finding")
-    return change, change(call)
+    return change, change(call), block

@@ -14,7 +14,7 @@ from typing import Sequence
 import libcst as cst
 
 from dynolint.fixes.cstutil import (
-    FixSkipped, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
+    FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
     set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
 from dynolint.fixes.plans import GuardPlan
@@ -76,15 +76,7 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         condition = f"{version} = {seen}"
         following = (f'{{"N": str(int({current}["N"]) + 1)}}' if low else f"int(str({current})) + 1")
         call = _bump_version(call, plan, version, following, taken, values)
-    existing = kwarg(call, "ConditionExpression")
-    if existing is not None:
-        old = literal_text(existing.value)
-        if old is None:
-            raise FixSkipped("the existing ConditionExpression is not a string literal")
-        call = replace_kwarg(call, "ConditionExpression", string(f"({old}) AND {condition}"))
-        additions: list[tuple[str, cst.BaseExpression]] = []
-    else:
-        additions = [("ConditionExpression", string(condition))]
+    call, additions = and_condition(call, condition)
     return with_attributes(call, names, values, additions)
 
 
@@ -108,6 +100,8 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
     accesses(call, mine, only=item)
     for key, optional in mine.get(item, {}).items():
         found[key] = found.get(key, True) and optional
+    for name in plan.decided:  # what the path decided on must not change unseen either
+        found.setdefault(name, False)
     mutated = facts.first_mutation(item)
     if mutated is not None:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "

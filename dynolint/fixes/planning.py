@@ -4,9 +4,10 @@ derive from. Where a fix would need a guess, say which fact would enable it inst
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
@@ -88,6 +89,27 @@ def plan_for(model: Model, race: Race) -> Plan:
     return _guard_plan(model, race)
 
 
+def _undecidable(model: Model, race: Race) -> Skip | None:
+    """A Skip when the path decided on the read item through something no set of pinned
+    attributes covers (the item passed whole to a call): a guard pinning only some
+    attributes would let the write act where the code refused."""
+    for decision in race.record.decisions:
+        if decision.read == race.read.id and decision.attribute is None and decision.whole:
+            return Skip(f"the code decides on the item read at line {model.line_of(race.read.loc)} with "
+                        f"{decision.why} (line {model.span(decision.site).line}) that uses the item as a whole: no "
+                        "condition can pin what it looked at, so there is no automatic fix")
+    return None
+
+
+def _decided(model: Model, race: Race) -> tuple[str, ...]:
+    """The attributes of the read item that the path's decisions looked at (pinned by a guard)."""
+    names: set[str] = set()
+    for decision in race.record.decisions:
+        if decision.read == race.read.id:
+            names.update([decision.attribute] if decision.attribute else decision.looked_at)
+    return tuple(sorted(names))
+
+
 def _item_name(model: Model, race: Race) -> str | None:
     names = [name for read, name, is_item in race.record.bindings if read == race.read.id and is_item]
     return sorted(names)[0] if names else None
@@ -116,11 +138,15 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         elif write.op in ("update_item", "delete_item"):
             mode = "pinned"
     if mode == "pinned" and write.flavor in ("resource", "low"):
+        blocked = _undecidable(model, race)
+        if blocked is not None:
+            return blocked
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                         "partition-key to enable the fix")
         return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
-                         item_expr=_item_name(model, race), presence=_presence_names(race))
+                         item_expr=_item_name(model, race), presence=_presence_names(race),
+                         decided=_decided(model, race))
     if mode is not None:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
@@ -133,10 +159,13 @@ def _guard_plan(model: Model, race: Race) -> Plan:
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         item_name = _item_name(model, race)
         if item_name is not None and keys and write.flavor in ("resource", "low"):
+            blocked = _undecidable(model, race)
+            if blocked is not None:
+                return blocked
             # pin the attributes the write depends on, when the item read is not changed in Python
             return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                              item_expr=item_name, needs_pins=True, table_label=label,
-                             presence=_presence_names(race))
+                             presence=_presence_names(race), decided=_decided(model, race))
         return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     if write.flavor == "pynamodb":
@@ -157,8 +186,53 @@ def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
     return None
 
 
+def _put_counter_plan(model: Model, race: Race) -> Plan:
+    """A put_item of a whole item whose counter is the read value plus a delta: the same
+    write as an update_item that ADDs the delta and SETs the other attributes it writes."""
+    write, read = race.write, race.read
+    item = write.item
+    if write.flavor != "resource" or not isinstance(item, DictV) or item.spreads:
+        return Skip("only a put_item of an item whose attributes are all known (a dict, or the item read and "
+                    "changed attribute by attribute) can become an atomic update_item")
+    keys = known_key_attrs(model, write.table)
+    label = table_label(model, write.table)
+    if not keys:
+        return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
+                    "partition-key to enable the fix")
+    names = [const_str(name) for name, _ in item.items]
+    if None in names or any(key not in names for key in keys):
+        return Skip("the item's attribute names, or its key, are not all written out")
+    counters = []
+    for name, value in item.items:
+        arith = _arith_of(value)
+        if arith is None or arith.loc is None or arith.op not in ("+", "-"):
+            continue
+        attribute = const_str(name)
+        left, right = model.taint(arith.left).read_ids(), model.taint(arith.right).read_ids()
+        if read.id in left and not right and _reads_attr(arith.left, attribute):
+            counters.append((attribute, arith, "right", arith.op == "-"))
+        elif read.id in right and not left and arith.op == "+" and _reads_attr(arith.right, attribute):
+            counters.append((attribute, arith, "left", False))
+    if len(counters) != 1:
+        return Skip("the put_item does not write exactly one counter (an attribute read plus or minus a delta)")
+    attribute, arith, side, negate = counters[0]
+    if any(read.id in model.taint(value).read_ids() for name, value in item.items
+           if const_str(name) != attribute and const_str(name) not in keys):
+        return Skip("other attributes of the put_item are computed from the item read: an update cannot keep them")
+    conditions = _conditions(model, race)
+    if isinstance(conditions, Skip):
+        return conditions
+    span, delta = model.span(write.loc), model.span(arith.loc)
+    result = _result_template(arith.left if side == "right" else arith.right)
+    sets = tuple(n for n in names if n != attribute and n not in keys)
+    return AtomicPlan(span.line, span.column, write.flavor, attribute, "", delta.line, delta.column, side, negate,
+                      False, conditions, result, put=True, key_attrs=tuple(keys), sets=sets)
+
+
 def _atomic_plan(model: Model, race: Race) -> Plan:
     write, read = race.write, race.read
+    if write.op == "put_item":
+        return _put_counter_plan(model, race)
     if write.op != "update_item" or write.flavor not in ("resource", "low"):
         return Skip("only an update_item with SET can be rewritten to an atomic ADD automatically")
     call = _write_kwargs(model, race)
@@ -186,12 +260,60 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
             side, negate = "left", False
         else:
             continue
+        conditions = _conditions(model, race)
+        if isinstance(conditions, Skip):
+            return conditions
         span, delta = model.span(write.loc), model.span(arith.loc)
-        item = _item_name(model, race)
-        safe = item is None
+        result = _result_template(arith.left if side == "right" else arith.right)
+        safe = _item_name(model, race) is None or result is not None
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
-                          side, negate, safe)
+                          side, negate, safe, conditions, result)
     return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
+
+
+def _conditions(model: Model, race: Race) -> tuple[Condition, ...] | Skip:
+    """The path's decisions on the read item as conditions; a Skip naming the first one that
+    cannot be a condition (an atomic update without it would act where the code refused)."""
+    out: list[Condition] = []
+    for decision in race.record.decisions:
+        if decision.read != race.read.id:
+            continue
+        line = model.span(decision.site)
+        if decision.attribute is None:
+            return Skip(f"the code decides on the item read at line {model.line_of(race.read.loc)} with "
+                        f"{decision.why} (line {line.line}), which cannot be the condition of an atomic update: "
+                        "rewriting it to an atomic ADD would drop that decision, so there is no automatic fix")
+        out.append(Condition(line.line, line.column, decision.part, decision.attribute, decision.op,
+                             decision.swapped, decision.type_tag, decision.branch))
+    return tuple(dict.fromkeys(out))
+
+
+def _result_template(value: Val, depth: int = 0) -> str | None:
+    """How ``value`` reads the counter from the item, with ``{}`` for the item: the same
+    expression reads the new value from the write's ``Attributes``."""
+    if depth > 4:
+        return None
+    found = {_result_template(alt, depth + 1) if isinstance(alt, (SubV, CallV)) else None for alt in alts(value)
+             if not isinstance(alt, ConstV)} if isinstance(value, OneOf) else None
+    if found is not None:
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+    if isinstance(value, SubV) and const_str(value.index) is not None:
+        base = value.base
+        index = json.dumps(const_str(value.index))
+        if isinstance(base, ReadItemV):
+            return "{}[" + index + "]"
+        inner = _result_template(base, depth + 1) if isinstance(base, SubV) else None
+        return inner + "[" + index + "]" if inner is not None else None
+    if isinstance(value, CallV):
+        if value.fn == "get" and isinstance(value.recv, ReadItemV) and value.args and const_str(value.args[0]):
+            return "{}[" + json.dumps(const_str(value.args[0])) + "]"  # the update made it exist
+        if value.fn in ("int", "float", "Decimal", "decimal.Decimal") and value.recv is None and len(value.args) == 1:
+            inner = _result_template(value.args[0], depth + 1)
+            if inner is None or value.fn not in ("int", "float"):
+                return inner  # a Decimal is what the resource returns already
+            return f"{value.fn}({inner})"
+    return None
 
 
 def _arith_of(value: Val) -> ArithV | None:

@@ -38,11 +38,32 @@ class GuardPlan:
     table_label: str = ""
     presence: tuple[str, ...] = ()  # names holding the read item or response (to prove presence)
     path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
+    decided: tuple[str, ...] = ()  # attributes the path's decisions compared (model): pinned too
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A decision the path made on the read item (``model.events.Decision``), to keep as the
+    write's condition: the comparison is part ``part`` of the ``if`` test at line/column."""
+
+    line: int
+    column: int
+    part: int
+    attribute: str
+    op: str  # holds on the path, with the attribute on the left
+    swapped: bool  # the attribute is on the right as written
+    type_tag: str | None  # low-level AttributeValue type
+    branch: bool  # the path went through the if's body (True) or past it (False)
 
 
 @dataclass(frozen=True, slots=True)
 class AtomicPlan:
-    """Turn ``SET #n = :v`` (``:v`` = read value + delta) into ``ADD #n :v`` with the delta (DYN102)."""
+    """Turn ``SET #n = :v`` (``:v`` = read value + delta) into ``ADD #n :v`` with the delta (DYN102).
+
+    ``conditions``: the decisions on the read item the path made, kept as the update's
+    ConditionExpression, its failure routed where the Python check sent the code.
+    ``result``: how the counter was read from the item, ``{}`` standing for the item
+    (``int({}["balance"])``): the name holding the new value is read back from the write."""
 
     line: int
     column: int
@@ -54,6 +75,13 @@ class AtomicPlan:
     delta_side: str  # "left" | "right": which operand of the arithmetic is the delta
     negate: bool
     safe: bool
+    conditions: tuple[Condition, ...] = ()
+    result: str | None = None
+    # a put_item of the whole item becomes this update_item: the key attributes go to Key=,
+    # the counter is ADDed, the other attributes written are SET (``put`` is True)
+    put: bool = False
+    key_attrs: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

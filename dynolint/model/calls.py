@@ -139,7 +139,7 @@ class CallsMixin(_Base):
         env = self.bind(function, self_val, args, kwargs, callee)
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts)
+        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions)
         self.call_stack.append(key)
         try:
             out = self.exec_block(function.body, entry, callee)

@@ -68,6 +68,33 @@ class UpdateSpec:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Decision:
+    """A comparison on a value read from an item, made by a branch on the path to a write:
+    "the test at ``site`` found attribute ``attribute`` of the item of read ``read`` ``op``
+    ``other``" (``op`` is what holds on this path, the attribute on its left). A write
+    that replaces the read by an atomic update must keep it as its condition.
+
+    ``attribute`` is None when the comparison cannot be a condition (a call on the value,
+    arithmetic, a value from another read, a disjunction...): ``why`` says what it is."""
+
+    read: int
+    site: Loc  # the if's test
+    part: int  # which comparison of the test, counted left to right (-1: the whole test)
+    attribute: str | None
+    op: str = ""  # "<", "<=", ">", ">=", "==", "!="
+    other: Val | None = None  # what the attribute is compared with
+    swapped: bool = False  # the attribute is on the right of the comparison as written
+    type_tag: str | None = None  # the AttributeValue type when read through it ({"N": ...})
+    why: str = ""
+    branch: bool = True  # the whole test was true on this path (the if's body), or false
+    # for a decision that is no condition: the attributes of the item its values read, and
+    # whether they also used the item as a whole (passed it to a call...): then no set of
+    # attributes pins what the decision saw
+    looked_at: tuple[str, ...] = ()
+    whole: bool = False
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class WriteRecord:
     """A write and what the path that reached it had done before."""
 
@@ -78,6 +105,8 @@ class WriteRecord:
     root: int
     # (read id, local name, True for the item / False for the whole response) at the write
     bindings: tuple[tuple[int, str, bool], ...] = ()
+    # the comparisons on read values that every path to the write made (in path order)
+    decisions: tuple[Decision, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

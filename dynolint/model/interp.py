@@ -29,6 +29,7 @@ from dynolint.model.events import (
     DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, ScopingUse, TmpWrite,
     WriteRecord,
 )
+from dynolint.model.decisions import branch_decisions
 from dynolint.model.pynamodb import PynamoMixin, PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
@@ -248,7 +249,8 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         return state
 
     def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
-        tested = self.eval_test(stmt.test, state, frame)
+        captured: dict[int, object] = {}
+        tested = self.eval_test(stmt.test, state, frame, captured)
         if tested:
             state.absent = state.absent | tested
             for read in tested:
@@ -256,18 +258,29 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
         when_true, when_false = self.test_facts(stmt.test, state, frame)
         if self.deploy_switch(stmt.test, state, frame):
             when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
+        decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
+                                                       lambda value: self.taint(value).read_ids())
         known = self.truthiness(stmt.test, state, frame)
         if known is True:  # the condition can only hold: the else branch never runs
             state.facts = state.facts | when_true
+            if decided_true:
+                state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
+            if decided_false:
+                state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
         body_in = state.copy()
         body_in.facts = body_in.facts | when_true
+        if decided_true:
+            body_in.decisions = body_in.decisions + decided_true
         body = self.exec_block(stmt.body, body_in, frame)
         state.facts = state.facts | when_false
-        orelse = self.exec_block(stmt.orelse, state.copy(), frame) if stmt.orelse else state
+        orelse_in = state.copy()
+        if decided_false:
+            orelse_in.decisions = orelse_in.decisions + decided_false
+        orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
         return merge([body, orelse])
 
     def exec_loop(self, stmt: ir.Loop, state: State, frame: Frame) -> State:
@@ -357,10 +370,13 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
                 out.append(ElemV(alt))
         return one_of(out)
 
-    def eval_test(self, test: ir.Expr, state: State, frame: Frame) -> frozenset[int]:
+    def eval_test(self, test: ir.Expr, state: State, frame: Frame,
+                  captured: dict[int, object] | None = None) -> frozenset[int]:
         """Evaluate a branch condition (once, with its effects) and return the reads whose
-        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``."""
+        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
+        ``captured`` receives the value of each leaf (a comparison's two operands)."""
         found: set[int] = set()
+        captured = {} if captured is None else captured
 
         def mark(value: Val) -> None:
             for alt in alts(value):
@@ -380,6 +396,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
                 op, right_expr = expr.ops[0], expr.comparators[0]
                 left = self.eval(expr.left, state, frame)
                 right = self.eval(right_expr, state, frame)
+                captured[id(expr)] = (left, right)
                 if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
                     mark(left)
                 elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
@@ -388,7 +405,9 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, RootsMixin, CallsMixin, 
                     and len(expr.args) == 1:
                 mark(self.eval(expr.args[0], state, frame))
             else:
-                mark(self.eval(expr, state, frame))
+                value = self.eval(expr, state, frame)
+                captured[id(expr)] = value
+                mark(value)
 
         walk(test)
         return frozenset(found)

@@ -8,7 +8,7 @@ from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.values import (
     UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
-    TenantIdV, UnknownV, Val, alts, const_str,
+    TenantIdV, UnknownV, Val, alts, children, const_str,
 )
 
 _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
@@ -93,7 +93,7 @@ class TaintIndex:
         if kind is PynModelV:
             return EMPTY
         result = EMPTY
-        for child in _children(value):
+        for child in children(value):
             result = result | self.taint(child, depth + 1)
         if kind is ArithV and value.op in _ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
@@ -107,7 +107,7 @@ class TaintIndex:
         if isinstance(value, (ParamV, TenantIdV, EventV)):
             return {value}
         found: set[Val] = set()
-        for child in _children(value):
+        for child in children(value):
             found |= self.leaves(child, depth + 1)
         return found
 
@@ -317,21 +317,6 @@ def constant_key(key: Val) -> bool:
 def pyn_key(instance: PynInstanceV) -> Val:
     names = ("__hash__", "__range__")
     return DictV(tuple((ConstV(names[i]), part) for i, part in enumerate(instance.key[:2])))
-
-
-def _children(value: Val) -> list[Val]:
-    out: list[Val] = []
-    for name in type(value).__slots__:
-        field = getattr(value, name)
-        if isinstance(field, Val):
-            out.append(field)
-        elif isinstance(field, (tuple, frozenset)):
-            for item in field:
-                if isinstance(item, Val):
-                    out.append(item)
-                elif isinstance(item, tuple):
-                    out.extend(x for x in item if isinstance(x, Val))
-    return out
 
 
 __all__ = ["Taint", "TaintIndex", "EMPTY", "pyn_key", "OpaqueV"]

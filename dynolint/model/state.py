@@ -5,38 +5,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dynolint import ir
-from dynolint.model.events import Chain, ReadEvent, WriteEvent
+from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
 from dynolint.model.values import Val, one_of
 
 
 class State:
     """What is known on one path at one point: the values of local variables (alternatives
     merged), the reads made so far (may), the guarded writes made on every path (must),
-    the reads whose absence the path branched on (may), and the authorization facts the
-    path established (must; see dynolint.model.authz)."""
+    the reads whose absence the path branched on (may), the authorization facts the path
+    established (must; see dynolint.model.authz), and the comparisons on read values that
+    every path made (must; see dynolint.model.decisions)."""
 
-    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts")
+    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts", "decisions")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
-                 dead: bool = False, facts: frozenset[str] = frozenset()) -> None:
+                 dead: bool = False, facts: frozenset[str] = frozenset(),
+                 decisions: tuple[Decision, ...] = ()) -> None:
         self.env = env
         self.reads = reads
         self.claims = claims
         self.absent = absent
         self.dead = dead
         self.facts = facts
+        self.decisions = decisions
 
     def copy(self) -> State:
-        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts)
+        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions)
 
     def flow_from(self, other: State) -> None:
         """Take the path facts (not the variables) of ``other``."""
-        self.reads, self.claims, self.absent, self.dead, self.facts = (
-            other.reads, other.claims, other.absent, other.dead, other.facts)
+        self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions = (
+            other.reads, other.claims, other.absent, other.dead, other.facts, other.decisions)
 
     def killed(self) -> State:
-        return State(self.env, self.reads, self.claims, self.absent, True, self.facts)
+        return State(self.env, self.reads, self.claims, self.absent, True, self.facts, self.decisions)
 
 
 _MISSING = object()
@@ -47,7 +50,7 @@ def merge(states: list[State]) -> State:
     live = [s for s in states if not s.dead]
     if not live:
         base = states[0] if states else State({})
-        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts)
+        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts, base.decisions)
     if len(live) == 1:
         return live[0].copy()
     env = dict(live[0].env)
@@ -77,11 +80,14 @@ def merge(states: list[State]) -> State:
     claims = live[0].claims
     absent = live[0].absent
     facts = live[0].facts
+    decisions = live[0].decisions
     for state in live[1:]:
         claims = claims & state.claims
         absent = absent | state.absent
         facts = facts & state.facts
-    return State(env, ordered, claims, absent, False, facts)
+        if state.decisions is not decisions:
+            decisions = tuple(d for d in decisions if d in state.decisions)
+    return State(env, ordered, claims, absent, False, facts, decisions)
 
 
 @dataclass(slots=True)

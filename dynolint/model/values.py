@@ -364,3 +364,19 @@ def _cache_hashes() -> None:
 
 
 _cache_hashes()
+
+
+def children(value: Val) -> list[Val]:
+    """The values a value is made from (its fields that are values, also inside tuples)."""
+    out: list[Val] = []
+    for name in type(value).__slots__:
+        field = getattr(value, name)
+        if isinstance(field, Val):
+            out.append(field)
+        elif isinstance(field, (tuple, frozenset)):
+            for item in field:
+                if isinstance(item, Val):
+                    out.append(item)
+                elif isinstance(item, tuple):
+                    out.extend(x for x in item if isinstance(x, Val))
+    return out

@@ -40,9 +40,16 @@ table.update_item(Key={"page": page}, UpdateExpression="ADD #v :one",
                   ExpressionAttributeValues={":one": 1})
 ''',
         fix_safety=(
-            "The fix rewrites the write as one atomic `update_item` (`ADD`, or `SET #n = if_not_exists(#n, "
-            ":zero) + :inc`). It is safe when the read's result is not used for anything else; otherwise it "
-            "is offered as unsafe. Atomic is not idempotent: a retried request still counts twice."
+            "The fix rewrites the write as one atomic `update_item` that `ADD`s the delta (a missing counter "
+            "counts from zero); a `put_item` of the whole item becomes an `update_item` that `ADD`s the counter "
+            "and `SET`s the other attributes written. Every check the code made on the value read (`if balance "
+            "< amount: refuse`, `if item[\"status\"] != \"OPEN\"`) becomes the update's `ConditionExpression`, "
+            "the write is wrapped in `try`/`except ConditionalCheckFailedException` whose handler runs the "
+            "code's refusal, and the variable holding the new total is read back from the write "
+            "(`ReturnValues=\"UPDATED_NEW\"`). A check no condition can express (a call on the item, "
+            "arithmetic, an either-or test) means no fix, and the finding says why. The fix is safe when "
+            "callers see the same outcomes (checks kept, totals read back); otherwise it is offered as "
+            "unsafe. Atomic is not idempotent: a retried request still counts twice."
         ),
         known_problems=(
             "Arithmetic is recognised on the value itself (`+ - * / // % **`, augmented assignment); a "

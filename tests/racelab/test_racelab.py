@@ -147,6 +147,7 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
             os.kill(claimant.pid, signal.SIGKILL)
             claimant.wait(timeout=10)
             crashed_at = clock.monotonic()
+            crashed_wall = clock.time()
         finally:
             if claimant.poll() is None:
                 claimant.kill()
@@ -178,6 +179,9 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
         "dead_claimant_api_calls": stuck_api.calls,
         "api_calls_after_crash": calls_after,
         "takeover_after": round(taken_over_at - crashed_at, 3) if taken_over_at else None,
+        # when the takeover happened, on the clock the lease was written with (epoch seconds)
+        "takeover_wall": crashed_wall + (taken_over_at - crashed_at) if taken_over_at else None,
+        "lease_until": float((claimed or {}).get("dl_lease_until", 0)),
         "lease_seconds": lease_seconds,
         "statuses": _statuses(burst),
         "errors": _errors(burst),
@@ -191,14 +195,16 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
 
 def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, rounds: int = 5,
                     threads: int | None = None, module: str = "views",
-                    entry: str = "record_view") -> dict[str, Any]:
-    """``rounds`` bursts of ``increments`` concurrent page views, each burst on a fresh page id.
+                    entry: str = "record_view", key: str = "page_id", env_var: str = "PAGE_VIEWS_TABLE",
+                    attribute: str = "views") -> dict[str, Any]:
+    """``rounds`` bursts of ``increments`` concurrent page views, each burst on a fresh page id
+    (the table's key ``key``, sent as the path parameter of that name; the counter ``attribute``).
 
     Metrics: ``finals`` (the stored ``views`` after each burst; ``increments`` everywhere when no
     update is lost), ``lost`` per round, ``rounds_with_loss``, ``returned_distinct`` (per round,
     how many different totals the callers were told), ``errors``.
     """
-    table_name = lab.table("page_id", env_var="PAGE_VIEWS_TABLE")
+    table_name = lab.table(key, env_var=env_var)
     lab.fresh_boto3()
     mod = load_module(project_dir, module)
     client = lab.dynalite.client()
@@ -210,7 +216,7 @@ def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, 
         handler = getattr(mod, entry)
         for r in range(rounds):
             page_id = f"/blog/race-{r}"
-            event = {"pathParameters": {"page_id": page_id}}
+            event = {"pathParameters": {key: page_id}}
             burst = run_concurrently(handler, [(event, None) for _ in range(increments)],
                                      threads=threads or increments)
             errors += _errors(burst)
@@ -218,11 +224,11 @@ def measure_counter(project_dir: str | Path, lab: Lab, *, increments: int = 20, 
             told = set()
             for o in burst:
                 if o.ok and isinstance(o.result, dict) and "body" in o.result:
-                    told.add(json.loads(o.result["body"]).get("views"))
+                    told.add(json.loads(o.result["body"]).get(attribute))
             returned_distinct.append(len(told))
             item = client.get_item(TableName=table_name, ConsistentRead=True,
-                                   Key={"page_id": {"S": page_id}}).get("Item")
-            finals.append(int(item["views"]["N"]) if item and "views" in item else None)
+                                   Key={key: {"S": page_id}}).get("Item")
+            finals.append(int(item[attribute]["N"]) if item and attribute in item else None)
     finally:
         unload(mod)
     lost = [increments - (f or 0) for f in finals]
@@ -321,6 +327,94 @@ def test_lost_update_unfixed_drops_one_edit_silently(lab: Lab) -> None:
     assert m["silently_lost"] == m["lost"]
 
 
+# -- e. wallet: a spend refused when the balance is too low ------------------------------------
+
+
+def measure_wallet(project_dir: str | Path, lab: Lab, *, balance: int = 10, amount: int = 1,
+                   spends: int = 20, rounds: int = 3, module: str = "wallet",
+                   entry: str = "spend") -> dict[str, Any]:
+    """``rounds`` bursts of ``spends`` concurrent spends of ``amount`` from a wallet seeded with
+    ``balance``, each burst on a fresh wallet.
+
+    Exactly ``balance // amount`` spends may succeed (200) and the others must be refused (409);
+    the balance may never go below zero, and no caller may see an exception. Metrics:
+    ``allowed`` (the spends the balance allows), ``succeeded`` and ``refused`` per round,
+    ``finals`` (the stored balance after each burst), ``money_created`` per round (the stored
+    balance minus what the successful spends should have left: lost updates give money away),
+    ``negative`` (rounds whose balance went below zero), ``told_negative`` (callers told a
+    balance below zero), ``errors``.
+    """
+    table_name = lab.table("wallet_id", env_var="WALLETS_TABLE")
+    lab.fresh_boto3()
+    mod = load_module(project_dir, module)
+    table = lab.dynalite.resource().Table(table_name)
+    succeeded, refused, finals, created = [], [], [], []
+    told_negative = 0
+    errors: list[str] = []
+    statuses: Counter[Any] = Counter()
+    try:
+        handler = getattr(mod, entry)
+        for r in range(rounds):
+            wallet_id = f"w-race-{r}"
+            table.put_item(Item={"wallet_id": wallet_id, "balance": balance, "owner": "ada"})
+            event = {"pathParameters": {"wallet_id": wallet_id}, "body": json.dumps({"amount": amount})}
+            burst = run_concurrently(handler, [(event, None) for _ in range(spends)], threads=spends)
+            errors += _errors(burst)
+            counts = _statuses(burst)
+            statuses.update(counts)
+            succeeded.append(counts.get(200, 0))
+            refused.append(counts.get(409, 0))
+            for o in burst:
+                if o.ok and isinstance(o.result, dict) and o.result.get("statusCode") == 200:
+                    told = json.loads(o.result["body"]).get("balance")
+                    told_negative += isinstance(told, (int, float)) and told < 0
+            final = table.get_item(Key={"wallet_id": wallet_id}, ConsistentRead=True)["Item"]["balance"]
+            finals.append(int(final))
+            created.append(int(final) - (balance - amount * counts.get(200, 0)))
+    finally:
+        unload(mod)
+    return {
+        "balance": balance, "amount": amount, "spends": spends, "rounds": rounds,
+        "allowed": balance // amount,
+        "succeeded": succeeded,
+        "refused": refused,
+        "finals": finals,
+        "money_created": created,
+        "negative": sum(1 for f in finals if f < 0),
+        "told_negative": told_negative,
+        "statuses": dict(statuses),
+        "errors": errors,
+    }
+
+
+WALLET_KEYS = ["balance", "spends", "rounds", "allowed", "succeeded", "refused", "finals", "money_created",
+               "negative", "errors"]
+
+
+def test_wallet_unfixed_spends_more_than_the_balance(lab: Lab) -> None:
+    m = measure_wallet(SCENARIOS / "wallet", lab)
+    report("wallet", "original", m, WALLET_KEYS)
+    assert m["errors"] == []
+    # lost updates: more spends succeed than the balance allows, and the money is given away
+    assert max(m["succeeded"]) > m["allowed"]
+    assert max(m["money_created"]) > 0
+
+
+# -- f. counter written back with put_item -----------------------------------------------------
+
+PUT_COUNTER = {"module": "clicks", "entry": "record_click", "key": "link_id", "env_var": "LINK_CLICKS_TABLE",
+               "attribute": "clicks"}
+
+
+def test_put_counter_unfixed_loses_clicks(lab: Lab) -> None:
+    m = measure_counter(SCENARIOS / "put_counter", lab, **PUT_COUNTER)
+    report("put_counter", "original", m,
+           ["increments", "rounds", "finals", "lost", "rounds_with_loss", "returned_distinct", "errors"])
+    assert m["errors"] == []
+    assert all(f is not None for f in m["finals"])
+    assert max(m["finals"]) < m["increments"]  # every burst lost clicks
+
+
 # -- the same measurements on the code that `dynolint fix --unsafe-fixes` produced ------------------
 
 
@@ -358,7 +452,9 @@ def test_crashed_claimant_lease_is_taken_over(lab: Lab, tmp_path: Path) -> None:
     assert m["claimed_by_dead_claimant"] and m["dead_claimant_api_calls"] == 1
     assert m["errors"] == [] and m["statuses"] == {200: 5}
     assert m["api_calls_after_crash"] == 1
-    assert m["takeover_after"] is not None and m["takeover_after"] >= m["lease_seconds"] - 0.5
+    # taken over, and never before the dead claimant's lease ran out (whatever the machine's load:
+    # the lease is measured from its claim, not from when the test noticed the crash)
+    assert m["takeover_wall"] is not None and m["takeover_wall"] >= m["lease_until"] > 0
     assert m["stale_completion_rejected"] and m["completed"]
 
 
@@ -366,9 +462,10 @@ def test_counter_fixed_counts_every_increment(lab: Lab, tmp_path: Path) -> None:
     project, fixed = fixed_copy("counter", tmp_path)
     assert fixed == ["DYN102"]
     m = measure_counter(project, lab)
-    report("counter", "fixed", m, ["increments", "rounds", "finals", "lost", "errors"])
+    report("counter", "fixed", m, ["increments", "rounds", "finals", "lost", "returned_distinct", "errors"])
     assert m["errors"] == []
     assert m["finals"] == [m["increments"]] * m["rounds"]
+    assert m["returned_distinct"] == [m["increments"]] * m["rounds"]  # totals read back from the write
 
 
 def test_lost_update_fixed_loser_gets_a_conditional_failure(lab: Lab, tmp_path: Path) -> None:
@@ -382,3 +479,26 @@ def test_lost_update_fixed_loser_gets_a_conditional_failure(lab: Lab, tmp_path: 
     assert len(m["survived"]) == 1
     assert m["statuses"] == {200: 1, "ConditionalCheckFailedException": 1}
     assert m["final_version"] == 2
+
+
+def test_wallet_fixed_allows_exactly_the_balance(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("wallet", tmp_path)
+    assert fixed == ["DYN102"]
+    m = measure_wallet(project, lab)
+    report("wallet", "fixed", m, WALLET_KEYS)
+    assert m["errors"] == []  # no caller sees ConditionalCheckFailedException: it took the refusal branch
+    assert m["succeeded"] == [m["allowed"]] * m["rounds"]
+    assert m["refused"] == [m["spends"] - m["allowed"]] * m["rounds"]
+    assert m["finals"] == [m["balance"] - m["allowed"] * m["amount"]] * m["rounds"]
+    assert m["negative"] == 0 and m["told_negative"] == 0 and m["money_created"] == [0] * m["rounds"]
+
+
+def test_put_counter_fixed_counts_every_click(lab: Lab, tmp_path: Path) -> None:
+    project, fixed = fixed_copy("put_counter", tmp_path)
+    assert fixed == ["DYN102"]
+    m = measure_counter(project, lab, **PUT_COUNTER)
+    report("put_counter", "fixed", m, ["increments", "rounds", "finals", "lost", "returned_distinct", "errors"])
+    assert m["errors"] == []
+    assert m["finals"] == [m["increments"]] * m["rounds"]
+    # every caller is told the total its own click made: all different
+    assert m["returned_distinct"] == [m["increments"]] * m["rounds"]

@@ -1,0 +1,178 @@
+"""The comparisons a branch makes on values read from an item: what a path to a write
+decided about the item, recorded as data so that a fix replacing the read (an atomic
+update, a guard) can keep each decision as the write's condition, or say why it cannot.
+
+``branch_decisions`` works on the test's IR and the values its leaves evaluated to (the
+interpreter evaluates a test once, with its effects, and hands the values over)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dynolint import ir
+from dynolint.model.events import Decision
+from dynolint.model.values import (
+    CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
+)
+
+NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
+SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
+TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
+
+Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a comparison
+
+
+def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | None:
+    """``(read, attribute, type tag)`` when ``value`` is one attribute of a read item, as read
+    (``item["a"]``, ``item.get("a")``, ``int(item["a"])``, low-level ``item["a"]["N"]``)."""
+    if depth > 4:
+        return None
+    options = alts(value)
+    if len(options) != 1:
+        return None
+    alt = options[0]
+    if isinstance(alt, SubV):
+        name = const_str(alt.index)
+        if isinstance(alt.base, ReadItemV) and name is not None:
+            return alt.base.read, name, None
+        inner = alt.base
+        if isinstance(inner, SubV) and isinstance(inner.base, ReadItemV) and name in TYPE_TAGS:
+            attribute = const_str(inner.index)
+            if attribute is not None:
+                return inner.base.read, attribute, name
+        return None
+    if isinstance(alt, CallV):
+        if alt.fn in CONVERSIONS and alt.recv is None and len(alt.args) == 1 and not alt.kwargs:
+            return attribute_of(alt.args[0], depth + 1)
+        if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and len(alt.args) == 1:
+            name = const_str(alt.args[0])
+            if name is not None:
+                return alt.recv.read, name, None
+    return None
+
+
+def _looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
+    """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
+    True when it uses the item (or the read's response) in another way, or is too deep to tell."""
+    if depth > 12:
+        return True
+    whole = False
+    for alt in alts(value):
+        found = attribute_of(alt)
+        if found is not None and found[0] == read:
+            names.add(found[1])
+            continue
+        if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
+                and const_str(alt.args[0]) is not None and alt.recv.read == read:
+            names.add(const_str(alt.args[0]))  # type: ignore[arg-type]
+            continue
+        if isinstance(alt, (ReadItemV, ReadV)) and alt.read == read:
+            whole = True
+            continue
+        for child in children(alt):
+            whole = _looked_at(child, read, names, depth + 1) or whole
+    return whole
+
+
+def _presence(value: Val) -> bool:
+    """Is testing ``value`` a test of whether the read found the item (not of its contents)?"""
+    for alt in alts(value):
+        if isinstance(alt, (ReadItemV, ReadV)) or isinstance(alt, PynInstanceV) and alt.read >= 0:
+            continue
+        if isinstance(alt, SubV) and isinstance(alt.base, ReadV):
+            continue  # resp["Item"]
+        if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadV):
+            continue  # resp.get("Item")
+        return False
+    return True
+
+
+class _Decider:
+    def __init__(self, reads_of: object, site: Loc, captured: Captured) -> None:
+        self.reads_of = reads_of  # Val -> set of read ids it derives from
+        self.site = site
+        self.captured = captured
+        self.parts: dict[int, int] = {}
+
+    def part(self, expr: ir.Expr) -> int:
+        return self.parts.setdefault(id(expr), len(self.parts))
+
+    def opaque(self, value: Val, why: str, part: int) -> list[Decision]:
+        reads = sorted(self.reads_of(value))  # type: ignore[operator]
+        out = []
+        for read in reads:
+            names: set[str] = set()
+            whole = _looked_at(value, read, names, 0)
+            out.append(Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names)), whole=whole))
+        return out
+
+    def number(self, expr: ir.Expr) -> None:
+        """Give every leaf its part number, left to right, whichever branch is decided."""
+        if isinstance(expr, ir.BoolOp):
+            self.number(expr.left)
+            self.number(expr.right)
+        elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
+            self.number(expr.operand)
+        else:
+            self.part(expr)
+
+    def decide(self, expr: ir.Expr, truth: bool) -> list[Decision]:
+        if isinstance(expr, ir.UnaryOp) and expr.op == "not":
+            return self.decide(expr.operand, not truth)
+        if isinstance(expr, ir.BoolOp):
+            both = (expr.op == "and") == truth  # every operand holds its truth on this path
+            left, right = self.decide(expr.left, truth), self.decide(expr.right, truth)
+            if both:
+                return left + right
+            return [Decision(d.read, self.site, d.part, None, why="a comparison inside an either-or test")
+                    for d in left + right]
+        part = self.part(expr)
+        value = self.captured.get(id(expr))
+        if isinstance(expr, ir.Compare) and isinstance(value, tuple):
+            return self.compare(expr, value[0], value[1], truth, part)
+        if not isinstance(value, Val) or _presence(value):
+            return []
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool"):
+            return []
+        found = attribute_of(value)
+        if found is not None:
+            return self.opaque(value, f"a test of whether attribute {found[1]!r} is truthy", part)
+        return self.opaque(value, "a test of a value computed from the item (a call, arithmetic)", part)
+
+    def compare(self, expr: ir.Compare, left: Val, right: Val, truth: bool, part: int) -> list[Decision]:
+        left_reads, right_reads = self.reads_of(left), self.reads_of(right)  # type: ignore[operator]
+        if not left_reads and not right_reads:
+            return []
+        op = expr.ops[0] if len(expr.ops) == 1 else ""
+        comparator = expr.comparators[0] if expr.comparators else None
+        if op in ("is", "is not", "==", "!=") and isinstance(comparator, ir.Const) and comparator.value is None:
+            return []  # a presence test (``item is None``), recorded as absence
+        if op in ("in", "not in") and isinstance(expr.left, ir.Const):
+            return []  # ``"Item" in resp``
+        if op not in NEGATED:
+            why = "a chained comparison" if len(expr.ops) > 1 else f"an '{op}' test"
+            return self.opaque(left, why, part) + self.opaque(right, why, part)
+        held = op if truth else NEGATED[op]
+        mine, other, swapped = left, right, False
+        if attribute_of(left) is None or right_reads:
+            mine, other, swapped = right, left, True
+        found = attribute_of(mine)
+        if found is None or self.reads_of(other):  # type: ignore[operator]
+            why = "a comparison between two values read from items" if left_reads and right_reads else \
+                "a comparison of a value computed from the item (a call, arithmetic)"
+            return self.opaque(left, why, part) + self.opaque(right, why, part)
+        read, attribute, tag = found
+        return [Decision(read, self.site, part, attribute, SWAPPED[held] if swapped else held, other, swapped, tag)]
+
+
+def branch_decisions(test: ir.Expr, captured: Captured, site: Loc,
+                     reads_of: object) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """The decisions a branch on ``test`` makes on its true and on its false side."""
+    decider = _Decider(reads_of, site, captured)
+    decider.number(test)
+    sides = []
+    for truth in (True, False):
+        found = dict.fromkeys(replace(d, branch=truth) for d in decider.decide(test, truth))
+        sides.append(tuple(found))
+    return sides[0], sides[1]
