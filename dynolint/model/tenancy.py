@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, Invoke, RootInfo, ScopingUse
-from dynolint.model.keys import _children, constant_key
+from dynolint.model.keys import constant_key
 from dynolint.model.project import LambdaFunction
-from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, const_str
+from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -233,7 +233,7 @@ def returned_by_root(model: Model, root_id: int, value: Val) -> bool:
         if depth > 12 or id(current) in seen:
             continue
         seen.add(id(current))
-        pending.extend((child, depth + 1) for child in _children(current))
+        pending.extend((child, depth + 1) for child in children(current))
     return False
 
 
