@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from dynolint import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
+from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.library import ENTERS
+from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
@@ -251,8 +253,9 @@ class CallsMixin(_Base):
 
     def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
+        accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
-                                              frame.info, frame.root))
+                                              frame.info, frame.root, accumulates))
         stored = self.global_values.setdefault((frame.path, name), [])
         if len(stored) < 8 and value not in stored:
             stored.append(value)
@@ -276,6 +279,8 @@ class CallsMixin(_Base):
         if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):
+            if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
+                self.file_call(path, args, kwargs, loc, frame)
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:

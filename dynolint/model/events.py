@@ -162,6 +162,9 @@ class GlobalStore:
     value: Val
     frame: int
     root: int
+    # the new value is computed from the variable's previous one (``COUNT += 1``,
+    # ``SEEN = SEEN + [x]``): state each invocation advances
+    accumulates: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -209,6 +212,7 @@ class RootInfo:
     # who invokes it, as the event it reads shows: "authorizer" (an API Gateway Lambda
     # authorizer), "custom-resource" (CloudFormation), "event" (EventBridge)
     roles: set[str] = field(default_factory=set)
+    returns: list[Val] = field(default_factory=list)  # what the function returns (a function root)
 
     @property
     def tenant_aware(self) -> bool:

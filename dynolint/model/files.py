@@ -4,12 +4,14 @@ outlive the invocation (a ``finally`` that removes them cleans them)."""
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.events import TmpWrite
+from dynolint.model.file_sinks import COMMANDS, FUNCTIONS, METHODS, POSITIONAL, SUBCOMMANDS, Sink
 from dynolint.model.values import (
-    NONE, UNKNOWN, ArchiveV, CallV, ConstV, EnvV, FileV, Loc, ManagedTmpV, OpaqueV, SeqV, StrV,
+    NONE, UNKNOWN, ArchiveV, ArithV, ExtV, CallV, ConstV, EnvV, FileV, Loc, ManagedTmpV, OpaqueV, SeqV, StrV,
     TmpRootV, Val, alts, const_str, one_of,
 )
 
@@ -19,11 +21,6 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-FILE_HANDLERS = ("logging.FileHandler", "logging.handlers.RotatingFileHandler",
-                 "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler")
-SAVE_METHODS = frozenset({"save", "to_csv", "to_parquet", "to_json", "to_excel", "to_feather",
-                          "savefig", "write_pdf", "write_png", "download_to_filename", "dump_to",
-                          "export", "write", "to_file"})
 PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "symlink_to", "hardlink_to"})
 REMOVERS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"})
 
@@ -38,19 +35,14 @@ class FilesMixin(_Base):
             if any(c in mode for c in "wax+"):
                 self.tmp_write(target, "open", loc, frame)
             return FileV(target, mode)
-        if path in FILE_HANDLERS:
-            target = args[0] if args else kwargs.get("filename", UNKNOWN)
-            mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("a")))
-            self.tmp_write(target, path.rsplit(".", 1)[-1], loc, frame)
-            return CallV(path, None, tuple(args))
-        if path in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
-                    "os.rename", "os.replace", "shutil.unpack_archive", "os.link", "os.symlink"):
-            target = args[1] if len(args) > 1 else kwargs.get("dst", kwargs.get("extract_dir", UNKNOWN))
-            self.tmp_write(target, path, loc, frame)
-            return target
-        if path in ("os.makedirs", "os.mkdir", "os.mkfifo"):
-            self.tmp_write(args[0] if args else kwargs.get("name", UNKNOWN), path, loc, frame)
-            return NONE
+        sink = FUNCTIONS.get(path)
+        if sink is not None:
+            target = self.sink_target(sink, args, kwargs)
+            if self.sink_writes(sink, args, kwargs):
+                self.tmp_write(target, path, loc, frame)
+            if path.startswith("logging."):
+                return CallV(path, None, tuple(args))
+            return NONE if path.startswith(("os.makedirs", "os.mkdir", "os.mkfifo")) else target
         if path in REMOVERS:
             if args:
                 frame.removed_paths.append(args[0])
@@ -83,12 +75,12 @@ class FilesMixin(_Base):
             if path == "tempfile.mkstemp":
                 return SeqV("tuple", (OpaqueV(loc, ()), created))
             return created
-        if path in ("tempfile.TemporaryDirectory", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"):
-            return ManagedTmpV(loc)
-        if path == "tempfile.NamedTemporaryFile":
-            delete = kwargs.get("delete")
-            if isinstance(delete, ConstV) and delete.value is False:
-                return FileV(TmpRootV("NamedTemporaryFile(delete=False)"), "w")
+        if path == "tempfile.NamedTemporaryFile" and self.kept(kwargs.get("delete"), kwargs.get("dir")):
+            created = TmpRootV("NamedTemporaryFile(delete=False)")
+            self.tmp_write(created, "NamedTemporaryFile(delete=False)", loc, frame)
+            return FileV(created, "w")
+        if path in ("tempfile.TemporaryDirectory", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile",
+                    "tempfile.NamedTemporaryFile"):
             return ManagedTmpV(loc)
         if path in ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "zipfile.PyZipFile"):
             target = args[0] if args else kwargs.get("file", kwargs.get("name", UNKNOWN))
@@ -124,9 +116,12 @@ class FilesMixin(_Base):
             if any(isinstance(a, ArchiveV) for a in alts(recv)) or self.is_tmp(target):
                 self.tmp_write(target, name, loc, frame)
             return NONE
-        if name in SAVE_METHODS and args and self.is_tmp(args[0]):
-            self.tmp_write(args[0], name, loc, frame)
-            return NONE
+        sink = METHODS.get(name)
+        if sink is not None:
+            target = self.sink_target(sink, args, kwargs)
+            if self.is_tmp(target):
+                self.tmp_write(target, name, loc, frame)
+                return NONE
         if name in ("joinpath", "with_name", "with_suffix", "with_stem"):
             return self.concat([recv, ConstV("/"), *args]) if name == "joinpath" else CallV(name, recv, tuple(args))
         return None
@@ -159,21 +154,128 @@ class FilesMixin(_Base):
                 return True
         return False
 
+    def kept(self, delete: Val | None, where: Val | None) -> bool:
+        """``NamedTemporaryFile(delete=False)`` in the temp dir: the file outlives the call."""
+        return (isinstance(delete, ConstV) and delete.value is False
+                and (where is None or self.is_tmp(where)))
+
+    def sink_target(self, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> Val:
+        if sink.kw is not None and sink.kw in kwargs:
+            return kwargs[sink.kw]
+        if sink.pos is not None and len(args) > sink.pos:
+            return args[sink.pos]
+        return UNKNOWN
+
+    def sink_writes(self, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> bool:
+        """Whether the call writes, by its mode or flags argument (see ``Sink``)."""
+        if sink.flag is not None:
+            flags = args[1] if len(args) > 1 else kwargs.get("flags", UNKNOWN)
+            return self.has_flag(flags, sink.flag)
+        if not sink.writes:
+            return True
+        mode = None
+        if sink.mode_kw is not None and sink.mode_kw in kwargs:
+            mode = const_str(kwargs[sink.mode_kw])
+        elif sink.mode_pos is not None and len(args) > sink.mode_pos:
+            mode = const_str(args[sink.mode_pos])
+        else:
+            mode = sink.mode_default
+        return mode is None or any(c in mode for c in sink.writes)
+
+    def has_flag(self, value: Val, flag: str) -> bool:
+        for alt in alts(value):
+            if isinstance(alt, ExtV) and alt.path == flag:
+                return True
+            if isinstance(alt, ArithV) and (self.has_flag(alt.left, flag) or self.has_flag(alt.right, flag)):
+                return True
+        return False
+
     def tmp_write(self, target: Val, how: str, loc: Loc, frame: Frame) -> None:
         if self.is_tmp(target):
             self.tmp_writes.append(TmpWrite(loc, target, how, frame.info, frame.root))
 
     def shell_redirect(self, command: Val, loc: Loc, frame: Frame) -> None:
-        parts = command.parts if isinstance(command, StrV) else (command,)
-        texts = [const_str(p) or "" for p in parts]
-        joined = " ".join(texts)
-        if ">" in joined and "/tmp" in joined.split(">", 1)[1]:
-            self.tmp_writes.append(TmpWrite(loc, ConstV("/tmp"), "shell redirect", frame.info, frame.root))
+        """A command that writes into the temp dir: a redirection, an output option
+        (``curl -o``, ``wget -O``, ``tar -C``) or a destination argument (``cp``, ``aws s3 cp``)."""
+        for tokens in self.command_tokens(command):
+            if command_writes_tmp(tokens):
+                self.tmp_writes.append(TmpWrite(loc, ConstV("/tmp"), "shell command", frame.info, frame.root))
+                return
 
-    def mark_cleaned(self, start: int, removed: list[Val]) -> None:
+    def command_tokens(self, command: Val) -> list[list[str]]:
+        """The command's words, a value under the temp dir spelled ``/tmp/?`` and an unknown one ``?``."""
+        out = []
+        for alt in alts(command):
+            if isinstance(alt, SeqV):
+                out.append([self.word(e) for e in alt.elts])
+                continue
+            text = self.word(alt)
+            try:
+                out.append(shlex.split(text))
+            except ValueError:
+                out.append(text.split())
+        return out
+
+    def word(self, value: Val, depth: int = 0) -> str:
+        text = const_str(value)
+        if text is not None:
+            return text
+        if self.is_tmp(value):
+            return "/tmp/?"
+        if isinstance(value, StrV) and depth < 8:
+            return "".join(self.word(part, depth + 1) for part in value.parts)
+        return "?"
+
+    def mark_cleaned(self, start: int, removed: list[Val], frame_info: int) -> None:
+        """Writes the ``try`` made, or that its function made before it (``fd, path =
+        mkstemp()`` then ``try: ... finally: os.remove(path)``), whose path the ``finally``
+        removes."""
         if not removed:
             return
-        for index in range(start, len(self.tmp_writes)):
+        for index in range(len(self.tmp_writes) - 1, -1, -1):
             write = self.tmp_writes[index]
+            if index < start and write.frame < frame_info:
+                break  # written before this function started
+            if index < start and write.frame != frame_info:
+                continue
             if any(self.vals_equal(write.path, r) for r in removed):
                 self.cleaned.add(index)
+
+
+def _is_tmp_word(word: str) -> bool:
+    return word == "/tmp" or word.startswith("/tmp/")
+
+
+def command_writes_tmp(tokens: list[str]) -> bool:
+    """Whether a command's words write under /tmp (see dynolint.model.file_sinks)."""
+    for index, token in enumerate(tokens):
+        if token.lstrip("0123456789&").startswith(">"):
+            rest = token.lstrip("0123456789&").lstrip(">|")
+            target = rest or (tokens[index + 1] if index + 1 < len(tokens) else "")
+            if _is_tmp_word(target):
+                return True
+    words = [t for t in tokens if t not in ("sudo", "env", "exec")]
+    programs = [index for index, t in enumerate(words) if t.rsplit("/", 1)[-1] in COMMANDS
+                or t.rsplit("/", 1)[-1] in POSITIONAL or t.rsplit("/", 1)[-1] in SUBCOMMANDS]
+    for start in programs:
+        program = words[start].rsplit("/", 1)[-1]
+        args = words[start + 1:]
+        for stop, arg in enumerate(args):  # the program's words end at a pipe or a command separator
+            if arg in ("|", "&&", ";", "||"):
+                args = args[:stop]
+                break
+        options = COMMANDS.get(program, frozenset())
+        for index, arg in enumerate(args):
+            name, eq, value = arg.partition("=")
+            if eq and name in options and _is_tmp_word(value):
+                return True
+            if arg in options and index + 1 < len(args) and _is_tmp_word(args[index + 1]):
+                return True
+            if len(arg) > 2 and arg[:2] in options and not arg.startswith("--") and _is_tmp_word(arg[2:]):
+                return True
+        positional = [a for a in args if not a.startswith("-")]
+        if program in POSITIONAL or (program in SUBCOMMANDS and positional
+                                     and positional[0] in SUBCOMMANDS[program]):
+            if len(positional) >= 2 and _is_tmp_word(positional[-1]):
+                return True
+    return False

@@ -177,6 +177,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             return
         state = self.exec_block(function.body, State(env), frame)
         del state
+        self.roots[root].returns = frame.returns[:8]
 
     # -- statements ---------------------------------------------------------------------
     def exec_block(self, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:
@@ -343,7 +344,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
                 self.exec_block(stmt.finalbody, scratch, frame)
             else:
                 result = self.exec_block(stmt.finalbody, result, frame)
-            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:])
+            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
         return result
 
     def catches_missing(self, exc_type: ir.Expr | None) -> bool:

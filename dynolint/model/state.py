@@ -119,3 +119,19 @@ class Frame:
     yields: list[Val] = field(default_factory=list)  # what a generator yielded
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)
+
+
+def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
+    """Whether storing ``value`` into a global advances the state it carried in from earlier
+    invocations (``COUNT += 1``, ``SEEN = SEEN + [x]``): computed from ``previous``, and not
+    from a constant this invocation set first (``COUNT = 0`` then ``COUNT += 1``)."""
+    from dynolint.model.values import ArithV, ConstV, alts
+
+    base = on_path
+    for _ in range(64):
+        if not isinstance(base, ArithV):
+            break
+        base = base.left
+    if isinstance(base, ConstV):
+        return False
+    return any(isinstance(alt, ArithV) and previous in (alt.left, alt.right) for alt in alts(value))

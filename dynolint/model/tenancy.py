@@ -11,7 +11,7 @@ from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, Invoke, RootInfo, ScopingUse
 from dynolint.model.keys import constant_key
 from dynolint.model.project import LambdaFunction
-from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, const_str
+from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -219,3 +219,30 @@ def _by_reference(functions: list[LambdaFunction], target: str) -> LambdaFunctio
         if kind == "lit" and value.startswith("arn:"):
             return _by_name([function], value)
     return None
+
+
+def returned_by_root(model: Model, root_id: int, value: Val) -> bool:
+    """Whether a function root's result holds ``value`` (directly or inside what it builds):
+    the very object stored, since two counters can hold equal values (``0 + 1``)."""
+    pending = [(r, 0) for r in model.root(root_id).returns]
+    seen: set[int] = set()
+    while pending:
+        current, depth = pending.pop()
+        if current is value:
+            return True
+        if depth > 12 or id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending.extend((child, depth + 1) for child in children(current))
+    return False
+
+
+def read_under_tenant(model: Model, read_ids: set[int]) -> bool:
+    """Whether any of these reads fetched an item whose key derives from the tenant id:
+    the tenant's own data, even though the value read carries no tenant id."""
+    for read_id in read_ids:
+        if 0 <= read_id < len(model.interp.reads):
+            key = model.interp.reads[read_id].key
+            if key is not None and model.taint(key).tenants:
+                return True
+    return False

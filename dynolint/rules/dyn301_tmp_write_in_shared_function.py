@@ -20,8 +20,14 @@ class TmpWriteInSharedFunction(Rule):
     docs = RuleDocs(
         what_it_does=(
             "Finds code that creates or opens files under `/tmp` (`open` for writing, `pathlib` writes, "
-            "`shutil` copies, archive extraction, `logging.FileHandler`, `download_file`, image and document "
-            "`save(path)`, `os.makedirs`, `tempfile.mkdtemp()`, shell redirects) in a function shared by "
+            "`shutil` copies and `unpack_archive`, archive extraction, `logging.FileHandler`, `download_file`, "
+            "`urllib.request.urlretrieve`, `os.open` with `O_CREAT`, `sqlite3.connect`, `shelve`/`dbm`, "
+            "`joblib`/`numpy`/`torch`/pandas savers and image and document `save(path)`, `os.makedirs`, "
+            "`tempfile.mkdtemp()`/`mkstemp()`/`NamedTemporaryFile(delete=False)`, and commands run through "
+            "`subprocess` that redirect or write there: `curl -o`, `wget -O`/`-P`, `tar -C`, `unzip -d`, "
+            "`cp`/`mv`, `aws s3 cp`); the temp dir also spelled `tempfile.gettempdir()`, `TMPDIR`, or an "
+            "environment variable whose default is under /tmp. The sinks are a table "
+            "(`dynolint/model/file_sinks.py`). Only in a function shared by "
             "tenants: tenant-aware code, or a project declared multi-tenant in config, when the function is "
             "not PER_TENANT. Reported at the call that creates or opens the file."
         ),

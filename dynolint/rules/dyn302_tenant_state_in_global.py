@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.tenancy import keyed_by_tenant, root_source, root_tenancy, tenant_aware_root
+from dynolint.model.tenancy import (
+    keyed_by_tenant, read_under_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
+)
 from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
@@ -23,7 +25,9 @@ class TenantStateInGlobal(Rule):
             "stored from function code into module-level mutable state: a `global` assignment, an item or "
             "method call on a module-level container (`update`, `setdefault`, `append`, ...), or the cache of "
             "an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
-            "shared by tenants."
+            "shared by tenants. Also state each invocation advances (`COUNT += 1` through `global`) that the "
+            "function returns to its caller, even though it holds no tenant's data: it tells each tenant what "
+            "other tenants did in the same execution environment."
         ),
         why_is_this_bad=(
             "Module state survives into the next invocation, which in a shared function can be another "
@@ -82,7 +86,17 @@ def handler(event, context):
             if any(c.kind == "scoped" for c in taint.creds):
                 continue  # DYN203
             root = model.root(store.root)
-            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root))
+            if store.accumulates and root_tenancy(model, store.root) == "shared" and \
+                    returned_by_root(model, store.root, store.value):
+                seen.add(store.loc)
+                message = (f"module-level {store.name} advances with every invocation and is returned to the "
+                           "caller: in a function shared by tenants each tenant learns how many invocations "
+                           "other tenants made in the same execution environment")
+                yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
+                                    source_related(model, root_source(model, store.root)))
+                continue
+            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root)) or \
+                read_under_tenant(model, taint.read_ids())
             if not tenant_data or root_tenancy(model, store.root) != "shared":
                 continue
             seen.add(store.loc)
