@@ -122,6 +122,11 @@ def writing_report() -> Iterator[None]:
     _writing[0] = True
     try:
         yield
+        for stream in (sys.stdout, sys.stderr):  # what is still buffered is part of the report
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
     finally:
         _writing[0] = False
         if _pending:
