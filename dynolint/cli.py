@@ -25,7 +25,7 @@ from dynolint.workers import DEFAULT_TIMEOUT
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
 
-OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github")  # full: text with code frames
 ACCEPTED_CODES = ALL_CODES  # what --select, --ignore and the config may name
 
 
@@ -123,6 +123,9 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
     """Check PATHS (default: the current directory) and report findings. '-' reads the
     source from stdin; with --fix the fixed source is written to stdout and the findings
     that remain to stderr."""
+    frames = output_format == "full"  # text, with a code frame of each finding and its related locations
+    if frames:
+        output_format = "text"
     from dynolint import baseline as baselines
     from dynolint.discovery import absolute
     from dynolint.reporters.progress import Progress
@@ -204,7 +207,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
 
     with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
         _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
-                statistics=statistics, hidden=hidden, unsafe_fixes=unsafe_fixes, explain=explain)
+                statistics=statistics, hidden=hidden, unsafe_fixes=unsafe_fixes, explain=explain, frames=frames)
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
@@ -234,7 +237,7 @@ def _unused_suppressions(result: RunResult, config: Config, options: Options,
 
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,
             sources: SourceLines | None = None, color: bool = False, statistics: bool = False, hidden: int = 0,
-            unsafe_fixes: bool = False, explain: bool = False) -> None:
+            unsafe_fixes: bool = False, explain: bool = False, frames: bool = False) -> None:
     shown = result.findings if findings is None else findings
     if statistics:
         from dynolint.reporters.statistics import render_statistics
@@ -243,7 +246,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        _write(render_text(shown, color=color, explain=explain))
+        _write(render_text(shown, color=color, explain=explain, sources=sources if frames else None))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 

@@ -270,3 +270,23 @@ def handler(event, context):
     assert proc.returncode == 0, proc.stderr
     assert "ADD #n :n" in (tmp_path / "a.py").read_text()
     assert (tmp_path / "b.py").read_text() == counter
+
+
+def test_full_output_shows_code_frames_of_the_write_the_read_and_the_calls(tmp_path: Path) -> None:
+    """``--output-format full``: as ruff's full output, the flagged code with a caret line, then each
+    related location (read site, calls between) with its message; other files named with ':::'."""
+    from tests.conftest import run_cli, write_project
+    from tests.test_sarif import HELPERS
+
+    write_project(tmp_path, HELPERS)
+    concise = run_cli("check", ".", cwd=tmp_path)
+    full = run_cli("check", "--output-format", "full", ".", cwd=tmp_path)
+    assert concise.returncode == full.returncode == 1
+    lines = full.stdout.splitlines()
+    assert lines[0] == concise.stdout.splitlines()[0]
+    assert "  10 |     table.put_item(Item=order)" in lines
+    assert any(line.strip() == "|     ^^^^^^^^^^^^^^^^^^^^^^^^^^" for line in lines)
+    read = lines.index('  6 |     return table.get_item(Key={"pk": order_id}).get("Item")')
+    assert lines[read + 1].endswith("^ item read here")
+    assert "  ::: handler.py:5:13" in lines and "  ::: handler.py:7:5" in lines
+    assert lines[lines.index("  ::: handler.py:7:5") + 2].endswith("^^^^^^^^^^^ called here")

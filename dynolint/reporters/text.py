@@ -54,18 +54,44 @@ def escape_text(text: str) -> str:
 _COLORS = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}  # red, yellow, cyan
 
 
-def render_text(findings: list[Finding], color: bool = False, explain: bool = False) -> str:
+def _frame(lines: list[str], path: str, shown_path: bool, sources: SourceLines, line: int, column: int,
+           end_line: int, end_column: int, label: str) -> None:
+    """A ruff-style code frame: the source line, and a caret under the span with ``label``."""
+    text = sources.text(path, line, line)
+    if not text:
+        return
+    text = text.expandtabs(1)
+    if shown_path:
+        lines.append(f"  ::: {escape_path(path)}:{line}:{column}")
+    width = len(str(line))
+    last = end_column if end_line == line and end_column > column else len(text) + 1
+    carets = "^" * max(1, min(last, len(text) + 1) - column)
+    lines.append(f"{line:>{width + 2}} | {escape_text(text)}")
+    lines.append(f"{'':>{width + 2}} | {' ' * (column - 1)}{carets}{' ' + escape_text(label) if label else ''}")
+
+
+def render_text(findings: list[Finding], color: bool = False, explain: bool = False,
+                sources: SourceLines | None = None) -> str:
     """One line per finding; with ``explain``, a race is followed by its two requests'
-    interleaving, one numbered step a line."""
+    interleaving, one numbered step a line; with ``sources`` (``--output-format full``), a
+    code frame of the flagged code and of each related location (read site, call chain,
+    tenant source), as ruff's full output shows."""
     from dynolint.reporters.interleaving import interleaving
 
-    lines = []
+    lines: list[str] = []
     for finding in sorted(findings, key=Finding.sort_key):
         code = f"\x1b[{_COLORS[finding.severity]}m{finding.code}\x1b[0m" if color else finding.code
         where = f"{escape_path(finding.path)}:{finding.line}:{finding.column}:"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"
         lines.append(f"{where} {code} {escape_text(finding.message)}")
+        if sources is not None:
+            _frame(lines, finding.path, False, sources, finding.line, finding.column, finding.end_line,
+                   finding.end_column, "")
+            for related in finding.related:
+                _frame(lines, related.path, related.path != finding.path, sources, related.line, related.column,
+                       related.end_line, related.end_column, related.message)
+            lines.append("")
         if explain:
             lines.extend(f"    {step.order}. {escape_path(step.path)}:{step.line}: {escape_text(step.message)}"
                          for step in interleaving(finding))
