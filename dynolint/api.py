@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from dynolint.bounded import TEMPLATE_LIMIT, TooLarge, read_bounded
+from dynolint.bounded import TEMPLATE_LIMIT
+from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
@@ -143,7 +144,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
             limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
         try:  # regular files only, never blocking (it may have become a FIFO since discovery)
-            files[rel] = read_bounded(path, limit)
+            files[rel] = read_file(path, limit=limit)
         except TooLarge as exc:  # a skipped file, said on stderr as Semgrep's --max-target-bytes does
             result.warnings.append(f"{display_path(path, cwd)}: file skipped: {exc.size} bytes, over the limit of "
                                    f"{exc.limit} ({why})")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dynolint import gitignore
-from dynolint.bounded import TooLarge, read_bounded
+from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 
 INFRA_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
@@ -139,7 +139,7 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
         """An ignore file's bytes; None when absent or unreadable (skipped, as git does), and
         a problem when it is too large to use (git's own limit is 100 MB)."""
         try:
-            return read_bounded(path, IGNORE_FILE_LIMIT)
+            return read_file(path, limit=IGNORE_FILE_LIMIT)
         except TooLarge as exc:
             problem(Path(path), f"ignore file not used: {exc.strerror}")
         except OSError:

@@ -33,6 +33,15 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 TEMPORARY_PREFIX = ".tmp-"
 
 
+class TooLarge(OSError):
+    """The file holds more bytes than the limit it was read with."""
+
+    def __init__(self, path: Path | str, size: int, limit: int) -> None:
+        super().__init__(_errno("EFBIG"), f"{size} bytes, over the limit of {limit}", str(path))
+        self.size = size
+        self.limit = limit
+
+
 class UnsafeLocation(OSError):
     """A place dynolint will not write to: a symbolic link, not a directory, or another user's."""
 
@@ -40,8 +49,8 @@ class UnsafeLocation(OSError):
 def read_file(path: Path | str, *, follow: bool = True, limit: int | None = None,
               dir_fd: int | None = None) -> bytes:
     """The bytes of a regular file. Raises OSError when it is not one (``ELOOP`` for a symbolic
-    link when ``follow`` is false), cannot be read, or holds more than ``limit`` bytes
-    (``EFBIG``). Opened without blocking and checked after opening, so a FIFO or a device put
+    link when ``follow`` is false) or cannot be read, and :class:`TooLarge` when it holds more
+    than ``limit`` bytes (one that grows while it is read is cut at the limit and refused too). Opened without blocking and checked after opening, so a FIFO or a device put
     where a file was expected is never waited on or read."""
     flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow else _NOFOLLOW)
     fd = os.open(path, flags, dir_fd=dir_fd)
@@ -50,7 +59,7 @@ def read_file(path: Path | str, *, follow: bool = True, limit: int | None = None
         if not stat.S_ISREG(info.st_mode):
             raise OSError(_errno("EINVAL"), "not a regular file", str(path))
         if limit is not None and info.st_size > limit:
-            raise OSError(_errno("EFBIG"), f"larger than {limit} bytes", str(path))
+            raise TooLarge(path, info.st_size, limit)
         chunks = []
         remaining = limit + 1 if limit is not None else None
         while True:
@@ -61,7 +70,7 @@ def read_file(path: Path | str, *, follow: bool = True, limit: int | None = None
             if remaining is not None:
                 remaining -= len(chunk)
                 if remaining <= 0:
-                    raise OSError(_errno("EFBIG"), f"larger than {limit} bytes", str(path))
+                    raise TooLarge(path, limit + 1, limit)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -245,5 +254,5 @@ class OwnDirectory:
             pass
 
 
-__all__ = ["OwnDirectory", "TEMPORARY_PREFIX", "UnsafeLocation", "describe", "read_file", "write_file",
+__all__ = ["OwnDirectory", "TEMPORARY_PREFIX", "TooLarge", "UnsafeLocation", "describe", "read_file", "write_file",
            "write_new"]
