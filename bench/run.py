@@ -6,6 +6,10 @@ It fetches and builds its corpora itself, under the git-ignored ``bench/corpora/
 - ``moto/``: the ``moto/`` package of the moto 5.2.x wheel, downloaded with pip (real code);
 - ``dense/``, ``dense2/``, ``precommit/``: made by ``bench/gen_dense.py`` (DynamoDB-dense code,
   the same doubled under other names, and the two pre-commit files);
+- ``monorepo/``: made by ``bench/gen_monorepo.py``;
+- ``connected/``, ``connected2/``: made by ``bench/gen_connected.py`` (a connected code base and
+  the same twice), and ``self/``: ``git archive HEAD`` of this repository (``bench/connected.py``,
+  sections 7 and 8 and the touched and pre-commit rows of section 5);
 - ``.venv-tools/``: ruff and bandit at the versions of ``bench/requirements.txt``, in a venv of
   their own so that the project's ``.venv`` stays as it is.
 
@@ -14,7 +18,8 @@ least 10 for the rows that take well under a second) of the whole process: wall 
 peak RSS (the largest of ``wait4``'s ``ru_maxrss`` for the process and the sum of the RSS of the
 process tree sampled every 10 ms, so a process pool counts all its workers). It prints one
 table, writes it to ``bench/results/latest.md`` (with the date and the machine), and the raw
-numbers to ``bench/results/latest.json`` (and ``--json PATH``, ``-`` for stdout).
+numbers to ``bench/results/latest.json`` (and ``--json PATH``, ``-`` for stdout). The measuring
+itself (one process per run, the timeout that turns a row into a MISS) is in ``bench/benchcore.py``.
 
 dynolint runs as ``.venv/bin/python -m dynolint check --output-format json --exit-zero ...`` with
 its output sent to /dev/null; a run that does not exit 0 stops that row (ERROR in the table).
@@ -33,234 +38,36 @@ import re
 import shlex
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-CORPORA = BENCH / "corpora"
-RESULTS = BENCH / "results"
-TOOLS_VENV = CORPORA / ".venv-tools"
-MOTO_SPEC = "moto==5.2.*"
-CACHE_DIR_NAME = ".dynolint_cache"
-QUICK_RUNS = 10  # at least this many runs for rows that take well under a second
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchcore, connected, the generators
 
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-# ------------------------------------------------------------------------------------------
-# measuring one process
-# ------------------------------------------------------------------------------------------
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
-                found += [int(child) for child in handle.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and all its descendants (0 where /proc cannot tell)."""
-    total, stack, seen = 0, [pid], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            with open(f"/proc/{current}/statm", encoding="ascii") as handle:
-                total += int(handle.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-        stack += _children(current)
-    return total
-
-
-@dataclass
-class Run:
-    wall: float
-    rss: int  # bytes: max(ru_maxrss of the process tree, sampled sum over the tree)
-    maxrss: int  # bytes: ru_maxrss from wait4 (the largest single process)
-    tree_peak: int  # bytes: the largest sampled sum of RSS over the process tree
-    returncode: int
-    stderr: str
-
-
-def run_once(cmd: list[str], cwd: Path, timeout: float, stdout_path: Path | None = None) -> Run:
-    """Start ``cmd`` and wait for it; time it, and measure its peak memory as a whole process."""
-    with tempfile.TemporaryFile() as err, \
-            (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out:
-        stop = threading.Event()
-        peak = [0]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                start_new_session=True)
-
-        def sample() -> None:
-            while not stop.is_set():
-                peak[0] = max(peak[0], tree_rss(proc.pid))
-                if time.perf_counter() - start > timeout:
-                    try:
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                    return
-                stop.wait(0.01)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            stop.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-            raise
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stop.set()
-        sampler.join()
-        err.seek(0)
-        stderr = err.read().decode("utf-8", "replace")
-    maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    if wall > timeout:
-        stderr += f"\n[bench] killed after the {timeout:.0f} s timeout"
-    return Run(wall, max(maxrss, peak[0]), maxrss, peak[0], proc.returncode, stderr)
-
-
-@dataclass
-class Row:
-    key: str
-    label: str
-    cmd: list[str] = field(default_factory=list)
-    runs: list[Run] = field(default_factory=list)
-    note: str = ""  # why it was skipped, or what went wrong
-    error: bool = False
-    findings: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.runs) and not self.error
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(r.wall for r in self.runs) if self.ok else None
-
-    @property
-    def rss_mb(self) -> float | None:
-        return statistics.median(r.rss for r in self.runs) / 2**20 if self.ok else None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "key": self.key, "label": self.label, "cmd": self.cmd, "ok": self.ok, "note": self.note,
-            "wall_s": self.wall, "peak_rss_mb": self.rss_mb, "findings": self.findings,
-            "runs": [{"wall_s": r.wall, "peak_rss_mb": r.rss / 2**20, "ru_maxrss_mb": r.maxrss / 2**20,
-                      "tree_peak_mb": r.tree_peak / 2**20, "returncode": r.returncode} for r in self.runs],
-        }
-
-
-class Bench:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.rows: dict[str, Row] = {}
-        self.checks: list[dict[str, object]] = []
-        self.facts: dict[str, object] = {}
-
-    # -- running --------------------------------------------------------------------------
-    def measure(self, key: str, label: str, cmd: list[str], cwd: Path, runs: int,
-                ok_codes: tuple[int, ...] = (0,), before=None) -> Row:
-        self.measure_together([(key, label, cmd, before, ok_codes)], cwd, runs)
-        return self.rows[key]
-
-    def measure_together(self, specs: list[tuple], cwd: Path, runs: int) -> None:
-        """Rows whose ratio is the result, measured in turns (A B C A B C ...): a machine
-        that slows down for a while (shared cores drift by a third here) slows all of them,
-        not whichever row it happened to be running. ``specs``: (key, label, cmd, before)
-        or (key, label, cmd, before, accepted exit codes). A run that fails stops its row."""
-        rows = []
-        for key, label, cmd, *_ in specs:
-            rows.append(Row(key, label, cmd))
-            self.rows[key] = rows[-1]
-        for index in range(runs):
-            for row, (_, label, cmd, before, *codes) in zip(rows, specs):
-                if row.error:
-                    continue
-                if before:
-                    before()
-                result = run_once(cmd, cwd, self.args.timeout)
-                if result.returncode not in (codes[0] if codes else (0,)):
-                    row.error = True
-                    tail = result.stderr.strip().splitlines()[-3:]
-                    row.note = f"exit {result.returncode}: " + (" / ".join(tail) if tail else "no stderr")
-                    shown = " ".join(shlex.quote(part) for part in cmd)
-                    log(f"  {label}: FAILED (exit {result.returncode}) in {cwd}: {shown}\n    "
-                        + "\n    ".join(result.stderr.strip().splitlines()[-15:]))
-                    continue
-                row.runs.append(result)
-                log(f"  {label} [{index + 1}/{runs}]: {result.wall:.3f} s, {result.rss / 2**20:.0f} MB")
-
-    def skip(self, key: str, label: str, note: str) -> Row:
-        row = Row(key, label, note=note)
-        self.rows[key] = row
-        log(f"  {label}: skipped ({note})")
-        return row
-
-    def check(self, key: str, what: str, value: float | None, op: str, target: float, unit: str = "",
-              text: str | None = None) -> None:
-        if value is None:
-            result = "n/a"
-        elif op == "<=":
-            result = "PASS" if value <= target else "MISS"
-        elif op == "<":
-            result = "PASS" if value < target else "MISS"
-        else:
-            result = "PASS" if value >= target else "MISS"
-        symbol = {"<=": "≤", "<": "<", ">=": "≥"}[op]
-        self.checks.append({"key": key, "what": what, "value": value, "op": op, "target": target,
-                            "target_text": f"{symbol} {target:g}{unit}" if text is None
-                            else f"{symbol} {text}", "unit": unit,
-                            "result": result})
-
-
-# ------------------------------------------------------------------------------------------
-# setup: tools and corpora
-# ------------------------------------------------------------------------------------------
-
-def sh(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
-
-
-def file_digest(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def tools_bin(name: str) -> Path:
-    return TOOLS_VENV / "bin" / name
+import connected
+from benchcore import (
+    BENCH,
+    CORPORA,
+    MOTO_SPEC,
+    QUICK_RUNS,
+    RESULTS,
+    ROOT,
+    TOOLS_VENV,
+    Bench,
+    Row,
+    clear_caches,
+    corpus_size,
+    dynolint_python,
+    file_digest,
+    log,
+    note_no_cache,
+    run_once,
+    sh,
+    tools_bin,
+)
 
 
 def setup_tools() -> None:
@@ -329,16 +136,6 @@ def setup_monorepo(seed: int) -> None:
     stamp.write_text(wanted)
 
 
-def corpus_size(directory: Path) -> dict[str, int]:
-    files = lines = size = 0
-    for path in directory.rglob("*.py"):
-        if any(part.startswith(".") for part in path.relative_to(directory).parts):
-            continue
-        data = path.read_bytes()
-        files += 1
-        lines += data.count(b"\n")
-        size += len(data)
-    return {"files": files, "lines": lines, "bytes": size}
 
 
 def machine() -> dict[str, object]:
@@ -418,25 +215,13 @@ def dynolint_features(dynolint_cmd: list[str]) -> dict[str, bool]:
 
 
 # ------------------------------------------------------------------------------------------
-# the four sections
+# sections 1-5 (6 below; 7 and 8 in bench/connected.py)
 # ------------------------------------------------------------------------------------------
 
-def dynolint_python(dyn: list[str]) -> str:
-    """The interpreter dynolint runs on (and so has LibCST): the parse-only and import rows use it."""
-    return dyn[0] if dyn[1:3] == ["-m", "dynolint"] else sys.executable
 
 
-def clear_caches(*directories: Path) -> None:
-    for directory in directories:
-        shutil.rmtree(directory / CACHE_DIR_NAME, ignore_errors=True)
 
 
-def note_no_cache(bench: Bench, features: dict[str, bool], *keys: str) -> None:
-    """Mark cold rows of a dynolint without ``--no-cache`` (its cache directory is removed
-    before each run instead)."""
-    if not features["--no-cache"]:
-        for key in keys:
-            bench.rows[key].note = "no --no-cache yet: cache directory removed before each run"
 
 
 def dynolint_warm_row(bench: Bench, prefix: str, target: str, cwd: Path, features: dict[str, bool],
@@ -452,10 +237,13 @@ def dynolint_warm_row(bench: Bench, prefix: str, target: str, cwd: Path, feature
     findings_path = CORPORA / "out" / f"{prefix}-findings.json"
     findings_path.parent.mkdir(exist_ok=True)
     log(f"  {label}: priming the cache")
-    prime = run_once(base + [target], cwd, bench.args.timeout, stdout_path=findings_path)
-    if prime.returncode != 0:
+    prime = run_once(base + [target], cwd, bench.timeout, stdout_path=findings_path)
+    if prime.timed_out or prime.returncode != 0:
         row = bench.skip(f"{prefix}.warm", label, f"priming run exited {prime.returncode}")
-        row.error = True
+        if prime.timed_out:
+            row.time_out(bench.timeout, "priming run ")
+        else:
+            row.error = True
         return
     row = bench.measure(f"{prefix}.warm", label, base + [target], cwd, runs)
     try:
@@ -566,6 +354,9 @@ def section_scaling(bench: Bench, features: dict[str, bool], dyn: list[str]) -> 
                 one / single if one and single else None, ">=", 1.7, " ×", "1.7 ×")
 
 
+MONOREPO_TOUCHED = "services/svc150/src/svc150/handler_0.py"  # one handler of a sub-project in the middle
+
+
 def section_monorepo(bench: Bench, features: dict[str, bool], dyn: list[str]) -> None:
     runs = bench.args.runs
     log("section 5: a monorepo of 300 sub-projects, each with its own .gitignore (issue 13)")
@@ -581,6 +372,7 @@ def section_monorepo(bench: Bench, features: dict[str, bool], dyn: list[str]) ->
     cold, ruff = bench.rows["mono.cold"].wall, bench.rows["mono.ruff"].wall
     bench.check("mono.cold", "dynolint cold ÷ ruff", cold / ruff if cold and ruff else None, "<=", 1.0, " × ruff",
                 "1.0 × ruff")
+    connected.touched_rows(bench, "mono", CORPORA / "monorepo", MONOREPO_TOUCHED, dyn, runs, "mono.ruff")
 
 
 # ------------------------------------------------------------------------------------------
@@ -609,16 +401,20 @@ def render(bench: Bench) -> str:
         if row is None:
             return
         c = checks.get(check_key or row.key)
-        target, result = (c["target_text"], f"**{c['result']}**") if c else ("", "")
+        target, result = (c["target_text"], f"**{c['result']}**" + (f": {c['note']}" if c.get("note") else "")) \
+            if c else ("", "")
         label = row.label + (f", {row.findings:,} findings" if row.findings is not None else "")
-        if row.error:
+        if row.timed_out is not None:
+            result = f"**MISS**: {row.note}"
+        elif row.error:
             result = f"ERROR: {row.note}"
         elif not row.runs:
             result = f"skipped: {row.note}" + (f" — {c['result']}" if c else "")
         elif row.note:
             label += " ¹" if "cache directory removed" in row.note else f" ({row.note})"
         rss = f"{row.rss_mb:.0f}" if row.rss_mb is not None else "—"
-        out.append(f"| {label} | {fmt_wall(row.wall)} | {rss} | {ratio} | {target} | {result} |")
+        wall = f"> {row.timed_out:.0f}" if row.timed_out is not None else fmt_wall(row.wall)
+        out.append(f"| {label} | {wall} | {rss} | {ratio} | {target} | {result} |")
 
     def derived(key: str, label: str) -> None:
         c = checks.get(key)
@@ -626,7 +422,8 @@ def render(bench: Bench) -> str:
             return
         value = c["value"]
         shown = "—" if value is None else fmt_ratio(value) + str(c["unit"])
-        out.append(f"| → {label} | | | {shown} | {c['target_text']} | **{c['result']}** |")
+        note = f": {c['note']}" if c.get("note") else ""
+        out.append(f"| → {label} | | | {shown} | {c['target_text']} | **{c['result']}**{note} |")
 
     def ratio_to(row_key: str, base_key: str, unit: str) -> str:
         a, b = rows.get(row_key), rows.get(base_key)
@@ -675,12 +472,15 @@ def render(bench: Bench) -> str:
                    f"({mono.get('files', 0):,} Python files, some ignored) | | | ratio to ruff | | |")
         line(rows.get("mono.cold"), ratio_to("mono.cold", "mono.ruff", "× ruff"))
         line(rows.get("mono.ruff"), "1.00 × ruff", check_key="-")
+        line(rows.get("mono.touched"), ratio_to("mono.touched", "mono.ruff", "× ruff"))
+        line(rows.get("mono.hook"))
     if "site.cold" in rows:
         sp = facts.get("site-packages", {})
         out.append(f"| **6. A whole site-packages:** boto3, moto, django, sqlalchemy, pandas and their dependencies "
                    f"({sp.get('files', 0):,} files, {sp.get('lines', 0):,} lines) | | | ratio to ruff | | |")
         line(rows.get("site.cold"), ratio_to("site.cold", "site.ruff", "× ruff"))
         line(rows.get("site.ruff"), "1.00 × ruff", check_key="-")
+    connected.render(out, rows, facts, line, derived, ratio_to)
     notes = []
     if any("cache directory removed" in r.note for r in rows.values()):
         notes.append("¹ dynolint has no `--no-cache` yet: any `.dynolint_cache/` is removed before each cold run.")
@@ -745,17 +545,24 @@ def section_site_packages(bench: Bench, features: dict[str, bool], dyn: list[str
 
 SITE_BUDGET_MB = 2048.0  # the whole run, workers included
 SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling,
-            "5": section_monorepo, "6": section_site_packages}
+            "5": section_monorepo, "6": section_site_packages, "7": connected.section_connected,
+            "8": connected.section_self}
+DEFAULT_SECTIONS = "1,2,3,4,5,7,8"
+TIMEOUTS = {"6": 3600.0}  # seconds per run, by section; the others: DEFAULT_TIMEOUT
+DEFAULT_TIMEOUT = 300.0
+CORPUS_NAMES = ("moto", "dense", "dense2", "monorepo", "connected", "connected2", "self")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dynolint's speed benchmark (issue 6).")
     parser.add_argument("--runs", type=int, default=5, help="runs per row; the median is shown (default 5)")
-    parser.add_argument("--sections", default="1,2,3,4,5",
-                        help="which sections to run (default 1,2,3,4,5; 6, a whole site-packages, is long and "
-                             "asked for by name)")
+    parser.add_argument("--sections", default=DEFAULT_SECTIONS,
+                        help=f"which sections to run, each alone or several (default {DEFAULT_SECTIONS}; 6, a whole "
+                             "site-packages, is long and asked for by name)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the generated corpora")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds before one run is killed")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help=f"seconds before one run is killed and its row recorded as a MISS (default "
+                             f"{DEFAULT_TIMEOUT:g}; {TIMEOUTS['6']:g} in section 6)")
     parser.add_argument("--dynolint", default=f"{ROOT / '.venv' / 'bin' / 'python'} -m dynolint",
                         help="the command that runs dynolint (default: the project venv's python -m dynolint)")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results as JSON ('-': stdout)")
@@ -783,26 +590,29 @@ def main(argv: list[str] | None = None) -> int:
         setup_dense(args.seed)
     if "5" in sections or args.setup_only:
         setup_monorepo(args.seed)
+    if "7" in sections or args.setup_only:
+        connected.setup_connected(args.seed)
+    if "8" in sections or args.setup_only:
+        connected.setup_self()
     bench = Bench(args)
     dyn = shlex.split(args.dynolint)
     bench.facts.update({
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "versions": versions(dyn), "features": dynolint_features(dyn),
-        **{name: corpus_size(CORPORA / name) for name in ("moto", "dense", "dense2", "monorepo")
-           if (CORPORA / name).is_dir()},
+        **{name: corpus_size(CORPORA / name) for name in CORPUS_NAMES if (CORPORA / name).is_dir()},
         "sources_digest": sources_digest(),
         "load_average_at_start": round(os.getloadavg()[0], 2),
     })
     if bench.facts["load_average_at_start"] > 0.5:
         log(f"warning: load average {bench.facts['load_average_at_start']}: other work on this machine "
             "will slow the measurements down")
-    log("corpora: " + ", ".join(f"{name} {bench.facts[name]}" for name in ("moto", "dense", "dense2", "monorepo")
-                                if name in bench.facts))
+    log("corpora: " + ", ".join(f"{name} {bench.facts[name]}" for name in CORPUS_NAMES if name in bench.facts))
     log(f"dynolint features: {bench.facts['features']}")
     if args.setup_only:
         return 0
     try:
         for section in sections:
+            bench.timeout = args.timeout if args.timeout is not None else TIMEOUTS.get(section, DEFAULT_TIMEOUT)
             SECTIONS[section](bench, bench.facts["features"], dyn)
     except KeyboardInterrupt:
         log("interrupted: the table below has what was measured so far")
