@@ -497,7 +497,7 @@ def header_text(bench: Bench) -> str:
     return (f"Measured {f['date']} on {m['cores']} cores ({m.get('cpu', 'unknown CPU')}), {ram}, "
             f"Python {m['python']}; dynolint at {v.get('git', '?')}. {tools}.\n"
             f"Median of {bench.args.runs} run{'s' if bench.args.runs > 1 else ''} "
-            f"(at least {QUICK_RUNS} for the pre-commit and `import libcst` rows); "
+            f"(at least {QUICK_RUNS} for the rows of section 3 and `import libcst`); "
             f"whole-process wall time and peak RSS (process tree). dynolint flags: {features}. "
             f"Load average at the start: {f['load_average_at_start']}. "
             f"The whole benchmark took {f['elapsed_s'] / 60:.1f} min.\n"
