@@ -40,7 +40,7 @@ from benchcore import (
 
 RUFF_TOUCHED = 0.3  # cache primed and one file touched: at most this share of ruff's cold time
 HOOK_SECONDS = 1.0  # the pre-commit hook's command, whole process
-CONNECTED_RSS_MB = 300.0  # peak memory of a whole-repository run on the connected corpus
+CONNECTED_RSS_MB = 300.0  # peak memory of a whole-repository run on the connected corpus, single or doubled
 DOUBLE_RATIO = 2.1
 
 
@@ -161,8 +161,10 @@ def section_connected(bench: Bench, features: dict[str, bool], dyn: list[str]) -
                 " × ruff", "1.0 × ruff")
     bench.check("conn.double", "doubled ÷ single (cold)", double / cold if double and cold else None, "<=",
                 DOUBLE_RATIO, " ×", f"{DOUBLE_RATIO:g} ×", needs=("conn.cold",))
-    bench.check("conn.rss", "dynolint peak RSS, whole connected corpus", rows["conn.cold"].rss_mb, "<",
-                CONNECTED_RSS_MB, " MB", f"{CONNECTED_RSS_MB:g} MB", needs=("conn.cold",))
+    peaks = [row.rss_mb for row in (rows["conn.cold"], rows["conn.double"]) if row.rss_mb is not None]
+    bench.check("conn.rss", "dynolint peak RSS, whole-repository runs (single and doubled)",
+                max(peaks) if len(peaks) == 2 else None, "<", CONNECTED_RSS_MB, " MB", f"{CONNECTED_RSS_MB:g} MB",
+                needs=("conn.cold", "conn.double"))
     touched_rows(bench, "conn", CORPORA / "connected", touched_file(), dyn, runs, "conn.ruff")
 
 
@@ -194,7 +196,7 @@ def render(out: list[str], rows: dict, facts: dict, line, derived, ratio_to) -> 
         line(rows.get("conn.cold"), ratio_to("conn.cold", "conn.ruff", "× ruff"))
         line(rows.get("conn.ruff"), "1.00 × ruff", check_key="-")
         line(rows.get("conn.double"), ratio_to("conn.double", "conn.cold", "× single"))
-        derived("conn.rss", "dynolint peak RSS, whole connected corpus (cold)")
+        derived("conn.rss", "dynolint peak RSS, whole-repository runs (the larger of single and doubled, cold)")
         line(rows.get("conn.touched"), ratio_to("conn.touched", "conn.ruff", "× ruff"))
         line(rows.get("conn.hook"))
     if "self.ruff" in rows:
