@@ -42,8 +42,7 @@ class AssignMixin(_Base):
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
                     key = (alt.alloc, target.attr)
-                    previous = self.heap.get(key)
-                    self.heap[key] = value if previous is None else one_of((previous, value))
+                    self.summaries.write(key, value, merged=True)
                 elif isinstance(alt, PynInstanceV):
                     self.mutate_item(alt, value, state)
                     for current in alts(self.lookup_instance(state, alt)):

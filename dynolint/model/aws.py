@@ -9,7 +9,7 @@ from dynolint import ir
 from dynolint.model.events import DataCall, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
-    MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
+    MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -105,11 +105,10 @@ class AwsMixin(_Base):
             return self.s3_object_call(recv, name, args, kwargs, loc, state, frame)
         if kind is ContextVarV:
             if name == "set" and args:
-                previous = self.heap.get((recv.loc, "value"))
-                self.heap[(recv.loc, "value")] = args[0] if previous is None else one_of((previous, args[0]))
+                self.summaries.write((recv.loc, "value"), args[0], merged=True)
                 return CallV("token", recv, ())
             if name == "get":
-                return self.heap.get((recv.loc, "value"), args[0] if args else UNKNOWN)
+                return self.summaries.heap_get((recv.loc, "value"), args[0] if args else UNKNOWN)
             return NONE
         if kind is MetaV:
             return CallV(name, recv, tuple(args))

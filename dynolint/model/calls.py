@@ -119,16 +119,49 @@ class CallsMixin(_Base):
     # -- project functions ---------------------------------------------------------------
     def invoke(self, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
                loc: Loc, state: State, frame: Frame) -> Val:
+        """Call a project function: reuse its summary for this calling context when there is
+        one (model/summaries.py), else inline its body on the caller's path."""
         from dynolint.model.interp import MAX_DEPTH
+
+        function = self.project.functions.get((func.path, func.qualname))
+        key = (func.path, func.qualname)
+        if function is None:
+            return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
+        if frame.depth >= MAX_DEPTH or key in self.call_stack or self.budget <= 0:
+            if self.budget <= 0:
+                self.summaries.cut()
+            elif key in self.call_stack:
+                self.summaries.cut_recursion(self.call_stack.index(key))
+            else:
+                self.summaries.cut_depth()
+            return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
+        summaries = self.summaries
+        context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state)
+        if context is not None:
+            reused = summaries.reuse(context, frame.depth, loc, state)
+            if reused is not None:
+                self.path_facts = state.facts
+                self.note_obtained(reused, frame)
+                return reused
+            log = summaries.start(len(self.call_stack))
+            try:
+                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
+            except BaseException:
+                summaries.abandon(log)
+                raise
+            summaries.finish(log, context, frame.depth, result, loc, state)
+        else:
+            result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
+        self.note_obtained(result, frame)
+        return result
+
+    def inline(self, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
+               kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame) -> Val:
+        """Run ``function``'s body on the caller's path and return what it returns."""
         from dynolint.model.state import Frame as FrameCls
         from dynolint.model.state import State as StateCls
         from dynolint.model.state import merge
 
-        function = self.project.functions.get((func.path, func.qualname))
-        key = (func.path, func.qualname)
-        if (function is None or frame.depth >= MAX_DEPTH or key in self.call_stack
-                or self.budget <= 0):
-            return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         closure = self.closures[func.closure] if func.closure >= 0 else None
         cls = None
         if function.class_qualname is not None:
@@ -141,7 +174,7 @@ class CallsMixin(_Base):
         if any(self.taint(v).tenants for v in env.values()):
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions)
-        self.call_stack.append(key)
+        self.call_stack.append((func.path, func.qualname))
         try:
             out = self.exec_block(function.body, entry, callee)
         finally:
@@ -167,7 +200,6 @@ class CallsMixin(_Base):
             result = one_of(callee.returns) if callee.returns else NONE
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
-        self.note_obtained(result, frame)
         return result
 
     def note_obtained(self, value: Val, frame: Frame) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
 )
@@ -35,7 +36,11 @@ class ClassesMixin(_Base):
         state = State({})
         module_env = self.run_module(cls.path)
         frame.closure = module_env
-        state = self.exec_block(klass.body, state, frame)
+        self.summaries.bodies += 1
+        try:
+            state = self.exec_block(klass.body, state, frame)
+        finally:
+            self.summaries.bodies -= 1
         self.class_envs[key] = dict(state.env)
         return self.class_envs[key]
 
@@ -102,7 +107,7 @@ class ClassesMixin(_Base):
     def instance_attr(self, base: InstanceV, name: str) -> Val:
         """``instance.name``: what was stored on it, else the method along its class's bases
         and, when the instance may be of a subclass, every override below its class."""
-        stored = self.heap.get((base.alloc, name))
+        stored = self.summaries.heap_get((base.alloc, name))
         if stored is not None:
             return stored
         found: list[Val] = []
@@ -181,7 +186,9 @@ class ClassesMixin(_Base):
         """Is every alternative of ``value`` true in a test? A function, a class, or an
         instance of a project class that defines neither ``__bool__`` nor ``__len__``; a
         value ``a or b`` made with such a ``b``."""
-        if value in self.truthy_values:
+        known = value in self.truthy_values
+        self.summaries.touch(TRUTHY, value, known)
+        if known:
             return True
         options = list(alts(value))
         for alt in options:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynolint import ir
 from dynolint.model.strings import percent_parts
+from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
@@ -227,6 +228,7 @@ class EvalMixin(_Base):
         env = self.run_module(frame.path)
         if name in env:
             stored = self.global_values.get((frame.path, name))
+            self.summaries.touch(GLOBAL_VALUES, (frame.path, name), tuple(stored or ()))
             if stored:
                 # what functions stored in this module-level container since (its entries,
                 # when they were stored by key)
@@ -333,6 +335,7 @@ class EvalMixin(_Base):
     def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
         known = self.source_facts.get(loc)
+        self.summaries.effect()
         self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
         if not quiet:
             info = self.frames[frame.info]

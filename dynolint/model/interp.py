@@ -35,6 +35,7 @@ from dynolint.model.pynamodb import PynamoMixin, PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, LoopCtx, State, merge
+from dynolint.model.summaries import Summaries
 from dynolint.model.values import (
     NONE, UNKNOWN, ClassV, ConstV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
@@ -92,6 +93,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         self.problems: list[tuple[str, str]] = []  # (path, message)
         self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
         self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
+        self.summaries = Summaries(self)
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
@@ -112,6 +114,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             self.deadline = 0.0
             self.call_stack.clear()
             self.root_stack.clear()
+            self.summaries.reset()
 
     def taint(self, value: Val) -> Taint:
         return self.index.taint(value)
@@ -149,9 +152,11 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         state = State({})
         saved_budget = self.budget
         self.budget = ROOT_BUDGET
+        self.summaries.bodies += 1
         try:
             state = self.exec_block(summary.body, state, frame)
         finally:
+            self.summaries.bodies -= 1
             self.budget = saved_budget
             self.modules_in_progress.discard(path)
         env = dict(state.env)

@@ -114,11 +114,13 @@ class LibraryMixin(_Base):
         from dynolint.model.state import State as StateCls
 
         lam = self.lambdas.get((func.path, func.site))
-        if lam is None or self.budget <= 0:
+        if lam is None or self.budget <= 0 or frame.depth >= 8:
+            if lam is not None and self.budget <= 0:
+                self.summaries.cut()
+            elif lam is not None:
+                self.summaries.cut_depth()
             return OpaqueV((func.path, func.site), tuple(args))
         env = self.closures[func.closure] if func.closure >= 0 else {}
-        if frame.depth >= 8:
-            return OpaqueV((func.path, func.site), tuple(args))
         params = {name: args[index] if index < len(args) else kwargs.get(name, UNKNOWN)
                   for index, name in enumerate(lam.params)}
         from dynolint.model.state import Frame as FrameCls

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.library import PROPERTIES
+from dynolint.model.summaries import GLOBAL_ENTRIES
 from dynolint.model.values import (
     UNKNOWN, BoundV, ClassV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
     Val, alts, const_str, one_of,
@@ -66,7 +67,7 @@ class ObjectsMixin(_Base):
                 continue
             result = self.invoke(alt.func, alt.self_val, [], {}, loc, state, frame)
             if kind == "cached" and isinstance(alt.self_val, InstanceV):
-                self.heap[(alt.self_val.alloc, name)] = result
+                self.summaries.write((alt.self_val.alloc, name), result, merged=False)
             out.append(result)
         return one_of(out)
 
@@ -107,7 +108,7 @@ class ObjectsMixin(_Base):
                 value = self.field_default(default, state, frame, cls)
             else:
                 continue
-            self.heap[(instance.alloc, name)] = value
+            self.summaries.write((instance.alloc, name), value, merged=False)
         return True
 
     def dataclass_fields(self, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
@@ -155,6 +156,7 @@ class ObjectsMixin(_Base):
         """What functions stored into a module-level dict, as a dict of those entries (a
         cache of clients or tables by name)."""
         entries = self.global_entries.get((path, name))
+        self.summaries.touch(GLOBAL_ENTRIES, (path, name), tuple(entries or ()))
         if not entries:
             return None
         return DictV(tuple(entries), (UNKNOWN,))

@@ -1,0 +1,231 @@
+"""Per-function summaries: what a call into project code did, for one calling context,
+reused wherever the same function is called in the same context again.
+
+Phase 2 inlines every callee into every caller, so that a read in one helper and a write in
+another meet on the caller's path. Inlining alone makes the cost grow with the number of
+paths through the code, not with the code: each analysis root runs its callees again, and
+every caller of a shared helper runs the helper's callees again. A summary ends that for the
+calls that need no inlining to be seen from outside:
+
+* the **calling context** is the function, its arguments (``self`` included) and the facts of
+  the caller's path the callee can see (reads, claims, absences, authorization facts,
+  decisions), all abstract values that compare by structure;
+* a call is **summarised** when it records no event (no read, write, data call, paid call,
+  global store, /tmp write, tenant id source, ...: nothing the rules look at happens inside,
+  so no frame or call chain of it is ever reported) and nothing cut it short (the depth
+  limit, recursion, the statement budget): its effect on the caller is then its result, the
+  path facts it leaves, and the writes it made to the heap (attributes stored on objects),
+  which are replayed;
+* a summary **depends** on the shared facts its execution looked at: the heap cells, the
+  values functions stored in module globals, the values known to be true. Each is recorded
+  as it was when the call first touched it; a summary is reused only while every one still
+  holds, so that reusing it gives exactly what running the call again would give.
+
+A call with events is inlined as before (its events need its caller's chain and path), but
+its callees are summarised, so a root pays for the code it calls once, and a helper called
+from a thousand roots is interpreted once per distinct context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dynolint.model.values import Loc, OpaqueV, Val
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter
+    from dynolint.model.state import State
+
+# kinds of shared facts a summary can depend on
+HEAP = 0  # self.heap[(alloc, name)]: an attribute stored on an object (or a ContextVar's value)
+GLOBAL_VALUES = 1  # what functions stored into a module global
+GLOBAL_ENTRIES = 2  # the entries functions stored into a module-level dict
+TRUTHY = 3  # whether a value is known to be true in a test
+
+MAX_ENTRIES = 200_000  # summaries kept (a run that makes more starts over)
+
+_ABSENT = object()
+
+
+@dataclass(slots=True)
+class Log:
+    """What one call being summarised touched and wrote, and the interpreter's marks
+    (event counts) when it started."""
+
+    marks: tuple[int, ...]
+    cuts: int
+    stack: int  # the callee's position on the interpreter's call stack
+    reach: int = 1 << 30  # the lowest stack position a recursive call below it returned to
+    depth_cut: bool = False  # a call below it was cut by the depth limit
+    deps: dict[tuple[int, object], object] = field(default_factory=dict)  # first touch -> value then
+    writes: list[tuple[object, Val, bool]] = field(default_factory=list)  # (heap key, value, merged)
+
+
+@dataclass(slots=True, frozen=True)
+class Summary:
+    result: Val  # an OpaqueV at the call's own site (a stub's unknown result) is made again at each site
+    at_site: bool
+    exit_facts: tuple[object, ...]  # (reads, claims, absent, facts, decisions) the call leaves
+    deps: tuple[tuple[tuple[int, object], object], ...]
+    writes: tuple[tuple[object, Val, bool], ...]
+
+
+class Summaries:
+    """The summaries of one interpreter run, and the logs of the calls being summarised."""
+
+    def __init__(self, interp: Interpreter) -> None:
+        self.interp = interp
+        self.table: dict[tuple[object, ...], Summary] = {}
+        self.logs: list[Log] = []
+        self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
+        self.bodies = 0  # module or class bodies being evaluated (their names are not yet all bound)
+        self.effects = 0  # events the interpreter keeps outside its lists (a tenant id source's facts)
+        self.hits = 0
+        self.misses = 0
+
+    # -- the calling context -------------------------------------------------------------
+    def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
+                kwargs: dict[str, Val], state: State) -> tuple[object, ...] | None:
+        """The key of a call, or None when the call cannot be summarised (inside a module or
+        class body that is still binding its names)."""
+        if self.bodies:
+            return None
+        return (path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
+                state.reads, state.claims, state.absent, state.facts, state.decisions)
+
+    # -- reuse ---------------------------------------------------------------------------
+    def reuse(self, key: tuple[object, ...], depth: int, loc: Loc, state: State) -> Val | None:
+        """The result of the call of ``key`` at ``loc``, from its summary, if every fact the
+        summary depends on still holds; its writes are replayed and the path facts it leaves
+        are put on ``state``."""
+        summary = self.table.get(key)
+        if summary is None:
+            summary = self.table.get((*key, depth))  # a call whose callees the depth limit cut
+            if summary is None:
+                return None
+        for dep, value in summary.deps:
+            if self.current(dep) != value:
+                return None
+        self.hits += 1
+        log = self.logs[-1] if self.logs else None
+        if log is not None:
+            for dep, value in summary.deps:
+                log.deps.setdefault(dep, value)
+        for heap_key, value, merged in summary.writes:
+            self.write(heap_key, value, merged)
+        state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
+        if summary.at_site:
+            return OpaqueV(loc, summary.result.deps)  # type: ignore[attr-defined]
+        return summary.result
+
+    # -- recording -----------------------------------------------------------------------
+    def start(self, stack: int) -> Log:
+        log = Log(self.marks(), self.cuts, stack)
+        self.logs.append(log)
+        return log
+
+    def finish(self, log: Log, key: tuple[object, ...], depth: int, result: Val, loc: Loc, state: State) -> None:
+        """The call of ``log``, made at ``depth``, returned ``result`` leaving ``state``: keep
+        its summary when it recorded no event and nothing outside it cut it short; its parent
+        depends on what it touched."""
+        popped = self.logs.pop()
+        assert popped is log
+        self.misses += 1
+        if self.logs:
+            parent = self.logs[-1]
+            for dep, value in log.deps.items():
+                parent.deps.setdefault(dep, value)
+            parent.writes.extend(log.writes)
+            parent.reach = min(parent.reach, log.reach)
+            parent.depth_cut = parent.depth_cut or log.depth_cut
+        if self.cuts != log.cuts or log.reach < log.stack or self.marks() != log.marks:
+            return
+        if log.depth_cut:
+            key = (*key, depth)  # what the depth limit cut depends on how deep the call was
+        if len(self.table) >= MAX_ENTRIES:
+            self.table.clear()
+        at_site = isinstance(result, OpaqueV) and result.loc == loc
+        self.table[key] = Summary(result, at_site, (state.reads, state.claims, state.absent, state.facts, state.decisions),
+                                  tuple(log.deps.items()), tuple(log.writes))
+
+    def abandon(self, log: Log) -> None:
+        """The call of ``log`` ended by an exception (a timeout): nothing is kept."""
+        while self.logs:
+            if self.logs.pop() is log:
+                break
+
+    def reset(self) -> None:
+        """Between analysis roots (a root that failed may leave logs open)."""
+        self.logs.clear()
+        self.bodies = 0
+
+    def cut(self) -> None:
+        """A call was cut short by the statement budget: no caller of it is summarised."""
+        self.cuts += 1
+
+    def cut_depth(self) -> None:
+        """A call was cut by the depth limit: its callers' summaries hold at their depth."""
+        if self.logs:
+            self.logs[-1].depth_cut = True
+
+    def cut_recursion(self, position: int) -> None:
+        """A recursive call to the function at ``position`` on the call stack was cut: the
+        summaries of the calls above that position hold (the recursion is inside them)."""
+        if self.logs:
+            log = self.logs[-1]
+            log.reach = min(log.reach, position)
+
+    def effect(self) -> None:
+        self.effects += 1
+
+    # -- the shared facts ------------------------------------------------------------------
+    def touch(self, kind: int, key: object, value: object) -> None:
+        """The running call looked at a shared fact (``value`` as it is now)."""
+        if self.logs:
+            self.logs[-1].deps.setdefault((kind, key), value)
+
+    def heap_get(self, key: tuple[object, str], default: Val | None = None) -> Val | None:
+        value = self.interp.heap.get(key)
+        if self.logs:
+            self.logs[-1].deps.setdefault((HEAP, key), value)
+        return default if value is None else value
+
+    def write(self, key: tuple[object, str], value: Val, merged: bool) -> None:
+        """Store ``value`` on the heap (joined with what is there when ``merged``)."""
+        from dynolint.model.values import one_of
+
+        heap = self.interp.heap
+        previous = heap.get(key)
+        if self.logs:
+            log = self.logs[-1]
+            log.deps.setdefault((HEAP, key), previous)
+            log.writes.append((key, value, merged))
+        heap[key] = value if previous is None or not merged else one_of((previous, value))
+
+    def current(self, dep: tuple[int, object]) -> object:
+        kind, key = dep
+        interp = self.interp
+        if kind == HEAP:
+            return interp.heap.get(key)  # type: ignore[call-overload]
+        if kind == GLOBAL_VALUES:
+            return tuple(interp.global_values.get(key, ()))  # type: ignore[call-overload]
+        if kind == GLOBAL_ENTRIES:
+            return tuple(interp.global_entries.get(key, ()))  # type: ignore[call-overload]
+        return key in interp.truthy_values
+
+    def marks(self) -> tuple[int, ...]:
+        """Counts of everything the rules look at: a call that changes none recorded no event."""
+        i = self.interp
+        root = i.roots[-1] if i.roots else None
+        return (len(i.reads), len(i.writes), len(i.data_calls), len(i.mints), len(i.global_stores),
+                len(i.tmp_writes), len(i.invokes), len(i.scoping_uses), len(i.cleaned), len(i.absence_sites),
+                len(i.source_facts), len(i.problems), i.seq, len(i.cdk_functions), len(i.cdk_tables),
+                len(i.roots), self.effects, len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
+
+
+def _first(item: tuple[str, Val]) -> str:
+    return item[0]
+
+
+__all__ = ["Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]
