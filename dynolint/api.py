@@ -35,6 +35,7 @@ class Options:
     use_cache: bool = True
     want_fixes: bool = True  # compute each finding's fix (edits) for the output
     timeout: float = DEFAULT_TIMEOUT  # seconds per file in phase 1, per analysis root in phase 2; 0: none
+    project_files: int = 0  # files of the whole project, when a run analyses part of it (the cache keeps theirs)
 
 
 @dataclass
@@ -180,30 +181,89 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
-    from dynolint.cache import ResultCache
+    from dynolint.cache import PartCache, ResultCache
 
     result.files = len(sources)
     cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
     if warning is not None and warning not in result.warnings:
         result.warnings.append(warning)
-    key = ""
-    if cache is not None:
-        from dynolint.pyversions import finder_for, running
+    if cache is None:
+        _run(sources, infra_files, config, options, result, display, progress)
+        return
+    from dynolint.incremental import Part, components, join, split
+    from dynolint.pyversions import finder_for, running
 
-        parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
-                 repr((options.select, options.ignore, options.want_fixes)).encode(),
-                 repr((running(), sorted(finder_for(config).targets(sources).items()))).encode()]
-        key = ResultCache.key(parts, sources, infra_files)
-        cached = cache.get(key)
-        if isinstance(cached, tuple) and len(cached) == 4:
-            found, result.suppressed, result.unused_suppressions, result.sources = cached
-            result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
+    parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
+             repr((options.select, options.ignore, options.want_fixes)).encode(),
+             repr((running(), sorted(finder_for(config).targets(sources).items()))).encode()]
+    whole = ResultCache.key(parts, sources, infra_files)
+    cached = cache.get(whole)
+    if isinstance(cached, tuple) and len(cached) == 4:
+        found, result.suppressed, result.unused_suppressions, result.sources = cached
+        result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
+        return
+    # a warm run after a change: the components the change did not reach come from the cache
+    groups = components(sources)
+    base = ResultCache.key([*parts, b"component"], {}, infra_files).encode()  # the settings and templates, once
+    keys = [ResultCache.key([base], {path: sources[path] for path in group}, {}) for group in groups]
+    store = PartCache.for_root(config.root)
+    known: dict[int, Part] = {}
+    for index, key in enumerate(keys):
+        entry = store.get_key(key) if store is not None else None
+        if isinstance(entry, Part):
+            known[index] = entry
+    todo = [index for index in range(len(groups)) if index not in known]
+    earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
+    if todo:
+        from dataclasses import replace
+
+        _run({path: sources[path] for index in todo for path in groups[index]}, infra_files, config,
+             replace(options, project_files=len(sources)), result, display, progress)
+        if result.errors:
             return
+        fresh = Part([f for f in result.findings if f not in earlier], result.suppressed,
+                     result.unused_suppressions, result.sources)
+        owner = {display.get(path, path): index for index in todo for path in groups[index]}
+        computed, _ = split(fresh, owner)  # the infrastructure's problems are added below
+        for index in todo:
+            computed[index].parsed = any(path in result.summaries for path in groups[index])
+            if store is not None:
+                store.put_key(keys[index], computed[index])
+            known[index] = computed[index]
+        if store is not None:
+            store.tidy(keep=len(groups))
+    total = join([known[index] for index in range(len(groups))])
+    if any(part.parsed for part in known.values()):  # a run that parses a file reads the templates too
+        from dynolint.suppression import apply
+
+        problems = store.get_key(base.decode()) if store is not None else None  # the templates' problems
+        if not isinstance(problems, list):
+            problems = _infra_problems(infra_files, display)
+            if store is not None:
+                store.put_key(base.decode(), problems)
+        applied = apply(problems, {}, config.per_file_ignores)
+        total.findings.extend(applied.kept)
+        total.suppressed.extend(applied.suppressed)
+    result.findings = sorted(earlier + total.findings, key=Finding.sort_key)
+    result.suppressed, result.unused_suppressions, result.sources = (
+        total.suppressed, total.unused_suppressions, total.sources)
+    cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+
+
+def _infra_problems(infra_files: dict[str, bytes], display: dict[str, str]) -> list[Finding]:
+    from dynolint.model.infra import load_infra
+
+    return [_file_error(display.get(path, path), problem, line)
+            for path, line, problem in load_infra(infra_files, []).errors]
+
+
+def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
+         result: RunResult, display: dict[str, str], progress: Progress | None) -> None:
+    """Analyse ``sources`` (phases 1 and 2, the rules, the fixes) into ``result``."""
     import gc
 
     from dynolint.workers import run_deep
 
-    earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
     # The run builds millions of small objects that live until it ends (summaries, abstract
     # values), and some cycles that are garbage (a large project's phase 2 held three times the
     # memory with the collector off). So the collector stays on, but what exists now (modules,
@@ -221,9 +281,6 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
         gc.unfreeze()
         if not collecting:
             gc.disable()
-    if cache is not None and not result.errors:
-        found = [f for f in result.findings if f not in earlier]
-        cache.put(key, (found, result.suppressed, result.unused_suppressions, result.sources))
 
 
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
@@ -246,7 +303,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
 
     def alongside(interpret: Callable[[], object]) -> None:
         """The workers compute the positions phase 1 left out while this interprets."""
-        complete_positions(parsed, pool, len(sources), meanwhile=interpret, for_fixes=options.want_fixes)
+        complete_positions(parsed, pool, max(len(sources), options.project_files), meanwhile=interpret, for_fixes=options.want_fixes)
         if not options.want_fixes:
             pool.close()
 

@@ -305,6 +305,35 @@ class SummaryCache:
             shard.remove(name)
 
 
+class PartCache(SummaryCache):
+    """The results of a project's import components (:mod:`dynolint.incremental`), one entry
+    per component, in shard folders of their own (``parts/``); tidied once a run, as the
+    summaries are."""
+
+    @classmethod
+    def for_root(cls, root: Path) -> PartCache | None:
+        key = _signing_key()
+        if key is None:
+            return None
+        top, _ = open_directory(root)
+        if top is None:
+            return None
+        with top:
+            try:
+                return cls(top.child("parts"), key)
+            except OSError:  # a linked or foreign folder (UnsafeLocation) or a read-only tree
+                return None
+
+    def get_key(self, key: str) -> object | None:
+        shard = self._shard(key, create=False)
+        return None if shard is None else _read(shard, f"{key}.pickle", self.signing_key)
+
+    def put_key(self, key: str, value: object) -> None:
+        shard = self._shard(key, create=True)
+        if shard is not None:
+            _write(shard, f"{key}.pickle", value, self.signing_key)
+
+
 class ResultCache:
     """Whole-run results, keyed by everything that can change them: dynolint's build,
     every source and infrastructure file's bytes, the configuration, the selected rules and

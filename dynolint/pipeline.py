@@ -286,7 +286,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
             pool.close()
     parsed = Parsed([summaries[path] for path in sorted(summaries)], selection, placed, fresh, cache, targets)
     if not any(s.deferred for s in parsed.summaries):
-        _store(parsed, len(sources))
+        _store(parsed, max(len(sources), getattr(options, "project_files", 0)))
     return parsed
 
 
