@@ -20,6 +20,9 @@ class Race:
     read: ReadEvent  # the latest read of the same item before the write
     kind: str  # "batch" | "counter" | "stampede" | "overwrite"
     costly: CostlyV | None = None
+    # the work is a call the model could not see into (model/unseen.py), not provable
+    # HTTP or AWS work: a stampede at medium confidence
+    unseen: bool = False
 
     @property
     def write(self) -> WriteEvent:
@@ -97,6 +100,11 @@ def classify(model: Model, record: WriteRecord) -> Race | None:
         work = [c for c in work if not any(claim.seq < c.seq for claim in claims_before)]
         if work:
             return Race(record, miss, "stampede", min(work, key=lambda c: c.seq))
+        unseen = [u for u in model.index.unseen.of(write.values) if u.root == record.root and u.seq > miss.seq
+                  and not any(claim.seq < u.seq for claim in claims_before)]
+        if unseen:
+            first = min(unseen, key=lambda u: (u.seq, u.loc))
+            return Race(record, miss, "stampede", CostlyV(first.loc, first.what, (), first.seq), unseen=True)
     return Race(record, read, "overwrite")
 
 

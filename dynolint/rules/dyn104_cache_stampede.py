@@ -67,7 +67,10 @@ table.update_item(
         known_problems=(
             "Costly work is recognised for HTTP libraries (requests, httpx, urllib, aiohttp, urllib3), calls to "
             "other AWS services through boto3, and project functions that make them. Work done through other "
-            "libraries (a database driver, a subprocess) is not recognised."
+            "libraries (a database driver, a subprocess) is not recognised as such: a value produced by a call "
+            "dynolint cannot see into (a third-party SDK, an injected client, a stub or a method whose body "
+            "raises) is reported at medium confidence; clock, uuid, formatting, json and other calls known to "
+            "compute locally (model/unseen.py) are not work."
         ),
         references=(
             "https://dev.to/iamujjwalsinha/dynamodb-race-conditions-why-your-cache-is-burning-money-44c2",
@@ -109,7 +112,8 @@ def lookup(key):
                 continue
             read_line = model.line_of(race.read.loc)
             work_line = model.line_of(race.costly.loc)
+            work = (f"{race.costly.what} (line {work_line}), work dynolint cannot see into (it may be a paid "
+                    "call)" if race.unseen else f"{race.costly.what} (line {work_line})")
             message = (f"cache stampede: when the read at line {read_line} misses, every concurrent request "
-                       f"runs {race.costly.what} (line {work_line}) before {describe_write(race)} writes the "
-                       "key with no claim taken first")
+                       f"runs {work} before {describe_write(race)} writes the key with no claim taken first")
             yield race_finding(model, race, self.code, self.name, message)

@@ -1,0 +1,230 @@
+"""Unresolved work: values that derive from a call the model could not see into.
+
+A call to a library the model has no row for (a third-party SDK function), a method of a
+receiver it does not know (an injected client, a parameter, an object made by such a
+library) or a project function whose body it cannot follow (a stub, a body that always
+raises) may do anything, a paid API call included. On a cache-aside path that is enough to
+call the write a stampede, at medium confidence (DYN104; provable HTTP and AWS work is
+:class:`~dynolint.model.values.CostlyV`).
+
+What is known to be cheap and local is data here, not branches in the interpreter:
+``CHEAP_MODULES`` (the standard library, less its network modules, and pure third-party
+libraries: clocks, ids, formatting, json, hashing, validation, logging), ``CHEAP_METHODS``
+(methods of strings, containers, dates, numbers, hashes, matches and models), and the kinds
+of receiver that are data, whatever the method. The interpreter stamps each call's result
+with where and when it ran (:func:`stamp`); :class:`UnseenIndex` finds the unresolved calls
+a value derives from.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.model.values import (
+    UNKNOWN, ArchiveV, ArithV, AttrV, BatchWriterV, CallV, ClaimsV, ClientV, ConstV, ContextV, ContextVarV,
+    CostlyV, CredsV, DictV, ElemV, EnvV, EventV, ExtV, FileV, FreshV, InfraFnV, InstanceV, ManagedTmpV, MetaV,
+    OneOf, OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV, PynTransactV,
+    ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, SessionV, StrV, SubV, TableV, TenantIdV, TmpRootV, Val,
+    alts, children,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.state import Frame
+
+# Standard-library modules that talk to the network or run other programs: not cheap.
+COSTLY_STDLIB = frozenset({
+    "socket", "ssl", "http", "urllib", "ftplib", "smtplib", "imaplib", "poplib", "nntplib", "telnetlib",
+    "xmlrpc", "subprocess", "asyncio", "multiprocessing", "concurrent", "socketserver", "webbrowser",
+})
+# Third-party packages that compute locally (ids, clocks, formats, parsing, validation,
+# logging, the DynamoDB expression and type helpers of boto3).
+CHEAP_PACKAGES = frozenset({
+    "pydantic", "attr", "attrs", "cattrs", "dataclasses_json", "marshmallow", "msgspec", "jsonschema",
+    "dateutil", "pytz", "arrow", "pendulum", "tzlocal", "babel", "orjson", "ujson", "simplejson",
+    "rapidjson", "yaml", "toml", "tomli", "tomlkit", "ulid", "shortuuid", "nanoid", "ksuid", "humps",
+    "inflection", "slugify", "unidecode", "markupsafe", "jinja2", "bleach", "structlog", "loguru",
+    "jwt", "jose", "bcrypt", "nacl", "cryptography", "hashids", "sqids", "semver", "packaging",
+    "typing_extensions", "boto3.dynamodb.conditions", "boto3.dynamodb.types", "botocore.exceptions",
+    "dynamodb_json", "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.tracing", "aws_lambda_powertools.utilities.typing",
+    "aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.utilities.validation", "aws_lambda_powertools.Logger",
+    "aws_lambda_powertools.Metrics", "aws_lambda_powertools.Tracer",
+})
+CHEAP_MODULES = frozenset(getattr(sys, "stdlib_module_names", frozenset())) - COSTLY_STDLIB | CHEAP_PACKAGES
+
+# Methods that compute locally whatever their receiver is: strings and bytes, containers,
+# dates and numbers, hashes and regex matches, models and responses already received.
+CHEAP_METHODS = frozenset({
+    # str / bytes
+    "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
+    "format", "format_map", "encode", "decode", "startswith", "endswith", "find", "rfind", "index",
+    "rindex", "count", "partition", "rpartition", "title", "capitalize", "casefold", "zfill", "ljust",
+    "rjust", "center", "removeprefix", "removesuffix", "isdigit", "isalpha", "isalnum", "isnumeric",
+    "isdecimal", "isspace", "islower", "isupper", "translate", "expandtabs", "hex", "fromhex",
+    # containers
+    "get", "keys", "values", "items", "copy", "pop", "popitem", "setdefault", "update", "append",
+    "extend", "insert", "remove", "clear", "sort", "reverse", "add", "discard", "union",
+    "intersection", "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint",
+    "most_common", "elements", "to_list", "tolist",
+    # dates, numbers
+    "isoformat", "strftime", "timestamp", "date", "time", "astimezone", "total_seconds", "weekday",
+    "isoweekday", "isocalendar", "timetuple", "utctimetuple", "quantize", "normalize", "to_integral",
+    "to_integral_value", "as_integer_ratio", "is_integer", "bit_length", "conjugate", "shift", "floor",
+    "ceil", "in_timezone", "to_iso8601_string", "int_timestamp",
+    # hashes, regexes, codecs
+    "hexdigest", "digest", "group", "groups", "groupdict", "span", "start", "end", "match", "search",
+    "fullmatch", "findall", "finditer", "sub", "subn",
+    # models, parsed documents, responses already received, files and buffers
+    "dict", "json", "model_dump", "model_dump_json", "model_copy", "to_dict", "to_json", "as_dict",
+    "asdict", "serialize", "dumps", "loads", "dump", "load", "parse_obj", "parse_raw", "model_validate",
+    "model_validate_json", "validate", "read", "readline", "readlines", "getvalue", "write", "close",
+    "seek", "tell", "flush", "raise_for_status", "decode_json", "render", "hexdigest",
+    # logging, metrics, tracing
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "add_metric",
+    "put_metric", "add_dimension", "add_metadata", "put_annotation", "put_metadata", "append_keys",
+    "inject_lambda_context",
+})
+
+# Receivers that are data (or that the model already knows, AWS and PynamoDB objects): a
+# method call on one of them is not work the model failed to see.
+_DATA = (ConstV, StrV, DictV, SeqV, ArithV, FreshV, ReadItemV, ReadV, EventV, TenantIdV, EnvV,
+         ClaimsV, CostlyV, ContextV, ContextVarV, FileV, ArchiveV, TmpRootV, ManagedTmpV, InfraFnV,
+         TableV, ClientV, ResourceV, SessionV, CredsV, MetaV, BatchWriterV, PaginatorV, S3ObjectV,
+         PynModelV, PynInstanceV, PynAttrV, PynActionV, PynBatchV, PynTransactV)
+
+
+def cheap_path(path: str) -> bool:
+    """Is an external function (by dotted path) known to compute locally?"""
+    if "." not in path:
+        return path != "?"  # a builtin (``len``, ``str``, ``sorted``); "?" is an unknown callee
+    parts = path.split(".")
+    return any(".".join(parts[:n]) in CHEAP_MODULES for n in range(1, len(parts)))
+
+
+def _data_receiver(recv: Val, depth: int = 0) -> bool:
+    """Is every alternative of a receiver data (or an object of a cheap library)?"""
+    if depth > 12:
+        return False
+    for alt in alts(recv):
+        kind = type(alt)
+        if isinstance(alt, _DATA):
+            continue
+        if kind in (SubV, ElemV) and _data_receiver(alt.base if kind is SubV else alt.of, depth + 1):
+            continue
+        if kind is AttrV and _data_receiver(alt.base, depth + 1):
+            continue
+        if kind is CallV and (cheap_call(alt) or alt.recv is not None and _data_receiver(alt.recv, depth + 1)):
+            continue
+        if kind is ExtV and cheap_path(alt.path):
+            continue
+        return False
+    return True
+
+
+def cheap_call(call: CallV) -> bool:
+    """Does a call the model did not resolve compute locally (by the tables above)?"""
+    if call.recv is None:
+        return cheap_path(call.fn)
+    if call.fn == "?":  # a callable given to the code (the callee is the receiver)
+        return _data_receiver(call.recv)
+    return call.fn in CHEAP_METHODS or call.fn.startswith("__") or _data_receiver(call.recv)
+
+
+def describe(value: CallV | OpaqueV) -> str:
+    """What the unresolved work is, for a finding's message."""
+    if isinstance(value, OpaqueV):
+        return f"{value.what}() (a stub or a body that raises)"
+    if value.fn == "?":
+        return "a callable the code was given"
+    if value.recv is None:
+        return f"{value.fn}()"
+    return f"{_name(value.recv)}.{value.fn}()"
+
+
+def _name(recv: Val, depth: int = 0) -> str:
+    """A short name for a receiver (``skycast.Client(...)``, ``client``, ``Gateway``)."""
+    options = list(alts(recv))
+    alt = options[0] if len(options) == 1 else None
+    if depth > 3 or alt is None:
+        return "<object>"
+    if isinstance(alt, CallV):
+        return f"{alt.fn}(...)" if alt.recv is None else f"{_name(alt.recv, depth + 1)}.{alt.fn}(...)"
+    if isinstance(alt, AttrV):
+        return f"{_name(alt.base, depth + 1)}.{alt.name}"
+    if isinstance(alt, ParamV):
+        return alt.name
+    if isinstance(alt, InstanceV):
+        return alt.cls.qualname
+    if isinstance(alt, ExtV):
+        return alt.path
+    return "<object>"
+
+
+def stamp(value: Val, frame: Frame, seq: int, loc: tuple[str, int]) -> Val:
+    """The result of a call, stamped with where and when it ran (for ordering the work
+    against the read that missed). Module bodies run once per process: never stamped."""
+    if frame.qualname == "<module>":
+        return value
+    if type(value) is CallV:
+        return replace(value, at=(frame.root, seq, loc)) if value.at is None else value
+    if type(value) is OneOf and any(type(a) is CallV and a.at is None for a in value.alts):
+        return OneOf(frozenset(replace(a, at=(frame.root, seq, loc)) if type(a) is CallV and a.at is None
+                               else a for a in value.alts))
+    return value
+
+
+def opaque_work(what: str, loc: tuple[str, int], deps: tuple[Val, ...], frame: Frame, seq: int) -> OpaqueV:
+    """The value of a project call whose body returns nothing the model can follow (a stub,
+    a body that raises on every path): unknown, and work the model cannot see into."""
+    at = None if frame.qualname == "<module>" else (frame.root, seq, loc)
+    return OpaqueV(loc, deps, what, at)
+
+
+@dataclass(frozen=True, slots=True)
+class Unseen:
+    """One unresolved call a value derives from."""
+
+    loc: tuple[str, int]
+    root: int
+    seq: int
+    what: str
+
+
+class UnseenIndex:
+    """The unresolved calls values derive from. Memoised by object, not by equality: two
+    equal calls (same function, same inputs) ran at different times on different paths."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Val, frozenset[Unseen]]] = {}
+
+    def of(self, values: Iterable[Val]) -> frozenset[Unseen]:
+        found: frozenset[Unseen] = frozenset()
+        for value in values:
+            found |= self._walk(value, 0)
+        return found
+
+    def _walk(self, value: Val, depth: int) -> frozenset[Unseen]:
+        if depth > 40 or value is UNKNOWN or type(value) is ConstV:
+            return frozenset()
+        memo = self._memo.get(id(value))
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        found: set[Unseen] = set()
+        kind = type(value)
+        if kind is CallV and value.at is not None and not cheap_call(value):
+            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value)))
+        elif kind is OpaqueV and value.at is not None and value.what:
+            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value)))
+        for child in children(value):
+            found |= self._walk(child, depth + 1)
+        result = frozenset(found)
+        if len(self._memo) > 200_000:
+            self._memo.clear()
+        self._memo[id(value)] = (value, result)
+        return result
+
+
+__all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "stamp"]
