@@ -13,7 +13,7 @@ from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
-from dynolint.model.unseen import opaque_work, stamp
+from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
     EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
@@ -94,7 +94,7 @@ class CallsMixin(_Base):
         joined = merge(outs)
         state.env = joined.env
         state.flow_from(joined)
-        return one_of(results)
+        return one_of(overridden(results))
 
     def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:

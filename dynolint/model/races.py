@@ -100,8 +100,8 @@ def classify(model: Model, record: WriteRecord) -> Race | None:
         work = [c for c in work if not any(claim.seq < c.seq for claim in claims_before)]
         if work:
             return Race(record, miss, "stampede", min(work, key=lambda c: c.seq))
-        unseen = [u for u in model.index.unseen.of(write.values) if u.root == record.root and u.seq > miss.seq
-                  and not any(claim.seq < u.seq for claim in claims_before)]
+        unseen = [u for u in model.index.unseen.after(write.values, record.root, miss.seq, miss.key)
+                  if not any(claim.seq < u.seq for claim in claims_before)]
         if unseen:
             first = min(unseen, key=lambda u: (u.seq, u.loc))
             return Race(record, miss, "stampede", CostlyV(first.loc, first.what, (), first.seq), unseen=True)

@@ -55,37 +55,46 @@ CHEAP_PACKAGES = frozenset({
 })
 CHEAP_MODULES = frozenset(getattr(sys, "stdlib_module_names", frozenset())) - COSTLY_STDLIB | CHEAP_PACKAGES
 
-# Methods that compute locally whatever their receiver is: strings and bytes, containers,
-# dates and numbers, hashes and regex matches, models and responses already received.
+# Methods that compute locally whatever their receiver is: strings and bytes, dates and
+# numbers, hashes and regex matches, models and protocol buffers, logging.
 CHEAP_METHODS = frozenset({
     # str / bytes
     "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
-    "format", "format_map", "encode", "decode", "startswith", "endswith", "find", "rfind", "index",
-    "rindex", "count", "partition", "rpartition", "title", "capitalize", "casefold", "zfill", "ljust",
-    "rjust", "center", "removeprefix", "removesuffix", "isdigit", "isalpha", "isalnum", "isnumeric",
-    "isdecimal", "isspace", "islower", "isupper", "translate", "expandtabs", "hex", "fromhex",
+    "format", "format_map", "encode", "decode", "startswith", "endswith", "rfind", "rindex",
+    "partition", "rpartition", "title", "capitalize", "casefold", "zfill", "ljust", "rjust", "center",
+    "removeprefix", "removesuffix", "isdigit", "isalpha", "isalnum", "isnumeric", "isdecimal",
+    "isspace", "islower", "isupper", "expandtabs", "hex", "fromhex",
     # containers
-    "get", "keys", "values", "items", "copy", "pop", "popitem", "setdefault", "update", "append",
-    "extend", "insert", "remove", "clear", "sort", "reverse", "add", "discard", "union",
-    "intersection", "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint",
-    "most_common", "elements", "to_list", "tolist",
+    "keys", "values", "items", "popitem", "sort", "reverse", "discard", "union", "intersection",
+    "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint", "most_common",
+    "to_list", "tolist",
     # dates, numbers
-    "isoformat", "strftime", "timestamp", "date", "time", "astimezone", "total_seconds", "weekday",
-    "isoweekday", "isocalendar", "timetuple", "utctimetuple", "quantize", "normalize", "to_integral",
-    "to_integral_value", "as_integer_ratio", "is_integer", "bit_length", "conjugate", "shift", "floor",
-    "ceil", "in_timezone", "to_iso8601_string", "int_timestamp",
-    # hashes, regexes, codecs
-    "hexdigest", "digest", "group", "groups", "groupdict", "span", "start", "end", "match", "search",
-    "fullmatch", "findall", "finditer", "sub", "subn",
-    # models, parsed documents, responses already received, files and buffers
-    "dict", "json", "model_dump", "model_dump_json", "model_copy", "to_dict", "to_json", "as_dict",
-    "asdict", "serialize", "dumps", "loads", "dump", "load", "parse_obj", "parse_raw", "model_validate",
-    "model_validate_json", "validate", "read", "readline", "readlines", "getvalue", "write", "close",
-    "seek", "tell", "flush", "raise_for_status", "decode_json", "render", "hexdigest",
+    "isoformat", "strftime", "timestamp", "astimezone", "total_seconds", "weekday", "isoweekday",
+    "isocalendar", "timetuple", "utctimetuple", "quantize", "normalize", "to_integral",
+    "to_integral_value", "as_integer_ratio", "is_integer", "bit_length", "conjugate", "in_timezone",
+    "to_iso8601_string", "int_timestamp",
+    # hashes, regex matches
+    "hexdigest", "digest", "group", "groups", "groupdict", "span", "fullmatch", "findall", "finditer",
+    "subn",
+    # models, documents, buffers
+    "model_dump", "model_dump_json", "model_copy", "to_dict", "to_json", "as_dict", "asdict",
+    "parse_obj", "parse_raw", "model_validate", "model_validate_json", "getvalue", "raise_for_status",
+    "readline", "readlines", "seek", "tell",
+    # protocol buffers messages
+    "SerializeToString", "SerializePartialToString", "ParseFromString", "MergeFromString", "CopyFrom",
+    "MergeFrom", "HasField", "WhichOneof", "ListFields", "ClearField", "ByteSize", "IsInitialized",
     # logging, metrics, tracing
-    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "add_metric",
-    "put_metric", "add_dimension", "add_metadata", "put_annotation", "put_metadata", "append_keys",
-    "inject_lambda_context",
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "add_metric", "put_metric",
+    "add_dimension", "add_metadata", "put_annotation", "put_metadata", "append_keys",
+})
+# Methods that are local on data (a dict, a list, a file, a response already received) but
+# that SDK clients have too (``cache.get``, ``index.search``, ``translator.translate``): work
+# only when the receiver is provably an object of a library the model has no row for.
+RECEIVER_METHODS = frozenset({
+    "get", "pop", "setdefault", "update", "append", "extend", "insert", "remove", "clear", "add",
+    "copy", "count", "index", "find", "match", "search", "sub", "translate", "read", "write", "close",
+    "flush", "load", "loads", "dump", "dumps", "json", "dict", "serialize", "validate", "render",
+    "log", "date", "time", "start", "end", "shift", "floor", "ceil", "elements",
 })
 
 # Receivers that are data (or that the model already knows, AWS and PynamoDB objects): a
@@ -97,11 +106,12 @@ _DATA = (ConstV, StrV, DictV, SeqV, ArithV, FreshV, ReadItemV, ReadV, EventV, Te
 
 
 def cheap_path(path: str) -> bool:
-    """Is an external function (by dotted path) known to compute locally?"""
+    """Is an external function (by dotted path) known to compute locally? A class (a
+    capitalised last name) only makes an object: the work is in the methods called on it."""
     if "." not in path:
         return path != "?"  # a builtin (``len``, ``str``, ``sorted``); "?" is an unknown callee
     parts = path.split(".")
-    return any(".".join(parts[:n]) in CHEAP_MODULES for n in range(1, len(parts)))
+    return parts[-1][:1].isupper() or _cheap_module(path)
 
 
 def _data_receiver(recv: Val, depth: int = 0) -> bool:
@@ -116,9 +126,12 @@ def _data_receiver(recv: Val, depth: int = 0) -> bool:
             continue
         if kind is AttrV and _data_receiver(alt.base, depth + 1):
             continue
-        if kind is CallV and (cheap_call(alt) or alt.recv is not None and _data_receiver(alt.recv, depth + 1)):
+        if kind is CallV and alt.recv is None and ("." not in alt.fn and alt.fn != "?" or _cheap_module(alt.fn)):
+            continue  # what a builtin or a cheap library returns
+        if kind is CallV and alt.recv is not None and alt.fn != "?" and (
+                alt.fn in CHEAP_METHODS or _data_receiver(alt.recv, depth + 1)):
             continue
-        if kind is ExtV and cheap_path(alt.path):
+        if kind is ExtV and _cheap_module(alt.path):
             continue
         return False
     return True
@@ -128,9 +141,31 @@ def cheap_call(call: CallV) -> bool:
     """Does a call the model did not resolve compute locally (by the tables above)?"""
     if call.recv is None:
         return cheap_path(call.fn)
-    if call.fn == "?":  # a callable given to the code (the callee is the receiver)
-        return _data_receiver(call.recv)
-    return call.fn in CHEAP_METHODS or call.fn.startswith("__") or _data_receiver(call.recv)
+    if call.fn == "?":  # the callee is the receiver: work when it is a callable given as a parameter
+        return not any(isinstance(alt, ParamV) for alt in alts(call.recv))
+    if call.fn in CHEAP_METHODS or call.fn.startswith("__") or _data_receiver(call.recv):
+        return True
+    return call.fn in RECEIVER_METHODS and not _library_object(call.recv)
+
+
+def _library_object(recv: Val, depth: int = 0) -> bool:
+    """Is the receiver an object made by (or reached from) a library the model has no row
+    for (``vendor.Client()``, ``vendor.Client().index``)?"""
+    for alt in alts(recv):
+        if depth > 6:
+            return False
+        if isinstance(alt, CallV) and alt.recv is None and "." in alt.fn and not _cheap_module(alt.fn):
+            return True
+        if isinstance(alt, CallV) and alt.recv is not None and alt.fn != "?" and _library_object(alt.recv, depth + 1):
+            return True
+        if isinstance(alt, AttrV) and _library_object(alt.base, depth + 1):
+            return True
+    return False
+
+
+def _cheap_module(path: str) -> bool:
+    parts = path.split(".")
+    return any(".".join(parts[:n]) in CHEAP_MODULES for n in range(1, len(parts)))
 
 
 def describe(value: CallV | OpaqueV) -> str:
@@ -183,6 +218,15 @@ def opaque_work(what: str, loc: tuple[str, int], deps: tuple[Val, ...], frame: F
     return OpaqueV(loc, deps, what, at)
 
 
+def overridden(results: list[Val]) -> list[Val]:
+    """The results of one call dispatched to several project callables (an abstract method
+    and its overrides): when one of them returns a value, the stubs among them are the
+    declarations the overrides implement, not work the model failed to see."""
+    if all(type(r) is OpaqueV and r.what for r in results):
+        return results
+    return [replace(r, what="", at=None) if type(r) is OpaqueV and r.what else r for r in results]
+
+
 @dataclass(frozen=True, slots=True)
 class Unseen:
     """One unresolved call a value derives from."""
@@ -191,6 +235,7 @@ class Unseen:
     root: int
     seq: int
     what: str
+    call: Val  # the call's value (equal for the same call on the same inputs)
 
 
 class UnseenIndex:
@@ -199,6 +244,12 @@ class UnseenIndex:
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Val, frozenset[Unseen]]] = {}
+
+    def after(self, values: Iterable[Val], root: int, seq: int, key: Val | None) -> list[Unseen]:
+        """The unresolved calls ``values`` derive from that ran in ``root`` after ``seq``,
+        less those that only compute the key the read used (a key helper run again)."""
+        in_key = {u.call for u in self.of([key])} if key is not None else set()
+        return [u for u in self.of(values) if u.root == root and u.seq > seq and u.call not in in_key]
 
     def of(self, values: Iterable[Val]) -> frozenset[Unseen]:
         found: frozenset[Unseen] = frozenset()
@@ -215,9 +266,9 @@ class UnseenIndex:
         found: set[Unseen] = set()
         kind = type(value)
         if kind is CallV and value.at is not None and not cheap_call(value):
-            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value)))
+            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value), value))
         elif kind is OpaqueV and value.at is not None and value.what:
-            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value)))
+            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value), value))
         for child in children(value):
             found |= self._walk(child, depth + 1)
         result = frozenset(found)
@@ -227,4 +278,4 @@ class UnseenIndex:
         return result
 
 
-__all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "stamp"]
+__all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
