@@ -119,19 +119,19 @@ def _data_receiver(recv: Val, depth: int = 0) -> bool:
     if depth > 12:
         return False
     for alt in alts(recv):
-        kind = type(alt)
         if isinstance(alt, _DATA):
             continue
-        if kind in (SubV, ElemV) and _data_receiver(alt.base if kind is SubV else alt.of, depth + 1):
+        if isinstance(alt, (SubV, AttrV)) and _data_receiver(alt.base, depth + 1):
             continue
-        if kind is AttrV and _data_receiver(alt.base, depth + 1):
+        if isinstance(alt, ElemV) and _data_receiver(alt.of, depth + 1):
             continue
-        if kind is CallV and alt.recv is None and ("." not in alt.fn and alt.fn != "?" or _cheap_module(alt.fn)):
+        if isinstance(alt, CallV) and alt.recv is None and (
+                "." not in alt.fn and alt.fn != "?" or _cheap_module(alt.fn)):
             continue  # what a builtin or a cheap library returns
-        if kind is CallV and alt.recv is not None and alt.fn != "?" and (
+        if isinstance(alt, CallV) and alt.recv is not None and alt.fn != "?" and (
                 alt.fn in CHEAP_METHODS or _data_receiver(alt.recv, depth + 1)):
             continue
-        if kind is ExtV and _cheap_module(alt.path):
+        if isinstance(alt, ExtV) and _cheap_module(alt.path):
             continue
         return False
     return True
@@ -264,11 +264,10 @@ class UnseenIndex:
         if memo is not None and memo[0] is value:
             return memo[1]
         found: set[Unseen] = set()
-        kind = type(value)
-        if kind is CallV and value.at is not None and not cheap_call(value):
-            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value), value))
-        elif kind is OpaqueV and value.at is not None and value.what:
-            found.add(Unseen(value.at[2], value.at[0], value.at[1], describe(value), value))
+        if isinstance(value, CallV) and value.at is not None and not cheap_call(value) or \
+                isinstance(value, OpaqueV) and value.at is not None and value.what:
+            root, seq, loc = value.at
+            found.add(Unseen(loc, root, seq, describe(value), value))
         for child in children(value):
             found |= self._walk(child, depth + 1)
         result = frozenset(found)
