@@ -132,3 +132,43 @@ def test_cheap_tables() -> None:
     assert cheap_call(CallV("compute", DictV(((ConstV("a"), ConstV(1)),)), ()))
     assert not cheap_call(CallV("compute", ParamV("f", "client"), ()))
     assert not cheap_call(CallV("fetch", CallV("vendor.Client", None, ()), ()))
+
+
+def _kinds(source: str) -> dict[int, tuple[str, bool, str | None]]:
+    model = model_of({"m.py": HEADER + source})
+    return {model.span(r.write.loc).line - HEADER.count("\n"): (r.kind, r.unseen, r.costly.what if r.costly else None)
+            for r in model.races()}
+
+
+def test_an_awaited_method_of_a_client_given_to_init_is_unseen_work() -> None:
+    source = ("class Svc:\n    def __init__(self, client):\n        self.client = client\n"
+              "    async def get(self, k):\n"
+              '        if t.get_item(Key={"pk": k}).get("Item"):\n            return None\n'
+              "        data = await self.client.fetch(k)\n"
+              '        t.put_item(Item={"pk": k, "data": data})\n')
+    assert _kinds(source) == {8: ("stampede", True, "client.fetch()")}
+
+
+def test_the_elements_of_an_sdk_iterator_are_unseen_work() -> None:
+    source = ("def f(k):\n"
+              '    if t.get_item(Key={"pk": k}).get("Item") is None:\n'
+              "        for part in vendor.pages(k):\n"
+              '            t.put_item(Item={"pk": k, "v": part})\n')
+    assert _kinds(source) == {4: ("stampede", True, "vendor.pages()")}
+
+
+def test_a_method_of_an_http_client_made_at_import_is_http_work_where_it_is_called() -> None:
+    source = ("import httpx\nHTTP = httpx.Client(timeout=3)\n"
+              "def f(k):\n"
+              '    if t.get_item(Key={"pk": k}).get("Item") is None:\n'
+              '        t.put_item(Item={"pk": k, "v": HTTP.post("https://api.example.com", json={"q": k}).json()})\n')
+    kind, unseen, what = _kinds(source)[5]
+    assert kind == "stampede" and not unseen and what == "HTTP request (httpx.Client.post)"
+
+
+def test_unseen_work_in_a_value_the_write_does_not_store_is_not_a_stampede() -> None:
+    source = ("def f(k):\n"
+              '    if t.get_item(Key={"pk": k}).get("Item") is None:\n'
+              "        if vendor.allowed(k):\n"
+              '            t.put_item(Item={"pk": k, "v": 1})\n')
+    assert _kinds(source) == {4: ("overwrite", False, None)}
