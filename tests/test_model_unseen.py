@@ -172,3 +172,20 @@ def test_unseen_work_in_a_value_the_write_does_not_store_is_not_a_stampede() -> 
               "        if vendor.allowed(k):\n"
               '            t.put_item(Item={"pk": k, "v": 1})\n')
     assert _kinds(source) == {4: ("overwrite", False, None)}
+
+
+@pytest.mark.parametrize("first", ["a_handler.py", "z_handler.py"])
+def test_work_done_at_import_in_another_module_is_never_a_stampede(first: str) -> None:
+    # the module is loaded in the middle of whichever root needs it first: the order of its
+    # work against a request's read means nothing (AWS work, and a vendor call in a helper)
+    handler = ("import boto3\nfrom conf import SETTINGS, PROFILE\n"
+               't = boto3.resource("dynamodb").Table("c")\n'
+               "def f(k):\n"
+               '    if t.get_item(Key={"pk": k}).get("Item") is None:\n'
+               '        t.put_item(Item={"pk": k, "v": SETTINGS["Parameter"]["Value"], "p": PROFILE})\n')
+    conf = ("import boto3, vendor\n"
+            'SETTINGS = boto3.client("ssm").get_parameter(Name="x")\n'
+            "def load():\n    return vendor.profile()\n"
+            "PROFILE = load()\n")
+    files = {first: handler, "conf.py": conf} if first < "conf.py" else {"conf.py": conf, first: handler}
+    assert [r.kind for r in model_of(files).races()] == ["overwrite"]
