@@ -124,7 +124,7 @@ def test_the_same_call_on_the_same_inputs_still_names_the_same_key() -> None:
 
 def test_cheap_tables() -> None:
     assert cheap_path("json.dumps") and cheap_path("datetime.datetime.now") and cheap_path("len")
-    assert cheap_path("pydantic.BaseModel") and cheap_path("boto3.dynamodb.conditions.Key")
+    assert cheap_path("pydantic.BaseModel") and cheap_path("boto3.dynamodb.conditions.Key") and cheap_path("mmh3.hash")
     assert not cheap_path("stripe.Customer.retrieve") and not cheap_path("socket.create_connection")
     assert not cheap_path("subprocess.run") and not cheap_path("?")
     assert cheap_call(CallV("strip", UNKNOWN, ()))  # a string method, whatever the receiver

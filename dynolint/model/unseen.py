@@ -46,6 +46,7 @@ CHEAP_PACKAGES = frozenset({
     "rapidjson", "yaml", "toml", "tomli", "tomlkit", "ulid", "shortuuid", "nanoid", "ksuid", "humps",
     "inflection", "slugify", "unidecode", "markupsafe", "jinja2", "bleach", "structlog", "loguru",
     "jwt", "jose", "bcrypt", "nacl", "cryptography", "hashids", "sqids", "semver", "packaging",
+    "mmh3", "xxhash", "blake3", "crc32c", "farmhash", "cityhash", "zstandard", "lz4", "brotli",
     "typing_extensions", "boto3.dynamodb.conditions", "boto3.dynamodb.types", "botocore.exceptions",
     "dynamodb_json", "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.tracing", "aws_lambda_powertools.utilities.typing",
