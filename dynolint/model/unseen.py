@@ -10,10 +10,12 @@ call the write a stampede, at medium confidence (DYN104; provable HTTP and AWS w
 What is known to be cheap and local is data here, not branches in the interpreter:
 ``CHEAP_MODULES`` (the standard library, less its network modules, and pure third-party
 libraries: clocks, ids, formatting, json, hashing, validation, logging), ``CHEAP_METHODS``
-(methods of strings, containers, dates, numbers, hashes, matches and models), and the kinds
-of receiver that are data, whatever the method. The interpreter stamps each call's result
-with where and when it ran (:func:`stamp`); :class:`UnseenIndex` finds the unresolved calls
-a value derives from.
+(methods of strings, dates, numbers, hashes, matches, models and protocol buffers),
+``RECEIVER_METHODS`` (names data and SDK objects share: work only on a library's object), and
+the kinds of receiver that are data, whatever the method; a library class made is not work
+until a method is called on it. The interpreter stamps each call's result with where and
+when it ran (:func:`stamp`, outside the value's identity); :class:`UnseenIndex` finds the
+unresolved calls a value derives from, and ``races.classify`` keeps those made after the miss.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ CHEAP_PACKAGES = frozenset({
     "aws_lambda_powertools.utilities.validation", "aws_lambda_powertools.Logger",
     "aws_lambda_powertools.Metrics", "aws_lambda_powertools.Tracer",
 })
-CHEAP_MODULES = frozenset(getattr(sys, "stdlib_module_names", frozenset())) - COSTLY_STDLIB | CHEAP_PACKAGES
+CHEAP_MODULES = frozenset(sys.stdlib_module_names) - COSTLY_STDLIB | CHEAP_PACKAGES  # Python >= 3.10
 
 # Methods that compute locally whatever their receiver is: strings and bytes, dates and
 # numbers, hashes and regex matches, models and protocol buffers, logging.
