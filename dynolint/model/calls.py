@@ -13,6 +13,7 @@ from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
+from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
     EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
@@ -78,8 +79,8 @@ class CallsMixin(_Base):
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
         if sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2:
-            return one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
-                           for alt in options])
+            return stamp(one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
+                                 for alt in options]), frame, self.next_seq(), loc)
         # several project callables (overrides, a table of handlers): each one is a path of
         # its own from the call, and the paths merge after it
         from dynolint.model.state import merge
@@ -93,7 +94,7 @@ class CallsMixin(_Base):
         joined = merge(outs)
         state.env = joined.env
         state.flow_from(joined)
-        return one_of(results)
+        return one_of(overridden(results))
 
     def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
@@ -195,7 +196,7 @@ class CallsMixin(_Base):
         elif never_returns or (not callee.returns and is_stub(function)):
             # a stub (docstring, ``...``, ``pass``: a Protocol or abstract method) returns
             # what the implementation would: unknown
-            result = OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
+            result = opaque_work(func.qualname, loc, tuple(args) + tuple(kwargs.values()), frame, self.next_seq())
         else:
             result = one_of(callee.returns) if callee.returns else NONE
         if self.cached_function(function, func.path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dynolint.model.events import ReadEvent, WriteEvent
+from dynolint.model.unseen import UnseenIndex
 from dynolint.model.values import (
     UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
@@ -50,6 +51,7 @@ class TaintIndex:
         self._taint: dict[Val, Taint] = {}
         self._canon: dict[Val, Val] = {}
         self._tables: dict[tuple[Val, Val], bool] = {}
+        self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:

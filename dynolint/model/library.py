@@ -116,3 +116,11 @@ PROPERTIES: dict[str, str] = {
 # Methods of library objects whose result is the value a context manager they are given
 # gives when entered (``ExitStack.enter_context``), by method name.
 ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})
+
+# Methods of an HTTP client or session object (``httpx.Client()``, ``requests.Session()``,
+# ``aiohttp.ClientSession()``) that send a request: costly work where they are called, not
+# where the client was made (once per process, at import).
+HTTP_CLIENT_METHODS: frozenset[str] = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream", "fetch",
+    "urlopen", "getresponse",
+})

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.library import (
-    ANY_RECEIVER_CALLBACKS, CALLBACKS, ITERATION, METHOD_CALLBACKS, PAGES, Callback,
+    ANY_RECEIVER_CALLBACKS, CALLBACKS, HTTP_CLIENT_METHODS, ITERATION, METHOD_CALLBACKS, PAGES, Callback,
 )
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ConstV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
+    UNKNOWN, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
     alts, const_str, one_of,
 )
 
@@ -53,6 +53,8 @@ class LibraryMixin(_Base):
                 callback = METHOD_CALLBACKS.get(f"{alt.fn}.{name}")
                 if callback is not None:
                     return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
+            if isinstance(alt, CostlyV) and alt.what.startswith("HTTP request (") and name in HTTP_CLIENT_METHODS:
+                return CostlyV(loc, f"{alt.what[:-1]}.{name})", tuple(args) + tuple(kwargs.values()), self.next_seq())
             if isinstance(alt, SeqV) and alt.kind == "pages" and name in PAGES:
                 page = self.element(alt)
                 if PAGES[name] == "element":

@@ -20,6 +20,9 @@ class Race:
     read: ReadEvent  # the latest read of the same item before the write
     kind: str  # "batch" | "counter" | "stampede" | "overwrite"
     costly: CostlyV | None = None
+    # the work is a call the model could not see into (model/unseen.py), not provable
+    # HTTP or AWS work: a stampede at medium confidence
+    unseen: bool = False
 
     @property
     def write(self) -> WriteEvent:
@@ -66,7 +69,17 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     return all(n in first and n in second and index.equal(first[n], second[n]) for n in names)
 
 
-def classify(model: Model, record: WriteRecord) -> Race | None:
+def import_work(model: Model) -> tuple[frozenset[CostlyV], frozenset[object]]:
+    """The work done once per process, at import: what the module-level values derive from
+    (a client made, a parameter fetched, a vendor call whose result a module keeps). Their
+    order against a request's read means nothing, so they are never a stampede's work."""
+    values = [v for env in model.interp.module_envs.values() for v in env.values()]
+    costly = model.taint_all(values).costly
+    return costly, frozenset((u.loc, u.call) for u in model.index.unseen.of(values))
+
+
+def classify(model: Model, record: WriteRecord,
+             at_import: tuple[frozenset[CostlyV], frozenset[object]] = (frozenset(), frozenset())) -> Race | None:
     write = record.write
     reads = [r for r in record.reads if r.seq < write.seq and model.index.same_item(r, write)]
     if not reads:
@@ -92,20 +105,26 @@ def classify(model: Model, record: WriteRecord) -> Race | None:
     missed = [r for r in reads if r.id in record.absent]
     if missed:
         miss = max(missed, key=lambda r: r.seq)
-        work = [c for c in taint.costly if c.seq > miss.seq]
+        work = [c for c in taint.costly if c.seq > miss.seq and c not in at_import[0]]
         claims_before = [c for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
         work = [c for c in work if not any(claim.seq < c.seq for claim in claims_before)]
         if work:
             return Race(record, miss, "stampede", min(work, key=lambda c: c.seq))
+        unseen = [u for u in model.index.unseen.after(write.values, record.root, miss.seq, miss.key)
+                  if not any(claim.seq < u.seq for claim in claims_before) and (u.loc, u.call) not in at_import[1]]
+        if unseen:
+            first = min(unseen, key=lambda u: (u.seq, u.loc))
+            return Race(record, miss, "stampede", CostlyV(first.loc, first.what, (), first.seq), unseen=True)
     return Race(record, read, "overwrite")
 
 
 def races(model: Model) -> list[Race]:
     """Every racy write, once per (write location, kind), keeping the most direct pair."""
     best: dict[tuple[object, str], Race] = {}
+    at_import = import_work(model)
     for record in model.interp.writes:
         try:
-            race = classify(model, record)
+            race = classify(model, record, at_import)
         except Exception as exc:  # noqa: BLE001 - one write must not hide the others' races
             from dynolint.rules.base import _origin
 

@@ -71,6 +71,9 @@ class CallV(Val):
     recv: Val | None
     args: tuple[Val, ...]
     kwargs: tuple[tuple[str, Val], ...] = ()
+    # where and when the call ran (root, seq, site): not part of the value's identity, so
+    # that the same call on the same inputs still compares equal (see model/unseen.py)
+    at: tuple[int, int, Loc] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -142,6 +145,10 @@ class OpaqueV(Val):
 
     loc: Loc
     deps: tuple[Val, ...]
+    # a project call whose body the model could not see into (a stub, a body that raises):
+    # what it was, and where and when it ran (see model/unseen.py); not part of identity
+    what: str = field(default="", compare=False, repr=False)
+    at: tuple[int, int, Loc] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -24,9 +24,10 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
     related = [model.related(read.loc, "item read here", "read")]
     related.extend(model.chain_related(read.chain, write.chain, kinds=("read-call", "write-call")))
     if race.costly is not None:
-        related.append(model.related(race.costly.loc, f"costly work here: {race.costly.what}", "costly"))
+        label = "work dynolint cannot see into here" if race.unseen else "costly work here"
+        related.append(model.related(race.costly.loc, f"{label}: {race.costly.what}", "costly"))
     same_frame = read.frame == write.frame
-    confidence = Confidence.HIGH if same_frame else Confidence.MEDIUM
+    confidence = Confidence.HIGH if same_frame and not race.unseen else Confidence.MEDIUM
     from dataclasses import replace
 
     from dynolint.fixes.planning import plan_for

@@ -21,7 +21,9 @@ class CacheStampede(Rule):
             "Finds the cache-aside shape with no claim: a read misses (the code branches on the item's "
             "absence), costly work outside DynamoDB produces the value (an HTTP request, a call to another "
             "AWS service, or a project function that makes one), and the same key is then written with no "
-            "claim taken before the work. Clock, uuid and formatting calls are not costly work."
+            "claim taken before the work. Clock, uuid and formatting calls are not costly work. A value "
+            "produced by a call dynolint cannot see into (a third-party SDK, a method of an injected client, "
+            "a stub or a method whose body only raises) counts as work too, reported at medium confidence."
         ),
         why_is_this_bad=(
             "When the key is missing, every concurrent request misses, every one of them pays for the work "
@@ -67,7 +69,12 @@ table.update_item(
         known_problems=(
             "Costly work is recognised for HTTP libraries (requests, httpx, urllib, aiohttp, urllib3), calls to "
             "other AWS services through boto3, and project functions that make them. Work done through other "
-            "libraries (a database driver, a subprocess) is not recognised."
+            "libraries (a database driver, a subprocess) is not recognised as such, but counts as work "
+            "dynolint cannot see into (medium confidence). What is known to compute locally is a table "
+            "(the standard library less its network modules, pure libraries such as pydantic, dateutil or "
+            "orjson, string, date, hash and protocol-buffer methods); a class made by a library is not work "
+            "until a method is called on it. `client.get(key)` on a library object is read as a lookup in a "
+            "mapping, not as work; work done before the read, or once at import, does not count."
         ),
         references=(
             "https://dev.to/iamujjwalsinha/dynamodb-race-conditions-why-your-cache-is-burning-money-44c2",
@@ -109,7 +116,8 @@ def lookup(key):
                 continue
             read_line = model.line_of(race.read.loc)
             work_line = model.line_of(race.costly.loc)
+            work = (f"{race.costly.what} (line {work_line}), work dynolint cannot see into (it may be a paid "
+                    "call)" if race.unseen else f"{race.costly.what} (line {work_line})")
             message = (f"cache stampede: when the read at line {read_line} misses, every concurrent request "
-                       f"runs {race.costly.what} (line {work_line}) before {describe_write(race)} writes the "
-                       "key with no claim taken first")
+                       f"runs {work} before {describe_write(race)} writes the key with no claim taken first")
             yield race_finding(model, race, self.code, self.name, message)
