@@ -100,7 +100,7 @@ class AwsMixin(_Base):
                 bucket = args[0] if args else kwargs.get("bucket_name", UNKNOWN)
                 key = args[1] if len(args) > 1 else kwargs.get("key")
                 return S3ObjectV(recv.creds, bucket, key if name != "Bucket" else None)
-            return CostlyV(loc, f"{recv.service} {name}", tuple(args), self.next_seq())
+            return CostlyV(loc, f"{recv.service} {name}", tuple(args), self.costly_seq())
         if kind is S3ObjectV:
             return self.s3_object_call(recv, name, args, kwargs, loc, state, frame)
         if kind is ContextVarV:
@@ -137,7 +137,7 @@ class AwsMixin(_Base):
                                        has_tenant, frame.info, frame.root))
             if tenant is not None:
                 self.note_scoping(tenant, loc, frame, "invoke")
-        return CostlyV(loc, f"{service} {name}", tuple(args) + tuple(kwargs.values()), self.next_seq())
+        return CostlyV(loc, f"{service} {name}", tuple(args) + tuple(kwargs.values()), self.costly_seq())
 
     # -- STS ----------------------------------------------------------------------------
     def assume_role(self, kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val:
@@ -211,7 +211,7 @@ class AwsMixin(_Base):
                 mapped = {"download_file": "download_file", "upload_file": "upload_file"}.get(name, name)
                 shifted = [obj.bucket] + list(args)
                 self.s3_call(obj.creds, mapped, shifted, kwargs, loc, frame)
-                return CostlyV(loc, f"s3 {name}", tuple(args), self.next_seq())
+                return CostlyV(loc, f"s3 {name}", tuple(args), self.costly_seq())
             if name in ("objects", "filter", "all", "page_size", "limit"):
                 prefix = kwargs.get("Prefix")
                 if name in ("filter", "all"):
@@ -227,7 +227,7 @@ class AwsMixin(_Base):
             if name == "download_file":
                 target = args[0] if args else kwargs.get("Filename", UNKNOWN)
                 self.tmp_write(target, "download_file", loc, frame)
-            return CostlyV(loc, f"s3 object {name}", (obj.key,), self.next_seq())
+            return CostlyV(loc, f"s3 object {name}", (obj.key,), self.costly_seq())
         return CallV(name, obj, tuple(args))
 
     def paginate(self, paginator: PaginatorV, kwargs: dict[str, Val], loc: Loc, state: State,
@@ -235,10 +235,10 @@ class AwsMixin(_Base):
         client = paginator.client
         if client.service == "s3":
             self.s3_call(client.creds, paginator.op, [], kwargs, loc, frame)
-            return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.next_seq())
+            return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.costly_seq())
         if client.service == "dynamodb":  # the pages, each the response of one request
             return SeqV("pages", (self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame),))
-        return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.next_seq())
+        return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.costly_seq())
 
 
 __all__ = ["AwsMixin", "TableV"]

@@ -139,7 +139,7 @@ class CallsMixin(_Base):
         summaries = self.summaries
         context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state)
         if context is not None:
-            reused = summaries.reuse(context, frame.depth, loc, state)
+            reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
                 self.path_facts = state.facts
                 self.note_obtained(reused, frame)
@@ -314,7 +314,7 @@ class CallsMixin(_Base):
         if path.startswith(HTTP_PREFIXES):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
-            return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.next_seq())
+            return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library

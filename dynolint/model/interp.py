@@ -137,6 +137,12 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         self.seq += 1
         return self.seq
 
+    def costly_seq(self) -> int:
+        """The sequence number of paid work (HTTP, another AWS service): an event, so the
+        call doing it is inlined where it runs, never reused from a summary."""
+        self.summaries.effect()
+        return self.next_seq()
+
     # -- roots ---------------------------------------------------------------------------
     def run_module(self, path: str) -> dict[str, Val]:
         """Evaluate a module body once; its final environment gives the module globals."""

@@ -54,7 +54,7 @@ class LibraryMixin(_Base):
                 if callback is not None:
                     return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
             if isinstance(alt, CostlyV) and alt.what.startswith("HTTP request (") and name in HTTP_CLIENT_METHODS:
-                return CostlyV(loc, f"{alt.what[:-1]}.{name})", tuple(args) + tuple(kwargs.values()), self.next_seq())
+                return CostlyV(loc, f"{alt.what[:-1]}.{name})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
             if isinstance(alt, SeqV) and alt.kind == "pages" and name in PAGES:
                 page = self.element(alt)
                 if PAGES[name] == "element":

@@ -28,7 +28,7 @@ from a thousand roots is interpreted once per distinct context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dynolint.model.values import Loc, OpaqueV, Val
@@ -66,6 +66,7 @@ class Log:
 class Summary:
     result: Val  # an OpaqueV at the call's own site (a stub's unknown result) is made again at each site
     at_site: bool
+    stamped: bool  # it holds call results stamped with where and when they ran (model/unseen.py)
     exit_facts: tuple[object, ...]  # (reads, claims, absent, facts, decisions) the call leaves
     deps: tuple[tuple[tuple[int, object], object], ...]
     writes: tuple[tuple[object, Val, bool], ...]
@@ -95,7 +96,7 @@ class Summaries:
                 state.reads, state.claims, state.absent, state.facts, state.decisions)
 
     # -- reuse ---------------------------------------------------------------------------
-    def reuse(self, key: tuple[object, ...], depth: int, loc: Loc, state: State) -> Val | None:
+    def reuse(self, key: tuple[object, ...], depth: int, loc: Loc, state: State, root: int) -> Val | None:
         """The result of the call of ``key`` at ``loc``, from its summary, if every fact the
         summary depends on still holds; its writes are replayed and the path facts it leaves
         are put on ``state``."""
@@ -115,9 +116,14 @@ class Summaries:
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
         state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
+        result = summary.result
         if summary.at_site:
-            return OpaqueV(loc, summary.result.deps)  # type: ignore[attr-defined]
-        return summary.result
+            result = replace(result, loc=loc)
+        if summary.stamped:  # the work it stands for runs again: in this root, now
+            from dynolint.model.unseen import restamp
+
+            result = restamp(result, root, self.interp.next_seq())
+        return result
 
     # -- recording -----------------------------------------------------------------------
     def start(self, stack: int) -> Log:
@@ -145,8 +151,10 @@ class Summaries:
             key = (*key, depth)  # what the depth limit cut depends on how deep the call was
         if len(self.table) >= MAX_ENTRIES:
             self.table.clear()
+        from dynolint.model.unseen import stamped
+
         at_site = isinstance(result, OpaqueV) and result.loc == loc
-        self.table[key] = Summary(result, at_site, (state.reads, state.claims, state.absent, state.facts, state.decisions),
+        self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
                                   tuple(log.deps.items()), tuple(log.writes))
 
     def abandon(self, log: Log) -> None:
@@ -215,12 +223,13 @@ class Summaries:
         return key in interp.truthy_values
 
     def marks(self) -> tuple[int, ...]:
-        """Counts of everything the rules look at: a call that changes none recorded no event."""
+        """Counts of everything the rules look at: a call that changes none recorded no event.
+        (Not the sequence numbers: a reused result's stamped work is stamped again.)"""
         i = self.interp
         root = i.roots[-1] if i.roots else None
         return (len(i.reads), len(i.writes), len(i.data_calls), len(i.mints), len(i.global_stores),
                 len(i.tmp_writes), len(i.invokes), len(i.scoping_uses), len(i.cleaned), len(i.absence_sites),
-                len(i.source_facts), len(i.problems), i.seq, len(i.cdk_functions), len(i.cdk_tables),
+                len(i.source_facts), len(i.problems), len(i.cdk_functions), len(i.cdk_tables),
                 len(i.roots), self.effects, len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
 
 

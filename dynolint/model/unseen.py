@@ -281,3 +281,45 @@ class UnseenIndex:
 
 
 __all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
+
+
+def stamped(value: Val, limit: int = 4096) -> bool:
+    """Does ``value`` hold a call result stamped with where and when it ran?"""
+    from dynolint.model.values import children
+
+    pending, seen = [value], 0
+    while pending and seen < limit:
+        current = pending.pop()
+        seen += 1
+        if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
+            return True
+        pending.extend(children(current))
+    return False
+
+
+def restamp(value: Val, root: int, seq: int) -> Val:
+    """``value`` with every stamped call result in it stamped as run in ``root`` at ``seq``
+    (a call's summary reused: the work it stands for runs again, here and now)."""
+    from dataclasses import fields
+
+    def again(current: object) -> object:
+        if isinstance(current, Val):
+            changes = {}
+            for item in fields(current):
+                if not item.init:
+                    continue
+                old = getattr(current, item.name)
+                new = again(old)
+                if new is not old:
+                    changes[item.name] = new
+            if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
+                changes["at"] = (root, seq, current.at[2])  # type: ignore[union-attr]
+            return replace(current, **changes) if changes else current
+        if isinstance(current, (tuple, frozenset)):
+            items = [again(item) for item in current]
+            if all(a is b for a, b in zip(items, current)):
+                return current
+            return type(current)(items)
+        return current
+
+    return again(value)  # type: ignore[return-value]
