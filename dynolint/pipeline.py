@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from dynolint import ir
 
 from dynolint.prefilter import makes_dynamodb, touches_tenancy
-from dynolint.reach import helper_chains
 from dynolint.pyversions import Version, finder_for, running, spelled
+from dynolint.reach import helper_chains
 from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.

@@ -34,10 +34,12 @@ def test_every_module_of_a_pass_through_chain_is_parsed_and_unrelated_ones_are_n
     assert selection.roots is not None and "low.py" not in selection.roots  # reached through calls only
 
 
-def test_helper_chains_keeps_only_the_modules_on_a_path_to_item_operations() -> None:
-    imports = {"root": {"a", "side"}, "a": {"b"}, "b": {"ops"}, "side": {"leaf"}, "ops": {"root"}}
+def test_helper_chains_keeps_only_the_modules_on_a_shortest_path_to_item_operations() -> None:
+    imports = {"root": {"a", "side"}, "a": {"b", "x"}, "b": {"ops"}, "side": {"leaf"}, "ops": {"root"},
+               "x": {"y"}, "y": {"b"}}  # x -> y -> b is a detour back into the chain
     found = helper_chains(["root"], lambda p: imports.get(p, set()), lambda p: p == "ops")
-    assert found == {"a", "b", "ops"}  # not the root, not the branch without item operations
+    # not the root, not the branch without item operations, not the detour
+    assert found == {"a", "b", "ops"}
 
 
 # -- phase 2: values -----------------------------------------------------------------------------
