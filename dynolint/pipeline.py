@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 from dynolint.prefilter import makes_dynamodb, touches_tenancy
 from dynolint.pyversions import Version, finder_for, running, spelled
+from dynolint.reach import helper_chains
 from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
@@ -144,6 +145,8 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
                 defined[target] = set(_CLASS_NAME.findall(sources[target]))
             if bases & defined[target]:
                 roots.add(target)
+    # helper chains that take the handle as an argument, to any depth (dynolint/reach.py)
+    chosen |= helper_chains(roots, imports_of, lambda path: _ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.class_cells import class_cell
 from dynolint.model.values import (
-    UNKNOWN, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
+    UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class AssignMixin(_Base):
                 if isinstance(alt, InstanceV):
                     key = (alt.alloc, target.attr)
                     self.summaries.write(key, value, merged=True)
+                elif isinstance(alt, ClassV):  # ``cls._cache = ...``: seen by every later reader
+                    self.summaries.write(class_cell(alt, target.attr), value, merged=True)
                 elif isinstance(alt, PynInstanceV):
                     self.mutate_item(alt, value, state)
                     for current in alts(self.lookup_instance(state, alt)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
@@ -93,8 +94,11 @@ class ClassesMixin(_Base):
 
     def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
         env = self.class_env(cls)
+        stored = self.summaries.heap_get(class_cell(cls, name))  # assigned on the class by code
         if name in env and not isinstance(env[name], FuncV):
-            return env[name]
+            return env[name] if stored is None else one_of((env[name], stored))
+        if stored is not None:
+            return stored
         if depth < 6:
             for base in self.class_bases(cls):
                 if isinstance(base, ClassV):
