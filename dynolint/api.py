@@ -131,6 +131,10 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
 
         config = replace(config, root=root)
     found = discover(path_list, config, options.include_tests)
+    from dynolint.codes import ALL_CODES
+    from dynolint.subprojects import excluded, with_subprojects
+
+    config = with_subprojects(config, root, [_rel(p, root) for p in found.python + found.infra], set(ALL_CODES))
     cwd = str(Path.cwd().resolve())
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
@@ -140,7 +144,9 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     infra_files: dict[str, bytes] = {}
     for files, path in [(sources, p) for p in found.python] + [(infra_files, p) for p in found.infra]:
         rel = _rel(path, root)
-        limit, why = config.max_file_size, "max-file-size"
+        if config.subprojects and excluded(config, rel):
+            continue
+        limit, why = config.for_path(rel).max_file_size, "max-file-size"
         if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
             limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
         try:  # regular files only, never blocking (it may have become a FIFO since discovery)
@@ -262,11 +268,17 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
             result.findings.append(Finding(
                 SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
                 span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
-    rules = selected_rules(config, options)
+    # every rule some file's settings select; _governed keeps each file's own
+    wanted = {rule for each in config.all() for rule in selected_rules(each, options)}
+    from dynolint.rules import REGISTRY
+
+    rules = [rule for rule in REGISTRY if rule in wanted]
     infra = _infra(infra_files, summaries, config, result, display)
+    governed: list[Finding] = []
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
+        findings, governed = _governed(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:
         alongside(lambda: None)
@@ -276,7 +288,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     from dynolint.suppression import apply
 
     applied = apply(others, comments, config.per_file_ignores)
-    result.suppressed = applied.suppressed
+    result.suppressed = applied.suppressed + [_displayed(finding, display) for finding in governed]
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
     if options.want_fixes:
         _attach_fixes(result, sources, display, pool, parsed.placed, options.jobs)
@@ -423,6 +435,31 @@ def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rul
         for failure in rule.run(model, findings):
             result.errors.append(_shown(failure, display))
     return findings
+
+
+def _governed(findings: list[Finding], config: Config, options: Options) -> tuple[list[Finding], list[Finding]]:
+    """The findings each file's own settings keep (the rules they select, less those they
+    ignore), and those the per-file-ignores of a sub-project's settings suppress (its
+    patterns are relative to its folder). Paths are project-relative here."""
+    import fnmatch
+
+    from dynolint.suppression import code_matches
+
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for finding in findings:
+        own = config.for_path(finding.path)
+        select = options.select if options.select is not None else own.select
+        if not code_matches(finding.code, select) or code_matches(finding.code, own.ignore + options.ignore):
+            continue
+        folder = config.folder_of(finding.path)
+        inner = finding.path[len(folder) + 1:] if folder else finding.path
+        if folder and any(fnmatch.fnmatch(inner, pattern) and code_matches(finding.code, codes)
+                          for pattern, codes in own.per_file_ignores):
+            suppressed.append(finding)
+        else:
+            kept.append(finding)
+    return kept, suppressed
 
 
 def _shown(problem: tuple[str, str], display: dict[str, str]) -> str:
