@@ -54,6 +54,7 @@ class Layout:
         layers += cdk_layers
         src_dirs = {d for d in self.dirs if posixpath.basename(d) in SOURCE_DIR_NAMES}
         self.own_candidates = sorted((code_dirs | set(packages) | src_dirs) - {"", "."}, key=len, reverse=True)
+        self.root_is_code = bool(code_dirs & {"", "."})  # a function deploys the whole project
         self.layers = [self._layer_root(layer, infra) for layer in layers]
         self.everywhere = [*self.own_candidates, *(layer.folder for layer in self.layers)]
         self._roots: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -76,8 +77,13 @@ class Layout:
         found = self._roots.get(folder)
         if found is None:
             own = [root for root in self.own_candidates if _inside(folder, root)]
-            own += [layer.folder for layer in self.layers
-                    if any(_inside(folder, scope) for scope in layer.scope) and layer.folder not in own]
+            if self.root_is_code:  # the function's own code (/var/task) before its layers (/opt/python)
+                own.append("")
+            # the layers declared nearest the file first (a Terraform module's own layer before
+            # the root module's)
+            usable = [(max(len(s) + 1 for s in layer.scope if _inside(folder, s)), layer.folder)
+                      for layer in self.layers if any(_inside(folder, s) for s in layer.scope)]
+            own += [root for _, root in sorted(usable, key=lambda pair: -pair[0])]
             own += ["", *ir.SOURCE_DIRS]
             elsewhere = tuple(dict.fromkeys(root for root in self.everywhere if root not in own))
             found = self._roots[folder] = (tuple(dict.fromkeys(own)), elsewhere)
