@@ -275,10 +275,12 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     rules = [rule for rule in REGISTRY if rule in wanted]
     infra = _infra(infra_files, summaries, config, result, display)
     governed: list[Finding] = []
+    from dynolint.subprojects import per_file_settings
+
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
-        findings, governed = _governed(findings, config, options)
+        findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:
         alongside(lambda: None)
@@ -435,31 +437,6 @@ def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rul
         for failure in rule.run(model, findings):
             result.errors.append(_shown(failure, display))
     return findings
-
-
-def _governed(findings: list[Finding], config: Config, options: Options) -> tuple[list[Finding], list[Finding]]:
-    """The findings each file's own settings keep (the rules they select, less those they
-    ignore), and those the per-file-ignores of a sub-project's settings suppress (its
-    patterns are relative to its folder). Paths are project-relative here."""
-    import fnmatch
-
-    from dynolint.suppression import code_matches
-
-    kept: list[Finding] = []
-    suppressed: list[Finding] = []
-    for finding in findings:
-        own = config.for_path(finding.path)
-        select = options.select if options.select is not None else own.select
-        if not code_matches(finding.code, select) or code_matches(finding.code, own.ignore + options.ignore):
-            continue
-        folder = config.folder_of(finding.path)
-        inner = finding.path[len(folder) + 1:] if folder else finding.path
-        if folder and any(fnmatch.fnmatch(inner, pattern) and code_matches(finding.code, codes)
-                          for pattern, codes in own.per_file_ignores):
-            suppressed.append(finding)
-        else:
-            kept.append(finding)
-    return kept, suppressed
 
 
 def _shown(problem: tuple[str, str], display: dict[str, str]) -> str:

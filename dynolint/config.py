@@ -52,9 +52,9 @@ class Config:
             if table_name == name:
                 return facts
         for sub in self.subprojects:
-            facts = sub.config.table(name) if sub.config is not None else None
-            if facts is not None:
-                return facts
+            found = sub.config.table(name) if sub.config is not None else None
+            if found is not None:
+                return found
         return None
 
     def folder_of(self, path: str) -> str:

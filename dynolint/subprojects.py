@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dynolint import settings
 from dynolint.config import Config, SubProject, parse
 from dynolint.discovery import _excluded
+
+if TYPE_CHECKING:
+    from dynolint.api import Options
+    from dynolint.findings import Finding
 
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "dynolint.toml")
 
@@ -62,4 +67,30 @@ def excluded(config: Config, rel: str) -> bool:
     return any(_excluded("/".join(parts[:n]), parts[n - 1], patterns) for n in range(1, len(parts) + 1))
 
 
-__all__ = ["MARKERS", "excluded", "with_subprojects"]
+def per_file_settings(findings: list[Finding], config: Config,
+                      options: Options) -> tuple[list[Finding], list[Finding]]:
+    """The findings each file's own settings keep (the rules they select, less those they
+    ignore), and those the per-file-ignores of a sub-project's settings suppress (its
+    patterns are relative to its folder). Paths are project-relative here."""
+    import fnmatch
+
+    from dynolint.suppression import code_matches
+
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for finding in findings:
+        own = config.for_path(finding.path)
+        select = options.select if options.select is not None else own.select
+        if not code_matches(finding.code, select) or code_matches(finding.code, own.ignore + options.ignore):
+            continue
+        folder = config.folder_of(finding.path)
+        inner = finding.path[len(folder) + 1:] if folder else finding.path
+        if folder and any(fnmatch.fnmatch(inner, pattern) and code_matches(finding.code, codes)
+                          for pattern, codes in own.per_file_ignores):
+            suppressed.append(finding)
+        else:
+            kept.append(finding)
+    return kept, suppressed
+
+
+__all__ = ["MARKERS", "excluded", "per_file_settings", "with_subprojects"]
