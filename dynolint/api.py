@@ -131,6 +131,9 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
 
         config = replace(config, root=root)
     found = discover(path_list, config, options.include_tests)
+    from dynolint.discovery import INFRA_NAMES, INFRA_SUFFIXES, absolute, is_template_text
+
+    named = {absolute(p) for p in path_list}
     from dynolint.codes import ALL_CODES
     from dynolint.subprojects import excluded, with_subprojects
 
@@ -157,6 +160,10 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             continue
         except OSError as exc:
             result.findings.append(_file_error(display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if files is infra_files and path.name not in INFRA_NAMES and not path.name.endswith(INFRA_SUFFIXES) \
+                and path not in named and not is_template_text(files[rel]):
+            del files[rel]  # a YAML or JSON file that is not a template after all
             continue
         display[rel] = display_path(path, cwd)
     check_sources(sources, infra_files, config, options, result, display, progress=progress)

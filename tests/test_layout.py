@@ -189,3 +189,44 @@ def build(scope):
     project = _project({"infra/stack.py": stack, "layers/common/python/shared/db.py": "",
                         "lambdas/fn/app.py": "", "other/shared/db.py": ""})
     assert project.resolve_module("lambdas/fn/app.py", "shared.db", 0) == "layers/common/python/shared/db.py"
+
+
+def test_templates_under_other_names_declare_layers(tmp_path: Path) -> None:
+    """A SAM template named tenant-template.yaml, or nested in nested_templates/, is read;
+    a YAML file named like a template that is not one (a Helm chart) is left alone."""
+    nested = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: ../layers/
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ../fn/
+      Handler: app.handler
+"""
+    repo = """import boto3
+_t = boto3.resource("dynamodb").Table("t")
+def load(k):
+    return _t.get_item(Key={"pk": k})["Item"]
+def save(item):
+    _t.put_item(Item=item)
+"""
+    app = """from shared.repo import load, save
+def handler(event, context):
+    item = load(event["id"])
+    item["n"] = item["n"] + 1
+    save(item)
+"""
+    root = write_project(tmp_path, {
+        "pyproject.toml": "",
+        "server/nested_templates/functions.yaml": nested,
+        "server/layers/python/shared/__init__.py": "", "server/layers/python/shared/repo.py": repo,
+        "server/fn/app.py": app,
+        # the same package name elsewhere: without the layer, the import would be ambiguous
+        "tools/shared/__init__.py": "", "tools/shared/repo.py": "def load(k):\n    return {}\n",
+        "chart/templates/deployment.yaml": "kind: Deployment\nspec: {{ .Values.spec }}\n",
+    })
+    assert triples(findings_in(root)) == {("server/layers/python/shared/repo.py", 6, "DYN102")}
