@@ -130,13 +130,13 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         from dataclasses import replace
 
         config = replace(config, root=root)
-    found = discover(path_list, config, options.include_tests)
-    from dynolint.discovery import INFRA_NAMES, INFRA_SUFFIXES, absolute, is_template_text
-
-    named = {absolute(p) for p in path_list}
     from dynolint.codes import ALL_CODES
+    from dynolint.discovery import INFRA_NAMES, INFRA_SUFFIXES, absolute, is_template_text
     from dynolint.subprojects import excluded, with_subprojects
 
+    found = discover(path_list, config, options.include_tests)
+    named = {absolute(p) for p in path_list}  # files named on the command line are taken as they are
+    # the sub-projects below the root: import roots of their own, and their own settings
     config = with_subprojects(config, root, [_rel(p, root) for p in found.python + found.infra], set(ALL_CODES))
     cwd = str(Path.cwd().resolve())
     sources: dict[str, bytes] = {}
@@ -275,15 +275,14 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
             result.findings.append(Finding(
                 SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
                 span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
-    # every rule some file's settings select; _governed keeps each file's own
-    wanted = {rule for each in config.all() for rule in selected_rules(each, options)}
     from dynolint.rules import REGISTRY
+    from dynolint.subprojects import per_file_settings
 
+    # every rule some file's settings select; per_file_settings keeps each file's own
+    wanted = {rule for each in config.all() for rule in selected_rules(each, options)}
     rules = [rule for rule in REGISTRY if rule in wanted]
     infra = _infra(infra_files, summaries, config, result, display)
     governed: list[Finding] = []
-    from dynolint.subprojects import per_file_settings
-
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
