@@ -131,7 +131,14 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         from dataclasses import replace
 
         config = replace(config, root=root)
+    from dynolint.codes import ALL_CODES
+    from dynolint.discovery import INFRA_NAMES, INFRA_SUFFIXES, absolute, is_template_text
+    from dynolint.subprojects import excluded, with_subprojects
+
     found = discover(path_list, config, options.include_tests)
+    named = {absolute(p) for p in path_list}  # files named on the command line are taken as they are
+    # the sub-projects below the root: import roots of their own, and their own settings
+    config = with_subprojects(config, root, [_rel(p, root) for p in found.python + found.infra], set(ALL_CODES))
     cwd = str(Path.cwd().resolve())
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
@@ -141,7 +148,9 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     infra_files: dict[str, bytes] = {}
     for files, path in [(sources, p) for p in found.python] + [(infra_files, p) for p in found.infra]:
         rel = _rel(path, root)
-        limit, why = config.max_file_size, "max-file-size"
+        if config.subprojects and excluded(config, rel):
+            continue
+        limit, why = config.for_path(rel).max_file_size, "max-file-size"
         if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
             limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
         try:  # regular files only, never blocking (it may have become a FIFO since discovery)
@@ -152,6 +161,10 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             continue
         except OSError as exc:
             result.findings.append(_file_error(display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if files is infra_files and path.name not in INFRA_NAMES and not path.name.endswith(INFRA_SUFFIXES) \
+                and path not in named and not is_template_text(files[rel]):
+            del files[rel]  # a YAML or JSON file that is not a template after all
             continue
         display[rel] = display_path(path, cwd)
     check_sources(sources, infra_files, config, options, result, display, progress=progress)
@@ -319,11 +332,18 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
             result.findings.append(Finding(
                 SYNTAX_ERROR[0], SYNTAX_ERROR[1], display.get(summary.path, summary.path), span.line,
                 span.column, span.end_line, span.end_column, summary.error, Severity.ERROR, Confidence.HIGH))
-    rules = selected_rules(config, options)
+    from dynolint.rules import REGISTRY
+    from dynolint.subprojects import per_file_settings
+
+    # every rule some file's settings select; per_file_settings keeps each file's own
+    wanted = {rule for each in config.all() for rule in selected_rules(each, options)}
+    rules = [rule for rule in REGISTRY if rule in wanted]
     infra = _infra(infra_files, summaries, config, result, display)
+    governed: list[Finding] = []
     if any(s.error is None for s in summaries):
         findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
+        findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:
         alongside(lambda: None)
@@ -333,7 +353,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     from dynolint.suppression import apply
 
     applied = apply(others, comments, config.per_file_ignores)
-    result.suppressed = applied.suppressed
+    result.suppressed = applied.suppressed + [_displayed(finding, display) for finding in governed]
     result.findings = sorted(syntax + _dedupe(applied.kept), key=Finding.sort_key)
     if options.want_fixes:
         _attach_fixes(result, sources, display, pool, parsed.placed, options.jobs)

@@ -42,12 +42,50 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # the sub-projects below the root, innermost first (see dynolint.layout); their own
+    # settings govern their files, as ruff's nearest configuration does
+    subprojects: tuple[SubProject, ...] = ()
+    nested: bool = True  # False when given with --config: one configuration for every file
 
     def table(self, name: str) -> TableFacts | None:
         for table_name, facts in self.tables:
             if table_name == name:
                 return facts
+        for sub in self.subprojects:
+            found = sub.config.table(name) if sub.config is not None else None
+            if found is not None:
+                return found
         return None
+
+    def folder_of(self, path: str) -> str:
+        """The folder (relative to the root, "" for the root) whose settings govern the
+        project-relative ``path``: its nearest sub-project with settings of its own."""
+        for sub in self.subprojects:
+            if sub.config is not None and path.startswith(sub.folder + "/"):
+                return sub.folder
+        return ""
+
+    def for_path(self, path: str) -> Config:
+        """The settings of the project-relative ``path``: the nearest ``dynolint.toml`` or
+        ``pyproject.toml`` with ``[tool.dynolint]`` above it, as ruff finds them."""
+        for sub in self.subprojects:
+            if sub.config is not None and path.startswith(sub.folder + "/"):
+                return sub.config
+        return self
+
+    def all(self) -> tuple[Config, ...]:
+        """This configuration and those of its sub-projects."""
+        return (self, *(sub.config for sub in self.subprojects if sub.config is not None))
+
+
+@dataclass(frozen=True, slots=True)
+class SubProject:
+    """A folder below the project root with a ``pyproject.toml``, ``setup.py``,
+    ``setup.cfg`` or ``dynolint.toml``: an import root of its own, and with ``config``
+    (its ``[tool.dynolint]`` or ``dynolint.toml``) settings of its own."""
+
+    folder: str  # posix, relative to the run's root
+    config: Config | None = None
 
 
 def parse(source: Path, table: dict[str, Any], known_codes: set[str]) -> Config:
@@ -60,8 +98,11 @@ def parse(source: Path, table: dict[str, Any], known_codes: set[str]) -> Config:
 
 
 def load_file(path: Path, known_codes: set[str]) -> Config:
-    """Load settings from a given pyproject.toml or dynolint.toml."""
-    return parse(path, settings.table_of(str(path)), known_codes)
+    """Load settings from a given pyproject.toml or dynolint.toml (``--config``: they
+    govern every file, whatever settings sub-projects have)."""
+    from dataclasses import replace
+
+    return replace(parse(path, settings.table_of(str(path)), known_codes), nested=False)
 
 
 def discover(start: Path, known_codes: set[str]) -> Config:

@@ -63,6 +63,19 @@ def _wanted_name(name: str) -> bool:
     return name.endswith(".py") or name in INFRA_NAMES or name.endswith(INFRA_SUFFIXES)
 
 
+def maybe_template(name: str, folder: str) -> bool:
+    """Could a walked YAML or JSON file be a CloudFormation/SAM template under another name
+    than ``template.yaml`` (``tenant-template.yaml``, ``nested_templates/functions.yaml``)?
+    Its text decides (:func:`is_template_text`)."""
+    lower = name.lower()
+    return lower.endswith((".yaml", ".yml", ".json")) and ("template" in lower or "template" in folder.lower())
+
+
+def is_template_text(data: bytes) -> bool:
+    """Does a file's text declare a CloudFormation or SAM template?"""
+    return b"AWSTemplateFormatVersion" in data or b"AWS::Serverless-2016-10-31" in data
+
+
 def is_test_file(rel: str) -> bool:
     parts = rel.split("/")
     name = parts[-1]
@@ -134,6 +147,8 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
             found.infra.append(path)
         elif explicit and name.endswith((".yaml", ".yml", ".json")):
             found.infra.append(path)
+        elif maybe_template(name, path.parent.name):
+            found.infra.append(path)
 
     def read_ignore_file(path: str) -> bytes | None:
         """An ignore file's bytes; None when absent or unreadable (skipped, as git does), and
@@ -190,7 +205,8 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
             for name in sorted(filenames):
                 child = f"{directory}/{name}"
                 rel = rel_of(child)
-                if not _wanted_name(name) or _excluded(rel, name, patterns):
+                if not (_wanted_name(name) or maybe_template(name, os.path.basename(directory))) \
+                        or _excluded(rel, name, patterns):
                     continue
                 if gitignore.ignored(levels, child, False):
                     continue

@@ -96,7 +96,7 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     - the modules all of these import directly (key builders, HTTP helpers, models).
     Files that only mention boto3 for other services, and everything else, are read but
     not parsed."""
-    if config.multi_tenant or config.tenant_isolation:
+    if any(each.multi_tenant or each.tenant_isolation for each in config.all()):
         return Selection(frozenset(sources), None)  # every handler may keep tenant state
     dynamo = {path for path, data in sources.items() if makes_dynamodb(data)}
     tenancy = {path for path, data in sources.items() if touches_tenancy(data)}

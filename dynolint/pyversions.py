@@ -82,16 +82,23 @@ class TargetFinder:
     imports LibCST). A source given as text is placed where its path says, as ruff places
     ``--stdin-filename``."""
 
-    def __init__(self, root: Path, configured: Version | None = None) -> None:
+    def __init__(self, root: Path, configured: Version | None = None,
+                 nested: tuple[tuple[str, Version | None], ...] = ()) -> None:
         self.root = os.path.abspath(str(root))
         self.configured = configured
+        self.nested = nested  # (folder, its own settings' target-version): the nearest settings win
         self._by_folder: dict[str, Version | None] = {}  # absolute folder -> target
         self._by_relative: dict[str, Version | None] = {}  # folder relative to the root -> target
 
     def target(self, path: str) -> Version | None:
         """The target of ``path`` (relative to the root, posix)."""
-        if self.configured is not None:
-            return self.configured
+        configured = self.configured
+        for folder, version in self.nested:
+            if path.startswith(folder + "/"):
+                configured = version
+                break
+        if configured is not None:
+            return configured
         folder = path.rpartition("/")[0]
         if folder not in self._by_relative:
             full = os.path.normpath(os.path.join(self.root, folder)) if folder else self.root
@@ -129,4 +136,6 @@ def _requires_python(pyproject: str) -> Version | None:
 
 def finder_for(config: object) -> TargetFinder:
     """The :class:`TargetFinder` of a run with ``config`` (a :class:`dynolint.config.Config`)."""
-    return TargetFinder(Path(getattr(config, "root", ".")), getattr(config, "target_version", None))
+    nested = tuple((sub.folder, sub.config.target_version) for sub in getattr(config, "subprojects", ())
+                   if sub.config is not None)
+    return TargetFinder(Path(getattr(config, "root", ".")), getattr(config, "target_version", None), nested)

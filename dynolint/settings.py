@@ -171,20 +171,29 @@ def table_of(path: str) -> dict[str, Any]:
     return table
 
 
+def find_here(directory: str) -> tuple[str, dict[str, Any]] | None:
+    """The dynolint.toml, or pyproject.toml with a [tool.dynolint] table, of exactly
+    ``directory``, with its table."""
+    dedicated = os.path.join(directory, "dynolint.toml")
+    if os.path.isfile(dedicated):
+        return dedicated, table_of(dedicated)
+    pyproject = os.path.join(directory, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        data = load_toml(pyproject)
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "dynolint" in tool:
+            return pyproject, table_of(pyproject)
+    return None
+
+
 def find(start: str) -> tuple[str, dict[str, Any]] | None:
     """The closest dynolint.toml, or pyproject.toml with a [tool.dynolint] table, at or
     above ``start`` (an absolute path), with its table."""
     directory = start if os.path.isdir(start) else os.path.dirname(start)
     while True:
-        dedicated = os.path.join(directory, "dynolint.toml")
-        if os.path.isfile(dedicated):
-            return dedicated, table_of(dedicated)
-        pyproject = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(pyproject):
-            data = load_toml(pyproject)
-            tool = data.get("tool")
-            if isinstance(tool, dict) and "dynolint" in tool:
-                return pyproject, table_of(pyproject)
+        found = find_here(directory)
+        if found is not None:
+            return found
         parent = os.path.dirname(directory)
         if parent == directory:
             return None

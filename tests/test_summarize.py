@@ -30,9 +30,12 @@ def _nodes(node: cst.CSTNode, kind: type) -> list:
 
 
 def test_call_positions_match_libcst_position_provider() -> None:
-    sources = sorted((FIXTURES / "cases").rglob("*.py"))[:60]
+    # fixture files in order (empty __init__.py files hold no calls) until 600 calls are compared
+    sources = [path for path in sorted((FIXTURES / "cases").rglob("*.py")) if path.stat().st_size]
     checked = 0
     for path in sources:
+        if checked > 600:
+            break
         data = path.read_bytes()
         summary = summarize(path.name, data)
         wrapper = MetadataWrapper(cst.parse_module(data))
@@ -57,7 +60,9 @@ def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> 
     from dynolint.summarize import site_spans
 
     checked = 0
-    for path in sorted((FIXTURES / "cases").rglob("*.py"))[:60]:
+    for path in sorted((FIXTURES / "cases").rglob("*.py")):
+        if checked > 1200:  # fixture files in order until that many positions are compared
+            break
         module = cst.parse_module(path.read_bytes())
         lowerer = Lowerer()
         lowerer.assigned.append(set())

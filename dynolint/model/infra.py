@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 from dynolint import ir
-from dynolint.model.project import Infra, LambdaFunction, TableDecl
+from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+LAYER_TYPES = {"AWS::Serverless::LayerVersion": "ContentUri", "AWS::Lambda::LayerVersion": "Content"}
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable", "AWS::DynamoDB::GlobalTable")
 
 
@@ -184,6 +185,10 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
                 tuple(env), path))
         elif kind in TABLE_TYPES:
             _cfn_table(path, ident, properties, infra)
+        elif kind in LAYER_TYPES:
+            content = properties.get(LAYER_TYPES[kind])
+            if isinstance(content, str) and "://" not in content:  # a local folder, not an S3 URI
+                infra.layers.append(LayerDecl(ident, _clean(posixpath.normpath(posixpath.join(base, content))), path))
 
 
 def _cfn_table(path: str, ident: str, properties: dict[str, Any], infra: Infra) -> None:
@@ -247,9 +252,17 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
             module, _, func = handler.rpartition(".")
             module_path = module.replace("/", ".")
             handler = f"{module_path}.{func}"
+        # serverless-python-requirements' ``module``: the function's code (and sys.path) is that folder
+        code_module = spec.get("module")
+        code_dir = posixpath.normpath(posixpath.join(base, code_module)) if isinstance(code_module, str) else base
         infra.functions.append(LambdaFunction(
             ident, function_name if isinstance(function_name, str) else None,
-            handler if isinstance(handler, str) else None, _clean(base), per_tenant, tuple(env), path))
+            handler if isinstance(handler, str) else None, _clean(code_dir), per_tenant, tuple(env), path))
+    layers = document.get("layers")
+    for name, spec in (layers.items() if isinstance(layers, dict) else ()):
+        folder = spec.get("path") if isinstance(spec, dict) else None
+        if isinstance(folder, str):
+            infra.layers.append(LayerDecl(str(name), _clean(posixpath.normpath(posixpath.join(base, folder))), path))
     for ident, spec in (resources.items() if isinstance(resources, dict) else ()):
         if isinstance(spec, dict) and spec.get("Type") in TABLE_TYPES:
             _cfn_table(path, ident, spec.get("Properties") or {}, infra)
@@ -298,13 +311,32 @@ def _hcl_block(body: str, name: str) -> str | None:
     return _hcl_body(body, match.end() - 1)
 
 
+def _tf_code_dir(body: str, base: str, archives: dict[str, str | None]) -> str:
+    """The project folder a Terraform function or layer deploys (its ``filename``,
+    ``source_dir`` or an ``archive_file``'s source), "" when none is named."""
+    code = None
+    for attr in ("filename", "source_dir", "image_uri"):
+        raw = _hcl_attr(body, attr)
+        if raw is None:
+            continue
+        archive = re.match(r"data\.archive_file\.([\w-]+)\.", raw)
+        code = archives.get(archive.group(1)) if archive else _hcl_string(raw)
+        break
+    if not code:
+        return ""
+    code = code.replace("${path.module}/", "").replace("${path.module}", "")
+    if code.endswith((".zip", ".py")):
+        code = posixpath.dirname(code)
+    return _clean(posixpath.normpath(posixpath.join(base, code)) if code else base)
+
+
 def _terraform(path: str, text: str, infra: Infra) -> None:
     base = posixpath.dirname(path)
     text = re.sub(r"(?m)^\s*#.*$|//.*$", "", text)
     blocks: dict[tuple[str, str, str], str] = {}
     for match in _BLOCK.finditer(text):
         blocks[(match.group(1), match.group(2), match.group(3))] = _hcl_body(text, match.end() - 1)
-    archives = {}
+    archives: dict[str, str | None] = {}
     for (kind, rtype, name), body in blocks.items():
         if kind == "data" and rtype == "archive_file":
             archives[name] = _hcl_string(_hcl_attr(body, "source_dir")) or _hcl_string(
@@ -312,23 +344,14 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
     for (kind, rtype, name), body in blocks.items():
         if kind != "resource":
             continue
-        if rtype == "aws_lambda_function":
+        if rtype == "aws_lambda_layer_version":
+            content = _tf_code_dir(body, base, archives)
+            if content:
+                infra.layers.append(LayerDecl(name, content, path))
+        elif rtype == "aws_lambda_function":
             tenancy = _hcl_block(body, "tenancy_config") or ""
             per_tenant = bool(re.search(r'tenant_isolation_mode\s*=\s*"PER_TENANT"', tenancy))
-            code = None
-            for attr in ("filename", "source_dir", "image_uri"):
-                raw = _hcl_attr(body, attr)
-                if raw is None:
-                    continue
-                archive = re.match(r"data\.archive_file\.([\w-]+)\.", raw)
-                code = archives.get(archive.group(1)) if archive else _hcl_string(raw)
-                break
-            code_dir = ""
-            if code:
-                code = code.replace("${path.module}/", "").replace("${path.module}", "")
-                if code.endswith((".zip", ".py")):
-                    code = posixpath.dirname(code)
-                code_dir = _clean(posixpath.normpath(posixpath.join(base, code)) if code else base)
+            code_dir = _tf_code_dir(body, base, archives)
             env = []
             environment = _hcl_block(body, "environment")
             variables = _hcl_block(environment, "variables") if environment else None

@@ -33,10 +33,22 @@ class TableDecl:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class LayerDecl:
+    """A Lambda layer declared by the project's infrastructure: its content folder (whose
+    ``python/`` folder, or the folder itself when a build fills ``python/``, is on the
+    ``sys.path`` of the functions that use it)."""
+
+    ident: str
+    content_dir: str  # posix path relative to the project root
+    source: str  # the file that declares it
+
+
 @dataclass(slots=True)
 class Infra:
     functions: list[LambdaFunction] = field(default_factory=list)
     tables: list[TableDecl] = field(default_factory=list)
+    layers: list[LayerDecl] = field(default_factory=list)
     errors: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, problem)
 
 
@@ -66,6 +78,9 @@ class Project:
                     if name is not None:
                         self.named_as_base.setdefault(name, []).append((summary.path, klass.qualname))
         self._resolved: dict[tuple[str, str, int], str | None] = {}
+        from dynolint.model.layout import Layout
+
+        self.layout = Layout(self.files, infra, (p.folder for p in config.subprojects), self.files.values())
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
 
     # -- imports ------------------------------------------------------------------------
@@ -87,10 +102,25 @@ class Project:
         found = self._file_at(posixpath.join(directory, rel)) if directory else None
         if found:
             return found
-        for source_dir in ("", *ir.SOURCE_DIRS):  # from the root, then from src/ (src layout)
-            found = self._file_at(posixpath.join(source_dir, rel) if source_dir else rel)
-            if found:
-                return found
+        top = module.split(".", 1)[0]
+        own, elsewhere = self.layout.roots(importer)
+        shadowed = False
+        for root in own:  # sys.path in order: the first root that has the top package wins
+            if self.layout.provides(root, top):
+                found = self._file_at(posixpath.join(root, rel) if root else rel)
+                if found or self.layout.is_package(root, top):
+                    return found
+                shadowed = True
+        if shadowed:  # the file's own code has that package without this module: never a sibling's
+            return None
+        # other roots of the project (sibling sub-projects, layers of other functions), as if
+        # installed: only a module exactly one of them has
+        candidates = {self._file_at(posixpath.join(root, rel)) for root in elsewhere
+                      if self.layout.provides(root, top)} - {None}
+        if len(candidates) == 1:
+            return candidates.pop()
+        if candidates:
+            return None
         suffix = "." + module
         matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
                    if name == module or name.endswith(suffix)]
@@ -148,8 +178,10 @@ class Project:
         "declared-shared" (config says several tenants share it), "normal" (declared in
         infrastructure without PER_TENANT) or "unknown". A handler's own declaration wins
         over the code directories that hold the file."""
-        for pattern, mode in self.config.tenant_isolation:
-            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"):
+        folder = self.config.folder_of(path)
+        inner = path[len(folder) + 1:] if folder else path  # a sub-project's patterns are relative to it
+        for pattern, mode in self.config.for_path(path).tenant_isolation:
+            if fnmatch.fnmatch(inner, pattern) or fnmatch.fnmatch(inner, pattern.rstrip("/") + "/*"):
                 return "per-tenant" if mode == "per-tenant" else "declared-shared"
         if qualname is not None:
             own = self.handler_function(path, qualname)

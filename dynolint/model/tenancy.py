@@ -34,7 +34,7 @@ def root_tenancy(model: Model, root_id: int) -> str:
     isolation = model.project.isolation(root.path, None if root.module_root else root.func)
     if isolation == "per-tenant":
         return "per-tenant"
-    if isolation == "declared-shared" or model.config.multi_tenant:
+    if isolation == "declared-shared" or model.config.for_path(root.path).multi_tenant:
         return "shared"
     if tenant_aware_root(model, root):
         return "shared"

@@ -86,11 +86,11 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        if model.config.isolation == "application":
+        if all(each.isolation == "application" for each in model.config.all()):
             return  # the project keeps tenants apart by keys, by design
         groups: dict[tuple[str, str, str], list[tuple[DataCall, TenantIdV | None]]] = {}
         for call, kind, source in self.each(tenant_data_calls(model)):
-            if kind == "tenant-key":
+            if kind == "tenant-key" and model.config.for_path(call.loc[0]).isolation != "application":
                 key = (call.loc[0], model.context_of(call.loc), call.table or call.service)
                 groups.setdefault(key, []).append((call, source))
         for calls in groups.values():  # once per function and table: a design finding

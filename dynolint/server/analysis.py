@@ -137,6 +137,16 @@ def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[]
         if cancelled():
             raise Superseded()
 
+    from dynolint.codes import ALL_CODES
+    from dynolint.errors import ConfigError
+    from dynolint.subprojects import excluded, with_subprojects
+
+    try:  # each sub-project's own settings govern its files, as in ``dynolint check``
+        config = with_subprojects(config, root, [*sources, *infra], set(ALL_CODES))
+    except ConfigError as exc:
+        outcome.config_error = str(exc)
+        return outcome
+    sources = {rel: data for rel, data in sources.items() if not excluded(config, rel)}
     result = RunResult()
     # Fixes are rendered below for the open files only: the quick fixes are offered there,
     # and rendering every finding's fix in the project on each keystroke costs a third more.
