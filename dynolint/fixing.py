@@ -16,7 +16,7 @@ def fixes_to_apply(report: FixReport, unsafe: bool,
     """The findings of ``report.before`` whose fixes the run applies, by file (unsafe ones
     only when ``unsafe``; with ``only``, just the findings it accepts); the others that have
     a fix plan go to ``report.skipped`` with the reason."""
-    from dynolint.fixes import Skip, applicability
+    from dynolint.fixes import Skip
 
     by_file: dict[str, list[Finding]] = {}
     for finding in report.before.findings:
@@ -27,7 +27,7 @@ def fixes_to_apply(report: FixReport, unsafe: bool,
                 reason = finding.plan.reason if isinstance(finding.plan, Skip) else "the fix could not be made"
                 report.skipped.append((finding, reason))
             continue
-        if applicability(finding) == "unsafe" and not unsafe:
+        if finding.fix.applicability == "unsafe" and not unsafe:
             report.skipped.append((finding, "unsafe fix: run with --unsafe-fixes to apply it"))
             continue
         by_file.setdefault(finding.path, []).append(finding)

@@ -109,11 +109,15 @@ def test_fixing_twice_is_fixing_once(tmp_path: Path) -> None:
     assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
 
 
-def test_the_fix_is_safe_and_in_the_report_edits(tmp_path: Path) -> None:
+def test_the_fix_is_in_the_report_edits_and_unsafe_when_the_count_is_converted(tmp_path: Path) -> None:
     write_project(tmp_path, {"app.py": WALLET, **CONFIG})
     result = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     [finding] = json.loads(result.stdout)
-    assert finding["fix"]["applicability"] == "safe"
+    # int(item["balance"]) also reads a balance stored as a string, which the ADD and its condition cannot use
+    assert finding["fix"]["applicability"] == "unsafe" and "converted" in finding["fix"]["title"]
+    plain = run_cli("check", "--no-cache", "--output-format", "json", "-", "--stdin-filename", "app.py",
+                    cwd=tmp_path, stdin=WALLET.replace('int(item["balance"])', 'item["balance"]'))
+    assert json.loads(plain.stdout)[0]["fix"]["applicability"] == "safe"
     text = WALLET
     for edit in sorted(finding["fix"]["edits"], key=lambda e: (e["line"], e["column"]), reverse=True):
         lines = text.splitlines(keepends=True)

@@ -18,7 +18,7 @@ from dynolint.fixes.engine import (
     POSITIONED, _Apply, _add_claim_helpers, _call_change, _helper_index, _Index, _plan_claim,
     applicability, title,
 )
-from dynolint.fixes.plans import ClaimPlan, Skip
+from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
 from dynolint.fixes.scope import enclosing
 from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
@@ -59,32 +59,38 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
     helpers: dict[str, list[Edit] | str] = {}  # flavour -> the edits adding its helper (or why not)
-    for finding in findings:
+    blocks: set[int] = set()  # the blocks changed so far: `dynolint fix` changes each once per run
+    # safe fixes first, as ``engine.fix_source`` makes them: of two fixes of one block, the safe one
+    order = sorted(range(len(findings)), key=lambda position: not may_be_safe(findings[position].plan))
+    out.extend([(None, "")] * len(findings))
+    for position in order:
+        finding = findings[position]
         plan = finding.plan
         if plan is None or isinstance(plan, Skip):
-            out.append((None, plan.reason if isinstance(plan, Skip) else "no automatic fix"))
+            out[position] = (None, plan.reason if isinstance(plan, Skip) else "no automatic fix")
             continue
         if isinstance(plan, ClaimPlan):
-            claims.append(len(out))
-            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers))
+            claims.append(position)
+            out[position] = _claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
+                                       blocks=blocks)
             continue
         try:
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            change, new_call, block = _call_change(module, index, positions, plan, call)
+            change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call)
         except FixSkipped as exc:
-            out.append((None, str(exc)))
+            out[position] = (None, str(exc))
             continue
         if block is not None:  # statements change too: render the whole function, as a claim
-            claims.append(len(out))
-            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
-                                  changes=(call, change, block)))
+            claims.append(position)
+            out[position] = _claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
+                                       changes=(call, change, block), blocks=blocks, unsafe_because=unsafe_because)
             continue
         where = positions[call]
         code = _render(module, index, positions, call, new_call)
         edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
-        out.append((Fix(applicability(finding), title(finding), (edit,)), ""))
+        out[position] = (Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), (edit,)), "")
     _check_claims(data, out, claims)
     return out
 
@@ -164,10 +170,13 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
 def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
                finding: Finding, check: bool = True,
                helpers: dict[str, list[Edit] | str] | None = None,
-               changes: tuple[cst.Call, Any, Any] | None = None) -> tuple[Fix | None, str]:
+               changes: tuple[cst.Call, Any, Any] | None = None, blocks: set[int] | None = None,
+               unsafe_because: str | None = None) -> tuple[Fix | None, str]:
     """One claim rewrite as edits (or, with ``changes``, a call and block change that goes
     beyond the call: the function is rendered the same way). ``helpers`` remembers, per
-    flavour, the edits that add the helper to this module (the same for every claim of the file)."""
+    flavour, the edits that add the helper to this module (the same for every claim of the file).
+    ``blocks`` holds the ids of the blocks earlier fixes of the file change: as in
+    ``engine.fix_source``, a block is changed by one fix per run (the next run makes the next)."""
     plan = finding.plan
     apply = _Apply(positions)
     try:
@@ -183,6 +192,10 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
             raise FixSkipped("the write is not inside a function")
         if changes is None:
             _plan_claim(plan, index, positions, apply, 0)
+        if blocks is not None:
+            if blocks & set(apply.blocks):
+                raise FixSkipped("another fix changes the same block: run dynolint fix again")
+            blocks.update(apply.blocks)
         # Transform only the function, and the top of the module for the helper: the rest of
         # the file is not walked again.
         function = functions[-1]
@@ -213,7 +226,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         return None, str(exc)
     except (SyntaxError, ValueError) as exc:
         return None, f"the fixed code would not parse ({exc})"
-    return Fix(applicability(finding), title(finding), tuple(edits)), ""
+    return Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), tuple(edits)), ""
 
 
 def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,

@@ -16,7 +16,7 @@ from dynolint.findings import Finding
 from dynolint.fixes import atomic, claim, guard, keep, putcounter
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, may_be_safe
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
@@ -31,14 +31,24 @@ class FixOutcome:
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
 
 
-def applicability(finding: Finding) -> str:
+def applicability(finding: Finding, unsafe_because: str | None = None) -> str:
+    """"safe" when the plan may be safe (:func:`plans.may_be_safe`) and rendering found no
+    reason it is not (``unsafe_because``), else "unsafe"."""
+    return "safe" if may_be_safe(finding.plan) and unsafe_because is None else "unsafe"
+
+
+def title(finding: Finding, unsafe_because: str | None = None) -> str:
+    """What the fix does; when the plan may be safe but the fix is not, why not."""
+    text = _title(finding)
     plan = finding.plan
-    if isinstance(plan, AtomicPlan) and plan.safe:
-        return "safe"
-    return "unsafe"
+    if unsafe_because is None and isinstance(plan, AtomicPlan) and plan.unsafe_because:
+        unsafe_because = plan.unsafe_because
+    if unsafe_because is not None and isinstance(plan, AtomicPlan):
+        text += f" (unsafe: {unsafe_because})"
+    return text
 
 
-def title(finding: Finding) -> str:
+def _title(finding: Finding) -> str:
     plan = finding.plan
     if isinstance(plan, GuardPlan):
         return guard.TITLES[plan.mode]
@@ -193,7 +203,9 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     apply = _Apply(positions)
     claims: set[str] = set()
     planned: list[Finding] = []
-    for number, finding in enumerate(findings):
+    # safe fixes first: when two fixes change one block, the one `--fix` applies is the one kept
+    # (``edits.describe_all`` goes in the same order)
+    for number, finding in sorted(enumerate(findings), key=lambda item: not may_be_safe(item[1].plan)):
         plan = finding.plan
         try:
             if plan is None or isinstance(plan, Skip):
@@ -202,7 +214,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
-                change, _, block = _call_change(module, index, positions, plan, call)
+                change, _, block, _ = _call_change(module, index, positions, plan, call)
                 if block is not None:
                     if id(block[0]) in apply.blocks:
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
@@ -270,6 +282,8 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
     if call is None:
         raise FixSkipped("the write call is not where the analysis saw it")
     for block, read_index in index.statements_at(plan.read_line)[:1]:
+        if id(block) in apply.blocks:
+            raise FixSkipped("another fix changes the same block: run dynolint fix again")
         statements = list(block.body)
         if_index = next((i for i, s in enumerate(statements) if i > read_index and isinstance(s, cst.If)
                          and positions[s].start.line == plan.test_line), None)  # type: ignore[index]
@@ -364,11 +378,12 @@ def _binds_other(module: cst.Module, name: str) -> bool:
 
 
 def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
-                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any]:
+                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any, str | None]:
     """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
-    its children possibly changed by other fixes), ``call`` so rewritten, and the block
+    its children possibly changed by other fixes), ``call`` so rewritten, the block
     whose statements change with it and how (an atomic update that keeps a decision is
-    wrapped in try/except; None when only the call changes); raises FixSkipped, before
+    wrapped in try/except; None when only the call changes), and why the fix is unsafe
+    though its plan may be safe (None: no reason found); raises FixSkipped, before
     anything changes, if the rewrite cannot be made."""
     function = enclosing(module, call, cst.FunctionDef)
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
@@ -405,6 +420,7 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
             change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
         if kept.block is not None:
             block = (kept.block, kept.change)
+        return change, change(call), block, kept.unsafe
     else:
         raise FixSkipped("no automatic fix for this finding")
-    return change, change(call), block
+    return change, change(call), block, None
