@@ -13,6 +13,7 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Edit, Finding, Fix
+from dynolint.fixes import layout
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _add_claim_helpers, _call_change, _helper_index, _Index, _plan_claim,
@@ -88,7 +89,8 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
                                        changes=(call, change, block), blocks=blocks, unsafe_because=unsafe_because)
             continue
         where = positions[call]
-        code = _render(module, index, positions, call, new_call)
+        code = _render(module, index, positions, call, new_call, finding.path, where.start.column,
+                       {id(new_call)})
         edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
         out[position] = (Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), (edit,)), "")
     _check_claims(data, out, claims)
@@ -202,7 +204,8 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         code = data.decode("utf-8", "surrogateescape") if module.encoding.lower().replace("-", "") == "utf8" \
             else module.code
         old_text = _render(module, index, positions, function, function)
-        new_text = _render(module, index, positions, function, function.visit(apply))
+        new_text = _render(module, index, positions, function, function.visit(apply), finding.path, 0,
+                           apply.produced)
         offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
@@ -230,17 +233,18 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
 
 
 def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,
-            node: cst.CSTNode) -> str:
+            node: cst.CSTNode, path: str | None = None, column: int = 0, produced: set[int] | None = None) -> str:
     """The code of ``node`` standing where ``original`` stands: with the indentation of the
-    blocks around it, which a multi-line call or a nested function carries on each line."""
-    from libcst._nodes.internal import CodegenState
-
+    blocks around it, which a multi-line call or a nested function carries on each line. With
+    ``produced`` (ids of the calls a fix wrote), those are split to fit the line length of
+    ``path``'s project, ``node`` starting at ``column`` of its first line."""
     blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
-    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
-    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent  # type: ignore[attr-defined]
-                               for b in blocks)
-    generate(node, state)
-    return "".join(state.tokens)
+    indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
+    render = layout.renderer(module.default_indent, module.default_newline, indents)
+    if produced:
+        node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
+                          layout.line_length(path), module.default_indent, column, produced, [])
+    return render(node)[0]
 
 
 def _apply_edits(text: str, edits: list[Edit]) -> str:

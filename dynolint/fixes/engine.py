@@ -13,7 +13,7 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, keep, putcounter
+from dynolint.fixes import atomic, claim, guard, keep, layout, putcounter
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, may_be_safe
@@ -233,6 +233,7 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         inserted: set[int] = set()
         if claims:
             updated, inserted = _add_claim_helpers(updated, claims)
+        updated = fit_module(updated, apply, findings[0].path if findings else None)
         new = updated.bytes + _lost_tail(data, module)
         _still_python(data, new)
         cst.parse_module(new)
@@ -249,6 +250,16 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     outcome.source = new
     outcome.applied = planned
     return outcome
+
+
+def fit_module(updated: cst.Module, apply: _Apply, path: str | None) -> cst.Module:
+    """``updated`` with the calls the fixes wrote split where they pass the project's line
+    length (:mod:`dynolint.fixes.layout`)."""
+    render = layout.renderer(updated.default_indent, updated.default_newline, [])
+    fitted = layout.fit(updated, lambda node: type(node) is cst.Call and id(node) in apply.produced, render,
+                        layout.line_length(path), updated.default_indent, 0, apply.produced, apply.keep)
+    assert isinstance(fitted, cst.Module)
+    return fitted
 
 
 def _still_python(data: bytes, new: bytes) -> None:
