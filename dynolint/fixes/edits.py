@@ -13,10 +13,10 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Edit, Finding, Fix
-from dynolint.fixes import layout
+from dynolint.fixes import imports, layout
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
-    POSITIONED, _Apply, _add_claim_helpers, _call_change, _helper_index, _Index, _plan_claim,
+    POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
     applicability, title,
 )
 from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
@@ -59,7 +59,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
         positions = node_positions(module, POSITIONED)
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
-    helpers: dict[str, list[Edit] | str] = {}  # flavour -> the edits adding its helper (or why not)
+    helpers: dict[str, list[Edit] | str] = {}  # "import" -> the edits importing the claim helper (or why not)
     blocks: set[int] = set()  # the blocks changed so far: `dynolint fix` changes each once per run
     # safe fixes first, as ``engine.fix_source`` makes them: of two fixes of one block, the safe one
     order = sorted(range(len(findings)), key=lambda position: not may_be_safe(findings[position].plan))
@@ -176,7 +176,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
                unsafe_because: str | None = None) -> tuple[Fix | None, str]:
     """One claim rewrite as edits (or, with ``changes``, a call and block change that goes
     beyond the call: the function is rendered the same way). ``helpers`` remembers, per
-    flavour, the edits that add the helper to this module (the same for every claim of the file).
+    flavour, the edits that import the claim helper into this module (the same for every claim of the file).
     ``blocks`` holds the ids of the blocks earlier fixes of the file change: as in
     ``engine.fix_source``, a block is changed by one fix per run (the next run makes the next)."""
     plan = finding.plan
@@ -192,8 +192,9 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
+        statement, bound, root, helper_file = claim_import(finding.path, None)
         if changes is None:
-            _plan_claim(plan, index, positions, apply, 0)
+            _plan_claim(plan, index, positions, apply, 0, bound)
         if blocks is not None:
             if blocks & set(apply.blocks):
                 raise FixSkipped("another fix changes the same block: run dynolint fix again")
@@ -210,14 +211,13 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
         helpers = {} if helpers is None else helpers
-        if isinstance(plan, ClaimPlan) and plan.flavor not in helpers:
-            prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
+        if isinstance(plan, ClaimPlan) and "import" not in helpers:
             try:
-                new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
-                helpers[plan.flavor] = list(edits_between(prefix.bytes, new_prefix.bytes))
+                with_import, _ = imports.add_import(module, statement, bound, root, helper_file)
+                helpers["import"] = list(edits_between(module.bytes, with_import.bytes))
             except FixSkipped as exc:
-                helpers[plan.flavor] = str(exc)
-        made = helpers[plan.flavor] if isinstance(plan, ClaimPlan) else []
+                helpers["import"] = str(exc)
+        made = helpers["import"] if isinstance(plan, ClaimPlan) else []
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)

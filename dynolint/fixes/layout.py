@@ -114,9 +114,15 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
 
         target = None
         ordered = sorted(ranges.items(), key=lambda item: (item[1].start.line, item[1].start.column))
-        for node, where in ordered:  # the outermost bracket of a long line, first
+        # the last of the outermost brackets that a long line holds whole, first (black's right-hand split)
+        whole = [(node, where) for node, where in ordered if where.end.line == where.start.line
+                 and isinstance(node, BRACKETS) and width(where.start.line) > limit]
+        for node, where in reversed(whole):
             line = where.start.line
-            if id(node) not in inside or where.end.line != line or width(line) <= limit or not _elements(node):
+            nested = any(other is not node and other_where.start.column <= where.start.column
+                         and other_where.end.column >= where.end.column and other_where.start.line == line
+                         for other, other_where in whole)
+            if id(node) not in inside or nested or not _elements(node):
                 continue
             text = lines[line - 1]
             target = (node, explode(node, _indent(text), unit))
