@@ -142,8 +142,13 @@ def test_a_write_inside_the_allowing_branch_routes_the_failure_to_the_else(tmp_p
     assert skipped == []
     assert '''    if amount <= item["balance"]:
         try:
-            table.update_item(Key={"wallet_id": wallet_id}, UpdateExpression="ADD balance :b",
-                              ExpressionAttributeValues={":b": -(amount), ":dl_balance": amount}, ConditionExpression="#dl_balance >= :dl_balance", ExpressionAttributeNames={"#dl_balance": "balance"})
+            table.update_item(
+                Key={"wallet_id": wallet_id},
+                UpdateExpression="ADD balance :b",
+                ExpressionAttributeValues={":b": -(amount), ":dl_balance": amount},
+                ConditionExpression="#dl_balance >= :dl_balance",
+                ExpressionAttributeNames={"#dl_balance": "balance"},
+            )
         except table.meta.client.exceptions.ConditionalCheckFailedException:
             print("refused")
         else:
@@ -163,7 +168,7 @@ def test_a_status_check_becomes_an_equality_condition(tmp_path: Path) -> None:
                       ExpressionAttributeValues={":b": item["balance"] - amount})
 '''
     after, _ = fix(tmp_path, source)
-    assert 'ConditionExpression="#dl_status = :dl_status AND #dl_balance >= :dl_balance"' in after
+    assert 'ConditionExpression=(\n                "#dl_status = :dl_status AND #dl_balance >= :dl_balance"\n            ),' in after
     assert '":dl_status": "OPEN"' in after and '":dl_balance": amount' in after
     assert '''    except table.meta.client.exceptions.ConditionalCheckFailedException:
         raise ValueError("refused")''' in after
@@ -292,8 +297,16 @@ def test_a_put_of_a_dict_literal_keeps_its_values_and_a_decision(tmp_path: Path)
         written = table.update_item(
             Key={"link_id": link_id},
             UpdateExpression="SET #dl_at = :dl_at ADD #dl_clicks :dl_clicks",
-            ExpressionAttributeNames={"#dl_at": "at", "#dl_clicks": "clicks", "#dl_clicks_2": "clicks"},
-            ExpressionAttributeValues={":dl_at": int(time.time()), ":dl_clicks": 2, ":dl_clicks_2": limit},
+            ExpressionAttributeNames={
+                "#dl_at": "at",
+                "#dl_clicks": "clicks",
+                "#dl_clicks_2": "clicks",
+            },
+            ExpressionAttributeValues={
+                ":dl_at": int(time.time()),
+                ":dl_clicks": 2,
+                ":dl_clicks_2": limit,
+            },
             ConditionExpression="#dl_clicks_2 < :dl_clicks_2",
             ReturnValues="UPDATED_NEW",
         )

@@ -110,6 +110,7 @@ class _Apply(cst.CSTTransformer):
         self.keep: list[cst.CSTNode] = []  # keeps those ids alive and unique
         self.positions = positions
         self.targets: list[Any] = []  # the ranges of the calls and blocks to change
+        self.original_calls: set[int] | None = None  # ids of the calls of the module as parsed
 
     def on_call(self, call: cst.Call, action: object) -> None:
         self.calls.setdefault(id(call), []).append(action)
@@ -142,9 +143,12 @@ class _Apply(cst.CSTTransformer):
         updated = updated.with_changes(body=action(list(updated.body)))  # type: ignore[operator]
         self.produced.add(id(updated))
         self.keep.append(updated)
-        for statement in updated.body:  # the calls of the statements the fix wrote are its own: laid out to fit
+        if self.original_calls is None:
+            self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
+        for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
             if id(statement) not in before:
-                calls = [node for node in walk(statement) if type(node) is cst.Call]
+                calls = [node for node in walk(statement) if type(node) is cst.Call
+                         and id(node) not in self.original_calls]
                 self.produced.update(id(node) for node in calls)
                 self.keep.extend(calls)
         return updated

@@ -114,19 +114,20 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
 
         target = None
         ordered = sorted(ranges.items(), key=lambda item: (item[1].start.line, item[1].start.column))
-        # the last of the outermost brackets that a long line holds whole, first (black's right-hand split)
-        whole = [(node, where) for node, where in ordered if where.end.line == where.start.line
-                 and isinstance(node, BRACKETS) and width(where.start.line) > limit]
-        for node, where in reversed(whole):
-            line = where.start.line
-            nested = any(other is not node and other_where.start.column <= where.start.column
-                         and other_where.end.column >= where.end.column and other_where.start.line == line
-                         for other, other_where in whole)
-            if id(node) not in inside or nested or not _elements(node):
-                continue
-            text = lines[line - 1]
-            target = (node, explode(node, _indent(text), unit))
-            break
+        # a long line: the outermost bracket a fix wrote around it that is not laid out one element a
+        # line yet (a call spread over lines as it was is laid out again); of several on the line, the
+        # last (black's right-hand split)
+        long_lines = [number for number in range(1, len(lines) + 1) if width(number) > limit]
+        for line in long_lines:
+            around = [(node, where) for node, where in ordered if isinstance(node, BRACKETS) and id(node) in inside
+                      and where.start.line <= line <= where.end.line and _elements(node)
+                      and not _exploded(node) and not _commented(node)]
+            outer = [(node, where) for node, where in around
+                     if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
+            if outer:
+                node, where = outer[-1]
+                target = (node, explode(node, _indent(lines[where.start.line - 1]), unit))
+                break
         for node, where in ordered if target is None else ():  # then a long string on a line of its own
             line = where.start.line
             if isinstance(node, cst.SimpleString) and id(node) in inside and where.end.line == line \
@@ -140,6 +141,25 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             return root
         root = _Replace(target[0], target[1], produced, keep).transform(root)
     return root
+
+
+def _encloses(outer: CodeRange, inner: CodeRange) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+
+
+def _exploded(node: cst.CSTNode) -> bool:
+    """Laid out one element a line already (a break after the opening bracket and each comma)."""
+    opening = node.whitespace_before_args if isinstance(node, cst.Call) else \
+        node.lbrace.whitespace_after if isinstance(node, cst.Dict) else node.lbracket.whitespace_after  # type: ignore[attr-defined]
+    return isinstance(opening, cst.ParenthesizedWhitespace) and all(
+        isinstance(item.comma, cst.Comma) and isinstance(item.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for item in _elements(node))
+
+
+def _commented(node: cst.CSTNode) -> bool:
+    """Does the node's own layout hold a comment (laying it out again would lose it)?"""
+    return any(isinstance(inner, cst.Comment) for inner in walk(node))
 
 
 def _indent(text: str) -> str:
