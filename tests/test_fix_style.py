@@ -185,3 +185,15 @@ def test_an_added_import_goes_where_isort_puts_it(tmp_path: Path, imports: str, 
     if "mypkg" not in imports:
         (tmp_path / "dynolint_claim.py").unlink()  # third party for ruff too
     assert _ruff(tmp_path)[("m.py", "I001")] == 0
+
+
+def test_source_from_stdin_uses_the_claim_helper_only_when_it_exists(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": CONFIG})
+    missing = run_cli("fix", "--no-cache", "--unsafe-fixes", "-", "--stdin-filename", "rates.py", cwd=tmp_path,
+                      stdin=STAMPEDE)
+    assert missing.stdout == STAMPEDE and "does not exist yet" in missing.stderr, missing.stderr
+    (tmp_path / "dynolint_claim.py").write_text("# the project's claim helper\n")
+    present = run_cli("fix", "--no-cache", "--unsafe-fixes", "-", "--stdin-filename", "rates.py", cwd=tmp_path,
+                      stdin=STAMPEDE)
+    assert "import dynolint_claim\n" in present.stdout and "_dl_claim.take(" in present.stdout, present.stderr
+    ast.parse(present.stdout)

@@ -48,12 +48,14 @@ def _existing(root: Path, name: str) -> Path | None:
     """The project's own ``name`` file (the first in path order), outside skipped folders."""
     found = []
     pending = [root]
-    while pending:
+    budget = 50_000  # entries looked at: a project tree, not a home folder
+    while pending and budget > 0:
         folder = pending.pop()
         try:
             entries = list(folder.iterdir())
         except OSError:
             continue
+        budget -= len(entries)
         for entry in entries:
             if entry.name in SKIPPED or entry.is_symlink():
                 continue
