@@ -13,6 +13,7 @@ The line length is the project's: ``line-length`` of ``[tool.ruff]`` (or ``[tool
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,7 @@ from dynolint.fixes.cstutil import walk
 from dynolint.positions import _TypedCodegen, generate, line_starts, span_of
 
 DEFAULT_LINE_LENGTH = 88
+_NEWLINE = re.compile(r"\r\n?|\n")
 BRACKETS = (cst.Call, cst.Dict, cst.List)
 RECORDED = (*BRACKETS, cst.SimpleString)
 _LIMITS: dict[str, int] = {}
@@ -103,7 +105,7 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
     keep = keep if keep is not None else []
     for _ in range(64):  # each round splits one bracket
         code, ranges = render(root)
-        lines = code.split("\n")
+        lines = _NEWLINE.split(code)  # as the positions count lines (CR-only files too)
         inside: set[int] = set()
         for node in ranges:
             if eligible(node):
