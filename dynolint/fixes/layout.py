@@ -114,7 +114,7 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
         def width(number: int) -> int:
             return len(lines[number - 1].rstrip("\r")) + (first_column if number == 1 else 0)
 
-        target = None
+        target: tuple[cst.CSTNode, cst.CSTNode] | None = None
         ordered = sorted(ranges.items(), key=lambda item: (item[1].start.line, item[1].start.column))
         # a long line: the outermost bracket a fix wrote around it that is not laid out one element a
         # line yet (a call spread over lines as it was is laid out again); of several on the line, the
@@ -190,7 +190,7 @@ def split_string(node: cst.SimpleString, indent: str, unit: str, limit: int) -> 
     if "".join(pieces) != body:
         return None
     strings = [cst.SimpleString(f"{quote}{piece}{quote}") for piece in pieces]
-    joined: cst.BaseExpression = strings[-1]  # one piece: the string alone on its line fits
+    joined: cst.SimpleString | cst.ConcatenatedString = strings[-1]  # one piece: the string alone on its line fits
     for piece in reversed(strings[:-1]):
         joined = cst.ConcatenatedString(left=piece, right=joined, whitespace_between=_break(indent + unit))
     assert isinstance(joined, (cst.ConcatenatedString, cst.SimpleString))
@@ -242,7 +242,9 @@ class _Replace(cst.CSTTransformer):
 
     def transform(self, root: cst.CSTNode) -> cst.CSTNode:
         self.path = {id(node) for node in _ancestors(root, self.old)}
-        return root.visit(self)
+        result = root.visit(self)
+        assert isinstance(result, cst.CSTNode)
+        return result
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         return id(node) in self.path
