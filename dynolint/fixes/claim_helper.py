@@ -121,13 +121,17 @@ class Claim:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
-        exceptions = table.exceptions if low else table.meta.client.exceptions
         try:
             if low:
                 table.update_item(TableName=table_name, **request)
             else:
                 table.update_item(**request)
-        except exceptions.ConditionalCheckFailedException:
+        # the class is looked up once the call failed: botocore makes a
+        # client's exception classes on first use, and threads racing there
+        # can each make their own: one fetched before may not be the one raised
+        except (
+            table.exceptions if low else table.meta.client.exceptions
+        ).ConditionalCheckFailedException:
             return False
         return True
 
