@@ -295,7 +295,7 @@ def section_dense(bench: Bench, features: dict[str, bool], dyn: list[str]) -> No
     bench.measure_together([
         ("dense.cold", "dynolint cold, JSON with fix edits" + (" (--no-cache)" if no_cache else ""),
          dyn + ["check", "--output-format", "json", "--exit-zero", *no_cache, "dense"], clear),
-        ("dense.text", "dynolint cold, text report (no fix edits)",
+        ("dense.text", "dynolint cold, text report (fixes rendered for the [*] marks)",
          dyn + ["check", "--exit-zero", *no_cache, "dense"], clear),
         ("dense.parse", f"libcst.parse_module only ({jobs} processes)",
          [python, str(BENCH / "parse_only.py"), "dense", "--jobs", str(jobs)], None),

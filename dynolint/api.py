@@ -434,12 +434,32 @@ def fix_paths(paths: Iterable[Path], config: Config, options: Options | None = N
     root = project_root(path_list, config, follow_links=False)
     report = FixReport(before=check_paths(path_list, config, options))
     by_file = fixes_to_apply(report, unsafe, only)
+    from dynolint.fixes import ClaimPlan
+    from dynolint.fixes.claimplace import helper_bytes, place
+
+    claimed = [Path(path) for path, findings in by_file.items() if any(isinstance(f.plan, ClaimPlan) for f in findings)]
+    helper = place(root, config.claim_module, claimed) if claimed else None
+    outcomes = []
     for path, findings in sorted(by_file.items()):
         data = report.before.sources[path]
-        outcome = fix_source(data, findings)
+        outcome = fix_source(data, findings, helper.import_into(Path(path)) if helper is not None else None)
         report.skipped.extend(outcome.skipped)
-        if not outcome.applied or outcome.source == data:
-            continue
+        if outcome.applied and outcome.source != data:
+            outcomes.append((path, data, outcome))
+    if helper is not None and not helper.exists and any(
+            isinstance(f.plan, ClaimPlan) for _, _, outcome in outcomes for f in outcome.applied):
+        # the claim helper first: a fixed module must never import a module that is not there
+        try:
+            if write:
+                from dynolint.fixes.writer import create_new
+
+                create_new(helper.path, helper_bytes(), root)
+            report.changed.append((str(helper.path), b"", helper_bytes()))
+        except (ChangedOnDisk, Refused, OSError) as exc:
+            report.not_written.append((str(helper.path), f"the claim helper module was not written: {exc}"))
+            outcomes = [(path, data, outcome) for path, data, outcome in outcomes
+                        if not any(isinstance(f.plan, ClaimPlan) for f in outcome.applied)]
+    for path, data, outcome in outcomes:
         if write:
             try:
                 write_atomically(Path(path), data, outcome.source, root)

@@ -153,7 +153,9 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         config = _load_config(config_path, analysed)
         options = Options(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore") or (),
                           include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout,
-                          want_fixes=output_format in ("json", "sarif") or apply_fixes or diff)
+                          # text marks with [*] the findings `--fix` fixes and counts the others that have
+                          # a fix: only a rendered fix is known to be made
+                          want_fixes=output_format in ("json", "sarif", "text") or apply_fixes or diff)
         if from_stdin:
             if project_dir is not None:
                 raise UsageError("--project cannot be used with source read from stdin")
@@ -246,7 +248,8 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     elif output_format == "text":
         from dynolint.reporters.text import render_text
 
-        _write(render_text(shown, color=color, explain=explain, sources=sources if frames else None))
+        _write(render_text(shown, color=color, explain=explain, sources=sources if frames else None,
+                           unsafe_fixes=unsafe_fixes))
     elif output_format == "sarif":
         from dynolint.reporters.sarif import render_sarif
 

@@ -41,6 +41,7 @@ class Config:
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
+    claim_module: str | None = None  # where `dynolint fix` places the claim helper (relative to root)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # the sub-projects below the root, innermost first (see dynolint.layout); their own
     # settings govern their files, as ruff's nearest configuration does

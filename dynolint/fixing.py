@@ -16,7 +16,7 @@ def fixes_to_apply(report: FixReport, unsafe: bool,
     """The findings of ``report.before`` whose fixes the run applies, by file (unsafe ones
     only when ``unsafe``; with ``only``, just the findings it accepts); the others that have
     a fix plan go to ``report.skipped`` with the reason."""
-    from dynolint.fixes import Skip, applicability
+    from dynolint.fixes import Skip
 
     by_file: dict[str, list[Finding]] = {}
     for finding in report.before.findings:
@@ -27,7 +27,7 @@ def fixes_to_apply(report: FixReport, unsafe: bool,
                 reason = finding.plan.reason if isinstance(finding.plan, Skip) else "the fix could not be made"
                 report.skipped.append((finding, reason))
             continue
-        if applicability(finding) == "unsafe" and not unsafe:
+        if finding.fix.applicability == "unsafe" and not unsafe:
             report.skipped.append((finding, "unsafe fix: run with --unsafe-fixes to apply it"))
             continue
         by_file.setdefault(finding.path, []).append(finding)
@@ -41,9 +41,23 @@ def fix_text(source: bytes, path: str, config: Config, options: Options, unsafe:
     findings = fixes_to_apply(report, unsafe).get(path, [])
     if not findings:
         return report
-    from dynolint.fixes import fix_source
+    from pathlib import Path
 
-    outcome = fix_source(source, findings)
+    from dynolint.fixes import ClaimPlan, fix_source
+    from dynolint.fixes.claimplace import place
+
+    helper = None
+    if any(isinstance(f.plan, ClaimPlan) for f in findings):
+        # source that is not a file cannot bring a new module along: the project's claim helper must exist
+        helper = place(config.root, config.claim_module, [Path(path)])
+        if not helper.exists:
+            report.skipped.extend((f, f"the claim helper module {helper.path} does not exist yet: run dynolint fix "
+                                      "on the project once to write it") for f in findings if isinstance(f.plan, ClaimPlan))
+            findings = [f for f in findings if not isinstance(f.plan, ClaimPlan)]
+            helper = None
+            if not findings:
+                return report
+    outcome = fix_source(source, findings, helper.import_into(Path(path)) if helper is not None else None)
     report.skipped.extend(outcome.skipped)
     if outcome.applied and outcome.source != source:
         report.applied.extend(outcome.applied)

@@ -18,7 +18,7 @@ from dynolint.errors import ConfigError
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
     "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size", "isolation",
-    "target-version",
+    "target-version", "claim-module",
 }
 # how the project keeps tenants apart: "credentials" (tenant-scoped credentials: DYN201
 # reports access through the shared execution role) or "application" (keys that include
@@ -109,6 +109,13 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(source, prefix + "max-file-size", "expected a positive number of bytes")
         kwargs["max_file_size"] = value
+    if "claim-module" in table:
+        value = table["claim-module"]
+        if not isinstance(value, str) or not value.endswith(".py") or value.startswith(("/", "..")) \
+                or "/../" in f"/{value}":
+            raise ConfigError(source, prefix + "claim-module",
+                              "expected a path to a .py file inside the project, such as \"src/app/claims.py\"")
+        kwargs["claim_module"] = value
     if "isolation" in table:
         if table["isolation"] not in _ISOLATION_MODELS:
             raise ConfigError(source, prefix + "isolation", 'expected "credentials" or "application"')

@@ -306,19 +306,24 @@ def test_the_summary_counts_findings_files_and_fixes(tmp_path: Path) -> None:
     write_project(tmp_path, {"a.py": two, "b.py": COUNTER, "clean.py": "import boto3\n"})
     proc = run_cli("check", ".", cwd=tmp_path)
     assert proc.returncode == 1 and len(proc.stdout.splitlines()) == 3, proc.stdout
-    assert proc.stderr.endswith("Found 3 findings in 2 files (2 fixable with `--fix`, "
-                                "1 more fixable with `--unsafe-fixes`).\n"), proc.stderr
-    # the text report judges fixability from the plans; the JSON report renders the fixes: they agree
+    assert proc.stderr.endswith("Found 3 findings in 2 files.\n[*] 2 fixable with the `--fix` option "
+                                "(1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"), proc.stderr
+    assert sum(" [*] " in line for line in proc.stdout.splitlines()) == 2
+    # the text report and the JSON report render the same fixes: they agree
     rendered = sorted(f["fix"]["applicability"] for f in cli_json(tmp_path) if f["fix"])
     assert rendered == ["safe", "safe", "unsafe"]
     unsafe = run_cli("check", "--unsafe-fixes", ".", cwd=tmp_path)
-    assert unsafe.stderr.endswith("Found 3 findings in 2 files (3 fixable with `--fix`).\n")
+    assert unsafe.stderr.endswith("Found 3 findings in 2 files.\n[*] 3 fixable with the `--fix` option.\n")
+    assert sum(" [*] " in line for line in unsafe.stdout.splitlines()) == 3
     one = run_cli("check", "a.py", "--select", "DYN101", cwd=tmp_path)
-    assert one.stderr.endswith("Found 1 finding in 1 file (1 fixable with `--unsafe-fixes`).\n"), one.stderr
+    assert one.stderr.endswith("Found 1 finding in 1 file.\nNo fixes available (1 hidden fix can be enabled "
+                               "with the `--unsafe-fixes` option).\n"), one.stderr
+    assert "[*]" not in one.stdout
     clean = run_cli("check", "clean.py", cwd=tmp_path)
     assert clean.returncode == 0 and clean.stderr == "All checks passed (1 file checked).\n"
     fast = run_cli("check", "--no-cache", "clean.py", cwd=tmp_path)  # the pre-commit fast path
     assert fast.stderr == clean.stderr
     fixed = run_cli("check", "--fix", ".", cwd=tmp_path)
     assert "Fixed 2 findings in 2 files." in fixed.stderr
-    assert fixed.stderr.endswith("Found 1 finding in 1 file (1 fixable with `--unsafe-fixes`).\n"), fixed.stderr
+    assert fixed.stderr.endswith("Found 1 finding in 1 file.\nNo fixes available (1 hidden fix can be enabled "
+                                 "with the `--unsafe-fixes` option).\n"), fixed.stderr

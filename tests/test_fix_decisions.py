@@ -109,11 +109,15 @@ def test_fixing_twice_is_fixing_once(tmp_path: Path) -> None:
     assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
 
 
-def test_the_fix_is_safe_and_in_the_report_edits(tmp_path: Path) -> None:
+def test_the_fix_is_in_the_report_edits_and_unsafe_when_the_count_is_converted(tmp_path: Path) -> None:
     write_project(tmp_path, {"app.py": WALLET, **CONFIG})
     result = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     [finding] = json.loads(result.stdout)
-    assert finding["fix"]["applicability"] == "safe"
+    # int(item["balance"]) also reads a balance stored as a string, which the ADD and its condition cannot use
+    assert finding["fix"]["applicability"] == "unsafe" and "converted" in finding["fix"]["title"]
+    plain = run_cli("check", "--no-cache", "--output-format", "json", "-", "--stdin-filename", "app.py",
+                    cwd=tmp_path, stdin=WALLET.replace('int(item["balance"])', 'item["balance"]'))
+    assert json.loads(plain.stdout)[0]["fix"]["applicability"] == "safe"
     text = WALLET
     for edit in sorted(finding["fix"]["edits"], key=lambda e: (e["line"], e["column"]), reverse=True):
         lines = text.splitlines(keepends=True)
@@ -138,8 +142,13 @@ def test_a_write_inside_the_allowing_branch_routes_the_failure_to_the_else(tmp_p
     assert skipped == []
     assert '''    if amount <= item["balance"]:
         try:
-            table.update_item(Key={"wallet_id": wallet_id}, UpdateExpression="ADD balance :b",
-                              ExpressionAttributeValues={":b": -(amount), ":dl_balance": amount}, ConditionExpression="#dl_balance >= :dl_balance", ExpressionAttributeNames={"#dl_balance": "balance"})
+            table.update_item(
+                Key={"wallet_id": wallet_id},
+                UpdateExpression="ADD balance :b",
+                ExpressionAttributeValues={":b": -(amount), ":dl_balance": amount},
+                ConditionExpression="#dl_balance >= :dl_balance",
+                ExpressionAttributeNames={"#dl_balance": "balance"},
+            )
         except table.meta.client.exceptions.ConditionalCheckFailedException:
             print("refused")
         else:
@@ -159,7 +168,7 @@ def test_a_status_check_becomes_an_equality_condition(tmp_path: Path) -> None:
                       ExpressionAttributeValues={":b": item["balance"] - amount})
 '''
     after, _ = fix(tmp_path, source)
-    assert 'ConditionExpression="#dl_status = :dl_status AND #dl_balance >= :dl_balance"' in after
+    assert 'ConditionExpression=(\n                "#dl_status = :dl_status AND #dl_balance >= :dl_balance"\n            ),' in after
     assert '":dl_status": "OPEN"' in after and '":dl_balance": amount' in after
     assert '''    except table.meta.client.exceptions.ConditionalCheckFailedException:
         raise ValueError("refused")''' in after
@@ -288,8 +297,16 @@ def test_a_put_of_a_dict_literal_keeps_its_values_and_a_decision(tmp_path: Path)
         written = table.update_item(
             Key={"link_id": link_id},
             UpdateExpression="SET #dl_at = :dl_at ADD #dl_clicks :dl_clicks",
-            ExpressionAttributeNames={"#dl_at": "at", "#dl_clicks": "clicks", "#dl_clicks_2": "clicks"},
-            ExpressionAttributeValues={":dl_at": int(time.time()), ":dl_clicks": 2, ":dl_clicks_2": limit},
+            ExpressionAttributeNames={
+                "#dl_at": "at",
+                "#dl_clicks": "clicks",
+                "#dl_clicks_2": "clicks",
+            },
+            ExpressionAttributeValues={
+                ":dl_at": int(time.time()),
+                ":dl_clicks": 2,
+                ":dl_clicks_2": limit,
+            },
             ConditionExpression="#dl_clicks_2 < :dl_clicks_2",
             ReturnValues="UPDATED_NEW",
         )

@@ -31,6 +31,18 @@ def test_create_only_guard(tmp_path: Path) -> None:
     table.put_item(Item={"pk": alias, "url": url})
 '''
     after, _ = fixed(tmp_path, before)
+    # past the line length (88, no [tool.ruff] here): one argument a line, as black lays it out
+    assert after == before.replace(
+        'table.put_item(Item={"pk": alias, "url": url})',
+        'table.put_item(\n'
+        '        Item={"pk": alias, "url": url},\n'
+        '        ConditionExpression="attribute_not_exists(#dl_key)",\n'
+        '        ExpressionAttributeNames={"#dl_key": "pk"},\n'
+        '    )')
+    # within the project's own line-length, the call stays on its line
+    wide = tmp_path / "wide"
+    after, _ = fixed(wide, before, {"pyproject.toml": "[tool.ruff]\nline-length = 200\n"
+                                    "[tool.dynolint.tables.links]\npartition-key = \"pk\"\n"})
     assert after == before.replace(
         'table.put_item(Item={"pk": alias, "url": url})',
         'table.put_item(Item={"pk": alias, "url": url}, ConditionExpression="attribute_not_exists(#dl_key)", '
@@ -63,9 +75,12 @@ def test_version_guard_bumps_the_version(tmp_path: Path) -> None:
 '''
     config = {"pyproject.toml": '[tool.dynolint.tables.links]\npartition-key = "pk"\nversion-attribute = "version"\n'}
     after, _ = fixed(tmp_path, before, config)
-    assert ('table.put_item(Item={**item, "version": int(str(item["version"])) + 1}, ConditionExpression="#dl_ver = :dl_ver", '
-            'ExpressionAttributeNames={"#dl_ver": "version"}, ExpressionAttributeValues={":dl_ver": item["version"]})'
-            in after)
+    assert ('    table.put_item(\n'
+            '        Item={**item, "version": int(str(item["version"])) + 1},\n'
+            '        ConditionExpression="#dl_ver = :dl_ver",\n'
+            '        ExpressionAttributeNames={"#dl_ver": "version"},\n'
+            '        ExpressionAttributeValues={":dl_ver": item["version"]},\n'
+            '    )\n' in after)
 
 
 def test_placeholders_never_collide_and_variables_are_spread(tmp_path: Path) -> None:
@@ -108,7 +123,7 @@ def test_atomic_counter(tmp_path: Path) -> None:
     table.update_item(Key={"pk": alias}, UpdateExpression="SET clicks = :c", ExpressionAttributeValues={":c": clicks})
 '''
     after, _ = fixed(tmp_path, before, unsafe=True)
-    assert 'UpdateExpression="ADD clicks :c", ExpressionAttributeValues={":c": 1}' in after
+    assert 'UpdateExpression="ADD clicks :c",\n        ExpressionAttributeValues={":c": 1},\n' in after
 
 
 def test_atomic_counter_is_safe_only_when_the_read_is_not_otherwise_used(tmp_path: Path) -> None:
@@ -117,7 +132,7 @@ def test_atomic_counter_is_safe_only_when_the_read_is_not_otherwise_used(tmp_pat
     table.update_item(Key={"pk": alias}, UpdateExpression="SET clicks = :c", ExpressionAttributeValues={":c": clicks})
 '''
     after, _ = fixed(tmp_path, before, unsafe=False)
-    assert 'UpdateExpression="ADD clicks :c", ExpressionAttributeValues={":c": -(2)}' in after
+    assert 'UpdateExpression="ADD clicks :c",\n        ExpressionAttributeValues={":c": -(2)},\n' in after
 
 
 def test_claim_rewrite_parses_and_is_fenced(tmp_path: Path) -> None:
@@ -139,10 +154,14 @@ def lookup(city):
     config = {"pyproject.toml": '[tool.dynolint.tables.cache]\npartition-key = "city"\n'}
     after, _ = fixed(tmp_path, before, config)
     ast.parse(after)
-    assert "import uuid" in after and "def _dynolint_claim(table, key, key_attribute, owner, seen):" in after
-    assert "for _dl_attempt in range(DYNOLINT_CLAIM_ATTEMPTS):" in after
+    # the claim helper is imported (first party: it is written at the project's root), not pasted
+    assert after.startswith("import time\nimport boto3\nimport requests\n\nimport dynolint_claim\n\ncache = ")
+    assert "def _dynolint_claim" not in after and "uuid" not in after
+    assert (tmp_path / "dynolint_claim.py").read_text() == (Path(__file__).parents[1] / "dynolint" / "fixes"
+                                                            / "claim_helper.py").read_text()
+    assert "    _dl_claim = dynolint_claim.Claim()\n    while True:\n" in after
     assert 'cached = cache.get_item(Key={"city": city}, ConsistentRead=True).get("Item")' in after
-    assert '"dl_generation": _dl_owner}, ConditionExpression="#dl_owner = :dl_owner"' in after
+    assert '"dl_generation": _dl_claim.owner,' in after and 'ConditionExpression="#dl_owner = :dl_owner",' in after
     assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
 
 

@@ -260,14 +260,14 @@ def lookup(key):
     fixable = [f for f in result.findings if f.fix is not None]
     assert [f.code for f in fixable] == ["DYN104"], result.findings
     assert fix_source(source.encode(), fixable).applied  # the honest fix goes through
-    real = engine._add_claim_helpers
+    real = engine.imports.add_import  # the claim helper's import: a step that adds to the module
 
-    def sabotaged(module, flavors):  # type: ignore[no-untyped-def]
-        updated, inserted = real(module, flavors)
+    def sabotaged(module, *args):  # type: ignore[no-untyped-def]
+        updated, inserted = real(module, *args)
         body = [s for s in updated.body if not (isinstance(s, cst.FunctionDef) and s.name.value == "expensive")]
         return updated.with_changes(body=body), inserted
 
-    monkeypatch.setattr(engine, "_add_claim_helpers", sabotaged)
+    monkeypatch.setattr(engine.imports, "add_import", sabotaged)
     outcome = fix_source(source.encode(), fixable)
     assert outcome.applied == [] and outcome.source == source.encode()
     assert any("outside the calls it guards" in reason for _, reason in outcome.skipped)

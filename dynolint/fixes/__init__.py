@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Plan, Skip, may_be_safe
 
 if TYPE_CHECKING:
     from dynolint.fixes.edits import edits_between
@@ -35,5 +35,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AtomicPlan", "ChangedOnDisk", "ClaimPlan", "FixOutcome", "GuardPlan", "Plan", "Refused", "Skip", "applicability",
-    "edits_between", "fix_source", "title", "write_atomically",
+    "edits_between", "fix_source", "may_be_safe", "title", "write_atomically",
 ]

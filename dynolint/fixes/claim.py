@@ -1,9 +1,12 @@
-"""DYN104: the cache-aside miss becomes the claim pattern.
+"""DYN104: the cache-aside miss becomes the claim pattern, through a helper module.
 
-The read and the miss test run in a bounded retry loop: a hit (or a won claim) leaves the
-loop; a lost claim waits with exponential backoff and reads again, so losers return the
-winner's result. The claim is a conditional ``update_item`` with a lease (a crashed
-claimant cannot block the key forever), and the completing write is fenced on the claim.
+The read and the miss test run in a loop: a hit (or a won claim) leaves it; a lost claim
+waits and reads again, so losers return the winner's result. The claim, its lease and the
+waiting are the helper module's (``claim_helper.py``, written once into the project as
+``dynolint_claim.py`` or where ``claim-module`` says, and imported by each fixed module):
+a conditional ``update_item`` with a lease (a crashed claimant cannot block the key
+forever), waiters that wait as long as the lease they wait for. The completing write is
+fenced on the claim's owner.
 """
 
 from __future__ import annotations
@@ -19,107 +22,22 @@ from dynolint.fixes.cstutil import (
 )
 from dynolint.fixes.plans import ClaimPlan
 
-TITLE = ("Claim the key (conditional write with a lease) before the costly work; losers wait with bounded "
-         "backoff for the winner's item; the completing write is fenced on the claim")
+TITLE = ("Claim the key (conditional write with a lease, through the project's claim helper module) before the "
+         "costly work; losers wait for the winner's item as long as its lease lasts; the completing write is "
+         "fenced on the claim")
 
 OWNER_ATTR = "dl_lease_owner"
 UNTIL_ATTR = "dl_lease_until"
 GENERATION_ATTR = "dl_generation"
 
-HELPER_RESOURCE = '''
-
-DYNOLINT_CLAIM_LEASE_SECONDS = 30
-DYNOLINT_CLAIM_ATTEMPTS = 12
+HELPER = "dynolint_claim"  # the helper module's default name (``claim-module`` in the configuration)
 
 
-def _dynolint_claim(table, key, key_attribute, owner, seen):
-    """Claim ``key`` for ``owner`` before costly work (inserted by ``dynolint fix``, DYN104).
+def helper_text() -> str:
+    """The source of the helper module ``dynolint fix`` places once per project."""
+    from importlib import resources
 
-    The claim only lands if the item is still what this caller read (``seen``): missing, a
-    claim whose lease has lapsed, or the same completed generation. So exactly one of the
-    concurrent callers wins; the others read again until the winner's item is there. The
-    lease (DYNOLINT_CLAIM_LEASE_SECONDS) keeps a crashed claimant from blocking the key.
-    """
-    now = int(time.time())
-    names = {"#dl_owner": "dl_lease_owner", "#dl_until": "dl_lease_until"}
-    values = {":dl_owner": owner, ":dl_until": now + DYNOLINT_CLAIM_LEASE_SECONDS}
-    if seen is None:
-        condition = "attribute_not_exists(#dl_key)"
-        names["#dl_key"] = key_attribute
-    elif "dl_lease_until" in seen:
-        condition = "#dl_until = :dl_seen AND #dl_until < :dl_now"
-        values.update({":dl_seen": seen["dl_lease_until"], ":dl_now": now})
-    elif "dl_generation" in seen:
-        condition = "attribute_not_exists(#dl_until) AND #dl_gen = :dl_gen"
-        names["#dl_gen"] = "dl_generation"
-        values[":dl_gen"] = seen["dl_generation"]
-    else:
-        condition = "attribute_not_exists(#dl_until) AND attribute_not_exists(#dl_gen)"
-        names["#dl_gen"] = "dl_generation"
-    try:
-        table.update_item(
-            Key=key,
-            UpdateExpression="SET #dl_owner = :dl_owner, #dl_until = :dl_until",
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except table.meta.client.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
-'''
-
-HELPER_CLIENT = '''
-
-DYNOLINT_CLAIM_LEASE_SECONDS = 30
-DYNOLINT_CLAIM_ATTEMPTS = 12
-
-
-def _dynolint_claim_client(client, table_name, key, key_attribute, owner, seen):
-    """Claim ``key`` for ``owner`` before costly work (inserted by ``dynolint fix``, DYN104).
-
-    The claim only lands if the item is still what this caller read (``seen``): missing, a
-    claim whose lease has lapsed, or the same completed generation. So exactly one of the
-    concurrent callers wins; the others read again until the winner's item is there. The
-    lease (DYNOLINT_CLAIM_LEASE_SECONDS) keeps a crashed claimant from blocking the key.
-    """
-    now = int(time.time())
-    names = {"#dl_owner": "dl_lease_owner", "#dl_until": "dl_lease_until"}
-    values = {":dl_owner": {"S": owner}, ":dl_until": {"N": str(now + DYNOLINT_CLAIM_LEASE_SECONDS)}}
-    if seen is None:
-        condition = "attribute_not_exists(#dl_key)"
-        names["#dl_key"] = key_attribute
-    elif "dl_lease_until" in seen:
-        condition = "#dl_until = :dl_seen AND #dl_until < :dl_now"
-        values.update({":dl_seen": seen["dl_lease_until"], ":dl_now": {"N": str(now)}})
-    elif "dl_generation" in seen:
-        condition = "attribute_not_exists(#dl_until) AND #dl_gen = :dl_gen"
-        names["#dl_gen"] = "dl_generation"
-        values[":dl_gen"] = seen["dl_generation"]
-    else:
-        condition = "attribute_not_exists(#dl_until) AND attribute_not_exists(#dl_gen)"
-        names["#dl_gen"] = "dl_generation"
-    try:
-        client.update_item(
-            TableName=table_name,
-            Key=key,
-            UpdateExpression="SET #dl_owner = :dl_owner, #dl_until = :dl_until",
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except client.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
-'''
-
-
-def helper_source(flavor: str) -> str:
-    return HELPER_CLIENT if flavor == "low" else HELPER_RESOURCE
-
-
-def helper_name(flavor: str) -> str:
-    return "_dynolint_claim_client" if flavor == "low" else "_dynolint_claim"
+    return resources.files("dynolint.fixes").joinpath("claim_helper.py").read_text(encoding="utf-8")
 
 
 def fence_call(call: cst.Call, plan: ClaimPlan, owner: str) -> cst.Call:
@@ -129,7 +47,7 @@ def fence_call(call: cst.Call, plan: ClaimPlan, owner: str) -> cst.Call:
     taken = taken_placeholders(call)
     owner_name, owner_value = fresh("#dl_owner", taken), fresh(":dl_owner", taken)
     names: list[tuple[str, cst.BaseExpression]] = [(owner_name, string(OWNER_ATTR))]
-    value = cst.parse_expression(f'{{"S": {owner}}}' if plan.flavor == "low" else owner)
+    value = cst.parse_expression(f'{{"S": {owner}.owner}}' if plan.flavor == "low" else f"{owner}.owner")
     if plan.write_op == "update_item":
         until_name, generation = fresh("#dl_until", taken), fresh("#dl_gen", taken)
         names.extend([(until_name, string(UNTIL_ATTR)), (generation, string(GENERATION_ATTR))])
@@ -185,7 +103,7 @@ def _parsed(code: str) -> cst.Module:
 
 
 def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: int, plan: ClaimPlan,
-                write_in_body: bool, owner: str) -> list[cst.BaseStatement]:
+                write_in_body: bool, owner: str, module: str = HELPER) -> list[cst.BaseStatement]:
     """Wrap the read and the miss test in the claim loop; ``statements`` is one block."""
     read_part = statements[read_index:if_index]
     test_statement = statements[if_index]
@@ -201,30 +119,25 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
         raise FixSkipped("the read has no Key= argument")
     test = code(test_statement.test)
     hit = f"not ({test})" if write_in_body else f"({test})"
+    table_name = ""
     if plan.flavor == "low":
-        table_name = kwarg(read_call, "TableName")
-        if table_name is None:
+        name_arg = kwarg(read_call, "TableName")
+        if name_arg is None:
             raise FixSkipped("the read has no TableName= argument")
-        claim = (f"{helper_name('low')}({receiver}, {code(table_name.value)}, {code(key.value)}, "
-                 f"{json.dumps(plan.key_attr)}, {owner}, _dl_seen)")
-    else:
-        claim = f"{helper_name('resource')}({receiver}, {code(key.value)}, {json.dumps(plan.key_attr)}, {owner}, _dl_seen)"
+        table_name = f", table_name={code(name_arg.value)}"
+    take = f"{owner}.take({receiver}, {code(key.value)}, {json.dumps(plan.key_attr)}, _dl_seen{table_name})"
     item = plan.item_name
     template = _parsed(
-        f"{owner} = uuid.uuid4().hex\n"
-        f"for _dl_attempt in range(DYNOLINT_CLAIM_ATTEMPTS):\n"
+        f"{owner} = {module}.Claim()\n"
+        f"while True:\n"
         f"    pass\n"
-        f"    _dl_seen = {item}\n"
-        f"    if {item} is not None and {json.dumps(UNTIL_ATTR)} in {item}:\n"
-        f"        {item} = None  # another request holds the claim: not a hit yet\n"
-        f"    if {hit} or {claim}:\n"
+        f"    _dl_seen, {item} = {item}, {module}.unclaimed({item})\n"
+        f"    if {hit} or {take}:\n"
         f"        break\n"
-        f"    time.sleep(min(0.05 * 2 ** _dl_attempt, 1.0))\n"
-        f"else:\n"
-        f"    raise TimeoutError(\"another request still holds the claim on this key (dynolint DYN104 fix)\")\n"
+        f"    {owner}.wait(_dl_seen)\n"
     )
     first, loop = template.body
-    assert isinstance(loop, cst.For) and isinstance(loop.body, cst.IndentedBlock)
+    assert isinstance(loop, cst.While) and isinstance(loop.body, cst.IndentedBlock)
     consistent = [s.visit(_Consistent()) for s in read_part]
     if consistent and hasattr(consistent[0], "leading_lines"):
         consistent[0] = consistent[0].with_changes(leading_lines=())

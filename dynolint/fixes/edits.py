@@ -13,12 +13,13 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Edit, Finding, Fix
+from dynolint.fixes import imports, layout
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
-    POSITIONED, _Apply, _add_claim_helpers, _call_change, _helper_index, _Index, _plan_claim,
+    POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
     applicability, title,
 )
-from dynolint.fixes.plans import ClaimPlan, Skip
+from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
 from dynolint.fixes.scope import enclosing
 from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
@@ -58,33 +59,40 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
         positions = node_positions(module, POSITIONED)
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
-    helpers: dict[str, list[Edit] | str] = {}  # flavour -> the edits adding its helper (or why not)
-    for finding in findings:
+    helpers: dict[str, list[Edit] | str] = {}  # "import" -> the edits importing the claim helper (or why not)
+    blocks: set[int] = set()  # the blocks changed so far: `dynolint fix` changes each once per run
+    # safe fixes first, as ``engine.fix_source`` makes them: of two fixes of one block, the safe one
+    order = sorted(range(len(findings)), key=lambda position: not may_be_safe(findings[position].plan))
+    out.extend([(None, "")] * len(findings))
+    for position in order:
+        finding = findings[position]
         plan = finding.plan
         if plan is None or isinstance(plan, Skip):
-            out.append((None, plan.reason if isinstance(plan, Skip) else "no automatic fix"))
+            out[position] = (None, plan.reason if isinstance(plan, Skip) else "no automatic fix")
             continue
         if isinstance(plan, ClaimPlan):
-            claims.append(len(out))
-            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers))
+            claims.append(position)
+            out[position] = _claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
+                                       blocks=blocks)
             continue
         try:
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            change, new_call, block = _call_change(module, index, positions, plan, call)
+            change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call)
         except FixSkipped as exc:
-            out.append((None, str(exc)))
+            out[position] = (None, str(exc))
             continue
         if block is not None:  # statements change too: render the whole function, as a claim
-            claims.append(len(out))
-            out.append(_claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
-                                  changes=(call, change, block)))
+            claims.append(position)
+            out[position] = _claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
+                                       changes=(call, change, block), blocks=blocks, unsafe_because=unsafe_because)
             continue
         where = positions[call]
-        code = _render(module, index, positions, call, new_call)
+        code = _render(module, index, positions, call, new_call, finding.path, where.start.column,
+                       {id(new_call)})
         edit = Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, code)
-        out.append((Fix(applicability(finding), title(finding), (edit,)), ""))
+        out[position] = (Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), (edit,)), "")
     _check_claims(data, out, claims)
     return out
 
@@ -164,10 +172,13 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
 def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
                finding: Finding, check: bool = True,
                helpers: dict[str, list[Edit] | str] | None = None,
-               changes: tuple[cst.Call, Any, Any] | None = None) -> tuple[Fix | None, str]:
+               changes: tuple[cst.Call, Any, Any] | None = None, blocks: set[int] | None = None,
+               unsafe_because: str | None = None) -> tuple[Fix | None, str]:
     """One claim rewrite as edits (or, with ``changes``, a call and block change that goes
     beyond the call: the function is rendered the same way). ``helpers`` remembers, per
-    flavour, the edits that add the helper to this module (the same for every claim of the file)."""
+    flavour, the edits that import the claim helper into this module (the same for every claim of the file).
+    ``blocks`` holds the ids of the blocks earlier fixes of the file change: as in
+    ``engine.fix_source``, a block is changed by one fix per run (the next run makes the next)."""
     plan = finding.plan
     apply = _Apply(positions)
     try:
@@ -181,27 +192,32 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
+        statement, bound, root, helper_file = claim_import(finding.path, None)
         if changes is None:
-            _plan_claim(plan, index, positions, apply, 0)
+            _plan_claim(plan, index, positions, apply, 0, bound)
+        if blocks is not None:
+            if blocks & set(apply.blocks):
+                raise FixSkipped("another fix changes the same block: run dynolint fix again")
+            blocks.update(apply.blocks)
         # Transform only the function, and the top of the module for the helper: the rest of
         # the file is not walked again.
         function = functions[-1]
         code = data.decode("utf-8", "surrogateescape") if module.encoding.lower().replace("-", "") == "utf8" \
             else module.code
         old_text = _render(module, index, positions, function, function)
-        new_text = _render(module, index, positions, function, function.visit(apply))
+        new_text = _render(module, index, positions, function, function.visit(apply), finding.path, 0,
+                           apply.produced)
         offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
         helpers = {} if helpers is None else helpers
-        if isinstance(plan, ClaimPlan) and plan.flavor not in helpers:
-            prefix = module.with_changes(body=list(module.body)[:_helper_index(module)])
+        if isinstance(plan, ClaimPlan) and "import" not in helpers:
             try:
-                new_prefix, _ = _add_claim_helpers(prefix, {plan.flavor})
-                helpers[plan.flavor] = list(edits_between(prefix.bytes, new_prefix.bytes))
+                with_import, _ = imports.add_import(module, statement, bound, root, helper_file)
+                helpers["import"] = list(edits_between(module.bytes, with_import.bytes))
             except FixSkipped as exc:
-                helpers[plan.flavor] = str(exc)
-        made = helpers[plan.flavor] if isinstance(plan, ClaimPlan) else []
+                helpers["import"] = str(exc)
+        made = helpers["import"] if isinstance(plan, ClaimPlan) else []
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)
@@ -213,21 +229,22 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         return None, str(exc)
     except (SyntaxError, ValueError) as exc:
         return None, f"the fixed code would not parse ({exc})"
-    return Fix(applicability(finding), title(finding), tuple(edits)), ""
+    return Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), tuple(edits)), ""
 
 
 def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,
-            node: cst.CSTNode) -> str:
+            node: cst.CSTNode, path: str | None = None, column: int = 0, produced: set[int] | None = None) -> str:
     """The code of ``node`` standing where ``original`` stands: with the indentation of the
-    blocks around it, which a multi-line call or a nested function carries on each line."""
-    from libcst._nodes.internal import CodegenState
-
+    blocks around it, which a multi-line call or a nested function carries on each line. With
+    ``produced`` (ids of the calls a fix wrote), those are split to fit the line length of
+    ``path``'s project, ``node`` starting at ``column`` of its first line."""
     blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
-    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
-    state.indent_tokens.extend(b.indent if b.indent is not None else module.default_indent  # type: ignore[attr-defined]
-                               for b in blocks)
-    generate(node, state)
-    return "".join(state.tokens)
+    indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
+    render = layout.renderer(module.default_indent, module.default_newline, indents)
+    if produced:
+        node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
+                          layout.line_length(path), module.default_indent, column, produced, [])
+    return render(node)[0]
 
 
 def _apply_edits(text: str, edits: list[Edit]) -> str:

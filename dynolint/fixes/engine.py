@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import ast
 import sys
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, keep, putcounter
+from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, may_be_safe
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
@@ -31,14 +32,24 @@ class FixOutcome:
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
 
 
-def applicability(finding: Finding) -> str:
+def applicability(finding: Finding, unsafe_because: str | None = None) -> str:
+    """"safe" when the plan may be safe (:func:`plans.may_be_safe`) and rendering found no
+    reason it is not (``unsafe_because``), else "unsafe"."""
+    return "safe" if may_be_safe(finding.plan) and unsafe_because is None else "unsafe"
+
+
+def title(finding: Finding, unsafe_because: str | None = None) -> str:
+    """What the fix does; when the plan may be safe but the fix is not, why not."""
+    text = _title(finding)
     plan = finding.plan
-    if isinstance(plan, AtomicPlan) and plan.safe:
-        return "safe"
-    return "unsafe"
+    if unsafe_because is None and isinstance(plan, AtomicPlan) and plan.unsafe_because:
+        unsafe_because = plan.unsafe_because
+    if unsafe_because is not None and isinstance(plan, AtomicPlan):
+        text += f" (unsafe: {unsafe_because})"
+    return text
 
 
-def title(finding: Finding) -> str:
+def _title(finding: Finding) -> str:
     plan = finding.plan
     if isinstance(plan, GuardPlan):
         return guard.TITLES[plan.mode]
@@ -99,6 +110,7 @@ class _Apply(cst.CSTTransformer):
         self.keep: list[cst.CSTNode] = []  # keeps those ids alive and unique
         self.positions = positions
         self.targets: list[Any] = []  # the ranges of the calls and blocks to change
+        self.original_calls: set[int] | None = None  # ids of the calls of the module as parsed
 
     def on_call(self, call: cst.Call, action: object) -> None:
         self.calls.setdefault(id(call), []).append(action)
@@ -127,9 +139,18 @@ class _Apply(cst.CSTTransformer):
         action = self.blocks.get(id(original))
         if action is None:
             return updated
+        before = {id(statement) for statement in updated.body}
         updated = updated.with_changes(body=action(list(updated.body)))  # type: ignore[operator]
         self.produced.add(id(updated))
         self.keep.append(updated)
+        if self.original_calls is None:
+            self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
+        for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
+            if id(statement) not in before:
+                calls = [node for node in walk(statement) if type(node) is cst.Call
+                         and id(node) not in self.original_calls]
+                self.produced.update(id(node) for node in calls)
+                self.keep.extend(calls)
         return updated
 
 
@@ -180,9 +201,13 @@ def _contains(outer: object, inner: object) -> bool:
         (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)  # type: ignore[attr-defined]
 
 
-def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
-    """Apply the plans of ``findings`` to ``data`` (the file's bytes)."""
+def fix_source(data: bytes, findings: list[Finding],
+               claim_module: ClaimImport | None = None) -> FixOutcome:
+    """Apply the plans of ``findings`` to ``data`` (the file's bytes). A claim (DYN104) imports
+    the claim helper module with ``claim_module`` (the import statement, the name it binds and
+    the project root that tells first-party imports), by default the helper beside the file."""
     outcome = FixOutcome(data)
+    bound = claim_import(findings[0].path if findings else None, claim_module)[1]
     try:
         module = parse(data)
     except Exception as exc:  # noqa: BLE001 - reported per finding
@@ -193,7 +218,9 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     apply = _Apply(positions)
     claims: set[str] = set()
     planned: list[Finding] = []
-    for number, finding in enumerate(findings):
+    # safe fixes first: when two fixes change one block, the one `--fix` applies is the one kept
+    # (``edits.describe_all`` goes in the same order)
+    for number, finding in sorted(enumerate(findings), key=lambda item: not may_be_safe(item[1].plan)):
         plan = finding.plan
         try:
             if plan is None or isinstance(plan, Skip):
@@ -202,14 +229,14 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
-                change, _, block = _call_change(module, index, positions, plan, call)
+                change, _, block, _ = _call_change(module, index, positions, plan, call)
                 if block is not None:
                     if id(block[0]) in apply.blocks:
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
                     apply.on_block(block[0], block[1])
                 apply.on_call(call, change)
             elif isinstance(plan, ClaimPlan):
-                _plan_claim(plan, index, positions, apply, number)
+                _plan_claim(plan, index, positions, apply, number, bound)
                 claims.add(plan.flavor)
             planned.append(finding)
         except FixSkipped as exc:
@@ -220,7 +247,9 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
         updated = module.visit(apply)
         inserted: set[int] = set()
         if claims:
-            updated, inserted = _add_claim_helpers(updated, claims)
+            statement, _, root, helper = claim_import(findings[0].path, claim_module)
+            updated, inserted = imports.add_import(updated, statement, bound, root, helper)
+        updated = fit_module(updated, apply, findings[0].path if findings else None)
         new = updated.bytes + _lost_tail(data, module)
         _still_python(data, new)
         cst.parse_module(new)
@@ -237,6 +266,16 @@ def fix_source(data: bytes, findings: list[Finding]) -> FixOutcome:
     outcome.source = new
     outcome.applied = planned
     return outcome
+
+
+def fit_module(updated: cst.Module, apply: _Apply, path: str | None) -> cst.Module:
+    """``updated`` with the calls the fixes wrote split where they pass the project's line
+    length (:mod:`dynolint.fixes.layout`)."""
+    render = layout.renderer(updated.default_indent, updated.default_newline, [])
+    fitted = layout.fit(updated, lambda node: type(node) is cst.Call and id(node) in apply.produced, render,
+                        layout.line_length(path), updated.default_indent, 0, apply.produced, apply.keep)
+    assert isinstance(fitted, cst.Module)
+    return fitted
 
 
 def _still_python(data: bytes, new: bytes) -> None:
@@ -265,11 +304,14 @@ def _lost_tail(data: bytes, module: cst.Module) -> bytes:
     return data[len(roundtrip):] if roundtrip != data and data.startswith(roundtrip) else b""
 
 
-def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int) -> None:
+def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int,
+                module: str = claim.HELPER) -> None:
     call = index.calls.get((plan.write_line, plan.write_column))
     if call is None:
         raise FixSkipped("the write call is not where the analysis saw it")
     for block, read_index in index.statements_at(plan.read_line)[:1]:
+        if id(block) in apply.blocks:
+            raise FixSkipped("another fix changes the same block: run dynolint fix again")
         statements = list(block.body)
         if_index = next((i for i, s in enumerate(statements) if i > read_index and isinstance(s, cst.If)
                          and positions[s].start.line == plan.test_line), None)  # type: ignore[index]
@@ -281,94 +323,36 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
         write_after = positions[call].start.line > positions[test_statement].end.line  # type: ignore[index]
         if not (_contains(positions[test_statement], positions[call]) or write_after):  # type: ignore[index]
             raise FixSkipped("the write is not on the miss path after the read")
-        owner = f"_dl_owner{'' if number == 0 else number}"
-        claim.claim_block(statements, read_index, if_index, plan, write_in_body, owner)  # dry run
+        owner = f"_dl_claim{'' if number == 0 else number}"
+        claim.claim_block(statements, read_index, if_index, plan, write_in_body, owner, module)  # dry run
         apply.on_call(call, lambda node, p=plan, o=owner: claim.fence_call(node, p, o))
-        apply.on_block(block, lambda body, r=read_index, i=if_index, p=plan, w=write_in_body, o=owner:
-                       claim.claim_block(body, r, i, p, w, o))
+        apply.on_block(block, lambda body, r=read_index, i=if_index, p=plan, w=write_in_body, o=owner, m=module:
+                       claim.claim_block(body, r, i, p, w, o, m))
         return
     raise FixSkipped("the read is not a statement of a block that also holds the miss test")
 
 
-def _add_claim_helpers(module: cst.Module, flavors: set[str]) -> tuple[cst.Module, set[int]]:
-    """The module with the claim helpers and the imports they need; and the ids of the
-    statements inserted."""
-    defined = {s.name.value for s in module.body if isinstance(s, cst.FunctionDef)}
-    body = list(module.body)
-    insert_at = _helper_index(module)
-    helpers: list[cst.BaseStatement] = []
-    for flavor in sorted(flavors):
-        if claim.helper_name(flavor) in defined:
-            continue
-        parsed = list(_helper_statements(flavor, module.default_newline))
-        if helpers:
-            parsed = [s for s in parsed if not (isinstance(s, cst.SimpleStatementLine)
-                                                 and isinstance(s.body[0], cst.Assign))]
-        helpers.extend(parsed)
-    body[insert_at:insert_at] = helpers
-    # ``import time`` / ``import uuid`` where the module does not bind those names at top
-    # level yet. (LibCST's AddImportsVisitor does the same but resolves scope metadata over
-    # the whole module first: half a second per file here, for two import lines.)
-    bound = set()
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
-                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                    bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
-    needed = [name for name in ("time", "uuid") if name not in bound]
-    if any(name in bound for name in ("time", "uuid") if name not in needed and _binds_other(module, name)):
-        raise FixSkipped("the module binds 'time' or 'uuid' to something else than the module")
-    imports = [cst.parse_statement(f"import {name}{module.default_newline}") for name in needed]
-    last_import = max((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
-                       and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
-                       and i < insert_at), default=-1)
-    body[last_import + 1:last_import + 1] = imports
-    return module.with_changes(body=body), {id(s) for s in (*helpers, *imports)}
+ClaimImport = tuple[str, str, Path, Path]  # statement, name it binds, project root, the helper's file
 
 
-_HELPERS: dict[tuple[str, str], tuple[cst.BaseStatement, ...]] = {}
-
-
-def _helper_statements(flavor: str, newline: str) -> tuple[cst.BaseStatement, ...]:
-    """The claim helper's statements, parsed once per flavour and newline."""
-    key = (flavor, newline)
-    if key not in _HELPERS:
-        _HELPERS[key] = tuple(cst.parse_module(claim.helper_source(flavor).replace("\n", newline)).body)
-    return _HELPERS[key]
-
-
-def _helper_index(module: cst.Module) -> int:
-    """Where the claim helper goes: after the module's docstring and imports."""
-    insert_at = 0
-    for position, statement in enumerate(module.body):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
-            insert_at = position + 1
-        elif position == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
-                statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
-            insert_at = 1
-    return insert_at
-
-
-def _binds_other(module: cst.Module, name: str) -> bool:
-    """``from x import time``: the name is bound, but not to the module."""
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                    if any((alias.evaluated_alias or alias.evaluated_name) == name for alias in small.names):
-                        return True
-    return False
+def claim_import(path: str | None, claim_module: ClaimImport | None) -> ClaimImport:
+    """The import of the claim helper module for the file ``path``: ``claim_module`` when the
+    run placed it, else the helper beside the file."""
+    if claim_module is not None:
+        return claim_module
+    fixed = Path(path or "stdin.py")
+    helper = fixed.parent / f"{claim.HELPER}.py"
+    statement, name = imports.import_for(fixed, helper, fixed.parent)
+    return statement, name, fixed.parent, helper
 
 
 def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
-                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any]:
+                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any, str | None]:
     """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
-    its children possibly changed by other fixes), ``call`` so rewritten, and the block
+    its children possibly changed by other fixes), ``call`` so rewritten, the block
     whose statements change with it and how (an atomic update that keeps a decision is
-    wrapped in try/except; None when only the call changes); raises FixSkipped, before
+    wrapped in try/except; None when only the call changes), and why the fix is unsafe
+    though its plan may be safe (None: no reason found); raises FixSkipped, before
     anything changes, if the rewrite cannot be made."""
     function = enclosing(module, call, cst.FunctionDef)
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
@@ -405,6 +389,7 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
             change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
         if kept.block is not None:
             block = (kept.block, kept.change)
+        return change, change(call), block, kept.unsafe
     else:
         raise FixSkipped("no automatic fix for this finding")
-    return change, change(call), block
+    return change, change(call), block, None

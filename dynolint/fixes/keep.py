@@ -41,6 +41,7 @@ class Kept:
     block: cst.IndentedBlock | None = None  # the block whose statements change (None: only the call)
     change: Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]] | None = None
     returns: bool = False  # ask the write for the new values
+    unsafe: str | None = None  # why the fix may raise or refuse where the code did not (None: it keeps every outcome)
 
 
 def placeholder(attribute: str) -> str:
@@ -145,6 +146,8 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         if not isinstance(leaf, cst.Comparison) or len(leaf.comparisons) != 1:
             raise FixSkipped(f"the comparison at line {condition.line} is not where the analysis saw it")
         other = leaf.left if condition.swapped else leaf.comparisons[0].comparator
+        kept.unsafe = kept.unsafe or _unsafe_read(leaf.comparisons[0].comparator if condition.swapped else leaf.left,
+                                                  condition, low)
         used = {n.value for n in walk(other) if isinstance(n, cst.Name)}
         rebound = used & _assigned(scope, positions, positions[node].start.line, write_line)
         if rebound:
@@ -171,9 +174,37 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
                                  "raise: route the failed condition by hand")
         the_if = max((node for _, node in refusals), key=lambda node: positions[node].start.line)
     kept.condition = " AND ".join(parts)
+    if parts and kwarg(call, "ConditionExpression") is not None:
+        kept.unsafe = kept.unsafe or ("the write has a condition of its own: when that one fails, the fixed code "
+                                      "takes the refusal branch instead of raising")
     _statement_change(kept, plan, call, scope, positions, blocks, the_if, branch, names_in_scope, decimal_name,
                       rebind_to)
     return kept
+
+
+def _unsafe_read(side: cst.BaseExpression, condition: Condition, low: bool) -> str | None:
+    """Why the condition kept for a comparison whose attribute side is ``side`` may decide
+    otherwise than the code did, or None. DynamoDB compares the stored value as it is: the code
+    must read the attribute plainly (``item["a"]``; on the low-level client through its type,
+    ``int(item["a"]["N"])``). A default (``item.get("a", 0)``) decides for an item that lacks
+    the attribute, which the condition (false on a missing attribute) may not; ``int()`` or
+    ``float()`` on a resource value also accept a number stored as a string, which DynamoDB
+    does not compare with a number."""
+    inner = side
+    if low and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and len(inner.args) == 1 \
+            and inner.func.value in ("int", "float", "Decimal") and condition.type_tag == "N":
+        inner = inner.args[0].value
+    if all(isinstance(node, (cst.Name, cst.Subscript, cst.SubscriptElement, cst.Index, cst.SimpleString,
+                             cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftParen, cst.RightParen,
+                             cst.SimpleWhitespace, cst.Attribute, cst.Dot))
+           for node in walk(inner)):
+        return None
+    if any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get"
+           for node in walk(side)):
+        return (f"{condition.attribute!r} is read with .get() at line {condition.line}: for an item that lacks it "
+                "the condition fails where the code may have gone on")
+    return (f"{condition.attribute!r} is converted before the comparison at line {condition.line}: DynamoDB "
+            "compares the stored value, whose type the code does not show")
 
 
 def decimal_in(module: cst.Module) -> str | None:

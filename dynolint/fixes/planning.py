@@ -263,11 +263,14 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         conditions = _conditions(model, race)
         if isinstance(conditions, Skip):
             return conditions
+        if write.flavor == "low" and not _number_typed(arith.left if side == "right" else arith.right):
+            return Skip(f"{action.path!r} is not read as a number ({{'N': ...}}): an atomic ADD needs one")
         span, delta = model.span(write.loc), model.span(arith.loc)
-        result = _result_template(arith.left if side == "right" else arith.right)
-        safe = _item_name(model, race) is None or result is not None
+        counter = arith.left if side == "right" else arith.right
+        result = _result_template(counter)
+        unsafe = _unsafe_because(model, race, counter, arith.right if side == "right" else arith.left, result)
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
-                          side, negate, safe, conditions, result)
+                          side, negate, not unsafe, conditions, result, unsafe_because=unsafe)
     return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
 
 
@@ -316,15 +319,93 @@ def _result_template(value: Val, depth: int = 0) -> str | None:
     return None
 
 
-def _arith_of(value: Val) -> ArithV | None:
+def _arith_of(value: Val, number: bool = False) -> ArithV | None:
+    """The arithmetic a written value is, through conversions that keep it a number
+    (``int()``, ``Decimal()``; ``str()`` only inside a low-level ``{"N": ...}``, which
+    ``number`` says: elsewhere ``str()`` stores a string, which an atomic ADD cannot add to)."""
     for alt in alts(value):
         if isinstance(alt, ArithV):
             return alt
         if isinstance(alt, DictV) and len(alt.items) == 1 and const_str(alt.items[0][0]) == "N":
-            return _arith_of(alt.items[0][1])
-        if isinstance(alt, CallV) and alt.fn in ("str", "int", "Decimal", "decimal.Decimal") and alt.args:
-            return _arith_of(alt.args[0])
+            return _arith_of(alt.items[0][1], number=True)
+        if isinstance(alt, CallV) and alt.fn in ("int", "Decimal", "decimal.Decimal") and alt.args:
+            return _arith_of(alt.args[0], number)
+        if isinstance(alt, CallV) and alt.fn == "str" and number and alt.args:
+            return _arith_of(alt.args[0], number)
     return None
+
+
+_NUMBER_CONVERSIONS = ("int", "float", "Decimal", "decimal.Decimal", "str")
+
+
+def _converted(value: Val, depth: int = 0) -> bool:
+    """Does the counter's read value go through a conversion that also accepts a string
+    (``int(item["n"])``)? Then the stored attribute may be a string, which the code added to
+    and an atomic ADD would fail on."""
+    if depth > 8:
+        return False
+    for alt in alts(value):
+        if isinstance(alt, CallV) and alt.recv is None and alt.fn in _NUMBER_CONVERSIONS:
+            return True
+        if isinstance(alt, ArithV) and (_converted(alt.left, depth + 1) or _converted(alt.right, depth + 1)):
+            return True
+    return False
+
+
+_TYPE_TAGS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+
+
+def _number_typed(value: Val, depth: int = 0) -> bool:
+    """On the low-level client: is the counter read through its number type (``item["n"]["N"]``)?"""
+    if depth > 8:
+        return False
+    for alt in alts(value):
+        if isinstance(alt, SubV) and const_str(alt.index) in _TYPE_TAGS:
+            return const_str(alt.index) == "N"
+        if isinstance(alt, CallV) and alt.fn == "get" and alt.recv is not None and alt.args \
+                and const_str(alt.args[0]) in _TYPE_TAGS:
+            return const_str(alt.args[0]) == "N"
+        if isinstance(alt, CallV) and any(_number_typed(a, depth + 1) for a in alt.args):
+            return True
+        if isinstance(alt, ArithV) and (_number_typed(alt.left, depth + 1) or _number_typed(alt.right, depth + 1)):
+            return True
+    return False
+
+
+def _known_type(value: Val) -> bool:
+    """Is ``value`` an int, a Decimal, a string or a bool, which boto3 sends as they are (a float it refuses)?"""
+    found = alts(value)
+    return bool(found) and all(
+        (isinstance(alt, ConstV) and isinstance(alt.value, (int, str, bool)))
+        or (isinstance(alt, CallV) and alt.recv is None and alt.fn in ("int", "str", "Decimal", "decimal.Decimal",
+                                                                        "len", "bool"))
+        for alt in found)
+
+
+def _unsafe_because(model: Model, race: Race, counter: Val, delta: Val, result: str | None) -> str:
+    """Why an atomic update could raise, refuse or answer where the code did not ("" if it cannot)."""
+    if _item_name(model, race) is not None and result is None:
+        return "the new value cannot be read back from the write: the code would go on with the stale one"
+    if race.write.flavor != "low" and _converted(counter):
+        return ("the counter is converted (int(), Decimal()...) before the addition: stored as a string, the code "
+                "added to it and an atomic ADD fails")
+    if not _values_sendable(model, race, delta, race.write.flavor):
+        return "a value the kept condition compares with may be a float, which boto3 refuses to send"
+    return ""
+
+
+def _values_sendable(model: Model, race: Race, delta: Val, flavor: str) -> bool:
+    """Can every value a kept condition compares with be sent to DynamoDB wherever the code ran?
+    The delta itself can (a float delta failed the code's own write too); other values only
+    when their type is known (a float compared in Python would make boto3 raise)."""
+    for decision in race.record.decisions:
+        if decision.read != race.read.id or decision.other is None:
+            continue
+        if decision.other == delta or (flavor == "low" and decision.type_tag == "N"):
+            continue  # {"N": str(x)} holds any number
+        if not _known_type(decision.other):
+            return False
+    return True
 
 
 def _reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:

@@ -82,6 +82,7 @@ class AtomicPlan:
     put: bool = False
     key_attrs: tuple[str, ...] = ()
     sets: tuple[str, ...] = ()
+    unsafe_because: str = ""  # when not ``safe``: why (shown in the fix's title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +101,11 @@ class ClaimPlan:
 
 
 Plan = GuardPlan | AtomicPlan | ClaimPlan | Skip
+
+
+def may_be_safe(plan: object) -> bool:
+    """Can the fix of ``plan`` be safe (``dynolint check --fix`` applies it without
+    ``--unsafe-fixes``)? Only an atomic update whose every outcome the code already had (a
+    failed kept condition takes the code's own refusal) can be; rendering it may still find it
+    unsafe (``engine.applicability``). A guard or a claim adds an exception the callers never saw."""
+    return isinstance(plan, AtomicPlan) and plan.safe

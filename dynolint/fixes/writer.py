@@ -158,3 +158,25 @@ def _replace(path: Path, name: str, directory: str, directory_fd: int, expected_
 
     write_new(directory_fd, name, new, 0o600, f"{temporary_prefix(name)}{secrets.token_hex(6)}{TEMPORARY_SUFFIX}",
               prepare=keep_metadata, before_rename=unchanged)
+
+
+def create_new(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Write a new file ``path`` (of the project at ``root``) holding ``data``: never over an
+    existing file or link, never through a symbolic link that leaves ``root``; through a
+    temporary file and a rename, so it is whole or absent."""
+    directory = os.path.realpath(path.parent)
+    if root is not None and not _within(directory, os.path.realpath(root)):
+        raise Refused(f"{path} would be written outside the project (in {directory}); not created")
+    target = os.path.join(directory, path.name)
+    if os.path.lexists(target):
+        raise ChangedOnDisk(f"{path} exists already; not overwritten")
+    temporary = os.path.join(directory, temporary_prefix(path.name) + "new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, target)  # fails if the name was taken meanwhile, unlike a rename
+    finally:
+        os.unlink(temporary)

@@ -1,11 +1,13 @@
 """The line ``dynolint check`` ends its text report with, on stderr:
 
-    Found 3 findings in 2 files (2 fixable with `--fix`, 1 more with `--unsafe-fixes`).
+    Found 3 findings in 2 files.
+    [*] 2 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).
+
     All checks passed (40 files checked).
 
-"in 2 files" counts the files the findings are in; "fixable" the findings that have a fix
-(rendered, or planned when the text report did not render fixes), safe ones for `--fix`
-and the rest for `--unsafe-fixes`.
+"in 2 files" counts the files the findings are in; "fixable" the findings whose fix `--fix`
+applies (marked ``[*]``: a rendered safe fix), "hidden" those whose fix is unsafe, which
+`--unsafe-fixes` enables. (A fix that was not rendered is judged from the finding's plan.)
 """
 
 from __future__ import annotations
@@ -33,23 +35,23 @@ def plural(count: int, noun: str) -> str:
 
 def summary_line(findings: list[Finding], checked: int, hidden: int = 0, unsafe_fixes: bool = False) -> str:
     """The summary of a report: ``findings`` shown, out of ``checked`` files, ``hidden`` by
-    the baseline; with ``unsafe_fixes`` the unsafe fixes count as fixable with `--fix`."""
-    baseline = f"{hidden} more in the baseline" if hidden else ""
+    the baseline; then, as ruff says it, how many ``--fix`` fixes (the ones marked ``[*]``) and
+    how many more ``--unsafe-fixes`` would fix (with ``unsafe_fixes`` every fix counts for ``--fix``)."""
+    baseline = f" ({hidden} more in the baseline)" if hidden else ""
     if not findings:
-        return f"All checks passed ({plural(checked, 'file')} checked" + (f", {baseline}" if hidden else "") + ")."
+        return f"All checks passed ({plural(checked, 'file')} checked" + (f", {baseline[2:-1]}" if hidden else "") + ")."
     kinds = [fixability(finding) for finding in findings]
     safe, unsafe = kinds.count("safe"), kinds.count("unsafe")
     if unsafe_fixes:
         safe, unsafe = safe + unsafe, 0
-    fixable = []
-    if safe:
-        fixable.append(f"{safe} fixable with `--fix`")
-    if unsafe:
-        fixable.append(f"{unsafe} {'more ' if safe else ''}fixable with `--unsafe-fixes`")
-    details = "; ".join(part for part in (", ".join(fixable), baseline) if part)
     files = len({finding.path for finding in findings})
-    return (f"Found {plural(len(findings), 'finding')} in {plural(files, 'file')}"
-            + (f" ({details})" if details else "") + ".")
+    line = f"Found {plural(len(findings), 'finding')} in {plural(files, 'file')}{baseline}."
+    more = f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option"
+    if safe:
+        line += f"\n[*] {safe} fixable with the `--fix` option" + (f" ({more})" if unsafe else "") + "."
+    elif unsafe:
+        line += f"\nNo fixes available ({more})."
+    return line
 
 
 __all__ = ["fixability", "plural", "summary_line"]

@@ -70,17 +70,26 @@ def _frame(lines: list[str], path: str, shown_path: bool, sources: SourceLines, 
     lines.append(f"{'':>{width + 2}} | {' ' * (column - 1)}{carets}{' ' + escape_text(label) if label else ''}")
 
 
+def fixable_now(finding: Finding, unsafe_fixes: bool = False) -> bool:
+    """Does ``dynolint check --fix`` (with ``unsafe_fixes``: ``--fix --unsafe-fixes``) fix it?
+    Only a rendered fix counts (the text report renders the safe ones)."""
+    return finding.fix is not None and (unsafe_fixes or finding.fix.applicability == "safe")
+
+
 def render_text(findings: list[Finding], color: bool = False, explain: bool = False,
-                sources: SourceLines | None = None) -> str:
-    """One line per finding; with ``explain``, a race is followed by its two requests'
-    interleaving, one numbered step a line; with ``sources`` (``--output-format full``), a
-    code frame of the flagged code and of each related location (read site, call chain,
-    tenant source), as ruff's full output shows."""
+                sources: SourceLines | None = None, unsafe_fixes: bool = False) -> str:
+    """One line per finding, ``[*]`` after the code when ``--fix`` fixes it (as ruff marks
+    them; with ``unsafe_fixes``, unsafe fixes too); with ``explain``, a race is followed by
+    its two requests' interleaving, one numbered step a line; with ``sources``
+    (``--output-format full``), a code frame of the flagged code and of each related location
+    (read site, call chain, tenant source), as ruff's full output shows."""
     from dynolint.reporters.interleaving import interleaving
 
     lines: list[str] = []
     for finding in sorted(findings, key=Finding.sort_key):
         code = f"\x1b[{_COLORS[finding.severity]}m{finding.code}\x1b[0m" if color else finding.code
+        if fixable_now(finding, unsafe_fixes):
+            code += " \x1b[36m[*]\x1b[0m" if color else " [*]"
         where = f"{escape_path(finding.path)}:{finding.line}:{finding.column}:"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"

@@ -47,9 +47,15 @@ table.update_item(Key={"page": page}, UpdateExpression="ADD #v :one",
             "the write is wrapped in `try`/`except ConditionalCheckFailedException` whose handler runs the "
             "code's refusal, and the variable holding the new total is read back from the write "
             "(`ReturnValues=\"UPDATED_NEW\"`). A check no condition can express (a call on the item, "
-            "arithmetic, an either-or test) means no fix, and the finding says why. The fix is safe when "
-            "callers see the same outcomes (checks kept, totals read back); otherwise it is offered as "
-            "unsafe. Atomic is not idempotent: a retried request still counts twice."
+            "arithmetic, an either-or test) means no fix, and the finding says why. The fix is safe (marked "
+            "`[*]`, applied by `dynolint check --fix`) only when it cannot raise, refuse or answer where the "
+            "code did not: the counter is read as the number it is (`item[\"n\"]`; `int(item[\"n\"])` also "
+            "reads a string, which an `ADD` fails on), each check reads the attribute plainly (a `.get()` "
+            "default decides for items that lack it, the condition does not) and compares it with the delta or "
+            "a value of known type (a float compared in Python is one boto3 refuses to send), and the new "
+            "total is read back. Otherwise it is offered as unsafe, and its title says why. A counter stored "
+            "as a string (`str()` of the sum) gets no `ADD`. Atomic is not idempotent: a retried request "
+            "still counts twice."
         ),
         known_problems=(
             "Arithmetic is recognised on the value itself (`+ - * / // % **`, augmented assignment); a "

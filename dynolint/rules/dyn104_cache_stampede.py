@@ -63,8 +63,13 @@ table.update_item(
         fix_safety=(
             "`dynolint fix --unsafe-fixes --select DYN104` rewrites the function into the claim pattern "
             "shown above: a conditional claim with a lease before the work, a completion fenced on the "
-            "claim, and losers that wait with bounded exponential backoff for the completed item. It changes "
-            "behaviour (a loser waits, and can time out), so it is unsafe."
+            "claim, and losers that wait for the completed item as long as the lease they wait for (a crashed "
+            "claimant's lease lapses and a waiter takes the work over). The protocol is a helper module the "
+            "fixed code imports, written once into the project (`dynolint_claim.py` beside the first fixed "
+            "file, or where `claim-module` in the configuration says; a later run reuses it): "
+            "`Claim(lease_seconds=30, max_wait_seconds=3 leases)`, defaults its `LEASE_SECONDS` and "
+            "`MAX_WAIT_SECONDS` set for the whole project. It changes behaviour (a loser waits, and can time "
+            "out), so it is unsafe."
         ),
         known_problems=(
             "Costly work is recognised for HTTP libraries (requests, httpx, urllib, aiohttp, urllib3), calls to "

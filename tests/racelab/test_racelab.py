@@ -132,8 +132,9 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
         script = (
             "import sys\n"
             f"sys.path.insert(0, {str(project_dir)!r})\n"
+            "import dynolint_claim\n"  # the claim helper module the fix placed beside the handler
+            f"dynolint_claim.LEASE_SECONDS = {lease_seconds}\n"
             f"import {module} as m\n"
-            f"m.DYNOLINT_CLAIM_LEASE_SECONDS = {lease_seconds}\n"
             f"m.{entry}({{'queryStringParameters': {{'city': {city!r}}}}}, None)\n"
         )
         env = dict(os.environ, WEATHER_API_URL=f"{stuck_api.url}/v3/current", WEATHER_API_KEY="k")
@@ -156,7 +157,7 @@ def measure_crashed_claimant(project_dir: str | Path, lab: Lab, *, city: str = "
         lab.fresh_boto3()
         mod = load_module(project_dir, module)
         try:
-            mod.DYNOLINT_CLAIM_LEASE_SECONDS = lease_seconds
+            mod.dynolint_claim.LEASE_SECONDS = lease_seconds  # the lease is a parameter of the helper
             burst = run_concurrently(getattr(mod, entry), [({"queryStringParameters": {"city": city}}, None)] * 5,
                                      threads=5)
             taken_over_at = api.requests[0].started if api.requests else None
@@ -440,6 +441,24 @@ def test_stampede_fixed_calls_the_paid_api_once(lab: Lab, tmp_path: Path) -> Non
     assert m["errors"] == []
     assert m["api_calls"] == 1
     assert m["answered"] == m["callers"] and m["all_same"]
+
+
+def test_stampede_fixed_imports_the_claim_helper_once(tmp_path: Path) -> None:
+    project, _ = fixed_copy("stampede", tmp_path)
+    handler = (project / "handler.py").read_text()
+    assert "import dynolint_claim\n" in handler and "def _dynolint_claim" not in handler  # a library, not a paste
+    assert (project / "dynolint_claim.py").read_text().startswith('"""Claim a DynamoDB item')
+
+
+def test_stampede_fixed_waiters_wait_as_long_as_the_lease(lab: Lab, tmp_path: Path) -> None:
+    """The paid call takes 9.2 s, longer than the 8.5 s of backoff the pasted helper waited before
+    giving up, shorter than the 30 s lease (and than the handler's own 10 s HTTP timeout): every
+    waiter waits for the winner's answer."""
+    project, _ = fixed_copy("stampede", tmp_path)
+    m = measure_stampede(project, lab, api_delay=9.2)
+    report("stampede", "fixed, 9.2 s API", m, ["callers", "api_calls", "answered", "all_same", "errors", "seconds"])
+    assert m["errors"] == []
+    assert m["api_calls"] == 1 and m["answered"] == m["callers"] and m["all_same"]
 
 
 def test_crashed_claimant_lease_is_taken_over(lab: Lab, tmp_path: Path) -> None:

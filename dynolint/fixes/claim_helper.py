@@ -1,0 +1,179 @@
+"""Claim a DynamoDB item before costly work: concurrent cache misses pay once.
+
+Written by ``dynolint fix`` (DYN104, cache stampede), once per project; the
+fixed code imports it. It has no dependency but the standard library: the table
+(a boto3 ``Table``) or the client (``boto3.client("dynamodb")``, with
+``table_name=``) is passed in.
+
+How the fixed code uses it::
+
+    claim = dynolint_claim.Claim()  # or Claim(lease_seconds=..., ...)
+    while True:
+        item = table.get_item(Key=key, ConsistentRead=True).get("Item")
+        seen, item = item, dynolint_claim.unclaimed(item)
+        if <item is a hit> or claim.take(table, key, "pk", seen):
+            break
+        claim.wait(seen)
+    ...the costly work, then the write, fenced on ``claim.owner``...
+
+Exactly one of the concurrent callers takes the claim (a conditional write that
+lands only if the item is still what that caller read: missing, a claim whose
+lease has lapsed, or the same completed generation). The others wait, reading
+again, until the winner's item is there; a waiter waits as long as the lease it
+waits for (when a claimant dies, its lease lapses and a waiter takes the claim
+over), up to ``max_wait_seconds`` in all.
+
+Defaults: ``LEASE_SECONDS`` (30), how long a claim holds the key, so the
+longest a crashed claimant can block it: make it longer than the costly work
+takes; ``MAX_WAIT_SECONDS`` (``None``: three leases), how long a caller waits
+in all before ``TimeoutError``. Both are read when a ``Claim`` is made, so
+setting them here changes every claim of the project."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+LEASE_SECONDS = 30
+MAX_WAIT_SECONDS: float | None = None  # None: three leases
+# the first wait between two reads; it doubles up to MAX_POLL_SECONDS
+FIRST_POLL_SECONDS = 0.05
+MAX_POLL_SECONDS = 1.0
+
+OWNER = "dl_lease_owner"
+UNTIL = "dl_lease_until"
+GENERATION = "dl_generation"
+
+
+def unclaimed(item: Any) -> Any:
+    """``item``, or None while it is only another caller's claim."""
+    if item is not None and UNTIL in item:
+        return None
+    return item
+
+
+class Claim:
+    """One caller's claim on one key: take it, or wait for its holder."""
+
+    def __init__(
+        self,
+        lease_seconds: float | None = None,
+        max_wait_seconds: float | None = None,
+    ) -> None:
+        self.lease_seconds = (
+            LEASE_SECONDS if lease_seconds is None else lease_seconds
+        )
+        wait = (
+            max_wait_seconds
+            if max_wait_seconds is not None
+            else MAX_WAIT_SECONDS
+        )
+        self.max_wait_seconds = (
+            3 * self.lease_seconds if wait is None else wait
+        )
+        self.owner = uuid.uuid4().hex
+        self._started: float | None = None
+        self._polls = 0
+
+    def take(
+        self,
+        table: Any,
+        key: dict[str, Any],
+        key_attribute: str,
+        seen: Any,
+        table_name: str | None = None,
+    ) -> bool:
+        """Claim ``key`` if the item is still ``seen`` (as this caller read
+        it); True if taken. With ``table_name``, ``table`` is a low-level
+        client and the values are typed."""
+        now = int(time.time())
+        low = table_name is not None
+        names = {"#dl_owner": OWNER, "#dl_until": UNTIL}
+        values: dict[str, Any] = {
+            ":dl_owner": self._typed(self.owner, low),
+            ":dl_until": self._typed(now + int(self.lease_seconds), low),
+        }
+        if seen is None:
+            condition = "attribute_not_exists(#dl_key)"
+            names["#dl_key"] = key_attribute
+        elif UNTIL in seen:
+            condition = "#dl_until = :dl_seen AND #dl_until < :dl_now"
+            values.update(
+                {":dl_seen": seen[UNTIL], ":dl_now": self._typed(now, low)}
+            )
+        elif GENERATION in seen:
+            condition = "attribute_not_exists(#dl_until) AND #dl_gen = :dl_gen"
+            names["#dl_gen"] = GENERATION
+            values[":dl_gen"] = seen[GENERATION]
+        else:
+            condition = (
+                "attribute_not_exists(#dl_until) AND "
+                "attribute_not_exists(#dl_gen)"
+            )
+            names["#dl_gen"] = GENERATION
+        request = {
+            "Key": key,
+            "UpdateExpression": (
+                "SET #dl_owner = :dl_owner, #dl_until = :dl_until"
+            ),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        try:
+            if low:
+                table.update_item(TableName=table_name, **request)
+            else:
+                table.update_item(**request)
+        # the class is looked up once the call failed: botocore makes a
+        # client's exception classes on first use, and threads racing there
+        # can each make their own: one fetched before may not be the one raised
+        except (
+            table.exceptions if low else table.meta.client.exceptions
+        ).ConditionalCheckFailedException:
+            return False
+        return True
+
+    def wait(self, seen: Any) -> None:
+        """Wait before reading again: a backoff that doubles, never past the
+        moment the lease in ``seen`` lapses (then this caller may take the
+        claim over). TimeoutError once it has waited ``max_wait_seconds``."""
+        now = time.time()
+        if self._started is None:
+            self._started = now
+        waited = now - self._started
+        if waited >= self.max_wait_seconds:
+            raise TimeoutError(
+                "another request still holds the claim on this key after "
+                f"{waited:.1f} s (dynolint DYN104 fix)"
+            )
+        delay = min(FIRST_POLL_SECONDS * 2**self._polls, MAX_POLL_SECONDS)
+        until = _lease_until(seen)
+        if until is not None:
+            # its lease lapses then: this caller may take the claim over
+            delay = min(delay, max(until + 1 - now, FIRST_POLL_SECONDS))
+        self._polls += 1
+        time.sleep(min(delay, max(self.max_wait_seconds - waited, 0.0)))
+
+    @staticmethod
+    def _typed(value: Any, low: bool) -> Any:
+        if not low:
+            return value
+        return (
+            {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        )
+
+
+def _lease_until(seen: Any) -> float | None:
+    """The end of the lease in an item as read (a number, or ``{"N": ...}``
+    from a client)."""
+    if not seen or UNTIL not in seen:
+        return None
+    value = seen[UNTIL]
+    if isinstance(value, dict):
+        value = value.get("N")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,268 @@
+"""Code a reviewer merges: the lines a fix writes stay within the project's line length.
+
+A call (or a dict or list in it) that a fix made and that no longer fits on its line is laid
+out as black lays it out: one argument (element) a line, indented one level more than the line
+it starts on, with a trailing comma, and the closing bracket on a line of its own. The outermost
+bracket of the line goes first, then whatever still does not fit inside it. Only what the fixes
+wrote is touched (a line of the user's that was long already stays as it is), and a line that
+no split can shorten (a long string) is left long, as black leaves it.
+
+The line length is the project's: ``line-length`` of ``[tool.ruff]`` (or ``[tool.black]``) in the
+``pyproject.toml`` nearest the file, else ruff's and black's default, 88.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import libcst as cst
+from libcst._position import CodePosition, CodeRange
+
+from dynolint.fixes.cstutil import walk
+from dynolint.positions import _TypedCodegen, generate, line_starts, span_of
+
+DEFAULT_LINE_LENGTH = 88
+_NEWLINE = re.compile(r"\r\n?|\n")
+BRACKETS = (cst.Call, cst.Dict, cst.List)
+RECORDED = (*BRACKETS, cst.SimpleString)
+_LIMITS: dict[str, int] = {}
+
+
+def line_length(path: str | Path | None) -> int:
+    """The line length the project of ``path`` formats to (its ruff or black configuration)."""
+    if path is None:
+        return DEFAULT_LINE_LENGTH
+    start = Path(path).absolute().parent
+    key = str(start)
+    if key not in _LIMITS:
+        _LIMITS[key] = _configured(start)
+    return _LIMITS[key]
+
+
+def _configured(folder: Path) -> int:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    for candidate in (folder, *folder.parents):
+        for name, tables in (("ruff.toml", ((),)), (".ruff.toml", ((),)),
+                             ("pyproject.toml", (("tool", "ruff"), ("tool", "black")))):
+            config = candidate / name
+            try:
+                if not config.is_file():
+                    continue
+                data = tomllib.loads(config.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            for table in tables:
+                section: Any = data
+                for part in table:
+                    section = section.get(part, {}) if isinstance(section, dict) else {}
+                value = section.get("line-length") if isinstance(section, dict) else None
+                if isinstance(value, int) and value > 0:
+                    return value
+            if name == "pyproject.toml" and "project" in data:
+                return DEFAULT_LINE_LENGTH  # the project's root: its tools use their default
+    return DEFAULT_LINE_LENGTH
+
+
+Render = Callable[[cst.CSTNode], tuple[str, dict[cst.CSTNode, CodeRange]]]
+
+
+def renderer(default_indent: str, default_newline: str, indents: list[str]) -> Render:
+    """Code of a node standing inside blocks indented by ``indents``, and the ranges of its
+    brackets (lines 1-based from the node's first line, columns 0-based)."""
+    module = cst.Module([], default_indent=default_indent, default_newline=default_newline)
+
+    def render(node: cst.CSTNode) -> tuple[str, dict[cst.CSTNode, CodeRange]]:
+        state = _TypedCodegen(module, RECORDED)
+        state.indent_tokens.extend(indents)
+        generate(node, state)
+        code = state.code()
+        starts = line_starts(code)
+        at = state.offsets()
+        ranges = {}
+        for found, (start, end) in zip(state.nodes, state.spans):
+            span = span_of(starts, at[start], at[end])
+            ranges[found] = CodeRange(CodePosition(span.line, span.column - 1),
+                                      CodePosition(span.end_line, span.end_column - 1))
+        return code, ranges
+
+    return render
+
+
+def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Render, limit: int, unit: str,
+        first_column: int = 0, produced: set[int] | None = None, keep: list[cst.CSTNode] | None = None
+        ) -> cst.CSTNode:
+    """``root`` with the brackets that ``eligible`` accepts (the calls a fix wrote) split, one
+    element a line, until the lines they are on fit in ``limit`` columns (``root``'s first line
+    starts at ``first_column``). Nodes rebuilt on the way whose originals are in ``produced``
+    are added to it (and kept alive in ``keep``), so that the fix's safety check still masks them."""
+    produced = produced if produced is not None else set()
+    keep = keep if keep is not None else []
+    for _ in range(64):  # each round splits one bracket
+        code, ranges = render(root)
+        lines = _NEWLINE.split(code)  # as the positions count lines (CR-only files too)
+        inside: set[int] = set()
+        for node in ranges:
+            if eligible(node):
+                inside.update(id(inner) for inner in walk(node))
+
+        def width(number: int) -> int:
+            return len(lines[number - 1].rstrip("\r")) + (first_column if number == 1 else 0)
+
+        target: tuple[cst.CSTNode, cst.CSTNode] | None = None
+        ordered = sorted(ranges.items(), key=lambda item: (item[1].start.line, item[1].start.column))
+        # a long line: the outermost bracket a fix wrote around it that is not laid out one element a
+        # line yet (a call spread over lines as it was is laid out again); of several on the line, the
+        # last (black's right-hand split)
+        long_lines = [number for number in range(1, len(lines) + 1) if width(number) > limit]
+        for line in long_lines:
+            around = [(node, where) for node, where in ordered if isinstance(node, BRACKETS) and id(node) in inside
+                      and where.start.line <= line <= where.end.line and _elements(node)
+                      and not _exploded(node) and not _commented(node)]
+            outer = [(node, where) for node, where in around
+                     if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
+            if outer:
+                node, where = outer[-1]
+                target = (node, explode(node, _indent(lines[where.start.line - 1]), unit))
+                break
+        for node, where in ordered if target is None else ():  # then a long string on a line of its own
+            line = where.start.line
+            if isinstance(node, cst.SimpleString) and id(node) in inside and where.end.line == line \
+                    and width(line) > limit:
+                text = lines[line - 1]
+                split = split_string(node, _indent(text), unit, limit)
+                if split is not None:
+                    target = (node, split)
+                    break
+        if target is None:
+            return root
+        root = _Replace(target[0], target[1], produced, keep).transform(root)
+    return root
+
+
+def _encloses(outer: CodeRange, inner: CodeRange) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+
+
+def _exploded(node: cst.CSTNode) -> bool:
+    """Laid out one element a line already (a break after the opening bracket and each comma)."""
+    opening = node.whitespace_before_args if isinstance(node, cst.Call) else \
+        node.lbrace.whitespace_after if isinstance(node, cst.Dict) else node.lbracket.whitespace_after  # type: ignore[attr-defined]
+    return isinstance(opening, cst.ParenthesizedWhitespace) and all(
+        isinstance(item.comma, cst.Comma) and isinstance(item.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for item in _elements(node))
+
+
+def _commented(node: cst.CSTNode) -> bool:
+    """Does the node's own layout hold a comment (laying it out again would lose it)?"""
+    return any(isinstance(inner, cst.Comment) for inner in walk(node))
+
+
+def _indent(text: str) -> str:
+    return text[:len(text) - len(text.lstrip(" \t"))]
+
+
+def split_string(node: cst.SimpleString, indent: str, unit: str, limit: int) -> cst.BaseExpression | None:
+    """A long plain string as implicitly concatenated pieces in parentheses, one a line, cut
+    after spaces (never inside an escape): the same value, in lines that fit where they can."""
+    quote = node.quote
+    if node.prefix or len(quote) != 1 or node.lpar:
+        return None
+    body = node.value[len(quote):-len(quote)]
+    room = max(limit - len(indent) - len(unit) - 2, 16)
+    pieces: list[str] = []
+    current = ""
+    for word in body.split(" "):
+        chunk = word
+        candidate = f"{current} {chunk}" if current else chunk
+        if current and len(candidate) + 1 > room:
+            pieces.append(current + " ")
+            current = chunk
+        else:
+            current = candidate
+    pieces.append(current)
+    if "".join(pieces) != body:
+        return None
+    strings = [cst.SimpleString(f"{quote}{piece}{quote}") for piece in pieces]
+    joined: cst.SimpleString | cst.ConcatenatedString = strings[-1]  # one piece: the string alone on its line fits
+    for piece in reversed(strings[:-1]):
+        joined = cst.ConcatenatedString(left=piece, right=joined, whitespace_between=_break(indent + unit))
+    assert isinstance(joined, (cst.ConcatenatedString, cst.SimpleString))
+    return joined.with_changes(lpar=[cst.LeftParen(whitespace_after=_break(indent + unit))],
+                               rpar=[cst.RightParen(whitespace_before=_break(indent))])
+
+
+def _elements(node: cst.CSTNode) -> list[Any]:
+    if isinstance(node, cst.Call):
+        return list(node.args)
+    if isinstance(node, (cst.Dict, cst.List)):
+        return list(node.elements)
+    return []
+
+
+def _break(indent: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=False,
+                                       last_line=cst.SimpleWhitespace(indent))
+
+
+def explode(node: cst.CSTNode, indent: str, unit: str) -> cst.CSTNode:
+    """``node`` (a call, dict or list on one line) with one element a line, as black splits it."""
+    items = _elements(node)
+    inner = _break(indent + unit)
+    laid = [item.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                                              whitespace_after=inner if index < len(items) - 1 else _break(indent)))
+            for index, item in enumerate(items)]
+    if isinstance(node, cst.Call):
+        laid = [arg.with_changes(whitespace_after_arg=cst.SimpleWhitespace("")) for arg in laid]
+        return node.with_changes(whitespace_before_args=inner, args=laid)
+    if isinstance(node, cst.Dict):
+        return node.with_changes(lbrace=cst.LeftCurlyBrace(whitespace_after=inner),
+                                 rbrace=cst.RightCurlyBrace(whitespace_before=cst.SimpleWhitespace("")),
+                                 elements=laid)
+    assert isinstance(node, cst.List)
+    return node.with_changes(lbracket=cst.LeftSquareBracket(whitespace_after=inner),
+                             rbracket=cst.RightSquareBracket(whitespace_before=cst.SimpleWhitespace("")),
+                             elements=laid)
+
+
+class _Replace(cst.CSTTransformer):
+    """Puts ``new`` where ``old`` is; every node rebuilt on the way whose original was
+    produced by a fix is produced too."""
+
+    def __init__(self, old: cst.CSTNode, new: cst.CSTNode, produced: set[int], keep: list[cst.CSTNode]) -> None:
+        super().__init__()
+        self.old, self.new, self.produced, self.keep = old, new, produced, keep
+        self.path: set[int] = set()
+
+    def transform(self, root: cst.CSTNode) -> cst.CSTNode:
+        self.path = {id(node) for node in _ancestors(root, self.old)}
+        result = root.visit(self)
+        assert isinstance(result, cst.CSTNode)
+        return result
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.path
+
+    def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
+        result = self.new if original is self.old else updated
+        if result is not original and id(original) in self.produced:
+            self.produced.add(id(result))
+            self.keep.append(result)
+        return result
+
+
+def _ancestors(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
+    parents: dict[int, cst.CSTNode] = {}
+    for node in walk(root, parents):
+        if node is target:
+            chain = [node]
+            while id(chain[-1]) in parents:
+                chain.append(parents[id(chain[-1])])
+            return chain
+    return []
