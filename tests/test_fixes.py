@@ -63,8 +63,9 @@ def test_version_guard_bumps_the_version(tmp_path: Path) -> None:
 '''
     config = {"pyproject.toml": '[tool.dynolint.tables.links]\npartition-key = "pk"\nversion-attribute = "version"\n'}
     after, _ = fixed(tmp_path, before, config)
-    assert ('table.put_item(Item={**item, "version": int(str(item["version"])) + 1}, ConditionExpression="#dl_ver = :dl_ver", '
-            'ExpressionAttributeNames={"#dl_ver": "version"}, ExpressionAttributeValues={":dl_ver": item["version"]})'
+    assert ('table.put_item(Item={**item, "version": item.get("version", 0) + 1}, '
+            'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)", '
+            'ExpressionAttributeNames={"#dl_ver": "version"}, ExpressionAttributeValues={":dl_ver": item.get("version", 0)})'
             in after)
 
 
@@ -97,8 +98,8 @@ def bump(pk, title):
     config = {"pyproject.toml": '[tool.dynolint.tables.docs]\npartition-key = "pk"\nversion-attribute = "v"\n'}
     after, _ = fixed(tmp_path, before, config)
     assert 'UpdateExpression="SET #dl_ver = :dl_ver_next, title = :t"' in after
-    assert '":dl_ver_next": {"N": str(int(item["v"]["N"]) + 1)}' in after
-    assert '":dl_ver": item["v"]' in after
+    assert '":dl_ver_next": {"N": str(int(item.get("v", {"N": "0"})["N"]) + 1)}' in after
+    assert '":dl_ver": item.get("v", {"N": "0"})' in after
 
 
 def test_atomic_counter(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
     set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
+from dynolint.fixes import versioning
 from dynolint.fixes.plans import GuardPlan
 from dynolint.fixes.scope import MUTATORS, accesses, facts_of
 
@@ -27,6 +28,7 @@ TITLES = {
               "ConditionalCheckFailedException when it was deleted meanwhile",
     "version": "Guard the write with an optimistic lock on the version attribute; callers must handle "
                "ConditionalCheckFailedException (re-read and retry, or report a conflict)",
+    "introduce": versioning.TITLE,
 }
 
 
@@ -71,10 +73,10 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         version = fresh("#dl_ver", taken)
         seen = fresh(":dl_ver", taken)
         names.append((version, string(plan.version_attr)))
-        current = f"{plan.item_expr}[{json.dumps(plan.version_attr)}]"
+        current, following = versioning.read_and_bump(plan.item_expr, plan.version_attr, low)
         values.append((seen, parse_expr(current)))
-        condition = f"{version} = {seen}"
-        following = (f'{{"N": str(int({current}["N"]) + 1)}}' if low else f"int(str({current})) + 1")
+        # items written before the version attribute existed lack it: they pass once, as version 0
+        condition = f"(attribute_not_exists({version}) OR {version} = {seen})"
         call = _bump_version(call, plan, version, following, taken, values)
     call, additions = and_condition(call, condition)
     return with_attributes(call, names, values, additions)

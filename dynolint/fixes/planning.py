@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from dynolint.fixes import versioning
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
@@ -158,6 +159,8 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         if write.flavor == "pynamodb":
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         item_name = _item_name(model, race)
+        if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
+            return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)
         if item_name is not None and keys and write.flavor in ("resource", "low"):
             blocked = _undecidable(model, race)
             if blocked is not None:

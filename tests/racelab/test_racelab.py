@@ -260,7 +260,8 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
                         module: str = "profiles", entry: str = "update_profile",
                         edits: tuple[dict[str, str], ...] = ({"display_name": "Ada L."},
                                                              {"bio": "Writes about engines."}),
-                        ) -> dict[str, Any]:
+                        key: str = "user_id", env_var: str = "PROFILES_TABLE",
+                        seed: dict[str, Any] | None = None) -> dict[str, Any]:
     """Two concurrent edits of different fields of one profile, each read-modify-put.
 
     The interleaving is forced from outside the code: a :class:`ReadGate` on boto3's default
@@ -273,10 +274,10 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
     """
     import boto3
 
-    table_name = lab.table("user_id", env_var="PROFILES_TABLE")
-    seed = {"user_id": user_id, "display_name": "Ada", "bio": "", "version": 1,
-            "created_at": "2024-05-01T09:30:00+00:00"}
-    lab.dynalite.resource().Table(table_name).put_item(Item=seed)
+    table_name = lab.table(key, env_var=env_var)
+    if seed is None:
+        seed = {"display_name": "Ada", "bio": "", "version": 1, "created_at": "2024-05-01T09:30:00+00:00"}
+    lab.dynalite.resource().Table(table_name).put_item(Item={key: user_id, **seed})
     lab.fresh_boto3()
     boto3.setup_default_session()  # restored by the lab's monkeypatch at teardown
     gate = ReadGate(parties=len(edits))
@@ -284,14 +285,14 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
     mod = load_module(project_dir, module)
     try:
         handler = getattr(mod, entry)
-        events = [{"pathParameters": {"user_id": user_id}, "body": json.dumps(edit)}
+        events = [{"pathParameters": {key: user_id}, "body": json.dumps(edit)}
                   for edit in edits]
         burst = run_concurrently(handler, [(event, None) for event in events],
                                  threads=len(events))
     finally:
         unload(mod)
     final = lab.dynalite.resource().Table(table_name).get_item(
-        Key={"user_id": user_id}, ConsistentRead=True)["Item"]
+        Key={key: user_id}, ConsistentRead=True)["Item"]
     survived, lost, silently_lost = [], [], []
     for edit, outcome in zip(edits, burst):
         for field, value in edit.items():
@@ -312,6 +313,7 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
         "statuses": _statuses(burst),
         "gate_forced": gate.held == len(edits) and not gate.broken,
         "errors": _errors(burst),
+        "counts": f"survived {len(survived)}, lost {len(lost)}, silently lost {len(silently_lost)}",
         "final_version": final.get("version"),
     }
 
@@ -502,3 +504,55 @@ def test_put_counter_fixed_counts_every_click(lab: Lab, tmp_path: Path) -> None:
     assert m["finals"] == [m["increments"]] * m["rounds"]
     # every caller is told the total its own click made: all different
     assert m["returned_distinct"] == [m["increments"]] * m["rounds"]
+
+
+# -- g. read, mutate, put back with no version attribute; h. old items without the version -----
+
+# 20 concurrent edits of one member, each a value no other edit writes (four fields, five rounds of values)
+MEMBER_EDITS = tuple({field: f"{field} edit {n}"} for n in range(5) for field in ("nickname", "phone", "home_court",
+                                                                                   "level"))
+UNVERSIONED = {"module": "members", "entry": "edit_profile", "key": "member_id", "env_var": "MEMBERS_TABLE",
+               "user_id": "m-77", "edits": MEMBER_EDITS,
+               "seed": {"nickname": "Ada", "phone": "", "home_court": "2", "level": "B"}}
+EDIT_KEYS = ["edits", "counts", "statuses", "gate_forced", "final_version"]
+
+
+def _edits_outcome(m: dict[str, Any]) -> None:
+    """The fixed code under a forced interleaving of 20 edits: one wins, every other one is told
+    (its request fails on the condition), no edit vanishes behind a success, no KeyError."""
+    assert m["gate_forced"]
+    assert m["silently_lost"] == []
+    assert len(m["survived"]) == 1
+    assert m["statuses"] == {200: 1, "ConditionalCheckFailedException": m["edits"] - 1}
+    assert not any(e.startswith("KeyError") for e in m["errors"])
+
+
+def test_unversioned_profile_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_lost_update(SCENARIOS / "unversioned_profile", lab, **UNVERSIONED)
+    project, fixed_codes = fixed_copy("unversioned_profile", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_lost_update(project, lab, **UNVERSIONED)
+    report("unversioned_profile", "original", unfixed, EDIT_KEYS)
+    report("unversioned_profile", "fixed", fixed, EDIT_KEYS)
+    assert unfixed["gate_forced"] and unfixed["errors"] == []
+    assert unfixed["statuses"] == {200: len(MEMBER_EDITS)}  # every caller was told its edit was saved
+    assert len(unfixed["silently_lost"]) == len(MEMBER_EDITS) - 1  # ... and all but the last put vanished
+    _edits_outcome(fixed)
+    assert fixed["final_version"] == 1  # the fix started keeping a version: the first write made it 1
+
+
+def test_old_items_without_the_version_attribute(lab: Lab, tmp_path: Path) -> None:
+    """``lost_update`` declares ``version`` as its version attribute, but items created before
+    it was introduced lack it: the fixed code reads it with a default and accepts the missing
+    attribute once, instead of raising KeyError on every edit of an old profile."""
+    old_item = {"display_name": "Ada", "bio": "", "created_at": "2019-02-11T08:00:00+00:00"}
+    edits = tuple({field: f"{field} edit {n}"} for n in range(10) for field in ("display_name", "bio"))
+    unfixed = measure_lost_update(SCENARIOS / "lost_update", lab, edits=edits, seed=old_item)
+    project, fixed_codes = fixed_copy("lost_update", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_lost_update(project, lab, edits=edits, seed=old_item)
+    report("old_items", "original", unfixed, EDIT_KEYS)
+    report("old_items", "fixed", fixed, EDIT_KEYS)
+    assert unfixed["errors"] == [] and len(unfixed["silently_lost"]) == len(edits) - 1
+    _edits_outcome(fixed)
+    assert fixed["final_version"] == 1
