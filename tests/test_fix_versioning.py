@@ -35,7 +35,7 @@ def _fix(tmp_path: Path, source: str, extra: dict[str, str] | None = None) -> tu
 def test_a_put_of_the_mutated_item_starts_keeping_a_version(tmp_path: Path) -> None:
     after, applied, _ = _fix(tmp_path, TABLE + EDIT)
     assert [f.code for f in applied] == ["DYN101"]
-    assert ('table.put_item(Item={**member, "version": member.get("version", 0) + 1}, '
+    assert ('table.put_item(Item={**member, "version": int(str(member.get("version", 0))) + 1}, '
             'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)", '
             'ExpressionAttributeNames={"#dl_ver": "version"}, '
             'ExpressionAttributeValues={":dl_ver": member.get("version", 0)})') in after
@@ -65,7 +65,7 @@ def test_a_version_the_project_keeps_on_the_table_is_used(tmp_path: Path) -> Non
 '''
     after, applied, _ = _fix(tmp_path, TABLE + create + EDIT)
     assert [f.code for f in applied] == ["DYN101"]
-    assert '"rev": member.get("rev", 0) + 1' in after
+    assert '"rev": int(str(member.get("rev", 0))) + 1' in after
     assert 'ExpressionAttributeNames={"#dl_ver": "rev"}' in after
 
 

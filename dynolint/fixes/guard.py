@@ -29,6 +29,7 @@ TITLES = {
     "version": "Guard the write with an optimistic lock on the version attribute; callers must handle "
                "ConditionalCheckFailedException (re-read and retry, or report a conflict)",
     "introduce": versioning.TITLE,
+    "allocate": versioning.ALLOCATE_TITLE,
 }
 
 
@@ -47,17 +48,17 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     low = plan.flavor == "low"
     names: list[tuple[str, cst.BaseExpression]] = []
     values: list[tuple[str, cst.BaseExpression]] = []
-    if plan.mode in ("not_exists", "exists", "pinned"):
+    if plan.mode in ("not_exists", "exists", "pinned", "allocate"):
         if plan.key_attr is None:
             raise FixSkipped("the table's key attribute is not known")
         wanted = "absent" if plan.mode == "not_exists" else "present"
-        if plan.path != wanted:
+        if plan.path != wanted and plan.mode != "allocate":  # an allocated key is new by construction
             raise FixSkipped(f"the code does not show that the item read is {wanted} where it is written, so a "
                              f"condition could reject writes that are meant to succeed; set [tool.dynolint.tables."
                              f"{plan.table_label or '<table>'}] version-attribute for an optimistic-lock fix")
         key = fresh("#dl_key", taken)
         names.append((key, string(plan.key_attr)))
-        function = "attribute_not_exists" if plan.mode == "not_exists" else "attribute_exists"
+        function = "attribute_not_exists" if plan.mode in ("not_exists", "allocate") else "attribute_exists"
         condition = f"{function}({key})"
         for attribute, optional in plan.pins:
             name, value = fresh("#dl_seen", taken), fresh(":dl_seen", taken)

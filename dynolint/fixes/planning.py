@@ -81,6 +81,8 @@ def plan_for(model: Model, race: Race) -> Plan:
         return Skip("PartiQL: add a predicate on the version attribute to the statement's WHERE clause")
     if race.kind == "stampede":
         return _claim_plan(model, race)
+    if race.kind == "allocate":
+        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table))
     if race.kind == "counter":
         atomic = _atomic_plan(model, race)
         if not isinstance(atomic, Skip):

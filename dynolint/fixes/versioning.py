@@ -32,6 +32,9 @@ TITLE = ("Start keeping a version attribute on the item and guard the write with
          "written before it lacks it and passes once); every other writer of the table must bump it too, and "
          "callers must handle ConditionalCheckFailedException")
 
+ALLOCATE_TITLE = ("Make the put create-only (attribute_not_exists on the key): a caller that computed the same new "
+                  "key as a concurrent one gets ConditionalCheckFailedException instead of replacing its record")
+
 
 def read_and_bump(item: str, attribute: str, low: bool) -> tuple[str, str]:
     """The expressions that read the version from the item held in ``item`` (a default for
@@ -41,7 +44,9 @@ def read_and_bump(item: str, attribute: str, low: bool) -> tuple[str, str]:
         current = f'{item}.get({name}, {{"N": "0"}})'
         return current, f'{{"N": str(int({current}["N"]) + 1)}}'
     current = f"{item}.get({name}, 0)"
-    return current, f"{current} + 1"
+    # int(str()): boto3-stubs type an attribute as a union (bytes, sets, maps...) that mypy
+    # refuses to add 1 to; a Decimal version read from DynamoDB goes through str() unchanged
+    return current, f"int(str({current})) + 1"
 
 
 def puts_read_item_back(race: Race) -> bool:
@@ -119,3 +124,13 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
     span = model.span(write.loc)
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version" if chosen else "introduce",
                      key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label)
+
+
+def allocate_plan(model: Model, race: Race, keys: list[str], label: str) -> GuardPlan | Skip:
+    """A put whose new key was computed from a scan of the table (``max + 1``): create-only."""
+    if not keys:
+        return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
+                    "partition-key to enable the fix")
+    span = model.span(race.write.loc)
+    return GuardPlan(span.line, span.column, race.write.flavor, race.write.op, "allocate", key_attr=keys[0],
+                     table_label=label)

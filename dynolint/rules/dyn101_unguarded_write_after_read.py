@@ -120,6 +120,12 @@ def save(order):
 
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
+            if race.kind == "allocate":
+                yield race_finding(model, race, self.code, self.name, (
+                    f"{describe_write(race)} creates an item whose key is computed from the {race.read.op} at line "
+                    f"{model.line_of(race.read.loc)} with no ConditionExpression: two concurrent callers compute "
+                    "the same key and the later put replaces the earlier record"))
+                continue
             if race.kind != "overwrite":
                 continue
             read_line = model.line_of(race.read.loc)

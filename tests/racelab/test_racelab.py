@@ -556,3 +556,53 @@ def test_old_items_without_the_version_attribute(lab: Lab, tmp_path: Path) -> No
     assert unfixed["errors"] == [] and len(unfixed["silently_lost"]) == len(edits) - 1
     _edits_outcome(fixed)
     assert fixed["final_version"] == 1
+
+
+# -- i. ids allocated as max + 1 from a scan ----------------------------------------------------
+
+
+def measure_allocated_ids(project_dir: str | Path, lab: Lab, *, callers: int = 20, module: str = "tickets",
+                          entry: str = "open_ticket") -> dict[str, Any]:
+    """``callers`` concurrent ticket openings on an empty table; each numbers its ticket
+    ``max(ticket_no) + 1`` from a scan. Metrics: ``told_created`` (201 answers), ``stored``
+    (tickets in the table afterwards), ``replaced`` (tickets a caller was told were created but
+    another caller's put replaced), ``numbers_told`` (distinct numbers the callers were told)."""
+    table_name = lab.table("ticket_no", env_var="TICKETS_TABLE")
+    lab.fresh_boto3()
+    mod = load_module(project_dir, module)
+    try:
+        events = [{"body": json.dumps({"subject": f"printer {n} jammed", "customer": f"c-{n}"})}
+                  for n in range(callers)]
+        burst = run_concurrently(getattr(mod, entry), [(event, None) for event in events], threads=callers)
+    finally:
+        unload(mod)
+    stored = lab.dynalite.resource().Table(table_name).scan(ConsistentRead=True)["Items"]
+    created = [json.loads(o.result["body"])["ticket_no"] for o in burst
+               if o.ok and isinstance(o.result, dict) and o.result.get("statusCode") == 201]
+    return {
+        "callers": callers,
+        "told_created": len(created),
+        "numbers_told": len(set(created)),
+        "stored": len(stored),
+        "replaced": len(created) - len(stored),
+        "statuses": _statuses(burst),
+    }
+
+
+ALLOCATE_KEYS = ["callers", "told_created", "numbers_told", "stored", "replaced", "statuses"]
+
+
+def test_allocated_ids_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_allocated_ids(SCENARIOS / "allocated_ids", lab)
+    project, fixed_codes = fixed_copy("allocated_ids", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_allocated_ids(project, lab)
+    report("allocated_ids", "original", unfixed, ALLOCATE_KEYS)
+    report("allocated_ids", "fixed", fixed, ALLOCATE_KEYS)
+    assert unfixed["statuses"] == {201: unfixed["callers"]}
+    assert unfixed["replaced"] > 0  # callers were told about tickets that another caller's put replaced
+    # fixed: no record replaced; every ticket a caller was told about is stored, under its own number,
+    # and a caller that lost the number is told so (the put fails on its condition)
+    assert fixed["replaced"] == 0 and fixed["numbers_told"] == fixed["told_created"] == fixed["stored"] >= 1
+    assert fixed["statuses"].get(201, 0) + fixed["statuses"].get("ConditionalCheckFailedException", 0) == \
+        fixed["callers"]
