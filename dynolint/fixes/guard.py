@@ -17,7 +17,7 @@ from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
     set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
-from dynolint.fixes import versioning
+from dynolint.fixes import pynupdate, versioning
 from dynolint.fixes.plans import GuardPlan
 from dynolint.fixes.scope import MUTATORS, accesses, facts_of
 
@@ -30,6 +30,7 @@ TITLES = {
                "ConditionalCheckFailedException (re-read and retry, or report a conflict)",
     "introduce": versioning.TITLE,
     "allocate": versioning.ALLOCATE_TITLE,
+    "pyn_update": pynupdate.TITLE,
 }
 
 
@@ -232,6 +233,8 @@ def _bump_version(call: cst.Call, plan: GuardPlan, version: str, following: str,
 
 
 def _pynamodb(call: cst.Call, plan: GuardPlan) -> cst.Call:
+    if plan.mode == "pyn_update":
+        return pynupdate.update_call(call, plan)
     if kwarg(call, "condition") is not None:
         raise FixSkipped("the write already passes condition=")
     if plan.key_attr is None or plan.mode not in ("not_exists", "exists"):

@@ -158,9 +158,14 @@ def _guard_plan(model: Model, race: Race) -> Plan:
                          model_name=model_name, presence=_presence_names(race))
     version = version_attr(model, write.table)
     if version is None:
-        if write.flavor == "pynamodb":
-            return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         item_name = _item_name(model, race)
+        if write.flavor == "pynamodb":
+            if write.op in ("save", "update") and item_name and model_name and keys:
+                blocked = _undecidable(model, race)
+                return blocked or GuardPlan(span.line, span.column, write.flavor, write.op, "pyn_update",
+                                            key_attr=keys[0], item_expr=item_name, model_name=model_name,
+                                            table_label=label, decided=_decided(model, race))
+            return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
             return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)
         if item_name is not None and keys and write.flavor in ("resource", "low"):

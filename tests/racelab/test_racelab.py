@@ -606,3 +606,52 @@ def test_allocated_ids_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
     assert fixed["replaced"] == 0 and fixed["numbers_told"] == fixed["told_created"] == fixed["stored"] >= 1
     assert fixed["statuses"].get(201, 0) + fixed["statuses"].get("ConditionalCheckFailedException", 0) == \
         fixed["callers"]
+
+
+# -- j. PynamoDB: get(), a counter in Python, save() ---------------------------------------------
+
+
+def measure_pynamodb_views(project_dir: str | Path, lab: Lab, *, views: int = 20, rounds: int = 3,
+                           module: str = "recipes", entry: str = "view_recipe") -> dict[str, Any]:
+    """``rounds`` bursts of ``views`` concurrent page views of a fresh recipe, through a PynamoDB
+    model whose ``Meta.host`` points at dynalite. Metrics as :func:`measure_counter`: the stored
+    ``views`` after each burst, the views lost, how many different totals callers were told."""
+    pytest.importorskip("pynamodb")
+    table_name = lab.table("slug", env_var="RECIPES_TABLE")
+    lab.setenv("DYNAMODB_HOST", lab.dynalite.endpoint_url)
+    table = lab.dynalite.resource().Table(table_name)
+    mod = load_module(project_dir, module)
+    finals: list[int] = []
+    told: list[int] = []
+    errors: list[str] = []
+    try:
+        for r in range(rounds):
+            slug = f"pao-de-lo-{r}"
+            table.put_item(Item={"slug": slug, "title": "Pão de ló", "views": 0})
+            event = {"pathParameters": {"slug": slug}}
+            burst = run_concurrently(getattr(mod, entry), [(event, None) for _ in range(views)], threads=views)
+            errors += _errors(burst)
+            told.append(len({json.loads(o.result["body"])["views"] for o in burst
+                             if o.ok and isinstance(o.result, dict) and o.result.get("statusCode") == 200}))
+            finals.append(int(table.get_item(Key={"slug": slug}, ConsistentRead=True)["Item"]["views"]))
+    finally:
+        unload(mod)
+    return {"views": views, "rounds": rounds, "finals": finals, "lost": [views - f for f in finals],
+            "returned_distinct": told, "errors": errors}
+
+
+PYN_KEYS = ["views", "rounds", "finals", "lost", "returned_distinct", "errors"]
+
+
+def test_pynamodb_views_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_pynamodb_views(SCENARIOS / "pynamodb_views", lab)
+    project, fixed_codes = fixed_copy("pynamodb_views", tmp_path)
+    assert fixed_codes == ["DYN102"]
+    fixed = measure_pynamodb_views(project, lab)
+    report("pynamodb_views", "original", unfixed, PYN_KEYS)
+    report("pynamodb_views", "fixed", fixed, PYN_KEYS)
+    assert unfixed["errors"] == [] and max(unfixed["finals"]) < unfixed["views"]  # every burst lost views
+    assert fixed["errors"] == []
+    assert fixed["finals"] == [fixed["views"]] * fixed["rounds"]
+    # update() refreshes the instance from the write: every caller is told the total its own view made
+    assert fixed["returned_distinct"] == [fixed["views"]] * fixed["rounds"]
