@@ -49,7 +49,11 @@ table.update_item(Key={"page": page}, UpdateExpression="ADD #v :one",
             "(`ReturnValues=\"UPDATED_NEW\"`). A check no condition can express (a call on the item, "
             "arithmetic, an either-or test) means no fix, and the finding says why. The fix is safe when "
             "callers see the same outcomes (checks kept, totals read back); otherwise it is offered as "
-            "unsafe. Atomic is not idempotent: a retried request still counts twice."
+            "unsafe. A PynamoDB `save()` after `get()` becomes `update()` with `Model.attr.add(n)` for the "
+            "counter and `set` for the other attributes the code assigned, on the condition that the item still "
+            "exists (unsafe: `update()` raises `UpdateError` where `save()` recreated a deleted item; a check on "
+            "the counter before it is changed means no fix yet). Atomic is not idempotent: a retried request "
+            "still counts twice."
         ),
         known_problems=(
             "Arithmetic is recognised on the value itself (`+ - * / // % **`, augmented assignment); a "
