@@ -66,7 +66,15 @@ def puts_read_item_back(race: Race) -> bool:
 def visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
     """The version attribute the project keeps on ``table`` (a write of the same table sets a
     version-like name to a whole number, or to a value plus one), and whether that name is
-    also written with values no version has (then no attribute is safe to choose)."""
+    also written with values no version has (then no attribute is safe to choose); memoised
+    per table on the model."""
+    memo = model.memo.setdefault("visible_version", {})
+    if table not in memo:
+        memo[table] = _visible_version(model, table)
+    return memo[table]  # type: ignore[no-any-return]
+
+
+def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
     found: set[str] = set()
     clash = False
     for record in model.interp.writes:

@@ -108,6 +108,11 @@ def allocated_from(model: Model, record: WriteRecord) -> ReadEvent | None:
     write = record.write
     if write.op != "put_item" or write.batch or write.guard.kind or write.flavor not in ("resource", "low"):
         return None
+    scans = [r for r in record.reads if r.key is None and r.op in ("scan", "query") and r.seq < write.seq
+             and model.index.same_table(r.table, write.table)]
+    item = (model.index.key_map(write.item) or {}) if scans else {}
+    if not item:
+        return None
     facts = model.project.table_facts(table_names(write.table))
     if facts is not None and facts.partition_key:
         keys = {n for n in (facts.partition_key, facts.sort_key) if n}
@@ -115,10 +120,7 @@ def allocated_from(model: Model, record: WriteRecord) -> ReadEvent | None:
         seen = {frozenset(model.index.key_map(r.key) or ()) for r in model.interp.reads
                 if r.key is not None and model.index.same_table(r.table, write.table)}
         keys = set(next(iter(seen))) if len(seen) == 1 else set()
-    item = model.index.key_map(write.item) or {}
-    scans = [r for r in record.reads if r.key is None and r.op in ("scan", "query") and r.seq < write.seq
-             and model.index.same_table(r.table, write.table)]
-    if not keys or not scans or not keys <= set(item):
+    if not keys or not keys <= set(item):
         return None
     counted = {r for name in keys for r in _incremented(model, item[name])}
     scans = [r for r in scans if r.id in counted]
