@@ -47,6 +47,7 @@ def _again_is_clean(tmp_path: Path) -> None:
 def test_pynamodb_counter_save_becomes_an_atomic_add(tmp_path: Path) -> None:
     source = MODEL + '''def hit(slug, title):
     page = Page.get(slug)
+    labels = dict(page=slug)  # a keyword named like the instance is not a use of it
     page.hits += 1
     page.title = title.strip() or page.title
     page.save()

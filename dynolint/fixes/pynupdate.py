@@ -54,7 +54,8 @@ def actions_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[st
     for node in walk(scope):
         if isinstance(node, cst.Name) and node.value == item:
             holder = facts.parents.get(id(node))
-            if not (isinstance(holder, cst.Attribute) and holder.attr is node):
+            if not (isinstance(holder, cst.Attribute) and holder.attr is node) and \
+                    not (isinstance(holder, cst.Arg) and holder.keyword is node):  # ``f(page=1)``: not the instance
                 _check_use(facts.parents, node, call, straight, scope)
     for sibling in block.body if block is not None else ():
         if sibling is statement:
