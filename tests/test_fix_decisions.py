@@ -318,7 +318,7 @@ def test_a_put_of_a_dict_literal_keeps_its_values_and_a_decision(tmp_path: Path)
     ast.parse(after)
 
 
-def test_a_put_that_drops_attributes_has_no_update_fix(tmp_path: Path) -> None:
+def test_a_put_that_drops_attributes_has_no_update_fix_but_a_version_guard(tmp_path: Path) -> None:
     source = CLICKS_HEAD + '''def click(link_id):
     item = table.get_item(Key={"link_id": link_id})["Item"]
     item["clicks"] = item["clicks"] + 1
@@ -326,9 +326,11 @@ def test_a_put_that_drops_attributes_has_no_update_fix(tmp_path: Path) -> None:
     table.put_item(Item=item)
 '''
     after, skipped = fix_clicks(tmp_path, source)
-    assert after == source  # the put removed "draft", an update would keep it
-    [(finding, reason)] = skipped
-    assert finding.code == "DYN102" and reason
+    # the put removed "draft", an update would keep it: no atomic update; the put stays, guarded by a
+    # version attribute the fix starts keeping (fixes/versioning.py), so no click is lost silently
+    assert skipped == [] and "update_item" not in after
+    assert 'table.put_item(Item={**item, "version": int(str(item.get("version", 0))) + 1}, ' \
+           'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)"' in after
 
 
 def test_a_guard_cannot_pin_a_decision_on_the_whole_item(tmp_path: Path) -> None:

@@ -76,11 +76,11 @@ def test_version_guard_bumps_the_version(tmp_path: Path) -> None:
     config = {"pyproject.toml": '[tool.dynolint.tables.links]\npartition-key = "pk"\nversion-attribute = "version"\n'}
     after, _ = fixed(tmp_path, before, config)
     assert ('    table.put_item(\n'
-            '        Item={**item, "version": int(str(item["version"])) + 1},\n'
-            '        ConditionExpression="#dl_ver = :dl_ver",\n'
+            '        Item={**item, "version": int(str(item.get("version", 0))) + 1},\n'
+            '        ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)",\n'
             '        ExpressionAttributeNames={"#dl_ver": "version"},\n'
-            '        ExpressionAttributeValues={":dl_ver": item["version"]},\n'
-            '    )\n' in after)
+            '        ExpressionAttributeValues={":dl_ver": item.get("version", 0)},\n'
+            '    )\n' in after), after
 
 
 def test_placeholders_never_collide_and_variables_are_spread(tmp_path: Path) -> None:
@@ -112,8 +112,8 @@ def bump(pk, title):
     config = {"pyproject.toml": '[tool.dynolint.tables.docs]\npartition-key = "pk"\nversion-attribute = "v"\n'}
     after, _ = fixed(tmp_path, before, config)
     assert 'UpdateExpression="SET #dl_ver = :dl_ver_next, title = :t"' in after
-    assert '":dl_ver_next": {"N": str(int(item["v"]["N"]) + 1)}' in after
-    assert '":dl_ver": item["v"]' in after
+    assert '":dl_ver_next": {"N": str(int(item.get("v", {"N": "0"})["N"]) + 1)}' in after
+    assert '":dl_ver": item.get("v", {"N": "0"})' in after
 
 
 def test_atomic_counter(tmp_path: Path) -> None:

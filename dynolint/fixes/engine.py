@@ -14,7 +14,7 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter
+from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, may_be_safe
@@ -362,6 +362,8 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
             plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
         if plan.mode == "pinned":
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
+        if plan.mode == "pyn_update":
+            plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
         change: Callable[[cst.Call], cst.Call] = lambda node, p=plan: guard.guard_call(node, p)
     elif isinstance(plan, AtomicPlan):
         binop = index.binops.get((plan.delta_line, plan.delta_column))

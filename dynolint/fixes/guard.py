@@ -17,6 +17,7 @@ from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
     set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
 )
+from dynolint.fixes import pynupdate, versioning
 from dynolint.fixes.plans import GuardPlan
 from dynolint.fixes.scope import MUTATORS, accesses, facts_of
 
@@ -27,6 +28,9 @@ TITLES = {
               "ConditionalCheckFailedException when it was deleted meanwhile",
     "version": "Guard the write with an optimistic lock on the version attribute; callers must handle "
                "ConditionalCheckFailedException (re-read and retry, or report a conflict)",
+    "introduce": versioning.TITLE,
+    "allocate": versioning.ALLOCATE_TITLE,
+    "pyn_update": pynupdate.TITLE,
 }
 
 
@@ -45,17 +49,17 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     low = plan.flavor == "low"
     names: list[tuple[str, cst.BaseExpression]] = []
     values: list[tuple[str, cst.BaseExpression]] = []
-    if plan.mode in ("not_exists", "exists", "pinned"):
+    if plan.mode in ("not_exists", "exists", "pinned", "allocate"):
         if plan.key_attr is None:
             raise FixSkipped("the table's key attribute is not known")
         wanted = "absent" if plan.mode == "not_exists" else "present"
-        if plan.path != wanted:
+        if plan.path != wanted and plan.mode != "allocate":  # an allocated key is new by construction
             raise FixSkipped(f"the code does not show that the item read is {wanted} where it is written, so a "
                              f"condition could reject writes that are meant to succeed; set [tool.dynolint.tables."
                              f"{plan.table_label or '<table>'}] version-attribute for an optimistic-lock fix")
         key = fresh("#dl_key", taken)
         names.append((key, string(plan.key_attr)))
-        function = "attribute_not_exists" if plan.mode == "not_exists" else "attribute_exists"
+        function = "attribute_not_exists" if plan.mode in ("not_exists", "allocate") else "attribute_exists"
         condition = f"{function}({key})"
         for attribute, optional in plan.pins:
             name, value = fresh("#dl_seen", taken), fresh(":dl_seen", taken)
@@ -71,10 +75,10 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         version = fresh("#dl_ver", taken)
         seen = fresh(":dl_ver", taken)
         names.append((version, string(plan.version_attr)))
-        current = f"{plan.item_expr}[{json.dumps(plan.version_attr)}]"
+        current, following = versioning.read_and_bump(plan.item_expr, plan.version_attr, low)
         values.append((seen, parse_expr(current)))
-        condition = f"{version} = {seen}"
-        following = (f'{{"N": str(int({current}["N"]) + 1)}}' if low else f"int(str({current})) + 1")
+        # items written before the version attribute existed lack it: they pass once, as version 0
+        condition = f"(attribute_not_exists({version}) OR {version} = {seen})"
         call = _bump_version(call, plan, version, following, taken, values)
     call, additions = and_condition(call, condition)
     return with_attributes(call, names, values, additions)
@@ -229,6 +233,8 @@ def _bump_version(call: cst.Call, plan: GuardPlan, version: str, following: str,
 
 
 def _pynamodb(call: cst.Call, plan: GuardPlan) -> cst.Call:
+    if plan.mode == "pyn_update":
+        return pynupdate.update_call(call, plan)
     if kwarg(call, "condition") is not None:
         raise FixSkipped("the write already passes condition=")
     if plan.key_attr is None or plan.mode not in ("not_exists", "exists"):

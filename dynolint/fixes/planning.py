@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from dynolint.fixes import versioning
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
@@ -80,6 +81,8 @@ def plan_for(model: Model, race: Race) -> Plan:
         return Skip("PartiQL: add a predicate on the version attribute to the statement's WHERE clause")
     if race.kind == "stampede":
         return _claim_plan(model, race)
+    if race.kind == "allocate":
+        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table))
     if race.kind == "counter":
         atomic = _atomic_plan(model, race)
         if not isinstance(atomic, Skip):
@@ -155,9 +158,16 @@ def _guard_plan(model: Model, race: Race) -> Plan:
                          model_name=model_name, presence=_presence_names(race))
     version = version_attr(model, write.table)
     if version is None:
-        if write.flavor == "pynamodb":
-            return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         item_name = _item_name(model, race)
+        if write.flavor == "pynamodb":
+            if write.op in ("save", "update") and item_name and model_name and keys:
+                blocked = _undecidable(model, race)
+                return blocked or GuardPlan(span.line, span.column, write.flavor, write.op, "pyn_update",
+                                            key_attr=keys[0], item_expr=item_name, model_name=model_name,
+                                            table_label=label, decided=_decided(model, race))
+            return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
+        if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
+            return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)
         if item_name is not None and keys and write.flavor in ("resource", "low"):
             blocked = _undecidable(model, race)
             if blocked is not None:

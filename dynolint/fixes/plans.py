@@ -18,8 +18,10 @@ class GuardPlan:
     """Add a condition to one write call (DYN101).
 
     mode: "not_exists" (create only), "exists" (the item checked must still exist),
-    "pinned" (it must exist and hold the values read for ``pins``) or "version" (optimistic
-    lock on ``version_attr``, whose read value is ``item_expr[...]``).
+    "pinned" (it must exist and hold the values read for ``pins``), "version" (optimistic
+    lock on ``version_attr``, whose read value is ``item_expr[...]``), "introduce" (the same on
+    a version attribute the fix starts keeping), "allocate" (create-only: the key was computed
+    from a scan) or "pyn_update" (PynamoDB save() -> update() of what changed, conditioned).
     """
 
     line: int
@@ -39,6 +41,7 @@ class GuardPlan:
     presence: tuple[str, ...] = ()  # names holding the read item or response (to prove presence)
     path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
     decided: tuple[str, ...] = ()  # attributes the path's decisions compared (model): pinned too
+    actions: tuple[str, ...] = ()  # "pyn_update": the update() actions, found in the source by the engine
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from dynolint import ir
 from dynolint.model.events import Decision
 from dynolint.model.values import (
-    CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
+    AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -25,7 +25,7 @@ Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a
 
 def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | None:
     """``(read, attribute, type tag)`` when ``value`` is one attribute of a read item, as read
-    (``item["a"]``, ``item.get("a")``, ``int(item["a"])``, low-level ``item["a"]["N"]``)."""
+    (``item["a"]``, ``item.get("a")``, ``int(item["a"])``, low-level ``item["a"]["N"]``, PynamoDB ``obj.a``)."""
     if depth > 4:
         return None
     options = alts(value)
@@ -42,6 +42,8 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             if attribute is not None:
                 return inner.base.read, attribute, name
         return None
+    if isinstance(alt, AttrV) and isinstance(alt.base, PynInstanceV) and alt.base.read >= 0:
+        return alt.base.read, alt.name, None  # PynamoDB: ``obj.status`` of an instance read with get()
     if isinstance(alt, CallV):
         if alt.fn in CONVERSIONS and alt.recv is None and len(alt.args) == 1 and not alt.kwargs:
             return attribute_of(alt.args[0], depth + 1)

@@ -53,7 +53,13 @@ def rename(table, note_id, title):
             "`dynolint fix --unsafe-fixes` adds a guard: `attribute_not_exists(<partition key>)` for a "
             "create after an absence check, `attribute_exists(<partition key>)` for an `update_item` after an "
             "existence check, an optimistic-lock condition on the version attribute when one is known, "
-            "otherwise a condition that the attributes the write depends on still hold the values read. The "
+            "otherwise a condition that the attributes the write depends on still hold the values read. A "
+            "`put_item` of the whole item read (changed in Python) is guarded by a version attribute: the "
+            "configured one, else one the project writes to the table, else a new `version` that the fix starts "
+            "keeping; items that lack it pass once (`attribute_not_exists(#v) OR #v = :v`, read with a default). "
+            "A new item whose key was computed from a scan or query (`max + 1`) is put create-only. A PynamoDB "
+            "`save()` becomes `update()` of the attributes the code assigned, on the condition that the item "
+            "exists and the attributes decided on still hold the values read. The "
             "fix is unsafe: the write can now fail with `ConditionalCheckFailedException`, which the caller "
             "must handle (retry from the read, or report a conflict)."
         ),
@@ -120,6 +126,12 @@ def save(order):
 
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
+            if race.kind == "allocate":
+                yield race_finding(model, race, self.code, self.name, (
+                    f"{describe_write(race)} creates an item whose key is computed from the {race.read.op} at line "
+                    f"{model.line_of(race.read.loc)} with no ConditionExpression: two concurrent callers compute "
+                    "the same key and the later put replaces the earlier record"))
+                continue
             if race.kind != "overwrite":
                 continue
             read_line = model.line_of(race.read.loc)

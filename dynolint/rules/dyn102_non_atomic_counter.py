@@ -54,7 +54,11 @@ table.update_item(Key={"page": page}, UpdateExpression="ADD #v :one",
             "default decides for items that lack it, the condition does not) and compares it with the delta or "
             "a value of known type (a float compared in Python is one boto3 refuses to send), and the new "
             "total is read back. Otherwise it is offered as unsafe, and its title says why. A counter stored "
-            "as a string (`str()` of the sum) gets no `ADD`. Atomic is not idempotent: a retried request "
+            "as a string (`str()` of the sum) gets no `ADD`. A PynamoDB `save()` after `get()` becomes `update()` with "
+            "`Model.attr.add(n)` for the counter and `set` for the other attributes the code assigned, on the "
+            "condition that the item still exists (unsafe: `update()` raises `UpdateError` where `save()` "
+            "recreated a deleted item; a check on the counter before it is changed means no fix yet). Atomic "
+            "is not idempotent: a retried request "
             "still counts twice."
         ),
         known_problems=(

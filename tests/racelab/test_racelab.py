@@ -261,7 +261,8 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
                         module: str = "profiles", entry: str = "update_profile",
                         edits: tuple[dict[str, str], ...] = ({"display_name": "Ada L."},
                                                              {"bio": "Writes about engines."}),
-                        ) -> dict[str, Any]:
+                        key: str = "user_id", env_var: str = "PROFILES_TABLE",
+                        seed: dict[str, Any] | None = None) -> dict[str, Any]:
     """Two concurrent edits of different fields of one profile, each read-modify-put.
 
     The interleaving is forced from outside the code: a :class:`ReadGate` on boto3's default
@@ -274,10 +275,10 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
     """
     import boto3
 
-    table_name = lab.table("user_id", env_var="PROFILES_TABLE")
-    seed = {"user_id": user_id, "display_name": "Ada", "bio": "", "version": 1,
-            "created_at": "2024-05-01T09:30:00+00:00"}
-    lab.dynalite.resource().Table(table_name).put_item(Item=seed)
+    table_name = lab.table(key, env_var=env_var)
+    if seed is None:
+        seed = {"display_name": "Ada", "bio": "", "version": 1, "created_at": "2024-05-01T09:30:00+00:00"}
+    lab.dynalite.resource().Table(table_name).put_item(Item={key: user_id, **seed})
     lab.fresh_boto3()
     boto3.setup_default_session()  # restored by the lab's monkeypatch at teardown
     gate = ReadGate(parties=len(edits))
@@ -285,14 +286,14 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
     mod = load_module(project_dir, module)
     try:
         handler = getattr(mod, entry)
-        events = [{"pathParameters": {"user_id": user_id}, "body": json.dumps(edit)}
+        events = [{"pathParameters": {key: user_id}, "body": json.dumps(edit)}
                   for edit in edits]
         burst = run_concurrently(handler, [(event, None) for event in events],
                                  threads=len(events))
     finally:
         unload(mod)
     final = lab.dynalite.resource().Table(table_name).get_item(
-        Key={"user_id": user_id}, ConsistentRead=True)["Item"]
+        Key={key: user_id}, ConsistentRead=True)["Item"]
     survived, lost, silently_lost = [], [], []
     for edit, outcome in zip(edits, burst):
         for field, value in edit.items():
@@ -313,6 +314,7 @@ def measure_lost_update(project_dir: str | Path, lab: Lab, *, user_id: str = "u-
         "statuses": _statuses(burst),
         "gate_forced": gate.held == len(edits) and not gate.broken,
         "errors": _errors(burst),
+        "counts": f"survived {len(survived)}, lost {len(lost)}, silently lost {len(silently_lost)}",
         "final_version": final.get("version"),
     }
 
@@ -521,3 +523,154 @@ def test_put_counter_fixed_counts_every_click(lab: Lab, tmp_path: Path) -> None:
     assert m["finals"] == [m["increments"]] * m["rounds"]
     # every caller is told the total its own click made: all different
     assert m["returned_distinct"] == [m["increments"]] * m["rounds"]
+
+
+# -- g. read, mutate, put back with no version attribute; h. old items without the version -----
+
+# 20 concurrent edits of one member, each a value no other edit writes (four fields, five rounds of values)
+MEMBER_EDITS = tuple({field: f"{field} edit {n}"} for n in range(5) for field in ("nickname", "phone", "home_court",
+                                                                                   "level"))
+UNVERSIONED = {"module": "members", "entry": "edit_profile", "key": "member_id", "env_var": "MEMBERS_TABLE",
+               "user_id": "m-77", "edits": MEMBER_EDITS,
+               "seed": {"nickname": "Ada", "phone": "", "home_court": "2", "level": "B"}}
+EDIT_KEYS = ["edits", "counts", "statuses", "gate_forced", "final_version"]
+
+
+def _edits_outcome(m: dict[str, Any]) -> None:
+    """The fixed code under a forced interleaving of 20 edits: one wins, every other one is told
+    (its request fails on the condition), no edit vanishes behind a success, no KeyError."""
+    assert m["gate_forced"]
+    assert m["silently_lost"] == []
+    assert len(m["survived"]) == 1
+    assert m["statuses"] == {200: 1, "ConditionalCheckFailedException": m["edits"] - 1}
+    assert not any(e.startswith("KeyError") for e in m["errors"])
+
+
+def test_unversioned_profile_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_lost_update(SCENARIOS / "unversioned_profile", lab, **UNVERSIONED)
+    project, fixed_codes = fixed_copy("unversioned_profile", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_lost_update(project, lab, **UNVERSIONED)
+    report("unversioned_profile", "original", unfixed, EDIT_KEYS)
+    report("unversioned_profile", "fixed", fixed, EDIT_KEYS)
+    assert unfixed["gate_forced"] and unfixed["errors"] == []
+    assert unfixed["statuses"] == {200: len(MEMBER_EDITS)}  # every caller was told its edit was saved
+    assert len(unfixed["silently_lost"]) == len(MEMBER_EDITS) - 1  # ... and all but the last put vanished
+    _edits_outcome(fixed)
+    assert fixed["final_version"] == 1  # the fix started keeping a version: the first write made it 1
+
+
+def test_old_items_without_the_version_attribute(lab: Lab, tmp_path: Path) -> None:
+    """``lost_update`` declares ``version`` as its version attribute, but items created before
+    it was introduced lack it: the fixed code reads it with a default and accepts the missing
+    attribute once, instead of raising KeyError on every edit of an old profile."""
+    old_item = {"display_name": "Ada", "bio": "", "created_at": "2019-02-11T08:00:00+00:00"}
+    edits = tuple({field: f"{field} edit {n}"} for n in range(10) for field in ("display_name", "bio"))
+    unfixed = measure_lost_update(SCENARIOS / "lost_update", lab, edits=edits, seed=old_item)
+    project, fixed_codes = fixed_copy("lost_update", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_lost_update(project, lab, edits=edits, seed=old_item)
+    report("old_items", "original", unfixed, EDIT_KEYS)
+    report("old_items", "fixed", fixed, EDIT_KEYS)
+    assert unfixed["errors"] == [] and len(unfixed["silently_lost"]) == len(edits) - 1
+    _edits_outcome(fixed)
+    assert fixed["final_version"] == 1
+
+
+# -- i. ids allocated as max + 1 from a scan ----------------------------------------------------
+
+
+def measure_allocated_ids(project_dir: str | Path, lab: Lab, *, callers: int = 20, module: str = "tickets",
+                          entry: str = "open_ticket") -> dict[str, Any]:
+    """``callers`` concurrent ticket openings on an empty table; each numbers its ticket
+    ``max(ticket_no) + 1`` from a scan. Metrics: ``told_created`` (201 answers), ``stored``
+    (tickets in the table afterwards), ``replaced`` (tickets a caller was told were created but
+    another caller's put replaced), ``numbers_told`` (distinct numbers the callers were told)."""
+    table_name = lab.table("ticket_no", env_var="TICKETS_TABLE")
+    lab.fresh_boto3()
+    mod = load_module(project_dir, module)
+    try:
+        events = [{"body": json.dumps({"subject": f"printer {n} jammed", "customer": f"c-{n}"})}
+                  for n in range(callers)]
+        burst = run_concurrently(getattr(mod, entry), [(event, None) for event in events], threads=callers)
+    finally:
+        unload(mod)
+    stored = lab.dynalite.resource().Table(table_name).scan(ConsistentRead=True)["Items"]
+    created = [json.loads(o.result["body"])["ticket_no"] for o in burst
+               if o.ok and isinstance(o.result, dict) and o.result.get("statusCode") == 201]
+    return {
+        "callers": callers,
+        "told_created": len(created),
+        "numbers_told": len(set(created)),
+        "stored": len(stored),
+        "replaced": len(created) - len(stored),
+        "statuses": _statuses(burst),
+    }
+
+
+ALLOCATE_KEYS = ["callers", "told_created", "numbers_told", "stored", "replaced", "statuses"]
+
+
+def test_allocated_ids_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_allocated_ids(SCENARIOS / "allocated_ids", lab)
+    project, fixed_codes = fixed_copy("allocated_ids", tmp_path)
+    assert fixed_codes == ["DYN101"]
+    fixed = measure_allocated_ids(project, lab)
+    report("allocated_ids", "original", unfixed, ALLOCATE_KEYS)
+    report("allocated_ids", "fixed", fixed, ALLOCATE_KEYS)
+    assert unfixed["statuses"] == {201: unfixed["callers"]}
+    assert unfixed["replaced"] > 0  # callers were told about tickets that another caller's put replaced
+    # fixed: no record replaced; every ticket a caller was told about is stored, under its own number,
+    # and a caller that lost the number is told so (the put fails on its condition)
+    assert fixed["replaced"] == 0 and fixed["numbers_told"] == fixed["told_created"] == fixed["stored"] >= 1
+    assert fixed["statuses"].get(201, 0) + fixed["statuses"].get("ConditionalCheckFailedException", 0) == \
+        fixed["callers"]
+
+
+# -- j. PynamoDB: get(), a counter in Python, save() ---------------------------------------------
+
+
+def measure_pynamodb_views(project_dir: str | Path, lab: Lab, *, views: int = 20, rounds: int = 3,
+                           module: str = "recipes", entry: str = "view_recipe") -> dict[str, Any]:
+    """``rounds`` bursts of ``views`` concurrent page views of a fresh recipe, through a PynamoDB
+    model whose ``Meta.host`` points at dynalite. Metrics as :func:`measure_counter`: the stored
+    ``views`` after each burst, the views lost, how many different totals callers were told."""
+    pytest.importorskip("pynamodb")
+    table_name = lab.table("slug", env_var="RECIPES_TABLE")
+    lab.setenv("DYNAMODB_HOST", lab.dynalite.endpoint_url)
+    table = lab.dynalite.resource().Table(table_name)
+    mod = load_module(project_dir, module)
+    finals: list[int] = []
+    told: list[int] = []
+    errors: list[str] = []
+    try:
+        for r in range(rounds):
+            slug = f"pao-de-lo-{r}"
+            table.put_item(Item={"slug": slug, "title": "Pão de ló", "views": 0})
+            event = {"pathParameters": {"slug": slug}}
+            burst = run_concurrently(getattr(mod, entry), [(event, None) for _ in range(views)], threads=views)
+            errors += _errors(burst)
+            told.append(len({json.loads(o.result["body"])["views"] for o in burst
+                             if o.ok and isinstance(o.result, dict) and o.result.get("statusCode") == 200}))
+            finals.append(int(table.get_item(Key={"slug": slug}, ConsistentRead=True)["Item"]["views"]))
+    finally:
+        unload(mod)
+    return {"views": views, "rounds": rounds, "finals": finals, "lost": [views - f for f in finals],
+            "returned_distinct": told, "errors": errors}
+
+
+PYN_KEYS = ["views", "rounds", "finals", "lost", "returned_distinct", "errors"]
+
+
+def test_pynamodb_views_unfixed_and_fixed(lab: Lab, tmp_path: Path) -> None:
+    unfixed = measure_pynamodb_views(SCENARIOS / "pynamodb_views", lab)
+    project, fixed_codes = fixed_copy("pynamodb_views", tmp_path)
+    assert fixed_codes == ["DYN102"]
+    fixed = measure_pynamodb_views(project, lab)
+    report("pynamodb_views", "original", unfixed, PYN_KEYS)
+    report("pynamodb_views", "fixed", fixed, PYN_KEYS)
+    assert unfixed["errors"] == [] and max(unfixed["finals"]) < unfixed["views"]  # every burst lost views
+    assert fixed["errors"] == []
+    assert fixed["finals"] == [fixed["views"]] * fixed["rounds"]
+    # update() refreshes the instance from the write: every caller is told the total its own view made
+    assert fixed["returned_distinct"] == [fixed["views"]] * fixed["rounds"]

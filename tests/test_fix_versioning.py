@@ -1,0 +1,127 @@
+"""Read, mutate, put back with no version attribute configured: the put is guarded by the
+version attribute the project visibly keeps, else by a new one (``fixes/versioning.py``);
+items that lack it pass once; the read has a default. Before/after, skips, idempotence, the
+fixed code parses, and it runs (an item without the version is no KeyError)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from dynolint.api import Options, check_paths, fix_paths
+from dynolint.config import discover
+from dynolint.rules import KNOWN_CODES
+from tests.conftest import write_project
+
+TABLE = 'import boto3\n\ntable = boto3.resource("dynamodb").Table("members")\n\n\n'
+KEY_ONLY = {"pyproject.toml": '[tool.dynolint.tables.members]\npartition-key = "member_id"\n'}
+EDIT = '''def edit(member_id, changes):
+    member = table.get_item(Key={"member_id": member_id}).get("Item")
+    if not member:
+        return None
+    member.update(changes)
+    table.put_item(Item=member)
+    return member
+'''
+
+
+def _fix(tmp_path: Path, source: str, extra: dict[str, str] | None = None) -> tuple[str, list, list]:
+    write_project(tmp_path, {"app.py": source, **KEY_ONLY, **(extra or {})})
+    config = discover(tmp_path, set(KNOWN_CODES))
+    report = fix_paths([tmp_path], config, Options(), unsafe=True)
+    return (tmp_path / "app.py").read_text(), report.applied, report.skipped
+
+
+def test_a_put_of_the_mutated_item_starts_keeping_a_version(tmp_path: Path) -> None:
+    after, applied, _ = _fix(tmp_path, TABLE + EDIT)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert ('table.put_item(Item={**member, "version": int(str(member.get("version", 0))) + 1}, '
+            'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)", '
+            'ExpressionAttributeNames={"#dl_ver": "version"}, '
+            'ExpressionAttributeValues={":dl_ver": member.get("version", 0)})') in after
+    ast.parse(after)
+    # idempotent: the guarded write is no race any more, a second run changes nothing
+    config = discover(tmp_path, set(KNOWN_CODES))
+    assert fix_paths([tmp_path], config, Options(), unsafe=True).changed == []
+    assert [f.code for f in check_paths([tmp_path], config, Options()).findings] == []
+
+
+def test_the_finding_says_the_fix_starts_a_version_and_is_unsafe(tmp_path: Path) -> None:
+    write_project(tmp_path, {"app.py": TABLE + EDIT, **KEY_ONLY})
+    config = discover(tmp_path, set(KNOWN_CODES))
+    finding, = check_paths([tmp_path], config, Options()).findings
+    from dynolint.fixes import applicability, title
+
+    assert applicability(finding) == "unsafe"  # the write can now raise ConditionalCheckFailedException
+    assert "Start keeping a version attribute" in title(finding) and "every other writer" in title(finding)
+    assert fix_paths([tmp_path], config, Options(), unsafe=False).changed == []
+
+
+def test_a_version_the_project_keeps_on_the_table_is_used(tmp_path: Path) -> None:
+    create = '''def create(member_id):
+    table.put_item(Item={"member_id": member_id, "rev": 1}, ConditionExpression="attribute_not_exists(member_id)")
+
+
+'''
+    after, applied, _ = _fix(tmp_path, TABLE + create + EDIT)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert '"rev": int(str(member.get("rev", 0))) + 1' in after
+    assert 'ExpressionAttributeNames={"#dl_ver": "rev"}' in after
+
+
+def test_a_version_like_name_holding_other_values_is_not_chosen(tmp_path: Path) -> None:
+    create = '''def create(member_id, client):
+    table.put_item(Item={"member_id": member_id, "version": client["app_version"]},
+                   ConditionExpression="attribute_not_exists(member_id)")
+
+
+'''
+    source = TABLE + create + EDIT
+    after, applied, skipped = _fix(tmp_path, source)
+    assert applied == [] and after == source
+    assert "version-attribute" in skipped[0][1]
+
+
+def test_low_level_put_reads_the_version_as_an_attribute_value(tmp_path: Path) -> None:
+    source = '''import boto3
+
+client = boto3.client("dynamodb")
+
+
+def edit(member_id, phone):
+    member = client.get_item(TableName="members", Key={"member_id": {"S": member_id}})["Item"]
+    member["phone"] = {"S": phone}
+    client.put_item(TableName="members", Item=member)
+'''
+    after, applied, _ = _fix(tmp_path, source)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert '"version": {"N": str(int(member.get("version", {"N": "0"})["N"]) + 1)}' in after
+    assert '":dl_ver": member.get("version", {"N": "0"})' in after
+    ast.parse(after)
+
+
+def test_the_fixed_code_runs_on_an_item_without_the_version(tmp_path: Path) -> None:
+    """The fixed write, run against a table stand-in: an old item (no version) is written
+    with version 1 on the condition that admits a missing version; a configured version
+    attribute is read with the same default (no KeyError)."""
+    config = {"pyproject.toml": '[tool.dynolint.tables.members]\npartition-key = "member_id"\n'
+                                'version-attribute = "version"\n'}
+    after, applied, _ = _fix(tmp_path, TABLE + EDIT, config)
+    assert [f.code for f in applied] == ["DYN101"]
+    calls = []
+
+    class Table:
+        def get_item(self, Key):
+            return {"Item": {"member_id": Key["member_id"], "phone": "1"}}
+
+        def put_item(self, **kwargs):
+            calls.append(kwargs)
+
+    namespace: dict = {}
+    exec(compile(after.replace('boto3.resource("dynamodb").Table("members")', "None"), "app.py", "exec"), namespace)
+    namespace["table"] = Table()
+    namespace["edit"]("m-1", {"phone": "2"})
+    put, = calls
+    assert put["Item"] == {"member_id": "m-1", "phone": "2", "version": 1}
+    assert put["ExpressionAttributeValues"] == {":dl_ver": 0}
+    assert put["ConditionExpression"] == "(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)"
