@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dynolint.model.events import ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.guard_cover import left_open
 from dynolint.model.keys import table_names
 from dynolint.model.values import CostlyV
 
@@ -20,6 +21,9 @@ class Race:
     read: ReadEvent  # the latest read of the same item before the write
     kind: str  # "batch" | "counter" | "stampede" | "overwrite"
     costly: CostlyV | None = None
+    # a conditional write whose condition pins none of what the path decided on the read:
+    # the decisions it leaves open (see dynolint.model.guard_cover)
+    left_open: tuple[Decision, ...] = ()
 
     @property
     def write(self) -> WriteEvent:
@@ -71,8 +75,11 @@ def classify(model: Model, record: WriteRecord) -> Race | None:
     reads = [r for r in record.reads if r.seq < write.seq and model.index.same_item(r, write)]
     if not reads:
         return None
+    open_decisions: tuple[Decision, ...] = ()
     if not write.batch and any(guarded(model, write, r) for r in reads):
-        return None
+        open_decisions = left_open(model, record, reads)
+        if not open_decisions:
+            return None
     taint = model.taint_all(write.values)
     from_reads = {r.id for r in reads} & taint.read_ids()
     if write.atomic and not from_reads:
@@ -84,6 +91,10 @@ def classify(model: Model, record: WriteRecord) -> Race | None:
             if not stale:
                 return None
     read = max(reads, key=lambda r: r.seq)
+    if open_decisions:
+        decided = {d.read for d in open_decisions}
+        return Race(record, max((r for r in reads if r.id in decided), key=lambda r: r.seq), "overwrite",
+                    left_open=open_decisions)
     if write.batch:
         return Race(record, read, "batch")
     if any(taint.arith_on(r.id) for r in reads):

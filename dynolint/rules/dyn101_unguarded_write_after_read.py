@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
+from dynolint.model.guard_cover import spell
 from dynolint.rules._race import describe_write, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.races import Race
 
 
 class UnguardedWriteAfterRead(Rule):
@@ -123,6 +125,9 @@ def save(order):
             if race.kind != "overwrite":
                 continue
             read_line = model.line_of(race.read.loc)
+            if race.left_open:
+                yield race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
+                continue
             verb = "deletes" if "delete" in race.write.op else "overwrites"
             if race.write.flavor == "pynamodb":
                 guard = "no condition= and no VersionAttribute"
@@ -138,3 +143,17 @@ def save(order):
                 message = (f"{describe_write(race)} {verb} the item read at line {read_line} with {guard}: "
                            "a concurrent change made in between is lost")
             yield race_finding(model, race, self.code, self.name, message)
+
+
+def _open_message(model: Model, race: Race, read_line: int) -> str:
+    """A conditional write whose condition leaves the path's decisions open."""
+    pins = race.write.guard.pins
+    checks = pins.text if pins is not None else "something else"
+    if len(checks) > 80:
+        checks = checks[:77] + "..."
+    decisions = race.left_open
+    named = " and ".join(f"{spell(d)} (line {model.line_of(d.site)})" for d in decisions[:3])
+    more = f" and {len(decisions) - 3} more" if len(decisions) > 3 else ""
+    return (f"{describe_write(race)}'s condition checks {checks} but not {named}{more}, which the code decided "
+            f"on after the read at line {read_line}: a concurrent write can change that between the read and "
+            "this write, and the condition does not catch it")
