@@ -62,6 +62,12 @@ _KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN"})
 _FUNCTIONS = frozenset({"attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                         "contains", "size"})
 _FIRST = re.compile(r"[#A-Za-z_][A-Za-z0-9_]*")
+_EXISTENCE = {"attribute_exists": EXISTS, "attribute_not_exists": ABSENT}
+
+
+def _flip(how: str) -> str:
+    """What a pin becomes under NOT: existence and absence swap, a value stays pinned."""
+    return {EXISTS: ABSENT, ABSENT: EXISTS}.get(how, how)
 
 
 def parse_condition(text: str, names: dict[str, str] | None = None) -> ConditionPins | None:
@@ -77,21 +83,28 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
         if match.lastgroup != "space":
             tokens.append((match.lastgroup or "", match.group()))
     pins: list[Pin] = []
-    stack: list[str] = []  # the function (or "" for a plain group) each open parenthesis belongs to
+    # per open parenthesis: the function it belongs to ("" for a group), and whether a NOT
+    # negates it (counting the NOTs around it): NOT attribute_exists(a) pins a's absence
+    stack: list[tuple[str, bool]] = []
+    negate = False  # a NOT just read, for the group or function that follows
     for index, (kind, token) in enumerate(tokens):
         following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+        negated = (stack[-1][1] if stack else False) != negate
+        if kind == "path" and token.upper() == "NOT":
+            negate = not negate
+            continue
         if kind == "open":
-            stack.append("")
+            stack.append(("", negated))
         elif kind == "close":
             if not stack:
                 return None
             stack.pop()
         elif kind == "path" and token.upper() in _KEYWORDS:
-            continue
+            pass
         elif kind == "path" and following == "open":
             if token not in _FUNCTIONS:
                 return None
-            stack.append(token)
+            stack.append((token, negated))
             tokens[index + 1] = ("", "(")  # its parenthesis opens the function: already pushed
         elif kind == "path":
             first = _FIRST.match(token)
@@ -100,9 +113,11 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
                 if attribute not in names:
                     return None
                 attribute = names[attribute]
-            function = next((f for f in reversed(stack) if f), "")
-            how = EXISTS if function == "attribute_exists" else ABSENT if function == "attribute_not_exists" else VALUE
-            pins.append(Pin(attribute, how))
+            function, inverted = next(((f, n) for f, n in reversed(stack) if f), ("", False))
+            how = _EXISTENCE.get(function, VALUE)
+            pins.append(Pin(attribute, _flip(how) if inverted else how))
+        if kind:
+            negate = False
     if stack or not pins:
         return None
     return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
@@ -110,7 +125,7 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
 
 # -- values as the interpreter saw them ---------------------------------------------------
 _BUILDERS = ("Attr", "Key")
-_EXISTENCE = {"exists": EXISTS, "not_exists": ABSENT}
+_METHODS = {"exists": EXISTS, "not_exists": ABSENT}
 
 
 def _text(value: Val, depth: int = 0) -> str | None:
@@ -147,17 +162,18 @@ def _names(value: Val | None) -> dict[str, str] | None:
     return out
 
 
-def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0) -> bool:
+def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, negated: bool = False) -> bool:
     """Add the pins of a condition builder to ``pins`` (and how each reads to ``spelled``);
     False when it is not one."""
     if depth > 24:
         return False
     if isinstance(value, OneOf):
-        return all(_builder(alt, pins, spelled, depth + 1) for alt in value.alts)
+        return all(_builder(alt, pins, spelled, depth + 1, negated) for alt in value.alts)
     if isinstance(value, ArithV) and value.op in ("&", "|"):
-        return _builder(value.left, pins, spelled, depth + 1) and _builder(value.right, pins, spelled, depth + 1)
+        return _builder(value.left, pins, spelled, depth + 1, negated) and \
+            _builder(value.right, pins, spelled, depth + 1, negated)
     if isinstance(value, OpaqueV) and len(value.deps) == 1:  # ``~condition``
-        return _builder(value.deps[0], pins, spelled, depth + 1)
+        return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
     if not isinstance(value, CallV) or not isinstance(value.recv, CallV):
         return False
     base = value.recv
@@ -166,8 +182,10 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0) ->
     attribute = const_str(base.args[0])
     if attribute is None:
         return False
-    pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _EXISTENCE.get(value.fn, VALUE)))
-    spelled.append(f"{base.fn.rsplit('.', 1)[-1]}({attribute!r}).{value.fn}({'...' if value.args else ''})")
+    how = _METHODS.get(value.fn, VALUE)
+    pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _flip(how) if negated else how))
+    spelled.append(("~" if negated else "") +
+                   f"{base.fn.rsplit('.', 1)[-1]}({attribute!r}).{value.fn}({'...' if value.args else ''})")
     return True
 
 

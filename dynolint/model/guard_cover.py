@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
+from dynolint.model.decisions import TRUTHINESS
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
@@ -38,13 +39,30 @@ if TYPE_CHECKING:
     from dynolint.model.analysis import Model
 
 
-def decided_attributes(decision: Decision) -> tuple[str, ...]:
-    """The attributes a decision is about, when a condition could pin them (else none)."""
+def decided_attributes(decision: Decision, write: WriteEvent) -> tuple[str, ...]:
+    """The attributes a decision is about, when it counts: a comparison of an attribute
+    (``status == 'NEW'``, ``balance >= amount``), or a truthiness test of an attribute the
+    write changes (``if item.get("processed"): return`` before setting ``processed``).
+    A truthiness test of an attribute the write leaves alone is a validation (``if not
+    item.get("tenantId"): raise NotFound``), and a test of a value computed from the item
+    (a call on it, a request made with it) says too little of the item to hold against a
+    condition: neither counts."""
     if decision.attribute is not None:
         return (decision.attribute,)
-    if decision.whole:
+    if decision.whole or not decision.why.startswith(TRUTHINESS):
         return ()
-    return decision.looked_at
+    written = written_attributes(write)
+    return tuple(a for a in decision.looked_at if written is None or a in written)
+
+
+def written_attributes(write: WriteEvent) -> set[str] | None:
+    """The attributes the write changes (None: all of them, as a put or a delete does; an
+    update whose expression the model cannot read changes none it knows of)."""
+    if not write.op.endswith("update_item"):
+        return None
+    spec = write.update
+    actions = parse_update(spec.expression, dict(spec.names)) if spec is not None and spec.expression else None
+    return {_top(action.path) for action in actions or ()}
 
 
 def key_attributes(model: Model, write: WriteEvent, reads: list[ReadEvent]) -> set[str]:
@@ -99,7 +117,7 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
         return ()
     read_ids = {read.id for read in reads}
     keys = key_attributes(model, write, reads)
-    counted = [(d, tuple(a for a in decided_attributes(d) if a not in keys))
+    counted = [(d, tuple(a for a in decided_attributes(d, write) if a not in keys))
                for d in record.decisions if d.read in read_ids]
     counted = [(d, attributes) for d, attributes in counted if attributes]
     if not counted:
@@ -120,7 +138,9 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
 def spell(decision: Decision) -> str:
     """A decision as the message names it: ``status == 'NEW'``."""
     if decision.attribute is None:
-        if decision.looked_at and "attribute" not in decision.why:
+        if decision.why.startswith(TRUTHINESS) and decision.looked_at:
+            return f"whether {decision.looked_at[0]} is truthy"
+        if decision.looked_at:
             return f"{decision.why} on {', '.join(decision.looked_at)}"
         return decision.why
     return f"{decision.attribute} {decision.op} {_spell_value(decision.other)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
@@ -11,6 +12,7 @@ from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import Decision
     from dynolint.model.races import Race
 
 
@@ -126,7 +128,10 @@ def save(order):
                 continue
             read_line = model.line_of(race.read.loc)
             if race.left_open:
-                yield race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
+                finding = race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
+                decided = tuple(model.related(d.site, f"decided here: {spell(d)}", "decision")
+                                for d in race.left_open)
+                yield replace(finding, related=finding.related + decided)
                 continue
             verb = "deletes" if "delete" in race.write.op else "overwrites"
             if race.write.flavor == "pynamodb":
@@ -152,7 +157,12 @@ def _open_message(model: Model, race: Race, read_line: int) -> str:
     if len(checks) > 80:
         checks = checks[:77] + "..."
     decisions = race.left_open
-    named = " and ".join(f"{spell(d)} (line {model.line_of(d.site)})" for d in decisions[:3])
+
+    def where(decision: Decision) -> str:
+        line = model.line_of(decision.site)
+        return f"line {line}" if decision.site[0] == race.write.loc[0] else f"{decision.site[0].rsplit('/', 1)[-1]}:{line}"
+
+    named = " and ".join(f"{spell(d)} ({where(d)})" for d in decisions[:3])
     more = f" and {len(decisions) - 3} more" if len(decisions) > 3 else ""
     return (f"{describe_write(race)}'s condition checks {checks} but not {named}{more}, which the code decided "
             f"on after the read at line {read_line}: a concurrent write can change that between the read and "
