@@ -27,7 +27,14 @@ class UnguardedWriteAfterRead(Rule):
             "execution path read earlier, when the write carries no guard: no `ConditionExpression`, no "
             "legacy `Expected`, no PynamoDB `condition=` and no `VersionAttribute`. The read and the write "
             "may sit in different functions and modules; the finding is reported at the write, with the read "
-            "and the calls between them as related locations."
+            "and the calls between them as related locations.\n\n"
+            "A condition that guards something other than what the code decided on is reported too: the path "
+            "compared an attribute of the item it read (`if item[\"status\"] == \"NEW\":`, a version checked in "
+            "Python, a truthiness test of an attribute the write sets) and the write's condition pins none of "
+            "those attributes (`attribute_exists(pk)` only says the item is still there). The message names the "
+            "decision left open. A condition that pins a decided attribute, makes the write create-only "
+            "(`attribute_not_exists` of a key attribute), or compares a version attribute that the write bumps "
+            "(or the table's configured `version-attribute`) is a guard."
         ),
         why_is_this_bad=(
             "Between the read and the write another request can change or delete the item. The write then "
@@ -66,7 +73,10 @@ def rename(table, note_id, title):
             "cannot resolve (functions stored in containers, framework dispatch other than decorators it "
             "knows). Reads and writes through clients it cannot identify as DynamoDB are not reported. Keys "
             "are compared by how they are computed: two keys computed differently that happen to be equal "
-            "at run time are not paired."
+            "at run time are not paired. A condition is held against the decisions only when it pins none of "
+            "them; one that pins some of the decided attributes is taken as a guard, and so is a condition the "
+            "model cannot read exactly (built from unknown parts). Decisions that combine tests with `or`, or "
+            "that look at the item through a call, are not held against the condition."
         ),
         references=(
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
@@ -92,8 +102,32 @@ def handler(event, context):
         return table.get_item(Key={"pk": event["id"]}).get("Item")
     table.put_item(Item={"pk": event["id"], "title": event["title"]})
 '''),
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def pay(order_id):
+    order = table.get_item(Key={"pk": order_id})["Item"]
+    if order["status"] != "NEW":
+        return
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #s = :paid", ConditionExpression="#s = :new",
+                      ExpressionAttributeNames={"#s": "status"},
+                      ExpressionAttributeValues={":paid": "PAID", ":new": "NEW"})
+'''),
     )
     invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def pay(order_id):
+    order = table.get_item(Key={"pk": order_id})["Item"]
+    if order["status"] != "NEW":
+        return
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #s = :paid",  # expect: DYN101
+                      ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":paid": "PAID"})
+'''),
         example('''
 import boto3
 table = boto3.resource("dynamodb").Table("notes")
