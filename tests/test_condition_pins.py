@@ -212,3 +212,42 @@ def test_message_names_the_open_decision():
     assert finding.line == WRITE_LINE
     assert "checks attribute_exists(pk) but not status == 'NEW' (line 7)" in finding.message
     assert [r.line for r in finding.related if r.kind == "decision"] == [7]
+
+
+# -- PynamoDB -----------------------------------------------------------------------------
+PYN = '''from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.models import Model
+
+class Card(Model):
+    class Meta:
+        table_name = "cards"
+    code = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+
+class Locked(Model):
+    class Meta:
+        table_name = "locked"
+    code = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    version = VersionAttribute()
+
+def redeem(code):
+    card = {model}.get(code)
+    if card.state != "ISSUED":
+        return
+    card.state = "REDEEMED"
+    card.save(condition={condition})
+'''
+PYN_WRITE = 22
+
+
+@pytest.mark.parametrize(("model", "condition", "racy"), [
+    ("Card", "Card.code.exists()", True),
+    ("Card", "Card.state == 'ISSUED'", False),
+    ("Card", "(Card.state == 'ISSUED') & Card.code.exists()", False),
+    ("Card", "Card.code.does_not_exist()", False),  # create-only: the hash key's absence
+    ("Locked", "Locked.code.exists()", False),  # PynamoDB adds the version to the condition
+])
+def test_pynamodb_condition_covers_decisions(model, condition, racy):
+    found = race_kinds(model_of({"app.py": PYN.format(model=model, condition=condition)}))
+    assert (found.get(PYN_WRITE) == "overwrite") is racy, found

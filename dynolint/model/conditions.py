@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from dynolint.model.values import (
-    ArithV, CallV, ConstV, DictV, OneOf, OpaqueV, StrV, Val, alts, const_str,
+    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, PynAttrV, StrV, Val, alts, const_str,
 )
 
 VALUE, EXISTS, ABSENT = "value", "exists", "absent"
@@ -126,6 +126,7 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
 # -- values as the interpreter saw them ---------------------------------------------------
 _BUILDERS = ("Attr", "Key")
 _METHODS = {"exists": EXISTS, "not_exists": ABSENT}
+_PYNAMODB_METHODS = {"exists": EXISTS, "does_not_exist": ABSENT}
 
 
 def _text(value: Val, depth: int = 0) -> str | None:
@@ -172,8 +173,19 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     if isinstance(value, ArithV) and value.op in ("&", "|"):
         return _builder(value.left, pins, spelled, depth + 1, negated) and \
             _builder(value.right, pins, spelled, depth + 1, negated)
-    if isinstance(value, OpaqueV) and len(value.deps) == 1:  # ``~condition``
+    if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
+    if isinstance(value, OpaqueV) and value.loc[1] == -2:  # a PynamoDB comparison: ``Order.status == "NEW"``
+        compared = [dep.name for dep in value.deps if isinstance(dep, PynAttrV)]
+        pins.extend(Pin(name, VALUE) for name in compared)
+        spelled.extend(f"a comparison of {name}" for name in compared)
+        return bool(compared)
+    if isinstance(value, CallV) and isinstance(value.recv, PynAttrV):  # ``Order.pk.exists()``
+        how = _PYNAMODB_METHODS.get(value.fn, VALUE)
+        pins.append(Pin(value.recv.name, _flip(how) if negated else how))
+        owner = value.recv.model.cls.qualname if isinstance(value.recv.model.cls, ClassV) else "Model"
+        spelled.append(("~" if negated else "") + f"{owner}.{value.recv.name}.{value.fn}()")
+        return True
     if not isinstance(value, CallV) or not isinstance(value.recv, CallV):
         return False
     base = value.recv
@@ -221,6 +233,8 @@ def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins |
     given as ``value``, with the call's ``ExpressionAttributeNames`` ``names``."""
     if param == "Expected":
         return _expected(value)
+    if param == "condition=":  # PynamoDB: condition objects only
+        return _builder_pins(value)
     if param != "ConditionExpression":
         return None
     texts = [_text(alt) for alt in alts(value)]
@@ -233,6 +247,11 @@ def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins |
             return None
         pins = tuple(dict.fromkeys(pin for p in parsed for pin in p.pins))  # type: ignore[union-attr]
         return ConditionPins(pins, " | ".join(dict.fromkeys(p.text for p in parsed)))  # type: ignore[union-attr]
+    return _builder_pins(value)
+
+
+def _builder_pins(value: Val) -> ConditionPins | None:
+    """The pins of a condition object (boto3 ``Attr``/``Key``, PynamoDB model attributes)."""
     found: list[Pin] = []
     spelled: list[str] = []
     if not _builder(value, found, spelled) or not found:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from dynolint import ir
 from dynolint.model.events import Decision
 from dynolint.model.values import (
-    CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
+    AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -33,6 +33,8 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     if len(options) != 1:
         return None
     alt = options[0]
+    if isinstance(alt, AttrV) and isinstance(alt.base, PynInstanceV) and alt.base.read >= 0:
+        return alt.base.read, alt.name, None  # a PynamoDB model instance's attribute (``order.status``)
     if isinstance(alt, SubV):
         name = const_str(alt.index)
         if isinstance(alt.base, ReadItemV) and name is not None:

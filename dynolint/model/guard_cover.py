@@ -33,7 +33,7 @@ from dynolint.model.decisions import TRUTHINESS
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
-from dynolint.model.values import ConstV, DictV, ParamV, ReadItemV, SubV, Val, alts, const_str
+from dynolint.model.values import ConstV, DictV, ParamV, PynModelV, ReadItemV, SubV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -58,6 +58,8 @@ def decided_attributes(decision: Decision, write: WriteEvent) -> tuple[str, ...]
 def written_attributes(write: WriteEvent) -> set[str] | None:
     """The attributes the write changes (None: all of them, as a put or a delete does; an
     update whose expression the model cannot read changes none it knows of)."""
+    if write.flavor == "pynamodb" and write.op == "update":
+        return set()  # which attributes its actions set is not kept: none counted
     if not write.op.endswith("update_item"):
         return None
     spec = write.update
@@ -68,6 +70,9 @@ def written_attributes(write: WriteEvent) -> set[str] | None:
 def key_attributes(model: Model, write: WriteEvent, reads: list[ReadEvent]) -> set[str]:
     """The item's key attributes: the table's schema when known, else the ``Key=`` names
     the read and the write used."""
+    if isinstance(write.table, PynModelV):
+        info = model.interp.pyn_info(write.table)
+        return {name for name in (info.hash_key, info.range_key) if name}
     facts = model.project.table_facts(table_names(write.table))
     if facts is not None and facts.partition_key:
         return {name for name in (facts.partition_key, facts.sort_key) if name}
