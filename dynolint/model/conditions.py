@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dynolint.model.values import (
-    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, PynAttrV, StrV, Val, alts, const_str,
-)
+from dynolint.model.values import ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, StrV, Val, alts, const_str
+from dynolint.model.values_aws import PynAttrV
 
 VALUE, EXISTS, ABSENT = "value", "exists", "absent"
 _STRENGTH = {EXISTS: 0, VALUE: 1, ABSENT: 2}

@@ -33,7 +33,8 @@ from dynolint.model.decisions import TRUTHINESS
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
-from dynolint.model.values import ConstV, DictV, ParamV, PynModelV, ReadItemV, SubV, Val, alts, const_str
+from dynolint.model.values import ConstV, DictV, ParamV, SubV, Val, alts, const_str
+from dynolint.model.values_aws import PynModelV, ReadItemV
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
