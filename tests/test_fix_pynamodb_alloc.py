@@ -5,6 +5,8 @@ the fixed code parses."""
 
 from __future__ import annotations
 
+import re
+
 import ast
 from pathlib import Path
 
@@ -55,8 +57,8 @@ def test_pynamodb_counter_save_becomes_an_atomic_add(tmp_path: Path) -> None:
 '''
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN102"]
-    assert ("page.update(actions=[Page.hits.add(1), Page.title.set(page.title)], "
-            "condition=Page.slug.exists())") in after
+    assert _flat("page.update(actions=[Page.hits.add(1), Page.title.set(page.title)], "
+                 "condition=Page.slug.exists())") in _flat(after)
     ast.parse(after)
     _again_is_clean(tmp_path)
 
@@ -72,8 +74,8 @@ def test_pynamodb_save_keeps_the_decision_as_a_condition(tmp_path: Path) -> None
 '''
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN101"]
-    assert ("page.update(actions=[Page.title.set(page.title)], condition=Page.slug.exists() & "
-            "(Page.status.does_not_exist() if page.status is None else Page.status == page.status))") in after
+    assert _flat("page.update(actions=[Page.title.set(page.title)], condition=Page.slug.exists() & "
+                 "(Page.status.does_not_exist() if page.status is None else Page.status == page.status))") in _flat(after)
     _again_is_clean(tmp_path)
 
 
@@ -86,8 +88,8 @@ def test_pynamodb_update_without_condition_gets_one(tmp_path: Path) -> None:
 '''
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN101"]
-    assert ('page.update(actions=[Page.status.set("archived")], condition=Page.slug.exists() & '
-            "(Page.hits.does_not_exist() if page.hits is None else Page.hits == page.hits))") in after
+    assert _flat('page.update(actions=[Page.status.set("archived")], condition=Page.slug.exists() & '
+                 "(Page.hits.does_not_exist() if page.hits is None else Page.hits == page.hits))") in _flat(after)
 
 
 @pytest.mark.parametrize(("body", "why"), [
@@ -127,9 +129,9 @@ def test_a_key_allocated_from_a_scan_is_put_create_only(tmp_path: Path) -> None:
     finding, = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
     assert finding.code == "DYN101" and "computed from the scan" in finding.message
     after, applied, _ = _fix(tmp_path, source, KEYED)
-    assert ('orders.put_item(Item={"order_id": order_id, "body": body}, '
-            'ConditionExpression="attribute_not_exists(#dl_key)", ExpressionAttributeNames={"#dl_key": "order_id"})'
-            ) in after
+    assert _flat('orders.put_item(Item={"order_id": order_id, "body": body}, '
+                 'ConditionExpression="attribute_not_exists(#dl_key)", ExpressionAttributeNames={"#dl_key": "order_id"})'
+                 ) in _flat(after)
     _again_is_clean(tmp_path)
 
 
@@ -150,3 +152,8 @@ def place():
     write_project(tmp_path, {"app.py": source, **KEYED})
     findings = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
     assert not [f for f in findings if "computed from the" in f.message]
+
+
+def _flat(text: str) -> str:
+    """Code without its layout (the fixes wrap long calls one argument a line, as black does)."""
+    return re.sub(r"\s+", "", text).replace(",)", ")").replace(",]", "]").replace(",}", "}")

@@ -79,6 +79,9 @@ def plan_for(model: Model, race: Race) -> Plan:
                     "ConditionExpression, or to transact_write_items")
     if write.flavor == "partiql":
         return Skip("PartiQL: add a predicate on the version attribute to the statement's WHERE clause")
+    if race.left_open:
+        return Skip("the write already has a condition: extend it (AND) to pin what the code decided on, or a "
+                    "version attribute that every writer bumps")
     if race.kind == "stampede":
         return _claim_plan(model, race)
     if race.kind == "allocate":

@@ -19,6 +19,7 @@ NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
 SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
 TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
+TRUTHINESS = "a test of whether attribute"  # how the ``why`` of a truthiness test begins
 
 Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a comparison
 
@@ -32,6 +33,8 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     if len(options) != 1:
         return None
     alt = options[0]
+    if isinstance(alt, AttrV) and isinstance(alt.base, PynInstanceV) and alt.base.read >= 0:
+        return alt.base.read, alt.name, None  # a PynamoDB model instance's attribute (``order.status``)
     if isinstance(alt, SubV):
         name = const_str(alt.index)
         if isinstance(alt.base, ReadItemV) and name is not None:
@@ -139,7 +142,7 @@ class _Decider:
             return []
         found = attribute_of(value)
         if found is not None:
-            return self.opaque(value, f"a test of whether attribute {found[1]!r} is truthy", part)
+            return self.opaque(value, f"{TRUTHINESS} {found[1]!r} is truthy", part)
         return self.opaque(value, "a test of a value computed from the item (a call, arithmetic)", part)
 
     def compare(self, expr: ir.Compare, left: Val, right: Val, truth: bool, part: int) -> list[Decision]:

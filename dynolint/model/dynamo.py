@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.conditions import condition_pins
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
@@ -211,7 +212,7 @@ class DynamoMixin(_Base):
                 continue
             if isinstance(value, DictV) and not value.items and not value.spreads:
                 continue
-            return Guard("condition", param)
+            return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
         return NO_GUARD
 
     def update_spec(self, kwargs: dict[str, Val]) -> UpdateSpec:

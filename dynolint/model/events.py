@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dynolint.model.conditions import ConditionPins
 from dynolint.model.values import CredsV, Loc, TenantIdV, Val
 
 Chain = tuple[Loc, ...]
@@ -18,10 +19,12 @@ Chain = tuple[Loc, ...]
 class Guard:
     """What protects a write: kind is "condition" (ConditionExpression / Expected /
     PynamoDB condition=), "version" (PynamoDB VersionAttribute), "implicit" (PartiQL
-    INSERT / UPDATE-with-predicate), or "" for none."""
+    INSERT / UPDATE-with-predicate), or "" for none. ``pins``: what a condition pins, when
+    the model could read it (see dynolint.model.conditions)."""
 
     kind: str
     detail: str = ""
+    pins: ConditionPins | None = None
 
 
 NO_GUARD = Guard("")

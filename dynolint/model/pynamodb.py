@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dynolint.model.conditions import condition_pins
 from dynolint.model.events import NO_GUARD, Guard
 from dynolint.model.keys import pyn_key
 from dynolint.model.values import (
@@ -143,8 +144,10 @@ class PynamoMixin(_Base):
         if condition is None and name == "update" and len(args) > 1:
             condition = args[1]
         add_version = kwargs.get("add_version_condition", ConstV(True))
+        versioned = bool(info.version) and not (isinstance(add_version, ConstV) and add_version.value is False)
         if condition is not None and condition != NONE:
-            guard = Guard("condition", "condition=")
+            # with a VersionAttribute, PynamoDB adds its own version check to the condition: a guard
+            guard = Guard("condition", "condition=", None if versioned else condition_pins("condition=", condition, None))
         elif info.version and not (isinstance(add_version, ConstV) and add_version.value is False):
             guard = Guard("version", f"VersionAttribute {info.version}")
         else:

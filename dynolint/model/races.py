@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dynolint.model.events import ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.guard_cover import left_open
 from dynolint.model.keys import table_names
 from dynolint.model.values import ArithV, ConstV, CostlyV, OneOf, ReadItemV, Val, alts, children
 
@@ -23,6 +24,9 @@ class Race:
     # the work is a call the model could not see into (model/unseen.py), not provable
     # HTTP or AWS work: a stampede at medium confidence
     unseen: bool = False
+    # a conditional write whose condition pins none of what the path decided on the read:
+    # the decisions it leaves open (see dynolint.model.guard_cover)
+    left_open: tuple[Decision, ...] = ()
 
     @property
     def write(self) -> WriteEvent:
@@ -85,8 +89,11 @@ def classify(model: Model, record: WriteRecord,
     if not reads:
         scanned = allocated_from(model, record)
         return Race(record, scanned, "allocate") if scanned is not None else None
+    open_decisions: tuple[Decision, ...] = ()
     if not write.batch and any(guarded(model, write, r) for r in reads):
-        return None
+        open_decisions = left_open(model, record, reads)
+        if not open_decisions:
+            return None
     taint = model.taint_all(write.values)
     from_reads = {r.id for r in reads} & taint.read_ids()
     if write.atomic and not from_reads:
@@ -98,6 +105,10 @@ def classify(model: Model, record: WriteRecord,
             if not stale:
                 return None
     read = max(reads, key=lambda r: r.seq)
+    if open_decisions:
+        decided = {d.read for d in open_decisions}
+        return Race(record, max((r for r in reads if r.id in decided), key=lambda r: r.seq), "overwrite",
+                    left_open=open_decisions)
     if write.batch:
         return Race(record, read, "batch")
     if any(taint.arith_on(r.id) for r in reads):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
+from dynolint.model.guard_cover import spell
 from dynolint.rules._race import describe_write, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import Decision
+    from dynolint.model.races import Race
 
 
 class UnguardedWriteAfterRead(Rule):
@@ -23,7 +27,14 @@ class UnguardedWriteAfterRead(Rule):
             "execution path read earlier, when the write carries no guard: no `ConditionExpression`, no "
             "legacy `Expected`, no PynamoDB `condition=` and no `VersionAttribute`. The read and the write "
             "may sit in different functions and modules; the finding is reported at the write, with the read "
-            "and the calls between them as related locations."
+            "and the calls between them as related locations.\n\n"
+            "A condition that guards something other than what the code decided on is reported too: the path "
+            "compared an attribute of the item it read (`if item[\"status\"] == \"NEW\":`, a version checked in "
+            "Python, a truthiness test of an attribute the write sets) and the write's condition pins none of "
+            "those attributes (`attribute_exists(pk)` only says the item is still there). The message names the "
+            "decision left open. A condition that pins a decided attribute, makes the write create-only "
+            "(`attribute_not_exists` of a key attribute), or compares a version attribute that the write bumps "
+            "(or the table's configured `version-attribute`) is a guard."
         ),
         why_is_this_bad=(
             "Between the read and the write another request can change or delete the item. The write then "
@@ -68,7 +79,10 @@ def rename(table, note_id, title):
             "cannot resolve (functions stored in containers, framework dispatch other than decorators it "
             "knows). Reads and writes through clients it cannot identify as DynamoDB are not reported. Keys "
             "are compared by how they are computed: two keys computed differently that happen to be equal "
-            "at run time are not paired."
+            "at run time are not paired. A condition is held against the decisions only when it pins none of "
+            "them; one that pins some of the decided attributes is taken as a guard, and so is a condition the "
+            "model cannot read exactly (built from unknown parts). Decisions that combine tests with `or`, or "
+            "that look at the item through a call, are not held against the condition."
         ),
         references=(
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
@@ -94,8 +108,32 @@ def handler(event, context):
         return table.get_item(Key={"pk": event["id"]}).get("Item")
     table.put_item(Item={"pk": event["id"], "title": event["title"]})
 '''),
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def pay(order_id):
+    order = table.get_item(Key={"pk": order_id})["Item"]
+    if order["status"] != "NEW":
+        return
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #s = :paid", ConditionExpression="#s = :new",
+                      ExpressionAttributeNames={"#s": "status"},
+                      ExpressionAttributeValues={":paid": "PAID", ":new": "NEW"})
+'''),
     )
     invalid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def pay(order_id):
+    order = table.get_item(Key={"pk": order_id})["Item"]
+    if order["status"] != "NEW":
+        return
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #s = :paid",  # expect: DYN101
+                      ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":paid": "PAID"})
+'''),
         example('''
 import boto3
 table = boto3.resource("dynamodb").Table("notes")
@@ -135,6 +173,12 @@ def save(order):
             if race.kind != "overwrite":
                 continue
             read_line = model.line_of(race.read.loc)
+            if race.left_open:
+                finding = race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
+                decided = tuple(model.related(d.site, f"decided here: {spell(d)}", "decision")
+                                for d in race.left_open)
+                yield replace(finding, related=finding.related + decided)
+                continue
             verb = "deletes" if "delete" in race.write.op else "overwrites"
             if race.write.flavor == "pynamodb":
                 guard = "no condition= and no VersionAttribute"
@@ -150,3 +194,22 @@ def save(order):
                 message = (f"{describe_write(race)} {verb} the item read at line {read_line} with {guard}: "
                            "a concurrent change made in between is lost")
             yield race_finding(model, race, self.code, self.name, message)
+
+
+def _open_message(model: Model, race: Race, read_line: int) -> str:
+    """A conditional write whose condition leaves the path's decisions open."""
+    pins = race.write.guard.pins
+    checks = pins.text if pins is not None else "something else"
+    if len(checks) > 80:
+        checks = checks[:77] + "..."
+    decisions = race.left_open
+
+    def where(decision: Decision) -> str:
+        line = model.line_of(decision.site)
+        return f"line {line}" if decision.site[0] == race.write.loc[0] else f"{decision.site[0].rsplit('/', 1)[-1]}:{line}"
+
+    named = " and ".join(f"{spell(d)} ({where(d)})" for d in decisions[:3])
+    more = f" and {len(decisions) - 3} more" if len(decisions) > 3 else ""
+    return (f"{describe_write(race)}'s condition checks {checks} but not {named}{more}, which the code decided "
+            f"on after the read at line {read_line}: a concurrent write can change that between the read and "
+            "this write, and the condition does not catch it")

@@ -1,0 +1,258 @@
+"""Which attributes a write's condition pins: a ``ConditionExpression`` string (names
+resolved through ``ExpressionAttributeNames``), a ``boto3.dynamodb.conditions`` builder
+(``Attr("status").eq("NEW") & Attr("pk").exists()``), or a legacy ``Expected`` map.
+
+A condition pins an attribute's *value* when it compares it or tests it with a function
+(``#s = :v``, ``begins_with(a, :p)``, ``size(tags) < :n``); ``attribute_exists(a)`` pins only
+that ``a`` exists; ``attribute_not_exists(a)`` pins that it is absent. Whether that covers
+what the code decided on the read is :mod:`dynolint.model.guard_cover`'s question.
+
+Anything the parser cannot read exactly (a name placeholder with no known name, a string
+built from unknown parts, a condition object of unknown make) gives ``None``: the caller
+then keeps treating the write as guarded, so a condition it cannot read never makes noise."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dynolint.model.values import ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, StrV, Val, alts, const_str
+from dynolint.model.values_aws import PynAttrV
+
+VALUE, EXISTS, ABSENT = "value", "exists", "absent"
+_STRENGTH = {EXISTS: 0, VALUE: 1, ABSENT: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One attribute the condition looks at (the top-level attribute of the path), and how."""
+
+    attribute: str
+    how: str  # VALUE | EXISTS | ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionPins:
+    """What a condition pins, and how it reads (for messages)."""
+
+    pins: tuple[Pin, ...]
+    text: str
+
+    def how(self, attribute: str) -> str | None:
+        """The strongest way the condition looks at ``attribute`` (None: not at all)."""
+        found = [pin.how for pin in self.pins if pin.attribute == attribute]
+        return max(found, key=_STRENGTH.__getitem__) if found else None
+
+    def attributes(self, how: str) -> tuple[str, ...]:
+        return tuple(sorted({pin.attribute for pin in self.pins if pin.how == how}))
+
+
+# -- the expression language ------------------------------------------------------------
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<value>:[A-Za-z0-9_]+)
+  | (?P<path>[#A-Za-z_][A-Za-z0-9_]*(?:\s*(?:\.\s*[#A-Za-z_][A-Za-z0-9_]*|\[\s*\d+\s*\]))*)
+  | (?P<op><>|<=|>=|=|<|>)
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<comma>,)
+""", re.VERBOSE)
+_KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN"})
+_FUNCTIONS = frozenset({"attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
+                        "contains", "size"})
+_FIRST = re.compile(r"[#A-Za-z_][A-Za-z0-9_]*")
+_EXISTENCE = {"attribute_exists": EXISTS, "attribute_not_exists": ABSENT}
+
+
+def _flip(how: str) -> str:
+    """What a pin becomes under NOT: existence and absence swap, a value stays pinned."""
+    return {EXISTS: ABSENT, ABSENT: EXISTS}.get(how, how)
+
+
+def parse_condition(text: str, names: dict[str, str] | None = None) -> ConditionPins | None:
+    """The pins of a condition expression string, or None when it cannot be read exactly."""
+    names = names or {}
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return None
+        position = match.end()
+        if match.lastgroup != "space":
+            tokens.append((match.lastgroup or "", match.group()))
+    pins: list[Pin] = []
+    # per open parenthesis: the function it belongs to ("" for a group), and whether a NOT
+    # negates it (counting the NOTs around it): NOT attribute_exists(a) pins a's absence
+    stack: list[tuple[str, bool]] = []
+    negate = False  # a NOT just read, for the group or function that follows
+    for index, (kind, token) in enumerate(tokens):
+        following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+        negated = (stack[-1][1] if stack else False) != negate
+        if kind == "path" and token.upper() == "NOT":
+            negate = not negate
+            continue
+        if kind == "open":
+            stack.append(("", negated))
+        elif kind == "close":
+            if not stack:
+                return None
+            stack.pop()
+        elif kind == "path" and token.upper() in _KEYWORDS:
+            pass
+        elif kind == "path" and following == "open":
+            if token not in _FUNCTIONS:
+                return None
+            stack.append((token, negated))
+            tokens[index + 1] = ("", "(")  # its parenthesis opens the function: already pushed
+        elif kind == "path":
+            first = _FIRST.match(token)
+            attribute = first.group() if first else token
+            if attribute.startswith("#"):
+                if attribute not in names:
+                    return None
+                attribute = names[attribute]
+            function, inverted = next(((f, n) for f, n in reversed(stack) if f), ("", False))
+            how = _EXISTENCE.get(function, VALUE)
+            pins.append(Pin(attribute, _flip(how) if inverted else how))
+        if kind:
+            negate = False
+    if stack or not pins:
+        return None
+    return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
+
+
+# -- values as the interpreter saw them ---------------------------------------------------
+_BUILDERS = ("Attr", "Key")
+_METHODS = {"exists": EXISTS, "not_exists": ABSENT}
+_PYNAMODB_METHODS = {"exists": EXISTS, "does_not_exist": ABSENT}
+
+
+def _text(value: Val, depth: int = 0) -> str | None:
+    """The exact text of a string value (constants, f-strings and ``+`` of constants)."""
+    if depth > 16:
+        return None
+    text = const_str(value)
+    if text is not None:
+        return text
+    if isinstance(value, StrV):
+        parts = [_text(part, depth + 1) for part in value.parts]
+        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    if isinstance(value, ArithV) and value.op == "+":
+        left, right = _text(value.left, depth + 1), _text(value.right, depth + 1)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def _names(value: Val | None) -> dict[str, str] | None:
+    """``ExpressionAttributeNames`` as a map, or None when some name is not a constant."""
+    if value is None:
+        return {}
+    out: dict[str, str] = {}
+    for alt in alts(value):
+        if not isinstance(alt, DictV) or alt.spreads:
+            return None
+        for key, name in alt.items:
+            placeholder, attribute = const_str(key), const_str(name)
+            if placeholder is None or attribute is None:
+                return None
+            if out.get(placeholder, attribute) != attribute:
+                return None  # two alternatives name the placeholder differently
+            out[placeholder] = attribute
+    return out
+
+
+def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, negated: bool = False) -> bool:
+    """Add the pins of a condition builder to ``pins`` (and how each reads to ``spelled``);
+    False when it is not one."""
+    if depth > 24:
+        return False
+    if isinstance(value, OneOf):
+        return all(_builder(alt, pins, spelled, depth + 1, negated) for alt in value.alts)
+    if isinstance(value, ArithV) and value.op in ("&", "|"):
+        return _builder(value.left, pins, spelled, depth + 1, negated) and \
+            _builder(value.right, pins, spelled, depth + 1, negated)
+    if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
+        return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
+    if isinstance(value, OpaqueV) and value.loc[1] == -2:  # a PynamoDB comparison: ``Order.status == "NEW"``
+        compared = [dep.name for dep in value.deps if isinstance(dep, PynAttrV)]
+        pins.extend(Pin(name, VALUE) for name in compared)
+        spelled.extend(f"a comparison of {name}" for name in compared)
+        return bool(compared)
+    if isinstance(value, CallV) and isinstance(value.recv, PynAttrV):  # ``Order.pk.exists()``
+        how = _PYNAMODB_METHODS.get(value.fn, VALUE)
+        pins.append(Pin(value.recv.name, _flip(how) if negated else how))
+        owner = value.recv.model.cls.qualname if isinstance(value.recv.model.cls, ClassV) else "Model"
+        spelled.append(("~" if negated else "") + f"{owner}.{value.recv.name}.{value.fn}()")
+        return True
+    if not isinstance(value, CallV) or not isinstance(value.recv, CallV):
+        return False
+    base = value.recv
+    if base.fn.rsplit(".", 1)[-1] not in _BUILDERS or len(base.args) != 1 or base.recv is not None:
+        return False
+    attribute = const_str(base.args[0])
+    if attribute is None:
+        return False
+    how = _METHODS.get(value.fn, VALUE)
+    pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _flip(how) if negated else how))
+    spelled.append(("~" if negated else "") +
+                   f"{base.fn.rsplit('.', 1)[-1]}({attribute!r}).{value.fn}({'...' if value.args else ''})")
+    return True
+
+
+def _expected(value: Val) -> ConditionPins | None:
+    """A legacy ``Expected`` map: ``{"a": {"Value": ...}}`` pins a, ``{"Exists": False}`` its absence."""
+    pins: list[Pin] = []
+    for alt in alts(value):
+        if not isinstance(alt, DictV) or alt.spreads:
+            return None
+        for key, spec in alt.items:
+            attribute = const_str(key)
+            if attribute is None or not isinstance(spec, DictV):
+                return None
+            fields = {const_str(k): v for k, v in spec.items}
+            exists = fields.get("Exists")
+            if isinstance(exists, ConstV) and exists.value is False:
+                pins.append(Pin(attribute, ABSENT))
+            elif "Value" in fields or "AttributeValueList" in fields or "ComparisonOperator" in fields:
+                pins.append(Pin(attribute, VALUE))
+            else:
+                pins.append(Pin(attribute, EXISTS))
+    return ConditionPins(tuple(dict.fromkeys(pins)), describe(pins)) if pins else None
+
+
+def describe(pins: list[Pin] | tuple[Pin, ...]) -> str:
+    """How a list of pins reads: ``attribute_exists(pk) AND status``."""
+    spelled = {EXISTS: "attribute_exists({})", ABSENT: "attribute_not_exists({})", VALUE: "{}"}
+    return " AND ".join(spelled[pin.how].format(pin.attribute) for pin in dict.fromkeys(pins))
+
+
+def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins | None:
+    """The pins of the guard parameter ``param`` (``ConditionExpression`` or ``Expected``)
+    given as ``value``, with the call's ``ExpressionAttributeNames`` ``names``."""
+    if param == "Expected":
+        return _expected(value)
+    if param == "condition=":  # PynamoDB: condition objects only
+        return _builder_pins(value)
+    if param != "ConditionExpression":
+        return None
+    texts = [_text(alt) for alt in alts(value)]
+    if all(text is not None for text in texts):
+        mapping = _names(names)
+        if mapping is None:
+            return None
+        parsed = [parse_condition(text, mapping) for text in texts]  # type: ignore[arg-type]
+        if any(p is None for p in parsed):
+            return None
+        pins = tuple(dict.fromkeys(pin for p in parsed for pin in p.pins))  # type: ignore[union-attr]
+        return ConditionPins(pins, " | ".join(dict.fromkeys(p.text for p in parsed)))  # type: ignore[union-attr]
+    return _builder_pins(value)
+
+
+def _builder_pins(value: Val) -> ConditionPins | None:
+    """The pins of a condition object (boto3 ``Attr``/``Key``, PynamoDB model attributes)."""
+    found: list[Pin] = []
+    spelled: list[str] = []
+    if not _builder(value, found, spelled) or not found:
+        return None
+    return ConditionPins(tuple(dict.fromkeys(found)), " & ".join(dict.fromkeys(spelled)))

@@ -1,0 +1,160 @@
+"""Does a write's condition guard what the path decided on the item it read?
+
+A path that reads an item, branches on it (``if item["status"] == "NEW":``) and writes it
+back acts on a decision that a concurrent writer can make stale. A ``ConditionExpression``
+closes the window only for what it pins: ``attribute_exists(pk)`` says the item is still
+there, not that its status is still NEW. This module compares the decisions the path made
+(``WriteRecord.decisions``, see :mod:`dynolint.model.decisions`) with the attributes the
+condition pins (:mod:`dynolint.model.conditions`) and names the decisions left open.
+
+The condition guards the write (nothing is left open) when:
+
+- it pins the value of an attribute the path decided on (``#s = :new``, ``begins_with``,
+  ``attribute_not_exists(a)``), or looks at an attribute a truthiness test decided on;
+- it makes the write create-only (``attribute_not_exists`` of a key attribute): the item
+  the decisions were about cannot exist when the write lands;
+- it compares a version attribute: the table's configured ``version-attribute``, or an
+  attribute the write itself bumps (``version = :seen`` with ``SET version = :next``);
+- the model could not read it exactly (see ``conditions``): no noise from what it cannot see.
+
+Only decisions that hold on every path to the write count (the interpreter keeps the
+decisions common to the merged paths, so a branch that only logs decides nothing), and
+only those on attributes: a decision on a key attribute is pinned by the key itself, and
+one that used the item as a whole or mixed several tests with ``or`` names no attribute a
+condition could pin, so it is not reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
+from dynolint.model.decisions import TRUTHINESS
+from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.expressions import parse_update
+from dynolint.model.keys import table_names
+from dynolint.model.values import ConstV, DictV, ParamV, SubV, Val, alts, const_str
+from dynolint.model.values_aws import PynModelV, ReadItemV
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+
+def decided_attributes(decision: Decision, write: WriteEvent) -> tuple[str, ...]:
+    """The attributes a decision is about, when it counts: a comparison of an attribute
+    (``status == 'NEW'``, ``balance >= amount``), or a truthiness test of an attribute the
+    write changes (``if item.get("processed"): return`` before setting ``processed``).
+    A truthiness test of an attribute the write leaves alone is a validation (``if not
+    item.get("tenantId"): raise NotFound``), and a test of a value computed from the item
+    (a call on it, a request made with it) says too little of the item to hold against a
+    condition: neither counts."""
+    if decision.attribute is not None:
+        return (decision.attribute,)
+    if decision.whole or not decision.why.startswith(TRUTHINESS):
+        return ()
+    written = written_attributes(write)
+    return tuple(a for a in decision.looked_at if written is None or a in written)
+
+
+def written_attributes(write: WriteEvent) -> set[str] | None:
+    """The attributes the write changes (None: all of them, as a put or a delete does; an
+    update whose expression the model cannot read changes none it knows of)."""
+    if write.flavor == "pynamodb" and write.op == "update":
+        return set()  # which attributes its actions set is not kept: none counted
+    if not write.op.endswith("update_item"):
+        return None
+    spec = write.update
+    actions = parse_update(spec.expression, dict(spec.names)) if spec is not None and spec.expression else None
+    return {_top(action.path) for action in actions or ()}
+
+
+def key_attributes(model: Model, write: WriteEvent, reads: list[ReadEvent]) -> set[str]:
+    """The item's key attributes: the table's schema when known, else the ``Key=`` names
+    the read and the write used."""
+    if isinstance(write.table, PynModelV):
+        info = model.interp.pyn_info(write.table)
+        return {name for name in (info.hash_key, info.range_key) if name}
+    facts = model.project.table_facts(table_names(write.table))
+    if facts is not None and facts.partition_key:
+        return {name for name in (facts.partition_key, facts.sort_key) if name}
+    names: set[str] = set()
+    for key in [write.key, *(read.key for read in reads)]:
+        names.update(model.index.key_map(key) or {})
+    return names
+
+
+def bumps(write: WriteEvent, attribute: str) -> bool:
+    """Does the write set ``attribute`` to a new value (a version it advances)?"""
+    spec = write.update
+    if spec is not None and spec.expression:
+        actions = parse_update(spec.expression, dict(spec.names)) or []
+        return any(action.clause in ("SET", "ADD") and _top(action.path) == attribute for action in actions)
+    if write.item is None:
+        return False
+    for alt in alts(write.item):
+        if not isinstance(alt, DictV):
+            continue
+        for name, value in alt.items:
+            if const_str(name) == attribute:
+                copied = isinstance(value, SubV) and isinstance(value.base, ReadItemV) \
+                    and const_str(value.index) == attribute
+                return not copied
+    return False
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0].strip()
+
+
+def _covers(pins: ConditionPins, decision: Decision, attributes: tuple[str, ...]) -> bool:
+    for attribute in attributes:
+        how = pins.how(attribute)
+        if how in (VALUE, ABSENT) or how == EXISTS and decision.attribute is None:
+            return True
+    return False
+
+
+def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[Decision, ...]:
+    """The decisions on the items of ``reads`` that the write's condition leaves open
+    (empty: the condition guards the write, or the write has none the model can read)."""
+    write = record.write
+    pins = write.guard.pins
+    if write.guard.kind != "condition" or pins is None or write.batch:
+        return ()
+    read_ids = {read.id for read in reads}
+    keys = key_attributes(model, write, reads)
+    counted = [(d, tuple(a for a in decided_attributes(d, write) if a not in keys))
+               for d in record.decisions if d.read in read_ids]
+    counted = [(d, attributes) for d, attributes in counted if attributes]
+    if not counted:
+        return ()
+    absent = pins.attributes(ABSENT)
+    if absent and (not keys or any(a in keys for a in absent)):
+        return ()  # create-only: the item decided on cannot be there when the write lands
+    facts = model.project.table_facts(table_names(write.table))
+    version = facts.version_attribute if facts is not None else None
+    compared = pins.attributes(VALUE)
+    if version is not None and version in compared or any(bumps(write, a) for a in compared):
+        return ()
+    if any(_covers(pins, d, attributes) for d, attributes in counted):
+        return ()
+    return tuple(dict.fromkeys(d for d, _ in counted))
+
+
+def spell(decision: Decision) -> str:
+    """A decision as the message names it: ``status == 'NEW'``."""
+    if decision.attribute is None:
+        if decision.why.startswith(TRUTHINESS) and decision.looked_at:
+            return f"whether {decision.looked_at[0]} is truthy"
+        if decision.looked_at:
+            return f"{decision.why} on {', '.join(decision.looked_at)}"
+        return decision.why
+    return f"{decision.attribute} {decision.op} {_spell_value(decision.other)}"
+
+
+def _spell_value(value: Val | None) -> str:
+    if isinstance(value, ConstV):
+        return repr(value.value)
+    if isinstance(value, ParamV):
+        return value.name
+    return "a value"
