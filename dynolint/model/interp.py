@@ -151,6 +151,9 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         if path in self.module_envs:
             return self.module_envs[path]
         if path in self.modules_in_progress:
+            # the names bound so far: what a call sees now, not what it sees later, so no call
+            # around this one is summarised (model/summaries.py)
+            self.summaries.cut()
             return self.modules_in_progress[path]
         self.modules_in_progress[path] = {}
         summary = self.project.files[path]
@@ -160,11 +163,9 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         state = State({})
         saved_budget = self.budget
         self.budget = ROOT_BUDGET
-        self.summaries.bodies += 1
         try:
             state = self.exec_block(summary.body, state, frame)
         finally:
-            self.summaries.bodies -= 1
             self.budget = saved_budget
             del self.modules_in_progress[path]
         env = dict(state.env)

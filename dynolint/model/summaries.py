@@ -80,7 +80,7 @@ class Summaries:
         self.table: dict[tuple[object, ...], Summary] = {}
         self.logs: list[Log] = []
         self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
-        self.bodies = 0  # module or class bodies being evaluated (their names are not yet all bound)
+        self.bodies = 0  # class bodies being evaluated (their names are not yet all bound)
         self.effects = 0  # events the interpreter keeps outside its lists (a tenant id source's facts)
         self.hits = 0
         self.misses = 0
@@ -88,8 +88,8 @@ class Summaries:
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
                 kwargs: dict[str, Val], state: State) -> tuple[object, ...] | None:
-        """The key of a call, or None when the call cannot be summarised (inside a module or
-        class body that is still binding its names)."""
+        """The key of a call, or None when the call cannot be summarised (inside a class body
+        that is still binding its names; a module's partial names cut the calls that see them)."""
         if self.bodies:
             return None
         return (path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
@@ -169,7 +169,8 @@ class Summaries:
         self.bodies = 0
 
     def cut(self) -> None:
-        """A call was cut short by the statement budget: no caller of it is summarised."""
+        """A call was cut short by the statement budget, or saw a module still binding its
+        names: no caller of it is summarised."""
         self.cuts += 1
 
     def cut_depth(self) -> None:
