@@ -25,7 +25,9 @@ def test_a_call_that_always_raises_returns_an_unknown_value_and_the_path_goes_on
             'def h(event, context):\n    hit = t.get_item(Key={"pk": event["k"]}).get("Item")\n'
             '    if hit:\n        return hit\n    data = Api().fetch(event["k"])\n'
             '    t.put_item(Item={"pk": event["k"], "d": data})\n')
-    assert kinds(body) == {11: "overwrite"}
+    # the write is still reached; the placeholder's value is work dynolint cannot see into, done
+    # after the miss: a stampede (model/unseen.py), no longer a plain overwrite
+    assert kinds(body) == {11: "stampede"}
 
 
 def test_a_call_on_self_dispatches_to_every_override() -> None:

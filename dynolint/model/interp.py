@@ -154,7 +154,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             # the names bound so far: what a call sees now, not what it sees later, so no call
             # around this one is summarised (model/summaries.py)
             self.summaries.cut()
-            return self.modules_in_progress[path]
+            return {}
         self.modules_in_progress[path] = {}
         summary = self.project.files[path]
         root = self.new_root(RootInfo(path, "<module>", False, module_root=True))
