@@ -297,12 +297,23 @@ def stamped(value: Val, limit: int = 4096) -> bool:
     return False
 
 
-def restamp(value: Val, root: int, seq: int) -> Val:
+def restamp(value: Val, root: int, seq: int, limit: int = 20_000) -> Val:
     """``value`` with every stamped call result in it stamped as run in ``root`` at ``seq``
-    (a call's summary reused: the work it stands for runs again, here and now)."""
+    (a call's summary reused: the work it stands for runs again, here and now). Values share
+    their parts, so each part is rebuilt once; a value of over ``limit`` parts keeps its stamps."""
     from dataclasses import fields
 
+    done: dict[int, object] = {}
+    budget = [limit]
+
     def again(current: object) -> object:
+        key = id(current)
+        if key in done:
+            return done[key]
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise OverflowError
+        result = current
         if isinstance(current, Val):
             changes = {}
             for item in fields(current):
@@ -314,12 +325,15 @@ def restamp(value: Val, root: int, seq: int) -> Val:
                     changes[item.name] = new
             if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
                 changes["at"] = (root, seq, current.at[2])  # type: ignore[union-attr]
-            return replace(current, **changes) if changes else current
-        if isinstance(current, (tuple, frozenset)):
+            result = replace(current, **changes) if changes else current
+        elif isinstance(current, (tuple, frozenset)):
             items = [again(item) for item in current]
-            if all(a is b for a, b in zip(items, current)):
-                return current
-            return type(current)(items)
-        return current
+            if not all(a is b for a, b in zip(items, current)):
+                result = type(current)(items)
+        done[key] = result
+        return result
 
-    return again(value)  # type: ignore[return-value]
+    try:
+        return again(value)  # type: ignore[return-value]
+    except OverflowError:
+        return value
