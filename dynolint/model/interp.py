@@ -65,9 +65,8 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         self.cleaned: set[int] = set()  # indexes of tmp_writes removed in a finally
         self.invokes: list[Invoke] = []
         self.module_envs: dict[str, dict[str, Val]] = {}
-        # a module whose body is running -> the names it has bound so far (what a function it
-        # calls, or a module importing it back, sees of its globals, as in Python)
-        self.modules_in_progress: dict[str, dict[str, Val]] = {}
+        # modules whose body is running: a call made meanwhile sees none of their globals
+        self.modules_in_progress: set[str] = set()
         self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
         self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
         self.lambdas: dict[tuple[str, int], ir.Lambda] = {}
@@ -155,7 +154,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             # around this one is summarised (model/summaries.py)
             self.summaries.cut()
             return {}
-        self.modules_in_progress[path] = {}
+        self.modules_in_progress.add(path)
         summary = self.project.files[path]
         root = self.new_root(RootInfo(path, "<module>", False, module_root=True))
         frame = Frame(path, "<module>", None, frozenset(), frozenset(), None, (), 0,
@@ -167,7 +166,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             state = self.exec_block(summary.body, state, frame)
         finally:
             self.budget = saved_budget
-            del self.modules_in_progress[path]
+            self.modules_in_progress.discard(path)
         env = dict(state.env)
         self.module_envs[path] = env
         return env
@@ -199,8 +198,6 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
             if state.dead:
                 break
             self.budget -= 1
-            if frame.is_module:
-                self.modules_in_progress[frame.path] = state.env
             if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
                 raise RootTimeout
             state = self.exec_stmt(stmt, state, frame)
