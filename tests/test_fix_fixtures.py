@@ -21,9 +21,18 @@ CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").
 CASES = [c for c in CASES if c.is_dir()]
 
 
-def _mypy(paths: list[Path], cwd: Path) -> set[str]:
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One incremental mypy cache per test worker: the stubs (boto3-stubs, typeshed) are
+    analysed once, not twice per fixture (1.5 s a run without it, 0.2 s with it). mypy checks
+    each cached module against its source's hash, so fixtures that share module names do not
+    see each other's results."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+def _mypy(paths: list[Path], cwd: Path, cache: Path) -> set[str]:
     proc = subprocess.run([sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent",
-                           "--check-untyped-defs", "--no-error-summary", "--no-incremental",
+                           "--check-untyped-defs", "--no-error-summary", "--cache-dir", str(cache),
                            "--explicit-package-bases", *map(str, paths)],
                           cwd=cwd, capture_output=True, text=True, timeout=300)
     errors = set()
@@ -35,7 +44,7 @@ def _mypy(paths: list[Path], cwd: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fixed_fixture(case: Path, tmp_path: Path) -> None:
+def test_fixed_fixture(case: Path, tmp_path: Path, mypy_cache: Path) -> None:
     original = tmp_path / "original"
     work = tmp_path / "work"
     shutil.copytree(case, original)
@@ -55,7 +64,7 @@ def test_fixed_fixture(case: Path, tmp_path: Path) -> None:
     if changed:
         rel = [p.relative_to(work) for p in changed if (original / p.relative_to(work)).exists()]
         created = [p.relative_to(work) for p in changed if not (original / p.relative_to(work)).exists()]
-        new_errors = _mypy(rel + created, work) - _mypy(rel, original)  # a file a fix creates (the claim helper): none
+        new_errors = _mypy(rel + created, work, mypy_cache) - _mypy(rel, original, mypy_cache)  # a file a fix creates (the claim helper): none
         assert new_errors == set()
 
 

@@ -20,6 +20,7 @@ import pytest
 from dynolint.cache import DIRECTORY, MAGIC, load_entry
 from dynolint.fixes.writer import is_temporary
 from tests.conftest import FIXTURES, REPO
+from tests.fuzzkit import FUZZING
 
 DYNOLINT = [sys.executable, "-m", "dynolint"]
 HEADER = 'import boto3\ntable = boto3.resource("dynamodb").Table("links")\n'
@@ -195,8 +196,11 @@ def test_sigkill_during_fix_never_leaves_a_partial_file(tmp_path: Path) -> None:
     assert fixed.count(b"ConditionExpression=") == handlers
 
     rng = random.Random(7)
-    moments: list[float | None] = [duration * k / 10 for k in range(11)]  # from start-up to the end
-    moments += [None] * 8  # kill the moment a temporary file shows up
+    # `make test` kills 6 times spread over the run and 4 times at the write; `make fuzz`
+    # (DYNOLINT_FUZZ_EXAMPLES) 11 and 8 times.
+    spread, at_write = (11, 8) if FUZZING else (6, 4)
+    moments: list[float | None] = [duration * k / (spread - 1) for k in range(spread)]  # start-up to the end
+    moments += [None] * at_write  # kill the moment a temporary file shows up
     outcomes = {"old": 0, "new": 0}
     caught_writing = 0
     for moment in moments:
