@@ -16,7 +16,7 @@ from dynolint.config import Config
 if TYPE_CHECKING:
     from dynolint import ir
 
-from dynolint.prefilter import makes_dynamodb, touches_tenancy
+from dynolint.prefilter import has_entry, makes_dynamodb, touches_tenancy
 from dynolint.pyversions import Version, finder_for, running, spelled
 from dynolint.reach import helper_chains
 from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
@@ -95,12 +95,26 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
       from a read in one helper to a write in another, through their caller);
     - the modules all of these import directly (key builders, HTTP helpers, models).
     Files that only mention boto3 for other services, and everything else, are read but
-    not parsed."""
-    if any(each.multi_tenant or each.tenant_isolation for each in config.all()):
-        return Selection(frozenset(sources), None)  # every handler may keep tenant state
+    not parsed. A file that mentions tenants but has no invocation of its own (no handler,
+    route or CDK code, nor a DynamoDB handle within two imports) is parsed, and so are its
+    imports, but its functions run only where a root's calls reach them: they read no tenant
+    id that a caller does not pass in."""
+    # where the settings declare the code multi-tenant, every handler may keep tenant state:
+    # all of those files (that sub-project's, not the whole tree's) are parsed and are roots
+    shared = {path for path in sources if _multi_tenant(config.for_path(path))}
+    if len(shared) == len(sources):
+        return Selection(frozenset(sources), None)
+    return _select(sources, config, shared)
+
+
+def _multi_tenant(config: Config) -> bool:
+    return bool(config.multi_tenant or config.tenant_isolation)
+
+
+def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Selection:
     dynamo = {path for path, data in sources.items() if makes_dynamodb(data)}
     tenancy = {path for path, data in sources.items() if touches_tenancy(data)}
-    if not dynamo and not tenancy:
+    if not dynamo and not tenancy and not shared:
         return Selection(frozenset(), frozenset())
     index: dict[str, list[str]] = {}
     for path in sources:
@@ -122,14 +136,17 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
         return found
 
     users = {p for p in importers_of(dynamo) if _ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
-    chosen = dynamo | tenancy | users
-    level = dynamo | users
+    near = dynamo | users
+    level = near
     for _ in range(2):
-        level = importers_of(level) - chosen
-        chosen |= level
+        level = importers_of(level) - near
+        near |= level
         if not level:
             break
-    roots = set(chosen)
+    chosen = near | tenancy | shared
+    roots = chosen - {path for path in tenancy - near - shared if not has_entry(sources[path])}
+    for path in chosen - roots:
+        chosen |= imports_of(path)
     defined: dict[str, set[bytes]] = {}  # path -> the names of the classes it defines
     for path in list(roots):
         imported = imports_of(path)

@@ -4,23 +4,36 @@ substring tests first, a regular expression only where they are not enough."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DYNAMODB_WORDS = (b"pynamodb", b"mypy_boto3_dynamodb", b"types_boto3_dynamodb", b"types_aiobotocore_dynamodb",
                    b"types_aioboto3", b".Table(")
+# ``pynamodb`` as the package, not as a module of another one (``myapp.model.pynamodb``)
+_PYNAMODB = re.compile(rb"(?<![\w.])pynamodb\b")
+# What gives a function an invocation to read tenant ids from (model/roots.py, evaluate.py):
+# a parameter named as a Lambda handler's, a web route, Powertools' current event.
+_ENTRY = re.compile(rb"def[ \t]+\w+[ \t]*\([^)]*?\b(?:event|evt|lambda_event|context|ctx|_context|lambda_context|_ctx)"
+                    rb"\b[ \t]*[,:=)]"
+                    rb"|^[ \t]*@[\w.]*\.(?:get|post|put|patch|delete|route|api_route|head|options|websocket)\("
+                    rb"|current_event"
+                    # AWS clients: credentials minted for a tenant (STS) need no invocation
+                    rb"|(?<![\w.])(?:boto3|aioboto3|aiobotocore|botocore)\b", re.M)
 _TENANCY_WORDS = (b"tenant", b"Tenant", b"TENANT", b"aws_cdk")
 # /tmp writes matter only in code shared by tenants: reached from tenant-aware files (their
 # imports are parsed), or anywhere when the config declares the project multi-tenant.
 _SERVICE = re.compile(rb"""(?:client|resource|create_client)\(\s*(?:service_name\s*=\s*)?["'](dynamodb|lambda)["']""")
 
 
-def _makes_client(data: bytes, service: bytes) -> bool:
-    """``client("dynamodb")`` / ``resource("dynamodb")`` (or lambda) somewhere in ``data``."""
+def _makes_client(data: bytes, service: bytes, bare: bytes | None = None) -> bool:
+    """``client("dynamodb")`` / ``resource("dynamodb")`` (or lambda) somewhere in ``data``;
+    with ``bare`` (``data`` with its strings blanked), only a call outside a string."""
     for quote in (b'"', b"'"):
         needle = quote + service + quote
         start = data.find(needle)
         while start >= 0:
-            window = data[max(0, start - 48):start + len(needle)]
-            if _SERVICE.search(window):
+            low = max(0, start - 48)
+            match = _SERVICE.search(data[low:start + len(needle)])
+            if match is not None and (bare is None or bare[low + match.start():low + match.start() + 1] != b" "):
                 return True
             start = data.find(needle, start + 1)
     return False
@@ -28,14 +41,71 @@ def _makes_client(data: bytes, service: bytes) -> bool:
 
 def makes_dynamodb(data: bytes) -> bool:
     """A DynamoDB handle is made or typed here (boto3/aioboto3/aiobotocore, a Table,
-    PynamoDB, the stub types)."""
-    return any(word in data for word in _DYNAMODB_WORDS) or _makes_client(data, b"dynamodb")
+    PynamoDB, the stub types), in the code: comments, docstrings and words inside other
+    strings (a message that quotes ``.Table(``) do not count."""
+    if not (any(word in data for word in _DYNAMODB_WORDS) or _makes_client(data, b"dynamodb")):
+        return False
+    code, bare = code_text(data, False), code_text(data, True)
+    return (any(word in bare for word in _DYNAMODB_WORDS[1:]) or _PYNAMODB.search(bare) is not None
+            or _makes_client(code, b"dynamodb", bare))
 
 
 def touches_tenancy(data: bytes) -> bool:
-    """A tenant id, a CDK app or a Lambda client: where families 2 and 3 start."""
+    """A tenant id, a CDK app or a Lambda client: where families 2 and 3 start (in the code,
+    not in comments and docstrings; a string counts: ``event["tenantId"]``)."""
     if b"def " not in data:
         return False  # no function: nothing runs per invocation (module state is set at import)
-    return any(word in data for word in _TENANCY_WORDS) or _makes_client(data, b"lambda")
+    if not (any(word in data for word in _TENANCY_WORDS) or _makes_client(data, b"lambda")):
+        return False
+    code = code_text(data, False)
+    return any(word in code for word in _TENANCY_WORDS) or _makes_client(code, b"lambda", code_text(data, True))
 
+
+def has_entry(data: bytes) -> bool:
+    """Can a function here start with an invocation (a handler's event or context, a web
+    route, Powertools' current event), or is it CDK code or AWS client code (credentials
+    minted for a tenant, a Lambda client)? A file that mentions tenants without any of these
+    reads no tenant id and makes no tenant credentials of its own: it matters only where a
+    caller's invocation reaches it. (In the code, not inside strings.)"""
+    bare = code_text(data, True)
+    return (_ENTRY.search(bare) is not None or b"aws_cdk" in bare
+            or _makes_client(code_text(data, False), b"lambda", bare))
+
+
+@lru_cache(maxsize=64)
+def code_text(data: bytes, strings: bool) -> bytes:
+    """``data`` with its comments and docstrings blanked, and with ``strings`` every other
+    string too (same length in bytes, lines kept); the bytes as they are when they do not
+    tokenize."""
+    import io
+    import tokenize
+
+    fstring_parts = tuple(getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+                          if hasattr(tokenize, name))  # Python 3.12 tokenizes f-strings into parts
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    previous = tokenize.NEWLINE
+    statement_start = (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            kind = token.type
+            if kind == tokenize.COMMENT or kind == tokenize.STRING and (strings or previous in statement_start):
+                spans.append((token.start, token.end))
+            elif strings and kind in fstring_parts:
+                spans.append((token.start, token.end))
+            if kind not in (tokenize.COMMENT, tokenize.NL):
+                previous = kind
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return data
+    if not spans:
+        return data
+    lines = data.splitlines(keepends=True)
+    for (row, col), (end_row, end_col) in spans:
+        for number in range(row, min(end_row, len(lines)) + 1):
+            raw = lines[number - 1]
+            text = raw.decode("utf-8", "surrogateescape")
+            start = len(text[:col].encode("utf-8", "surrogateescape")) if number == row else 0
+            stop = (len(text[:end_col].encode("utf-8", "surrogateescape")) if number == end_row
+                    else len(raw.rstrip(b"\r\n")))
+            lines[number - 1] = raw[:start] + b" " * (stop - start) + raw[stop:]
+    return b"".join(lines)
 

@@ -48,20 +48,23 @@ class TaintIndex:
 
     def __init__(self, reads: list[ReadEvent]) -> None:
         self.reads = reads
-        self._taint: dict[Val, Taint] = {}
+        # by object: a lookup by value compares equal values that are distinct objects part by
+        # part (a third of the own repository's run); the entry keeps its value alive, so the
+        # id is not reused while it is cached
+        self._taint: dict[int, tuple[Val, Taint]] = {}
         self._canon: dict[Val, Val] = {}
         self._tables: dict[tuple[Val, Val], bool] = {}
         self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
-        cached = self._taint.get(value)
+        cached = self._taint.get(id(value))
         if cached is not None:
-            return cached
+            return cached[1]
         result = self._compute(value, depth)
         if len(self._taint) > 200_000:
             self._taint.clear()
-        self._taint[value] = result
+        self._taint[id(value)] = (value, result)
         return result
 
     def _compute(self, value: Val, depth: int) -> Taint:

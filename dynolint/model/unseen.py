@@ -283,26 +283,45 @@ class UnseenIndex:
 __all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
 
 
-def stamped(value: Val, limit: int = 4096) -> bool:
+# Whether a value holds a stamped call result, by object (the entry keeps the value alive so
+# that its id is not reused while cached); restamp descends only into the parts that do.
+_HOLDS_STAMP: dict[int, tuple[Val, bool]] = {}
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _init_fields(kind: type) -> tuple[str, ...]:
+    names = _INIT_FIELDS.get(kind)
+    if names is None:
+        from dataclasses import fields
+
+        names = _INIT_FIELDS[kind] = tuple(item.name for item in fields(kind) if item.init)
+    return names
+
+
+def stamped(value: Val, depth: int = 0) -> bool:
     """Does ``value`` hold a call result stamped with where and when it ran?"""
     from dynolint.model.values import children
 
-    pending, seen = [value], 0
-    while pending and seen < limit:
-        current = pending.pop()
-        seen += 1
-        if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
-            return True
-        pending.extend(children(current))
-    return False
+    known = _HOLDS_STAMP.get(id(value))
+    if known is not None:
+        return known[1]
+    if type(value) in (CallV, OpaqueV) and value.at is not None:  # type: ignore[union-attr]
+        holds = True
+    elif depth > 200:
+        holds = True  # too deep to look: restamp keeps it as it is
+    else:
+        holds = any(stamped(child, depth + 1) for child in children(value))
+    if len(_HOLDS_STAMP) > 200_000:
+        _HOLDS_STAMP.clear()
+    _HOLDS_STAMP[id(value)] = (value, holds)
+    return holds
 
 
 def restamp(value: Val, root: int, seq: int, limit: int = 20_000) -> Val:
     """``value`` with every stamped call result in it stamped as run in ``root`` at ``seq``
     (a call's summary reused: the work it stands for runs again, here and now). Values share
-    their parts, so each part is rebuilt once; a value of over ``limit`` parts keeps its stamps."""
-    from dataclasses import fields
-
+    their parts, so each part is rebuilt once, and only the parts that hold a stamp are
+    visited; a value of over ``limit`` such parts keeps its stamps."""
     done: dict[int, object] = {}
     budget = [limit]
 
@@ -310,19 +329,19 @@ def restamp(value: Val, root: int, seq: int, limit: int = 20_000) -> Val:
         key = id(current)
         if key in done:
             return done[key]
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise OverflowError
         result = current
         if isinstance(current, Val):
+            if not stamped(current):
+                return current
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise OverflowError
             changes = {}
-            for item in fields(current):
-                if not item.init:
-                    continue
-                old = getattr(current, item.name)
+            for name in _init_fields(type(current)):
+                old = getattr(current, name)
                 new = again(old)
                 if new is not old:
-                    changes[item.name] = new
+                    changes[name] = new
             if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
                 changes["at"] = (root, seq, current.at[2])  # type: ignore[union-attr]
             result = replace(current, **changes) if changes else current

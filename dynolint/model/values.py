@@ -10,7 +10,7 @@ the leaves the rules care about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Union
 
 # A location in the project: (posix path, site index in that file's summary).
@@ -371,6 +371,63 @@ def _cache_hashes() -> None:
 
 
 _cache_hashes()
+
+# Pairs of distinct value objects found equal during the comparison in progress.
+_equal_pairs: set[tuple[int, int]] | None = None
+
+
+def _same(left: object, right: object) -> bool:
+    if left is right:
+        return True
+    if type(left) is tuple and type(right) is tuple:
+        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right))
+    return left == right
+
+
+def _structural_eq() -> None:
+    """Values are DAGs: a part is shared by many others. The generated ``__eq__`` compares
+    two equal values that are distinct objects (a value rebuilt by the summaries, or evaluated
+    twice) as trees, exponential in the sharing (the own repository spent minutes in it).
+    This one rejects on the cached hash first and, while a comparison runs, remembers the
+    pairs of parts already found equal, so each pair of parts is compared once."""
+
+    def install(cls: type) -> None:
+        names = tuple(f.name for f in fields(cls) if f.compare)
+
+        def __eq__(self: Val, other: object) -> bool:
+            global _equal_pairs
+            if self is other:
+                return True
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            if hash(self) != hash(other):
+                return False
+            pair = (id(self), id(other))
+            outermost = _equal_pairs is None
+            if outermost:
+                _equal_pairs = set()
+            elif pair in _equal_pairs:  # type: ignore[operator]
+                return True
+            try:
+                equal = all(_same(getattr(self, name), getattr(other, name)) for name in names)
+                if equal:
+                    _equal_pairs.add(pair)  # type: ignore[union-attr]
+                return equal
+            finally:
+                if outermost:
+                    _equal_pairs = None
+
+        cls.__eq__ = __eq__  # type: ignore[method-assign,assignment]
+
+    pending = list(Val.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "__eq__" in cls.__dict__:
+            install(cls)
+
+
+_structural_eq()
 
 
 def children(value: Val) -> list[Val]:

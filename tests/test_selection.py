@@ -1,0 +1,100 @@
+"""Phase 1's choice of files (dynolint/pipeline.py, dynolint/prefilter.py): what words in
+comments, docstrings and strings do not make a file DynamoDB or tenancy code; what a file that
+mentions tenants needs to start an analysis of its own; and a multi-tenant sub-project makes
+its own files roots, not the whole tree's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dynolint.config import Config, SubProject
+from dynolint.pipeline import select_files
+from dynolint.prefilter import code_text, has_entry, makes_dynamodb, touches_tenancy
+from tests.conftest import findings_in, write_project
+
+
+def test_comments_docstrings_and_other_strings_do_not_make_a_dynamodb_file() -> None:
+    assert makes_dynamodb(b'import boto3\nT = boto3.resource("dynamodb").Table("t")\n')
+    assert makes_dynamodb(b"from pynamodb.models import Model\n")
+    assert makes_dynamodb(b"import boto3\nc = boto3.client(service_name='dynamodb')\n")
+    assert makes_dynamodb(b"from mypy_boto3_dynamodb.service_resource import Table\n")
+    # an analyser's own vocabulary: a module named pynamodb inside another package, a
+    # docstring, a comment, a message that quotes the call
+    assert not makes_dynamodb(b"from myapp.model.pynamodb import Mixin\n")
+    assert not makes_dynamodb(b'"""Call boto3.resource("dynamodb").Table(name)."""\nx = 1\n')
+    assert not makes_dynamodb(b"x = 1  # T = boto3.resource('dynamodb').Table('t')\n")
+    assert not makes_dynamodb(b"MESSAGE = \"use boto3.client('dynamodb') and .Table(\"\n")
+    assert not makes_dynamodb(b'WORDS = ("mypy_boto3_dynamodb", "pynamodb")\n')
+
+
+def test_a_tenant_key_in_a_string_counts_but_a_tenant_in_a_comment_does_not() -> None:
+    assert touches_tenancy(b'def h(event, context):\n    return event["tenantId"]\n')
+    assert not touches_tenancy(b'def h(a):\n    """Per tenant."""\n    return a  # the tenant\n')
+
+
+def test_code_text_blanks_comments_and_docstrings_keeping_every_byte_offset() -> None:
+    source = 'def f(a):\n    """Doc é."""\n    s = "kept é"  # gone é\n    return a\n'.encode()
+    code = code_text(source, False)
+    assert len(code) == len(source) and code.count(b"\n") == source.count(b"\n")
+    assert b"Doc" not in code and b"gone" not in code and "kept é".encode() in code
+    bare = code_text(source, True)
+    assert b"kept" not in bare and b"return a" in bare
+    assert code_text(b"def broken(:\n  '''\n", False) == b"def broken(:\n  '''\n"  # as it is
+
+
+def test_what_gives_a_file_an_invocation_of_its_own() -> None:
+    assert has_entry(b"def handler(event, context):\n    pass\n")
+    assert has_entry(b"def main(evt, _ctx):\n    pass\n")
+    assert has_entry(b'@app.get("/orders/{tenant_id}")\ndef orders(tenant_id):\n    pass\n')
+    assert has_entry(b"def h():\n    return app.current_event\n")
+    assert has_entry(b"import boto3\ndef session_for(tenant_id):\n    pass\n")  # STS credentials
+    assert not has_entry(b"def scope(tenant_id, items):\n    return [i for i in items if i.t == tenant_id]\n")
+    assert not has_entry(b'def f(x):\n    """def handler(event, context): ..."""\n    return "import boto3"\n')
+
+
+def test_a_tenant_helper_without_an_invocation_is_parsed_but_reached_only_through_its_callers() -> None:
+    sources = {
+        "handler.py": b"import helper\ndef handler(event, context):\n    return helper.scope(event['tenantId'])\n",
+        "helper.py": b"import text\ndef scope(tenant_id):\n    return text.key(tenant_id)\n",
+        "text.py": b"def key(tenant_id):\n    return 'T#' + tenant_id\n",
+        "words.py": b"def describe(tenant):\n    return 'tenant ' + tenant\n",  # imported by nobody
+    }
+    selection = select_files(sources, Config())
+    assert selection.roots is not None
+    assert {"handler.py", "helper.py", "text.py"} <= selection.parse
+    assert "handler.py" in selection.roots
+    assert "helper.py" not in selection.roots and "words.py" not in selection.roots
+
+
+def test_a_multi_tenant_sub_project_makes_its_own_files_roots_not_the_whole_tree() -> None:
+    shared = Config(multi_tenant=True)
+    config = Config(subprojects=(SubProject("svc", shared),))
+    sources = {
+        "svc/app.py": b"CACHE = {}\ndef handler(event, context):\n    CACHE[1] = event\n",
+        "svc/util.py": b"def pad(x):\n    return x\n",
+        "tool/report.py": b"def render(rows):\n    return rows\n",
+        "tool/db.py": b"import boto3\nT = boto3.resource('dynamodb').Table('t')\n",
+    }
+    selection = select_files(sources, config)
+    assert selection.roots is not None
+    assert {"svc/app.py", "svc/util.py", "tool/db.py"} <= selection.roots
+    assert "tool/report.py" not in selection.parse
+
+
+def test_a_tenant_race_through_a_helper_module_is_still_found(tmp_path: Path) -> None:
+    """The handler reads the tenant; the helper module (tenant words, no invocation, no
+    table of its own) builds the key and writes; the table comes from a third module."""
+    write_project(tmp_path, {
+        "db.py": 'import boto3\nTABLE = boto3.resource("dynamodb").Table("orders")\n',
+        "orders.py": ('from db import TABLE\n'
+                      'def bump(tenant_id, order_id):\n'
+                      '    key = {"pk": tenant_id + "#" + order_id}\n'
+                      '    item = TABLE.get_item(Key=key)["Item"]\n'
+                      '    item["count"] = item["count"] + 1\n'
+                      '    TABLE.put_item(Item=item)\n'),
+        "handler.py": ('import orders\n'
+                       'def handler(event, context):\n'
+                       '    orders.bump(event["tenantId"], event["orderId"])\n'),
+    })
+    found = {(f.path, f.code) for f in findings_in(tmp_path).findings}
+    assert ("orders.py", "DYN102") in found
