@@ -243,7 +243,7 @@ def _render(module: cst.Module, index: _Index, positions: object, original: cst.
     render = layout.renderer(module.default_indent, module.default_newline, indents)
     if produced:
         node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
-                          layout.line_length(path), module.default_indent, column, produced, [])
+                          layout.line_length(path), module.default_indent, column, produced, [], "".join(indents))
     return render(node)[0]
 
 

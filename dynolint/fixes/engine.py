@@ -14,10 +14,10 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate
+from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate, tenantid
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, may_be_safe
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, may_be_safe
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
@@ -59,6 +59,8 @@ def _title(finding: Finding) -> str:
                        "the code's refusal branch" if plan.conditions else "")
     if isinstance(plan, ClaimPlan):
         return claim.TITLE
+    if isinstance(plan, TenantIdPlan):
+        return tenantid.TITLE
     return ""
 
 
@@ -225,7 +227,7 @@ def fix_source(data: bytes, findings: list[Finding],
         try:
             if plan is None or isinstance(plan, Skip):
                 raise FixSkipped(plan.reason if isinstance(plan, Skip) else "no automatic fix for this finding")
-            if isinstance(plan, (GuardPlan, AtomicPlan)):
+            if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan)):
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
@@ -304,6 +306,23 @@ def _lost_tail(data: bytes, module: cst.Module) -> bytes:
     return data[len(roundtrip):] if roundtrip != data and data.startswith(roundtrip) else b""
 
 
+def tenant_change(module: cst.Module, index: _Index,
+                  plan: TenantIdPlan) -> tuple[Callable[[cst.Call], cst.Call], cst.Call]:
+    """How a DYN205 fix rewrites its invoke, and the invoke so rewritten (FixSkipped when no
+    variable holds the tenant id)."""
+    call = index.calls.get((plan.line, plan.column))
+    if call is None:
+        raise FixSkipped("the invoke is not where the analysis saw it")
+    function = enclosing(module, call, cst.FunctionDef)
+    if not function:
+        raise FixSkipped("the invoke is not in a function")
+    scope = function[-1]
+    kinds = (cst.Call, cst.Subscript, cst.Attribute, cst.Name, cst.Assign, cst.AnnAssign)
+    name = tenantid.tenant_name(scope, call, plan, node_positions(module, kinds))
+    change: Callable[[cst.Call], cst.Call] = lambda node, n=name: tenantid.add_tenant_id(node, n)
+    return change, change(call)
+
+
 def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int,
                 module: str = claim.HELPER) -> None:
     call = index.calls.get((plan.write_line, plan.write_column))
@@ -354,6 +373,9 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
     wrapped in try/except; None when only the call changes), and why the fix is unsafe
     though its plan may be safe (None: no reason found); raises FixSkipped, before
     anything changes, if the rewrite cannot be made."""
+    if isinstance(plan, TenantIdPlan):
+        tenant, new_call = tenant_change(module, index, plan)
+        return tenant, new_call, None, None
     function = enclosing(module, call, cst.FunctionDef)
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):

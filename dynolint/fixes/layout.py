@@ -95,12 +95,14 @@ def renderer(default_indent: str, default_newline: str, indents: list[str]) -> R
 
 
 def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Render, limit: int, unit: str,
-        first_column: int = 0, produced: set[int] | None = None, keep: list[cst.CSTNode] | None = None
-        ) -> cst.CSTNode:
+        first_column: int = 0, produced: set[int] | None = None, keep: list[cst.CSTNode] | None = None,
+        first_indent: str = "") -> cst.CSTNode:
     """``root`` with the brackets that ``eligible`` accepts (the calls a fix wrote) split, one
     element a line, until the lines they are on fit in ``limit`` columns (``root``'s first line
     starts at ``first_column``). Nodes rebuilt on the way whose originals are in ``produced``
-    are added to it (and kept alive in ``keep``), so that the fix's safety check still masks them."""
+    are added to it (and kept alive in ``keep``), so that the fix's safety check still masks them.
+    ``first_indent``: the indentation of the line ``root`` starts on, when ``root`` is rendered
+    alone (a report's edit): the lines split from its first line are indented from it."""
     produced = produced if produced is not None else set()
     keep = keep if keep is not None else []
     for _ in range(64):  # each round splits one bracket
@@ -113,6 +115,9 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
 
         def width(number: int) -> int:
             return len(lines[number - 1].rstrip("\r")) + (first_column if number == 1 else 0)
+
+        def indent_of(number: int) -> str:
+            return (first_indent if number == 1 else "") + _indent(lines[number - 1])
 
         target: tuple[cst.CSTNode, cst.CSTNode] | None = None
         ordered = sorted(ranges.items(), key=lambda item: (item[1].start.line, item[1].start.column))
@@ -128,14 +133,13 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
                      if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
             if outer:
                 node, where = outer[-1]
-                target = (node, explode(node, _indent(lines[where.start.line - 1]), unit))
+                target = (node, explode(node, indent_of(where.start.line), unit))
                 break
         for node, where in ordered if target is None else ():  # then a long string on a line of its own
             line = where.start.line
             if isinstance(node, cst.SimpleString) and id(node) in inside and where.end.line == line \
                     and width(line) > limit:
-                text = lines[line - 1]
-                split = split_string(node, _indent(text), unit, limit)
+                split = split_string(node, indent_of(line), unit, limit)
                 if split is not None:
                     target = (node, split)
                     break

@@ -103,12 +103,25 @@ class ClaimPlan:
     write_op: str
 
 
-Plan = GuardPlan | AtomicPlan | ClaimPlan | Skip
+@dataclass(frozen=True, slots=True)
+class TenantIdPlan:
+    """Pass ``TenantId=`` to a Lambda invoke (DYN205): the variable of the invoking function
+    that holds the tenant id it read, found by the engine from the positions where the function
+    read it (``sources``). Safe: the invocation of a PER_TENANT function without a tenant
+    fails; with the tenant the code itself read, it runs."""
+
+    line: int
+    column: int
+    sources: tuple[tuple[int, int], ...]  # (line, column) of each tenant id read in the function
+
+
+Plan = GuardPlan | AtomicPlan | ClaimPlan | TenantIdPlan | Skip
 
 
 def may_be_safe(plan: object) -> bool:
     """Can the fix of ``plan`` be safe (``dynolint check --fix`` applies it without
     ``--unsafe-fixes``)? Only an atomic update whose every outcome the code already had (a
     failed kept condition takes the code's own refusal) can be; rendering it may still find it
-    unsafe (``engine.applicability``). A guard or a claim adds an exception the callers never saw."""
-    return isinstance(plan, AtomicPlan) and plan.safe
+    unsafe (``engine.applicability``). A guard or a claim adds an exception the callers never saw.
+    Passing the tenant id to a PER_TENANT invoke is safe: without it the call fails."""
+    return isinstance(plan, AtomicPlan) and plan.safe or isinstance(plan, TenantIdPlan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Related, Severity
@@ -9,7 +10,9 @@ from dynolint.model.tenancy import invoke_target
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
+    from dynolint.fixes.plans import Skip, TenantIdPlan
     from dynolint.model.analysis import Model
+    from dynolint.model.events import Invoke
 
 
 class InvokeMissingTenantId(Rule):
@@ -34,6 +37,13 @@ lambda_client.invoke(FunctionName=os.environ["EXPORT_FUNCTION"], InvocationType=
 lambda_client.invoke(FunctionName=os.environ["EXPORT_FUNCTION"], InvocationType="Event", Payload=body,
                      TenantId=tenant_id)
 ''',
+        fix_safety=(
+            "`dynolint check --fix` passes `TenantId=` the variable of the invoking function that holds "
+            "the tenant id it read (assigned once, before the call, from the event, a claim or a header). "
+            "The fix is safe: without the tenant the invocation of a PER_TENANT function fails. With no such "
+            "variable (the tenant id came from a caller, or was never kept in a variable) there is no fix and "
+            "the finding says why: which tenant the work belongs to is the code's decision, not a guess."
+        ),
         known_problems="Function names built at run time from values the analysis cannot resolve are not matched.",
         references=("https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html",),
     )
@@ -69,5 +79,18 @@ Resources:
             message = (f"invokes {name}, declared PER_TENANT in {target.source}, without TenantId: "
                        "pass TenantId=<the tenant the work belongs to>")
             related = [Related(target.source, 1, 1, f"{name} declared PER_TENANT here")]
-            yield model.finding(self.code, self.name, invoke.loc, message, Severity.ERROR, Confidence.HIGH,
-                                related)
+            finding = model.finding(self.code, self.name, invoke.loc, message, Severity.ERROR, Confidence.HIGH,
+                                    related)
+            yield replace(finding, plan=_plan(model, invoke, finding))
+
+
+def _plan(model: Model, invoke: Invoke, finding: Finding) -> TenantIdPlan | Skip:
+    """Pass the tenant id the invoking function read (the engine finds the variable)."""
+    from dynolint.fixes.plans import Skip, TenantIdPlan
+
+    sources = model.frame(invoke.frame).tenant_sources
+    spans = tuple(sorted({(model.span(source.loc).line, model.span(source.loc).column) for source in sources
+                          if source.loc[0] == invoke.loc[0]}))
+    if not spans:
+        return Skip("the invoking function reads no tenant id of its own: pass TenantId= by hand")
+    return TenantIdPlan(finding.line, finding.column, spans)
