@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from dynolint.bounded import TEMPLATE_LIMIT
 from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
+from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.workers import DEFAULT_TIMEOUT
@@ -59,67 +60,6 @@ def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
     return [rule for rule in REGISTRY if code_matches(rule.code, select) and not code_matches(rule.code, ignore)]
 
 
-# What marks the top of a project (the first directory at or above the checked paths that
-# holds one): packaging and version control, or the infrastructure that deploys the code.
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "template.yaml", "template.yml",
-                "serverless.yml", "serverless.yaml", "cdk.json", "samconfig.toml")
-
-
-def project_root(paths: list[Path], config: Config, follow_links: bool = True) -> Path:
-    """The directory module names and project-relative paths start from: the configuration
-    file's, else the first directory at or above the checked paths that holds a
-    :data:`ROOT_MARKERS` entry or is skipped by name (``site-packages``, ``tests``: a root above
-    it would skip what was asked for), else the first above them that is not a package. Never
-    the argument itself just because it was named: ``dynolint check src/mypkg`` names
-    ``src/mypkg/store.py`` ``mypkg.store`` (so ``from mypkg.store import ...`` resolves)
-    as ``dynolint check .`` does, and finds the same cross-module findings in it."""
-    if config.source is not None:
-        return config.root.resolve()
-    import fnmatch
-
-    start = _common_directory(paths, follow_links)
-    from dynolint.discovery import TEST_DIRS
-
-    # an excluded folder (site-packages, .venv, build, tests...) is as far up as a root may be:
-    # above it, every file checked in it would be skipped (and site-packages is an import root)
-    names = [p.rstrip("/") for p in config.exclude + config.extend_exclude if "/" not in p.rstrip("/")]
-    names += TEST_DIRS
-    for directory in (start, *start.parents):
-        if any(os.path.lexists(directory / marker) for marker in ROOT_MARKERS) or \
-                any(fnmatch.fnmatch(directory.name, name) for name in names):
-            return directory
-    while (start / "__init__.py").is_file() and start.parent != start:
-        start = start.parent
-    return start
-
-
-def _common_directory(paths: list[Path], follow_links: bool = True) -> Path:
-    """The deepest directory holding every path (a directory itself, a file's parent);
-    the working directory when there are none. Never raises (symlink loops included).
-    Without ``follow_links``, a path given through a symbolic link counts where the link is,
-    not where it leads."""
-    directories = []
-    for path in paths or [Path(".")]:
-        absolute = os.path.realpath(path) if follow_links else os.path.abspath(path)
-        directories.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
-    try:
-        return Path(os.path.commonpath(directories))
-    except ValueError:  # different drives (Windows)
-        return Path.cwd().resolve()
-
-
-def display_path(path: Path, cwd: str | None = None) -> str:
-    """Relative to the working directory when the file is under it, else absolute."""
-    cwd = cwd or str(Path.cwd().resolve())
-    absolute = str(path) if path.is_absolute() else os.path.abspath(path)  # no resolve(): symlink loops
-    prefix = cwd.rstrip("/") + "/"
-    if absolute.startswith(prefix):
-        return absolute[len(prefix):]
-    if absolute == cwd:
-        return "."
-    return absolute
-
-
 def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None,
                 progress: Progress | None = None) -> RunResult:
     """Check files and directories, the way ``dynolint check`` does. ``progress``, when
@@ -138,7 +78,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     found = discover(path_list, config, options.include_tests)
     named = {absolute(p) for p in path_list}  # files named on the command line are taken as they are
     # the sub-projects below the root: import roots of their own, and their own settings
-    config = with_subprojects(config, root, [_rel(p, root) for p in found.python + found.infra], set(ALL_CODES))
+    config = with_subprojects(config, root, [rel_path(p, root) for p in found.python + found.infra], set(ALL_CODES))
     cwd = str(Path.cwd().resolve())
     sources: dict[str, bytes] = {}
     display: dict[str, str] = {}
@@ -147,7 +87,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         result.findings.append(_file_error(display_path(problem_path), f"cannot read: {problem}"))
     infra_files: dict[str, bytes] = {}
     for files, path in [(sources, p) for p in found.python] + [(infra_files, p) for p in found.infra]:
-        rel = _rel(path, root)
+        rel = rel_path(path, root)
         if config.subprojects and excluded(config, rel):
             continue
         limit, why = config.for_path(rel).max_file_size, "max-file-size"
@@ -171,15 +111,6 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
     return result
 
 
-def _rel(path: Path, root: Path) -> str:
-    """The project-relative posix path of a file (no filesystem access for walked files)."""
-    absolute = str(path) if path.is_absolute() else os.path.abspath(path)  # no resolve(): symlink loops
-    prefix = str(root).rstrip("/") + "/"
-    if absolute.startswith(prefix):
-        return absolute[len(prefix):]
-    return absolute.lstrip("/")
-
-
 def check_source(source: str | bytes, path: str = "stdin.py", config: Config | None = None,
                  options: Options | None = None, extra: dict[str, bytes] | None = None,
                  infra_files: dict[str, bytes] | None = None) -> RunResult:
@@ -194,7 +125,7 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
-    from dynolint.cache import PartCache, ResultCache
+    from dynolint.cache import ResultCache
 
     result.files = len(sources)
     cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
@@ -203,64 +134,11 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     if cache is None:
         _run(sources, infra_files, config, options, result, display, progress)
         return
-    from dynolint.incremental import Part, components, join, split
-    from dynolint.pyversions import finder_for, running
+    from dynolint.incremental import run_by_components
 
-    parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
-             repr((options.select, options.ignore, options.want_fixes)).encode(),
-             repr((running(), sorted(finder_for(config).targets(sources).items()))).encode()]
-    whole = ResultCache.key(parts, sources, infra_files)
-    cached = cache.get(whole)
-    if isinstance(cached, tuple) and len(cached) == 4:
-        found, result.suppressed, result.unused_suppressions, result.sources = cached
-        result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
-        return
-    # a warm run after a change: the components the change did not reach come from the cache
-    groups = components(sources)
-    base = ResultCache.key([*parts, b"component"], {}, infra_files).encode()  # the settings and templates, once
-    keys = [ResultCache.key([base], {path: sources[path] for path in group}, {}) for group in groups]
-    store = PartCache.for_root(config.root)
-    known: dict[int, Part] = {}
-    for index, key in enumerate(keys):
-        entry = store.get_key(key) if store is not None else None
-        if isinstance(entry, Part):
-            known[index] = entry
-    todo = [index for index in range(len(groups)) if index not in known]
-    earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
-    if todo:
-        from dataclasses import replace
-
-        _run({path: sources[path] for index in todo for path in groups[index]}, infra_files, config,
-             replace(options, project_files=len(sources)), result, display, progress)
-        if result.errors:
-            return
-        fresh = Part([f for f in result.findings if f not in earlier], result.suppressed,
-                     result.unused_suppressions, result.sources)
-        owner = {display.get(path, path): index for index in todo for path in groups[index]}
-        computed, _ = split(fresh, owner)  # the infrastructure's problems are added below
-        for index in todo:
-            computed[index].parsed = any(path in result.summaries for path in groups[index])
-            if store is not None:
-                store.put_key(keys[index], computed[index])
-            known[index] = computed[index]
-        if store is not None:
-            store.tidy(keep=len(groups))
-    total = join([known[index] for index in range(len(groups))])
-    if any(part.parsed for part in known.values()):  # a run that parses a file reads the templates too
-        from dynolint.suppression import apply
-
-        problems = store.get_key(base.decode()) if store is not None else None  # the templates' problems
-        if not isinstance(problems, list):
-            problems = _infra_problems(infra_files, display)
-            if store is not None:
-                store.put_key(base.decode(), problems)
-        applied = apply(problems, {}, config.per_file_ignores)
-        total.findings.extend(applied.kept)
-        total.suppressed.extend(applied.suppressed)
-    result.findings = sorted(earlier + total.findings, key=Finding.sort_key)
-    result.suppressed, result.unused_suppressions, result.sources = (
-        total.suppressed, total.unused_suppressions, total.sources)
-    cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+    run_by_components(cache, sources, infra_files, config, options, result, display,
+                      lambda subset, opts: _run(subset, infra_files, config, opts, result, display, progress),
+                      lambda: _infra_problems(infra_files, display))
 
 
 def _infra_problems(infra_files: dict[str, bytes], display: dict[str, str]) -> list[Finding]:

@@ -20,8 +20,14 @@ component.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.findings import Finding
+
+if TYPE_CHECKING:
+    from dynolint.api import Options, RunResult
+    from dynolint.cache import ResultCache
+    from dynolint.config import Config
 
 _WHOLE_PROJECT = (b"aws_cdk", b"cdktf", b"constructs import")  # Python that declares other files' roles
 
@@ -108,4 +114,72 @@ def join(parts: list[Part]) -> Part:
     return out
 
 
-__all__ = ["Part", "components", "join", "split"]
+def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config,
+                      options: Options, result: RunResult, display: dict[str, str],
+                      run: Callable[[dict[str, bytes], Options], None],
+                      infra_problems: Callable[[], list[Finding]]) -> None:
+    """A cached run (``api.check_sources``): the whole answer from ``cache`` when nothing
+    changed; else the import components (:func:`components`) whose part is cached come from
+    the part cache, and ``run`` analyses the others (all the files of each), into ``result``.
+    ``infra_problems`` gives the templates' own problems, once per set of templates."""
+    from dynolint.cache import PartCache, ResultCache
+    from dynolint.pyversions import finder_for, running
+
+    parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
+             repr((options.select, options.ignore, options.want_fixes)).encode(),
+             repr((running(), sorted(finder_for(config).targets(sources).items()))).encode()]
+    whole = ResultCache.key(parts, sources, infra_files)
+    cached = cache.get(whole)
+    if isinstance(cached, tuple) and len(cached) == 4:
+        found, result.suppressed, result.unused_suppressions, result.sources = cached
+        result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
+        return
+    # a warm run after a change: the components the change did not reach come from the cache
+    groups = components(sources)
+    base = ResultCache.key([*parts, b"component"], {}, infra_files).encode()  # the settings and templates, once
+    keys = [ResultCache.key([base], {path: sources[path] for path in group}, {}) for group in groups]
+    store = PartCache.for_root(config.root)
+    known: dict[int, Part] = {}
+    for index, key in enumerate(keys):
+        entry = store.get_key(key) if store is not None else None
+        if isinstance(entry, Part):
+            known[index] = entry
+    todo = [index for index in range(len(groups)) if index not in known]
+    earlier = list(result.findings)  # problems found while reading files: not part of the cached answer
+    if todo:
+        from dataclasses import replace
+
+        run({path: sources[path] for index in todo for path in groups[index]},
+            replace(options, project_files=len(sources)))
+        if result.errors:
+            return
+        fresh = Part([f for f in result.findings if f not in earlier], result.suppressed,
+                     result.unused_suppressions, result.sources)
+        owner = {display.get(path, path): index for index in todo for path in groups[index]}
+        computed, _ = split(fresh, owner)  # the infrastructure's problems are added below
+        for index in todo:
+            computed[index].parsed = any(path in result.summaries for path in groups[index])
+            if store is not None:
+                store.put_key(keys[index], computed[index])
+            known[index] = computed[index]
+        if store is not None:
+            store.tidy(keep=len(groups))
+    total = join([known[index] for index in range(len(groups))])
+    if any(part.parsed for part in known.values()):  # a run that parses a file reads the templates too
+        from dynolint.suppression import apply
+
+        problems = store.get_key(base.decode()) if store is not None else None  # the templates' problems
+        if not isinstance(problems, list):
+            problems = infra_problems()
+            if store is not None:
+                store.put_key(base.decode(), problems)
+        applied = apply(problems, {}, config.per_file_ignores)
+        total.findings.extend(applied.kept)
+        total.suppressed.extend(applied.suppressed)
+    result.findings = sorted(earlier + total.findings, key=Finding.sort_key)
+    result.suppressed, result.unused_suppressions, result.sources = (
+        total.suppressed, total.unused_suppressions, total.sources)
+    cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+
+
+__all__ = ["run_by_components", "Part", "components", "join", "split"]
