@@ -750,6 +750,21 @@ def asyncify(files: dict[str, str], infra: str) -> Variant | None:
     return Variant(out, maps, f"made async: {sorted(chosen)}")
 
 
+def rebinds_a_parameter(function: cst.FunctionDef) -> bool:
+    """Does the body assign one of the function's parameters (``item = dict(item)``), or declare
+    a name global or nonlocal? Moved into a nested function, such a body means something else
+    (the parameter becomes a local of the nested function: an UnboundLocalError where it is
+    read first), so the transformation leaves the function as it is."""
+    params = {p.name.value for p in _walk(function.params, cst.Param)}
+    targets: list[cst.CSTNode] = []
+    for node in _walk(function.body, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName,
+                                      cst.NamedExpr, cst.Global, cst.Nonlocal)):
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            return True
+        targets.append(node.name if isinstance(node, cst.AsName) else node.target)
+    return any(name.value in params for target in targets for name in _walk(target, cst.Name))
+
+
 def async_handler_bodies(files: dict[str, str], infra: str) -> Variant | None:
     """Each synchronous Lambda handler's body moved into a nested ``async def`` that the
     handler runs with ``asyncio.run``: the body now reaches ``event`` and ``context`` through
@@ -768,6 +783,7 @@ def async_handler_bodies(files: dict[str, str], infra: str) -> Variant | None:
         targets = {id(stmt) for stmt in module.body
                    if isinstance(stmt, cst.FunctionDef) and stmt.asynchronous is None
                    and looks_like_handler(stmt, infra) and not is_generator(stmt)
+                   and not rebinds_a_parameter(stmt)
                    and isinstance(stmt.body, cst.IndentedBlock) and not stmt.body.footer}
         if not targets:
             continue
@@ -861,13 +877,7 @@ def classify(files: dict[str, str], infra: str) -> Variant | None:
 # -- the tests -----------------------------------------------------------------------------------
 
 # Projects where a transformation legitimately changes the findings, with the reason.
-EXCLUDED: dict[tuple[str, str], str] = {
-    # a known defect, not a legitimate change: arithmetic on an item read by the caller and
-    # captured by a closure (the composite moves the handler body into a nested async function)
-    # is reported DYN101 instead of DYN102 on the same line (the same family)
-    ("composite", "values-passthrough-chain-loyalty-points"):
-        "known defect: closure arithmetic on a caller's read is DYN101, not DYN102",
-}
+EXCLUDED: dict[tuple[str, str], str] = {}
 
 
 def _exclusion(case: Path, transformation: str) -> None:
