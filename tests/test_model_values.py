@@ -103,3 +103,24 @@ def test_a_copy_of_a_read_item_given_another_key_is_another_item() -> None:
     assert races({"f.py": head + '    c["pk"] = "ARCHIVE#" + event["k"]\n    t.put_item(Item=c)\n'}) == {}
     assert races({"f.py": head + '    t.put_item(Item={**item, "pk": "OLD#" + event["k"]})\n'}) == {}
     assert races({"f.py": head + '    c["pk"] = event["k"]\n    t.put_item(Item=c)\n'}) == {("f.py", 7): "overwrite"}
+
+
+def test_values_that_share_parts_compare_in_time_linear_in_their_parts() -> None:
+    """Two equal values built apart (distinct objects) that share their parts as a DAG: the
+    comparison visits each pair of parts once (compared as trees, 2**60 visits)."""
+    from dynolint.model.values import ArithV, ConstV, ParamV, StrV
+
+    def chain(leaf: object, depth: int) -> ArithV:
+        value = ArithV("+", leaf, leaf)  # type: ignore[arg-type]
+        for _ in range(depth):
+            value = ArithV("+", value, value)
+        return value
+
+    left, right = chain(ParamV("f", "x"), 60), chain(ParamV("f", "x"), 60)
+    assert left is not right and left == right and hash(left) == hash(right)
+    assert chain(ParamV("f", "y"), 60) != left
+    assert {left: 1}[right] == 1
+    # equality is structural, as the generated one was: fields with compare=False do not count
+    assert ArithV("+", ConstV(1), ConstV(2), ("a.py", 1)) == ArithV("+", ConstV(1), ConstV(2), ("b.py", 9))
+    assert StrV((ConstV("a"), ParamV("f", "x"))) == StrV((ConstV("a"), ParamV("f", "x")))
+    assert StrV((ConstV("a"),)) != StrV((ConstV("b"),))

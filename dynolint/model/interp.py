@@ -36,6 +36,7 @@ from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.summaries import Summaries
+from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
     NONE, UNKNOWN, ClassV, ConstV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
@@ -87,6 +88,7 @@ class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
         self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
         self.index = TaintIndex(self.reads)
+        forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET
         self.seq = 0
         self.timeout = 0.0  # seconds per root; 0: no limit

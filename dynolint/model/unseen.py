@@ -280,7 +280,7 @@ class UnseenIndex:
         return result
 
 
-__all__ = ["CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
+__all__ = ["forget_stamps", "CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
 
 
 # Whether a value holds a stamped call result, by object (the entry keeps the value alive so
@@ -296,6 +296,11 @@ def _init_fields(kind: type) -> tuple[str, ...]:
 
         names = _INIT_FIELDS[kind] = tuple(item.name for item in fields(kind) if item.init)
     return names
+
+
+def forget_stamps() -> None:
+    """Drop the memo of :func:`stamped` (and the values it keeps alive): a new analysis."""
+    _HOLDS_STAMP.clear()
 
 
 def stamped(value: Val, depth: int = 0) -> bool:
