@@ -1,22 +1,21 @@
-"""Calls: into project functions (inlined), and the Python and library calls the model
-knows (environment, HTTP, clocks and ids, JWT, caches; files and /tmp are
-:mod:`dynolint.model.files`, iteration and callbacks :mod:`dynolint.model.library_calls`)."""
+"""Calls: into project functions (inlined), classes instantiated, methods of plain values,
+caches and module state; the external functions the model knows are
+:mod:`dynolint.model.external` (files and /tmp :mod:`dynolint.model.files`, iteration and
+callbacks :mod:`dynolint.model.library_calls`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from dynolint import ir
-from dynolint.model.authz import VERIFIED
 from dynolint.model.events import GlobalStore
-from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.values import (
-    NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV,
-    EnvV, EventV, ExtV, FreshV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
+    EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 
@@ -26,18 +25,6 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-HTTP_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "http.client.",
-                 "pycurl.", "treq.", "grequests.", "niquests.")
-FRESH_CALLS = frozenset({
-    "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "time.time", "time.time_ns",
-    "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow",
-    "datetime.now", "datetime.utcnow", "datetime.date.today", "date.today", "os.urandom",
-    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
-    "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
-})
-# calls whose result is their first argument (iteration helpers: model/library.py)
-PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
-                         "asyncio.gather"})
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
@@ -296,69 +283,6 @@ class CallsMixin(_Base):
             entries = self.global_entries.setdefault((frame.path, name), [])
             if len(entries) < 8 and (key, value) not in entries:
                 entries.append((key, value))
-
-    # -- external functions --------------------------------------------------------------
-    def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
-                      node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
-        if aws is not None:
-            return aws
-        pyn = self.pyn_external(path)
-        if pyn is not None:
-            return pyn
-        cdk = self.cdk_call(path, args, kwargs, loc)
-        if cdk is not None:
-            return cdk
-        if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
-            return FreshV(loc)
-        if path.startswith(HTTP_PREFIXES):
-            if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
-                self.file_call(path, args, kwargs, loc, frame)
-            return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
-        library = self.library_call(path, args, kwargs, node, loc, state, frame)
-        if library is not None:
-            return library
-        if path in PASSTHROUGH:
-            if args:
-                return args[0]
-            return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
-        handled = self.file_call(path, args, kwargs, loc, frame)
-        if handled is not None:
-            return handled
-        if path in ("os.environ.get", "os.getenv", "environ.get", "os.environ.setdefault"):
-            name = args[0] if args else kwargs.get("key", UNKNOWN)
-            default = args[1] if len(args) > 1 else kwargs.get("default")
-            return EnvV(name, default)
-        if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
-            options = kwargs.get("options")
-            verified = True
-            for alt in alts(options if options is not None else UNKNOWN):
-                if isinstance(alt, DictV):
-                    for key, value in alt.items:
-                        if const_str(key) == "verify_signature" and isinstance(value, ConstV) and value.value is False:
-                            verified = False
-            verify = kwargs.get("verify")
-            if isinstance(verify, ConstV) and verify.value is False:
-                verified = False
-            return ClaimsV(verified)
-        if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
-                    "jwt.decode_complete") or path.endswith("get_unverified_claims"):
-            # trusted when a signature verification succeeded earlier on this path
-            return ClaimsV(VERIFIED in self.path_facts)
-        if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
-            inner = args[0] if args else UNKNOWN
-            if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
-                return inner
-            return CallV(path, None, tuple(args))
-        if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
-                any(isinstance(a, EventV) for a in alts(args[0])):
-            return args[0]
-        if path in ("contextvars.ContextVar",):
-            return ContextVarV(loc)
-        if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
-                    "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
-            return NONE
-        return CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
 
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],

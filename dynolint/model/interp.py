@@ -20,6 +20,7 @@ from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
+from dynolint.model.external import ExternalMixin
 from dynolint.model.files import FilesMixin
 from dynolint.model.library_calls import LibraryMixin
 from dynolint.model.objects import ObjectsMixin
@@ -38,8 +39,8 @@ from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.summaries import Summaries
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
-    NONE, UNKNOWN, ClassV, ConstV, ElemV, FuncV, InstanceV, OpaqueV, PynInstanceV,
-    CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, TenantIdV, Val, alts, one_of,
+    NONE, UNKNOWN, ClassV, ConstV, ElemV, FuncV, OpaqueV, PynInstanceV,
+    CallV, ReadItemV, ReadV, SeqV, SubV, Loc, PynModelV, Val, alts, one_of,
 )
 
 MAX_DEPTH = 8
@@ -50,8 +51,8 @@ class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin, LibraryMixin,
-                  DecoratorsMixin, FilesMixin,
+class Interpreter(EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin, ExternalMixin,
+                  LibraryMixin, DecoratorsMixin, FilesMixin,
                   DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
     def __init__(self, project: Project) -> None:
         self.project = project

@@ -1,0 +1,103 @@
+"""External functions the model knows: AWS, PynamoDB and CDK constructors (their mixins),
+clocks and ids (fresh values), HTTP (paid work), the environment, JWT decoding (claims
+trusted or not), JSON and base64 that keep an event's shape, and calls that return their
+first argument. Anything else is a ``CallV`` of the function on its arguments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.authz import VERIFIED
+from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
+from dynolint.model.values import (
+    NONE, UNKNOWN, CallV, ClaimsV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
+    const_str,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.state import Frame, State
+else:
+    _Base = object
+
+HTTP_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "http.client.",
+                 "pycurl.", "treq.", "grequests.", "niquests.")
+FRESH_CALLS = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "time.time", "time.time_ns",
+    "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "datetime.now", "datetime.utcnow", "datetime.date.today", "date.today", "os.urandom",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
+    "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
+})
+# calls whose result is their first argument (iteration helpers: model/library.py)
+PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
+                         "asyncio.gather"})
+
+
+class ExternalMixin(_Base):
+    # -- external functions --------------------------------------------------------------
+    def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+                      node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+        aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
+        if aws is not None:
+            return aws
+        pyn = self.pyn_external(path)
+        if pyn is not None:
+            return pyn
+        cdk = self.cdk_call(path, args, kwargs, loc)
+        if cdk is not None:
+            return cdk
+        if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
+            return FreshV(loc)
+        if path.startswith(HTTP_PREFIXES):
+            if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
+                self.file_call(path, args, kwargs, loc, frame)
+            return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
+        library = self.library_call(path, args, kwargs, node, loc, state, frame)
+        if library is not None:
+            return library
+        if path in PASSTHROUGH:
+            if args:
+                return args[0]
+            return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
+        handled = self.file_call(path, args, kwargs, loc, frame)
+        if handled is not None:
+            return handled
+        if path in ("os.environ.get", "os.getenv", "environ.get", "os.environ.setdefault"):
+            name = args[0] if args else kwargs.get("key", UNKNOWN)
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            return EnvV(name, default)
+        if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
+            options = kwargs.get("options")
+            verified = True
+            for alt in alts(options if options is not None else UNKNOWN):
+                if isinstance(alt, DictV):
+                    for key, value in alt.items:
+                        if const_str(key) == "verify_signature" and isinstance(value, ConstV) and value.value is False:
+                            verified = False
+            verify = kwargs.get("verify")
+            if isinstance(verify, ConstV) and verify.value is False:
+                verified = False
+            return ClaimsV(verified)
+        if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
+                    "jwt.decode_complete") or path.endswith("get_unverified_claims"):
+            # trusted when a signature verification succeeded earlier on this path
+            return ClaimsV(VERIFIED in self.path_facts)
+        if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
+            inner = args[0] if args else UNKNOWN
+            if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
+                return inner
+            return CallV(path, None, tuple(args))
+        if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
+                any(isinstance(a, EventV) for a in alts(args[0])):
+            return args[0]
+        if path in ("contextvars.ContextVar",):
+            return ContextVarV(loc)
+        if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
+                    "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
+            return NONE
+        return CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+
+
+__all__ = ["ExternalMixin", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
