@@ -1,0 +1,273 @@
+"""Statements: the interpreter's control flow. Branches run on copies of the state and
+merge, ``return``/``raise``/``break``/``continue`` end a path, a loop's body runs once on a
+copy and merges with the state that skipped it, ``try`` handlers start from the states before
+and after the body; each statement costs the root one unit of its statement budget, and the
+root's CPU deadline is checked every 256 statements."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from dynolint import ir
+from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
+from dynolint.model.decisions import branch_decisions
+from dynolint.model.state import Frame, LoopCtx, State, merge
+from dynolint.model.values import (
+    NONE, ClassV, ElemV, FuncV, OpaqueV, PynInstanceV,
+    CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Interpreter as _Base
+else:
+    _Base = object
+
+
+class RootTimeout(Exception):
+    """An analysis root overran its time budget."""
+
+
+class StatementsMixin(_Base):
+    # -- statements ---------------------------------------------------------------------
+    def exec_block(self, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:
+        for stmt in body:
+            if state.dead:
+                break
+            self.budget -= 1
+            if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
+                raise RootTimeout
+            state = self.exec_stmt(stmt, state, frame)
+        return state
+
+    def exec_stmt(self, stmt: ir.Stmt, state: State, frame: Frame) -> State:
+        kind = type(stmt)
+        self.path_facts = state.facts
+        if kind is ir.Assign:
+            value = self.eval(stmt.value, state, frame)
+            for target in stmt.targets:
+                self.assign(target, value, state, frame, stmt.site)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
+            return state
+        if kind is ir.ExprStmt:
+            self.eval(stmt.value, state, frame)
+            if is_verify_call(stmt.value):
+                state.facts = state.facts | {VERIFIED}
+            return state
+        if kind is ir.AugAssign:
+            current = self.eval(stmt.target, state, frame)
+            value = self.eval(stmt.value, state, frame)
+            self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
+                        stmt.site)
+            return state
+        if kind is ir.If:
+            return self.exec_if(stmt, state, frame)
+        if kind is ir.Loop:
+            return self.exec_loop(stmt, state, frame)
+        if kind is ir.Try:
+            return self.exec_try(stmt, state, frame)
+        if kind is ir.With:
+            for ctx_expr, target in stmt.items:
+                value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
+                if target is not None:
+                    self.assign(target, value, state, frame, stmt.site)
+            return self.exec_block(stmt.body, state, frame)
+        if kind is ir.Return:
+            value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
+            frame.returns.append(value)
+            frame.return_states.append(state)
+            frame.return_sites.append(stmt.site)
+            return state.killed()
+        if kind is ir.Raise:
+            if stmt.exc is not None:
+                self.eval(stmt.exc, state, frame)
+            return state.killed()
+        if kind is ir.Jump:
+            if frame.loops:
+                ctx = frame.loops[-1]
+                (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
+            return state.killed()
+        if kind is ir.DefStmt:
+            if stmt.is_class:
+                state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
+            elif frame.function is not None:
+                index = len(self.closures)
+                self.closures.append(dict(state.env))
+                state.env[stmt.name] = FuncV(frame.path, stmt.qualname, index)
+            else:
+                state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
+            function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
+            if function is not None and any(isinstance(p.default, ir.Call) for p in function.params):
+                self.define_defaults(function, state, frame)
+            if function is not None and function.decorators and (frame.is_module or frame.function is not None):
+                state.env[stmt.name] = self.decorate(state.env[stmt.name], function, state, frame)
+            return state
+        return state
+
+    def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
+        captured: dict[int, object] = {}
+        tested = self.eval_test(stmt.test, state, frame, captured)
+        if tested:
+            state.absent = state.absent | tested
+            for read in tested:
+                self.absence_sites.setdefault(read, (frame.path, stmt.site))
+        when_true, when_false = self.test_facts(stmt.test, state, frame)
+        if self.deploy_switch(stmt.test, state, frame):
+            when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
+        decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
+                                                       lambda value: self.taint(value).read_ids())
+        known = self.truthiness(stmt.test, state, frame)
+        if known is True:  # the condition can only hold: the else branch never runs
+            state.facts = state.facts | when_true
+            if decided_true:
+                state.decisions = state.decisions + decided_true
+            return self.exec_block(stmt.body, state, frame)
+        if known is False:
+            state.facts = state.facts | when_false
+            if decided_false:
+                state.decisions = state.decisions + decided_false
+            return self.exec_block(stmt.orelse, state, frame)
+        body_in = state.copy()
+        body_in.facts = body_in.facts | when_true
+        if decided_true:
+            body_in.decisions = body_in.decisions + decided_true
+        body = self.exec_block(stmt.body, body_in, frame)
+        state.facts = state.facts | when_false
+        orelse_in = state.copy()
+        if decided_false:
+            orelse_in.decisions = orelse_in.decisions + decided_false
+        orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
+        return merge([body, orelse])
+
+    def exec_loop(self, stmt: ir.Loop, state: State, frame: Frame) -> State:
+        iterable = self.eval(stmt.iter, state, frame)
+        body_state = state.copy()
+        if stmt.target is not None:
+            self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
+        frame.loops.append(LoopCtx())
+        try:
+            out = self.exec_block(stmt.body, body_state, frame)
+        finally:
+            ctx = frame.loops.pop()
+        endless = stmt.is_while and isinstance(stmt.iter, ir.Const) and bool(stmt.iter.value)
+        after = merge(([] if endless else [state]) + [out] + ctx.continues)
+        if endless:
+            after = after.killed()
+        if stmt.orelse and not after.dead:
+            after = self.exec_block(stmt.orelse, after, frame)
+        return merge([after] + ctx.breaks)
+
+    def exec_try(self, stmt: ir.Try, state: State, frame: Frame) -> State:
+        before = state.copy()
+        tmp_mark = len(self.tmp_writes)
+        read_mark = len(self.reads)
+        body_out = self.exec_block(stmt.body, state, frame)
+        outs: list[State] = []
+        if stmt.handlers:
+            # An exception can leave the body at any point: the handlers may see every read
+            # the body made, but only the guarded writes made before the body started.
+            handler_in = merge([before, body_out])
+            handler_in.dead = False
+            known = {r.id for r in before.reads}
+            body_reads = [r for r in self.reads[read_mark:] if r.id not in known]
+            present = {r.id for r in handler_in.reads}
+            handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
+            handler_in.claims = before.claims
+            failed_reads = frozenset(r.id for r in body_reads)
+            for handler in stmt.handlers:
+                entry = handler_in.copy()
+                if failed_reads and self.catches_missing(handler.type):
+                    entry.absent = entry.absent | failed_reads
+                if handler.type is not None:
+                    self.eval(handler.type, entry, frame)
+                if handler.name:
+                    entry.env[handler.name] = OpaqueV((frame.path, stmt.site), ())
+                outs.append(self.exec_block(handler.body, entry, frame))
+        else_out = self.exec_block(stmt.orelse, body_out, frame) if stmt.orelse else body_out
+        result = merge([else_out] + outs)
+        if stmt.finalbody:
+            removed_mark = len(frame.removed_paths)
+            if result.dead:
+                scratch = merge([before, body_out])
+                scratch.dead = False
+                self.exec_block(stmt.finalbody, scratch, frame)
+            else:
+                result = self.exec_block(stmt.finalbody, result, frame)
+            self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
+        return result
+
+    def catches_missing(self, exc_type: ir.Expr | None) -> bool:
+        """Does an ``except`` clause catch what a read of a missing item raises
+        (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
+        if exc_type is None:
+            return True
+        names: list[str] = []
+        pending = [exc_type]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, ir.SeqE):
+                pending.extend(current.elts)
+            elif isinstance(current, ir.Attr):
+                names.append(current.attr)
+            elif isinstance(current, ir.Name):
+                names.append(current.id)
+        return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
+                   for n in names)
+
+    # -- helpers ---------------------------------------------------------------------
+    def element(self, iterable: Val) -> Val:
+        out = []
+        for alt in alts(iterable):
+            if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
+                out.append(alt.elts[0])
+            elif isinstance(alt, SeqV) and alt.elts:
+                out.append(one_of(alt.elts))
+            else:
+                out.append(ElemV(alt))
+        return one_of(out)
+
+    def eval_test(self, test: ir.Expr, state: State, frame: Frame,
+                  captured: dict[int, object] | None = None) -> frozenset[int]:
+        """Evaluate a branch condition (once, with its effects) and return the reads whose
+        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
+        ``captured`` receives the value of each leaf (a comparison's two operands)."""
+        found: set[int] = set()
+        captured = {} if captured is None else captured
+
+        def mark(value: Val) -> None:
+            for alt in alts(value):
+                if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
+                    found.add(alt.read)
+                elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
+                    # a value projected from the item, tested for presence
+                    found.update(self.taint(alt).read_ids())
+
+        def walk(expr: ir.Expr) -> None:
+            if isinstance(expr, ir.BoolOp):
+                walk(expr.left)
+                walk(expr.right)
+            elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
+                walk(expr.operand)
+            elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+                op, right_expr = expr.ops[0], expr.comparators[0]
+                left = self.eval(expr.left, state, frame)
+                right = self.eval(right_expr, state, frame)
+                captured[id(expr)] = (left, right)
+                if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
+                    mark(left)
+                elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
+                    mark(right)
+            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
+                    and len(expr.args) == 1:
+                mark(self.eval(expr.args[0], state, frame))
+            else:
+                value = self.eval(expr, state, frame)
+                captured[id(expr)] = value
+                mark(value)
+
+        walk(test)
+        return frozenset(found)
+
+
+__all__ = ["RootTimeout", "StatementsMixin"]
