@@ -4,15 +4,15 @@ derive from. Where a fix would need a guess, say which fact would enable it inst
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from dynolint.fixes import versioning
+from dynolint.fixes.counter_shapes import arith_of, converted, known_type, number_typed, reads_attr, result_template
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
-    ArithV, CallV, ClassV, ConstV, DictV, OneOf, PynModelV, ReadItemV, SubV, Val, alts, const_str,
+    ClassV, DictV, PynModelV, Val, const_str,
 )
 
 if TYPE_CHECKING:
@@ -217,14 +217,14 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
         return Skip("the item's attribute names, or its key, are not all written out")
     counters = []
     for name, value in item.items:
-        arith = _arith_of(value)
+        arith = arith_of(value)
         if arith is None or arith.loc is None or arith.op not in ("+", "-"):
             continue
         attribute = const_str(name)
         left, right = model.taint(arith.left).read_ids(), model.taint(arith.right).read_ids()
-        if read.id in left and not right and _reads_attr(arith.left, attribute):
+        if read.id in left and not right and reads_attr(arith.left, attribute):
             counters.append((attribute, arith, "right", arith.op == "-"))
-        elif read.id in right and not left and arith.op == "+" and _reads_attr(arith.right, attribute):
+        elif read.id in right and not left and arith.op == "+" and reads_attr(arith.right, attribute):
             counters.append((attribute, arith, "left", False))
     if len(counters) != 1:
         return Skip("the put_item does not write exactly one counter (an attribute read plus or minus a delta)")
@@ -236,7 +236,7 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
     if isinstance(conditions, Skip):
         return conditions
     span, delta = model.span(write.loc), model.span(arith.loc)
-    result = _result_template(arith.left if side == "right" else arith.right)
+    result = result_template(arith.left if side == "right" else arith.right)
     sets = tuple(n for n in names if n != attribute and n not in keys)
     return AtomicPlan(span.line, span.column, write.flavor, attribute, "", delta.line, delta.column, side, negate,
                       False, conditions, result, put=True, key_attrs=tuple(keys), sets=sets)
@@ -262,25 +262,25 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         value = values.get(placeholder)
         if value is None or action.expression.strip() != placeholder:
             continue
-        arith = _arith_of(value)
+        arith = arith_of(value)
         if arith is None or arith.loc is None or arith.op not in ("+", "-"):
             continue
         left_reads = model.taint(arith.left).read_ids()
         right_reads = model.taint(arith.right).read_ids()
-        if read.id in left_reads and not right_reads and _reads_attr(arith.left, action.path):
+        if read.id in left_reads and not right_reads and reads_attr(arith.left, action.path):
             side, negate = "right", arith.op == "-"
-        elif read.id in right_reads and not left_reads and arith.op == "+" and _reads_attr(arith.right, action.path):
+        elif read.id in right_reads and not left_reads and arith.op == "+" and reads_attr(arith.right, action.path):
             side, negate = "left", False
         else:
             continue
         conditions = _conditions(model, race)
         if isinstance(conditions, Skip):
             return conditions
-        if write.flavor == "low" and not _number_typed(arith.left if side == "right" else arith.right):
+        if write.flavor == "low" and not number_typed(arith.left if side == "right" else arith.right):
             return Skip(f"{action.path!r} is not read as a number ({{'N': ...}}): an atomic ADD needs one")
         span, delta = model.span(write.loc), model.span(arith.loc)
         counter = arith.left if side == "right" else arith.right
-        result = _result_template(counter)
+        result = result_template(counter)
         unsafe = _unsafe_because(model, race, counter, arith.right if side == "right" else arith.left, result)
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
                           side, negate, not unsafe, conditions, result, unsafe_because=unsafe)
@@ -304,102 +304,11 @@ def _conditions(model: Model, race: Race) -> tuple[Condition, ...] | Skip:
     return tuple(dict.fromkeys(out))
 
 
-def _result_template(value: Val, depth: int = 0) -> str | None:
-    """How ``value`` reads the counter from the item, with ``{}`` for the item: the same
-    expression reads the new value from the write's ``Attributes``."""
-    if depth > 4:
-        return None
-    found = {_result_template(alt, depth + 1) if isinstance(alt, (SubV, CallV)) else None for alt in alts(value)
-             if not isinstance(alt, ConstV)} if isinstance(value, OneOf) else None
-    if found is not None:
-        found.discard(None)
-        return found.pop() if len(found) == 1 else None
-    if isinstance(value, SubV) and const_str(value.index) is not None:
-        base = value.base
-        index = json.dumps(const_str(value.index))
-        if isinstance(base, ReadItemV):
-            return "{}[" + index + "]"
-        inner = _result_template(base, depth + 1) if isinstance(base, SubV) else None
-        return inner + "[" + index + "]" if inner is not None else None
-    if isinstance(value, CallV):
-        if value.fn == "get" and isinstance(value.recv, ReadItemV) and value.args and const_str(value.args[0]):
-            return "{}[" + json.dumps(const_str(value.args[0])) + "]"  # the update made it exist
-        if value.fn in ("int", "float", "Decimal", "decimal.Decimal") and value.recv is None and len(value.args) == 1:
-            inner = _result_template(value.args[0], depth + 1)
-            if inner is None or value.fn not in ("int", "float"):
-                return inner  # a Decimal is what the resource returns already
-            return f"{value.fn}({inner})"
-    return None
-
-
-def _arith_of(value: Val, number: bool = False) -> ArithV | None:
-    """The arithmetic a written value is, through conversions that keep it a number
-    (``int()``, ``Decimal()``; ``str()`` only inside a low-level ``{"N": ...}``, which
-    ``number`` says: elsewhere ``str()`` stores a string, which an atomic ADD cannot add to)."""
-    for alt in alts(value):
-        if isinstance(alt, ArithV):
-            return alt
-        if isinstance(alt, DictV) and len(alt.items) == 1 and const_str(alt.items[0][0]) == "N":
-            return _arith_of(alt.items[0][1], number=True)
-        if isinstance(alt, CallV) and alt.fn in ("int", "Decimal", "decimal.Decimal") and alt.args:
-            return _arith_of(alt.args[0], number)
-        if isinstance(alt, CallV) and alt.fn == "str" and number and alt.args:
-            return _arith_of(alt.args[0], number)
-    return None
-
-
-_NUMBER_CONVERSIONS = ("int", "float", "Decimal", "decimal.Decimal", "str")
-
-
-def _converted(value: Val, depth: int = 0) -> bool:
-    """Does the counter's read value go through a conversion that also accepts a string
-    (``int(item["n"])``)? Then the stored attribute may be a string, which the code added to
-    and an atomic ADD would fail on."""
-    if depth > 8:
-        return False
-    for alt in alts(value):
-        if isinstance(alt, CallV) and alt.recv is None and alt.fn in _NUMBER_CONVERSIONS:
-            return True
-        if isinstance(alt, ArithV) and (_converted(alt.left, depth + 1) or _converted(alt.right, depth + 1)):
-            return True
-    return False
-
-
-_TYPE_TAGS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
-
-
-def _number_typed(value: Val, depth: int = 0) -> bool:
-    """On the low-level client: is the counter read through its number type (``item["n"]["N"]``)?"""
-    if depth > 8:
-        return False
-    for alt in alts(value):
-        if isinstance(alt, SubV) and const_str(alt.index) in _TYPE_TAGS:
-            return const_str(alt.index) == "N"
-        if isinstance(alt, CallV) and alt.fn == "get" and alt.recv is not None and alt.args \
-                and const_str(alt.args[0]) in _TYPE_TAGS:
-            return const_str(alt.args[0]) == "N"
-        if isinstance(alt, CallV) and any(_number_typed(a, depth + 1) for a in alt.args):
-            return True
-        if isinstance(alt, ArithV) and (_number_typed(alt.left, depth + 1) or _number_typed(alt.right, depth + 1)):
-            return True
-    return False
-
-
-def _known_type(value: Val) -> bool:
-    """Is ``value`` an int, a Decimal, a string or a bool, which boto3 sends as they are (a float it refuses)?"""
-    found = alts(value)
-    return bool(found) and all(
-        (isinstance(alt, ConstV) and isinstance(alt.value, (int, str, bool)))
-        or (isinstance(alt, CallV) and alt.recv is None and alt.fn in ("int", "str", "Decimal", "decimal.Decimal",
-                                                                        "len", "bool"))
-        for alt in found)
-
-
 def _unsafe_because(model: Model, race: Race, counter: Val, delta: Val, result: str | None) -> str:
     """Why an atomic update could raise, refuse or answer where the code did not ("" if it cannot)."""
     if _item_name(model, race) is not None and result is None:
         return "the new value cannot be read back from the write: the code would go on with the stale one"
-    if race.write.flavor != "low" and _converted(counter):
+    if race.write.flavor != "low" and converted(counter):
         return ("the counter is converted (int(), Decimal()...) before the addition: stored as a string, the code "
                 "added to it and an atomic ADD fails")
     if not _values_sendable(model, race, delta, race.write.flavor):
@@ -416,34 +325,9 @@ def _values_sendable(model: Model, race: Race, delta: Val, flavor: str) -> bool:
             continue
         if decision.other == delta or (flavor == "low" and decision.type_tag == "N"):
             continue  # {"N": str(x)} holds any number
-        if not _known_type(decision.other):
+        if not known_type(decision.other):
             return False
     return True
-
-
-def _reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:
-    """Is ``value`` the attribute ``attribute`` of a read item (through int(), a default)?"""
-    if depth > 8:
-        return False
-    for alt in alts(value):
-        if isinstance(alt, SubV):
-            base = alt.base
-            if isinstance(base, ReadItemV) and const_str(alt.index) == attribute:
-                return True
-            if isinstance(base, SubV) and isinstance(base.base, ReadItemV) and const_str(base.index) == attribute:
-                return True  # low-level {"N": ...}
-            if _reads_attr(base, attribute, depth + 1):
-                return True
-        elif isinstance(alt, CallV):
-            if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args and const_str(alt.args[0]) == attribute:
-                return True
-            if any(_reads_attr(a, attribute, depth + 1) for a in (*alt.args, *( [alt.recv] if alt.recv else []))):
-                return True
-        elif isinstance(alt, OneOf):
-            continue
-        elif isinstance(alt, ConstV):
-            continue
-    return False
 
 
 def _write_kwargs(model: Model, race: Race) -> tuple[str | None, dict[str, str], dict[str, Val]] | None:
