@@ -10,11 +10,14 @@ _DYNAMODB_WORDS = (b"pynamodb", b"mypy_boto3_dynamodb", b"types_boto3_dynamodb",
                    b"types_aioboto3", b".Table(")
 # ``pynamodb`` as the package, not as a module of another one (``myapp.model.pynamodb``)
 _PYNAMODB = re.compile(rb"(?<![\w.])pynamodb\b")
-# What gives a function an invocation to read tenant ids from (model/roots.py, evaluate.py):
-# a parameter named as a Lambda handler's, a web route, Powertools' current event.
-_ENTRY = re.compile(rb"def[ \t]+\w+[ \t]*\([^)]*?\b(?:event|evt|lambda_event|context|ctx|_context|lambda_context|_ctx)"
-                    rb"\b[ \t]*[,:=)]"
-                    rb"|^[ \t]*@[\w.]*\.(?:get|post|put|patch|delete|route|api_route|head|options|websocket)\("
+# What gives a function an invocation to read tenant ids from (model/roots.py uses the same
+# names): a parameter named as a Lambda handler's, a web route, Powertools' current event.
+EVENT_PARAMS = ("event", "evt", "lambda_event")
+CONTEXT_PARAMS = ("context", "ctx", "_context", "lambda_context", "_ctx")
+ROUTE_METHODS = ("get", "post", "put", "delete", "patch", "route")
+_ENTRY = re.compile(rb"def[ \t]+\w+[ \t]*\([^)]*?\b(?:" + b"|".join(n.encode() for n in EVENT_PARAMS + CONTEXT_PARAMS)
+                    + rb")\b[ \t]*[,:=)]"
+                    rb"|^[ \t]*@[\w.]*\.(?:" + b"|".join(n.encode() for n in ROUTE_METHODS) + rb")\("
                     rb"|current_event"
                     # AWS clients: credentials minted for a tenant (STS) need no invocation
                     rb"|(?<![\w.])(?:boto3|aioboto3|aiobotocore|botocore)\b", re.M)

@@ -54,7 +54,7 @@ def tenant_name(scope: cst.CSTNode, call: cst.Call, plan: TenantIdPlan, position
 def _holds_a_source(value: cst.BaseExpression, plan: TenantIdPlan, positions: dict[cst.CSTNode, Any]) -> bool:
     """Is ``value`` a tenant id read (as a whole, not a string built from one)?"""
     node: cst.BaseExpression = value
-    while isinstance(node, cst.Call) and len(node.args) >= 1 and _is_plain_str(node.func):
+    while isinstance(node, cst.Call) and node.args and isinstance(node.func, cst.Name) and node.func.value == "str":
         node = node.args[0].value  # str(event["tenantId"])
     if not isinstance(node, (cst.Subscript, cst.Call, cst.Attribute, cst.Name)):
         return False
@@ -63,10 +63,6 @@ def _holds_a_source(value: cst.BaseExpression, plan: TenantIdPlan, positions: di
         return False
     start, end = (where.start.line, where.start.column + 1), (where.end.line, where.end.column + 1)
     return any(start <= source <= end for source in plan.sources)
-
-
-def _is_plain_str(func: cst.BaseExpression) -> bool:
-    return isinstance(func, cst.Name) and func.value in ("str",)
 
 
 def add_tenant_id(call: cst.Call, name: str) -> cst.Call:

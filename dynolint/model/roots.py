@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.values import (
     ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, TableV, Val, alts,
 )
@@ -42,7 +43,7 @@ class RootsMixin(_Base):
             value = self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
-                if handler_shape and index == 0 or lowered in ("event", "evt", "lambda_event"):
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS:
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
                     value = ContextV()
@@ -74,12 +75,12 @@ class RootsMixin(_Base):
         names = [p.name.lower() for p in function.params if p.kind == "pos"]
         if function.class_qualname is not None and names and names[0] in ("self", "cls"):
             names = names[1:]
-        return len(names) == 2 and names[1] in ("context", "ctx", "_context", "lambda_context", "_ctx")
+        return len(names) == 2 and names[1] in CONTEXT_PARAMS
 
     def is_route(self, function: ir.Function) -> bool:
         for decorator in function.decorators:
             if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
-                    and decorator.func.attr in ("get", "post", "put", "delete", "patch", "route")
+                    and decorator.func.attr in ROUTE_METHODS
                     and decorator.args and isinstance(decorator.args[0], ir.Const)
                     and isinstance(decorator.args[0].value, str) and decorator.args[0].value.startswith("/")):
                 return True

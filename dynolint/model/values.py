@@ -10,6 +10,7 @@ the leaves the rules care about.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Union
 
@@ -372,8 +373,9 @@ def _cache_hashes() -> None:
 
 _cache_hashes()
 
-# Pairs of distinct value objects found equal during the comparison in progress.
-_equal_pairs: set[tuple[int, int]] | None = None
+# Pairs of distinct value objects found equal during the comparison in progress (per thread:
+# a language server may analyse in more than one).
+_comparing = threading.local()
 
 
 def _same(left: object, right: object) -> bool:
@@ -395,7 +397,6 @@ def _structural_eq() -> None:
         names = tuple(f.name for f in fields(cls) if f.compare)
 
         def __eq__(self: Val, other: object) -> bool:
-            global _equal_pairs
             if self is other:
                 return True
             if other.__class__ is not self.__class__:
@@ -403,19 +404,20 @@ def _structural_eq() -> None:
             if hash(self) != hash(other):
                 return False
             pair = (id(self), id(other))
-            outermost = _equal_pairs is None
-            if outermost:
-                _equal_pairs = set()
-            elif pair in _equal_pairs:  # type: ignore[operator]
+            pairs: set[tuple[int, int]] | None = getattr(_comparing, "pairs", None)
+            outermost = pairs is None
+            if pairs is None:
+                pairs = _comparing.pairs = set()
+            elif pair in pairs:
                 return True
             try:
                 equal = all(_same(getattr(self, name), getattr(other, name)) for name in names)
                 if equal:
-                    _equal_pairs.add(pair)  # type: ignore[union-attr]
+                    pairs.add(pair)
                 return equal
             finally:
                 if outermost:
-                    _equal_pairs = None
+                    _comparing.pairs = None
 
         cls.__eq__ = __eq__  # type: ignore[method-assign,assignment]
 

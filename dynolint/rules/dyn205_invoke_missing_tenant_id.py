@@ -89,8 +89,8 @@ def _plan(model: Model, invoke: Invoke, finding: Finding) -> TenantIdPlan | Skip
     from dynolint.fixes.plans import Skip, TenantIdPlan
 
     sources = model.frame(invoke.frame).tenant_sources
-    spans = tuple(sorted({(model.span(source.loc).line, model.span(source.loc).column) for source in sources
-                          if source.loc[0] == invoke.loc[0]}))
+    spans = tuple(sorted({(span.line, span.column) for span in
+                          (model.span(source.loc) for source in sources if source.loc[0] == invoke.loc[0])}))
     if not spans:
         return Skip("the invoking function reads no tenant id of its own: pass TenantId= by hand")
     return TenantIdPlan(finding.line, finding.column, spans)
