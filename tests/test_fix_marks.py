@@ -45,14 +45,14 @@ def test_the_text_report_marks_exactly_what_check_fix_fixes(tmp_path: Path) -> N
     assert marked == {("stats.py", 23, "DYN102"), ("stats.py", 35, "DYN102"), ("stats.py", 90, "DYN102")}
     assert len(every) == 8
     assert proc.stderr.endswith("Found 8 findings in 1 file.\n[*] 3 fixable with the `--fix` option "
-                                "(3 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"), proc.stderr
+                                "(5 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"), proc.stderr
     # the CLI's own --fix, on the copy: it fixes the three marked findings and no other
     fixed = run_cli("check", "--no-cache", "--fix", ".", cwd=project)
     assert "Fixed 3 findings in 1 file." in fixed.stderr, fixed.stderr
     remaining = {(m["path"], m["code"]) for m in LINE.finditer(fixed.stdout)}
     assert len(LINE.findall(fixed.stdout)) == 5 and remaining == {("stats.py", "DYN102")}
-    assert "[*]" not in fixed.stdout  # what remains needs --unsafe-fixes (3) or has no fix (2)
-    assert fixed.stderr.endswith("No fixes available (3 hidden fixes can be enabled with the `--unsafe-fixes` "
+    assert "[*]" not in fixed.stdout  # what remains needs --unsafe-fixes (5)
+    assert fixed.stderr.endswith("No fixes available (5 hidden fixes can be enabled with the `--unsafe-fixes` "
                                  "option).\n"), fixed.stderr
     ast.parse((project / "stats.py").read_text())
 
@@ -61,10 +61,12 @@ def test_with_unsafe_fixes_every_fix_is_marked(tmp_path: Path) -> None:
     project = _copy(SAFETY, tmp_path)
     proc = run_cli("check", "--no-cache", "--unsafe-fixes", ".", cwd=project)
     marked = {int(m["line"]) for m in MARKED.finditer(proc.stdout)}
-    assert marked == {23, 35, 45, 57, 69, 90}  # the string-stored counts (80, 101) have no fix
-    assert proc.stderr.endswith("[*] 6 fixable with the `--fix` option.\n"), proc.stderr
+    # the string-stored counts (80, 101) get no ADD but a guard pinning the count that was read
+    assert marked == {23, 35, 45, 57, 69, 80, 90, 101}
+    assert proc.stderr.endswith("[*] 8 fixable with the `--fix` option.\n"), proc.stderr
     fixed = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=project)
-    assert "Fixed 6 findings in 1 file." in fixed.stderr, fixed.stderr
+    assert "Fixed 8 findings in 1 file." in fixed.stderr, fixed.stderr
+    assert 'ConditionExpression="attribute_exists(#dl_key) AND #dl_seen = :dl_seen"' in (project / "stats.py").read_text()
 
 
 def test_statistics_mark_the_same_fixes_in_text_and_json(tmp_path: Path) -> None:
@@ -97,14 +99,16 @@ def test_a_fix_that_may_raise_or_refuse_where_the_code_did_not_is_unsafe_and_say
 
 
 def test_counts_stored_as_strings_get_no_atomic_add(tmp_path: Path) -> None:
+    """No ADD on a count kept as a string; the write is guarded on the count it was computed from."""
     project = _copy(SAFETY, tmp_path)
     result = check_paths([project], discover(project, set(KNOWN_CODES)), Options(use_cache=False))
-    reasons = {f.line: getattr(f.plan, "reason", "") for f in result.findings if f.fix is None}
-    assert set(reasons) == {80, 101}
+    plans = {f.line: type(f.plan).__name__ for f in result.findings if f.line in (80, 101)}
+    assert plans == {80: "GuardPlan", 101: "GuardPlan"}
     fixed = run_cli("fix", "--no-cache", "--unsafe-fixes", ".", cwd=project)
     text = (project / "stats.py").read_text()
-    assert 'ExpressionAttributeValues={":e": str(int(link["embeds"]) + 1)}' in text, fixed.stderr
-    assert 'UpdateExpression="SET prints = :p"' in text
+    assert '":e": str(int(link["embeds"]) + 1),' in text, fixed.stderr
+    assert '":dl_seen": link["embeds"],' in text and '":dl_seen": link["prints"],' in text
+    assert 'UpdateExpression="SET prints = :p"' in text and "ADD embeds" not in text
     again = run_cli("fix", "--no-cache", "--unsafe-fixes", ".", cwd=project)  # idempotent
     assert (project / "stats.py").read_text() == text and "Fixed 0 findings" in again.stderr
     ast.parse(text)

@@ -381,7 +381,7 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module
         if plan.mode in ("not_exists", "exists", "pinned"):
-            plan = replace(plan, path=guard.path_state(scope, plan.presence, call))
+            plan = replace(plan, path=guard.path_state(scope, plan.presence, call, plan.item_expr))
         if plan.mode == "pinned":
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
         if plan.mode == "pyn_update":

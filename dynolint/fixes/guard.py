@@ -104,8 +104,13 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
     accesses(call, mine, only=item)
     for key, optional in mine.get(item, {}).items():
         found[key] = found.get(key, True) and optional
-    for name in plan.decided:  # what the path decided on must not change unseen either
-        found.setdefault(name, False)
+    # what the path decided on must not change unseen either, nor what the written values were
+    # computed from; read with .get() where the function only ever reads it so (it may be missing)
+    seen = facts.accessed.get(item, {})
+    for name in plan.decided:
+        found.setdefault(name, seen.get(name, False))
+    for name in plan.derived:
+        found.setdefault(name, seen.get(name, True))
     mutated = facts.first_mutation(item)
     if mutated is not None:
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "
@@ -170,8 +175,11 @@ def _exits(block: cst.BaseSuite) -> bool:
     return isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
-def path_state(scope: cst.CSTNode, names: tuple[str, ...], call: cst.Call) -> str | None:
-    """Is the read item present or absent where ``call`` runs (from the ifs on its path)?"""
+def path_state(scope: cst.CSTNode, names: tuple[str, ...], call: cst.Call, item: str | None = None) -> str | None:
+    """Is the read item present or absent where ``call`` runs (from the ifs on its path, and
+    from unconditional subscripts of it before the call, which raise when the read found
+    nothing: ``item = resp["Item"]``, ``old = item["name"]``)? ``item``: the name holding the
+    read item."""
     state: list[str | None] = [None]
     parents = facts_of(scope).parents
     holding: set[int] = set()  # the nodes that hold ``call``: found once, not per statement
@@ -201,10 +209,49 @@ def path_state(scope: cst.CSTNode, names: tuple[str, ...], call: cst.Call) -> st
                 return
             if isinstance(statement, cst.If) and statement.orelse is None and _exits(statement.body):
                 state[0] = _when(statement.test, names, False) or state[0]
+            elif isinstance(statement, cst.SimpleStatementLine):
+                if _binds(statement, names):
+                    state[0] = None  # what was known of an earlier value no longer holds
+                if _subscripts_read(statement, names, item):
+                    state[0] = "present"
 
     body = scope.body if isinstance(scope, cst.FunctionDef) else scope
     block(body.body if isinstance(body, (cst.IndentedBlock, cst.Module)) else [])
     return state[0]
+
+
+def _binds(statement: cst.SimpleStatementLine, names: tuple[str, ...]) -> bool:
+    """Does the statement (re)bind one of ``names``?"""
+    for small in statement.body:
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+            [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+        if any(isinstance(t, cst.Name) and t.value in names for t in targets):
+            return True
+    return False
+
+
+# the parts of an expression that run only sometimes: not a proof that anything ran
+_SOMETIMES = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.IfExp)
+
+
+def _subscripts_read(statement: cst.SimpleStatementLine, names: tuple[str, ...], item: str | None) -> bool:
+    """Does the statement unconditionally subscript the read item (any literal key) or the
+    response's ``"Item"``? Reaching the next statement then means the item was there."""
+    stack: list[cst.CSTNode] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SOMETIMES):
+            continue
+        if isinstance(node, cst.BooleanOperation):
+            stack.append(node.left)  # the right operand is short-circuited
+            continue
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = literal_text(node.slice[0].slice.value)
+            if key is not None and (isinstance(node.value, cst.Name) and node.value.value == item
+                                    or key == "Item" and _names_in(node.value, names)):
+                return True
+        stack.extend(node.children)
+    return False
 
 
 def _bump_version(call: cst.Call, plan: GuardPlan, version: str, following: str, taken: set[str],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import arith_of, converted, known_type, number_typed, reads_attr, result_template
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
+from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
@@ -116,6 +117,15 @@ def _decided(model: Model, race: Race) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _derived(race: Race) -> tuple[str, ...]:
+    """The attributes of the read item that the written values are computed from (pinned by a
+    guard: a write of ``f(item["a"])`` is stale once ``a`` changed)."""
+    names: set[str] = set()
+    for value in race.write.values:
+        looked_at(value, race.read.id, names, 0)
+    return tuple(sorted(names))
+
+
 def _item_name(model: Model, race: Race) -> str | None:
     names = [name for read, name, is_item in race.record.bindings if read == race.read.id and is_item]
     return sorted(names)[0] if names else None
@@ -152,7 +162,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
                         "partition-key to enable the fix")
         return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                          item_expr=_item_name(model, race), presence=_presence_names(race),
-                         decided=_decided(model, race))
+                         decided=_decided(model, race), derived=_derived(race))
     if mode is not None:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
@@ -178,7 +188,8 @@ def _guard_plan(model: Model, race: Race) -> Plan:
             # pin the attributes the write depends on, when the item read is not changed in Python
             return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                              item_expr=item_name, needs_pins=True, table_label=label,
-                             presence=_presence_names(race), decided=_decided(model, race))
+                             presence=_presence_names(race), decided=_decided(model, race),
+                             derived=_derived(race))
         return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     if write.flavor == "pynamodb":

@@ -41,6 +41,7 @@ class GuardPlan:
     presence: tuple[str, ...] = ()  # names holding the read item or response (to prove presence)
     path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
     decided: tuple[str, ...] = ()  # attributes the path's decisions compared (model): pinned too
+    derived: tuple[str, ...] = ()  # attributes the written values are computed from (model): pinned too
     actions: tuple[str, ...] = ()  # "pyn_update": the update() actions, found in the source by the engine
 
 

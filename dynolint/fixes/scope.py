@@ -30,6 +30,7 @@ class ScopeFacts:
     tested: dict[str, dict[str, bool]] = field(default_factory=dict)  # name -> key -> only via .get()
     mutations: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # name -> (order, kind)
     deletes: list[int] = field(default_factory=list)  # orders of ``del`` statements (any name)
+    accessed: dict[str, dict[str, bool]] = field(default_factory=dict)  # as ``tested``, anywhere in the scope
 
     def holds(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         """Is ``inner`` ``outer`` or under it (both in this scope)?"""
@@ -52,20 +53,26 @@ def accesses(node: cst.CSTNode, into: dict[str, dict[str, bool]], only: str | No
     """The literal keys read from a name under ``node`` (``x["k"]``: False, ``x.get("k")``:
     True unless also subscripted), by name (``only``: that name alone)."""
     for inner in walk(node):
-        if type(inner) is cst.Subscript:
-            value = inner.value
-            if isinstance(value, cst.Name) and (only is None or value.value == only) and len(inner.slice) == 1 \
-                    and isinstance(inner.slice[0].slice, cst.Index):
-                key = literal_text(inner.slice[0].slice.value)
-                if key is not None:
-                    into.setdefault(value.value, {})[key] = False
-        elif type(inner) is cst.Call:
-            func = inner.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                    and (only is None or func.value.value == only) and func.attr.value == "get" and inner.args:
-                key = literal_text(inner.args[0].value)
-                if key is not None:
-                    into.setdefault(func.value.value, {}).setdefault(key, True)
+        _access(inner, into, only)
+
+
+def _access(node: cst.CSTNode, into: dict[str, dict[str, bool]], only: str | None = None) -> None:
+    """``accesses`` for one node."""
+    if type(node) is cst.Subscript:
+        value = node.value  # type: ignore[attr-defined]
+        if isinstance(value, cst.Name) and (only is None or value.value == only) and len(node.slice) == 1 \
+                and isinstance(node.slice[0].slice, cst.Index):  # type: ignore[attr-defined]
+            key = literal_text(node.slice[0].slice.value)  # type: ignore[attr-defined]
+            if key is not None:
+                into.setdefault(value.value, {})[key] = False
+    elif type(node) is cst.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and (only is None or func.value.value == only) and func.attr.value == "get" \
+                and node.args:  # type: ignore[attr-defined]
+            key = literal_text(node.args[0].value)  # type: ignore[attr-defined]
+            if key is not None:
+                into.setdefault(func.value.value, {}).setdefault(key, True)
 
 
 def _gather(scope: cst.CSTNode) -> ScopeFacts:
@@ -73,6 +80,7 @@ def _gather(scope: cst.CSTNode) -> ScopeFacts:
     parents = facts.parents
     for order, node in enumerate(walk(scope, parents)):
         kind = type(node)
+        _access(node, facts.accessed)
         if kind in (cst.If, cst.While):
             accesses(node.test, facts.tested)  # type: ignore[attr-defined]
         elif kind is cst.AssignTarget or kind is cst.AugAssign:

@@ -57,7 +57,7 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     return None
 
 
-def _looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
+def looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
     """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
     True when it uses the item (or the read's response) in another way, or is too deep to tell."""
     if depth > 12:
@@ -76,7 +76,7 @@ def _looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
             whole = True
             continue
         for child in children(alt):
-            whole = _looked_at(child, read, names, depth + 1) or whole
+            whole = looked_at(child, read, names, depth + 1) or whole
     return whole
 
 
@@ -108,7 +108,7 @@ class _Decider:
         out = []
         for read in reads:
             names: set[str] = set()
-            whole = _looked_at(value, read, names, 0)
+            whole = looked_at(value, read, names, 0)
             out.append(Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names)), whole=whole))
         return out
 
