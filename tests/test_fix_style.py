@@ -99,6 +99,22 @@ def test_a_long_condition_string_is_cut_in_parentheses_with_the_same_value() -> 
     code = cst.Module([]).code_for_node(split)
     assert ast.literal_eval(code.strip()) == ast.literal_eval(text)
     assert all(len(line) <= 60 for line in ("        " + code).splitlines())
+    # where a clause fits on a line, the cuts fall between clauses, never inside the parenthesised OR
+    wide = cst.Module([]).code_for_node(layout.split_string(cst.parse_expression(text), "        ", "    ", 88))
+    pieces = [ast.literal_eval(line.strip()) for line in wide.splitlines() if line.strip().startswith('"')]
+    assert pieces == ["attribute_exists(#dl_key) AND ",
+                      "(attribute_not_exists(#dl_seen) OR #dl_seen = :dl_seen) AND #a = :a"]
+
+
+def test_a_clause_longer_than_a_line_is_cut_between_its_words() -> None:
+    import libcst as cst
+
+    text = '"' + " ".join(f"word{n}" for n in range(30)) + '"'
+    split = layout.split_string(cst.parse_expression(text), "    ", "    ", 40)
+    assert split is not None
+    code = cst.Module([]).code_for_node(split)
+    assert ast.literal_eval(code.strip()) == ast.literal_eval(text)
+    assert all(len(line) <= 40 for line in ("    " + code).splitlines())
 
 
 STAMPEDE = '''"""Rates cache."""

@@ -174,7 +174,9 @@ def _indent(text: str) -> str:
 
 def split_string(node: cst.SimpleString, indent: str, unit: str, limit: int) -> cst.BaseExpression | None:
     """A long plain string as implicitly concatenated pieces in parentheses, one a line, cut
-    after spaces (never inside an escape): the same value, in lines that fit where they can."""
+    after spaces (never inside an escape): the same value, in lines that fit where they can.
+    A condition expression is cut between its top-level ``AND``/``OR`` clauses first, and
+    inside a clause only when the clause alone does not fit."""
     quote = node.quote
     if node.prefix or len(quote) != 1 or node.lpar:
         return None
@@ -182,14 +184,20 @@ def split_string(node: cst.SimpleString, indent: str, unit: str, limit: int) -> 
     room = max(limit - len(indent) - len(unit) - 2, 16)
     pieces: list[str] = []
     current = ""
-    for word in body.split(" "):
-        chunk = word
-        candidate = f"{current} {chunk}" if current else chunk
-        if current and len(candidate) + 1 > room:
-            pieces.append(current + " ")
-            current = chunk
-        else:
-            current = candidate
+    for clause in _clauses(body):
+        if current and len(current + clause) + 1 > room:
+            pieces.append(current)
+            current = ""
+        if len(current + clause) + 1 <= room:
+            current += clause
+            continue
+        for word in clause.split(" "):  # a clause longer than a line: cut between its words
+            candidate = f"{current} {word}" if current and not current.endswith(" ") else current + word
+            if current and len(candidate) + 1 > room:
+                pieces.append(current if current.endswith(" ") else current + " ")
+                current = word
+            else:
+                current = candidate
     pieces.append(current)
     if "".join(pieces) != body:
         return None
@@ -200,6 +208,22 @@ def split_string(node: cst.SimpleString, indent: str, unit: str, limit: int) -> 
     assert isinstance(joined, (cst.ConcatenatedString, cst.SimpleString))
     return joined.with_changes(lpar=[cst.LeftParen(whitespace_after=_break(indent + unit))],
                                rpar=[cst.RightParen(whitespace_before=_break(indent))])
+
+
+def _clauses(text: str) -> list[str]:
+    """``text`` cut after each ``AND``/``OR`` outside parentheses (the operator and its space
+    end the clause before the cut): the pieces join to ``text``."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and char == " ":
+            for word in ("AND ", "OR "):
+                if text.startswith(word, i + 1):
+                    out.append(text[start:i + 1 + len(word)])
+                    start = i + 1 + len(word)
+    out.append(text[start:])
+    return [piece for piece in out if piece]
 
 
 def _elements(node: cst.CSTNode) -> list[Any]:
