@@ -103,3 +103,45 @@ def test_the_json_edit_reproduces_the_file_fix(tmp_path: Path) -> None:
               + source[offset(edit["end_line"], edit["end_column"]):])
     after, _ = fix(tmp_path / "again", source)
     assert edited == after
+
+
+def test_a_tenant_id_returned_by_a_helper_is_passed(tmp_path: Path) -> None:
+    before = HEADER + '''def tenant_of(event):
+    return event["requestContext"]["authorizer"]["tenantId"]
+
+
+def handler(event, context):
+    tenant = tenant_of(event)
+    client.invoke(FunctionName="renderer", Payload=b"{}")
+'''
+    after, skipped = fix(tmp_path, before)
+    assert after == before.replace('Payload=b"{}")', 'Payload=b"{}", TenantId=tenant)')
+    assert skipped == []
+    ast.parse(after)
+    assert dyn205(tmp_path) == []
+
+
+def test_a_tenant_id_returned_by_a_helper_of_another_module_is_passed(tmp_path: Path) -> None:
+    (tmp_path / "auth.py").write_text('def current_tenant(event):\n'
+                                      '    return str(event["requestContext"]["authorizer"]["tenantId"])\n')
+    before = HEADER.replace("import boto3\n", "import boto3\n\nfrom auth import current_tenant\n") + '''def handler(event, context):
+    tenant_id = current_tenant(event)
+    client.invoke(FunctionName="renderer", Payload=b"{}")
+'''
+    after, skipped = fix(tmp_path, before)
+    assert after == before.replace('Payload=b"{}")', 'Payload=b"{}", TenantId=tenant_id)')
+    assert skipped == []
+
+
+def test_a_value_built_from_the_tenant_id_by_a_helper_is_not_passed(tmp_path: Path) -> None:
+    before = HEADER + '''def prefix_of(event):
+    return "t#" + event["requestContext"]["authorizer"]["tenantId"]
+
+
+def handler(event, context):
+    prefix = prefix_of(event)
+    client.invoke(FunctionName="renderer", Payload=prefix.encode())
+'''
+    after, skipped = fix(tmp_path, before, unsafe=True)
+    assert after == before
+    assert [code for code, _ in skipped] == ["DYN205"]

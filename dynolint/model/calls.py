@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.events import GlobalStore
+from dynolint.model.keys import is_tenant_id
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
@@ -129,7 +130,7 @@ class CallsMixin(_Base):
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
                 self.path_facts = state.facts
-                self.note_obtained(reused, frame)
+                self.note_obtained(reused, frame, loc)
                 return reused
             log = summaries.start(len(self.call_stack))
             try:
@@ -140,7 +141,7 @@ class CallsMixin(_Base):
             summaries.finish(log, context, frame.depth, result, loc, state)
         else:
             result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
-        self.note_obtained(result, frame)
+        self.note_obtained(result, frame, loc)
         return result
 
     def inline(self, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
@@ -190,12 +191,14 @@ class CallsMixin(_Base):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
 
-    def note_obtained(self, value: Val, frame: Frame) -> None:
-        """A function that gets a tenant id back from a call has obtained it too."""
+    def note_obtained(self, value: Val, frame: Frame, loc: Loc) -> None:
+        """A function that gets a tenant id back from a call (at ``loc``) has obtained it too."""
         tenants = self.taint(value).tenants
         if not tenants:
             return
         info = self.frames[frame.info]
+        if is_tenant_id(value) and loc not in info.tenant_calls:
+            info.tenant_calls.append(loc)
         root = self.roots[frame.root]
         for tenant in sorted(tenants, key=lambda t: t.loc):
             if tenant not in info.tenant_sources:

@@ -197,6 +197,8 @@ class FrameInfo:
     parent: int
     tenant_sources: list[TenantIdV] = field(default_factory=list)
     called_with_tenant: bool = False
+    # where this function called a helper that returned a tenant id as a whole (``tenant_of(event)``)
+    tenant_calls: list[Loc] = field(default_factory=list)
 
     @property
     def tenant_aware(self) -> bool:

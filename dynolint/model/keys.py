@@ -330,3 +330,19 @@ def pyn_key(instance: PynInstanceV) -> Val:
 
 
 __all__ = ["Taint", "TaintIndex", "EMPTY", "pyn_key", "OpaqueV"]
+
+
+def is_tenant_id(value: Val) -> bool:
+    """Is ``value`` a tenant id as a whole (``str(...)`` of one included), not a value built
+    from one (a key, a path)? Every alternative must be."""
+    options = list(alts(value))
+    if not options:
+        return False
+    for alt in options:
+        if isinstance(alt, CallV) and alt.fn in ("str", "strip") and len(alt.args) <= 1:
+            inner = alt.args[0] if alt.args else alt.recv
+            if inner is None or not is_tenant_id(inner):
+                return False
+        elif not isinstance(alt, TenantIdV):
+            return False
+    return True

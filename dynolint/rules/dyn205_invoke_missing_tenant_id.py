@@ -39,7 +39,8 @@ lambda_client.invoke(FunctionName=os.environ["EXPORT_FUNCTION"], InvocationType=
 ''',
         fix_safety=(
             "`dynolint check --fix` passes `TenantId=` the variable of the invoking function that holds "
-            "the tenant id it read (assigned once, before the call, from the event, a claim or a header). "
+            "the tenant id it read (assigned once, before the call, from the event, a claim, a header, or a helper "
+            "that returns the tenant id itself, not a value built from it). "
             "The fix is safe: without the tenant the invocation of a PER_TENANT function fails. With no such "
             "variable (the tenant id came from a caller, or was never kept in a variable) there is no fix and "
             "the finding says why: which tenant the work belongs to is the code's decision, not a guess."
@@ -88,9 +89,11 @@ def _plan(model: Model, invoke: Invoke, finding: Finding) -> TenantIdPlan | Skip
     """Pass the tenant id the invoking function read (the engine finds the variable)."""
     from dynolint.fixes.plans import Skip, TenantIdPlan
 
-    sources = model.frame(invoke.frame).tenant_sources
+    frame = model.frame(invoke.frame)
+    # where it read one, or called a helper that returned one (``tenant = tenant_of(event)``)
+    places = [source.loc for source in frame.tenant_sources] + list(frame.tenant_calls)
     spans = tuple(sorted({(span.line, span.column) for span in
-                          (model.span(source.loc) for source in sources if source.loc[0] == invoke.loc[0])}))
+                          (model.span(loc) for loc in places if loc[0] == invoke.loc[0])}))
     if not spans:
         return Skip("the invoking function reads no tenant id of its own: pass TenantId= by hand")
     return TenantIdPlan(finding.line, finding.column, spans)
