@@ -331,7 +331,7 @@ def test_a_put_that_drops_attributes_has_no_update_fix_but_a_version_guard(tmp_p
     # the put removed "draft", an update would keep it: no atomic update; the put stays, guarded by a
     # version attribute the fix starts keeping (fixes/versioning.py), so no click is lost silently
     assert skipped == [] and "update_item" not in after
-    assert _flat('table.put_item(Item={**item, "version": int(str(item.get("version", 0))) + 1}, '
+    assert _flat('table.put_item(Item={**item, "version": item.get("version", 0) + 1}, '
                  'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)"') in _flat(after)
 
 

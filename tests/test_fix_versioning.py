@@ -10,6 +10,8 @@ import re
 import ast
 from pathlib import Path
 
+import pytest
+
 from dynolint.api import Options, check_paths, fix_paths
 from dynolint.config import discover
 from dynolint.rules import KNOWN_CODES
@@ -37,7 +39,7 @@ def _fix(tmp_path: Path, source: str, extra: dict[str, str] | None = None) -> tu
 def test_a_put_of_the_mutated_item_starts_keeping_a_version(tmp_path: Path) -> None:
     after, applied, _ = _fix(tmp_path, TABLE + EDIT)
     assert [f.code for f in applied] == ["DYN101"]
-    assert _flat('table.put_item(Item={**member, "version": int(str(member.get("version", 0))) + 1}, '
+    assert _flat('table.put_item(Item={**member, "version": member.get("version", 0) + 1}, '
                  'ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)", '
                  'ExpressionAttributeNames={"#dl_ver": "version"}, '
                  'ExpressionAttributeValues={":dl_ver": member.get("version", 0)})') in _flat(after)
@@ -67,7 +69,7 @@ def test_a_version_the_project_keeps_on_the_table_is_used(tmp_path: Path) -> Non
 '''
     after, applied, _ = _fix(tmp_path, TABLE + create + EDIT)
     assert [f.code for f in applied] == ["DYN101"]
-    assert _flat('"rev": int(str(member.get("rev", 0))) + 1') in _flat(after)
+    assert _flat('"rev": member.get("rev", 0) + 1') in _flat(after)
     assert _flat('ExpressionAttributeNames={"#dl_ver": "rev"}') in _flat(after)
 
 
@@ -132,3 +134,34 @@ def test_the_fixed_code_runs_on_an_item_without_the_version(tmp_path: Path) -> N
 def _flat(text: str) -> str:
     """Code without its layout (the fixes wrap long calls one argument a line, as black does)."""
     return re.sub(r"\s+", "", text).replace(",)", ")").replace(",]", "]").replace(",}", "}")
+
+
+BUMP_CONFIG = {"pyproject.toml": '[tool.dynolint.tables.members]\npartition-key = "member_id"\n'
+                               'version-attribute = "version"\n'}
+BUMP_SOURCE = '''import boto3
+
+table = boto3.resource("dynamodb").Table("members")
+
+
+def edit(member_id{annotation}, nickname):
+    member = table.get_item(Key={{"member_id": member_id}})["Item"]
+    member["nickname"] = nickname
+    table.put_item(Item=member)
+'''
+
+
+@pytest.mark.parametrize(("annotation", "mypy_ini", "bump"), [
+    ("", None, 'member.get("version", 0) + 1'),  # mypy does not check the body: as a reviewer writes it
+    (": str", None, 'int(str(member.get("version", 0))) + 1'),  # boto3-stubs' union: mypy refuses "+ 1"
+    ("", "[mypy]\ncheck_untyped_defs = True\n", 'int(str(member.get("version", 0))) + 1'),
+])
+def test_the_version_bump_is_plain_where_mypy_does_not_check_it(tmp_path: Path, annotation: str,
+                                                                mypy_ini: str | None, bump: str) -> None:
+    files = {"app.py": BUMP_SOURCE.format(annotation=annotation), **BUMP_CONFIG}
+    if mypy_ini is not None:
+        files["mypy.ini"] = mypy_ini
+    write_project(tmp_path, files)
+    report = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(), unsafe=True)
+    after = (tmp_path / "app.py").read_text()
+    assert report.skipped == [] and bump in after
+    ast.parse(after)

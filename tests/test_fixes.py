@@ -76,7 +76,7 @@ def test_version_guard_bumps_the_version(tmp_path: Path) -> None:
     config = {"pyproject.toml": '[tool.dynolint.tables.links]\npartition-key = "pk"\nversion-attribute = "version"\n'}
     after, _ = fixed(tmp_path, before, config)
     assert ('    table.put_item(\n'
-            '        Item={**item, "version": int(str(item.get("version", 0))) + 1},\n'
+            '        Item={**item, "version": item.get("version", 0) + 1},\n'
             '        ConditionExpression="(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)",\n'
             '        ExpressionAttributeNames={"#dl_ver": "version"},\n'
             '        ExpressionAttributeValues={":dl_ver": item.get("version", 0)},\n'

@@ -79,7 +79,8 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call)
+            change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call,
+                                                                   finding.path)
         except FixSkipped as exc:
             out[position] = (None, str(exc))
             continue

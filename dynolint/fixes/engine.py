@@ -198,6 +198,15 @@ def tree_check(module: cst.Module, targets: set[int], updated: cst.Module, produ
     return None
 
 
+def _annotated(function: cst.CSTNode) -> bool:
+    """Does mypy check the function's body (a parameter or the return is annotated)?"""
+    assert isinstance(function, cst.FunctionDef)
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return function.returns is not None or any(p.annotation is not None for p in every)
+
+
 def _contains(outer: object, inner: object) -> bool:
     return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
         (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)  # type: ignore[attr-defined]
@@ -231,7 +240,7 @@ def fix_source(data: bytes, findings: list[Finding],
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
-                change, _, block, _ = _call_change(module, index, positions, plan, call)
+                change, _, block, _ = _call_change(module, index, positions, plan, call, finding.path)
                 if block is not None:
                     if id(block[0]) in apply.blocks:
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
@@ -366,7 +375,7 @@ def claim_import(path: str | None, claim_module: ClaimImport | None) -> ClaimImp
 
 
 def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
-                 call: cst.Call) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any, str | None]:
+                 call: cst.Call, path: str | None = None) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any, str | None]:
     """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
     its children possibly changed by other fixes), ``call`` so rewritten, the block
     whose statements change with it and how (an atomic update that keeps a decision is
@@ -386,6 +395,8 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
         if plan.mode == "pyn_update":
             plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
+        if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
+            plan = replace(plan, typed=True)  # mypy checks the body
         change: Callable[[cst.Call], cst.Call] = lambda node, p=plan: guard.guard_call(node, p)
     elif isinstance(plan, AtomicPlan):
         binop = index.binops.get((plan.delta_line, plan.delta_column))

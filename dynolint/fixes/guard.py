@@ -75,7 +75,7 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         version = fresh("#dl_ver", taken)
         seen = fresh(":dl_ver", taken)
         names.append((version, string(plan.version_attr)))
-        current, following = versioning.read_and_bump(plan.item_expr, plan.version_attr, low)
+        current, following = versioning.read_and_bump(plan.item_expr, plan.version_attr, low, plan.typed)
         values.append((seen, parse_expr(current)))
         # items written before the version attribute existed lack it: they pass once, as version 0
         condition = f"(attribute_not_exists({version}) OR {version} = {seen})"

@@ -69,6 +69,53 @@ def _configured(folder: Path) -> int:
     return DEFAULT_LINE_LENGTH
 
 
+_UNTYPED: dict[str, bool] = {}
+
+
+def mypy_checks_untyped(path: str | Path | None) -> bool:
+    """Does the project of ``path`` run mypy over the bodies of unannotated functions too
+    (``check_untyped_defs`` or ``strict`` in its mypy configuration)?"""
+    if path is None:
+        return False
+    start = Path(path).absolute().parent
+    key = str(start)
+    if key not in _UNTYPED:
+        _UNTYPED[key] = _untyped_checked(start)
+    return _UNTYPED[key]
+
+
+def _untyped_checked(folder: Path) -> bool:
+    import configparser
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    for candidate in (folder, *folder.parents):
+        for name in ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"):
+            config = candidate / name
+            try:
+                if not config.is_file():
+                    continue
+                if name == "pyproject.toml":
+                    data = tomllib.loads(config.read_text(encoding="utf-8"))
+                    section = data.get("tool", {}).get("mypy") if isinstance(data.get("tool"), dict) else None
+                    if not isinstance(section, dict):
+                        if "project" in data:
+                            return False  # the project's root, with no mypy configuration
+                        continue
+                    return section.get("check_untyped_defs") is True or section.get("strict") is True
+                parser = configparser.ConfigParser()
+                parser.read_string(config.read_text(encoding="utf-8"))
+                if not parser.has_section("mypy"):
+                    continue
+                return any(parser.get("mypy", option, fallback="").strip().lower() in ("true", "1", "yes")
+                           for option in ("check_untyped_defs", "strict"))
+            except (OSError, ValueError, configparser.Error):
+                continue
+    return False
+
+
 Render = Callable[[cst.CSTNode], tuple[str, dict[cst.CSTNode, CodeRange]]]
 
 
