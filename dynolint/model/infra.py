@@ -160,7 +160,7 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
         document.get("Globals"), dict) else {}
     function_ids = {name for name, spec in resources.items()
                     if isinstance(spec, dict) and spec.get("Type") in FUNCTION_TYPES}
-    invoked_by = invokers.cfn_invokers(resources)
+    invoked_by = invokers.cfn_invokers(resources, outputs=document.get("Outputs"))
     for ident, spec in resources.items():
         if not isinstance(spec, dict):
             continue
@@ -237,7 +237,9 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
         return
     logical = {_serverless_logical_id(name): name for name in functions}
     names = {**{key: key for key in logical}, **{str(name): key for key, name in logical.items()}}
-    invoked_by = invokers.cfn_invokers(resources, names) if isinstance(resources, dict) else {}
+    outputs = (document.get("resources") or {}).get("Outputs") if isinstance(document.get("resources"), dict) \
+        else None
+    invoked_by = invokers.cfn_invokers(resources if isinstance(resources, dict) else {}, names, outputs)
     for ident, kinds in invokers.serverless_state_machines(document, names).items():
         invoked_by.setdefault(ident, set()).update(kinds)
     for name, spec in functions.items():
@@ -280,6 +282,7 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
 # -- Terraform --------------------------------------------------------------------------------
 
 _BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.MULTILINE)
+_OUTPUT = re.compile(r'^\s*output\s+"([^"]+)"\s*\{', re.MULTILINE)
 
 
 def _hcl_body(text: str, start: int) -> str:
@@ -345,6 +348,8 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
     blocks: dict[tuple[str, str, str], str] = {}
     for match in _BLOCK.finditer(text):
         blocks[(match.group(1), match.group(2), match.group(3))] = _hcl_body(text, match.end() - 1)
+    for match in _OUTPUT.finditer(text):
+        blocks[("output", "", match.group(1))] = _hcl_body(text, match.end() - 1)
     invoked_by = invokers.terraform_invokers(blocks)
     archives: dict[str, str | None] = {}
     for (kind, rtype, name), body in blocks.items():

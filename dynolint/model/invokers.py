@@ -10,10 +10,12 @@ reader (``cdk.py``) record, for every declared function, the kinds of its invoke
   Gateway Lambda authorizer);
 - anything else that invokes it: ``"api"`` (API Gateway routes, integrations and their
   permissions), ``"url"`` (a function URL), ``"function"`` (another function given its name
-  or ARN), ``"other:<source>"`` (queues, streams, topics, buckets, user pools, ...).
+  or ARN), ``"other:<source>"`` (queues, streams, topics, buckets, user pools, ...; a nested
+  stack given the function, a template's or module's output exporting it: what another stack
+  does with it is not seen).
 
-A resource that only names a function (an IAM policy, an alarm, a log group, an output) is
-not an invoker. A function whose declared invokers are all platform ones gets them as roles
+A resource that only names a function (an IAM policy, an alarm, a log group) is not an
+invoker. A function whose declared invokers are all platform ones gets them as roles
 of its handler's analysis roots (:func:`assign_roles`): the evidence is "only the platform
 invokes it", so one route, queue or URL next to a schedule keeps the handler data plane.
 """
@@ -45,7 +47,10 @@ _CFN_DATA_PLANE = (("AWS::ApiGateway::", "api"), ("AWS::ApiGatewayV2::", "api"),
                    ("AWS::S3::", "other:s3"), ("AWS::Cognito::", "other:cognito"), ("AWS::AppSync::", "other:appsync"),
                    ("AWS::IoT::", "other:iot"), ("AWS::ElasticLoadBalancingV2::", "other:load balancer"),
                    ("AWS::Logs::SubscriptionFilter", "other:logs"), ("AWS::Pipes::", "other:pipe"),
-                   ("AWS::Lex", "other:lex"), ("AWS::Connect::", "other:connect"))
+                   ("AWS::Lex", "other:lex"), ("AWS::Connect::", "other:connect"),
+                   # what another stack does with the function is not seen: not only the platform
+                   ("AWS::CloudFormation::Stack", "other:nested stack"),
+                   ("AWS::Serverless::Application", "other:nested stack"))
 # Terraform resource types (by prefix) that invoke a function they name
 _TF_INVOKERS = (("aws_cloudwatch_event_target", "event"), ("aws_scheduler_schedule", "event"),
                 ("aws_sfn_state_machine", "state-machine"), ("aws_lambda_invocation", "custom-resource"),
@@ -160,9 +165,11 @@ def _cfn_kind(kind: str, properties: dict[str, Any], path: tuple[str, ...]) -> s
     return None
 
 
-def cfn_invokers(resources: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, set[str]]:
+def cfn_invokers(resources: dict[str, Any], names: dict[str, str] | None = None,
+                 outputs: Any = None) -> dict[str, set[str]]:
     """Invoker kinds by function logical id, from the other resources of a template (and, in
-    ``names``, other spellings of a function's logical id: serverless' function keys)."""
+    ``names``, other spellings of a function's logical id: serverless' function keys). A
+    function the template's ``Outputs`` export may be invoked by whatever stack reads them."""
     functions = {ident for ident, spec in resources.items()
                  if isinstance(spec, dict) and str(spec.get("Type")) in ("AWS::Serverless::Function",
                                                                           "AWS::Lambda::Function")}
@@ -180,6 +187,8 @@ def cfn_invokers(resources: dict[str, Any], names: dict[str, str] | None = None)
             invoker = _cfn_kind(kind, properties, path)
             if invoker is not None:
                 found.setdefault(function, set()).add(invoker)
+    for _, target in _references(outputs, set(aliases)):
+        found.setdefault(aliases[target], set()).add("other:exported")
     return found
 
 
@@ -221,9 +230,14 @@ def serverless_state_machines(document: dict[str, Any], names: dict[str, str]) -
 
 def terraform_invokers(blocks: dict[tuple[str, str, str], str]) -> dict[str, set[str]]:
     """Invoker kinds by ``aws_lambda_function`` resource name, from the resources that
-    reference ``aws_lambda_function.<name>``."""
+    reference ``aws_lambda_function.<name>`` (and the module's outputs: another module may
+    route requests to what it exports)."""
     found: dict[str, set[str]] = {}
     for (block, rtype, name), body in blocks.items():
+        if block == "output":
+            for target in set(re.findall(r"aws_lambda_function\.([\w-]+)\b", body)):
+                found.setdefault(target, set()).add("other:exported")
+            continue
         if block != "resource":
             continue
         targets = set(re.findall(r"aws_lambda_function\.([\w-]+)\b", body))
