@@ -276,3 +276,24 @@ def test_cdk_custom_resource_service_token_and_provider(project) -> None:
     assert not {t for t in triples(findings_in(root)) if t[2].startswith("DYN2")}
     no_iac = project({"app.py": "print('no stack')\n"})
     assert ("seed.py", 8, "DYN201") in triples(findings_in(no_iac))
+
+
+def test_cdk_route_through_an_alias_keeps_a_scheduled_handler_data_plane(project) -> None:
+    app = textwrap.dedent("""\
+        import aws_cdk as cdk
+        from aws_cdk import aws_apigateway as apigw, aws_events as events, aws_events_targets as targets
+        from aws_cdk import aws_lambda as lambda_
+
+        app = cdk.App()
+        stack = cdk.Stack(app, "s")
+        fn = lambda_.Function(stack, "Fn", handler="seed.handler", runtime=lambda_.Runtime.PYTHON_3_12,
+                              code=lambda_.Code.from_asset("."))
+        events.Rule(stack, "Tick", schedule=events.Schedule.rate(cdk.Duration.hours(1)),
+                    targets=[targets.LambdaFunction(fn)])
+        apigw.LambdaRestApi(stack, "Api", handler=fn.add_alias("live"))
+        app.synth()
+        """)
+    root = project({"seed.py": _HANDLER, "app.py": app})
+    assert ("seed.py", 8, "DYN201") in triples(findings_in(root))
+    (root / "app.py").write_text(app.replace('apigw.LambdaRestApi(stack, "Api", handler=fn.add_alias("live"))\n', ""))
+    assert not {t for t in triples(findings_in(root)) if t[2].startswith("DYN2")}

@@ -21,6 +21,7 @@ else:
 
 FUNCTION_CONSTRUCTS = ("aws_lambda.Function", "aws_lambda.DockerImageFunction", "aws_lambda.CfnFunction",
                        "aws_lambda_python_alpha.PythonFunction", "aws_lambda_python.PythonFunction")
+_VERSIONS = ("current_version", "latest_version")
 TABLE_CONSTRUCTS = ("aws_dynamodb.Table", "aws_dynamodb.TableV2", "aws_dynamodb.CfnTable")
 
 
@@ -62,6 +63,10 @@ class CdkMixin(_Base):
         for alt in alts(value):
             if isinstance(alt, InfraFnV):
                 found.append(alt.ident)
+            elif isinstance(alt, CallV) and isinstance(alt.recv, InfraFnV) and alt.fn in ("add_alias", "add_version"):
+                found.append(alt.recv.ident)  # an alias or version of the function invokes its code
+            elif isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and alt.name in _VERSIONS:
+                found.append(alt.base.ident)
             elif arn and isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and alt.name == "function_arn":
                 found.append(alt.base.ident)
             elif isinstance(alt, SeqV) and depth < 2:
