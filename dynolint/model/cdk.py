@@ -65,9 +65,8 @@ class CdkMixin(_Base):
                 found.append(alt.ident)
             elif isinstance(alt, CallV) and isinstance(alt.recv, InfraFnV) and alt.fn in ("add_alias", "add_version"):
                 found.append(alt.recv.ident)  # an alias or version of the function invokes its code
-            elif isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and alt.name in _VERSIONS:
-                found.append(alt.base.ident)
-            elif arn and isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and alt.name == "function_arn":
+            elif isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and (
+                    alt.name in _VERSIONS or arn and alt.name == "function_arn"):
                 found.append(alt.base.ident)
             elif isinstance(alt, SeqV) and depth < 2:
                 for element in alt.elts:

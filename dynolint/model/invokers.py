@@ -23,7 +23,8 @@ invokes it", so one route, queue or URL next to a schedule keeps the handler dat
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dynolint.model.events import RootInfo
