@@ -56,8 +56,9 @@ def makes_dynamodb(data: bytes) -> bool:
 def touches_tenancy(data: bytes) -> bool:
     """A tenant id, a CDK app or a Lambda client: where families 2 and 3 start (in the code,
     not in comments and docstrings; a string counts: ``event["tenantId"]``)."""
-    if b"def " not in data:
-        return False  # no function: nothing runs per invocation (module state is set at import)
+    if b"def " not in data and b"aws_cdk" not in data:
+        return False  # no function: nothing runs per invocation (module state is set at import);
+        # a CDK app written at module level still declares the functions and their invokers
     if not (any(word in data for word in _TENANCY_WORDS) or _makes_client(data, b"lambda")):
         return False
     code = code_text(data, False)

@@ -8,6 +8,7 @@ from dynolint.config import Config
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.model.events import Chain, FrameInfo, RootInfo
 from dynolint.model.interp import Interpreter
+from dynolint.model.invokers import assign_roles
 from dynolint.model.keys import Taint
 from dynolint.model.project import Infra, Project
 from dynolint.model.races import Race
@@ -135,4 +136,5 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)
     project.infra.tables.extend(tables)
+    assign_roles(project, interp.roots)  # who the infrastructure says invokes each handler
     return Model(project, interp)

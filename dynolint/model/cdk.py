@@ -8,9 +8,10 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dynolint.model.invokers import CDK_METHODS, cdk_construct_kind, finish
 from dynolint.model.project import LambdaFunction, TableDecl
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ConstV, DictV, ExtV, InfraFnV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ConstV, DictV, ExtV, InfraFnV, Loc, SeqV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ else:
 
 FUNCTION_CONSTRUCTS = ("aws_lambda.Function", "aws_lambda.DockerImageFunction", "aws_lambda.CfnFunction",
                        "aws_lambda_python_alpha.PythonFunction", "aws_lambda_python.PythonFunction")
+_VERSIONS = ("current_version", "latest_version")
 TABLE_CONSTRUCTS = ("aws_dynamodb.Table", "aws_dynamodb.TableV2", "aws_dynamodb.CfnTable")
 
 
@@ -32,6 +34,7 @@ class CdkFunction:
     code_dir: str = ""
     per_tenant: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    invokers: set[str] = field(default_factory=set)
 
 
 class CdkMixin(_Base):
@@ -46,7 +49,29 @@ class CdkMixin(_Base):
         if short.endswith(TABLE_CONSTRUCTS) and ident:
             self.cdk_table(ident, kwargs, loc)
             return InfraFnV(ident)
+        for keyword, value in [(None, arg) for arg in args] + list(kwargs.items()):
+            for function in self.cdk_functions_in(value, keyword == "service_token"):
+                kind = cdk_construct_kind(short, keyword)
+                if kind is not None:
+                    self.cdk_invokers.append((function, kind))
         return None
+
+    def cdk_functions_in(self, value: Val, arn: bool, depth: int = 0) -> list[str]:
+        """The construct ids of the CDK functions ``value`` is (or lists; with ``arn``, also
+        their ``function_arn``)."""
+        found = []
+        for alt in alts(value):
+            if isinstance(alt, InfraFnV):
+                found.append(alt.ident)
+            elif isinstance(alt, CallV) and isinstance(alt.recv, InfraFnV) and alt.fn in ("add_alias", "add_version"):
+                found.append(alt.recv.ident)  # an alias or version of the function invokes its code
+            elif isinstance(alt, AttrV) and isinstance(alt.base, InfraFnV) and (
+                    alt.name in _VERSIONS or arn and alt.name == "function_arn"):
+                found.append(alt.base.ident)
+            elif isinstance(alt, SeqV) and depth < 2:
+                for element in alt.elts:
+                    found += self.cdk_functions_in(element, arn, depth + 1)
+        return found
 
     def cdk_function(self, ident: str, kwargs: dict[str, Val], loc: Loc) -> None:
         record = self.cdk_functions.setdefault((loc[0], ident), CdkFunction(ident, loc[0]))
@@ -74,6 +99,8 @@ class CdkMixin(_Base):
                 record.env[key] = target
 
     def cdk_method(self, ref: InfraFnV, name: str, args: list[Val], loc: Loc) -> None:
+        if name in CDK_METHODS:
+            self.cdk_invokers.append((ref.ident, CDK_METHODS[name]))
         if name == "add_environment" and len(args) >= 2:
             key = const_str(args[0])
             target = self.cdk_reference(args[1])
@@ -133,8 +160,15 @@ class CdkMixin(_Base):
             attribute(kwargs.get("sort_key")), loc[0])
 
     def cdk_declarations(self) -> tuple[list[LambdaFunction], list[TableDecl]]:
+        invoked_by: dict[str, set[str]] = {}
+        for ident, kind in self.cdk_invokers:
+            invoked_by.setdefault(ident, set()).add(kind)
+        for record in self.cdk_functions.values():  # another function given its name or ARN
+            for target in record.env.values():
+                if target.startswith("fn:") and target[3:] != record.ident:
+                    invoked_by.setdefault(target[3:], set()).add("function")
         functions = [LambdaFunction(r.ident, r.name, r.handler, r.code_dir, r.per_tenant,
-                                    tuple(sorted(r.env.items())), r.source)
+                                    tuple(sorted(r.env.items())), r.source, finish(invoked_by.get(r.ident, ())))
                      for r in self.cdk_functions.values()]
         return functions, list(self.cdk_tables.values())
 

@@ -215,7 +215,9 @@ class RootInfo:
     tenant_sources: list[TenantIdV] = field(default_factory=list)
     module_root: bool = False
     # who invokes it, as the event it reads shows: "authorizer" (an API Gateway Lambda
-    # authorizer), "custom-resource" (CloudFormation), "event" (EventBridge)
+    # authorizer), "custom-resource" (CloudFormation), "event" (EventBridge); or as the
+    # infrastructure declares, when only the platform does (also "state-machine"):
+    # model/invokers.py
     roles: set[str] = field(default_factory=set)
     returns: list[Val] = field(default_factory=list)  # what the function returns (a function root)
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from dynolint import ir
+from dynolint.model import invokers
 from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -159,6 +160,7 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
         document.get("Globals"), dict) else {}
     function_ids = {name for name, spec in resources.items()
                     if isinstance(spec, dict) and spec.get("Type") in FUNCTION_TYPES}
+    invoked_by = invokers.cfn_invokers(resources, outputs=document.get("Outputs"))
     for ident, spec in resources.items():
         if not isinstance(spec, dict):
             continue
@@ -179,10 +181,11 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
                     env.append((name, target))
             name_value = merged.get("FunctionName")
             handler = merged.get("Handler")
+            kinds = invoked_by.get(ident, set()) | invokers.sam_events(merged)
             infra.functions.append(LambdaFunction(
                 ident, name_value if isinstance(name_value, str) else None,
                 handler if isinstance(handler, str) else None, _clean(code_dir), _per_tenant(merged),
-                tuple(env), path))
+                tuple(env), path, invokers.finish(kinds)))
         elif kind in TABLE_TYPES:
             _cfn_table(path, ident, properties, infra)
         elif kind in LAYER_TYPES:
@@ -233,6 +236,12 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
     if not isinstance(functions, dict):
         return
     logical = {_serverless_logical_id(name): name for name in functions}
+    names = {**{key: key for key in logical}, **{str(name): key for key, name in logical.items()}}
+    outputs = (document.get("resources") or {}).get("Outputs") if isinstance(document.get("resources"), dict) \
+        else None
+    invoked_by = invokers.cfn_invokers(resources if isinstance(resources, dict) else {}, names, outputs)
+    for ident, kinds in invokers.serverless_state_machines(document, names).items():
+        invoked_by.setdefault(ident, set()).update(kinds)
     for name, spec in functions.items():
         if not isinstance(spec, dict):
             continue
@@ -255,9 +264,11 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
         # serverless-python-requirements' ``module``: the function's code (and sys.path) is that folder
         code_module = spec.get("module")
         code_dir = posixpath.normpath(posixpath.join(base, code_module)) if isinstance(code_module, str) else base
+        kinds = invoked_by.get(ident, set()) | invokers.serverless_events(spec)
         infra.functions.append(LambdaFunction(
             ident, function_name if isinstance(function_name, str) else None,
-            handler if isinstance(handler, str) else None, _clean(code_dir), per_tenant, tuple(env), path))
+            handler if isinstance(handler, str) else None, _clean(code_dir), per_tenant, tuple(env), path,
+            invokers.finish(kinds)))
     layers = document.get("layers")
     for name, spec in (layers.items() if isinstance(layers, dict) else ()):
         folder = spec.get("path") if isinstance(spec, dict) else None
@@ -271,6 +282,7 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
 # -- Terraform --------------------------------------------------------------------------------
 
 _BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.MULTILINE)
+_OUTPUT = re.compile(r'^\s*output\s+"([^"]+)"\s*\{', re.MULTILINE)
 
 
 def _hcl_body(text: str, start: int) -> str:
@@ -336,6 +348,9 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
     blocks: dict[tuple[str, str, str], str] = {}
     for match in _BLOCK.finditer(text):
         blocks[(match.group(1), match.group(2), match.group(3))] = _hcl_body(text, match.end() - 1)
+    for match in _OUTPUT.finditer(text):
+        blocks[("output", "", match.group(1))] = _hcl_body(text, match.end() - 1)
+    invoked_by = invokers.terraform_invokers(blocks)
     archives: dict[str, str | None] = {}
     for (kind, rtype, name), body in blocks.items():
         if kind == "data" and rtype == "archive_file":
@@ -371,7 +386,7 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
                     env.append((var, f"fn:{table_ref.group(1)}"))
             infra.functions.append(LambdaFunction(
                 name, _hcl_string(_hcl_attr(body, "function_name")), _hcl_string(_hcl_attr(body, "handler")),
-                code_dir, per_tenant, tuple(env), path))
+                code_dir, per_tenant, tuple(env), path, invokers.finish(invoked_by.get(name, ()))))
         elif rtype == "aws_dynamodb_table":
             infra.tables.append(TableDecl(name, _hcl_string(_hcl_attr(body, "name")),
                                           _hcl_string(_hcl_attr(body, "hash_key")),

@@ -83,6 +83,7 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         self.defaults: dict[tuple[str, str], dict[str, Val]] = {}  # default arguments, as defined
         self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
         self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
+        self.cdk_invokers: list[tuple[str, str]] = []  # (function construct id, invoker kind)
         self.index = TaintIndex(self.reads)
         forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET

@@ -22,6 +22,9 @@ class LambdaFunction:
     per_tenant: bool
     env: tuple[tuple[str, str], ...]  # variable -> "fn:<ident>" | "lit:<value>"
     source: str  # the file that declares it
+    # who invokes it, as the infrastructure declares (model/invokers.py): "event",
+    # "custom-resource", "state-machine", "authorizer", "api", "url", "function", "other:..."
+    invokers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +165,13 @@ class Project:
         return found
 
     def handler_function(self, path: str, qualname: str) -> LambdaFunction | None:
-        """The Lambda function whose handler is ``qualname`` in ``path``."""
+        """The Lambda function whose handler is ``qualname`` in ``path`` (the first declared)."""
+        found = self.handler_functions(path, qualname)
+        return found[0] if found else None
+
+    def handler_functions(self, path: str, qualname: str) -> list[LambdaFunction]:
+        """Every Lambda function whose handler is ``qualname`` in ``path``."""
+        found = []
         for function in self.functions_for_file(path):
             if not function.handler or "." not in function.handler:
                 continue
@@ -170,8 +179,8 @@ class Project:
             code_dir = function.code_dir.strip("/")
             rel = path[len(code_dir) + 1:] if code_dir not in ("", ".") else path
             if rel[:-3].replace("/", ".") == module and name == qualname:
-                return function
-        return None
+                found.append(function)
+        return found
 
     def isolation(self, path: str, qualname: str | None) -> str:
         """How the function running code in ``path`` is isolated: "per-tenant",

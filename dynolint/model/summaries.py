@@ -230,7 +230,7 @@ class Summaries:
         root = i.roots[-1] if i.roots else None
         return (len(i.reads), len(i.writes), len(i.data_calls), len(i.mints), len(i.global_stores),
                 len(i.tmp_writes), len(i.invokes), len(i.scoping_uses), len(i.cleaned), len(i.absence_sites),
-                len(i.source_facts), len(i.problems), len(i.cdk_functions), len(i.cdk_tables),
+                len(i.source_facts), len(i.problems), len(i.cdk_functions), len(i.cdk_tables), len(i.cdk_invokers),
                 len(i.roots), self.effects, len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
 
 

@@ -16,8 +16,9 @@ from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, children, con
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
 
-# who invokes a function, when it is not a tenant's request (RootInfo.roles)
-CONTROL_PLANE_ROLES = frozenset({"authorizer", "custom-resource", "event"})
+# who invokes a function, when it is not a tenant's request (RootInfo.roles: from the event
+# the handler reads, or from the infrastructure's invokers, model/invokers.py)
+CONTROL_PLANE_ROLES = frozenset({"authorizer", "custom-resource", "event", "state-machine"})
 # a handler named for an operation on tenants as objects: verb, "tenant(s)", and at most a
 # word saying which record of the tenant (not get_tenant_orders: that scopes a tenant's data)
 _TENANT_OPERATION = re.compile(
@@ -144,7 +145,7 @@ def control_plane_call(model: Model, call: DataCall) -> bool:
 
 def control_plane_root(model: Model, root_id: int) -> bool:
     """Is the analysis root invoked by the platform (an authorizer, a custom resource, an
-    EventBridge rule), or a handler named for an operation on tenants as objects
+    EventBridge rule or schedule, a Step Functions state machine), or a handler named for an operation on tenants as objects
     (``create_tenant``, ``provision_tenant``, ``deactivate_tenant``,
     ``create_tenant_admin_user``)?"""
     root = model.root(root_id)

@@ -45,7 +45,9 @@ def handler(event, context):
             AUTHORIZATION_DOC + " An id read or used under a platform-administrator check is one the "
             "administrator names, by design; an id that is the whole key of a tenant's own record names the "
             "tenant operated on; an authorizer's lookups before it verifies the token are not reported "
-            "(its STS session tags and policies are)."
+            "(its STS session tags and policies are). Nor is an id in control-plane code: a custom resource, "
+            "an EventBridge-, schedule- or Step Functions-invoked handler, known by the event it reads or by "
+            "infrastructure that declares only platform invokers (see DYN202)."
         ),
         options="`isolation = \"application\"` (see DYN201) does not turn this rule off.",
         references=("https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html",),
