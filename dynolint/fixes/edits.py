@@ -17,7 +17,7 @@ from dynolint.fixes import imports, layout
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
-    applicability, title,
+    applicability, title, tmpdir_imports,
 )
 from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
 from dynolint.fixes.scope import enclosing
@@ -218,6 +218,10 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
             except FixSkipped as exc:
                 helpers["import"] = str(exc)
         made = helpers["import"] if isinstance(plan, ClaimPlan) else []
+        if changes is not None and changes[2] is not None:  # a DYN301 fix imports tempfile (and os)
+            with_imports, added = tmpdir_imports(module, [changes[2][1]])
+            if added:
+                made = list(edits_between(module.bytes, with_imports.bytes))
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)

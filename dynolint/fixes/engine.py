@@ -14,10 +14,10 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate, tenantid
+from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate, tenantid, tmpdir
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, may_be_safe
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, TmpDirPlan, may_be_safe
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
@@ -61,6 +61,8 @@ def _title(finding: Finding) -> str:
         return claim.TITLE
     if isinstance(plan, TenantIdPlan):
         return tenantid.TITLE
+    if isinstance(plan, TmpDirPlan):
+        return tmpdir.TITLE
     return ""
 
 
@@ -147,10 +149,11 @@ class _Apply(cst.CSTTransformer):
         self.keep.append(updated)
         if self.original_calls is None:
             self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
+        moved = getattr(action, "relayout", False)  # statements moved right: their calls are laid out again too
         for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
             if id(statement) not in before:
                 calls = [node for node in walk(statement) if type(node) is cst.Call
-                         and id(node) not in self.original_calls]
+                         and (moved or id(node) not in self.original_calls)]
                 self.produced.update(id(node) for node in calls)
                 self.keep.extend(calls)
         return updated
@@ -227,7 +230,7 @@ def fix_source(data: bytes, findings: list[Finding],
         try:
             if plan is None or isinstance(plan, Skip):
                 raise FixSkipped(plan.reason if isinstance(plan, Skip) else "no automatic fix for this finding")
-            if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan)):
+            if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan, TmpDirPlan)):
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
@@ -251,6 +254,8 @@ def fix_source(data: bytes, findings: list[Finding],
         if claims:
             statement, _, root, helper = claim_import(findings[0].path, claim_module)
             updated, inserted = imports.add_import(updated, statement, bound, root, helper)
+        updated, added = tmpdir_imports(updated, list(apply.blocks.values()))
+        inserted |= added
         updated = fit_module(updated, apply, findings[0].path if findings else None)
         new = updated.bytes + _lost_tail(data, module)
         _still_python(data, new)
@@ -323,6 +328,23 @@ def tenant_change(module: cst.Module, index: _Index,
     return change, change(call)
 
 
+def tmpdir_imports(module: cst.Module, actions: list[object]) -> tuple[cst.Module, set[int]]:
+    """``module`` with the imports the DYN301 fixes (``actions``, the block changes of the file)
+    use: ``tempfile``, and ``os`` for ``os.path.join``, placed as ruff's isort puts them; and the
+    ids of the statements added."""
+    blocks = [action for action in actions if isinstance(action, tmpdir.TmpDirBlock)]
+    added: set[int] = set()
+    names = (["os"] if any(block.reroot.needs_os for block in blocks) else []) + (["tempfile"] if blocks else [])
+    for name in names:
+        present = imports.binds(module, name)
+        if present is not None and present.strip().split(" as ")[0].split(",")[0] in (f"import {name}",
+                                                                                         f"import {name}.path"):
+            continue  # ``import os`` or ``import os.path``: the name is the module
+        module, new = imports.add_import(module, f"import {name}", name, None)
+        added |= new
+    return module, added
+
+
 def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int,
                 module: str = claim.HELPER) -> None:
     call = index.calls.get((plan.write_line, plan.write_column))
@@ -377,6 +399,13 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         tenant, new_call = tenant_change(module, index, plan)
         return tenant, new_call, None, None
     function = enclosing(module, call, cst.FunctionDef)
+    if isinstance(plan, TmpDirPlan):
+        if not function:
+            raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
+                             "move the write into the handler")
+        body, action = tmpdir.plan_block(module, cst.ensure_type(function[-1], cst.FunctionDef), call, plan)
+        unchanged: Callable[[cst.Call], cst.Call] = lambda node: node
+        return unchanged, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module
