@@ -403,6 +403,10 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         if not function:
             raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
                              "move the write into the handler")
+        outer = enclosing(module, call, cst.Call)
+        if plan.receiver and outer and isinstance(outer[-1], cst.Call) and isinstance(outer[-1].func, cst.Attribute) \
+                and outer[-1].func.value is call:
+            call = outer[-1]  # ``Path("/tmp/x").write_text(...)`` starts where its receiver does
         body, action = tmpdir.plan_block(module, cst.ensure_type(function[-1], cst.FunctionDef), call, plan)
         unchanged: Callable[[cst.Call], cst.Call] = lambda node: node
         return unchanged, call, (body, action), None

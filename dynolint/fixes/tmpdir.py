@@ -138,15 +138,14 @@ class TmpDirBlock:
 
     def __call__(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         replaced = _ReplaceEqual(self.path, self.replacement)  # type: ignore[arg-type]
-        moved = [cst.ensure_type(statement.visit(replaced), cst.BaseStatement) for statement in body[self.start:]]
+        moved: list[Any] = [statement.visit(replaced) for statement in body[self.start:]]
         if not self.wrap:
-            return [*body[:self.start], *moved]  # type: ignore[list-item]
-        first = moved[0]
-        lead = first.leading_lines  # type: ignore[union-attr]
-        moved[0] = first.with_changes(leading_lines=())
+            return [*body[:self.start], *moved]
+        lead = moved[0].leading_lines
+        moved[0] = moved[0].with_changes(leading_lines=())
         item = cst.WithItem(cst.parse_expression("tempfile.TemporaryDirectory()"),
                             asname=cst.AsName(cst.Name(self.reroot.tmp_dir)))
-        wrapper = cst.With([item], cst.IndentedBlock(moved), leading_lines=lead)  # type: ignore[arg-type]
+        wrapper = cst.With([item], cst.IndentedBlock(moved), leading_lines=lead)
         return [*body[:self.start], wrapper]
 
 
