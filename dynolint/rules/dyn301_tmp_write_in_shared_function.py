@@ -52,6 +52,22 @@ def handler(event, context):
         with open(os.path.join(workdir, "report.csv"), "w") as fh:
             fh.write(render(event))
 ''',
+        fix_safety=(
+            "`dynolint check --fix --unsafe-fixes` runs the function's statements, from the first that "
+            "names the path to the last, inside `with tempfile.TemporaryDirectory() as tmp_dir:` and builds "
+            "the path under `tmp_dir` with the same file name (`\"/tmp/report.csv\"` becomes "
+            "`os.path.join(tmp_dir, \"report.csv\")`; f-strings, `os.path.join`, `pathlib` and "
+            "`tempfile.gettempdir()` too), importing `tempfile` and `os` where ruff's isort puts them. A "
+            "`return` inside still returns, and a file uploaded or read before the function ends is still "
+            "there. The fix is unsafe: the file is gone when the function returns, which changes what a later "
+            "invocation finds if anything reads it, and removing the directory can raise where the code did "
+            "not. There is no fix when the file looks meant to outlive the invocation: it is tested "
+            "(`os.path.exists`, `.exists()`) or read before it is written, or its name says cache (key such "
+            "a cache by tenant instead); its path is returned, stored in a global, an attribute or a "
+            "container, held by a module-level name or used by other code of the module; or the path comes "
+            "from a parameter, an environment variable or a shell command. Other code that reads the same "
+            "file by a path spelled differently is not seen: review the fix."
+        ),
         known_problems=(
             "A file removed in a `finally` block is recognised when the removal names the same path. A "
             "function is known to be PER_TENANT only from SAM/CloudFormation, serverless.yml, CDK, Terraform "
