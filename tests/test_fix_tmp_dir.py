@@ -205,3 +205,16 @@ def test_the_fixed_code_leaves_no_file_for_the_next_invocation(tmp_path: Path) -
     fixed.write_text(after)
     assert invoke(fixed, "tenant-a") == []
     assert invoke(fixed, "tenant-b") == []
+
+
+def test_a_path_another_function_reads_has_no_fix_in_the_file_nor_in_the_report(tmp_path: Path) -> None:
+    """The JSON report renders fixes from a parse of only the functions with findings: the
+    DYN301 fix looks at the whole module, as the file fix does."""
+    source = (HEADER + '    open("/tmp/last.txt", "w").write(tenant)\n\n\n'
+              'def previous():\n    return open("/tmp/last.txt").read()\n')
+    after, skipped = fix(tmp_path, source)
+    assert after == source
+    assert any("other code of this module" in why for code, why in skipped if code == "DYN301")
+    [finding] = [f for f in json.loads(run_cli("check", "--output-format", "json", ".", cwd=tmp_path).stdout)
+                 if f["code"] == "DYN301"]
+    assert finding["fix"] is None

@@ -19,7 +19,7 @@ from dynolint.fixes.engine import (
     POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
     applicability, title, tmpdir_imports,
 )
-from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
+from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
 from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
@@ -129,6 +129,8 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
     places blanked out, line for line: the same positions, far less for LibCST to parse.
     (Module-level statements, imports and leading comments such as an encoding cookie are
     kept: a claim helper goes after the imports.) ``data`` itself when that saves nothing."""
+    if any(isinstance(finding.plan, TmpDirPlan) for finding in findings):
+        return data  # the DYN301 fix asks whether other code of the module uses the same path
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
