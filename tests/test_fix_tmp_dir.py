@@ -79,6 +79,13 @@ CASES = {
         "            fh.write(tenant.encode())\n        if event.get(\"stop\"):\n            return 1\n"
         "        return 2\n",
     ),
+    "gettempdir": (
+        "import os\nimport tempfile\n\ntmp_dir = None\n\n\n" + HEADER
+        + '    out = os.path.join(tempfile.gettempdir(), tenant + ".log")\n    open(out, "a").write("x")\n',
+        "import os\nimport tempfile\n\ntmp_dir = None\n\n\n" + HEADER
+        + "    with tempfile.TemporaryDirectory() as tmp_dir_2:\n"
+          '        out = os.path.join(tmp_dir_2, tenant + ".log")\n        open(out, "a").write("x")\n',
+    ),
 }
 
 
@@ -117,10 +124,15 @@ def test_a_second_write_of_the_function_goes_into_the_same_directory(tmp_path: P
     # a module-level path, which other code can read
     ('    open(REPORT, "w").write(tenant)\n', "module-level"),
     # built by the caller
-], ids=["exists", "path-exists", "cache-name", "returned", "global", "container", "module-constant"])
+    # the directory would go while the caller still runs the generator
+    ('    path = "/tmp/rows.csv"\n    open(path, "w").write(tenant)\n    yield 1\n', "generator"),
+    # a file with no path of its own
+    ('    fd, name = tempfile.mkstemp()\n    os.write(fd, tenant.encode())\n', "makes a file"),
+], ids=["exists", "path-exists", "cache-name", "returned", "global", "container", "module-constant", "generator",
+        "mkstemp"])
 def test_no_fix_when_the_file_may_be_meant_to_outlive_the_invocation(tmp_path: Path, body: str,
                                                                       reason: str) -> None:
-    before = ('import os\nfrom pathlib import Path\n\nREPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\n\n\n'
+    before = ('import os\nimport tempfile\nfrom pathlib import Path\n\nREPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\n\n\n'
               + HEADER + body)
     after, skipped = fix(tmp_path, before)
     assert after == before
@@ -218,3 +230,10 @@ def test_a_path_another_function_reads_has_no_fix_in_the_file_nor_in_the_report(
     [finding] = [f for f in json.loads(run_cli("check", "--output-format", "json", ".", cwd=tmp_path).stdout)
                  if f["code"] == "DYN301"]
     assert finding["fix"] is None
+
+
+def test_a_write_while_the_module_initialises_has_no_fix(tmp_path: Path) -> None:
+    before = 'LOG = open("/tmp/app.log", "a")\n\n\n' + HEADER + "    LOG.write(tenant)\n"
+    after, skipped = fix(tmp_path, before)
+    assert after == before
+    assert any("while the module initialises" in why for code, why in skipped if code == "DYN301"), skipped
