@@ -132,8 +132,8 @@ def test_a_second_write_of_the_function_goes_into_the_same_directory(tmp_path: P
         "mkstemp"])
 def test_no_fix_when_the_file_may_be_meant_to_outlive_the_invocation(tmp_path: Path, body: str,
                                                                       reason: str) -> None:
-    before = ('import os\nimport tempfile\nfrom pathlib import Path\n\nREPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\n\n\n'
-              + HEADER + body)
+    before = ('import os\nimport tempfile\nfrom pathlib import Path\n\n'
+              'REPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\n\n\n' + HEADER + body)
     after, skipped = fix(tmp_path, before)
     assert after == before
     reasons = [why for code, why in skipped if code == "DYN301"]

@@ -13,11 +13,11 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Edit, Finding, Fix
-from dynolint.fixes import imports, layout
+from dynolint.fixes import imports, layout, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
-    applicability, title, tmpdir_imports,
+    applicability, title,
 )
 from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
@@ -221,7 +221,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
                 helpers["import"] = str(exc)
         made = helpers["import"] if isinstance(plan, ClaimPlan) else []
         if changes is not None and changes[2] is not None:  # a DYN301 fix imports tempfile (and os)
-            with_imports, added = tmpdir_imports(module, [changes[2][1]])
+            with_imports, added = tmpdir.add_imports(module, [changes[2][1]])
             if added:
                 made = list(edits_between(module.bytes, with_imports.bytes))
         if isinstance(made, str):

@@ -254,7 +254,7 @@ def fix_source(data: bytes, findings: list[Finding],
         if claims:
             statement, _, root, helper = claim_import(findings[0].path, claim_module)
             updated, inserted = imports.add_import(updated, statement, bound, root, helper)
-        updated, added = tmpdir_imports(updated, list(apply.blocks.values()))
+        updated, added = tmpdir.add_imports(updated, list(apply.blocks.values()))
         inserted |= added
         updated = fit_module(updated, apply, findings[0].path if findings else None)
         new = updated.bytes + _lost_tail(data, module)
@@ -328,23 +328,6 @@ def tenant_change(module: cst.Module, index: _Index,
     return change, change(call)
 
 
-def tmpdir_imports(module: cst.Module, actions: list[object]) -> tuple[cst.Module, set[int]]:
-    """``module`` with the imports the DYN301 fixes (``actions``, the block changes of the file)
-    use: ``tempfile``, and ``os`` for ``os.path.join``, placed as ruff's isort puts them; and the
-    ids of the statements added."""
-    blocks = [action for action in actions if isinstance(action, tmpdir.TmpDirBlock)]
-    added: set[int] = set()
-    names = (["os"] if any(block.reroot.needs_os for block in blocks) else []) + (["tempfile"] if blocks else [])
-    for name in names:
-        present = imports.binds(module, name)
-        if present is not None and present.strip().split(" as ")[0].split(",")[0] in (f"import {name}",
-                                                                                         f"import {name}.path"):
-            continue  # ``import os`` or ``import os.path``: the name is the module
-        module, new = imports.add_import(module, f"import {name}", name, None)
-        added |= new
-    return module, added
-
-
 def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int,
                 module: str = claim.HELPER) -> None:
     call = index.calls.get((plan.write_line, plan.write_column))
@@ -400,16 +383,8 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         return tenant, new_call, None, None
     function = enclosing(module, call, cst.FunctionDef)
     if isinstance(plan, TmpDirPlan):
-        if not function:
-            raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
-                             "move the write into the handler")
-        outer = enclosing(module, call, cst.Call)
-        if plan.receiver and outer and isinstance(outer[-1], cst.Call) and isinstance(outer[-1].func, cst.Attribute) \
-                and outer[-1].func.value is call:
-            call = outer[-1]  # ``Path("/tmp/x").write_text(...)`` starts where its receiver does
-        body, action = tmpdir.plan_block(module, cst.ensure_type(function[-1], cst.FunctionDef), call, plan)
-        unchanged: Callable[[cst.Call], cst.Call] = lambda node: node
-        return unchanged, call, (body, action), None
+        body, action, call = tmpdir.block_change(module, function, call, plan)
+        return lambda node: node, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module

@@ -18,8 +18,10 @@ from typing import Any
 
 import libcst as cst
 
+from dynolint.fixes import imports
 from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, walk
 from dynolint.fixes.plans import TmpDirPlan
+from dynolint.fixes.scope import enclosing
 
 TITLE = "write the file into a per-invocation temporary directory, removed when the function returns"
 # calls that build a path from a path (the taint of the path follows them)
@@ -155,6 +157,38 @@ class _ReplaceEqual(cst.CSTTransformer):
 
     def on_leave(self, original: Any, updated: Any) -> Any:
         return self.new if original.deep_equals(self.old) else updated
+
+
+def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Call,
+                 plan: TmpDirPlan) -> tuple[cst.IndentedBlock, TmpDirBlock, cst.Call]:
+    """The block a DYN301 fix changes, how, and the write call (``functions``: the functions
+    holding ``call``, outermost first)."""
+    if not functions:
+        raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
+                         "move the write into the handler")
+    outer = enclosing(module, call, cst.Call)
+    if plan.receiver and outer and isinstance(outer[-1], cst.Call) and isinstance(outer[-1].func, cst.Attribute) \
+            and outer[-1].func.value is call:
+        call = outer[-1]  # ``Path("/tmp/x").write_text(...)`` starts where its receiver does
+    body, action = plan_block(module, cst.ensure_type(functions[-1], cst.FunctionDef), call, plan)
+    return body, action, call
+
+
+def add_imports(module: cst.Module, actions: list[object]) -> tuple[cst.Module, set[int]]:
+    """``module`` with the imports the DYN301 fixes (``actions``, the block changes of the file)
+    use: ``tempfile``, and ``os`` for ``os.path.join``, placed as ruff's isort puts them; and the
+    ids of the statements added."""
+    blocks = [action for action in actions if isinstance(action, TmpDirBlock)]
+    added: set[int] = set()
+    names = (["os"] if any(block.reroot.needs_os for block in blocks) else []) + (["tempfile"] if blocks else [])
+    for name in names:
+        present = imports.binds(module, name)
+        if present is not None and present.strip().split(" as ")[0].split(",")[0] in (f"import {name}",
+                                                                                         f"import {name}.path"):
+            continue  # ``import os`` or ``import os.path``: the name is the module
+        module, new = imports.add_import(module, f"import {name}", name, None)
+        added |= new
+    return module, added
 
 
 def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
@@ -312,4 +346,4 @@ def _module_binds(module: cst.Module, name: str) -> bool:
     return False
 
 
-__all__ = ["TITLE", "TmpDirBlock", "plan_block"]
+__all__ = ["TITLE", "TmpDirBlock", "add_imports", "block_change", "plan_block"]
