@@ -79,6 +79,12 @@ CASES = {
         "            fh.write(tenant.encode())\n        if event.get(\"stop\"):\n            return 1\n"
         "        return 2\n",
     ),
+    "chained call": (  # the analysis places the write where the call chain starts
+        "import zipfile\n\n\n" + HEADER + '    zipfile.ZipFile(event["zip"]).extractall("/tmp/out")\n',
+        "import os\nimport tempfile\nimport zipfile\n\n\n" + HEADER
+        + "    with tempfile.TemporaryDirectory() as tmp_dir:\n"
+          '        zipfile.ZipFile(event["zip"]).extractall(os.path.join(tmp_dir, "out"))\n',
+    ),
     "gettempdir": (
         "import os\nimport tempfile\n\ntmp_dir = None\n\n\n" + HEADER
         + '    out = os.path.join(tempfile.gettempdir(), tenant + ".log")\n    open(out, "a").write("x")\n',

@@ -166,10 +166,16 @@ def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Cal
     if not functions:
         raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
                          "move the write into the handler")
-    outer = enclosing(module, call, cst.Call)
-    if plan.receiver and outer and isinstance(outer[-1], cst.Call) and isinstance(outer[-1].func, cst.Attribute) \
-            and outer[-1].func.value is call:
-        call = outer[-1]  # ``Path("/tmp/x").write_text(...)`` starts where its receiver does
+    # ``Path("/tmp/x").write_text(...)``, ``ZipFile(z).extractall("/tmp/x")``: the call starts where
+    # its receiver does, and the position found the receiver
+    chain = call
+    for outer in reversed(enclosing(module, call, cst.Call)):
+        if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) and outer.func.value is chain):
+            break
+        chain = outer
+        if outer.func.attr.value == plan.how.rsplit(".", 1)[-1]:
+            call = outer
+            break
     body, action = plan_block(module, cst.ensure_type(functions[-1], cst.FunctionDef), call, plan)
     return body, action, call
 
