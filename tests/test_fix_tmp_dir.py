@@ -85,6 +85,11 @@ CASES = {
         + "    with tempfile.TemporaryDirectory() as tmp_dir:\n"
           '        zipfile.ZipFile(event["zip"]).extractall(os.path.join(tmp_dir, "out"))\n',
     ),
+    "concatenation": (
+        HEADER + '    name = "/tmp/" + tenant + ".csv"\n    open(name, "w").write(tenant)\n',
+        "import os\nimport tempfile\n\n\n" + HEADER + "    with tempfile.TemporaryDirectory() as tmp_dir:\n"
+        '        name = os.path.join(tmp_dir, tenant) + ".csv"\n        open(name, "w").write(tenant)\n',
+    ),
     "gettempdir": (
         "import os\nimport tempfile\n\ntmp_dir = None\n\n\n" + HEADER
         + '    out = os.path.join(tempfile.gettempdir(), tenant + ".log")\n    open(out, "a").write("x")\n',

@@ -90,6 +90,9 @@ class _Reroot:
                 receiver = self(node.func.value)
                 return None if receiver is None else node.with_changes(func=node.func.with_changes(value=receiver))
             return None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) \
+                and isinstance(node.left, cst.SimpleString) and literal_text(node.left) == "/tmp/":
+            return self._join(node.right)  # "/tmp/" + name
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
             left = self(node.left)
             return None if left is None else node.with_changes(left=left)
