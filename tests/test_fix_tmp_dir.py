@@ -248,3 +248,14 @@ def test_a_write_while_the_module_initialises_has_no_fix(tmp_path: Path) -> None
     after, skipped = fix(tmp_path, before)
     assert after == before
     assert any("while the module initialises" in why for code, why in skipped if code == "DYN301"), skipped
+
+
+def test_lines_the_move_pushes_past_the_line_length_are_wrapped_and_long_ones_left_as_they_were(
+        tmp_path: Path) -> None:
+    long_line = '    print({"tenant": tenant, "a": "aaaaaaaaaaaaaaaa", "b": "bbbbbbbbbbbbbbbb", "c": "cccccccccc"})\n'
+    pushed = '    print("tenant", tenant, "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbb")\n'
+    assert len(long_line) - 1 > 88 >= len(pushed) - 1 > 84
+    before = HEADER + '    open("/tmp/a.txt", "w").write(tenant)\n' + long_line + pushed
+    after, _ = fix(tmp_path, before)
+    assert "    " + long_line in after  # as it was, four columns further right
+    assert "    " + pushed not in after and '            "bbbbbbbbbbbbbbbbbbbbbbb",\n' in after

@@ -80,6 +80,8 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
             change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call)
+            if block is not None and isinstance(block[1], tmpdir.TmpDirBlock):
+                block[1].limit = layout.line_length(finding.path)
         except FixSkipped as exc:
             out[position] = (None, str(exc))
             continue

@@ -149,11 +149,11 @@ class _Apply(cst.CSTTransformer):
         self.keep.append(updated)
         if self.original_calls is None:
             self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
-        moved = getattr(action, "relayout", False)  # statements moved right: their calls are laid out again too
+        moved = getattr(action, "relayout", frozenset())  # calls a move pushed past the line length: laid out again
         for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
             if id(statement) not in before:
                 calls = [node for node in walk(statement) if type(node) is cst.Call
-                         and (moved or id(node) not in self.original_calls)]
+                         and (id(node) in moved or id(node) not in self.original_calls)]
                 self.produced.update(id(node) for node in calls)
                 self.keep.extend(calls)
         return updated
@@ -235,6 +235,8 @@ def fix_source(data: bytes, findings: list[Finding],
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
                 change, _, block, _ = _call_change(module, index, positions, plan, call)
+                if block is not None and isinstance(block[1], tmpdir.TmpDirBlock):
+                    block[1].limit = layout.line_length(finding.path)
                 if block is not None:
                     if id(block[0]) in apply.blocks:
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
@@ -383,7 +385,7 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         return tenant, new_call, None, None
     function = enclosing(module, call, cst.FunctionDef)
     if isinstance(plan, TmpDirPlan):
-        body, action, call = tmpdir.block_change(module, function, call, plan)
+        body, action, call = tmpdir.block_change(module, function, call, plan, positions)
         return lambda node: node, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):

@@ -130,10 +130,10 @@ class TmpDirBlock:
     """The change of the function's body: the statements from ``start`` on wrapped in a
     ``TemporaryDirectory``, the path expression ``path`` (as written) rebuilt under it."""
 
-    relayout = True  # the statements move right: their calls are laid out again where they pass the line length
-
     def __init__(self, start: int, path: cst.BaseExpression, tmp_dir: str, wrap: bool = True) -> None:
         self.start = start
+        self.widths: dict[int, int] = {}  # id of a call moved right -> the widest of its lines before
+        self.limit = 88  # the project's line length (the engine sets it)
         self.wrap = wrap  # False: the statements are in the function's TemporaryDirectory already
         self.path = path
         self.reroot = _Reroot(tmp_dir)
@@ -141,9 +141,19 @@ class TmpDirBlock:
         if self.replacement is None:
             raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir")
 
+    @property
+    def relayout(self) -> frozenset[int]:
+        """The calls that fitted in the line length before they moved right: laid out again where
+        they pass it now (a line that was too long already is left as the code has it)."""
+        return frozenset(call for call, width in self.widths.items() if width <= self.limit) if self.wrap \
+            else frozenset()
+
     def __call__(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         replaced = _ReplaceEqual(self.path, self.replacement)  # type: ignore[arg-type]
-        moved: list[Any] = [statement.visit(replaced) for statement in body[self.start:]]
+        moved: list[Any] = []
+        for statement in body[self.start:]:
+            replaced.holding = set()
+            moved.append(statement.visit(replaced))
         if not self.wrap:
             return [*body[:self.start], *moved]
         lead = moved[0].leading_lines
@@ -155,17 +165,36 @@ class TmpDirBlock:
 
 
 class _ReplaceEqual(cst.CSTTransformer):
+    """Replaces the nodes equal to ``old`` by ``new``; only the nodes that hold one are rebuilt
+    (the others keep their identity: the layout tells the calls a fix wrote by it)."""
+
     def __init__(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
         self.old, self.new = old, new
+        self.holding: set[int] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if not self.holding and isinstance(node, cst.BaseStatement):
+            self._mark(node)
+        return id(node) in self.holding
+
+    def _mark(self, statement: cst.CSTNode) -> None:
+        parents: dict[int, cst.CSTNode] = {}
+        for node in walk(statement, parents):
+            if node.deep_equals(self.old):
+                current: cst.CSTNode | None = node
+                while current is not None:
+                    self.holding.add(id(current))
+                    current = parents.get(id(current))
 
     def on_leave(self, original: Any, updated: Any) -> Any:
-        return self.new if original.deep_equals(self.old) else updated
+        return self.new if id(original) in self.holding and original.deep_equals(self.old) else updated
 
 
-def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Call,
-                 plan: TmpDirPlan) -> tuple[cst.IndentedBlock, TmpDirBlock, cst.Call]:
+def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Call, plan: TmpDirPlan,
+                 positions: dict[cst.CSTNode, Any]) -> tuple[cst.IndentedBlock, TmpDirBlock, cst.Call]:
     """The block a DYN301 fix changes, how, and the write call (``functions``: the functions
-    holding ``call``, outermost first)."""
+    holding ``call``, outermost first; ``positions``: of the module's calls, to know how wide
+    the lines that move right were)."""
     if not functions:
         raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
                          "move the write into the handler")
@@ -180,6 +209,12 @@ def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Cal
             call = outer
             break
     body, action = plan_block(module, cst.ensure_type(functions[-1], cst.FunctionDef), call, plan)
+    lines = module.code.splitlines()
+    for statement in body.body[action.start:]:
+        for node in walk(statement):
+            where = positions.get(node) if type(node) is cst.Call else None
+            if where is not None:
+                action.widths[id(node)] = max(len(line) for line in lines[where.start.line - 1:where.end.line])
     return body, action, call
 
 
