@@ -128,6 +128,14 @@ TMP_CASES = {
     "tmp-fx-rates-sqlite-shelve": 0,  # paths imported from a settings module
     "tmp-logo-fetch-curl-wget": 0,  # shell commands
     "tmp-theme-import-urlretrieve": 1,  # the f-string download; THEMES is a module-level name, read elsewhere
+    "state-bank-feed-download-fileobj": 1,  # the feed downloaded, then read: both in the directory
+    "state-chart-export-workdirs": 0,  # directories from a helper
+    "state-outbox-spool-imported-path": 0,  # an imported path
+    "state-prerender-makedirs-profile": 0,  # module-level names
+    "state-site-bundle-extract": 0,
+    "state-statement-pdf-shutil-copy": 0,  # a cache, by its name
+    "state-video-frames-mkdtemp": 0,  # mkdtemp(): a directory of its own
+    "state-watermark-pil-save": 0,
 }
 
 
