@@ -120,3 +120,44 @@ def test_sparse_source_keeps_positions_header_and_the_definitions_with_findings(
     assert kept == [1, 2, 3, 7, 8, 9, 10, 11, 12]  # the decorated function (4-6) is blank lines now
     assert after[3:6] == [b"\n", b"\n", b"\n"] and after[-1].endswith(b"\r\n")
     compile(sparse, "f.py", "exec")
+
+
+# DYN301 (files under the temp dir): how many findings of each labelled project the fix makes,
+# the rest having no fix, for the reason given (a path from an environment variable or a
+# module of settings, a shell command, a file of its own such as NamedTemporaryFile(delete=False)).
+TMP_CASES = {
+    "tmp-forecast-model-savers": 0,  # ARTIFACTS: an environment variable defaulting to /tmp/artifacts
+    "tmp-fx-rates-sqlite-shelve": 0,  # paths imported from a settings module
+    "tmp-logo-fetch-curl-wget": 0,  # shell commands
+    "tmp-theme-import-urlretrieve": 1,  # the f-string download; THEMES is a module-level name, read elsewhere
+    "state-bank-feed-download-fileobj": 1,  # the feed downloaded, then read: both in the directory
+    "state-chart-export-workdirs": 0,  # directories from a helper
+    "state-outbox-spool-imported-path": 0,  # an imported path
+    "state-prerender-makedirs-profile": 0,  # module-level names
+    "state-site-bundle-extract": 0,
+    "state-statement-pdf-shutil-copy": 0,  # a cache, by its name
+    "state-video-frames-mkdtemp": 0,  # mkdtemp(): a directory of its own
+    "state-watermark-pil-save": 0,
+}
+
+
+@pytest.mark.parametrize("name", list(TMP_CASES))
+def test_fixed_tmp_fixture(name: str, tmp_path: Path, mypy_cache: Path) -> None:
+    case = FIXTURES / "cases" / name
+    original, work = tmp_path / "original", tmp_path / "work"
+    shutil.copytree(case, original)
+    shutil.copytree(case, work)
+    config = discover(work, set(KNOWN_CODES))
+    before = [f for f in check_paths([work], config, Options()).findings if f.code == "DYN301"]
+    report = fix_paths([work], config, Options(), unsafe=True)
+    assert [f.code for f in report.applied] == ["DYN301"] * TMP_CASES[name]
+    assert all(reason for f, reason in report.skipped if f.code == "DYN301")
+    assert fix_paths([work], config, Options(), unsafe=True).changed == []  # idempotent
+    after = [f for f in check_paths([work], config, Options()).findings if f.code == "DYN301"]
+    assert len(after) == len(before) - TMP_CASES[name]
+    changed = [Path(path) for path, _, _ in report.changed]
+    for path in changed:
+        compile(path.read_bytes(), str(path), "exec")
+    if changed:
+        rel = [p.relative_to(work) for p in changed]
+        assert _mypy(rel, work, mypy_cache) - _mypy(rel, original, mypy_cache) == set()

@@ -3,7 +3,9 @@
 - DYN101 guard the write (``guard``), DYN102 atomic update (``atomic``; a put of the whole
   item becomes an update, ``putcounter``), DYN104 claim before work (``claim``); DYN103 has
   no automatic fix. ``keep`` carries the decisions a path made on the read value into an
-  atomic update's condition and routes its failure to the code's refusal.
+  atomic update's condition and routes its failure to the code's refusal. DYN205 passes
+  ``TenantId=`` (``tenantid``); DYN301 moves a file of the temp dir into a per-invocation
+  ``TemporaryDirectory`` (``tmpdir``).
 - ``engine.fix_source`` applies the plans of one file and verifies the result parses;
   ``writer.write_atomically`` writes it; ``edits.describe_all`` renders the fixes of a
   file's findings as edits for the reports.

@@ -13,13 +13,13 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Edit, Finding, Fix
-from dynolint.fixes import imports, layout
+from dynolint.fixes import imports, layout, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
     applicability, title,
 )
-from dynolint.fixes.plans import ClaimPlan, Skip, may_be_safe
+from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
 from dynolint.positions import generate, node_positions
 from dynolint.summarize import parse
@@ -130,6 +130,8 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
     places blanked out, line for line: the same positions, far less for LibCST to parse.
     (Module-level statements, imports and leading comments such as an encoding cookie are
     kept: a claim helper goes after the imports.) ``data`` itself when that saves nothing."""
+    if any(isinstance(finding.plan, TmpDirPlan) for finding in findings):
+        return data  # the DYN301 fix asks whether other code of the module uses the same path
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
@@ -219,6 +221,10 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
             except FixSkipped as exc:
                 helpers["import"] = str(exc)
         made = helpers["import"] if isinstance(plan, ClaimPlan) else []
+        if changes is not None and changes[2] is not None:  # a DYN301 fix imports tempfile (and os)
+            with_imports, added = tmpdir.add_imports(module, [changes[2][1]])
+            if added:
+                made = list(edits_between(module.bytes, with_imports.bytes))
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)

@@ -14,10 +14,10 @@ from typing import Any, Callable
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate, tenantid
+from dynolint.fixes import atomic, claim, guard, imports, keep, layout, putcounter, pynupdate, tenantid, tmpdir
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, may_be_safe
+from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, TmpDirPlan, may_be_safe
 from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
@@ -61,6 +61,8 @@ def _title(finding: Finding) -> str:
         return claim.TITLE
     if isinstance(plan, TenantIdPlan):
         return tenantid.TITLE
+    if isinstance(plan, TmpDirPlan):
+        return tmpdir.TITLE
     return ""
 
 
@@ -147,10 +149,11 @@ class _Apply(cst.CSTTransformer):
         self.keep.append(updated)
         if self.original_calls is None:
             self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
+        moved = getattr(action, "relayout", frozenset())  # calls a move pushed past the line length: laid out again
         for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
             if id(statement) not in before:
                 calls = [node for node in walk(statement) if type(node) is cst.Call
-                         and id(node) not in self.original_calls]
+                         and (id(node) in moved or id(node) not in self.original_calls)]
                 self.produced.update(id(node) for node in calls)
                 self.keep.extend(calls)
         return updated
@@ -236,7 +239,7 @@ def fix_source(data: bytes, findings: list[Finding],
         try:
             if plan is None or isinstance(plan, Skip):
                 raise FixSkipped(plan.reason if isinstance(plan, Skip) else "no automatic fix for this finding")
-            if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan)):
+            if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan, TmpDirPlan)):
                 call = index.calls.get((plan.line, plan.column))
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
@@ -260,6 +263,8 @@ def fix_source(data: bytes, findings: list[Finding],
         if claims:
             statement, _, root, helper = claim_import(findings[0].path, claim_module)
             updated, inserted = imports.add_import(updated, statement, bound, root, helper)
+        updated, added = tmpdir.add_imports(updated, list(apply.blocks.values()))
+        inserted |= added
         updated = fit_module(updated, apply, findings[0].path if findings else None)
         new = updated.bytes + _lost_tail(data, module)
         _still_python(data, new)
@@ -386,6 +391,10 @@ def _call_change(module: cst.Module, index: _Index, positions: Any, plan: object
         tenant, new_call = tenant_change(module, index, plan)
         return tenant, new_call, None, None
     function = enclosing(module, call, cst.FunctionDef)
+    if isinstance(plan, TmpDirPlan):
+        body, action, call = tmpdir.block_change(module, function, call, plan, positions)
+        action.limit = layout.line_length(path)
+        return lambda node: node, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module

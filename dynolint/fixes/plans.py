@@ -117,7 +117,24 @@ class TenantIdPlan:
     sources: tuple[tuple[int, int], ...]  # (line, column) of each tenant id read in the function
 
 
-Plan = GuardPlan | AtomicPlan | ClaimPlan | TenantIdPlan | Skip
+@dataclass(frozen=True, slots=True)
+class TmpDirPlan:
+    """Write a file of the temp dir into a per-invocation ``TemporaryDirectory`` instead
+    (DYN301): the call at line/column, what it is (``how``, as the analysis names it), and
+    where its path is, from the sink table (``position`` -1: the last positional argument;
+    ``receiver``: the path is the object of the method, ``Path(...).write_text``). The engine
+    decides from the function whether the file is meant to be reused (no fix then). Unsafe:
+    the file is gone when the function returns, and removing the directory can raise."""
+
+    line: int
+    column: int
+    how: str
+    position: int | None = None
+    keyword: str | None = None
+    receiver: bool = False
+
+
+Plan = GuardPlan | AtomicPlan | ClaimPlan | TenantIdPlan | TmpDirPlan | Skip
 
 
 def may_be_safe(plan: object) -> bool:
@@ -125,5 +142,7 @@ def may_be_safe(plan: object) -> bool:
     ``--unsafe-fixes``)? Only an atomic update whose every outcome the code already had (a
     failed kept condition takes the code's own refusal) can be; rendering it may still find it
     unsafe (``engine.applicability``). A guard or a claim adds an exception the callers never saw.
-    Passing the tenant id to a PER_TENANT invoke is safe: without it the call fails."""
+    Passing the tenant id to a PER_TENANT invoke is safe: without it the call fails. A
+    per-invocation temporary directory (DYN301) is not: it deletes a file that code of a later
+    invocation could read, and its removal can raise where the code did not."""
     return isinstance(plan, AtomicPlan) and plan.safe or isinstance(plan, TenantIdPlan)

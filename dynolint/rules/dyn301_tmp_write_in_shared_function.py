@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
@@ -10,7 +11,9 @@ from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
+    from dynolint.fixes.plans import Skip, TmpDirPlan
     from dynolint.model.analysis import Model
+    from dynolint.model.events import TmpWrite
 
 
 class TmpWriteInSharedFunction(Rule):
@@ -49,6 +52,22 @@ def handler(event, context):
         with open(os.path.join(workdir, "report.csv"), "w") as fh:
             fh.write(render(event))
 ''',
+        fix_safety=(
+            "`dynolint check --fix --unsafe-fixes` runs the function's statements, from the first that "
+            "names the path to the last, inside `with tempfile.TemporaryDirectory() as tmp_dir:` and builds "
+            "the path under `tmp_dir` with the same file name (`\"/tmp/report.csv\"` becomes "
+            "`os.path.join(tmp_dir, \"report.csv\")`; f-strings, `os.path.join`, `pathlib` and "
+            "`tempfile.gettempdir()` too), importing `tempfile` and `os` where ruff's isort puts them. A "
+            "`return` inside still returns, and a file uploaded or read before the function ends is still "
+            "there. The fix is unsafe: the file is gone when the function returns, which changes what a later "
+            "invocation finds if anything reads it, and removing the directory can raise where the code did "
+            "not. There is no fix when the file looks meant to outlive the invocation: it is tested "
+            "(`os.path.exists`, `.exists()`) or read before it is written, or its name says cache (key such "
+            "a cache by tenant instead); its path is returned, stored in a global, an attribute or a "
+            "container, held by a module-level name or used by other code of the module; or the path comes "
+            "from a parameter, an environment variable or a shell command. Other code that reads the same "
+            "file by a path spelled differently is not seen: review the fix."
+        ),
         known_problems=(
             "A file removed in a `finally` block is recognised when the removal names the same path. A "
             "function is known to be PER_TENANT only from SAM/CloudFormation, serverless.yml, CDK, Terraform "
@@ -86,5 +105,34 @@ def handler(event, context):
             message = (f"{write.how} writes under /tmp in a function shared by tenants: the file outlives the "
                        "invocation and the next tenant's invocation can read it; use a TemporaryDirectory or "
                        "remove it in finally")
-            yield model.finding(self.code, self.name, write.loc, message, Severity.ERROR, Confidence.MEDIUM,
-                                source_related(model, root_source(model, write.root)))
+            finding = model.finding(self.code, self.name, write.loc, message, Severity.ERROR, Confidence.MEDIUM,
+                                    source_related(model, root_source(model, write.root)))
+            yield replace(finding, plan=_plan(write, finding))
+
+
+def _plan(write: TmpWrite, finding: Finding) -> TmpDirPlan | Skip:
+    """Where the written path is, from the sink table; files with no path of their own
+    (``mkdtemp()``, ``NamedTemporaryFile(delete=False)``, a shell command) have no fix."""
+    from dynolint.fixes.plans import Skip, TmpDirPlan
+    from dynolint.model.file_sinks import FUNCTIONS, METHODS
+    from dynolint.model.files import PATH_WRITES
+
+    how = write.how
+    if how == "shell command":
+        return Skip("the file is written by a shell command: give the command a TemporaryDirectory by hand")
+    if how.endswith("()") or how.startswith("NamedTemporaryFile"):
+        return Skip(f"{how} makes a file or directory of its own: remove it in a finally block, or use the "
+                    "TemporaryDirectory/TemporaryFile context managers")
+    at = (finding.line, finding.column)
+    if how == "open":
+        return TmpDirPlan(*at, how, 0, "file")
+    if how in PATH_WRITES:
+        return TmpDirPlan(*at, how, receiver=True)
+    if how == "download_file":
+        return TmpDirPlan(*at, how, -1, "Filename")
+    if how in ("extractall", "extract"):
+        return TmpDirPlan(*at, how, 0 if how == "extractall" else 1, "path")
+    sink = FUNCTIONS.get(how) or METHODS.get(how)
+    if sink is None:
+        return Skip(f"no automatic fix for {how}")
+    return TmpDirPlan(*at, how, sink.pos, sink.kw)

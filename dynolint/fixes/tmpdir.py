@@ -1,0 +1,393 @@
+"""The DYN301 fix: the file goes into a directory of its own invocation, removed when the
+function returns.
+
+The statements of the function from the first that names the path to the last run inside
+``with tempfile.TemporaryDirectory() as tmp_dir:``, and the path is built under ``tmp_dir``,
+keeping its name (``"/tmp/report.csv"`` -> ``os.path.join(tmp_dir, "report.csv")``). A
+``with`` keeps what the body does: a ``return`` still returns (after the directory is
+removed), a file uploaded before the end is still there when it is uploaded.
+
+No fix, and the reason, when the file may be meant to outlive the invocation: it is tested
+for existence or read before it is written (a cache), its path is returned, stored outside
+the function, held by a module-level name or used by other code of the module; nor when the
+path is not a constant, an f-string or a join under the temp dir built in this function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from dynolint.fixes import imports
+from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, walk
+from dynolint.fixes.plans import TmpDirPlan
+from dynolint.fixes.scope import enclosing
+
+TITLE = "write the file into a per-invocation temporary directory, removed when the function returns"
+# calls that build a path from a path (the taint of the path follows them)
+BUILDERS = frozenset({"os.path.join", "Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "str", "os.fspath",
+                      "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.dirname"})
+BUILDER_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem", "resolve", "absolute"})
+# calls that test whether a file is there: before a use, the mark of a cache
+PROBES = frozenset({"os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.lexists", "os.path.getmtime",
+                    "os.path.getsize", "os.stat", "os.access", "exists", "isfile", "glob.glob"})
+PROBE_METHODS = frozenset({"exists", "is_file", "is_dir", "stat", "read_text", "read_bytes"})
+STORES = frozenset({"append", "add", "extend", "insert", "update", "setdefault", "put"})
+MODULE_OPENS = frozenset({"io", "codecs", "gzip", "bz2", "aiofiles"})
+GETTEMPDIR = frozenset({"tempfile.gettempdir", "gettempdir"})
+
+
+def code_of(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner is not None else None
+    return None
+
+
+class _Reroot:
+    """Builds the path under ``tmp_dir``; ``needs_os`` tells whether it used ``os.path.join``."""
+
+    def __init__(self, tmp_dir: str) -> None:
+        self.tmp_dir = tmp_dir
+        self.needs_os = False
+
+    def __call__(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``node`` built under ``tmp_dir`` instead of the temp dir, or None (not a shape known)."""
+        if isinstance(node, cst.SimpleString):
+            text = literal_text(node)
+            raw = node.raw_value
+            if text is None or "b" in node.prefix.lower() or raw != text:
+                return None  # bytes, or escapes: not rewritten by hand
+            if text == "/tmp":
+                return cst.Name(self.tmp_dir)
+            if text.startswith("/tmp/"):
+                rest = node.with_changes(value=f"{node.prefix}{node.quote}{raw[5:]}{node.quote}")
+                return self._join(rest)
+            return None
+        if isinstance(node, cst.FormattedString):
+            first = node.parts[0] if node.parts else None
+            if not isinstance(first, cst.FormattedStringText) or not first.value.startswith("/tmp/"):
+                return None
+            tail = first.value[5:]
+            parts = ([first.with_changes(value=tail)] if tail else []) + list(node.parts[1:])
+            return self._join(node.with_changes(parts=parts)) if parts else None
+        if isinstance(node, cst.Call):
+            name = _dotted(node.func)
+            if name in GETTEMPDIR and not node.args:
+                return cst.Name(self.tmp_dir)
+            if name in BUILDERS and node.args and node.args[0].keyword is None and not node.args[0].star:
+                first_arg = self(node.args[0].value)
+                if first_arg is None:
+                    return None
+                return node.with_changes(args=[node.args[0].with_changes(value=first_arg), *node.args[1:]])
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in BUILDER_METHODS:
+                receiver = self(node.func.value)
+                return None if receiver is None else node.with_changes(func=node.func.with_changes(value=receiver))
+            return None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) \
+                and isinstance(node.left, cst.SimpleString) and literal_text(node.left) == "/tmp/":
+            return self._join(node.right)  # "/tmp/" + name
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
+            left = self(node.left)
+            return None if left is None else node.with_changes(left=left)
+        return None
+
+    def _join(self, rest: cst.BaseExpression) -> cst.Call:
+        self.needs_os = True
+        return cst.Call(cst.parse_expression("os.path.join"),
+                        [cst.Arg(cst.Name(self.tmp_dir), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                         cst.Arg(rest)])
+
+
+def path_argument(call: cst.Call, plan: TmpDirPlan) -> cst.BaseExpression:
+    """The expression of the path ``call`` writes (as the sink table places it)."""
+    func = call.func
+    if plan.receiver or (plan.how == "open" and isinstance(func, cst.Attribute)
+                         and not (isinstance(func.value, cst.Name) and func.value.value in MODULE_OPENS)):
+        if not isinstance(func, cst.Attribute):
+            raise FixSkipped("the file's path is not where the analysis saw it")
+        return func.value
+    if plan.keyword is not None:
+        named = kwarg(call, plan.keyword)
+        if named is not None:
+            return named.value
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    if any(arg.star for arg in call.args):
+        raise FixSkipped("the call passes *args: the path may be among them")
+    index = len(positional) - 1 if plan.position == -1 else plan.position
+    if index is None or not 0 <= index < len(positional):
+        raise FixSkipped("the file's path is not an argument of the call")
+    return positional[index].value
+
+
+class TmpDirBlock:
+    """The change of the function's body: the statements from ``start`` on wrapped in a
+    ``TemporaryDirectory``, the path expression ``path`` (as written) rebuilt under it."""
+
+    def __init__(self, start: int, path: cst.BaseExpression, tmp_dir: str, wrap: bool = True) -> None:
+        self.start = start
+        self.widths: dict[int, int] = {}  # id of a call moved right -> the widest of its lines before
+        self.limit = 88  # the project's line length (the engine sets it)
+        self.wrap = wrap  # False: the statements are in the function's TemporaryDirectory already
+        self.path = path
+        self.reroot = _Reroot(tmp_dir)
+        self.replacement = self.reroot(path)
+        if self.replacement is None:
+            raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir")
+
+    @property
+    def relayout(self) -> frozenset[int]:
+        """The calls that fitted in the line length before they moved right: laid out again where
+        they pass it now (a line that was too long already is left as the code has it)."""
+        return frozenset(call for call, width in self.widths.items() if width <= self.limit) if self.wrap \
+            else frozenset()
+
+    def __call__(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        replaced = _ReplaceEqual(self.path, self.replacement)  # type: ignore[arg-type]
+        moved: list[Any] = []
+        for statement in body[self.start:]:
+            replaced.holding = set()
+            moved.append(statement.visit(replaced))
+        if not self.wrap:
+            return [*body[:self.start], *moved]
+        lead = moved[0].leading_lines
+        moved[0] = moved[0].with_changes(leading_lines=())
+        item = cst.WithItem(cst.parse_expression("tempfile.TemporaryDirectory()"),
+                            asname=cst.AsName(cst.Name(self.reroot.tmp_dir)))
+        wrapper = cst.With([item], cst.IndentedBlock(moved), leading_lines=lead)
+        return [*body[:self.start], wrapper]
+
+
+class _ReplaceEqual(cst.CSTTransformer):
+    """Replaces the nodes equal to ``old`` by ``new``; only the nodes that hold one are rebuilt
+    (the others keep their identity: the layout tells the calls a fix wrote by it)."""
+
+    def __init__(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
+        self.old, self.new = old, new
+        self.holding: set[int] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if not self.holding and isinstance(node, cst.BaseStatement):
+            self._mark(node)
+        return id(node) in self.holding
+
+    def _mark(self, statement: cst.CSTNode) -> None:
+        parents: dict[int, cst.CSTNode] = {}
+        for node in walk(statement, parents):
+            if node.deep_equals(self.old):
+                current: cst.CSTNode | None = node
+                while current is not None:
+                    self.holding.add(id(current))
+                    current = parents.get(id(current))
+
+    def on_leave(self, original: Any, updated: Any) -> Any:
+        return self.new if id(original) in self.holding and original.deep_equals(self.old) else updated
+
+
+def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Call, plan: TmpDirPlan,
+                 positions: dict[cst.CSTNode, Any]) -> tuple[cst.IndentedBlock, TmpDirBlock, cst.Call]:
+    """The block a DYN301 fix changes, how, and the write call (``functions``: the functions
+    holding ``call``, outermost first; ``positions``: of the module's calls, to know how wide
+    the lines that move right were)."""
+    if not functions:
+        raise FixSkipped("the file is written while the module initialises: every later invocation shares it; "
+                         "move the write into the handler")
+    # ``Path("/tmp/x").write_text(...)``, ``ZipFile(z).extractall("/tmp/x")``: the call starts where
+    # its receiver does, and the position found the receiver
+    chain = call
+    for outer in reversed(enclosing(module, call, cst.Call)):
+        if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) and outer.func.value is chain):
+            break
+        chain = outer
+        if outer.func.attr.value == plan.how.rsplit(".", 1)[-1]:
+            call = outer
+            break
+    body, action = plan_block(module, cst.ensure_type(functions[-1], cst.FunctionDef), call, plan)
+    lines = module.code.splitlines()
+    for statement in body.body[action.start:]:
+        for node in walk(statement):
+            where = positions.get(node) if type(node) is cst.Call else None
+            if where is not None:
+                action.widths[id(node)] = max(len(line) for line in lines[where.start.line - 1:where.end.line])
+    return body, action, call
+
+
+def add_imports(module: cst.Module, actions: list[object]) -> tuple[cst.Module, set[int]]:
+    """``module`` with the imports the DYN301 fixes (``actions``, the block changes of the file)
+    use: ``tempfile``, and ``os`` for ``os.path.join``, placed as ruff's isort puts them; and the
+    ids of the statements added."""
+    blocks = [action for action in actions if isinstance(action, TmpDirBlock)]
+    added: set[int] = set()
+    names = (["os"] if any(block.reroot.needs_os for block in blocks) else []) + (["tempfile"] if blocks else [])
+    for name in names:
+        present = imports.binds(module, name)
+        if present is not None and present.strip().split(" as ")[0].split(",")[0] in (f"import {name}",
+                                                                                         f"import {name}.path"):
+            continue  # ``import os`` or ``import os.path``: the name is the module
+        module, new = imports.add_import(module, f"import {name}", name, None)
+        added |= new
+    return module, added
+
+
+def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
+               plan: TmpDirPlan) -> tuple[cst.IndentedBlock, TmpDirBlock]:
+    """The body of ``function`` and how it changes; FixSkipped, with the reason, when the
+    file may be meant to outlive the invocation or the path is not built here."""
+    block = function.body
+    if not isinstance(block, cst.IndentedBlock):
+        raise FixSkipped("the function is written on one line")
+    parents: dict[int, cst.CSTNode] = {}
+    nodes = list(walk(function, parents))
+    if any(isinstance(node, cst.Yield) for node in nodes):
+        raise FixSkipped("the function is a generator: the directory would be removed while the caller still runs")
+    target = path_argument(call, plan)
+    params = {param.name.value for param in walk(function.params) if isinstance(param, cst.Param)}
+    path_name: str | None = None
+    path = target
+    if isinstance(target, cst.Name):
+        path_name = target.value
+        if path_name in params:
+            raise FixSkipped(f"the path comes from the caller ({path_name}): fix it where the path is built")
+        assigned = [node for node in nodes if isinstance(node, (cst.Assign, cst.AnnAssign))
+                    and _targets(node) == [path_name]]
+        others = [node for node in nodes if isinstance(node, (cst.AugAssign, cst.For, cst.AsName, cst.NamedExpr))
+                  and path_name in _bound_names(node)]
+        if not assigned and _module_binds(module, path_name):
+            raise FixSkipped(f"the path is a module-level name ({path_name}): other code may read the file on a "
+                             "later invocation")
+        if len(assigned) != 1 or others or assigned[0].value is None:
+            raise FixSkipped(f"{path_name} is not assigned once in this function: which path is written is not plain")
+        path = assigned[0].value
+    reroot = _Reroot("tmp_dir")
+    if reroot(path) is None:
+        raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir built in this function")
+    _reuse(module, function, nodes, parents, call, path, path_name, params)
+    statement_of = {id(node): index for index, statement in enumerate(block.body) for node in walk(statement)}
+    uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of and node.deep_equals(path)]
+    first = block.body[min(uses)]
+    if len(set(uses)) == 1 and isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock) \
+            and len(first.items) == 1 and first.items[0].asname is not None \
+            and isinstance(first.items[0].asname.name, cst.Name) \
+            and code_of(first.items[0].item) in ("tempfile.TemporaryDirectory()", "TemporaryDirectory()"):
+        # the function has its per-invocation directory already (an earlier fix made it): use it
+        inner = {id(node): index for index, statement in enumerate(first.body.body) for node in walk(statement)}
+        start = min(inner[id(node)] for node in nodes if id(node) in inner and node.deep_equals(path))
+        return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False)
+    taken = {node.value for node in walk(module) if isinstance(node, cst.Name)}
+    return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken))
+
+
+def _reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode], parents: dict[int, cst.CSTNode],
+           call: cst.Call, path: cst.BaseExpression, path_name: str | None, params: set[str]) -> None:
+    """FixSkipped when the file may be meant for a later invocation or for other code."""
+    text = code_of(path)
+    if "cache" in (text + (path_name or "")).lower():
+        raise FixSkipped("the file is a cache (its name says so), meant to be read on later invocations: a "
+                         "per-invocation directory would drop it; key it by tenant instead")
+    tainted = {path_name} if path_name else set()
+    for _ in range(4):  # names built from the path (``archive = path + ".gz"``)
+        for node in nodes:
+            if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None and len(_targets(node)) == 1 \
+                    and _mentions(node.value, path, tainted):
+                tainted.update(name for name in _targets(node) if isinstance(name, str))
+    locals_ = params | {name for node in nodes if isinstance(node, (cst.Assign, cst.AnnAssign))
+                        for name in _targets(node) if isinstance(name, str)}
+    order = {id(node): number for number, node in enumerate(nodes)}
+    for node in nodes:
+        if isinstance(node, cst.Call) and order[id(node)] < order[id(call)]:
+            name = _dotted(node.func)
+            probe = node.args and name in PROBES and _mentions(node.args[0].value, path, tainted)
+            method = isinstance(node.func, cst.Attribute) and node.func.attr.value in PROBE_METHODS \
+                and _mentions(node.func.value, path, tainted)
+            reads = name == "open" and node.args and _mentions(node.args[0].value, path, tainted) \
+                and not any(c in _mode(node) for c in "wax")
+            if probe or method or reads:
+                raise FixSkipped(f"the file is read back ({code_of(node)} before it is written): a cache kept for "
+                                 "later invocations, which a per-invocation directory would drop; key it by tenant "
+                                 "instead")
+        if isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and _mentions(node.value, path,
+                                                                                              tainted):
+            raise FixSkipped("the path is returned to the caller, who may use the file after the function returns")
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and {n.name.value for n in node.names} & tainted:
+            raise FixSkipped("the path is stored in a module global, where it outlives the invocation")
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None \
+                and _mentions(node.value, path, tainted) and any(not isinstance(t, str) for t in _targets(node)):
+            raise FixSkipped("the path is stored in an attribute or a container, where it may outlive the "
+                             "invocation")
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STORES \
+                and isinstance(node.func.value, cst.Name) and node.func.value.value not in locals_ \
+                and any(_mentions(arg.value, path, tainted) for arg in node.args):
+            raise FixSkipped(f"the path is stored in {node.func.value.value}, which outlives the invocation")
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function \
+                and _mentions(node, path, tainted):
+            raise FixSkipped("a nested function uses the path: it may run after the directory is removed")
+    inside = {id(node) for node in nodes}
+    for node in walk(module):
+        if id(node) not in inside and node.deep_equals(path):
+            raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
+                             "invocation")
+
+
+def _mode(call: cst.Call) -> str:
+    """The mode of an ``open`` call, as written ("?" when not a literal: a write, maybe)."""
+    given = kwarg(call, "mode")
+    positional = [arg for arg in call.args if arg.keyword is None]
+    node = given.value if given is not None else positional[1].value if len(positional) > 1 else None
+    return "r" if node is None else literal_text(node) or "w"
+
+
+def _mentions(node: cst.CSTNode, path: cst.BaseExpression, tainted: set[str]) -> bool:
+    """Does ``node`` hold the path (the expression, or a name holding it), other than as an
+    argument of a call that only reads or consumes it (``open(path).read()``)?"""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value in tainted or current.deep_equals(path):
+            return True
+        if isinstance(current, cst.Call) and current is not node and _dotted(current.func) not in BUILDERS \
+                and not (isinstance(current.func, cst.Attribute) and current.func.attr.value in BUILDER_METHODS):
+            stack.append(current.func)
+            continue
+        stack.extend(child for child in current.children)
+    return False
+
+
+def _targets(node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> list[str | cst.BaseExpression]:
+    """The names an assignment binds (other targets as they are: attributes, subscripts)."""
+    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+    out: list[str | cst.BaseExpression] = []
+    for target in targets:
+        if isinstance(target, cst.Name):
+            out.append(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                inner = element.value
+                if isinstance(inner, cst.Name):
+                    out.append(inner.value)
+                elif isinstance(inner, (cst.Attribute, cst.Subscript, cst.Tuple, cst.List)):
+                    out.extend(_targets(cst.Assign([cst.AssignTarget(inner)], cst.Name("_"))))
+        else:
+            out.append(target)
+    return out
+
+
+def _bound_names(node: cst.CSTNode) -> set[str]:
+    target = getattr(node, "target", None) or getattr(node, "name", None)
+    return {n.value for n in walk(target) if isinstance(n, cst.Name)} if target is not None else set()
+
+
+def _module_binds(module: cst.Module, name: str) -> bool:
+    for statement in module.body:
+        for node in walk(statement) if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(node, (cst.Assign, cst.AnnAssign)) and name in _targets(node):
+                return True
+    return False
+
+
+__all__ = ["TITLE", "TmpDirBlock", "add_imports", "block_change", "plan_block"]
