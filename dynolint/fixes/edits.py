@@ -16,12 +16,13 @@ from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes import imports, layout, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
-    POSITIONED, _Apply, _call_change, _Index, _plan_claim, claim_import,
+    POSITIONED, _Apply, _Index, _plan_claim, claim_import,
     applicability, title,
 )
+from dynolint.fixes.rewrite import call_change
 from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
-from dynolint.positions import generate, node_positions
+from dynolint.positions import node_positions
 from dynolint.summarize import parse
 
 
@@ -79,7 +80,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
             call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
-            change, new_call, block, unsafe_because = _call_change(module, index, positions, plan, call,
+            change, new_call, block, unsafe_because = call_change(module, index, positions, plan, call,
                                                                    finding.path)
         except FixSkipped as exc:
             out[position] = (None, str(exc))

@@ -1,0 +1,110 @@
+"""How one finding's plan rewrites its call: a guard, an atomic update (with the decisions
+it keeps), ``TenantId=`` on an invoke, a per-invocation temporary directory. Shared by
+``dynolint fix`` (:mod:`.engine`) and the report edits (:mod:`.edits`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable
+
+import libcst as cst
+
+from dynolint.fixes import atomic, guard, keep, layout, putcounter, pynupdate, tenantid, tmpdir
+from dynolint.fixes.cstutil import FixSkipped, walk
+from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
+from dynolint.fixes.scope import enclosing
+from dynolint.positions import node_positions
+
+if TYPE_CHECKING:
+    from dynolint.fixes.engine import _Index
+
+
+def _annotated(function: cst.CSTNode) -> bool:
+    """Does mypy check the function's body (a parameter or the return is annotated)?"""
+    assert isinstance(function, cst.FunctionDef)
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return function.returns is not None or any(p.annotation is not None for p in every)
+
+
+def contains(outer: object, inner: object) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)  # type: ignore[attr-defined]
+
+
+def tenant_change(module: cst.Module, index: _Index,
+                  plan: TenantIdPlan) -> tuple[Callable[[cst.Call], cst.Call], cst.Call]:
+    """How a DYN205 fix rewrites its invoke, and the invoke so rewritten (FixSkipped when no
+    variable holds the tenant id)."""
+    call = index.calls.get((plan.line, plan.column))
+    if call is None:
+        raise FixSkipped("the invoke is not where the analysis saw it")
+    function = enclosing(module, call, cst.FunctionDef)
+    if not function:
+        raise FixSkipped("the invoke is not in a function")
+    scope = function[-1]
+    kinds = (cst.Call, cst.Subscript, cst.Attribute, cst.Name, cst.Assign, cst.AnnAssign)
+    name = tenantid.tenant_name(scope, call, plan, node_positions(module, kinds))
+    change: Callable[[cst.Call], cst.Call] = lambda node, n=name: tenantid.add_tenant_id(node, n)
+    return change, change(call)
+
+
+def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
+                 call: cst.Call, path: str | None = None) -> tuple[Callable[[cst.Call], cst.Call], cst.Call, Any, str | None]:
+    """How a guard or an atomic-update plan rewrites a call (given the call as it stands,
+    its children possibly changed by other fixes), ``call`` so rewritten, the block
+    whose statements change with it and how (an atomic update that keeps a decision is
+    wrapped in try/except; None when only the call changes), and why the fix is unsafe
+    though its plan may be safe (None: no reason found); raises FixSkipped, before
+    anything changes, if the rewrite cannot be made."""
+    if isinstance(plan, TenantIdPlan):
+        tenant, new_call = tenant_change(module, index, plan)
+        return tenant, new_call, None, None
+    function = enclosing(module, call, cst.FunctionDef)
+    if isinstance(plan, TmpDirPlan):
+        body, action, call = tmpdir.block_change(module, function, call, plan, positions)
+        action.limit = layout.line_length(path)
+        return lambda node: node, call, (body, action), None
+    block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
+    if isinstance(plan, GuardPlan):
+        scope = function[-1] if function else module
+        if plan.mode in ("not_exists", "exists", "pinned"):
+            plan = replace(plan, path=guard.path_state(scope, plan.presence, call, plan.item_expr))
+        if plan.mode == "pinned":
+            plan = replace(plan, pins=guard.pins_for(scope, call, plan))
+        if plan.mode == "pyn_update":
+            plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
+        if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
+            plan = replace(plan, typed=True)  # mypy checks the body
+        change: Callable[[cst.Call], cst.Call] = lambda node, p=plan: guard.guard_call(node, p)
+    elif isinstance(plan, AtomicPlan):
+        binop = index.binops.get((plan.delta_line, plan.delta_column))
+        if binop is None:
+            raise FixSkipped("the arithmetic is not where the analysis saw it")
+        if not function or not contains(positions[function[-1]], positions[binop]):
+            raise FixSkipped("the arithmetic is computed in another function than the write")
+        delta = binop.right if plan.delta_side == "right" else binop.left
+        kept = keep.Kept()
+        scope = function[-1]
+        rebind_to = None
+        if plan.put:
+            sources, holder = putcounter.item_values(call, plan, scope)
+            entry = putcounter.counter_entry(call, plan)
+            rebind_to = (holder, f'{holder}["{plan.attribute}"]') if holder is not None else \
+                (entry.value, entry.value) if isinstance(entry, cst.Name) else (None, None)
+        if plan.conditions or plan.result is not None:
+            names = {node.value for node in walk(scope) if isinstance(node, cst.Name)}
+            kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module),
+                             rebind_to)
+        if plan.put:
+            change = lambda node, p=plan, d=delta, k=kept, s=sources: keep.apply_to_call(
+                putcounter.put_to_update(node, p, d, s), k)
+        else:
+            change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
+        if kept.block is not None:
+            block = (kept.block, kept.change)
+        return change, change(call), block, kept.unsafe
+    else:
+        raise FixSkipped("no automatic fix for this finding")
+    return change, change(call), block, None
