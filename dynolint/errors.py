@@ -25,3 +25,15 @@ class ConfigError(DynolintError):
 
 class UsageError(DynolintError):
     """The command line asks for something that cannot be done."""
+
+
+def origin(exc: BaseException) -> str:
+    """Where in dynolint the exception was raised (``model/keys.py:120``), for the bug report
+    an internal error asks for."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/dynolint/', 1)[-1]}:{last.lineno}"

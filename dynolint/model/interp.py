@@ -106,10 +106,10 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
             self.problems.append((path, f"analysis of {what} timed out after {self.timeout:g} s (--timeout); "
                                         "findings in it may be missing"))
         except Exception as exc:  # noqa: BLE001 - one function must not abort the run
-            from dynolint.rules.base import _origin
+            from dynolint.errors import origin
 
             self.problems.append((path, f"internal error while analysing {what}: {type(exc).__name__}: {exc} "
-                                        f"[{_origin(exc)}]; findings in it may be missing"))
+                                        f"[{origin(exc)}]; findings in it may be missing"))
         finally:
             self.deadline = 0.0
             self.call_stack.clear()

@@ -180,11 +180,11 @@ def races(model: Model) -> list[Race]:
         try:
             race = classify(model, record, at_import)
         except Exception as exc:  # noqa: BLE001 - one write must not hide the others' races
-            from dynolint.rules.base import _origin
+            from dynolint.errors import origin
 
             loc = record.write.loc
             model.problems.append((loc[0], f"internal error while classifying the write at line "
-                                           f"{model.line_of(loc)}: {type(exc).__name__}: {exc} [{_origin(exc)}]"))
+                                           f"{model.line_of(loc)}: {type(exc).__name__}: {exc} [{origin(exc)}]"))
             continue
         if race is None:
             continue

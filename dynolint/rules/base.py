@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, TypeVar
 
+from dynolint.errors import origin
 from dynolint.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Rule:
                 where = _place(model, current[1]) if current is not None else ("", 0)
                 at = f" at line {where[1]}" if where[1] else ""
                 yield where[0], (f"internal error in rule {self.code} ({self.name}){at}: "
-                                 f"{type(exc).__name__}: {exc} [{_origin(exc)}]")
+                                 f"{type(exc).__name__}: {exc} [{origin(exc)}]")
                 if current is None or len(self._skip) >= MAX_FAILURES:
                     return
                 self._skip.add(current[0])
@@ -112,12 +113,3 @@ def _place(model: Model, item: object) -> tuple[str, int]:
     return "", 0
 
 
-def _origin(exc: BaseException) -> str:
-    """Where in dynolint the exception was raised (for the bug report)."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return "?"
-    last = frames[-1]
-    return f"{last.filename.rsplit('/dynolint/', 1)[-1]}:{last.lineno}"
