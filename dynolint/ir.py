@@ -308,6 +308,8 @@ class Class:
     site: int
     methods: tuple[tuple[str, str], ...]  # (method name, function qualname)
     fields: tuple[str, ...] = ()  # names annotated in the class body, in order (dataclass fields)
+    record: bool = False  # a namedtuple (``collections.namedtuple``, ``typing.NamedTuple``): its fields are
+    # its ``__init__`` parameters, as a dataclass's
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -127,7 +127,9 @@ class Lowerer(ExpressionLowerer):
         site = self.site(node, stmt=True)
         self.current_stmt = site
         try:
-            if kind is cst.Assign:
+            if kind is cst.Assign and (record := _namedtuple(node)) is not None:
+                out.append(self.record_class(*record, site))
+            elif kind is cst.Assign:
                 value = self.expr(node.value)
                 targets = tuple(self.target(t.target) for t in node.targets)
                 out.append(ir.Assign(targets, value, site))
@@ -249,6 +251,13 @@ class Lowerer(ExpressionLowerer):
         ))
         return ir.DefStmt(name, qualname, False, site)
 
+    def record_class(self, name: str, fields: tuple[str, ...], site: int) -> ir.Stmt:
+        """A namedtuple made by a call, as the class it is (fields, no methods)."""
+        self._bind(name)
+        qualname = ".".join((*self.scope, name))
+        self.classes.append(ir.Class(qualname, name, (), (), (), site, (), fields, record=True))
+        return ir.DefStmt(name, qualname, True, site)
+
     def klass(self, node: cst.ClassDef) -> ir.Stmt:
         name = node.name.value
         self._bind(name)
@@ -273,6 +282,37 @@ class Lowerer(ExpressionLowerer):
         methods = tuple((s.name, s.qualname) for s in body if isinstance(s, ir.DefStmt) and not s.is_class)
         self.classes.append(ir.Class(qualname, name, bases, body, decorators, site, methods, _fields(node)))
         return ir.DefStmt(name, qualname, True, site)
+
+
+_NAMEDTUPLE = frozenset({"namedtuple", "collections.namedtuple", "NamedTuple", "typing.NamedTuple",
+                         "typing_extensions.NamedTuple"})
+
+
+def _namedtuple(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
+    """``Point = namedtuple("Point", ["x", "y"])`` (also ``"x y"``, ``"x, y"``, and
+    ``NamedTuple("Point", [("x", int), ...])``): the name bound and the fields, when literal."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+        return None
+    call = node.value
+    if not isinstance(call, cst.Call) or _dotted(call.func) not in _NAMEDTUPLE:
+        return None
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    spec = positional[1] if len(positional) > 1 else named.get("field_names", named.get("fields"))
+    names: list[str] = []
+    if isinstance(spec, cst.SimpleString):
+        names = spec.evaluated_value.replace(",", " ").split() if isinstance(spec.evaluated_value, str) else []
+    elif isinstance(spec, (cst.List, cst.Tuple)):
+        for element in spec.elements:
+            item = element.value
+            if isinstance(item, cst.Tuple) and item.elements:  # NamedTuple's (name, type)
+                item = item.elements[0].value
+            if not isinstance(item, cst.SimpleString) or not isinstance(item.evaluated_value, str):
+                return None
+            names.append(item.evaluated_value)
+    if not names or not all(name.isidentifier() for name in names):
+        return None
+    return node.targets[0].target.value, tuple(names)
 
 
 def _dotted(node: cst.CSTNode) -> str:

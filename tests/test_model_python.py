@@ -248,3 +248,20 @@ def test_a_module_whose_class_a_dynamodb_module_subclasses_is_an_analysis_root()
     }
     selection = select_files(sources, Config())
     assert selection.roots is not None and "base.py" in selection.roots and "other.py" not in selection.parse
+
+
+def test_a_namedtuple_is_a_class_whose_fields_are_its_init_parameters() -> None:
+    """``namedtuple("K", "name kind")``, ``namedtuple("K", ["name", "kind"])``,
+    ``NamedTuple("K", [("name", str), ...])`` and ``class K(NamedTuple)`` instances keep their
+    fields, by position, by keyword and by default: key attribute names read from them resolve."""
+    from dynolint.model.values import alts, const_str
+
+    source = ('import collections\nfrom collections import namedtuple\nfrom typing import NamedTuple\n'
+              'A = namedtuple("A", "name kind")\n'
+              'B = collections.namedtuple("B", ["name", "kind"])\n'
+              'C = NamedTuple("C", [("name", str), ("kind", str)])\n'
+              'class D(NamedTuple):\n    name: str\n    kind: str = "S"\n'
+              'a = A("pk", "S").name\nb = B(kind="N", name="sk").kind\nc = C("id", "B").kind\n'
+              'd = D("gsi1pk").kind\n')
+    env = model_of({"m.py": source}).interp.module_envs["m.py"]
+    assert [[const_str(v) for v in alts(env[name])] for name in "abcd"] == [["pk"], ["N"], ["B"], ["S"]]

@@ -59,6 +59,8 @@ LOCAL = {
     "an SDK class made, no method called": "vendor.Record(k)",
     "a container-like method of a parameter": "client.count(k)",
     "a callable the model lost": "lost(k)",
+    "a library's serializer (module function)": "vendor.serialization.dumps({'k': k})",
+    "a library's codec": "vendor.codec.b64encode(k.encode())",
 }
 
 HELPERS = ("from vendor_pb2 import *\n"  # names the model cannot resolve

@@ -7,6 +7,7 @@ from dynolint import ir
 from dynolint.config import Config
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.model.events import Chain, FrameInfo, RootInfo
+from dynolint.model.inherited import template_methods
 from dynolint.model.interp import Interpreter
 from dynolint.model.invokers import assign_roles
 from dynolint.model.keys import Taint
@@ -133,6 +134,8 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
             continue
         is_handler = project.is_declared_handler(path, qualname)
         interp.guarded(path, qualname, interp.run_function_root, path, function, is_handler)
+    for class_path, cls, path, function in template_methods(interp, roots):
+        interp.guarded(path, function.qualname, interp.run_function_root, path, function, False, (class_path, cls))
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)
     project.infra.tables.extend(tables)

@@ -170,7 +170,10 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         self.module_envs[path] = env
         return env
 
-    def run_function_root(self, path: str, function: ir.Function, is_handler: bool) -> None:
+    def run_function_root(self, path: str, function: ir.Function, is_handler: bool,
+                          on_class: tuple[str, ir.Class] | None = None) -> None:
+        """Analyse ``function`` with unknown callers; a method runs on an instance of its class,
+        or of ``on_class`` (path, class) that inherits it (model/inherited.py)."""
         root = self.new_root(RootInfo(path, function.qualname, is_handler))
         self.budget = ROOT_BUDGET
         self.seq = 0
@@ -178,7 +181,9 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         cls = None
         if function.class_qualname is not None:
             cls = self.project.classes.get((path, function.class_qualname))
-            if cls is not None:
+            if on_class is not None:
+                self_val = self.root_instance(*on_class)
+            elif cls is not None:
                 self_val = self.root_instance(path, cls)
         frame_info = self.new_frame_info(function.qualname, path, -1)
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,

@@ -119,7 +119,10 @@ class ObjectsMixin(_Base):
         for base in self.class_bases(cls):
             if isinstance(base, ClassV):
                 inherited.extend(self.dataclass_fields(base, depth + 1) or [])
-        if not any(p in DATACLASS_DECORATORS for p in self.decorator_paths(cls.path, klass.decorators)):
+        named_tuple = klass.record or any(isinstance(b, ExtV) and b.path.rsplit(".", 1)[-1] == "NamedTuple"
+                                          for base in self.class_bases(cls) for b in alts(base))
+        if not named_tuple and not any(p in DATACLASS_DECORATORS
+                                       for p in self.decorator_paths(cls.path, klass.decorators)):
             return inherited if inherited and depth else None
         defaults = {stmt.targets[0].id: stmt.value for stmt in klass.body
                     if isinstance(stmt, ir.Assign) and len(stmt.targets) == 1

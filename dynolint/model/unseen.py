@@ -108,13 +108,22 @@ _DATA = (ConstV, StrV, DictV, SeqV, ArithV, FreshV, ReadItemV, ReadV, EventV, Te
          PynModelV, PynInstanceV, PynAttrV, PynActionV, PynBatchV, PynTransactV)
 
 
+# Module-level functions that encode or decode data, whatever library they are of
+# (``kombu.serialization.dumps``, ``msgpack.packb``, ``vendor.codec.b64encode``).
+CODEC_FUNCTIONS = frozenset({
+    "dumps", "loads", "serialize", "deserialize", "encode", "decode", "b64encode", "b64decode",
+    "urlsafe_b64encode", "urlsafe_b64decode", "pack", "unpack", "packb", "unpackb", "hexlify",
+    "unhexlify", "compress", "decompress", "escape", "unescape",
+})
+
+
 def cheap_path(path: str) -> bool:
     """Is an external function (by dotted path) known to compute locally? A class (a
     capitalised last name) only makes an object: the work is in the methods called on it."""
     if "." not in path:
         return path != "?"  # a builtin (``len``, ``str``, ``sorted``); "?" is an unknown callee
     parts = path.split(".")
-    return parts[-1][:1].isupper() or _cheap_module(path)
+    return parts[-1][:1].isupper() or parts[-1] in CODEC_FUNCTIONS or _cheap_module(path)
 
 
 def _data_receiver(recv: Val, depth: int = 0) -> bool:
@@ -280,7 +289,7 @@ class UnseenIndex:
         return result
 
 
-__all__ = ["forget_stamps", "CHEAP_METHODS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
+__all__ = ["forget_stamps", "CHEAP_METHODS", "CODEC_FUNCTIONS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
 
 
 # Whether a value holds a stamped call result, by object (the entry keeps the value alive so
