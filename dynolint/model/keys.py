@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.unseen import UnseenIndex
 from dynolint.model.values import (
-    UNKNOWN, ArithV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, EnvV, EventV, OneOf, OpaqueV,
+    UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EnvV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, children, const_str,
 )
@@ -237,6 +237,11 @@ class TaintIndex:
                 if read_map:
                     if all(name in item_map and self.equal(read_map[name], item_map[name]) for name in read_map):
                         return True
+            elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
+                # a dict the code was given or holds (``operation``), read by its own entries
+                # (``Key={"Name": operation["Name"]}``) and written whole: the same item
+                if all(self.equal(read_map[name], SubV(alt, ConstV(name))) for name in read_map):
+                    return True
         return False
 
     def same_item(self, read: ReadEvent, write: WriteEvent) -> bool:
