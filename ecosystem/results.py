@@ -171,15 +171,36 @@ def diff(last: Iterable[Mapping[str, object]], current: Iterable[Mapping[str, ob
 # triage
 # ------------------------------------------------------------------------------------------
 
-def verdicts(triage: Mapping[str, object]) -> dict[tuple[str, Key], str]:
-    """(repository, key) -> verdict, from the triage document."""
-    found: dict[tuple[str, Key], str] = {}
+def verdicts(triage: Mapping[str, object]) -> dict[tuple[str, Key], list[tuple[int, str]]]:
+    """(repository, key) -> the verdicts recorded under that key, as (line, verdict) in line
+    order: one function can hold the same statement twice (two ``put_item(Item=x)``), each
+    with its own verdict."""
+    found: dict[tuple[str, Key], list[tuple[int, str]]] = {}
     for entry in triage.get("findings", []) or []:  # type: ignore[attr-defined]
         verdict = str(entry.get("verdict", ""))
         if verdict not in VERDICTS:
             raise ValueError(f"triage: verdict {verdict!r} for {entry!r} is not one of {VERDICTS}")
-        found[(str(entry["repo"]), key_of(entry))] = verdict
+        found.setdefault((str(entry["repo"]), key_of(entry)), []).append((int(entry.get("line", 0) or 0), verdict))
+    for recorded in found.values():
+        recorded.sort()
     return found
+
+
+def judged(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Mapping[str, object],
+           ) -> list[tuple[str, Mapping[str, object], str | None]]:
+    """Each current finding with its verdict (None: untriaged). Findings that share a key take
+    the verdicts recorded under it in line order."""
+    known = verdicts(triage)
+    out: list[tuple[str, Mapping[str, object], str | None]] = []
+    for repo, findings in current.items():
+        by_key: dict[Key, list[Mapping[str, object]]] = {}
+        for entry in findings:
+            by_key.setdefault(key_of(entry), []).append(entry)
+        for key, entries in by_key.items():
+            recorded = [verdict for _, verdict in known.get((repo, key), [])]
+            for position, entry in enumerate(sorted(entries, key=lambda e: int(e.get("line", 0) or 0))):
+                out.append((repo, entry, recorded[position] if position < len(recorded) else None))
+    return out
 
 
 def precision(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Mapping[str, object],
@@ -188,12 +209,10 @@ def precision(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Map
     triage file's misses in the repositories checked, and precision = true / (true + false +
     debatable)."""
     table = {fam: {"true": 0, "false": 0, "debatable": 0, "untriaged": 0, "misses": 0} for fam in families}
-    known = verdicts(triage)
-    for repo, findings in current.items():
-        for entry in findings:
-            row = table.get(family(str(entry["code"])))
-            if row is not None:
-                row[known.get((repo, key_of(entry)), "untriaged")] += 1
+    for _, entry, verdict in judged(current, triage):
+        row = table.get(family(str(entry["code"])))
+        if row is not None:
+            row[verdict or "untriaged"] += 1
     for miss in triage.get("misses", []) or []:  # type: ignore[attr-defined]
         if str(miss.get("repo", "")) not in current:
             continue  # a miss counts only when its repository was checked in this run
@@ -202,6 +221,6 @@ def precision(current: Mapping[str, Iterable[Mapping[str, object]]], triage: Map
             row["misses"] += 1
     result: dict[str, dict[str, float | int | None]] = {}
     for fam, row in table.items():
-        judged = row["true"] + row["false"] + row["debatable"]
-        result[fam] = {**row, "precision": row["true"] / judged if judged else None}
+        counted = row["true"] + row["false"] + row["debatable"]
+        result[fam] = {**row, "precision": row["true"] / counted if counted else None}
     return result

@@ -36,8 +36,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from materialise import materialise  # noqa: E402
-from results import (FAMILIES, Repo, RepoListError, SourceIndex, diff, finding_key, key_of, parse_repos,  # noqa: E402
-                     precision, verdicts)
+from results import (FAMILIES, Repo, RepoListError, SourceIndex, diff, finding_key, judged,  # noqa: E402
+                     parse_repos, precision, verdicts)
 
 
 @functools.cache
@@ -144,9 +144,7 @@ def report_precision(current: dict[str, list[dict[str, Any]]], triage: dict[str,
         shown = "-" if row["precision"] is None else f"{row['precision']:.2f}"
         print(f"{fam:6} {row['true']:5} {row['false']:6} {row['debatable']:10} {row['untriaged']:10} "
               f"{shown:>10} {row['misses']:7}")
-    known = verdicts(triage)
-    untriaged = [(repo, entry) for repo, findings in current.items() for entry in findings
-                 if (repo, key_of(entry)) not in known]
+    untriaged = [(repo, entry) for repo, entry, verdict in judged(current, triage) if verdict is None]
     if untriaged:
         print(f"\nuntriaged ({len(untriaged)}): add each to {TRIAGE_NAME} with a verdict and why")
         for repo, entry in untriaged[:50]:

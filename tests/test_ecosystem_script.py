@@ -183,3 +183,18 @@ def test_checkouts_stay_outside_any_pyproject(tmp_path: Path, monkeypatch: pytes
     assert run.main(["--repos", str(repos), "--mirrors", str(tmp_path / "mirrors"),
                      "--last-run", str(tmp_path / "last.json"), "--checkouts", str(inside)]) == 0
     assert "pyproject.toml is above the checkouts" in capsys.readouterr().err
+
+
+def test_findings_that_share_a_key_take_their_verdicts_in_line_order() -> None:
+    """Two identical statements in one function (``put_item(Item=x)`` twice) share a key; each
+    keeps its own verdict, matched by line order."""
+    from results import judged
+
+    def finding(line: int) -> dict[str, object]:
+        return {"code": "DYN101", "path": "app.py", "context": "create", "statement": "abc", "line": line}
+
+    triage = {"findings": [{**finding(445), "repo": "r", "verdict": "debatable", "why": "re-put"},
+                           {**finding(432), "repo": "r", "verdict": "true", "why": "the create"}]}
+    got = [(entry["line"], verdict) for _, entry, verdict in judged({"r": [finding(445), finding(432), finding(460)]},
+                                                                       triage)]
+    assert sorted(got) == [(432, "true"), (445, "debatable"), (460, None)]

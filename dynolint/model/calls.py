@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.events import GlobalStore
-from dynolint.model.keys import is_tenant_id
+from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
@@ -160,7 +160,10 @@ class CallsMixin(_Base):
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls)
         env = self.bind(function, self_val, args, kwargs, callee)
-        if any(self.taint(v).tenants for v in env.values()):
+        if any(self.taint(v).tenants for v in env.values()) or (
+                self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in env.values())):
+            # given the tenant id, or the invocation's event (or its request context) by a function
+            # that read the tenant id from it: the callee can read it as well
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions)
         self.call_stack.append((func.path, func.qualname))

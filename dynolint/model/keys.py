@@ -351,3 +351,12 @@ def is_tenant_id(value: Val) -> bool:
         elif not isinstance(alt, TenantIdV):
             return False
     return True
+
+
+_IDENTITY_PATHS = ((), ("requestContext",), ("requestContext", "authorizer"))
+
+
+def carries_identity(value: Val) -> bool:
+    """Is ``value`` the invocation's event, its request context or its authorizer context (where
+    the caller's identity, and so the tenant id, is read from)?"""
+    return any(isinstance(alt, EventV) and alt.path in _IDENTITY_PATHS for alt in alts(value))
