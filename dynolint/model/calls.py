@@ -160,10 +160,12 @@ class CallsMixin(_Base):
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls)
         env = self.bind(function, self_val, args, kwargs, callee)
-        if any(self.taint(v).tenants for v in env.values()) or (
-                self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in env.values())):
+        given = list(env.values()) + (list(closure.values()) if closure else [])
+        if any(self.taint(v).tenants for v in given) or (
+                self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):
             # given the tenant id, or the invocation's event (or its request context) by a function
-            # that read the tenant id from it: the callee can read it as well
+            # that read the tenant id from it, as an argument or in its closure: the callee can
+            # read it as well
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions)
         self.call_stack.append((func.path, func.qualname))
