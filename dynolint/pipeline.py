@@ -183,9 +183,14 @@ def variant(target: Version | None) -> str:
 
 # In a worker process: the modules it parsed in phase 1, kept so that their positions can be
 # computed while the parent interprets, and their fixes rendered without a second parse. A
-# parsed module takes about 40 times its source's size: the workers of a run keep up to
-# KEEP_BYTES of source between them (8 MB: about 320 MB of modules), each its share.
-KEEP_BYTES = 8 << 20
+# kept module grows its worker's RSS by about 60 times its source's size (measured on
+# bench/gen_connected.py: 1.8 MB of source kept by two workers cost 110 MB), and the workers
+# live until the fixes are rendered, when the parent's phase 2 is at its largest: the sum
+# is the run's peak. So the workers of a run keep only KEEP_BYTES of source between them
+# (256 KB: about 16 MB of modules), each its share; the other files get their positions in
+# phase 1 and their fixes from a second parse of the definitions that hold findings.
+# (8 MB, as before, made the doubled connected corpus 381 MB at its peak, not 282 MB.)
+KEEP_BYTES = 256 << 10
 
 
 @dataclass
