@@ -14,6 +14,7 @@ value (``unsafe_hash``), as frozen ones would.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 # ---------------------------------------------------------------------------------------
@@ -354,6 +355,7 @@ class FileSummary:
 SOURCE_DIRS = ("src",)  # a project's import root when its packages live in it (the src layout)
 
 
+@lru_cache(maxsize=1 << 16)  # pure; the import scanners ask for the same paths again and again
 def module_name(path: str) -> str:
     """The dotted module name of a posix path relative to the project root: ``a/b.py`` is
     ``a.b``, ``a/__init__.py`` is ``a``, and in a src layout ``src/a/b.py`` is ``a.b``

@@ -183,9 +183,24 @@ def variant(target: Version | None) -> str:
 
 # In a worker process: the modules it parsed in phase 1, kept so that their positions can be
 # computed while the parent interprets, and their fixes rendered without a second parse. A
-# parsed module takes about 40 times its source's size: the workers of a run keep up to
-# KEEP_BYTES of source between them (8 MB: about 320 MB of modules), each its share.
-KEEP_BYTES = 8 << 20
+# kept module grows its worker's RSS by about 60 times its source's size (measured on
+# bench/gen_connected.py: 1.8 MB of source kept by two workers cost 110 MB), and the workers
+# live until the fixes are rendered, when the parent's phase 2 is at its largest: the sum
+# is the run's peak. So the workers keep only the modules of files that may get a fix (a
+# fix rewrites a DynamoDB item operation, a PynamoDB write or a Lambda invoke:
+# :func:`may_get_fixes`), and only up to KEEP_BYTES of source between them (256 KB: about
+# 16 MB of modules), each its share; the other files get their positions in phase 1, and a
+# file with a fix that was not kept, a second parse of the definitions that hold findings.
+# (Keeping every file up to 8 MB made the doubled connected corpus 381 MB at its peak;
+# keeping every file that may get a fix, a sixth of them there, 308 MB.)
+KEEP_BYTES = 256 << 10
+_FIXABLE = re.compile(rb"\.(?:save|update|delete|invoke)\(")
+
+
+def may_get_fixes(data: bytes) -> bool:
+    """Can a finding of this file carry a fix? Only a guess, from the bytes: a wrong one
+    costs time or memory, never a different fix."""
+    return _ITEM_OPS.search(data) is not None or _FIXABLE.search(data) is not None
 
 
 @dataclass
@@ -284,7 +299,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     workers = workers_for(len(todo), getattr(options, "jobs", 0))
     if keep and not own and pool.forked:  # each worker's share of what the run keeps
         budget = KEEP_BYTES // max(workers, len(pool.workers), 1)
-        todo = [(path, data, budget, target) for path, data, _, target in todo]
+        todo = [(path, data, budget if may_get_fixes(data) else 0, target) for path, data, _, target in todo]
     todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
     fresh: list[tuple[str, bytes]] = []
     placed: dict[str, int] = {}
