@@ -39,6 +39,6 @@ def test_the_demo_runs_on_a_copy_and_ends_with_next_steps() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert tree_digest() == before  # not even a cache directory
     out = proc.stdout
-    assert "src/orders/store.py:17:5: DYN101" in out and "Found 4 findings in 4 files" in proc.stderr
+    assert "src/orders/store.py:17:5: DYN101" in out and "Found 5 findings in 5 files" in proc.stderr
     assert out.index("after dynolint fix") < out.index("== Next steps")
     assert out.rstrip().splitlines()[-1].startswith("  Configuration, baselines and pre-commit: README.md")
