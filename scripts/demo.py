@@ -1,5 +1,6 @@
-"""`make demo`: dynolint on the bundled example project (fixtures/demo), then the race it
-finds shown live (scripts/demo_race.py), then what to run on your own code.
+"""`make demo`: dynolint on the bundled example project (fixtures/demo), then two of the races
+it finds, fixed and shown live (scripts/demo_race.py: the cache stampede and the wallet), then
+what to run on your own code.
 
 Everything runs on temporary copies of fixtures/demo: no file in the checkout is written,
 not even a cache.

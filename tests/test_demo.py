@@ -1,6 +1,8 @@
 """``make demo``: no make error, nothing in the checkout written (it works on temporary
 copies of fixtures/demo), and it ends with what to run next. Slow: the race part starts
-dynalite and runs 20 concurrent requests twice."""
+dynalite and runs 20 concurrent requests twice (the cache stampede) and 20 concurrent spends
+three times (the wallet: original, atomic ADD without the condition, fixed). The demo's exit
+status says whether both fixed handlers behaved."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def test_the_demo_runs_on_a_copy_and_ends_with_next_steps() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert tree_digest() == before  # not even a cache directory
     out = proc.stdout
-    assert "src/orders/store.py:17:5: DYN101" in out and "Found 4 findings in 4 files" in proc.stderr
-    assert out.index("after dynolint fix") < out.index("== Next steps")
+    assert "src/orders/store.py:17:5: DYN101" in out and "Found 5 findings in 5 files" in proc.stderr
+    assert "src/wallet/app.py:28:5: DYN102" in out
+    wallet = out[out.index("spends of 1 from a wallet holding 10"):out.index("== Next steps")]
+    assert "after dynolint fix                 10       10              0          no" in wallet
     assert out.rstrip().splitlines()[-1].startswith("  Configuration, baselines and pre-commit: README.md")
