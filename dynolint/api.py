@@ -4,11 +4,11 @@ Nothing here prints; everything returns values."""
 from __future__ import annotations
 
 import os
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from dynolint import phase2
 from dynolint.bounded import TEMPLATE_LIMIT
 from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
@@ -219,7 +219,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     infra = _infra(infra_files, summaries, config, result, display)
     governed: list[Finding] = []
     if any(s.error is None for s in summaries):
-        findings = run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
+        findings = phase2.run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                              display, alongside)
         findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
@@ -362,47 +362,6 @@ def _infra(infra_files: dict[str, bytes], summaries: list[ir.FileSummary], confi
     for path, line, problem in infra.errors:  # the file's functions and tables are missing from the model
         result.findings.append(_file_error(display.get(path, path), problem, line))
     return infra
-
-
-def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
-              result: RunResult, roots: frozenset[str] | None = None, timeout: float = 0.0,
-              display: dict[str, str] | None = None,
-              alongside: Callable[[Callable[[], object]], None] | None = None) -> list[Finding]:
-    """Build the model and run each rule over it. A failure while interpreting one function,
-    or inside a rule on one item, is reported naming the file (and rule), and the rest of the
-    run goes on. ``alongside(interpret)``, when given, runs the interpretation (which needs
-    no positions) while it completes what the rules need."""
-    from dynolint.model.analysis import Model, build
-
-    display = display or {}
-    built: list[Model] = []
-
-    def interpret() -> None:
-        try:
-            built.append(build(summaries, config, infra, roots, timeout))
-        except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
-            result.errors.append(f"internal error while building the program model: {exc!r}\n"
-                                 + traceback.format_exc(limit=6))
-
-    if alongside is not None:
-        alongside(interpret)
-    else:
-        interpret()
-    if not built:
-        return []
-    model = built[0]
-    result.errors.extend(_shown(problem, display) for problem in model.problems)
-    findings: list[Finding] = []
-    for rule_class in rules:
-        rule = rule_class()
-        for failure in rule.run(model, findings):
-            result.errors.append(_shown(failure, display))
-    return findings
-
-
-def _shown(problem: tuple[str, str], display: dict[str, str]) -> str:
-    path, message = problem
-    return f"{display.get(path, path)}: {message}" if path else message
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
