@@ -309,8 +309,10 @@ class Class:
     site: int
     methods: tuple[tuple[str, str], ...]  # (method name, function qualname)
     fields: tuple[str, ...] = ()  # names annotated in the class body, in order (dataclass fields)
-    record: bool = False  # a namedtuple (``collections.namedtuple``, ``typing.NamedTuple``): its fields are
-    # its ``__init__`` parameters, as a dataclass's
+    # the class a namedtuple-shaped call (``P = f("P", ["x", "y"])``) makes when ``f`` is
+    # ``collections.namedtuple`` or ``typing.NamedTuple``; ``site`` is the call's: its fields
+    # are its ``__init__`` parameters, as a dataclass's
+    record: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -127,12 +127,13 @@ class Lowerer(ExpressionLowerer):
         site = self.site(node, stmt=True)
         self.current_stmt = site
         try:
-            if kind is cst.Assign and (record := _namedtuple(node)) is not None:
-                out.append(self.record_class(*record, site))
-            elif kind is cst.Assign:
+            if kind is cst.Assign:
                 value = self.expr(node.value)
                 targets = tuple(self.target(t.target) for t in node.targets)
                 out.append(ir.Assign(targets, value, site))
+                record = _record_shape(node)
+                if record is not None and isinstance(value, ir.Call):
+                    self.record_class(*record, value.site)
             elif kind is cst.AnnAssign:
                 if node.value is not None:
                     value = self.expr(node.value)
@@ -251,12 +252,10 @@ class Lowerer(ExpressionLowerer):
         ))
         return ir.DefStmt(name, qualname, False, site)
 
-    def record_class(self, name: str, fields: tuple[str, ...], site: int) -> ir.Stmt:
-        """A namedtuple made by a call, as the class it is (fields, no methods)."""
-        self._bind(name)
+    def record_class(self, name: str, fields: tuple[str, ...], call_site: int) -> None:
+        """The class a namedtuple-shaped call may make (fields, no methods), at the call's site."""
         qualname = ".".join((*self.scope, name))
-        self.classes.append(ir.Class(qualname, name, (), (), (), site, (), fields, record=True))
-        return ir.DefStmt(name, qualname, True, site)
+        self.classes.append(ir.Class(qualname, name, (), (), (), call_site, (), fields, record=True))
 
     def klass(self, node: cst.ClassDef) -> ir.Stmt:
         name = node.name.value
@@ -284,20 +283,22 @@ class Lowerer(ExpressionLowerer):
         return ir.DefStmt(name, qualname, True, site)
 
 
-_NAMEDTUPLE = frozenset({"namedtuple", "collections.namedtuple", "NamedTuple", "typing.NamedTuple",
-                         "typing_extensions.NamedTuple"})
-
-
-def _namedtuple(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
-    """``Point = namedtuple("Point", ["x", "y"])`` (also ``"x y"``, ``"x, y"``, and
-    ``NamedTuple("Point", [("x", int), ...])``): the name bound and the fields, when literal."""
+def _record_shape(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
+    """``Point = f("Point", ["x", "y"])`` (also ``"x y"``, ``"x, y"``, and ``[("x", int), ...]``):
+    the shape of a namedtuple made by a call, the name bound and the fields, when literal.
+    Whether ``f`` is ``collections.namedtuple`` or ``typing.NamedTuple`` (under any alias) is
+    for the model to say, where the names resolve (``Interpreter.record_class``)."""
     if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
         return None
     call = node.value
-    if not isinstance(call, cst.Call) or _dotted(call.func) not in _NAMEDTUPLE:
+    if not isinstance(call, cst.Call):
         return None
+    name = node.targets[0].target.value
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    first = positional[0] if positional else named.get("typename")
+    if not isinstance(first, cst.SimpleString) or first.evaluated_value != name:
+        return None
     spec = positional[1] if len(positional) > 1 else named.get("field_names", named.get("fields"))
     names: list[str] = []
     if isinstance(spec, cst.SimpleString):
@@ -310,9 +311,9 @@ def _namedtuple(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
             if not isinstance(item, cst.SimpleString) or not isinstance(item.evaluated_value, str):
                 return None
             names.append(item.evaluated_value)
-    if not names or not all(name.isidentifier() for name in names):
+    if not names or not all(field.isidentifier() for field in names):
         return None
-    return node.targets[0].target.value, tuple(names)
+    return name, tuple(names)
 
 
 def _dotted(node: cst.CSTNode) -> str:

@@ -265,3 +265,16 @@ def test_a_namedtuple_is_a_class_whose_fields_are_its_init_parameters() -> None:
               'd = D("gsi1pk").kind\n')
     env = model_of({"m.py": source}).interp.module_envs["m.py"]
     assert [[const_str(v) for v in alts(env[name])] for name in "abcd"] == [["pk"], ["N"], ["B"], ["S"]]
+
+
+def test_a_namedtuple_made_through_an_alias_is_a_class_and_the_same_shape_of_another_call_is_not() -> None:
+    from dynolint.model.values import ClassV, alts, const_str
+
+    source = ('import collections as c\nfrom collections import namedtuple as nt\n'
+              'A = nt("A", "name kind")\nB = c.namedtuple("B", ["name"])\n'
+              'def make(*args):\n    return args\n'
+              'C = make("C", ["name"])\n'
+              'a = A("pk", "S").kind\nb = B(name="sk").name\n')
+    env = model_of({"m.py": source}).interp.module_envs["m.py"]
+    assert [const_str(v) for v in alts(env["a"])] == ["S"] and [const_str(v) for v in alts(env["b"])] == ["sk"]
+    assert not any(isinstance(v, ClassV) for v in alts(env["C"]))  # make() is no namedtuple

@@ -28,92 +28,89 @@ DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")
 BRACKETS = (cst.Call, cst.Dict, cst.List)
 RECORDED = (*BRACKETS, cst.SimpleString)
-_LIMITS: dict[str, int] = {}
+_MEMO: dict[tuple[str, str], Any] = {}  # (setting, folder) -> its value
 
 
 def line_length(path: str | Path | None) -> int:
     """The line length the project of ``path`` formats to (its ruff or black configuration)."""
-    if path is None:
-        return DEFAULT_LINE_LENGTH
-    start = Path(path).absolute().parent
-    key = str(start)
-    if key not in _LIMITS:
-        _LIMITS[key] = _configured(start)
-    return _LIMITS[key]
 
+    def read(name: str, data: dict[str, Any]) -> int | None:
+        tables = ((),) if name != "pyproject.toml" else (("tool", "ruff"), ("tool", "black"))
+        for table in tables:
+            section: Any = data
+            for part in table:
+                section = section.get(part, {}) if isinstance(section, dict) else {}
+            value = section.get("line-length") if isinstance(section, dict) else None
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
 
-def _configured(folder: Path) -> int:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    for candidate in (folder, *folder.parents):
-        for name, tables in (("ruff.toml", ((),)), (".ruff.toml", ((),)),
-                             ("pyproject.toml", (("tool", "ruff"), ("tool", "black")))):
-            config = candidate / name
-            try:
-                if not config.is_file():
-                    continue
-                data = tomllib.loads(config.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            for table in tables:
-                section: Any = data
-                for part in table:
-                    section = section.get(part, {}) if isinstance(section, dict) else {}
-                value = section.get("line-length") if isinstance(section, dict) else None
-                if isinstance(value, int) and value > 0:
-                    return value
-            if name == "pyproject.toml" and "project" in data:
-                return DEFAULT_LINE_LENGTH  # the project's root: its tools use their default
-    return DEFAULT_LINE_LENGTH
-
-
-_UNTYPED: dict[str, bool] = {}
+    return _nearest("line-length", path, ("ruff.toml", ".ruff.toml", "pyproject.toml"), read, DEFAULT_LINE_LENGTH)
 
 
 def mypy_checks_untyped(path: str | Path | None) -> bool:
     """Does the project of ``path`` run mypy over the bodies of unannotated functions too
     (``check_untyped_defs`` or ``strict`` in its mypy configuration)?"""
+
+    def read(name: str, data: dict[str, Any]) -> bool | None:
+        tool = data.get("tool")
+        section = tool.get("mypy") if name == "pyproject.toml" and isinstance(tool, dict) else data.get("mypy")
+        if not isinstance(section, dict):
+            return None
+        return any(section.get(option) is True or str(section.get(option, "")).strip().lower() in ("true", "1", "yes")
+                   for option in ("check_untyped_defs", "strict"))
+
+    return _nearest("mypy-untyped", path, ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"), read, False)
+
+
+def _nearest(setting: str, path: str | Path | None, names: tuple[str, ...],
+             read: Callable[[str, dict[str, Any]], Any], default: Any) -> Any:
+    """A tool's setting for the project of ``path``: the first of the configuration files
+    ``names`` (TOML, or INI sections as tables) that sets it, from ``path``'s folder upwards,
+    stopping at the project's root (a ``pyproject.toml`` with ``[project]``); memoised per folder."""
     if path is None:
-        return False
-    start = Path(path).absolute().parent
-    key = str(start)
-    if key not in _UNTYPED:
-        _UNTYPED[key] = _untyped_checked(start)
-    return _UNTYPED[key]
+        return default
+    folder = Path(path).absolute().parent
+    key = (setting, str(folder))
+    if key in _MEMO:
+        return _MEMO[key]
+    value = default
+    for candidate in (folder, *folder.parents):
+        found, root = None, False
+        for name in names:
+            data = _config(candidate / name)
+            if data is None:
+                continue
+            found = read(name, data)
+            root = root or (name == "pyproject.toml" and "project" in data)
+            if found is not None:
+                break
+        if found is not None or root:
+            value = default if found is None else found  # at the project's root its tools use their default
+            break
+    _MEMO[key] = value
+    return value
 
 
-def _untyped_checked(folder: Path) -> bool:
+def _config(config: Path) -> dict[str, Any] | None:
+    """A configuration file as a dict (an INI file's sections as tables); None when absent or malformed."""
     import configparser
 
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
-    for candidate in (folder, *folder.parents):
-        for name in ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"):
-            config = candidate / name
-            try:
-                if not config.is_file():
-                    continue
-                if name == "pyproject.toml":
-                    data = tomllib.loads(config.read_text(encoding="utf-8"))
-                    section = data.get("tool", {}).get("mypy") if isinstance(data.get("tool"), dict) else None
-                    if not isinstance(section, dict):
-                        if "project" in data:
-                            return False  # the project's root, with no mypy configuration
-                        continue
-                    return section.get("check_untyped_defs") is True or section.get("strict") is True
-                parser = configparser.ConfigParser()
-                parser.read_string(config.read_text(encoding="utf-8"))
-                if not parser.has_section("mypy"):
-                    continue
-                return any(parser.get("mypy", option, fallback="").strip().lower() in ("true", "1", "yes")
-                           for option in ("check_untyped_defs", "strict"))
-            except (OSError, ValueError, configparser.Error):
-                continue
-    return False
+    try:
+        if not config.is_file():
+            return None
+        text = config.read_text(encoding="utf-8")
+        if config.suffix == ".toml":
+            return tomllib.loads(text)
+        parser = configparser.ConfigParser()
+        parser.read_string(text)
+        return {section: dict(parser.items(section)) for section in parser.sections()}
+    except (OSError, ValueError, configparser.Error):
+        return None
 
 
 Render = Callable[[cst.CSTNode], tuple[str, dict[cst.CSTNode, CodeRange]]]

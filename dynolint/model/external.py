@@ -11,7 +11,7 @@ from dynolint import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ClaimsV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
+    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
     const_str,
 )
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
+# the functions that make a namedtuple class (its shape is lowered: ``ir.Class.record``)
+NAMEDTUPLE = frozenset({"collections.namedtuple", "typing.NamedTuple", "typing_extensions.NamedTuple"})
 HTTP_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "http.client.",
                  "pycurl.", "treq.", "grequests.", "niquests.")
 FRESH_CALLS = frozenset({
@@ -48,6 +50,8 @@ class ExternalMixin(_Base):
         cdk = self.cdk_call(path, args, kwargs, loc)
         if cdk is not None:
             return cdk
+        if path in NAMEDTUPLE and loc in self.project.records:
+            return ClassV(loc[0], self.project.records[loc])  # the class the call makes (lowered)
         if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
             return FreshV(loc)
         if path.startswith(HTTP_PREFIXES):

@@ -71,11 +71,14 @@ class Project:
         # the last name of each base a class is written with -> the classes that name it (the
         # candidates for the subclasses of a class of that name)
         self.named_as_base: dict[str, list[tuple[str, str]]] = {}
+        self.records: dict[tuple[str, int], str] = {}  # (path, call site) -> a namedtuple class it may make
         for summary in self.files.values():
             for function in summary.functions:
                 self.functions[(summary.path, function.qualname)] = function
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
+                if klass.record:
+                    self.records[(summary.path, klass.site)] = klass.qualname
                 for base in klass.bases:
                     name = base.id if isinstance(base, ir.Name) else base.attr if isinstance(base, ir.Attr) else None
                     if name is not None:
