@@ -278,3 +278,14 @@ def test_a_namedtuple_made_through_an_alias_is_a_class_and_the_same_shape_of_ano
     env = model_of({"m.py": source}).interp.module_envs["m.py"]
     assert [const_str(v) for v in alts(env["a"])] == ["S"] and [const_str(v) for v in alts(env["b"])] == ["sk"]
     assert not any(isinstance(v, ClassV) for v in alts(env["C"]))  # make() is no namedtuple
+
+
+def test_a_standard_library_import_never_resolves_to_a_project_module_of_the_same_last_name() -> None:
+    """``from collections import namedtuple`` beside the project's ``app/utils/collections.py``."""
+    from dynolint.model.values import alts, const_str
+
+    files = {"app/utils/collections.py": "def namedtuple(*args):\n    return args\n",
+             "app/store.py": 'from collections import namedtuple\nK = namedtuple("K", "name")\nk = K("pk").name\n'}
+    model = model_of(files)
+    assert model.interp.project.resolve_module("app/store.py", "collections", 0) is None
+    assert [const_str(v) for v in alts(model.interp.module_envs["app/store.py"]["k"])] == ["pk"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import sys
 from dataclasses import dataclass, field
 
 from dynolint import ir
@@ -127,6 +128,8 @@ class Project:
             return candidates.pop()
         if candidates:
             return None
+        if top in sys.stdlib_module_names:
+            return None  # ``import collections`` is the standard library's, never a project's ``x.collections``
         suffix = "." + module
         matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
                    if name == module or name.endswith(suffix)]
