@@ -15,6 +15,7 @@ from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
+from dynolint.memory import DEFAULT_MAX_MEMORY_MB
 from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Options:
     use_cache: bool = True
     want_fixes: bool = True  # compute each finding's fix (edits) for the output
     timeout: float = DEFAULT_TIMEOUT  # seconds per file in phase 1, per analysis root in phase 2; 0: none
+    max_memory: int = DEFAULT_MAX_MEMORY_MB  # MB for the whole run, workers included (dynolint.memory); 0: none
     project_files: int = 0  # files of the whole project, when a run analyses part of it (the cache keeps theirs)
 
 
@@ -176,11 +178,12 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
 
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                    result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
+    from dynolint.memory import budget
     from dynolint.workers import WorkerPool
 
     # The workers that parse in phase 1 keep the modules they parsed: they compute those
     # files' positions while phase 2 runs here and, for JSON and SARIF, render their fixes.
-    with WorkerPool(options.timeout or None) as pool:
+    with WorkerPool(options.timeout or None, budget(options)) as pool:
         _analyse(sources, infra_files, config, options, result, display, progress, pool)
 
 
@@ -219,8 +222,9 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     infra = _infra(infra_files, summaries, config, result, display)
     governed: list[Finding] = []
     if any(s.error is None for s in summaries):
+        memory = pool.memory
         findings = phase2.run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
-                             display, alongside)
+                                    display, alongside, memory.main_mb if memory is not None else 0.0)
         findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:

@@ -21,6 +21,7 @@ from dynolint.cli_fix import write as _write
 from dynolint.baseline import SourceLines
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
+from dynolint.memory import DEFAULT_MAX_MEMORY_MB
 from dynolint.workers import DEFAULT_TIMEOUT
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
@@ -76,11 +77,16 @@ def cli() -> None:
 
 
 def _run_options(function: Any) -> Any:
-    """--jobs, --timeout and --no-cache, for the commands that analyse a project."""
+    """--jobs, --timeout, --max-memory and --no-cache, for the commands that analyse a project."""
     function = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
                             help="CPU seconds one file may take to parse, and one function to analyse, before it "
                                  "is reported and skipped (0: no limit). CPU time, not wall time, so that a busy "
                                  "machine gives the same findings.")(function)
+    function = click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY_MB,
+                            show_default=True, metavar="MB",
+                            help="Memory for the whole run, workers included, shared out in fixed parts: a file "
+                                 "whose parsing takes a worker over its part, or a function met with dynolint "
+                                 "over its part, is reported and skipped (0: no limit).")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
@@ -119,7 +125,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
           config_path: str | None, stdin_filename: str | None, include_tests: bool, exit_zero: bool,
           apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, explain: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
-          project_dir: Path | None, diff: bool, jobs: int, no_cache: bool, timeout: float) -> None:
+          project_dir: Path | None, diff: bool, jobs: int, no_cache: bool, timeout: float,
+          max_memory: int) -> None:
     """Check PATHS (default: the current directory) and report findings. '-' reads the
     source from stdin; with --fix the fixed source is written to stdout and the findings
     that remain to stderr."""
@@ -153,6 +160,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         config = _load_config(config_path, analysed)
         options = Options(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore") or (),
                           include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout,
+                          max_memory=max_memory,
                           # text marks with [*] the findings `--fix` fixes and counts the others that have
                           # a fix: only a rendered fix is known to be made
                           want_fixes=output_format in ("json", "sarif", "text") or apply_fixes or diff)
@@ -264,7 +272,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
     if output_format == "text" and not quiet:
         from dynolint.reporters.summary import summary_line
 
-        click.echo(summary_line(shown, result.files, hidden, unsafe_fixes), err=True)
+        click.echo(summary_line(shown, result.files, hidden, unsafe_fixes, len(result.errors)), err=True)
 
 
 @cli.command()
@@ -280,14 +288,15 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | None, ignore: str | None,
         config_path: str | None, stdin_filename: str | None, include_tests: bool, quiet: bool, jobs: int,
-        no_cache: bool, timeout: float) -> None:
+        no_cache: bool, timeout: float, max_memory: int) -> None:
     """Apply fixes to PATHS (default: the current directory). '-' reads the source from
     stdin and writes the fixed source to stdout (for editors)."""
     try:
         path_list, from_stdin = _given_paths(paths, stdin_filename)
         config = _load_config(config_path, path_list)
         options = Options(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore") or (),
-                          include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout)
+                          include_tests=include_tests, jobs=jobs, use_cache=not no_cache, timeout=timeout,
+                          max_memory=max_memory)
         if from_stdin:
             _fix_stdin(sys.stdin.buffer.read(), stdin_filename or "stdin.py", config, options, unsafe_fixes, diff,
                        quiet, report_remaining=False)

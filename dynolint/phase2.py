@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rules: list[type[Rule]],
               result: RunResult, roots: frozenset[str] | None = None, timeout: float = 0.0,
               display: dict[str, str] | None = None,
-              alongside: Callable[[Callable[[], object]], None] | None = None) -> list[Finding]:
+              alongside: Callable[[Callable[[], object]], None] | None = None,
+              memory_mb: float = 0.0) -> list[Finding]:
     """Build the model and run each rule over it. A failure while interpreting one function,
     or inside a rule on one item, is reported naming the file (and rule), and the rest of the
     run goes on. ``alongside(interpret)``, when given, runs the interpretation (which needs
-    no positions) while it completes what the rules need."""
+    no positions) while it completes what the rules need. ``memory_mb`` is the main
+    process's part of the memory budget (0: none)."""
     from dynolint.model.analysis import Model, build
 
     display = display or {}
@@ -30,7 +32,7 @@ def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rul
 
     def interpret() -> None:
         try:
-            built.append(build(summaries, config, infra, roots, timeout))
+            built.append(build(summaries, config, infra, roots, timeout, memory_mb))
         except Exception as exc:  # noqa: BLE001 - one bad model must not hide the rest of the report
             result.errors.append(f"internal error while building the program model: {exc!r}\n"
                                  + traceback.format_exc(limit=6))

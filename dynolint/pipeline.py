@@ -276,6 +276,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     modules and leave their positions out: :func:`complete_positions` computes them (and
     caches the summaries)."""
     from dynolint.cache import SummaryCache
+    from dynolint.memory import budget
 
     selection = select_files(sources, config)
     wanted = selection.parse
@@ -284,7 +285,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     summaries: dict[str, ir.FileSummary] = {}
     todo: list[tuple[str, bytes, int, Version | None]] = []
     own = pool is None
-    pool = pool or WorkerPool(timeout or None)
+    pool = pool or WorkerPool(timeout or None, budget(options))
     targets = finder_for(config).targets(sorted(wanted))
     for path in sorted(wanted):
         cached = cache.get(path, sources[path], variant(targets[path])) if cache is not None else None

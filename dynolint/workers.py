@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
+from dynolint.memory import RESTART_AT, Budget, describe_part, private_mb, resident_mb
 from dynolint.stopping import die_with_parent, prepare_lifeline
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ STACK_BYTES = 512 << 20  # virtual: only the pages a deep recursion touches are 
 RECURSION_LIMIT = 60_000
 DEFAULT_TIMEOUT = 60.0  # CPU seconds per file to parse, per function to analyse (--timeout)
 WALL_GRACE = 10  # a task may take this many times its CPU budget in wall seconds, not more
+MEMORY_POLL = 0.2  # seconds between two looks at the busy workers' memory, with a budget
 try:
     _TICKS = float(os.sysconf("SC_CLK_TCK"))
 except (AttributeError, ValueError, OSError):
@@ -215,11 +217,14 @@ class WorkerPool:
     and the worker is replaced. The workers live across several :meth:`map` calls, so a
     task can be sent to the worker that ran an earlier one and use what that one left in
     its memory (the parsed modules phase 1 keeps for rendering fixes); a worker with
-    nothing left to do takes work meant for another. Without ``fork``, tasks run here,
-    one after the other, with no time budget."""
+    nothing left to do takes work meant for another. With a memory budget, a worker that
+    goes over its part of it (:mod:`dynolint.memory`) during a task is killed and the task
+    gives :class:`Failed`, and one that ends a task near its part is replaced. Without
+    ``fork``, tasks run here, one after the other, with no time or memory budget."""
 
-    def __init__(self, timeout: float | None) -> None:
+    def __init__(self, timeout: float | None, memory: Budget | None = None) -> None:
         self.timeout = timeout
+        self.memory = memory
         self.forked = can_fork()
         self.workers: list[_Worker | None] = []
 
@@ -328,7 +333,7 @@ class WorkerPool:
                 give(slot)
             if meanwhile is not None:
                 meanwhile()
-            timeout = self.timeout
+            timeout, memory = self.timeout, self.memory
             while True:
                 busy = [w for w in workers if w is not None and w.task is not None]
                 if not busy:
@@ -337,6 +342,8 @@ class WorkerPool:
                 if timeout:  # a task cannot use its CPU budget faster than the wall clock runs
                     now = time.monotonic()
                     wait_for = max(0.0, min(w.left(timeout, now) for w in busy))
+                if memory is not None:
+                    wait_for = MEMORY_POLL if wait_for is None else min(wait_for, MEMORY_POLL)
                 ready = wait([w.conn for w in busy], timeout=wait_for)
                 now = time.monotonic()
                 for slot, worker in enumerate(workers):
@@ -352,11 +359,17 @@ class WorkerPool:
                             failed = Failed(_death(worker.process.exitcode))
                         else:
                             worker.task = None
+                            if memory is not None and _over(worker, RESTART_AT * memory.worker_mb):
+                                worker.stop()  # it keeps what a large file took: a fresh one instead
+                                workers[slot] = worker = _Worker(function)
                             give(slot)  # the worker's next task first: it works while this unpickles
                             ok, value = pickle.loads(payload)
                             yield index, (value if ok else Failed(f"internal error: {value}")), slot
                     elif timeout and worker.left(timeout, now) <= 0:
                         failed = Failed(f"timed out after {timeout:g} s (--timeout); the file was not analysed")
+                    elif memory is not None and (held := _over(worker, memory.worker_mb)):
+                        failed = Failed(f"its worker went over {describe_part(memory.worker_mb)} with "
+                                        f"{held:,.0f} MB; the file was not analysed")
                     if failed is not None:
                         worker.task = None
                         worker.stop(kill=True)
@@ -368,6 +381,18 @@ class WorkerPool:
                 if worker is not None and worker.task is not None:  # the caller stopped early
                     worker.stop(kill=True)
                     workers[slot] = None
+
+
+def _over(worker: _Worker, limit_mb: float) -> float | None:
+    """The MB of memory only ``worker`` holds, when that is over ``limit_mb``; else None
+    (also where it is unknown). Its resident memory, which includes what it shares with
+    the process it was forked from, is read first: it is cheap, and no more than that."""
+    pid = worker.process.pid or 0
+    resident = resident_mb(pid)
+    if resident is None or resident <= limit_mb:
+        return None
+    held = private_mb(pid)
+    return held if held is not None and held > limit_mb else None
 
 
 def _death(exitcode: int | None) -> str:

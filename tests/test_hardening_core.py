@@ -126,7 +126,8 @@ def test_a_5mb_module_over_the_time_budget_is_reported_and_the_run_goes_on(tmp_p
     # over the default max-file-size (4 MiB), which would skip it before any parse
     (tmp_path / "pyproject.toml").write_text("[tool.dynolint]\nmax-file-size = 8000000\n")
     started = time.monotonic()
-    proc = run_cli(tmp_path, "--timeout", "3", timeout=120)
+    # no memory budget: its parse would go over the default one before the time budget
+    proc = run_cli(tmp_path, "--timeout", "3", "--max-memory", "0", timeout=120)
     elapsed = time.monotonic() - started
     assert proc.returncode == 2, (proc.stdout, proc.stderr)  # an unanalysed file is an error
     assert "huge.py: timed out after 3 s (--timeout)" in proc.stderr

@@ -118,14 +118,15 @@ class Model:
 
 
 def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
-          roots: frozenset[str] | None = None, timeout: float = 0.0) -> Model:
+          roots: frozenset[str] | None = None, timeout: float = 0.0, memory_mb: float = 0.0) -> Model:
     """Interpret the module body and every function of each root file (all files when
     ``roots`` is None) as an analysis root; other files are reached through calls. A root
-    that fails or overruns ``timeout`` seconds is recorded in ``Model.problems`` and the
-    others go on."""
+    that fails or overruns ``timeout`` seconds, or would start with this process over
+    ``memory_mb`` MB, is recorded in ``Model.problems`` and the others go on."""
     project = Project(summaries, config, infra)
     interp = Interpreter(project)
     interp.timeout = timeout
+    interp.memory_mb = memory_mb
     for path in sorted(project.files):
         if roots is None or path in roots:
             interp.guarded(path, "<module>", interp.run_module, path)

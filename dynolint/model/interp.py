@@ -37,6 +37,7 @@ from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, State
 from dynolint.model.summaries import Summaries
+from dynolint.memory import describe_part, resident_mb
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
     UNKNOWN, ClassV, ConstV, OpaqueV, Loc, PynModelV, Val,
@@ -90,6 +91,9 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         self.seq = 0
         self.timeout = 0.0  # seconds per root; 0: no limit
         self.deadline = 0.0
+        self.memory_mb = 0.0  # this process's part of the memory budget (dynolint.memory); 0: none
+        self.over_memory: set[str] = set()  # files with a root not analysed for lack of memory
+        self.memory_collected = False
         self.problems: list[tuple[str, str]] = []  # (path, message)
         self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
         self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
@@ -98,6 +102,13 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
         file and function) and leave the interpreter ready for the next root."""
+        if self.memory_mb and self._over_memory():
+            if path not in self.over_memory:  # said once per file
+                self.over_memory.add(path)
+                self.problems.append((path, f"analysis of {what} (and of what follows it in this file) was not "
+                                            f"run: dynolint is over {describe_part(self.memory_mb)}; findings in "
+                                            "it may be missing"))
+            return
         # CPU time of this thread, not wall time: a loaded machine must not change the findings
         self.deadline = time.thread_time() + self.timeout if self.timeout else 0.0
         try:
@@ -115,6 +126,18 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
             self.call_stack.clear()
             self.root_stack.clear()
             self.summaries.reset()
+
+    def _over_memory(self) -> bool:
+        """Is this process over its part of the memory budget (after collecting garbage)?"""
+        if (resident_mb() or 0.0) <= self.memory_mb:
+            return False
+        if self.memory_collected:
+            return True
+        self.memory_collected = True  # the first time: what the collector frees may be enough
+        import gc
+
+        gc.collect()
+        return (resident_mb() or 0.0) > self.memory_mb
 
     def taint(self, value: Val) -> Taint:
         return self.index.taint(value)

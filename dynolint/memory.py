@@ -1,0 +1,79 @@
+"""The run's memory budget (``--max-memory``): how it is shared, and how memory is measured.
+
+The budget is for the whole run, the main process and its workers together. It is shared
+out in fixed parts, so that whether a file or a function fits does not depend on what else
+happens to be running at the same moment (a loaded machine must not change the findings):
+
+- each worker process may hold ``1 / (jobs + 2)`` of it *of its own* (private memory: the
+  pages it shares with the process it was forked from are counted once, in that process).
+  A worker that goes over its part while parsing a file is killed, the file is reported
+  as not analysed, and a fresh worker takes its place; a worker that ends a file near its
+  part (it keeps the memory a large file took) is replaced before its next file.
+- the main process holds the rest, at least ``2 / (jobs + 2)``: phase 2 (the program model)
+  lives there. An analysis root that would start with the main process over its part is
+  not analysed, and the file it is in is reported.
+
+On 2 CPUs and the default 2,048 MB: 512 MB per worker and 1,024 MB for the main process.
+Where memory cannot be measured (no ``/proc``), the budget is not enforced.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_MAX_MEMORY_MB = 2048
+RESTART_AT = 0.75  # a worker that ends a file above this fraction of its part is replaced
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The parts of a ``total_mb`` budget for a run with ``workers`` worker processes."""
+
+    total_mb: int
+    workers: int
+
+    @property
+    def worker_mb(self) -> float:
+        return self.total_mb / (self.workers + 2)
+
+    @property
+    def main_mb(self) -> float:
+        return self.total_mb - self.workers * self.worker_mb
+
+
+def budget(options: object) -> Budget | None:
+    """The budget of a run with these options (``max_memory`` MB, ``jobs`` workers, 0: the
+    CPUs); None for no limit (``max_memory`` 0)."""
+    total = int(getattr(options, "max_memory", DEFAULT_MAX_MEMORY_MB))
+    jobs = int(getattr(options, "jobs", 0)) or os.cpu_count() or 1
+    return Budget(total, jobs) if total > 0 else None
+
+
+def describe_part(part_mb: float) -> str:
+    return f"its part of the memory budget ({part_mb:,.0f} MB, see --max-memory)"
+
+
+def resident_mb(pid: int | None = None) -> float | None:
+    """Resident memory of a process (this one by default) in MB, or None where unknown."""
+    try:
+        with open(f"/proc/{pid or 'self'}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE / (1 << 20)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def private_mb(pid: int) -> float | None:
+    """Memory only process ``pid`` holds, in MB (Linux: private pages, from
+    ``/proc/PID/smaps_rollup``; resident memory where that is missing), or None."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            text = handle.read()
+    except OSError:
+        return resident_mb(pid)
+    total = 0
+    for line in text.splitlines():
+        if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+            total += int(line.split()[1])
+    return total / 1024
