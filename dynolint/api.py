@@ -15,7 +15,6 @@ from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.memory import DEFAULT_MAX_MEMORY_MB
 from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ class Options:
     use_cache: bool = True
     want_fixes: bool = True  # compute each finding's fix (edits) for the output
     timeout: float = DEFAULT_TIMEOUT  # seconds per file in phase 1, per analysis root in phase 2; 0: none
-    max_memory: int = DEFAULT_MAX_MEMORY_MB  # MB for the whole run, workers included (dynolint.memory); 0: none
+    max_memory: int | None = None  # MB for the whole run, workers included (dynolint.memory); None: the default, 0: none
     project_files: int = 0  # files of the whole project, when a run analyses part of it (the cache keeps theirs)
 
 

@@ -21,7 +21,6 @@ from dynolint.cli_fix import write as _write
 from dynolint.baseline import SourceLines
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
-from dynolint.memory import DEFAULT_MAX_MEMORY_MB
 from dynolint.workers import DEFAULT_TIMEOUT
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
@@ -82,11 +81,12 @@ def _run_options(function: Any) -> Any:
                             help="CPU seconds one file may take to parse, and one function to analyse, before it "
                                  "is reported and skipped (0: no limit). CPU time, not wall time, so that a busy "
                                  "machine gives the same findings.")(function)
-    function = click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY_MB,
-                            show_default=True, metavar="MB",
-                            help="Memory for the whole run, workers included, shared out in fixed parts: a file "
-                                 "whose parsing takes a worker over its part, or a function met with dynolint "
-                                 "over its part, is reported and skipped (0: no limit).")(function)
+    function = click.option("--max-memory", type=click.IntRange(min=0), default=None, metavar="MB",
+                            help="Memory for the whole run, workers included, cut into jobs + 3 parts: one for "
+                                 "each worker, three for the main process. A file whose parsing takes a worker "
+                                 "over its part, or a function met with the main process over its part, is "
+                                 "reported and skipped. Default: 512 MB a part (2560 with 2 jobs); 0: no "
+                                 "limit.")(function)
     function = click.option("--no-cache", is_flag=True, help="Do not read or write .dynolint_cache/.")(function)
     return click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                         help="Processes for parsing (default: the CPUs available; small runs stay serial).")(function)
@@ -126,7 +126,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
           apply_fixes: bool, unsafe_fixes: bool, quiet: bool, statistics: bool, explain: bool, no_color: bool,
           baseline_path: Path | None, write_baseline_path: Path | None, report_unused_suppressions: bool,
           project_dir: Path | None, diff: bool, jobs: int, no_cache: bool, timeout: float,
-          max_memory: int) -> None:
+          max_memory: int | None) -> None:
     """Check PATHS (default: the current directory) and report findings. '-' reads the
     source from stdin; with --fix the fixed source is written to stdout and the findings
     that remain to stderr."""
@@ -288,7 +288,7 @@ def _report(result: RunResult, output_format: str, quiet: bool, findings: list[F
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def fix(paths: tuple[Path, ...], unsafe_fixes: bool, diff: bool, select: str | None, ignore: str | None,
         config_path: str | None, stdin_filename: str | None, include_tests: bool, quiet: bool, jobs: int,
-        no_cache: bool, timeout: float, max_memory: int) -> None:
+        no_cache: bool, timeout: float, max_memory: int | None) -> None:
     """Apply fixes to PATHS (default: the current directory). '-' reads the source from
     stdin and writes the fixed source to stdout (for editors)."""
     try:

@@ -4,17 +4,19 @@ The budget is for the whole run, the main process and its workers together. It i
 out in fixed parts, so that whether a file or a function fits does not depend on what else
 happens to be running at the same moment (a loaded machine must not change the findings):
 
-- each worker process may hold ``1 / (jobs + 2)`` of it *of its own* (private memory: the
-  pages it shares with the process it was forked from are counted once, in that process).
+- the budget is cut into ``jobs + 3`` equal parts; each worker process may hold one part *of
+  its own* (private memory: the pages it shares with the process it was forked from are
+  counted once, in that process).
   A worker that goes over its part while parsing a file is killed, the file is reported
   as not analysed, and a fresh worker takes its place; a worker that ends a file near its
   part (it keeps the memory a large file took) is replaced before its next file.
-- the main process holds the rest, at least ``2 / (jobs + 2)``: phase 2 (the program model)
-  lives there. An analysis root that would start with the main process over its part is
-  not analysed, and the file it is in is reported.
+- the main process holds the other three parts: phase 2 (the program model) lives there.
+  An analysis root that would start with the main process over its part is not analysed,
+  and the file it is in is reported.
 
-On 2 CPUs and the default 2,048 MB: 512 MB per worker and 1,024 MB for the main process.
-Where memory cannot be measured (no ``/proc``), the budget is not enforced.
+The default budget is 1,536 MB plus 512 MB per worker (2,560 MB on 2 CPUs): 512 MB for each
+worker and 1,536 MB for the main process, however many CPUs there are. Where memory cannot
+be measured (no ``/proc``), the budget is not enforced.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-DEFAULT_MAX_MEMORY_MB = 2048
+MAIN_PARTS = 3  # the main process's parts of the budget; each worker has one
+PART_MB = 512  # a part of the default budget
 RESTART_AT = 0.75  # a worker that ends a file above this fraction of its part is replaced
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -36,18 +39,23 @@ class Budget:
 
     @property
     def worker_mb(self) -> float:
-        return self.total_mb / (self.workers + 2)
+        return self.total_mb / (self.workers + MAIN_PARTS)
 
     @property
     def main_mb(self) -> float:
         return self.total_mb - self.workers * self.worker_mb
 
 
+def default_mb(jobs: int) -> int:
+    return (MAIN_PARTS + jobs) * PART_MB
+
+
 def budget(options: object) -> Budget | None:
-    """The budget of a run with these options (``max_memory`` MB, ``jobs`` workers, 0: the
-    CPUs); None for no limit (``max_memory`` 0)."""
-    total = int(getattr(options, "max_memory", DEFAULT_MAX_MEMORY_MB))
+    """The budget of a run with these options (``max_memory`` MB, None: the default; ``jobs``
+    workers, 0: the CPUs); None for no limit (``max_memory`` 0)."""
     jobs = int(getattr(options, "jobs", 0)) or os.cpu_count() or 1
+    total = getattr(options, "max_memory", None)
+    total = default_mb(jobs) if total is None else int(total)
     return Budget(total, jobs) if total > 0 else None
 
 

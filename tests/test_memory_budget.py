@@ -44,10 +44,11 @@ def _task(item: str) -> tuple[str, int]:
 
 
 def test_the_parts_of_the_budget() -> None:
-    parts = Budget(2048, 2)
-    assert parts.worker_mb == 512 and parts.main_mb == 1024
+    parts = Budget(2560, 2)
+    assert parts.worker_mb == 512 and parts.main_mb == 1536
     assert budget(type("O", (), {"max_memory": 0, "jobs": 2})()) is None
-    assert budget(type("O", (), {"max_memory": 900, "jobs": 4})()) == Budget(900, 4)
+    assert budget(type("O", (), {"max_memory": 700, "jobs": 4})()) == Budget(700, 4)
+    assert budget(type("O", (), {"max_memory": None, "jobs": 8})()) == Budget(11 * 512, 8)
 
 
 def test_memory_is_measured_here() -> None:
@@ -58,7 +59,7 @@ def test_memory_is_measured_here() -> None:
 
 def test_a_worker_over_its_part_is_killed_and_its_task_reported_the_others_run() -> None:
     started = time.monotonic()
-    with WorkerPool(None, Budget(800, 2)) as pool:  # 200 MB per worker
+    with WorkerPool(None, Budget(1000, 2)) as pool:  # 200 MB per worker
         results = {index: outcome for index, outcome, _ in pool.map(_task, ["a", "hog", "b", "c"], 2)}
     hog = results[1]
     assert isinstance(hog, Failed) and "memory budget (200 MB" in hog.reason and "not analysed" in hog.reason
@@ -74,7 +75,7 @@ def test_without_a_budget_the_same_task_finishes() -> None:
 
 @pytest.mark.parametrize("limited", [True, False])
 def test_a_worker_that_keeps_a_large_files_memory_is_replaced(limited: bool) -> None:
-    parts = Budget(600, 2) if limited else None  # 150 MB per worker: 120 MB kept is over three quarters
+    parts = Budget(750, 2) if limited else None  # 150 MB per worker: 120 MB kept is over three quarters
     with WorkerPool(None, parts) as pool:
         first = [outcome for _, outcome, _ in pool.map(_task, ["keep"], 1)]
         second = [outcome for _, outcome, _ in pool.map(_task, ["after"], 1)]
@@ -115,7 +116,7 @@ def test_a_file_too_large_for_the_budget_is_reported_and_the_rest_checked(tmp_pa
     body = "".join(f"\ndef f{i}(event):\n    x = table.get_item(Key={{'pk': event['k{i}']}})\n    return [x, {i}]\n"
                    for i in range(6000))
     (tmp_path / "big.py").write_text(RACY + body)
-    limited = _check(tmp_path, "--max-memory", "400")  # 100 MB per worker: big.py's parse takes more
+    limited = _check(tmp_path, "--max-memory", "500")  # 100 MB per worker: big.py's parse takes more
     assert limited.returncode == 2, limited.stderr
     assert "big.py: its worker went over its part of the memory budget" in limited.stderr
     assert "racy.py:8:9: DYN101" in limited.stdout
