@@ -8,6 +8,11 @@ from functools import lru_cache
 
 _DYNAMODB_WORDS = (b"pynamodb", b"mypy_boto3_dynamodb", b"types_boto3_dynamodb", b"types_aiobotocore_dynamodb",
                    b"types_aioboto3", b".Table(")
+# ``resource.Table(name)``: a DynamoDB table handle takes one argument. SQLAlchemy's
+# ``Table(name, metadata, *columns)`` (``sa.Table``, ``schema.Table``, Flask-SQLAlchemy's
+# ``db.Table``) takes several, and is not one (its code and what imports it were parsed and
+# interpreted for nothing: most of sqlalchemy and pandas in a site-packages).
+_ONE_ARGUMENT_TABLE = re.compile(rb"\.Table\(\s*(?:[^(),\[\]]|\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])*,?\s*\)")
 # ``pynamodb`` as the package, not as a module of another one (``myapp.model.pynamodb``)
 _PYNAMODB = re.compile(rb"(?<![\w.])pynamodb\b")
 # What gives a function an invocation to read tenant ids from (model/roots.py uses the same
@@ -49,8 +54,8 @@ def makes_dynamodb(data: bytes) -> bool:
     if not (any(word in data for word in _DYNAMODB_WORDS) or _makes_client(data, b"dynamodb")):
         return False
     code, bare = code_text(data, False), code_text(data, True)
-    return (any(word in bare for word in _DYNAMODB_WORDS[1:]) or _PYNAMODB.search(bare) is not None
-            or _makes_client(code, b"dynamodb", bare))
+    return (any(word in bare for word in _DYNAMODB_WORDS[1:-1]) or _ONE_ARGUMENT_TABLE.search(bare) is not None
+            or _PYNAMODB.search(bare) is not None or _makes_client(code, b"dynamodb", bare))
 
 
 def touches_tenancy(data: bytes) -> bool:

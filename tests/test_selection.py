@@ -27,6 +27,17 @@ def test_comments_docstrings_and_other_strings_do_not_make_a_dynamodb_file() -> 
     assert not makes_dynamodb(b'WORDS = ("mypy_boto3_dynamodb", "pynamodb")\n')
 
 
+def test_a_table_of_one_argument_is_a_dynamodb_handle_and_sqlalchemys_table_is_not() -> None:
+    # a DynamoDB resource's Table takes the table's name, however it is computed
+    for call in ('ddb.Table("t")', 'self.dynamodb.Table(name=cfg["table"])', "resource.Table(os.environ.get('T', 'a,b'))",
+                 "ddb.Table(\n    f'{prefix}-orders',\n)", "ddb.Table(names[0])"):
+        assert makes_dynamodb(f"def handle(ddb, resource, cfg):\n    return {call}\n".encode()), call
+    # SQLAlchemy's Table(name, metadata, *columns), under any alias, on one line or several
+    for call in ('sa.Table("users", meta, sa.Column("id", sa.Integer))', "schema.Table(\n    name,\n    meta,\n)",
+                 'db.Table("tags", db.Column("tag_id", db.Integer), db.Column("post_id", db.Integer))'):
+        assert not makes_dynamodb(f"def build(meta, name):\n    return {call}\n".encode()), call
+
+
 def test_a_tenant_key_in_a_string_counts_but_a_tenant_in_a_comment_does_not() -> None:
     assert touches_tenancy(b'def h(event, context):\n    return event["tenantId"]\n')
     assert not touches_tenancy(b'def h(a):\n    """Per tenant."""\n    return a  # the tenant\n')
