@@ -57,11 +57,19 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     return None
 
 
-def looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
+def looked_at(value: Val, read: int, names: set[str], depth: int,
+              seen: dict[tuple[int, int], bool] | None = None) -> bool:
     """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
-    True when it uses the item (or the read's response) in another way, or is too deep to tell."""
+    True when it uses the item (or the read's response) in another way, or is too deep to tell.
+    Values share their parts (they are DAGs): each part is looked at once per depth."""
     if depth > 12:
         return True
+    if seen is None:
+        seen = {}
+    key = (id(value), depth)
+    known = seen.get(key)
+    if known is not None:
+        return known
     whole = False
     for alt in alts(value):
         found = attribute_of(alt)
@@ -76,7 +84,8 @@ def looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
             whole = True
             continue
         for child in children(alt):
-            whole = looked_at(child, read, names, depth + 1) or whole
+            whole = looked_at(child, read, names, depth + 1, seen) or whole
+    seen[key] = whole
     return whole
 
 
