@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING
 
 from dynolint import ir
 from dynolint.model.values import ConstV, const_str
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
 ADMIN = "admin"
@@ -62,10 +64,10 @@ def _admin_text(text: str | None) -> bool:
     return bool(text) and bool(_ADMIN_NAME.search(re.sub(r"[^A-Za-z_]", "_", text or "").replace("__", "_")))
 
 
-class AuthzMixin:
+class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
-    def test_facts(self, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    def test_facts(self: Machine, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
         """(facts when ``test`` is true, facts when it is false)."""
         if isinstance(test, ir.UnaryOp) and test.op == "not":
             when_true, when_false = self.test_facts(test.operand, state, frame)
@@ -88,7 +90,8 @@ class AuthzMixin:
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 
-    def _compare_facts(self, test: ir.Compare, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    def _compare_facts(self: Machine, test: ir.Compare, state: State,
+                       frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
         op, left_expr, right_expr = test.ops[0], test.left, test.comparators[0]
         positive = op in ("==", "is", "in")
         if op not in ("==", "!=", "is", "is not", "in", "not in"):
@@ -118,7 +121,7 @@ class AuthzMixin:
         facts = frozenset({AUTHORIZED})
         return (facts, _NONE) if positive else (_NONE, facts)
 
-    def deploy_switch(self, test: ir.Expr, state: State, frame: Frame) -> bool:
+    def deploy_switch(self: Machine, test: ir.Expr, state: State, frame: Frame) -> bool:
         """Does the condition depend only on deployment settings (environment variables,
         constants): a branch between deployments (pooled or silo), not between requests?"""
         leaves: list[ir.Expr] = []

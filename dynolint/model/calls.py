@@ -19,12 +19,11 @@ from dynolint.model.values import (
     EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
@@ -35,8 +34,8 @@ def is_stub(function: ir.Function) -> bool:
         isinstance(s, ir.ExprStmt) and isinstance(s.value, ir.Const) for s in function.body)
 
 
-class CallsMixin(_Base):
-    def eval_call(self, call: ir.Call, state: State, frame: Frame) -> Val:
+class CallsMixin(Mixin):
+    def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
@@ -62,7 +61,7 @@ class CallsMixin(_Base):
             args.append(self.element(self.eval(star, state, frame)))
         return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
 
-    def apply(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
+    def apply(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
@@ -84,7 +83,7 @@ class CallsMixin(_Base):
         state.flow_from(joined)
         return one_of(overridden(results))
 
-    def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         kind = type(func)
         if kind is FuncV:
@@ -106,7 +105,7 @@ class CallsMixin(_Base):
         return CallV("?", func, tuple(args))
 
     # -- project functions ---------------------------------------------------------------
-    def invoke(self, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
+    def invoke(self: Machine, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
                loc: Loc, state: State, frame: Frame) -> Val:
         """Call a project function: reuse its summary for this calling context when there is
         one (model/summaries.py), else inline its body on the caller's path."""
@@ -144,7 +143,7 @@ class CallsMixin(_Base):
         self.note_obtained(result, frame, loc)
         return result
 
-    def inline(self, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
+    def inline(self: Machine, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
                kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         from dynolint.model.state import Frame as FrameCls
@@ -196,7 +195,7 @@ class CallsMixin(_Base):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
 
-    def note_obtained(self, value: Val, frame: Frame, loc: Loc) -> None:
+    def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``) has obtained it too."""
         tenants = self.taint(value).tenants
         if not tenants:
@@ -211,7 +210,7 @@ class CallsMixin(_Base):
             if tenant not in root.tenant_sources:
                 root.tenant_sources.append(tenant)
 
-    def bind(self, function: ir.Function, self_val: Val | None, args: list[Val],
+    def bind(self: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
              kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
         env: dict[str, Val] = {}
         params = list(function.params)
@@ -245,7 +244,7 @@ class CallsMixin(_Base):
                 env[param.name] = UNKNOWN
         return env
 
-    def instantiate(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+    def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                     state: State, frame: Frame) -> Val:
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
@@ -259,7 +258,7 @@ class CallsMixin(_Base):
         return instance
 
     # -- caches --------------------------------------------------------------------------
-    def cached_function(self, function: ir.Function, path: str) -> bool:
+    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
         for decorator in function.decorators:
             target = decorator.func if isinstance(decorator, ir.Call) else decorator
             from dynolint.model.state import State as StateCls
@@ -270,7 +269,7 @@ class CallsMixin(_Base):
                 return True
         return False
 
-    def cache_store(self, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
+    def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
                     result: Val, callee: Frame, frame: Frame) -> None:
         """An ``lru_cache``d function stores its result in module state, keyed by its
         arguments; reported at its (last) return statement."""
@@ -279,7 +278,7 @@ class CallsMixin(_Base):
         self.global_stores.append(GlobalStore(
             (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))
 
-    def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
+    def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
@@ -293,7 +292,7 @@ class CallsMixin(_Base):
                 entries.append((key, value))
 
     # -- methods of plain values ---------------------------------------------------------
-    def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+    def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:
@@ -357,20 +356,20 @@ class CallsMixin(_Base):
             return recv
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
 
-    def dict_keys(self, value: Val) -> Val:
+    def dict_keys(self: Machine, value: Val) -> Val:
         keys = []
         for alt in alts(value):
             if isinstance(alt, DictV):
                 keys.extend(k for k, _ in alt.items)
         return SeqV("tuple", tuple(keys)) if keys else UNKNOWN
 
-    def stmt_site(self, frame: Frame, node: ir.Call) -> int:
+    def stmt_site(self: Machine, frame: Frame, node: ir.Call) -> int:
         summary = self.project.files.get(frame.path)
         if summary is None or node.site >= len(summary.stmt_of):
             return node.site
         return summary.stmt_of[node.site]
 
-    def module_frame(self, path: str) -> Frame:
+    def module_frame(self: Machine, path: str) -> Frame:
         from dynolint.model.state import Frame as FrameCls
 
         return FrameCls(path, "<module>", None, frozenset(), frozenset(), None, (), 0, 0,

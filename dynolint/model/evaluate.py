@@ -15,12 +15,11 @@ from dynolint.model.values import (
     OneOf, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 _BUILTINS = frozenset(dir(builtins))
 # method names of the plain values an event holds (str, dict, list) and Powertools helpers
@@ -62,9 +61,9 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     return "invoker", "the invocation payload"
 
 
-class EvalMixin(_Base):
+class EvalMixin(Mixin):
     # -- expressions ---------------------------------------------------------------------
-    def eval(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
+    def eval(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Val:
         kind = type(expr)
         if kind is ir.Name:
             return self.lookup(expr.id, state, frame)
@@ -130,7 +129,7 @@ class EvalMixin(_Base):
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
         return UNKNOWN
 
-    def peek(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
+    def peek(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Val:
         """Evaluate without effects: names, attributes, subscripts and ``.get(k)``."""
         if isinstance(expr, ir.Name):
             return self.lookup(expr.id, state, frame)
@@ -147,7 +146,7 @@ class EvalMixin(_Base):
                                  (frame.path, expr.site), state, frame, quiet=True)
         return UNKNOWN
 
-    def eval_comp(self, expr: ir.Comp, state: State, frame: Frame) -> Val:
+    def eval_comp(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val:
         saved = dict(state.env)
         try:
             for target, iterable, conditions in expr.generators:
@@ -162,7 +161,7 @@ class EvalMixin(_Base):
             return SeqV("items", (element,))
         return OpaqueV((frame.path, expr.site), deps)
 
-    def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
+    def make_dict(self: Machine, expr: ir.DictE, state: State, frame: Frame) -> Val:
         items: dict[Val, Val] = {}  # later keys win, first position kept, as in Python
         spreads: list[Val] = []
         for key_expr, value_expr in expr.items:
@@ -177,7 +176,7 @@ class EvalMixin(_Base):
             items[self.eval(key_expr, state, frame)] = value
         return DictV(tuple(items.items()), tuple(spreads))
 
-    def concat(self, parts: list[Val]) -> Val:
+    def concat(self: Machine, parts: list[Val]) -> Val:
         flat: list[Val] = []
         for part in parts:
             if isinstance(part, StrV):
@@ -196,7 +195,7 @@ class EvalMixin(_Base):
             return merged[0]
         return StrV(tuple(merged))
 
-    def binop(self, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
+    def binop(self: Machine, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
         stringy = self.is_stringy(left) or self.is_stringy(right)
         if op == "+" and stringy:
             return self.concat([left, right])
@@ -211,11 +210,11 @@ class EvalMixin(_Base):
                 return joined
         return ArithV(op, left, right, loc)
 
-    def is_stringy(self, value: Val) -> bool:
+    def is_stringy(self: Machine, value: Val) -> bool:
         return any(isinstance(a, (StrV, TmpRootV, EnvV)) or const_str(a) is not None for a in alts(value))
 
     # -- names ---------------------------------------------------------------------------
-    def lookup(self, name: str, state: State, frame: Frame) -> Val:
+    def lookup(self: Machine, name: str, state: State, frame: Frame) -> Val:
         value = state.env.get(name)
         if value is not None:
             return value
@@ -240,7 +239,7 @@ class EvalMixin(_Base):
             return ExtV(name)
         return UNKNOWN
 
-    def resolve_import(self, importer: str, expr: ir.ImportE) -> Val:
+    def resolve_import(self: Machine, importer: str, expr: ir.ImportE) -> Val:
         if expr.name is None:
             path = self.project.resolve_module(importer, expr.module, expr.level)
             return ModuleV(path) if path else ExtV(expr.module)
@@ -253,7 +252,7 @@ class EvalMixin(_Base):
             return ModuleV(package)
         return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
 
-    def module_attr(self, path: str, name: str) -> Val:
+    def module_attr(self: Machine, path: str, name: str) -> Val:
         env = self.run_module(path)
         if name in env:
             return env[name]
@@ -261,14 +260,14 @@ class EvalMixin(_Base):
         return ModuleV(package) if package else UNKNOWN
 
     # -- attributes ----------------------------------------------------------------------
-    def get_attr(self, base: Val, name: str, loc: Loc, state: State, frame: Frame,
+    def get_attr(self: Machine, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is BoundV or type(v) is OneOf for v in out):
             out = [self.read_property(v, name, loc, state, frame) for v in out]
         return one_of(out)
 
-    def _attr_one(self, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+    def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         kind = type(base)
         if kind is ModuleV:
             return self.module_attr(base.name, name)
@@ -318,7 +317,7 @@ class EvalMixin(_Base):
             return base
         return AttrV(base, name)
 
-    def event_child(self, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+    def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
         if not base.path and segment in _INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
             self.roots[frame.root].roles.add(_INVOKER_FIELDS[segment])
@@ -332,7 +331,7 @@ class EvalMixin(_Base):
             return EventV(base.path + (segment,), True)
         return EventV(base.path + (segment,), base.trusted)
 
-    def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
+    def tenant_source(self: Machine, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
         known = self.source_facts.get(loc)
         self.summaries.effect()
@@ -347,11 +346,11 @@ class EvalMixin(_Base):
         return value
 
     # -- subscripts ----------------------------------------------------------------------
-    def get_item(self, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
+    def get_item(self: Machine, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
-    def _item_one(self, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
+    def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
         kind = type(base)
         key = const_str(index)
         if kind is ReadV:
@@ -395,10 +394,10 @@ class EvalMixin(_Base):
         return SubV(base, index)
 
 
-    def as_loc(self, frame: Frame, site: int) -> Loc:
+    def as_loc(self: Machine, frame: Frame, site: int) -> Loc:
         return (frame.path, site)
 
-    def unused(self, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
+    def unused(self: Machine, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
         return None
 
 
