@@ -21,14 +21,13 @@ if TYPE_CHECKING:
 class AssignMixin(Mixin):
     # -- assignment ----------------------------------------------------------------------
     def assign(self: Machine, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
-        kind = type(target)
-        if kind is ir.Name:
+        if type(target) is ir.Name:
             name = target.id
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
-        elif kind is ir.SeqE or kind is ir.Starred:
-            elts = target.elts if kind is ir.SeqE else (target,)
+        elif type(target) is ir.SeqE or type(target) is ir.Starred:
+            elts = target.elts if type(target) is ir.SeqE else (target,)
             known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
             for index, element in enumerate(elts):
                 if isinstance(element, ir.Starred):
@@ -37,7 +36,7 @@ class AssignMixin(Mixin):
                     self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
                 else:
                     self.assign(element, self.element(value), state, frame, site)
-        elif kind is ir.Attr:
+        elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
@@ -52,7 +51,7 @@ class AssignMixin(Mixin):
                             self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
                                                                      current.alloc, current.arith,
                                                                      current.attrs + (value,)))
-        elif kind is ir.Sub:
+        elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
 
     def assign_item(self: Machine, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:

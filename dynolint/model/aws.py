@@ -84,34 +84,33 @@ class AwsMixin(Mixin):
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        kind = type(recv)
-        if kind is SessionV:
+        if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):
                 return self.service_object(name, recv.creds, args, kwargs)
             return CallV(name, recv, tuple(args))
         dynamo = self.dynamo_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if dynamo is not None:
             return dynamo
-        if kind is ClientV:
+        if type(recv) is ClientV:
             return self.client_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is ResourceV:
+        if type(recv) is ResourceV:
             if recv.service == "s3" and name in ("Object", "Bucket", "ObjectSummary"):
                 bucket = args[0] if args else kwargs.get("bucket_name", UNKNOWN)
                 key = args[1] if len(args) > 1 else kwargs.get("key")
                 return S3ObjectV(recv.creds, bucket, key if name != "Bucket" else None)
             return CostlyV(loc, f"{recv.service} {name}", tuple(args), self.costly_seq())
-        if kind is S3ObjectV:
+        if type(recv) is S3ObjectV:
             return self.s3_object_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is ContextVarV:
+        if type(recv) is ContextVarV:
             if name == "set" and args:
                 self.summaries.write((recv.loc, "value"), args[0], merged=True)
                 return CallV("token", recv, ())
             if name == "get":
                 return self.summaries.heap_get((recv.loc, "value"), args[0] if args else UNKNOWN)
             return NONE
-        if kind is MetaV:
+        if type(recv) is MetaV:
             return CallV(name, recv, tuple(args))
-        if kind is InfraFnV:
+        if type(recv) is InfraFnV:
             self.cdk_method(recv, name, args, loc)
             return CallV(name, recv, tuple(args))
         return None

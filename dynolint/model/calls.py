@@ -85,22 +85,21 @@ class CallsMixin(Mixin):
 
     def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        kind = type(func)
-        if kind is FuncV:
+        if type(func) is FuncV:
             return self.invoke(func, None, args, kwargs, loc, state, frame)
-        if kind is BoundV:
+        if type(func) is BoundV:
             return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame)
-        if kind is ClassV:
+        if type(func) is ClassV:
             return self.instantiate(func, args, kwargs, loc, state, frame)
-        if kind is ExtV:
+        if type(func) is ExtV:
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
-        if kind is PartialV:
+        if type(func) is PartialV:
             return self.call_partial(func, args, kwargs, node, loc, state, frame)
-        if kind is LambdaV:
+        if type(func) is LambdaV:
             return self.call_lambda(func, args, kwargs, state, frame)
-        if kind is AttrV:
+        if type(func) is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         return CallV("?", func, tuple(args))
 

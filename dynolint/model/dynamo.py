@@ -35,15 +35,14 @@ class DynamoMixin(Mixin):
     # -- dispatch ----------------------------------------------------------------------
     def dynamo_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        kind = type(recv)
-        if kind is TableV:
+        if type(recv) is TableV:
             if name == "batch_writer":
                 return BatchWriterV(recv)
             if name in ITEM_OPS:
                 client = ClientV("dynamodb", recv.creds, "resource")
                 return self.ddb_op(client, recv.name, name, kwargs, spread_unknown, loc, state, frame)
             return CallV(name, recv, tuple(args))
-        if kind is ResourceV and recv.service == "dynamodb":
+        if type(recv) is ResourceV and recv.service == "dynamodb":
             if name == "Table":
                 table_name = args[0] if args else kwargs.get("name", kwargs.get("TableName", UNKNOWN))
                 if table_name is UNKNOWN:
@@ -53,9 +52,9 @@ class DynamoMixin(Mixin):
                 client = ClientV("dynamodb", recv.creds, "resource")
                 return self.ddb_client_op(client, name, args, kwargs, spread_unknown, loc, state, frame)
             return CallV(name, recv, tuple(args))
-        if kind is ClientV and recv.service == "dynamodb":
+        if type(recv) is ClientV and recv.service == "dynamodb":
             return self.ddb_client_op(recv, name, args, kwargs, spread_unknown, loc, state, frame)
-        if kind is BatchWriterV:
+        if type(recv) is BatchWriterV:
             if name in ("put_item", "delete_item") and isinstance(recv.table, TableV):
                 table = recv.table
                 item = kwargs.get("Item") if name == "put_item" else None
@@ -65,17 +64,17 @@ class DynamoMixin(Mixin):
                 self.ddb_data_call(table.creds, table.name, name, key if key is not None else item,
                                    False, loc, frame)
             return NONE
-        if kind is PaginatorV and name == "paginate":
+        if type(recv) is PaginatorV and name == "paginate":
             return self.paginate(recv, kwargs, loc, state, frame)
-        if kind is PynModelV:
+        if type(recv) is PynModelV:
             return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is PynInstanceV:
+        if type(recv) is PynInstanceV:
             return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is SuperV and isinstance(recv.self_val, PynInstanceV):
+        if type(recv) is SuperV and isinstance(recv.self_val, PynInstanceV):
             current = self.lookup_instance(state, recv.self_val)
             if isinstance(current, PynInstanceV):
                 return self.pyn_library_call(current, name, args, kwargs, loc, state, frame)
-        if kind is PynBatchV:
+        if type(recv) is PynBatchV:
             if name in ("save", "delete") and args:
                 for instance in alts(args[0]):
                     if isinstance(instance, PynInstanceV):
@@ -83,12 +82,12 @@ class DynamoMixin(Mixin):
                         self.emit_write(op, instance.model, pyn_key(instance), instance, NO_GUARD,
                                         (instance,), False, True, "batch", loc, state, frame)
             return NONE
-        if kind is PynAttrV:
+        if type(recv) is PynAttrV:
             if name in ("set", "add", "remove", "append", "prepend", "delete"):
                 value = args[0] if args else None
                 return PynActionV(recv.name, name, value)
             return CallV(name, recv, tuple(args))
-        if kind is PynTransactV:
+        if type(recv) is PynTransactV:
             if name in ("save", "update", "delete") and args:
                 for instance in alts(args[0]):
                     if isinstance(instance, PynInstanceV):

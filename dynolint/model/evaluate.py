@@ -64,68 +64,67 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
 class EvalMixin(Mixin):
     # -- expressions ---------------------------------------------------------------------
     def eval(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Val:
-        kind = type(expr)
-        if kind is ir.Name:
+        if type(expr) is ir.Name:
             return self.lookup(expr.id, state, frame)
-        if kind is ir.Const:
+        if type(expr) is ir.Const:
             return ConstV(expr.value)
-        if kind is ir.Attr:
+        if type(expr) is ir.Attr:
             base = self.eval(expr.value, state, frame)
             return self.get_attr(base, expr.attr, (frame.path, expr.site), state, frame)
-        if kind is ir.Sub:
+        if type(expr) is ir.Sub:
             base = self.eval(expr.value, state, frame)
             index = self.eval(expr.index, state, frame)
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
-        if kind is ir.Call:
+        if type(expr) is ir.Call:
             return self.eval_call(expr, state, frame)
-        if kind is ir.FStr:
+        if type(expr) is ir.FStr:
             return self.concat([self.eval(p, state, frame) for p in expr.parts])
-        if kind is ir.DictE:
+        if type(expr) is ir.DictE:
             return self.make_dict(expr, state, frame)
-        if kind is ir.SeqE:
+        if type(expr) is ir.SeqE:
             return SeqV(expr.kind, tuple(self.eval(e, state, frame) for e in expr.elts))
-        if kind is ir.BinOp:
+        if type(expr) is ir.BinOp:
             return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
                               (frame.path, expr.site))
-        if kind is ir.BoolOp:
+        if type(expr) is ir.BoolOp:
             left, right = self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)
             value = one_of((left, right))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
             return value
-        if kind is ir.IfExp:
+        if type(expr) is ir.IfExp:
             self.eval(expr.test, state, frame)
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
-        if kind is ir.UnaryOp:
+        if type(expr) is ir.UnaryOp:
             operand = self.eval(expr.operand, state, frame)
             if expr.op == "-":
                 return ArithV("-", ConstV(0), operand)
             return OpaqueV((frame.path, -1), (operand,))
-        if kind is ir.Compare:
+        if type(expr) is ir.Compare:
             deps = [self.eval(expr.left, state, frame)]
             deps.extend(self.eval(c, state, frame) for c in expr.comparators)
             return OpaqueV((frame.path, -2), tuple(deps))
-        if kind is ir.Comp:
+        if type(expr) is ir.Comp:
             return self.eval_comp(expr, state, frame)
-        if kind is ir.Starred:
+        if type(expr) is ir.Starred:
             return self.element(self.eval(expr.value, state, frame))
-        if kind is ir.NamedExpr:
+        if type(expr) is ir.NamedExpr:
             value = self.eval(expr.value, state, frame)
             state.env[expr.target] = value
             return value
-        if kind is ir.ImportE:
+        if type(expr) is ir.ImportE:
             return self.resolve_import(frame.path, expr)
-        if kind is ir.Lambda:
+        if type(expr) is ir.Lambda:
             self.lambdas[(frame.path, expr.site)] = expr
             index = len(self.closures)
             self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
             return LambdaV(frame.path, expr.site, index)
-        if kind is ir.Yield:
+        if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:
                 frame.yields.append(self.element(value) if expr.is_from else value)
             return OpaqueV((frame.path, expr.site), ())  # what the caller sends in
-        if kind is ir.Opaque:
+        if type(expr) is ir.Opaque:
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
         return UNKNOWN
 
@@ -268,14 +267,13 @@ class EvalMixin(Mixin):
         return one_of(out)
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
-        kind = type(base)
-        if kind is ModuleV:
+        if type(base) is ModuleV:
             return self.module_attr(base.name, name)
-        if kind is ExtV:
+        if type(base) is ExtV:
             return ExtV(f"{base.path}.{name}")
-        if kind is InstanceV:
+        if type(base) is InstanceV:
             return self.instance_attr(base, name)
-        if kind is ClassV:
+        if type(base) is ClassV:
             model = self.pyn_model(base)
             if model is not None:
                 if self.find_method(base, name) is None and name not in ("DoesNotExist", "Meta"):
@@ -288,32 +286,32 @@ class EvalMixin(Mixin):
                 kind_of = self.method_kind(method)
                 return BoundV(base, method) if kind_of == "class" else method
             return self.class_attr(base, name) or AttrV(base, name)
-        if kind is SuperV:
+        if type(base) is SuperV:
             return self.super_attr(base, name)
-        if kind is ContextV:
+        if type(base) is ContextV:
             if name == "tenant_id":
                 return self.tenant_source(loc, "trusted", "context.tenant_id", frame, quiet)
             return AttrV(base, name)
-        if kind is EventV:
+        if type(base) is EventV:
             if name in _METHODS:
                 return AttrV(base, name)
             return self.event_child(base, name, loc, frame, quiet)
-        if kind in (TableV, ResourceV, ClientV) and name == "meta":
+        if type(base) in (TableV, ResourceV, ClientV) and name == "meta":
             return MetaV(base)
-        if kind is MetaV and name == "client":
+        if type(base) is MetaV and name == "client":
             inner = base.of
             if isinstance(inner, (TableV, ResourceV)):
                 return ClientV("dynamodb" if isinstance(inner, TableV) else inner.service,
                                inner.creds, "resource")
             if isinstance(inner, ClientV):
                 return inner
-        if kind is TableV and name in ("name", "table_name"):
+        if type(base) is TableV and name in ("name", "table_name"):
             return base.name
-        if kind is PynModelV and name in self.pyn_info(base).attributes:
+        if type(base) is PynModelV and name in self.pyn_info(base).attributes:
             return PynAttrV(base, name)
         if name == "current_event":
             return EventV(())
-        if kind is CredsV:
+        if type(base) is CredsV:
             return base
         return AttrV(base, name)
 
@@ -351,9 +349,8 @@ class EvalMixin(Mixin):
         return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
     def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
-        kind = type(base)
         key = const_str(index)
-        if kind is ReadV:
+        if type(base) is ReadV:
             if key == "Item":
                 return ReadItemV(base.read)
             if key == "Items":
@@ -361,17 +358,17 @@ class EvalMixin(Mixin):
             if key in ("Attributes", "Responses"):
                 return ReadItemV(base.read)
             return SubV(base, index)
-        if kind is EventV:
+        if type(base) is EventV:
             if key is not None:
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
-        if kind is ClaimsV and key is not None:
+        if type(base) is ClaimsV and key is not None:
             if _TENANT_KEY.search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
             return base
-        if kind is DictV:
+        if type(base) is DictV:
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
@@ -381,15 +378,15 @@ class EvalMixin(Mixin):
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)
             return UNKNOWN if key is not None else SubV(base, index)
-        if kind is SeqV:
+        if type(base) is SeqV:
             if isinstance(index, ConstV) and isinstance(index.value, int) and -len(base.elts) <= index.value < len(base.elts):
                 return base.elts[index.value]
             if base.kind == "items" and base.elts:
                 return base.elts[0]
             return SubV(base, index)
-        if kind is ExtV and base.path in ("os.environ", "environ"):
+        if type(base) is ExtV and base.path in ("os.environ", "environ"):
             return EnvV(index, None)
-        if kind is CredsV:
+        if type(base) is CredsV:
             return base
         return SubV(base, index)
 

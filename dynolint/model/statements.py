@@ -40,54 +40,53 @@ class StatementsMixin(Mixin):
         return state
 
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
-        kind = type(stmt)
         self.path_facts = state.facts
-        if kind is ir.Assign:
+        if type(stmt) is ir.Assign:
             value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
             if is_verify_call(stmt.value):
                 state.facts = state.facts | {VERIFIED}
             return state
-        if kind is ir.ExprStmt:
+        if type(stmt) is ir.ExprStmt:
             self.eval(stmt.value, state, frame)
             if is_verify_call(stmt.value):
                 state.facts = state.facts | {VERIFIED}
             return state
-        if kind is ir.AugAssign:
+        if type(stmt) is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
             value = self.eval(stmt.value, state, frame)
             self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
                         stmt.site)
             return state
-        if kind is ir.If:
+        if type(stmt) is ir.If:
             return self.exec_if(stmt, state, frame)
-        if kind is ir.Loop:
+        if type(stmt) is ir.Loop:
             return self.exec_loop(stmt, state, frame)
-        if kind is ir.Try:
+        if type(stmt) is ir.Try:
             return self.exec_try(stmt, state, frame)
-        if kind is ir.With:
+        if type(stmt) is ir.With:
             for ctx_expr, target in stmt.items:
                 value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
                 if target is not None:
                     self.assign(target, value, state, frame, stmt.site)
             return self.exec_block(stmt.body, state, frame)
-        if kind is ir.Return:
+        if type(stmt) is ir.Return:
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
             frame.returns.append(value)
             frame.return_states.append(state)
             frame.return_sites.append(stmt.site)
             return state.killed()
-        if kind is ir.Raise:
+        if type(stmt) is ir.Raise:
             if stmt.exc is not None:
                 self.eval(stmt.exc, state, frame)
             return state.killed()
-        if kind is ir.Jump:
+        if type(stmt) is ir.Jump:
             if frame.loops:
                 ctx = frame.loops[-1]
                 (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
             return state.killed()
-        if kind is ir.DefStmt:
+        if type(stmt) is ir.DefStmt:
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
             elif frame.function is not None:
