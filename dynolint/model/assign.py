@@ -78,9 +78,9 @@ class AssignMixin(Mixin):
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
-        read = item.read if isinstance(item, (ReadItemV, PynInstanceV)) else -1
-        if read < 0 or getattr(item, "arith", False):
+        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):
             return
+        read = item.read
         if self.taint(value).arith_on(read):
             updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
                             else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
@@ -92,7 +92,7 @@ class AssignMixin(Mixin):
         if name is None or not 0 <= item.read < len(self.reads):
             return False
         read_map = self.index.key_map(self.reads[item.read].key)
-        return bool(read_map) and name in read_map and value is not UNKNOWN \
+        return read_map is not None and bool(read_map) and name in read_map and value is not UNKNOWN \
             and not self.index.equal(read_map[name], value)
 
     def lookup_instance(self: Machine, state: State, instance: PynInstanceV) -> Val:

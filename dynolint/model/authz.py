@@ -106,13 +106,13 @@ class AuthzMixin(Mixin):
             return (frozenset({VERIFIED}), _NONE) if succeeded else (_NONE, frozenset({VERIFIED}))
         if op in ("in", "not in"):
             return _NONE, _NONE
-        left = self.peek(left_expr, state, frame)  # type: ignore[attr-defined]
-        right = self.peek(right_expr, state, frame)  # type: ignore[attr-defined]
+        left = self.peek(left_expr, state, frame)
+        right = self.peek(right_expr, state, frame)
         if isinstance(left, ConstV) or isinstance(right, ConstV) or const_str(left) is not None \
                 or const_str(right) is not None:
             return _NONE, _NONE
-        left_tenants = self.taint(left).tenants  # type: ignore[attr-defined]
-        right_tenants = self.taint(right).tenants  # type: ignore[attr-defined]
+        left_tenants = self.taint(left).tenants
+        right_tenants = self.taint(right).tenants
         tenants = left_tenants | right_tenants
         if not tenants or left_tenants == right_tenants:
             return _NONE, _NONE
@@ -143,7 +143,7 @@ class AuthzMixin(Mixin):
         for leaf in leaves:
             if isinstance(leaf, ir.Const):
                 continue
-            value = self.peek(leaf, state, frame)  # type: ignore[attr-defined]
+            value = self.peek(leaf, state, frame)
             if not _setting(value):
                 return False
             found_setting = True

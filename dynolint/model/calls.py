@@ -46,10 +46,11 @@ class CallsMixin(Mixin):
                 kwargs[name] = value
                 continue
             options = list(alts(value))
-            if options and all(isinstance(a, DictV) and not a.spreads for a in options):
+            dicts = [a for a in options if isinstance(a, DictV) and not a.spreads]
+            if options and len(dicts) == len(options):
                 merged: dict[str, list[Val]] = {}
-                for option in options:
-                    for key, item in option.items:  # type: ignore[union-attr]
+                for option in dicts:
+                    for key, item in option.items:
                         text = const_str(key)
                         if text is not None:
                             merged.setdefault(text, []).append(item)
@@ -127,7 +128,7 @@ class CallsMixin(Mixin):
         if context is not None:
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
-                self.path_facts = state.facts
+                self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
                 self.note_obtained(reused, frame, loc)
                 return reused
             log = summaries.start(len(self.call_stack))
@@ -178,7 +179,7 @@ class CallsMixin(Mixin):
             # replaced at run time): the call's value is unknown and the caller goes on
             exit_state.dead = False
         state.flow_from(exit_state)
-        self.path_facts = state.facts
+        self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if function.is_generator:
             # the body ran to the end here, so what it yields reaches the caller's loop with
             # the reads the body made on the caller's path before it
@@ -329,8 +330,8 @@ class CallsMixin(Mixin):
                        "get_path_param": "pathparameters"}[name]
             for alt in alts(recv):
                 if isinstance(alt, EventV):
-                    key = const_str(args[0])
-                    return self.event_child(EventV(alt.path + (section,)), key or "?", loc, frame, False)
+                    param = const_str(args[0])
+                    return self.event_child(EventV(alt.path + (section,)), param or "?", loc, frame, False)
         handled = self.file_method(recv, name, args, kwargs, loc, frame)
         if handled is not None:
             return handled
@@ -356,7 +357,7 @@ class CallsMixin(Mixin):
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
 
     def dict_keys(self: Machine, value: Val) -> Val:
-        keys = []
+        keys: list[Val] = []
         for alt in alts(value):
             if isinstance(alt, DictV):
                 keys.extend(k for k, _ in alt.items)

@@ -80,7 +80,7 @@ class ClassesMixin(Mixin):
                 return "static" if decorator.id == "staticmethod" else "class"
         return "instance"
 
-    def bound_method(self: Machine, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
+    def bound_method(self: Machine, instance: Val, cls: ClassV, method: FuncV) -> Val:
         """``instance.method`` as Python binds it: nothing for a static method, the class for
         a class method, the instance otherwise."""
         kind_of = self.method_kind(method)
@@ -219,22 +219,23 @@ class ClassesMixin(Mixin):
         key = (path, cls.qualname)
         if key not in self.root_instances:
             class_val = ClassV(path, cls.qualname)
-            instance = self.pyn_model_instance(class_val, (path, cls.site))
+            instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
             if instance is None:
-                instance = InstanceV(class_val, (path, cls.site), False)
-                self.root_instances[key] = instance
+                fresh = InstanceV(class_val, (path, cls.site), False)
+                self.root_instances[key] = fresh
                 init = self.find_method(class_val, "__init__")
                 if init is None:
                     from dynolint.model.state import State
 
-                    self.dataclass_init(class_val, instance, [], {}, State({}), self.module_frame(path))
+                    self.dataclass_init(class_val, fresh, [], {}, State({}), self.module_frame(path))
                 # an object used as a context manager is used once entered: its __init__ and
                 # then its __enter__/__aenter__ have set it up
                 for setup in (init, self.find_method(class_val, "__enter__"),
                               self.find_method(class_val, "__aenter__")):
                     function = self.project.functions.get((setup.path, setup.qualname)) if setup else None
                     if setup is not None and function is not None:
-                        self.run_init_unknown(instance, setup, function)
+                        self.run_init_unknown(fresh, setup, function)
+                instance = fresh
             self.root_instances[key] = instance
         return self.root_instances[key]
 

@@ -340,7 +340,7 @@ class DynamoMixin(Mixin):
             if not isinstance(alt, DictV):
                 out.append(alt)
                 continue
-            named = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
+            named = {text: v for k, v in alt.items if (text := const_str(k)) is not None}
             if facts is not None and facts.partition_key:
                 wanted = [n for n in (facts.partition_key, facts.sort_key) if n]
             else:

@@ -116,9 +116,9 @@ class EvalMixin(Mixin):
             return self.resolve_import(frame.path, expr)
         if type(expr) is ir.Lambda:
             self.lambdas[(frame.path, expr.site)] = expr
-            index = len(self.closures)
+            closure = len(self.closures)
             self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
-            return LambdaV(frame.path, expr.site, index)
+            return LambdaV(frame.path, expr.site, closure)
         if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:

@@ -128,7 +128,7 @@ class FilesMixin(Mixin):
 
     # -- context managers ----------------------------------------------------------------
     def enter(self: Machine, value: Val, expr: ir.Expr, frame: Frame) -> Val:
-        out = []
+        out: list[Val] = []
         for alt in alts(value):
             if isinstance(alt, FileV) and isinstance(alt.path, TmpRootV) and "NamedTemporaryFile" in alt.path.how:
                 out.append(alt)

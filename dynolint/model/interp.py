@@ -73,7 +73,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     subclass_index: dict[tuple[str, str], list[ClassV]]
     lambdas: dict[tuple[str, int], ir.Lambda]
     truthy_values: set[Val]  # values ``a or b`` whose ``b`` is always true
-    heap: dict[tuple[Loc, str], Val]
+    heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
     closures: list[dict[str, Val]]
     root_instances: dict[tuple[str, str], Val]
     root_stack: list[int]

@@ -80,7 +80,7 @@ class TaintIndex:
             return Taint(event=True)
         if type(value) is CredsV:
             return Taint(creds=frozenset({value})) if value.kind in ("scoped", "fixed") else EMPTY
-        if type(value) in (SessionV, ClientV, ResourceV, TableV):
+        if type(value) is SessionV or type(value) is ClientV or type(value) is ResourceV or type(value) is TableV:
             creds = value.creds
             base = Taint(creds=frozenset({creds})) if creds.kind in ("scoped", "fixed") else EMPTY
             return base | self.taint(value.name, depth + 1) if type(value) is TableV else base
@@ -226,7 +226,7 @@ class TaintIndex:
                 item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
                 # ``{**item, "pk": other}``: an entry that replaces a key attribute of the
                 # item read names another item, whatever the spread holds
-                rekeyed = bool(read_map) and any(
+                rekeyed = read_map is not None and bool(read_map) and any(
                     name in item_map and item_map[name] is not UNKNOWN and not self.equal(read_map[name], item_map[name])
                     for name in read_map)
                 for spread in alt.spreads if not rekeyed else ():

@@ -40,7 +40,7 @@ class StatementsMixin(Mixin):
         return state
 
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
-        self.path_facts = state.facts
+        self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if type(stmt) is ir.Assign:
             value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
@@ -66,10 +66,10 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.Try:
             return self.exec_try(stmt, state, frame)
         if type(stmt) is ir.With:
-            for ctx_expr, target in stmt.items:
+            for ctx_expr, as_target in stmt.items:
                 value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
-                if target is not None:
-                    self.assign(target, value, state, frame, stmt.site)
+                if as_target is not None:
+                    self.assign(as_target, value, state, frame, stmt.site)
             return self.exec_block(stmt.body, state, frame)
         if type(stmt) is ir.Return:
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
