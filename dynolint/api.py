@@ -14,7 +14,7 @@ from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
-from dynolint.findings import Confidence, Finding, Severity
+from dynolint.findings import Confidence, Finding, Fix, Severity
 from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
 
 
 def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None,
-                progress: Progress | None = None) -> RunResult:
+                progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Check files and directories, the way ``dynolint check`` does. ``progress``, when
     given, is called as files are summarised."""
     options = options or Options()
@@ -124,7 +124,7 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-                  result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
+                  result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None = None) -> None:
     from dynolint.cache import ResultCache
 
     result.files = len(sources)
@@ -149,7 +149,7 @@ def _infra_problems(infra_files: dict[str, bytes], display: dict[str, str]) -> l
 
 
 def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-         result: RunResult, display: dict[str, str], progress: Progress | None) -> None:
+         result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None) -> None:
     """Analyse ``sources`` (phases 1 and 2, the rules, the fixes) into ``result``."""
     import gc
 
@@ -175,7 +175,7 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
 
 
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
+                   result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None = None) -> None:
     from dynolint.workers import WorkerPool
 
     # The workers that parse in phase 1 keep the modules they parsed: they compute those
@@ -185,7 +185,7 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
 
 
 def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-             result: RunResult, display: dict[str, str], progress: Progress | None, pool: WorkerPool) -> None:
+             result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None, pool: WorkerPool) -> None:
     from dynolint.pipeline import complete_positions, summarize_all
 
     parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=True)
@@ -276,15 +276,15 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
                                                 plan=finding.plan if fix is not None else Skip(reason))
 
 
-def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[object, str]]:
+def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
     from dynolint.fixes.edits import describe_all
     from dynolint.pipeline import kept
 
     path, data, findings = item
     found = kept(path, data)
     if found is None:
-        return describe_all(data, findings)  # type: ignore[return-value]
-    return describe_all(data, findings, found.module, found.ranges)  # type: ignore[arg-type,return-value]
+        return describe_all(data, findings)
+    return describe_all(data, findings, found.module, found.ranges)
 
 
 @dataclass

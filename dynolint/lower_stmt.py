@@ -63,8 +63,8 @@ class Lowerer(ExpressionLowerer):
                     first = site if first < 0 else first
                     self.current_stmt = site
                     ctx = self.expr(item.item)
-                    target = self.target(item.asname.name) if item.asname else None
-                    items.append((ctx, target))
+                    as_target = self.target(item.asname.name) if item.asname else None
+                    items.append((ctx, as_target))
                 self.current_stmt = saved
                 out.append(ir.With(tuple(items), self.block(node.body), node.asynchronous is not None, first))
             elif type(node) is cst.FunctionDef:
@@ -152,7 +152,7 @@ class Lowerer(ExpressionLowerer):
                 out.append(ir.Jump("break"))
             elif type(node) is cst.Continue:
                 out.append(ir.Jump("continue"))
-            elif type(node) in (cst.Global, cst.Nonlocal):
+            elif type(node) is cst.Global or type(node) is cst.Nonlocal:
                 names = tuple(n.name.value for n in node.names)
                 if self.declared:
                     self.declared[-1].update(names)

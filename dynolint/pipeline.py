@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.config import Config
 
 if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
     from dynolint import ir
 
 from dynolint.prefilter import has_entry, makes_dynamodb, touches_tenancy
@@ -206,17 +209,17 @@ def may_get_fixes(data: bytes) -> bool:
 @dataclass
 class Kept:
     data: bytes
-    module: object
+    module: cst.Module
     wanted: dict[int, int]  # id of node -> site
     count: int  # number of sites
-    ranges: dict[object, object] | None = None  # the nodes fixes look at -> CodeRange, once computed
+    ranges: dict[cst.CSTNode, CodeRange] | None = None  # the nodes fixes look at -> CodeRange, once computed
 
 
 _kept: dict[str, Kept] = {}
 _kept_bytes = [0]
 
 
-def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int, budget: int) -> bool:
+def _keep(path: str, data: bytes, module: cst.Module, wanted: dict[int, int], count: int, budget: int) -> bool:
     if _kept_bytes[0] + len(data) > budget:
         return False
     _kept[path] = Kept(data, module, wanted, count)
@@ -249,7 +252,7 @@ def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dic
 
             found.ranges, out[path] = positions_and_sites(found.module, POSITIONED, found.wanted, found.count)
         else:
-            out[path] = site_spans(found.module, found.wanted, found.count)  # type: ignore[arg-type]
+            out[path] = site_spans(found.module, found.wanted, found.count)
     return out
 
 
