@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SYNTAX_ERROR = ("DYN000", "syntax-error")
 GC_THRESHOLDS = (50_000, 50, 100)  # see check_sources; CPython's default is (700, 10, 10)
+Progress = Callable[[int, int], None]  # called with (files done, files in all), as reporters.progress.Progress
 
 
 @dataclass
@@ -61,7 +62,7 @@ def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
 
 
 def check_paths(paths: Iterable[Path], config: Config, options: Options | None = None,
-                progress: Callable[[int, int], None] | None = None) -> RunResult:
+                progress: Progress | None = None) -> RunResult:
     """Check files and directories, the way ``dynolint check`` does. ``progress``, when
     given, is called as files are summarised."""
     options = options or Options()
@@ -124,7 +125,7 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-                  result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None = None) -> None:
+                  result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
     from dynolint.cache import ResultCache
 
     result.files = len(sources)
@@ -149,7 +150,7 @@ def _infra_problems(infra_files: dict[str, bytes], display: dict[str, str]) -> l
 
 
 def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-         result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None) -> None:
+         result: RunResult, display: dict[str, str], progress: Progress | None) -> None:
     """Analyse ``sources`` (phases 1 and 2, the rules, the fixes) into ``result``."""
     import gc
 
@@ -175,7 +176,7 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
 
 
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-                   result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None = None) -> None:
+                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
     from dynolint.workers import WorkerPool
 
     # The workers that parse in phase 1 keep the modules they parsed: they compute those
@@ -185,7 +186,7 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
 
 
 def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
-             result: RunResult, display: dict[str, str], progress: Callable[[int, int], None] | None, pool: WorkerPool) -> None:
+             result: RunResult, display: dict[str, str], progress: Progress | None, pool: WorkerPool) -> None:
     from dynolint.pipeline import complete_positions, summarize_all
 
     parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=True)
