@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, Union, cast
+from typing import Any, Callable, Sequence, cast
 
 import libcst as cst
 
@@ -117,7 +117,7 @@ def _exits(suite: cst.BaseSuite) -> bool:
 
 
 # what a module's body holds: every statement (cst.BaseStatement) is one or the other
-_ModuleBody = list[Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]]
+_ModuleBody = list[cst.SimpleStatementLine | cst.BaseCompoundStatement]
 
 
 def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

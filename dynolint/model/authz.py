@@ -26,8 +26,8 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint import ir
-from dynolint.model.values import ConstV, const_str
 from dynolint.model.mixin import Mixin
+from dynolint.model.values import ConstV, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine

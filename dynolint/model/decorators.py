@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
-from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
 from dynolint.model.mixin import Mixin
+from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
