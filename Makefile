@@ -30,8 +30,10 @@ $(NODE_STAMP): package.json
 demo: $(DEMO_STAMP) $(NODE_STAMP)
 	@$(PY) scripts/demo.py
 
-# The tests run on every CPU (pytest-xdist), a test file per worker (module fixtures are built once).
+# The tests run on every CPU (pytest-xdist), a test file per worker (module fixtures are built once),
+# after mypy (make check: the package type-checks under the strict settings of pyproject.toml).
 test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m mypy
 	$(PY) -m pytest -n auto --dist loadfile
 
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,

@@ -14,7 +14,7 @@ from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
-from dynolint.findings import Confidence, Finding, Severity
+from dynolint.findings import Confidence, Finding, Fix, Severity
 from dynolint.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SYNTAX_ERROR = ("DYN000", "syntax-error")
 GC_THRESHOLDS = (50_000, 50, 100)  # see check_sources; CPython's default is (700, 10, 10)
+Progress = Callable[[int, int], None]  # called with (files done, files in all), as reporters.progress.Progress
 
 
 @dataclass
@@ -279,15 +280,15 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
                                                 plan=finding.plan if fix is not None else Skip(reason))
 
 
-def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[object, str]]:
+def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
     from dynolint.fixes.edits import describe_all
     from dynolint.pipeline import kept
 
     path, data, findings = item
     found = kept(path, data)
     if found is None:
-        return describe_all(data, findings)  # type: ignore[return-value]
-    return describe_all(data, findings, found.module, found.ranges)  # type: ignore[arg-type,return-value]
+        return describe_all(data, findings)
+    return describe_all(data, findings, found.module, found.ranges)
 
 
 @dataclass

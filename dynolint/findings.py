@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dynolint.fixes.plans import Plan
 
 
 class Severity(str, Enum):
@@ -70,7 +74,7 @@ class Finding:
     # a stable description of the flagged statement's context, for baselines
     context: str = ""
     # what the fix would do (a dynolint.fixes.plans value); not part of the output
-    plan: object = field(default=None, compare=False, repr=False)
+    plan: Plan | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -381,10 +381,10 @@ def _pickle_as_fields(cls: type) -> None:
     names = [f.name for f in fields(cls)]
     if len(names) == 1:
         getter = attrgetter(names[0])
-        cls.__reduce__ = lambda self: (cls, (getter(self),))  # type: ignore[method-assign]
+        setattr(cls, "__reduce__", lambda self: (cls, (getter(self),)))
     else:
         values = attrgetter(*names)
-        cls.__reduce__ = lambda self: (cls, values(self))  # type: ignore[method-assign]
+        setattr(cls, "__reduce__", lambda self: (cls, values(self)))
 
 
 for _cls in list(globals().values()):

@@ -31,12 +31,11 @@ class Lowerer(ExpressionLowerer):
             for small in node.body:
                 self.small(small, out)
             return
-        kind = type(node)
         saved = self.current_stmt
         try:
-            if kind is cst.If:
+            if type(node) is cst.If:
                 out.append(self._if(node))
-            elif kind is cst.For:
+            elif type(node) is cst.For:
                 self.current_stmt = -1
                 site = self.site(node.iter, stmt=True)
                 self.current_stmt = site
@@ -45,7 +44,7 @@ class Lowerer(ExpressionLowerer):
                 self.current_stmt = saved
                 orelse = self.block(node.orelse.body) if node.orelse else ()
                 out.append(ir.Loop(target, iterable, self.block(node.body), orelse, site))
-            elif kind is cst.While:
+            elif type(node) is cst.While:
                 self.current_stmt = -1
                 site = self.site(node.test, stmt=True)
                 self.current_stmt = site
@@ -53,9 +52,9 @@ class Lowerer(ExpressionLowerer):
                 self.current_stmt = saved
                 orelse = self.block(node.orelse.body) if node.orelse else ()
                 out.append(ir.Loop(None, test, self.block(node.body), orelse, site, is_while=True))
-            elif kind in (cst.Try, cst.TryStar):
+            elif type(node) in (cst.Try, cst.TryStar):
                 out.append(self._try(node))
-            elif kind is cst.With:
+            elif type(node) is cst.With:
                 items: list[tuple[ir.Expr, ir.Expr | None]] = []
                 first = -1
                 for item in node.items:
@@ -64,15 +63,15 @@ class Lowerer(ExpressionLowerer):
                     first = site if first < 0 else first
                     self.current_stmt = site
                     ctx = self.expr(item.item)
-                    target = self.target(item.asname.name) if item.asname else None
-                    items.append((ctx, target))
+                    as_target = self.target(item.asname.name) if item.asname else None
+                    items.append((ctx, as_target))
                 self.current_stmt = saved
                 out.append(ir.With(tuple(items), self.block(node.body), node.asynchronous is not None, first))
-            elif kind is cst.FunctionDef:
+            elif type(node) is cst.FunctionDef:
                 out.append(self.function(node))
-            elif kind is cst.ClassDef:
+            elif type(node) is cst.ClassDef:
                 out.append(self.klass(node))
-            elif kind is cst.Match:
+            elif type(node) is cst.Match:
                 out.append(self._match(node))
         finally:
             self.current_stmt = saved
@@ -121,45 +120,44 @@ class Lowerer(ExpressionLowerer):
         return ir.Try(body, tuple(handlers), orelse, final, site)
 
     def small(self, node: cst.CSTNode, out: list[ir.Stmt]) -> None:
-        kind = type(node)
         saved = self.current_stmt
         self.current_stmt = -1
         site = self.site(node, stmt=True)
         self.current_stmt = site
         try:
-            if kind is cst.Assign:
+            if type(node) is cst.Assign:
                 value = self.expr(node.value)
                 targets = tuple(self.target(t.target) for t in node.targets)
                 out.append(ir.Assign(targets, value, site))
                 record = _record_shape(node)
                 if record is not None and isinstance(value, ir.Call):
                     self.record_class(*record, value.site)
-            elif kind is cst.AnnAssign:
+            elif type(node) is cst.AnnAssign:
                 if node.value is not None:
                     value = self.expr(node.value)
                     out.append(ir.Assign((self.target(node.target),), value, site))
                 elif isinstance(node.target, cst.Name):
                     self._bind(node.target.value)
-            elif kind is cst.AugAssign:
+            elif type(node) is cst.AugAssign:
                 value = self.expr(node.value)
                 op = _AUGOPS.get(type(node.operator).__name__, "?")
                 out.append(ir.AugAssign(self.target(node.target), op, value, site))
-            elif kind is cst.Expr:
+            elif type(node) is cst.Expr:
                 out.append(ir.ExprStmt(self.expr(node.value), site))
-            elif kind is cst.Return:
+            elif type(node) is cst.Return:
                 out.append(ir.Return(self.expr(node.value) if node.value is not None else None, site))
-            elif kind is cst.Raise:
+            elif type(node) is cst.Raise:
                 out.append(ir.Raise(self.expr(node.exc) if node.exc is not None else None, site))
-            elif kind is cst.Break:
+            elif type(node) is cst.Break:
                 out.append(ir.Jump("break"))
-            elif kind is cst.Continue:
+            elif type(node) is cst.Continue:
                 out.append(ir.Jump("continue"))
-            elif kind in (cst.Global, cst.Nonlocal):
+            elif type(node) is cst.Global or type(node) is cst.Nonlocal:
                 names = tuple(n.name.value for n in node.names)
                 if self.declared:
                     self.declared[-1].update(names)
-                out.append(ir.Declare("global" if kind is cst.Global else "nonlocal", names))
-            elif kind is cst.Import:
+                out.append(ir.Declare("global" if type(node) is cst.Global else "nonlocal", names))
+            elif type(node) is cst.Import:
                 for alias in node.names:
                     dotted = _dotted(alias.name)
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -169,7 +167,7 @@ class Lowerer(ExpressionLowerer):
                         bound = dotted.split(".")[0]
                         out.append(ir.Assign((ir.Name(bound),), ir.ImportE(bound, None, 0), site))
                     self._bind(bound)
-            elif kind is cst.ImportFrom:
+            elif type(node) is cst.ImportFrom:
                 module = _dotted(node.module) if node.module is not None else ""
                 level = len(node.relative)
                 if isinstance(node.names, cst.ImportStar):
@@ -180,11 +178,11 @@ class Lowerer(ExpressionLowerer):
                              if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name)
                     self._bind(bound)
                     out.append(ir.Assign((ir.Name(bound),), ir.ImportE(module, name, level), site))
-            elif kind is cst.TypeAlias:  # PEP 695: the name is bound to an alias evaluated lazily
+            elif type(node) is cst.TypeAlias:  # PEP 695: the name is bound to an alias evaluated lazily
                 out.append(ir.Assign((self.target(node.name),), ir.Opaque((), site), site))
-            elif kind is cst.Del:
+            elif type(node) is cst.Del:
                 pass
-            elif kind is cst.Assert:
+            elif type(node) is cst.Assert:
                 out.append(ir.ExprStmt(self.expr(node.test), site))
         finally:
             self.current_stmt = saved

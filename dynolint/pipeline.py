@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.config import Config
 
 if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
     from dynolint import ir
 
 from dynolint.prefilter import has_entry, makes_dynamodb, touches_tenancy
@@ -206,17 +209,17 @@ def may_get_fixes(data: bytes) -> bool:
 @dataclass
 class Kept:
     data: bytes
-    module: object
+    module: cst.Module
     wanted: dict[int, int]  # id of node -> site
     count: int  # number of sites
-    ranges: dict[object, object] | None = None  # the nodes fixes look at -> CodeRange, once computed
+    ranges: dict[cst.CSTNode, CodeRange] | None = None  # the nodes fixes look at -> CodeRange, once computed
 
 
 _kept: dict[str, Kept] = {}
 _kept_bytes = [0]
 
 
-def _keep(path: str, data: bytes, module: object, wanted: dict[int, int], count: int, budget: int) -> bool:
+def _keep(path: str, data: bytes, module: cst.Module, wanted: dict[int, int], count: int, budget: int) -> bool:
     if _kept_bytes[0] + len(data) > budget:
         return False
     _kept[path] = Kept(data, module, wanted, count)
@@ -249,7 +252,7 @@ def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dic
 
             found.ranges, out[path] = positions_and_sites(found.module, POSITIONED, found.wanted, found.count)
         else:
-            out[path] = site_spans(found.module, found.wanted, found.count)  # type: ignore[arg-type]
+            out[path] = site_spans(found.module, found.wanted, found.count)
     return out
 
 
@@ -276,7 +279,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     modules and leave their positions out: :func:`complete_positions` computes them (and
     caches the summaries)."""
     from dynolint.cache import SummaryCache
-    from dynolint.memory import budget
+    from dynolint.memory import budget as memory_budget
 
     selection = select_files(sources, config)
     wanted = selection.parse
@@ -285,7 +288,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     summaries: dict[str, ir.FileSummary] = {}
     todo: list[tuple[str, bytes, int, Version | None]] = []
     own = pool is None
-    pool = pool or WorkerPool(timeout or None, budget(options))
+    pool = pool or WorkerPool(timeout or None, memory_budget(options))
     targets = finder_for(config).targets(sorted(wanted))
     for path in sorted(wanted):
         cached = cache.get(path, sources[path], variant(targets[path])) if cache is not None else None

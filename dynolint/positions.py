@@ -15,7 +15,7 @@ import re
 from bisect import bisect_right
 from contextlib import nullcontext
 from itertools import accumulate
-from typing import Any
+from typing import Any, Literal
 
 import libcst as cst
 from libcst._nodes.expression import _BaseParenthesizedNode
@@ -29,7 +29,7 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 _NULL = nullcontext()
 
 
-class SiteCodegen(CodegenState):  # type: ignore[misc]
+class SiteCodegen(CodegenState):
     """Code generation that records spans for wanted nodes: ``wanted`` maps ``id(node)``
     to a site number (nodes that ask for a syntactic position: expressions and
     statements); ``found`` maps a site to its (start, end) token indexes."""
@@ -38,7 +38,7 @@ class SiteCodegen(CodegenState):  # type: ignore[misc]
         super().__init__(default_indent=default_indent, default_newline=default_newline)
         self.wanted = wanted
         self.found: dict[int, tuple[int, int]] = {}
-        self.add_token = self.tokens.append  # type: ignore[method-assign]
+        setattr(self, "add_token", self.tokens.append)  # tokens.append itself: a call less per token
         self.popped: list[str] = []
 
     def pop_trailing_newline(self) -> None:
@@ -91,7 +91,7 @@ class _Parens:
         self.inner = state.record_syntactic_position(self.node)
         self.inner.__enter__()
 
-    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> Literal[False]:
         self.inner.__exit__(kind, exc, traceback)
         if kind is None:
             for rpar in self.node.rpar:
@@ -120,11 +120,11 @@ def generate(node: cst.CSTNode, state: CodegenState) -> None:
     if _STOCK_PARENTHESIZE is None:
         node._codegen(state)
         return
-    _BaseParenthesizedNode._parenthesize = _parenthesize
+    setattr(_BaseParenthesizedNode, "_parenthesize", _parenthesize)
     try:
         node._codegen(state)
     finally:
-        _BaseParenthesizedNode._parenthesize = _STOCK_PARENTHESIZE
+        setattr(_BaseParenthesizedNode, "_parenthesize", _STOCK_PARENTHESIZE)
 
 
 _hooks_dropped = [False]

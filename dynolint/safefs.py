@@ -67,7 +67,7 @@ def read_file(path: Path | str, *, follow: bool = True, limit: int | None = None
             if not chunk:
                 break
             chunks.append(chunk)
-            if remaining is not None:
+            if remaining is not None and limit is not None:  # both or neither
                 remaining -= len(chunk)
                 if remaining <= 0:
                     raise TooLarge(path, limit + 1, limit)

@@ -39,11 +39,11 @@ def parse(source: bytes, config: cst.PartialParserConfig | None = None) -> cst.M
     validate = base.__dict__.get("__post_init__")
     if validate is None:  # a LibCST that validates elsewhere: parse as it does
         return cst.parse_module(source) if config is None else cst.parse_module(source, config)
-    base.__post_init__ = _no_validation  # type: ignore[method-assign]
+    setattr(base, "__post_init__", _no_validation)
     try:
         return cst.parse_module(source) if config is None else cst.parse_module(source, config)
     finally:
-        base.__post_init__ = validate  # type: ignore[method-assign]
+        setattr(base, "__post_init__", validate)
 
 
 def _syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> ir.FileSummary:

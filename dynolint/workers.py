@@ -51,14 +51,15 @@ def run_deep(function: Callable[..., R], *args: object) -> R:
     (re-raising what it raises). Already on such a thread: called directly."""
     if getattr(_local, "deep", False):
         return function(*args)
-    outcome: list[object] = []
+    results: list[R] = []
+    raised: list[BaseException] = []
 
     def target() -> None:
         _local.deep = True
         try:
-            outcome.append((True, function(*args)))
+            results.append(function(*args))
         except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
-            outcome.append((False, exc))
+            raised.append(exc)
 
     previous_limit = sys.getrecursionlimit()
     previous_size = threading.stack_size()
@@ -76,10 +77,9 @@ def run_deep(function: Callable[..., R], *args: object) -> R:
         raise
     finally:
         sys.setrecursionlimit(previous_limit)
-    ok, value = outcome[0]  # type: ignore[misc]
-    if ok:
-        return value  # type: ignore[return-value]
-    raise value  # type: ignore[misc]
+    if raised:
+        raise raised[0]
+    return results[0]
 
 
 _local = threading.local()
@@ -251,7 +251,7 @@ class WorkerPool:
             allowed = os.sched_getaffinity(0)
         except (AttributeError, OSError):
             allowed = set()
-        pids = [worker.process.pid for worker in self.workers if worker is not None]
+        pids = [pid for worker in self.workers if worker is not None and (pid := worker.process.pid) is not None]
         if len(allowed) < 2 or not pids:
             yield
             return
@@ -312,8 +312,8 @@ class WorkerPool:
         queues: list[deque[int]] = [deque() for _ in workers]
         shared: deque[int] = deque()
         for index in range(len(items)):
-            slot = prefer[index] if prefer is not None else None
-            (queues[slot] if slot is not None and 0 <= slot < len(queues) else shared).append(index)
+            wants = prefer[index] if prefer is not None else None
+            (queues[wants] if wants is not None and 0 <= wants < len(queues) else shared).append(index)
 
         def next_for(slot: int) -> int | None:
             if queues[slot]:

@@ -139,7 +139,7 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     first, loop = template.body
     assert isinstance(loop, cst.While) and isinstance(loop.body, cst.IndentedBlock)
     consistent = [s.visit(_Consistent()) for s in read_part]
-    if consistent and hasattr(consistent[0], "leading_lines"):
+    if consistent and isinstance(consistent[0], (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
         consistent[0] = consistent[0].with_changes(leading_lines=())
     body = [*consistent, *loop.body.body[1:]]
     loop = loop.with_changes(body=loop.body.with_changes(body=body))

@@ -20,7 +20,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 
 
-def _fields_in_visit_order(kind: type) -> tuple[str, ...]:
+def _fields_in_visit_order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     """The fields of a node class in the order LibCST's visitors go through them (source
     order), read from its ``_visit_and_replace_children``; the dataclass order if that
     cannot be read."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import difflib
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 
@@ -77,7 +77,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
                                        blocks=blocks)
             continue
         try:
-            call = index.calls.get((plan.line, plan.column))  # type: ignore[union-attr]
+            call = index.calls.get((plan.line, plan.column))
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
             change, new_call, block, unsafe_because = call_change(module, index, positions, plan, call,
@@ -173,7 +173,7 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
     return b"".join(out)
 
 
-def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes,
+def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any], data: bytes,
                finding: Finding, check: bool = True,
                helpers: dict[str, list[Edit] | str] | None = None,
                changes: tuple[cst.Call, Any, Any] | None = None, blocks: set[int] | None = None,
@@ -197,7 +197,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         if not functions:
             raise FixSkipped("the write is not inside a function")
         statement, bound, root, helper_file = claim_import(finding.path, None)
-        if changes is None:
+        if changes is None and isinstance(plan, ClaimPlan):  # it is (asserted above)
             _plan_claim(plan, index, positions, apply, 0, bound)
         if blocks is not None:
             if blocks & set(apply.blocks):
@@ -209,8 +209,8 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
         code = data.decode("utf-8", "surrogateescape") if module.encoding.lower().replace("-", "") == "utf8" \
             else module.code
         old_text = _render(module, index, positions, function, function)
-        new_text = _render(module, index, positions, function, function.visit(apply), finding.path, 0,
-                           apply.produced)
+        changed = cast(cst.FunctionDef, function.visit(apply))  # _Apply changes nodes, never removes one
+        new_text = _render(module, index, positions, function, changed, finding.path, 0, apply.produced)
         offset = code[:code.index(old_text)].count("\n") if old_text in code else -1
         if offset < 0:
             raise FixSkipped("the function's text could not be located")
@@ -240,7 +240,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: object, data: bytes
     return Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), tuple(edits)), ""
 
 
-def _render(module: cst.Module, index: _Index, positions: object, original: cst.CSTNode,
+def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any], original: cst.CSTNode,
             node: cst.CSTNode, path: str | None = None, column: int = 0, produced: set[int] | None = None) -> str:
     """The code of ``node`` standing where ``original`` stands: with the indentation of the
     blocks around it, which a multi-line call or a nested function carries on each line. With

@@ -128,7 +128,7 @@ class _Apply(cst.CSTTransformer):
         where = self.positions.get(node)
         if where is not None and not any(_contains(where, target) for target in self.targets):
             return False
-        return super().on_visit(node)  # type: ignore[no-any-return]
+        return super().on_visit(node)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         actions = self.calls.get(id(original), [])
@@ -149,7 +149,8 @@ class _Apply(cst.CSTTransformer):
         self.keep.append(updated)
         if self.original_calls is None:
             self.original_calls = {id(node) for node in self.positions if type(node) is cst.Call}
-        moved = getattr(action, "relayout", frozenset())  # calls a move pushed past the line length: laid out again
+        # calls a move pushed past the line length: laid out again
+        moved: frozenset[int] = getattr(action, "relayout", frozenset())
         for statement in updated.body:  # the calls the fix wrote (not the code's own it moved): laid out to fit
             if id(statement) not in before:
                 calls = [node for node in walk(statement) if type(node) is cst.Call

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import libcst as cst
 
@@ -116,6 +116,10 @@ def _exits(suite: cst.BaseSuite) -> bool:
     return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
+# what a module's body holds: every statement (cst.BaseStatement) is one or the other
+_ModuleBody = list[cst.SimpleStatementLine | cst.BaseCompoundStatement]
+
+
 def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
     if isinstance(suite, cst.SimpleStatementSuite):
         return [cst.SimpleStatementLine(list(suite.body))]
@@ -164,7 +168,8 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         branch, the_if = condition.branch, node
     if len(refusals) > 1:
         # several tests refuse: one failed condition cannot tell which, unless they refuse alike
-        bodies = {_code(cst.Module(_statements(node.body))) if not taken else None for taken, node in refusals}
+        bodies = {_code(cst.Module(cast(_ModuleBody, _statements(node.body)))) if not taken else None
+                  for taken, node in refusals}
         if len(bodies) != 1 or None in bodies:
             raise FixSkipped("the code decides on the item in several tests that refuse differently: one failed "
                              "condition cannot tell which refusal to take; combine the tests or fix by hand")

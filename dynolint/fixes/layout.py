@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
@@ -28,7 +28,8 @@ DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")
 BRACKETS = (cst.Call, cst.Dict, cst.List)
 RECORDED = (*BRACKETS, cst.SimpleString)
-_MEMO: dict[tuple[str, str], Any] = {}  # (setting, folder) -> its value
+_MEMO: dict[tuple[str, str], object] = {}  # (setting, folder) -> its value
+T = TypeVar("T")
 
 
 def line_length(path: str | Path | None) -> int:
@@ -64,7 +65,7 @@ def mypy_checks_untyped(path: str | Path | None) -> bool:
 
 
 def _nearest(setting: str, path: str | Path | None, names: tuple[str, ...],
-             read: Callable[[str, dict[str, Any]], Any], default: Any) -> Any:
+             read: Callable[[str, dict[str, Any]], T | None], default: T) -> T:
     """A tool's setting for the project of ``path``: the first of the configuration files
     ``names`` (TOML, or INI sections as tables) that sets it, from ``path``'s folder upwards,
     stopping at the project's root (a ``pyproject.toml`` with ``[project]``); memoised per folder."""
@@ -73,7 +74,7 @@ def _nearest(setting: str, path: str | Path | None, names: tuple[str, ...],
     folder = Path(path).absolute().parent
     key = (setting, str(folder))
     if key in _MEMO:
-        return _MEMO[key]
+        return cast(T, _MEMO[key])  # stored below for this setting, whose reader gives a T
     value = default
     for candidate in (folder, *folder.parents):
         found, root = None, False

@@ -4,7 +4,7 @@ derive from. Where a fix would need a guess, say which fact would enable it inst
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import arith_of, converted, known_type, number_typed, reads_attr, result_template
@@ -34,7 +34,7 @@ def known_key_attrs(model: Model, table: Val) -> list[str]:
     cache = model.memo.setdefault("key_attrs", {})
     if table not in cache:
         cache[table] = _known_key_attrs(model, table)
-    return list(cache[table])
+    return list(cast("list[str]", cache[table]))  # what _known_key_attrs gave
 
 
 def _known_key_attrs(model: Model, table: Val) -> list[str]:
@@ -223,30 +223,30 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
     if not keys:
         return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                     "partition-key to enable the fix")
-    names = [const_str(name) for name, _ in item.items]
-    if None in names or any(key not in names for key in keys):
+    written = [const_str(name) for name, _ in item.items]
+    names = [name for name in written if name is not None]
+    if len(names) != len(written) or any(key not in names for key in keys):
         return Skip("the item's attribute names, or its key, are not all written out")
     counters = []
-    for name, value in item.items:
+    for attribute, (_, value) in zip(names, item.items):
         arith = arith_of(value)
         if arith is None or arith.loc is None or arith.op not in ("+", "-"):
             continue
-        attribute = const_str(name)
         left, right = model.taint(arith.left).read_ids(), model.taint(arith.right).read_ids()
         if read.id in left and not right and reads_attr(arith.left, attribute):
-            counters.append((attribute, arith, "right", arith.op == "-"))
+            counters.append((attribute, arith, arith.loc, "right", arith.op == "-"))
         elif read.id in right and not left and arith.op == "+" and reads_attr(arith.right, attribute):
-            counters.append((attribute, arith, "left", False))
+            counters.append((attribute, arith, arith.loc, "left", False))
     if len(counters) != 1:
         return Skip("the put_item does not write exactly one counter (an attribute read plus or minus a delta)")
-    attribute, arith, side, negate = counters[0]
+    attribute, arith, delta_loc, side, negate = counters[0]
     if any(read.id in model.taint(value).read_ids() for name, value in item.items
            if const_str(name) != attribute and const_str(name) not in keys):
         return Skip("other attributes of the put_item are computed from the item read: an update cannot keep them")
     conditions = _conditions(model, race)
     if isinstance(conditions, Skip):
         return conditions
-    span, delta = model.span(write.loc), model.span(arith.loc)
+    span, delta = model.span(write.loc), model.span(delta_loc)
     result = result_template(arith.left if side == "right" else arith.right)
     sets = tuple(n for n in names if n != attribute and n not in keys)
     return AtomicPlan(span.line, span.column, write.flavor, attribute, "", delta.line, delta.column, side, negate,

@@ -16,6 +16,8 @@ from dynolint.fixes.scope import enclosing
 from dynolint.positions import node_positions
 
 if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
+
     from dynolint.fixes.engine import _Index
 
 
@@ -28,9 +30,9 @@ def _annotated(function: cst.CSTNode) -> bool:
     return function.returns is not None or any(p.annotation is not None for p in every)
 
 
-def contains(outer: object, inner: object) -> bool:
+def contains(outer: CodeRange, inner: CodeRange) -> bool:
     return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
-        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)  # type: ignore[attr-defined]
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def tenant_change(module: cst.Module, index: _Index,
@@ -46,7 +48,7 @@ def tenant_change(module: cst.Module, index: _Index,
     scope = function[-1]
     kinds = (cst.Call, cst.Subscript, cst.Attribute, cst.Name, cst.Assign, cst.AnnAssign)
     name = tenantid.tenant_name(scope, call, plan, node_positions(module, kinds))
-    change: Callable[[cst.Call], cst.Call] = lambda node, n=name: tenantid.add_tenant_id(node, n)
+    change: Callable[[cst.Call], cst.Call] = lambda node: tenantid.add_tenant_id(node, name)
     return change, change(call)
 
 
@@ -66,7 +68,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         body, action, call = tmpdir.block_change(module, function, call, plan, positions)
         action.limit = layout.line_length(path)
         return lambda node: node, call, (body, action), None
-    block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]]] | None = None
+    block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]] | None] | None = None
     if isinstance(plan, GuardPlan):
         scope = function[-1] if function else module
         if plan.mode in ("not_exists", "exists", "pinned"):
@@ -77,7 +79,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
         if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
             plan = replace(plan, typed=True)  # mypy checks the body
-        change: Callable[[cst.Call], cst.Call] = lambda node, p=plan: guard.guard_call(node, p)
+        change: Callable[[cst.Call], cst.Call] = lambda node: guard.guard_call(node, plan)
     elif isinstance(plan, AtomicPlan):
         binop = index.binops.get((plan.delta_line, plan.delta_column))
         if binop is None:
@@ -98,10 +100,9 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module),
                              rebind_to)
         if plan.put:
-            change = lambda node, p=plan, d=delta, k=kept, s=sources: keep.apply_to_call(
-                putcounter.put_to_update(node, p, d, s), k)
+            change = lambda node: keep.apply_to_call(putcounter.put_to_update(node, plan, delta, sources), kept)
         else:
-            change = lambda node, p=plan, d=delta, k=kept: keep.apply_to_call(atomic.atomic_call(node, p, d), k)
+            change = lambda node: keep.apply_to_call(atomic.atomic_call(node, plan, delta), kept)
         if kept.block is not None:
             block = (kept.block, kept.change)
         return change, change(call), block, kept.unsafe

@@ -59,18 +59,18 @@ def accesses(node: cst.CSTNode, into: dict[str, dict[str, bool]], only: str | No
 def _access(node: cst.CSTNode, into: dict[str, dict[str, bool]], only: str | None = None) -> None:
     """``accesses`` for one node."""
     if type(node) is cst.Subscript:
-        value = node.value  # type: ignore[attr-defined]
+        value = node.value
         if isinstance(value, cst.Name) and (only is None or value.value == only) and len(node.slice) == 1 \
-                and isinstance(node.slice[0].slice, cst.Index):  # type: ignore[attr-defined]
-            key = literal_text(node.slice[0].slice.value)  # type: ignore[attr-defined]
+                and isinstance(node.slice[0].slice, cst.Index):
+            key = literal_text(node.slice[0].slice.value)
             if key is not None:
                 into.setdefault(value.value, {})[key] = False
     elif type(node) is cst.Call:
-        func = node.func  # type: ignore[attr-defined]
+        func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and (only is None or func.value.value == only) and func.attr.value == "get" \
-                and node.args:  # type: ignore[attr-defined]
-            key = literal_text(node.args[0].value)  # type: ignore[attr-defined]
+                and node.args:
+            key = literal_text(node.args[0].value)
             if key is not None:
                 into.setdefault(func.value.value, {}).setdefault(key, True)
 

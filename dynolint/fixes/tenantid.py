@@ -45,9 +45,9 @@ def tenant_name(scope: cst.CSTNode, call: cst.Call, plan: TenantIdPlan, position
             if (where.line, where.column) < (call_start.line, call_start.column):
                 candidates.append((where.line, targets[0].value))
     params = {param.name.value for param in walk(scope) if isinstance(param, cst.Param)}
-    for _, name in sorted(candidates, reverse=True):  # the nearest before the call
-        if bindings.get(name) == 1 and name not in params:
-            return name
+    for _, variable in sorted(candidates, reverse=True):  # the nearest before the call
+        if bindings.get(variable) == 1 and variable not in params:
+            return variable
     raise FixSkipped("no variable of this function holds the tenant id it read: pass TenantId= by hand")
 
 

@@ -14,7 +14,7 @@ condition accepts a missing attribute once (``attribute_not_exists(#v) OR #v = :
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dynolint.fixes.plans import GuardPlan, Skip
 from dynolint.model.expressions import parse_update
@@ -73,7 +73,7 @@ def visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
     memo = model.memo.setdefault("visible_version", {})
     if table not in memo:
         memo[table] = _visible_version(model, table)
-    return memo[table]  # type: ignore[no-any-return]
+    return cast("tuple[str | None, bool]", memo[table])  # what _visible_version gave
 
 
 def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:

@@ -11,25 +11,23 @@ from dynolint.model.class_cells import class_cell
 from dynolint.model.values import (
     UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 
-class AssignMixin(_Base):
+class AssignMixin(Mixin):
     # -- assignment ----------------------------------------------------------------------
-    def assign(self, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
-        kind = type(target)
-        if kind is ir.Name:
+    def assign(self: Machine, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
+        if type(target) is ir.Name:
             name = target.id
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
-        elif kind is ir.SeqE or kind is ir.Starred:
-            elts = target.elts if kind is ir.SeqE else (target,)
+        elif type(target) is ir.SeqE or type(target) is ir.Starred:
+            elts = target.elts if type(target) is ir.SeqE else (target,)
             known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
             for index, element in enumerate(elts):
                 if isinstance(element, ir.Starred):
@@ -38,7 +36,7 @@ class AssignMixin(_Base):
                     self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
                 else:
                     self.assign(element, self.element(value), state, frame, site)
-        elif kind is ir.Attr:
+        elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
@@ -53,10 +51,10 @@ class AssignMixin(_Base):
                             self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
                                                                      current.alloc, current.arith,
                                                                      current.attrs + (value,)))
-        elif kind is ir.Sub:
+        elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
 
-    def assign_item(self, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
+    def assign_item(self: Machine, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
         base_expr = target.value
         index = self.eval(target.index, state, frame)
         if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
@@ -78,26 +76,26 @@ class AssignMixin(_Base):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 state.env[base_expr.id] = DictV(items, alt.spreads)
 
-    def mutate_item(self, item: Val, value: Val, state: State) -> None:
+    def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
-        read = item.read if isinstance(item, (ReadItemV, PynInstanceV)) else -1
-        if read < 0 or getattr(item, "arith", False):
+        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):
             return
+        read = item.read
         if self.taint(value).arith_on(read):
             updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
                             else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
             self.rebind(state, item, updated)
 
-    def rekeys(self, item: ReadItemV, index: Val, value: Val) -> bool:
+    def rekeys(self: Machine, item: ReadItemV, index: Val, value: Val) -> bool:
         """Does ``item[index] = value`` give a key attribute of the item read another value?"""
         name = const_str(index)
         if name is None or not 0 <= item.read < len(self.reads):
             return False
         read_map = self.index.key_map(self.reads[item.read].key)
-        return bool(read_map) and name in read_map and value is not UNKNOWN \
+        return read_map is not None and bool(read_map) and name in read_map and value is not UNKNOWN \
             and not self.index.equal(read_map[name], value)
 
-    def lookup_instance(self, state: State, instance: PynInstanceV) -> Val:
+    def lookup_instance(self: Machine, state: State, instance: PynInstanceV) -> Val:
         """The current version of a PynamoDB instance in the environment (after mutations)."""
         for value in state.env.values():
             for alt in alts(value):
@@ -105,14 +103,14 @@ class AssignMixin(_Base):
                     return alt
         return instance
 
-    def rebind(self, state: State, old: Val, new: Val) -> None:
+    def rebind(self: Machine, state: State, old: Val, new: Val) -> None:
         for name, value in list(state.env.items()):
             if value == old:
                 state.env[name] = new
             elif any(a == old for a in alts(value)):
                 state.env[name] = one_of(new if a == old else a for a in alts(value))
 
-    def is_global_name(self, name: str, frame: Frame) -> bool:
+    def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:
             return False
         if name in frame.declared_global:

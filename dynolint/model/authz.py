@@ -26,9 +26,11 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.mixin import Mixin
 from dynolint.model.values import ConstV, const_str
 
 if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
 ADMIN = "admin"
@@ -62,10 +64,10 @@ def _admin_text(text: str | None) -> bool:
     return bool(text) and bool(_ADMIN_NAME.search(re.sub(r"[^A-Za-z_]", "_", text or "").replace("__", "_")))
 
 
-class AuthzMixin:
+class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
-    def test_facts(self, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    def test_facts(self: Machine, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
         """(facts when ``test`` is true, facts when it is false)."""
         if isinstance(test, ir.UnaryOp) and test.op == "not":
             when_true, when_false = self.test_facts(test.operand, state, frame)
@@ -88,7 +90,8 @@ class AuthzMixin:
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 
-    def _compare_facts(self, test: ir.Compare, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    def _compare_facts(self: Machine, test: ir.Compare, state: State,
+                       frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
         op, left_expr, right_expr = test.ops[0], test.left, test.comparators[0]
         positive = op in ("==", "is", "in")
         if op not in ("==", "!=", "is", "is not", "in", "not in"):
@@ -103,13 +106,13 @@ class AuthzMixin:
             return (frozenset({VERIFIED}), _NONE) if succeeded else (_NONE, frozenset({VERIFIED}))
         if op in ("in", "not in"):
             return _NONE, _NONE
-        left = self.peek(left_expr, state, frame)  # type: ignore[attr-defined]
-        right = self.peek(right_expr, state, frame)  # type: ignore[attr-defined]
+        left = self.peek(left_expr, state, frame)
+        right = self.peek(right_expr, state, frame)
         if isinstance(left, ConstV) or isinstance(right, ConstV) or const_str(left) is not None \
                 or const_str(right) is not None:
             return _NONE, _NONE
-        left_tenants = self.taint(left).tenants  # type: ignore[attr-defined]
-        right_tenants = self.taint(right).tenants  # type: ignore[attr-defined]
+        left_tenants = self.taint(left).tenants
+        right_tenants = self.taint(right).tenants
         tenants = left_tenants | right_tenants
         if not tenants or left_tenants == right_tenants:
             return _NONE, _NONE
@@ -118,7 +121,7 @@ class AuthzMixin:
         facts = frozenset({AUTHORIZED})
         return (facts, _NONE) if positive else (_NONE, facts)
 
-    def deploy_switch(self, test: ir.Expr, state: State, frame: Frame) -> bool:
+    def deploy_switch(self: Machine, test: ir.Expr, state: State, frame: Frame) -> bool:
         """Does the condition depend only on deployment settings (environment variables,
         constants): a branch between deployments (pooled or silo), not between requests?"""
         leaves: list[ir.Expr] = []
@@ -140,7 +143,7 @@ class AuthzMixin:
         for leaf in leaves:
             if isinstance(leaf, ir.Const):
                 continue
-            value = self.peek(leaf, state, frame)  # type: ignore[attr-defined]
+            value = self.peek(leaf, state, frame)
             if not _setting(value):
                 return False
             found_setting = True

@@ -11,12 +11,11 @@ from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 SESSION_CLASSES = {
     "boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
@@ -37,9 +36,9 @@ S3_TRANSFER = {"download_file": (1, "Key"), "upload_file": (2, "Key"), "download
 LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
 
 
-class AwsMixin(_Base):
+class AwsMixin(Mixin):
     # -- constructors ----------------------------------------------------------------------
-    def aws_constructor(self, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+    def aws_constructor(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                         state: State, frame: Frame) -> Val | None:
         if path in ("boto3.client", "boto3.resource", "boto3.session.Session.client"):
             return self.service_object(path.rsplit(".", 1)[-1], self.creds_from(kwargs), args, kwargs)
@@ -47,7 +46,7 @@ class AwsMixin(_Base):
             return SessionV(self.creds_from(kwargs), SESSION_CLASSES[path])
         return None
 
-    def creds_from(self, kwargs: dict[str, Val]) -> CredsV:
+    def creds_from(self: Machine, kwargs: dict[str, Val]) -> CredsV:
         given = [kwargs[k] for k in CRED_KWARGS if k in kwargs]
         if not given:
             session = kwargs.get("botocore_session") or kwargs.get("boto3_session")
@@ -72,7 +71,7 @@ class AwsMixin(_Base):
                 return CredsV("fixed")
         return UNKNOWN_CREDS
 
-    def service_object(self, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
+    def service_object(self: Machine, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
         service = const_str(args[0]) if args else const_str(kwargs.get("service_name", UNKNOWN))
         if service is None:
             return UNKNOWN
@@ -83,41 +82,40 @@ class AwsMixin(_Base):
         return ResourceV(service, creds)
 
     # -- methods of SDK objects --------------------------------------------------------
-    def domain_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+    def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        kind = type(recv)
-        if kind is SessionV:
+        if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):
                 return self.service_object(name, recv.creds, args, kwargs)
             return CallV(name, recv, tuple(args))
         dynamo = self.dynamo_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if dynamo is not None:
             return dynamo
-        if kind is ClientV:
+        if type(recv) is ClientV:
             return self.client_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is ResourceV:
+        if type(recv) is ResourceV:
             if recv.service == "s3" and name in ("Object", "Bucket", "ObjectSummary"):
                 bucket = args[0] if args else kwargs.get("bucket_name", UNKNOWN)
                 key = args[1] if len(args) > 1 else kwargs.get("key")
                 return S3ObjectV(recv.creds, bucket, key if name != "Bucket" else None)
             return CostlyV(loc, f"{recv.service} {name}", tuple(args), self.costly_seq())
-        if kind is S3ObjectV:
+        if type(recv) is S3ObjectV:
             return self.s3_object_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is ContextVarV:
+        if type(recv) is ContextVarV:
             if name == "set" and args:
                 self.summaries.write((recv.loc, "value"), args[0], merged=True)
                 return CallV("token", recv, ())
             if name == "get":
                 return self.summaries.heap_get((recv.loc, "value"), args[0] if args else UNKNOWN)
             return NONE
-        if kind is MetaV:
+        if type(recv) is MetaV:
             return CallV(name, recv, tuple(args))
-        if kind is InfraFnV:
+        if type(recv) is InfraFnV:
             self.cdk_method(recv, name, args, loc)
             return CallV(name, recv, tuple(args))
         return None
 
-    def client_call(self, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def client_call(self: Machine, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
                     loc: Loc, state: State, frame: Frame) -> Val:
         service = client.service
         if name in ("get_paginator", "get_waiter", "close", "can_paginate", "generate_presigned_post"):
@@ -140,7 +138,7 @@ class AwsMixin(_Base):
         return CostlyV(loc, f"{service} {name}", tuple(args) + tuple(kwargs.values()), self.costly_seq())
 
     # -- STS ----------------------------------------------------------------------------
-    def assume_role(self, kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val:
+    def assume_role(self: Machine, kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val:
         scope = [kwargs[k] for k in ("Tags", "Policy", "PolicyArns", "TransitiveTagKeys") if k in kwargs]
         scoped = [v for v in scope if not self.is_constant(v)]
         if not scoped:
@@ -150,7 +148,7 @@ class AwsMixin(_Base):
             self.note_scoping(value, loc, frame, "sts")
         return CredsV("scoped", loc, SeqV("tuple", tuple(scoped)))
 
-    def is_constant(self, value: Val) -> bool:
+    def is_constant(self: Machine, value: Val) -> bool:
         for alt in alts(value):
             if isinstance(alt, ConstV):
                 continue
@@ -161,14 +159,14 @@ class AwsMixin(_Base):
             return False
         return True
 
-    def note_scoping(self, value: Val, loc: Loc, frame: Frame, kind: str = "key") -> None:
+    def note_scoping(self: Machine, value: Val, loc: Loc, frame: Frame, kind: str = "key") -> None:
         """Tenant ids used to scope access (STS tags, keys, invoke TenantId): DYN204 looks
         at where they came from."""
         for tenant in self.taint(value).tenants:
             self.scoping_uses.append(ScopingUse(tenant, loc, frame.root, kind, self.path_facts))
 
     # -- S3 -----------------------------------------------------------------------------
-    def s3_call(self, creds: CredsV, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+    def s3_call(self: Machine, creds: CredsV, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                 frame: Frame) -> None:
         scope: list[Val] = []
         unscoped = False
@@ -202,7 +200,7 @@ class AwsMixin(_Base):
         for value in scope:
             self.note_scoping(value, loc, frame)
 
-    def s3_object_call(self, obj: S3ObjectV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def s3_object_call(self: Machine, obj: S3ObjectV, name: str, args: list[Val], kwargs: dict[str, Val],
                        loc: Loc, state: State, frame: Frame) -> Val:
         if obj.key is None:  # a Bucket
             if name in ("put_object", "Object", "upload_file", "download_file", "delete_objects"):
@@ -230,7 +228,7 @@ class AwsMixin(_Base):
             return CostlyV(loc, f"s3 object {name}", (obj.key,), self.costly_seq())
         return CallV(name, obj, tuple(args))
 
-    def paginate(self, paginator: PaginatorV, kwargs: dict[str, Val], loc: Loc, state: State,
+    def paginate(self: Machine, paginator: PaginatorV, kwargs: dict[str, Val], loc: Loc, state: State,
                  frame: Frame) -> Val:
         client = paginator.client
         if client.service == "s3":

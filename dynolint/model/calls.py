@@ -19,12 +19,11 @@ from dynolint.model.values import (
     EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
@@ -35,8 +34,8 @@ def is_stub(function: ir.Function) -> bool:
         isinstance(s, ir.ExprStmt) and isinstance(s.value, ir.Const) for s in function.body)
 
 
-class CallsMixin(_Base):
-    def eval_call(self, call: ir.Call, state: State, frame: Frame) -> Val:
+class CallsMixin(Mixin):
+    def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
@@ -47,10 +46,11 @@ class CallsMixin(_Base):
                 kwargs[name] = value
                 continue
             options = list(alts(value))
-            if options and all(isinstance(a, DictV) and not a.spreads for a in options):
+            dicts = [a for a in options if isinstance(a, DictV) and not a.spreads]
+            if options and len(dicts) == len(options):
                 merged: dict[str, list[Val]] = {}
-                for option in options:
-                    for key, item in option.items:  # type: ignore[union-attr]
+                for option in dicts:
+                    for key, item in option.items:
                         text = const_str(key)
                         if text is not None:
                             merged.setdefault(text, []).append(item)
@@ -62,7 +62,7 @@ class CallsMixin(_Base):
             args.append(self.element(self.eval(star, state, frame)))
         return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
 
-    def apply(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
+    def apply(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
@@ -84,29 +84,28 @@ class CallsMixin(_Base):
         state.flow_from(joined)
         return one_of(overridden(results))
 
-    def call(self, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        kind = type(func)
-        if kind is FuncV:
+        if type(func) is FuncV:
             return self.invoke(func, None, args, kwargs, loc, state, frame)
-        if kind is BoundV:
+        if type(func) is BoundV:
             return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame)
-        if kind is ClassV:
+        if type(func) is ClassV:
             return self.instantiate(func, args, kwargs, loc, state, frame)
-        if kind is ExtV:
+        if type(func) is ExtV:
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
-        if kind is PartialV:
+        if type(func) is PartialV:
             return self.call_partial(func, args, kwargs, node, loc, state, frame)
-        if kind is LambdaV:
+        if type(func) is LambdaV:
             return self.call_lambda(func, args, kwargs, state, frame)
-        if kind is AttrV:
+        if type(func) is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         return CallV("?", func, tuple(args))
 
     # -- project functions ---------------------------------------------------------------
-    def invoke(self, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
+    def invoke(self: Machine, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
                loc: Loc, state: State, frame: Frame) -> Val:
         """Call a project function: reuse its summary for this calling context when there is
         one (model/summaries.py), else inline its body on the caller's path."""
@@ -129,7 +128,7 @@ class CallsMixin(_Base):
         if context is not None:
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
-                self.path_facts = state.facts
+                self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
                 self.note_obtained(reused, frame, loc)
                 return reused
             log = summaries.start(len(self.call_stack))
@@ -144,7 +143,7 @@ class CallsMixin(_Base):
         self.note_obtained(result, frame, loc)
         return result
 
-    def inline(self, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
+    def inline(self: Machine, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
                kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         from dynolint.model.state import Frame as FrameCls
@@ -180,7 +179,7 @@ class CallsMixin(_Base):
             # replaced at run time): the call's value is unknown and the caller goes on
             exit_state.dead = False
         state.flow_from(exit_state)
-        self.path_facts = state.facts
+        self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if function.is_generator:
             # the body ran to the end here, so what it yields reaches the caller's loop with
             # the reads the body made on the caller's path before it
@@ -196,7 +195,7 @@ class CallsMixin(_Base):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
 
-    def note_obtained(self, value: Val, frame: Frame, loc: Loc) -> None:
+    def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``) has obtained it too."""
         tenants = self.taint(value).tenants
         if not tenants:
@@ -211,7 +210,7 @@ class CallsMixin(_Base):
             if tenant not in root.tenant_sources:
                 root.tenant_sources.append(tenant)
 
-    def bind(self, function: ir.Function, self_val: Val | None, args: list[Val],
+    def bind(self: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
              kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
         env: dict[str, Val] = {}
         params = list(function.params)
@@ -245,7 +244,7 @@ class CallsMixin(_Base):
                 env[param.name] = UNKNOWN
         return env
 
-    def instantiate(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+    def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                     state: State, frame: Frame) -> Val:
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
@@ -259,7 +258,7 @@ class CallsMixin(_Base):
         return instance
 
     # -- caches --------------------------------------------------------------------------
-    def cached_function(self, function: ir.Function, path: str) -> bool:
+    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
         for decorator in function.decorators:
             target = decorator.func if isinstance(decorator, ir.Call) else decorator
             from dynolint.model.state import State as StateCls
@@ -270,7 +269,7 @@ class CallsMixin(_Base):
                 return True
         return False
 
-    def cache_store(self, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
+    def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
                     result: Val, callee: Frame, frame: Frame) -> None:
         """An ``lru_cache``d function stores its result in module state, keyed by its
         arguments; reported at its (last) return statement."""
@@ -279,7 +278,7 @@ class CallsMixin(_Base):
         self.global_stores.append(GlobalStore(
             (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))
 
-    def global_store(self, frame: Frame, site: int, name: str, kind: str, key: Val | None,
+    def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
@@ -293,7 +292,7 @@ class CallsMixin(_Base):
                 entries.append((key, value))
 
     # -- methods of plain values ---------------------------------------------------------
-    def call_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+    def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:
@@ -331,8 +330,8 @@ class CallsMixin(_Base):
                        "get_path_param": "pathparameters"}[name]
             for alt in alts(recv):
                 if isinstance(alt, EventV):
-                    key = const_str(args[0])
-                    return self.event_child(EventV(alt.path + (section,)), key or "?", loc, frame, False)
+                    param = const_str(args[0])
+                    return self.event_child(EventV(alt.path + (section,)), param or "?", loc, frame, False)
         handled = self.file_method(recv, name, args, kwargs, loc, frame)
         if handled is not None:
             return handled
@@ -357,20 +356,20 @@ class CallsMixin(_Base):
             return recv
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
 
-    def dict_keys(self, value: Val) -> Val:
-        keys = []
+    def dict_keys(self: Machine, value: Val) -> Val:
+        keys: list[Val] = []
         for alt in alts(value):
             if isinstance(alt, DictV):
                 keys.extend(k for k, _ in alt.items)
         return SeqV("tuple", tuple(keys)) if keys else UNKNOWN
 
-    def stmt_site(self, frame: Frame, node: ir.Call) -> int:
+    def stmt_site(self: Machine, frame: Frame, node: ir.Call) -> int:
         summary = self.project.files.get(frame.path)
         if summary is None or node.site >= len(summary.stmt_of):
             return node.site
         return summary.stmt_of[node.site]
 
-    def module_frame(self, path: str) -> Frame:
+    def module_frame(self: Machine, path: str) -> Frame:
         from dynolint.model.state import Frame as FrameCls
 
         return FrameCls(path, "<module>", None, frozenset(), frozenset(), None, (), 0, 0,

@@ -13,11 +13,10 @@ from dynolint.model.project import LambdaFunction, TableDecl
 from dynolint.model.values import (
     UNKNOWN, AttrV, CallV, ConstV, DictV, ExtV, InfraFnV, Loc, SeqV, Val, alts, const_str,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
-else:
-    _Base = object
+    from dynolint.model.interp import Machine
 
 FUNCTION_CONSTRUCTS = ("aws_lambda.Function", "aws_lambda.DockerImageFunction", "aws_lambda.CfnFunction",
                        "aws_lambda_python_alpha.PythonFunction", "aws_lambda_python.PythonFunction")
@@ -37,8 +36,8 @@ class CdkFunction:
     invokers: set[str] = field(default_factory=set)
 
 
-class CdkMixin(_Base):
-    def cdk_call(self, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
+class CdkMixin(Mixin):
+    def cdk_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
         if not path.startswith("aws_cdk."):
             return None
         short = path[len("aws_cdk."):]
@@ -56,7 +55,7 @@ class CdkMixin(_Base):
                     self.cdk_invokers.append((function, kind))
         return None
 
-    def cdk_functions_in(self, value: Val, arn: bool, depth: int = 0) -> list[str]:
+    def cdk_functions_in(self: Machine, value: Val, arn: bool, depth: int = 0) -> list[str]:
         """The construct ids of the CDK functions ``value`` is (or lists; with ``arn``, also
         their ``function_arn``)."""
         found = []
@@ -73,7 +72,7 @@ class CdkMixin(_Base):
                     found += self.cdk_functions_in(element, arn, depth + 1)
         return found
 
-    def cdk_function(self, ident: str, kwargs: dict[str, Val], loc: Loc) -> None:
+    def cdk_function(self: Machine, ident: str, kwargs: dict[str, Val], loc: Loc) -> None:
         record = self.cdk_functions.setdefault((loc[0], ident), CdkFunction(ident, loc[0]))
         record.name = const_str(kwargs.get("function_name", UNKNOWN)) or record.name
         handler = const_str(kwargs.get("handler", UNKNOWN))
@@ -98,7 +97,7 @@ class CdkMixin(_Base):
             if target is not None:
                 record.env[key] = target
 
-    def cdk_method(self, ref: InfraFnV, name: str, args: list[Val], loc: Loc) -> None:
+    def cdk_method(self: Machine, ref: InfraFnV, name: str, args: list[Val], loc: Loc) -> None:
         if name in CDK_METHODS:
             self.cdk_invokers.append((ref.ident, CDK_METHODS[name]))
         if name == "add_environment" and len(args) >= 2:
@@ -108,7 +107,7 @@ class CdkMixin(_Base):
                 if ident == ref.ident and key is not None and target is not None:
                     record.env[key] = target
 
-    def cdk_reference(self, value: Val) -> str | None:
+    def cdk_reference(self: Machine, value: Val) -> str | None:
         for alt in alts(value):
             text = const_str(alt)
             if text is not None:
@@ -117,7 +116,7 @@ class CdkMixin(_Base):
                 return f"fn:{alt.base.ident}"
         return None
 
-    def mentions_per_tenant(self, value: Val, depth: int = 0) -> bool:
+    def mentions_per_tenant(self: Machine, value: Val, depth: int = 0) -> bool:
         for alt in alts(value):
             if isinstance(alt, ExtV) and alt.path.endswith("PER_TENANT"):
                 return True
@@ -131,7 +130,7 @@ class CdkMixin(_Base):
                     return True
         return False
 
-    def cdk_asset_dir(self, directory: str, loc: Loc) -> str:
+    def cdk_asset_dir(self: Machine, directory: str, loc: Loc) -> str:
         normalized = posixpath.normpath(directory)
         candidates = [normalized, posixpath.normpath(posixpath.join(posixpath.dirname(loc[0]), directory))]
         for candidate in candidates:
@@ -140,7 +139,7 @@ class CdkMixin(_Base):
                 return candidate
         return normalized
 
-    def cdk_table(self, ident: str, kwargs: dict[str, Val], loc: Loc) -> None:
+    def cdk_table(self: Machine, ident: str, kwargs: dict[str, Val], loc: Loc) -> None:
         def attribute(value: Val | None) -> str | None:
             if value is None:
                 return None
@@ -159,7 +158,7 @@ class CdkMixin(_Base):
             ident, const_str(kwargs.get("table_name", UNKNOWN)), attribute(kwargs.get("partition_key")),
             attribute(kwargs.get("sort_key")), loc[0])
 
-    def cdk_declarations(self) -> tuple[list[LambdaFunction], list[TableDecl]]:
+    def cdk_declarations(self: Machine) -> tuple[list[LambdaFunction], list[TableDecl]]:
         invoked_by: dict[str, set[str]] = {}
         for ident, kind in self.cdk_invokers:
             invoked_by.setdefault(ident, set()).add(kind)

@@ -12,17 +12,16 @@ from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 
-class ClassesMixin(_Base):
+class ClassesMixin(Mixin):
     # -- classes -------------------------------------------------------------------------
-    def class_env(self, cls: ClassV) -> dict[str, Val]:
+    def class_env(self: Machine, cls: ClassV) -> dict[str, Val]:
         key = (cls.path, cls.qualname)
         if key in self.class_envs:
             return self.class_envs[key]
@@ -45,7 +44,7 @@ class ClassesMixin(_Base):
         self.class_envs[key] = dict(state.env)
         return self.class_envs[key]
 
-    def class_bases(self, cls: ClassV) -> list[Val]:
+    def class_bases(self: Machine, cls: ClassV) -> list[Val]:
         klass = self.project.classes.get((cls.path, cls.qualname))
         if klass is None:
             return []
@@ -57,7 +56,7 @@ class ClassesMixin(_Base):
         return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
                 for base in klass.bases]
 
-    def find_method(self, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
+    def find_method(self: Machine, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
         klass = self.project.classes.get((cls.path, cls.qualname))
         if klass is None or depth > 6:
             return None
@@ -71,7 +70,7 @@ class ClassesMixin(_Base):
                     return found
         return None
 
-    def method_kind(self, method: FuncV) -> str:
+    def method_kind(self: Machine, method: FuncV) -> str:
         """'static', 'class' or 'instance', from the method's decorators."""
         function = self.project.functions.get((method.path, method.qualname))
         if function is None:
@@ -81,7 +80,7 @@ class ClassesMixin(_Base):
                 return "static" if decorator.id == "staticmethod" else "class"
         return "instance"
 
-    def bound_method(self, instance: Val | None, cls: ClassV, method: FuncV) -> Val:
+    def bound_method(self: Machine, instance: Val, cls: ClassV, method: FuncV) -> Val:
         """``instance.method`` as Python binds it: nothing for a static method, the class for
         a class method, the instance otherwise."""
         kind_of = self.method_kind(method)
@@ -92,7 +91,7 @@ class ClassesMixin(_Base):
             return BoundV(owner if isinstance(owner, ClassV) else cls, method)
         return BoundV(instance, method)
 
-    def class_attr(self, cls: ClassV, name: str, depth: int = 0) -> Val | None:
+    def class_attr(self: Machine, cls: ClassV, name: str, depth: int = 0) -> Val | None:
         env = self.class_env(cls)
         stored = self.summaries.heap_get(class_cell(cls, name))  # assigned on the class by code
         if name in env and not isinstance(env[name], FuncV):
@@ -108,7 +107,7 @@ class ClassesMixin(_Base):
         return None
 
     # -- instances, super() and class-hierarchy dispatch ---------------------------------
-    def instance_attr(self, base: InstanceV, name: str) -> Val:
+    def instance_attr(self: Machine, base: InstanceV, name: str) -> Val:
         """``instance.name``: what was stored on it, else the method along its class's bases
         and, when the instance may be of a subclass, every override below its class."""
         stored = self.summaries.heap_get((base.alloc, name))
@@ -128,7 +127,7 @@ class ClassesMixin(_Base):
             return one_of(found, limit=MAX_OVERRIDES + 1)
         return self.class_attr(base.cls, name) or AttrV(base, name)
 
-    def subclasses(self, cls: ClassV) -> list[ClassV]:
+    def subclasses(self: Machine, cls: ClassV) -> list[ClassV]:
         """The project's classes whose bases name ``cls`` (direct subclasses)."""
         key = (cls.path, cls.qualname)
         known = self.subclass_index.get(key)
@@ -145,7 +144,7 @@ class ClassesMixin(_Base):
         self.subclass_index[key] = found
         return found
 
-    def overrides(self, cls: ClassV, name: str) -> list[tuple[ClassV, FuncV]]:
+    def overrides(self: Machine, cls: ClassV, name: str) -> list[tuple[ClassV, FuncV]]:
         """The methods ``name`` that subclasses of ``cls`` (at any depth) define themselves,
         nearest first, at most MAX_OVERRIDES."""
         out: list[tuple[ClassV, FuncV]] = []
@@ -166,7 +165,7 @@ class ClassesMixin(_Base):
             pending.extend(self.subclasses(sub))
         return out
 
-    def make_super(self, args: list[Val], self_val: Val | None, cls: ir.Class | None, path: str) -> Val:
+    def make_super(self: Machine, args: list[Val], self_val: Val | None, cls: ir.Class | None, path: str) -> Val:
         """``super()`` in a method (its class and receiver) or ``super(Cls, obj)``."""
         if len(args) >= 2 and isinstance(args[0], ClassV):
             return SuperV(args[1], args[0])
@@ -174,7 +173,7 @@ class ClassesMixin(_Base):
             return SuperV(self_val, ClassV(path, cls.qualname))
         return UNKNOWN
 
-    def super_attr(self, base: SuperV, name: str) -> Val:
+    def super_attr(self: Machine, base: SuperV, name: str) -> Val:
         """``super().name``: the method of the first base (in order) that has it; a method
         the project does not define is the library's (a PynamoDB ``Model.save``), called
         on the same instance."""
@@ -186,7 +185,7 @@ class ClassesMixin(_Base):
         return AttrV(base, name)
 
     # -- truthiness ---------------------------------------------------------------------
-    def always_truthy(self, value: Val) -> bool:
+    def always_truthy(self: Machine, value: Val) -> bool:
         """Is every alternative of ``value`` true in a test? A function, a class, or an
         instance of a project class that defines neither ``__bool__`` nor ``__len__``; a
         value ``a or b`` made with such a ``b``."""
@@ -204,7 +203,7 @@ class ClassesMixin(_Base):
             return False
         return bool(options)
 
-    def truthiness(self, test: ir.Expr, state: State, frame: Frame) -> bool | None:
+    def truthiness(self: Machine, test: ir.Expr, state: State, frame: Frame) -> bool | None:
         """True or False when a branch condition can only go one way, else None."""
         if isinstance(test, ir.UnaryOp) and test.op == "not":
             inner = self.truthiness(test.operand, state, frame)
@@ -214,32 +213,33 @@ class ClassesMixin(_Base):
         return None
 
     # -- instances a root starts from ------------------------------------------------
-    def root_instance(self, path: str, cls: ir.Class) -> Val:
+    def root_instance(self: Machine, path: str, cls: ir.Class) -> Val:
         """The instance a method analysed as a root runs on: of ``cls`` or a subclass, its
         ``__init__`` run once with unknown arguments."""
         key = (path, cls.qualname)
         if key not in self.root_instances:
             class_val = ClassV(path, cls.qualname)
-            instance = self.pyn_model_instance(class_val, (path, cls.site))
+            instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
             if instance is None:
-                instance = InstanceV(class_val, (path, cls.site), False)
-                self.root_instances[key] = instance
+                fresh = InstanceV(class_val, (path, cls.site), False)
+                self.root_instances[key] = fresh
                 init = self.find_method(class_val, "__init__")
                 if init is None:
                     from dynolint.model.state import State
 
-                    self.dataclass_init(class_val, instance, [], {}, State({}), self.module_frame(path))
+                    self.dataclass_init(class_val, fresh, [], {}, State({}), self.module_frame(path))
                 # an object used as a context manager is used once entered: its __init__ and
                 # then its __enter__/__aenter__ have set it up
                 for setup in (init, self.find_method(class_val, "__enter__"),
                               self.find_method(class_val, "__aenter__")):
                     function = self.project.functions.get((setup.path, setup.qualname)) if setup else None
                     if setup is not None and function is not None:
-                        self.run_init_unknown(instance, setup, function)
+                        self.run_init_unknown(fresh, setup, function)
+                instance = fresh
             self.root_instances[key] = instance
         return self.root_instances[key]
 
-    def run_init_unknown(self, instance: Val, init: FuncV, function: ir.Function) -> None:
+    def run_init_unknown(self: Machine, instance: Val, init: FuncV, function: ir.Function) -> None:
         from dynolint.model.state import Frame, State
 
         frame = Frame(init.path, function.qualname, function, function.locals,

@@ -32,7 +32,7 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     options = alts(value)
     if len(options) != 1:
         return None
-    alt = options[0]
+    (alt,) = options
     if isinstance(alt, AttrV) and isinstance(alt.base, PynInstanceV) and alt.base.read >= 0:
         return alt.base.read, alt.name, None  # a PynamoDB model instance's attribute (``order.status``)
     if isinstance(alt, SubV):

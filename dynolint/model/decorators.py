@@ -9,20 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint import ir
+from dynolint.model.mixin import Mixin
 from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 PROJECT_CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
 WRAPPER_CALLABLE = (FuncV, BoundV, PartialV, LambdaV)
 
 
-class DecoratorsMixin(_Base):
-    def decorate(self, value: Val, function: ir.Function, state: State, frame: Frame) -> Val:
+class DecoratorsMixin(Mixin):
+    def decorate(self: Machine, value: Val, function: ir.Function, state: State, frame: Frame) -> Val:
         """``value`` (the function just defined) after its decorators of the project, applied
         bottom-up; a decorator that is not the project's, or that returns something other
         than a callable, leaves it as it was."""
@@ -37,7 +36,7 @@ class DecoratorsMixin(_Base):
                 current = result
         return current
 
-    def decorated(self, path: str, function: ir.Function) -> Val | None:
+    def decorated(self: Machine, path: str, function: ir.Function) -> Val | None:
         """What a module-level function's name is bound to, when decorators of the project
         replaced it by a wrapper (None otherwise)."""
         if not function.decorators or function.parent is not None or function.class_qualname is not None:
@@ -49,7 +48,7 @@ class DecoratorsMixin(_Base):
             return None
         return value
 
-    def run_decorated_root(self, wrapper: Val, function: ir.Function, env: dict[str, Val], state: State,
+    def run_decorated_root(self: Machine, wrapper: Val, function: ir.Function, env: dict[str, Val], state: State,
                            frame: Frame) -> bool:
         """Run a root through its decorators' wrapper, called with the function's parameters;
         False when the wrapper never reached the function's body (then it is analysed on

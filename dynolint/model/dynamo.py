@@ -20,31 +20,29 @@ from dynolint.model.values import (
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
     PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SuperV, TableV, Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
                  if op.access in ("read", "write") and not name.startswith(("batch", "transact")))
 KEYISH = ("pk", "sk", "id", "key", "hash", "range", "partition")
 
 
-class DynamoMixin(_Base):
+class DynamoMixin(Mixin):
     # -- dispatch ----------------------------------------------------------------------
-    def dynamo_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+    def dynamo_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        kind = type(recv)
-        if kind is TableV:
+        if type(recv) is TableV:
             if name == "batch_writer":
                 return BatchWriterV(recv)
             if name in ITEM_OPS:
                 client = ClientV("dynamodb", recv.creds, "resource")
                 return self.ddb_op(client, recv.name, name, kwargs, spread_unknown, loc, state, frame)
             return CallV(name, recv, tuple(args))
-        if kind is ResourceV and recv.service == "dynamodb":
+        if type(recv) is ResourceV and recv.service == "dynamodb":
             if name == "Table":
                 table_name = args[0] if args else kwargs.get("name", kwargs.get("TableName", UNKNOWN))
                 if table_name is UNKNOWN:
@@ -54,9 +52,9 @@ class DynamoMixin(_Base):
                 client = ClientV("dynamodb", recv.creds, "resource")
                 return self.ddb_client_op(client, name, args, kwargs, spread_unknown, loc, state, frame)
             return CallV(name, recv, tuple(args))
-        if kind is ClientV and recv.service == "dynamodb":
+        if type(recv) is ClientV and recv.service == "dynamodb":
             return self.ddb_client_op(recv, name, args, kwargs, spread_unknown, loc, state, frame)
-        if kind is BatchWriterV:
+        if type(recv) is BatchWriterV:
             if name in ("put_item", "delete_item") and isinstance(recv.table, TableV):
                 table = recv.table
                 item = kwargs.get("Item") if name == "put_item" else None
@@ -66,17 +64,17 @@ class DynamoMixin(_Base):
                 self.ddb_data_call(table.creds, table.name, name, key if key is not None else item,
                                    False, loc, frame)
             return NONE
-        if kind is PaginatorV and name == "paginate":
+        if type(recv) is PaginatorV and name == "paginate":
             return self.paginate(recv, kwargs, loc, state, frame)
-        if kind is PynModelV:
+        if type(recv) is PynModelV:
             return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is PynInstanceV:
+        if type(recv) is PynInstanceV:
             return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
-        if kind is SuperV and isinstance(recv.self_val, PynInstanceV):
+        if type(recv) is SuperV and isinstance(recv.self_val, PynInstanceV):
             current = self.lookup_instance(state, recv.self_val)
             if isinstance(current, PynInstanceV):
                 return self.pyn_library_call(current, name, args, kwargs, loc, state, frame)
-        if kind is PynBatchV:
+        if type(recv) is PynBatchV:
             if name in ("save", "delete") and args:
                 for instance in alts(args[0]):
                     if isinstance(instance, PynInstanceV):
@@ -84,12 +82,12 @@ class DynamoMixin(_Base):
                         self.emit_write(op, instance.model, pyn_key(instance), instance, NO_GUARD,
                                         (instance,), False, True, "batch", loc, state, frame)
             return NONE
-        if kind is PynAttrV:
+        if type(recv) is PynAttrV:
             if name in ("set", "add", "remove", "append", "prepend", "delete"):
                 value = args[0] if args else None
                 return PynActionV(recv.name, name, value)
             return CallV(name, recv, tuple(args))
-        if kind is PynTransactV:
+        if type(recv) is PynTransactV:
             if name in ("save", "update", "delete") and args:
                 for instance in alts(args[0]):
                     if isinstance(instance, PynInstanceV):
@@ -97,13 +95,13 @@ class DynamoMixin(_Base):
             return NONE
         return None
 
-    def pyn_external(self, path: str) -> Val | None:
+    def pyn_external(self: Machine, path: str) -> Val | None:
         if path.endswith("transactions.TransactWrite") or path == "TransactWrite":
             return PynTransactV("write")
         return None
 
     # -- boto3 -------------------------------------------------------------------------
-    def ddb_client_op(self, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def ddb_client_op(self: Machine, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, loc: Loc, state: State, frame: Frame) -> Val:
         if name in ITEM_OPS:
             table = kwargs.get("TableName", UNKNOWN)
@@ -163,7 +161,7 @@ class DynamoMixin(_Base):
             return PaginatorV(client, const_str(args[0]) or "?")
         return CallV(name, client, tuple(args))
 
-    def ddb_op(self, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,
+    def ddb_op(self: Machine, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,
                loc: Loc, state: State, frame: Frame, flavor: str = "") -> Val:
         flavor = flavor or client.flavor
         if name == "get_item":
@@ -200,7 +198,7 @@ class DynamoMixin(_Base):
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
         return OpaqueV(loc, ())
 
-    def guard_of(self, op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
+    def guard_of(self: Machine, op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
         """The guard a write carries: one of the operation's guard parameters, given and
         not empty (ConditionalOperator or ReturnValuesOnConditionCheckFailure alone guard
         nothing)."""
@@ -215,14 +213,14 @@ class DynamoMixin(_Base):
             return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
         return NO_GUARD
 
-    def update_spec(self, kwargs: dict[str, Val]) -> UpdateSpec:
+    def update_spec(self: Machine, kwargs: dict[str, Val]) -> UpdateSpec:
         names = {k: const_str(v) or k for k, v in self.as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
         values = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
         expression = kwargs.get("UpdateExpression")
         return UpdateSpec(self.const_text(expression) if expression is not None else None,
                           tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])))
 
-    def update_values(self, kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
+    def update_values(self: Machine, kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
         values_map = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
         expression = kwargs.get("UpdateExpression")
         if expression is None:
@@ -248,7 +246,7 @@ class DynamoMixin(_Base):
         # read is judged separately, from their taint.
         return any(action.atomic and action.clause != "REMOVE" for action in actions), tuple(used)
 
-    def partiql(self, client: ClientV, statement: Val | None, parameters: Val | None, loc: Loc,
+    def partiql(self: Machine, client: ClientV, statement: Val | None, parameters: Val | None, loc: Loc,
                 state: State, frame: Frame) -> Val:
         text = self.const_text(statement) if statement is not None else None
         parsed = parse_partiql(text) if text else None
@@ -279,14 +277,14 @@ class DynamoMixin(_Base):
         return OpaqueV(loc, ())
 
     # -- events ---------------------------------------------------------------------------
-    def emit_read(self, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
+    def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
                   consistent: bool = False) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id
 
-    def emit_write(self, op: str, table: Val, key: Val | None, item: Val | None, guard: Guard,
+    def emit_write(self: Machine, op: str, table: Val, key: Val | None, item: Val | None, guard: Guard,
                    values: tuple[Val, ...], atomic: bool, batch: bool, flavor: str, loc: Loc,
                    state: State, frame: Frame, update: UpdateSpec | None = None) -> None:
         write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
@@ -299,7 +297,7 @@ class DynamoMixin(_Base):
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
 
-    def ddb_data_call(self, creds: object, table: Val, op: str, scope: Val | None, unscoped: bool,
+    def ddb_data_call(self: Machine, creds: object, table: Val, op: str, scope: Val | None, unscoped: bool,
                       loc: Loc, frame: Frame) -> None:
         from dynolint.model.values import CredsV
 
@@ -317,7 +315,7 @@ class DynamoMixin(_Base):
         self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),
                                         frame.info, frame.root, self.path_facts, label, subject))
 
-    def item_is_tenant(self, table: Val, op: str, scope: Val, key: Val) -> bool:
+    def item_is_tenant(self: Machine, table: Val, op: str, scope: Val, key: Val) -> bool:
         """Does an item operation name the tenant's own record: the whole primary key is the
         tenant id (a ``Key=`` of one attribute, or a put on a table whose schema is known)?"""
         from dynolint.model.keys import table_names
@@ -331,7 +329,7 @@ class DynamoMixin(_Base):
             return False
         return leading_key_is_tenant(key, whole=True)
 
-    def key_part(self, table: Val, item: Val) -> Val:
+    def key_part(self: Machine, table: Val, item: Val) -> Val:
         """The key attributes of an item (all of it when the schema is unknown and no
         attribute looks like a key)."""
         from dynolint.model.keys import table_names
@@ -342,7 +340,7 @@ class DynamoMixin(_Base):
             if not isinstance(alt, DictV):
                 out.append(alt)
                 continue
-            named = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
+            named = {text: v for k, v in alt.items if (text := const_str(k)) is not None}
             if facts is not None and facts.partition_key:
                 wanted = [n for n in (facts.partition_key, facts.sort_key) if n]
             else:
@@ -353,7 +351,7 @@ class DynamoMixin(_Base):
         return one_of(out)
 
     # -- helpers for literal structures -------------------------------------------------
-    def const_text(self, value: Val | None) -> str | None:
+    def const_text(self: Machine, value: Val | None) -> str | None:
         if value is None:
             return None
         text = const_str(value)
@@ -366,7 +364,7 @@ class DynamoMixin(_Base):
             return "".join(p if p is not None else "x" for p in parts)
         return None
 
-    def as_kwargs(self, value: Val) -> dict[str, Val]:
+    def as_kwargs(self: Machine, value: Val) -> dict[str, Val]:
         out: dict[str, Val] = {}
         for alt in alts(value):
             if isinstance(alt, DictV):
@@ -376,14 +374,14 @@ class DynamoMixin(_Base):
                         out[text] = item
         return out
 
-    def dict_get(self, value: Val, key: str) -> Val:
+    def dict_get(self: Machine, value: Val, key: str) -> Val:
         return self.as_kwargs(value).get(key, UNKNOWN)
 
-    def dict_field(self, value: Val, key: str) -> list[Val]:
+    def dict_field(self: Machine, value: Val, key: str) -> list[Val]:
         found = self.as_kwargs(value).get(key)
         return [found] if found is not None else []
 
-    def elements(self, value: Val | None) -> list[Val]:
+    def elements(self: Machine, value: Val | None) -> list[Val]:
         out: list[Val] = []
         for alt in alts(value if value is not None else UNKNOWN):
             if isinstance(alt, SeqV):
@@ -392,7 +390,7 @@ class DynamoMixin(_Base):
                 out.append(alt.deps[0])
         return out
 
-    def request_items(self, value: Val | None) -> list[tuple[Val, Val]]:
+    def request_items(self: Machine, value: Val | None) -> list[tuple[Val, Val]]:
         out: list[tuple[Val, Val]] = []
         for alt in alts(value if value is not None else UNKNOWN):
             if isinstance(alt, DictV):

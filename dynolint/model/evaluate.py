@@ -15,12 +15,11 @@ from dynolint.model.values import (
     OneOf, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 _BUILTINS = frozenset(dir(builtins))
 # method names of the plain values an event holds (str, dict, list) and Powertools helpers
@@ -62,75 +61,74 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     return "invoker", "the invocation payload"
 
 
-class EvalMixin(_Base):
+class EvalMixin(Mixin):
     # -- expressions ---------------------------------------------------------------------
-    def eval(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
-        kind = type(expr)
-        if kind is ir.Name:
+    def eval(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Val:
+        if type(expr) is ir.Name:
             return self.lookup(expr.id, state, frame)
-        if kind is ir.Const:
+        if type(expr) is ir.Const:
             return ConstV(expr.value)
-        if kind is ir.Attr:
+        if type(expr) is ir.Attr:
             base = self.eval(expr.value, state, frame)
             return self.get_attr(base, expr.attr, (frame.path, expr.site), state, frame)
-        if kind is ir.Sub:
+        if type(expr) is ir.Sub:
             base = self.eval(expr.value, state, frame)
             index = self.eval(expr.index, state, frame)
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
-        if kind is ir.Call:
+        if type(expr) is ir.Call:
             return self.eval_call(expr, state, frame)
-        if kind is ir.FStr:
+        if type(expr) is ir.FStr:
             return self.concat([self.eval(p, state, frame) for p in expr.parts])
-        if kind is ir.DictE:
+        if type(expr) is ir.DictE:
             return self.make_dict(expr, state, frame)
-        if kind is ir.SeqE:
+        if type(expr) is ir.SeqE:
             return SeqV(expr.kind, tuple(self.eval(e, state, frame) for e in expr.elts))
-        if kind is ir.BinOp:
+        if type(expr) is ir.BinOp:
             return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
                               (frame.path, expr.site))
-        if kind is ir.BoolOp:
+        if type(expr) is ir.BoolOp:
             left, right = self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)
             value = one_of((left, right))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
             return value
-        if kind is ir.IfExp:
+        if type(expr) is ir.IfExp:
             self.eval(expr.test, state, frame)
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
-        if kind is ir.UnaryOp:
+        if type(expr) is ir.UnaryOp:
             operand = self.eval(expr.operand, state, frame)
             if expr.op == "-":
                 return ArithV("-", ConstV(0), operand)
             return OpaqueV((frame.path, -1), (operand,))
-        if kind is ir.Compare:
+        if type(expr) is ir.Compare:
             deps = [self.eval(expr.left, state, frame)]
             deps.extend(self.eval(c, state, frame) for c in expr.comparators)
             return OpaqueV((frame.path, -2), tuple(deps))
-        if kind is ir.Comp:
+        if type(expr) is ir.Comp:
             return self.eval_comp(expr, state, frame)
-        if kind is ir.Starred:
+        if type(expr) is ir.Starred:
             return self.element(self.eval(expr.value, state, frame))
-        if kind is ir.NamedExpr:
+        if type(expr) is ir.NamedExpr:
             value = self.eval(expr.value, state, frame)
             state.env[expr.target] = value
             return value
-        if kind is ir.ImportE:
+        if type(expr) is ir.ImportE:
             return self.resolve_import(frame.path, expr)
-        if kind is ir.Lambda:
+        if type(expr) is ir.Lambda:
             self.lambdas[(frame.path, expr.site)] = expr
-            index = len(self.closures)
+            closure = len(self.closures)
             self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
-            return LambdaV(frame.path, expr.site, index)
-        if kind is ir.Yield:
+            return LambdaV(frame.path, expr.site, closure)
+        if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:
                 frame.yields.append(self.element(value) if expr.is_from else value)
             return OpaqueV((frame.path, expr.site), ())  # what the caller sends in
-        if kind is ir.Opaque:
+        if type(expr) is ir.Opaque:
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))
         return UNKNOWN
 
-    def peek(self, expr: ir.Expr, state: State, frame: Frame) -> Val:
+    def peek(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Val:
         """Evaluate without effects: names, attributes, subscripts and ``.get(k)``."""
         if isinstance(expr, ir.Name):
             return self.lookup(expr.id, state, frame)
@@ -147,7 +145,7 @@ class EvalMixin(_Base):
                                  (frame.path, expr.site), state, frame, quiet=True)
         return UNKNOWN
 
-    def eval_comp(self, expr: ir.Comp, state: State, frame: Frame) -> Val:
+    def eval_comp(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val:
         saved = dict(state.env)
         try:
             for target, iterable, conditions in expr.generators:
@@ -162,7 +160,7 @@ class EvalMixin(_Base):
             return SeqV("items", (element,))
         return OpaqueV((frame.path, expr.site), deps)
 
-    def make_dict(self, expr: ir.DictE, state: State, frame: Frame) -> Val:
+    def make_dict(self: Machine, expr: ir.DictE, state: State, frame: Frame) -> Val:
         items: dict[Val, Val] = {}  # later keys win, first position kept, as in Python
         spreads: list[Val] = []
         for key_expr, value_expr in expr.items:
@@ -177,7 +175,7 @@ class EvalMixin(_Base):
             items[self.eval(key_expr, state, frame)] = value
         return DictV(tuple(items.items()), tuple(spreads))
 
-    def concat(self, parts: list[Val]) -> Val:
+    def concat(self: Machine, parts: list[Val]) -> Val:
         flat: list[Val] = []
         for part in parts:
             if isinstance(part, StrV):
@@ -196,7 +194,7 @@ class EvalMixin(_Base):
             return merged[0]
         return StrV(tuple(merged))
 
-    def binop(self, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
+    def binop(self: Machine, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
         stringy = self.is_stringy(left) or self.is_stringy(right)
         if op == "+" and stringy:
             return self.concat([left, right])
@@ -211,11 +209,11 @@ class EvalMixin(_Base):
                 return joined
         return ArithV(op, left, right, loc)
 
-    def is_stringy(self, value: Val) -> bool:
+    def is_stringy(self: Machine, value: Val) -> bool:
         return any(isinstance(a, (StrV, TmpRootV, EnvV)) or const_str(a) is not None for a in alts(value))
 
     # -- names ---------------------------------------------------------------------------
-    def lookup(self, name: str, state: State, frame: Frame) -> Val:
+    def lookup(self: Machine, name: str, state: State, frame: Frame) -> Val:
         value = state.env.get(name)
         if value is not None:
             return value
@@ -240,7 +238,7 @@ class EvalMixin(_Base):
             return ExtV(name)
         return UNKNOWN
 
-    def resolve_import(self, importer: str, expr: ir.ImportE) -> Val:
+    def resolve_import(self: Machine, importer: str, expr: ir.ImportE) -> Val:
         if expr.name is None:
             path = self.project.resolve_module(importer, expr.module, expr.level)
             return ModuleV(path) if path else ExtV(expr.module)
@@ -253,7 +251,7 @@ class EvalMixin(_Base):
             return ModuleV(package)
         return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
 
-    def module_attr(self, path: str, name: str) -> Val:
+    def module_attr(self: Machine, path: str, name: str) -> Val:
         env = self.run_module(path)
         if name in env:
             return env[name]
@@ -261,22 +259,21 @@ class EvalMixin(_Base):
         return ModuleV(package) if package else UNKNOWN
 
     # -- attributes ----------------------------------------------------------------------
-    def get_attr(self, base: Val, name: str, loc: Loc, state: State, frame: Frame,
+    def get_attr(self: Machine, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is BoundV or type(v) is OneOf for v in out):
             out = [self.read_property(v, name, loc, state, frame) for v in out]
         return one_of(out)
 
-    def _attr_one(self, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
-        kind = type(base)
-        if kind is ModuleV:
+    def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        if type(base) is ModuleV:
             return self.module_attr(base.name, name)
-        if kind is ExtV:
+        if type(base) is ExtV:
             return ExtV(f"{base.path}.{name}")
-        if kind is InstanceV:
+        if type(base) is InstanceV:
             return self.instance_attr(base, name)
-        if kind is ClassV:
+        if type(base) is ClassV:
             model = self.pyn_model(base)
             if model is not None:
                 if self.find_method(base, name) is None and name not in ("DoesNotExist", "Meta"):
@@ -289,36 +286,36 @@ class EvalMixin(_Base):
                 kind_of = self.method_kind(method)
                 return BoundV(base, method) if kind_of == "class" else method
             return self.class_attr(base, name) or AttrV(base, name)
-        if kind is SuperV:
+        if type(base) is SuperV:
             return self.super_attr(base, name)
-        if kind is ContextV:
+        if type(base) is ContextV:
             if name == "tenant_id":
                 return self.tenant_source(loc, "trusted", "context.tenant_id", frame, quiet)
             return AttrV(base, name)
-        if kind is EventV:
+        if type(base) is EventV:
             if name in _METHODS:
                 return AttrV(base, name)
             return self.event_child(base, name, loc, frame, quiet)
-        if kind in (TableV, ResourceV, ClientV) and name == "meta":
+        if type(base) in (TableV, ResourceV, ClientV) and name == "meta":
             return MetaV(base)
-        if kind is MetaV and name == "client":
+        if type(base) is MetaV and name == "client":
             inner = base.of
             if isinstance(inner, (TableV, ResourceV)):
                 return ClientV("dynamodb" if isinstance(inner, TableV) else inner.service,
                                inner.creds, "resource")
             if isinstance(inner, ClientV):
                 return inner
-        if kind is TableV and name in ("name", "table_name"):
+        if type(base) is TableV and name in ("name", "table_name"):
             return base.name
-        if kind is PynModelV and name in self.pyn_info(base).attributes:
+        if type(base) is PynModelV and name in self.pyn_info(base).attributes:
             return PynAttrV(base, name)
         if name == "current_event":
             return EventV(())
-        if kind is CredsV:
+        if type(base) is CredsV:
             return base
         return AttrV(base, name)
 
-    def event_child(self, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+    def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
         if not base.path and segment in _INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
             self.roots[frame.root].roles.add(_INVOKER_FIELDS[segment])
@@ -332,7 +329,7 @@ class EvalMixin(_Base):
             return EventV(base.path + (segment,), True)
         return EventV(base.path + (segment,), base.trusted)
 
-    def tenant_source(self, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
+    def tenant_source(self: Machine, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
         known = self.source_facts.get(loc)
         self.summaries.effect()
@@ -347,14 +344,13 @@ class EvalMixin(_Base):
         return value
 
     # -- subscripts ----------------------------------------------------------------------
-    def get_item(self, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
+    def get_item(self: Machine, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
-    def _item_one(self, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
-        kind = type(base)
+    def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
         key = const_str(index)
-        if kind is ReadV:
+        if type(base) is ReadV:
             if key == "Item":
                 return ReadItemV(base.read)
             if key == "Items":
@@ -362,17 +358,17 @@ class EvalMixin(_Base):
             if key in ("Attributes", "Responses"):
                 return ReadItemV(base.read)
             return SubV(base, index)
-        if kind is EventV:
+        if type(base) is EventV:
             if key is not None:
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
-        if kind is ClaimsV and key is not None:
+        if type(base) is ClaimsV and key is not None:
             if _TENANT_KEY.search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
             return base
-        if kind is DictV:
+        if type(base) is DictV:
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
@@ -382,23 +378,23 @@ class EvalMixin(_Base):
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)
             return UNKNOWN if key is not None else SubV(base, index)
-        if kind is SeqV:
+        if type(base) is SeqV:
             if isinstance(index, ConstV) and isinstance(index.value, int) and -len(base.elts) <= index.value < len(base.elts):
                 return base.elts[index.value]
             if base.kind == "items" and base.elts:
                 return base.elts[0]
             return SubV(base, index)
-        if kind is ExtV and base.path in ("os.environ", "environ"):
+        if type(base) is ExtV and base.path in ("os.environ", "environ"):
             return EnvV(index, None)
-        if kind is CredsV:
+        if type(base) is CredsV:
             return base
         return SubV(base, index)
 
 
-    def as_loc(self, frame: Frame, site: int) -> Loc:
+    def as_loc(self: Machine, frame: Frame, site: int) -> Loc:
         return (frame.path, site)
 
-    def unused(self, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
+    def unused(self: Machine, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
         return None
 
 

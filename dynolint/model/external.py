@@ -14,12 +14,11 @@ from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
     const_str,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 # the functions that make a namedtuple class (its shape is lowered: ``ir.Class.record``)
 NAMEDTUPLE = frozenset({"collections.namedtuple", "typing.NamedTuple", "typing_extensions.NamedTuple"})
@@ -37,9 +36,9 @@ PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "a
                          "asyncio.gather"})
 
 
-class ExternalMixin(_Base):
+class ExternalMixin(Mixin):
     # -- external functions --------------------------------------------------------------
-    def call_external(self, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
                       node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
         if aws is not None:

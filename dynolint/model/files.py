@@ -14,19 +14,19 @@ from dynolint.model.values import (
     NONE, UNKNOWN, ArchiveV, ArithV, ExtV, CallV, ConstV, EnvV, FileV, Loc, ManagedTmpV, OpaqueV, SeqV, StrV,
     TmpRootV, Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame
-else:
-    _Base = object
 
 PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "symlink_to", "hardlink_to"})
 REMOVERS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"})
 
 
-class FilesMixin(_Base):
-    def file_call(self, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val | None:
+class FilesMixin(Mixin):
+    def file_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                  frame: Frame) -> Val | None:
         """A library function that writes, names or removes a file (None: not one of those)."""
         if path == "open" or path in ("io.open", "codecs.open", "aiofiles.open", "gzip.open", "bz2.open"):
             target = args[0] if args else kwargs.get("file", UNKNOWN)
@@ -95,7 +95,7 @@ class FilesMixin(_Base):
             return CallV(path, None, tuple(args))
         return None
 
-    def file_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+    def file_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                     frame: Frame) -> Val | None:
         """A method of a path, file or archive that writes or removes (None: not one of those)."""
         if name in PATH_WRITES and self.is_tmp(recv):
@@ -127,8 +127,8 @@ class FilesMixin(_Base):
         return None
 
     # -- context managers ----------------------------------------------------------------
-    def enter(self, value: Val, expr: ir.Expr, frame: Frame) -> Val:
-        out = []
+    def enter(self: Machine, value: Val, expr: ir.Expr, frame: Frame) -> Val:
+        out: list[Val] = []
         for alt in alts(value):
             if isinstance(alt, FileV) and isinstance(alt.path, TmpRootV) and "NamedTemporaryFile" in alt.path.how:
                 out.append(alt)
@@ -137,7 +137,7 @@ class FilesMixin(_Base):
         return one_of(out)
 
     # -- /tmp ----------------------------------------------------------------------------
-    def is_tmp(self, value: Val) -> bool:
+    def is_tmp(self: Machine, value: Val) -> bool:
         for alt in alts(value):
             if isinstance(alt, TmpRootV):
                 return True
@@ -154,19 +154,19 @@ class FilesMixin(_Base):
                 return True
         return False
 
-    def kept(self, delete: Val | None, where: Val | None) -> bool:
+    def kept(self: Machine, delete: Val | None, where: Val | None) -> bool:
         """``NamedTemporaryFile(delete=False)`` in the temp dir: the file outlives the call."""
         return (isinstance(delete, ConstV) and delete.value is False
                 and (where is None or self.is_tmp(where)))
 
-    def sink_target(self, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> Val:
+    def sink_target(self: Machine, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> Val:
         if sink.kw is not None and sink.kw in kwargs:
             return kwargs[sink.kw]
         if sink.pos is not None and len(args) > sink.pos:
             return args[sink.pos]
         return UNKNOWN
 
-    def sink_writes(self, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> bool:
+    def sink_writes(self: Machine, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> bool:
         """Whether the call writes, by its mode or flags argument (see ``Sink``)."""
         if sink.flag is not None:
             flags = args[1] if len(args) > 1 else kwargs.get("flags", UNKNOWN)
@@ -182,7 +182,7 @@ class FilesMixin(_Base):
             mode = sink.mode_default
         return mode is None or any(c in mode for c in sink.writes)
 
-    def has_flag(self, value: Val, flag: str) -> bool:
+    def has_flag(self: Machine, value: Val, flag: str) -> bool:
         for alt in alts(value):
             if isinstance(alt, ExtV) and alt.path == flag:
                 return True
@@ -190,11 +190,11 @@ class FilesMixin(_Base):
                 return True
         return False
 
-    def tmp_write(self, target: Val, how: str, loc: Loc, frame: Frame) -> None:
+    def tmp_write(self: Machine, target: Val, how: str, loc: Loc, frame: Frame) -> None:
         if self.is_tmp(target):
             self.tmp_writes.append(TmpWrite(loc, target, how, frame.info, frame.root))
 
-    def shell_redirect(self, command: Val, loc: Loc, frame: Frame) -> None:
+    def shell_redirect(self: Machine, command: Val, loc: Loc, frame: Frame) -> None:
         """A command that writes into the temp dir: a redirection, an output option
         (``curl -o``, ``wget -O``, ``tar -C``) or a destination argument (``cp``, ``aws s3 cp``)."""
         for tokens in self.command_tokens(command):
@@ -202,7 +202,7 @@ class FilesMixin(_Base):
                 self.tmp_writes.append(TmpWrite(loc, ConstV("/tmp"), "shell command", frame.info, frame.root))
                 return
 
-    def command_tokens(self, command: Val) -> list[list[str]]:
+    def command_tokens(self: Machine, command: Val) -> list[list[str]]:
         """The command's words, a value under the temp dir spelled ``/tmp/?`` and an unknown one ``?``."""
         out = []
         for alt in alts(command):
@@ -216,7 +216,7 @@ class FilesMixin(_Base):
                 out.append(text.split())
         return out
 
-    def word(self, value: Val, depth: int = 0) -> str:
+    def word(self: Machine, value: Val, depth: int = 0) -> str:
         text = const_str(value)
         if text is not None:
             return text
@@ -226,7 +226,7 @@ class FilesMixin(_Base):
             return "".join(self.word(part, depth + 1) for part in value.parts)
         return "?"
 
-    def mark_cleaned(self, start: int, removed: list[Val], frame_info: int) -> None:
+    def mark_cleaned(self: Machine, start: int, removed: list[Val], frame_info: int) -> None:
         """Writes the ``try`` made, or that its function made before it (``fd, path =
         mkstemp()`` then ``try: ... finally: os.remove(path)``), whose path the ``finally``
         removes."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Any
+from typing import Any, cast
 
 from dynolint import ir
 from dynolint.model import invokers
@@ -89,7 +89,7 @@ def _yaml(text: str) -> Any:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)
+            value = loader.construct_mapping(cast(yaml.MappingNode, node), deep=True)  # the third kind of node
         return {name: value}
 
     Loader.add_multi_constructor("!", construct)

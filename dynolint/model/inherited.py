@@ -64,7 +64,9 @@ def _bases(interp: Interpreter, path: str, cls: ir.Class) -> Iterator[tuple[str,
         current = pending.pop(0)
         for base in interp.class_bases(current):
             for alt in alts(base):
-                klass = interp.project.classes.get((alt.path, alt.qualname)) if isinstance(alt, ClassV) else None
+                if not isinstance(alt, ClassV):
+                    continue
+                klass = interp.project.classes.get((alt.path, alt.qualname))
                 if klass is not None and alt not in visited:
                     visited.add(alt)
                     yield alt.path, klass

@@ -23,6 +23,7 @@ from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
 from dynolint.model.files import FilesMixin
 from dynolint.model.library_calls import LibraryMixin
+from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
@@ -47,57 +48,60 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin,
-                  ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
-                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.roots: list[RootInfo] = []
-        self.frames: list[FrameInfo] = []
-        self.reads: list[ReadEvent] = []
-        self.writes: list[WriteRecord] = []
-        self.data_calls: list[DataCall] = []
-        self.mints: list[ScopedCredsMint] = []
-        self.global_stores: list[GlobalStore] = []
-        self.tmp_writes: list[TmpWrite] = []
-        self.cleaned: set[int] = set()  # indexes of tmp_writes removed in a finally
-        self.invokes: list[Invoke] = []
-        self.module_envs: dict[str, dict[str, Val]] = {}
-        # modules whose body is running: a call made meanwhile sees none of their globals
-        self.modules_in_progress: set[str] = set()
-        self.class_envs: dict[tuple[str, str], dict[str, Val]] = {}
-        self.subclass_index: dict[tuple[str, str], list[ClassV]] = {}
-        self.lambdas: dict[tuple[str, int], ir.Lambda] = {}
-        self.truthy_values: set[Val] = set()  # values ``a or b`` whose ``b`` is always true
-        self.heap: dict[tuple[Loc, str], Val] = {}
-        self.closures: list[dict[str, Val]] = []
-        self.root_instances: dict[tuple[str, str], Val] = {}
-        self.root_stack: list[int] = []
-        self.call_stack: list[tuple[str, str]] = []
-        self.pyn_models: dict[tuple[str, str], PynModelV | None] = {}
-        self.pyn_infos: dict[tuple[str, str], PynInfo] = {}
-        self.scoping_uses: list[ScopingUse] = []
-        self.absence_sites: dict[int, Loc] = {}  # read id -> the if that branched on its absence
-        self.global_values: dict[tuple[str, str], list[Val]] = {}
-        self.global_entries: dict[tuple[str, str], list[tuple[Val, Val]]] = {}  # dict entries stored
-        self.property_kinds: dict[tuple[str, str], str | None] = {}
-        self.defaults: dict[tuple[str, str], dict[str, Val]] = {}  # default arguments, as defined
-        self.cdk_functions: dict[tuple[str, str], CdkFunction] = {}
-        self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
-        self.cdk_invokers: list[tuple[str, str]] = []  # (function construct id, invoker kind)
-        self.index = TaintIndex(self.reads)
-        forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
-        self.budget = ROOT_BUDGET
-        self.seq = 0
-        self.timeout = 0.0  # seconds per root; 0: no limit
-        self.deadline = 0.0
-        self.memory_mb = 0.0  # this process's part of the memory budget (dynolint.memory); 0: none
-        self.over_memory: set[str] = set()  # files with a root not analysed for lack of memory
-        self.memory_collected = False
-        self.problems: list[tuple[str, str]] = []  # (path, message)
-        self.path_facts: frozenset[str] = frozenset()  # the authorization facts of the statement running
-        self.source_facts: dict[Loc, frozenset[str]] = {}  # tenant id sources: the facts where they are read
-        self.summaries = Summaries(self)
+class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin,
+              ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+              DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, Mixin):
+    """The interpreter as its parts see it: the parts (mixins, one module each) and the state
+    they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
+    ``self`` as a Machine, so a call from one part to another is checked. The state is declared
+    here and set in :class:`Interpreter`."""
+
+    project: Project
+    roots: list[RootInfo]
+    frames: list[FrameInfo]
+    reads: list[ReadEvent]
+    writes: list[WriteRecord]
+    data_calls: list[DataCall]
+    mints: list[ScopedCredsMint]
+    global_stores: list[GlobalStore]
+    tmp_writes: list[TmpWrite]
+    cleaned: set[int]  # indexes of tmp_writes removed in a finally
+    invokes: list[Invoke]
+    module_envs: dict[str, dict[str, Val]]
+    # modules whose body is running: a call made meanwhile sees none of their globals
+    modules_in_progress: set[str]
+    class_envs: dict[tuple[str, str], dict[str, Val]]
+    subclass_index: dict[tuple[str, str], list[ClassV]]
+    lambdas: dict[tuple[str, int], ir.Lambda]
+    truthy_values: set[Val]  # values ``a or b`` whose ``b`` is always true
+    heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
+    closures: list[dict[str, Val]]
+    root_instances: dict[tuple[str, str], Val]
+    root_stack: list[int]
+    call_stack: list[tuple[str, str]]
+    pyn_models: dict[tuple[str, str], PynModelV | None]
+    pyn_infos: dict[tuple[str, str], PynInfo]
+    scoping_uses: list[ScopingUse]
+    absence_sites: dict[int, Loc]  # read id -> the if that branched on its absence
+    global_values: dict[tuple[str, str], list[Val]]
+    global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
+    property_kinds: dict[tuple[str, str], str | None]
+    defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
+    cdk_functions: dict[tuple[str, str], CdkFunction]
+    cdk_tables: dict[tuple[str, str], TableDecl]
+    cdk_invokers: list[tuple[str, str]]  # (function construct id, invoker kind)
+    index: TaintIndex
+    budget: int
+    seq: int
+    timeout: float  # seconds per root; 0: no limit
+    deadline: float
+    memory_mb: float  # this process's part of the memory budget (dynolint.memory); 0: none
+    over_memory: set[str]  # files with a root not analysed for lack of memory
+    memory_collected: bool
+    problems: list[tuple[str, str]]  # (path, message)
+    path_facts: frozenset[str]  # the authorization facts of the statement running
+    source_facts: dict[Loc, frozenset[str]]  # tenant id sources: the facts where they are read
+    summaries: Summaries
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
         """Run one analysis root; if it fails or overruns its time, record why (naming the
@@ -226,4 +230,54 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         return isinstance(value, ConstV) and bool(value.value)
 
 
-__all__ = ["Interpreter", "MAX_DEPTH", "ROOT_BUDGET", "FrameInfo", "RootTimeout"]
+class Interpreter(Machine):
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.roots = []
+        self.frames = []
+        self.reads = []
+        self.writes = []
+        self.data_calls = []
+        self.mints = []
+        self.global_stores = []
+        self.tmp_writes = []
+        self.cleaned = set()
+        self.invokes = []
+        self.module_envs = {}
+        self.modules_in_progress = set()
+        self.class_envs = {}
+        self.subclass_index = {}
+        self.lambdas = {}
+        self.truthy_values = set()
+        self.heap = {}
+        self.closures = []
+        self.root_instances = {}
+        self.root_stack = []
+        self.call_stack = []
+        self.pyn_models = {}
+        self.pyn_infos = {}
+        self.scoping_uses = []
+        self.absence_sites = {}
+        self.global_values = {}
+        self.global_entries = {}
+        self.property_kinds = {}
+        self.defaults = {}
+        self.cdk_functions = {}
+        self.cdk_tables = {}
+        self.cdk_invokers = []
+        self.index = TaintIndex(self.reads)
+        forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
+        self.budget = ROOT_BUDGET
+        self.seq = 0
+        self.timeout = 0.0
+        self.deadline = 0.0
+        self.memory_mb = 0.0
+        self.over_memory = set()
+        self.memory_collected = False
+        self.problems = []
+        self.path_facts = frozenset()
+        self.source_facts = {}
+        self.summaries = Summaries(self)
+
+
+__all__ = ["Interpreter", "Machine", "MAX_DEPTH", "ROOT_BUDGET", "FrameInfo", "RootTimeout"]

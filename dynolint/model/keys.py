@@ -68,39 +68,38 @@ class TaintIndex:
         return result
 
     def _compute(self, value: Val, depth: int) -> Taint:
-        kind = type(value)
-        if kind in (ConstV, UnknownV) or depth > 40:
+        if type(value) in (ConstV, UnknownV) or depth > 40:
             return EMPTY
-        if kind is ReadItemV:
+        if type(value) is ReadItemV:
             return Taint(reads=frozenset({(value.read, value.arith)}))
-        if kind is ReadV:
+        if type(value) is ReadV:
             return Taint(reads=frozenset({(value.read, False)}))
-        if kind is TenantIdV:
+        if type(value) is TenantIdV:
             return Taint(tenants=frozenset({value}))
-        if kind is EventV:
+        if type(value) is EventV:
             return Taint(event=True)
-        if kind is CredsV:
+        if type(value) is CredsV:
             return Taint(creds=frozenset({value})) if value.kind in ("scoped", "fixed") else EMPTY
-        if kind in (SessionV, ClientV, ResourceV, TableV):
+        if type(value) is SessionV or type(value) is ClientV or type(value) is ResourceV or type(value) is TableV:
             creds = value.creds
             base = Taint(creds=frozenset({creds})) if creds.kind in ("scoped", "fixed") else EMPTY
-            return base | self.taint(value.name, depth + 1) if kind is TableV else base
-        if kind is CostlyV:
+            return base | self.taint(value.name, depth + 1) if type(value) is TableV else base
+        if type(value) is CostlyV:
             result = Taint(costly=frozenset({value}))
             for dep in value.deps:
                 result = result | self.taint(dep, depth + 1)
             return result
-        if kind is PynInstanceV:
+        if type(value) is PynInstanceV:
             result = Taint(reads=frozenset({(value.read, value.arith)})) if value.read >= 0 else EMPTY
             for part in value.key:
                 result = result | self.taint(part, depth + 1)
             return result
-        if kind is PynModelV:
+        if type(value) is PynModelV:
             return EMPTY
         result = EMPTY
         for child in children(value):
             result = result | self.taint(child, depth + 1)
-        if kind is ArithV and value.op in _ARITH_OPS and result.reads:
+        if type(value) is ArithV and value.op in _ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
         return result
@@ -128,21 +127,20 @@ class TaintIndex:
     def _canon_compute(self, value: Val, depth: int) -> Val:
         if depth > 30:
             return value
-        kind = type(value)
-        if kind is DictV:
+        if type(value) is DictV:
             if len(value.items) == 1 and not value.spreads and const_str(value.items[0][0]) in _ATTRIBUTE_VALUE_TYPES:
                 return self.canon(value.items[0][1], depth + 1)
             items = tuple(sorted(((self.canon(k, depth + 1), self.canon(v, depth + 1)) for k, v in value.items),
                                  key=lambda kv: repr(kv[0])))
             return DictV(items, tuple(self.canon(s, depth + 1) for s in value.spreads))
-        if kind is StrV:
+        if type(value) is StrV:
             parts = tuple(self.canon(p, depth + 1) for p in value.parts)
             return parts[0] if len(parts) == 1 else StrV(parts)
-        if kind is CallV and value.fn in ("str", "format") and value.recv is None and len(value.args) == 1:
+        if type(value) is CallV and value.fn in ("str", "format") and value.recv is None and len(value.args) == 1:
             return self.canon(value.args[0], depth + 1)
-        if kind is CallV and value.fn in ("strip", "rstrip", "lstrip") and value.recv is not None:
+        if type(value) is CallV and value.fn in ("strip", "rstrip", "lstrip") and value.recv is not None:
             return CallV(value.fn, self.canon(value.recv, depth + 1), value.args, value.kwargs)
-        if kind is SubV:
+        if type(value) is SubV:
             base = value.base
             attr = const_str(value.index)
             if isinstance(base, ReadItemV) and attr is not None and 0 <= base.read < len(self.reads):
@@ -150,7 +148,7 @@ class TaintIndex:
                 if key is not None and attr in key:
                     return key[attr]
             return SubV(self.canon(base, depth + 1), self.canon(value.index, depth + 1))
-        if kind is OneOf:
+        if type(value) is OneOf:
             return OneOf(frozenset(self.canon(a, depth + 1) for a in value.alts))
         return value
 
@@ -228,7 +226,7 @@ class TaintIndex:
                 item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
                 # ``{**item, "pk": other}``: an entry that replaces a key attribute of the
                 # item read names another item, whatever the spread holds
-                rekeyed = bool(read_map) and any(
+                rekeyed = read_map is not None and bool(read_map) and any(
                     name in item_map and item_map[name] is not UNKNOWN and not self.equal(read_map[name], item_map[name])
                     for name in read_map)
                 for spread in alt.spreads if not rekeyed else ():

@@ -14,19 +14,18 @@ from dynolint.model.values import (
     UNKNOWN, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
     alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
 FUTURE = "concurrent.futures.Future"
 
 
-class LibraryMixin(_Base):
-    def library_call(self, path: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
+class LibraryMixin(Mixin):
+    def library_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val | None:
         """A library function that calls back or iterates (None: not one of those)."""
         if path == "functools.partial" and args:
@@ -42,7 +41,7 @@ class LibraryMixin(_Base):
                 return iterated
         return called
 
-    def library_method(self, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
+    def library_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                        loc: Loc, state: State, frame: Frame) -> Val | None:
         """A method that calls back (an executor's submit/map, a loop's run_in_executor), a
         future's result, or a page iterator's merged result."""
@@ -67,14 +66,14 @@ class LibraryMixin(_Base):
         return None
 
     # -- calling back ----------------------------------------------------------------------
-    def callback_of(self, callback: Callback, args: list[Val], kwargs: dict[str, Val]) -> Val:
+    def callback_of(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val]) -> Val:
         where = callback.func
         if isinstance(where, int):
             return args[where] if len(args) > where else UNKNOWN
         return kwargs.get(where, UNKNOWN)
 
-    def run_callback(self, callback: Callback, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
-                     state: State, frame: Frame, future: bool = False) -> Val | None:
+    def run_callback(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
+                     loc: Loc, state: State, frame: Frame, future: bool = False) -> Val | None:
         func = self.callback_of(callback, args, kwargs)
         if not any(isinstance(a, CALLABLE) for a in alts(func)):
             return None
@@ -105,12 +104,12 @@ class LibraryMixin(_Base):
             return CallV(FUTURE, None, (result,))
         return None
 
-    def call_partial(self, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
+    def call_partial(self: Machine, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val:
         return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, False,
                           node, loc, state, frame)
 
-    def call_lambda(self, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,
+    def call_lambda(self: Machine, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,
                     frame: Frame) -> Val:
         """A lambda's body, evaluated with its parameters bound, in the scope it was made in."""
         from dynolint.model.state import State as StateCls
@@ -135,7 +134,7 @@ class LibraryMixin(_Base):
         return value
 
     # -- iterating ---------------------------------------------------------------------------
-    def iterate_as(self, shape: tuple[str, int], args: list[Val]) -> Val | None:
+    def iterate_as(self: Machine, shape: tuple[str, int], args: list[Val]) -> Val | None:
         how, index = shape
         if index >= 0 and len(args) <= index:
             return None
@@ -158,7 +157,7 @@ class LibraryMixin(_Base):
             return SeqV("items", (SeqV("tuple", (OpaqueV(("", -1), ()), SeqV("items", (self.element(source),)))),))
         return None
 
-    def concat_sequences(self, left: Val, right: Val) -> Val | None:
+    def concat_sequences(self: Machine, left: Val, right: Val) -> Val | None:
         """``a + b`` of two sequences: the elements of both."""
         if not any(isinstance(a, SeqV) for a in alts(left)) and not any(isinstance(a, SeqV) for a in alts(right)):
             return None

@@ -14,12 +14,11 @@ from dynolint.model.values import (
     UNKNOWN, BoundV, ClassV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
     Val, alts, const_str, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 # what a default argument or a container may hold that the model keeps (objects, not data)
 KEPT = (InstanceV, TableV, ClientV, ResourceV, SessionV, BoundV, FuncV)
@@ -30,9 +29,9 @@ DATACLASS_DECORATORS = frozenset({
 FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", "attrs.field"})
 
 
-class ObjectsMixin(_Base):
+class ObjectsMixin(Mixin):
     # -- decorators, resolved once per function or class -----------------------------------
-    def decorator_paths(self, path: str, decorators: tuple[ir.Expr, ...]) -> list[str]:
+    def decorator_paths(self: Machine, path: str, decorators: tuple[ir.Expr, ...]) -> list[str]:
         """The dotted paths of library decorators (``functools.cached_property``)."""
         from dynolint.model.state import State as StateCls
 
@@ -45,7 +44,7 @@ class ObjectsMixin(_Base):
                     found.append(alt.path)
         return found
 
-    def property_kind(self, func: FuncV) -> str | None:
+    def property_kind(self: Machine, func: FuncV) -> str | None:
         key = (func.path, func.qualname)
         if key not in self.property_kinds:
             function = self.project.functions.get(key)
@@ -56,7 +55,7 @@ class ObjectsMixin(_Base):
             self.property_kinds[key] = kind
         return self.property_kinds[key]
 
-    def read_property(self, value: Val, name: str, loc: Loc, state: State, frame: Frame) -> Val:
+    def read_property(self: Machine, value: Val, name: str, loc: Loc, state: State, frame: Frame) -> Val:
         """``obj.name`` where ``name`` is a ``@property`` (the getter runs, on the caller's
         path) or a ``cached_property`` (it runs once and its result is kept on the object)."""
         out: list[Val] = []
@@ -72,7 +71,7 @@ class ObjectsMixin(_Base):
         return one_of(out)
 
     # -- default arguments --------------------------------------------------------------
-    def define_defaults(self, function: ir.Function, state: State, frame: Frame) -> None:
+    def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame) -> None:
         """Evaluate a function's default arguments once, where it is defined (as Python
         does): an instance made there is shared by every call that omits the argument."""
         key = (frame.path, function.qualname)
@@ -86,12 +85,12 @@ class ObjectsMixin(_Base):
                     values[param.name] = value
         self.defaults[key] = values
 
-    def default_of(self, path: str, function: ir.Function, name: str) -> Val | None:
+    def default_of(self: Machine, path: str, function: ir.Function, name: str) -> Val | None:
         found = self.defaults.get((path, function.qualname))
         return found.get(name) if found else None
 
     # -- dataclasses --------------------------------------------------------------------
-    def dataclass_init(self, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
+    def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
                        state: State, frame: Frame) -> bool:
         """The ``__init__`` a dataclass (or attrs class) decorator generates: each field from
         its argument, else its default or ``default_factory()``. False: not such a class."""
@@ -111,7 +110,7 @@ class ObjectsMixin(_Base):
             self.summaries.write((instance.alloc, name), value, merged=False)
         return True
 
-    def dataclass_fields(self, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
+    def dataclass_fields(self: Machine, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
         klass = self.project.classes.get((cls.path, cls.qualname))
         if klass is None or depth > 6:
             return None
@@ -137,7 +136,7 @@ class ObjectsMixin(_Base):
                 out.append(entry)
         return out
 
-    def field_default(self, default: ir.Expr, state: State, frame: Frame, cls: ClassV) -> Val:
+    def field_default(self: Machine, default: ir.Expr, state: State, frame: Frame, cls: ClassV) -> Val:
         """A field's default: ``field(default_factory=f)`` calls ``f``; ``field(default=x)``
         and a plain ``= x`` are ``x`` (evaluated in the class body)."""
         if isinstance(default, ir.Call):
@@ -155,7 +154,7 @@ class ObjectsMixin(_Base):
         return env.get(default.id, UNKNOWN) if isinstance(default, ir.Name) else UNKNOWN
 
     # -- module-level containers ----------------------------------------------------------
-    def stored_container(self, path: str, name: str) -> Val | None:
+    def stored_container(self: Machine, path: str, name: str) -> Val | None:
         """What functions stored into a module-level dict, as a dict of those entries (a
         cache of clients or tables by name)."""
         entries = self.global_entries.get((path, name))
@@ -164,7 +163,7 @@ class ObjectsMixin(_Base):
             return None
         return DictV(tuple(entries), (UNKNOWN,))
 
-    def container_entry(self, base: DictV, index: Val) -> Val | None:
+    def container_entry(self: Machine, base: DictV, index: Val) -> Val | None:
         """An entry of a container filled by functions, by a key the model cannot match:
         one of the objects it holds (a cache by name holds one kind of thing)."""
         if not base.spreads or base.spreads[0] is not UNKNOWN:

@@ -15,12 +15,11 @@ from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, CallV, ClassV, ConstV, ExtV, Loc, OpaqueV, ParamV, PynActionV,
     PynAttrV, PynBatchV, PynInstanceV, PynModelV, SeqV, Val, alts,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-else:
-    _Base = object
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +30,9 @@ class PynInfo:
     attributes: frozenset[str]
 
 
-class PynamoMixin(_Base):
+class PynamoMixin(Mixin):
     # -- PynamoDB -------------------------------------------------------------------------
-    def pyn_model(self, cls: ClassV, depth: int = 0) -> PynModelV | None:
+    def pyn_model(self: Machine, cls: ClassV, depth: int = 0) -> PynModelV | None:
         key = (cls.path, cls.qualname)
         if key in self.pyn_models:
             return self.pyn_models[key]
@@ -51,7 +50,7 @@ class PynamoMixin(_Base):
         self.pyn_models[key] = result
         return result
 
-    def pyn_info(self, model: PynModelV) -> PynInfo:
+    def pyn_info(self: Machine, model: PynModelV) -> PynInfo:
         key = (model.cls.path, model.cls.qualname)
         if key in self.pyn_infos:
             return self.pyn_infos[key]
@@ -76,13 +75,13 @@ class PynamoMixin(_Base):
         self.pyn_infos[key] = info
         return info
 
-    def pyn_model_instance(self, cls: ClassV, loc: Loc, key: Val | None = None) -> PynInstanceV | None:
+    def pyn_model_instance(self: Machine, cls: ClassV, loc: Loc, key: Val | None = None) -> PynInstanceV | None:
         model = self.pyn_model(cls)
         if model is None:
             return None
         return PynInstanceV(model, (key if key is not None else ParamV(cls.qualname, "self"),), -1, loc)
 
-    def pyn_construct(self, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
+    def pyn_construct(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc) -> Val | None:
         model = self.pyn_model(cls)
         if model is None:
             return None
@@ -93,7 +92,7 @@ class PynamoMixin(_Base):
         others = tuple(v for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
         return PynInstanceV(model, key, -1, loc, attrs=others + tuple(args[2:]))
 
-    def pyn_model_call(self, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def pyn_model_call(self: Machine, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
                        loc: Loc, state: State, frame: Frame) -> Val:
         if name == "get":
             hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
@@ -116,14 +115,14 @@ class PynamoMixin(_Base):
             return PynBatchV(model)
         return CallV(name, model, tuple(args))
 
-    def pyn_instance_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def pyn_instance_call(self: Machine, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
                           loc: Loc, state: State, frame: Frame) -> Val:
         method = self.find_method(instance.model.cls, name)
         if method is not None:
             return self.invoke(method, instance, args, kwargs, loc, state, frame)
         return self.pyn_library_call(instance, name, args, kwargs, loc, state, frame)
 
-    def pyn_library_call(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def pyn_library_call(self: Machine, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
                          loc: Loc, state: State, frame: Frame) -> Val:
         """A method of PynamoDB's ``Model`` itself (also reached by ``super().save()`` from a
         model that overrides it)."""
@@ -135,7 +134,7 @@ class PynamoMixin(_Base):
             return NONE
         return CallV(name, instance, tuple(args))
 
-    def pyn_write(self, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
+    def pyn_write(self: Machine, instance: PynInstanceV, name: str, args: list[Val], kwargs: dict[str, Val],
                   loc: Loc, state: State, frame: Frame, flavor: str = "pynamodb") -> None:
         info = self.pyn_info(instance.model)
         condition = kwargs.get("condition")
@@ -168,7 +167,7 @@ class PynamoMixin(_Base):
             self.emit_write("delete", instance.model, key, None, guard, (), False, False, flavor, loc, state, frame)
         self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)
 
-    def pyn_action_atomic(self, action: Val) -> bool:
+    def pyn_action_atomic(self: Machine, action: Val) -> bool:
         for alt in alts(action):
             if not isinstance(alt, PynActionV):
                 return False
@@ -177,7 +176,7 @@ class PynamoMixin(_Base):
                     return False
         return True
 
-    def mentions_attr(self, value: Val, attr: str) -> bool:
+    def mentions_attr(self: Machine, value: Val, attr: str) -> bool:
         for alt in alts(value):
             if isinstance(alt, PynAttrV) and alt.name == attr:
                 return True

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open
 from dynolint.model.keys import table_names
-from dynolint.model.values import ArithV, ConstV, CostlyV, OneOf, ReadItemV, Val, alts, children
+from dynolint.model.values import ArithV, ConstV, CostlyV, Loc, OneOf, ReadItemV, Val, alts, children
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -174,7 +174,7 @@ def _incremented(model: Model, value: Val, depth: int = 0) -> set[int]:
 
 def races(model: Model) -> list[Race]:
     """Every racy write, once per (write location, kind), keeping the most direct pair."""
-    best: dict[tuple[object, str], Race] = {}
+    best: dict[tuple[Loc, str], Race] = {}
     at_import = import_work(model)
     for record in model.interp.writes:
         try:
@@ -192,7 +192,7 @@ def races(model: Model) -> list[Race]:
         current = best.get(key)
         if current is None or _directness(race) > _directness(current):
             best[key] = race
-    chosen: dict[object, Race] = {}
+    chosen: dict[Loc, Race] = {}
     priority = {"batch": 4, "counter": 3, "stampede": 2, "overwrite": 1, "allocate": 1}
     for (loc, _), race in best.items():
         current = chosen.get(loc)

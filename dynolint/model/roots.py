@@ -11,12 +11,11 @@ from dynolint.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.values import (
     ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, TableV, Val, alts,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
+    from dynolint.model.interp import Machine
     from dynolint.model.state import Frame
-else:
-    _Base = object
 
 _DDB_TYPES = {
     "Table": "table", "DynamoDBClient": "client", "Client": "client",
@@ -26,9 +25,9 @@ _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiob
                       "types_aioboto3_dynamodb")
 
 
-class RootsMixin(_Base):
+class RootsMixin(Mixin):
     # -- parameters of a root ------------------------------------------------------------
-    def root_params(self, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
+    def root_params(self: Machine, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
                     frame: Frame) -> dict[str, Val]:
         env: dict[str, Val] = {}
         params = list(function.params)
@@ -55,7 +54,7 @@ class RootsMixin(_Base):
             env[param.name] = value
         return env
 
-    def param_default(self, path: str, function: ir.Function, param: ir.Param) -> Val | None:
+    def param_default(self: Machine, path: str, function: ir.Function, param: ir.Param) -> Val | None:
         """The object a default argument made where the function is defined: what a root
         called without that argument (a Lambda handler) works with."""
         if not isinstance(param.default, ir.Call):
@@ -66,18 +65,18 @@ class RootsMixin(_Base):
             self.class_env(ClassV(path, function.class_qualname))
         return self.default_of(path, function, param.name)
 
-    def param_value(self, function: ir.Function, param: ir.Param) -> Val:
+    def param_value(self: Machine, function: ir.Function, param: ir.Param) -> Val:
         from dynolint.model.values import ParamV
 
         return ParamV(function.qualname, param.name)
 
-    def handler_shaped(self, function: ir.Function) -> bool:
+    def handler_shaped(self: Machine, function: ir.Function) -> bool:
         names = [p.name.lower() for p in function.params if p.kind == "pos"]
         if function.class_qualname is not None and names and names[0] in ("self", "cls"):
             names = names[1:]
         return len(names) == 2 and names[1] in CONTEXT_PARAMS
 
-    def is_route(self, function: ir.Function) -> bool:
+    def is_route(self: Machine, function: ir.Function) -> bool:
         for decorator in function.decorators:
             if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
                     and decorator.func.attr in ROUTE_METHODS
@@ -86,7 +85,7 @@ class RootsMixin(_Base):
                 return True
         return False
 
-    def annotated(self, path: str, param: ir.Param, function: ir.Function, frame: Frame) -> Val | None:
+    def annotated(self: Machine, path: str, param: ir.Param, function: ir.Function, frame: Frame) -> Val | None:
         if param.annotation is None:
             return None
         from dynolint.model.state import State
@@ -109,7 +108,7 @@ class RootsMixin(_Base):
                 return resolved
         return None
 
-    def annotation_value(self, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
+    def annotation_value(self: Machine, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
         from dynolint.model.values import UNKNOWN_CREDS, ParamV
 
         for alt in alts(value):

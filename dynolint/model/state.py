@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from dynolint import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
@@ -65,7 +66,7 @@ def merge(states: list[State]) -> State:
             elif name in merged:
                 merged[name].append(value)
             elif current != value:
-                merged[name] = [current, value]
+                merged[name] = [cast(Val, current), value]  # not _MISSING: a value of env
     for name, values in merged.items():
         env[name] = one_of(values)
     longest = max(live, key=lambda s: len(s.reads)).reads

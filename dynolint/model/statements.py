@@ -17,20 +17,19 @@ from dynolint.model.values import (
     NONE, ClassV, ElemV, FuncV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
 )
+from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
-    from dynolint.model.interp import Interpreter as _Base
-else:
-    _Base = object
+    from dynolint.model.interp import Machine
 
 
 class RootTimeout(Exception):
     """An analysis root overran its time budget."""
 
 
-class StatementsMixin(_Base):
+class StatementsMixin(Mixin):
     # -- statements ---------------------------------------------------------------------
-    def exec_block(self, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:
+    def exec_block(self: Machine, body: tuple[ir.Stmt, ...], state: State, frame: Frame) -> State:
         for stmt in body:
             if state.dead:
                 break
@@ -40,55 +39,54 @@ class StatementsMixin(_Base):
             state = self.exec_stmt(stmt, state, frame)
         return state
 
-    def exec_stmt(self, stmt: ir.Stmt, state: State, frame: Frame) -> State:
-        kind = type(stmt)
-        self.path_facts = state.facts
-        if kind is ir.Assign:
+    def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
+        self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
+        if type(stmt) is ir.Assign:
             value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
             if is_verify_call(stmt.value):
                 state.facts = state.facts | {VERIFIED}
             return state
-        if kind is ir.ExprStmt:
+        if type(stmt) is ir.ExprStmt:
             self.eval(stmt.value, state, frame)
             if is_verify_call(stmt.value):
                 state.facts = state.facts | {VERIFIED}
             return state
-        if kind is ir.AugAssign:
+        if type(stmt) is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
             value = self.eval(stmt.value, state, frame)
             self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
                         stmt.site)
             return state
-        if kind is ir.If:
+        if type(stmt) is ir.If:
             return self.exec_if(stmt, state, frame)
-        if kind is ir.Loop:
+        if type(stmt) is ir.Loop:
             return self.exec_loop(stmt, state, frame)
-        if kind is ir.Try:
+        if type(stmt) is ir.Try:
             return self.exec_try(stmt, state, frame)
-        if kind is ir.With:
-            for ctx_expr, target in stmt.items:
+        if type(stmt) is ir.With:
+            for ctx_expr, as_target in stmt.items:
                 value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
-                if target is not None:
-                    self.assign(target, value, state, frame, stmt.site)
+                if as_target is not None:
+                    self.assign(as_target, value, state, frame, stmt.site)
             return self.exec_block(stmt.body, state, frame)
-        if kind is ir.Return:
+        if type(stmt) is ir.Return:
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
             frame.returns.append(value)
             frame.return_states.append(state)
             frame.return_sites.append(stmt.site)
             return state.killed()
-        if kind is ir.Raise:
+        if type(stmt) is ir.Raise:
             if stmt.exc is not None:
                 self.eval(stmt.exc, state, frame)
             return state.killed()
-        if kind is ir.Jump:
+        if type(stmt) is ir.Jump:
             if frame.loops:
                 ctx = frame.loops[-1]
                 (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
             return state.killed()
-        if kind is ir.DefStmt:
+        if type(stmt) is ir.DefStmt:
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
             elif frame.function is not None:
@@ -105,7 +103,7 @@ class StatementsMixin(_Base):
             return state
         return state
 
-    def exec_if(self, stmt: ir.If, state: State, frame: Frame) -> State:
+    def exec_if(self: Machine, stmt: ir.If, state: State, frame: Frame) -> State:
         captured: dict[int, object] = {}
         tested = self.eval_test(stmt.test, state, frame, captured)
         if tested:
@@ -140,7 +138,7 @@ class StatementsMixin(_Base):
         orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
         return merge([body, orelse])
 
-    def exec_loop(self, stmt: ir.Loop, state: State, frame: Frame) -> State:
+    def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
         iterable = self.eval(stmt.iter, state, frame)
         body_state = state.copy()
         if stmt.target is not None:
@@ -158,7 +156,7 @@ class StatementsMixin(_Base):
             after = self.exec_block(stmt.orelse, after, frame)
         return merge([after] + ctx.breaks)
 
-    def exec_try(self, stmt: ir.Try, state: State, frame: Frame) -> State:
+    def exec_try(self: Machine, stmt: ir.Try, state: State, frame: Frame) -> State:
         before = state.copy()
         tmp_mark = len(self.tmp_writes)
         read_mark = len(self.reads)
@@ -197,7 +195,7 @@ class StatementsMixin(_Base):
             self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
         return result
 
-    def catches_missing(self, exc_type: ir.Expr | None) -> bool:
+    def catches_missing(self: Machine, exc_type: ir.Expr | None) -> bool:
         """Does an ``except`` clause catch what a read of a missing item raises
         (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
         if exc_type is None:
@@ -216,7 +214,7 @@ class StatementsMixin(_Base):
                    for n in names)
 
     # -- helpers ---------------------------------------------------------------------
-    def element(self, iterable: Val) -> Val:
+    def element(self: Machine, iterable: Val) -> Val:
         out = []
         for alt in alts(iterable):
             if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
@@ -227,7 +225,7 @@ class StatementsMixin(_Base):
                 out.append(ElemV(alt))
         return one_of(out)
 
-    def eval_test(self, test: ir.Expr, state: State, frame: Frame,
+    def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
                   captured: dict[int, object] | None = None) -> frozenset[int]:
         """Evaluate a branch condition (once, with its effects) and return the reads whose
         item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.

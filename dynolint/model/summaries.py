@@ -59,7 +59,7 @@ class Log:
     reach: int = 1 << 30  # the lowest stack position a recursive call below it returned to
     depth_cut: bool = False  # a call below it was cut by the depth limit
     deps: dict[tuple[int, object], object] = field(default_factory=dict)  # first touch -> value then
-    writes: list[tuple[object, Val, bool]] = field(default_factory=list)  # (heap key, value, merged)
+    writes: list[tuple[tuple[object, str], Val, bool]] = field(default_factory=list)  # (heap key, value, merged)
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,7 +69,7 @@ class Summary:
     stamped: bool  # it holds call results stamped with where and when they ran (model/unseen.py)
     exit_facts: tuple[object, ...]  # (reads, claims, absent, facts, decisions) the call leaves
     deps: tuple[tuple[tuple[int, object], object], ...]
-    writes: tuple[tuple[object, Val, bool], ...]
+    writes: tuple[tuple[tuple[object, str], Val, bool], ...]
 
 
 class Summaries:
@@ -117,7 +117,7 @@ class Summaries:
             self.write(heap_key, value, merged)
         state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
         result = summary.result
-        if summary.at_site:
+        if summary.at_site and isinstance(result, OpaqueV):  # at_site: an OpaqueV (see finish)
             result = replace(result, loc=loc)
         if summary.stamped:  # the work it stands for runs again: in this root, now
             from dynolint.model.unseen import restamp

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from dynolint.model.values import (
     UNKNOWN, ArchiveV, ArithV, AttrV, BatchWriterV, CallV, ClaimsV, ClientV, ConstV, ContextV, ContextVarV,
@@ -319,7 +319,7 @@ def stamped(value: Val, depth: int = 0) -> bool:
     known = _HOLDS_STAMP.get(id(value))
     if known is not None:
         return known[1]
-    if type(value) in (CallV, OpaqueV) and value.at is not None:  # type: ignore[union-attr]
+    if (type(value) is CallV or type(value) is OpaqueV) and value.at is not None:
         holds = True
     elif depth > 200:
         holds = True  # too deep to look: restamp keeps it as it is
@@ -350,14 +350,14 @@ def restamp(value: Val, root: int, seq: int, limit: int = 20_000) -> Val:
             budget[0] -= 1
             if budget[0] < 0:
                 raise OverflowError
-            changes = {}
+            changes: dict[str, Any] = {}  # field name -> new value, of the field's type
             for name in _init_fields(type(current)):
                 old = getattr(current, name)
                 new = again(old)
                 if new is not old:
                     changes[name] = new
-            if type(current) in (CallV, OpaqueV) and current.at is not None:  # type: ignore[union-attr]
-                changes["at"] = (root, seq, current.at[2])  # type: ignore[union-attr]
+            if (type(current) is CallV or type(current) is OpaqueV) and current.at is not None:
+                changes["at"] = (root, seq, current.at[2])
             result = replace(current, **changes) if changes else current
         elif isinstance(current, (tuple, frozenset)):
             items = [again(item) for item in current]

@@ -11,7 +11,7 @@ the leaves the rules care about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Union
+from typing import Collection, Iterable, Union
 
 # A location in the project: (posix path, site index in that file's summary).
 Loc = tuple[str, int]
@@ -309,7 +309,7 @@ from dynolint.model.values_aws import (  # noqa: E402  (re-exported: ``X as X``)
 AnyVal = Union[Val]
 
 
-def alts(value: Val) -> Iterable[Val]:
+def alts(value: Val) -> Collection[Val]:
     """The alternatives of a value (itself unless it is a :class:`OneOf`)."""
     if isinstance(value, OneOf):
         return value.alts
@@ -319,7 +319,8 @@ def alts(value: Val) -> Iterable[Val]:
 def one_of(values: Iterable[Val], limit: int = 6) -> Val:
     """A single value for several alternatives, flattened and capped."""
     if type(values) is list and len(values) == 1 and type(values[0]) is not OneOf:
-        return values[0]  # the common case (a call with one callee), without a set
+        single: Val = values[0]
+        return single  # the common case (a call with one callee), without a set
     flat: set[Val] = set()
     for value in values:
         if type(value) is OneOf:

@@ -31,13 +31,13 @@ def _cache_hashes(base: type) -> None:
 
         return __hash__
 
-    pending = list(base.__subclasses__())
+    pending: list[type] = list(base.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         compute = cls.__dict__.get("__hash__")
         if compute is not None:
-            cls.__hash__ = caching(compute)  # type: ignore[method-assign]
+            setattr(cls, "__hash__", caching(compute))
 
 
 
@@ -89,7 +89,7 @@ def _structural_eq(base: type) -> None:
 
         cls.__eq__ = __eq__  # type: ignore[method-assign,assignment]
 
-    pending = list(base.__subclasses__())
+    pending: list[type] = list(base.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())

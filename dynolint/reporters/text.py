@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from typing import TYPE_CHECKING
 
 from dynolint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from dynolint.baseline import SourceLines
 
 _NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

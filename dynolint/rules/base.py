@@ -55,6 +55,8 @@ class Rule:
     docs: ClassVar[RuleDocs]
     valid: ClassVar[tuple[Example, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]] = ()
+    _loop: int  # the pass of check() running (each() counts them)
+    _current: tuple[tuple[int, int], object] | None  # ((pass, position), item) each() is at
 
     def check(self, model: Model) -> Iterable[Finding]:
         raise NotImplementedError
