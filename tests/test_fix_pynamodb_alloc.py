@@ -127,7 +127,7 @@ def test_a_key_allocated_from_a_scan_is_put_create_only(tmp_path: Path) -> None:
 '''
     write_project(tmp_path, {"app.py": source, **KEYED})
     finding, = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
-    assert finding.code == "DYN101" and "computed from the scan" in finding.message
+    assert finding.code == "DYN101" and "counted from the scan" in finding.message
     after, applied, _ = _fix(tmp_path, source, KEYED)
     assert _flat('orders.put_item(Item={"order_id": order_id, "body": body}, '
                  'ConditionExpression="attribute_not_exists(#dl_key)", ExpressionAttributeNames={"#dl_key": "order_id"})'
@@ -151,7 +151,7 @@ def place():
     ''' + write + "\n"
     write_project(tmp_path, {"app.py": source, **KEYED})
     findings = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
-    assert not [f for f in findings if "computed from the" in f.message]
+    assert not [f for f in findings if "counted from the" in f.message]
 
 
 def _flat(text: str) -> str:

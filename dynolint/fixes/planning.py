@@ -11,6 +11,7 @@ from dynolint.fixes.counter_shapes import arith_of, converted, known_type, numbe
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
+from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
     ClassV, DictV, PynModelV, Val, const_str,
@@ -26,44 +27,6 @@ def table_label(model: Model, table: Val) -> str:
         return table.cls.qualname
     names = sorted(table_names(table))
     return names[0] if names else "<table name>"
-
-
-def known_key_attrs(model: Model, table: Val) -> list[str]:
-    """Key attribute names of a table: config or IaC, else the ``Key=`` dicts used with
-    the same table anywhere in the project (memoised per table on the model)."""
-    cache = model.memo.setdefault("key_attrs", {})
-    if table not in cache:
-        cache[table] = _known_key_attrs(model, table)
-    return list(cache[table])
-
-
-def _known_key_attrs(model: Model, table: Val) -> list[str]:
-    if isinstance(table, PynModelV):
-        info = model.interp.pyn_info(table)
-        return [n for n in (info.hash_key, info.range_key) if n]
-    facts = model.project.table_facts(table_names(table))
-    if facts is not None and facts.partition_key:
-        return [n for n in (facts.partition_key, facts.sort_key) if n]
-    seen: set[tuple[str, ...]] = set()
-    for other_table, names in _key_names_by_table(model).items():
-        if model.index.same_table(other_table, table):
-            seen |= names
-    return list(next(iter(seen))) if len(seen) == 1 else []
-
-
-def _key_names_by_table(model: Model) -> dict[Val, set[tuple[str, ...]]]:
-    """For every table value, the attribute-name sets of the ``Key=`` dicts used with it."""
-    memo = model.memo.setdefault("key_names", {})
-    if "all" not in memo:
-        grouped: dict[Val, set[tuple[str, ...]]] = {}
-        events = [(r.table, r.key) for r in model.interp.reads] + \
-                 [(w.write.table, w.write.key) for w in model.interp.writes if w.write.op != "save"]
-        for other_table, key in events:
-            names = model.index.key_map(key) if key is not None else None
-            if names:
-                grouped.setdefault(other_table, set()).add(tuple(sorted(names)))
-        memo["all"] = grouped
-    return memo["all"]  # type: ignore[return-value]
 
 
 def version_attr(model: Model, table: Val) -> str | None:

@@ -25,6 +25,7 @@ class AssignMixin(_Base):
         kind = type(target)
         if kind is ir.Name:
             name = target.id
+            value = self.steered(value, frame)
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value

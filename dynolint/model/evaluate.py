@@ -149,12 +149,15 @@ class EvalMixin(_Base):
 
     def eval_comp(self, expr: ir.Comp, state: State, frame: Frame) -> Val:
         saved = dict(state.env)
+        tests: list[Val] = []
         try:
             for target, iterable, conditions in expr.generators:
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
-                for condition in conditions:
-                    self.eval(condition, state, frame)
+                tests.extend(self.eval(condition, state, frame) for condition in conditions)
             element = self.eval(expr.elt, state, frame)
+            if tests and state.reads:  # the filter picks which elements there are
+                steers = self.steering(tests, (frame.path, expr.site), state)
+                element = self.control.chosen(element, steers) if steers else element
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:
             state.env = saved

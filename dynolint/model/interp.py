@@ -18,6 +18,7 @@ from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
+from dynolint.model.control import ControlMarks, ControlMixin
 from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
@@ -48,7 +49,7 @@ ROOT_BUDGET = 60_000
 
 class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin,
                   ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
-                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin):
+                  DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin):
     def __init__(self, project: Project) -> None:
         self.project = project
         self.roots: list[RootInfo] = []
@@ -85,6 +86,7 @@ class Interpreter(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, Objects
         self.cdk_tables: dict[tuple[str, str], TableDecl] = {}
         self.cdk_invokers: list[tuple[str, str]] = []  # (function construct id, invoker kind)
         self.index = TaintIndex(self.reads)
+        self.control = ControlMarks()  # values chosen under tests on scan results (model/control.py)
         forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET
         self.seq = 0

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
 from dynolint.model.guard_cover import spell
-from dynolint.rules._race import describe_write, race_finding
+from dynolint.rules._race import allocation_message, describe_write, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -165,10 +165,8 @@ def save(order):
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
             if race.kind == "allocate":
-                yield race_finding(model, race, self.code, self.name, (
-                    f"{describe_write(race)} creates an item whose key is computed from the {race.read.op} at line "
-                    f"{model.line_of(race.read.loc)} with no ConditionExpression: two concurrent callers compute "
-                    "the same key and the later put replaces the earlier record"))
+                if not race.write.batch:  # a batch write is DYN103's
+                    yield race_finding(model, race, self.code, self.name, allocation_message(model, race))
                 continue
             if race.kind != "overwrite":
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
-from dynolint.rules._race import race_finding
+from dynolint.rules._race import allocation_message, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -75,6 +75,9 @@ def ship(pk):
 
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
+            if race.kind == "allocate" and race.write.batch:
+                yield race_finding(model, race, self.code, self.name, allocation_message(model, race))
+                continue
             if race.kind != "batch":
                 continue
             line = model.line_of(race.read.loc)
