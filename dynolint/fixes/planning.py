@@ -38,7 +38,7 @@ def version_attr(model: Model, table: Val) -> str | None:
 
 def plan_for(model: Model, race: Race) -> Plan:
     write = race.write
-    if race.kind == "batch":
+    if race.kind == "batch" or write.batch:
         return Skip("batch writes cannot carry a condition: move the write to put_item/update_item with a "
                     "ConditionExpression, or to transact_write_items")
     if write.flavor == "partiql":
@@ -49,7 +49,9 @@ def plan_for(model: Model, race: Race) -> Plan:
     if race.kind == "stampede":
         return _claim_plan(model, race)
     if race.kind == "allocate":
-        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table))
+        model_name = _model_name(model, write.loc[0], write.table) if isinstance(write.table, PynModelV) else None
+        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table),
+                                        model_name)
     if race.kind == "counter":
         atomic = _atomic_plan(model, race)
         if not isinstance(atomic, Skip):

@@ -10,7 +10,8 @@ A key is *counted* from a scan when one of its key attributes holds
 * by data: a whole number added to a value derived from the scan's items (``max(ids) + 1``,
   ``sorted(ids)[-1] + 1``, ``len(items) + 1``, also inside ``str()`` or an f-string); or
 * by control: a number chosen under a test on the scan's items (model/control.py): a counter
-  advanced in a loop or branch whose test looks at them (``while str(i) in ids: i += 1``), or
+  advanced by a whole number in a loop or branch whose test looks at them (``while str(i) in
+  ids: i += 1``), or
   the element a filter on them picks from a range (``next(i for i in count(1) if i not in ids)``).
 
 A key attribute built from a fresh value (uuid, clock, random) is unique anyway: such a key
@@ -101,14 +102,14 @@ def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[St
             continue
         seen.add((id(alt), here))
         steering = [s for s in here if s.read in scans]
-        if isinstance(alt, ArithV):
-            if alt.op == "+":
-                for number, other in ((alt.right, alt.left), (alt.left, alt.right)):
-                    if isinstance(number, ConstV) and type(number.value) is int:
+        if isinstance(alt, ArithV) and alt.op in ("+", "-"):
+            for number, other in ((alt.right, alt.left), (alt.left, alt.right)):
+                if isinstance(number, ConstV) and type(number.value) is int:
+                    if alt.op == "+":
                         found.update((read, False, alt.loc or _NOWHERE)
                                      for read in model.taint(other).read_ids() & scans)
-            # a counter advanced under a test on the items: where it advances
-            found.update((steer.read, True, alt.loc or steer.site) for steer in steering)
+                    # a counter advanced under a test on the items: where it advances
+                    found.update((steer.read, True, alt.loc or steer.site) for steer in steering)
         elif isinstance(alt, ElemV) and steering and isinstance(alt.of, CallV) and alt.of.fn in NUMBERS:
             found.update((steer.read, True, steer.site) for steer in steering)  # a number a filter picked
         if isinstance(alt, (ReadItemV, PynInstanceV, OneOf)):

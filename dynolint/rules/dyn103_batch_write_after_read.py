@@ -20,7 +20,10 @@ class BatchWriteAfterRead(Rule):
         what_it_does=(
             "Finds an item that the path read and then writes through `batch_write_item`, a "
             "`Table.batch_writer()` (boto3 or aioboto3), or PynamoDB `Model.batch_write()`. Reported at the "
-            "batch `put_item`/`delete_item`/`save` call (or the `batch_write_item` call), not the `with`."
+            "batch `put_item`/`delete_item`/`save` call (or the `batch_write_item` call), not the `with`.\n\n"
+            "A new item whose key was counted from a scan or query of the same table (`len(items) + 1`, the "
+            "first free number: see DYN101) and written in a batch is reported too: the scan read the key's "
+            "absence, and a batch write cannot make the create conditional."
         ),
         why_is_this_bad=(
             "Batch writes cannot be conditional: `BatchWriteItem` has no condition field, and a batch "
@@ -61,6 +64,16 @@ def load(rows):
 '''),
     )
     invalid = (
+        example('''
+import boto3
+tickets = boto3.resource("dynamodb").Table("tickets")
+
+def open_many(titles):
+    start = len(tickets.scan()["Items"])
+    with tickets.batch_writer() as batch:
+        for offset, title in enumerate(titles):
+            batch.put_item(Item={"ticket_id": start + offset + 1, "title": title})  # expect: DYN103
+''', note="keys counted from a scan, written in a batch"),
         example('''
 import boto3
 table = boto3.resource("dynamodb").Table("orders")
