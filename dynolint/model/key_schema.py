@@ -5,7 +5,7 @@ an item look like keys."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from dynolint.model.keys import table_names
 from dynolint.model.values import PynModelV, Val
@@ -27,7 +27,7 @@ def known_key_attrs(model: Model, table: Val) -> list[str]:
     cache = model.memo.setdefault("key_attrs", {})
     if table not in cache:
         cache[table] = _known_key_attrs(model, table)
-    return list(cache[table])
+    return list(cast("list[str]", cache[table]))
 
 
 def _known_key_attrs(model: Model, table: Val) -> list[str]:
