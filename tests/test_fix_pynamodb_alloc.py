@@ -192,3 +192,14 @@ def test_a_batch_write_of_a_counted_key_has_no_fix_and_says_why(tmp_path: Path) 
     assert applied == [] and after == source
     (finding, why), = skipped
     assert finding.code == "DYN103" and "batch writes cannot carry a condition" in why
+
+
+def test_a_save_chained_on_the_constructor_is_the_call_fixed(tmp_path: Path) -> None:
+    source = MODEL + '''def add(title):
+    last = max((len(page.slug) for page in Page.scan()), default=0)
+    Page(str(last + 1), title=title).save()
+'''
+    after, applied, _ = _fix(tmp_path, source)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert "Page(str(last + 1), title=title).save(condition=Page.slug.does_not_exist())" in after
+    _again_is_clean(tmp_path)
