@@ -113,6 +113,11 @@ class ControlMixin(_Base):
                     inherited |= {s for s in self.control.within(part) if s.read in scans}
         return frozenset(Steer(read, site) for read in found) | frozenset(inherited)
 
+    def filtered(self, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
+        """A comprehension's element, marked when its filter (``tests``) steers which there are."""
+        steers = self.steering(tests, site, state) if tests and state.reads else frozenset()
+        return self.control.chosen(element, steers) if steers else element
+
     def steered(self, value: Val, frame: Frame) -> Val:
         """What a statement of ``frame`` binds or returns: marked when a test steers it."""
         return self.control.chosen(value, frame.steers) if frame.steers else value

@@ -154,10 +154,7 @@ class EvalMixin(_Base):
             for target, iterable, conditions in expr.generators:
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
                 tests.extend(self.eval(condition, state, frame) for condition in conditions)
-            element = self.eval(expr.elt, state, frame)
-            if tests and state.reads:  # the filter picks which elements there are
-                steers = self.steering(tests, (frame.path, expr.site), state)
-                element = self.control.chosen(element, steers) if steers else element
+            element = self.filtered(self.eval(expr.elt, state, frame), tests, (frame.path, expr.site), state)
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:
             state.env = saved
