@@ -127,7 +127,7 @@ def test_a_key_allocated_from_a_scan_is_put_create_only(tmp_path: Path) -> None:
 '''
     write_project(tmp_path, {"app.py": source, **KEYED})
     finding, = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
-    assert finding.code == "DYN101" and "computed from the scan" in finding.message
+    assert finding.code == "DYN101" and "counted from the scan" in finding.message
     after, applied, _ = _fix(tmp_path, source, KEYED)
     assert _flat('orders.put_item(Item={"order_id": order_id, "body": body}, '
                  'ConditionExpression="attribute_not_exists(#dl_key)", ExpressionAttributeNames={"#dl_key": "order_id"})'
@@ -151,9 +151,55 @@ def place():
     ''' + write + "\n"
     write_project(tmp_path, {"app.py": source, **KEYED})
     findings = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
-    assert not [f for f in findings if "computed from the" in f.message]
+    assert not [f for f in findings if "counted from the" in f.message]
 
 
 def _flat(text: str) -> str:
     """Code without its layout (the fixes wrap long calls one argument a line, as black does)."""
     return re.sub(r"\s+", "", text).replace(",)", ")").replace(",]", "]").replace(",}", "}")
+
+
+def test_a_pynamodb_key_counted_from_a_scan_is_saved_create_only(tmp_path: Path) -> None:
+    source = MODEL + '''def add(title):
+    taken = {page.slug for page in Page.scan()}
+    n = 1
+    while f"page-{n}" in taken:
+        n += 1
+    page = Page(f"page-{n}", title=title)
+    page.save()
+    return page.slug
+'''
+    write_project(tmp_path, {"app.py": source})
+    finding, = check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings
+    assert finding.code == "DYN101" and "counted from the Model.scan" in finding.message
+    assert [r.message for r in finding.related][:2] == ["Model.scan whose items the new key is counted from",
+                                                        "the key is counted here"]
+    after, applied, _ = _fix(tmp_path, source)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert "page.save(condition=Page.slug.does_not_exist())" in after
+    ast.parse(after)
+    _again_is_clean(tmp_path)
+
+
+def test_a_batch_write_of_a_counted_key_has_no_fix_and_says_why(tmp_path: Path) -> None:
+    source = ORDERS + '''def place_many(bodies):
+    start = len(orders.scan()["Items"])
+    with orders.batch_writer() as batch:
+        for offset, body in enumerate(bodies):
+            batch.put_item(Item={"order_id": str(start + offset + 1), "body": body})
+'''
+    after, applied, skipped = _fix(tmp_path, source, KEYED)
+    assert applied == [] and after == source
+    (finding, why), = skipped
+    assert finding.code == "DYN103" and "batch writes cannot carry a condition" in why
+
+
+def test_a_save_chained_on_the_constructor_is_the_call_fixed(tmp_path: Path) -> None:
+    source = MODEL + '''def add(title):
+    last = max((len(page.slug) for page in Page.scan()), default=0)
+    Page(str(last + 1), title=title).save()
+'''
+    after, applied, _ = _fix(tmp_path, source)
+    assert [f.code for f in applied] == ["DYN101"]
+    assert "Page(str(last + 1), title=title).save(condition=Page.slug.does_not_exist())" in after
+    _again_is_clean(tmp_path)

@@ -77,7 +77,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
                                        blocks=blocks)
             continue
         try:
-            call = index.calls.get((plan.line, plan.column))
+            call = index.write_call(plan)
             if call is None:
                 raise FixSkipped("the write call is not where the analysis saw it")
             change, new_call, block, unsafe_because = call_change(module, index, positions, plan, call,

@@ -72,6 +72,7 @@ class _Index:
     def __init__(self, positions: dict[cst.CSTNode, Any]) -> None:
         self.positions = positions
         self.calls: dict[tuple[int, int], cst.Call] = {}
+        self.chained: dict[tuple[int, int], list[cst.Call]] = {}  # every call starting there
         self.binops: dict[tuple[int, int], cst.BinaryOperation] = {}
         self.blocks: list[cst.IndentedBlock] = []
         self.functions: list[cst.FunctionDef] = []
@@ -80,6 +81,7 @@ class _Index:
             at = (where.start.line, where.start.column + 1)
             if isinstance(node, cst.Call):
                 self.calls[at] = node
+                self.chained.setdefault(at, []).append(node)
             elif isinstance(node, cst.BinaryOperation):
                 self.binops[at] = node
             elif isinstance(node, cst.IndentedBlock):
@@ -89,6 +91,21 @@ class _Index:
             elif isinstance(node, cst.If):
                 self.ifs.append(node)
         self._statements: dict[int, list[tuple[cst.IndentedBlock, int]]] | None = None
+
+    def write_call(self, plan: GuardPlan | AtomicPlan | TenantIdPlan | TmpDirPlan) -> cst.Call | None:
+        """The call a plan rewrites. Calls chained from one position start there alike
+        (``Model(...).save()``, ``table.put_item(...).get("Attributes")``): the one calling
+        the guarded write's method, when one does, else the innermost. A ``super().save()``
+        is an override's own write: guarding it there would guard every subclass alike, so it
+        keeps the innermost (``super()``), which no fix rewrites."""
+        method = plan.op.rsplit(" ", 1)[-1] if isinstance(plan, GuardPlan) else ""
+        for call in self.chained.get((plan.line, plan.column), ()):
+            func = call.func
+            if method and isinstance(func, cst.Attribute) and func.attr.value == method and not (
+                    isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name)
+                    and func.value.func.value == "super"):
+                return call
+        return self.calls.get((plan.line, plan.column))
 
     def statements_at(self, line: int) -> list[tuple[cst.IndentedBlock, int]]:
         """The blocks (in :attr:`blocks` order) with a statement starting on ``line``, and
@@ -227,7 +244,7 @@ def fix_source(data: bytes, findings: list[Finding],
             if plan is None or isinstance(plan, Skip):
                 raise FixSkipped(plan.reason if isinstance(plan, Skip) else "no automatic fix for this finding")
             if isinstance(plan, (GuardPlan, AtomicPlan, TenantIdPlan, TmpDirPlan)):
-                call = index.calls.get((plan.line, plan.column))
+                call = index.write_call(plan)
                 if call is None:
                     raise FixSkipped("the write call is not where the analysis saw it")
                 change, _, block, _ = rewrite.call_change(module, index, positions, plan, call, finding.path)

@@ -284,12 +284,12 @@ def _pynamodb(call: cst.Call, plan: GuardPlan) -> cst.Call:
         return pynupdate.update_call(call, plan)
     if kwarg(call, "condition") is not None:
         raise FixSkipped("the write already passes condition=")
-    if plan.key_attr is None or plan.mode not in ("not_exists", "exists"):
+    if plan.key_attr is None or plan.mode not in ("not_exists", "exists", "allocate"):
         raise FixSkipped("no condition can be derived for this PynamoDB write")
     func = call.func
     if not isinstance(func, cst.Attribute):
         raise FixSkipped("the PynamoDB write is not a method call")
     receiver = cst.Module([]).code_for_node(func.value)
     model = plan.model_name or f"type({receiver})"
-    method = "does_not_exist" if plan.mode == "not_exists" else "exists"
+    method = "exists" if plan.mode == "exists" else "does_not_exist"
     return add_kwargs(call, [("condition", parse_expr(f"{model}.{plan.key_attr}.{method}()"))])

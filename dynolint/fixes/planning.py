@@ -11,6 +11,7 @@ from dynolint.fixes.counter_shapes import arith_of, converted, known_type, numbe
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
+from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
     ClassV, DictV, PynModelV, Val, const_str,
@@ -28,44 +29,6 @@ def table_label(model: Model, table: Val) -> str:
     return names[0] if names else "<table name>"
 
 
-def known_key_attrs(model: Model, table: Val) -> list[str]:
-    """Key attribute names of a table: config or IaC, else the ``Key=`` dicts used with
-    the same table anywhere in the project (memoised per table on the model)."""
-    cache = model.memo.setdefault("key_attrs", {})
-    if table not in cache:
-        cache[table] = _known_key_attrs(model, table)
-    return list(cast("list[str]", cache[table]))  # what _known_key_attrs gave
-
-
-def _known_key_attrs(model: Model, table: Val) -> list[str]:
-    if isinstance(table, PynModelV):
-        info = model.interp.pyn_info(table)
-        return [n for n in (info.hash_key, info.range_key) if n]
-    facts = model.project.table_facts(table_names(table))
-    if facts is not None and facts.partition_key:
-        return [n for n in (facts.partition_key, facts.sort_key) if n]
-    seen: set[tuple[str, ...]] = set()
-    for other_table, names in _key_names_by_table(model).items():
-        if model.index.same_table(other_table, table):
-            seen |= names
-    return list(next(iter(seen))) if len(seen) == 1 else []
-
-
-def _key_names_by_table(model: Model) -> dict[Val, set[tuple[str, ...]]]:
-    """For every table value, the attribute-name sets of the ``Key=`` dicts used with it."""
-    memo = model.memo.setdefault("key_names", {})
-    if "all" not in memo:
-        grouped: dict[Val, set[tuple[str, ...]]] = {}
-        events = [(r.table, r.key) for r in model.interp.reads] + \
-                 [(w.write.table, w.write.key) for w in model.interp.writes if w.write.op != "save"]
-        for other_table, key in events:
-            names = model.index.key_map(key) if key is not None else None
-            if names:
-                grouped.setdefault(other_table, set()).add(tuple(sorted(names)))
-        memo["all"] = grouped
-    return memo["all"]  # type: ignore[return-value]
-
-
 def version_attr(model: Model, table: Val) -> str | None:
     if isinstance(table, PynModelV):
         return model.interp.pyn_info(table).version
@@ -75,7 +38,7 @@ def version_attr(model: Model, table: Val) -> str | None:
 
 def plan_for(model: Model, race: Race) -> Plan:
     write = race.write
-    if race.kind == "batch":
+    if race.kind == "batch" or write.batch:
         return Skip("batch writes cannot carry a condition: move the write to put_item/update_item with a "
                     "ConditionExpression, or to transact_write_items")
     if write.flavor == "partiql":
@@ -86,7 +49,9 @@ def plan_for(model: Model, race: Race) -> Plan:
     if race.kind == "stampede":
         return _claim_plan(model, race)
     if race.kind == "allocate":
-        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table))
+        model_name = _model_name(model, write.loc[0], write.table) if isinstance(write.table, PynModelV) else None
+        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table),
+                                        model_name)
     if race.kind == "counter":
         atomic = _atomic_plan(model, race)
         if not isinstance(atomic, Skip):

@@ -32,8 +32,9 @@ TITLE = ("Start keeping a version attribute on the item and guard the write with
          "written before it lacks it and passes once); every other writer of the table must bump it too, and "
          "callers must handle ConditionalCheckFailedException")
 
-ALLOCATE_TITLE = ("Make the put create-only (attribute_not_exists on the key): a caller that computed the same new "
-                  "key as a concurrent one gets ConditionalCheckFailedException instead of replacing its record")
+ALLOCATE_TITLE = ("Make the create conditional on the key being new (attribute_not_exists on the key; PynamoDB "
+                  "does_not_exist()): a caller that counted the same new key as a concurrent one gets "
+                  "ConditionalCheckFailedException (PynamoDB PutError) instead of replacing its item, and must count again")
 
 
 def read_and_bump(item: str, attribute: str, low: bool, typed: bool = False) -> tuple[str, str]:
@@ -136,11 +137,17 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
                      key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label)
 
 
-def allocate_plan(model: Model, race: Race, keys: list[str], label: str) -> GuardPlan | Skip:
-    """A put whose new key was computed from a scan of the table (``max + 1``): create-only."""
+def allocate_plan(model: Model, race: Race, keys: list[str], label: str,
+                  model_name: str | None = None) -> GuardPlan | Skip:
+    """A create whose new key was counted from a scan of the table (``max + 1``): create-only
+    (``attribute_not_exists`` of one key attribute is "no item with this key", sort key or not;
+    PynamoDB: ``condition=<Model>.<hash key>.does_not_exist()``)."""
     if not keys:
         return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                     "partition-key to enable the fix")
+    if race.write.op not in ("put_item", "save"):
+        return Skip("an update_item that creates the item: add ConditionExpression=\"attribute_not_exists(<key>)\" "
+                    "and handle ConditionalCheckFailedException by counting again")
     span = model.span(race.write.loc)
     return GuardPlan(span.line, span.column, race.write.flavor, race.write.op, "allocate", key_attr=keys[0],
-                     table_label=label)
+                     table_label=label, model_name=model_name)

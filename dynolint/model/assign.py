@@ -23,6 +23,7 @@ class AssignMixin(Mixin):
     def assign(self: Machine, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
         if type(target) is ir.Name:
             name = target.id
+            value = self.steered(value, frame)
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value

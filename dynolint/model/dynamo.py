@@ -14,6 +14,7 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
 from dynolint.model.expressions import parse_partiql, parse_update
+from dynolint.model.key_schema import keyish_names
 from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
                  if op.access in ("read", "write") and not name.startswith(("batch", "transact")))
-KEYISH = ("pk", "sk", "id", "key", "hash", "range", "partition")
 
 
 class DynamoMixin(Mixin):
@@ -344,7 +344,7 @@ class DynamoMixin(Mixin):
             if facts is not None and facts.partition_key:
                 wanted = [n for n in (facts.partition_key, facts.sort_key) if n]
             else:
-                wanted = [n for n in named if n and any(part in n.lower() for part in KEYISH)]
+                wanted = keyish_names(n for n in named if n)
                 if not wanted and named:
                     wanted = [next(iter(named))]
             out.append(SeqV("tuple", tuple(named[n] for n in wanted if n in named) + alt.spreads))

@@ -147,12 +147,12 @@ class EvalMixin(Mixin):
 
     def eval_comp(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val:
         saved = dict(state.env)
+        tests: list[Val] = []
         try:
             for target, iterable, conditions in expr.generators:
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
-                for condition in conditions:
-                    self.eval(condition, state, frame)
-            element = self.eval(expr.elt, state, frame)
+                tests.extend(self.eval(condition, state, frame) for condition in conditions)
+            element = self.filtered(self.eval(expr.elt, state, frame), tests, (frame.path, expr.site), state)
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:
             state.env = saved

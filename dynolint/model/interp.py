@@ -18,6 +18,7 @@ from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
+from dynolint.model.control import ControlMarks, ControlMixin
 from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
@@ -50,7 +51,7 @@ ROOT_BUDGET = 60_000
 
 class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RootsMixin, CallsMixin,
               ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
-              DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, Mixin):
+              DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
     ``self`` as a Machine, so a call from one part to another is checked. The state is declared
@@ -91,6 +92,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     cdk_tables: dict[tuple[str, str], TableDecl]
     cdk_invokers: list[tuple[str, str]]  # (function construct id, invoker kind)
     index: TaintIndex
+    control: ControlMarks  # values chosen under tests on scan results (model/control.py)
     budget: int
     seq: int
     timeout: float  # seconds per root; 0: no limit
@@ -266,6 +268,7 @@ class Interpreter(Machine):
         self.cdk_tables = {}
         self.cdk_invokers = []
         self.index = TaintIndex(self.reads)
+        self.control = ControlMarks()
         forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET
         self.seq = 0

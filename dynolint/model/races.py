@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dynolint.model.allocation import allocated_from
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open
 from dynolint.model.keys import table_names
-from dynolint.model.values import ArithV, ConstV, CostlyV, Loc, OneOf, ReadItemV, Val, alts, children
+from dynolint.model.values import CostlyV, Loc
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 class Race:
     record: WriteRecord
     read: ReadEvent  # the latest read of the same item before the write
-    kind: str  # "batch" | "counter" | "stampede" | "overwrite" | "allocate" (a key from a scan, max + 1)
+    kind: str  # "batch" | "counter" | "stampede" | "overwrite" | "allocate" (a key counted from a scan)
     costly: CostlyV | None = None
     # the work is a call the model could not see into (model/unseen.py), not provable
     # HTTP or AWS work: a stampede at medium confidence
@@ -27,6 +28,9 @@ class Race:
     # a conditional write whose condition pins none of what the path decided on the read:
     # the decisions it leaves open (see dynolint.model.guard_cover)
     left_open: tuple[Decision, ...] = ()
+    # "allocate": where the new key is counted from the scan's items (the arithmetic, or the
+    # test on them that chose the number: model/allocation.py)
+    counted_at: Loc | None = None
 
     @property
     def write(self) -> WriteEvent:
@@ -87,8 +91,10 @@ def classify(model: Model, record: WriteRecord,
     write = record.write
     reads = [r for r in record.reads if r.seq < write.seq and model.index.same_item(r, write)]
     if not reads:
-        scanned = allocated_from(model, record)
-        return Race(record, scanned, "allocate") if scanned is not None else None
+        allocation = allocated_from(model, record)
+        if allocation is None:
+            return None
+        return Race(record, allocation.read, "allocate", counted_at=allocation.site)
     open_decisions: tuple[Decision, ...] = ()
     if not write.batch and any(guarded(model, write, r) for r in reads):
         open_decisions = left_open(model, record, reads)
@@ -128,48 +134,6 @@ def classify(model: Model, record: WriteRecord,
             first = min(unseen, key=lambda u: (u.seq, u.loc))
             return Race(record, miss, "stampede", CostlyV(first.loc, first.what, (), first.seq), unseen=True)
     return Race(record, read, "overwrite")
-
-
-def allocated_from(model: Model, record: WriteRecord) -> ReadEvent | None:
-    """The scan or query of the same table that an unguarded ``put_item`` computed its new
-    item's partition key from by arithmetic (``max(ids) + 1``, ``len(items) + 1``): two
-    callers compute the same key and the later put replaces the earlier record."""
-    write = record.write
-    if write.op != "put_item" or write.batch or write.guard.kind or write.flavor not in ("resource", "low"):
-        return None
-    scans = [r for r in record.reads if r.key is None and r.op in ("scan", "query") and r.seq < write.seq
-             and model.index.same_table(r.table, write.table)]
-    item = (model.index.key_map(write.item) or {}) if scans else {}
-    if not item:
-        return None
-    facts = model.project.table_facts(table_names(write.table))
-    if facts is not None and facts.partition_key:
-        keys = {n for n in (facts.partition_key, facts.sort_key) if n}
-    else:  # the attribute names of the Key= dicts the project reads this table with, when they agree
-        seen = {frozenset(model.index.key_map(r.key) or ()) for r in model.interp.reads
-                if r.key is not None and model.index.same_table(r.table, write.table)}
-        keys = set(next(iter(seen))) if len(seen) == 1 else set()
-    if not keys or not keys <= set(item):
-        return None
-    counted = {r for name in keys for r in _incremented(model, item[name])}
-    scans = [r for r in scans if r.id in counted]
-    return max(scans, key=lambda r: r.seq) if scans else None
-
-
-def _incremented(model: Model, value: Val, depth: int = 0) -> set[int]:
-    """The reads that ``value`` adds a whole number to (``n + 1``, also inside ``str()`` or an
-    f-string): a counter, not a string built from a read (``item["pk"] + "-copy"``)."""
-    found: set[int] = set()
-    if depth > 6:
-        return found
-    for alt in alts(value):
-        if isinstance(alt, ArithV) and alt.op == "+":
-            for number, other in ((alt.right, alt.left), (alt.left, alt.right)):
-                if isinstance(number, ConstV) and type(number.value) is int:
-                    found |= {r for r, arith in model.taint(other).reads}
-        for child in children(alt) if not isinstance(alt, (ReadItemV, OneOf)) else ():
-            found |= _incremented(model, child, depth + 1)
-    return found
 
 
 def races(model: Model) -> list[Race]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from dynolint import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
 from dynolint.model.values import Val, one_of
+
+if TYPE_CHECKING:
+    from dynolint.model.control import Steer
 
 
 class State:
@@ -120,6 +123,8 @@ class Frame:
     yields: list[Val] = field(default_factory=list)  # what a generator yielded
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)
+    # the tests on scan or query results that steer the statement running (model/control.py)
+    steers: frozenset[Steer] = frozenset()
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:

@@ -73,6 +73,7 @@ class StatementsMixin(Mixin):
             return self.exec_block(stmt.body, state, frame)
         if type(stmt) is ir.Return:
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
+            value = self.steered(value, frame)
             frame.returns.append(value)
             frame.return_states.append(state)
             frame.return_sites.append(stmt.site)
@@ -130,12 +131,18 @@ class StatementsMixin(Mixin):
         body_in.facts = body_in.facts | when_true
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
-        body = self.exec_block(stmt.body, body_in, frame)
-        state.facts = state.facts | when_false
-        orelse_in = state.copy()
-        if decided_false:
-            orelse_in.decisions = orelse_in.decisions + decided_false
-        orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
+        outer = frame.steers
+        if state.reads:
+            frame.steers = outer | self.steering(captured.values(), (frame.path, stmt.site), state, tested)
+        try:
+            body = self.exec_block(stmt.body, body_in, frame)
+            state.facts = state.facts | when_false
+            orelse_in = state.copy()
+            if decided_false:
+                orelse_in.decisions = orelse_in.decisions + decided_false
+            orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
+        finally:
+            frame.steers = outer
         return merge([body, orelse])
 
     def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
@@ -144,9 +151,13 @@ class StatementsMixin(Mixin):
         if stmt.target is not None:
             self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
         frame.loops.append(LoopCtx())
+        outer = frame.steers
+        if state.reads:  # how often the body runs depends on the iterable (or the while test)
+            frame.steers = outer | self.steering((iterable,), (frame.path, stmt.site), state)
         try:
             out = self.exec_block(stmt.body, body_state, frame)
         finally:
+            frame.steers = outer
             ctx = frame.loops.pop()
         endless = stmt.is_while and isinstance(stmt.iter, ir.Const) and bool(stmt.iter.value)
         after = merge(([] if endless else [state]) + [out] + ctx.continues)

@@ -1,4 +1,5 @@
-"""What the four read-then-write rules share: turning a :class:`Race` into a finding."""
+"""What the four read-then-write rules share: turning a :class:`Race` into a finding, and
+the message of a key allocated from a scan (DYN101, and DYN103 for a batch write)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ def describe_write(race: Race) -> str:
 def race_finding(model: Model, race: Race, code: str, name: str, message: str,
                  severity: Severity = Severity.ERROR) -> Finding:
     write, read = race.write, race.read
-    related = [model.related(read.loc, "item read here", "read")]
+    if race.kind == "allocate":
+        related = [model.related(read.loc, f"{read.op} whose items the new key is counted from", "read")]
+        if race.counted_at is not None:
+            related.append(model.related(race.counted_at, "the key is counted here", "allocation"))
+    else:
+        related = [model.related(read.loc, "item read here", "read")]
     related.extend(model.chain_related(read.chain, write.chain, kinds=("read-call", "write-call")))
     if race.costly is not None:
         label = "work dynolint cannot see into here" if race.unseen else "costly work here"
@@ -34,3 +40,19 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
 
     finding = model.finding(code, name, write.loc, message, severity, confidence, related)
     return replace(finding, plan=plan_for(model, race))
+
+
+def allocation_message(model: Model, race: Race) -> str:
+    """A new item whose key was counted from a scan or query, created with no guard."""
+    write, read = race.write, race.read
+    where = f"the {read.op} at line {model.line_of(read.loc)}"
+    if read.loc[0] != write.loc[0]:
+        where += f" of {read.loc[0].rsplit('/', 1)[-1]}"
+    if write.batch:
+        return (f"batch write of an item whose key is counted from {where}: two concurrent callers count the same "
+                "key and the later write replaces the earlier item; a batch write cannot carry "
+                "attribute_not_exists, so create it with put_item (or transact_write_items) under a "
+                "ConditionExpression")
+    guard = "no condition=" if write.flavor == "pynamodb" else "no ConditionExpression"
+    return (f"{describe_write(race)} creates an item whose key is counted from {where} with {guard}: two "
+            "concurrent callers count the same key and the later write replaces the earlier item")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
 from dynolint.model.guard_cover import spell
-from dynolint.rules._race import describe_write, race_finding
+from dynolint.rules._race import allocation_message, describe_write, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -34,7 +34,14 @@ class UnguardedWriteAfterRead(Rule):
             "those attributes (`attribute_exists(pk)` only says the item is still there). The message names the "
             "decision left open. A condition that pins a decided attribute, makes the write create-only "
             "(`attribute_not_exists` of a key attribute), or compares a version attribute that the write bumps "
-            "(or the table's configured `version-attribute`) is a guard."
+            "(or the table's configured `version-attribute`) is a guard.\n\n"
+            "A new item whose key was counted from the items a scan or query of the same table returned is "
+            "reported too: the scan read the key's absence. The key is counted by data (`max(ids) + 1`, "
+            "`sorted(ids)[-1] + 1`, `len(items) + 1`) or by control (the first free number: a counter advanced "
+            "in a loop or branch whose test looks at the scanned items, or picked by a filter on them, "
+            "`next(n for n in count(1) if n not in ids)`), through helpers, generators and comprehensions, "
+            "and created with `put_item`, `update_item` or a PynamoDB `save()` with no condition. The message "
+            "names the scan and the related locations say where the key is counted."
         ),
         why_is_this_bad=(
             "Between the read and the write another request can change or delete the item. The write then "
@@ -68,7 +75,9 @@ def rename(table, note_id, title):
             "`put_item` of the whole item read (changed in Python) is guarded by a version attribute: the "
             "configured one, else one the project writes to the table, else a new `version` that the fix starts "
             "keeping; items that lack it pass once (`attribute_not_exists(#v) OR #v = :v`, read with a default). "
-            "A new item whose key was computed from a scan or query (`max + 1`) is put create-only. A PynamoDB "
+            "A new item whose key was counted from a scan or query (`max + 1`, the first free number) is made "
+            "create-only (`attribute_not_exists` on a key attribute; PynamoDB `condition=<Model>.<hash "
+            "key>.does_not_exist()`): the caller that loses must count again. A PynamoDB "
             "`save()` becomes `update()` of the attributes the code assigned, on the condition that the item "
             "exists and the attributes decided on still hold the values read. The "
             "fix is unsafe: the write can now fail with `ConditionalCheckFailedException`, which the caller "
@@ -90,6 +99,15 @@ def rename(table, note_id, title):
         ),
     )
     valid = (
+        example('''
+import boto3
+groups = boto3.resource("dynamodb").Table("groups")
+
+def create(name):
+    ids = [int(item["group_id"]) for item in groups.scan()["Items"]]
+    groups.put_item(Item={"group_id": max(ids, default=0) + 1, "name": name},
+                    ConditionExpression="attribute_not_exists(group_id)")
+''', note="a key counted from a scan, created only if no item has it"),
         example('''
 import boto3
 table = boto3.resource("dynamodb").Table("notes")
@@ -122,6 +140,20 @@ def pay(order_id):
 '''),
     )
     invalid = (
+        example('''
+import boto3
+groups = boto3.resource("dynamodb").Table("groups")
+
+def first_free(ids):
+    n = 1
+    while n in ids:
+        n += 1
+    return n
+
+def create(name):
+    ids = {int(item["group_id"]) for item in groups.scan()["Items"]}
+    groups.put_item(Item={"group_id": first_free(ids), "name": name})  # expect: DYN101
+''', note="a key counted from a scan by control dependence: the loop's test looks at the scanned ids"),
         example('''
 import boto3
 table = boto3.resource("dynamodb").Table("orders")
@@ -165,10 +197,8 @@ def save(order):
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
             if race.kind == "allocate":
-                yield race_finding(model, race, self.code, self.name, (
-                    f"{describe_write(race)} creates an item whose key is computed from the {race.read.op} at line "
-                    f"{model.line_of(race.read.loc)} with no ConditionExpression: two concurrent callers compute "
-                    "the same key and the later put replaces the earlier record"))
+                if not race.write.batch:  # a batch write is DYN103's
+                    yield race_finding(model, race, self.code, self.name, allocation_message(model, race))
                 continue
             if race.kind != "overwrite":
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
-from dynolint.rules._race import race_finding
+from dynolint.rules._race import allocation_message, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -20,7 +20,10 @@ class BatchWriteAfterRead(Rule):
         what_it_does=(
             "Finds an item that the path read and then writes through `batch_write_item`, a "
             "`Table.batch_writer()` (boto3 or aioboto3), or PynamoDB `Model.batch_write()`. Reported at the "
-            "batch `put_item`/`delete_item`/`save` call (or the `batch_write_item` call), not the `with`."
+            "batch `put_item`/`delete_item`/`save` call (or the `batch_write_item` call), not the `with`.\n\n"
+            "A new item whose key was counted from a scan or query of the same table (`len(items) + 1`, the "
+            "first free number: see DYN101) and written in a batch is reported too: the scan read the key's "
+            "absence, and a batch write cannot make the create conditional."
         ),
         why_is_this_bad=(
             "Batch writes cannot be conditional: `BatchWriteItem` has no condition field, and a batch "
@@ -63,6 +66,16 @@ def load(rows):
     invalid = (
         example('''
 import boto3
+tickets = boto3.resource("dynamodb").Table("tickets")
+
+def open_many(titles):
+    start = len(tickets.scan()["Items"])
+    with tickets.batch_writer() as batch:
+        for offset, title in enumerate(titles):
+            batch.put_item(Item={"ticket_id": start + offset + 1, "title": title})  # expect: DYN103
+''', note="keys counted from a scan, written in a batch"),
+        example('''
+import boto3
 table = boto3.resource("dynamodb").Table("orders")
 
 def ship(pk):
@@ -75,6 +88,9 @@ def ship(pk):
 
     def check(self, model: Model) -> Iterable[Finding]:
         for race in self.each(model.races()):
+            if race.kind == "allocate" and race.write.batch:
+                yield race_finding(model, race, self.code, self.name, allocation_message(model, race))
+                continue
             if race.kind != "batch":
                 continue
             line = model.line_of(race.read.loc)

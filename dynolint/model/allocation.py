@@ -1,0 +1,135 @@
+"""Keys allocated from what a scan or query returned.
+
+A new item's key counted from the items a scan or query of the same table returned
+(``max(ids) + 1``, ``len(items) + 1``, the first number no item has) is a read of that key's
+absence: the scan saw no item with it. Two concurrent callers count the same key, and an
+unguarded create by the later one replaces the earlier one's item.
+
+A key is *counted* from a scan when one of its key attributes holds
+
+* by data: a whole number added to a value derived from the scan's items (``max(ids) + 1``,
+  ``sorted(ids)[-1] + 1``, ``len(items) + 1``, also inside ``str()`` or an f-string); or
+* by control: a number chosen under a test on the scan's items (model/control.py): a counter
+  advanced by a whole number in a loop or branch whose test looks at them (``while str(i) in
+  ids: i += 1``), or
+  the element a filter on them picks from a range (``next(i for i in count(1) if i not in ids)``).
+
+A key attribute built from a fresh value (uuid, clock, random) is unique anyway: such a key
+is no allocation. Copies of a scanned item's key (``item["pk"] + "-copy"``) are not counted,
+and a write of the scanned item itself is an overwrite (model/races.py), not an allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dynolint.model.control import ControlMarks, Steer, lists_items
+from dynolint.model.events import ReadEvent, WriteRecord
+from dynolint.model.key_schema import keyish_names, known_key_attrs
+from dynolint.model.values import (
+    ArithV, CallV, ConstV, DictV, ElemV, FreshV, Loc, OneOf, PynInstanceV, ReadItemV, Val, alts, children, const_str,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
+
+# writes that create the item they name (an update_item upserts; a batch writer's put is a put_item)
+CREATES = frozenset({"put_item", "update_item", "save", "batch save", "batch_write_item put"})
+# what a loop counts through: an element of one is a number
+NUMBERS = frozenset({"range", "itertools.count", "count"})
+MAX_PARTS = 400  # parts of one key value looked at
+_NOWHERE: Loc = ("", -1)
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The scan or query a written key was counted from, and where: the arithmetic, or the
+    test on the scan's items that chose the number."""
+
+    read: ReadEvent
+    site: Loc | None
+    by_control: bool
+
+
+def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
+    """The scan or query of the same table, on the path before this unguarded create, that
+    its new key was counted from (the latest, when several)."""
+    write = record.write
+    if write.guard.kind or write.op not in CREATES:
+        return None
+    scans = {r.id: r for r in record.reads if lists_items(r) and r.seq < write.seq
+             and model.index.same_table(r.table, write.table)}
+    if not scans:
+        return None
+    values = key_values(model, record)
+    if not values or any(_fresh(value) for value in values):
+        return None
+    found: set[tuple[int, bool, Loc]] = set()  # (read, by control, where)
+    for value in values:
+        _count(model, model.interp.control, value, frozenset(), set(scans), found, set())
+    if not found:
+        return None
+    read = max((scans[r] for r, _, _ in found), key=lambda r: r.seq)
+    # the data witness before the control one, then the first in the source (values hash by
+    # content, so the order they were met in is not the same from run to run)
+    _, by_control, site = min(w for w in found if w[0] == read.id)
+    return Allocation(read, site if site[1] >= 0 else None, by_control)
+
+
+def key_values(model: Model, record: WriteRecord) -> list[Val]:
+    """The values of the key attributes the write names, as bound (not canonical: a value
+    chosen under a test is marked by object). Empty when they are not known."""
+    write = record.write
+    if write.key is not None:  # Key= of an update, a PynamoDB instance's hash and range key
+        return [value for alt in alts(write.key) if isinstance(alt, DictV) for _, value in alt.items]
+    named: dict[str, Val] = {}
+    for alt in alts(write.item if write.item is not None else ConstV(None)):
+        if isinstance(alt, DictV):
+            named.update((name, value) for key, value in alt.items for name in (const_str(key),) if name)
+    keys = known_key_attrs(model, write.table) or keyish_names(named)
+    if not keys or not set(keys) <= set(named):
+        return []
+    return [named[name] for name in keys]
+
+
+def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[Steer], scans: set[int],
+           found: set[tuple[int, bool, Loc]], seen: set[tuple[int, frozenset[Steer]]]) -> None:
+    """Record in ``found`` the scans that ``value`` counts from, with where it does."""
+    for alt in alts(value):
+        here = steers | control.of(alt)
+        if (id(alt), here) in seen or len(seen) > MAX_PARTS:
+            continue
+        seen.add((id(alt), here))
+        steering = [s for s in here if s.read in scans]
+        if isinstance(alt, ArithV) and alt.op in ("+", "-"):
+            for number, other in ((alt.right, alt.left), (alt.left, alt.right)):
+                if isinstance(number, ConstV) and type(number.value) is int:
+                    if alt.op == "+":
+                        found.update((read, False, alt.loc or _NOWHERE)
+                                     for read in model.taint(other).read_ids() & scans)
+                    # a counter advanced under a test on the items: where it advances
+                    found.update((steer.read, True, alt.loc or steer.site) for steer in steering)
+        elif isinstance(alt, ElemV) and steering and isinstance(alt.of, CallV) and alt.of.fn in NUMBERS:
+            found.update((steer.read, True, steer.site) for steer in steering)  # a number a filter picked
+        if isinstance(alt, (ReadItemV, PynInstanceV, OneOf)):
+            continue
+        for child in children(alt):
+            _count(model, control, child, here, scans, found, seen)
+
+
+def _fresh(value: Val) -> bool:
+    """Is ``value`` built from a value that differs on every call (uuid, clock, random)?"""
+    seen: set[int] = set()
+    pending = [value]
+    while pending and len(seen) < MAX_PARTS:
+        current = pending.pop()
+        if isinstance(current, FreshV):
+            return True
+        if id(current) not in seen:
+            seen.add(id(current))
+            pending.extend(children(current))
+    return False
+
+
+__all__ = ["Allocation", "CREATES", "allocated_from", "key_values"]

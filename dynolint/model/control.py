@@ -1,0 +1,126 @@
+"""Control dependence on what a scan or query returned.
+
+A value can depend on the items a scan returned without being computed from them: the first
+free number (``i = 1`` / ``while str(i) in ids: i += 1``) is chosen by a loop whose test looks
+at the items, and its value carries none of them. The interpreter notes such choices here:
+a branch, loop or comprehension filter whose test derives from a scan or query (a read of
+no single key) on the path *steers* what its body assigns and returns, and that value is
+marked with the steering reads.
+
+A mark is kept on the value object, not on the value: the body's value is replaced by a twin
+(a copy, equal to it and hashing alike), so the mark follows this binding of it and not every
+equal value elsewhere (``1`` or a request field assigned in some unrelated branch). Only the
+questions that ask for control dependence (model/allocation.py) read the marks; taint
+(model/keys.py) stays data dependence.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from dynolint.model.events import ReadEvent
+from dynolint.model.values import NONE, UNKNOWN, Loc, Val, alts, children, one_of
+
+from dynolint.model.mixin import Mixin
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
+
+# reads that return the items of a whole table or partition, not one item by its key
+SCAN_OPS = frozenset({"scan", "query", "Model.scan", "Model.query", "Model.count"})
+MAX_MARKS = 100_000  # marked values kept (a run that makes more stops marking)
+MAX_WALK = 2_000  # parts of one value looked at for marks
+
+
+def lists_items(read: ReadEvent) -> bool:
+    """Does ``read`` list items (a scan or query) rather than read one by its key?"""
+    return read.key is None and read.op in SCAN_OPS
+
+
+@dataclass(frozen=True, slots=True)
+class Steer:
+    """The test at ``site`` looked at what read ``read`` (a scan or query) returned."""
+
+    read: int
+    site: Loc
+
+
+class ControlMarks:
+    """The values chosen under a steering test, by object (each entry keeps its object alive,
+    so an id is not reused while it is marked)."""
+
+    def __init__(self) -> None:
+        self._marks: dict[int, tuple[Val, frozenset[Steer]]] = {}
+
+    def of(self, value: Val) -> frozenset[Steer]:
+        """The steering tests this very object was chosen under (not its parts)."""
+        entry = self._marks.get(id(value))
+        return entry[1] if entry is not None else frozenset()
+
+    def chosen(self, value: Val, steers: frozenset[Steer]) -> Val:
+        """``value`` as a body steered by ``steers`` binds it: a marked twin of each alternative."""
+        if len(self._marks) >= MAX_MARKS:
+            return value
+        twins: list[Val] = []
+        for alt in alts(value):
+            if alt is UNKNOWN or alt is NONE:
+                twins.append(alt)
+                continue
+            twin = copy.copy(alt)
+            self._marks[id(twin)] = (twin, steers | self.of(alt))
+            twins.append(twin)
+        return twins[0] if len(twins) == 1 else one_of(twins)
+
+    def within(self, value: Val) -> frozenset[Steer]:
+        """The steering tests any part of ``value`` was chosen under."""
+        if not self._marks:
+            return frozenset()
+        found: set[Steer] = set()
+        seen: set[int] = set()
+        pending = [value]
+        while pending and len(seen) < MAX_WALK:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            entry = self._marks.get(id(current))
+            if entry is not None:
+                found |= entry[1]
+            pending.extend(children(current))
+        return frozenset(found)
+
+
+class ControlMixin(Mixin):
+    """The interpreter's side: which tests steer, and marking what steered bodies bind."""
+
+    def steering(self: Machine, values: Iterable[object], site: Loc, state: State,
+                 tested: Iterable[int] = ()) -> frozenset[Steer]:
+        """The scans and queries on the path that a test's values (``Val`` or tuples of them)
+        derive from, by data or by an earlier steered choice; ``tested``: reads whose
+        presence the test checks."""
+        scans = {read.id for read in state.reads if lists_items(read)}
+        if not scans:
+            return frozenset()
+        found: set[int] = set(tested) & scans
+        inherited: set[Steer] = set()
+        for value in values:
+            for part in value if isinstance(value, tuple) else (value,):
+                if isinstance(part, Val):
+                    found |= self.taint(part).read_ids() & scans
+                    inherited |= {s for s in self.control.within(part) if s.read in scans}
+        return frozenset(Steer(read, site) for read in found) | frozenset(inherited)
+
+    def filtered(self: Machine, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
+        """A comprehension's element, marked when its filter (``tests``) steers which there are."""
+        steers = self.steering(tests, site, state) if tests and state.reads else frozenset()
+        return self.control.chosen(element, steers) if steers else element
+
+    def steered(self: Machine, value: Val, frame: Frame) -> Val:
+        """What a statement of ``frame`` binds or returns: marked when a test steers it."""
+        return self.control.chosen(value, frame.steers) if frame.steers else value
+
+
+__all__ = ["ControlMarks", "ControlMixin", "SCAN_OPS", "Steer", "lists_items"]
