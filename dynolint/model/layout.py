@@ -58,6 +58,9 @@ class Layout:
         self.layers = [self._layer_root(layer, infra) for layer in layers]
         self.everywhere = [*self.own_candidates, *(layer.folder for layer in self.layers)]
         self._roots: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # (root, top) -> provides: every import a file resolves asks each other root of the
+        # project (a monorepo's sub-projects) for its top package
+        self._provides: dict[tuple[str, str], bool] = {}
 
     def _layer_root(self, layer: LayerDecl, infra: Infra) -> LayerRoot:
         inner = posixpath.join(layer.content_dir, LAYER_FOLDER) if layer.content_dir else LAYER_FOLDER
@@ -91,8 +94,12 @@ class Layout:
 
     def provides(self, root: str, top: str) -> bool:
         """Whether ``root`` has a module or package named ``top``."""
-        base = posixpath.join(root, top) if root else top
-        return base + ".py" in self.files or base in self.dirs
+        key = (root, top)
+        found = self._provides.get(key)
+        if found is None:
+            base = f"{root}/{top}" if root else top
+            found = self._provides[key] = base + ".py" in self.files or base in self.dirs
+        return found
 
     def is_package(self, root: str, top: str) -> bool:
         """Whether ``top`` under ``root`` is a regular package (has ``__init__.py``): Python
