@@ -48,6 +48,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchcore, connected, the generators
 
 import connected
+from dynolint.memory import default_mb
 from benchcore import (
     BENCH,
     CORPORA,
@@ -552,9 +553,8 @@ def section_site_packages(bench: Bench, features: dict[str, bool], dyn: list[str
                 len(problems) if row.ok else None, "<=", 0, needs=("site.cold",))
 
 
-# the whole run, workers included: dynolint's default --max-memory here (dynolint/memory.py:
-# 512 MB for each worker, one per CPU, and three times that for the main process)
-SITE_BUDGET_MB = float((3 + (os.cpu_count() or 1)) * 512)
+# the whole run, workers included: dynolint's default --max-memory here (a worker per CPU)
+SITE_BUDGET_MB = float(default_mb(os.cpu_count() or 1))
 # a line of dynolint's stderr that says part of the code was not analysed
 _PROBLEM = re.compile(r"timed out after|memory budget|internal error|not analysed")
 SECTIONS = {"1": section_real, "2": section_dense, "3": section_precommit, "4": section_scaling,

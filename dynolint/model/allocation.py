@@ -29,6 +29,7 @@ from dynolint.model.events import ReadEvent, WriteRecord
 from dynolint.model.key_schema import keyish_names, known_key_attrs
 from dynolint.model.values import (
     ArithV, CallV, ConstV, DictV, ElemV, FreshV, Loc, OneOf, PynInstanceV, ReadItemV, Val, alts, children, const_str,
+    parts,
 )
 
 if TYPE_CHECKING:
@@ -120,16 +121,7 @@ def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[St
 
 def _fresh(value: Val) -> bool:
     """Is ``value`` built from a value that differs on every call (uuid, clock, random)?"""
-    seen: set[int] = set()
-    pending = [value]
-    while pending and len(seen) < MAX_PARTS:
-        current = pending.pop()
-        if isinstance(current, FreshV):
-            return True
-        if id(current) not in seen:
-            seen.add(id(current))
-            pending.extend(children(current))
-    return False
+    return any(isinstance(part, FreshV) for part in parts(value, MAX_PARTS))
 
 
 __all__ = ["Allocation", "CREATES", "allocated_from", "key_values"]

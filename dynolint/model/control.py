@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.model.events import ReadEvent
-from dynolint.model.values import NONE, UNKNOWN, Loc, Val, alts, children, one_of
-
 from dynolint.model.mixin import Mixin
+from dynolint.model.values import NONE, UNKNOWN, Loc, Val, alts, one_of, parts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -79,17 +78,10 @@ class ControlMarks:
         if not self._marks:
             return frozenset()
         found: set[Steer] = set()
-        seen: set[int] = set()
-        pending = [value]
-        while pending and len(seen) < MAX_WALK:
-            current = pending.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            entry = self._marks.get(id(current))
+        for part in parts(value, MAX_WALK):
+            entry = self._marks.get(id(part))
             if entry is not None:
                 found |= entry[1]
-            pending.extend(children(current))
         return frozenset(found)
 
 

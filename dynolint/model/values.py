@@ -11,7 +11,7 @@ the leaves the rules care about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Union
+from typing import Collection, Iterable, Iterator, Union
 
 # A location in the project: (posix path, site index in that file's summary).
 Loc = tuple[str, int]
@@ -353,6 +353,19 @@ def const_str(value: Val) -> str | None:
 from dynolint.model.values_identity import install_identity  # noqa: E402
 
 install_identity(Val)
+
+
+def parts(value: Val, limit: int) -> Iterator[Val]:
+    """``value`` and the values it is made from, each object once (values share their parts),
+    at most ``limit`` of them."""
+    seen: set[int] = set()
+    pending = [value]
+    while pending and len(seen) < limit:
+        current = pending.pop()
+        if id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            pending.extend(children(current))
 
 
 def children(value: Val) -> list[Val]:
