@@ -7,7 +7,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from dynolint.fastpath import try_fast_check
+from dynolint.engine.fastpath import try_fast_check
 
 if __name__ == "__main__":
     status = try_fast_check(sys.argv[1:])

@@ -8,18 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from dynolint import phase2
+from dynolint.engine import phase2
 from dynolint.bounded import TEMPLATE_LIMIT
 from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Fix, Severity
-from dynolint.workers import DEFAULT_TIMEOUT
+from dynolint.engine.workers import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from dynolint import ir
-    from dynolint.workers import WorkerPool
+    from dynolint.phase1 import ir
+    from dynolint.engine.workers import WorkerPool
     from dynolint.model.project import Infra
     from dynolint.rules.base import Rule
 
@@ -127,7 +127,7 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
-    from dynolint.cache import ResultCache
+    from dynolint.engine.cache import ResultCache
 
     result.files = len(sources)
     cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
@@ -136,7 +136,7 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     if cache is None:
         _run(sources, infra_files, config, options, result, display, progress)
         return
-    from dynolint.incremental import run_by_components
+    from dynolint.engine.incremental import run_by_components
 
     run_by_components(cache, sources, infra_files, config, options, result, display,
                       lambda subset, opts: _run(subset, infra_files, config, opts, result, display, progress),
@@ -155,7 +155,7 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
     """Analyse ``sources`` (phases 1 and 2, the rules, the fixes) into ``result``."""
     import gc
 
-    from dynolint.workers import run_deep
+    from dynolint.engine.workers import run_deep
 
     # The run builds millions of small objects that live until it ends (summaries, abstract
     # values), and some cycles that are garbage (a large project's phase 2 held three times the
@@ -179,7 +179,7 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
 def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                    result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
     from dynolint.memory import budget
-    from dynolint.workers import WorkerPool
+    from dynolint.engine.workers import WorkerPool
 
     # The workers that parse in phase 1 keep the modules they parsed: they compute those
     # files' positions while phase 2 runs here and, for JSON and SARIF, render their fixes.
@@ -189,7 +189,7 @@ def _check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], con
 
 def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
              result: RunResult, display: dict[str, str], progress: Progress | None, pool: WorkerPool) -> None:
-    from dynolint.pipeline import complete_positions, summarize_all
+    from dynolint.engine.pipeline import complete_positions, summarize_all
 
     parsed = summarize_all(sources, config, options, progress=progress, pool=pool, keep=True)
     summaries, selection = parsed.summaries, parsed.selection
@@ -252,8 +252,8 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
     from dataclasses import replace
 
     from dynolint.fixes import Skip
-    from dynolint.pipeline import workers_for
-    from dynolint.workers import Failed
+    from dynolint.engine.pipeline import workers_for
+    from dynolint.engine.workers import Failed
 
     by_display = {shown: rel for rel, shown in display.items()}
     fixable: dict[str, list[int]] = {}
@@ -282,7 +282,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
 
 def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
     from dynolint.fixes.edits import describe_all
-    from dynolint.pipeline import kept
+    from dynolint.engine.pipeline import kept
 
     path, data, findings = item
     found = kept(path, data)

@@ -21,7 +21,7 @@ from dynolint.cli_fix import write as _write
 from dynolint.baseline import SourceLines
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
-from dynolint.workers import DEFAULT_TIMEOUT
+from dynolint.engine.workers import DEFAULT_TIMEOUT
 from dynolint.errors import DynolintError, UsageError
 from dynolint.findings import Finding
 
@@ -213,7 +213,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         click.echo(f"dynolint: error: {exc}", err=True)
         sys.exit(2)
     color = output_format == "text" and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    from dynolint.stopping import writing_report
+    from dynolint.engine.stopping import writing_report
 
     with writing_report():  # a TERM or Ctrl-C now waits for the report to be complete
         _report(result, output_format, quiet, findings=findings, sources=lines, color=color,
@@ -358,8 +358,8 @@ def server() -> None:
 
 
 def main() -> None:
-    from dynolint import stopping
-    from dynolint.fastpath import try_fast_check
+    from dynolint.engine import stopping
+    from dynolint.engine.fastpath import try_fast_check
 
     stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
 

@@ -53,7 +53,7 @@ def diff_exit(report: FixReport, quiet: bool) -> None:
     """``--diff``: print the changes the fixes would make as a unified diff, then exit:
     1 if there are any, 0 if none, 2 on an internal error."""
     from dynolint.reporters.text import escape_path
-    from dynolint.stopping import writing_report
+    from dynolint.engine.stopping import writing_report
 
     text = "".join("".join(difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(keepends=True),

@@ -138,7 +138,7 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
 
 
 def _target_version(source: str, key: str, value: Any) -> tuple[int, int]:
-    from dynolint.pyversions import OLDEST, newest, parse_target, spelled
+    from dynolint.phase1.pyversions import OLDEST, newest, parse_target, spelled
 
     version = parse_target(value)
     if version is None:

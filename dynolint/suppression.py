@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.findings import Confidence, Finding, Severity
 
 

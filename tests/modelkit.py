@@ -5,7 +5,7 @@ from __future__ import annotations
 from dynolint.config import Config
 from dynolint.model.analysis import Model, build
 from dynolint.model.infra import load_infra
-from dynolint.summarize import summarize
+from dynolint.phase1.summarize import summarize
 
 
 def model_of(files: dict[str, str], config: Config | None = None, infra: dict[str, str] | None = None) -> Model:

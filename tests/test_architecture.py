@@ -32,3 +32,32 @@ def test_the_model_imports_nothing_from_the_layers_above_it() -> None:
     }
     assert offending == set()
     assert len(list((PACKAGE / "model").glob("*.py"))) > 10  # the walk saw the model
+
+
+def _package_imports(folder: str) -> set[str]:
+    return {f"{path.relative_to(PACKAGE)}: {name}"
+            for path in sorted((PACKAGE / folder).glob("*.py")) for name in _imports(path)
+            if name.startswith("dynolint")}
+
+
+def test_phase_one_sees_one_file_and_imports_neither_the_engine_nor_phase_two() -> None:
+    imports = _package_imports("phase1")
+    offending = {line for line in imports
+                 if line.split(": ")[1].startswith(("dynolint.engine", "dynolint.model") + ABOVE_THE_MODEL)}
+    assert offending == set()
+    assert any(": dynolint.phase1" in line for line in imports)  # the walk saw phase 1
+
+
+def test_the_model_does_not_reach_into_the_run_engine() -> None:
+    imports = _package_imports("model")
+    assert {line for line in imports if line.split(": ")[1].startswith("dynolint.engine")} == set()
+    assert any(": dynolint.phase1" in line for line in imports)  # the walk saw imports of phase 1
+
+
+def test_the_subpackages_of_the_phases_import_nothing_when_imported() -> None:
+    """The pre-commit fast path imports dynolint.engine.fastpath and dynolint.phase1.prefilter
+    without paying for LibCST: the packages' own ``__init__`` must import nothing."""
+    for folder in ("phase1", "engine"):
+        tree = ast.parse((PACKAGE / folder / "__init__.py").read_text(encoding="utf-8"))
+        assert not [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        assert isinstance(tree.body[0], ast.Expr)  # it has its docstring, and only that

@@ -76,7 +76,7 @@ def test_fix_edits_from_the_sparse_parse_equal_the_whole_file_parse(monkeypatch:
     or else from a parse of only the definitions that hold findings (the rest blanked line
     for line): over every race fixture and 60 generated DynamoDB-dense modules, the edits
     are the ones a parse of the whole file gives."""
-    from dynolint import pipeline
+    from dynolint.engine import pipeline
     from dynolint.fixes import edits as fix_edits
 
     dense = tmp_path / "dense"

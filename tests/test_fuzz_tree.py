@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from dynolint import baseline as baselines
 from dynolint.api import Options, check_paths, fix_paths
-from dynolint.cache import DIRECTORY, FORMAT
+from dynolint.engine.cache import DIRECTORY, FORMAT
 from dynolint.config import discover
 from dynolint.errors import DynolintError
 from dynolint.rules import KNOWN_CODES

@@ -19,8 +19,8 @@ from dynolint.fixes import engine
 from dynolint.fixes.engine import fix_source, tree_check
 from dynolint.model.analysis import build
 from dynolint.model.infra import load_infra
-from dynolint.summarize import summarize
-from dynolint.workers import Failed, WorkerPool, run_deep
+from dynolint.phase1.summarize import summarize
+from dynolint.engine.workers import Failed, WorkerPool, run_deep
 
 HANDLE = 'import boto3\ntable = boto3.resource("dynamodb").Table("t")\n'
 RACY = '''

@@ -159,8 +159,8 @@ def test_idle_workers_see_eof_when_the_parent_dies_without_pdeathsig(tmp_path: P
     reaches EOF: no worker keeps the parent's end of its own or another worker's pipe."""
     script = textwrap.dedent("""
         import os, signal, sys
-        from dynolint import stopping
-        from dynolint.workers import WorkerPool
+        from dynolint.engine import stopping
+        from dynolint.engine.workers import WorkerPool
         stopping._prctl[:] = [None]
         pool = WorkerPool(None)
         list(pool.map(abs, list(range(-30, 0)), 3))
@@ -179,7 +179,7 @@ def test_idle_workers_see_eof_when_the_parent_dies_without_pdeathsig(tmp_path: P
 def test_a_stop_while_the_report_is_written_waits_for_the_whole_report(tmp_path: Path) -> None:
     script = textwrap.dedent("""
         import json, os, signal, sys
-        from dynolint import stopping
+        from dynolint.engine import stopping
         stopping.install()
         with stopping.writing_report():
             os.kill(os.getpid(), signal.SIGTERM)
@@ -376,8 +376,8 @@ def test_the_parse_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.Monkey
     """--timeout is CPU seconds: a task that only waits (as a worker does on a loaded
     machine) is not cut short by its budget, one that computes is; a stalled one is still
     stopped after WALL_GRACE times the budget."""
-    from dynolint import workers
-    from dynolint.workers import Failed, WorkerPool
+    from dynolint.engine import workers
+    from dynolint.engine.workers import Failed, WorkerPool
 
     monkeypatch.setattr(workers, "WALL_GRACE", 5)
     started = time.monotonic()
@@ -396,7 +396,7 @@ def test_the_analysis_budget_counts_cpu_time_of_its_thread(monkeypatch: pytest.M
     from dynolint.model import interp
     from dynolint.model.analysis import build
     from dynolint.model.infra import load_infra
-    from dynolint.summarize import summarize
+    from dynolint.phase1.summarize import summarize
 
     body = "".join(f"    v{i} = event['k']\n" for i in range(3000))
     summary = summarize("slow.py", (RACY + "\n\ndef slow(event, context):\n" + body).encode())

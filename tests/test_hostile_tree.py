@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dynolint.cache import DIRECTORY, FORMAT
+from dynolint.engine.cache import DIRECTORY, FORMAT
 from tests.test_hardening_io import racy_module, run
 
 VERSION_DIR = f"v{FORMAT}"

@@ -1,4 +1,4 @@
-"""A warm run re-analyses only the import components a change reaches (dynolint/incremental.py),
+"""A warm run re-analyses only the import components a change reaches (dynolint/engine/incremental.py),
 and gives exactly the findings of a cold run."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from dynolint import api
 from dynolint.cli import _load_config
-from dynolint.incremental import components
+from dynolint.engine.incremental import components
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 

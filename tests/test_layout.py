@@ -9,7 +9,7 @@ from pathlib import Path
 from dynolint.config import Config, SubProject
 from dynolint.model.layout import Layout
 from dynolint.model.project import Infra, LambdaFunction, LayerDecl
-from dynolint.pyversions import finder_for
+from dynolint.phase1.pyversions import finder_for
 from tests.conftest import cli_json, findings_in, run_cli, triples, write_project
 
 RACE = '''import boto3
@@ -147,7 +147,7 @@ def handler(event, context):
 
 def _project(files: dict[str, str], infra: Infra | None = None, packages: tuple[str, ...] = ()):
     from dynolint.model.project import Project
-    from dynolint.summarize import summarize
+    from dynolint.phase1.summarize import summarize
 
     summaries = [summarize(path, text.encode()) for path, text in sorted(files.items())]
     config = Config(subprojects=tuple(SubProject(p) for p in packages))

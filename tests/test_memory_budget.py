@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dynolint.memory import Budget, budget, private_mb, resident_mb
-from dynolint.workers import Failed, WorkerPool, can_fork
+from dynolint.engine.workers import Failed, WorkerPool, can_fork
 
 pytestmark = pytest.mark.skipif(not can_fork() or not os.path.exists("/proc/self/smaps_rollup"),
                                 reason="the budget is enforced where workers fork and /proc shows memory")
@@ -84,7 +84,7 @@ def test_a_worker_that_keeps_a_large_files_memory_is_replaced(limited: bool) -> 
 
 
 def _summaries(tmp_path: Path) -> list[object]:
-    from dynolint.summarize import summarize
+    from dynolint.phase1.summarize import summarize
 
     return [summarize("a.py", RACY.encode()), summarize("b.py", RACY.replace('"t"', '"u"').encode())]
 

@@ -238,7 +238,7 @@ def test_coroutines_handed_to_asyncio_run_with_their_arguments() -> None:
 
 def test_a_module_whose_class_a_dynamodb_module_subclasses_is_an_analysis_root() -> None:
     from dynolint.config import Config
-    from dynolint.pipeline import select_files
+    from dynolint.engine.pipeline import select_files
 
     sources = {
         "base.py": b"class Repo:\n    def rename(self, k):\n        self.store(self.load(k))\n",

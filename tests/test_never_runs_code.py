@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dynolint.cache import DIRECTORY, MAGIC
+from dynolint.engine.cache import DIRECTORY, MAGIC
 from tests.conftest import REPO
 
 # the installed command (what pre-commit runs): the working directory is not on its sys.path

@@ -1,4 +1,4 @@
-"""Phase 1's choice of files (dynolint/pipeline.py, dynolint/prefilter.py): what words in
+"""Phase 1's choice of files (dynolint/engine/pipeline.py, dynolint/phase1/prefilter.py): what words in
 comments, docstrings and strings do not make a file DynamoDB or tenancy code; what a file that
 mentions tenants needs to start an analysis of its own; and a multi-tenant sub-project makes
 its own files roots, not the whole tree's."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dynolint.config import Config, SubProject
-from dynolint.pipeline import select_files
-from dynolint.prefilter import code_text, has_entry, makes_dynamodb, touches_tenancy
+from dynolint.engine.pipeline import select_files
+from dynolint.phase1.prefilter import code_text, has_entry, makes_dynamodb, touches_tenancy
 from tests.conftest import findings_in, write_project
 
 

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from dynolint.summarize import summarize, suppressions_in
+from dynolint.phase1.summarize import summarize, suppressions_in
 from tests.conftest import FIXTURES
 
 
@@ -55,9 +55,9 @@ def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> 
     sites' spans: both equal what the two separate passes give (and the positions of calls
     and arithmetic, where fixes find their targets, LibCST's PositionProvider)."""
     from dynolint.fixes.engine import POSITIONED
-    from dynolint.positions import node_positions, positions_and_sites
-    from dynolint.lower_stmt import Lowerer
-    from dynolint.summarize import site_spans
+    from dynolint.phase1.positions import node_positions, positions_and_sites
+    from dynolint.phase1.lower_stmt import Lowerer
+    from dynolint.phase1.summarize import site_spans
 
     checked = 0
     for path in sorted((FIXTURES / "cases").rglob("*.py")):
@@ -81,7 +81,7 @@ def test_one_pass_gives_the_fix_positions_and_the_site_spans_of_two_passes() -> 
 def test_the_parse_without_validation_builds_the_same_trees_and_validation_comes_back() -> None:
     """Phase 1 parses without LibCST's per-node validation: the trees equal LibCST's own
     parse; afterwards (also after a parse that fails) nodes are validated again."""
-    from dynolint.summarize import parse
+    from dynolint.phase1.summarize import parse
 
     for path in sorted((FIXTURES / "cases").rglob("*.py"))[:60]:
         data = path.read_bytes()
@@ -98,7 +98,7 @@ def test_plain_string_values_equal_what_python_evaluates() -> None:
     left to LibCST's evaluation."""
     import ast
 
-    from dynolint.lower_expr import plain_string_value
+    from dynolint.phase1.lower_expr import plain_string_value
 
     literals = ["''", '""', "''''''", '""""""', "'a'", '"a b"', "'\"'", '"\'"', "\"''\"", "'''a'b\"c'''",
                 '"""\n x\n"""', "r'a'", "R'a'", "u'é'", 'U"x"', "'''''a'''", "'a\\nb'", "b'a'", "rb'a'",
@@ -122,8 +122,7 @@ def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back()
     the stock method is back afterwards, also when the pass fails."""
     from libcst._nodes.expression import _BaseParenthesizedNode
 
-    from dynolint import positions
-
+    from dynolint.phase1 import positions
     stock = _BaseParenthesizedNode.__dict__["_parenthesize"]
     sources = [path.read_bytes() for path in sorted((FIXTURES / "cases").rglob("*.py"))[:80]]
     sources.append(b"x = ((a + (b)) * (yield_ := (c)))\nf((1,), ((2)), (lambda: (3))())\n")
@@ -145,8 +144,8 @@ def test_the_recording_pass_writes_libcsts_code_and_puts_its_parenthesize_back()
 
 
 def _spans_in_this_process(data: bytes) -> tuple[bool, tuple[object, ...], str]:
-    from dynolint.lower_stmt import Lowerer
-    from dynolint.summarize import parse, site_spans
+    from dynolint.phase1.lower_stmt import Lowerer
+    from dynolint.phase1.summarize import parse, site_spans
 
     module = parse(data)
     lowerer = Lowerer()
@@ -161,7 +160,7 @@ def test_workers_generate_code_without_the_per_node_hooks_and_the_same_positions
     """A worker process drops LibCST's per-node codegen hooks (no-ops for dynolint, a
     quarter of the positions pass); the parent keeps them. The spans and the code are the
     ones the parent computes with the hooks."""
-    from dynolint.workers import WorkerPool
+    from dynolint.engine.workers import WorkerPool
 
     sources = [path.read_bytes() for path in sorted((FIXTURES / "cases").rglob("*.py"))[:40]]
     with WorkerPool(timeout=60) as pool:
@@ -258,10 +257,10 @@ def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(t
     parent interprets. They equal the positions of a plain summary, from a kept module and
     from a worker that no longer holds it (a replaced one parses again); and the cache gets
     only complete summaries."""
-    from dynolint import pipeline
+    from dynolint.engine import pipeline
     from dynolint.api import Options
     from dynolint.config import Config
-    from dynolint.workers import WorkerPool
+    from dynolint.engine.workers import WorkerPool
 
     sources = {path.relative_to(FIXTURES).as_posix(): path.read_bytes()
                for path in sorted((FIXTURES / "cases").rglob("*.py"))[:80]}
@@ -286,10 +285,10 @@ def test_positions_deferred_to_the_workers_equal_positions_computed_in_phase_1(t
 def test_the_workers_keep_parsed_modules_within_the_runs_budget(monkeypatch, tmp_path: Path) -> None:
     """The workers of a run keep at most KEEP_BYTES of source between them, each its share;
     the files beyond it get their positions in phase 1, and all positions are right."""
-    from dynolint import pipeline
+    from dynolint.engine import pipeline
     from dynolint.api import Options
     from dynolint.config import Config
-    from dynolint.workers import WorkerPool
+    from dynolint.engine.workers import WorkerPool
 
     body = b"import boto3\nt = boto3.resource('dynamodb').Table('t')\n" + b"x = t.get_item(Key={})\n" * 40
     sources = {f"m{number:02}.py": body for number in range(30)}

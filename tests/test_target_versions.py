@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from dynolint import pipeline, summarize as summarize_module
+from dynolint.engine import pipeline
+from dynolint.phase1 import summarize as summarize_module
 from dynolint.config import discover
 from dynolint.errors import ConfigError
-from dynolint.pyversions import TargetFinder, newest, parse_target, requires_python_minimum
+from dynolint.phase1.pyversions import TargetFinder, newest, parse_target, requires_python_minimum
 from dynolint.rules import KNOWN_CODES
-from dynolint.summarize import summarize
-from dynolint.syntax import MAX_BRACKETS, libcst_config, may_be_newer_syntax, too_deep
+from dynolint.phase1.summarize import summarize
+from dynolint.phase1.syntax import MAX_BRACKETS, libcst_config, may_be_newer_syntax, too_deep
 from tests.conftest import findings_in, run_cli, triples, write_project
 
 RUNNING = sys.version_info[:2]

@@ -8,8 +8,8 @@ import pytest
 
 from dynolint.config import Config
 from dynolint.model.values import TableV, alts
-from dynolint.pipeline import select_files
-from dynolint.reach import helper_chains
+from dynolint.engine.pipeline import select_files
+from dynolint.phase1.reach import helper_chains
 from tests.modelkit import model_of, race_kinds
 
 _COUNTER = ('    item = {table}.get_item(Key={{"pk": k}})["Item"]\n'

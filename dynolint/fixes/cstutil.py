@@ -10,7 +10,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from dynolint.positions import node_classes
+from dynolint.phase1.positions import node_classes
 
 PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
 
@@ -92,7 +92,7 @@ def literal_text(node: cst.BaseExpression | None) -> str | None:
 
 def _string_value(node: cst.SimpleString) -> object:
     """``node.evaluated_value``, without compiling plain literals."""
-    from dynolint.lower_expr import plain_string_value
+    from dynolint.phase1.lower_expr import plain_string_value
 
     plain = plain_string_value(node.value)
     return plain if plain is not None else node.evaluated_value

@@ -22,8 +22,8 @@ from dynolint.fixes.engine import (
 from dynolint.fixes.rewrite import call_change
 from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
-from dynolint.positions import node_positions
-from dynolint.summarize import parse
+from dynolint.phase1.positions import node_positions
+from dynolint.phase1.summarize import parse
 
 
 def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:

@@ -18,8 +18,8 @@ from dynolint.fixes import atomic, claim, guard, imports, layout, putcounter, re
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, TmpDirPlan, may_be_safe
 from dynolint.fixes.rewrite import contains as _contains
-from dynolint.positions import node_positions
-from dynolint.summarize import parse
+from dynolint.phase1.positions import node_positions
+from dynolint.phase1.summarize import parse
 
 # the nodes whose positions the fixes look at
 POSITIONED = (cst.Call, cst.BinaryOperation, cst.BaseStatement, cst.BaseSuite)
@@ -301,7 +301,7 @@ def fit_module(updated: cst.Module, apply: _Apply, path: str | None) -> cst.Modu
 def _still_python(data: bytes, new: bytes) -> None:
     """Raise SyntaxError if ``new`` does not parse; FixSkipped if ``data`` does not parse on
     the running CPython either (syntax newer than it, which LibCST judged for the analysis,
-    :mod:`dynolint.syntax`): the safety check of the fixes compares CPython's syntax trees."""
+    :mod:`dynolint.phase1.syntax`): the safety check of the fixes compares CPython's syntax trees."""
     try:
         ast.parse(new)
     except SyntaxError:

@@ -16,7 +16,7 @@ from pathlib import Path
 import libcst as cst
 
 from dynolint.fixes.cstutil import FixSkipped
-from dynolint.ir import module_name
+from dynolint.phase1.ir import module_name
 
 FUTURE, STDLIB, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
 

@@ -22,7 +22,7 @@ import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
 from dynolint.fixes.cstutil import walk
-from dynolint.positions import _TypedCodegen, generate, line_starts, span_of
+from dynolint.phase1.positions import _TypedCodegen, generate, line_starts, span_of
 
 DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")

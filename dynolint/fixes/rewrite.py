@@ -13,7 +13,7 @@ from dynolint.fixes import atomic, guard, keep, layout, putcounter, pynupdate, t
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
-from dynolint.positions import node_positions
+from dynolint.phase1.positions import node_positions
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange

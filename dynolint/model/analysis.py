@@ -3,7 +3,7 @@ and expose the result to the rules as one :class:`Model`."""
 
 from __future__ import annotations
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.config import Config
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.model.events import Chain, FrameInfo, RootInfo

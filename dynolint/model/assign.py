@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.values import (
     UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import ConstV, const_str
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.events import GlobalStore
 from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS

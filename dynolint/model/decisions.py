@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.values import (
     AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.conditions import condition_pins
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.events import (

@@ -6,7 +6,7 @@ import builtins
 import re
 from typing import TYPE_CHECKING, Any
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (

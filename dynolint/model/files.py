@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.events import TmpWrite
 from dynolint.model.file_sinks import COMMANDS, FUNCTIONS, METHODS, POSITIONAL, SUBCOMMANDS, Sink
 from dynolint.model.values import (

@@ -12,7 +12,7 @@ import posixpath
 import re
 from typing import Any, cast
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model import invokers
 from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Iterator
 
-from dynolint import ir
-
+from dynolint.phase1 import ir
 from dynolint.model.values import ClassV, alts
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.assign import AssignMixin
 from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin

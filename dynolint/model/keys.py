@@ -16,7 +16,7 @@ _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
 
-@dataclass(slots=True, unsafe_hash=True)  # never changed once made (see dynolint.ir)
+@dataclass(slots=True, unsafe_hash=True)  # never changed once made (see dynolint.phase1.ir)
 class Taint:
     reads: frozenset[tuple[int, bool]] = frozenset()  # (read id, arithmetic applied)
     costly: frozenset[CostlyV] = frozenset()

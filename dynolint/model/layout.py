@@ -16,7 +16,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.project import Infra, LayerDecl
 
 SOURCE_DIR_NAMES = frozenset(ir.SOURCE_DIRS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, HTTP_CLIENT_METHODS, ITERATION, METHOD_CALLBACKS, PAGES, Callback,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.library import PROPERTIES
 from dynolint.model.summaries import GLOBAL_ENTRIES
 from dynolint.model.values import (

@@ -8,7 +8,7 @@ import posixpath
 import sys
 from dataclasses import dataclass, field
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.config import Config, TableFacts
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint import ir
-from dynolint.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
+from dynolint.phase1 import ir
+from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.values import (
     ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, TableV, Val, alts,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
 from dynolint.model.values import Val, one_of
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from dynolint import ir
+from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import branch_decisions
 from dynolint.model.state import Frame, LoopCtx, State, merge

@@ -223,7 +223,7 @@ def _warm_up() -> None:
     import dynolint.fixes.edits  # noqa: F401
     import dynolint.model.analysis  # noqa: F401
     import dynolint.rules  # noqa: F401
-    import dynolint.summarize  # noqa: F401
+    import dynolint.phase1.summarize  # noqa: F401
 
 
 __all__ = ["DynolintServer", "make_server", "serve"]

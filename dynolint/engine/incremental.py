@@ -10,7 +10,7 @@ infrastructure files. A warm run keeps, in the result cache, one entry per compo
 analyses only the components whose entry is missing: in a monorepo, touching a file
 re-analyses its sub-project, not the repository.
 
-The import edges are the text scanner's (:func:`dynolint.pipeline._imports`), which matches a
+The import edges are the text scanner's (:func:`dynolint.engine.pipeline._imports`), which matches a
 module by its last name: it can join files that are not connected (two ``utils`` modules),
 never split files that are. Code that declares infrastructure from Python (CDK apps name
 their handlers by path, not by import) connects everything: such a project is one
@@ -26,7 +26,7 @@ from dynolint.findings import Finding
 
 if TYPE_CHECKING:
     from dynolint.api import Options, RunResult
-    from dynolint.cache import ResultCache
+    from dynolint.engine.cache import ResultCache
     from dynolint.config import Config
 
 _WHOLE_PROJECT = (b"aws_cdk", b"cdktf", b"constructs import")  # Python that declares other files' roles
@@ -46,7 +46,7 @@ class Part:
 def components(sources: dict[str, bytes]) -> list[list[str]]:
     """The files of ``sources`` grouped by import connection (sorted; one group when the
     project declares infrastructure in Python)."""
-    from dynolint.pipeline import _imports, module_of
+    from dynolint.engine.pipeline import _imports, module_of
 
     paths = sorted(sources)
     if any(word in sources[path] for path in paths for word in _WHOLE_PROJECT):
@@ -122,8 +122,8 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
     changed; else the import components (:func:`components`) whose part is cached come from
     the part cache, and ``run`` analyses the others (all the files of each), into ``result``.
     ``infra_problems`` gives the templates' own problems, once per set of templates."""
-    from dynolint.cache import PartCache, ResultCache
-    from dynolint.pyversions import finder_for, running
+    from dynolint.engine.cache import PartCache, ResultCache
+    from dynolint.phase1.pyversions import finder_for, running
 
     parts = [repr(config).encode(), repr(sorted(display.items())).encode(),
              repr((options.select, options.ignore, options.want_fixes)).encode(),

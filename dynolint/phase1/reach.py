@@ -5,7 +5,7 @@ A DynamoDB handle made in one module (``handler.py``) can be handed down a chain
 make no handle and import no module that does: only the chain's imports connect them. The
 interpreter inlines such a chain to any depth, so the modules on the import paths from an
 analysis root to a module with item operations have to be parsed, not only the root's direct
-imports. Decided on bytes (the import regular expression of :mod:`dynolint.pipeline`), before
+imports. Decided on bytes (the import regular expression of :mod:`dynolint.engine.pipeline`), before
 anything is parsed; the roots stay the roots (the helpers are reached through calls).
 
 Only the *shortest* import paths are kept (each module's importers one level nearer the

@@ -22,8 +22,8 @@ from libcst._nodes.expression import _BaseParenthesizedNode
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
-from dynolint import ir
-from dynolint.workers import in_worker
+from dynolint.phase1 import ir
+from dynolint.process import in_worker
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _NULL = nullcontext()
@@ -237,7 +237,7 @@ def node_positions(module: cst.Module, types: tuple[type, ...]) -> dict[cst.CSTN
 def positions_and_sites(module: cst.Module, types: tuple[type, ...], wanted: dict[int, int],
                         count: int) -> tuple[dict[cst.CSTNode, CodeRange], tuple[ir.Span, ...]]:
     """:func:`node_positions` and the spans of the ``count`` sites of ``wanted`` (id of node
-    -> site, as :func:`dynolint.summarize.site_spans`), from the same one pass."""
+    -> site, as :func:`dynolint.phase1.summarize.site_spans`), from the same one pass."""
     state = _TypedCodegen(module, types, wanted)
     generate(module, state)
     starts = line_starts(state.code())

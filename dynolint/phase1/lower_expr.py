@@ -1,5 +1,5 @@
 """Lowering, part one: expressions and assignment targets to the IR, and the sites of the
-nodes that may be reported (see :mod:`dynolint.summarize`)."""
+nodes that may be reported (see :mod:`dynolint.phase1.summarize`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from dynolint import ir
-
+from dynolint.phase1 import ir
 _BINOPS = {
     "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//",
     "Modulo": "%", "Power": "**", "LeftShift": "<<", "RightShift": ">>", "BitOr": "|",
@@ -40,7 +39,7 @@ def plain_string_value(text: str) -> str | None:
 
 class ExpressionLowerer:
     """The state of one module's lowering, its sites, and its expressions and assignment
-    targets (the statements: :class:`dynolint.lower_stmt.Lowerer`)."""
+    targets (the statements: :class:`dynolint.phase1.lower_stmt.Lowerer`)."""
 
     def __init__(self) -> None:
         self.wanted: dict[int, int] = {}

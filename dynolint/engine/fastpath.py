@@ -47,7 +47,7 @@ def try_fast_check(argv: list[str]) -> int | None:
                 sources.append(handle.read())
         except OSError:
             return None
-    from dynolint.prefilter import makes_dynamodb, touches_tenancy
+    from dynolint.phase1.prefilter import makes_dynamodb, touches_tenancy
 
     if any(makes_dynamodb(data) or touches_tenancy(data) for data in sources):
         return None

@@ -1,10 +1,10 @@
 """Phase 1: parse one file with LibCST, once, and lower it to a :class:`FileSummary`.
 
 CPython's compiler decides what is a syntax error; LibCST parses the rest. The lowering
-(:mod:`dynolint.lower_expr`, :mod:`dynolint.lower_stmt`) is a single recursive walk over the
+(:mod:`dynolint.phase1.lower_expr`, :mod:`dynolint.phase1.lower_stmt`) is a single recursive walk over the
 CST (no visitor dispatch, no metadata wrapper, no deep copy). Nodes that may be reported get
 a *site*; their positions are then computed in one code generation pass that records
-offsets for those nodes only (:mod:`dynolint.positions`).
+offsets for those nodes only (:mod:`dynolint.phase1.positions`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from typing import Callable, Iterator
 
 import libcst as cst
 
-from dynolint import ir
-from dynolint.ir import module_name
-from dynolint.lower_stmt import Lowerer
-from dynolint.positions import SiteCodegen, generate, line_starts, site_spans_of
-from dynolint.pyversions import Version, newest
+from dynolint.phase1 import ir
+from dynolint.phase1.ir import module_name
+from dynolint.phase1.lower_stmt import Lowerer
+from dynolint.phase1.positions import SiteCodegen, generate, line_starts, site_spans_of
+from dynolint.phase1.pyversions import Version, newest
 from dynolint.suppression import suppressions_in
-from dynolint.syntax import compile_error, libcst_config, may_be_newer_syntax
+from dynolint.phase1.syntax import compile_error, libcst_config, may_be_newer_syntax
 
 _MENTIONS_SUPPRESSION = re.compile(rb"(?i)dynolint|noqa")
 
@@ -62,7 +62,7 @@ def summarize(path: str, source: bytes,
     CPython's compiler decides what is a syntax error (it costs under a tenth of LibCST's
     parse): LibCST accepts some programs CPython rejects (``return`` outside a function,
     bad escapes), and its native parser overflows its stack on nesting CPython refuses.
-    A CPython older than ``target`` leaves newer syntax to LibCST (:mod:`dynolint.syntax`)."""
+    A CPython older than ``target`` leaves newer syntax to LibCST (:mod:`dynolint.phase1.syntax`)."""
     module = None
     error = compile_error(path, source)
     if error is not None:
@@ -108,7 +108,7 @@ def _libcst_judges(path: str, source: bytes, error: Exception,
 
 def _cpython_error(path: str, source: bytes, target: Version | None = None) -> ir.FileSummary | None:
     """DYN000 with CPython's own message and position, if CPython cannot compile ``source``
-    and its verdict holds for ``target`` (see :mod:`dynolint.syntax`). (Compiling runs nothing.)"""
+    and its verdict holds for ``target`` (see :mod:`dynolint.phase1.syntax`). (Compiling runs nothing.)"""
     error = compile_error(path, source)
     if error is None or may_be_newer_syntax(source, error, target or newest()):
         return None

@@ -1,5 +1,5 @@
 """Lowering, part two: statements, functions and classes to the IR (the expressions:
-:mod:`dynolint.lower_expr`)."""
+:mod:`dynolint.phase1.lower_expr`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import libcst as cst
 
-from dynolint import ir
-from dynolint.lower_expr import _AUGOPS, ExpressionLowerer
+from dynolint.phase1 import ir
+from dynolint.phase1.lower_expr import _AUGOPS, ExpressionLowerer
 
 
 class Lowerer(ExpressionLowerer):

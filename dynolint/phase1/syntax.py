@@ -1,7 +1,7 @@
 """The syntax oracle: who decides that a file is not Python (DYN000).
 
 CPython's compiler decides, when it knows the Python the file is written for (its target,
-:mod:`dynolint.pyversions`): it costs under a tenth of LibCST's parse, it rejects programs
+:mod:`dynolint.phase1.pyversions`): it costs under a tenth of LibCST's parse, it rejects programs
 LibCST accepts (``return`` outside a function, bad escapes) and it fails cleanly on nesting
 that overflows the stack of LibCST's native parser.
 
@@ -21,7 +21,7 @@ import sys
 import tokenize
 import warnings
 
-from dynolint.pyversions import Version, running
+from dynolint.phase1.pyversions import Version, running
 
 MAX_BRACKETS = 200  # CPython's own limit on nested brackets, in every version
 MAX_PREFIX = 1000  # prefix operators and keywords in one logical line (LibCST analyses 1,000 ``not``)
@@ -117,7 +117,7 @@ def libcst_config(target: Version) -> object:
     """LibCST's parser configuration for ``target`` (clamped to the versions LibCST knows)."""
     import libcst as cst
 
-    from dynolint.pyversions import newest
+    from dynolint.phase1.pyversions import newest
 
     version = min(target, newest())
     return cst.PartialParserConfig(python_version=f"{version[0]}.{version[1]}")

@@ -350,7 +350,7 @@ class FileSummary:
     # per-file error, not a finding
     problem: str | None = None
     # True while ``spans`` is still to be computed (by the worker that kept the parsed module,
-    # during the interpretation: see dynolint.pipeline.complete_positions)
+    # during the interpretation: see dynolint.engine.pipeline.complete_positions)
     deferred: bool = False
 
 

@@ -17,12 +17,11 @@ if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import CodeRange
 
-    from dynolint import ir
-
-from dynolint.prefilter import has_entry, makes_dynamodb, touches_tenancy
-from dynolint.pyversions import Version, finder_for, running, spelled
-from dynolint.reach import helper_chains
-from dynolint.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
+    from dynolint.phase1 import ir
+from dynolint.phase1.prefilter import has_entry, makes_dynamodb, touches_tenancy
+from dynolint.phase1.pyversions import Version, finder_for, running, spelled
+from dynolint.phase1.reach import helper_chains
+from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
@@ -42,8 +41,8 @@ def workers_for(tasks: int, jobs: int) -> int:
 
 
 def module_of(path: str) -> str:
-    """The dotted module name of a project-relative path (:func:`dynolint.ir.module_name`)."""
-    from dynolint.ir import module_name
+    """The dotted module name of a project-relative path (:func:`dynolint.phase1.ir.module_name`)."""
+    from dynolint.phase1.ir import module_name
 
     return module_name(path)
 
@@ -165,13 +164,13 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Sele
                 defined[target] = set(_CLASS_NAME.findall(sources[target]))
             if bases & defined[target]:
                 roots.add(target)
-    # helper chains that take the handle as an argument, to any depth (dynolint/reach.py)
+    # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
     chosen |= helper_chains(roots, imports_of, lambda path: _ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))
 
 
 def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSummary:
-    from dynolint.summarize import summarize
+    from dynolint.phase1.summarize import summarize
 
     path, data, budget, target = item
     return summarize(path, data, (lambda module, wanted, count: _keep(path, data, module, wanted, count, budget))
@@ -180,7 +179,7 @@ def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSumma
 
 def variant(target: Version | None) -> str:
     """What a file's summary depends on besides its bytes: the Python it is written for and
-    the CPython that judged its syntax (:mod:`dynolint.syntax`)."""
+    the CPython that judged its syntax (:mod:`dynolint.phase1.syntax`)."""
     return f"{spelled(running())}>{spelled(target) if target else 'newest'}"
 
 
@@ -238,7 +237,7 @@ def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dic
     kept, or (a worker that replaced a dead one) from a new parse. With ``for_fixes``, the
     same pass also records the positions the fixes will look at (a second pass over every
     fixed file cost more than doing it here for all)."""
-    from dynolint.summarize import site_spans, summarize
+    from dynolint.phase1.summarize import site_spans, summarize
 
     for_fixes, batch = job
     out: dict[str, tuple[ir.Span, ...]] = {}
@@ -248,7 +247,7 @@ def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dic
             out[path] = summarize(path, data, target=target).spans
         elif for_fixes:
             from dynolint.fixes.engine import POSITIONED
-            from dynolint.positions import positions_and_sites
+            from dynolint.phase1.positions import positions_and_sites
 
             found.ranges, out[path] = positions_and_sites(found.module, POSITIONED, found.wanted, found.count)
         else:
@@ -273,12 +272,12 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
                   progress: Callable[[int, int], None] | None = None, pool: WorkerPool | None = None,
                   keep: bool = False) -> Parsed:
     """Summaries of the files worth parsing (cached ones from the cache), in path order.
-    Parsing runs in the supervised worker processes of ``pool`` (:mod:`dynolint.workers`;
+    Parsing runs in the supervised worker processes of ``pool`` (:mod:`dynolint.engine.workers`;
     a pool of its own when None): a file that overruns the time budget or crashes the
     parser gets a summary with ``problem`` set. With ``keep``, the workers keep the parsed
     modules and leave their positions out: :func:`complete_positions` computes them (and
     caches the summaries)."""
-    from dynolint.cache import SummaryCache
+    from dynolint.engine.cache import SummaryCache
     from dynolint.memory import budget as memory_budget
 
     selection = select_files(sources, config)
@@ -355,7 +354,7 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
     for index, outcome, _ in pool.map(_positions, items, len(items), prefer=list(slots),
                                       meanwhile=apart if meanwhile is not None else None):
         if isinstance(outcome, Failed):  # computed here, as phase 1 would have
-            from dynolint.summarize import summarize
+            from dynolint.phase1.summarize import summarize
 
             outcome = {path: summarize(path, data, target=target).spans for path, data, target in items[index][1]}
         for path, spans in outcome.items():
@@ -365,7 +364,7 @@ def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,
 
 
 def _store(parsed: Parsed, keep: int) -> None:
-    from dynolint.cache import SummaryCache
+    from dynolint.engine.cache import SummaryCache
 
     cache = parsed.cache
     if isinstance(cache, SummaryCache):
@@ -385,6 +384,6 @@ def _failed(path: str, data: bytes, reason: str, target: Version | None = None) 
     """The summary of a file whose worker timed out or died: DYN000 if CPython cannot
     compile it either and its verdict holds for the file's ``target`` (CPython's parser
     fails cleanly where LibCST's overflows), else a per-file error."""
-    from dynolint.summarize import _cpython_error, _problem
+    from dynolint.phase1.summarize import _cpython_error, _problem
 
     return _cpython_error(path, data, target) or _problem(path, reason)

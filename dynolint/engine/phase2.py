@@ -7,7 +7,7 @@ import traceback
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from dynolint import ir
+    from dynolint.phase1 import ir
     from dynolint.api import RunResult
     from dynolint.config import Config
     from dynolint.findings import Finding

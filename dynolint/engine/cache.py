@@ -43,9 +43,8 @@ from dynolint import __version__
 from dynolint.safefs import TEMPORARY_PREFIX, OwnDirectory, UnsafeLocation
 
 if TYPE_CHECKING:
-    from dynolint import ir
-
-FORMAT = "2"
+    from dynolint.phase1 import ir
+FORMAT = "3"  # 3: the IR moved to dynolint.phase1.ir (pickles name their classes)
 DIRECTORY = ".dynolint_cache"
 MAGIC = b"dynolint-cache\0" + FORMAT.encode() + b"\n"
 _DIGEST = 32  # bytes of HMAC-SHA256
@@ -64,7 +63,7 @@ def build_id() -> str:
     global _BUILD
     if _BUILD is None:
         digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parent.parent  # the whole dynolint package
         for module in sorted(package.rglob("*.py")):
             try:
                 info = module.stat()
@@ -273,8 +272,7 @@ class SummaryCache:
         summary = None if shard is None else _read(shard, f"{key}.pickle", self.signing_key)
         if summary is None:
             return None
-        from dynolint import ir
-
+        from dynolint.phase1 import ir
         if not isinstance(summary, ir.FileSummary) or summary.path != path:
             return None
         return summary
@@ -306,7 +304,7 @@ class SummaryCache:
 
 
 class PartCache(SummaryCache):
-    """The results of a project's import components (:mod:`dynolint.incremental`), one entry
+    """The results of a project's import components (:mod:`dynolint.engine.incremental`), one entry
     per component, in shard folders of their own (``parts/``); tidied once a run, as the
     summaries are."""
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 from dynolint.memory import RESTART_AT, Budget, describe_part, private_mb, resident_mb
-from dynolint.stopping import die_with_parent, prepare_lifeline
+from dynolint.engine.stopping import die_with_parent, prepare_lifeline
+from dynolint.process import become_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -97,7 +98,7 @@ _live: dict[int, _Worker] = {}
 class _Worker:
     """A forked worker process. It knows ``bound`` (forked with it: any function, even a
     local one); other functions are sent with each task, by reference. It dies with the
-    process that forked it (:func:`dynolint.stopping.die_with_parent`)."""
+    process that forked it (:func:`dynolint.engine.stopping.die_with_parent`)."""
 
     def __init__(self, bound: Callable[[T], object]) -> None:
         import multiprocessing
@@ -165,17 +166,9 @@ def kill_workers() -> None:
     """Kill every worker process of this process and reap them (bounded: a second or two
     at most). Safe to call from a signal handler on the main thread while another thread
     runs the pool: the process is about to end, the pool is not used again."""
-    from dynolint.stopping import kill_and_reap
+    from dynolint.engine.stopping import kill_and_reap
 
     kill_and_reap([worker.process.pid for worker in list(_live.values()) if worker.process.pid])
-
-
-_in_worker = [False]
-
-
-def in_worker() -> bool:
-    """Is this a forked worker process (single-threaded, doing only dynolint's work)?"""
-    return _in_worker[0]
 
 
 def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None:
@@ -194,7 +187,7 @@ def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None
             pass
     _live.clear()
     die_with_parent(parent)
-    _in_worker[0] = True
+    become_worker()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
         try:

@@ -1,7 +1,7 @@
 """Stopping cleanly: worker processes die with dynolint, and a TERM or INT ends a run with
 no worker left behind and no half-written report.
 
-- A worker closes the pipe ends it inherited from the parent (:mod:`dynolint.workers`), so
+- A worker closes the pipe ends it inherited from the parent (:mod:`dynolint.engine.workers`), so
   a worker waiting for work reads EOF when the parent is gone; on Linux it also asks the
   kernel to kill it when the parent dies (``PR_SET_PDEATHSIG``), which reaches a worker in
   the middle of a file too.
@@ -94,7 +94,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def _end_by(signum: int) -> None:
-    from dynolint.workers import kill_workers
+    from dynolint.engine.workers import kill_workers
 
     kill_workers()
     try:
