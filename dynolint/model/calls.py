@@ -131,7 +131,7 @@ class CallsMixin(Mixin):
                 self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
                 self.note_obtained(reused, frame, loc)
                 return reused
-            log = summaries.start(len(self.call_stack))
+            log = summaries.start(len(self.call_stack), state.examined, state.present)
             try:
                 result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
             except BaseException:
@@ -166,7 +166,8 @@ class CallsMixin(Mixin):
             # that read the tenant id from it, as an argument or in its closure: the callee can
             # read it as well
             self.frames[info].called_with_tenant = True
-        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions)
+        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
+                         examined=state.examined, present=state.present)
         self.call_stack.append((func.path, func.qualname))
         try:
             out = self.exec_block(function.body, entry, callee)

@@ -105,8 +105,19 @@ class ControlMixin(Mixin):
                     inherited |= {s for s in self.control.within(part) if s.read in scans}
         return frozenset(Steer(read, site) for read in found) | frozenset(inherited)
 
+    def examine(self: Machine, tests: Iterable[Val], state: State) -> None:
+        """A test made in an expression (a comprehension's filter, a conditional expression, a
+        while loop's test) looked at the items its values derive from: the path examined them
+        (``State.examined``; ``if`` statements say so with their decisions)."""
+        for test in tests:
+            found = self.taint(test).read_ids()
+            if found - state.examined:
+                state.examined = state.examined | found
+
     def filtered(self: Machine, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
         """A comprehension's element, marked when its filter (``tests``) steers which there are."""
+        if tests:
+            self.examine(tests, state)
         steers = self.steering(tests, site, state) if tests and state.reads else frozenset()
         return self.control.chosen(element, steers) if steers else element
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.values import (
-    AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, children, const_str,
+    AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -22,6 +22,8 @@ TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
 TRUTHINESS = "a test of whether attribute"  # how the ``why`` of a truthiness test begins
 
 Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a comparison
+# id(ir leaf) of a presence test -> (the reads it tests, whether the leaf holding says the item is there)
+Polarity = dict[int, tuple[frozenset[int], bool]]
 
 
 def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | None:
@@ -98,6 +100,22 @@ def _presence(value: Val) -> bool:
             continue  # resp["Item"]
         if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadV):
             continue  # resp.get("Item")
+        if isinstance(alt, SeqV) and alt.kind == "items" and alt.elts \
+                and all(isinstance(e, ReadItemV) for e in alt.elts):
+            continue  # resp["Items"]: did the query find any item
+        return False
+    return True
+
+
+def _count(value: Val) -> bool:
+    """Is ``value`` how many items a read found (``resp["Count"]``, ``len(resp["Items"])``)?
+    Comparing it with a constant tests whether the read found any, as ``_presence`` does."""
+    for alt in alts(value):
+        if isinstance(alt, SubV) and isinstance(alt.base, ReadV) and const_str(alt.index) in ("Count", "ScannedCount"):
+            continue
+        if isinstance(alt, CallV) and alt.fn == "len" and alt.recv is None and len(alt.args) == 1 \
+                and _presence(alt.args[0]):
+            continue
         return False
     return True
 
@@ -164,6 +182,8 @@ class _Decider:
             return []  # a presence test (``item is None``), recorded as absence
         if op in ("in", "not in") and isinstance(expr.left, ir.Const):
             return []  # ``"Item" in resp``
+        if (_count(left) and not right_reads) or (_count(right) and not left_reads):
+            return []  # ``resp["Count"] != 0``: whether the read found items
         if op not in NEGATED:
             why = "a chained comparison" if len(expr.ops) > 1 else f"an '{op}' test"
             return self.opaque(left, why, part) + self.opaque(right, why, part)
@@ -190,3 +210,20 @@ def branch_decisions(test: ir.Expr, captured: Captured, site: Loc,
         found = dict.fromkeys(replace(d, branch=truth) for d in decider.decide(test, truth))
         sides.append(tuple(found))
     return sides[0], sides[1]
+
+
+def present_when(test: ir.Expr, truth: bool, polarity: Polarity) -> frozenset[int]:
+    """The reads whose item is surely there when ``test`` is ``truth``: ``if item is None:
+    return`` goes on only where the item is there, ``if not item or stale(item):`` knows
+    nothing on its true side and that the item is there on its false side."""
+    if isinstance(test, ir.UnaryOp) and test.op == "not":
+        return present_when(test.operand, not truth, polarity)
+    if isinstance(test, ir.BoolOp):
+        left, right = present_when(test.left, truth, polarity), present_when(test.right, truth, polarity)
+        both = (test.op == "and") == truth  # every operand holds its truth on this side
+        return left | right if both else left & right
+    found = polarity.get(id(test))
+    if found is None:
+        return frozenset()
+    reads, there = found
+    return reads if there == truth else frozenset()

@@ -293,7 +293,8 @@ class DynamoMixin(Mixin):
                                  for name, value in state.env.items() for alt in alts(value)
                                  if isinstance(alt, (ReadItemV, PynInstanceV, ReadV)) and alt.read >= 0}))
         self.writes.append(WriteRecord(write, state.reads, tuple(state.claims), state.absent, frame.root,
-                                       bindings, state.decisions))
+                                       bindings, state.decisions, state.examined,
+                                       state.present))
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
 

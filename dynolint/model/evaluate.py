@@ -93,7 +93,7 @@ class EvalMixin(Mixin):
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
             return value
         if type(expr) is ir.IfExp:
-            self.eval(expr.test, state, frame)
+            self.examine((self.eval(expr.test, state, frame),), state)
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
         if type(expr) is ir.UnaryOp:
             operand = self.eval(expr.operand, state, frame)

@@ -110,6 +110,10 @@ class WriteRecord:
     bindings: tuple[tuple[int, str, bool], ...] = ()
     # the comparisons on read values that every path to the write made (in path order)
     decisions: tuple[Decision, ...] = ()
+    # the reads whose item's contents (not only its presence) a test on some path looked at
+    examined: frozenset[int] = frozenset()
+    # the reads whose item every path to the write had shown is there (a miss never reaches it)
+    present: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -128,7 +128,9 @@ class LibraryMixin(Mixin):
 
         scope = FrameCls(func.path, "<lambda>", None, frozenset(lam.params), frozenset(), env, frame.chain,
                          frame.depth + 1, frame.info, frame.root)
-        inner = StateCls(params, state.reads, state.claims, state.absent)
+        inner = StateCls(params, state.reads, state.claims, state.absent, facts=state.facts,
+                         decisions=state.decisions, examined=state.examined,
+                         present=state.present)  # the path goes on through it
         value = self.eval(lam.body, inner, scope)
         state.flow_from(inner)
         return value

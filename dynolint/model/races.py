@@ -53,6 +53,22 @@ def guarded(model: Model, write: WriteEvent, read: ReadEvent) -> bool:
     return False
 
 
+def deletes(write: WriteEvent) -> bool:
+    """Is ``write`` a delete (``delete_item``, a batch or transaction delete, PynamoDB
+    ``delete``, PartiQL ``DELETE``)?
+
+    A delete is idempotent and carries nothing read: it races with the read before it only
+    when the path decided something on the item's contents (``if item["status"] == "OPEN"``,
+    ``if not can_delete(item)``, a filter over a query's items), which a concurrent writer can
+    make stale. A path that only checked the item is there (``if "Item" not in resp:
+    return 404``) or listed the keys to delete decided nothing a condition could keep: a
+    concurrent edit being deleted is what delete means, a concurrent delete changes nothing.
+    Which reads a path examined is a may fact (``State.examined``): one path that looked is
+    enough."""
+    verb = write.op.rsplit(" ", 1)[-1]
+    return verb in ("delete_item", "delete", "DELETE")
+
+
 def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     """Do two writes name the same item?"""
     index = model.index
@@ -95,6 +111,8 @@ def classify(model: Model, record: WriteRecord,
         if allocation is None:
             return None
         return Race(record, allocation.read, "allocate", counted_at=allocation.site)
+    if deletes(write) and not any(r.id in record.examined for r in reads):
+        return None  # it decided nothing on what it read but that the item is there (see deletes)
     open_decisions: tuple[Decision, ...] = ()
     if not write.batch and any(guarded(model, write, r) for r in reads):
         open_decisions = left_open(model, record, reads)
@@ -120,7 +138,7 @@ def classify(model: Model, record: WriteRecord,
     if any(taint.arith_on(r.id) for r in reads):
         counter_read = max((r for r in reads if taint.arith_on(r.id)), key=lambda r: r.seq)
         return Race(record, counter_read, "counter")
-    missed = [r for r in reads if r.id in record.absent]
+    missed = [r for r in reads if r.id in record.absent and r.id not in record.present]
     if missed:
         miss = max(missed, key=lambda r: r.seq)
         work = [c for c in taint.costly if c.seq > miss.seq and c not in at_import[0]]

@@ -17,15 +17,19 @@ class State:
     """What is known on one path at one point: the values of local variables (alternatives
     merged), the reads made so far (may), the guarded writes made on every path (must),
     the reads whose absence the path branched on (may), the authorization facts the path
-    established (must; see dynolint.model.authz), and the comparisons on read values that
-    every path made (must; see dynolint.model.decisions)."""
+    established (must; see dynolint.model.authz), the comparisons on read values that
+    every path made (must; see dynolint.model.decisions), and the reads whose item's
+    contents (not only its presence) a test on some path looked at (may), and the reads whose
+    item a test showed is there, on every path (must: a miss branch does not reach here).
+    ``absent`` says that a path checked whether the read found its item, whichever way it went."""
 
-    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts", "decisions")
+    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts", "decisions", "examined", "present")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
                  dead: bool = False, facts: frozenset[str] = frozenset(),
-                 decisions: tuple[Decision, ...] = ()) -> None:
+                 decisions: tuple[Decision, ...] = (), examined: frozenset[int] = frozenset(),
+                 present: frozenset[int] = frozenset()) -> None:
         self.env = env
         self.reads = reads
         self.claims = claims
@@ -33,17 +37,22 @@ class State:
         self.dead = dead
         self.facts = facts
         self.decisions = decisions
+        self.examined = examined
+        self.present = present
 
     def copy(self) -> State:
-        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions)
+        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions,
+                     self.examined, self.present)
 
     def flow_from(self, other: State) -> None:
         """Take the path facts (not the variables) of ``other``."""
-        self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions = (
-            other.reads, other.claims, other.absent, other.dead, other.facts, other.decisions)
+        (self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions, self.examined,
+         self.present) = (other.reads, other.claims, other.absent, other.dead, other.facts, other.decisions,
+                          other.examined, other.present)
 
     def killed(self) -> State:
-        return State(self.env, self.reads, self.claims, self.absent, True, self.facts, self.decisions)
+        return State(self.env, self.reads, self.claims, self.absent, True, self.facts, self.decisions, self.examined,
+                     self.present)
 
 
 _MISSING = object()
@@ -54,7 +63,8 @@ def merge(states: list[State]) -> State:
     live = [s for s in states if not s.dead]
     if not live:
         base = states[0] if states else State({})
-        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts, base.decisions)
+        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts, base.decisions,
+                     base.examined, base.present)
     if len(live) == 1:
         return live[0].copy()
     env = dict(live[0].env)
@@ -85,13 +95,17 @@ def merge(states: list[State]) -> State:
     absent = live[0].absent
     facts = live[0].facts
     decisions = live[0].decisions
+    examined = live[0].examined
+    present = live[0].present
     for state in live[1:]:
         claims = claims & state.claims
         absent = absent | state.absent
+        examined = examined | state.examined
+        present = present & state.present
         facts = facts & state.facts
         if state.decisions is not decisions:
             decisions = tuple(d for d in decisions if d in state.decisions)
-    return State(env, ordered, claims, absent, False, facts, decisions)
+    return State(env, ordered, claims, absent, False, facts, decisions, examined, present)
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
-from dynolint.model.decisions import branch_decisions
+from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.values import (
     NONE, ClassV, ElemV, FuncV, OpaqueV, PynInstanceV,
@@ -106,29 +106,39 @@ class StatementsMixin(Mixin):
 
     def exec_if(self: Machine, stmt: ir.If, state: State, frame: Frame) -> State:
         captured: dict[int, object] = {}
-        tested = self.eval_test(stmt.test, state, frame, captured)
+        polarity: Polarity = {}
+        tested = self.eval_test(stmt.test, state, frame, captured, polarity)
+        there_if_true: frozenset[int] = frozenset()
+        there_if_false: frozenset[int] = frozenset()
         if tested:
             state.absent = state.absent | tested
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
+            there_if_true, there_if_false = present_when(stmt.test, True, polarity), present_when(stmt.test, False, polarity)
         when_true, when_false = self.test_facts(stmt.test, state, frame)
         if self.deploy_switch(stmt.test, state, frame):
             when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
         decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
                                                        lambda value: self.taint(value).read_ids())
+        examined = {d.read for d in decided_true + decided_false}
+        if examined:  # looked at on this path whichever way the test goes
+            state.examined = state.examined | examined
         known = self.truthiness(stmt.test, state, frame)
         if known is True:  # the condition can only hold: the else branch never runs
             state.facts = state.facts | when_true
+            state.present = state.present | there_if_true
             if decided_true:
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
+            state.present = state.present | there_if_false
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
         body_in = state.copy()
         body_in.facts = body_in.facts | when_true
+        body_in.present = body_in.present | there_if_true
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
@@ -138,6 +148,7 @@ class StatementsMixin(Mixin):
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
+            orelse_in.present = orelse_in.present | there_if_false
             if decided_false:
                 orelse_in.decisions = orelse_in.decisions + decided_false
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
@@ -147,6 +158,8 @@ class StatementsMixin(Mixin):
 
     def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
         iterable = self.eval(stmt.iter, state, frame)
+        if stmt.is_while:
+            self.examine((iterable,), state)
         body_state = state.copy()
         if stmt.target is not None:
             self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
@@ -237,20 +250,28 @@ class StatementsMixin(Mixin):
         return one_of(out)
 
     def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
-                  captured: dict[int, object] | None = None) -> frozenset[int]:
+                  captured: dict[int, object] | None = None, polarity: Polarity | None = None) -> frozenset[int]:
         """Evaluate a branch condition (once, with its effects) and return the reads whose
         item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
-        ``captured`` receives the value of each leaf (a comparison's two operands)."""
+        ``captured`` receives the value of each leaf (a comparison's two operands), and
+        ``polarity`` each presence test's reads and whether the leaf holding means the item is
+        there (see :func:`dynolint.model.decisions.present_when`)."""
         found: set[int] = set()
         captured = {} if captured is None else captured
+        polarity = {} if polarity is None else polarity
 
-        def mark(value: Val) -> None:
+        def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:
+            """``there``: the leaf holding says the value, so the item, is there."""
+            reads: set[int] = set()
             for alt in alts(value):
                 if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
-                    found.add(alt.read)
+                    reads.add(alt.read)
                 elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
                     # a value projected from the item, tested for presence
-                    found.update(self.taint(alt).read_ids())
+                    reads.update(self.taint(alt).read_ids())
+            if reads:
+                found.update(reads)
+                polarity[id(leaf)] = (frozenset(reads), there)
 
         def walk(expr: ir.Expr) -> None:
             if isinstance(expr, ir.BoolOp):
@@ -264,16 +285,16 @@ class StatementsMixin(Mixin):
                 right = self.eval(right_expr, state, frame)
                 captured[id(expr)] = (left, right)
                 if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
-                    mark(left)
+                    mark(left, expr, op in ("is not", "!="))
                 elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
-                    mark(right)
+                    mark(right, expr, op == "in")
             elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
                     and len(expr.args) == 1:
-                mark(self.eval(expr.args[0], state, frame))
+                mark(self.eval(expr.args[0], state, frame), expr)
             else:
                 value = self.eval(expr, state, frame)
                 captured[id(expr)] = value
-                mark(value)
+                mark(value, expr)
 
         walk(test)
         return frozenset(found)

@@ -56,6 +56,8 @@ class Log:
     marks: tuple[int, ...]
     cuts: int
     stack: int  # the callee's position on the interpreter's call stack
+    examined: frozenset[int]  # the caller's examined and present reads at the call (the summary
+    present: frozenset[int]  # keeps what the call adds to them)
     reach: int = 1 << 30  # the lowest stack position a recursive call below it returned to
     depth_cut: bool = False  # a call below it was cut by the depth limit
     deps: dict[tuple[int, object], object] = field(default_factory=dict)  # first touch -> value then
@@ -70,6 +72,8 @@ class Summary:
     exit_facts: tuple[object, ...]  # (reads, claims, absent, facts, decisions) the call leaves
     deps: tuple[tuple[tuple[int, object], object], ...]
     writes: tuple[tuple[tuple[object, str], Val, bool], ...]
+    examined: frozenset[int] = frozenset()  # the reads whose contents the call examined (State.examined)
+    present: frozenset[int] = frozenset()  # the reads whose item it showed is there (State.present)
 
 
 class Summaries:
@@ -116,6 +120,10 @@ class Summaries:
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
         state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
+        if summary.examined:  # what the call examined (may) is added to the caller's
+            state.examined = state.examined | summary.examined
+        if summary.present:  # as are the items it showed are there on all its paths (must)
+            state.present = state.present | summary.present
         result = summary.result
         if summary.at_site and isinstance(result, OpaqueV):  # at_site: an OpaqueV (see finish)
             result = replace(result, loc=loc)
@@ -126,8 +134,8 @@ class Summaries:
         return result
 
     # -- recording -----------------------------------------------------------------------
-    def start(self, stack: int) -> Log:
-        log = Log(self.marks(), self.cuts, stack)
+    def start(self, stack: int, examined: frozenset[int] = frozenset(), present: frozenset[int] = frozenset()) -> Log:
+        log = Log(self.marks(), self.cuts, stack, examined, present)
         self.logs.append(log)
         return log
 
@@ -155,7 +163,8 @@ class Summaries:
 
         at_site = isinstance(result, OpaqueV) and result.loc == loc
         self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
-                                  tuple(log.deps.items()), tuple(log.writes))
+                                  tuple(log.deps.items()), tuple(log.writes), state.examined - log.examined,
+                                  state.present - log.present)
 
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""

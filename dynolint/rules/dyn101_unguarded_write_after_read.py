@@ -41,7 +41,12 @@ class UnguardedWriteAfterRead(Rule):
             "in a loop or branch whose test looks at the scanned items, or picked by a filter on them, "
             "`next(n for n in count(1) if n not in ids)`), through helpers, generators and comprehensions, "
             "and created with `put_item`, `update_item` or a PynamoDB `save()` with no condition. The message "
-            "names the scan and the related locations say where the key is counted."
+            "names the scan and the related locations say where the key is counted.\n\n"
+            "A delete is reported only when the path decided something on the contents of the item it read "
+            "(an attribute compared, the item handed to a check, a filter over a query's items): a delete is "
+            "idempotent and writes nothing read, so a path that only checked that the item is there (`if "
+            "\"Item\" not in resp: return 404`) or listed the keys to delete decided nothing a concurrent "
+            "writer can make stale."
         ),
         why_is_this_bad=(
             "Between the read and the write another request can change or delete the item. The write then "
@@ -99,6 +104,16 @@ def rename(table, note_id, title):
         ),
     )
     valid = (
+        example('''
+import boto3
+table = boto3.resource("dynamodb").Table("notes")
+
+def delete(note_id):
+    if "Item" not in table.get_item(Key={"pk": note_id}):
+        return 404
+    table.delete_item(Key={"pk": note_id})
+    return 204
+''', note="a delete after a check that the item is there: nothing decided on its contents"),
         example('''
 import boto3
 groups = boto3.resource("dynamodb").Table("groups")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
+from dynolint.model.races import deletes
 from dynolint.rules._race import allocation_message, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
@@ -94,7 +95,12 @@ def ship(pk):
             if race.kind != "batch":
                 continue
             line = model.line_of(race.read.loc)
-            message = (f"batch write of the item read at line {line}: batch writes cannot carry a "
-                       "condition, so a concurrent change is overwritten; use put_item/update_item with a "
-                       "ConditionExpression or transact_write_items")
+            if deletes(race.write):
+                message = (f"batch delete of the item read at line {line}, chosen by what the path decided on "
+                           "it: batch writes cannot carry a condition, so an item changed in between is deleted "
+                           "anyway; use delete_item with a ConditionExpression or transact_write_items")
+            else:
+                message = (f"batch write of the item read at line {line}: batch writes cannot carry a "
+                           "condition, so a concurrent change is overwritten; use put_item/update_item with a "
+                           "ConditionExpression or transact_write_items")
             yield race_finding(model, race, self.code, self.name, message)
