@@ -40,6 +40,7 @@ class CallsMixin(Mixin):
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
         spread_unknown = False
+        unknown_spreads: list[Val] = []
         for name, value_expr in call.kwargs:
             value = self.eval(value_expr, state, frame)
             if name is not None:
@@ -58,8 +59,11 @@ class CallsMixin(Mixin):
                     kwargs[text] = one_of(items)
             else:
                 spread_unknown = True
+                unknown_spreads.append(value)
         for star in call.star_args:
             args.append(self.element(self.eval(star, state, frame)))
+        if unknown_spreads:  # ``f(**item)``: the parameters f takes by name are the item's entries
+            self.spread_into(func, args, kwargs, unknown_spreads, (frame.path, call.site), state, frame)
         return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
 
     def apply(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
@@ -296,6 +300,8 @@ class CallsMixin(Mixin):
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if handled is None:
+            handled = self.record_method(recv, name, args, kwargs, loc, state, frame)
         if handled is None:
             handled = self.library_method(recv, name, args, kwargs, node, loc, state, frame)
         if handled is not None:

@@ -57,6 +57,9 @@ class ExternalMixin(Mixin):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
+        record = self.record_call(path, args, kwargs, loc, state, frame)
+        if record is not None:
+            return record
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library

@@ -1,6 +1,5 @@
 """Values kept in project objects: properties read as attributes, default arguments
-evaluated where the function is defined, fields of dataclasses set by their generated
-``__init__``, and module-level containers filled by functions (a cache of clients by name).
+evaluated where the function is defined, and module-level containers filled by functions (a cache of clients by name).
 The decorators and library calls involved are rows of :mod:`dynolint.model.library`."""
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from dynolint.phase1 import ir
 from dynolint.model.library import PROPERTIES
 from dynolint.model.summaries import GLOBAL_ENTRIES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, ClassV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
+    UNKNOWN, BoundV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
     Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -22,11 +21,6 @@ if TYPE_CHECKING:
 
 # what a default argument or a container may hold that the model keeps (objects, not data)
 KEPT = (InstanceV, TableV, ClientV, ResourceV, SessionV, BoundV, FuncV)
-DATACLASS_DECORATORS = frozenset({
-    "dataclasses.dataclass", "dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen",
-    "attrs.define", "attrs.frozen", "pydantic.dataclasses.dataclass",
-})
-FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", "attrs.field"})
 
 
 class ObjectsMixin(Mixin):
@@ -88,70 +82,6 @@ class ObjectsMixin(Mixin):
     def default_of(self: Machine, path: str, function: ir.Function, name: str) -> Val | None:
         found = self.defaults.get((path, function.qualname))
         return found.get(name) if found else None
-
-    # -- dataclasses --------------------------------------------------------------------
-    def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
-                       state: State, frame: Frame) -> bool:
-        """The ``__init__`` a dataclass (or attrs class) decorator generates: each field from
-        its argument, else its default or ``default_factory()``. False: not such a class."""
-        fields = self.dataclass_fields(cls)
-        if fields is None:
-            return False
-        rest = list(args)
-        for name, default in fields:
-            if rest:
-                value = rest.pop(0)
-            elif name in kwargs:
-                value = kwargs[name]
-            elif default is not None:
-                value = self.field_default(default, state, frame, cls)
-            else:
-                continue
-            self.summaries.write((instance.alloc, name), value, merged=False)
-        return True
-
-    def dataclass_fields(self: Machine, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
-        klass = self.project.classes.get((cls.path, cls.qualname))
-        if klass is None or depth > 6:
-            return None
-        inherited: list[tuple[str, ir.Expr | None]] = []
-        for base in self.class_bases(cls):
-            if isinstance(base, ClassV):
-                inherited.extend(self.dataclass_fields(base, depth + 1) or [])
-        named_tuple = klass.record or any(isinstance(b, ExtV) and b.path.rsplit(".", 1)[-1] == "NamedTuple"
-                                          for base in self.class_bases(cls) for b in alts(base))
-        if not named_tuple and not any(p in DATACLASS_DECORATORS
-                                       for p in self.decorator_paths(cls.path, klass.decorators)):
-            return inherited if inherited and depth else None
-        defaults = {stmt.targets[0].id: stmt.value for stmt in klass.body
-                    if isinstance(stmt, ir.Assign) and len(stmt.targets) == 1
-                    and isinstance(stmt.targets[0], ir.Name)}
-        names = [n for n, _ in inherited]
-        out = [f for f in inherited]
-        for name in klass.fields:
-            entry = (name, defaults.get(name))
-            if name in names:
-                out[names.index(name)] = entry
-            else:
-                out.append(entry)
-        return out
-
-    def field_default(self: Machine, default: ir.Expr, state: State, frame: Frame, cls: ClassV) -> Val:
-        """A field's default: ``field(default_factory=f)`` calls ``f``; ``field(default=x)``
-        and a plain ``= x`` are ``x`` (evaluated in the class body)."""
-        if isinstance(default, ir.Call):
-            called = self.peek(default.func, state.copy(), self.module_frame(cls.path))
-            if any(isinstance(a, ExtV) and a.path in FIELD_CALLS for a in alts(called)):
-                for keyword, expr in default.kwargs:
-                    if keyword in ("default_factory", "factory"):
-                        factory = self.eval(expr, state, self.module_frame(cls.path))
-                        node = ir.Call(expr, (), (), default.site)
-                        return self.apply(factory, [], {}, False, node, (cls.path, default.site), state, frame)
-                    if keyword == "default":
-                        return self.eval(expr, state, self.module_frame(cls.path))
-                return UNKNOWN
-        env = self.class_env(cls)
-        return env.get(default.id, UNKNOWN) if isinstance(default, ir.Name) else UNKNOWN
 
     # -- module-level containers ----------------------------------------------------------
     def stored_container(self: Machine, path: str, name: str) -> Val | None:

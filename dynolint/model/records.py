@@ -1,0 +1,231 @@
+"""Objects that hold a record: dataclasses, attrs classes, namedtuples and pydantic models.
+
+Projects read an item, load it into such an object (``Order(**item)``,
+``Order.model_validate(item)``, ``dacite.from_dict(Order, item)``), change a field, and turn
+it back into a dict to write (``order.model_dump()``, ``dataclasses.asdict(order)``). The
+object's fields are the item's attributes on the way: each field is the value it was made
+from (``item["pk"]``), kept on the object as any attribute is, and the dict made from the
+object has those fields as entries. What the libraries do is the rows below.
+
+A call that spreads a value the model cannot enumerate into keyword arguments (``f(**item)``)
+binds each parameter the callee takes by name to that entry of the value (``item["p"]``), as
+Python does when the entry is there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.mixin import Mixin
+from dynolint.model.values import (
+    UNKNOWN, BoundV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, one_of,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
+
+DATACLASS_DECORATORS = frozenset({
+    "dataclasses.dataclass", "dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen",
+    "attrs.define", "attrs.frozen", "pydantic.dataclasses.dataclass",
+})
+FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", "attrs.field"})
+# base classes whose subclasses take their annotated fields as keyword arguments
+MODEL_BASES = frozenset({
+    "pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.v1.main.BaseModel",
+    "sqlmodel.SQLModel", "msgspec.Struct",
+})
+# functions that turn a record into a dict of its fields (the record is the first argument)
+TO_DICT_FUNCTIONS = frozenset({
+    "dataclasses.asdict", "attr.asdict", "attrs.asdict", "vars", "msgspec.structs.asdict",
+    "pydantic.json.pydantic_encoder", "fastapi.encoders.jsonable_encoder",
+})
+# methods of a record that return a dict of its fields
+TO_DICT_METHODS = frozenset({"model_dump", "dict", "_asdict", "to_dict", "as_dict", "asdict"})
+# functions and methods that copy a record with some fields changed (keyword arguments; for
+# ``model_copy``/``copy``, the ``update=`` dict)
+REPLACE_FUNCTIONS = frozenset({"dataclasses.replace", "attr.evolve", "attrs.evolve", "copy.replace"})
+REPLACE_METHODS = frozenset({"_replace", "model_copy", "copy"})
+# class methods that make a record from a dict (the dict is the first argument)
+FROM_DICT_METHODS = frozenset({"model_validate", "parse_obj", "from_dict", "construct", "model_construct"})
+# functions that make a record from a dict: path -> (position of the class, of the dict, their keywords)
+FROM_DICT_FUNCTIONS = {
+    "dacite.from_dict": (0, 1, "data_class", "data"),
+    "cattrs.structure": (1, 0, "cl", "obj"),
+    "pydantic.parse_obj_as": (0, 1, "type_", "obj"),
+}
+
+
+class RecordsMixin(Mixin):
+    # -- which fields a class has -----------------------------------------------------------
+    def dataclass_fields(self: Machine, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
+        """The fields of a record class, in ``__init__`` order, with their defaults; None: not
+        a record class (a dataclass or attrs class, a namedtuple, a model of a MODEL_BASES)."""
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        if klass is None or depth > 6:
+            return None
+        inherited: list[tuple[str, ir.Expr | None]] = []
+        bases = self.class_bases(cls)
+        for base in bases:
+            if isinstance(base, ClassV):
+                inherited.extend(self.dataclass_fields(base, depth + 1) or [])
+        external = [b.path for base in bases for b in alts(base) if isinstance(b, ExtV)]
+        named_tuple = klass.record or any(path.rsplit(".", 1)[-1] == "NamedTuple" for path in external)
+        model = any(path in MODEL_BASES for path in external)
+        if not named_tuple and not model and not any(p in DATACLASS_DECORATORS
+                                                     for p in self.decorator_paths(cls.path, klass.decorators)):
+            return inherited if inherited and depth else None
+        defaults = {stmt.targets[0].id: stmt.value for stmt in klass.body
+                    if isinstance(stmt, ir.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ir.Name)}
+        names = [n for n, _ in inherited]
+        out = [f for f in inherited]
+        for name in klass.fields:
+            entry = (name, defaults.get(name))
+            if name in names:
+                out[names.index(name)] = entry
+            else:
+                out.append(entry)
+        return out
+
+    # -- making a record ---------------------------------------------------------------------
+    def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
+                       state: State, frame: Frame) -> bool:
+        """The ``__init__`` a record class gets from its library: each field from its
+        argument, else its default or ``default_factory()``. False: not such a class."""
+        fields = self.dataclass_fields(cls)
+        if fields is None:
+            return False
+        rest = list(args)
+        for name, default in fields:
+            if rest:
+                value = rest.pop(0)
+            elif name in kwargs:
+                value = kwargs[name]
+            elif default is not None:
+                value = self.field_default(default, state, frame, cls)
+            else:
+                continue
+            self.summaries.write((instance.alloc, name), value, merged=False)
+        return True
+
+    def field_default(self: Machine, default: ir.Expr, state: State, frame: Frame, cls: ClassV) -> Val:
+        """A field's default: ``field(default_factory=f)`` calls ``f``; ``field(default=x)``
+        and a plain ``= x`` are ``x`` (evaluated in the class body)."""
+        if isinstance(default, ir.Call):
+            called = self.peek(default.func, state.copy(), self.module_frame(cls.path))
+            if any(isinstance(a, ExtV) and a.path in FIELD_CALLS for a in alts(called)):
+                for keyword, expr in default.kwargs:
+                    if keyword in ("default_factory", "factory"):
+                        factory = self.eval(expr, state, self.module_frame(cls.path))
+                        node = ir.Call(expr, (), (), default.site)
+                        return self.apply(factory, [], {}, False, node, (cls.path, default.site), state, frame)
+                    if keyword == "default":
+                        return self.eval(expr, state, self.module_frame(cls.path))
+                return UNKNOWN
+        env = self.class_env(cls)
+        return env.get(default.id, UNKNOWN) if isinstance(default, ir.Name) else UNKNOWN
+
+    def record_from(self: Machine, cls: Val, data: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
+        """``Cls.model_validate(data)``, ``dacite.from_dict(Cls, data)``: a record made with
+        the entries of ``data`` as its fields."""
+        made: list[Val] = []
+        for alt in alts(cls):
+            if not isinstance(alt, ClassV) or self.dataclass_fields(alt) is None:
+                return None
+            names = [name for name, _ in self.dataclass_fields(alt) or []]
+            kwargs = {name: self.get_item(data, ConstV(name), loc, state, frame, quiet=True) for name in names}
+            made.append(self.instantiate(alt, [], kwargs, loc, state, frame))
+        return one_of(made) if made else None
+
+    # -- spreading a value into keyword arguments ----------------------------------------------
+    def spread_names(self: Machine, func: Val, given: int) -> list[str]:
+        """The parameters a call of ``func`` with ``given`` positional arguments can take by
+        name (``f(**value)``): a project function's, a class's ``__init__``'s or fields."""
+        names: list[str] = []
+        for alt in alts(func):
+            if isinstance(alt, ClassV):
+                init = self.find_method(alt, "__init__")
+                if init is None:
+                    names.extend(name for name, _ in (self.dataclass_fields(alt) or [])[given:])
+                    continue
+                alt, given = init, given + 1
+            if isinstance(alt, BoundV):
+                alt, given = alt.func, given + 1
+            if isinstance(alt, FuncV):
+                function = self.project.functions.get((alt.path, alt.qualname))
+                if function is not None:
+                    names.extend(p.name for p in [p for p in function.params if p.kind == "pos"][given:])
+                    names.extend(p.name for p in function.params if p.kind == "kwonly")
+        return names
+
+    def spread_into(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spreads: list[Val],
+                    loc: Loc, state: State, frame: Frame) -> None:
+        """Bind the parameters of ``func`` not given otherwise to the entries of the values
+        spread with ``**`` that the model cannot enumerate."""
+        for name in self.spread_names(func, len(args)):
+            if name not in kwargs:
+                kwargs[name] = one_of(self.get_item(s, ConstV(name), loc, state, frame, quiet=True) for s in spreads)
+
+    # -- a record turned back into a dict ------------------------------------------------------
+    def record_dict(self: Machine, value: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
+        """The dict of a record's fields (``asdict(order)``, ``order.model_dump()``); None when
+        ``value`` is not a record the model made."""
+        out: list[Val] = []
+        for alt in alts(value):
+            fields = self.dataclass_fields(alt.cls) if isinstance(alt, InstanceV) else None
+            if fields is None or not isinstance(alt, InstanceV):
+                return None
+            out.append(DictV(tuple((ConstV(name), self.get_attr(alt, name, loc, state, frame, quiet=True))
+                                   for name, _ in fields)))
+        return one_of(out) if out else None
+
+    def record_copy(self: Machine, value: Val, changes: dict[str, Val], loc: Loc, state: State,
+                    frame: Frame) -> Val | None:
+        """``dataclasses.replace(record, **changes)``: a new record of the same class with the
+        same fields but ``changes``."""
+        out: list[Val] = []
+        for alt in alts(value):
+            fields = self.dataclass_fields(alt.cls) if isinstance(alt, InstanceV) else None
+            if fields is None or not isinstance(alt, InstanceV):
+                return None
+            kwargs = {name: changes[name] if name in changes else self.get_attr(alt, name, loc, state, frame, quiet=True)
+                      for name, _ in fields}
+            out.append(self.instantiate(alt.cls, [], kwargs, loc, state, frame))
+        return one_of(out) if out else None
+
+    def record_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                      state: State, frame: Frame) -> Val | None:
+        """A record library's method the project's class does not define: ``model_dump()``,
+        ``Cls.model_validate(data)``, ``record._replace(a=1)``, ``model.model_copy(update={...})``."""
+        if name in REPLACE_METHODS:
+            if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
+                changes = dict(kwargs) if name == "_replace" else self.as_kwargs(kwargs.get("update", UNKNOWN))
+                return self.record_copy(recv, changes, loc, state, frame)
+        elif name in TO_DICT_METHODS:
+            if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
+                return self.record_dict(recv, loc, state, frame)
+        elif name in FROM_DICT_METHODS and args:
+            if all(isinstance(a, ClassV) and self.find_method(a, name) is None for a in alts(recv)):
+                return self.record_from(recv, args[0], loc, state, frame)
+        return None
+
+    def record_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, state: State,
+                    frame: Frame) -> Val | None:
+        """``dataclasses.asdict(record)``, ``dacite.from_dict(Cls, data)``."""
+        if path in TO_DICT_FUNCTIONS and args:
+            return self.record_dict(args[0], loc, state, frame)
+        if path in REPLACE_FUNCTIONS and args:
+            return self.record_copy(args[0], kwargs, loc, state, frame)
+        shape = FROM_DICT_FUNCTIONS.get(path)
+        if shape is not None:
+            cls_at, data_at, cls_name, data_name = shape
+            cls = args[cls_at] if len(args) > cls_at else kwargs.get(cls_name)
+            data = args[data_at] if len(args) > data_at else kwargs.get(data_name)
+            if cls is not None and data is not None:
+                return self.record_from(cls, data, loc, state, frame)
+        return None
+
+
+__all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
