@@ -8,6 +8,7 @@ from typing import Any
 import libcst as cst
 
 from dynolint.phase1 import ir
+from dynolint.phase1.lower_match import lower_match
 from dynolint.phase1.lower_expr import _AUGOPS, ExpressionLowerer
 
 
@@ -72,7 +73,7 @@ class Lowerer(ExpressionLowerer):
             elif type(node) is cst.ClassDef:
                 out.append(self.klass(node))
             elif type(node) is cst.Match:
-                out.append(self._match(node))
+                out.extend(lower_match(self, node))
         finally:
             self.current_stmt = saved
 
@@ -90,19 +91,6 @@ class Lowerer(ExpressionLowerer):
         elif isinstance(node.orelse, cst.Else):
             orelse = self.block(node.orelse.body)
         return ir.If(test, body, orelse, site)
-
-    def _match(self, node: cst.Match) -> ir.Stmt:
-        saved = self.current_stmt
-        self.current_stmt = -1
-        site = self.site(node.subject, stmt=True)
-        self.current_stmt = site
-        subject = self.expr(node.subject)
-        self.current_stmt = saved
-        result: tuple[ir.Stmt, ...] = ()
-        for case in reversed(node.cases):
-            test = ir.Opaque((subject,), site)
-            result = (ir.If(test, self.block(case.body), result, site),)
-        return result[0] if result else ir.ExprStmt(subject, site)
 
     def _try(self, node: Any) -> ir.Stmt:
         body = self.block(node.body)
