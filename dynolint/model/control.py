@@ -20,9 +20,14 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from dynolint.model.events import ReadEvent
+from dynolint.phase1 import ir
+from dynolint.model.decisions import branch_decisions
+from dynolint.model.events import Decision, ReadEvent
+from dynolint.model.keys import table_names
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import NONE, UNKNOWN, Loc, Val, alts, one_of, parts
+from dynolint.model.values import (
+    NONE, UNKNOWN, ConstV, DictV, Loc, SubV, Val, alts, const_str, one_of, parts,
+)
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -113,6 +118,57 @@ class ControlMixin(Mixin):
             found = self.taint(test).read_ids()
             if found - state.examined:
                 state.examined = state.examined | found
+
+    def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> None:
+        """A scan or query filtered by equality on its items (``if item["sku"] == sku:``,
+        ``next(e for e in items if e["sku"] == wanted["sku"])``) read the item of that key, or
+        its absence: on the side where the test holds, the path has read it. The read is the
+        scan's, made then; its key is the attributes the test pins, when they are the
+        table's key (config or IaC), else one attribute (a table keyed by it alone)."""
+        pinned: dict[int, dict[str, Val]] = {}
+        for decision in decided:
+            if decision.attribute is not None and decision.op == "==" and decision.other is not None \
+                    and decision.read < len(self.reads):
+                value = decision.other
+                if decision.type_tag is not None:  # low-level: ``e["sku"]["S"] == w["sku"]["S"]``
+                    inner = value.base if isinstance(value, SubV) and const_str(value.index) == decision.type_tag \
+                        else None
+                    value = inner if inner is not None else DictV(((ConstV(decision.type_tag), value),))
+                pinned.setdefault(decision.read, {}).setdefault(decision.attribute, value)
+        for read_id, attributes in pinned.items():
+            scan = self.reads[read_id]
+            if not lists_items(scan):
+                continue
+            facts = self.project.table_facts(table_names(scan.table))
+            if facts is not None and facts.partition_key:
+                names = [n for n in (facts.partition_key, facts.sort_key) if n]
+                if not all(n in attributes for n in names):
+                    continue
+            elif len(attributes) == 1:
+                names = list(attributes)
+            else:
+                continue
+            key = DictV(tuple((ConstV(n), attributes[n]) for n in names))
+            if any(r.key == key and r.seq == scan.seq for r in state.reads):
+                continue  # the same filter again (a loop's second pass)
+            read = ReadEvent(len(self.reads), scan.loc, f"{scan.op} filtered", scan.table, key, frame.chain,
+                             scan.seq, frame.info, scan.consistent, scan.id)
+            self.reads.append(read)
+            state.reads = state.reads + (read,)
+
+    def eval_filter(self: Machine, condition: ir.Expr, state: State, frame: Frame) -> Val:
+        """A comprehension's filter, evaluated once as a branch test is: the scans it pins by
+        equality are read (``filter_reads``); its value is what its leaves evaluated to."""
+        captured: dict[int, object] = {}
+        self.eval_test(condition, state, frame, captured)
+        if state.reads:
+            site = getattr(condition, "site", -1)
+            decided, _ = branch_decisions(condition, captured, (frame.path, site),
+                                          lambda value: self.taint(value).read_ids())
+            if decided:
+                self.filter_reads(decided, state, frame)
+        leaves = [v for leaf in captured.values() for v in (leaf if isinstance(leaf, tuple) else (leaf,))]
+        return one_of([v for v in leaves if isinstance(v, Val)]) if leaves else UNKNOWN
 
     def filtered(self: Machine, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
         """A comprehension's element, marked when its filter (``tests``) steers which there are."""

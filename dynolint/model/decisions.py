@@ -59,6 +59,22 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     return None
 
 
+def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
+    """``attribute_of`` for each alternative of ``value`` when they are all the same attribute
+    of items of different reads (the item of a first page or of a later one), else []."""
+    found = attribute_of(value)
+    if found is not None:
+        return [found]
+    each = [attribute_of(alt) for alt in alts(value)]
+    if len(each) < 2 or any(e is None for e in each):
+        return []
+    first = each[0]
+    assert first is not None
+    if any(e is not None and e[1:] != first[1:] for e in each):
+        return []
+    return sorted({e for e in each if e is not None})
+
+
 def looked_at(value: Val, read: int, names: set[str], depth: int,
               seen: dict[tuple[int, int], bool] | None = None) -> bool:
     """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
@@ -189,15 +205,15 @@ class _Decider:
             return self.opaque(left, why, part) + self.opaque(right, why, part)
         held = op if truth else NEGATED[op]
         mine, other, swapped = left, right, False
-        if attribute_of(left) is None or right_reads:
+        if not attributes_of(left) or right_reads:
             mine, other, swapped = right, left, True
-        found = attribute_of(mine)
-        if found is None or self.reads_of(other):  # type: ignore[operator]
+        found = attributes_of(mine)
+        if not found or self.reads_of(other):  # type: ignore[operator]
             why = "a comparison between two values read from items" if left_reads and right_reads else \
                 "a comparison of a value computed from the item (a call, arithmetic)"
             return self.opaque(left, why, part) + self.opaque(right, why, part)
-        read, attribute, tag = found
-        return [Decision(read, self.site, part, attribute, SWAPPED[held] if swapped else held, other, swapped, tag)]
+        return [Decision(read, self.site, part, attribute, SWAPPED[held] if swapped else held, other, swapped, tag)
+                for read, attribute, tag in found]
 
 
 def branch_decisions(test: ir.Expr, captured: Captured, site: Loc,

@@ -151,7 +151,8 @@ class EvalMixin(Mixin):
         try:
             for target, iterable, conditions in expr.generators:
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
-                tests.extend(self.eval(condition, state, frame) for condition in conditions)
+                for condition in conditions:
+                    tests.append(self.eval_filter(condition, state, frame))
             element = self.filtered(self.eval(expr.elt, state, frame), tests, (frame.path, expr.site), state)
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:

@@ -41,6 +41,7 @@ class ReadEvent:
     seq: int
     frame: int
     consistent: bool = False
+    of: int = -1  # a read of one key taken from another read (a scan filtered by the key): its id
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -49,7 +49,7 @@ def _key_names_by_table(model: Model) -> dict[Val, set[tuple[str, ...]]]:
     memo = model.memo.setdefault("key_names", {})
     if "all" not in memo:
         grouped: dict[Val, set[tuple[str, ...]]] = {}
-        events = [(r.table, r.key) for r in model.interp.reads] + \
+        events = [(r.table, r.key) for r in model.interp.reads if r.of < 0] + \
                  [(w.write.table, w.write.key) for w in model.interp.writes if w.write.op != "save"]
         for other_table, key in events:
             names = model.index.key_map(key) if key is not None else None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.allocation import allocated_from
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open
+from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import CostlyV, Loc
 
@@ -69,6 +70,14 @@ def deletes(write: WriteEvent) -> bool:
     return verb in ("delete_item", "delete", "DELETE")
 
 
+def pins_the_key(model: Model, read: ReadEvent) -> bool:
+    """A scan filtered by equality reads one item when what it pins is the table's key (as
+    config, IaC or the project's ``Key=`` dicts have it; the interpreter knew only config and
+    IaC): a filter on another attribute (``e["name"] == name`` of a table keyed by id) does not."""
+    names = known_key_attrs(model, read.table)
+    return not names or set(model.index.key_map(read.key) or ()) == set(names)
+
+
 def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     """Do two writes name the same item?"""
     index = model.index
@@ -105,7 +114,8 @@ def import_work(model: Model) -> tuple[frozenset[CostlyV], frozenset[object]]:
 def classify(model: Model, record: WriteRecord,
              at_import: tuple[frozenset[CostlyV], frozenset[object]] = (frozenset(), frozenset())) -> Race | None:
     write = record.write
-    reads = [r for r in record.reads if r.seq < write.seq and model.index.same_item(r, write)]
+    reads = [r for r in record.reads if r.seq < write.seq and (r.of < 0 or pins_the_key(model, r))
+             and model.index.same_item(r, write)]
     if not reads:
         allocation = allocated_from(model, record)
         if allocation is None:
@@ -119,7 +129,7 @@ def classify(model: Model, record: WriteRecord,
         if not open_decisions:
             return None
     taint = model.taint_all(write.values)
-    from_reads = {r.id for r in reads} & taint.read_ids()
+    from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
     if write.atomic and not from_reads:
         return None
     for claim in record.claims:
@@ -135,8 +145,9 @@ def classify(model: Model, record: WriteRecord,
                     left_open=open_decisions)
     if write.batch:
         return Race(record, read, "batch")
-    if any(taint.arith_on(r.id) for r in reads):
-        counter_read = max((r for r in reads if taint.arith_on(r.id)), key=lambda r: r.seq)
+    if any(taint.arith_on(r.id) or r.of >= 0 and taint.arith_on(r.of) for r in reads):
+        counter_read = max((r for r in reads if taint.arith_on(r.id) or r.of >= 0 and taint.arith_on(r.of)),
+                           key=lambda r: r.seq)
         return Race(record, counter_read, "counter")
     missed = [r for r in reads if r.id in record.absent and r.id not in record.present]
     if missed:

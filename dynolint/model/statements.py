@@ -125,6 +125,8 @@ class StatementsMixin(Mixin):
             state.examined = state.examined | examined
         known = self.truthiness(stmt.test, state, frame)
         if known is True:  # the condition can only hold: the else branch never runs
+            if decided_true and state.reads:
+                self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
             state.present = state.present | there_if_true
             if decided_true:
@@ -137,6 +139,8 @@ class StatementsMixin(Mixin):
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
         body_in = state.copy()
+        if decided_true and state.reads:
+            self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
         body_in.present = body_in.present | there_if_true
         if decided_true:
