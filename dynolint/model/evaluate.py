@@ -146,6 +146,9 @@ class EvalMixin(Mixin):
         return UNKNOWN
 
     def eval_comp(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val:
+        mapped = self.mapped(expr, state, frame)
+        if mapped is not None:
+            return mapped
         saved = dict(state.env)
         tests: list[Val] = []
         try:

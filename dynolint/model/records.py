@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, BoundV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, one_of,
+    UNKNOWN, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
 )
+from dynolint.model.values_aws import ReadItemV
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -47,6 +48,13 @@ TO_DICT_METHODS = frozenset({"model_dump", "dict", "_asdict", "to_dict", "as_dic
 # ``model_copy``/``copy``, the ``update=`` dict)
 REPLACE_FUNCTIONS = frozenset({"dataclasses.replace", "attr.evolve", "attrs.evolve", "copy.replace"})
 REPLACE_METHODS = frozenset({"_replace", "model_copy", "copy"})
+# boto3's converters between plain values and the typed AttributeValue form ({"S": ...}):
+# a value and its typed form name the same thing (keys compare without the type tag)
+TYPE_TAGS = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
+TYPED_CONVERTERS = frozenset({"boto3.dynamodb.types.TypeSerializer", "boto3.dynamodb.types.TypeDeserializer"})
+# what a dict comprehension may do to each value and still be the mapping it iterates
+# (``{k: deserializer.deserialize(v) for k, v in item.items()}``): these, or a converter's method
+VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
 # class methods that make a record from a dict (the dict is the first argument)
 FROM_DICT_METHODS = frozenset({"model_validate", "parse_obj", "from_dict", "construct", "model_construct"})
 # functions that make a record from a dict: path -> (position of the class, of the dict, their keywords)
@@ -199,6 +207,9 @@ class RecordsMixin(Mixin):
                       state: State, frame: Frame) -> Val | None:
         """A record library's method the project's class does not define: ``model_dump()``,
         ``Cls.model_validate(data)``, ``record._replace(a=1)``, ``model.model_copy(update={...})``."""
+        if name in ("serialize", "deserialize") and len(args) == 1 and any(
+                isinstance(a, CallV) and a.recv is None and a.fn in TYPED_CONVERTERS for a in alts(recv)):
+            return self.typed(args[0], name == "serialize")
         if name in REPLACE_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
                 changes = dict(kwargs) if name == "_replace" else self.as_kwargs(kwargs.get("update", UNKNOWN))
@@ -210,6 +221,50 @@ class RecordsMixin(Mixin):
             if all(isinstance(a, ClassV) and self.find_method(a, name) is None for a in alts(recv)):
                 return self.record_from(recv, args[0], loc, state, frame)
         return None
+
+    def typed(self: Machine, value: Val, serialize: bool) -> Val:
+        """``TypeSerializer().serialize(v)``: a mapping becomes ``{"M": v}`` (so that
+        ``["M"]`` gives it back), anything else stays itself (keys compare without the
+        type tag); ``TypeDeserializer().deserialize(v)`` unwraps a one-entry typed dict."""
+        if serialize:
+            if any(isinstance(a, (DictV, ReadItemV)) for a in alts(value)):
+                return DictV(((ConstV("M"), value),))
+            return value
+        out: list[Val] = []
+        for alt in alts(value):
+            if isinstance(alt, DictV) and len(alt.items) == 1 and not alt.spreads \
+                    and const_str(alt.items[0][0]) in TYPE_TAGS:
+                out.append(alt.items[0][1])
+            else:
+                out.append(alt)
+        return one_of(out)
+
+    def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
+        """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
+        (``VALUE_CONVERSIONS``, a typed converter's method) or none: the mapping itself, its
+        keys unchanged; None for any other comprehension."""
+        if expr.value is None or len(expr.generators) != 1:
+            return None
+        target, iterable, conditions = expr.generators[0]
+        if conditions or not isinstance(target, ir.SeqE) or len(target.elts) != 2 \
+                or not all(isinstance(e, ir.Name) for e in target.elts):
+            return None
+        key_name, value_name = (e.id for e in target.elts if isinstance(e, ir.Name))
+        if not (isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr) and iterable.func.attr == "items"
+                and not iterable.args and not iterable.kwargs):
+            return None
+        if not (isinstance(expr.elt, ir.Name) and expr.elt.id == key_name):
+            return None
+        value = expr.value
+        if isinstance(value, ir.Call) and len(value.args) == 1 and not value.kwargs:
+            func = value.func
+            named = func.id if isinstance(func, ir.Name) else func.attr if isinstance(func, ir.Attr) else ""
+            if named not in VALUE_CONVERSIONS and named not in ("serialize", "deserialize"):
+                return None
+            value = value.args[0]
+        if not (isinstance(value, ir.Name) and value.id == value_name):
+            return None
+        return self.eval(iterable.func.value, state, frame)
 
     def record_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, state: State,
                     frame: Frame) -> Val | None:
