@@ -45,7 +45,6 @@ def test_helper_chains_keeps_only_the_modules_on_a_shortest_path_to_item_operati
 
 
 # -- phase 2: values -----------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="a module in progress shows calls no names (see the values-module-factory fixture's missed_why)")
 def test_a_factory_called_while_its_module_body_runs_sees_the_globals_bound_so_far() -> None:
     source = ('import boto3\n'
               'def make_table(name):\n    return boto3.resource("dynamodb").Table(name)\n'
@@ -66,7 +65,6 @@ def test_a_name_bound_after_the_call_is_not_seen_by_it() -> None:
     assert not any(isinstance(a, TableV) for a in alts(model.interp.module_envs["db.py"]["T"]))
 
 
-@pytest.mark.xfail(strict=True, reason="a module in progress shows calls no names (see the values-module-factory fixture's missed_why)")
 def test_a_resource_cached_lazily_in_a_module_global_is_a_factory_at_import_and_per_call() -> None:
     db = ('import boto3\n_R = None\n'
           'def res():\n    global _R\n    if _R is None:\n        _R = boto3.resource("dynamodb")\n    return _R\n'

@@ -227,7 +227,7 @@ class EvalMixin(Mixin):
             return UNKNOWN
         if frame.closure is not None and name in frame.closure:
             return frame.closure[name]
-        env = self.run_module(frame.path)
+        env = self.run_module(frame.path, own=True)
         if name in env:
             stored = self.global_values.get((frame.path, name))
             self.summaries.touch(GLOBAL_VALUES, (frame.path, name), tuple(stored or ()))

@@ -72,6 +72,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals
     modules_in_progress: set[str]
+    partial_envs: dict[str, dict[str, Val]]  # a module body running: its names bound so far
     class_envs: dict[tuple[str, str], dict[str, Val]]
     subclass_index: dict[tuple[str, str], list[ClassV]]
     lambdas: dict[tuple[str, int], ir.Lambda]
@@ -174,15 +175,19 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         return self.next_seq()
 
     # -- roots ---------------------------------------------------------------------------
-    def run_module(self, path: str) -> dict[str, Val]:
-        """Evaluate a module body once; its final environment gives the module globals."""
+    def run_module(self, path: str, own: bool = False) -> dict[str, Val]:
+        """Evaluate a module body once; its final environment gives the module globals.
+        ``own``: a function of the module looks up one of its globals; while the module body
+        runs (the function was called from it), that is the names bound so far, as in Python
+        (an import of a module in progress sees none: a package importing from itself
+        would make every call of its submodules see partial names and run again)."""
         if path in self.module_envs:
             return self.module_envs[path]
         if path in self.modules_in_progress:
-            # the names bound so far: what a call sees now, not what it sees later, so no call
-            # around this one is summarised (model/summaries.py)
+            # what a call sees now, not what it sees later, so no call around this one is
+            # summarised (model/summaries.py)
             self.summaries.cut()
-            return {}
+            return self.partial_envs.get(path, {}) if own else {}
         self.modules_in_progress.add(path)
         summary = self.project.files[path]
         root = self.new_root(RootInfo(path, "<module>", False, module_root=True))
@@ -196,6 +201,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         finally:
             self.budget = saved_budget
             self.modules_in_progress.discard(path)
+            self.partial_envs.pop(path, None)
         env = dict(state.env)
         self.module_envs[path] = env
         return env
@@ -248,6 +254,7 @@ class Interpreter(Machine):
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()
+        self.partial_envs = {}
         self.class_envs = {}
         self.subclass_index = {}
         self.lambdas = {}

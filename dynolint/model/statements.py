@@ -33,6 +33,8 @@ class StatementsMixin(Mixin):
         for stmt in body:
             if state.dead:
                 break
+            if frame.is_module:  # what a function called from the module body sees (run_module)
+                self.partial_envs[frame.path] = state.env
             self.budget -= 1
             if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
                 raise RootTimeout
