@@ -117,3 +117,26 @@ def test_a_method_the_class_defines_is_the_project_code_not_the_library_row() ->
 '''
     assert kinds('d = Draft(**read(k))\n    t.put_item(Item=d.model_dump())', extra) == []
     assert kinds('d = Draft(**read(k))\n    t.put_item(Item={"pk": d.pk, "status": "X"})', extra) == ["overwrite"]
+
+
+def test_a_record_made_at_import_keeps_its_literal_defaults() -> None:
+    """``CFG = KeyNames()`` while the module body runs: the record's fields are its defaults
+    (a literal default is that literal), so ``Key={CFG.partition: k}`` names the attribute."""
+    source = '''from typing import NamedTuple
+import boto3
+
+t = boto3.resource("dynamodb").Table("n")
+
+
+class KeyNames(NamedTuple):
+    partition: str = "pk"
+
+
+CFG = KeyNames()
+
+
+def f(k):
+    item = t.get_item(Key={CFG.partition: k})["Item"]
+    t.put_item(Item={"pk": k, "v": item["v"] + 1})
+'''
+    assert list(race_kinds(model_of({"c.py": source})).values()) == ["counter"]

@@ -116,11 +116,14 @@ def classify(model: Model, record: WriteRecord,
     write = record.write
     reads = [r for r in record.reads if r.seq < write.seq and (r.of < 0 or pins_the_key(model, r))
              and model.index.same_item(r, write)]
-    if not reads:
+    if all(r.of >= 0 for r in reads):
+        # no read of the item by its key: a key counted from the scan says more than the
+        # scan's filter that found the count taken (``if existing == str(n): n += 1``)
         allocation = allocated_from(model, record)
-        if allocation is None:
-            return None
-        return Race(record, allocation.read, "allocate", counted_at=allocation.site)
+        if allocation is not None:
+            return Race(record, allocation.read, "allocate", counted_at=allocation.site)
+    if not reads:
+        return None
     if deletes(write) and not any(r.id in record.examined for r in reads):
         return None  # it decided nothing on what it read but that the item is there (see deletes)
     open_decisions: tuple[Decision, ...] = ()

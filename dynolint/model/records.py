@@ -133,7 +133,11 @@ class RecordsMixin(Mixin):
                         return self.eval(expr, state, self.module_frame(cls.path))
                 return UNKNOWN
         env = self.class_env(cls)
-        return env.get(default.id, UNKNOWN) if isinstance(default, ir.Name) else UNKNOWN
+        if isinstance(default, ir.Name) and default.id in env:
+            return env[default.id]
+        from dynolint.model.state import State as StateCls
+
+        return self.peek(default, StateCls(dict(env)), self.module_frame(cls.path))  # ``= "slug"``, ``= X.y``
 
     def record_from(self: Machine, cls: Val, data: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
         """``Cls.model_validate(data)``, ``dacite.from_dict(Cls, data)``: a record made with
