@@ -114,8 +114,13 @@ def _multi_tenant(config: Config) -> bool:
 
 
 def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Selection:
-    dynamo = {path for path, data in sources.items() if makes_dynamodb(data)}
-    tenancy = {path for path, data in sources.items() if touches_tenancy(data)}
+    dynamo: set[str] = set()
+    tenancy: set[str] = set()
+    for path, data in sources.items():  # both questions of a file together: they share its tokenization
+        if makes_dynamodb(data):
+            dynamo.add(path)
+        if touches_tenancy(data):
+            tenancy.add(path)
     if not dynamo and not tenancy and not shared:
         return Selection(frozenset(), frozenset())
     index: dict[str, list[str]] = {}

@@ -4,7 +4,8 @@ substring tests first, a regular expression only where they are not enough."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from dynolint.phase1.codetext import code_text
 
 _DYNAMODB_WORDS = (b"pynamodb", b"mypy_boto3_dynamodb", b"types_boto3_dynamodb", b"types_aiobotocore_dynamodb",
                    b"types_aioboto3", b".Table(")
@@ -79,42 +80,3 @@ def has_entry(data: bytes) -> bool:
     bare = code_text(data, True)
     return (_ENTRY.search(bare) is not None or b"aws_cdk" in bare
             or _makes_client(code_text(data, False), b"lambda", bare))
-
-
-@lru_cache(maxsize=64)
-def code_text(data: bytes, strings: bool) -> bytes:
-    """``data`` with its comments and docstrings blanked, and with ``strings`` every other
-    string too (same length in bytes, lines kept); the bytes as they are when they do not
-    tokenize."""
-    import io
-    import tokenize
-
-    fstring_parts = tuple(getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
-                          if hasattr(tokenize, name))  # Python 3.12 tokenizes f-strings into parts
-    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    previous = tokenize.NEWLINE
-    statement_start = (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)
-    try:
-        for token in tokenize.tokenize(io.BytesIO(data).readline):
-            kind = token.type
-            if kind == tokenize.COMMENT or kind == tokenize.STRING and (strings or previous in statement_start):
-                spans.append((token.start, token.end))
-            elif strings and kind in fstring_parts:
-                spans.append((token.start, token.end))
-            if kind not in (tokenize.COMMENT, tokenize.NL):
-                previous = kind
-    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        return data
-    if not spans:
-        return data
-    lines = data.splitlines(keepends=True)
-    for (row, col), (end_row, end_col) in spans:
-        for number in range(row, min(end_row, len(lines)) + 1):
-            raw = lines[number - 1]
-            text = raw.decode("utf-8", "surrogateescape")
-            start = len(text[:col].encode("utf-8", "surrogateescape")) if number == row else 0
-            stop = (len(text[:end_col].encode("utf-8", "surrogateescape")) if number == end_row
-                    else len(raw.rstrip(b"\r\n")))
-            lines[number - 1] = raw[:start] + b" " * (stop - start) + raw[stop:]
-    return b"".join(lines)
-
