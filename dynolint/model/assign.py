@@ -62,11 +62,6 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
         base = self.eval(base_expr, state, frame)
-        # each alternative of the name's value changes on its own (``item = read or {}``: the
-        # item read and the empty dict both get the entry), and the name keeps them all
-        kept: list[Val] = []
-        mutated: list[Val] = []
-        rebound = False
         for alt in alts(base):
             root = alt
             while isinstance(root, SubV):
@@ -75,21 +70,12 @@ class AssignMixin(Mixin):
                     and self.rekeys(alt, index, value):
                 # a key attribute of (a copy of) the item read is replaced: from here on the
                 # name holds another item, made of the read's other attributes
-                kept.append(DictV(((index, value),), (alt,)))
-                rebound = True
+                state.env[base_expr.id] = DictV(((index, value),), (alt,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
-                mutated.append(root)
-                kept.append(alt)
+                self.mutate_item(root, value, state)
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
-                kept.append(DictV(items, alt.spreads))
-                rebound = True
-            else:
-                kept.append(alt)
-        if rebound and isinstance(base_expr, ir.Name):
-            state.env[base_expr.id] = one_of(kept)
-        for root in mutated:
-            self.mutate_item(root, value, state)
+                state.env[base_expr.id] = DictV(items, alt.spreads)
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
