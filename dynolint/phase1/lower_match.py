@@ -24,12 +24,8 @@ Binding = tuple[str, ir.Expr]
 
 
 def lower_match(lowerer: Lowerer, node: cst.Match) -> tuple[ir.Stmt, ...]:
-    saved = lowerer.current_stmt
-    lowerer.current_stmt = -1
-    site = lowerer.site(node.subject, stmt=True)
-    lowerer.current_stmt = site
-    subject_value = lowerer.expr(node.subject)
-    lowerer.current_stmt = saved
+    with lowerer.header(node.subject) as site:
+        subject_value = lowerer.expr(node.subject)
     name = f"match${site}"  # not a Python identifier: no code can use or shadow it
     lowerer._bind(name)
     subject = ir.Name(name)
@@ -38,7 +34,8 @@ def lower_match(lowerer: Lowerer, node: cst.Match) -> tuple[ir.Stmt, ...]:
         bindings: list[Binding] = []
         test = _pattern(lowerer, case.pattern, subject, bindings, site)
         if case.guard is not None:
-            guard = lowerer.expr(case.guard)
+            with lowerer.header(case.guard):
+                guard = lowerer.expr(case.guard)
             test = guard if test is None else ir.BoolOp("and", test, guard)
         for bound, _ in bindings:
             lowerer._bind(bound)

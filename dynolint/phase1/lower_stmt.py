@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import libcst as cst
 
@@ -16,6 +17,20 @@ class Lowerer(ExpressionLowerer):
     """A single recursive walk over one module's CST (no visitor dispatch, no metadata)."""
 
     # -- statements -------------------------------------------------------------------
+    @contextmanager
+    def header(self, node: cst.CSTNode) -> Iterator[int]:
+        """Lower a compound statement's header (an if's or while's test, a for's iterable and
+        target, a with item, a match's subject, a case's guard) under a site of its own: the
+        statement its reportable nodes belong to."""
+        saved = self.current_stmt
+        self.current_stmt = -1
+        site = self.site(node, stmt=True)
+        self.current_stmt = site
+        try:
+            yield site
+        finally:
+            self.current_stmt = saved
+
     def block(self, body: Any) -> tuple[ir.Stmt, ...]:
         out: list[ir.Stmt] = []
         if isinstance(body, cst.SimpleStatementSuite):
@@ -37,20 +52,14 @@ class Lowerer(ExpressionLowerer):
             if type(node) is cst.If:
                 out.append(self._if(node))
             elif type(node) is cst.For:
-                self.current_stmt = -1
-                site = self.site(node.iter, stmt=True)
-                self.current_stmt = site
-                iterable = self.expr(node.iter)
-                target = self.target(node.target)
-                self.current_stmt = saved
+                with self.header(node.iter) as site:
+                    iterable = self.expr(node.iter)
+                    target = self.target(node.target)
                 orelse = self.block(node.orelse.body) if node.orelse else ()
                 out.append(ir.Loop(target, iterable, self.block(node.body), orelse, site))
             elif type(node) is cst.While:
-                self.current_stmt = -1
-                site = self.site(node.test, stmt=True)
-                self.current_stmt = site
-                test = self.expr(node.test)
-                self.current_stmt = saved
+                with self.header(node.test) as site:
+                    test = self.expr(node.test)
                 orelse = self.block(node.orelse.body) if node.orelse else ()
                 out.append(ir.Loop(None, test, self.block(node.body), orelse, site, is_while=True))
             elif type(node) in (cst.Try, cst.TryStar):
@@ -59,14 +68,11 @@ class Lowerer(ExpressionLowerer):
                 items: list[tuple[ir.Expr, ir.Expr | None]] = []
                 first = -1
                 for item in node.items:
-                    self.current_stmt = -1
-                    site = self.site(item.item, stmt=True)
-                    first = site if first < 0 else first
-                    self.current_stmt = site
-                    ctx = self.expr(item.item)
-                    as_target = self.target(item.asname.name) if item.asname else None
+                    with self.header(item.item) as site:
+                        first = site if first < 0 else first
+                        ctx = self.expr(item.item)
+                        as_target = self.target(item.asname.name) if item.asname else None
                     items.append((ctx, as_target))
-                self.current_stmt = saved
                 out.append(ir.With(tuple(items), self.block(node.body), node.asynchronous is not None, first))
             elif type(node) is cst.FunctionDef:
                 out.append(self.function(node))
@@ -78,12 +84,8 @@ class Lowerer(ExpressionLowerer):
             self.current_stmt = saved
 
     def _if(self, node: cst.If) -> ir.Stmt:
-        saved = self.current_stmt
-        self.current_stmt = -1
-        site = self.site(node.test, stmt=True)
-        self.current_stmt = site
-        test = self.expr(node.test)
-        self.current_stmt = saved
+        with self.header(node.test) as site:
+            test = self.expr(node.test)
         body = self.block(node.body)
         orelse: tuple[ir.Stmt, ...] = ()
         if isinstance(node.orelse, cst.If):
