@@ -32,6 +32,10 @@ SAME_ITEM = {
     c.put_item(TableName="t", Item=ser.serialize(item)["M"])''', "overwrite"),
     "a key serialized": ('''item = {n: deser.deserialize(v) for n, v in raw(k).items()}
     c.put_item(TableName="t", Item={"pk": ser.serialize(item["pk"]), "state": {"S": "DONE"}})''', "overwrite"),
+    "converters aliased and made inline": ('''to_plain = TypeDeserializer().deserialize
+    item = {n: to_plain(v) for n, v in raw(k).items()}
+    item["count"] = item["count"] + 1
+    c.put_item(TableName="t", Item={n: TypeSerializer().serialize(v) for n, v in item.items()})''', "counter"),
     "values converted with str": ('''item = {n: str(v) for n, v in raw(k).items()}
     c.put_item(TableName="t", Item=item)''', "overwrite"),
 }
@@ -39,6 +43,7 @@ SAME_ITEM = {
 OTHER_ITEM = {
     "a filtered comprehension drops keys": '''item = {n: v for n, v in raw(k).items() if n != "pk"}
     c.put_item(TableName="t", Item={**item, "pk": {"S": str(uuid.uuid4())}})''',
+    "values replaced by something else": '''c.put_item(TableName="t", Item={n: len(v) for n, v in raw(k).items()})''',
     "renamed keys": '''item = {n.upper(): v for n, v in raw(k).items()}
     c.put_item(TableName="t", Item=item)''',
     "a new item serialized": '''c.put_item(TableName="t", Item={n: ser.serialize(v) for n, v in {"pk": str(uuid.uuid4())}.items()})''',

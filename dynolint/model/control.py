@@ -156,14 +156,13 @@ class ControlMixin(Mixin):
             self.reads.append(read)
             state.reads = state.reads + (read,)
 
-    def eval_filter(self: Machine, condition: ir.Expr, state: State, frame: Frame) -> Val:
+    def eval_filter(self: Machine, condition: ir.Expr, site: Loc, state: State, frame: Frame) -> Val:
         """A comprehension's filter, evaluated once as a branch test is: the scans it pins by
         equality are read (``filter_reads``); its value is what its leaves evaluated to."""
         captured: dict[int, object] = {}
         self.eval_test(condition, state, frame, captured)
         if state.reads:
-            site = getattr(condition, "site", -1)
-            decided, _ = branch_decisions(condition, captured, (frame.path, site),
+            decided, _ = branch_decisions(condition, captured, site,
                                           lambda value: self.taint(value).read_ids())
             if decided:
                 self.filter_reads(decided, state, frame)

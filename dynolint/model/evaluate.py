@@ -155,7 +155,7 @@ class EvalMixin(Mixin):
             for target, iterable, conditions in expr.generators:
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
                 for condition in conditions:
-                    tests.append(self.eval_filter(condition, state, frame))
+                    tests.append(self.eval_filter(condition, (frame.path, expr.site), state, frame))
             element = self.filtered(self.eval(expr.elt, state, frame), tests, (frame.path, expr.site), state)
             deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
         finally:

@@ -13,7 +13,7 @@ from dynolint.model.values import (
 )
 
 _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
-_ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
+ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
 
 @dataclass(slots=True, unsafe_hash=True)  # never changed once made (see dynolint.phase1.ir)
@@ -128,7 +128,7 @@ class TaintIndex:
         if depth > 30:
             return value
         if type(value) is DictV:
-            if len(value.items) == 1 and not value.spreads and const_str(value.items[0][0]) in _ATTRIBUTE_VALUE_TYPES:
+            if len(value.items) == 1 and not value.spreads and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
                 return self.canon(value.items[0][1], depth + 1)
             items = tuple(sorted(((self.canon(k, depth + 1), self.canon(v, depth + 1)) for k, v in value.items),
                                  key=lambda kv: repr(kv[0])))
@@ -264,7 +264,7 @@ class TaintIndex:
                 attr = const_str(name)
                 inner = value
                 if isinstance(inner, DictV) and len(inner.items) == 1 and \
-                        const_str(inner.items[0][0]) in _ATTRIBUTE_VALUE_TYPES:
+                        const_str(inner.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
                     inner = inner.items[0][1]
                 if not (isinstance(inner, SubV) and isinstance(inner.base, ReadItemV)
                         and inner.base.read == read.id and const_str(inner.index) == attr):

@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 
@@ -50,7 +51,6 @@ REPLACE_FUNCTIONS = frozenset({"dataclasses.replace", "attr.evolve", "attrs.evol
 REPLACE_METHODS = frozenset({"_replace", "model_copy", "copy"})
 # boto3's converters between plain values and the typed AttributeValue form ({"S": ...}):
 # a value and its typed form name the same thing (keys compare without the type tag)
-TYPE_TAGS = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 TYPED_CONVERTERS = frozenset({"boto3.dynamodb.types.TypeSerializer", "boto3.dynamodb.types.TypeDeserializer"})
 # what a dict comprehension may do to each value and still be the mapping it iterates
 # (``{k: deserializer.deserialize(v) for k, v in item.items()}``): these, or a converter's method
@@ -144,9 +144,10 @@ class RecordsMixin(Mixin):
         the entries of ``data`` as its fields."""
         made: list[Val] = []
         for alt in alts(cls):
-            if not isinstance(alt, ClassV) or self.dataclass_fields(alt) is None:
+            fields = self.dataclass_fields(alt) if isinstance(alt, ClassV) else None
+            if fields is None or not isinstance(alt, ClassV):
                 return None
-            names = [name for name, _ in self.dataclass_fields(alt) or []]
+            names = [name for name, _ in fields]
             kwargs = {name: self.get_item(data, ConstV(name), loc, state, frame, quiet=True) for name in names}
             made.append(self.instantiate(alt, [], kwargs, loc, state, frame))
         return one_of(made) if made else None
@@ -237,11 +238,21 @@ class RecordsMixin(Mixin):
         out: list[Val] = []
         for alt in alts(value):
             if isinstance(alt, DictV) and len(alt.items) == 1 and not alt.spreads \
-                    and const_str(alt.items[0][0]) in TYPE_TAGS:
+                    and const_str(alt.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
                 out.append(alt.items[0][1])
             else:
                 out.append(alt)
         return one_of(out)
+
+    def converts(self: Machine, func: Val) -> bool:
+        """Is ``func`` a value conversion (``str``, ``Decimal``, a typed converter's
+        ``serialize``/``deserialize``, however it was imported or named)?"""
+        options = alts(func)
+        return bool(options) and all(
+            isinstance(a, ExtV) and a.path.rsplit(".", 1)[-1] in VALUE_CONVERSIONS
+            or isinstance(a, AttrV) and a.name in ("serialize", "deserialize")
+            and any(isinstance(b, CallV) and b.recv is None and b.fn in TYPED_CONVERTERS for b in alts(a.base))
+            for a in options)
 
     def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
         """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
@@ -261,9 +272,7 @@ class RecordsMixin(Mixin):
             return None
         value = expr.value
         if isinstance(value, ir.Call) and len(value.args) == 1 and not value.kwargs:
-            func = value.func
-            named = func.id if isinstance(func, ir.Name) else func.attr if isinstance(func, ir.Attr) else ""
-            if named not in VALUE_CONVERSIONS and named not in ("serialize", "deserialize"):
+            if not self.converts(self.eval(value.func, state, frame)):
                 return None
             value = value.args[0]
         if not (isinstance(value, ir.Name) and value.id == value_name):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
 from dynolint.model.guard_cover import spell
+from dynolint.model.races import deletes
 from dynolint.rules._race import allocation_message, describe_write, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
@@ -224,7 +225,7 @@ def save(order):
                                 for d in race.left_open)
                 yield replace(finding, related=finding.related + decided)
                 continue
-            verb = "deletes" if "delete" in race.write.op else "overwrites"
+            verb = "deletes" if deletes(race.write) else "overwrites"
             if race.write.flavor == "pynamodb":
                 guard = "no condition= and no VersionAttribute"
             elif race.write.flavor == "partiql":
