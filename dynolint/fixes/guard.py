@@ -15,11 +15,11 @@ import libcst as cst
 
 from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
-    set_dict_entry, string, taken_placeholders, fresh, walk, with_attributes,
+    set_dict_entry, string, taken_placeholders, fresh, with_attributes,
 )
 from dynolint.fixes import pynupdate, versioning
 from dynolint.fixes.plans import GuardPlan
-from dynolint.fixes.scope import MUTATORS, accesses, facts_of
+from dynolint.fixes.scope import accesses, facts_of
 
 TITLES = {
     "not_exists": "Make the write create-only (attribute_not_exists on the key); callers must handle "

@@ -4,7 +4,7 @@ derive from. Where a fix would need a guess, say which fact would enable it inst
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import arith_of, converted, known_type, number_typed, reads_attr, result_template

@@ -9,9 +9,10 @@ from dynolint.phase1 import ir
 from dynolint.model.events import DataCall, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
-    MetaV, PaginatorV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
+    AttrV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
+from dynolint.model.roots import typed_by_use
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -84,6 +85,8 @@ class AwsMixin(Mixin):
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+        if type(recv) in (ParamV, AttrV):
+            recv = typed_by_use(recv, name, args, kwargs, self.project.method_names) or recv
         if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):
                 return self.service_object(name, recv.creds, args, kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.literals import as_kwargs
 from dynolint.model.events import GlobalStore
 from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS
@@ -16,7 +17,8 @@ from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
-    EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    BatchWriterV, ClientV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, PynInstanceV,
+    PynModelV, ResourceV, S3ObjectV, SeqV, SessionV, StrV, TableV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+# objects whose methods read or write (the alternatives of a receiver are different paths)
+SDK_OBJECTS = (TableV, ClientV, ResourceV, BatchWriterV, PynModelV, PynInstanceV, S3ObjectV, SessionV)
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
@@ -70,11 +74,13 @@ class CallsMixin(Mixin):
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
-        if sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2:
+        if (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
+                and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
             return stamp(one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
                                  for alt in options]), frame, self.next_seq(), loc)
-        # several project callables (overrides, a table of handlers): each one is a path of
-        # its own from the call, and the paths merge after it
+        # several project callables (overrides, a table of handlers), or one SDK call on either
+        # of several objects (a table made with the tenant's credentials or the role's): each
+        # one is a path of its own from the call, and the paths merge after it
         from dynolint.model.state import merge
 
         results: list[Val] = []
@@ -355,7 +361,7 @@ class CallsMixin(Mixin):
                 if isinstance(alt, CallV) and alt.fn in ("string.Template", "Template") and alt.args:
                     mapping = dict(kwargs)
                     for given in args[:1]:
-                        mapping = {**self.as_kwargs(given), **mapping}
+                        mapping = {**as_kwargs(given), **mapping}
                     parts = template_parts(alt.args[0], mapping)
                     if parts is not None:
                         return self.concat(parts)

@@ -8,6 +8,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dynolint.model.literals import as_kwargs
 from dynolint.model.invokers import CDK_METHODS, cdk_construct_kind, finish
 from dynolint.model.project import LambdaFunction, TableDecl
 from dynolint.model.values import (
@@ -92,7 +93,7 @@ class CdkMixin(Mixin):
         tenancy = kwargs.get("tenancy_config")
         if tenancy is not None and self.mentions_per_tenant(tenancy):
             record.per_tenant = True
-        for key, value in self.as_kwargs(kwargs.get("environment", UNKNOWN)).items():
+        for key, value in as_kwargs(kwargs.get("environment", UNKNOWN)).items():
             target = self.cdk_reference(value)
             if target is not None:
                 record.env[key] = target
@@ -149,7 +150,7 @@ class CdkMixin(Mixin):
                     if found:
                         return found
                 if isinstance(alt, DictV):
-                    found = const_str(self.as_kwargs(alt).get("name", UNKNOWN))
+                    found = const_str(as_kwargs(alt).get("name", UNKNOWN))
                     if found:
                         return found
             return None

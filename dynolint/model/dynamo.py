@@ -8,18 +8,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.conditions import condition_pins
 from dynolint.model.ddb_operations import OPERATIONS
+from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
-from dynolint.model.expressions import parse_partiql, parse_update
+from dynolint.model.expressions import parse_partiql
+from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
-    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SuperV, TableV, Val, alts, const_str, one_of,
+    PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, SuperV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -107,40 +108,40 @@ class DynamoMixin(Mixin):
             table = kwargs.get("TableName", UNKNOWN)
             return self.ddb_op(client, table, name, kwargs, spread_unknown, loc, state, frame)
         if name == "batch_write_item":
-            for table, request in self.request_items(kwargs.get("RequestItems")):
-                for put in self.dict_field(request, "PutRequest"):
-                    item = self.dict_get(put, "Item")
+            for table, request in request_items(kwargs.get("RequestItems")):
+                for put in dict_field(request, "PutRequest"):
+                    item = dict_get(put, "Item")
                     self.emit_write("batch_write_item put", table, None, item, NO_GUARD, (item,), False, True,
                                     "batch", loc, state, frame)
                     self.ddb_data_call(client.creds, table, name, item, False, loc, frame)
-                for delete in self.dict_field(request, "DeleteRequest"):
-                    key = self.dict_get(delete, "Key")
+                for delete in dict_field(request, "DeleteRequest"):
+                    key = dict_get(delete, "Key")
                     self.emit_write("batch_write_item delete", table, key, None, NO_GUARD, (), False, True,
                                     "batch", loc, state, frame)
                     self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return OpaqueV(loc, ())
         if name == "batch_get_item":
             first = -1
-            for table, request in self.request_items(kwargs.get("RequestItems")):
-                keys = self.dict_get(request, "Keys")
-                for key in self.elements(keys):
+            for table, request in request_items(kwargs.get("RequestItems")):
+                keys = dict_get(request, "Keys")
+                for key in elements(keys):
                     read = self.emit_read(name, table, key, loc, state, frame)
                     first = read if first < 0 else first
                     self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return ReadV(first) if first >= 0 else OpaqueV(loc, ())
         if name == "transact_write_items":
-            for element in self.elements(kwargs.get("TransactItems")):
+            for element in elements(kwargs.get("TransactItems")):
                 for op_name, op in (("Put", "put_item"), ("Update", "update_item"), ("Delete", "delete_item")):
-                    for inner in self.dict_field(element, op_name):
-                        inner_kwargs = self.as_kwargs(inner)
+                    for inner in dict_field(element, op_name):
+                        inner_kwargs = as_kwargs(inner)
                         self.ddb_op(client, inner_kwargs.get("TableName", UNKNOWN), op, inner_kwargs, False, loc,
                                     state, frame, flavor="transact")
             return OpaqueV(loc, ())
         if name == "transact_get_items":
             first = -1
-            for element in self.elements(kwargs.get("TransactItems")):
-                for inner in self.dict_field(element, "Get"):
-                    inner_kwargs = self.as_kwargs(inner)
+            for element in elements(kwargs.get("TransactItems")):
+                for inner in dict_field(element, "Get"):
+                    inner_kwargs = as_kwargs(inner)
                     read = self.emit_read("transact_get_items", inner_kwargs.get("TableName", UNKNOWN),
                                           inner_kwargs.get("Key"), loc, state, frame)
                     first = read if first < 0 else first
@@ -150,8 +151,8 @@ class DynamoMixin(Mixin):
                 return self.partiql(client, kwargs.get("Statement"), kwargs.get("Parameters"), loc, state, frame)
             field = "Statements" if name == "batch_execute_statement" else "TransactStatements"
             result: Val = OpaqueV(loc, ())
-            for element in self.elements(kwargs.get(field)):
-                statement = self.as_kwargs(element)
+            for element in elements(kwargs.get(field)):
+                statement = as_kwargs(element)
                 result = self.partiql(client, statement.get("Statement"), statement.get("Parameters"),
                                       loc, state, frame)
             return result
@@ -181,78 +182,33 @@ class DynamoMixin(Mixin):
             self.ddb_data_call(client.creds, table, name, scope, name == "scan" or spread_unknown and scope is None,
                                loc, frame)
             return ReadV(read)
-        guard = self.guard_of(name, kwargs, spread_unknown)
+        guard = guard_of(name, kwargs, spread_unknown)
         if name == "put_item":
             item = kwargs.get("Item", UNKNOWN)
             self.emit_write(name, table, None, item, guard, (item,), False, False, flavor, loc, state, frame)
             self.ddb_data_call(client.creds, table, name, item, False, loc, frame)
         elif name == "update_item":
             key = kwargs.get("Key")
-            atomic, values = self.update_values(kwargs)
+            atomic, values = update_values(kwargs)
             self.emit_write(name, table, key, None, guard, values, atomic, False, flavor, loc, state, frame,
-                            self.update_spec(kwargs))
+                            update_spec(kwargs))
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+            if returns_item(kwargs):
+                return ReadV(self.emit_read("update_item ReturnValues", table, key, loc, state, frame,
+                                            sets=attributes_set(kwargs)))
         elif name == "delete_item":
             key = kwargs.get("Key")
             self.emit_write(name, table, key, None, guard, (), False, False, flavor, loc, state, frame)
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
         return OpaqueV(loc, ())
 
-    def guard_of(self: Machine, op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
-        """The guard a write carries: one of the operation's guard parameters, given and
-        not empty (ConditionalOperator or ReturnValuesOnConditionCheckFailure alone guard
-        nothing)."""
-        if spread_unknown:
-            return Guard("unknown", "arguments passed through ** that the model cannot see")
-        for param in OPERATIONS[op].guard_params:
-            value = kwargs.get(param)
-            if value is None or value == NONE or const_str(value) == "":
-                continue
-            if isinstance(value, DictV) and not value.items and not value.spreads:
-                continue
-            return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
-        return NO_GUARD
-
-    def update_spec(self: Machine, kwargs: dict[str, Val]) -> UpdateSpec:
-        names = {k: const_str(v) or k for k, v in self.as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
-        values = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
-        expression = kwargs.get("UpdateExpression")
-        return UpdateSpec(self.const_text(expression) if expression is not None else None,
-                          tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])))
-
-    def update_values(self: Machine, kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
-        values_map = self.as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
-        expression = kwargs.get("UpdateExpression")
-        if expression is None:
-            legacy = self.as_kwargs(kwargs.get("AttributeUpdates", UNKNOWN))
-            if not legacy:
-                return False, ()
-            atomic, values = False, []
-            for update in legacy.values():
-                spec = self.as_kwargs(update)
-                if const_str(spec.get("Action", ConstV("PUT"))) in ("ADD", "DELETE"):
-                    atomic = True
-                if "Value" in spec:
-                    values.append(spec["Value"])
-            return atomic, tuple(values)
-        text = self.const_text(expression)
-        names = {k: const_str(v) or k for k, v in self.as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
-        actions = parse_update(text, names) if text is not None else None
-        if actions is None:
-            return False, tuple(values_map.values())
-        used = [values_map[p] for action in actions for p in action.placeholders if p in values_map]
-        # An update built around an atomic action (ADD, SET x = x + :n, if_not_exists,
-        # list_append, set ADD/DELETE) is atomic; whether any of its values came from the
-        # read is judged separately, from their taint.
-        return any(action.atomic and action.clause != "REMOVE" for action in actions), tuple(used)
-
     def partiql(self: Machine, client: ClientV, statement: Val | None, parameters: Val | None, loc: Loc,
                 state: State, frame: Frame) -> Val:
-        text = self.const_text(statement) if statement is not None else None
+        text = const_text(statement) if statement is not None else None
         parsed = parse_partiql(text) if text else None
         if parsed is None:
             return OpaqueV(loc, ())
-        params = list(self.elements(parameters)) if parameters is not None else []
+        params = list(elements(parameters)) if parameters is not None else []
 
         def value_of(token: str) -> Val:
             if token.startswith("?"):
@@ -278,8 +234,9 @@ class DynamoMixin(Mixin):
 
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
-                  consistent: bool = False) -> int:
-        read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent)
+                  consistent: bool = False, sets: tuple[str, ...] | None = None) -> int:
+        read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
+                         sets=sets)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id
@@ -350,52 +307,3 @@ class DynamoMixin(Mixin):
                     wanted = [next(iter(named))]
             out.append(SeqV("tuple", tuple(named[n] for n in wanted if n in named) + alt.spreads))
         return one_of(out)
-
-    # -- helpers for literal structures -------------------------------------------------
-    def const_text(self: Machine, value: Val | None) -> str | None:
-        if value is None:
-            return None
-        text = const_str(value)
-        if text is not None:
-            return text
-        if isinstance(value, StrV):
-            parts = [const_str(p) for p in value.parts]
-            if all(p is not None for p in parts):
-                return "".join(parts)  # type: ignore[arg-type]
-            return "".join(p if p is not None else "x" for p in parts)
-        return None
-
-    def as_kwargs(self: Machine, value: Val) -> dict[str, Val]:
-        out: dict[str, Val] = {}
-        for alt in alts(value):
-            if isinstance(alt, DictV):
-                for key, item in alt.items:
-                    text = const_str(key)
-                    if text is not None:
-                        out[text] = item
-        return out
-
-    def dict_get(self: Machine, value: Val, key: str) -> Val:
-        return self.as_kwargs(value).get(key, UNKNOWN)
-
-    def dict_field(self: Machine, value: Val, key: str) -> list[Val]:
-        found = self.as_kwargs(value).get(key)
-        return [found] if found is not None else []
-
-    def elements(self: Machine, value: Val | None) -> list[Val]:
-        out: list[Val] = []
-        for alt in alts(value if value is not None else UNKNOWN):
-            if isinstance(alt, SeqV):
-                out.extend(alt.elts)
-            elif isinstance(alt, OpaqueV) and alt.deps:
-                out.append(alt.deps[0])
-        return out
-
-    def request_items(self: Machine, value: Val | None) -> list[tuple[Val, Val]]:
-        out: list[tuple[Val, Val]] = []
-        for alt in alts(value if value is not None else UNKNOWN):
-            if isinstance(alt, DictV):
-                for table, request in alt.items:
-                    for element in self.elements(request) or [request]:
-                        out.append((table, element))
-        return out

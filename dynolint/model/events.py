@@ -42,6 +42,9 @@ class ReadEvent:
     frame: int
     consistent: bool = False
     of: int = -1  # a read of one key taken from another read (a scan filtered by the key): its id
+    # the item a write returned (ReturnValues): the attributes that write set, which a test
+    # on the returned values reads as the write left them (a test-and-set); None: a plain read
+    sets: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

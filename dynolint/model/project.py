@@ -73,9 +73,14 @@ class Project:
         # candidates for the subclasses of a class of that name)
         self.named_as_base: dict[str, list[tuple[str, str]]] = {}
         self.records: dict[tuple[str, int], str] = {}  # (path, call site) -> a namedtuple class it may make
+        # the names of the methods the project's classes define (a class of its own that
+        # answers ``put_item`` makes an unknown object's ``put_item`` no evidence of boto3)
+        self.method_names: set[str] = set()
         for summary in self.files.values():
             for function in summary.functions:
                 self.functions[(summary.path, function.qualname)] = function
+                if function.class_qualname is not None:
+                    self.method_names.add(function.qualname.rsplit(".", 1)[-1])
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
                 if klass.record:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dynolint.model.literals import elements
 from dynolint.model.conditions import condition_pins
 from dynolint.model.events import NO_GUARD, Guard
 from dynolint.model.keys import pyn_key
@@ -157,7 +158,7 @@ class PynamoMixin(Mixin):
                             False, flavor, loc, state, frame)
         elif name == "update":
             actions = kwargs.get("actions", args[0] if args else UNKNOWN)
-            items = self.elements(actions)
+            items = elements(actions)
             atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
             values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
                            for v in (alt.value,) if v is not None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dynolint.model.allocation import allocated_from
+from dynolint.model.ddb_writes import ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open
 from dynolint.model.key_schema import known_key_attrs
@@ -78,6 +79,28 @@ def pins_the_key(model: Model, read: ReadEvent) -> bool:
     return not names or set(model.index.key_map(read.key) or ()) == set(names)
 
 
+def test_and_set(record: WriteRecord, read: ReadEvent) -> bool:
+    """Is ``read`` the item an earlier write returned (``ReturnValues``), and did every path
+    to ``record``'s write test an attribute that write set (``SET claimed = :t`` with
+    ``ALL_OLD``, then ``if old.get("claimed"): return``)? The write and the read are one
+    atomic step, so only one caller sees each change of that attribute: the path goes on
+    only where its own write made the change, as after a conditional write (a claim). A
+    test of other attributes of the returned item decides on values a concurrent writer
+    can change before the next write, as any read's."""
+    if not read.sets:
+        return False
+    taken = set(read.sets)
+
+    def on_what_it_set(decision: Decision) -> bool:
+        if ONLY_SET in taken:  # UPDATED_OLD / UPDATED_NEW: the item returned is what it set
+            return True
+        if decision.attribute is not None:
+            return decision.attribute in taken
+        return bool(decision.looked_at) and not decision.whole and set(decision.looked_at) <= taken
+
+    return any(d.read == read.id and on_what_it_set(d) for d in record.decisions)
+
+
 def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     """Do two writes name the same item?"""
     index = model.index
@@ -135,12 +158,13 @@ def classify(model: Model, record: WriteRecord,
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
     if write.atomic and not from_reads:
         return None
-    for claim in record.claims:
-        if claim.seq < write.seq and same_target(model, claim, write):
-            stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
-                     and model.interp.reads[rid].seq < claim.seq}
-            if not stale:
-                return None
+    claimed_at = [c.seq for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
+    claimed_at += [r.seq for r in reads if test_and_set(record, r)]
+    for seq in claimed_at:
+        stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
+                 and model.interp.reads[rid].seq < seq}
+        if not stale:
+            return None
     read = max(reads, key=lambda r: r.seq)
     if open_decisions:
         decided = {d.read for d in open_decisions}

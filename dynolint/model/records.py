@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
@@ -217,7 +218,7 @@ class RecordsMixin(Mixin):
             return self.typed(args[0], name == "serialize")
         if name in REPLACE_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
-                changes = dict(kwargs) if name == "_replace" else self.as_kwargs(kwargs.get("update", UNKNOWN))
+                changes = dict(kwargs) if name == "_replace" else as_kwargs(kwargs.get("update", UNKNOWN))
                 return self.record_copy(recv, changes, loc, state, frame)
         elif name in TO_DICT_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):

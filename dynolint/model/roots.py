@@ -4,6 +4,7 @@ name, or opaque parameters)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
@@ -127,3 +128,45 @@ class RootsMixin(Mixin):
                 instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
                 return instance if instance is not None else InstanceV(alt, loc, False)
         return None
+
+
+# What a call on an unknown parameter says the parameter is: boto3's spelling of a DynamoDB
+# call (the operation's item parameter as a keyword: ``Key=``, ``Item=``,
+# ``KeyConditionExpression=``) is a table, or a low-level client when it names its table
+# (``TableName=``); ``.Table(name)`` is a DynamoDB resource; ``.client("dynamodb")`` and
+# ``.resource(...)`` with a service's name are a session. Made with credentials the model
+# cannot see (a function whose callers are not in the project receives them).
+_SERVICE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+
+
+def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                 project_methods: set[str]) -> Val | None:
+    """The SDK object an unknown parameter (or an attribute of one) must be, judged from one
+    call on it; None when the call says nothing, or when a class of the project defines a
+    method of that name (a stand-in with boto3's interface: a local JSON store, a fake)."""
+    if name in project_methods:
+        return None
+    from dynolint.model.ddb_operations import OPERATIONS
+    from dynolint.model.values import UNKNOWN_CREDS, AttrV, ParamV, SessionV, const_str
+
+    base = recv
+    while isinstance(base, AttrV):
+        base = base.base
+    if not isinstance(base, ParamV):
+        return None
+    op = OPERATIONS.get(name)
+    if op is not None and op.access in ("read", "write") and any(p in kwargs for p in op.item_params):
+        if "TableName" in kwargs:
+            return ClientV("dynamodb", UNKNOWN_CREDS, "low")
+        if not name.startswith(("batch", "transact")):
+            return TableV(recv, UNKNOWN_CREDS)
+        return ResourceV("dynamodb", UNKNOWN_CREDS)
+    if name == "batch_writer" and not args:
+        return TableV(recv, UNKNOWN_CREDS)
+    if name == "Table" and len(args) + len(kwargs) == 1:
+        return ResourceV("dynamodb", UNKNOWN_CREDS)
+    if name in ("client", "resource"):
+        service = const_str(args[0]) if args else const_str(kwargs.get("service_name", ParamV("", "")))
+        if service is not None and _SERVICE.match(service):
+            return SessionV(UNKNOWN_CREDS, "unknown")
+    return None

@@ -14,6 +14,8 @@ _DYNAMODB_WORDS = (b"pynamodb", b"mypy_boto3_dynamodb", b"types_boto3_dynamodb",
 # ``db.Table``) takes several, and is not one (its code and what imports it were parsed and
 # interpreted for nothing: most of sqlalchemy and pandas in a site-packages).
 _ONE_ARGUMENT_TABLE = re.compile(rb"\.Table\(\s*(?:[^(),\[\]]|\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])*,?\s*\)")
+# boto3's item calls, with the operation's item parameter by keyword
+_BOTO3_ITEM_CALL = re.compile(rb"\.(?:get|put|update|delete)_item\(\s*(?:\w+\s*=\s*[^(),]*,\s*)*(?:Key|Item)\s*=")
 # ``pynamodb`` as the package, not as a module of another one (``myapp.model.pynamodb``)
 _PYNAMODB = re.compile(rb"(?<![\w.])pynamodb\b")
 # What gives a function an invocation to read tenant ids from (model/roots.py uses the same
@@ -50,13 +52,17 @@ def _makes_client(data: bytes, service: bytes, bare: bytes | None = None) -> boo
 
 def makes_dynamodb(data: bytes) -> bool:
     """A DynamoDB handle is made or typed here (boto3/aioboto3/aiobotocore, a Table,
-    PynamoDB, the stub types), in the code: comments, docstrings and words inside other
-    strings (a message that quotes ``.Table(``) do not count."""
-    if not (any(word in data for word in _DYNAMODB_WORDS) or _makes_client(data, b"dynamodb")):
+    PynamoDB, the stub types), or one the code was given is used in boto3's spelling
+    (``table.put_item(Item=...)``: model/roots.py types the parameter by that use), in the
+    code: comments, docstrings and words inside other strings (a message that quotes
+    ``.Table(``) do not count."""
+    item_call = b"_item(" in data
+    if not (any(word in data for word in _DYNAMODB_WORDS) or item_call or _makes_client(data, b"dynamodb")):
         return False
     code, bare = code_text(data, False), code_text(data, True)
     return (any(word in bare for word in _DYNAMODB_WORDS[1:-1]) or _ONE_ARGUMENT_TABLE.search(bare) is not None
-            or _PYNAMODB.search(bare) is not None or _makes_client(code, b"dynamodb", bare))
+            or _PYNAMODB.search(bare) is not None or _makes_client(code, b"dynamodb", bare)
+            or item_call and _BOTO3_ITEM_CALL.search(bare) is not None)
 
 
 def touches_tenancy(data: bytes) -> bool:

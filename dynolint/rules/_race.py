@@ -27,7 +27,8 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
         if race.counted_at is not None:
             related.append(model.related(race.counted_at, "the key is counted here", "allocation"))
     else:
-        related = [model.related(read.loc, "item read here", "read")]
+        what = "item read here" if read.sets is None else "item returned here (ReturnValues)"
+        related = [model.related(read.loc, what, "read")]
     related.extend(model.chain_related(read.chain, write.chain, kinds=("read-call", "write-call")))
     if race.costly is not None:
         label = "work dynolint cannot see into here" if race.unseen else "costly work here"

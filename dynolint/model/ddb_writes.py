@@ -1,0 +1,100 @@
+"""What a DynamoDB write carries: its guard, what its update expression sets and writes,
+and whether it returns the item (``ReturnValues``)."""
+
+from __future__ import annotations
+
+from dynolint.model.conditions import condition_pins
+from dynolint.model.ddb_operations import OPERATIONS
+from dynolint.model.events import NO_GUARD, Guard, UpdateSpec
+from dynolint.model.expressions import parse_update
+from dynolint.model.literals import as_kwargs, const_text
+from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, Val, const_str
+
+
+def guard_of(op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
+    """The guard a write carries: one of the operation's guard parameters, given and
+    not empty (ConditionalOperator or ReturnValuesOnConditionCheckFailure alone guard
+    nothing)."""
+    if spread_unknown:
+        return Guard("unknown", "arguments passed through ** that the model cannot see")
+    for param in OPERATIONS[op].guard_params:
+        value = kwargs.get(param)
+        if value is None or value == NONE or const_str(value) == "":
+            continue
+        if isinstance(value, DictV) and not value.items and not value.spreads:
+            continue
+        return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
+    return NO_GUARD
+
+
+def update_spec(kwargs: dict[str, Val]) -> UpdateSpec:
+    names = {k: const_str(v) or k for k, v in as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
+    values = as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
+    expression = kwargs.get("UpdateExpression")
+    return UpdateSpec(const_text(expression) if expression is not None else None,
+                      tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])))
+
+
+def update_values(kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
+    values_map = as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
+    expression = kwargs.get("UpdateExpression")
+    if expression is None:
+        legacy = as_kwargs(kwargs.get("AttributeUpdates", UNKNOWN))
+        if not legacy:
+            return False, ()
+        atomic, values = False, []
+        for update in legacy.values():
+            spec = as_kwargs(update)
+            if const_str(spec.get("Action", ConstV("PUT"))) in ("ADD", "DELETE"):
+                atomic = True
+            if "Value" in spec:
+                values.append(spec["Value"])
+        return atomic, tuple(values)
+    text = const_text(expression)
+    names = {k: const_str(v) or k for k, v in as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
+    actions = parse_update(text, names) if text is not None else None
+    if actions is None:
+        return False, tuple(values_map.values())
+    used = [values_map[p] for action in actions for p in action.placeholders if p in values_map]
+    # An update built around an atomic action (ADD, SET x = x + :n, if_not_exists,
+    # list_append, set ADD/DELETE) is atomic; whether any of its values came from the
+    # read is judged separately, from their taint.
+    return any(action.atomic and action.clause != "REMOVE" for action in actions), tuple(used)
+
+
+
+# ReturnValues that give the caller the item's attributes (NONE, the default, gives nothing)
+_RETURNS_ITEM = ("ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+
+
+def returns_item(kwargs: dict[str, Val]) -> bool:
+    """Does the write hand back the item's attributes (``ReturnValues="ALL_OLD"`` ...)?
+    Then it is also a read of the item, at the instant of the write."""
+    value = kwargs.get("ReturnValues")
+    return value is not None and const_str(value) in _RETURNS_ITEM
+
+
+# what ReturnValues="UPDATED_OLD" / "UPDATED_NEW" hand back: only attributes the update set
+ONLY_SET = "*"
+
+
+def attributes_set(kwargs: dict[str, Val]) -> tuple[str, ...]:
+    """The top-level attributes an update changes (SET, ADD, REMOVE, DELETE, or legacy
+    AttributeUpdates); () when the expression cannot be read; (ONLY_SET,) when the item
+    returned holds only those (``UPDATED_OLD`` / ``UPDATED_NEW``), whichever they are."""
+    if const_str(kwargs.get("ReturnValues", NONE)) in ("UPDATED_OLD", "UPDATED_NEW"):
+        return (ONLY_SET,)
+    spec = update_spec(kwargs)
+    if spec.expression is None:
+        return tuple(sorted(as_kwargs(kwargs.get("AttributeUpdates", UNKNOWN))))
+    actions = parse_update(spec.expression, dict(spec.names))
+    if actions is None:
+        return ()
+    return tuple(sorted({_top(action.path) for action in actions if action.path}))
+
+
+def _top(path: str) -> str:
+    for index, char in enumerate(path):
+        if char in ".[":
+            return path[:index]
+    return path

@@ -1,0 +1,55 @@
+"""Literal structures the interpreter evaluated: the text of a constant or an f-string, a
+dict literal's constant keys, a sequence's elements, a batch request's items."""
+
+from __future__ import annotations
+
+from dynolint.model.values import UNKNOWN, DictV, OpaqueV, SeqV, StrV, Val, alts, const_str
+
+
+def const_text(value: Val | None) -> str | None:
+    if value is None:
+        return None
+    text = const_str(value)
+    if text is not None:
+        return text
+    if isinstance(value, StrV):
+        parts = [const_str(p) for p in value.parts]
+        if all(p is not None for p in parts):
+            return "".join(parts)  # type: ignore[arg-type]
+        return "".join(p if p is not None else "x" for p in parts)
+    return None
+
+def as_kwargs(value: Val) -> dict[str, Val]:
+    out: dict[str, Val] = {}
+    for alt in alts(value):
+        if isinstance(alt, DictV):
+            for key, item in alt.items:
+                text = const_str(key)
+                if text is not None:
+                    out[text] = item
+    return out
+
+def dict_get(value: Val, key: str) -> Val:
+    return as_kwargs(value).get(key, UNKNOWN)
+
+def dict_field(value: Val, key: str) -> list[Val]:
+    found = as_kwargs(value).get(key)
+    return [found] if found is not None else []
+
+def elements(value: Val | None) -> list[Val]:
+    out: list[Val] = []
+    for alt in alts(value if value is not None else UNKNOWN):
+        if isinstance(alt, SeqV):
+            out.extend(alt.elts)
+        elif isinstance(alt, OpaqueV) and alt.deps:
+            out.append(alt.deps[0])
+    return out
+
+def request_items(value: Val | None) -> list[tuple[Val, Val]]:
+    out: list[tuple[Val, Val]] = []
+    for alt in alts(value if value is not None else UNKNOWN):
+        if isinstance(alt, DictV):
+            for table, request in alt.items:
+                for element in elements(request) or [request]:
+                    out.append((table, element))
+    return out
