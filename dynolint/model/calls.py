@@ -17,8 +17,7 @@ from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
-    BatchWriterV, ClientV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, PynInstanceV,
-    PynModelV, ResourceV, S3ObjectV, SeqV, SessionV, StrV, TableV, Val,
+    SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
-# objects whose methods read or write (the alternatives of a receiver are different paths)
-SDK_OBJECTS = (TableV, ClientV, ResourceV, BatchWriterV, PynModelV, PynInstanceV, S3ObjectV, SessionV)
 CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
@@ -60,7 +57,8 @@ class CallsMixin(Mixin):
                         if text is not None:
                             merged.setdefault(text, []).append(item)
                 for text, items in merged.items():
-                    kwargs[text] = one_of(items)
+                    # a keyword only some of the dicts give is absent on the others' paths
+                    kwargs[text] = one_of(items + [NONE] if len(items) < len(dicts) else items)
             else:
                 spread_unknown = True
                 unknown_spreads.append(value)

@@ -8,7 +8,7 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.events import NO_GUARD, Guard, UpdateSpec
 from dynolint.model.expressions import parse_update
 from dynolint.model.literals import as_kwargs, const_text
-from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, Val, const_str
+from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, Val, alts, const_str
 
 
 def guard_of(op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
@@ -19,12 +19,14 @@ def guard_of(op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
         return Guard("unknown", "arguments passed through ** that the model cannot see")
     for param in OPERATIONS[op].guard_params:
         value = kwargs.get(param)
-        if value is None or value == NONE or const_str(value) == "":
-            continue
-        if isinstance(value, DictV) and not value.items and not value.spreads:
-            continue
+        if value is None or any(_no_guard(alt) for alt in alts(value)):
+            continue  # absent, or absent on some path (``**({"ConditionExpression": c} if strict else {})``)
         return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
     return NO_GUARD
+
+
+def _no_guard(value: Val) -> bool:
+    return value == NONE or const_str(value) == "" or isinstance(value, DictV) and not value.items and not value.spreads
 
 
 def update_spec(kwargs: dict[str, Val]) -> UpdateSpec:

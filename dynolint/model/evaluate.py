@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import builtins
-import re
 from typing import TYPE_CHECKING, Any
 
 from dynolint.phase1 import ir
+from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
@@ -27,38 +27,6 @@ _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.sta
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
 }
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
-# a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
-# not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
-# tenantName, tenant_registration_id): matched on the normalised name
-_TENANT_KEY = re.compile(r"tenant(id|key|uuid|guid|slug|code)?$")
-# top-level event fields that say who invokes the function
-_INVOKER_FIELDS = {
-    "methodarn": "authorizer", "authorizationtoken": "authorizer", "routearn": "authorizer",
-    "resourceproperties": "custom-resource", "requesttype": "custom-resource",
-    "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
-}
-
-
-
-def norm_key(name: str) -> str:
-    """Event path segment, normalised across API Gateway JSON and Powertools names."""
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
-    return {"jsonbody": "body", "rawbody": "body", "decodedbody": "body"}.get(key, key)
-
-
-def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
-    """(trust, description) of a tenant id found at ``path`` in the event."""
-    if "authorizer" in path:
-        return "trusted", "authorizer claims"
-    if path[:1] == ("detail",):
-        return "invoker", "an EventBridge event"
-    for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
-                          ("querystringparameters", "the query string"),
-                          ("multivaluequerystringparameters", "the query string"),
-                          ("pathparameters", "a path parameter"), ("body", "the request body")):
-        if segment in path:
-            return "untrusted", what
-    return "invoker", "the invocation payload"
 
 
 class EvalMixin(Mixin):
@@ -321,12 +289,12 @@ class EvalMixin(Mixin):
 
     def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
-        if not base.path and segment in _INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
-            self.roots[frame.root].roles.add(_INVOKER_FIELDS[segment])
+        if not base.path and segment in INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
+            self.roots[frame.root].roles.add(INVOKER_FIELDS[segment])
         if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
             # a CloudFormation custom resource's properties: deploy-time configuration
             return EventV(base.path + (segment,), True)
-        if _TENANT_KEY.search(segment):
+        if TENANT_KEY.search(segment):
             trust, how = tenant_trust(base.path)
             return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
         if base.path and base.path[-1] == "claims" and "authorizer" in base.path:
@@ -367,7 +335,7 @@ class EvalMixin(Mixin):
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
         if type(base) is ClaimsV and key is not None:
-            if _TENANT_KEY.search(norm_key(key)):
+            if TENANT_KEY.search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
@@ -393,7 +361,6 @@ class EvalMixin(Mixin):
         if type(base) is CredsV:
             return base
         return SubV(base, index)
-
 
     def as_loc(self: Machine, frame: Frame, site: int) -> Loc:
         return (frame.path, site)

@@ -12,7 +12,7 @@ from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
-    const_str,
+    const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -34,6 +34,14 @@ FRESH_CALLS = frozenset({
 # calls whose result is their first argument (iteration helpers: model/library.py)
 PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
                          "asyncio.gather"})
+
+# decoders -> the encoders whose output they turn back into the value encoded
+_JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
+ROUND_TRIPS: dict[str, frozenset[str]] = {
+    **{decoder: _JSON_ENCODERS for decoder in ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")},
+    "pickle.loads": frozenset({"pickle.dumps"}), "marshal.loads": frozenset({"marshal.dumps"}),
+    "msgpack.unpackb": frozenset({"msgpack.packb"}), "yaml.safe_load": frozenset({"yaml.safe_dump", "yaml.dump"}),
+}
 
 
 class ExternalMixin(Mixin):
@@ -94,6 +102,12 @@ class ExternalMixin(Mixin):
             inner = args[0] if args else UNKNOWN
             if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
                 return inner
+        if path in ROUND_TRIPS and args:
+            # ``json.loads(json.dumps(item, default=str))``: a copy of what was encoded
+            encoded = [a for a in alts(args[0]) if isinstance(a, CallV) and a.recv is None
+                       and a.fn in ROUND_TRIPS[path] and a.args]
+            if encoded:
+                return one_of([a.args[0] for a in encoded])
             return CallV(path, None, tuple(args))
         if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
                 any(isinstance(a, EventV) for a in alts(args[0])):

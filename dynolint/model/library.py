@@ -92,13 +92,16 @@ METHOD_CALLBACKS: dict[str, Callback] = {
     "multiprocessing.Pool.map": Callback(0, each=1, result="mapped"),
     "multiprocessing.pool.ThreadPool.map": Callback(0, each=1, result="mapped"),
     "multiprocessing.Pool.apply_async": Callback(0, "args", "kwds"),
-    "asyncio.get_event_loop.run_in_executor": Callback(1, 2),
-    "asyncio.get_running_loop.run_in_executor": Callback(1, 2),
-    "asyncio.new_event_loop.run_in_executor": Callback(1, 2),
+    # an asyncio future, which the code awaits (``await`` is lowered away): the call's result
+    "asyncio.get_event_loop.run_in_executor": Callback(1, 2, result="call"),
+    "asyncio.get_running_loop.run_in_executor": Callback(1, 2, result="call"),
+    "asyncio.new_event_loop.run_in_executor": Callback(1, 2, result="call"),
 }
+# Methods of an event loop whose result is the value of the awaitable they are given
+LOOP_RUNS: frozenset[str] = frozenset({"run_until_complete"})
 ANY_RECEIVER_CALLBACKS: dict[str, Callback] = {
     "submit": Callback(0, 1, rest_kwargs=True),
-    "run_in_executor": Callback(1, 2),
+    "run_in_executor": Callback(1, 2, result="call"),
     "apply_async": Callback(0, "args", "kwds"),
     "start_soon": Callback(0, 1),
     "call_soon": Callback(0, 1),

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import (
-    ANY_RECEIVER_CALLBACKS, CALLBACKS, HTTP_CLIENT_METHODS, ITERATION, METHOD_CALLBACKS, PAGES, Callback,
+    ANY_RECEIVER_CALLBACKS, CALLBACKS, HTTP_CLIENT_METHODS, ITERATION, LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
 )
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
+    SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+
+
+def is_callable(value: Val) -> bool:
+    """A callable the model can run: a project function or class, a partial, a lambda, or a
+    method of an SDK object (``asyncio.to_thread(table.get_item, Key=...)``)."""
+    return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS
 FUTURE = "concurrent.futures.Future"
 
 
@@ -49,6 +55,8 @@ class LibraryMixin(Mixin):
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":
                     return alt.args[0] if alt.args else UNKNOWN
+                if alt.fn.startswith("asyncio.") and name in LOOP_RUNS and args:
+                    return args[0]
                 callback = METHOD_CALLBACKS.get(f"{alt.fn}.{name}")
                 if callback is not None:
                     return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
@@ -60,7 +68,7 @@ class LibraryMixin(Mixin):
                     return page
                 return SeqV("items", (self.element(self.get_item(page, ConstV("Items"), loc, state, frame)),))
         callback = ANY_RECEIVER_CALLBACKS.get(name)
-        if callback is not None and any(isinstance(a, CALLABLE) for a in alts(self.callback_of(callback, args,
+        if callback is not None and any(is_callable(a) for a in alts(self.callback_of(callback, args,
                                                                                                   kwargs))):
             return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
         return None
@@ -75,7 +83,7 @@ class LibraryMixin(Mixin):
     def run_callback(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                      loc: Loc, state: State, frame: Frame, future: bool = False) -> Val | None:
         func = self.callback_of(callback, args, kwargs)
-        if not any(isinstance(a, CALLABLE) for a in alts(func)):
+        if not any(is_callable(a) for a in alts(func)):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN

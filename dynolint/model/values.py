@@ -303,6 +303,7 @@ from dynolint.model.values_aws import (  # noqa: E402  (re-exported: ``X as X``)
     PaginatorV as PaginatorV, S3ObjectV as S3ObjectV, ReadV as ReadV, ReadItemV as ReadItemV,
     PynModelV as PynModelV, PynAttrV as PynAttrV, PynActionV as PynActionV, PynInstanceV as PynInstanceV,
     PynBatchV as PynBatchV, PynTransactV as PynTransactV, EXEC as EXEC, UNKNOWN_CREDS as UNKNOWN_CREDS,
+    SDK_OBJECTS as SDK_OBJECTS,
 )
 
 

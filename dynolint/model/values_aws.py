@@ -133,3 +133,8 @@ class PynBatchV(Val):
 @dataclass(slots=True, unsafe_hash=True)
 class PynTransactV(Val):
     kind: str  # "write" | "get"
+
+
+# objects whose methods read or write data: a method of one is a callable (handed to a thread
+# or an executor), and either of several of them is a path of its own
+SDK_OBJECTS = (TableV, ClientV, ResourceV, BatchWriterV, PynModelV, PynInstanceV, S3ObjectV, SessionV)

@@ -1,0 +1,40 @@
+"""What a Lambda event's fields say: which hold a tenant id and how far that id can be
+trusted (authorizer claims, an EventBridge event, a header, the body), and which say who
+invokes the function."""
+
+from __future__ import annotations
+
+import re
+
+# a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
+# not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
+# tenantName, tenant_registration_id): matched on the normalised name
+TENANT_KEY = re.compile(r"tenant(id|key|uuid|guid|slug|code)?$")
+# top-level event fields that say who invokes the function
+INVOKER_FIELDS = {
+    "methodarn": "authorizer", "authorizationtoken": "authorizer", "routearn": "authorizer",
+    "resourceproperties": "custom-resource", "requesttype": "custom-resource",
+    "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
+}
+
+
+
+def norm_key(name: str) -> str:
+    """Event path segment, normalised across API Gateway JSON and Powertools names."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return {"jsonbody": "body", "rawbody": "body", "decodedbody": "body"}.get(key, key)
+
+
+def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
+    """(trust, description) of a tenant id found at ``path`` in the event."""
+    if "authorizer" in path:
+        return "trusted", "authorizer claims"
+    if path[:1] == ("detail",):
+        return "invoker", "an EventBridge event"
+    for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
+                          ("querystringparameters", "the query string"),
+                          ("multivaluequerystringparameters", "the query string"),
+                          ("pathparameters", "a path parameter"), ("body", "the request body")):
+        if segment in path:
+            return "untrusted", what
+    return "invoker", "the invocation payload"
