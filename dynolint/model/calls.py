@@ -5,7 +5,7 @@ callbacks :mod:`dynolint.model.library_calls`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
@@ -152,7 +152,8 @@ class CallsMixin(Mixin):
         return result
 
     def inline(self: Machine, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
-               kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame) -> Val:
+               kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame,
+               on_yield: Callable[[Val, State], None] | None = None) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         from dynolint.model.state import Frame as FrameCls
         from dynolint.model.state import State as StateCls
@@ -165,7 +166,7 @@ class CallsMixin(Mixin):
         info = self.new_frame_info(function.qualname, func.path, frame.info)
         callee = FrameCls(func.path, function.qualname, function, function.locals,
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
-                          info, frame.root, self_val=self_val, cls=cls)
+                          info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         env = self.bind(function, self_val, args, kwargs, callee)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.taint(v).tenants for v in given) or (

@@ -91,6 +91,8 @@ class EvalMixin(Mixin):
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:
                 frame.yields.append(self.element(value) if expr.is_from else value)
+            if frame.on_yield is not None:
+                frame.on_yield(value, state)
             return OpaqueV((frame.path, expr.site), ())  # what the caller sends in
         if type(expr) is ir.Opaque:
             return OpaqueV((frame.path, expr.site), tuple(self.eval(d, state, frame) for d in expr.deps))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Callable, cast
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
@@ -135,6 +135,8 @@ class Frame:
     return_states: list[State] = field(default_factory=list)
     return_sites: list[int] = field(default_factory=list)
     yields: list[Val] = field(default_factory=list)  # what a generator yielded
+    # a generator run as a context manager: what its ``yield`` does (runs the with body)
+    on_yield: Callable[[Val, State], None] | None = None
     loops: list[LoopCtx] = field(default_factory=list)
     removed_paths: list[Val] = field(default_factory=list)
     # the tests on scan or query results that steer the statement running (model/control.py)

@@ -14,13 +14,16 @@ from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, FuncV, OpaqueV, PynInstanceV,
+    NONE, ClassV, ElemV, ExtV, FuncV, InstanceV, Loc, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
 )
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
+
+# decorators that make a generator function a context manager (by their last name)
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 
 
 class RootTimeout(Exception):
@@ -68,11 +71,7 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.Try:
             return self.exec_try(stmt, state, frame)
         if type(stmt) is ir.With:
-            for ctx_expr, as_target in stmt.items:
-                value = self.enter(self.eval(ctx_expr, state, frame), ctx_expr, frame)
-                if as_target is not None:
-                    self.assign(as_target, value, state, frame, stmt.site)
-            return self.exec_block(stmt.body, state, frame)
+            return self.exec_with(stmt, stmt.items, state, frame)
         if type(stmt) is ir.Return:
             value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
             value = self.steered(value, frame)
@@ -304,6 +303,93 @@ class StatementsMixin(Mixin):
 
         walk(test)
         return frozenset(found)
+
+    # -- with statements -------------------------------------------------------------------
+    def exec_with(self: Machine, stmt: ir.With, items: tuple[tuple[ir.Expr, ir.Target | None], ...],
+                  state: State, frame: Frame) -> State:
+        """``with`` as Python runs it: the context managers entered in order (a project class's
+        ``__enter__`` / ``__aenter__``, whose result is bound), the body, then each one left in
+        reverse order (``__exit__`` / ``__aexit__``), also where the body returns. A generator
+        function made a context manager (``contextlib.contextmanager``) runs around the rest
+        of the statement: up to its ``yield``, whose value is bound, the body, then what
+        follows the ``yield``."""
+        if not items:
+            return self.exec_block(stmt.body, state, frame)
+        (ctx_expr, as_target), rest = items[0], items[1:]
+        generator = self.context_generator(ctx_expr, state, frame)
+        if generator is not None and isinstance(ctx_expr, ir.Call):
+            return self.with_generator(generator, ctx_expr, as_target, stmt, rest, state, frame)
+        manager = self.eval(ctx_expr, state, frame)
+        loc = (frame.path, stmt.site)
+        enter, leave = ("__aenter__", "__aexit__") if stmt.is_async else ("__enter__", "__exit__")
+        entered = self.dunder(manager, enter, [], loc, state, frame)
+        value = entered if entered is not None else self.enter(manager, ctx_expr, frame)
+        if as_target is not None:
+            self.assign(as_target, value, state, frame, stmt.site)
+        returned = len(frame.return_states)
+        out = self.exec_with(stmt, rest, state, frame)
+        if entered is not None:
+            for left in [out] + frame.return_states[returned:]:  # the body's end and each return in it
+                if not left.dead:
+                    self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
+        return out
+
+    def dunder(self: Machine, value: Val, name: str, args: list[Val], loc: Loc, state: State,
+               frame: Frame) -> Val | None:
+        """Call the project method ``name`` of an instance (None: no alternative has one)."""
+        results = []
+        for alt in alts(value):
+            if isinstance(alt, InstanceV):
+                method = self.find_method(alt.cls, name)
+                if method is not None:
+                    results.append(self.invoke(method, alt, args, {}, loc, state, frame))
+        return one_of(results) if results else None
+
+    def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
+        """The project generator function a ``with`` calls, when a ``contextmanager``
+        decorator (contextlib's, sync or async) made it a context manager."""
+        if not isinstance(expr, ir.Call) or not isinstance(expr.func, (ir.Name, ir.Attr)) or expr.star_args:
+            return None
+        if isinstance(expr.func, ir.Attr) and not isinstance(expr.func.value, ir.Name):
+            return None
+        for alt in alts(self.peek(expr.func, state, frame)):
+            if not isinstance(alt, FuncV):
+                continue
+            function = self.project.functions.get((alt.path, alt.qualname))
+            if function is None or not function.is_generator:
+                continue
+            home = self.module_frame(alt.path)
+            for decorator in function.decorators:
+                made = self.peek(decorator, State({}), home)
+                if any(isinstance(d, ExtV) and d.path.rsplit(".", 1)[-1] in CONTEXT_MANAGER_DECORATORS
+                       for d in alts(made)):
+                    return alt
+        return None
+
+    def with_generator(self: Machine, func: FuncV, call: ir.Call, as_target: ir.Target | None, stmt: ir.With,
+                       rest: tuple[tuple[ir.Expr, ir.Target | None], ...], state: State, frame: Frame) -> State:
+        args = [self.eval(a, state, frame) for a in call.args]
+        kwargs = {name: self.eval(v, state, frame) for name, v in call.kwargs if name is not None}
+        outs: list[State] = []
+        caller_env = state.env
+
+        def at_yield(value: Val, inner: State) -> None:
+            body = State(dict(caller_env))
+            body.flow_from(inner)  # the path so far, through the generator's body to its yield
+            if as_target is not None:
+                self.assign(as_target, value, body, frame, stmt.site)
+            out = self.exec_with(stmt, rest, body, frame)
+            outs.append(out)
+            inner.flow_from(out)
+            inner.dead = False  # the generator resumes after its yield, also when the body returned
+
+        function = self.project.functions[(func.path, func.qualname)]
+        self.inline(function, func, None, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
+        if not outs:
+            return state.killed()  # it never yielded: contextlib raises RuntimeError
+        after = merge(outs)
+        state.env = after.env
+        return state.killed() if after.dead else state
 
 
 __all__ = ["RootTimeout", "StatementsMixin"]
