@@ -170,8 +170,6 @@ def lookup(city):
      '    table.put_item(Item={"pk": a, "url": url}, Expected={})\n', "legacy Expected"),
     (RESOURCE + 'def f(a, url, extra):\n    if "Item" in table.get_item(Key={"pk": a}):\n        return\n'
      '    table.put_item(Item={"pk": a, "url": url}, **extra)\n', None),
-    ('import boto3\n\ndef f(t, a, url):\n    item = t.get_item(Key={"pk": a})["Item"]\n    item["n"] = url\n'
-     '    t.put_item(Item=item)\n', None),
 ])
 def test_skips_say_why(tmp_path: Path, source: str, reason: str | None) -> None:
     after, skipped = fixed(tmp_path, source)

@@ -14,7 +14,7 @@ from dynolint.model.expressions import parse_update
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
-    ClassV, DictV, PynModelV, Val, const_str,
+    ClassV, DictV, OneOf, PynModelV, ReadItemV, Val, const_str,
 )
 
 if TYPE_CHECKING:
@@ -175,11 +175,26 @@ def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
     return None
 
 
+def _written_dict(item: Val | None, read: int) -> Val | None:
+    """The dict a put writes, when every path's item is known attribute by attribute: the
+    item itself, or, for the item read or a default (``resp.get("Item") or {...}``,
+    ``items[0] if items else {...}``) changed attribute by attribute, the default's dict,
+    which lists every attribute the code set on either (what the read item holds beyond
+    them an update leaves as it is in the table)."""
+    if not isinstance(item, OneOf):
+        return item
+    dicts = [a for a in item.alts if isinstance(a, DictV)]
+    others = [a for a in item.alts if not isinstance(a, DictV)]
+    if len(dicts) == 1 and others and all(isinstance(a, ReadItemV) and a.read == read for a in others):
+        return dicts[0]
+    return item
+
+
 def _put_counter_plan(model: Model, race: Race) -> Plan:
     """A put_item of a whole item whose counter is the read value plus a delta: the same
     write as an update_item that ADDs the delta and SETs the other attributes it writes."""
     write, read = race.write, race.read
-    item = write.item
+    item = _written_dict(write.item, read.id)
     if write.flavor != "resource" or not isinstance(item, DictV) or item.spreads:
         return Skip("only a put_item of an item whose attributes are all known (a dict, or the item read and "
                     "changed attribute by attribute) can become an atomic update_item")

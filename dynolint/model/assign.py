@@ -62,6 +62,9 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
         base = self.eval(base_expr, state, frame)
+        # what each alternative of the name becomes (``item = items[0] if items else {...}``:
+        # the item read on one path, a fresh dict on the other, each changed)
+        replaced: dict[Val, Val] = {}
         for alt in alts(base):
             root = alt
             while isinstance(root, SubV):
@@ -70,12 +73,15 @@ class AssignMixin(Mixin):
                     and self.rekeys(alt, index, value):
                 # a key attribute of (a copy of) the item read is replaced: from here on the
                 # name holds another item, made of the read's other attributes
-                state.env[base_expr.id] = DictV(((index, value),), (alt,))
+                replaced[alt] = DictV(((index, value),), (alt,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
-                state.env[base_expr.id] = DictV(items, alt.spreads)
+                replaced[alt] = DictV(items, alt.spreads)
+        if replaced and isinstance(base_expr, ir.Name):
+            current = state.env.get(base_expr.id, base)  # mutate_item may have rebound it
+            state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
