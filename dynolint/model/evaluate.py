@@ -238,7 +238,18 @@ class EvalMixin(Mixin):
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is BoundV or type(v) is OneOf for v in out):
             out = [self.read_property(v, name, loc, state, frame) for v in out]
+        if not quiet and any(type(v) is AttrV and type(v.base) is InstanceV for v in out):
+            out = [self.attr_fallback(v, loc, state, frame) if type(v) is AttrV else v for v in out]
         return one_of(out)
+
+    def attr_fallback(self: Machine, missing: AttrV, loc: Loc, state: State, frame: Frame) -> Val:
+        """An attribute an instance does not have: what its class's ``__getattr__`` gives
+        (a proxy that forwards to the table it wraps), else unknown."""
+        if type(missing.base) is InstanceV:
+            method = self.find_method(missing.base.cls, "__getattr__")
+            if method is not None:
+                return self.invoke(method, missing.base, [ConstV(missing.name)], {}, loc, state, frame)
+        return missing
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is ModuleV:

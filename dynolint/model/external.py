@@ -11,8 +11,8 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, Loc, Val, alts,
-    const_str, one_of,
+    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, StrV, Val,
+    alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -72,6 +72,13 @@ class ExternalMixin(Mixin):
         if library is not None:
             return library
         if path in PASSTHROUGH:
+            if path == "dict" and args and kwargs:  # ``dict(item, n=n + 1)``: a copy with entries set
+                extra = tuple((ConstV(k), v) for k, v in kwargs.items())
+                base = args[0]
+                if isinstance(base, DictV):
+                    return DictV(tuple((k, v) for k, v in base.items if const_str(k) not in kwargs) + extra,
+                                 base.spreads)
+                return DictV(extra, (base,))
             if args:
                 return args[0]
             return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
@@ -112,12 +119,34 @@ class ExternalMixin(Mixin):
         if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
                 any(isinstance(a, EventV) for a in alts(args[0])):
             return args[0]
+        if path == "getattr" and len(args) >= 2:
+            found = self.dynamic_getattr(args[0], args[1], loc, state, frame)
+            if found is not None:
+                return found
         if path in ("contextvars.ContextVar",):
             return ContextVarV(loc)
         if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
                     "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
             return NONE
         return CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+
+    def dynamic_getattr(self: Machine, obj: Val, name: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
+        """``getattr(obj, name)``: the attribute, by a constant name; by a name built from a
+        constant prefix (``getattr(self, "on_" + kind)``), each method of the instance's class
+        whose name starts with it (a dispatch table)."""
+        text = const_str(name)
+        if text is not None:
+            return self.get_attr(obj, text, loc, state, frame)
+        prefix = const_str(name.parts[0]) if isinstance(name, StrV) and name.parts else None
+        if not prefix:
+            return None
+        found: list[Val] = []
+        for alt in alts(obj):
+            klass = self.project.classes.get((alt.cls.path, alt.cls.qualname)) if isinstance(alt, InstanceV) else None
+            if klass is not None:
+                found.extend(self.get_attr(alt, method, loc, state, frame)
+                             for method, _ in klass.methods if method.startswith(prefix))
+        return one_of(found) if found else None
 
 
 __all__ = ["ExternalMixin", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
