@@ -121,14 +121,18 @@ class DynamoMixin(Mixin):
                     self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return OpaqueV(loc, ())
         if name == "batch_get_item":
-            first = -1
+            # {"Responses": {table: [the item of each key read]}}
+            responses: list[tuple[Val, Val]] = []
             for table, request in request_items(kwargs.get("RequestItems")):
-                keys = dict_get(request, "Keys")
-                for key in elements(keys):
-                    read = self.emit_read(name, table, key, loc, state, frame)
-                    first = read if first < 0 else first
+                items = []
+                for key in elements(dict_get(request, "Keys")):
+                    items.append(ReadItemV(self.emit_read(name, table, key, loc, state, frame)))
                     self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
-            return ReadV(first) if first >= 0 else OpaqueV(loc, ())
+                if items:
+                    responses.append((table, SeqV("items", tuple(items))))
+            if not responses:
+                return OpaqueV(loc, ())
+            return DictV(((ConstV("Responses"), DictV(tuple(responses))),))
         if name == "transact_write_items":
             for element in elements(kwargs.get("TransactItems")):
                 for op_name, op in (("Put", "put_item"), ("Update", "update_item"), ("Delete", "delete_item")):
