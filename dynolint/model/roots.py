@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.values import (
-    ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, TableV, Val, alts,
+    ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, SeqV, TableV, Val, alts,
 )
 from dynolint.model.mixin import Mixin
 
@@ -22,6 +22,8 @@ _DDB_TYPES = {
     "Table": "table", "DynamoDBClient": "client", "Client": "client",
     "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
 }
+# dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
+INJECTORS = frozenset({"Depends", "Security"})
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
                       "types_aioboto3_dynamodb")
 
@@ -40,7 +42,7 @@ class RootsMixin(Mixin):
                 env[params.pop(0).name] = self_val
         handler_shape = is_handler or self.handler_shaped(function)
         for index, param in enumerate(params):
-            value = self.annotated(path, param, function, frame)
+            value = self.injected(path, param, frame) or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
                 if handler_shape and index == 0 or lowered in EVENT_PARAMS:
@@ -65,6 +67,30 @@ class RootsMixin(Mixin):
         else:
             self.class_env(ClassV(path, function.class_qualname))
         return self.default_of(path, function, param.name)
+
+    def injected(self: Machine, path: str, param: ir.Param, frame: Frame) -> Val | None:
+        """What a web framework's dependency injection passes: ``table=Depends(get_table)``
+        or ``Annotated[Table, Depends(get_table)]`` (FastAPI) is what the dependency returns
+        (or yields), called for the request."""
+        from dynolint.model.state import State
+
+        candidates = [param.default] if isinstance(param.default, ir.Call) else []
+        if isinstance(param.annotation, ir.Sub):
+            index = param.annotation.index
+            parts = index.elts if isinstance(index, ir.SeqE) else index.deps if isinstance(index, ir.Opaque) else (index,)
+            candidates += [e for e in parts if isinstance(e, ir.Call)]
+        home = self.module_frame(path)
+        for call in candidates:
+            if not isinstance(call, ir.Call) or not call.args:
+                continue
+            marker = self.peek(call.func, State({}), home)
+            if not any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
+                continue
+            dependency = self.peek(call.args[0], State({}), home)
+            if any(isinstance(d, (FuncV, ClassV)) for d in alts(dependency)):
+                made = self.apply(dependency, [], {}, False, call, (path, call.site), State({}), frame)
+                return self.element(made) if any(isinstance(a, SeqV) for a in alts(made)) else made
+        return None
 
     def param_value(self: Machine, function: ir.Function, param: ir.Param) -> Val:
         from dynolint.model.values import ParamV

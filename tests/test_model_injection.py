@@ -1,0 +1,58 @@
+"""A web framework's dependency injection passes what the dependency returns or yields:
+FastAPI's ``table=Depends(get_table)`` and ``Annotated[Table, Depends(get_table)]``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modelkit import model_of, race_kinds
+
+HEAD = '''from typing import Annotated
+
+import boto3
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+def get_table():
+    return boto3.resource("dynamodb").Table("votes")
+
+
+def table_session():
+    table = boto3.resource("dynamodb").Table("votes")
+    try:
+        yield table
+    finally:
+        pass
+
+
+'''
+
+ROUTE = '''@app.post("/polls/{poll_id}/vote")
+def vote(poll_id: str, PARAM):
+    poll = table.get_item(Key={"poll_id": poll_id})["Item"]
+    poll["votes"] = poll["votes"] + 1
+    table.put_item(Item=poll)
+'''
+
+
+@pytest.mark.parametrize("param", [
+    "table=Depends(get_table)",
+    "table: Annotated[object, Depends(get_table)]",
+    "table: Annotated[object, Depends(table_session)]",
+])
+def test_an_injected_table_is_the_dependency_s_value(param: str) -> None:
+    model = model_of({"app.py": HEAD + ROUTE.replace("PARAM", param)})
+    assert list(race_kinds(model).values()) == ["counter"]
+
+
+def test_a_route_parameter_without_injection_is_a_path_parameter() -> None:
+    """The control: a plain parameter of a route is a path parameter, no table."""
+    model = model_of({"app.py": HEAD + ROUTE.replace("PARAM", "table")})
+    assert race_kinds(model) == {}
+
+
+def test_a_dependency_that_is_no_table_gives_no_table() -> None:
+    source = HEAD + "def settings():\n    return {'limit': 3}\n\n\n" + ROUTE.replace("PARAM", "table=Depends(settings)")
+    assert race_kinds(model_of({"app.py": source})) == {}
