@@ -56,3 +56,22 @@ def test_a_route_parameter_without_injection_is_a_path_parameter() -> None:
 def test_a_dependency_that_is_no_table_gives_no_table() -> None:
     source = HEAD + "def settings():\n    return {'limit': 3}\n\n\n" + ROUTE.replace("PARAM", "table=Depends(settings)")
     assert race_kinds(model_of({"app.py": source})) == {}
+
+
+def test_a_request_object_is_the_request_not_a_path_parameter() -> None:
+    """A tenant id read from the request's headers is client-controlled input (DYN204)."""
+    source = '''from fastapi import FastAPI, Request
+import boto3
+
+app = FastAPI()
+table = boto3.resource("dynamodb").Table("notes")
+
+
+@app.get("/notes/{note_id}")
+def read_note(note_id: str, request: Request):
+    tenant = request.headers["x-tenant-id"]
+    return table.get_item(Key={"tenant_id": tenant, "note_id": note_id})["Item"]
+'''
+    model = model_of({"app.py": source})
+    sources = [s for root in model.interp.roots for s in root.tenant_sources]
+    assert sources and all(s.trust == "untrusted" and "header" in s.how for s in sources)

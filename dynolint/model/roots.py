@@ -22,6 +22,18 @@ _DDB_TYPES = {
     "Table": "table", "DynamoDBClient": "client", "Client": "client",
     "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
 }
+# a web framework's request object, which a route receives rather than a path parameter (by the
+# annotation's last name: fastapi.Request, starlette.requests.Request, ...)
+_FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection"})
+
+
+def _framework_object(param: ir.Param) -> bool:
+    annotation = param.annotation
+    name = annotation.id if isinstance(annotation, ir.Name) else annotation.attr if isinstance(annotation, ir.Attr) \
+        else None
+    return name in _FRAMEWORK_OBJECTS
+
+
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
@@ -45,7 +57,8 @@ class RootsMixin(Mixin):
             value = self.injected(path, param, frame) or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS:
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param):
+                    # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
                     value = ContextV()
