@@ -1,7 +1,7 @@
 """Attributes found at run time, as Python finds them: ``getattr`` by a constant name, by a
 name built from a constant prefix (a dispatch to each method it can name), a class's
 ``__getattr__`` for what an instance lacks (a proxy); and ``dict(mapping, key=value)``, a
-copy with entries set."""
+copy with entries set; closures see their definer's variables as they are when called."""
 
 from __future__ import annotations
 
@@ -84,5 +84,20 @@ def test_dict_of_a_mapping_with_keywords_is_a_changed_copy() -> None:
     body = '''def h(k):
     item = t.get_item(Key={"pk": k})["Item"]
     t.put_item(Item=dict(item, n=item["n"] + 1))
+'''
+    assert kinds(body) == ["counter"]
+
+
+def test_a_nested_function_sees_its_definer_s_variables_as_they_are_when_called() -> None:
+    """Closures bind late: ``save`` defined before the change, called after it, writes the
+    changed item (a counter), not the item as it was at the ``def`` (an overwrite)."""
+    body = '''def h(k):
+    item = t.get_item(Key={"pk": k})["Item"]
+
+    def save():
+        t.put_item(Item=item)
+
+    item["n"] = item["n"] + 1
+    save()
 '''
     assert kinds(body) == ["counter"]

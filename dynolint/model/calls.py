@@ -160,6 +160,10 @@ class CallsMixin(Mixin):
         from dynolint.model.state import merge
 
         closure = self.closures[func.closure] if func.closure >= 0 else None
+        if closure is not None and function.parent == frame.qualname and func.path == frame.path:
+            # called by the function that defined it: its free names are that function's variables
+            # as they are now (Python's closures bind late), not as they were at the ``def``
+            closure = {**closure, **state.env}
         cls = None
         if function.class_qualname is not None:
             cls = self.project.classes.get((func.path, function.class_qualname))
