@@ -183,10 +183,14 @@ def _written_dict(item: Val | None, read: int) -> Val | None:
     them an update leaves as it is in the table)."""
     if not isinstance(item, OneOf):
         return item
-    dicts = [a for a in item.alts if isinstance(a, DictV)]
-    others = [a for a in item.alts if not isinstance(a, DictV)]
-    if len(dicts) == 1 and others and all(isinstance(a, ReadItemV) and a.read == read for a in others):
-        return dicts[0]
+
+    def the_read(alt: Val) -> bool:  # the item read, or it with entries set
+        return isinstance(alt, ReadItemV) and alt.read == read or isinstance(alt, DictV) and len(alt.spreads) == 1 \
+            and isinstance(alt.spreads[0], ReadItemV) and alt.spreads[0].read == read
+    defaults = [a for a in item.alts if isinstance(a, DictV) and not a.spreads]
+    others = [a for a in item.alts if a not in defaults]
+    if len(defaults) == 1 and others and all(the_read(a) for a in others):
+        return defaults[0]
     return item
 
 

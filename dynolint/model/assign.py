@@ -65,15 +65,19 @@ class AssignMixin(Mixin):
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}
+        several = len(alts(base)) > 1
         for alt in alts(base):
             root = alt
             while isinstance(root, SubV):
                 root = root.base
             if alt is root and isinstance(alt, ReadItemV) and isinstance(base_expr, ir.Name) \
-                    and self.rekeys(alt, index, value):
+                    and (several or self.rekeys(alt, index, value)):
                 # a key attribute of (a copy of) the item read is replaced: from here on the
-                # name holds another item, made of the read's other attributes
-                replaced[alt] = DictV(((index, value),), (alt,))
+                # name holds another item, made of the read's other attributes; so does the item
+                # read beside a default (``item = resp.get("Item") or {...}``), whose entries the
+                # code then sets one by one on whichever it is
+                flagged = ReadItemV(alt.read, True) if not alt.arith and self.taint(value).arith_on(alt.read) else alt
+                replaced[alt] = DictV(((index, value),), (flagged,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
