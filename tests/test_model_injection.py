@@ -75,3 +75,19 @@ def read_note(note_id: str, request: Request):
     model = model_of({"app.py": source})
     sources = [s for root in model.interp.roots for s in root.tenant_sources]
     assert sources and all(s.trust == "untrusted" and "header" in s.how for s in sources)
+
+
+def test_a_table_the_app_made_at_start_up_is_reached_through_request_app_state() -> None:
+    source = '''from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.put("/profiles/{user_id}")
+async def update_profile(user_id: str, request: Request):
+    table = request.app.state.dynamodb.Table("profiles")
+    profile = table.get_item(Key={"user_id": user_id})["Item"]
+    profile["visits"] = profile["visits"] + 1
+    table.put_item(Item=profile)
+'''
+    assert list(race_kinds(model_of({"app.py": source})).values()) == ["counter"]

@@ -12,7 +12,7 @@ from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
-    OneOf, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
+    OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -26,6 +26,8 @@ _BUILTINS = frozenset(dir(builtins))
 _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.startswith("_")) | {
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
 }
+# attributes of a web framework's request object that hold the application's objects
+_APP_STATE = frozenset({"app", "state"})
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
 
@@ -280,6 +282,10 @@ class EvalMixin(Mixin):
         if type(base) is EventV:
             if name in _METHODS:
                 return AttrV(base, name)
+            if not base.path and name in _APP_STATE:
+                # a web framework's request.app / request.state: the application's objects (the
+                # resources it made at start-up), not request data; unknown, typed by their use
+                return ParamV("request", name)
             return self.event_child(base, name, loc, frame, quiet)
         if type(base) in (TableV, ResourceV, ClientV) and name == "meta":
             return MetaV(base)
