@@ -6,7 +6,8 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import fields
-from typing import Iterator
+from operator import attrgetter
+from typing import Any, Callable, Iterator
 
 import libcst as cst
 
@@ -33,30 +34,57 @@ def _fields_in_visit_order(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return tuple(ordered + [name for name in declared if name not in ordered])
 
 
+def _children_getter(kind: type[cst.CSTNode]) -> Callable[[cst.CSTNode], tuple[Any, ...]]:
+    """One C call that reads every field of a node of class ``kind``, last field first."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = _fields_in_visit_order(kind)
+    backwards = tuple(reversed(names))
+    if len(backwards) > 1:
+        return attrgetter(*backwards)
+    if backwards:
+        one = attrgetter(backwards[0])
+        return lambda node: (one(node),)
+    return lambda node: ()
+
+
+_GETTERS: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
+
+
 def walk(node: cst.CSTNode, parents: dict[int, cst.CSTNode] | None = None) -> Iterator[cst.CSTNode]:
     """``node`` and every node under it, depth first, in the order a CSTVisitor meets them
     (a test checks it), a few times cheaper than a CSTVisitor, which calls two hooks per
-    attribute of every node. ``parents``, when given, gets each node's parent by its id."""
+    attribute of every node. ``parents``, when given, gets each node's parent by its id.
+    (The fields are read last first and the children pushed as they come, so that the first
+    child is on top of the stack: walking is most of what several fixes cost.)"""
     stack = [node]
+    pop, push = stack.pop, stack.append
+    node_types = _NODE_TYPES
+    getters = _GETTERS
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
         kind = type(current)
-        names = _FIELDS.get(kind)
-        if names is None:
-            names = _FIELDS[kind] = _fields_in_visit_order(kind)
-        children: list[cst.CSTNode] = []
-        for name in names:
-            value = getattr(current, name)
-            if type(value) in _NODE_TYPES:
-                children.append(value)
+        read = getters.get(kind)
+        if read is None:
+            read = getters[kind] = _children_getter(kind)
+        for value in read(current):
+            if type(value) in node_types:
+                push(value)
+                if parents is not None:
+                    parents[id(value)] = current
             elif type(value) in (tuple, list):
-                children.extend(item for item in value if type(item) in _NODE_TYPES)
-        children.reverse()
-        if parents is not None:
-            for child in children:
-                parents[id(child)] = current
-        stack.extend(children)
+                for item in reversed(value):
+                    if type(item) in node_types:
+                        push(item)
+                        if parents is not None:
+                            parents[id(item)] = current
+
+
+def same(node: cst.CSTNode, other: cst.CSTNode) -> bool:
+    """``node.deep_equals(other)``, which is False for nodes of two types, without the call
+    (a DYN301 fix compares its path with every node of the module)."""
+    return type(node) is type(other) and node.deep_equals(other)
 
 
 class FixSkipped(Exception):

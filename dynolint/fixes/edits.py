@@ -6,11 +6,13 @@ call's text, a claim rewrite its function's lines and the top of the module."""
 from __future__ import annotations
 
 import ast
+import codecs
 import difflib
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, Sequence, cast
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes import imports, layout, tmpdir
@@ -37,6 +39,35 @@ def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
             continue
         edits.append(Edit(i1 + 1, 1, i2 + 1, 1, "".join(new_lines[j1:j2])))
     return tuple(edits)
+
+
+def module_edits(module: cst.Module, changed: cst.Module, data: bytes) -> tuple[Edit, ...]:
+    """``edits_between(module.bytes, changed.bytes)`` where ``changed`` is ``module`` with
+    statements added or changed near its top (an import) and ``data`` the bytes ``module`` was
+    parsed from (which its code generation gives back): only the statements before the ones
+    the two modules share to the end are generated, not the whole module twice."""
+    old, new = module.body, changed.body
+    shared = 0
+    while shared < min(len(old), len(new)) and old[len(old) - 1 - shared] is new[len(new) - 1 - shared]:
+        shared += 1
+    same = changed.header is module.header and changed.footer is module.footer and (
+        changed.has_trailing_newline, changed.encoding, changed.default_indent, changed.default_newline) == (
+        module.has_trailing_newline, module.encoding, module.default_indent, module.default_newline)
+    # (LibCST drops a final CR, engine._lost_tail, and a byte order mark: there ``data`` is not its code)
+    if not shared or not same or data.endswith(b"\r") or data.startswith(codecs.BOM_UTF8):
+        return edits_between(module.bytes, changed.bytes)
+
+    def top(of: cst.Module, body: Sequence[cst.BaseStatement]) -> bytes:
+        """The code ``of`` generates for its header and ``body``, the start of its code."""
+        state = CodegenState(default_indent=of.default_indent, default_newline=of.default_newline)
+        for node in (*of.header, *body):
+            node._codegen(state)
+        return "".join(state.tokens).encode(of.encoding)
+
+    before = top(module, old[:len(old) - shared])
+    if not data.startswith(before):
+        return edits_between(module.bytes, changed.bytes)
+    return edits_between(data, top(changed, new[:len(new) - shared]) + data[len(before):])
 
 
 def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None = None,
@@ -218,14 +249,14 @@ def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, A
         if isinstance(plan, ClaimPlan) and "import" not in helpers:
             try:
                 with_import, _ = imports.add_import(module, statement, bound, root, helper_file)
-                helpers["import"] = list(edits_between(module.bytes, with_import.bytes))
+                helpers["import"] = list(module_edits(module, with_import, data))
             except FixSkipped as exc:
                 helpers["import"] = str(exc)
         made = helpers["import"] if isinstance(plan, ClaimPlan) else []
         if changes is not None and changes[2] is not None:  # a DYN301 fix imports tempfile (and os)
             with_imports, added = tmpdir.add_imports(module, [changes[2][1]])
             if added:
-                made = list(edits_between(module.bytes, with_imports.bytes))
+                made = list(module_edits(module, with_imports, data))
         if isinstance(made, str):
             raise FixSkipped(made)
         edits = list(made)
@@ -248,10 +279,11 @@ def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any]
     ``path``'s project, ``node`` starting at ``column`` of its first line."""
     blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
     indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
+    if not produced:
+        return layout.code_of(node, module.default_indent, module.default_newline, indents)
     render = layout.renderer(module.default_indent, module.default_newline, indents)
-    if produced:
-        node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
-                          layout.line_length(path), module.default_indent, column, produced, [], "".join(indents))
+    node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
+                      layout.line_length(path), module.default_indent, column, produced, [], "".join(indents))
     return render(node)[0]
 
 

@@ -22,7 +22,7 @@ import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
 from dynolint.fixes.cstutil import walk
-from dynolint.phase1.positions import _TypedCodegen, generate, line_starts, span_of
+from dynolint.phase1.positions import SiteCodegen, _TypedCodegen, generate, line_starts, span_of
 
 DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -121,8 +121,15 @@ def renderer(default_indent: str, default_newline: str, indents: list[str]) -> R
     """Code of a node standing inside blocks indented by ``indents``, and the ranges of its
     brackets (lines 1-based from the node's first line, columns 0-based)."""
     module = cst.Module([], default_indent=default_indent, default_newline=default_newline)
+    last: list[Any] = [None, None]  # the node rendered last and what it gave (``fit`` ends with it rendered)
 
     def render(node: cst.CSTNode) -> tuple[str, dict[cst.CSTNode, CodeRange]]:
+        if node is last[0]:
+            return last[1]  # type: ignore[no-any-return]
+        last[:] = node, remember(node)
+        return last[1]  # type: ignore[no-any-return]
+
+    def remember(node: cst.CSTNode) -> tuple[str, dict[cst.CSTNode, CodeRange]]:
         state = _TypedCodegen(module, RECORDED)
         state.indent_tokens.extend(indents)
         generate(node, state)
@@ -137,6 +144,15 @@ def renderer(default_indent: str, default_newline: str, indents: list[str]) -> R
         return code, ranges
 
     return render
+
+
+def code_of(node: cst.CSTNode, default_indent: str, default_newline: str, indents: list[str]) -> str:
+    """What ``renderer(default_indent, default_newline, indents)(node)`` gives as code, without
+    the ranges."""
+    state = SiteCodegen(default_indent, default_newline, {})
+    state.indent_tokens.extend(indents)
+    generate(node, state)
+    return state.code()
 
 
 def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Render, limit: int, unit: str,
@@ -154,8 +170,8 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
         code, ranges = render(root)
         lines = _NEWLINE.split(code)  # as the positions count lines (CR-only files too)
         inside: set[int] = set()
-        for node in ranges:
-            if eligible(node):
+        for node in ranges:  # outermost first: a node already inside brought its own nodes along
+            if id(node) not in inside and eligible(node):
                 inside.update(id(inner) for inner in walk(node))
 
         def width(number: int) -> int:

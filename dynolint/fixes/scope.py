@@ -113,11 +113,31 @@ def facts_of(scope: cst.CSTNode) -> ScopeFacts:
     return facts
 
 
+_walked: list[tuple[cst.CSTNode, dict[int, cst.CSTNode]]] = []  # the last root asked about, and its parents
+
+
+def _parents_of(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
+    """The parents of the nodes under ``root``, by id: from its facts when they are remembered,
+    else from a walk of it alone, kept for the next question about the same root (the findings
+    of a file all ask about its module, between questions about their functions, which pushed
+    the module's facts out of :data:`_known` and had it gathered again)."""
+    entry = _known.get(id(root))
+    if entry is not None and entry[0] is root:
+        return entry[1].parents
+    if _walked and _walked[0][0] is root:
+        return _walked[0][1]
+    parents: dict[int, cst.CSTNode] = {}
+    for _ in walk(root, parents):
+        pass
+    _walked[:] = [(root, parents)]
+    return parents
+
+
 def enclosing(root: cst.CSTNode, node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
     """The nodes of type ``kind`` that hold ``node`` (not ``node`` itself) under ``root``,
     outermost first: from the parents of one walk of ``root``, so asking for every finding
     of a file costs the depth of each, not the size of the file."""
-    parents = facts_of(root).parents
+    parents = _parents_of(root)
     found: list[cst.CSTNode] = []
     current = parents.get(id(node))
     while current is not None:

@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 
 from dynolint.fixes import imports
-from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, walk
+from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, same, walk
 from dynolint.fixes.plans import TmpDirPlan
 from dynolint.fixes.scope import enclosing
 
@@ -180,14 +180,14 @@ class _ReplaceEqual(cst.CSTTransformer):
     def _mark(self, statement: cst.CSTNode) -> None:
         parents: dict[int, cst.CSTNode] = {}
         for node in walk(statement, parents):
-            if node.deep_equals(self.old):
+            if same(node, self.old):
                 current: cst.CSTNode | None = node
                 while current is not None:
                     self.holding.add(id(current))
                     current = parents.get(id(current))
 
     def on_leave(self, original: Any, updated: Any) -> Any:
-        return self.new if id(original) in self.holding and original.deep_equals(self.old) else updated
+        return self.new if id(original) in self.holding and same(original, self.old) else updated
 
 
 def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Call, plan: TmpDirPlan,
@@ -269,7 +269,7 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
         raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir built in this function")
     _reuse(module, function, nodes, parents, call, path, path_name, params)
     statement_of = {id(node): index for index, statement in enumerate(block.body) for node in walk(statement)}
-    uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of and node.deep_equals(path)]
+    uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of and same(node, path)]
     first = block.body[min(uses)]
     if len(set(uses)) == 1 and isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock) \
             and len(first.items) == 1 and first.items[0].asname is not None \
@@ -277,7 +277,7 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
             and code_of(first.items[0].item) in ("tempfile.TemporaryDirectory()", "TemporaryDirectory()"):
         # the function has its per-invocation directory already (an earlier fix made it): use it
         inner = {id(node): index for index, statement in enumerate(first.body.body) for node in walk(statement)}
-        start = min(inner[id(node)] for node in nodes if id(node) in inner and node.deep_equals(path))
+        start = min(inner[id(node)] for node in nodes if id(node) in inner and same(node, path))
         return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False)
     taken = {node.value for node in walk(module) if isinstance(node, cst.Name)}
     return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken))
@@ -329,7 +329,7 @@ def _reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNod
             raise FixSkipped("a nested function uses the path: it may run after the directory is removed")
     inside = {id(node) for node in nodes}
     for node in walk(module):
-        if id(node) not in inside and node.deep_equals(path):
+        if id(node) not in inside and same(node, path):
             raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
                              "invocation")
 
@@ -348,7 +348,7 @@ def _mentions(node: cst.CSTNode, path: cst.BaseExpression, tainted: set[str]) ->
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name) and current.value in tainted or current.deep_equals(path):
+        if isinstance(current, cst.Name) and current.value in tainted or same(current, path):
             return True
         if isinstance(current, cst.Call) and current is not node and _dotted(current.func) not in BUILDERS \
                 and not (isinstance(current.func, cst.Attribute) and current.func.attr.value in BUILDER_METHODS):
