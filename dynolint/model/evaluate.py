@@ -247,11 +247,8 @@ class EvalMixin(Mixin):
     def attr_fallback(self: Machine, missing: AttrV, loc: Loc, state: State, frame: Frame) -> Val:
         """An attribute an instance does not have: what its class's ``__getattr__`` gives
         (a proxy that forwards to the table it wraps), else unknown."""
-        if type(missing.base) is InstanceV:
-            method = self.find_method(missing.base.cls, "__getattr__")
-            if method is not None:
-                return self.invoke(method, missing.base, [ConstV(missing.name)], {}, loc, state, frame)
-        return missing
+        found = self.dunder(missing.base, "__getattr__", [ConstV(missing.name)], loc, state, frame)
+        return found if found is not None else missing
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is ModuleV:

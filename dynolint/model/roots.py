@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
+from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.values import (
-    ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ResourceV, SeqV, TableV, Val, alts,
+    UNKNOWN_CREDS, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV,
+    SessionV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 
@@ -106,8 +108,6 @@ class RootsMixin(Mixin):
         return None
 
     def param_value(self: Machine, function: ir.Function, param: ir.Param) -> Val:
-        from dynolint.model.values import ParamV
-
         return ParamV(function.qualname, param.name)
 
     def handler_shaped(self: Machine, function: ir.Function) -> bool:
@@ -149,8 +149,6 @@ class RootsMixin(Mixin):
         return None
 
     def annotation_value(self: Machine, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
-        from dynolint.model.values import UNKNOWN_CREDS, ParamV
-
         for alt in alts(value):
             if isinstance(alt, ExtV):
                 parts = alt.path.split(".")
@@ -185,9 +183,6 @@ def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
     method of that name (a stand-in with boto3's interface: a local JSON store, a fake)."""
     if name in project_methods:
         return None
-    from dynolint.model.ddb_operations import OPERATIONS
-    from dynolint.model.values import UNKNOWN_CREDS, AttrV, ParamV, SessionV, const_str
-
     base = recv
     while isinstance(base, AttrV):
         base = base.base
@@ -205,7 +200,8 @@ def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
     if name == "Table" and len(args) + len(kwargs) == 1:
         return ResourceV("dynamodb", UNKNOWN_CREDS)
     if name in ("client", "resource"):
-        service = const_str(args[0]) if args else const_str(kwargs.get("service_name", ParamV("", "")))
+        given = args[0] if args else kwargs.get("service_name")
+        service = const_str(given) if given is not None else None
         if service is not None and _SERVICE.match(service):
             return SessionV(UNKNOWN_CREDS, "unknown")
     return None
