@@ -61,6 +61,25 @@ def cli_json(cwd: Path, *paths: str) -> list[dict]:
     return json.loads(proc.stdout)
 
 
+def cli_json_in_process(cwd: Path, *paths: str) -> list[dict]:
+    """What ``cli_json`` returns, from the same click command run in this process (from
+    ``cwd``): no interpreter to start and no import of LibCST per call. ``dynolint.cli.main``
+    adds only the exit without teardown, which the subprocess tests cover."""
+    from click.testing import CliRunner
+
+    from dynolint.cli import cli
+
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, ["check", "--output-format", "json", *(paths or (".",))],
+                                    catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     """``project({"handler.py": "..."})`` writes the files and returns the directory."""

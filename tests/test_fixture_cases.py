@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, cli_json
+from tests.conftest import FIXTURES, cli_json_in_process
 
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file())
 
@@ -26,7 +26,7 @@ def test_there_are_enough_labelled_cases() -> None:
 def test_case(case: Path, tmp_path: Path) -> None:
     expected = json.loads((case / "expect.json").read_text())["findings"]
     want = sorted((f["path"], f["line"], f["code"]) for f in expected)
-    got = cli_json(case)
+    got = cli_json_in_process(case)
     for finding in got:
         assert finding["line"] <= finding["end_line"]
         assert set(finding) >= {"code", "name", "path", "line", "column", "end_line", "end_column", "message",
