@@ -216,11 +216,11 @@ class CallsMixin(Mixin):
             return
         info = self.frames[frame.info]
         if is_tenant_id(value) and loc not in info.tenant_calls:
-            info.tenant_calls.append(loc)
+            info.tenant_calls += (loc,)
         root = self.roots[frame.root]
         for tenant in sorted(tenants, key=lambda t: t.loc):
             if tenant not in info.tenant_sources:
-                info.tenant_sources.append(tenant)
+                info.tenant_sources += (tenant,)
             if tenant not in root.tenant_sources:
                 root.tenant_sources.append(tenant)
 

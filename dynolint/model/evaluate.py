@@ -325,7 +325,7 @@ class EvalMixin(Mixin):
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:
-                info.tenant_sources.append(value)
+                info.tenant_sources += (value,)
             root = self.roots[frame.root]
             if value not in root.tenant_sources:
                 root.tenant_sources.append(value)

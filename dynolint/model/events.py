@@ -203,10 +203,11 @@ class FrameInfo:
     func: str
     path: str
     parent: int
-    tenant_sources: list[TenantIdV] = field(default_factory=list)
+    # tuples, not lists: most frames have none, and a hundred thousand frames is common
+    tenant_sources: tuple[TenantIdV, ...] = ()
     called_with_tenant: bool = False
     # where this function called a helper that returned a tenant id as a whole (``tenant_of(event)``)
-    tenant_calls: list[Loc] = field(default_factory=list)
+    tenant_calls: tuple[Loc, ...] = ()
 
     @property
     def tenant_aware(self) -> bool:

@@ -134,6 +134,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
             self.call_stack.clear()
             self.root_stack.clear()
             self.summaries.reset()
+            self.index.forget_values()
 
     def _over_memory(self) -> bool:
         """Is this process over its part of the memory budget (after collecting garbage)?"""

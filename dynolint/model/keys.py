@@ -56,6 +56,12 @@ class TaintIndex:
         self._tables: dict[tuple[Val, Val], bool] = {}
         self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
 
+    def forget_values(self) -> None:
+        """Drop the memos keyed by object (and the values they keep alive): between roots,
+        the values a finished root made and no event keeps would otherwise stay for the run."""
+        self._taint.clear()
+        self.unseen.forget_values()
+
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
         cached = self._taint.get(id(value))

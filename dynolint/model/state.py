@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
@@ -11,6 +11,8 @@ from dynolint.model.values import Val, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.control import Steer
+
+T = TypeVar("T")
 
 
 class State:
@@ -56,6 +58,32 @@ class State:
 
 
 _MISSING = object()
+EMPTY: frozenset[Any] = frozenset()  # the one empty set the path facts share
+
+
+# The path facts are sets joined at every merge and test; ``a | b`` and ``a & b`` make a new
+# set object even when the result is empty or one of the two (216 bytes each, kept by every
+# event and summary that records the facts): these return an operand, or EMPTY, instead.
+def join(a: frozenset[T], b: frozenset[T] | set[T]) -> frozenset[T]:
+    if not b or a is b:
+        return a
+    if not a and type(b) is frozenset:
+        return b
+    return a | b
+
+
+def meet(a: frozenset[T], b: frozenset[T]) -> frozenset[T]:
+    if a is b:
+        return a
+    if not a or not b:
+        return EMPTY
+    return (a & b) or EMPTY
+
+
+def minus(a: frozenset[T], b: frozenset[T]) -> frozenset[T]:
+    if not a or not b:
+        return a
+    return (a - b) or EMPTY
 
 
 def merge(states: list[State]) -> State:
@@ -98,11 +126,11 @@ def merge(states: list[State]) -> State:
     examined = live[0].examined
     present = live[0].present
     for state in live[1:]:
-        claims = claims & state.claims
-        absent = absent | state.absent
-        examined = examined | state.examined
-        present = present & state.present
-        facts = facts & state.facts
+        claims = meet(claims, state.claims)
+        absent = join(absent, state.absent)
+        examined = join(examined, state.examined)
+        present = meet(present, state.present)
+        facts = meet(facts, state.facts)
         if state.decisions is not decisions:
             decisions = tuple(d for d in decisions if d in state.decisions)
     return State(env, ordered, claims, absent, False, facts, decisions, examined, present)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
-from dynolint.model.state import Frame, LoopCtx, State, merge
+from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.values import (
     NONE, ClassV, ElemV, ExtV, FuncV, InstanceV, Loc, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
@@ -112,7 +112,7 @@ class StatementsMixin(Mixin):
         there_if_true: frozenset[int] = frozenset()
         there_if_false: frozenset[int] = frozenset()
         if tested:
-            state.absent = state.absent | tested
+            state.absent = join(state.absent, tested)
             for read in tested:
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
             there_if_true, there_if_false = present_when(stmt.test, True, polarity), present_when(stmt.test, False, polarity)
@@ -123,19 +123,19 @@ class StatementsMixin(Mixin):
                                                        lambda value: self.taint(value).read_ids())
         examined = {d.read for d in decided_true + decided_false}
         if examined:  # looked at on this path whichever way the test goes
-            state.examined = state.examined | examined
+            state.examined = join(state.examined, examined)
         known = self.truthiness(stmt.test, state, frame)
         if known is True:  # the condition can only hold: the else branch never runs
             if decided_true and state.reads:
                 self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
-            state.present = state.present | there_if_true
+            state.present = join(state.present, there_if_true)
             if decided_true:
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
-            state.present = state.present | there_if_false
+            state.present = join(state.present, there_if_false)
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
@@ -143,7 +143,7 @@ class StatementsMixin(Mixin):
         if decided_true and state.reads:
             self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
-        body_in.present = body_in.present | there_if_true
+        body_in.present = join(body_in.present, there_if_true)
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
@@ -153,7 +153,7 @@ class StatementsMixin(Mixin):
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
-            orelse_in.present = orelse_in.present | there_if_false
+            orelse_in.present = join(orelse_in.present, there_if_false)
             if decided_false:
                 orelse_in.decisions = orelse_in.decisions + decided_false
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
@@ -205,7 +205,7 @@ class StatementsMixin(Mixin):
             for handler in stmt.handlers:
                 entry = handler_in.copy()
                 if failed_reads and self.catches_missing(handler.type):
-                    entry.absent = entry.absent | failed_reads
+                    entry.absent = join(entry.absent, failed_reads)
                 if handler.type is not None:
                     self.eval(handler.type, entry, frame)
                 if handler.name:

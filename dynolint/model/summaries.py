@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from dynolint.model.state import join, minus
 from dynolint.model.values import Loc, OpaqueV, Val
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ GLOBAL_VALUES = 1  # what functions stored into a module global
 GLOBAL_ENTRIES = 2  # the entries functions stored into a module-level dict
 TRUTHY = 3  # whether a value is known to be true in a test
 
-MAX_ENTRIES = 200_000  # summaries kept (a run that makes more starts over)
+# summaries kept: the least recently used go first (a summary keeps the values of its context,
+# result and writes alive; reuse mostly comes from recent ones)
+MAX_ENTRIES = 16_384
 
 _ABSENT = object()
 
@@ -104,15 +107,19 @@ class Summaries:
         """The result of the call of ``key`` at ``loc``, from its summary, if every fact the
         summary depends on still holds; its writes are replayed and the path facts it leaves
         are put on ``state``."""
-        summary = self.table.get(key)
+        table = self.table
+        summary = table.get(key)
         if summary is None:
-            summary = self.table.get((*key, depth))  # a call whose callees the depth limit cut
+            key = (*key, depth)  # a call whose callees the depth limit cut
+            summary = table.get(key)
             if summary is None:
                 return None
         for dep, value in summary.deps:
             if self.current(dep) != value:
                 return None
         self.hits += 1
+        del table[key]  # now the most recently used
+        table[key] = summary
         log = self.logs[-1] if self.logs else None
         if log is not None:
             for dep, value in summary.deps:
@@ -120,10 +127,10 @@ class Summaries:
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
         state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
-        if summary.examined:  # what the call examined (may) is added to the caller's
-            state.examined = state.examined | summary.examined
-        if summary.present:  # as are the items it showed are there on all its paths (must)
-            state.present = state.present | summary.present
+        # what the call examined (may) is added to the caller's, as are the items it showed
+        # are there on all its paths (must)
+        state.examined = join(state.examined, summary.examined)
+        state.present = join(state.present, summary.present)
         result = summary.result
         if summary.at_site and isinstance(result, OpaqueV):  # at_site: an OpaqueV (see finish)
             result = replace(result, loc=loc)
@@ -158,13 +165,13 @@ class Summaries:
         if log.depth_cut:
             key = (*key, depth)  # what the depth limit cut depends on how deep the call was
         if len(self.table) >= MAX_ENTRIES:
-            self.table.clear()
+            del self.table[next(iter(self.table))]
         from dynolint.model.unseen import stamped
 
         at_site = isinstance(result, OpaqueV) and result.loc == loc
         self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
-                                  tuple(log.deps.items()), tuple(log.writes), state.examined - log.examined,
-                                  state.present - log.present)
+                                  tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
+                                  minus(state.present, log.present))
 
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""

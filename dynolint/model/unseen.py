@@ -269,6 +269,10 @@ class UnseenIndex:
             found |= self._walk(value, 0)
         return found
 
+    def forget_values(self) -> None:
+        self._memo.clear()
+        _HOLDS_STAMP.clear()
+
     def _walk(self, value: Val, depth: int) -> frozenset[Unseen]:
         if depth > 40 or value is UNKNOWN or type(value) is ConstV:
             return frozenset()
