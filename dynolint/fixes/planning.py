@@ -14,7 +14,7 @@ from dynolint.model.expressions import parse_update
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import (
-    ClassV, DictV, OneOf, PynModelV, ReadItemV, Val, const_str,
+    ClassV, DictV, OneOf, PynModelV, ReadItemV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -187,8 +187,8 @@ def _written_dict(item: Val | None, read: int) -> Val | None:
     def the_read(alt: Val) -> bool:  # the item read, or it with entries set
         return isinstance(alt, ReadItemV) and alt.read == read or isinstance(alt, DictV) and len(alt.spreads) == 1 \
             and isinstance(alt.spreads[0], ReadItemV) and alt.spreads[0].read == read
-    defaults = [a for a in item.alts if isinstance(a, DictV) and not a.spreads]
-    others = [a for a in item.alts if a not in defaults]
+    defaults = [a for a in alts(item) if isinstance(a, DictV) and not a.spreads]
+    others = [a for a in alts(item) if a not in defaults]
     if len(defaults) == 1 and others and all(the_read(a) for a in others):
         return defaults[0]
     return item

@@ -9,7 +9,7 @@ from dynolint.model.unseen import UnseenIndex
 from dynolint.model.values import (
     UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EnvV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
-    TenantIdV, UnknownV, Val, alts, children, const_str,
+    TenantIdV, UnknownV, Val, alts, children, const_str, options,
 )
 
 _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
@@ -155,7 +155,7 @@ class TaintIndex:
                     return key[attr]
             return SubV(self.canon(base, depth + 1), self.canon(value.index, depth + 1))
         if type(value) is OneOf:
-            return OneOf(frozenset(self.canon(a, depth + 1) for a in value.alts))
+            return options([self.canon(a, depth + 1) for a in alts(value)])
         return value
 
     def key_map(self, key: Val | None) -> dict[str, Val] | None:

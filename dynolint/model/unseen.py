@@ -29,7 +29,7 @@ from dynolint.model.values import (
     CostlyV, CredsV, DictV, ElemV, EnvV, EventV, ExtV, FileV, FreshV, InfraFnV, InstanceV, ManagedTmpV, MetaV,
     OneOf, OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV, PynTransactV,
     ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, SessionV, StrV, SubV, TableV, TenantIdV, TmpRootV, Val,
-    alts, children,
+    alts, children, options,
 )
 
 if TYPE_CHECKING:
@@ -218,8 +218,8 @@ def stamp(value: Val, frame: Frame, seq: int, loc: tuple[str, int]) -> Val:
     if type(value) is CallV:
         return replace(value, at=(frame.root, seq, loc)) if value.at is None else value
     if type(value) is OneOf and any(type(a) is CallV and a.at is None for a in value.alts):
-        return OneOf(frozenset(replace(a, at=(frame.root, seq, loc)) if type(a) is CallV and a.at is None
-                               else a for a in value.alts))
+        return options([replace(a, at=(frame.root, seq, loc)) if type(a) is CallV and a.at is None
+                        else a for a in alts(value)])
     return value
 
 

@@ -41,9 +41,13 @@ NONE = ConstV(None)
 
 @dataclass(slots=True, unsafe_hash=True)
 class OneOf(Val):
-    """Several possible values (paths merged, ``a or b``, ``x if c else y``)."""
+    """Several possible values (paths merged, ``a or b``, ``x if c else y``). Equal as
+    sets; :func:`alts` gives them in ``order``, the order they were first met in, so that
+    the paths the interpreter follows (and so the reads and chains it reports) do not
+    depend on the hash seed of the process. Make one with :func:`one_of` or :func:`options`."""
 
     alts: frozenset[Val]
+    order: tuple[Val, ...] = field(default=(), compare=False, hash=False, repr=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -311,10 +315,17 @@ AnyVal = Union[Val]
 
 
 def alts(value: Val) -> Collection[Val]:
-    """The alternatives of a value (itself unless it is a :class:`OneOf`)."""
+    """The alternatives of a value (itself unless it is a :class:`OneOf`), in a
+    deterministic order."""
     if isinstance(value, OneOf):
-        return value.alts
+        return value.order or value.alts
     return (value,)
+
+
+def options(values: Iterable[Val]) -> OneOf:
+    """The :class:`OneOf` of ``values`` (distinct, at least two), in their order."""
+    order = tuple(dict.fromkeys(values))
+    return OneOf(frozenset(order), order)
 
 
 def one_of(values: Iterable[Val], limit: int = 6) -> Val:
@@ -322,21 +333,21 @@ def one_of(values: Iterable[Val], limit: int = 6) -> Val:
     if type(values) is list and len(values) == 1 and type(values[0]) is not OneOf:
         single: Val = values[0]
         return single  # the common case (a call with one callee), without a set
-    flat: set[Val] = set()
+    flat: dict[Val, None] = {}  # an ordered set: the order the alternatives were met in
     for value in values:
         if type(value) is OneOf:
-            flat.update(value.alts)
+            flat.update(dict.fromkeys(alts(value)))
         else:
-            flat.add(value)
-    flat.discard(UNKNOWN) if len(flat) > 1 else None
+            flat[value] = None
+    if len(flat) > 1:
+        flat.pop(UNKNOWN, None)
     if not flat:
         return UNKNOWN
     if len(flat) == 1:
         return next(iter(flat))
     if len(flat) > limit:
-        kept = sorted(flat, key=_rank)[:limit]
-        return OneOf(frozenset(kept))
-    return OneOf(frozenset(flat))
+        return options(sorted(flat, key=_rank)[:limit])
+    return options(flat)
 
 
 def _rank(value: Val) -> int:
@@ -371,6 +382,8 @@ def parts(value: Val, limit: int) -> Iterator[Val]:
 
 def children(value: Val) -> list[Val]:
     """The values a value is made from (its fields that are values, also inside tuples)."""
+    if type(value) is OneOf:
+        return list(alts(value))
     out: list[Val] = []
     for name in type(value).__slots__:
         field = getattr(value, name)
