@@ -88,6 +88,9 @@ class StatementsMixin(Mixin):
                 ctx = frame.loops[-1]
                 (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
             return state.killed()
+        if type(stmt) is ir.Delete:
+            self.delete(stmt, state, frame)
+            return state
         if type(stmt) is ir.DefStmt:
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
