@@ -14,7 +14,7 @@ from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, merge
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, ExtV, FuncV, InstanceV, Loc, OpaqueV, PynInstanceV,
+    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -336,17 +336,6 @@ class StatementsMixin(Mixin):
                 if not left.dead:
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
         return out
-
-    def dunder(self: Machine, value: Val, name: str, args: list[Val], loc: Loc, state: State,
-               frame: Frame) -> Val | None:
-        """Call the project method ``name`` of an instance (None: no alternative has one)."""
-        results = []
-        for alt in alts(value):
-            if isinstance(alt, InstanceV):
-                method = self.find_method(alt.cls, name)
-                if method is not None:
-                    results.append(self.invoke(method, alt, args, {}, loc, state, frame))
-        return one_of(results) if results else None
 
     def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
         """The project generator function a ``with`` calls, when a ``contextmanager``
