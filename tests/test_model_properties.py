@@ -74,6 +74,12 @@ def test_the_getter_is_kept_beside_a_setter() -> None:
     assert kinds(source) == ["overwrite"]
 
 
+def test_an_augmented_assignment_gets_then_sets() -> None:
+    """``obj.n += 1`` reads through the getter and writes the sum through the setter."""
+    source = SHIPMENT.replace('["stage"]', '["count"]') + 'def h(k):\n    s = Shipment(k)\n    s.stage += 1\n'
+    assert kinds(source) == ["counter"]
+
+
 def test_del_runs_the_deleter() -> None:
     source = SHIPMENT + 'def h(k):\n    s = Shipment(k)\n    if s.stage == "RETURNED":\n        del s.stage\n'
     assert kinds(source) == ["overwrite"]
