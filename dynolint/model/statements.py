@@ -315,7 +315,7 @@ class StatementsMixin(Mixin):
         reverse order (``__exit__`` / ``__aexit__``), also where the body returns. A generator
         function made a context manager (``contextlib.contextmanager``) runs around the rest
         of the statement: up to its ``yield``, whose value is bound, the body, then what
-        follows the ``yield``."""
+        follows the ``yield``. An exit stack runs the callbacks pushed on it at the end."""
         if not items:
             return self.exec_block(stmt.body, state, frame)
         (ctx_expr, as_target), rest = items[0], items[1:]
@@ -327,14 +327,18 @@ class StatementsMixin(Mixin):
         enter, leave = ("__aenter__", "__aexit__") if stmt.is_async else ("__enter__", "__exit__")
         entered = self.dunder(manager, enter, [], loc, state, frame)
         value = entered if entered is not None else self.enter(manager, ctx_expr, frame)
+        pushed = self.open_exit_stack(manager) if entered is None else None
         if as_target is not None:
             self.assign(as_target, value, state, frame, stmt.site)
         returned = len(frame.return_states)
         out = self.exec_with(stmt, rest, state, frame)
+        ends = [out] + frame.return_states[returned:]  # the body's end and each return in it
         if entered is not None:
-            for left in [out] + frame.return_states[returned:]:  # the body's end and each return in it
+            for left in ends:
                 if not left.dead:
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
+        if pushed is not None:
+            self.close_exit_stack(pushed, ends, frame)
         return out
 
     def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
