@@ -134,6 +134,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
             self.deadline = 0.0
             self.call_stack.clear()
             self.root_stack.clear()
+            self.exit_stacks.clear()  # a root stopped inside a with block leaves its stack open
             self.summaries.reset()
 
     def _over_memory(self) -> bool:
