@@ -199,3 +199,19 @@ def h(k):
         return job
 '''
     assert kinds(source) == []
+
+
+def test_a_manager_entered_on_an_exit_stack_is_entered_and_left() -> None:
+    """``stack.enter_context(Lease(k))`` runs ``__enter__`` there (the claim covers the rest of
+    the block) and ``__exit__`` where the block ends."""
+    source = LEASE_CLASS + "def h(k):\n    with contextlib.ExitStack() as stack:\n        stack.enter_context(Lease(k))\n" + EDIT
+    assert kinds(source) == []
+
+
+def test_the_exit_of_a_manager_entered_on_an_exit_stack_runs_at_the_end() -> None:
+    source = EDITOR + '''async def h(k, v):
+    async with contextlib.AsyncExitStack() as stack:
+        item = stack.enter_context(Editing(k))
+        item["v"] = v
+'''
+    assert kinds(source) == ["overwrite"]

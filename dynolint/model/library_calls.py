@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import (
-    ANY_RECEIVER_CALLBACKS, CALLBACKS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION, LOOP_RUNS,
-    METHOD_CALLBACKS, PAGES, Callback,
+    ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
+    LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
 )
 from dynolint.model.values import (
-    SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
-    alts, const_str, one_of,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV,
+    PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -66,7 +66,7 @@ class LibraryMixin(Mixin):
                        loc: Loc, state: State, frame: Frame) -> Val | None:
         """A method that calls back (an executor's submit/map, a loop's run_in_executor), a
         future's result, or a page iterator's merged result; a callback pushed on an exit stack."""
-        pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc)
+        pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc, state, frame)
         if pushed is not None:
             return pushed
         for alt in alts(recv):
@@ -141,18 +141,31 @@ class LibraryMixin(Mixin):
         return pushed
 
     def push_exit_callback(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
-                           node: ir.Call, loc: Loc) -> Val | None:
+                           node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
         """``stack.callback(func, *args)`` on an exit stack that a running ``with`` block holds
-        (the innermost one): kept for the block's end; the result is ``func``, as contextlib's."""
-        if name not in EXIT_CALLBACKS or not args:
+        (the innermost one): kept for the block's end; the result is ``func``, as contextlib's.
+        ``stack.enter_context(cm)`` of a project context manager: its ``__enter__`` (or
+        ``__aenter__``) runs now and gives the result, its ``__exit__`` is kept for the end."""
+        if not args or (name not in EXIT_CALLBACKS and name not in ENTERS):
             return None
-        for manager, pushed in reversed(self.exit_stacks):
-            held = set(alts(manager))
-            if any(alt in held for alt in alts(recv)):
-                self.summaries.effect()  # the block's end depends on it: the call is inlined, never reused
-                pushed.append(ExitCallback(args[0], tuple(args[1:]), tuple(kwargs.items()), node, loc))
-                return args[0]
-        return None
+        pushed = next((p for manager, p in reversed(self.exit_stacks)
+                       if not set(alts(recv)).isdisjoint(alts(manager))), None)
+        result: Val | None = args[0]
+        if name in ENTERS:
+            is_async = name == "enter_async_context"
+            result = self.dunder(args[0], "__aenter__" if is_async else "__enter__", [], loc, state, frame)
+            if result is None:
+                return None  # not a project context manager: what entering any other gives (files.enter)
+            callback = ExitCallback(self.get_attr(args[0], "__aexit__" if is_async else "__exit__", loc, state, frame),
+                                    (NONE, NONE, NONE), (), node, loc)
+        elif pushed is not None:
+            callback = ExitCallback(args[0], tuple(args[1:]), tuple(kwargs.items()), node, loc)
+        else:
+            return None  # a stack no running with block holds: its callbacks are not followed
+        if pushed is not None:
+            self.summaries.effect()  # the block's end depends on it: the call is inlined, never reused
+            pushed.append(callback)
+        return result
 
     def close_exit_stack(self: Machine, pushed: list[ExitCallback], ends: list[State], frame: Frame) -> None:
         """The ``with`` block over an exit stack ends (where its body ends, and at each return in
