@@ -1,7 +1,8 @@
 """``with`` runs the project's context managers as Python does: ``__enter__`` (or
 ``__aenter__``) before the body and ``__exit__`` after it, also where the body returns; a
 generator function made a context manager by ``contextlib.contextmanager`` runs up to its
-``yield``, then the body, then the rest of the generator."""
+``yield``, then the body, then the rest of the generator. The callbacks pushed on a
+``contextlib`` exit stack run where its block ends, the last pushed first."""
 
 from __future__ import annotations
 
@@ -132,3 +133,85 @@ def h(k):
         t.put_item(Item=item)
 '''
     assert kinds(source) == []
+
+
+FINISH = '''def finish(pk, state):
+    t.put_item(Item={"pk": pk, "state": state})
+
+
+async def finish_later(pk, state):
+    t.put_item(Item={"pk": pk, "state": state})
+
+
+'''
+
+
+def test_a_callback_pushed_on_an_exit_stack_runs_where_the_block_ends() -> None:
+    """``stack.callback(fn, *args)`` runs ``fn`` after the body: its put follows the body's read."""
+    source = FINISH + '''def h(k):
+    with contextlib.ExitStack() as stack:
+        stack.callback(finish, k, "DONE")
+        job = t.get_item(Key={"pk": k})["Item"]
+        if job["state"] != "QUEUED":
+            return None
+        return job
+'''
+    assert kinds(source) == ["overwrite"]
+
+
+def test_an_async_exit_stack_runs_its_async_callbacks() -> None:
+    source = FINISH + '''async def h(k):
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(finish_later, k, state="DONE")
+        job = t.get_item(Key={"pk": k})["Item"]
+        if job["state"] == "QUEUED":
+            print(job)
+'''
+    assert kinds(source) == ["overwrite"]
+
+
+def test_exit_stack_callbacks_run_last_pushed_first() -> None:
+    """The store is pushed after the load, so it runs before it: no read precedes the write."""
+    source = FINISH + '''def load(pk):
+    return t.get_item(Key={"pk": pk})["Item"]
+
+
+def h(k):
+    with contextlib.ExitStack() as stack:
+        stack.callback(load, k)
+        stack.callback(finish, k, "DONE")
+'''
+    assert kinds(source) == []
+
+
+def test_a_conditional_write_in_an_exit_callback_is_no_race() -> None:
+    source = '''def finish(pk, state):
+    t.put_item(Item={"pk": pk, "state": state}, ConditionExpression="attribute_not_exists(pk) OR #s = :q",
+               ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":q": "QUEUED"})
+
+
+def h(k):
+    with contextlib.ExitStack() as stack:
+        stack.callback(finish, k, "DONE")
+        job = t.get_item(Key={"pk": k})["Item"]
+        if job["state"] != "QUEUED":
+            return None
+        return job
+'''
+    assert kinds(source) == []
+
+
+def test_a_manager_entered_on_an_exit_stack_is_entered_and_left() -> None:
+    """``stack.enter_context(Lease(k))`` runs ``__enter__`` there (the claim covers the rest of
+    the block) and ``__exit__`` where the block ends."""
+    source = LEASE_CLASS + "def h(k):\n    with contextlib.ExitStack() as stack:\n        stack.enter_context(Lease(k))\n" + EDIT
+    assert kinds(source) == []
+
+
+def test_the_exit_of_a_manager_entered_on_an_exit_stack_runs_at_the_end() -> None:
+    source = EDITOR + '''async def h(k, v):
+    async with contextlib.AsyncExitStack() as stack:
+        item = stack.enter_context(Editing(k))
+        item["v"] = v
+'''
+    assert kinds(source) == ["overwrite"]

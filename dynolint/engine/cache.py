@@ -44,7 +44,9 @@ from dynolint.safefs import TEMPORARY_PREFIX, OwnDirectory, UnsafeLocation
 
 if TYPE_CHECKING:
     from dynolint.phase1 import ir
-FORMAT = "3"  # 3: the IR moved to dynolint.phase1.ir (pickles name their classes)
+# 3: the IR moved to dynolint.phase1.ir (pickles name their classes); 4: a property's setter and
+# deleter are functions of their own (``Order.status.setter``), ``del obj.attr`` is ir.Delete
+FORMAT = "4"
 DIRECTORY = ".dynolint_cache"
 MAGIC = b"dynolint-cache\0" + FORMAT.encode() + b"\n"
 _DIGEST = 32  # bytes of HMAC-SHA256

@@ -1,6 +1,7 @@
 """Assignment: names (module globals written from functions are recorded), unpacking,
-attributes of instances (the heap) and of PynamoDB items, subscripts of read items and
-dicts; a read item changed by arithmetic on its own value is remembered as such."""
+attributes of instances (the heap, or a property's setter; ``del`` runs its deleter) and of
+PynamoDB items, subscripts of read items and dicts; a read item changed by arithmetic on its
+own value is remembered as such."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ class AssignMixin(Mixin):
             base = self.eval(target.value, state, frame)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
+                    if self.run_accessor(alt, f"{target.attr}.setter", [value], (frame.path, target.site),
+                                         state, frame):
+                        continue  # a property's setter decides what is kept
                     key = (alt.alloc, target.attr)
                     self.summaries.write(key, value, merged=True)
                 elif isinstance(alt, ClassV):  # ``cls._cache = ...``: seen by every later reader
@@ -54,6 +58,15 @@ class AssignMixin(Mixin):
                                                                      current.attrs + (value,)))
         elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
+
+    def delete(self: Machine, stmt: ir.Delete, state: State, frame: Frame) -> None:
+        """``del obj.name``: where ``name`` is a property with a deleter, the deleter runs."""
+        accessor = f"{stmt.target.attr}.deleter"
+        if accessor not in self.project.accessors:
+            return
+        for alt in alts(self.eval(stmt.target.value, state, frame)):
+            if isinstance(alt, InstanceV):
+                self.run_accessor(alt, accessor, [], (frame.path, stmt.target.site), state, frame)
 
     def assign_item(self: Machine, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
         base_expr = target.value

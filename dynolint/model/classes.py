@@ -10,7 +10,7 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, PartialV, SuperV, Val, alts, one_of,
+    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, Val, alts, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -79,6 +79,17 @@ class ClassesMixin(Mixin):
             if isinstance(decorator, ir.Name) and decorator.id in ("staticmethod", "classmethod"):
                 return "static" if decorator.id == "staticmethod" else "class"
         return "instance"
+
+    def dunder(self: Machine, value: Val, name: str, args: list[Val], loc: Loc, state: State,
+               frame: Frame) -> Val | None:
+        """Call the project method ``name`` of an instance (None: no alternative has one)."""
+        results = []
+        for alt in alts(value):
+            if isinstance(alt, InstanceV):
+                method = self.find_method(alt.cls, name)
+                if method is not None:
+                    results.append(self.invoke(method, alt, args, {}, loc, state, frame))
+        return one_of(results) if results else None
 
     def bound_method(self: Machine, instance: Val, cls: ClassV, method: FuncV) -> Val:
         """``instance.method`` as Python binds it: nothing for a static method, the class for

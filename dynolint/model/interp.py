@@ -23,7 +23,7 @@ from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
 from dynolint.model.files import FilesMixin
-from dynolint.model.library_calls import LibraryMixin
+from dynolint.model.library_calls import ExitCallback, LibraryMixin
 from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
 from dynolint.model.records import RecordsMixin
@@ -89,6 +89,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
+    exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
     cdk_functions: dict[tuple[str, str], CdkFunction]
     cdk_tables: dict[tuple[str, str], TableDecl]
@@ -133,6 +134,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
             self.deadline = 0.0
             self.call_stack.clear()
             self.root_stack.clear()
+            self.exit_stacks.clear()  # a root stopped inside a with block leaves its stack open
             self.summaries.reset()
             self.index.forget_values()
 
@@ -272,6 +274,7 @@ class Interpreter(Machine):
         self.global_values = {}
         self.global_entries = {}
         self.property_kinds = {}
+        self.exit_stacks = []
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}

@@ -120,6 +120,11 @@ PROPERTIES: dict[str, str] = {
 # gives when entered (``ExitStack.enter_context``), by method name.
 ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})
 
+# Exit stacks: a ``with`` (or ``async with``) block over one runs, where it ends, the callbacks
+# pushed on the stack meanwhile (``stack.callback(fn, *args, **kwargs)``), the last pushed first.
+EXIT_STACKS: frozenset[str] = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitStack"})
+EXIT_CALLBACKS: frozenset[str] = frozenset({"callback", "push_async_callback"})
+
 # Methods of an HTTP client or session object (``httpx.Client()``, ``requests.Session()``,
 # ``aiohttp.ClientSession()``) that send a request: costly work where they are called, not
 # where the client was made (once per process, at import).

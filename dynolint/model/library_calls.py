@@ -1,18 +1,21 @@
 """Library calls that iterate or call back: the interpreter side of
 :mod:`dynolint.model.library` (iteration helpers, paginators' page iterators, callables
-handed to threads, executors, ``map``/``filter``/``sorted``, ``functools.partial``)."""
+handed to threads, executors, ``map``/``filter``/``sorted``, ``functools.partial``, and
+callbacks pushed on an exit stack, run where its ``with`` block ends)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import (
-    ANY_RECEIVER_CALLBACKS, CALLBACKS, HTTP_CLIENT_METHODS, ITERATION, LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
+    ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
+    LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
 )
 from dynolint.model.values import (
-    SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV, PartialV, SeqV, Val,
-    alts, const_str, one_of,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV,
+    PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -28,6 +31,18 @@ def is_callable(value: Val) -> bool:
     method of an SDK object (``asyncio.to_thread(table.get_item, Key=...)``)."""
     return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS
 FUTURE = "concurrent.futures.Future"
+
+
+@dataclass(frozen=True, slots=True)
+class ExitCallback:
+    """A callback pushed on an exit stack (``stack.callback(func, *args, **kwargs)``), to run
+    where the stack's ``with`` block ends; ``node`` and ``loc`` are the push's call."""
+
+    func: Val
+    args: tuple[Val, ...]
+    kwargs: tuple[tuple[str, Val], ...]
+    node: ir.Call
+    loc: Loc
 
 
 class LibraryMixin(Mixin):
@@ -50,7 +65,10 @@ class LibraryMixin(Mixin):
     def library_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                        loc: Loc, state: State, frame: Frame) -> Val | None:
         """A method that calls back (an executor's submit/map, a loop's run_in_executor), a
-        future's result, or a page iterator's merged result."""
+        future's result, or a page iterator's merged result; a callback pushed on an exit stack."""
+        pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc, state, frame)
+        if pushed is not None:
+            return pushed
         for alt in alts(recv):
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":
@@ -111,6 +129,53 @@ class LibraryMixin(Mixin):
         if future:
             return CallV(FUTURE, None, (result,))
         return None
+
+    # -- exit stacks ----------------------------------------------------------------------------
+    def open_exit_stack(self: Machine, manager: Val) -> list[ExitCallback] | None:
+        """Where the callbacks pushed on ``manager`` go while its ``with`` block runs, when it is
+        an exit stack (None: it is not one)."""
+        if not any(type(a) is CallV and a.recv is None and a.fn in EXIT_STACKS for a in alts(manager)):
+            return None
+        pushed: list[ExitCallback] = []
+        self.exit_stacks.append((manager, pushed))
+        return pushed
+
+    def push_exit_callback(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                           node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+        """``stack.callback(func, *args)`` on an exit stack that a running ``with`` block holds
+        (the innermost one): kept for the block's end; the result is ``func``, as contextlib's.
+        ``stack.enter_context(cm)`` of a project context manager: its ``__enter__`` (or
+        ``__aenter__``) runs now and gives the result, its ``__exit__`` is kept for the end."""
+        if not args or (name not in EXIT_CALLBACKS and name not in ENTERS):
+            return None
+        pushed = next((p for manager, p in reversed(self.exit_stacks)
+                       if not set(alts(recv)).isdisjoint(alts(manager))), None)
+        result: Val | None = args[0]
+        if name in ENTERS:
+            is_async = name == "enter_async_context"
+            result = self.dunder(args[0], "__aenter__" if is_async else "__enter__", [], loc, state, frame)
+            if result is None:
+                return None  # not a project context manager: what entering any other gives (files.enter)
+            callback = ExitCallback(self.get_attr(args[0], "__aexit__" if is_async else "__exit__", loc, state, frame),
+                                    (NONE, NONE, NONE), (), node, loc)
+        elif pushed is not None:
+            callback = ExitCallback(args[0], tuple(args[1:]), tuple(kwargs.items()), node, loc)
+        else:
+            return None  # a stack no running with block holds: its callbacks are not followed
+        if pushed is not None:
+            self.summaries.effect()  # the block's end depends on it: the call is inlined, never reused
+            pushed.append(callback)
+        return result
+
+    def close_exit_stack(self: Machine, pushed: list[ExitCallback], ends: list[State], frame: Frame) -> None:
+        """The ``with`` block over an exit stack ends (where its body ends, and at each return in
+        it): the callbacks pushed on it run there, the last pushed first, on that path."""
+        self.exit_stacks[:] = [entry for entry in self.exit_stacks if entry[1] is not pushed]
+        for end in ends:
+            for callback in reversed(pushed):
+                if not end.dead:
+                    self.apply(callback.func, list(callback.args), dict(callback.kwargs), False, callback.node,
+                               callback.loc, end, frame)
 
     def call_partial(self: Machine, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val:

@@ -1,4 +1,5 @@
-"""Values kept in project objects: properties read as attributes, default arguments
+"""Values kept in project objects: properties read as attributes (and set or deleted
+through their setters and deleters), default arguments
 evaluated where the function is defined, and module-level containers filled by functions (a cache of clients by name).
 The decorators and library calls involved are rows of :mod:`dynolint.model.library`."""
 
@@ -63,6 +64,19 @@ class ObjectsMixin(Mixin):
                 self.summaries.write((alt.self_val.alloc, name), result, merged=False)
             out.append(result)
         return one_of(out)
+
+    def run_accessor(self: Machine, instance: InstanceV, accessor: str, args: list[Val], loc: Loc,
+                     state: State, frame: Frame) -> bool:
+        """Run a property's setter (``obj.name = value``, accessor ``name.setter``) or deleter
+        (``del obj.name``, ``name.deleter``) on the caller's path, as a call of that method of
+        the instance's class (or, when the class may be a subclass, of its overrides); False
+        when the class has no such accessor."""
+        if accessor not in self.project.accessors:
+            return False
+        found = [alt for alt in alts(self.instance_attr(instance, accessor)) if isinstance(alt, BoundV)]
+        for bound in found:
+            self.invoke(bound.func, bound.self_val, args, {}, loc, state, frame)
+        return bool(found)
 
     # -- default arguments --------------------------------------------------------------
     def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame) -> None:

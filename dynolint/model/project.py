@@ -76,13 +76,17 @@ class Project:
         # the names of the methods the project's classes define (a class of its own that
         # answers ``put_item`` makes an unknown object's ``put_item`` no evidence of boto3)
         self.method_names: set[str] = set()
+        # the property setters and deleters some class defines, by method name (``status.setter``):
+        # an assignment to or a ``del`` of an attribute of another name calls none
+        self.accessors: set[str] = set()
         for summary in self.files.values():
             for function in summary.functions:
                 self.functions[(summary.path, function.qualname)] = function
                 if function.class_qualname is not None:
-                    self.method_names.add(function.qualname.rsplit(".", 1)[-1])
+                    self.method_names.add(function.name)
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
+                self.accessors.update(name for name, _ in klass.methods if "." in name)
                 if klass.record:
                     self.records[(summary.path, klass.site)] = klass.qualname
                 for base in klass.bases:

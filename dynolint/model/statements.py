@@ -14,7 +14,7 @@ from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, ExtV, FuncV, InstanceV, Loc, OpaqueV, PynInstanceV,
+    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -88,6 +88,9 @@ class StatementsMixin(Mixin):
                 ctx = frame.loops[-1]
                 (ctx.breaks if stmt.kind == "break" else ctx.continues).append(state)
             return state.killed()
+        if type(stmt) is ir.Delete:
+            self.delete(stmt, state, frame)
+            return state
         if type(stmt) is ir.DefStmt:
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
@@ -312,7 +315,7 @@ class StatementsMixin(Mixin):
         reverse order (``__exit__`` / ``__aexit__``), also where the body returns. A generator
         function made a context manager (``contextlib.contextmanager``) runs around the rest
         of the statement: up to its ``yield``, whose value is bound, the body, then what
-        follows the ``yield``."""
+        follows the ``yield``. An exit stack runs the callbacks pushed on it at the end."""
         if not items:
             return self.exec_block(stmt.body, state, frame)
         (ctx_expr, as_target), rest = items[0], items[1:]
@@ -324,26 +327,19 @@ class StatementsMixin(Mixin):
         enter, leave = ("__aenter__", "__aexit__") if stmt.is_async else ("__enter__", "__exit__")
         entered = self.dunder(manager, enter, [], loc, state, frame)
         value = entered if entered is not None else self.enter(manager, ctx_expr, frame)
+        pushed = self.open_exit_stack(manager) if entered is None else None
         if as_target is not None:
             self.assign(as_target, value, state, frame, stmt.site)
         returned = len(frame.return_states)
         out = self.exec_with(stmt, rest, state, frame)
+        ends = [out] + frame.return_states[returned:]  # the body's end and each return in it
         if entered is not None:
-            for left in [out] + frame.return_states[returned:]:  # the body's end and each return in it
+            for left in ends:
                 if not left.dead:
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
+        if pushed is not None:
+            self.close_exit_stack(pushed, ends, frame)
         return out
-
-    def dunder(self: Machine, value: Val, name: str, args: list[Val], loc: Loc, state: State,
-               frame: Frame) -> Val | None:
-        """Call the project method ``name`` of an instance (None: no alternative has one)."""
-        results = []
-        for alt in alts(value):
-            if isinstance(alt, InstanceV):
-                method = self.find_method(alt.cls, name)
-                if method is not None:
-                    results.append(self.invoke(method, alt, args, {}, loc, state, frame))
-        return one_of(results) if results else None
 
     def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
         """The project generator function a ``with`` calls, when a ``contextmanager``

@@ -260,8 +260,16 @@ class Declare:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Delete:
+    """``del obj.attr``, where a property's deleter runs (a ``del`` of a name or an item is dropped)."""
+
+    target: Attr
+    site: int
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class DefStmt:
-    """Binds ``name`` to a function or class defined in this file (by qualified name)."""
+    """Binds ``name`` to a function or class of this file (by qualified name); ``name.setter``: a property's setter."""
 
     name: str
     qualname: str
@@ -269,7 +277,7 @@ class DefStmt:
     site: int
 
 
-Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Jump, Declare, DefStmt]
+Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Jump, Declare, Delete, DefStmt]
 
 # ---------------------------------------------------------------------------------------
 # Definitions

@@ -12,6 +12,10 @@ from dynolint.phase1 import ir
 from dynolint.phase1.lower_match import lower_match
 from dynolint.phase1.lower_expr import _AUGOPS, ExpressionLowerer
 
+# a property's accessors besides its getter: each is a method of its own, ``name.setter`` or
+# ``name.deleter`` in its class's methods (qualname ``Order.status.setter``)
+ACCESSORS = ("setter", "deleter")
+
 
 class Lowerer(ExpressionLowerer):
     """A single recursive walk over one module's CST (no visitor dispatch, no metadata)."""
@@ -171,7 +175,11 @@ class Lowerer(ExpressionLowerer):
             elif type(node) is cst.TypeAlias:  # PEP 695: the name is bound to an alias evaluated lazily
                 out.append(ir.Assign((self.target(node.name),), ir.Opaque((), site), site))
             elif type(node) is cst.Del:
-                pass
+                listed = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
+                for deleted in [e.value for e in listed] or [node.target]:
+                    lowered = self.expr(deleted) if isinstance(deleted, cst.Attribute) else None
+                    if isinstance(lowered, ir.Attr):
+                        out.append(ir.Delete(lowered, site))
             elif type(node) is cst.Assert:
                 out.append(ir.ExprStmt(self.expr(node.test), site))
         finally:
@@ -210,11 +218,15 @@ class Lowerer(ExpressionLowerer):
         name = node.name.value
         self._bind(name)
         site = self.site(node, stmt=True)
-        qualname = ".".join((*self.scope, name))
-        decorators = tuple(self.expr(d.decorator) for d in node.decorators)
         class_qualname = self.class_stack[-1] if self.class_stack else None
+        # a property's setter or deleter is named apart from its getter (``status.setter``):
+        # Python binds all three to one name, but each is a function of its own
+        accessor = _accessor(node) if class_qualname is not None else None
+        segment = f"{name}.{accessor}" if accessor else name
+        qualname = ".".join((*self.scope, segment))
+        decorators = tuple(self.expr(d.decorator) for d in node.decorators)
         parent = self.func_stack[-1] if self.func_stack else None
-        self.scope.append(name)
+        self.scope.append(segment)
         self.func_stack.append(qualname)
         self.class_stack.append(None)
         self.assigned.append(set())
@@ -238,7 +250,7 @@ class Lowerer(ExpressionLowerer):
             qualname, name, params, body, decorators, node.asynchronous is not None, site,
             local_names, frozenset(declared), class_qualname, parent, is_generator,
         ))
-        return ir.DefStmt(name, qualname, False, site)
+        return ir.DefStmt(segment, qualname, False, site)
 
     def record_class(self, name: str, fields: tuple[str, ...], call_site: int) -> None:
         """The class a namedtuple-shaped call may make (fields, no methods), at the call's site."""
@@ -302,6 +314,21 @@ def _record_shape(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
     if not names or not all(field.isidentifier() for field in names):
         return None
     return name, tuple(names)
+
+
+def _accessor(node: cst.FunctionDef) -> str | None:
+    """"setter" or "deleter" for a method decorated ``@name.setter`` or ``@name.deleter``
+    (also ``@Base.name.setter``, which extends a base's property), where ``name`` is the
+    method's own name: the property's other accessors, found in the class as ``name.setter``."""
+    name = node.name.value
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ACCESSORS:
+            owner = expr.value
+            if (isinstance(owner, cst.Name) and owner.value == name) or \
+                    (isinstance(owner, cst.Attribute) and owner.attr.value == name):
+                return expr.attr.value
+    return None
 
 
 def _dotted(node: cst.CSTNode) -> str:
