@@ -26,6 +26,7 @@ from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
 from dynolint.fixes.scope import enclosing
 from dynolint.phase1.positions import node_positions
 from dynolint.phase1.summarize import parse
+from dynolint.phase1.syntax import parse_ast
 
 
 def edits_between(old: bytes, new: bytes) -> tuple[Edit, ...]:
@@ -141,7 +142,7 @@ def _check_claims(data: bytes, out: list[tuple[Fix | None, str]], claims: list[i
 
     def parses(edits: list[Edit]) -> str | None:
         try:
-            ast.parse(_apply_edits(text, edits))
+            parse_ast(_apply_edits(text, edits))
         except (SyntaxError, ValueError) as exc:
             return f"the fixed code would not parse ({exc})"
         return None
@@ -165,7 +166,7 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
     if any(isinstance(finding.plan, TmpDirPlan) for finding in findings):
         return data  # the DYN301 fix asks whether other code of the module uses the same path
     try:
-        tree = ast.parse(data)
+        tree = parse_ast(data)
     except (SyntaxError, ValueError):
         return data
     wanted: set[int] = set()
@@ -263,7 +264,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, A
         edits.extend(replace(e, line=e.line + offset, end_line=e.end_line + offset)
                      for e in edits_between(old_text.encode("utf-8"), new_text.encode("utf-8")))
         if check:
-            ast.parse(_apply_edits(data.decode("utf-8", "surrogateescape"), edits))
+            parse_ast(_apply_edits(data.decode("utf-8", "surrogateescape"), edits))
     except FixSkipped as exc:
         return None, str(exc)
     except (SyntaxError, ValueError) as exc:

@@ -20,6 +20,7 @@ from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantI
 from dynolint.fixes.rewrite import contains as _contains
 from dynolint.phase1.positions import node_positions
 from dynolint.phase1.summarize import parse
+from dynolint.phase1.syntax import parse_ast
 
 # the nodes whose positions the fixes look at
 POSITIONED = (cst.Call, cst.BinaryOperation, cst.BaseStatement, cst.BaseSuite)
@@ -209,8 +210,8 @@ def tree_check(module: cst.Module, targets: set[int], updated: cst.Module, produ
     module must equal the original's outside the changed calls and blocks (and the inserted
     helper statements). Returns what differs, or None."""
     try:
-        before = ast.dump(ast.parse(module.visit(_Mask(targets)).code))
-        after = ast.dump(ast.parse(updated.visit(_Mask(produced, inserted)).code))
+        before = ast.dump(parse_ast(module.visit(_Mask(targets)).code))
+        after = ast.dump(parse_ast(updated.visit(_Mask(produced, inserted)).code))
     except SyntaxError as exc:
         return f"the fixed code does not parse ({exc})"
     if before != after:
@@ -303,10 +304,10 @@ def _still_python(data: bytes, new: bytes) -> None:
     the running CPython either (syntax newer than it, which LibCST judged for the analysis,
     :mod:`dynolint.phase1.syntax`): the safety check of the fixes compares CPython's syntax trees."""
     try:
-        ast.parse(new)
+        parse_ast(new)
     except SyntaxError:
         try:
-            ast.parse(data)
+            parse_ast(data)
         except (SyntaxError, ValueError):
             version = ".".join(map(str, sys.version_info[:2]))
             raise FixSkipped(f"the file uses syntax Python {version} cannot parse, so the fix cannot be checked; "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import io
 import sys
+import threading
 import tokenize
 import warnings
 
@@ -35,6 +36,20 @@ _VERSIONLESS = ("too many nested parentheses", "null bytes", "(unicode error)", 
 
 
 CPYTHON_RECURSION_LIMIT = 1000  # CPython's default: the limit ``python file.py`` compiles under
+
+
+# CPython (3.11 and 3.12 at least) keeps the depth counter of the C code that turns a parse into
+# ``ast`` objects in per-interpreter state, not per thread: two threads in ``ast.parse`` at once
+# (dynolint's deep-stack thread checking a fix while the main thread judges a file's syntax)
+# corrupt it, and one of them fails with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905). Every ``ast.parse`` of dynolint takes this lock.
+_AST_LOCK = threading.Lock()
+
+
+def parse_ast(source: str | bytes) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time."""
+    with _AST_LOCK:
+        return ast.parse(source)
 
 
 def compile_error(path: str, source: bytes) -> Exception | None:
@@ -74,7 +89,7 @@ def may_be_newer_syntax(source: bytes, error: Exception, target: Version,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(source)
+            parse_ast(source)
     except SyntaxError:
         return not too_deep(source)  # the parser rejected it: perhaps newer syntax
     except (MemoryError, RecursionError, ValueError):
