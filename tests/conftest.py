@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -37,13 +39,9 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
 
 def findings_in(root: Path, select: tuple[str, ...] | None = None, include_tests: bool = False):
     """Run the checker on a directory, from inside it, the way a user would."""
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
+    with working_directory(root):
         config = discover(Path("."), set(KNOWN_CODES))
         return check_paths([Path(".")], config, Options(select=select, include_tests=include_tests))
-    finally:
-        os.chdir(previous)
 
 
 def triples(result) -> set[tuple[str, int, str]]:
@@ -61,23 +59,35 @@ def cli_json(cwd: Path, *paths: str) -> list[dict]:
     return json.loads(proc.stdout)
 
 
-def cli_json_in_process(cwd: Path, *paths: str) -> list[dict]:
-    """What ``cli_json`` returns, from the same click command run in this process (from
-    ``cwd``): no interpreter to start and no import of LibCST per call. ``dynolint.cli.main``
-    adds only the exit without teardown, which the subprocess tests cover."""
+@contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run_in(directory: Path, *args: str) -> tuple[int, str]:
+    """Run ``dynolint ARGS`` in-process from ``directory``: (exit status, stdout). The same
+    click command the executable runs, without an interpreter to start and LibCST to import
+    per call; ``dynolint.cli.main`` adds only the exit without teardown, which the
+    subprocess tests cover."""
     from click.testing import CliRunner
 
     from dynolint.cli import cli
 
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(cli, ["check", "--output-format", "json", *(paths or (".",))],
-                                    catch_exceptions=False)
-    finally:
-        os.chdir(previous)
-    assert result.exit_code in (0, 1), result.stderr
-    return json.loads(result.stdout)
+    with working_directory(directory):
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def cli_json_in_process(cwd: Path, *paths: str) -> list[dict]:
+    """What ``cli_json`` returns, from the command run in this process (:func:`run_in`)."""
+    status, out = run_in(cwd, "check", "--output-format", "json", *(paths or (".",)))
+    assert status in (0, 1), out
+    return json.loads(out)
 
 
 @pytest.fixture

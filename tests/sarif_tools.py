@@ -1,4 +1,4 @@
-"""The two SARIF validators the tests use, and a way to run the CLI in-process.
+"""The two SARIF validators the tests use (and, re-exported from conftest, a way to run the CLI in-process).
 
 - ``jsonschema`` against the official SARIF 2.1.0 schema, as shipped in the npm package
   ``@microsoft/jest-sarif`` (``lib/schemas/sarif-2.1.0-rtm.5.json``).
@@ -16,34 +16,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from click.testing import CliRunner
-
-from dynolint.cli import cli
-from tests.conftest import REPO
+from tests.conftest import REPO, run_in, working_directory  # noqa: F401 - re-exported for the tests
 
 SCHEMA = REPO / "node_modules" / "@microsoft" / "jest-sarif" / "lib" / "schemas" / "sarif-2.1.0-rtm.5.json"
 MISSING_NODE_TOOLS = "the SARIF validators are not installed: run `npm install` in the repository (make test does)"
-
-
-@contextmanager
-def working_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-def run_in(directory: Path, *args: str) -> tuple[int, str]:
-    """Run ``dynolint ARGS`` in-process from ``directory``: (exit status, stdout)."""
-    with working_directory(directory):
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout
 
 
 def schema_errors(log: object) -> list[str]:
