@@ -146,9 +146,8 @@ async def finish_later(pk, state):
 '''
 
 
-def test_a_callback_pushed_on_an_exit_stack_runs_where_the_block_ends() -> None:
-    """``stack.callback(fn, *args)`` runs ``fn`` after the body: its put follows the body's read."""
-    source = FINISH + '''def h(k):
+# the callback is pushed before the body reads the job: it runs after the read
+PUSH_THEN_READ = '''def h(k):
     with contextlib.ExitStack() as stack:
         stack.callback(finish, k, "DONE")
         job = t.get_item(Key={"pk": k})["Item"]
@@ -156,6 +155,11 @@ def test_a_callback_pushed_on_an_exit_stack_runs_where_the_block_ends() -> None:
             return None
         return job
 '''
+
+
+def test_a_callback_pushed_on_an_exit_stack_runs_where_the_block_ends() -> None:
+    """``stack.callback(fn, *args)`` runs ``fn`` after the body: its put follows the body's read."""
+    source = FINISH + PUSH_THEN_READ
     assert kinds(source) == ["overwrite"]
 
 
@@ -190,14 +194,7 @@ def test_a_conditional_write_in_an_exit_callback_is_no_race() -> None:
                ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":q": "QUEUED"})
 
 
-def h(k):
-    with contextlib.ExitStack() as stack:
-        stack.callback(finish, k, "DONE")
-        job = t.get_item(Key={"pk": k})["Item"]
-        if job["state"] != "QUEUED":
-            return None
-        return job
-'''
+''' + PUSH_THEN_READ
     assert kinds(source) == []
 
 
