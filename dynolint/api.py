@@ -39,6 +39,9 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT  # seconds per file in phase 1, per analysis root in phase 2; 0: none
     max_memory: int | None = None  # MB for the whole run, workers included (dynolint.memory); None: the default, 0: none
     project_files: int = 0  # files of the whole project, when a run analyses part of it (the cache keeps theirs)
+    # ``check --project . PATHS``: the displayed paths whose findings are reported (a finding in
+    # one of them or related to one); the import components with none of them need no analysis
+    report_for: frozenset[str] | None = None
 
 
 @dataclass

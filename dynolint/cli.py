@@ -163,7 +163,8 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
                           max_memory=max_memory,
                           # text marks with [*] the findings `--fix` fixes and counts the others that have
                           # a fix: only a rendered fix is known to be made
-                          want_fixes=output_format in ("json", "sarif", "text") or apply_fixes or diff)
+                          want_fixes=output_format in ("json", "sarif", "text") or apply_fixes or diff,
+                          report_for=frozenset(wanted) if wanted is not None else None)
         if from_stdin:
             if project_dir is not None:
                 raise UsageError("--project cannot be used with source read from stdin")

@@ -130,3 +130,40 @@ def test_fixture_findings_equal_cold_and_component_warm(case: Path, tmp_path: Pa
         path.write_bytes(path.read_bytes() + b"\n# touched\n")
         assert _check(copy, use_cache=True) == expected, path
         path.write_bytes(path.read_bytes()[:-len(b"\n# touched\n")])
+
+
+def _reported(root: Path, report_for: frozenset[str] | None) -> list[tuple[str, str, int, str]]:
+    """What ``check --project ROOT PATHS`` reports (findings in PATHS or related to one)."""
+    result = api.check_paths([root], _load_config(None, [root]),
+                             api.Options(jobs=1, want_fixes=False, report_for=report_for))
+    assert not result.errors
+    return sorted((f.code, f.path, f.line, f.message) for f in result.findings
+                  if report_for is None or f.path in report_for or any(r.path in report_for for r in f.related))
+
+
+def test_a_run_reporting_on_some_files_analyses_only_their_components(tmp_path: Path,
+                                                                        analysed: list[list[str]]) -> None:
+    """``check --project . PATHS`` (the pre-commit hook) needs only the components of PATHS: it
+    reports what the whole run reports for them, and leaves the whole-run cache alone."""
+    _monorepo(tmp_path, 4)
+    full = _reported(tmp_path, None)
+    assert len(analysed) == 1 and len(analysed[0]) == 12
+    shutil.rmtree(tmp_path / ".dynolint_cache")
+    analysed.clear()
+    handler = next(f[1] for f in full if f[1].endswith("pkg1/handler.py"))
+    keys = handler.replace("handler.py", "keys.py")
+    for wanted in ({handler}, {keys}, {handler, keys}):
+        assert _reported(tmp_path, frozenset(wanted)) == [f for f in full if f[1] in wanted]
+    assert analysed == [["services/svc1/pkg1/__init__.py", "services/svc1/pkg1/handler.py",
+                         "services/svc1/pkg1/keys.py"]]  # the first time; then from the part cache
+    analysed.clear()
+    assert _reported(tmp_path, None) == full  # the whole run: the other three components now
+    assert len(analysed) == 1 and len(analysed[0]) == 9 and not any("svc1" in p for p in analysed[0])
+
+
+def test_a_run_reporting_on_a_file_outside_the_python_sources_analyses_everything(
+        tmp_path: Path, analysed: list[list[str]]) -> None:
+    _monorepo(tmp_path, 2)
+    (tmp_path / "template.yaml").write_text("Resources: {}\n")
+    shown = _reported(tmp_path, frozenset({"template.yaml", "elsewhere/x.py"}))
+    assert shown == [] and len(analysed) == 1 and len(analysed[0]) == 6

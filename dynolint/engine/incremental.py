@@ -8,7 +8,9 @@ results of its components, each analysed alone with the same configuration and t
 infrastructure files. A warm run keeps, in the result cache, one entry per component
 (keyed by the component's sources, the infrastructure files and the run's settings) and
 analyses only the components whose entry is missing: in a monorepo, touching a file
-re-analyses its sub-project, not the repository.
+re-analyses its sub-project, not the repository. A run that reports only the findings of some
+files (``check --project . PATHS``, the pre-commit hook) needs only their components: a
+component's findings and their related locations are in its own files.
 
 The import edges are the text scanner's (:func:`dynolint.engine.pipeline._imports`), which matches a
 module by its last name: it can join files that are not connected (two ``utils`` modules),
@@ -136,6 +138,9 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
         return
     # a warm run after a change: the components the change did not reach come from the cache
     groups = components(sources)
+    reported = _reported(groups, display, options.report_for)
+    if reported is not None:
+        groups = reported
     base = ResultCache.key([*parts, b"component"], {}, infra_files).encode()  # the settings and templates, once
     keys = [ResultCache.key([base], {path: sources[path] for path in group}, {}) for group in groups]
     store = PartCache.for_root(config.root)
@@ -179,7 +184,21 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
     result.findings = sorted(earlier + total.findings, key=Finding.sort_key)
     result.suppressed, result.unused_suppressions, result.sources = (
         total.suppressed, total.unused_suppressions, total.sources)
-    cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+    if reported is None:  # the whole answer (a reported part of it is not)
+        cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+
+
+def _reported(groups: list[list[str]], display: dict[str, str],
+              report_for: frozenset[str] | None) -> list[list[str]] | None:
+    """The components holding a file whose findings are reported, when every such file is a
+    Python file of the run (a template or a file outside it may be related to any
+    component); None: all of them."""
+    if report_for is None:
+        return None
+    shown = {display.get(path, path) for group in groups for path in group}
+    if not report_for <= shown:
+        return None
+    return [group for group in groups if any(display.get(path, path) in report_for for path in group)]
 
 
 __all__ = ["run_by_components", "Part", "components", "join", "split"]
