@@ -361,3 +361,39 @@ def _crash_or_echo(item: str) -> str:
     if item == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
     return item
+
+
+def _pid_and_parser_loaded(item: str) -> tuple[int, bool]:
+    return os.getpid(), "libcst" in sys.modules
+
+
+def test_a_spare_worker_started_early_has_the_parser_and_is_taken_by_the_first_pool() -> None:
+    """``prestart`` (called as a command starts) forks a worker that imports the parser while
+    the files are found; the first pool that needs a worker for a module-level function takes
+    it (the same process), a local function gets a fresh worker, and a dead spare is replaced."""
+    from dynolint.engine import workers
+
+    if not workers.can_fork():
+        pytest.skip("no fork here: tasks run in the calling process")
+    workers.prestart()
+    spare = workers._spare[0]
+    with WorkerPool(timeout=30.0) as pool:
+        outcomes = [outcome for _, outcome, _ in pool.map(_pid_and_parser_loaded, ["a"], 1)]
+    assert outcomes == [(spare.process.pid, True)] and workers._spare == []
+
+    workers.prestart()
+    local_spare = workers._spare[0]
+
+    def local(item: str) -> int:
+        return os.getpid()
+
+    with WorkerPool(timeout=30.0) as pool:
+        pids = [outcome for _, outcome, _ in pool.map(local, ["a"], 1)]
+    assert pids != [local_spare.process.pid] and workers._spare == [local_spare]  # kept for a later pool
+
+    local_spare.process.kill()
+    local_spare.process.join()
+    with WorkerPool(timeout=30.0) as pool:
+        outcomes = [outcome for _, outcome, _ in pool.map(_pid_and_parser_loaded, ["a"], 1)]
+    assert len(outcomes) == 1 and not isinstance(outcomes[0], Failed)
+    assert outcomes[0][0] != local_spare.process.pid and workers._spare == []  # type: ignore[index]

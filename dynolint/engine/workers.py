@@ -100,14 +100,14 @@ class _Worker:
     local one); other functions are sent with each task, by reference. It dies with the
     process that forked it (:func:`dynolint.engine.stopping.die_with_parent`)."""
 
-    def __init__(self, bound: Callable[[T], object]) -> None:
+    def __init__(self, bound: Callable[[T], object], preload: bool = False) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self.bound = bound
         self.conn, child = context.Pipe(duplex=True)
         prepare_lifeline()
-        self.process = context.Process(target=_serve, args=(child, bound, os.getpid()), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, bound, os.getpid(), preload), daemon=True)
         _live[id(self)] = self
         try:
             self.process.start()
@@ -162,6 +162,39 @@ class _Worker:
         _live.pop(id(self), None)
 
 
+# A worker forked when a command starts (:func:`prestart`): it imports the parser while the
+# parent finds and reads the files (a fifth of a second and more, on the critical path of a
+# run that parses a few files, as the pre-commit hook's), and the first pool that needs a
+# worker takes it.
+_spare: list[_Worker] = []
+
+
+def prestart() -> None:
+    """Fork a spare worker that imports the parser now (once per process; where forking is
+    possible). A run that parses nothing leaves it; it ends with this process."""
+    if _spare or not can_fork():
+        return
+    try:
+        _spare.append(_Worker(_unbound, preload=True))
+    except OSError:  # no more processes: the pool forks its own when it needs them
+        pass
+
+
+def _unbound(item: object) -> object:
+    raise TypeError("a spare worker runs only the functions sent with its tasks")
+
+
+def _new_worker(function: Callable[[T], object]) -> _Worker:
+    """A worker for ``function``: the spare one if it is there and alive and ``function`` can
+    be sent to it (by reference: a module-level function), else a new one."""
+    if _spare and "<locals>" not in getattr(function, "__qualname__", "<locals>"):
+        worker = _spare.pop()
+        if worker.process.is_alive():
+            return worker
+        worker.stop(kill=True)
+    return _Worker(function)
+
+
 def kill_workers() -> None:
     """Kill every worker process of this process and reap them (bounded: a second or two
     at most). Safe to call from a signal handler on the main thread while another thread
@@ -171,12 +204,13 @@ def kill_workers() -> None:
     kill_and_reap([worker.process.pid for worker in list(_live.values()) if worker.process.pid])
 
 
-def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None:
+def _serve(conn: object, bound: Callable[[object], object], parent: int, preload: bool = False) -> None:
     """A worker's loop: receive ``(function, item)`` (function None: ``bound``), send back
     the pickled result, until ``None`` or EOF. What a function leaves in the worker's memory
     stays for the next tasks. It first closes the pipe ends it inherited from the parent
     (its own pipe's other end, and the other workers'), so that its pipe reaches EOF when
-    the parent is gone, and arranges to die with the parent."""
+    the parent is gone, and arranges to die with the parent; with ``preload``, it then
+    imports the parser (a spare worker, :func:`prestart`)."""
     from multiprocessing.connection import Connection
 
     assert isinstance(conn, Connection)
@@ -189,6 +223,8 @@ def _serve(conn: object, bound: Callable[[object], object], parent: int) -> None
     die_with_parent(parent)
     become_worker()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    if preload:
+        import dynolint.phase1.summarize  # noqa: F401 - LibCST, while the parent reads the files
     while True:
         try:
             message = conn.recv()
@@ -301,7 +337,7 @@ class WorkerPool:
         workers = self.workers
         for slot, worker in enumerate(workers):
             if worker is None:
-                workers[slot] = _Worker(function)
+                workers[slot] = _new_worker(function)
         queues: list[deque[int]] = [deque() for _ in workers]
         shared: deque[int] = deque()
         for index in range(len(items)):
