@@ -10,7 +10,7 @@ from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, te
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
-    NONE, UNKNOWN, ArithV, AttrV, BoundV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
+    NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
@@ -238,6 +238,8 @@ class EvalMixin(Mixin):
     def get_attr(self: Machine, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
+        if any(type(v) is CallV for v in out):  # a property(fget, ...) of the instance's class
+            out = [self.made_property_get(alt, v, loc, state, frame) for alt, v in zip(alts(base), out)]
         if any(type(v) is BoundV or type(v) is OneOf for v in out):
             out = [self.read_property(v, name, loc, state, frame) for v in out]
         if not quiet and any(type(v) is AttrV and type(v.base) is InstanceV for v in out):

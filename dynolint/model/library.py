@@ -116,6 +116,12 @@ PROPERTIES: dict[str, str] = {
     "werkzeug.utils.cached_property": "cached", "cachetools.cachedproperty": "cached",
 }
 
+# Calls that make a property from functions given to them (``status = property(get, set)``
+# in a class body): the roles of their positional arguments, in order.
+PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
+    "property": ("fget", "fset", "fdel"), "builtins.property": ("fget", "fset", "fdel"),
+}
+
 # Methods of library objects whose result is the value a context manager they are given
 # gives when entered (``ExitStack.enter_context``), by method name.
 ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.library import PROPERTIES
+from dynolint.model.library import PROPERTIES, PROPERTY_MAKERS
 from dynolint.model.summaries import GLOBAL_ENTRIES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
+    UNKNOWN, BoundV, CallV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
     Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -69,14 +69,31 @@ class ObjectsMixin(Mixin):
                      state: State, frame: Frame) -> bool:
         """Run a property's setter (``obj.name = value``, accessor ``name.setter``) or deleter
         (``del obj.name``, ``name.deleter``) on the caller's path, as a call of that method of
-        the instance's class (or, when the class may be a subclass, of its overrides); False
-        when the class has no such accessor."""
+        the instance's class (or, when the class may be a subclass, of its overrides), or of
+        the function a ``property(fget, fset, fdel)`` of the class was given; False when the
+        class has no such accessor."""
         if accessor not in self.project.accessors:
             return False
         found = [alt for alt in alts(self.instance_attr(instance, accessor)) if isinstance(alt, BoundV)]
         for bound in found:
             self.invoke(bound.func, bound.self_val, args, {}, loc, state, frame)
-        return bool(found)
+        if found:
+            return True
+        name, _, kind = accessor.rpartition(".")
+        made = made_property(self.class_attr(instance.cls, name))
+        function = made.get("fset" if kind == "setter" else "fdel")
+        if function is None:
+            return False
+        self.invoke(function, instance, args, {}, loc, state, frame)
+        return True
+
+    def made_property_get(self: Machine, instance: Val, value: Val, loc: Loc, state: State, frame: Frame) -> Val:
+        """``instance.name`` where the class's ``name`` is ``property(fget, ...)``: fget runs on
+        the caller's path (``value``, what the attribute lookup found, otherwise)."""
+        if type(instance) is not InstanceV or type(value) is not CallV or value.fn not in PROPERTY_MAKERS:
+            return value
+        getter = made_property(value).get("fget")
+        return self.invoke(getter, instance, [], {}, loc, state, frame) if getter is not None else value
 
     # -- default arguments --------------------------------------------------------------
     def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame) -> None:
@@ -116,3 +133,17 @@ class ObjectsMixin(Mixin):
             return None
         held = [v for _, v in base.items if any(isinstance(a, KEPT) for a in alts(v))]
         return one_of(held) if held else None
+
+
+def made_property(value: Val | None) -> dict[str, FuncV]:
+    """The functions a ``property(fget, fset, fdel)`` call (among ``value``'s alternatives) was
+    given, by role."""
+    found: dict[str, FuncV] = {}
+    for alt in alts(value) if value is not None else ():
+        if type(alt) is CallV and alt.recv is None and alt.fn in PROPERTY_MAKERS:
+            given = dict(zip(PROPERTY_MAKERS[alt.fn], alt.args)) | dict(alt.kwargs)
+            for role, function in given.items():
+                if type(function) is FuncV:
+                    found.setdefault(role, function)
+    return found
+

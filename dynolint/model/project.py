@@ -87,6 +87,7 @@ class Project:
             for klass in summary.classes:
                 self.classes[(summary.path, klass.qualname)] = klass
                 self.accessors.update(name for name, _ in klass.methods if "." in name)
+                self.accessors.update(_made_property_accessors(klass))
                 if klass.record:
                     self.records[(summary.path, klass.site)] = klass.qualname
                 for base in klass.bases:
@@ -229,3 +230,18 @@ class Project:
 
     def is_declared_handler(self, path: str, qualname: str) -> bool:
         return self.handler_function(path, qualname) is not None
+
+
+def _made_property_accessors(klass: ir.Class) -> list[str]:
+    """The setter and deleter names of the properties a class body makes by calling
+    ``property`` (``status = property(get, set)``): where an assignment may run a function."""
+    found: list[str] = []
+    for stmt in klass.body:
+        if type(stmt) is ir.Assign and type(stmt.value) is ir.Call:
+            func = stmt.value.func
+            called = func.id if type(func) is ir.Name else func.attr if type(func) is ir.Attr else None
+            if called == "property":
+                for target in stmt.targets:
+                    if type(target) is ir.Name:
+                        found += [f"{target.id}.setter", f"{target.id}.deleter"]
+    return found
