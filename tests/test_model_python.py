@@ -56,6 +56,55 @@ def test_overrides_of_one_call_are_separate_paths() -> None:
     assert kinds(body) == {}
 
 
+MIXIN = '''class Expiring:
+    def touch(self, ns):
+        found = self.client.query(TableName=self.name, KeyConditionExpression="pk = :p",
+                                  ExpressionAttributeValues={":p": {"S": ns}})
+        for row in found["Items"]:
+            self.client.update_item(TableName=self.name, Key={"pk": row["pk"], "sk": row["sk"]},
+                                    UpdateExpression="SET ttl = :t", ExpressionAttributeValues={":t": {"N": "9"}})
+'''
+
+
+def test_a_mixin_method_uses_the_client_only_its_subclass_sets() -> None:
+    """``self.client`` of a mixin's method analysed as a root: the class never sets it, the
+    subclass's __init__ does; the instance may be of the subclass, so the read and the write
+    are DynamoDB calls."""
+    body = MIXIN + 'class Store(Expiring):\n    def __init__(self, name):\n        self.client = boto3.client("dynamodb")\n' \
+        '        self.name = name\n'
+    assert kinds(body) == {8: "overwrite"}
+
+
+def test_a_mixin_used_by_a_subclass_in_another_module() -> None:
+    files = {"mixins.py": MIXIN,
+             "store.py": 'import boto3\nfrom mixins import Expiring\nclass Store(Expiring):\n'
+                         '    def __init__(self):\n        self.client = boto3.client("dynamodb")\n'
+                         '        self.name = "sessions"\n'}
+    assert set(races(files).values()) == {"overwrite"}
+
+
+def test_a_subclass_that_sets_another_client_gives_no_race() -> None:
+    """What the subclasses set is what the mixin's calls run on: a subclass's own in-memory
+    index is no DynamoDB client."""
+    local = MIXIN + '''class Index:
+    def __init__(self):
+        self.rows = {}
+
+    def query(self, **kwargs):
+        return {"Items": list(self.rows.values())}
+
+    def update_item(self, **kwargs):
+        self.rows[str(kwargs["Key"])] = kwargs
+
+
+class Memory(Expiring):
+    def __init__(self):
+        self.client = Index()
+        self.name = "local"
+'''
+    assert kinds(local) == {}
+
+
 PYN = ('from pynamodb.models import Model\nfrom pynamodb.attributes import UnicodeAttribute\n'
        'class Acct(Model):\n    class Meta:\n        table_name = "acct"\n'
        '    pk = UnicodeAttribute(hash_key=True)\n    status = UnicodeAttribute()\n'

@@ -4,7 +4,7 @@ every override of the method in the project's subclasses)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
@@ -130,13 +130,26 @@ class ClassesMixin(Mixin):
             found.append(self.bound_method(base, base.cls, method))
         if not base.exact:
             for sub, override in self.overrides(base.cls, name):
-                # an instance of the subclass as its own __init__ makes it
-                klass = self.project.classes.get((sub.path, sub.qualname))
-                receiver = self.root_instance(sub.path, klass) if klass is not None else base
-                found.append(self.bound_method(receiver, sub, override))
+                found.append(self.bound_method(self.sub_instance(sub, base), sub, override))
         if found:
             return one_of(found, limit=MAX_OVERRIDES + 1)
-        return self.class_attr(base.cls, name) or AttrV(base, name)
+        in_class = self.class_attr(base.cls, name)
+        if in_class is not None:
+            return in_class
+        if not base.exact:
+            # a base or mixin whose methods use what only its subclasses set (``self.client``
+            # assigned in a subclass's __init__): what the subclasses' instances hold
+            held = [value for sub in self.below(base.cls) if type(instance := self.sub_instance(sub, base)) is InstanceV
+                    and (value := self.summaries.heap_get((instance.alloc, name))) is not None]
+            if held:
+                return one_of(held, limit=MAX_OVERRIDES + 1)
+        return AttrV(base, name)
+
+    def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:
+        """An instance of the subclass ``sub`` as its own __init__ makes it (``base`` when the
+        class is not the project's)."""
+        klass = self.project.classes.get((sub.path, sub.qualname))
+        return self.root_instance(sub.path, klass) if klass is not None else base
 
     def subclasses(self: Machine, cls: ClassV) -> list[ClassV]:
         """The project's classes whose bases name ``cls`` (direct subclasses)."""
@@ -159,22 +172,27 @@ class ClassesMixin(Mixin):
         """The methods ``name`` that subclasses of ``cls`` (at any depth) define themselves,
         nearest first, at most MAX_OVERRIDES."""
         out: list[tuple[ClassV, FuncV]] = []
+        for sub in self.below(cls):
+            klass = self.project.classes.get((sub.path, sub.qualname))
+            for method_name, qualname in klass.methods if klass is not None else ():
+                if method_name == name:
+                    out.append((sub, FuncV(sub.path, qualname)))
+                    break
+            if len(out) >= MAX_OVERRIDES:
+                break
+        return out
+
+    def below(self: Machine, cls: ClassV) -> Iterator[ClassV]:
+        """The project's subclasses of ``cls`` at any depth, nearest first (at most 63)."""
         seen = {cls}
         pending = list(self.subclasses(cls))
-        while pending and len(out) < MAX_OVERRIDES and len(seen) < 64:
+        while pending and len(seen) < 64:
             sub = pending.pop(0)
             if sub in seen:
                 continue
             seen.add(sub)
-            klass = self.project.classes.get((sub.path, sub.qualname))
-            if klass is None:
-                continue
-            for method_name, qualname in klass.methods:
-                if method_name == name:
-                    out.append((sub, FuncV(sub.path, qualname)))
-                    break
+            yield sub
             pending.extend(self.subclasses(sub))
-        return out
 
     def make_super(self: Machine, args: list[Val], self_val: Val | None, cls: ir.Class | None, path: str) -> Val:
         """``super()`` in a method (its class and receiver) or ``super(Cls, obj)``."""
