@@ -214,6 +214,71 @@ def test_message_names_the_open_decision():
     assert [r.line for r in finding.related if r.kind == "decision"] == [7]
 
 
+@pytest.mark.parametrize(("body", "kind"), [
+    # the written value is computed from an attribute the condition does not pin: lost when it changes
+    # (a string joined to a literal is a string: an overwrite, not a counter)
+    ('''    text = order.get("log", "") + "line"
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #l = :l", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeNames={"#l": "log"}, ExpressionAttributeValues={":l": text})
+''', "overwrite"),
+    ('''    views = order["views"] + 1
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression=Attr("pk").exists(),
+                      ExpressionAttributeValues={":v": views})
+''', "counter"),
+    ('''    summary = order["details"].upper()
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET summary = :s", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":s": summary})
+''', "overwrite"),
+    # the condition pins the attribute copied, or a version the write bumps: guarded
+    ('''    views = order["views"] + 1
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression="views = :seen",
+                      ExpressionAttributeValues={":v": views, ":seen": order["views"]})
+''', None),
+    ('''    text = order.get("log", "") + "line"
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET #l = :l, version = :next",
+                      ConditionExpression="version = :seen", ExpressionAttributeNames={"#l": "log"},
+                      ExpressionAttributeValues={":l": text, ":seen": order["version"], ":next": order["version"] + 1})
+''', None),
+    # create-only, a value from the key alone, a value not from the read, an unreadable condition
+    ('''    views = order["views"] + 1
+    table.put_item(Item={"pk": order_id, "views": views}, ConditionExpression="attribute_not_exists(pk)")
+''', None),
+    ('''    label = order["pk"] + "-copy"
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET label = :l", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":l": label})
+''', None),
+    ('''    label = order_id + "-copy"
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET label = :l", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":l": label})
+''', None),
+    ('''    views = order["views"] + 1
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression=order_id.condition,
+                      ExpressionAttributeValues={":v": views})
+''', None),
+])
+def test_condition_covers_what_the_written_value_is_computed_from(body, kind):
+    assert kinds(body).get(WRITE_LINE) == kind
+
+
+def test_message_names_the_attribute_the_condition_leaves_unpinned():
+    from dynolint.rules.dyn101_unguarded_write_after_read import UnguardedWriteAfterRead
+    from dynolint.rules.dyn102_non_atomic_counter import NonAtomicCounter
+
+    body = '''    summary = order["details"].upper()
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET summary = :s", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":s": summary})
+'''
+    [finding] = list(UnguardedWriteAfterRead().check(model_of({"app.py": HEAD + body})))
+    assert finding.line == WRITE_LINE and "checks attribute_exists(pk) but not details" in finding.message
+    assert finding.fix is None  # the condition is there: extending it is the author's call
+    counter = '''    views = order["views"] + 1
+    table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":v": views})
+'''
+    [finding] = list(NonAtomicCounter().check(model_of({"app.py": HEAD + counter})))
+    assert "(its condition checks attribute_exists(pk) but not views)" in finding.message
+
+
 # -- PynamoDB -----------------------------------------------------------------------------
 PYN = '''from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 from pynamodb.models import Model

@@ -46,6 +46,9 @@ def plan_for(model: Model, race: Race) -> Plan:
     if race.left_open:
         return Skip("the write already has a condition: extend it (AND) to pin what the code decided on, or a "
                     "version attribute that every writer bumps")
+    if race.unpinned:
+        return Skip("the write already has a condition: extend it (AND) to pin the attributes the written values "
+                    "are computed from, or a version attribute that every writer bumps")
     if race.kind == "stampede":
         return _claim_plan(model, race)
     if race.kind == "allocate":

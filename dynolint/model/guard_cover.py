@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
-from dynolint.model.decisions import TRUTHINESS
+from dynolint.model.decisions import TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
@@ -139,6 +139,39 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     if any(_covers(pins, d, attributes) for d, attributes in counted):
         return ()
     return tuple(dict.fromkeys(d for d, _ in counted))
+
+
+def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[ReadEvent, tuple[str, ...]] | None:
+    """A conditional write whose written values are computed from attributes of an item it
+    read (``SET #log = :log`` with ``:log = item["log"] + line``) that its condition pins
+    none of: the latest such read and those attributes (None: no such write). The condition
+    closes the window only for what it pins: ``attribute_exists(pk)`` says the item is still
+    there, not that ``log`` still holds what was read, so a concurrent change of ``log`` is
+    lost. Guards as for decisions (``left_open``): a pinned value, a create-only write, a
+    version compared and bumped, a condition the model cannot read."""
+    write = record.write
+    pins = write.guard.pins
+    if write.guard.kind != "condition" or pins is None or write.batch or write.flavor == "pynamodb":
+        # PynamoDB: a model instance's attributes read as the item had them even after the code
+        # assigned them (``recipe.seen = now()``), so what an update's actions copy is not known
+        return None
+    keys = key_attributes(model, write, reads)
+    absent = pins.attributes(ABSENT)
+    if absent and (not keys or any(a in keys for a in absent)):
+        return None
+    facts = model.project.table_facts(table_names(write.table))
+    version = facts.version_attribute if facts is not None else None
+    compared = pins.attributes(VALUE)
+    if version is not None and version in compared or any(bumps(write, a) for a in compared):
+        return None
+    for read in sorted(reads, key=lambda r: r.seq, reverse=True):
+        names: set[str] = set()
+        for value in write.values:
+            looked_at(value, read.id, names, 0)
+        names -= keys
+        if names and not any(pins.how(a) in (VALUE, ABSENT) for a in names):
+            return read, tuple(sorted(names))
+    return None
 
 
 def spell(decision: Decision) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
-from dynolint.model.guard_cover import left_open
+from dynolint.model.guard_cover import left_open, unpinned
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
 from dynolint.model.values import CostlyV, Loc
@@ -33,6 +33,9 @@ class Race:
     # "allocate": where the new key is counted from the scan's items (the arithmetic, or the
     # test on them that chose the number: model/allocation.py)
     counted_at: Loc | None = None
+    # a conditional write whose written values are computed from attributes of the item read
+    # that the condition pins none of (see dynolint.model.guard_cover.unpinned)
+    unpinned: tuple[str, ...] = ()
 
     @property
     def write(self) -> WriteEvent:
@@ -150,10 +153,13 @@ def classify(model: Model, record: WriteRecord,
     if deletes(write) and not any(r.id in record.examined for r in reads):
         return None  # it decided nothing on what it read but that the item is there (see deletes)
     open_decisions: tuple[Decision, ...] = ()
+    copied: tuple[ReadEvent, tuple[str, ...]] | None = None
     if not write.batch and any(guarded(model, write, r) for r in reads):
         open_decisions = left_open(model, record, reads)
         if not open_decisions:
-            return None
+            copied = unpinned(model, record, reads)
+            if copied is None:
+                return None
     taint = model.taint_all(write.values)
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
     if write.atomic and not from_reads:
@@ -172,6 +178,10 @@ def classify(model: Model, record: WriteRecord,
                     left_open=open_decisions)
     if write.batch:
         return Race(record, read, "batch")
+    if copied is not None:  # a condition that pins none of what the written values copy
+        read, attributes = copied
+        kind = "counter" if taint.arith_on(read.id) else "overwrite"
+        return Race(record, read, kind, unpinned=attributes)
     if any(taint.arith_on(r.id) or r.of >= 0 and taint.arith_on(r.of) for r in reads):
         counter_read = max((r for r in reads if taint.arith_on(r.id) or r.of >= 0 and taint.arith_on(r.of)),
                            key=lambda r: r.seq)

@@ -57,3 +57,17 @@ def allocation_message(model: Model, race: Race) -> str:
     guard = "no condition=" if write.flavor == "pynamodb" else "no ConditionExpression"
     return (f"{describe_write(race)} creates an item whose key is counted from {where} with {guard}: two "
             "concurrent callers count the same key and the later write replaces the earlier item")
+
+
+def unpinned_message(race: Race, read_line: int) -> str:
+    """A conditional write whose written values are computed from attributes of the item read
+    that its condition pins none of (``Race.unpinned``)."""
+    pins = race.write.guard.pins
+    checks = pins.text if pins is not None else "something else"
+    if len(checks) > 80:
+        checks = checks[:77] + "..."
+    named = ", ".join(race.unpinned[:3]) + (f" and {len(race.unpinned) - 3} more" if len(race.unpinned) > 3 else "")
+    return (f"{describe_write(race)}'s condition checks {checks} but not {named}, which the value it writes is "
+            f"computed from (read at line {read_line}): a concurrent change of {named} between the read and "
+            "this write is lost")
+

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 from dynolint.findings import Finding
 from dynolint.model.guard_cover import spell
 from dynolint.model.races import deletes
-from dynolint.rules._race import allocation_message, describe_write, race_finding
+from dynolint.rules._race import allocation_message, describe_write, race_finding, unpinned_message
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -29,7 +29,10 @@ class UnguardedWriteAfterRead(Rule):
             "legacy `Expected`, no PynamoDB `condition=` and no `VersionAttribute`. The read and the write "
             "may sit in different functions and modules; the finding is reported at the write, with the read "
             "and the calls between them as related locations.\n\n"
-            "A condition that guards something other than what the code decided on is reported too: the path "
+            "A condition that guards something other than what the code decided on, or than what it copies, is "
+            "reported too. The written value computed from attributes of the item read (`SET #log = :log` with "
+            "`:log = item[\"log\"] + line`) under a condition that pins none of them (`attribute_exists(pk)`) "
+            "loses a concurrent change of those attributes. And the path "
             "compared an attribute of the item it read (`if item[\"status\"] == \"NEW\":`, a version checked in "
             "Python, a truthiness test of an attribute the write sets) and the write's condition pins none of "
             "those attributes (`attribute_exists(pk)` only says the item is still there). The message names the "
@@ -97,7 +100,10 @@ def rename(table, note_id, title):
             "at run time are not paired. A condition is held against the decisions only when it pins none of "
             "them; one that pins some of the decided attributes is taken as a guard, and so is a condition the "
             "model cannot read exactly (built from unknown parts). Decisions that combine tests with `or`, or "
-            "that look at the item through a call, are not held against the condition."
+            "that look at the item through a call, are not held against the condition. What a conditional write "
+            "copies is held against its condition only for named attributes: the whole item spread back "
+            "(`Item={**item, ...}`) and PynamoDB updates (whose model attributes the code may have assigned) are "
+            "not."
         ),
         references=(
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
@@ -224,6 +230,9 @@ def save(order):
                 decided = tuple(model.related(d.site, f"decided here: {spell(d)}", "decision")
                                 for d in race.left_open)
                 yield replace(finding, related=finding.related + decided)
+                continue
+            if race.unpinned:
+                yield race_finding(model, race, self.code, self.name, unpinned_message(race, read_line))
                 continue
             verb = "deletes" if deletes(race.write) else "overwrites"
             if race.write.flavor == "pynamodb":

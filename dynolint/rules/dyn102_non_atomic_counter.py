@@ -18,10 +18,11 @@ class NonAtomicCounter(Rule):
     summary = "A value read from an item is changed in Python and written back (read, add, write)"
     docs = RuleDocs(
         what_it_does=(
-            "Finds an unguarded write whose written value is arithmetic on a value read from the same item "
-            "earlier on the path: a counter, balance or quantity read with `get_item` (or PynamoDB "
-            "`Model.get`), changed in Python, and written back with `put_item`, `update_item ... SET x = "
-            ":new` or `save()`. Reported instead of DYN101."
+            "Finds a write whose written value is arithmetic on a value read from the same item earlier on "
+            "the path: a counter, balance or quantity read with `get_item` (or PynamoDB `Model.get`), changed "
+            "in Python, and written back with `put_item`, `update_item ... SET x = :new` or `save()`, with no "
+            "condition, or with one that pins neither that attribute nor a version (`attribute_exists(pk)` "
+            "only says the item is still there). Reported instead of DYN101."
         ),
         why_is_this_bad=(
             "Two concurrent requests read the same value, both add one, and both write the same result: "
@@ -97,6 +98,9 @@ def count(page):
             if race.kind != "counter":
                 continue
             line = model.line_of(race.read.loc)
-            message = (f"{describe_write(race)} writes back arithmetic on a value read at line {line}: "
+            pins = race.write.guard.pins
+            unpinned = (f" (its condition checks {pins.text if pins is not None else 'something else'} but not "
+                        f"{', '.join(race.unpinned)})") if race.unpinned else ""
+            message = (f"{describe_write(race)} writes back arithmetic on a value read at line {line}{unpinned}: "
                        "concurrent updates lose increments; use an atomic ADD or SET x = x + :n")
             yield race_finding(model, race, self.code, self.name, message)
