@@ -105,6 +105,62 @@ class Memory(Expiring):
     assert kinds(local) == {}
 
 
+ENUM = '''from enum import Enum, IntEnum
+class Stage(Enum):
+    WAITING = "Not Started"
+    RUNNING = "Running"
+class Level(str, Enum):
+    LOW = "low"
+class Tries(IntEnum):
+    MAX = 3
+def start(k):
+    item = t.get_item(Key={"pk": k})["Item"]
+'''
+STAGE_WRITE = '''    t.update_item(Key={"pk": k}, UpdateExpression="SET stage = :s", ConditionExpression="attribute_exists(pk)",
+                  ExpressionAttributeValues={":s": Stage.RUNNING.value})
+'''
+
+
+def decisions_at_write(body: str) -> list[tuple[str | None, str, object]]:
+    model = model_of({"f.py": HEAD + ENUM + body})
+    return [(d.attribute, d.op, getattr(d.other, "value", d.other)) for r in model.interp.writes for d in r.decisions]
+
+
+def test_an_enumeration_called_on_a_read_value_is_that_value() -> None:
+    """``Stage(item["stage"]) != Stage.WAITING``: the member of the value read, compared with a
+    member, is a decision on the attribute read, held against the write's condition."""
+    body = '    if Stage(item["stage"]) != Stage.WAITING:\n        return\n' + STAGE_WRITE
+    assert decisions_at_write(body) == [("stage", "==", "Not Started")]
+    assert kinds(ENUM + body) == {15: "overwrite"}
+
+
+def test_an_enumeration_member_s_value_and_mixed_in_enumerations() -> None:
+    for test in ('item["stage"] != Stage.WAITING.value', 'Level(item["level"]) != Level.LOW',
+                 'Tries(item["tries"]) >= Tries.MAX', 'Stage(item["stage"]) is not Stage.WAITING'):
+        body = f"    if {test}:\n        return\n" + STAGE_WRITE
+        attribute = test.split('"')[1]
+        assert [d[0] for d in decisions_at_write(body)] == [attribute], test
+
+
+def test_a_condition_that_pins_the_enumerated_attribute_is_a_guard() -> None:
+    body = '    if Stage(item["stage"]) != Stage.WAITING:\n        return\n' + STAGE_WRITE.replace(
+        '"attribute_exists(pk)"', '"stage = :w"').replace('{":s": Stage.RUNNING.value}', '{":s": "Running", ":w": "Not Started"}')
+    assert kinds(ENUM + body) == {}
+
+
+def test_a_class_that_is_no_enumeration_is_still_instantiated() -> None:
+    body = '''class Wrapper:
+    def __init__(self, raw):
+        self.raw = raw
+def start(k):
+    item = t.get_item(Key={"pk": k})["Item"]
+    if Wrapper(item["stage"]).raw != "Not Started":
+        return
+''' + STAGE_WRITE.replace("Stage.RUNNING.value", '"Running"')
+    model = model_of({"f.py": HEAD + body})
+    assert [d.attribute for r in model.interp.writes for d in r.decisions] == ["stage"]  # through the instance
+
+
 PYN = ('from pynamodb.models import Model\nfrom pynamodb.attributes import UnicodeAttribute\n'
        'class Acct(Model):\n    class Meta:\n        table_name = "acct"\n'
        '    pk = UnicodeAttribute(hash_key=True)\n    status = UnicodeAttribute()\n'

@@ -260,6 +260,8 @@ class CallsMixin(Mixin):
 
     def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                     state: State, frame: Frame) -> Val:
+        if len(args) == 1 and not kwargs and self.enum_class(cls):
+            return args[0]  # the member of that value: the model keeps a member as its value
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn

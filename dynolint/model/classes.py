@@ -10,8 +10,9 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, Val, alts, one_of,
+    UNKNOWN, AttrV, BoundV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, Val, alts, one_of,
 )
+from dynolint.model.library import ENUM_BASES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -55,6 +56,18 @@ class ClassesMixin(Mixin):
         state = State({})
         return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
                 for base in klass.bases]
+
+    def enum_class(self: Machine, cls: ClassV, depth: int = 0) -> bool:
+        """Does ``cls`` derive from ``enum.Enum`` (or another base of ``ENUM_BASES``)?"""
+        key = (cls.path, cls.qualname)
+        known = self.enum_classes.get(key)
+        if known is None:
+            self.enum_classes[key] = False  # a cycle of bases is no enumeration
+            known = depth < 8 and any(
+                isinstance(alt, ExtV) and alt.path in ENUM_BASES or isinstance(alt, ClassV) and self.enum_class(alt, depth + 1)
+                for base in self.class_bases(cls) for alt in alts(base))
+            self.enum_classes[key] = known
+        return known
 
     def find_method(self: Machine, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
         klass = self.project.classes.get((cls.path, cls.qualname))

@@ -200,6 +200,8 @@ class _Decider:
             return []  # ``"Item" in resp``
         if (_count(left) and not right_reads) or (_count(right) and not left_reads):
             return []  # ``resp["Count"] != 0``: whether the read found items
+        if op in ("is", "is not"):  # identity of a member (``Stage(item["s"]) is Stage.OPEN``) or a constant
+            op = "==" if op == "is" else "!="
         if op not in NEGATED:
             why = "a chained comparison" if len(expr.ops) > 1 else f"an '{op}' test"
             return self.opaque(left, why, part) + self.opaque(right, why, part)

@@ -301,6 +301,8 @@ class EvalMixin(Mixin):
             return PynAttrV(base, name)
         if name == "current_event":
             return EventV(())
+        if type(base) is ConstV and name == "value":
+            return base  # an enumeration's member, kept as its value (model/library.py, ENUM_BASES)
         if type(base) is CredsV:
             return base
         return AttrV(base, name)

@@ -89,6 +89,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
+    enum_classes: dict[tuple[str, str], bool]  # is the class an enumeration (model/classes.py)
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
     cdk_functions: dict[tuple[str, str], CdkFunction]
@@ -274,6 +275,7 @@ class Interpreter(Machine):
         self.global_values = {}
         self.global_entries = {}
         self.property_kinds = {}
+        self.enum_classes = {}
         self.exit_stacks = []
         self.defaults = {}
         self.cdk_functions = {}

@@ -116,6 +116,14 @@ PROPERTIES: dict[str, str] = {
     "werkzeug.utils.cached_property": "cached", "cachetools.cachedproperty": "cached",
 }
 
+# Bases that make a class an enumeration: calling it with a value gives the member of that
+# value, and the model keeps a member as its value (``Status("NEW")``, ``Status.NEW`` and
+# ``Status.NEW.value`` are all "NEW"), as the item stores it.
+ENUM_BASES = frozenset({
+    "enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag", "enum.ReprEnum",
+    "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
+})
+
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.
 PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
