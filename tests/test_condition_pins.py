@@ -316,3 +316,31 @@ PYN_WRITE = 22
 def test_pynamodb_condition_covers_decisions(model, condition, racy):
     found = race_kinds(model_of({"app.py": PYN.format(model=model, condition=condition)}))
     assert (found.get(PYN_WRITE) == "overwrite") is racy, found
+
+
+# -- a decision on a query's copy of an item, the item read again, then written -----------
+REREAD = '''import boto3
+from boto3.dynamodb.conditions import Key
+steps = boto3.resource("dynamodb").Table("steps")
+
+def start_ready(flow_id):
+    for step in steps.query(IndexName="by-flow", KeyConditionExpression=Key("flow_id").eq(flow_id))["Items"]:
+        if step["state"] != "Not Started":
+            continue
+        fresh = steps.get_item(Key={"step_id": step["step_id"]})["Item"]
+        steps.update_item(Key={"step_id": fresh["step_id"]}, UpdateExpression="SET #s = :r",
+                          ConditionExpression=CONDITION, ExpressionAttributeNames={"#s": "state"},
+                          ExpressionAttributeValues={":r": "Running", ":w": "Not Started"})
+'''
+
+
+@pytest.mark.parametrize(("condition", "racy"), [
+    ('"attribute_exists(step_id)"', True),
+    ('"attribute_exists(step_id) AND #s = :w"', False),
+])
+def test_a_decision_on_a_query_s_copy_holds_for_the_item_read_again(condition, racy):
+    """The state decided on the query's (index) copy of the item; the item read again by the
+    key taken from that copy, and written by the key taken from the new copy: the same item,
+    and the decision still stands against the write's condition."""
+    found = race_kinds(model_of({"flow.py": REREAD.replace("CONDITION", condition)}))
+    assert (found.get(10) == "overwrite") is racy, found

@@ -272,13 +272,27 @@ class TaintIndex:
                 if isinstance(inner, DictV) and len(inner.items) == 1 and \
                         const_str(inner.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
                     inner = inner.items[0][1]
-                if not (isinstance(inner, SubV) and isinstance(inner.base, ReadItemV)
-                        and inner.base.read == read.id and const_str(inner.index) == attr):
+                if attr is None or not self._taken_from(inner, read, attr):
                     ok = False
                     break
             if ok:
                 return True
         return False
+
+    def _taken_from(self, value: Val, read: ReadEvent, attr: str, depth: int = 0) -> bool:
+        """Is ``value`` attribute ``attr`` of an item ``read`` returned, or of the item a later
+        read got by a key taken from it (a query's item read again with ``get_item``)?"""
+        if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
+            return False
+        source = value.base.read
+        if source == read.id:
+            return True
+        if depth >= 4 or not 0 <= source < len(self.reads) or source == read.id:
+            return False
+        again = (self.key_map(self.reads[source].key) or {}).get(attr)
+        if isinstance(again, DictV) and len(again.items) == 1 and const_str(again.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
+            again = again.items[0][1]
+        return again is not None and self._taken_from(again, read, attr, depth + 1)
 
 
 def table_names(value: Val) -> set[str]:
