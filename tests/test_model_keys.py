@@ -58,3 +58,28 @@ def test_key_schema_from_config_decides_which_item_attributes_are_the_key() -> N
     source = HEADER + '\ndef f(a):\n    x = t.get_item(Key={"pk": a})["Item"]\n    t.put_item(Item={"pk": a, "v": x["v"]})\n'
     config = Config(tables=(("n", TableFacts("pk")),))
     assert len(model_of({"k.py": source}, config).races()) == 1
+
+
+LOW_LEVEL = '''import boto3
+client = boto3.client("dynamodb")
+
+def touch(ns):
+    found = client.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": ns}})
+    for row in found["Items"]:
+        @KEY@
+        client.update_item(TableName="t", Key=@WRITE@, UpdateExpression="SET seen = :s",
+                           ExpressionAttributeValues={":s": {"N": "1"}})
+'''
+
+
+@pytest.mark.parametrize(("key", "write_key", "same"), [
+    ('pk = row["pk"]', '{"pk": pk}', True),  # the AttributeValue copied whole
+    ('pk = row["pk"]["S"]', '{"pk": {"S": pk}}', True),  # unwrapped, then wrapped again
+    ('pk = row["pk"]["S"] + "#copy"', '{"pk": {"S": pk}}', False),  # another key made from it
+    ('pk = row["sk"]["S"]', '{"pk": {"S": pk}}', False),  # another attribute's value
+])
+def test_a_low_level_key_unwrapped_and_wrapped_again_is_the_item_s_key(key: str, write_key: str, same: bool) -> None:
+    model = model_of({"f.py": LOW_LEVEL.replace("@KEY@", key).replace("@WRITE@", write_key)})
+    [record] = model.interp.writes
+    [query] = [r for r in record.reads if r.op == "query"]
+    assert model.index.same_item(query, record.write) is same

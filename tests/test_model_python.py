@@ -161,6 +161,26 @@ def start(k):
     assert [d.attribute for r in model.interp.writes for d in r.decisions] == ["stage"]  # through the instance
 
 
+def test_items_appended_to_a_list_in_a_loop_are_its_elements() -> None:
+    """``ready = []``, a loop that appends the items it keeps, then a loop over ``ready``: the
+    list is empty or holds those items; an empty list gives its loop no element (its body
+    does not run), so the second loop's element is the kept item, keyed as the query read it."""
+    body = '''from boto3.dynamodb.conditions import Key
+def start(flow):
+    rows = t.query(KeyConditionExpression=Key("flow").eq(flow))["Items"]
+    ready = []
+    for row in rows:
+        if row["state"] == "waiting":
+            ready.append(row)
+    for row in ready:
+        t.update_item(Key={"pk": row["pk"]}, UpdateExpression="SET #s = :r",
+                      ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":r": "running"})
+'''
+    assert kinds(body) == {11: "overwrite"}
+    none_kept = body.replace("            ready.append(row)\n", "            print(row)\n")
+    assert kinds(none_kept) == {}  # nothing appended: the second loop writes no item read
+
+
 PYN = ('from pynamodb.models import Model\nfrom pynamodb.attributes import UnicodeAttribute\n'
        'class Acct(Model):\n    class Meta:\n        table_name = "acct"\n'
        '    pk = UnicodeAttribute(hash_key=True)\n    status = UnicodeAttribute()\n'

@@ -281,7 +281,10 @@ class TaintIndex:
 
     def _taken_from(self, value: Val, read: ReadEvent, attr: str, depth: int = 0) -> bool:
         """Is ``value`` attribute ``attr`` of an item ``read`` returned, or of the item a later
-        read got by a key taken from it (a query's item read again with ``get_item``)?"""
+        read got by a key taken from it (a query's item read again with ``get_item``)? Low-level
+        values may be unwrapped first (``{"S": item["pk"]["S"]}``)."""
+        if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
+            value = value.base  # ``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in again
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
             return False
         source = value.base.read

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # decorators that make a generator function a context manager (by their last name)
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+LITERAL_KINDS = frozenset({"list", "tuple", "set"})  # SeqV kinds of a literal the code wrote (ir.SeqE)
 
 
 class RootTimeout(Exception):
@@ -248,14 +249,17 @@ class StatementsMixin(Mixin):
     # -- helpers ---------------------------------------------------------------------
     def element(self: Machine, iterable: Val) -> Val:
         out = []
+        nothing = []  # empty literals (``found = []`` before a loop appended to it): no element
         for alt in alts(iterable):
             if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
                 out.append(alt.elts[0])
             elif isinstance(alt, SeqV) and alt.elts:
                 out.append(one_of(alt.elts))
+            elif isinstance(alt, SeqV) and alt.kind in LITERAL_KINDS:
+                nothing.append(ElemV(alt))
             else:
                 out.append(ElemV(alt))
-        return one_of(out)
+        return one_of(out or nothing)
 
     def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
                   captured: dict[int, object] | None = None, polarity: Polarity | None = None) -> frozenset[int]:
