@@ -15,7 +15,7 @@ from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
 from dynolint.findings import Confidence, Finding, Fix, Severity
-from dynolint.engine.workers import DEFAULT_TIMEOUT
+from dynolint.engine.workers import DEFAULT_TIMEOUT, GC_THRESHOLDS  # noqa: F401 (GC_THRESHOLDS re-exported)
 
 if TYPE_CHECKING:
     from dynolint.phase1 import ir
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from dynolint.rules.base import Rule
 
 SYNTAX_ERROR = ("DYN000", "syntax-error")
-GC_THRESHOLDS = (50_000, 50, 100)  # see check_sources; CPython's default is (700, 10, 10)
 Progress = Callable[[int, int], None]  # called with (files done, files in all), as reporters.progress.Progress
 
 

@@ -363,23 +363,34 @@ def _crash_or_echo(item: str) -> str:
     return item
 
 
-def _pid_and_parser_loaded(item: str) -> tuple[int, bool]:
-    return os.getpid(), "libcst" in sys.modules
+def _pid_and_parser_loaded(item: str) -> tuple[int, bool, bool]:
+    import gc
+
+    return os.getpid(), "libcst" in sys.modules, gc.isenabled()
 
 
 def test_a_spare_worker_started_early_has_the_parser_and_is_taken_by_the_first_pool() -> None:
     """``prestart`` (called as a command starts) forks a worker that imports the parser while
     the files are found; the first pool that needs a worker for a module-level function takes
-    it (the same process), a local function gets a fresh worker, and a dead spare is replaced."""
+    it (the same process, its cyclic collector on even where the parent's is off: the command
+    line turns it off), a local function gets a fresh worker, and a dead spare is replaced."""
+    import gc
+
     from dynolint.engine import workers
 
     if not workers.can_fork():
         pytest.skip("no fork here: tasks run in the calling process")
-    workers.prestart()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        workers.prestart()
+    finally:
+        if collecting:
+            gc.enable()
     spare = workers._spare[0]
     with WorkerPool(timeout=30.0) as pool:
         outcomes = [outcome for _, outcome, _ in pool.map(_pid_and_parser_loaded, ["a"], 1)]
-    assert outcomes == [(spare.process.pid, True)] and workers._spare == []
+    assert outcomes == [(spare.process.pid, True, True)] and workers._spare == []
 
     workers.prestart()
     local_spare = workers._spare[0]

@@ -34,6 +34,8 @@ RECURSION_LIMIT = 60_000
 DEFAULT_TIMEOUT = 60.0  # CPU seconds per file to parse, per function to analyse (--timeout)
 WALL_GRACE = 10  # a task may take this many times its CPU budget in wall seconds, not more
 MEMORY_POLL = 0.2  # seconds between two looks at the busy workers' memory, with a budget
+# the cyclic collector of a run and of its workers (api._run); CPython's default is (700, 10, 10)
+GC_THRESHOLDS = (50_000, 50, 100)
 try:
     _TICKS = float(os.sysconf("SC_CLK_TCK"))
 except (AttributeError, ValueError, OSError):
@@ -224,6 +226,12 @@ def _serve(conn: object, bound: Callable[[object], object], parent: int, preload
     become_worker()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     if preload:
+        # forked before the run set up its collector (the command line turns it off for the
+        # parent's exit): set up as the run's workers are, or LibCST's cyclic garbage stays
+        import gc
+
+        gc.set_threshold(*GC_THRESHOLDS)
+        gc.enable()
         import dynolint.phase1.summarize  # noqa: F401 - LibCST, while the parent reads the files
     while True:
         try:
