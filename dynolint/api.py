@@ -136,6 +136,9 @@ def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], conf
     if warning is not None and warning not in result.warnings:
         result.warnings.append(warning)
     if cache is None:
+        from dynolint.engine.workers import prestart
+
+        prestart(sources.values())  # the parser imported while the files are selected
         _run(sources, infra_files, config, options, result, display, progress)
         return
     from dynolint.engine.incremental import run_by_components

@@ -142,10 +142,6 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
     hidden = 0
     try:
         path_list, from_stdin = _given_paths(paths, stdin_filename)
-        if not from_stdin:
-            from dynolint.engine.workers import prestart
-
-            prestart()  # the parser is imported in a worker while the files are found and read
         analysed = [project_dir] if project_dir is not None else path_list
         # a symlinked file by its own name and its target's (the walk keeps one of them); never
         # resolved with Path.resolve, which raises for a symlink loop

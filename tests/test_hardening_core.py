@@ -378,8 +378,8 @@ def test_a_spare_worker_started_early_has_the_parser_and_is_taken_by_the_first_p
 
     from dynolint.engine import workers
 
-    if not workers.can_fork():
-        pytest.skip("no fork here: tasks run in the calling process")
+    if not workers.can_fork() or len(workers._cpus()) < 2:
+        pytest.skip("no fork here (tasks run in the calling process), or no CPU beside this one for a spare")
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -408,3 +408,8 @@ def test_a_spare_worker_started_early_has_the_parser_and_is_taken_by_the_first_p
         outcomes = [outcome for _, outcome, _ in pool.map(_pid_and_parser_loaded, ["a"], 1)]
     assert len(outcomes) == 1 and not isinstance(outcomes[0], Failed)
     assert outcomes[0][0] != local_spare.process.pid and workers._spare == []  # type: ignore[index]
+    workers.prestart([b"print(sum(range(3)))\n"])  # nothing worth parsing: no spare
+    assert workers._spare == []
+    workers.prestart([b"import boto3\nt = boto3.resource('dynamodb').Table('t')\n"])
+    assert len(workers._spare) == 1
+    workers._spare.pop().stop()

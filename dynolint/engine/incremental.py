@@ -137,6 +137,9 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
         result.findings = sorted(result.findings + list(found), key=Finding.sort_key)
         return
     # a warm run after a change: the components the change did not reach come from the cache
+    from dynolint.engine.workers import prestart
+
+    prestart(sources.values())  # the parser imported while the components are found and looked up
     groups = components(sources)
     reported = _reported(groups, display, options.report_for)
     if reported is not None:

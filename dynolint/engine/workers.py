@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from dynolint.memory import RESTART_AT, Budget, describe_part, private_mb, resident_mb
 from dynolint.engine.stopping import die_with_parent, prepare_lifeline
@@ -164,22 +164,33 @@ class _Worker:
         _live.pop(id(self), None)
 
 
-# A worker forked when a command starts (:func:`prestart`): it imports the parser while the
-# parent finds and reads the files (a fifth of a second and more, on the critical path of a
-# run that parses a few files, as the pre-commit hook's), and the first pool that needs a
-# worker takes it.
+# A worker forked once a run knows it may parse (:func:`prestart`: no cached answer for the
+# whole run, and some file may be worth parsing): it imports the parser while the parent
+# splits the project into components, looks up the cache and selects the files (a fifth of a
+# second, on the critical path of a run that parses a few files, as the pre-commit hook's),
+# and the first pool that needs a worker takes it.
 _spare: list[_Worker] = []
 
 
-def prestart() -> None:
+def prestart(sources: Iterable[bytes] | None = None) -> None:
     """Fork a spare worker that imports the parser now (once per process; where forking is
-    possible). A run that parses nothing leaves it; it ends with this process."""
-    if _spare or not can_fork():
+    possible and there is a CPU for it beside this process), when some of ``sources`` may be
+    worth parsing. A run that parses nothing after all leaves it; it ends with this process."""
+    from dynolint.phase1.prefilter import may_parse
+
+    if _spare or not can_fork() or len(_cpus()) < 2 or sources is not None and not may_parse(sources):
         return
     try:
         _spare.append(_Worker(_unbound, preload=True))
     except OSError:  # no more processes: the pool forks its own when it needs them
         pass
+
+
+def _cpus() -> set[int]:
+    try:
+        return os.sched_getaffinity(0)
+    except (AttributeError, OSError):
+        return set(range(os.cpu_count() or 1))
 
 
 def _unbound(item: object) -> object:

@@ -4,6 +4,7 @@ substring tests first, a regular expression only where they are not enough."""
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from dynolint.phase1.codetext import code_text
 
@@ -48,6 +49,16 @@ def _makes_client(data: bytes, service: bytes, bare: bytes | None = None) -> boo
                 return True
             start = data.find(needle, start + 1)
     return False
+
+
+# words without which no file is worth parsing (a coarse, fast test over all the sources: the
+# selection itself is :func:`makes_dynamodb`, :func:`touches_tenancy` and their importers)
+_ANY_WORDS = (b"dynamodb", b"_item(", b".Table(", b"tenant", b"Tenant", b"TENANT", b"aws_cdk")
+
+
+def may_parse(sources: Iterable[bytes]) -> bool:
+    """Might any of these files be worth parsing? False only when none can be."""
+    return any(word in data for data in sources for word in _ANY_WORDS)
 
 
 def makes_dynamodb(data: bytes) -> bool:
