@@ -114,6 +114,19 @@ def _covers(pins: ConditionPins, decision: Decision, attributes: tuple[str, ...]
     return False
 
 
+def _guards_the_item(model: Model, write: WriteEvent, pins: ConditionPins, keys: set[str]) -> bool:
+    """Does the condition guard the whole item, whatever the path decided or copies: a
+    create-only write (the item read cannot be there when it lands), or a version compared
+    (the table's configured one, or one the write bumps)?"""
+    absent = pins.attributes(ABSENT)
+    if absent and (not keys or any(a in keys for a in absent)):
+        return True
+    facts = model.project.table_facts(table_names(write.table))
+    version = facts.version_attribute if facts is not None else None
+    compared = pins.attributes(VALUE)
+    return version is not None and version in compared or any(bumps(write, a) for a in compared)
+
+
 def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[Decision, ...]:
     """The decisions on the items of ``reads`` that the write's condition leaves open
     (empty: the condition guards the write, or the write has none the model can read)."""
@@ -128,13 +141,7 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     counted = [(d, attributes) for d, attributes in counted if attributes]
     if not counted:
         return ()
-    absent = pins.attributes(ABSENT)
-    if absent and (not keys or any(a in keys for a in absent)):
-        return ()  # create-only: the item decided on cannot be there when the write lands
-    facts = model.project.table_facts(table_names(write.table))
-    version = facts.version_attribute if facts is not None else None
-    compared = pins.attributes(VALUE)
-    if version is not None and version in compared or any(bumps(write, a) for a in compared):
+    if _guards_the_item(model, write, pins, keys):
         return ()
     if any(_covers(pins, d, attributes) for d, attributes in counted):
         return ()
@@ -156,13 +163,7 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         # assigned them (``recipe.seen = now()``), so what an update's actions copy is not known
         return None
     keys = key_attributes(model, write, reads)
-    absent = pins.attributes(ABSENT)
-    if absent and (not keys or any(a in keys for a in absent)):
-        return None
-    facts = model.project.table_facts(table_names(write.table))
-    version = facts.version_attribute if facts is not None else None
-    compared = pins.attributes(VALUE)
-    if version is not None and version in compared or any(bumps(write, a) for a in compared):
+    if _guards_the_item(model, write, pins, keys):
         return None
     for read in sorted(reads, key=lambda r: r.seq, reverse=True):
         names: set[str] = set()

@@ -134,8 +134,9 @@ class TaintIndex:
         if depth > 30:
             return value
         if type(value) is DictV:
-            if len(value.items) == 1 and not value.spreads and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
-                return self.canon(value.items[0][1], depth + 1)
+            inner = _typed(value)
+            if inner is not value:
+                return self.canon(inner, depth + 1)
             items = tuple(sorted(((self.canon(k, depth + 1), self.canon(v, depth + 1)) for k, v in value.items),
                                  key=lambda kv: repr(kv[0])))
             return DictV(items, tuple(self.canon(s, depth + 1) for s in value.spreads))
@@ -268,11 +269,7 @@ class TaintIndex:
             ok = True
             for name, value in alt.items:
                 attr = const_str(name)
-                inner = value
-                if isinstance(inner, DictV) and len(inner.items) == 1 and \
-                        const_str(inner.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
-                    inner = inner.items[0][1]
-                if attr is None or not self._taken_from(inner, read, attr):
+                if attr is None or not self._taken_from(_typed(value), read, attr):
                     ok = False
                     break
             if ok:
@@ -290,12 +287,18 @@ class TaintIndex:
         source = value.base.read
         if source == read.id:
             return True
-        if depth >= 4 or not 0 <= source < len(self.reads) or source == read.id:
+        if depth >= 4 or not 0 <= source < len(self.reads):
             return False
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
-        if isinstance(again, DictV) and len(again.items) == 1 and const_str(again.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
-            again = again.items[0][1]
-        return again is not None and self._taken_from(again, read, attr, depth + 1)
+        return again is not None and self._taken_from(_typed(again), read, attr, depth + 1)
+
+
+def _typed(value: Val) -> Val:
+    """The value inside a low-level AttributeValue (``{"S": v}``: v), else the value."""
+    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads \
+            and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
+        return value.items[0][1]
+    return value
 
 
 def table_names(value: Val) -> set[str]:
