@@ -15,6 +15,7 @@ from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
+from dynolint.model.verdicts import returned_options
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
     SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
@@ -74,8 +75,9 @@ class CallsMixin(Mixin):
         options = list(alts(func))
         if (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
                 and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
-            return stamp(one_of([self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame)
-                                 for alt in options]), frame, self.next_seq(), loc)
+            results = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame) for alt in options]
+            # one callee: its result as it is (an answer keeps its options, model/verdicts.py)
+            return stamp(results[0] if len(results) == 1 else one_of(results), frame, self.next_seq(), loc)
         # several project callables (overrides, a table of handlers), or one SDK call on either
         # of several objects (a table made with the tenant's credentials or the role's): each
         # one is a path of its own from the call, and the paths merge after it
@@ -205,6 +207,8 @@ class CallsMixin(Mixin):
             result = opaque_work(func.qualname, loc, tuple(args) + tuple(kwargs.values()), frame, self.next_seq())
         else:
             result = one_of(callee.returns) if callee.returns else NONE
+            if callee.returns and state.reads:
+                result = self.note_verdict(result, returned_options(callee, out))
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result

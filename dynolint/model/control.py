@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
+from dynolint.model import verdicts
 from dynolint.model.decisions import branch_decisions
 from dynolint.model.events import Decision, ReadEvent
 from dynolint.model.keys import table_names
@@ -179,6 +180,32 @@ class ControlMixin(Mixin):
     def steered(self: Machine, value: Val, frame: Frame) -> Val:
         """What a statement of ``frame`` binds or returns: marked when a test steers it."""
         return self.control.chosen(value, frame.steers) if frame.steers else value
+
+
+    # -- a helper's answer (model/verdicts.py) ----------------------------------------------
+    def returned_test(self: Machine, expr: ir.Expr, site: int, state: State, frame: Frame) -> Val:
+        """``return <test>`` on a path that read: the test's value, and the decisions each of
+        its truths carries back to a caller that branches on the answer."""
+        captured: dict[int, object] = {}
+        value = verdicts.eval_returned_test(lambda e: self.eval(e, state, frame), expr, frame.path, captured)
+        split = verdicts.test_options(expr, captured, (frame.path, site), state,
+                                      lambda v: self.taint(v).read_ids())
+        if split is not None:
+            frame.return_tests[len(frame.returns)] = split
+        return value
+
+    def note_verdict(self: Machine, result: Val, options: verdicts.Options | None) -> Val:
+        """``result`` with the options of the call that returned it: kept on a twin of the value
+        (equal, hashing alike), so that the options follow this answer and not every equal value."""
+        if options is None or len(self.verdicts) >= MAX_MARKS:
+            return result
+        twin = copy.copy(result)
+        self.verdicts[id(twin)] = (twin, options)
+        return twin
+
+    def verdict_options(self: Machine, value: Val) -> verdicts.Options | None:
+        found = self.verdicts.get(id(value))
+        return found[1] if found is not None and found[0] is value else None
 
 
 __all__ = ["ControlMarks", "ControlMixin", "SCAN_OPS", "Steer", "lists_items"]

@@ -40,6 +40,7 @@ from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
 from dynolint.model.state import Frame, State
 from dynolint.model.summaries import Summaries
+from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
@@ -91,6 +92,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     property_kinds: dict[tuple[str, str], str | None]
     enum_classes: dict[tuple[str, str], bool]  # is the class an enumeration (model/classes.py)
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
+    verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
     cdk_functions: dict[tuple[str, str], CdkFunction]
     cdk_tables: dict[tuple[str, str], TableDecl]
@@ -136,6 +138,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
             self.call_stack.clear()
             self.root_stack.clear()
             self.exit_stacks.clear()  # a root stopped inside a with block leaves its stack open
+            self.verdicts.clear()
             self.summaries.reset()
             self.index.forget_values()
 
@@ -277,6 +280,7 @@ class Interpreter(Machine):
         self.property_kinds = {}
         self.enum_classes = {}
         self.exit_stacks = []
+        self.verdicts = {}
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}

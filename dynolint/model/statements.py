@@ -13,6 +13,7 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
+from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
     NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, PynInstanceV,
     CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
@@ -74,7 +75,10 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.With:
             return self.exec_with(stmt, stmt.items, state, frame)
         if type(stmt) is ir.Return:
-            value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
+            if stmt.value is not None and state.reads and frame.function is not None and is_test(stmt.value):
+                value = self.returned_test(stmt.value, stmt.site, state, frame)
+            else:
+                value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
             value = self.steered(value, frame)
             frame.returns.append(value)
             frame.return_states.append(state)
@@ -125,6 +129,10 @@ class StatementsMixin(Mixin):
             when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
         decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
                                                        lambda value: self.taint(value).read_ids())
+        if self.verdicts:  # what a helper's answer carries back (model/verdicts.py)
+            by_true, by_false = branch_verdicts(stmt.test, captured, self.verdict_options)
+            decided_true += tuple(d for d in by_true if d not in decided_true)
+            decided_false += tuple(d for d in by_false if d not in decided_false)
         examined = {d.read for d in decided_true + decided_false}
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)

@@ -37,6 +37,7 @@ from dynolint.model.values import Loc, OpaqueV, Val
 if TYPE_CHECKING:
     from dynolint.model.interp import Interpreter
     from dynolint.model.state import State
+    from dynolint.model.verdicts import Options
 
 # kinds of shared facts a summary can depend on
 HEAP = 0  # self.heap[(alloc, name)]: an attribute stored on an object (or a ContextVar's value)
@@ -77,6 +78,7 @@ class Summary:
     writes: tuple[tuple[tuple[object, str], Val, bool], ...]
     examined: frozenset[int] = frozenset()  # the reads whose contents the call examined (State.examined)
     present: frozenset[int] = frozenset()  # the reads whose item it showed is there (State.present)
+    verdict: Options | None = None  # what each of its returns decided (model/verdicts.py)
 
 
 class Summaries:
@@ -138,6 +140,8 @@ class Summaries:
             from dynolint.model.unseen import restamp
 
             result = restamp(result, root, self.interp.next_seq())
+        if summary.verdict is not None:
+            result = self.interp.note_verdict(result, summary.verdict)
         return result
 
     # -- recording -----------------------------------------------------------------------
@@ -171,7 +175,7 @@ class Summaries:
         at_site = isinstance(result, OpaqueV) and result.loc == loc
         self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
                                   tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
-                                  minus(state.present, log.present))
+                                  minus(state.present, log.present), self.interp.verdict_options(result))
 
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""

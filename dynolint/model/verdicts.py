@@ -1,0 +1,164 @@
+"""What a helper's answer says about the item: return-value correlation.
+
+A helper that looks at an item and answers (``def verdict(item): if item["status"] ==
+"WAITING": return "ready"; return "skip"``, ``def can_start(item): return item["status"]
+== "WAITING"``) makes its decision on paths the interpreter merges when the call returns:
+the decisions common to every return survive (none, here), and the caller's ``if
+verdict(item) == "ready":`` tests a constant that carries no read. The decision is lost, so
+a write's condition is not held against it (class 8) and a fix cannot pin it.
+
+Here each return of an inlined call is kept as an *option*: the value returned (a constant
+when it is one) with the decisions of the path that returned it, and a ``return`` of a test
+(``return item["status"] == "WAITING"``) as two options, ``True`` with the test's decisions
+on its true side and ``False`` with those of its false side. When the caller branches on the
+answer (``==``, ``!=``, ``is``, ``in`` a constant, or its truth), each side of the branch
+takes the decisions common to the options that side can have come from (an option whose
+value the model does not know can be either). Only decisions are carried: they are
+recorded facts about reads of the caller's path, which is the path the helper ran on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from dynolint.phase1 import ir
+from dynolint.model.decisions import branch_decisions
+from dynolint.model.events import Decision
+from dynolint.model.values import ConstV, OpaqueV, SeqV, Val, alts, one_of
+
+if TYPE_CHECKING:
+    from dynolint.model.state import Frame, State
+
+Option = tuple[Val, tuple[Decision, ...]]  # a value the call may return, the decisions of its path
+Options = tuple[Option, ...]
+TRUE, FALSE = ConstV(True), ConstV(False)
+TESTS = (ir.Compare, ir.BoolOp)
+
+
+def is_test(expr: ir.Expr) -> bool:
+    """Is ``expr`` a test whose truth a ``return`` hands back (a comparison, ``and``/``or``/
+    ``not`` of comparisons)?"""
+    if isinstance(expr, ir.UnaryOp) and expr.op == "not":
+        return is_test(expr.operand)
+    if isinstance(expr, ir.BoolOp):
+        return is_test(expr.left) and is_test(expr.right)
+    return isinstance(expr, ir.Compare) and len(expr.ops) == 1
+
+
+def eval_returned_test(evaluate: Callable[[ir.Expr], Val], expr: ir.Expr, path: str,
+                       captured: dict[int, object]) -> Val:
+    """The value of a test made of comparisons, evaluated as the interpreter's ``eval`` does
+    (the same values), with each comparison's operands put in ``captured``."""
+    if isinstance(expr, ir.UnaryOp):
+        return OpaqueV((path, -1), (eval_returned_test(evaluate, expr.operand, path, captured),))
+    if isinstance(expr, ir.BoolOp):
+        left = eval_returned_test(evaluate, expr.left, path, captured)
+        right = eval_returned_test(evaluate, expr.right, path, captured)
+        return one_of((left, right))
+    assert isinstance(expr, ir.Compare)
+    left, right = evaluate(expr.left), evaluate(expr.comparators[0])
+    captured[id(expr)] = (left, right)
+    return OpaqueV((path, -2), (left, right))
+
+
+def test_options(expr: ir.Expr, captured: dict[int, object], site: tuple[str, int], state: State,
+                 reads_of: Callable[[Val], object]) -> tuple[Option, Option] | None:
+    """A returned test's two options, or None when it decides nothing about a read."""
+    when_true, when_false = branch_decisions(expr, captured, site, reads_of)
+    if not when_true and not when_false:
+        return None
+    return (TRUE, state.decisions + when_true), (FALSE, state.decisions + when_false)
+
+
+def returned_options(frame: Frame, fell_off: State) -> Options | None:
+    """The options of a call whose body ran in ``frame`` and ended (where it did not return)
+    in ``fell_off``; None when every option decided the same (the merge keeps all of it)."""
+    options: list[Option] = []
+    for index, (value, state) in enumerate(zip(frame.returns, frame.return_states)):
+        split = frame.return_tests.get(index)
+        if split is not None:
+            options.extend(split)
+        else:
+            options.append((value, state.decisions))
+    if not fell_off.dead:
+        options.append((ConstV(None), fell_off.decisions))
+    if len(options) < 2 or len({o[1] for o in options}) < 2 or len({o[0] for o in options}) < 2:
+        return None  # every return decided the same, or answers the same
+    return tuple(options)
+
+
+def _known(value: Val) -> object:
+    """The Python value of a constant, or ``_known`` itself when the model does not know it."""
+    return value.value if isinstance(value, ConstV) else _known
+
+
+def _holds(option: Val, op: str, other: Val) -> bool | None:
+    """Does ``option <op> other`` hold (None: not known)?"""
+    mine = _known(option)
+    if mine is _known:
+        return None
+    if op in ("in", "not in"):
+        if not isinstance(other, SeqV):
+            return None
+        members = [_known(e) for e in other.elts]
+        if _known in members:
+            return None
+        return (mine in members) == (op == "in")
+    theirs = [_known(alt) for alt in alts(other)]
+    if not theirs or _known in theirs or len(theirs) > 1:
+        return None
+    if op in ("==", "is"):
+        return mine == theirs[0]
+    if op in ("!=", "is not"):
+        return mine != theirs[0]
+    return None
+
+
+def _common(chosen: list[tuple[Decision, ...]]) -> tuple[Decision, ...]:
+    first, rest = chosen[0], [set(c) for c in chosen[1:]]
+    return tuple(d for d in first if all(d in r for r in rest))
+
+
+class _Side:
+    def __init__(self, captured: dict[int, object], options_of: Callable[[Val], Options | None]) -> None:
+        self.captured = captured
+        self.options_of = options_of
+
+    def leaf(self, expr: ir.Expr, truth: bool) -> tuple[Decision, ...]:
+        value = self.captured.get(id(expr))
+        if isinstance(expr, ir.Compare) and isinstance(value, tuple):
+            left, right = value
+            op = expr.ops[0]
+            options, other = self.options_of(left), right
+            if options is None:
+                options, other = self.options_of(right), left
+                if op in ("in", "not in"):
+                    return ()
+            if options is None:
+                return ()
+            chosen = [o[1] for o in options if _holds(o[0], op, other) in (truth, None)]
+        elif isinstance(value, Val):
+            options = self.options_of(value)
+            if options is None:
+                return ()
+            chosen = [o[1] for o in options if (None if _known(o[0]) is _known else bool(_known(o[0]))) in (truth, None)]
+        else:
+            return ()
+        return _common(chosen) if chosen else ()
+
+    def decide(self, expr: ir.Expr, truth: bool) -> tuple[Decision, ...]:
+        if isinstance(expr, ir.UnaryOp) and expr.op == "not":
+            return self.decide(expr.operand, not truth)
+        if isinstance(expr, ir.BoolOp):
+            left, right = self.decide(expr.left, truth), self.decide(expr.right, truth)
+            if (expr.op == "and") == truth:  # both operands hold their truth on this side
+                return left + tuple(d for d in right if d not in left)
+            return tuple(d for d in left if d in right)
+        return self.leaf(expr, truth)
+
+
+def branch_verdicts(test: ir.Expr, captured: dict[int, object],
+                    options_of: Callable[[Val], Options | None]) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """The decisions the helpers' answers tested by ``test`` carry to its true and false sides."""
+    side = _Side(captured, options_of)
+    return side.decide(test, True), side.decide(test, False)

@@ -1,0 +1,108 @@
+"""A helper's answer carries the decisions of the path that gave it (model/verdicts.py).
+
+``if verdict(item) == "ready":`` decides on the item as surely as ``if item["status"] ==
+"WAITING":`` does when ``verdict`` returns "ready" only where the status was WAITING; so does
+``if not can_start(item):`` when ``can_start`` returns that comparison. The write after it is
+held against the decision (class 8: a condition that pins only the item's existence leaves it
+open) and a fix can pin it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modelkit import model_of, race_kinds
+
+HEAD = '''import boto3
+table = boto3.resource("dynamodb").Table("jobs")
+
+def verdict(item):
+    if item["status"] == "WAITING":
+        return "ready"
+    return "skip"
+
+def can_start(item):
+    return item["status"] == "WAITING" and item["attempts"] < 3
+
+def start(key):
+    table.update_item(Key=key, UpdateExpression="SET #s = :r", ConditionExpression=GUARD,
+                      ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":r": "RUNNING", ":w": "WAITING"})
+
+def handler(key):
+    item = table.get_item(Key=key)["Item"]
+'''
+WRITE_LINE = 13
+EXISTS = '"attribute_exists(pk)"'
+PINNED = '"#s = :w"'
+
+
+def kinds(body: str, guard: str = EXISTS, extra: str = "") -> dict[int, str]:
+    source = HEAD.replace("GUARD", guard) + "".join("    " + line + "\n" for line in body.strip("\n").splitlines())
+    return race_kinds(model_of({"app.py": source + extra}))
+
+
+@pytest.mark.parametrize("body", [
+    # a constant answer, compared in the test, kept in a variable, or tested for membership
+    'if verdict(item) == "ready":\n    start(key)',
+    'answer = verdict(item)\nif answer != "ready":\n    return\nstart(key)',
+    'if verdict(item) in ("ready", "go"):\n    start(key)',
+    'if verdict(item) is not "skip":\n    start(key)',
+    # a returned test, by its truth, negated, in an ``and``
+    'if not can_start(item):\n    return\nstart(key)',
+    'if can_start(item) and key:\n    start(key)',
+    'ok = can_start(item)\nif ok:\n    start(key)',
+    # the same answer asked twice (the second call reuses the first's summary)
+    'verdict(item)\nif verdict(item) == "ready":\n    start(key)',
+])
+def test_a_decision_made_by_a_helper_is_held_against_the_condition(body):
+    assert kinds(body).get(WRITE_LINE) == "overwrite"
+
+
+@pytest.mark.parametrize("body", [
+    # the condition pins what the helper decided on
+    ('if verdict(item) == "ready":\n    start(key)', PINNED),
+    ('if not can_start(item):\n    return\nstart(key)', PINNED),
+    # the answer is not tested: the write runs whatever the helper said
+    ('verdict(item)\nstart(key)', EXISTS),
+    # a branch on the answer that decides nothing about the item: the side it takes
+    # may come from either return (an unknown answer)
+    ('if verdict(item) == key:\n    start(key)', EXISTS),
+    # an equal constant that is not the helper's answer
+    ('answer = "ready" if key else "skip"\nverdict(item)\nif answer == "ready":\n    start(key)', EXISTS),
+])
+def test_no_decision_is_invented(body):
+    text, guard = body
+    assert WRITE_LINE not in kinds(text, guard)
+
+
+def test_the_side_that_cannot_come_from_a_return_takes_nothing():
+    # "skip" is returned only where the status was not WAITING: the write under
+    # ``== "skip"`` acts on that decision, which the existence check leaves open too
+    assert kinds('if verdict(item) == "skip":\n    start(key)').get(WRITE_LINE) == "overwrite"
+    # no return gives "other": the test's true side is no path of the helper's
+    assert WRITE_LINE not in kinds('if verdict(item) == "other":\n    start(key)')
+
+
+def test_a_helper_in_another_module_and_a_method():
+    files = {
+        "rules.py": '''class Policy:
+    def allows(self, item):
+        if item["state"] != "OPEN":
+            return False
+        return True
+''',
+        "app.py": '''import boto3
+from rules import Policy
+table = boto3.resource("dynamodb").Table("tickets")
+POLICY = Policy()
+
+def handler(key):
+    item = table.get_item(Key=key)["Item"]
+    if POLICY.allows(item):
+        table.update_item(Key=key, UpdateExpression="SET #s = :c", ConditionExpression="attribute_exists(pk)",
+                          ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":c": "CLOSED"})
+''',
+    }
+    model = model_of(files)
+    assert list(race_kinds(model).values()) == ["overwrite"]
+    [race] = model.races()
+    assert any(d.attribute == "state" and d.op == "==" for d in race.record.decisions)
