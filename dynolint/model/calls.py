@@ -75,9 +75,9 @@ class CallsMixin(Mixin):
         options = list(alts(func))
         if (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
                 and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
-            results = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame) for alt in options]
+            each = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame) for alt in options]
             # one callee: its result as it is (an answer keeps its options, model/verdicts.py)
-            return stamp(results[0] if len(results) == 1 else one_of(results), frame, self.next_seq(), loc)
+            return stamp(each[0] if len(each) == 1 else one_of(each), frame, self.next_seq(), loc)
         # several project callables (overrides, a table of handlers), or one SDK call on either
         # of several objects (a table made with the tenant's credentials or the role's): each
         # one is a path of its own from the call, and the paths merge after it
