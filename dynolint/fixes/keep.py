@@ -62,7 +62,8 @@ def _find_if(ifs: list[cst.If], positions: Any, condition: Condition) -> cst.If:
     candidates = [node for node in ifs if positions[node].start.line == condition.line
                   and positions[node].start.column + 1 < condition.column]
     if not candidates:
-        raise FixSkipped(f"the test at line {condition.line} is not where the analysis saw it")
+        raise FixSkipped(f"the test at line {condition.line} is no if statement (an assert): an atomic update "
+                         "cannot route its refusal there, so there is no automatic fix")
     return max(candidates, key=lambda node: positions[node].start.column)
 
 

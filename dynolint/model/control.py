@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model import verdicts
-from dynolint.model.decisions import branch_decisions
+from dynolint.model.decisions import branch_decisions, expression_decisions
 from dynolint.model.events import Decision, ReadEvent
 from dynolint.model.keys import table_names
 from dynolint.model.mixin import Mixin
@@ -111,14 +111,23 @@ class ControlMixin(Mixin):
                     inherited |= {s for s in self.control.within(part) if s.read in scans}
         return frozenset(Steer(read, site) for read in found) | frozenset(inherited)
 
-    def examine(self: Machine, tests: Iterable[Val], state: State) -> None:
+    def examine(self: Machine, tests: Iterable[Val], state: State, site: Loc) -> None:
         """A test made in an expression (a comprehension's filter, a conditional expression, a
-        while loop's test) looked at the items its values derive from: the path examined them
-        (``State.examined``; ``if`` statements say so with their decisions)."""
+        while loop's test, at ``site``) looked at the items its values derive from: the path
+        examined them (``State.examined``; ``if`` statements say so with their decisions), and
+        what it chose (an element, a value, how often a body ran) depends on them. It is kept as
+        a decision that names no comparison (``model/decisions.py``): a fix cannot drop it by
+        making the write atomic, and a guard pins what it looked at."""
         for test in tests:
             found = self.taint(test).read_ids()
+            if not found:
+                continue
             if found - state.examined:
                 state.examined = state.examined | found
+            if site[1] >= 0:
+                decided = tuple(d for d in expression_decisions(test, found, site) if d not in state.decisions)
+                if decided:
+                    state.decisions = state.decisions + decided
 
     def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> None:
         """A scan or query filtered by equality on its items (``if item["sku"] == sku:``,
@@ -173,7 +182,7 @@ class ControlMixin(Mixin):
     def filtered(self: Machine, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
         """A comprehension's element, marked when its filter (``tests``) steers which there are."""
         if tests:
-            self.examine(tests, state)
+            self.examine(tests, state, site)
         steers = self.steering(tests, site, state) if tests and state.reads else frozenset()
         return self.control.chosen(element, steers) if steers else element
 

@@ -8,6 +8,7 @@ interpreter evaluates a test once, with its effects, and hands the values over).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
@@ -216,6 +217,24 @@ class _Decider:
             return self.opaque(left, why, part) + self.opaque(right, why, part)
         return [Decision(read, self.site, part, attribute, SWAPPED[held] if swapped else held, other, swapped, tag)
                 for read, attribute, tag in found]
+
+
+EXPRESSION_TEST = "a test inside an expression (a comprehension's filter, a conditional expression, a while loop)"
+
+
+def expression_decisions(test: Val, reads: Iterable[int], site: Loc) -> list[Decision]:
+    """What a test made inside an expression decided on the items of ``reads``: no comparison
+    the model keeps (which element, value or iteration it chose depends on it), with the
+    attributes it looked at. A test of whether the read found the item (``x if item else y``)
+    is no decision on its contents (the interpreter records it as the item's absence)."""
+    out: list[Decision] = []
+    if _presence(test) or _count(test):
+        return out
+    for read in sorted(reads):
+        names: set[str] = set()
+        whole = looked_at(test, read, names, 0)
+        out.append(Decision(read, site, -1, None, why=EXPRESSION_TEST, looked_at=tuple(sorted(names)), whole=whole))
+    return out
 
 
 def branch_decisions(test: ir.Expr, captured: Captured, site: Loc,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.literals import merge_dicts
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
@@ -63,7 +64,7 @@ class EvalMixin(Mixin):
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
             return value
         if type(expr) is ir.IfExp:
-            self.examine((self.eval(expr.test, state, frame),), state)
+            self.examine((self.eval(expr.test, state, frame),), state, (frame.path, expr.site))
             return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
         if type(expr) is ir.UnaryOp:
             operand = self.eval(expr.operand, state, frame)
@@ -137,19 +138,11 @@ class EvalMixin(Mixin):
         return OpaqueV((frame.path, expr.site), deps)
 
     def make_dict(self: Machine, expr: ir.DictE, state: State, frame: Frame) -> Val:
-        items: dict[Val, Val] = {}  # later keys win, first position kept, as in Python
-        spreads: list[Val] = []
+        parts: list[Val] = []  # ``**x`` spreads and single entries, in order
         for key_expr, value_expr in expr.items:
             value = self.eval(value_expr, state, frame)
-            if key_expr is None:
-                if isinstance(value, DictV):
-                    items.update(value.items)
-                    spreads.extend(value.spreads)
-                else:
-                    spreads.append(value)
-                continue
-            items[self.eval(key_expr, state, frame)] = value
-        return DictV(tuple(items.items()), tuple(spreads))
+            parts.append(value if key_expr is None else DictV(((self.eval(key_expr, state, frame), value),)))
+        return merge_dicts(parts)
 
     def concat(self: Machine, parts: list[Val]) -> Val:
         flat: list[Val] = []
@@ -183,6 +176,8 @@ class EvalMixin(Mixin):
             joined = self.concat_sequences(left, right)
             if joined is not None:
                 return joined
+        if op == "|" and (_mapping(left) or _mapping(right)):  # ``item | {...}``, ``item |= {...}`` (3.9)
+            return merge_dicts((left, right))
         return ArithV(op, left, right, loc)
 
     def is_stringy(self: Machine, value: Val) -> bool:
@@ -390,3 +385,9 @@ class EvalMixin(Mixin):
 
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]
+
+
+def _mapping(value: Val) -> bool:
+    """Is ``value`` surely a mapping (a dict built in the code, an item read)?"""
+    return any(isinstance(a, (DictV, ReadItemV)) for a in alts(value))
+

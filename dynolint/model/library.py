@@ -16,7 +16,9 @@ from dataclasses import dataclass
 #   ("flatten", i)   the elements of the elements of argument i
 #   ("enumerate", i) (index, element of argument i) pairs
 #   ("zip", -1)      tuples of one element of each argument
-#   ("element", i)   one element of argument i (next, min, max: a value, not an iterable)
+#   ("element", i)   one element of argument i (next: a value, not an iterable)
+#   ("least", i)     min, max: one element of argument i, or given several arguments one of them
+#                    (chosen by comparing them: a test of each one that derives from a read)
 #   ("chunks", i)    sequences of elements of argument i (batched, chunked)
 #   ("groups", i)    (key, elements of argument i) pairs (groupby)
 ITERATION: dict[str, tuple[str, int]] = {
@@ -29,7 +31,7 @@ ITERATION: dict[str, tuple[str, int]] = {
     "itertools.chain": ("chain", -1), "itertools.chain.from_iterable": ("flatten", 0),
     "more_itertools.flatten": ("flatten", 0), "enumerate": ("enumerate", 0), "zip": ("zip", -1),
     "itertools.zip_longest": ("zip", -1), "itertools.product": ("zip", -1),
-    "next": ("element", 0), "min": ("element", 0), "max": ("element", 0),
+    "next": ("element", 0), "min": ("least", 0), "max": ("least", 0),
     "more_itertools.first": ("element", 0), "more_itertools.one": ("element", 0),
     "itertools.batched": ("chunks", 0), "more_itertools.chunked": ("chunks", 0),
     "more_itertools.batched": ("chunks", 0), "itertools.pairwise": ("chunks", 0),

@@ -56,6 +56,9 @@ class LibraryMixin(Mixin):
         if callback is not None:
             called = self.run_callback(callback, args, kwargs, node, loc, state, frame)
         shape = ITERATION.get(path)
+        if shape is not None and shape[0] == "least" and len(args) > 1:
+            self.examine((one_of(args),), state, loc)  # ``max(0, item["n"] - k)`` compares with the item
+            return one_of(args)
         if shape is not None:
             iterated = self.iterate_as(shape, args)
             if iterated is not None:
@@ -216,7 +219,7 @@ class LibraryMixin(Mixin):
         source = args[index] if index >= 0 else UNKNOWN
         if how == "same":
             return source
-        if how == "element":
+        if how in ("element", "least"):
             return self.element(source)
         if how == "chain":
             return SeqV("items", (one_of([self.element(a) for a in args]),)) if args else None

@@ -3,6 +3,8 @@ dict literal's constant keys, a sequence's elements, a batch request's items."""
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from dynolint.model.values import UNKNOWN, DictV, OpaqueV, SeqV, StrV, Val, alts, const_str
 
 
@@ -53,3 +55,17 @@ def request_items(value: Val | None) -> list[tuple[Val, Val]]:
                 for element in elements(request) or [request]:
                     out.append((table, element))
     return out
+
+
+def merge_dicts(parts: Iterable[Val]) -> DictV:
+    """``{**a, **b}`` or ``a | b``: later keys win, first position kept, as in Python; a part
+    that is no dict literal is kept as a spread."""
+    items: dict[Val, Val] = {}
+    spreads: list[Val] = []
+    for part in parts:
+        if isinstance(part, DictV):
+            items.update(part.items)
+            spreads.extend(part.spreads)
+        else:
+            spreads.append(part)
+    return DictV(tuple(items.items()), tuple(spreads))

@@ -176,7 +176,7 @@ class StatementsMixin(Mixin):
     def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
         iterable = self.eval(stmt.iter, state, frame)
         if stmt.is_while:
-            self.examine((iterable,), state)
+            self.examine((iterable,), state, (frame.path, stmt.site))
         body_state = state.copy()
         if stmt.target is not None:
             self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)

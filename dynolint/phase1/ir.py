@@ -112,6 +112,7 @@ class IfExp:
     test: Expr
     body: Expr
     orelse: Expr
+    site: int = -1
 
 
 @dataclass(slots=True, unsafe_hash=True)

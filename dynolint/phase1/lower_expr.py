@@ -198,7 +198,7 @@ class ExpressionLowerer:
         return ir.Compare(self.expr(node.left), ops, tuple(self.expr(t.comparator) for t in node.comparisons))
 
     def _ifexp(self, node: cst.IfExp) -> ir.Expr:
-        return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse))
+        return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), self.site(node))
 
     def _lambda(self, node: cst.Lambda) -> ir.Expr:
         names = tuple(p.name.value for p in node.params.params)

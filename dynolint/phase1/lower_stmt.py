@@ -180,8 +180,8 @@ class Lowerer(ExpressionLowerer):
                     lowered = self.expr(deleted) if isinstance(deleted, cst.Attribute) else None
                     if isinstance(lowered, ir.Attr):
                         out.append(ir.Delete(lowered, site))
-            elif type(node) is cst.Assert:
-                out.append(ir.ExprStmt(self.expr(node.test), site))
+            elif type(node) is cst.Assert:  # goes on where the test holds, as ``if not test: raise``
+                out.append(ir.If(self.expr(node.test), (), (ir.Raise(None, site),), site))
         finally:
             self.current_stmt = saved
 

@@ -1,0 +1,46 @@
+"""Python operators and builtins the values flow through: ``dict | dict`` and ``|=`` (3.9)
+merge as ``{**a, **b}`` does, and ``min``/``max`` given several arguments return one of them
+(having compared them: a test of each that derives from a read)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modelkit import model_of, race_kinds
+
+HEAD = '''import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def handler(event, n):
+    order = table.get_item(Key={"pk": event["id"]})["Item"]
+'''
+
+
+def kinds(body: str) -> list[str]:
+    source = HEAD + "".join("    " + line + "\n" for line in body.strip("\n").splitlines())
+    return list(race_kinds(model_of({"app.py": source})).values())
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # the item read, merged with new entries and put back whole
+    ('table.put_item(Item=order | {"status": "SHIPPED"})', ["overwrite"]),
+    ('order |= {"status": "SHIPPED"}\ntable.put_item(Item=order)', ["overwrite"]),
+    ('table.put_item(Item={"pk": event["id"]} | order)', ["overwrite"]),
+    # a new item that takes nothing from the read: no race on it
+    ('table.put_item(Item={"pk": "other"} | {"status": "NEW"})', []),
+    # sets and numbers keep their meaning
+    ('tags = set(event["tags"]) | {"x"}\ntable.put_item(Item={"pk": event["id"], "tags": tags}, '
+     'ConditionExpression="attribute_not_exists(pk)")', []),
+    # an ADD whose delta is clamped by a value read: not atomic
+    ('table.update_item(Key={"pk": event["id"]}, UpdateExpression="ADD paid :p", '
+     'ExpressionAttributeValues={":p": max(0, order["due"])})', ["overwrite"]),
+    ('table.update_item(Key={"pk": event["id"]}, UpdateExpression="SET qty = :q", '
+     'ExpressionAttributeValues={":q": max(0, order["qty"] - n)})', ["counter"]),
+    ('table.update_item(Key={"pk": event["id"]}, UpdateExpression="SET qty = :q", '
+     'ExpressionAttributeValues={":q": min(100, order["qty"] + n)})', ["counter"]),
+    # min/max of values the read did not give: an atomic ADD of them is no race
+    ('table.update_item(Key={"pk": event["id"]}, UpdateExpression="ADD paid :p", '
+     'ExpressionAttributeValues={":p": max(0, n)})', []),
+])
+def test_operators(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected
