@@ -40,6 +40,9 @@ class AssignMixin(Mixin):
                     self.assign(element, self.element(value), state, frame, site)
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
+            held = self.module_object(target.value, base, frame)
+            if held is not None:  # ``Config.table = ...``, ``STATE.plan = ...``: module state
+                self.global_store(frame, site, f"{held}.{target.attr}", "assign", None, value, state)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
                     if self.run_accessor(alt, f"{target.attr}.setter", [value], (frame.path, target.site),
@@ -75,6 +78,10 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
         base = self.eval(base_expr, state, frame)
+        if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``: a container a module object holds
+            held = self.module_object(base_expr.value, self.eval(base_expr.value, state, frame), frame)
+            if held is not None:
+                self.global_store(frame, site, f"{held}.{base_expr.attr}", "item", index, value, state)
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}
@@ -133,6 +140,14 @@ class AssignMixin(Mixin):
                 state.env[name] = new
             elif any(a == old for a in alts(value)):
                 state.env[name] = one_of(new if a == old else a for a in alts(value))
+
+    def module_object(self: Machine, expr: ir.Expr, value: Val, frame: Frame) -> str | None:
+        """The name of the module global ``expr`` is, when it holds a project class or an
+        instance (made at import time, shared by every invocation of the process), from a
+        function: what is stored on it outlives the invocation as a global does."""
+        if type(expr) is not ir.Name or not self.is_global_name(expr.id, frame):
+            return None
+        return expr.id if any(isinstance(alt, (ClassV, InstanceV)) for alt in alts(value)) else None
 
     def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ConstV, const_str
+from dynolint.model.values import ConstV, ParamV, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -37,6 +37,7 @@ ADMIN = "admin"
 AUTHORIZED = "authorized"
 VERIFIED = "verified"
 DEPLOY_SWITCH = "deploy-switch"
+TENANT_SLOT = "tenant-slot"  # a test compared a module global with the tenant id (a one-slot cache's owner)
 
 # names of platform-operator roles and of the checks for them (not a tenant's own admin)
 _ADMIN_NAME = re.compile(r"(system|saas|platform|super|global|root|operator)_?(admin|administrator|operator)|"
@@ -66,6 +67,26 @@ def _admin_text(text: str | None) -> bool:
 
 class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
+
+    def tenant_slot(self: Machine, test: ir.Expr, captured: dict[int, object], frame: Frame) -> bool:
+        """Does ``test`` compare a module global (or a part of one) with the tenant id, as a
+        one-slot cache does before it reuses what it holds (``_owner != tenant_id``)?"""
+        if isinstance(test, ir.UnaryOp):
+            return self.tenant_slot(test.operand, captured, frame)
+        if isinstance(test, ir.BoolOp):
+            return self.tenant_slot(test.left, captured, frame) or self.tenant_slot(test.right, captured, frame)
+        found = captured.get(id(test))
+        if not isinstance(test, ir.Compare) or test.ops[0] not in ("==", "!=", "is", "is not") \
+                or not isinstance(found, tuple):
+            return False
+        for mine, other in ((test.left, found[1]), (test.comparators[0], found[0])):
+            root = mine
+            while isinstance(root, (ir.Sub, ir.Attr)):
+                root = root.value
+            if isinstance(root, ir.Name) and self.is_global_name(root.id, frame) \
+                    and (isinstance(other, ParamV) or self.taint(other).tenants):
+                return True  # the tenant id, or the parameter that brings it in (a helper analysed alone)
+        return False
 
     def test_facts(self: Machine, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
         """(facts when ``test`` is true, facts when it is false)."""

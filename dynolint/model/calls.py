@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
+from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.literals import as_kwargs
 from dynolint.model.events import GlobalStore
 from dynolint.model.keys import carries_identity, is_tenant_id
@@ -302,7 +303,7 @@ class CallsMixin(Mixin):
                      value: Val, state: State) -> None:
         accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
-                                              frame.info, frame.root, accumulates))
+                                              frame.info, frame.root, accumulates, TENANT_SLOT in state.facts))
         stored = self.global_values.setdefault((frame.path, name), [])
         if len(stored) < 8 and value not in stored:
             stored.append(value)
@@ -347,12 +348,12 @@ class CallsMixin(Mixin):
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
             return value
-        if name in ("get_header_value", "get_query_string_value", "get_path_param") and args:
+        if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",
                        "get_path_param": "pathparameters"}[name]
             for alt in alts(recv):
                 if isinstance(alt, EventV):
-                    param = const_str(args[0])
+                    param = const_str(args[0] if args else kwargs["name"])
                     return self.event_child(EventV(alt.path + (section,)), param or "?", loc, frame, False)
         handled = self.file_method(recv, name, args, kwargs, loc, frame)
         if handled is not None:

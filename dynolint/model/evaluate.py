@@ -12,7 +12,7 @@ from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, EnvV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
@@ -292,6 +292,8 @@ class EvalMixin(Mixin):
                 return inner
         if type(base) is TableV and name in ("name", "table_name"):
             return base.name
+        if type(base) is FileV and name == "name":
+            return base.path  # a file object's path (``NamedTemporaryFile(delete=False).name``)
         if type(base) is PynModelV and name in self.pyn_info(base).attributes:
             return PynAttrV(base, name)
         if name == "current_event":

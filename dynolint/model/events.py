@@ -176,6 +176,9 @@ class GlobalStore:
     # the new value is computed from the variable's previous one (``COUNT += 1``,
     # ``SEEN = SEEN + [x]``): state each invocation advances
     accumulates: bool = False
+    # stored on a path that compared a module global with the tenant id (``if _owner !=
+    # tenant_id: rebuild``): a one-slot cache that knows whose value it holds
+    owner_checked: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -21,7 +21,7 @@ from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 
@@ -64,6 +64,9 @@ FROM_DICT_FUNCTIONS = {
     "cattrs.structure": (1, 0, "cl", "obj"),
     "pydantic.parse_obj_as": (0, 1, "type_", "obj"),
 }
+
+# a key with its case changed names the same header (HTTP header names are case-insensitive)
+KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
 
 
 class RecordsMixin(Mixin):
@@ -257,8 +260,9 @@ class RecordsMixin(Mixin):
 
     def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
         """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
-        (``VALUE_CONVERSIONS``, a typed converter's method) or none: the mapping itself, its
-        keys unchanged; None for any other comprehension."""
+        (``VALUE_CONVERSIONS``, a typed converter's method) or none, and ``k`` as it is or
+        with its case changed (``KEY_CASES``, for the request's headers: ``{k.lower(): v ...}``):
+        the mapping itself; None for any other comprehension."""
         if expr.value is None or len(expr.generators) != 1:
             return None
         target, iterable, conditions = expr.generators[0]
@@ -269,7 +273,11 @@ class RecordsMixin(Mixin):
         if not (isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr) and iterable.func.attr == "items"
                 and not iterable.args and not iterable.kwargs):
             return None
-        if not (isinstance(expr.elt, ir.Name) and expr.elt.id == key_name):
+        key, recased = expr.elt, False
+        if isinstance(key, ir.Call) and isinstance(key.func, ir.Attr) and key.func.attr in KEY_CASES \
+                and not key.args and not key.kwargs:
+            key, recased = key.func.value, True
+        if not (isinstance(key, ir.Name) and key.id == key_name):
             return None
         value = expr.value
         if isinstance(value, ir.Call) and len(value.args) == 1 and not value.kwargs:
@@ -278,7 +286,10 @@ class RecordsMixin(Mixin):
             value = value.args[0]
         if not (isinstance(value, ir.Name) and value.id == value_name):
             return None
-        return self.eval(iterable.func.value, state, frame)
+        mapping = self.eval(iterable.func.value, state, frame)
+        if recased and not all(isinstance(alt, EventV) for alt in alts(mapping)):
+            return None  # only the request's names (headers) are looked up by any case; an item's are not
+        return mapping
 
     def record_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, state: State,
                     frame: Frame) -> Val | None:

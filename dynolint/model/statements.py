@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.authz import DEPLOY_SWITCH, VERIFIED, is_verify_call
+from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
@@ -125,6 +125,8 @@ class StatementsMixin(Mixin):
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
             there_if_true, there_if_false = present_when(stmt.test, True, polarity), present_when(stmt.test, False, polarity)
         when_true, when_false = self.test_facts(stmt.test, state, frame)
+        if self.tenant_slot(stmt.test, captured, frame):
+            when_true, when_false = when_true | {TENANT_SLOT}, when_false | {TENANT_SLOT}
         if self.deploy_switch(stmt.test, state, frame):
             when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
         decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),

@@ -72,7 +72,8 @@ def session_for(tenant_id):
             if store.loc in seen:
                 continue
             taint = model.taint(store.value)
-            if not any(c.kind == "scoped" for c in taint.creds) or keyed_by_tenant(model, store.key, store.value):
+            if not any(c.kind == "scoped" for c in taint.creds) or store.owner_checked \
+                    or keyed_by_tenant(model, store.key, store.value):
                 continue
             seen.add(store.loc)
             where = {"cache": "the cache of a function whose arguments do not include the tenant",

@@ -80,7 +80,7 @@ def handler(event, context):
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
         for store in self.each(model.interp.global_stores):
-            if store.loc in seen or keyed_by_tenant(model, store.key):
+            if store.loc in seen or store.owner_checked or keyed_by_tenant(model, store.key):
                 continue
             taint = model.taint(store.value)
             if any(c.kind == "scoped" for c in taint.creds):
