@@ -102,7 +102,8 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         if plan.put:
             change = lambda node: keep.apply_to_call(putcounter.put_to_update(node, plan, delta, sources), kept)
         else:
-            change = lambda node: keep.apply_to_call(atomic.atomic_call(node, plan, delta), kept)
+            reserved = frozenset(name for name, _ in kept.values or ())
+            change = lambda node: keep.apply_to_call(atomic.atomic_call(node, plan, delta, reserved), kept)
         if kept.block is not None:
             block = (kept.block, kept.change)
         return change, change(call), block, kept.unsafe
