@@ -167,7 +167,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         return Skip("the item that was read is not held in a variable where it is written; add the condition "
                     f"'{version} = <version read>' by hand")
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version", key_attr=keys[0] if keys else None,
-                     version_attr=version, item_expr=item_name)
+                     version_attr=version, item_expr=item_name, table_label=label, presence=_presence_names(race))
 
 
 def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
