@@ -1,10 +1,12 @@
 """The optimistic-lock fix of a put-back and what the code itself does with the version attribute.
 
-The bug these tests pin down: the code bumped the version itself before the put
+Two bugs these tests pin down. The code bumped the version itself before the put
 (``item["version"] = item.get("version", 0) + 1``) and the fix bumped it again and compared
 the stored version with the one read *after* the code's bump: every write after the first
-failed. The expected version must be the value read, so a path that assigns the attribute
-before the write gets no fix."""
+failed. And the code read ``version`` as a string (``pkg["version"].split(".")``) while the
+fix started keeping a number under that name (a TypeError, and the package's version lost).
+The expected version must be the value read, so a path that assigns the attribute before
+the write gets no fix; a new version attribute must be a name the code does not use."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dynolint.api import Options, fix_paths
+from dynolint.api import Options, check_paths, fix_paths
 from dynolint.config import discover
 from dynolint.rules import KNOWN_CODES
 from tests.conftest import write_project
@@ -96,3 +98,31 @@ def test_an_item_changed_elsewhere_is_still_fixed_with_the_version_read(tmp_path
     flat = re.sub(r"\s+", "", after)
     assert 'Item={**account,"version":account.get("version",0)+1}' in flat
     assert 'ExpressionAttributeValues={":dl_ver":account.get("version",0)}' in flat
+
+
+STRING_VERSION = RESOURCE + '''def describe(account_id, text):
+    account = accounts.get_item(Key={"account_id": account_id})["Item"]
+    major = account["version"].split(".")[0]
+    account["description"] = f"[v{major}] {text}"
+    accounts.put_item(Item=account)
+'''
+
+
+def test_a_new_version_attribute_is_never_one_the_code_uses_otherwise(tmp_path: Path) -> None:
+    after, reasons = _fix(tmp_path, STRING_VERSION, KEY_ONLY)
+    assert after == STRING_VERSION
+    assert reasons and "'version'" in reasons[0] and "version-attribute" in reasons[0]
+    got = STRING_VERSION.replace('account["version"].split(".")[0]', 'str(account.get("version", "1")).strip()')
+    after, reasons = _fix(tmp_path / "get", got, KEY_ONLY)
+    assert after == got and reasons and "'version'" in reasons[0]
+
+
+def test_a_configured_version_attribute_is_used_beside_a_string_version(tmp_path: Path) -> None:
+    config = {"pyproject.toml": '[tool.dynolint.tables.accounts]\npartition-key = "account_id"\n'
+                                'version-attribute = "rev"\n'}
+    after, reasons = _fix(tmp_path, STRING_VERSION, config)
+    assert reasons == []
+    flat = re.sub(r"\s+", "", after)
+    assert 'Item={**account,"rev":account.get("rev",0)+1}' in flat and '"#dl_ver":"rev"' in flat
+    assert 'account["version"].split(".")[0]' in after
+    assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
