@@ -179,8 +179,29 @@ def _separator(call: cst.Call) -> cst.BaseParenthesizableWhitespace:
     return cst.SimpleWhitespace(" ")
 
 
+def _bare(whitespace: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """``whitespace`` without its comments: the line break and indentation alone (what a new
+    argument or entry is laid out with: a comment belongs to the element it was written beside)."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace.with_changes(first_line=cst.TrailingWhitespace(newline=whitespace.first_line.newline),
+                                       empty_lines=[])
+    return whitespace
+
+
+def _continued(own: cst.BaseParenthesizableWhitespace,
+               separator: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """What follows the last existing element when new ones are appended: its own comments
+    (``own``, which led to the closing bracket), then the line start of ``separator``."""
+    if isinstance(own, cst.ParenthesizedWhitespace):
+        if isinstance(separator, cst.ParenthesizedWhitespace):
+            return own.with_changes(indent=separator.indent, last_line=separator.last_line)
+        return own  # a comment ends the line: the new elements start where the bracket did
+    return separator
+
+
 def add_kwargs(call: cst.Call, pairs: list[tuple[str, cst.BaseExpression]]) -> cst.Call:
-    """Append keyword arguments, in the call's own layout (one per line when it has one)."""
+    """Append keyword arguments, in the call's own layout (one per line when it has one); the
+    comments of the existing arguments stay with them, the new ones get none."""
     new = [cst.Arg(value=value, keyword=cst.Name(name),
                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                          whitespace_after=cst.SimpleWhitespace("")))
@@ -190,12 +211,18 @@ def add_kwargs(call: cst.Call, pairs: list[tuple[str, cst.BaseExpression]]) -> c
     args = list(call.args)
     if not args:
         return call.with_changes(args=new)
-    separator = _separator(call)
+    separator = _bare(_separator(call))
     last = args[-1]
-    trailing = last.comma
-    tail = last.whitespace_after_arg
-    args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator),
-                                 whitespace_after_arg=cst.SimpleWhitespace(""))
+    trailing, tail = last.comma, last.whitespace_after_arg
+    if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
+        args[-1] = last.with_changes(comma=trailing.with_changes(
+            whitespace_after=_continued(trailing.whitespace_after, separator)))
+        trailing = trailing.with_changes(whitespace_after=_bare(trailing.whitespace_after))
+    else:  # the last argument's comments are before the closing parenthesis
+        comma = trailing if isinstance(trailing, cst.Comma) else cst.Comma()
+        args[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=_continued(tail, separator)),
+                                     whitespace_after_arg=cst.SimpleWhitespace(""))
+        tail = _bare(tail)
     for index, arg in enumerate(new):
         if index == len(new) - 1:
             new[index] = arg.with_changes(comma=trailing, whitespace_after_arg=tail)
@@ -239,15 +266,25 @@ def merge_dict(existing: cst.BaseExpression | None, entries: list[tuple[str, cst
         else:
             if isinstance(existing.lbrace.whitespace_after, cst.ParenthesizedWhitespace):
                 separator = existing.lbrace.whitespace_after
+        separator = _bare(separator)
         last = elements[-1]
         trailing = last.comma
-        elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator))
+        rbrace = existing.rbrace
+        if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
+            elements[-1] = last.with_changes(comma=trailing.with_changes(
+                whitespace_after=_continued(trailing.whitespace_after, separator)))
+            trailing = trailing.with_changes(whitespace_after=_bare(trailing.whitespace_after))
+        else:  # the last entry's comments are before the closing brace (LibCST keeps them there)
+            comma = trailing if isinstance(trailing, cst.Comma) else cst.Comma()
+            elements[-1] = last.with_changes(comma=comma.with_changes(
+                whitespace_after=_continued(rbrace.whitespace_before, separator)))
+            rbrace = rbrace.with_changes(whitespace_before=_bare(rbrace.whitespace_before))
         for index, element in enumerate(new):
             if index == len(new) - 1:
                 new[index] = element.with_changes(comma=trailing)
             else:
                 new[index] = element.with_changes(comma=cst.Comma(whitespace_after=separator))
-        return existing.with_changes(elements=[*elements, *new])
+        return existing.with_changes(elements=[*elements, *new], rbrace=rbrace)
     return cst.Dict([cst.StarredDictElement(existing), *new])
 
 

@@ -167,7 +167,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         return Skip("the item that was read is not held in a variable where it is written; add the condition "
                     f"'{version} = <version read>' by hand")
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version", key_attr=keys[0] if keys else None,
-                     version_attr=version, item_expr=item_name)
+                     version_attr=version, item_expr=item_name, table_label=label, presence=_presence_names(race))
 
 
 def _model_name(model: Model, path: str, table: PynModelV) -> str | None:
@@ -253,7 +253,7 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
     actions = parse_update(expression, names) if expression is not None else None
     if not actions:
         return Skip("the UpdateExpression is not a literal string")
-    for action in actions:
+    for number, action in enumerate(actions):
         if action.clause != "SET" or action.atomic or len(action.placeholders) != 1:
             continue
         placeholder = action.placeholders[0]
@@ -281,7 +281,7 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         result = result_template(counter)
         unsafe = _unsafe_because(model, race, counter, arith.right if side == "right" else arith.left, result)
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
-                          side, negate, not unsafe, conditions, result, unsafe_because=unsafe)
+                          side, negate, not unsafe, conditions, result, unsafe_because=unsafe, action=number)
     return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
 
 

@@ -88,6 +88,7 @@ class AtomicPlan:
     key_attrs: tuple[str, ...] = ()
     sets: tuple[str, ...] = ()
     unsafe_because: str = ""  # when not ``safe``: why (shown in the fix's title)
+    action: int | None = None  # the counter's action, counted over the UpdateExpression's clauses
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
-from dynolint.fixes import atomic, guard, keep, layout, putcounter, pynupdate, tenantid, tmpdir
+from dynolint.fixes import atomic, guard, keep, layout, putcounter, pynupdate, tenantid, tmpdir, version_use
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
@@ -77,6 +77,8 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
         if plan.mode == "pyn_update":
             plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
+        if plan.mode in ("version", "introduce"):
+            version_use.check(scope, call, plan, positions)
         if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
             plan = replace(plan, typed=True)  # mypy checks the body
         change: Callable[[cst.Call], cst.Call] = lambda node: guard.guard_call(node, plan)
@@ -102,7 +104,8 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         if plan.put:
             change = lambda node: keep.apply_to_call(putcounter.put_to_update(node, plan, delta, sources), kept)
         else:
-            change = lambda node: keep.apply_to_call(atomic.atomic_call(node, plan, delta), kept)
+            reserved = frozenset(name for name, _ in kept.values or ())
+            change = lambda node: keep.apply_to_call(atomic.atomic_call(node, plan, delta, reserved), kept)
         if kept.block is not None:
             block = (kept.block, kept.change)
         return change, change(call), block, kept.unsafe

@@ -133,8 +133,10 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
                     f"'{NEW_ATTRIBUTE}' with values that are not versions: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     span = model.span(write.loc)
+    bound = tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version" if chosen else "introduce",
-                     key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label)
+                     key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label,
+                     presence=bound)
 
 
 def allocate_plan(model: Model, race: Race, keys: list[str], label: str,

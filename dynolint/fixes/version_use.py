@@ -1,0 +1,97 @@
+"""What the function around a put-back does with the version attribute the fix would guard it
+with (``versioning``): the fix compares the stored version with ``item.get(<version>)`` read at
+the write and writes it plus one, which is right only when that is still the value the item
+was read with, and when the attribute is the fix's to keep.
+
+- A path that changes the attribute before the write (``item["version"] += 1``, ``update``,
+  ``setdefault``, ``pop``, ``del``), on the item or on any name bound to it (a copy), gets no
+  fix: the fix would compare with the changed value (every write after the first fails) and
+  bump a version the code already bumped.
+- A version attribute the fix starts keeping (``introduce``) must be a name the code does not
+  read: items that already have it hold something else (``pkg["version"].split(".")``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from dynolint.fixes.cstutil import FixSkipped, literal_text, walk
+from dynolint.fixes.plans import GuardPlan
+
+_SETTERS = frozenset({"setdefault", "pop", "__setitem__", "__delitem__"})
+_EMPTIERS = frozenset({"clear", "popitem"})
+
+
+def _keyed(node: cst.CSTNode, names: frozenset[str], attribute: str) -> bool:
+    """Is ``node`` ``<name>["<attribute>"]`` for one of ``names``?"""
+    return isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value in names \
+        and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
+        and literal_text(node.slice[0].slice.value) == attribute
+
+
+def _changes(node: cst.CSTNode, names: frozenset[str], attribute: str) -> str | None:
+    """How ``node`` changes ``attribute`` of a dict one of ``names`` holds (None: it does not)."""
+    if isinstance(node, (cst.AssignTarget, cst.AugAssign)) and _keyed(node.target, names, attribute):
+        return "assigns"
+    if isinstance(node, cst.Del) and any(_keyed(inner, names, attribute) for inner in walk(node.target)):
+        return "deletes"
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name) and node.func.value.value in names):
+        return None
+    method, args = node.func.attr.value, node.args
+    if method in _EMPTIERS:
+        return f"empties the item with {method}(), which removes"
+    if method in _SETTERS and args and literal_text(args[0].value) == attribute:
+        return f"changes with {method}()"
+    if method == "update":
+        for arg in args:
+            if arg.keyword is not None and arg.keyword.value == attribute:
+                return "assigns with update()"
+            if isinstance(arg.value, cst.Dict) and any(
+                    isinstance(e, cst.DictElement) and literal_text(e.key) == attribute for e in arg.value.elements):
+                return "assigns with update()"
+    return None
+
+
+def _reads(node: cst.CSTNode, names: frozenset[str], attribute: str) -> bool:
+    """Does ``node`` read ``attribute`` of a dict one of ``names`` holds?"""
+    if _keyed(node, names, attribute):
+        return True
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and isinstance(node.func.value, cst.Name) and node.func.value.value in names \
+        and node.func.attr.value == "get" and bool(node.args) and literal_text(node.args[0].value) == attribute
+
+
+def check(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan, positions: Any) -> None:
+    """Raise FixSkipped, saying why, when the version guard of ``call`` (a put of the item
+    read) cannot compare with the version read or would take over an attribute the code uses."""
+    attribute = plan.version_attr
+    if attribute is None or plan.item_expr is None:
+        return
+    names = frozenset({plan.item_expr, *plan.presence})
+    label = plan.table_label or "<table>"
+    inside = {id(node) for node in walk(call)}
+    line, before = 0, True
+    for node in walk(scope):
+        if node is call:
+            before = False
+        if id(node) in inside:
+            continue
+        if isinstance(node, cst.BaseStatement) and node in positions:
+            line = positions[node].start.line
+        how = _changes(node, names, attribute) if before else None
+        if how is not None:
+            raise FixSkipped(
+                f"the code {how} the item's {attribute!r} at line {line}, before the write: the guard would compare "
+                f"with that value instead of the version read, and bump a version the code already changed; guard "
+                f"the write by hand with the version as read (ConditionExpression on {attribute!r})")
+        if plan.mode == "introduce" and _reads(node, names, attribute):
+            raise FixSkipped(
+                f"the code reads the item's {attribute!r} at line {line}: its items already hold something there, "
+                f"which a new version number would overwrite; set [tool.dynolint.tables.{label}] version-attribute "
+                "to an attribute every writer bumps to enable an optimistic-lock fix")
+
+
+__all__ = ["check"]
