@@ -297,3 +297,32 @@ def test_cdk_route_through_an_alias_keeps_a_scheduled_handler_data_plane(project
     assert ("seed.py", 8, "DYN201") in triples(findings_in(root))
     (root / "app.py").write_text(app.replace('apigw.LambdaRestApi(stack, "Api", handler=fn.add_alias("live"))\n', ""))
     assert not {t for t in triples(findings_in(root)) if t[2].startswith("DYN2")}
+
+
+_PER_TENANT_WORKER = """\
+Resources:
+  Dispatcher:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ., Handler: dispatch.handler, Runtime: python3.12}
+  RenderWorker:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: render-worker
+      CodeUri: .
+      Handler: worker.handler
+      Runtime: python3.12
+      TenancyConfig: {TenantIsolationMode: PER_TENANT}
+"""
+
+
+def test_an_invoke_through_another_modules_helper_is_analysed_from_its_caller(project) -> None:
+    # neither module mentions tenants: the caller names the PER_TENANT function, the helper
+    # in another module invokes it; the caller is analysed because it imports a Lambda client's module
+    clients = ('import boto3\nlam = boto3.client("lambda")\n\n\ndef submit(name, body):\n'
+               '    return lam.invoke(FunctionName=name, InvocationType="Event", Payload=body)\n')
+    caller = 'from clients import submit\n\n\ndef handler(event, context):\n    submit("{}", event["body"])\n'
+    root = project({"template.yaml": _PER_TENANT_WORKER, "clients.py": clients,
+                    "dispatch.py": caller.format("render-worker")})
+    assert triples(findings_in(root)) == {("clients.py", 6, "DYN205")}
+    project({"dispatch.py": caller.format("audit-log")})
+    assert triples(findings_in(root)) == set()

@@ -195,3 +195,55 @@ def test_the_same_without_the_check_is_reported(tmp_path: Path, shape: str) -> N
     source, marker, code = POSITIVE_CONTROLS[shape]
     source = TABLE + source
     assert (line_of(source, marker), code) in codes(tmp_path, source)
+
+
+S3_COLLECTIONS = '''
+bucket = boto3.resource("s3").Bucket("uploads")
+
+def scoped_listing(event, context):
+    return [o.key for o in bucket.objects.filter(Prefix=f"{context.tenant_id}/")]  # PREFIXED
+
+def whole_bucket(event, context):
+    tenant = context.tenant_id
+    return [o.key for o in bucket.objects.all() if o.key.startswith(tenant)]  # ALL
+
+def nightly_report(event, context):
+    return len(list(bucket.objects.all()))
+'''
+
+
+def test_a_buckets_object_collection_is_a_listing(tmp_path: Path) -> None:
+    # boto3's resource collections: bucket.objects.filter(Prefix=...) / .all() list the bucket;
+    # the scheduled report reads no tenant id and is not tenant-aware
+    source = TABLE + S3_COLLECTIONS
+    assert codes(tmp_path, source) == [(line_of(source, "# PREFIXED"), "DYN201"), (line_of(source, "# ALL"), "DYN202")]
+
+
+SINGLETON = STS + '''
+class TenantSession:
+    def __init__(self):
+        self.session = None
+        self.owner = None
+
+    def get(self, tenant_id):
+        if self.session is None:
+            self.session = scoped(tenant_id)  # STORE
+        return self.session
+
+SESSIONS = TenantSession()
+
+def handler(event, context):
+    return SESSIONS.get(context.tenant_id).client("s3").get_object(Bucket="b", Key=f"{context.tenant_id}/x")
+'''
+
+
+def test_a_singletons_attributes_set_in_its_methods_are_module_state(tmp_path: Path) -> None:
+    source = TABLE + SINGLETON
+    assert (line_of(source, "# STORE"), "DYN203") in codes(tmp_path, source)
+    # the same object checking whose session it holds is a one-slot cache keyed by the tenant
+    checked = source.replace("if self.session is None:", "if self.session is None or self.owner != tenant_id:")
+    checked = checked.replace("  # STORE", "\n            self.owner = tenant_id")
+    assert [c for c in codes(tmp_path / "checked", checked) if c[1] in ("DYN203", "DYN302")] == []
+    # a per-request instance holds nothing past the request
+    local = source.replace("SESSIONS.get(", "TenantSession().get(")
+    assert [c for c in codes(tmp_path / "local", local) if c[1] in ("DYN203", "DYN302")] == []

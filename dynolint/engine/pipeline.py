@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from dynolint.phase1 import ir
-from dynolint.phase1.prefilter import has_entry, makes_dynamodb, touches_tenancy
+from dynolint.phase1.prefilter import has_entry, makes_dynamodb, makes_lambda_client, touches_tenancy
 from dynolint.phase1.pyversions import Version, finder_for, running, spelled
 from dynolint.phase1.reach import helper_chains
 from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
@@ -145,6 +145,14 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Sele
     users = {p for p in importers_of(dynamo) if _ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
     near = dynamo | users
     level = near
+    for _ in range(2):
+        level = importers_of(level) - near
+        near |= level
+        if not level:
+            break
+    # the callers of a Lambda client's helpers, two levels up: the code that invokes a
+    # PER_TENANT function through them need not mention tenants (DYN205)
+    level = {path for path in tenancy if makes_lambda_client(sources[path])}
     for _ in range(2):
         level = importers_of(level) - near
         near |= level

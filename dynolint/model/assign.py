@@ -41,6 +41,9 @@ class AssignMixin(Mixin):
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
             held = self.module_object(target.value, base, frame)
+            if held is None and frame.function is not None:  # ``self.session = ...`` of an instance made at import
+                held = next((f"{a.cls.qualname}()" for a in alts(base)
+                             if isinstance(a, InstanceV) and a.alloc in self.module_instances), None)
             if held is not None:  # ``Config.table = ...``, ``STATE.plan = ...``: module state
                 self.global_store(frame, site, f"{held}.{target.attr}", "assign", None, value, state)
             for alt in alts(base):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ConstV, ParamV, const_str
+from dynolint.model.values import ConstV, InstanceV, ParamV, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -83,8 +83,10 @@ class AuthzMixin(Mixin):
             root = mine
             while isinstance(root, (ir.Sub, ir.Attr)):
                 root = root.value
-            if isinstance(root, ir.Name) and self.is_global_name(root.id, frame) \
-                    and (isinstance(other, ParamV) or self.taint(other).tenants):
+            shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) or (
+                root is not mine and root.id == "self" and isinstance(frame.self_val, InstanceV)
+                and frame.self_val.alloc in self.module_instances))  # ``self.owner`` of an instance made at import
+            if shared and (isinstance(other, ParamV) or self.taint(other).tenants):
                 return True  # the tenant id, or the parameter that brings it in (a helper analysed alone)
         return False
 

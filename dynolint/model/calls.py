@@ -271,6 +271,8 @@ class CallsMixin(Mixin):
         if pyn is not None:
             return pyn
         instance = InstanceV(cls, loc)
+        if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
+            self.module_instances.add(loc)  # made at import: shared by every invocation of the process
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.invoke(init, instance, args, kwargs, loc, state, frame)

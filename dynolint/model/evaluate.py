@@ -13,7 +13,7 @@ from dynolint.model.summaries import GLOBAL_VALUES
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
-    OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, StrV, SubV, SuperV, TableV,
+    OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
     TenantIdV, TmpRootV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -292,6 +292,8 @@ class EvalMixin(Mixin):
                 return inner
         if type(base) is TableV and name in ("name", "table_name"):
             return base.name
+        if type(base) is S3ObjectV and base.key is None and name in ("objects", "object_versions"):
+            return base  # a bucket's object collection: its filter() / all() list the bucket
         if type(base) is FileV and name == "name":
             return base.path  # a file object's path (``NamedTemporaryFile(delete=False).name``)
         if type(base) is PynModelV and name in self.pyn_info(base).attributes:

@@ -88,6 +88,11 @@ def touches_tenancy(data: bytes) -> bool:
     return any(word in code for word in _TENANCY_WORDS) or _makes_client(code, b"lambda", code_text(data, True))
 
 
+def makes_lambda_client(data: bytes) -> bool:
+    """A Lambda client is made here (in the code): a file that may invoke functions."""
+    return _makes_client(data, b"lambda") and _makes_client(code_text(data, False), b"lambda", code_text(data, True))
+
+
 def has_entry(data: bytes) -> bool:
     """Can a function here start with an invocation (a handler's event or context, a web
     route, Powertools' current event), or is it CDK code or AWS client code (credentials
