@@ -90,3 +90,48 @@ def test_a_balance_not_compared_still_becomes_an_atomic_add(tmp_path: Path) -> N
     after = fix(tmp_path, before, unsafe=False)
     assert 'UpdateExpression="ADD balance :b"' in after and "-(amount)" in after
     ast.parse(after)
+
+
+REPORTED = '''import boto3
+table = boto3.resource("dynamodb").Table("wallets")
+
+def spend(wid, amount):
+    item = table.get_item(Key={"wallet_id": wid})["Item"]
+    balance = item["balance"]
+    if balance >= amount:
+        table.update_item(Key={"wallet_id": wid}, UpdateExpression="SET balance = :b",
+                          ExpressionAttributeValues={":b": balance - amount})
+        return {"ok": True, "balance": balance - amount}
+    return {"ok": False}
+'''
+
+
+class _Wallets:
+    """A table whose stored balance another writer lowered between the read and the write."""
+
+    def __init__(self, seen: int, stored: int) -> None:
+        self.seen, self.stored = seen, stored
+
+    def get_item(self, **_: object) -> dict:
+        return {"Item": {"wallet_id": "w", "balance": self.seen}}
+
+    def update_item(self, **kw: object) -> dict:
+        values = kw["ExpressionAttributeValues"]
+        assert isinstance(values, dict)
+        assert self.stored >= values[":dl_balance"], "the condition holds in this test"
+        self.stored += values[":b"]
+        return {"Attributes": {"balance": self.stored}}
+
+
+def test_the_balance_reported_after_the_write_is_the_one_stored(tmp_path: Path) -> None:
+    # ``return balance - amount`` after the write: the atomic update reads the new balance
+    # back and makes ``balance`` what the write found, so the answer is what is stored
+    after = fix(tmp_path, REPORTED, unsafe=False)
+    assert 'UpdateExpression="ADD balance :b"' in after and 'ReturnValues="UPDATED_NEW"' in after
+    assert 'balance = written["Attributes"]["balance"] + (amount)' in after
+    assert fix(tmp_path / "again", after, unsafe=False) == after
+    namespace: dict = {}
+    exec(compile(after.replace('boto3.resource("dynamodb").Table("wallets")', "None"), "app.py", "exec"), namespace)
+    namespace["table"] = wallets = _Wallets(seen=10, stored=7)  # a concurrent spend of 3 landed first
+    assert namespace["spend"]("w", 2) == {"ok": True, "balance": 5}
+    assert wallets.stored == 5

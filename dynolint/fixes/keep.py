@@ -241,6 +241,21 @@ def _held_in(value: cst.BaseExpression) -> str | None:
     return value.value if isinstance(value, cst.Name) else None
 
 
+def _counter_of(value: cst.BaseExpression, plan: AtomicPlan) -> tuple[str | None, str]:
+    """``balance - amount`` written: the counter's variable (``balance``), which code after
+    the write still reads as the value it read (``return balance - amount``), and what makes
+    the value read back from the write that value again (`` + (amount)``); (None, "") unless
+    the delta is a plain expression (names, attributes, constants) evaluated again safely."""
+    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, (cst.Add, cst.Subtract)):
+        return None, ""
+    counter, delta = (value.left, value.right) if plan.delta_side == "right" else (value.right, value.left)
+    if not isinstance(counter, cst.Name) or not all(
+            isinstance(n, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Dot)) for n in walk(delta)):
+        return None, ""
+    back = " + " if isinstance(value.operator, cst.Subtract) else " - "
+    return counter.value, f"{back}({_code(delta)})"
+
+
 def _write_statement(block: cst.IndentedBlock, call: cst.Call) -> tuple[int, str | None] | None:
     """The index of the statement of ``block`` that is the write (a bare call or ``x = call``)
     and the name it assigns."""
@@ -267,10 +282,14 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
                       rebind_to: tuple[str | None, str | None] | None) -> None:
     values = kwarg(call, "ExpressionAttributeValues")
     target, assign_to = (rebind_to if rebind_to is not None else (None, None))
+    adjust = ""  # what turns the value read back into the counter as the write found it
     if rebind_to is None and values is not None and isinstance(values.value, cst.Dict):
         for element in values.value.elements:
             if isinstance(element, cst.DictElement) and literal_text(element.key) == plan.placeholder:
                 target = assign_to = _held_in(element.value)
+                if target is None:
+                    target, adjust = _counter_of(element.value, plan)
+                    assign_to = target
     holder = next(((block, found) for block in blocks if (found := _write_statement(block, call)) is not None), None)
     if holder is None:
         if the_if is not None:
@@ -290,7 +309,7 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
         if plan.flavor == "resource" and plan.result.startswith("{}") and decimal_name:
             # the resource returns numbers as Decimal: say so for type checkers (exact for any number)
             source = f"{decimal_name}(str({source}))"
-        rebind.append(cst.parse_statement(f"{assign_to} = {source}\n"))
+        rebind.append(cst.parse_statement(f"{assign_to} = {source}{adjust}\n"))
     if the_if is None:
         def change(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
             return [*body[:index], _assigned_write(body[index], response), *rebind, *body[index + 1:]]
