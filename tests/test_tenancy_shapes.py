@@ -247,3 +247,40 @@ def test_a_singletons_attributes_set_in_its_methods_are_module_state(tmp_path: P
     # a per-request instance holds nothing past the request
     local = source.replace("SESSIONS.get(", "TenantSession().get(")
     assert [c for c in codes(tmp_path / "local", local) if c[1] in ("DYN203", "DYN302")] == []
+
+
+CONTEXT_VAR = STS + '''
+import contextvars
+
+_session = contextvars.ContextVar("tenant_session", default=None)
+
+def session_for(tenant_id):
+    current = _session.get()
+    if current is None:
+        current = scoped(tenant_id)
+        _session.set(current)  # STORE
+    return current
+
+def handler(event, context):
+    return session_for(context.tenant_id).client("s3").get_object(Bucket="b", Key=f"{context.tenant_id}/x")
+'''
+
+CONTEXT_VAR_RESET = STS + '''
+import contextvars
+
+_session = contextvars.ContextVar("tenant_session", default=None)
+
+def handler(event, context):
+    token = _session.set(scoped(context.tenant_id))
+    try:
+        return _session.get().client("s3").get_object(Bucket="b", Key=f"{context.tenant_id}/x")
+    finally:
+        _session.reset(token)
+'''
+
+
+def test_a_context_variable_set_and_never_reset_outlives_the_invocation(tmp_path: Path) -> None:
+    source = TABLE + CONTEXT_VAR
+    assert (line_of(source, "# STORE"), "DYN203") in codes(tmp_path, source)
+    # set and reset around the invocation (token vending): per request
+    assert [c for c in codes(tmp_path / "reset", TABLE + CONTEXT_VAR_RESET) if c[1] in ("DYN203", "DYN302")] == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.events import DataCall, Invoke, ScopedCredsMint, ScopingUse
+from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     AttrV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
@@ -107,7 +107,12 @@ class AwsMixin(Mixin):
         if type(recv) is ContextVarV:
             if name == "set" and args:
                 self.summaries.write((recv.loc, "value"), args[0], merged=True)
+                if frame.function is not None:  # kept past the request unless the code resets it (rules)
+                    self.global_stores.append(GlobalStore(loc, loc[0], "context variable (set, never reset)", "contextvar", None,
+                                                          args[0], frame.info, frame.root, var=recv.loc))
                 return CallV("token", recv, ())
+            if name == "reset":
+                self.reset_vars.add(recv.loc)
             if name == "get":
                 return self.summaries.heap_get((recv.loc, "value"), args[0] if args else UNKNOWN)
             return NONE

@@ -179,6 +179,7 @@ class GlobalStore:
     # stored on a path that compared a module global with the tenant id (``if _owner !=
     # tenant_id: rebuild``): a one-slot cache that knows whose value it holds
     owner_checked: bool = False
+    var: Loc | None = None  # a ContextVar's set(): where the variable was made
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
-from dynolint.model.events import DataCall, Invoke, RootInfo, ScopingUse
+from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.keys import constant_key
 from dynolint.model.project import LambdaFunction
 from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, children, const_str
@@ -79,6 +79,13 @@ def frame_source(model: Model, frame_id: int) -> TenantIdV | None:
 
 def frame_tenant_aware(model: Model, frame_id: int) -> bool:
     return model.frame(frame_id).tenant_aware
+
+
+def per_request(model: Model, store: GlobalStore) -> bool:
+    """A ContextVar set by code that also resets it (``token = var.set(x)`` ... ``var.reset(token)``,
+    token vending around each invocation): it does not outlive the request. One set and never
+    reset keeps its value into the next invocation the process serves."""
+    return store.kind == "contextvar" and store.var in model.interp.reset_vars
 
 
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.tenancy import keyed_by_tenant
+from dynolint.model.tenancy import keyed_by_tenant, per_request
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def session_for(tenant_id):
             if store.loc in seen:
                 continue
             taint = model.taint(store.value)
-            if not any(c.kind == "scoped" for c in taint.creds) or store.owner_checked \
+            if not any(c.kind == "scoped" for c in taint.creds) or store.owner_checked or per_request(model, store) \
                     or keyed_by_tenant(model, store.key, store.value):
                 continue
             seen.add(store.loc)

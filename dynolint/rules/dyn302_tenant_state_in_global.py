@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
 from dynolint.model.tenancy import (
-    keyed_by_tenant, read_under_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
+    keyed_by_tenant, per_request, read_under_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
 )
 from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
@@ -50,7 +50,7 @@ def handler(event, context):
         _cache[tenant] = load_branding(tenant)
 ''',
         known_problems=(
-            "A per-request `ContextVar` is not module state. Module state written only at import time "
+            "A per-request `ContextVar` (set and reset by the code) is not module state; one set and never reset is. Module state written only at import time "
             "(configuration loaded at init) is not reported: the tenant id is not known then."
         ),
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
@@ -80,7 +80,7 @@ def handler(event, context):
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
         for store in self.each(model.interp.global_stores):
-            if store.loc in seen or store.owner_checked or keyed_by_tenant(model, store.key):
+            if store.loc in seen or store.owner_checked or per_request(model, store) or keyed_by_tenant(model, store.key):
                 continue
             taint = model.taint(store.value)
             if any(c.kind == "scoped" for c in taint.creds):
