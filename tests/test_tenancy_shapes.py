@@ -284,3 +284,21 @@ def test_a_context_variable_set_and_never_reset_outlives_the_invocation(tmp_path
     assert (line_of(source, "# STORE"), "DYN203") in codes(tmp_path, source)
     # set and reset around the invocation (token vending): per request
     assert [c for c in codes(tmp_path / "reset", TABLE + CONTEXT_VAR_RESET) if c[1] in ("DYN203", "DYN302")] == []
+
+
+DEFAULT_SESSION = STS.replace("    return boto3.Session(", "    boto3.setup_default_session(").replace(
+    "def scoped(tenant_id):", "def use_tenant(tenant_id):") + '''
+def handler(event, context):
+    use_tenant(context.tenant_id)
+    s3 = boto3.client("s3")
+    return s3.get_object(Bucket="b", Key=f"{context.tenant_id}/x")  # DATA
+'''
+
+
+def test_boto3s_default_session_set_with_tenant_credentials_is_module_state(tmp_path: Path) -> None:
+    # every later boto3.client() uses them, in this invocation and the next tenant's: DYN203 at
+    # the setup, and the client is no longer the execution role's (no DYN201)
+    source = TABLE + DEFAULT_SESSION
+    found = codes(tmp_path, source)
+    assert (line_of(source, "boto3.setup_default_session("), "DYN203") in found
+    assert (line_of(source, "# DATA"), "DYN201") not in found

@@ -25,6 +25,7 @@ SESSION_CLASSES = {
     "botocore.session.Session": "botocore",
 }
 CRED_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+DEFAULT_SESSION = ("boto3", "default session")  # the heap cell of boto3.setup_default_session()
 S3_KEYED = {
     "get_object": "Key", "put_object": "Key", "delete_object": "Key", "head_object": "Key",
     "copy_object": "Key", "get_object_tagging": "Key", "put_object_tagging": "Key",
@@ -42,7 +43,21 @@ class AwsMixin(Mixin):
     def aws_constructor(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                         state: State, frame: Frame) -> Val | None:
         if path in ("boto3.client", "boto3.resource", "boto3.session.Session.client"):
-            return self.service_object(path.rsplit(".", 1)[-1], self.creds_from(kwargs), args, kwargs)
+            creds = self.creds_from(kwargs)
+            if creds is EXEC and path != "boto3.session.Session.client":  # boto3's default session
+                default = self.summaries.heap_get(DEFAULT_SESSION)
+                found = [alt.creds for alt in alts(default) if isinstance(alt, SessionV)] if default else []
+                creds = next((c for c in found if c.kind == "scoped"), found[0] if found else EXEC)
+            return self.service_object(path.rsplit(".", 1)[-1], creds, args, kwargs)
+        if path == "boto3.setup_default_session":
+            # every client made after it without credentials of its own uses these: a module-level
+            # store when made in a function (it outlives the invocation)
+            session = SessionV(self.creds_from(kwargs), "boto3")
+            self.summaries.write(DEFAULT_SESSION, session, merged=False)
+            if frame.function is not None:
+                self.global_stores.append(GlobalStore(loc, loc[0], "boto3's default session", "assign", None,
+                                                      session, frame.info, frame.root))
+            return NONE
         if path in SESSION_CLASSES:
             return SessionV(self.creds_from(kwargs), SESSION_CLASSES[path])
         return None
