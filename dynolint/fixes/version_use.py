@@ -64,6 +64,35 @@ def _reads(node: cst.CSTNode, names: frozenset[str], attribute: str) -> bool:
         and node.func.attr.value == "get" and bool(node.args) and literal_text(node.args[0].value) == attribute
 
 
+_SEEN: dict[tuple[int, frozenset[str], str], tuple[cst.CSTNode, list[tuple[int, str]], list[int]]] = {}
+
+
+def _uses(scope: cst.CSTNode, names: frozenset[str], attribute: str,
+          positions: Any) -> tuple[list[tuple[int, str]], list[int]]:
+    """Where ``scope`` changes ``attribute`` of the item (line, how) and where it reads it
+    (lines): one walk of the function for all its writes (a function of many writes was
+    walked once per write)."""
+    key = (id(scope), names, attribute)
+    found = _SEEN.get(key)
+    if found is not None and found[0] is scope:
+        return found[1], found[2]
+    changes: list[tuple[int, str]] = []
+    reads: list[int] = []
+    line = 0
+    for node in walk(scope):
+        if isinstance(node, cst.BaseStatement) and node in positions:
+            line = positions[node].start.line
+        how = _changes(node, names, attribute)
+        if how is not None:
+            changes.append((line, how))
+        if _reads(node, names, attribute):
+            reads.append(line)
+    if len(_SEEN) > 64:
+        _SEEN.clear()
+    _SEEN[key] = (scope, changes, reads)
+    return changes, reads
+
+
 def check(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan, positions: Any) -> None:
     """Raise FixSkipped, saying why, when the version guard of ``call`` (a put of the item
     read) cannot compare with the version read or would take over an attribute the code uses."""
@@ -72,26 +101,21 @@ def check(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan, positions: Any) -
         return
     names = frozenset({plan.item_expr, *plan.presence})
     label = plan.table_label or "<table>"
-    inside = {id(node) for node in walk(call)}
-    line, before = 0, True
-    for node in walk(scope):
-        if node is call:
-            before = False
-        if id(node) in inside:
-            continue
-        if isinstance(node, cst.BaseStatement) and node in positions:
-            line = positions[node].start.line
-        how = _changes(node, names, attribute) if before else None
-        if how is not None:
+    changes, reads = _uses(scope, names, attribute, positions)
+    start, end = positions[call].start.line, positions[call].end.line
+    for line, how in changes:
+        if line < start:
             raise FixSkipped(
                 f"the code {how} the item's {attribute!r} at line {line}, before the write: the guard would compare "
                 f"with that value instead of the version read, and bump a version the code already changed; guard "
                 f"the write by hand with the version as read (ConditionExpression on {attribute!r})")
-        if plan.mode == "introduce" and _reads(node, names, attribute):
-            raise FixSkipped(
-                f"the code reads the item's {attribute!r} at line {line}: its items already hold something there, "
-                f"which a new version number would overwrite; set [tool.dynolint.tables.{label}] version-attribute "
-                "to an attribute every writer bumps to enable an optimistic-lock fix")
+    if plan.mode == "introduce":
+        for line in reads:
+            if not start <= line <= end:
+                raise FixSkipped(
+                    f"the code reads the item's {attribute!r} at line {line}: its items already hold something "
+                    f"there, which a new version number would overwrite; set [tool.dynolint.tables.{label}] "
+                    "version-attribute to an attribute every writer bumps to enable an optimistic-lock fix")
 
 
 __all__ = ["check"]

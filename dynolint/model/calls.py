@@ -207,7 +207,9 @@ class CallsMixin(Mixin):
             # what the implementation would: unknown
             result = opaque_work(func.qualname, loc, tuple(args) + tuple(kwargs.values()), frame, self.next_seq())
         else:
-            result = one_of(callee.returns) if callee.returns else NONE
+            # one return: its value as it is (an answer it passes on keeps its options, model/verdicts.py)
+            result = (callee.returns[0] if len(callee.returns) == 1 else one_of(callee.returns)) if callee.returns \
+                else NONE
             if callee.returns and state.reads:
                 result = self.note_verdict(result, returned_options(callee, out))
         if self.cached_function(function, func.path):
