@@ -104,6 +104,18 @@ def _presence_names(race: Race) -> tuple[str, ...]:
     return tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
 
 
+def _changed_in_place(model: Model, race: Race) -> Skip | None:
+    """A Skip when a part of the item read was changed in place before the write (``stages =
+    item["Workflow"]["Stages"]; stages[name]["Status"] = s``): a guard pinning the values read
+    would compare with the changed ones, and every write would fail."""
+    where = model.interp.changed_in_place.get(race.read.id)
+    if where is None:
+        return None
+    return Skip(f"a part of the item read at line {model.line_of(race.read.loc)} is changed in place at line "
+                f"{model.span(where).line}: the values to pin are gone; set a version-attribute for the table "
+                "for an optimistic-lock fix, or guard the write by hand with the values as read")
+
+
 def _guard_plan(model: Model, race: Race) -> Plan:
     write, read, record = race.write, race.read, race.record
     span = model.span(write.loc)
@@ -123,7 +135,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         elif write.op in ("update_item", "delete_item"):
             mode = "pinned"
     if mode == "pinned" and write.flavor in ("resource", "low"):
-        blocked = _undecidable(model, race)
+        blocked = _undecidable(model, race) or _changed_in_place(model, race)
         if blocked is not None:
             return blocked
         if not keys:
@@ -155,7 +167,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
             return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)
         if item_name is not None and keys and write.flavor in ("resource", "low"):
-            blocked = _undecidable(model, race)
+            blocked = _undecidable(model, race) or _changed_in_place(model, race)
             if blocked is not None:
                 return blocked
             # pin the attributes the write depends on, when the item read is not changed in Python

@@ -29,8 +29,9 @@ VERSION_NAMES = frozenset({"version", "_version", "__version", "revision", "lock
                            "row_version", "item_version", "optimistic_version", "ver", "rev"})
 
 TITLE = ("Start keeping a version attribute on the item and guard the write with it (optimistic lock; an item "
-         "written before it lacks it and passes once); every other writer of the table must bump it too, and "
-         "callers must handle ConditionalCheckFailedException")
+         "written before it lacks it and passes once); every other writer of the table must bump it too, "
+         "callers must handle ConditionalCheckFailedException, and code that reads the items sees a new number "
+         "attribute (a Decimal to json.dumps without an encoder; a schema that lists the attributes must allow it)")
 
 ALLOCATE_TITLE = ("Make the create conditional on the key being new (attribute_not_exists on the key; PynamoDB "
                   "does_not_exist()): a caller that counted the same new key as a concurrent one gets "

@@ -103,6 +103,9 @@ class AssignMixin(Mixin):
                 replaced[alt] = DictV(((index, value),), (flagged,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
+                if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
+                    # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
+                    self.changed_in_place.setdefault(root.read, (frame.path, site))
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)

@@ -92,6 +92,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     property_kinds: dict[tuple[str, str], str | None]
     enum_classes: dict[tuple[str, str], bool]  # is the class an enumeration (model/classes.py)
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
+    changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
@@ -285,6 +286,7 @@ class Interpreter(Machine):
         self.verdicts = {}
         self.module_instances = set()
         self.reset_vars = set()
+        self.changed_in_place = {}
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}
