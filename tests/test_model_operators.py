@@ -44,3 +44,17 @@ def kinds(body: str) -> list[str]:
 ])
 def test_operators(body: str, expected: list[str]) -> None:
     assert kinds(body) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a slice of the items a query returned holds some of them
+    ('rows = table.query(KeyConditionExpression="pk = :p")["Items"]\nfor row in rows[:10]:\n'
+     '    table.put_item(Item={**row, "seen": True})', ["overwrite"]),
+    ('rows = table.query(KeyConditionExpression="pk = :p")["Items"]\nfirst = rows[0:1]\n'
+     'table.put_item(Item=first[0])', ["overwrite"]),
+    # a slice of an empty list is empty; a slice of a string stays that string's part
+    ('rows = []\nfor row in rows[:10]:\n    table.put_item(Item=row)', []),
+    ('table.put_item(Item={"pk": event["id"][:8], "n": 1}, ConditionExpression="attribute_not_exists(pk)")', []),
+])
+def test_slices(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected

@@ -45,6 +45,9 @@ class EvalMixin(Mixin):
         if type(expr) is ir.Sub:
             base = self.eval(expr.value, state, frame)
             index = self.eval(expr.index, state, frame)
+            if expr.is_slice and any(type(alt) is SeqV for alt in alts(base)):  # ``items[:25]``: some of them
+                empty = all(type(alt) is SeqV and not alt.elts for alt in alts(base))  # (of an empty list: none)
+                return base if empty else SeqV("items", (self.element(base),))
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
         if type(expr) is ir.Call:
             return self.eval_call(expr, state, frame)

@@ -43,6 +43,7 @@ class Sub:
     value: Expr
     index: Expr
     site: int
+    is_slice: bool = False  # ``x[a:b]``, ``x[::2]``
 
 
 @dataclass(slots=True, unsafe_hash=True)

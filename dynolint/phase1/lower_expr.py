@@ -114,6 +114,8 @@ class ExpressionLowerer:
                 if isinstance(element.slice, cst.Index):
                     deps.append(self.expr(element.slice.value))
             index = ir.Opaque(tuple(deps), self.site(node.slice[0]) if node.slice else -1)
+            sliced = len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice)
+            return ir.Sub(base, index, self.site(node), sliced)
         return ir.Sub(base, index, self.site(node))
 
     def _call(self, node: cst.Call) -> ir.Expr:
