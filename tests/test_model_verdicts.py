@@ -106,3 +106,57 @@ def handler(key):
     assert list(race_kinds(model).values()) == ["overwrite"]
     [race] = model.races()
     assert any(d.attribute == "state" and d.op == "==" for d in race.record.decisions)
+
+
+CLAIM = '''import boto3
+import requests
+from botocore.exceptions import ClientError
+table = boto3.resource("dynamodb").Table("books")
+
+def try_claim(key):
+    try:
+        table.put_item(Item={**key, "state": "PENDING"}, ConditionExpression="attribute_not_exists(isbn)")
+        return True
+    except ClientError:
+        return False
+
+def handler(event, context):
+    key = {"isbn": event["isbn"]}
+    item = table.get_item(Key=key).get("Item")
+    if item and "book" in item:
+        return item["book"]
+'''
+FETCH = '''    book = requests.get("https://books.example.com/", params=key, timeout=5).json()
+    table.put_item(Item={**key, "book": book})
+    return book
+'''
+
+
+@pytest.mark.parametrize(("gate", "stampede"), [
+    # the claim's outcome as a helper's answer, or as a flag set in the try and its except
+    ("    if not try_claim(key):\n        return None\n", False),
+    ("    won = try_claim(key)\n    if won is False:\n        return None\n", False),
+    ('''    try:
+        table.put_item(Item={**key, "state": "PENDING"}, ConditionExpression="attribute_not_exists(isbn)")
+        won = True
+    except ClientError:
+        won = False
+    if not won:
+        return None
+''', False),
+    # the answer is not tested, or the flag is set on both paths alike: no claim stands before the work
+    ("    try_claim(key)\n", True),
+    ('''    try:
+        table.put_item(Item={**key, "state": "PENDING"}, ConditionExpression="attribute_not_exists(isbn)")
+    except ClientError:
+        pass
+    won = True
+    if not won:
+        return None
+''', True),
+    # the side that lost the claim does the work
+    ("    if try_claim(key):\n        return None\n", True),
+])
+def test_a_claim_won_is_carried_by_its_answer(gate: str, stampede: bool) -> None:
+    kinds = race_kinds(model_of({"app.py": CLAIM + gate + FETCH}))
+    assert ("stampede" in kinds.values()) is stampede, kinds

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model import verdicts
-from dynolint.model.decisions import branch_decisions, expression_decisions
+from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
 from dynolint.model.events import Decision, ReadEvent
 from dynolint.model.keys import table_names
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    NONE, UNKNOWN, ConstV, DictV, Loc, SubV, Val, alts, const_str, one_of, parts,
+    NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
+    one_of, parts,
 )
 
 if TYPE_CHECKING:
@@ -191,6 +192,56 @@ class ControlMixin(Mixin):
         return self.control.chosen(value, frame.steers) if frame.steers else value
 
 
+    def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
+                  captured: dict[int, object] | None = None, polarity: Polarity | None = None) -> frozenset[int]:
+        """Evaluate a branch condition (once, with its effects) and return the reads whose
+        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
+        ``captured`` receives the value of each leaf (a comparison's two operands), and
+        ``polarity`` each presence test's reads and whether the leaf holding means the item is
+        there (see :func:`dynolint.model.decisions.present_when`)."""
+        found: set[int] = set()
+        captured = {} if captured is None else captured
+        polarity = {} if polarity is None else polarity
+
+        def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:
+            """``there``: the leaf holding says the value, so the item, is there."""
+            reads: set[int] = set()
+            for alt in alts(value):
+                if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
+                    reads.add(alt.read)
+                elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
+                    # a value projected from the item, tested for presence
+                    reads.update(self.taint(alt).read_ids())
+            if reads:
+                found.update(reads)
+                polarity[id(leaf)] = (frozenset(reads), there)
+
+        def walk(expr: ir.Expr) -> None:
+            if isinstance(expr, ir.BoolOp):
+                walk(expr.left)
+                walk(expr.right)
+            elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
+                walk(expr.operand)
+            elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+                op, right_expr = expr.ops[0], expr.comparators[0]
+                left = self.eval(expr.left, state, frame)
+                right = self.eval(right_expr, state, frame)
+                captured[id(expr)] = (left, right)
+                if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
+                    mark(left, expr, op in ("is not", "!="))
+                elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
+                    mark(right, expr, op == "in")
+            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
+                    and len(expr.args) == 1:
+                mark(self.eval(expr.args[0], state, frame), expr)
+            else:
+                value = self.eval(expr, state, frame)
+                captured[id(expr)] = value
+                mark(value, expr)
+
+        walk(test)
+        return frozenset(found)
+
     # -- a helper's answer (model/verdicts.py) ----------------------------------------------
     def returned_test(self: Machine, expr: ir.Expr, site: int, state: State, frame: Frame) -> Val:
         """``return <test>`` on a path that read: the test's value, and the decisions each of
@@ -211,6 +262,20 @@ class ControlMixin(Mixin):
         twin = copy.copy(result)
         self.verdicts[id(twin)] = (twin, options)
         return twin
+
+    def correlated(self: Machine, states: list[State], merged: State) -> State:
+        """``merged`` (of ``states``) with each variable the paths gave different constants
+        marked with what each path knew (``won = True`` after a claim in a ``try``, ``won =
+        False`` in its ``except``): a later ``if not won:`` takes the facts of its side."""
+        live = [state for state in states if not state.dead]
+        if len(live) < 2 or merged.dead:
+            return merged
+        for name, value in list(merged.env.items()):
+            if type(value) is OneOf:
+                options = verdicts.merged_options(live, name)
+                if options is not None:
+                    merged.env[name] = self.note_verdict(value, options)
+        return merged
 
     def verdict_options(self: Machine, value: Val) -> verdicts.Options | None:
         found = self.verdicts.get(id(value))

@@ -163,8 +163,7 @@ class Frame:
     return_states: list[State] = field(default_factory=list)
     return_sites: list[int] = field(default_factory=list)
     # a ``return`` of a test, by its index in ``returns``: its (True, False) options (model/verdicts.py)
-    return_tests: dict[int, tuple[tuple[Val, tuple[Decision, ...]], tuple[Val, tuple[Decision, ...]]]] = \
-        field(default_factory=dict)
+    return_tests: dict[int, tuple[tuple[Val, Any], tuple[Val, Any]]] = field(default_factory=dict)
     yields: list[Val] = field(default_factory=list)  # what a generator yielded
     # a generator run as a context manager: what its ``yield`` does (runs the with body)
     on_yield: Callable[[Val, State], None] | None = None

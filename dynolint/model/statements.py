@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
+from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, PynInstanceV,
-    CallV, ReadItemV, ReadV, SeqV, SubV, Val, alts, one_of,
+    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -131,10 +131,13 @@ class StatementsMixin(Mixin):
             when_true, when_false = when_true | {DEPLOY_SWITCH}, when_false | {DEPLOY_SWITCH}
         decided_true, decided_false = branch_decisions(stmt.test, captured, (frame.path, stmt.site),
                                                        lambda value: self.taint(value).read_ids())
-        if self.verdicts:  # what a helper's answer carries back (model/verdicts.py)
+        won_true: frozenset[WriteEvent] = frozenset()
+        won_false: frozenset[WriteEvent] = frozenset()
+        if self.verdicts:  # what a helper's answer or a flag carries back (model/verdicts.py)
             by_true, by_false = branch_verdicts(stmt.test, captured, self.verdict_options)
-            decided_true += tuple(d for d in by_true if d not in decided_true)
-            decided_false += tuple(d for d in by_false if d not in decided_false)
+            decided_true += tuple(d for d in by_true.decisions if d not in decided_true)
+            decided_false += tuple(d for d in by_false.decisions if d not in decided_false)
+            won_true, won_false = by_true.claims, by_false.claims
         examined = {d.read for d in decided_true + decided_false}
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)
@@ -144,12 +147,14 @@ class StatementsMixin(Mixin):
                 self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
             state.present = join(state.present, there_if_true)
+            state.claims = state.claims | won_true
             if decided_true:
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
             state.present = join(state.present, there_if_false)
+            state.claims = state.claims | won_false
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
@@ -158,6 +163,7 @@ class StatementsMixin(Mixin):
             self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
         body_in.present = join(body_in.present, there_if_true)
+        body_in.claims = body_in.claims | won_true
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
@@ -168,6 +174,7 @@ class StatementsMixin(Mixin):
             state.facts = state.facts | when_false
             orelse_in = state.copy()
             orelse_in.present = join(orelse_in.present, there_if_false)
+            orelse_in.claims = orelse_in.claims | won_false
             if decided_false:
                 orelse_in.decisions = orelse_in.decisions + decided_false
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
@@ -226,7 +233,7 @@ class StatementsMixin(Mixin):
                     entry.env[handler.name] = OpaqueV((frame.path, stmt.site), ())
                 outs.append(self.exec_block(handler.body, entry, frame))
         else_out = self.exec_block(stmt.orelse, body_out, frame) if stmt.orelse else body_out
-        result = merge([else_out] + outs)
+        result = self.correlated([else_out] + outs, merge([else_out] + outs))
         if stmt.finalbody:
             removed_mark = len(frame.removed_paths)
             if result.dead:
@@ -270,56 +277,6 @@ class StatementsMixin(Mixin):
             else:
                 out.append(ElemV(alt))
         return one_of(out or nothing)
-
-    def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
-                  captured: dict[int, object] | None = None, polarity: Polarity | None = None) -> frozenset[int]:
-        """Evaluate a branch condition (once, with its effects) and return the reads whose
-        item's presence it checks: truthiness, ``is None``, ``"Item" in resp``, ``len()``.
-        ``captured`` receives the value of each leaf (a comparison's two operands), and
-        ``polarity`` each presence test's reads and whether the leaf holding means the item is
-        there (see :func:`dynolint.model.decisions.present_when`)."""
-        found: set[int] = set()
-        captured = {} if captured is None else captured
-        polarity = {} if polarity is None else polarity
-
-        def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:
-            """``there``: the leaf holding says the value, so the item, is there."""
-            reads: set[int] = set()
-            for alt in alts(value):
-                if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
-                    reads.add(alt.read)
-                elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
-                    # a value projected from the item, tested for presence
-                    reads.update(self.taint(alt).read_ids())
-            if reads:
-                found.update(reads)
-                polarity[id(leaf)] = (frozenset(reads), there)
-
-        def walk(expr: ir.Expr) -> None:
-            if isinstance(expr, ir.BoolOp):
-                walk(expr.left)
-                walk(expr.right)
-            elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
-                walk(expr.operand)
-            elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
-                op, right_expr = expr.ops[0], expr.comparators[0]
-                left = self.eval(expr.left, state, frame)
-                right = self.eval(right_expr, state, frame)
-                captured[id(expr)] = (left, right)
-                if op in ("is", "is not", "==", "!=") and isinstance(right_expr, ir.Const) and right_expr.value is None:
-                    mark(left, expr, op in ("is not", "!="))
-                elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
-                    mark(right, expr, op == "in")
-            elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
-                    and len(expr.args) == 1:
-                mark(self.eval(expr.args[0], state, frame), expr)
-            else:
-                value = self.eval(expr, state, frame)
-                captured[id(expr)] = value
-                mark(value, expr)
-
-        walk(test)
-        return frozenset(found)
 
     # -- with statements -------------------------------------------------------------------
     def exec_with(self: Machine, stmt: ir.With, items: tuple[tuple[ir.Expr, ir.Target | None], ...],

@@ -19,18 +19,32 @@ recorded facts about reads of the caller's path, which is the path the helper ra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
-from dynolint.model.events import Decision
+from dynolint.model.events import Decision, WriteEvent
 from dynolint.model.values import ConstV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
-Option = tuple[Val, tuple[Decision, ...]]  # a value the call may return, the decisions of its path
+
+
+class Facts(NamedTuple):
+    """What a path that gave an answer knew: its decisions, and the claims it won."""
+
+    decisions: tuple[Decision, ...]
+    claims: frozenset[WriteEvent]
+
+
+NOTHING = Facts((), frozenset())
+Option = tuple[Val, Facts]  # a value the call may return (a flag may hold), the facts of its path
 Options = tuple[Option, ...]
+
+
+def facts_of(state: State) -> Facts:
+    return Facts(state.decisions, frozenset(state.claims))
 TRUE, FALSE = ConstV(True), ConstV(False)
 TESTS = (ir.Compare, ir.BoolOp)
 
@@ -67,7 +81,8 @@ def test_options(expr: ir.Expr, captured: dict[int, object], site: tuple[str, in
     when_true, when_false = branch_decisions(expr, captured, site, reads_of)
     if not when_true and not when_false:
         return None
-    return (TRUE, state.decisions + when_true), (FALSE, state.decisions + when_false)
+    claims = frozenset(state.claims)
+    return (TRUE, Facts(state.decisions + when_true, claims)), (FALSE, Facts(state.decisions + when_false, claims))
 
 
 def returned_options(frame: Frame, fell_off: State) -> Options | None:
@@ -79,11 +94,25 @@ def returned_options(frame: Frame, fell_off: State) -> Options | None:
         if split is not None:
             options.extend(split)
         else:
-            options.append((value, state.decisions))
+            options.append((value, facts_of(state)))
     if not fell_off.dead:
-        options.append((ConstV(None), fell_off.decisions))
+        options.append((ConstV(None), facts_of(fell_off)))
+    return _distinct(options)
+
+
+def merged_options(states: list[State], name: str) -> Options | None:
+    """The options of a variable the paths ``states`` merge gave different constants
+    (``won = True`` in a ``try``, ``won = False`` in its ``except``): each value with the facts
+    of its path; None unless the paths knew different things."""
+    values = [state.env.get(name) for state in states]
+    if any(not isinstance(v, ConstV) for v in values):
+        return None
+    return _distinct([(v, facts_of(s)) for v, s in zip(values, states) if v is not None])
+
+
+def _distinct(options: list[Option]) -> Options | None:
     if len(options) < 2 or len({o[1] for o in options}) < 2 or len({o[0] for o in options}) < 2:
-        return None  # every return decided the same, or answers the same
+        return None  # every path knew the same, or answers the same
     return tuple(options)
 
 
@@ -114,9 +143,10 @@ def _holds(option: Val, op: str, other: Val) -> bool | None:
     return None
 
 
-def _common(chosen: list[tuple[Decision, ...]]) -> tuple[Decision, ...]:
-    first, rest = chosen[0], [set(c) for c in chosen[1:]]
-    return tuple(d for d in first if all(d in r for r in rest))
+def _common(chosen: list[Facts]) -> Facts:
+    first, rest = chosen[0], [set(c.decisions) for c in chosen[1:]]
+    return Facts(tuple(d for d in first.decisions if all(d in r for r in rest)),
+                 frozenset.intersection(*[c.claims for c in chosen]))
 
 
 class _Side:
@@ -124,7 +154,7 @@ class _Side:
         self.captured = captured
         self.options_of = options_of
 
-    def leaf(self, expr: ir.Expr, truth: bool) -> tuple[Decision, ...]:
+    def leaf(self, expr: ir.Expr, truth: bool) -> Facts:
         value = self.captured.get(id(expr))
         if isinstance(expr, ir.Compare) and isinstance(value, tuple):
             left, right = value
@@ -133,32 +163,34 @@ class _Side:
             if options is None:
                 options, other = self.options_of(right), left
                 if op in ("in", "not in"):
-                    return ()
+                    return NOTHING
             if options is None:
-                return ()
+                return NOTHING
             chosen = [o[1] for o in options if _holds(o[0], op, other) in (truth, None)]
         elif isinstance(value, Val):
             options = self.options_of(value)
             if options is None:
-                return ()
+                return NOTHING
             chosen = [o[1] for o in options if (None if _known(o[0]) is _known else bool(_known(o[0]))) in (truth, None)]
         else:
-            return ()
-        return _common(chosen) if chosen else ()
+            return NOTHING
+        return _common(chosen) if chosen else NOTHING
 
-    def decide(self, expr: ir.Expr, truth: bool) -> tuple[Decision, ...]:
+    def decide(self, expr: ir.Expr, truth: bool) -> Facts:
         if isinstance(expr, ir.UnaryOp) and expr.op == "not":
             return self.decide(expr.operand, not truth)
         if isinstance(expr, ir.BoolOp):
             left, right = self.decide(expr.left, truth), self.decide(expr.right, truth)
             if (expr.op == "and") == truth:  # both operands hold their truth on this side
-                return left + tuple(d for d in right if d not in left)
-            return tuple(d for d in left if d in right)
+                return Facts(left.decisions + tuple(d for d in right.decisions if d not in left.decisions),
+                             left.claims | right.claims)
+            return Facts(tuple(d for d in left.decisions if d in right.decisions), left.claims & right.claims)
         return self.leaf(expr, truth)
 
 
 def branch_verdicts(test: ir.Expr, captured: dict[int, object],
-                    options_of: Callable[[Val], Options | None]) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
-    """The decisions the helpers' answers tested by ``test`` carry to its true and false sides."""
+                    options_of: Callable[[Val], Options | None]) -> tuple[Facts, Facts]:
+    """The facts (decisions, claims won) the answers tested by ``test`` carry to its true and
+    false sides."""
     side = _Side(captured, options_of)
     return side.decide(test, True), side.decide(test, False)
