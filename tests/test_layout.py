@@ -230,3 +230,42 @@ def handler(event, context):
         "chart/templates/deployment.yaml": "kind: Deployment\nspec: {{ .Values.spec }}\n",
     })
     assert triples(findings_in(root)) == {("server/layers/python/shared/repo.py", 6, "DYN102")}
+
+
+_REPO = '''import boto3
+
+table = boto3.resource("dynamodb").Table("notes")
+
+__all__ = ["load", "save"]
+
+
+def load(k):
+    return table.get_item(Key={"id": k})["Item"]
+
+
+def save(item):
+    table.put_item(Item=item)
+
+
+def _purge(item):
+    table.put_item(Item={**item, "purged": True})
+'''
+_CALLER = '''from pkg import {names}
+
+
+def handler(event, context):
+    note = load(event["id"])
+    note["text"] = event["text"]
+    {call}(note)
+'''
+
+
+def test_a_package_that_re_exports_with_a_star_import(tmp_path: Path) -> None:
+    # ``from .repo import *`` in pkg/__init__.py binds repo's __all__: the handler importing
+    # from the package is analysed (the import scan follows star imports) and reaches the write
+    root = write_project(tmp_path, {"pkg/__init__.py": "from .repo import *\n", "pkg/repo.py": _REPO,
+                                    "handler.py": _CALLER.format(names="load, save", call="save")})
+    assert triples(findings_in(root)) == {("pkg/repo.py", 13, "DYN101")}
+    # a name __all__ does not list is not bound by the star import: nothing reaches _purge
+    write_project(tmp_path, {"handler.py": _CALLER.format(names="load, _purge", call="_purge")})
+    assert triples(findings_in(root)) == set()

@@ -26,7 +26,7 @@ from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
                        rb"transact_write_items|execute_statement|query|scan)\(")
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n]*?)\)?[ \t]*(?:#.*)?$"
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n*]*?)\)?[ \t]*(?:#.*)?$"
                      rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
 

@@ -16,7 +16,7 @@ from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, one_of,
+    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -95,6 +95,15 @@ class StatementsMixin(Mixin):
             return state.killed()
         if type(stmt) is ir.Delete:
             self.delete(stmt, state, frame)
+            return state
+        if type(stmt) is ir.StarImport:
+            path = self.project.resolve_module(frame.path, stmt.module, stmt.level)
+            if path is not None and path != frame.path:
+                env = self.run_module(path)
+                listed = [const_str(name) for seq in alts(env.get("__all__", NONE)) if isinstance(seq, SeqV)
+                          for name in seq.elts]
+                names = [n for n in listed if n] or [n for n in env if not n.startswith("_")]
+                state.env.update({name: env[name] for name in names if name in env})
             return state
         if type(stmt) is ir.DefStmt:
             if stmt.is_class:

@@ -256,6 +256,15 @@ class Jump:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class StarImport:
+    """``from module import *``: the module's public names (its ``__all__``, else those not
+    starting with ``_``) bound here."""
+
+    module: str
+    level: int
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Declare:
     kind: str  # "global" | "nonlocal"
     names: tuple[str, ...]
@@ -279,7 +288,8 @@ class DefStmt:
     site: int
 
 
-Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Jump, Declare, Delete, DefStmt]
+Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Jump, Declare, Delete, DefStmt,
+             StarImport]
 
 # ---------------------------------------------------------------------------------------
 # Definitions

@@ -165,6 +165,7 @@ class Lowerer(ExpressionLowerer):
                 module = _dotted(node.module) if node.module is not None else ""
                 level = len(node.relative)
                 if isinstance(node.names, cst.ImportStar):
+                    out.append(ir.StarImport(module, level))
                     return
                 for alias in node.names:
                     name = _dotted(alias.name)
