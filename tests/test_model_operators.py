@@ -58,3 +58,13 @@ def test_operators(body: str, expected: list[str]) -> None:
 ])
 def test_slices(body: str, expected: list[str]) -> None:
     assert kinds(body) == expected
+
+
+def test_a_list_a_dict_holds_grows_by_append() -> None:
+    # ``requests["t"].append(...)`` on a dict built here: the batch request carries the item read
+    body = '''requests = {"orders": []}
+order["status"] = "CLOSED"
+requests["orders"].append({"PutRequest": {"Item": order}})
+table.meta.client.batch_write_item(RequestItems=requests)'''
+    assert kinds(body) == ["batch"]
+    assert kinds(body.replace('"Item": order', '"Item": {"pk": "new"}')) == []

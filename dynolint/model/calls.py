@@ -22,13 +22,12 @@ from dynolint.model.values import (
     SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
+from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
-
-CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 
 
 def is_stub(function: ir.Function) -> bool:
@@ -282,27 +281,6 @@ class CallsMixin(Mixin):
             self.dataclass_init(cls, instance, args, kwargs, state, frame)
         return instance
 
-    # -- caches --------------------------------------------------------------------------
-    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
-        for decorator in function.decorators:
-            target = decorator.func if isinstance(decorator, ir.Call) else decorator
-            from dynolint.model.state import State as StateCls
-
-            frame = self.module_frame(path)
-            value = self.peek(target, StateCls({}), frame)
-            if any(isinstance(a, ExtV) and a.path in CACHE_DECORATORS for a in alts(value)):
-                return True
-        return False
-
-    def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
-                    result: Val, callee: Frame, frame: Frame) -> None:
-        """An ``lru_cache``d function stores its result in module state, keyed by its
-        arguments; reported at its (last) return statement."""
-        key = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
-        site = callee.return_sites[-1] if callee.return_sites else function.site
-        self.global_stores.append(GlobalStore(
-            (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))
-
     def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
@@ -346,6 +324,17 @@ class CallsMixin(Mixin):
                 if isinstance(alt, SeqV):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
+            return NONE
+        if name in ("append", "extend") and isinstance(receiver_expr, ir.Sub) \
+                and isinstance(receiver_expr.value, ir.Name) and isinstance(state.env.get(receiver_expr.value.id), DictV):
+            # ``requests["t"].append(x)``: the list a dict built here holds under that key
+            holder = state.env[receiver_expr.value.id]
+            assert isinstance(holder, DictV)
+            index = self.eval(receiver_expr.index, state, frame)
+            added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+            grown = [(k, SeqV(v.kind, v.elts + added) if k == index and isinstance(v, SeqV) else v)
+                     for k, v in holder.items]
+            state.env[receiver_expr.value.id] = DictV(tuple(grown), holder.spreads)
             return NONE
         if name == "get" and args:
             value = self.get_item(recv, args[0], loc, state, frame)

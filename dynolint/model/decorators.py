@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.events import GlobalStore
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import BoundV, ClassV, FuncV, LambdaV, PartialV, Val, alts
+from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
 PROJECT_CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
 WRAPPER_CALLABLE = (FuncV, BoundV, PartialV, LambdaV)
 
 
@@ -59,3 +61,24 @@ class DecoratorsMixin(Mixin):
         call = ir.Call(ir.Name(function.name), (), (), function.site)
         self.apply(wrapper, args, kwargs, False, call, (frame.path, function.site), state, frame)
         return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])
+
+    # -- caches --------------------------------------------------------------------------
+    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, ir.Call) else decorator
+            from dynolint.model.state import State as StateCls
+
+            frame = self.module_frame(path)
+            value = self.peek(target, StateCls({}), frame)
+            if any(isinstance(a, ExtV) and a.path in CACHE_DECORATORS for a in alts(value)):
+                return True
+        return False
+
+    def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
+                    result: Val, callee: Frame, frame: Frame) -> None:
+        """An ``lru_cache``d function stores its result in module state, keyed by its
+        arguments; reported at its (last) return statement."""
+        key = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
+        site = callee.return_sites[-1] if callee.return_sites else function.site
+        self.global_stores.append(GlobalStore(
+            (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))
