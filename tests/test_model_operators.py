@@ -68,3 +68,18 @@ requests["orders"].append({"PutRequest": {"Item": order}})
 table.meta.client.batch_write_item(RequestItems=requests)'''
     assert kinds(body) == ["batch"]
     assert kinds(body.replace('"Item": order', '"Item": {"pk": "new"}')) == []
+
+
+def test_an_opener_made_at_import_sends_requests_where_it_opens() -> None:
+    source = '''import urllib.request
+import boto3
+table = boto3.resource("dynamodb").Table("feeds")
+opener = urllib.request.build_opener()
+
+def feed(url):
+    item = table.get_item(Key={"url": url}).get("Item")
+    if item is None:
+        body = opener.open(url).read()
+        table.put_item(Item={"url": url, "body": body})
+'''
+    assert list(race_kinds(model_of({"app.py": source})).values()) == ["stampede"]

@@ -146,5 +146,5 @@ EXIT_CALLBACKS: frozenset[str] = frozenset({"callback", "push_async_callback"})
 # where the client was made (once per process, at import).
 HTTP_CLIENT_METHODS: frozenset[str] = frozenset({
     "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream", "fetch",
-    "urlopen", "getresponse",
+    "urlopen", "getresponse", "open",  # urllib.request.build_opener().open(url)
 })
