@@ -196,9 +196,9 @@ def test_sigkill_during_fix_never_leaves_a_partial_file(tmp_path: Path) -> None:
     assert fixed.count(b"ConditionExpression=") == handlers
 
     rng = random.Random(7)
-    # `make test` kills 3 times spread over the run and 4 times at the write; `make fuzz`
+    # `make test` kills 3 times spread over the run and 3 times at the write; `make fuzz`
     # (DYNOLINT_FUZZ_EXAMPLES) 11 and 8 times.
-    spread, at_write = (11, 8) if FUZZING else (3, 4)
+    spread, at_write = (11, 8) if FUZZING else (3, 3)
     moments: list[float | None] = [duration * k / (spread - 1) for k in range(spread)]  # start-up to the end
     moments += [None] * at_write  # kill the moment a temporary file shows up
     outcomes = {"old": 0, "new": 0}

@@ -19,6 +19,7 @@ from dynolint.reporters.sarif import FINGERPRINT_KEY
 from dynolint.rules import REGISTRY
 from tests.conftest import FIXTURES, REPO, write_project
 from tests.sarif_tools import multitool_results, run_in, schema_errors
+from tests.fuzzkit import sampled
 
 ALL_CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file())
 _CLEAN = [c for c in ALL_CASES if not json.loads((c / "expect.json").read_text())["findings"]]
@@ -84,10 +85,11 @@ def results(log: dict) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def fixture_logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The SARIF of every fixture project, dynolint run in the project's directory."""
+    """The SARIF of every fixture project (every second one under `make test`), dynolint run
+    in the project's directory."""
     out = tmp_path_factory.mktemp("sarif")
     files = []
-    for case in CASES:
+    for case in sampled(CASES):
         status, text = run_in(case, "check", "--output-format", "sarif", ".")
         assert status in (0, 1), (case.name, text)
         target = out / f"{case.name}.sarif"
@@ -110,7 +112,7 @@ def broken_control(log: dict, directory: Path) -> Path:
 
 
 def test_every_fixture_log_matches_the_official_schema(fixture_logs: list[Path]) -> None:
-    assert len(fixture_logs) == len(CASES) >= 100
+    assert len(fixture_logs) == len(sampled(CASES)) >= 100
     problems = {path.name: schema_errors(json.loads(path.read_text())) for path in fixture_logs}
     assert {name: errors for name, errors in problems.items() if errors} == {}
     assert sum(len(results(json.loads(p.read_text()))) for p in fixture_logs) >= 40
