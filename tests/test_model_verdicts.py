@@ -144,6 +144,9 @@ FETCH = '''    book = requests.get("https://books.example.com/", params=key, tim
     if not won:
         return None
 ''', False),
+    # a flag set by the branches of an ``if`` on the claim's answer
+    ("    if try_claim(key):\n        owner = 'me'\n    else:\n        owner = None\n"
+     "    if owner is None:\n        return None\n", False),
     # the answer is not tested, or the flag is set on both paths alike: no claim stands before the work
     ("    try_claim(key)\n", True),
     ('''    try:

@@ -95,6 +95,18 @@ def handler(event, context):
     CACHE.values["quota"] = ssm.get_parameter(Name=f"/quota/{context.tenant_id}")["Parameter"]["Value"]  # STORE
     return CACHE.values["quota"]
 ''', "DYN302"),
+    "container an instance holds, through an alias": ('''
+class Cache:
+    def __init__(self):
+        self.values = {}
+
+CACHE = Cache()
+
+def handler(event, context):
+    cache = CACHE
+    cache.values["quota"] = ssm.get_parameter(Name=f"/quota/{context.tenant_id}")["Parameter"]["Value"]  # STORE
+    return cache.values["quota"]
+''', "DYN302"),
     "scoped credentials on a class": (STS + '''
 class Scope:
     session = None

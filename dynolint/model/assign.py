@@ -41,10 +41,7 @@ class AssignMixin(Mixin):
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
             held = self.module_object(target.value, base, frame)
-            if held is None and frame.function is not None:  # ``self.session = ...`` of an instance made at import
-                held = next((f"{a.cls.qualname}()" for a in alts(base)
-                             if isinstance(a, InstanceV) and a.alloc in self.module_instances), None)
-            if held is not None:  # ``Config.table = ...``, ``STATE.plan = ...``: module state
+            if held is not None:  # ``Config.table = ...``, ``STATE.plan = ...``, ``self.x = ...``: module state
                 self.global_store(frame, site, f"{held}.{target.attr}", "assign", None, value, state)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
@@ -148,12 +145,17 @@ class AssignMixin(Mixin):
                 state.env[name] = one_of(new if a == old else a for a in alts(value))
 
     def module_object(self: Machine, expr: ir.Expr, value: Val, frame: Frame) -> str | None:
-        """The name of the module global ``expr`` is, when it holds a project class or an
-        instance (made at import time, shared by every invocation of the process), from a
-        function: what is stored on it outlives the invocation as a global does."""
-        if type(expr) is not ir.Name or not self.is_global_name(expr.id, frame):
+        """A name for the object ``expr`` evaluates to (``value``), when it is module state
+        seen from a function: a module global holding a project class or instance, or an
+        instance made at import by any name (``self`` in its methods, an alias). What is
+        stored on it outlives the invocation as a global does; None otherwise."""
+        if frame.function is None:
             return None
-        return expr.id if any(isinstance(alt, (ClassV, InstanceV)) for alt in alts(value)) else None
+        if type(expr) is ir.Name and self.is_global_name(expr.id, frame) \
+                and any(isinstance(alt, (ClassV, InstanceV)) for alt in alts(value)):
+            return expr.id
+        return next((f"{alt.cls.qualname}()" for alt in alts(value)
+                     if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None)
 
     def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:

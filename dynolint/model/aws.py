@@ -123,8 +123,9 @@ class AwsMixin(Mixin):
             if name == "set" and args:
                 self.summaries.write((recv.loc, "value"), args[0], merged=True)
                 if frame.function is not None:  # kept past the request unless the code resets it (rules)
-                    self.global_stores.append(GlobalStore(loc, loc[0], "context variable (set, never reset)", "contextvar", None,
-                                                          args[0], frame.info, frame.root, var=recv.loc))
+                    self.global_stores.append(GlobalStore(loc, loc[0], "context variable (set, never reset)",
+                                                          "contextvar", None, args[0], frame.info, frame.root,
+                                                          var=recv.loc))
                 return CallV("token", recv, ())
             if name == "reset":
                 self.reset_vars.add(recv.loc)

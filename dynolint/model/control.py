@@ -268,8 +268,9 @@ class ControlMixin(Mixin):
         marked with what each path knew (``won = True`` after a claim in a ``try``, ``won =
         False`` in its ``except``): a later ``if not won:`` takes the facts of its side."""
         live = [state for state in states if not state.dead]
-        if len(live) < 2 or merged.dead:
-            return merged
+        if len(live) < 2 or merged.dead or all(
+                s.claims == live[0].claims and s.decisions == live[0].decisions for s in live[1:]):
+            return merged  # every path knew the same: no flag can tell them apart
         for name, value in list(merged.env.items()):
             if type(value) is OneOf:
                 options = verdicts.merged_options(live, name)

@@ -391,10 +391,9 @@ class EvalMixin(Mixin):
         return None
 
 
-__all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]
-
-
 def _mapping(value: Val) -> bool:
     """Is ``value`` surely a mapping (a dict built in the code, an item read)?"""
     return any(isinstance(a, (DictV, ReadItemV)) for a in alts(value))
 
+
+__all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

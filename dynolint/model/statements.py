@@ -189,7 +189,7 @@ class StatementsMixin(Mixin):
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
         finally:
             frame.steers = outer
-        return merge([body, orelse])
+        return self.correlated([body, orelse], merge([body, orelse]))
 
     def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
         iterable = self.eval(stmt.iter, state, frame)
