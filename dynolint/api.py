@@ -20,6 +20,7 @@ from dynolint.engine.workers import DEFAULT_TIMEOUT, GC_THRESHOLDS  # noqa: F401
 if TYPE_CHECKING:
     from dynolint.phase1 import ir
     from dynolint.engine.workers import WorkerPool
+    from dynolint.model.footprint import Focus, Footprint, RootKey
     from dynolint.model.project import Infra
     from dynolint.rules.base import Rule
 
@@ -41,6 +42,7 @@ class Options:
     # ``check --project . PATHS``: the displayed paths whose findings are reported (a finding in
     # one of them or related to one); the import components with none of them need no analysis
     report_for: frozenset[str] | None = None
+    focus: Focus | None = None  # interpret only these roots (set by engine/incremental.py for a report_for run)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class RunResult:
     files: int = 0
     unused_suppressions: list[tuple[str, int]] = field(default_factory=list)
     summaries: dict[str, ir.FileSummary] = field(default_factory=dict)
+    footprints: dict[RootKey, Footprint] | None = None  # what each root depends on (a whole run's phase 2)
 
 
 def selected_rules(config: Config, options: Options) -> list[type[Rule]]:
@@ -229,7 +232,8 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     if any(s.error is None for s in summaries):
         memory = pool.memory
         findings = phase2.run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
-                                    display, alongside, memory.main_mb if memory is not None else 0.0)
+                                    display, alongside, memory.main_mb if memory is not None else 0.0,
+                                    options.focus)
         findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:

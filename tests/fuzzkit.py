@@ -35,10 +35,10 @@ settings.register_profile(
 PROFILE = settings.get_profile("dynolint-fuzz" if FUZZING else "dynolint-default")
 
 
-def sampled(items: list) -> list:  # type: ignore[type-arg]
-    """Every item under `make fuzz`; every second one, in a fixed order, under `make test` (the
-    tests that run a tool over every fixture project: their whole run is a fuzz-sized one)."""
-    return list(items) if FUZZING else list(items)[::2]
+def sampled(items: list, every: int = 2) -> list:  # type: ignore[type-arg]
+    """Every item under `make fuzz`; every ``every``-th one, in a fixed order, under `make test`
+    (the tests that run a tool over every fixture project: their whole run is a fuzz-sized one)."""
+    return list(items) if FUZZING else list(items)[::every]
 
 
 # Seeded variants per fixture project and transformation in the metamorphic tests.

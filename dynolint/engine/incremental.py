@@ -28,9 +28,13 @@ from dynolint.findings import Finding
 
 if TYPE_CHECKING:
     from dynolint.api import Options, RunResult
+    from dynolint.model.footprint import Focus, Footprint, RootKey
     from dynolint.engine.cache import ResultCache
     from dynolint.config import Config
 
+# a run reporting on some files whose change reaches this share of the roots runs them all (and
+# records their footprints again)
+WHOLE_RUN_SHARE = 0.5
 _WHOLE_PROJECT = (b"aws_cdk", b"cdktf", b"constructs import")  # Python that declares other files' roles
 
 
@@ -157,8 +161,13 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
     if todo:
         from dataclasses import replace
 
-        run({path: sources[path] for index in todo for path in groups[index]},
-            replace(options, project_files=len(sources)))
+        run_sources = {path: sources[path] for index in todo for path in groups[index]}
+        map_key = ResultCache.key([base, b"footprints"], {}, {})
+        focus = None
+        if reported is not None and store is not None and options.report_for is not None:
+            shown = {path for path in run_sources if display.get(path, path) in options.report_for}
+            focus = focused(store.get_key(map_key), sources, run_sources, frozenset(shown))
+        run(run_sources, replace(options, project_files=len(sources), focus=focus))
         if result.errors:
             return
         fresh = Part([f for f in result.findings if f not in earlier], result.suppressed,
@@ -167,11 +176,13 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
         computed, _ = split(fresh, owner)  # the infrastructure's problems are added below
         for index in todo:
             computed[index].parsed = any(path in result.summaries for path in groups[index])
-            if store is not None:
+            if store is not None and focus is None:  # a focused run's part is not the whole part
                 store.put_key(keys[index], computed[index])
             known[index] = computed[index]
         if store is not None:
             store.tidy(keep=len(groups))
+            if focus is None and result.footprints is not None:
+                store.put_key(map_key, recorded(store.get_key(map_key), result.footprints, sources, run_sources))
     total = join([known[index] for index in range(len(groups))])
     if any(part.parsed for part in known.values()):  # a run that parses a file reads the templates too
         from dynolint.suppression import apply
@@ -189,6 +200,59 @@ def run_by_components(cache: ResultCache, sources: dict[str, bytes], infra_files
         total.suppressed, total.unused_suppressions, total.sources)
     if reported is None:  # the whole answer (a reported part of it is not)
         cache.put(whole, (total.findings, total.suppressed, total.unused_suppressions, total.sources))
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+Recorded = tuple[tuple[str, ...], tuple["RootKey", ...], bool]  # a footprint, as the cache keeps it
+
+
+def _footprint_map(entry: object) -> tuple[dict[str, str], dict[RootKey, Recorded]] | None:
+    if (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], dict)
+            and isinstance(entry[1], dict)):
+        return entry[0], entry[1]
+    return None
+
+
+def focused(entry: object, sources: dict[str, bytes], run_sources: dict[str, bytes],
+            shown: frozenset[str]) -> Focus | None:
+    """The roots a run reporting on the files ``shown`` (of ``run_sources``) interprets, from
+    the footprints a whole run recorded (``entry``, model/footprint.py): None, all of them,
+    when there is no map or the change reaches most roots."""
+    from dynolint.model.footprint import Footprint, select
+
+    found = _footprint_map(entry)
+    if found is None:
+        return None
+    digests, roots = found
+    changed = {path for path, data in sources.items() if digests.get(path) != _digest(data)}
+    changed |= set(digests) - set(sources)  # deleted files
+    changed |= shown
+    if any(declares and not changed.isdisjoint(paths) for paths, _, declares in roots.values()):
+        return None  # infrastructure declared in Python changed: any function's findings may
+    focus = select({key: Footprint(frozenset(paths), frozenset(feeds), declares)
+                    for key, (paths, feeds, declares) in roots.items()},
+                   frozenset(changed))
+    mine = [key for key in focus.known if key[0] in run_sources]
+    if not mine or sum(key in focus.selected for key in mine) >= WHOLE_RUN_SHARE * len(mine):
+        return None  # most of it: a whole run, which records the map afresh
+    return focus
+
+
+def recorded(entry: object, footprints: dict[RootKey, Footprint], sources: dict[str, bytes],
+             run_sources: dict[str, bytes]) -> tuple[dict[str, str], dict[RootKey, Recorded]]:
+    """The footprint map after a whole run of the files ``run_sources``: theirs replaced."""
+    digests, roots = _footprint_map(entry) or ({}, {})
+    digests = {path: value for path, value in digests.items() if path in sources and path not in run_sources}
+    digests.update((path, _digest(data)) for path, data in run_sources.items())
+    roots = {key: value for key, value in roots.items() if key[0] in digests and key[0] not in run_sources}
+    roots.update((key, (tuple(sorted(fp.paths)), tuple(sorted(fp.feeds)), fp.declares))
+                 for key, fp in footprints.items())
+    return digests, roots
 
 
 def _reported(groups: list[list[str]], display: dict[str, str],

@@ -3,10 +3,13 @@ and expose the result to the rules as one :class:`Model`."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from dynolint.phase1 import ir
 from dynolint.config import Config
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.model.events import Chain, FrameInfo, RootInfo
+from dynolint.model.footprint import Focus, Footprint, RootKey
 from dynolint.model.inherited import template_methods
 from dynolint.model.interp import Interpreter
 from dynolint.model.invokers import assign_roles
@@ -27,6 +30,7 @@ class Model:
         self._races: list[Race] | None = None
         self.problems: list[tuple[str, str]] = list(interp.problems)  # (path, message): internal errors
         self.memo: dict[str, dict[object, object]] = {}  # per-question caches for rules and fixes
+        self.footprints: dict[RootKey, Footprint] | None = None  # what each root depends on (a whole run)
 
     # -- facts --------------------------------------------------------------------------
     @property
@@ -118,27 +122,47 @@ class Model:
 
 
 def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
-          roots: frozenset[str] | None = None, timeout: float = 0.0, memory_mb: float = 0.0) -> Model:
+          roots: frozenset[str] | None = None, timeout: float = 0.0, memory_mb: float = 0.0,
+          focus: Focus | None = None) -> Model:
     """Interpret the module body and every function of each root file (all files when
     ``roots`` is None) as an analysis root; other files are reached through calls. A root
     that fails or overruns ``timeout`` seconds, or would start with this process over
-    ``memory_mb`` MB, is recorded in ``Model.problems`` and the others go on."""
+    ``memory_mb`` MB, is recorded in ``Model.problems`` and the others go on. ``focus``: of
+    the function roots, only those it runs (a focused run, model/footprint.py); without it,
+    the model keeps every root's footprint."""
     project = Project(summaries, config, infra)
     interp = Interpreter(project)
     interp.timeout = timeout
     interp.memory_mb = memory_mb
+    recorder = interp.summaries.footprint
+    recorder.on = focus is None
+
+    def declarations() -> int:
+        return len(interp.cdk_functions) + len(interp.cdk_tables) + len(interp.cdk_invokers)
+
+    def run(key: tuple[str, str, str], what: str, runner: Callable[..., object], *args: object) -> None:
+        recorder.begin(key)
+        before = declarations()
+        interp.guarded(key[0], what, runner, *args)
+        recorder.end(declarations() != before)
+
     for path in sorted(project.files):
-        if roots is None or path in roots:
-            interp.guarded(path, "<module>", interp.run_module, path)
+        if (roots is None or path in roots) and (focus is None or path in focus.modules):
+            run((path, "<module>", ""), "<module>", interp.run_module, path)
     for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
         if function.parent is not None or (roots is not None and path not in roots):
             continue
-        is_handler = project.is_declared_handler(path, qualname)
-        interp.guarded(path, qualname, interp.run_function_root, path, function, is_handler)
-    for class_path, cls, path, function in template_methods(interp, roots):
-        interp.guarded(path, function.qualname, interp.run_function_root, path, function, False, (class_path, cls))
+        if focus is None or focus.runs((path, qualname, "")):
+            run((path, qualname, ""), qualname, interp.run_function_root, path, function,
+                project.is_declared_handler(path, qualname))
+    for class_path, cls, path, function in template_methods(interp, roots, focus.modules if focus else None):
+        key = (path, function.qualname, f"{class_path}:{cls.qualname}")
+        if focus is None or focus.runs(key):
+            run(key, function.qualname, interp.run_function_root, path, function, False, (class_path, cls))
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)
     project.infra.tables.extend(tables)
     assign_roles(project, interp.roots)  # who the infrastructure says invokes each handler
-    return Model(project, interp)
+    model = Model(project, interp)
+    model.footprints = recorder.out if focus is None else None
+    return model

@@ -15,6 +15,7 @@ from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS
 from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
+from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
 from dynolint.model.values import (
@@ -170,6 +171,7 @@ class CallsMixin(Mixin):
         if function.class_qualname is not None:
             cls = self.project.classes.get((func.path, function.class_qualname))
         info = self.new_frame_info(function.qualname, func.path, frame.info)
+        self.summaries.ran(func.path)
         callee = FrameCls(func.path, function.qualname, function, function.locals,
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
@@ -287,10 +289,12 @@ class CallsMixin(Mixin):
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
                                               frame.info, frame.root, accumulates, TENANT_SLOT in state.facts))
         stored = self.global_values.setdefault((frame.path, name), [])
+        self.summaries.footprint.wrote((GLOBAL_VALUES, (frame.path, name)))
         if len(stored) < 8 and value not in stored:
             stored.append(value)
         if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
             entries = self.global_entries.setdefault((frame.path, name), [])
+            self.summaries.footprint.wrote((GLOBAL_ENTRIES, (frame.path, name)))
             if len(entries) < 8 and (key, value) not in entries:
                 entries.append((key, value))
 

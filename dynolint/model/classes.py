@@ -38,10 +38,12 @@ class ClassesMixin(Mixin):
         module_env = self.run_module(cls.path)
         frame.closure = module_env
         self.summaries.bodies += 1
+        self.summaries.footprint.filling += 1
         try:
             state = self.exec_block(klass.body, state, frame)
         finally:
             self.summaries.bodies -= 1
+            self.summaries.footprint.filling -= 1
         self.class_envs[key] = dict(state.env)
         return self.class_envs[key]
 
@@ -260,26 +262,33 @@ class ClassesMixin(Mixin):
         ``__init__`` run once with unknown arguments."""
         key = (path, cls.qualname)
         if key not in self.root_instances:
-            class_val = ClassV(path, cls.qualname)
-            instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
-            if instance is None:
-                fresh = InstanceV(class_val, (path, cls.site), False)
-                self.root_instances[key] = fresh
-                init = self.find_method(class_val, "__init__")
-                if init is None:
-                    from dynolint.model.state import State
-
-                    self.dataclass_init(class_val, fresh, [], {}, State({}), self.module_frame(path))
-                # an object used as a context manager is used once entered: its __init__ and
-                # then its __enter__/__aenter__ have set it up
-                for setup in (init, self.find_method(class_val, "__enter__"),
-                              self.find_method(class_val, "__aenter__")):
-                    function = self.project.functions.get((setup.path, setup.qualname)) if setup else None
-                    if setup is not None and function is not None:
-                        self.run_init_unknown(fresh, setup, function)
-                instance = fresh
-            self.root_instances[key] = instance
+            self.summaries.footprint.filling += 1  # (model/footprint.py)
+            try:
+                self.make_root_instance(key, path, cls)
+            finally:
+                self.summaries.footprint.filling -= 1
         return self.root_instances[key]
+
+    def make_root_instance(self: Machine, key: tuple[str, str], path: str, cls: ir.Class) -> None:
+        class_val = ClassV(path, cls.qualname)
+        instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
+        if instance is None:
+            fresh = InstanceV(class_val, (path, cls.site), False)
+            self.root_instances[key] = fresh
+            init = self.find_method(class_val, "__init__")
+            if init is None:
+                from dynolint.model.state import State
+
+                self.dataclass_init(class_val, fresh, [], {}, State({}), self.module_frame(path))
+            # an object used as a context manager is used once entered: its __init__ and
+            # then its __enter__/__aenter__ have set it up
+            for setup in (init, self.find_method(class_val, "__enter__"),
+                          self.find_method(class_val, "__aenter__")):
+                function = self.project.functions.get((setup.path, setup.qualname)) if setup else None
+                if setup is not None and function is not None:
+                    self.run_init_unknown(fresh, setup, function)
+            instance = fresh
+        self.root_instances[key] = instance
 
     def run_init_unknown(self: Machine, instance: Val, init: FuncV, function: ir.Function) -> None:
         from dynolint.model.state import Frame, State

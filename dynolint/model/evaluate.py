@@ -9,7 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.literals import merge_dicts
 from dynolint.model.strings import percent_parts
-from dynolint.model.summaries import GLOBAL_VALUES
+from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
@@ -65,6 +65,7 @@ class EvalMixin(Mixin):
             value = one_of((left, right))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
+                self.summaries.footprint.wrote((TRUTHY, value))
             return value
         if type(expr) is ir.IfExp:
             self.examine((self.eval(expr.test, state, frame),), state, (frame.path, expr.site))

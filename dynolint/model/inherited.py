@@ -25,16 +25,17 @@ if TYPE_CHECKING:
 MAX_PER_CLASS = 12
 
 
-def template_methods(interp: Interpreter, roots: frozenset[str] | None,
+def template_methods(interp: Interpreter, roots: frozenset[str] | None, only: frozenset[str] | None = None,
                      ) -> list[tuple[str, ir.Class, str, ir.Function]]:
     """(path of the class, the class, path of the base's method, the method) for every class of
-    a root file and every method it inherits from a file that is not a root, that calls on
-    ``self`` (directly or through other inherited methods) two or more of the methods the class
-    itself defines: one own method alone runs as a root of its own already."""
+    a root file (and of ``only``, when given) and every method it inherits from a file that is
+    not a root, that calls on ``self`` (directly or through other inherited methods) two or
+    more of the methods the class itself defines: one own method alone runs as a root of its
+    own already."""
     project = interp.project
     out: list[tuple[str, ir.Class, str, ir.Function]] = []
     for (path, qualname), cls in sorted(project.classes.items(), key=lambda kv: kv[0]):
-        if roots is not None and path not in roots:
+        if roots is not None and path not in roots or only is not None and path not in only:
             continue
         own = {name for name, _ in cls.methods}
         if not own:

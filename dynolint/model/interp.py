@@ -206,9 +206,11 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         state = State({})
         saved_budget = self.budget
         self.budget = ROOT_BUDGET
+        self.summaries.footprint.filling += 1  # (model/footprint.py)
         try:
             state = self.exec_block(summary.body, state, frame)
         finally:
+            self.summaries.footprint.filling -= 1
             self.budget = saved_budget
             self.modules_in_progress.discard(path)
             self.partial_envs.pop(path, None)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from dynolint.model.footprint import Recorder
 from dynolint.model.state import join, minus
 from dynolint.model.values import Loc, OpaqueV, Val
 
@@ -66,6 +67,7 @@ class Log:
     depth_cut: bool = False  # a call below it was cut by the depth limit
     deps: dict[tuple[int, object], object] = field(default_factory=dict)  # first touch -> value then
     writes: list[tuple[tuple[object, str], Val, bool]] = field(default_factory=list)  # (heap key, value, merged)
+    paths: set[str] = field(default_factory=set)  # the files whose code the call ran (model/footprint.py)
 
 
 @dataclass(slots=True, frozen=True)
@@ -79,6 +81,7 @@ class Summary:
     examined: frozenset[int] = frozenset()  # the reads whose contents the call examined (State.examined)
     present: frozenset[int] = frozenset()  # the reads whose item it showed is there (State.present)
     verdict: Options | None = None  # what each of its returns decided (model/verdicts.py)
+    paths: frozenset[str] = frozenset()  # the files whose code the call ran (model/footprint.py)
 
 
 class Summaries:
@@ -93,6 +96,7 @@ class Summaries:
         self.effects = 0  # events the interpreter keeps outside its lists (a tenant id source's facts)
         self.hits = 0
         self.misses = 0
+        self.footprint = Recorder()  # what each root depends on (model/footprint.py)
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
@@ -126,6 +130,11 @@ class Summaries:
         if log is not None:
             for dep, value in summary.deps:
                 log.deps.setdefault(dep, value)
+            log.paths |= summary.paths
+        footprint = self.footprint
+        footprint.ran(summary.paths)
+        for dep, _ in summary.deps:
+            footprint.read(dep)
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
         state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
@@ -162,6 +171,7 @@ class Summaries:
             for dep, value in log.deps.items():
                 parent.deps.setdefault(dep, value)
             parent.writes.extend(log.writes)
+            parent.paths |= log.paths
             parent.reach = min(parent.reach, log.reach)
             parent.depth_cut = parent.depth_cut or log.depth_cut
         if self.cuts != log.cuts or log.reach < log.stack or self.marks() != log.marks:
@@ -175,7 +185,8 @@ class Summaries:
         at_site = isinstance(result, OpaqueV) and result.loc == loc
         self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
                                   tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
-                                  minus(state.present, log.present), self.interp.verdict_options(result))
+                                  minus(state.present, log.present), self.interp.verdict_options(result),
+                                  frozenset(log.paths))
 
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""
@@ -209,13 +220,22 @@ class Summaries:
         self.effects += 1
 
     # -- the shared facts ------------------------------------------------------------------
+    def ran(self, path: str) -> None:
+        """Code of ``path`` runs (a frame opens in it)."""
+        if self.logs:
+            self.logs[-1].paths.add(path)
+        if self.footprint.current is not None:
+            self.footprint.paths.add(path)
+
     def touch(self, kind: int, key: object, value: object) -> None:
         """The running call looked at a shared fact (``value`` as it is now)."""
+        self.footprint.read((kind, key))
         if self.logs:
             self.logs[-1].deps.setdefault((kind, key), value)
 
     def heap_get(self, key: tuple[object, str], default: Val | None = None) -> Val | None:
         value = self.interp.heap.get(key)
+        self.footprint.read((HEAP, key))
         if self.logs:
             self.logs[-1].deps.setdefault((HEAP, key), value)
         return default if value is None else value
@@ -226,11 +246,16 @@ class Summaries:
 
         heap = self.interp.heap
         previous = heap.get(key)
+        if merged:
+            self.footprint.read((HEAP, key))
         if self.logs:
             log = self.logs[-1]
             log.deps.setdefault((HEAP, key), previous)
             log.writes.append((key, value, merged))
-        heap[key] = value if previous is None or not merged else one_of((previous, value))
+        new = value if previous is None or not merged else one_of((previous, value))
+        if new is not previous and new != previous:  # (a write that changes nothing leaves the cell's writer)
+            self.footprint.wrote((HEAP, key))
+        heap[key] = new
 
     def current(self, dep: tuple[int, object]) -> object:
         kind, key = dep
