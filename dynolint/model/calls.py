@@ -23,6 +23,7 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
+from dynolint.model.containers import exact_entry, plain_dicts
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -325,21 +326,16 @@ class CallsMixin(Mixin):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
-        if name in ("append", "extend") and isinstance(receiver_expr, ir.Sub) \
-                and isinstance(receiver_expr.value, ir.Name) and isinstance(state.env.get(receiver_expr.value.id), DictV):
-            # ``requests["t"].append(x)``: the list a dict built here holds under that key
-            holder = state.env[receiver_expr.value.id]
-            assert isinstance(holder, DictV)
-            index = self.eval(receiver_expr.index, state, frame)
-            added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
-            grown = [(k, SeqV(v.kind, v.elts + added) if k == index and isinstance(v, SeqV) else v)
-                     for k, v in holder.items]
-            state.env[receiver_expr.value.id] = DictV(tuple(grown), holder.spreads)
-            return NONE
+        in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
+        if in_dict is not None:
+            return in_dict
         if name == "get" and args:
             value = self.get_item(recv, args[0], loc, state, frame)
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
+            if len(args) > 1 and not any(exact_entry(d, args[0]) is not None for d in plain_dicts(recv) or ()) \
+                    and plain_dicts(recv):
+                return one_of((value, args[1]))  # one of the entries stored under computed keys, or none
             return value
         if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",

@@ -27,6 +27,7 @@ from dynolint.model.library_calls import ExitCallback, LibraryMixin
 from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
 from dynolint.model.records import RecordsMixin
+from dynolint.model.containers import ContainersMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
 from dynolint.model.dynamo import DynamoMixin
@@ -51,7 +52,8 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, RootsMixin, CallsMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin, RootsMixin,
+              CallsMixin,
               ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state

@@ -38,6 +38,14 @@ ITERATION: dict[str, tuple[str, int]] = {
     "itertools.groupby": ("groups", 0),
 }
 
+# Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
+# first (``dict(zip(keys, rows))``), "default" from what follows the default factory given
+# first, whose dict makes an entry on first use (``defaultdict(list)``: model/containers.py)
+DICT_MAKERS: dict[str, str] = {
+    "dict": "pairs", "builtins.dict": "pairs", "collections.OrderedDict": "pairs",
+    "collections.defaultdict": "default", "typing.DefaultDict": "default",
+}
+
 # Methods of the page iterator a paginator's ``paginate()`` returns (botocore):
 #   "element": one page merged from all of them; "items": the items of every page
 PAGES: dict[str, str] = {"build_full_result": "element", "search": "items"}
