@@ -75,3 +75,35 @@ def test_dicts_built_from_rows_hold_them(body: str, expected: list[str]) -> None
 ])
 def test_clean_dicts(body: str) -> None:
     assert kinds(body) == []
+
+
+TYPED = '''import boto3
+from typing import TypedDict
+import typing_extensions
+table = boto3.resource("dynamodb").Table("members")
+
+class Key(TypedDict):
+    member_id: str
+
+class Member(Key, total=False):
+    points: int
+
+Audit = typing_extensions.TypedDict("Audit", {"pk": str, "points": int})
+
+def handler(event, n):
+    member = table.get_item(Key=Key(member_id=event["id"]))["Item"]
+'''
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a TypedDict class (also through a base that is one) called makes a dict of its arguments
+    ('table.put_item(Item=Member(member_id=member["member_id"], points=member["points"] + 1))', ["counter"]),
+    ('copy = Member(member)\ncopy["points"] = 0\ntable.put_item(Item=copy)', ["overwrite"]),
+    ('table.put_item(Item=Member(member, points=n))', ["overwrite"]),
+    # another item: a fresh key, or the functional form under another key
+    ('table.put_item(Item=Member(member_id=event["new"], points=member["points"]))', []),
+    ('table.put_item(Item=Audit(pk="AUDIT", points=member["points"]))', []),
+])
+def test_typed_dict_calls_make_dicts(body: str, expected: list[str]) -> None:
+    source = TYPED + "".join("    " + line + "\n" for line in body.strip("\n").splitlines())
+    assert list(race_kinds(model_of({"app.py": source})).values()) == expected

@@ -23,7 +23,8 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
-from dynolint.model.containers import exact_entry, plain_dicts
+from dynolint.model.containers import exact_entry, plain_dicts, typed_dict
+from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ class CallsMixin(Mixin):
             return self.call_lambda(func, args, kwargs, state, frame)
         if type(func) is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if type(func) is CallV and func.recv is None and func.fn in TYPED_DICT_BASES and len(args) <= 1:
+            return typed_dict(args, kwargs)  # ``Member = TypedDict("Member", {...})`` called
         return CallV("?", func, tuple(args))
 
     # -- project functions ---------------------------------------------------------------
@@ -269,6 +272,8 @@ class CallsMixin(Mixin):
                     state: State, frame: Frame) -> Val:
         if len(args) == 1 and not kwargs and self.enum_class(cls):
             return args[0]  # the member of that value: the model keeps a member as its value
+        if len(args) <= 1 and self.derives(cls, "typeddict"):
+            return typed_dict(args, kwargs)
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn

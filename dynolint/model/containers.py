@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import DICT_MAKERS
+from dynolint.model.literals import merge_dicts
 from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, SeqV, Val, alts, one_of
 from dynolint.model.mixin import Mixin
 
@@ -57,6 +58,11 @@ def with_entry(holder: DictV, index: Val, make: Val, added: tuple[Val, ...]) -> 
     if any(key == index for key, _ in holder.items):
         return DictV(tuple((k, grown(v, added) if k == index else v) for k, v in holder.items), holder.spreads)
     return DictV(holder.items + ((index, grown(make, added)),), holder.spreads)
+
+
+def typed_dict(args: list[Val], kwargs: dict[str, Val]) -> Val:
+    """What calling a ``TypedDict`` class makes: a dict of the mapping and keywords given."""
+    return merge_dicts(list(args) + [DictV(tuple((ConstV(k), v) for k, v in kwargs.items()))])
 
 
 def plain_dicts(value: Val) -> list[DictV] | None:
@@ -138,4 +144,4 @@ class ContainersMixin(Mixin):
         return NONE
 
 
-__all__ = ["ContainersMixin", "DICT_VIEWS", "computed_entries", "exact_entry", "plain_dicts", "view"]
+__all__ = ["ContainersMixin", "DICT_VIEWS", "computed_entries", "exact_entry", "typed_dict", "plain_dicts", "view"]

@@ -92,7 +92,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
-    enum_classes: dict[tuple[str, str], bool]  # is the class an enumeration (model/classes.py)
+    enum_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request

@@ -134,6 +134,11 @@ ENUM_BASES = frozenset({
     "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
 })
 
+# Bases that make a class a typed dict: calling it makes a dict of what it is given
+# (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
+TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
+LIBRARY_BASES: dict[str, frozenset[str]] = {"enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES}
+
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.
 PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
