@@ -187,6 +187,8 @@ class CallsMixin(Mixin):
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
+        if function.decorators:
+            self.decorator_claims(function, env, entry, callee)
         self.call_stack.append((func.path, func.qualname))
         try:
             out = self.exec_block(function.body, entry, callee)

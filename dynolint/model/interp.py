@@ -28,6 +28,7 @@ from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
 from dynolint.model.records import RecordsMixin
 from dynolint.model.containers import ContainersMixin
+from dynolint.model.locks import LocksMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
 from dynolint.model.dynamo import DynamoMixin
@@ -52,7 +53,7 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin, RootsMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin, LocksMixin, RootsMixin,
               CallsMixin,
               ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
@@ -240,7 +241,10 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
-        state = self.exec_block(function.body, State(env), frame)
+        state = State(env)
+        if function.decorators:
+            self.decorator_claims(function, env, state, frame)  # a library decorator's claim (model/locks.py)
+        state = self.exec_block(function.body, state, frame)
         del state
         self.roots[root].returns = frame.returns[:8]
 

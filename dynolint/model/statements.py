@@ -323,6 +323,8 @@ class StatementsMixin(Mixin):
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
         if pushed is not None:
             self.close_exit_stack(pushed, ends, frame)
+        for left in ends:  # a library lock the block held is released where it ends
+            self.release_lock(manager, left)
         return out
 
     def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
