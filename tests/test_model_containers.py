@@ -54,6 +54,9 @@ def loop(over: str) -> str:
      ["overwrite"]),
     ('by_sku = dict(zip(event["skus"], rows))\nfor row in by_sku.values():\n    table.put_item(Item=row)',
      ["overwrite"]),
+    # pop(k, default) takes an entry out as get does
+    ('by_sku = {r["sku"]: r for r in rows}\nrow = by_sku.pop(event["sku"], None)\nif row:\n'
+     '    row["n"] = row["n"] + 1\n    table.put_item(Item=row)', ["counter"]),
 ])
 def test_dicts_built_from_rows_hold_them(body: str, expected: list[str]) -> None:
     assert kinds(body) == expected
@@ -69,6 +72,7 @@ def test_dicts_built_from_rows_hold_them(body: str, expected: list[str]) -> None
     'by_sku = {r["sku"]: r for r in rows}\nrow = by_sku[event["sku"]]\n'
     'table.put_item(Item={**row, "n": row["n"] + 1}, ConditionExpression="n = :seen", '
     'ExpressionAttributeValues={":seen": row["n"]})',
+    'kept = {"a": rows}\nrow = kept.pop("b", None)\nif row:\n    table.put_item(Item=row)',
     # the keys of a dict of rows are not rows
     'by_sku = {r["sku"]: r for r in rows}\nfor sku in by_sku.keys():\n'
     '    other.put_item(Item={"pk": sku, "listed": True})',

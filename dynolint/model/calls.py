@@ -336,7 +336,7 @@ class CallsMixin(Mixin):
         in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
         if in_dict is not None:
             return in_dict
-        if name == "get" and args:
+        if args and (name == "get" or name == "pop" and plain_dicts(recv)):  # ``d.pop(k, None)`` of a dict built
             value = self.get_item(recv, args[0], loc, state, frame)
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
