@@ -24,6 +24,8 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
+from dynolint.model.containers import exact_entry, plain_dicts, typed_dict
+from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -113,6 +115,8 @@ class CallsMixin(Mixin):
             return self.call_lambda(func, args, kwargs, state, frame)
         if type(func) is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if type(func) is CallV and func.recv is None and func.fn in TYPED_DICT_BASES and len(args) <= 1:
+            return typed_dict(args, kwargs)  # ``Member = TypedDict("Member", {...})`` called
         return CallV("?", func, tuple(args))
 
     # -- project functions ---------------------------------------------------------------
@@ -185,6 +189,8 @@ class CallsMixin(Mixin):
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
+        if function.decorators:
+            self.decorator_claims(function, env, entry, callee)
         self.call_stack.append((func.path, func.qualname))
         try:
             out = self.exec_block(function.body, entry, callee)
@@ -270,6 +276,8 @@ class CallsMixin(Mixin):
                     state: State, frame: Frame) -> Val:
         if len(args) == 1 and not kwargs and self.enum_class(cls):
             return args[0]  # the member of that value: the model keeps a member as its value
+        if len(args) <= 1 and self.derives(cls, "typeddict"):
+            return typed_dict(args, kwargs)
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn
@@ -329,21 +337,16 @@ class CallsMixin(Mixin):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
-        if name in ("append", "extend") and isinstance(receiver_expr, ir.Sub) \
-                and isinstance(receiver_expr.value, ir.Name) and isinstance(state.env.get(receiver_expr.value.id), DictV):
-            # ``requests["t"].append(x)``: the list a dict built here holds under that key
-            holder = state.env[receiver_expr.value.id]
-            assert isinstance(holder, DictV)
-            index = self.eval(receiver_expr.index, state, frame)
-            added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
-            grown = [(k, SeqV(v.kind, v.elts + added) if k == index and isinstance(v, SeqV) else v)
-                     for k, v in holder.items]
-            state.env[receiver_expr.value.id] = DictV(tuple(grown), holder.spreads)
-            return NONE
-        if name == "get" and args:
+        in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
+        if in_dict is not None:
+            return in_dict
+        if args and (name == "get" or name == "pop" and plain_dicts(recv)):  # ``d.pop(k, None)`` of a dict built
             value = self.get_item(recv, args[0], loc, state, frame)
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
+            if len(args) > 1 and not any(exact_entry(d, args[0]) is not None for d in plain_dicts(recv) or ()) \
+                    and plain_dicts(recv):
+                return one_of((value, args[1]))  # one of the entries stored under computed keys, or none
             return value
         if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",

@@ -12,7 +12,7 @@ from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, Val, alts, one_of,
 )
-from dynolint.model.library import ENUM_BASES
+from dynolint.model.library import LIBRARY_BASES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -59,14 +59,20 @@ class ClassesMixin(Mixin):
         return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
                 for base in klass.bases]
 
-    def enum_class(self: Machine, cls: ClassV, depth: int = 0) -> bool:
+    def enum_class(self: Machine, cls: ClassV) -> bool:
         """Does ``cls`` derive from ``enum.Enum`` (or another base of ``ENUM_BASES``)?"""
-        key = (cls.path, cls.qualname)
+        return self.derives(cls, "enum")
+
+    def derives(self: Machine, cls: ClassV, kind: str, depth: int = 0) -> bool:
+        """Does ``cls`` derive from a library class of ``kind`` (``LIBRARY_BASES``: "enum",
+        "typeddict"), through any of the project's classes?"""
+        key = (cls.path, cls.qualname, kind)
         known = self.enum_classes.get(key)
         if known is None:
-            self.enum_classes[key] = False  # a cycle of bases is no enumeration
+            self.enum_classes[key] = False  # a cycle of bases derives from nothing
             known = depth < 8 and any(
-                isinstance(alt, ExtV) and alt.path in ENUM_BASES or isinstance(alt, ClassV) and self.enum_class(alt, depth + 1)
+                isinstance(alt, ExtV) and alt.path in LIBRARY_BASES[kind]
+                or isinstance(alt, ClassV) and self.derives(alt, kind, depth + 1)
                 for base in self.class_bases(cls) for alt in alts(base))
             self.enum_classes[key] = known
         return known

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.containers import computed_entries
 from dynolint.model.literals import merge_dicts
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
@@ -133,13 +134,14 @@ class EvalMixin(Mixin):
                 self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
                 for condition in conditions:
                     tests.append(self.eval_filter(condition, (frame.path, expr.site), state, frame))
-            element = self.filtered(self.eval(expr.elt, state, frame), tests, (frame.path, expr.site), state)
-            deps = (element,) if expr.value is None else (element, self.eval(expr.value, state, frame))
+            element = self.eval(expr.elt, state, frame)
+            entry = self.eval(expr.value, state, frame) if expr.value is not None else element
+            entry = self.filtered(entry, tests, (frame.path, expr.site), state)
         finally:
             state.env = saved
         if expr.value is None:  # a list, set or generator of the element, once per item
-            return SeqV("items", (element,))
-        return OpaqueV((frame.path, expr.site), deps)
+            return SeqV("items", (entry,))
+        return DictV(((element, entry),))  # an entry per item, under the key computed for it
 
     def make_dict(self: Machine, expr: ir.DictE, state: State, frame: Frame) -> Val:
         parts: list[Val] = []  # ``**x`` spreads and single entries, in order
@@ -369,6 +371,8 @@ class EvalMixin(Mixin):
                     return value
             if key is None and base.items and all(isinstance(v, (FuncV, BoundV, ClassV)) for _, v in base.items):
                 return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
+            if (computed := computed_entries(base, index)) is not None:  # under keys the code computed
+                return computed
             if base.spreads:
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)

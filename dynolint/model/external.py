@@ -71,6 +71,9 @@ class ExternalMixin(Mixin):
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library
+        made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)
+        if made is not None:
+            return made
         if path in PASSTHROUGH:
             if path == "dict" and args and kwargs:  # ``dict(item, n=n + 1)``: a copy with entries set
                 extra = tuple((ConstV(k), v) for k, v in kwargs.items())

@@ -27,6 +27,8 @@ from dynolint.model.library_calls import ExitCallback, LibraryMixin
 from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
 from dynolint.model.records import RecordsMixin
+from dynolint.model.containers import ContainersMixin
+from dynolint.model.locks import LocksMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
 from dynolint.model.dynamo import DynamoMixin
@@ -51,7 +53,8 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, RootsMixin, CallsMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin, LocksMixin, RootsMixin,
+              CallsMixin,
               ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
@@ -90,7 +93,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
-    enum_classes: dict[tuple[str, str], bool]  # is the class an enumeration (model/classes.py)
+    enum_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
@@ -240,7 +243,10 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
-        state = self.exec_block(function.body, State(env), frame)
+        state = State(env)
+        if function.decorators:
+            self.decorator_claims(function, env, state, frame)  # a library decorator's claim (model/locks.py)
+        state = self.exec_block(function.body, state, frame)
         del state
         self.roots[root].returns = frame.returns[:8]
 

@@ -38,6 +38,14 @@ ITERATION: dict[str, tuple[str, int]] = {
     "itertools.groupby": ("groups", 0),
 }
 
+# Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
+# first (``dict(zip(keys, rows))``), "default" from what follows the default factory given
+# first, whose dict makes an entry on first use (``defaultdict(list)``: model/containers.py)
+DICT_MAKERS: dict[str, str] = {
+    "dict": "pairs", "builtins.dict": "pairs", "collections.OrderedDict": "pairs",
+    "collections.defaultdict": "default", "typing.DefaultDict": "default",
+}
+
 # Methods of the page iterator a paginator's ``paginate()`` returns (botocore):
 #   "element": one page merged from all of them; "items": the items of every page
 PAGES: dict[str, str] = {"build_full_result": "element", "search": "items"}
@@ -126,6 +134,11 @@ ENUM_BASES = frozenset({
     "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
 })
 
+# Bases that make a class a typed dict: calling it makes a dict of what it is given
+# (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
+TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
+LIBRARY_BASES: dict[str, frozenset[str]] = {"enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES}
+
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.
 PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
@@ -148,3 +161,41 @@ HTTP_CLIENT_METHODS: frozenset[str] = frozenset({
     "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream", "fetch",
     "urlopen", "getresponse", "open",  # urllib.request.build_opener().open(url)
 })
+
+
+@dataclass(frozen=True, slots=True)
+class LockMethod:
+    """A lock client's method (``model/locks.py``): ``names`` are the keywords of the arguments
+    that name the lock, in their positions, ``defaults`` their defaults (None: required);
+    ``releases``: it releases the lock handle given first instead of taking one."""
+
+    names: tuple[str, ...]
+    defaults: tuple[str | None, ...] = ()
+    releases: bool = False
+
+
+_DDB_LOCK = ("python_dynamodb_lock.python_dynamodb_lock.DynamoDBLockClient", "python_dynamodb_lock.DynamoDBLockClient")
+LOCK_METHODS: dict[str, LockMethod] = {
+    **{f"{client}.acquire_lock": LockMethod(("partition_key", "sort_key"), (None, "-")) for client in _DDB_LOCK},
+    **{f"{client}.release_lock": LockMethod(("lock",), releases=True) for client in _DDB_LOCK},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDecorator:
+    """A decorator that claims the data of each call before the function's body runs, until it
+    returns (an idempotency record written create-only; a concurrent call with the same data
+    raises): ``data_keyword`` is the decorator's keyword naming the parameter that holds the
+    data (None: the first parameter, the Lambda event), ``config`` its keyword holding the
+    configuration object, whose ``selects`` option is a dotted path into the data."""
+
+    data_keyword: str | None
+    config: str = "config"
+    selects: str = "event_key_jmespath"
+
+
+_IDEMPOTENCY = ("aws_lambda_powertools.utilities.idempotency", "aws_lambda_powertools.utilities.idempotency.idempotency")
+CLAIM_DECORATORS: dict[str, ClaimDecorator] = {
+    **{f"{module}.idempotent": ClaimDecorator(None) for module in _IDEMPOTENCY},
+    **{f"{module}.idempotent_function": ClaimDecorator("data_keyword_argument") for module in _IDEMPOTENCY},
+}

@@ -72,6 +72,9 @@ class LibraryMixin(Mixin):
         pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc, state, frame)
         if pushed is not None:
             return pushed
+        locked = self.lock_method(recv, name, args, kwargs, loc, state, frame)  # model/locks.py
+        if locked is not None:
+            return locked
         for alt in alts(recv):
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":

@@ -12,7 +12,7 @@ from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open, unpinned
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.keys import table_names
-from dynolint.model.values import CostlyV, Loc
+from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -128,6 +128,40 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     return all(n in first and n in second and index.equal(first[n], second[n]) for n in names)
 
 
+def leaves(value: Val | None) -> list[Val]:
+    """The values a key or a lock's name is made of: the parts of a string built, the elements
+    of a tuple, the values of a dict; literals make nothing (they are the same for everyone)."""
+    out: list[Val] = []
+    pending = [value] if value is not None else []
+    while pending and len(out) < 32:
+        current = pending.pop()
+        for alt in alts(current):
+            if isinstance(alt, StrV):
+                pending.extend(alt.parts)
+            elif isinstance(alt, SeqV):
+                pending.extend(alt.elts)
+            elif isinstance(alt, DictV) and not alt.spreads:
+                pending.extend(v for _, v in alt.items)
+            elif not isinstance(alt, ConstV):
+                out.append(alt)
+    return out
+
+
+def lock_covers(model: Model, lock: WriteEvent, reads: list[ReadEvent]) -> bool:
+    """Does a library lock (``model/locks.py``) cover the item of ``reads``: is its name made only
+    of values the item's key is made of (a constant name: one lock for every item), so that two
+    callers that write the item take the same lock?"""
+    if lock.flavor != "lock":
+        return False
+    name = leaves(lock.key)
+    for read in reads:
+        key = model.index.key_map(read.key)
+        parts = leaves(SeqV("tuple", tuple(key.values())) if key is not None else read.key)
+        if all(any(model.index.equal(part, held) for held in parts) for part in name):
+            return True
+    return False
+
+
 def import_work(model: Model) -> tuple[frozenset[CostlyV], frozenset[object]]:
     """The work done once per process, at import: what the module-level values derive from
     (a client made, a parameter fetched, a vendor call whose result a module keeps). Their
@@ -164,7 +198,9 @@ def classify(model: Model, record: WriteRecord,
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
     if write.atomic and not from_reads:
         return None
+    locks = [c for c in record.claims if c.flavor == "lock" and c.seq < write.seq and lock_covers(model, c, reads)]
     claimed_at = [c.seq for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
+    claimed_at += [c.seq for c in locks]
     claimed_at += [r.seq for r in reads if test_and_set(record, r)]
     for seq in claimed_at:
         stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
@@ -190,7 +226,7 @@ def classify(model: Model, record: WriteRecord,
     if missed:
         miss = max(missed, key=lambda r: r.seq)
         work = [c for c in taint.costly if c.seq > miss.seq and c not in at_import[0]]
-        claims_before = [c for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
+        claims_before = [c for c in record.claims if c.seq < write.seq and same_target(model, c, write)] + locks
         work = [c for c in work if not any(claim.seq < c.seq for claim in claims_before)]
         if work:
             return Race(record, miss, "stampede", min(work, key=lambda c: c.seq))

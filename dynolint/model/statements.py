@@ -16,7 +16,7 @@ from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
-    NONE, ClassV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str, one_of,
+    NONE, ClassV, DictV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -283,6 +283,10 @@ class StatementsMixin(Mixin):
                 out.append(one_of(alt.elts))
             elif isinstance(alt, SeqV) and alt.kind in LITERAL_KINDS:
                 nothing.append(ElemV(alt))
+            elif isinstance(alt, DictV) and not alt.spreads and alt.items:  # a dict iterates its keys
+                out.append(one_of(k for k, _ in alt.items))
+            elif isinstance(alt, DictV) and not alt.spreads:  # an empty dict: no element
+                nothing.append(ElemV(alt))
             else:
                 out.append(ElemV(alt))
         return one_of(out or nothing)
@@ -319,6 +323,8 @@ class StatementsMixin(Mixin):
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
         if pushed is not None:
             self.close_exit_stack(pushed, ends, frame)
+        for left in ends:  # a library lock the block held is released where it ends
+            self.release_lock(manager, left)
         return out
 
     def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:

@@ -1,0 +1,147 @@
+"""Dicts a function builds, as Python runs them: entries stored under keys computed from data
+(``by_sku[row["sku"]] = row``, ``{row["sku"]: row for row in rows}``, ``dict(pairs)``), the
+list a ``collections.defaultdict(list)`` or ``setdefault(k, [])`` makes on first use and
+``append``/``extend`` grow, and the views that iterate them (``values()``, ``items()``,
+``keys()``, and the dict itself).
+
+A dict is a ``DictV``: its entries by key. A key the code computed (not a literal) may be any
+key: a lookup that no entry matches exactly gives the entries stored under computed keys,
+so ``groups["PENDING"]`` after ``groups[item["status"]].append(item)`` holds the items."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.library import DICT_MAKERS
+from dynolint.model.literals import merge_dicts
+from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, SeqV, Val, alts, one_of
+from dynolint.model.mixin import Mixin
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
+
+DICT_VIEWS = frozenset({"values", "items", "keys"})
+
+
+def exact_entry(base: DictV, index: Val) -> Val | None:
+    """The value ``base`` holds under ``index`` itself (the last one stored), or None."""
+    return next((value for key, value in reversed(base.items) if key == index), None)
+
+
+def computed_entries(base: DictV, index: Val) -> Val | None:
+    """The values ``base`` holds under keys the code computed (no literal), which a lookup
+    by ``index`` that no entry matches exactly may give; None when there are none."""
+    held = [value for key, value in base.items if not isinstance(key, ConstV) and key != index]
+    return one_of(held) if held else None
+
+
+def view(base: DictV, name: str) -> Val:
+    """``d.values()``, ``d.items()``, ``d.keys()`` of a dict with no spread: a list of them
+    (empty when the dict is, so that a loop over it runs no body)."""
+    if name == "values":
+        return SeqV("list", tuple(value for _, value in base.items))
+    if name == "keys":
+        return SeqV("list", tuple(key for key, _ in base.items))
+    return SeqV("list", tuple(SeqV("tuple", (key, value)) for key, value in base.items))
+
+
+def grown(value: Val, added: tuple[Val, ...]) -> Val:
+    """The list ``value`` after ``append``/``extend`` added ``added`` (each of its lists)."""
+    return one_of(SeqV(alt.kind, alt.elts + added) if isinstance(alt, SeqV) else alt for alt in alts(value))
+
+
+def with_entry(holder: DictV, index: Val, make: Val, added: tuple[Val, ...]) -> DictV:
+    """``holder`` whose list under ``index`` grew by ``added``; where there is no such entry,
+    the one a ``defaultdict`` or ``setdefault`` makes (``make``, then grown)."""
+    if any(key == index for key, _ in holder.items):
+        return DictV(tuple((k, grown(v, added) if k == index else v) for k, v in holder.items), holder.spreads)
+    return DictV(holder.items + ((index, grown(make, added)),), holder.spreads)
+
+
+def typed_dict(args: list[Val], kwargs: dict[str, Val]) -> Val:
+    """What calling a ``TypedDict`` class makes: a dict of the mapping and keywords given."""
+    return merge_dicts(list(args) + [DictV(tuple((ConstV(k), v) for k, v in kwargs.items()))])
+
+
+def plain_dicts(value: Val) -> list[DictV] | None:
+    """The alternatives of ``value`` when every one is a dict with no spread."""
+    found = [alt for alt in alts(value) if isinstance(alt, DictV) and not alt.spreads]
+    return found if found and len(found) == len(alts(value)) else None
+
+
+class ContainersMixin(Mixin):
+    def make_container(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
+        """``dict(pairs)``, ``collections.defaultdict(list)``, ``OrderedDict(...)``: the dict they
+        make, when what they are given is pairs or nothing (None: leave the call to others)."""
+        if path not in DICT_MAKERS:
+            return None
+        given = args[1:] if DICT_MAKERS[path] == "default" else args
+        if kwargs or len(given) > 1:
+            return None
+        if not given:
+            return DictV(())
+        pairs: list[tuple[Val, Val]] = []
+        for alt in alts(given[0]):
+            if isinstance(alt, DictV):
+                return given[0] if len(alts(given[0])) == 1 else None
+            if not isinstance(alt, SeqV):
+                return None
+            for pair in alt.elts:
+                if isinstance(pair, SeqV) and len(pair.elts) == 2:
+                    pairs.append((pair.elts[0], pair.elts[1]))
+                else:
+                    return None
+        return DictV(tuple(pairs))
+
+    def dict_method(self: Machine, recv: Val, name: str, args: list[Val], node: ir.Call, state: State,
+                    frame: Frame) -> Val | None:
+        """A method of a dict the function built (None: not one of those). The receiver named
+        by a local name is changed in place (values are immutable: the name is rebound)."""
+        receiver = node.func.value if isinstance(node.func, ir.Attr) else None
+        if name in ("append", "extend") and receiver is not None:
+            return self.grow_entry(receiver, name, args, state, frame)
+        dicts = plain_dicts(recv)
+        if dicts is None:
+            return None
+        if name in DICT_VIEWS and not args:
+            return one_of(view(d, name) for d in dicts)
+        if name == "setdefault" and args and isinstance(receiver, ir.Name) and receiver.id in state.env:
+            default = args[1] if len(args) > 1 else NONE
+            found = [exact_entry(d, args[0]) for d in dicts]
+            missing = [d for d, v in zip(dicts, found) if v is None]
+            if missing:
+                state.env[receiver.id] = one_of(DictV(d.items + ((args[0], default),)) if d in missing else d
+                                                for d in dicts)
+            return one_of([v for v in found if v is not None] + ([default] if missing else []))
+        return None
+
+    def grow_entry(self: Machine, receiver: ir.Expr, name: str, args: list[Val], state: State,
+                   frame: Frame) -> Val | None:
+        """``d[k].append(x)`` and ``d.setdefault(k, []).append(x)`` on a dict a local name holds:
+        the list under ``k`` grows (a ``defaultdict`` makes it on first use)."""
+        make: Val = SeqV("list", ())
+        if isinstance(receiver, ir.Sub):
+            holder_expr, index_expr = receiver.value, receiver.index
+        elif isinstance(receiver, ir.Call) and isinstance(receiver.func, ir.Attr) \
+                and receiver.func.attr == "setdefault" and receiver.args:
+            holder_expr, index_expr = receiver.func.value, receiver.args[0]
+            if len(receiver.args) > 1:
+                make = self.peek(receiver.args[1], state, frame)
+        else:
+            return None
+        if not isinstance(holder_expr, ir.Name) or holder_expr.id not in state.env:
+            return None
+        dicts = plain_dicts(state.env[holder_expr.id])
+        if dicts is None:
+            return None
+        index = self.peek(index_expr, state, frame)
+        if index is UNKNOWN and not isinstance(index_expr, ir.Const):
+            index = self.eval(index_expr, state, frame)
+        added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+        state.env[holder_expr.id] = one_of(with_entry(d, index, make, added) for d in dicts)
+        return NONE
+
+
+__all__ = ["ContainersMixin", "DICT_VIEWS", "computed_entries", "exact_entry", "typed_dict", "plain_dicts", "view"]
