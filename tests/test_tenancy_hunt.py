@@ -4,6 +4,9 @@ objects that carry the tenant id):
 - an administrator check against a role held in a named constant (a module constant,
   imported or not, a class attribute, a ``str`` enum member or its ``.value``) is the same
   check as one against the role written out;
+- removing a folder in ``finally`` (``shutil.rmtree(work)``) removes what was written inside it
+  (``os.path.join(work, name)``, ``Path(work) / name``, ``f"{work}/{name}"``), and a clean-up
+  helper called from ``finally`` removes what it is given, as does a folder a helper made;
 """
 
 from __future__ import annotations
@@ -63,3 +66,84 @@ def test_a_tenant_role_constant_authorizes_nothing(tmp_path: Path) -> None:
     source = TABLE + 'OWNER = "workspace-owner"\n' + _admin_handler("OWNER not in groups")
     taken, data = line_of(source, 'tenant_id = event["pathParameters"]'), line_of(source, "table.update_item")
     assert codes(tmp_path, {"app.py": source}) == [("app.py", taken, "DYN204"), ("app.py", data, "DYN201")]
+
+
+TMP_HEAD = """import os, shutil, tempfile, uuid
+from pathlib import Path
+
+def discard(*folders):
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+def workdir():
+    return tempfile.mkdtemp()
+
+def handler(event, context):
+    tenant = context.tenant_id
+"""
+
+CLEANED = {
+    "join in a removed folder": """    work = tempfile.mkdtemp()
+    try:
+        open(os.path.join(work, tenant + ".csv"), "w").write("x")
+    finally:
+        shutil.rmtree(work)
+""",
+    "pathlib child of a removed folder": """    work = Path(tempfile.mkdtemp())
+    try:
+        (work / "out.json").write_text(tenant)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+""",
+    "f-string folder named per request": """    work = f"/tmp/{context.aws_request_id}"
+    os.makedirs(work)
+    try:
+        open(f"{work}/{tenant}.txt", "w").write("x")
+    finally:
+        shutil.rmtree(work)
+""",
+    "a clean-up helper in finally": """    path = f"/tmp/{uuid.uuid4().hex}.txt"
+    try:
+        open(path, "w").write(tenant)
+    finally:
+        discard(path)
+""",
+    "a folder a helper made": """    work = workdir()
+    try:
+        open(os.path.join(work, "a.txt"), "w").write(tenant)
+    finally:
+        discard(work)
+""",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CLEANED))
+def test_a_removed_folder_removes_what_is_inside(tmp_path: Path, shape: str) -> None:
+    assert codes(tmp_path, {"app.py": TMP_HEAD + CLEANED[shape]}) == []
+
+
+LEFT_BEHIND = {
+    "a file beside the removed folder": """    work = tempfile.mkdtemp()
+    try:
+        open(f"{work}.csv", "w").write(tenant)  # KEPT
+    finally:
+        shutil.rmtree(work)
+""",
+    "a folder whose name extends the removed one": """    try:
+        open("/tmp/exports2/a.csv", "w").write(tenant)  # KEPT
+    finally:
+        shutil.rmtree("/tmp/exports")
+""",
+    "another folder": """    work = f"/tmp/{context.aws_request_id}"
+    try:
+        open("/tmp/cache/a.csv", "w").write(tenant)  # KEPT
+    finally:
+        discard(work)
+""",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LEFT_BEHIND))
+def test_what_lies_outside_the_removed_folder_outlives_the_invocation(tmp_path: Path, shape: str) -> None:
+    source = TMP_HEAD + LEFT_BEHIND[shape]
+    assert ("app.py", line_of(source, "# KEPT"), "DYN301") in codes(tmp_path, {"app.py": source})

@@ -189,6 +189,7 @@ class CallsMixin(Mixin):
         finally:
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
+        frame.removed_paths.extend(callee.removed_paths)  # a clean-up helper removes the caller's files
         never_returns = exit_state.dead
         if never_returns:
             # it raises on every path (a placeholder, an abstract method, a stub that is
