@@ -7,6 +7,10 @@ objects that carry the tenant id):
 - removing a folder in ``finally`` (``shutil.rmtree(work)``) removes what was written inside it
   (``os.path.join(work, name)``, ``Path(work) / name``, ``f"{work}/{name}"``), and a clean-up
   helper called from ``finally`` removes what it is given, as does a folder a helper made;
+- a FastAPI dependency's own parameters are what the framework passes it: the request (and the
+  Lambda event Mangum keeps in ``request.scope["aws.event"]``), the part of the request a
+  ``Header()``/``Query()``/``Path()``/``Cookie()`` marker names (``alias=`` too), and what its own
+  dependencies return; what a dependency authorized holds in the route;
 """
 
 from __future__ import annotations
@@ -147,3 +151,70 @@ LEFT_BEHIND = {
 def test_what_lies_outside_the_removed_folder_outlives_the_invocation(tmp_path: Path, shape: str) -> None:
     source = TMP_HEAD + LEFT_BEHIND[shape]
     assert ("app.py", line_of(source, "# KEPT"), "DYN301") in codes(tmp_path, {"app.py": source})
+
+
+FASTAPI_HEAD = """import boto3
+from typing import Annotated
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query, Request
+app = FastAPI()
+table = boto3.resource("dynamodb").Table("notes")
+
+def from_authorizer(request: Request):
+    return request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+"""
+
+FASTAPI_FOUND = {
+    "Header() in a dependency": ("""
+def tenant(x_tenant_id: str = Header()):  # TAKEN
+    return x_tenant_id
+""", "DYN204"),
+    "Annotated Query() with an alias": ("""
+def tenant(chosen: Annotated[str, Query(alias="tenantId")]):  # TAKEN
+    return chosen
+""", "DYN204"),
+    "Cookie() behind a second dependency": ("""
+def raw(tenant: Annotated[str, Cookie()]):  # TAKEN
+    return tenant
+
+def tenant(tenant_id: str = Depends(raw)):
+    return tenant_id
+""", "DYN204"),
+    "the Lambda event Mangum keeps in the scope": ("""
+def tenant(t: str = Depends(from_authorizer)):
+    return t
+""", None),
+}
+
+ROUTE = """
+@app.get("/notes/{note_id}")
+def read(note_id: str, tenant_id: str = Depends(tenant)):
+    return table.get_item(Key={"pk": f"T#{tenant_id}", "sk": note_id})  # DATA
+"""
+
+
+@pytest.mark.parametrize("shape", sorted(FASTAPI_FOUND))
+def test_a_fastapi_dependency_is_given_the_request(tmp_path: Path, shape: str) -> None:
+    dependency, taken = FASTAPI_FOUND[shape]
+    source = FASTAPI_HEAD + dependency + ROUTE
+    want = [("app.py", line_of(source, "# DATA"), "DYN201")]
+    if taken:
+        want.append(("app.py", line_of(source, "# TAKEN"), taken))
+    assert codes(tmp_path, {"app.py": source}) == sorted(want)
+
+
+def test_a_dependency_that_compares_the_tenant_with_the_authorizers_authorizes_the_route(tmp_path: Path) -> None:
+    source = FASTAPI_HEAD + """
+def tenant(x_tenant_id: str = Header(), mine: str = Depends(from_authorizer)):
+    if x_tenant_id != mine:
+        raise HTTPException(status_code=403)
+    return x_tenant_id
+""" + ROUTE
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "# DATA"), "DYN201")]
+
+
+def test_a_pathlib_default_is_no_request_marker(tmp_path: Path) -> None:
+    source = FASTAPI_HEAD.replace("from fastapi import", "from pathlib import Path\nfrom fastapi import") + """
+def tenant(tenant_id: Path = Path("/srv")):
+    return str(tenant_id)
+""" + ROUTE
+    assert codes(tmp_path, {"app.py": source}) == []

@@ -234,11 +234,13 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         frame_info = self.new_frame_info(function.qualname, path, -1)
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
                       None, (), 0, frame_info, root, self_val=self_val, cls=cls)
-        env = self.root_params(path, function, is_handler, self_val, frame)
+        entry = State({})  # what a web framework's dependencies did runs before the body
+        env = self.root_params(path, function, is_handler, self_val, frame, entry)
+        entry.env = env
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
-        state = self.exec_block(function.body, State(env), frame)
+        state = self.exec_block(function.body, entry, frame)
         del state
         self.roots[root].returns = frame.returns[:8]
 
