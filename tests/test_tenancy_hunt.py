@@ -11,6 +11,11 @@ objects that carry the tenant id):
   Lambda event Mangum keeps in ``request.scope["aws.event"]``), the part of the request a
   ``Header()``/``Query()``/``Path()``/``Cookie()`` marker names (``alias=`` too), and what its own
   dependencies return; what a dependency authorized holds in the route;
+- an object made for the request that holds the tenant id (a dataclass, pydantic model or
+  namedtuple request context, a repository given the tenant) brings it wherever it goes: a
+  function that gets it back from a helper has obtained the tenant id, and a function or method
+  given it (as ``self`` too) is tenant-aware; an object made at import is module state, not
+  the request's tenant.
 """
 
 from __future__ import annotations
@@ -218,3 +223,57 @@ def tenant(tenant_id: Path = Path("/srv")):
     return str(tenant_id)
 """ + ROUTE
     assert codes(tmp_path, {"app.py": source}) == []
+
+
+CONTEXT_CLASSES = {
+    "dataclass": "from dataclasses import dataclass\n@dataclass\nclass Ctx:\n    tenant_id: str\n    user: str\n",
+    "plain class": "class Ctx:\n    def __init__(self, tenant_id, user):\n        self.tenant_id = tenant_id\n"
+                   "        self.user = user\n",
+    "pydantic model": "from pydantic import BaseModel\nclass Ctx(BaseModel):\n    tenant_id: str\n    user: str\n",
+    "NamedTuple": "from typing import NamedTuple\nclass Ctx(NamedTuple):\n    tenant_id: str\n    user: str\n",
+}
+
+CONTEXT_USE = """
+def context_of(event):
+    claims = event["requestContext"]["authorizer"]["claims"]
+    return Ctx(tenant_id=claims["custom:tenant_id"], user=claims["sub"])
+
+class Store:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def note(self, note_id):
+        return table.get_item(Key={"id": note_id})  # METHOD
+
+def shared(ctx, note_id):
+    return table.get_item(Key={"id": note_id})  # HELPER
+
+def handler(event, context):
+    ctx = context_of(event)
+    shared(ctx, event["pathParameters"]["id"])
+    return Store(ctx).note(event["pathParameters"]["id"])
+"""
+
+
+@pytest.mark.parametrize("shape", sorted(CONTEXT_CLASSES))
+def test_an_object_holding_the_tenant_id_brings_it_along(tmp_path: Path, shape: str) -> None:
+    source = TABLE + CONTEXT_CLASSES[shape] + CONTEXT_USE
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "# METHOD"), "DYN202"),
+                                                   ("app.py", line_of(source, "# HELPER"), "DYN202")]
+
+
+def test_an_object_made_at_import_is_not_the_requests_tenant(tmp_path: Path) -> None:
+    source = TABLE + CONTEXT_CLASSES["plain class"] + """
+CURRENT = Ctx("none", "none")
+
+def remember(event, context):
+    CURRENT.tenant_id = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]  # STORE
+
+def current():
+    return CURRENT
+
+def nightly(event, context):
+    ctx = current()
+    return table.get_item(Key={"id": event["key"]})
+"""
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "# STORE"), "DYN302")]

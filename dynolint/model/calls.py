@@ -175,11 +175,11 @@ class CallsMixin(Mixin):
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         env = self.bind(function, self_val, args, kwargs, callee)
         given = list(env.values()) + (list(closure.values()) if closure else [])
-        if any(self.taint(v).tenants for v in given) or (
+        if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):
-            # given the tenant id, or the invocation's event (or its request context) by a function
-            # that read the tenant id from it, as an argument or in its closure: the callee can
-            # read it as well
+            # given the tenant id (or an object holding it: ``self``, a request context), or the
+            # invocation's event (or its request context) by a function that read the tenant id
+            # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
@@ -217,8 +217,9 @@ class CallsMixin(Mixin):
         return result
 
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
-        """A function that gets a tenant id back from a call (at ``loc``) has obtained it too."""
-        tenants = self.taint(value).tenants
+        """A function that gets a tenant id back from a call (at ``loc``), or an object holding
+        one (a request context a helper builds from the event), has obtained it too."""
+        tenants = self.held_tenants(value)
         if not tenants:
             return
         info = self.frames[frame.info]

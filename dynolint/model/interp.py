@@ -79,6 +79,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     lambdas: dict[tuple[str, int], ir.Lambda]
     truthy_values: set[Val]  # values ``a or b`` whose ``b`` is always true
     heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
+    heap_names: dict[object, set[str]]  # allocation site -> the attributes stored on it
     closures: list[dict[str, Val]]
     root_instances: dict[tuple[str, str], Val]
     root_stack: list[int]
@@ -272,6 +273,7 @@ class Interpreter(Machine):
         self.lambdas = {}
         self.truthy_values = set()
         self.heap = {}
+        self.heap_names = {}
         self.closures = []
         self.root_instances = {}
         self.root_stack = []

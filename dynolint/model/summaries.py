@@ -231,6 +231,8 @@ class Summaries:
             log.deps.setdefault((HEAP, key), previous)
             log.writes.append((key, value, merged))
         heap[key] = value if previous is None or not merged else one_of((previous, value))
+        if previous is None:
+            self.interp.heap_names.setdefault(key[0], set()).add(key[1])
 
     def current(self, dep: tuple[int, object]) -> object:
         kind, key = dep
