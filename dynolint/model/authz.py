@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ConstV, InstanceV, ParamV, const_str
+from dynolint.model.values import ConstV, InstanceV, ParamV, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -119,10 +119,10 @@ class AuthzMixin(Mixin):
         positive = op in ("==", "is", "in")
         if op not in ("==", "!=", "is", "is not", "in", "not in"):
             return _NONE, _NONE
-        # a role compared with (or looked up in) an operator role name
-        for const_side, other in ((left_expr, right_expr), (right_expr, left_expr)):
-            if isinstance(const_side, ir.Const) and isinstance(const_side.value, str) and \
-                    _admin_text(const_side.value):
+        # a role compared with (or looked up in) an operator role name, written out or held by a
+        # constant (``PLATFORM_ADMIN_GROUP not in groups``, ``role == Role.SYSTEM_ADMIN``)
+        for const_side in (left_expr, right_expr):
+            if _admin_text(self.constant_text(const_side, state, frame)):
                 return (frozenset({ADMIN, AUTHORIZED}), _NONE) if positive else (_NONE, frozenset({ADMIN, AUTHORIZED}))
         if isinstance(left_expr, ir.Call) and is_verify_call(left_expr) and isinstance(right_expr, ir.Const):
             succeeded = right_expr.value is True if positive else right_expr.value is False
@@ -143,6 +143,16 @@ class AuthzMixin(Mixin):
             return _NONE, _NONE
         facts = frozenset({AUTHORIZED})
         return (facts, _NONE) if positive else (_NONE, facts)
+
+    def constant_text(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> str | None:
+        """The string ``expr`` always is: a literal, or a name or attribute bound to one (a module
+        constant, imported or not, a class attribute, an enum member's value)."""
+        if isinstance(expr, ir.Const):
+            return expr.value if isinstance(expr.value, str) else None
+        if not isinstance(expr, (ir.Name, ir.Attr)):
+            return None
+        options = [const_str(alt) for alt in alts(self.peek(expr, state, frame))]
+        return options[0] if options and options[0] is not None and len(set(options)) == 1 else None
 
     def deploy_switch(self: Machine, test: ir.Expr, state: State, frame: Frame) -> bool:
         """Does the condition depend only on deployment settings (environment variables,

@@ -181,11 +181,11 @@ class CallsMixin(Mixin):
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         env = self.bind(function, self_val, args, kwargs, callee)
         given = list(env.values()) + (list(closure.values()) if closure else [])
-        if any(self.taint(v).tenants for v in given) or (
+        if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):
-            # given the tenant id, or the invocation's event (or its request context) by a function
-            # that read the tenant id from it, as an argument or in its closure: the callee can
-            # read it as well
+            # given the tenant id (or an object holding it: ``self``, a request context), or the
+            # invocation's event (or its request context) by a function that read the tenant id
+            # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
@@ -197,6 +197,7 @@ class CallsMixin(Mixin):
         finally:
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
+        frame.removed_paths.extend(callee.removed_paths)  # a clean-up helper removes the caller's files
         never_returns = exit_state.dead
         if never_returns:
             # it raises on every path (a placeholder, an abstract method, a stub that is
@@ -224,8 +225,9 @@ class CallsMixin(Mixin):
         return result
 
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
-        """A function that gets a tenant id back from a call (at ``loc``) has obtained it too."""
-        tenants = self.taint(value).tenants
+        """A function that gets a tenant id back from a call (at ``loc``), or an object holding
+        one (a request context a helper builds from the event), has obtained it too."""
+        tenants = self.held_tenants(value)
         if not tenants:
             return
         info = self.frames[frame.info]

@@ -10,7 +10,8 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, Val, alts, one_of,
+    UNKNOWN, AttrV, BoundV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, TenantIdV, Val, alts,
+    one_of,
 )
 from dynolint.model.library import LIBRARY_BASES
 from dynolint.model.mixin import Mixin
@@ -165,6 +166,23 @@ class ClassesMixin(Mixin):
             if held:
                 return one_of(held, limit=MAX_OVERRIDES + 1)
         return AttrV(base, name)
+
+    def held_tenants(self: Machine, value: Val, depth: int = 0) -> frozenset[TenantIdV]:
+        """The tenant ids ``value`` derives from, or that a project object it is holds in its
+        attributes (``RequestContext(tenant_id=...)``, a repository made for the tenant, and the
+        objects those hold): the object brings the tenant id wherever it is passed. Not an object
+        made at import: what it holds is module state (another invocation's, DYN302), not this
+        request's tenant."""
+        tenants = self.taint(value).tenants
+        if depth > 2:
+            return tenants
+        for alt in alts(value):
+            if type(alt) is InstanceV and alt.alloc not in self.module_instances:
+                for name in sorted(self.heap_names.get(alt.alloc, ())):
+                    held = self.heap.get((alt.alloc, name))
+                    if held is not None and held is not value:
+                        tenants = tenants | self.held_tenants(held, depth + 1)
+        return tenants
 
     def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:
         """An instance of the subclass ``sub`` as its own __init__ makes it (``base`` when the

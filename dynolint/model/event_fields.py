@@ -17,6 +17,22 @@ INVOKER_FIELDS = {
     "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
 }
 
+# a web framework's parameter markers (FastAPI's ``x_tenant_id: str = Header()`` or
+# ``Annotated[str, Query()]``, Powertools' event handler params of the same names): the part of the
+# request the parameter is read from, for the packages that define them
+REQUEST_MARKERS = {
+    "Header": "headers", "Query": "querystringparameters", "Path": "pathparameters", "Cookie": "cookies",
+    "Body": "body", "Form": "body", "File": "body",
+}
+REQUEST_MARKER_PACKAGES = ("fastapi", "aws_lambda_powertools.event_handler")
+
+
+def request_marker(path: str) -> str | None:
+    """The event section a marker (by its import path, ``fastapi.Header``) reads, if it is one."""
+    package, _, name = path.rpartition(".")
+    if name in REQUEST_MARKERS and (package + ".").startswith(tuple(p + "." for p in REQUEST_MARKER_PACKAGES)):
+        return REQUEST_MARKERS[name]
+    return None
 
 
 def norm_key(name: str) -> str:
@@ -34,7 +50,8 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
                           ("querystringparameters", "the query string"),
                           ("multivaluequerystringparameters", "the query string"),
-                          ("pathparameters", "a path parameter"), ("body", "the request body")):
+                          ("pathparameters", "a path parameter"), ("cookies", "a cookie"),
+                          ("body", "the request body")):
         if segment in path:
             return "untrusted", what
     return "invoker", "the invocation payload"

@@ -5,7 +5,7 @@ outlive the invocation (a ``finally`` that removes them cleans them)."""
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.events import TmpWrite
@@ -46,6 +46,7 @@ class FilesMixin(Mixin):
         if path in REMOVERS:
             if args:
                 frame.removed_paths.append(args[0])
+                self.summaries.effect()  # the caller's ``finally`` may be cleaning up through this call
             return NONE
         if path in ("os.path.join", "posixpath.join", "os.path.abspath", "os.path.normpath",
                     "os.path.realpath", "os.path.expanduser"):
@@ -108,6 +109,7 @@ class FilesMixin(Mixin):
             return FileV(recv, mode or "r")
         if name in ("unlink", "rmdir") and not args:
             frame.removed_paths.append(recv)
+            self.summaries.effect()
             return NONE
         if name in ("extractall", "extract"):
             target = kwargs.get("path")
@@ -227,19 +229,41 @@ class FilesMixin(Mixin):
         return "?"
 
     def mark_cleaned(self: Machine, start: int, removed: list[Val], frame_info: int) -> None:
-        """Writes the ``try`` made, or that its function made before it (``fd, path =
-        mkstemp()`` then ``try: ... finally: os.remove(path)``), whose path the ``finally``
-        removes."""
+        """Writes the ``try`` made, or that its function (or a helper it called) made before it
+        (``fd, path = mkstemp()`` then ``try: ... finally: os.remove(path)``), whose path the
+        ``finally`` removes, or that are inside a folder it removes."""
         if not removed:
             return
         for index in range(len(self.tmp_writes) - 1, -1, -1):
             write = self.tmp_writes[index]
             if index < start and write.frame < frame_info:
-                break  # written before this function started
-            if index < start and write.frame != frame_info:
-                continue
-            if any(self.vals_equal(write.path, r) for r in removed):
+                break  # written before this function started (frames made since are its callees')
+            if any(self.vals_equal(write.path, r) or inside(write.path, r, self.vals_equal) for r in removed):
                 self.cleaned.add(index)
+
+
+def inside(path: Val, directory: Val, equal: Callable[[Val, Val], bool]) -> bool:
+    """Is ``path`` a file or folder under ``directory`` (``os.path.join(work, name)``, ``work /
+    name``, ``f"{work}/{name}"``): removing the directory (``shutil.rmtree(work)``) removes it."""
+    folder = directory.parts if isinstance(directory, StrV) else (directory,)
+    for alt in alts(path):
+        if not isinstance(alt, StrV) or len(alt.parts) < len(folder):
+            continue
+        if not all(equal(mine, theirs) for mine, theirs in zip(alt.parts, folder[:-1])):
+            continue
+        last, here = folder[-1], alt.parts[len(folder) - 1]
+        last_text, here_text = const_str(last), const_str(here)
+        if last_text is not None and here_text is not None:
+            if here_text.startswith(last_text.rstrip("/") + "/"):
+                return True
+            if here_text != last_text:
+                continue
+        elif not equal(here, last):
+            continue
+        following = const_str(alt.parts[len(folder)]) if len(alt.parts) > len(folder) else None
+        if following is not None and following.startswith("/"):
+            return True
+    return False
 
 
 def _is_tmp_word(word: str) -> bool:

@@ -82,6 +82,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     lambdas: dict[tuple[str, int], ir.Lambda]
     truthy_values: set[Val]  # values ``a or b`` whose ``b`` is always true
     heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
+    heap_names: dict[object, set[str]]  # allocation site -> the attributes stored on it
     closures: list[dict[str, Val]]
     root_instances: dict[tuple[str, str], Val]
     root_stack: list[int]
@@ -239,11 +240,13 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
         frame_info = self.new_frame_info(function.qualname, path, -1)
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
                       None, (), 0, frame_info, root, self_val=self_val, cls=cls)
-        env = self.root_params(path, function, is_handler, self_val, frame)
+        entry = State({})  # what a web framework's dependencies did runs before the body
+        env = self.root_params(path, function, is_handler, self_val, frame, entry)
+        entry.env = env
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
-        state = State(env)
+        state = entry
         if function.decorators:
             self.decorator_claims(function, env, state, frame)  # a library decorator's claim (model/locks.py)
         state = self.exec_block(function.body, state, frame)
@@ -278,6 +281,7 @@ class Interpreter(Machine):
         self.lambdas = {}
         self.truthy_values = set()
         self.heap = {}
+        self.heap_names = {}
         self.closures = []
         self.root_instances = {}
         self.root_stack = []

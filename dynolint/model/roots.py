@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.ddb_operations import OPERATIONS
+from dynolint.model.event_fields import request_marker
 from dynolint.model.values import (
     UNKNOWN_CREDS, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV,
     SessionV, TableV, Val, alts, const_str,
@@ -18,7 +19,7 @@ from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
-    from dynolint.model.state import Frame
+    from dynolint.model.state import Frame, State
 
 _DDB_TYPES = {
     "Table": "table", "DynamoDBClient": "client", "Client": "client",
@@ -38,6 +39,17 @@ def _framework_object(param: ir.Param) -> bool:
 
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
+
+
+def _marker_calls(param: ir.Param) -> list[ir.Call]:
+    """The calls that may mark a parameter: its default (``= Depends(f)``, ``= Header()``) and
+    the metadata of an ``Annotated[...]`` annotation."""
+    candidates: list[ir.Expr] = [param.default] if isinstance(param.default, ir.Call) else []
+    if isinstance(param.annotation, ir.Sub):
+        index = param.annotation.index
+        parts = index.elts if isinstance(index, ir.SeqE) else index.deps if isinstance(index, ir.Opaque) else (index,)
+        candidates += list(parts)
+    return [c for c in candidates if isinstance(c, ir.Call)]
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
                       "types_aioboto3_dynamodb")
 
@@ -45,7 +57,9 @@ _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiob
 class RootsMixin(Mixin):
     # -- parameters of a root ------------------------------------------------------------
     def root_params(self: Machine, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
-                    frame: Frame) -> dict[str, Val]:
+                    frame: Frame, entry: State | None = None) -> dict[str, Val]:
+        """The values a root's parameters hold; the dependencies a web framework runs first run on
+        ``entry``, the path the root's body continues (what they authorized holds in the body)."""
         env: dict[str, Val] = {}
         params = list(function.params)
         if self_val is not None and params and function.class_qualname is not None:
@@ -56,7 +70,8 @@ class RootsMixin(Mixin):
                 env[params.pop(0).name] = self_val
         handler_shape = is_handler or self.handler_shaped(function)
         for index, param in enumerate(params):
-            value = self.injected(path, param, frame) or self.annotated(path, param, function, frame)
+            value = self.injected(path, param, frame, entry) or self.marked(path, param, frame) \
+                or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
                 if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param):
@@ -83,28 +98,58 @@ class RootsMixin(Mixin):
             self.class_env(ClassV(path, function.class_qualname))
         return self.default_of(path, function, param.name)
 
-    def injected(self: Machine, path: str, param: ir.Param, frame: Frame) -> Val | None:
+    def injected(self: Machine, path: str, param: ir.Param, frame: Frame, entry: State | None = None) -> Val | None:
         """What a web framework's dependency injection passes: ``table=Depends(get_table)``
         or ``Annotated[Table, Depends(get_table)]`` (FastAPI) is what the dependency returns
         (or yields), called for the request."""
         from dynolint.model.state import State
 
-        candidates = [param.default] if isinstance(param.default, ir.Call) else []
-        if isinstance(param.annotation, ir.Sub):
-            index = param.annotation.index
-            parts = index.elts if isinstance(index, ir.SeqE) else index.deps if isinstance(index, ir.Opaque) else (index,)
-            candidates += [e for e in parts if isinstance(e, ir.Call)]
         home = self.module_frame(path)
-        for call in candidates:
-            if not isinstance(call, ir.Call) or not call.args:
+        for call in _marker_calls(param):
+            if not call.args:
                 continue
             marker = self.peek(call.func, State({}), home)
             if not any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
                 continue
             dependency = self.peek(call.args[0], State({}), home)
             if any(isinstance(d, (FuncV, ClassV)) for d in alts(dependency)):
-                made = self.apply(dependency, [], {}, False, call, (path, call.site), State({}), frame)
+                # the framework resolves the dependency's own parameters for the request
+                given = self.request_params(dependency, frame, entry)
+                made = self.apply(dependency, [], given, False, call, (path, call.site),
+                                  State({}) if entry is None else entry, frame)
                 return self.element(made) if any(isinstance(a, SeqV) for a in alts(made)) else made
+        return None
+
+    def request_params(self: Machine, dependency: Val, frame: Frame, entry: State | None) -> dict[str, Val]:
+        """What a web framework passes a dependency function: the request object, the parts of
+        the request its markers name, and what its own dependencies return."""
+        func = next((d for d in alts(dependency) if isinstance(d, FuncV)), None)
+        function = self.project.functions.get((func.path, func.qualname)) if func is not None else None
+        given: dict[str, Val] = {}
+        if func is None or function is None or frame.depth > 4:
+            return given
+        for param in function.params:
+            value = self.injected(func.path, param, frame, entry) or self.marked(func.path, param, frame)
+            if value is None and (_framework_object(param) or param.name.lower() in EVENT_PARAMS):
+                value = EventV(())
+            if value is not None:
+                given[param.name] = value
+        return given
+
+    def marked(self: Machine, path: str, param: ir.Param, frame: Frame) -> Val | None:
+        """A parameter a framework marker fills from the request (``x_tenant_id: str = Header()``,
+        ``Annotated[str, Query(alias="tenant")]``): that field of the event."""
+        from dynolint.model.state import State
+
+        home = self.module_frame(path)
+        for call in _marker_calls(param):
+            section = next((request_marker(m.path) for m in alts(self.peek(call.func, State({}), home))
+                            if isinstance(m, ExtV) and request_marker(m.path)), None)
+            if section is None:
+                continue
+            alias = next((const_str(self.peek(value, State({}), home)) for name, value in call.kwargs
+                          if name == "alias"), None)
+            return self.event_child(EventV((section,)), alias or param.name, (path, call.site), frame, False)
         return None
 
     def param_value(self: Machine, function: ir.Function, param: ir.Param) -> Val:

@@ -256,6 +256,8 @@ class Summaries:
         if new is not previous and new != previous:  # (a write that changes nothing leaves the cell's writer)
             self.footprint.wrote((HEAP, key))
         heap[key] = new
+        if previous is None:
+            self.interp.heap_names.setdefault(key[0], set()).add(key[1])
 
     def current(self, dep: tuple[int, object]) -> object:
         kind, key = dep

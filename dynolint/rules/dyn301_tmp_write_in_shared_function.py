@@ -69,7 +69,9 @@ def handler(event, context):
             "file by a path spelled differently is not seen: review the fix."
         ),
         known_problems=(
-            "A file removed in a `finally` block is recognised when the removal names the same path. A "
+            "A file removed in a `finally` block (there, or by a helper called there) is recognised when "
+            "the removal names the same path or a folder it was written in (`shutil.rmtree(work)`); a "
+            "removal only on the path that succeeded does not count. A "
             "function is known to be PER_TENANT only from SAM/CloudFormation, serverless.yml, CDK, Terraform "
             "or `[tool.dynolint.tenant-isolation]`. Writes made while the module initialises are reported "
             "like writes in the handler: a log file or handle opened at a cold start is written by every "
