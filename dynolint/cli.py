@@ -42,6 +42,14 @@ def _codes(value: str | None, option: str) -> tuple[str, ...] | None:
     return codes
 
 
+def _shown(path: str, wanted: set[str]) -> bool:
+    """Is ``path`` one of the PATHS given with --project, or under one of them that is a folder?"""
+    if path in wanted:
+        return True
+    return any(name == "." and not os.path.isabs(path) or os.path.isdir(name) and path.startswith(name.rstrip("/") + "/")
+               for name in wanted)
+
+
 def _given_paths(paths: tuple[Path, ...], stdin_filename: str | None) -> tuple[list[Path], bool]:
     """The paths to check (default: the current directory) and whether the source is read
     from stdin (``-``). A path that does not exist is a usage error, as is a
@@ -174,7 +182,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
                 _fix_stdin(source, name, config, options, unsafe_fixes, diff, quiet, report_remaining=True)
             result = check_source(source, name, config, options)
         elif apply_fixes or diff:
-            only = None if wanted is None else (lambda finding: finding.path in wanted)
+            only = None if wanted is None else (lambda finding: _shown(finding.path, wanted))
             report = fix_paths(analysed, config, options, unsafe=unsafe_fixes, only=only, write=not diff)
             if diff:
                 _diff_exit(report, quiet)
@@ -195,7 +203,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         if report_unused_suppressions:
             findings.extend(_unused_suppressions(result, config, options, lines))
         if wanted is not None:
-            findings = [f for f in findings if f.path in wanted or any(r.path in wanted for r in f.related)]
+            findings = [f for f in findings if _shown(f.path, wanted) or any(_shown(r.path, wanted) for r in f.related)]
         if write_baseline_path is not None:
             if result.errors:
                 for error in result.errors:

@@ -250,6 +250,17 @@ def test_project_reports_findings_that_involve_the_given_files(tmp_path: Path) -
     assert len(json.loads(everything.stdout)) == 1
 
 
+def test_project_with_a_folder_reports_the_findings_under_it(tmp_path: Path) -> None:
+    write_project(tmp_path, {f"app/{name}": text for name, text in CROSS_MODULE.items()})
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "noop.py").write_text("X = 1\n")
+    for folder in ("app", "app/", "."):
+        shown = run_cli("check", "--output-format", "json", "--project", ".", folder, cwd=tmp_path)
+        assert [(f["path"], f["line"]) for f in json.loads(shown.stdout)] == [("app/store.py", 10)], folder
+    elsewhere = run_cli("check", "--output-format", "json", "--project", ".", "tools", cwd=tmp_path)
+    assert json.loads(elsewhere.stdout) == []
+
+
 def test_project_fix_touches_only_the_given_files(tmp_path: Path) -> None:
     counter = '''import boto3
 
