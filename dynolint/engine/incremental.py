@@ -12,7 +12,7 @@ re-analyses its sub-project, not the repository. A run that reports only the fin
 files (``check --project . PATHS``, the pre-commit hook) needs only their components: a
 component's findings and their related locations are in its own files.
 
-The import edges are the text scanner's (:func:`dynolint.engine.pipeline._imports`), which matches a
+The import edges are the text scanner's (:func:`dynolint.engine.importscan._imports`), which matches a
 module by its last name: it can join files that are not connected (two ``utils`` modules),
 never split files that are. Code that declares infrastructure from Python (CDK apps name
 their handlers by path, not by import) connects everything: such a project is one
@@ -52,7 +52,7 @@ class Part:
 def components(sources: dict[str, bytes]) -> list[list[str]]:
     """The files of ``sources`` grouped by import connection (sorted; one group when the
     project declares infrastructure in Python)."""
-    from dynolint.engine.pipeline import _imports, module_of
+    from dynolint.engine.importscan import _imports, module_of
 
     paths = sorted(sources)
     if any(word in sources[path] for path in paths for word in _WHOLE_PROJECT):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.config import Config
+from dynolint.engine.importscan import _imports, module_of  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -23,13 +24,10 @@ from dynolint.phase1.pyversions import Version, finder_for, running, spelled
 from dynolint.phase1.reach import helper_chains
 from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
+SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 _ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
                        rb"transact_write_items|execute_statement|query|scan)\(")
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t\\\n*]*?)\)?[ \t]*(?:#.*)?$"
-                     rb"|import[ \t]+([\w., \t]+))", re.MULTILINE)
-SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
-
 
 _SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
 _CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
@@ -40,42 +38,6 @@ def workers_for(tasks: int, jobs: int) -> int:
     return (jobs or os.cpu_count() or 1) if tasks >= SERIAL_BELOW else 1
 
 
-def module_of(path: str) -> str:
-    """The dotted module name of a project-relative path (:func:`dynolint.phase1.ir.module_name`)."""
-    from dynolint.phase1.ir import module_name
-
-    return module_name(path)
-
-
-def _imports(path: str, data: bytes, index: dict[str, list[str]]) -> set[str]:
-    """Project files that ``path`` imports (by name, without parsing)."""
-    found: set[str] = set()
-    package = module_of(path).split(".")[:-1] if not path.endswith("__init__.py") else module_of(path).split(".")
-    for match in _IMPORT.finditer(data):
-        if match.group(3) is not None:
-            names = [n.strip().split(" as ")[0].strip() for n in match.group(3).decode("ascii", "ignore").split(",")]
-        else:
-            base = match.group(1).decode("ascii", "ignore")
-            members = [n.strip().split(" as ")[0].strip() for n in
-                       match.group(2).decode("ascii", "ignore").replace("\\", " ").replace("\n", " ").split(",")]
-            names = [base] + [f"{base}.{m}" if not base.endswith(".") else f"{base}{m}" for m in members if m]
-        for name in names:
-            level = len(name) - len(name.lstrip("."))
-            dotted = name.lstrip(".")
-            if not dotted:
-                continue
-            if level:  # relative: from the importer's package
-                anchor = package[:len(package) - (level - 1)] if level > 1 else package
-                target = ".".join([*anchor, dotted])
-                exact = True
-            else:
-                target, exact = dotted, False
-            for candidate in index.get(target.rsplit(".", 1)[-1], []):
-                module = module_of(candidate)
-                if module == target or (not exact and module.endswith("." + target)):
-                    found.add(candidate)
-    found.discard(path)
-    return found
 
 
 @dataclass(frozen=True, slots=True)
