@@ -26,8 +26,9 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ConstV, InstanceV, ParamV, alts, const_str
+from dynolint.model.values import ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -181,6 +182,35 @@ class AuthzMixin(Mixin):
                 return False
             found_setting = True
         return found_setting
+
+    # -- the invocation's event: its fields, and the tenant ids read from them -----------
+    def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        segment = norm_key(key)
+        if not base.path and segment in INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
+            self.roots[frame.root].roles.add(INVOKER_FIELDS[segment])
+        if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
+            # a CloudFormation custom resource's properties: deploy-time configuration
+            return EventV(base.path + (segment,), True)
+        if TENANT_KEY.search(segment):
+            trust, how = tenant_trust(base.path)
+            return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
+        if base.path and base.path[-1] == "claims" and "authorizer" in base.path:
+            return EventV(base.path + (segment,), True)
+        return EventV(base.path + (segment,), base.trusted)
+
+    def tenant_source(self: Machine, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
+        value = TenantIdV(loc, trust, how)
+        known = self.source_facts.get(loc)
+        self.summaries.effect()
+        self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
+        if not quiet:
+            info = self.frames[frame.info]
+            if value not in info.tenant_sources:
+                info.tenant_sources += (value,)
+            root = self.roots[frame.root]
+            if value not in root.tenant_sources:
+                root.tenant_sources.append(value)
+        return value
 
 
 def _setting(value: object, depth: int = 0) -> bool:

@@ -8,14 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
-from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.literals import as_kwargs
-from dynolint.model.events import GlobalStore
 from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS
-from dynolint.model.state import advances
 from dynolint.model.strings import format_parts, join_parts, template_parts
-from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
 from dynolint.model.values import (
@@ -292,21 +288,6 @@ class CallsMixin(Mixin):
         else:
             self.dataclass_init(cls, instance, args, kwargs, state, frame)
         return instance
-
-    def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
-                     value: Val, state: State) -> None:
-        accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
-        self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
-                                              frame.info, frame.root, accumulates, TENANT_SLOT in state.facts))
-        stored = self.global_values.setdefault((frame.path, name), [])
-        self.summaries.footprint.wrote((GLOBAL_VALUES, (frame.path, name)))
-        if len(stored) < 8 and value not in stored:
-            stored.append(value)
-        if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
-            entries = self.global_entries.setdefault((frame.path, name), [])
-            self.summaries.footprint.wrote((GLOBAL_ENTRIES, (frame.path, name)))
-            if len(entries) < 8 and (key, value) not in entries:
-                entries.append((key, value))
 
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],

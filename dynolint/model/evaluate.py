@@ -6,7 +6,7 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.literals import merge_dicts
 from dynolint.model.strings import percent_parts
@@ -15,7 +15,7 @@ from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
-    TenantIdV, TmpRootV, Val, alts, const_str, one_of,
+    TmpRootV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -311,34 +311,6 @@ class EvalMixin(Mixin):
         if type(base) is CredsV:
             return base
         return AttrV(base, name)
-
-    def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
-        segment = norm_key(key)
-        if not base.path and segment in INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
-            self.roots[frame.root].roles.add(INVOKER_FIELDS[segment])
-        if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
-            # a CloudFormation custom resource's properties: deploy-time configuration
-            return EventV(base.path + (segment,), True)
-        if TENANT_KEY.search(segment):
-            trust, how = tenant_trust(base.path)
-            return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
-        if base.path and base.path[-1] == "claims" and "authorizer" in base.path:
-            return EventV(base.path + (segment,), True)
-        return EventV(base.path + (segment,), base.trusted)
-
-    def tenant_source(self: Machine, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
-        value = TenantIdV(loc, trust, how)
-        known = self.source_facts.get(loc)
-        self.summaries.effect()
-        self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
-        if not quiet:
-            info = self.frames[frame.info]
-            if value not in info.tenant_sources:
-                info.tenant_sources += (value,)
-            root = self.roots[frame.root]
-            if value not in root.tenant_sources:
-                root.tenant_sources.append(value)
-        return value
 
     # -- subscripts ----------------------------------------------------------------------
     def get_item(self: Machine, base: Val, index: Val, loc: Loc, state: State, frame: Frame,

@@ -8,10 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.authz import TENANT_SLOT
+from dynolint.model.events import GlobalStore
 from dynolint.model.library import PROPERTIES, PROPERTY_MAKERS
-from dynolint.model.summaries import GLOBAL_ENTRIES
+from dynolint.model.state import advances
+from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SessionV, TableV,
+    UNKNOWN, BoundV, CallV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SeqV, SessionV, TableV,
     Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -115,6 +118,21 @@ class ObjectsMixin(Mixin):
         return found.get(name) if found else None
 
     # -- module-level containers ----------------------------------------------------------
+    def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
+                     value: Val, state: State) -> None:
+        accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
+        self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
+                                              frame.info, frame.root, accumulates, TENANT_SLOT in state.facts))
+        stored = self.global_values.setdefault((frame.path, name), [])
+        self.summaries.footprint.wrote((GLOBAL_VALUES, (frame.path, name)))
+        if len(stored) < 8 and value not in stored:
+            stored.append(value)
+        if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
+            entries = self.global_entries.setdefault((frame.path, name), [])
+            self.summaries.footprint.wrote((GLOBAL_ENTRIES, (frame.path, name)))
+            if len(entries) < 8 and (key, value) not in entries:
+                entries.append((key, value))
+
     def stored_container(self: Machine, path: str, name: str) -> Val | None:
         """What functions stored into a module-level dict, as a dict of those entries (a
         cache of clients or tables by name)."""
