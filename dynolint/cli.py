@@ -19,6 +19,7 @@ from dynolint.api import Options, RunResult, check_paths, check_source, display_
 from dynolint.cli_fix import diff_exit as _diff_exit, fix_stdin as _fix_stdin, fix_summary as _fix_summary
 from dynolint.cli_fix import write as _write
 from dynolint.baseline import SourceLines
+from dynolint.suppression import unused_suppressions
 from dynolint.codes import ALL_CODES
 from dynolint.config import Config, discover, load_file
 from dynolint.engine.workers import DEFAULT_TIMEOUT
@@ -201,7 +202,7 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
         lines = SourceLines(known_sources, base=Path.cwd())
         findings = list(result.findings)
         if report_unused_suppressions:
-            findings.extend(_unused_suppressions(result, config, options, lines))
+            findings.extend(unused_suppressions(result, config, options, lines))
         if wanted is not None:
             findings = [f for f in findings if _shown(f.path, wanted) or any(_shown(r.path, wanted) for r in f.related)]
         if write_baseline_path is not None:
@@ -230,28 +231,6 @@ def check(paths: tuple[Path, ...], output_format: str, select: str | None, ignor
     if result.errors:
         sys.exit(2)
     sys.exit(0 if exit_zero or not findings else 1)
-
-
-def _unused_suppressions(result: RunResult, config: Config, options: Options,
-                         lines: SourceLines) -> list[Finding]:
-    """DYN001 for the run's unused ``# dynolint: ignore`` comments. The flag asks for them, so
-    ``--select`` does not filter them out; ``--ignore``, ``ignore`` and ``per-file-ignores`` do."""
-    import fnmatch
-
-    from dynolint.api import selected_rules
-    from dynolint.meta import UNUSED_SUPPRESSION
-    from dynolint.suppression import code_matches, unused_suppression_findings
-
-    code = UNUSED_SUPPRESSION[0]
-    if code_matches(code, tuple(config.ignore) + tuple(options.ignore)):
-        return []
-    ran = [rule.code for rule in selected_rules(config, options)]
-    from dynolint.rules import REGISTRY
-
-    findings = unused_suppression_findings(result.unused_suppressions, lines.lines, ran,
-                                           [rule.code for rule in REGISTRY])
-    return [f for f in findings if not any(fnmatch.fnmatch(f.path, pattern) and code_matches(code, codes)
-                                           for pattern, codes in config.per_file_ignores)]
 
 
 def _report(result: RunResult, output_format: str, quiet: bool, findings: list[Finding] | None = None,

@@ -12,10 +12,15 @@ import fnmatch
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from dynolint.phase1 import ir
 from dynolint.findings import Confidence, Finding, Severity
+
+if TYPE_CHECKING:
+    from dynolint.api import Options, RunResult
+    from dynolint.baseline import SourceLines
+    from dynolint.config import Config
 
 
 def code_matches(code: str, selectors: tuple[str, ...]) -> bool:
@@ -151,3 +156,22 @@ def unused_suppression_findings(unused: Iterable[tuple[str, int]], lines_of: Cal
             f"unused suppression: {why}", Severity.WARNING, Confidence.HIGH,
             stmt_line=number, stmt_end_line=number, context=text))
     return findings
+
+
+def unused_suppressions(result: RunResult, config: Config, options: Options,
+                        lines: SourceLines) -> list[Finding]:
+    """DYN001 for the run's unused ``# dynolint: ignore`` comments. The flag asks for them, so
+    ``--select`` does not filter them out; ``--ignore``, ``ignore`` and ``per-file-ignores`` do."""
+    from dynolint.api import selected_rules
+    from dynolint.meta import UNUSED_SUPPRESSION
+
+    code = UNUSED_SUPPRESSION[0]
+    if code_matches(code, tuple(config.ignore) + tuple(options.ignore)):
+        return []
+    ran = [rule.code for rule in selected_rules(config, options)]
+    from dynolint.rules import REGISTRY
+
+    findings = unused_suppression_findings(result.unused_suppressions, lines.lines, ran,
+                                           [rule.code for rule in REGISTRY])
+    return [f for f in findings if not any(fnmatch.fnmatch(f.path, pattern) and code_matches(code, codes)
+                                           for pattern, codes in config.per_file_ignores)]
