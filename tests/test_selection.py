@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dynolint.config import Config, SubProject
 from dynolint.engine.pipeline import select_files
 from dynolint.phase1.prefilter import code_text, has_entry, makes_dynamodb, touches_tenancy
@@ -109,3 +111,26 @@ def test_a_tenant_race_through_a_helper_module_is_still_found(tmp_path: Path) ->
     })
     found = {(f.path, f.code) for f in findings_in(tmp_path).findings}
     assert ("orders.py", "DYN102") in found
+
+
+def test_the_text_scans_are_kept_by_digest_and_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run keeps what the two text scans said of each file (by its digest, in the cache):
+    the next run asks them only of changed files, and selects the same files."""
+    from dynolint.engine import pipeline
+
+    sources = {
+        "handler.py": b"import store\ndef handler(event, context):\n    return store.load(event['id'])\n",
+        "store.py": b"import boto3\nT = boto3.resource('dynamodb').Table('t')\ndef load(k):\n"
+                    b"    return T.get_item(Key={'pk': k})\n",
+        "words.py": b"def describe(x):\n    return 'x ' + x\n",
+    }
+    known: dict[bytes, tuple[bool, bool]] = {}
+    first = select_files(sources, Config(), known)
+    assert len(known) == 3 and first == select_files(sources, Config())
+    asked: list[bytes] = []
+    real = pipeline.makes_dynamodb
+    monkeypatch.setattr(pipeline, "makes_dynamodb", lambda data: asked.append(data) or real(data))
+    assert select_files(sources, Config(), known) == first and asked == []
+    changed = {**sources, "words.py": b"import boto3\nT = boto3.resource('dynamodb').Table('w')\n"}
+    assert "words.py" in select_files(changed, Config(), known).parse
+    assert asked == [changed["words.py"]] and len(known) == 4

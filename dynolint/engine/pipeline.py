@@ -49,7 +49,8 @@ class Selection:
     roots: frozenset[str] | None
 
 
-def select_files(sources: dict[str, bytes], config: Config) -> Selection:
+def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, tuple[bool, bool]] | None = None,
+                 ) -> Selection:
     """The files worth parsing.
 
     - files that make or type a DynamoDB handle, or hold tenant ids, /tmp paths, CDK code
@@ -62,26 +63,40 @@ def select_files(sources: dict[str, bytes], config: Config) -> Selection:
     not parsed. A file that mentions tenants but has no invocation of its own (no handler,
     route or CDK code, nor a DynamoDB handle within two imports) is parsed, and so are its
     imports, but its functions run only where a root's calls reach them: they read no tenant
-    id that a caller does not pass in."""
+    id that a caller does not pass in. ``known``: what the two text scans said of files by
+    their digest (kept by the cache between runs), filled in for the others."""
     # where the settings declare the code multi-tenant, every handler may keep tenant state:
     # all of those files (that sub-project's, not the whole tree's) are parsed and are roots
     shared = {path for path in sources if _multi_tenant(config.for_path(path))}
     if len(shared) == len(sources):
         return Selection(frozenset(sources), None)
-    return _select(sources, config, shared)
+    return _select(sources, config, shared, {} if known is None else known)
+
+
+def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """Does the file make a DynamoDB handle, does it touch tenancy (by its digest in ``known``)?"""
+    import hashlib
+
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    flags = known.get(digest)
+    if flags is None:  # both questions of a file together: they share its tokenization
+        flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data))
+    return flags
 
 
 def _multi_tenant(config: Config) -> bool:
     return bool(config.multi_tenant or config.tenant_isolation)
 
 
-def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Selection:
+def _select(sources: dict[str, bytes], config: Config, shared: set[str],
+            known: dict[bytes, tuple[bool, bool]]) -> Selection:
     dynamo: set[str] = set()
     tenancy: set[str] = set()
-    for path, data in sources.items():  # both questions of a file together: they share its tokenization
-        if makes_dynamodb(data):
+    for path, data in sources.items():
+        makes, touches = _scan(data, known)
+        if makes:
             dynamo.add(path)
-        if touches_tenancy(data):
+        if touches:
             tenancy.add(path)
     if not dynamo and not tenancy and not shared:
         return Selection(frozenset(), frozenset())
@@ -142,6 +157,26 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str]) -> Sele
     # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
     chosen |= helper_chains(roots, imports_of, lambda path: _ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))
+
+
+def _selection(sources: dict[str, bytes], config: Config, use_cache: bool) -> Selection:
+    """:func:`select_files`, with the text scans of unchanged files from the cache."""
+    from dynolint.engine.cache import PartCache, ResultCache
+
+    store = PartCache.for_root(config.root) if use_cache else None
+    key = ResultCache.key([b"prefilter"], {}, {})
+    entry = store.get_key(key) if store is not None else None
+    known: dict[bytes, tuple[bool, bool]] = entry if isinstance(entry, dict) else {}
+    size = len(known)
+    selection = select_files(sources, config, known)
+    if store is not None and len(known) != size:
+        if len(known) > 2 * len(sources) + 1024:  # mostly files long gone
+            import hashlib
+
+            current = {hashlib.blake2b(data, digest_size=16).digest() for data in sources.values()}
+            known = {digest: flags for digest, flags in known.items() if digest in current}
+        store.put_key(key, known)
+    return selection
 
 
 def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSummary:
@@ -255,7 +290,7 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     from dynolint.engine.cache import SummaryCache
     from dynolint.memory import budget as memory_budget
 
-    selection = select_files(sources, config)
+    selection = _selection(sources, config, getattr(options, "use_cache", True))
     wanted = selection.parse
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
     cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
