@@ -189,3 +189,29 @@ def test_select_closes_over_what_the_roots_read() -> None:
     focus = select(known, frozenset({"x.py"}))
     assert focus.selected == {a, b, c} and focus.modules == {"m.py", "x.py"}
     assert focus.runs(("n.py", "new", "")) and not focus.runs(d)
+
+
+def test_the_language_server_reports_on_the_open_files_with_a_focused_run(tmp_path: Path, foci: list[Focus | None],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language server publishes the open files' findings only, so an edit runs focused
+    once a whole run has recorded the map: the open file's findings are the whole run's."""
+    from dynolint.server.analysis import Buffer, analyse
+
+    sys.path.insert(0, str(BENCH))
+    import gen_connected
+
+    for rel, text in gen_connected.build(domains=14, copies=1, seed=7).items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    whole = _run(None)
+    opened = Path(sorted(f.path for f in whole)[len(whole) // 2])  # a file with findings
+    uri, where = opened.resolve().as_uri(), str(opened.resolve())
+    analyse([Buffer(uri, where, 1, opened.read_text())], [str(tmp_path)])  # the first analysis records the map
+    assert foci == []
+    [outcome] = analyse([Buffer(uri, where, 2, opened.read_text() + "\n# edited, not saved\n")], [str(tmp_path)])
+    focus = foci[-1]
+    assert focus is not None and len(focus.selected) * 4 < len(focus.known)
+    published = sorted((f.code, f.line, f.message) for f in outcome.findings.get(str(opened.resolve()), []))
+    assert published and published == sorted((f.code, f.line, f.message) for f in whole if f.path == opened.as_posix())

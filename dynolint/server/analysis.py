@@ -150,7 +150,12 @@ def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[]
     result = RunResult()
     # Fixes are rendered below for the open files only: the quick fixes are offered there,
     # and rendering every finding's fix in the project on each keystroke costs a third more.
-    options = Options(want_fixes=False, use_cache=use_cache)
+    # Only the open files' findings are published, so the run reports on them: once a whole
+    # run has recorded the roots' footprints, an edit interprets only the roots that can reach
+    # the open files (a focused run, dynolint/model/footprint.py).
+    shown = frozenset(display.values())
+    open_files = frozenset(absolute for absolute in overlay if absolute in shown)
+    options = Options(want_fixes=False, use_cache=use_cache, report_for=open_files or None)
     check_sources(sources, infra, config, options, result, display, progress=progress)
     for finding in result.findings:
         where = finding.path if os.path.isabs(finding.path) else str(root / finding.path)
