@@ -68,14 +68,14 @@ class ClassesMixin(Mixin):
         """Does ``cls`` derive from a library class of ``kind`` (``LIBRARY_BASES``: "enum",
         "typeddict"), through any of the project's classes?"""
         key = (cls.path, cls.qualname, kind)
-        known = self.enum_classes.get(key)
+        known = self.derived_classes.get(key)
         if known is None:
-            self.enum_classes[key] = False  # a cycle of bases derives from nothing
+            self.derived_classes[key] = False  # a cycle of bases derives from nothing
             known = depth < 8 and any(
                 isinstance(alt, ExtV) and alt.path in LIBRARY_BASES[kind]
                 or isinstance(alt, ClassV) and self.derives(alt, kind, depth + 1)
                 for base in self.class_bases(cls) for alt in alts(base))
-            self.enum_classes[key] = known
+            self.derived_classes[key] = known
         return known
 
     def find_method(self: Machine, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
@@ -179,7 +179,7 @@ class ClassesMixin(Mixin):
         for alt in alts(value):
             if type(alt) is InstanceV and alt.alloc not in self.module_instances:
                 for name in sorted(self.heap_names.get(alt.alloc, ())):
-                    held = self.heap.get((alt.alloc, name))
+                    held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
                         tenants = tenants | self.held_tenants(held, depth + 1)
         return tenants

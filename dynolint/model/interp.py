@@ -53,9 +53,8 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin, LocksMixin, RootsMixin,
-              CallsMixin,
-              ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin,
+              LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
@@ -94,7 +93,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
-    enum_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
+    derived_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
@@ -293,7 +292,7 @@ class Interpreter(Machine):
         self.global_values = {}
         self.global_entries = {}
         self.property_kinds = {}
-        self.enum_classes = {}
+        self.derived_classes = {}
         self.exit_stacks = []
         self.verdicts = {}
         self.module_instances = set()
