@@ -111,3 +111,21 @@ def handler(event, n):
 def test_typed_dict_calls_make_dicts(body: str, expected: list[str]) -> None:
     source = TYPED + "".join("    " + line + "\n" for line in body.strip("\n").splitlines())
     assert list(race_kinds(model_of({"app.py": source})).values()) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a ChainMap over a row read: the row with the front mappings laid over it
+    ('row = rows[0]\ntable.put_item(Item=dict(collections.ChainMap(event["changes"], row)))', ["overwrite"]),
+    ('row = rows[0]\nview = collections.ChainMap({"n": row["n"] + n}, row)\ntable.put_item(Item={**view})',
+     ["counter"]),
+    ('row = rows[0]\nview = collections.ChainMap(row).new_child({"state": "DONE"})\n'
+     'table.put_item(Item=dict(view))', ["overwrite"]),
+    # the lookup answers from the first mapping that has the key: a decision on the row's status
+    ('view = collections.ChainMap(rows[0], {"status": "NEW"})\nif view["status"] == "NEW":\n'
+     '    table.put_item(Item=dict(view))', ["overwrite"]),
+    # a ChainMap of the request over constants is no item read
+    ('table.put_item(Item=dict(collections.ChainMap(event["changes"], {"status": "NEW"})))', []),
+])
+def test_a_chain_map_over_an_item_is_the_item_with_its_front_mappings_laid_over(body: str,
+                                                                                expected: list[str]) -> None:
+    assert kinds(body) == expected

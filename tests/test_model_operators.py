@@ -83,3 +83,20 @@ def feed(url):
         table.put_item(Item={"url": url, "body": body})
 '''
     assert list(race_kinds(model_of({"app.py": source})).values()) == ["stampede"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # typing.cast(T, value) is the value
+    ('o = typing.cast(dict, order)\no["n"] = o["n"] + n\ntable.put_item(Item=o)', ["counter"]),
+    ('table.put_item(Item=typing_extensions.cast("Order", order))', ["overwrite"]),
+    # dict(**item, k=v) is a copy of the item with k set; dict(**item) the item
+    ('table.put_item(Item=dict(**order, status="X"))', ["overwrite"]),
+    ('table.put_item(Item=dict(**order))', ["overwrite"]),
+    # a read-only view of the item
+    ('table.put_item(Item={**types.MappingProxyType(order), "status": "X"})', ["overwrite"]),
+    # the same calls over values that are no item read
+    ('table.put_item(Item=dict(**event["new"], status="X"))', []),
+    ('table.put_item(Item=typing.cast(dict, {"pk": "x"}))', []),
+])
+def test_casts_keyword_spreads_and_views_keep_the_item(body: str, expected: list[str]) -> None:
+    assert kinds("import types, typing, typing_extensions\n" + body) == expected

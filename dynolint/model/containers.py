@@ -73,10 +73,12 @@ def plain_dicts(value: Val) -> list[DictV] | None:
 
 class ContainersMixin(Mixin):
     def make_container(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
-        """``dict(pairs)``, ``collections.defaultdict(list)``, ``OrderedDict(...)``: the dict they
-        make, when what they are given is pairs or nothing (None: leave the call to others)."""
+        """``dict(pairs)``, ``collections.defaultdict(list)``, ``OrderedDict(...)``,
+        ``ChainMap(*maps)``: the dict they make, when what they are given is pairs or nothing (None: leave the call to others)."""
         if path not in DICT_MAKERS:
             return None
+        if DICT_MAKERS[path] == "chain":
+            return merge_dicts(reversed(args)) if not kwargs else None
         given = args[1:] if DICT_MAKERS[path] == "default" else args
         if kwargs or len(given) > 1:
             return None
@@ -102,6 +104,9 @@ class ContainersMixin(Mixin):
         receiver = node.func.value if isinstance(node.func, ir.Attr) else None
         if name in ("append", "extend") and receiver is not None:
             return self.grow_entry(receiver, name, args, state, frame)
+        if name == "new_child" and len(args) <= 1 and all(isinstance(alt, DictV) for alt in alts(recv)):
+            # a ChainMap with a mapping in front of its own (the first to answer a lookup)
+            return one_of(merge_dicts((alt, args[0] if args else DictV(()))) for alt in alts(recv))
         dicts = plain_dicts(recv)
         if dicts is None:
             return None

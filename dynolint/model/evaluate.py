@@ -219,7 +219,7 @@ class EvalMixin(Mixin):
         if expr.name is None:
             path = self.project.resolve_module(importer, expr.module, expr.level)
             return ModuleV(path) if path else ExtV(expr.module)
-        path = self.project.resolve_module(importer, expr.module, expr.level)
+        path = self.project.resolve_from(importer, expr.module, expr.name, expr.level)
         if path is not None:
             return self.module_attr(path, expr.name)
         package = self.project.resolve_module(importer, f"{expr.module}.{expr.name}" if expr.module

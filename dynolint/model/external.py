@@ -31,9 +31,12 @@ FRESH_CALLS = frozenset({
     "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "random.random",
     "random.randint", "random.choice", "ulid.new", "ksuid.Ksuid", "nanoid.generate",
 })
-# calls whose result is their first argument (iteration helpers: model/library.py)
-PASSTHROUGH = frozenset({"dict", "copy.copy", "copy.deepcopy", "asyncio.run", "asyncio.wait_for",
-                         "asyncio.gather"})
+# calls whose result is one of their arguments, by position (iteration helpers: model/library.py);
+# ``typing.cast(T, value)`` is the value, a read-only view of a mapping (``MappingProxyType``) the mapping
+PASSTHROUGH: dict[str, int] = {
+    "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0, "asyncio.gather": 0,
+    "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
+}
 
 # decoders -> the encoders whose output they turn back into the value encoded
 _JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
@@ -71,6 +74,8 @@ class ExternalMixin(Mixin):
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library
+        if path == "dict" and not args and spread_unknown:  # ``dict(**item, n=n + 1)`` is ``dict(item, n=...)``
+            args = [one_of(self.peek(value, state, frame) for name, value in node.kwargs if name is None)]
         made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)
         if made is not None:
             return made
@@ -82,8 +87,8 @@ class ExternalMixin(Mixin):
                     return DictV(tuple((k, v) for k, v in base.items if const_str(k) not in kwargs) + extra,
                                  base.spreads)
                 return DictV(extra, (base,))
-            if args:
-                return args[0]
+            if len(args) > PASSTHROUGH[path]:
+                return args[PASSTHROUGH[path]]
             return DictV(tuple((ConstV(k), v) for k, v in kwargs.items())) if path == "dict" else UNKNOWN
         handled = self.file_call(path, args, kwargs, loc, frame)
         if handled is not None:

@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 
 from dynolint.phase1 import ir
 from dynolint.model.project import Infra, LayerDecl
+from dynolint.model.stdlib import STDLIB_NAMES
 
 SOURCE_DIR_NAMES = frozenset(ir.SOURCE_DIRS)
 LAYER_FOLDER = "python"  # where a Python layer's importable code lives (/opt/python)
@@ -41,6 +42,7 @@ class Layout:
     def __init__(self, files: Iterable[str], infra: Infra, packages: Iterable[str] = (),
                  summaries: Iterable[ir.FileSummary] = ()) -> None:
         self.files = set(files)
+        self._summaries = list(summaries)
         self.dirs: set[str] = set()
         for path in self.files:
             folder = posixpath.dirname(path)
@@ -49,7 +51,7 @@ class Layout:
                 folder = posixpath.dirname(folder)
         code_dirs = {f.code_dir.strip("/") for f in infra.functions}
         layers = list(infra.layers)
-        cdk_code, cdk_layers = cdk_assets(summaries, self.dirs)
+        cdk_code, cdk_layers = cdk_assets(self._summaries, self.dirs)
         code_dirs |= cdk_code
         layers += cdk_layers
         src_dirs = {d for d in self.dirs if posixpath.basename(d) in SOURCE_DIR_NAMES}
@@ -61,6 +63,10 @@ class Layout:
         # (root, top) -> provides: every import a file resolves asks each other root of the
         # project (a monorepo's sub-projects) for its top package
         self._provides: dict[tuple[str, str], bool] = {}
+        # what the project's own imports say about its folders (``_scan_imports``)
+        self._imported_from: frozenset[str] | None = None
+        self._dotted: set[str] = set()  # every dotted prefix of an absolute import
+        self._relative_folders: set[str] = set()  # folders of files with a relative import
 
     def _layer_root(self, layer: LayerDecl, infra: Infra) -> LayerRoot:
         inner = posixpath.join(layer.content_dir, LAYER_FOLDER) if layer.content_dir else LAYER_FOLDER
@@ -100,6 +106,48 @@ class Layout:
             base = f"{root}/{top}" if root else top
             found = self._provides[key] = base + ".py" in self.files or base in self.dirs
         return found
+
+    def imported_roots(self) -> frozenset[str]:
+        """Folders the project's own absolute imports start from although no configuration
+        names them: a file under ``backend/`` that imports ``handlers.common`` (not a standard
+        module) which only ``backend/handlers/`` has, and that none of the file's known roots
+        provides, is code deployed with ``backend/`` first on ``sys.path``."""
+        if self._imported_from is None:
+            self._scan_imports()
+        assert self._imported_from is not None
+        return self._imported_from
+
+    def imported_as_package(self, folder: str) -> bool:
+        """Whether the project imports ``folder`` as a package (``from app.json import x``
+        for ``app/``, or a relative import in one of its files): not a ``sys.path`` entry."""
+        if self._imported_from is None:
+            self._scan_imports()
+        parts = ir.module_name(folder).split(".")
+        return folder in self._relative_folders or any(".".join(parts[k:]) in self._dotted for k in range(len(parts)))
+
+    def _scan_imports(self) -> None:
+        found: set[str] = set()
+        for summary in self._summaries:
+            own: tuple[str, ...] | None = None
+            for stmt in summary.body:
+                if type(stmt) is not ir.Assign or type(stmt.value) is not ir.ImportE:
+                    continue
+                if stmt.value.level:
+                    self._relative_folders.add(posixpath.dirname(summary.path))
+                    continue
+                dotted = stmt.value.module.split(".")
+                self._dotted.update(".".join(dotted[:n]) for n in range(1, len(dotted) + 1))
+                if not dotted[0] or dotted[0] in STDLIB_NAMES:
+                    continue
+                own = own if own is not None else self.roots(summary.path)[0]
+                if any(self.provides(root, dotted[0]) for root in own):
+                    continue
+                folder = posixpath.dirname(summary.path)
+                while folder and not self.provides(folder, dotted[0]):
+                    folder = posixpath.dirname(folder)
+                if folder:
+                    found.add(folder)
+        self._imported_from = frozenset(found)
 
     def is_package(self, root: str, top: str) -> bool:
         """Whether ``top`` under ``root`` is a regular package (has ``__init__.py``): Python

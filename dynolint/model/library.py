@@ -40,10 +40,13 @@ ITERATION: dict[str, tuple[str, int]] = {
 
 # Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
 # first (``dict(zip(keys, rows))``), "default" from what follows the default factory given
-# first, whose dict makes an entry on first use (``defaultdict(list)``: model/containers.py)
+# first, whose dict makes an entry on first use (``defaultdict(list)``: model/containers.py),
+# "chain" a view of the mappings given, the first that has a key giving it (``ChainMap(changes,
+# item)`` looks up as ``{**item, **changes}``)
 DICT_MAKERS: dict[str, str] = {
     "dict": "pairs", "builtins.dict": "pairs", "collections.OrderedDict": "pairs",
     "collections.defaultdict": "default", "typing.DefaultDict": "default",
+    "collections.ChainMap": "chain", "typing.ChainMap": "chain",
 }
 
 # Methods of the page iterator a paginator's ``paginate()`` returns (botocore):

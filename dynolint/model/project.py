@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import sys
 from dataclasses import dataclass, field
 
 from dynolint.phase1 import ir
 from dynolint.config import Config, TableFacts
+from dynolint.model.stdlib import STDLIB_NAMES, stdlib_has, stdlib_may_define
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +116,10 @@ class Project:
             for _ in range(level - 1):
                 directory = posixpath.dirname(directory)
             return self._file_at(posixpath.join(directory, rel) if rel else directory)
-        found = self._file_at(posixpath.join(directory, rel)) if directory else None
-        if found:
-            return found
         top = module.split(".", 1)[0]
+        found = self._file_at(posixpath.join(directory, rel)) if directory else None
+        if found and (top not in STDLIB_NAMES or self._folder_on_path(directory, module)):
+            return found
         own, elsewhere = self.layout.roots(importer)
         shadowed = False
         for root in own:  # sys.path in order: the first root that has the top package wins
@@ -138,12 +138,53 @@ class Project:
             return candidates.pop()
         if candidates:
             return None
-        if top in sys.stdlib_module_names:
-            return None  # ``import collections`` is the standard library's, never a project's ``x.collections``
+        return self._by_name(importer, module, top in STDLIB_NAMES)
+
+    def resolve_from(self, importer: str, module: str, name: str, level: int) -> str | None:
+        """The project file ``from module import name`` takes ``name`` from: as
+        :meth:`resolve_module`, and also a project module named like a standard one whose
+        namesake cannot give ``name`` (``from platform import ADMIN``: the code's own
+        ``platform`` package, wherever its code folder is)."""
+        found = self.resolve_module(importer, module, level)
+        if found is None and not level and module.split(".", 1)[0] in STDLIB_NAMES \
+                and not stdlib_may_define(module, name):
+            return self._by_name(importer, module, False)
+        return found
+
+    def _by_name(self, importer: str, module: str, standard: bool) -> str | None:
+        """The one project module whose dotted name ends with ``module`` (a code folder the
+        configuration does not name). ``import collections`` is the standard library's, not a
+        project's ``x.collections``, unless ``standard`` is false or it shadows the standard one."""
         suffix = "." + module
         matches = [path for name, path in self.by_last_name.get(module.rsplit(".", 1)[-1], ())
                    if name == module or name.endswith(suffix)]
+        if standard:
+            matches = [path for path in matches if self._shadows_stdlib(importer, module, path)]
         return matches[0] if len(matches) == 1 else None
+
+    def _folder_on_path(self, directory: str, module: str) -> bool:
+        """Whether a module beside the importer named like a standard one (``app/json.py``
+        beside ``app/orders.py``) is what ``import json`` gives it: the standard library has no
+        such module, or the folder is one the project imports from; a regular package's folder
+        (``app/__init__.py``, imported as ``app.json``) is not on ``sys.path``, a folder of
+        handlers (the code folder, or the script's own) is."""
+        return not stdlib_has(module) or directory in self.layout.imported_roots() \
+            or (posixpath.join(directory, "__init__.py") not in self.files
+                and not self.layout.imported_as_package(directory))
+
+    def _shadows_stdlib(self, importer: str, module: str, path: str) -> bool:
+        """Whether the project's ``path`` is what ``import module`` (a standard library name)
+        gives ``importer``: the standard library has no such module (``platform.access``), or
+        the folder holding it is one the importer's code imports from (its code folder, first
+        on ``sys.path`` in Lambda, so its own ``platform/`` hides the standard one)."""
+        if not stdlib_has(module):
+            return True
+        stem = path[:-len("/__init__.py")] if path.endswith("/__init__.py") else path[:-len(".py")]
+        rel = module.replace(".", "/")
+        if stem != rel and not stem.endswith("/" + rel):
+            return False
+        root = stem[:-len(rel)].rstrip("/")
+        return root in self.layout.imported_roots() and importer.startswith(root + "/")
 
     def _file_at(self, base: str) -> str | None:
         base = posixpath.normpath(base) if base else ""
