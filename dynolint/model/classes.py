@@ -178,7 +178,7 @@ class ClassesMixin(Mixin):
             return tenants
         for alt in alts(value):
             if type(alt) is InstanceV and alt.alloc not in self.module_instances:
-                for name in sorted(self.heap_names.get(alt.alloc, ())):
+                for name in self.heap_names.get(alt.alloc, ()):  # (a union: the order does not matter)
                     held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
                         tenants = tenants | self.held_tenants(held, depth + 1)
