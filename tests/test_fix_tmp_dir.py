@@ -45,11 +45,11 @@ CASES = {
           "        fh.close()\n",
     ),
     "f-string": (
-        HEADER + '    path = f"/tmp/{tenant}/out.json"\n    with open(path, "w") as fh:\n        fh.write("{}")\n'
+        HEADER + '    path = f"/tmp/{tenant}-out.json"\n    with open(path, "w") as fh:\n        fh.write("{}")\n'
         "    return {\"ok\": True}\n",
         "import os\nimport tempfile\n\n\n" + HEADER
         + "    with tempfile.TemporaryDirectory() as tmp_dir:\n"
-          '        path = os.path.join(tmp_dir, f"{tenant}/out.json")\n'
+          '        path = os.path.join(tmp_dir, f"{tenant}-out.json")\n'
           '        with open(path, "w") as fh:\n            fh.write("{}")\n        return {"ok": True}\n',
     ),
     "upload": (

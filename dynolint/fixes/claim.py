@@ -80,11 +80,36 @@ def _find_read_call(statements: list[cst.BaseStatement]) -> cst.Call | None:
     return None
 
 
+LEASE_ATTRS = (OWNER_ATTR, UNTIL_ATTR, GENERATION_ATTR)
+
+
+def _projected(read_call: cst.Call) -> str | None:
+    """The read's ProjectionExpression with the claim's attributes added (None: it has none).
+    A read that projects must read them back: without them a claim reads as a hit."""
+    if kwarg(read_call, "AttributesToGet") is not None:
+        raise FixSkipped("the read names its attributes with the legacy AttributesToGet: the claim's lease "
+                         "attributes would not be read back; rewrite it as a ProjectionExpression first")
+    projection = kwarg(read_call, "ProjectionExpression")
+    if projection is None:
+        return None
+    text = literal_text(projection.value)
+    if text is None:
+        raise FixSkipped("the read's ProjectionExpression is not a string literal: the claim's lease attributes "
+                         f"({', '.join(LEASE_ATTRS)}) must be read back; add them to it and claim the key by hand")
+    listed = {part.strip() for part in text.split(",")}
+    return ", ".join([text, *(name for name in LEASE_ATTRS if name not in listed)])
+
+
 class _Consistent(cst.CSTTransformer):
+    """The read made consistent, and projecting the claim's attributes when it projects."""
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if isinstance(updated.func, cst.Attribute) and updated.func.attr.value == "get_item" \
-                and kwarg(updated, "ConsistentRead") is None:
-            return add_kwargs(updated, [("ConsistentRead", cst.Name("True"))])
+        if isinstance(updated.func, cst.Attribute) and updated.func.attr.value == "get_item":
+            projected = _projected(updated)
+            if projected is not None:
+                updated = replace_kwarg(updated, "ProjectionExpression", string(projected))
+            if kwarg(updated, "ConsistentRead") is None:
+                updated = add_kwargs(updated, [("ConsistentRead", cst.Name("True"))])
         return updated
 
 
@@ -114,6 +139,7 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
         raise FixSkipped("the read is not a get_item call in the same block")
     code = cst.Module([]).code_for_node
     receiver = code(read_call.func.value)
+    _projected(read_call)  # FixSkipped when the claim could not be read back
     key = kwarg(read_call, "Key")
     if key is None:
         raise FixSkipped("the read has no Key= argument")

@@ -101,6 +101,25 @@ def known_type(value: Val) -> bool:
         for alt in found)
 
 
+_NUMBER_CALLS = ("int", "float", "Decimal", "decimal.Decimal", "len", "abs", "round", "sum", "min", "max",
+                 "math.floor", "math.ceil")
+
+
+def numeric(value: Val, depth: int = 0) -> bool:
+    """Is ``value`` a number wherever the code ran (an int or float constant, a conversion to
+    one, ``len()``, arithmetic only numbers do)? ``+`` also joins strings and lists, so a counter
+    plus a delta of unknown type may be a concatenation, which an atomic ADD cannot do."""
+    if depth > 8:
+        return False
+    found = alts(value)
+    return bool(found) and all(
+        (isinstance(alt, ConstV) and isinstance(alt.value, (int, float)))
+        or (isinstance(alt, CallV) and alt.recv is None and alt.fn in _NUMBER_CALLS)
+        or (isinstance(alt, ArithV) and (alt.op in ("-", "/", "//", "**")
+                                         or numeric(alt.left, depth + 1) and numeric(alt.right, depth + 1)))
+        for alt in found)
+
+
 def reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:
     """Is ``value`` the attribute ``attribute`` of a read item (through int(), a default)?"""
     if depth > 8:
@@ -126,4 +145,4 @@ def reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:
     return False
 
 
-__all__ = ["arith_of", "converted", "known_type", "number_typed", "reads_attr", "result_template"]
+__all__ = ["arith_of", "converted", "known_type", "number_typed", "numeric", "reads_attr", "result_template"]

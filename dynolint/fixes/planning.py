@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.fixes import versioning
-from dynolint.fixes.counter_shapes import arith_of, converted, known_type, number_typed, reads_attr, result_template
+from dynolint.fixes.counter_shapes import (
+    arith_of, converted, known_type, number_typed, numeric, reads_attr, result_template,
+)
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
@@ -296,7 +298,8 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         span, delta = model.span(write.loc), model.span(arith.loc)
         counter = arith.left if side == "right" else arith.right
         result = result_template(counter)
-        unsafe = _unsafe_because(model, race, counter, arith.right if side == "right" else arith.left, result)
+        unsafe = _unsafe_because(model, race, counter, arith.right if side == "right" else arith.left, result,
+                                 joins=arith.op == "+")
         return AtomicPlan(span.line, span.column, write.flavor, action.path, placeholder, delta.line, delta.column,
                           side, negate, not unsafe, conditions, result, unsafe_because=unsafe, action=number)
     return Skip("the counter is not a single SET of the attribute that was read plus or minus a delta")
@@ -319,8 +322,10 @@ def _conditions(model: Model, race: Race) -> tuple[Condition, ...] | Skip:
     return tuple(dict.fromkeys(out))
 
 
-def _unsafe_because(model: Model, race: Race, counter: Val, delta: Val, result: str | None) -> str:
-    """Why an atomic update could raise, refuse or answer where the code did not ("" if it cannot)."""
+def _unsafe_because(model: Model, race: Race, counter: Val, delta: Val, result: str | None,
+                    joins: bool = False) -> str:
+    """Why an atomic update could raise, refuse or answer where the code did not ("" if it cannot).
+    ``joins``: the code adds with ``+``, which also joins strings (and lists)."""
     if _item_name(model, race) is not None and result is None:
         return "the new value cannot be read back from the write: the code would go on with the stale one"
     if race.write.flavor != "low" and converted(counter):
@@ -328,6 +333,9 @@ def _unsafe_because(model: Model, race: Race, counter: Val, delta: Val, result: 
                 "added to it and an atomic ADD fails")
     if not _values_sendable(model, race, delta, race.write.flavor):
         return "a value the kept condition compares with may be a float, which boto3 refuses to send"
+    if joins and race.write.flavor != "low" and not numeric(delta) and not numeric(counter):
+        return ("the value added is not known to be a number: if the attribute holds a string, + joins it and "
+                "an atomic ADD fails on every call")
     return ""
 
 

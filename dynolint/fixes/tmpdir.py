@@ -10,7 +10,8 @@ removed), a file uploaded before the end is still there when it is uploaded.
 No fix, and the reason, when the file may be meant to outlive the invocation: it is tested
 for existence or read before it is written (a cache), its path is returned, stored outside
 the function, held by a module-level name or used by other code of the module; nor when the
-path is not a constant, an f-string or a join under the temp dir built in this function."""
+path is not a constant, an f-string or a join under the temp dir built in this function; nor
+when the file is in a folder under the temp dir or is reached through other text (``tmppaths``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from dynolint.fixes import imports
 from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, same, walk
 from dynolint.fixes.plans import TmpDirPlan
 from dynolint.fixes.scope import enclosing
+from dynolint.fixes.tmppaths import check_folder, check_other_tmp_paths
 
 TITLE = "write the file into a per-invocation temporary directory, removed when the function returns"
 # calls that build a path from a path (the taint of the path follows them)
@@ -268,6 +270,8 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
     if reroot(path) is None:
         raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir built in this function")
     _reuse(module, function, nodes, parents, call, path, path_name, params)
+    check_other_tmp_paths(nodes, path)
+    check_folder(path, plan.how)
     statement_of = {id(node): index for index, statement in enumerate(block.body) for node in walk(statement)}
     uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of and same(node, path)]
     first = block.body[min(uses)]
