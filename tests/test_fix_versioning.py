@@ -165,3 +165,23 @@ def test_the_version_bump_is_plain_where_mypy_does_not_check_it(tmp_path: Path, 
     after = (tmp_path / "app.py").read_text()
     assert report.skipped == [] and bump in after
     ast.parse(after)
+
+
+@pytest.mark.parametrize("typed_as", ["cast", "return"])
+def test_no_new_version_on_an_item_typed_as_a_typed_dict(tmp_path: Path, typed_as: str) -> None:
+    """A TypedDict that declares no version key: ``item.get("version", 0)`` and
+    ``{**item, "version": ...}`` would not type-check, so the fix is not made and says what to
+    declare; the same code with a plain dict keeps its fix."""
+    read = ('cast(Member, table.get_item(Key={"member_id": member_id})["Item"])' if typed_as == "cast"
+            else 'table.get_item(Key={"member_id": member_id})["Item"]  # type: ignore[assignment]')
+    typed = ("from typing import TypedDict, cast\n\n" + TABLE + "class Member(TypedDict):\n    member_id: str\n"
+             "    name: str\n\n\ndef load(member_id: str) -> Member:\n    member: Member = " + read + "\n"
+             "    return member\n\n\ndef rename(member_id: str, name: str) -> None:\n    member = load(member_id)\n"
+             "    member[\"name\"] = name\n    table.put_item(Item=member)\n")
+    after, applied, skipped = _fix(tmp_path, typed)
+    assert after == typed and applied == []
+    assert any("TypedDict Member" in reason for _, reason in skipped)
+    plain = typed.replace("class Member(TypedDict):", "class Member(dict):  # type: ignore[type-arg]")
+    after, applied, _ = _fix(tmp_path / "plain", plain)
+    assert applied and '"version"' in after
+    ast.parse(after)

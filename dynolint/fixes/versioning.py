@@ -133,11 +133,28 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
         return Skip(f"the project writes more than one version-like attribute to table {label}, or writes "
                     f"'{NEW_ATTRIBUTE}' with values that are not versions: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
+    typed = None if chosen else typed_dict_near(model, race)
+    if typed is not None:
+        return Skip(f"the item is typed as the TypedDict {typed}, which declares no '{NEW_ATTRIBUTE}': a new version "
+                    f"attribute would not type-check; declare it in {typed} (NotRequired[int]), set "
+                    f"[tool.dynolint.tables.{label}] version-attribute, and every writer must bump it")
     span = model.span(write.loc)
     bound = tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version" if chosen else "introduce",
                      key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label,
                      presence=bound)
+
+
+def typed_dict_near(model: Model, race: Race) -> str | None:
+    """The name of a ``TypedDict`` class the module that reads or writes the item defines or
+    imports (the item is likely typed as one: ``cast(Order, item)``, ``-> Order``), or None."""
+    from dynolint.model.values import ClassV
+
+    for path in sorted({race.write.loc[0], race.read.loc[0]}):
+        for value in model.interp.module_envs.get(path, {}).values():
+            if isinstance(value, ClassV) and model.interp.derives(value, "typeddict"):
+                return value.qualname
+    return None
 
 
 def allocate_plan(model: Model, race: Race, keys: list[str], label: str,
