@@ -5,9 +5,10 @@ whole run reports for those files."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,16 @@ def foci(monkeypatch: pytest.MonkeyPatch) -> list[Focus | None]:
 
     monkeypatch.setattr(incremental, "focused", spy)
     return chosen
+
+
+def _gen_connected() -> Any:
+    """bench/gen_connected.py, loaded by its path (bench/ on sys.path would shadow other
+    folders' modules for the rest of the worker: bench/run.py is not ecosystem/run.py)."""
+    spec = importlib.util.spec_from_file_location("gen_connected", BENCH / "gen_connected.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _run(report_for: frozenset[str] | None) -> list[Finding]:
@@ -108,10 +119,7 @@ def test_the_hook_on_connected_code_runs_a_few_roots(tmp_path: Path, foci: list[
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """On generated connected code (bench/gen_connected.py), touching one service and reporting
     on it runs a small share of the roots and reports what the whole run reports for it."""
-    sys.path.insert(0, str(BENCH))
-    import gen_connected
-
-    for rel, text in gen_connected.build(domains=8, copies=1, seed=7).items():
+    for rel, text in _gen_connected().build(domains=8, copies=1, seed=7).items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
@@ -198,10 +206,7 @@ def test_the_language_server_reports_on_the_open_files_with_a_focused_run(tmp_pa
     once a whole run has recorded the map: the open file's findings are the whole run's."""
     from dynolint.server.analysis import Buffer, analyse
 
-    sys.path.insert(0, str(BENCH))
-    import gen_connected
-
-    for rel, text in gen_connected.build(domains=8, copies=1, seed=7).items():
+    for rel, text in _gen_connected().build(domains=8, copies=1, seed=7).items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)

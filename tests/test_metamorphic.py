@@ -426,7 +426,7 @@ class _Permute(cst.CSTTransformer):
         self.positions, self.rng = positions, rng
         self.moves: dict[int, int] = {}  # old line -> new line
 
-    def _order(self, items: Sequence[cst.CSTNode]) -> list[int] | None:
+    def _order(self, items: Sequence[cst.CSTNode], container: cst.CSTNode) -> list[int] | None:
         if len(items) < 2 or not all(is_pure(i) for i in items):
             return None
         spans = [(self.positions[i].start.line, self.positions[i].end.line) for i in items]
@@ -435,6 +435,9 @@ class _Permute(cst.CSTTransformer):
         lines = [a for a, _ in spans]
         if len(set(lines)) not in (1, len(lines)):
             return None
+        where = self.positions[container]
+        if len(set(lines)) > 1 and not where.start.line < min(lines) <= max(lines) < where.end.line:
+            return None  # an entry shares its line with the call or the brackets: the line holds more than it
         order = list(range(len(items)))
         self.rng.shuffle(order)
         if len(set(lines)) > 1:
@@ -448,7 +451,7 @@ class _Permute(cst.CSTTransformer):
             return updated
         if len({e.key.value for e in elements}) != len(elements):  # type: ignore[attr-defined]
             return updated  # a repeated key: the last one wins, order matters
-        order = self._order(elements)
+        order = self._order(elements, original)
         if order is None:
             return updated
         new = list(updated.elements)
@@ -461,7 +464,7 @@ class _Permute(cst.CSTTransformer):
         keywords = [i for i, a in enumerate(args) if a.keyword is not None and not a.star]
         if not keywords or keywords != list(range(keywords[0], len(args))):
             return updated  # keywords followed by positional or ** arguments
-        order = self._order([args[i].value for i in keywords])
+        order = self._order([args[i].value for i in keywords], original)
         if order is None:
             return updated
         new = list(updated.args)
