@@ -52,7 +52,7 @@ from dynolint.api import Options, fix_paths
 from dynolint.config import discover
 from dynolint.rules import KNOWN_CODES
 from tests.conftest import FIXTURES
-from tests.fuzzkit import COUNTS, FUZZING, VARIANT_SEEDS, _report_counts, time_limit  # noqa: F401 - fixture
+from tests.fuzzkit import COUNTS, FUZZING, VARIANT_SEEDS, _report_counts, sampled, time_limit  # noqa: F401 - fixture
 
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "expect.json").is_file()) + [FIXTURES / "demo"]
 IGNORED_DIRS = shutil.ignore_patterns(".dynolint_cache", "__pycache__")
@@ -951,7 +951,12 @@ def composite(case: Path, rng: random.Random) -> Variant:
     return Variant(changed, maps, "composite: " + ", ".join(applied))
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids)
+# every second project under `make test` (the variant of each is a whole fix round trip), all
+# of them under `make fuzz`
+COMPOSITE = sampled(CASES)
+
+
+@pytest.mark.parametrize("case", COMPOSITE, ids=[c.name for c in COMPOSITE])
 def test_composite_variant(case: Path, tmp_path: Path) -> None:
     _exclusion(case, "composite")
     for number, rng in enumerate(seeds(case, "composite")):
