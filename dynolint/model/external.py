@@ -49,7 +49,7 @@ ROUND_TRIPS: dict[str, frozenset[str]] = {
 
 class ExternalMixin(Mixin):
     # -- external functions --------------------------------------------------------------
-    def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
                       node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
         if aws is not None:
@@ -75,7 +75,7 @@ class ExternalMixin(Mixin):
         if library is not None:
             return library
         if path == "dict" and not args and spread_unknown:  # ``dict(**item, n=n + 1)`` is ``dict(item, n=...)``
-            args = [one_of(self.peek(value, state, frame) for name, value in node.kwargs if name is None)]
+            args = [one_of(spread_unknown)]  # as evaluated once, calls included (``dict(**get()["Item"])``)
         made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)
         if made is not None:
             return made

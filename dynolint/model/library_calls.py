@@ -111,7 +111,7 @@ class LibraryMixin(Mixin):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN
-            result = self.apply(func, [self.element(source)], {}, False, node, loc, state, frame)
+            result = self.apply(func, [self.element(source)], {}, (), node, loc, state, frame)
             if callback.result == "mapped":
                 return SeqV("items", (result,))
             return None  # "same": what iterating the call gives (ITERATION)
@@ -129,7 +129,7 @@ class LibraryMixin(Mixin):
                     named.update((k, v) for key, v in alt.items for k in (const_str(key),) if k is not None)
         if callback.rest_kwargs:
             named.update((k, v) for k, v in kwargs.items() if k != callback.func)
-        result = self.apply(func, passed, named, False, node, loc, state, frame)
+        result = self.apply(func, passed, named, (), node, loc, state, frame)
         if callback.result == "call":
             return result
         if future:
@@ -180,12 +180,12 @@ class LibraryMixin(Mixin):
         for end in ends:
             for callback in reversed(pushed):
                 if not end.dead:
-                    self.apply(callback.func, list(callback.args), dict(callback.kwargs), False, callback.node,
+                    self.apply(callback.func, list(callback.args), dict(callback.kwargs), (), callback.node,
                                callback.loc, end, frame)
 
     def call_partial(self: Machine, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val:
-        return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, False,
+        return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, (),
                           node, loc, state, frame)
 
     def call_lambda(self: Machine, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,

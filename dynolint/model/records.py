@@ -132,7 +132,7 @@ class RecordsMixin(Mixin):
                     if keyword in ("default_factory", "factory"):
                         factory = self.eval(expr, state, self.module_frame(cls.path))
                         node = ir.Call(expr, (), (), default.site)
-                        return self.apply(factory, [], {}, False, node, (cls.path, default.site), state, frame)
+                        return self.apply(factory, [], {}, (), node, (cls.path, default.site), state, frame)
                     if keyword == "default":
                         return self.eval(expr, state, self.module_frame(cls.path))
                 return UNKNOWN

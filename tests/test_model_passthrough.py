@@ -1,0 +1,32 @@
+"""Values that Python and libraries hand back as they were given: a ``**`` spread of a call's
+result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modelkit import model_of, race_kinds
+
+HEAD = '''import boto3
+table = boto3.resource("dynamodb").Table("orders")
+
+def handler(event, n):
+    key = {"pk": event["id"]}
+'''
+
+
+def kinds(body: str, extra: str = "") -> list[str]:
+    source = extra + HEAD + "".join("    " + line + "\n" for line in body.strip("\n").splitlines())
+    return list(race_kinds(model_of({"app.py": source})).values())
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # the spread of a call's result is that result: the item read, copied with an entry set
+    ('d = dict(**table.get_item(Key=key)["Item"], seen=True)\nd["n"] = d["n"] + 1\ntable.put_item(Item=d)',
+     ["counter"]),
+    ('table.put_item(Item=dict(**table.get_item(Key=key)["Item"], status="X"))', ["overwrite"]),
+    # a literal spread with no read: nothing raced
+    ('table.put_item(Item=dict(**{"n": 0}, pk=event["id"]))', []),
+])
+def test_dict_spread_of_a_call(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected
