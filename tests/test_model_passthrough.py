@@ -1,5 +1,6 @@
 """Values that Python and libraries hand back as they were given: a ``**`` spread of a call's
-result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call."""
+result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call; a library
+schema's ``load``/``dump`` (model/library.py, PASSING_METHODS)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,26 @@ def kinds(body: str, extra: str = "") -> list[str]:
 ])
 def test_dict_spread_of_a_call(body: str, expected: list[str]) -> None:
     assert kinds(body) == expected
+
+
+SCHEMA = """from marshmallow import Schema, fields
+import pydantic
+class Base(Schema):
+    pass
+class OrderSchema(Base):
+    n = fields.Int()
+"""
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('d = OrderSchema().load(table.get_item(Key=key)["Item"])\nd["n"] += 1\ntable.put_item(Item=OrderSchema().dump(d))',
+     ["counter"]),
+    ('d = OrderSchema().load(table.get_item(Key=key)["Item"])\ntable.put_item(Item=OrderSchema().dump(d))',
+     ["overwrite"]),
+    ('ta = pydantic.TypeAdapter(dict)\nd = ta.validate_python(table.get_item(Key=key)["Item"])\n'
+     'table.put_item(Item=ta.dump_python(d))', ["overwrite"]),
+    # what the schema is given when nothing was read: no race
+    ('table.put_item(Item=OrderSchema().dump({"pk": event["id"], "n": 0}))', []),
+])
+def test_schema_passes_data_through(body: str, expected: list[str]) -> None:
+    assert kinds(body, SCHEMA) == expected

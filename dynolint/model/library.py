@@ -140,7 +140,16 @@ ENUM_BASES = frozenset({
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
-LIBRARY_BASES: dict[str, frozenset[str]] = {"enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES}
+# Methods of a library class's instances (and of a project class deriving from it) that give
+# back the data they are given, by position: a schema's ``load``/``dump`` check and convert the
+# fields, and what comes out is the same record (``OrderSchema().dump(OrderSchema().load(item))``).
+PASSING_METHODS: dict[str, dict[str, int]] = {
+    **{schema: {"load": 0, "dump": 0} for schema in ("marshmallow.Schema", "marshmallow.schema.Schema")},
+    "pydantic.TypeAdapter": {"validate_python": 0, "dump_python": 0},
+}
+LIBRARY_BASES: dict[str, frozenset[str]] = {
+    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, **{path: frozenset({path}) for path in PASSING_METHODS},
+}
 
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.

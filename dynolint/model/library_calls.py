@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
+    LOOP_RUNS, METHOD_CALLBACKS, PAGES, PASSING_METHODS, Callback,
 )
 from dynolint.model.values import (
-    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV,
-    PartialV, SeqV, Val, alts, const_str, one_of,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, InstanceV, LambdaV, Loc,
+    OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -76,6 +76,9 @@ class LibraryMixin(Mixin):
         if locked is not None:
             return locked
         for alt in alts(recv):
+            passed = self.passing_method(alt, name)
+            if passed is not None:
+                return args[passed] if len(args) > passed else UNKNOWN
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":
                     return alt.args[0] if alt.args else UNKNOWN
@@ -95,6 +98,16 @@ class LibraryMixin(Mixin):
         if callback is not None and any(is_callable(a) for a in alts(self.callback_of(callback, args,
                                                                                                   kwargs))):
             return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
+        return None
+
+    def passing_method(self: Machine, recv: Val, name: str) -> int | None:
+        """Where the data is that a library method gives back (``PASSING_METHODS``: a schema's
+        ``load``/``dump``), on an instance of the library class or of a project class deriving
+        from it; None: not such a method."""
+        for path, methods in PASSING_METHODS.items():
+            if name in methods and (isinstance(recv, CallV) and recv.recv is None and recv.fn == path
+                                    or isinstance(recv, InstanceV) and self.derives(recv.cls, path)):
+                return methods[name]
         return None
 
     # -- calling back ----------------------------------------------------------------------
