@@ -355,6 +355,8 @@ class EvalMixin(Mixin):
             if base.kind == "items" and base.elts:
                 return base.elts[0]
             return SubV(base, index)
+        if type(base) is ClassV and self.enum_class(base):
+            return self.enum_member_named(base, index)  # ``Status[item["status"]]``
         if type(base) is ExtV and base.path in ("os.environ", "environ"):
             return EnvV(index, None)
         if type(base) is CredsV:

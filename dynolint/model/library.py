@@ -137,6 +137,10 @@ ENUM_BASES = frozenset({
     "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
 })
 
+# ``Status[name]`` with a name from data, on an enumeration whose members are not named as their
+# values: the function (of the name and the table of names to values) the member is kept as
+ENUM_BY_NAME = "enum.EnumType.__getitem__"
+
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
