@@ -1,6 +1,6 @@
 """Values that Python and libraries hand back as they were given: a ``**`` spread of a call's
 result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call; a library
-schema's ``load``/``dump`` (model/library.py, PASSING_METHODS)."""
+schema's ``load``/``dump`` (model/library.py, PASSING_METHODS); ``functools.reduce`` (CALLBACKS, "fold")."""
 
 from __future__ import annotations
 
@@ -54,3 +54,20 @@ class OrderSchema(Base):
 ])
 def test_schema_passes_data_through(body: str, expected: list[str]) -> None:
     assert kinds(body, SCHEMA) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # functools.reduce folds its function over the elements: the item merged with others
+    ('item = table.get_item(Key=key)["Item"]\nimport functools\n'
+     'table.put_item(Item=functools.reduce(lambda a, b: {**a, **b}, [item, event["changes"]]))', ["overwrite"]),
+    ('item = table.get_item(Key=key)["Item"]\nimport functools\n'
+     'm = functools.reduce(lambda a, b: {**a, **b}, [event["changes"]], item)\nm["n"] = m["n"] + 1\n'
+     'table.put_item(Item=m)', ["counter"]),
+    # an iterable the model cannot enumerate: one fold of its elements
+    ('items = table.query(KeyConditionExpression="pk = :p")["Items"]\nimport functools\n'
+     'table.put_item(Item=functools.reduce(lambda a, b: {**a, **b}, items))', ["overwrite"]),
+    # nothing read among what is folded: no race
+    ('import functools\ntable.put_item(Item=functools.reduce(lambda a, b: {**a, **b}, [{"pk": "x"}, event["c"]]))', []),
+])
+def test_reduce_folds_the_elements(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected

@@ -65,7 +65,9 @@ class Callback:
     iterable whose elements it is called with, one at a time; ``key``: the keyword that
     holds a callable called with the elements of ``each`` (sorted(key=)); ``result``: what
     the call returns: "call" (the callable's result), "mapped" (an iterable of its
-    results), "same" (the elements of ``each``), "handle" (an object to wait on)."""
+    results), "same" (the elements of ``each``), "handle" (an object to wait on), "fold" (the
+    callable called with what it returned so far and each element in turn, from the
+    argument at ``start`` when given, else from the first element: ``functools.reduce``)."""
 
     func: int | str
     args: int | str | None = None
@@ -74,6 +76,7 @@ class Callback:
     each: int | None = None
     key: str | None = None
     result: str = "handle"
+    start: int | None = None
 
 
 CALLBACKS: dict[str, Callback] = {
@@ -92,6 +95,8 @@ CALLBACKS: dict[str, Callback] = {
     "re.sub": Callback(1, result="same"),
     "re.subn": Callback(1, result="same"),
     "atexit.register": Callback(0, 1, rest_kwargs=True, result="call"),
+    "functools.reduce": Callback(0, each=1, result="fold", start=2),
+    "_functools.reduce": Callback(0, each=1, result="fold", start=2),
 }
 
 # Methods of objects the project makes from a library class (by the constructor's path)

@@ -30,6 +30,7 @@ def is_callable(value: Val) -> bool:
     """A callable the model can run: a project function or class, a partial, a lambda, or a
     method of an SDK object (``asyncio.to_thread(table.get_item, Key=...)``)."""
     return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS
+MAX_FOLDED = 8  # elements of a list the code built that ``reduce`` folds one by one
 FUTURE = "concurrent.futures.Future"
 
 
@@ -124,6 +125,9 @@ class LibraryMixin(Mixin):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN
+            if callback.result == "fold":
+                start = args[callback.start] if callback.start is not None and len(args) > callback.start else None
+                return self.fold(func, source, start, node, loc, state, frame)
             result = self.apply(func, [self.element(source)], {}, (), node, loc, state, frame)
             if callback.result == "mapped":
                 return SeqV("items", (result,))
@@ -148,6 +152,22 @@ class LibraryMixin(Mixin):
         if future:
             return CallV(FUTURE, None, (result,))
         return None
+
+    def fold(self: Machine, func: Val, source: Val, start: Val | None, node: ir.Call, loc: Loc, state: State,
+             frame: Frame) -> Val:
+        """``reduce(func, source, start)``: ``func`` called with what it returned so far and each
+        element in turn; over a list the code built, element by element (a few), else once with
+        an element of each, which may also be all the call gives (one element, no start)."""
+        known = [a for a in alts(source) if isinstance(a, SeqV) and a.kind in ("list", "tuple")]
+        if len(known) == 1 and len(alts(source)) == 1 and 0 < len(known[0].elts) <= MAX_FOLDED:
+            elements = list(known[0].elts)
+            done = start if start is not None else elements.pop(0)
+            for element in elements:
+                done = self.apply(func, [done, element], {}, (), node, loc, state, frame)
+            return done
+        first = start if start is not None else self.element(source)
+        folded = self.apply(func, [first, self.element(source)], {}, (), node, loc, state, frame)
+        return folded if start is not None else one_of((first, folded))
 
     # -- exit stacks ----------------------------------------------------------------------------
     def open_exit_stack(self: Machine, manager: Val) -> list[ExitCallback] | None:
