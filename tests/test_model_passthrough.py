@@ -1,6 +1,7 @@
 """Values that Python and libraries hand back as they were given: a ``**`` spread of a call's
 result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call; a library
-schema's ``load``/``dump`` (model/library.py, PASSING_METHODS); ``functools.reduce`` (CALLBACKS, "fold")."""
+schema's ``load``/``dump`` (model/library.py, PASSING_METHODS); ``functools.reduce`` (CALLBACKS, "fold");
+``types.SimpleNamespace`` (NAMESPACES)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,31 @@ def test_schema_passes_data_through(body: str, expected: list[str]) -> None:
 ])
 def test_reduce_folds_the_elements(body: str, expected: list[str]) -> None:
     assert kinds(body) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a namespace over the item: its attributes are the item's entries, vars() / __dict__ give them back
+    ('import types\nns = types.SimpleNamespace(**table.get_item(Key=key)["Item"])\nns.balance = ns.balance - 1\n'
+     'table.put_item(Item=vars(ns))', ["counter"]),
+    ('import types\nns = types.SimpleNamespace(**table.get_item(Key=key)["Item"])\nns.balance -= 1\n'
+     'table.put_item(Item=ns.__dict__)', ["counter"]),
+    ('import types\nns = types.SimpleNamespace(**table.get_item(Key=key)["Item"], seen=True)\nns.name = "x"\n'
+     'table.put_item(Item=vars(ns))', ["overwrite"]),
+    # made of values not read: no race
+    ('import types\nns = types.SimpleNamespace(pk=event["id"], n=0)\nns.n = ns.n + 1\ntable.put_item(Item=vars(ns))', []),
+])
+def test_namespace_holds_what_it_was_made_with(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected
+
+
+def test_namespace_attribute_is_the_item_entry() -> None:
+    """A decision on ``ns.status`` is a decision on the item's attribute."""
+    source = HEAD + '''    import types
+    ns = types.SimpleNamespace(**table.get_item(Key=key)["Item"])
+    if ns.status == "NEW":
+        table.update_item(Key=key, UpdateExpression="SET #s = :d", ConditionExpression="attribute_exists(pk)",
+                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":d": "DONE"})
+'''
+    model = model_of({"app.py": source})
+    assert [(d.attribute, getattr(d.other, "value", None)) for r in model.interp.writes for d in r.decisions] == \
+        [("status", "NEW")]

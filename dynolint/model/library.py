@@ -146,6 +146,11 @@ ENUM_BASES = frozenset({
 # values: the function (of the name and the table of names to values) the member is kept as
 ENUM_BY_NAME = "enum.EnumType.__getitem__"
 
+# Classes whose instances hold the keyword arguments they are made with as attributes and give
+# them back as a dict (``vars(ns)``, ``ns.__dict__``): ``SimpleNamespace(**item)`` is the item
+# with attribute access (model/records.py)
+NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
+
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
