@@ -100,3 +100,12 @@ def test_namespace_attribute_is_the_item_entry() -> None:
     model = model_of({"app.py": source})
     assert [(d.attribute, getattr(d.other, "value", None)) for r in model.interp.writes for d in r.decisions] == \
         [("status", "NEW")]
+
+
+def test_reduce_with_an_operator_function() -> None:
+    """``operator.or_`` is ``a | b``: dicts merge as ``{**a, **b}``."""
+    body = ('item = table.get_item(Key=key)["Item"]\nimport functools, operator\n'
+            'table.put_item(Item=functools.reduce(operator.or_, [item, event["changes"]]))')
+    assert kinds(body) == ["overwrite"]
+    assert kinds('import functools, operator\ntable.put_item(Item=functools.reduce(operator.or_, [{"pk": "x"}, event["c"]]), '
+                 'ConditionExpression="attribute_not_exists(pk)")') == []

@@ -14,7 +14,7 @@ from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, StrV, Val,
     alts, const_str, one_of,
 )
-from dynolint.model.library import NAMESPACES
+from dynolint.model.library import NAMESPACES, OPERATOR_FUNCTIONS
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ class ExternalMixin(Mixin):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
+        if path in OPERATOR_FUNCTIONS and len(args) == 2 and not kwargs:  # ``operator.or_(a, b)`` is ``a | b``
+            return self.binop(OPERATOR_FUNCTIONS[path], args[0], args[1], loc)
         if path in NAMESPACES and not args:  # ``SimpleNamespace(**item)``: the item's entries as attributes
             return self.make_namespace(path, kwargs, spread_unknown, loc)
         record = self.record_call(path, args, kwargs, loc, state, frame)

@@ -99,6 +99,13 @@ CALLBACKS: dict[str, Callback] = {
     "_functools.reduce": Callback(0, each=1, result="fold", start=2),
 }
 
+# Functions of the operator module that apply a binary operator to their two arguments
+# (``functools.reduce(operator.or_, [item, changes])`` merges as ``item | changes``)
+OPERATOR_FUNCTIONS: dict[str, str] = {
+    "operator.or_": "|", "operator.ior": "|", "operator.add": "+", "operator.iadd": "+",
+    "operator.sub": "-", "operator.isub": "-", "operator.mul": "*", "operator.and_": "&",
+}
+
 # Methods of objects the project makes from a library class (by the constructor's path)
 # or gets from a library function, and, for a receiver the model does not know, by the
 # method name alone when its callable is a project function.

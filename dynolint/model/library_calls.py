@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    LOOP_RUNS, METHOD_CALLBACKS, PAGES, PASSING_METHODS, Callback,
+    LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, Callback,
 )
 from dynolint.model.values import (
-    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, InstanceV, LambdaV, Loc,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc,
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+MAX_FOLDED = 8  # elements of a list the code built that ``reduce`` folds one by one
 
 
 def is_callable(value: Val) -> bool:
     """A callable the model can run: a project function or class, a partial, a lambda, or a
     method of an SDK object (``asyncio.to_thread(table.get_item, Key=...)``)."""
-    return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS
-MAX_FOLDED = 8  # elements of a list the code built that ``reduce`` folds one by one
+    return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS or \
+        type(value) is ExtV and value.path in OPERATOR_FUNCTIONS
 FUTURE = "concurrent.futures.Future"
 
 
