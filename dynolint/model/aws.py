@@ -99,7 +99,7 @@ class AwsMixin(Mixin):
 
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
-                      spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+                      spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
         if type(recv) in (ParamV, AttrV):
             recv = typed_by_use(recv, name, args, kwargs, self.project.method_names) or recv
         if type(recv) is SessionV:
@@ -259,7 +259,7 @@ class AwsMixin(Mixin):
             self.s3_call(client.creds, paginator.op, [], kwargs, loc, frame)
             return CostlyV(loc, f"s3 {paginator.op}", tuple(kwargs.values()), self.costly_seq())
         if client.service == "dynamodb":  # the pages, each the response of one request
-            return SeqV("pages", (self.ddb_client_op(client, paginator.op, [], kwargs, False, loc, state, frame),))
+            return SeqV("pages", (self.ddb_client_op(client, paginator.op, [], kwargs, (), loc, state, frame),))
         return CostlyV(loc, f"{client.service} {paginator.op}", tuple(kwargs.values()), self.costly_seq())
 
 

@@ -40,8 +40,7 @@ class CallsMixin(Mixin):
         func = self.eval(call.func, state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
-        spread_unknown = False
-        unknown_spreads: list[Val] = []
+        unknown_spreads: list[Val] = []  # ``**x`` of values the model cannot enumerate
         for name, value_expr in call.kwargs:
             value = self.eval(value_expr, state, frame)
             if name is not None:
@@ -60,15 +59,14 @@ class CallsMixin(Mixin):
                     # a keyword only some of the dicts give is absent on the others' paths
                     kwargs[text] = one_of(items + [NONE] if len(items) < len(dicts) else items)
             else:
-                spread_unknown = True
                 unknown_spreads.append(value)
         for star in call.star_args:
             args.append(self.element(self.eval(star, state, frame)))
         if unknown_spreads:  # ``f(**item)``: the parameters f takes by name are the item's entries
             self.spread_into(func, args, kwargs, unknown_spreads, (frame.path, call.site), state, frame)
-        return self.apply(func, args, kwargs, spread_unknown, call, (frame.path, call.site), state, frame)
+        return self.apply(func, args, kwargs, tuple(unknown_spreads), call, (frame.path, call.site), state, frame)
 
-    def apply(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool, call: ir.Call,
+    def apply(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...], call: ir.Call,
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
@@ -93,7 +91,7 @@ class CallsMixin(Mixin):
         state.flow_from(joined)
         return one_of(overridden(results))
 
-    def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         if type(func) is FuncV:
             return self.invoke(func, None, args, kwargs, loc, state, frame)
@@ -291,7 +289,7 @@ class CallsMixin(Mixin):
 
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
-                    spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+                    spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:
             handled = self.record_method(recv, name, args, kwargs, loc, state, frame)

@@ -10,10 +10,10 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV, TenantIdV, Val, alts,
-    one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
+    TenantIdV, Val, alts, const_str, one_of,
 )
-from dynolint.model.library import LIBRARY_BASES
+from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -63,6 +63,22 @@ class ClassesMixin(Mixin):
     def enum_class(self: Machine, cls: ClassV) -> bool:
         """Does ``cls`` derive from ``enum.Enum`` (or another base of ``ENUM_BASES``)?"""
         return self.derives(cls, "enum")
+
+    def enum_member_named(self: Machine, cls: ClassV, name: Val) -> Val:
+        """``Status[name]``: the member of that name, kept as what identifies it. A name in the
+        code gives the member as the model keeps members (its value, like ``Status.NEW``); a
+        name from data is that name when every member is named as its value (``NEW = "NEW"``),
+        else the member the table of names gives it (``ENUM_BY_NAME``: a comparison with
+        ``Status.NEW`` decides that the name is "NEW", model/decisions.py)."""
+        text = const_str(name)
+        member = self.class_attr(cls, text) if text is not None else None
+        if member is not None:
+            return member
+        members = {key: value for key, value in self.class_env(cls).items()
+                   if not key.startswith("_") and not isinstance(value, (FuncV, ClassV))}
+        if members and all(const_str(value) == key for key, value in members.items()):
+            return name
+        return CallV(ENUM_BY_NAME, None, (name, DictV(tuple((ConstV(key), value) for key, value in members.items()))))
 
     def derives(self: Machine, cls: ClassV, kind: str, depth: int = 0) -> bool:
         """Does ``cls`` derive from a library class of ``kind`` (``LIBRARY_BASES``: "enum",

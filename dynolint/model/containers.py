@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.library import DICT_MAKERS
+from dynolint.model.library import DICT_MAKERS, ITERATION
 from dynolint.model.literals import merge_dicts
 from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, SeqV, Val, alts, one_of
 from dynolint.model.mixin import Mixin
@@ -58,6 +58,30 @@ def with_entry(holder: DictV, index: Val, make: Val, added: tuple[Val, ...]) -> 
     if any(key == index for key, _ in holder.items):
         return DictV(tuple((k, grown(v, added) if k == index else v) for k, v in holder.items), holder.spreads)
     return DictV(holder.items + ((index, grown(make, added)),), holder.spreads)
+
+
+def with_elements(value: Val) -> Val | None:
+    """``value`` as a loop's body sees it: without the empty lists and dicts the code built
+    (a loop over one runs no body), when some alternative holds elements; None: no change."""
+    empty = [alt for alt in alts(value) if isinstance(alt, SeqV) and alt.kind in ("list", "tuple", "set")
+             and not alt.elts or isinstance(alt, DictV) and not alt.items and not alt.spreads]
+    if not empty or len(empty) == len(alts(value)):
+        return None
+    return one_of(alt for alt in alts(value) if alt not in empty)
+
+
+def iterated_name(expr: ir.Expr) -> str | None:
+    """The local name whose elements a loop iterates, in the same number: ``groups``,
+    ``groups.keys()``, ``sorted(groups)``, ``list(groups.items())`` (``ITERATION`` "same")."""
+    while type(expr) is ir.Call and not expr.kwargs:
+        func = expr.func
+        if type(func) is ir.Attr and func.attr in DICT_VIEWS and not expr.args:
+            expr = func.value
+        elif type(func) is ir.Name and ITERATION.get(func.id, ("", -1)) == ("same", 0) and len(expr.args) == 1:
+            expr = expr.args[0]
+        else:
+            return None
+    return expr.id if type(expr) is ir.Name else None
 
 
 def typed_dict(args: list[Val], kwargs: dict[str, Val]) -> Val:

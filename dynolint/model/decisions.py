@@ -12,8 +12,9 @@ from typing import Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
+from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
-    AttrV, CallV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
+    AttrV, CallV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -52,6 +53,8 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
         return alt.base.read, alt.name, None  # PynamoDB: ``obj.status`` of an instance read with get()
     if isinstance(alt, CallV):
         if alt.fn in CONVERSIONS and alt.recv is None and len(alt.args) == 1 and not alt.kwargs:
+            return attribute_of(alt.args[0], depth + 1)
+        if alt.fn == ENUM_BY_NAME and alt.recv is None and alt.args:  # the member named by the attribute
             return attribute_of(alt.args[0], depth + 1)
         if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and len(alt.args) == 1:
             name = const_str(alt.args[0])
@@ -215,8 +218,20 @@ class _Decider:
             why = "a comparison between two values read from items" if left_reads and right_reads else \
                 "a comparison of a value computed from the item (a call, arithmetic)"
             return self.opaque(left, why, part) + self.opaque(right, why, part)
+        other = member_name(mine, other)
         return [Decision(read, self.site, part, attribute, SWAPPED[held] if swapped else held, other, swapped, tag)
                 for read, attribute, tag in found]
+
+
+def member_name(mine: Val, other: Val) -> Val:
+    """``Status[item["status"]] == Status.NEW``: what the attribute holds is the name of the member
+    compared with (the model keeps a member named in the code as its value)."""
+    for alt in alts(mine):
+        if isinstance(alt, CallV) and alt.fn == ENUM_BY_NAME and len(alt.args) == 2 and isinstance(alt.args[1], DictV):
+            names = [key for key, value in alt.args[1].items if value == other]
+            if len(names) == 1:
+                return names[0]
+    return other
 
 
 EXPRESSION_TEST = "a test inside an expression (a comprehension's filter, a conditional expression, a while loop)"

@@ -33,7 +33,7 @@ class DecoratorsMixin(Mixin):
             if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
                 continue
             call = ir.Call(decorator, (), (), function.site)
-            result = self.apply(applied, [current], {}, False, call, (frame.path, function.site), state, frame)
+            result = self.apply(applied, [current], {}, (), call, (frame.path, function.site), state, frame)
             if any(isinstance(a, WRAPPER_CALLABLE) for a in alts(result)):
                 current = result
         return current
@@ -59,7 +59,7 @@ class DecoratorsMixin(Mixin):
         args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
         kwargs = {p.name: env[p.name] for p in function.params if p.kind == "kwonly" and p.name in env}
         call = ir.Call(ir.Name(function.name), (), (), function.site)
-        self.apply(wrapper, args, kwargs, False, call, (frame.path, function.site), state, frame)
+        self.apply(wrapper, args, kwargs, (), call, (frame.path, function.site), state, frame)
         return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])
 
     # -- caches --------------------------------------------------------------------------

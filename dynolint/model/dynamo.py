@@ -35,7 +35,7 @@ ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
 class DynamoMixin(Mixin):
     # -- dispatch ----------------------------------------------------------------------
     def dynamo_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
-                      spread_unknown: bool, node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
+                      spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
         if type(recv) is TableV:
             if name == "batch_writer":
                 return BatchWriterV(recv)
@@ -103,7 +103,7 @@ class DynamoMixin(Mixin):
 
     # -- boto3 -------------------------------------------------------------------------
     def ddb_client_op(self: Machine, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
-                      spread_unknown: bool, loc: Loc, state: State, frame: Frame) -> Val:
+                      spread_unknown: tuple[Val, ...], loc: Loc, state: State, frame: Frame) -> Val:
         if name in ITEM_OPS:
             table = kwargs.get("TableName", UNKNOWN)
             return self.ddb_op(client, table, name, kwargs, spread_unknown, loc, state, frame)
@@ -138,7 +138,7 @@ class DynamoMixin(Mixin):
                 for op_name, op in (("Put", "put_item"), ("Update", "update_item"), ("Delete", "delete_item")):
                     for inner in dict_field(element, op_name):
                         inner_kwargs = as_kwargs(inner)
-                        self.ddb_op(client, inner_kwargs.get("TableName", UNKNOWN), op, inner_kwargs, False, loc,
+                        self.ddb_op(client, inner_kwargs.get("TableName", UNKNOWN), op, inner_kwargs, (), loc,
                                     state, frame, flavor="transact")
             return OpaqueV(loc, ())
         if name == "transact_get_items":
@@ -166,7 +166,7 @@ class DynamoMixin(Mixin):
             return PaginatorV(client, const_str(args[0]) or "?")
         return CallV(name, client, tuple(args))
 
-    def ddb_op(self: Machine, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: bool,
+    def ddb_op(self: Machine, client: ClientV, table: Val, name: str, kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
                loc: Loc, state: State, frame: Frame, flavor: str = "") -> Val:
         flavor = flavor or client.flavor
         if name == "get_item":
@@ -183,10 +183,10 @@ class DynamoMixin(Mixin):
                 if "KeyConditionExpression" in kwargs and "ExpressionAttributeValues" in kwargs:
                     parts.append(kwargs["ExpressionAttributeValues"])
                 scope = SeqV("tuple", tuple(parts)) if parts else None
-            self.ddb_data_call(client.creds, table, name, scope, name == "scan" or spread_unknown and scope is None,
+            self.ddb_data_call(client.creds, table, name, scope, name == "scan" or bool(spread_unknown) and scope is None,
                                loc, frame)
             return ReadV(read)
-        guard = guard_of(name, kwargs, spread_unknown)
+        guard = guard_of(name, kwargs, bool(spread_unknown))
         if name == "put_item":
             item = kwargs.get("Item", UNKNOWN)
             self.emit_write(name, table, None, item, guard, (item,), False, False, flavor, loc, state, frame)

@@ -9,6 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.literals import merge_dicts
+from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
@@ -259,6 +260,8 @@ class EvalMixin(Mixin):
         if type(base) is ExtV:
             return ExtV(f"{base.path}.{name}")
         if type(base) is InstanceV:
+            if is_namespace(base):
+                return self.namespace_attr(base, name, loc, frame, quiet)
             return self.instance_attr(base, name)
         if type(base) is ClassV:
             model = self.pyn_model(base)
@@ -355,6 +358,8 @@ class EvalMixin(Mixin):
             if base.kind == "items" and base.elts:
                 return base.elts[0]
             return SubV(base, index)
+        if type(base) is ClassV and self.enum_class(base):
+            return self.enum_member_named(base, index)  # ``Status[item["status"]]``
         if type(base) is ExtV and base.path in ("os.environ", "environ"):
             return EnvV(index, None)
         if type(base) is CredsV:

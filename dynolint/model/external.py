@@ -14,6 +14,7 @@ from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, StrV, Val,
     alts, const_str, one_of,
 )
+from dynolint.model.library import NAMESPACES, OPERATOR_FUNCTIONS
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ ROUND_TRIPS: dict[str, frozenset[str]] = {
 
 class ExternalMixin(Mixin):
     # -- external functions --------------------------------------------------------------
-    def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: bool,
+    def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
                       node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
         if aws is not None:
@@ -68,6 +69,10 @@ class ExternalMixin(Mixin):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
+        if path in OPERATOR_FUNCTIONS and len(args) == 2 and not kwargs:  # ``operator.or_(a, b)`` is ``a | b``
+            return self.binop(OPERATOR_FUNCTIONS[path], args[0], args[1], loc)
+        if path in NAMESPACES and not args:  # ``SimpleNamespace(**item)``: the item's entries as attributes
+            return self.make_namespace(path, kwargs, spread_unknown, loc)
         record = self.record_call(path, args, kwargs, loc, state, frame)
         if record is not None:
             return record
@@ -75,7 +80,7 @@ class ExternalMixin(Mixin):
         if library is not None:
             return library
         if path == "dict" and not args and spread_unknown:  # ``dict(**item, n=n + 1)`` is ``dict(item, n=...)``
-            args = [one_of(self.peek(value, state, frame) for name, value in node.kwargs if name is None)]
+            args = [one_of(spread_unknown)]  # as evaluated once, calls included (``dict(**get()["Item"])``)
         made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)
         if made is not None:
             return made

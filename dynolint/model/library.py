@@ -65,7 +65,9 @@ class Callback:
     iterable whose elements it is called with, one at a time; ``key``: the keyword that
     holds a callable called with the elements of ``each`` (sorted(key=)); ``result``: what
     the call returns: "call" (the callable's result), "mapped" (an iterable of its
-    results), "same" (the elements of ``each``), "handle" (an object to wait on)."""
+    results), "same" (the elements of ``each``), "handle" (an object to wait on), "fold" (the
+    callable called with what it returned so far and each element in turn, from the
+    argument at ``start`` when given, else from the first element: ``functools.reduce``)."""
 
     func: int | str
     args: int | str | None = None
@@ -74,6 +76,7 @@ class Callback:
     each: int | None = None
     key: str | None = None
     result: str = "handle"
+    start: int | None = None
 
 
 CALLBACKS: dict[str, Callback] = {
@@ -92,6 +95,15 @@ CALLBACKS: dict[str, Callback] = {
     "re.sub": Callback(1, result="same"),
     "re.subn": Callback(1, result="same"),
     "atexit.register": Callback(0, 1, rest_kwargs=True, result="call"),
+    "functools.reduce": Callback(0, each=1, result="fold", start=2),
+    "_functools.reduce": Callback(0, each=1, result="fold", start=2),
+}
+
+# Functions of the operator module that apply a binary operator to their two arguments
+# (``functools.reduce(operator.or_, [item, changes])`` merges as ``item | changes``)
+OPERATOR_FUNCTIONS: dict[str, str] = {
+    "operator.or_": "|", "operator.ior": "|", "operator.add": "+", "operator.iadd": "+",
+    "operator.sub": "-", "operator.isub": "-", "operator.mul": "*", "operator.and_": "&",
 }
 
 # Methods of objects the project makes from a library class (by the constructor's path)
@@ -137,10 +149,28 @@ ENUM_BASES = frozenset({
     "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
 })
 
+# ``Status[name]`` with a name from data, on an enumeration whose members are not named as their
+# values: the function (of the name and the table of names to values) the member is kept as
+ENUM_BY_NAME = "enum.EnumType.__getitem__"
+
+# Classes whose instances hold the keyword arguments they are made with as attributes and give
+# them back as a dict (``vars(ns)``, ``ns.__dict__``): ``SimpleNamespace(**item)`` is the item
+# with attribute access (model/records.py)
+NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
+
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
-LIBRARY_BASES: dict[str, frozenset[str]] = {"enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES}
+# Methods of a library class's instances (and of a project class deriving from it) that give
+# back the data they are given, by position: a schema's ``load``/``dump`` check and convert the
+# fields, and what comes out is the same record (``OrderSchema().dump(OrderSchema().load(item))``).
+PASSING_METHODS: dict[str, dict[str, int]] = {
+    **{schema: {"load": 0, "dump": 0} for schema in ("marshmallow.Schema", "marshmallow.schema.Schema")},
+    "pydantic.TypeAdapter": {"validate_python": 0, "dump_python": 0},
+}
+LIBRARY_BASES: dict[str, frozenset[str]] = {
+    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, **{path: frozenset({path}) for path in PASSING_METHODS},
+}
 
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.

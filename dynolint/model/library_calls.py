@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    LOOP_RUNS, METHOD_CALLBACKS, PAGES, Callback,
+    LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, Callback,
 )
 from dynolint.model.values import (
-    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, FuncV, LambdaV, Loc, OpaqueV,
-    PartialV, SeqV, Val, alts, const_str, one_of,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc,
+    OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
+MAX_FOLDED = 8  # elements of a list the code built that ``reduce`` folds one by one
 
 
 def is_callable(value: Val) -> bool:
     """A callable the model can run: a project function or class, a partial, a lambda, or a
     method of an SDK object (``asyncio.to_thread(table.get_item, Key=...)``)."""
-    return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS
+    return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS or \
+        type(value) is ExtV and value.path in OPERATOR_FUNCTIONS
 FUTURE = "concurrent.futures.Future"
 
 
@@ -76,6 +78,9 @@ class LibraryMixin(Mixin):
         if locked is not None:
             return locked
         for alt in alts(recv):
+            passed = self.passing_method(alt, name)
+            if passed is not None:
+                return args[passed] if len(args) > passed else UNKNOWN
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":
                     return alt.args[0] if alt.args else UNKNOWN
@@ -97,6 +102,16 @@ class LibraryMixin(Mixin):
             return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
         return None
 
+    def passing_method(self: Machine, recv: Val, name: str) -> int | None:
+        """Where the data is that a library method gives back (``PASSING_METHODS``: a schema's
+        ``load``/``dump``), on an instance of the library class or of a project class deriving
+        from it; None: not such a method."""
+        for path, methods in PASSING_METHODS.items():
+            if name in methods and (isinstance(recv, CallV) and recv.recv is None and recv.fn == path
+                                    or isinstance(recv, InstanceV) and self.derives(recv.cls, path)):
+                return methods[name]
+        return None
+
     # -- calling back ----------------------------------------------------------------------
     def callback_of(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val]) -> Val:
         where = callback.func
@@ -111,7 +126,10 @@ class LibraryMixin(Mixin):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN
-            result = self.apply(func, [self.element(source)], {}, False, node, loc, state, frame)
+            if callback.result == "fold":
+                start = args[callback.start] if callback.start is not None and len(args) > callback.start else None
+                return self.fold(func, source, start, node, loc, state, frame)
+            result = self.apply(func, [self.element(source)], {}, (), node, loc, state, frame)
             if callback.result == "mapped":
                 return SeqV("items", (result,))
             return None  # "same": what iterating the call gives (ITERATION)
@@ -129,12 +147,28 @@ class LibraryMixin(Mixin):
                     named.update((k, v) for key, v in alt.items for k in (const_str(key),) if k is not None)
         if callback.rest_kwargs:
             named.update((k, v) for k, v in kwargs.items() if k != callback.func)
-        result = self.apply(func, passed, named, False, node, loc, state, frame)
+        result = self.apply(func, passed, named, (), node, loc, state, frame)
         if callback.result == "call":
             return result
         if future:
             return CallV(FUTURE, None, (result,))
         return None
+
+    def fold(self: Machine, func: Val, source: Val, start: Val | None, node: ir.Call, loc: Loc, state: State,
+             frame: Frame) -> Val:
+        """``reduce(func, source, start)``: ``func`` called with what it returned so far and each
+        element in turn; over a list the code built, element by element (a few), else once with
+        an element of each, which may also be all the call gives (one element, no start)."""
+        known = [a for a in alts(source) if isinstance(a, SeqV) and a.kind in ("list", "tuple")]
+        if len(known) == 1 and len(alts(source)) == 1 and 0 < len(known[0].elts) <= MAX_FOLDED:
+            elements = list(known[0].elts)
+            done = start if start is not None else elements.pop(0)
+            for element in elements:
+                done = self.apply(func, [done, element], {}, (), node, loc, state, frame)
+            return done
+        first = start if start is not None else self.element(source)
+        folded = self.apply(func, [first, self.element(source)], {}, (), node, loc, state, frame)
+        return folded if start is not None else one_of((first, folded))
 
     # -- exit stacks ----------------------------------------------------------------------------
     def open_exit_stack(self: Machine, manager: Val) -> list[ExitCallback] | None:
@@ -180,12 +214,12 @@ class LibraryMixin(Mixin):
         for end in ends:
             for callback in reversed(pushed):
                 if not end.dead:
-                    self.apply(callback.func, list(callback.args), dict(callback.kwargs), False, callback.node,
+                    self.apply(callback.func, list(callback.args), dict(callback.kwargs), (), callback.node,
                                callback.loc, end, frame)
 
     def call_partial(self: Machine, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val:
-        return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, False,
+        return self.apply(partial.func, list(partial.args) + args, {**dict(partial.kwargs), **kwargs}, (),
                           node, loc, state, frame)
 
     def call_lambda(self: Machine, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
+from dynolint.model.library import NAMESPACES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
@@ -67,6 +68,14 @@ FROM_DICT_FUNCTIONS = {
 
 # a key with its case changed names the same header (HTTP header names are case-insensitive)
 KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
+
+
+SPREAD = "**"  # where a namespace keeps what was spread into it (no attribute has this name)
+
+
+def is_namespace(value: Val) -> bool:
+    """Is ``value`` an object a ``NAMESPACES`` class made?"""
+    return type(value) is InstanceV and f"{value.cls.path}.{value.cls.qualname}" in NAMESPACES
 
 
 class RecordsMixin(Mixin):
@@ -132,7 +141,7 @@ class RecordsMixin(Mixin):
                     if keyword in ("default_factory", "factory"):
                         factory = self.eval(expr, state, self.module_frame(cls.path))
                         node = ir.Call(expr, (), (), default.site)
-                        return self.apply(factory, [], {}, False, node, (cls.path, default.site), state, frame)
+                        return self.apply(factory, [], {}, (), node, (cls.path, default.site), state, frame)
                     if keyword == "default":
                         return self.eval(expr, state, self.module_frame(cls.path))
                 return UNKNOWN
@@ -185,10 +194,43 @@ class RecordsMixin(Mixin):
             if name not in kwargs:
                 kwargs[name] = one_of(self.get_item(s, ConstV(name), loc, state, frame, quiet=True) for s in spreads)
 
+    # -- namespaces: objects whose attributes are what they were made with (``NAMESPACES``) --------
+    def make_namespace(self: Machine, path: str, kwargs: dict[str, Val], spreads: tuple[Val, ...],
+                       loc: Loc) -> InstanceV:
+        """``SimpleNamespace(**item, k=v)``: an object holding each keyword as an attribute, and
+        the values spread that the model cannot enumerate (under a name no attribute has)."""
+        module, _, name = path.rpartition(".")
+        made = InstanceV(ClassV(module, name), loc)
+        if spreads:
+            self.summaries.write((loc, SPREAD), one_of(spreads), merged=True)
+        for keyword, value in kwargs.items():
+            self.summaries.write((loc, keyword), value, merged=True)
+        return made
+
+    def namespace_attr(self: Machine, made: InstanceV, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        """``ns.name``: what was stored on it, else that entry of what it was made from;
+        ``ns.__dict__``: all of them as a dict."""
+        if name == "__dict__":
+            return self.namespace_dict(made)
+        stored = self.summaries.heap_get((made.alloc, name))
+        spread = self.summaries.heap_get((made.alloc, SPREAD))
+        if stored is not None or spread is None:
+            return stored if stored is not None else AttrV(made, name)
+        return one_of(self._item_one(alt, ConstV(name), loc, frame, quiet) for alt in alts(spread))
+
+    def namespace_dict(self: Machine, made: InstanceV) -> DictV:
+        names = sorted(self.heap_names.get(made.alloc, set()) - {SPREAD})
+        items = tuple((ConstV(name), value) for name in names
+                      for value in (self.summaries.heap_get((made.alloc, name)),) if value is not None)
+        spread = self.summaries.heap_get((made.alloc, SPREAD))
+        return DictV(items, (spread,) if spread is not None else ())
+
     # -- a record turned back into a dict ------------------------------------------------------
     def record_dict(self: Machine, value: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
         """The dict of a record's fields (``asdict(order)``, ``order.model_dump()``); None when
         ``value`` is not a record the model made."""
+        if alts(value) and all(is_namespace(alt) for alt in alts(value)):  # ``vars(ns)``
+            return one_of(self.namespace_dict(alt) for alt in alts(value) if isinstance(alt, InstanceV))
         out: list[Val] = []
         for alt in alts(value):
             fields = self.dataclass_fields(alt.cls) if isinstance(alt, InstanceV) else None

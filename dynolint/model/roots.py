@@ -115,7 +115,7 @@ class RootsMixin(Mixin):
             if any(isinstance(d, (FuncV, ClassV)) for d in alts(dependency)):
                 # the framework resolves the dependency's own parameters for the request
                 given = self.request_params(dependency, frame, entry)
-                made = self.apply(dependency, [], given, False, call, (path, call.site),
+                made = self.apply(dependency, [], given, (), call, (path, call.site),
                                   State({}) if entry is None else entry, frame)
                 return self.element(made) if any(isinstance(a, SeqV) for a in alts(made)) else made
         return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
+from dynolint.model.containers import iterated_name, with_elements
 from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
@@ -196,6 +197,12 @@ class StatementsMixin(Mixin):
         if stmt.is_while:
             self.examine((iterable,), state, (frame.path, stmt.site))
         body_state = state.copy()
+        iterated = None if stmt.is_while else iterated_name(stmt.iter)
+        if iterated is not None and iterated in state.env:
+            # the body runs only where the iterable has elements (``for k in sorted(groups): groups[k]``)
+            filled = with_elements(state.env[iterated])
+            if filled is not None:
+                body_state.env[iterated] = filled
         if stmt.target is not None:
             self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
         frame.loops.append(LoopCtx())
