@@ -75,7 +75,8 @@ def test_pynamodb_save_keeps_the_decision_as_a_condition(tmp_path: Path) -> None
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN101"]
     assert _flat("page.update(actions=[Page.title.set(page.title)], condition=Page.slug.exists() & "
-                 "(Page.status.does_not_exist() if page.status is None else Page.status == page.status))") in _flat(after)
+                 "(Page.status.does_not_exist() | (Page.status == page.status) if page.status is None "
+                 "else Page.status == page.status))") in _flat(after)
     _again_is_clean(tmp_path)
 
 
@@ -89,7 +90,7 @@ def test_pynamodb_update_without_condition_gets_one(tmp_path: Path) -> None:
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN101"]
     assert _flat('page.update(actions=[Page.status.set("archived")], condition=Page.slug.exists() & '
-                 "(Page.hits.does_not_exist() if page.hits is None else Page.hits == page.hits))") in _flat(after)
+                 "(Page.hits.does_not_exist() | (Page.hits == page.hits) if page.hits is None else Page.hits == page.hits))") in _flat(after)
 
 
 @pytest.mark.parametrize(("body", "why"), [
@@ -202,4 +203,32 @@ def test_a_save_chained_on_the_constructor_is_the_call_fixed(tmp_path: Path) -> 
     after, applied, _ = _fix(tmp_path, source)
     assert [f.code for f in applied] == ["DYN101"]
     assert "Page(str(last + 1), title=title).save(condition=Page.slug.does_not_exist())" in after
+    _again_is_clean(tmp_path)
+
+
+def test_pynamodb_decided_none_accepts_a_stored_null(tmp_path: Path) -> None:
+    """PynamoDB reads a missing attribute and one stored as NULL (``Model.a.set(None)``, a
+    boto3 ``None``) alike as None: the condition kept for ``page.status is None`` accepted only
+    a missing one, and every write of an item holding NULL failed."""
+    source = MODEL + '''def retitle(slug, title):
+    page = Page.get(slug)
+    if page.status == "locked":
+        return False
+    page.title = title
+    page.save()
+    return True
+'''
+    after, applied, _ = _fix(tmp_path, source)
+    assert [f.code for f in applied] == ["DYN101"]
+    tree = ast.parse(after)
+    condition = next(k.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+                     for k in node.keywords if k.arg == "condition")
+    pytest.importorskip("pynamodb")
+    namespace: dict[str, object] = {}
+    exec(compile(MODEL.replace("table_name", 'region = "us-east-1"\n        table_name'), "m", "exec"), namespace)
+    page = namespace["Page"]("s", title="t")  # type: ignore[operator]
+    names: dict[str, str] = {}
+    values: dict[str, object] = {}
+    text = eval(compile(ast.Expression(condition), "c", "eval"), {**namespace, "page": page}).serialize(names, values)
+    assert "attribute_not_exists" in text and " = :" in text and {"NULL": True} in values.values()
     _again_is_clean(tmp_path)

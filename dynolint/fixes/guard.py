@@ -126,7 +126,10 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
 
 
 def _names_in(expr: cst.BaseExpression, names: tuple[str, ...]) -> bool:
-    """A name bound to the read (item or response), or the read call itself written inline."""
+    """A name bound to the read (item or response), or the read call itself written inline
+    (awaited too: ``(await table.get_item(...))["Item"]``)."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
             and isinstance(expr.func.value, cst.Call):
         expr = expr.func.value  # table.get_item(...).get("Item")

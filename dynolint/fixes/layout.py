@@ -190,6 +190,9 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             around = [(node, where) for node, where in ordered if isinstance(node, BRACKETS) and id(node) in inside
                       and where.start.line <= line <= where.end.line and _elements(node)
                       and not _exploded(node) and not _commented(node)]
+            # a short call chained after a bracket (``table.get_item(...).get("Item")``) waits while that
+            # bracket can be split: black splits it and keeps ``).get("Item")`` on the closing line
+            around = [(node, where) for node, where in around if not _trailer_of(node, ranges, line)]
             outer = [(node, where) for node, where in around
                      if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
             if outer:
@@ -208,6 +211,21 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             return root
         root = _Replace(target[0], target[1], produced, keep).transform(root)
     return root
+
+
+def _trailer_of(node: cst.CSTNode, ranges: dict[cst.CSTNode, CodeRange], line: int) -> bool:
+    """Is ``node`` a call of a method on a bracket that holds ``line`` (the long line) and can
+    still shorten it: not yet split, or split with ``line`` inside it rather than its closing
+    line ``)...get("Item")``? Black splits that bracket and leaves the chained call whole."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return False
+    receiver = node.func.value
+    while isinstance(receiver, (cst.Attribute, cst.Subscript)):
+        receiver = receiver.value
+    where = ranges.get(receiver) if isinstance(receiver, BRACKETS) else None
+    if where is None or not where.start.line <= line <= where.end.line:
+        return False
+    return not _exploded(receiver) or line < where.end.line
 
 
 def _encloses(outer: CodeRange, inner: CodeRange) -> bool:

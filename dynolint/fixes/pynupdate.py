@@ -94,8 +94,9 @@ def update_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     condition = f"{model}.{plan.key_attr}.exists()"
     for name in plan.decided:
         if name != plan.key_attr:
-            condition += (f" & ({model}.{name}.does_not_exist() if {item}.{name} is None "
-                          f"else {model}.{name} == {item}.{name})")
+            # PynamoDB reads a missing attribute and a stored NULL alike as None: accept both
+            same = f"{model}.{name} == {item}.{name}"
+            condition += f" & ({model}.{name}.does_not_exist() | ({same}) if {item}.{name} is None else {same})"
     if plan.op == "save":
         if call.args:
             raise FixSkipped("save() is called with arguments; no automatic fix")

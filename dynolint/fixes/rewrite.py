@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
-from dynolint.fixes import atomic, guard, keep, layout, putcounter, pynupdate, tenantid, tmpdir, version_use
+from dynolint.fixes import (
+    atomic, guard, keep, layout, lowtyped, putcounter, pynupdate, tenantid, tmpdir, version_use,
+)
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
@@ -79,6 +81,8 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
         if plan.mode in ("version", "introduce"):
             version_use.check(scope, call, plan, positions)
+        if plan.flavor == "low" and (plan.mode in ("version", "introduce") or plan.pins):
+            lowtyped.check(scope, plan.item_expr)
         if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
             plan = replace(plan, typed=True)  # mypy checks the body
         change: Callable[[cst.Call], cst.Call] = lambda node: guard.guard_call(node, plan)

@@ -199,6 +199,8 @@ class _Decider:
         op = expr.ops[0] if len(expr.ops) == 1 else ""
         comparator = expr.comparators[0] if expr.comparators else None
         if op in ("is", "is not", "==", "!=") and isinstance(comparator, ir.Const) and comparator.value is None:
+            if attributes_of(left):  # ``item["a"] is None``: a decision on the attribute, kept opaque
+                return self.opaque(left, f"a test of whether {attributes_of(left)[0][1]!r} is None", part)
             return []  # a presence test (``item is None``), recorded as absence
         if op in ("in", "not in") and isinstance(expr.left, ir.Const):
             return []  # ``"Item" in resp``
