@@ -1,9 +1,9 @@
 """The pre-commit hooks, run by the real pre-commit in throwaway git repositories.
 
 pre-commit installs the hooks' repository with pip (it needs PyPI, or the configured index,
-for libcst and click). ``pre-commit try-repo`` on a checkout with uncommitted changes only
-picks up tracked files, so the hooks' repository is a snapshot of this checkout as it is on
-disk (tracked and untracked, not ignored files), committed in a temporary repository.
+for libcst and click), once per repository and commit, as for a user. The hooks' repository is
+a snapshot of this checkout as it is on disk (tracked and untracked, not ignored files),
+committed in a temporary repository, and each project pins it at that commit.
 Slow: deselect with ``-m "not slow"``.
 """
 
@@ -90,28 +90,42 @@ def project(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(project: Path, hooks_repo: Path, home: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-    selection = ["--files", *files] if files else ["--all-files"]
+def hook_env(home: Path) -> dict[str, str]:
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     env.pop("VIRTUAL_ENV", None)
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hooks_repo), hook, *selection],
-                          cwd=project, capture_output=True, text=True, env=env, timeout=900)
+    return env
+
+
+def run_hook(project: Path, hooks_repo: Path, home: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run HOOK`` with the hooks' repository pinned at its commit, as a user's
+    configuration does. (``pre-commit try-repo`` would install the hooks' environment again on
+    every call: pinned, pre-commit builds it once per home and reuses it, as for a user.)"""
+    config = project / ".pre-commit-config.yaml"
+    if not config.exists():
+        head = git("rev-parse", "HEAD", cwd=hooks_repo).strip()
+        config.write_text(f"repos:\n  - repo: {hooks_repo}\n    rev: {head}\n"
+                          "    hooks:\n      - id: dynolint\n      - id: dynolint-fix\n")
+        git("add", config.name, cwd=project)
+        commit_all(project, "pre-commit configuration")
+    selection = ["--files", *files] if files else ["--all-files"]
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", hook, *selection],
+                          cwd=project, capture_output=True, text=True, env=hook_env(home), timeout=900)
 
 
 def test_fix_hook_applies_the_safe_fix_and_then_the_check_passes(project: Path, hooks_repo: Path,
                                                                  pre_commit_home: Path) -> None:
     (project / "counter.py").write_text(COUNTER)
     commit_all(project, "a racy counter")
-    failed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    failed = run_hook(project, hooks_repo, pre_commit_home, "dynolint")
     assert failed.returncode == 1 and "DYN102" in failed.stdout, failed.stdout + failed.stderr
-    fixed = try_repo(project, hooks_repo, pre_commit_home, "dynolint-fix")
+    fixed = run_hook(project, hooks_repo, pre_commit_home, "dynolint-fix")
     assert fixed.returncode == 1, fixed.stdout  # pre-commit fails a hook that modified files
     assert "files were modified by this hook" in fixed.stdout, fixed.stdout
     assert 'UpdateExpression="ADD #n :n"' in (project / "counter.py").read_text()
     commit_all(project, "apply dynolint's fix")
-    passed = try_repo(project, hooks_repo, pre_commit_home, "dynolint")
+    passed = run_hook(project, hooks_repo, pre_commit_home, "dynolint")
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    again = try_repo(project, hooks_repo, pre_commit_home, "dynolint-fix")
+    again = run_hook(project, hooks_repo, pre_commit_home, "dynolint-fix")
     assert again.returncode == 0, again.stdout + again.stderr
 
 
@@ -126,9 +140,9 @@ def test_hook_sees_the_whole_project_but_reports_only_what_involves_the_changed_
         '    table.put_item(Item=order)\n')
     (project / "unrelated.py").write_text("VALUE = 1\n")
     commit_all(project, "a race across modules")
-    via_handler = try_repo(project, hooks_repo, pre_commit_home, "dynolint", "handler.py")
+    via_handler = run_hook(project, hooks_repo, pre_commit_home, "dynolint", "handler.py")
     assert via_handler.returncode == 1 and "store.py:10:5: DYN101" in via_handler.stdout, via_handler.stdout
-    unrelated = try_repo(project, hooks_repo, pre_commit_home, "dynolint", "unrelated.py")
+    unrelated = run_hook(project, hooks_repo, pre_commit_home, "dynolint", "unrelated.py")
     assert unrelated.returncode == 0, unrelated.stdout + unrelated.stderr
 
 
@@ -150,8 +164,7 @@ def test_the_readme_configuration_works_as_written(project: Path, hooks_repo: Pa
     head = git("rev-parse", "HEAD", cwd=hooks_repo).strip()
     (project / ".pre-commit-config.yaml").write_text(
         config.replace("<url-of-the-dynolint-repository>", str(hooks_repo)).replace("<commit-sha-or-tag>", head))
-    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
-    env.pop("VIRTUAL_ENV", None)
+    env = hook_env(pre_commit_home)
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, capture_output=True,
                                text=True, env=env, timeout=120)
     assert installed.returncode == 0, installed.stdout + installed.stderr
