@@ -163,7 +163,7 @@ def _run(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Confi
     """Analyse ``sources`` (phases 1 and 2, the rules, the fixes) into ``result``."""
     import gc
 
-    from dynolint.engine.workers import run_deep
+    from dynolint.engine.deep import run_deep
 
     # The run builds millions of small objects that live until it ends (summaries, abstract
     # values), and some cycles that are garbage (a large project's phase 2 held three times the

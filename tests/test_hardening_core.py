@@ -20,7 +20,8 @@ from dynolint.fixes.engine import fix_source, tree_check
 from dynolint.model.analysis import build
 from dynolint.model.infra import load_infra
 from dynolint.phase1.summarize import summarize
-from dynolint.engine.workers import Failed, WorkerPool, run_deep
+from dynolint.engine.deep import run_deep
+from dynolint.engine.workers import Failed, WorkerPool
 
 HANDLE = 'import boto3\ntable = boto3.resource("dynamodb").Table("t")\n'
 RACY = '''

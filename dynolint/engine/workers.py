@@ -1,14 +1,11 @@
-"""Supervised worker processes for phase 1, and a thread with a deep stack for the rest.
+"""Supervised worker processes for phase 1.
 
 LibCST's native parser is fast on real code but not on every input: deeply nested
 expressions overflow its stack (the process dies with SIGSEGV) and long chains of unary
 operators take minutes. Neither can be interrupted from Python. So files are parsed in
 forked worker processes that the parent watches: a worker that overruns the per-file time
 budget is killed, a worker that dies is replaced, and in both cases the file is reported and
-the run goes on.
-
-Everything runs on a thread with a large stack and a high recursion limit, so that deeply
-nested (but valid) code is analysed rather than rejected.
+the run goes on. (The rest runs on a thread with a deep stack: :mod:`dynolint.engine.deep`.)
 """
 
 from __future__ import annotations
@@ -16,21 +13,19 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, TypeVar
 
 from dynolint.memory import RESTART_AT, Budget, describe_part, private_mb, resident_mb
+from dynolint.engine.deep import RECURSION_LIMIT
 from dynolint.engine.stopping import die_with_parent, prepare_lifeline
 from dynolint.process import become_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-STACK_BYTES = 512 << 20  # virtual: only the pages a deep recursion touches are committed
-RECURSION_LIMIT = 60_000
 DEFAULT_TIMEOUT = 60.0  # CPU seconds per file to parse, per function to analyse (--timeout)
 WALL_GRACE = 10  # a task may take this many times its CPU budget in wall seconds, not more
 MEMORY_POLL = 0.2  # seconds between two looks at the busy workers' memory, with a budget
@@ -47,45 +42,6 @@ class Failed:
     """A task whose worker was killed for overrunning its budget, or died."""
 
     reason: str
-
-
-def run_deep(function: Callable[..., R], *args: object) -> R:
-    """``function(*args)`` on a thread with a large stack and a high recursion limit
-    (re-raising what it raises). Already on such a thread: called directly."""
-    if getattr(_local, "deep", False):
-        return function(*args)
-    results: list[R] = []
-    raised: list[BaseException] = []
-
-    def target() -> None:
-        _local.deep = True
-        try:
-            results.append(function(*args))
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
-            raised.append(exc)
-
-    previous_limit = sys.getrecursionlimit()
-    previous_size = threading.stack_size()
-    try:
-        threading.stack_size(STACK_BYTES)
-        thread = threading.Thread(target=target, name="dynolint-deep", daemon=True)
-    finally:
-        threading.stack_size(previous_size)
-    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
-    try:
-        thread.start()
-        thread.join()
-    except BaseException:  # Ctrl-C in a program using the API: no worker outlives the call
-        kill_workers()
-        raise
-    finally:
-        sys.setrecursionlimit(previous_limit)
-    if raised:
-        raise raised[0]
-    return results[0]
-
-
-_local = threading.local()
 
 
 def can_fork() -> bool:

@@ -76,7 +76,7 @@ def fix_all_edits(state: DocumentState, units: Units) -> list[lsp.TextEdit]:
     engine as ``dynolint fix``, which checks the result parses); none when nothing changes."""
     if state.fix_all is None:
         from dynolint.fixes import edits_between, fix_source
-        from dynolint.engine.workers import run_deep
+        from dynolint.engine.deep import run_deep
 
         outcome = run_deep(fix_source, state.data, safe_findings(state))
         changed = outcome.applied and outcome.source != state.data

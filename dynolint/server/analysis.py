@@ -173,7 +173,7 @@ def with_fixes(data: bytes, findings: list[Finding]) -> list[Finding]:
     keeps the reason in its plan."""
     from dynolint.fixes import Skip
     from dynolint.fixes.edits import describe_all
-    from dynolint.engine.workers import run_deep
+    from dynolint.engine.deep import run_deep
 
     fixable = [index for index, f in enumerate(findings) if f.plan is not None and not isinstance(f.plan, Skip)]
     if not fixable:
