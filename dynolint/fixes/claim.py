@@ -160,6 +160,12 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     read_call = _find_read_call(read_part)
     if read_call is None or not isinstance(read_call.func, cst.Attribute):
         raise FixSkipped("the read is not a get_item call in the same block")
+    if any(isinstance(node, cst.Await) for statement in read_part for node in walk(statement)):
+        # aioboto3, aiobotocore: the helper's update_item would return a coroutine nobody awaits,
+        # so no claim is written, every caller "wins", and every fenced write fails
+        raise FixSkipped("the read is awaited (async SDK): the claim helper is synchronous, its conditional write "
+                         "would not be awaited and every completing write would fail; claim the key by hand with "
+                         "an awaited conditional update_item")
     code = cst.Module([]).code_for_node
     receiver = code(read_call.func.value)
     _projected(read_call)  # FixSkipped when the claim could not be read back
