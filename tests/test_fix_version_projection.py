@@ -34,7 +34,7 @@ def append(note_id: str, line: str) -> None:
     table.update_item(
         Key={{"note_id": note_id}},
         UpdateExpression="SET body = :b",
-        ExpressionAttributeValues={{":b": item["body"] + line}},
+        ExpressionAttributeValues={{":b": "\\n".join([item["body"], line])}},
     )
 '''
 
