@@ -46,7 +46,7 @@ def _fix(tmp_path: Path, projection: str) -> tuple[str, str, list[str]]:
 def test_a_literal_projection_reads_the_claim_back(tmp_path: Path) -> None:
     _, after, _ = _fix(tmp_path, 'ProjectionExpression="rate"')
     assert 'ProjectionExpression="rate, dl_lease_owner, dl_lease_until, dl_generation"' in after
-    assert "dynolint_claim.unclaimed(cached)" in after and "ConsistentRead=True" in after
+    assert "dynolint_claim.unclaimed(cached)" in after and "ConsistentRead=_dl_claim_lost" in after
     ast.parse(after)
     again = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(use_cache=False), unsafe=True)
     assert again.changed == [] and (tmp_path / "app.py").read_text() == after  # idempotent

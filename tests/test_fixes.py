@@ -159,8 +159,11 @@ def lookup(city):
     assert "def _dynolint_claim" not in after and "uuid" not in after
     assert (tmp_path / "dynolint_claim.py").read_text() == (Path(__file__).parents[1] / "dynolint" / "fixes"
                                                             / "claim_helper.py").read_text()
-    assert "    _dl_claim = dynolint_claim.Claim()\n    while True:\n" in after
-    assert 'cached = cache.get_item(Key={"city": city}, ConsistentRead=True).get("Item")' in after
+    assert "    _dl_claim = dynolint_claim.Claim()\n    _dl_claim_lost = False\n    while True:\n" in after
+    # the first read as the code wrote it; a re-read after a lost claim consistent
+    assert ('        cached = cache.get_item(\n            Key={"city": city},\n'
+            '            ConsistentRead=_dl_claim_lost,\n        ).get("Item")\n') in after
+    assert "        _dl_claim.wait(_dl_seen)\n        _dl_claim_lost = True\n" in after
     assert '"dl_generation": _dl_claim.owner,' in after and 'ConditionExpression="#dl_owner = :dl_owner",' in after
     assert check_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options()).findings == []
 

@@ -101,16 +101,39 @@ def _projected(read_call: cst.Call) -> str | None:
 
 
 class _Consistent(cst.CSTTransformer):
-    """The read made consistent, and projecting the claim's attributes when it projects."""
+    """The read made consistent once the claim was lost (``lost``, the loop's flag: the first
+    read stays as the code wrote it, a re-read waits for the winner's claim or result and an
+    eventually consistent one can miss both), and projecting the claim's attributes when it
+    projects."""
+
+    def __init__(self, lost: str) -> None:
+        super().__init__()
+        self.lost = lost
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if isinstance(updated.func, cst.Attribute) and updated.func.attr.value == "get_item":
             projected = _projected(updated)
             if projected is not None:
                 updated = replace_kwarg(updated, "ProjectionExpression", string(projected))
-            if kwarg(updated, "ConsistentRead") is None:
-                updated = add_kwargs(updated, [("ConsistentRead", cst.Name("True"))])
+            consistent = kwarg(updated, "ConsistentRead")
+            if consistent is None:
+                updated = add_kwargs(updated, [("ConsistentRead", cst.Name(self.lost))])
+            elif not (isinstance(consistent.value, cst.Name) and consistent.value.value == "True"):
+                value = consistent.value
+                if isinstance(value, cst.Name) and value.value == "False":
+                    read: cst.BaseExpression = cst.Name(self.lost)
+                else:  # the code's own choice, or consistent once the claim was lost
+                    code = cst.Module([]).code_for_node(value)
+                    read = cst.parse_expression(f"({code}) or {self.lost}" if _needs_parentheses(value)
+                                                else f"{code} or {self.lost}")
+                updated = replace_kwarg(updated, "ConsistentRead", read)
         return updated
+
+
+def _needs_parentheses(value: cst.BaseExpression) -> bool:
+    """``value`` as ``or``'s left operand needs parentheses (a lambda, a conditional, a walrus,
+    another ``or``...): anything but a name, an attribute, a call or a subscript."""
+    return not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not value.lpar
 
 
 _TEMPLATES: dict[str, cst.Module] = {}
@@ -137,6 +160,12 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     read_call = _find_read_call(read_part)
     if read_call is None or not isinstance(read_call.func, cst.Attribute):
         raise FixSkipped("the read is not a get_item call in the same block")
+    if any(isinstance(node, cst.Await) for statement in read_part for node in walk(statement)):
+        # aioboto3, aiobotocore: the helper's update_item would return a coroutine nobody awaits,
+        # so no claim is written, every caller "wins", and every fenced write fails
+        raise FixSkipped("the read is awaited (async SDK): the claim helper is synchronous, its conditional write "
+                         "would not be awaited and every completing write would fail; claim the key by hand with "
+                         "an awaited conditional update_item")
     code = cst.Module([]).code_for_node
     receiver = code(read_call.func.value)
     _projected(read_call)  # FixSkipped when the claim could not be read back
@@ -153,22 +182,25 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
         table_name = f", table_name={code(name_arg.value)}"
     take = f"{owner}.take({receiver}, {code(key.value)}, {json.dumps(plan.key_attr)}, _dl_seen{table_name})"
     item = plan.item_name
+    lost = f"{owner}_lost"
     template = _parsed(
         f"{owner} = {module}.Claim()\n"
+        f"{lost} = False\n"
         f"while True:\n"
         f"    pass\n"
         f"    _dl_seen, {item} = {item}, {module}.unclaimed({item})\n"
         f"    if {hit} or {take}:\n"
         f"        break\n"
         f"    {owner}.wait(_dl_seen)\n"
+        f"    {lost} = True\n"
     )
-    first, loop = template.body
+    first, flag, loop = template.body
     assert isinstance(loop, cst.While) and isinstance(loop.body, cst.IndentedBlock)
-    consistent = [s.visit(_Consistent()) for s in read_part]
+    consistent = [s.visit(_Consistent(lost)) for s in read_part]
     if consistent and isinstance(consistent[0], (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
         consistent[0] = consistent[0].with_changes(leading_lines=())
     body = [*consistent, *loop.body.body[1:]]
     loop = loop.with_changes(body=loop.body.with_changes(body=body))
     leading = read_part[0].leading_lines if hasattr(read_part[0], "leading_lines") else ()
     first = first.with_changes(leading_lines=leading)
-    return [*statements[:read_index], first, loop, *statements[if_index:]]
+    return [*statements[:read_index], first, flag, loop, *statements[if_index:]]

@@ -8,12 +8,14 @@ fixed code imports it. It has no dependency but the standard library: the table
 How the fixed code uses it::
 
     claim = dynolint_claim.Claim()  # or Claim(lease_seconds=..., ...)
+    lost = False
     while True:
-        item = table.get_item(Key=key, ConsistentRead=True).get("Item")
+        item = table.get_item(Key=key, ConsistentRead=lost).get("Item")
         seen, item = item, dynolint_claim.unclaimed(item)
         if <item is a hit> or claim.take(table, key, "pk", seen):
             break
         claim.wait(seen)
+        lost = True  # read again consistently: the winner's claim or result
     ...the costly work, then the write, fenced on ``claim.owner``...
 
 Exactly one of the concurrent callers takes the claim (a conditional write that

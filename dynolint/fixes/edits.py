@@ -19,7 +19,7 @@ from dynolint.fixes import imports, layout, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _Index, _plan_claim, claim_import,
-    applicability, title,
+    applicability, same_change, title,
 )
 from dynolint.fixes.rewrite import call_change
 from dynolint.fixes.plans import ClaimPlan, Skip, TmpDirPlan, may_be_safe
@@ -93,7 +93,7 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
     index = _Index(positions)
     claims: list[int] = []  # positions in ``out`` of claim rewrites, checked below
     helpers: dict[str, list[Edit] | str] = {}  # "import" -> the edits importing the claim helper (or why not)
-    blocks: set[int] = set()  # the blocks changed so far: `dynolint fix` changes each once per run
+    blocks: dict[int, object] = {}  # the blocks changed so far, and how: `dynolint fix` changes each once per run
     # safe fixes first, as ``engine.fix_source`` makes them: of two fixes of one block, the safe one
     order = sorted(range(len(findings)), key=lambda position: not may_be_safe(findings[position].plan))
     out.extend([(None, "")] * len(findings))
@@ -208,7 +208,7 @@ def sparse_source(data: bytes, findings: list[Finding]) -> bytes:
 def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any], data: bytes,
                finding: Finding, check: bool = True,
                helpers: dict[str, list[Edit] | str] | None = None,
-               changes: tuple[cst.Call, Any, Any] | None = None, blocks: set[int] | None = None,
+               changes: tuple[cst.Call, Any, Any] | None = None, blocks: dict[int, object] | None = None,
                unsafe_because: str | None = None) -> tuple[Fix | None, str]:
     """One claim rewrite as edits (or, with ``changes``, a call and block change that goes
     beyond the call: the function is rendered the same way). ``helpers`` remembers, per
@@ -232,7 +232,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, A
         if changes is None and isinstance(plan, ClaimPlan):  # it is (asserted above)
             _plan_claim(plan, index, positions, apply, 0, bound)
         if blocks is not None:
-            if blocks & set(apply.blocks):
+            if any(block in blocks and not same_change(blocks[block], action) for block, action in apply.blocks.items()):
                 raise FixSkipped("another fix changes the same block: run dynolint fix again")
             blocks.update(apply.blocks)
         # Transform only the function, and the top of the module for the helper: the rest of

@@ -204,6 +204,13 @@ class _Mask(cst.CSTTransformer):
         return updated.with_changes(body=kept)
 
 
+def same_change(planned: object, action: object) -> bool:
+    """Do two findings' block changes make the same change (DYN301: a folder the function
+    makes and a file written in it move together)?"""
+    return isinstance(planned, tmpdir.TmpDirBlock) and isinstance(action, tmpdir.TmpDirBlock) \
+        and planned.key == action.key
+
+
 def tree_check(module: cst.Module, targets: set[int], updated: cst.Module, produced: set[int],
                inserted: set[int]) -> str | None:
     """Black's safety check, narrowed to what a fix may touch: the syntax tree of the fixed
@@ -250,9 +257,10 @@ def fix_source(data: bytes, findings: list[Finding],
                     raise FixSkipped("the write call is not where the analysis saw it")
                 change, _, block, _ = rewrite.call_change(module, index, positions, plan, call, finding.path)
                 if block is not None:
-                    if id(block[0]) in apply.blocks:
+                    if id(block[0]) not in apply.blocks:
+                        apply.on_block(block[0], block[1])
+                    elif not same_change(apply.blocks[id(block[0])], block[1]):
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
-                    apply.on_block(block[0], block[1])
                 apply.on_call(call, change)
             elif isinstance(plan, ClaimPlan):
                 _plan_claim(plan, index, positions, apply, number, bound)

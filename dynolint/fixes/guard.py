@@ -64,7 +64,9 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         for attribute, optional in plan.pins:
             name, value = fresh("#dl_seen", taken), fresh(":dl_seen", taken)
             names.append((name, string(attribute)))
-            access = f"{plan.item_expr}.get({json.dumps(attribute)})" if optional else \
+            # a missing attribute as the value of a low-level client: {"NULL": True} (None is refused)
+            missing = ', {"NULL": True}' if low else ""
+            access = f"{plan.item_expr}.get({json.dumps(attribute)}{missing})" if optional else \
                 f"{plan.item_expr}[{json.dumps(attribute)}]"
             values.append((value, parse_expr(access)))
             pin = f"{name} = {value}"
@@ -116,8 +118,7 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
                          "optimistic-lock fix")
-    pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr
-                        and not (optional and plan.flavor == "low")))
+    pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr))
     if plan.needs_pins and not pins:
         raise FixSkipped(f"no version attribute is known for table {plan.table_label or '<table>'}: set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute to enable an "

@@ -241,6 +241,16 @@ def _held_in(value: cst.BaseExpression) -> str | None:
     return value.value if isinstance(value, cst.Name) else None
 
 
+def _unwrapped(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The number an update value writes, out of ``{"N": ...}`` and ``str()``/``Decimal()``."""
+    if isinstance(value, cst.Dict) and len(value.elements) == 1 and isinstance(value.elements[0], cst.DictElement):
+        return _unwrapped(value.elements[0].value)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and len(value.args) == 1 \
+            and value.func.value in ("str", "int", "Decimal", "float") and value.args[0].keyword is None:
+        return _unwrapped(value.args[0].value)
+    return value
+
+
 def _counter_of(value: cst.BaseExpression, plan: AtomicPlan) -> tuple[str | None, str]:
     """``balance - amount`` written: the counter's variable (``balance``), which code after
     the write still reads as the value it read (``return balance - amount``), and what makes
@@ -287,8 +297,8 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
         for element in values.value.elements:
             if isinstance(element, cst.DictElement) and literal_text(element.key) == plan.placeholder:
                 target = assign_to = _held_in(element.value)
-                if target is None:
-                    target, adjust = _counter_of(element.value, plan)
+                if target is None:  # ``{"N": str(left - qty)}`` writes ``left - qty``
+                    target, adjust = _counter_of(_unwrapped(element.value), plan)
                     assign_to = target
     holder = next(((block, found) for block in blocks if (found := _write_statement(block, call)) is not None), None)
     if holder is None:

@@ -21,6 +21,7 @@ from typing import Any, Callable, TypeVar, cast
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
+from dynolint.fixes import exprlayout
 from dynolint.fixes.cstutil import walk
 from dynolint.phase1.positions import SiteCodegen, _TypedCodegen, generate, line_starts, span_of
 
@@ -208,9 +209,37 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
                     target = (node, split)
                     break
         if target is None:
+            target = _long_argument(ordered, inside, lines, width, indent_of, unit, limit)
+        if target is None:
             return root
         root = _Replace(target[0], target[1], produced, keep).transform(root)
     return root
+
+
+def _long_argument(ordered: list[tuple[cst.CSTNode, CodeRange]], inside: set[int], lines: list[str],
+                   width: Callable[[int], int], indent_of: Callable[[int], str], unit: str,
+                   limit: int) -> tuple[cst.CSTNode, cst.CSTNode] | None:
+    """An expression (``a & (b | c)``) given as an argument of a call a fix wrote, laid out one
+    argument a line, whose line is still too long: split at its operators as black splits it."""
+    for node, where in ordered:
+        if not isinstance(node, cst.Call) or id(node) not in inside or not _exploded(node):
+            continue
+        arg_indent = indent_of(where.start.line) + unit
+        for arg in node.args:
+            value = arg.value
+            if not isinstance(value, exprlayout.EXPRESSIONS):
+                continue
+            text = cst.Module([]).code_for_node(value)
+            if "\n" in text:
+                continue
+            keyword = len(arg.keyword.value) + 1 if arg.keyword is not None else len(arg.star)
+            first = len(arg_indent) + keyword
+            if first + len(text) + 1 <= limit:
+                continue
+            split = exprlayout.split_expression(value, first, 1, arg_indent, unit, limit)
+            if split is not value:
+                return value, split
+    return None
 
 
 def _trailer_of(node: cst.CSTNode, ranges: dict[cst.CSTNode, CodeRange], line: int) -> bool:

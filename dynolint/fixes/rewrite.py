@@ -13,6 +13,7 @@ from dynolint.fixes import (
     atomic, guard, keep, layout, lowtyped, putcounter, pynupdate, tenantid, tmpdir, version_use,
 )
 from dynolint.fixes.cstutil import FixSkipped, walk
+from dynolint.fixes.joins import joined_kind
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
 from dynolint.phase1.positions import node_positions
@@ -93,6 +94,11 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         if not function or not contains(positions[function[-1]], positions[binop]):
             raise FixSkipped("the arithmetic is computed in another function than the write")
         delta = binop.right if plan.delta_side == "right" else binop.left
+        joined = joined_kind(delta, function[-1]) if function else None
+        if joined is not None:
+            raise FixSkipped(f"the value added ({cst.Module([]).code_for_node(delta)}) is {joined}: + joins it, and an "
+                             "atomic ADD only adds numbers (every call would fail); guard the write with a "
+                             "condition on the value read instead")
         kept = keep.Kept()
         scope = function[-1]
         rebind_to = None

@@ -11,7 +11,10 @@ No fix, and the reason, when the file may be meant to outlive the invocation: it
 for existence or read before it is written (a cache), its path is returned, stored outside
 the function, held by a module-level name or used by other code of the module; nor when the
 path is not a constant, an f-string or a join under the temp dir built in this function; nor
-when the file is in a folder under the temp dir or is reached through other text (``tmppaths``)."""
+when the file is in a folder under the temp dir or is reached through other text (``tmppaths``).
+A folder the function's own body makes before it writes there (``os.makedirs("/tmp/out",
+exist_ok=True)``) moves with the files the function names right in it: it is made in the new
+directory, and two findings there (the folder, a file) are fixed by one change."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from dynolint.fixes import imports
 from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, same, walk
 from dynolint.fixes.plans import TmpDirPlan
 from dynolint.fixes.scope import enclosing
-from dynolint.fixes.tmppaths import check_folder, check_other_tmp_paths
+from dynolint.fixes.tmppaths import anchor_of, check_folder, check_other_tmp_paths, folder_group, path_text
 
 TITLE = "write the file into a per-invocation temporary directory, removed when the function returns"
 # calls that build a path from a path (the taint of the path follows them)
@@ -132,7 +135,8 @@ class TmpDirBlock:
     """The change of the function's body: the statements from ``start`` on wrapped in a
     ``TemporaryDirectory``, the path expression ``path`` (as written) rebuilt under it."""
 
-    def __init__(self, start: int, path: cst.BaseExpression, tmp_dir: str, wrap: bool = True) -> None:
+    def __init__(self, start: int, path: cst.BaseExpression, tmp_dir: str, wrap: bool = True,
+                 also: tuple[cst.BaseExpression, ...] = ()) -> None:
         self.start = start
         self.widths: dict[int, int] = {}  # id of a call moved right -> the widest of its lines before
         self.limit = 88  # the project's line length (the engine sets it)
@@ -142,6 +146,19 @@ class TmpDirBlock:
         self.replacement = self.reroot(path)
         if self.replacement is None:
             raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir")
+        self.also: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []  # the folder made, the files in it
+        for other in also:
+            moved = self.reroot(other)
+            if moved is None:
+                raise FixSkipped(f"{code_of(other)} is not a constant, an f-string or a join under the temp dir")
+            self.also.append((other, moved))
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What the change is: two findings that make the same change (a folder the function
+        makes, and a file written in it) are fixed by one."""
+        return (self.start, self.wrap, frozenset(path_text(path) or code_of(path)
+                                                 for path in [self.path, *(a for a, _ in self.also)]))
 
     @property
     def relayout(self) -> frozenset[int]:
@@ -151,11 +168,12 @@ class TmpDirBlock:
             else frozenset()
 
     def __call__(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
-        replaced = _ReplaceEqual(self.path, self.replacement)  # type: ignore[arg-type]
-        moved: list[Any] = []
-        for statement in body[self.start:]:
-            replaced.holding = set()
-            moved.append(statement.visit(replaced))
+        moved: list[Any] = list(body[self.start:])
+        for old, new in [(self.path, self.replacement), *self.also]:
+            replaced = _ReplaceEqual(old, new)  # type: ignore[arg-type]
+            for index, statement in enumerate(moved):
+                replaced.holding = set()
+                moved[index] = statement.visit(replaced)
         if not self.wrap:
             return [*body[:self.start], *moved]
         lead = moved[0].leading_lines
@@ -270,10 +288,17 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
     if reroot(path) is None:
         raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir built in this function")
     _reuse(module, function, nodes, parents, call, path, path_name, params)
-    check_other_tmp_paths(nodes, path)
-    check_folder(path, plan.how)
+    also = tuple(folder_group(list(block.body), nodes, path))
+    anchor = anchor_of(path)
+    if anchor is not path and not any(same(anchor, member) for member in also):
+        also = (*also, anchor)  # ``Path("/tmp/a.csv").write_text(...)``: ``"/tmp/a.csv"`` elsewhere is the file too
+    for member in also:  # each checked up to where the function first writes it
+        _reuse(module, function, nodes, parents, _first_write(nodes, member), member, None, params)
+    check_other_tmp_paths(nodes, path, also)
+    check_folder(path, plan.how, bool(also))
     statement_of = {id(node): index for index, statement in enumerate(block.body) for node in walk(statement)}
-    uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of and same(node, path)]
+    uses = [statement_of[id(node)] for node in nodes if id(node) in statement_of
+            and any(same(node, member) for member in (path, *also))]
     first = block.body[min(uses)]
     if len(set(uses)) == 1 and isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock) \
             and len(first.items) == 1 and first.items[0].asname is not None \
@@ -281,10 +306,11 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
             and code_of(first.items[0].item) in ("tempfile.TemporaryDirectory()", "TemporaryDirectory()"):
         # the function has its per-invocation directory already (an earlier fix made it): use it
         inner = {id(node): index for index, statement in enumerate(first.body.body) for node in walk(statement)}
-        start = min(inner[id(node)] for node in nodes if id(node) in inner and same(node, path))
-        return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False)
+        start = min(inner[id(node)] for node in nodes if id(node) in inner
+                    and any(same(node, member) for member in (path, *also)))
+        return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False, also=also)
     taken = {node.value for node in walk(module) if isinstance(node, cst.Name)}
-    return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken))
+    return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken), also=also)
 
 
 def _reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode], parents: dict[int, cst.CSTNode],
@@ -336,6 +362,25 @@ def _reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNod
         if id(node) not in inside and same(node, path):
             raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
                              "invocation")
+
+
+def _first_write(nodes: list[cst.CSTNode], path: cst.BaseExpression) -> cst.Call:
+    """The first call that names ``path`` other than to test or read it (a probe before it is
+    the mark of a file kept for later invocations); FixSkipped when there is none."""
+    for node in nodes:
+        if not isinstance(node, cst.Call):
+            continue
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        held = [arg.value for arg in node.args] + ([arg.value for arg in receiver.args] if isinstance(receiver, cst.Call)
+                                                   else [receiver] if receiver is not None else [])
+        if not any(same(value, path) for value in held):
+            continue
+        name = _dotted(node.func)
+        probe = name in PROBES or (isinstance(node.func, cst.Attribute) and node.func.attr.value in PROBE_METHODS)
+        if not probe and not (name == "open" and not any(c in _mode(node) for c in "wax")):
+            return node
+    raise FixSkipped(f"the function only tests or reads {code_of(path)}: a file kept from an earlier invocation, "
+                     "which a per-invocation directory would drop")
 
 
 def _mode(call: cst.Call) -> str:

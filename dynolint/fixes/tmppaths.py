@@ -23,14 +23,33 @@ def _text(node: cst.CSTNode) -> str | None:
     return None
 
 
-def check_other_tmp_paths(nodes: Iterable[cst.CSTNode], path: cst.BaseExpression) -> None:
+WRAPPERS = frozenset({"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "str", "os.fspath"})
+
+
+def anchor_of(path: cst.BaseExpression) -> cst.BaseExpression:
+    """The string inside a path wrapped in a call that keeps its text (``Path("/tmp/a.csv")``,
+    ``str(...)``): the code may name the same file by that string elsewhere."""
+    while isinstance(path, cst.Call) and cst.Module([]).code_for_node(path.func) in WRAPPERS \
+            and len(path.args) == 1 and path.args[0].keyword is None and not path.args[0].star:
+        path = path.args[0].value
+    return path
+
+
+def path_text(path: cst.BaseExpression) -> str | None:
+    """The path as written (through wrappers), or None when it is not one string."""
+    return _text(anchor_of(path))
+
+
+def check_other_tmp_paths(nodes: Iterable[cst.CSTNode], path: cst.BaseExpression,
+                          moved: Iterable[cst.BaseExpression] = ()) -> None:
     """FixSkipped when the function names a file under the temp dir that the fix would leave
     behind although it depends on the file moved: a command or text that names a path under
     /tmp inside it (``f"gzip -k /tmp/{name}.json"``), or a path that extends the moved one
     (``"/tmp/report.csv.gz"``, the file a tool made beside ``"/tmp/report.csv"``)."""
-    moved = _text(path)
+    together = [path, *moved]
+    moved_text = path_text(path)
     for node in nodes:
-        if same(node, path):
+        if any(same(node, other) for other in together):
             continue
         text = _text(node)
         if text is None or TMP not in text:
@@ -39,7 +58,7 @@ def check_other_tmp_paths(nodes: Iterable[cst.CSTNode], path: cst.BaseExpression
         if not text.startswith(TMP):
             raise FixSkipped(f"{shown} names a file under /tmp inside a text (a command?): the fix cannot move it "
                              "with the file it writes into a per-invocation directory")
-        if moved is not None and moved.startswith(TMP) and text.startswith(moved):
+        if moved_text is not None and moved_text.startswith(TMP) and text.startswith(moved_text):
             raise FixSkipped(f"{shown} is a file in or beside the one written (its name extends it): moved alone, the "
                              "file written would no longer be where that name looks for it")
 
@@ -93,14 +112,100 @@ def depth(node: cst.BaseExpression) -> int | None:
     return None
 
 
-def check_folder(path: cst.BaseExpression, how: str) -> None:
+def check_folder(path: cst.BaseExpression, how: str, made: bool = False) -> None:
     """FixSkipped when the file is in a folder under the temp dir: the new directory has no such
-    folder, so writing the file there would fail on every call (unless the sink makes it)."""
+    folder, so writing the file there would fail on every call (unless the sink makes it, or
+    the function does and the folder moves with it: ``made``)."""
     found = depth(path)
-    if found is not None and found > 1 and how not in MAKES_FOLDERS:
+    if found is not None and found > 1 and how not in MAKES_FOLDERS and not made:
         shown = cst.Module([]).code_for_node(path)
         raise FixSkipped(f"the file {shown} is in a folder under /tmp, which the per-invocation directory would "
                          "not have: make the folder in the new directory (or write the file at its top) by hand")
 
 
-__all__ = ["MAKES_FOLDERS", "check_folder", "check_other_tmp_paths", "depth"]
+def _made_folder(statement: cst.BaseStatement) -> tuple[cst.BaseExpression, bool] | None:
+    """The folder under the temp dir that a statement of its own makes (``os.makedirs(p, ...)``,
+    ``os.mkdir(p)``, ``Path(p).mkdir(...)``), as a string or f-string, and whether the folders
+    above it are made too (``makedirs``, ``parents=True``); None for any other statement."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 \
+            or not isinstance(statement.body[0], cst.Expr) or not isinstance(statement.body[0].value, cst.Call):
+        return None
+    call = statement.body[0].value
+    code = cst.Module([]).code_for_node
+    name = code(call.func)
+    target: cst.BaseExpression | None = None
+    parents = False
+    if name in ("os.makedirs", "os.mkdir") and call.args and call.args[0].keyword is None and not call.args[0].star:
+        target, parents = call.args[0].value, name == "os.makedirs"
+    elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "mkdir" \
+            and isinstance(call.func.value, cst.Call) and code(call.func.value.func) in ("Path", "pathlib.Path") \
+            and len(call.func.value.args) == 1 and call.func.value.args[0].keyword is None \
+            and not call.func.value.args[0].star:
+        target = call.func.value.args[0].value
+        given = next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == "parents"), None)
+        positional = [arg for arg in call.args if arg.keyword is None]
+        flag = given.value if given is not None else positional[1].value if len(positional) > 1 else None
+        parents = isinstance(flag, cst.Name) and flag.value == "True"
+    if target is None or not isinstance(target, (cst.SimpleString, cst.FormattedString)):
+        return None
+    text = _text(target)
+    if text is None or not text.startswith(TMP) or text.endswith("/"):
+        return None
+    return target, parents
+
+
+def folder_group(body: list[cst.BaseStatement], nodes: Iterable[cst.CSTNode],
+                 path: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The paths that move with ``path`` into the per-invocation directory: none, or, when it
+    is a folder under the temp dir that a statement of the function's own body makes
+    (``os.makedirs("/tmp/exports", exist_ok=True)``) or a file right in such a folder, the
+    folder and every file the function names right in it (as strings or f-strings), made in
+    the new directory before they are written there. FixSkipped when the function names a
+    path deeper in that folder, which it does not make, or one before it makes the folder."""
+    anchor = anchor_of(path)  # ``Path("/tmp/exports").mkdir(...)``
+    text = _text(anchor)
+    if text is None or not text.startswith(TMP):
+        return []
+    made: list[tuple[int, cst.BaseExpression]] = []
+    for index, statement in enumerate(body):
+        found = _made_folder(statement)
+        if found is None:
+            continue
+        folder, parents = found
+        if not parents and depth(folder) != 1:
+            continue  # ``os.mkdir("/tmp/a/b")``: it needs /tmp/a, which the new directory has not
+        if _text(folder) in (text, text.rsplit("/", 1)[0]):
+            made.append((index, folder))
+    if not made:
+        return []
+    folder_text = text if any(_text(folder) == text for _, folder in made) else text.rsplit("/", 1)[0]
+    members: list[cst.BaseExpression] = []
+    statement_of = {id(node): index for index, statement in enumerate(body) for node in _walk(statement)}
+    first_made = min(index for index, _ in made)
+    for node in [folder for _, folder in made] + list(nodes):
+        inner = _text(node)
+        if inner is None or not isinstance(node, cst.BaseExpression) \
+                or not (inner == folder_text or inner.startswith(f"{folder_text}/")):
+            continue
+        shown = cst.Module([]).code_for_node(node)
+        if "/" in inner[len(folder_text) + 1:]:
+            raise FixSkipped(f"{shown} is in a folder of {folder_text} that the function does not make: moved into "
+                             "the per-invocation directory, it would not be there; move it by hand")
+        if statement_of.get(id(node), -1) < first_made:
+            raise FixSkipped(f"{shown} is used before the function makes its folder {folder_text}: the code expects "
+                             "the folder from an earlier invocation; move it by hand")
+        if not any(same(node, member) for member in [path, *members]):
+            members.append(node)
+    return members
+
+
+def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+__all__ = ["MAKES_FOLDERS", "anchor_of", "check_folder", "check_other_tmp_paths", "depth", "folder_group",
+           "path_text"]

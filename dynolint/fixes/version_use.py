@@ -93,12 +93,51 @@ def _uses(scope: cst.CSTNode, names: frozenset[str], attribute: str,
     return changes, reads
 
 
+_READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
+
+
+def _projected_without(scope: cst.CSTNode, attribute: str) -> str | None:
+    """How a read of the function leaves ``attribute`` out of the items it returns (a
+    ProjectionExpression that does not name it, one that is not a literal, AttributesToGet),
+    or None when every read returns whole items (or names it)."""
+    for node in walk(scope):
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS):
+            continue
+        named = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        if "AttributesToGet" in named:
+            return "names its attributes with AttributesToGet"
+        projection = named.get("ProjectionExpression")
+        if projection is None:
+            continue
+        text = literal_text(projection)
+        if text is None:
+            return "projects attributes the fix cannot read (ProjectionExpression is not a string literal)"
+        aliases: dict[str, str] = {}
+        names = named.get("ExpressionAttributeNames")
+        if isinstance(names, cst.Dict):
+            for element in names.elements:
+                if isinstance(element, cst.DictElement):
+                    key, value = literal_text(element.key), literal_text(element.value)
+                    if key is not None and value is not None:
+                        aliases[key] = value
+        listed = {aliases.get(part.strip(), part.strip()) for part in text.split(",")}
+        if attribute not in listed:
+            return f"projects {text!r}, without {attribute!r}"
+    return None
+
+
 def check(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan, positions: Any) -> None:
     """Raise FixSkipped, saying why, when the version guard of ``call`` (a put of the item
     read) cannot compare with the version read or would take over an attribute the code uses."""
     attribute = plan.version_attr
     if attribute is None or plan.item_expr is None:
         return
+    projected = _projected_without(scope, attribute)
+    if projected is not None:
+        # the version would read as missing: every write to an item that has one fails the guard
+        raise FixSkipped(f"the read {projected}: the guard would compare the stored {attribute!r} with a version "
+                         f"never read, and every write to an item that has one would fail; add {attribute!r} to "
+                         "the projection first")
     names = frozenset({plan.item_expr, *plan.presence})
     label = plan.table_label or "<table>"
     changes, reads = _uses(scope, names, attribute, positions)
