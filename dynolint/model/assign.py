@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
+from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.values import (
     UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
@@ -106,6 +107,10 @@ class AssignMixin(Mixin):
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)
+            elif is_open_mapping(alt) and isinstance(base_expr, ir.Name) and names_entry(index):
+                # a dict the code was given or parsed (``body = json.loads(...)``): from here on
+                # the name holds that dict with the entry stored (the rest looked up in it)
+                replaced[alt] = DictV(((index, value),), (alt,))
         if replaced and isinstance(base_expr, ir.Name):
             current = state.env.get(base_expr.id, base)  # mutate_item may have rebound it
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])

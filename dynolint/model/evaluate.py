@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.literals import merge_dicts
+from dynolint.model.literals import merge_dicts, names_entry, open_spread
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
@@ -348,6 +348,8 @@ class EvalMixin(Mixin):
                 return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if (computed := computed_entries(base, index)) is not None:  # under keys the code computed
                 return computed
+            if (opened := open_spread(base)) is not None and names_entry(index):
+                return self._item_one(opened, index, loc, frame, quiet)  # an entry not stored here
             if base.spreads:
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)
