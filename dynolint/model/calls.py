@@ -316,6 +316,7 @@ class CallsMixin(Mixin):
             for alt in alts(recv):
                 if isinstance(alt, SeqV):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+                    added = tuple(self.carry_path(a, state) for a in added)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
         in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py

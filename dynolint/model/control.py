@@ -278,6 +278,30 @@ class ControlMixin(Mixin):
                     merged.env[name] = self.note_verdict(value, options)
         return merged
 
+    def carry_path(self: Machine, value: Val, state: State) -> Val:
+        """``value`` as ``append``/``extend`` adds it to a list on a path that decided things
+        about its reads (``if verdict(item) == "ready": ready.append(task_id)``): a twin that
+        carries those decisions to the loops that later walk the list."""
+        if not state.decisions or value is UNKNOWN or value is NONE or len(self.carried) >= MAX_MARKS:
+            return value
+        twin = copy.copy(value)
+        self.carried[id(twin)] = (twin, state.decisions)
+        return twin
+
+    def walk_carried(self: Machine, element: Val, state: State) -> None:
+        """A loop's body binds ``element``: where every value it may be was added to its list
+        on a path that decided things (``carry_path``), the body's path holds the decisions
+        common to them (it runs for an element only that path added)."""
+        common: tuple[Decision, ...] | None = None
+        for alt in alts(element):
+            found = self.carried.get(id(alt))
+            if found is None or found[0] is not alt:
+                return
+            common = found[1] if common is None else tuple(d for d in common if d in found[1])
+        added = tuple(d for d in common or () if d not in state.decisions)
+        if added:
+            state.decisions = state.decisions + added
+
     def verdict_options(self: Machine, value: Val) -> verdicts.Options | None:
         found = self.verdicts.get(id(value))
         return found[1] if found is not None and found[0] is value else None
