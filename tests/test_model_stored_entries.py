@@ -92,3 +92,37 @@ def rename(event, context):
 '''
     line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text)
     assert race_kinds(model_of({"h.py": source})) == {line: "overwrite"}
+
+
+HELPERS = '''
+def number_it(record, n):
+    record["host_id"] = str(n)
+
+
+def numbered_copy(record, n):
+    record = dict(record)
+    record["host_id"] = str(n)
+    return record
+'''
+
+
+def test_an_entry_a_callee_stores_into_the_dict_it_was_given_is_the_callers() -> None:
+    source = HEAD + HELPERS + '''
+def create(event, context):
+    body = json.loads(event["body"])
+    number_it(body, len(hosts.scan()["Items"]) + 1)
+    hosts.put_item(Item=body)  # here
+'''
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text)
+    assert race_kinds(model_of({"h.py": source})) == {line: "allocate"}
+
+
+def test_a_callee_that_stores_into_a_copy_leaves_the_callers_dict_alone() -> None:
+    source = HEAD + HELPERS + '''
+def create(event, context):
+    body = json.loads(event["body"])
+    preview = numbered_copy(body, len(hosts.scan()["Items"]) + 1)
+    hosts.put_item(Item=body)
+    return preview
+'''
+    assert race_kinds(model_of({"h.py": source})) == {}

@@ -99,9 +99,16 @@ def key_values(model: Model, record: WriteRecord) -> list[Val]:
 
 def built_key_values(item: Val | None) -> list[Val]:
     """The values stored under names built at run time that look like key attributes
-    (``item[kind + "_id"] = str(n)``), in an item whose table's key schema nothing declares."""
-    return [value for alt in alts(item if item is not None else ConstV(None)) if isinstance(alt, DictV)
-            for key, value in alt.items if isinstance(key, StrV) and keyish_names([const_text(key) or ""])]
+    (``item[kind + "_id"] = str(n)``), in an item whose table's key schema nothing declares;
+    of the items the write may be, those whose key is not fresh (a path that stored a uuid
+    there beside one that counted it: the counted one)."""
+    found: list[Val] = []
+    for alt in alts(item if item is not None else ConstV(None)):
+        if isinstance(alt, DictV):
+            values = [value for key, value in alt.items if isinstance(key, StrV) and keyish_names([const_text(key) or ""])]
+            if not any(_fresh(value) for value in values):
+                found.extend(values)
+    return found
 
 
 def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[Steer], scans: set[int],

@@ -34,6 +34,7 @@ class AssignMixin(Mixin):
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
+            frame.rebound.add(name)
         elif type(target) is ir.SeqE or type(target) is ir.Starred:
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:
@@ -144,6 +145,8 @@ class AssignMixin(Mixin):
         if replaced and isinstance(base_expr, ir.Name):
             current = state.env.get(base_expr.id, base)  # mutate_item may have rebound it
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
+            if base_expr.id not in frame.rebound:
+                frame.stored_into.add(base_expr.id)
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
