@@ -126,3 +126,20 @@ def create(event, context):
     return preview
 '''
     assert race_kinds(model_of({"h.py": source})) == {}
+
+
+@pytest.mark.parametrize("pick", ["rows[i]", "rows[i - 1]", "rows[len(rows) - 1]"])
+def test_an_element_at_a_position_the_code_computed_is_one_of_the_list(pick: str) -> None:
+    source = HEAD + f'''
+def create(event, context):
+    kind = event["kind"]
+    table = ddb.Table(kind)
+    rows = []
+    for n, row in enumerate(json.loads(event["body"])):
+        row[kind + "_id"] = str(len(table.scan()["Items"]) + 1 + n)
+        rows.append(row)
+    for i in range(1, len(rows)):
+        table.put_item(Item={pick})  # here
+'''
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text)
+    assert race_kinds(model_of({"h.py": source})) == {line: "allocate"}
