@@ -199,3 +199,42 @@ def test_a_tuple_answer_unpacked_or_listed_under_its_test_carries_the_decision(b
 def test_tuple_answers_invent_no_decision(body: tuple[str, str]) -> None:
     text, guard = body
     assert WRITE_LINE not in kinds(text, guard, SORTED_OUT)
+
+
+LISTED = '''import boto3
+table = boto3.resource("dynamodb").Table("jobs")
+
+
+def status_of(job):
+    raw = job.get("status", "{unset}")
+    if raw == "{unset}":
+        return None
+    return raw
+
+
+def sort_job(job):
+    if status_of(job) != "WAITING":
+        return "skip", job["pk"]
+    return "go", job["pk"]
+
+
+def handler(event, context):
+    go = []
+    for job in table.query(KeyConditionExpression="pk = :p")["Items"]:
+        verdict, pk = sort_job(job)
+        if verdict == "go":
+            go.append(pk)
+    for pk in go:
+        table.update_item(Key={"pk": pk}, UpdateExpression="SET #s = :r", ConditionExpression=GUARD,
+                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":r": "RUNNING", ":w": "WAITING"})  # here
+'''
+
+
+@pytest.mark.parametrize("guard, expected", [(EXISTS, "overwrite"), (PINNED, None)])
+def test_answers_and_listed_ids_keep_their_decisions_in_a_loop_over_a_query(guard: str, expected: str | None) -> None:
+    # the loop over the query's items marks what it binds (model/control.py): the marked twin
+    # keeps the answer's options and the listed element its path's decisions; the helper's
+    # ``get`` with a default, and its None answers beside the attribute, still test the attribute
+    source = LISTED.replace("GUARD", guard)
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text) - 1
+    assert race_kinds(model_of({"app.py": source})).get(line) == expected

@@ -14,7 +14,7 @@ from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
-    AttrV, CallV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
+    NONE, AttrV, CallV, ConstV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -57,8 +57,9 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             return attribute_of(alt.args[0], depth + 1)
         if alt.fn == ENUM_BY_NAME and alt.recv is None and alt.args:  # the member named by the attribute
             return attribute_of(alt.args[0], depth + 1)
-        if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and len(alt.args) == 1:
-            name = const_str(alt.args[0])
+        if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and (
+                len(alt.args) == 1 or len(alt.args) == 2 and isinstance(alt.args[1], ConstV)):
+            name = const_str(alt.args[0])  # ``item.get("s")``, ``item.get("s", "{not-set}")``
             if name is not None:
                 return alt.recv.read, name, None
     return None
@@ -70,9 +71,13 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     found = attribute_of(value)
     if found is not None:
         return [found]
-    each = [attribute_of(alt) for alt in alts(value)]
-    if len(each) < 2 or any(e is None for e in each):
+    # the attribute, or None where a helper found it missing or not one of its values
+    # (``return Status(s) if s else None``): compared with a value, a test of the attribute
+    each = [attribute_of(alt) for alt in alts(value) if alt != NONE]
+    if not each or any(e is None for e in each):
         return []
+    if len(each) == 1:
+        return [each[0]] if each[0] is not None else []
     first = each[0]
     assert first is not None
     if any(e is not None and e[1:] != first[1:] for e in each):
