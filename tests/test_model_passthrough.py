@@ -1,6 +1,6 @@
 """Values that Python and libraries hand back as they were given: a ``**`` spread of a call's
 result (``dict(**table.get_item(...)["Item"], k=v)``), evaluated once with the call; a library
-schema's ``load``/``dump`` (model/library.py, PASSING_METHODS); ``functools.reduce`` (CALLBACKS, "fold");
+schema's ``load``/``dump`` (model/library.py, PASSING_METHODS); ``functools.reduce`` (CALLBACKS, "fold") and ``itertools.accumulate`` ("folds");
 ``types.SimpleNamespace`` (NAMESPACES)."""
 
 from __future__ import annotations
@@ -109,3 +109,22 @@ def test_reduce_with_an_operator_function() -> None:
     assert kinds(body) == ["overwrite"]
     assert kinds('import functools, operator\ntable.put_item(Item=functools.reduce(operator.or_, [{"pk": "x"}, event["c"]]), '
                  'ConditionExpression="attribute_not_exists(pk)")') == []
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # itertools.accumulate (CALLBACKS, "folds", adding by default): each running value is a fold
+    ('item = table.get_item(Key=key)["Item"]\nimport itertools\n'
+     'sums = list(itertools.accumulate([item["n"], event["d"]]))\n'
+     'table.put_item(Item={**key, "n": sums[-1]})', ["counter"]),
+    ('item = table.get_item(Key=key)["Item"]\nimport itertools, operator\n'
+     'for total in itertools.accumulate(event["ds"], operator.add, initial=item["n"]):\n'
+     '    table.put_item(Item={**key, "n": total})', ["counter"]),
+    ('item = table.get_item(Key=key)["Item"]\nimport itertools\n'
+     'sums = list(itertools.accumulate(event["ds"], lambda a, b: a - b, initial=item["n"]))\n'
+     'table.put_item(Item={**key, "n": sums[-1]})', ["counter"]),
+    # the request's numbers only: no race
+    ('import itertools\nsums = list(itertools.accumulate(event["ds"]))\n'
+     'table.put_item(Item={**key, "n": sums[-1]}, ConditionExpression="attribute_not_exists(pk)")', []),
+])
+def test_accumulate_folds_each_running_value(body: str, expected: list[str]) -> None:
+    assert kinds(body) == expected

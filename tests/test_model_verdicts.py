@@ -163,3 +163,78 @@ FETCH = '''    book = requests.get("https://books.example.com/", params=key, tim
 def test_a_claim_won_is_carried_by_its_answer(gate: str, stampede: bool) -> None:
     kinds = race_kinds(model_of({"app.py": CLAIM + gate + FETCH}))
     assert ("stampede" in kinds.values()) is stampede, kinds
+
+
+# -- a tuple answer, unpacked, and lists built under the test on it ---------------------------
+
+SORTED_OUT = '''
+def sorted_out(item, key):
+    if item["status"] == "WAITING":
+        return ("ready", key, [])
+    return ("skip", key, [item["status"]])
+'''
+
+
+@pytest.mark.parametrize("body", [
+    'state, k, _ = sorted_out(item, key)\nif state == "ready":\n    start(k)',
+    'state, *rest = sorted_out(item, key)\nif state != "ready":\n    return\nstart(key)',
+    'ready = []\nstate, k, _ = sorted_out(item, key)\nif state == "ready":\n    ready.append(k)\nfor k in ready:\n    start(k)',
+    'ready, other = [], []\nfor _ in range(3):\n    state, k, _ = sorted_out(item, key)\n'
+    '    if state == "ready":\n        ready.append(k)\n    else:\n        other.extend([k])\nfor k in ready:\n    start(k)',
+])
+def test_a_tuple_answer_unpacked_or_listed_under_its_test_carries_the_decision(body: str) -> None:
+    assert kinds(body, extra=SORTED_OUT).get(WRITE_LINE) == "overwrite"
+
+
+@pytest.mark.parametrize("body", [
+    # the condition pins the status decided on
+    ('state, k, _ = sorted_out(item, key)\nif state == "ready":\n    start(k)', PINNED),
+    ('ready = []\nstate, k, _ = sorted_out(item, key)\nif state == "ready":\n    ready.append(k)\nfor k in ready:\n'
+     '    start(k)', PINNED),
+    # every answer listed, no test on it: the walk decides nothing
+    ('listed = []\nstate, k, _ = sorted_out(item, key)\nlisted.append(k)\nfor k in listed:\n    start(k)', EXISTS),
+    # a branch on a part of the answer that is the same on every path (the key): it decides nothing
+    ('state, k, _ = sorted_out(item, key)\nif k:\n    start(k)', EXISTS),
+])
+def test_tuple_answers_invent_no_decision(body: tuple[str, str]) -> None:
+    text, guard = body
+    assert WRITE_LINE not in kinds(text, guard, SORTED_OUT)
+
+
+LISTED = '''import boto3
+table = boto3.resource("dynamodb").Table("jobs")
+
+
+def status_of(job):
+    raw = job.get("status", "{unset}")
+    if raw == "{unset}":
+        return None
+    return raw
+
+
+def sort_job(job):
+    if status_of(job) != "WAITING":
+        return "skip", job["pk"]
+    return "go", job["pk"]
+
+
+def handler(event, context):
+    go = []
+    for job in table.query(KeyConditionExpression="pk = :p")["Items"]:
+        verdict, pk = sort_job(job)
+        if verdict == "go":
+            go.append(pk)
+    for pk in go:
+        table.update_item(Key={"pk": pk}, UpdateExpression="SET #s = :r", ConditionExpression=GUARD,
+                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":r": "RUNNING", ":w": "WAITING"})  # here
+'''
+
+
+@pytest.mark.parametrize("guard, expected", [(EXISTS, "overwrite"), (PINNED, None)])
+def test_answers_and_listed_ids_keep_their_decisions_in_a_loop_over_a_query(guard: str, expected: str | None) -> None:
+    # the loop over the query's items marks what it binds (model/control.py): the marked twin
+    # keeps the answer's options and the listed element its path's decisions; the helper's
+    # ``get`` with a default, and its None answers beside the attribute, still test the attribute
+    source = LISTED.replace("GUARD", guard)
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text) - 1
+    assert race_kinds(model_of({"app.py": source})).get(line) == expected

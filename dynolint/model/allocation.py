@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 from dynolint.model.control import ControlMarks, Steer, lists_items
 from dynolint.model.events import ReadEvent, WriteRecord
 from dynolint.model.key_schema import keyish_names, known_key_attrs
+from dynolint.model.literals import const_text
 from dynolint.model.values import (
-    ArithV, CallV, ConstV, DictV, ElemV, FreshV, Loc, OneOf, PynInstanceV, ReadItemV, Val, alts, children, const_str,
-    parts,
+    ArithV, CallV, ConstV, DictV, ElemV, FreshV, Loc, OneOf, PynInstanceV, ReadItemV, StrV, Val, alts, children,
+    const_str, parts,
 )
 
 if TYPE_CHECKING:
@@ -89,9 +90,25 @@ def key_values(model: Model, record: WriteRecord) -> list[Val]:
         if isinstance(alt, DictV):
             named.update((name, value) for key, value in alt.items for name in (const_str(key),) if name)
     keys = known_key_attrs(model, write.table) or keyish_names(named)
-    if not keys or not set(keys) <= set(named):
+    if not keys:  # nothing names the key: an entry whose name is built and looks like one
+        return built_key_values(write.item)
+    if not set(keys) <= set(named):
         return []
     return [named[name] for name in keys]
+
+
+def built_key_values(item: Val | None) -> list[Val]:
+    """The values stored under names built at run time that look like key attributes
+    (``item[kind + "_id"] = str(n)``), in an item whose table's key schema nothing declares;
+    of the items the write may be, those whose key is not fresh (a path that stored a uuid
+    there beside one that counted it: the counted one)."""
+    found: list[Val] = []
+    for alt in alts(item if item is not None else ConstV(None)):
+        if isinstance(alt, DictV):
+            values = [value for key, value in alt.items if isinstance(key, StrV) and keyish_names([const_text(key) or ""])]
+            if not any(_fresh(value) for value in values):
+                found.extend(values)
+    return found
 
 
 def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[Steer], scans: set[int],

@@ -5,18 +5,24 @@ own value is remembered as such."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
+from dynolint.model.literals import is_open_mapping, names_entry
+from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
     UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
+SEQUENCES = frozenset({"tuple", "list"})  # what unpacking takes apart by position
+
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
+
+SEQUENCES = frozenset({"tuple", "list"})  # sequences a starred target takes apart by position
 
 
 class AssignMixin(Mixin):
@@ -28,16 +34,9 @@ class AssignMixin(Mixin):
             if name in frame.declared_global and not frame.is_module:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
+            frame.rebound.add(name)
         elif type(target) is ir.SeqE or type(target) is ir.Starred:
-            elts = target.elts if type(target) is ir.SeqE else (target,)
-            known = [v for v in alts(value) if isinstance(v, SeqV) and len(v.elts) == len(elts)]
-            for index, element in enumerate(elts):
-                if isinstance(element, ir.Starred):
-                    self.assign(element.value, self.element(value), state, frame, site)
-                elif known:
-                    self.assign(element, one_of(v.elts[index] for v in known), state, frame, site)
-                else:
-                    self.assign(element, self.element(value), state, frame, site)
+            self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
             held = self.module_object(target.value, base, frame)
@@ -61,6 +60,39 @@ class AssignMixin(Mixin):
                                                                      current.attrs + (value,)))
         elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
+
+    def unpack(self: Machine, elts: tuple[ir.Expr, ...] | list[ir.Expr], value: Val, state: State, frame: Frame,
+               site: int) -> None:
+        """``a, b, *rest = value``: each name the part of each sequence ``value`` may be at its
+        place (counted from the end after a starred name); a helper's answer unpacked keeps, in
+        each part, what each return decided (model/verdicts.py)."""
+        star = next((i for i, e in enumerate(elts) if isinstance(e, ir.Starred)), None)
+
+        def part(index: int) -> Callable[[Val], Val | None]:
+            def take(seq: Val) -> Val | None:
+                if not isinstance(seq, SeqV):
+                    return None
+                if star is None:
+                    return seq.elts[index] if len(seq.elts) == len(elts) else None
+                if seq.kind not in SEQUENCES or len(seq.elts) < len(elts) - 1:
+                    return None
+                after = len(elts) - star - 1
+                if index == star:
+                    return SeqV("list", seq.elts[star:len(seq.elts) - after])
+                return seq.elts[index] if index < star else seq.elts[index - len(elts)]
+            return take
+
+        answer = self.verdict_options(value)
+        for index, element in enumerate(elts):
+            take = part(index)
+            taken = [found for alt in alts(value) if (found := take(alt)) is not None]
+            if not taken:
+                parts_of: Val = self.element(value)
+            else:
+                parts_of = one_of(taken)
+                if answer is not None:
+                    parts_of = self.note_verdict(parts_of, element_options(answer, take))
+            self.assign(element.value if isinstance(element, ir.Starred) else element, parts_of, state, frame, site)
 
     def delete(self: Machine, stmt: ir.Delete, state: State, frame: Frame) -> None:
         """``del obj.name``: where ``name`` is a property with a deleter, the deleter runs."""
@@ -106,9 +138,15 @@ class AssignMixin(Mixin):
             elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)
+            elif is_open_mapping(alt) and isinstance(base_expr, ir.Name) and names_entry(index):
+                # a dict the code was given or parsed (``body = json.loads(...)``): from here on
+                # the name holds that dict with the entry stored (the rest looked up in it)
+                replaced[alt] = DictV(((index, value),), (alt,))
         if replaced and isinstance(base_expr, ir.Name):
             current = state.env.get(base_expr.id, base)  # mutate_item may have rebound it
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
+            if base_expr.id not in frame.rebound:
+                frame.stored_into.add(base_expr.id)
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""

@@ -181,6 +181,7 @@ class CallsMixin(Mixin):
             # invocation's event (or its request context) by a function that read the tenant id
             # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
+        bound = dict(env)  # as given (the body changes ``env`` in place)
         entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
         if function.decorators:
@@ -192,6 +193,9 @@ class CallsMixin(Mixin):
             self.call_stack.pop()
         exit_state = merge(callee.return_states + [out])
         frame.removed_paths.extend(callee.removed_paths)  # a clean-up helper removes the caller's files
+        for name in callee.stored_into & bound.keys():  # a dict given, changed in place: the caller's too
+            if name in exit_state.env and not exit_state.dead:
+                self.rebind(state, bound[name], exit_state.env[name])
         never_returns = exit_state.dead
         if never_returns:
             # it raises on every path (a placeholder, an abstract method, a stub that is
@@ -316,6 +320,7 @@ class CallsMixin(Mixin):
             for alt in alts(recv):
                 if isinstance(alt, SeqV):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+                    added = tuple(self.carry_path(a, state) for a in added)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
         in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py

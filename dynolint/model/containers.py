@@ -169,6 +169,7 @@ class ContainersMixin(Mixin):
         if index is UNKNOWN and not isinstance(index_expr, ir.Const):
             index = self.eval(index_expr, state, frame)
         added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
+        added = tuple(self.carry_path(a, state) for a in added)
         state.env[holder_expr.id] = one_of(with_entry(d, index, make, added) for d in dicts)
         return NONE
 

@@ -188,8 +188,24 @@ class ControlMixin(Mixin):
         return self.control.chosen(element, steers) if steers else element
 
     def steered(self: Machine, value: Val, frame: Frame) -> Val:
-        """What a statement of ``frame`` binds or returns: marked when a test steers it."""
-        return self.control.chosen(value, frame.steers) if frame.steers else value
+        """What a statement of ``frame`` binds or returns: marked when a test steers it (the
+        twin keeps what the value carries: a helper's answer its options, an element of a list
+        built under a test its path's decisions)."""
+        if not frame.steers:
+            return value
+        twin = self.control.chosen(value, frame.steers)
+        if twin is value:
+            return twin
+        options = self.verdict_options(value)
+        if options is not None:
+            self.verdicts[id(twin)] = (twin, options)
+        before, after = list(alts(value)), list(alts(twin))
+        if len(before) == len(after):
+            for old, new in zip(before, after):
+                found = self.carried.get(id(old))
+                if found is not None and found[0] is old:
+                    self.carried[id(new)] = (new, found[1])
+        return twin
 
 
     def eval_test(self: Machine, test: ir.Expr, state: State, frame: Frame,
@@ -277,6 +293,35 @@ class ControlMixin(Mixin):
                 if options is not None:
                     merged.env[name] = self.note_verdict(value, options)
         return merged
+
+    def carry_path(self: Machine, value: Val, state: State) -> Val:
+        """``value`` as ``append``/``extend`` adds it to a list on a path that decided things
+        about its reads (``if verdict(item) == "ready": ready.append(task_id)``): a twin that
+        carries those decisions to the loops that later walk the list."""
+        if not state.decisions or len(self.carried) >= MAX_MARKS:
+            return value
+        twins: list[Val] = []
+        for alt in alts(value):  # each alternative (a merge of lists flattens them)
+            if alt is UNKNOWN or alt is NONE:
+                return value
+            twin = copy.copy(alt)
+            self.carried[id(twin)] = (twin, state.decisions)
+            twins.append(twin)
+        return twins[0] if len(twins) == 1 else one_of(twins)
+
+    def walk_carried(self: Machine, element: Val, state: State) -> None:
+        """A loop's body binds ``element``: where every value it may be was added to its list
+        on a path that decided things (``carry_path``), the body's path holds the decisions
+        common to them (it runs for an element only that path added)."""
+        common: tuple[Decision, ...] | None = None
+        for alt in alts(element):
+            found = self.carried.get(id(alt))
+            if found is None or found[0] is not alt:
+                return
+            common = found[1] if common is None else tuple(d for d in common if d in found[1])
+        added = tuple(d for d in common or () if d not in state.decisions)
+        if added:
+            state.decisions = state.decisions + added
 
     def verdict_options(self: Machine, value: Val) -> verdicts.Options | None:
         found = self.verdicts.get(id(value))

@@ -14,7 +14,7 @@ from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
-    AttrV, CallV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
+    NONE, AttrV, CallV, ConstV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -22,6 +22,7 @@ SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
 TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
 TRUTHINESS = "a test of whether attribute"  # how the ``why`` of a truthiness test begins
+MEMBERSHIP = "a test of membership in values named in the code"  # ``item["s"] in ("A", "B")``
 
 Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a comparison
 # id(ir leaf) of a presence test -> (the reads it tests, whether the leaf holding says the item is there)
@@ -56,8 +57,9 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             return attribute_of(alt.args[0], depth + 1)
         if alt.fn == ENUM_BY_NAME and alt.recv is None and alt.args:  # the member named by the attribute
             return attribute_of(alt.args[0], depth + 1)
-        if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and len(alt.args) == 1:
-            name = const_str(alt.args[0])
+        if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and (
+                len(alt.args) == 1 or len(alt.args) == 2 and isinstance(alt.args[1], ConstV)):
+            name = const_str(alt.args[0])  # ``item.get("s")``, ``item.get("s", "{not-set}")``
             if name is not None:
                 return alt.recv.read, name, None
     return None
@@ -69,9 +71,13 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     found = attribute_of(value)
     if found is not None:
         return [found]
-    each = [attribute_of(alt) for alt in alts(value)]
-    if len(each) < 2 or any(e is None for e in each):
+    # the attribute, or None where a helper found it missing or not one of its values
+    # (``return Status(s) if s else None``): compared with a value, a test of the attribute
+    each = [attribute_of(alt) for alt in alts(value) if alt != NONE]
+    if not each or any(e is None for e in each):
         return []
+    if len(each) == 1:
+        return [each[0]] if each[0] is not None else []
     first = each[0]
     assert first is not None
     if any(e is not None and e[1:] != first[1:] for e in each):
@@ -204,6 +210,12 @@ class _Decider:
             return []  # a presence test (``item is None``), recorded as absence
         if op in ("in", "not in") and isinstance(expr.left, ir.Const):
             return []  # ``"Item" in resp``
+        if op in ("in", "not in") and not right_reads and attributes_of(left):
+            # ``item["status"] in ("NEW", "HELD")``, ``Status[item["s"]] in (Status.A, Status.B)``:
+            # a decision on the attribute's value, kept opaque (no single comparison spells it)
+            held_in = op if truth else ("not in" if op == "in" else "in")
+            return [replace(d, op=held_in, other=member_name(left, right))
+                    for d in self.opaque(left, MEMBERSHIP, part)]
         if (_count(left) and not right_reads) or (_count(right) and not left_reads):
             return []  # ``resp["Count"] != 0``: whether the read found items
         if op in ("is", "is not"):  # identity of a member (``Stage(item["s"]) is Stage.OPEN``) or a constant
@@ -228,6 +240,8 @@ class _Decider:
 def member_name(mine: Val, other: Val) -> Val:
     """``Status[item["status"]] == Status.NEW``: what the attribute holds is the name of the member
     compared with (the model keeps a member named in the code as its value)."""
+    if isinstance(other, SeqV):  # ``Status[item["s"]] in (Status.A, Status.B)``: the names of each
+        return SeqV(other.kind, tuple(member_name(mine, element) for element in other.elts))
     for alt in alts(mine):
         if isinstance(alt, CallV) and alt.fn == ENUM_BY_NAME and len(alt.args) == 2 and isinstance(alt.args[1], DictV):
             names = [key for key, value in alt.args[1].items if value == other]

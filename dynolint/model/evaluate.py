@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.literals import merge_dicts
+from dynolint.model.literals import merge_dicts, names_entry, open_spread
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, ElemV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
     TmpRootV, Val, alts, const_str, one_of,
 )
@@ -348,6 +348,8 @@ class EvalMixin(Mixin):
                 return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if (computed := computed_entries(base, index)) is not None:  # under keys the code computed
                 return computed
+            if (opened := open_spread(base)) is not None and names_entry(index):
+                return self._item_one(opened, index, loc, frame, quiet)  # an entry not stored here
             if base.spreads:
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)
@@ -357,6 +359,8 @@ class EvalMixin(Mixin):
                 return base.elts[index.value]
             if base.kind == "items" and base.elts:
                 return base.elts[0]
+            if base.kind in ("list", "tuple") and base.elts and _position(index):
+                return one_of(base.elts)  # ``items[i]`` at a position the code computed: one of them
             return SubV(base, index)
         if type(base) is ClassV and self.enum_class(base):
             return self.enum_member_named(base, index)  # ``Status[item["status"]]``
@@ -371,6 +375,13 @@ class EvalMixin(Mixin):
 
     def unused(self: Machine, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
         return None
+
+
+def _position(index: Val) -> bool:
+    """May ``index`` be a position in a sequence the code computed (a counter, a loop's number),
+    not a slice, a name or a literal?"""
+    return all(isinstance(alt, (ElemV, ArithV, ParamV)) or isinstance(alt, CallV) and alt.fn in ("int", "len")
+               for alt in alts(index))
 
 
 def _mapping(value: Val) -> bool:

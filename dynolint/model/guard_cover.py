@@ -29,11 +29,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
-from dynolint.model.decisions import TRUTHINESS, looked_at
+from dynolint.model.decisions import MEMBERSHIP, TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
 from dynolint.model.keys import table_names
-from dynolint.model.values import ConstV, DictV, ParamV, SubV, Val, alts, const_str
+from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
 from dynolint.model.values_aws import PynModelV, ReadItemV
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ def decided_attributes(decision: Decision, write: WriteEvent) -> tuple[str, ...]
     condition: neither counts."""
     if decision.attribute is not None:
         return (decision.attribute,)
+    if decision.why == MEMBERSHIP and not decision.whole:
+        return decision.looked_at  # the attribute's value is one of those named
     if decision.whole or not decision.why.startswith(TRUTHINESS):
         return ()
     written = written_attributes(write)
@@ -109,7 +111,7 @@ def _top(path: str) -> str:
 def _covers(pins: ConditionPins, decision: Decision, attributes: tuple[str, ...]) -> bool:
     for attribute in attributes:
         how = pins.how(attribute)
-        if how in (VALUE, ABSENT) or how == EXISTS and decision.attribute is None:
+        if how in (VALUE, ABSENT) or how == EXISTS and decision.attribute is None and decision.why != MEMBERSHIP:
             return True
     return False
 
@@ -180,6 +182,8 @@ def spell(decision: Decision) -> str:
     if decision.attribute is None:
         if decision.why.startswith(TRUTHINESS) and decision.looked_at:
             return f"whether {decision.looked_at[0]} is truthy"
+        if decision.why == MEMBERSHIP and decision.looked_at:
+            return f"{decision.looked_at[0]} {decision.op} {_spell_value(decision.other)}"
         if decision.looked_at:
             return f"{decision.why} on {', '.join(decision.looked_at)}"
         return decision.why
@@ -191,4 +195,6 @@ def _spell_value(value: Val | None) -> str:
         return repr(value.value)
     if isinstance(value, ParamV):
         return value.name
+    if isinstance(value, SeqV) and value.elts and all(isinstance(e, ConstV) for e in value.elts):
+        return "(" + ", ".join(_spell_value(e) for e in value.elts) + ("," if len(value.elts) == 1 else "") + ")"
     return "a value"

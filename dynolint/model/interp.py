@@ -34,7 +34,7 @@ from dynolint.model.statements import RootTimeout, StatementsMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
-    DataCall, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, ScopingUse, TmpWrite,
+    DataCall, Decision, FrameInfo, GlobalStore, Invoke, ReadEvent, RootInfo, ScopedCredsMint, ScopingUse, TmpWrite,
     WriteRecord,
 )
 from dynolint.model.pynamodb import PynamoMixin, PynInfo
@@ -99,6 +99,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
+    carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
     cdk_functions: dict[tuple[str, str], CdkFunction]
     cdk_tables: dict[tuple[str, str], TableDecl]
@@ -145,6 +146,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
             self.root_stack.clear()
             self.exit_stacks.clear()  # a root stopped inside a with block leaves its stack open
             self.verdicts.clear()
+            self.carried.clear()
             self.summaries.reset()
             self.index.forget_values()
 
@@ -295,6 +297,7 @@ class Interpreter(Machine):
         self.derived_classes = {}
         self.exit_stacks = []
         self.verdicts = {}
+        self.carried = {}
         self.module_instances = set()
         self.reset_vars = set()
         self.changed_in_place = {}

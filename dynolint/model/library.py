@@ -67,7 +67,10 @@ class Callback:
     the call returns: "call" (the callable's result), "mapped" (an iterable of its
     results), "same" (the elements of ``each``), "handle" (an object to wait on), "fold" (the
     callable called with what it returned so far and each element in turn, from the
-    argument at ``start`` when given, else from the first element: ``functools.reduce``)."""
+    argument at ``start`` (a position or a keyword) when given, else from the first element:
+    ``functools.reduce``), "folds" (an iterable of every value so far of such a fold:
+    ``itertools.accumulate``); ``default``: the callable called where none is given (the path of
+    an operator function)."""
 
     func: int | str
     args: int | str | None = None
@@ -76,7 +79,8 @@ class Callback:
     each: int | None = None
     key: str | None = None
     result: str = "handle"
-    start: int | None = None
+    start: int | str | None = None
+    default: str | None = None
 
 
 CALLBACKS: dict[str, Callback] = {
@@ -97,6 +101,7 @@ CALLBACKS: dict[str, Callback] = {
     "atexit.register": Callback(0, 1, rest_kwargs=True, result="call"),
     "functools.reduce": Callback(0, each=1, result="fold", start=2),
     "_functools.reduce": Callback(0, each=1, result="fold", start=2),
+    "itertools.accumulate": Callback(1, each=0, result="folds", start="initial", default="operator.add"),
 }
 
 # Functions of the operator module that apply a binary operator to their two arguments

@@ -122,13 +122,18 @@ class LibraryMixin(Mixin):
     def run_callback(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                      loc: Loc, state: State, frame: Frame, future: bool = False) -> Val | None:
         func = self.callback_of(callback, args, kwargs)
+        if func is UNKNOWN and callback.default is not None:
+            func = ExtV(callback.default)  # ``accumulate(numbers)`` adds
         if not any(is_callable(a) for a in alts(func)):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN
-            if callback.result == "fold":
-                start = args[callback.start] if callback.start is not None and len(args) > callback.start else None
-                return self.fold(func, source, start, node, loc, state, frame)
+            if callback.result in ("fold", "folds"):
+                where = callback.start
+                start = (args[where] if len(args) > where else None) if isinstance(where, int) else \
+                    kwargs.get(where) if where is not None else None
+                done = self.fold(func, source, start, node, loc, state, frame, every=callback.result == "folds")
+                return SeqV("items", (done,)) if callback.result == "folds" else done
             result = self.apply(func, [self.element(source)], {}, (), node, loc, state, frame)
             if callback.result == "mapped":
                 return SeqV("items", (result,))
@@ -155,20 +160,23 @@ class LibraryMixin(Mixin):
         return None
 
     def fold(self: Machine, func: Val, source: Val, start: Val | None, node: ir.Call, loc: Loc, state: State,
-             frame: Frame) -> Val:
+             frame: Frame, every: bool = False) -> Val:
         """``reduce(func, source, start)``: ``func`` called with what it returned so far and each
         element in turn; over a list the code built, element by element (a few), else once with
-        an element of each, which may also be all the call gives (one element, no start)."""
+        an element of each, which may also be all the call gives (one element, no start).
+        ``every``: any value so far (``accumulate``), not the last."""
         known = [a for a in alts(source) if isinstance(a, SeqV) and a.kind in ("list", "tuple")]
         if len(known) == 1 and len(alts(source)) == 1 and 0 < len(known[0].elts) <= MAX_FOLDED:
             elements = list(known[0].elts)
             done = start if start is not None else elements.pop(0)
+            so_far = [done]
             for element in elements:
                 done = self.apply(func, [done, element], {}, (), node, loc, state, frame)
-            return done
+                so_far.append(done)
+            return one_of(so_far) if every else done
         first = start if start is not None else self.element(source)
         folded = self.apply(func, [first, self.element(source)], {}, (), node, loc, state, frame)
-        return folded if start is not None else one_of((first, folded))
+        return folded if start is not None and not every else one_of((first, folded))
 
     # -- exit stacks ----------------------------------------------------------------------------
     def open_exit_stack(self: Machine, manager: Val) -> list[ExitCallback] | None:

@@ -5,7 +5,32 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from dynolint.model.values import UNKNOWN, DictV, OpaqueV, SeqV, StrV, Val, alts, const_str
+from dynolint.model.values import (
+    UNKNOWN, AttrV, CallV, DictV, ElemV, EventV, OpaqueV, ParamV, SeqV, StrV, SubV, Val, alts, const_str,
+)
+
+# values that may be a dict the code was given, parsed or got from a call, whose entries the
+# model does not know: an entry stored into one (``body["id"] = v``) makes a ``DictV`` of
+# that entry spread over the value, and a lookup of another entry looks in the value
+# (a part of the invocation's event, such as its parsed body, too; the event itself stays
+# the event, which tenancy follows whole)
+OPEN_MAPPINGS = (CallV, SubV, ParamV, ElemV, AttrV)
+
+
+def is_open_mapping(value: Val) -> bool:
+    return isinstance(value, OPEN_MAPPINGS) or isinstance(value, EventV) and bool(value.path)
+
+
+def names_entry(index: Val) -> bool:
+    """Is ``index`` surely the name of a dict's entry (a string, literal or built)?"""
+    return isinstance(const_str(index), str) or isinstance(index, StrV)
+
+
+def open_spread(base: DictV) -> Val | None:
+    """The value a dict made by storing entries into an open mapping was spread from."""
+    if len(base.spreads) == 1 and is_open_mapping(base.spreads[0]):
+        return base.spreads[0]
+    return None
 
 
 def const_text(value: Val | None) -> str | None:

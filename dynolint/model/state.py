@@ -171,6 +171,10 @@ class Frame:
     removed_paths: list[Val] = field(default_factory=list)
     # the tests on scan or query results that steer the statement running (model/control.py)
     steers: frozenset[Steer] = frozenset()
+    # local names whose dict the body stored entries into (``item["id"] = v``), never rebound:
+    # a parameter among them is the caller's dict, changed in place (model/calls.py)
+    stored_into: set[str] = field(default_factory=set)
+    rebound: set[str] = field(default_factory=set)  # local names assigned (``asset = dict(asset)``)
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:

@@ -204,7 +204,9 @@ class StatementsMixin(Mixin):
             if filled is not None:
                 body_state.env[iterated] = filled
         if stmt.target is not None:
-            self.assign(stmt.target, self.element(iterable), body_state, frame, stmt.site)
+            element = self.element(iterable)
+            self.walk_carried(element, body_state)  # a list built under a test: its path's decisions
+            self.assign(stmt.target, element, body_state, frame, stmt.site)
         frame.loops.append(LoopCtx())
         outer = frame.steers
         if state.reads:  # how often the body runs depends on the iterable (or the while test)

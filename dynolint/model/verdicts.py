@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
 from dynolint.model.events import Decision, WriteEvent
-from dynolint.model.values import ConstV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, ConstV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
@@ -108,6 +108,13 @@ def merged_options(states: list[State], name: str) -> Options | None:
     if any(not isinstance(v, ConstV) for v in values):
         return None
     return _distinct([(v, facts_of(s)) for v, s in zip(values, states) if v is not None])
+
+
+def element_options(options: Options, pick: Callable[[Val], Val | None]) -> Options | None:
+    """The options of a part of an answer unpacked (``state, task_id, _ = verdict(item)``):
+    the part ``pick`` takes of each value returned, with its path's facts (a value it takes
+    nothing of: one the model does not know)."""
+    return _distinct([(found if (found := pick(value)) is not None else UNKNOWN, facts) for value, facts in options])
 
 
 def _distinct(options: list[Option]) -> Options | None:
