@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
-from dynolint.model import verdicts
+from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
 from dynolint.model.events import Decision, ReadEvent
 from dynolint.model.keys import table_names
@@ -235,7 +235,13 @@ class ControlMixin(Mixin):
         def walk(expr: ir.Expr) -> None:
             if isinstance(expr, ir.BoolOp):
                 walk(expr.left)
-                walk(expr.right)
+                # the right operand runs only where the left one decided (``x and x["s"] == ...``)
+                previous = narrowing.apply(state.env, narrowing.narrowings(expr.left, expr.op == "and"))
+                applied = {name: state.env[name] for name in previous}
+                try:
+                    walk(expr.right)
+                finally:
+                    narrowing.undo(state.env, previous, applied)
             elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
                 walk(expr.operand)
             elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.containers import iterated_name, with_elements
@@ -152,6 +153,8 @@ class StatementsMixin(Mixin):
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)
         known = self.truthiness(stmt.test, state, frame)
+        if known is not None:
+            narrowing.apply(state.env, narrowing.narrowings(stmt.test, known))
         if known is True:  # the condition can only hold: the else branch never runs
             if decided_true and state.reads:
                 self.filter_reads(decided_true, state, frame)
@@ -169,6 +172,7 @@ class StatementsMixin(Mixin):
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
         body_in = state.copy()
+        narrowing.apply(body_in.env, narrowing.narrowings(stmt.test, True))
         if decided_true and state.reads:
             self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
@@ -183,6 +187,7 @@ class StatementsMixin(Mixin):
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
+            narrowing.apply(orelse_in.env, narrowing.narrowings(stmt.test, False))
             orelse_in.present = join(orelse_in.present, there_if_false)
             orelse_in.claims = orelse_in.claims | won_false
             if decided_false:
