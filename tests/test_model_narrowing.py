@@ -43,7 +43,9 @@ def _left_open(body: str, guard: str) -> list[str]:
     '    if job is None:\n        return\n    if job["state"] == "QUEUED":\n        WRITE\n',
     '    if not job or job["state"] != "QUEUED":\n        return\n    WRITE\n',
     '    if not job:\n        return\n    elif job["state"] == "QUEUED":\n        WRITE\n',
-], ids=["nested", "and", "early-return-is-none", "or-early-return", "elif"])
+    '    state = job["state"] if job else None\n    if state == "QUEUED":\n        WRITE\n',
+    '    ready = job is not None and job["state"] == "QUEUED"\n    if ready:\n        WRITE\n',
+], ids=["nested", "and", "early-return-is-none", "or-early-return", "elif", "conditional-expression", "flag"])
 def test_a_decision_under_a_narrowing_test_is_left_open_by_a_key_only_condition(body: str) -> None:
     assert _left_open(body, '"attribute_exists(pk)"') == ["state == 'QUEUED'"]
     assert _left_open(body, '"#s = :q"') == []  # the decision pinned: a guard

@@ -236,12 +236,8 @@ class ControlMixin(Mixin):
             if isinstance(expr, ir.BoolOp):
                 walk(expr.left)
                 # the right operand runs only where the left one decided (``x and x["s"] == ...``)
-                previous = narrowing.apply(state.env, narrowing.narrowings(expr.left, expr.op == "and"))
-                applied = {name: state.env[name] for name in previous}
-                try:
+                with narrowing.assuming(state.env, expr.left, expr.op == "and"):
                     walk(expr.right)
-                finally:
-                    narrowing.undo(state.env, previous, applied)
             elif isinstance(expr, ir.UnaryOp) and expr.op == "not":
                 walk(expr.operand)
             elif isinstance(expr, ir.Compare) and len(expr.ops) == 1:
@@ -268,13 +264,24 @@ class ControlMixin(Mixin):
     def returned_test(self: Machine, expr: ir.Expr, site: int, state: State, frame: Frame) -> Val:
         """``return <test>`` on a path that read: the test's value, and the decisions each of
         its truths carries back to a caller that branches on the answer."""
-        captured: dict[int, object] = {}
-        value = verdicts.eval_returned_test(lambda e: self.eval(e, state, frame), expr, frame.path, captured)
-        split = verdicts.test_options(expr, captured, (frame.path, site), state,
-                                      lambda v: self.taint(v).read_ids())
+        value, split = self._test_with_options(expr, site, state, frame)
         if split is not None:
             frame.return_tests[len(frame.returns)] = split
         return value
+
+    def flag_test(self: Machine, expr: ir.Expr, site: int, state: State, frame: Frame) -> Val:
+        """``ok = <test>`` on a path that read: the test's value, carrying the decisions each of
+        its truths makes to a later ``if ok:`` (as a helper's returned test does)."""
+        value, split = self._test_with_options(expr, site, state, frame)
+        return self.note_verdict(value, split) if split is not None else value
+
+    def _test_with_options(self: Machine, expr: ir.Expr, site: int, state: State,
+                           frame: Frame) -> tuple[Val, tuple[verdicts.Option, verdicts.Option] | None]:
+        captured: dict[int, object] = {}
+        value = verdicts.eval_returned_test(lambda e: self.eval(e, state, frame), expr, frame.path, captured,
+                                            lambda test, truth: narrowing.assuming(state.env, test, truth))
+        return value, verdicts.test_options(expr, captured, (frame.path, site), state,
+                                            lambda v: self.taint(v).read_ids())
 
     def note_verdict(self: Machine, result: Val, options: verdicts.Options | None) -> Val:
         """``result`` with the options of the call that returned it: kept on a twin of the value

@@ -9,6 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
+from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
@@ -63,7 +64,9 @@ class EvalMixin(Mixin):
             return self.binop(expr.op, self.eval(expr.left, state, frame), self.eval(expr.right, state, frame),
                               (frame.path, expr.site))
         if type(expr) is ir.BoolOp:
-            left, right = self.eval(expr.left, state, frame), self.eval(expr.right, state, frame)
+            left = self.eval(expr.left, state, frame)
+            with assuming(state.env, expr.left, expr.op == "and"):  # ``x and x["s"]``
+                right = self.eval(expr.right, state, frame)
             value = one_of((left, right))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
@@ -71,7 +74,11 @@ class EvalMixin(Mixin):
             return value
         if type(expr) is ir.IfExp:
             self.examine((self.eval(expr.test, state, frame),), state, (frame.path, expr.site))
-            return one_of((self.eval(expr.body, state, frame), self.eval(expr.orelse, state, frame)))
+            with assuming(state.env, expr.test, True):  # ``x["s"] if x else None``
+                body = self.eval(expr.body, state, frame)
+            with assuming(state.env, expr.test, False):
+                orelse = self.eval(expr.orelse, state, frame)
+            return one_of((body, orelse))
         if type(expr) is ir.UnaryOp:
             operand = self.eval(expr.operand, state, frame)
             if expr.op == "-":

@@ -9,6 +9,9 @@ Only names are narrowed (not attributes or subscripts: another reference may cha
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from dynolint.phase1 import ir
 from dynolint.model.values import NONE, ConstV, OneOf, Val, alts, one_of
 
@@ -76,3 +79,18 @@ def undo(env: dict[str, Val], previous: dict[str, Val], applied: dict[str, Val])
     for name, value in previous.items():
         if env.get(name) is applied.get(name):
             env[name] = value
+
+
+@contextmanager
+def assuming(env: dict[str, Val], test: ir.Expr, truth: bool) -> Iterator[None]:
+    """Within the block, ``env``'s names as ``test`` evaluating to ``truth`` narrows them (the
+    right operand of ``and``/``or``, the branches of a conditional expression)."""
+    previous = apply(env, narrowings(test, truth))
+    if not previous:
+        yield
+        return
+    applied = {name: env[name] for name in previous}
+    try:
+        yield
+    finally:
+        undo(env, previous, applied)

@@ -51,7 +51,10 @@ class StatementsMixin(Mixin):
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if type(stmt) is ir.Assign:
-            value = self.eval(stmt.value, state, frame)
+            if state.reads and len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value):
+                value = self.flag_test(stmt.value, stmt.site, state, frame)  # ``ok = item["s"] == "NEW"``
+            else:
+                value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
             if is_verify_call(stmt.value):

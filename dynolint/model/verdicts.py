@@ -19,7 +19,8 @@ recorded facts about reads of the caller's path, which is the path the helper ra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Callable, ContextManager, NamedTuple
 
 from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
@@ -60,14 +61,18 @@ def is_test(expr: ir.Expr) -> bool:
 
 
 def eval_returned_test(evaluate: Callable[[ir.Expr], Val], expr: ir.Expr, path: str,
-                       captured: dict[int, object]) -> Val:
+                       captured: dict[int, object],
+                       assuming: Callable[[ir.Expr, bool], ContextManager[None]] = lambda test, truth: nullcontext()
+                       ) -> Val:
     """The value of a test made of comparisons, evaluated as the interpreter's ``eval`` does
-    (the same values), with each comparison's operands put in ``captured``."""
+    (the same values; the right operand of ``and``/``or`` where ``assuming`` narrows the names
+    the left one tested), with each comparison's operands put in ``captured``."""
     if isinstance(expr, ir.UnaryOp):
-        return OpaqueV((path, -1), (eval_returned_test(evaluate, expr.operand, path, captured),))
+        return OpaqueV((path, -1), (eval_returned_test(evaluate, expr.operand, path, captured, assuming),))
     if isinstance(expr, ir.BoolOp):
-        left = eval_returned_test(evaluate, expr.left, path, captured)
-        right = eval_returned_test(evaluate, expr.right, path, captured)
+        left = eval_returned_test(evaluate, expr.left, path, captured, assuming)
+        with assuming(expr.left, expr.op == "and"):
+            right = eval_returned_test(evaluate, expr.right, path, captured, assuming)
         return one_of((left, right))
     assert isinstance(expr, ir.Compare)
     left, right = evaluate(expr.left), evaluate(expr.comparators[0])
