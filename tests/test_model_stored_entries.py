@@ -143,3 +143,44 @@ def create(event, context):
 '''
     line = next(i for i, text in enumerate(source.splitlines(), 1) if "# here" in text)
     assert race_kinds(model_of({"h.py": source})) == {line: "allocate"}
+
+
+LOOPS = {
+    "for x in xs": '''
+def create(event, context):
+    records = json.loads(event["body"])
+    for record in records:
+        record["host_id"] = str(len(hosts.scan()["Items"]) + 1)
+    for record in records:
+        hosts.put_item(Item=record)  # here
+''',
+    "enumerate": '''
+def create(event, context):
+    records = json.loads(event["body"])["hosts"]
+    first = len(hosts.scan()["Items"]) + 1
+    for n, record in enumerate(records):
+        record["host_id"] = str(first + n)
+        record["state"] = "NEW"
+    with hosts.batch_writer() as batch:
+        for record in records:
+            batch.put_item(Item=record)  # here
+''',
+}
+
+
+@pytest.mark.parametrize("source", LOOPS.values(), ids=list(LOOPS))
+def test_an_entry_stored_into_each_element_of_a_loop_is_in_the_list_after_it(source: str) -> None:
+    kinds = race_kinds(model_of({"h.py": HEAD + source}))
+    assert kinds.get(_line(source)) == "allocate", kinds
+
+
+def test_a_loop_that_rebinds_its_name_leaves_the_list_alone() -> None:
+    source = '''
+def create(event, context):
+    records = json.loads(event["body"])
+    for record in records:
+        record = {"host_id": str(len(hosts.scan()["Items"]) + 1)}
+    for record in records:
+        hosts.put_item(Item=record)
+'''
+    assert race_kinds(model_of({"h.py": HEAD + source})) == {}

@@ -175,3 +175,30 @@ class ContainersMixin(Mixin):
 
 
 __all__ = ["ContainersMixin", "DICT_VIEWS", "computed_entries", "exact_entry", "typed_dict", "plain_dicts", "view"]
+
+
+def element_binding(loop_iter: ir.Expr, target: ir.Expr | None) -> tuple[str, str] | None:
+    """``(list name, element name)`` of ``for x in xs`` and ``for i, x in enumerate(xs)``."""
+    if target is None:
+        return None
+    if type(loop_iter) is ir.Call and type(loop_iter.func) is ir.Name and loop_iter.func.id == "enumerate" \
+            and loop_iter.args and type(target) is ir.SeqE and len(target.elts) == 2 \
+            and type(target.elts[1]) is ir.Name:
+        loop_iter, name = loop_iter.args[0], target.elts[1].id
+    elif type(target) is ir.Name:
+        name = target.id
+    else:
+        return None
+    return (loop_iter.id, name) if type(loop_iter) is ir.Name else None
+
+
+def stored_elements(before: Val, after: Val | None) -> Val | None:
+    """The iterated list after a loop whose body stored entries into its element in place
+    (``for row in rows: row["id"] = n``): a list of the element with those entries; None
+    where the body did not (it rebound the name, or stored nothing)."""
+    if after is None or after is before:
+        return None
+    changed = [alt for alt in alts(after) if isinstance(alt, DictV) and before in alt.spreads]
+    if not changed or len(changed) != len(alts(after)):
+        return None
+    return SeqV("items", (one_of(changed),))

@@ -13,7 +13,7 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
-from dynolint.model.containers import iterated_name, with_elements
+from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
@@ -211,10 +211,12 @@ class StatementsMixin(Mixin):
             filled = with_elements(state.env[iterated])
             if filled is not None:
                 body_state.env[iterated] = filled
+        binding = None if stmt.is_while else element_binding(stmt.iter, stmt.target)
         if stmt.target is not None:
             element = self.element(iterable)
             self.walk_carried(element, body_state)  # a list built under a test: its path's decisions
             self.assign(stmt.target, element, body_state, frame, stmt.site)
+        bound = body_state.env.get(binding[1]) if binding is not None else None
         frame.loops.append(LoopCtx())
         outer = frame.steers
         if state.reads:  # how often the body runs depends on the iterable (or the while test)
@@ -226,6 +228,10 @@ class StatementsMixin(Mixin):
             ctx = frame.loops.pop()
         endless = stmt.is_while and isinstance(stmt.iter, ir.Const) and bool(stmt.iter.value)
         after = merge(([] if endless else [state]) + [out] + ctx.continues)
+        if binding is not None and bound is not None and not out.dead and binding[0] in after.env:
+            stored = stored_elements(bound, out.env.get(binding[1]))  # ``for row in rows: row["id"] = n``
+            if stored is not None:
+                after.env[binding[0]] = stored
         if endless:
             after = after.killed()
         if stmt.orelse and not after.dead:
