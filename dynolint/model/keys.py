@@ -63,9 +63,11 @@ class TaintIndex:
     def __init__(self, reads: list[ReadEvent]) -> None:
         self.reads = reads
         # by object: a lookup by value compares equal values that are distinct objects part by
-        # part (a third of the own repository's run); the entry keeps its value alive, so the
-        # id is not reused while it is cached
-        self._taint: dict[int, tuple[Val, Taint]] = {}
+        # part (a third of the own repository's run); ``_taint_kept`` keeps each value alive, so
+        # its id is not reused while it is cached (a list, not a (value, taint) pair per entry:
+        # 48 bytes less each, about 10 MB of the rules' peak on the doubled connected corpus)
+        self._taint: dict[int, Taint] = {}
+        self._taint_kept: list[Val] = []
         self._canon: dict[Val, Val] = {}
         self._tables: dict[tuple[Val, Val], bool] = {}
         self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
@@ -74,17 +76,20 @@ class TaintIndex:
         """Drop the memos keyed by object (and the values they keep alive): between roots,
         the values a finished root made and no event keeps would otherwise stay for the run."""
         self._taint.clear()
+        self._taint_kept.clear()
         self.unseen.forget_values()
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
         cached = self._taint.get(id(value))
         if cached is not None:
-            return cached[1]
+            return cached
         result = self._compute(value, depth)
         if len(self._taint) > 200_000:
             self._taint.clear()
-        self._taint[id(value)] = (value, result)
+            self._taint_kept.clear()
+        self._taint[id(value)] = result
+        self._taint_kept.append(value)
         return result
 
     def _compute(self, value: Val, depth: int) -> Taint:
