@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
+from dynolint.model.state import join
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
     TenantIdV, Val, alts, const_str, one_of,
@@ -197,7 +198,7 @@ class ClassesMixin(Mixin):
                 for name in self.heap_names.get(alt.alloc, ()):  # (a union: the order does not matter)
                     held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
-                        tenants = tenants | self.held_tenants(held, depth + 1)
+                        tenants = join(tenants, self.held_tenants(held, depth + 1))  # (no new empty set)
         return tenants
 
     def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.unseen import UnseenIndex
@@ -11,6 +12,8 @@ from dynolint.model.values import (
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, children, const_str, options,
 )
+
+T = TypeVar("T")
 
 _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
@@ -35,8 +38,19 @@ class Taint:
             return self
         if not self.reads and not self.costly and not self.tenants and not self.creds and not self.event:
             return other
-        return Taint(self.reads | other.reads, self.costly | other.costly, self.tenants | other.tenants,
-                     self.creds | other.creds, self.event or other.event)
+        return Taint(_union(self.reads, other.reads), _union(self.costly, other.costly),
+                     _union(self.tenants, other.tenants), _union(self.creds, other.creds), self.event or other.event)
+
+
+def _union(a: frozenset[T], b: frozenset[T]) -> frozenset[T]:
+    """``a | b``, reusing ``a`` or ``b`` when the other adds nothing: a union makes a new set
+    even of two empty ones (216 bytes each in CPython 3.11, which has no empty frozenset
+    singleton), and the taint memo keeps every result of a run's values."""
+    if not b or a is b:
+        return a
+    if not a:
+        return b
+    return a | b
 
 
 EMPTY = Taint()
@@ -49,9 +63,11 @@ class TaintIndex:
     def __init__(self, reads: list[ReadEvent]) -> None:
         self.reads = reads
         # by object: a lookup by value compares equal values that are distinct objects part by
-        # part (a third of the own repository's run); the entry keeps its value alive, so the
-        # id is not reused while it is cached
-        self._taint: dict[int, tuple[Val, Taint]] = {}
+        # part (a third of the own repository's run); ``_taint_kept`` keeps each value alive, so
+        # its id is not reused while it is cached (a list, not a (value, taint) pair per entry:
+        # 48 bytes less each, about 10 MB of the rules' peak on the doubled connected corpus)
+        self._taint: dict[int, Taint] = {}
+        self._taint_kept: list[Val] = []
         self._canon: dict[Val, Val] = {}
         self._tables: dict[tuple[Val, Val], bool] = {}
         self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
@@ -60,17 +76,20 @@ class TaintIndex:
         """Drop the memos keyed by object (and the values they keep alive): between roots,
         the values a finished root made and no event keeps would otherwise stay for the run."""
         self._taint.clear()
+        self._taint_kept.clear()
         self.unseen.forget_values()
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
         cached = self._taint.get(id(value))
         if cached is not None:
-            return cached[1]
+            return cached
         result = self._compute(value, depth)
         if len(self._taint) > 200_000:
             self._taint.clear()
-        self._taint[id(value)] = (value, result)
+            self._taint_kept.clear()
+        self._taint[id(value)] = result
+        self._taint_kept.append(value)
         return result
 
     def _compute(self, value: Val, depth: int) -> Taint:

@@ -58,7 +58,7 @@ class Log:
     """What one call being summarised touched and wrote, and the interpreter's marks
     (event counts) when it started."""
 
-    marks: tuple[int, ...]
+    marks: tuple[int, int, int]  # Summaries.marks()
     cuts: int
     stack: int  # the callee's position on the interpreter's call stack
     examined: frozenset[int]  # the caller's examined and present reads at the call (the summary
@@ -97,6 +97,7 @@ class Summaries:
         self.hits = 0
         self.misses = 0
         self.footprint = Recorder()  # what each root depends on (model/footprint.py)
+        self.path_sets: dict[frozenset[str], frozenset[str]] = {}  # (path_set)
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
@@ -186,7 +187,13 @@ class Summaries:
         self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
                                   tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
                                   minus(state.present, log.present), self.interp.verdict_options(result),
-                                  frozenset(log.paths))
+                                  self.path_set(log.paths))
+
+    def path_set(self, paths: set[str]) -> frozenset[str]:
+        """``frozenset(paths)``, one object for equal sets: a few hundred distinct sets among
+        the table's thousands of summaries."""
+        made = frozenset(paths)
+        return self.path_sets.setdefault(made, made)
 
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""
@@ -270,15 +277,19 @@ class Summaries:
             return tuple(interp.global_entries.get(key, ()))  # type: ignore[call-overload]
         return key in interp.truthy_values
 
-    def marks(self) -> tuple[int, ...]:
+    def marks(self) -> tuple[int, int, int]:
         """Counts of everything the rules look at: a call that changes none recorded no event.
-        (Not the sequence numbers: a reused result's stamped work is stamped again.)"""
+        (Not the sequence numbers: a reused result's stamped work is stamped again.) The lists,
+        sets and tables counted only grow, so their total is equal at two times exactly when
+        each count is; the current root's own counts follow (the same root while ``roots``,
+        counted in the total, has not grown)."""
         i = self.interp
         root = i.roots[-1] if i.roots else None
-        return (len(i.reads), len(i.writes), len(i.data_calls), len(i.mints), len(i.global_stores),
-                len(i.tmp_writes), len(i.invokes), len(i.scoping_uses), len(i.cleaned), len(i.absence_sites),
-                len(i.source_facts), len(i.problems), len(i.cdk_functions), len(i.cdk_tables), len(i.cdk_invokers),
-                len(i.roots), self.effects, len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
+        return (len(i.reads) + len(i.writes) + len(i.data_calls) + len(i.mints) + len(i.global_stores)
+                + len(i.tmp_writes) + len(i.invokes) + len(i.scoping_uses) + len(i.cleaned) + len(i.absence_sites)
+                + len(i.source_facts) + len(i.problems) + len(i.cdk_functions) + len(i.cdk_tables)
+                + len(i.cdk_invokers) + len(i.roots) + self.effects,
+                len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
 
 
 def _first(item: tuple[str, Val]) -> str:

@@ -255,7 +255,9 @@ class UnseenIndex:
     equal calls (same function, same inputs) ran at different times on different paths."""
 
     def __init__(self) -> None:
-        self._memo: dict[int, tuple[Val, frozenset[Unseen]]] = {}
+        # by object; ``_memo_kept`` keeps each value alive so that its id is not reused while cached
+        self._memo: dict[int, frozenset[Unseen]] = {}
+        self._memo_kept: list[Val] = []
 
     def after(self, values: Iterable[Val], root: int, seq: int, key: Val | None) -> list[Unseen]:
         """The unresolved calls ``values`` derive from that ran in ``root`` after ``seq``,
@@ -271,14 +273,15 @@ class UnseenIndex:
 
     def forget_values(self) -> None:
         self._memo.clear()
-        _HOLDS_STAMP.clear()
+        self._memo_kept.clear()
+        forget_stamps()
 
     def _walk(self, value: Val, depth: int) -> frozenset[Unseen]:
         if depth > 40 or value is UNKNOWN or type(value) is ConstV:
-            return frozenset()
+            return _NO_UNSEEN
         memo = self._memo.get(id(value))
-        if memo is not None and memo[0] is value:
-            return memo[1]
+        if memo is not None:
+            return memo
         found: set[Unseen] = set()
         if isinstance(value, CallV) and value.at is not None and not cheap_call(value) or \
                 isinstance(value, OpaqueV) and value.at is not None and value.what:
@@ -286,19 +289,23 @@ class UnseenIndex:
             found.add(Unseen(loc, root, seq, describe(value), value))
         for child in children(value):
             found |= self._walk(child, depth + 1)
-        result = frozenset(found)
+        result = frozenset(found) if found else _NO_UNSEEN  # (one empty set, not one per value)
         if len(self._memo) > 200_000:
             self._memo.clear()
-        self._memo[id(value)] = (value, result)
+            self._memo_kept.clear()
+        self._memo[id(value)] = result
+        self._memo_kept.append(value)
         return result
 
 
 __all__ = ["forget_stamps", "CHEAP_METHODS", "CODEC_FUNCTIONS", "CHEAP_MODULES", "RECEIVER_METHODS", "Unseen", "UnseenIndex", "cheap_call", "cheap_path", "opaque_work", "overridden", "stamp"]
 
 
-# Whether a value holds a stamped call result, by object (the entry keeps the value alive so
-# that its id is not reused while cached); restamp descends only into the parts that do.
-_HOLDS_STAMP: dict[int, tuple[Val, bool]] = {}
+# Whether a value holds a stamped call result, by object (``_HOLDS_KEPT`` keeps the value alive
+# so that its id is not reused while cached); restamp descends only into the parts that do.
+_HOLDS_STAMP: dict[int, bool] = {}
+_HOLDS_KEPT: list[Val] = []
+_NO_UNSEEN: frozenset[Unseen] = frozenset()
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -314,6 +321,7 @@ def _init_fields(kind: type) -> tuple[str, ...]:
 def forget_stamps() -> None:
     """Drop the memo of :func:`stamped` (and the values it keeps alive): a new analysis."""
     _HOLDS_STAMP.clear()
+    _HOLDS_KEPT.clear()
 
 
 def stamped(value: Val, depth: int = 0) -> bool:
@@ -322,7 +330,7 @@ def stamped(value: Val, depth: int = 0) -> bool:
 
     known = _HOLDS_STAMP.get(id(value))
     if known is not None:
-        return known[1]
+        return known
     if (type(value) is CallV or type(value) is OpaqueV) and value.at is not None:
         holds = True
     elif depth > 200:
@@ -331,7 +339,9 @@ def stamped(value: Val, depth: int = 0) -> bool:
         holds = any(stamped(child, depth + 1) for child in children(value))
     if len(_HOLDS_STAMP) > 200_000:
         _HOLDS_STAMP.clear()
-    _HOLDS_STAMP[id(value)] = (value, holds)
+        _HOLDS_KEPT.clear()
+    _HOLDS_STAMP[id(value)] = holds
+    _HOLDS_KEPT.append(value)
     return holds
 
 
