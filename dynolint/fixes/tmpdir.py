@@ -27,34 +27,13 @@ from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, same,
 from dynolint.fixes.plans import TmpDirPlan
 from dynolint.fixes.scope import enclosing
 from dynolint.fixes.tmppaths import anchor_of, check_folder, check_other_tmp_paths, folder_group, path_text
+from dynolint.fixes.tmpuse import (
+    BUILDER_METHODS, BUILDERS, GETTEMPDIR, MODULE_OPENS, assigned_names, bound_names, code_of, dotted, first_write,
+    module_binds, reuse,
+)
 
 TITLE = "write the file into a per-invocation temporary directory, removed when the function returns"
 # calls that build a path from a path (the taint of the path follows them)
-BUILDERS = frozenset({"os.path.join", "Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "str", "os.fspath",
-                      "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.dirname"})
-BUILDER_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem", "resolve", "absolute"})
-# calls that test whether a file is there: before a use, the mark of a cache
-PROBES = frozenset({"os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.lexists", "os.path.getmtime",
-                    "os.path.getsize", "os.stat", "os.access", "exists", "isfile", "glob.glob"})
-PROBE_METHODS = frozenset({"exists", "is_file", "is_dir", "stat", "read_text", "read_bytes"})
-STORES = frozenset({"append", "add", "extend", "insert", "update", "setdefault", "put"})
-MODULE_OPENS = frozenset({"io", "codecs", "gzip", "bz2", "aiofiles"})
-GETTEMPDIR = frozenset({"tempfile.gettempdir", "gettempdir"})
-
-
-def code_of(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner is not None else None
-    return None
-
-
 class _Reroot:
     """Builds the path under ``tmp_dir``; ``needs_os`` tells whether it used ``os.path.join``."""
 
@@ -83,7 +62,7 @@ class _Reroot:
             parts = ([first.with_changes(value=tail)] if tail else []) + list(node.parts[1:])
             return self._join(node.with_changes(parts=parts)) if parts else None
         if isinstance(node, cst.Call):
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name in GETTEMPDIR and not node.args:
                 return cst.Name(self.tmp_dir)
             if name in BUILDERS and node.args and node.args[0].keyword is None and not node.args[0].star:
@@ -275,10 +254,10 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
         if path_name in params:
             raise FixSkipped(f"the path comes from the caller ({path_name}): fix it where the path is built")
         assigned = [node for node in nodes if isinstance(node, (cst.Assign, cst.AnnAssign))
-                    and _targets(node) == [path_name]]
+                    and assigned_names(node) == [path_name]]
         others = [node for node in nodes if isinstance(node, (cst.AugAssign, cst.For, cst.AsName, cst.NamedExpr))
-                  and path_name in _bound_names(node)]
-        if not assigned and _module_binds(module, path_name):
+                  and path_name in bound_names(node)]
+        if not assigned and module_binds(module, path_name):
             raise FixSkipped(f"the path is a module-level name ({path_name}): other code may read the file on a "
                              "later invocation")
         if len(assigned) != 1 or others or assigned[0].value is None:
@@ -287,13 +266,13 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
     reroot = _Reroot("tmp_dir")
     if reroot(path) is None:
         raise FixSkipped("the path is not a constant, an f-string or a join under the temp dir built in this function")
-    _reuse(module, function, nodes, parents, call, path, path_name, params)
+    reuse(module, function, nodes, parents, call, path, path_name, params)
     also = tuple(folder_group(list(block.body), nodes, path))
     anchor = anchor_of(path)
     if anchor is not path and not any(same(anchor, member) for member in also):
         also = (*also, anchor)  # ``Path("/tmp/a.csv").write_text(...)``: ``"/tmp/a.csv"`` elsewhere is the file too
     for member in also:  # each checked up to where the function first writes it
-        _reuse(module, function, nodes, parents, _first_write(nodes, member), member, None, params)
+        reuse(module, function, nodes, parents, first_write(nodes, member), member, None, params)
     check_other_tmp_paths(nodes, path, also)
     check_folder(path, plan.how, bool(also))
     statement_of = {id(node): index for index, statement in enumerate(block.body) for node in walk(statement)}
@@ -311,132 +290,6 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
         return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False, also=also)
     taken = {node.value for node in walk(module) if isinstance(node, cst.Name)}
     return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken), also=also)
-
-
-def _reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode], parents: dict[int, cst.CSTNode],
-           call: cst.Call, path: cst.BaseExpression, path_name: str | None, params: set[str]) -> None:
-    """FixSkipped when the file may be meant for a later invocation or for other code."""
-    text = code_of(path)
-    if "cache" in (text + (path_name or "")).lower():
-        raise FixSkipped("the file is a cache (its name says so), meant to be read on later invocations: a "
-                         "per-invocation directory would drop it; key it by tenant instead")
-    tainted = {path_name} if path_name else set()
-    for _ in range(4):  # names built from the path (``archive = path + ".gz"``)
-        for node in nodes:
-            if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None and len(_targets(node)) == 1 \
-                    and _mentions(node.value, path, tainted):
-                tainted.update(name for name in _targets(node) if isinstance(name, str))
-    locals_ = params | {name for node in nodes if isinstance(node, (cst.Assign, cst.AnnAssign))
-                        for name in _targets(node) if isinstance(name, str)}
-    order = {id(node): number for number, node in enumerate(nodes)}
-    for node in nodes:
-        if isinstance(node, cst.Call) and order[id(node)] < order[id(call)]:
-            name = _dotted(node.func)
-            probe = node.args and name in PROBES and _mentions(node.args[0].value, path, tainted)
-            method = isinstance(node.func, cst.Attribute) and node.func.attr.value in PROBE_METHODS \
-                and _mentions(node.func.value, path, tainted)
-            reads = name == "open" and node.args and _mentions(node.args[0].value, path, tainted) \
-                and not any(c in _mode(node) for c in "wax")
-            if probe or method or reads:
-                raise FixSkipped(f"the file is read back ({code_of(node)} before it is written): a cache kept for "
-                                 "later invocations, which a per-invocation directory would drop; key it by tenant "
-                                 "instead")
-        if isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and _mentions(node.value, path,
-                                                                                              tainted):
-            raise FixSkipped("the path is returned to the caller, who may use the file after the function returns")
-        if isinstance(node, (cst.Global, cst.Nonlocal)) and {n.name.value for n in node.names} & tainted:
-            raise FixSkipped("the path is stored in a module global, where it outlives the invocation")
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None \
-                and _mentions(node.value, path, tainted) and any(not isinstance(t, str) for t in _targets(node)):
-            raise FixSkipped("the path is stored in an attribute or a container, where it may outlive the "
-                             "invocation")
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STORES \
-                and isinstance(node.func.value, cst.Name) and node.func.value.value not in locals_ \
-                and any(_mentions(arg.value, path, tainted) for arg in node.args):
-            raise FixSkipped(f"the path is stored in {node.func.value.value}, which outlives the invocation")
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function \
-                and _mentions(node, path, tainted):
-            raise FixSkipped("a nested function uses the path: it may run after the directory is removed")
-    inside = {id(node) for node in nodes}
-    for node in walk(module):
-        if id(node) not in inside and same(node, path):
-            raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
-                             "invocation")
-
-
-def _first_write(nodes: list[cst.CSTNode], path: cst.BaseExpression) -> cst.Call:
-    """The first call that names ``path`` other than to test or read it (a probe before it is
-    the mark of a file kept for later invocations); FixSkipped when there is none."""
-    for node in nodes:
-        if not isinstance(node, cst.Call):
-            continue
-        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
-        held = [arg.value for arg in node.args] + ([arg.value for arg in receiver.args] if isinstance(receiver, cst.Call)
-                                                   else [receiver] if receiver is not None else [])
-        if not any(same(value, path) for value in held):
-            continue
-        name = _dotted(node.func)
-        probe = name in PROBES or (isinstance(node.func, cst.Attribute) and node.func.attr.value in PROBE_METHODS)
-        if not probe and not (name == "open" and not any(c in _mode(node) for c in "wax")):
-            return node
-    raise FixSkipped(f"the function only tests or reads {code_of(path)}: a file kept from an earlier invocation, "
-                     "which a per-invocation directory would drop")
-
-
-def _mode(call: cst.Call) -> str:
-    """The mode of an ``open`` call, as written ("?" when not a literal: a write, maybe)."""
-    given = kwarg(call, "mode")
-    positional = [arg for arg in call.args if arg.keyword is None]
-    node = given.value if given is not None else positional[1].value if len(positional) > 1 else None
-    return "r" if node is None else literal_text(node) or "w"
-
-
-def _mentions(node: cst.CSTNode, path: cst.BaseExpression, tainted: set[str]) -> bool:
-    """Does ``node`` hold the path (the expression, or a name holding it), other than as an
-    argument of a call that only reads or consumes it (``open(path).read()``)?"""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name) and current.value in tainted or same(current, path):
-            return True
-        if isinstance(current, cst.Call) and current is not node and _dotted(current.func) not in BUILDERS \
-                and not (isinstance(current.func, cst.Attribute) and current.func.attr.value in BUILDER_METHODS):
-            stack.append(current.func)
-            continue
-        stack.extend(child for child in current.children)
-    return False
-
-
-def _targets(node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> list[str | cst.BaseExpression]:
-    """The names an assignment binds (other targets as they are: attributes, subscripts)."""
-    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-    out: list[str | cst.BaseExpression] = []
-    for target in targets:
-        if isinstance(target, cst.Name):
-            out.append(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                inner = element.value
-                if isinstance(inner, cst.Name):
-                    out.append(inner.value)
-                elif isinstance(inner, (cst.Attribute, cst.Subscript, cst.Tuple, cst.List)):
-                    out.extend(_targets(cst.Assign([cst.AssignTarget(inner)], cst.Name("_"))))
-        else:
-            out.append(target)
-    return out
-
-
-def _bound_names(node: cst.CSTNode) -> set[str]:
-    target = getattr(node, "target", None) or getattr(node, "name", None)
-    return {n.value for n in walk(target) if isinstance(n, cst.Name)} if target is not None else set()
-
-
-def _module_binds(module: cst.Module, name: str) -> bool:
-    for statement in module.body:
-        for node in walk(statement) if isinstance(statement, cst.SimpleStatementLine) else ():
-            if isinstance(node, (cst.Assign, cst.AnnAssign)) and name in _targets(node):
-                return True
-    return False
 
 
 __all__ = ["TITLE", "TmpDirBlock", "add_imports", "block_change", "plan_block"]
