@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
+from dynolint.model.library import PROCESS_STATE
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, ClassV, DictV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
+    UNKNOWN, ClassV, DictV, ExtV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -95,21 +96,32 @@ class AssignMixin(Mixin):
             self.assign(element.value if isinstance(element, ir.Starred) else element, parts_of, state, frame, site)
 
     def delete(self: Machine, stmt: ir.Delete, state: State, frame: Frame) -> None:
-        """``del obj.name``: where ``name`` is a property with a deleter, the deleter runs."""
-        accessor = f"{stmt.target.attr}.deleter"
+        """``del obj.name``: where ``name`` is a property with a deleter, the deleter runs;
+        ``del os.environ[key]``: the entry of process state is removed."""
+        target = stmt.target
+        if isinstance(target, ir.Sub):
+            process = process_state(self.eval(target.value, state, frame))
+            if process is not None:
+                self.process_removed(process, self.eval(target.index, state, frame))
+            return
+        accessor = f"{target.attr}.deleter"
         if accessor not in self.project.accessors:
             return
-        for alt in alts(self.eval(stmt.target.value, state, frame)):
+        for alt in alts(self.eval(target.value, state, frame)):
             if isinstance(alt, InstanceV):
-                self.run_accessor(alt, accessor, [], (frame.path, stmt.target.site), state, frame)
+                self.run_accessor(alt, accessor, [], (frame.path, target.site), state, frame)
 
     def assign_item(self: Machine, target: ir.Sub, value: Val, state: State, frame: Frame, site: int) -> None:
         base_expr = target.value
         index = self.eval(target.index, state, frame)
+        base = self.eval(base_expr, state, frame)
+        process = process_state(base) if frame.function is not None else None
+        if process is not None:  # ``os.environ["TENANT"] = ...``: the process keeps it
+            self.process_stored(frame, site, process, index, value, "item", state)
+            return
         if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
-        base = self.eval(base_expr, state, frame)
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``: a container a module object holds
             held = self.module_object(base_expr.value, self.eval(base_expr.value, state, frame), frame)
             if held is not None:
@@ -195,6 +207,29 @@ class AssignMixin(Mixin):
         return next((f"{alt.cls.qualname}()" for alt in alts(value)
                      if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None)
 
+    def process_stored(self: Machine, frame: Frame, site: int, process: str, key: Val, value: Val, kind: str,
+                       state: State) -> None:
+        """A function stores ``value`` under ``key`` in process state: a store into a module
+        global (rules), and what a later lookup of that entry finds (``process_entry``)."""
+        self.global_store(frame, site, process, kind, key, value, state)
+        keys = key.elts if isinstance(key, SeqV) else (key,)
+        for one in keys:
+            name = const_str(one)
+            if name is not None:
+                self.summaries.write((process, name), value, merged=True)
+
+    def process_entry(self: Machine, process: str, key: Val) -> Val | None:
+        """What functions stored under ``key`` in process state (``os.environ["TENANT_ID"]``
+        set by the handler, read by a helper), or None."""
+        name = const_str(key)
+        return self.summaries.heap_get((process, name)) if name is not None else None
+
+    def process_removed(self: Machine, process: str, key: Val) -> None:
+        """Code removes the entry ``key`` of process state (``os.environ.pop("TENANT_ID")``)."""
+        name = const_str(key)
+        if name is not None:
+            self.removed_entries.add((process, name))
+
     def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:
             return False
@@ -205,3 +240,9 @@ class AssignMixin(Mixin):
         if frame.closure is not None and name in frame.closure:
             return False
         return name in self.run_module(frame.path)
+
+
+def process_state(value: Val) -> str | None:
+    """The name of the process-wide state (``os.environ``) ``value`` is, if it is one."""
+    return next((PROCESS_STATE[alt.path] for alt in alts(value) if type(alt) is ExtV and alt.path in PROCESS_STATE),
+                None)

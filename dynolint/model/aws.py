@@ -34,7 +34,9 @@ S3_KEYED = {
     "list_objects": "Prefix", "list_objects_v2": "Prefix", "list_object_versions": "Prefix",
 }
 S3_TRANSFER = {"download_file": (1, "Key"), "upload_file": (2, "Key"), "download_fileobj": (1, "Key"),
-               "upload_fileobj": (2, "Key")}
+               "upload_fileobj": (2, "Key"),
+               # a presigned POST grants whoever holds it an upload to Key with the signer's credentials
+               "generate_presigned_post": (1, "Key")}
 LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
 
 
@@ -142,7 +144,8 @@ class AwsMixin(Mixin):
     def client_call(self: Machine, client: ClientV, name: str, args: list[Val], kwargs: dict[str, Val],
                     loc: Loc, state: State, frame: Frame) -> Val:
         service = client.service
-        if name in ("get_paginator", "get_waiter", "close", "can_paginate", "generate_presigned_post"):
+        if name in ("get_paginator", "get_waiter", "close", "can_paginate") or \
+                name == "generate_presigned_post" and service != "s3":
             if name == "get_paginator" and args:
                 return PaginatorV(client, const_str(args[0]) or "?")
             return CallV(name, client, tuple(args))
@@ -150,7 +153,7 @@ class AwsMixin(Mixin):
             return self.assume_role(kwargs, loc, frame)
         if service == "s3":
             self.s3_call(client.creds, name, args, kwargs, loc, frame)
-            if name == "generate_presigned_url":
+            if name in ("generate_presigned_url", "generate_presigned_post"):
                 return CallV(name, client, tuple(args))
         if service == "lambda" and name in LAMBDA_INVOKES:
             tenant = kwargs.get("TenantId")

@@ -210,9 +210,12 @@ class DynamoMixin(Mixin):
                 state: State, frame: Frame) -> Val:
         text = const_text(statement) if statement is not None else None
         parsed = parse_partiql(text) if text else None
-        if parsed is None:
-            return OpaqueV(loc, ())
         params = list(elements(parameters)) if parameters is not None else []
+        if parsed is None:
+            if statement is not None and const_str(statement) is None:  # built by the code: scoped by its parts
+                self.ddb_data_call(client.creds, UNKNOWN, "execute_statement", SeqV("tuple", (statement, *params)),
+                                   False, loc, frame)
+            return OpaqueV(loc, ())
 
         def value_of(token: str) -> Val:
             if token.startswith("?"):
@@ -222,6 +225,13 @@ class DynamoMixin(Mixin):
 
         key = DictV(tuple((ConstV(attr), value_of(token)) for attr, token in parsed.where))
         table = ConstV(parsed.table)
+        # the data the statement reaches: the items its WHERE names (a SELECT without one reads the
+        # whole table, as a scan does), or the item an INSERT's VALUE makes of the parameters
+        scope: Val = SeqV("tuple", tuple(params)) if parsed.verb == "INSERT" else key
+        if statement is not None and const_str(statement) is None:  # values written into the text (f-string)
+            scope = SeqV("tuple", (scope, statement))
+        self.ddb_data_call(client.creds, table, f"execute_statement {parsed.verb}", scope,
+                           parsed.verb == "SELECT" and not parsed.where, loc, frame)
         if parsed.verb == "SELECT":
             return ReadV(self.emit_read("execute_statement SELECT", table, key, loc, state, frame))
         if parsed.verb == "INSERT":

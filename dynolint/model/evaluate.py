@@ -372,7 +372,8 @@ class EvalMixin(Mixin):
         if type(base) is ClassV and self.enum_class(base):
             return self.enum_member_named(base, index)  # ``Status[item["status"]]``
         if type(base) is ExtV and base.path in ("os.environ", "environ"):
-            return EnvV(index, None)
+            stored = self.process_entry("os.environ", index)
+            return EnvV(index, None) if stored is None else one_of((EnvV(index, None), stored))
         if type(base) is CredsV:
             return base
         return SubV(base, index)

@@ -11,10 +11,10 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, StrV, Val,
+    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
-from dynolint.model.library import NAMESPACES, OPERATOR_FUNCTIONS
+from dynolint.model.library import NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, ProcessStore
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -49,6 +49,18 @@ ROUND_TRIPS: dict[str, frozenset[str]] = {
 
 
 class ExternalMixin(Mixin):
+    def process_store(self: Machine, row: ProcessStore, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
+                      state: State, frame: Frame) -> None:
+        """A function stores into state the process keeps (``os.environ.update(...)``,
+        ``os.putenv(k, v)``): recorded as a store into a module global."""
+        value = args[row.value] if len(args) > row.value else one_of(list(kwargs.values())) if kwargs else UNKNOWN
+        key: Val
+        if row.key >= 0:
+            key = args[row.key] if len(args) > row.key else UNKNOWN
+        else:
+            key = self.dict_keys(value) if len(args) > row.value else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
+        self.process_stored(frame, self.stmt_site(frame, node), row.state, key, value, "method", state)
+
     # -- external functions --------------------------------------------------------------
     def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
                       node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
@@ -98,10 +110,21 @@ class ExternalMixin(Mixin):
         handled = self.file_call(path, args, kwargs, loc, frame)
         if handled is not None:
             return handled
+        if path in PROCESS_REMOVES:
+            state_name, at = PROCESS_REMOVES[path]
+            self.process_removed(state_name, args[at] if len(args) > at else kwargs.get("key", UNKNOWN))
+            return EnvV(args[at], args[at + 1] if len(args) > at + 1 else None) if path.endswith(".pop") and args \
+                else NONE
+        if path in PROCESS_STORES and frame.function is not None:
+            self.process_store(PROCESS_STORES[path], args, kwargs, node, state, frame)
+            if path.endswith(".setdefault"):
+                return EnvV(args[0] if args else kwargs.get("key", UNKNOWN), args[1] if len(args) > 1 else None)
+            return NONE
         if path in ("os.environ.get", "os.getenv", "environ.get", "os.environ.setdefault"):
             name = args[0] if args else kwargs.get("key", UNKNOWN)
             default = args[1] if len(args) > 1 else kwargs.get("default")
-            return EnvV(name, default)
+            stored = self.process_entry("os.environ", name)
+            return EnvV(name, default) if stored is None else one_of((EnvV(name, default), stored))
         if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
             options = kwargs.get("options")
             verified = True

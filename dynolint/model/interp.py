@@ -97,6 +97,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
+    removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
@@ -300,6 +301,7 @@ class Interpreter(Machine):
         self.carried = {}
         self.module_instances = set()
         self.reset_vars = set()
+        self.removed_entries = set()
         self.changed_in_place = {}
         self.defaults = {}
         self.cdk_functions = {}

@@ -237,3 +237,36 @@ CLAIM_DECORATORS: dict[str, ClaimDecorator] = {
     **{f"{module}.idempotent": ClaimDecorator(None) for module in _IDEMPOTENCY},
     **{f"{module}.idempotent_function": ClaimDecorator("data_keyword_argument") for module in _IDEMPOTENCY},
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessStore:
+    """A library call that stores into state the process keeps for its whole life (not a
+    module global of the project, but just as lasting: the next invocation the process serves
+    sees it). ``key`` and ``value`` are the positions of what is stored; ``key`` -1 for a call
+    given a mapping of entries at ``value`` (``update``)."""
+
+    state: str  # the state's name, as messages show it
+    key: int
+    value: int
+
+
+# The process environment: an entry set in a function stays for every later invocation (and every
+# boto3 Session made without credentials reads AWS_ACCESS_KEY_ID and friends from it)
+PROCESS_STATE: dict[str, str] = {"os.environ": "os.environ", "environ": "os.environ"}
+PROCESS_STORES: dict[str, ProcessStore] = {
+    "os.environ.__setitem__": ProcessStore("os.environ", 0, 1),
+    "os.environ.setdefault": ProcessStore("os.environ", 0, 1),
+    "os.environ.update": ProcessStore("os.environ", -1, 0),
+    "os.putenv": ProcessStore("os.environ", 0, 1),
+    "environ.__setitem__": ProcessStore("os.environ", 0, 1),
+    "environ.setdefault": ProcessStore("os.environ", 0, 1),
+    "environ.update": ProcessStore("os.environ", -1, 0),
+    "putenv": ProcessStore("os.environ", 0, 1),
+}
+# Calls that remove an entry (at the position given) from process state: an entry the code removes
+# again (in a ``finally``, after the request) lives for one request, as a ContextVar reset does
+PROCESS_REMOVES: dict[str, tuple[str, int]] = {
+    "os.environ.pop": ("os.environ", 0), "os.unsetenv": ("os.environ", 0), "os.environ.__delitem__": ("os.environ", 0),
+    "environ.pop": ("os.environ", 0), "unsetenv": ("os.environ", 0), "environ.__delitem__": ("os.environ", 0),
+}

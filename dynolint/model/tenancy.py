@@ -11,7 +11,8 @@ from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.keys import constant_key
 from dynolint.model.project import LambdaFunction
-from dynolint.model.values import EnvV, Loc, TenantIdV, Val, alts, children, const_str
+from dynolint.model.library import PROCESS_STATE
+from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -84,8 +85,17 @@ def frame_tenant_aware(model: Model, frame_id: int) -> bool:
 def per_request(model: Model, store: GlobalStore) -> bool:
     """A ContextVar set by code that also resets it (``token = var.set(x)`` ... ``var.reset(token)``,
     token vending around each invocation): it does not outlive the request. One set and never
-    reset keeps its value into the next invocation the process serves."""
-    return store.kind == "contextvar" and store.var in model.interp.reset_vars
+    reset keeps its value into the next invocation the process serves. So does an entry of process
+    state (``os.environ["TENANT_ID"] = ...``) unless code removes it again (``os.environ.pop(...)``,
+    ``del os.environ[...]``): removed, it lives for one request."""
+    if store.kind == "contextvar":
+        return store.var in model.interp.reset_vars
+    if store.name not in PROCESS_STATE.values() or store.key is None:
+        return False
+    keys = store.key.elts if isinstance(store.key, SeqV) else (store.key,)
+    names = [const_str(key) for key in keys]
+    return bool(names) and all(name is not None and (store.name, name) in model.interp.removed_entries
+                               for name in names)
 
 
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:

@@ -272,9 +272,10 @@ class Declare:
 
 @dataclass(slots=True, unsafe_hash=True)
 class Delete:
-    """``del obj.attr``, where a property's deleter runs (a ``del`` of a name or an item is dropped)."""
+    """``del obj.attr``, where a property's deleter runs, or ``del obj[key]`` (an entry of process
+    state removed: model/assign.py); a ``del`` of a name is dropped."""
 
-    target: Attr
+    target: Attr | Sub
     site: int
 
 

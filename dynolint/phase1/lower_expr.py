@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import ast
+
 import libcst as cst
 
 from dynolint.phase1 import ir
@@ -154,7 +156,7 @@ class ExpressionLowerer:
         parts: list[ir.Expr] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                parts.append(ir.Const(part.value))
+                parts.append(ir.Const(_fstring_text(part.value, node)))
             elif isinstance(part, cst.FormattedStringExpression):
                 parts.append(self.expr(part.expression))
         return ir.FStr(tuple(parts))
@@ -249,3 +251,19 @@ class ExpressionLowerer:
         if isinstance(node, cst.StarredElement):
             return ir.Starred(self.target(node.value, bind))
         return self.expr(node)
+
+
+def _fstring_text(source: str, node: cst.FormattedString) -> str:
+    """The text an f-string's literal part stands for: unless the string is raw, its escapes
+    decoded (``f"FROM \\"orders\\""`` is ``FROM "orders"``), and doubled braces made single; the
+    source itself where it does not decode alone (a part that ends next to a closing quote)."""
+    text = source
+    if "\\" in source and "r" not in node.prefix.lower():
+        quote = node.start[len(node.prefix):]
+        try:
+            decoded = ast.literal_eval(quote + source + node.end)
+        except (SyntaxError, ValueError):
+            decoded = None
+        if isinstance(decoded, str):
+            text = decoded
+    return text.replace("{{", "{").replace("}}", "}")

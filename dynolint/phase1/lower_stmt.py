@@ -178,8 +178,8 @@ class Lowerer(ExpressionLowerer):
             elif type(node) is cst.Del:
                 listed = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
                 for deleted in [e.value for e in listed] or [node.target]:
-                    lowered = self.expr(deleted) if isinstance(deleted, cst.Attribute) else None
-                    if isinstance(lowered, ir.Attr):
+                    lowered = self.expr(deleted) if isinstance(deleted, (cst.Attribute, cst.Subscript)) else None
+                    if isinstance(lowered, (ir.Attr, ir.Sub)):
                         out.append(ir.Delete(lowered, site))
             elif type(node) is cst.Assert:  # goes on where the test holds, as ``if not test: raise``
                 out.append(ir.If(self.expr(node.test), (), (ir.Raise(None, site),), site))

@@ -23,8 +23,8 @@ class TenantStateInGlobal(Rule):
         what_it_does=(
             "Finds tenant-derived data (derived from the tenant id, or request data in tenant-aware code) "
             "stored from function code into module-level mutable state: a `global` assignment, an item or "
-            "method call on a module-level container (`update`, `setdefault`, `append`, ...), or the cache of "
-            "an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
+            "method call on a module-level container (`update`, `setdefault`, `append`, ...), an entry of the "
+            "process environment (`os.environ[...] = ...`, `os.putenv`), or the cache of an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
             "shared by tenants. Also state each invocation advances (`COUNT += 1` through `global`) that the "
             "function returns to its caller, even though it holds no tenant's data: it tells each tenant what "
             "other tenants did in the same execution environment."
@@ -51,7 +51,9 @@ def handler(event, context):
 ''',
         known_problems=(
             "A per-request `ContextVar` (set and reset by the code) is not module state; one set and never reset is. Module state written only at import time "
-            "(configuration loaded at init) is not reported: the tenant id is not known then."
+            "(configuration loaded at init) is not reported: the tenant id is not known then. An environment "
+            "entry the code removes again anywhere (`os.environ.pop`, `del os.environ[...]`, `os.unsetenv`) is "
+            "taken to be removed after each request."
         ),
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
     )
