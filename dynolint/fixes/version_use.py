@@ -96,14 +96,29 @@ def _uses(scope: cst.CSTNode, names: frozenset[str], attribute: str,
 _READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
 
 
+_READ_ARGS: dict[int, tuple[cst.CSTNode, list[dict[str, cst.BaseExpression]]]] = {}
+
+
+def _read_arguments(scope: cst.CSTNode) -> list[dict[str, cst.BaseExpression]]:
+    """The keyword arguments of each read in ``scope``: one walk of the function for all its
+    writes (a function of 600 writes was walked once per write)."""
+    found = _READ_ARGS.get(id(scope))
+    if found is not None and found[0] is scope:
+        return found[1]
+    reads = [{arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+             for node in walk(scope)
+             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS]
+    if len(_READ_ARGS) > 64:
+        _READ_ARGS.clear()
+    _READ_ARGS[id(scope)] = (scope, reads)
+    return reads
+
+
 def _projected_without(scope: cst.CSTNode, attribute: str) -> str | None:
     """How a read of the function leaves ``attribute`` out of the items it returns (a
     ProjectionExpression that does not name it, one that is not a literal, AttributesToGet),
     or None when every read returns whole items (or names it)."""
-    for node in walk(scope):
-        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS):
-            continue
-        named = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+    for named in _read_arguments(scope):
         if "AttributesToGet" in named:
             return "names its attributes with AttributesToGet"
         projection = named.get("ProjectionExpression")
