@@ -13,7 +13,7 @@ was read with, and when the attribute is the fix's to keep.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import libcst as cst
 
@@ -64,54 +64,51 @@ def _reads(node: cst.CSTNode, names: frozenset[str], attribute: str) -> bool:
         and node.func.attr.value == "get" and bool(node.args) and literal_text(node.args[0].value) == attribute
 
 
-_SEEN: dict[tuple[int, frozenset[str], str], tuple[cst.CSTNode, list[tuple[int, str]], list[int]]] = {}
+T = TypeVar("T")
+# per function (by object, keeping it so that its id is not reused), what one walk of it found:
+# a function of many writes was walked once per write
+_WALKED: dict[tuple[int, object], tuple[cst.CSTNode, object]] = {}
+
+
+def _once(scope: cst.CSTNode, what: object, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``scope`` and ``what``, computed once while the function is fixed."""
+    found = _WALKED.get((id(scope), what))
+    if found is not None and found[0] is scope:
+        return found[1]  # type: ignore[return-value]
+    result = compute()
+    if len(_WALKED) > 64:
+        _WALKED.clear()
+    _WALKED[(id(scope), what)] = (scope, result)
+    return result
 
 
 def _uses(scope: cst.CSTNode, names: frozenset[str], attribute: str,
           positions: Any) -> tuple[list[tuple[int, str]], list[int]]:
-    """Where ``scope`` changes ``attribute`` of the item (line, how) and where it reads it
-    (lines): one walk of the function for all its writes (a function of many writes was
-    walked once per write)."""
-    key = (id(scope), names, attribute)
-    found = _SEEN.get(key)
-    if found is not None and found[0] is scope:
-        return found[1], found[2]
-    changes: list[tuple[int, str]] = []
-    reads: list[int] = []
-    line = 0
-    for node in walk(scope):
-        if isinstance(node, cst.BaseStatement) and node in positions:
-            line = positions[node].start.line
-        how = _changes(node, names, attribute)
-        if how is not None:
-            changes.append((line, how))
-        if _reads(node, names, attribute):
-            reads.append(line)
-    if len(_SEEN) > 64:
-        _SEEN.clear()
-    _SEEN[key] = (scope, changes, reads)
-    return changes, reads
+    """Where ``scope`` changes ``attribute`` of the item (line, how) and where it reads it (lines)."""
+    def compute() -> tuple[list[tuple[int, str]], list[int]]:
+        changes: list[tuple[int, str]] = []
+        reads: list[int] = []
+        line = 0
+        for node in walk(scope):
+            if isinstance(node, cst.BaseStatement) and node in positions:
+                line = positions[node].start.line
+            how = _changes(node, names, attribute)
+            if how is not None:
+                changes.append((line, how))
+            if _reads(node, names, attribute):
+                reads.append(line)
+        return changes, reads
+    return _once(scope, (names, attribute), compute)
 
 
 _READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
 
 
-_READ_ARGS: dict[int, tuple[cst.CSTNode, list[dict[str, cst.BaseExpression]]]] = {}
-
-
 def _read_arguments(scope: cst.CSTNode) -> list[dict[str, cst.BaseExpression]]:
-    """The keyword arguments of each read in ``scope``: one walk of the function for all its
-    writes (a function of 600 writes was walked once per write)."""
-    found = _READ_ARGS.get(id(scope))
-    if found is not None and found[0] is scope:
-        return found[1]
-    reads = [{arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
-             for node in walk(scope)
-             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS]
-    if len(_READ_ARGS) > 64:
-        _READ_ARGS.clear()
-    _READ_ARGS[id(scope)] = (scope, reads)
-    return reads
+    """The keyword arguments of each read in ``scope``."""
+    return _once(scope, _READS, lambda: [
+        {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None} for node in walk(scope)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS])
 
 
 def _projected_without(scope: cst.CSTNode, attribute: str) -> str | None:

@@ -17,8 +17,6 @@ from dynolint.model.values import (
 )
 from dynolint.model.mixin import Mixin
 
-SEQUENCES = frozenset({"tuple", "list"})  # what unpacking takes apart by position
-
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
+from dynolint.model.library import PROCESS_STATE
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
@@ -371,8 +372,8 @@ class EvalMixin(Mixin):
             return SubV(base, index)
         if type(base) is ClassV and self.enum_class(base):
             return self.enum_member_named(base, index)  # ``Status[item["status"]]``
-        if type(base) is ExtV and base.path in ("os.environ", "environ"):
-            stored = self.process_entry("os.environ", index)
+        if type(base) is ExtV and base.path in PROCESS_STATE:
+            stored = self.process_entry(PROCESS_STATE[base.path], index)
             return EnvV(index, None) if stored is None else one_of((EnvV(index, None), stored))
         if type(base) is CredsV:
             return base

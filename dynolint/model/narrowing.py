@@ -44,7 +44,7 @@ def _collect(test: ir.Expr, truth: bool, found: dict[str, str]) -> None:
 
 
 def _falsy(value: Val, kind: str) -> bool:
-    if value is NONE or value == NONE:
+    if value == NONE:
         return True
     return kind == TRUTHY and isinstance(value, ConstV) and not value.value
 
