@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
-from dynolint.model.library import PROCESS_STATE
+from dynolint.model.library import PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, ClassV, DictV, ExtV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str, one_of,
+    UNKNOWN, ClassV, CostlyV, DictV, ExtV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
+    one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 SEQUENCES = frozenset({"tuple", "list"})  # sequences a starred target takes apart by position
+# methods of a container that store into it (module state when the container is)
+CONTAINER_STORES = frozenset({"update", "setdefault", "append", "extend", "add", "insert", "__setitem__"})
 
 
 class AssignMixin(Mixin):
@@ -38,9 +41,9 @@ class AssignMixin(Mixin):
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
-            held = self.module_object(target.value, base, frame)
-            if held is not None:  # ``Config.table = ...``, ``STATE.plan = ...``, ``self.x = ...``: module state
-                self.global_store(frame, site, f"{held}.{target.attr}", "assign", None, value, state)
+            held = self.held_state(target.value, base, target.attr, state, frame)
+            if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``SESSION.auth = ...``: module state
+                self.global_store(frame, site, held, "assign", None, value, state)
             for alt in alts(base):
                 if isinstance(alt, InstanceV):
                     if self.run_accessor(alt, f"{target.attr}.setter", [value], (frame.path, target.site),
@@ -99,6 +102,9 @@ class AssignMixin(Mixin):
         target = stmt.target
         if isinstance(target, ir.Sub):
             process = process_state(self.eval(target.value, state, frame))
+            if process is None and type(target.value) is ir.Attr:  # ``del SESSION.headers["X-Tenant"]``
+                inner = target.value
+                process = self.held_state(inner.value, self.eval(inner.value, state, frame), inner.attr, state, frame)
             if process is not None:
                 self.process_removed(process, self.eval(target.index, state, frame))
             return
@@ -120,10 +126,11 @@ class AssignMixin(Mixin):
         if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
-        if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``: a container a module object holds
-            held = self.module_object(base_expr.value, self.eval(base_expr.value, state, frame), frame)
-            if held is not None:
-                self.global_store(frame, site, f"{held}.{base_expr.attr}", "item", index, value, state)
+        if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
+            held = self.held_state(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr, state,
+                                   frame)
+            if held is not None:  # a container module state holds
+                self.global_store(frame, site, held, "item", index, value, state)
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}
@@ -205,6 +212,48 @@ class AssignMixin(Mixin):
         return next((f"{alt.cls.qualname}()" for alt in alts(value)
                      if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None)
 
+    def held_state(self: Machine, expr: ir.Expr, value: Val, attr: str, state: State, frame: Frame) -> str | None:
+        """The name of the module state ``expr.attr`` is, seen from a function, or None: an
+        attribute of a module object (``module_object``), or an attribute in which an HTTP
+        session kept as module state keeps state for its later requests (``SESSION.headers``,
+        ``API.session.cookies`` of a module-level instance: library rows ``SESSION_STATE``)."""
+        held = self.module_object(expr, value, frame)
+        if held is not None:
+            return f"{held}.{attr}"
+        if frame.function is None or attr not in session_state(value):
+            return None
+        owner: str | None = None
+        if type(expr) is ir.Name and self.is_global_name(expr.id, frame):
+            owner = expr.id
+        elif type(expr) is ir.Attr:
+            outer = self.module_object(expr.value, self.eval(expr.value, state, frame), frame)
+            owner = f"{outer}.{expr.attr}" if outer is not None else None
+        if owner is None:
+            return None
+        self.session_states.add(f"{owner}.{attr}")
+        return f"{owner}.{attr}"
+
+    def held_container(self: Machine, receiver: ir.Expr | None, method: str, args: list[Val], state: State,
+                       frame: Frame) -> str | None:
+        """The module state that calling ``method`` on ``receiver`` stores into, by name: a
+        module global (``CACHE.update(...)``), a container a module object holds
+        (``STATE.seen.add(...)``), an HTTP session's headers or cookies
+        (``SESSION.headers.update(...)``, ``SESSION.cookies.set(...)``); None for any other call.
+        An entry removed from a session's state (``SESSION.headers.pop("X-Tenant")``) is noted,
+        as a removed environment entry is."""
+        if type(receiver) is ir.Name:
+            return receiver.id if method in CONTAINER_STORES and self.is_global_name(receiver.id, frame) else None
+        if type(receiver) is not ir.Attr or frame.function is None or \
+                method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:
+            return None
+        held = self.held_state(receiver.value, self.eval(receiver.value, state, frame), receiver.attr, state, frame)
+        if held is None or held not in self.session_states:
+            return held if method in CONTAINER_STORES else None
+        if method in SESSION_REMOVES:
+            self.process_removed(held, args[0] if args else UNKNOWN)
+            return None
+        return held
+
     def process_stored(self: Machine, frame: Frame, site: int, process: str, key: Val, value: Val, kind: str,
                        state: State) -> None:
         """A function stores ``value`` under ``key`` in process state: a store into a module
@@ -244,3 +293,12 @@ def process_state(value: Val) -> str | None:
     """The name of the process-wide state (``os.environ``) ``value`` is, if it is one."""
     return next((PROCESS_STATE[alt.path] for alt in alts(value) if type(alt) is ExtV and alt.path in PROCESS_STATE),
                 None)
+
+
+def session_state(value: Val) -> frozenset[str]:
+    """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
+    session (library rows ``SESSION_STATE``, by the call that made it); empty otherwise."""
+    for alt in alts(value):
+        if type(alt) is CostlyV and alt.what.startswith("HTTP request (") and alt.what[14:-1] in SESSION_STATE:
+            return SESSION_STATE[alt.what[14:-1]]
+    return frozenset()

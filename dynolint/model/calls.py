@@ -302,18 +302,17 @@ class CallsMixin(Mixin):
         if handled is not None:
             return handled
         receiver_expr = node.func.value if isinstance(node.func, ir.Attr) else None
-        if (name in ("update", "setdefault", "append", "extend", "add", "insert", "__setitem__")
-                and isinstance(receiver_expr, ir.Name) and self.is_global_name(receiver_expr.id, frame)):
+        held = self.held_container(receiver_expr, name, args, state, frame)
+        if held is not None:
             key: Val | None = None
             value = one_of(args) if args else UNKNOWN
-            if name in ("setdefault", "__setitem__") and args:
+            if name in ("setdefault", "__setitem__", "set") and args:
                 key, value = args[0], (args[1] if len(args) > 1 else UNKNOWN)
             elif name == "update":
                 value = one_of(list(args) + list(kwargs.values())) if (args or kwargs) else UNKNOWN
                 key = self.dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
-            self.global_store(frame, self.stmt_site(frame, node), receiver_expr.id, "method", key, value,
-                              state)
-            if name == "setdefault" and key is not None:
+            self.global_store(frame, self.stmt_site(frame, node), held, "method", key, value, state)
+            if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE
         if name in ("append", "extend") and isinstance(receiver_expr, ir.Name):

@@ -98,6 +98,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
+    session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
@@ -302,6 +303,7 @@ class Interpreter(Machine):
         self.module_instances = set()
         self.reset_vars = set()
         self.removed_entries = set()
+        self.session_states = set()
         self.changed_in_place = {}
         self.defaults = {}
         self.cdk_functions = {}

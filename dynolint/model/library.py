@@ -201,6 +201,24 @@ HTTP_CLIENT_METHODS: frozenset[str] = frozenset({
 })
 
 
+# HTTP session objects and the attributes in which they keep state for every later request (headers
+# sent with each request, cookies, credentials, default query parameters): one made at import and
+# changed by a handler carries the change into the next invocation, another tenant's in a shared
+# function (rules: DYN302), as a module global does. By the path of the call that makes one.
+_REQUESTS_STATE = frozenset({"headers", "cookies", "auth", "params", "proxies", "cert"})
+_HTTPX_STATE = frozenset({"headers", "cookies", "auth", "params"})
+SESSION_STATE: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("requests.Session", "requests.session", "requests.sessions.Session",
+                     "niquests.Session"), _REQUESTS_STATE),
+    **dict.fromkeys(("httpx.Client", "httpx.AsyncClient"), _HTTPX_STATE),
+    "aiohttp.ClientSession": frozenset({"headers", "cookie_jar"}),
+}
+# Methods that store into such an attribute's mapping, and those that remove an entry again (a header
+# removed after the request lives for one request, as a ContextVar reset does)
+SESSION_STORES: frozenset[str] = frozenset({"update", "setdefault", "__setitem__", "set", "update_cookies"})
+SESSION_REMOVES: frozenset[str] = frozenset({"pop", "__delitem__"})
+
+
 @dataclass(frozen=True, slots=True)
 class LockMethod:
     """A lock client's method (``model/locks.py``): ``names`` are the keywords of the arguments

@@ -86,11 +86,12 @@ def per_request(model: Model, store: GlobalStore) -> bool:
     """A ContextVar set by code that also resets it (``token = var.set(x)`` ... ``var.reset(token)``,
     token vending around each invocation): it does not outlive the request. One set and never
     reset keeps its value into the next invocation the process serves. So does an entry of process
-    state (``os.environ["TENANT_ID"] = ...``) unless code removes it again (``os.environ.pop(...)``,
-    ``del os.environ[...]``): removed, it lives for one request."""
+    state (``os.environ["TENANT_ID"] = ...``) or of a module-level HTTP session's headers or cookies
+    unless code removes it again (``os.environ.pop(...)``, ``del SESSION.headers[...]``): removed, it
+    lives for one request."""
     if store.kind == "contextvar":
         return store.var in model.interp.reset_vars
-    if store.name not in PROCESS_STATE.values() or store.key is None:
+    if store.name not in PROCESS_STATE.values() and store.name not in model.interp.session_states or store.key is None:
         return False
     keys = store.key.elts if isinstance(store.key, SeqV) else (store.key,)
     names = [const_str(key) for key in keys]
