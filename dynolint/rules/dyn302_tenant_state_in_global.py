@@ -24,7 +24,9 @@ class TenantStateInGlobal(Rule):
             "Finds tenant-derived data (derived from the tenant id, or request data in tenant-aware code) "
             "stored from function code into module-level mutable state: a `global` assignment, an item or "
             "method call on a module-level container (`update`, `setdefault`, `append`, ...), an entry of the "
-            "process environment (`os.environ[...] = ...`, `os.putenv`), or the cache of an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
+            "process environment (`os.environ[...] = ...`, `os.putenv`), the headers, cookies, auth or default "
+            "parameters of an HTTP session kept at module level (`SESSION.headers[...] = ...` on a "
+            "`requests.Session`, `httpx.Client` or `aiohttp.ClientSession`), or the cache of an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
             "shared by tenants. Also state each invocation advances (`COUNT += 1` through `global`) that the "
             "function returns to its caller, even though it holds no tenant's data: it tells each tenant what "
             "other tenants did in the same execution environment."
@@ -52,8 +54,10 @@ def handler(event, context):
         known_problems=(
             "A per-request `ContextVar` (set and reset by the code) is not module state; one set and never reset is. Module state written only at import time "
             "(configuration loaded at init) is not reported: the tenant id is not known then. An environment "
-            "entry the code removes again anywhere (`os.environ.pop`, `del os.environ[...]`, `os.unsetenv`) is "
-            "taken to be removed after each request."
+            "entry or session header the code removes again anywhere (`os.environ.pop`, `del os.environ[...]`, "
+            "`os.unsetenv`, `SESSION.headers.pop(...)`) is taken to be removed after each request. A session "
+            "returned by a cached factory (`@lru_cache def session()`) and changed through the call is not "
+            "followed."
         ),
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
     )
