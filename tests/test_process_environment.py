@@ -113,3 +113,47 @@ def handler(event, context):
 '''
     assert codes(tmp_path, source) == sorted([(line_of(source, "# KEY"), "DYN203"),
                                               (line_of(source, "# REST"), "DYN203")])
+
+
+CREDS_HANDLER = HEAD + '''sts = boto3.client("sts")
+
+def handler(event, context):
+    tenant = context.tenant_id
+    c = sts.assume_role(RoleArn="arn:aws:iam::1:role/t", RoleSessionName="t",
+                        Tags=[{{"Key": "TenantId", "Value": tenant}}])["Credentials"]
+    os.environ.update(AWS_ACCESS_KEY_ID=c["AccessKeyId"],  # STORE
+                      AWS_SECRET_ACCESS_KEY=c["SecretAccessKey"], AWS_SESSION_TOKEN=c["SessionToken"])
+    try:
+        orders = {maker}.resource("dynamodb").Table("orders")
+        return orders.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={{":p": event["id"]}})  # DATA
+    finally:
+        {after}
+'''
+
+
+@pytest.mark.parametrize("after,stored", [("pass", [("# STORE", "DYN203")]),
+                                          ('[os.environ.pop(n) for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")]', []),
+                                          ('os.environ.pop("AWS_ACCESS_KEY_ID"); os.environ.pop("AWS_SECRET_ACCESS_KEY"); os.environ.pop("AWS_SESSION_TOKEN")', [])])
+def test_a_new_session_reads_the_credentials_stored_in_the_environment(tmp_path: Path, after: str,
+                                                                      stored: list[tuple[str, str]]) -> None:
+    """botocore's first credential provider is the environment: a ``boto3.Session()`` made
+    without credentials after the function put tenant-scoped ones there uses them, so its data
+    calls are scoped (no DYN202); keeping them there is DYN203 unless they are removed again."""
+    source = CREDS_HANDLER.format(maker="boto3.Session()", after=after)
+    assert codes(tmp_path, source) == sorted((line_of(source, mark), code) for mark, code in stored)
+
+
+@pytest.mark.parametrize("maker", ['boto3', 'boto3.Session(profile_name="ops")'])
+def test_the_default_session_and_a_profile_do_not_read_the_stored_credentials(tmp_path: Path, maker: str) -> None:
+    """boto3's default session (``boto3.resource``) resolves its credentials once, at import
+    here (the module's client), and a named profile reads its own: both stay the execution role."""
+    source = CREDS_HANDLER.format(maker=maker, after='os.environ.pop("AWS_ACCESS_KEY_ID"); '
+                                  'os.environ.pop("AWS_SECRET_ACCESS_KEY"); os.environ.pop("AWS_SESSION_TOKEN")')
+    assert codes(tmp_path, source) == [(line_of(source, "# DATA"), "DYN202")]
+
+
+def test_a_session_made_at_import_resolved_the_execution_role_before_any_store(tmp_path: Path) -> None:
+    source = CREDS_HANDLER.replace("import boto3\n", "import boto3\nSESSION = boto3.Session()\n", 1).format(
+        maker="SESSION", after='os.environ.pop("AWS_ACCESS_KEY_ID"); os.environ.pop("AWS_SECRET_ACCESS_KEY"); '
+        'os.environ.pop("AWS_SESSION_TOKEN")')
+    assert codes(tmp_path, source) == [(line_of(source, "# DATA"), "DYN202")]

@@ -272,10 +272,12 @@ class AssignMixin(Mixin):
         return self.summaries.heap_get((process, name)) if name is not None else None
 
     def process_removed(self: Machine, process: str, key: Val) -> None:
-        """Code removes the entry ``key`` of process state (``os.environ.pop("TENANT_ID")``)."""
-        name = const_str(key)
-        if name is not None:
-            self.removed_entries.add((process, name))
+        """Code removes the entry ``key`` of process state (``os.environ.pop("TENANT_ID")``; each
+        name a loop over constant names may hold: ``for name in (...): os.environ.pop(name)``)."""
+        for alt in alts(key):
+            name = const_str(alt)
+            if name is not None:
+                self.removed_entries.add((process, name))
 
     def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:

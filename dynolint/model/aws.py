@@ -25,6 +25,8 @@ SESSION_CLASSES = {
     "botocore.session.Session": "botocore",
 }
 CRED_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+# the environment variables botocore's first credential provider reads, for each keyword above
+CRED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 DEFAULT_SESSION = ("boto3", "default session")  # the heap cell of boto3.setup_default_session()
 S3_KEYED = {
     "get_object": "Key", "put_object": "Key", "delete_object": "Key", "head_object": "Key",
@@ -61,8 +63,20 @@ class AwsMixin(Mixin):
                                                       session, frame.info, frame.root))
             return NONE
         if path in SESSION_CLASSES:
-            return SessionV(self.creds_from(kwargs), SESSION_CLASSES[path])
+            creds = self.creds_from(kwargs)
+            if creds is EXEC and "profile_name" not in kwargs:
+                creds = self.environment_creds() or creds
+            return SessionV(creds, SESSION_CLASSES[path])
         return None
+
+    def environment_creds(self: Machine) -> CredsV | None:
+        """The credentials a new session made without any reads from the process environment
+        when functions stored some there (``os.environ["AWS_ACCESS_KEY_ID"] = ...``: botocore's
+        first provider); None when none did. Only a new session reads them: boto3's default
+        session (``boto3.client(...)``) keeps the credentials it resolved first."""
+        stored = {keyword: found for keyword, variable in zip(CRED_KWARGS, CRED_VARIABLES)
+                  if (found := self.process_entry("os.environ", ConstV(variable))) is not None}
+        return self.creds_from(stored) if stored else None
 
     def creds_from(self: Machine, kwargs: dict[str, Val]) -> CredsV:
         given = [kwargs[k] for k in CRED_KWARGS if k in kwargs]
