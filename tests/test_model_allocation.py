@@ -332,3 +332,34 @@ def stats(event, context):
 @pytest.mark.parametrize("body", CLEAN.values(), ids=CLEAN.keys())
 def test_no_allocation(body: str) -> None:
     assert _allocations({"app.py": HEAD + body}) == {}
+
+
+NUMBERED = '''import uuid
+from datetime import datetime, timezone
+
+import boto3
+from boto3.dynamodb.conditions import Key
+table = boto3.resource("dynamodb").Table("tickets")
+
+
+def create(project, title):
+    items = table.query(KeyConditionExpression=Key("project").eq(project))["Items"]
+    n = max((int(i[NAME]) for i in items), default=0) + 1
+    table.put_item(Item={"project": project, NAME: VALUE, "title": title,  # here
+                         "created_at": datetime.now(timezone.utc).isoformat()})
+'''
+
+
+@pytest.mark.parametrize("name", ["number", "ticket_number", "device_no", "invoiceNum", "seq", "serial"])
+def test_the_key_schema_unknown_a_counted_number_of_the_item_is_its_key(name: str) -> None:
+    """Nothing names the table's key and no attribute looks like one: a number counted from the
+    query and stored as the item's number identifies it (a clock value beside it is no key)."""
+    source = NUMBERED.replace("NAME", repr(name)).replace("VALUE", "n")
+    assert _allocations({"app.py": source}) == {_line(source, "# here"): "allocate"}
+
+
+@pytest.mark.parametrize("name,value", [("position", "n"), ("rank", "n"), ("nominal", "n"),
+                                        ("number", "str(uuid.uuid4())"), ("number", "len(title)")])
+def test_a_position_a_word_containing_no_or_a_number_not_counted_is_no_allocation(name: str, value: str) -> None:
+    source = NUMBERED.replace("NAME", repr(name)).replace("VALUE", value)
+    assert _allocations({"app.py": source}) == {}

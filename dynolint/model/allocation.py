@@ -21,6 +21,7 @@ and a write of the scanned item itself is an overwrite (model/races.py), not an 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ CREATES = frozenset({"put_item", "update_item", "save", "batch save", "batch_wri
 # what a loop counts through: an element of one is a number
 NUMBERS = frozenset({"range", "itertools.count", "count"})
 MAX_PARTS = 400  # parts of one key value looked at
+# words of an attribute name that say it numbers the items (``ticket_number``, ``device_no``)
+NUMBERING = frozenset({"number", "num", "no", "nr", "seq", "sequence", "serial"})
 _NOWHERE: Loc = ("", -1)
 
 
@@ -90,8 +93,8 @@ def key_values(model: Model, record: WriteRecord) -> list[Val]:
         if isinstance(alt, DictV):
             named.update((name, value) for key, value in alt.items for name in (const_str(key),) if name)
     keys = known_key_attrs(model, write.table) or keyish_names(named)
-    if not keys:  # nothing names the key: an entry whose name is built and looks like one
-        return built_key_values(write.item)
+    if not keys:  # nothing names the key: an entry whose name is built and looks like one, else a number
+        return built_key_values(write.item) or numbering_values(write.item)
     if not set(keys) <= set(named):
         return []
     return [named[name] for name in keys]
@@ -109,6 +112,25 @@ def built_key_values(item: Val | None) -> list[Val]:
             if not any(_fresh(value) for value in values):
                 found.extend(values)
     return found
+
+
+def numbering_values(item: Val | None) -> list[Val]:
+    """The values of a created item, whose key nothing names (no schema declared, no ``Key=``
+    dict used with the table, no attribute that looks like a key), stored under a name that
+    says it numbers items (``ticket_number``, ``device_no``, ``invoiceNum``, ``seq``): a number
+    counted from what a scan saw and stored as the item's number identifies the item. A
+    position or a rank (``{"title": t, "position": n}``) orders items; it is not taken."""
+    found: list[Val] = []
+    for alt in alts(item if item is not None else ConstV(None)):
+        if isinstance(alt, DictV):
+            found.extend(value for key, value in alt.items
+                         if NUMBERING & name_words(const_str(key) or "") and not _fresh(value))
+    return found
+
+
+def name_words(name: str) -> set[str]:
+    """The words of an attribute name in snake, kebab or camel case, lower-cased."""
+    return {word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}
 
 
 def _count(model: Model, control: ControlMarks, value: Val, steers: frozenset[Steer], scans: set[int],
