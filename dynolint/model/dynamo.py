@@ -310,14 +310,26 @@ class DynamoMixin(Mixin):
         out: list[Val] = []
         for alt in alts(item):
             if not isinstance(alt, DictV):
-                out.append(alt)
+                out.append(self.read_key(alt))
                 continue
             named = {text: v for k, v in alt.items if (text := const_str(k)) is not None}
             if facts is not None and facts.partition_key:
                 wanted = [n for n in (facts.partition_key, facts.sort_key) if n]
             else:
                 wanted = keyish_names(n for n in named if n)
-                if not wanted and named:
-                    wanted = [next(iter(named))]
-            out.append(SeqV("tuple", tuple(named[n] for n in wanted if n in named) + alt.spreads))
+                if not wanted and named and all(self.read_key(s) is s for s in alt.spreads):
+                    wanted = [next(iter(named))]  # a guess; a read item spread in brings the key
+            # an item spread into this one brings its key unless the entries set the whole key
+            spreads = alt.spreads if wanted and all(n in named for n in wanted) else \
+                tuple(self.read_key(spread) for spread in alt.spreads)
+            out.append(SeqV("tuple", tuple(named[n] for n in wanted if n in named) + spreads))
         return one_of(out)
+
+    def read_key(self: Machine, value: Val) -> Val:
+        """The key of an item read and written back whole (``put_item(Item=item)``, ``{**item,
+        ...}``): the key it was read by; ``value`` itself for anything else (a read of no known
+        key, a dict the code built)."""
+        if type(value) is ReadItemV and 0 <= value.read < len(self.reads):
+            key = self.reads[value.read].key
+            return key if key is not None else value
+        return value
