@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "symlink_to", "hardlink_to"})
 REMOVERS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"})
+# calls that give a path's text (a ``Path`` is its text here): the same place
+PATH_TEXT = frozenset({"str", "os.fspath", "os.fsencode", "os.fsdecode"})
 
 
 class FilesMixin(Mixin):
@@ -45,7 +47,7 @@ class FilesMixin(Mixin):
             return NONE if path.startswith(("os.makedirs", "os.mkdir", "os.mkfifo")) else target
         if path in REMOVERS:
             if args:
-                frame.removed_paths.append(args[0])
+                frame.removed_paths.append(path_of(args[0]))
                 self.summaries.effect()  # the caller's ``finally`` may be cleaning up through this call
             return NONE
         if path in ("os.path.join", "posixpath.join", "os.path.abspath", "os.path.normpath",
@@ -154,6 +156,8 @@ class FilesMixin(Mixin):
                     return True
             if isinstance(alt, FileV) and self.is_tmp(alt.path):
                 return True
+            if alt is not path_of(alt) and self.is_tmp(path_of(alt)):
+                return True  # ``str(CACHE_DIR / "model.bin")``: the path's text
         return False
 
     def kept(self: Machine, delete: Val | None, where: Val | None) -> bool:
@@ -194,7 +198,7 @@ class FilesMixin(Mixin):
 
     def tmp_write(self: Machine, target: Val, how: str, loc: Loc, frame: Frame) -> None:
         if self.is_tmp(target):
-            self.tmp_writes.append(TmpWrite(loc, target, how, frame.info, frame.root))
+            self.tmp_writes.append(TmpWrite(loc, path_of(target), how, frame.info, frame.root))
 
     def shell_redirect(self: Machine, command: Val, loc: Loc, frame: Frame) -> None:
         """A command that writes into the temp dir: a redirection, an output option
@@ -240,6 +244,14 @@ class FilesMixin(Mixin):
                 break  # written before this function started (frames made since are its callees')
             if any(self.vals_equal(write.path, r) or inside(write.path, r, self.vals_equal) for r in removed):
                 self.cleaned.add(index)
+
+
+def path_of(value: Val) -> Val:
+    """The path a path's text names (``str(p)``, ``os.fspath(p)``: ``p``, a ``Path`` being its
+    text here), else ``value``."""
+    while type(value) is CallV and value.recv is None and value.fn in PATH_TEXT and len(value.args) == 1:
+        value = value.args[0]
+    return value
 
 
 def inside(path: Val, directory: Val, equal: Callable[[Val, Val], bool]) -> bool:
