@@ -45,6 +45,12 @@ def handler(event, context):
     tenant_id = headers["x-tenant-id"]  # TAKEN
     return table.get_item(Key={"pk": f"TENANT#{tenant_id}"})  # DATA
 ''',
+    "comprehension over a defaulted mapping": '''
+def handler(event, context):
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    tenant_id = headers.get("x-tenant-id")  # TAKEN
+    return table.get_item(Key={"pk": f"TENANT#{tenant_id}"})  # DATA
+''',
     "powertools keyword": '''
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 app = APIGatewayRestResolver()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+EMPTY_DICT = DictV(())  # ``{}``
 DATACLASS_DECORATORS = frozenset({
     "dataclasses.dataclass", "dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen",
     "attrs.define", "attrs.frozen", "pydantic.dataclasses.dataclass",
@@ -329,8 +330,10 @@ class RecordsMixin(Mixin):
         if not (isinstance(value, ir.Name) and value.id == value_name):
             return None
         mapping = self.eval(iterable.func.value, state, frame)
-        if recased and not all(isinstance(alt, EventV) for alt in alts(mapping)):
-            return None  # only the request's names (headers) are looked up by any case; an item's are not
+        # only the request's names (headers) are looked up by any case, an item's are not; an
+        # empty default beside them (``event.get("headers") or {}``) holds no other names
+        if recased and not all(isinstance(alt, EventV) or alt == EMPTY_DICT for alt in alts(mapping)):
+            return None
         return mapping
 
     def record_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, state: State,
