@@ -17,7 +17,7 @@ from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, add_kwargs, has_star_kwargs, kwarg, literal_text, parse_expr, replace_kwarg,
     set_dict_entry, string, taken_placeholders, fresh, with_attributes,
 )
-from dynolint.fixes import pynupdate, versioning
+from dynolint.fixes import pynupdate, version_use, versioning
 from dynolint.fixes.plans import GuardPlan
 from dynolint.fixes.scope import accesses, facts_of
 
@@ -119,6 +119,11 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
                          "optimistic-lock fix")
     pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr))
+    for name, _ in pins:
+        projected = version_use.projected_without(scope, name)
+        if projected is not None:  # the code never saw the stored value: the pin would compare with a default
+            raise FixSkipped(f"the read {projected}: the guard would compare the stored {name!r} with a value "
+                             f"never read, and fail whenever the item has one; add {name!r} to the projection first")
     if plan.needs_pins and not pins:
         raise FixSkipped(f"no version attribute is known for table {plan.table_label or '<table>'}: set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute to enable an "

@@ -111,7 +111,7 @@ def _read_arguments(scope: cst.CSTNode) -> list[dict[str, cst.BaseExpression]]:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _READS])
 
 
-def _projected_without(scope: cst.CSTNode, attribute: str) -> str | None:
+def projected_without(scope: cst.CSTNode, attribute: str) -> str | None:
     """How a read of the function leaves ``attribute`` out of the items it returns (a
     ProjectionExpression that does not name it, one that is not a literal, AttributesToGet),
     or None when every read returns whole items (or names it)."""
@@ -144,7 +144,7 @@ def check(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan, positions: Any) -
     attribute = plan.version_attr
     if attribute is None or plan.item_expr is None:
         return
-    projected = _projected_without(scope, attribute)
+    projected = projected_without(scope, attribute)
     if projected is not None:
         # the version would read as missing: every write to an item that has one fails the guard
         raise FixSkipped(f"the read {projected}: the guard would compare the stored {attribute!r} with a version "
