@@ -63,12 +63,26 @@ def describe_part(part_mb: float) -> str:
     return f"its part of the memory budget ({part_mb:,.0f} MB, see --max-memory)"
 
 
+_OWN_STATM: list[int] = []  # [pid, fd]: this process's /proc/self/statm, kept open (phase 2 asks per root)
+
+
 def resident_mb(pid: int | None = None) -> float | None:
-    """Resident memory of a process (this one by default) in MB, or None where unknown."""
+    """Resident memory of a process (this one by default) in MB, or None where unknown.
+    This process's statm stays open and is read again in place (opening it cost more than
+    the read, once per analysis root); a forked child opens its own (the inherited file is
+    its parent's)."""
     try:
-        with open(f"/proc/{pid or 'self'}/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * _PAGE / (1 << 20)
+        if pid is not None:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                return int(handle.read().split()[1]) * _PAGE / (1 << 20)
+        if not _OWN_STATM or _OWN_STATM[0] != os.getpid():
+            if _OWN_STATM:
+                os.close(_OWN_STATM[1])
+            _OWN_STATM[:] = [os.getpid(), os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)]
+        return int(os.pread(_OWN_STATM[1], 256, 0).split()[1]) * _PAGE / (1 << 20)
     except (OSError, IndexError, ValueError):
+        if pid is None and _OWN_STATM:  # (a descriptor closed under us: opened again next time)
+            _OWN_STATM.clear()
         return None
 
 
