@@ -70,8 +70,8 @@ class CallsMixin(Mixin):
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
-        if (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
-                and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
+        if len(options) == 1 or (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
+                                 and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
             each = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame) for alt in options]
             # one callee: its result as it is (an answer keeps its options, model/verdicts.py)
             return stamp(each[0] if len(each) == 1 else one_of(each), frame, self.next_seq(), loc)

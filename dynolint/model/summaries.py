@@ -28,6 +28,7 @@ from a thousand roots is interpreted once per distinct context.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,9 @@ class Summaries:
 
     def __init__(self, interp: Interpreter) -> None:
         self.interp = interp
-        self.table: dict[tuple[object, ...], Summary] = {}
+        # least recently used first: an OrderedDict moves a reused entry to the end and drops
+        # the first in O(1) (a dict's ``next(iter(...))`` rescans the holes its deletions leave)
+        self.table: OrderedDict[tuple[object, ...], Summary] = OrderedDict()
         self.logs: list[Log] = []
         self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
         self.bodies = 0  # class bodies being evaluated (their names are not yet all bound)
@@ -98,6 +101,7 @@ class Summaries:
         self.misses = 0
         self.footprint = Recorder()  # what each root depends on (model/footprint.py)
         self.path_sets: dict[frozenset[str], frozenset[str]] = {}  # (path_set)
+        self.heap_version = 0  # heap writes so far (what is memoised over the heap is valid while equal)
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
@@ -125,8 +129,7 @@ class Summaries:
             if self.current(dep) != value:
                 return None
         self.hits += 1
-        del table[key]  # now the most recently used
-        table[key] = summary
+        table.move_to_end(key)  # now the most recently used
         log = self.logs[-1] if self.logs else None
         if log is not None:
             for dep, value in summary.deps:
@@ -169,8 +172,7 @@ class Summaries:
         self.misses += 1
         if self.logs:
             parent = self.logs[-1]
-            for dep, value in log.deps.items():
-                parent.deps.setdefault(dep, value)
+            parent.deps = _first_touches(parent.deps, log.deps)
             parent.writes.extend(log.writes)
             parent.paths |= log.paths
             parent.reach = min(parent.reach, log.reach)
@@ -180,7 +182,7 @@ class Summaries:
         if log.depth_cut:
             key = (*key, depth)  # what the depth limit cut depends on how deep the call was
         if len(self.table) >= MAX_ENTRIES:
-            del self.table[next(iter(self.table))]
+            self.table.popitem(last=False)
         from dynolint.model.unseen import stamped
 
         at_site = isinstance(result, OpaqueV) and result.loc == loc
@@ -253,6 +255,7 @@ class Summaries:
 
         heap = self.interp.heap
         previous = heap.get(key)
+        self.heap_version += 1
         if merged:
             self.footprint.read((HEAP, key))
         if self.logs:
@@ -294,6 +297,26 @@ class Summaries:
 
 def _first(item: tuple[str, Val]) -> str:
     return item[0]
+
+
+def _first_touches(parent: dict[tuple[int, object], object],
+                   child: dict[tuple[int, object], object]) -> dict[tuple[int, object], object]:
+    """``parent`` with the deps of ``child`` it does not have added, in order: what
+    ``parent.setdefault(dep, value)`` for each of ``child``'s gives. Copying and updating
+    dicts reuses the hashes they store; ``setdefault`` hashes each key (nested tuples) again."""
+    if not child:
+        return parent
+    if not parent:
+        parent.update(child)
+        return parent
+    if len(child) < 8:
+        for dep, value in child.items():
+            parent.setdefault(dep, value)
+        return parent
+    merged = dict(parent)  # parent's deps first, in their order
+    merged.update(child)  # then child's new ones, in theirs
+    merged.update(parent)  # a dep both have keeps parent's (first) value
+    return merged
 
 
 __all__ = ["Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]
