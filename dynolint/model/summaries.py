@@ -54,6 +54,30 @@ MAX_ENTRIES = 16_384
 _ABSENT = object()
 
 
+class Context:
+    """The key of a call's summary: a tuple of the function, its arguments and the caller's
+    path facts (and, for a call the depth limit cut, the depth), with its hash computed once.
+    A call looks its key up in the table once or twice and stores it once; the tuple would
+    hash all its parts (the path's read events, decisions, arguments) each time. Equal
+    exactly when the tuples are."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (type(other) is Context and self._hash == other._hash and self.parts == other.parts)
+
+    def at(self, depth: int) -> Context:
+        """The key of this call made at ``depth`` (a summary that holds only there)."""
+        return Context((*self.parts, depth))
+
+
 @dataclass(slots=True)
 class Log:
     """What one call being summarised touched and wrote, and the interpreter's marks
@@ -92,7 +116,7 @@ class Summaries:
         self.interp = interp
         # least recently used first: an OrderedDict moves a reused entry to the end and drops
         # the first in O(1) (a dict's ``next(iter(...))`` rescans the holes its deletions leave)
-        self.table: OrderedDict[tuple[object, ...], Summary] = OrderedDict()
+        self.table: OrderedDict[Context, Summary] = OrderedDict()
         self.logs: list[Log] = []
         self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
         self.bodies = 0  # class bodies being evaluated (their names are not yet all bound)
@@ -105,23 +129,23 @@ class Summaries:
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
-                kwargs: dict[str, Val], state: State) -> tuple[object, ...] | None:
+                kwargs: dict[str, Val], state: State) -> Context | None:
         """The key of a call, or None when the call cannot be summarised (inside a class body
         that is still binding its names; a module's partial names cut the calls that see them)."""
         if self.bodies:
             return None
-        return (path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
-                state.reads, state.claims, state.absent, state.facts, state.decisions)
+        return Context((path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
+                        state.reads, state.claims, state.absent, state.facts, state.decisions))
 
     # -- reuse ---------------------------------------------------------------------------
-    def reuse(self, key: tuple[object, ...], depth: int, loc: Loc, state: State, root: int) -> Val | None:
+    def reuse(self, key: Context, depth: int, loc: Loc, state: State, root: int) -> Val | None:
         """The result of the call of ``key`` at ``loc``, from its summary, if every fact the
         summary depends on still holds; its writes are replayed and the path facts it leaves
         are put on ``state``."""
         table = self.table
         summary = table.get(key)
         if summary is None:
-            key = (*key, depth)  # a call whose callees the depth limit cut
+            key = key.at(depth)  # a call whose callees the depth limit cut
             summary = table.get(key)
             if summary is None:
                 return None
@@ -163,7 +187,7 @@ class Summaries:
         self.logs.append(log)
         return log
 
-    def finish(self, log: Log, key: tuple[object, ...], depth: int, result: Val, loc: Loc, state: State) -> None:
+    def finish(self, log: Log, key: Context, depth: int, result: Val, loc: Loc, state: State) -> None:
         """The call of ``log``, made at ``depth``, returned ``result`` leaving ``state``: keep
         its summary when it recorded no event and nothing outside it cut it short; its parent
         depends on what it touched."""
@@ -180,7 +204,7 @@ class Summaries:
         if self.cuts != log.cuts or log.reach < log.stack or self.marks() != log.marks:
             return
         if log.depth_cut:
-            key = (*key, depth)  # what the depth limit cut depends on how deep the call was
+            key = key.at(depth)  # what the depth limit cut depends on how deep the call was
         if len(self.table) >= MAX_ENTRIES:
             self.table.popitem(last=False)
         from dynolint.model.unseen import stamped
@@ -319,4 +343,4 @@ def _first_touches(parent: dict[tuple[int, object], object],
     return merged
 
 
-__all__ = ["Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]
+__all__ = ["Context", "Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]
