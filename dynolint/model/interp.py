@@ -99,8 +99,10 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
-    # id(value) -> (it, (heap version, len(module_instances)), its held tenants, the heap cells looked at)
-    held_memo: dict[int, tuple[Val, tuple[int, int], frozenset[TenantIdV], tuple[tuple[object, str], ...]]]
+    # id(value) -> (it, len(module_instances), its held tenants, the heap cells it looked at,
+    # the objects it looked into with their counts of writes then): classes.held_tenants
+    held_memo: dict[int, tuple[Val, int, frozenset[TenantIdV], tuple[tuple[object, str], ...],
+                               tuple[tuple[object, int], ...]]]
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined

@@ -125,7 +125,7 @@ class Summaries:
         self.misses = 0
         self.footprint = Recorder()  # what each root depends on (model/footprint.py)
         self.path_sets: dict[frozenset[str], frozenset[str]] = {}  # (path_set)
-        self.heap_version = 0  # heap writes so far (what is memoised over the heap is valid while equal)
+        self.alloc_writes: dict[object, int] = {}  # allocation site -> writes to its cells so far
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
@@ -279,7 +279,7 @@ class Summaries:
 
         heap = self.interp.heap
         previous = heap.get(key)
-        self.heap_version += 1
+        self.alloc_writes[key[0]] = self.alloc_writes.get(key[0], 0) + 1
         if merged:
             self.footprint.read((HEAP, key))
         if self.logs:
