@@ -23,10 +23,10 @@ from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
 from dynolint.model.containers import exact_entry, plain_dicts, typed_dict
 from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
+from dynolint.model.state import Frame, State, merge
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
-    from dynolint.model.state import Frame, State
 
 
 def is_stub(function: ir.Function) -> bool:
@@ -70,16 +70,14 @@ class CallsMixin(Mixin):
               loc: Loc, state: State, frame: Frame) -> Val:
         """Call ``func`` (each of its alternatives) with evaluated arguments."""
         options = list(alts(func))
-        if (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
-                and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
+        if len(options) == 1 or (sum(type(a) in (FuncV, BoundV, ClassV, PartialV, LambdaV) for a in options) < 2
+                                 and sum(type(a) is AttrV and type(a.base) in SDK_OBJECTS for a in options) < 2):
             each = [self.call(alt, args, kwargs, spread_unknown, call, loc, state, frame) for alt in options]
             # one callee: its result as it is (an answer keeps its options, model/verdicts.py)
             return stamp(each[0] if len(each) == 1 else one_of(each), frame, self.next_seq(), loc)
         # several project callables (overrides, a table of handlers), or one SDK call on either
         # of several objects (a table made with the tenant's credentials or the role's): each
         # one is a path of its own from the call, and the paths merge after it
-        from dynolint.model.state import merge
-
         results: list[Val] = []
         outs: list[State] = []
         for alt in options:
@@ -156,10 +154,6 @@ class CallsMixin(Mixin):
                kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame,
                on_yield: Callable[[Val, State], None] | None = None) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
-        from dynolint.model.state import Frame as FrameCls
-        from dynolint.model.state import State as StateCls
-        from dynolint.model.state import merge
-
         closure = self.closures[func.closure] if func.closure >= 0 else None
         if closure is not None and function.parent == frame.qualname and func.path == frame.path:
             # called by the function that defined it: its free names are that function's variables
@@ -170,7 +164,7 @@ class CallsMixin(Mixin):
             cls = self.project.classes.get((func.path, function.class_qualname))
         info = self.new_frame_info(function.qualname, func.path, frame.info)
         self.summaries.ran(func.path)
-        callee = FrameCls(func.path, function.qualname, function, function.locals,
+        callee = Frame(func.path, function.qualname, function, function.locals,
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         env = self.bind(function, self_val, args, kwargs, callee)
@@ -182,7 +176,7 @@ class CallsMixin(Mixin):
             # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
         bound = dict(env)  # as given (the body changes ``env`` in place)
-        entry = StateCls(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
+        entry = State(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
                          examined=state.examined, present=state.present)
         if function.decorators:
             self.decorator_claims(function, env, entry, callee)

@@ -184,21 +184,48 @@ class ClassesMixin(Mixin):
                 return one_of(held, limit=MAX_OVERRIDES + 1)
         return AttrV(base, name)
 
-    def held_tenants(self: Machine, value: Val, depth: int = 0) -> frozenset[TenantIdV]:
+    def held_tenants(self: Machine, value: Val) -> frozenset[TenantIdV]:
         """The tenant ids ``value`` derives from, or that a project object it is holds in its
         attributes (``RequestContext(tenant_id=...)``, a repository made for the tenant, and the
         objects those hold): the object brings the tenant id wherever it is passed. Not an object
         made at import: what it holds is module state (another invocation's, DYN302), not this
-        request's tenant."""
+        request's tenant.
+
+        Memoised per value object (``held_memo``, kept alive there so its id is not reused) for
+        as long as the objects it looked into hold what they held (no heap write to any of them:
+        ``Summaries.alloc_writes``) and no instance was made at import since: the answer is a
+        function of those and of the value (taints are). A hit looks at the same heap cells
+        again, in the same order, so the summaries and footprints record the same touches as
+        computing it would."""
+        summaries = self.summaries
+        writes = summaries.alloc_writes
+        known = self.held_memo.get(id(value))
+        if known is not None and known[0] is value and known[1] == len(self.module_instances) \
+                and all(writes.get(alloc, 0) == count for alloc, count in known[4]):
+            for key in known[3]:
+                summaries.heap_get(key)
+            return known[2]
+        cells: list[tuple[object, str]] = []
+        allocs: dict[object, int] = {}
+        tenants = self._held_tenants(value, 0, cells, allocs)
+        if len(self.held_memo) >= 4096:
+            self.held_memo.clear()
+        self.held_memo[id(value)] = (value, len(self.module_instances), tenants, tuple(cells), tuple(allocs.items()))
+        return tenants
+
+    def _held_tenants(self: Machine, value: Val, depth: int, cells: list[tuple[object, str]],
+                      allocs: dict[object, int]) -> frozenset[TenantIdV]:
         tenants = self.taint(value).tenants
         if depth > 2:
             return tenants
         for alt in alts(value):
             if type(alt) is InstanceV and alt.alloc not in self.module_instances:
+                allocs.setdefault(alt.alloc, self.summaries.alloc_writes.get(alt.alloc, 0))
                 for name in self.heap_names.get(alt.alloc, ()):  # (a union: the order does not matter)
+                    cells.append((alt.alloc, name))
                     held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
-                        tenants = join(tenants, self.held_tenants(held, depth + 1))  # (no new empty set)
+                        tenants = join(tenants, self._held_tenants(held, depth + 1, cells, allocs))  # (no new empty set)
         return tenants
 
     def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:

@@ -46,7 +46,7 @@ from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
-    UNKNOWN, ClassV, ConstV, OpaqueV, Loc, PynModelV, Val,
+    UNKNOWN, ClassV, ConstV, OpaqueV, Loc, PynModelV, TenantIdV, Val,
 )
 
 MAX_DEPTH = 8
@@ -100,6 +100,10 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
     module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
+    # id(value) -> (it, len(module_instances), its held tenants, the heap cells it looked at,
+    # the objects it looked into with their counts of writes then): classes.held_tenants
+    held_memo: dict[int, tuple[Val, int, frozenset[TenantIdV], tuple[tuple[object, str], ...],
+                               tuple[tuple[object, int], ...]]]
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
@@ -301,6 +305,7 @@ class Interpreter(Machine):
         self.verdicts = {}
         self.carried = {}
         self.module_instances = set()
+        self.held_memo = {}
         self.reset_vars = set()
         self.removed_entries = set()
         self.session_states = set()

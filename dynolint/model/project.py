@@ -103,8 +103,12 @@ class Project:
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
         """The path of the project file that ``import module`` (with ``level`` leading
-        dots) names from ``importer``, or None when it is not part of the project."""
-        key = (importer, module, level)
+        dots) names from ``importer``, or None when it is not part of the project.
+        Memoised by the importer's folder: what ``_resolve`` looks at of the importer is its
+        folder (the folder's import roots, the folder the import is relative to, whether it is
+        under a root, ``importer.startswith(root + "/")``, which holds exactly when
+        ``folder + "/"`` starts with it, or never for a file at the top)."""
+        key = (posixpath.dirname(importer), module, level)
         if key not in self._resolved:
             self._resolved[key] = self._resolve(importer, module, level)
         return self._resolved[key]

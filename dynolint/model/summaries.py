@@ -28,6 +28,7 @@ from a thousand roots is interpreted once per distinct context.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,30 @@ TRUTHY = 3  # whether a value is known to be true in a test
 MAX_ENTRIES = 16_384
 
 _ABSENT = object()
+
+
+class Context:
+    """The key of a call's summary: a tuple of the function, its arguments and the caller's
+    path facts (and, for a call the depth limit cut, the depth), with its hash computed once.
+    A call looks its key up in the table once or twice and stores it once; the tuple would
+    hash all its parts (the path's read events, decisions, arguments) each time. Equal
+    exactly when the tuples are."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (type(other) is Context and self._hash == other._hash and self.parts == other.parts)
+
+    def at(self, depth: int) -> Context:
+        """The key of this call made at ``depth`` (a summary that holds only there)."""
+        return Context((*self.parts, depth))
 
 
 @dataclass(slots=True)
@@ -89,7 +114,9 @@ class Summaries:
 
     def __init__(self, interp: Interpreter) -> None:
         self.interp = interp
-        self.table: dict[tuple[object, ...], Summary] = {}
+        # least recently used first: an OrderedDict moves a reused entry to the end and drops
+        # the first in O(1) (a dict's ``next(iter(...))`` rescans the holes its deletions leave)
+        self.table: OrderedDict[Context, Summary] = OrderedDict()
         self.logs: list[Log] = []
         self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
         self.bodies = 0  # class bodies being evaluated (their names are not yet all bound)
@@ -98,26 +125,27 @@ class Summaries:
         self.misses = 0
         self.footprint = Recorder()  # what each root depends on (model/footprint.py)
         self.path_sets: dict[frozenset[str], frozenset[str]] = {}  # (path_set)
+        self.alloc_writes: dict[object, int] = {}  # allocation site -> writes to its cells so far
 
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
-                kwargs: dict[str, Val], state: State) -> tuple[object, ...] | None:
+                kwargs: dict[str, Val], state: State) -> Context | None:
         """The key of a call, or None when the call cannot be summarised (inside a class body
         that is still binding its names; a module's partial names cut the calls that see them)."""
         if self.bodies:
             return None
-        return (path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
-                state.reads, state.claims, state.absent, state.facts, state.decisions)
+        return Context((path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
+                        state.reads, state.claims, state.absent, state.facts, state.decisions))
 
     # -- reuse ---------------------------------------------------------------------------
-    def reuse(self, key: tuple[object, ...], depth: int, loc: Loc, state: State, root: int) -> Val | None:
+    def reuse(self, key: Context, depth: int, loc: Loc, state: State, root: int) -> Val | None:
         """The result of the call of ``key`` at ``loc``, from its summary, if every fact the
         summary depends on still holds; its writes are replayed and the path facts it leaves
         are put on ``state``."""
         table = self.table
         summary = table.get(key)
         if summary is None:
-            key = (*key, depth)  # a call whose callees the depth limit cut
+            key = key.at(depth)  # a call whose callees the depth limit cut
             summary = table.get(key)
             if summary is None:
                 return None
@@ -125,8 +153,7 @@ class Summaries:
             if self.current(dep) != value:
                 return None
         self.hits += 1
-        del table[key]  # now the most recently used
-        table[key] = summary
+        table.move_to_end(key)  # now the most recently used
         log = self.logs[-1] if self.logs else None
         if log is not None:
             for dep, value in summary.deps:
@@ -160,7 +187,7 @@ class Summaries:
         self.logs.append(log)
         return log
 
-    def finish(self, log: Log, key: tuple[object, ...], depth: int, result: Val, loc: Loc, state: State) -> None:
+    def finish(self, log: Log, key: Context, depth: int, result: Val, loc: Loc, state: State) -> None:
         """The call of ``log``, made at ``depth``, returned ``result`` leaving ``state``: keep
         its summary when it recorded no event and nothing outside it cut it short; its parent
         depends on what it touched."""
@@ -169,8 +196,7 @@ class Summaries:
         self.misses += 1
         if self.logs:
             parent = self.logs[-1]
-            for dep, value in log.deps.items():
-                parent.deps.setdefault(dep, value)
+            parent.deps = _first_touches(parent.deps, log.deps)
             parent.writes.extend(log.writes)
             parent.paths |= log.paths
             parent.reach = min(parent.reach, log.reach)
@@ -178,9 +204,9 @@ class Summaries:
         if self.cuts != log.cuts or log.reach < log.stack or self.marks() != log.marks:
             return
         if log.depth_cut:
-            key = (*key, depth)  # what the depth limit cut depends on how deep the call was
+            key = key.at(depth)  # what the depth limit cut depends on how deep the call was
         if len(self.table) >= MAX_ENTRIES:
-            del self.table[next(iter(self.table))]
+            self.table.popitem(last=False)
         from dynolint.model.unseen import stamped
 
         at_site = isinstance(result, OpaqueV) and result.loc == loc
@@ -253,6 +279,7 @@ class Summaries:
 
         heap = self.interp.heap
         previous = heap.get(key)
+        self.alloc_writes[key[0]] = self.alloc_writes.get(key[0], 0) + 1
         if merged:
             self.footprint.read((HEAP, key))
         if self.logs:
@@ -296,4 +323,24 @@ def _first(item: tuple[str, Val]) -> str:
     return item[0]
 
 
-__all__ = ["Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]
+def _first_touches(parent: dict[tuple[int, object], object],
+                   child: dict[tuple[int, object], object]) -> dict[tuple[int, object], object]:
+    """``parent`` with the deps of ``child`` it does not have added, in order: what
+    ``parent.setdefault(dep, value)`` for each of ``child``'s gives. Copying and updating
+    dicts reuses the hashes they store; ``setdefault`` hashes each key (nested tuples) again."""
+    if not child:
+        return parent
+    if not parent:
+        parent.update(child)
+        return parent
+    if len(child) < 8:
+        for dep, value in child.items():
+            parent.setdefault(dep, value)
+        return parent
+    merged = dict(parent)  # parent's deps first, in their order
+    merged.update(child)  # then child's new ones, in theirs
+    merged.update(parent)  # a dep both have keeps parent's (first) value
+    return merged
+
+
+__all__ = ["Context", "Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]

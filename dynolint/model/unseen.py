@@ -216,11 +216,17 @@ def stamp(value: Val, frame: Frame, seq: int, loc: tuple[str, int]) -> Val:
     if frame.qualname == "<module>":
         return value
     if type(value) is CallV:
-        return replace(value, at=(frame.root, seq, loc)) if value.at is None else value
+        return _at(value, (frame.root, seq, loc)) if value.at is None else value
     if type(value) is OneOf and any(type(a) is CallV and a.at is None for a in value.alts):
-        return options([replace(a, at=(frame.root, seq, loc)) if type(a) is CallV and a.at is None
+        return options([_at(a, (frame.root, seq, loc)) if type(a) is CallV and a.at is None
                         else a for a in alts(value)])
     return value
+
+
+def _at(call: CallV, at: tuple[int, int, tuple[str, int]]) -> CallV:
+    """``replace(call, at=at)`` without ``dataclasses.replace``'s look at the fields (a call
+    in every stamped call's path)."""
+    return CallV(call.fn, call.recv, call.args, call.kwargs, at)
 
 
 def opaque_work(what: str, loc: tuple[str, int], deps: tuple[Val, ...], frame: Frame, seq: int) -> OpaqueV:
