@@ -200,6 +200,7 @@ def _serve(conn: object, bound: Callable[[object], object], parent: int, preload
         gc.set_threshold(*GC_THRESHOLDS)
         gc.enable()
         import dynolint.phase1.summarize  # noqa: F401 - LibCST, while the parent reads the files
+        import dynolint.engine.pipeline  # noqa: F401 - phase 1's tasks (forked before the parent imported it)
     while True:
         try:
             message = conn.recv()
