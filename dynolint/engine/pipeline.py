@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import CodeRange
 
+    from dynolint.findings import Finding, Fix
     from dynolint.phase1 import ir
 from dynolint.phase1.pyversions import Version, finder_for, running, spelled
 from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
@@ -95,6 +96,19 @@ def kept(path: str, data: bytes) -> Kept | None:
     """What this worker kept of the module it parsed from ``data`` in phase 1, if anything."""
     found = _kept.get(path)
     return found if found is not None and found.data == data else None
+
+
+def describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
+    """In a worker: the fixes of a file's findings (:func:`dynolint.fixes.edits.describe_all`),
+    from the module this worker kept of it if it did. (Here, beside :func:`kept`, so that a
+    worker forked before the parent imported the API need not import it for this.)"""
+    from dynolint.fixes.edits import describe_all
+
+    path, data, findings = item
+    found = kept(path, data)
+    if found is None:
+        return describe_all(data, findings)
+    return describe_all(data, findings, found.module, found.ranges)
 
 
 def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dict[str, tuple[ir.Span, ...]]:
