@@ -14,7 +14,7 @@ from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 from dynolint.projectroot import ROOT_MARKERS, display_path, project_root, rel_path  # noqa: F401 (re-exported)
 from dynolint.discovery import discover
-from dynolint.findings import Confidence, Finding, Fix, Severity
+from dynolint.findings import Confidence, Finding, Severity
 from dynolint.engine.workers import DEFAULT_TIMEOUT, GC_THRESHOLDS  # noqa: F401 (GC_THRESHOLDS re-exported)
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
     from dataclasses import replace
 
     from dynolint.fixes import Skip
-    from dynolint.engine.pipeline import workers_for
+    from dynolint.engine.pipeline import describe_file, workers_for
     from dynolint.engine.workers import Failed
 
     by_display = {shown: rel for rel, shown in display.items()}
@@ -279,7 +279,7 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
             work.append((rel, data, [result.findings[p] for p in positions]))
             where.append(positions)
     prefer: list[int | None] = [placed.get(rel) for rel, _, _ in work]
-    for index, described, _ in pool.map(_describe_file, work, workers_for(len(work), jobs), prefer):
+    for index, described, _ in pool.map(describe_file, work, workers_for(len(work), jobs), prefer):
         positions = where[index]
         if isinstance(described, Failed):
             described = [(None, f"the fix could not be rendered: {described.reason}")] * len(positions)
@@ -287,17 +287,6 @@ def _attach_fixes(result: RunResult, sources: dict[str, bytes], display: dict[st
             finding = result.findings[position]
             result.findings[position] = replace(finding, fix=fix,
                                                 plan=finding.plan if fix is not None else Skip(reason))
-
-
-def _describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
-    from dynolint.fixes.edits import describe_all
-    from dynolint.engine.pipeline import kept
-
-    path, data, findings = item
-    found = kept(path, data)
-    if found is None:
-        return describe_all(data, findings)
-    return describe_all(data, findings, found.module, found.ranges)
 
 
 @dataclass

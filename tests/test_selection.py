@@ -116,7 +116,7 @@ def test_a_tenant_race_through_a_helper_module_is_still_found(tmp_path: Path) ->
 def test_the_text_scans_are_kept_by_digest_and_reused(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run keeps what the two text scans said of each file (by its digest, in the cache):
     the next run asks them only of changed files, and selects the same files."""
-    from dynolint.engine import pipeline
+    from dynolint.engine import selection
 
     sources = {
         "handler.py": b"import store\ndef handler(event, context):\n    return store.load(event['id'])\n",
@@ -128,8 +128,8 @@ def test_the_text_scans_are_kept_by_digest_and_reused(monkeypatch: pytest.Monkey
     first = select_files(sources, Config(), known)
     assert len(known) == 3 and first == select_files(sources, Config())
     asked: list[bytes] = []
-    real = pipeline.makes_dynamodb
-    monkeypatch.setattr(pipeline, "makes_dynamodb", lambda data: asked.append(data) or real(data))
+    real = selection.makes_dynamodb
+    monkeypatch.setattr(selection, "makes_dynamodb", lambda data: asked.append(data) or real(data))
     assert select_files(sources, Config(), known) == first and asked == []
     changed = {**sources, "words.py": b"import boto3\nT = boto3.resource('dynamodb').Table('w')\n"}
     assert "words.py" in select_files(changed, Config(), known).parse

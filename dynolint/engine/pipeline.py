@@ -1,5 +1,6 @@
 """Phase 1 over many files: decide which files can matter (reading bytes, before LibCST is
-imported), take their summaries from the cache, and parse the rest, in parallel when it pays.
+imported: :mod:`dynolint.engine.selection`), take their summaries from the cache, and parse
+the rest, in parallel when it pays.
 
 LibCST is imported only when a file has to be parsed.
 """
@@ -9,28 +10,22 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from dynolint.config import Config
 from dynolint.engine.importscan import _imports, module_of  # noqa: F401 (re-exported)
+from dynolint.engine.selection import ITEM_OPS, Selection, Selector, select_files  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import CodeRange
 
+    from dynolint.findings import Finding, Fix
     from dynolint.phase1 import ir
-from dynolint.phase1.prefilter import has_entry, makes_dynamodb, makes_lambda_client, touches_tenancy
 from dynolint.phase1.pyversions import Version, finder_for, running, spelled
-from dynolint.phase1.reach import helper_chains
 from dynolint.engine.workers import DEFAULT_TIMEOUT, Failed, WorkerPool
 
 SERIAL_BELOW = 24  # files to parse: under this, a process pool costs more than it saves
-# ... or item operations, which are half a race when the handle comes from elsewhere.
-_ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
-                       rb"transact_write_items|execute_statement|query|scan)\(")
-
-_SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
-_CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
 
 
 def workers_for(tasks: int, jobs: int) -> int:
@@ -38,145 +33,6 @@ def workers_for(tasks: int, jobs: int) -> int:
     return (jobs or os.cpu_count() or 1) if tasks >= SERIAL_BELOW else 1
 
 
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which files to parse, and whose functions start an analysis (the others are only
-    reached through calls); ``roots`` None means all of them."""
-
-    parse: frozenset[str]
-    roots: frozenset[str] | None
-
-
-def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, tuple[bool, bool]] | None = None,
-                 ) -> Selection:
-    """The files worth parsing.
-
-    - files that make or type a DynamoDB handle, or hold tenant ids, /tmp paths, CDK code
-      or Lambda invokes;
-    - files with item operations that import one of those (the handle is passed in);
-    - the modules importing either kind of DynamoDB file, two levels up (a race can run
-      from a read in one helper to a write in another, through their caller);
-    - the modules all of these import directly (key builders, HTTP helpers, models).
-    Files that only mention boto3 for other services, and everything else, are read but
-    not parsed. A file that mentions tenants but has no invocation of its own (no handler,
-    route or CDK code, nor a DynamoDB handle within two imports) is parsed, and so are its
-    imports, but its functions run only where a root's calls reach them: they read no tenant
-    id that a caller does not pass in. ``known``: what the two text scans said of files by
-    their digest (kept by the cache between runs), filled in for the others."""
-    # where the settings declare the code multi-tenant, every handler may keep tenant state:
-    # all of those files (that sub-project's, not the whole tree's) are parsed and are roots
-    shared = {path for path in sources if _multi_tenant(config.for_path(path))}
-    if len(shared) == len(sources):
-        return Selection(frozenset(sources), None)
-    return _select(sources, config, shared, {} if known is None else known)
-
-
-def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]]) -> tuple[bool, bool]:
-    """Does the file make a DynamoDB handle, does it touch tenancy (by its digest in ``known``)?"""
-    import hashlib
-
-    digest = hashlib.blake2b(data, digest_size=16).digest()
-    flags = known.get(digest)
-    if flags is None:  # both questions of a file together: they share its tokenization
-        flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data))
-    return flags
-
-
-def _multi_tenant(config: Config) -> bool:
-    return bool(config.multi_tenant or config.tenant_isolation)
-
-
-def _select(sources: dict[str, bytes], config: Config, shared: set[str],
-            known: dict[bytes, tuple[bool, bool]]) -> Selection:
-    dynamo: set[str] = set()
-    tenancy: set[str] = set()
-    for path, data in sources.items():
-        makes, touches = _scan(data, known)
-        if makes:
-            dynamo.add(path)
-        if touches:
-            tenancy.add(path)
-    if not dynamo and not tenancy and not shared:
-        return Selection(frozenset(), frozenset())
-    index: dict[str, list[str]] = {}
-    for path in sources:
-        index.setdefault(module_of(path).rsplit(".", 1)[-1], []).append(path)
-    edges: dict[str, set[str]] = {}
-
-    def imports_of(path: str) -> set[str]:
-        if path not in edges:
-            edges[path] = _imports(path, sources[path], index)
-        return edges[path]
-
-    def importers_of(targets: set[str]) -> set[str]:
-        names = {module_of(p).rsplit(".", 1)[-1].encode("utf-8", "surrogateescape")
-                 for p in targets} - {b"__init__", b""}
-        found = set()
-        for path, data in sources.items():
-            if path not in targets and any(name in data for name in names) and imports_of(path) & targets:
-                found.add(path)
-        return found
-
-    users = {p for p in importers_of(dynamo) if _ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
-    near = dynamo | users
-    level = near
-    for _ in range(2):
-        level = importers_of(level) - near
-        near |= level
-        if not level:
-            break
-    # the callers of a Lambda client's helpers, two levels up: the code that invokes a
-    # PER_TENANT function through them need not mention tenants (DYN205)
-    level = {path for path in tenancy if makes_lambda_client(sources[path])}
-    for _ in range(2):
-        level = importers_of(level) - near
-        near |= level
-        if not level:
-            break
-    chosen = near | tenancy | shared
-    roots = chosen - {path for path in tenancy - near - shared if not has_entry(sources[path])}
-    for path in chosen - roots:
-        chosen |= imports_of(path)
-    defined: dict[str, set[bytes]] = {}  # path -> the names of the classes it defines
-    for path in list(roots):
-        imported = imports_of(path)
-        chosen |= imported
-        # a module that defines a base class this one subclasses is a root too: its methods
-        # run the subclass's overrides
-        bases = {name.rsplit(b".", 1)[-1] for match in _SUBCLASS.finditer(sources[path])
-                 for name in re.findall(rb"[\w.]+", match.group(1))}
-        if not bases:
-            continue
-        for target in imported:
-            if target not in defined:
-                defined[target] = set(_CLASS_NAME.findall(sources[target]))
-            if bases & defined[target]:
-                roots.add(target)
-    # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
-    chosen |= helper_chains(roots, imports_of, lambda path: _ITEM_OPS.search(sources[path]) is not None)
-    return Selection(frozenset(chosen), frozenset(roots))
-
-
-def _selection(sources: dict[str, bytes], config: Config, use_cache: bool) -> Selection:
-    """:func:`select_files`, with the text scans of unchanged files from the cache."""
-    from dynolint.engine.cache import PartCache, ResultCache
-
-    store = PartCache.for_root(config.root) if use_cache else None
-    key = ResultCache.key([b"prefilter"], {}, {})
-    entry = store.get_key(key) if store is not None else None
-    known: dict[bytes, tuple[bool, bool]] = entry if isinstance(entry, dict) else {}
-    size = len(known)
-    selection = select_files(sources, config, known)
-    if store is not None and len(known) != size:
-        if len(known) > 2 * len(sources) + 1024:  # mostly files long gone
-            import hashlib
-
-            current = {hashlib.blake2b(data, digest_size=16).digest() for data in sources.values()}
-            known = {digest: flags for digest, flags in known.items() if digest in current}
-        store.put_key(key, known)
-    return selection
 
 
 def _summarize_one(item: tuple[str, bytes, int, Version | None]) -> ir.FileSummary:
@@ -212,7 +68,7 @@ _FIXABLE = re.compile(rb"\.(?:save|update|delete|invoke)\(")
 def may_get_fixes(data: bytes) -> bool:
     """Can a finding of this file carry a fix? Only a guess, from the bytes: a wrong one
     costs time or memory, never a different fix."""
-    return _ITEM_OPS.search(data) is not None or _FIXABLE.search(data) is not None
+    return ITEM_OPS.search(data) is not None or _FIXABLE.search(data) is not None
 
 
 @dataclass
@@ -240,6 +96,19 @@ def kept(path: str, data: bytes) -> Kept | None:
     """What this worker kept of the module it parsed from ``data`` in phase 1, if anything."""
     found = _kept.get(path)
     return found if found is not None and found.data == data else None
+
+
+def describe_file(item: tuple[str, bytes, list[Finding]]) -> list[tuple[Fix | None, str]]:
+    """In a worker: the fixes of a file's findings (:func:`dynolint.fixes.edits.describe_all`),
+    from the module this worker kept of it if it did. (Here, beside :func:`kept`, so that a
+    worker forked before the parent imported the API need not import it for this.)"""
+    from dynolint.fixes.edits import describe_all
+
+    path, data, findings = item
+    found = kept(path, data)
+    if found is None:
+        return describe_all(data, findings)
+    return describe_all(data, findings, found.module, found.ranges)
 
 
 def _positions(job: tuple[bool, list[tuple[str, bytes, Version | None]]]) -> dict[str, tuple[ir.Span, ...]]:
@@ -286,38 +155,55 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
     a pool of its own when None): a file that overruns the time budget or crashes the
     parser gets a summary with ``problem`` set. With ``keep``, the workers keep the parsed
     modules and leave their positions out: :func:`complete_positions` computes them (and
-    caches the summaries)."""
+    caches the summaries).
+
+    The files are chosen (:class:`dynolint.engine.selection.Selector`) while the workers
+    parse: a file its own text scan chooses goes to a worker at once, largest first, and the
+    files chosen for what others hold (their importers, their imports) once all are scanned."""
     from dynolint.engine.cache import SummaryCache
     from dynolint.memory import budget as memory_budget
 
-    selection = _selection(sources, config, getattr(options, "use_cache", True))
-    wanted = selection.parse
+    use_cache = getattr(options, "use_cache", True)
+    selector = Selector(sources, config, use_cache)
     timeout = getattr(options, "timeout", DEFAULT_TIMEOUT)
-    cache = SummaryCache.for_root(config.root) if getattr(options, "use_cache", True) else None
+    cache = SummaryCache.for_root(config.root) if use_cache else None
     summaries: dict[str, ir.FileSummary] = {}
     todo: list[tuple[str, bytes, int, Version | None]] = []
     own = pool is None
     pool = pool or WorkerPool(timeout or None, memory_budget(options))
-    targets = finder_for(config).targets(sorted(wanted))
-    for path in sorted(wanted):
-        cached = cache.get(path, sources[path], variant(targets[path])) if cache is not None else None
-        if cached is not None:
-            summaries[path] = cached
-        else:
-            todo.append((path, sources[path], 0, targets[path]))
-    done = len(summaries)
-    total = len(wanted)
-    if progress is not None and done:
-        progress(done, total)
-    workers = workers_for(len(todo), getattr(options, "jobs", 0))
+    finder = finder_for(config)
+    targets: dict[str, Version | None] = {}
+    jobs = getattr(options, "jobs", 0)
+    budget = 0
     if keep and not own and pool.forked:  # each worker's share of what the run keeps
-        budget = KEEP_BYTES // max(workers, len(pool.workers), 1)
-        todo = [(path, data, budget if may_get_fixes(data) else 0, target) for path, data, _, target in todo]
-    todo.sort(key=lambda item: -len(item[1]))  # largest first: the workers finish together
+        budget = KEEP_BYTES // max(workers_for(len(sources), jobs), len(pool.workers), 1)
+    chosen: list[Selection] = []
+    cached_count = [0]
+
+    def task(path: str) -> tuple[str, bytes, int, Version | None] | None:
+        """The file's task for a worker; None when its summary is in the cache."""
+        target, data = finder.target(path), sources[path]
+        targets[path] = target
+        found = cache.get(path, data, variant(target)) if cache is not None else None
+        if found is not None:
+            summaries[path] = found
+            cached_count[0] += 1
+            return None
+        return path, data, budget if budget and may_get_fixes(data) else 0, target
+
+    def feed() -> Iterator[tuple[str, bytes, int, Version | None] | None]:
+        for path in selector.scans():
+            yield None if path is None else task(path)
+        chosen.append(selector.finish())
+        for path in sorted(chosen[0].parse - targets.keys(), key=lambda name: (-len(sources[name]), name)):
+            yield task(path)
+
     fresh: list[tuple[str, bytes]] = []
     placed: dict[str, int] = {}
+    reported = 0
     try:
-        for index, outcome, slot in pool.map(_summarize_one, todo, workers, meanwhile=_warm_up):
+        for index, outcome, slot in pool.map(_summarize_one, todo, lambda known: workers_for(known, jobs),
+                                             meanwhile=_warm_up, feed=feed()):
             path, data, kept, target = todo[index]
             if isinstance(outcome, Failed):
                 summaries[path] = _failed(path, data, outcome.reason, target)
@@ -326,16 +212,28 @@ def summarize_all(sources: dict[str, bytes], config: Config, options: object,
                 fresh.append((path, data))
                 if kept:
                     placed[path] = slot
-            done += 1
-            if progress is not None:
-                progress(done, total)
+            if progress is not None and chosen:
+                reported = _progress(progress, reported, cached_count[0], len(summaries), len(chosen[0].parse))
     finally:
         if own:
             pool.close()
-    parsed = Parsed([summaries[path] for path in sorted(summaries)], selection, placed, fresh, cache, targets)
+    if progress is not None:
+        _progress(progress, reported, cached_count[0], len(summaries), len(chosen[0].parse))
+    parsed = Parsed([summaries[path] for path in sorted(summaries)], chosen[0], placed, fresh, cache, targets)
     if not any(s.deferred for s in parsed.summaries):
         _store(parsed, max(len(sources), getattr(options, "project_files", 0)))
     return parsed
+
+
+def _progress(progress: Callable[[int, int], None], reported: int, cached: int, done: int, total: int) -> int:
+    """Report the files summarised since ``reported`` (the cached ones at once, the others
+    one by one) out of ``total``; the new count reported."""
+    if reported == 0 and cached:
+        progress(cached, total)
+        reported = cached
+    for count in range(reported + 1, done + 1):
+        progress(count, total)
+    return max(reported, done)
 
 
 def complete_positions(parsed: Parsed, pool: WorkerPool, keep_in_cache: int,

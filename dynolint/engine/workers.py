@@ -14,11 +14,11 @@ import os
 import pickle
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, ContextManager, Iterable, Iterator, TypeVar
 
 from dynolint.memory import RESTART_AT, Budget, describe_part, private_mb, resident_mb
+from dynolint.engine.cpus import cpus as _cpus
 from dynolint.engine.deep import RECURSION_LIMIT
 from dynolint.engine.stopping import die_with_parent, prepare_lifeline
 from dynolint.process import become_worker
@@ -142,13 +142,6 @@ def prestart(sources: Iterable[bytes] | None = None) -> None:
         pass
 
 
-def _cpus() -> set[int]:
-    try:
-        return os.sched_getaffinity(0)
-    except (AttributeError, OSError):
-        return set(range(os.cpu_count() or 1))
-
-
 def _unbound(item: object) -> object:
     raise TypeError("a spare worker runs only the functions sent with its tasks")
 
@@ -200,6 +193,7 @@ def _serve(conn: object, bound: Callable[[object], object], parent: int, preload
         gc.set_threshold(*GC_THRESHOLDS)
         gc.enable()
         import dynolint.phase1.summarize  # noqa: F401 - LibCST, while the parent reads the files
+        import dynolint.engine.pipeline  # noqa: F401 - phase 1's tasks (forked before the parent imported it)
     while True:
         try:
             message = conn.recv()
@@ -244,57 +238,28 @@ class WorkerPool:
                 worker.stop(kill=worker.task is not None)
         self.workers = []
 
-    @contextmanager
-    def apart(self) -> Iterator[None]:
-        """While the block runs, the calling thread has a CPU to itself and the workers
-        share the others (where the system lets a process choose its CPUs, and there are
-        two or more): the parent interprets while the workers compute positions, and three
-        processes sharing two CPUs slowed the interpreter, which the rest waits for, by a
-        fifth. Everyone gets every CPU back afterwards."""
-        try:
-            allowed = os.sched_getaffinity(0)
-        except (AttributeError, OSError):
-            allowed = set()
-        pids = [pid for worker in self.workers if worker is not None and (pid := worker.process.pid) is not None]
-        if len(allowed) < 2 or not pids:
-            yield
-            return
-        mine = {min(allowed)}
-        moved: list[int] = []
-        try:
-            os.sched_setaffinity(0, mine)
-        except OSError:  # not allowed here: everyone shares every CPU
-            yield
-            return
-        try:
-            for pid in pids:
-                try:
-                    os.sched_setaffinity(pid, allowed - mine)
-                    moved.append(pid)
-                except OSError:  # the worker is gone, or may not be moved
-                    pass
-            yield
-        finally:
-            for pid in moved:
-                try:
-                    os.sched_setaffinity(pid, allowed)
-                except OSError:
-                    pass
-            try:
-                os.sched_setaffinity(0, allowed)
-            except OSError:
-                pass
+    def apart(self) -> ContextManager[None]:
+        """While the block runs, the calling thread has a CPU to itself and the workers share
+        the others (:func:`dynolint.engine.cpus.apart`)."""
+        from dynolint.engine.cpus import apart
 
-    def map(self, function: Callable[[T], R], items: list[T], jobs: int,
-            prefer: list[int | None] | None = None,
-            meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R | Failed, int]]:
+        return apart([pid for worker in self.workers if worker is not None and (pid := worker.process.pid) is not None])
+
+    def map(self, function: Callable[[T], R], items: list[T], jobs: int | Callable[[int], int],
+            prefer: list[int | None] | None = None, meanwhile: Callable[[], object] | None = None,
+            feed: Iterator[T | None] | None = None) -> Iterator[tuple[int, R | Failed, int]]:
         """``function`` over ``items`` in at least ``jobs`` workers (fewer for fewer items);
         yields ``(index, result, worker number)`` as results arrive. ``prefer[index]``
         names the worker an item should go to, when it is free for it. ``meanwhile`` runs
-        here once the workers have their first tasks."""
-        if not items:
+        here once the workers have their first tasks. With ``feed``, more items come from it
+        while the workers work (appended to ``items``): each step of it does a little of
+        this process's work and gives an item or None, between looks at the workers; ``jobs``
+        may then be a function of the number of items known, and workers are forked as the
+        items come."""
+        if not items and feed is None:
             return
         if not self.forked:
+            items.extend(item for item in feed or () if item is not None)
             if meanwhile is not None:
                 meanwhile()
             for index, item in enumerate(items):
@@ -306,15 +271,21 @@ class WorkerPool:
         from collections import deque
         from multiprocessing.connection import wait
 
-        wanted = max(1, min(jobs, len(items)))
-        while len(self.workers) < wanted:
-            self.workers.append(None)
         workers = self.workers
-        for slot, worker in enumerate(workers):
-            if worker is None:
-                workers[slot] = _new_worker(function)
-        queues: list[deque[int]] = [deque() for _ in workers]
+        queues: list[deque[int]] = []
         shared: deque[int] = deque()
+
+        def grow() -> None:  # the workers the items known so far want, and a queue each
+            if items:
+                wanted = max(1, min(jobs(len(items)) if callable(jobs) else jobs, len(items)))
+                while len(workers) < wanted:
+                    workers.append(None)
+                for slot, worker in enumerate(workers):
+                    if worker is None:
+                        workers[slot] = _new_worker(function)
+            queues.extend(deque() for _ in range(len(workers) - len(queues)))
+
+        grow()
         for index in range(len(items)):
             wants = prefer[index] if prefer is not None else None
             (queues[wants] if wants is not None and 0 <= wants < len(queues) else shared).append(index)
@@ -335,21 +306,43 @@ class WorkerPool:
         try:
             for slot in range(len(workers)):
                 give(slot)
-            if meanwhile is not None:
-                meanwhile()
             timeout, memory = self.timeout, self.memory
+            looked = 0.0  # when the busy workers' budgets were last looked at, while feeding
             while True:
+                if feed is not None:
+                    step: object = next(feed, _DONE)
+                    if step is _DONE:
+                        feed = None
+                    elif step is not None:
+                        items.append(step)  # type: ignore[arg-type]
+                        shared.append(len(items) - 1)
+                        grow()
+                        for slot, worker in enumerate(workers):
+                            if worker is not None and worker.task is None:
+                                give(slot)
+                elif meanwhile is not None:  # once the feed is done, if there is one (this process is idle)
+                    meanwhile()
+                    meanwhile = None
                 busy = [w for w in workers if w is not None and w.task is not None]
                 if not busy:
+                    if feed is not None:
+                        continue
                     break
-                wait_for = None
-                if timeout:  # a task cannot use its CPU budget faster than the wall clock runs
+                if feed is not None:  # a look at the workers, and back to the feed
+                    ready = wait([w.conn for w in busy], timeout=0.0)
                     now = time.monotonic()
-                    wait_for = max(0.0, min(w.left(timeout, now) for w in busy))
-                if memory is not None:
-                    wait_for = MEMORY_POLL if wait_for is None else min(wait_for, MEMORY_POLL)
-                ready = wait([w.conn for w in busy], timeout=wait_for)
-                now = time.monotonic()
+                    if not ready and now - looked < MEMORY_POLL:
+                        continue  # the budgets are looked at every MEMORY_POLL seconds meanwhile
+                    looked = now
+                else:
+                    wait_for = None
+                    if timeout:  # a task cannot use its CPU budget faster than the wall clock runs
+                        now = time.monotonic()
+                        wait_for = max(0.0, min(w.left(timeout, now) for w in busy))
+                    if memory is not None:
+                        wait_for = MEMORY_POLL if wait_for is None else min(wait_for, MEMORY_POLL)
+                    ready = wait([w.conn for w in busy], timeout=wait_for)
+                    now = time.monotonic()
                 for slot, worker in enumerate(workers):
                     if worker is None or worker.task is None:
                         continue
@@ -385,6 +378,9 @@ class WorkerPool:
                 if worker is not None and worker.task is not None:  # the caller stopped early
                     worker.stop(kill=True)
                     workers[slot] = None
+
+
+_DONE = object()  # the end of a feed
 
 
 def _over(worker: _Worker, limit_mb: float) -> float | None:

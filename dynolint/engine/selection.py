@@ -1,0 +1,182 @@
+"""Which files phase 1 parses, decided from their bytes before LibCST is imported
+(:func:`select_files`), and :class:`Selector`, which gives the files that are parsed whatever
+the rest of the project holds as soon as their own text scan says so, so that parsing them
+can start while the other files are scanned (:func:`dynolint.engine.pipeline.summarize_all`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from dynolint.config import Config
+from dynolint.engine.importscan import _imports, module_of
+from dynolint.phase1.prefilter import has_entry, makes_dynamodb, makes_lambda_client, touches_tenancy
+from dynolint.phase1.reach import helper_chains
+
+# ... or item operations, which are half a race when the handle comes from elsewhere.
+ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
+                      rb"transact_write_items|execute_statement|query|scan)\(")
+
+_SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
+_CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which files to parse, and whose functions start an analysis (the others are only
+    reached through calls); ``roots`` None means all of them."""
+
+    parse: frozenset[str]
+    roots: frozenset[str] | None
+
+
+def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, tuple[bool, bool]] | None = None,
+                 ) -> Selection:
+    """The files worth parsing.
+
+    - files that make or type a DynamoDB handle, or hold tenant ids, /tmp paths, CDK code
+      or Lambda invokes;
+    - files with item operations that import one of those (the handle is passed in);
+    - the modules importing either kind of DynamoDB file, two levels up (a race can run
+      from a read in one helper to a write in another, through their caller);
+    - the modules all of these import directly (key builders, HTTP helpers, models).
+    Files that only mention boto3 for other services, and everything else, are read but
+    not parsed. A file that mentions tenants but has no invocation of its own (no handler,
+    route or CDK code, nor a DynamoDB handle within two imports) is parsed, and so are its
+    imports, but its functions run only where a root's calls reach them: they read no tenant
+    id that a caller does not pass in. ``known``: what the two text scans said of files by
+    their digest (kept by the cache between runs), filled in for the others."""
+    # where the settings declare the code multi-tenant, every handler may keep tenant state:
+    # all of those files (that sub-project's, not the whole tree's) are parsed and are roots
+    shared = {path for path in sources if _multi_tenant(config.for_path(path))}
+    if len(shared) == len(sources):
+        return Selection(frozenset(sources), None)
+    return _select(sources, config, shared, {} if known is None else known)
+
+
+def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """Does the file make a DynamoDB handle, does it touch tenancy (by its digest in ``known``)?"""
+    import hashlib
+
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    flags = known.get(digest)
+    if flags is None:  # both questions of a file together: they share its tokenization
+        flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data))
+    return flags
+
+
+def _multi_tenant(config: Config) -> bool:
+    return bool(config.multi_tenant or config.tenant_isolation)
+
+
+def _select(sources: dict[str, bytes], config: Config, shared: set[str],
+            known: dict[bytes, tuple[bool, bool]]) -> Selection:
+    dynamo: set[str] = set()
+    tenancy: set[str] = set()
+    for path, data in sources.items():
+        makes, touches = _scan(data, known)
+        if makes:
+            dynamo.add(path)
+        if touches:
+            tenancy.add(path)
+    if not dynamo and not tenancy and not shared:
+        return Selection(frozenset(), frozenset())
+    index: dict[str, list[str]] = {}
+    for path in sources:
+        index.setdefault(module_of(path).rsplit(".", 1)[-1], []).append(path)
+    edges: dict[str, set[str]] = {}
+
+    def imports_of(path: str) -> set[str]:
+        if path not in edges:
+            edges[path] = _imports(path, sources[path], index)
+        return edges[path]
+
+    def importers_of(targets: set[str]) -> set[str]:
+        names = {module_of(p).rsplit(".", 1)[-1].encode("utf-8", "surrogateescape")
+                 for p in targets} - {b"__init__", b""}
+        found = set()
+        for path, data in sources.items():
+            if path not in targets and any(name in data for name in names) and imports_of(path) & targets:
+                found.add(path)
+        return found
+
+    users = {p for p in importers_of(dynamo) if ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
+    near = dynamo | users
+    level = near
+    for _ in range(2):
+        level = importers_of(level) - near
+        near |= level
+        if not level:
+            break
+    # the callers of a Lambda client's helpers, two levels up: the code that invokes a
+    # PER_TENANT function through them need not mention tenants (DYN205)
+    level = {path for path in tenancy if makes_lambda_client(sources[path])}
+    for _ in range(2):
+        level = importers_of(level) - near
+        near |= level
+        if not level:
+            break
+    chosen = near | tenancy | shared
+    roots = chosen - {path for path in tenancy - near - shared if not has_entry(sources[path])}
+    for path in chosen - roots:
+        chosen |= imports_of(path)
+    defined: dict[str, set[bytes]] = {}  # path -> the names of the classes it defines
+    for path in list(roots):
+        imported = imports_of(path)
+        chosen |= imported
+        # a module that defines a base class this one subclasses is a root too: its methods
+        # run the subclass's overrides
+        bases = {name.rsplit(b".", 1)[-1] for match in _SUBCLASS.finditer(sources[path])
+                 for name in re.findall(rb"[\w.]+", match.group(1))}
+        if not bases:
+            continue
+        for target in imported:
+            if target not in defined:
+                defined[target] = set(_CLASS_NAME.findall(sources[target]))
+            if bases & defined[target]:
+                roots.add(target)
+    # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
+    chosen |= helper_chains(roots, imports_of, lambda path: ITEM_OPS.search(sources[path]) is not None)
+    return Selection(frozenset(chosen), frozenset(roots))
+
+
+class Selector:
+    """:func:`select_files` in two steps, with the text scans of unchanged files from the
+    cache: :meth:`scans` scans the files one at a time, largest first, and names each one
+    that is parsed whatever the other files hold (it makes or types a DynamoDB handle, it
+    touches tenancy, its settings declare it multi-tenant: :func:`_select` chooses all of
+    those); :meth:`finish` gives the whole selection, the same as :func:`select_files`."""
+
+    def __init__(self, sources: dict[str, bytes], config: Config, use_cache: bool) -> None:
+        from dynolint.engine.cache import PartCache, ResultCache
+
+        self.sources = sources
+        self.config = config
+        self.store = PartCache.for_root(config.root) if use_cache else None
+        self.key = ResultCache.key([b"prefilter"], {}, {})
+        entry = self.store.get_key(self.key) if self.store is not None else None
+        self.known: dict[bytes, tuple[bool, bool]] = entry if isinstance(entry, dict) else {}
+        self.size = len(self.known)
+        self.shared = {path for path in sources if _multi_tenant(config.for_path(path))}
+
+    def scans(self) -> Iterator[str | None]:
+        """One step per file, largest first: its path when it is certainly parsed, else None."""
+        every = len(self.shared) == len(self.sources)  # select_files scans nothing then
+        for path in sorted(self.sources, key=lambda name: (-len(self.sources[name]), name)):
+            certain = every or path in self.shared or any(_scan(self.sources[path], self.known))
+            yield path if certain else None
+
+    def finish(self) -> Selection:
+        """The selection (the scans done so far reused); the scans kept for the next run."""
+        selection = select_files(self.sources, self.config, self.known)
+        known, store = self.known, self.store
+        if store is not None and len(known) != self.size:
+            if len(known) > 2 * len(self.sources) + 1024:  # mostly files long gone
+                import hashlib
+
+                current = {hashlib.blake2b(data, digest_size=16).digest() for data in self.sources.values()}
+                known = {digest: flags for digest, flags in known.items() if digest in current}
+            store.put_key(self.key, known)
+        return selection
