@@ -364,6 +364,29 @@ def _crash_or_echo(item: str) -> str:
     return item
 
 
+def test_a_pool_takes_items_from_a_feed_while_its_workers_work() -> None:
+    """``map(..., feed=...)``: the items the feed gives (None: nothing this step) are
+    appended and run, as many workers as the items known so far want (one for fewer than
+    three here), a crash of one is reported and the rest go on, and ``meanwhile`` runs once."""
+    calls: list[int] = []
+    feed = iter([None, "a", None, "crash", "b", None, "c", "d"])
+    items: list[str] = []
+    with WorkerPool(timeout=30.0) as pool:
+        outcomes = {index: outcome for index, outcome, _ in pool.map(
+            _crash_or_echo, items, lambda known: 2 if known >= 3 else 1,
+            meanwhile=lambda: calls.append(1), feed=feed)}
+        workers = len(pool.workers)
+    assert items == ["a", "crash", "b", "c", "d"] and calls == [1]
+    assert {items[index]: outcome for index, outcome in outcomes.items() if not isinstance(outcome, Failed)} == \
+        {"a": "a", "b": "b", "c": "c", "d": "d"}
+    assert isinstance(outcomes[1], Failed) and "crashed" in outcomes[1].reason
+    assert workers == (2 if WorkerPool(None).forked else 0)
+    nothing: list[str] = []
+    with WorkerPool(timeout=30.0) as pool:
+        assert list(pool.map(_crash_or_echo, nothing, 2, feed=iter([None, None]))) == []
+        assert pool.workers == []  # no item: no worker forked
+
+
 def _pid_and_parser_loaded(item: str) -> tuple[int, bool, bool]:
     import gc
 

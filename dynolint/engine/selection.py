@@ -33,7 +33,7 @@ class Selection:
 
 
 def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, tuple[bool, bool]] | None = None,
-                 ) -> Selection:
+                 shared: set[str] | None = None) -> Selection:
     """The files worth parsing.
 
     - files that make or type a DynamoDB handle, or hold tenant ids, /tmp paths, CDK code
@@ -47,10 +47,12 @@ def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, t
     route or CDK code, nor a DynamoDB handle within two imports) is parsed, and so are its
     imports, but its functions run only where a root's calls reach them: they read no tenant
     id that a caller does not pass in. ``known``: what the two text scans said of files by
-    their digest (kept by the cache between runs), filled in for the others."""
+    their digest (kept by the cache between runs), filled in for the others. ``shared``:
+    :func:`shared_files`, when the caller has it already."""
     # where the settings declare the code multi-tenant, every handler may keep tenant state:
     # all of those files (that sub-project's, not the whole tree's) are parsed and are roots
-    shared = {path for path in sources if _multi_tenant(config.for_path(path))}
+    if shared is None:
+        shared = shared_files(sources, config)
     if len(shared) == len(sources):
         return Selection(frozenset(sources), None)
     return _select(sources, config, shared, {} if known is None else known)
@@ -65,6 +67,11 @@ def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]]) -> tuple[bool, boo
     if flags is None:  # both questions of a file together: they share its tokenization
         flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data))
     return flags
+
+
+def shared_files(sources: dict[str, bytes], config: Config) -> set[str]:
+    """The files whose settings declare their code multi-tenant."""
+    return {path for path in sources if _multi_tenant(config.for_path(path))}
 
 
 def _multi_tenant(config: Config) -> bool:
@@ -159,7 +166,7 @@ class Selector:
         entry = self.store.get_key(self.key) if self.store is not None else None
         self.known: dict[bytes, tuple[bool, bool]] = entry if isinstance(entry, dict) else {}
         self.size = len(self.known)
-        self.shared = {path for path in sources if _multi_tenant(config.for_path(path))}
+        self.shared = shared_files(sources, config)
 
     def scans(self) -> Iterator[str | None]:
         """One step per file, largest first: its path when it is certainly parsed, else None."""
@@ -170,7 +177,7 @@ class Selector:
 
     def finish(self) -> Selection:
         """The selection (the scans done so far reused); the scans kept for the next run."""
-        selection = select_files(self.sources, self.config, self.known)
+        selection = select_files(self.sources, self.config, self.known, self.shared)
         known, store = self.known, self.store
         if store is not None and len(known) != self.size:
             if len(known) > 2 * len(self.sources) + 1024:  # mostly files long gone

@@ -320,7 +320,7 @@ class WorkerPool:
                         for slot, worker in enumerate(workers):
                             if worker is not None and worker.task is None:
                                 give(slot)
-                elif meanwhile is not None:  # once the feed is done, if there is one (this process is idle)
+                if meanwhile is not None and feed is None:  # once the feed is done (this process is idle)
                     meanwhile()
                     meanwhile = None
                 busy = [w for w in workers if w is not None and w.task is not None]
