@@ -7,12 +7,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from dynolint.engine.fastpath import try_fast_check
+from dynolint.engine.fastpath import main
 
 if __name__ == "__main__":
-    status = try_fast_check(sys.argv[1:])
-    if status is not None:
-        sys.exit(status)
-    from dynolint.cli import main
-
     main()

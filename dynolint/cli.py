@@ -346,14 +346,14 @@ def server() -> None:
 
 
 def main() -> None:
-    from dynolint.engine import stopping
-    from dynolint.engine.fastpath import try_fast_check
+    """The ``dynolint`` command (the pre-commit fast path first: ``engine/fastpath.py``)."""
+    from dynolint.engine.fastpath import main as command
 
-    stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
+    command()
 
-    status = try_fast_check(sys.argv[1:])
-    if status is not None:
-        sys.exit(status)
+
+def run() -> None:
+    """The command line, after the fast path declined the run."""
     # A run builds millions of objects that live until it ends and form almost no cycles:
     # the cyclic collector would rescan them all (see api.check_sources), and freeing them
     # one by one at interpreter exit costs more than a second on a large project. So the

@@ -63,7 +63,7 @@ def test_the_wheel_holds_the_whole_package(dist: dict[str, Path]) -> None:
     assert package | {"dynolint/py.typed"} == {name for name in names if name.startswith("dynolint/")}
     assert f"Requires-Python: >={oldest_supported()}" in metadata
     assert 'Requires-Dist: tomli>=1.1; python_version < "3.11"' in metadata
-    assert "dynolint = dynolint.cli:main" in entry_points
+    assert "dynolint = dynolint.engine.fastpath:main" in entry_points
 
 
 PROJECT = {

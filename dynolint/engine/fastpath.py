@@ -16,6 +16,21 @@ import sys
 _FLAGS = {"-q", "--quiet", "--no-cache", "--exit-zero"}
 
 
+def main() -> None:
+    """The ``dynolint`` command (``python -m dynolint`` and the installed script): the fast
+    path answers what it can before click, LibCST or the rules are imported; the command line
+    (``cli.run``) does the rest."""
+    from dynolint.engine import stopping
+
+    stopping.install()  # TERM, INT, HUP: workers killed and reaped, no half-written report
+    status = try_fast_check(sys.argv[1:])
+    if status is not None:
+        sys.exit(status)
+    from dynolint.cli import run
+
+    run()
+
+
 def try_fast_check(argv: list[str]) -> int | None:
     """The exit status, when ``argv`` was answered here; None to run the full CLI."""
     if len(argv) < 2 or argv[0] != "check":
