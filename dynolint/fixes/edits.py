@@ -225,7 +225,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, A
         else:
             assert isinstance(plan, ClaimPlan)
             call = index.calls.get((plan.write_line, plan.write_column))
-        functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
+        functions = enclosing(module, call, cst.FunctionDef, positions) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
         statement, bound, root, helper_file = claim_import(finding.path, None)
@@ -278,7 +278,7 @@ def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any]
     blocks around it, which a multi-line call or a nested function carries on each line. With
     ``produced`` (ids of the calls a fix wrote), those are split to fit the line length of
     ``path``'s project, ``node`` starting at ``column`` of its first line."""
-    blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
+    blocks = enclosing(module, original, cst.IndentedBlock, positions)  # outermost first
     indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
     if not produced:
         return layout.code_of(node, module.default_indent, module.default_newline, indents)

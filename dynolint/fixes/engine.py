@@ -17,7 +17,7 @@ from dynolint.findings import Finding
 from dynolint.fixes import atomic, claim, guard, imports, layout, putcounter, rewrite, tenantid, tmpdir
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, TmpDirPlan, may_be_safe
-from dynolint.fixes.rewrite import contains as _contains
+from dynolint.fixes.cstutil import contains as _contains
 from dynolint.phase1.positions import node_positions
 from dynolint.phase1.summarize import parse
 from dynolint.phase1.syntax import parse_ast

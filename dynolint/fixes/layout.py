@@ -22,7 +22,7 @@ import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
 from dynolint.fixes import exprlayout
-from dynolint.fixes.cstutil import walk
+from dynolint.fixes.cstutil import contains, walk
 from dynolint.phase1.positions import SiteCodegen, _TypedCodegen, generate, line_starts, span_of
 
 DEFAULT_LINE_LENGTH = 88
@@ -195,7 +195,7 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             # bracket can be split: black splits it and keeps ``).get("Item")`` on the closing line
             around = [(node, where) for node, where in around if not _trailer_of(node, ranges, line)]
             outer = [(node, where) for node, where in around
-                     if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
+                     if not any(other is not node and contains(other_where, where) for other, other_where in around)]
             if outer:
                 node, where = outer[-1]
                 target = (node, explode(node, indent_of(where.start.line), unit))
@@ -255,11 +255,6 @@ def _trailer_of(node: cst.CSTNode, ranges: dict[cst.CSTNode, CodeRange], line: i
     if where is None or not where.start.line <= line <= where.end.line:
         return False
     return not _exploded(receiver) or line < where.end.line
-
-
-def _encloses(outer: CodeRange, inner: CodeRange) -> bool:
-    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
-        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def _exploded(node: cst.CSTNode) -> bool:

@@ -200,7 +200,7 @@ def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Cal
     # ``Path("/tmp/x").write_text(...)``, ``ZipFile(z).extractall("/tmp/x")``: the call starts where
     # its receiver does, and the position found the receiver
     chain = call
-    for outer in reversed(enclosing(module, call, cst.Call)):
+    for outer in reversed(enclosing(module, call, cst.Call, positions)):
         if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) and outer.func.value is chain):
             break
         chain = outer
