@@ -90,6 +90,25 @@ def walk(node: cst.CSTNode, parents: dict[int, cst.CSTNode] | None = None) -> It
                             parents[id(item)] = current
 
 
+_typed: list[Any] = [None, {}]  # the last root asked about, and its nodes by type
+
+
+def nodes_by_type(root: cst.CSTNode) -> dict[type, list[cst.CSTNode]]:
+    """The nodes under ``root`` (and ``root``), by their exact type, each list in walk order:
+    from one walk, remembered for the last root (the DYN301 fixes of a file each look for
+    their path and for names all over its module; nodes never change, so neither does this)."""
+    if _typed[0] is not root:
+        found: dict[type, list[cst.CSTNode]] = {}
+        for node in walk(root):
+            kind = type(node)
+            if kind in found:
+                found[kind].append(node)
+            else:
+                found[kind] = [node]
+        _typed[:] = [root, found]
+    return _typed[1]  # type: ignore[no-any-return]
+
+
 def path_to(root: cst.CSTNode, target: cst.CSTNode,
             enter: Callable[[cst.CSTNode], bool]) -> list[cst.CSTNode] | None:
     """The nodes from ``root`` down to the parent of ``target``, outermost first (empty when

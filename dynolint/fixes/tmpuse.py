@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from dynolint.fixes.cstutil import FixSkipped, kwarg, literal_text, same, walk
+from dynolint.fixes.cstutil import FixSkipped, kwarg, literal_text, nodes_by_type, same, walk
 
 BUILDERS = frozenset({"os.path.join", "Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "str", "os.fspath",
                       "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.dirname"})
@@ -80,7 +80,7 @@ def reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode
                 and mentions(node, path, tainted):
             raise FixSkipped("a nested function uses the path: it may run after the directory is removed")
     inside = {id(node) for node in nodes}
-    for node in walk(module):
+    for node in nodes_by_type(module).get(type(path), ()):  # ``same`` is False for nodes of other types
         if id(node) not in inside and same(node, path):
             raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
                              "invocation")
