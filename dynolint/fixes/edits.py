@@ -17,6 +17,7 @@ from libcst._nodes.internal import CodegenState
 from dynolint.findings import Edit, Finding, Fix
 from dynolint.fixes import imports, layout, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
+from dynolint.fixes.fitparts import fit_code
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _Index, _plan_claim, claim_import,
     applicability, same_change, title,
@@ -282,10 +283,8 @@ def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any]
     indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
     if not produced:
         return layout.code_of(node, module.default_indent, module.default_newline, indents)
-    render = layout.renderer(module.default_indent, module.default_newline, indents)
-    node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
-                      layout.line_length(path), module.default_indent, column, produced, [], "".join(indents))
-    return render(node)[0]
+    return fit_code(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, module.default_indent,
+                    module.default_newline, indents, layout.line_length(path), column, produced, [], "".join(indents))
 
 
 def _apply_edits(text: str, edits: list[Edit]) -> str:

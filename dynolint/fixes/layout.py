@@ -29,6 +29,7 @@ DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")
 BRACKETS = (cst.Call, cst.Dict, cst.List)
 RECORDED = (*BRACKETS, cst.SimpleString)
+ROUNDS = 64  # the most brackets (strings, expressions) :func:`fit` splits in one tree
 _MEMO: dict[tuple[str, str], object] = {}  # (setting, folder) -> its value
 T = TypeVar("T")
 
@@ -158,16 +159,19 @@ def code_of(node: cst.CSTNode, default_indent: str, default_newline: str, indent
 
 def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Render, limit: int, unit: str,
         first_column: int = 0, produced: set[int] | None = None, keep: list[cst.CSTNode] | None = None,
-        first_indent: str = "") -> cst.CSTNode:
+        first_indent: str = "", splits: list[int] | None = None) -> cst.CSTNode:
     """``root`` with the brackets that ``eligible`` accepts (the calls a fix wrote) split, one
     element a line, until the lines they are on fit in ``limit`` columns (``root``'s first line
     starts at ``first_column``). Nodes rebuilt on the way whose originals are in ``produced``
     are added to it (and kept alive in ``keep``), so that the fix's safety check still masks them.
     ``first_indent``: the indentation of the line ``root`` starts on, when ``root`` is rendered
-    alone (a report's edit): the lines split from its first line are indented from it."""
+    alone (a report's edit): the lines split from its first line are indented from it.
+    ``splits``, when given, gets the number of replacements made (at most :data:`ROUNDS`)."""
     produced = produced if produced is not None else set()
     keep = keep if keep is not None else []
-    for _ in range(64):  # each round splits one bracket
+    splits = splits if splits is not None else []
+    splits.append(0)
+    for _ in range(ROUNDS):  # each round splits one bracket
         code, ranges = render(root)
         lines = _NEWLINE.split(code)  # as the positions count lines (CR-only files too)
         inside: set[int] = set()
@@ -213,6 +217,7 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
         if target is None:
             return root
         root = _Replace(target[0], target[1], produced, keep).transform(root)
+        splits[-1] += 1
     return root
 
 
