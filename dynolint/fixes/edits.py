@@ -15,7 +15,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from dynolint.findings import Edit, Finding, Fix
-from dynolint.fixes import imports, layout, tmpdir
+from dynolint.fixes import imports, layout, projectconf, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
 from dynolint.fixes.fitparts import fit_code
 from dynolint.fixes.engine import (
@@ -284,7 +284,8 @@ def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any]
     if not produced:
         return layout.code_of(node, module.default_indent, module.default_newline, indents)
     return fit_code(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, module.default_indent,
-                    module.default_newline, indents, layout.line_length(path), column, produced, [], "".join(indents))
+                    module.default_newline, indents, projectconf.line_length(path), column, produced, [],
+                    "".join(indents))
 
 
 def _apply_edits(text: str, edits: list[Edit]) -> str:

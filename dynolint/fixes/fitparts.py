@@ -19,15 +19,17 @@ them it would make depends on the order of the lines).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, cast
 
 import libcst as cst
 
 from dynolint.fixes import layout
 from dynolint.fixes.cstutil import walk
 from dynolint.fixes.exprlayout import EXPRESSIONS
+from dynolint.phase1.positions import node_classes
 
-_SPLIT = (*layout.RECORDED, *EXPRESSIONS)  # what a round of ``layout.fit`` finds by identity
+_SPLIT = node_classes((*layout.RECORDED, *EXPRESSIONS))  # what a round of ``layout.fit`` finds by identity
+_STATEMENTS = node_classes((cst.BaseStatement,))
 
 
 def fit_code(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], default_indent: str,
@@ -46,8 +48,8 @@ def fit_code(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], default
             if new is not statement:
                 fitted.append((statement, new))
         if sum(splits) <= layout.ROUNDS:
-            for statement, new in fitted:
-                root = layout._Replace(statement, new, produced, keep).transform(root)
+            for old, new in fitted:
+                root = layout._Replace(old, new, produced, keep).transform(root)
             return layout.code_of(root, default_indent, default_newline, indents)
     render = layout.renderer(default_indent, default_newline, indents)
     root = layout.fit(root, eligible, render, limit, default_indent, column, produced, keep, first_indent)
@@ -65,7 +67,7 @@ def _statements(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], inde
     seen: set[int] = set()
     wanted: list[cst.CSTNode] = []
     for node in walk(root, parents):
-        if isinstance(node, _SPLIT):
+        if type(node) in _SPLIT:
             if id(node) in seen:
                 return None
             seen.add(id(node))
@@ -74,11 +76,11 @@ def _statements(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], inde
     holders: dict[int, cst.BaseStatement] = {}  # id -> the innermost statement holding an eligible node
     for node in wanted:
         current = parents.get(id(node))
-        while current is not None and current is not root and not isinstance(current, cst.BaseStatement):
+        while current is not None and current is not root and type(current) not in _STATEMENTS:
             current = parents.get(id(current))
         if current is None or current is root:
             return None
-        holders[id(current)] = current  # type: ignore[assignment]
+        holders[id(current)] = cast(cst.BaseStatement, current)
     units: list[tuple[cst.BaseStatement, list[str]]] = []
     for statement in holders.values():
         blocks: list[str] = []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from dynolint.fixes import (
-    atomic, guard, keep, layout, lowtyped, putcounter, pynupdate, tenantid, tmpdir, version_use,
+    atomic, guard, keep, lowtyped, projectconf, putcounter, pynupdate, tenantid, tmpdir, version_use,
 )
 from dynolint.fixes.cstutil import FixSkipped, contains, walk
 from dynolint.fixes.joins import joined_kind
@@ -62,7 +62,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
     function = enclosing(module, call, cst.FunctionDef, positions)
     if isinstance(plan, TmpDirPlan):
         body, action, call = tmpdir.block_change(module, function, call, plan, positions)
-        action.limit = layout.line_length(path)
+        action.limit = projectconf.line_length(path)
         return lambda node: node, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]] | None] | None = None
     if isinstance(plan, GuardPlan):
@@ -77,7 +77,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             version_use.check(scope, call, plan, positions)
         if plan.flavor == "low" and (plan.mode in ("version", "introduce") or plan.pins):
             lowtyped.check(scope, plan.item_expr)
-        if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
+        if function and (_annotated(function[-1]) or projectconf.mypy_checks_untyped(path)):
             plan = replace(plan, typed=True)  # mypy checks the body
         change: Callable[[cst.Call], cst.Call] = lambda node: guard.guard_call(node, plan)
     elif isinstance(plan, AtomicPlan):
