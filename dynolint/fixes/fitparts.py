@@ -38,7 +38,8 @@ def fit_code(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], default
     """The code of ``root`` (standing inside blocks indented by ``indents``) once
     ``layout.fit(root, eligible, layout.renderer(default_indent, default_newline, indents),
     limit, default_indent, column, produced, keep, first_indent)`` has laid it out."""
-    units = _statements(root, eligible, indents, default_indent)
+    parents: dict[int, cst.CSTNode] = {}
+    units = _statements(root, eligible, indents, default_indent, parents)
     if units is not None:
         splits: list[int] = []
         fitted: list[tuple[cst.CSTNode, cst.CSTNode]] = []
@@ -48,8 +49,13 @@ def fit_code(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], default
             if new is not statement:
                 fitted.append((statement, new))
         if sum(splits) <= layout.ROUNDS:
-            for old, new in fitted:
-                root = layout._Replace(old, new, produced, keep).transform(root)
+            path: set[int] = set()  # the statements changed and the nodes above them
+            for old, _ in fitted:
+                current: cst.CSTNode | None = old
+                while current is not None:
+                    path.add(id(current))
+                    current = parents.get(id(current))
+            root = layout.Replace(fitted, produced, keep).transform(root, path)
             return layout.code_of(root, default_indent, default_newline, indents)
     render = layout.renderer(default_indent, default_newline, indents)
     root = layout.fit(root, eligible, render, limit, default_indent, column, produced, keep, first_indent)
@@ -57,13 +63,13 @@ def fit_code(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], default
 
 
 def _statements(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], indents: list[str],
-                default_indent: str) -> list[tuple[cst.BaseStatement, list[str]]] | None:
+                default_indent: str, parents: dict[int, cst.CSTNode]) -> list[tuple[cst.BaseStatement, list[str]]] | None:
     """The outermost of the innermost statements under ``root`` (a compound statement, whose
     first line none of them starts on) that hold the nodes ``eligible`` accepts, each with the
-    indentation of the blocks around it; None when they cannot be fitted one by one."""
+    indentation of the blocks around it; None when they cannot be fitted one by one.
+    ``parents`` gets the parent of each node under ``root``, by id (from the one walk of it)."""
     if not isinstance(root, cst.BaseCompoundStatement):
         return None
-    parents: dict[int, cst.CSTNode] = {}
     seen: set[int] = set()
     wanted: list[cst.CSTNode] = []
     for node in walk(root, parents):

@@ -145,7 +145,7 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             target = _long_argument(ordered, inside, lines, width, indent_of, unit, limit)
         if target is None:
             return root
-        root = _Replace(target[0], target[1], produced, keep).transform(root)
+        root = Replace([target], produced, keep).transform(root)
         splits[-1] += 1
     return root
 
@@ -296,17 +296,22 @@ def explode(node: cst.CSTNode, indent: str, unit: str) -> cst.CSTNode:
                              elements=laid)
 
 
-class _Replace(cst.CSTTransformer):
-    """Puts ``new`` where ``old`` is; every node rebuilt on the way whose original was
-    produced by a fix is produced too."""
+class Replace(cst.CSTTransformer):
+    """Puts each new node of ``pairs`` (old, new) where its old one is; every node rebuilt on
+    the way whose original was produced by a fix is produced too."""
 
-    def __init__(self, old: cst.CSTNode, new: cst.CSTNode, produced: set[int], keep: list[cst.CSTNode]) -> None:
+    def __init__(self, pairs: list[tuple[cst.CSTNode, cst.CSTNode]], produced: set[int],
+                 keep: list[cst.CSTNode]) -> None:
         super().__init__()
-        self.old, self.new, self.produced, self.keep = old, new, produced, keep
+        self.new = {id(old): (old, new) for old, new in pairs}
+        self.produced, self.keep = produced, keep
         self.path: set[int] = set()
 
-    def transform(self, root: cst.CSTNode) -> cst.CSTNode:
-        self.path = {id(node) for node in _ancestors(root, self.old)}
+    def transform(self, root: cst.CSTNode, path: set[int] | None = None) -> cst.CSTNode:
+        """``root`` with the replacements; ``path``: the ids of the old nodes and of every node
+        above them, when known (else found by walking ``root``)."""
+        self.path = path if path is not None else {
+            id(node) for old, _ in self.new.values() for node in _ancestors(root, old)}
         result = root.visit(self)
         assert isinstance(result, cst.CSTNode)
         return result
@@ -315,7 +320,8 @@ class _Replace(cst.CSTTransformer):
         return id(node) in self.path
 
     def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
-        result = self.new if original is self.old else updated
+        pair = self.new.get(id(original))
+        result = pair[1] if pair is not None and pair[0] is original else updated
         if result is not original and id(original) in self.produced:
             self.produced.add(id(result))
             self.keep.append(result)
