@@ -17,7 +17,7 @@ import pytest
 
 from dynolint.api import Options, fix_paths
 from dynolint.config import discover
-from dynolint.fixes import layout
+from dynolint.fixes import layout, projectconf
 from dynolint.rules import KNOWN_CODES
 from tests.conftest import FIXTURES, run_cli, write_project
 from tests.fuzzkit import sampled
@@ -61,7 +61,7 @@ def test_the_line_length_is_the_projects(tmp_path: Path) -> None:
                              "b/pyproject.toml": "[tool.black]\nline-length = 79\n", "b/x.py": "",
                              "c/pyproject.toml": "[project]\nname = 'c'\n", "c/x.py": "",
                              "c/ruff.toml": "line-length = 120\n", "d/x.py": ""})
-    assert [layout.line_length(tmp_path / d / "x.py") for d in "abcd"] == [100, 79, 120, 88]
+    assert [projectconf.line_length(tmp_path / d / "x.py") for d in "abcd"] == [100, 79, 120, 88]
 
 
 SOURCE = '''import boto3

@@ -7,11 +7,14 @@ import inspect
 import re
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import libcst as cst
 
 from dynolint.phase1.positions import node_classes
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
 
@@ -51,6 +54,14 @@ def _children_getter(kind: type[cst.CSTNode]) -> Callable[[cst.CSTNode], tuple[A
 _GETTERS: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
 
 
+def _reader(kind: type[cst.CSTNode]) -> Callable[[cst.CSTNode], tuple[Any, ...]]:
+    """The (remembered) reader of the fields of a node of class ``kind``."""
+    read = _GETTERS.get(kind)
+    if read is None:
+        read = _GETTERS[kind] = _children_getter(kind)
+    return read
+
+
 def walk(node: cst.CSTNode, parents: dict[int, cst.CSTNode] | None = None) -> Iterator[cst.CSTNode]:
     """``node`` and every node under it, depth first, in the order a CSTVisitor meets them
     (a test checks it), a few times cheaper than a CSTVisitor, which calls two hooks per
@@ -65,9 +76,7 @@ def walk(node: cst.CSTNode, parents: dict[int, cst.CSTNode] | None = None) -> It
         current = pop()
         yield current
         kind = type(current)
-        read = getters.get(kind)
-        if read is None:
-            read = getters[kind] = _children_getter(kind)
+        read = getters.get(kind) or _reader(kind)
         for value in read(current):
             if type(value) in node_types:
                 push(value)
@@ -79,6 +88,58 @@ def walk(node: cst.CSTNode, parents: dict[int, cst.CSTNode] | None = None) -> It
                         push(item)
                         if parents is not None:
                             parents[id(item)] = current
+
+
+_typed: list[Any] = [None, {}]  # the last root asked about, and its nodes by type
+
+
+def nodes_by_type(root: cst.CSTNode) -> dict[type, list[cst.CSTNode]]:
+    """The nodes under ``root`` (and ``root``), by their exact type, each list in walk order:
+    from one walk, remembered for the last root (the DYN301 fixes of a file each look for
+    their path and for names all over its module; nodes never change, so neither does this)."""
+    if _typed[0] is not root:
+        found: dict[type, list[cst.CSTNode]] = {}
+        for node in walk(root):
+            kind = type(node)
+            if kind in found:
+                found[kind].append(node)
+            else:
+                found[kind] = [node]
+        _typed[:] = [root, found]
+    return _typed[1]  # type: ignore[no-any-return]
+
+
+def path_to(root: cst.CSTNode, target: cst.CSTNode,
+            enter: Callable[[cst.CSTNode], bool]) -> list[cst.CSTNode] | None:
+    """The nodes from ``root`` down to the parent of ``target``, outermost first (empty when
+    ``target`` is ``root``), found by a depth-first search that goes only into the nodes
+    ``enter`` accepts (those that may hold ``target``); None when it is not found so. A node
+    is under one parent, so what is found is its one path; :func:`walk`'s parents map gives
+    the same, after a walk of all of ``root``."""
+    parents: dict[int, cst.CSTNode] = {}
+    stack = [root]
+    node_types = _NODE_TYPES
+    while stack:
+        current = stack.pop()
+        if current is target:
+            chain: list[cst.CSTNode] = []
+            while id(current) in parents:
+                current = parents[id(current)]
+                chain.append(current)
+            chain.reverse()
+            return chain
+        for value in _reader(type(current))(current):
+            for item in value if type(value) in (tuple, list) else (value,):
+                if type(item) in node_types and enter(item):
+                    parents[id(item)] = current
+                    stack.append(item)
+    return None
+
+
+def contains(outer: CodeRange, inner: CodeRange) -> bool:
+    """Does the range ``outer`` hold the range ``inner`` (or equal it)?"""
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def same(node: cst.CSTNode, other: cst.CSTNode) -> bool:

@@ -15,8 +15,9 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from dynolint.findings import Edit, Finding, Fix
-from dynolint.fixes import imports, layout, tmpdir
+from dynolint.fixes import imports, layout, projectconf, tmpdir
 from dynolint.fixes.cstutil import FixSkipped
+from dynolint.fixes.fitparts import fit_code
 from dynolint.fixes.engine import (
     POSITIONED, _Apply, _Index, _plan_claim, claim_import,
     applicability, same_change, title,
@@ -225,7 +226,7 @@ def _claim_fix(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, A
         else:
             assert isinstance(plan, ClaimPlan)
             call = index.calls.get((plan.write_line, plan.write_column))
-        functions = enclosing(module, call, cst.FunctionDef) if call is not None else []
+        functions = enclosing(module, call, cst.FunctionDef, positions) if call is not None else []
         if not functions:
             raise FixSkipped("the write is not inside a function")
         statement, bound, root, helper_file = claim_import(finding.path, None)
@@ -278,14 +279,13 @@ def _render(module: cst.Module, index: _Index, positions: dict[cst.CSTNode, Any]
     blocks around it, which a multi-line call or a nested function carries on each line. With
     ``produced`` (ids of the calls a fix wrote), those are split to fit the line length of
     ``path``'s project, ``node`` starting at ``column`` of its first line."""
-    blocks = enclosing(module, original, cst.IndentedBlock)  # outermost first
+    blocks = enclosing(module, original, cst.IndentedBlock, positions)  # outermost first
     indents = [b.indent if b.indent is not None else module.default_indent for b in blocks]  # type: ignore[attr-defined]
     if not produced:
         return layout.code_of(node, module.default_indent, module.default_newline, indents)
-    render = layout.renderer(module.default_indent, module.default_newline, indents)
-    node = layout.fit(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, render,
-                      layout.line_length(path), module.default_indent, column, produced, [], "".join(indents))
-    return render(node)[0]
+    return fit_code(node, lambda inner: type(inner) is cst.Call and id(inner) in produced, module.default_indent,
+                    module.default_newline, indents, projectconf.line_length(path), column, produced, [],
+                    "".join(indents))
 
 
 def _apply_edits(text: str, edits: list[Edit]) -> str:

@@ -14,11 +14,13 @@ from typing import Any
 import libcst as cst
 
 from dynolint.findings import Finding
-from dynolint.fixes import atomic, claim, guard, imports, layout, putcounter, rewrite, tenantid, tmpdir
+from dynolint.fixes import (
+    atomic, claim, guard, imports, layout, projectconf, putcounter, rewrite, tenantid, tmpdir,
+)
 from dynolint.fixes.cstutil import FixSkipped, walk
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, GuardPlan, Skip, TenantIdPlan, TmpDirPlan, may_be_safe
-from dynolint.fixes.rewrite import contains as _contains
-from dynolint.phase1.positions import node_positions
+from dynolint.fixes.cstutil import contains as _contains
+from dynolint.phase1.positions import node_classes, node_positions
 from dynolint.phase1.summarize import parse
 from dynolint.phase1.syntax import parse_ast
 
@@ -67,6 +69,10 @@ def _title(finding: Finding) -> str:
     return ""
 
 
+_CALL, _BINOP, _BLOCK, _FUNCTION, _IF = (node_classes((kind,)) for kind in (
+    cst.Call, cst.BinaryOperation, cst.IndentedBlock, cst.FunctionDef, cst.If))
+
+
 class _Index:
     """The positioned nodes of a module, by kind (built from ``node_positions``)."""
 
@@ -79,18 +85,19 @@ class _Index:
         self.functions: list[cst.FunctionDef] = []
         self.ifs: list[cst.If] = []
         for node, where in positions.items():
-            at = (where.start.line, where.start.column + 1)
-            if isinstance(node, cst.Call):
-                self.calls[at] = node
-                self.chained.setdefault(at, []).append(node)
-            elif isinstance(node, cst.BinaryOperation):
-                self.binops[at] = node
-            elif isinstance(node, cst.IndentedBlock):
-                self.blocks.append(node)
-            elif isinstance(node, cst.FunctionDef):
-                self.functions.append(node)
-            elif isinstance(node, cst.If):
-                self.ifs.append(node)
+            kind = type(node)  # a set lookup, not an ABC check per node (a module has thousands)
+            if kind in _CALL:
+                at = (where.start.line, where.start.column + 1)
+                self.calls[at] = node  # type: ignore[assignment]
+                self.chained.setdefault(at, []).append(node)  # type: ignore[arg-type]
+            elif kind in _BINOP:
+                self.binops[(where.start.line, where.start.column + 1)] = node  # type: ignore[assignment]
+            elif kind in _BLOCK:
+                self.blocks.append(node)  # type: ignore[arg-type]
+            elif kind in _FUNCTION:
+                self.functions.append(node)  # type: ignore[arg-type]
+            elif kind in _IF:
+                self.ifs.append(node)  # type: ignore[arg-type]
         self._statements: dict[int, list[tuple[cst.IndentedBlock, int]]] | None = None
 
     def write_call(self, plan: GuardPlan | AtomicPlan | TenantIdPlan | TmpDirPlan) -> cst.Call | None:
@@ -302,7 +309,7 @@ def fit_module(updated: cst.Module, apply: _Apply, path: str | None) -> cst.Modu
     length (:mod:`dynolint.fixes.layout`)."""
     render = layout.renderer(updated.default_indent, updated.default_newline, [])
     fitted = layout.fit(updated, lambda node: type(node) is cst.Call and id(node) in apply.produced, render,
-                        layout.line_length(path), updated.default_indent, 0, apply.produced, apply.keep)
+                        projectconf.line_length(path), updated.default_indent, 0, apply.produced, apply.keep)
     assert isinstance(fitted, cst.Module)
     return fitted
 

@@ -7,114 +7,35 @@ bracket of the line goes first, then whatever still does not fit inside it. Only
 wrote is touched (a line of the user's that was long already stays as it is), and a line that
 no split can shorten (a long string) is left long, as black leaves it.
 
-The line length is the project's: ``line-length`` of ``[tool.ruff]`` (or ``[tool.black]``) in the
-``pyproject.toml`` nearest the file, else ruff's and black's default, 88.
+The line length is the project's (:func:`dynolint.fixes.projectconf.line_length`).
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, Callable, Container
 
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
 from dynolint.fixes import exprlayout
-from dynolint.fixes.cstutil import walk
+from dynolint.fixes.cstutil import contains, walk
 from dynolint.phase1.positions import SiteCodegen, _TypedCodegen, generate, line_starts, span_of
 
-DEFAULT_LINE_LENGTH = 88
 _NEWLINE = re.compile(r"\r\n?|\n")
 BRACKETS = (cst.Call, cst.Dict, cst.List)
 RECORDED = (*BRACKETS, cst.SimpleString)
-_MEMO: dict[tuple[str, str], object] = {}  # (setting, folder) -> its value
-T = TypeVar("T")
+ROUNDS = 64  # the most brackets (strings, expressions) :func:`fit` splits in one tree
 
 
-def line_length(path: str | Path | None) -> int:
-    """The line length the project of ``path`` formats to (its ruff or black configuration)."""
+class _All:
+    """The set of every id (what is under a root that is itself eligible)."""
 
-    def read(name: str, data: dict[str, Any]) -> int | None:
-        tables = ((),) if name != "pyproject.toml" else (("tool", "ruff"), ("tool", "black"))
-        for table in tables:
-            section: Any = data
-            for part in table:
-                section = section.get(part, {}) if isinstance(section, dict) else {}
-            value = section.get("line-length") if isinstance(section, dict) else None
-            if isinstance(value, int) and value > 0:
-                return value
-        return None
-
-    return _nearest("line-length", path, ("ruff.toml", ".ruff.toml", "pyproject.toml"), read, DEFAULT_LINE_LENGTH)
+    def __contains__(self, item: object) -> bool:
+        return True
 
 
-def mypy_checks_untyped(path: str | Path | None) -> bool:
-    """Does the project of ``path`` run mypy over the bodies of unannotated functions too
-    (``check_untyped_defs`` or ``strict`` in its mypy configuration)?"""
-
-    def read(name: str, data: dict[str, Any]) -> bool | None:
-        tool = data.get("tool")
-        section = tool.get("mypy") if name == "pyproject.toml" and isinstance(tool, dict) else data.get("mypy")
-        if not isinstance(section, dict):
-            return None
-        return any(section.get(option) is True or str(section.get(option, "")).strip().lower() in ("true", "1", "yes")
-                   for option in ("check_untyped_defs", "strict"))
-
-    return _nearest("mypy-untyped", path, ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"), read, False)
-
-
-def _nearest(setting: str, path: str | Path | None, names: tuple[str, ...],
-             read: Callable[[str, dict[str, Any]], T | None], default: T) -> T:
-    """A tool's setting for the project of ``path``: the first of the configuration files
-    ``names`` (TOML, or INI sections as tables) that sets it, from ``path``'s folder upwards,
-    stopping at the project's root (a ``pyproject.toml`` with ``[project]``); memoised per folder."""
-    if path is None:
-        return default
-    folder = Path(path).absolute().parent
-    key = (setting, str(folder))
-    if key in _MEMO:
-        return cast(T, _MEMO[key])  # stored below for this setting, whose reader gives a T
-    value = default
-    for candidate in (folder, *folder.parents):
-        found, root = None, False
-        for name in names:
-            data = _config(candidate / name)
-            if data is None:
-                continue
-            found = read(name, data)
-            root = root or (name == "pyproject.toml" and "project" in data)
-            if found is not None:
-                break
-        if found is not None or root:
-            value = default if found is None else found  # at the project's root its tools use their default
-            break
-    _MEMO[key] = value
-    return value
-
-
-def _config(config: Path) -> dict[str, Any] | None:
-    """A configuration file as a dict (an INI file's sections as tables); None when absent or malformed."""
-    import configparser
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        if not config.is_file():
-            return None
-        text = config.read_text(encoding="utf-8")
-        if config.suffix == ".toml":
-            return tomllib.loads(text)
-        parser = configparser.ConfigParser()
-        parser.read_string(text)
-        return {section: dict(parser.items(section)) for section in parser.sections()}
-    except (OSError, ValueError, configparser.Error):
-        return None
-
-
+_ALL = _All()
 Render = Callable[[cst.CSTNode], tuple[str, dict[cst.CSTNode, CodeRange]]]
 
 
@@ -158,22 +79,34 @@ def code_of(node: cst.CSTNode, default_indent: str, default_newline: str, indent
 
 def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Render, limit: int, unit: str,
         first_column: int = 0, produced: set[int] | None = None, keep: list[cst.CSTNode] | None = None,
-        first_indent: str = "") -> cst.CSTNode:
+        first_indent: str = "", splits: list[int] | None = None) -> cst.CSTNode:
     """``root`` with the brackets that ``eligible`` accepts (the calls a fix wrote) split, one
     element a line, until the lines they are on fit in ``limit`` columns (``root``'s first line
     starts at ``first_column``). Nodes rebuilt on the way whose originals are in ``produced``
     are added to it (and kept alive in ``keep``), so that the fix's safety check still masks them.
     ``first_indent``: the indentation of the line ``root`` starts on, when ``root`` is rendered
-    alone (a report's edit): the lines split from its first line are indented from it."""
+    alone (a report's edit): the lines split from its first line are indented from it.
+    ``splits``, when given, gets the number of replacements made (at most :data:`ROUNDS`)."""
     produced = produced if produced is not None else set()
     keep = keep if keep is not None else []
-    for _ in range(64):  # each round splits one bracket
+    splits = splits if splits is not None else []
+    splits.append(0)
+    commented: dict[int, tuple[cst.CSTNode, bool]] = {}  # id -> node, _commented(node): nodes never change
+    for _ in range(ROUNDS):  # each round splits one bracket
         code, ranges = render(root)
         lines = _NEWLINE.split(code)  # as the positions count lines (CR-only files too)
-        inside: set[int] = set()
-        for node in ranges:  # outermost first: a node already inside brought its own nodes along
-            if id(node) not in inside and eligible(node):
-                inside.update(id(inner) for inner in walk(node))
+        inside: Container[int] = _ALL  # every node rendered is under ``root``: when it is eligible, no walk
+        if not (root in ranges and eligible(root)):
+            inside = set()
+            for node in ranges:  # outermost first: a node already inside brought its own nodes along
+                if id(node) not in inside and eligible(node):
+                    inside.update(id(inner) for inner in walk(node))
+
+        def uncommented(node: cst.CSTNode) -> bool:
+            known = commented.get(id(node))
+            if known is None or known[0] is not node:
+                known = commented[id(node)] = (node, _commented(node))
+            return not known[1]
 
         def width(number: int) -> int:
             return len(lines[number - 1].rstrip("\r")) + (first_column if number == 1 else 0)
@@ -190,12 +123,12 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
         for line in long_lines:
             around = [(node, where) for node, where in ordered if isinstance(node, BRACKETS) and id(node) in inside
                       and where.start.line <= line <= where.end.line and _elements(node)
-                      and not _exploded(node) and not _commented(node)]
+                      and not _exploded(node) and uncommented(node)]
             # a short call chained after a bracket (``table.get_item(...).get("Item")``) waits while that
             # bracket can be split: black splits it and keeps ``).get("Item")`` on the closing line
             around = [(node, where) for node, where in around if not _trailer_of(node, ranges, line)]
             outer = [(node, where) for node, where in around
-                     if not any(other is not node and _encloses(other_where, where) for other, other_where in around)]
+                     if not any(other is not node and contains(other_where, where) for other, other_where in around)]
             if outer:
                 node, where = outer[-1]
                 target = (node, explode(node, indent_of(where.start.line), unit))
@@ -212,11 +145,12 @@ def fit(root: cst.CSTNode, eligible: Callable[[cst.CSTNode], bool], render: Rend
             target = _long_argument(ordered, inside, lines, width, indent_of, unit, limit)
         if target is None:
             return root
-        root = _Replace(target[0], target[1], produced, keep).transform(root)
+        root = Replace([target], produced, keep).transform(root)
+        splits[-1] += 1
     return root
 
 
-def _long_argument(ordered: list[tuple[cst.CSTNode, CodeRange]], inside: set[int], lines: list[str],
+def _long_argument(ordered: list[tuple[cst.CSTNode, CodeRange]], inside: Container[int], lines: list[str],
                    width: Callable[[int], int], indent_of: Callable[[int], str], unit: str,
                    limit: int) -> tuple[cst.CSTNode, cst.CSTNode] | None:
     """An expression (``a & (b | c)``) given as an argument of a call a fix wrote, laid out one
@@ -255,11 +189,6 @@ def _trailer_of(node: cst.CSTNode, ranges: dict[cst.CSTNode, CodeRange], line: i
     if where is None or not where.start.line <= line <= where.end.line:
         return False
     return not _exploded(receiver) or line < where.end.line
-
-
-def _encloses(outer: CodeRange, inner: CodeRange) -> bool:
-    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
-        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def _exploded(node: cst.CSTNode) -> bool:
@@ -367,17 +296,22 @@ def explode(node: cst.CSTNode, indent: str, unit: str) -> cst.CSTNode:
                              elements=laid)
 
 
-class _Replace(cst.CSTTransformer):
-    """Puts ``new`` where ``old`` is; every node rebuilt on the way whose original was
-    produced by a fix is produced too."""
+class Replace(cst.CSTTransformer):
+    """Puts each new node of ``pairs`` (old, new) where its old one is; every node rebuilt on
+    the way whose original was produced by a fix is produced too."""
 
-    def __init__(self, old: cst.CSTNode, new: cst.CSTNode, produced: set[int], keep: list[cst.CSTNode]) -> None:
+    def __init__(self, pairs: list[tuple[cst.CSTNode, cst.CSTNode]], produced: set[int],
+                 keep: list[cst.CSTNode]) -> None:
         super().__init__()
-        self.old, self.new, self.produced, self.keep = old, new, produced, keep
+        self.new = {id(old): (old, new) for old, new in pairs}
+        self.produced, self.keep = produced, keep
         self.path: set[int] = set()
 
-    def transform(self, root: cst.CSTNode) -> cst.CSTNode:
-        self.path = {id(node) for node in _ancestors(root, self.old)}
+    def transform(self, root: cst.CSTNode, path: set[int] | None = None) -> cst.CSTNode:
+        """``root`` with the replacements; ``path``: the ids of the old nodes and of every node
+        above them, when known (else found by walking ``root``)."""
+        self.path = path if path is not None else {
+            id(node) for old, _ in self.new.values() for node in _ancestors(root, old)}
         result = root.visit(self)
         assert isinstance(result, cst.CSTNode)
         return result
@@ -386,7 +320,8 @@ class _Replace(cst.CSTTransformer):
         return id(node) in self.path
 
     def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
-        result = self.new if original is self.old else updated
+        pair = self.new.get(id(original))
+        result = pair[1] if pair is not None and pair[0] is original else updated
         if result is not original and id(original) in self.produced:
             self.produced.add(id(result))
             self.keep.append(result)

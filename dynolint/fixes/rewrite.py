@@ -10,17 +10,15 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from dynolint.fixes import (
-    atomic, guard, keep, layout, lowtyped, putcounter, pynupdate, tenantid, tmpdir, version_use,
+    atomic, guard, keep, lowtyped, projectconf, putcounter, pynupdate, tenantid, tmpdir, version_use,
 )
-from dynolint.fixes.cstutil import FixSkipped, walk
+from dynolint.fixes.cstutil import FixSkipped, contains, walk
 from dynolint.fixes.joins import joined_kind
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
 from dynolint.phase1.positions import node_positions
 
 if TYPE_CHECKING:
-    from libcst.metadata import CodeRange
-
     from dynolint.fixes.engine import _Index
 
 
@@ -33,11 +31,6 @@ def _annotated(function: cst.CSTNode) -> bool:
     return function.returns is not None or any(p.annotation is not None for p in every)
 
 
-def contains(outer: CodeRange, inner: CodeRange) -> bool:
-    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and \
-        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
-
-
 def tenant_change(module: cst.Module, index: _Index,
                   plan: TenantIdPlan) -> tuple[Callable[[cst.Call], cst.Call], cst.Call]:
     """How a DYN205 fix rewrites its invoke, and the invoke so rewritten (FixSkipped when no
@@ -45,7 +38,7 @@ def tenant_change(module: cst.Module, index: _Index,
     call = index.calls.get((plan.line, plan.column))
     if call is None:
         raise FixSkipped("the invoke is not where the analysis saw it")
-    function = enclosing(module, call, cst.FunctionDef)
+    function = enclosing(module, call, cst.FunctionDef, index.positions)
     if not function:
         raise FixSkipped("the invoke is not in a function")
     scope = function[-1]
@@ -66,10 +59,10 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
     if isinstance(plan, TenantIdPlan):
         tenant, new_call = tenant_change(module, index, plan)
         return tenant, new_call, None, None
-    function = enclosing(module, call, cst.FunctionDef)
+    function = enclosing(module, call, cst.FunctionDef, positions)
     if isinstance(plan, TmpDirPlan):
         body, action, call = tmpdir.block_change(module, function, call, plan, positions)
-        action.limit = layout.line_length(path)
+        action.limit = projectconf.line_length(path)
         return lambda node: node, call, (body, action), None
     block: tuple[cst.IndentedBlock, Callable[[list[cst.BaseStatement]], list[cst.BaseStatement]] | None] | None = None
     if isinstance(plan, GuardPlan):
@@ -84,7 +77,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             version_use.check(scope, call, plan, positions)
         if plan.flavor == "low" and (plan.mode in ("version", "introduce") or plan.pins):
             lowtyped.check(scope, plan.item_expr)
-        if function and (_annotated(function[-1]) or layout.mypy_checks_untyped(path)):
+        if function and (_annotated(function[-1]) or projectconf.mypy_checks_untyped(path)):
             plan = replace(plan, typed=True)  # mypy checks the body
         change: Callable[[cst.Call], cst.Call] = lambda node: guard.guard_call(node, plan)
     elif isinstance(plan, AtomicPlan):

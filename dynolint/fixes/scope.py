@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from dynolint.fixes.cstutil import literal_text, walk
+from dynolint.fixes.cstutil import contains, literal_text, path_to, walk
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
 _REMEMBERED = 8  # functions whose facts are kept (a file's findings come function by function)
@@ -133,16 +137,43 @@ def _parents_of(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
     return parents
 
 
-def enclosing(root: cst.CSTNode, node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
-    """The nodes of type ``kind`` that hold ``node`` (not ``node`` itself) under ``root``,
-    outermost first: from the parents of one walk of ``root``, so asking for every finding
-    of a file costs the depth of each, not the size of the file."""
-    parents = _parents_of(root)
-    found: list[cst.CSTNode] = []
-    current = parents.get(id(node))
-    while current is not None:
-        if isinstance(current, kind):
+_paths: list[Any] = [None, {}]  # the last root asked about, and id(node) -> (node, its path) under it
+
+
+def _path(root: cst.CSTNode, node: cst.CSTNode, positions: dict[cst.CSTNode, CodeRange] | None) -> list[cst.CSTNode]:
+    """The nodes from ``root`` down to the parent of ``node`` (:func:`enclosing`'s question).
+    With ``positions`` (ranges of ``root``'s positioned nodes, ``node`` among them), from a
+    search that skips every positioned node whose range does not hold ``node``'s: the
+    statements and blocks around it and the few nodes beside them, not the whole module
+    (walking each module whole for its parents map was a fifth of rendering a project's
+    fixes). Remembered per node for the last root: a finding's fix asks about its call
+    several times. Without positions, or if the ranges do not nest as the tree does (a call
+    in a decorator), from the parents map of one walk of ``root``."""
+    if _paths[0] is not root:
+        _paths[:] = [root, {}]
+    known = _paths[1].get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]  # type: ignore[no-any-return]
+    where = positions.get(node) if positions is not None else None
+    found = None
+    if where is not None:
+        found = path_to(root, node, lambda inner: (at := positions.get(inner)) is None  # type: ignore[union-attr]
+                        or contains(at, where))
+    if found is None:
+        parents = _parents_of(root)
+        found = []
+        current = parents.get(id(node))
+        while current is not None:
             found.append(current)
-        current = parents.get(id(current))
-    found.reverse()
+            current = parents.get(id(current))
+        found.reverse()
+    _paths[1][id(node)] = (node, found)
     return found
+
+
+def enclosing(root: cst.CSTNode, node: cst.CSTNode, kind: type,
+              positions: dict[cst.CSTNode, CodeRange] | None = None) -> list[cst.CSTNode]:
+    """The nodes of type ``kind`` that hold ``node`` (not ``node`` itself) under ``root``,
+    outermost first: asking for every finding of a file costs the depth of each, not the
+    size of the file (see :func:`_path`; pass ``root``'s ``positions`` when known)."""
+    return [current for current in _path(root, node, positions) if isinstance(current, kind)]

@@ -23,7 +23,7 @@ from typing import Any
 import libcst as cst
 
 from dynolint.fixes import imports
-from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, same, walk
+from dynolint.fixes.cstutil import FixSkipped, fresh, kwarg, literal_text, nodes_by_type, same, walk
 from dynolint.fixes.plans import TmpDirPlan
 from dynolint.fixes.scope import enclosing
 from dynolint.fixes.tmppaths import anchor_of, check_folder, check_other_tmp_paths, folder_group, path_text
@@ -200,7 +200,7 @@ def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Cal
     # ``Path("/tmp/x").write_text(...)``, ``ZipFile(z).extractall("/tmp/x")``: the call starts where
     # its receiver does, and the position found the receiver
     chain = call
-    for outer in reversed(enclosing(module, call, cst.Call)):
+    for outer in reversed(enclosing(module, call, cst.Call, positions)):
         if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) and outer.func.value is chain):
             break
         chain = outer
@@ -208,13 +208,23 @@ def block_change(module: cst.Module, functions: list[cst.CSTNode], call: cst.Cal
             call = outer
             break
     body, action = plan_block(module, cst.ensure_type(functions[-1], cst.FunctionDef), call, plan)
-    lines = module.code.splitlines()
+    lines = _lines_of(module)
     for statement in body.body[action.start:]:
         for node in walk(statement):
             where = positions.get(node) if type(node) is cst.Call else None
             if where is not None:
                 action.widths[id(node)] = max(len(line) for line in lines[where.start.line - 1:where.end.line])
     return body, action, call
+
+
+_lines: list[Any] = [None, []]  # the last module asked about, and the lines of its code
+
+
+def _lines_of(module: cst.Module) -> list[str]:
+    """``module.code.splitlines()``, generated once for the DYN301 fixes of a file (not per fix)."""
+    if _lines[0] is not module:
+        _lines[:] = [module, module.code.splitlines()]
+    return _lines[1]  # type: ignore[no-any-return]
 
 
 def add_imports(module: cst.Module, actions: list[object]) -> tuple[cst.Module, set[int]]:
@@ -288,7 +298,7 @@ def plan_block(module: cst.Module, function: cst.FunctionDef, call: cst.Call,
         start = min(inner[id(node)] for node in nodes if id(node) in inner
                     and any(same(node, member) for member in (path, *also)))
         return first.body, TmpDirBlock(start, path, first.items[0].asname.name.value, wrap=False, also=also)
-    taken = {node.value for node in walk(module) if isinstance(node, cst.Name)}
+    taken = {node.value for node in nodes_by_type(module).get(cst.Name, ())}  # type: ignore[attr-defined]
     return block, TmpDirBlock(min(uses), path, fresh("tmp_dir", taken), also=also)
 
 

@@ -6,9 +6,12 @@ first written, and which names hold it."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import libcst as cst
 
-from dynolint.fixes.cstutil import FixSkipped, kwarg, literal_text, same, walk
+from dynolint.fixes.cstutil import FixSkipped, kwarg, literal_text, nodes_by_type, same, walk
+from dynolint.phase1.positions import node_classes
 
 BUILDERS = frozenset({"os.path.join", "Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "str", "os.fspath",
                       "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.dirname"})
@@ -20,6 +23,9 @@ PROBE_METHODS = frozenset({"exists", "is_file", "is_dir", "stat", "read_text", "
 STORES = frozenset({"append", "add", "extend", "insert", "update", "setdefault", "put"})
 MODULE_OPENS = frozenset({"io", "codecs", "gzip", "bz2", "aiofiles"})
 GETTEMPDIR = frozenset({"tempfile.gettempdir", "gettempdir"})
+_ASSIGNMENTS = node_classes((cst.Assign, cst.AnnAssign))
+_CHECKED = node_classes((cst.Call, cst.Return, cst.Yield, cst.Global, cst.Nonlocal, cst.Assign, cst.AnnAssign,
+                         cst.AugAssign, cst.FunctionDef, cst.Lambda, cst.ClassDef))
 
 
 def code_of(node: cst.CSTNode) -> str:
@@ -43,15 +49,17 @@ def reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode
         raise FixSkipped("the file is a cache (its name says so), meant to be read on later invocations: a "
                          "per-invocation directory would drop it; key it by tenant instead")
     tainted = {path_name} if path_name else set()
+    assignments = [cast(cst.Assign | cst.AnnAssign, node) for node in nodes if type(node) in _ASSIGNMENTS]
     for _ in range(4):  # names built from the path (``archive = path + ".gz"``)
-        for node in nodes:
-            if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None and len(assigned_names(node)) == 1 \
-                    and mentions(node.value, path, tainted):
-                tainted.update(name for name in assigned_names(node) if isinstance(name, str))
-    locals_ = params | {name for node in nodes if isinstance(node, (cst.Assign, cst.AnnAssign))
-                        for name in assigned_names(node) if isinstance(name, str)}
+        for assignment in assignments:
+            if assignment.value is not None and len(assigned_names(assignment)) == 1 \
+                    and mentions(assignment.value, path, tainted):
+                tainted.update(name for name in assigned_names(assignment) if isinstance(name, str))
+    locals_ = params | {name for assignment in assignments for name in assigned_names(assignment)
+                        if isinstance(name, str)}
     order = {id(node): number for number, node in enumerate(nodes)}
-    for node in nodes:
+    # the nodes the checks below look at, in order (a set lookup per node rather than an ABC check per test)
+    for node in (node for node in nodes if type(node) in _CHECKED):
         if isinstance(node, cst.Call) and order[id(node)] < order[id(call)]:
             name = dotted(node.func)
             probe = node.args and name in PROBES and mentions(node.args[0].value, path, tainted)
@@ -80,7 +88,7 @@ def reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode
                 and mentions(node, path, tainted):
             raise FixSkipped("a nested function uses the path: it may run after the directory is removed")
     inside = {id(node) for node in nodes}
-    for node in walk(module):
+    for node in nodes_by_type(module).get(type(path), ()):  # ``same`` is False for nodes of other types
         if id(node) not in inside and same(node, path):
             raise FixSkipped("other code of this module uses the same path: the file may be read on a later "
                              "invocation")

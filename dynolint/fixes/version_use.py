@@ -19,8 +19,12 @@ import libcst as cst
 
 from dynolint.fixes.cstutil import FixSkipped, literal_text, walk
 from dynolint.fixes.plans import GuardPlan
+from dynolint.phase1.positions import node_classes
 
 _SETTERS = frozenset({"setdefault", "pop", "__setitem__", "__delitem__"})
+_STATEMENTS = node_classes((cst.BaseStatement,))
+_CHANGING = node_classes((cst.AssignTarget, cst.AugAssign, cst.Del, cst.Call))  # what ``_changes`` may accept
+_READING = node_classes((cst.Subscript, cst.Call))  # what ``_reads`` may accept
 _EMPTIERS = frozenset({"clear", "popitem"})
 
 
@@ -89,13 +93,14 @@ def _uses(scope: cst.CSTNode, names: frozenset[str], attribute: str,
         changes: list[tuple[int, str]] = []
         reads: list[int] = []
         line = 0
-        for node in walk(scope):
-            if isinstance(node, cst.BaseStatement) and node in positions:
+        for node in walk(scope):  # by type first: a set lookup, not the ABC checks of the tests, per node
+            kind = type(node)
+            if kind in _STATEMENTS and node in positions:
                 line = positions[node].start.line
-            how = _changes(node, names, attribute)
+            how = _changes(node, names, attribute) if kind in _CHANGING else None
             if how is not None:
                 changes.append((line, how))
-            if _reads(node, names, attribute):
+            if kind in _READING and _reads(node, names, attribute):
                 reads.append(line)
         return changes, reads
     return _once(scope, (names, attribute), compute)
