@@ -77,9 +77,16 @@ def show_and_fix(project: Path, path: str, code: str, what: str) -> None:
 
 
 def create_table(client: Any, name: str, key: str) -> None:
+    """Create a table and wait until it is ACTIVE (dynalite makes it active on a timer, even with
+    --createTableMs 0: a request sent at once on a loaded machine can find it still CREATING)."""
     client.create_table(TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
                         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
                         BillingMode="PAY_PER_REQUEST")
+    deadline = time.monotonic() + 30
+    while client.describe_table(TableName=name)["Table"]["TableStatus"] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"table {name} did not become ACTIVE in 30 s")
+        time.sleep(0.05)
 
 
 # -- the cache stampede -------------------------------------------------------------------------
