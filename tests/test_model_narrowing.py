@@ -91,3 +91,14 @@ def test_the_right_operand_sees_the_narrowed_name_and_the_name_is_put_back() -> 
     env["job"] = ConstV("rebound")  # the operand rebound the name (a walrus): kept
     narrowing.undo(env, previous, {"job": ConstV("item")})
     assert env["job"] == ConstV("rebound")
+
+
+@pytest.mark.parametrize("body", [
+    '    if job["state"] == "QUEUED":\n        WRITE\n',
+    '    state = job["state"]\n    if state != "QUEUED":\n        return\n    WRITE\n',
+], ids=["subscript-in-test", "subscript-bound-first"])
+def test_an_item_or_none_subscripted_without_a_test_is_the_item(body: str) -> None:
+    """``None["state"]`` raises TypeError: the path on which the helper answered None ends at
+    the subscript, so what follows sees the item (the code never tested it, and needs not)."""
+    assert _left_open(body, '"attribute_exists(pk)"') == ["state == 'QUEUED'"]
+    assert _left_open(body, '"#s = :q"') == []

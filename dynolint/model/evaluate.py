@@ -326,7 +326,10 @@ class EvalMixin(Mixin):
     # -- subscripts ----------------------------------------------------------------------
     def get_item(self: Machine, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
-        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
+        options = alts(base)
+        if len(options) > 1 and NONE in options:  # ``None[...]`` raises: the path that held None ends here
+            options = [alt for alt in options if alt != NONE]
+        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in options)
 
     def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
         key = const_str(index)
