@@ -161,3 +161,28 @@ def handler(event, context):
     return {{"ok": True}}
 '''
     assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "# STORE"), "DYN302")]
+
+
+@pytest.mark.parametrize("decorator,expected", [("@functools.lru_cache(maxsize=None)", True), ("@functools.cache", True),
+                                                ("", False)])
+def test_a_session_from_a_cached_factory_is_one_object_for_the_process(tmp_path: Path, decorator: str,
+                                                                       expected: bool) -> None:
+    """``@lru_cache def session()`` hands every call the session it made first: a header stored
+    through ``session().headers`` outlives the invocation; an uncached factory's session is new
+    on every call."""
+    source = f'''import functools
+import requests
+
+
+{decorator}
+def partner_session():
+    return requests.Session()
+
+
+def handler(event, context):
+    {TENANT}
+    partner_session().headers["X-Tenant"] = tenant  # STORE
+    return {{"ok": True}}
+'''
+    expect = [("app.py", line_of(source, "# STORE"), "DYN302")] if expected else []
+    assert codes(tmp_path, {"app.py": source}) == expect

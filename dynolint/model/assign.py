@@ -13,7 +13,7 @@ from dynolint.model.library import PROCESS_STATE, SESSION_REMOVES, SESSION_STATE
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, ClassV, CostlyV, DictV, ExtV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
+    UNKNOWN, ClassV, CostlyV, DictV, ExtV, FuncV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -228,6 +228,8 @@ class AssignMixin(Mixin):
         elif type(expr) is ir.Attr:
             outer = self.module_object(expr.value, self.eval(expr.value, state, frame), frame)
             owner = f"{outer}.{expr.attr}" if outer is not None else None
+        elif type(expr) is ir.Call and not expr.args and not expr.kwargs:
+            owner = self.cached_factory(expr.func, state, frame)  # ``session().headers``: its one session
         if owner is None:
             return None
         self.session_states.add(f"{owner}.{attr}")
@@ -253,6 +255,16 @@ class AssignMixin(Mixin):
             self.process_removed(held, args[0] if args else UNKNOWN)
             return None
         return held
+
+    def cached_factory(self: Machine, func: ir.Expr, state: State, frame: Frame) -> str | None:
+        """``name()`` for a project function called without arguments whose result is cached
+        (``@lru_cache``, ``@cache``): every call in the process gets the one object it made
+        first, so what is stored on it is module state; None for any other callee."""
+        for alt in alts(self.eval(func, state, frame)):
+            function = self.project.functions.get((alt.path, alt.qualname)) if type(alt) is FuncV else None
+            if function is not None and type(alt) is FuncV and self.cached_function(function, alt.path):
+                return f"{function.qualname}()"
+        return None
 
     def process_stored(self: Machine, frame: Frame, site: int, process: str, key: Val, value: Val, kind: str,
                        state: State) -> None:

@@ -26,7 +26,7 @@ class TenantStateInGlobal(Rule):
             "method call on a module-level container (`update`, `setdefault`, `append`, ...), an entry of the "
             "process environment (`os.environ[...] = ...`, `os.putenv`), the headers, cookies, auth or default "
             "parameters of an HTTP session kept at module level (`SESSION.headers[...] = ...` on a "
-            "`requests.Session`, `httpx.Client` or `aiohttp.ClientSession`), or the cache of an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
+            "`requests.Session`, `httpx.Client` or `aiohttp.ClientSession`, also one a cached factory returns), or the cache of an `lru_cache`d function, when the key does not derive from the tenant id and the function is "
             "shared by tenants. Also state each invocation advances (`COUNT += 1` through `global`) that the "
             "function returns to its caller, even though it holds no tenant's data: it tells each tenant what "
             "other tenants did in the same execution environment."
@@ -55,9 +55,7 @@ def handler(event, context):
             "A per-request `ContextVar` (set and reset by the code) is not module state; one set and never reset is. Module state written only at import time "
             "(configuration loaded at init) is not reported: the tenant id is not known then. An environment "
             "entry or session header the code removes again anywhere (`os.environ.pop`, `del os.environ[...]`, "
-            "`os.unsetenv`, `SESSION.headers.pop(...)`) is taken to be removed after each request. A session "
-            "returned by a cached factory (`@lru_cache def session()`) and changed through the call is not "
-            "followed."
+            "`os.unsetenv`, `SESSION.headers.pop(...)`) is taken to be removed after each request."
         ),
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
     )
