@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from dynolint.api import Options, check_paths
+from dynolint.api import Options, check_paths, fix_paths
 from dynolint.config import discover
 from dynolint.rules import KNOWN_CODES
 
@@ -42,6 +43,22 @@ def findings_in(root: Path, select: tuple[str, ...] | None = None, include_tests
     with working_directory(root):
         config = discover(Path("."), set(KNOWN_CODES))
         return check_paths([Path(".")], config, Options(select=select, include_tests=include_tests))
+
+
+def fix_unsafe(root: Path, name: str) -> tuple[str, list[str]]:
+    """Apply every fix (``--unsafe-fixes``) to the project at ``root``: file ``name`` after, and
+    the reasons of the fixes not made."""
+    report = fix_paths([root], discover(root, set(KNOWN_CODES)), Options(use_cache=False), unsafe=True)
+    return (root / name).read_text(), [why for _, why in report.skipped]
+
+
+def assert_fixed_for_good(root: Path, name: str, after: str) -> None:
+    """The fixed file parses, has no finding left, and a second fix run changes nothing."""
+    ast.parse(after)
+    config = discover(root, set(KNOWN_CODES))
+    assert check_paths([root], config, Options(use_cache=False)).findings == []
+    again = fix_paths([root], config, Options(use_cache=False), unsafe=True)
+    assert again.changed == [] and (root / name).read_text() == after  # idempotent
 
 
 def triples(result) -> set[tuple[str, int, str]]:

@@ -7,15 +7,11 @@ pinned attribute (also through a ``#`` alias), or none, is fixed as before."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
-from dynolint.api import Options, check_paths, fix_paths
-from dynolint.config import discover
-from dynolint.rules import KNOWN_CODES
-from tests.conftest import write_project
+from tests.conftest import assert_fixed_for_good, fix_unsafe, write_project
 
 SOURCE = '''import boto3
 
@@ -39,8 +35,8 @@ def escalate(task_id: str) -> bool:
 def _fix(tmp_path: Path, projection: str) -> tuple[str, str, list[str]]:
     before = SOURCE.format(projection=projection)
     write_project(tmp_path, {"app.py": before})
-    report = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(use_cache=False), unsafe=True)
-    return before, (tmp_path / "app.py").read_text(), [why for _, why in report.skipped]
+    after, reasons = fix_unsafe(tmp_path, "app.py")
+    return before, after, reasons
 
 
 @pytest.mark.parametrize("projection", [
@@ -62,8 +58,4 @@ def test_a_read_of_every_pinned_attribute_is_fixed(tmp_path: Path, projection: s
     before, after, reasons = _fix(tmp_path, projection)
     assert reasons == [] and after != before
     assert "ConditionExpression" in after and '"priority"' in after
-    ast.parse(after)
-    config = discover(tmp_path, set(KNOWN_CODES))
-    assert check_paths([tmp_path], config, Options(use_cache=False)).findings == []
-    again = fix_paths([tmp_path], config, Options(use_cache=False), unsafe=True)
-    assert again.changed == [] and (tmp_path / "app.py").read_text() == after  # idempotent
+    assert_fixed_for_good(tmp_path, "app.py", after)

@@ -7,15 +7,11 @@ is fixed as before."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
-from dynolint.api import Options, check_paths, fix_paths
-from dynolint.config import discover
-from dynolint.rules import KNOWN_CODES
-from tests.conftest import write_project
+from tests.conftest import assert_fixed_for_good, fix_unsafe, write_project
 
 CONFIG = '[tool.dynolint.tables.notes]\npartition-key = "note_id"\nversion-attribute = "version"\n'
 SOURCE = '''import boto3
@@ -42,8 +38,8 @@ def append(note_id: str, line: str) -> None:
 def _fix(tmp_path: Path, projection: str) -> tuple[str, str, list[str]]:
     before = SOURCE.format(projection=projection)
     write_project(tmp_path, {"app.py": before, "pyproject.toml": CONFIG})
-    report = fix_paths([tmp_path], discover(tmp_path, set(KNOWN_CODES)), Options(use_cache=False), unsafe=True)
-    return before, (tmp_path / "app.py").read_text(), [why for _, why in report.skipped]
+    after, reasons = fix_unsafe(tmp_path, "app.py")
+    return before, after, reasons
 
 
 @pytest.mark.parametrize("projection", [
@@ -66,8 +62,4 @@ def test_a_read_with_the_version_is_fixed(tmp_path: Path, projection: str) -> No
     before, after, reasons = _fix(tmp_path, projection)
     assert reasons == [] and after != before
     assert after.count('"(attribute_not_exists(#dl_ver) OR #dl_ver = :dl_ver)"') == 2
-    ast.parse(after)
-    config = discover(tmp_path, set(KNOWN_CODES))
-    assert check_paths([tmp_path], config, Options(use_cache=False)).findings == []
-    again = fix_paths([tmp_path], config, Options(use_cache=False), unsafe=True)
-    assert again.changed == [] and (tmp_path / "app.py").read_text() == after  # idempotent
+    assert_fixed_for_good(tmp_path, "app.py", after)

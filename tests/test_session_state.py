@@ -186,3 +186,52 @@ def handler(event, context):
 '''
     expect = [("app.py", line_of(source, "# STORE"), "DYN302")] if expected else []
     assert codes(tmp_path, {"app.py": source}) == expect
+
+
+def test_a_session_made_at_import_is_module_state_however_it_is_reached(tmp_path: Path) -> None:
+    """An alias in the handler, a helper's parameter, an attribute of a module-level instance read
+    into a local in an async method: the session is the one made at import. A session the
+    handler made and hands to the same helper is not."""
+    source = f'''import httpx
+import requests
+
+SESSION = requests.Session()
+
+
+def tag(session, tenant):
+    session.headers["X-Tenant"] = tenant  # PARAMETER
+
+
+class Api:
+    def __init__(self):
+        self.http = httpx.AsyncClient()
+
+    async def act_for(self, tenant):
+        http = self.http
+        http.headers.update({{"X-Tenant": tenant}})  # ASYNC
+
+
+API = Api()
+
+
+def handler(event, context):
+    {TENANT}
+    alias = SESSION
+    alias.cookies.set("tenant", tenant)  # ALIAS
+    tag(SESSION, tenant)
+    return {{"ok": True}}
+
+
+def local_handler(event, context):
+    {TENANT}
+    tag_local = requests.Session()
+    tag_local.headers["X-Tenant"] = tenant
+    return {{"ok": True}}
+
+
+async def async_handler(event, context):
+    {TENANT}
+    await API.act_for(tenant)
+'''
+    assert codes(tmp_path, {"app.py": source}) == sorted(
+        ("app.py", line_of(source, mark), "DYN302") for mark in ("# PARAMETER", "# ASYNC", "# ALIAS"))

@@ -215,8 +215,10 @@ class AssignMixin(Mixin):
     def held_state(self: Machine, expr: ir.Expr, value: Val, attr: str, state: State, frame: Frame) -> str | None:
         """The name of the module state ``expr.attr`` is, seen from a function, or None: an
         attribute of a module object (``module_object``), or an attribute in which an HTTP
-        session kept as module state keeps state for its later requests (``SESSION.headers``,
-        ``API.session.cookies`` of a module-level instance: library rows ``SESSION_STATE``)."""
+        session kept as module state keeps state for its later requests (library rows
+        ``SESSION_STATE``): a session held by a module global (``SESSION.headers``), returned by
+        a cached factory (``session().headers``), or made at import and reached any other way
+        (an alias, a parameter, ``self.http`` of a module-level instance)."""
         held = self.module_object(expr, value, frame)
         if held is not None:
             return f"{held}.{attr}"
@@ -225,13 +227,13 @@ class AssignMixin(Mixin):
         owner: str | None = None
         if type(expr) is ir.Name and self.is_global_name(expr.id, frame):
             owner = expr.id
-        elif type(expr) is ir.Attr:
-            outer = self.module_object(expr.value, self.eval(expr.value, state, frame), frame)
-            owner = f"{outer}.{expr.attr}" if outer is not None else None
         elif type(expr) is ir.Call and not expr.args and not expr.kwargs:
             owner = self.cached_factory(expr.func, state, frame)  # ``session().headers``: its one session
         if owner is None:
-            return None
+            made = next((alt for alt in alts(value) if type(alt) is CostlyV and alt.loc in self.module_instances), None)
+            if made is None:
+                return None
+            owner = f"{session_maker(made)}()"
         self.session_states.add(f"{owner}.{attr}")
         return f"{owner}.{attr}"
 
@@ -309,10 +311,17 @@ def process_state(value: Val) -> str | None:
                 None)
 
 
-def session_state(value: Val) -> frozenset[str]:
-    """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
-    session (library rows ``SESSION_STATE``, by the call that made it); empty otherwise."""
+def session_maker(value: Val) -> str | None:
+    """The call that made ``value`` (``requests.Session``), when it is an HTTP session (library
+    rows ``SESSION_STATE``); None otherwise."""
     for alt in alts(value):
         if type(alt) is CostlyV and alt.what.startswith("HTTP request (") and alt.what[14:-1] in SESSION_STATE:
-            return SESSION_STATE[alt.what[14:-1]]
-    return frozenset()
+            return alt.what[14:-1]
+    return None
+
+
+def session_state(value: Val) -> frozenset[str]:
+    """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
+    session; empty otherwise."""
+    maker = session_maker(value)
+    return SESSION_STATE[maker] if maker is not None else frozenset()

@@ -10,6 +10,7 @@ from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
+from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
@@ -326,10 +327,9 @@ class EvalMixin(Mixin):
     # -- subscripts ----------------------------------------------------------------------
     def get_item(self: Machine, base: Val, index: Val, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
-        options = alts(base)
-        if len(options) > 1 and NONE in options:  # ``None[...]`` raises: the path that held None ends here
-            options = [alt for alt in options if alt != NONE]
-        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in options)
+        # ``None[...]`` raises: the path that held None ends here (narrowed as ``is not None`` is)
+        base = narrowing.narrowed(base, narrowing.NOT_NONE) or base
+        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
     def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
         key = const_str(index)

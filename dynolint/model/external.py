@@ -14,7 +14,9 @@ from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
-from dynolint.model.library import NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, ProcessStore
+from dynolint.model.library import (
+    NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
+)
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -80,6 +82,8 @@ class ExternalMixin(Mixin):
         if path.startswith(HTTP_PREFIXES):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
+            if path in SESSION_STATE and self.roots[frame.root].module_root and len(self.module_instances) < 10_000:
+                self.module_instances.add(loc)  # a session made at import: shared by every invocation
             return CostlyV(loc, f"HTTP request ({path})", tuple(args) + tuple(kwargs.values()), self.costly_seq())
         if path in OPERATOR_FUNCTIONS and len(args) == 2 and not kwargs:  # ``operator.or_(a, b)`` is ``a | b``
             return self.binop(OPERATOR_FUNCTIONS[path], args[0], args[1], loc)

@@ -99,7 +99,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
-    module_instances: set[Loc]  # where instances made by module bodies were made (their state is module state)
+    module_instances: set[Loc]  # where instances (and HTTP sessions) made at import were made: module state
     # id(value) -> (it, len(module_instances), its held tenants, the heap cells it looked at,
     # the objects it looked into with their counts of writes then): classes.held_tenants
     held_memo: dict[int, tuple[Val, int, frozenset[TenantIdV], tuple[tuple[object, str], ...],
