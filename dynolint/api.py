@@ -98,7 +98,7 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
         if config.subprojects and excluded(config, rel):
             continue
         limit, why = config.for_path(rel).max_file_size, "max-file-size"
-        if path.name.endswith((".yaml", ".yml")) and files is infra_files and limit > TEMPLATE_LIMIT:
+        if path.name.endswith((".yaml", ".yml", ".template")) and files is infra_files and limit > TEMPLATE_LIMIT:
             limit, why = TEMPLATE_LIMIT, "YAML infrastructure files: a CloudFormation template holds 1 MB at most"
         try:  # regular files only, never blocking (it may have become a FIFO since discovery)
             files[rel] = read_file(path, limit=limit)

@@ -65,10 +65,10 @@ def _wanted_name(name: str) -> bool:
 
 def maybe_template(name: str, folder: str) -> bool:
     """Could a walked YAML or JSON file be a CloudFormation/SAM template under another name
-    than ``template.yaml`` (``tenant-template.yaml``, ``nested_templates/functions.yaml``)?
-    Its text decides (:func:`is_template_text`)."""
+    than ``template.yaml`` (``tenant-template.yaml``, ``nested_templates/functions.yaml``,
+    ``solution.template`` as AWS Solutions name theirs)? Its text decides (:func:`is_template_text`)."""
     lower = name.lower()
-    return lower.endswith((".yaml", ".yml", ".json")) and ("template" in lower or "template" in folder.lower())
+    return lower.endswith((".yaml", ".yml", ".json", ".template")) and ("template" in lower or "template" in folder.lower())
 
 
 def is_template_text(data: bytes) -> bool:

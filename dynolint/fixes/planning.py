@@ -14,7 +14,7 @@ from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Pl
 from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
 from dynolint.model.key_schema import known_key_attrs
-from dynolint.model.keys import table_names
+from dynolint.model.deployment import table_names
 from dynolint.model.values import (
     ClassV, DictV, OneOf, PynModelV, ReadItemV, Val, alts, const_str,
 )
@@ -34,7 +34,7 @@ def table_label(model: Model, table: Val) -> str:
 def version_attr(model: Model, table: Val) -> str | None:
     if isinstance(table, PynModelV):
         return model.interp.pyn_info(table).version
-    facts = model.project.table_facts(table_names(table))
+    facts = model.project.table_facts(table)
     return facts.version_attribute if facts is not None else None
 
 

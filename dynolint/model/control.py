@@ -24,7 +24,6 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
 from dynolint.model.events import Decision, ReadEvent
-from dynolint.model.keys import table_names
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
@@ -150,7 +149,7 @@ class ControlMixin(Mixin):
             scan = self.reads[read_id]
             if not lists_items(scan):
                 continue
-            facts = self.project.table_facts(table_names(scan.table))
+            facts = self.project.table_facts(scan.table)
             if facts is not None and facts.partition_key:
                 names = [n for n in (facts.partition_key, facts.sort_key) if n]
                 if not all(n in attributes for n in names):

@@ -16,7 +16,8 @@ from dynolint.model.events import (
 from dynolint.model.expressions import parse_partiql
 from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
-from dynolint.model.keys import pyn_key, table_label, leading_key_is_tenant
+from dynolint.model.deployment import table_label
+from dynolint.model.keys import leading_key_is_tenant, pyn_key
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
@@ -290,23 +291,19 @@ class DynamoMixin(Mixin):
     def item_is_tenant(self: Machine, table: Val, op: str, scope: Val, key: Val) -> bool:
         """Does an item operation name the tenant's own record: the whole primary key is the
         tenant id (a ``Key=`` of one attribute, or a put on a table whose schema is known)?"""
-        from dynolint.model.keys import table_names
-
         if op in ("get_item", "update_item", "delete_item"):
             shapes = list(alts(scope))
             if not shapes or not all(isinstance(alt, DictV) and len(alt.items) == 1 and not alt.spreads
                                      for alt in shapes):
                 return False
-        elif op != "put_item" or self.project.table_facts(table_names(table)) is None:
+        elif op != "put_item" or self.project.table_facts(table) is None:
             return False
         return leading_key_is_tenant(key, whole=True)
 
     def key_part(self: Machine, table: Val, item: Val) -> Val:
         """The key attributes of an item (all of it when the schema is unknown and no
         attribute looks like a key)."""
-        from dynolint.model.keys import table_names
-
-        facts = self.project.table_facts(table_names(table))
+        facts = self.project.table_facts(table)
         out: list[Val] = []
         for alt in alts(item):
             if not isinstance(alt, DictV):

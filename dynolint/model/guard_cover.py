@@ -32,7 +32,6 @@ from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
 from dynolint.model.decisions import MEMBERSHIP, TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.expressions import parse_update
-from dynolint.model.keys import table_names
 from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
 from dynolint.model.values_aws import PynModelV, ReadItemV
 
@@ -76,7 +75,7 @@ def key_attributes(model: Model, write: WriteEvent, reads: list[ReadEvent]) -> s
     if isinstance(write.table, PynModelV):
         info = model.interp.pyn_info(write.table)
         return {name for name in (info.hash_key, info.range_key) if name}
-    facts = model.project.table_facts(table_names(write.table))
+    facts = model.project.table_facts(write.table)
     if facts is not None and facts.partition_key:
         return {name for name in (facts.partition_key, facts.sort_key) if name}
     names: set[str] = set()
@@ -123,7 +122,7 @@ def _guards_the_item(model: Model, write: WriteEvent, pins: ConditionPins, keys:
     absent = pins.attributes(ABSENT)
     if absent and (not keys or any(a in keys for a in absent)):
         return True
-    facts = model.project.table_facts(table_names(write.table))
+    facts = model.project.table_facts(write.table)
     version = facts.version_attribute if facts is not None else None
     compared = pins.attributes(VALUE)
     return version is not None and version in compared or any(bumps(write, a) for a in compared)

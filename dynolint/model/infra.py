@@ -7,13 +7,14 @@ Every parser is tolerant: a file it cannot read is recorded as a problem and ski
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-from typing import Any, cast
+from typing import Any
 
 from dynolint.phase1 import ir
 from dynolint.model import invokers
+from dynolint.model.deployment import NestedStacks, cfn_text
+from dynolint.model.template_text import TemplateError, read_json, read_yaml
 from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -21,118 +22,59 @@ LAYER_TYPES = {"AWS::Serverless::LayerVersion": "ContentUri", "AWS::Lambda::Laye
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable", "AWS::DynamoDB::GlobalTable")
 
 
-MAX_DEPTH = 100  # templates nest a dozen levels; PyYAML recursed (and rescanned) without end
-
-
-class TemplateError(ValueError):
-    """A template that cannot be read as a template, with the line where it went wrong."""
-
-    def __init__(self, problem: str, line: int = 1) -> None:
-        super().__init__(problem)
-        self.line = line
-
-
 def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infra:
     infra = Infra()
+    nested = NestedStacks()
     for path, data in sorted(files.items()):
         text = data.decode("utf-8", errors="replace")
         try:
             if path.endswith((".tf", ".tf.json")):
                 _terraform(path, text, infra)
             elif posixpath.basename(path).startswith("serverless."):
-                document = _yaml(text)
+                document = read_yaml(text)
                 if isinstance(document, dict):
                     _serverless(path, document, infra)
             elif path.endswith(".json"):
-                document = _json(text)
+                document = read_json(text)
                 if isinstance(document, dict) and "Resources" in document:
-                    _cloudformation(path, document, infra)
+                    _cloudformation(path, document, infra, nested)
             else:
-                document = _yaml(text)
+                document = read_yaml(text)
                 if isinstance(document, dict) and "Resources" in document:
-                    _cloudformation(path, document, infra)
+                    _cloudformation(path, document, infra, nested)
         except TemplateError as exc:
             infra.errors.append((path, exc.line, f"cannot be read as a template: {exc}; its functions and "
                                                  "tables are left out"))
         except Exception as exc:  # noqa: BLE001 - a broken template must not stop the run
             infra.errors.append((path, 1, f"cannot be read as a template: {type(exc).__name__}: {exc}; "
                                           "its functions and tables are left out"))
+    nested.resolve(infra)
     return infra
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TemplateError(f"not valid JSON: {exc.msg}", exc.lineno) from None
-    except RecursionError:  # the C decoder stops at the interpreter's recursion limit
-        raise TemplateError("not valid JSON: nested too deeply") from None
-
-
-# -- YAML with CloudFormation tags -------------------------------------------------------
-
-
-def _yaml(text: str) -> Any:
-    import yaml  # PyYAML comes with libcst
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 4 MB template in a second, not a minute
-
-    class Loader(base):  # type: ignore[valid-type,misc]
-        pass
-
-    def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-        name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if suffix == "GetAtt" and isinstance(value, str):
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(cast(yaml.MappingNode, node), deep=True)  # the third kind of node
-        return {name: value}
-
-    Loader.add_multi_constructor("!", construct)
-    try:
-        _check_depth(yaml, text, base)  # before the composer and constructor, which recurse
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise TemplateError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else 1) from None
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise TemplateError("not valid YAML: nested too deeply") from None
-
-
-def _check_depth(yaml: Any, text: str, loader: type) -> None:
-    """Raise a TemplateError when collections nest deeper than MAX_DEPTH. The parser's
-    events stream (libyaml's when there is one) without recursion or lookahead."""
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
 
 
 # -- CloudFormation / SAM -------------------------------------------------------------------
 
 
-def _ref_target(value: Any, functions: set[str]) -> str | None:
+def _ref_target(value: Any, functions: set[str], parameters: frozenset[str] = frozenset()) -> str | None:
+    """What an environment variable is set to: ``fn:<id>`` (a resource: a function another
+    rule looks for, a table), ``lit:<text>``, ``sub:<name with placeholders>`` (a name built
+    from parameters, ``model/deployment.py``) or ``out:<stack>.<output>`` (a nested stack's
+    output, resolved once every template is read)."""
     if isinstance(value, str):
         return f"lit:{value}"
     if isinstance(value, dict):
         if "Ref" in value and isinstance(value["Ref"], str):
-            return f"fn:{value['Ref']}"
+            text = cfn_text(value, parameters)
+            return f"sub:{text}" if text is not None else f"fn:{value['Ref']}"
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
+            if isinstance(target, str):
+                target = target.split(".", 1)
+            if isinstance(target, list) and len(target) == 2 and isinstance(target[1], str) \
+                    and target[1].startswith("Outputs."):
+                return f"out:{target[0]}.{target[1][len('Outputs.'):]}"
             if isinstance(target, list) and target:
                 return f"fn:{target[0]}"
-            if isinstance(target, str):
-                return f"fn:{target.split('.', 1)[0]}"
         if "Fn::Sub" in value:
             sub = value["Fn::Sub"]
             template = sub[0] if isinstance(sub, list) and sub else sub
@@ -140,6 +82,9 @@ def _ref_target(value: Any, functions: set[str]) -> str | None:
                 match = re.search(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}", template)
                 if match and match.group(1) in functions:
                     return f"fn:{match.group(1)}"
+        text = cfn_text(value, parameters)
+        if text is not None:
+            return f"sub:{text}"
     return None
 
 
@@ -151,11 +96,14 @@ def _per_tenant(properties: dict[str, Any]) -> bool:
     return False
 
 
-def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
+def _cloudformation(path: str, document: dict[str, Any], infra: Infra, nested: NestedStacks) -> None:
     base = posixpath.dirname(path)
     resources = document.get("Resources") or {}
     if not isinstance(resources, dict):
         return
+    declared = document.get("Parameters")
+    parameters = frozenset(declared) if isinstance(declared, dict) else frozenset()
+    nested.template(path, document, parameters)
     globals_function = ((document.get("Globals") or {}).get("Function") or {}) if isinstance(
         document.get("Globals"), dict) else {}
     function_ids = {name for name, spec in resources.items()
@@ -176,7 +124,7 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
             global_env = ((globals_function.get("Environment") or {}).get("Variables") or {})
             env = []
             for name, value in {**global_env, **env_vars}.items():
-                target = _ref_target(value, function_ids)
+                target = _ref_target(value, function_ids, parameters)
                 if target is not None:
                     env.append((name, target))
             name_value = merged.get("FunctionName")
@@ -187,15 +135,18 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra) -> None:
                 handler if isinstance(handler, str) else None, _clean(code_dir), _per_tenant(merged),
                 tuple(env), path, invokers.finish(kinds)))
         elif kind in TABLE_TYPES:
-            _cfn_table(path, ident, properties, infra)
+            _cfn_table(path, ident, properties, infra, parameters)
+        elif kind in nested.STACK_TYPES:
+            nested.stack(path, ident, properties, parameters)
         elif kind in LAYER_TYPES:
             content = properties.get(LAYER_TYPES[kind])
             if isinstance(content, str) and "://" not in content:  # a local folder, not an S3 URI
                 infra.layers.append(LayerDecl(ident, _clean(posixpath.normpath(posixpath.join(base, content))), path))
 
 
-def _cfn_table(path: str, ident: str, properties: dict[str, Any], infra: Infra) -> None:
-    name = properties.get("TableName")
+def _cfn_table(path: str, ident: str, properties: dict[str, Any], infra: Infra,
+               parameters: frozenset[str] = frozenset()) -> None:
+    name = cfn_text(properties.get("TableName"), parameters)
     pk = sk = None
     primary = properties.get("PrimaryKey")
     if isinstance(primary, dict):
@@ -384,6 +335,8 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
                     env.append((var, f"fn:{ref.group(1)}"))
                 elif table_ref:
                     env.append((var, f"fn:{table_ref.group(1)}"))
+                elif re.fullmatch(r"(var|local)\.[\w-]+", value):  # a name's part, as "${var.x}" in a string
+                    env.append((var, "sub:${" + value + "}"))
             infra.functions.append(LambdaFunction(
                 name, _hcl_string(_hcl_attr(body, "function_name")), _hcl_string(_hcl_attr(body, "handler")),
                 code_dir, per_tenant, tuple(env), path, invokers.finish(invoked_by.get(name, ()))))

@@ -314,7 +314,7 @@ class Interpreter(Machine):
         self.cdk_functions = {}
         self.cdk_tables = {}
         self.cdk_invokers = []
-        self.index = TaintIndex(self.reads)
+        self.index = TaintIndex(self.reads, self.project.deployed)
         self.control = ControlMarks()
         forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET

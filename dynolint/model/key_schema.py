@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, cast
 
-from dynolint.model.keys import table_names
 from dynolint.model.values import PynModelV, Val
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def _known_key_attrs(model: Model, table: Val) -> list[str]:
     if isinstance(table, PynModelV):
         info = model.interp.pyn_info(table)
         return [n for n in (info.hash_key, info.range_key) if n]
-    facts = model.project.table_facts(table_names(table))
+    facts = model.project.table_facts(table)
     if facts is not None and facts.partition_key:
         return [n for n in (facts.partition_key, facts.sort_key) if n]
     seen: set[tuple[str, ...]] = set()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.unseen import UnseenIndex
 from dynolint.model.values import (
-    UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EnvV, EventV, OneOf, OpaqueV,
+    UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, children, const_str, options,
 )
@@ -60,8 +61,9 @@ class TaintIndex:
     """Computes and memoises taints and canonical forms. Needs the read events, to see
     through ``item["pk"]`` to the key the item was read with."""
 
-    def __init__(self, reads: list[ReadEvent]) -> None:
+    def __init__(self, reads: list[ReadEvent], deployed: DeployedNames | None = None) -> None:
         self.reads = reads
+        self.deployed = deployed  # the names the deployment gives table values (model/deployment.py)
         # by object: a lookup by value compares equal values that are distinct objects part by
         # part (a third of the own repository's run); ``_taint_kept`` keeps each value alive, so
         # its id is not reused while it is cached (a list, not a (value, taint) pair per entry:
@@ -222,8 +224,14 @@ class TaintIndex:
             return True
         # a literal table name (PartiQL, a constant) against an env lookup with that default
         left_names, right_names = table_names(left), table_names(right)
-        return bool(left_names & right_names) and (
-            any(const_str(a) is not None for a in alts(left)) or any(const_str(b) is not None for b in alts(right)))
+        if left_names & right_names and (
+                any(const_str(a) is not None for a in alts(left)) or any(const_str(b) is not None for b in alts(right))):
+            return True
+        # two spellings the deployment gives one name (``os.environ["ORDERS"]`` set to
+        # ``!Ref Orders``, a name built from the variables its parts are in)
+        deployed = self.deployed
+        return deployed is not None and bool(
+            deployed.names(self.canon(left)) & deployed.names(self.canon(right)) - {""})
 
     def same_key(self, read_key: Val | None, write_key: Val | None) -> bool:
         if read_key is None or write_key is None:
@@ -318,29 +326,6 @@ def _typed(value: Val) -> Val:
             and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
         return value.items[0][1]
     return value
-
-
-def table_names(value: Val) -> set[str]:
-    """Names a table value may have: a literal, or an environment variable's default."""
-    names: set[str] = set()
-    for alt in alts(value):
-        text = const_str(alt)
-        if text is not None:
-            names.add(text)
-        elif isinstance(alt, EnvV):
-            if alt.default is not None and const_str(alt.default) is not None:
-                names.add(const_str(alt.default))  # type: ignore[arg-type]
-    return names
-
-
-def table_label(value: Val) -> str:
-    """A table's name for grouping and for telling tenant records apart: its literal
-    names, or the names of the environment variables that hold it."""
-    names = table_names(value)
-    for alt in alts(value):
-        if isinstance(alt, EnvV) and const_str(alt.name) is not None:
-            names.add(const_str(alt.name))  # type: ignore[arg-type]
-    return "|".join(sorted(names))
 
 
 def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from dynolint.phase1 import ir
 from dynolint.config import Config, TableFacts
 from dynolint.model.stdlib import STDLIB_NAMES, stdlib_has, stdlib_may_define
+from dynolint.model.values import Val
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,9 @@ class Project:
         from dynolint.model.layout import Layout
 
         self.layout = Layout(self.files, infra, (p.folder for p in config.subprojects), self.files.values())
+        from dynolint.model.deployment import DeployedNames
+
+        self.deployed = DeployedNames(infra)
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
 
     # -- imports ------------------------------------------------------------------------
@@ -198,15 +202,23 @@ class Project:
         return None
 
     # -- facts ---------------------------------------------------------------------------
-    def table_facts(self, names: set[str]) -> TableFacts | None:
-        """Key schema of a table known by any of ``names`` (config first, then IaC)."""
-        for name in names:
+    def table_facts(self, table: Val) -> TableFacts | None:
+        """Key schema of a table value (config first, then IaC), known by its literal names,
+        an environment variable's default, or the names the deployment gives it
+        (``model/deployment.py``)."""
+        from dynolint.model.deployment import table_names
+
+        names = table_names(table)
+        deployed = self.deployed.names(table)
+        for name in sorted(names | deployed):
             facts = self.config.table(name)
             if facts is not None:
                 return facts
         for decl in self.infra.tables:
             if decl.name in names or decl.ident in names:
                 return TableFacts(decl.partition_key, decl.sort_key, None)
+        for decl in self.deployed.tables(deployed):
+            return TableFacts(decl.partition_key, decl.sort_key, None)
         return None
 
     def functions_for_file(self, path: str) -> list[LambdaFunction]:

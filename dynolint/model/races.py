@@ -11,7 +11,6 @@ from dynolint.model.ddb_writes import ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open, unpinned
 from dynolint.model.key_schema import known_key_attrs
-from dynolint.model.keys import table_names
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ def guarded(model: Model, write: WriteEvent, read: ReadEvent) -> bool:
         return True
     if guard.kind == "partiql":
         attrs, _, count = guard.detail.partition("|")
-        facts = model.project.table_facts(table_names(write.table))
+        facts = model.project.table_facts(write.table)
         if facts is not None and facts.partition_key:
             key_attrs = {a for a in (facts.partition_key, facts.sort_key) if a}
         else:
@@ -120,7 +119,7 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     first, second = index.key_map(a.item), index.key_map(b.item)
     if not first or not second:
         return index.equal(a.item, b.item)
-    facts = model.project.table_facts(table_names(a.table))
+    facts = model.project.table_facts(a.table)
     if facts is not None and facts.partition_key:
         names = [n for n in (facts.partition_key, facts.sort_key) if n]
     else:
