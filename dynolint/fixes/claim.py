@@ -7,12 +7,16 @@ waiting are the helper module's (``claim_helper.py``, written once into the proj
 a conditional ``update_item`` with a lease (a crashed claimant cannot block the key
 forever), waiters that wait as long as the lease they wait for. The completing write is
 fenced on the claim's owner.
+
+An awaited read (aioboto3, aiobotocore) gets the helper's ``AsyncClaim``: the claim's
+conditional write and the waits are awaited (``asyncio.sleep``), the loop is the same.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import libcst as cst
 
@@ -150,6 +154,33 @@ def _parsed(code: str) -> cst.Module:
     return module
 
 
+def _awaited(read_part: list[cst.BaseStatement], read_call: cst.Call) -> bool:
+    """The read's ``get_item`` is awaited (an async SDK: aioboto3's ``Table``, an aiobotocore
+    client): ``await table.get_item(...)``, in parentheses or not."""
+    return any(isinstance(node, cst.Await) and node.expression is read_call
+               for statement in read_part for node in walk(statement))
+
+
+def awaited_read(read_part: list[cst.BaseStatement]) -> bool:
+    """The claim of this read is an ``AsyncClaim`` (its get_item is awaited)."""
+    read_call = _find_read_call(read_part)
+    return read_call is not None and _awaited(read_part, read_call)
+
+
+ASYNC_CLASS = "class AsyncClaim"
+
+
+def helper_has_async(path: Path) -> bool:
+    """The claim helper module at ``path`` (the project's, reused as it is) has ``AsyncClaim``;
+    True while it is not written yet (this dynolint's helper, which has it, will be)."""
+    try:
+        return ASYNC_CLASS in path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: int, plan: ClaimPlan,
                 write_in_body: bool, owner: str, module: str = HELPER) -> list[cst.BaseStatement]:
     """Wrap the read and the miss test in the claim loop; ``statements`` is one block."""
@@ -160,12 +191,11 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     read_call = _find_read_call(read_part)
     if read_call is None or not isinstance(read_call.func, cst.Attribute):
         raise FixSkipped("the read is not a get_item call in the same block")
-    if any(isinstance(node, cst.Await) for statement in read_part for node in walk(statement)):
-        # aioboto3, aiobotocore: the helper's update_item would return a coroutine nobody awaits,
-        # so no claim is written, every caller "wins", and every fenced write fails
-        raise FixSkipped("the read is awaited (async SDK): the claim helper is synchronous, its conditional write "
-                         "would not be awaited and every completing write would fail; claim the key by hand with "
-                         "an awaited conditional update_item")
+    awaited = _awaited(read_part, read_call)
+    if not awaited and any(isinstance(node, cst.Await) for statement in read_part for node in walk(statement)):
+        # the read is not awaited but something beside it is: which SDK the claim must call is unclear
+        raise FixSkipped("the read awaits something but not its get_item: it is unclear whether the table is "
+                         "async (the claim's conditional write must be awaited) or not; claim the key by hand")
     code = cst.Module([]).code_for_node
     receiver = code(read_call.func.value)
     _projected(read_call)  # FixSkipped when the claim could not be read back
@@ -180,18 +210,20 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
         if name_arg is None:
             raise FixSkipped("the read has no TableName= argument")
         table_name = f", table_name={code(name_arg.value)}"
+    # aioboto3, aiobotocore: the claim's conditional write and the waits are awaited (AsyncClaim)
+    wait = "await " if awaited else ""
     take = f"{owner}.take({receiver}, {code(key.value)}, {json.dumps(plan.key_attr)}, _dl_seen{table_name})"
     item = plan.item_name
     lost = f"{owner}_lost"
     template = _parsed(
-        f"{owner} = {module}.Claim()\n"
+        f"{owner} = {module}.{'AsyncClaim' if awaited else 'Claim'}()\n"
         f"{lost} = False\n"
         f"while True:\n"
         f"    pass\n"
         f"    _dl_seen, {item} = {item}, {module}.unclaimed({item})\n"
-        f"    if {hit} or {take}:\n"
+        f"    if {hit} or {wait}{take}:\n"
         f"        break\n"
-        f"    {owner}.wait(_dl_seen)\n"
+        f"    {wait}{owner}.wait(_dl_seen)\n"
         f"    {lost} = True\n"
     )
     first, flag, loop = template.body

@@ -25,6 +25,20 @@ again, until the winner's item is there; a waiter waits as long as the lease it
 waits for (when a claimant dies, its lease lapses and a waiter takes the claim
 over), up to ``max_wait_seconds`` in all.
 
+With an async SDK (aioboto3's ``Table``, aiobotocore's client: an awaited
+``get_item``) the fixed code uses ``AsyncClaim`` the same way, awaiting
+``take`` and ``wait`` (``wait`` sleeps with ``asyncio.sleep``)::
+
+    claim = dynolint_claim.AsyncClaim()
+    lost = False
+    while True:
+        item = (await table.get_item(Key=key, ConsistentRead=lost)).get("Item")
+        seen, item = item, dynolint_claim.unclaimed(item)
+        if <item is a hit> or await claim.take(table, key, "pk", seen):
+            break
+        await claim.wait(seen)
+        lost = True
+
 Defaults: ``LEASE_SECONDS`` (30), how long a claim holds the key, so the
 longest a crashed claimant can block it: make it longer than the costly work
 takes; ``MAX_WAIT_SECONDS`` (``None``: three leases), how long a caller waits
@@ -33,6 +47,7 @@ setting them here changes every claim of the project."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -55,8 +70,9 @@ def unclaimed(item: Any) -> Any:
     return item
 
 
-class Claim:
-    """One caller's claim on one key: take it, or wait for its holder."""
+class _Lease:
+    """What a claim and its async twin share: the lease, the conditional
+    write that takes it, and how long to wait before reading again."""
 
     def __init__(
         self,
@@ -78,19 +94,12 @@ class Claim:
         self._started: float | None = None
         self._polls = 0
 
-    def take(
-        self,
-        table: Any,
-        key: dict[str, Any],
-        key_attribute: str,
-        seen: Any,
-        table_name: str | None = None,
-    ) -> bool:
-        """Claim ``key`` if the item is still ``seen`` (as this caller read
-        it); True if taken. With ``table_name``, ``table`` is a low-level
-        client and the values are typed."""
+    def _request(
+        self, key: dict[str, Any], key_attribute: str, seen: Any, low: bool
+    ) -> dict[str, Any]:
+        """The update_item arguments that claim ``key`` if the item is
+        still ``seen``."""
         now = int(time.time())
-        low = table_name is not None
         names = {"#dl_owner": OWNER, "#dl_until": UNTIL}
         values: dict[str, Any] = {
             ":dl_owner": self._typed(self.owner, low),
@@ -114,7 +123,7 @@ class Claim:
                 "attribute_not_exists(#dl_gen)"
             )
             names["#dl_gen"] = GENERATION
-        request = {
+        return {
             "Key": key,
             "UpdateExpression": (
                 "SET #dl_owner = :dl_owner, #dl_until = :dl_until"
@@ -123,6 +132,56 @@ class Claim:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+
+    def _delay(self, seen: Any) -> float:
+        """How long to wait before reading again: a backoff that doubles,
+        never past the moment the lease in ``seen`` lapses (then this caller
+        may take the claim over). TimeoutError once it has waited
+        ``max_wait_seconds``."""
+        now = time.time()
+        if self._started is None:
+            self._started = now
+        waited = now - self._started
+        if waited >= self.max_wait_seconds:
+            raise TimeoutError(
+                "another request still holds the claim on this key after "
+                f"{waited:.1f} s (dynolint DYN104 fix)"
+            )
+        delay: float = min(
+            FIRST_POLL_SECONDS * 2**self._polls, MAX_POLL_SECONDS
+        )
+        until = _lease_until(seen)
+        if until is not None:
+            # its lease lapses then: this caller may take the claim over
+            delay = min(delay, max(until + 1 - now, FIRST_POLL_SECONDS))
+        self._polls += 1
+        return min(delay, max(self.max_wait_seconds - waited, 0.0))
+
+    @staticmethod
+    def _typed(value: Any, low: bool) -> Any:
+        if not low:
+            return value
+        return (
+            {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        )
+
+
+class Claim(_Lease):
+    """One caller's claim on one key: take it, or wait for its holder."""
+
+    def take(
+        self,
+        table: Any,
+        key: dict[str, Any],
+        key_attribute: str,
+        seen: Any,
+        table_name: str | None = None,
+    ) -> bool:
+        """Claim ``key`` if the item is still ``seen`` (as this caller read
+        it); True if taken. With ``table_name``, ``table`` is a low-level
+        client and the values are typed."""
+        low = table_name is not None
+        request = self._request(key, key_attribute, seen, low)
         try:
             if low:
                 table.update_item(TableName=table_name, **request)
@@ -141,30 +200,41 @@ class Claim:
         """Wait before reading again: a backoff that doubles, never past the
         moment the lease in ``seen`` lapses (then this caller may take the
         claim over). TimeoutError once it has waited ``max_wait_seconds``."""
-        now = time.time()
-        if self._started is None:
-            self._started = now
-        waited = now - self._started
-        if waited >= self.max_wait_seconds:
-            raise TimeoutError(
-                "another request still holds the claim on this key after "
-                f"{waited:.1f} s (dynolint DYN104 fix)"
-            )
-        delay = min(FIRST_POLL_SECONDS * 2**self._polls, MAX_POLL_SECONDS)
-        until = _lease_until(seen)
-        if until is not None:
-            # its lease lapses then: this caller may take the claim over
-            delay = min(delay, max(until + 1 - now, FIRST_POLL_SECONDS))
-        self._polls += 1
-        time.sleep(min(delay, max(self.max_wait_seconds - waited, 0.0)))
+        time.sleep(self._delay(seen))
 
-    @staticmethod
-    def _typed(value: Any, low: bool) -> Any:
-        if not low:
-            return value
-        return (
-            {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
-        )
+
+class AsyncClaim(_Lease):
+    """``Claim`` for an async SDK (aioboto3, aiobotocore): ``take`` awaits
+    the conditional write, ``wait`` sleeps without blocking the event loop."""
+
+    async def take(
+        self,
+        table: Any,
+        key: dict[str, Any],
+        key_attribute: str,
+        seen: Any,
+        table_name: str | None = None,
+    ) -> bool:
+        """Claim ``key`` if the item is still ``seen`` (as this caller read
+        it); True if taken. With ``table_name``, ``table`` is a low-level
+        client and the values are typed."""
+        low = table_name is not None
+        request = self._request(key, key_attribute, seen, low)
+        try:
+            if low:
+                await table.update_item(TableName=table_name, **request)
+            else:
+                await table.update_item(**request)
+        except (
+            table.exceptions if low else table.meta.client.exceptions
+        ).ConditionalCheckFailedException:
+            return False
+        return True
+
+    async def wait(self, seen: Any) -> None:
+        """Wait before reading again, as ``Claim.wait`` does, with
+        ``asyncio.sleep``."""
+        await asyncio.sleep(self._delay(seen))
 
 
 def _lease_until(seen: Any) -> float | None:

@@ -270,7 +270,8 @@ def fix_source(data: bytes, findings: list[Finding],
                         raise FixSkipped("another fix changes the same block: run dynolint fix again")
                 apply.on_call(call, change)
             elif isinstance(plan, ClaimPlan):
-                _plan_claim(plan, index, positions, apply, number, bound)
+                _plan_claim(plan, index, positions, apply, number, bound,
+                            claim_import(findings[0].path, claim_module)[3])
                 claims.add(plan.flavor)
             planned.append(finding)
         except FixSkipped as exc:
@@ -341,7 +342,7 @@ def _lost_tail(data: bytes, module: cst.Module) -> bytes:
 
 
 def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply, number: int,
-                module: str = claim.HELPER) -> None:
+                module: str = claim.HELPER, helper: Path | None = None) -> None:
     call = index.calls.get((plan.write_line, plan.write_column))
     if call is None:
         raise FixSkipped("the write call is not where the analysis saw it")
@@ -361,6 +362,11 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
             raise FixSkipped("the write is not on the miss path after the read")
         owner = f"_dl_claim{'' if number == 0 else number}"
         claim.claim_block(statements, read_index, if_index, plan, write_in_body, owner, module)  # dry run
+        if helper is not None and claim.awaited_read(statements[read_index:if_index]) \
+                and not claim.helper_has_async(helper):
+            raise FixSkipped(f"the read is awaited (async SDK) and the project's claim helper module {helper} has "
+                             "no AsyncClaim (an older dynolint wrote it, or it is the project's own): delete it and "
+                             "run dynolint fix again to write the current one")
         apply.on_call(call, lambda node, p=plan, o=owner: claim.fence_call(node, p, o))
         apply.on_block(block, lambda body, r=read_index, i=if_index, p=plan, w=write_in_body, o=owner, m=module:
                        claim.claim_block(body, r, i, p, w, o, m))

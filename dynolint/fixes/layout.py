@@ -177,14 +177,14 @@ def _long_argument(ordered: list[tuple[cst.CSTNode, CodeRange]], inside: Contain
 
 
 def _trailer_of(node: cst.CSTNode, ranges: dict[cst.CSTNode, CodeRange], line: int) -> bool:
-    """Is ``node`` a call of a method on a bracket that holds ``line`` (the long line) and can
+    """Is ``node`` a call of a method on a bracket (awaited or not) that holds ``line`` (the long line) and can
     still shorten it: not yet split, or split with ``line`` inside it rather than its closing
     line ``)...get("Item")``? Black splits that bracket and leaves the chained call whole."""
     if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
         return False
     receiver = node.func.value
-    while isinstance(receiver, (cst.Attribute, cst.Subscript)):
-        receiver = receiver.value
+    while isinstance(receiver, (cst.Attribute, cst.Subscript, cst.Await)):  # (await t.get_item(...)).get
+        receiver = receiver.expression if isinstance(receiver, cst.Await) else receiver.value
     where = ranges.get(receiver) if isinstance(receiver, BRACKETS) else None
     if where is None or not where.start.line <= line <= where.end.line:
         return False

@@ -68,8 +68,15 @@ table.update_item(
             "fixed code imports, written once into the project (`dynolint_claim.py` beside the first fixed "
             "file, or where `claim-module` in the configuration says; a later run reuses it): "
             "`Claim(lease_seconds=30, max_wait_seconds=3 leases)`, defaults its `LEASE_SECONDS` and "
-            "`MAX_WAIT_SECONDS` set for the whole project. It changes behaviour (a loser waits, and can time "
-            "out), so it is unsafe."
+            "`MAX_WAIT_SECONDS` set for the whole project. On an async SDK (an awaited `get_item`: aioboto3's "
+            "`Table`, an aiobotocore client with `TableName=`) the fixed code uses the same module's "
+            "`AsyncClaim`: the same loop, with `await claim.take(...)` (the conditional `update_item`, awaited) "
+            "and `await claim.wait(...)` (`asyncio.sleep`: a waiter never blocks the event loop), so concurrent "
+            "tasks on one loop pay once too. A `dynolint_claim.py` the project already has without "
+            "`AsyncClaim` (written by an older dynolint) is not used for an awaited read: that finding gets no "
+            "fix until the file is deleted and the current one written. A read whose `get_item` is not awaited "
+            "in a statement that awaits something else gets no fix (which SDK it is cannot be told). It changes "
+            "behaviour (a loser waits, and can time out), so it is unsafe."
         ),
         known_problems=(
             "Costly work is recognised for HTTP libraries (requests, httpx, urllib, aiohttp, urllib3), calls to "
