@@ -392,10 +392,10 @@ def test_the_parse_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.Monkey
     """--timeout is CPU seconds: a task that only waits (as a worker does on a loaded
     machine) is not cut short by its budget, one that computes is; a stalled one is still
     stopped after WALL_GRACE times the budget."""
-    from dynolint.engine import workers
+    from dynolint.engine import worker_process
     from dynolint.engine.workers import Failed, WorkerPool
 
-    monkeypatch.setattr(workers, "WALL_GRACE", 5)
+    monkeypatch.setattr(worker_process, "WALL_GRACE", 5)
     started = time.monotonic()
     with WorkerPool(timeout=0.5) as pool:
         results = {index: outcome for index, outcome, _ in pool.map(_task, ["waits", "spins", "stalls", "ok"], 4)}

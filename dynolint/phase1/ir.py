@@ -17,159 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Union
 
-# ---------------------------------------------------------------------------------------
-# Expressions
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Name:
-    id: str
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Const:
-    value: str | int | float | bool | bytes | None
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Attr:
-    value: Expr
-    attr: str
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Sub:
-    value: Expr
-    index: Expr
-    site: int
-    is_slice: bool = False  # ``x[a:b]``, ``x[::2]``
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Call:
-    func: Expr
-    args: tuple[Expr, ...]
-    # (keyword, value); keyword None means ``**value``
-    kwargs: tuple[tuple[str | None, Expr], ...]
-    site: int
-    star_args: tuple[Expr, ...] = ()
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class DictE:
-    # key None means ``**value``
-    items: tuple[tuple[Expr | None, Expr], ...]
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class SeqE:
-    kind: str  # "list" | "tuple" | "set"
-    elts: tuple[Expr, ...]
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Starred:
-    value: Expr
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class FStr:
-    parts: tuple[Expr, ...]
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class BinOp:
-    op: str
-    left: Expr
-    right: Expr
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class UnaryOp:
-    op: str  # "not" | "-" | "+" | "~"
-    operand: Expr
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class BoolOp:
-    op: str  # "and" | "or"
-    left: Expr
-    right: Expr
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Compare:
-    left: Expr
-    ops: tuple[str, ...]  # "==", "!=", "<", "is", "is not", "in", "not in", ...
-    comparators: tuple[Expr, ...]
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class IfExp:
-    test: Expr
-    body: Expr
-    orelse: Expr
-    site: int = -1
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Comp:
-    kind: str  # "list" | "set" | "gen" | "dict"
-    elt: Expr
-    value: Expr | None  # dict comprehension value
-    generators: tuple[tuple[Target, Expr, tuple[Expr, ...]], ...]
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Lambda:
-    params: tuple[str, ...]
-    body: Expr
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class NamedExpr:
-    target: str
-    value: Expr
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class ImportE:
-    """``import module`` (name None) or ``from module import name`` (level = leading dots)."""
-
-    module: str
-    name: str | None
-    level: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Yield:
-    """``yield value`` (``yield from value`` when ``is_from``): what a generator hands the
-    loop that iterates it."""
-
-    value: Expr | None
-    is_from: bool
-    site: int
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Opaque:
-    """A computation the model does not look into; its value depends on ``deps``."""
-
-    deps: tuple[Expr, ...]
-    site: int
-
-
-Expr = Union[
-    Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, BinOp, UnaryOp, BoolOp,
-    Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Yield, Opaque,
-]
-Target = Expr  # Name | Attr | Sub | SeqE | Starred
+from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the rest
+    Name as Name, Const as Const, Attr as Attr, Sub as Sub, Call as Call, DictE as DictE, SeqE as SeqE,
+    Starred as Starred, FStr as FStr, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
+    Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, NamedExpr as NamedExpr,
+    ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
+    pickle_as_fields as pickle_as_fields,
+)
 
 # ---------------------------------------------------------------------------------------
 # Statements
@@ -391,24 +245,7 @@ def module_name(path: str) -> str:
     return ".".join(p for p in parts if p and p != ".")
 
 
-def _pickle_as_fields(cls: type) -> None:
-    """Pickle ``cls`` as ``(cls, field values)``. The ``__getstate__`` that dataclasses give
-    slotted classes calls ``fields()`` for every object and ``__setstate__`` sets each field
-    through ``object.__setattr__``: pickling a dense project's summaries across processes
-    (and into the cache) took twice as long as with this."""
-    from dataclasses import fields
-    from operator import attrgetter
-
-    names = [f.name for f in fields(cls)]
-    if len(names) == 1:
-        getter = attrgetter(names[0])
-        setattr(cls, "__reduce__", lambda self: (cls, (getter(self),)))
-    else:
-        values = attrgetter(*names)
-        setattr(cls, "__reduce__", lambda self: (cls, values(self)))
-
-
 for _cls in list(globals().values()):
     if isinstance(_cls, type) and _cls.__module__ == __name__ and hasattr(_cls, "__dataclass_fields__"):
-        _pickle_as_fields(_cls)
+        pickle_as_fields(_cls)
 del _cls
