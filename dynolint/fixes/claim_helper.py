@@ -95,10 +95,15 @@ class _Lease:
         self._polls = 0
 
     def _request(
-        self, key: dict[str, Any], key_attribute: str, seen: Any, low: bool
+        self,
+        key: dict[str, Any],
+        key_attribute: str,
+        seen: Any,
+        table_name: str | None,
     ) -> dict[str, Any]:
         """The update_item arguments that claim ``key`` if the item is
-        still ``seen``."""
+        still ``seen`` (with ``table_name``: a low-level client's, typed)."""
+        low = table_name is not None
         now = int(time.time())
         names = {"#dl_owner": OWNER, "#dl_until": UNTIL}
         values: dict[str, Any] = {
@@ -124,6 +129,7 @@ class _Lease:
             )
             names["#dl_gen"] = GENERATION
         return {
+            **({"TableName": table_name} if low else {}),
             "Key": key,
             "UpdateExpression": (
                 "SET #dl_owner = :dl_owner, #dl_until = :dl_until"
@@ -180,19 +186,11 @@ class Claim(_Lease):
         """Claim ``key`` if the item is still ``seen`` (as this caller read
         it); True if taken. With ``table_name``, ``table`` is a low-level
         client and the values are typed."""
-        low = table_name is not None
-        request = self._request(key, key_attribute, seen, low)
         try:
-            if low:
-                table.update_item(TableName=table_name, **request)
-            else:
-                table.update_item(**request)
-        # the class is looked up once the call failed: botocore makes a
-        # client's exception classes on first use, and threads racing there
-        # can each make their own: one fetched before may not be the one raised
-        except (
-            table.exceptions if low else table.meta.client.exceptions
-        ).ConditionalCheckFailedException:
+            table.update_item(
+                **self._request(key, key_attribute, seen, table_name)
+            )
+        except _conflict(table, table_name is not None):
             return False
         return True
 
@@ -218,16 +216,11 @@ class AsyncClaim(_Lease):
         """Claim ``key`` if the item is still ``seen`` (as this caller read
         it); True if taken. With ``table_name``, ``table`` is a low-level
         client and the values are typed."""
-        low = table_name is not None
-        request = self._request(key, key_attribute, seen, low)
         try:
-            if low:
-                await table.update_item(TableName=table_name, **request)
-            else:
-                await table.update_item(**request)
-        except (
-            table.exceptions if low else table.meta.client.exceptions
-        ).ConditionalCheckFailedException:
+            await table.update_item(
+                **self._request(key, key_attribute, seen, table_name)
+            )
+        except _conflict(table, table_name is not None):
             return False
         return True
 
@@ -235,6 +228,15 @@ class AsyncClaim(_Lease):
         """Wait before reading again, as ``Claim.wait`` does, with
         ``asyncio.sleep``."""
         await asyncio.sleep(self._delay(seen))
+
+
+def _conflict(table: Any, low: bool) -> Any:
+    """The exception a refused conditional write raises. Looked up once the
+    call failed: botocore makes a client's exception classes on first use,
+    and threads racing there can each make their own, so one fetched before
+    may not be the one raised."""
+    client = table if low else table.meta.client
+    return client.exceptions.ConditionalCheckFailedException
 
 
 def _lease_until(seen: Any) -> float | None:
