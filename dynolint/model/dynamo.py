@@ -143,14 +143,17 @@ class DynamoMixin(Mixin):
                                     state, frame, flavor="transact")
             return OpaqueV(loc, ())
         if name == "transact_get_items":
-            first = -1
+            # {"Responses": [a get_item's answer for each Get, in order]}: strongly consistent
+            gets: list[Val] = []
             for element in elements(kwargs.get("TransactItems")):
                 for inner in dict_field(element, "Get"):
                     inner_kwargs = as_kwargs(inner)
-                    read = self.emit_read("transact_get_items", inner_kwargs.get("TableName", UNKNOWN),
-                                          inner_kwargs.get("Key"), loc, state, frame)
-                    first = read if first < 0 else first
-            return ReadV(first) if first >= 0 else OpaqueV(loc, ())
+                    table, key = inner_kwargs.get("TableName", UNKNOWN), inner_kwargs.get("Key")
+                    gets.append(ReadV(self.emit_read(name, table, key, loc, state, frame, consistent=True)))
+                    self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+            if not gets:
+                return OpaqueV(loc, ())
+            return DictV(((ConstV("Responses"), SeqV("list", tuple(gets))),))
         if name in ("execute_statement", "batch_execute_statement", "execute_transaction"):
             if name == "execute_statement":
                 return self.partiql(client, kwargs.get("Statement"), kwargs.get("Parameters"), loc, state, frame)
