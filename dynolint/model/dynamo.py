@@ -148,9 +148,9 @@ class DynamoMixin(Mixin):
             for element in elements(kwargs.get("TransactItems")):
                 for inner in dict_field(element, "Get"):
                     inner_kwargs = as_kwargs(inner)
-                    table, key = inner_kwargs.get("TableName", UNKNOWN), inner_kwargs.get("Key")
-                    gets.append(ReadV(self.emit_read(name, table, key, loc, state, frame, consistent=True)))
-                    self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
+                    named, get_key = inner_kwargs.get("TableName", UNKNOWN), inner_kwargs.get("Key")
+                    gets.append(ReadV(self.emit_read(name, named, get_key, loc, state, frame, consistent=True)))
+                    self.ddb_data_call(client.creds, named, name, get_key, False, loc, frame)
             if not gets:
                 return OpaqueV(loc, ())
             return DictV(((ConstV("Responses"), SeqV("list", tuple(gets))),))
