@@ -101,7 +101,12 @@ class AssignMixin(Mixin):
         ``del os.environ[key]``: the entry of process state is removed."""
         target = stmt.target
         if isinstance(target, ir.Sub):
-            process = process_state(self.eval(target.value, state, frame))
+            base = self.eval(target.value, state, frame)
+            if self.project.item_methods:
+                index = self.eval(target.index, state, frame)
+                for alt in alts(base):
+                    self.item_dunder(alt, "__delitem__", [index], (frame.path, target.site), state, frame)
+            process = process_state(base)
             if process is None and type(target.value) is ir.Attr:  # ``del SESSION.headers["X-Tenant"]``
                 inner = target.value
                 process = self.held_state(inner.value, self.eval(inner.value, state, frame), inner.attr, state, frame)
@@ -119,6 +124,10 @@ class AssignMixin(Mixin):
         base_expr = target.value
         index = self.eval(target.index, state, frame)
         base = self.eval(base_expr, state, frame)
+        if self.project.item_methods and all(  # a class of the project's own that keeps items (__setitem__)
+                [self.item_dunder(alt, "__setitem__", [index, value], (frame.path, target.site), state, frame)
+                 is not None for alt in alts(base)]):
+            return
         process = process_state(base) if frame.function is not None else None
         if process is not None:  # ``os.environ["TENANT"] = ...``: the process keeps it
             self.process_stored(frame, site, process, index, value, "item", state)

@@ -130,6 +130,17 @@ class ClassesMixin(Mixin):
                     results.append(self.invoke(method, alt, args, {}, loc, state, frame))
         return one_of(results) if results else None
 
+    def item_dunder(self: Machine, value: Val, name: str, args: list[Val], loc: Loc, state: State,
+                    frame: Frame) -> Val | None:
+        """``obj[k]``, ``obj[k] = v``, ``del obj[k]`` on an instance of a project class that
+        defines ``__getitem__``/``__setitem__``/``__delitem__`` (a repository kept like a dict):
+        the method's result (None: ``value`` is no such instance)."""
+        if type(value) is InstanceV and name in self.project.item_methods:
+            method = self.find_method(value.cls, name)
+            if method is not None:
+                return self.invoke(method, value, args, {}, loc, state, frame)
+        return None
+
     def bound_method(self: Machine, instance: Val, cls: ClassV, method: FuncV) -> Val:
         """``instance.method`` as Python binds it: nothing for a static method, the class for
         a class method, the instance otherwise."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
@@ -329,7 +329,9 @@ class EvalMixin(Mixin):
                  quiet: bool = False) -> Val:
         # ``None[...]`` raises: the path that held None ends here (narrowed as ``is not None`` is)
         base = narrowing.narrowed(base, narrowing.NOT_NONE) or base
-        return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
+        dunder = self.project.item_methods and not quiet  # ``repo[key]``: a class's own __getitem__ runs
+        return one_of(found if dunder and (found := self.item_dunder(alt, "__getitem__", [index], loc, state, frame))
+                      is not None else self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
     def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
         key = const_str(index)
@@ -381,12 +383,6 @@ class EvalMixin(Mixin):
         if type(base) is CredsV:
             return base
         return SubV(base, index)
-
-    def as_loc(self: Machine, frame: Frame, site: int) -> Loc:
-        return (frame.path, site)
-
-    def unused(self: Machine, *_: Any) -> None:  # pragma: no cover - keeps mixin signatures aligned
-        return None
 
 
 def _position(index: Val) -> bool:

@@ -97,8 +97,7 @@ class LibraryMixin(Mixin):
                     return page
                 return SeqV("items", (self.element(self.get_item(page, ConstV("Items"), loc, state, frame)),))
         callback = ANY_RECEIVER_CALLBACKS.get(name)
-        if callback is not None and any(is_callable(a) for a in alts(self.callback_of(callback, args,
-                                                                                                  kwargs))):
+        if callback is not None and any(self.runnable(a) for a in alts(self.callback_of(callback, args, kwargs))):
             return self.run_callback(callback, args, kwargs, node, loc, state, frame, future=True)
         return None
 
@@ -113,6 +112,11 @@ class LibraryMixin(Mixin):
         return None
 
     # -- calling back ----------------------------------------------------------------------
+    def runnable(self: Machine, value: Val) -> bool:
+        """A callable the model can run (:func:`is_callable`), or an object of a project class
+        that defines ``__call__``."""
+        return is_callable(value) or type(value) is InstanceV and self.find_method(value.cls, "__call__") is not None
+
     def callback_of(self: Machine, callback: Callback, args: list[Val], kwargs: dict[str, Val]) -> Val:
         where = callback.func
         if isinstance(where, int):
@@ -124,7 +128,7 @@ class LibraryMixin(Mixin):
         func = self.callback_of(callback, args, kwargs)
         if func is UNKNOWN and callback.default is not None:
             func = ExtV(callback.default)  # ``accumulate(numbers)`` adds
-        if not any(is_callable(a) for a in alts(func)):
+        if not any(self.runnable(a) for a in alts(func)):
             return None
         if callback.each is not None:
             source = args[callback.each] if len(args) > callback.each else UNKNOWN
