@@ -206,6 +206,9 @@ def _asset_folder(expr: ir.Expr, source: str, dirs: set[str]) -> str | None:
     return None
 
 
+_IR_MODULES = frozenset({ir.__name__, ir.Call.__module__})  # statements and files; expressions
+
+
 def _calls(summary: ir.FileSummary) -> Iterator[ir.Call]:
     """Every call expression of a file (module body, functions, classes)."""
     stack: list[object] = [summary.body, *(f.body for f in summary.functions), *summary.classes]
@@ -215,7 +218,7 @@ def _calls(summary: ir.FileSummary) -> Iterator[ir.Call]:
             stack.extend(node)
             continue
         slots = getattr(type(node), "__slots__", None)
-        if slots is None or type(node).__module__ != ir.__name__:
+        if slots is None or type(node).__module__ not in _IR_MODULES:
             continue
         if isinstance(node, ir.Call):
             yield node
