@@ -37,9 +37,10 @@ FRESH_CALLS = frozenset({
 # calls whose result is one of their arguments, by position (iteration helpers: model/library.py);
 # ``typing.cast(T, value)`` is the value, a read-only view of a mapping (``MappingProxyType``) the mapping
 PASSTHROUGH: dict[str, int] = {
-    "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0, "asyncio.gather": 0,
-    "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
+    "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
+    "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
+GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
 _JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
@@ -95,6 +96,8 @@ class ExternalMixin(Mixin):
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library
+        if path in GATHERS:  # the awaitables' results in order; of ``*coros``, as many as there were
+            return SeqV("items", (one_of(args),)) if node.star_args and args else SeqV("list", tuple(args))
         if path == "dict" and not args and spread_unknown:  # ``dict(**item, n=n + 1)`` is ``dict(item, n=...)``
             args = [one_of(spread_unknown)]  # as evaluated once, calls included (``dict(**get()["Item"])``)
         made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)

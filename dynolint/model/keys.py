@@ -15,6 +15,7 @@ from dynolint.model.values import (
 )
 
 T = TypeVar("T")
+_ANYWHERE = ("", -1)  # the site of a canonical tenant id (its source is what it is, not where it was taken)
 
 _ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
@@ -178,6 +179,8 @@ class TaintIndex:
             return SubV(self.canon(base, depth + 1), self.canon(value.index, depth + 1))
         if type(value) is OneOf:
             return options([self.canon(a, depth + 1) for a in alts(value)])
+        if type(value) is TenantIdV:  # the tenant id taken again from the same place is the same id
+            return TenantIdV(_ANYWHERE, value.trust, value.how)
         return value
 
     def key_map(self, key: Val | None) -> dict[str, Val] | None:
