@@ -130,8 +130,13 @@ class PynamoMixin(Mixin):
         if name in ("save", "update", "delete"):
             self.pyn_write(instance, name, args, kwargs, loc, state, frame)
             return OpaqueV(loc, ())
-        if name == "refresh":
-            self.emit_read("Model.refresh", instance.model, pyn_key(instance), loc, state, frame)
+        if name == "refresh":  # a get_item whose answer replaces the instance's attributes in place
+            read = self.emit_read("Model.refresh", instance.model, pyn_key(instance), loc, state, frame,
+                                  consistent=self.const_true(args[0] if args else kwargs.get("consistent_read",
+                                                                                             ConstV(False))))
+            self.ddb_data_call(EXEC, instance.model, "get", pyn_key(instance), False, loc, frame)
+            current = self.lookup_instance(state, instance)
+            self.rebind(state, current, PynInstanceV(instance.model, instance.key, read, instance.alloc))
             return NONE
         return CallV(name, instance, tuple(args))
 
