@@ -209,8 +209,10 @@ class CallsMixin(Mixin):
             # one return: its value as it is (an answer it passes on keeps its options, model/verdicts.py)
             result = (callee.returns[0] if len(callee.returns) == 1 else one_of(callee.returns)) if callee.returns \
                 else NONE
-            if callee.returns and state.has_reads:
-                result = self.note_verdict(result, returned_options(callee, out))
+            if callee.returns:  # (the options first: where its paths knew the same, none, and no fact consulted)
+                options = returned_options(callee, out)
+                if options is not None and state.has_reads:
+                    result = self.note_verdict(result, options)
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result

@@ -51,7 +51,7 @@ class StatementsMixin(Mixin):
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if type(stmt) is ir.Assign:
-            if state.has_reads and len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value):
+            if len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value) and state.has_reads:
                 value = self.flag_test(stmt.value, stmt.site, state, frame)  # ``ok = item["s"] == "NEW"``
             else:
                 value = self.eval(stmt.value, state, frame)
@@ -80,7 +80,7 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.With:
             return self.exec_with(stmt, stmt.items, state, frame)
         if type(stmt) is ir.Return:
-            if stmt.value is not None and state.has_reads and frame.function is not None and is_test(stmt.value):
+            if stmt.value is not None and frame.function is not None and is_test(stmt.value) and state.has_reads:
                 value = self.returned_test(stmt.value, stmt.site, state, frame)
             else:
                 value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
@@ -187,8 +187,9 @@ class StatementsMixin(Mixin):
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
-        if state.has_reads:
-            frame.steers = outer | self.steering(captured.values(), (frame.path, stmt.site), state, tested)
+        steers = self.steering(captured.values(), (frame.path, stmt.site), state, tested)  # (none without scans)
+        if steers:
+            frame.steers = outer | steers
         try:
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
@@ -223,8 +224,9 @@ class StatementsMixin(Mixin):
         bound = body_state.env.get(binding[1]) if binding is not None else None
         frame.loops.append(LoopCtx())
         outer = frame.steers
-        if state.has_reads:  # how often the body runs depends on the iterable (or the while test)
-            frame.steers = outer | self.steering((iterable,), (frame.path, stmt.site), state)
+        steers = self.steering((iterable,), (frame.path, stmt.site), state)  # how often the body runs depends
+        if steers:  # on the iterable (or the while test)
+            frame.steers = outer | steers
         try:
             out = self.exec_block(stmt.body, body_state, frame)
         finally:
