@@ -148,6 +148,11 @@ class State:
         if mask & DECISIONS:
             self._decisions = facts[4]  # type: ignore[assignment]
 
+    def add_claims(self, won: frozenset[WriteEvent]) -> None:
+        """The path won the claims ``won`` too (its claims consulted only when there are some)."""
+        if won:
+            self.claims = self._claims | won
+
     def take_claims(self, other: State) -> None:
         """Take the claims of ``other`` (consulted only when they are not already these)."""
         if self._claims is not other._claims:

@@ -14,7 +14,7 @@ from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
 from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
-from dynolint.model.events import ReadEvent, WriteEvent
+from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
@@ -163,16 +163,14 @@ class StatementsMixin(Mixin):
                 self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
             state.present = join(state.present, there_if_true)
-            if won_true:
-                state.claims = state.claims | won_true
+            state.add_claims(won_true)
             if decided_true:
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
             state.present = join(state.present, there_if_false)
-            if won_false:
-                state.claims = state.claims | won_false
+            state.add_claims(won_false)
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
@@ -182,8 +180,7 @@ class StatementsMixin(Mixin):
             self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
         body_in.present = join(body_in.present, there_if_true)
-        if won_true:
-            body_in.claims = body_in.claims | won_true
+        body_in.add_claims(won_true)
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
@@ -196,8 +193,7 @@ class StatementsMixin(Mixin):
             orelse_in = state.copy()
             narrowing.apply(orelse_in.env, narrowing.narrowings(stmt.test, False))
             orelse_in.present = join(orelse_in.present, there_if_false)
-            if won_false:
-                orelse_in.claims = orelse_in.claims | won_false
+            orelse_in.add_claims(won_false)
             if decided_false:
                 orelse_in.decisions = orelse_in.decisions + decided_false
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
@@ -255,11 +251,9 @@ class StatementsMixin(Mixin):
             # the body made, but only the guarded writes made before the body started.
             handler_in = merge([before, body_out])
             handler_in.dead = False
-            made = self.reads[read_mark:]
-            body_reads: list[ReadEvent] = []
-            if made:  # (without reads made in the body, the path's reads are not consulted)
-                known = {r.id for r in before.reads}
-                body_reads = [r for r in made if r.id not in known]
+            known = {r.id for r in before.reads} if len(self.reads) > read_mark else set()
+            body_reads = [r for r in self.reads[read_mark:] if r.id not in known]
+            if body_reads:  # (the path's reads are consulted only where the body made reads)
                 present = {r.id for r in handler_in.reads}
                 handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
             handler_in.take_claims(before)
