@@ -94,6 +94,76 @@ def test_a_helper_called_from_many_roots_runs_once_per_context() -> None:
     assert summaries.hits >= 39
 
 
+def test_a_helper_is_reused_under_path_facts_it_does_not_consult() -> None:
+    # the two roots' paths hold different reads (and one an absence test) when they call
+    # ``key_of``; it looks at none of that, so its one summary serves both
+    source = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("t")
+
+
+def key_of(name):
+    return {"pk": "user#" + name}
+
+
+def first():
+    item = table.get_item(Key={"pk": "a"}).get("Item")
+    if item is None:
+        return None
+    return key_of("x")
+
+
+def second():
+    table.get_item(Key={"pk": "b"})
+    return key_of("x")
+'''
+    model = model_of({"app.py": source})
+    assert sum(1 for f in model.interp.frames if f.func == "key_of" and f.parent >= 0) == 1
+    assert model.interp.summaries.hits >= 1
+    returns = {root.func: root.returns for root in model.interp.roots if root.func in ("first", "second")}
+    assert any("user#" in repr(v) for v in returns["second"])
+
+
+def test_a_helper_that_consults_the_path_is_run_again_where_the_path_differs() -> None:
+    # ``flag`` returns a test on a path that read (its answer carries decisions) only in
+    # ``first``: a summary made in ``second`` (no read) must not stand in for it
+    source = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("t")
+
+
+def flag(value):
+    return value == "NEW"
+
+
+def second():
+    return flag("x")
+
+
+def first():
+    item = table.get_item(Key={"pk": "a"})["Item"]
+    return flag("x")
+'''
+    model = model_of({"app.py": source})
+    assert sum(1 for f in model.interp.frames if f.func == "flag" and f.parent >= 0) == 2
+
+
+def test_carrying_the_path_facts_consults_none_of_them() -> None:
+    from dynolint.model import state as state_mod
+    from dynolint.model.state import CONSULTED, State, merge
+
+    CONSULTED.mask = 0
+    state = State({}, absent=frozenset({1}), facts=frozenset({"f"}))
+    entry = state.with_env({})
+    merge([entry.copy(), entry.killed(), entry])
+    state.flow_from(entry)
+    assert CONSULTED.mask == 0
+    assert state.has_reads is False and CONSULTED.mask == state_mod.READS_ANY
+    assert state.absent == frozenset({1}) and CONSULTED.mask == state_mod.READS_ANY | state_mod.ABSENT
+
+
 def test_calls_with_events_are_inlined_on_each_path(monkeypatch: pytest.MonkeyPatch) -> None:
     source = '''
 import boto3

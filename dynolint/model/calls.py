@@ -140,7 +140,7 @@ class CallsMixin(Mixin):
                 self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
                 self.note_obtained(reused, frame, loc)
                 return reused
-            log = summaries.start(len(self.call_stack), state.examined, state.present)
+            log = summaries.start(len(self.call_stack), state)
             try:
                 result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
             except BaseException:
@@ -178,8 +178,7 @@ class CallsMixin(Mixin):
             # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
         bound = dict(env)  # as given (the body changes ``env`` in place)
-        entry = State(env, state.reads, state.claims, state.absent, facts=state.facts, decisions=state.decisions,
-                         examined=state.examined, present=state.present)
+        entry = state.with_env(env)  # the path goes on through the body (its facts carried, not consulted)
         if function.decorators:
             self.decorator_claims(function, env, entry, callee)
         self.call_stack.append((func.path, func.qualname))
@@ -212,8 +211,10 @@ class CallsMixin(Mixin):
             # one return: its value as it is (an answer it passes on keeps its options, model/verdicts.py)
             result = (callee.returns[0] if len(callee.returns) == 1 else one_of(callee.returns)) if callee.returns \
                 else NONE
-            if callee.returns and state.reads:
-                result = self.note_verdict(result, returned_options(callee, out))
+            if callee.returns:  # (the options first: where its paths knew the same, none, and no fact consulted)
+                options = returned_options(callee, out)
+                if options is not None and state.has_reads:
+                    result = self.note_verdict(result, options)
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result

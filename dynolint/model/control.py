@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 from dynolint.phase1 import ir
 from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
-from dynolint.model.events import Decision, ReadEvent
+from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
@@ -34,15 +34,8 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
-# reads that return the items of a whole table or partition, not one item by its key
-SCAN_OPS = frozenset({"scan", "query", "Model.scan", "Model.query", "Model.count"})
 MAX_MARKS = 100_000  # marked values kept (a run that makes more stops marking)
 MAX_WALK = 2_000  # parts of one value looked at for marks
-
-
-def lists_items(read: ReadEvent) -> bool:
-    """Does ``read`` list items (a scan or query) rather than read one by its key?"""
-    return read.key is None and read.op in SCAN_OPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +92,7 @@ class ControlMixin(Mixin):
         """The scans and queries on the path that a test's values (``Val`` or tuples of them)
         derive from, by data or by an earlier steered choice; ``tested``: reads whose
         presence the test checks."""
-        scans = {read.id for read in state.reads if lists_items(read)}
+        scans = state.scan_ids
         if not scans:
             return frozenset()
         found: set[int] = set(tested) & scans
@@ -171,7 +164,7 @@ class ControlMixin(Mixin):
         equality are read (``filter_reads``); its value is what its leaves evaluated to."""
         captured: dict[int, object] = {}
         self.eval_test(condition, state, frame, captured)
-        if state.reads:
+        if state.has_reads:
             decided, _ = branch_decisions(condition, captured, site,
                                           lambda value: self.taint(value).read_ids())
             if decided:
@@ -183,7 +176,7 @@ class ControlMixin(Mixin):
         """A comprehension's element, marked when its filter (``tests``) steers which there are."""
         if tests:
             self.examine(tests, state, site)
-        steers = self.steering(tests, site, state) if tests and state.reads else frozenset()
+        steers = self.steering(tests, site, state) if tests and state.has_reads else frozenset()
         return self.control.chosen(element, steers) if steers else element
 
     def steered(self: Machine, value: Val, frame: Frame) -> Val:
@@ -297,7 +290,7 @@ class ControlMixin(Mixin):
         False`` in its ``except``): a later ``if not won:`` takes the facts of its side."""
         live = [state for state in states if not state.dead]
         if len(live) < 2 or merged.dead or all(
-                s.claims == live[0].claims and s.decisions == live[0].decisions for s in live[1:]):
+                s.same_claims_decisions(live[0]) for s in live[1:]):
             return merged  # every path knew the same: no flag can tell them apart
         for name, value in list(merged.env.items()):
             if type(value) is OneOf:

@@ -47,6 +47,20 @@ class ReadEvent:
     sets: tuple[str, ...] | None = None
 
 
+# reads that return the items of a whole table or partition, not one item by its key
+SCAN_OPS = frozenset({"scan", "query", "Model.scan", "Model.query", "Model.count"})
+
+
+def lists_items(read: ReadEvent) -> bool:
+    """Does ``read`` list items (a scan or query) rather than read one by its key?"""
+    return read.key is None and read.op in SCAN_OPS
+
+
+def scan_ids(reads: tuple[ReadEvent, ...]) -> frozenset[int]:
+    """The ids of the reads of ``reads`` that list items."""
+    return frozenset(read.id for read in reads if lists_items(read))
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class WriteEvent:
     loc: Loc

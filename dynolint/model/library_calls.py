@@ -237,8 +237,6 @@ class LibraryMixin(Mixin):
     def call_lambda(self: Machine, func: LambdaV, args: list[Val], kwargs: dict[str, Val], state: State,
                     frame: Frame) -> Val:
         """A lambda's body, evaluated with its parameters bound, in the scope it was made in."""
-        from dynolint.model.state import State as StateCls
-
         lam = self.lambdas.get((func.path, func.site))
         if lam is None or self.budget <= 0 or frame.depth >= 8:
             if lam is not None and self.budget <= 0:
@@ -253,9 +251,7 @@ class LibraryMixin(Mixin):
 
         scope = FrameCls(func.path, "<lambda>", None, frozenset(lam.params), frozenset(), env, frame.chain,
                          frame.depth + 1, frame.info, frame.root)
-        inner = StateCls(params, state.reads, state.claims, state.absent, facts=state.facts,
-                         decisions=state.decisions, examined=state.examined,
-                         present=state.present)  # the path goes on through it
+        inner = state.with_env(params)  # the path goes on through it
         value = self.eval(lam.body, inner, scope)
         state.flow_from(inner)
         return value

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
 
 from dynolint.phase1 import ir
-from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent
+from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent, scan_ids
 from dynolint.model.values import Val, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.control import Steer
 
 T = TypeVar("T")
+
+
+# The path facts a call being summarised consults (model/summaries.py): each State property
+# below sets its bit when read or assigned; the code that only carries the facts along
+# (copies, merges, a callee's entry) uses the slots. A summary's key holds only the facts its
+# call consulted; the others it leaves as they are.
+READS_ANY = 1  # whether the path made any read (not which)
+READS = 2
+CLAIMS = 4
+ABSENT = 8
+FACTS = 16
+DECISIONS = 32
+SCANS = 64  # which of the path's reads list items (not the others)
+
+
+class Consulted(threading.local):
+    """The bits of the path facts consulted since the innermost summarised call started (one
+    per thread: the language server may interpret on two at once)."""
+
+    def __init__(self) -> None:
+        self.mask = 0
+
+
+CONSULTED = Consulted()
 
 
 class State:
@@ -23,9 +48,12 @@ class State:
     every path made (must; see dynolint.model.decisions), and the reads whose item's
     contents (not only its presence) a test on some path looked at (may), and the reads whose
     item a test showed is there, on every path (must: a miss branch does not reach here).
-    ``absent`` says that a path checked whether the read found its item, whichever way it went."""
+    ``absent`` says that a path checked whether the read found its item, whichever way it went.
 
-    __slots__ = ("env", "reads", "claims", "absent", "dead", "facts", "decisions", "examined", "present")
+    The five path facts are read and assigned through properties that note it in
+    ``CONSULTED`` (a summary depends on the facts its call consulted)."""
+
+    __slots__ = ("env", "_reads", "_claims", "_absent", "dead", "_facts", "_decisions", "examined", "present")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
@@ -33,28 +61,127 @@ class State:
                  decisions: tuple[Decision, ...] = (), examined: frozenset[int] = frozenset(),
                  present: frozenset[int] = frozenset()) -> None:
         self.env = env
-        self.reads = reads
-        self.claims = claims
-        self.absent = absent
+        self._reads = reads
+        self._claims = claims
+        self._absent = absent
         self.dead = dead
-        self.facts = facts
-        self.decisions = decisions
+        self._facts = facts
+        self._decisions = decisions
         self.examined = examined
         self.present = present
 
+    @property
+    def has_reads(self) -> bool:
+        CONSULTED.mask |= READS_ANY
+        return bool(self._reads)
+
+    @property
+    def scan_ids(self) -> frozenset[int]:
+        """The ids of the path's reads that list items (scans and queries)."""
+        CONSULTED.mask |= SCANS
+        return scan_ids(self._reads)
+
+    @property
+    def reads(self) -> tuple[ReadEvent, ...]:
+        CONSULTED.mask |= READS
+        return self._reads
+
+    @reads.setter
+    def reads(self, value: tuple[ReadEvent, ...]) -> None:
+        CONSULTED.mask |= READS
+        self._reads = value
+
+    @property
+    def claims(self) -> frozenset[WriteEvent]:
+        CONSULTED.mask |= CLAIMS
+        return self._claims
+
+    @claims.setter
+    def claims(self, value: frozenset[WriteEvent]) -> None:
+        CONSULTED.mask |= CLAIMS
+        self._claims = value
+
+    @property
+    def absent(self) -> frozenset[int]:
+        CONSULTED.mask |= ABSENT
+        return self._absent
+
+    @absent.setter
+    def absent(self, value: frozenset[int]) -> None:
+        CONSULTED.mask |= ABSENT
+        self._absent = value
+
+    @property
+    def facts(self) -> frozenset[str]:
+        CONSULTED.mask |= FACTS
+        return self._facts
+
+    @facts.setter
+    def facts(self, value: frozenset[str]) -> None:
+        CONSULTED.mask |= FACTS
+        self._facts = value
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        CONSULTED.mask |= DECISIONS
+        return self._decisions
+
+    @decisions.setter
+    def decisions(self, value: tuple[Decision, ...]) -> None:
+        CONSULTED.mask |= DECISIONS
+        self._decisions = value
+
+    def path(self) -> tuple[object, ...]:
+        """The five path facts (reads, claims, absent, facts, decisions), not consulted."""
+        return (self._reads, self._claims, self._absent, self._facts, self._decisions)
+
+    def set_path(self, facts: tuple[object, ...], mask: int) -> None:
+        """Put the path facts of ``facts`` (a ``path()``) whose bits are in ``mask`` on this state."""
+        if mask & READS:
+            self._reads = facts[0]  # type: ignore[assignment]
+        if mask & CLAIMS:
+            self._claims = facts[1]  # type: ignore[assignment]
+        if mask & ABSENT:
+            self._absent = facts[2]  # type: ignore[assignment]
+        if mask & FACTS:
+            self._facts = facts[3]  # type: ignore[assignment]
+        if mask & DECISIONS:
+            self._decisions = facts[4]  # type: ignore[assignment]
+
+    def add_claims(self, won: frozenset[WriteEvent]) -> None:
+        """The path won the claims ``won`` too (its claims consulted only when there are some)."""
+        if won:
+            self.claims = self._claims | won
+
+    def take_claims(self, other: State) -> None:
+        """Take the claims of ``other`` (consulted only when they are not already these)."""
+        if self._claims is not other._claims:
+            self.claims = other._claims
+
+    def same_claims_decisions(self, other: State) -> bool:
+        """Whether the two states hold equal claims and decisions. Not consulted: states
+        whose facts no code consulted or changed hold the same objects (the answer is True
+        whatever they are), and facts that differ were consulted where they changed."""
+        return self._claims == other._claims and self._decisions == other._decisions
+
+    def with_env(self, env: dict[str, Val]) -> State:
+        """A state on the same path (the facts carried, not consulted) with variables ``env``."""
+        return State(env, self._reads, self._claims, self._absent, False, self._facts, self._decisions,
+                     self.examined, self.present)
+
     def copy(self) -> State:
-        return State(dict(self.env), self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions,
+        return State(dict(self.env), self._reads, self._claims, self._absent, self.dead, self._facts, self._decisions,
                      self.examined, self.present)
 
     def flow_from(self, other: State) -> None:
         """Take the path facts (not the variables) of ``other``."""
-        (self.reads, self.claims, self.absent, self.dead, self.facts, self.decisions, self.examined,
-         self.present) = (other.reads, other.claims, other.absent, other.dead, other.facts, other.decisions,
+        (self._reads, self._claims, self._absent, self.dead, self._facts, self._decisions, self.examined,
+         self.present) = (other._reads, other._claims, other._absent, other.dead, other._facts, other._decisions,
                           other.examined, other.present)
 
     def killed(self) -> State:
-        return State(self.env, self.reads, self.claims, self.absent, True, self.facts, self.decisions, self.examined,
-                     self.present)
+        return State(self.env, self._reads, self._claims, self._absent, True, self._facts, self._decisions,
+                     self.examined, self.present)
 
 
 _MISSING = object()
@@ -91,7 +218,7 @@ def merge(states: list[State]) -> State:
     live = [s for s in states if not s.dead]
     if not live:
         base = states[0] if states else State({})
-        return State(dict(base.env), base.reads, base.claims, base.absent, True, base.facts, base.decisions,
+        return State(dict(base.env), base._reads, base._claims, base._absent, True, base._facts, base._decisions,
                      base.examined, base.present)
     if len(live) == 1:
         return live[0].copy()
@@ -110,29 +237,29 @@ def merge(states: list[State]) -> State:
                 merged[name] = [cast(Val, current), value]  # not _MISSING: a value of env
     for name, values in merged.items():
         env[name] = one_of(values)
-    longest = max(live, key=lambda s: len(s.reads)).reads
-    if all(state.reads is longest or longest[:len(state.reads)] == state.reads for state in live):
+    longest = max(live, key=lambda s: len(s._reads))._reads
+    if all(state._reads is longest or longest[:len(state._reads)] == state._reads for state in live):
         ordered = longest  # each path's reads are a prefix of the longest (an if without new reads)
     else:
         reads: dict[int, ReadEvent] = {}
         for state in live:
-            for read in state.reads:
+            for read in state._reads:
                 reads.setdefault(read.id, read)
         ordered = tuple(sorted(reads.values(), key=lambda r: r.seq))
-    claims = live[0].claims
-    absent = live[0].absent
-    facts = live[0].facts
-    decisions = live[0].decisions
+    claims = live[0]._claims
+    absent = live[0]._absent
+    facts = live[0]._facts
+    decisions = live[0]._decisions
     examined = live[0].examined
     present = live[0].present
     for state in live[1:]:
-        claims = meet(claims, state.claims)
-        absent = join(absent, state.absent)
+        claims = meet(claims, state._claims)
+        absent = join(absent, state._absent)
         examined = join(examined, state.examined)
         present = meet(present, state.present)
-        facts = meet(facts, state.facts)
-        if state.decisions is not decisions:
-            decisions = tuple(d for d in decisions if d in state.decisions)
+        facts = meet(facts, state._facts)
+        if state._decisions is not decisions:
+            decisions = tuple(d for d in decisions if d in state._decisions)
     return State(env, ordered, claims, absent, False, facts, decisions, examined, present)
 
 

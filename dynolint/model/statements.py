@@ -51,7 +51,7 @@ class StatementsMixin(Mixin):
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if type(stmt) is ir.Assign:
-            if state.reads and len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value):
+            if len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value) and state.has_reads:
                 value = self.flag_test(stmt.value, stmt.site, state, frame)  # ``ok = item["s"] == "NEW"``
             else:
                 value = self.eval(stmt.value, state, frame)
@@ -80,7 +80,7 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.With:
             return self.exec_with(stmt, stmt.items, state, frame)
         if type(stmt) is ir.Return:
-            if stmt.value is not None and state.reads and frame.function is not None and is_test(stmt.value):
+            if stmt.value is not None and frame.function is not None and is_test(stmt.value) and state.has_reads:
                 value = self.returned_test(stmt.value, stmt.site, state, frame)
             else:
                 value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
@@ -159,40 +159,41 @@ class StatementsMixin(Mixin):
         if known is not None:
             narrowing.apply(state.env, narrowing.narrowings(stmt.test, known))
         if known is True:  # the condition can only hold: the else branch never runs
-            if decided_true and state.reads:
+            if decided_true and state.has_reads:
                 self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
             state.present = join(state.present, there_if_true)
-            state.claims = state.claims | won_true
+            state.add_claims(won_true)
             if decided_true:
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
             state.facts = state.facts | when_false
             state.present = join(state.present, there_if_false)
-            state.claims = state.claims | won_false
+            state.add_claims(won_false)
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
         body_in = state.copy()
         narrowing.apply(body_in.env, narrowing.narrowings(stmt.test, True))
-        if decided_true and state.reads:
+        if decided_true and state.has_reads:
             self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
         body_in.present = join(body_in.present, there_if_true)
-        body_in.claims = body_in.claims | won_true
+        body_in.add_claims(won_true)
         if decided_true:
             body_in.decisions = body_in.decisions + decided_true
         outer = frame.steers
-        if state.reads:
-            frame.steers = outer | self.steering(captured.values(), (frame.path, stmt.site), state, tested)
+        steers = self.steering(captured.values(), (frame.path, stmt.site), state, tested)  # (none without scans)
+        if steers:
+            frame.steers = outer | steers
         try:
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
             narrowing.apply(orelse_in.env, narrowing.narrowings(stmt.test, False))
             orelse_in.present = join(orelse_in.present, there_if_false)
-            orelse_in.claims = orelse_in.claims | won_false
+            orelse_in.add_claims(won_false)
             if decided_false:
                 orelse_in.decisions = orelse_in.decisions + decided_false
             orelse = self.exec_block(stmt.orelse, orelse_in, frame) if stmt.orelse else orelse_in
@@ -219,8 +220,9 @@ class StatementsMixin(Mixin):
         bound = body_state.env.get(binding[1]) if binding is not None else None
         frame.loops.append(LoopCtx())
         outer = frame.steers
-        if state.reads:  # how often the body runs depends on the iterable (or the while test)
-            frame.steers = outer | self.steering((iterable,), (frame.path, stmt.site), state)
+        steers = self.steering((iterable,), (frame.path, stmt.site), state)  # how often the body runs depends
+        if steers:  # on the iterable (or the while test)
+            frame.steers = outer | steers
         try:
             out = self.exec_block(stmt.body, body_state, frame)
         finally:
@@ -249,11 +251,12 @@ class StatementsMixin(Mixin):
             # the body made, but only the guarded writes made before the body started.
             handler_in = merge([before, body_out])
             handler_in.dead = False
-            known = {r.id for r in before.reads}
+            known = {r.id for r in before.reads} if len(self.reads) > read_mark else set()
             body_reads = [r for r in self.reads[read_mark:] if r.id not in known]
-            present = {r.id for r in handler_in.reads}
-            handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
-            handler_in.claims = before.claims
+            if body_reads:  # (the path's reads are consulted only where the body made reads)
+                present = {r.id for r in handler_in.reads}
+                handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
+            handler_in.take_claims(before)
             failed_reads = frozenset(r.id for r in body_reads)
             for handler in stmt.handlers:
                 entry = handler_in.copy()

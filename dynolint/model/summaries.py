@@ -7,9 +7,13 @@ paths through the code, not with the code: each analysis root runs its callees a
 every caller of a shared helper runs the helper's callees again. A summary ends that for the
 calls that need no inlining to be seen from outside:
 
-* the **calling context** is the function, its arguments (``self`` included) and the facts of
-  the caller's path the callee can see (reads, claims, absences, authorization facts,
-  decisions), all abstract values that compare by structure;
+* the **calling context** is the function and its arguments (``self`` included), abstract
+  values that compare by structure, and the facts of the caller's path (reads, claims,
+  absences, authorization facts, decisions) *that the call consulted*: ``State`` notes each
+  path fact read or assigned through it (``state.CONSULTED``), and code that only carries the
+  facts along (a copy, a merge, a callee's entry) does not consult them. A summary holds the
+  facts its call consulted as they were at its entry, and is reused where the caller's path
+  agrees on those; the facts it did not consult it left as they were, and leaves them so;
 * a call is **summarised** when it records no event (no read, write, data call, paid call,
   global store, /tmp write, tenant id source, ...: nothing the rules look at happens inside,
   so no frame or call chain of it is ever reported) and nothing cut it short (the depth
@@ -33,7 +37,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dynolint.model.footprint import Recorder
-from dynolint.model.state import join, minus
+from dynolint.model.events import scan_ids
+from dynolint.model.state import ABSENT, CLAIMS, CONSULTED, DECISIONS, FACTS, READS, READS_ANY, SCANS, join, minus
 from dynolint.model.values import Loc, OpaqueV, Val
 
 if TYPE_CHECKING:
@@ -47,6 +52,9 @@ GLOBAL_VALUES = 1  # what functions stored into a module global
 GLOBAL_ENTRIES = 2  # the entries functions stored into a module-level dict
 TRUTHY = 3  # whether a value is known to be true in a test
 
+# summaries kept for one function and arguments, each for other path facts (the newest first)
+MAX_VARIANTS = 8
+
 # summaries kept: the least recently used go first (a summary keeps the values of its context,
 # result and writes alive; reuse mostly comes from recent ones)
 MAX_ENTRIES = 16_384
@@ -55,11 +63,10 @@ _ABSENT = object()
 
 
 class Context:
-    """The key of a call's summary: a tuple of the function, its arguments and the caller's
-    path facts (and, for a call the depth limit cut, the depth), with its hash computed once.
-    A call looks its key up in the table once or twice and stores it once; the tuple would
-    hash all its parts (the path's read events, decisions, arguments) each time. Equal
-    exactly when the tuples are."""
+    """The key of a call's summaries: a tuple of the function and its arguments, with its
+    hash computed once (a call looks its key up once and may store it once; the tuple would
+    hash all its arguments each time). Equal exactly when the tuples are. Which of the key's
+    summaries holds depends on the caller's path facts and the depth (``Summary``)."""
 
     __slots__ = ("parts", "_hash")
 
@@ -73,10 +80,6 @@ class Context:
     def __eq__(self, other: object) -> bool:
         return self is other or (type(other) is Context and self._hash == other._hash and self.parts == other.parts)
 
-    def at(self, depth: int) -> Context:
-        """The key of this call made at ``depth`` (a summary that holds only there)."""
-        return Context((*self.parts, depth))
-
 
 @dataclass(slots=True)
 class Log:
@@ -84,6 +87,8 @@ class Log:
     (event counts) when it started."""
 
     marks: tuple[int, int, int]  # Summaries.marks()
+    entry: tuple[object, ...]  # the caller's path facts at the call (State.path())
+    saved: int  # the caller's consulted path facts (CONSULTED.mask) when the call started
     cuts: int
     stack: int  # the callee's position on the interpreter's call stack
     examined: frozenset[int]  # the caller's examined and present reads at the call (the summary
@@ -101,6 +106,9 @@ class Summary:
     at_site: bool
     stamped: bool  # it holds call results stamped with where and when they ran (model/unseen.py)
     exit_facts: tuple[object, ...]  # (reads, claims, absent, facts, decisions) the call leaves
+    mask: int  # which of them the call consulted (state.READS...): the others it left as they were
+    entry: tuple[object, ...]  # the path facts at its entry (it holds where those it consulted agree)
+    depth: int  # -1, or the depth it was made at when the depth limit cut a call below it
     deps: tuple[tuple[tuple[int, object], object], ...]
     writes: tuple[tuple[tuple[object, str], Val, bool], ...]
     examined: frozenset[int] = frozenset()  # the reads whose contents the call examined (State.examined)
@@ -116,7 +124,7 @@ class Summaries:
         self.interp = interp
         # least recently used first: an OrderedDict moves a reused entry to the end and drops
         # the first in O(1) (a dict's ``next(iter(...))`` rescans the holes its deletions leave)
-        self.table: OrderedDict[Context, Summary] = OrderedDict()
+        self.table: OrderedDict[Context, list[Summary]] = OrderedDict()
         self.logs: list[Log] = []
         self.cuts = 0  # calls cut short (depth, recursion, budget): their callers are not summarised
         self.bodies = 0  # class bodies being evaluated (their names are not yet all bound)
@@ -130,12 +138,12 @@ class Summaries:
     # -- the calling context -------------------------------------------------------------
     def context(self, path: str, qualname: str, self_val: Val | None, args: list[Val],
                 kwargs: dict[str, Val], state: State) -> Context | None:
-        """The key of a call, or None when the call cannot be summarised (inside a class body
-        that is still binding its names; a module's partial names cut the calls that see them)."""
+        """The key of a call's summaries (the path facts they hold for are checked by ``reuse``),
+        or None when the call cannot be summarised (inside a class body that is still binding
+        its names; a module's partial names cut the calls that see them)."""
         if self.bodies:
             return None
-        return Context((path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first)),
-                        state.reads, state.claims, state.absent, state.facts, state.decisions))
+        return Context((path, qualname, self_val, tuple(args), tuple(sorted(kwargs.items(), key=_first))))
 
     # -- reuse ---------------------------------------------------------------------------
     def reuse(self, key: Context, depth: int, loc: Loc, state: State, root: int) -> Val | None:
@@ -143,15 +151,16 @@ class Summaries:
         summary depends on still holds; its writes are replayed and the path facts it leaves
         are put on ``state``."""
         table = self.table
-        summary = table.get(key)
-        if summary is None:
-            key = key.at(depth)  # a call whose callees the depth limit cut
-            summary = table.get(key)
-            if summary is None:
-                return None
-        for dep, value in summary.deps:
-            if self.current(dep) != value:
-                return None
+        variants = table.get(key)
+        if variants is None:
+            return None
+        path = state.path()
+        for summary in variants:
+            if (summary.depth < 0 or summary.depth == depth) and _agrees(summary, path) \
+                    and all(self.current(dep) == value for dep, value in summary.deps):
+                break
+        else:
+            return None
         self.hits += 1
         table.move_to_end(key)  # now the most recently used
         log = self.logs[-1] if self.logs else None
@@ -165,7 +174,8 @@ class Summaries:
             footprint.read(dep)
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
-        state.reads, state.claims, state.absent, state.facts, state.decisions = summary.exit_facts  # type: ignore[assignment]
+        state.set_path(summary.exit_facts, summary.mask)  # the facts it did not consult it left as they were
+        CONSULTED.mask |= summary.mask  # (as running it would have)
         # what the call examined (may) is added to the caller's, as are the items it showed
         # are there on all its paths (must)
         state.examined = join(state.examined, summary.examined)
@@ -182,8 +192,9 @@ class Summaries:
         return result
 
     # -- recording -----------------------------------------------------------------------
-    def start(self, stack: int, examined: frozenset[int] = frozenset(), present: frozenset[int] = frozenset()) -> Log:
-        log = Log(self.marks(), self.cuts, stack, examined, present)
+    def start(self, stack: int, state: State) -> Log:
+        log = Log(self.marks(), state.path(), CONSULTED.mask, self.cuts, stack, state.examined, state.present)
+        CONSULTED.mask = 0  # what the call consults
         self.logs.append(log)
         return log
 
@@ -193,6 +204,8 @@ class Summaries:
         depends on what it touched."""
         popped = self.logs.pop()
         assert popped is log
+        mask = CONSULTED.mask
+        CONSULTED.mask = log.saved | mask  # what it consulted, its caller consulted
         self.misses += 1
         if self.logs:
             parent = self.logs[-1]
@@ -203,17 +216,24 @@ class Summaries:
             parent.depth_cut = parent.depth_cut or log.depth_cut
         if self.cuts != log.cuts or log.reach < log.stack or self.marks() != log.marks:
             return
-        if log.depth_cut:
-            key = key.at(depth)  # what the depth limit cut depends on how deep the call was
-        if len(self.table) >= MAX_ENTRIES:
-            self.table.popitem(last=False)
         from dynolint.model.unseen import stamped
 
         at_site = isinstance(result, OpaqueV) and result.loc == loc
-        self.table[key] = Summary(result, at_site, stamped(result), (state.reads, state.claims, state.absent, state.facts, state.decisions),
-                                  tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
-                                  minus(state.present, log.present), self.interp.verdict_options(result),
-                                  self.path_set(log.paths))
+        # what the depth limit cut depends on how deep the call was
+        made = Summary(result, at_site, stamped(result), state.path(), mask, log.entry, depth if log.depth_cut else -1,
+                       tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
+                       minus(state.present, log.present), self.interp.verdict_options(result),
+                       self.path_set(log.paths))
+        variants = self.table.get(key)
+        if variants is None:
+            if len(self.table) >= MAX_ENTRIES:
+                self.table.popitem(last=False)
+            self.table[key] = [made]
+            return
+        self.table.move_to_end(key)
+        # the newest first; one it replaces holds where this one does (the same facts, depth)
+        kept = [v for v in variants if not (v.mask == made.mask and v.depth == made.depth and _agrees(v, made.entry))]
+        self.table[key] = [made] + kept[:MAX_VARIANTS - 1]
 
     def path_set(self, paths: set[str]) -> frozenset[str]:
         """``frozenset(paths)``, one object for equal sets: a few hundred distinct sets among
@@ -224,13 +244,16 @@ class Summaries:
     def abandon(self, log: Log) -> None:
         """The call of ``log`` ended by an exception (a timeout): nothing is kept."""
         while self.logs:
-            if self.logs.pop() is log:
+            popped = self.logs.pop()
+            CONSULTED.mask |= popped.saved
+            if popped is log:
                 break
 
     def reset(self) -> None:
         """Between analysis roots (a root that failed may leave logs open)."""
         self.logs.clear()
         self.bodies = 0
+        CONSULTED.mask = 0
 
     def cut(self) -> None:
         """A call was cut short by the statement budget, or saw a module still binding its
@@ -317,6 +340,30 @@ class Summaries:
                 + len(i.source_facts) + len(i.problems) + len(i.cdk_functions) + len(i.cdk_tables)
                 + len(i.cdk_invokers) + len(i.roots) + self.effects,
                 len(root.tenant_sources) if root else 0, len(root.roles) if root else 0)
+
+
+def _agrees(summary: Summary, path: tuple[object, ...]) -> bool:
+    """Whether the path facts ``path`` (a ``State.path()``) agree with those ``summary`` was
+    made at, on the ones its call consulted."""
+    mask = summary.mask
+    if not mask:
+        return True
+    entry = summary.entry
+    if mask & READS:
+        if path[0] is not entry[0] and path[0] != entry[0]:
+            return False
+    else:
+        if mask & READS_ANY and bool(path[0]) != bool(entry[0]):
+            return False
+        if mask & SCANS and scan_ids(path[0]) != scan_ids(entry[0]):  # type: ignore[arg-type]
+            return False
+    for bit, index in _FACT_BITS:
+        if mask & bit and path[index] is not entry[index] and path[index] != entry[index]:
+            return False
+    return True
+
+
+_FACT_BITS = ((CLAIMS, 1), (ABSENT, 2), (FACTS, 3), (DECISIONS, 4))
 
 
 def _first(item: tuple[str, Val]) -> str:

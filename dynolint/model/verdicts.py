@@ -93,6 +93,10 @@ def test_options(expr: ir.Expr, captured: dict[int, object], site: tuple[str, in
 def returned_options(frame: Frame, fell_off: State) -> Options | None:
     """The options of a call whose body ran in ``frame`` and ended (where it did not return)
     in ``fell_off``; None when every option decided the same (the merge keeps all of it)."""
+    if not frame.return_tests:
+        states = frame.return_states + ([] if fell_off.dead else [fell_off])
+        if all(state.same_claims_decisions(states[0]) for state in states[1:]):
+            return None  # every path knew the same (decided without consulting what: model/summaries.py)
     options: list[Option] = []
     for index, (value, state) in enumerate(zip(frame.returns, frame.return_states)):
         split = frame.return_tests.get(index)
