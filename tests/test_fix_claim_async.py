@@ -255,7 +255,9 @@ def test_the_async_claim_never_sleeps_in_the_event_loop() -> None:
 
 
 class _Failed(Exception):
-    pass
+    """A refused conditional write as botocore raises it: its response carries the code."""
+
+    response = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}}
 
 
 _YIELD = asyncio.sleep  # as it is before the test below replaces it
@@ -313,3 +315,29 @@ def test_async_take_awaits_the_conditional_write_and_wait_yields(monkeypatch: py
             await timed_out.wait(None)
 
     asyncio.run(scenario())
+
+
+def test_a_refused_claim_is_told_by_its_code_not_its_class() -> None:
+    """botocore makes a client's exception classes on first use, and threads racing there each
+    make their own: a refusal raised with a class the table does not name is still a lost
+    claim; any other error (throttling, a missing table) reaches the caller."""
+
+    class Refused(Exception):  # from another exception factory than the table's
+        response = {"Error": {"Code": "ConditionalCheckFailedException"}}
+
+    class Throttled(Exception):
+        response = {"Error": {"Code": "ProvisionedThroughputExceededException"}}
+
+    class Table:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def update_item(self, **request: Any) -> None:
+            raise self.error
+
+    claim = claim_helper.Claim(lease_seconds=5)
+    assert claim.take(Table(Refused()), {"pk": "a"}, "pk", None) is False
+    with pytest.raises(Throttled):
+        claim.take(Table(Throttled()), {"pk": "a"}, "pk", None)
+    with pytest.raises(ValueError):
+        claim.take(Table(ValueError("no table")), {"pk": "a"}, "pk", None)

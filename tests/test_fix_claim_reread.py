@@ -42,7 +42,9 @@ def handler(event, context):
 
 
 class _Failed(Exception):
-    pass
+    """A refused conditional write as botocore raises it: its response carries the code."""
+
+    response = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}}
 
 
 class LaggingTable:

@@ -190,8 +190,10 @@ class Claim(_Lease):
             table.update_item(
                 **self._request(key, key_attribute, seen, table_name)
             )
-        except _conflict(table, table_name is not None):
-            return False
+        except Exception as error:  # a refused claim; anything else goes on
+            if _refused(error):
+                return False
+            raise
         return True
 
     def wait(self, seen: Any) -> None:
@@ -220,8 +222,10 @@ class AsyncClaim(_Lease):
             await table.update_item(
                 **self._request(key, key_attribute, seen, table_name)
             )
-        except _conflict(table, table_name is not None):
-            return False
+        except Exception as error:  # a refused claim; anything else goes on
+            if _refused(error):
+                return False
+            raise
         return True
 
     async def wait(self, seen: Any) -> None:
@@ -230,13 +234,17 @@ class AsyncClaim(_Lease):
         await asyncio.sleep(self._delay(seen))
 
 
-def _conflict(table: Any, low: bool) -> Any:
-    """The exception a refused conditional write raises. Looked up once the
-    call failed: botocore makes a client's exception classes on first use,
-    and threads racing there can each make their own, so one fetched before
-    may not be the one raised."""
-    client = table if low else table.meta.client
-    return client.exceptions.ConditionalCheckFailedException
+def _refused(error: BaseException) -> bool:
+    """Did DynamoDB refuse the conditional write? Told by the error's code
+    (botocore's ``ClientError.response``), not by its class: botocore makes a
+    client's exception classes on first use, and threads racing there (an
+    async SDK's, or the caller's) can each make their own, so a class looked
+    up here may not be the one raised."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = (response.get("Error") or {}).get("Code")
+    return code == "ConditionalCheckFailedException"
 
 
 def _lease_until(seen: Any) -> float | None:
