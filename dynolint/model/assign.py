@@ -33,7 +33,7 @@ class AssignMixin(Mixin):
         if type(target) is ir.Name:
             name = target.id
             value = self.steered(value, frame)
-            if name in frame.declared_global and not frame.is_module:
+            if name in frame.declared_global and not frame.is_module and name not in frame.nonlocals:
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
             frame.rebound.add(name)
@@ -306,7 +306,7 @@ class AssignMixin(Mixin):
         if frame.is_module:
             return False
         if name in frame.declared_global:
-            return True
+            return name not in frame.nonlocals  # ``nonlocal``: the enclosing function's variable
         if name in frame.locals:
             return False
         if frame.closure is not None and name in frame.closure:

@@ -23,7 +23,7 @@ from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
 from dynolint.model.containers import exact_entry, plain_dicts, typed_dict
 from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
-from dynolint.model.state import Frame, State, merge
+from dynolint.model.state import Frame, State, merge, nonlocal_names
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -133,7 +133,10 @@ class CallsMixin(Mixin):
                 self.summaries.cut_depth()
             return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         summaries = self.summaries
-        context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state)
+        # a function that rebinds its encloser's variables (``nonlocal``) changes the caller's
+        # names, which a summary does not replay: it is always run
+        context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state) \
+            if not function.declared_global or not nonlocal_names(function) else None
         if context is not None:
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
@@ -169,6 +172,7 @@ class CallsMixin(Mixin):
         callee = Frame(func.path, function.qualname, function, function.locals,
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
+        callee.nonlocals = nonlocal_names(function)
         env = self.bind(function, self_val, args, kwargs, callee)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
@@ -191,6 +195,10 @@ class CallsMixin(Mixin):
         for name in callee.stored_into & bound.keys():  # a dict given, changed in place: the caller's too
             if name in exit_state.env and not exit_state.dead:
                 self.rebind(state, bound[name], exit_state.env[name])
+        if callee.nonlocals and function.parent == frame.qualname and func.path == frame.path \
+                and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
+            for name in callee.nonlocals & exit_state.env.keys():
+                state.env[name] = exit_state.env[name]
         never_returns = exit_state.dead
         if never_returns:
             # it raises on every path (a placeholder, an abstract method, a stub that is

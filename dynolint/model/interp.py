@@ -40,7 +40,7 @@ from dynolint.model.events import (
 from dynolint.model.pynamodb import PynamoMixin, PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
-from dynolint.model.state import Frame, State
+from dynolint.model.state import Frame, State, nonlocal_names
 from dynolint.model.summaries import Summaries
 from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
@@ -246,7 +246,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
                 self_val = self.root_instance(path, cls)
         frame_info = self.new_frame_info(function.qualname, path, -1)
         frame = Frame(path, function.qualname, function, function.locals, function.declared_global,
-                      None, (), 0, frame_info, root, self_val=self_val, cls=cls)
+                      None, (), 0, frame_info, root, self_val=self_val, cls=cls, nonlocals=nonlocal_names(function))
         entry = State({})  # what a web framework's dependencies did runs before the body
         env = self.root_params(path, function, is_handler, self_val, frame, entry)
         entry.env = env

@@ -298,6 +298,8 @@ class Frame:
     removed_paths: list[Val] = field(default_factory=list)
     # the tests on scan or query results that steer the statement running (model/control.py)
     steers: frozenset[Steer] = frozenset()
+    # the names it declares ``nonlocal``: the enclosing function's variables (not the module's)
+    nonlocals: frozenset[str] = frozenset()
     # local names whose dict the body stored entries into (``item["id"] = v``), never rebound:
     # a parameter among them is the caller's dict, changed in place (model/calls.py)
     stored_into: set[str] = field(default_factory=set)
@@ -318,3 +320,24 @@ def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
     if isinstance(base, ConstV):
         return False
     return any(isinstance(alt, ArithV) and previous in (alt.left, alt.right) for alt in alts(value))
+
+
+def nonlocal_names(function: ir.Function | None) -> frozenset[str]:
+    """The names ``function`` declares ``nonlocal``. Phase 1 keeps them with the ``global`` ones
+    in ``declared_global`` (neither is a local); they name the enclosing function's variables."""
+    if function is None or not function.declared_global:
+        return frozenset()
+    found: set[str] = set()
+    blocks: list[tuple[ir.Stmt, ...]] = [function.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if type(stmt) is ir.Declare:
+                if stmt.kind == "nonlocal":
+                    found.update(stmt.names)
+            elif type(stmt) is ir.If or type(stmt) is ir.Loop:
+                blocks.extend((stmt.body, stmt.orelse))
+            elif type(stmt) is ir.Try:
+                blocks.extend((stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)))
+            elif type(stmt) is ir.With:
+                blocks.append(stmt.body)
+    return frozenset(found)
