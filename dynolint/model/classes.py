@@ -134,12 +134,9 @@ class ClassesMixin(Mixin):
                     frame: Frame) -> Val | None:
         """``obj[k]``, ``obj[k] = v``, ``del obj[k]`` on an instance of a project class that
         defines ``__getitem__``/``__setitem__``/``__delitem__`` (a repository kept like a dict):
-        the method's result (None: ``value`` is no such instance)."""
-        if type(value) is InstanceV and name in self.project.item_methods:
-            method = self.find_method(value.cls, name)
-            if method is not None:
-                return self.invoke(method, value, args, {}, loc, state, frame)
-        return None
+        the method's result (None: ``value`` is no such instance). Asked only in projects
+        whose classes define one."""
+        return self.dunder(value, name, args, loc, state, frame) if name in self.project.item_methods else None
 
     def bound_method(self: Machine, instance: Val, cls: ClassV, method: FuncV) -> Val:
         """``instance.method`` as Python binds it: nothing for a static method, the class for

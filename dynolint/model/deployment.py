@@ -21,6 +21,7 @@ resource of the template: a table, or a function another rule looks for).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import replace
 from typing import Any
@@ -227,8 +228,6 @@ class NestedStacks:
         return f"sub:{substitute(value, known[1])}"
 
     def _child(self, source: str, location: str) -> str | None:
-        import posixpath
-
         if "://" not in location and not location.startswith("$"):
             local = posixpath.normpath(posixpath.join(posixpath.dirname(source), location))
             if local in self.templates:

@@ -77,8 +77,6 @@ class Project:
         # the names of the methods the project's classes define (a class of its own that
         # answers ``put_item`` makes an unknown object's ``put_item`` no evidence of boto3)
         self.method_names: set[str] = set()
-        # the item dunders some class defines (``repo[k]`` of one runs it; most projects have none)
-        self.item_methods: frozenset[str] = frozenset()
         # the property setters and deleters some class defines, by method name (``status.setter``):
         # an assignment to or a ``del`` of an attribute of another name calls none
         self.accessors: set[str] = set()
@@ -97,6 +95,7 @@ class Project:
                     name = base.id if isinstance(base, ir.Name) else base.attr if isinstance(base, ir.Attr) else None
                     if name is not None:
                         self.named_as_base.setdefault(name, []).append((summary.path, klass.qualname))
+        # the item dunders some class defines (``repo[k]`` of one runs it; most projects have none)
         self.item_methods = frozenset(self.method_names & {"__getitem__", "__setitem__", "__delitem__"})
         self._resolved: dict[tuple[str, str, int], str | None] = {}
         from dynolint.model.layout import Layout
