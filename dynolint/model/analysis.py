@@ -159,6 +159,7 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
         key = (path, function.qualname, f"{class_path}:{cls.qualname}")
         if focus is None or focus.runs(key):
             run(key, function.qualname, interp.run_function_root, path, function, False, (class_path, cls))
+    interp.summaries.release()
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)
     project.infra.tables.extend(tables)
