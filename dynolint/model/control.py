@@ -169,8 +169,21 @@ class ControlMixin(Mixin):
                                           lambda value: self.taint(value).read_ids())
             if decided:
                 self.filter_reads(decided, state, frame)
+                self.keep_element_decisions(decided, state)
         leaves = [v for leaf in captured.values() for v in (leaf if isinstance(leaf, tuple) else (leaf,))]
         return one_of([v for v in leaves if isinstance(v, Val)]) if leaves else UNKNOWN
+
+    def keep_element_decisions(self: Machine, decided: Iterable[Decision], state: State) -> None:
+        """A filter's comparisons on the items of a scan or query (``[j for j in jobs if
+        j["status"] == "NOT_STARTED"]``, ``next(j for j in jobs if ...)``) hold for every
+        element it keeps: the path goes on with an item that passed them, as it does after
+        ``for j in jobs: if j["status"] == ...:``, so they are decisions a write of that item
+        must keep in its condition. A filter over the parts of one item (``[t for t in
+        item["tags"] if t["k"] == k]``) compares the parts, not the item's attributes: not kept."""
+        kept = tuple(d for d in decided if d.attribute is not None and d.read < len(self.reads)
+                     and lists_items(self.reads[d.read]) and d not in state.decisions)
+        if kept:
+            state.decisions = state.decisions + kept
 
     def filtered(self: Machine, element: Val, tests: list[Val], site: Loc, state: State) -> Val:
         """A comprehension's element, marked when its filter (``tests``) steers which there are."""

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
 from dynolint.model.decisions import MEMBERSHIP, TRUTHINESS, looked_at
-from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
 from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
 from dynolint.model.values_aws import PynModelV, ReadItemV
@@ -135,7 +135,7 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     pins = write.guard.pins
     if write.guard.kind != "condition" or pins is None or write.batch:
         return ()
-    read_ids = {read.id for read in reads}
+    read_ids = {read.id for read in reads} | listings_behind(model, record, reads)
     keys = key_attributes(model, write, reads)
     counted = [(d, tuple(a for a in decided_attributes(d, write) if a not in keys))
                for d in record.decisions if d.read in read_ids]
@@ -147,6 +147,22 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     if any(_covers(pins, d, attributes) for d, attributes in counted):
         return ()
     return tuple(dict.fromkeys(d for d, _ in counted))
+
+
+def listings_behind(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> set[int]:
+    """The listings (a query or scan earlier on the path) whose element gave the key of one
+    of ``reads``: the code found the item in the listing, decided on the element (``if
+    job["status"] == "NOT_STARTED":``) and fetched the item again by its key. The element
+    and the item fetched are one item, so a decision on the element is a decision on what
+    the write changes, whether or not the code tests the fetched copy again."""
+    found: set[int] = set()
+    for read in reads:
+        if read.key is None:
+            continue
+        for other in record.reads:
+            if other.seq < read.seq and lists_items(other) and model.index.key_from_item(read.key, other):
+                found.add(other.id)
+    return found
 
 
 def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[ReadEvent, tuple[str, ...]] | None:

@@ -209,7 +209,7 @@ def classify(model: Model, record: WriteRecord,
     read = max(reads, key=lambda r: r.seq)
     if open_decisions:
         decided = {d.read for d in open_decisions}
-        return Race(record, max((r for r in reads if r.id in decided), key=lambda r: r.seq), "overwrite",
+        return Race(record, max((r for r in record.reads if r.id in decided), key=lambda r: r.seq), "overwrite",
                     left_open=open_decisions)
     if write.batch:
         return Race(record, read, "batch")
