@@ -84,6 +84,8 @@ class TaintIndex:
 
     # -- taint -------------------------------------------------------------------------
     def taint(self, value: Val, depth: int = 0) -> Taint:
+        if type(value) is ConstV or type(value) is UnknownV:
+            return EMPTY  # a quarter of the values asked about: not worth a memo entry
         cached = self._taint.get(id(value))
         if cached is not None:
             return cached
