@@ -147,6 +147,8 @@ class TaintIndex:
 
     # -- canonical forms -----------------------------------------------------------------
     def canon(self, value: Val, depth: int = 0) -> Val:
+        if type(value) is ConstV or type(value) is UnknownV:
+            return value  # its own canonical form (looking it up compared it with an equal one)
         cached = self._canon.get(value)
         if cached is not None:
             return cached
