@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Sequence
 
 import libcst as cst
 
@@ -231,8 +232,31 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     consistent = [s.visit(_Consistent(lost)) for s in read_part]
     if consistent and isinstance(consistent[0], (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
         consistent[0] = consistent[0].with_changes(leading_lines=())
-    body = [*consistent, *loop.body.body[1:]]
+    # the item is taken out of a claim right where it is bound: what the code computes from
+    # it before the hit test (``found = item is not None``) must see a claim as a miss
+    bound = _last_binding(consistent, item)
+    body = [*consistent[:bound + 1], loop.body.body[1], *consistent[bound + 1:], *loop.body.body[2:]]
     loop = loop.with_changes(body=loop.body.with_changes(body=body))
     leading = read_part[0].leading_lines if hasattr(read_part[0], "leading_lines") else ()
     first = first.with_changes(leading_lines=leading)
     return [*statements[:read_index], first, flag, loop, *statements[if_index:]]
+
+
+def _last_binding(statements: Sequence[object], name: str) -> int:
+    """The index of the last of ``statements`` that assigns ``name`` (the last one when none
+    does: the item is then bound before them)."""
+    found = len(statements) - 1
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, cst.CSTNode):
+            continue
+        for node in walk(statement):
+            targets: list[cst.BaseExpression] = []
+            if isinstance(node, cst.Assign):
+                targets = [t.target for t in node.targets]
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+                targets = [node.target]
+            elif isinstance(node, cst.NamedExpr):
+                targets = [node.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                found = index
+    return found

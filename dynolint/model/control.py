@@ -25,6 +25,7 @@ from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
 from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
 from dynolint.model.mixin import Mixin
+from dynolint.model.presence import presence
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
     one_of, parts,
@@ -224,8 +225,8 @@ class ControlMixin(Mixin):
         captured = {} if captured is None else captured
         polarity = {} if polarity is None else polarity
 
-        def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:
-            """``there``: the leaf holding says the value, so the item, is there."""
+        def item_reads(value: Val) -> set[int]:
+            """The reads whose item ``value`` is, or is projected from."""
             reads: set[int] = set()
             for alt in alts(value):
                 if isinstance(alt, (ReadItemV, ReadV)) or (isinstance(alt, PynInstanceV) and alt.read >= 0):
@@ -233,9 +234,20 @@ class ControlMixin(Mixin):
                 elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
                     # a value projected from the item, tested for presence
                     reads.update(self.taint(alt).read_ids())
-            if reads:
-                found.update(reads)
-                polarity[id(leaf)] = (frozenset(reads), there)
+            return reads
+
+        def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:
+            """``there``: the leaf holding says the value, so the item, is there."""
+            reads = item_reads(value)
+            if not reads:  # a presence test kept as a value: a flag, a helper's answer
+                tested, holds = presence(value, item_reads)
+                if tested:
+                    found.update(tested)
+                    if holds is not None:
+                        polarity[id(leaf)] = (tested, holds if there else not holds)
+                return
+            found.update(reads)
+            polarity[id(leaf)] = (frozenset(reads), there)
 
         def walk(expr: ir.Expr) -> None:
             if isinstance(expr, ir.BoolOp):

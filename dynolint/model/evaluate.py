@@ -14,6 +14,7 @@ from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import percent_parts
+from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
@@ -87,6 +88,8 @@ class EvalMixin(Mixin):
                 return ArithV("-", ConstV(0), operand)
             return OpaqueV((frame.path, -1), (operand,))
         if type(expr) is ir.Compare:
+            if (op := none_test(expr)) is not None:  # a presence test (model/presence.py)
+                return comparison_with_none(op, self.eval(expr.left, state, frame))
             deps = [self.eval(expr.left, state, frame)]
             deps.extend(self.eval(c, state, frame) for c in expr.comparators)
             return OpaqueV((frame.path, -2), tuple(deps))

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, ContextManager, NamedTuple
 from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
 from dynolint.model.events import Decision, WriteEvent
+from dynolint.model.presence import combined, comparison_with_none, none_test
 from dynolint.model.values import UNKNOWN, ConstV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
@@ -73,10 +74,12 @@ def eval_returned_test(evaluate: Callable[[ir.Expr], Val], expr: ir.Expr, path: 
         left = eval_returned_test(evaluate, expr.left, path, captured, assuming)
         with assuming(expr.left, expr.op == "and"):
             right = eval_returned_test(evaluate, expr.right, path, captured, assuming)
-        return one_of((left, right))
+        return combined(expr.op, left, right) or one_of((left, right))
     assert isinstance(expr, ir.Compare)
     left, right = evaluate(expr.left), evaluate(expr.comparators[0])
     captured[id(expr)] = (left, right)
+    if (op := none_test(expr)) is not None:
+        return comparison_with_none(op, left)  # a presence test (model/presence.py)
     return OpaqueV((path, -2), (left, right))
 
 
