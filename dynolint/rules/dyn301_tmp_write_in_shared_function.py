@@ -32,7 +32,8 @@ class TmpWriteInSharedFunction(Rule):
             "environment variable whose default is under /tmp. The sinks are a table "
             "(`dynolint/model/file_sinks.py`). Only in a function shared by "
             "tenants: tenant-aware code, or a project declared multi-tenant in config, when the function is "
-            "not PER_TENANT. Reported at the call that creates or opens the file."
+            "not PER_TENANT. Reported at the call that creates or opens the file; a folder made and then "
+            "written into by the same function is reported at the file, once, not at the folder."
         ),
         why_is_this_bad=(
             "`/tmp` survives between invocations of an execution environment, and a shared function's next "
@@ -98,8 +99,9 @@ def handler(event, context):
 
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
+        filled = _filled_folders(model)
         for index, write in self.each(list(enumerate(model.interp.tmp_writes))):
-            if index in model.interp.cleaned or write.loc in seen:
+            if index in model.interp.cleaned or index in filled or write.loc in seen:
                 continue
             if root_tenancy(model, write.root) != "shared":
                 continue
@@ -110,6 +112,33 @@ def handler(event, context):
             finding = model.finding(self.code, self.name, write.loc, message, Severity.ERROR, Confidence.MEDIUM,
                                     source_related(model, root_source(model, write.root)))
             yield replace(finding, plan=_plan(write, finding))
+
+
+# calls that make a folder (``TmpWrite.how``): the files written into it are what holds data
+FOLDER_MAKERS = frozenset({"os.makedirs", "os.mkdir", "mkdir", "tempfile.mkdtemp()"})
+
+
+def _filled_folders(model: Model) -> set[int]:
+    """The folders made under /tmp (``os.makedirs(d)``, ``Path(d).mkdir()``, ``mkdtemp()``)
+    that the same analysis root then writes a file into: the finding is the file's (the call
+    that creates or opens it, as the catalogue says), not a second one at the folder, which
+    holds nothing of a tenant's by itself. A folder nothing is written into by the code (a
+    browser profile handed to a subprocess) is still reported."""
+    from dynolint.model.files import inside
+
+    writes = model.interp.tmp_writes
+    by_root: dict[int, list[int]] = {}
+    for index, write in enumerate(writes):
+        by_root.setdefault(write.root, []).append(index)
+    filled: set[int] = set()
+    for indexes in by_root.values():
+        files = [writes[i] for i in indexes if writes[i].how not in FOLDER_MAKERS]
+        for index in indexes:
+            folder = writes[index]
+            if folder.how in FOLDER_MAKERS and any(
+                    inside(f.path, folder.path, model.interp.vals_equal) for f in files):
+                filled.add(index)
+    return filled
 
 
 def _plan(write: TmpWrite, finding: Finding) -> TmpDirPlan | Skip:
