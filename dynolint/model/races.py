@@ -119,12 +119,13 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     first, second = index.key_map(a.item), index.key_map(b.item)
     if not first or not second:
         return index.equal(a.item, b.item)
-    facts = model.project.table_facts(a.table)
-    if facts is not None and facts.partition_key:
-        names = [n for n in (facts.partition_key, facts.sort_key) if n]
-    else:
-        names = [next(iter(first))]
-    return all(n in first and n in second and index.equal(first[n], second[n]) for n in names)
+    # the key attributes as config, IaC or the project's ``Key=`` dicts have them; when nothing
+    # says, the first entry of the item (the order a dict literal is written in is not the
+    # key's, so an item whose entries are in another order falls back to all that both name)
+    names = known_key_attrs(model, a.table) or [next(iter(first))]
+    if any(n not in first or n not in second for n in names):
+        names = [n for n in first if n in second]
+    return bool(names) and all(index.equal(first[n], second[n]) for n in names)
 
 
 def leaves(value: Val | None) -> list[Val]:
