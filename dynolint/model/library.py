@@ -160,8 +160,10 @@ ENUM_BY_NAME = "enum.EnumType.__getitem__"
 
 # Classes whose instances hold the keyword arguments they are made with as attributes and give
 # them back as a dict (``vars(ns)``, ``ns.__dict__``): ``SimpleNamespace(**item)`` is the item
-# with attribute access (model/records.py)
-NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
+# with attribute access (model/records.py). ``threading.local()`` is one per thread: a Lambda
+# environment runs its invocations one after another on one thread, so what a request stores
+# on a module-level one is there for the next request, as on a module-level namespace.
+NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threading.local", "_thread._local"})
 
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
