@@ -40,6 +40,10 @@ PASSTHROUGH: dict[str, int] = {
     "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
     "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
+# packages whose classes wrap the event they are made of (Powertools data classes:
+# ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``): the object's properties read the
+# event's fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``)
+EVENT_WRAPPERS: dict[str, str] = {"aws_lambda_powertools.utilities.data_classes.": "data"}
 GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
@@ -159,6 +163,9 @@ class ExternalMixin(Mixin):
             if encoded:
                 return one_of([a.args[0] for a in encoded])
             return CallV(path, None, tuple(args))
+        wrapped = event_wrapped(path, args, kwargs)
+        if wrapped is not None:
+            return wrapped
         if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
                 any(isinstance(a, EventV) for a in alts(args[0])):
             return args[0]
@@ -192,4 +199,14 @@ class ExternalMixin(Mixin):
         return one_of(found) if found else None
 
 
-__all__ = ["ExternalMixin", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
+def event_wrapped(path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
+    """The event (or a part of it) that a library class wrapping events is made of, when
+    ``path`` is such a class and it is given one (``EVENT_WRAPPERS``); None otherwise."""
+    keyword = next((word for prefix, word in EVENT_WRAPPERS.items() if path.startswith(prefix)), None)
+    if keyword is None:
+        return None
+    given = args[0] if args else kwargs.get(keyword)
+    return given if given is not None and any(isinstance(a, EventV) for a in alts(given)) else None
+
+
+__all__ = ["ExternalMixin", "EVENT_WRAPPERS", "event_wrapped", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
