@@ -158,6 +158,8 @@ class AssignMixin(Mixin):
                 replaced[alt] = DictV(((index, value),), (flagged,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
+                if alt is root and isinstance(root, ReadItemV) and 0 <= root.read:
+                    self.note_assigned(root, index, value)
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
@@ -183,6 +185,18 @@ class AssignMixin(Mixin):
             updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
                             else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
             self.rebind(state, item, updated)
+
+    def note_assigned(self: Machine, item: ReadItemV, index: Val, value: Val) -> None:
+        """``item["version"] = seen + 1``: the item read now holds a new value of that attribute
+        (a write that puts it back advances it: ``guard_cover.bumps``); its own value put back
+        (``item["a"] = item["a"]``) is none."""
+        name = const_str(index)
+        if name is None:
+            return
+        if any(isinstance(alt, SubV) and isinstance(alt.base, ReadItemV) and alt.base.read == item.read
+               and const_str(alt.index) == name for alt in alts(value)):
+            return
+        self.assigned_in_place.setdefault(item.read, set()).add(name)
 
     def rekeys(self: Machine, item: ReadItemV, index: Val, value: Val) -> bool:
         """Does ``item[index] = value`` give a key attribute of the item read another value?"""

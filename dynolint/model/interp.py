@@ -96,6 +96,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     derived_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
+    assigned_in_place: dict[int, set[str]]  # read id -> attributes its item was given new values of
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
@@ -310,6 +311,7 @@ class Interpreter(Machine):
         self.removed_entries = set()
         self.session_states = set()
         self.changed_in_place = {}
+        self.assigned_in_place = {}
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}
