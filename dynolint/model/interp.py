@@ -71,6 +71,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_stores: list[GlobalStore]
     tmp_writes: list[TmpWrite]
     cleaned: set[int]  # indexes of tmp_writes removed in a finally
+    cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals
@@ -280,6 +281,7 @@ class Interpreter(Machine):
         self.global_stores = []
         self.tmp_writes = []
         self.cleaned = set()
+        self.cleared_stores = set()
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()

@@ -153,6 +153,46 @@ class ObjectsMixin(Mixin):
         return one_of(held) if held else None
 
 
+    def mark_cleared(self: Machine, start: int, finalbody: tuple[ir.Stmt, ...], frame: Frame) -> None:
+        """Stores into module variables that a ``finally`` clears again (``CURRENT = None``,
+        ``SEEN = []``, ``SEEN.clear()``): the value lives for the request only. Those the ``try``
+        made, or its function (or a helper it called) before it, as for files (``mark_cleaned``)."""
+        names = {name for stmt in finalbody for name in cleared_names(stmt) if self.is_global_name(name, frame)}
+        if not names:
+            return
+        for index in range(len(self.global_stores) - 1, -1, -1):
+            store = self.global_stores[index]
+            if index < start and store.frame < frame.info:
+                break  # stored before this function started (frames made since are its callees')
+            if store.module == frame.path and store.name in names:
+                self.cleared_stores.add(store)
+
+
+def cleared_names(stmt: ir.Stmt) -> list[str]:
+    """The names a statement gives a value that holds nothing (a constant, an empty container)
+    or empties in place (``NAME.clear()``)."""
+    if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):
+        return [t.id for t in stmt.targets if isinstance(t, ir.Name)]
+    if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and not call.args \
+            and isinstance(call.func, ir.Attr) and call.func.attr == "clear" and isinstance(call.func.value, ir.Name):
+        return [call.func.value.id]
+    return []
+
+
+def _holds_nothing(expr: ir.Expr) -> bool:
+    if isinstance(expr, ir.Const):
+        return True
+    if isinstance(expr, ir.DictE):
+        return not expr.items
+    if isinstance(expr, ir.SeqE):
+        return not expr.elts
+    return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in EMPTY_MAKERS \
+        and not expr.args and not expr.kwargs
+
+
+EMPTY_MAKERS = frozenset({"dict", "list", "set", "tuple", "frozenset"})
+
+
 def made_property(value: Val | None) -> dict[str, FuncV]:
     """The functions a ``property(fget, fset, fdel)`` call (among ``value``'s alternatives) was
     given, by role."""
