@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import carries_identity, is_tenant_id
-from dynolint.model.library import ENTERS
+from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
@@ -338,6 +338,8 @@ class CallsMixin(Mixin):
                     and plain_dicts(recv):
                 return one_of((value, args[1]))  # one of the entries stored under computed keys, or none
             return value
+        if name in REQUEST_TEXT_METHODS and (text := [alt for alt in alts(recv) if isinstance(alt, EventV)]):
+            return one_of(text)  # the request's text, trimmed, cased or cut: still what the client sent
         if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",
                        "get_path_param": "pathparameters"}[name]

@@ -11,7 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
+    NONE, UNKNOWN, ArithV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.library import (
@@ -40,10 +40,18 @@ PASSTHROUGH: dict[str, int] = {
     "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
     "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
-# packages whose classes wrap the event they are made of (Powertools data classes:
-# ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``): the object's properties read the
-# event's fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``)
-EVENT_WRAPPERS: dict[str, str] = {"aws_lambda_powertools.utilities.data_classes.": "data"}
+# calls whose result is the request data they are given (by position 0, or the keyword named),
+# by the path's prefix: classes that wrap the event they are made of (Powertools data classes:
+# ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``), whose properties read the event's
+# fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``),
+# and parsers of request text (a form body, a cookie header, a token's base64 payload), whose
+# entries are still what the client sent
+EVENT_WRAPPERS: dict[str, str] = {
+    "aws_lambda_powertools.utilities.data_classes.": "data",
+    "urllib.parse.parse_qs": "qs", "urllib.parse.unquote": "string", "http.cookies.SimpleCookie": "input",
+    "base64.b64decode": "s", "base64.urlsafe_b64decode": "s", "base64.standard_b64decode": "s",
+    "base64.decodebytes": "s",
+}
 GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
@@ -166,9 +174,6 @@ class ExternalMixin(Mixin):
         wrapped = event_wrapped(path, args, kwargs)
         if wrapped is not None:
             return wrapped
-        if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
-                any(isinstance(a, EventV) for a in alts(args[0])):
-            return args[0]
         if path == "getattr" and len(args) >= 2:
             found = self.dynamic_getattr(args[0], args[1], loc, state, frame)
             if found is not None:
@@ -206,7 +211,20 @@ def event_wrapped(path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | N
     if keyword is None:
         return None
     given = args[0] if args else kwargs.get(keyword)
-    return given if given is not None and any(isinstance(a, EventV) for a in alts(given)) else None
+    return request_text(given) if given is not None else None
+
+
+def request_text(value: Val, depth: int = 0) -> Val | None:
+    """The request data ``value`` is made of: the event (or a part of it) itself, or one
+    joined to constants (``payload + "=" * pad``); None when it is none of these."""
+    found: list[Val] = []
+    for alt in alts(value):
+        if isinstance(alt, EventV):
+            found.append(alt)
+        elif depth < 4 and (isinstance(alt, ArithV) and alt.op == "+" or isinstance(alt, StrV)):
+            parts = (alt.left, alt.right) if isinstance(alt, ArithV) else alt.parts
+            found.extend(text for part in parts if (text := request_text(part, depth + 1)) is not None)
+    return one_of(found) if found else None
 
 
 __all__ = ["ExternalMixin", "EVENT_WRAPPERS", "event_wrapped", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
