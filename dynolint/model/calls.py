@@ -340,6 +340,8 @@ class CallsMixin(Mixin):
             return value
         if name in REQUEST_TEXT_METHODS and (text := [alt for alt in alts(recv) if isinstance(alt, EventV)]):
             return one_of(text)  # the request's text, trimmed, cased or cut: still what the client sent
+        if (matched := self.matched_request(recv, name, args, loc, frame)) is not None:
+            return matched
         if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",
                        "get_path_param": "pathparameters"}[name]

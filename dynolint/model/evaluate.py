@@ -31,6 +31,7 @@ _BUILTINS = frozenset(dir(builtins))
 # method names of the plain values an event holds (str, dict, list) and Powertools helpers
 _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.startswith("_")) | {
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
+    "group", "groupdict", "groups",  # a regular expression's match on request text (model/external.py)
 }
 # attributes of a web framework's request object that hold the application's objects
 _APP_STATE = frozenset({"app", "state"})

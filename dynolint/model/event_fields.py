@@ -47,10 +47,13 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
         return "trusted", "authorizer claims"
     if path[:1] == ("detail",):
         return "invoker", "an EventBridge event"
+    if path[:1] == ("path",) or path[:3] == ("requestcontext", "http", "path"):  # API Gateway's request path
+        return "untrusted", "the request path"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
                           ("querystringparameters", "the query string"),
                           ("multivaluequerystringparameters", "the query string"),
-                          ("pathparameters", "a path parameter"), ("cookies", "a cookie"),
+                          ("pathparameters", "a path parameter"), ("rawpath", "the request path"),
+                          ("rawquerystring", "the query string"), ("cookies", "a cookie"),
                           ("body", "the request body")):
         if segment in path:
             return "untrusted", what

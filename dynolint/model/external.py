@@ -46,12 +46,23 @@ PASSTHROUGH: dict[str, int] = {
 # fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``),
 # and parsers of request text (a form body, a cookie header, a token's base64 payload), whose
 # entries are still what the client sent
-EVENT_WRAPPERS: dict[str, str] = {
-    "aws_lambda_powertools.utilities.data_classes.": "data",
-    "urllib.parse.parse_qs": "qs", "urllib.parse.unquote": "string", "http.cookies.SimpleCookie": "input",
-    "base64.b64decode": "s", "base64.urlsafe_b64decode": "s", "base64.standard_b64decode": "s",
-    "base64.decodebytes": "s",
+# (where: the position and keyword of the argument), and regular expressions matched against
+# request text, whose groups are parts of it (``re.match(ROUTE, path).group("tenant_id")``)
+EVENT_WRAPPERS: dict[str, tuple[int, str]] = {
+    "aws_lambda_powertools.utilities.data_classes.": (0, "data"),
+    "urllib.parse.parse_qs": (0, "qs"), "urllib.parse.unquote": (0, "string"),
+    "http.cookies.SimpleCookie": (0, "input"),
+    "base64.b64decode": (0, "s"), "base64.urlsafe_b64decode": (0, "s"), "base64.standard_b64decode": (0, "s"),
+    "base64.decodebytes": (0, "s"),
+    "re.match": (1, "string"), "re.search": (1, "string"), "re.fullmatch": (1, "string"),
+    "re.findall": (1, "string"), "re.finditer": (1, "string"), "regex.match": (1, "string"),
+    "regex.search": (1, "string"), "regex.fullmatch": (1, "string"),
 }
+# a compiled pattern's methods that match the text given first (``ROUTE.match(path)``)
+PATTERN_METHODS = frozenset({"match", "search", "fullmatch", "findall", "finditer"})
+PATTERN_MAKERS = frozenset({"re.compile", "regex.compile"})
+# a match's methods that answer its groups: by name, the event field of that name; by position, a part
+MATCH_GROUPS = frozenset({"group", "groupdict", "groups"})
 GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
@@ -75,6 +86,20 @@ class ExternalMixin(Mixin):
         else:
             key = self.dict_keys(value) if len(args) > row.value else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
         self.process_stored(frame, self.stmt_site(frame, node), row.state, key, value, "method", state)
+
+    def matched_request(self: Machine, recv: Val, name: str, args: list[Val], loc: Loc, frame: Frame) -> Val | None:
+        """A compiled pattern matched against request text (``ROUTE.match(path)``: the text), and
+        a group of such a match (``m.group("tenant_id")``, ``m["tenant_id"]`` is a subscript:
+        the event field of that name; by position, a part of the text); None otherwise."""
+        if name in PATTERN_METHODS and args and \
+                any(isinstance(alt, CallV) and alt.fn in PATTERN_MAKERS for alt in alts(recv)):
+            return request_text(args[0])
+        events = [alt for alt in alts(recv) if isinstance(alt, EventV)]
+        if name not in MATCH_GROUPS or not events:
+            return None
+        group = const_str(args[0]) if name == "group" and args else None
+        return one_of([self.event_child(event, group or "?", loc, frame, False) if name == "group" else event
+                       for event in events])
 
     # -- external functions --------------------------------------------------------------
     def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
@@ -207,10 +232,11 @@ class ExternalMixin(Mixin):
 def event_wrapped(path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
     """The event (or a part of it) that a library class wrapping events is made of, when
     ``path`` is such a class and it is given one (``EVENT_WRAPPERS``); None otherwise."""
-    keyword = next((word for prefix, word in EVENT_WRAPPERS.items() if path.startswith(prefix)), None)
-    if keyword is None:
+    where = next((row for prefix, row in EVENT_WRAPPERS.items() if path.startswith(prefix)), None)
+    if where is None:
         return None
-    given = args[0] if args else kwargs.get(keyword)
+    position, keyword = where
+    given = args[position] if len(args) > position else kwargs.get(keyword)
     return request_text(given) if given is not None else None
 
 
