@@ -194,7 +194,7 @@ class CallsMixin(Mixin):
         frame.removed_paths.extend(callee.removed_paths)  # a clean-up helper removes the caller's files
         for name in callee.stored_into & bound.keys():  # a dict given, changed in place: the caller's too
             if name in exit_state.env and not exit_state.dead:
-                self.rebind(state, bound[name], exit_state.env[name])
+                self.carry_mutation(state, bound[name], exit_state.env[name])
         if callee.nonlocals and function.parent == frame.qualname and func.path == frame.path \
                 and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
             for name in callee.nonlocals & exit_state.env.keys():
@@ -327,6 +327,8 @@ class CallsMixin(Mixin):
                     added = tuple(self.carry_path(a, state) for a in added)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
+        if (entry := self.update_in_place(recv, name, args, kwargs, state)) is not None:
+            return entry  # ``item.setdefault("stats", {})``: a part of the item read
         in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
         if in_dict is not None:
             return in_dict
