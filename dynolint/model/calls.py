@@ -109,6 +109,8 @@ class CallsMixin(Mixin):
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         if type(func) is CallV and func.recv is None and func.fn in TYPED_DICT_BASES and len(args) <= 1:
             return typed_dict(args, kwargs)  # ``Member = TypedDict("Member", {...})`` called
+        if type(func) is EventV and not args and not kwargs:
+            return func  # an accessor of the event's own (Powertools ``authorizer.get_context()``): that part
         if type(func) is InstanceV and (method := self.find_method(func.cls, "__call__")) is not None:
             return self.invoke(method, func, args, kwargs, loc, state, frame)  # a callable object
         return CallV("?", func, tuple(args))

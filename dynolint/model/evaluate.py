@@ -317,7 +317,7 @@ class EvalMixin(Mixin):
             return base.path  # a file object's path (``NamedTemporaryFile(delete=False).name``)
         if type(base) is PynModelV and name in self.pyn_info(base).attributes:
             return PynAttrV(base, name)
-        if name == "current_event":
+        if name in ("current_event", "current_request"):  # Powertools' resolvers, Chalice's app
             return EventV(())
         if type(base) is ConstV and name == "value":
             return base  # an enumeration's member, kept as its value (model/library.py, ENUM_BASES)

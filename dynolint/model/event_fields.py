@@ -50,7 +50,8 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     if path[:1] == ("path",) or path[:3] == ("requestcontext", "http", "path"):  # API Gateway's request path
         return "untrusted", "the request path"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
-                          ("querystringparameters", "the query string"),
+                          ("querystringparameters", "the query string"), ("queryparams", "the query string"),
+                          ("uriparams", "a path parameter"),
                           ("multivaluequerystringparameters", "the query string"),
                           ("pathparameters", "a path parameter"), ("rawpath", "the request path"),
                           ("rawquerystring", "the query string"), ("cookies", "a cookie"),
