@@ -6,7 +6,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
@@ -267,7 +267,9 @@ class EvalMixin(Mixin):
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is ModuleV:
             return self.module_attr(base.name, name)
-        if type(base) is ExtV:
+        if type(base) is ExtV and base.path in REQUEST_GLOBALS:
+            base = EventV(())  # the request being served (``from flask import request``)
+        elif type(base) is ExtV:
             return ExtV(f"{base.path}.{name}")
         if type(base) is InstanceV:
             if is_namespace(base):
