@@ -60,3 +60,44 @@ def test_emptied_in_finally_is_per_request(tmp_path: Path, cleanup: str) -> None
 def test_not_emptied_on_every_path_is_kept(tmp_path: Path, cleanup: str, kept: set[int]) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(SOURCE).replace("CLEANUP", cleanup))
     assert triples(findings_in(tmp_path)) == {("app.py", line, "DYN302") for line in kept}
+
+
+STATE_MODULE = '''
+CURRENT = None
+LINES = []
+
+
+def begin(tenant):
+    global CURRENT
+    CURRENT = tenant
+    LINES.append(tenant)
+
+
+def end():
+    global CURRENT
+    RESET
+'''
+
+HANDLER = '''
+from state import begin, end
+
+
+def handler(event, context):
+    begin(context.tenant_id)
+    try:
+        return 1
+    finally:
+        end()
+'''
+
+
+@pytest.mark.parametrize("reset, kept", [
+    ("CURRENT = None\n    LINES.clear()", set()),
+    ("CURRENT = None", {9}),
+    ("LINES.clear()", {8}),
+    ("pass", {8, 9}),
+])
+def test_a_reset_function_called_in_finally_empties_its_module(tmp_path: Path, reset: str, kept: set[int]) -> None:
+    (tmp_path / "state.py").write_text(textwrap.dedent(STATE_MODULE).replace("RESET", reset))
+    (tmp_path / "app.py").write_text(textwrap.dedent(HANDLER))
+    assert triples(findings_in(tmp_path)) == {("state.py", line, "DYN302") for line in kept}

@@ -153,18 +153,31 @@ class ObjectsMixin(Mixin):
         return one_of(held) if held else None
 
 
-    def mark_cleared(self: Machine, start: int, finalbody: tuple[ir.Stmt, ...], frame: Frame) -> None:
+    def mark_cleared(self: Machine, start: int, finalbody: tuple[ir.Stmt, ...], state: State, frame: Frame) -> None:
         """Stores into module variables that a ``finally`` clears again (``CURRENT = None``,
-        ``SEEN = []``, ``SEEN.clear()``): the value lives for the request only. Those the ``try``
-        made, or its function (or a helper it called) before it, as for files (``mark_cleaned``)."""
-        names = {name for stmt in finalbody for name in cleared_names(stmt) if self.is_global_name(name, frame)}
+        ``SEEN = []``, ``SEEN.clear()``, or a call of a project function of any module that does
+        so to its module's variables: ``reset_request_state()``): the value lives for the request
+        only. Those the ``try`` made, or its function (or a helper it called) before it, as for
+        files (``mark_cleaned``)."""
+        names = {(frame.path, name) for stmt in finalbody for name in cleared_names(stmt)
+                 if self.is_global_name(name, frame)}
+        for stmt in finalbody:
+            if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and not stmt.value.args:
+                for alt in alts(self.peek(stmt.value.func, state, frame)):
+                    if not isinstance(alt, FuncV):
+                        continue
+                    function = self.project.functions.get((alt.path, alt.qualname))
+                    if function is not None and function.parent is None and function.class_qualname is None:
+                        names |= {(alt.path, name) for inner in function.body for name in cleared_names(inner)
+                                  if name in function.declared_global
+                                  or name not in function.locals and isinstance(inner, ir.ExprStmt)}
         if not names:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
             store = self.global_stores[index]
             if index < start and store.frame < frame.info:
                 break  # stored before this function started (frames made since are its callees')
-            if store.module == frame.path and store.name in names:
+            if (store.module, store.name) in names:
                 self.cleared_stores.add(store)
 
 

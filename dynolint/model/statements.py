@@ -278,7 +278,7 @@ class StatementsMixin(Mixin):
             else:
                 result = self.exec_block(stmt.finalbody, result, frame)
             self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
-            self.mark_cleared(store_mark, stmt.finalbody, frame)
+            self.mark_cleared(store_mark, stmt.finalbody, result, frame)
         return result
 
     def catches_missing(self: Machine, exc_type: ir.Expr | None) -> bool:
