@@ -14,6 +14,7 @@ from typing import Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.assign import AssignMixin
+from dynolint.model.in_place import InPlaceMixin
 from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
@@ -53,8 +54,8 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin,
-              LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin, RecordsMixin,
+              ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
