@@ -11,6 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.library import PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES
 from dynolint.model.literals import is_open_mapping, names_entry
+from dynolint.model.in_place import leftmost_name
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
     UNKNOWN, ClassV, CostlyV, DictV, ExtV, FuncV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
@@ -158,6 +159,11 @@ class AssignMixin(Mixin):
                 replaced[alt] = DictV(((index, value),), (flagged,))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
+                if isinstance(root, ReadItemV) and (held := leftmost_name(base_expr)) is not None \
+                        and held not in frame.rebound:
+                    frame.stored_into.add(held)  # a caller that gave it sees the change (model/calls.py)
+                if alt is root and isinstance(root, ReadItemV) and 0 <= root.read:
+                    self.note_assigned(root, index, value)
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
@@ -173,16 +179,6 @@ class AssignMixin(Mixin):
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
             if base_expr.id not in frame.rebound:
                 frame.stored_into.add(base_expr.id)
-
-    def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
-        """An attribute of a read item was assigned: remember arithmetic on its own read."""
-        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):
-            return
-        read = item.read
-        if self.taint(value).arith_on(read):
-            updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
-                            else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
-            self.rebind(state, item, updated)
 
     def rekeys(self: Machine, item: ReadItemV, index: Val, value: Val) -> bool:
         """Does ``item[index] = value`` give a key attribute of the item read another value?"""

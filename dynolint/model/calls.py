@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import carries_identity, is_tenant_id
-from dynolint.model.library import ENTERS
+from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
@@ -109,6 +109,8 @@ class CallsMixin(Mixin):
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
         if type(func) is CallV and func.recv is None and func.fn in TYPED_DICT_BASES and len(args) <= 1:
             return typed_dict(args, kwargs)  # ``Member = TypedDict("Member", {...})`` called
+        if type(func) is EventV and not args and not kwargs:
+            return func  # an accessor of the event's own (Powertools ``authorizer.get_context()``): that part
         if type(func) is InstanceV and (method := self.find_method(func.cls, "__call__")) is not None:
             return self.invoke(method, func, args, kwargs, loc, state, frame)  # a callable object
         return CallV("?", func, tuple(args))
@@ -194,7 +196,7 @@ class CallsMixin(Mixin):
         frame.removed_paths.extend(callee.removed_paths)  # a clean-up helper removes the caller's files
         for name in callee.stored_into & bound.keys():  # a dict given, changed in place: the caller's too
             if name in exit_state.env and not exit_state.dead:
-                self.rebind(state, bound[name], exit_state.env[name])
+                self.carry_mutation(state, bound[name], exit_state.env[name])
         if callee.nonlocals and function.parent == frame.qualname and func.path == frame.path \
                 and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
             for name in callee.nonlocals & exit_state.env.keys():
@@ -327,6 +329,8 @@ class CallsMixin(Mixin):
                     added = tuple(self.carry_path(a, state) for a in added)
                     state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
             return NONE
+        if (entry := self.update_in_place(recv, name, args, kwargs, state)) is not None:
+            return entry  # ``item.setdefault("stats", {})``: a part of the item read
         in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
         if in_dict is not None:
             return in_dict
@@ -338,6 +342,10 @@ class CallsMixin(Mixin):
                     and plain_dicts(recv):
                 return one_of((value, args[1]))  # one of the entries stored under computed keys, or none
             return value
+        if name in REQUEST_TEXT_METHODS and (text := [alt for alt in alts(recv) if isinstance(alt, EventV)]):
+            return one_of(text)  # the request's text, trimmed, cased or cut: still what the client sent
+        if (matched := self.matched_request(recv, name, args, loc, frame)) is not None:
+            return matched
         if name in ("get_header_value", "get_query_string_value", "get_path_param") and (args or "name" in kwargs):
             section = {"get_header_value": "headers", "get_query_string_value": "querystringparameters",
                        "get_path_param": "pathparameters"}[name]

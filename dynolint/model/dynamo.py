@@ -263,7 +263,7 @@ class DynamoMixin(Mixin):
                    values: tuple[Val, ...], atomic: bool, batch: bool, flavor: str, loc: Loc,
                    state: State, frame: Frame, update: UpdateSpec | None = None) -> None:
         write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
-                           self.next_seq(), frame.info, update)
+                           self.next_seq(), frame.info, update, self.assigned_of(item))
         bindings = tuple(sorted({(alt.read, name, not isinstance(alt, ReadV))
                                  for name, value in state.env.items() for alt in alts(value)
                                  if isinstance(alt, (ReadItemV, PynInstanceV, ReadV)) and alt.read >= 0}))
@@ -272,6 +272,18 @@ class DynamoMixin(Mixin):
                                        state.present))
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
+
+    def assigned_of(self: Machine, item: Val | None) -> tuple[str, ...]:
+        """The attributes given new values in place on the items read that ``item`` puts back
+        (the item itself, or spread into a dict: ``{**item, "state": s}``)."""
+        if item is None or not self.assigned_in_place:
+            return ()
+        names: set[str] = set()
+        for alt in alts(item):
+            for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):
+                if isinstance(part, ReadItemV):
+                    names |= self.assigned_in_place.get(part.read, set())
+        return tuple(sorted(names))
 
     def ddb_data_call(self: Machine, creds: object, table: Val, op: str, scope: Val | None, unscoped: bool,
                       loc: Loc, frame: Frame) -> None:

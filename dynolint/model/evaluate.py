@@ -6,7 +6,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
@@ -32,6 +32,7 @@ _BUILTINS = frozenset(dir(builtins))
 # method names of the plain values an event holds (str, dict, list) and Powertools helpers
 _METHODS = frozenset(n for n in (*dir(str), *dir(dict), *dir(list)) if not n.startswith("_")) | {
     "get_header_value", "get_query_string_value", "get_path_param", "get_multi_value_query_string_values",
+    "group", "groupdict", "groups",  # a regular expression's match on request text (model/external.py)
 }
 # attributes of a web framework's request object that hold the application's objects
 _APP_STATE = frozenset({"app", "state"})
@@ -269,7 +270,9 @@ class EvalMixin(Mixin):
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is ModuleV:
             return self.module_attr(base.name, name)
-        if type(base) is ExtV:
+        if type(base) is ExtV and base.path in REQUEST_GLOBALS:
+            base = EventV(())  # the request being served (``from flask import request``)
+        elif type(base) is ExtV:
             return ExtV(f"{base.path}.{name}")
         if type(base) is InstanceV:
             if is_namespace(base):
@@ -319,7 +322,7 @@ class EvalMixin(Mixin):
             return base.path  # a file object's path (``NamedTemporaryFile(delete=False).name``)
         if type(base) is PynModelV and name in self.pyn_info(base).attributes:
             return PynAttrV(base, name)
-        if name == "current_event":
+        if name in ("current_event", "current_request"):  # Powertools' resolvers, Chalice's app
             return EventV(())
         if type(base) is ConstV and name == "value":
             return base  # an enumeration's member, kept as its value (model/library.py, ENUM_BASES)

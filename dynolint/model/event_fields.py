@@ -35,10 +35,21 @@ def request_marker(path: str) -> str | None:
     return None
 
 
+# request sections as web frameworks name them (Flask's args, view_args, get_json(), form;
+# Starlette's path_params, query_params; Chalice's query_params, uri_params), normalised
+SECTION_NAMES = {
+    "jsonbody": "body", "rawbody": "body", "decodedbody": "body", "getjson": "body", "json": "body",
+    "form": "body", "args": "querystringparameters", "queryparams": "querystringparameters",
+    "viewargs": "pathparameters", "pathparams": "pathparameters", "uriparams": "pathparameters",
+}
+# module-level objects of web frameworks that are the request being served (``from flask import request``)
+REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request"})
+
+
 def norm_key(name: str) -> str:
     """Event path segment, normalised across API Gateway JSON and Powertools names."""
     key = re.sub(r"[^a-z0-9]", "", name.lower())
-    return {"jsonbody": "body", "rawbody": "body", "decodedbody": "body"}.get(key, key)
+    return SECTION_NAMES.get(key, key)
 
 
 def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
@@ -47,10 +58,13 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
         return "trusted", "authorizer claims"
     if path[:1] == ("detail",):
         return "invoker", "an EventBridge event"
+    if path[:1] == ("path",) or path[:3] == ("requestcontext", "http", "path"):  # API Gateway's request path
+        return "untrusted", "the request path"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),
                           ("querystringparameters", "the query string"),
                           ("multivaluequerystringparameters", "the query string"),
-                          ("pathparameters", "a path parameter"), ("cookies", "a cookie"),
+                          ("pathparameters", "a path parameter"), ("rawpath", "the request path"),
+                          ("rawquerystring", "the query string"), ("cookies", "a cookie"),
                           ("body", "the request body")):
         if segment in path:
             return "untrusted", what

@@ -77,6 +77,9 @@ class WriteEvent:
     seq: int
     frame: int
     update: UpdateSpec | None = None
+    # attributes of the item read that the path gave new values in place before a put that
+    # writes it back (``item["version"] = seen + 1``; ``item`` or ``{**item, ...}``)
+    assigned: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

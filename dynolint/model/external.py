@@ -11,7 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
+    NONE, UNKNOWN, ArithV, CallV, ClaimsV, ClassV, ConstV, ContextVarV, CostlyV, DictV, EnvV, EventV, FreshV, InstanceV, Loc, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.library import (
@@ -40,6 +40,29 @@ PASSTHROUGH: dict[str, int] = {
     "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
     "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
+# calls whose result is the request data they are given (by position 0, or the keyword named),
+# by the path's prefix: classes that wrap the event they are made of (Powertools data classes:
+# ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``), whose properties read the event's
+# fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``),
+# and parsers of request text (a form body, a cookie header, a token's base64 payload), whose
+# entries are still what the client sent
+# (where: the position and keyword of the argument), and regular expressions matched against
+# request text, whose groups are parts of it (``re.match(ROUTE, path).group("tenant_id")``)
+EVENT_WRAPPERS: dict[str, tuple[int, str]] = {
+    "aws_lambda_powertools.utilities.data_classes.": (0, "data"),
+    "urllib.parse.parse_qs": (0, "qs"), "urllib.parse.unquote": (0, "string"),
+    "http.cookies.SimpleCookie": (0, "input"),
+    "base64.b64decode": (0, "s"), "base64.urlsafe_b64decode": (0, "s"), "base64.standard_b64decode": (0, "s"),
+    "base64.decodebytes": (0, "s"),
+    "re.match": (1, "string"), "re.search": (1, "string"), "re.fullmatch": (1, "string"),
+    "re.findall": (1, "string"), "re.finditer": (1, "string"), "regex.match": (1, "string"),
+    "regex.search": (1, "string"), "regex.fullmatch": (1, "string"),
+}
+# a compiled pattern's methods that match the text given first (``ROUTE.match(path)``)
+PATTERN_METHODS = frozenset({"match", "search", "fullmatch", "findall", "finditer"})
+PATTERN_MAKERS = frozenset({"re.compile", "regex.compile"})
+# a match's methods that answer its groups: by name, the event field of that name; by position, a part
+MATCH_GROUPS = frozenset({"group", "groupdict", "groups"})
 GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
@@ -63,6 +86,20 @@ class ExternalMixin(Mixin):
         else:
             key = self.dict_keys(value) if len(args) > row.value else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
         self.process_stored(frame, self.stmt_site(frame, node), row.state, key, value, "method", state)
+
+    def matched_request(self: Machine, recv: Val, name: str, args: list[Val], loc: Loc, frame: Frame) -> Val | None:
+        """A compiled pattern matched against request text (``ROUTE.match(path)``: the text), and
+        a group of such a match (``m.group("tenant_id")``, ``m["tenant_id"]`` is a subscript:
+        the event field of that name; by position, a part of the text); None otherwise."""
+        if name in PATTERN_METHODS and args and \
+                any(isinstance(alt, CallV) and alt.fn in PATTERN_MAKERS for alt in alts(recv)):
+            return request_text(args[0])
+        events = [alt for alt in alts(recv) if isinstance(alt, EventV)]
+        if name not in MATCH_GROUPS or not events:
+            return None
+        group = const_str(args[0]) if name == "group" and args else None
+        return one_of([self.event_child(event, group or "?", loc, frame, False) if name == "group" else event
+                       for event in events])
 
     # -- external functions --------------------------------------------------------------
     def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
@@ -159,9 +196,9 @@ class ExternalMixin(Mixin):
             if encoded:
                 return one_of([a.args[0] for a in encoded])
             return CallV(path, None, tuple(args))
-        if path in ("base64.b64decode", "base64.urlsafe_b64decode") and args and \
-                any(isinstance(a, EventV) for a in alts(args[0])):
-            return args[0]
+        wrapped = event_wrapped(path, args, kwargs)
+        if wrapped is not None:
+            return wrapped
         if path == "getattr" and len(args) >= 2:
             found = self.dynamic_getattr(args[0], args[1], loc, state, frame)
             if found is not None:
@@ -192,4 +229,28 @@ class ExternalMixin(Mixin):
         return one_of(found) if found else None
 
 
-__all__ = ["ExternalMixin", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]
+def event_wrapped(path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
+    """The event (or a part of it) that a library class wrapping events is made of, when
+    ``path`` is such a class and it is given one (``EVENT_WRAPPERS``); None otherwise."""
+    where = next((row for prefix, row in EVENT_WRAPPERS.items() if path.startswith(prefix)), None)
+    if where is None:
+        return None
+    position, keyword = where
+    given = args[position] if len(args) > position else kwargs.get(keyword)
+    return request_text(given) if given is not None else None
+
+
+def request_text(value: Val, depth: int = 0) -> Val | None:
+    """The request data ``value`` is made of: the event (or a part of it) itself, or one
+    joined to constants (``payload + "=" * pad``); None when it is none of these."""
+    found: list[Val] = []
+    for alt in alts(value):
+        if isinstance(alt, EventV):
+            found.append(alt)
+        elif depth < 4 and (isinstance(alt, ArithV) and alt.op == "+" or isinstance(alt, StrV)):
+            parts = (alt.left, alt.right) if isinstance(alt, ArithV) else alt.parts
+            found.extend(text for part in parts if (text := request_text(part, depth + 1)) is not None)
+    return one_of(found) if found else None
+
+
+__all__ = ["ExternalMixin", "EVENT_WRAPPERS", "event_wrapped", "FRESH_CALLS", "HTTP_PREFIXES", "PASSTHROUGH"]

@@ -90,6 +90,8 @@ def bumps(write: WriteEvent, attribute: str) -> bool:
     if spec is not None and spec.expression:
         actions = parse_update(spec.expression, dict(spec.names)) or []
         return any(action.clause in ("SET", "ADD") and _top(action.path) == attribute for action in actions)
+    if attribute in write.assigned:  # the item read, given a new value of it in place, put back
+        return True
     if write.item is None:
         return False
     for alt in alts(write.item):

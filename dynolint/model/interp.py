@@ -14,6 +14,7 @@ from typing import Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.assign import AssignMixin
+from dynolint.model.in_place import InPlaceMixin
 from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
@@ -53,8 +54,8 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixin, RecordsMixin, ContainersMixin,
-              LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
+class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin, RecordsMixin,
+              ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
               DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
@@ -71,6 +72,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     global_stores: list[GlobalStore]
     tmp_writes: list[TmpWrite]
     cleaned: set[int]  # indexes of tmp_writes removed in a finally
+    cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals
@@ -96,6 +98,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, ClassesMixin, ObjectsMixi
     derived_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
+    assigned_in_place: dict[int, set[str]]  # read id -> attributes its item was given new values of
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
@@ -279,6 +282,7 @@ class Interpreter(Machine):
         self.global_stores = []
         self.tmp_writes = []
         self.cleaned = set()
+        self.cleared_stores = set()
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()
@@ -310,6 +314,7 @@ class Interpreter(Machine):
         self.removed_entries = set()
         self.session_states = set()
         self.changed_in_place = {}
+        self.assigned_in_place = {}
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}

@@ -189,6 +189,13 @@ PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
 # gives when entered (``ExitStack.enter_context``), by method name.
 ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})
 
+# methods of request text (a header, the body, a parameter) whose result is still that text,
+# or pieces of it: ``token.removeprefix("Bearer ").split(".")[1]`` is a part of the header
+REQUEST_TEXT_METHODS: frozenset[str] = frozenset({
+    "strip", "lstrip", "rstrip", "removeprefix", "removesuffix", "lower", "upper", "casefold", "replace",
+    "split", "rsplit", "partition", "rpartition", "splitlines", "encode", "decode",
+})
+
 # Exit stacks: a ``with`` (or ``async with``) block over one runs, where it ends, the callbacks
 # pushed on the stack meanwhile (``stack.callback(fn, *args, **kwargs)``), the last pushed first.
 EXIT_STACKS: frozenset[str] = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitStack"})

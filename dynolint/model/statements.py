@@ -242,7 +242,7 @@ class StatementsMixin(Mixin):
 
     def exec_try(self: Machine, stmt: ir.Try, state: State, frame: Frame) -> State:
         before = state.copy()
-        tmp_mark = len(self.tmp_writes)
+        tmp_mark, store_mark = len(self.tmp_writes), len(self.global_stores)
         read_mark = len(self.reads)
         body_out = self.exec_block(stmt.body, state, frame)
         outs: list[State] = []
@@ -278,6 +278,7 @@ class StatementsMixin(Mixin):
             else:
                 result = self.exec_block(stmt.finalbody, result, frame)
             self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
+            self.mark_cleared(store_mark, stmt.finalbody, result, frame)
         return result
 
     def catches_missing(self: Machine, exc_type: ir.Expr | None) -> bool:

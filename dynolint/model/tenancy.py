@@ -89,6 +89,8 @@ def per_request(model: Model, store: GlobalStore) -> bool:
     state (``os.environ["TENANT_ID"] = ...``) or of a module-level HTTP session's headers or cookies
     unless code removes it again (``os.environ.pop(...)``, ``del SESSION.headers[...]``): removed, it
     lives for one request."""
+    if store in model.interp.cleared_stores:  # cleared again in a finally (model/objects.py)
+        return True
     if store.kind == "contextvar":
         return store.var in model.interp.reset_vars
     if store.name not in PROCESS_STATE.values() and store.name not in model.interp.session_states or store.key is None:

@@ -1,0 +1,103 @@
+"""An item read, changed in place: what the path knows of it afterwards. Arithmetic on its own
+read (``item["n"] = item["n"] + 1``) makes what it is put back as a counter (DYN102), however
+the change is made: by a subscript assignment, through a name holding a part of it
+(``usage = item["usage"]``), by ``dict.update``/``setdefault``, or by a helper given it (the
+caller's names see the change). Attributes given new values in place are noted for the
+write that puts the item back (a version it advances: ``guard_cover.bumps``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
+from dynolint.model.mixin import Mixin
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import State
+
+
+class InPlaceMixin(Mixin):
+    def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
+        """An attribute of a read item was assigned: remember arithmetic on its own read."""
+        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):
+            return
+        read = item.read
+        if self.taint(value).arith_on(read):
+            updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
+                            else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
+            self.rebind(state, item, updated)
+            if isinstance(item, ReadItemV):  # names holding a part of it (``quota = item["quota"]``) see it too
+                for name, held in list(state.env.items()):
+                    if any(isinstance(alt, SubV) for alt in alts(held)):
+                        state.env[name] = one_of([rebased(alt, item, updated) for alt in alts(held)])
+
+    def update_in_place(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
+                        state: State) -> Val | None:
+        """``item.update(hits=item["hits"] + 1)``, ``item.update({...})``, ``item.setdefault(k, v)``
+        on an item read (or a part of it): its entries are assigned, as by ``item[k] = v``; what
+        ``setdefault`` answers is the entry, a part of the item (None: not such a call)."""
+        if name not in ("update", "setdefault"):
+            return None
+        entries: list[tuple[Val, Val]] = [(ConstV(k), v) for k, v in kwargs.items()] if name == "update" else []
+        if name == "update" and args:
+            entries += [pair for alt in alts(args[0]) if isinstance(alt, DictV) for pair in alt.items]
+        elif name == "setdefault" and len(args) > 1:
+            entries.append((args[0], args[1]))
+        parts: list[Val] = []
+        for alt in alts(recv):
+            root = alt
+            while isinstance(root, SubV):
+                root = root.base
+            if not isinstance(root, ReadItemV) or root.read < 0:
+                continue
+            if name == "setdefault" and args:
+                parts.append(SubV(alt, args[0]))
+            for index, value in entries:
+                self.mutate_item(root, value, state)
+                if alt is root:
+                    self.note_assigned(root, index, value)
+        return one_of(parts) if parts else None
+
+    def carry_mutation(self: Machine, state: State, given: Val, now: Val) -> None:
+        """A callee changed in place a value the caller gave it (``given``), which it holds as
+        ``now``: the caller's names holding it hold ``now``; an item read that gained arithmetic
+        through a part of it (``usage["calls"] += 1`` on ``item["usage"]``) gains it in the caller too."""
+        self.rebind(state, given, now)
+        for old, new in zip(alts(given), alts(now)):
+            while isinstance(old, SubV) and isinstance(new, SubV):
+                old, new = old.base, new.base
+            if isinstance(old, ReadItemV) and isinstance(new, ReadItemV) and old.read == new.read \
+                    and new.arith and not old.arith:
+                self.mutate_item(old, new, state)
+
+    def note_assigned(self: Machine, item: ReadItemV, index: Val, value: Val) -> None:
+        """``item["version"] = seen + 1``: the item read now holds a new value of that attribute
+        (a write that puts it back advances it: ``guard_cover.bumps``); its own value put back
+        (``item["a"] = item["a"]``) is none."""
+        name = const_str(index)
+        if name is None:
+            return
+        if any(isinstance(alt, SubV) and isinstance(alt.base, ReadItemV) and alt.base.read == item.read
+               and const_str(alt.index) == name for alt in alts(value)):
+            return
+        self.assigned_in_place.setdefault(item.read, set()).add(name)
+
+
+def leftmost_name(expr: ir.Expr) -> str | None:
+    """The name a chain of subscripts starts from (``item`` of ``item["usage"]["calls"]``)."""
+    while isinstance(expr, ir.Sub):
+        expr = expr.value
+    return expr.id if isinstance(expr, ir.Name) else None
+
+
+def rebased(value: Val, old: Val, new: Val) -> Val:
+    """``value`` (a part of ``old`` reached by subscripts) as the same part of ``new``."""
+    if isinstance(value, SubV):
+        base = new if value.base == old else rebased(value.base, old, new)
+        return value if base is value.base else SubV(base, value.index)
+    return value
+
+
+__all__ = ["InPlaceMixin", "leftmost_name", "rebased"]

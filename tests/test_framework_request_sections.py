@@ -1,0 +1,63 @@
+"""Web frameworks name the request's sections their own way; each is the event section it is:
+Flask's module-level ``request`` (``headers``, ``args``, ``view_args``, ``get_json()``,
+``json``, ``form``) and Starlette's ``path_params`` / ``query_params`` are client input, so a
+tenant id read from them is DYN204; the API Gateway event kept in the WSGI environ keeps its
+authorizer claims trusted."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+FLASK = '''
+import boto3
+from flask import Flask, request
+
+app = Flask(__name__)
+table = boto3.resource("dynamodb").Table("notes")
+
+
+@app.get("/notes")
+def notes():
+    tenant = TENANT
+    return table.get_item(Key={"pk": f"T#{tenant}"}).get("Item")
+'''
+
+STARLETTE = '''
+import boto3
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+table = boto3.resource("dynamodb").Table("notes")
+
+
+@app.get("/notes")
+def notes(request: Request):
+    tenant = TENANT
+    return table.get_item(Key={"pk": f"T#{tenant}"}).get("Item")
+'''
+
+
+@pytest.mark.parametrize("source, tenant", [
+    (FLASK, 'request.headers["X-Tenant-Id"]'),
+    (FLASK, 'request.args.get("tenant")'),
+    (FLASK, 'request.view_args["tenant_id"]'),
+    (FLASK, 'request.get_json()["tenantId"]'),
+    (FLASK, 'request.json["tenant_id"]'),
+    (FLASK, 'request.form["tenant"]'),
+    (STARLETTE, 'request.path_params["tenant_id"]'),
+    (STARLETTE, 'request.query_params["tenant"]'),
+])
+def test_request_sections_are_client_input(tmp_path: Path, source: str, tenant: str) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(source).replace("TENANT", tenant))
+    assert triples(findings_in(tmp_path)) == {("app.py", 11, "DYN204"), ("app.py", 12, "DYN201")}
+
+
+def test_authorizer_claims_in_the_wsgi_environ_are_trusted(tmp_path: Path) -> None:
+    tenant = 'request.environ["awsgi.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]'
+    (tmp_path / "app.py").write_text(textwrap.dedent(FLASK).replace("TENANT", tenant))
+    assert triples(findings_in(tmp_path)) == {("app.py", 12, "DYN201")}
