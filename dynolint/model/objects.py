@@ -153,6 +153,70 @@ class ObjectsMixin(Mixin):
         return one_of(held) if held else None
 
 
+    def mark_cleared(self: Machine, start: int, finalbody: tuple[ir.Stmt, ...], state: State, frame: Frame) -> None:
+        """Stores into module variables that a ``finally`` clears again (``CURRENT = None``,
+        ``SEEN = []``, ``SEEN.clear()``, or a call of a project function of any module that does
+        so to its module's variables: ``reset_request_state()``): the value lives for the request
+        only. Those the ``try`` made, or its function (or a helper it called) before it, as for
+        files (``mark_cleaned``)."""
+        names = {(frame.path, name) for stmt in finalbody for name in cleared_names(stmt)
+                 if self.is_global_name(name.split(".", 1)[0], frame)}
+        for stmt in finalbody:
+            if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and not stmt.value.args:
+                for alt in alts(self.peek(stmt.value.func, state, frame)):
+                    if not isinstance(alt, FuncV):
+                        continue
+                    function = self.project.functions.get((alt.path, alt.qualname))
+                    if function is not None and function.parent is None and function.class_qualname is None:
+                        names |= {(alt.path, name) for inner in function.body for name in cleared_names(inner)
+                                  if name in function.declared_global or name.split(".", 1)[0] not in
+                                  function.locals and (isinstance(inner, ir.ExprStmt) or "." in name)}
+        if not names:
+            return
+        for index in range(len(self.global_stores) - 1, -1, -1):
+            store = self.global_stores[index]
+            if index < start and store.frame < frame.info:
+                break  # stored before this function started (frames made since are its callees')
+            if (store.module, store.name) in names:
+                self.cleared_stores.add(store)
+
+
+def cleared_names(stmt: ir.Stmt) -> list[str]:
+    """The names a statement gives a value that holds nothing (a constant, an empty container)
+    or empties in place (``NAME.clear()``); an attribute of a module object as ``NAME.attr``
+    (``REQUEST.tenant = None``, ``del REQUEST.tenant``: a ``threading.local`` emptied again)."""
+    if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):
+        return [name for name in map(_target_name, stmt.targets) if name is not None]
+    if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Attr) and isinstance(stmt.target.value, ir.Name):
+        return [f"{stmt.target.value.id}.{stmt.target.attr}"]
+    if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and not call.args \
+            and isinstance(call.func, ir.Attr) and call.func.attr == "clear" and isinstance(call.func.value, ir.Name):
+        return [call.func.value.id]
+    return []
+
+
+def _target_name(target: ir.Expr) -> str | None:
+    if isinstance(target, ir.Name):
+        return target.id
+    if isinstance(target, ir.Attr) and isinstance(target.value, ir.Name):
+        return f"{target.value.id}.{target.attr}"
+    return None
+
+
+def _holds_nothing(expr: ir.Expr) -> bool:
+    if isinstance(expr, ir.Const):
+        return True
+    if isinstance(expr, ir.DictE):
+        return not expr.items
+    if isinstance(expr, ir.SeqE):
+        return not expr.elts
+    return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in EMPTY_MAKERS \
+        and not expr.args and not expr.kwargs
+
+
+EMPTY_MAKERS = frozenset({"dict", "list", "set", "tuple", "frozenset"})
+
+
 def made_property(value: Val | None) -> dict[str, FuncV]:
     """The functions a ``property(fget, fset, fdel)`` call (among ``value``'s alternatives) was
     given, by role."""
