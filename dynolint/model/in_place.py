@@ -63,7 +63,9 @@ class InPlaceMixin(Mixin):
     def carry_mutation(self: Machine, state: State, given: Val, now: Val) -> None:
         """A callee changed in place a value the caller gave it (``given``), which it holds as
         ``now``: the caller's names holding it hold ``now``; an item read that gained arithmetic
-        through a part of it (``usage["calls"] += 1`` on ``item["usage"]``) gains it in the caller too."""
+        through a part of it (``usage["calls"] += 1`` on ``item["usage"]``) gains it in the caller too.
+        A summary does not replay it (as it does not replay names): the call is never reused."""
+        self.summaries.effect()
         self.rebind(state, given, now)
         for old, new in zip(alts(given), alts(now)):
             while isinstance(old, SubV) and isinstance(new, SubV):
