@@ -134,3 +134,19 @@ def test_the_text_scans_are_kept_by_digest_and_reused(monkeypatch: pytest.Monkey
     changed = {**sources, "words.py": b"import boto3\nT = boto3.resource('dynamodb').Table('w')\n"}
     assert "words.py" in select_files(changed, Config(), known).parse
     assert asked == [changed["words.py"]] and len(known) == 4
+
+
+def test_a_handler_decorated_from_a_tenancy_module_is_a_root() -> None:
+    """The decorator's wrapper runs each request (and may keep its tenant) only where the
+    decorated handler is analysed, though the handler's own text names no tenant."""
+    scope = (b"REQUEST = {}\n\ndef with_caller(fn):\n    def run(event, context):\n"
+             b"        REQUEST['t'] = event['requestContext']['authorizer']['claims']['custom:tenant_id']\n"
+             b"        return fn(event, context)\n    return run\n")
+    decorated = b"from scope import with_caller\n\n@with_caller\ndef report(event, context):\n    return 1\n"
+    undecorated = b"from scope import with_caller\n\ndef report(event, context):\n    return with_caller\n"
+    unrelated = b"import functools\n\n@functools.cache\ndef report(event, context):\n    return 1\n"
+    sources = {"scope.py": scope, "reports.py": decorated, "plain.py": undecorated, "other.py": unrelated}
+    selection = select_files(sources, Config(Path(".")))
+    assert selection.roots is not None
+    assert "reports.py" in selection.roots and "reports.py" in selection.parse
+    assert "plain.py" not in selection.parse and "other.py" not in selection.parse

@@ -21,6 +21,7 @@ ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_wr
 
 _SUBCLASS = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.M)
 _CLASS_NAME = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.M)
+_DECORATOR = re.compile(rb"^[ \t]*@", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,11 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
         near |= level
         if not level:
             break
-    chosen = near | tenancy | shared
+    # handlers that a tenancy module's decorator wraps (``@request_scope`` imported from it): the
+    # wrapper runs each request and may keep its tenant, whatever the handler's own text says
+    decorated = {path for path in importers_of(tenancy) - near - tenancy
+                 if _DECORATOR.search(sources[path]) and has_entry(sources[path])} if tenancy else set()
+    chosen = near | tenancy | shared | decorated
     roots = chosen - {path for path in tenancy - near - shared if not has_entry(sources[path])}
     for path in chosen - roots:
         chosen |= imports_of(path)
