@@ -27,6 +27,8 @@ CASES = {
     "mkdir-then-write-text": ('d = Path("/tmp/out")\n    d.mkdir(exist_ok=True)\n'
                               '    (d / f"{tenant}.csv").write_text("x")', {10}),
     "mkdtemp-then-open": ('w = tempfile.mkdtemp()\n    open(f"{w}/data.csv", "w").write(tenant)', {9}),
+    "makedirs-then-extractall": ('os.makedirs("/tmp/x", exist_ok=True)\n'
+                                 '    import zipfile\n    zipfile.ZipFile(event["zip"]).extractall("/tmp/x")', {10}),
     "folder-alone": ('os.makedirs(f"/tmp/profiles/{tenant}", exist_ok=True)', {8}),
     # a file written beside the folder, not into it: both stay
     "file-beside": ('os.makedirs("/tmp/out", exist_ok=True)\n    open("/tmp/out.csv", "w").write(tenant)', {8, 9}),

@@ -120,7 +120,8 @@ FOLDER_MAKERS = frozenset({"os.makedirs", "os.mkdir", "mkdir", "tempfile.mkdtemp
 
 def _filled_folders(model: Model) -> set[int]:
     """The folders made under /tmp (``os.makedirs(d)``, ``Path(d).mkdir()``, ``mkdtemp()``)
-    that the same analysis root then writes a file into: the finding is the file's (the call
+    that the same analysis root then writes a file into, or fills (``extractall(folder)``): the
+    finding is the file's (the call
     that creates or opens it, as the catalogue says), not a second one at the folder, which
     holds nothing of a tenant's by itself. A folder nothing is written into by the code (a
     browser profile handed to a subprocess) is still reported."""
@@ -135,8 +136,10 @@ def _filled_folders(model: Model) -> set[int]:
         files = [writes[i] for i in indexes if writes[i].how not in FOLDER_MAKERS]
         for index in indexes:
             folder = writes[index]
+            # a file inside it, or a call that fills the folder itself (``extractall(folder)``)
             if folder.how in FOLDER_MAKERS and any(
-                    inside(f.path, folder.path, model.interp.vals_equal) for f in files):
+                    inside(f.path, folder.path, model.interp.vals_equal)
+                    or model.interp.vals_equal(f.path, folder.path) for f in files):
                 filled.add(index)
     return filled
 
