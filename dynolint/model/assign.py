@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
-from dynolint.model.library import PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES
+from dynolint.model.library import (
+    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
+)
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, ClassV, CostlyV, DictV, ExtV, FuncV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
+    UNKNOWN, CallV, ClassV, CostlyV, DictV, ExtV, FuncV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -251,6 +253,10 @@ class AssignMixin(Mixin):
         An entry removed from a session's state (``SESSION.headers.pop("X-Tenant")``) is noted,
         as a removed environment entry is."""
         if type(receiver) is ir.Name:
+            if method in LOGGER_STORES and frame.function is not None and self.is_global_name(receiver.id, frame):
+                logger = self.eval(receiver, state, frame)  # a logger the module holds: process state
+                return receiver.id if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
+                                          for alt in alts(logger)) else None
             return receiver.id if method in CONTAINER_STORES and self.is_global_name(receiver.id, frame) else None
         if type(receiver) is not ir.Attr or frame.function is None or \
                 method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:

@@ -312,7 +312,7 @@ class CallsMixin(Mixin):
         held = self.held_container(receiver_expr, name, args, state, frame)
         if held is not None:
             key: Val | None = None
-            value = one_of(args) if args else UNKNOWN
+            value = one_of(list(args) + list(kwargs.values())) if args or kwargs else UNKNOWN
             if name in ("setdefault", "__setitem__", "set") and args:
                 key, value = args[0], (args[1] if len(args) > 1 else UNKNOWN)
             elif name == "update":

@@ -222,6 +222,16 @@ SESSION_STATE: dict[str, frozenset[str]] = {
     **dict.fromkeys(("httpx.Client", "httpx.AsyncClient"), _HTTPX_STATE),
     "aiohttp.ClientSession": frozenset({"headers", "cookie_jar"}),
 }
+# Loggers are process state: the logger a module holds (``logging.getLogger()``, Powertools'
+# ``Logger``) is the same object in every invocation, and what a request adds to it stays:
+# filters and handlers (``addFilter(TenantFilter(tenant))``), Powertools' keys
+# (``append_keys(tenant_id=...)``, kept across invocations unless ``inject_lambda_context``
+# is given ``clear_state=True`` or the keys are removed). The methods that add, and those that
+# take away again (in a ``finally``: model/objects.py).
+LOGGER_MAKERS = frozenset({"logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger",
+                           "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger"})
+LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys"})
+LOGGER_REMOVES = frozenset({"removeFilter", "removeHandler", "remove_keys"})
 # Methods that store into such an attribute's mapping, and those that remove an entry again (a header
 # removed after the request lives for one request, as a ContextVar reset does)
 SESSION_STORES: frozenset[str] = frozenset({"update", "setdefault", "__setitem__", "set", "update_cookies"})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import PROPERTIES, PROPERTY_MAKERS
+from dynolint.model.library import LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
@@ -192,6 +192,9 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and not call.args \
             and isinstance(call.func, ir.Attr) and call.func.attr == "clear" and isinstance(call.func.value, ir.Name):
         return [call.func.value.id]
+    if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and isinstance(call.func, ir.Attr) \
+            and call.func.attr in LOGGER_REMOVES and isinstance(call.func.value, ir.Name):
+        return [call.func.value.id]  # ``logger.remove_keys(["tenant_id"])``: what the request added
     return []
 
 
