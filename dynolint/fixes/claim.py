@@ -26,6 +26,7 @@ from dynolint.fixes.cstutil import (
     taken_placeholders, fresh, walk, with_attributes,
 )
 from dynolint.fixes.plans import ClaimPlan
+from dynolint.fixes.tmpuse import assigned_names
 
 TITLE = ("Claim the key (conditional write with a lease, through the project's claim helper module) before the "
          "costly work; losers wait for the winner's item as long as its lease lasts; the completing write is "
@@ -243,20 +244,13 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
 
 
 def _last_binding(statements: Sequence[object], name: str) -> int:
-    """The index of the last of ``statements`` that assigns ``name`` (the last one when none
+    """The index of the last of ``statements`` that binds ``name`` (the last one when none
     does: the item is then bound before them)."""
     found = len(statements) - 1
     for index, statement in enumerate(statements):
-        if not isinstance(statement, cst.CSTNode):
-            continue
-        for node in walk(statement):
-            targets: list[cst.BaseExpression] = []
-            if isinstance(node, cst.Assign):
-                targets = [t.target for t in node.targets]
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-                targets = [node.target]
-            elif isinstance(node, cst.NamedExpr):
-                targets = [node.target]
-            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                found = index
+        if isinstance(statement, cst.CSTNode) and any(
+                isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and name in assigned_names(node)
+                or isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name) and node.target.value == name
+                for node in walk(statement)):
+            found = index
     return found

@@ -40,14 +40,13 @@ PASSTHROUGH: dict[str, int] = {
     "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
     "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
-# calls whose result is the request data they are given (by position 0, or the keyword named),
-# by the path's prefix: classes that wrap the event they are made of (Powertools data classes:
-# ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``), whose properties read the event's
-# fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]["claims"]``),
-# and parsers of request text (a form body, a cookie header, a token's base64 payload), whose
-# entries are still what the client sent
-# (where: the position and keyword of the argument), and regular expressions matched against
-# request text, whose groups are parts of it (``re.match(ROUTE, path).group("tenant_id")``)
+# calls whose result is the request data they are given, by the path's prefix -> the position
+# and keyword of that argument: classes that wrap the event they are made of (Powertools data
+# classes: ``APIGatewayProxyEvent(event)``, ``SQSEvent(data=event)``), whose properties read the
+# event's fields (``request_context.authorizer.claims`` is ``["requestContext"]["authorizer"]
+# ["claims"]``); parsers of request text (a form body, a cookie header, a token's base64
+# payload), whose entries are still what the client sent; and regular expressions matched
+# against request text, whose groups are parts of it (``re.match(ROUTE, path).group("tenant_id")``)
 EVENT_WRAPPERS: dict[str, tuple[int, str]] = {
     "aws_lambda_powertools.utilities.data_classes.": (0, "data"),
     "urllib.parse.parse_qs": (0, "qs"), "urllib.parse.unquote": (0, "string"),

@@ -257,10 +257,13 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixi
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
         state = entry
+        stores = len(self.global_stores)
         if function.decorators:
             self.decorator_claims(function, env, state, frame)  # a library decorator's claim (model/locks.py)
         state = self.exec_block(function.body, state, frame)
         del state
+        if function.decorators:
+            self.clear_per_invocation(function, stores)  # a library decorator's clearing (model/objects.py)
         self.roots[root].returns = frame.returns[:8]
 
     def unknown_result(self, args: list[Val]) -> Val:

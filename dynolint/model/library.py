@@ -232,6 +232,9 @@ LOGGER_MAKERS = frozenset({"logging.getLogger", "logging.Logger", "aws_lambda_po
                            "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger"})
 LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys"})
 LOGGER_REMOVES = frozenset({"removeFilter", "removeHandler", "remove_keys"})
+# decorators of a logger's own (``@logger.inject_lambda_context(clear_state=True)``) that clear
+# what each invocation added to it, by method name: the keyword that asks for it
+CLEARING_DECORATORS: dict[str, str] = {"inject_lambda_context": "clear_state"}
 # Methods that store into such an attribute's mapping, and those that remove an entry again (a header
 # removed after the request lives for one request, as a ContextVar reset does)
 SESSION_STORES: frozenset[str] = frozenset({"update", "setdefault", "__setitem__", "set", "update_cookies"})

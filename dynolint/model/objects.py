@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS
+from dynolint.model.library import CLEARING_DECORATORS, LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
@@ -179,6 +179,18 @@ class ObjectsMixin(Mixin):
                 break  # stored before this function started (frames made since are its callees')
             if (store.module, store.name) in names:
                 self.cleared_stores.add(store)
+
+
+    def clear_per_invocation(self: Machine, function: ir.Function, start: int) -> None:
+        """A library decorator that clears what each invocation added to an object of its own
+        (``@logger.inject_lambda_context(clear_state=True)``, ``CLEARING_DECORATORS``): the
+        stores into that name the root made since ``start`` live for one request."""
+        names = {d.func.value.id for d in function.decorators
+                 if isinstance(d, ir.Call) and isinstance(d.func, ir.Attr) and isinstance(d.func.value, ir.Name)
+                 and (flag := CLEARING_DECORATORS.get(d.func.attr)) is not None
+                 and any(k == flag and isinstance(v, ir.Const) and v.value is True for k, v in d.kwargs)}
+        if names:
+            self.cleared_stores.update(s for s in self.global_stores[start:] if s.name in names)
 
 
 def cleared_names(stmt: ir.Stmt) -> list[str]:

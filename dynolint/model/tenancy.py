@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.keys import constant_key
@@ -92,8 +91,6 @@ def per_request(model: Model, store: GlobalStore) -> bool:
     lives for one request."""
     if store in model.interp.cleared_stores:  # cleared again in a finally (model/objects.py)
         return True
-    if _cleared_per_invocation(model, store):
-        return True
     if store.kind == "contextvar":
         return store.var in model.interp.reset_vars
     if store.name not in PROCESS_STATE.values() and store.name not in model.interp.session_states or store.key is None:
@@ -102,24 +99,6 @@ def per_request(model: Model, store: GlobalStore) -> bool:
     names = [const_str(key) for key in keys]
     return bool(names) and all(name is not None and (store.name, name) in model.interp.removed_entries
                                for name in names)
-
-
-def _cleared_per_invocation(model: Model, store: GlobalStore) -> bool:
-    """Keys a Powertools logger keeps (``logger.append_keys(...)``) are cleared before each
-    invocation when the handler of the store's root is decorated with
-    ``@<that logger>.inject_lambda_context(clear_state=True)``."""
-    root = model.interp.roots[store.root]
-    function = model.project.functions.get((root.path, root.func))
-    if function is None:
-        return False
-    for decorator in function.decorators:
-        if isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr) \
-                and decorator.func.attr == "inject_lambda_context" and isinstance(decorator.func.value, ir.Name) \
-                and decorator.func.value.id == store.name:
-            if any(name == "clear_state" and isinstance(value, ir.Const) and value.value is True
-                   for name, value in decorator.kwargs):
-                return True
-    return False
 
 
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:
