@@ -91,3 +91,53 @@ def test_a_filter_over_one_items_parts_decides_nothing_on_the_item(tmp_path: Pat
                                   ExpressionAttributeValues={":t": 1})
     '''))
     assert triples(findings_in(tmp_path)) == set()
+
+
+PAGED = '''
+import boto3
+from boto3.dynamodb.conditions import Key
+
+table = boto3.resource("dynamodb").Table("jobs")
+
+def handler(event, context):
+    resp = table.query(IndexName="by_pipeline", KeyConditionExpression=Key("p").eq(event["p"]))
+    items = resp["Items"]
+    while "LastEvaluatedKey" in resp:
+        resp = table.scan(ExclusiveStartKey=resp["LastEvaluatedKey"], ConsistentRead=True)
+        items.extend(resp["Items"])
+'''
+
+# A list built from two reads (a query, then a scan that pages on): an element is either
+# read's, so a key taken from it is taken from each listing
+PAGED_CASES = {
+    "element-written": ('for job in items:\n        if job["status"] == "NEW":\n'
+                        + _update('job["job_id"]', EXISTS, indent=12), {(15, "DYN101")}),
+    "element-written-pinned": ('for job in items:\n        if job["status"] == "NEW":\n'
+                               + _update('job["job_id"]', PINNED, indent=12), set()),
+    # the ids chosen kept in a list, each fetched again and written
+    "ids-refetched": ('ids = [j["job_id"] for j in items if j["status"] == "NEW"]\n'
+                      '    for job_id in ids:\n'
+                      '        job = table.get_item(Key={"job_id": job_id})["Item"]\n'
+                      + _update('job["job_id"]', EXISTS, indent=8), {(16, "DYN101")}),
+    # decided on one attribute, written under a condition on another that the write bumps
+    "element-versioned": ('for job in items:\n        if job["status"] == "NEW":\n'
+                          '            table.update_item(Key={"job_id": job["job_id"]}, '
+                          'UpdateExpression="SET #s = :new, version = :next", ConditionExpression="version = :seen", '
+                          'ExpressionAttributeNames={"#s": "status"}, '
+                          'ExpressionAttributeValues={":new": "RUNNING", ":seen": job["version"], '
+                          '":next": job["version"] + 1})', set()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGED_CASES))
+def test_decisions_on_a_list_built_from_two_reads(tmp_path: Path, name: str) -> None:
+    body, expected = PAGED_CASES[name]
+    (tmp_path / "app.py").write_text(textwrap.dedent(PAGED) + "    " + body + "\n")
+    assert {(line, code) for _, line, code in triples(findings_in(tmp_path))} == expected
+
+
+def test_a_decision_on_elements_of_two_reads_is_named_once(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(PAGED) + "    " + PAGED_CASES["element-written"][0] + "\n")
+    (finding,) = findings_in(tmp_path).findings
+    assert finding.message.count("status == 'NEW'") == 1
+    assert [r.line for r in finding.related if r.kind == "decision"] == [14]

@@ -313,7 +313,11 @@ class TaintIndex:
     def _taken_from(self, value: Val, read: ReadEvent, attr: str, depth: int = 0) -> bool:
         """Is ``value`` attribute ``attr`` of an item ``read`` returned, or of the item a later
         read got by a key taken from it (a query's item read again with ``get_item``)? Low-level
-        values may be unwrapped first (``{"S": item["pk"]["S"]}``)."""
+        values may be unwrapped first (``{"S": item["pk"]["S"]}``). A value with several
+        alternatives (an element of a list built from a query and the scan that pages it)
+        is taken from ``read`` when one of them is: on that path the item is its element."""
+        if isinstance(value, OneOf):
+            return any(self._taken_from(_typed(alt), read, attr, depth) for alt in value.alts)
         if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
             value = value.base  # ``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in again
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from dynolint.model.analysis import Model
     from dynolint.model.events import Decision
     from dynolint.model.races import Race
+    from dynolint.model.values import Loc
 
 
 class UnguardedWriteAfterRead(Rule):
@@ -227,8 +228,8 @@ def save(order):
             read_line = model.line_of(race.read.loc)
             if race.left_open:
                 finding = race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
-                decided = tuple(model.related(d.site, f"decided here: {spell(d)}", "decision")
-                                for d in race.left_open)
+                decided = tuple(model.related(site, f"decided here: {text}", "decision")
+                                for site, text in _distinct(race.left_open))
                 yield replace(finding, related=finding.related + decided)
                 continue
             if race.unpinned:
@@ -257,14 +258,20 @@ def _open_message(model: Model, race: Race, read_line: int) -> str:
     checks = pins.text if pins is not None else "something else"
     if len(checks) > 80:
         checks = checks[:77] + "..."
-    decisions = race.left_open
+    decisions = _distinct(race.left_open)
 
-    def where(decision: Decision) -> str:
-        line = model.line_of(decision.site)
-        return f"line {line}" if decision.site[0] == race.write.loc[0] else f"{decision.site[0].rsplit('/', 1)[-1]}:{line}"
+    def where(site: Loc) -> str:
+        line = model.line_of(site)
+        return f"line {line}" if site[0] == race.write.loc[0] else f"{site[0].rsplit('/', 1)[-1]}:{line}"
 
-    named = " and ".join(f"{spell(d)} ({where(d)})" for d in decisions[:3])
+    named = " and ".join(f"{text} ({where(site)})" for site, text in decisions[:3])
     more = f" and {len(decisions) - 3} more" if len(decisions) > 3 else ""
     return (f"{describe_write(race)}'s condition checks {checks} but not {named}{more}, which the code decided "
             f"on after the read at line {read_line}: a concurrent write can change that between the read and "
             "this write, and the condition does not catch it")
+
+
+def _distinct(decisions: tuple[Decision, ...]) -> list[tuple[Loc, str]]:
+    """The decisions as the message names them, each test once: a test on the elements of a
+    list built from several reads (a query and the pages after it) is a decision on each."""
+    return list(dict.fromkeys((d.site, spell(d)) for d in decisions))
