@@ -31,7 +31,8 @@ class Related:
     end_line: int = 0
     end_column: int = 0
     # what the location is to the finding, for reporters that tell the story (not in the JSON):
-    # "read", "read-call" (a call on the way to the read), "write-call", "costly", or ""
+    # "read", "read-call" (a call on the way to the read), "write-call", "costly",
+    # "other-read" (the read of another path that races with the same write), or ""
     kind: str = field(default="", compare=False)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model import narrowing, verdicts
-from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions
+from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions, paging_test
 from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
 from dynolint.model.mixin import Mixin
 from dynolint.model.presence import presence
@@ -113,6 +113,8 @@ class ControlMixin(Mixin):
         a decision that names no comparison (``model/decisions.py``): a fix cannot drop it by
         making the write atomic, and a guard pins what it looked at."""
         for test in tests:
+            if paging_test(test):
+                continue
             found = self.taint(test).read_ids()
             if not found:
                 continue
@@ -123,12 +125,11 @@ class ControlMixin(Mixin):
                 if decided:
                     state.decisions = state.decisions + decided
 
-    def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> None:
-        """A scan or query filtered by equality on its items (``if item["sku"] == sku:``,
-        ``next(e for e in items if e["sku"] == wanted["sku"])``) read the item of that key, or
-        its absence: on the side where the test holds, the path has read it. The read is the
-        scan's, made then; its key is the attributes the test pins, when they are the
-        table's key (config or IaC), else one attribute (a table keyed by it alone)."""
+    def keyed_filters(self: Machine, decided: Iterable[Decision]) -> dict[int, dict[str, Val]]:
+        """The scans and queries that equality tests in ``decided`` filter by their items' key
+        (``if item["sku"] == sku:``): read id -> the key attributes and what each equals. The
+        key is the attributes the test pins when they are the table's key (config or IaC),
+        else one attribute (a table keyed by it alone)."""
         pinned: dict[int, dict[str, Val]] = {}
         for decision in decided:
             if decision.attribute is not None and decision.op == "==" and decision.other is not None \
@@ -139,6 +140,7 @@ class ControlMixin(Mixin):
                         else None
                     value = inner if inner is not None else DictV(((ConstV(decision.type_tag), value),))
                 pinned.setdefault(decision.read, {}).setdefault(decision.attribute, value)
+        keyed: dict[int, dict[str, Val]] = {}
         for read_id, attributes in pinned.items():
             scan = self.reads[read_id]
             if not lists_items(scan):
@@ -152,7 +154,43 @@ class ControlMixin(Mixin):
                 names = list(attributes)
             else:
                 continue
-            key = DictV(tuple((ConstV(n), attributes[n]) for n in names))
+            keyed[read_id] = {n: attributes[n] for n in names}
+        return keyed
+
+    def examined_by(self: Machine, decided_true: tuple[Decision, ...], decided_false: tuple[Decision, ...],
+                    state: State) -> set[int]:
+        """The reads whose items a branch test looked into, whichever way it goes: not one it
+        only searched by key (``if p["id"] == wanted:`` finds the item, ``if found_id == "":``
+        asks whether the search found it); they decide nothing on what the item holds."""
+        keyed = self.keyed_filters(decided_true)
+        examined: set[int] = set()
+        for d in decided_true + decided_false:
+            looked = (d.attribute,) if d.attribute is not None else () if d.whole else d.looked_at
+            if not looked or not set(looked) <= self._key_names(d.read, keyed, state):
+                examined.add(d.read)
+        return examined
+
+    def _key_names(self: Machine, read_id: int, keyed: dict[int, dict[str, Val]], state: State) -> set[str]:
+        """The key attributes of ``read_id``'s items as the path knows them: the table's
+        schema, a key it searched the listing by in this test or earlier on the path."""
+        names = set(keyed.get(read_id, ()))
+        if read_id < len(self.reads):
+            facts = self.project.table_facts(self.reads[read_id].table)
+            if facts is not None and facts.partition_key:
+                names |= {n for n in (facts.partition_key, facts.sort_key) if n}
+        for read in state.reads:
+            if read.of == read_id and isinstance(read.key, DictV):
+                names |= {n for n in (const_str(k) for k, _ in read.key.items) if n is not None}
+        return names
+
+    def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> None:
+        """A scan or query filtered by equality on its items' key (``if item["sku"] == sku:``,
+        ``next(e for e in items if e["sku"] == wanted["sku"])``) read the item of that key, or
+        its absence: on the side where the test holds, the path has read it. The read is the
+        scan's, made then (see ``keyed_filters``)."""
+        for read_id, attributes in self.keyed_filters(decided).items():
+            scan = self.reads[read_id]
+            key = DictV(tuple((ConstV(n), v) for n, v in attributes.items()))
             if any(r.key == key and r.seq == scan.seq for r in state.reads):
                 continue  # the same filter again (a loop's second pass)
             read = ReadEvent(len(self.reads), scan.loc, f"{scan.op} filtered", scan.table, key, frame.chain,

@@ -14,7 +14,8 @@ from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
-    NONE, AttrV, CallV, ConstV, DictV, Loc, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children, const_str,
+    NONE, AttrV, CallV, ConstV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children,
+    const_str,
 )
 
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -131,6 +132,28 @@ def _presence(value: Val) -> bool:
             continue  # resp["Items"]: did the query find any item
         return False
     return True
+
+
+# what a response says besides its items: how many there were, where the next page starts
+PAGING = frozenset({"LastEvaluatedKey", "Count", "ScannedCount", "ConsumedCapacity", "ResponseMetadata"})
+
+
+def paging_test(value: Val) -> bool:
+    """Is ``value`` a test of a response's paging, not of its items (``"LastEvaluatedKey" in
+    resp``, ``resp.get("LastEvaluatedKey")``)? A loop that runs while there are more pages
+    looks at none of the items the pages hold."""
+    options = alts(value)
+    for alt in options:
+        if isinstance(alt, SubV) and isinstance(alt.base, ReadV) and const_str(alt.index) in PAGING:
+            continue
+        if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadV) and alt.args \
+                and const_str(alt.args[0]) in PAGING:
+            continue
+        if isinstance(alt, OpaqueV) and len(alt.deps) == 2 and const_str(alt.deps[0]) in PAGING \
+                and all(isinstance(a, ReadV) for a in alts(alt.deps[1])):
+            continue  # ``"LastEvaluatedKey" in resp``
+        return False
+    return bool(options)
 
 
 def _count(value: Val) -> bool:

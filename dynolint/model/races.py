@@ -3,7 +3,7 @@ nothing that makes the pair safe, and what kind of race each one is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dynolint.model.allocation import allocated_from
@@ -12,6 +12,8 @@ from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open, unpinned
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
+
+MAX_OTHERS = 3  # other racy paths to one write named beside the one reported
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -35,6 +37,9 @@ class Race:
     # a conditional write whose written values are computed from attributes of the item read
     # that the condition pins none of (see dynolint.model.guard_cover.unpinned)
     unpinned: tuple[str, ...] = ()
+    # the reads of other paths that race with the same write (a shared helper's write reached
+    # from several handlers), reported beside the one chosen
+    others: tuple[ReadEvent, ...] = ()
 
     @property
     def write(self) -> WriteEvent:
@@ -241,6 +246,7 @@ def classify(model: Model, record: WriteRecord,
 def races(model: Model) -> list[Race]:
     """Every racy write, once per (write location, kind), keeping the most direct pair."""
     best: dict[tuple[Loc, str], Race] = {}
+    found: dict[Loc, list[Race]] = {}
     at_import = import_work(model)
     for record in model.interp.writes:
         try:
@@ -254,6 +260,7 @@ def races(model: Model) -> list[Race]:
             continue
         if race is None:
             continue
+        found.setdefault(race.write.loc, []).append(race)
         key = (race.write.loc, race.kind)
         current = best.get(key)
         if current is None or _directness(race) > _directness(current):
@@ -264,6 +271,10 @@ def races(model: Model) -> list[Race]:
         current = chosen.get(loc)
         if current is None or priority[race.kind] > priority[current.kind]:
             chosen[loc] = race
+    for loc, race in chosen.items():
+        elsewhere = {other.read.loc: other.read for other in found.get(loc, ()) if other.read.loc != race.read.loc}
+        if elsewhere:
+            chosen[loc] = replace(race, others=tuple(elsewhere[k] for k in sorted(elsewhere)[:MAX_OTHERS]))
     return sorted(chosen.values(), key=lambda r: r.write.loc)
 
 

@@ -152,7 +152,7 @@ class StatementsMixin(Mixin):
             decided_true += tuple(d for d in by_true.decisions if d not in decided_true)
             decided_false += tuple(d for d in by_false.decisions if d not in decided_false)
             won_true, won_false = by_true.claims, by_false.claims
-        examined = {d.read for d in decided_true + decided_false}
+        examined = self.examined_by(decided_true, decided_false, state)
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)
         known = self.truthiness(stmt.test, state, frame)

@@ -33,6 +33,8 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
     if race.costly is not None:
         label = "work dynolint cannot see into here" if race.unseen else "costly work here"
         related.append(model.related(race.costly.loc, f"{label}: {race.costly.what}", "costly"))
+    related.extend(model.related(other.loc, "another path to this write races with the item read here", "other-read")
+                   for other in race.others)
     same_frame = read.frame == write.frame
     confidence = Confidence.HIGH if same_frame and not race.unseen else Confidence.MEDIUM
     from dataclasses import replace
