@@ -1,7 +1,9 @@
 """The measuring core of dynolint's benchmark, shared by ``bench/run.py`` and its sections.
 
 One process per measurement: wall seconds around its start and exit, and peak RSS (the larger of
-``wait4``'s ``ru_maxrss`` and the sum of the RSS of its process tree sampled every 10 ms). A run
+``wait4``'s ``ru_maxrss`` and the sum of the RSS of its process tree sampled every 10 ms), and peak
+PSS (the sum over the tree of each process's proportional set size, sampled every 200 ms: a page
+the parent shares with a forked worker counts once, where the RSS sum counts it in both). A run
 that takes longer than the section's timeout is killed with its whole process group; its row then
 reads "timed out after N s" and every target that needs it is a MISS (not an error: the benchmark
 goes on with the next row).
@@ -75,6 +77,31 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_pss(pid: int) -> int:
+    """Bytes of memory ``pid`` and all its descendants use, each page shared between them
+    (a forked worker's pages it has not written) counted once: the sum of their PSS
+    (``/proc/PID/smaps_rollup``; 0 where /proc cannot tell)."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (OSError, IndexError, ValueError):
+            continue
+        stack += _children(current)
+    return total
+
+
+PSS_EVERY = 20  # samples: reading smaps_rollup walks the page tables, so PSS is sampled every 200 ms
+
+
 @dataclass
 class Run:
     wall: float
@@ -84,6 +111,7 @@ class Run:
     returncode: int
     stderr: str
     timed_out: bool = False  # killed by the timeout
+    pss_peak: int = 0  # bytes: the largest sampled sum of PSS over the process tree (0: unknown)
 
 
 def run_once(cmd: list[str], cwd: Path, timeout: float, stdout_path: Path | None = None) -> Run:
@@ -92,14 +120,19 @@ def run_once(cmd: list[str], cwd: Path, timeout: float, stdout_path: Path | None
             (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out:
         stop = threading.Event()
         peak = [0]
+        pss = [0]
         killed = threading.Event()
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 start_new_session=True)
 
         def sample() -> None:
+            count = 0
             while not stop.is_set():
                 peak[0] = max(peak[0], tree_rss(proc.pid))
+                if count % PSS_EVERY == 0:
+                    pss[0] = max(pss[0], tree_pss(proc.pid))
+                count += 1
                 if time.perf_counter() - start > timeout:
                     killed.set()
                     try:
@@ -130,7 +163,7 @@ def run_once(cmd: list[str], cwd: Path, timeout: float, stdout_path: Path | None
     maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     if killed.is_set():
         stderr += f"\n[bench] killed after the {timeout:.0f} s timeout"
-    return Run(wall, max(maxrss, peak[0]), maxrss, peak[0], proc.returncode, stderr, killed.is_set())
+    return Run(wall, max(maxrss, peak[0]), maxrss, peak[0], proc.returncode, stderr, killed.is_set(), pss[0])
 
 
 @dataclass
@@ -160,13 +193,21 @@ class Row:
     def rss_mb(self) -> float | None:
         return statistics.median(r.rss for r in self.runs) / 2**20 if self.ok else None
 
+    @property
+    def pss_mb(self) -> float | None:
+        """The median peak PSS of the process tree (None where it was not measured)."""
+        if not self.ok or not all(r.pss_peak for r in self.runs):
+            return None
+        return statistics.median(r.pss_peak for r in self.runs) / 2**20
+
     def as_json(self) -> dict[str, object]:
         return {
             "key": self.key, "label": self.label, "cmd": self.cmd, "ok": self.ok, "note": self.note,
             "timed_out_after_s": self.timed_out,
-            "wall_s": self.wall, "peak_rss_mb": self.rss_mb, "findings": self.findings,
+            "wall_s": self.wall, "peak_rss_mb": self.rss_mb, "peak_pss_mb": self.pss_mb, "findings": self.findings,
             "runs": [{"wall_s": r.wall, "peak_rss_mb": r.rss / 2**20, "ru_maxrss_mb": r.maxrss / 2**20,
-                      "tree_peak_mb": r.tree_peak / 2**20, "returncode": r.returncode} for r in self.runs],
+                      "tree_peak_mb": r.tree_peak / 2**20, "tree_pss_mb": r.pss_peak / 2**20,
+                      "returncode": r.returncode} for r in self.runs],
         }
 
 
@@ -222,9 +263,10 @@ class Bench:
         return row
 
     def check(self, key: str, what: str, value: float | None, op: str, target: float, unit: str = "",
-              text: str | None = None, needs: tuple[str, ...] = ()) -> None:
+              text: str | None = None, needs: tuple[str, ...] = (), note: str = "") -> None:
         """Record a target. ``value`` None is "n/a", or a MISS when a row it needs (``key``
-        itself and ``needs``) timed out: too slow to measure is too slow."""
+        itself and ``needs``) timed out: too slow to measure is too slow. ``note``: shown
+        beside the result."""
         late = [self.rows[k] for k in (key, *needs) if k in self.rows and self.rows[k].timed_out is not None]
         if value is None:
             result = "MISS" if late else "n/a"
@@ -238,7 +280,7 @@ class Bench:
         self.checks.append({"key": key, "what": what, "value": value, "op": op, "target": target,
                             "target_text": f"{symbol} {target:g}{unit}" if text is None
                             else f"{symbol} {text}", "unit": unit,
-                            "result": result, "note": late[0].note if late and value is None else ""})
+                            "result": result, "note": late[0].note if late and value is None else note})
 
 
 # ------------------------------------------------------------------------------------------
