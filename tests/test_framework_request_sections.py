@@ -61,3 +61,55 @@ def test_authorizer_claims_in_the_wsgi_environ_are_trusted(tmp_path: Path) -> No
     tenant = 'request.environ["awsgi.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]'
     (tmp_path / "app.py").write_text(textwrap.dedent(FLASK).replace("TENANT", tenant))
     assert triples(findings_in(tmp_path)) == {("app.py", 12, "DYN201")}
+
+
+# Django and Django REST framework: a view takes the request first, named ``request`` and often
+# unannotated; the module imports the framework
+DJANGO = '''
+import boto3
+from django.http import JsonResponse
+
+table = boto3.resource("dynamodb").Table("notes")
+
+
+def notes(PARAMS):
+    tenant = TENANT
+    return JsonResponse(table.get_item(Key={"pk": f"T#{tenant}"}).get("Item"))
+'''
+
+DRF = '''
+import boto3
+from rest_framework.views import APIView
+
+table = boto3.resource("dynamodb").Table("notes")
+
+
+class Notes(APIView):
+    def get(self, request, pk):
+        tenant = TENANT
+        return table.get_item(Key={"pk": f"T#{tenant}"}).get("Item")
+'''
+
+
+@pytest.mark.parametrize("params, tenant", [
+    ("request", 'request.META["HTTP_X_TENANT_ID"]'),
+    ("request, note_id", 'request.META.get("HTTP_X_TENANT_ID")'),
+    ("request", 'request.headers["X-Tenant-Id"]'),
+    ("request: HttpRequest", 'request.headers.get("X-Tenant-Id")'),
+])
+def test_a_django_views_request_is_client_input(tmp_path: Path, params: str, tenant: str) -> None:
+    source = textwrap.dedent(DJANGO).replace("PARAMS", params).replace("TENANT", tenant)
+    (tmp_path / "views.py").write_text(source)
+    assert triples(findings_in(tmp_path)) == {("views.py", 9, "DYN204"), ("views.py", 10, "DYN201")}
+
+
+def test_a_rest_framework_views_request_is_client_input(tmp_path: Path) -> None:
+    (tmp_path / "api.py").write_text(textwrap.dedent(DRF).replace("TENANT", 'request.META["HTTP_X_TENANT_ID"]'))
+    assert triples(findings_in(tmp_path)) == {("api.py", 10, "DYN204"), ("api.py", 11, "DYN201")}
+
+
+@pytest.mark.parametrize("imports", ["import json", "from requests import Request"])
+def test_a_request_parameter_without_a_view_framework_is_a_parameter(tmp_path: Path, imports: str) -> None:
+    source = textwrap.dedent(DJANGO).replace("from django.http import JsonResponse", imports + "\nJsonResponse = dict")
+    (tmp_path / "views.py").write_text(source.replace("PARAMS", "request").replace("TENANT", 'request["tenant_id"]'))
+    assert triples(findings_in(tmp_path)) == set()

@@ -41,6 +41,7 @@ SECTION_NAMES = {
     "jsonbody": "body", "rawbody": "body", "decodedbody": "body", "getjson": "body", "json": "body",
     "form": "body", "args": "querystringparameters", "queryparams": "querystringparameters",
     "viewargs": "pathparameters", "pathparams": "pathparameters", "uriparams": "pathparameters",
+    "meta": "headers",  # Django's request.META: the headers as HTTP_X_TENANT_ID (and the server's variables)
 }
 # module-level objects of web frameworks that are the request being served (``from flask import request``)
 REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request"})

@@ -27,7 +27,11 @@ _DDB_TYPES = {
 }
 # a web framework's request object, which a route receives rather than a path parameter (by the
 # annotation's last name: fastapi.Request, starlette.requests.Request, ...)
-_FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection"})
+_FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection", "HttpRequest", "WSGIRequest", "ASGIRequest"})
+# frameworks whose views take the request as their first parameter, named ``request`` by
+# convention and rarely annotated (Django's ``def detail(request, pk)``, Django REST
+# framework's ``def get(self, request)``): such a parameter of a module that imports one of them
+REQUEST_FIRST = ("django.", "rest_framework.")
 
 
 def _framework_object(param: ir.Param) -> bool:
@@ -74,7 +78,8 @@ class RootsMixin(Mixin):
                 or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param):
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) \
+                        or index == 0 and lowered == "request" and self.imports_view_framework(path):
                     # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
@@ -86,6 +91,12 @@ class RootsMixin(Mixin):
                     value = self.param_default(path, function, param) or self.param_value(function, param)
             env[param.name] = value
         return env
+
+    def imports_view_framework(self: Machine, path: str) -> bool:
+        """Does the module at ``path`` import a framework whose views take the request first
+        (REQUEST_FIRST)?"""
+        return any(isinstance(value, ExtV) and value.path.startswith(REQUEST_FIRST)
+                   for value in self.run_module(path).values())
 
     def param_default(self: Machine, path: str, function: ir.Function, param: ir.Param) -> Val | None:
         """The object a default argument made where the function is defined: what a root
