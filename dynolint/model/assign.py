@@ -16,9 +16,10 @@ from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, CallV, ClassV, CostlyV, DictV, ExtV, FuncV, InstanceV, PynInstanceV, ReadItemV, SeqV, SubV, Val, alts, const_str,
-    one_of,
+    UNKNOWN, CallV, ClassV, CostlyV, DictV, ElemV, EventV, ExtV, FuncV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, SeqV, SubV, Val,
+    alts, const_str, one_of,
 )
+from dynolint.model.event_fields import TENANT_KEY, norm_key
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class AssignMixin(Mixin):
     def assign(self: Machine, target: ir.Expr, value: Val, state: State, frame: Frame, site: int) -> None:
         if type(target) is ir.Name:
             name = target.id
+            value = self.named_part(name, value, (frame.path, site), frame)
             value = self.steered(value, frame)
             if name in frame.declared_global and not frame.is_module and name not in frame.nonlocals:
                 self.global_store(frame, site, name, "assign", None, value, state)
@@ -65,6 +67,17 @@ class AssignMixin(Mixin):
                                                                      current.attrs + (value,)))
         elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
+
+    def named_part(self: Machine, name: str, value: Val, loc: Loc, frame: Frame) -> Val:
+        """An unnamed part of request text (a regular expression's group by position,
+        ``m.group(1)``, ``m[1]``, ``.groups()`` unpacked; a piece of a split) bound to a name
+        that says what it is (``tenant_id = m.group(1)``): that field of the request, as a
+        named group would be."""
+        if type(value) is not EventV and type(value) is not OneOf and type(value) is not ElemV \
+                or not any(_text_of(alt) is not None for alt in alts(value)) or not TENANT_KEY.search(norm_key(name)):
+            return value
+        return one_of([self.event_child(text, name, loc, frame, False) if (text := _text_of(alt)) is not None
+                       else alt for alt in alts(value)])
 
     def unpack(self: Machine, elts: tuple[ir.Expr, ...] | list[ir.Expr], value: Val, state: State, frame: Frame,
                site: int) -> None:
@@ -336,3 +349,15 @@ def session_state(value: Val) -> frozenset[str]:
     session; empty otherwise."""
     maker = session_maker(value)
     return SESSION_STATE[maker] if maker is not None else frozenset()
+
+
+def _text_of(value: Val) -> EventV | None:
+    """The request text ``value`` is an unnamed part of, if it is one."""
+    if type(value) is ElemV:
+        value = value.of
+        if type(value) is EventV:
+            return EventV(value.path[:-1], value.trusted) if value.path[-1:] == ("?",) else value
+        return None
+    if type(value) is EventV and value.path[-1:] == ("?",):
+        return EventV(value.path[:-1], value.trusted)
+    return None

@@ -97,8 +97,11 @@ class ExternalMixin(Mixin):
         if name not in MATCH_GROUPS or not events:
             return None
         group = const_str(args[0]) if name == "group" and args else None
-        return one_of([self.event_child(event, group or "?", loc, frame, False) if name == "group" else event
-                       for event in events])
+        if name == "groupdict":  # the named groups, each read by its name
+            return one_of(events)
+        # a group by name is that field; by position (``group(1)``, ``groups()``), a part of the text
+        return one_of([self.event_child(event, group, loc, frame, False) if group
+                       else EventV(event.path + ("?",), event.trusted) for event in events])
 
     # -- external functions --------------------------------------------------------------
     def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
