@@ -40,3 +40,48 @@ def test_logger_keys(tmp_path: Path, name: str) -> None:
     decorator, body, lines = CASES[name]
     (tmp_path / "app.py").write_text(textwrap.dedent(HEAD).replace("DECORATOR", decorator) + "    " + body + "\n")
     assert {line for _, line, code in triples(findings_in(tmp_path)) if code == "DYN302"} == lines
+
+
+# an object made for the request that holds the tenant in its attributes (a logging.Filter,
+# a context object) is tenant data where module state keeps it
+OBJECTS = '''
+import logging
+
+log = logging.getLogger("svc")
+
+
+class Tag(logging.Filter):
+    def __init__(self, tenant):
+        super().__init__()
+        self.tenant = tenant
+
+
+class Ctx:
+    def __init__(self, tenant):
+        self.tenant = tenant
+
+
+CURRENT = None
+FIXED = Tag("platform")
+
+
+def handler(event, context):
+    global CURRENT
+    tenant = context.tenant_id
+    BODY
+'''
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("log.addFilter(Tag(tenant))", {25}),
+    ("log.addHandler(Tag(tenant))", {25}),
+    ("CURRENT = Ctx(tenant)", {25}),
+    ("CURRENT = Ctx(Tag(tenant))", {25}),  # held one object further in
+    ("tag = Tag(tenant)\n    log.addFilter(tag)\n    try:\n        pass\n    finally:\n        log.removeFilter(tag)",
+     set()),
+    ("log.addFilter(FIXED)", set()),  # made at import: the same object for every tenant
+    ("CURRENT = Ctx('platform')", set()),
+])
+def test_objects_holding_the_tenant_in_module_state(tmp_path: Path, body: str, expected: set[int]) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(OBJECTS).replace("BODY", body))
+    assert {line for _, line, code in triples(findings_in(tmp_path)) if code == "DYN302"} == expected

@@ -197,6 +197,9 @@ class GlobalStore:
     # tenant_id: rebuild``): a one-slot cache that knows whose value it holds
     owner_checked: bool = False
     var: Loc | None = None  # a ContextVar's set(): where the variable was made
+    # the value is a project object that holds this request's tenant id in its attributes
+    # (``logger.addFilter(TenantFilter(tenant))``, ``CURRENT = RequestContext(tenant)``)
+    holds_tenant: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -121,8 +121,11 @@ class ObjectsMixin(Mixin):
     def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
                      value: Val, state: State) -> None:
         accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
+        holds = not frame.is_module and any(isinstance(alt, InstanceV) for alt in alts(value)) \
+            and bool(self.held_tenants(value))
         self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
-                                              frame.info, frame.root, accumulates, TENANT_SLOT in state.facts))
+                                              frame.info, frame.root, accumulates, TENANT_SLOT in state.facts,
+                                              holds_tenant=holds))
         stored = self.global_values.setdefault((frame.path, name), [])
         self.summaries.footprint.wrote((GLOBAL_VALUES, (frame.path, name)))
         if len(stored) < 8 and value not in stored:

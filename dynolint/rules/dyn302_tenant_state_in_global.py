@@ -99,8 +99,8 @@ def handler(event, context):
                 yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
                                     source_related(model, root_source(model, store.root)))
                 continue
-            tenant_data = bool(taint.tenants) or (taint.event and tenant_aware_root(model, root)) or \
-                read_under_tenant(model, taint.read_ids())
+            tenant_data = bool(taint.tenants) or store.holds_tenant or (taint.event and tenant_aware_root(model, root)) \
+                or read_under_tenant(model, taint.read_ids())
             if not tenant_data or root_tenancy(model, store.root) != "shared":
                 continue
             seen.add(store.loc)
