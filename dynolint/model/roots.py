@@ -73,18 +73,21 @@ class RootsMixin(Mixin):
             elif kind_of == "instance":
                 env[params.pop(0).name] = self_val
         handler_shape = is_handler or self.handler_shaped(function)
+        view = False  # a view that takes the request first: the parameters after it are the URL's
         for index, param in enumerate(params):
             value = self.injected(path, param, frame, entry) or self.marked(path, param, frame) \
                 or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) \
-                        or index == 0 and lowered == "request" and self.imports_view_framework(path):
+                if index == 0 and not handler_shape and (lowered == "request" or _framework_object(param)) \
+                        and self.imports_view_framework(path):
+                    view = True
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) or view and index == 0:
                     # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
                     value = ContextV()
-                elif self.is_route(function):
+                elif view or self.is_route(function):
                     value = EventV(("pathparameters",))
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
                 else:

@@ -134,6 +134,12 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue
         scope_taint = model.taint_all(call.scope_values)
         source = frame_source(model, call.frame)
+        if source is None and scope_taint.event and not call.unscoped and "tenant" not in call.table.lower():
+            # a helper the tenant was not passed to, reaching an item the request names
+            # (``load_note(event["pathParameters"]["id"])`` after the handler read the tenant):
+            # the request picked the item, and nothing picked the tenant's. (Not on a table of
+            # tenants: a tenant looked up by its name is the tenant as the object.)
+            source = root_source(model, call.root)
         if source is None and not scope_taint.tenants:
             continue
         if call.unscoped:

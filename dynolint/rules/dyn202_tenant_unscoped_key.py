@@ -21,7 +21,9 @@ class TenantUnscopedKey(Rule):
         what_it_does=(
             "Finds DynamoDB and S3 calls in tenant-aware code, made without tenant-scoped credentials, whose "
             "key, key condition or prefix does not derive from the tenant id, and scans (or listings without "
-            "a prefix) of shared tables and buckets."
+            "a prefix) of shared tables and buckets. A helper the tenant id is not passed to is tenant-aware "
+            "code where it reaches an item the request names (the handler read the caller's tenant, the "
+            "request picked the item), except a tenant's own record on a table of tenants."
         ),
         why_is_this_bad=(
             "The execution role can read every tenant's data, and the key does not name the tenant: any "
