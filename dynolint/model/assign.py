@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
+from dynolint.model import mappings
 from dynolint.model.library import (
     LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
 )
@@ -161,6 +162,9 @@ class AssignMixin(Mixin):
         replaced: dict[Val, Val] = {}
         several = len(alts(base)) > 1
         for alt in alts(base):
+            if type(alt) is InstanceV and mappings.contents_of(self, alt) is not None:
+                mappings.store(self, alt, index, value)  # an instance of a dict subclass
+                continue
             root = alt
             while isinstance(root, SubV):
                 root = root.base

@@ -11,6 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
+from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
@@ -97,6 +98,8 @@ class CallsMixin(Mixin):
             return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame)
         if type(func) is ClassV:
             return self.instantiate(func, args, kwargs, loc, state, frame)
+        if self.mappings_made and (type(func) is ExtV or type(func) is AttrV and type(func.base) is not InstanceV):
+            args, kwargs = mappings.given_to_library(self, args, kwargs)  # library code sees a dict
         if type(func) is ExtV:
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
@@ -289,6 +292,8 @@ class CallsMixin(Mixin):
         if pyn is not None:
             return pyn
         instance = InstanceV(cls, loc)
+        if self.derives(cls, "mapping"):  # a dict subclass: the entries its constructor is given
+            mappings.fill(self, instance, args, kwargs)
         if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
             self.module_instances.add(loc)  # made at import: shared by every invocation of the process
         init = self.find_method(cls, "__init__")
@@ -301,7 +306,10 @@ class CallsMixin(Mixin):
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
+        handled = mappings.changed_by_method(self, recv, name, args, kwargs, loc, state, frame) \
+            if type(recv) is InstanceV and name in mappings.STORING_METHODS else None
+        if handled is None:
+            handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:
             handled = self.record_method(recv, name, args, kwargs, loc, state, frame)
         if handled is None:

@@ -15,6 +15,7 @@ from dynolint.model.values import (
     TenantIdV, Val, alts, const_str, one_of,
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASES
+from dynolint.model import mappings
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -190,6 +191,9 @@ class ClassesMixin(Mixin):
                     and (value := self.summaries.heap_get((instance.alloc, name))) is not None]
             if held:
                 return one_of(held, limit=MAX_OVERRIDES + 1)
+        if name in mappings.MAPPING_METHODS and name not in mappings.STORING_METHODS \
+                and (contents := mappings.contents_of(self, base)) is not None:
+            return AttrV(contents, name)  # a dict method the dict subclass inherits: asked of its entries
         return AttrV(base, name)
 
     def held_tenants(self: Machine, value: Val) -> frozenset[TenantIdV]:

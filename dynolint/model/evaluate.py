@@ -9,6 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
+from dynolint.model import mappings
 from dynolint.model.literals import merge_dicts, names_entry, open_spread
 from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
@@ -161,6 +162,8 @@ class EvalMixin(Mixin):
         parts: list[Val] = []  # ``**x`` spreads and single entries, in order
         for key_expr, value_expr in expr.items:
             value = self.eval(value_expr, state, frame)
+            if key_expr is None and self.mappings_made:  # ``{**record}`` of a dict subclass: its entries
+                value = mappings.plain(self, value)
             parts.append(value if key_expr is None else DictV(((self.eval(key_expr, state, frame), value),)))
         return merge_dicts(parts)
 
@@ -340,6 +343,8 @@ class EvalMixin(Mixin):
                       is not None else self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))
 
     def _item_one(self: Machine, base: Val, index: Val, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        if type(base) is InstanceV and (contents := mappings.contents_of(self, base)) is not None:
+            return one_of(self._item_one(alt, index, loc, frame, quiet) for alt in alts(contents))
         key = const_str(index)
         if type(base) is ReadV:
             if key == "Item":

@@ -103,6 +103,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixi
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
     module_instances: set[Loc]  # where instances (and HTTP sessions) made at import were made: module state
+    mappings_made: bool  # an instance of a dict subclass was made (model/mappings.py)
     # id(value) -> (it, len(module_instances), its held tenants, the heap cells it looked at,
     # the objects it looked into with their counts of writes then): classes.held_tenants
     held_memo: dict[int, tuple[Val, int, frozenset[TenantIdV], tuple[tuple[object, str], ...],
@@ -312,6 +313,7 @@ class Interpreter(Machine):
         self.verdicts = {}
         self.carried = {}
         self.module_instances = set()
+        self.mappings_made = False
         self.held_memo = {}
         self.reset_vars = set()
         self.removed_entries = set()
