@@ -8,6 +8,7 @@ from typing import TypeVar
 from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent
 from dynolint.model.unseen import UnseenIndex
+from dynolint.model.memo import ByObject
 from dynolint.model.values import (
     UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SeqV, SessionV, StrV, SubV, TableV,
@@ -65,31 +66,20 @@ class TaintIndex:
     def __init__(self, reads: list[ReadEvent], deployed: DeployedNames | None = None) -> None:
         self.reads = reads
         self.deployed = deployed  # the names the deployment gives table values (model/deployment.py)
-        # by object: a lookup by value compares equal values that are distinct objects part by
-        # part (a third of the own repository's run); ``_taint_kept`` keeps each value alive, so
-        # its id is not reused while it is cached (a list, not a (value, taint) pair per entry:
-        # 48 bytes less each, about 10 MB of the rules' peak on the doubled connected corpus)
-        self._taint: dict[int, Taint] = {}
-        self._taint_kept: list[Val] = []
+        # by object (model/memo.py): a lookup by value compares equal values that are distinct
+        # objects part by part
+        self._taint: ByObject[Taint] = ByObject()
         self._canon: dict[Val, Val] = {}
-        # the same by object, in front of it (as ``_taint``): the same value object is asked
-        # about again and again (a write's key by each rule), and a lookup by value compares it
-        # with the equal, distinct object stored first part by part (growing faster than the
-        # code: 3.4 times the comparisons on the doubled connected corpus)
-        self._canon_ids: dict[int, Val] = {}
-        self._canon_kept: list[Val] = []
+        self._canon_ids: ByObject[Val] = ByObject()  # the same by object, in front of it
         self._tables: dict[tuple[Val, Val], bool] = {}
-        self._table_ids: dict[tuple[int, int], bool] = {}
-        self._table_kept: list[tuple[Val, Val]] = []
+        self._table_ids: ByObject[bool] = ByObject()  # by the pair of objects, in front of it
         self.unseen = UnseenIndex()  # the calls values derive from that the model could not see into
 
     def forget_values(self) -> None:
         """Drop the memos keyed by object (and the values they keep alive): between roots,
         the values a finished root made and no event keeps would otherwise stay for the run."""
         self._taint.clear()
-        self._taint_kept.clear()
         self._canon_ids.clear()
-        self._canon_kept.clear()
         self.unseen.forget_values()
 
     # -- taint -------------------------------------------------------------------------
@@ -100,11 +90,7 @@ class TaintIndex:
         if cached is not None:
             return cached
         result = self._compute(value, depth)
-        if len(self._taint) > 200_000:
-            self._taint.clear()
-            self._taint_kept.clear()
-        self._taint[id(value)] = result
-        self._taint_kept.append(value)
+        self._taint.put(id(value), value, result)
         return result
 
     def _compute(self, value: Val, depth: int) -> Taint:
@@ -166,11 +152,7 @@ class TaintIndex:
         if result is None:
             result = self._canon_compute(value, depth)
             self._canon[value] = result
-        if len(self._canon_ids) > 200_000:
-            self._canon_ids.clear()
-            self._canon_kept.clear()
-        self._canon_ids[id(value)] = result
-        self._canon_kept.append(value)
+        self._canon_ids.put(id(value), value, result)
         return result
 
     def _canon_compute(self, value: Val, depth: int) -> Val:
@@ -235,7 +217,7 @@ class TaintIndex:
 
     # -- items ---------------------------------------------------------------------------
     def same_table(self, left: Val, right: Val) -> bool:
-        by_object = (id(left), id(right))  # by object first, as ``canon``
+        by_object = (id(left), id(right))
         known = self._table_ids.get(by_object)
         if known is not None:
             return known
@@ -243,11 +225,7 @@ class TaintIndex:
         known = self._tables.get(key)
         if known is None:
             known = self._tables[key] = self._same_table(left, right)
-        if len(self._table_ids) > 200_000:
-            self._table_ids.clear()
-            self._table_kept.clear()
-        self._table_ids[by_object] = known
-        self._table_kept.append(key)
+        self._table_ids.put(by_object, key, known)
         return known
 
     def _same_table(self, left: Val, right: Val) -> bool:
