@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
-from dynolint.model.keys import carries_identity, is_tenant_id
+from dynolint.model.key_facts import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
@@ -21,7 +21,7 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
-from dynolint.model.containers import exact_entry, plain_dicts, typed_dict
+from dynolint.model.containers import dict_keys, exact_entry, plain_dicts, typed_dict
 from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.state import Frame, State, merge, nonlocal_names
@@ -325,7 +325,7 @@ class CallsMixin(Mixin):
                 key, value = args[0], (args[1] if len(args) > 1 else UNKNOWN)
             elif name == "update":
                 value = one_of(list(args) + list(kwargs.values())) if (args or kwargs) else UNKNOWN
-                key = self.dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
+                key = dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
             self.global_store(frame, self.stmt_site(frame, node), held, "method", key, value, state)
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
@@ -384,13 +384,6 @@ class CallsMixin(Mixin):
         if name in ("copy", "deepcopy") and not args:
             return recv
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
-
-    def dict_keys(self: Machine, value: Val) -> Val:
-        keys: list[Val] = []
-        for alt in alts(value):
-            if isinstance(alt, DictV):
-                keys.extend(k for k, _ in alt.items)
-        return SeqV("tuple", tuple(keys)) if keys else UNKNOWN
 
     def stmt_site(self: Machine, frame: Frame, node: ir.Call) -> int:
         summary = self.project.files.get(frame.path)

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 DICT_VIEWS = frozenset({"values", "items", "keys"})
 
 
+def dict_keys(value: Val) -> Val:
+    """The keys of the dicts ``value`` may be, as a tuple (UNKNOWN: none known)."""
+    keys: list[Val] = []
+    for alt in alts(value):
+        if isinstance(alt, DictV):
+            keys.extend(k for k, _ in alt.items)
+    return SeqV("tuple", tuple(keys)) if keys else UNKNOWN
+
+
 def exact_entry(base: DictV, index: Val) -> Val | None:
     """The value ``base`` holds under ``index`` itself (the last one stored), or None."""
     return next((value for key, value in reversed(base.items) if key == index), None)

@@ -17,7 +17,7 @@ from dynolint.model.expressions import parse_partiql
 from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.deployment import table_label
-from dynolint.model.keys import leading_key_is_tenant, pyn_key
+from dynolint.model.key_facts import leading_key_is_tenant, pyn_key
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,

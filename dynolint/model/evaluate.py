@@ -10,7 +10,7 @@ from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_KEY, norm_key, t
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model import mappings
-from dynolint.model.literals import merge_dicts, names_entry, open_spread
+from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
@@ -19,7 +19,7 @@ from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, ElemV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
     TmpRootV, Val, alts, const_str, one_of,
 )
@@ -199,7 +199,7 @@ class EvalMixin(Mixin):
             joined = self.concat_sequences(left, right)
             if joined is not None:
                 return joined
-        if op == "|" and (_mapping(left) or _mapping(right)):  # ``item | {...}``, ``item |= {...}`` (3.9)
+        if op == "|" and (surely_mapping(left) or surely_mapping(right)):  # ``item | {...}``, ``item |= {...}`` (3.9)
             return merge_dicts((left, right))
         return ArithV(op, left, right, loc)
 
@@ -383,7 +383,7 @@ class EvalMixin(Mixin):
                 return base.elts[index.value]
             if base.kind == "items" and base.elts:
                 return base.elts[0]
-            if base.kind in ("list", "tuple") and base.elts and _position(index):
+            if base.kind in ("list", "tuple") and base.elts and may_be_position(index):
                 return one_of(base.elts)  # ``items[i]`` at a position the code computed: one of them
             return SubV(base, index)
         if type(base) is ClassV and self.enum_class(base):
@@ -394,18 +394,6 @@ class EvalMixin(Mixin):
         if type(base) is CredsV:
             return base
         return SubV(base, index)
-
-
-def _position(index: Val) -> bool:
-    """May ``index`` be a position in a sequence the code computed (a counter, a loop's number),
-    not a slice, a name or a literal?"""
-    return all(isinstance(alt, (ElemV, ArithV, ParamV)) or isinstance(alt, CallV) and alt.fn in ("int", "len")
-               for alt in alts(index))
-
-
-def _mapping(value: Val) -> bool:
-    """Is ``value`` surely a mapping (a dict built in the code, an item read)?"""
-    return any(isinstance(a, (DictV, ReadItemV)) for a in alts(value))
 
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

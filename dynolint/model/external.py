@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.containers import dict_keys
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
@@ -83,7 +84,7 @@ class ExternalMixin(Mixin):
         if row.key >= 0:
             key = args[row.key] if len(args) > row.key else UNKNOWN
         else:
-            key = self.dict_keys(value) if len(args) > row.value else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
+            key = dict_keys(value) if len(args) > row.value else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
         self.process_stored(frame, self.stmt_site(frame, node), row.state, key, value, "method", state)
 
     def matched_request(self: Machine, recv: Val, name: str, args: list[Val], loc: Loc, frame: Frame) -> Val | None:

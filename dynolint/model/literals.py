@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, DictV, ElemV, EventV, OpaqueV, ParamV, SeqV, StrV, SubV, Val, alts, const_str,
+    UNKNOWN, ArithV, AttrV, CallV, DictV, ElemV, EventV, OpaqueV, ParamV, ReadItemV, SeqV, StrV, SubV, Val, alts,
+    const_str,
 )
 
 # values that may be a dict the code was given, parsed or got from a call, whose entries the
@@ -94,3 +95,15 @@ def merge_dicts(parts: Iterable[Val]) -> DictV:
         else:
             spreads.append(part)
     return DictV(tuple(items.items()), tuple(spreads))
+
+
+def may_be_position(index: Val) -> bool:
+    """May ``index`` be a position in a sequence the code computed (a counter, a loop's number),
+    not a slice, a name or a literal?"""
+    return all(isinstance(alt, (ElemV, ArithV, ParamV)) or isinstance(alt, CallV) and alt.fn in ("int", "len")
+               for alt in alts(index))
+
+
+def surely_mapping(value: Val) -> bool:
+    """Is ``value`` surely a mapping (a dict built in the code, an item read)?"""
+    return any(isinstance(a, (DictV, ReadItemV)) for a in alts(value))

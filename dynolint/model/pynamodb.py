@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.literals import elements
 from dynolint.model.conditions import condition_pins
 from dynolint.model.events import NO_GUARD, Guard
-from dynolint.model.keys import pyn_key
+from dynolint.model.key_facts import pyn_key
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, CallV, ClassV, ConstV, ExtV, Loc, OpaqueV, ParamV, PynActionV,
     PynAttrV, PynBatchV, PynInstanceV, PynModelV, SeqV, Val, alts,

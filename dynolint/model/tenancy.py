@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
-from dynolint.model.keys import constant_key
+from dynolint.model.key_facts import constant_key
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
