@@ -62,3 +62,44 @@ def test_a_class_that_defines_its_own_getitem_keeps_it(tmp_path: Path) -> None:
     source = source.replace("    def put(self):", "    def __getitem__(self, key):\n        return 0\n\n    def put(self):")
     (tmp_path / "app.py").write_text(source)
     assert {code for _, _, code in triples(findings_in(tmp_path))} == {"DYN101"}
+
+
+def test_a_userdicts_data_is_its_entries(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        from collections import UserDict
+        import boto3
+
+        table = boto3.resource("dynamodb").Table("profiles")
+
+        class Profile(UserDict):
+            def owner(self):
+                return self.data.get("owner")
+
+            def save(self):
+                table.put_item(Item=self.data)
+
+        def handler(event, context):
+            profile = Profile(table.get_item(Key={"profile_id": event["id"]})["Item"])
+            if profile.owner() == event["user"]:
+                profile.save()
+    '''))
+    # the put writes back the item read (through ``data``), after a decision on its owner
+    assert {(line, code) for _, line, code in triples(findings_in(tmp_path))} == {(12, "DYN101")}
+
+
+def test_data_of_a_dict_subclass_that_is_no_userdict_is_an_attribute(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import boto3
+
+        table = boto3.resource("dynamodb").Table("profiles")
+
+        class Profile(dict):
+            def save(self):
+                table.put_item(Item=self.data)
+
+        def handler(event, context):
+            profile = Profile(table.get_item(Key={"profile_id": event["id"]})["Item"])
+            profile.data = {"profile_id": "audit#" + event["id"], "name": event["name"]}  # another item
+            profile.save()
+    '''))
+    assert triples(findings_in(tmp_path)) == set()

@@ -191,9 +191,11 @@ class ClassesMixin(Mixin):
                     and (value := self.summaries.heap_get((instance.alloc, name))) is not None]
             if held:
                 return one_of(held, limit=MAX_OVERRIDES + 1)
-        if name in mappings.MAPPING_METHODS and name not in mappings.STORING_METHODS \
+        if (name in mappings.MAPPING_METHODS and name not in mappings.STORING_METHODS
+                or name == "data" and self.derives(base.cls, "userdict")) \
                 and (contents := mappings.contents_of(self, base)) is not None:
-            return AttrV(contents, name)  # a dict method the dict subclass inherits: asked of its entries
+            # a dict method the dict subclass inherits: asked of its entries; a UserDict's ``data``: they
+            return contents if name == "data" else AttrV(contents, name)
         return AttrV(base, name)
 
     def held_tenants(self: Machine, value: Val) -> frozenset[TenantIdV]:

@@ -178,7 +178,8 @@ PASSING_METHODS: dict[str, dict[str, int]] = {
 # dict and the mapping classes a project class subclasses to keep entries (model/mappings.py)
 MAPPING_BASES = frozenset({"dict", "builtins.dict", "collections.UserDict", "collections.OrderedDict", "typing.Dict"})
 LIBRARY_BASES: dict[str, frozenset[str]] = {
-    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES, **{path: frozenset({path}) for path in PASSING_METHODS},
+    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES,
+    "userdict": frozenset({"collections.UserDict"}), **{path: frozenset({path}) for path in PASSING_METHODS},
 }
 
 # Calls that make a property from functions given to them (``status = property(get, set)``
