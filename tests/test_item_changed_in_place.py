@@ -56,3 +56,22 @@ def test_arithmetic_made_in_place_is_a_counter(tmp_path: Path, change: str, writ
 def test_other_changes_in_place_are_an_overwrite(tmp_path: Path, change: str, written: str) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(SOURCE).replace("CHANGE", change).replace("WRITTEN", written))
     assert triples(findings_in(tmp_path)) == {("app.py", 18, "DYN101")}
+
+
+@pytest.mark.parametrize("holder, change", [
+    ("class Meter:\n    def __init__(self, meter_id):\n        self.item = table.get_item(Key={'meter_id': meter_id})['Item']",
+     "self.item['reading'] = self.item['reading'] + 1"),
+    ("from collections import UserDict\nclass Meter(UserDict):\n    def __init__(self, meter_id):\n"
+     "        super().__init__(table.get_item(Key={'meter_id': meter_id})['Item'])",
+     "self.data['reading'] = self.data.get('reading', 0) + 1"),
+])
+def test_arithmetic_on_an_item_an_object_holds(tmp_path: Path, holder: str, change: str) -> None:
+    """``self.item[k] = self.item[k] + 1`` (or a UserDict's ``data``) changes the item the
+    object holds in place: the put that writes it back writes back arithmetic (DYN102)."""
+    attr = "item" if "self.item" in change else "data"
+    source = ("import boto3\ntable = boto3.resource('dynamodb').Table('meters')\n" + holder + "\n"
+              f"    def tick(self):\n        {change}\n"
+              f"    def save(self):\n        table.put_item(Item=self.{attr})\n"
+              "def handler(event, context):\n    meter = Meter(event['id'])\n    meter.tick()\n    meter.save()\n")
+    (tmp_path / "app.py").write_text(source)
+    assert {code for _, _, code in triples(findings_in(tmp_path))} == {"DYN102"}

@@ -183,6 +183,8 @@ class AssignMixin(Mixin):
                     frame.stored_into.add(held)  # a caller that gave it sees the change (model/calls.py)
                 if alt is root and isinstance(root, ReadItemV) and 0 <= root.read:
                     self.note_assigned(root, index, value)
+                    if isinstance(base_expr, ir.Attr) and isinstance(base_expr.value, ir.Name):
+                        self.held_item_changed(base_expr, root, index, value, state, frame)
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
@@ -198,6 +200,21 @@ class AssignMixin(Mixin):
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
             if base_expr.id not in frame.rebound:
                 frame.stored_into.add(base_expr.id)
+
+    def held_item_changed(self: Machine, target: ir.Attr, item: ReadItemV, index: Val, value: Val, state: State,
+                          frame: Frame) -> None:
+        """``obj.attr[k] = v`` where an object's attribute holds an item read (``self.item``, a
+        UserDict's ``data``): the item it holds is changed in place, arithmetic on its own
+        attributes included, as the item a name holds is (``mutate_item``)."""
+        owner = state.env.get(target.value.id) if isinstance(target.value, ir.Name) else None
+        for alt in alts(owner) if owner is not None else ():
+            if type(alt) is not InstanceV:
+                continue
+            if target.attr == "data" and self.derives(alt.cls, "userdict"):
+                mappings.store(self, alt, index, value)
+            elif not item.arith and self.taint(value).arith_on(item.read) \
+                    and self.summaries.heap_get((alt.alloc, target.attr)) is not None:
+                self.summaries.write((alt.alloc, target.attr), ReadItemV(item.read, True), merged=True)
 
     def rekeys(self: Machine, item: ReadItemV, index: Val, value: Val) -> bool:
         """Does ``item[index] = value`` give a key attribute of the item read another value?"""

@@ -292,11 +292,11 @@ class CallsMixin(Mixin):
         if pyn is not None:
             return pyn
         instance = InstanceV(cls, loc)
-        if self.derives(cls, "mapping"):  # a dict subclass: the entries its constructor is given
-            mappings.fill(self, instance, args, kwargs)
         if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
             self.module_instances.add(loc)  # made at import: shared by every invocation of the process
         init = self.find_method(cls, "__init__")
+        if init is None and self.derives(cls, "mapping"):  # a dict subclass: the entries it is given
+            mappings.fill(self, instance, args, kwargs)  # (an __init__ of its own passes them to super())
         if init is not None:
             self.invoke(init, instance, args, kwargs, loc, state, frame)
         else:
@@ -306,8 +306,8 @@ class CallsMixin(Mixin):
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        handled = mappings.changed_by_method(self, recv, name, args, kwargs, loc, state, frame) \
-            if type(recv) is InstanceV and name in mappings.STORING_METHODS else None
+        handled = mappings.method_call(self, recv, name, args, kwargs, loc, state, frame) \
+            if name in mappings.CALLED_METHODS else None
         if handled is None:
             handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:

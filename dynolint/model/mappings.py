@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint.model.values import ConstV, DictV, InstanceV, Loc, ReadItemV, Val, alts, one_of
+from dynolint.model.values import ConstV, DictV, InstanceV, Loc, ReadItemV, SuperV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -23,6 +23,18 @@ CONTENTS = "<contents>"  # the heap cell of a mapping instance's entries (no att
 MAPPING_METHODS = frozenset({"get", "items", "keys", "values", "update", "setdefault", "pop", "popitem", "copy",
                              "clear", "__contains__", "__iter__", "__len__"})
 STORING_METHODS = frozenset({"update", "setdefault"})  # of those, the ones that store entries (changed_by_method)
+CALLED_METHODS = STORING_METHODS | {"__init__"}  # the calls ``method_call`` may answer
+
+
+def method_call(machine: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                state: State, frame: Frame) -> Val | None:
+    """A call that stores a mapping instance's entries: ``inst.update(...)``/``setdefault``, and
+    ``super().__init__(data)`` in its class's own ``__init__`` (None: not such a call)."""
+    if type(recv) is InstanceV:
+        return changed_by_method(machine, recv, name, args, kwargs, loc, state, frame)
+    if type(recv) is SuperV and name == "__init__":
+        return initialised(machine, recv.self_val, args, kwargs)
+    return None
 
 
 def contents_of(machine: Machine, value: Val) -> Val | None:
@@ -42,6 +54,15 @@ def fill(machine: Machine, instance: InstanceV, args: list[Val], kwargs: dict[st
     else:
         contents = DictV(entries, tuple(args[:1]))
     machine.summaries.write((instance.alloc, CONTENTS), contents, merged=True)
+
+
+def initialised(machine: Machine, instance: Val, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
+    """``super().__init__(...)`` reaching dict's (or UserDict's) own: the entries it is given
+    (None: not a mapping instance)."""
+    if type(instance) is not InstanceV or not machine.derives(instance.cls, "mapping"):
+        return None
+    fill(machine, instance, args, kwargs)
+    return ConstV(None)
 
 
 def store(machine: Machine, instance: InstanceV, index: Val, value: Val) -> None:
