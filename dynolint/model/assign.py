@@ -174,8 +174,7 @@ class AssignMixin(Mixin):
                 # name holds another item, made of the read's other attributes; so does the item
                 # read beside a default (``item = resp.get("Item") or {...}``), whose entries the
                 # code then sets one by one on whichever it is
-                flagged = ReadItemV(alt.read, True) if not alt.arith and self.taint(value).arith_on(alt.read) else alt
-                replaced[alt] = DictV(((index, value),), (flagged,))
+                replaced[alt] = DictV(((index, value),), (self.with_arithmetic(alt, value),))
             elif isinstance(root, (ReadItemV, PynInstanceV)):
                 self.mutate_item(root, value, state)
                 if isinstance(root, ReadItemV) and (held := leftmost_name(base_expr)) is not None \
@@ -212,9 +211,10 @@ class AssignMixin(Mixin):
                 continue
             if target.attr == "data" and self.derives(alt.cls, "userdict"):
                 mappings.store(self, alt, index, value)
-            elif not item.arith and self.taint(value).arith_on(item.read) \
-                    and self.summaries.heap_get((alt.alloc, target.attr)) is not None:
-                self.summaries.write((alt.alloc, target.attr), ReadItemV(item.read, True), merged=True)
+            elif (changed := self.with_arithmetic(item, value)) is not item and any(
+                    isinstance(held, ReadItemV) and held.read == item.read
+                    for held in alts(self.summaries.heap_get((alt.alloc, target.attr)) or UNKNOWN)):
+                self.summaries.write((alt.alloc, target.attr), changed, merged=True)
 
     def rekeys(self: Machine, item: ReadItemV, index: Val, value: Val) -> bool:
         """Does ``item[index] = value`` give a key attribute of the item read another value?"""

@@ -18,6 +18,7 @@ from dynolint.model.values import (
     const_str,
 )
 
+COUNTS = frozenset({"Count", "ScannedCount"})  # how many items a response holds, or the read looked at
 NEGATED = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
 SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
@@ -135,7 +136,7 @@ def _presence(value: Val) -> bool:
 
 
 # what a response says besides its items: how many there were, where the next page starts
-PAGING = frozenset({"LastEvaluatedKey", "Count", "ScannedCount", "ConsumedCapacity", "ResponseMetadata"})
+PAGING = COUNTS | {"LastEvaluatedKey", "ConsumedCapacity", "ResponseMetadata"}
 
 
 def paging_test(value: Val) -> bool:
@@ -160,7 +161,7 @@ def _count(value: Val) -> bool:
     """Is ``value`` how many items a read found (``resp["Count"]``, ``len(resp["Items"])``)?
     Comparing it with a constant tests whether the read found any, as ``_presence`` does."""
     for alt in alts(value):
-        if isinstance(alt, SubV) and isinstance(alt.base, ReadV) and const_str(alt.index) in ("Count", "ScannedCount"):
+        if isinstance(alt, SubV) and isinstance(alt.base, ReadV) and const_str(alt.index) in COUNTS:
             continue
         if isinstance(alt, CallV) and alt.fn == "len" and alt.recv is None and len(alt.args) == 1 \
                 and _presence(alt.args[0]):

@@ -17,7 +17,7 @@ from dynolint.model.expressions import parse_partiql
 from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.deployment import table_label
-from dynolint.model.key_facts import leading_key_is_tenant, pyn_key
+from dynolint.model.key_facts import leading_key_is_tenant, pyn_key, tenants_table
 from dynolint.model.values import (
     NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
@@ -296,7 +296,7 @@ class DynamoMixin(Mixin):
         subject = False
         if scope is not None:
             values = (self.key_part(table, scope),)
-            tenant_table = "tenant" in label.lower()
+            tenant_table = tenants_table(label)
             subject = tenant_table and leading_key_is_tenant(values[0])
             whole = tenant_table and self.item_is_tenant(table, op, scope, values[0])
             self.note_scoping(values[0], loc, frame, "subject" if whole else "key")

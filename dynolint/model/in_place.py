@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 
 
 class InPlaceMixin(Mixin):
+    def with_arithmetic(self: Machine, item: ReadItemV, value: Val) -> ReadItemV:
+        """The item read once ``value`` is stored into it: flagged as holding arithmetic on its
+        own attributes when ``value`` is computed so (``item["n"] + 1``), else as it was."""
+        if item.arith or item.read < 0 or not self.taint(value).arith_on(item.read):
+            return item
+        return ReadItemV(item.read, True)
+
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
         """An attribute of a read item was assigned: remember arithmetic on its own read."""
         if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):

@@ -9,6 +9,12 @@ from dynolint.model.values import (
 )
 
 
+def tenants_table(label: str) -> bool:
+    """Is the table (by the name or variable that labels it) one of tenants, whose items are
+    the tenants themselves (a tenant registry, tenant details)?"""
+    return "tenant" in label.lower()
+
+
 def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:
     """Is the partition key (the first key attribute, as DynamoMixin.key_part gives them)
     the bare tenant id on every path? On a table of tenants that is a record kept per

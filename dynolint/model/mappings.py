@@ -73,8 +73,7 @@ def store(machine: Machine, instance: InstanceV, index: Val, value: Val) -> None
     for alt in alts(contents) if contents is not None else ():
         if isinstance(alt, ReadItemV) and alt.read >= 0:
             machine.note_assigned(alt, index, value)
-            arith = not alt.arith and machine.taint(value).arith_on(alt.read)
-            changed.append(ReadItemV(alt.read, True) if arith else alt)
+            changed.append(machine.with_arithmetic(alt, value))
         elif isinstance(alt, DictV):
             changed.append(DictV(tuple((k, v) for k, v in alt.items if k != index) + ((index, value),), alt.spreads))
         else:

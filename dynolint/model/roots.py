@@ -79,10 +79,10 @@ class RootsMixin(Mixin):
                 or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
-                if index == 0 and not handler_shape and (lowered == "request" or _framework_object(param)) \
-                        and self.imports_view_framework(path):
-                    view = True
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) or view and index == 0:
+                request_first = index == 0 and not handler_shape and \
+                    (lowered == "request" or _framework_object(param)) and self.imports_view_framework(path)
+                view = view or request_first
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) or request_first:
                     # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):

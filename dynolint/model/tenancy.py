@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
-from dynolint.model.key_facts import constant_key
+from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
@@ -134,7 +134,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue
         scope_taint = model.taint_all(call.scope_values)
         source = frame_source(model, call.frame)
-        if source is None and scope_taint.event and not call.unscoped and "tenant" not in call.table.lower():
+        if source is None and scope_taint.event and not call.unscoped and not tenants_table(call.table):
             # a helper the tenant was not passed to, reaching an item the request names
             # (``load_note(event["pathParameters"]["id"])`` after the handler read the tenant):
             # the request picked the item, and nothing picked the tenant's. (Not on a table of
