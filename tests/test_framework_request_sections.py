@@ -113,3 +113,79 @@ def test_a_request_parameter_without_a_view_framework_is_a_parameter(tmp_path: P
     source = textwrap.dedent(DJANGO).replace("from django.http import JsonResponse", imports + "\nJsonResponse = dict")
     (tmp_path / "views.py").write_text(source.replace("PARAMS", "request").replace("TENANT", 'request["tenant_id"]'))
     assert triples(findings_in(tmp_path)) == set()
+
+
+# class-based views: the framework's dispatch stores the request and the URL's arguments on the
+# view before the handler method runs (``self.request``, ``self.kwargs``)
+VIEW = '''
+import boto3
+from BASE_MODULE import BASE
+
+table = boto3.resource("dynamodb").Table("notes")
+
+
+class Notes(BASE):
+    def get(self, *args, **kwargs):
+        tenant = TENANT
+        return table.get_item(Key={"pk": KEY}).get("Item")
+'''
+
+
+@pytest.mark.parametrize("module, base", [
+    ("django.views", "View"), ("django.views.generic", "DetailView"), ("rest_framework.views", "APIView"),
+    ("rest_framework.generics", "RetrieveAPIView"), ("rest_framework.viewsets", "ViewSet"),
+])
+def test_a_class_based_views_request_is_on_the_view(tmp_path: Path, module: str, base: str) -> None:
+    source = textwrap.dedent(VIEW).replace("BASE_MODULE", module).replace("BASE", base)
+    (tmp_path / "views.py").write_text(
+        source.replace("TENANT", 'self.request.headers["X-Tenant-Id"]').replace("KEY", 'f"T#{tenant}"'))
+    assert triples(findings_in(tmp_path)) == {("views.py", 10, "DYN204"), ("views.py", 11, "DYN201")}
+
+
+def test_a_class_based_views_url_arguments_are_the_requests(tmp_path: Path) -> None:
+    source = textwrap.dedent(VIEW).replace("BASE_MODULE", "django.views").replace("BASE", "View")
+    (tmp_path / "views.py").write_text(
+        source.replace("TENANT", 'self.request.user.tenant_id').replace("KEY", 'self.kwargs["note_id"]'))
+    assert triples(findings_in(tmp_path)) == {("views.py", 11, "DYN202")}
+
+
+def test_a_request_attribute_of_a_class_that_is_no_view_is_unknown(tmp_path: Path) -> None:
+    source = textwrap.dedent(VIEW).replace("from BASE_MODULE import BASE", "BASE = object")
+    (tmp_path / "views.py").write_text(
+        source.replace("TENANT", 'self.request.headers["X-Tenant-Id"]').replace("KEY", 'f"T#{tenant}"'))
+    assert triples(findings_in(tmp_path)) == set()
+
+
+# django-tenants: the middleware resolves the tenant from the request's domain and sets it on the
+# database connection, where views and helpers read it
+TENANTS = '''
+import boto3
+from django.db import connection
+from django.http import JsonResponse
+
+table = boto3.resource("dynamodb").Table("notes")
+
+
+def note(request, note_id):
+    return JsonResponse(table.get_item(Key={"pk": KEY}).get("Item"))
+'''
+
+
+@pytest.mark.parametrize("key, code", [
+    ("note_id", "DYN202"), ('f"{connection.schema_name}#{note_id}"', "DYN201"),
+    ('f"{connection.tenant.pk}#{note_id}"', "DYN201"),
+])
+def test_the_connections_tenant_is_the_requests(tmp_path: Path, key: str, code: str) -> None:
+    source = textwrap.dedent(TENANTS).replace("KEY", key)
+    if key == "note_id":  # the view reads the tenant, and keys the item by the URL's id alone
+        source = source.replace("    return", "    tenant = connection.tenant\n    return")
+    (tmp_path / "views.py").write_text(source)
+    line = 11 if key == "note_id" else 10
+    assert triples(findings_in(tmp_path)) == {("views.py", line, code)}
+
+
+def test_a_connection_without_a_tenant_read_is_not_tenant_aware(tmp_path: Path) -> None:
+    source = textwrap.dedent(TENANTS).replace("KEY", "note_id").replace(
+        "    return", "    vendor = connection.vendor\n    return")
+    (tmp_path / "views.py").write_text(source)
+    assert triples(findings_in(tmp_path)) == set()

@@ -11,10 +11,10 @@ from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.state import join
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
     TenantIdV, Val, alts, const_str, one_of,
 )
-from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASES
+from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
 from dynolint.model.mixin import Mixin
 
@@ -84,13 +84,14 @@ class ClassesMixin(Mixin):
 
     def derives(self: Machine, cls: ClassV, kind: str, depth: int = 0) -> bool:
         """Does ``cls`` derive from a library class of ``kind`` (``LIBRARY_BASES``: "enum",
-        "typeddict"), through any of the project's classes?"""
+        "typeddict"; ``LIBRARY_BASE_PACKAGES``: "view"), through any of the project's classes?"""
         key = (cls.path, cls.qualname, kind)
         known = self.derived_classes.get(key)
         if known is None:
             self.derived_classes[key] = False  # a cycle of bases derives from nothing
             known = depth < 8 and any(
-                isinstance(alt, ExtV) and alt.path in LIBRARY_BASES[kind]
+                isinstance(alt, ExtV) and (alt.path in LIBRARY_BASES.get(kind, ())
+                                           or alt.path.startswith(LIBRARY_BASE_PACKAGES.get(kind, ())))
                 or isinstance(alt, ClassV) and self.derives(alt, kind, depth + 1)
                 for base in self.class_bases(cls) for alt in alts(base))
             self.derived_classes[key] = known
@@ -196,6 +197,8 @@ class ClassesMixin(Mixin):
                 and (contents := mappings.contents_of(self, base)) is not None:
             # a dict method the dict subclass inherits: asked of its entries; a UserDict's ``data``: they
             return contents if name == "data" else AttrV(contents, name)
+        if name in VIEW_ATTRIBUTES and self.derives(base.cls, "view"):
+            return EventV(VIEW_ATTRIBUTES[name])  # a class-based view's request and URL arguments
         return AttrV(base, name)
 
     def held_tenants(self: Machine, value: Val) -> frozenset[TenantIdV]:

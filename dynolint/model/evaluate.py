@@ -6,7 +6,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
 from dynolint.model import mappings
@@ -276,7 +276,10 @@ class EvalMixin(Mixin):
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:
             base = EventV(())  # the request being served (``from flask import request``)
         elif type(base) is ExtV:
-            return ExtV(f"{base.path}.{name}")
+            path = f"{base.path}.{name}"
+            if path in TENANT_GLOBALS:  # trusted as the request's own tenant is (event_fields.tenant_trust)
+                return self.tenant_source(loc, "invoker", TENANT_GLOBALS[path], frame, quiet)
+            return ExtV(path)
         if type(base) is InstanceV:
             if is_namespace(base):
                 return self.namespace_attr(base, name, loc, frame, quiet)

@@ -45,6 +45,12 @@ SECTION_NAMES = {
 }
 # module-level objects of web frameworks that are the request being served (``from flask import request``)
 REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request"})
+# module-level objects' attributes that hold the tenant of the request being served: django-tenants'
+# middleware sets the request's tenant on the database connection (``connection.set_tenant``)
+TENANT_GLOBALS = {
+    "django.db.connection.tenant": "the database connection's tenant (django-tenants)",
+    "django.db.connection.schema_name": "the database connection's tenant schema (django-tenants)",
+}
 
 
 def norm_key(name: str) -> str:

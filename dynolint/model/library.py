@@ -181,6 +181,15 @@ LIBRARY_BASES: dict[str, frozenset[str]] = {
     "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES,
     "userdict": frozenset({"collections.UserDict"}), **{path: frozenset({path}) for path in PASSING_METHODS},
 }
+# library classes known by their package rather than one by one (every class-based view of Django
+# and Django REST framework: View, TemplateView, DetailView, APIView, GenericAPIView, ViewSet, ...)
+LIBRARY_BASE_PACKAGES: dict[str, tuple[str, ...]] = {
+    "view": ("django.views.", "rest_framework.views.", "rest_framework.generics.", "rest_framework.viewsets."),
+}
+# What a class-based view's dispatch stores on the instance before it calls the handler method
+# (``setup()`` / ``initial()``): the request being served and the URL's arguments, as the part of
+# the request (an event path) each is.
+VIEW_ATTRIBUTES: dict[str, tuple[str, ...]] = {"request": (), "kwargs": ("pathparameters",), "args": ("pathparameters",)}
 
 # Calls that make a property from functions given to them (``status = property(get, set)``
 # in a class body): the roles of their positional arguments, in order.
