@@ -30,12 +30,6 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
 
 
-def is_stub(function: ir.Function) -> bool:
-    """A method whose body is only a docstring, ``...`` or ``pass``."""
-    return function.class_qualname is not None and all(
-        isinstance(s, ir.ExprStmt) and isinstance(s.value, ir.Const) for s in function.body)
-
-
 class CallsMixin(Mixin):
     def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
@@ -216,7 +210,7 @@ class CallsMixin(Mixin):
             # the reads the body made on the caller's path before it
             result: Val = (SeqV("items", (one_of(callee.yields),)) if callee.yields
                            else OpaqueV(loc, tuple(callee.returns)))
-        elif never_returns or (not callee.returns and is_stub(function)):
+        elif never_returns or (not callee.returns and ir.is_stub(function)):
             # a stub (docstring, ``...``, ``pass``: a Protocol or abstract method) returns
             # what the implementation would: unknown
             result = opaque_work(func.qualname, loc, tuple(args) + tuple(kwargs.values()), frame, self.next_seq())

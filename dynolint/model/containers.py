@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import DICT_MAKERS, ITERATION
 from dynolint.model.literals import merge_dicts
-from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, SeqV, Val, alts, one_of
+from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, ElemV, SeqV, Val, alts, one_of
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -104,7 +104,29 @@ def plain_dicts(value: Val) -> list[DictV] | None:
     return found if found and len(found) == len(alts(value)) else None
 
 
+LITERAL_KINDS = frozenset({"list", "tuple", "set"})  # SeqV kinds of a literal the code wrote (ir.SeqE)
+
+
 class ContainersMixin(Mixin):
+    def element(self: Machine, iterable: Val) -> Val:
+        """What iterating ``iterable`` gives: one of its elements (a dict's keys)."""
+        out = []
+        nothing = []  # empty literals (``found = []`` before a loop appended to it): no element
+        for alt in alts(iterable):
+            if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
+                out.append(alt.elts[0])
+            elif isinstance(alt, SeqV) and alt.elts:
+                out.append(one_of(alt.elts))
+            elif isinstance(alt, SeqV) and alt.kind in LITERAL_KINDS:
+                nothing.append(ElemV(alt))
+            elif isinstance(alt, DictV) and not alt.spreads and alt.items:  # a dict iterates its keys
+                out.append(one_of(k for k, _ in alt.items))
+            elif isinstance(alt, DictV) and not alt.spreads:  # an empty dict: no element
+                nothing.append(ElemV(alt))
+            else:
+                out.append(ElemV(alt))
+        return one_of(out or nothing)
+
     def make_container(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
         """``dict(pairs)``, ``collections.defaultdict(list)``, ``OrderedDict(...)``,
         ``ChainMap(*maps)``: the dict they make, when what they are given is pairs or nothing (None: leave the call to others)."""

@@ -39,3 +39,23 @@ class ByObject(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._found)
+
+
+def first_touches(parent: dict[tuple[int, object], object],
+                   child: dict[tuple[int, object], object]) -> dict[tuple[int, object], object]:
+    """``parent`` with the deps of ``child`` it does not have added, in order: what
+    ``parent.setdefault(dep, value)`` for each of ``child``'s gives. Copying and updating
+    dicts reuses the hashes they store; ``setdefault`` hashes each key (nested tuples) again."""
+    if not child:
+        return parent
+    if not parent:
+        parent.update(child)
+        return parent
+    if len(child) < 8:
+        for dep, value in child.items():
+            parent.setdefault(dep, value)
+        return parent
+    merged = dict(parent)  # parent's deps first, in their order
+    merged.update(child)  # then child's new ones, in theirs
+    merged.update(parent)  # a dep both have keeps parent's (first) value
+    return merged

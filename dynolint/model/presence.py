@@ -81,3 +81,22 @@ def presence(value: Val, reads_of: Callable[[Val], set[int]]) -> tuple[frozenset
                     sides.add(not keep)
                     sides.add(keep)  # mixed: no side is sure
     return frozenset(found), (next(iter(sides)) if len(sides) == 1 else None)
+
+
+def catches_missing(exc_type: ir.Expr | None) -> bool:
+    """Does an ``except`` clause catch what a read of a missing item raises
+    (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
+    if exc_type is None:
+        return True
+    names: list[str] = []
+    pending = [exc_type]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ir.SeqE):
+            pending.extend(current.elts)
+        elif isinstance(current, ir.Attr):
+            names.append(current.attr)
+        elif isinstance(current, ir.Name):
+            names.append(current.id)
+    return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
+               for n in names)

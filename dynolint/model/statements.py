@@ -13,12 +13,13 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
+from dynolint.model.presence import catches_missing
 from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
-    NONE, ClassV, DictV, ElemV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str, one_of,
+    NONE, ClassV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 # decorators that make a generator function a context manager (by their last name)
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
-LITERAL_KINDS = frozenset({"list", "tuple", "set"})  # SeqV kinds of a literal the code wrote (ir.SeqE)
 
 
 class RootTimeout(Exception):
@@ -260,7 +260,7 @@ class StatementsMixin(Mixin):
             failed_reads = frozenset(r.id for r in body_reads)
             for handler in stmt.handlers:
                 entry = handler_in.copy()
-                if failed_reads and self.catches_missing(handler.type):
+                if failed_reads and catches_missing(handler.type):
                     entry.absent = join(entry.absent, failed_reads)
                 if handler.type is not None:
                     self.eval(handler.type, entry, frame)
@@ -280,43 +280,6 @@ class StatementsMixin(Mixin):
             self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
             self.mark_cleared(store_mark, stmt.finalbody, result, frame)
         return result
-
-    def catches_missing(self: Machine, exc_type: ir.Expr | None) -> bool:
-        """Does an ``except`` clause catch what a read of a missing item raises
-        (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
-        if exc_type is None:
-            return True
-        names: list[str] = []
-        pending = [exc_type]
-        while pending:
-            current = pending.pop()
-            if isinstance(current, ir.SeqE):
-                pending.extend(current.elts)
-            elif isinstance(current, ir.Attr):
-                names.append(current.attr)
-            elif isinstance(current, ir.Name):
-                names.append(current.id)
-        return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
-                   for n in names)
-
-    # -- helpers ---------------------------------------------------------------------
-    def element(self: Machine, iterable: Val) -> Val:
-        out = []
-        nothing = []  # empty literals (``found = []`` before a loop appended to it): no element
-        for alt in alts(iterable):
-            if isinstance(alt, SeqV) and alt.kind == "items" and len(alt.elts) == 1:
-                out.append(alt.elts[0])
-            elif isinstance(alt, SeqV) and alt.elts:
-                out.append(one_of(alt.elts))
-            elif isinstance(alt, SeqV) and alt.kind in LITERAL_KINDS:
-                nothing.append(ElemV(alt))
-            elif isinstance(alt, DictV) and not alt.spreads and alt.items:  # a dict iterates its keys
-                out.append(one_of(k for k, _ in alt.items))
-            elif isinstance(alt, DictV) and not alt.spreads:  # an empty dict: no element
-                nothing.append(ElemV(alt))
-            else:
-                out.append(ElemV(alt))
-        return one_of(out or nothing)
 
     # -- with statements -------------------------------------------------------------------
     def exec_with(self: Machine, stmt: ir.With, items: tuple[tuple[ir.Expr, ir.Target | None], ...],

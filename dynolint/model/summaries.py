@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dynolint.model.footprint import Recorder
+from dynolint.model.memo import first_touches
 from dynolint.model.events import scan_ids
 from dynolint.model.state import ABSENT, CLAIMS, CONSULTED, DECISIONS, FACTS, READS, READS_ANY, SCANS, join, minus
 from dynolint.model.values import Loc, OpaqueV, Val
@@ -209,7 +210,7 @@ class Summaries:
         self.misses += 1
         if self.logs:
             parent = self.logs[-1]
-            parent.deps = _first_touches(parent.deps, log.deps)
+            parent.deps = first_touches(parent.deps, log.deps)
             parent.writes.extend(log.writes)
             parent.paths |= log.paths
             parent.reach = min(parent.reach, log.reach)
@@ -377,26 +378,6 @@ _FACT_BITS = ((CLAIMS, 1), (ABSENT, 2), (FACTS, 3), (DECISIONS, 4))
 
 def _first(item: tuple[str, Val]) -> str:
     return item[0]
-
-
-def _first_touches(parent: dict[tuple[int, object], object],
-                   child: dict[tuple[int, object], object]) -> dict[tuple[int, object], object]:
-    """``parent`` with the deps of ``child`` it does not have added, in order: what
-    ``parent.setdefault(dep, value)`` for each of ``child``'s gives. Copying and updating
-    dicts reuses the hashes they store; ``setdefault`` hashes each key (nested tuples) again."""
-    if not child:
-        return parent
-    if not parent:
-        parent.update(child)
-        return parent
-    if len(child) < 8:
-        for dep, value in child.items():
-            parent.setdefault(dep, value)
-        return parent
-    merged = dict(parent)  # parent's deps first, in their order
-    merged.update(child)  # then child's new ones, in theirs
-    merged.update(parent)  # a dep both have keeps parent's (first) value
-    return merged
 
 
 __all__ = ["Context", "Summaries", "Summary", "HEAP", "GLOBAL_VALUES", "GLOBAL_ENTRIES", "TRUTHY"]

@@ -245,6 +245,12 @@ def module_name(path: str) -> str:
     return ".".join(p for p in parts if p and p != ".")
 
 
+def is_stub(function: Function) -> bool:
+    """A method whose body is only a docstring, ``...`` or ``pass``."""
+    return function.class_qualname is not None and all(
+        isinstance(s, ExprStmt) and isinstance(s.value, Const) for s in function.body)
+
+
 for _cls in list(globals().values()):
     if isinstance(_cls, type) and _cls.__module__ == __name__ and hasattr(_cls, "__dataclass_fields__"):
         pickle_as_fields(_cls)
