@@ -32,6 +32,16 @@ CASES = {
     "removed-in-finally": ("", "logger.append_keys(tenant_id=tenant)\n    try:\n        return 1\n"
                                "    finally:\n        logger.remove_keys(['tenant_id'])", set()),
     "constant-keys": ("", "logger.append_keys(service_tier='gold')\n    return tenant", set()),
+    # Powertools' legacy alias of append_keys (with append=True; without, it replaces the keys: stored
+    # all the same) and its thread-local keys (a module-level ContextVar never reset)
+    "structure-logs-appended": ("", "logger.structure_logs(append=True, tenant_id=tenant)\n    return 1", {9}),
+    "structure-logs-replaced": ("", "logger.structure_logs(tenant_id=tenant)\n    return 1", {9}),
+    "thread-safe-appended": ("", "logger.thread_safe_append_keys(tenant_id=tenant)\n    return 1", {9}),
+    "thread-safe-removed-in-finally": ("", "logger.thread_safe_append_keys(tenant_id=tenant)\n    try:\n"
+                                           "        return 1\n    finally:\n        logger.thread_safe_clear_keys()",
+                                       set()),
+    "state-cleared-in-finally": ("", "logger.append_keys(tenant_id=tenant)\n    try:\n        return 1\n"
+                                     "    finally:\n        logger.clear_state()", set()),
 }
 
 

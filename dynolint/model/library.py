@@ -242,8 +242,11 @@ SESSION_STATE: dict[str, frozenset[str]] = {
 # take away again (in a ``finally``: model/objects.py).
 LOGGER_MAKERS = frozenset({"logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger",
                            "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger"})
-LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys"})
-LOGGER_REMOVES = frozenset({"removeFilter", "removeHandler", "remove_keys"})
+LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys",
+                           "structure_logs",  # Powertools' older name of append_keys (it still has it)
+                           "thread_safe_append_keys"})  # kept in a module-level ContextVar, never reset
+LOGGER_REMOVES = frozenset({"removeFilter", "removeHandler", "remove_keys", "clear_state",
+                            "thread_safe_remove_keys", "thread_safe_clear_keys"})
 # decorators of a logger's own (``@logger.inject_lambda_context(clear_state=True)``) that clear
 # what each invocation added to it, by method name: the keyword that asks for it
 CLEARING_DECORATORS: dict[str, str] = {"inject_lambda_context": "clear_state"}
