@@ -24,6 +24,7 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions, paging_test
 from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
+from dynolint.model.key_schema import keyish_names
 from dynolint.model.mixin import Mixin
 from dynolint.model.presence import presence
 from dynolint.model.values import (
@@ -129,7 +130,8 @@ class ControlMixin(Mixin):
         """The scans and queries that equality tests in ``decided`` filter by their items' key
         (``if item["sku"] == sku:``): read id -> the key attributes and what each equals. The
         key is the attributes the test pins when they are the table's key (config or IaC),
-        else one attribute (a table keyed by it alone)."""
+        else one attribute (a table keyed by it alone), compared with a value the code has, or
+        whose name says it is a key: a row's attribute compared with a constant is its state."""
         pinned: dict[int, dict[str, Val]] = {}
         for decision in decided:
             if decision.attribute is not None and decision.op == "==" and decision.other is not None \
@@ -150,8 +152,8 @@ class ControlMixin(Mixin):
                 names = [n for n in (facts.partition_key, facts.sort_key) if n]
                 if not all(n in attributes for n in names):
                     continue
-            elif len(attributes) == 1:
-                names = list(attributes)
+            elif len(attributes) == 1 and (keyish_names(attributes) or not _constant(next(iter(attributes.values())))):
+                names = list(attributes)  # (``if row["state"] == "open":`` is no search by key)
             else:
                 continue
             keyed[read_id] = {n: attributes[n] for n in names}
@@ -397,3 +399,10 @@ class ControlMixin(Mixin):
 
 
 __all__ = ["ControlMarks", "ControlMixin", "SCAN_OPS", "Steer", "lists_items"]
+
+
+def _constant(value: Val) -> bool:
+    """A constant, or a constant in a low-level AttributeValue (``{"S": "open"}``)."""
+    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads:
+        value = value.items[0][1]
+    return isinstance(value, ConstV)

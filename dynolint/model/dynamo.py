@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.ddb_operations import OPERATIONS
+from dynolint.model.conditions import key_equalities
 from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
@@ -120,7 +121,9 @@ class DynamoMixin(Mixin):
                     self.emit_write("batch_write_item delete", table, key, None, NO_GUARD, (), False, True,
                                     "batch", loc, state, frame)
                     self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
-            return OpaqueV(loc, ())
+            requested = kwargs.get("RequestItems")
+            # what DynamoDB did not process comes back as the request's own entries, to send again
+            return DictV(((ConstV("UnprocessedItems"), requested),)) if requested is not None else OpaqueV(loc, ())
         if name == "batch_get_item":
             # {"Responses": {table: [the item of each key read]}}
             responses: list[tuple[Val, Val]] = []
@@ -133,7 +136,8 @@ class DynamoMixin(Mixin):
                     responses.append((table, SeqV("items", tuple(items))))
             if not responses:
                 return OpaqueV(loc, ())
-            return DictV(((ConstV("Responses"), DictV(tuple(responses))),))
+            return DictV(((ConstV("Responses"), DictV(tuple(responses))),
+                          (ConstV("UnprocessedKeys"), kwargs.get("RequestItems", UNKNOWN))))
         if name == "transact_write_items":
             for element in elements(kwargs.get("TransactItems")):
                 for op_name, op in (("Put", "put_item"), ("Update", "update_item"), ("Delete", "delete_item")):
@@ -180,7 +184,8 @@ class DynamoMixin(Mixin):
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return ReadV(read)
         if name in ("query", "scan"):
-            read = self.emit_read(name, table, None, loc, state, frame)
+            read = self.emit_read(name, table, None, loc, state, frame,
+                                  equal=key_equalities(kwargs) if name == "query" else ())
             scope: Val | None = None
             if name == "query":
                 parts = [kwargs[k] for k in ("KeyConditionExpression", "KeyConditions") if k in kwargs]
@@ -252,9 +257,10 @@ class DynamoMixin(Mixin):
 
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
-                  consistent: bool = False, sets: tuple[str, ...] | None = None) -> int:
+                  consistent: bool = False, sets: tuple[str, ...] | None = None,
+                  equal: tuple[tuple[str, Val], ...] = ()) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
-                         sets=sets)
+                         sets=sets, equal=equal)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id

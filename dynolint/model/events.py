@@ -45,6 +45,9 @@ class ReadEvent:
     # the item a write returned (ReturnValues): the attributes that write set, which a test
     # on the returned values reads as the write left them (a test-and-set); None: a plain read
     sets: tuple[str, ...] | None = None
+    # a query's key condition equalities (``Key("pk").eq(v)``, ``pk = :v``): the value each of
+    # these attributes has in every item it returns
+    equal: tuple[tuple[str, Val], ...] = ()
 
 
 # reads that return the items of a whole table or partition, not one item by its key

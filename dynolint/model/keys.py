@@ -272,9 +272,11 @@ class TaintIndex:
                 item_map = {const_str(k): v for k, v in alt.items if const_str(k) is not None}
                 # ``{**item, "pk": other}``: an entry that replaces a key attribute of the
                 # item read names another item, whatever the spread holds
-                rekeyed = read_map is not None and bool(read_map) and any(
-                    name in item_map and item_map[name] is not UNKNOWN and not self.equal(read_map[name], item_map[name])
-                    for name in read_map)
+                # (or a value the query's key condition gave every row: a row moved to another partition)
+                pinned = read_map if read_map is not None else dict(read.equal)
+                rekeyed = bool(pinned) and any(
+                    name in item_map and item_map[name] is not UNKNOWN and not self.equal(pinned[name], item_map[name])
+                    for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
@@ -316,13 +318,17 @@ class TaintIndex:
         return False
 
     def _taken_from(self, value: Val, read: ReadEvent, attr: str, depth: int = 0) -> bool:
-        """Is ``value`` attribute ``attr`` of an item ``read`` returned, or of the item a later
-        read got by a key taken from it (a query's item read again with ``get_item``)? Low-level
+        """Is ``value`` attribute ``attr`` of an item ``read`` returned (or the value its key
+        condition gives that attribute in all of them: ``Key={"pk": pk, "sk": row["sk"]}`` after
+        a query of ``Key("pk").eq(pk)``), or of the item a later read got by a key taken from it
+        (a query's item read again with ``get_item``)? Low-level
         values may be unwrapped first (``{"S": item["pk"]["S"]}``). A value with several
         alternatives (an element of a list built from a query and the scan that pages it)
         is taken from ``read`` when one of them is: on that path the item is its element."""
         if isinstance(value, OneOf):
             return any(self._taken_from(_typed(alt), read, attr, depth) for alt in value.alts)
+        if any(name == attr and self.equal(_typed(pinned), value) for name, pinned in read.equal):
+            return True  # the value the query's key condition sets it equal to: every item it returns has it
         if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
             value = value.base  # ``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in again
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
