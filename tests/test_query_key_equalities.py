@@ -100,3 +100,27 @@ def test_a_test_of_a_rows_state_against_a_constant_is_no_search_by_key(tmp_path:
     # decided on it races with a change of the state
     write = 'table.delete_item(Key={"sid": row["sid"], "seq": row["seq"]})'
     assert run(tmp_path, 'Key("sid").eq(sid)', "", write=write) == {("app.py", 15, "DYN101")}
+
+
+def test_a_write_to_another_table_by_the_querys_value_is_another_item(tmp_path: Path) -> None:
+    # the parent (another table, keyed by the partition value the query of its children used) is
+    # updated after a decision on a child row: the decision is on the child, not on the parent
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import boto3
+        from boto3.dynamodb.conditions import Key
+
+        children = boto3.resource("dynamodb").Table("tasks")
+        parents = boto3.resource("dynamodb").Table("pipelines")
+
+
+        def handler(event, context):
+            pid = event["pipeline_id"]
+            rows = children.query(IndexName="by-pipeline", KeyConditionExpression=Key("pipeline_id").eq(pid))["Items"]
+            done = [row for row in rows if row["task_id"] == event["task_id"]]
+            parent = parents.get_item(Key={"pipeline_id": pid})["Item"]
+            if done and parent:
+                parents.update_item(Key={"pipeline_id": pid}, UpdateExpression="SET #s = :s",
+                                    ConditionExpression="attribute_exists(pipeline_id)",
+                                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": "Done"})
+    '''))
+    assert triples(findings_in(tmp_path)) == set()

@@ -152,8 +152,8 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
 
 
 def listings_behind(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> set[int]:
-    """The listings (a query or scan earlier on the path) whose element gave the key of one
-    of ``reads``: the code found the item in the listing, decided on the element (``if
+    """The listings (a query or scan of the same table earlier on the path) whose element gave
+    the key of one of ``reads``: the code found the item in the listing, decided on the element (``if
     job["status"] == "NOT_STARTED":``) and fetched the item again by its key. The element
     and the item fetched are one item, so a decision on the element is a decision on what
     the write changes, whether or not the code tests the fetched copy again."""
@@ -162,7 +162,8 @@ def listings_behind(model: Model, record: WriteRecord, reads: list[ReadEvent]) -
         if read.key is None:
             continue
         for other in record.reads:
-            if other.seq < read.seq and lists_items(other) and model.index.key_from_item(read.key, other):
+            if other.seq < read.seq and lists_items(other) and model.index.same_table(other.table, read.table) \
+                    and model.index.key_from_item(read.key, other):
                 found.add(other.id)
     return found
 

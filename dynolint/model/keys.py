@@ -339,7 +339,8 @@ class TaintIndex:
         if depth >= 4 or not 0 <= source < len(self.reads):
             return False
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
-        return again is not None and self._taken_from(_typed(again), read, attr, depth + 1)
+        return again is not None and self.same_table(self.reads[source].table, read.table) and \
+            self._taken_from(_typed(again), read, attr, depth + 1)
 
 
 def _typed(value: Val) -> Val:
