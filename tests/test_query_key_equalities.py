@@ -124,3 +124,20 @@ def test_a_write_to_another_table_by_the_querys_value_is_another_item(tmp_path: 
                                     ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": "Done"})
     '''))
     assert triples(findings_in(tmp_path)) == set()
+
+
+@pytest.mark.parametrize("key", [
+    '"sid": str(row["sid"]), "seq": int(row["seq"])',  # a string key as str, a number key (a Decimal) as int
+    '"sid": row["sid"].strip(), "seq": row["seq"]',
+    '"sid": str(sid), "seq": row["seq"]',
+])
+def test_a_rows_key_converted_to_its_own_type_is_the_rows(tmp_path: Path, key: str) -> None:
+    assert run(tmp_path, 'Key("sid").eq(sid)', key) == {("app.py", 15, "DYN101")}
+
+
+@pytest.mark.parametrize("key", [
+    '"sid": row["sid"].strip("#"), "seq": row["seq"]',  # cut: another value
+    '"sid": row["sid"].lower(), "seq": row["seq"]',  # cased: another value
+])
+def test_a_rows_key_changed_is_another_item(tmp_path: Path, key: str) -> None:
+    assert run(tmp_path, 'Key("sid").eq(sid)', key) == set()

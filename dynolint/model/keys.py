@@ -329,6 +329,7 @@ class TaintIndex:
             return any(self._taken_from(_typed(alt), read, attr, depth) for alt in value.alts)
         if any(name == attr and self.equal(_typed(pinned), value) for name, pinned in read.equal):
             return True  # the value the query's key condition sets it equal to: every item it returns has it
+        value = _converted_from(value)
         if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
             value = value.base  # ``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in again
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
@@ -341,6 +342,27 @@ class TaintIndex:
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
         return again is not None and self.same_table(self.reads[source].table, read.table) and \
             self._taken_from(_typed(again), read, attr, depth + 1)
+
+
+# conversions that give a key attribute's value back as it was (``str(row["pk"])`` of a string,
+# ``int(row["n"])`` of a number key, which boto3 reads as a Decimal; ``row["pk"].strip()``)
+_SAME_VALUE_CALLS = frozenset({"str", "int"})
+_SAME_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
+
+
+def _converted_from(value: Val) -> Val:
+    """The value a key attribute's conversion was made of (``str(x)``, ``int(x)``, ``x.strip()``),
+    else the value."""
+    for _ in range(4):
+        if type(value) is CallV and not value.kwargs and value.recv is None and value.fn in _SAME_VALUE_CALLS \
+                and len(value.args) == 1:
+            value = value.args[0]
+        elif type(value) is CallV and not value.kwargs and not value.args and value.fn in _SAME_VALUE_METHODS \
+                and value.recv is not None:
+            value = value.recv
+        else:
+            break
+    return value
 
 
 def _typed(value: Val) -> Val:
