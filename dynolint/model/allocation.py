@@ -67,7 +67,7 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
              and model.index.same_table(r.table, write.table)}
     if not scans:
         return None
-    values = key_values(model, record)
+    values = key_values(model, record, list(scans.values()))
     if not values or any(_fresh(value) for value in values):
         return None
     found: set[tuple[int, bool, Loc]] = set()  # (read, by control, where)
@@ -82,9 +82,12 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
     return Allocation(read, site if site[1] >= 0 else None, by_control)
 
 
-def key_values(model: Model, record: WriteRecord) -> list[Val]:
+def key_values(model: Model, record: WriteRecord, listings: list[ReadEvent] | None = None) -> list[Val]:
     """The values of the key attributes the write names, as bound (not canonical: a value
-    chosen under a test is marked by object). Empty when they are not known."""
+    chosen under a test is marked by object). Empty when they are not known. Where nothing
+    declares the key, an item created in the partition a query of ``listings`` listed (its
+    key-like attributes hold the values the query's key condition gave) is keyed also by the
+    attributes whose names say they number items (``{"sid": sid, "seq": n}``: the sort key)."""
     write = record.write
     if write.key is not None:  # Key= of an update, a PynamoDB instance's hash and range key
         return [value for alt in alts(write.key) if isinstance(alt, DictV) for _, value in alt.items]
@@ -92,12 +95,22 @@ def key_values(model: Model, record: WriteRecord) -> list[Val]:
     for alt in alts(write.item if write.item is not None else ConstV(None)):
         if isinstance(alt, DictV):
             named.update((name, value) for key, value in alt.items for name in (const_str(key),) if name)
-    keys = known_key_attrs(model, write.table) or keyish_names(named)
+    known = known_key_attrs(model, write.table)
+    keys = known or keyish_names(named)
+    if not known and keys and any(_in_partition(model, named, keys, listing) for listing in listings or ()):
+        keys = keys + [name for name in named if NUMBERING & name_words(name) and name not in keys]
     if not keys:  # nothing names the key: an entry whose name is built and looks like one, else a number
         return built_key_values(write.item) or numbering_values(write.item)
     if not set(keys) <= set(named):
         return []
     return [named[name] for name in keys]
+
+
+def _in_partition(model: Model, named: dict[str, Val], keys: list[str], listing: ReadEvent) -> bool:
+    """Do the attributes ``keys`` of a created item hold what ``listing``'s key condition set
+    them equal to (the item is made in the partition the query listed)?"""
+    pinned = dict(listing.equal)
+    return all(name in pinned and model.index.equal(pinned[name], named[name]) for name in keys)
 
 
 def built_key_values(item: Val | None) -> list[Val]:
