@@ -95,6 +95,27 @@ async def two(key):
     assert len(model.races()) == 2
 
 
+def test_a_client_entered_by_hand() -> None:
+    # a long-lived aiobotocore client: ``await create_client(...).__aenter__()`` kept in a global (the
+    # library's context manager entered without ``async with``) is the client, as ``async with`` gives
+    model = model_of({"a.py": """
+from aiobotocore.session import get_session
+_client = None
+
+async def client():
+    global _client
+    if _client is None:
+        _client = await get_session().create_client("dynamodb").__aenter__()
+    return _client
+
+async def one(key):
+    c = await client()
+    item = (await c.get_item(TableName="n", Key={"pk": {"S": key}}))["Item"]
+    await c.put_item(TableName="n", Item=item)
+"""})
+    assert [model.interp.roots[race.record.root].func for race in model.races()] == ["one"]
+
+
 def test_lookalikes_are_not_dynamodb() -> None:
     model = model_of({"fake.py": """
 class FakeTable:

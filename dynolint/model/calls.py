@@ -300,6 +300,8 @@ class CallsMixin(Mixin):
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
+        if name in ("__enter__", "__aenter__") and not args and isinstance(node.func, ir.Attr):
+            return self.enter(recv, node.func.value, frame)  # a library context manager entered by hand
         handled = mappings.method_call(self, recv, name, args, kwargs, loc, state, frame) \
             if name in mappings.CALLED_METHODS else None
         if handled is None:
