@@ -18,8 +18,8 @@ from botocore import xform_name
 
 GUARDS = ("ConditionExpression", "Expected")
 ITEM_PARAMS = ("Key", "Item", "RequestItems", "TransactItems", "KeyConditionExpression", "KeyConditions",
-               "Statement", "Statements", "TransactStatements", "ScanFilter")
-READ_PREFIXES = ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems")
+               "Statement", "Statements", "TransactStatements", "ScanFilter", "SearchVector")
+READ_PREFIXES = ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems", "SearchVectors")
 WRITE_PREFIXES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 PARTIQL = ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")
 

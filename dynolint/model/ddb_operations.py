@@ -1,4 +1,4 @@
-"""DynamoDB item-level operations, generated from botocore 1.44.8's service model by
+"""DynamoDB item-level operations, generated from botocore 1.44.18's service model by
 scripts/gen_ddb_operations.py. Do not edit by hand.
 """
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BOTOCORE_VERSION = "1.44.8"
+BOTOCORE_VERSION = "1.44.18"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ OPERATIONS: dict[str, Operation] = {
     'put_item': Operation('PutItem', 'write', ('Item',), ('ConditionExpression', 'Expected'), (), False),
     'query': Operation('Query', 'read', ('KeyConditionExpression', 'KeyConditions'), (), (), False),
     'scan': Operation('Scan', 'read', ('ScanFilter',), (), (), False),
+    'search_vectors': Operation('SearchVectors', 'read', ('SearchVector',), (), (), False),
     'transact_get_items': Operation('TransactGetItems', 'read', ('TransactItems',), (), (), False),
     'transact_write_items': Operation('TransactWriteItems', 'write', ('TransactItems',), (), ('ConditionCheck', 'Delete', 'Put', 'Update'), False),
     'update_item': Operation('UpdateItem', 'write', ('Key',), ('ConditionExpression', 'Expected'), (), False),

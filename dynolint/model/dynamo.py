@@ -195,6 +195,13 @@ class DynamoMixin(Mixin):
             self.ddb_data_call(client.creds, table, name, scope, name == "scan" or bool(spread_unknown) and scope is None,
                                loc, frame)
             return ReadV(read)
+        if name == "search_vectors":  # the items most like a vector, over the whole index: a listing
+            read = self.emit_read(name, table, None, loc, state, frame)
+            parts = [kwargs[k] for k in ("SearchConditionExpression", "ExpressionAttributeValues") if k in kwargs]
+            self.ddb_data_call(client.creds, table, name, SeqV("tuple", tuple(parts)) if parts else None, not parts,
+                               loc, frame)
+            found = DictV(((ConstV("Item"), ReadItemV(read)),))  # a SearchResultItem: {"Item": ..., "Score": ...}
+            return DictV(((ConstV("SearchResults"), SeqV("items", (found,))),))
         guard = guard_of(name, kwargs, bool(spread_unknown))
         if name == "put_item":
             item = kwargs.get("Item", UNKNOWN)

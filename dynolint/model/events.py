@@ -51,7 +51,7 @@ class ReadEvent:
 
 
 # reads that return the items of a whole table or partition, not one item by its key
-SCAN_OPS = frozenset({"scan", "query", "Model.scan", "Model.query", "Model.count"})
+SCAN_OPS = frozenset({"scan", "query", "search_vectors", "Model.scan", "Model.query", "Model.count"})
 
 
 def lists_items(read: ReadEvent) -> bool:
