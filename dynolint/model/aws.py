@@ -39,6 +39,10 @@ S3_TRANSFER = {"download_file": (1, "Key"), "upload_file": (2, "Key"), "download
                "upload_fileobj": (2, "Key"),
                # a presigned POST grants whoever holds it an upload to Key with the signer's credentials
                "generate_presigned_post": (1, "Key")}
+# reads of one object by its key: of a literal key, shared data (a template, a setting), the same
+# for every tenant
+S3_OBJECT_READS = frozenset({"get_object", "head_object", "get_object_tagging", "get_object_acl",
+                             "select_object_content", "download_file", "download_fileobj"})
 LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
 
 

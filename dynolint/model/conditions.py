@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dynolint.model.values import ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, SeqV, StrV, Val, alts, const_str
+from dynolint.model.values import (
+    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, SeqV, StrV, Val, alts, const_str, one_of,
+)
 from dynolint.model.values_aws import PynAttrV
 
 VALUE, EXISTS, ABSENT = "value", "exists", "absent"
@@ -305,3 +307,18 @@ def _key_builder(value: Val, found: list[tuple[str, Val]], depth: int) -> None:
         name = const_str(value.recv.args[0])
         if name is not None:
             found.append((name, value.args[0]))
+
+
+def key_condition_values(condition: Val, values: Val) -> Val:
+    """The ``ExpressionAttributeValues`` entries a key condition string uses (``:pk`` in
+    ``"pk = :pk"``); all of them when the condition's text is not known."""
+    text = _text(condition)
+    if text is None:
+        return values
+    used = set(re.findall(r":[\w]+", text))
+    kept: list[Val] = []
+    for alt in alts(values):
+        if not isinstance(alt, DictV) or alt.spreads:
+            return values
+        kept.append(DictV(tuple((k, v) for k, v in alt.items if const_str(k) in used)))
+    return one_of(kept) if kept else values

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import DICT_MAKERS, ITERATION
 from dynolint.model.literals import merge_dicts
-from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, ElemV, SeqV, Val, alts, one_of
+from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, ElemV, EventV, SeqV, Val, alts, one_of
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -123,6 +123,8 @@ class ContainersMixin(Mixin):
                 out.append(one_of(k for k, _ in alt.items))
             elif isinstance(alt, DictV) and not alt.spreads:  # an empty dict: no element
                 nothing.append(ElemV(alt))
+            elif type(alt) is EventV:  # a record of the event (``for record in event["Records"]``), as [0] is
+                out.append(EventV(alt.path + ("0",), alt.trusted))
             else:
                 out.append(ElemV(alt))
         return one_of(out or nothing)

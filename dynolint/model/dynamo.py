@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.conditions import key_equalities
+from dynolint.model.conditions import key_condition_values, key_equalities
 from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
@@ -190,7 +190,9 @@ class DynamoMixin(Mixin):
             if name == "query":
                 parts = [kwargs[k] for k in ("KeyConditionExpression", "KeyConditions") if k in kwargs]
                 if "KeyConditionExpression" in kwargs and "ExpressionAttributeValues" in kwargs:
-                    parts.append(kwargs["ExpressionAttributeValues"])
+                    # the values the key condition uses (not a FilterExpression's: it narrows what is read)
+                    parts.append(key_condition_values(kwargs["KeyConditionExpression"],
+                                                      kwargs["ExpressionAttributeValues"]))
                 scope = SeqV("tuple", tuple(parts)) if parts else None
             self.ddb_data_call(client.creds, table, name, scope, name == "scan" or bool(spread_unknown) and scope is None,
                                loc, frame)

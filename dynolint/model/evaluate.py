@@ -330,6 +330,8 @@ class EvalMixin(Mixin):
             return PynAttrV(base, name)
         if name in ("current_event", "current_request"):  # Powertools' resolvers, Chalice's app
             return EventV(())
+        if name == "lambda_context":  # a Powertools resolver's context (the handler's)
+            return ContextV()
         if type(base) is ConstV and name == "value":
             return base  # an enumeration's member, kept as its value (model/library.py, ENUM_BASES)
         if type(base) is CredsV:

@@ -65,6 +65,8 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
         return "trusted", "authorizer claims"
     if path[:1] == ("detail",):
         return "invoker", "an EventBridge event"
+    if path[:1] == ("records",):  # SQS, SNS, Kinesis, DynamoDB stream records: what a producer sent
+        return "invoker", "an event record"
     if path[:1] == ("path",) or path[:3] == ("requestcontext", "http", "path"):  # API Gateway's request path
         return "untrusted", "the request path"
     for segment, what in (("headers", "a request header"), ("multivalueheaders", "a request header"),

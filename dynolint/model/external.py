@@ -16,6 +16,7 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.library import (
+    JSON_ENCODERS,
     NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
 )
 from dynolint.model.mixin import Mixin
@@ -66,9 +67,8 @@ MATCH_GROUPS = frozenset({"group", "groupdict", "groups"})
 GATHERS = frozenset({"asyncio.gather"})  # (a coroutine's value is its result: ``await`` gives it)
 
 # decoders -> the encoders whose output they turn back into the value encoded
-_JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
 ROUND_TRIPS: dict[str, frozenset[str]] = {
-    **{decoder: _JSON_ENCODERS for decoder in ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")},
+    **{decoder: JSON_ENCODERS for decoder in ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")},
     "pickle.loads": frozenset({"pickle.dumps"}), "marshal.loads": frozenset({"marshal.dumps"}),
     "msgpack.unpackb": frozenset({"msgpack.packb"}), "yaml.safe_load": frozenset({"yaml.safe_dump", "yaml.dump"}),
 }

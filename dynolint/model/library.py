@@ -168,6 +168,8 @@ NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threadin
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
+# functions that encode a value as JSON text (what a decoder of the text gives back)
+JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
 # Methods of a library class's instances (and of a project class deriving from it) that give
 # back the data they are given, by position: a schema's ``load``/``dump`` check and convert the
 # fields, and what comes out is the same record (``OrderSchema().dump(OrderSchema().load(item))``).

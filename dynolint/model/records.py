@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
-from dynolint.model.library import NAMESPACES
+from dynolint.model.library import JSON_ENCODERS, NAMESPACES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 
@@ -60,12 +60,17 @@ TYPED_CONVERTERS = frozenset({"boto3.dynamodb.types.TypeSerializer", "boto3.dyna
 VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
 # class methods that make a record from a dict (the dict is the first argument)
 FROM_DICT_METHODS = frozenset({"model_validate", "parse_obj", "from_dict", "construct", "model_construct"})
+# class methods that make a record from JSON text (the text is the first argument)
+FROM_JSON_METHODS = frozenset({"model_validate_json", "parse_raw"})
 # functions that make a record from a dict: path -> (position of the class, of the dict, their keywords)
 FROM_DICT_FUNCTIONS = {
     "dacite.from_dict": (0, 1, "data_class", "data"),
     "cattrs.structure": (1, 0, "cl", "obj"),
     "pydantic.parse_obj_as": (0, 1, "type_", "obj"),
+    # Powertools' parser: the event itself, or what an API Gateway envelope takes out of it (the body)
+    "aws_lambda_powertools.utilities.parser.parse": (1, 0, "model", "event"),
 }
+POWERTOOLS_PARSE = "aws_lambda_powertools.utilities.parser.parse"
 
 # a key with its case changed names the same header (HTTP header names are case-insensitive)
 KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
@@ -269,9 +274,11 @@ class RecordsMixin(Mixin):
         elif name in TO_DICT_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
                 return self.record_dict(recv, loc, state, frame)
-        elif name in FROM_DICT_METHODS and args:
-            if all(isinstance(a, ClassV) and self.find_method(a, name) is None for a in alts(recv)):
-                return self.record_from(recv, args[0], loc, state, frame)
+        elif (name in FROM_DICT_METHODS or name in FROM_JSON_METHODS) and args:
+            data = args[0] if name in FROM_DICT_METHODS else decoded(args[0])
+            if data is not None and all(isinstance(a, ClassV) and self.find_method(a, name) is None
+                                        for a in alts(recv)):
+                return self.record_from(recv, data, loc, state, frame)
         return None
 
     def typed(self: Machine, value: Val, serialize: bool) -> Val:
@@ -348,9 +355,28 @@ class RecordsMixin(Mixin):
             cls_at, data_at, cls_name, data_name = shape
             cls = args[cls_at] if len(args) > cls_at else kwargs.get(cls_name)
             data = args[data_at] if len(args) > data_at else kwargs.get(data_name)
+            if path == POWERTOOLS_PARSE and "envelope" in kwargs:
+                envelope = " ".join(p for a in alts(kwargs["envelope"]) if isinstance(a, ExtV) for p in (a.path,))
+                if "ApiGateway" not in envelope or data is None:
+                    return None  # (an SQS or Kinesis envelope gives a list of the records' bodies)
+                data = self.get_item(data, ConstV("body"), loc, state, frame)
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
+
+
+def decoded(text: Val) -> Val | None:
+    """What JSON text decodes to, where the model knows: the request (or claims) it is part of,
+    the value ``json.dumps`` encoded; None otherwise."""
+    found: list[Val] = []
+    for alt in alts(text):
+        if isinstance(alt, (EventV, ClaimsV)):
+            found.append(alt)
+        elif isinstance(alt, CallV) and alt.recv is None and alt.fn in JSON_ENCODERS and alt.args:
+            found.append(alt.args[0])
+        else:
+            return None
+    return one_of(found) if found else None
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
+from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import PROCESS_STATE
@@ -146,9 +147,10 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             verdict = (call, "scan", source)
         elif scope_taint.tenants:
             verdict = (call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc))
-        elif call.service == "dynamodb" and call.op in _ITEM_OPS and call.scope_values and \
-                all(constant_key(value) for value in call.scope_values):
-            continue  # one item named by literals (a setting), the same for every tenant
+        elif (call.service == "dynamodb" and call.op in _ITEM_OPS
+              or call.service == "s3" and call.op in S3_OBJECT_READS) \
+                and call.scope_values and all(constant_key(value) for value in call.scope_values):
+            continue  # one item (or object read) named by literals (a setting), the same for every tenant
         else:
             verdict = (call, "unscoped-key", source)
         if verdict[1] != "tenant-key" and AUTHORIZED in call.facts:
@@ -227,9 +229,10 @@ def invoke_target(model: Model, invoke: Invoke) -> LambdaFunction | None:
 
 
 def _by_name(functions: list[LambdaFunction], text: str) -> LambdaFunction | None:
-    name = text
-    if text.startswith("arn:") and ":function:" in text:
-        name = text.split(":function:", 1)[1].split(":", 1)[0]
+    # a FunctionName is a name, a partial ARN (``123456789012:function:name``) or an ARN, each
+    # possibly qualified by a version or alias (``name:live``)
+    name = text.split(":function:", 1)[1] if ":function:" in text else text
+    name = name.split(":", 1)[0]
     for function in functions:
         if name in (function.name, function.ident):
             return function

@@ -1,0 +1,155 @@
+"""Tenancy shapes found by probing neighbours of the labelled ones (session of 2026-12-05, night):
+records of a queue or stream event, a Powertools resolver's Lambda context, pydantic and Powertools
+parsers of the request body, a literal S3 key read, a key condition's own values (not a filter's),
+and a function name qualified by an alias."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+TABLE = 'import json\nimport boto3\n\nt = boto3.resource("dynamodb").Table("notes")\n\n\n'
+
+
+def check(tmp_path: Path, body: str, files: dict[str, str] | None = None) -> set[tuple[str, int, str]]:
+    (tmp_path / "app.py").write_text(TABLE + textwrap.dedent(body))
+    for name, text in (files or {}).items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    return triples(findings_in(tmp_path))
+
+
+@pytest.mark.parametrize("records", ['event["Records"]', 'event.get("Records", [])'])
+def test_a_tenant_field_of_each_queue_record(tmp_path: Path, records: str) -> None:
+    # each record is the event's, as event["Records"][0] is; a producer wrote it (no DYN204)
+    found = check(tmp_path, f'''
+        def handler(event, context):
+            for record in {records}:
+                msg = json.loads(record["body"])
+                t.put_item(Item={{"pk": f"TENANT#{{msg['tenant_id']}}", "sk": record["messageId"]}})
+    ''')
+    assert found == {("app.py", 11, "DYN201")}
+
+
+def test_the_tenant_of_a_powertools_resolvers_context(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+        app = APIGatewayRestResolver()
+
+
+        @app.get("/notes")
+        def notes():
+            tenant = app.lambda_context.tenant_id
+            return t.scan()["Items"]
+
+
+        def handler(event, context):
+            return app.resolve(event, context)
+    ''')
+    assert found == {("app.py", 16, "DYN202")}
+
+
+@pytest.mark.parametrize("key, expected", [
+    ('"templates/invoice.html"', set()),  # shared data, the same for every tenant
+    ('f"{tenant}/invoice.html"', {("app.py", 13, "DYN201")}),
+    ('event["name"]', {("app.py", 13, "DYN202")}),
+])
+def test_an_s3_object_read_by_a_literal_key(tmp_path: Path, key: str, expected: set) -> None:
+    found = check(tmp_path, f'''
+        s3 = boto3.client("s3")
+
+
+        def handler(event, context):
+            tenant = context.tenant_id
+            return s3.get_object(Bucket="assets", Key={key})
+    ''')
+    assert found == expected
+
+
+def test_a_write_to_a_literal_s3_key_is_still_unscoped(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+        s3 = boto3.client("s3")
+
+
+        def handler(event, context):
+            tenant = context.tenant_id
+            s3.put_object(Bucket="exports", Key="latest.csv", Body=event["body"])
+    ''')
+    assert found == {("app.py", 13, "DYN202")}
+
+
+MODEL = '''
+    from pydantic import BaseModel
+    from aws_lambda_powertools.utilities.parser import envelopes, parse
+
+
+    class Note(BaseModel):
+        tenant_id: str
+        text: str
+
+
+    def handler(event, context):
+        note = PARSED
+        t.put_item(Item={"pk": f"TENANT#{note.tenant_id}", "text": note.text})
+'''
+
+
+@pytest.mark.parametrize("parsed, expected", [
+    ('Note.model_validate_json(event["body"])', {("app.py", 18, "DYN204"), ("app.py", 19, "DYN201")}),
+    ('Note.parse_raw(event["body"])', {("app.py", 18, "DYN204"), ("app.py", 19, "DYN201")}),
+    ("parse(event=event, model=Note, envelope=envelopes.ApiGatewayEnvelope)",
+     {("app.py", 18, "DYN204"), ("app.py", 19, "DYN201")}),
+    ("parse(event=event, model=Note)", {("app.py", 19, "DYN201")}),  # the invocation's own payload
+    ("Note.model_validate_json(json.dumps({'tenant_id': 'platform', 'text': 'hi'}))", set()),  # a constant
+])
+def test_a_request_body_parsed_into_a_model(tmp_path: Path, parsed: str, expected: set) -> None:
+    assert check(tmp_path, MODEL.replace("PARSED", parsed)) == expected
+
+
+@pytest.mark.parametrize("condition, values, code", [
+    ('"#s = :open"', '":open": {"S": "OPEN"}, ":t": {"S": tid}', "DYN202"),  # the tenant only filters
+    ('"tenant_id = :t AND begins_with(sk, :p)"', '":p": {"S": "NOTE#"}, ":t": {"S": tid}', "DYN201"),
+])
+def test_the_tenant_in_a_key_condition_or_in_a_filter(tmp_path: Path, condition: str, values: str,
+                                                       code: str) -> None:
+    found = check(tmp_path, f'''
+        ddb = boto3.client("dynamodb")
+
+
+        def handler(event, context):
+            tid = context.tenant_id
+            return ddb.query(TableName="T", IndexName="by-status", KeyConditionExpression={condition},
+                             FilterExpression="tenant_id = :t", ExpressionAttributeNames={{"#s": "status"}},
+                             ExpressionAttributeValues={{{values}}})
+    ''')
+    assert found == {("app.py", 13, code)}
+
+
+TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Renderer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: tenant-render
+      Handler: worker.handler
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+"""
+
+
+@pytest.mark.parametrize("name", ["tenant-render:live", "tenant-render:7", "123456789012:function:tenant-render"])
+def test_a_per_tenant_function_named_with_a_qualifier(tmp_path: Path, name: str) -> None:
+    found = check(tmp_path, f'''
+        lam = boto3.client("lambda")
+
+
+        def handler(event, context):
+            lam.invoke(FunctionName="{name}", Payload=b"{{}}")
+    ''', {"template.yaml": TEMPLATE, "worker.py": "def handler(event, context):\n    return 1\n"})
+    assert found == {("app.py", 12, "DYN205")}
