@@ -124,7 +124,7 @@ class ContainersMixin(Mixin):
             elif isinstance(alt, DictV) and not alt.spreads:  # an empty dict: no element
                 nothing.append(ElemV(alt))
             elif type(alt) is EventV:  # a record of the event (``for record in event["Records"]``), as [0] is
-                out.append(EventV(alt.path + ("0",), alt.trusted))
+                out.append(EventV(alt.path + ("?",), alt.trusted))
             else:
                 out.append(ElemV(alt))
         return one_of(out or nothing)
