@@ -59,8 +59,8 @@ class ClassesMixin(Mixin):
         frame = Frame(cls.path, "<bases>", None, frozenset(), frozenset(), None, (), 1, 0,
                       self.current_root())
         state = State({})
-        return [self.peek(base, state, frame) if isinstance(base, (ir.Name, ir.Attr)) else UNKNOWN
-                for base in klass.bases]
+        return [self.peek(named, state, frame) if isinstance(named := ir.unparameterized(base), (ir.Name, ir.Attr))
+                else UNKNOWN for base in klass.bases]
 
     def enum_class(self: Machine, cls: ClassV) -> bool:
         """Does ``cls`` derive from ``enum.Enum`` (or another base of ``ENUM_BASES``)?"""

@@ -6,6 +6,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import PROCESS_STATE
@@ -19,7 +20,7 @@ from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
-    DictV, EnvV, EventV, ExtV, FileV, FuncV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
+    DictV, EnvV, EventV, ExtV, FileV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
     TmpRootV, Val, alts, const_str, one_of,
 )
@@ -373,7 +374,7 @@ class EvalMixin(Mixin):
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
-            if key is None and base.items and all(isinstance(v, (FuncV, BoundV, ClassV)) for _, v in base.items):
+            if key is None and base.items and all(isinstance(v, PROJECT_CALLABLE) for _, v in base.items):
                 return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
             if (computed := computed_entries(base, index)) is not None:  # under keys the code computed
                 return computed

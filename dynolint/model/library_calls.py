@@ -14,16 +14,16 @@ from dynolint.model.library import (
     LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, Callback,
 )
 from dynolint.model.values import (
-    NONE, SDK_OBJECTS, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CostlyV, DictV, ExtV, FuncV, InstanceV, LambdaV, Loc,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
+from dynolint.model.decorators import PROJECT_CALLABLE as CALLABLE
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
-CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
 MAX_FOLDED = 8  # elements of a list the code built that ``reduce`` folds one by one
 
 

@@ -91,7 +91,7 @@ class Project:
                 self.accessors.update(_made_property_accessors(klass))
                 if klass.record:
                     self.records[(summary.path, klass.site)] = klass.qualname
-                for base in klass.bases:
+                for base in map(ir.unparameterized, klass.bases):
                     name = base.id if isinstance(base, ir.Name) else base.attr if isinstance(base, ir.Attr) else None
                     if name is not None:
                         self.named_as_base.setdefault(name, []).append((summary.path, klass.qualname))

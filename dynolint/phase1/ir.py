@@ -245,6 +245,12 @@ def module_name(path: str) -> str:
     return ".".join(p for p in parts if p and p != ".")
 
 
+def unparameterized(base: Expr) -> Expr:
+    """A class's base as the class it names: ``Repository[Order]`` (a generic's parameters) is
+    ``Repository``."""
+    return base.value if isinstance(base, Sub) else base
+
+
 def is_stub(function: Function) -> bool:
     """A method whose body is only a docstring, ``...`` or ``pass``."""
     return function.class_qualname is not None and all(

@@ -1,0 +1,83 @@
+"""Race shapes found by probing neighbours of the labelled ones (session of 2026-12-05, night):
+a repository base class parameterised by its record type (``Store[Job]``, PEP 695), and a table of
+lambdas looked up by a key from the request."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modelkit import model_of
+
+STORE = '''
+from typing import Generic, TypeVar
+
+import boto3
+
+T = TypeVar("T")
+
+
+class Store(Generic[T]):
+    def __init__(self, name):
+        self.table = boto3.resource("dynamodb").Table(name)
+
+    def load(self, pk):
+        return self.table.get_item(Key={"pk": pk})["Item"]
+
+    def store(self, item):
+        self.table.put_item(Item=item)
+
+
+SUBCLASS
+
+
+jobs = Jobs("jobs")
+
+
+def handler(event, context):
+    job = jobs.load(event["id"])
+    if job["state"] == "QUEUED":
+        job["state"] = "RUNNING"
+        jobs.store(job)
+'''
+
+
+@pytest.mark.parametrize("subclass", [
+    "class Jobs(Store[dict]):\n    pass",
+    "class Jobs(Store[dict[str, object]]):\n    pass",
+    "class Jobs[R](Store[R]):\n    pass",  # PEP 695
+    "class Jobs(Store):\n    pass",
+])
+def test_a_repository_base_parameterised_by_its_record(subclass: str) -> None:
+    model = model_of({"app.py": STORE.replace("SUBCLASS", subclass)})
+    assert [model.interp.roots[race.record.root].func for race in model.races()] == ["handler"]
+
+
+def test_a_class_named_by_a_subscript_that_is_not_a_base_class_is_unknown() -> None:
+    # a base the model cannot name stays unknown: no method is found through it
+    model = model_of({"app.py": STORE.replace("SUBCLASS", "class Jobs(BASES[0]):\n    pass").replace(
+        "T = TypeVar", "BASES = [object]\nT = TypeVar")})
+    assert model.races() == []
+
+
+DISPATCH = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("tasks")
+ACTIONS = {"start": START, "stop": lambda t: {**t, "state": "STOPPED"}}
+
+
+def handler(event, context):
+    task = table.get_item(Key={"pk": event["id"]})["Item"]
+    if task["state"] != "DONE":
+        table.put_item(Item=ACTIONS[event["action"]](task)GUARD)
+'''
+
+
+@pytest.mark.parametrize("start, guard, races", [
+    ('lambda t: {**t, "state": "RUNNING"}', "", 1),
+    ('lambda t: {**t, "state": "RUNNING"}', ', ConditionExpression="#s <> :done", '
+     'ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":done": "DONE"}', 0),
+])
+def test_a_table_of_lambdas_looked_up_by_the_request(start: str, guard: str, races: int) -> None:
+    model = model_of({"app.py": DISPATCH.replace("START", start).replace("GUARD", guard)})
+    assert len(model.races()) == races
