@@ -81,3 +81,45 @@ def handler(event, context):
 def test_a_table_of_lambdas_looked_up_by_the_request(start: str, guard: str, races: int) -> None:
     model = model_of({"app.py": DISPATCH.replace("START", start).replace("GUARD", guard)})
     assert len(model.races()) == races
+
+
+POSTS = '''
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+
+class Post(Model):
+    class Meta:
+        table_name = "posts"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    state = UnicodeAttribute()
+    likes = NumberAttribute(default=0)
+    tags = ListAttribute(default=list)
+
+
+def handler(event, context):
+    BODY
+'''
+
+
+@pytest.mark.parametrize("body, races", [
+    # PynamoDB's list_append, built on the attribute itself: atomic, whatever was read before
+    ('post = Post.get(event["pk"], event["sk"])\n    print(post.likes)\n'
+     '    post.update(actions=[Post.tags.set((Post.tags | []).prepend([event["tag"]]))])', 0),
+    ('post = Post.get(event["pk"], event["sk"])\n    print(post.likes)\n'
+     '    post.update(actions=[Post.tags.set(Post.tags.append([event["tag"]]))])', 0),
+    # the list read, extended in Python and set: the read's copy written back
+    ('post = Post.get(event["pk"], event["sk"])\n    post.update(actions=[Post.tags.set(post.tags + [event["tag"]])])', 1),
+    # items a query or scan listed, decided on and updated or deleted by themselves
+    ('for post in Post.query(event["pk"]):\n        if post.state == "DRAFT":\n'
+     '            post.update(actions=[Post.state.set("ARCHIVED")])', 1),
+    ('for post in Post.scan():\n        if post.state == "DRAFT":\n            post.delete()', 1),
+    ('for post in Post.query(event["pk"]):\n        post.delete()', 0),  # decided nothing on them
+    ('for post in Post.query(event["pk"]):\n        if post.state == "DRAFT":\n'
+     '            post.update(actions=[Post.state.set("ARCHIVED")], condition=Post.state == "DRAFT")', 0),
+])
+def test_pynamodb_updates_and_deletes(body: str, races: int) -> None:
+    model = model_of({"app.py": POSTS.replace("BODY", body)})
+    assert len(model.races()) == races

@@ -12,6 +12,7 @@ from dynolint.model.literals import elements
 from dynolint.model.conditions import condition_pins
 from dynolint.model.events import NO_GUARD, Guard
 from dynolint.model.key_facts import pyn_key
+from dynolint.model.events import lists_items
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, ArithV, CallV, ClassV, ConstV, ExtV, Loc, OpaqueV, ParamV, PynActionV,
     PynAttrV, PynBatchV, PynInstanceV, PynModelV, SeqV, Val, alts,
@@ -158,6 +159,8 @@ class PynamoMixin(Mixin):
         else:
             guard = NO_GUARD
         key = pyn_key(instance)
+        # an instance a query or scan listed (its key is the query's hash key at most): the item that read returned
+        listed = instance if 0 <= instance.read < len(self.reads) and lists_items(self.reads[instance.read]) else None
         if name == "save":
             self.emit_write("save", instance.model, key, instance, guard, (instance, *instance.attrs), False,
                             False, flavor, loc, state, frame)
@@ -167,10 +170,10 @@ class PynamoMixin(Mixin):
             atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
             values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
                            for v in (alt.value,) if v is not None)
-            self.emit_write("update", instance.model, key, None, guard, values, atomic, False, flavor,
+            self.emit_write("update", instance.model, key, listed, guard, values, atomic, False, flavor,
                             loc, state, frame)
         else:
-            self.emit_write("delete", instance.model, key, None, guard, (), False, False, flavor, loc, state, frame)
+            self.emit_write("delete", instance.model, key, listed, guard, (), False, False, flavor, loc, state, frame)
         self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)
 
     def pyn_action_atomic(self: Machine, action: Val) -> bool:
@@ -189,4 +192,9 @@ class PynamoMixin(Mixin):
             if isinstance(alt, ArithV):
                 if self.mentions_attr(alt.left, attr) or self.mentions_attr(alt.right, attr):
                     return True
+            if isinstance(alt, CallV) and alt.fn in ("append", "prepend") and alt.recv is not None \
+                    and self.mentions_attr(alt.recv, attr):
+                return True  # ``(Post.tags | []).append([tag])``: DynamoDB's list_append
+            if isinstance(alt, PynActionV) and alt.action in ("append", "prepend") and alt.attr == attr:
+                return True  # ``Post.tags.append([tag])``, the same
         return False
