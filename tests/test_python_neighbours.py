@@ -123,3 +123,29 @@ def handler(event, context):
 def test_pynamodb_updates_and_deletes(body: str, races: int) -> None:
     model = model_of({"app.py": POSTS.replace("BODY", body)})
     assert len(model.races()) == races
+
+
+PARTIQL = '''
+import boto3
+
+ddb = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    pk = event["pk"]
+    rows = ddb.execute_statement(Statement='SELECT * FROM "posts" WHERE pk = ?', Parameters=[{"S": pk}])["Items"]
+    if rows:
+        ddb.execute_statement(Statement=STATEMENT, Parameters=[PARAMS{"S": pk}])
+'''
+
+
+@pytest.mark.parametrize("statement, params, kind", [
+    ("'UPDATE \"posts\" SET views = views + 1 WHERE pk = ?'", "", None),  # atomic in PartiQL too
+    ("'UPDATE \"posts\" SET tags = list_append(tags, ?) WHERE pk = ?'", '{"L": [{"S": event["tag"]}]}, ', None),
+    ("'UPDATE \"posts\" SET \"views\" = \"views\" + 1, seen = ? WHERE pk = ?'", '{"BOOL": True}, ', None),
+    ("'UPDATE \"posts\" SET views = ? WHERE pk = ?'", '{"N": str(int(rows[0]["views"]["N"]) + 1)}, ', "counter"),
+    ("'UPDATE \"posts\" SET seen = ? WHERE pk = ?'", '{"BOOL": True}, ', "overwrite"),  # a blind SET, as boto3's
+])
+def test_partiql_updates_computed_from_the_attribute_itself(statement: str, params: str, kind: str | None) -> None:
+    model = model_of({"app.py": PARTIQL.replace("STATEMENT", statement).replace("PARAMS", params)})
+    assert [race.kind for race in model.races()] == ([kind] if kind else [])

@@ -260,7 +260,7 @@ class DynamoMixin(Mixin):
         where_attrs = ",".join(attr for attr, _ in parsed.where)
         guard = Guard("partiql", f"{where_attrs}|{parsed.predicates}")
         values = tuple(params[i] for i in parsed.set_params if i < len(params))
-        self.emit_write(f"execute_statement {parsed.verb}", table, key, None, guard, values, False, False,
+        self.emit_write(f"execute_statement {parsed.verb}", table, key, None, guard, values, parsed.atomic, False,
                         "partiql", loc, state, frame)
         return OpaqueV(loc, ())
 

@@ -80,6 +80,9 @@ class PartiQL:
     where: tuple[tuple[str, str], ...]  # (attribute, "?n" parameter index or literal)
     set_params: tuple[int, ...]  # indexes of parameters used in SET (UPDATE)
     predicates: int  # number of predicates in WHERE (equality or not)
+    # an UPDATE whose SET computes an attribute from itself (``views = views + ?``,
+    # ``tags = list_append(tags, ?)``, ``s = set_add(s, ?)``): atomic, as in an UpdateExpression
+    atomic: bool = False
 
 
 _VERB = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -122,4 +125,17 @@ def parse_partiql(statement: str) -> PartiQL | None:
                 where.append((match.group(1).strip('"'), value))
             position = match.end()
     set_params = tuple(range(question_marks_before)) if verb == "UPDATE" else ()
-    return PartiQL(verb, table, tuple(where), set_params, predicates)
+    return PartiQL(verb, table, tuple(where), set_params, predicates, verb == "UPDATE" and _self_computed(before))
+
+
+def _self_computed(update: str) -> bool:
+    """Does a PartiQL UPDATE's SET clause compute an attribute from its own value?"""
+    at = re.search(r"\bSET\b", update, flags=re.IGNORECASE)
+    if at is None:
+        return False
+    for assignment in _split_top(update[at.end():]):
+        name, equals, value = assignment.partition("=")
+        attribute = name.strip().strip('"')
+        if equals and attribute and re.search(rf'(?<![\w"])"?{re.escape(attribute)}"?(?![\w"])', value):
+            return True
+    return False
