@@ -149,3 +149,35 @@ def handler(event, context):
 def test_partiql_updates_computed_from_the_attribute_itself(statement: str, params: str, kind: str | None) -> None:
     model = model_of({"app.py": PARTIQL.replace("STATEMENT", statement).replace("PARAMS", params)})
     assert [race.kind for race in model.races()] == ([kind] if kind else [])
+
+
+MEMBER = '''
+import boto3
+from pydantic import BaseModel, Field
+
+table = boto3.resource("dynamodb").Table("members")
+
+
+class Member(BaseModel):
+    pk: str = Field(PK_FIELD)
+    sk: str = Field(alias="SK")
+    role: str
+
+
+def handler(event, context):
+    m = Member.model_validate(table.get_item(Key={"PK": event["org"], "SK": event["user"]})["Item"])
+    if m.role == "owner":
+        return
+    m.role = event["role"]
+    table.put_item(Item=m.model_dump(DUMP))
+'''
+
+
+@pytest.mark.parametrize("pk_field, dump, races", [
+    ('alias="PK"', "by_alias=True", 1),
+    ('validation_alias="PK", serialization_alias="PK"', "by_alias=True", 1),
+    ('alias="PK"', "", 0),  # dumped by field name: {"pk": ..., "sk": ...} names no item the read named
+])
+def test_pydantic_fields_named_by_alias(pk_field: str, dump: str, races: int) -> None:
+    model = model_of({"app.py": MEMBER.replace("PK_FIELD", pk_field).replace("DUMP", dump)})
+    assert len(model.races()) == races

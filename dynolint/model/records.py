@@ -166,8 +166,8 @@ class RecordsMixin(Mixin):
             fields = self.dataclass_fields(alt) if isinstance(alt, ClassV) else None
             if fields is None or not isinstance(alt, ClassV):
                 return None
-            names = [name for name, _ in fields]
-            kwargs = {name: self.get_item(data, ConstV(name), loc, state, frame, quiet=True) for name in names}
+            kwargs = {name: self.get_item(data, ConstV(field_alias(default, "validation_alias") or name), loc, state,
+                                          frame, quiet=True) for name, default in fields}
             made.append(self.instantiate(alt, [], kwargs, loc, state, frame))
         return one_of(made) if made else None
 
@@ -232,9 +232,11 @@ class RecordsMixin(Mixin):
         return DictV(items, (spread,) if spread is not None else ())
 
     # -- a record turned back into a dict ------------------------------------------------------
-    def record_dict(self: Machine, value: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
-        """The dict of a record's fields (``asdict(order)``, ``order.model_dump()``); None when
-        ``value`` is not a record the model made."""
+    def record_dict(self: Machine, value: Val, loc: Loc, state: State, frame: Frame,
+                    by_alias: bool = False) -> Val | None:
+        """The dict of a record's fields (``asdict(order)``, ``order.model_dump()``; with
+        ``by_alias``, under the names ``Field(alias=...)`` gives them); None when ``value`` is
+        not a record the model made."""
         if alts(value) and all(is_namespace(alt) for alt in alts(value)):  # ``vars(ns)``
             return one_of(self.namespace_dict(alt) for alt in alts(value) if isinstance(alt, InstanceV))
         out: list[Val] = []
@@ -242,8 +244,9 @@ class RecordsMixin(Mixin):
             fields = self.dataclass_fields(alt.cls) if isinstance(alt, InstanceV) else None
             if fields is None or not isinstance(alt, InstanceV):
                 return None
-            out.append(DictV(tuple((ConstV(name), self.get_attr(alt, name, loc, state, frame, quiet=True))
-                                   for name, _ in fields)))
+            out.append(DictV(tuple((ConstV(by_alias and field_alias(default, "serialization_alias") or name),
+                                    self.get_attr(alt, name, loc, state, frame, quiet=True))
+                                   for name, default in fields)))
         return one_of(out) if out else None
 
     def record_copy(self: Machine, value: Val, changes: dict[str, Val], loc: Loc, state: State,
@@ -273,7 +276,9 @@ class RecordsMixin(Mixin):
                 return self.record_copy(recv, changes, loc, state, frame)
         elif name in TO_DICT_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
-                return self.record_dict(recv, loc, state, frame)
+                by_alias = kwargs.get("by_alias")
+                return self.record_dict(recv, loc, state, frame,
+                                        isinstance(by_alias, ConstV) and by_alias.value is True)
         elif (name in FROM_DICT_METHODS or name in FROM_JSON_METHODS) and args:
             data = args[0] if name in FROM_DICT_METHODS else decoded(args[0])
             if data is not None and all(isinstance(a, ClassV) and self.find_method(a, name) is None
@@ -363,6 +368,20 @@ class RecordsMixin(Mixin):
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
+
+
+def field_alias(default: ir.Expr | None, direction: str) -> str | None:
+    """The name a model field has in the data (pydantic's ``pk: str = Field(alias="PK")``; a
+    ``validation_alias`` or ``serialization_alias`` for that ``direction`` only), if it is given
+    as a literal."""
+    if not isinstance(default, ir.Call):
+        return None
+    given = {name: value for name, value in default.kwargs if name in ("alias", direction)}
+    for name in (direction, "alias"):
+        value = given.get(name)
+        if isinstance(value, ir.Const) and isinstance(value.value, str):
+            return value.value
+    return None
 
 
 def decoded(text: Val) -> Val | None:
