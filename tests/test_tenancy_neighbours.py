@@ -153,3 +153,24 @@ def test_a_per_tenant_function_named_with_a_qualifier(tmp_path: Path, name: str)
             lam.invoke(FunctionName="{name}", Payload=b"{{}}")
     ''', {"template.yaml": TEMPLATE, "worker.py": "def handler(event, context):\n    return 1\n"})
     assert found == {("app.py", 12, "DYN205")}
+
+
+@pytest.mark.parametrize("removal, expected", [
+    ("IN_FLIGHT.pop(context.aws_request_id, None)", set()),  # the entry lives for the request
+    ("del IN_FLIGHT[context.aws_request_id]", set()),
+    ('IN_FLIGHT.pop("other", None)', {("app.py", 13, "DYN302")}),  # another entry removed
+])
+def test_a_module_dict_entry_removed_by_its_key_in_a_finally(tmp_path: Path, removal: str, expected: set) -> None:
+    found = check(tmp_path, f'''
+        IN_FLIGHT = {{}}
+
+
+        def handler(event, context):
+            tid = context.tenant_id
+            IN_FLIGHT[context.aws_request_id] = tid
+            try:
+                return t.get_item(Key={{"pk": f"{{tid}}#settings"}})
+            finally:
+                {removal}
+    ''')
+    assert {f for f in found if f[2] == "DYN302"} == expected

@@ -174,13 +174,18 @@ class ObjectsMixin(Mixin):
                         names |= {(alt.path, name) for inner in function.body for name in cleared_names(inner)
                                   if name in function.declared_global or name.split(".", 1)[0] not in
                                   function.locals and (isinstance(inner, ir.ExprStmt) or "." in name)}
-        if not names:
+        # entries removed again by their key (``IN_FLIGHT.pop(context.aws_request_id, None)``,
+        # ``del IN_FLIGHT[rid]``): the store under that key lives for the request
+        keyed = [(frame.path, name, self.peek(key, state, frame)) for stmt in finalbody
+                 for name, key in removed_entries(stmt) if self.is_global_name(name, frame)]
+        if not names and not keyed:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
             store = self.global_stores[index]
             if index < start and store.frame < frame.info:
                 break  # stored before this function started (frames made since are its callees')
-            if (store.module, store.name) in names:
+            if (store.module, store.name) in names or store.key is not None and any(
+                    (store.module, store.name) == (module, name) and store.key == key for module, name, key in keyed):
                 self.cleared_stores.add(store)
 
 
@@ -210,6 +215,17 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and isinstance(call.func, ir.Attr) \
             and call.func.attr in LOGGER_REMOVES and isinstance(call.func.value, ir.Name):
         return [call.func.value.id]  # ``logger.remove_keys(["tenant_id"])``: what the request added
+    return []
+
+
+def removed_entries(stmt: ir.Stmt) -> list[tuple[str, ir.Expr]]:
+    """The module containers a statement removes one entry from, with the key's expression
+    (``del NAME[key]``, ``NAME.pop(key, ...)``)."""
+    if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Sub) and isinstance(stmt.target.value, ir.Name):
+        return [(stmt.target.value.id, stmt.target.index)]
+    if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and call.args \
+            and isinstance(call.func, ir.Attr) and call.func.attr == "pop" and isinstance(call.func.value, ir.Name):
+        return [(call.func.value.id, call.args[0])]
     return []
 
 
