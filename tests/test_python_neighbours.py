@@ -181,3 +181,32 @@ def handler(event, context):
 def test_pydantic_fields_named_by_alias(pk_field: str, dump: str, races: int) -> None:
     model = model_of({"app.py": MEMBER.replace("PK_FIELD", pk_field).replace("DUMP", dump)})
     assert len(model.races()) == races
+
+
+QUOTA = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("quotas")
+
+
+def consume(event, context):
+    k = {"pk": event["account"]}
+    n = int(event["units"])
+    it = table.update_item(Key=k, UpdateExpression="ADD used :n", ExpressionAttributeValues={":n": n},
+                           ReturnValues="ALL_NEW")["Attributes"]
+    if it["used"] > it["limit"]:
+        table.update_item(Key=k, COMPENSATE)
+        return False
+    return True
+'''
+
+
+@pytest.mark.parametrize("compensate, kinds", [
+    # the count returned, less this caller's units, set back: the units others added since are lost
+    ('UpdateExpression="SET used = :u", ExpressionAttributeValues={":u": it["used"] - n}', ["counter"]),
+    ('UpdateExpression="ADD used :m", ExpressionAttributeValues={":m": -n}', []),  # atomic: nothing lost
+    ('UpdateExpression="SET blocked = :t", ExpressionAttributeValues={":t": True}', []),  # decided on its own change
+])
+def test_a_compensation_after_an_atomic_add(compensate: str, kinds: list[str]) -> None:
+    model = model_of({"app.py": QUOTA.replace("COMPENSATE", compensate)})
+    assert [race.kind for race in model.races()] == kinds

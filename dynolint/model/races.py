@@ -206,7 +206,9 @@ def classify(model: Model, record: WriteRecord,
     locks = [c for c in record.claims if c.flavor == "lock" and c.seq < write.seq and lock_covers(model, c, reads)]
     claimed_at = [c.seq for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
     claimed_at += [c.seq for c in locks]
-    claimed_at += [r.seq for r in reads if test_and_set(record, r)]
+    # (a test-and-set decides for this caller alone, but arithmetic on the values it returned,
+    # written back, loses the changes made since: ``SET used = :u`` with ``it["used"] - n``)
+    claimed_at += [r.seq for r in reads if test_and_set(record, r) and not taint.arith_on(r.id)]
     for seq in claimed_at:
         stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
                  and model.interp.reads[rid].seq < seq}
