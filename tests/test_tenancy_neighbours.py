@@ -174,3 +174,33 @@ def test_a_module_dict_entry_removed_by_its_key_in_a_finally(tmp_path: Path, rem
                 {removal}
     ''')
     assert {f for f in found if f[2] == "DYN302"} == expected
+
+
+VAULT = '''
+    class Vault:
+        _session = None
+        _sessions = {}
+
+        @classmethod
+        def for_tenant(cls, tid):
+            creds = boto3.client("sts").assume_role(RoleArn="arn:aws:iam::1:role/t", RoleSessionName=tid,
+                                                     Tags=[{"Key": "tenant", "Value": tid}])["Credentials"]
+            session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"])
+            STORE
+            return session
+
+
+    def handler(event, context):
+        s = Vault.for_tenant(context.tenant_id)
+        return s.resource("dynamodb").Table("t").get_item(Key={"pk": f"{context.tenant_id}#x"})
+'''
+
+
+@pytest.mark.parametrize("store, expected", [
+    ("cls._session = session", {("app.py", 19, "DYN203")}),  # the class is module state, whatever names it
+    ("cls._sessions[tid] = session", set()),  # keyed by the tenant
+])
+def test_scoped_credentials_kept_on_the_class_by_a_classmethod(tmp_path: Path, store: str, expected: set) -> None:
+    assert check(tmp_path, VAULT.replace("STORE", store)) == expected

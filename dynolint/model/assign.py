@@ -251,7 +251,9 @@ class AssignMixin(Mixin):
                 and any(isinstance(alt, (ClassV, InstanceV)) for alt in alts(value)):
             return expr.id
         return next((f"{alt.cls.qualname}()" for alt in alts(value)
-                     if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None)
+                     if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None) or \
+            next((alt.qualname for alt in alts(value)  # a class by any name (``cls`` in a classmethod)
+                  if isinstance(alt, ClassV) and "<locals>" not in alt.qualname), None)
 
     def held_state(self: Machine, expr: ir.Expr, value: Val, attr: str, state: State, frame: Frame) -> str | None:
         """The name of the module state ``expr.attr`` is, seen from a function, or None: an
