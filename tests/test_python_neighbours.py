@@ -210,3 +210,44 @@ def consume(event, context):
 def test_a_compensation_after_an_atomic_add(compensate: str, kinds: list[str]) -> None:
     model = model_of({"app.py": QUOTA.replace("COMPENSATE", compensate)})
     assert [race.kind for race in model.races()] == kinds
+
+
+ORDER = '''
+import json
+
+import boto3
+import cattrs
+import msgspec
+from pydantic import BaseModel
+
+table = boto3.resource("dynamodb").Table("orders")
+
+
+class Order(BaseModel):
+    pk: str
+    status: str
+
+
+class Ticket(msgspec.Struct):
+    pk: str
+    status: str
+
+
+def handler(event, context):
+    item = table.get_item(Key={"pk": event["id"]})["Item"]
+    record = MADE
+    if record.status != "NEW":
+        return
+    record.status = "PAID"
+    table.put_item(Item=DUMPED)
+'''
+
+
+@pytest.mark.parametrize("made, dumped", [
+    ("Order.model_validate(item)", "json.loads(record.model_dump_json())"),
+    ("Order.parse_obj(item)", "json.loads(record.json())"),  # pydantic v1
+    ("msgspec.convert(item, Ticket)", "msgspec.to_builtins(record)"),
+])
+def test_a_record_serialised_and_back(made: str, dumped: str) -> None:
+    model = model_of({"app.py": ORDER.replace("MADE", made).replace("DUMPED", dumped)})
+    assert [race.kind for race in model.races()] == ["overwrite"]

@@ -44,8 +44,11 @@ MODEL_BASES = frozenset({
 # functions that turn a record into a dict of its fields (the record is the first argument)
 TO_DICT_FUNCTIONS = frozenset({
     "dataclasses.asdict", "attr.asdict", "attrs.asdict", "vars", "msgspec.structs.asdict",
-    "pydantic.json.pydantic_encoder", "fastapi.encoders.jsonable_encoder",
+    "pydantic.json.pydantic_encoder", "fastapi.encoders.jsonable_encoder", "cattrs.unstructure",
+    "msgspec.to_builtins",
 })
+# methods of a record that return its fields as JSON text (pydantic v2 and v1)
+TO_JSON_METHODS = frozenset({"model_dump_json", "json"})
 # methods of a record that return a dict of its fields
 TO_DICT_METHODS = frozenset({"model_dump", "dict", "_asdict", "to_dict", "as_dict", "asdict"})
 # functions and methods that copy a record with some fields changed (keyword arguments; for
@@ -67,6 +70,7 @@ FROM_DICT_FUNCTIONS = {
     "dacite.from_dict": (0, 1, "data_class", "data"),
     "cattrs.structure": (1, 0, "cl", "obj"),
     "pydantic.parse_obj_as": (0, 1, "type_", "obj"),
+    "msgspec.convert": (1, 0, "type", "obj"),
     # Powertools' parser: the event itself, or what an API Gateway envelope takes out of it (the body)
     "aws_lambda_powertools.utilities.parser.parse": (1, 0, "model", "event"),
 }
@@ -274,11 +278,13 @@ class RecordsMixin(Mixin):
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
                 changes = dict(kwargs) if name == "_replace" else as_kwargs(kwargs.get("update", UNKNOWN))
                 return self.record_copy(recv, changes, loc, state, frame)
+        elif name in TO_JSON_METHODS and not args:  # ``json.loads(order.model_dump_json())``: the dict again
+            if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
+                fields = self.record_dict(recv, loc, state, frame, self.const_true(kwargs.get("by_alias", UNKNOWN)))
+                return CallV("json.dumps", None, (fields,)) if fields is not None else None
         elif name in TO_DICT_METHODS:
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
-                by_alias = kwargs.get("by_alias")
-                return self.record_dict(recv, loc, state, frame,
-                                        isinstance(by_alias, ConstV) and by_alias.value is True)
+                return self.record_dict(recv, loc, state, frame, self.const_true(kwargs.get("by_alias", UNKNOWN)))
         elif (name in FROM_DICT_METHODS or name in FROM_JSON_METHODS) and args:
             data = args[0] if name in FROM_DICT_METHODS else decoded(args[0])
             if data is not None and all(isinstance(a, ClassV) and self.find_method(a, name) is None
