@@ -204,3 +204,22 @@ VAULT = '''
 ])
 def test_scoped_credentials_kept_on_the_class_by_a_classmethod(tmp_path: Path, store: str, expected: set) -> None:
     assert check(tmp_path, VAULT.replace("STORE", store)) == expected
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("STATE", {("app.py", 15, "DYN302")}),  # setattr on module state is the assignment it stands for
+    ("Box()", set()),  # on an object made for the request
+])
+def test_setattr_with_a_literal_name(tmp_path: Path, target: str, expected: set) -> None:
+    found = check(tmp_path, f'''
+        import threading
+
+        STATE = threading.local()
+        Box = type("Box", (), {{}})
+
+
+        def handler(event, context):
+            setattr({target}, "tenant", context.tenant_id)
+            return 1
+    ''')
+    assert found == expected

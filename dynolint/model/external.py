@@ -202,6 +202,10 @@ class ExternalMixin(Mixin):
         wrapped = event_wrapped(path, args, kwargs)
         if wrapped is not None:
             return wrapped
+        if path == "setattr" and len(node.args) == 3 and not node.kwargs and (attr := const_str(args[1])) is not None:
+            # ``setattr(STATE, "tenant", tid)``: the assignment it stands for
+            self.assign(ir.Attr(node.args[0], attr, node.site), args[2], state, frame, self.stmt_site(frame, node))
+            return NONE
         if path == "getattr" and len(args) >= 2:
             found = self.dynamic_getattr(args[0], args[1], loc, state, frame)
             if found is not None:
