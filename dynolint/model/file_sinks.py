@@ -28,6 +28,7 @@ class Sink:
     mode_default: str = ""
     writes: str = ""
     flag: str | None = None
+    also: tuple[str, ...] = ()  # other keywords that name where it writes (a cache or a local copy)
 
 
 _DST = Sink(1, "dst")
@@ -56,6 +57,13 @@ FUNCTIONS: dict[str, Sink] = {
     "logging.FileHandler": Sink(0, "filename"), "logging.handlers.RotatingFileHandler": Sink(0, "filename"),
     "logging.handlers.TimedRotatingFileHandler": Sink(0, "filename"),
     "logging.handlers.WatchedFileHandler": Sink(0, "filename"),
+    # figures, spreadsheets and documents written by module functions
+    "matplotlib.pyplot.savefig": Sink(0, "fname"), "xlsxwriter.Workbook": Sink(0, "filename"),
+    "pdfkit.from_string": Sink(1, "output_path"), "pdfkit.from_url": Sink(1, "output_path"),
+    "pdfkit.from_file": Sink(1, "output_path"),
+    # model hubs download into a cache or a local folder
+    "huggingface_hub.hf_hub_download": Sink(None, "local_dir", also=("cache_dir",)),
+    "huggingface_hub.snapshot_download": Sink(None, "local_dir", also=("cache_dir",)),
 }
 
 # Methods that write the path given as an argument (DataFrame, ndarray, image, figure,
@@ -71,6 +79,8 @@ METHODS: dict[str, Sink] = {
         ("write_parquet", "file"), ("write_csv", "file"), ("write_table", None),
     )
 }
+# a model loaded into a cache folder (``AutoModel.from_pretrained(name, cache_dir="/tmp/hf")``)
+METHODS["from_pretrained"] = Sink(None, "cache_dir")
 
 # Command-line options whose value is a file or directory the program writes, by program.
 COMMANDS: dict[str, frozenset[str]] = {
@@ -81,6 +91,6 @@ COMMANDS: dict[str, frozenset[str]] = {
 }
 
 # Programs whose last positional argument is the destination they write.
-POSITIONAL: frozenset[str] = frozenset({"cp", "mv", "rsync", "ln"})
+POSITIONAL: frozenset[str] = frozenset({"cp", "mv", "rsync", "ln", "ffmpeg"})
 # ``aws s3 cp|sync|mv SRC DST`` and ``git clone URL DIR``: subcommands whose last argument is the destination.
 SUBCOMMANDS: dict[str, frozenset[str]] = {"aws": frozenset({"cp", "sync", "mv"}), "git": frozenset({"clone"})}

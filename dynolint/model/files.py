@@ -166,8 +166,9 @@ class FilesMixin(Mixin):
                 and (where is None or self.is_tmp(where)))
 
     def sink_target(self: Machine, sink: Sink, args: list[Val], kwargs: dict[str, Val]) -> Val:
-        if sink.kw is not None and sink.kw in kwargs:
-            return kwargs[sink.kw]
+        for keyword in (sink.kw, *sink.also):
+            if keyword is not None and keyword in kwargs:
+                return kwargs[keyword]
         if sink.pos is not None and len(args) > sink.pos:
             return args[sink.pos]
         return UNKNOWN
