@@ -41,7 +41,11 @@ def result_template(value: Val, depth: int = 0) -> str | None:
 def arith_of(value: Val, number: bool = False) -> ArithV | None:
     """The arithmetic a written value is, through conversions that keep it a number
     (``int()``, ``Decimal()``; ``str()`` only inside a low-level ``{"N": ...}``, which
-    ``number`` says: elsewhere ``str()`` stores a string, which an atomic ADD cannot add to)."""
+    ``number`` says: elsewhere ``str()`` stores a string, which an atomic ADD cannot add to).
+    None for a value computed in several ways (``balance - fee // 2`` on one branch, ``0`` on
+    another): one atomic ADD would apply one of them on every path."""
+    if len(alts(value)) != 1:
+        return None
     for alt in alts(value):
         if isinstance(alt, ArithV):
             return alt

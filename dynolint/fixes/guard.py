@@ -118,7 +118,8 @@ def pins_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[tuple
         raise FixSkipped(f"the item read is changed in Python before it is written ({mutated}): set "
                          f"[tool.dynolint.tables.{plan.table_label or '<table>'}] version-attribute for an "
                          "optimistic-lock fix")
-    pins = tuple(sorted((name, optional) for name, optional in found.items() if name != plan.key_attr))
+    pins = tuple(sorted((name, optional) for name, optional in found.items()
+                        if name != plan.key_attr and name not in plan.changed))
     for name, _ in pins:
         projected = version_use.projected_without(scope, name)
         if projected is not None:  # the code never saw the stored value: the pin would compare with a default

@@ -17,11 +17,14 @@ from typing import Any, Callable, Sequence, cast
 
 import libcst as cst
 
+from dynolint.model.ddb_operations import OPERATIONS
+
 from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, kwarg, literal_text, parse_expr, string, taken_placeholders, fresh,
     walk, with_attributes,
 )
 from dynolint.fixes.plans import AtomicPlan, Condition
+from dynolint.fixes.reads import unsafe_read
 
 DYNAMO_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
 _SIMPLE = (cst.Name, cst.Attribute, cst.Subscript, cst.SubscriptElement, cst.Index, cst.Integer, cst.Float,
@@ -151,7 +154,7 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         if not isinstance(leaf, cst.Comparison) or len(leaf.comparisons) != 1:
             raise FixSkipped(f"the comparison at line {condition.line} is not where the analysis saw it")
         other = leaf.left if condition.swapped else leaf.comparisons[0].comparator
-        kept.unsafe = kept.unsafe or _unsafe_read(leaf.comparisons[0].comparator if condition.swapped else leaf.left,
+        kept.unsafe = kept.unsafe or unsafe_read(leaf.comparisons[0].comparator if condition.swapped else leaf.left,
                                                   condition, low)
         used = {n.value for n in walk(other) if isinstance(n, cst.Name)}
         rebound = used & _assigned(scope, positions, positions[node].start.line, write_line)
@@ -186,31 +189,6 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
     _statement_change(kept, plan, call, scope, positions, blocks, the_if, branch, names_in_scope, decimal_name,
                       rebind_to)
     return kept
-
-
-def _unsafe_read(side: cst.BaseExpression, condition: Condition, low: bool) -> str | None:
-    """Why the condition kept for a comparison whose attribute side is ``side`` may decide
-    otherwise than the code did, or None. DynamoDB compares the stored value as it is: the code
-    must read the attribute plainly (``item["a"]``; on the low-level client through its type,
-    ``int(item["a"]["N"])``). A default (``item.get("a", 0)``) decides for an item that lacks
-    the attribute, which the condition (false on a missing attribute) may not; ``int()`` or
-    ``float()`` on a resource value also accept a number stored as a string, which DynamoDB
-    does not compare with a number."""
-    inner = side
-    if low and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and len(inner.args) == 1 \
-            and inner.func.value in ("int", "float", "Decimal") and condition.type_tag == "N":
-        inner = inner.args[0].value
-    if all(isinstance(node, (cst.Name, cst.Subscript, cst.SubscriptElement, cst.Index, cst.SimpleString,
-                             cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftParen, cst.RightParen,
-                             cst.SimpleWhitespace, cst.Attribute, cst.Dot))
-           for node in walk(inner)):
-        return None
-    if any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get"
-           for node in walk(side)):
-        return (f"{condition.attribute!r} is read with .get() at line {condition.line}: for an item that lacks it "
-                "the condition fails where the code may have gone on")
-    return (f"{condition.attribute!r} is converted before the comparison at line {condition.line}: DynamoDB "
-            "compares the stored value, whose type the code does not show")
 
 
 def decimal_in(module: cst.Module) -> str | None:
@@ -345,6 +323,13 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
             [orelse] if isinstance(orelse, cst.If) else _statements(orelse.body)
         rest = True
 
+    writing = next((node for statement in handler for node in walk(statement) if isinstance(node, cst.Call)
+                    and isinstance(node.func, cst.Attribute) and node.func.attr.value in _WRITES), None)
+    if writing is not None:
+        raise FixSkipped(f"the refusal writes to DynamoDB itself (line {positions[writing].start.line}): run where "
+                         "the condition fails, it would write what was read before the concurrent change; route "
+                         "the failed condition by hand")
+
     def route(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         write = _assigned_write(body[index], response) if rebind else body[index]
         after = body[index + 1:] if rest else []
@@ -357,6 +342,10 @@ def _statement_change(kept: Kept, plan: AtomicPlan, call: cst.Call, scope: cst.C
         return [*body[:index], statement, *(body[index + 1:] if not rest else [])]
 
     kept.block, kept.change = block, route
+
+
+# calls that write an item (boto3's writes, PartiQL, PynamoDB's save)
+_WRITES = frozenset({name for name, op in OPERATIONS.items() if op.access in ("write", "partiql")} | {"save"})
 
 
 def _used_after(name: str, scope: cst.CSTNode, positions: Any, line: int) -> bool:

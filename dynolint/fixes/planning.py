@@ -10,8 +10,8 @@ from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import (
     arith_of, converted, known_type, number_typed, numeric, reads_attr, result_template,
 )
+from dynolint.fixes.pins import decided, pins
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
-from dynolint.model.decisions import looked_at
 from dynolint.model.expressions import parse_update
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.deployment import table_names
@@ -79,24 +79,6 @@ def _undecidable(model: Model, race: Race) -> Skip | None:
     return None
 
 
-def _decided(model: Model, race: Race) -> tuple[str, ...]:
-    """The attributes of the read item that the path's decisions looked at (pinned by a guard)."""
-    names: set[str] = set()
-    for decision in race.record.decisions:
-        if decision.read == race.read.id:
-            names.update([decision.attribute] if decision.attribute else decision.looked_at)
-    return tuple(sorted(names))
-
-
-def _derived(race: Race) -> tuple[str, ...]:
-    """The attributes of the read item that the written values are computed from (pinned by a
-    guard: a write of ``f(item["a"])`` is stale once ``a`` changed)."""
-    names: set[str] = set()
-    for value in race.write.values:
-        looked_at(value, race.read.id, names, 0)
-    return tuple(sorted(names))
-
-
 def _item_name(model: Model, race: Race) -> str | None:
     names = [name for read, name, is_item in race.record.bindings if read == race.read.id and is_item]
     return sorted(names)[0] if names else None
@@ -143,9 +125,10 @@ def _guard_plan(model: Model, race: Race) -> Plan:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
                         "partition-key to enable the fix")
+        kept, copied, changed = pins(model, race)
         return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                          item_expr=_item_name(model, race), presence=_presence_names(race),
-                         decided=_decided(model, race), derived=_derived(race))
+                         decided=kept, derived=copied, changed=changed)
     if mode is not None:
         if not keys:
             return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
@@ -164,7 +147,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
                 blocked = _undecidable(model, race)
                 return blocked or GuardPlan(span.line, span.column, write.flavor, write.op, "pyn_update",
                                             key_attr=keys[0], item_expr=item_name, model_name=model_name,
-                                            table_label=label, decided=_decided(model, race))
+                                            table_label=label, decided=decided(model, race))
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
             return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)
@@ -173,10 +156,10 @@ def _guard_plan(model: Model, race: Race) -> Plan:
             if blocked is not None:
                 return blocked
             # pin the attributes the write depends on, when the item read is not changed in Python
+            kept, copied, changed = pins(model, race)
             return GuardPlan(span.line, span.column, write.flavor, write.op, "pinned", key_attr=keys[0],
                              item_expr=item_name, needs_pins=True, table_label=label,
-                             presence=_presence_names(race), decided=_decided(model, race),
-                             derived=_derived(race))
+                             presence=_presence_names(race), decided=kept, derived=copied, changed=changed)
         return Skip(f"no version attribute is known for table {label}: set [tool.dynolint.tables.{label}] "
                     "version-attribute to enable an optimistic-lock fix")
     if write.flavor == "pynamodb":
@@ -235,6 +218,9 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
         return Skip("the item's attribute names, or its key, are not all written out")
     counters = []
     for attribute, (_, value) in zip(names, item.items):
+        if len(alts(value)) > 1 and any(arith_of(alt) is not None for alt in alts(value)):
+            return Skip(f"the value written to {attribute!r} is computed in more than one way (a branch, a "
+                        "reset): an atomic ADD would apply one of them on every path")
         arith = arith_of(value)
         if arith is None or arith.loc is None or arith.op not in ("+", "-"):
             continue
@@ -279,6 +265,9 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         value = values.get(placeholder)
         if value is None or action.expression.strip() != placeholder:
             continue
+        if len(alts(value)) > 1 and any(arith_of(alt) is not None for alt in alts(value)):
+            return Skip(f"the value written to {action.path!r} is computed in more than one way (a branch, a "
+                        "reset): an atomic ADD would apply one of them on every path")
         arith = arith_of(value)
         if arith is None or arith.loc is None or arith.op not in ("+", "-"):
             continue
@@ -290,6 +279,9 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
             side, negate = "left", False
         else:
             continue
+        if any(read.id in model.taint(other).read_ids() for name, other in values.items() if name != placeholder):
+            return Skip("other values of the update are computed from the item read: made atomic, the counter "
+                        "would be written beside their stale copies")
         conditions = _conditions(model, race)
         if isinstance(conditions, Skip):
             return conditions

@@ -42,6 +42,7 @@ class GuardPlan:
     path: str | None = None  # "present" / "absent": what the ifs on the write's path show (engine)
     decided: tuple[str, ...] = ()  # attributes the path's decisions compared (model): pinned too
     derived: tuple[str, ...] = ()  # attributes the written values are computed from (model): pinned too
+    changed: tuple[str, ...] = ()  # attributes an earlier write of the path set: never pinned at the value read
     typed: bool = False  # the function holding the write is annotated: mypy checks its body (engine)
     actions: tuple[str, ...] = ()  # "pyn_update": the update() actions, found in the source by the engine
 
