@@ -141,3 +141,20 @@ def test_a_rows_key_converted_to_its_own_type_is_the_rows(tmp_path: Path, key: s
 ])
 def test_a_rows_key_changed_is_another_item(tmp_path: Path, key: str) -> None:
     assert run(tmp_path, 'Key("sid").eq(sid)', key) == set()
+
+
+@pytest.mark.parametrize("item, expected", [
+    # a listed row written again as a new dict: its key-like entries taken from the row
+    ('{"sid": sid, "msg_id": row["msg_id"], "state": "closed"}', {("app.py", 15, "DYN101")}),
+    ('{"sid": row["sid"], "msg_id": row["msg_id"], "text": row["text"], "state": "closed"}',
+     {("app.py", 15, "DYN101")}),
+    ('{"sid": sid, "msg_id": str(uuid.uuid4()), "parent_id": row["msg_id"]}', set()),  # a new row beside it
+    ('{"sid": other, "msg_id": row["msg_id"], "state": "closed"}', set()),  # moved to another partition
+])
+def test_a_listed_row_put_again_as_a_new_dict(tmp_path: Path, item: str, expected: set) -> None:
+    source = SOURCE.replace("import boto3", "import uuid\nimport boto3")
+    write = "table.put_item(Item=ITEM)".replace("ITEM", item)
+    (tmp_path / "app.py").write_text(textwrap.dedent(source).replace("QUERY", RESOURCE).replace("WRITE", write)
+                                     .replace("CONDITION", 'Key("sid").eq(sid)').replace("NAMES", "{}"))
+    found = triples(findings_in(tmp_path))
+    assert {(path, line - 1, code) for path, line, code in found} == expected  # (one line added above)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from dynolint.model.deployment import DeployedNames, table_names
-from dynolint.model.events import ReadEvent, WriteEvent
+from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
 from dynolint.model.key_facts import pyn_key
+from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
 from dynolint.model.values import (
     UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
@@ -275,13 +276,21 @@ class TaintIndex:
                 # (or a value the query's key condition gave every row: a row moved to another partition)
                 pinned = read_map if read_map is not None else dict(read.equal)
                 rekeyed = bool(pinned) and any(
-                    name in item_map and item_map[name] is not UNKNOWN and not self.equal(pinned[name], item_map[name])
+                    name in item_map and item_map[name] is not UNKNOWN and not (
+                        self.equal(pinned[name], item_map[name]) if read_map is not None
+                        else self._taken_from(_typed(item_map[name]), read, name))  # the row's own, or the query's
                     for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
                 if read_map:
                     if all(name in item_map and self.equal(read_map[name], item_map[name]) for name in read_map):
+                        return True
+                elif lists_items(read) and not alt.spreads and not rekeyed:
+                    # a listed row written again as a new dict: its key-like entries all taken from the
+                    # row (or the query's own values): ``{"sub_id": row["sub_id"], "plan": "basic"}``
+                    named = keyish_names([n for n in item_map if n is not None])
+                    if named and all(self._taken_from(_typed(item_map[n]), read, n) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
