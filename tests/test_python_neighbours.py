@@ -251,3 +251,56 @@ def handler(event, context):
 def test_a_record_serialised_and_back(made: str, dumped: str) -> None:
     model = model_of({"app.py": ORDER.replace("MADE", made).replace("DUMPED", dumped)})
     assert [race.kind for race in model.races()] == ["overwrite"]
+
+
+MIXIN = '''
+import time
+
+import boto3
+
+
+class DynamoRepo:
+    def __init__(self):
+        self.table = boto3.resource("dynamodb").Table("orders")
+
+    def load(self, pk):
+        return self.table.get_item(Key={"pk": pk})["Item"]
+
+    def save(self, item):
+        self.table.put_item(Item=item)
+
+
+class TimestampMixin:
+    def save(self, item):
+        item["updated_at"] = int(time.time())
+        return super().save(item)
+
+
+class OrderRepo(BASES):
+    pass
+
+
+repo = OrderRepo()
+
+
+def handler(event, context):
+    order = repo.load(event["id"])
+    if order["status"] == "NEW":
+        order["status"] = "PAID"
+        repo.save(order)
+'''
+
+
+@pytest.mark.parametrize("bases", ["TimestampMixin, DynamoRepo", "DynamoRepo"])
+def test_super_in_a_cooperative_mixin_follows_the_instances_mro(bases: str) -> None:
+    model = model_of({"app.py": MIXIN.replace("BASES", bases)})
+    assert [model.line_of(race.record.write.loc) for race in model.races()] == [15]
+
+
+def test_the_mro_is_c3() -> None:
+    from dynolint.model.mro import linearize
+    from dynolint.model.values import ClassV
+
+    a, b, c, d = (ClassV("m.py", name) for name in "ABCD")
+    bases = {d: [b, c], b: [a], c: [a], a: []}  # the diamond: D, B, C, A
+    assert linearize(d, lambda cls: bases[cls]) == [d, b, c, a]

@@ -150,6 +150,7 @@ def test_a_rows_key_changed_is_another_item(tmp_path: Path, key: str) -> None:
      {("app.py", 15, "DYN101")}),
     ('{"sid": sid, "msg_id": str(uuid.uuid4()), "parent_id": row["msg_id"]}', set()),  # a new row beside it
     ('{"sid": other, "msg_id": row["msg_id"], "state": "closed"}', set()),  # moved to another partition
+    ('{"sid": sid, "text": row["text"], "state": "closed"}', set()),  # only the partition: no row named
 ])
 def test_a_listed_row_put_again_as_a_new_dict(tmp_path: Path, item: str, expected: set) -> None:
     source = SOURCE.replace("import boto3", "import uuid\nimport boto3")

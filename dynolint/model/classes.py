@@ -16,6 +16,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
+from dynolint.model.mro import resolve_super
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -96,6 +97,12 @@ class ClassesMixin(Mixin):
                 for base in self.class_bases(cls) for alt in alts(base))
             self.derived_classes[key] = known
         return known
+
+    def own_method(self: Machine, cls: ClassV, name: str) -> FuncV | None:
+        """The method ``name`` defined in ``cls`` itself (not inherited)."""
+        klass = self.project.classes.get((cls.path, cls.qualname))
+        return next((FuncV(cls.path, qualname) for method_name, qualname in (klass.methods if klass else ())
+                     if method_name == name), None)
 
     def find_method(self: Machine, cls: ClassV, name: str, depth: int = 0) -> FuncV | None:
         klass = self.project.classes.get((cls.path, cls.qualname))
@@ -303,15 +310,10 @@ class ClassesMixin(Mixin):
         return UNKNOWN
 
     def super_attr(self: Machine, base: SuperV, name: str) -> Val:
-        """``super().name``: the method of the first base (in order) that has it; a method
-        the project does not define is the library's (a PynamoDB ``Model.save``), called
-        on the same instance."""
-        for parent in self.class_bases(base.cls):
-            if isinstance(parent, ClassV):
-                method = self.find_method(parent, name)
-                if method is not None:
-                    return self.bound_method(base.self_val, parent, method)
-        return AttrV(base, name)
+        """``super().name``: the method of the class after this one in the instance's MRO, else
+        of the first base (in order) that has it; a method the project does not define is the
+        library's (a PynamoDB ``Model.save``), called on the same instance (model/mro.py)."""
+        return resolve_super(self, base, name)
 
     # -- truthiness ---------------------------------------------------------------------
     def always_truthy(self: Machine, value: Val) -> bool:

@@ -290,7 +290,8 @@ class TaintIndex:
                     # a listed row written again as a new dict: its key-like entries all taken from the
                     # row (or the query's own values): ``{"sub_id": row["sub_id"], "plan": "basic"}``
                     named = keyish_names([n for n in item_map if n is not None])
-                    if named and all(self._taken_from(_typed(item_map[n]), read, n) for n in named):
+                    own = [n for n in named if n not in pinned]  # (the partition alone names every row)
+                    if own and all(self._taken_from(_typed(item_map[n]), read, n) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
