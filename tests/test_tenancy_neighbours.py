@@ -223,3 +223,24 @@ def test_setattr_with_a_literal_name(tmp_path: Path, target: str, expected: set)
             return 1
     ''')
     assert found == expected
+
+
+@pytest.mark.parametrize("callback, expected", [
+    ("stack.callback(os.remove, path)", set()),  # removed where the block ends, on every path
+    ("stack.callback(print, path)", {("app.py", 17, "DYN301")}),
+])
+def test_a_tmp_file_removed_by_an_exit_stack_callback(tmp_path: Path, callback: str, expected: set) -> None:
+    found = check(tmp_path, f'''
+        import contextlib
+        import os
+
+
+        def handler(event, context):
+            tenant = context.tenant_id
+            path = f"/tmp/{{context.aws_request_id}}.bin"
+            with contextlib.ExitStack() as stack:
+                {callback}
+                with open(path, "w") as f:
+                    f.write(tenant)
+    ''')
+    assert found == expected

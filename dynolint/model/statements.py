@@ -304,15 +304,18 @@ class StatementsMixin(Mixin):
         pushed = self.open_exit_stack(manager) if entered is None else None
         if as_target is not None:
             self.assign(as_target, value, state, frame, stmt.site)
-        returned = len(frame.return_states)
+        returned, tmp_mark = len(frame.return_states), len(self.tmp_writes)
         out = self.exec_with(stmt, rest, state, frame)
         ends = [out] + frame.return_states[returned:]  # the body's end and each return in it
+        removed_mark = len(frame.removed_paths)
         if entered is not None:
             for left in ends:
                 if not left.dead:
                     self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
         if pushed is not None:
             self.close_exit_stack(pushed, ends, frame)
+        # what the manager's exit removes (``stack.callback(os.remove, path)``) is removed as a finally's is
+        self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
         for left in ends:  # a library lock the block held is released where it ends
             self.release_lock(manager, left)
         return out
