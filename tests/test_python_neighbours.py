@@ -304,3 +304,35 @@ def test_the_mro_is_c3() -> None:
     a, b, c, d = (ClassV("m.py", name) for name in "ABCD")
     bases = {d: [b, c], b: [a], c: [a], a: []}  # the diamond: D, B, C, A
     assert linearize(d, lambda cls: bases[cls]) == [d, b, c, a]
+
+
+CACHE = '''
+import time
+
+import boto3
+import requests
+
+table = boto3.resource("dynamodb").Table("cache")
+
+
+def fetch(event, context):
+    url = event["url"]
+    item = READ
+    if TEST:
+        return item["body"]
+    body = requests.get(url, timeout=5).text
+    table.put_item(Item={"url": url, "body": body, "ttl": int(time.time()) + 3600})
+    return body
+'''
+
+
+@pytest.mark.parametrize("read, test, kind", [
+    # a missing item stands in as {}: its defaulted ttl fails the freshness test, so the fetch runs on a miss
+    ('table.get_item(Key={"url": url}).get("Item", {})', 'item.get("ttl", 0) > time.time()', "stampede"),
+    ('table.get_item(Key={"url": url}).get("Item") or {}', 'time.time() < item.get("ttl", 0)', "stampede"),
+    # the item is there (a KeyError otherwise): an expired one refreshed by every request at once
+    ('table.get_item(Key={"url": url})["Item"]', 'item.get("ttl", 0) > time.time()', "overwrite"),
+])
+def test_a_freshness_test_on_a_defaulted_item_is_a_presence_test(read: str, test: str, kind: str) -> None:
+    model = model_of({"app.py": CACHE.replace("READ", read).replace("TEST", test)})
+    assert [race.kind for race in model.races()] == [kind]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
-from dynolint.model.literals import as_kwargs
+from dynolint.model.literals import as_kwargs, empty_dict
 from dynolint.model.key_facts import carries_identity, is_tenant_id
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
@@ -17,7 +17,7 @@ from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
-    SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, SeqV, StrV, Val,
+    SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, ReadV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
@@ -342,6 +342,9 @@ class CallsMixin(Mixin):
             value = self.get_item(recv, args[0], loc, state, frame)
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
+            if len(args) > 1 and const_str(args[0]) == "Item" and empty_dict(args[1]) \
+                    and any(type(alt) is ReadV for alt in alts(recv)):
+                return one_of((value, args[1]))  # ``resp.get("Item", {})``: the item, or {} where it is missing
             if len(args) > 1 and not any(exact_entry(d, args[0]) is not None for d in plain_dicts(recv) or ()) \
                     and plain_dicts(recv):
                 return one_of((value, args[1]))  # one of the entries stored under computed keys, or none

@@ -26,7 +26,8 @@ from dynolint.model.decisions import Polarity, branch_decisions, expression_deci
 from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.mixin import Mixin
-from dynolint.model.presence import presence
+from dynolint.model.literals import typed_constant
+from dynolint.model.presence import defaulted_reads, presence
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
     one_of, parts,
@@ -152,7 +153,7 @@ class ControlMixin(Mixin):
                 names = [n for n in (facts.partition_key, facts.sort_key) if n]
                 if not all(n in attributes for n in names):
                     continue
-            elif len(attributes) == 1 and (keyish_names(attributes) or not _constant(next(iter(attributes.values())))):
+            elif len(attributes) == 1 and (keyish_names(attributes) or not typed_constant(next(iter(attributes.values())))):
                 names = list(attributes)  # (``if row["state"] == "open":`` is no search by key)
             else:
                 continue
@@ -306,6 +307,13 @@ class ControlMixin(Mixin):
                     mark(left, expr, op in ("is not", "!="))
                 elif op in ("in", "not in") and isinstance(expr.left, ir.Const):
                     mark(right, expr, op == "in")
+                elif op in ("<", "<=", ">", ">="):
+                    # ``item.get("ttl", 0) > now`` of ``item = resp.get("Item", {})``: a missing item
+                    # takes the default, so the test also says whether it was there (which side: unknown)
+                    for operand in (expr.left, right_expr):
+                        if isinstance(operand, ir.Call) and isinstance(operand.func, ir.Attr) \
+                                and operand.func.attr == "get" and len(operand.args) == 2:
+                            found.update(defaulted_reads(self.eval(operand.func.value, state, frame)))
             elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("len", "bool") \
                     and len(expr.args) == 1:
                 mark(self.eval(expr.args[0], state, frame), expr)
@@ -400,9 +408,3 @@ class ControlMixin(Mixin):
 
 __all__ = ["ControlMarks", "ControlMixin", "SCAN_OPS", "Steer", "lists_items"]
 
-
-def _constant(value: Val) -> bool:
-    """A constant, or a constant in a low-level AttributeValue (``{"S": "open"}``)."""
-    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads:
-        value = value.items[0][1]
-    return isinstance(value, ConstV)

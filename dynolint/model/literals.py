@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from dynolint.model.values import (
-    UNKNOWN, ArithV, AttrV, CallV, DictV, ElemV, EventV, OpaqueV, ParamV, ReadItemV, SeqV, StrV, SubV, Val, alts,
+    UNKNOWN, ArithV, AttrV, CallV, ConstV, DictV, ElemV, EventV, OpaqueV, ParamV, ReadItemV, SeqV, StrV, SubV, Val, alts,
     const_str,
 )
 
@@ -107,3 +107,16 @@ def may_be_position(index: Val) -> bool:
 def surely_mapping(value: Val) -> bool:
     """Is ``value`` surely a mapping (a dict built in the code, an item read)?"""
     return any(isinstance(a, (DictV, ReadItemV)) for a in alts(value))
+
+
+def empty_dict(value: Val) -> bool:
+    """Is ``value`` an empty dict literal on every path (``{}``, a missing item's stand-in)?"""
+    options = list(alts(value))
+    return bool(options) and all(isinstance(alt, DictV) and not alt.items and not alt.spreads for alt in options)
+
+
+def typed_constant(value: Val) -> bool:
+    """A constant, or a constant in a low-level AttributeValue (``{"S": "open"}``)."""
+    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads:
+        value = value.items[0][1]
+    return isinstance(value, ConstV)

@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Callable
 
 from dynolint.phase1 import ir
+from dynolint.model.literals import empty_dict
 from dynolint.model.values import CallV, Val, alts
+from dynolint.model.values_aws import ReadItemV
 
 PRESENT = "<is-present>"
 MISSING = "<is-missing>"
@@ -100,3 +102,12 @@ def catches_missing(exc_type: ir.Expr | None) -> bool:
             names.append(current.id)
     return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
                for n in names)
+
+
+def defaulted_reads(value: Val) -> set[int]:
+    """The reads ``value`` is the item of, when it may also be an empty dict put in its place
+    (``resp.get("Item", {})``, ``resp.get("Item") or {}``): the item, or its absence."""
+    options = list(alts(value))
+    if not any(empty_dict(alt) for alt in options):
+        return set()
+    return {alt.read for alt in options if isinstance(alt, ReadItemV) and alt.read >= 0}
