@@ -15,7 +15,7 @@ from dynolint.model.literals import may_be_position, merge_dicts, names_entry, o
 from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
-from dynolint.model.strings import percent_parts
+from dynolint.model.strings import concat_parts, percent_parts
 from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
@@ -169,23 +169,7 @@ class EvalMixin(Mixin):
         return merge_dicts(parts)
 
     def concat(self: Machine, parts: list[Val]) -> Val:
-        flat: list[Val] = []
-        for part in parts:
-            if isinstance(part, StrV):
-                flat.extend(part.parts)
-            else:
-                flat.append(part)
-        merged: list[Val] = []
-        for part in flat:
-            if merged and const_str(part) is not None and const_str(merged[-1]) is not None:
-                merged[-1] = ConstV(const_str(merged[-1]) + const_str(part))  # type: ignore[operator]
-            elif const_str(part) == "":
-                continue
-            else:
-                merged.append(part)
-        if len(merged) == 1:
-            return merged[0]
-        return StrV(tuple(merged))
+        return concat_parts(parts)
 
     def binop(self: Machine, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
         stringy = self.is_stringy(left) or self.is_stringy(right)

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
+from dynolint.model.record_parts import decoded, field_alias
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
-from dynolint.model.library import JSON_ENCODERS, NAMESPACES
+from dynolint.model.library import NAMESPACES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 
@@ -374,34 +375,6 @@ class RecordsMixin(Mixin):
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
-
-
-def field_alias(default: ir.Expr | None, direction: str) -> str | None:
-    """The name a model field has in the data (pydantic's ``pk: str = Field(alias="PK")``; a
-    ``validation_alias`` or ``serialization_alias`` for that ``direction`` only), if it is given
-    as a literal."""
-    if not isinstance(default, ir.Call):
-        return None
-    given = {name: value for name, value in default.kwargs if name in ("alias", direction)}
-    for name in (direction, "alias"):
-        value = given.get(name)
-        if isinstance(value, ir.Const) and isinstance(value.value, str):
-            return value.value
-    return None
-
-
-def decoded(text: Val) -> Val | None:
-    """What JSON text decodes to, where the model knows: the request (or claims) it is part of,
-    the value ``json.dumps`` encoded; None otherwise."""
-    found: list[Val] = []
-    for alt in alts(text):
-        if isinstance(alt, (EventV, ClaimsV)):
-            found.append(alt)
-        elif isinstance(alt, CallV) and alt.recv is None and alt.fn in JSON_ENCODERS and alt.args:
-            found.append(alt.args[0])
-        else:
-            return None
-    return one_of(found) if found else None
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import string
 
-from dynolint.model.values import ConstV, DictV, SeqV, Val, const_str
+from dynolint.model.values import ConstV, DictV, SeqV, StrV, Val, const_str
 
 _FORMATTER = string.Formatter()
 _PERCENT = re.compile(r"%(?:\((\w+)\))?([-#0 +]*\d*(?:\.\d+)?)([sdrfi%])")
@@ -125,3 +125,24 @@ def template_parts(template: Val, mapping: dict[str, Val]) -> list[Val] | None:
     if last < len(text):
         parts.append(ConstV(text[last:]))
     return parts
+
+
+def concat_parts(parts: list[Val]) -> Val:
+    """Strings joined: adjacent constants merged, empty ones dropped; one part is itself."""
+    flat: list[Val] = []
+    for part in parts:
+        if isinstance(part, StrV):
+            flat.extend(part.parts)
+        else:
+            flat.append(part)
+    merged: list[Val] = []
+    for part in flat:
+        if merged and const_str(part) is not None and const_str(merged[-1]) is not None:
+            merged[-1] = ConstV(const_str(merged[-1]) + const_str(part))  # type: ignore[operator]
+        elif const_str(part) == "":
+            continue
+        else:
+            merged.append(part)
+    if len(merged) == 1:
+        return merged[0]
+    return StrV(tuple(merged))
