@@ -244,3 +244,23 @@ def test_a_tmp_file_removed_by_an_exit_stack_callback(tmp_path: Path, callback: 
                     f.write(tenant)
     ''')
     assert found == expected
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    ("", "", {("app.py", 14, "DYN302")}),  # bound for the request, kept by the process for the next
+    ("structlog.contextvars.clear_contextvars()", "", set()),  # cleared as every request starts
+    ("", 'structlog.contextvars.unbind_contextvars("tenant_id")', set()),
+])
+def test_structlog_context_bound_to_the_tenant(tmp_path: Path, before: str, after: str, expected: set) -> None:
+    found = check(tmp_path, f'''
+        import structlog
+
+
+        def handler(event, context):
+            {before or "pass"}
+            tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+            structlog.contextvars.bind_contextvars(tenant_id=tenant)
+            {after or "pass"}
+            return tenant
+    ''')
+    assert found == expected

@@ -17,7 +17,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import (
     JSON_ENCODERS,
-    NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
+    EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
 )
 from dynolint.model.mixin import Mixin
 
@@ -159,7 +159,8 @@ class ExternalMixin(Mixin):
             return handled
         if path in PROCESS_REMOVES:
             state_name, at = PROCESS_REMOVES[path]
-            self.process_removed(state_name, args[at] if len(args) > at else kwargs.get("key", UNKNOWN))
+            self.process_removed(state_name, ConstV(EVERY_ENTRY) if at < 0 else
+                                 args[at] if len(args) > at else kwargs.get("key", UNKNOWN))
             return EnvV(args[at], args[at + 1] if len(args) > at + 1 else None) if path.endswith(".pop") and args \
                 else NONE
         if path in PROCESS_STORES and frame.function is not None:

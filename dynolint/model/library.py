@@ -310,7 +310,10 @@ class ProcessStore:
 
 # The process environment: an entry set in a function stays for every later invocation (and every
 # boto3 Session made without credentials reads AWS_ACCESS_KEY_ID and friends from it)
-PROCESS_STATE: dict[str, str] = {"os.environ": "os.environ", "environ": "os.environ"}
+PROCESS_STATE: dict[str, str] = {"os.environ": "os.environ", "environ": "os.environ",
+                                  # structlog's bound context: module-level ContextVars the process keeps
+                                  "structlog.contextvars": "structlog.contextvars"}
+EVERY_ENTRY = "*"  # an entry name that stands for all of a state's entries (``clear_contextvars()``)
 PROCESS_STORES: dict[str, ProcessStore] = {
     "os.environ.__setitem__": ProcessStore("os.environ", 0, 1),
     "os.environ.setdefault": ProcessStore("os.environ", 0, 1),
@@ -320,10 +323,13 @@ PROCESS_STORES: dict[str, ProcessStore] = {
     "environ.setdefault": ProcessStore("os.environ", 0, 1),
     "environ.update": ProcessStore("os.environ", -1, 0),
     "putenv": ProcessStore("os.environ", 0, 1),
+    "structlog.contextvars.bind_contextvars": ProcessStore("structlog.contextvars", -1, 0),
 }
 # Calls that remove an entry (at the position given) from process state: an entry the code removes
 # again (in a ``finally``, after the request) lives for one request, as a ContextVar reset does
 PROCESS_REMOVES: dict[str, tuple[str, int]] = {
     "os.environ.pop": ("os.environ", 0), "os.unsetenv": ("os.environ", 0), "os.environ.__delitem__": ("os.environ", 0),
     "environ.pop": ("os.environ", 0), "unsetenv": ("os.environ", 0), "environ.__delitem__": ("os.environ", 0),
+    "structlog.contextvars.unbind_contextvars": ("structlog.contextvars", 0),
+    "structlog.contextvars.clear_contextvars": ("structlog.contextvars", -1),  # every entry
 }

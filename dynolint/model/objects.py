@@ -177,7 +177,7 @@ class ObjectsMixin(Mixin):
         # entries removed again by their key (``IN_FLIGHT.pop(context.aws_request_id, None)``,
         # ``del IN_FLIGHT[rid]``): the store under that key lives for the request
         keyed = [(frame.path, name, self.peek(key, state, frame)) for stmt in finalbody
-                 for name, key in removed_entries(stmt) if self.is_global_name(name, frame)]
+                 for name, key in popped_entries(stmt) if self.is_global_name(name, frame)]
         if not names and not keyed:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
@@ -218,7 +218,7 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
     return []
 
 
-def removed_entries(stmt: ir.Stmt) -> list[tuple[str, ir.Expr]]:
+def popped_entries(stmt: ir.Stmt) -> list[tuple[str, ir.Expr]]:
     """The module containers a statement removes one entry from, with the key's expression
     (``del NAME[key]``, ``NAME.pop(key, ...)``)."""
     if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Sub) and isinstance(stmt.target.value, ir.Name):

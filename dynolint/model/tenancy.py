@@ -12,7 +12,7 @@ from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, Scopi
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
-from dynolint.model.library import PROCESS_STATE
+from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
@@ -98,8 +98,9 @@ def per_request(model: Model, store: GlobalStore) -> bool:
         return False
     keys = store.key.elts if isinstance(store.key, SeqV) else (store.key,)
     names = [const_str(key) for key in keys]
-    return bool(names) and all(name is not None and (store.name, name) in model.interp.removed_entries
-                               for name in names)
+    removed = model.interp.removed_entries
+    return bool(names) and ((store.name, EVERY_ENTRY) in removed or all(
+        name is not None and (store.name, name) in removed for name in names))
 
 
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:
