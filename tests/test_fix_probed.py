@@ -98,3 +98,29 @@ def test_what_the_path_changed_itself_is_not_pinned_at_the_value_read(tmp_path: 
     second = after[after.index('UpdateExpression="SET #s = :c"'):]
     assert '"balance"' not in second  # its own debit changed the balance: pinned at the read, never true
     assert '"status"' in second.split("ExpressionAttributeValues")[0]
+
+
+@pytest.mark.parametrize("other, started", [
+    # another writer updates the items and would never bump the new version: the lock would miss it
+    ('table.update_item(Key={"pk": event["account"]}, UpdateExpression="ADD credits :a", '
+     'ExpressionAttributeValues={":a": 5})', False),
+    ("return None", True),  # no other writer: the version is started here and bumped by this put
+])
+def test_a_version_is_not_started_where_another_writer_would_not_bump_it(tmp_path: Path, other: str,
+                                                                        started: bool) -> None:
+    after, skipped = fixed(tmp_path, f'''
+        def rename(event, context):
+            item = table.get_item(Key={{"pk": event["account"]}})["Item"]
+            if item["frozen"]:
+                return False
+            item["label"] = event["label"]
+            table.put_item(Item=item)
+            return True
+
+
+        def deposit(event, context):
+            {other}
+    ''')
+    assert ("#dl_ver" in after) is started
+    if not started:
+        assert any("would not bump" in reason for _, reason in skipped)

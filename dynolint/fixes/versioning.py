@@ -138,6 +138,16 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
         return Skip(f"the item is typed as the TypedDict {typed}, which declares no '{NEW_ATTRIBUTE}': a new version "
                     f"attribute would not type-check; declare it in {typed} (NotRequired[int]), set "
                     f"[tool.dynolint.tables.{label}] version-attribute, and every writer must bump it")
+    if not chosen:
+        # an update elsewhere changes the items without bumping a version the project never kept: the
+        # lock started here would not see its change (a deposit's ADD lost under a withdrawal's put)
+        other = next((w.write for w in model.interp.writes if w.write.loc != write.loc
+                      and w.write.op in ("update_item", "update") and model.index.same_table(w.write.table, write.table)),
+                     None)
+        if other is not None:
+            return Skip(f"{other.loc[0]}:{model.line_of(other.loc)} updates {label}'s items too, and would not bump a "
+                        f"new '{NEW_ATTRIBUTE}': a lock started here would not see its changes; set "
+                        f"[tool.dynolint.tables.{label}] version-attribute and bump it in every writer")
     span = model.span(write.loc)
     bound = tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version" if chosen else "introduce",
