@@ -264,3 +264,14 @@ def test_structlog_context_bound_to_the_tenant(tmp_path: Path, before: str, afte
             return tenant
     ''')
     assert found == expected
+
+
+def test_one_untrusted_tenant_id_a_line(tmp_path: Path) -> None:
+    # two spellings of one header tried on one line take one tenant id: one finding there
+    found = check(tmp_path, '''
+        def handler(event, context):
+            h = event["headers"]
+            tenant = h.get("X-Tenant-Id") or h.get("x-tenant-id")
+            return t.get_item(Key={"pk": f"{tenant}#settings"})
+    ''')
+    assert found == {("app.py", 9, "DYN204"), ("app.py", 10, "DYN201")}

@@ -67,9 +67,11 @@ def handler(event, context):
         seen = set()
         for use in self.each(model.interp.scoping_uses):
             tenant, used_at = use.tenant, use.loc
-            if tenant.trust != "untrusted" or tenant.loc in seen or not scoping_use_counts(model, use):
+            # one finding a line: ``h.get("X-Tenant-Id") or h.get("x-tenant-id")`` takes one id
+            where = (tenant.loc[0], model.line_of(tenant.loc))
+            if tenant.trust != "untrusted" or where in seen or not scoping_use_counts(model, use):
                 continue
-            seen.add(tenant.loc)
+            seen.add(where)
             line = model.line_of(used_at)
             message = (f"tenant id from {tenant.how} is client-controlled, and it scopes access at line {line}: "
                        "a caller can name another tenant; take it from context.tenant_id or verified claims")
