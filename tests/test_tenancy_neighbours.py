@@ -274,4 +274,4 @@ def test_one_untrusted_tenant_id_a_line(tmp_path: Path) -> None:
             tenant = h.get("X-Tenant-Id") or h.get("x-tenant-id")
             return t.get_item(Key={"pk": f"{tenant}#settings"})
     ''')
-    assert found == {("app.py", 9, "DYN204"), ("app.py", 10, "DYN201")}
+    assert found == {("app.py", 10, "DYN204"), ("app.py", 11, "DYN201")}
