@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.decisions import looked_at
-from dynolint.model.expressions import parse_update
+from dynolint.model.guard_cover import written_attributes
 from dynolint.model.races import same_target
 from dynolint.model.values import UNKNOWN, DictV, alts, const_str
 
@@ -43,10 +43,10 @@ def set_before(model: Model, race: Race) -> set[str]:
         if other.root != race.record.root or earlier.seq >= race.write.seq or earlier.loc == race.write.loc \
                 or not same_target(model, earlier, race.write):
             continue
-        if earlier.update is not None and earlier.update.expression is not None:
-            actions = parse_update(earlier.update.expression, dict(earlier.update.names)) or []
-            names.update(action.path.split(".", 1)[0].split("[", 1)[0] for action in actions)
-        for alt in alts(earlier.item if earlier.item is not None else UNKNOWN):
+        changed = written_attributes(earlier)
+        if changed is not None:  # an update: what its expression sets
+            names |= changed
+        for alt in alts(earlier.item if earlier.item is not None else UNKNOWN):  # a put: what it writes out
             if isinstance(alt, DictV):
                 names.update(n for key, _ in alt.items if (n := const_str(key)) is not None)
     return names

@@ -74,6 +74,20 @@ ROUND_TRIPS: dict[str, frozenset[str]] = {
 }
 
 
+JSON_DECODERS = frozenset({"json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"})
+
+
+def decoded(path: str, text: Val) -> Val | None:
+    """What the decoder at ``path`` gives for ``text``, where the model knows: the request (or
+    claims) the text is part of, for a JSON decoder; what the matching encoder encoded
+    (``json.loads(json.dumps(item, default=str))``: a copy of the item); None otherwise."""
+    if path in JSON_DECODERS and any(isinstance(a, (EventV, ClaimsV)) for a in alts(text)):
+        return text
+    encoded = [a for a in alts(text) if isinstance(a, CallV) and a.recv is None
+               and a.fn in ROUND_TRIPS.get(path, ()) and a.args]
+    return one_of([a.args[0] for a in encoded]) if encoded else None
+
+
 class ExternalMixin(Mixin):
     def process_store(self: Machine, row: ProcessStore, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                       state: State, frame: Frame) -> None:
@@ -189,17 +203,12 @@ class ExternalMixin(Mixin):
                     "jwt.decode_complete") or path.endswith("get_unverified_claims"):
             # trusted when a signature verification succeeded earlier on this path
             return ClaimsV(VERIFIED in self.path_facts)
-        if path in ("json.loads", "json.load", "orjson.loads", "ujson.loads", "simplejson.loads"):
-            inner = args[0] if args else UNKNOWN
-            if any(isinstance(a, (EventV, ClaimsV)) for a in alts(inner)):
-                return inner
-        if path in ROUND_TRIPS and args:
-            # ``json.loads(json.dumps(item, default=str))``: a copy of what was encoded
-            encoded = [a for a in alts(args[0]) if isinstance(a, CallV) and a.recv is None
-                       and a.fn in ROUND_TRIPS[path] and a.args]
-            if encoded:
-                return one_of([a.args[0] for a in encoded])
-            return CallV(path, None, tuple(args))
+        if (path in JSON_DECODERS or path in ROUND_TRIPS) and args:
+            found = decoded(path, args[0])
+            if found is not None:
+                return found
+            if path in ROUND_TRIPS:
+                return CallV(path, None, tuple(args))
         wrapped = event_wrapped(path, args, kwargs)
         if wrapped is not None:
             return wrapped

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
-from dynolint.model.record_parts import decoded, field_alias
+from dynolint.model.external import decoded
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES
 from dynolint.model.mixin import Mixin
@@ -287,7 +287,7 @@ class RecordsMixin(Mixin):
             if all(isinstance(a, InstanceV) and self.find_method(a.cls, name) is None for a in alts(recv)):
                 return self.record_dict(recv, loc, state, frame, self.const_true(kwargs.get("by_alias", UNKNOWN)))
         elif (name in FROM_DICT_METHODS or name in FROM_JSON_METHODS) and args:
-            data = args[0] if name in FROM_DICT_METHODS else decoded(args[0])
+            data = args[0] if name in FROM_DICT_METHODS else decoded("json.loads", args[0])
             if data is not None and all(isinstance(a, ClassV) and self.find_method(a, name) is None
                                         for a in alts(recv)):
                 return self.record_from(recv, data, loc, state, frame)
@@ -375,6 +375,20 @@ class RecordsMixin(Mixin):
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
+
+
+def field_alias(default: ir.Expr | None, direction: str) -> str | None:
+    """The name a model field has in the data (pydantic's ``pk: str = Field(alias="PK")``; a
+    ``validation_alias`` or ``serialization_alias`` for that ``direction`` only), if it is given
+    as a literal."""
+    if not isinstance(default, ir.Call):
+        return None
+    given = {name: value for name, value in default.kwargs if name in ("alias", direction)}
+    for name in (direction, "alias"):
+        value = given.get(name)
+        if isinstance(value, ir.Const) and isinstance(value.value, str):
+            return value.value
+    return None
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
