@@ -11,6 +11,7 @@ from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import ScopingUse
 
 
 class UntrustedTenantId(Rule):
@@ -64,14 +65,19 @@ def handler(event, context):
     )
 
     def check(self, model: Model) -> Iterable[Finding]:
-        seen = set()
+        # one finding a line (``h.get("X-Tenant-Id") or h.get("x-tenant-id")`` takes one id): the
+        # first id taken on it, at its first use that scopes access
+        chosen: dict[tuple[str, int], ScopingUse] = {}
         for use in self.each(model.interp.scoping_uses):
-            tenant, used_at = use.tenant, use.loc
-            # one finding a line: ``h.get("X-Tenant-Id") or h.get("x-tenant-id")`` takes one id
-            where = (tenant.loc[0], model.line_of(tenant.loc))
-            if tenant.trust != "untrusted" or where in seen or not scoping_use_counts(model, use):
+            tenant = use.tenant
+            if tenant.trust != "untrusted":
                 continue
-            seen.add(where)
+            where = (tenant.loc[0], model.line_of(tenant.loc))
+            known = chosen.get(where)
+            if (known is None or tenant.loc[1] < known.tenant.loc[1]) and scoping_use_counts(model, use):
+                chosen[where] = use
+        for use in chosen.values():
+            tenant, used_at = use.tenant, use.loc
             line = model.line_of(used_at)
             message = (f"tenant id from {tenant.how} is client-controlled, and it scopes access at line {line}: "
                        "a caller can name another tenant; take it from context.tenant_id or verified claims")
