@@ -71,17 +71,24 @@ async def handler(event, context):
                 break
             await _dl_claim.wait(_dl_seen)
             _dl_claim_lost = True
-        if cached is not None:
-            return cached["rate"]
-        async with httpx.AsyncClient() as http:
-            rate = (await http.get("https://fx.example.com/" + pair)).json()["rate"]
-        await rates.put_item(
-            Item={{"pair": pair, "rate": str(rate), "dl_generation": _dl_claim.owner}},
-            ConditionExpression="#dl_owner = :dl_owner",
-            ExpressionAttributeNames={{"#dl_owner": "dl_lease_owner"}},
-            ExpressionAttributeValues={{":dl_owner": _dl_claim.owner}},
-        )
-        return rate
+        try:
+            if cached is not None:
+                return cached["rate"]
+            async with httpx.AsyncClient() as http:
+                rate = (await http.get("https://fx.example.com/" + pair)).json()["rate"]
+            await rates.put_item(
+                Item={{
+                    "pair": pair,
+                    "rate": str(rate),
+                    "dl_generation": _dl_claim.owner,
+                }},
+                ConditionExpression="#dl_owner = :dl_owner",
+                ExpressionAttributeNames={{"#dl_owner": "dl_lease_owner"}},
+                ExpressionAttributeValues={{":dl_owner": _dl_claim.owner}},
+            )
+            return rate
+        finally:
+            await _dl_claim.release()
 '''
 
 READS = [  # (the read as written, the read in the fixed loop)
@@ -149,23 +156,26 @@ async def handler(event, context):
                 break
             await _dl_claim.wait(_dl_seen)
             _dl_claim_lost = True
-        if cached is not None:
-            return cached["rate"]["S"]
-        async with aiohttp.ClientSession() as http:
-            async with http.get("https://fx.example.com/" + pair) as answer:
-                rate = (await answer.json())["rate"]
-        await client.put_item(
-            TableName="rates",
-            Item={
-                "pair": {"S": pair},
-                "rate": {"S": str(rate)},
-                "dl_generation": {"S": _dl_claim.owner},
-            },
-            ConditionExpression="#dl_owner = :dl_owner",
-            ExpressionAttributeNames={"#dl_owner": "dl_lease_owner"},
-            ExpressionAttributeValues={":dl_owner": {"S": _dl_claim.owner}},
-        )
-        return rate
+        try:
+            if cached is not None:
+                return cached["rate"]["S"]
+            async with aiohttp.ClientSession() as http:
+                async with http.get("https://fx.example.com/" + pair) as answer:
+                    rate = (await answer.json())["rate"]
+            await client.put_item(
+                TableName="rates",
+                Item={
+                    "pair": {"S": pair},
+                    "rate": {"S": str(rate)},
+                    "dl_generation": {"S": _dl_claim.owner},
+                },
+                ConditionExpression="#dl_owner = :dl_owner",
+                ExpressionAttributeNames={"#dl_owner": "dl_lease_owner"},
+                ExpressionAttributeValues={":dl_owner": {"S": _dl_claim.owner}},
+            )
+            return rate
+        finally:
+            await _dl_claim.release()
 '''
 
 
@@ -245,13 +255,14 @@ def test_the_async_claim_never_sleeps_in_the_event_loop() -> None:
     tree = ast.parse(HELPER)
     [async_claim] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AsyncClaim"]
     methods = {n.name: n for n in async_claim.body if isinstance(n, ast.AsyncFunctionDef)}
-    assert set(methods) == {"take", "wait"}
+    assert set(methods) == {"take", "wait", "release"}
     for node in ast.walk(tree):
         if isinstance(node, ast.AsyncFunctionDef):
             assert "time.sleep" not in ast.unparse(node)
     awaited = {ast.unparse(n.value) for m in methods.values() for n in ast.walk(m) if isinstance(n, ast.Await)}
     assert "asyncio.sleep(self._delay(seen))" in awaited
     assert "table.update_item(**self._request(key, key_attribute, seen, table_name))" in awaited
+    assert "getattr(held[0], request[0])(**request[1])" in awaited  # the release's conditional write
 
 
 class _Failed(Exception):

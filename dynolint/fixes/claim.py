@@ -183,9 +183,30 @@ def helper_has_async(path: Path) -> bool:
         return False
 
 
+RELEASE_METHOD = "def release("
+
+
+def helper_releases(path: Path | None) -> bool:
+    """The claim helper module at ``path`` can release a claim (an older dynolint's cannot: the
+    fixed code then keeps to the lease); True while it is not written yet."""
+    if path is None:
+        return True
+    try:
+        return RELEASE_METHOD in path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: int, plan: ClaimPlan,
-                write_in_body: bool, owner: str, module: str = HELPER) -> list[cst.BaseStatement]:
-    """Wrap the read and the miss test in the claim loop; ``statements`` is one block."""
+                write_in_body: bool, owner: str, module: str = HELPER,
+                release: bool = False) -> list[cst.BaseStatement]:
+    """Wrap the read and the miss test in the claim loop; ``statements`` is one block. With
+    ``release`` (the completing write is in the statements from the miss test on, run by them),
+    those statements go in a ``try`` whose ``finally`` releases the claim: a path that leaves
+    without the write (an early return, an exception) frees the key for the next caller at once
+    instead of making every caller wait for the lease to lapse."""
     read_part = statements[read_index:if_index]
     test_statement = statements[if_index]
     if not isinstance(test_statement, cst.If):
@@ -240,7 +261,23 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     loop = loop.with_changes(body=loop.body.with_changes(body=body))
     leading = read_part[0].leading_lines if hasattr(read_part[0], "leading_lines") else ()
     first = first.with_changes(leading_lines=leading)
-    return [*statements[:read_index], first, flag, loop, *statements[if_index:]]
+    tail = list(statements[if_index:])
+    if release:
+        tail = [_released(tail, f"{wait}{owner}.release()")]
+    return [*statements[:read_index], first, flag, loop, *tail]
+
+
+def _released(tail: list[cst.BaseStatement], release: str) -> cst.Try:
+    """``tail`` in ``try: ... finally: <release>`` (the first statement's leading comments
+    and blank lines go before the ``try``)."""
+    head = tail[0]
+    leading = getattr(head, "leading_lines", ())
+    if leading:
+        tail[0] = head.with_changes(leading_lines=())
+    template = _parsed(f"try:\n    pass\nfinally:\n    {release}\n")
+    statement = template.body[0]
+    assert isinstance(statement, cst.Try) and isinstance(statement.body, cst.IndentedBlock)
+    return statement.with_changes(body=statement.body.with_changes(body=tail), leading_lines=leading)
 
 
 def _last_binding(statements: Sequence[object], name: str) -> int:

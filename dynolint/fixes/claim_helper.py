@@ -16,14 +16,21 @@ How the fixed code uses it::
             break
         claim.wait(seen)
         lost = True  # read again consistently: the winner's claim or result
-    ...the costly work, then the write, fenced on ``claim.owner``...
+    try:
+        ...the costly work, then the write, fenced on ``claim.owner``...
+    finally:
+        claim.release()  # a path that leaves without the write frees the key
 
 Exactly one of the concurrent callers takes the claim (a conditional write that
 lands only if the item is still what that caller read: missing, a claim whose
 lease has lapsed, or the same completed generation). The others wait, reading
 again, until the winner's item is there; a waiter waits as long as the lease it
 waits for (when a claimant dies, its lease lapses and a waiter takes the claim
-over), up to ``max_wait_seconds`` in all.
+over), up to ``max_wait_seconds`` in all. A claimant that leaves without
+writing (an early return, an exception) releases its claim, so the next caller
+claims the key at once instead of waiting for the lease to lapse; releasing is
+best effort (the lease is the guarantee) and a no-op once the write replaced
+the claim.
 
 With an async SDK (aioboto3's ``Table``, aiobotocore's client: an awaited
 ``get_item``) the fixed code uses ``AsyncClaim`` the same way, awaiting
@@ -38,6 +45,10 @@ With an async SDK (aioboto3's ``Table``, aiobotocore's client: an awaited
             break
         await claim.wait(seen)
         lost = True
+    try:
+        ...
+    finally:
+        await claim.release()
 
 Defaults: ``LEASE_SECONDS`` (30), how long a claim holds the key, so the
 longest a crashed claimant can block it: make it longer than the costly work
@@ -93,6 +104,9 @@ class _Lease:
         self.owner = uuid.uuid4().hex
         self._started: float | None = None
         self._polls = 0
+        # what ``take`` claimed: the table, the key, the table name (a
+        # client's) and whether the item was only the claim
+        self._held: tuple[Any, dict[str, Any], str | None, bool] | None = None
 
     def _request(
         self,
@@ -138,6 +152,41 @@ class _Lease:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+
+    def _held_request(self) -> tuple[str, dict[str, Any]] | None:
+        """The conditional write that gives the key back (None: nothing
+        held): a delete when the item was only the claim, else the lease
+        attributes removed; either only while this caller's claim is there."""
+        if self._held is None:
+            return None
+        table, key, table_name, claim_only = self._held
+        low = table_name is not None
+        request: dict[str, Any] = {
+            **({"TableName": table_name} if low else {}),
+            "Key": key,
+            "ConditionExpression": "#dl_owner = :dl_owner",
+            "ExpressionAttributeNames": {"#dl_owner": OWNER},
+            "ExpressionAttributeValues": {
+                ":dl_owner": self._typed(self.owner, low)
+            },
+        }
+        if claim_only:
+            return "delete_item", request
+        request["UpdateExpression"] = "REMOVE #dl_owner, #dl_until"
+        request["ExpressionAttributeNames"]["#dl_until"] = UNTIL
+        return "update_item", request
+
+    def _holding(
+        self,
+        table: Any,
+        key: dict[str, Any],
+        seen: Any,
+        table_name: str | None,
+    ) -> None:
+        """Remember the claim just taken: on ``seen`` (the item as read), or
+        on nothing but a lapsed claim (then releasing deletes the item)."""
+        claim_only = seen is None or set(seen) <= set(key) | {OWNER, UNTIL}
+        self._held = (table, dict(key), table_name, claim_only)
 
     def _delay(self, seen: Any) -> float:
         """How long to wait before reading again: a backoff that doubles,
@@ -194,7 +243,22 @@ class Claim(_Lease):
             if _refused(error):
                 return False
             raise
+        self._holding(table, key, seen, table_name)
         return True
+
+    def release(self) -> None:
+        """Give the key back if this caller still holds the claim (it left
+        without writing): the next caller claims it at once. Best effort: a
+        failure here leaves the lease to lapse, and never hides the error the
+        caller is leaving with."""
+        held, request = self._held, self._held_request()
+        self._held = None
+        if held is None or request is None:
+            return
+        try:
+            getattr(held[0], request[0])(**request[1])
+        except Exception:  # noqa: BLE001 - the lease lapses instead
+            pass
 
     def wait(self, seen: Any) -> None:
         """Wait before reading again: a backoff that doubles, never past the
@@ -226,7 +290,19 @@ class AsyncClaim(_Lease):
             if _refused(error):
                 return False
             raise
+        self._holding(table, key, seen, table_name)
         return True
+
+    async def release(self) -> None:
+        """``Claim.release``, awaited."""
+        held, request = self._held, self._held_request()
+        self._held = None
+        if held is None or request is None:
+            return
+        try:
+            await getattr(held[0], request[0])(**request[1])
+        except Exception:  # noqa: BLE001 - the lease lapses instead
+            pass
 
     async def wait(self, seen: Any) -> None:
         """Wait before reading again, as ``Claim.wait`` does, with
