@@ -26,7 +26,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import INVOKER_FIELDS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
 
@@ -91,19 +91,21 @@ class AuthzMixin(Mixin):
                 return True  # the tenant id, or the parameter that brings it in (a helper analysed alone)
         return False
 
-    def test_facts(self: Machine, test: ir.Expr, state: State, frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
-        """(facts when ``test`` is true, facts when it is false)."""
+    def test_facts(self: Machine, test: ir.Expr, state: State, frame: Frame,
+                   captured: dict[int, object] | None = None) -> tuple[frozenset[str], frozenset[str]]:
+        """(facts when ``test`` is true, facts when it is false). ``captured``: the values the
+        test's comparisons evaluated to (``eval_test``), else they are peeked at."""
         if isinstance(test, ir.UnaryOp) and test.op == "not":
-            when_true, when_false = self.test_facts(test.operand, state, frame)
+            when_true, when_false = self.test_facts(test.operand, state, frame, captured)
             return when_false, when_true
         if isinstance(test, ir.BoolOp):
-            left_true, left_false = self.test_facts(test.left, state, frame)
-            right_true, right_false = self.test_facts(test.right, state, frame)
+            left_true, left_false = self.test_facts(test.left, state, frame, captured)
+            right_true, right_false = self.test_facts(test.right, state, frame, captured)
             if test.op == "and":
                 return left_true | right_true, left_false & right_false
             return left_true & right_true, left_false | right_false
         if isinstance(test, ir.Compare) and len(test.ops) == 1:
-            return self._compare_facts(test, state, frame)
+            return self._compare_facts(test, state, frame, (captured or {}).get(id(test)))
         if isinstance(test, ir.Call):
             if is_verify_call(test):
                 return frozenset({VERIFIED}), _NONE
@@ -114,8 +116,8 @@ class AuthzMixin(Mixin):
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 
-    def _compare_facts(self: Machine, test: ir.Compare, state: State,
-                       frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    def _compare_facts(self: Machine, test: ir.Compare, state: State, frame: Frame,
+                       operands: object = None) -> tuple[frozenset[str], frozenset[str]]:
         op, left_expr, right_expr = test.ops[0], test.left, test.comparators[0]
         positive = op in ("==", "is", "in")
         if op not in ("==", "!=", "is", "is not", "in", "not in"):
@@ -128,10 +130,14 @@ class AuthzMixin(Mixin):
         if isinstance(left_expr, ir.Call) and is_verify_call(left_expr) and isinstance(right_expr, ir.Const):
             succeeded = right_expr.value is True if positive else right_expr.value is False
             return (frozenset({VERIFIED}), _NONE) if succeeded else (_NONE, frozenset({VERIFIED}))
+        if isinstance(operands, tuple) and len(operands) == 2:
+            left, right = operands  # as the test evaluated them (calls too: ``tenant.strip()``)
+        else:
+            left, right = self.peek(left_expr, state, frame), self.peek(right_expr, state, frame)
         if op in ("in", "not in"):
-            return _NONE, _NONE
-        left = self.peek(left_expr, state, frame)
-        right = self.peek(right_expr, state, frame)
+            if not self._member_of_claims(left, right):
+                return _NONE, _NONE
+            return (frozenset({AUTHORIZED}), _NONE) if positive else (_NONE, frozenset({AUTHORIZED}))
         if isinstance(left, ConstV) or isinstance(right, ConstV) or const_str(left) is not None \
                 or const_str(right) is not None:
             return _NONE, _NONE
@@ -144,6 +150,15 @@ class AuthzMixin(Mixin):
             return _NONE, _NONE
         facts = frozenset({AUTHORIZED})
         return (facts, _NONE) if positive else (_NONE, facts)
+
+    def _member_of_claims(self: Machine, member: Val, container: Val) -> bool:
+        """Is ``member in container`` a tenant id looked up among the tenants the caller's verified
+        claims grant (``tenant_id in claims["custom:tenants"].split(",")``, ``... in
+        claims["cognito:groups"]``): a user of several tenants authorized for this one?"""
+        if not self.taint(member).tenants:
+            return False
+        return any(isinstance(alt, EventV) and alt.trusted and "authorizer" in alt.path for alt in alts(container)) \
+            or any(tenant.trust == "trusted" for tenant in self.taint(container).tenants)
 
     def constant_text(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> str | None:
         """The string ``expr`` always is: a literal, or a name or attribute bound to one (a module
@@ -186,8 +201,11 @@ class AuthzMixin(Mixin):
     # -- the invocation's event: its fields, and the tenant ids read from them -----------
     def event_child(self: Machine, base: EventV, key: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         segment = norm_key(key)
-        if not base.path and segment in INVOKER_FIELDS and 0 <= frame.root < len(self.roots):
-            self.roots[frame.root].roles.add(INVOKER_FIELDS[segment])
+        if not base.path and 0 <= frame.root < len(self.roots):
+            if segment in INVOKER_FIELDS:
+                self.roots[frame.root].roles.add(INVOKER_FIELDS[segment])
+            elif segment in REQUEST_FIELDS:
+                self.roots[frame.root].roles.add(REQUEST)
         if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
             # a CloudFormation custom resource's properties: deploy-time configuration
             return EventV(base.path + (segment,), True)

@@ -16,6 +16,14 @@ INVOKER_FIELDS = {
     "resourceproperties": "custom-resource", "requesttype": "custom-resource",
     "logicalresourceid": "custom-resource", "detailtype": "event", "detail": "event",
 }
+# top-level event fields of an HTTP request (API Gateway, a function URL, an ALB): a handler that
+# reads one serves requests, whatever else it reads (``event.get("detail") or json.loads(event["body"])``
+# serves EventBridge events and API requests alike: its request path is a tenant's request)
+REQUEST = "request"  # the role of a handler that reads them
+REQUEST_FIELDS = frozenset({
+    "headers", "multivalueheaders", "querystringparameters", "multivaluequerystringparameters",
+    "pathparameters", "rawpath", "rawquerystring", "cookies", "httpmethod", "body",
+})
 
 # a web framework's parameter markers (FastAPI's ``x_tenant_id: str = Header()`` or
 # ``Annotated[str, Query()]``, Powertools' event handler params of the same names): the part of the

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
+from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.key_facts import constant_key, tenants_table
@@ -178,8 +179,9 @@ def control_plane_root(model: Model, root_id: int) -> bool:
     (``create_tenant``, ``provision_tenant``, ``deactivate_tenant``,
     ``create_tenant_admin_user``)?"""
     root = model.root(root_id)
-    if root.roles & CONTROL_PLANE_ROLES:
-        return True
+    platform = root.roles & CONTROL_PLANE_ROLES
+    if platform and not (REQUEST in root.roles and platform == {"event"}):
+        return True  # an EventBridge event's field read beside a request's: the handler serves requests too
     return bool(_TENANT_OPERATION.match(root.func.rsplit(".", 1)[-1]))
 
 

@@ -1,0 +1,119 @@
+"""Tenancy shapes found by probing fresh multi-tenant code (session of 2026-12-05, late): a handler
+that serves EventBridge events and API requests alike, and a tenant id authorized by membership
+in the tenants the caller's verified claims grant."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+TABLE = 'import json\nimport boto3\n\nt = boto3.resource("dynamodb").Table("notes")\n\n\n'
+
+
+def check(tmp_path: Path, body: str) -> set[tuple[str, int, str]]:
+    (tmp_path / "app.py").write_text(TABLE + textwrap.dedent(body))
+    return triples(findings_in(tmp_path))
+
+
+# -- an EventBridge field read beside a request's ------------------------------------------------
+
+
+@pytest.mark.parametrize("request_read", [
+    'json.loads(event["body"])',
+    'event.get("queryStringParameters") or {}',
+    'event["pathParameters"]',
+])
+def test_a_handler_that_also_reads_a_request_serves_requests(tmp_path: Path, request_read: str) -> None:
+    found = check(tmp_path, f'''
+        def handler(event, context):
+            update = event.get("detail") or {request_read}
+            tenant = event["headers"]["x-tenant-id"]
+            t.put_item(Item={{"pk": f"TENANT#{{tenant}}", "sk": update["id"]}})
+    ''')
+    assert found == {("app.py", 10, "DYN204"), ("app.py", 11, "DYN201")}
+
+
+@pytest.mark.parametrize("field", ['event["detail"]', 'event.get("detail-type")'])
+def test_an_eventbridge_only_handler_stays_platform_invoked(tmp_path: Path, field: str) -> None:
+    found = check(tmp_path, f'''
+        def handler(event, context):
+            kind = {field}
+            detail = event["detail"]
+            t.put_item(Item={{"pk": f"TENANT#{{detail['tenantId']}}", "sk": detail["id"], "kind": str(kind)}})
+    ''')
+    assert found == set()
+
+
+def test_a_field_of_the_detail_named_like_a_request_section_is_not_a_request(tmp_path: Path) -> None:
+    # ``event["detail"]["body"]``: the event's own payload, not an HTTP request's body
+    found = check(tmp_path, '''
+        def handler(event, context):
+            body = json.loads(event["detail"]["body"])
+            t.put_item(Item={"pk": f"TENANT#{body['tenantId']}", "sk": body["id"]})
+    ''')
+    assert found == set()
+
+
+# -- membership in the tenants the verified claims grant ------------------------------------------
+
+CLAIMS = 'event["requestContext"]["authorizer"]["claims"]'
+
+
+@pytest.mark.parametrize("allowed", [
+    f'{CLAIMS}["custom:tenants"].split(",")',
+    f'json.loads({CLAIMS}.get("custom:tenants", "[]"))',
+    f'{CLAIMS}["cognito:groups"]',
+    f'set({CLAIMS}["custom:tenants"].split(","))',
+])
+def test_a_tenant_among_those_the_claims_grant_is_authorized(tmp_path: Path, allowed: str) -> None:
+    found = check(tmp_path, f'''
+        def handler(event, context):
+            tenant = event["headers"]["x-tenant-id"].strip()
+            if tenant not in {allowed}:
+                return {{"statusCode": 403}}
+            return t.get_item(Key={{"pk": f"TENANT#{{tenant}}", "sk": "settings"}}).get("Item")
+    ''')
+    assert found == {("app.py", 12, "DYN201")}  # authorized: the execution role is still the shared one
+
+
+def test_membership_in_a_list_the_client_sends_authorizes_nothing(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+        def handler(event, context):
+            tenant = event["headers"]["x-tenant-id"]
+            if tenant not in event["headers"]["x-allowed-tenants"].split(","):
+                return {"statusCode": 403}
+            return t.get_item(Key={"pk": f"TENANT#{tenant}", "sk": "settings"}).get("Item")
+    ''')
+    assert found == {("app.py", 9, "DYN204"), ("app.py", 12, "DYN201")}
+
+
+def test_membership_that_only_logs_authorizes_nothing(tmp_path: Path) -> None:
+    found = check(tmp_path, f'''
+        def handler(event, context):
+            tenant = event["headers"]["x-tenant-id"]
+            if tenant not in {CLAIMS}["custom:tenants"].split(","):
+                print("not a member", tenant)
+            return t.get_item(Key={{"pk": f"TENANT#{{tenant}}", "sk": "settings"}}).get("Item")
+    ''')
+    assert found == {("app.py", 9, "DYN204"), ("app.py", 12, "DYN201")}
+
+
+def test_a_comparison_of_computed_operands_is_an_authorization(tmp_path: Path) -> None:
+    # the operands are calls (a trimmed header, a helper returning the claims): the comparison's
+    # evaluated values decide, not a look at names alone
+    found = check(tmp_path, f'''
+        def claims_of(event):
+            return {CLAIMS}
+
+
+        def handler(event, context):
+            tenant = event["headers"]["x-tenant-id"]
+            if tenant.strip().lower() != claims_of(event)["custom:tenant_id"].lower():
+                return {{"statusCode": 403}}
+            return t.get_item(Key={{"pk": f"TENANT#{{tenant.strip().lower()}}", "sk": "s"}}).get("Item")
+    ''')
+    assert found == {("app.py", 16, "DYN201")}
