@@ -25,6 +25,7 @@ CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
 TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
 TRUTHINESS = "a test of whether attribute"  # how the ``why`` of a truthiness test begins
 MEMBERSHIP = "a test of membership in values named in the code"  # ``item["s"] in ("A", "B")``
+NULLNESS = "a test of whether an attribute is there"  # ``item.get("holder") is None``, ``"holder" in item``
 
 Captured = dict[int, object]  # id(ir leaf) -> its value, or (left, right) for a comparison
 # id(ir leaf) of a presence test -> (the reads it tests, whether the leaf holding says the item is there)
@@ -189,6 +190,11 @@ class _Decider:
             out.append(Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names)), whole=whole))
         return out
 
+    def nullness(self, value: Val, found: list[tuple[int, str]], part: int) -> list[Decision]:
+        """A test of whether an attribute of the item is there (or None): like a truthiness test,
+        a decision on the attribute, which counts where the write changes it."""
+        return [Decision(read, self.site, part, None, why=NULLNESS, looked_at=(name,)) for read, name in found]
+
     def number(self, expr: ir.Expr) -> None:
         """Give every leaf its part number, left to right, whichever branch is decided."""
         if isinstance(expr, ir.BoolOp):
@@ -229,11 +235,15 @@ class _Decider:
         op = expr.ops[0] if len(expr.ops) == 1 else ""
         comparator = expr.comparators[0] if expr.comparators else None
         if op in ("is", "is not", "==", "!=") and isinstance(comparator, ir.Const) and comparator.value is None:
-            if attributes_of(left):  # ``item["a"] is None``: a decision on the attribute, kept opaque
-                return self.opaque(left, f"a test of whether {attributes_of(left)[0][1]!r} is None", part)
+            if attributes_of(left):  # ``item.get("holder") is None``: whether the attribute is there
+                return self.nullness(left, [(read, name) for read, name, _ in attributes_of(left)], part)
             return []  # a presence test (``item is None``), recorded as absence
         if op in ("in", "not in") and isinstance(expr.left, ir.Const):
-            return []  # ``"Item" in resp``
+            name = const_str(ConstV(expr.left.value))
+            items = sorted({alt.read for alt in alts(right) if isinstance(alt, ReadItemV)})
+            if name is not None and items:  # ``"holder" in item``: whether the item has the attribute
+                return self.nullness(right, [(read, name) for read in items], part)
+            return []  # ``"Item" in resp``: whether the read found the item
         if op in ("in", "not in") and not right_reads and attributes_of(left):
             # ``item["status"] in ("NEW", "HELD")``, ``Status[item["s"]] in (Status.A, Status.B)``:
             # a decision on the attribute's value, kept opaque (no single comparison spells it)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
-from dynolint.model.decisions import MEMBERSHIP, TRUTHINESS, looked_at
+from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
 from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
@@ -51,7 +51,7 @@ def decided_attributes(decision: Decision, write: WriteEvent) -> tuple[str, ...]
         return (decision.attribute,)
     if decision.why == MEMBERSHIP and not decision.whole:
         return decision.looked_at  # the attribute's value is one of those named
-    if decision.whole or not decision.why.startswith(TRUTHINESS):
+    if decision.whole or not (decision.why.startswith(TRUTHINESS) or decision.why == NULLNESS):
         return ()
     written = written_attributes(write)
     return tuple(a for a in decision.looked_at if written is None or a in written)
@@ -200,6 +200,8 @@ def spell(decision: Decision) -> str:
     if decision.attribute is None:
         if decision.why.startswith(TRUTHINESS) and decision.looked_at:
             return f"whether {decision.looked_at[0]} is truthy"
+        if decision.why == NULLNESS and decision.looked_at:
+            return f"whether {decision.looked_at[0]} is there"
         if decision.why == MEMBERSHIP and decision.looked_at:
             return f"{decision.looked_at[0]} {decision.op} {_spell_value(decision.other)}"
         if decision.looked_at:

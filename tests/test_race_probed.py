@@ -1,0 +1,119 @@
+"""Race shapes found by probing fresh DynamoDB code (session of 2026-12-05, late): a decision on
+whether an attribute is there (``is None``, ``is not None``, ``== None``, ``"a" in item``) that a
+condition leaves open."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+SEATS = '''import boto3
+
+table = boto3.resource("dynamodb").Table("seats")
+
+
+def hold(event, context):
+    key = {"pk": event["seat"]}
+    seat = table.get_item(Key=key)["Item"]
+    if TEST:
+        return {"error": "taken"}
+    table.update_item(Key=key, UpdateExpression="SET holder = :u",
+                      ConditionExpression=CONDITION,
+                      ExpressionAttributeValues={":u": event["user"]})
+    return {"ok": True}
+'''
+
+
+def check(tmp_path: Path, source: str) -> set[tuple[str, int, str]]:
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    return triples(findings_in(tmp_path))
+
+
+@pytest.mark.parametrize("test", [
+    'seat.get("holder") is not None',
+    'seat["holder"] is not None',
+    'seat.get("holder") != None',
+    '"holder" in seat',
+    'not ("holder" not in seat)',
+])
+def test_whether_the_attribute_is_there_is_a_decision_the_condition_must_keep(tmp_path: Path, test: str) -> None:
+    found = check(tmp_path, SEATS.replace("TEST", test).replace("CONDITION", '"attribute_exists(pk)"'))
+    assert found == {("app.py", 11, "DYN101")}
+
+
+@pytest.mark.parametrize("condition", [
+    '"attribute_not_exists(holder)"',
+    '"attribute_exists(pk) AND attribute_not_exists(holder)"',
+])
+def test_a_condition_that_the_attribute_is_still_missing_guards_it(tmp_path: Path, condition: str) -> None:
+    found = check(tmp_path, SEATS.replace("TEST", 'seat.get("holder") is not None').replace("CONDITION", condition))
+    assert found == set()
+
+
+def test_a_validation_of_an_attribute_the_write_leaves_alone_is_no_decision(tmp_path: Path) -> None:
+    # ``email`` is not what the update changes: a check that the account is complete, not a race
+    found = check(tmp_path, '''
+        import time
+
+        import boto3
+
+        users = boto3.resource("dynamodb").Table("users")
+
+
+        def login(event, context):
+            key = {"pk": event["user"]}
+            user = users.get_item(Key=key)["Item"]
+            if user.get("email") is None or "verified_at" not in user:
+                raise ValueError("incomplete account")
+            users.update_item(Key=key, UpdateExpression="SET last_login = :t",
+                              ConditionExpression="attribute_exists(pk)",
+                              ExpressionAttributeValues={":t": int(time.time())})
+    ''')
+    assert found == set()
+
+
+def test_a_response_tested_for_its_item_is_a_presence_test_not_a_decision(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+        import boto3
+
+        seats = boto3.resource("dynamodb").Table("seats")
+
+
+        def hold(event, context):
+            key = {"pk": event["seat"]}
+            resp = seats.get_item(Key=key)
+            if "Item" not in resp:
+                return {"error": "no such seat"}
+            seats.update_item(Key=key, UpdateExpression="SET holder = :u",
+                              ConditionExpression="attribute_not_exists(holder)",
+                              ExpressionAttributeValues={":u": event["user"]})
+    ''')
+    assert found == set()
+
+
+def test_pynamodb_attribute_tested_for_none_under_a_key_condition(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+        from pynamodb.attributes import UnicodeAttribute
+        from pynamodb.models import Model
+
+
+        class Seat(Model):
+            class Meta:
+                table_name = "seats"
+
+            pk = UnicodeAttribute(hash_key=True)
+            holder = UnicodeAttribute(null=True)
+
+
+        def hold(event, context):
+            seat = Seat.get(event["seat"])
+            if seat.holder is not None:
+                return {"error": "taken"}
+            seat.holder = event["user"]
+            seat.save(condition=Seat.pk.exists())
+    ''')
+    assert found == {("app.py", 19, "DYN101")}
