@@ -117,3 +117,127 @@ def test_pynamodb_attribute_tested_for_none_under_a_key_condition(tmp_path: Path
             seat.save(condition=Seat.pk.exists())
     ''')
     assert found == {("app.py", 19, "DYN101")}
+
+
+# -- functions a later definition of the same name replaces ------------------------------------
+
+DEPOSIT = '''
+    acct = table.get_item(Key={"pk": account})["Item"]
+    acct["balance"] = acct["balance"] + amount
+    table.put_item(Item=acct)
+'''
+
+
+def _deposit_body(indent: str) -> str:
+    return textwrap.indent(textwrap.dedent(DEPOSIT).strip("\n"), indent)
+
+
+def test_each_singledispatch_registration_is_analysed(tmp_path: Path) -> None:
+    found = check(tmp_path, f'''
+from dataclasses import dataclass
+from functools import singledispatch
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("accounts")
+
+
+@dataclass
+class Deposit:
+    account: str
+    amount: int
+
+
+@dataclass
+class Close:
+    account: str
+
+
+@singledispatch
+def apply(command):
+    raise NotImplementedError
+
+
+@apply.register
+def _(command: Deposit):
+    account, amount = command.account, command.amount
+{_deposit_body("    ")}
+
+
+@apply.register
+def _(command: Close):
+    table.delete_item(Key={{"pk": command.account}})
+
+
+def handler(event, context):
+    apply(Deposit(event["account"], int(event["amount"])))
+''')
+    assert found == {("app.py", 31, "DYN102")}
+
+
+def test_a_method_registered_under_a_shadowed_name_is_analysed(tmp_path: Path) -> None:
+    found = check(tmp_path, f'''
+from functools import singledispatchmethod
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("accounts")
+
+
+class Ledger:
+    @singledispatchmethod
+    def post(self, entry):
+        raise NotImplementedError
+
+    @post.register
+    def _(self, entry: int):
+        account, amount = "main", entry
+{_deposit_body("        ")}
+
+    @post.register
+    def _(self, entry: str):
+        return None
+''')
+    assert found == {("app.py", 19, "DYN102")}
+
+
+def test_a_definition_in_each_branch_of_an_if_is_analysed(tmp_path: Path) -> None:
+    found = check(tmp_path, f'''
+import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("accounts")
+
+if os.environ.get("LEDGER_MODE") == "legacy":
+    def deposit(account, amount):
+{_deposit_body("        ")}
+else:
+    def deposit(account, amount):
+        table.update_item(Key={{"pk": account}}, UpdateExpression="ADD balance :a",
+                          ExpressionAttributeValues={{":a": amount}})
+''')
+    assert found == {("app.py", 12, "DYN102")}
+
+
+def test_the_name_stays_bound_to_the_last_definition(tmp_path: Path) -> None:
+    # the handler calls the last ``store`` (atomic), never the first: nothing through the call
+    found = check(tmp_path, f'''
+import boto3
+
+table = boto3.resource("dynamodb").Table("accounts")
+
+
+def store(account, amount):
+    return None
+
+
+def store(account, amount):
+    table.update_item(Key={{"pk": account}}, UpdateExpression="ADD balance :a",
+                      ExpressionAttributeValues={{":a": amount}})
+
+
+def handler(event, context):
+    store(event["account"], 1)
+''')
+    assert found == set()

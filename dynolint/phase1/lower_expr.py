@@ -51,6 +51,7 @@ class ExpressionLowerer:
         self.functions: list[ir.Function] = []
         self.classes: list[ir.Class] = []
         self.scope: list[str] = []  # qualname parts
+        self.renamed: dict[int, str] = {}  # id(FunctionDef) -> its qualname part, when a later definition shadows it
         self.func_stack: list[str] = []
         self.class_stack: list[str | None] = []
         # per-function bookkeeping

@@ -215,6 +215,19 @@ class Lowerer(ExpressionLowerer):
                 return ir.Const(None)
         return self.expr(node)
 
+    def shadowing(self, body: Any, in_class: bool) -> None:
+        """Name apart the functions of one scope that a later definition of the same name
+        replaces (``@f.register def _(...)`` of functools.singledispatch, a definition in each
+        branch of an ``if``): each is a function of its own, analysed as one; the name stays
+        bound to the last (``_#1``, ``_#2``, ..., then ``_``)."""
+        found: dict[str, list[cst.FunctionDef]] = {}
+        for node in _definitions(body):
+            accessor = _accessor(node) if in_class else None
+            found.setdefault(f"{node.name.value}.{accessor}" if accessor else node.name.value, []).append(node)
+        for segment, nodes in found.items():
+            for number, node in enumerate(nodes[:-1], 1):
+                self.renamed[id(node)] = f"{segment}#{number}"
+
     def function(self, node: cst.FunctionDef) -> ir.Stmt:
         name = node.name.value
         self._bind(name)
@@ -223,7 +236,7 @@ class Lowerer(ExpressionLowerer):
         # a property's setter or deleter is named apart from its getter (``status.setter``):
         # Python binds all three to one name, but each is a function of its own
         accessor = _accessor(node) if class_qualname is not None else None
-        segment = f"{name}.{accessor}" if accessor else name
+        segment = self.renamed.get(id(node)) or (f"{name}.{accessor}" if accessor else name)
         qualname = ".".join((*self.scope, segment))
         decorators = tuple(self.expr(d.decorator) for d in node.decorators)
         parent = self.func_stack[-1] if self.func_stack else None
@@ -237,6 +250,7 @@ class Lowerer(ExpressionLowerer):
         self.current_stmt = -1
         try:
             params = self._params(node.params)
+            self.shadowing(node.body, False)
             body = self.block(node.body)
         finally:
             self.current_stmt = saved
@@ -272,6 +286,7 @@ class Lowerer(ExpressionLowerer):
         saved = self.current_stmt
         self.current_stmt = -1
         try:
+            self.shadowing(node.body, True)
             body = self.block(node.body)
         finally:
             self.current_stmt = saved
@@ -315,6 +330,26 @@ def _record_shape(node: cst.Assign) -> tuple[str, tuple[str, ...]] | None:
     if not names or not all(field.isidentifier() for field in names):
         return None
     return name, tuple(names)
+
+
+def _definitions(body: Any) -> Iterator[cst.FunctionDef]:
+    """The functions a block defines in its own scope, in order: its ``def`` statements and those
+    of the blocks of its compound statements (an ``if``'s branches, a ``try``'s clauses), not
+    those of the functions and classes it defines."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else body if isinstance(body, (list, tuple)) else ()
+    for statement in statements:
+        if isinstance(statement, cst.FunctionDef):
+            yield statement
+        elif isinstance(statement, (cst.If, cst.Else, cst.For, cst.While, cst.With, cst.Try, cst.TryStar,
+                                    cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
+            yield from _definitions(statement.body)
+            for part in ("orelse", "handlers", "finalbody"):
+                value = getattr(statement, part, None)
+                for inner in value if isinstance(value, (list, tuple)) else (value,) if value is not None else ():
+                    yield from _definitions([inner])
+        elif isinstance(statement, cst.Match):
+            for case in statement.cases:
+                yield from _definitions([case])
 
 
 def _accessor(node: cst.FunctionDef) -> str | None:

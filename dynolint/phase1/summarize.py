@@ -150,6 +150,7 @@ def lower(path: str, module: cst.Module, source: bytes = b"",
     lowerer = Lowerer()
     lowerer.assigned.append(set())
     lowerer.declared.append(set())
+    lowerer.shadowing(module.body, False)
     body = lowerer.block(module.body)
     code = source.decode(module.encoding, "replace") if source else module.code
     deferred = keeper is not None and keeper(module, lowerer.wanted, len(lowerer.nodes))
