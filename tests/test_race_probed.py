@@ -241,3 +241,53 @@ def handler(event, context):
     store(event["account"], 1)
 ''')
     assert found == set()
+
+
+# -- a claim won through a helper that answers whether it won ----------------------------------
+
+CLAIM = '''
+import boto3
+from botocore.exceptions import ClientError
+
+table = boto3.resource("dynamodb").Table("jobs")
+
+
+def claim(job_id, worker):
+    try:
+        table.update_item(
+            Key={"pk": job_id},
+            UpdateExpression="SET #o = :w",
+            ConditionExpression="attribute_not_exists(#o)",
+            ExpressionAttributeNames={"#o": "owner"},
+            ExpressionAttributeValues={":w": worker},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return LOST
+        raise
+    return True
+
+
+def handler(event, context):
+    job_id = event["job"]
+    CALL
+    job = table.get_item(Key={"pk": job_id}, ConsistentRead=True)["Item"]
+    table.update_item(Key={"pk": job_id}, UpdateExpression="SET #r = :r",
+                      ExpressionAttributeNames={"#r": "result"},
+                      ExpressionAttributeValues={":r": sum(job["inputs"])})
+'''
+
+
+def test_the_path_where_the_helper_answered_won_holds_the_claim(tmp_path: Path) -> None:
+    source = CLAIM.replace("LOST", "False").replace("CALL", "if not claim(job_id, context.aws_request_id):\n"
+                                                            "        return {'skipped': True}")
+    assert check(tmp_path, source) == set()
+
+
+@pytest.mark.parametrize(("lost", "call"), [
+    ("False", "claim(job_id, context.aws_request_id)"),  # the answer ignored: the loser goes on too
+    ("True", "if not claim(job_id, context.aws_request_id):\n        return {'skipped': True}"),  # answers won either way
+])
+def test_a_claim_the_path_may_not_hold_guards_nothing(tmp_path: Path, lost: str, call: str) -> None:
+    found = check(tmp_path, CLAIM.replace("LOST", lost).replace("CALL", call))
+    assert {code for _, _, code in found} == {"DYN101"}

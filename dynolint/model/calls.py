@@ -220,7 +220,8 @@ class CallsMixin(Mixin):
                 else NONE
             if callee.returns:  # (the options first: where its paths knew the same, none, and no fact consulted)
                 options = returned_options(callee, out)
-                if options is not None and state.has_reads:
+                if options is not None and (state.has_reads or any(facts.claims for _, facts in options)):
+                    # (a claim won on one of its paths: ``if not claim(job): return`` holds it after)
                     result = self.note_verdict(result, options)
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
