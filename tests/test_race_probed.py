@@ -291,3 +291,47 @@ def test_the_path_where_the_helper_answered_won_holds_the_claim(tmp_path: Path) 
 def test_a_claim_the_path_may_not_hold_guards_nothing(tmp_path: Path, lost: str, call: str) -> None:
     found = check(tmp_path, CLAIM.replace("LOST", lost).replace("CALL", call))
     assert {code for _, _, code in found} == {"DYN101"}
+
+
+# -- check-then-create through a listing of the partition ---------------------------------------
+
+BOOKING = '''
+import boto3
+from boto3.dynamodb.conditions import Key
+
+table = boto3.resource("dynamodb").Table("bookings")
+
+
+def book(event, context):
+    room, day = event["room"], event["day"]
+    rows = table.query(KeyConditionExpression=Key("pk").eq(room))["Items"]
+CHECK
+    table.put_item(Item={"pk": room, "sk": day, "guest": event["guest"]}CONDITION)
+    return {"ok": True}
+'''
+CHECKS = {
+    "loop": '    for row in rows:\n        if row["sk"] == day:\n            return {"error": "taken"}',
+    "any": '    if any(row["sk"] == day for row in rows):\n        return {"error": "taken"}',
+    "set": '    if day in {row["sk"] for row in rows}:\n        return {"error": "taken"}',
+    "list": '    if [row for row in rows if row["sk"] == day]:\n        return {"error": "taken"}',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CHECKS))
+def test_a_key_looked_for_in_the_partition_then_created_is_check_then_create(tmp_path: Path, shape: str) -> None:
+    found = check(tmp_path, BOOKING.replace("CHECK", CHECKS[shape]).replace("CONDITION", ""))
+    assert {(code, path) for path, _, code in found} == {("DYN101", "app.py")}
+    assert len(found) == 1
+
+
+@pytest.mark.parametrize("shape", sorted(CHECKS))
+def test_created_only_where_it_is_still_missing_is_guarded(tmp_path: Path, shape: str) -> None:
+    condition = ', ConditionExpression="attribute_not_exists(sk)"'
+    assert check(tmp_path, BOOKING.replace("CHECK", CHECKS[shape]).replace("CONDITION", condition)) == set()
+
+
+def test_a_row_state_looked_at_is_no_search_for_the_created_key(tmp_path: Path) -> None:
+    # the rows are checked for a blocked room (their state), and the booking's key is the request's:
+    # nothing says whether that item is there (not a check-then-create of it)
+    check_state = '    if any(row.get("state") == "BLOCKED" for row in rows):\n        return {"error": "blocked"}'
+    assert check(tmp_path, BOOKING.replace("CHECK", check_state).replace("CONDITION", "")) == set()

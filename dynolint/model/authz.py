@@ -26,6 +26,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.key_facts import is_tenant_id
 from dynolint.model.event_fields import INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
@@ -230,6 +231,22 @@ class AuthzMixin(Mixin):
                 root.tenant_sources.append(value)
         return value
 
+
+    def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
+        """A function that gets a tenant id back from a call (at ``loc``), or an object holding
+        one (a request context a helper builds from the event), has obtained it too."""
+        tenants = self.held_tenants(value)
+        if not tenants:
+            return
+        info = self.frames[frame.info]
+        if is_tenant_id(value) and loc not in info.tenant_calls:
+            info.tenant_calls += (loc,)
+        root = self.roots[frame.root]
+        for tenant in sorted(tenants, key=lambda t: t.loc):
+            if tenant not in info.tenant_sources:
+                info.tenant_sources += (tenant,)
+            if tenant not in root.tenant_sources:
+                root.tenant_sources.append(tenant)
 
 def _setting(value: object, depth: int = 0) -> bool:
     """A value made only of environment variables and constants."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs, empty_dict
-from dynolint.model.key_facts import carries_identity, is_tenant_id
+from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 class CallsMixin(Mixin):
     def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
+        if type(func) is ExtV and func.path == "any" and len(call.args) == 1 and not call.kwargs \
+                and type(call.args[0]) is ir.Comp and call.args[0].kind != "dict":
+            return self.eval_comp(ir.as_filter(call.args[0]), state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
         unknown_spreads: list[Val] = []  # ``**x`` of values the model cannot enumerate
@@ -227,22 +230,6 @@ class CallsMixin(Mixin):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
 
-    def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
-        """A function that gets a tenant id back from a call (at ``loc``), or an object holding
-        one (a request context a helper builds from the event), has obtained it too."""
-        tenants = self.held_tenants(value)
-        if not tenants:
-            return
-        info = self.frames[frame.info]
-        if is_tenant_id(value) and loc not in info.tenant_calls:
-            info.tenant_calls += (loc,)
-        root = self.roots[frame.root]
-        for tenant in sorted(tenants, key=lambda t: t.loc):
-            if tenant not in info.tenant_sources:
-                info.tenant_sources += (tenant,)
-            if tenant not in root.tenant_sources:
-                root.tenant_sources.append(tenant)
-
     def bind(self: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
              kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
         env: dict[str, Val] = {}
@@ -399,3 +386,4 @@ class CallsMixin(Mixin):
 
 
 __all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]
+

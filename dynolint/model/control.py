@@ -98,16 +98,20 @@ class ControlMixin(Mixin):
             scan = self.reads[read_id]
             if not lists_items(scan):
                 continue
+            # every row of a query has the values its key condition sets equal (its partition):
+            # a row compared by its sort key is searched by its whole key
+            full = {**dict(scan.equal), **attributes}
             facts = self.project.table_facts(scan.table)
             if facts is not None and facts.partition_key:
                 names = [n for n in (facts.partition_key, facts.sort_key) if n]
-                if not all(n in attributes for n in names):
+                if not all(n in full for n in names):
                     continue
             elif len(attributes) == 1 and (keyish_names(attributes) or not typed_constant(next(iter(attributes.values())))):
-                names = list(attributes)  # (``if row["state"] == "open":`` is no search by key)
+                # (``if row["state"] == "open":`` is no search by key)
+                names = [*(n for n, _ in scan.equal if n not in attributes), *attributes]
             else:
                 continue
-            keyed[read_id] = {n: attributes[n] for n in names}
+            keyed[read_id] = {n: full[n] for n in names}
         return keyed
 
     def examined_by(self: Machine, decided_true: tuple[Decision, ...], decided_false: tuple[Decision, ...],

@@ -250,6 +250,13 @@ class _Decider:
             held_in = op if truth else ("not in" if op == "in" else "in")
             return [replace(d, op=held_in, other=member_name(left, right))
                     for d in self.opaque(left, MEMBERSHIP, part)]
+        if op in ("in", "not in") and not left_reads:
+            listed = [found for alt in alts(right) if isinstance(alt, SeqV) for element in alt.elts
+                      for found in attributes_of(element)]
+            if listed:  # ``day in {row["sk"] for row in rows}``: whether a row has that value
+                held = "==" if (op == "in") == truth else "!="
+                return [Decision(read, self.site, part, attribute, held, left, True, tag)
+                        for read, attribute, tag in listed]
         if (_count(left) and not right_reads) or (_count(right) and not left_reads):
             return []  # ``resp["Count"] != 0``: whether the read found items
         if op in ("is", "is not"):  # identity of a member (``Stage(item["s"]) is Stage.OPEN``) or a constant

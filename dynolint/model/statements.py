@@ -174,10 +174,13 @@ class StatementsMixin(Mixin):
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
+        if decided_true and state.has_reads:
+            # a listing searched by key (``if row["sk"] == day:``) read that item on either side:
+            # where the test fails, the path saw it missing (``for row in rows: if ...: return``
+            # goes on only where no row matched, and creating it then is check-then-create)
+            self.filter_reads(decided_true, state, frame)
         body_in = state.copy()
         narrowing.apply(body_in.env, narrowing.narrowings(stmt.test, True))
-        if decided_true and state.has_reads:
-            self.filter_reads(decided_true, body_in, frame)
         body_in.facts = body_in.facts | when_true
         body_in.present = join(body_in.present, there_if_true)
         body_in.add_claims(won_true)

@@ -182,3 +182,12 @@ for _cls in list(globals().values()):
     if isinstance(_cls, type) and _cls.__module__ == __name__ and hasattr(_cls, "__dataclass_fields__"):
         pickle_as_fields(_cls)
 del _cls
+
+
+def as_filter(comp: Comp) -> Comp:
+    """``any(test for x in xs)`` as the list it is true with, ``[True for x in xs if test]``: the
+    test filters the elements (a listing searched by key, ``any(r["sk"] == day for r in rows)``,
+    reads that row as a comprehension's filter does)."""
+    *outer, (target, iterable, conditions) = comp.generators
+    return Comp("list", Const(True), None, (*outer, (target, iterable, (*conditions, comp.elt))), comp.site)
+
