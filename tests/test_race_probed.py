@@ -335,3 +335,26 @@ def test_a_row_state_looked_at_is_no_search_for_the_created_key(tmp_path: Path) 
     # nothing says whether that item is there (not a check-then-create of it)
     check_state = '    if any(row.get("state") == "BLOCKED" for row in rows):\n        return {"error": "blocked"}'
     assert check(tmp_path, BOOKING.replace("CHECK", check_state).replace("CONDITION", "")) == set()
+
+
+def test_a_row_missing_from_the_partition_then_paid_for_is_a_stampede(tmp_path: Path) -> None:
+    # the loop goes on only where no row had the day: a miss, then a paid call, then the put
+    found = check(tmp_path, '''
+import boto3
+import requests
+from boto3.dynamodb.conditions import Key
+
+cache = boto3.resource("dynamodb").Table("forecasts")
+
+
+def forecast(event, context):
+    city, day = event["city"], event["day"]
+    rows = cache.query(KeyConditionExpression=Key("pk").eq(city))["Items"]
+    for row in rows:
+        if row["sk"] == day:
+            return row["payload"]
+    payload = requests.get("https://api.example.com/forecast", params={"q": city, "d": day}, timeout=5).text
+    cache.put_item(Item={"pk": city, "sk": day, "payload": payload})
+    return payload
+''')
+    assert found == {("app.py", 16, "DYN104")}

@@ -140,11 +140,12 @@ class ControlMixin(Mixin):
                 names |= {n for n in (const_str(k) for k, _ in read.key.items) if n is not None}
         return names
 
-    def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> None:
+    def filter_reads(self: Machine, decided: Iterable[Decision], state: State, frame: Frame) -> frozenset[int]:
         """A scan or query filtered by equality on its items' key (``if item["sku"] == sku:``,
         ``next(e for e in items if e["sku"] == wanted["sku"])``) read the item of that key, or
         its absence: on the side where the test holds, the path has read it. The read is the
-        scan's, made then (see ``keyed_filters``)."""
+        scan's, made then (see ``keyed_filters``). Returns the ids of the reads made."""
+        made: set[int] = set()
         for read_id, attributes in self.keyed_filters(decided).items():
             scan = self.reads[read_id]
             key = DictV(tuple((ConstV(n), v) for n, v in attributes.items()))
@@ -154,6 +155,8 @@ class ControlMixin(Mixin):
                              scan.seq, frame.info, scan.consistent, scan.id)
             self.reads.append(read)
             state.reads = state.reads + (read,)
+            made.add(read.id)
+        return frozenset(made)
 
     def eval_filter(self: Machine, condition: ir.Expr, site: Loc, state: State, frame: Frame) -> Val:
         """A comprehension's filter, evaluated once as a branch test is: the scans it pins by

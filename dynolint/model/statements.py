@@ -178,7 +178,12 @@ class StatementsMixin(Mixin):
             # a listing searched by key (``if row["sk"] == day:``) read that item on either side:
             # where the test fails, the path saw it missing (``for row in rows: if ...: return``
             # goes on only where no row matched, and creating it then is check-then-create)
-            self.filter_reads(decided_true, state, frame)
+            searched = self.filter_reads(decided_true, state, frame)
+            if searched:  # the row is there where the test holds, missing where it does not
+                state.absent = join(state.absent, searched)
+                there_if_true = there_if_true | searched
+                for read in searched:
+                    self.absence_sites.setdefault(read, (frame.path, stmt.site))
         body_in = state.copy()
         narrowing.apply(body_in.env, narrowing.narrowings(stmt.test, True))
         body_in.facts = body_in.facts | when_true
