@@ -358,3 +358,57 @@ def forecast(event, context):
     return payload
 ''')
     assert found == {("app.py", 16, "DYN104")}
+
+
+# -- a value an arithmetic update returned is the caller's own, but not a claim ------------------
+
+RETURNED = '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("wallets")
+
+
+def charge(event, context):
+    key = {"pk": event["user"]}
+    new = table.update_item(Key=key, UpdateExpression=UPDATE,
+                            ExpressionAttributeValues={":a": int(event["amount"])},
+                            ReturnValues=RETURN)["Attributes"]
+    if TEST:
+        table.update_item(Key=key, UpdateExpression="SET balance = :z, overdrawn = :t",
+                          ExpressionAttributeValues={":z": 0, ":t": True})
+'''
+
+
+@pytest.mark.parametrize("update", ['"SET balance = balance - :a"', '"ADD balance :a"'])
+@pytest.mark.parametrize("returned", ['"UPDATED_NEW"', '"ALL_NEW"'])
+def test_a_test_of_an_arithmetic_result_decides_what_others_change_too(tmp_path: Path, update: str,
+                                                                         returned: str) -> None:
+    # every caller that overdraws sees a negative balance; the reset erases what others added since
+    source = RETURNED.replace("UPDATE", update).replace("RETURN", returned).replace("TEST", 'new["balance"] < 0')
+    assert check(tmp_path, source) == {("app.py", 13, "DYN101")}
+
+
+def test_the_one_caller_that_saw_a_count_reach_a_value_holds_it(tmp_path: Path) -> None:
+    # ``== 1``: one caller alone sees the count it made equal 1 (the first): a claim, as a flag's
+    source = RETURNED.replace("UPDATE", '"ADD balance :a"').replace("RETURN", '"UPDATED_NEW"') \
+        .replace("TEST", 'new["balance"] == 1')
+    assert check(tmp_path, source) == set()
+
+
+def test_a_flag_set_and_returned_old_is_still_a_claim(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("jobs")
+
+
+def run(event, context):
+    key = {"pk": event["job"]}
+    old = table.update_item(Key=key, UpdateExpression="SET #s = :p", ExpressionAttributeNames={"#s": "status"},
+                            ExpressionAttributeValues={":p": "RUNNING"}, ReturnValues="ALL_OLD")["Attributes"]
+    if old.get("status") != "NEW":
+        return
+    table.update_item(Key=key, UpdateExpression="SET #s = :d", ExpressionAttributeNames={"#s": "status"},
+                      ExpressionAttributeValues={":d": "DONE"})
+''')
+    assert found == set()

@@ -3,6 +3,8 @@ and whether it returns the item (``ReturnValues``)."""
 
 from __future__ import annotations
 
+import re
+
 from dynolint.model.conditions import condition_pins
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.events import NO_GUARD, Guard, UpdateSpec
@@ -83,16 +85,25 @@ ONLY_SET = "*"
 def attributes_set(kwargs: dict[str, Val]) -> tuple[str, ...]:
     """The top-level attributes an update changes (SET, ADD, REMOVE, DELETE, or legacy
     AttributeUpdates); () when the expression cannot be read; (ONLY_SET,) when the item
-    returned holds only those (``UPDATED_OLD`` / ``UPDATED_NEW``), whichever they are."""
-    if const_str(kwargs.get("ReturnValues", NONE)) in ("UPDATED_OLD", "UPDATED_NEW"):
-        return (ONLY_SET,)
+    returned holds only those (``UPDATED_OLD`` / ``UPDATED_NEW``), whichever they are. Each
+    attribute changed by arithmetic on itself (``ADD n :one``, ``SET b = b - :a``) is there
+    once more as ``ARITHMETIC + name``: each caller sees its own result, but not alone (every
+    caller that overdraws sees a negative balance)."""
     spec = update_spec(kwargs)
+    actions = parse_update(spec.expression, dict(spec.names)) if spec.expression is not None else None
+    arithmetic = sorted({ARITHMETIC + _top(a.path) for a in actions or () if a.path and (
+        a.clause == "ADD" or a.clause == "SET" and a.atomic and _SUMS.search(a.expression))})
+    if const_str(kwargs.get("ReturnValues", NONE)) in ("UPDATED_OLD", "UPDATED_NEW"):
+        return (ONLY_SET, *arithmetic)
     if spec.expression is None:
         return tuple(sorted(as_kwargs(kwargs.get("AttributeUpdates", UNKNOWN))))
-    actions = parse_update(spec.expression, dict(spec.names))
     if actions is None:
         return ()
-    return tuple(sorted({_top(action.path) for action in actions if action.path}))
+    return (*sorted({_top(action.path) for action in actions if action.path}), *arithmetic)
+
+
+ARITHMETIC = "+"  # the prefix of an attribute ``attributes_set`` says was changed by arithmetic
+_SUMS = re.compile(r"[+-]")
 
 
 def _top(path: str) -> str:

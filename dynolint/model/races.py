@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dynolint.model.allocation import allocated_from
-from dynolint.model.ddb_writes import ONLY_SET
+from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import left_open, unpinned
 from dynolint.model.key_schema import known_key_attrs
@@ -99,6 +99,9 @@ def test_and_set(record: WriteRecord, read: ReadEvent) -> bool:
     taken = set(read.sets)
 
     def on_what_it_set(decision: Decision) -> bool:
+        looked = (decision.attribute,) if decision.attribute is not None else decision.looked_at
+        if any(ARITHMETIC + name in taken for name in looked) and decision.op != "==":
+            return False  # ``if new_balance < 0:`` after ``SET b = b - :a``: many callers see it
         if ONLY_SET in taken:  # UPDATED_OLD / UPDATED_NEW: the item returned is what it set
             return True
         if decision.attribute is not None:
