@@ -117,3 +117,41 @@ def test_a_comparison_of_computed_operands_is_an_authorization(tmp_path: Path) -
             return t.get_item(Key={{"pk": f"TENANT#{{tenant.strip().lower()}}", "sk": "s"}}).get("Item")
     ''')
     assert found == {("app.py", 16, "DYN201")}
+
+
+# -- a module dict's entry given back a value that holds nothing ----------------------------------
+
+ADAPTER = '''
+import logging
+
+logger = logging.getLogger("orders")
+_extra = {"tenant": "-"}
+log = logging.LoggerAdapter(logger, _extra)
+
+
+def handler(event, context):
+    _extra["tenant"] = context.tenant_id
+    try:
+        log.info("start")
+        return {"ok": True}
+    finally:
+        _extra["tenant"] = RESET
+'''
+
+
+@pytest.mark.parametrize("reset", ['"-"', "None"])
+def test_an_entry_reset_in_a_finally_lives_for_the_request(tmp_path: Path, reset: str) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(ADAPTER.replace("RESET", reset)))
+    assert triples(findings_in(tmp_path)) == set()
+
+
+def test_an_entry_given_another_value_in_a_finally_still_outlives_it(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(ADAPTER.replace("RESET", 'context.function_name')))
+    assert triples(findings_in(tmp_path)) == {("app.py", 10, "DYN302")}
+
+
+def test_an_entry_reset_only_where_it_succeeds_outlives_a_failure(tmp_path: Path) -> None:
+    source = ADAPTER.replace("    try:\n", "    if True:\n").replace("    finally:\n", "    if True:\n") \
+        .replace("RESET", '"-"')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert triples(findings_in(tmp_path)) == {("app.py", 10, "DYN302")}

@@ -219,10 +219,14 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
 
 
 def popped_entries(stmt: ir.Stmt) -> list[tuple[str, ir.Expr]]:
-    """The module containers a statement removes one entry from, with the key's expression
-    (``del NAME[key]``, ``NAME.pop(key, ...)``)."""
+    """The module containers a statement removes one entry from, or gives back a value that
+    holds nothing, with the key's expression (``del NAME[key]``, ``NAME.pop(key, ...)``,
+    ``NAME[key] = "-"``: a logging adapter's extra reset after the request)."""
     if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Sub) and isinstance(stmt.target.value, ir.Name):
         return [(stmt.target.value.id, stmt.target.index)]
+    if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):
+        return [(target.value.id, target.index) for target in stmt.targets
+                if isinstance(target, ir.Sub) and isinstance(target.value, ir.Name)]
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and call.args \
             and isinstance(call.func, ir.Attr) and call.func.attr == "pop" and isinstance(call.func.value, ir.Name):
         return [(call.func.value.id, call.args[0])]
