@@ -155,3 +155,42 @@ def test_an_entry_reset_only_where_it_succeeds_outlives_a_failure(tmp_path: Path
         .replace("RESET", '"-"')
     (tmp_path / "app.py").write_text(textwrap.dedent(source))
     assert triples(findings_in(tmp_path)) == {("app.py", 10, "DYN302")}
+
+
+# -- Powertools' batch utilities call the record handler with each record ---------------------------
+
+BATCH = '''
+import json
+
+import boto3
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, PROCESS
+
+processor = BatchProcessor(event_type=EventType.SQS)
+orders = boto3.resource("dynamodb").Table("orders")
+LAST = {}
+
+
+def record_handler(record):
+    payload = json.loads(record.body)
+    LAST["tenant"] = payload["tenantId"]
+    orders.put_item(Item={"pk": payload["orderId"], "status": "PAID"})
+
+
+def handler(event, context):
+    return PROCESS(event=event, record_handler=record_handler, processor=processor, context=context)
+'''
+
+
+@pytest.mark.parametrize("process", ["process_partial_response", "async_process_partial_response"])
+def test_each_record_reaches_the_record_handler(tmp_path: Path, process: str) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(BATCH.replace("PROCESS", process)))
+    # the tenant a producer put in the record (invoker-trusted: no DYN204), kept in a module dict
+    # and not in the key of the write
+    assert triples(findings_in(tmp_path)) == {("app.py", 14, "DYN302"), ("app.py", 15, "DYN202")}
+
+
+def test_a_record_handler_that_keys_by_the_tenant_and_keeps_nothing_is_clean(tmp_path: Path) -> None:
+    source = BATCH.replace("PROCESS", "process_partial_response").replace('    LAST["tenant"] = payload["tenantId"]\n', "") \
+        .replace('{"pk": payload["orderId"]', '{"pk": f"{payload[\'tenantId\']}#{payload[\'orderId\']}"')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert {code for _, _, code in triples(findings_in(tmp_path))} == {"DYN201"}

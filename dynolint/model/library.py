@@ -62,7 +62,9 @@ class Callback:
     its positional arguments are (a position from which the rest are passed, or a keyword
     holding a tuple), ``kwargs``: the keyword holding its keyword arguments, ``rest_kwargs``:
     whether the call's other keyword arguments are passed on; ``each``: the position of an
-    iterable whose elements it is called with, one at a time; ``key``: the keyword that
+    iterable whose elements it is called with, one at a time, or the keyword holding it, and
+    ``each_in`` the entry of that value that is the iterable (Powertools' batch utilities call
+    ``record_handler`` with each of ``event["Records"]``); ``key``: the keyword that
     holds a callable called with the elements of ``each`` (sorted(key=)); ``result``: what
     the call returns: "call" (the callable's result), "mapped" (an iterable of its
     results), "same" (the elements of ``each``), "handle" (an object to wait on), "fold" (the
@@ -76,7 +78,8 @@ class Callback:
     args: int | str | None = None
     kwargs: str | None = None
     rest_kwargs: bool = False
-    each: int | None = None
+    each: int | str | None = None
+    each_in: str | None = None
     key: str | None = None
     result: str = "handle"
     start: int | str | None = None
@@ -102,6 +105,9 @@ CALLBACKS: dict[str, Callback] = {
     "functools.reduce": Callback(0, each=1, result="fold", start=2),
     "_functools.reduce": Callback(0, each=1, result="fold", start=2),
     "itertools.accumulate": Callback(1, each=0, result="folds", start="initial", default="operator.add"),
+    **dict.fromkeys((f"aws_lambda_powertools.utilities.batch.{name}" for name in (
+        "process_partial_response", "async_process_partial_response")),
+        Callback("record_handler", each="event", each_in="Records", result="same")),
 }
 
 # Functions of the operator module that apply a binary operator to their two arguments

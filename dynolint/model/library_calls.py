@@ -131,7 +131,11 @@ class LibraryMixin(Mixin):
         if not any(self.runnable(a) for a in alts(func)):
             return None
         if callback.each is not None:
-            source = args[callback.each] if len(args) > callback.each else UNKNOWN
+            each = callback.each
+            source = (args[each] if len(args) > each else UNKNOWN) if isinstance(each, int) else \
+                kwargs.get(each, UNKNOWN)
+            if callback.each_in is not None:
+                source = self.get_item(source, ConstV(callback.each_in), loc, state, frame, quiet=True)
             if callback.result in ("fold", "folds"):
                 where = callback.start
                 start = (args[where] if len(args) > where else None) if isinstance(where, int) else \
