@@ -194,3 +194,37 @@ def test_a_record_handler_that_keys_by_the_tenant_and_keeps_nothing_is_clean(tmp
         .replace('{"pk": payload["orderId"]', '{"pk": f"{payload[\'tenantId\']}#{payload[\'orderId\']}"')
     (tmp_path / "app.py").write_text(textwrap.dedent(source))
     assert {code for _, _, code in triples(findings_in(tmp_path))} == {"DYN201"}
+
+
+# -- Powertools' @event_parser gives the handler the model it parsed --------------------------------
+
+PARSED = '''
+import boto3
+from aws_lambda_powertools.utilities.parser import BaseModel, envelopes, event_parser
+
+table = boto3.resource("dynamodb").Table("projects")
+
+
+class CreateProject(BaseModel):
+    tenant_id: str
+    name: str
+
+
+@event_parser(PARSER)
+def handler(event: CreateProject, context):
+    table.put_item(Item={"pk": f"TENANT#{event.tenant_id}", "sk": event.name})
+'''
+
+
+@pytest.mark.parametrize("parser", ["model=CreateProject, envelope=envelopes.ApiGatewayEnvelope",
+                                    "envelope=envelopes.ApiGatewayEnvelope"])  # the model from the annotation
+def test_a_model_parsed_from_an_api_body_holds_the_clients_tenant(tmp_path: Path, parser: str) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(PARSED.replace("PARSER", parser)))
+    found = triples(findings_in(tmp_path))
+    assert found == {("app.py", 14, "DYN204"), ("app.py", 15, "DYN201")}  # the id is taken by the handler
+
+
+def test_a_model_parsed_from_the_invocation_is_the_invokers(tmp_path: Path) -> None:
+    # no envelope: the event itself (a direct invocation's payload): the invoker's tenant, no DYN204
+    (tmp_path / "app.py").write_text(textwrap.dedent(PARSED.replace("PARSER", "model=CreateProject")))
+    assert triples(findings_in(tmp_path)) == {("app.py", 15, "DYN201")}

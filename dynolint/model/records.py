@@ -41,6 +41,8 @@ FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", 
 MODEL_BASES = frozenset({
     "pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.v1.main.BaseModel",
     "sqlmodel.SQLModel", "msgspec.Struct",
+    # Powertools' parser re-exports pydantic's
+    "aws_lambda_powertools.utilities.parser.BaseModel", "aws_lambda_powertools.utilities.parser.pydantic.BaseModel",
 })
 # functions that turn a record into a dict of its fields (the record is the first argument)
 TO_DICT_FUNCTIONS = frozenset({

@@ -57,6 +57,8 @@ def _marker_calls(param: ir.Param) -> list[ir.Call]:
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
                       "types_aioboto3_dynamodb")
 
+POWERTOOLS_EVENT_PARSER = "aws_lambda_powertools.utilities.parser.event_parser"
+
 
 class RootsMixin(Mixin):
     # -- parameters of a root ------------------------------------------------------------
@@ -75,7 +77,8 @@ class RootsMixin(Mixin):
         handler_shape = is_handler or self.handler_shaped(function)
         view = False  # a view that takes the request first: the parameters after it are the URL's
         for index, param in enumerate(params):
-            value = self.injected(path, param, frame, entry) or self.marked(path, param, frame) \
+            value = (self.parsed_event(path, function, frame) if index == 0 else None) \
+                or self.injected(path, param, frame, entry) or self.marked(path, param, frame) \
                 or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
@@ -94,6 +97,25 @@ class RootsMixin(Mixin):
                     value = self.param_default(path, function, param) or self.param_value(function, param)
             env[param.name] = value
         return env
+
+    def parsed_event(self: Machine, path: str, function: ir.Function, frame: Frame) -> Val | None:
+        """The event a handler decorated with Powertools' ``@event_parser(model=M, envelope=E)``
+        is given: the model made of the event, or of what the envelope takes out of it (an API
+        Gateway envelope: the body), as ``parse(event, model=M, envelope=E)`` makes it."""
+        from dynolint.model.records import POWERTOOLS_PARSE
+        from dynolint.model.state import State
+
+        for decorator in function.decorators:
+            if not isinstance(decorator, ir.Call) or not any(
+                    isinstance(alt, ExtV) and alt.path == POWERTOOLS_EVENT_PARSER
+                    for alt in alts(self.peek(decorator.func, State({}), frame))):
+                continue
+            given = {name: self.peek(value, State({}), frame) for name, value in decorator.kwargs if name}
+            if "model" not in given and function.params and function.params[0].annotation is not None:
+                given["model"] = self.peek(function.params[0].annotation, State({}), frame)
+            given["event"] = EventV(())
+            return self.record_call(POWERTOOLS_PARSE, [], given, (path, function.site), State({}), frame)
+        return None
 
     def imports_view_framework(self: Machine, path: str) -> bool:
         """Does the module at ``path`` import a framework whose views take the request first
