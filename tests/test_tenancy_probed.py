@@ -228,3 +228,53 @@ def test_a_model_parsed_from_the_invocation_is_the_invokers(tmp_path: Path) -> N
     # no envelope: the event itself (a direct invocation's payload): the invoker's tenant, no DYN204
     (tmp_path / "app.py").write_text(textwrap.dedent(PARSED.replace("PARSER", "model=CreateProject")))
     assert triples(findings_in(tmp_path)) == {("app.py", 15, "DYN201")}
+
+
+# -- Flask's g: what a before-request hook stores is there in the view ------------------------------
+
+FLASK_G = '''
+import boto3
+from flask import Blueprint, Flask, g, request
+
+app = Flask(__name__)
+orders = Blueprint("orders", __name__)
+table = boto3.resource("dynamodb").Table("orders")
+
+
+@HOOK
+def load_tenant():
+    g.tenant_id = SOURCE
+
+
+@orders.route("/orders/<order_id>")
+def get_order(order_id):
+    return table.get_item(Key={"pk": f"TENANT#{g.tenant_id}", "sk": order_id}).get("Item")
+'''
+
+
+@pytest.mark.parametrize("hook", ["app.before_request", "orders.before_app_request"])
+def test_a_tenant_a_hook_took_from_a_header_scopes_the_view(tmp_path: Path, hook: str) -> None:
+    source = FLASK_G.replace("HOOK", hook).replace("SOURCE", 'request.headers["X-Tenant-Id"]')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert triples(findings_in(tmp_path)) == {("app.py", 12, "DYN204"), ("app.py", 17, "DYN201")}
+
+
+def test_a_tenant_a_hook_took_from_verified_claims_is_trusted(tmp_path: Path) -> None:
+    source = FLASK_G.replace("HOOK", "app.before_request").replace(
+        "SOURCE", 'request.environ["serverless.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert {code for _, _, code in triples(findings_in(tmp_path))} <= {"DYN201"}
+
+
+def test_g_is_the_requests_not_process_state(tmp_path: Path) -> None:
+    # a tenant kept on g lives for the request (Flask makes a new g for each): no DYN302
+    source = FLASK_G.replace("HOOK", "app.before_request").replace("SOURCE", 'request.headers["X-Tenant-Id"]')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert "DYN302" not in {code for _, _, code in triples(findings_in(tmp_path))}
+
+
+def test_a_view_that_stores_and_reads_g_itself(tmp_path: Path) -> None:
+    source = FLASK_G.replace("@HOOK\n", "").replace("SOURCE", 'request.headers["X-Tenant-Id"]').replace(
+        '    return table.get_item(', '    load_tenant()\n    return table.get_item(')
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    assert triples(findings_in(tmp_path)) == {("app.py", 11, "DYN204"), ("app.py", 17, "DYN201")}

@@ -11,7 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
@@ -51,7 +51,9 @@ class AssignMixin(Mixin):
             if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``SESSION.auth = ...``: module state
                 self.global_store(frame, site, held, "assign", None, value, state)
             for alt in alts(base):
-                if isinstance(alt, InstanceV):
+                if type(alt) is ExtV and alt.path in REQUEST_SCOPES:
+                    self.request_scope_store(alt.path, target.attr, value, frame)
+                elif isinstance(alt, InstanceV):
                     if self.run_accessor(alt, f"{target.attr}.setter", [value], (frame.path, target.site),
                                          state, frame):
                         continue  # a property's setter decides what is kept

@@ -9,7 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import PROCESS_STATE
+from dynolint.model.library import PROCESS_STATE, REQUEST_SCOPES
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing
@@ -240,6 +240,8 @@ class EvalMixin(Mixin):
     # -- attributes ----------------------------------------------------------------------
     def get_attr(self: Machine, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:
+        if type(base) is ExtV and base.path in REQUEST_SCOPES:  # ``g.tenant_id``: this request's
+            return self.request_scope_get(base.path, name, loc, state, frame)
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is CallV for v in out):  # a property(fget, ...) of the instance's class
             out = [self.made_property_get(alt, v, loc, state, frame) for alt, v in zip(alts(base), out)]

@@ -73,6 +73,8 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixi
     tmp_writes: list[TmpWrite]
     cleaned: set[int]  # indexes of tmp_writes removed in a finally
     cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
+    request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
+    request_hooked: set[int]  # roots the before-request hooks ran in
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals
@@ -287,6 +289,8 @@ class Interpreter(Machine):
         self.tmp_writes = []
         self.cleaned = set()
         self.cleared_stores = set()
+        self.request_scoped = {}
+        self.request_hooked = set()
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()

@@ -339,3 +339,11 @@ PROCESS_REMOVES: dict[str, tuple[str, int]] = {
     "structlog.contextvars.unbind_contextvars": ("structlog.contextvars", 0),
     "structlog.contextvars.clear_contextvars": ("structlog.contextvars", -1),  # every entry
 }
+
+
+# A web framework's per-request namespace (Flask's and Quart's ``g``): what a request stores on it
+# is there for the rest of that request only (not process state), and the functions registered to
+# run before each request (``@app.before_request``, a blueprint's ``before_app_request``) are what
+# stores into it before a view runs.
+REQUEST_SCOPES = frozenset({"flask.g", "quart.g"})
+BEFORE_REQUEST_HOOKS = frozenset({"before_request", "before_app_request"})

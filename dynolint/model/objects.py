@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import CLEARING_DECORATORS, LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS
+from dynolint.model.library import (
+    BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS,
+)
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
@@ -188,6 +190,30 @@ class ObjectsMixin(Mixin):
                     (store.module, store.name) == (module, name) and store.key == key for module, name, key in keyed):
                 self.cleared_stores.add(store)
 
+
+    # -- a web framework's per-request namespace (library rows REQUEST_SCOPES) -------------
+    def request_scope_store(self: Machine, scope: str, name: str, value: Val, frame: Frame) -> None:
+        """``g.tenant_id = ...``: kept for the rest of this root's request."""
+        key = (frame.root, scope, name)
+        known = self.request_scoped.get(key)
+        self.request_scoped[key] = value if known is None else one_of((known, value))
+
+    def request_scope_get(self: Machine, scope: str, name: str, loc: Loc, state: State, frame: Frame) -> Val:
+        """``g.tenant_id`` read in a request: what the request stored, the functions registered
+        to run before each request run first (once a root) when it has stored nothing yet."""
+        key = (frame.root, scope, name)
+        if key not in self.request_scoped and frame.root not in self.request_hooked:
+            self.request_hooked.add(frame.root)
+            for path, function in self.before_request_hooks():
+                if function.qualname != frame.qualname or path != frame.path:
+                    self.invoke(FuncV(path, function.qualname), None, [], {}, loc, state, frame)
+        return self.request_scoped.get(key, ExtV(f"{scope}.{name}"))
+
+    def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function]]:
+        """The project's functions registered to run before each request (``@app.before_request``)."""
+        return [(path, function) for (path, _), function in sorted(self.project.functions.items())
+                if function.parent is None and function.class_qualname is None and any(
+                    isinstance(d, ir.Attr) and d.attr in BEFORE_REQUEST_HOOKS for d in function.decorators)]
 
     def clear_per_invocation(self: Machine, function: ir.Function, start: int) -> None:
         """A library decorator that clears what each invocation added to an object of its own
