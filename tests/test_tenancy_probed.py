@@ -278,3 +278,45 @@ def test_a_view_that_stores_and_reads_g_itself(tmp_path: Path) -> None:
         '    return table.get_item(', '    load_tenant()\n    return table.get_item(')
     (tmp_path / "app.py").write_text(textwrap.dedent(source))
     assert triples(findings_in(tmp_path)) == {("app.py", 11, "DYN204"), ("app.py", 17, "DYN201")}
+
+
+# -- a /tmp file removed in every handler and where the body succeeded ---------------------------
+
+EXPORT = '''
+import os
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def export(event, context):
+    tenant_id = context.tenant_id
+    out = f"/tmp/{tenant_id}-report.csv"
+    try:
+        with open(out, "w") as fh:
+            fh.write("id\\n")
+        s3.upload_file(out, "reports", f"{tenant_id}/report.csv")
+    except CAUGHT:
+        HANDLER
+        raise
+    else:
+        os.remove(out)
+    return {"ok": True}
+'''
+
+
+@pytest.mark.parametrize("caught", ["Exception", "BaseException", "(OSError, Exception)"])
+def test_removed_in_a_catch_all_handler_and_in_else_is_removed_on_every_path(tmp_path: Path, caught: str) -> None:
+    (tmp_path / "app.py").write_text(EXPORT.replace("CAUGHT", caught).replace("HANDLER", "os.remove(out)"))
+    assert "DYN301" not in {code for _, _, code in triples(findings_in(tmp_path))}
+
+
+@pytest.mark.parametrize(("caught", "handler"), [
+    ("OSError", "os.remove(out)"),  # another exception leaves the file behind
+    ("Exception", "print('failed')"),  # the handler keeps it
+])
+def test_a_path_that_keeps_the_file_still_leaves_it_for_the_next_tenant(tmp_path: Path, caught: str,
+                                                                          handler: str) -> None:
+    (tmp_path / "app.py").write_text(EXPORT.replace("CAUGHT", caught).replace("HANDLER", handler))
+    assert ("app.py", 13, "DYN301") in triples(findings_in(tmp_path))

@@ -85,6 +85,16 @@ def presence(value: Val, reads_of: Callable[[Val], set[int]]) -> tuple[frozenset
     return frozenset(found), (next(iter(sides)) if len(sides) == 1 else None)
 
 
+def catches_everything(exc_type: ir.Expr | None) -> bool:
+    """Does an ``except`` clause catch any exception a body raises (bare, ``Exception``,
+    ``BaseException``)?"""
+    if exc_type is None:
+        return True
+    names = exc_type.elts if isinstance(exc_type, ir.SeqE) else (exc_type,)
+    return any(isinstance(n, (ir.Name, ir.Attr)) and (n.id if isinstance(n, ir.Name) else n.attr)
+               in ("Exception", "BaseException") for n in names)
+
+
 def catches_missing(exc_type: ir.Expr | None) -> bool:
     """Does an ``except`` clause catch what a read of a missing item raises
     (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""

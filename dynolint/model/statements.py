@@ -13,7 +13,7 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, present_when
-from dynolint.model.presence import catches_missing
+from dynolint.model.presence import catches_everything, catches_missing
 from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
@@ -251,9 +251,11 @@ class StatementsMixin(Mixin):
     def exec_try(self: Machine, stmt: ir.Try, state: State, frame: Frame) -> State:
         before = state.copy()
         tmp_mark, store_mark = len(self.tmp_writes), len(self.global_stores)
-        read_mark = len(self.reads)
+        read_mark, removing = len(self.reads), len(frame.removed_paths)
         body_out = self.exec_block(stmt.body, state, frame)
+        body_end = len(frame.removed_paths)
         outs: list[State] = []
+        removed_by: list[list[Val]] = []  # the paths each handler removes
         if stmt.handlers:
             # An exception can leave the body at any point: the handlers may see every read
             # the body made, but only the guarded writes made before the body started.
@@ -274,8 +276,17 @@ class StatementsMixin(Mixin):
                     self.eval(handler.type, entry, frame)
                 if handler.name:
                     entry.env[handler.name] = OpaqueV((frame.path, stmt.site), ())
+                handler_mark = len(frame.removed_paths)
                 outs.append(self.exec_block(handler.body, entry, frame))
+                removed_by.append(frame.removed_paths[handler_mark:])
+        else_mark = len(frame.removed_paths)
         else_out = self.exec_block(stmt.orelse, body_out, frame) if stmt.orelse else body_out
+        if removed_by and any(catches_everything(h.type) for h in stmt.handlers):
+            # removed where the body succeeds and in every handler (one catches everything): as a
+            # ``finally`` does (``except Exception: os.remove(out); raise`` ``else: os.remove(out)``)
+            succeeded = frame.removed_paths[removing:body_end] + frame.removed_paths[else_mark:]
+            self.mark_cleaned(tmp_mark, [r for r in succeeded if all(
+                any(self.vals_equal(r, other) for other in removed) for removed in removed_by)], frame.info)
         result = self.correlated([else_out] + outs, merge([else_out] + outs))
         if stmt.finalbody:
             removed_mark = len(frame.removed_paths)
