@@ -412,3 +412,46 @@ def run(event, context):
                       ExpressionAttributeValues={":d": "DONE"})
 ''')
     assert found == set()
+
+
+# -- a miss written as ``item or {...}`` ----------------------------------------------------------
+
+OR_MISS = '''
+import urllib.request
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("weather")
+
+
+def fetch(city):
+    with urllib.request.urlopen("https://api.example.com/weather?q=" + city, timeout=5) as response:
+        return response.read().decode()
+
+
+def handler(event, context):
+    city = event["city"]
+    item = READ or {"pk": city, "payload": VALUE}
+    table.put_item(Item=item)
+    return item["payload"]
+'''
+
+
+def test_costly_work_on_the_right_of_or_after_a_read_is_a_stampede(tmp_path: Path) -> None:
+    found = check(tmp_path, OR_MISS.replace("READ", 'table.get_item(Key={"pk": city}).get("Item")')
+                  .replace("VALUE", "fetch(city)"))
+    assert found == {("app.py", 17, "DYN104")}
+
+
+def test_a_default_that_costs_nothing_is_no_stampede(tmp_path: Path) -> None:
+    found = check(tmp_path, OR_MISS.replace("READ", 'table.get_item(Key={"pk": city}).get("Item")')
+                  .replace("VALUE", '"{}"'))
+    assert {code for _, _, code in found} <= {"DYN101"}
+
+
+def test_costly_work_done_whatever_the_read_found_is_no_miss(tmp_path: Path) -> None:
+    # ``or {}`` defaults the item; the paid call runs on hits too: not work done because of a miss
+    found = check(tmp_path, OR_MISS.replace("READ", 'table.get_item(Key={"pk": city}).get("Item")')
+                  .replace("VALUE", '""').replace('    table.put_item(Item=item)',
+                                                  '    item["payload"] = fetch(city)\n    table.put_item(Item=item)'))
+    assert {code for _, _, code in found} == {"DYN101"}

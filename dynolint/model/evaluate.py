@@ -17,6 +17,7 @@ from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import concat_parts, percent_parts
 from dynolint.model.presence import comparison_with_none, none_test
+from dynolint.model.state import join
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
@@ -73,6 +74,9 @@ class EvalMixin(Mixin):
             left = self.eval(expr.left, state, frame)
             with assuming(state.env, expr.left, expr.op == "and"):  # ``x and x["s"]``
                 right = self.eval(expr.right, state, frame)
+            if expr.op == "or" and (missing := {a.read for a in alts(left) if type(a) is ReadItemV and a.read >= 0}) \
+                    and self.taint(right).costly:  # ``item or {... fetch(city) ...}``: costly work where it misses
+                state.absent = join(state.absent, missing)
             value = one_of((left, right))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
