@@ -455,3 +455,19 @@ def test_costly_work_done_whatever_the_read_found_is_no_miss(tmp_path: Path) -> 
                   .replace("VALUE", '""').replace('    table.put_item(Item=item)',
                                                   '    item["payload"] = fetch(city)\n    table.put_item(Item=item)'))
     assert {code for _, _, code in found} == {"DYN101"}
+
+
+def test_a_row_compared_without_searching_them_all_says_nothing_of_the_key(tmp_path: Path) -> None:
+    # one row looked at, not a search of them all: nothing known of the item (room, day)
+    search = '    first = rows[0]\n    if first["sk"] == day:\n        return {"error": "taken"}'
+    assert check(tmp_path, BOOKING.replace("CHECK", search).replace("CONDITION", "")) == set()
+
+
+def test_a_match_skipped_is_a_row_read_not_a_miss(tmp_path: Path) -> None:
+    # ``continue`` on a match: the path goes on with the row read (it is overwritten: DYN101), and
+    # nothing says it is missing where no row matched (no stampede, whatever the work)
+    search = '    for row in rows:\n        if row["sk"] == day:\n            continue\n        print(row)'
+    found = check(tmp_path, BOOKING.replace("CHECK", search).replace("CONDITION", "")
+                  .replace("import boto3\n", "import boto3\nimport requests\n")
+                  .replace('"guest": event["guest"]', '"guest": requests.get(event["guest"], timeout=5).text'))
+    assert found == {("app.py", 16, "DYN101")}

@@ -23,6 +23,7 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing, verdicts
 from dynolint.model.decisions import Polarity, branch_decisions, expression_decisions, paging_test
 from dynolint.model.events import SCAN_OPS, Decision, ReadEvent, lists_items  # (re-exported)
+from dynolint.model.state import join
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.mixin import Mixin
 from dynolint.model.steering import MAX_MARKS, ControlMarks, Steer  # noqa: F401 (re-exported)
@@ -157,6 +158,14 @@ class ControlMixin(Mixin):
             state.reads = state.reads + (read,)
             made.add(read.id)
         return frozenset(made)
+
+    def searched(self: Machine, reads: frozenset[int], state: State, stmt: ir.If, frame: Frame) -> frozenset[int]:
+        """The rows of a listing searched for by key (``reads``): their presence was tested on
+        ``state``'s path."""
+        state.absent = join(state.absent, reads)
+        for read in reads:
+            self.absence_sites.setdefault(read, (frame.path, stmt.site))
+        return reads
 
     def eval_filter(self: Machine, condition: ir.Expr, site: Loc, state: State, frame: Frame) -> Val:
         """A comprehension's filter, evaluated once as a branch test is: the scans it pins by

@@ -336,3 +336,10 @@ def present_when(test: ir.Expr, truth: bool, polarity: Polarity) -> frozenset[in
         return frozenset()
     reads, there = found
     return reads if there == truth else frozenset()
+
+
+def membership_test(test: ir.Expr) -> bool:
+    """Is ``test`` a membership test (``x in values``, ``not x in values``, ``x not in values``)?"""
+    while isinstance(test, ir.UnaryOp) and test.op == "not":
+        test = test.operand
+    return isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("in", "not in")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
-from dynolint.model.decisions import Polarity, branch_decisions, present_when
+from dynolint.model.decisions import Polarity, branch_decisions, membership_test, present_when
 from dynolint.model.presence import catches_everything, catches_missing
 from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
@@ -174,17 +174,20 @@ class StatementsMixin(Mixin):
             if decided_false:
                 state.decisions = state.decisions + decided_false
             return self.exec_block(stmt.orelse, state, frame)
-        if decided_true and state.has_reads:
-            # a listing searched by key (``if row["sk"] == day:``) read that item on either side:
-            # where the test fails, the path saw it missing (``for row in rows: if ...: return``
-            # goes on only where no row matched, and creating it then is check-then-create)
-            searched = self.filter_reads(decided_true, state, frame)
-            if searched:  # the row is there where the test holds, missing where it does not
-                state.absent = join(state.absent, searched)
-                there_if_true = there_if_true | searched
-                for read in searched:
-                    self.absence_sites.setdefault(read, (frame.path, stmt.site))
+        # a listing searched by key (``if row["sk"] == day:``) read that item where the test holds;
+        # where it fails, the path saw it missing when the test looked at every row at once
+        # (``day in {r["sk"] for r in rows}``), or when it looked at each row of a loop and the
+        # side where one matched leaves the function (``for r in rows: if ...: return``): only
+        # paths where no row matched go on (creating it then is check-then-create)
+        whole = membership_test(stmt.test)
+        if decided_true and state.has_reads and whole:
+            there_if_true = there_if_true | self.searched(self.filter_reads(decided_true, state, frame), state,
+                                                           stmt, frame)
         body_in = state.copy()
+        if decided_true and state.has_reads and not whole:
+            self.filter_reads(decided_true, body_in, frame)
+        loop = frame.loops[-1] if frame.loops else None
+        jumps = (len(loop.breaks), len(loop.continues)) if loop is not None else (0, 0)
         narrowing.apply(body_in.env, narrowing.narrowings(stmt.test, True))
         body_in.facts = body_in.facts | when_true
         body_in.present = join(body_in.present, there_if_true)
@@ -199,6 +202,9 @@ class StatementsMixin(Mixin):
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
+            if decided_true and state.has_reads and not whole and loop is not None and body.dead \
+                    and (len(loop.breaks), len(loop.continues)) == jumps:  # a match returns or raises
+                self.searched(self.filter_reads(decided_true, orelse_in, frame), orelse_in, stmt, frame)
             narrowing.apply(orelse_in.env, narrowing.narrowings(stmt.test, False))
             orelse_in.present = join(orelse_in.present, there_if_false)
             orelse_in.add_claims(won_false)
@@ -387,3 +393,4 @@ class StatementsMixin(Mixin):
 
 
 __all__ = ["RootTimeout", "StatementsMixin"]
+
