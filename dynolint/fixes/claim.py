@@ -170,33 +170,31 @@ def awaited_read(read_part: list[cst.BaseStatement]) -> bool:
 
 
 ASYNC_CLASS = "class AsyncClaim"
-
-
-def helper_has_async(path: Path) -> bool:
-    """The claim helper module at ``path`` (the project's, reused as it is) has ``AsyncClaim``;
-    True while it is not written yet (this dynolint's helper, which has it, will be)."""
-    try:
-        return ASYNC_CLASS in path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-
-
 RELEASE_METHOD = "def release("
 
 
-def helper_releases(path: Path | None) -> bool:
-    """The claim helper module at ``path`` can release a claim (an older dynolint's cannot: the
-    fixed code then keeps to the lease); True while it is not written yet."""
+def helper_has(path: Path | None, marker: str) -> bool:
+    """The claim helper module at ``path`` (the project's, reused as it is) has ``marker``
+    (``ASYNC_CLASS``, ``RELEASE_METHOD``: an older dynolint's may not); True while it is not
+    written yet (this dynolint's helper, which has both, will be)."""
     if path is None:
         return True
     try:
-        return RELEASE_METHOD in path.read_text(encoding="utf-8", errors="replace")
+        return marker in path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return True
     except OSError:
         return False
+
+
+def runs_in_tail(tail: list[cst.BaseStatement], call: cst.Call, positions: object) -> bool:
+    """The completing write is in ``tail`` (a ``finally`` after them runs after the write; a
+    write in a function they define is declined before: the read and the write are then in
+    different functions)."""
+    first, last = positions[tail[0]].start, positions[tail[-1]].end  # type: ignore[index]
+    where = positions[call]  # type: ignore[index]
+    return (first.line, first.column) <= (where.start.line, where.start.column) \
+        and (where.end.line, where.end.column) <= (last.line, last.column)
 
 
 def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: int, plan: ClaimPlan,

@@ -361,10 +361,11 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
         if not (_contains(positions[test_statement], positions[call]) or write_after):  # type: ignore[index]
             raise FixSkipped("the write is not on the miss path after the read")
         owner = f"_dl_claim{'' if number == 0 else number}"
-        release = _runs_in_tail(statements[if_index:], call, positions) and claim.helper_releases(helper)
+        release = claim.runs_in_tail(statements[if_index:], call, positions) \
+            and claim.helper_has(helper, claim.RELEASE_METHOD)
         claim.claim_block(statements, read_index, if_index, plan, write_in_body, owner, module, release)  # dry run
         if helper is not None and claim.awaited_read(statements[read_index:if_index]) \
-                and not claim.helper_has_async(helper):
+                and not claim.helper_has(helper, claim.ASYNC_CLASS):
             raise FixSkipped(f"the read is awaited (async SDK) and the project's claim helper module {helper} has "
                              "no AsyncClaim (an older dynolint wrote it, or it is the project's own): delete it and "
                              "run dynolint fix again to write the current one")
@@ -373,16 +374,6 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
                        e=release: claim.claim_block(body, r, i, p, w, o, m, e))
         return
     raise FixSkipped("the read is not a statement of a block that also holds the miss test")
-
-
-def _runs_in_tail(tail: list[cst.BaseStatement], call: cst.Call, positions: object) -> bool:
-    """The completing write is in ``tail`` (a ``finally`` after them runs after the write; a
-    write in a function they define is declined before: the read and the write are then in
-    different functions)."""
-    first, last = positions[tail[0]].start, positions[tail[-1]].end  # type: ignore[index]
-    where = positions[call]  # type: ignore[index]
-    return (first.line, first.column) <= (where.start.line, where.start.column) \
-        and (where.end.line, where.end.column) <= (last.line, last.column)
 
 
 ClaimImport = tuple[str, str, Path, Path]  # statement, name it binds, project root, the helper's file
