@@ -471,3 +471,47 @@ def test_a_match_skipped_is_a_row_read_not_a_miss(tmp_path: Path) -> None:
                   .replace("import boto3\n", "import boto3\nimport requests\n")
                   .replace('"guest": event["guest"]', '"guest": requests.get(event["guest"], timeout=5).text'))
     assert found == {("app.py", 16, "DYN101")}
+
+
+# -- a builtin type's class pattern binds the subject itself ---------------------------------------
+
+def test_a_value_captured_by_a_builtin_class_pattern_is_the_attribute(tmp_path: Path) -> None:
+    found = check(tmp_path, '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("subs")
+
+
+def renew(event, context):
+    key = {"pk": event["sub"]}
+    match table.get_item(Key=key).get("Item"):
+        case {"credits": int(left)} if left > 0:
+            table.update_item(Key=key, UpdateExpression="SET credits = :c",
+                              ExpressionAttributeValues={":c": left - 1})
+            return {"ok": True}
+        case _:
+            return {"error": "no credits"}
+''')
+    assert found == {("app.py", 11, "DYN102")}
+
+
+def test_a_project_class_pattern_binds_by_match_args_not_the_subject(tmp_path: Path) -> None:
+    # ``Credits(left)`` binds by the class's __match_args__: not the attribute (no arithmetic on it known)
+    found = check(tmp_path, '''
+import boto3
+
+table = boto3.resource("dynamodb").Table("subs")
+
+
+class Credits:
+    __match_args__ = ("amount",)
+
+
+def renew(event, context):
+    key = {"pk": event["sub"]}
+    match table.get_item(Key=key).get("Item"):
+        case {"credits": Credits(left)}:
+            table.update_item(Key=key, UpdateExpression="SET credits = :c",
+                              ExpressionAttributeValues={":c": left - 1})
+''')
+    assert "DYN102" not in {code for _, _, code in found}

@@ -78,6 +78,12 @@ def _pattern(lowerer: Lowerer, pattern: cst.MatchPattern, at: ir.Expr, bindings:
             inner = _pattern(lowerer, keyword.pattern, ir.Attr(at, keyword.key.value, site), bindings, site)
             if inner is not None:
                 tests.append(inner)
+        if isinstance(pattern.cls, cst.Name) and pattern.cls.value in SELF_MATCHING and len(pattern.patterns) == 1:
+            # ``int(c)``: a builtin type's one positional pattern matches the subject itself
+            inner = _pattern(lowerer, pattern.patterns[0].value, at, bindings, site)
+            if inner is not None:
+                tests.append(inner)
+            return _all(tests)
         for positional in pattern.patterns:  # by __match_args__, not known here
             _capture_unknown(positional.value, bindings, site)
         return _all(tests)
@@ -112,6 +118,11 @@ def _pattern(lowerer: Lowerer, pattern: cst.MatchPattern, at: ir.Expr, bindings:
             result = ir.BoolOp("or", result, other)
         return result
     return ir.Opaque((at,), site)
+
+
+# the builtin types whose class pattern's one positional pattern matches the subject itself (PEP 634)
+SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set", "str",
+                           "tuple"})
 
 
 def _capture_unknown(pattern: cst.MatchPattern, bindings: list[Binding], site: int) -> None:
