@@ -515,3 +515,28 @@ def renew(event, context):
                               ExpressionAttributeValues={":c": left - 1})
 ''')
     assert "DYN102" not in {code for _, _, code in found}
+
+
+# -- a task a task group made of the read, awaited ---------------------------------------------------
+
+@pytest.mark.parametrize("make", ["tg.create_task(load(user))", "asyncio.get_running_loop().create_task(load(user))"])
+def test_a_read_made_in_a_task_reaches_the_awaiting_path(tmp_path: Path, make: str) -> None:
+    found = check(tmp_path, f'''
+import asyncio
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("wallets")
+
+
+async def load(user):
+    return table.get_item(Key={{"pk": user}})["Item"]
+
+
+async def deposit(user, amount):
+    async with asyncio.TaskGroup() as tg:
+        task = {make}
+    item = await task
+    table.put_item(Item={{**item, "balance": item["balance"] + amount}})
+''')
+    assert found == {("app.py", 17, "DYN102")}

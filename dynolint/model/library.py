@@ -133,6 +133,12 @@ METHOD_CALLBACKS: dict[str, Callback] = {
     "asyncio.get_running_loop.run_in_executor": Callback(1, 2, result="call"),
     "asyncio.new_event_loop.run_in_executor": Callback(1, 2, result="call"),
 }
+# Methods that make a task of the coroutine they are given (``asyncio.create_task`` is a
+# pass-through call, model/external.py): awaiting the task is the coroutine's value
+TASK_MAKERS: frozenset[str] = frozenset({
+    "asyncio.TaskGroup.create_task", "asyncio.get_event_loop.create_task", "asyncio.get_running_loop.create_task",
+    "asyncio.new_event_loop.create_task", "anyio.create_task_group.start_soon",
+})
 # Methods of an event loop whose result is the value of the awaitable they are given
 LOOP_RUNS: frozenset[str] = frozenset({"run_until_complete"})
 ANY_RECEIVER_CALLBACKS: dict[str, Callback] = {

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, Callback,
+    LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, TASK_MAKERS, Callback,
 )
 from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
@@ -84,6 +84,8 @@ class LibraryMixin(Mixin):
             if isinstance(alt, CallV) and alt.recv is None:
                 if alt.fn == FUTURE and name == "result":
                     return alt.args[0] if alt.args else UNKNOWN
+                if f"{alt.fn}.{name}" in TASK_MAKERS and args:
+                    return args[0]  # a task of the coroutine the model ran: awaited, its value
                 if alt.fn.startswith("asyncio.") and name in LOOP_RUNS and args:
                     return args[0]
                 callback = METHOD_CALLBACKS.get(f"{alt.fn}.{name}")
