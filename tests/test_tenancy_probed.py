@@ -320,3 +320,50 @@ def test_a_path_that_keeps_the_file_still_leaves_it_for_the_next_tenant(tmp_path
                                                                           handler: str) -> None:
     (tmp_path / "app.py").write_text(EXPORT.replace("CAUGHT", caught).replace("HANDLER", handler))
     assert ("app.py", 13, "DYN301") in triples(findings_in(tmp_path))
+
+
+# -- a library object's state attribute: a logging adapter's extra, a Flask app's config ------------
+
+LOG_EXTRA = '''
+import logging
+
+log = logging.LoggerAdapter(logging.getLogger("orders"), {"tenant": None})
+
+
+def handler(event, context):
+    STORE
+    try:
+        log.info("start")
+    finally:
+        RESET
+'''
+
+
+@pytest.mark.parametrize("store", ['log.extra["tenant"] = context.tenant_id',
+                                   'log.extra.update(tenant=context.tenant_id)'])
+def test_a_tenant_kept_in_a_module_adapters_extra_outlives_the_request(tmp_path: Path, store: str) -> None:
+    (tmp_path / "app.py").write_text(LOG_EXTRA.replace("STORE", store).replace("RESET", "pass"))
+    assert triples(findings_in(tmp_path)) == {("app.py", 8, "DYN302")}
+
+
+@pytest.mark.parametrize("reset", ['log.extra.pop("tenant", None)', "log.extra.clear()", 'log.extra["tenant"] = None',
+                                   'del log.extra["tenant"]'])
+def test_an_adapters_extra_emptied_in_a_finally_lives_for_the_request(tmp_path: Path, reset: str) -> None:
+    (tmp_path / "app.py").write_text(LOG_EXTRA.replace("STORE", 'log.extra["tenant"] = context.tenant_id')
+                                     .replace("RESET", reset))
+    assert triples(findings_in(tmp_path)) == set()
+
+
+def test_a_flask_apps_config_is_process_state(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.get("/branding")
+        def branding():
+            app.config["BRAND_TENANT"] = request.headers["X-Tenant-Id"]
+            return {}
+    '''))
+    assert ("app.py", 9, "DYN302") in triples(findings_in(tmp_path))

@@ -11,7 +11,7 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
@@ -373,7 +373,10 @@ def session_state(value: Val) -> frozenset[str]:
     """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
     session; empty otherwise."""
     maker = session_maker(value)
-    return SESSION_STATE[maker] if maker is not None else frozenset()
+    if maker is not None:
+        return SESSION_STATE[maker]
+    return frozenset().union(*(OBJECT_STATE[alt.fn] for alt in alts(value)
+                               if type(alt) is CallV and alt.recv is None and alt.fn in OBJECT_STATE))
 
 
 def _text_of(value: Val) -> EventV | None:

@@ -248,6 +248,13 @@ SESSION_STATE: dict[str, frozenset[str]] = {
     **dict.fromkeys(("httpx.Client", "httpx.AsyncClient"), _HTTPX_STATE),
     "aiohttp.ClientSession": frozenset({"headers", "cookie_jar"}),
 }
+# Other library objects that keep mutable state in an attribute (by the call that makes one):
+# a logging adapter's ``extra`` dict (``log.extra["tenant"] = ...`` stays for the next request),
+# a Flask application's ``config``
+OBJECT_STATE: dict[str, frozenset[str]] = {
+    "logging.LoggerAdapter": frozenset({"extra"}),
+    "flask.Flask": frozenset({"config"}), "quart.Quart": frozenset({"config"}),
+}
 # Loggers are process state: the logger a module holds (``logging.getLogger()``, Powertools'
 # ``Logger``) is the same object in every invocation, and what a request adds to it stays:
 # filters and handlers (``addFilter(TenantFilter(tenant))``), Powertools' keys

@@ -179,7 +179,7 @@ class ObjectsMixin(Mixin):
         # entries removed again by their key (``IN_FLIGHT.pop(context.aws_request_id, None)``,
         # ``del IN_FLIGHT[rid]``): the store under that key lives for the request
         keyed = [(frame.path, name, self.peek(key, state, frame)) for stmt in finalbody
-                 for name, key in popped_entries(stmt) if self.is_global_name(name, frame)]
+                 for name, key in popped_entries(stmt) if self.is_global_name(name.split(".", 1)[0], frame)]
         if not names and not keyed:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
@@ -236,8 +236,9 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
     if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Attr) and isinstance(stmt.target.value, ir.Name):
         return [f"{stmt.target.value.id}.{stmt.target.attr}"]
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and not call.args \
-            and isinstance(call.func, ir.Attr) and call.func.attr == "clear" and isinstance(call.func.value, ir.Name):
-        return [call.func.value.id]
+            and isinstance(call.func, ir.Attr) and call.func.attr == "clear" \
+            and (held := _target_name(call.func.value)) is not None:
+        return [held]  # ``LINES.clear()``, ``log.extra.clear()``
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and isinstance(call.func, ir.Attr) \
             and call.func.attr in LOGGER_REMOVES and isinstance(call.func.value, ir.Name):
         return [call.func.value.id]  # ``logger.remove_keys(["tenant_id"])``: what the request added
@@ -248,14 +249,16 @@ def popped_entries(stmt: ir.Stmt) -> list[tuple[str, ir.Expr]]:
     """The module containers a statement removes one entry from, or gives back a value that
     holds nothing, with the key's expression (``del NAME[key]``, ``NAME.pop(key, ...)``,
     ``NAME[key] = "-"``: a logging adapter's extra reset after the request)."""
-    if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Sub) and isinstance(stmt.target.value, ir.Name):
-        return [(stmt.target.value.id, stmt.target.index)]
+    if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Sub) \
+            and (held := _target_name(stmt.target.value)) is not None:
+        return [(held, stmt.target.index)]
     if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):
-        return [(target.value.id, target.index) for target in stmt.targets
-                if isinstance(target, ir.Sub) and isinstance(target.value, ir.Name)]
+        return [(held, target.index) for target in stmt.targets
+                if isinstance(target, ir.Sub) and (held := _target_name(target.value)) is not None]
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and call.args \
-            and isinstance(call.func, ir.Attr) and call.func.attr == "pop" and isinstance(call.func.value, ir.Name):
-        return [(call.func.value.id, call.args[0])]
+            and isinstance(call.func, ir.Attr) and call.func.attr == "pop" \
+            and (held := _target_name(call.func.value)) is not None:
+        return [(held, call.args[0])]  # ``IN_FLIGHT.pop(rid, None)``, ``log.extra.pop("tenant", None)``
     return []
 
 
