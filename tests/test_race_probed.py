@@ -540,3 +540,11 @@ async def deposit(user, amount):
     table.put_item(Item={{**item, "balance": item["balance"] + amount}})
 ''')
     assert found == {("app.py", 17, "DYN102")}
+
+
+def test_a_flag_set_beside_an_arithmetic_result_erases_nothing(tmp_path: Path) -> None:
+    # every overdrawing caller sets the same flag; what the others added to the balance stays
+    source = RETURNED.replace("UPDATE", '"SET balance = balance - :a"').replace("RETURN", '"UPDATED_NEW"') \
+        .replace("TEST", 'new["balance"] < 0').replace('"SET balance = :z, overdrawn = :t"', '"SET overdrawn = :t"') \
+        .replace('{":z": 0, ":t": True}', '{":t": True}')
+    assert check(tmp_path, source) == set()

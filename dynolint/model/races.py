@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
-from dynolint.model.guard_cover import left_open, unpinned
+from dynolint.model.guard_cover import left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
 
@@ -97,11 +97,16 @@ def test_and_set(record: WriteRecord, read: ReadEvent) -> bool:
     if not read.sets:
         return False
     taken = set(read.sets)
+    written = written_attributes(record.write)
 
     def on_what_it_set(decision: Decision) -> bool:
         looked = (decision.attribute,) if decision.attribute is not None else decision.looked_at
-        if any(ARITHMETIC + name in taken for name in looked) and decision.op != "==":
-            return False  # ``if new_balance < 0:`` after ``SET b = b - :a``: many callers see it
+        if decision.op != "==" and any(ARITHMETIC + name in taken and (written is None or name in written)
+                                       for name in looked):
+            # ``if new_balance < 0:`` after ``SET b = b - :a``, then ``SET b = :zero``: many callers
+            # see it, and the write erases what the others added since (a flag set beside the
+            # count, ``SET blocked = :t``, erases nothing)
+            return False
         if ONLY_SET in taken:  # UPDATED_OLD / UPDATED_NEW: the item returned is what it set
             return True
         if decision.attribute is not None:
