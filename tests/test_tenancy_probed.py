@@ -367,3 +367,42 @@ def test_a_flask_apps_config_is_process_state(tmp_path: Path) -> None:
             return {}
     '''))
     assert ("app.py", 9, "DYN302") in triples(findings_in(tmp_path))
+
+
+# -- Starlette's request.state: what HTTP middleware stores is there in the view --------------------
+
+FASTAPI_STATE = '''
+import boto3
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+table = boto3.resource("dynamodb").Table("invoices")
+
+
+@app.middleware("http")
+async def tenant_middleware(request: Request, call_next):
+    request.state.tenant_id = SOURCE
+    return await call_next(request)
+
+
+@app.get("/invoices/{invoice_id}")
+async def get_invoice(invoice_id: str, request: Request):
+    return table.get_item(Key={"pk": f"TENANT#{request.state.tenant_id}", "sk": invoice_id}).get("Item")
+'''
+
+
+def test_a_tenant_middleware_took_from_a_header_scopes_the_view(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(FASTAPI_STATE.replace("SOURCE", 'request.headers.get("x-tenant-id")'))
+    assert triples(findings_in(tmp_path)) == {("app.py", 11, "DYN204"), ("app.py", 17, "DYN201")}
+
+
+def test_request_state_is_the_requests_not_process_state(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(FASTAPI_STATE.replace("SOURCE", 'request.headers.get("x-tenant-id")'))
+    assert "DYN302" not in {code for _, _, code in triples(findings_in(tmp_path))}
+
+
+def test_what_the_application_put_in_request_state_is_no_tenant(tmp_path: Path) -> None:
+    # nothing stores request.state.tenant_id: the view's read is not the client's tenant
+    source = FASTAPI_STATE.replace('@app.middleware("http")\n', "").replace("SOURCE", '"-"')
+    (tmp_path / "app.py").write_text(source)
+    assert "DYN204" not in {code for _, _, code in triples(findings_in(tmp_path))}

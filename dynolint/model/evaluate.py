@@ -9,7 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import PROCESS_STATE, REQUEST_SCOPES
+from dynolint.model.library import PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing
@@ -297,6 +297,8 @@ class EvalMixin(Mixin):
         if type(base) is EventV:
             if name in _METHODS:
                 return AttrV(base, name)
+            if not base.path and name == "state":
+                return ExtV(REQUEST_STATE)  # this request's namespace (what middleware stored: model/objects.py)
             if not base.path and name in _APP_STATE:
                 # a web framework's request.app / request.state: the application's objects (the
                 # resources it made at start-up), not request data; unknown, typed by their use

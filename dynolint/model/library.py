@@ -358,5 +358,9 @@ PROCESS_REMOVES: dict[str, tuple[str, int]] = {
 # is there for the rest of that request only (not process state), and the functions registered to
 # run before each request (``@app.before_request``, a blueprint's ``before_app_request``) are what
 # stores into it before a view runs.
-REQUEST_SCOPES = frozenset({"flask.g", "quart.g"})
+# Starlette's (FastAPI's) ``request.state`` is the same, set by the functions an application
+# registers as HTTP middleware (``@app.middleware("http")``), which are given the request.
+REQUEST_STATE = "starlette.requests.Request.state"
+REQUEST_SCOPES = frozenset({"flask.g", "quart.g", REQUEST_STATE})
 BEFORE_REQUEST_HOOKS = frozenset({"before_request", "before_app_request"})
+MIDDLEWARE_HOOKS = frozenset({"middleware"})  # ``@app.middleware("http")``: called with the request

@@ -11,12 +11,13 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
-    BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, PROPERTIES, PROPERTY_MAKERS,
+    BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, PROPERTIES, PROPERTY_MAKERS,
+    REQUEST_STATE,
 )
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClientV, DictV, ExtV, FuncV, InstanceV, Loc, ResourceV, SeqV, SessionV, TableV,
+    UNKNOWN, BoundV, CallV, ClientV, DictV, EventV, ExtV, FuncV, ParamV, InstanceV, Loc, ResourceV, SeqV, SessionV, TableV,
     Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -204,16 +205,30 @@ class ObjectsMixin(Mixin):
         key = (frame.root, scope, name)
         if key not in self.request_scoped and frame.root not in self.request_hooked:
             self.request_hooked.add(frame.root)
-            for path, function in self.before_request_hooks():
+            for path, function, given in self.before_request_hooks():
                 if function.qualname != frame.qualname or path != frame.path:
-                    self.invoke(FuncV(path, function.qualname), None, [], {}, loc, state, frame)
-        return self.request_scoped.get(key, ExtV(f"{scope}.{name}"))
+                    self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
+        found = self.request_scoped.get(key)
+        if found is not None:
+            return found
+        if scope == REQUEST_STATE:  # what the application put there at start-up (a lifespan's state)
+            return self.get_attr(ParamV("request", "state"), name, loc, state, frame, quiet=True)
+        return ExtV(f"{scope}.{name}")
 
-    def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function]]:
-        """The project's functions registered to run before each request (``@app.before_request``)."""
-        return [(path, function) for (path, _), function in sorted(self.project.functions.items())
-                if function.parent is None and function.class_qualname is None and any(
-                    isinstance(d, ir.Attr) and d.attr in BEFORE_REQUEST_HOOKS for d in function.decorators)]
+    def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
+        """The project's functions registered to run before each request, with what they are
+        given: ``@app.before_request`` nothing, ``@app.middleware("http")`` the request."""
+        hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
+        for (path, _), function in sorted(self.project.functions.items()):
+            if function.parent is not None or function.class_qualname is not None:
+                continue
+            for decorator in function.decorators:
+                if isinstance(decorator, ir.Attr) and decorator.attr in BEFORE_REQUEST_HOOKS:
+                    hooks.append((path, function, ()))
+                elif isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr) \
+                        and decorator.func.attr in MIDDLEWARE_HOOKS:
+                    hooks.append((path, function, (EventV(()), UNKNOWN)))
+        return hooks
 
     def clear_per_invocation(self: Machine, function: ir.Function, start: int) -> None:
         """A library decorator that clears what each invocation added to an object of its own
