@@ -406,3 +406,22 @@ def test_what_the_application_put_in_request_state_is_no_tenant(tmp_path: Path) 
     source = FASTAPI_STATE.replace('@app.middleware("http")\n', "").replace("SOURCE", '"-"')
     (tmp_path / "app.py").write_text(source)
     assert "DYN204" not in {code for _, _, code in triples(findings_in(tmp_path))}
+
+
+@pytest.mark.parametrize(("options", "codes"), [
+    ("", {"DYN201"}),  # a verified token's tenants: authorized
+    (', options={"verify_signature": False}', {"DYN201", "DYN204"}),  # decoded unverified: the client's list
+])
+def test_a_tenant_among_those_a_decoded_token_grants(tmp_path: Path, options: str, codes: set[str]) -> None:
+    found = check(tmp_path, f'''
+        import jwt
+
+
+        def handler(event, context):
+            claims = jwt.decode(event["headers"]["authorization"], "key", algorithms=["RS256"]{options})
+            tenant = event["headers"]["x-tenant-id"]
+            if tenant not in claims["tenants"]:
+                return {{"statusCode": 403}}
+            return t.get_item(Key={{"pk": f"TENANT#{{tenant}}", "sk": "s"}}).get("Item")
+    ''')
+    assert {code for _, _, code in found} == codes

@@ -11,7 +11,8 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE,
+    SESSION_STORES,
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name

@@ -29,7 +29,7 @@ from dynolint.phase1 import ir
 from dynolint.model.key_facts import is_tenant_id
 from dynolint.model.event_fields import INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
+from dynolint.model.values import ClaimsV, ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -158,7 +158,8 @@ class AuthzMixin(Mixin):
         claims["cognito:groups"]``): a user of several tenants authorized for this one?"""
         if not self.taint(member).tenants:
             return False
-        return any(isinstance(alt, EventV) and alt.trusted and "authorizer" in alt.path for alt in alts(container)) \
+        return any(isinstance(alt, EventV) and alt.trusted and "authorizer" in alt.path  # the authorizer's
+                   or isinstance(alt, ClaimsV) and alt.verified for alt in alts(container)) \
             or any(tenant.trust == "trusted" for tenant in self.taint(container).tenants)
 
     def constant_text(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> str | None:
@@ -231,7 +232,6 @@ class AuthzMixin(Mixin):
                 root.tenant_sources.append(value)
         return value
 
-
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``), or an object holding
         one (a request context a helper builds from the event), has obtained it too."""
@@ -247,6 +247,7 @@ class AuthzMixin(Mixin):
                 info.tenant_sources += (tenant,)
             if tenant not in root.tenant_sources:
                 root.tenant_sources.append(tenant)
+
 
 def _setting(value: object, depth: int = 0) -> bool:
     """A value made only of environment variables and constants."""

@@ -386,4 +386,3 @@ class CallsMixin(Mixin):
 
 
 __all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]
-

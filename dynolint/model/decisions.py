@@ -239,7 +239,7 @@ class _Decider:
                 return self.nullness(left, [(read, name) for read, name, _ in attributes_of(left)], part)
             return []  # a presence test (``item is None``), recorded as absence
         if op in ("in", "not in") and isinstance(expr.left, ir.Const):
-            name = const_str(ConstV(expr.left.value))
+            name = expr.left.value if isinstance(expr.left.value, str) else None
             items = sorted({alt.read for alt in alts(right) if isinstance(alt, ReadItemV)})
             if name is not None and items:  # ``"holder" in item``: whether the item has the attribute
                 return self.nullness(right, [(read, name) for read in items], part)

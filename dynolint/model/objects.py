@@ -17,8 +17,8 @@ from dynolint.model.library import (
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClientV, DictV, EventV, ExtV, FuncV, ParamV, InstanceV, Loc, ResourceV, SeqV, SessionV, TableV,
-    Val, alts, const_str, one_of,
+    UNKNOWN, BoundV, CallV, ClientV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV, SessionV,
+    TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -190,7 +190,6 @@ class ObjectsMixin(Mixin):
             if (store.module, store.name) in names or store.key is not None and any(
                     (store.module, store.name) == (module, name) and store.key == key for module, name, key in keyed):
                 self.cleared_stores.add(store)
-
 
     # -- a web framework's per-request namespace (library rows REQUEST_SCOPES) -------------
     def request_scope_store(self: Machine, scope: str, name: str, value: Val, frame: Frame) -> None:

@@ -85,19 +85,23 @@ def presence(value: Val, reads_of: Callable[[Val], set[int]]) -> tuple[frozenset
     return frozenset(found), (next(iter(sides)) if len(sides) == 1 else None)
 
 
+EVERYTHING = ("Exception", "BaseException")
+
+
 def catches_everything(exc_type: ir.Expr | None) -> bool:
     """Does an ``except`` clause catch any exception a body raises (bare, ``Exception``,
     ``BaseException``)?"""
-    if exc_type is None:
-        return True
-    names = exc_type.elts if isinstance(exc_type, ir.SeqE) else (exc_type,)
-    return any(isinstance(n, (ir.Name, ir.Attr)) and (n.id if isinstance(n, ir.Name) else n.attr)
-               in ("Exception", "BaseException") for n in names)
+    return _catches(exc_type, EVERYTHING)
 
 
 def catches_missing(exc_type: ir.Expr | None) -> bool:
     """Does an ``except`` clause catch what a read of a missing item raises
     (PynamoDB ``DoesNotExist``, ``KeyError`` on ``resp["Item"]``, or anything)?"""
+    return _catches(exc_type, ("DoesNotExist", "KeyError", "LookupError", *EVERYTHING))
+
+
+def _catches(exc_type: ir.Expr | None, caught: tuple[str, ...]) -> bool:
+    """Does an ``except`` clause (bare, one class, a tuple of them) name one of ``caught``?"""
     if exc_type is None:
         return True
     names: list[str] = []
@@ -110,8 +114,7 @@ def catches_missing(exc_type: ir.Expr | None) -> bool:
             names.append(current.attr)
         elif isinstance(current, ir.Name):
             names.append(current.id)
-    return any(n in ("DoesNotExist", "KeyError", "LookupError", "Exception", "BaseException")
-               for n in names)
+    return any(n in caught for n in names)
 
 
 def defaulted_reads(value: Val) -> set[int]:

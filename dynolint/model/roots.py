@@ -105,16 +105,17 @@ class RootsMixin(Mixin):
         from dynolint.model.records import POWERTOOLS_PARSE
         from dynolint.model.state import State
 
+        empty = State({})
         for decorator in function.decorators:
             if not isinstance(decorator, ir.Call) or not any(
                     isinstance(alt, ExtV) and alt.path == POWERTOOLS_EVENT_PARSER
-                    for alt in alts(self.peek(decorator.func, State({}), frame))):
+                    for alt in alts(self.peek(decorator.func, empty, frame))):
                 continue
-            given = {name: self.peek(value, State({}), frame) for name, value in decorator.kwargs if name}
+            given = {name: self.peek(value, empty, frame) for name, value in decorator.kwargs if name}
             if "model" not in given and function.params and function.params[0].annotation is not None:
-                given["model"] = self.peek(function.params[0].annotation, State({}), frame)
+                given["model"] = self.peek(function.params[0].annotation, empty, frame)
             given["event"] = EventV(())
-            return self.record_call(POWERTOOLS_PARSE, [], given, (path, function.site), State({}), frame)
+            return self.record_call(POWERTOOLS_PARSE, [], given, (path, function.site), empty, frame)
         return None
 
     def imports_view_framework(self: Machine, path: str) -> bool:

@@ -393,4 +393,3 @@ class StatementsMixin(Mixin):
 
 
 __all__ = ["RootTimeout", "StatementsMixin"]
-
