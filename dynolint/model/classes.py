@@ -339,6 +339,10 @@ class ClassesMixin(Mixin):
         if isinstance(test, ir.UnaryOp) and test.op == "not":
             inner = self.truthiness(test.operand, state, frame)
             return None if inner is None else not inner
+        if isinstance(test, ir.Name) and not frame.loops and not frame.is_module and test.id in frame.locals:
+            bound = state.env.get(test.id)  # a local holding one constant on this path (``ok = False``,
+            if isinstance(bound, ConstV):  # what a generator's ``yield False`` gave ``with ... as ok``)
+                return bool(bound.value)
         if isinstance(test, (ir.Name, ir.Attr)):
             return True if self.always_truthy(self.peek(test, state, frame)) else None
         return None
