@@ -112,6 +112,12 @@ CALLBACKS: dict[str, Callback] = {
 
 # Functions of the operator module that apply a binary operator to their two arguments
 # (``functools.reduce(operator.or_, [item, changes])`` merges as ``item | changes``)
+# ``operator.itemgetter(*keys)`` / ``attrgetter(*names)``: a callable that takes those entries or
+# attributes of the object it is given (one: the value; several: a tuple). Made, it is a
+# partial of the path + GOT with the keys; called, that path takes them (model/library_calls.py).
+GETTERS: dict[str, str] = {"operator.itemgetter": "item", "operator.attrgetter": "attr"}
+GOT = "()"
+
 OPERATOR_FUNCTIONS: dict[str, str] = {
     "operator.or_": "|", "operator.ior": "|", "operator.add": "+", "operator.iadd": "+",
     "operator.sub": "-", "operator.isub": "-", "operator.mul": "*", "operator.and_": "&",

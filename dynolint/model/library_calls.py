@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, TASK_MAKERS, Callback,
+    GETTERS, GOT, LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, TASK_MAKERS, Callback,
 )
 from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
@@ -53,6 +53,12 @@ class LibraryMixin(Mixin):
         """A library function that calls back or iterates (None: not one of those)."""
         if path == "functools.partial" and args:
             return PartialV(args[0], tuple(args[1:]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if path in GETTERS and args and not kwargs:  # ``itemgetter("a", "b")``: a callable kept with its keys
+            return PartialV(ExtV(path + GOT), tuple(args), ())
+        if path.endswith(GOT) and path[:-len(GOT)] in GETTERS and len(args) >= 2:  # that callable called on one object
+            *keys, obj = args
+            got = [self.got(GETTERS[path[:-len(GOT)]], obj, key, loc, state, frame) for key in keys]
+            return got[0] if len(got) == 1 else SeqV("tuple", tuple(got))
         called: Val | None = None
         callback = CALLBACKS.get(path)
         if callback is not None:
@@ -234,6 +240,18 @@ class LibraryMixin(Mixin):
                 if not end.dead:
                     self.apply(callback.func, list(callback.args), dict(callback.kwargs), (), callback.node,
                                callback.loc, end, frame)
+
+    def got(self: Machine, kind: str, obj: Val, key: Val, loc: Loc, state: State, frame: Frame) -> Val:
+        """What ``itemgetter(key)`` (``obj[key]``) or ``attrgetter(key)`` (``obj.key``, a dotted
+        name attribute by attribute) takes of ``obj``."""
+        if kind == "item":
+            return self.get_item(obj, key, loc, state, frame)
+        name = const_str(key)
+        if name is None:
+            return UNKNOWN
+        for part in name.split("."):
+            obj = self.get_attr(obj, part, loc, state, frame)
+        return obj
 
     def call_partial(self: Machine, partial: PartialV, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val:
