@@ -29,6 +29,14 @@ CASES = {
     "mkdtemp-then-open": ('w = tempfile.mkdtemp()\n    open(f"{w}/data.csv", "w").write(tenant)', {9}),
     "makedirs-then-extractall": ('os.makedirs("/tmp/x", exist_ok=True)\n'
                                  '    import zipfile\n    zipfile.ZipFile(event["zip"]).extractall("/tmp/x")', {10}),
+    # a file of a constant name in a constant folder (the path folds into one string)
+    "mkdir-then-constant-file": ('d = Path("/tmp/brand")\n    d.mkdir(exist_ok=True)\n'
+                                 '    (d / "theme.css").write_text(tenant)', {10}),
+    "makedirs-then-constant-join": ('os.makedirs("/tmp/brand", exist_ok=True)\n'
+                                    '    open(os.path.join("/tmp/brand", "theme.css"), "w").write(tenant)', {9}),
+    # a constant file whose name only begins like the folder's is beside it
+    "constant-file-beside": ('os.makedirs("/tmp/brand", exist_ok=True)\n'
+                             '    open("/tmp/brand.css", "w").write(tenant)', {8, 9}),
     "folder-alone": ('os.makedirs(f"/tmp/profiles/{tenant}", exist_ok=True)', {8}),
     # a file written beside the folder, not into it: both stay
     "file-beside": ('os.makedirs("/tmp/out", exist_ok=True)\n    open("/tmp/out.csv", "w").write(tenant)', {8, 9}),

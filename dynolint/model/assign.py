@@ -11,8 +11,8 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, REQUEST_SCOPES, SESSION_REMOVES, SESSION_STATE,
-    SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, REQUEST_SCOPES,
+    SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 SEQUENCES = frozenset({"tuple", "list"})  # sequences a starred target takes apart by position
 # methods of a container that store into it (module state when the container is)
-CONTAINER_STORES = frozenset({"update", "setdefault", "append", "extend", "add", "insert", "__setitem__"})
+CONTAINER_STORES = frozenset({"update", "setdefault", "append", "extend", "add", "insert", "__setitem__",
+                              "appendleft", "extendleft"})  # (a deque's)
 
 
 class AssignMixin(Mixin):
@@ -296,6 +297,10 @@ class AssignMixin(Mixin):
                 logger = self.eval(receiver, state, frame)  # a logger the module holds: process state
                 return receiver.id if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
                                           for alt in alts(logger)) else None
+            if method in QUEUE_STORES and self.is_global_name(receiver.id, frame):  # ``PENDING.put(row)``
+                made = self.eval(receiver, state, frame)
+                return receiver.id if any(isinstance(alt, CallV) and alt.fn in QUEUE_MAKERS
+                                          for alt in alts(made)) else None
             return receiver.id if method in CONTAINER_STORES and self.is_global_name(receiver.id, frame) else None
         if type(receiver) is not ir.Attr or frame.function is None or \
                 method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:

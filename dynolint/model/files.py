@@ -259,7 +259,11 @@ def inside(path: Val, directory: Val, equal: Callable[[Val, Val], bool]) -> bool
     """Is ``path`` a file or folder under ``directory`` (``os.path.join(work, name)``, ``work /
     name``, ``f"{work}/{name}"``): removing the directory (``shutil.rmtree(work)``) removes it."""
     folder = directory.parts if isinstance(directory, StrV) else (directory,)
+    folder_text = const_str(directory)
     for alt in alts(path):
+        text = const_str(alt)  # both constant (``Path("/tmp/b") / "theme.css"`` folded into one string)
+        if text is not None and folder_text is not None and text.startswith(folder_text.rstrip("/") + "/"):
+            return True
         if not isinstance(alt, StrV) or len(alt.parts) < len(folder):
             continue
         if not all(equal(mine, theirs) for mine, theirs in zip(alt.parts, folder[:-1])):

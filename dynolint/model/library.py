@@ -267,6 +267,10 @@ OBJECT_STATE: dict[str, frozenset[str]] = {
 # (``append_keys(tenant_id=...)``, kept across invocations unless ``inject_lambda_context``
 # is given ``clear_state=True`` or the keys are removed). The methods that add, and those that
 # take away again (in a ``finally``: model/objects.py).
+# a queue made at import holds what every invocation puts on it until something takes it off
+QUEUE_MAKERS = frozenset({"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
+                          "asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "multiprocessing.Queue"})
+QUEUE_STORES = frozenset({"put", "put_nowait"})
 LOGGER_MAKERS = frozenset({"logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger",
                            "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger"})
 LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys",

@@ -12,8 +12,8 @@ from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHOD
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.event_fields import request_marker
 from dynolint.model.values import (
-    UNKNOWN_CREDS, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV,
-    SessionV, TableV, Val, alts, const_str,
+    UNKNOWN_CREDS, AttrV, CallV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV, ParamV,
+    ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 
@@ -54,6 +54,23 @@ def _marker_calls(param: ir.Param) -> list[ir.Call]:
         parts = index.elts if isinstance(index, ir.SeqE) else index.deps if isinstance(index, ir.Opaque) else (index,)
         candidates += list(parts)
     return [c for c in candidates if isinstance(c, ir.Call)]
+
+
+def _aliased_dependencies(alias: Val) -> list[tuple[Val, ir.Call, Loc]]:
+    """The dependencies an ``Annotated[T, Depends(f)]`` kept in a module-level name declares,
+    each with a call standing for its ``Depends`` (where the alias's metadata was written)."""
+    found: list[tuple[Val, ir.Call, Loc]] = []
+    for alt in alts(alias):
+        if type(alt) is not SubV or type(alt.base) is not ExtV or not alt.base.path.endswith("Annotated") \
+                or type(alt.index) is not OpaqueV:
+            continue
+        for part in alt.index.deps[1:]:
+            if type(part) is CallV and part.recv is None and part.args and part.fn.rsplit(".", 1)[-1] in INJECTORS:
+                loc = alt.index.loc
+                found.append((part.args[0], ir.Call(ir.Name(part.fn), (), (), loc[1]), loc))
+    return found
+
+
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
                       "types_aioboto3_dynamodb")
 
@@ -142,17 +159,20 @@ class RootsMixin(Mixin):
         from dynolint.model.state import State
 
         home = self.module_frame(path)
+        found: list[tuple[Val, ir.Call, Loc]] = []
         for call in _marker_calls(param):
             if not call.args:
                 continue
             marker = self.peek(call.func, State({}), home)
-            if not any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
-                continue
-            dependency = self.peek(call.args[0], State({}), home)
+            if any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
+                found.append((self.peek(call.args[0], State({}), home), call, (path, call.site)))
+        if not found and isinstance(param.annotation, (ir.Name, ir.Attr)):  # ``repo: Repo``, an alias of an
+            found = _aliased_dependencies(self.peek(param.annotation, State({}), home))  # ``Annotated[...]``
+        for dependency, call, loc in found:
             if any(isinstance(d, (FuncV, ClassV)) for d in alts(dependency)):
                 # the framework resolves the dependency's own parameters for the request
                 given = self.request_params(dependency, frame, entry)
-                made = self.apply(dependency, [], given, (), call, (path, call.site),
+                made = self.apply(dependency, [], given, (), call, loc,
                                   State({}) if entry is None else entry, frame)
                 return self.element(made) if any(isinstance(a, SeqV) for a in alts(made)) else made
         return None

@@ -275,7 +275,10 @@ def read_under_tenant(model: Model, read_ids: set[int]) -> bool:
     the tenant's own data, even though the value read carries no tenant id."""
     for read_id in read_ids:
         if 0 <= read_id < len(model.interp.reads):
-            key = model.interp.reads[read_id].key
-            if key is not None and model.taint(key).tenants:
+            read = model.interp.reads[read_id]
+            if read.key is not None and model.taint(read.key).tenants:
+                return True
+            # a query whose key condition pins an attribute to the tenant (``pk = :p``, ``:p`` the tenant's)
+            if any(model.taint(value).tenants for _, value in read.equal):
                 return True
     return False

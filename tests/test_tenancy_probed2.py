@@ -1,0 +1,152 @@
+"""Tenancy shapes found by probing fresh multi-tenant code (session of 2026-12-06): what a
+query of the tenant's partition returns is the tenant's data; a deque or queue made at import
+keeps what an invocation puts on it; a FastAPI dependency declared by a module-level
+``Annotated[...]`` alias runs where the alias annotates a parameter."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+
+def check(tmp_path: Path, source: str, name: str = "app.py") -> set[tuple[str, int, str]]:
+    """The findings of state that outlives an invocation (DYN3xx)."""
+    (tmp_path / name).write_text(textwrap.dedent(source))
+    return {(path, line, code) for path, line, code in triples(findings_in(tmp_path)) if code.startswith("DYN3")}
+
+
+MEMBERS = '''import boto3
+from boto3.dynamodb.conditions import Key
+
+people = boto3.resource("dynamodb").Table("people")
+_by_team = {}
+
+
+def handler(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+    team = event["pathParameters"]["team"]
+    rows = QUERY
+    _by_team[CACHE_KEY] = rows
+    return {"members": rows}
+'''
+
+QUERIES = {
+    "expression": 'people.query(KeyConditionExpression="pk = :p",\n'
+                  '                        ExpressionAttributeValues={":p": f"ORG#{tenant}#TEAM#{team}"})["Items"]',
+    "Key condition": 'people.query(KeyConditionExpression=Key("pk").eq(f"ORG#{tenant}"))\n'
+                     '    rows = rows.get("Items", [])',
+}
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+def test_the_items_of_a_query_of_the_tenant_s_partition_are_the_tenant_s_data(tmp_path: Path, query: str) -> None:
+    source = MEMBERS.replace("QUERY", QUERIES[query]).replace("CACHE_KEY", "team")
+    line = 12 + QUERIES[query].count("\n")
+    assert check(tmp_path, source) == {("app.py", line, "DYN302")}
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+def test_cached_under_the_tenant_they_stay_the_tenant_s(tmp_path: Path, query: str) -> None:
+    source = MEMBERS.replace("QUERY", QUERIES[query]).replace("CACHE_KEY", "(tenant, team)")
+    assert check(tmp_path, source) == set()
+
+
+def test_a_query_of_a_shared_partition_is_nobody_s_data(tmp_path: Path) -> None:
+    source = MEMBERS.replace("QUERY", 'people.query(KeyConditionExpression=Key("pk").eq("PLANS"))["Items"]')
+    assert check(tmp_path, source.replace("CACHE_KEY", "team")) == set()
+
+
+BUFFERS = '''import collections
+import queue
+
+import requests
+
+MADE
+http = requests.Session()
+
+
+def handler(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+    STORE
+    return {"queued": True}
+'''
+
+STORES = {
+    "deque appendleft": ("RECENT = collections.deque(maxlen=50)", 'RECENT.appendleft({"tenant": tenant})'),
+    "deque extendleft": ("RECENT = collections.deque(maxlen=50)", 'RECENT.extendleft([{"tenant": tenant}])'),
+    "queue put": ("OUTBOX = queue.Queue()", 'OUTBOX.put({"tenant": tenant, "to": event["email"]})'),
+    "simple queue put_nowait": ("OUTBOX = queue.SimpleQueue()", 'OUTBOX.put_nowait({"tenant": tenant})'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STORES))
+def test_a_module_level_deque_or_queue_keeps_what_an_invocation_puts_on_it(tmp_path: Path, name: str) -> None:
+    made, store = STORES[name]
+    assert check(tmp_path, BUFFERS.replace("MADE", made).replace("STORE", store)) == {("app.py", 12, "DYN302")}
+
+
+def test_a_put_on_an_http_session_sends_it_and_keeps_nothing(tmp_path: Path) -> None:
+    source = BUFFERS.replace("MADE", "").replace("STORE", 'http.put("https://example.com/t", json={"tenant": tenant})')
+    assert check(tmp_path, source) == set()
+
+
+DEPS = '''from typing import Annotated
+
+import boto3
+from fastapi import Depends, Request
+
+notes = boto3.resource("dynamodb").Table("notes")
+
+
+def tenant_of(request: Request) -> str:
+    return request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+
+
+class Notes:
+    def __init__(self, tenant: str):
+        self.tenant = tenant
+
+    def get(self, note_id: str):
+        return notes.get_item(Key={"pk": f"{self.tenant}#{note_id}"}).get("Item")
+
+
+def notes_for(tenant: Annotated[str, Depends(tenant_of)]) -> Notes:
+    return Notes(tenant)
+
+
+NotesDep = Annotated[Notes, Depends(notes_for)]
+NoteId = str
+'''
+
+ROUTES = '''from fastapi import FastAPI
+from mangum import Mangum
+
+import deps
+
+app = FastAPI()
+
+
+@app.get("/notes/{note_id}")
+def read_note(note_id: deps.NoteId, repo: deps.NotesDep):
+    return repo.get(note_id)
+
+
+handler = Mangum(app)
+'''
+
+
+def test_a_module_level_annotated_alias_declares_its_dependency_where_it_is_used(tmp_path: Path) -> None:
+    (tmp_path / "deps.py").write_text(DEPS)
+    (tmp_path / "routes.py").write_text(ROUTES)
+    assert triples(findings_in(tmp_path)) == {("deps.py", 18, "DYN201")}
+
+
+def test_an_alias_without_a_dependency_injects_nothing(tmp_path: Path) -> None:
+    # ``repo: deps.NotesDep`` is then only a type: nothing builds the repository for the request
+    (tmp_path / "deps.py").write_text(DEPS.replace("Annotated[Notes, Depends(notes_for)]", "Notes"))
+    (tmp_path / "routes.py").write_text(ROUTES)
+    assert triples(findings_in(tmp_path)) == set()
