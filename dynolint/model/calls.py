@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
-from dynolint.model.literals import as_kwargs, empty_dict
+from dynolint.model.literals import SPREAD_KWARGS, as_kwargs, empty_dict
 from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
@@ -253,7 +253,12 @@ class CallsMixin(Mixin):
             if param.kind == "vararg":
                 env[param.name] = SeqV("tuple", tuple(rest))
             elif param.kind == "kwarg":
-                env[param.name] = DictV(tuple((ConstV(k), v) for k, v in extra_kwargs.items()))
+                spread = extra_kwargs.pop(SPREAD_KWARGS, None)
+                named = tuple((ConstV(k), v) for k, v in extra_kwargs.items())
+                if type(spread) is DictV:  # ``**{**item, "n": n + 1}``: its entries, then what it spreads
+                    env[param.name] = DictV(spread.items + named, spread.spreads)
+                else:
+                    env[param.name] = DictV(named, (spread,) if spread is not None else ())
             elif param.default is not None:
                 from dynolint.model.state import State as StateCls
 

@@ -372,6 +372,8 @@ class EvalMixin(Mixin):
                 return computed
             if (opened := open_spread(base)) is not None and names_entry(index):
                 return self._item_one(opened, index, loc, frame, quiet)  # an entry not stored here
+            if len(base.spreads) == 1 and type(base.spreads[0]) is ReadItemV and key is not None:
+                return SubV(base.spreads[0], index)  # ``{**item, "hub": h}["pk"]``: the item's own entry
             if base.spreads:
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)

@@ -36,6 +36,8 @@ ITERATION: dict[str, tuple[str, int]] = {
     "itertools.batched": ("chunks", 0), "more_itertools.chunked": ("chunks", 0),
     "more_itertools.batched": ("chunks", 0), "itertools.pairwise": ("chunks", 0),
     "itertools.groupby": ("groups", 0),
+    # the futures (awaitables) given, in the order they finish
+    "concurrent.futures.as_completed": ("same", 0), "asyncio.as_completed": ("same", 0),
 }
 
 # Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
@@ -48,6 +50,10 @@ DICT_MAKERS: dict[str, str] = {
     "collections.defaultdict": "default", "typing.DefaultDict": "default",
     "collections.ChainMap": "chain", "typing.ChainMap": "chain",
 }
+
+# A Counter's methods that add to its counts (or take from them), by the arithmetic they are
+COUNTERS = frozenset({"collections.Counter", "typing.Counter"})
+COUNTER_METHODS: dict[str, str] = {"update": "+", "subtract": "-"}
 
 # Methods of the page iterator a paginator's ``paginate()`` returns (botocore):
 #   "element": one page merged from all of them; "items": the items of every page

@@ -47,6 +47,11 @@ def const_text(value: Val | None) -> str | None:
         return "".join(p if p is not None else "x" for p in parts)
     return None
 
+# the keyword under which a call passes what it spread with ``**`` and the model cannot
+# enumerate (``store(**device)``) to a callee that collects keywords (``def store(**fields)``)
+SPREAD_KWARGS = "**"
+
+
 def as_kwargs(value: Val) -> dict[str, Val]:
     out: dict[str, Val] = {}
     for alt in alts(value):

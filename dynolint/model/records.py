@@ -17,13 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.literals import as_kwargs
+from dynolint.model.literals import SPREAD_KWARGS, as_kwargs
 from dynolint.model.external import decoded
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
+    one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 
@@ -206,6 +207,22 @@ class RecordsMixin(Mixin):
         for name in self.spread_names(func, len(args)):
             if name not in kwargs:
                 kwargs[name] = one_of(self.get_item(s, ConstV(name), loc, state, frame, quiet=True) for s in spreads)
+        if self.collects_keywords(func, args):  # the rest reaches its ``**kwargs`` (or the partial's function's)
+            kwargs[SPREAD_KWARGS] = one_of(spreads)
+
+    def collects_keywords(self: Machine, func: Val, args: list[Val]) -> bool:
+        """Does ``func`` (called with ``args``) take the keywords it does not name (``**kwargs``),
+        or keep them for a function that does (``functools.partial(save, **item)``)?"""
+        for alt in alts(func):
+            if isinstance(alt, BoundV):
+                alt = alt.func
+            if isinstance(alt, ExtV) and alt.path == "functools.partial" and args \
+                    and self.collects_keywords(args[0], []):
+                return True
+            function = self.project.functions.get((alt.path, alt.qualname)) if isinstance(alt, FuncV) else None
+            if function is not None and any(p.kind == "kwarg" for p in function.params):
+                return True
+        return False
 
     # -- namespaces: objects whose attributes are what they were made with (``NAMESPACES``) --------
     def make_namespace(self: Machine, path: str, kwargs: dict[str, Val], spreads: tuple[Val, ...],
