@@ -42,6 +42,22 @@ def test_parse_condition(text, names, expected):
     assert pins(text, names) == expected
 
 
+@pytest.mark.parametrize(("text", "exact"), [
+    ("#s = :v", {"status"}),
+    (":seen = version AND attribute_exists(pk)", {"version"}),
+    ("#s <> :shipped", set()),  # a value it must not have, not the one read
+    ("qty >= :n", set()),  # a range two writers that read the same value both pass
+    ("NOT a = :b", set()),
+    ("size(tags) = :n", set()),
+    ("a BETWEEN :lo AND :hi", set()),
+    ("a IN (:x, :y)", set()),
+    ("a = :b OR attribute_not_exists(a)", set()),  # an equality one alternative makes
+])
+def test_which_attributes_are_compared_for_equality(text, exact):
+    found = parse_condition(text, {"#s": "status"})
+    assert found is not None and {pin.attribute for pin in found.pins if found.exactly(pin.attribute)} == exact
+
+
 @pytest.mark.parametrize("text", [
     "#unknown = :v",  # a name placeholder with no known name: cannot tell which attribute
     "custom_fn(a) = :v",  # not a DynamoDB function
@@ -66,7 +82,7 @@ def test_builder_pins():
     cond = ArithV("&", attr("status", "eq", ConstV("NEW")), attr("pk", "exists"))
     found = condition_pins("ConditionExpression", cond, None)
     assert found is not None
-    assert set(found.pins) == {Pin("status", VALUE), Pin("pk", EXISTS)}
+    assert set(found.pins) == {Pin("status", VALUE, exact=True), Pin("pk", EXISTS)}
     assert found.text == "Attr('status').eq(...) & Attr('pk').exists()"
 
 
@@ -74,9 +90,10 @@ def test_builder_negation_and_key():
     inverted = OpaqueV(("m.py", -1), (attr("pk", "exists"),))  # ~Attr("pk").exists()
     assert condition_pins("ConditionExpression", inverted, None).pins == (Pin("pk", ABSENT),)
     key = CallV("eq", CallV("boto3.dynamodb.conditions.Key", None, (ConstV("pk"),)), (ParamV("f", "x"),))
-    assert condition_pins("ConditionExpression", key, None).pins == (Pin("pk", VALUE),)
+    assert condition_pins("ConditionExpression", key, None).pins == (Pin("pk", VALUE, exact=True),)
     either = OneOf(frozenset({attr("a", "eq", ConstV(1)), attr("b", "not_exists")}))
-    assert set(condition_pins("ConditionExpression", either, None).pins) == {Pin("a", VALUE), Pin("b", ABSENT)}
+    assert set(condition_pins("ConditionExpression", either, None).pins) == {Pin("a", VALUE, exact=True),
+                                                                             Pin("b", ABSENT)}
 
 
 def test_values_the_model_cannot_read_are_none():
@@ -92,7 +109,7 @@ def test_strings_built_from_constants_and_names():
     built = ArithV("+", ConstV("attribute_exists("), StrV((ConstV("pk"), ConstV(")"))))
     assert condition_pins("ConditionExpression", built, None).pins == (Pin("pk", EXISTS),)
     names = DictV(((ConstV("#s"), ConstV("status")),))
-    assert condition_pins("ConditionExpression", ConstV("#s = :v"), names).pins == (Pin("status", VALUE),)
+    assert condition_pins("ConditionExpression", ConstV("#s = :v"), names).pins == (Pin("status", VALUE, exact=True),)
 
 
 def test_legacy_expected():
@@ -100,7 +117,8 @@ def test_legacy_expected():
         (ConstV("status"), DictV(((ConstV("Value"), ConstV("NEW")),))),
         (ConstV("pk"), DictV(((ConstV("Exists"), ConstV(False)),))),
     ))
-    assert set(condition_pins("Expected", expected, None).pins) == {Pin("status", VALUE), Pin("pk", ABSENT)}
+    assert set(condition_pins("Expected", expected, None).pins) == {Pin("status", VALUE, exact=True),
+                                                                    Pin("pk", ABSENT)}
 
 
 # -- coverage, on programs ----------------------------------------------------------------
@@ -269,14 +287,16 @@ def test_message_names_the_attribute_the_condition_leaves_unpinned():
                       ExpressionAttributeValues={":s": summary})
 '''
     [finding] = list(UnguardedWriteAfterRead().check(model_of({"app.py": HEAD + body})))
-    assert finding.line == WRITE_LINE and "checks attribute_exists(pk) but not details" in finding.message
+    assert finding.line == WRITE_LINE
+    assert "checks attribute_exists(pk) but not that details still holds" in finding.message
     assert finding.fix is None  # the condition is there: extending it is the author's call
     counter = '''    views = order["views"] + 1
     table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression="attribute_exists(pk)",
                       ExpressionAttributeValues={":v": views})
 '''
     [finding] = list(NonAtomicCounter().check(model_of({"app.py": HEAD + counter})))
-    assert "(its condition checks attribute_exists(pk) but not views)" in finding.message
+    assert "(its condition checks attribute_exists(pk) but not that views still holds the value read)" \
+        in finding.message
 
 
 # -- PynamoDB -----------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class Pin:
 
     attribute: str
     how: str  # VALUE | EXISTS | ABSENT
+    # compared for equality (``qty = :seen``): the value the write expects, not a range it may
+    # be in (``qty >= :n``), which two writers that read the same value both pass
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,10 @@ class ConditionPins:
         """The strongest way the condition looks at ``attribute`` (None: not at all)."""
         found = [pin.how for pin in self.pins if pin.attribute == attribute]
         return max(found, key=_STRENGTH.__getitem__) if found else None
+
+    def exactly(self, attribute: str) -> bool:
+        """Does the condition compare ``attribute`` for equality with a value?"""
+        return any(pin.exact for pin in self.pins if pin.attribute == attribute)
 
     def attributes(self, how: str) -> tuple[str, ...]:
         return tuple(sorted({pin.attribute for pin in self.pins if pin.how == how}))
@@ -116,12 +123,21 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
                 attribute = names[attribute]
             function, inverted = next(((f, n) for f, n in reversed(stack) if f), ("", False))
             how = _EXISTENCE.get(function, VALUE)
-            pins.append(Pin(attribute, _flip(how) if inverted else how))
+            before = tokens[index - 1] if index else ("", "")
+            after = tokens[index + 1] if following else ("", "")
+            equal = not function and not negated and ("op", "=") in (before, after)
+            pins.append(Pin(attribute, _flip(how) if inverted else how, equal))
         if kind:
             negate = False
     if stack or not pins:
         return None
+    if any(kind == "path" and token.upper() == "OR" for kind, token in tokens):
+        pins = [_inexact(pin) for pin in pins]  # an equality one alternative makes pins nothing
     return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
+
+
+def _inexact(pin: Pin) -> Pin:
+    return Pin(pin.attribute, pin.how) if pin.exact else pin
 
 
 # -- values as the interpreter saw them ---------------------------------------------------
@@ -172,8 +188,12 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     if isinstance(value, OneOf):
         return all(_builder(alt, pins, spelled, depth + 1, negated) for alt in value.alts)
     if isinstance(value, ArithV) and value.op in ("&", "|"):
-        return _builder(value.left, pins, spelled, depth + 1, negated) and \
+        start = len(pins)
+        found = _builder(value.left, pins, spelled, depth + 1, negated) and \
             _builder(value.right, pins, spelled, depth + 1, negated)
+        if value.op == "|":
+            pins[start:] = [_inexact(pin) for pin in pins[start:]]
+        return found
     if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
     if isinstance(value, OpaqueV) and value.loc[1] == -2:  # a PynamoDB comparison: ``Order.status == "NEW"``
@@ -196,7 +216,8 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     if attribute is None:
         return False
     how = _METHODS.get(value.fn, VALUE)
-    pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _flip(how) if negated else how))
+    pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _flip(how) if negated else how,
+                    value.fn == "eq" and not negated))
     spelled.append(("~" if negated else "") +
                    f"{base.fn.rsplit('.', 1)[-1]}({attribute!r}).{value.fn}({'...' if value.args else ''})")
     return True
@@ -217,7 +238,9 @@ def _expected(value: Val) -> ConditionPins | None:
             if isinstance(exists, ConstV) and exists.value is False:
                 pins.append(Pin(attribute, ABSENT))
             elif "Value" in fields or "AttributeValueList" in fields or "ComparisonOperator" in fields:
-                pins.append(Pin(attribute, VALUE))
+                operator = fields.get("ComparisonOperator")
+                equal = "Value" in fields and (operator is None or const_str(operator) == "EQ")
+                pins.append(Pin(attribute, VALUE, equal))
             else:
                 pins.append(Pin(attribute, EXISTS))
     return ConditionPins(tuple(dict.fromkeys(pins)), describe(pins)) if pins else None
@@ -226,7 +249,8 @@ def _expected(value: Val) -> ConditionPins | None:
 def describe(pins: list[Pin] | tuple[Pin, ...]) -> str:
     """How a list of pins reads: ``attribute_exists(pk) AND status``."""
     spelled = {EXISTS: "attribute_exists({})", ABSENT: "attribute_not_exists({})", VALUE: "{}"}
-    return " AND ".join(spelled[pin.how].format(pin.attribute) for pin in dict.fromkeys(pins))
+    return " AND ".join(spelled[how].format(attribute) for attribute, how in dict.fromkeys(
+        (pin.attribute, pin.how) for pin in pins))
 
 
 def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins | None:

@@ -127,7 +127,9 @@ def _guards_the_item(model: Model, write: WriteEvent, pins: ConditionPins, keys:
     facts = model.project.table_facts(write.table)
     version = facts.version_attribute if facts is not None else None
     compared = pins.attributes(VALUE)
-    return version is not None and version in compared or any(bumps(write, a) for a in compared)
+    # an attribute the write bumps guards as a version only where the condition expects the value
+    # read (``revision = :seen``): ``qty >= :n`` with ``SET qty = :left`` is a range both writers pass
+    return version is not None and version in compared or any(bumps(write, a) for a in compared if pins.exactly(a))
 
 
 def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[Decision, ...]:
@@ -190,7 +192,9 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         for value in write.values:
             looked_at(value, read.id, names, 0)
         names -= keys
-        if names and not any(pins.how(a) in (VALUE, ABSENT) for a in names):
+        # only a value compared for equality (or an attribute that must still be missing) says
+        # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
+        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):
             return read, tuple(sorted(names))
     return None
 

@@ -27,6 +27,7 @@ from dynolint.model.files import FilesMixin
 from dynolint.model.library_calls import ExitCallback, LibraryMixin
 from dynolint.model.mixin import Mixin
 from dynolint.model.objects import ObjectsMixin
+from dynolint.model.keywords import KeywordsMixin
 from dynolint.model.records import RecordsMixin
 from dynolint.model.containers import ContainersMixin
 from dynolint.model.locks import LocksMixin
@@ -55,8 +56,9 @@ ROOT_BUDGET = 60_000
 
 
 class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin, RecordsMixin,
-              ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin, DecoratorsMixin, FilesMixin,
-              DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin, Mixin):
+              KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin,
+              DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin,
+              Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
     ``self`` as a Machine, so a call from one part to another is checked. The state is declared

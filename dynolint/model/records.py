@@ -7,9 +7,7 @@ object's fields are the item's attributes on the way: each field is the value it
 from (``item["pk"]``), kept on the object as any attribute is, and the dict made from the
 object has those fields as entries. What the libraries do is the rows below.
 
-A call that spreads a value the model cannot enumerate into keyword arguments (``f(**item)``)
-binds each parameter the callee takes by name to that entry of the value (``item["p"]``), as
-Python does when the entry is there.
+(What a call spreads with ``**`` into keyword arguments: :mod:`dynolint.model.keywords`.)
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.literals import SPREAD_KWARGS, as_kwargs
+from dynolint.model.literals import as_kwargs
 from dynolint.model.external import decoded
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES
@@ -178,51 +176,6 @@ class RecordsMixin(Mixin):
                                           frame, quiet=True) for name, default in fields}
             made.append(self.instantiate(alt, [], kwargs, loc, state, frame))
         return one_of(made) if made else None
-
-    # -- spreading a value into keyword arguments ----------------------------------------------
-    def spread_names(self: Machine, func: Val, given: int) -> list[str]:
-        """The parameters a call of ``func`` with ``given`` positional arguments can take by
-        name (``f(**value)``): a project function's, a class's ``__init__``'s or fields."""
-        names: list[str] = []
-        for alt in alts(func):
-            if isinstance(alt, ClassV):
-                init = self.find_method(alt, "__init__")
-                if init is None:
-                    names.extend(name for name, _ in (self.dataclass_fields(alt) or [])[given:])
-                    continue
-                alt, given = init, given + 1
-            if isinstance(alt, BoundV):
-                alt, given = alt.func, given + 1
-            if isinstance(alt, FuncV):
-                function = self.project.functions.get((alt.path, alt.qualname))
-                if function is not None:
-                    names.extend(p.name for p in [p for p in function.params if p.kind == "pos"][given:])
-                    names.extend(p.name for p in function.params if p.kind == "kwonly")
-        return names
-
-    def spread_into(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spreads: list[Val],
-                    loc: Loc, state: State, frame: Frame) -> None:
-        """Bind the parameters of ``func`` not given otherwise to the entries of the values
-        spread with ``**`` that the model cannot enumerate."""
-        for name in self.spread_names(func, len(args)):
-            if name not in kwargs:
-                kwargs[name] = one_of(self.get_item(s, ConstV(name), loc, state, frame, quiet=True) for s in spreads)
-        if self.collects_keywords(func, args):  # the rest reaches its ``**kwargs`` (or the partial's function's)
-            kwargs[SPREAD_KWARGS] = one_of(spreads)
-
-    def collects_keywords(self: Machine, func: Val, args: list[Val]) -> bool:
-        """Does ``func`` (called with ``args``) take the keywords it does not name (``**kwargs``),
-        or keep them for a function that does (``functools.partial(save, **item)``)?"""
-        for alt in alts(func):
-            if isinstance(alt, BoundV):
-                alt = alt.func
-            if isinstance(alt, ExtV) and alt.path == "functools.partial" and args \
-                    and self.collects_keywords(args[0], []):
-                return True
-            function = self.project.functions.get((alt.path, alt.qualname)) if isinstance(alt, FuncV) else None
-            if function is not None and any(p.kind == "kwarg" for p in function.params):
-                return True
-        return False
 
     # -- namespaces: objects whose attributes are what they were made with (``NAMESPACES``) --------
     def make_namespace(self: Machine, path: str, kwargs: dict[str, Val], spreads: tuple[Val, ...],

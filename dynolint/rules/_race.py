@@ -69,7 +69,8 @@ def unpinned_message(race: Race, read_line: int) -> str:
     if len(checks) > 80:
         checks = checks[:77] + "..."
     named = ", ".join(race.unpinned[:3]) + (f" and {len(race.unpinned) - 3} more" if len(race.unpinned) > 3 else "")
-    return (f"{describe_write(race)}'s condition checks {checks} but not {named}, which the value it writes is "
-            f"computed from (read at line {read_line}): a concurrent change of {named} between the read and "
-            "this write is lost")
+    held = "hold" if len(race.unpinned) > 1 else "holds"
+    return (f"{describe_write(race)}'s condition checks {checks} but not that {named} still {held} what was read "
+            f"at line {read_line}, which the value it writes is computed from: a concurrent change of {named} "
+            "between the read and this write is lost")
 

@@ -100,8 +100,9 @@ def count(page):
                 continue
             line = model.line_of(race.read.loc)
             pins = race.write.guard.pins
+            held = "hold" if len(race.unpinned) > 1 else "holds"
             unpinned = (f" (its condition checks {pins.text if pins is not None else 'something else'} but not "
-                        f"{', '.join(race.unpinned)})") if race.unpinned else ""
+                        f"that {', '.join(race.unpinned)} still {held} the value read)") if race.unpinned else ""
             message = (f"{describe_write(race)} writes back arithmetic on a value read at line {line}{unpinned}: "
                        "concurrent updates lose increments; use an atomic ADD or SET x = x + :n")
             yield race_finding(model, race, self.code, self.name, message)

@@ -1,0 +1,178 @@
+"""Race shapes found by probing fresh DynamoDB code (session of 2026-12-06): keyword arguments
+collected with ``**``, a ``Counter`` updated in place, futures iterated as they complete, and a
+range condition that both writers of a lost update pass."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_in, triples
+
+REPO = '''import functools
+
+import boto3
+
+devices = boto3.resource("dynamodb").Table("devices")
+
+
+def load(device_id):
+    return devices.get_item(Key={"device_id": device_id})["Item"]
+
+
+def store(**fields):
+    devices.put_item(Item=fields)
+
+
+def store_keyed(device_id, **rest):
+    devices.put_item(Item={"device_id": device_id, **rest})
+'''
+
+HANDLER = '''from repo import functools, load, store, store_keyed
+
+
+def update_firmware(event, context):
+    device = load(event["device_id"])
+    if device.get("status") == "retired":
+        return {"ok": False}
+    device["firmware"] = event["firmware"]
+    CALL
+    return {"ok": True}
+'''
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> set[tuple[str, int, str]]:
+    for name, source in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(source))
+    return triples(findings_in(tmp_path))
+
+
+@pytest.mark.parametrize(("call", "line"), [
+    ("store(**device)", 13),
+    ("functools.partial(store, **device)()", 13),
+    ("store_keyed(**device)", 17),
+    ("store(**{**device, 'seen': True})", 13),
+])
+def test_an_item_spread_into_a_function_that_collects_keywords_is_the_item(tmp_path: Path, call: str,
+                                                                            line: int) -> None:
+    assert project(tmp_path, {"repo.py": REPO, "handler.py": HANDLER.replace("CALL", call)}) == {
+        ("repo.py", line, "DYN101")}
+
+
+def test_keywords_collected_from_values_the_request_gave_are_no_item_read(tmp_path: Path) -> None:
+    call = 'store(**{"device_id": event["device_id"], "firmware": event["firmware"]})'
+    assert project(tmp_path, {"repo.py": REPO, "handler.py": HANDLER.replace("CALL", call)
+                              .replace('device = load(event["device_id"])', "device = {}")}) == set()
+
+
+def test_a_dataclass_made_of_the_item_with_entries_changed_keeps_its_key(tmp_path: Path) -> None:
+    found = project(tmp_path, {"parcels.py": '''
+        from dataclasses import asdict, dataclass
+
+        import boto3
+
+        parcels = boto3.resource("dynamodb").Table("parcels")
+
+
+        @dataclass
+        class Parcel:
+            parcel_id: str
+            hub: str
+            scans: int
+
+
+        def scan_in(parcel_id, hub):
+            seen = parcels.get_item(Key={"parcel_id": parcel_id})["Item"]
+            parcel = Parcel(**{**seen, "hub": hub, "scans": seen["scans"] + 1})
+            parcels.put_item(Item=asdict(parcel))
+        '''})
+    assert found == {("parcels.py", 19, "DYN102")}
+
+
+@pytest.mark.parametrize(("method", "code"), [("update", "DYN102"), ("subtract", "DYN102")])
+def test_a_counter_updated_in_place_is_arithmetic_on_the_counts_read(tmp_path: Path, method: str, code: str) -> None:
+    found = project(tmp_path, {"words.py": f'''
+        from collections import Counter
+
+        import boto3
+
+        stats = boto3.resource("dynamodb").Table("word-stats")
+
+
+        def ingest(event, context):
+            row = stats.get_item(Key={{"set": event["set"]}})["Item"]
+            counts = Counter(row["counts"])
+            counts.{method}(event["words"])
+            row["counts"] = dict(counts)
+            stats.put_item(Item=row)
+        '''})
+    assert found == {("words.py", 14, code)}
+
+
+@pytest.mark.parametrize("module", ["concurrent.futures", "asyncio"])
+def test_futures_iterated_as_they_complete_give_what_they_return(tmp_path: Path, module: str) -> None:
+    if module == "asyncio":
+        body = '''
+        async def credit(event, context):
+            tasks = [asyncio.create_task(load(m)) for m in event["members"]]
+            for done in asyncio.as_completed(tasks):
+                member = await done
+                member["points"] += event["points"]
+                members.put_item(Item=member)
+
+
+        async def load(member_id):
+            return members.get_item(Key={"member_id": member_id})["Item"]
+        '''
+    else:
+        body = '''
+        def credit(event, context):
+            with ThreadPoolExecutor() as pool:
+                futures = [pool.submit(members.get_item, Key={"member_id": m}) for m in event["members"]]
+                for done in as_completed(futures):
+                    member = done.result()["Item"]
+                    member["points"] += event["points"]
+                    members.put_item(Item=member)
+        '''
+    found = project(tmp_path, {"loyalty.py": '''
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        import boto3
+
+        members = boto3.resource("dynamodb").Table("members")
+        ''' + body})
+    assert {(path, code) for path, _, code in found} == {("loyalty.py", "DYN102")}
+
+
+STOCK = '''import boto3
+
+stock = boto3.resource("dynamodb").Table("stock")
+
+
+def take(event, context):
+    n = event["n"]
+    item = stock.get_item(Key={"sku": event["sku"]})["Item"]
+    stock.update_item(Key={"sku": event["sku"]}, UpdateExpression=UPDATE, ConditionExpression=CONDITION,
+                      ExpressionAttributeValues={":left": item["qty"] - n, ":n": n, ":seen": item["qty"]})
+'''
+
+
+@pytest.mark.parametrize("condition", ['"qty >= :n"', '"qty > :n OR qty = :n"', 'Attr("qty").gte(n)',
+                                       'Attr("qty").gt(n) | Attr("qty").eq(n)'])
+def test_a_range_condition_both_writers_pass_leaves_the_value_read_open(tmp_path: Path, condition: str) -> None:
+    source = STOCK.replace("UPDATE", '"SET qty = :left"').replace("CONDITION", condition)
+    source = source.replace("import boto3", "import boto3\nfrom boto3.dynamodb.conditions import Attr")
+    assert project(tmp_path, {"stock.py": source}) == {("stock.py", 10, "DYN102")}
+
+
+@pytest.mark.parametrize(("update", "condition"), [
+    ('"SET qty = :left"', '"qty = :seen"'),  # the value read, expected: a compare-and-set
+    ('"SET qty = qty - :n"', '"qty >= :n"'),  # atomic: the range is the business rule
+])
+def test_an_equality_with_the_value_read_or_an_atomic_update_is_safe(tmp_path: Path, update: str,
+                                                                     condition: str) -> None:
+    source = STOCK.replace("UPDATE", update).replace("CONDITION", condition)
+    assert project(tmp_path, {"stock.py": source}) == set()
