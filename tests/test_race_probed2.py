@@ -176,3 +176,112 @@ def test_an_equality_with_the_value_read_or_an_atomic_update_is_safe(tmp_path: P
                                                                      condition: str) -> None:
     source = STOCK.replace("UPDATE", update).replace("CONDITION", condition)
     assert project(tmp_path, {"stock.py": source}) == set()
+
+
+def test_dict_of_a_pydantic_model_made_of_the_item_is_the_item(tmp_path: Path) -> None:
+    found = project(tmp_path, {"members.py": '''
+        import boto3
+        from pydantic import BaseModel
+
+        members = boto3.resource("dynamodb").Table("members")
+
+
+        class Member(BaseModel):
+            member_id: str
+            tier: str
+
+
+        def upgrade(event, context):
+            member = Member(**members.get_item(Key={"member_id": event["member"]})["Item"])
+            if member.tier == "gold":
+                return
+            member.tier = "gold"
+            members.put_item(Item=dict(member))
+        '''})
+    assert found == {("members.py", 18, "DYN101")}
+
+
+@pytest.mark.parametrize(("made", "take"), [
+    ("[]", "pending.pop()"),
+    ("collections.deque()", "pending.popleft()"),
+    ("collections.deque()", "pending.pop()"),
+])
+def test_an_item_taken_back_out_of_a_list_or_deque_is_the_item_put_in(tmp_path: Path, made: str, take: str) -> None:
+    found = project(tmp_path, {"expire.py": f'''
+        import collections
+
+        import boto3
+
+        listings = boto3.resource("dynamodb").Table("listings")
+
+
+        def expire(event, context):
+            pending = {made}
+            for listing_id in event["ids"]:
+                listing = listings.get_item(Key={{"listing_id": listing_id}})["Item"]
+                listing["state"] = "expired"
+                pending.append(listing)
+            while pending:
+                listings.put_item(Item={take})
+        '''})
+    assert found == {("expire.py", 16, "DYN101")}
+
+
+def test_heappop_takes_an_element_of_the_heap(tmp_path: Path) -> None:
+    found = project(tmp_path, {"work.py": '''
+        import heapq
+
+        import boto3
+        from boto3.dynamodb.conditions import Key
+
+        work = boto3.resource("dynamodb").Table("work")
+
+
+        def take_top(event, context):
+            tasks = work.query(KeyConditionExpression=Key("queue").eq(event["queue"]))["Items"]
+            heap = [(int(t["priority"]), t["task_id"], t) for t in tasks]
+            heapq.heapify(heap)
+            _, _, top = heapq.heappop(heap)
+            top["state"] = "taken"
+            work.put_item(Item=top)
+        '''})
+    assert found == {("work.py", 16, "DYN101")}
+
+
+CACHED = '''import boto3
+import requests
+from boto3.dynamodb.conditions import Key
+
+rates = boto3.resource("dynamodb").Table("rates")
+
+
+def rate(event, context):
+    pair = event["pair"]
+    LOOKUP
+    fresh = requests.get("https://fx.example.com/v1/rate", params={"pair": pair}, timeout=5).json()
+    rates.put_item(Item={"pair": pair, "day": event["day"], "rate": fresh["rate"]})
+    return fresh["rate"]
+'''
+
+LOOKUPS = {
+    "KeyError of the response": ('resp = rates.get_item(Key={"pair": pair, "day": event["day"]})\n'
+                                 '    try:\n        return resp["Item"]["rate"]\n    except KeyError:\n        pass',
+                                 "DYN104"),
+    "query of the one item, empty": ('rows = rates.query(KeyConditionExpression=Key("pair").eq(pair) '
+                                     '& Key("day").eq(event["day"]))["Items"]\n'
+                                     '    if rows:\n        return rows[0]["rate"]', "DYN104"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOKUPS))
+def test_a_miss_seen_another_way_is_still_a_cache_miss(tmp_path: Path, name: str) -> None:
+    lookup, code = LOOKUPS[name]
+    found = project(tmp_path, {"rates.py": CACHED.replace("LOOKUP", lookup)})
+    assert found == {("rates.py", 12 + lookup.count("\n"), code)}
+
+
+def test_a_query_of_a_partition_tested_empty_is_no_miss_of_one_item(tmp_path: Path) -> None:
+    # ``pair`` alone is the partition: the rows of other days may be there, the put makes one more
+    lookup = 'rows = rates.query(KeyConditionExpression=Key("pair").eq(pair))["Items"]\n' \
+             '    if rows:\n        return rows[0]["rate"]'
+    assert project(tmp_path, {"rates.py": CACHED.replace("LOOKUP", lookup)}) == set()

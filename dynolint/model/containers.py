@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.library import COUNTER_METHODS, COUNTERS, DICT_MAKERS, ITERATION
+from dynolint.model.library import COUNTER_METHODS, COUNTERS, DICT_MAKERS, ITERATION, TAKE_ELEMENT
 from dynolint.model.literals import merge_dicts
 from dynolint.model.values import NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, SeqV, Val, alts, one_of
 from dynolint.model.mixin import Mixin
@@ -159,6 +159,8 @@ class ContainersMixin(Mixin):
         """A method of a dict the function built (None: not one of those). The receiver named
         by a local name is changed in place (values are immutable: the name is rebound)."""
         receiver = node.func.value if isinstance(node.func, ir.Attr) else None
+        if name in TAKE_ELEMENT and len(args) <= 1 and alts(recv) and all(type(a) is SeqV for a in alts(recv)):
+            return self.element(recv)  # ``pending.pop()``, ``queue.popleft()``: one of the elements put in
         if name in COUNTER_METHODS and args and isinstance(receiver, ir.Name) and receiver.id in state.env \
                 and any(type(alt) is CallV and alt.fn in COUNTERS for alt in alts(recv)):
             # ``counts.update(words)`` adds to the counts (``subtract`` takes away): arithmetic on them

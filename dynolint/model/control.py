@@ -30,7 +30,7 @@ from dynolint.model.steering import MAX_MARKS, ControlMarks, Steer  # noqa: F401
 from dynolint.model.literals import typed_constant
 from dynolint.model.presence import defaulted_reads, presence
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SubV, Val, alts, const_str,
+    NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, const_str,
     one_of,
 )
 
@@ -241,6 +241,10 @@ class ControlMixin(Mixin):
                 elif isinstance(alt, SubV) or isinstance(alt, CallV) and alt.fn == "get":
                     # a value projected from the item, tested for presence
                     reads.update(self.taint(alt).read_ids())
+                elif type(alt) is SeqV and alt.kind == "items" and len(alt.elts) == 1 \
+                        and type(alt.elts[0]) is ReadItemV and alt.elts[0].read >= 0 \
+                        and self.reads[alt.elts[0].read].key is not None:
+                    reads.add(alt.elts[0].read)  # a query of one item by its key: none where it is missing
             return reads
 
         def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:

@@ -184,8 +184,8 @@ class DynamoMixin(Mixin):
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return ReadV(read)
         if name in ("query", "scan"):
-            read = self.emit_read(name, table, None, loc, state, frame,
-                                  equal=key_equalities(kwargs) if name == "query" else ())
+            equal = key_equalities(kwargs) if name == "query" else ()
+            read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal)
             scope: Val | None = None
             if name == "query":
                 parts = [kwargs[k] for k in ("KeyConditionExpression", "KeyConditions") if k in kwargs]
@@ -263,6 +263,17 @@ class DynamoMixin(Mixin):
         self.emit_write(f"execute_statement {parsed.verb}", table, key, None, guard, values, parsed.atomic, False,
                         "partiql", loc, state, frame)
         return OpaqueV(loc, ())
+
+    def single_item(self: Machine, table: Val, equal: tuple[tuple[str, Val], ...]) -> Val | None:
+        """The key of the one item a query can return: its key condition pins the partition and
+        the sort key with equalities (a key condition names nothing else), or every attribute of
+        the table's key schema when it is known (a table with no sort key). None: a listing."""
+        names = [name for name, _ in equal]
+        facts = self.project.table_facts(table)
+        schema = {a for a in (facts.partition_key, facts.sort_key) if a} if facts is not None else None
+        if len(set(names)) != len(names) or (len(names) != 2 if schema is None else set(names) != schema):
+            return None
+        return DictV(tuple((ConstV(name), value) for name, value in equal))
 
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,

@@ -58,6 +58,8 @@ class EvalMixin(Mixin):
             if expr.is_slice and any(type(alt) is SeqV for alt in alts(base)):  # ``items[:25]``: some of them
                 empty = all(type(alt) is SeqV and not alt.elts for alt in alts(base))  # (of an empty list: none)
                 return base if empty else SeqV("items", (self.element(base),))
+            if type(base) is ReadV and type(index) is ConstV and index.value == "Item":
+                self.subscripted.append(base.read)  # ``resp["Item"]`` raises KeyError where it is missing
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
         if type(expr) is ir.Call:
             return self.eval_call(expr, state, frame)

@@ -17,7 +17,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import (
     JSON_ENCODERS,
-    EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
+    EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
 )
 from dynolint.model.mixin import Mixin
 
@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 NAMEDTUPLE = frozenset({"collections.namedtuple", "typing.NamedTuple", "typing_extensions.NamedTuple"})
 HTTP_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "http.client.",
                  "pycurl.", "treq.", "grequests.", "niquests.")
+# what those libraries also hold that sends nothing: URL and header helpers, settings objects, a
+# request built to be sent later (``urllib.request.Request``: ``urlopen`` sends it), a web server
+NOT_REQUESTS = frozenset({"quote", "quote_plus", "unquote", "unquote_plus", "urlencode", "pathname2url",
+                          "url2pathname", "Request", "Timeout", "Limits", "Retry", "ClientTimeout",
+                          "HTTPBasicAuth", "HTTPDigestAuth", "BasicAuth", "HTTPAdapter", "Headers"})
+NOT_REQUEST_PREFIXES = ("requests.exceptions.", "requests.utils.", "requests.structures.", "urllib3.util.",
+                        "urllib3.exceptions.", "aiohttp.web", "httpx.codes", "http.client.responses")
 FRESH_CALLS = frozenset({
     "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "time.time", "time.time_ns",
     "time.monotonic", "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow",
@@ -134,7 +141,8 @@ class ExternalMixin(Mixin):
             return ClassV(loc[0], self.project.records[loc])  # the class the call makes (lowered)
         if path in FRESH_CALLS or path.endswith((".uuid4", ".uuid1", ".now", ".utcnow", ".today")):
             return FreshV(loc)
-        if path.startswith(HTTP_PREFIXES):
+        if path.startswith(HTTP_PREFIXES) and path.rsplit(".", 1)[-1] not in NOT_REQUESTS \
+                and not path.startswith(NOT_REQUEST_PREFIXES):
             if path in FILE_FUNCTIONS:  # a download to a path (urlretrieve)
                 self.file_call(path, args, kwargs, loc, frame)
             if path in SESSION_STATE and self.roots[frame.root].module_root and len(self.module_instances) < 10_000:
@@ -150,6 +158,8 @@ class ExternalMixin(Mixin):
         library = self.library_call(path, args, kwargs, node, loc, state, frame)
         if library is not None:
             return library
+        if path in EMPTY_SEQUENCES and not args and not kwargs:
+            return SeqV("list", ())
         if path in GATHERS:  # the awaitables' results in order; of ``*coros``, as many as there were
             return SeqV("items", (one_of(args),)) if node.star_args and args else SeqV("list", tuple(args))
         if path == "dict" and not args and spread_unknown:  # ``dict(**item, n=n + 1)`` is ``dict(item, n=...)``

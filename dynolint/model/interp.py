@@ -96,6 +96,7 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixi
     pyn_infos: dict[tuple[str, str], PynInfo]
     scoping_uses: list[ScopingUse]
     absence_sites: dict[int, Loc]  # read id -> the if that branched on its absence
+    subscripted: list[int]  # the reads whose response was subscripted ``["Item"]``, in order (model/statements.py)
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     property_kinds: dict[tuple[str, str], str | None]
@@ -311,6 +312,7 @@ class Interpreter(Machine):
         self.pyn_infos = {}
         self.scoping_uses = []
         self.absence_sites = {}
+        self.subscripted = []
         self.global_values = {}
         self.global_entries = {}
         self.property_kinds = {}

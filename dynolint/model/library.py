@@ -38,7 +38,13 @@ ITERATION: dict[str, tuple[str, int]] = {
     "itertools.groupby": ("groups", 0),
     # the futures (awaitables) given, in the order they finish
     "concurrent.futures.as_completed": ("same", 0), "asyncio.as_completed": ("same", 0),
+    "collections.deque": ("same", 0), "heapq.heappop": ("element", 0), "heapq.heappushpop": ("element", 0),
+    "heapq.nsmallest": ("same", 1), "heapq.nlargest": ("same", 1),
 }
+# sequences a call with nothing to iterate makes empty (``pending = deque()``), for the elements
+# appended to it; and the methods that take one of a sequence's elements back out
+EMPTY_SEQUENCES = frozenset({"list", "collections.deque"})
+TAKE_ELEMENT = frozenset({"pop", "popleft"})
 
 # Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
 # first (``dict(zip(keys, rows))``), "default" from what follows the default factory given
@@ -203,8 +209,15 @@ PASSING_METHODS: dict[str, dict[str, int]] = {
 }
 # dict and the mapping classes a project class subclasses to keep entries (model/mappings.py)
 MAPPING_BASES = frozenset({"dict", "builtins.dict", "collections.UserDict", "collections.OrderedDict", "typing.Dict"})
+# pydantic's models (and the libraries that re-export them): iterating one gives (field, value) pairs
+PYDANTIC_BASES = frozenset({
+    "pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.v1.main.BaseModel",
+    "sqlmodel.SQLModel",
+    # Powertools' parser re-exports pydantic's
+    "aws_lambda_powertools.utilities.parser.BaseModel", "aws_lambda_powertools.utilities.parser.pydantic.BaseModel",
+})
 LIBRARY_BASES: dict[str, frozenset[str]] = {
-    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES,
+    "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES, "pydantic": PYDANTIC_BASES,
     "userdict": frozenset({"collections.UserDict"}), **{path: frozenset({path}) for path in PASSING_METHODS},
 }
 # library classes known by their package rather than one by one (every class-based view of Django

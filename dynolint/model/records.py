@@ -18,7 +18,7 @@ from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.external import decoded
 from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
-from dynolint.model.library import NAMESPACES
+from dynolint.model.library import NAMESPACES, PYDANTIC_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
@@ -37,12 +37,7 @@ DATACLASS_DECORATORS = frozenset({
 })
 FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", "attrs.field"})
 # base classes whose subclasses take their annotated fields as keyword arguments
-MODEL_BASES = frozenset({
-    "pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.v1.main.BaseModel",
-    "sqlmodel.SQLModel", "msgspec.Struct",
-    # Powertools' parser re-exports pydantic's
-    "aws_lambda_powertools.utilities.parser.BaseModel", "aws_lambda_powertools.utilities.parser.pydantic.BaseModel",
-})
+MODEL_BASES = PYDANTIC_BASES | {"msgspec.Struct"}
 # functions that turn a record into a dict of its fields (the record is the first argument)
 TO_DICT_FUNCTIONS = frozenset({
     "dataclasses.asdict", "attr.asdict", "attrs.asdict", "vars", "msgspec.structs.asdict",
@@ -332,6 +327,9 @@ class RecordsMixin(Mixin):
         """``dataclasses.asdict(record)``, ``dacite.from_dict(Cls, data)``."""
         if path in TO_DICT_FUNCTIONS and args:
             return self.record_dict(args[0], loc, state, frame)
+        if path == "dict" and len(args) == 1 and not kwargs and alts(args[0]) and all(
+                isinstance(alt, InstanceV) and self.derives(alt.cls, "pydantic") for alt in alts(args[0])):
+            return self.record_dict(args[0], loc, state, frame)  # ``dict(model)``: its (field, value) pairs
         if path in REPLACE_FUNCTIONS and args:
             return self.record_copy(args[0], kwargs, loc, state, frame)
         shape = FROM_DICT_FUNCTIONS.get(path)

@@ -257,7 +257,7 @@ class StatementsMixin(Mixin):
     def exec_try(self: Machine, stmt: ir.Try, state: State, frame: Frame) -> State:
         before = state.copy()
         tmp_mark, store_mark = len(self.tmp_writes), len(self.global_stores)
-        read_mark, removing = len(self.reads), len(frame.removed_paths)
+        read_mark, removing, subscript_mark = len(self.reads), len(frame.removed_paths), len(self.subscripted)
         body_out = self.exec_block(stmt.body, state, frame)
         body_end = len(frame.removed_paths)
         outs: list[State] = []
@@ -273,7 +273,8 @@ class StatementsMixin(Mixin):
                 present = {r.id for r in handler_in.reads}
                 handler_in.reads = handler_in.reads + tuple(r for r in body_reads if r.id not in present)
             handler_in.take_claims(before)
-            failed_reads = frozenset(r.id for r in body_reads)
+            # a KeyError there is a read that failed, or a response subscripted ``["Item"]`` without one
+            failed_reads = frozenset([r.id for r in body_reads] + self.subscripted[subscript_mark:])
             for handler in stmt.handlers:
                 entry = handler_in.copy()
                 if failed_reads and catches_missing(handler.type):
