@@ -150,3 +150,115 @@ def test_an_alias_without_a_dependency_injects_nothing(tmp_path: Path) -> None:
     (tmp_path / "deps.py").write_text(DEPS.replace("Annotated[Notes, Depends(notes_for)]", "Notes"))
     (tmp_path / "routes.py").write_text(ROUTES)
     assert triples(findings_in(tmp_path)) == set()
+
+
+def codes_at(tmp_path: Path, source: str) -> set[tuple[int, str]]:
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    return {(line, code) for _, line, code in triples(findings_in(tmp_path))}
+
+
+@pytest.mark.parametrize("compare", ["hmac.compare_digest(asked.encode(), claims['custom:tenant_id'].encode())",
+                                     "secrets.compare_digest(asked, claims['custom:tenant_id'])"])
+def test_a_constant_time_comparison_with_the_claims_authorizes_the_tenant_asked_for(tmp_path: Path,
+                                                                                     compare: str) -> None:
+    found = codes_at(tmp_path, f'''
+        import hmac
+        import secrets
+
+        import boto3
+
+        reports = boto3.resource("dynamodb").Table("reports")
+
+
+        def report(event, context):
+            claims = event["requestContext"]["authorizer"]["claims"]
+            asked = event["pathParameters"]["tenant_id"]
+            if not {compare}:
+                return {{"statusCode": 403}}
+            return reports.get_item(Key={{"pk": f"TENANT#{{asked}}"}}).get("Item")
+        ''')
+    assert found == {(15, "DYN201")}
+
+
+def test_a_tenant_asked_for_and_never_compared_is_untrusted(tmp_path: Path) -> None:
+    found = codes_at(tmp_path, '''
+        import boto3
+
+        reports = boto3.resource("dynamodb").Table("reports")
+
+
+        def report(event, context):
+            asked = event["pathParameters"]["tenant_id"]
+            return reports.get_item(Key={"pk": f"TENANT#{asked}"}).get("Item")
+        ''')
+    assert found == {(8, "DYN204"), (9, "DYN201")}
+
+
+STS = '''import os
+
+import boto3
+
+sts = boto3.client("sts")
+_STATE = {}
+
+
+def handler(event, context):
+    tenant_id = context.tenant_id
+    credentials = sts.assume_role(RoleArn=os.environ["ROLE"], RoleSessionName=f"t-{tenant_id}",
+                                  Tags=[{"Key": "TenantId", "Value": tenant_id}])["Credentials"]
+    _STATE[NAME] = VALUE
+    s3 = boto3.client("s3", aws_access_key_id=credentials["AccessKeyId"],
+                      aws_secret_access_key=credentials["SecretAccessKey"],
+                      aws_session_token=credentials["SessionToken"])
+    return s3.get_object(Bucket=os.environ["BUCKET"], Key=f"{tenant_id}/profile.json")["Body"].read()
+'''
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ('credentials["Expiration"]', set()),  # when they expire is no credential
+    ('credentials["SessionToken"]', {(13, "DYN203")}),
+    ("credentials", {(13, "DYN203")}),
+])
+def test_only_the_parts_of_credentials_that_grant_access_are_credentials(tmp_path: Path, value: str,
+                                                                         found: set[tuple[int, str]]) -> None:
+    assert codes_at(tmp_path, STS.replace("NAME", '"last"').replace("VALUE", value)) == found
+
+
+COPIES = '''import boto3
+
+s3 = boto3.client("s3")
+assets = boto3.resource("s3").Bucket("assets")
+
+
+def publish(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+    name = event["pathParameters"]["name"]
+    COPY
+'''
+
+
+@pytest.mark.parametrize(("copy", "code"), [
+    # from the tenant's drafts into a shared place: the destination is anyone's
+    ('s3.copy_object(Bucket="assets", Key=f"public/{name}", CopySource={"Bucket": "assets", '
+     '"Key": f"{tenant}/drafts/{name}"})', "DYN202"),
+    # into the tenant's place from wherever the request says: the source is anyone's
+    ('s3.copy({"Bucket": "assets", "Key": event["source"]}, "assets", f"{tenant}/imported/{name}")', "DYN202"),
+    ('assets.copy({"Bucket": "assets", "Key": event["source"]}, f"{tenant}/imported/{name}")', "DYN202"),
+    # both the tenant's
+    ('s3.copy_object(Bucket="assets", Key=f"{tenant}/public/{name}", CopySource={"Bucket": "assets", '
+     '"Key": f"{tenant}/drafts/{name}"})', "DYN201"),
+    # a shared template copied into the tenant's place
+    ('s3.copy_object(Bucket="assets", Key=f"{tenant}/theme.css", CopySource={"Bucket": "assets", '
+     '"Key": "templates/theme.css"})', "DYN201"),
+])
+def test_a_copy_is_scoped_only_where_both_its_objects_are_the_tenant_s(tmp_path: Path, copy: str, code: str) -> None:
+    assert codes_at(tmp_path, COPIES.replace("COPY", copy)) == {(10, code)}
+
+
+@pytest.mark.parametrize("call", [
+    'boto3.resource("dynamodb").Table(f"orders-{tenant}").get_item(Key={"order_id": name})',
+    'boto3.client("s3").get_object(Bucket=f"acme-{tenant}-docs", Key=name)',
+])
+def test_a_table_or_bucket_per_tenant_scopes_what_it_holds(tmp_path: Path, call: str) -> None:
+    found = codes_at(tmp_path, COPIES.replace("COPY", f"return {call}"))
+    assert found == {(10, "DYN201")}

@@ -29,7 +29,11 @@ from dynolint.phase1 import ir
 from dynolint.model.key_facts import is_tenant_id
 from dynolint.model.event_fields import INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import ClaimsV, ConstV, EventV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str
+from dynolint.model.values import (
+    ClaimsV, ConstV, EventV, ExtV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str,
+)
+
+DIGEST_COMPARES = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -108,6 +112,12 @@ class AuthzMixin(Mixin):
         if isinstance(test, ir.Compare) and len(test.ops) == 1:
             return self._compare_facts(test, state, frame, (captured or {}).get(id(test)))
         if isinstance(test, ir.Call):
+            if len(test.args) == 2 and not test.kwargs and any(
+                    isinstance(f, ExtV) and f.path in DIGEST_COMPARES for f in alts(self.peek(test.func, state, frame))):
+                # ``hmac.compare_digest(a, b)`` is ``a == b`` (in constant time)
+                same = ir.Compare(test.args[0], ("==",), (test.args[1],))
+                operands = (self.eval(test.args[0], state, frame), self.eval(test.args[1], state, frame))
+                return self._compare_facts(same, state, frame, operands)
             if is_verify_call(test):
                 return frozenset({VERIFIED}), _NONE
             if _admin_text(_name_of(test.func)):

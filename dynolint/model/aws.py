@@ -223,6 +223,9 @@ class AwsMixin(Mixin):
                 unscoped = True
             if name == "copy_object" and "CopySource" in kwargs:
                 scope.append(kwargs["CopySource"])
+        elif name == "copy":  # the managed transfer: copy(CopySource, Bucket, Key)
+            scope.extend(v for v in (args[2] if len(args) > 2 else kwargs.get("Key"),
+                                     args[0] if args else kwargs.get("CopySource")) if v is not None)
         elif name in S3_TRANSFER:
             index, field = S3_TRANSFER[name]
             key = args[index] if len(args) > index else kwargs.get(field)
@@ -240,14 +243,21 @@ class AwsMixin(Mixin):
             scope.append(kwargs.get("Delete", UNKNOWN))
         else:
             return
+        index = S3_TRANSFER[name][0] - 1 if name in S3_TRANSFER else 1 if name == "copy" else -1
+        bucket = kwargs.get("Bucket", args[index] if 0 <= index < len(args) else UNKNOWN)
+        silo = bucket if self.taint(bucket).tenants else None  # ``Bucket=f"acme-{tenant}-docs"``
         self.data_calls.append(DataCall(loc, "s3", name, creds, tuple(scope), unscoped and not scope,
-                                        frame.chain + (loc,), frame.info, frame.root, self.path_facts))
+                                        frame.chain + (loc,), frame.info, frame.root, self.path_facts,
+                                        container=silo))
         for value in scope:
             self.note_scoping(value, loc, frame)
 
     def s3_object_call(self: Machine, obj: S3ObjectV, name: str, args: list[Val], kwargs: dict[str, Val],
                        loc: Loc, state: State, frame: Frame) -> Val:
         if obj.key is None:  # a Bucket
+            if name == "copy" and len(args) >= 2:  # ``bucket.copy(CopySource, Key)``
+                self.s3_call(obj.creds, "copy", [args[0], obj.bucket, args[1]], kwargs, loc, frame)
+                return CostlyV(loc, "s3 copy", tuple(args), self.costly_seq())
             if name in ("put_object", "Object", "upload_file", "download_file", "delete_objects"):
                 if name == "Object":
                     return S3ObjectV(obj.creds, obj.bucket, args[0] if args else kwargs.get("key", UNKNOWN))
@@ -263,8 +273,10 @@ class AwsMixin(Mixin):
                                                     frame.chain + (loc,), frame.info, frame.root, self.path_facts))
                 return obj
             return CallV(name, obj, tuple(args))
-        if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from"):
-            self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, (obj.key,), False,
+        if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from", "copy"):
+            source = args[0] if name == "copy" and args else kwargs.get("CopySource")
+            keys = (obj.key,) if source is None else (obj.key, source)
+            self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, keys, False,
                                             frame.chain + (loc,), frame.info, frame.root, self.path_facts))
             self.note_scoping(obj.key, loc, frame)
             if name == "download_file":

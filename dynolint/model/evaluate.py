@@ -393,9 +393,13 @@ class EvalMixin(Mixin):
         if type(base) is ExtV and base.path in PROCESS_STATE:
             stored = self.process_entry(PROCESS_STATE[base.path], index)
             return EnvV(index, None) if stored is None else one_of((EnvV(index, None), stored))
-        if type(base) is CredsV:
-            return base
+        if type(base) is CredsV:  # the credentials, or one of their parts; not their expiry or the role
+            return base if key is None or key in CREDENTIAL_PARTS else UNKNOWN
         return SubV(base, index)
 
+
+# what a response that carries credentials (STS, Cognito identity) holds of them
+CREDENTIAL_PARTS = frozenset({"Credentials", "AccessKeyId", "SecretAccessKey", "SecretKey", "SessionToken",
+                              "aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

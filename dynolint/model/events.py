@@ -156,6 +156,8 @@ class DataCall:
     facts: frozenset[str] = frozenset()  # authorization facts on the path (model.authz)
     table: str = ""  # the table's name (or the variable naming it), for grouping
     subject: bool = False  # the partition key is the tenant id, on a table of tenants: the tenant is the object
+    # the table or bucket, where its name derives from a value (a table or bucket per tenant: a silo)
+    container: Val | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

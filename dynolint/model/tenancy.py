@@ -14,7 +14,7 @@ from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
-from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
+from dynolint.model.values import DictV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -123,6 +123,13 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
 # -- data calls ------------------------------------------------------------------------
 
 
+def _literal(value: Val) -> bool:
+    """A key, or a ``{"Bucket": ..., "Key": ...}`` copy source, written out in literals."""
+    options = list(alts(value))
+    return bool(options) and all(all(constant_key(v) for _, v in alt.items) if isinstance(alt, DictV) and not alt.spreads
+                                 else constant_key(alt) for alt in options)
+
+
 def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | None]]:
     """Tenant-aware DynamoDB/S3 calls of the data plane made with credentials that do not
     scope the tenant: (call, "tenant-key" | "unscoped-key" | "scan", tenant source), one
@@ -135,7 +142,12 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue  # scoped, or the silo deployment's side of a pooled/silo switch
         if control_plane_call(model, call):
             continue
-        scope_taint = model.taint_all(call.scope_values)
+        # (a table or bucket of the tenant's own, a silo, scopes what it holds)
+        scope_taint = model.taint_all(call.scope_values + ((call.container,) if call.container is not None else ()))
+        # a call naming several objects (a copy's source and destination) is scoped only when each is
+        # the tenant's, or a literal one every tenant shares
+        partial = call.container is None and len(call.scope_values) > 1 and any(
+            not model.taint(value).tenants and not _literal(value) for value in call.scope_values)
         source = frame_source(model, call.frame)
         if source is None and scope_taint.event and not call.unscoped and not tenants_table(call.table):
             # a helper the tenant was not passed to, reaching an item the request names
@@ -147,7 +159,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue
         if call.unscoped:
             verdict = (call, "scan", source)
-        elif scope_taint.tenants:
+        elif scope_taint.tenants and not partial:
             verdict = (call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc))
         elif (call.service == "dynamodb" and call.op in _ITEM_OPS
               or call.service == "s3" and call.op in S3_OBJECT_READS) \

@@ -99,7 +99,9 @@ def handler(event, context):
             service = "DynamoDB" if call.service == "dynamodb" else "S3"
             others = calls[1:]
             also = f" ({len(others)} more call{'s' if len(others) > 1 else ''} here on the same table)" if others else ""
-            message = (f"{call.op} reaches {service} with the function's execution role{also}: the key includes "
+            where = "the key includes" if call.container is None else \
+                f"the {'table' if call.service == 'dynamodb' else 'bucket'} is named after"
+            message = (f"{call.op} reaches {service} with the function's execution role{also}: {where} "
                        "the tenant id, but nothing outside this code stops it reading another tenant's data; use "
                        "tenant-scoped credentials")
             related = source_related(model, source) + [
