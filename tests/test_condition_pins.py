@@ -51,7 +51,12 @@ def test_parse_condition(text, names, expected):
     ("size(tags) = :n", set()),
     ("a BETWEEN :lo AND :hi", set()),
     ("a IN (:x, :y)", set()),
-    ("a = :b OR attribute_not_exists(a)", set()),  # an equality one alternative makes
+    ("a = :b OR b = :c", set()),  # an equality one alternative makes: the other holds with it changed
+    ("a = :b OR attribute_not_exists(c)", set()),
+    ("attribute_not_exists(#s) OR #s = :v", {"status"}),  # the value read, or none yet
+    ("attribute_exists(pk) AND (attribute_not_exists(v) OR v = :seen)", {"v"}),
+    ("(v = :seen OR attribute_not_exists(v)) AND (a = :x OR b = :y)", {"v"}),
+    ("n BETWEEN :lo AND :hi AND v = :seen", {"v"}),
 ])
 def test_which_attributes_are_compared_for_equality(text, exact):
     found = parse_condition(text, {"#s": "status"})

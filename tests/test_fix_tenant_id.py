@@ -25,7 +25,7 @@ TEMPLATE = """Resources:
       TenancyConfig:
         TenantIsolationMode: PER_TENANT
 """
-HEADER = 'import boto3\n\nclient = boto3.client("lambda")\n\n\n'
+HEADER = 'import json\n\nimport boto3\n\nclient = boto3.client("lambda")\n\n\n'
 
 
 def fix(tmp_path: Path, source: str, unsafe: bool = False) -> tuple[str, list]:
@@ -78,12 +78,29 @@ def test_a_long_invoke_is_wrapped_and_a_trailing_comma_kept(tmp_path: Path) -> N
     # the variable is assigned twice: which value reaches the call is not plain
     ('def handler(event, context):\n    t = event["tenantId"]\n    t = t.lower()\n'
      '    client.invoke(FunctionName="renderer", Payload=b"{}")\n', "no variable"),
+    # the tenant asked for and the caller's, both passed on: which one the work runs for is not plain
+    ('def handler(event, context):\n    target = event["pathParameters"]["tenantId"]\n'
+     '    caller = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]\n'
+     '    client.invoke(FunctionName="renderer", Payload=json.dumps({"tenant": target, "by": caller}))\n',
+     "several tenant ids"),
 ])
 def test_no_fix_without_a_plain_variable_and_the_finding_says_why(tmp_path: Path, body: str, reason: str) -> None:
     before = HEADER + body
     after, skipped = fix(tmp_path, before, unsafe=True)
     assert after == before
     assert [code for code, _ in skipped] == ["DYN205"] and reason in skipped[0][1]
+
+
+def test_of_several_tenant_ids_the_one_the_call_passes_on_is_given(tmp_path: Path) -> None:
+    before = HEADER + """def handler(event, context):
+    target = event["pathParameters"]["tenantId"]
+    caller = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+    print(caller)
+    client.invoke(FunctionName="renderer", Payload=json.dumps({"tenant": target}))
+"""
+    after, _ = fix(tmp_path, before)
+    assert "TenantId=target" in after and "TenantId=caller" not in after
+    ast.parse(after)
 
 
 def test_the_json_edit_reproduces_the_file_fix(tmp_path: Path) -> None:

@@ -139,12 +139,15 @@ def test_a_second_write_of_the_function_goes_into_the_same_directory(tmp_path: P
     ('    path = "/tmp/rows.csv"\n    open(path, "w").write(tenant)\n    yield 1\n', "generator"),
     # a file with no path of its own
     ('    fd, name = tempfile.mkstemp()\n    os.write(fd, tenant.encode())\n', "makes a file"),
+    # handed to a thread of a pool, which may upload it after the directory is gone
+    ('    path = f"/tmp/{tenant}.csv"\n    open(path, "w").write(tenant)\n    POOL.submit(os.remove, path)\n',
+     "background"),
 ], ids=["exists", "path-exists", "cache-name", "returned", "global", "container", "module-constant", "generator",
-        "mkstemp"])
+        "mkstemp", "executor"])
 def test_no_fix_when_the_file_may_be_meant_to_outlive_the_invocation(tmp_path: Path, body: str,
                                                                       reason: str) -> None:
     before = ('import os\nimport tempfile\nfrom pathlib import Path\n\n'
-              'REPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\n\n\n' + HEADER + body)
+              'REPORT = "/tmp/report.csv"\nSEEN = []\nLAST = None\nPOOL = None\n\n\n' + HEADER + body)
     after, skipped = fix(tmp_path, before)
     assert after == before
     reasons = [why for code, why in skipped if code == "DYN301"]

@@ -5,7 +5,10 @@ source does (``def append(note_id: str, line: str)``)."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from dynolint.fixes.cstutil import walk
 
@@ -29,6 +32,37 @@ def _kind_of_annotation(annotation: cst.BaseExpression) -> str | None:
         return "a string"
     if name in _SEQUENCES:
         return "a list"
+    return None
+
+
+# calls that compute a number from their arguments and nothing else: the same where the write is
+PURE_CALLS = frozenset({"int", "float", "Decimal", "abs", "round", "len", "min", "max", "sum", "get"})
+
+
+def reevaluated(delta: cst.BaseExpression, scope: cst.CSTNode, arithmetic: CodeRange, write: CodeRange,
+                positions: Mapping[cst.CSTNode, CodeRange]) -> str | None:
+    """Why the expression ``delta``, copied from the arithmetic to the write, may be another
+    value there (None: it is the same): a call that does more than compute (``pending.pop()``,
+    ``next(it)``, an await), or a name it uses bound again in between (``price = f"{price:.2f}"``)."""
+    for node in walk(delta):
+        if isinstance(node, (cst.Await, cst.Yield, cst.NamedExpr)):
+            return "waits or assigns"
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) \
+                else None
+            if name not in PURE_CALLS:
+                return "has a call in it that may not give the same value twice"
+    names = {node.value for node in walk(delta) if isinstance(node, cst.Name)}
+    after, before = (arithmetic.end.line, arithmetic.end.column), (write.start.line, write.start.column)
+    for node in walk(scope):
+        where = positions.get(node) if isinstance(node, cst.SimpleStatementLine) else None
+        if where is None or not after <= (where.start.line, where.start.column) < before:
+            continue
+        for part in walk(node):
+            bound = part.target if isinstance(part, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)) else None
+            if isinstance(bound, cst.Name) and bound.value in names:
+                return f"uses {bound.value}, which is assigned again before the write"
     return None
 
 

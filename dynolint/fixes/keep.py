@@ -23,6 +23,7 @@ from dynolint.fixes.cstutil import (
     FixSkipped, and_condition, kwarg, literal_text, parse_expr, string, taken_placeholders, fresh,
     walk, with_attributes,
 )
+from dynolint.fixes.absent import allows_absence, unknown as absent_unknown
 from dynolint.fixes.plans import AtomicPlan, Condition
 from dynolint.fixes.reads import unsafe_read
 
@@ -132,7 +133,7 @@ def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
 
 def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, ifs: list[cst.If],
          blocks: Sequence[cst.IndentedBlock], names_in_scope: set[str], decimal_name: str | None = None,
-         rebind_to: tuple[str | None, str | None] | None = None) -> Kept:
+         rebind_to: tuple[str | None, str | None] | None = None, numbers: dict[str, float] | None = None) -> Kept:
     """How the write ``call`` keeps ``plan.conditions`` and reads its result back: into
     ``rebind_to`` (the variable to look for after the write, and what to assign), by
     default the variable the counter's value is written from."""
@@ -165,7 +166,13 @@ def keep(plan: AtomicPlan, call: cst.Call, scope: cst.CSTNode, positions: Any, i
         value = fresh(":dl_" + placeholder(condition.attribute), taken)
         kept.names.append((name, string(condition.attribute)))  # type: ignore[union-attr]
         kept.values.append((value, _value(other, condition, low)))  # type: ignore[union-attr]
-        parts.append(f"{name} {DYNAMO_OPS[condition.op]} {value}")
+        compared = f"{name} {DYNAMO_OPS[condition.op]} {value}"
+        allowed = allows_absence(scope, condition.attribute, condition.op, other, numbers or {})
+        if allowed:
+            compared = f"(attribute_not_exists({name}) OR {compared})"  # as the default read lets it through
+        elif allowed is None:
+            kept.unsafe = kept.unsafe or absent_unknown(condition.attribute)
+        parts.append(compared)
         if id(node) not in tests:
             tests.add(id(node))
             refusals.append((condition.branch, node))

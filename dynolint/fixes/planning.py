@@ -10,7 +10,7 @@ from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import (
     arith_of, converted, known_type, number_typed, numeric, reads_attr, result_template,
 )
-from dynolint.fixes.pins import decided, pins
+from dynolint.fixes.pins import decided, derived, pins
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
 from dynolint.model.expressions import parse_update
 from dynolint.model.key_schema import known_key_attrs
@@ -147,7 +147,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
                 blocked = _undecidable(model, race)
                 return blocked or GuardPlan(span.line, span.column, write.flavor, write.op, "pyn_update",
                                             key_attr=keys[0], item_expr=item_name, model_name=model_name,
-                                            table_label=label, decided=decided(model, race))
+                                            table_label=label, decided=decided(model, race), derived=derived(race))
             return Skip(f"add a VersionAttribute to {label} (optimistic locking) or pass condition= to the write")
         if item_name is not None and write.flavor in ("resource", "low") and versioning.puts_read_item_back(race):
             return versioning.put_back_plan(model, race, item_name, keys[0] if keys else None, label)

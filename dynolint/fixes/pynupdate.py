@@ -85,6 +85,15 @@ def actions_for(scope: cst.CSTNode, call: cst.Call, plan: GuardPlan) -> tuple[st
     return tuple(assigned.values())
 
 
+def derived_pins(plan: GuardPlan, actions: tuple[str, ...]) -> tuple[str, ...]:
+    """The attributes the written values are computed from that the condition must pin as read
+    (``Counter.value.set(c.value + by)`` is stale once ``value`` changed): all but those the code
+    assigned on the instance before a save() (an action of theirs: a counter added to atomically
+    needs no pin, and the instance no longer holds the value read of the others)."""
+    assigned = {a for a in plan.derived if any(action.startswith(f"{plan.model_name}.{a}.") for action in actions)}
+    return tuple(a for a in plan.derived if a not in assigned and a not in plan.decided and a != plan.key_attr)
+
+
 def update_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
     """``obj.save()`` -> ``obj.update(actions=[...], condition=...)``; ``obj.update(actions=...)``
     gets the condition."""
@@ -92,7 +101,7 @@ def update_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         raise FixSkipped("the write already passes condition=, or is not a method call")
     model, item = plan.model_name, plan.item_expr
     condition = f"{model}.{plan.key_attr}.exists()"
-    for name in plan.decided:
+    for name in (*plan.decided, *plan.derived):
         if name != plan.key_attr:
             # PynamoDB reads a missing attribute and a stored NULL alike as None: accept both
             same = f"{model}.{name} == {item}.{name}"

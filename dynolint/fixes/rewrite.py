@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from dynolint.fixes import (
-    atomic, guard, keep, lowtyped, projectconf, putcounter, pynupdate, tenantid, tmpdir, version_use,
+    absent, atomic, guard, keep, lowtyped, projectconf, putcounter, pynupdate, tenantid, tmpdir, version_use,
 )
 from dynolint.fixes.cstutil import FixSkipped, contains, walk
-from dynolint.fixes.joins import joined_kind
+from dynolint.fixes.joins import joined_kind, reevaluated
 from dynolint.fixes.plans import AtomicPlan, GuardPlan, TenantIdPlan, TmpDirPlan
 from dynolint.fixes.scope import enclosing
 from dynolint.phase1.positions import node_positions
@@ -72,7 +72,8 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         if plan.mode == "pinned":
             plan = replace(plan, pins=guard.pins_for(scope, call, plan))
         if plan.mode == "pyn_update":
-            plan = replace(plan, actions=pynupdate.actions_for(scope, call, plan))
+            actions = pynupdate.actions_for(scope, call, plan)
+            plan = replace(plan, actions=actions, derived=pynupdate.derived_pins(plan, actions))
         if plan.mode in ("version", "introduce"):
             version_use.check(scope, call, plan, positions)
         if plan.flavor == "low" and (plan.mode in ("version", "introduce") or plan.pins):
@@ -92,6 +93,10 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
             raise FixSkipped(f"the value added ({cst.Module([]).code_for_node(delta)}) is {joined}: + joins it, and an "
                              "atomic ADD only adds numbers (every call would fail); guard the write with a "
                              "condition on the value read instead")
+        changed = reevaluated(delta, function[-1], positions[binop], positions[call], positions)
+        if changed is not None:
+            raise FixSkipped(f"the value added ({cst.Module([]).code_for_node(delta)}) {changed}: the atomic "
+                             "update would compute it again where it writes; bind it to a name first")
         kept = keep.Kept()
         scope = function[-1]
         rebind_to = None
@@ -103,7 +108,7 @@ def call_change(module: cst.Module, index: _Index, positions: Any, plan: object,
         if plan.conditions or plan.result is not None:
             names = {node.value for node in walk(scope) if isinstance(node, cst.Name)}
             kept = keep.keep(plan, call, scope, positions, index.ifs, index.blocks, names, keep.decimal_in(module),
-                             rebind_to)
+                             rebind_to, absent.module_numbers(module))
         if plan.put:
             change = lambda node: keep.apply_to_call(putcounter.put_to_update(node, plan, delta, sources), kept)
         else:

@@ -3,7 +3,9 @@
 The analysis gives the positions where the function read a tenant id (``event["tenantId"]``,
 a claim of the authorizer, ...); the name to pass is the variable that one of those reads was
 assigned to, before the call, in the same function, and never assigned anything else there.
-With no such variable there is no fix: guessing a tenant is how tenants get mixed."""
+Where several variables hold tenant ids (the tenant a request asks for, the caller's), the one
+the call passes on; with none, or with the call passing on more than one, there is no fix:
+guessing a tenant is how tenants get mixed."""
 
 from __future__ import annotations
 
@@ -45,9 +47,16 @@ def tenant_name(scope: cst.CSTNode, call: cst.Call, plan: TenantIdPlan, position
             if (where.line, where.column) < (call_start.line, call_start.column):
                 candidates.append((where.line, targets[0].value))
     params = {param.name.value for param in walk(scope) if isinstance(param, cst.Param)}
-    for _, variable in sorted(candidates, reverse=True):  # the nearest before the call
-        if bindings.get(variable) == 1 and variable not in params:
-            return variable
+    held = list(dict.fromkeys(variable for _, variable in sorted(candidates, reverse=True)
+                              if bindings.get(variable) == 1 and variable not in params))
+    if len(held) > 1:  # several tenant ids (the one asked for, the caller's): the one the call passes on
+        passed = {node.value for node in walk(call) if isinstance(node, cst.Name)}
+        held = [variable for variable in held if variable in passed]
+        if len(held) != 1:
+            raise FixSkipped("the function read several tenant ids and the call does not tell which one it runs "
+                             "for: pass TenantId= by hand")
+    if held:
+        return held[0]
     raise FixSkipped("no variable of this function holds the tenant id it read: pass TenantId= by hand")
 
 

@@ -21,6 +21,9 @@ PROBES = frozenset({"os.path.exists", "os.path.isfile", "os.path.isdir", "os.pat
                     "os.path.getsize", "os.stat", "os.access", "exists", "isfile", "glob.glob"})
 PROBE_METHODS = frozenset({"exists", "is_file", "is_dir", "stat", "read_text", "read_bytes"})
 STORES = frozenset({"append", "add", "extend", "insert", "update", "setdefault", "put"})
+# calls that hand work to another thread, process or task, which may run after the block ends
+BACKGROUND = frozenset({"submit", "map", "run_in_executor", "apply_async", "map_async", "create_task",
+                        "ensure_future", "start_soon", "Thread", "Process", "Timer", "start_new_thread"})
 MODULE_OPENS = frozenset({"io", "codecs", "gzip", "bz2", "aiofiles"})
 GETTEMPDIR = frozenset({"tempfile.gettempdir", "gettempdir"})
 _ASSIGNMENTS = node_classes((cst.Assign, cst.AnnAssign))
@@ -84,6 +87,12 @@ def reuse(module: cst.Module, function: cst.FunctionDef, nodes: list[cst.CSTNode
                 and isinstance(node.func.value, cst.Name) and node.func.value.value not in locals_ \
                 and any(mentions(arg.value, path, tainted) for arg in node.args):
             raise FixSkipped(f"the path is stored in {node.func.value.value}, which outlives the invocation")
+        called = dotted(node.func) if isinstance(node, cst.Call) else None
+        handed = called.rsplit(".", 1)[-1] if called else None
+        if handed in BACKGROUND and isinstance(node, cst.Call) and any(mentions(arg.value, path, tainted)
+                                                                         for arg in node.args):
+            raise FixSkipped(f"the path is handed to work that runs in the background ({handed}): it may run "
+                             "after the directory is removed")
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function \
                 and mentions(node, path, tainted):
             raise FixSkipped("a nested function uses the path: it may run after the directory is removed")

@@ -132,8 +132,44 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
     if stack or not pins:
         return None
     if any(kind == "path" and token.upper() == "OR" for kind, token in tokens):
-        pins = [_inexact(pin) for pin in pins]  # an equality one alternative makes pins nothing
+        pins = _alternatives(tokens, pins)
     return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
+
+
+def _alternatives(tokens: list[tuple[str, str]], pins: list[Pin]) -> list[Pin]:
+    """The pins of a condition with ``OR``: an equality one alternative makes pins nothing
+    (``a = :v OR b = :w`` holds with ``a`` changed), unless every pin of that conjunct is of one
+    attribute, compared for equality or required missing (``attribute_not_exists(v) OR v =
+    :seen``: the version read, or none yet). Conjuncts are the parts joined by a top-level AND."""
+    conjunct, depth, between, has_or = 0, 0, False, {0: False}
+    of_pin: list[int] = []
+    for kind, token in tokens:
+        word = token.upper() if kind == "path" else ""
+        if kind == "open" or kind == "" and token == "(":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif word == "BETWEEN":
+            between = True
+        elif word == "AND" and between:
+            between = False
+        elif word == "AND" and depth == 0:
+            conjunct += 1
+            has_or[conjunct] = False
+        elif word == "OR":
+            has_or[conjunct] = True
+        elif kind == "path" and word not in _KEYWORDS and token not in _FUNCTIONS and token.upper() != "NOT":
+            of_pin.append(conjunct)
+    if len(of_pin) != len(pins):
+        return [_inexact(pin) for pin in pins]
+    out = list(pins)
+    for part in {c for c, alternative in has_or.items() if alternative}:
+        mine = [i for i, c in enumerate(of_pin) if c == part]
+        one = len({pins[i].attribute for i in mine}) == 1 and all(pins[i].exact or pins[i].how == ABSENT for i in mine)
+        if not one:
+            for i in mine:
+                out[i] = _inexact(pins[i])
+    return out
 
 
 def _inexact(pin: Pin) -> Pin:
@@ -191,8 +227,10 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
         start = len(pins)
         found = _builder(value.left, pins, spelled, depth + 1, negated) and \
             _builder(value.right, pins, spelled, depth + 1, negated)
-        if value.op == "|":
-            pins[start:] = [_inexact(pin) for pin in pins[start:]]
+        mine = pins[start:]
+        if value.op == "|" and not (len({pin.attribute for pin in mine}) == 1
+                                    and all(pin.exact or pin.how == ABSENT for pin in mine)):
+            pins[start:] = [_inexact(pin) for pin in mine]
         return found
     if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
