@@ -262,3 +262,100 @@ def test_a_copy_is_scoped_only_where_both_its_objects_are_the_tenant_s(tmp_path:
 def test_a_table_or_bucket_per_tenant_scopes_what_it_holds(tmp_path: Path, call: str) -> None:
     found = codes_at(tmp_path, COPIES.replace("COPY", f"return {call}"))
     assert found == {(10, "DYN201")}
+
+
+@pytest.mark.parametrize("use", ["@tenant_middleware", "@tenant_middleware(strict=True)"])
+def test_a_powertools_middleware_runs_around_the_handler_it_decorates(tmp_path: Path, use: str) -> None:
+    found = codes_at(tmp_path, f'''
+        import boto3
+        from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+        audit = boto3.resource("dynamodb").Table("audit")
+        CURRENT = {{}}
+
+
+        @lambda_handler_decorator
+        def tenant_middleware(handler, event, context, strict=False):
+            CURRENT["tenant"] = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+            return handler(event, context)
+
+
+        {use}
+        def handler(event, context):
+            audit.put_item(Item={{"pk": f"TENANT#{{CURRENT['tenant']}}", "sk": context.aws_request_id}})
+            return {{"statusCode": 204}}
+        ''')
+    assert found == {(11, "DYN302"), (17, "DYN201")}
+
+
+SCOPED = '''import os
+from contextvars import ContextVar
+
+import boto3
+from cachetools.func import ttl_cache
+
+sts = boto3.client("sts")
+tenant_var: ContextVar[str] = ContextVar("tenant")
+
+
+def scoped_session(tenant_id):
+    credentials = sts.assume_role(RoleArn=os.environ["ROLE"], RoleSessionName=f"t-{tenant_id}",
+                                  Tags=[{"Key": "TenantId", "Value": tenant_id}])["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"])
+'''
+
+
+@pytest.mark.parametrize(("cached", "call", "found"), [
+    ("@ttl_cache(maxsize=1, ttl=900)\ndef current():\n    return scoped_session(tenant_var.get())\n",
+     "current()", {21}),
+    ("@ttl_cache(maxsize=256, ttl=900)\ndef current(tenant_id):\n    return scoped_session(tenant_id)\n",
+     "current(context.tenant_id)", set()),
+])
+def test_cachetools_memoizing_decorators_key_their_cache_by_the_arguments(tmp_path: Path, cached: str, call: str,
+                                                                         found: set[int]) -> None:
+    source = SCOPED + "\n\n" + cached + f"""
+
+def handler(event, context):
+    tenant_var.set(context.tenant_id)
+    return {call}.client("s3").list_buckets()
+"""
+    assert {line for line, code in codes_at(tmp_path, source) if code == "DYN203"} == found
+
+
+def test_assigning_boto3_s_default_session_in_a_handler_keeps_the_tenant_s_credentials(tmp_path: Path) -> None:
+    found = codes_at(tmp_path, SCOPED + '''
+
+def handler(event, context):
+    boto3.DEFAULT_SESSION = scoped_session(context.tenant_id)
+    s3 = boto3.client("s3")
+    return s3.get_object(Bucket="docs", Key=f"{context.tenant_id}/index.json")["Body"].read()
+''')
+    assert found == {(20, "DYN203")}  # and no DYN201: the client is made on the tenant's credentials
+
+
+@pytest.mark.parametrize("proxy", ["current_app.config", "app.config"])
+def test_flask_s_current_app_is_the_application_the_module_made(tmp_path: Path, proxy: str) -> None:
+    found = codes_at(tmp_path, f'''
+        import awsgi
+        from flask import Flask, current_app, g, request
+
+        app = Flask(__name__)
+
+
+        @app.before_request
+        def bind_tenant():
+            g.tenant_id = request.environ["awsgi.event"]["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+            {proxy}["LAST_TENANT"] = g.tenant_id
+
+
+        @app.get("/ping")
+        def ping():
+            return {{"tenant": g.tenant_id}}
+
+
+        def handler(event, context):
+            return awsgi.response(app, event, context)
+        ''')
+    assert found == {(11, "DYN302")}

@@ -11,11 +11,12 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, OBJECT_STATE, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, REQUEST_SCOPES,
-    SESSION_REMOVES, SESSION_STATE, SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, REQUEST_SCOPES, SESSION_REMOVES,
+    SESSION_STORES,
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
+from dynolint.model.objects import session_maker, session_state
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
     UNKNOWN, CallV, ClassV, CostlyV, DictV, ElemV, EventV, ExtV, FuncV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, SeqV, SubV, Val,
@@ -53,7 +54,9 @@ class AssignMixin(Mixin):
             if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``SESSION.auth = ...``: module state
                 self.global_store(frame, site, held, "assign", None, value, state)
             for alt in alts(base):
-                if type(alt) is ExtV and alt.path in REQUEST_SCOPES:
+                if type(alt) is ExtV and alt.path == "boto3" and target.attr == "DEFAULT_SESSION":
+                    self.set_default_session(value, (frame.path, site), frame)  # as setup_default_session does
+                elif type(alt) is ExtV and alt.path in REQUEST_SCOPES:
                     self.request_scope_store(alt.path, target.attr, value, frame)
                 elif isinstance(alt, InstanceV):
                     if self.run_accessor(alt, f"{target.attr}.setter", [value], (frame.path, target.site),
@@ -364,25 +367,6 @@ def process_state(value: Val) -> str | None:
     """The name of the process-wide state (``os.environ``) ``value`` is, if it is one."""
     return next((PROCESS_STATE[alt.path] for alt in alts(value) if type(alt) is ExtV and alt.path in PROCESS_STATE),
                 None)
-
-
-def session_maker(value: Val) -> str | None:
-    """The call that made ``value`` (``requests.Session``), when it is an HTTP session (library
-    rows ``SESSION_STATE``); None otherwise."""
-    for alt in alts(value):
-        if type(alt) is CostlyV and alt.what.startswith("HTTP request (") and alt.what[14:-1] in SESSION_STATE:
-            return alt.what[14:-1]
-    return None
-
-
-def session_state(value: Val) -> frozenset[str]:
-    """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
-    session; empty otherwise."""
-    maker = session_maker(value)
-    if maker is not None:
-        return SESSION_STATE[maker]
-    return frozenset().union(*(OBJECT_STATE[alt.fn] for alt in alts(value)
-                               if type(alt) is CallV and alt.recv is None and alt.fn in OBJECT_STATE))
 
 
 def _text_of(value: Val) -> EventV | None:

@@ -112,8 +112,9 @@ class AuthzMixin(Mixin):
         if isinstance(test, ir.Compare) and len(test.ops) == 1:
             return self._compare_facts(test, state, frame, (captured or {}).get(id(test)))
         if isinstance(test, ir.Call):
+            called = alts(self.peek(test.func, state, frame))
             if len(test.args) == 2 and not test.kwargs and any(
-                    isinstance(f, ExtV) and f.path in DIGEST_COMPARES for f in alts(self.peek(test.func, state, frame))):
+                    isinstance(f, ExtV) and f.path in DIGEST_COMPARES for f in called):
                 # ``hmac.compare_digest(a, b)`` is ``a == b`` (in constant time)
                 same = ir.Compare(test.args[0], ("==",), (test.args[1],))
                 operands = (self.eval(test.args[0], state, frame), self.eval(test.args[1], state, frame))

@@ -47,6 +47,15 @@ LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
 
 
 class AwsMixin(Mixin):
+    def set_default_session(self: Machine, session: Val, loc: Loc, frame: Frame) -> None:
+        """``boto3.setup_default_session(...)`` or ``boto3.DEFAULT_SESSION = Session(...)``: every
+        client made after it without credentials of its own uses these; a module-level store when
+        made in a function (it outlives the invocation)."""
+        self.summaries.write(DEFAULT_SESSION, session, merged=False)
+        if frame.function is not None:
+            self.global_stores.append(GlobalStore(loc, loc[0], "boto3's default session", "assign", None,
+                                                  session, frame.info, frame.root))
+
     # -- constructors ----------------------------------------------------------------------
     def aws_constructor(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                         state: State, frame: Frame) -> Val | None:
@@ -58,13 +67,7 @@ class AwsMixin(Mixin):
                 creds = next((c for c in found if c.kind == "scoped"), found[0] if found else EXEC)
             return self.service_object(path.rsplit(".", 1)[-1], creds, args, kwargs)
         if path == "boto3.setup_default_session":
-            # every client made after it without credentials of its own uses these: a module-level
-            # store when made in a function (it outlives the invocation)
-            session = SessionV(self.creds_from(kwargs), "boto3")
-            self.summaries.write(DEFAULT_SESSION, session, merged=False)
-            if frame.function is not None:
-                self.global_stores.append(GlobalStore(loc, loc[0], "boto3's default session", "assign", None,
-                                                      session, frame.info, frame.root))
+            self.set_default_session(SessionV(self.creds_from(kwargs), "boto3"), loc, frame)
             return NONE
         if path in SESSION_CLASSES:
             creds = self.creds_from(kwargs)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.events import GlobalStore
+from dynolint.model.library import GOT, MIDDLEWARE_FACTORIES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts
 
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 PROJECT_CALLABLE = (FuncV, BoundV, ClassV, PartialV, LambdaV)
-CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache")
+CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "cachetools.cached", "lru_cache", "cache",
+                    # cachetools' memoizing decorators, each keyed by the arguments as lru_cache is
+                    "cachetools.func.ttl_cache", "cachetools.func.lru_cache", "cachetools.func.lfu_cache",
+                    "cachetools.func.fifo_cache", "cachetools.func.rr_cache", "cachetools.func.mru_cache")
 WRAPPER_CALLABLE = (FuncV, BoundV, PartialV, LambdaV)
 
 
@@ -30,6 +34,12 @@ class DecoratorsMixin(Mixin):
         current = value
         for decorator in reversed(function.decorators):
             applied = self.eval(decorator, state, frame)
+            if any(isinstance(a, ExtV) and a.path in MIDDLEWARE_FACTORIES for a in alts(applied)):
+                # ``@lambda_handler_decorator def mw(handler, event, context)``: ``@mw`` then makes a
+                # handler that calls ``mw(handler, event, context)`` (model/library_calls.py)
+                current = PartialV(ExtV(next(a.path for a in alts(applied) if isinstance(a, ExtV)) + GOT),
+                                   (current,), ())
+                continue
             if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
                 continue
             call = ir.Call(decorator, (), (), function.site)

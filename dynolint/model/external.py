@@ -17,7 +17,8 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import (
     JSON_ENCODERS,
-    EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE, ProcessStore,
+    EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE,
+    ProcessStore,
 )
 from dynolint.model.mixin import Mixin
 

@@ -129,6 +129,12 @@ CALLBACKS: dict[str, Callback] = {
 # partial of the path + GOT with the keys; called, that path takes them (model/library_calls.py).
 GETTERS: dict[str, str] = {"operator.itemgetter": "item", "operator.attrgetter": "attr"}
 GOT = "()"
+# Powertools' ``@lambda_handler_decorator`` makes a function ``mw(handler, event, context, **kw)`` a
+# decorator: ``@mw`` (or ``@mw(**kw)``) gives a handler that calls it with the handler first
+MIDDLEWARE_FACTORIES = frozenset({
+    "aws_lambda_powertools.middleware_factory.lambda_handler_decorator",
+    "aws_lambda_powertools.middleware_factory.factory.lambda_handler_decorator",
+})
 
 OPERATOR_FUNCTIONS: dict[str, str] = {
     "operator.or_": "|", "operator.ior": "|", "operator.add": "+", "operator.iadd": "+",
@@ -280,6 +286,8 @@ OBJECT_STATE: dict[str, frozenset[str]] = {
     "logging.LoggerAdapter": frozenset({"extra"}),
     "flask.Flask": frozenset({"config"}), "quart.Quart": frozenset({"config"}),
 }
+# the proxies that stand for the application handling the request (the one the module made)
+APP_PROXIES = {"flask.current_app": "flask.Flask", "quart.current_app": "quart.Quart"}
 # Loggers are process state: the logger a module holds (``logging.getLogger()``, Powertools'
 # ``Logger``) is the same object in every invocation, and what a request adds to it stays:
 # filters and handlers (``addFilter(TenantFilter(tenant))``), Powertools' keys

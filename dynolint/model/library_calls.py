@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    GETTERS, GOT, LOOP_RUNS, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS, TASK_MAKERS, Callback,
+    GETTERS, GOT, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS,
+    TASK_MAKERS, Callback,
 )
 from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
@@ -53,6 +54,12 @@ class LibraryMixin(Mixin):
         """A library function that calls back or iterates (None: not one of those)."""
         if path == "functools.partial" and args:
             return PartialV(args[0], tuple(args[1:]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if path.endswith(GOT) and path[:-len(GOT)] in MIDDLEWARE_FACTORIES and args:
+            # ``@mw`` (the middleware made by lambda_handler_decorator) of a handler: the handler given
+            # first, the event and context after; ``@mw(**kw)``: the keywords kept for that call
+            if len(args) == 1:
+                return PartialV(ExtV(path), tuple(args[:1]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+            return PartialV(args[0], tuple(args[1:2]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
         if path in GETTERS and args and not kwargs:  # ``itemgetter("a", "b")``: a callable kept with its keys
             return PartialV(ExtV(path + GOT), tuple(args), ())
         if path.endswith(GOT) and path[:-len(GOT)] in GETTERS and len(args) >= 2:  # that callable called on one object

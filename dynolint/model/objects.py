@@ -11,14 +11,14 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
-    BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, PROPERTIES, PROPERTY_MAKERS,
-    REQUEST_STATE,
+    APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE,
+    PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, SESSION_STATE,
 )
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClientV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV, SessionV,
-    TableV, Val, alts, const_str, one_of,
+    UNKNOWN, BoundV, CallV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV,
+    SessionV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -310,3 +310,23 @@ def made_property(value: Val | None) -> dict[str, FuncV]:
                     found.setdefault(role, function)
     return found
 
+
+def session_maker(value: Val) -> str | None:
+    """The call that made ``value`` (``requests.Session``), when it is an HTTP session (library
+    rows ``SESSION_STATE``); None otherwise."""
+    for alt in alts(value):
+        if type(alt) is CostlyV and alt.what.startswith("HTTP request (") and alt.what[14:-1] in SESSION_STATE:
+            return alt.what[14:-1]
+    return None
+
+
+def session_state(value: Val) -> frozenset[str]:
+    """The attributes in which ``value`` keeps state for its later requests, when it is an HTTP
+    session; empty otherwise."""
+    maker = session_maker(value)
+    if maker is not None:
+        return SESSION_STATE[maker]
+    return frozenset().union(*(OBJECT_STATE[alt.fn] for alt in alts(value)
+                               if type(alt) is CallV and alt.recv is None and alt.fn in OBJECT_STATE),
+                             *(OBJECT_STATE[APP_PROXIES[alt.path]] for alt in alts(value)
+                               if type(alt) is ExtV and alt.path in APP_PROXIES))

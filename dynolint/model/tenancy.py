@@ -126,8 +126,9 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
 def _literal(value: Val) -> bool:
     """A key, or a ``{"Bucket": ..., "Key": ...}`` copy source, written out in literals."""
     options = list(alts(value))
-    return bool(options) and all(all(constant_key(v) for _, v in alt.items) if isinstance(alt, DictV) and not alt.spreads
-                                 else constant_key(alt) for alt in options)
+    return bool(options) and all(
+        all(constant_key(v) for _, v in alt.items) if isinstance(alt, DictV) and not alt.spreads else constant_key(alt)
+        for alt in options)
 
 
 def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | None]]:
