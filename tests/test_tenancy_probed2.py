@@ -359,3 +359,25 @@ def test_flask_s_current_app_is_the_application_the_module_made(tmp_path: Path, 
             return awsgi.response(app, event, context)
         ''')
     assert found == {(11, "DYN302")}
+
+
+@pytest.mark.parametrize(("decode", "found"), [
+    ("jwt.PyJWT().decode(token, SECRET, algorithms=['HS256'])", {(12, "DYN201")}),
+    ("jwt.PyJWT(options={'verify_signature': False}).decode(token)", {(12, "DYN201"), (12, "DYN204")}),
+    ("jwt.PyJWT().decode(token, options={'verify_signature': False})", {(12, "DYN201"), (12, "DYN204")}),
+])
+def test_pyjwt_s_class_api_verifies_as_jwt_decode_does(tmp_path: Path, decode: str,
+                                                      found: set[tuple[int, str]]) -> None:
+    assert codes_at(tmp_path, f'''
+        import boto3
+        import jwt
+
+        SECRET = "s3cr3t"
+        accounts = boto3.resource("dynamodb").Table("accounts")
+
+
+        def handler(event, context):
+            token = event["headers"]["authorization"].split()[1]
+            claims = {decode}
+            return accounts.get_item(Key={{"pk": f"TENANT#{{claims['tenant_id']}}"}}).get("Item")
+        ''') == found

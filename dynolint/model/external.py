@@ -96,6 +96,21 @@ def decoded(path: str, text: Val) -> Val | None:
     return one_of([a.args[0] for a in encoded]) if encoded else None
 
 
+def verifies(given: list[dict[str, Val]]) -> bool:
+    """Does a JWT decode given these keywords (the call's, and for PyJWT's class API its
+    constructor's) verify the signature: not ``options={"verify_signature": False}`` nor
+    ``verify=False``?"""
+    for kwargs in given:
+        for alt in alts(kwargs.get("options", UNKNOWN)):
+            if isinstance(alt, DictV) and any(const_str(key) == "verify_signature" and isinstance(value, ConstV)
+                                              and value.value is False for key, value in alt.items):
+                return False
+        verify = kwargs.get("verify")
+        if isinstance(verify, ConstV) and verify.value is False:
+            return False
+    return True
+
+
 class ExternalMixin(Mixin):
     def process_store(self: Machine, row: ProcessStore, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
                       state: State, frame: Frame) -> None:
@@ -199,17 +214,7 @@ class ExternalMixin(Mixin):
             stored = self.process_entry("os.environ", name)
             return EnvV(name, default) if stored is None else one_of((EnvV(name, default), stored))
         if path in ("jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"):
-            options = kwargs.get("options")
-            verified = True
-            for alt in alts(options if options is not None else UNKNOWN):
-                if isinstance(alt, DictV):
-                    for key, value in alt.items:
-                        if const_str(key) == "verify_signature" and isinstance(value, ConstV) and value.value is False:
-                            verified = False
-            verify = kwargs.get("verify")
-            if isinstance(verify, ConstV) and verify.value is False:
-                verified = False
-            return ClaimsV(verified)
+            return ClaimsV(verifies([kwargs]))
         if path in ("jwt.get_unverified_claims", "jose.jwt.get_unverified_claims",
                     "jwt.decode_complete") or path.endswith("get_unverified_claims"):
             # trusted when a signature verification succeeded earlier on this path

@@ -15,10 +15,11 @@ from dynolint.model.library import (
     TASK_MAKERS, Callback,
 )
 from dynolint.model.values import (
-    NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
+    NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ClaimsV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE as CALLABLE
+from dynolint.model.external import verifies
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def is_callable(value: Val) -> bool:
     return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS or \
         type(value) is ExtV and value.path in OPERATOR_FUNCTIONS
 FUTURE = "concurrent.futures.Future"
+JWT_CLASSES = frozenset({"jwt.PyJWT", "jwt.api_jwt.PyJWT"})  # PyJWT's class API: decode() as jwt.decode does
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,9 @@ class LibraryMixin(Mixin):
         locked = self.lock_method(recv, name, args, kwargs, loc, state, frame)  # model/locks.py
         if locked is not None:
             return locked
+        if name == "decode" and any(type(a) is CallV and a.fn in JWT_CLASSES for a in alts(recv)):
+            made = [dict(a.kwargs) for a in alts(recv) if type(a) is CallV]  # ``jwt.PyJWT(options=...).decode(t)``
+            return ClaimsV(verifies(made + [kwargs]))
         for alt in alts(recv):
             passed = self.passing_method(alt, name)
             if passed is not None:
