@@ -381,3 +381,25 @@ def test_pyjwt_s_class_api_verifies_as_jwt_decode_does(tmp_path: Path, decode: s
             claims = {decode}
             return accounts.get_item(Key={{"pk": f"TENANT#{{claims['tenant_id']}}"}}).get("Item")
         ''') == found
+
+
+@pytest.mark.parametrize(("used", "found"), [
+    ("asked", {(13, "DYN201")}),  # the id compared is the one used
+    ("target", {(10, "DYN204"), (13, "DYN201")}),  # another id the client gave, never compared
+])
+def test_a_comparison_with_the_caller_s_tenant_authorizes_only_the_id_compared(tmp_path: Path, used: str,
+                                                                              found: set[tuple[int, str]]) -> None:
+    assert codes_at(tmp_path, f'''
+        import boto3
+
+        reports = boto3.resource("dynamodb").Table("reports")
+
+
+        def report(event, context):
+            claims = event["requestContext"]["authorizer"]["claims"]
+            asked = event["headers"]["x-tenant-id"]
+            target = event["headers"]["x-target-tenant"]
+            if asked != claims["custom:tenant_id"]:
+                return {{"statusCode": 403}}
+            return reports.get_item(Key={{"pk": f"TENANT#{{{used}}}"}}).get("Item")
+        ''') == found

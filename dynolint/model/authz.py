@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 
 ADMIN = "admin"
 AUTHORIZED = "authorized"
+
+
+def authorized(loc: Loc) -> str:
+    """The fact that the client-given tenant id read at ``loc`` was compared with the caller's."""
+    return f"{AUTHORIZED}@{loc[0]}:{loc[1]}"
 VERIFIED = "verified"
 DEPLOY_SWITCH = "deploy-switch"
 TENANT_SLOT = "tenant-slot"  # a test compared a module global with the tenant id (a one-slot cache's owner)
@@ -160,7 +165,8 @@ class AuthzMixin(Mixin):
             return _NONE, _NONE
         if not any(t.trust != "untrusted" for t in tenants):
             return _NONE, _NONE
-        facts = frozenset({AUTHORIZED})
+        # which of the ids the client gave this authorized (another one read beside it is not)
+        facts = frozenset({AUTHORIZED}) | {authorized(t.loc) for t in tenants if t.trust == "untrusted"}
         return (facts, _NONE) if positive else (_NONE, facts)
 
     def _member_of_claims(self: Machine, member: Val, container: Val) -> bool:

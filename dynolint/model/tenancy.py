@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH
+from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
 from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
@@ -203,8 +203,12 @@ def scoping_use_counts(model: Model, use: ScopingUse) -> bool:
     code authorized it (compared it with the caller's tenant, or checked for a platform
     administrator, where it is used or where it is read), not when the id names the tenant record an operation acts on, and not
     for the lookups an authorizer makes before it has verified anything."""
-    if use.facts & {ADMIN, AUTHORIZED} or use.kind == "subject":
+    if use.kind == "subject" or ADMIN in use.facts:
         return False
+    if AUTHORIZED in use.facts:
+        compared = {fact for fact in use.facts if fact.startswith(AUTHORIZED + "@")}
+        if not compared or authorized(use.tenant.loc) in compared:
+            return False  # (an id compared with the caller's; not another one read beside it)
     if model.interp.source_facts.get(use.tenant.loc, frozenset()) & {ADMIN, AUTHORIZED}:
         return False  # an administrator names the tenant, by design
     roles = model.root(use.root).roles
