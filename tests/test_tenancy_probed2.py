@@ -403,3 +403,34 @@ def test_a_comparison_with_the_caller_s_tenant_authorizes_only_the_id_compared(t
                 return {{"statusCode": 403}}
             return reports.get_item(Key={{"pk": f"TENANT#{{{used}}}"}}).get("Item")
         ''') == found
+
+
+def test_a_starlette_middleware_class_runs_before_each_request(tmp_path: Path) -> None:
+    found = codes_at(tmp_path, '''
+        import boto3
+        from fastapi import FastAPI, Request
+        from mangum import Mangum
+        from starlette.middleware.base import BaseHTTPMiddleware
+
+        s3 = boto3.client("s3")
+
+
+        class TenantMiddleware(BaseHTTPMiddleware):
+            async def dispatch(self, request: Request, call_next):
+                claims = request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]
+                request.state.tenant_id = claims["custom:tenant_id"]
+                return await call_next(request)
+
+
+        app = FastAPI()
+        app.add_middleware(TenantMiddleware)
+
+
+        @app.get("/assets/{name}")
+        def get_asset(name: str, request: Request):
+            return s3.get_object(Bucket="assets", Key=f"{request.state.tenant_id}/{name}")["ContentLength"]
+
+
+        handler = Mangum(app)
+        ''')
+    assert found == {(23, "DYN201")}

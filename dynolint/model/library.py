@@ -224,6 +224,9 @@ PYDANTIC_BASES = frozenset({
 })
 LIBRARY_BASES: dict[str, frozenset[str]] = {
     "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES, "pydantic": PYDANTIC_BASES,
+    # a middleware class whose ``dispatch(request, call_next)`` runs before each request (model/objects.py)
+    "middleware": frozenset({"starlette.middleware.base.BaseHTTPMiddleware",
+                             "fastapi.middleware.base.BaseHTTPMiddleware"}),
     "userdict": frozenset({"collections.UserDict"}), **{path: frozenset({path}) for path in PASSING_METHODS},
 }
 # library classes known by their package rather than one by one (every class-based view of Django

@@ -17,8 +17,8 @@ from dynolint.model.library import (
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV, SeqV,
-    SessionV, TableV, Val, alts, const_str, one_of,
+    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV,
+    SeqV, SessionV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -216,9 +216,14 @@ class ObjectsMixin(Mixin):
 
     def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
         """The project's functions registered to run before each request, with what they are
-        given: ``@app.before_request`` nothing, ``@app.middleware("http")`` the request."""
+        given: ``@app.before_request`` nothing, ``@app.middleware("http")`` the request, a
+        Starlette ``BaseHTTPMiddleware``'s ``dispatch`` its instance and the request."""
         hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
         for (path, _), function in sorted(self.project.functions.items()):
+            klass = self.project.classes.get((path, function.class_qualname)) if function.class_qualname else None
+            if klass is not None and function.parent is None and function.name == "dispatch" \
+                    and self.derives(ClassV(path, klass.qualname), "middleware"):  # its one instance, the request
+                hooks.append((path, function, (self.root_instance(path, klass), EventV(()), UNKNOWN)))
             if function.parent is not None or function.class_qualname is not None:
                 continue
             for decorator in function.decorators:
