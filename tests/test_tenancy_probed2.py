@@ -434,3 +434,46 @@ def test_a_starlette_middleware_class_runs_before_each_request(tmp_path: Path) -
         handler = Mangum(app)
         ''')
     assert found == {(23, "DYN201")}
+
+
+SERVERLESS = '''service: thumbs
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  api:
+    handler: api.handler
+    environment:
+      RESIZER: NAME
+  resize:
+    handler: resize.handler
+resources:
+  Resources:
+    ResizeLambdaFunction:
+      Properties:
+        TenancyConfig:
+          TenantIsolationMode: PER_TENANT
+'''
+
+
+@pytest.mark.parametrize(("name", "found"), [
+    ("${self:service}-${sls:stage}-resize", {("api.py", 8, "DYN205")}),
+    ("${self:service}-${opt:stage, 'dev'}-resize", {("api.py", 8, "DYN205")}),
+    ("${self:service}-${sls:stage}-api", set()),  # itself, which is not PER_TENANT
+])
+def test_serverless_s_default_function_name_names_the_function(tmp_path: Path, name: str,
+                                                               found: set[tuple[str, int, str]]) -> None:
+    (tmp_path / "serverless.yml").write_text(SERVERLESS.replace("NAME", name))
+    (tmp_path / "resize.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "api.py").write_text(textwrap.dedent('''\
+        import json
+        import os
+
+        import boto3
+
+
+        def handler(event, context):
+            boto3.client("lambda").invoke(FunctionName=os.environ["RESIZER"], Payload=json.dumps(event))
+            return {"statusCode": 202}
+        '''))
+    assert {t for t in triples(findings_in(tmp_path)) if t[2] == "DYN205"} == found

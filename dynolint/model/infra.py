@@ -174,6 +174,22 @@ def _serverless_logical_id(name: str) -> str:
     return f"{normalized}LambdaFunction"
 
 
+_SLS_STAGE = re.compile(r"\$\{(?:sls:stage|opt:stage(?:\s*,[^}]*)?|self:provider\.stage)\}")
+
+
+def _sls_name_target(value: object, service: object, functions: dict[str, Any]) -> str | None:
+    """The function a value names by Serverless's default name, ``${self:service}-${sls:stage}-
+    <function>`` (the stage in any of its spellings): ``fn:`` its logical id, as a ``!Ref``, or None."""
+    if not isinstance(value, str) or not isinstance(service, str) or "${" not in value:
+        return None
+    text = _SLS_STAGE.sub("{stage}", value.replace("${self:service}", service))
+    for name, spec in functions.items():
+        given = spec.get("name") if isinstance(spec, dict) else None
+        if text == f"{service}-{{stage}}-{name}" and not given:
+            return "fn:" + _serverless_logical_id(name)
+    return None
+
+
 def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
     base = posixpath.dirname(path)
     service = document.get("service")
@@ -203,7 +219,7 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
         function_name = spec.get("name") or (f"{service_name}-{stage}-{name}" if service_name else name)
         env = []
         for var, value in {**provider_env, **(spec.get("environment") or {})}.items():
-            target = _ref_target(value, set(logical))
+            target = _sls_name_target(value, service_name, functions) or _ref_target(value, set(logical))
             if target is not None:
                 env.append((var, target))
         handler = spec.get("handler")
