@@ -117,6 +117,15 @@ def test_strings_built_from_constants_and_names():
     assert condition_pins("ConditionExpression", ConstV("#s = :v"), names).pins == (Pin("status", VALUE, exact=True),)
 
 
+def test_legacy_expected_compared_for_equality_by_operator():
+    listed = DictV(((ConstV("version"), DictV(((ConstV("ComparisonOperator"), ConstV("EQ")),
+                                                (ConstV("AttributeValueList"), ConstV(3))))),
+                    (ConstV("qty"), DictV(((ConstV("ComparisonOperator"), ConstV("GE")),
+                                           (ConstV("AttributeValueList"), ConstV(1)))))))
+    found = condition_pins("Expected", listed, None)
+    assert found is not None and found.exactly("version") and not found.exactly("qty")
+
+
 def test_legacy_expected():
     expected = DictV((
         (ConstV("status"), DictV(((ConstV("Value"), ConstV("NEW")),))),

@@ -477,3 +477,56 @@ def test_serverless_s_default_function_name_names_the_function(tmp_path: Path, n
             return {"statusCode": 202}
         '''))
     assert {t for t in triples(findings_in(tmp_path)) if t[2] == "DYN205"} == found
+
+
+@pytest.mark.parametrize("call", [
+    'boto3.resource("dynamodb").Table(f"orders-{tenant}").scan()["Items"]',
+    'boto3.client("s3").list_objects_v2(Bucket=f"acme-{tenant}")',
+    'boto3.resource("s3").Bucket(f"acme-{tenant}").put_object(Key="latest.json", Body=b"{}")',
+    'boto3.resource("s3").Object(f"acme-{tenant}", "latest.json").put(Body=b"{}")',
+])
+def test_a_silo_s_listing_and_its_resource_forms_hold_only_the_tenant_s_data(tmp_path: Path, call: str) -> None:
+    assert codes_at(tmp_path, COPIES.replace("COPY", f"return {call}")) == {(10, "DYN201")}
+
+
+def test_boto3_s_default_session_set_back_in_finally_lives_for_the_request(tmp_path: Path) -> None:
+    found = codes_at(tmp_path, SCOPED + '''
+
+def handler(event, context):
+    boto3.DEFAULT_SESSION = scoped_session(context.tenant_id)
+    try:
+        return boto3.client("s3").get_object(Bucket="docs", Key=f"{context.tenant_id}/index.json")["Body"].read()
+    finally:
+        boto3.DEFAULT_SESSION = None
+''')
+    assert found == set()
+
+
+def test_a_counter_updated_with_the_tenant_counts_it_under_the_tenant(tmp_path: Path) -> None:
+    assert codes_at(tmp_path, '''
+        from collections import Counter
+
+        CALLS = Counter()
+
+
+        def handler(event, context):
+            CALLS.update([context.tenant_id])
+            return {"calls": CALLS[context.tenant_id]}
+        ''') == set()
+
+
+def test_a_comparison_with_a_value_not_read_as_a_tenant_id_authorizes_no_client_tenant_id(tmp_path: Path) -> None:
+    found = codes_at(tmp_path, '''
+        import boto3
+
+        reports = boto3.resource("dynamodb").Table("reports")
+
+
+        def report(event, context):
+            claims = event["requestContext"]["authorizer"]["claims"]
+            tenant = event["headers"]["x-tenant-id"]
+            if event["pathParameters"]["org"] != claims["custom:tenant_id"]:
+                return {"statusCode": 403}
+            return reports.get_item(Key={"pk": f"TENANT#{tenant}"}).get("Item")
+        ''')
+    assert found == {(9, "DYN204"), (12, "DYN201")}

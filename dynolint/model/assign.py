@@ -55,7 +55,8 @@ class AssignMixin(Mixin):
                 self.global_store(frame, site, held, "assign", None, value, state)
             for alt in alts(base):
                 if type(alt) is ExtV and alt.path == "boto3" and target.attr == "DEFAULT_SESSION":
-                    self.set_default_session(value, (frame.path, site), frame)  # as setup_default_session does
+                    # as setup_default_session does (a ``finally`` that sets it back clears it: model/objects.py)
+                    self.set_default_session(value, (frame.path, site), frame, "boto3.DEFAULT_SESSION")
                 elif type(alt) is ExtV and alt.path in REQUEST_SCOPES:
                     self.request_scope_store(alt.path, target.attr, value, frame)
                 elif isinstance(alt, InstanceV):

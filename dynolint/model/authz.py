@@ -165,8 +165,10 @@ class AuthzMixin(Mixin):
             return _NONE, _NONE
         if not any(t.trust != "untrusted" for t in tenants):
             return _NONE, _NONE
-        # which of the ids the client gave this authorized (another one read beside it is not)
-        facts = frozenset({AUTHORIZED}) | {authorized(t.loc) for t in tenants if t.trust == "untrusted"}
+        # which of the ids the client gave this authorized (another one read beside it is not; a
+        # comparison with something not read as a tenant id authorizes none of them)
+        given = {authorized(t.loc) for t in tenants if t.trust == "untrusted"}
+        facts = frozenset({AUTHORIZED}) | (given or {authorized(("", -1))})
         return (facts, _NONE) if positive else (_NONE, facts)
 
     def _member_of_claims(self: Machine, member: Val, container: Val) -> bool:

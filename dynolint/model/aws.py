@@ -47,14 +47,19 @@ LAMBDA_INVOKES = ("invoke", "invoke_async", "invoke_with_response_stream")
 
 
 class AwsMixin(Mixin):
-    def set_default_session(self: Machine, session: Val, loc: Loc, frame: Frame) -> None:
+    def silo(self: Machine, container: Val | None) -> Val | None:
+        """The table or bucket when its name derives from the tenant (``f"acme-{tenant}-docs"``: a
+        silo, whose contents are the tenant's), else None."""
+        return container if container is not None and self.taint(container).tenants else None
+
+    def set_default_session(self: Machine, session: Val, loc: Loc, frame: Frame,
+                            name: str = "boto3's default session") -> None:
         """``boto3.setup_default_session(...)`` or ``boto3.DEFAULT_SESSION = Session(...)``: every
         client made after it without credentials of its own uses these; a module-level store when
         made in a function (it outlives the invocation)."""
         self.summaries.write(DEFAULT_SESSION, session, merged=False)
         if frame.function is not None:
-            self.global_stores.append(GlobalStore(loc, loc[0], "boto3's default session", "assign", None,
-                                                  session, frame.info, frame.root))
+            self.global_stores.append(GlobalStore(loc, loc[0], name, "assign", None, session, frame.info, frame.root))
 
     # -- constructors ----------------------------------------------------------------------
     def aws_constructor(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
@@ -246,12 +251,13 @@ class AwsMixin(Mixin):
             scope.append(kwargs.get("Delete", UNKNOWN))
         else:
             return
-        index = S3_TRANSFER[name][0] - 1 if name in S3_TRANSFER else 1 if name == "copy" else -1
+        # the bucket: by keyword (the client's methods), else where it comes before the key (a
+        # transfer), the copy's second argument, or first (a resource Bucket's call, shifted)
+        index = S3_TRANSFER[name][0] - 1 if name in S3_TRANSFER else 1 if name == "copy" else 0
         bucket = kwargs.get("Bucket", args[index] if 0 <= index < len(args) else UNKNOWN)
-        silo = bucket if self.taint(bucket).tenants else None  # ``Bucket=f"acme-{tenant}-docs"``
         self.data_calls.append(DataCall(loc, "s3", name, creds, tuple(scope), unscoped and not scope,
                                         frame.chain + (loc,), frame.info, frame.root, self.path_facts,
-                                        container=silo))
+                                        container=self.silo(bucket)))
         for value in scope:
             self.note_scoping(value, loc, frame)
 
@@ -273,14 +279,16 @@ class AwsMixin(Mixin):
                 if name in ("filter", "all"):
                     self.data_calls.append(DataCall(loc, "s3", "list_objects", obj.creds,
                                                     (prefix,) if prefix is not None else (), prefix is None,
-                                                    frame.chain + (loc,), frame.info, frame.root, self.path_facts))
+                                                    frame.chain + (loc,), frame.info, frame.root, self.path_facts,
+                                                    container=self.silo(obj.bucket)))
                 return obj
             return CallV(name, obj, tuple(args))
         if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from", "copy"):
             source = args[0] if name == "copy" and args else kwargs.get("CopySource")
             keys = (obj.key,) if source is None else (obj.key, source)
             self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, keys, False,
-                                            frame.chain + (loc,), frame.info, frame.root, self.path_facts))
+                                            frame.chain + (loc,), frame.info, frame.root, self.path_facts,
+                                            container=self.silo(obj.bucket)))
             self.note_scoping(obj.key, loc, frame)
             if name == "download_file":
                 target = args[0] if args else kwargs.get("Filename", UNKNOWN)

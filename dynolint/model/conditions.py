@@ -277,7 +277,7 @@ def _expected(value: Val) -> ConditionPins | None:
                 pins.append(Pin(attribute, ABSENT))
             elif "Value" in fields or "AttributeValueList" in fields or "ComparisonOperator" in fields:
                 operator = fields.get("ComparisonOperator")
-                equal = "Value" in fields and (operator is None or const_str(operator) == "EQ")
+                equal = const_str(operator) == "EQ" if operator is not None else "Value" in fields
                 pins.append(Pin(attribute, VALUE, equal))
             else:
                 pins.append(Pin(attribute, EXISTS))

@@ -162,7 +162,7 @@ class ContainersMixin(Mixin):
         if name in TAKE_ELEMENT and len(args) <= 1 and alts(recv) and all(type(a) is SeqV for a in alts(recv)):
             return self.element(recv)  # ``pending.pop()``, ``queue.popleft()``: one of the elements put in
         if name in COUNTER_METHODS and args and isinstance(receiver, ir.Name) and receiver.id in state.env \
-                and any(type(alt) is CallV and alt.fn in COUNTERS for alt in alts(recv)):
+                and counts(recv):
             # ``counts.update(words)`` adds to the counts (``subtract`` takes away): arithmetic on them
             state.env[receiver.id] = self.binop(COUNTER_METHODS[name], recv, args[0], (frame.path, node.site))
             return NONE
@@ -214,7 +214,12 @@ class ContainersMixin(Mixin):
         return NONE
 
 
-__all__ = ["ContainersMixin", "DICT_VIEWS", "computed_entries", "exact_entry", "typed_dict", "plain_dicts", "view"]
+def counts(value: Val) -> bool:
+    """Is ``value`` a ``Counter`` (made by ``Counter(...)``)?"""
+    return any(type(alt) is CallV and alt.fn in COUNTERS for alt in alts(value))
+
+
+__all__ = ["ContainersMixin", "counts", "DICT_VIEWS", "computed_entries", "exact_entry", "typed_dict", "plain_dicts", "view"]
 
 
 def element_binding(loop_iter: ir.Expr, target: ir.Expr | None) -> tuple[str, str] | None:

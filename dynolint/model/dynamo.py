@@ -326,7 +326,7 @@ class DynamoMixin(Mixin):
             subject = tenant_table and leading_key_is_tenant(values[0])
             whole = tenant_table and self.item_is_tenant(table, op, scope, values[0])
             self.note_scoping(values[0], loc, frame, "subject" if whole else "key")
-        silo = table if self.taint(table).tenants else None  # ``Table(f"orders-{tenant}")``
+        silo = self.silo(table)  # ``Table(f"orders-{tenant}")``
         if silo is not None:
             self.note_scoping(table, loc, frame)
         self.data_calls.append(DataCall(loc, "dynamodb", op, creds, values, unscoped, frame.chain + (loc,),

@@ -158,7 +158,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             source = root_source(model, call.root)
         if source is None and not scope_taint.tenants:
             continue
-        if call.unscoped:
+        if call.unscoped and call.container is None:
             verdict = (call, "scan", source)
         elif scope_taint.tenants and not partial:
             verdict = (call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc))
