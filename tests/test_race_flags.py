@@ -114,3 +114,36 @@ def test_a_flag_the_loop_sets_for_its_next_iteration_decides_nothing_in_the_loop
                 shelves.put_item(Item=shelf)
         ''')
     assert found == {("app.py", 15, "DYN101")}
+
+
+FLAGGED = '''import boto3
+from botocore.exceptions import ClientError
+
+jobs = boto3.resource("dynamodb").Table("jobs")
+
+
+def run(event, context):
+    key = {"pk": event["job"]}
+    won = False
+    try:
+        FIRST
+        SECOND
+    except ClientError:
+        pass
+    if not won:
+        return {"skipped": True}
+    job = jobs.get_item(Key=key)["Item"]
+    jobs.update_item(Key=key, UpdateExpression="SET runs = :r", ExpressionAttributeValues={":r": job["runs"] + 1})
+'''
+CLAIM = ('jobs.update_item(Key=key, UpdateExpression="SET owner = :o", ConditionExpression='
+         '"attribute_not_exists(owner)", ExpressionAttributeValues={":o": context.aws_request_id})')
+
+
+def test_a_flag_set_after_the_claim_in_its_try_is_set_only_where_the_claim_was_won(tmp_path: Path) -> None:
+    # no exception leaves the try after ``won = True``: the except clause sees it False
+    assert check(tmp_path, FLAGGED.replace("FIRST", CLAIM).replace("SECOND", "won = True")) == set()
+
+
+def test_a_flag_set_before_the_claim_is_set_where_the_claim_was_lost_too(tmp_path: Path) -> None:
+    found = check(tmp_path, FLAGGED.replace("FIRST", "won = True").replace("SECOND", CLAIM))
+    assert found == {("app.py", 18, "DYN102")}

@@ -258,14 +258,16 @@ class StatementsMixin(Mixin):
         before = state.copy()
         tmp_mark, store_mark = len(self.tmp_writes), len(self.global_stores)
         read_mark, removing, subscript_mark = len(self.reads), len(frame.removed_paths), len(self.subscripted)
-        body_out = self.exec_block(stmt.body, state, frame)
+        tail = ir.quiet_tail(stmt.body)  # what no exception leaves (``won = True`` after the claim)
+        settled = self.exec_block(stmt.body[:tail], state, frame)
+        body_out = self.exec_block(stmt.body[tail:], settled.copy(), frame) if tail < len(stmt.body) else settled
         body_end = len(frame.removed_paths)
         outs: list[State] = []
         removed_by: list[list[Val]] = []  # the paths each handler removes
         if stmt.handlers:
             # An exception can leave the body at any point: the handlers may see every read
             # the body made, but only the guarded writes made before the body started.
-            handler_in = merge([before, body_out])
+            handler_in = merge([before, settled])
             handler_in.dead = False
             known = {r.id for r in before.reads} if len(self.reads) > read_mark else set()
             body_reads = [r for r in self.reads[read_mark:] if r.id not in known]

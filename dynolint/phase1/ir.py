@@ -29,6 +29,19 @@ from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the r
 # Statements
 
 
+def quiet_tail(body: tuple[Stmt, ...]) -> int:
+    """Where the statements at the end of ``body`` that cannot raise begin (a name given a
+    constant: ``won = True``): an exception leaves the block before them (len: none)."""
+    index = len(body)
+    while index:
+        last = body[index - 1]
+        if not (isinstance(last, Assign) and type(last.value) is Const
+                and all(type(target) is Name for target in last.targets)):
+            break
+        index -= 1
+    return index
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class Assign:
     targets: tuple[Target, ...]
