@@ -7,7 +7,7 @@ import pytest
 
 from dynolint.config import Config, TableFacts
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, Pin, condition_pins, parse_condition
-from dynolint.model.values import ArithV, CallV, ConstV, DictV, OneOf, OpaqueV, ParamV, StrV
+from dynolint.model.values import ArithV, CallV, ConstV, DictV, OneOf, OpaqueV, ParamV, SeqV, StrV
 from tests.modelkit import model_of, race_kinds
 
 
@@ -89,6 +89,13 @@ def test_builder_pins():
     assert found is not None
     assert set(found.pins) == {Pin("status", VALUE, exact=True), Pin("pk", EXISTS)}
     assert found.text == "Attr('status').eq(...) & Attr('pk').exists()"
+
+
+def test_an_is_in_of_one_value_is_an_equality():
+    one = condition_pins("ConditionExpression", attr("qty", "is_in", SeqV("list", (ConstV(3),))), None)
+    two = condition_pins("ConditionExpression", attr("qty", "is_in", SeqV("list", (ConstV(3), ConstV(4)))), None)
+    assert one is not None and one.exactly("qty")
+    assert two is not None and not two.exactly("qty")
 
 
 def test_builder_negation_and_key():

@@ -530,3 +530,43 @@ def test_a_comparison_with_a_value_not_read_as_a_tenant_id_authorizes_no_client_
             return reports.get_item(Key={"pk": f"TENANT#{tenant}"}).get("Item")
         ''')
     assert found == {(9, "DYN204"), (12, "DYN201")}
+
+
+@pytest.mark.parametrize("compare", ["hmac.compare_digest(asked, claims['custom:tenant_id'])",
+                                     "asked == claims['custom:tenant_id']"])
+def test_a_comparison_kept_in_a_local_authorizes_where_the_local_is_tested(tmp_path: Path, compare: str) -> None:
+    found = codes_at(tmp_path, f'''
+        import hmac
+
+        import boto3
+
+        reports = boto3.resource("dynamodb").Table("reports")
+
+
+        def report(event, context):
+            claims = event["requestContext"]["authorizer"]["claims"]
+            asked = event["pathParameters"]["tenant_id"]
+            allowed = {compare}
+            if not allowed:
+                return {{"statusCode": 403}}
+            return reports.get_item(Key={{"pk": f"TENANT#{{asked}}"}}).get("Item")
+        ''')
+    assert found == {(15, "DYN201")}
+
+
+@pytest.mark.parametrize(("restore", "found"), [
+    ("boto3.DEFAULT_SESSION = previous", set()),  # set back to what it was: for this request only
+    ("print(previous)", {(21, "DYN203")}),
+])
+def test_a_default_session_set_back_to_the_one_saved_lives_for_the_request(tmp_path: Path, restore: str,
+                                                                          found: set[tuple[int, str]]) -> None:
+    assert codes_at(tmp_path, SCOPED + f'''
+
+def handler(event, context):
+    previous = boto3.DEFAULT_SESSION
+    boto3.DEFAULT_SESSION = scoped_session(context.tenant_id)
+    try:
+        return boto3.client("s3").get_object(Bucket="docs", Key=f"{{context.tenant_id}}/a.json")["Body"].read()
+    finally:
+        {restore}
+''') == found

@@ -129,9 +129,20 @@ class AuthzMixin(Mixin):
             if _admin_text(_name_of(test.func)):
                 return frozenset({ADMIN, AUTHORIZED}), _NONE
             return _NONE, _NONE
+        if isinstance(test, ir.Name) and test.id in frame.flag_facts:
+            return frame.flag_facts[test.id]
         if isinstance(test, (ir.Name, ir.Attr)) and _admin_text(_name_of(test)):
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
+
+    def note_flag(self: Machine, name: str, value: ir.Expr, state: State, frame: Frame) -> None:
+        """``allowed = asked == claims["custom:tenant_id"]`` (or ``hmac.compare_digest(...)``): the
+        name holds that test's outcome, and a later ``if not allowed:`` tests it."""
+        facts = self.test_facts(value, state, frame) if isinstance(value, (ir.Compare, ir.Call)) else (_NONE, _NONE)
+        if facts[0] or facts[1]:
+            frame.flag_facts[name] = facts
+        else:
+            frame.flag_facts.pop(name, None)
 
     def _compare_facts(self: Machine, test: ir.Compare, state: State, frame: Frame,
                        operands: object = None) -> tuple[frozenset[str], frozenset[str]]:

@@ -254,8 +254,10 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     if attribute is None:
         return False
     how = _METHODS.get(value.fn, VALUE)
+    one = value.fn == "is_in" and len(value.args) == 1 and isinstance(value.args[0], SeqV) \
+        and len(value.args[0].elts) == 1  # ``Attr(a).is_in([seen])``: an equality
     pins.append(Pin(attribute.split(".", 1)[0].split("[", 1)[0], _flip(how) if negated else how,
-                    value.fn == "eq" and not negated))
+                    (value.fn == "eq" or one) and not negated))
     spelled.append(("~" if negated else "") +
                    f"{base.fn.rsplit('.', 1)[-1]}({attribute!r}).{value.fn}({'...' if value.args else ''})")
     return True

@@ -165,7 +165,7 @@ class ObjectsMixin(Mixin):
         so to its module's variables: ``reset_request_state()``): the value lives for the request
         only. Those the ``try`` made, or its function (or a helper it called) before it, as for
         files (``mark_cleaned``)."""
-        names = {(frame.path, name) for stmt in finalbody for name in cleared_names(stmt)
+        names = {(frame.path, name) for stmt in finalbody for name in cleared_names(stmt) + restored(stmt, frame)
                  if self.is_global_name(name.split(".", 1)[0], frame)}
         for stmt in finalbody:
             if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and not stmt.value.args:
@@ -244,6 +244,16 @@ class ObjectsMixin(Mixin):
                  and any(k == flag and isinstance(v, ir.Const) and v.value is True for k, v in d.kwargs)}
         if names:
             self.cleared_stores.update(s for s in self.global_stores[start:] if s.name in names)
+
+
+def restored(stmt: ir.Stmt, frame: Frame) -> list[str]:
+    """The module names a ``finally`` statement sets back to what the function saved of them
+    before (``previous = boto3.DEFAULT_SESSION`` ... ``boto3.DEFAULT_SESSION = previous``)."""
+    if not isinstance(stmt, ir.Assign) or not isinstance(stmt.value, ir.Name) or frame.function is None:
+        return []
+    saved = {_target_name(s.value) for s in frame.function.body if isinstance(s, ir.Assign)
+             and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and s.targets[0].id == stmt.value.id}
+    return [name for name in map(_target_name, stmt.targets) if name is not None and name in saved]
 
 
 def cleared_names(stmt: ir.Stmt) -> list[str]:

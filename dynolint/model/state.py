@@ -304,6 +304,8 @@ class Frame:
     # a parameter among them is the caller's dict, changed in place (model/calls.py)
     stored_into: set[str] = field(default_factory=set)
     rebound: set[str] = field(default_factory=set)  # local names assigned (``asset = dict(asset)``)
+    # local names holding the outcome of an authorization test: its facts when true, when false (model/authz.py)
+    flag_facts: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
