@@ -46,6 +46,7 @@ class AssignMixin(Mixin):
                 self.global_store(frame, site, name, "assign", None, value, state)
             state.env[name] = value
             frame.rebound.add(name)
+            frame.flag_facts.pop(name, None)  # (what it held of an authorization test: model/authz.py)
         elif type(target) is ir.SeqE or type(target) is ir.Starred:
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:

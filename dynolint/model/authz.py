@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.key_facts import is_tenant_id
 from dynolint.model.event_fields import INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     ClaimsV, ConstV, EventV, ExtV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str,
 )
-
-DIGEST_COMPARES = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -41,14 +40,15 @@ if TYPE_CHECKING:
 
 ADMIN = "admin"
 AUTHORIZED = "authorized"
+VERIFIED = "verified"
+DEPLOY_SWITCH = "deploy-switch"
+TENANT_SLOT = "tenant-slot"  # a test compared a module global with the tenant id (a one-slot cache's owner)
 
 
 def authorized(loc: Loc) -> str:
     """The fact that the client-given tenant id read at ``loc`` was compared with the caller's."""
     return f"{AUTHORIZED}@{loc[0]}:{loc[1]}"
-VERIFIED = "verified"
-DEPLOY_SWITCH = "deploy-switch"
-TENANT_SLOT = "tenant-slot"  # a test compared a module global with the tenant id (a one-slot cache's owner)
+
 
 # names of platform-operator roles and of the checks for them (not a tenant's own admin)
 _ADMIN_NAME = re.compile(r"(system|saas|platform|super|global|root|operator)_?(admin|administrator|operator)|"
@@ -139,10 +139,8 @@ class AuthzMixin(Mixin):
         """``allowed = asked == claims["custom:tenant_id"]`` (or ``hmac.compare_digest(...)``): the
         name holds that test's outcome, and a later ``if not allowed:`` tests it."""
         facts = self.test_facts(value, state, frame) if isinstance(value, (ir.Compare, ir.Call)) else (_NONE, _NONE)
-        if facts[0] or facts[1]:
+        if facts[0] or facts[1]:  # (the assignment has just forgotten what the name held before)
             frame.flag_facts[name] = facts
-        else:
-            frame.flag_facts.pop(name, None)
 
     def _compare_facts(self: Machine, test: ir.Compare, state: State, frame: Frame,
                        operands: object = None) -> tuple[frozenset[str], frozenset[str]]:

@@ -95,6 +95,8 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
     # negates it (counting the NOTs around it): NOT attribute_exists(a) pins a's absence
     stack: list[tuple[str, bool]] = []
     negate = False  # a NOT just read, for the group or function that follows
+    # the conjunct (part joined by a top-level AND) each pin is in, and the conjuncts with an OR
+    conjunct, between, of_pin, with_or = 0, False, [], set()
     for index, (kind, token) in enumerate(tokens):
         following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
         negated = (stack[-1][1] if stack else False) != negate
@@ -108,7 +110,13 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
                 return None
             stack.pop()
         elif kind == "path" and token.upper() in _KEYWORDS:
-            pass
+            word = token.upper()
+            if word == "OR":
+                with_or.add(conjunct)
+            elif word == "BETWEEN" or word == "AND" and between:
+                between = word == "BETWEEN"  # (the AND of ``a BETWEEN :lo AND :hi`` joins nothing)
+            elif word == "AND" and not stack:
+                conjunct += 1
         elif kind == "path" and following == "open":
             if token not in _FUNCTIONS:
                 return None
@@ -127,53 +135,27 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
             after = tokens[index + 1] if following else ("", "")
             equal = not function and not negated and ("op", "=") in (before, after)
             pins.append(Pin(attribute, _flip(how) if inverted else how, equal))
+            of_pin.append(conjunct)
         if kind:
             negate = False
     if stack or not pins:
         return None
-    if any(kind == "path" and token.upper() == "OR" for kind, token in tokens):
-        pins = _alternatives(tokens, pins)
+    for part in with_or:
+        mine = [i for i, c in enumerate(of_pin) if c == part]
+        kept = _alternatives([pins[i] for i in mine])
+        for i, pin in zip(mine, kept):
+            pins[i] = pin
     return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
 
 
-def _alternatives(tokens: list[tuple[str, str]], pins: list[Pin]) -> list[Pin]:
-    """The pins of a condition with ``OR``: an equality one alternative makes pins nothing
-    (``a = :v OR b = :w`` holds with ``a`` changed), unless every pin of that conjunct is of one
-    attribute, compared for equality or required missing (``attribute_not_exists(v) OR v =
-    :seen``: the version read, or none yet). Conjuncts are the parts joined by a top-level AND."""
-    conjunct, depth, between, has_or = 0, 0, False, {0: False}
-    of_pin: list[int] = []
-    for kind, token in tokens:
-        word = token.upper() if kind == "path" else ""
-        if kind == "open" or kind == "" and token == "(":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        elif word == "BETWEEN":
-            between = True
-        elif word == "AND" and between:
-            between = False
-        elif word == "AND" and depth == 0:
-            conjunct += 1
-            has_or[conjunct] = False
-        elif word == "OR":
-            has_or[conjunct] = True
-        elif kind == "path" and word not in _KEYWORDS and token not in _FUNCTIONS and token.upper() != "NOT":
-            of_pin.append(conjunct)
-    if len(of_pin) != len(pins):
-        return [_inexact(pin) for pin in pins]
-    out = list(pins)
-    for part in {c for c, alternative in has_or.items() if alternative}:
-        mine = [i for i, c in enumerate(of_pin) if c == part]
-        one = len({pins[i].attribute for i in mine}) == 1 and all(pins[i].exact or pins[i].how == ABSENT for i in mine)
-        if not one:
-            for i in mine:
-                out[i] = _inexact(pins[i])
-    return out
-
-
-def _inexact(pin: Pin) -> Pin:
-    return Pin(pin.attribute, pin.how) if pin.exact else pin
+def _alternatives(pins: list[Pin]) -> list[Pin]:
+    """The pins of alternatives joined by OR: an equality one alternative makes pins nothing
+    (``a = :v OR b = :w`` holds with ``a`` changed), unless every pin is of one attribute,
+    compared for equality or required missing (``attribute_not_exists(v) OR v = :seen``: the
+    version read, or none yet)."""
+    if len({pin.attribute for pin in pins}) == 1 and all(pin.exact or pin.how == ABSENT for pin in pins):
+        return pins
+    return [Pin(pin.attribute, pin.how) if pin.exact else pin for pin in pins]
 
 
 # -- values as the interpreter saw them ---------------------------------------------------
@@ -227,10 +209,8 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
         start = len(pins)
         found = _builder(value.left, pins, spelled, depth + 1, negated) and \
             _builder(value.right, pins, spelled, depth + 1, negated)
-        mine = pins[start:]
-        if value.op == "|" and not (len({pin.attribute for pin in mine}) == 1
-                                    and all(pin.exact or pin.how == ABSENT for pin in mine)):
-            pins[start:] = [_inexact(pin) for pin in mine]
+        if value.op == "|":
+            pins[start:] = _alternatives(pins[start:])
         return found
     if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)

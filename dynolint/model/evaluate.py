@@ -9,7 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE
+from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing
@@ -397,9 +397,5 @@ class EvalMixin(Mixin):
             return base if key is None or key in CREDENTIAL_PARTS else UNKNOWN
         return SubV(base, index)
 
-
-# what a response that carries credentials (STS, Cognito identity) holds of them
-CREDENTIAL_PARTS = frozenset({"Credentials", "AccessKeyId", "SecretAccessKey", "SecretKey", "SessionToken",
-                              "aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

@@ -34,10 +34,12 @@ def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:
 
 def constant_key(key: Val) -> bool:
     """Is every attribute of the key a literal on every path (one global item, the same
-    for every tenant: a setting, not a tenant's data)?"""
+    for every tenant: a setting, not a tenant's data)? A dict of literals (an S3 copy's
+    ``{"Bucket": ..., "Key": ...}`` source) is one too."""
     options = list(alts(key))
     for alt in options:
-        parts = alt.elts if isinstance(alt, SeqV) else (alt,)
+        parts = alt.elts if isinstance(alt, SeqV) else tuple(v for _, v in alt.items) \
+            if isinstance(alt, DictV) and not alt.spreads else (alt,)
         if not parts or not all(const_str(part) is not None or isinstance(part, ConstV)
                                 for elt in parts for part in alts(elt)):
             return False

@@ -289,6 +289,14 @@ OBJECT_STATE: dict[str, frozenset[str]] = {
     "logging.LoggerAdapter": frozenset({"extra"}),
     "flask.Flask": frozenset({"config"}), "quart.Quart": frozenset({"config"}),
 }
+# what a response that carries credentials (STS, Cognito identity) holds of them; the rest (their
+# expiry, the role assumed) is no credential
+CREDENTIAL_PARTS = frozenset({"Credentials", "AccessKeyId", "SecretAccessKey", "SecretKey", "SessionToken",
+                              "aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
+# comparisons in constant time: ``compare_digest(a, b)`` is ``a == b``
+DIGEST_COMPARES = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+# PyJWT's class API: ``PyJWT(options=...).decode(token, ...)`` decodes as ``jwt.decode`` does
+JWT_CLASSES = frozenset({"jwt.PyJWT", "jwt.api_jwt.PyJWT"})
 # the proxies that stand for the application handling the request (the one the module made)
 APP_PROXIES = {"flask.current_app": "flask.Flask", "quart.current_app": "quart.Quart"}
 # Loggers are process state: the logger a module holds (``logging.getLogger()``, Powertools'
@@ -315,44 +323,6 @@ CLEARING_DECORATORS: dict[str, str] = {"inject_lambda_context": "clear_state"}
 # removed after the request lives for one request, as a ContextVar reset does)
 SESSION_STORES: frozenset[str] = frozenset({"update", "setdefault", "__setitem__", "set", "update_cookies"})
 SESSION_REMOVES: frozenset[str] = frozenset({"pop", "__delitem__"})
-
-
-@dataclass(frozen=True, slots=True)
-class LockMethod:
-    """A lock client's method (``model/locks.py``): ``names`` are the keywords of the arguments
-    that name the lock, in their positions, ``defaults`` their defaults (None: required);
-    ``releases``: it releases the lock handle given first instead of taking one."""
-
-    names: tuple[str, ...]
-    defaults: tuple[str | None, ...] = ()
-    releases: bool = False
-
-
-_DDB_LOCK = ("python_dynamodb_lock.python_dynamodb_lock.DynamoDBLockClient", "python_dynamodb_lock.DynamoDBLockClient")
-LOCK_METHODS: dict[str, LockMethod] = {
-    **{f"{client}.acquire_lock": LockMethod(("partition_key", "sort_key"), (None, "-")) for client in _DDB_LOCK},
-    **{f"{client}.release_lock": LockMethod(("lock",), releases=True) for client in _DDB_LOCK},
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimDecorator:
-    """A decorator that claims the data of each call before the function's body runs, until it
-    returns (an idempotency record written create-only; a concurrent call with the same data
-    raises): ``data_keyword`` is the decorator's keyword naming the parameter that holds the
-    data (None: the first parameter, the Lambda event), ``config`` its keyword holding the
-    configuration object, whose ``selects`` option is a dotted path into the data."""
-
-    data_keyword: str | None
-    config: str = "config"
-    selects: str = "event_key_jmespath"
-
-
-_IDEMPOTENCY = ("aws_lambda_powertools.utilities.idempotency", "aws_lambda_powertools.utilities.idempotency.idempotency")
-CLAIM_DECORATORS: dict[str, ClaimDecorator] = {
-    **{f"{module}.idempotent": ClaimDecorator(None) for module in _IDEMPOTENCY},
-    **{f"{module}.idempotent_function": ClaimDecorator("data_keyword_argument") for module in _IDEMPOTENCY},
-}
 
 
 @dataclass(frozen=True, slots=True)

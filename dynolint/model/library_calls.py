@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import (
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    GETTERS, GOT, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS,
+    GETTERS, GOT, JWT_CLASSES, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS,
     TASK_MAKERS, Callback,
 )
 from dynolint.model.values import (
@@ -35,7 +35,6 @@ def is_callable(value: Val) -> bool:
     return isinstance(value, CALLABLE) or type(value) is AttrV and type(value.base) in SDK_OBJECTS or \
         type(value) is ExtV and value.path in OPERATOR_FUNCTIONS
 FUTURE = "concurrent.futures.Future"
-JWT_CLASSES = frozenset({"jwt.PyJWT", "jwt.api_jwt.PyJWT"})  # PyJWT's class API: decode() as jwt.decode does
 
 
 @dataclass(frozen=True, slots=True)

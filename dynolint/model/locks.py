@@ -1,7 +1,7 @@
 """Claims libraries take: a lock held on a name (python-dynamodb-lock's ``acquire_lock``, until
 the lock is released or its ``with`` block ends) and the idempotency record that AWS Lambda
 Powertools' ``@idempotent`` / ``@idempotent_function`` takes before the function's body runs
-(``model/library.py``: ``LOCK_METHODS``, ``CLAIM_DECORATORS``).
+(``model/library_locks.py``: ``LOCK_METHODS``, ``CLAIM_DECORATORS``).
 
 While a caller holds a claim on a name, no other caller gets past the same claim with an equal
 name: the library's conditional write failed for it (it waits, or raises). A claim is kept on
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Guard, WriteEvent
-from dynolint.model.library import CLAIM_DECORATORS, LOCK_METHODS
+from dynolint.model.library_locks import CLAIM_DECORATORS, LOCK_METHODS
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, ExtV, Loc, SeqV, Val, alts, const_str, one_of,

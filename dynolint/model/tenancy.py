@@ -14,7 +14,7 @@ from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
-from dynolint.model.values import DictV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
+from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -123,14 +123,6 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
 # -- data calls ------------------------------------------------------------------------
 
 
-def _literal(value: Val) -> bool:
-    """A key, or a ``{"Bucket": ..., "Key": ...}`` copy source, written out in literals."""
-    options = list(alts(value))
-    return bool(options) and all(
-        all(constant_key(v) for _, v in alt.items) if isinstance(alt, DictV) and not alt.spreads else constant_key(alt)
-        for alt in options)
-
-
 def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | None]]:
     """Tenant-aware DynamoDB/S3 calls of the data plane made with credentials that do not
     scope the tenant: (call, "tenant-key" | "unscoped-key" | "scan", tenant source), one
@@ -148,7 +140,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
         # a call naming several objects (a copy's source and destination) is scoped only when each is
         # the tenant's, or a literal one every tenant shares
         partial = call.container is None and len(call.scope_values) > 1 and any(
-            not model.taint(value).tenants and not _literal(value) for value in call.scope_values)
+            not model.taint(value).tenants and not constant_key(value) for value in call.scope_values)
         source = frame_source(model, call.frame)
         if source is None and scope_taint.event and not call.unscoped and not tenants_table(call.table):
             # a helper the tenant was not passed to, reaching an item the request names
