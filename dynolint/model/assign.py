@@ -47,6 +47,7 @@ class AssignMixin(Mixin):
             state.env[name] = value
             frame.rebound.add(name)
             frame.flag_facts.pop(name, None)  # (what it held of an authorization test: model/authz.py)
+            frame.aliases.pop(name, None)  # (the module state it named: model/module_state.py)
         elif type(target) is ir.SeqE or type(target) is ir.Starred:
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:
@@ -54,6 +55,8 @@ class AssignMixin(Mixin):
             held = self.held_state(target.value, base, target.attr, state, frame)
             if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``SESSION.auth = ...``: module state
                 self.global_store(frame, site, held, "assign", None, value, state)
+            elif frame.function is not None and (owner := self.attribute_state(base, target.attr)) is not None:
+                self.global_store(frame, site, owner[1], "assign", None, value, state, owner[0])  # ``config.CURRENT = v``
             for alt in alts(base):
                 if type(alt) is ExtV and alt.path == "boto3" and target.attr == "DEFAULT_SESSION":
                     # as setup_default_session does (a ``finally`` that sets it back clears it: model/objects.py)
@@ -162,10 +165,14 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
-            held = self.held_state(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr, state,
-                                   frame)
+            owner = self.eval(base_expr.value, state, frame)
+            held = self.held_state(base_expr.value, owner, base_expr.attr, state, frame)
             if held is not None:  # a container module state holds
                 self.global_store(frame, site, held, "item", index, value, state)
+            elif (module := self.attribute_state(owner, base_expr.attr)) is not None:  # ``state.CACHE[k] = ...``
+                self.global_store(frame, site, module[1], "item", index, value, state, module[0])
+        elif isinstance(base_expr, ir.Name) and (alias := frame.aliases.get(base_expr.id)) is not None:
+            self.global_store(frame, site, alias[1], "item", index, value, state, alias[0])  # ``cache = CACHE``
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}
@@ -290,33 +297,38 @@ class AssignMixin(Mixin):
         return f"{owner}.{attr}"
 
     def held_container(self: Machine, receiver: ir.Expr | None, method: str, args: list[Val], state: State,
-                       frame: Frame) -> str | None:
-        """The module state that calling ``method`` on ``receiver`` stores into, by name: a
-        module global (``CACHE.update(...)``), a container a module object holds
-        (``STATE.seen.add(...)``), an HTTP session's headers or cookies
-        (``SESSION.headers.update(...)``, ``SESSION.cookies.set(...)``); None for any other call.
-        An entry removed from a session's state (``SESSION.headers.pop("X-Tenant")``) is noted,
-        as a removed environment entry is."""
+                       frame: Frame) -> tuple[str, str] | None:
+        """The module state that calling ``method`` on ``receiver`` stores into, as (module,
+        name): a module global by any name (``CACHE.update(...)``, an alias, ``state.SEEN.add(...)``:
+        model/module_state.py), a container a module object holds (``STATE.seen.add(...)``), an
+        HTTP session's headers or cookies (``SESSION.headers.update(...)``,
+        ``SESSION.cookies.set(...)``); None for any other call. An entry removed from a
+        session's state (``SESSION.headers.pop("X-Tenant")``) is noted, as a removed
+        environment entry is."""
         if type(receiver) is ir.Name:
-            if method in LOGGER_STORES and frame.function is not None and self.is_global_name(receiver.id, frame):
+            name = receiver.id
+            if method in LOGGER_STORES and frame.function is not None and self.is_global_name(name, frame):
                 logger = self.eval(receiver, state, frame)  # a logger the module holds: process state
-                return receiver.id if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
-                                          for alt in alts(logger)) else None
-            if method in QUEUE_STORES and self.is_global_name(receiver.id, frame):  # ``PENDING.put(row)``
+                return (frame.path, name) if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
+                                                 for alt in alts(logger)) else None
+            if method in QUEUE_STORES and self.is_global_name(name, frame):  # ``PENDING.put(row)``
                 made = self.eval(receiver, state, frame)
-                return receiver.id if any(isinstance(alt, CallV) and alt.fn in QUEUE_MAKERS
-                                          for alt in alts(made)) else None
-            return receiver.id if method in CONTAINER_STORES and self.is_global_name(receiver.id, frame) else None
+                return (frame.path, name) if any(isinstance(alt, CallV) and alt.fn in QUEUE_MAKERS
+                                                 for alt in alts(made)) else None
+            return self.module_state(receiver, state, frame) if method in CONTAINER_STORES else None
         if type(receiver) is not ir.Attr or frame.function is None or \
                 method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:
             return None
-        held = self.held_state(receiver.value, self.eval(receiver.value, state, frame), receiver.attr, state, frame)
+        owner = self.eval(receiver.value, state, frame)
+        held = self.held_state(receiver.value, owner, receiver.attr, state, frame)
+        if held is None and method in CONTAINER_STORES:
+            return self.attribute_state(owner, receiver.attr)
         if held is None or held not in self.session_states:
-            return held if method in CONTAINER_STORES else None
+            return (frame.path, held) if held is not None and method in CONTAINER_STORES else None
         if method in SESSION_REMOVES:
             self.process_removed(held, args[0] if args else UNKNOWN)
             return None
-        return held
+        return frame.path, held
 
     def cached_factory(self: Machine, func: ir.Expr, state: State, frame: Frame) -> str | None:
         """``name()`` for a project function called without arguments whose result is cached

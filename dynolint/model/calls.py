@@ -266,6 +266,7 @@ class CallsMixin(Mixin):
                 env[param.name] = self.peek(param.default, StateCls({}), frame) \
                     if not isinstance(param.default, ir.Call) \
                     else self.default_of(frame.path, function, param.name) or UNKNOWN
+                self.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
             else:
                 env[param.name] = UNKNOWN
         return env
@@ -318,7 +319,7 @@ class CallsMixin(Mixin):
                 key = dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
                 if args and counts(recv) and not any(type(a) is DictV for a in alts(args[0])):
                     key = self.element(args[0])  # ``CALLS.update([tenant])``: each element counted under itself
-            self.global_store(frame, self.stmt_site(frame, node), held, "method", key, value, state)
+            self.global_store(frame, self.stmt_site(frame, node), held[1], "method", key, value, state, held[0])
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE

@@ -20,6 +20,7 @@ from dynolint.model.aws import AwsMixin
 from dynolint.model.calls import CallsMixin
 from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.control import ControlMarks, ControlMixin
+from dynolint.model.module_state import ModuleStateMixin
 from dynolint.model.classes import ClassesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
@@ -58,7 +59,7 @@ ROOT_BUDGET = 60_000
 class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin, RecordsMixin,
               KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin,
               DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin,
-              Mixin):
+              ModuleStateMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
     ``self`` as a Machine, so a call from one part to another is checked. The state is declared

@@ -122,20 +122,24 @@ class ObjectsMixin(Mixin):
 
     # -- module-level containers ----------------------------------------------------------
     def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
-                     value: Val, state: State) -> None:
-        accumulates = kind == "assign" and advances(value, self.lookup(name, state, frame), state.env.get(name))
+                     value: Val, state: State, module: str | None = None) -> None:
+        """Function code stores ``value`` into the module state ``name`` of ``module`` (the
+        frame's own module unless given: model/module_state.py)."""
+        module = module or frame.path
+        accumulates = kind == "assign" and module == frame.path \
+            and advances(value, self.lookup(name, state, frame), state.env.get(name))
         holds = not frame.is_module and any(isinstance(alt, InstanceV) for alt in alts(value)) \
             and bool(self.held_tenants(value))
-        self.global_stores.append(GlobalStore((frame.path, site), frame.path, name, kind, key, value,
+        self.global_stores.append(GlobalStore((frame.path, site), module, name, kind, key, value,
                                               frame.info, frame.root, accumulates, TENANT_SLOT in state.facts,
                                               holds_tenant=holds))
-        stored = self.global_values.setdefault((frame.path, name), [])
-        self.summaries.footprint.wrote((GLOBAL_VALUES, (frame.path, name)))
+        stored = self.global_values.setdefault((module, name), [])
+        self.summaries.footprint.wrote((GLOBAL_VALUES, (module, name)))
         if len(stored) < 8 and value not in stored:
             stored.append(value)
         if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
-            entries = self.global_entries.setdefault((frame.path, name), [])
-            self.summaries.footprint.wrote((GLOBAL_ENTRIES, (frame.path, name)))
+            entries = self.global_entries.setdefault((module, name), [])
+            self.summaries.footprint.wrote((GLOBAL_ENTRIES, (module, name)))
             if len(entries) < 8 and (key, value) not in entries:
                 entries.append((key, value))
 
@@ -165,8 +169,8 @@ class ObjectsMixin(Mixin):
         so to its module's variables: ``reset_request_state()``): the value lives for the request
         only. Those the ``try`` made, or its function (or a helper it called) before it, as for
         files (``mark_cleaned``)."""
-        names = {(frame.path, name) for stmt in finalbody for name in cleared_names(stmt) + restored(stmt, frame)
-                 if self.is_global_name(name.split(".", 1)[0], frame)}
+        names = {held for stmt in finalbody for name in cleared_names(stmt) + restored(stmt, frame)
+                 for held in self.cleared_state(name, state, frame)}
         for stmt in finalbody:
             if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and not stmt.value.args:
                 for alt in alts(self.peek(stmt.value.func, state, frame)):

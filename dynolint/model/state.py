@@ -306,6 +306,8 @@ class Frame:
     rebound: set[str] = field(default_factory=set)  # local names assigned (``asset = dict(asset)``)
     # local names holding the outcome of an authorization test: its facts when true, when false (model/authz.py)
     flag_facts: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    # local names that are other names of module state: (module path, name) (model/module_state.py)
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
