@@ -42,6 +42,12 @@ SPELLINGS = {
     "other module item": ("{}", "", "state.SHARED[KEY] = tenant", 0),
     "other module method": ("{}", "", "state.SHARED.setdefault(KEY, tenant)", 0),
     "function attribute": ("{}", "", "handler.last = {KEY: tenant}", 0),
+    "tuple unpacking": ("[]", "", "seen, n = _STORE, 0\nseen.append((KEY, tenant))", 1),
+    "container inside": ('{"all": {}}', "", "_STORE[\"all\"][KEY] = tenant", 0),
+    "alias of a container inside": ('{"all": {}}', "", "inner = _STORE[\"all\"]\ninner[KEY] = tenant", 1),
+    "setdefault alias": ("{}", "", "inner = state.SHARED.setdefault(\"all\", {})\ninner[KEY] = tenant", 1),
+    "default that is the global": ("{}", "def remember(key, value, memo=_STORE):\n    memo[key] = value",
+                                   "remember(KEY, tenant)", -1),
     "mutable default": ("{}", "def remember(key, value, _memo={}):\n    _memo[key] = value\n    return _memo",
                         "remember(KEY, tenant)", -1),
     "mutable default made by a call": ("{}", "def remember(key, value, _memo=dict()):\n    _memo[key] = value",
@@ -62,7 +68,7 @@ def store_line(spelling: str) -> tuple[str, int]:
     """Where the store is: in the handler's body, or on the helper's line that stores."""
     _, helper, _, offset = SPELLINGS[spelling]
     if offset < 0:
-        return "app.py", 12 + next(n for n, line in enumerate(helper.splitlines()) if "_memo[" in line)
+        return "app.py", 12 + next(n for n, line in enumerate(helper.splitlines()) if "emo[" in line)
     return "app.py", BODY_LINE + offset
 
 
@@ -71,7 +77,7 @@ def test_tenant_data_stored_under_a_constant_key_is_reported_by_any_name(tmp_pat
     assert check(tmp_path, spelling, '"current"') == {(*store_line(spelling), "DYN302")}
 
 
-@pytest.mark.parametrize("spelling", sorted(s for s in SPELLINGS if "list" not in s and "attribute" not in s))
+@pytest.mark.parametrize("spelling", sorted(s for s in SPELLINGS if SPELLINGS[s][0] != "[]" and "attribute" not in s))
 def test_the_same_store_keyed_by_the_tenant_is_clean(tmp_path: Path, spelling: str) -> None:
     assert check(tmp_path, spelling, "tenant") == set()
 
@@ -169,3 +175,35 @@ def handler(event, context):
 '''
     line = textwrap.dedent(source).splitlines().index("    state.CURRENT = session") + 1
     assert run(tmp_path, source) == {("app.py", line, "DYN203")}
+
+
+def test_a_module_reached_by_its_dotted_name_through_packages_the_analysis_skips(tmp_path: Path) -> None:
+    """``import shop.data.carts`` then ``shop.data.carts.load(...)``: the packages' own modules hold
+    nothing the analysis needs, and the dotted name is the project's module, not a library."""
+    package = tmp_path / "shop" / "data"
+    package.mkdir(parents=True)
+    (tmp_path / "shop" / "__init__.py").write_text('"""Shop."""\n')
+    (package / "__init__.py").write_text("VERSION = 1\n")
+    (package / "carts.py").write_text(textwrap.dedent('''
+        import boto3
+
+        table = boto3.resource("dynamodb").Table("carts")
+
+
+        def load(cart_id):
+            return table.get_item(Key={"id": cart_id})["Item"]
+
+
+        def save(cart):
+            table.put_item(Item=cart)
+    '''))
+    (tmp_path / "shop" / "handler.py").write_text(textwrap.dedent('''
+        import shop.data.carts
+
+
+        def handler(event, context):
+            cart = shop.data.carts.load(event["id"])
+            cart["items"] = cart["items"] + [event["sku"]]
+            shop.data.carts.save(cart)
+    '''))
+    assert {(path, code) for path, _, code in triples(findings_in(tmp_path))} == {("shop/data/carts.py", "DYN101")}

@@ -16,6 +16,7 @@ from dynolint.model.library import (
 )
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
+from dynolint.model.module_state import Entry, within
 from dynolint.model.objects import session_maker, session_state
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
@@ -171,8 +172,8 @@ class AssignMixin(Mixin):
                 self.global_store(frame, site, held, "item", index, value, state)
             elif (module := self.attribute_state(owner, base_expr.attr)) is not None:  # ``state.CACHE[k] = ...``
                 self.global_store(frame, site, module[1], "item", index, value, state, module[0])
-        elif isinstance(base_expr, ir.Name) and (alias := frame.aliases.get(base_expr.id)) is not None:
-            self.global_store(frame, site, alias[1], "item", index, value, state, alias[0])  # ``cache = CACHE``
+        elif (entry := self.module_entry(base_expr, state, frame)) is not None:  # ``cache[k]``, ``CACHE["all"][k]``
+            self.global_store(frame, site, entry[1], "item", within(entry[2], index), value, state, entry[0])
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}
@@ -297,9 +298,9 @@ class AssignMixin(Mixin):
         return f"{owner}.{attr}"
 
     def held_container(self: Machine, receiver: ir.Expr | None, method: str, args: list[Val], state: State,
-                       frame: Frame) -> tuple[str, str] | None:
+                       frame: Frame) -> Entry | None:
         """The module state that calling ``method`` on ``receiver`` stores into, as (module,
-        name): a module global by any name (``CACHE.update(...)``, an alias, ``state.SEEN.add(...)``:
+        name, the keys of a container inside it): a module global by any name (``CACHE.update(...)``, an alias, ``state.SEEN.add(...)``:
         model/module_state.py), a container a module object holds (``STATE.seen.add(...)``), an
         HTTP session's headers or cookies (``SESSION.headers.update(...)``,
         ``SESSION.cookies.set(...)``); None for any other call. An entry removed from a
@@ -309,26 +310,29 @@ class AssignMixin(Mixin):
             name = receiver.id
             if method in LOGGER_STORES and frame.function is not None and self.is_global_name(name, frame):
                 logger = self.eval(receiver, state, frame)  # a logger the module holds: process state
-                return (frame.path, name) if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
-                                                 for alt in alts(logger)) else None
+                return (frame.path, name, ()) if any(isinstance(alt, CallV) and alt.fn in LOGGER_MAKERS
+                                                     for alt in alts(logger)) else None
             if method in QUEUE_STORES and self.is_global_name(name, frame):  # ``PENDING.put(row)``
                 made = self.eval(receiver, state, frame)
-                return (frame.path, name) if any(isinstance(alt, CallV) and alt.fn in QUEUE_MAKERS
-                                                 for alt in alts(made)) else None
-            return self.module_state(receiver, state, frame) if method in CONTAINER_STORES else None
+                return (frame.path, name, ()) if any(isinstance(alt, CallV) and alt.fn in QUEUE_MAKERS
+                                                     for alt in alts(made)) else None
+            return self.module_entry(receiver, state, frame) if method in CONTAINER_STORES else None
+        if type(receiver) is ir.Sub:  # ``CACHE["all"].append(...)``
+            return self.module_entry(receiver, state, frame) if method in CONTAINER_STORES else None
         if type(receiver) is not ir.Attr or frame.function is None or \
                 method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:
             return None
         owner = self.eval(receiver.value, state, frame)
         held = self.held_state(receiver.value, owner, receiver.attr, state, frame)
         if held is None and method in CONTAINER_STORES:
-            return self.attribute_state(owner, receiver.attr)
+            module = self.attribute_state(owner, receiver.attr)
+            return None if module is None else (*module, ())
         if held is None or held not in self.session_states:
-            return (frame.path, held) if held is not None and method in CONTAINER_STORES else None
+            return (frame.path, held, ()) if held is not None and method in CONTAINER_STORES else None
         if method in SESSION_REMOVES:
             self.process_removed(held, args[0] if args else UNKNOWN)
             return None
-        return frame.path, held
+        return frame.path, held, ()
 
     def cached_factory(self: Machine, func: ir.Expr, state: State, frame: Frame) -> str | None:
         """``name()`` for a project function called without arguments whose result is cached

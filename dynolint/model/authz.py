@@ -135,9 +135,12 @@ class AuthzMixin(Mixin):
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 
-    def note_flag(self: Machine, name: str, value: ir.Expr, state: State, frame: Frame) -> None:
+    def note_flag(self: Machine, target: ir.Expr, value: ir.Expr, state: State, frame: Frame) -> None:
         """``allowed = asked == claims["custom:tenant_id"]`` (or ``hmac.compare_digest(...)``): the
         name holds that test's outcome, and a later ``if not allowed:`` tests it."""
+        if type(target) is not ir.Name:
+            return
+        name = target.id
         facts = self.test_facts(value, state, frame) if isinstance(value, (ir.Compare, ir.Call)) else (_NONE, _NONE)
         if facts[0] or facts[1]:  # (the assignment has just forgotten what the name held before)
             frame.flag_facts[name] = facts

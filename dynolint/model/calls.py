@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.phase1 import ir
 from dynolint.model.containers import counts
 from dynolint.model.literals import SPREAD_KWARGS, as_kwargs, empty_dict
+from dynolint.model.module_state import within
 from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
@@ -319,7 +320,8 @@ class CallsMixin(Mixin):
                 key = dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
                 if args and counts(recv) and not any(type(a) is DictV for a in alts(args[0])):
                     key = self.element(args[0])  # ``CALLS.update([tenant])``: each element counted under itself
-            self.global_store(frame, self.stmt_site(frame, node), held[1], "method", key, value, state, held[0])
+            self.global_store(frame, self.stmt_site(frame, node), held[1], "method", within(held[2], key), value, state,
+                              held[0])
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE

@@ -272,7 +272,8 @@ class EvalMixin(Mixin):
             path = f"{base.path}.{name}"
             if path in TENANT_GLOBALS:  # trusted as the request's own tenant is (event_fields.tenant_trust)
                 return self.tenant_source(loc, "invoker", TENANT_GLOBALS[path], frame, quiet)
-            return ExtV(path)
+            module = self.project.resolve_module(frame.path, path, 0)  # ``import svc.store``: a package the
+            return ModuleV(module) if module is not None else ExtV(path)  # analysis did not read, its module
         if type(base) is InstanceV:
             if is_namespace(base):
                 return self.namespace_attr(base, name, loc, frame, quiet)

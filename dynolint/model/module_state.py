@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import FuncV, ModuleV, Val, alts
+from dynolint.model.values import FuncV, ModuleV, SeqV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -30,20 +30,30 @@ if TYPE_CHECKING:
 MUTABLE_MAKERS = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"})
 
 Held = tuple[str, str]  # (the module's path, the name there)
+Entry = tuple[str, str, tuple[Val, ...]]  # and the keys of a container inside it (``CACHE["all"]``)
 
 
 class ModuleStateMixin(Mixin):
-    def module_state(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Held | None:
+    def module_entry(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> Entry | None:
         """The module state ``expr`` denotes in function code: a global name or a local
-        alias of one (a mutable default included), or an attribute of a module or of a
-        module-level function; None otherwise."""
+        alias of one (a mutable default included), an attribute of a module or of a
+        module-level function, or a container inside one of those, by its keys
+        (``CACHE["all"]``, ``CACHE.setdefault("all", [])``); None otherwise."""
         if type(expr) is ir.Name:
             if self.is_global_name(expr.id, frame):
-                return frame.path, expr.id
+                return frame.path, expr.id, ()
             return frame.aliases.get(expr.id)
-        if type(expr) is ir.Attr and frame.function is not None:
-            return self.attribute_state(self.peek(expr.value, state, frame), expr.attr)
-        return None
+        if frame.function is None:
+            return None
+        if type(expr) is ir.Attr:
+            held = self.attribute_state(self.peek(expr.value, state, frame), expr.attr)
+            return None if held is None else (*held, ())
+        inner: Entry | None = None
+        if type(expr) is ir.Sub and not expr.is_slice:
+            inner, key = self.module_entry(expr.value, state, frame), expr.index
+        elif type(expr) is ir.Call and type(expr.func) is ir.Attr and expr.func.attr == "setdefault" and expr.args:
+            inner, key = self.module_entry(expr.func.value, state, frame), expr.args[0]
+        return None if inner is None else (inner[0], inner[1], inner[2] + (self.peek(key, state, frame),))
 
     def attribute_state(self: Machine, base: Val, attr: str) -> Held | None:
         """``base.attr`` as module state: a global of a project module (``state.CACHE``), or
@@ -61,30 +71,41 @@ class ModuleStateMixin(Mixin):
         """The module state a ``finally`` names when it clears ``name`` (``CACHE``, an alias
         ``cache``, ``REQUEST.tenant`` of a module object, ``state.CURRENT`` of a module)."""
         first, _, rest = name.partition(".")
-        if not self.is_global_name(first, frame):
-            held = frame.aliases.get(first)
-            return [held] if held is not None and not rest else []
-        if rest and "." not in rest:
+        found = [(frame.path, name)] if self.is_global_name(first, frame) else []
+        if not rest:
+            entry = frame.aliases.get(first)
+            return found + [entry[:2]] if entry is not None and not entry[2] else found
+        if "." not in rest:  # ``state.CURRENT``, ``st.CURRENT`` (``st = state``)
             module = self.attribute_state(self.lookup(first, state, frame), rest)
             if module is not None:
-                return [(frame.path, name), module]
-        return [(frame.path, name)]
+                found.append(module)
+        return found
 
-    def note_alias(self: Machine, name: str, value: ir.Expr, state: State, frame: Frame) -> None:
-        """``name = value`` in function code: ``name`` is another name of the module state
-        ``value`` denotes, if it denotes one (until ``name`` is bound again: ``assign``)."""
-        if frame.function is not None and (type(value) is ir.Name or type(value) is ir.Attr):
-            held = self.module_state(value, state, frame)
-            if held is not None and name not in frame.declared_global:
-                frame.aliases[name] = held
+    def note_alias(self: Machine, target: ir.Expr, value: ir.Expr, state: State, frame: Frame) -> None:
+        """``target = value`` in function code: each name of ``target`` is another name of
+        the module state its part of ``value`` denotes, if it denotes one (``cache = CACHE``,
+        ``seen, last = SEEN, LAST``, ``bucket = CACHE.setdefault("all", {})``), until the name is
+        bound again (``assign``)."""
+        if frame.function is None:
+            return
+        if type(target) is ir.SeqE and type(value) is ir.SeqE and len(target.elts) == len(value.elts):
+            for part, given in zip(target.elts, value.elts):
+                self.note_alias(part, given, state, frame)
+            return
+        if type(target) is ir.Name and target.id not in frame.declared_global and type(value) is not ir.Starred:
+            entry = self.module_entry(value, state, frame)
+            if entry is not None:
+                frame.aliases[target.id] = entry
 
     def default_alias(self: Machine, function: ir.Function, param: ir.Param, path: str, frame: Frame) -> None:
         """A call leaves out ``param``, whose default is a mutable container made once, when a
         module-level ``def`` ran (or a method's, in a module-level class): the parameter names
         that container, shared by every such call."""
-        if function.parent is not None or "<locals>" in function.qualname or not mutable_display(param.default):
-            return
-        frame.aliases[param.name] = (path, f"{param.name} (the default of {function.qualname})")
+        default = param.default
+        if type(default) is ir.Name and default.id in self.run_module(path):  # ``memo=_CACHE``: the module's own
+            frame.aliases[param.name] = (path, default.id, ())
+        elif function.parent is None and "<locals>" not in function.qualname and mutable_display(default):
+            frame.aliases[param.name] = (path, f"{param.name} (the default of {function.qualname})", ())
 
 
 def mutable_display(expr: ir.Expr | None) -> bool:
@@ -98,4 +119,12 @@ def mutable_display(expr: ir.Expr | None) -> bool:
     return name in MUTABLE_MAKERS
 
 
-__all__ = ["ModuleStateMixin", "MUTABLE_MAKERS", "mutable_display"]
+def within(keys: tuple[Val, ...], key: Val | None) -> Val | None:
+    """The key of a store into a container inside module state: the keys that reach the
+    container, then the store's own (keyed by the tenant if any of them is)."""
+    if not keys:
+        return key
+    return SeqV("tuple", keys + ((key,) if key is not None else ()))
+
+
+__all__ = ["Entry", "ModuleStateMixin", "MUTABLE_MAKERS", "mutable_display", "within"]

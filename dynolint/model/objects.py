@@ -183,8 +183,8 @@ class ObjectsMixin(Mixin):
                                   function.locals and (isinstance(inner, ir.ExprStmt) or "." in name)}
         # entries removed again by their key (``IN_FLIGHT.pop(context.aws_request_id, None)``,
         # ``del IN_FLIGHT[rid]``): the store under that key lives for the request
-        keyed = [(frame.path, name, self.peek(key, state, frame)) for stmt in finalbody
-                 for name, key in popped_entries(stmt) if self.is_global_name(name.split(".", 1)[0], frame)]
+        keyed = [(*held, self.peek(key, state, frame)) for stmt in finalbody
+                 for name, key in popped_entries(stmt) for held in self.cleared_state(name, state, frame)]
         if not names and not keyed:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
@@ -264,10 +264,12 @@ def cleared_names(stmt: ir.Stmt) -> list[str]:
     """The names a statement gives a value that holds nothing (a constant, an empty container)
     or empties in place (``NAME.clear()``); an attribute of a module object as ``NAME.attr``
     (``REQUEST.tenant = None``, ``del REQUEST.tenant``: a ``threading.local`` emptied again)."""
-    if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):
-        return [name for name in map(_target_name, stmt.targets) if name is not None]
+    if isinstance(stmt, ir.Assign) and _holds_nothing(stmt.value):  # (``LINES[:] = []`` empties it in place)
+        return [name for target in stmt.targets if (name := _target_name(target) or _whole_slice(target)) is not None]
     if isinstance(stmt, ir.Delete) and isinstance(stmt.target, ir.Attr) and isinstance(stmt.target.value, ir.Name):
         return [f"{stmt.target.value.id}.{stmt.target.attr}"]
+    if isinstance(stmt, ir.Delete) and (held := _whole_slice(stmt.target)) is not None:
+        return [held]  # ``del LINES[:]``
     if isinstance(stmt, ir.ExprStmt) and isinstance(call := stmt.value, ir.Call) and not call.args \
             and isinstance(call.func, ir.Attr) and call.func.attr == "clear" \
             and (held := _target_name(call.func.value)) is not None:
@@ -300,6 +302,14 @@ def _target_name(target: ir.Expr) -> str | None:
         return target.id
     if isinstance(target, ir.Attr) and isinstance(target.value, ir.Name):
         return f"{target.value.id}.{target.attr}"
+    return None
+
+
+def _whole_slice(target: ir.Expr) -> str | None:
+    """``NAME`` of ``NAME[:]``."""
+    if isinstance(target, ir.Sub) and target.is_slice and isinstance(target.index, ir.Opaque) \
+            and not target.index.deps:
+        return _target_name(target.value)
     return None
 
 

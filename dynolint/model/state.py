@@ -307,7 +307,7 @@ class Frame:
     # local names holding the outcome of an authorization test: its facts when true, when false (model/authz.py)
     flag_facts: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     # local names that are other names of module state: (module path, name) (model/module_state.py)
-    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, str, tuple[Val, ...]]] = field(default_factory=dict)
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:

@@ -57,9 +57,9 @@ class StatementsMixin(Mixin):
                 value = self.eval(stmt.value, state, frame)
             for target in stmt.targets:
                 self.assign(target, value, state, frame, stmt.site)
-            if len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name:  # ``ok = a == claims[...]``, ``c = CACHE``
-                self.note_flag(stmt.targets[0].id, stmt.value, state, frame)
-                self.note_alias(stmt.targets[0].id, stmt.value, state, frame)
+            if len(stmt.targets) == 1:  # ``ok = a == claims[...]``, ``cache = CACHE``
+                self.note_flag(stmt.targets[0], stmt.value, state, frame)
+                self.note_alias(stmt.targets[0], stmt.value, state, frame)
             if is_verify_call(stmt.value):
                 state.facts = state.facts | {VERIFIED}
             return state
