@@ -177,6 +177,7 @@ class CallsMixin(Mixin):
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         callee.nonlocals = nonlocal_names(function)
+        self.inherit_aliases(function, func, frame, callee)  # ``cache = CACHE`` seen from a nested function
         env = self.bind(function, self_val, args, kwargs, callee)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (

@@ -97,6 +97,12 @@ class ModuleStateMixin(Mixin):
             if entry is not None:
                 frame.aliases[target.id] = entry
 
+    def inherit_aliases(self: Machine, function: ir.Function, func: FuncV, caller: Frame, callee: Frame) -> None:
+        """A nested function called by the function that defined it sees that function's
+        variables as they are now (``inline``): the aliases among them name the same state."""
+        if caller.aliases and function.parent == caller.qualname and func.path == caller.path:
+            callee.aliases = {name: entry for name, entry in caller.aliases.items() if name not in function.locals}
+
     def default_alias(self: Machine, function: ir.Function, param: ir.Param, path: str, frame: Frame) -> None:
         """A call leaves out ``param``, whose default is a mutable container made once, when a
         module-level ``def`` ran (or a method's, in a module-level class): the parameter names
