@@ -12,7 +12,7 @@ import pytest
 from dynolint.config import Config, SubProject
 from dynolint.engine.pipeline import select_files
 from dynolint.phase1.prefilter import code_text, has_entry, makes_dynamodb, touches_tenancy
-from tests.conftest import findings_in, write_project
+from tests.conftest import findings_in, triples, write_project
 
 
 def test_comments_docstrings_and_other_strings_do_not_make_a_dynamodb_file() -> None:
@@ -150,3 +150,81 @@ def test_a_handler_decorated_from_a_tenancy_module_is_a_root() -> None:
     assert selection.roots is not None
     assert "reports.py" in selection.roots and "reports.py" in selection.parse
     assert "plain.py" not in selection.parse and "other.py" not in selection.parse
+
+
+DB = b'''import boto3
+
+table = boto3.resource("dynamodb").Table("points")
+
+
+def fetch(member_id):
+    return table.get_item(Key={"id": member_id})["Item"]
+
+
+def persist(member):
+    table.put_item(Item=member)
+'''
+REPO = b'''from app import db
+
+
+def load_member(member_id):
+    return db.fetch(member_id)
+
+
+def store_member(member):
+    db.persist(member)
+'''
+SERVICE = b'''from app import repo
+
+
+def award(member_id, points):
+    member = repo.load_member(member_id)
+    member["points"] = member["points"] + points
+    repo.store_member(member)
+'''
+HANDLER = b'''from app import service
+
+
+def handler(event, context):
+    service.award(event["id"], int(event["points"]))
+'''
+
+
+def test_every_layer_above_the_table_that_calls_its_wrappers_is_parsed() -> None:
+    """handler -> service -> repository -> db, where only db names the table and the helpers are
+    called neither ``save`` nor anything with an item operation: each layer calls a function of
+    the one below that wraps an item operation, so each is parsed, however many there are."""
+    sources = {"app/db.py": DB, "app/repo.py": REPO, "app/service.py": SERVICE, "app/handler.py": HANDLER,
+               "app/report.py": b"from app import service\n\n\ndef title():\n    return 'Points'\n"}
+    selection = select_files(sources, Config())
+    assert {"app/db.py", "app/repo.py", "app/service.py", "app/handler.py"} <= selection.parse
+    # an importer that calls none of the wrappers is two levels up from them, still parsed as a
+    # caller may be, and a module importing nothing of them is not
+    sources["app/unrelated.py"] = b"import json\n\n\ndef dump(value):\n    return json.dumps(value)\n"
+    assert "app/unrelated.py" not in select_files(sources, Config()).parse
+
+
+def test_names_passed_on_by_re_exports_are_followed() -> None:
+    """``from .db import fetch, persist`` in a package's modules passes the wrappers on under
+    their names: the caller of the re-exported names is parsed (two re-exports and a deeper
+    caller than the two levels taken above every user)."""
+    sources = {"pkg/db.py": DB, "pkg/api.py": b"from pkg.db import fetch, persist\n",
+               "pkg/__init__.py": b"from pkg.api import (\n    fetch,\n    persist,\n)\n",
+               "svc/logic.py": b"import pkg\n\n\ndef bump(i):\n    m = pkg.fetch(i)\n    m['n'] = m['n'] + 1\n"
+                               b"    pkg.persist(m)\n",
+               "svc/mid.py": b"from svc import logic\n\n\ndef run(i):\n    logic.bump(i)\n",
+               "svc/top.py": b"from svc import mid\n\n\ndef go(i):\n    mid.run(i)\n",
+               "svc/entry.py": b"from svc import top\n\n\ndef handler(event, context):\n    top.go(event['id'])\n"}
+    parsed = select_files(sources, Config()).parse
+    assert {"pkg/api.py", "pkg/__init__.py", "svc/logic.py", "svc/mid.py", "svc/top.py"} <= parsed
+
+
+def test_a_race_across_four_layers_is_found(tmp_path: Path) -> None:
+    """The read and the write meet only in the handler, three layers above the table."""
+    service = "from app import repo\n\n\ndef get(i):\n    return repo.load_member(i)\n\n\n" \
+              "def put(member):\n    repo.store_member(member)\n"
+    handler = "from app import service\n\n\ndef handler(event, context):\n    m = service.get(event['id'])\n" \
+              "    m['points'] = m['points'] + int(event['points'])\n    service.put(m)\n"
+    write_project(tmp_path, {"app/__init__.py": "", "app/db.py": DB.decode(), "app/repo.py": REPO.decode(),
+                             "app/service.py": service, "app/handler.py": handler})
+    assert set(triples(findings_in(tmp_path))) == {("app/db.py", 11, "DYN102")}

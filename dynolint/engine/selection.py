@@ -110,7 +110,22 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
                 found.add(path)
         return found
 
-    users = {p for p in importers_of(dynamo) if ITEM_OPS.search(sources[p]) or b"save(" in sources[p]}
+    # the importers that use an item operation of what they import: directly (the handle is
+    # passed in), or through the functions of those modules that wrap one (``fetch``, ``persist``),
+    # however many layers of wrappers (handler -> service -> repository -> db)
+    wrappers = {path: _wrapping(sources[path], None) for path in dynamo}
+    users: set[str] = set()
+    frontier = set(dynamo)
+    while frontier:
+        names = set().union(*(wrappers[path] for path in frontier))
+        called = _calls_of(names)
+        found = {p for p in importers_of(frontier) - dynamo - users
+                 if ITEM_OPS.search(sources[p]) or b"save(" in sources[p]
+                 or called is not None and called.search(sources[p]) or _imported(sources[p], names)}
+        for path in found:  # (``from .store import load, save`` passes them on under their names)
+            wrappers[path] = _wrapping(sources[path], called) | _imported(sources[path], names)
+        users |= found
+        frontier = found
     near = dynamo | users
     level = near
     for _ in range(2):
@@ -152,6 +167,50 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
     # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
     chosen |= helper_chains(roots, imports_of, lambda path: ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))
+
+
+_DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+
+
+def _wrapping(data: bytes, called: re.Pattern[bytes] | None) -> set[bytes]:
+    """The names of the functions of a file whose text (its nested functions included: up to
+    the next ``def`` indented no deeper) has an item operation or calls one of ``called``: what
+    its importers call to use the table."""
+    starts = list(_DEF.finditer(data))
+    names = set()
+    for index, match in enumerate(starts):
+        depth = len(match.group(1))
+        end = next((later.start() for later in starts[index + 1:] if len(later.group(1)) <= depth), len(data))
+        body = data[match.end():end]
+        if ITEM_OPS.search(body) or called is not None and called.search(body):
+            names.add(match.group(2))
+    return names
+
+
+# names of wrappers too common to follow by their text: every dict, list, string, file, queue
+# or HTTP client has such a method (``row.get(...)``), so a call of one says nothing
+COMMON_NAMES = frozenset({b"get", b"set", b"put", b"post", b"delete", b"update", b"pop", b"items", b"keys",
+                          b"values", b"append", b"add", b"extend", b"insert", b"remove", b"clear", b"copy",
+                          b"setdefault", b"format", b"join", b"split", b"strip", b"replace", b"encode", b"decode",
+                          b"read", b"write", b"open", b"close", b"send", b"run", b"call", b"main", b"handler",
+                          b"load", b"loads", b"dump", b"dumps", b"list", b"count", b"index", b"sort", b"filter"})
+
+
+def _calls_of(names: set[bytes]) -> re.Pattern[bytes] | None:
+    """A pattern for a call of one of ``names`` (``fetch(``, ``repo.fetch(``), common ones
+    and dunders left out."""
+    names = {name for name in names if name not in COMMON_NAMES and not name.startswith(b"__")}
+    if not names:
+        return None
+    return re.compile(rb"(?<![\w])(?:" + b"|".join(re.escape(name) for name in sorted(names)) + rb")\(")
+
+
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+
+
+def _imported(data: bytes, names: set[bytes]) -> set[bytes]:
+    """Those of ``names`` a file imports by name (and so passes on to its own importers)."""
+    return {word for match in _FROM_IMPORT.finditer(data) for word in re.findall(rb"\w+", match.group(1))} & names
 
 
 class Selector:
