@@ -53,11 +53,9 @@ class AssignMixin(Mixin):
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:
             base = self.eval(target.value, state, frame)
-            held = self.held_state(target.value, base, target.attr, state, frame)
-            if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``SESSION.auth = ...``: module state
-                self.global_store(frame, site, held, "assign", None, value, state)
-            elif frame.function is not None and (owner := self.attribute_state(base, target.attr)) is not None:
-                self.global_store(frame, site, owner[1], "assign", None, value, state, owner[0])  # ``config.CURRENT = v``
+            held = self.held_attribute(target.value, base, target.attr, state, frame)
+            if held is not None:  # ``Config.table = ...``, ``self.x = ...``, ``config.CURRENT = ...``: module state
+                self.global_store(frame, site, held[1], "assign", None, value, state, held[0])
             for alt in alts(base):
                 if type(alt) is ExtV and alt.path == "boto3" and target.attr == "DEFAULT_SESSION":
                     # as setup_default_session does (a ``finally`` that sets it back clears it: model/objects.py)
@@ -166,12 +164,10 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
-            owner = self.eval(base_expr.value, state, frame)
-            held = self.held_state(base_expr.value, owner, base_expr.attr, state, frame)
-            if held is not None:  # a container module state holds
-                self.global_store(frame, site, held, "item", index, value, state)
-            elif (module := self.attribute_state(owner, base_expr.attr)) is not None:  # ``state.CACHE[k] = ...``
-                self.global_store(frame, site, module[1], "item", index, value, state, module[0])
+            owner = self.held_attribute(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr,
+                                        state, frame)
+            if owner is not None:  # a container module state holds (``state.CACHE[k] = ...``)
+                self.global_store(frame, site, owner[1], "item", index, value, state, owner[0])
         elif (entry := self.module_entry(base_expr, state, frame)) is not None:  # ``cache[k]``, ``CACHE["all"][k]``
             self.global_store(frame, site, entry[1], "item", within(entry[2], index), value, state, entry[0])
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
@@ -300,8 +296,9 @@ class AssignMixin(Mixin):
     def held_container(self: Machine, receiver: ir.Expr | None, method: str, args: list[Val], state: State,
                        frame: Frame) -> Entry | None:
         """The module state that calling ``method`` on ``receiver`` stores into, as (module,
-        name, the keys of a container inside it): a module global by any name (``CACHE.update(...)``, an alias, ``state.SEEN.add(...)``:
-        model/module_state.py), a container a module object holds (``STATE.seen.add(...)``), an
+        name, the keys of a container inside it): a module global by any name
+        (``CACHE.update(...)``, an alias, ``state.SEEN.add(...)``: model/module_state.py), a
+        container a module object holds (``STATE.seen.add(...)``), an
         HTTP session's headers or cookies (``SESSION.headers.update(...)``,
         ``SESSION.cookies.set(...)``); None for any other call. An entry removed from a
         session's state (``SESSION.headers.pop("X-Tenant")``) is noted, as a removed
@@ -322,17 +319,14 @@ class AssignMixin(Mixin):
         if type(receiver) is not ir.Attr or frame.function is None or \
                 method not in CONTAINER_STORES and method not in SESSION_STORES and method not in SESSION_REMOVES:
             return None
-        owner = self.eval(receiver.value, state, frame)
-        held = self.held_state(receiver.value, owner, receiver.attr, state, frame)
-        if held is None and method in CONTAINER_STORES:
-            module = self.attribute_state(owner, receiver.attr)
-            return None if module is None else (*module, ())
-        if held is None or held not in self.session_states:
-            return (frame.path, held, ()) if held is not None and method in CONTAINER_STORES else None
+        held = self.held_attribute(receiver.value, self.eval(receiver.value, state, frame), receiver.attr, state,
+                                   frame)
+        if held is None or held[1] not in self.session_states:
+            return (*held, ()) if held is not None and method in CONTAINER_STORES else None
         if method in SESSION_REMOVES:
-            self.process_removed(held, args[0] if args else UNKNOWN)
+            self.process_removed(held[1], args[0] if args else UNKNOWN)
             return None
-        return frame.path, held, ()
+        return (*held, ())
 
     def cached_factory(self: Machine, func: ir.Expr, state: State, frame: Frame) -> str | None:
         """``name()`` for a project function called without arguments whose result is cached

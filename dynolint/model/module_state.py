@@ -67,6 +67,17 @@ class ModuleStateMixin(Mixin):
                     return alt.path, f"{alt.qualname}.{attr}"
         return None
 
+    def held_attribute(self: Machine, expr: ir.Expr, value: Val, attr: str, state: State,
+                       frame: Frame) -> Held | None:
+        """``expr.attr`` (``expr`` evaluated to ``value``) as module state seen from a function:
+        what ``held_state`` names (an attribute of a module object, an HTTP session's state),
+        in this module, or a global of another module or an attribute of a module-level
+        function (``attribute_state``)."""
+        held = self.held_state(expr, value, attr, state, frame)
+        if held is not None:
+            return frame.path, held
+        return self.attribute_state(value, attr) if frame.function is not None else None
+
     def cleared_state(self: Machine, name: str, state: State, frame: Frame) -> list[Held]:
         """The module state a ``finally`` names when it clears ``name`` (``CACHE``, an alias
         ``cache``, ``REQUEST.tenant`` of a module object, ``state.CURRENT`` of a module)."""

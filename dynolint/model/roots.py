@@ -112,7 +112,7 @@ class RootsMixin(Mixin):
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
                 else:
                     value = self.param_default(path, function, param) or self.param_value(function, param)
-                    self.default_alias(function, param, path, frame)  # ``_memo={}``: the callers that leave it out share it
+                    self.default_alias(function, param, path, frame)  # ``_memo={}``: shared by the callers
             env[param.name] = value
         return env
 
