@@ -52,6 +52,17 @@ SPELLINGS = {
                         "remember(KEY, tenant)", -1),
     "mutable default made by a call": ("{}", "def remember(key, value, _memo=dict()):\n    _memo[key] = value",
                                        "remember(KEY, tenant)", -1),
+    "passed to a helper": ("{}", "def remember(memo, key, value):\n    memo[key] = value",
+                           "remember(_STORE, KEY, tenant)", -1),
+    "passed by keyword": ("{}", "def remember(key, value, *, memo):\n    memo[key] = value",
+                          "remember(KEY, tenant, memo=_STORE)", -1),
+    "another module's passed": ("{}", "def remember(memo, key, value):\n    memo.setdefault(key, value)",
+                                "remember(state.SHARED, KEY, tenant)", -1),
+    "alias passed on": ("[]", "def remember(memo, entry):\n    memo.append(entry)",
+                        "seen = _STORE\nremember(seen, (KEY, tenant))", -1),
+    "passed to a method": ("{}", "class Recorder:\n    def remember(self, memo, key, value):\n"
+                                 "        memo[key] = value\n\n\nRECORDER = Recorder()",
+                           "RECORDER.remember(_STORE, KEY, tenant)", -1),
 }
 
 
@@ -68,7 +79,7 @@ def store_line(spelling: str) -> tuple[str, int]:
     """Where the store is: in the handler's body, or on the helper's line that stores."""
     _, helper, _, offset = SPELLINGS[spelling]
     if offset < 0:
-        return "app.py", 12 + next(n for n, line in enumerate(helper.splitlines()) if "emo[" in line)
+        return "app.py", 12 + next(n for n, line in enumerate(helper.splitlines()) if "emo[" in line or "emo." in line)
     return "app.py", BODY_LINE + offset
 
 
@@ -131,6 +142,32 @@ def leaves_it_out(event, context):
     assert run(tmp_path, source) == {("app.py", line, "DYN302")}
     (tmp_path / "app.py").write_text(textwrap.dedent(source.split("def leaves_it_out")[0]))
     assert {f for f in triples(findings_in(tmp_path)) if f[2].startswith("DYN3")} == set()
+
+
+def test_a_helper_given_a_local_container_or_a_spread_is_the_caller_s(tmp_path: Path) -> None:
+    """The same helpers given the caller's own containers store nothing the module keeps; a
+    call through ``*args`` may give the default its own value (which one is not known)."""
+    source = PROLOGUE + '''
+
+def remember(memo, key, value):
+    memo[key] = value
+
+
+def collect(value, into=[]):
+    into.append(value)
+
+
+def handler(event, context):
+    mine = {}
+    remember(mine, "current", tenant_of(event))
+    args = (tenant_of(event), [])
+    collect(*args)
+    return mine
+'''
+    assert run(tmp_path, source) == set()
+    shared = source.replace("remember(mine,", "remember(_STORE,")
+    line = textwrap.dedent(source).splitlines().index("    memo[key] = value") + 1
+    assert run(tmp_path, shared) == {("app.py", line, "DYN302")}
 
 
 def test_module_state_emptied_in_finally_by_its_other_names_lives_for_the_request(tmp_path: Path) -> None:

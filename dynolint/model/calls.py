@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Callable
 from dynolint.phase1 import ir
 from dynolint.model.containers import counts
 from dynolint.model.literals import SPREAD_KWARGS, as_kwargs, empty_dict
-from dynolint.model.module_state import within
+from dynolint.model.binding import bind, spreads
+from dynolint.model.module_state import Entry, within
 from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
@@ -92,9 +93,9 @@ class CallsMixin(Mixin):
     def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
              node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
         if type(func) is FuncV:
-            return self.invoke(func, None, args, kwargs, loc, state, frame)
+            return self.invoke(func, None, args, kwargs, loc, state, frame, node)
         if type(func) is BoundV:
-            return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame)
+            return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame, node)
         if type(func) is ClassV:
             return self.instantiate(func, args, kwargs, loc, state, frame)
         if self.mappings_made and (type(func) is ExtV or type(func) is AttrV and type(func.base) is not InstanceV):
@@ -119,7 +120,7 @@ class CallsMixin(Mixin):
 
     # -- project functions ---------------------------------------------------------------
     def invoke(self: Machine, func: FuncV, self_val: Val | None, args: list[Val], kwargs: dict[str, Val],
-               loc: Loc, state: State, frame: Frame) -> Val:
+               loc: Loc, state: State, frame: Frame, site: ir.Call | None = None) -> Val:
         """Call a project function: reuse its summary for this calling context when there is
         one (model/summaries.py), else inline its body on the caller's path."""
         from dynolint.model.interp import MAX_DEPTH
@@ -137,10 +138,12 @@ class CallsMixin(Mixin):
                 self.summaries.cut_depth()
             return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         summaries = self.summaries
+        # given module state by name (``remember(CACHE, k, v)``) its stores are the module's: run
+        given = self.passed_state(function, self_val is not None, site, state, frame) if site is not None else {}
         # a function that rebinds its encloser's variables (``nonlocal``) changes the caller's
         # names, which a summary does not replay: it is always run
         context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state) \
-            if not function.declared_global or not nonlocal_names(function) else None
+            if not given and (not function.declared_global or not nonlocal_names(function)) else None
         if context is not None:
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
@@ -149,19 +152,20 @@ class CallsMixin(Mixin):
                 return reused
             log = summaries.start(len(self.call_stack), state)
             try:
-                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
+                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, site=site)
             except BaseException:
                 summaries.abandon(log)
                 raise
             summaries.finish(log, context, frame.depth, result, loc, state)
         else:
-            result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
+            result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, site=site, passed=given)
         self.note_obtained(result, frame, loc)
         return result
 
     def inline(self: Machine, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
                kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame,
-               on_yield: Callable[[Val, State], None] | None = None) -> Val:
+               on_yield: Callable[[Val, State], None] | None = None, site: ir.Call | None = None,
+               passed: dict[str, Entry] | None = None) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         closure = self.closures[func.closure] if func.closure >= 0 else None
         if closure is not None and function.parent == frame.qualname and func.path == frame.path:
@@ -178,7 +182,9 @@ class CallsMixin(Mixin):
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         callee.nonlocals = nonlocal_names(function)
         self.inherit_aliases(function, func, frame, callee)  # ``cache = CACHE`` seen from a nested function
-        env = self.bind(function, self_val, args, kwargs, callee)
+        if passed:
+            callee.aliases = {**callee.aliases, **passed}
+        env = bind(self, function, self_val, args, kwargs, callee, spreads(site))
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):
@@ -232,46 +238,6 @@ class CallsMixin(Mixin):
         if self.cached_function(function, func.path):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
-
-    def bind(self: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
-             kwargs: dict[str, Val], frame: Frame) -> dict[str, Val]:
-        env: dict[str, Val] = {}
-        params = list(function.params)
-        if self_val is not None and params and params[0].kind == "pos":
-            env[params.pop(0).name] = self_val
-        positional = [p for p in params if p.kind == "pos"]
-        rest = list(args)
-        for param in positional:
-            if rest:
-                env[param.name] = rest.pop(0)
-        extra_kwargs: dict[str, Val] = {}
-        for name, value in kwargs.items():
-            if any(p.name == name and p.kind in ("pos", "kwonly") for p in params):
-                env[name] = value
-            else:
-                extra_kwargs[name] = value
-        for param in params:
-            if param.name in env:
-                continue
-            if param.kind == "vararg":
-                env[param.name] = SeqV("tuple", tuple(rest))
-            elif param.kind == "kwarg":
-                spread = extra_kwargs.pop(SPREAD_KWARGS, None)
-                named = tuple((ConstV(k), v) for k, v in extra_kwargs.items())
-                if type(spread) is DictV:  # ``**{**item, "n": n + 1}``: its entries, then what it spreads
-                    env[param.name] = DictV(spread.items + named, spread.spreads)
-                else:
-                    env[param.name] = DictV(named, (spread,) if spread is not None else ())
-            elif param.default is not None:
-                from dynolint.model.state import State as StateCls
-
-                env[param.name] = self.peek(param.default, StateCls({}), frame) \
-                    if not isinstance(param.default, ir.Call) \
-                    else self.default_of(frame.path, function, param.name) or UNKNOWN
-                self.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
-            else:
-                env[param.name] = UNKNOWN
-        return env
 
     def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
                     state: State, frame: Frame) -> Val:

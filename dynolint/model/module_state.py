@@ -114,6 +114,26 @@ class ModuleStateMixin(Mixin):
         if caller.aliases and function.parent == caller.qualname and func.path == caller.path:
             callee.aliases = {name: entry for name, entry in caller.aliases.items() if name not in function.locals}
 
+    def passed_state(self: Machine, function: ir.Function, bound: bool, site: ir.Call, state: State,
+                     frame: Frame) -> dict[str, Entry]:
+        """Module state a function gives a project function as an argument
+        (``remember(CACHE, k, v)``, ``record(state.SEEN, x)``, ``fill(into=_ROWS)``): in the
+        callee the parameter is another name of it, for that call."""
+        if frame.function is None or not site.args and not site.kwargs:
+            return {}
+        params = [p for p in function.params if p.kind == "pos"]
+        if bound and params:  # the receiver fills the first (``bind``)
+            del params[0]
+        named = {p.name: p for p in function.params if p.kind in ("pos", "kwonly")}
+        pairs = list(zip(params, site.args)) + [(named[name], expr) for name, expr in site.kwargs if name in named]
+        given: dict[str, Entry] = {}
+        for param, expr in pairs:
+            if type(expr) is ir.Name or type(expr) is ir.Attr or type(expr) is ir.Sub:
+                entry = self.module_entry(expr, state, frame)
+                if entry is not None:
+                    given[param.name] = entry
+        return given
+
     def default_alias(self: Machine, function: ir.Function, param: ir.Param, path: str, frame: Frame) -> None:
         """A call leaves out ``param``, whose default is a mutable container made once, when a
         module-level ``def`` ran (or a method's, in a module-level class): the parameter names

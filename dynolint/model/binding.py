@@ -1,0 +1,65 @@
+"""Binding a call's arguments to a project function's parameters (``inline``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.literals import SPREAD_KWARGS
+from dynolint.model.state import Frame, State
+from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+
+
+def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
+         kwargs: dict[str, Val], frame: Frame, spread: bool = False) -> dict[str, Val]:
+    """The callee's variables on entry: ``self``, the positional and keyword arguments, what
+    ``*args`` and ``**kwargs`` collect, and the defaults of the parameters left out. A call
+    that spreads a sequence or a mapping it cannot enumerate (``f(*args)``, ``spread``) may
+    give any parameter, so its mutable defaults are not taken as shared (``default_alias``)."""
+    env: dict[str, Val] = {}
+    params = list(function.params)
+    if self_val is not None and params and params[0].kind == "pos":
+        env[params.pop(0).name] = self_val
+    positional = [p for p in params if p.kind == "pos"]
+    rest = list(args)
+    for param in positional:
+        if rest:
+            env[param.name] = rest.pop(0)
+    extra_kwargs: dict[str, Val] = {}
+    for name, value in kwargs.items():
+        if any(p.name == name and p.kind in ("pos", "kwonly") for p in params):
+            env[name] = value
+        else:
+            extra_kwargs[name] = value
+    for param in params:
+        if param.name in env:
+            continue
+        if param.kind == "vararg":
+            env[param.name] = SeqV("tuple", tuple(rest))
+        elif param.kind == "kwarg":
+            collected = extra_kwargs.pop(SPREAD_KWARGS, None)
+            named = tuple((ConstV(k), v) for k, v in extra_kwargs.items())
+            if type(collected) is DictV:  # ``**{**item, "n": n + 1}``: its entries, then what it spreads
+                env[param.name] = DictV(collected.items + named, collected.spreads)
+            else:
+                env[param.name] = DictV(named, (collected,) if collected is not None else ())
+        elif param.default is not None:
+            env[param.name] = machine.peek(param.default, State({}), frame) \
+                if not isinstance(param.default, ir.Call) \
+                else machine.default_of(frame.path, function, param.name) or UNKNOWN
+            if not spread:
+                machine.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
+        else:
+            env[param.name] = UNKNOWN
+    return env
+
+
+def spreads(site: ir.Call | None) -> bool:
+    """The call passes ``*seq`` or ``**mapping``: which parameters it gives is not known."""
+    return site is not None and (bool(site.star_args) or any(name is None for name, _ in site.kwargs))
+
+
+__all__ = ["bind", "spreads"]
