@@ -39,6 +39,8 @@ class CallsMixin(Mixin):
         if type(func) is ExtV and func.path == "any" and len(call.args) == 1 and not call.kwargs \
                 and type(call.args[0]) is ir.Comp and call.args[0].kind != "dict":
             return self.eval_comp(ir.as_filter(call.args[0]), state, frame)
+        if type(func) is ExtV and func.path == "filter" and (kept := ir.filter_as_comp(call)) is not None:
+            return self.eval_comp(kept, state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
         unknown_spreads: list[Val] = []  # ``**x`` of values the model cannot enumerate
@@ -62,7 +64,11 @@ class CallsMixin(Mixin):
             else:
                 unknown_spreads.append(value)
         for star in call.star_args:
-            args.append(self.element(self.eval(star, state, frame)))
+            spread = self.eval(star, state, frame)
+            if type(spread) is SeqV and spread.kind in ("tuple", "list"):  # ``f(*parts)`` of a known tuple
+                args.extend(spread.elts)
+            else:  # a sequence of unknown length: taken as one argument, one of its elements
+                args.append(self.element(spread))
         if unknown_spreads:  # ``f(**item)``: the parameters f takes by name are the item's entries
             self.spread_into(func, args, kwargs, unknown_spreads, (frame.path, call.site), state, frame)
         return self.apply(func, args, kwargs, tuple(unknown_spreads), call, (frame.path, call.site), state, frame)
@@ -210,10 +216,11 @@ class CallsMixin(Mixin):
                 and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
             for name in callee.nonlocals & exit_state.env.keys():
                 state.env[name] = exit_state.env[name]
-        never_returns = exit_state.dead
-        if never_returns:
+        never_returns = exit_state.dead = exit_state.dead or function.no_return
+        if never_returns and not function.no_return:
             # it raises on every path (a placeholder, an abstract method, a stub that is
-            # replaced at run time): the call's value is unknown and the caller goes on
+            # replaced at run time): the call's value is unknown and the caller goes on;
+            # one annotated ``-> NoReturn`` says so itself, and the caller's path ends there
             exit_state.dead = False
         state.flow_from(exit_state)
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.library import COUNTER_METHODS, COUNTERS, DICT_MAKERS, ITERATION, TAKE_ELEMENT
 from dynolint.model.literals import merge_dicts
-from dynolint.model.values import NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, SeqV, Val, alts, one_of
+from dynolint.model.values import (
+    NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, InstanceV, SeqV, Val, alts, one_of,
+)
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -108,6 +110,18 @@ LITERAL_KINDS = frozenset({"list", "tuple", "set"})  # SeqV kinds of a literal t
 
 
 class ContainersMixin(Mixin):
+    def eval_iterable(self: Machine, expr: ir.Expr, site: int, state: State, frame: Frame) -> Val:
+        """What a ``for`` or a comprehension iterates: ``expr``'s value, or for an instance of
+        a project class with ``__iter__`` what that returns (a generator method: its yields)."""
+        value = self.eval(expr, state, frame)
+        if not any(type(alt) is InstanceV for alt in alts(value)):
+            return value
+        out = []
+        for alt in alts(value):
+            method = self.find_method(alt.cls, "__iter__") if type(alt) is InstanceV else None
+            out.append(alt if method is None else self.invoke(method, alt, [], {}, (frame.path, site), state, frame))
+        return one_of(out)
+
     def element(self: Machine, iterable: Val) -> Val:
         """What iterating ``iterable`` gives: one of its elements (a dict's keys)."""
         out = []

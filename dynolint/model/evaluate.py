@@ -153,7 +153,8 @@ class EvalMixin(Mixin):
         tests: list[Val] = []
         try:
             for target, iterable, conditions in expr.generators:
-                self.assign(target, self.element(self.eval(iterable, state, frame)), state, frame, expr.site)
+                self.assign(target, self.element(self.eval_iterable(iterable, expr.site, state, frame)), state,
+                            frame, expr.site)
                 for condition in conditions:
                     tests.append(self.eval_filter(condition, (frame.path, expr.site), state, frame))
             element = self.eval(expr.elt, state, frame)

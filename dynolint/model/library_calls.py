@@ -95,6 +95,10 @@ class LibraryMixin(Mixin):
             made = [dict(a.kwargs) for a in alts(recv) if type(a) is CallV]  # ``jwt.PyJWT(options=...).decode(t)``
             return ClaimsV(verifies(made + [kwargs]))
         for alt in alts(recv):
+            if name == "start" and type(alt) is InstanceV and self.derives(alt.cls, "runnable") \
+                    and (run := self.find_method(alt.cls, "run")) is not None:
+                self.invoke(run, alt, [], {}, loc, state, frame)  # ``Saver(item).start()``: its ``run()``
+                return NONE
             passed = self.passing_method(alt, name)
             if passed is not None:
                 return args[passed] if len(args) > passed else UNKNOWN

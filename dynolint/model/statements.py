@@ -219,7 +219,8 @@ class StatementsMixin(Mixin):
         return self.correlated([body, orelse], merge([body, orelse]))
 
     def exec_loop(self: Machine, stmt: ir.Loop, state: State, frame: Frame) -> State:
-        iterable = self.eval(stmt.iter, state, frame)
+        iterable = self.eval(stmt.iter, state, frame) if stmt.is_while \
+            else self.eval_iterable(stmt.iter, stmt.site, state, frame)
         if stmt.is_while:
             self.examine((iterable,), state, (frame.path, stmt.site))
         body_state = state.copy()

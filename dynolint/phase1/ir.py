@@ -22,7 +22,7 @@ from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the r
     Starred as Starred, FStr as FStr, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
     Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, NamedExpr as NamedExpr,
     ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
-    pickle_as_fields as pickle_as_fields, as_filter as as_filter,
+    pickle_as_fields as pickle_as_fields, as_filter as as_filter, filter_as_comp as filter_as_comp,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -185,6 +185,7 @@ class Function:
     class_qualname: str | None  # the class it is a method of
     parent: str | None  # enclosing function, for closures
     is_generator: bool = False
+    no_return: bool = False  # annotated ``-> NoReturn`` / ``-> Never``: a call to it ends the caller's path
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -191,3 +191,20 @@ def as_filter(comp: Comp) -> Comp:
     *outer, (target, iterable, conditions) = comp.generators
     return Comp("list", Const(True), None, (*outer, (target, iterable, (*conditions, comp.elt))), comp.site)
 
+
+
+def filter_as_comp(call: Call) -> Comp | None:
+    """``filter(pred, xs)`` as the generator it is, ``(x for x in xs if pred(x))``, and
+    ``filter(lambda x: test, xs)`` as ``(x for x in xs if test)``: the predicate decides on
+    each element kept, as a comprehension's filter does (a listing's items deleted after a
+    test of their attributes). None for any other shape (``filter(None, xs)``, a spread)."""
+    if len(call.args) != 2 or call.kwargs or call.star_args or type(call.args[0]) is Const:
+        return None
+    pred, iterable = call.args
+    if type(pred) is Lambda:
+        if len(pred.params) != 1:
+            return None
+        element = Name(pred.params[0])
+        return Comp("gen", element, None, ((element, iterable, (pred.body,)),), call.site)
+    element = Name("<filtered>")  # no Python name: it cannot meet the code's own
+    return Comp("gen", element, None, ((element, iterable, (Call(pred, (element,), (), call.site),)),), call.site)

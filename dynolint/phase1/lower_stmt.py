@@ -263,7 +263,7 @@ class Lowerer(ExpressionLowerer):
         local_names = frozenset((assigned | {p.name for p in params}) - declared)
         self.functions.append(ir.Function(
             qualname, name, params, body, decorators, node.asynchronous is not None, site,
-            local_names, frozenset(declared), class_qualname, parent, is_generator,
+            local_names, frozenset(declared), class_qualname, parent, is_generator, no_return(node.returns),
         ))
         return ir.DefStmt(segment, qualname, False, site)
 
@@ -392,3 +392,13 @@ def _fields(node: cst.ClassDef) -> tuple[str, ...]:
                                                and annotation.value.value == "ClassVar"):
                     out.append(small.target.value)
     return tuple(out)
+
+
+def no_return(annotation: cst.Annotation | None) -> bool:
+    """``-> NoReturn``, ``-> typing.Never``, ``-> "NoReturn"``: the function never returns."""
+    if annotation is None:
+        return False
+    node = annotation.annotation
+    name = node.value.strip("\"'") if isinstance(node, cst.SimpleString) else \
+        node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+    return name.rsplit(".", 1)[-1] in ("NoReturn", "Never")
