@@ -83,6 +83,19 @@ def test_a_long_invoke_is_wrapped_and_a_trailing_comma_kept(tmp_path: Path) -> N
      '    caller = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]\n'
      '    client.invoke(FunctionName="renderer", Payload=json.dumps({"tenant": target, "by": caller}))\n',
      "several tenant ids"),
+    # work sent on behalf of another tenant: the payload names it, not the tenant id read
+    ('def handler(event, context):\n    body = json.loads(event["body"])\n    tenant_id = body["tenant_id"]\n'
+     '    target = body.get("on_behalf_of", tenant_id)\n'
+     '    client.invoke(FunctionName="renderer", Payload=json.dumps({"tenant": target, "item": body["item"]}))\n',
+     "runs for the tenant in target"),
+    ('def handler(event, context):\n    body = json.loads(event["body"])\n    tenant_id = body["tenant_id"]\n'
+     '    payload = {"item": body["item"]}\n    payload["targetTenantId"] = body.get("for") or tenant_id\n'
+     '    client.invoke(FunctionName="renderer", Payload=json.dumps(payload))\n',
+     "runs for the tenant in"),
+    ('def handler(event, context):\n    body = json.loads(event["body"])\n    tenant_id = body["tenant_id"]\n'
+     '    payload = dict(tenant_id=body["delegate"], item=body["item"])\n'
+     '    client.invoke(FunctionName="renderer", Payload=json.dumps(payload))\n',
+     "runs for the tenant in"),
 ])
 def test_no_fix_without_a_plain_variable_and_the_finding_says_why(tmp_path: Path, body: str, reason: str) -> None:
     before = HEADER + body
@@ -101,6 +114,21 @@ def test_of_several_tenant_ids_the_one_the_call_passes_on_is_given(tmp_path: Pat
     after, _ = fix(tmp_path, before)
     assert "TenantId=target" in after and "TenantId=caller" not in after
     ast.parse(after)
+
+
+def test_a_payload_naming_the_same_tenant_or_describing_it_is_fixed(tmp_path: Path) -> None:
+    before = HEADER + """def handler(event, context):
+    body = json.loads(event["body"])
+    tenant_id = body["tenant_id"]
+    payload = {"tenant_id": tenant_id, "tenant_name": body["name"], "by": body.get("on_behalf_of")}
+    client.invoke(FunctionName="renderer", Payload=json.dumps(payload))
+"""
+    after, skipped = fix(tmp_path, before)
+    assert "TenantId=tenant_id" in after and after.count("TenantId") == 1
+    assert skipped == []
+    ast.parse(after)
+    again, _ = fix(tmp_path, after)
+    assert again == after
 
 
 def test_the_json_edit_reproduces_the_file_fix(tmp_path: Path) -> None:

@@ -56,8 +56,57 @@ def tenant_name(scope: cst.CSTNode, call: cst.Call, plan: TenantIdPlan, position
             raise FixSkipped("the function read several tenant ids and the call does not tell which one it runs "
                              "for: pass TenantId= by hand")
     if held:
+        other = _payload_tenant(scope, call, held[0])
+        if other is not None:
+            raise FixSkipped(f"the call says it runs for the tenant in {other}, not {held[0]}: pass TenantId= by hand")
         return held[0]
     raise FixSkipped("no variable of this function holds the tenant id it read: pass TenantId= by hand")
+
+
+def _payload_tenant(scope: cst.CSTNode, call: cst.Call, name: str) -> str | None:
+    """What the call's payload names as its tenant, where that is not ``name``: an entry or
+    keyword whose name says tenant (``{"tenant": target}``, ``dict(tenant_id=other)``,
+    ``payload["tenant"] = target``), in the call or in what a variable it passes was given.
+    Work sent on behalf of another tenant (``body.get("on_behalf_of", tenant_id)``) must run
+    in that tenant's environment, not the reader's."""
+    passed = {node.value for node in walk(call) if isinstance(node, cst.Name)}
+    places: list[cst.CSTNode] = [call]
+    for node in walk(scope):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name) and target.value in passed:
+                places.append(node.value)
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) \
+                    and target.value.value in passed and len(target.slice) == 1 \
+                    and isinstance(target.slice[0].slice, cst.Index):
+                key = target.slice[0].slice.value
+                if isinstance(key, cst.SimpleString) and _says_tenant(key.evaluated_value, "") \
+                        and not _is_name(node.value, name):
+                    return cst.Module([]).code_for_node(node.value)
+    for place in places:
+        for node in walk(place):
+            if isinstance(node, cst.DictElement) and isinstance(node.key, cst.SimpleString):
+                label: object = node.key.evaluated_value
+            elif isinstance(node, cst.Arg) and node.keyword is not None:
+                label = node.keyword.value
+            else:
+                continue
+            if _says_tenant(label, "TenantId") and not _is_name(node.value, name):
+                return cst.Module([]).code_for_node(node.value)
+    return None
+
+
+def _says_tenant(label: object, exempt: str) -> bool:
+    """``tenant``, ``tenant_id``, ``targetTenantId``: a name for the tenant itself (not
+    ``tenant_name`` or ``tenant_tier``, which describe it)."""
+    if not isinstance(label, str) or label == exempt:
+        return False
+    plain = label.lower().replace("_", "").replace("-", "")
+    return plain == "tenant" or plain.endswith("tenantid")
+
+
+def _is_name(value: cst.BaseExpression, name: str) -> bool:
+    return isinstance(value, cst.Name) and value.value == name
 
 
 def _holds_a_source(value: cst.BaseExpression, plan: TenantIdPlan, positions: dict[cst.CSTNode, Any]) -> bool:
