@@ -15,7 +15,7 @@ from dynolint.model.literals import may_be_position, merge_dicts, names_entry, o
 from dynolint.model import narrowing
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
-from dynolint.model.strings import concat_parts, percent_parts
+from dynolint.model.strings import concat_parts, field_value, percent_parts
 from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.state import join
 from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
@@ -65,6 +65,9 @@ class EvalMixin(Mixin):
             return self.eval_call(expr, state, frame)
         if type(expr) is ir.FStr:
             return self.concat([self.eval(p, state, frame) for p in expr.parts])
+        if type(expr) is ir.Formatted:  # ``{n:06d}``, ``{s!r}`` (model/strings.py)
+            return field_value(self.eval(expr.value, state, frame), expr.conversion,
+                               self.eval(expr.spec, state, frame), frame.path)
         if type(expr) is ir.DictE:
             return self.make_dict(expr, state, frame)
         if type(expr) is ir.SeqE:

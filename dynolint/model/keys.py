@@ -11,6 +11,7 @@ from dynolint.model.unseen import UnseenIndex
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
+from dynolint.model.strings import formatted_call
 from dynolint.model.values import (
     UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
@@ -172,6 +173,8 @@ class TaintIndex:
             return parts[0] if len(parts) == 1 else StrV(parts)
         if type(value) is CallV and value.fn in ("str", "format") and value.recv is None and len(value.args) == 1:
             return self.canon(value.args[0], depth + 1)
+        if type(value) is CallV and (field := formatted_call(value, lambda x: self.canon(x, depth + 1))) is not None:
+            return field  # ``format(n, "06d")``, ``repr(s)``: as the fields that write them (model/strings.py)
         if type(value) is CallV and value.fn in ("strip", "rstrip", "lstrip") and value.recv is not None:
             return CallV(value.fn, self.canon(value.recv, depth + 1), value.args, value.kwargs)
         if type(value) is SubV:

@@ -19,7 +19,7 @@ from typing import Union
 
 from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the rest
     Name as Name, Const as Const, Attr as Attr, Sub as Sub, Call as Call, DictE as DictE, SeqE as SeqE,
-    Starred as Starred, FStr as FStr, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
+    Starred as Starred, FStr as FStr, Formatted as Formatted, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
     Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, NamedExpr as NamedExpr,
     ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
     pickle_as_fields as pickle_as_fields, as_filter as as_filter, filter_as_comp as filter_as_comp,

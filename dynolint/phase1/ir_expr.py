@@ -71,6 +71,17 @@ class FStr:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Formatted:
+    """A field of an f-string with a conversion or a format spec (``{n:06d}``, ``{s!r}``): its
+    text is not the value's own, so the field keeps them (a plain ``{n}`` is the value itself).
+    ``spec`` is a Const, or an FStr where nested fields compute it (``{n:{width}}``)."""
+
+    value: Expr
+    conversion: str  # "r", "s", "a" or ""
+    spec: Expr
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class BinOp:
     op: str
     left: Expr
@@ -156,7 +167,7 @@ class Opaque:
 
 
 Expr = Union[
-    Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, BinOp, UnaryOp, BoolOp,
+    Name, Const, Attr, Sub, Call, DictE, SeqE, Starred, FStr, Formatted, BinOp, UnaryOp, BoolOp,
     Compare, IfExp, Comp, Lambda, NamedExpr, ImportE, Yield, Opaque,
 ]
 Target = Expr  # Name | Attr | Sub | SeqE | Starred

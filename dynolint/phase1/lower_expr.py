@@ -159,8 +159,37 @@ class ExpressionLowerer:
             if isinstance(part, cst.FormattedStringText):
                 parts.append(ir.Const(_fstring_text(part.value, node)))
             elif isinstance(part, cst.FormattedStringExpression):
-                parts.append(self.expr(part.expression))
+                parts.extend(self._field(part, node))
         return ir.FStr(tuple(parts))
+
+    def _field(self, part: cst.FormattedStringExpression, node: cst.FormattedString) -> list[ir.Expr]:
+        """A field's text. A plain ``{x}`` is the value itself; a conversion or a format spec
+        writes other text (``{n:#x}`` is never ``{n}``), kept in a Formatted. ``{x=}`` writes
+        its own source first, then the value's repr unless a conversion or spec is given."""
+        out: list[ir.Expr] = []
+        conversion = part.conversion or ""
+        if part.equal is not None:
+            equal = part.equal
+            out.append(ir.Const("".join((
+                _whitespace(part.whitespace_before_expression), cst.Module([]).code_for_node(part.expression),
+                _whitespace(equal.whitespace_before), "=", _whitespace(equal.whitespace_after),
+                _whitespace(part.whitespace_after_expression)))))
+            if not conversion and part.format_spec is None:
+                conversion = "r"
+        value = self.expr(part.expression)
+        if not conversion and not part.format_spec:  # ``{x}`` and ``{x:}`` write str(x)
+            out.append(value)
+            return out
+        spec: list[ir.Expr] = []
+        for piece in part.format_spec or ():
+            if isinstance(piece, cst.FormattedStringText):
+                spec.append(ir.Const(_fstring_text(piece.value, node)))
+            elif isinstance(piece, cst.FormattedStringExpression):
+                spec.extend(self._field(piece, node))
+        computed = any(not isinstance(piece, ir.Const) for piece in spec)
+        text = "".join(str(piece.value) for piece in spec if isinstance(piece, ir.Const))
+        out.append(ir.Formatted(value, conversion, ir.FStr(tuple(spec)) if computed else ir.Const(text)))
+        return out
 
     def _number(self, node: cst.Integer | cst.Float) -> ir.Expr:
         try:
@@ -252,6 +281,10 @@ class ExpressionLowerer:
         if isinstance(node, cst.StarredElement):
             return ir.Starred(self.target(node.value, bind))
         return self.expr(node)
+
+
+def _whitespace(node: cst.BaseParenthesizableWhitespace) -> str:
+    return node.value if isinstance(node, cst.SimpleWhitespace) else ""
 
 
 def _fstring_text(source: str, node: cst.FormattedString) -> str:
