@@ -268,6 +268,23 @@ def test_message_names_the_open_decision():
     table.update_item(Key={"pk": order_id}, UpdateExpression="SET summary = :s", ConditionExpression="attribute_exists(pk)",
                       ExpressionAttributeValues={":s": summary})
 ''', "overwrite"),
+    # the item put back whole after arithmetic made on it in place: that attribute is copied
+    ('''    order["views"] += 1
+    table.put_item(Item=order, ConditionExpression="attribute_exists(pk)")
+''', "counter"),
+    ('''    order["views"] = order["views"] - 1
+    table.put_item(Item={**order, "seen": True}, ConditionExpression=Attr("pk").exists())
+''', "counter"),
+    # the same with the attribute pinned as read, or changed in place with no arithmetic (a
+    # whole item copied back under an existence condition is left to the other rules)
+    ('''    seen = order["views"]
+    order["views"] = seen + 1
+    table.put_item(Item=order, ConditionExpression="#v = :seen", ExpressionAttributeNames={"#v": "views"},
+                   ExpressionAttributeValues={":seen": seen})
+''', None),
+    ('''    order["note"] = "checked"
+    table.put_item(Item=order, ConditionExpression="attribute_exists(pk)")
+''', None),
     # the condition pins the attribute copied, or a version the write bumps: guarded
     ('''    views = order["views"] + 1
     table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression="views = :seen",

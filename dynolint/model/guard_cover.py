@@ -191,12 +191,26 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         names: set[str] = set()
         for value in write.values:
             looked_at(value, read.id, names, 0)
+        if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
+            names |= model.interp.assigned_in_place.get(read.id, set())
         names -= keys
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
         if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):
             return read, tuple(sorted(names))
     return None
+
+
+def _changed_by_arithmetic(write: WriteEvent, read: int) -> bool:
+    """Does ``write`` put back the item of ``read`` (itself or spread into a dict) after the
+    code changed it in place with arithmetic on its own attributes? Which attributes it
+    assigned is then what the write copies of the read, whatever else it carries whole."""
+    for value in write.values:
+        for alt in alts(value):
+            for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):
+                if isinstance(part, ReadItemV) and part.read == read and part.arith:
+                    return True
+    return False
 
 
 def spell(decision: Decision) -> str:
