@@ -62,7 +62,8 @@ async def handler(event, context):
         while True:
 {read}
             _dl_seen, cached = cached, dynolint_claim.unclaimed(cached)
-            if (cached is not None) or await _dl_claim.take(
+            _dl_claim_hit = cached is not None
+            if _dl_claim_hit or await _dl_claim.take(
                 rates,
                 {{"pair": pair}},
                 "pair",
@@ -72,7 +73,7 @@ async def handler(event, context):
             await _dl_claim.wait(_dl_seen)
             _dl_claim_lost = True
         try:
-            if cached is not None:
+            if _dl_claim_hit:
                 return cached["rate"]
             async with httpx.AsyncClient() as http:
                 rate = (await http.get("https://fx.example.com/" + pair)).json()["rate"]
@@ -146,7 +147,8 @@ async def handler(event, context):
             )
             cached = response.get("Item")
             _dl_seen, cached = cached, dynolint_claim.unclaimed(cached)
-            if (cached is not None) or await _dl_claim.take(
+            _dl_claim_hit = cached is not None
+            if _dl_claim_hit or await _dl_claim.take(
                 client,
                 {"pair": {"S": pair}},
                 "pair",
@@ -157,7 +159,7 @@ async def handler(event, context):
             await _dl_claim.wait(_dl_seen)
             _dl_claim_lost = True
         try:
-            if cached is not None:
+            if _dl_claim_hit:
                 return cached["rate"]["S"]
             async with aiohttp.ClientSession() as http:
                 async with http.get("https://fx.example.com/" + pair) as answer:
@@ -210,7 +212,8 @@ def test_the_async_fixture_project_is_fixed(tmp_path: Path) -> None:
     assert_fixed_for_good(project, "weather.py", after)
     assert _ruff(project) - before == {}
     assert "        _dl_claim = dynolint_claim.AsyncClaim()\n" in after
-    assert "            await _dl_claim.wait(_dl_seen)\n" in after and ") or await _dl_claim.take(\n" in after
+    assert "            await _dl_claim.wait(_dl_seen)\n" in after
+    assert "            if _dl_claim_hit or await _dl_claim.take(\n" in after
     assert "time.sleep" not in after
 
 

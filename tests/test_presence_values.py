@@ -68,5 +68,6 @@ def test_the_claim_fix_reads_the_flag_from_the_unclaimed_item(tmp_path: Path) ->
     assert skipped == []
     # the item is taken out of a claim where it is bound, before the flag is computed from it
     assert after.index("dynolint_claim.unclaimed(item)") < after.index("found = have(item)")
-    assert "if (found) or " in after
+    assert "        _dl_claim_hit = found\n        if _dl_claim_hit or " in after  # the flag's value, kept
+    assert "    try:\n        if _dl_claim_hit:\n" in after
     assert_fixed_for_good(tmp_path, "app.py", after)

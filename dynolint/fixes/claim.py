@@ -223,8 +223,11 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     key = kwarg(read_call, "Key")
     if key is None:
         raise FixSkipped("the read has no Key= argument")
-    test = code(test_statement.test)
-    hit = f"not ({test})" if write_in_body else f"({test})"
+    # the code's test runs once a read, its value kept: a second run of it (a clock, a random
+    # early refresh, a call) could call a miss the loop called a hit, and the miss path would
+    # then pay without the claim, its fenced write refused
+    verdict = f"{owner}_{'miss' if write_in_body else 'hit'}"
+    hit = f"not {verdict}" if write_in_body else verdict
     table_name = ""
     if plan.flavor == "low":
         name_arg = kwarg(read_call, "TableName")
@@ -242,6 +245,7 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
         f"while True:\n"
         f"    pass\n"
         f"    _dl_seen, {item} = {item}, {module}.unclaimed({item})\n"
+        f"    {verdict} = {_assigned(test_statement.test)}\n"
         f"    if {hit} or {wait}{take}:\n"
         f"        break\n"
         f"    {wait}{owner}.wait(_dl_seen)\n"
@@ -259,10 +263,26 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     loop = loop.with_changes(body=loop.body.with_changes(body=body))
     leading = read_part[0].leading_lines if hasattr(read_part[0], "leading_lines") else ()
     first = first.with_changes(leading_lines=leading)
-    tail = list(statements[if_index:])
+    tail = [_tested_by(test_statement, verdict), *statements[if_index + 1:]]
     if release:
         tail = [_released(tail, f"{wait}{owner}.release()")]
     return [*statements[:read_index], first, flag, loop, *tail]
+
+
+def _assigned(test: cst.BaseExpression) -> str:
+    """The code of ``test`` as the right side of an assignment: a bare walrus (``if found :=
+    read():``) needs parentheses there."""
+    code = cst.Module([]).code_for_node(test)
+    return f"({code})" if isinstance(test, cst.NamedExpr) and not test.lpar else code
+
+
+def _tested_by(statement: cst.If, verdict: str) -> cst.If:
+    """The code's ``if`` branching on ``verdict``, the value its test had in the loop (its
+    ``elif`` tests stay: they run once, after the loop)."""
+    space = statement.whitespace_before_test
+    if isinstance(space, cst.SimpleWhitespace) and not space.value:  # ``if(fresh):``
+        space = cst.SimpleWhitespace(" ")
+    return statement.with_changes(test=cst.Name(verdict), whitespace_before_test=space)
 
 
 def _released(tail: list[cst.BaseStatement], release: str) -> cst.Try:

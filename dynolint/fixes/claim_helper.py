@@ -12,11 +12,14 @@ How the fixed code uses it::
     while True:
         item = table.get_item(Key=key, ConsistentRead=lost).get("Item")
         seen, item = item, dynolint_claim.unclaimed(item)
-        if <item is a hit> or claim.take(table, key, "pk", seen):
+        hit = <item is a hit>  # the code's test, run once a read
+        if hit or claim.take(table, key, "pk", seen):
             break
         claim.wait(seen)
         lost = True  # read again consistently: the winner's claim or result
     try:
+        # ``if hit:`` where the code tested the item: run again, a test
+        # that reads the clock could change its mind after the loop
         ...the costly work, then the write, fenced on ``claim.owner``...
     finally:
         claim.release()  # a path that leaves without the write frees the key
@@ -41,7 +44,8 @@ With an async SDK (aioboto3's ``Table``, aiobotocore's client: an awaited
     while True:
         item = (await table.get_item(Key=key, ConsistentRead=lost)).get("Item")
         seen, item = item, dynolint_claim.unclaimed(item)
-        if <item is a hit> or await claim.take(table, key, "pk", seen):
+        hit = <item is a hit>
+        if hit or await claim.take(table, key, "pk", seen):
             break
         await claim.wait(seen)
         lost = True
