@@ -199,3 +199,47 @@ def truthy(event, context):
     assert run(tmp_path, source) == {
         (line_of(source, '        table.delete_item(Key={"pk": row["pk"], "sk": row["sk"]})'), "DYN101"),
         (line_of(source, '        table.delete_item(Key={"pk": pk})'), "DYN101")}
+
+
+def test_a_decorator_registering_into_a_module_dict_at_import_fills_it(tmp_path: Path) -> None:
+    source = '''
+ROUTES = {}
+
+
+def route(name):
+    def register(fn):
+        ROUTES[name] = fn
+        return fn
+    return register
+
+
+@route("visit")
+def visit(profile, n):
+    table.put_item(Item={**profile, "visits": profile["visits"] + n})
+
+
+@route("count")
+def count(profile, n):
+    table.update_item(Key={"pk": profile["pk"]}, UpdateExpression="ADD visits :n",
+                      ExpressionAttributeValues={":n": n})
+
+
+def handler(event, context):
+    profile = table.get_item(Key={"pk": event["pk"]})["Item"]
+    ROUTES[event["action"]](profile, event["arg"])
+'''
+    assert run(tmp_path, source) == {
+        (line_of(source, '    table.put_item(Item={**profile, "visits": profile["visits"] + n})'), "DYN102")}
+
+
+def test_arithmetic_made_on_listed_items_in_one_loop_is_seen_in_the_next(tmp_path: Path) -> None:
+    source = '''
+
+def restock(event, context):
+    items = [table.get_item(Key={"pk": pk})["Item"] for pk in event["pks"]]
+    for item in items:
+        item["stock"] = item["stock"] + event["qty"]
+    for item in items:
+        table.put_item(Item=item)
+'''
+    assert run(tmp_path, source) == {(line_of(source, "        table.put_item(Item=item)"), "DYN102")}

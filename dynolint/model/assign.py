@@ -372,7 +372,9 @@ class AssignMixin(Mixin):
             return False
         if frame.closure is not None and name in frame.closure:
             return False
-        return name in self.run_module(frame.path)
+        # (while the module body runs, a function it calls, a decorator applied, stores into
+        # the globals bound so far: ``@route("topup")`` filling ``ROUTES``)
+        return name in self.run_module(frame.path, own=True)
 
 
 def process_state(value: Val) -> str | None:

@@ -18,6 +18,7 @@ from dynolint.model.literals import merge_dicts
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, InstanceV, SeqV, Val, alts, one_of,
 )
+from dynolint.model.values_aws import ReadItemV
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -257,7 +258,9 @@ def stored_elements(before: Val, after: Val | None) -> Val | None:
     where the body did not (it rebound the name, or stored nothing)."""
     if after is None or after is before:
         return None
-    changed = [alt for alt in alts(after) if isinstance(alt, DictV) and before in alt.spreads]
+    changed = [alt for alt in alts(after) if isinstance(alt, DictV) and before in alt.spreads
+               or isinstance(alt, ReadItemV) and isinstance(before, ReadItemV) and alt.read == before.read
+               and alt.arith and not before.arith]  # ``row["n"] += 1``: the item, holding arithmetic
     if not changed or len(changed) != len(alts(after)):
         return None
     return SeqV("items", (one_of(changed),))
