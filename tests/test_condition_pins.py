@@ -285,6 +285,11 @@ def test_message_names_the_open_decision():
     ('''    order["note"] = "checked"
     table.put_item(Item=order, ConditionExpression="attribute_exists(pk)")
 ''', None),
+    # arithmetic on a pinned attribute stored under another name: it copies what is pinned
+    ('''    seen = order["views"]
+    order["views_k"] = seen / 1000
+    table.put_item(Item=order, ConditionExpression="views = :seen", ExpressionAttributeValues={":seen": seen})
+''', None),
     # the condition pins the attribute copied, or a version the write bumps: guarded
     ('''    views = order["views"] + 1
     table.update_item(Key={"pk": order_id}, UpdateExpression="SET views = :v", ConditionExpression="views = :seen",

@@ -307,3 +307,36 @@ def test_a_stale_item_is_claimed_then_refreshed(tmp_path: Path) -> None:
     table = OneItemTable({"pair": "EURUSD", "rate": "1.08"})
     assert _run(tmp_path, after, table, [False, True]) == (1.5, 1)
     assert table.claims == 1 and [w["rate"] for w in table.writes] == ["1.5"]
+
+
+NESTED = '''import time
+
+import boto3
+import requests
+
+table = boto3.resource("dynamodb").Table("weather")
+
+
+def forecast(event, context):
+    city = event["city"]
+    cached = table.get_item(Key={"city": city}).get("Item")
+    if cached:
+        if cached["expires"] > time.time():
+            return cached["payload"]
+    payload = requests.get("https://api.example.com/forecast", params={"q": city}, timeout=5).json()
+    table.put_item(Item={"city": city, "payload": payload, "expires": int(time.time()) + 600})
+    return payload
+'''
+
+
+def test_a_hit_branch_that_can_fall_through_to_the_work_is_not_fixed(tmp_path: Path) -> None:
+    """``if cached: if fresh: return``: a stale item is a hit to the loop (no claim taken) that
+    goes on to the work; its fenced write would be refused on every request after expiry."""
+    write_project(tmp_path, {"app.py": NESTED})
+    after, skipped = fix_unsafe(tmp_path, "app.py")
+    assert after == NESTED
+    assert len(skipped) == 1 and "can fall through" in skipped[0]
+    # both branches of the inner test leaving: fixed
+    both = NESTED.replace('            return cached["payload"]\n',
+                          '            return cached["payload"]\n        else:\n            return None\n')
+    assert _fixed(tmp_path / "both", {"app.py": both}).count("_dl_claim_hit = cached") == 1

@@ -170,6 +170,65 @@ def handler(event, context):
     assert run(tmp_path, shared) == {("app.py", line, "DYN302")}
 
 
+def test_a_known_tuple_or_dict_spread_leaves_the_default_out_as_a_plain_call_does(tmp_path: Path) -> None:
+    source = PROLOGUE + '''
+
+def collect(value, into=[]):
+    into.append(value)
+
+
+def handler(event, context):
+    args = (tenant_of(event),)
+    collect(*args)
+
+
+def by_name(event, context):
+    collect(**{"value": tenant_of(event)})
+
+
+def unknown(event, context):
+    collect(*([tenant_of(event)] + event["more"]))  # may give ``into`` too: which list is not known
+'''
+    line = textwrap.dedent(source).splitlines().index("    into.append(value)") + 1
+    assert run(tmp_path, source) == {("app.py", line, "DYN302")}
+    unknown_only = source.replace("    collect(*args)", "    pass").replace('    collect(**{"value": tenant_of(event)})',
+                                                                          "    pass")
+    assert run(tmp_path, unknown_only) == set()
+
+
+def test_module_state_handed_to_a_helper_that_empties_it_in_finally_lives_for_the_request(tmp_path: Path) -> None:
+    source = PROLOGUE + '''
+
+def remember(memo, key, value):
+    memo[key] = value
+
+
+def forget(memo):
+    memo.clear()
+
+
+def unregister(live, key):
+    live.pop(key, None)
+
+
+def handler(event, context):
+    tenant = tenant_of(event)
+    try:
+        remember(_STORE, "current", tenant)
+        remember(state.SHARED, context.aws_request_id, tenant)
+        return {"statusCode": 200}
+    finally:
+        forget(_STORE)
+        unregister(state.SHARED, context.aws_request_id)
+'''
+    assert run(tmp_path, source) == set()
+    line = textwrap.dedent(source).splitlines().index("    memo[key] = value") + 1
+    kept = source.replace("        forget(_STORE)\n", "")
+    assert run(tmp_path, kept) == {("app.py", line, "DYN302")}
+    other_key = source.replace("unregister(state.SHARED, context.aws_request_id)", 'unregister(state.SHARED, "x")')
+    assert run(tmp_path, other_key) == {("app.py", line, "DYN302")}
+
+
 def test_module_state_emptied_in_finally_by_its_other_names_lives_for_the_request(tmp_path: Path) -> None:
     source = PROLOGUE + '''
 

@@ -209,6 +209,11 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     test_statement = statements[if_index]
     if not isinstance(test_statement, cst.If):
         raise FixSkipped("the miss is not tested by an if statement")
+    if not write_in_body and not _leaves(test_statement.body):
+        # ``if cached: if fresh(cached): return ...``: a stale hit falls through to the work,
+        # which the claim loop (taken only on a miss) would leave unclaimed and its write refused
+        raise FixSkipped("the hit branch can fall through to the work (a test inside it): the claim "
+                         "would not cover that path")
     read_call = _find_read_call(read_part)
     if read_call is None or not isinstance(read_call.func, cst.Attribute):
         raise FixSkipped("the read is not a get_item call in the same block")
@@ -267,6 +272,23 @@ def claim_block(statements: list[cst.BaseStatement], read_index: int, if_index: 
     if release:
         tail = [_released(tail, f"{wait}{owner}.release()")]
     return [*statements[:read_index], first, flag, loop, *tail]
+
+
+def _leaves(body: cst.BaseSuite) -> bool:
+    """Does every path through ``body`` end in a return, raise, continue or break?"""
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for s in last.body)
+    if isinstance(last, cst.If):
+        orelse = last.orelse
+        if orelse is None:
+            return False
+        return _leaves(last.body) and (_leaves(orelse.body) if isinstance(orelse, cst.Else)
+                                       else _leaves(cst.IndentedBlock(body=[orelse])))
+    return False
 
 
 def _assigned(test: cst.BaseExpression) -> str:

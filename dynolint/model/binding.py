@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.literals import SPREAD_KWARGS
 from dynolint.model.state import Frame, State
-from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val
+from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -57,9 +57,19 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
     return env
 
 
-def spreads(site: ir.Call | None) -> bool:
-    """The call passes ``*seq`` or ``**mapping``: which parameters it gives is not known."""
-    return site is not None and (bool(site.star_args) or any(name is None for name, _ in site.kwargs))
+def spreads(machine: Machine, site: ir.Call | None, state: State, frame: Frame) -> bool:
+    """The call passes ``*seq`` or ``**mapping`` of a length or keys the model does not know
+    (a tuple or a dict it built are given element by element, entry by entry: ``eval_call``):
+    which parameters it gives is not known."""
+    if site is None:
+        return False
+    for star in site.star_args:
+        value = machine.peek(star, state, frame)
+        if type(value) is not SeqV or value.kind not in ("tuple", "list"):
+            return True
+    return any(name is None and not all(type(alt) is DictV and not alt.spreads
+                                        for alt in alts(machine.peek(expr, state, frame)))
+               for name, expr in site.kwargs)
 
 
 __all__ = ["bind", "spreads"]

@@ -190,7 +190,7 @@ class CallsMixin(Mixin):
         self.inherit_aliases(function, func, frame, callee)  # ``cache = CACHE`` seen from a nested function
         if passed:
             callee.aliases = {**callee.aliases, **passed}
-        env = bind(self, function, self_val, args, kwargs, callee, spreads(site))
+        env = bind(self, function, self_val, args, kwargs, callee, spreads(self, site, state, frame))
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):

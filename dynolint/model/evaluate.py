@@ -18,7 +18,7 @@ from dynolint.model.records import is_namespace
 from dynolint.model.strings import concat_parts, field_value, percent_parts
 from dynolint.model.presence import comparison_with_none, none_test
 from dynolint.model.state import join
-from dynolint.model.summaries import GLOBAL_VALUES, TRUTHY
+from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
     NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FileV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
@@ -214,12 +214,10 @@ class EvalMixin(Mixin):
             return frame.closure[name]
         env = self.run_module(frame.path, own=True)
         if name in env:
-            stored = self.global_values.get((frame.path, name))
-            self.summaries.touch(GLOBAL_VALUES, (frame.path, name), tuple(stored or ()))
+            stored, container = self.stored_global(frame.path, name)
             if stored:
                 # what functions stored in this module-level container since (its entries,
                 # when they were stored by key)
-                container = self.stored_container(frame.path, name)
                 return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))]
                               + ([container] if container is not None else []))
             return env[name]

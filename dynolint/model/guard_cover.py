@@ -192,7 +192,7 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         for value in write.values:
             looked_at(value, read.id, names, 0)
         if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
-            names |= model.interp.assigned_in_place.get(read.id, set())
+            names |= model.interp.arith_sources.get(read.id, set())
         names -= keys
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
@@ -203,8 +203,9 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
 
 def _changed_by_arithmetic(write: WriteEvent, read: int) -> bool:
     """Does ``write`` put back the item of ``read`` (itself or spread into a dict) after the
-    code changed it in place with arithmetic on its own attributes? Which attributes it
-    assigned is then what the write copies of the read, whatever else it carries whole."""
+    code changed it in place with arithmetic on its own attributes? The attributes that
+    arithmetic reads are then what the write copies of the read, whatever else it carries
+    whole (``w["cents"] = w["balance"] * 100`` copies ``balance``)."""
     for value in write.values:
         for alt in alts(value):
             for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.decisions import looked_at
 from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
 from dynolint.model.mixin import Mixin
 
@@ -27,11 +28,18 @@ class InPlaceMixin(Mixin):
         return ReadItemV(item.read, True)
 
     def mutate_item(self: Machine, item: Val, value: Val, state: State) -> None:
-        """An attribute of a read item was assigned: remember arithmetic on its own read."""
-        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0 or getattr(item, "arith", False):
+        """An attribute of a read item was assigned: remember arithmetic on its own read, and
+        which of its attributes that arithmetic reads (what a write putting the item back
+        copies of the read: ``guard_cover.unpinned``)."""
+        if not isinstance(item, (ReadItemV, PynInstanceV)) or item.read < 0:
             return
         read = item.read
-        if self.taint(value).arith_on(read):
+        arithmetic = self.taint(value).arith_on(read)
+        if arithmetic:
+            looked_at(value, read, self.arith_sources.setdefault(read, set()), 0)
+        if getattr(item, "arith", False):
+            return
+        if arithmetic:
             updated: Val = (ReadItemV(read, True) if isinstance(item, ReadItemV)
                             else PynInstanceV(item.model, item.key, item.read, item.alloc, True, item.attrs))
             self.rebind(state, item, updated)

@@ -100,11 +100,13 @@ class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixi
     subscripted: list[int]  # the reads whose response was subscripted ``["Item"]``, in order (model/statements.py)
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
+    import_origins: dict[tuple[str, str], tuple[tuple[str, str], ...]]  # a name imported: where it lives
     property_kinds: dict[tuple[str, str], str | None]
     derived_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     assigned_in_place: dict[int, set[str]]  # read id -> attributes its item was given new values of
+    arith_sources: dict[int, set[str]]  # read id -> its attributes that arithmetic assigned in place reads
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
@@ -316,6 +318,7 @@ class Interpreter(Machine):
         self.subscripted = []
         self.global_values = {}
         self.global_entries = {}
+        self.import_origins = {}
         self.property_kinds = {}
         self.derived_classes = {}
         self.exit_stacks = []
@@ -329,6 +332,7 @@ class Interpreter(Machine):
         self.session_states = set()
         self.changed_in_place = {}
         self.assigned_in_place = {}
+        self.arith_sources = {}
         self.defaults = {}
         self.cdk_functions = {}
         self.cdk_tables = {}

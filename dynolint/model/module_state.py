@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import FuncV, ModuleV, SeqV, Val, alts
+from dynolint.model.summaries import GLOBAL_VALUES
+from dynolint.model.values import FuncV, ModuleV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -121,18 +122,48 @@ class ModuleStateMixin(Mixin):
         callee the parameter is another name of it, for that call."""
         if frame.function is None or not site.args and not site.kwargs:
             return {}
-        params = [p for p in function.params if p.kind == "pos"]
-        if bound and params:  # the receiver fills the first (``bind``)
-            del params[0]
-        named = {p.name: p for p in function.params if p.kind in ("pos", "kwonly")}
-        pairs = list(zip(params, site.args)) + [(named[name], expr) for name, expr in site.kwargs if name in named]
         given: dict[str, Entry] = {}
-        for param, expr in pairs:
+        for param, expr in arguments(function, bound, site).items():
             if type(expr) is ir.Name or type(expr) is ir.Attr or type(expr) is ir.Sub:
                 entry = self.module_entry(expr, state, frame)
                 if entry is not None:
-                    given[param.name] = entry
+                    given[param] = entry
         return given
+
+    def stored_global(self: Machine, path: str, name: str) -> tuple[list[Val], Val | None]:
+        """What functions stored into the module-level ``name`` of ``path`` since its module
+        ran, and the container of what they stored by key: its own stores, and for a name the
+        module imported from another (``from routes import ACTIONS``: one object, two names)
+        those made through the other module's name (a registry its decorator fills)."""
+        stored: list[Val] = []
+        containers: list[Val] = []
+        for key in ((path, name), *self.import_origin(path, name)):
+            values = self.global_values.get(key)
+            self.summaries.touch(GLOBAL_VALUES, key, tuple(values or ()))
+            if values:
+                stored.extend(values)
+                container = self.stored_container(*key)
+                if container is not None:
+                    containers.append(container)
+        return stored, (one_of(containers) if containers else None)
+
+    def import_origin(self: Machine, path: str, name: str, depth: int = 0) -> tuple[Held, ...]:
+        """Where a module-level ``from module import name`` of ``path`` takes ``name`` from,
+        through re-exports (``from .routes import ACTIONS`` in a package's ``__init__``)."""
+        known = self.import_origins.get((path, name))
+        if known is not None:
+            return known
+        found: tuple[Held, ...] = ()
+        summary = self.project.files.get(path)
+        for stmt in summary.body if summary is not None and depth < 4 else ():
+            value = stmt.value if type(stmt) is ir.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0] == ir.Name(name) else None
+            if type(value) is ir.ImportE and value.name is not None:
+                origin = self.project.resolve_from(path, value.module, value.name, value.level)
+                if origin is not None and origin != path:
+                    found = ((origin, value.name), *self.import_origin(origin, value.name, depth + 1))
+        self.import_origins[(path, name)] = found
+        return found
 
     def default_alias(self: Machine, function: ir.Function, param: ir.Param, path: str, frame: Frame) -> None:
         """A call leaves out ``param``, whose default is a mutable container made once, when a
@@ -143,6 +174,18 @@ class ModuleStateMixin(Mixin):
             frame.aliases[param.name] = (path, default.id, ())
         elif function.parent is None and "<locals>" not in function.qualname and mutable_display(default):
             frame.aliases[param.name] = (path, f"{param.name} (the default of {function.qualname})", ())
+
+
+def arguments(function: ir.Function, bound: bool, site: ir.Call) -> dict[str, ir.Expr]:
+    """The expressions a call gives ``function``'s parameters by position and by name
+    (``bound``: the receiver fills the first, as in ``bind``)."""
+    params = [p for p in function.params if p.kind == "pos"]
+    if bound and params:
+        del params[0]
+    named = {p.name for p in function.params if p.kind in ("pos", "kwonly")}
+    given = {param.name: expr for param, expr in zip(params, site.args)}
+    given.update((name, expr) for name, expr in site.kwargs if name in named)
+    return given
 
 
 def mutable_display(expr: ir.Expr | None) -> bool:
@@ -164,4 +207,4 @@ def within(keys: tuple[Val, ...], key: Val | None) -> Val | None:
     return SeqV("tuple", keys + ((key,) if key is not None else ()))
 
 
-__all__ = ["Entry", "ModuleStateMixin", "MUTABLE_MAKERS", "mutable_display", "within"]
+__all__ = ["Entry", "ModuleStateMixin", "MUTABLE_MAKERS", "arguments", "mutable_display", "within"]

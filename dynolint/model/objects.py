@@ -16,6 +16,7 @@ from dynolint.model.library import (
 )
 from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
+from dynolint.model.module_state import arguments
 from dynolint.model.values import (
     UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV,
     SeqV, SessionV, TableV, Val, alts, const_str, one_of,
@@ -185,6 +186,9 @@ class ObjectsMixin(Mixin):
         # ``del IN_FLIGHT[rid]``): the store under that key lives for the request
         keyed = [(*held, self.peek(key, state, frame)) for stmt in finalbody
                  for name, key in popped_entries(stmt) for held in self.cleared_state(name, state, frame)]
+        for stmt in finalbody:  # or handed to a helper that does (``forget(_REQUEST)``, ``unregister(_LIVE, rid)``)
+            if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and stmt.value.args:
+                self.cleared_by_helper(stmt.value, names, keyed, state, frame)
         if not names and not keyed:
             return
         for index in range(len(self.global_stores) - 1, -1, -1):
@@ -194,6 +198,25 @@ class ObjectsMixin(Mixin):
             if (store.module, store.name) in names or store.key is not None and any(
                     (store.module, store.name) == (module, name) and store.key == key for module, name, key in keyed):
                 self.cleared_stores.add(store)
+
+    def cleared_by_helper(self: Machine, call: ir.Call, names: set[tuple[str, str]],
+                          keyed: list[tuple[str, str, Val]], state: State, frame: Frame) -> None:
+        """Module state a ``finally`` hands to a project function that empties it
+        (``def forget(memo): memo.clear()``) or removes the entry of a key it is also given
+        (``def unregister(live, rid): live.pop(rid, None)``): into ``names`` and ``keyed``."""
+        for alt in alts(self.peek(call.func, state, frame)):
+            func = alt.func if type(alt) is BoundV else alt
+            function = self.project.functions.get((func.path, func.qualname)) if type(func) is FuncV else None
+            if function is None:
+                continue
+            given = {param: entry[:2] for param, entry in self.passed_state(function, type(alt) is BoundV, call,
+                                                                            state, frame).items() if not entry[2]}
+            passed = arguments(function, type(alt) is BoundV, call)
+            for inner in function.body:
+                names.update(given[name] for name in cleared_names(inner) if name in given)
+                keyed.extend((*given[name], self.peek(passed[key.id], state, frame))
+                             for name, key in popped_entries(inner)
+                             if name in given and isinstance(key, ir.Name) and key.id in passed)
 
     # -- a web framework's per-request namespace (library rows REQUEST_SCOPES) -------------
     def request_scope_store(self: Machine, scope: str, name: str, value: Val, frame: Frame) -> None:
