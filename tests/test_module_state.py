@@ -218,14 +218,14 @@ def handler(event, context):
         remember(state.SHARED, context.aws_request_id, tenant)
         return {"statusCode": 200}
     finally:
-        forget(_STORE)
-        unregister(state.SHARED, context.aws_request_id)
+        forget(memo=_STORE)
+        unregister(state.SHARED, key=context.aws_request_id)
 '''
     assert run(tmp_path, source) == set()
     line = textwrap.dedent(source).splitlines().index("    memo[key] = value") + 1
-    kept = source.replace("        forget(_STORE)\n", "")
+    kept = source.replace("        forget(memo=_STORE)\n", "")
     assert run(tmp_path, kept) == {("app.py", line, "DYN302")}
-    other_key = source.replace("unregister(state.SHARED, context.aws_request_id)", 'unregister(state.SHARED, "x")')
+    other_key = source.replace("unregister(state.SHARED, key=context.aws_request_id)", 'unregister(state.SHARED, "x")')
     assert run(tmp_path, other_key) == {("app.py", line, "DYN302")}
 
 

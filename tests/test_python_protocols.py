@@ -243,3 +243,65 @@ def restock(event, context):
         table.put_item(Item=item)
 '''
     assert run(tmp_path, source) == {(line_of(source, "        table.put_item(Item=item)"), "DYN102")}
+
+
+ROUTES = '''import boto3
+
+table = boto3.resource("dynamodb").Table("profiles")
+ACTIONS = {}
+
+
+def action(fn):
+    ACTIONS[fn.__name__] = fn
+    return fn
+
+
+@action
+def visit(item):
+    item["visits"] += 1
+    table.put_item(Item=item)
+'''
+
+
+def test_a_registry_of_another_module_is_one_object_by_any_name_until_rebound(tmp_path: Path) -> None:
+    (tmp_path / "routes.py").write_text(ROUTES)
+    write = ("routes.py", ROUTES.splitlines().index("    table.put_item(Item=item)") + 1, "DYN102")
+    handler = '''
+def handler(event, context):
+    item = table.get_item(Key={"pk": event["pk"]})["Item"]
+    return REGISTRY[event["op"]](item)
+'''
+    for importing, registry in [("from routes import ACTIONS", "ACTIONS"), ("import routes", "routes.ACTIONS")]:
+        (tmp_path / "app.py").write_text(TABLE + importing + "\n" + handler.replace("REGISTRY", registry))
+        assert set(triples(findings_in(tmp_path))) == {write}, importing
+    # bound again below the import (a dict of its own), or below the registrations: none registered
+    (tmp_path / "app.py").write_text(TABLE + "from routes import ACTIONS\nACTIONS = {}\n"
+                                     + handler.replace("REGISTRY", "ACTIONS"))
+    assert set(triples(findings_in(tmp_path))) == set()
+    (tmp_path / "app.py").unlink()
+    (tmp_path / "routes.py").write_text(ROUTES + "\n\nACTIONS = {}\n" + handler.replace("REGISTRY", "ACTIONS"))
+    assert set(triples(findings_in(tmp_path))) == set()
+
+
+def test_a_spread_binds_where_it_is_written_among_the_positional_arguments(tmp_path: Path) -> None:
+    source = '''
+
+def key(kind, ident):
+    return {"pk": f"{kind}#{ident}"}
+
+
+def close(event, context):
+    head = ("ORDER",)
+    item = table.get_item(Key=key(*head, event["id"]))["Item"]
+    if item["status"] == "OPEN":
+        table.put_item(Item={**key("ORDER", event["id"]), "status": "CLOSED"})
+
+
+def other_item(event, context):
+    rest = (event["id"],)
+    item = table.get_item(Key=key(*rest, "ORDER"))["Item"]  # "<id>#ORDER": not the item written
+    if item["status"] == "OPEN":
+        table.put_item(Item={**key("ORDER", event["id"]), "status": "CLOSED"})
+'''
+    written = line_of(source, '        table.put_item(Item={**key("ORDER", event["id"]), "status": "CLOSED"})')
+    assert run(tmp_path, source) == {(written, "DYN101")}

@@ -45,6 +45,8 @@ class AssignMixin(Mixin):
             value = self.steered(value, frame)
             if name in frame.declared_global and not frame.is_module and name not in frame.nonlocals:
                 self.global_store(frame, site, name, "assign", None, value, state)
+            elif frame.is_module:
+                self.rebound_at_import(frame.path, name)
             state.env[name] = value
             frame.rebound.add(name)
             frame.flag_facts.pop(name, None)  # (what it held of an authorization test: model/authz.py)

@@ -63,12 +63,13 @@ class CallsMixin(Mixin):
                     kwargs[text] = one_of(items + [NONE] if len(items) < len(dicts) else items)
             else:
                 unknown_spreads.append(value)
-        for star in call.star_args:
+        spread_at = call.star_at or (len(call.args),) * len(call.star_args)
+        for star, at in reversed(list(zip(call.star_args, spread_at))):  # (the last first: ``at`` counts ``args``)
             spread = self.eval(star, state, frame)
             if type(spread) is SeqV and spread.kind in ("tuple", "list"):  # ``f(*parts)`` of a known tuple
-                args.extend(spread.elts)
+                args[at:at] = spread.elts
             else:  # a sequence of unknown length: taken as one argument, one of its elements
-                args.append(self.element(spread))
+                args.insert(at, self.element(spread))
         if unknown_spreads:  # ``f(**item)``: the parameters f takes by name are the item's entries
             self.spread_into(func, args, kwargs, unknown_spreads, (frame.path, call.site), state, frame)
         return self.apply(func, args, kwargs, tuple(unknown_spreads), call, (frame.path, call.site), state, frame)

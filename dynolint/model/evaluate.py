@@ -238,10 +238,15 @@ class EvalMixin(Mixin):
             return ModuleV(package)
         return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
 
-    def module_attr(self: Machine, path: str, name: str) -> Val:
+    def module_attr(self: Machine, path: str, name: str, run_since: bool = False) -> Val:
+        """``name`` of the module ``path``; ``run_since``: from function code, with what
+        functions stored into it since the module ran (``routes.ACTIONS[op]``), as ``lookup``."""
         env = self.run_module(path)
         if name in env:
-            return env[name]
+            stored, container = self.stored_global(path, name) if run_since else ([], None)
+            if not stored:
+                return env[name]
+            return one_of([env[name], OpaqueV((path, -3), tuple(stored))] + ([container] if container else []))
         package = self.project.resolve_module(path, name, 1)
         return ModuleV(package) if package else UNKNOWN
 
@@ -267,7 +272,7 @@ class EvalMixin(Mixin):
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is ModuleV:
-            return self.module_attr(base.name, name)
+            return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:
             base = EventV(())  # the request being served (``from flask import request``)
         elif type(base) is ExtV:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.summaries import GLOBAL_VALUES
+from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import FuncV, ModuleV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
@@ -147,6 +147,13 @@ class ModuleStateMixin(Mixin):
                     containers.append(container)
         return stored, (one_of(containers) if containers else None)
 
+    def rebound_at_import(self: Machine, path: str, name: str) -> None:
+        """The module body binds ``name`` again (``HANDLERS = {}`` below the registering
+        decorators): what functions stored into the object it held is not in the new one."""
+        for table, kind in ((self.global_values, GLOBAL_VALUES), (self.global_entries, GLOBAL_ENTRIES)):
+            if table.pop((path, name), None) is not None:
+                self.summaries.footprint.wrote((kind, (path, name)))
+
     def import_origin(self: Machine, path: str, name: str, depth: int = 0) -> tuple[Held, ...]:
         """Where a module-level ``from module import name`` of ``path`` takes ``name`` from,
         through re-exports (``from .routes import ACTIONS`` in a package's ``__init__``)."""
@@ -156,9 +163,11 @@ class ModuleStateMixin(Mixin):
         found: tuple[Held, ...] = ()
         summary = self.project.files.get(path)
         for stmt in summary.body if summary is not None and depth < 4 else ():
-            value = stmt.value if type(stmt) is ir.Assign and len(stmt.targets) == 1 \
-                and stmt.targets[0] == ir.Name(name) else None
-            if type(value) is ir.ImportE and value.name is not None:
+            if type(stmt) is not ir.Assign or ir.Name(name) not in stmt.targets:
+                continue
+            found = ()  # the last binding counts: a dict bound after the import is another object
+            value = stmt.value
+            if type(value) is ir.ImportE and value.name is not None and len(stmt.targets) == 1:
                 origin = self.project.resolve_from(path, value.module, value.name, value.level)
                 if origin is not None and origin != path:
                     found = ((origin, value.name), *self.import_origin(origin, value.name, depth + 1))
@@ -183,7 +192,8 @@ def arguments(function: ir.Function, bound: bool, site: ir.Call) -> dict[str, ir
     if bound and params:
         del params[0]
     named = {p.name for p in function.params if p.kind in ("pos", "kwonly")}
-    given = {param.name: expr for param, expr in zip(params, site.args)}
+    before_star = min(site.star_at, default=len(site.args)) if site.star_args else len(site.args)
+    given = {param.name: expr for param, expr in zip(params, site.args[:before_star])}
     given.update((name, expr) for name, expr in site.kwargs if name in named)
     return given
 

@@ -187,7 +187,8 @@ class ObjectsMixin(Mixin):
         keyed = [(*held, self.peek(key, state, frame)) for stmt in finalbody
                  for name, key in popped_entries(stmt) for held in self.cleared_state(name, state, frame)]
         for stmt in finalbody:  # or handed to a helper that does (``forget(_REQUEST)``, ``unregister(_LIVE, rid)``)
-            if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) and stmt.value.args:
+            if isinstance(stmt, ir.ExprStmt) and isinstance(stmt.value, ir.Call) \
+                    and (stmt.value.args or stmt.value.kwargs):  # (``forget(memo=MEMO)``)
                 self.cleared_by_helper(stmt.value, names, keyed, state, frame)
         if not names and not keyed:
             return

@@ -44,6 +44,7 @@ class Call:
     kwargs: tuple[tuple[str | None, Expr], ...]
     site: int
     star_args: tuple[Expr, ...] = ()
+    star_at: tuple[int, ...] = ()  # for each star, how many of ``args`` come before it (``f(*rest, b)``: 0)
 
 
 @dataclass(slots=True, unsafe_hash=True)

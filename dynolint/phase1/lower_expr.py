@@ -124,6 +124,7 @@ class ExpressionLowerer:
     def _call(self, node: cst.Call) -> ir.Expr:
         args: list[ir.Expr] = []
         star: list[ir.Expr] = []
+        star_at: list[int] = []
         kwargs: list[tuple[str | None, ir.Expr]] = []
         for arg in node.args:
             value = self.expr(arg.value)
@@ -133,9 +134,10 @@ class ExpressionLowerer:
                 kwargs.append((None, value))
             elif arg.star == "*":
                 star.append(value)
+                star_at.append(len(args))
             else:
                 args.append(value)
-        return ir.Call(self.expr(node.func), tuple(args), tuple(kwargs), self.site(node), tuple(star))
+        return ir.Call(self.expr(node.func), tuple(args), tuple(kwargs), self.site(node), tuple(star), tuple(star_at))
 
     def _simple_string(self, node: cst.SimpleString) -> ir.Expr:
         plain = plain_string_value(node.value)
