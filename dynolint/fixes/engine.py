@@ -360,6 +360,11 @@ def _plan_claim(plan: ClaimPlan, index: _Index, positions: object, apply: _Apply
         write_after = positions[call].start.line > positions[test_statement].end.line  # type: ignore[index]
         if not (_contains(positions[test_statement], positions[call]) or write_after):  # type: ignore[index]
             raise FixSkipped("the write is not on the miss path after the read")
+        if write_after and not write_in_body and not claim.leaves(test_statement.body):
+            # ``if cached: if fresh(cached): return ...``: a stale hit falls through to the work,
+            # which the claim loop (taken only on a miss) would leave unclaimed and its write refused
+            raise FixSkipped("the hit branch can fall through to the work (a test inside it): the claim "
+                             "would not cover that path")
         owner = f"_dl_claim{'' if number == 0 else number}"
         release = claim.runs_in_tail(statements[if_index:], call, positions) \
             and claim.helper_has(helper, claim.RELEASE_METHOD)

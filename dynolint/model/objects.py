@@ -208,12 +208,14 @@ class ObjectsMixin(Mixin):
         for alt in alts(self.peek(call.func, state, frame)):
             func = alt.func if type(alt) is BoundV else alt
             function = self.project.functions.get((func.path, func.qualname)) if type(func) is FuncV else None
-            if function is None:
+            if function is None or type(func) is not FuncV:
                 continue
             given = {param: entry[:2] for param, entry in self.passed_state(function, type(alt) is BoundV, call,
                                                                             state, frame).items() if not entry[2]}
             passed = arguments(function, type(alt) is BoundV, call)
-            for inner in function.body:
+            nested = [f for (path, _), f in self.project.functions.items()  # (``async def``s it runs)
+                      if path == func.path and f.parent == function.qualname]
+            for inner in [*function.body, *(s for f in nested for s in f.body if not f.locals & given.keys())]:
                 names.update(given[name] for name in cleared_names(inner) if name in given)
                 keyed.extend((*given[name], self.peek(passed[key.id], state, frame))
                              for name, key in popped_entries(inner)
