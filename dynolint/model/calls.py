@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.containers import counts
-from dynolint.model.literals import SPREAD_KWARGS, as_kwargs, empty_dict
+from dynolint.model.literals import as_kwargs, empty_dict
 from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.key_facts import carries_identity

@@ -225,31 +225,6 @@ class EvalMixin(Mixin):
             return ExtV(name)
         return UNKNOWN
 
-    def resolve_import(self: Machine, importer: str, expr: ir.ImportE) -> Val:
-        if expr.name is None:
-            path = self.project.resolve_module(importer, expr.module, expr.level)
-            return ModuleV(path) if path else ExtV(expr.module)
-        path = self.project.resolve_from(importer, expr.module, expr.name, expr.level)
-        if path is not None:
-            return self.module_attr(path, expr.name)
-        package = self.project.resolve_module(importer, f"{expr.module}.{expr.name}" if expr.module
-                                              else expr.name, expr.level)
-        if package is not None:
-            return ModuleV(package)
-        return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
-
-    def module_attr(self: Machine, path: str, name: str, run_since: bool = False) -> Val:
-        """``name`` of the module ``path``; ``run_since``: from function code, with what
-        functions stored into it since the module ran (``routes.ACTIONS[op]``), as ``lookup``."""
-        env = self.run_module(path)
-        if name in env:
-            stored, container = self.stored_global(path, name) if run_since else ([], None)
-            if not stored:
-                return env[name]
-            return one_of([env[name], OpaqueV((path, -3), tuple(stored))] + ([container] if container else []))
-        package = self.project.resolve_module(path, name, 1)
-        return ModuleV(package) if package else UNKNOWN
-
     # -- attributes ----------------------------------------------------------------------
     def get_attr(self: Machine, base: Val, name: str, loc: Loc, state: State, frame: Frame,
                  quiet: bool = False) -> Val:

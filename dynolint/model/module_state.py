@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
-from dynolint.model.values import FuncV, ModuleV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -55,6 +55,31 @@ class ModuleStateMixin(Mixin):
         elif type(expr) is ir.Call and type(expr.func) is ir.Attr and expr.func.attr == "setdefault" and expr.args:
             inner, key = self.module_entry(expr.func.value, state, frame), expr.args[0]
         return None if inner is None else (inner[0], inner[1], inner[2] + (self.peek(key, state, frame),))
+
+    def resolve_import(self: Machine, importer: str, expr: ir.ImportE) -> Val:
+        if expr.name is None:
+            path = self.project.resolve_module(importer, expr.module, expr.level)
+            return ModuleV(path) if path else ExtV(expr.module)
+        path = self.project.resolve_from(importer, expr.module, expr.name, expr.level)
+        if path is not None:
+            return self.module_attr(path, expr.name)
+        package = self.project.resolve_module(importer, f"{expr.module}.{expr.name}" if expr.module
+                                              else expr.name, expr.level)
+        if package is not None:
+            return ModuleV(package)
+        return ExtV(f"{expr.module}.{expr.name}" if expr.module else expr.name)
+
+    def module_attr(self: Machine, path: str, name: str, run_since: bool = False) -> Val:
+        """``name`` of the module ``path``; ``run_since``: from function code, with what
+        functions stored into it since the module ran (``routes.ACTIONS[op]``), as ``lookup``."""
+        env = self.run_module(path)
+        if name in env:
+            stored, container = self.stored_global(path, name) if run_since else ([], None)
+            if not stored:
+                return env[name]
+            return one_of([env[name], OpaqueV((path, -3), tuple(stored))] + ([container] if container else []))
+        package = self.project.resolve_module(path, name, 1)
+        return ModuleV(package) if package else UNKNOWN
 
     def attribute_state(self: Machine, base: Val, attr: str) -> Held | None:
         """``base.attr`` as module state: a global of a project module (``state.CACHE``), or

@@ -303,3 +303,13 @@ def _fstring_text(source: str, node: cst.FormattedString) -> str:
         if isinstance(decoded, str):
             text = decoded
     return text.replace("{{", "{").replace("}}", "}")
+
+
+def no_return(annotation: cst.Annotation | None) -> bool:
+    """``-> NoReturn``, ``-> typing.Never``, ``-> "NoReturn"``: the function never returns."""
+    if annotation is None:
+        return False
+    node = annotation.annotation
+    name = node.value.strip("\"'") if isinstance(node, cst.SimpleString) else \
+        node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+    return name.rsplit(".", 1)[-1] in ("NoReturn", "Never")

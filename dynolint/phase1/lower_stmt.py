@@ -10,7 +10,7 @@ import libcst as cst
 
 from dynolint.phase1 import ir
 from dynolint.phase1.lower_match import lower_match
-from dynolint.phase1.lower_expr import _AUGOPS, ExpressionLowerer
+from dynolint.phase1.lower_expr import _AUGOPS, ExpressionLowerer, no_return
 
 # a property's accessors besides its getter: each is a method of its own, ``name.setter`` or
 # ``name.deleter`` in its class's methods (qualname ``Order.status.setter``)
@@ -392,13 +392,3 @@ def _fields(node: cst.ClassDef) -> tuple[str, ...]:
                                                and annotation.value.value == "ClassVar"):
                     out.append(small.target.value)
     return tuple(out)
-
-
-def no_return(annotation: cst.Annotation | None) -> bool:
-    """``-> NoReturn``, ``-> typing.Never``, ``-> "NoReturn"``: the function never returns."""
-    if annotation is None:
-        return False
-    node = annotation.annotation
-    name = node.value.strip("\"'") if isinstance(node, cst.SimpleString) else \
-        node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
-    return name.rsplit(".", 1)[-1] in ("NoReturn", "Never")
