@@ -407,3 +407,33 @@ def test_a_decision_on_a_query_s_copy_holds_for_the_item_read_again(condition, r
     and the decision still stands against the write's condition."""
     found = race_kinds(model_of({"flow.py": REREAD.replace("CONDITION", condition)}))
     assert (found.get(10) == "overwrite") is racy, found
+
+
+PYN_WALLET = '''from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+
+class Wallet(Model):
+    class Meta:
+        table_name = "wallets"
+
+    uid = UnicodeAttribute(hash_key=True)
+    balance = NumberAttribute()
+
+
+def debit(uid, amount):
+    wallet = Wallet.get(uid)
+    seen = wallet.balance
+    wallet.balance -= amount
+    wallet.save(condition=CONDITION)
+'''
+
+
+@pytest.mark.parametrize(("condition", "kind"), [
+    ("Wallet.uid.exists()", "counter"),  # two debits of the same balance both pass it
+    ("Wallet.balance == seen", None),  # the balance as read: the second debit fails
+    ("(Wallet.balance == seen) & Wallet.uid.exists()", None),
+])
+def test_pynamodb_save_after_arithmetic_in_place_pins_what_it_read(condition, kind):
+    model = model_of({"app.py": PYN_WALLET.replace("CONDITION", condition)})
+    assert race_kinds(model).get(17) == kind

@@ -33,7 +33,7 @@ from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
 from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
-from dynolint.model.values_aws import PynModelV, ReadItemV
+from dynolint.model.values_aws import PynInstanceV, PynModelV, ReadItemV
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -180,23 +180,26 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
     version compared and bumped, a condition the model cannot read."""
     write = record.write
     pins = write.guard.pins
-    if write.guard.kind != "condition" or pins is None or write.batch or write.flavor == "pynamodb":
-        # PynamoDB: a model instance's attributes read as the item had them even after the code
-        # assigned them (``recipe.seen = now()``), so what an update's actions copy is not known
+    if write.guard.kind != "condition" or pins is None or write.batch:
         return None
     keys = key_attributes(model, write, reads)
     if _guards_the_item(model, write, pins, keys):
         return None
     for read in sorted(reads, key=lambda r: r.seq, reverse=True):
         names: set[str] = set()
-        for value in write.values:
+        # PynamoDB: a model instance's attributes read as the item had them even after the code
+        # assigned them (``recipe.seen = now()``), so what an update's actions copy is not known;
+        # what in-place arithmetic read is (``wallet.balance -= n`` then ``wallet.save(...)``)
+        for value in write.values if write.flavor != "pynamodb" else ():
             looked_at(value, read.id, names, 0)
         if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
             names |= model.interp.arith_sources.get(read.id, set())
         names -= keys
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
-        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):
+        opaque = write.flavor == "pynamodb"  # (a PynamoDB comparison's operator is not known: any one counts)
+        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) or opaque and pins.how(a) == VALUE
+                             for a in names):
             return read, tuple(sorted(names))
     return None
 
@@ -209,7 +212,7 @@ def _changed_by_arithmetic(write: WriteEvent, read: int) -> bool:
     for value in write.values:
         for alt in alts(value):
             for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):
-                if isinstance(part, ReadItemV) and part.read == read and part.arith:
+                if isinstance(part, (ReadItemV, PynInstanceV)) and part.read == read and part.arith:
                     return True
     return False
 
