@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.literals import SPREAD_KWARGS
 from dynolint.model.state import Frame, State
-from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val, alts
+from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -17,7 +17,7 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
          kwargs: dict[str, Val], frame: Frame, spread: bool = False) -> dict[str, Val]:
     """The callee's variables on entry: ``self``, the positional and keyword arguments, what
     ``*args`` and ``**kwargs`` collect, and the defaults of the parameters left out. A call
-    that spreads a sequence or a mapping it cannot enumerate (``f(*args)``, ``spread``) may
+    that spreads a sequence of a length the model does not know (``f(*args)``, ``spread``) may
     give any parameter, so its mutable defaults are not taken as shared (``default_alias``)."""
     env: dict[str, Val] = {}
     params = list(function.params)
@@ -58,18 +58,16 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
 
 
 def spreads(machine: Machine, site: ir.Call | None, state: State, frame: Frame) -> bool:
-    """The call passes ``*seq`` or ``**mapping`` of a length or keys the model does not know
-    (a tuple or a dict it built are given element by element, entry by entry: ``eval_call``):
-    which parameters it gives is not known."""
+    """The call passes ``*seq`` of a length the model does not know (a tuple or list it built
+    is given element by element: ``eval_call``), so which parameters it gives is not known. (A
+    ``**mapping`` it cannot enumerate gives each parameter its entry: ``spread_into``.)"""
     if site is None:
         return False
     for star in site.star_args:
         value = machine.peek(star, state, frame)
         if type(value) is not SeqV or value.kind not in ("tuple", "list"):
             return True
-    return any(name is None and not all(type(alt) is DictV and not alt.spreads
-                                        for alt in alts(machine.peek(expr, state, frame)))
-               for name, expr in site.kwargs)
+    return False
 
 
 __all__ = ["bind", "spreads"]

@@ -145,12 +145,15 @@ class CallsMixin(Mixin):
                 self.summaries.cut_depth()
             return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         summaries = self.summaries
-        # given module state by name (``remember(CACHE, k, v)``) its stores are the module's: run
+        # given module state by name (``remember(CACHE, k, v)``) its stores are the module's, and
+        # given a sequence of unknown length its defaults may not be left out: both change what
+        # the body does with the same argument values, so such a call is run
         given = self.passed_state(function, self_val is not None, site, state, frame) if site is not None else {}
+        spread = spreads(self, site, state, frame)
         # a function that rebinds its encloser's variables (``nonlocal``) changes the caller's
         # names, which a summary does not replay: it is always run
         context = summaries.context(func.path, f"{func.qualname}#{func.closure}", self_val, args, kwargs, state) \
-            if not given and (not function.declared_global or not nonlocal_names(function)) else None
+            if not given and not spread and (not function.declared_global or not nonlocal_names(function)) else None
         if context is not None:
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
@@ -159,19 +162,20 @@ class CallsMixin(Mixin):
                 return reused
             log = summaries.start(len(self.call_stack), state)
             try:
-                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, site=site)
+                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
             except BaseException:
                 summaries.abandon(log)
                 raise
             summaries.finish(log, context, frame.depth, result, loc, state)
         else:
-            result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, site=site, passed=given)
+            result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, spread=spread,
+                                 passed=given)
         self.note_obtained(result, frame, loc)
         return result
 
     def inline(self: Machine, function: ir.Function, func: FuncV, self_val: Val | None, args: list[Val],
                kwargs: dict[str, Val], loc: Loc, state: State, frame: Frame,
-               on_yield: Callable[[Val, State], None] | None = None, site: ir.Call | None = None,
+               on_yield: Callable[[Val, State], None] | None = None, spread: bool = False,
                passed: dict[str, Entry] | None = None) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         closure = self.closures[func.closure] if func.closure >= 0 else None
@@ -191,7 +195,7 @@ class CallsMixin(Mixin):
         self.inherit_aliases(function, func, frame, callee)  # ``cache = CACHE`` seen from a nested function
         if passed:
             callee.aliases = {**callee.aliases, **passed}
-        env = bind(self, function, self_val, args, kwargs, callee, spreads(self, site, state, frame))
+        env = bind(self, function, self_val, args, kwargs, callee, spread)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):

@@ -15,6 +15,7 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
 )
 from dynolint.model.expressions import parse_partiql
+from dynolint.model.in_place import put_back
 from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.deployment import table_label
@@ -305,10 +306,9 @@ class DynamoMixin(Mixin):
         if item is None or not self.assigned_in_place:
             return ()
         names: set[str] = set()
-        for alt in alts(item):
-            for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):
-                if isinstance(part, ReadItemV):
-                    names |= self.assigned_in_place.get(part.read, set())
+        for part in put_back(item):
+            if isinstance(part, ReadItemV):
+                names |= self.assigned_in_place.get(part.read, set())
         return tuple(sorted(names))
 
     def ddb_data_call(self: Machine, creds: object, table: Val, op: str, scope: Val | None, unscoped: bool,

@@ -214,13 +214,7 @@ class EvalMixin(Mixin):
             return frame.closure[name]
         env = self.run_module(frame.path, own=True)
         if name in env:
-            stored, container = self.stored_global(frame.path, name)
-            if stored:
-                # what functions stored in this module-level container since (its entries,
-                # when they were stored by key)
-                return one_of([env[name], OpaqueV((frame.path, -3), tuple(stored))]
-                              + ([container] if container is not None else []))
-            return env[name]
+            return self.global_since(frame.path, name, env[name])
         if name in _BUILTINS:
             return ExtV(name)
         return UNKNOWN

@@ -32,6 +32,7 @@ from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
 from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
+from dynolint.model.in_place import put_back
 from dynolint.model.values import ConstV, DictV, ParamV, SeqV, SubV, Val, alts, const_str
 from dynolint.model.values_aws import PynInstanceV, PynModelV, ReadItemV
 
@@ -209,12 +210,8 @@ def _changed_by_arithmetic(write: WriteEvent, read: int) -> bool:
     code changed it in place with arithmetic on its own attributes? The attributes that
     arithmetic reads are then what the write copies of the read, whatever else it carries
     whole (``w["cents"] = w["balance"] * 100`` copies ``balance``)."""
-    for value in write.values:
-        for alt in alts(value):
-            for part in (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,):
-                if isinstance(part, (ReadItemV, PynInstanceV)) and part.read == read and part.arith:
-                    return True
-    return False
+    return any(isinstance(part, (ReadItemV, PynInstanceV)) and part.read == read and part.arith
+               for value in write.values for part in put_back(value))
 
 
 def spell(decision: Decision) -> str:

@@ -7,7 +7,7 @@ write that puts the item back (a version it advances: ``guard_cover.bumps``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
 from dynolint.model.decisions import looked_at
@@ -100,6 +100,13 @@ class InPlaceMixin(Mixin):
                and const_str(alt.index) == name for alt in alts(value)):
             return
         self.assigned_in_place.setdefault(item.read, set()).add(name)
+
+
+def put_back(value: Val) -> Iterator[Val]:
+    """What ``value`` writes of whole items: each alternative, and what a dict spreads
+    (``{**item, "state": s}``), where a read item changed in place may be."""
+    for alt in alts(value):
+        yield from (alt, *alt.spreads) if isinstance(alt, DictV) else (alt,)
 
 
 def leftmost_name(expr: ir.Expr) -> str | None:

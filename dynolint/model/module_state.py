@@ -74,12 +74,25 @@ class ModuleStateMixin(Mixin):
         functions stored into it since the module ran (``routes.ACTIONS[op]``), as ``lookup``."""
         env = self.run_module(path)
         if name in env:
-            stored, container = self.stored_global(path, name) if run_since else ([], None)
-            if not stored:
-                return env[name]
-            return one_of([env[name], OpaqueV((path, -3), tuple(stored))] + ([container] if container else []))
+            return self.global_since(path, name, env[name]) if run_since else env[name]
         package = self.project.resolve_module(path, name, 1)
         return ModuleV(package) if package else UNKNOWN
+
+    def global_since(self: Machine, path: str, name: str, value: Val) -> Val:
+        """The module-level ``name`` of ``path`` (``value`` when the module ran) as function
+        code sees it: with what functions stored into it since (its entries, when they were
+        stored by key), by this name or, for a name imported from another module, by that one."""
+        stored: list[Val] = []
+        containers: list[Val] = []
+        for key in ((path, name), *self.import_origin(path, name)):
+            values = self.global_values.get(key)
+            self.summaries.touch(GLOBAL_VALUES, key, tuple(values or ()))
+            if values:
+                stored.extend(values)
+                container = self.stored_container(*key)
+                if container is not None:
+                    containers.append(container)
+        return one_of([value, OpaqueV((path, -3), tuple(stored)), *containers]) if stored else value
 
     def attribute_state(self: Machine, base: Val, attr: str) -> Held | None:
         """``base.attr`` as module state: a global of a project module (``state.CACHE``), or
@@ -154,23 +167,6 @@ class ModuleStateMixin(Mixin):
                 if entry is not None:
                     given[param] = entry
         return given
-
-    def stored_global(self: Machine, path: str, name: str) -> tuple[list[Val], Val | None]:
-        """What functions stored into the module-level ``name`` of ``path`` since its module
-        ran, and the container of what they stored by key: its own stores, and for a name the
-        module imported from another (``from routes import ACTIONS``: one object, two names)
-        those made through the other module's name (a registry its decorator fills)."""
-        stored: list[Val] = []
-        containers: list[Val] = []
-        for key in ((path, name), *self.import_origin(path, name)):
-            values = self.global_values.get(key)
-            self.summaries.touch(GLOBAL_VALUES, key, tuple(values or ()))
-            if values:
-                stored.extend(values)
-                container = self.stored_container(*key)
-                if container is not None:
-                    containers.append(container)
-        return stored, (one_of(containers) if containers else None)
 
     def rebound_at_import(self: Machine, path: str, name: str) -> None:
         """The module body binds ``name`` again (``HANDLERS = {}`` below the registering

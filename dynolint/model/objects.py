@@ -207,8 +207,7 @@ class ObjectsMixin(Mixin):
         (``def unregister(live, rid): live.pop(rid, None)``): into ``names`` and ``keyed``."""
         for alt in alts(self.peek(call.func, state, frame)):
             func = alt.func if type(alt) is BoundV else alt
-            function = self.project.functions.get((func.path, func.qualname)) if type(func) is FuncV else None
-            if function is None or type(func) is not FuncV:
+            if type(func) is not FuncV or (function := self.project.functions.get((func.path, func.qualname))) is None:
                 continue
             given = {param: entry[:2] for param, entry in self.passed_state(function, type(alt) is BoundV, call,
                                                                             state, frame).items() if not entry[2]}
