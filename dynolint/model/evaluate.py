@@ -109,10 +109,8 @@ class EvalMixin(Mixin):
             return self.eval_comp(expr, state, frame)
         if type(expr) is ir.Starred:
             return self.element(self.eval(expr.value, state, frame))
-        if type(expr) is ir.NamedExpr:
-            value = self.eval(expr.value, state, frame)
-            state.env[expr.target] = value
-            return value
+        if type(expr) is ir.NamedExpr:  # (bound as an assignment binds: ``if (cache := CACHE) ...``)
+            return self.assign_from((ir.Name(expr.target),), expr.value, expr.site, state, frame)
         if type(expr) is ir.ImportE:
             return self.resolve_import(frame.path, expr)
         if type(expr) is ir.Lambda:

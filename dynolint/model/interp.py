@@ -34,6 +34,7 @@ from dynolint.model.containers import ContainersMixin
 from dynolint.model.locks import LocksMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
+from dynolint.model.with_stmt import WithMixin
 from dynolint.model.dynamo import DynamoMixin
 from dynolint.model.evaluate import EvalMixin
 from dynolint.model.events import (
@@ -56,10 +57,10 @@ MAX_DEPTH = 8
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin, RecordsMixin,
-              KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin, LibraryMixin,
-              DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin, ControlMixin,
-              ModuleStateMixin, Mixin):
+class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin,
+              RecordsMixin, KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin,
+              LibraryMixin, DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin,
+              ControlMixin, ModuleStateMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
     they share. For mypy a Protocol (``dynolint.model.mixin``): every method of a part types
     ``self`` as a Machine, so a call from one part to another is checked. The state is declared

@@ -19,15 +19,12 @@ from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
 from dynolint.model.values import (
-    NONE, ClassV, ExtV, FuncV, OpaqueV, SeqV, Val, alts, const_str,
+    NONE, ClassV, FuncV, OpaqueV, SeqV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
-
-# decorators that make a generator function a context manager (by their last name)
-CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 
 
 class RootTimeout(Exception):
@@ -48,20 +45,28 @@ class StatementsMixin(Mixin):
             state = self.exec_stmt(stmt, state, frame)
         return state
 
+    def assign_from(self: Machine, targets: tuple[ir.Expr, ...], value_expr: ir.Expr, site: int, state: State,
+                    frame: Frame) -> Val:
+        """``targets = value_expr`` (an assignment statement, or the name a ``:=`` binds): the
+        value bound, what the names hold of a test (``ok = item["s"] == "NEW"``) and the module
+        state they name (``cache = CACHE``)."""
+        if len(targets) == 1 and type(targets[0]) is ir.Name and is_test(value_expr) and state.has_reads:
+            value = self.flag_test(value_expr, site, state, frame)
+        else:
+            value = self.eval(value_expr, state, frame)
+        for target in targets:
+            self.assign(target, value, state, frame, site)
+        if len(targets) == 1:
+            self.note_flag(targets[0], value_expr, state, frame)
+            self.note_alias(targets[0], value_expr, state, frame)
+        if is_verify_call(value_expr):
+            state.facts = state.facts | {VERIFIED}
+        return value
+
     def exec_stmt(self: Machine, stmt: ir.Stmt, state: State, frame: Frame) -> State:
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if type(stmt) is ir.Assign:
-            if len(stmt.targets) == 1 and type(stmt.targets[0]) is ir.Name and is_test(stmt.value) and state.has_reads:
-                value = self.flag_test(stmt.value, stmt.site, state, frame)  # ``ok = item["s"] == "NEW"``
-            else:
-                value = self.eval(stmt.value, state, frame)
-            for target in stmt.targets:
-                self.assign(target, value, state, frame, stmt.site)
-            if len(stmt.targets) == 1:  # ``ok = a == claims[...]``, ``cache = CACHE``
-                self.note_flag(stmt.targets[0], stmt.value, state, frame)
-                self.note_alias(stmt.targets[0], stmt.value, state, frame)
-            if is_verify_call(stmt.value):
-                state.facts = state.facts | {VERIFIED}
+            self.assign_from(stmt.targets, stmt.value, stmt.site, state, frame)
             return state
         if type(stmt) is ir.ExprStmt:
             self.eval(stmt.value, state, frame)
@@ -312,91 +317,6 @@ class StatementsMixin(Mixin):
             self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
             self.mark_cleared(store_mark, stmt.finalbody, result, frame)
         return result
-
-    # -- with statements -------------------------------------------------------------------
-    def exec_with(self: Machine, stmt: ir.With, items: tuple[tuple[ir.Expr, ir.Target | None], ...],
-                  state: State, frame: Frame) -> State:
-        """``with`` as Python runs it: the context managers entered in order (a project class's
-        ``__enter__`` / ``__aenter__``, whose result is bound), the body, then each one left in
-        reverse order (``__exit__`` / ``__aexit__``), also where the body returns. A generator
-        function made a context manager (``contextlib.contextmanager``) runs around the rest
-        of the statement: up to its ``yield``, whose value is bound, the body, then what
-        follows the ``yield``. An exit stack runs the callbacks pushed on it at the end."""
-        if not items:
-            return self.exec_block(stmt.body, state, frame)
-        (ctx_expr, as_target), rest = items[0], items[1:]
-        generator = self.context_generator(ctx_expr, state, frame)
-        if generator is not None and isinstance(ctx_expr, ir.Call):
-            return self.with_generator(generator, ctx_expr, as_target, stmt, rest, state, frame)
-        manager = self.eval(ctx_expr, state, frame)
-        loc = (frame.path, stmt.site)
-        enter, leave = ("__aenter__", "__aexit__") if stmt.is_async else ("__enter__", "__exit__")
-        entered = self.dunder(manager, enter, [], loc, state, frame)
-        value = entered if entered is not None else self.enter(manager, ctx_expr, frame)
-        pushed = self.open_exit_stack(manager) if entered is None else None
-        if as_target is not None:
-            self.assign(as_target, value, state, frame, stmt.site)
-        returned, tmp_mark = len(frame.return_states), len(self.tmp_writes)
-        out = self.exec_with(stmt, rest, state, frame)
-        ends = [out] + frame.return_states[returned:]  # the body's end and each return in it
-        removed_mark = len(frame.removed_paths)
-        if entered is not None:
-            for left in ends:
-                if not left.dead:
-                    self.dunder(manager, leave, [NONE, NONE, NONE], loc, left, frame)
-        if pushed is not None:
-            self.close_exit_stack(pushed, ends, frame)
-        # what the manager's exit removes (``stack.callback(os.remove, path)``) is removed as a finally's is
-        self.mark_cleaned(tmp_mark, frame.removed_paths[removed_mark:], frame.info)
-        for left in ends:  # a library lock the block held is released where it ends
-            self.release_lock(manager, left)
-        return out
-
-    def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
-        """The project generator function a ``with`` calls, when a ``contextmanager``
-        decorator (contextlib's, sync or async) made it a context manager."""
-        if not isinstance(expr, ir.Call) or not isinstance(expr.func, (ir.Name, ir.Attr)) or expr.star_args:
-            return None
-        if isinstance(expr.func, ir.Attr) and not isinstance(expr.func.value, ir.Name):
-            return None
-        for alt in alts(self.peek(expr.func, state, frame)):
-            if not isinstance(alt, FuncV):
-                continue
-            function = self.project.functions.get((alt.path, alt.qualname))
-            if function is None or not function.is_generator:
-                continue
-            home = self.module_frame(alt.path)
-            for decorator in function.decorators:
-                made = self.peek(decorator, State({}), home)
-                if any(isinstance(d, ExtV) and d.path.rsplit(".", 1)[-1] in CONTEXT_MANAGER_DECORATORS
-                       for d in alts(made)):
-                    return alt
-        return None
-
-    def with_generator(self: Machine, func: FuncV, call: ir.Call, as_target: ir.Target | None, stmt: ir.With,
-                       rest: tuple[tuple[ir.Expr, ir.Target | None], ...], state: State, frame: Frame) -> State:
-        args = [self.eval(a, state, frame) for a in call.args]
-        kwargs = {name: self.eval(v, state, frame) for name, v in call.kwargs if name is not None}
-        outs: list[State] = []
-        caller_env = state.env
-
-        def at_yield(value: Val, inner: State) -> None:
-            body = State(dict(caller_env))
-            body.flow_from(inner)  # the path so far, through the generator's body to its yield
-            if as_target is not None:
-                self.assign(as_target, value, body, frame, stmt.site)
-            out = self.exec_with(stmt, rest, body, frame)
-            outs.append(out)
-            inner.flow_from(out)
-            inner.dead = False  # the generator resumes after its yield, also when the body returned
-
-        function = self.project.functions[(func.path, func.qualname)]
-        self.inline(function, func, None, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
-        if not outs:
-            return state.killed()  # it never yielded: contextlib raises RuntimeError
-        after = merge(outs)
-        state.env = after.env
-        return state.killed() if after.dead else state
 
 
 __all__ = ["RootTimeout", "StatementsMixin"]

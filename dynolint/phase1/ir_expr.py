@@ -138,6 +138,7 @@ class Lambda:
 class NamedExpr:
     target: str
     value: Expr
+    site: int  # (an assignment: where a store into module state is reported)
 
 
 @dataclass(slots=True, unsafe_hash=True)

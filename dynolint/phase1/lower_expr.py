@@ -256,7 +256,7 @@ class ExpressionLowerer:
     def _named(self, node: cst.NamedExpr) -> ir.Expr:
         target = node.target.value if isinstance(node.target, cst.Name) else "_"
         self._bind(target)
-        return ir.NamedExpr(target, self.expr(node.value))
+        return ir.NamedExpr(target, self.expr(node.value), self.site(node))
 
     def _yield(self, node: cst.Yield) -> ir.Expr:
         if self.yields:
