@@ -313,7 +313,7 @@ class CallsMixin(Mixin):
             return NONE
         if (entry := self.update_in_place(recv, name, args, kwargs, state)) is not None:
             return entry  # ``item.setdefault("stats", {})``: a part of the item read
-        in_dict = self.dict_method(recv, name, args, node, state, frame)  # model/containers.py
+        in_dict = self.dict_method(recv, name, args, kwargs, node, state, frame)  # model/containers.py
         if in_dict is not None:
             return in_dict
         if args and (name == "get" or name == "pop" and plain_dicts(recv)):  # ``d.pop(k, None)`` of a dict built

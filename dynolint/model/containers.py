@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import COUNTER_METHODS, COUNTERS, DICT_MAKERS, ITERATION, TAKE_ELEMENT
-from dynolint.model.literals import merge_dicts
+from dynolint.model.literals import is_open_mapping, merge_dicts
 from dynolint.model.values import (
     NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, InstanceV, SeqV, Val, alts, one_of,
 )
@@ -169,11 +169,13 @@ class ContainersMixin(Mixin):
                     return None
         return DictV(tuple(pairs))
 
-    def dict_method(self: Machine, recv: Val, name: str, args: list[Val], node: ir.Call, state: State,
-                    frame: Frame) -> Val | None:
+    def dict_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call,
+                    state: State, frame: Frame) -> Val | None:
         """A method of a dict the function built (None: not one of those). The receiver named
         by a local name is changed in place (values are immutable: the name is rebound)."""
         receiver = node.func.value if isinstance(node.func, ir.Attr) else None
+        if name == "update" and len(args) <= 1 and isinstance(receiver, ir.Name) and receiver.id in state.env:
+            return self.update_dict(receiver.id, args, kwargs, frame, state)
         if name in TAKE_ELEMENT and len(args) <= 1 and alts(recv) and all(type(a) is SeqV for a in alts(recv)):
             return self.element(recv)  # ``pending.pop()``, ``queue.popleft()``: one of the elements put in
         if name in COUNTER_METHODS and args and isinstance(receiver, ir.Name) and receiver.id in state.env \
@@ -200,6 +202,23 @@ class ContainersMixin(Mixin):
                                                 for d in dicts)
             return one_of([v for v in found if v is not None] + ([default] if missing else []))
         return None
+
+    def update_dict(self: Machine, name: str, args: list[Val], kwargs: dict[str, Val], frame: Frame,
+                    state: State) -> Val | None:
+        """``name.update(mapping, **entries)`` on a dict the function built or was given (a
+        request's body): later entries win, as ``{**d, **mapping, **entries}`` (None: ``name``
+        holds something else). A caller that gave the dict sees the change (model/calls.py)."""
+        options = alts(state.env[name])
+        if not options or not all(type(alt) is DictV or is_open_mapping(alt) for alt in options):
+            return None
+        given = list(args)
+        if kwargs:
+            given.append(DictV(tuple((ConstV(key), value) for key, value in kwargs.items())))
+        state.env[name] = one_of([merge_dicts((alt if type(alt) is DictV else DictV((), (alt,)), *given))
+                                  for alt in options])
+        if name not in frame.rebound:
+            frame.stored_into.add(name)
+        return NONE
 
     def grow_entry(self: Machine, receiver: ir.Expr, name: str, args: list[Val], state: State,
                    frame: Frame) -> Val | None:
