@@ -13,7 +13,7 @@ from dynolint.model.literals import as_kwargs, empty_dict
 from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.key_facts import carries_identity
-from dynolint.model.library import ENTERS, REQUEST_TEXT_METHODS
+from dynolint.model.library import ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
@@ -299,7 +299,11 @@ class CallsMixin(Mixin):
                 key = dict_keys(args[0]) if args else SeqV("tuple", tuple(ConstV(k) for k in kwargs))
                 if args and counts(recv) and not any(type(a) is DictV for a in alts(args[0])):
                     key = self.element(args[0])  # ``CALLS.update([tenant])``: each element counted under itself
-            self.global_store(frame, self.stmt_site(frame, node), held[1], "method", within(held[2], key), value, state,
+            kind = "method"
+            if name in ELEMENT_ADDERS and len(args) > ELEMENT_ADDERS[name] and not kwargs:
+                kind, value = "element", args[ELEMENT_ADDERS[name]]  # ``HOOKS.append(fn)``: an element of the list
+                value = self.element(value) if name == "extend" else value
+            self.global_store(frame, self.stmt_site(frame, node), held[1], kind, within(held[2], key), value, state,
                               held[0])
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)

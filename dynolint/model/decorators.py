@@ -66,11 +66,27 @@ class DecoratorsMixin(Mixin):
         False when the wrapper never reached the function's body (then it is analysed on
         its own)."""
         mark = len(self.frames)
-        args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
+        args = self.handler_wrapper_args(wrapper, frame) if not self.handler_shaped(function) else None
+        if args is None:
+            args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
         kwargs = {p.name: env[p.name] for p in function.params if p.kind == "kwonly" and p.name in env}
         call = ir.Call(ir.Name(function.name), (), (), function.site)
         self.apply(wrapper, args, kwargs, (), call, (frame.path, function.site), state, frame)
         return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])
+
+    def handler_wrapper_args(self: Machine, wrapper: Val, frame: Frame) -> list[Val] | None:
+        """What Lambda gives a wrapper shaped as a handler (``def wrapper(event, context)``) of
+        a function that is not, which it calls with what it takes out of them (``fn(event,
+        context.tenant_id)``): its own parameters, valued as a root's. None for a wrapper that
+        passes its arguments on (``*args, **kwargs``), which the function's own stand for."""
+        options = [alt for alt in alts(wrapper) if type(alt) is FuncV]
+        if len(options) != 1 or len(alts(wrapper)) != 1:
+            return None
+        own = self.project.functions.get((options[0].path, options[0].qualname))
+        if own is None or not self.handler_shaped(own) or any(p.kind != "pos" for p in own.params):
+            return None
+        env = self.root_params(options[0].path, own, False, None, frame)
+        return [env[p.name] for p in own.params]
 
     # -- caches --------------------------------------------------------------------------
     def cached_function(self: Machine, function: ir.Function, path: str) -> bool:

@@ -115,9 +115,7 @@ class EvalMixin(Mixin):
             return self.resolve_import(frame.path, expr)
         if type(expr) is ir.Lambda:
             self.lambdas[(frame.path, expr.site)] = expr
-            closure = len(self.closures)
-            self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
-            return LambdaV(frame.path, expr.site, closure)
+            return LambdaV(frame.path, expr.site, self.capture(state, frame))
         if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:
@@ -200,6 +198,13 @@ class EvalMixin(Mixin):
         return any(isinstance(a, (StrV, TmpRootV, EnvV)) or const_str(a) is not None for a in alts(value))
 
     # -- names ---------------------------------------------------------------------------
+    def capture(self: Machine, state: State, frame: Frame) -> int:
+        """The closure of a function or lambda defined here (its index in ``closures``): the
+        names of this function and of the functions enclosing it, as Python resolves a free
+        name through every enclosing scope (a decorator factory's wrapper sees the factory's)."""
+        self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
+        return len(self.closures) - 1
+
     def lookup(self: Machine, name: str, state: State, frame: Frame) -> Val:
         value = state.env.get(name)
         if value is not None:

@@ -45,6 +45,9 @@ ITERATION: dict[str, tuple[str, int]] = {
 # appended to it; and the methods that take one of a sequence's elements back out
 EMPTY_SEQUENCES = frozenset({"list", "collections.deque"})
 TAKE_ELEMENT = frozenset({"pop", "popleft"})
+# methods that add an element to a container, and the position of the element among their arguments
+# (``extend``: each element of the argument)
+ELEMENT_ADDERS: dict[str, int] = {"append": 0, "appendleft": 0, "add": 0, "insert": 1, "extend": 0}
 
 # Calls that make a dict: "pairs" from a mapping or an iterable of (key, value) pairs given
 # first (``dict(zip(keys, rows))``), "default" from what follows the default factory given

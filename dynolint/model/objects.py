@@ -18,8 +18,8 @@ from dynolint.model.state import advances
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ParamV, ResourceV,
-    SeqV, SessionV, TableV, Val, alts, const_str, one_of,
+    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV, ParamV,
+    ResourceV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
 
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 # what a default argument or a container may hold that the model keeps (objects, not data)
 KEPT = (InstanceV, TableV, ClientV, ResourceV, SessionV, BoundV, FuncV)
+
+
+# the key under which ``global_entries`` files an element function code added to a
+# module-level list (``HOOKS.append(fn)``): a container of elements, not of entries
+ELEMENT = OpaqueV(("", -4), ())
 
 
 class ObjectsMixin(Mixin):
@@ -138,7 +143,9 @@ class ObjectsMixin(Mixin):
         self.summaries.footprint.wrote((GLOBAL_VALUES, (module, name)))
         if len(stored) < 8 and value not in stored:
             stored.append(value)
-        if key is not None and kind in ("item", "method") and not isinstance(key, SeqV):
+        if kind == "element":  # (filed under a key of its own: stored_container)
+            key = ELEMENT
+        if key is not None and kind in ("item", "method", "element") and not isinstance(key, SeqV):
             entries = self.global_entries.setdefault((module, name), [])
             self.summaries.footprint.wrote((GLOBAL_ENTRIES, (module, name)))
             if len(entries) < 8 and (key, value) not in entries:
@@ -146,12 +153,15 @@ class ObjectsMixin(Mixin):
 
     def stored_container(self: Machine, path: str, name: str) -> Val | None:
         """What functions stored into a module-level dict, as a dict of those entries (a
-        cache of clients or tables by name)."""
+        cache of clients or tables by name), or added to a module-level list, as a list of
+        those elements (a registry of hooks a decorator fills at import)."""
         entries = self.global_entries.get((path, name))
         self.summaries.touch(GLOBAL_ENTRIES, (path, name), tuple(entries or ()))
         if not entries:
             return None
-        return DictV(tuple(entries), (UNKNOWN,))
+        keyed = tuple(entry for entry in entries if entry[0] != ELEMENT)
+        elements = tuple(value for key, value in entries if key == ELEMENT)
+        return one_of(([DictV(keyed, (UNKNOWN,))] if keyed else []) + ([SeqV("list", elements)] if elements else []))
 
     def container_entry(self: Machine, base: DictV, index: Val) -> Val | None:
         """An entry of a container filled by functions, by a key the model cannot match:

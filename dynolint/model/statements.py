@@ -122,9 +122,7 @@ class StatementsMixin(Mixin):
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
             elif frame.function is not None:
-                index = len(self.closures)
-                self.closures.append(dict(state.env))
-                state.env[stmt.name] = FuncV(frame.path, stmt.qualname, index)
+                state.env[stmt.name] = FuncV(frame.path, stmt.qualname, self.capture(state, frame))
             else:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
             function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
