@@ -240,6 +240,8 @@ class EvalMixin(Mixin):
         return found if found is not None else missing
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        if type(base) is PynInstanceV and (given := [v for n, v in base.attrs if n == name]):
+            return given[-1]  # a model instance's attribute the code gave it: no longer the item's as read
         if type(base) is ModuleV:
             return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:
