@@ -1,7 +1,12 @@
-"""PynamoDB model instances: an attribute the code assigned reads as assigned (model/evaluate.py
-``_attr_one``), in a caller too when a project function assigned it (model/assign.py)."""
+"""PynamoDB ``update(actions=[...])`` whose values are computed in Python from the item read
+(``Wallet.balance.set(w.balance - amount)``): a read-add-write however it is conditioned, unless the
+condition compares the attribute (model/guard_cover.py ``unpinned``); an instance's attribute the code
+assigned reads as assigned (model/evaluate.py ``_attr_one``), in a caller too when a project function
+assigned it (model/assign.py)."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.modelkit import model_of, race_kinds
 
@@ -27,6 +32,92 @@ class Locked(Model):
     views = NumberAttribute(default=0)
     version = VersionAttribute()
 '''
+
+APP = '''from models import Locked, Wallet
+
+
+def debit(uid, amount, title):
+    w = {model}.get(uid)
+{body}
+'''
+
+
+def _kind(body: str, model: str = "Wallet") -> str | None:
+    lines = [f"    {line}" for line in body.splitlines()]
+    source = APP.format(model=model, body="\n".join(lines))
+    write = 1 + next(i for i, line in enumerate(source.splitlines()) if "# write" in line)
+    return race_kinds(model_of({"models.py": MODELS, "app.py": source})).get(write)
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    # the value sent is the stale read changed in Python: a condition that the item exists pins nothing of it
+    ("w.update(actions=[Wallet.balance.set(w.balance - amount)], condition=Wallet.uid.exists())  # write",
+     "counter"),
+    ("w.update([Wallet.views.set(w.views + 1)], Wallet.uid.exists())  # write", "counter"),
+    ("left = w.balance - amount\nw.update(actions=[Wallet.balance.set(left)], condition=Wallet.uid.exists())  # write",
+     "counter"),
+    ('snap = {"b": w.balance}\n'
+     'w.update(actions=[Wallet.balance.set(snap["b"] - amount)], condition=Wallet.uid.exists())  # write', "counter"),
+    ("w.update(actions=[Wallet.views.add(1), Wallet.balance.set(w.balance - amount)],  # write\n"
+     "         condition=Wallet.uid.exists())", "counter"),
+    # computed on the server, or the value read compared, or a version PynamoDB adds: guarded
+    ("w.update(actions=[Wallet.balance.set(Wallet.balance - amount)], condition=Wallet.uid.exists())  # write", None),
+    ("w.update(actions=[Wallet.views.add(1)], condition=Wallet.uid.exists())  # write", None),
+    ("w.update(actions=[Wallet.views.set(w.views + 1)], condition=Wallet.views == w.views)  # write", None),
+    ("w.update(actions=[Wallet.views.set(w.views + 1)], condition=(Wallet.views == w.views) & Wallet.uid.exists())"
+     "  # write", None),
+    # no arithmetic on the value read: the code set the attribute before (``w.views = 0``), or the
+    # update copies an attribute the code did no arithmetic on (the counter is added atomically)
+    ("w.views = 0\nw.update(actions=[Wallet.views.set(w.views + 1)], condition=Wallet.uid.exists())  # write", None),
+    ("w.views += 1\nw.title = title or w.title\n"
+     "w.update(actions=[Wallet.views.add(1), Wallet.title.set(w.title)], condition=Wallet.uid.exists())  # write",
+     None),
+])
+def test_update_actions_computed_from_the_read(body, kind):
+    assert _kind(body) == kind
+
+
+def test_a_version_attribute_guards_the_update():
+    assert _kind("w.update(actions=[Locked.views.set(w.views + 1)], condition=Locked.uid.exists())  # write",
+                 model="Locked") is None
+
+
+def test_read_and_update_in_different_modules():
+    store = '''from models import Wallet
+
+
+def load(uid):
+    return Wallet.get(uid)
+
+
+def put_views(wallet, views):
+    wallet.update(actions=[Wallet.views.set(views)], condition=Wallet.uid.exists())
+'''
+    app = '''from store import load, put_views
+
+
+def view(uid):
+    w = load(uid)
+    put_views(w, w.views + 1)
+'''
+    model = model_of({"models.py": MODELS, "store.py": store, "app.py": app})
+    [race] = [r for r in model.races() if model.span(r.write.loc).line == 9]
+    assert race.kind == "counter" and race.unpinned == ("views",)
+
+
+def _finding(body: str):
+    from dynolint.rules.dyn102_non_atomic_counter import NonAtomicCounter
+
+    source = APP.format(model="Wallet", body="    " + body)
+    [found] = list(NonAtomicCounter().check(model_of({"models.py": MODELS, "app.py": source})))
+    return found
+
+
+def test_message_names_the_condition_and_the_attribute():
+    exists = _finding("w.update(actions=[Wallet.balance.set(w.balance - amount)], condition=Wallet.uid.exists())")
+    assert "(its condition checks Wallet.uid.exists() but not that balance still holds the value read)" \
+        in exists.message
+    assert exists.fix is None  # the condition is there: extending it is the author's call
 
 
 def test_an_attribute_assigned_is_not_the_value_read():
