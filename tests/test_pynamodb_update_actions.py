@@ -1,6 +1,7 @@
 """PynamoDB ``update(actions=[...])`` whose values are computed in Python from the item read
 (``Wallet.balance.set(w.balance - amount)``): a read-add-write however it is conditioned, unless the
-condition compares the attribute (model/guard_cover.py ``unpinned``); an instance's attribute the code
+condition compares the attribute for equality (model/guard_cover.py ``unpinned``; what a PynamoDB
+comparison's operator is: model/evaluate.py, model/conditions.py); an instance's attribute the code
 assigned reads as assigned (model/evaluate.py ``_attr_one``), in a caller too when a project function
 assigned it (model/assign.py)."""
 
@@ -60,12 +61,20 @@ def _kind(body: str, model: str = "Wallet") -> str | None:
      'w.update(actions=[Wallet.balance.set(snap["b"] - amount)], condition=Wallet.uid.exists())  # write', "counter"),
     ("w.update(actions=[Wallet.views.add(1), Wallet.balance.set(w.balance - amount)],  # write\n"
      "         condition=Wallet.uid.exists())", "counter"),
-    # computed on the server, or the value read compared, or a version PynamoDB adds: guarded
+    # a range is no pin: two debits that read 100 both pass ``balance >= 30`` and both write 70
+    ("w.update(actions=[Wallet.balance.set(w.balance - amount)], condition=Wallet.balance >= amount)  # write",
+     "counter"),
+    ("w.balance -= amount\nw.save(condition=Wallet.balance >= amount)  # write", "counter"),
+    # computed on the server, or the value read compared for equality, or a version PynamoDB adds: guarded
     ("w.update(actions=[Wallet.balance.set(Wallet.balance - amount)], condition=Wallet.uid.exists())  # write", None),
+    ("w.update(actions=[Wallet.balance.set(Wallet.balance - amount)], condition=Wallet.balance >= amount)  # write",
+     None),
     ("w.update(actions=[Wallet.views.add(1)], condition=Wallet.uid.exists())  # write", None),
     ("w.update(actions=[Wallet.views.set(w.views + 1)], condition=Wallet.views == w.views)  # write", None),
     ("w.update(actions=[Wallet.views.set(w.views + 1)], condition=(Wallet.views == w.views) & Wallet.uid.exists())"
      "  # write", None),
+    ("w.update(actions=[Wallet.views.set(w.views + 1)], condition=w.views == Wallet.views)  # write",
+     None),  # an operator the model does not read: counted as an equality
     # no arithmetic on the value read: the code set the attribute before (``w.views = 0``), or the
     # update copies an attribute the code did no arithmetic on (the counter is added atomically)
     ("w.views = 0\nw.update(actions=[Wallet.views.set(w.views + 1)], condition=Wallet.uid.exists())  # write", None),
@@ -118,6 +127,9 @@ def test_message_names_the_condition_and_the_attribute():
     assert "(its condition checks Wallet.uid.exists() but not that balance still holds the value read)" \
         in exists.message
     assert exists.fix is None  # the condition is there: extending it is the author's call
+    ranged = _finding("w.update(actions=[Wallet.balance.set(w.balance - amount)], condition=Wallet.balance >= amount)")
+    assert "checks Wallet.balance >= ... but not that balance still holds" in ranged.message
+    assert ranged.fix is None
 
 
 def test_an_attribute_assigned_is_not_the_value_read():

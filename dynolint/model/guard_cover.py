@@ -198,9 +198,7 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         names -= keys
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
-        opaque = write.flavor == "pynamodb"  # (a PynamoDB comparison's operator is not known: any one counts)
-        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) or opaque and pins.how(a) == VALUE
-                             for a in names):
+        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):
             return read, tuple(sorted(names))
     return None
 
