@@ -74,11 +74,13 @@ class AssignMixin(Mixin):
                     self.summaries.write(class_cell(alt, target.attr), value, merged=True)
                 elif isinstance(alt, PynInstanceV):
                     self.mutate_item(alt, value, state)
+                    if type(target.value) is ir.Name and target.value.id not in frame.rebound:
+                        frame.stored_into.add(target.value.id)  # a caller that gave it sees the change
                     for current in alts(self.lookup_instance(state, alt)):
                         if isinstance(current, PynInstanceV) and len(current.attrs) < 24:
                             self.rebind(state, current, PynInstanceV(current.model, current.key, current.read,
                                                                      current.alloc, current.arith,
-                                                                     current.attrs + (value,)))
+                                                                     current.attrs + ((target.attr, value),)))
         elif type(target) is ir.Sub:
             self.assign_item(target, value, state, frame, site)
 

@@ -162,6 +162,7 @@ def _alternatives(pins: list[Pin]) -> list[Pin]:
 _BUILDERS = ("Attr", "Key")
 _METHODS = {"exists": EXISTS, "not_exists": ABSENT}
 _PYNAMODB_METHODS = {"exists": EXISTS, "does_not_exist": ABSENT}
+PYN_COMPARE = ("==", "!=", "<", "<=", ">", ">=")  # a PynamoDB attribute compared (model/evaluate.py)
 
 
 def _text(value: Val, depth: int = 0) -> str | None:
@@ -214,16 +215,19 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
         return found
     if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
-    if isinstance(value, OpaqueV) and value.loc[1] == -2:  # a PynamoDB comparison: ``Order.status == "NEW"``
+    if isinstance(value, OpaqueV) and value.loc[1] == -2:  # a PynamoDB comparison the model cannot read
+        # (``3 < Order.n``, ``a < Order.n < b``): its operator is not known, so it counts as an equality
         compared = [dep.name for dep in value.deps if isinstance(dep, PynAttrV)]
-        pins.extend(Pin(name, VALUE) for name in compared)
+        pins.extend(Pin(name, VALUE, exact=True) for name in compared)
         spelled.extend(f"a comparison of {name}" for name in compared)
         return bool(compared)
-    if isinstance(value, CallV) and isinstance(value.recv, PynAttrV):  # ``Order.pk.exists()``
+    if isinstance(value, CallV) and isinstance(value.recv, PynAttrV):  # ``Order.pk.exists()``, ``Order.n >= 3``
         how = _PYNAMODB_METHODS.get(value.fn, VALUE)
-        pins.append(Pin(value.recv.name, _flip(how) if negated else how))
+        # only ``==`` says the attribute still holds the value compared: ``balance >= amount`` is a range
+        pins.append(Pin(value.recv.name, _flip(how) if negated else how, value.fn == "==" and not negated))
         owner = value.recv.model.cls.qualname if isinstance(value.recv.model.cls, ClassV) else "Model"
-        spelled.append(("~" if negated else "") + f"{owner}.{value.recv.name}.{value.fn}()")
+        spelled.append(("~" if negated else "") + f"{owner}.{value.recv.name}"
+                       + (f" {value.fn} ..." if value.fn in PYN_COMPARE else f".{value.fn}()"))
         return True
     if not isinstance(value, CallV) or not isinstance(value.recv, CallV):
         return False

@@ -14,8 +14,8 @@ from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
-    NONE, AttrV, CallV, ConstV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, children,
-    const_str,
+    ARITH_OPS, NONE, ArithV, AttrV, CallV, ConstV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV,
+    Val, alts, children, const_str,
 )
 
 COUNTS = frozenset({"Count", "ScannedCount"})  # how many items a response holds, or the read looked at
@@ -118,6 +118,23 @@ def looked_at(value: Val, read: int, names: set[str], depth: int,
             whole = looked_at(child, read, names, depth + 1, seen) or whole
     seen[key] = whole
     return whole
+
+
+def computed_from(value: Val, read: int, names: set[str], depth: int = 0, seen: set[int] | None = None) -> None:
+    """Collect into ``names`` the attributes of read ``read``'s item that arithmetic in ``value``
+    reads (``w.balance - n``, ``int(item["n"]) + 1``), not those it copies as they are: an
+    instance's attribute read after arithmetic on another (``w.title`` once ``w.hits += 1``)
+    is not arithmetic on it."""
+    seen = set() if seen is None else seen
+    if depth > 12 or id(value) in seen:
+        return
+    seen.add(id(value))
+    for alt in alts(value):
+        if isinstance(alt, ArithV) and alt.op in ARITH_OPS:
+            looked_at(alt, read, names, 0)
+        elif not isinstance(alt, PynInstanceV):  # (what was assigned to an instance is not in ``w.title``)
+            for child in children(alt):
+                computed_from(child, read, names, depth + 1, seen)
 
 
 def _presence(value: Val) -> bool:

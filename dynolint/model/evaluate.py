@@ -17,6 +17,7 @@ from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import concat_parts, field_value, percent_parts
 from dynolint.model.presence import comparison_with_none, none_test
+from dynolint.model.conditions import PYN_COMPARE
 from dynolint.model.state import join
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
@@ -104,6 +105,9 @@ class EvalMixin(Mixin):
                 return comparison_with_none(op, self.eval(expr.left, state, frame))
             deps = [self.eval(expr.left, state, frame)]
             deps.extend(self.eval(c, state, frame) for c in expr.comparators)
+            if len(expr.ops) == 1 and expr.ops[0] in PYN_COMPARE and type(deps[0]) is PynAttrV:
+                # ``Wallet.balance >= amount``: a PynamoDB condition, as ``Wallet.balance.between(a, b)`` is
+                return CallV(expr.ops[0], deps[0], (deps[1],))
             return OpaqueV((frame.path, -2), tuple(deps))
         if type(expr) is ir.Comp:
             return self.eval_comp(expr, state, frame)
@@ -243,6 +247,8 @@ class EvalMixin(Mixin):
         return found if found is not None else missing
 
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        if type(base) is PynInstanceV and (given := [v for n, v in base.attrs if n == name]):
+            return given[-1]  # a model instance's attribute the code gave it: no longer the item's as read
         if type(base) is ModuleV:
             return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
-from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, looked_at
+from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, computed_from, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
 from dynolint.model.in_place import put_back
@@ -188,19 +188,17 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         return None
     for read in sorted(reads, key=lambda r: r.seq, reverse=True):
         names: set[str] = set()
-        # PynamoDB: a model instance's attributes read as the item had them even after the code
-        # assigned them (``recipe.seen = now()``), so what an update's actions copy is not known;
-        # what in-place arithmetic read is (``wallet.balance -= n`` then ``wallet.save(...)``)
-        for value in write.values if write.flavor != "pynamodb" else ():
-            looked_at(value, read.id, names, 0)
+        # PynamoDB: an instance's attribute a helper assigned still reads as the item had it
+        # (``recipe.seen = now()`` in ``touch(recipe)``), so what a plain copy in an update's actions
+        # copies is not known; what arithmetic in them reads is (``Wallet.balance.set(w.balance - n)``)
+        for value in write.values:
+            (computed_from if write.flavor == "pynamodb" else looked_at)(value, read.id, names, 0)
         if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
             names |= model.interp.arith_sources.get(read.id, set())
         names -= keys
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
-        opaque = write.flavor == "pynamodb"  # (a PynamoDB comparison's operator is not known: any one counts)
-        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) or opaque and pins.how(a) == VALUE
-                             for a in names):
+        if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):
             return read, tuple(sorted(names))
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
-from dynolint.model.decisions import looked_at
+from dynolint.model.decisions import computed_from
 from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
 from dynolint.model.mixin import Mixin
 
@@ -36,7 +36,7 @@ class InPlaceMixin(Mixin):
         read = item.read
         arithmetic = self.taint(value).arith_on(read)
         if arithmetic:
-            looked_at(value, read, self.arith_sources.setdefault(read, set()), 0)
+            computed_from(value, read, self.arith_sources.setdefault(read, set()))
         if getattr(item, "arith", False):
             return
         if arithmetic:

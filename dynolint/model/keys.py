@@ -13,7 +13,7 @@ from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
 from dynolint.model.strings import formatted_call
 from dynolint.model.values import (
-    UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
+    ARITH_OPS, UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, children, const_str, options,
 )
@@ -21,7 +21,6 @@ from dynolint.model.values import (
 T = TypeVar("T")
 _ANYWHERE = ("", -1)  # the site of a canonical tenant id (its source is what it is, not where it was taken)
 
-_ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
 
@@ -128,7 +127,7 @@ class TaintIndex:
         result = EMPTY
         for child in children(value):
             result = result | self.taint(child, depth + 1)
-        if type(value) is ArithV and value.op in _ARITH_OPS and result.reads:
+        if type(value) is ArithV and value.op in ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
         return result

@@ -91,8 +91,9 @@ class PynamoMixin(Mixin):
         hash_value = args[0] if args else kwargs.get(info.hash_key or "", kwargs.get("hash_key", UNKNOWN))
         range_value = args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key"))
         key = (hash_value,) if range_value is None else (hash_value, range_value)
-        others = tuple(v for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
-        return PynInstanceV(model, key, -1, loc, attrs=others + tuple(args[2:]))
+        # (a third positional argument is PynamoDB's ``_user_instantiated``, not an attribute)
+        others = tuple((k, v) for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
+        return PynInstanceV(model, key, -1, loc, attrs=others)
 
     def pyn_model_call(self: Machine, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
                        loc: Loc, state: State, frame: Frame) -> Val:
@@ -162,7 +163,8 @@ class PynamoMixin(Mixin):
         # an instance a query or scan listed (its key is the query's hash key at most): the item that read returned
         listed = instance if 0 <= instance.read < len(self.reads) and lists_items(self.reads[instance.read]) else None
         if name == "save":
-            self.emit_write("save", instance.model, key, instance, guard, (instance, *instance.attrs), False,
+            given = tuple(value for _, value in instance.attrs)
+            self.emit_write("save", instance.model, key, instance, guard, (instance, *given), False,
                             False, flavor, loc, state, frame)
         elif name == "update":
             actions = kwargs.get("actions", args[0] if args else UNKNOWN)

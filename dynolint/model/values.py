@@ -143,6 +143,9 @@ class ArithV(Val):
     loc: Loc | None = field(default=None, compare=False)  # where the operator is written
 
 
+ARITH_OPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})  # the operators of arithmetic (``&``, ``|``: not)
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class OpaqueV(Val):
     """A computation not looked into; derived from ``deps``."""

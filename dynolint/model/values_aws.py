@@ -122,7 +122,8 @@ class PynInstanceV(Val):
     read: int  # ReadEvent id it was loaded by, -1 for a fresh ``Model(...)``
     alloc: Loc
     arith: bool = False
-    attrs: tuple[Val, ...] = ()  # attribute values given or assigned (for what the save writes)
+    # attribute values given or assigned, by name: what the save writes, and what the code reads of them since
+    attrs: tuple[tuple[str, Val], ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)
