@@ -13,6 +13,7 @@ from dynolint.phase1 import ir
 from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, membership_test, present_when
+from dynolint.model.raising import settle
 from dynolint.model.presence import catches_everything, catches_missing
 from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
@@ -392,6 +393,7 @@ class StatementsMixin(Mixin):
 
         function = self.project.functions[(func.path, func.qualname)]
         self.inline(function, func, None, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
+        settle(self, function, func.path, None, state)
         if not outs:
             return state.killed()  # it never yielded: contextlib raises RuntimeError
         after = merge(outs)
