@@ -165,8 +165,10 @@ def handler(event, context):
     return value
 '''
     assert run(tmp_path, source) == set()  # only the claim's winner gets past the except
-    # a placeholder that raises, with no annotation, is taken as one the deployment replaces
-    placeholder = source.replace(" -> NoReturn", "")
+    # with no annotation, a helper called for its effect that raises ends the path as well
+    assert run(tmp_path, source.replace(" -> NoReturn", "")) == set()
+    # a placeholder that raises NotImplementedError is taken as one the deployment replaces
+    placeholder = source.replace(" -> NoReturn", "").replace("RuntimeError", "NotImplementedError")
     assert {code for _, code in run(tmp_path, placeholder)} == {"DYN104"}
 
 

@@ -57,19 +57,9 @@ _VERIFY_CALL = re.compile(r"^(verify|verify_signature|verify_jwt|verify_token|ve
 _NONE: frozenset[str] = frozenset()
 
 
-def _name_of(expr: ir.Expr) -> str | None:
-    if isinstance(expr, ir.Name):
-        return expr.id
-    if isinstance(expr, ir.Attr):
-        return expr.attr
-    if isinstance(expr, ir.Call):
-        return _name_of(expr.func)
-    return None
-
-
 def is_verify_call(expr: ir.Expr) -> bool:
     """A call that verifies a signature (raises or returns False when it fails)."""
-    return isinstance(expr, ir.Call) and bool(_VERIFY_CALL.match(_name_of(expr.func) or ""))
+    return isinstance(expr, ir.Call) and bool(_VERIFY_CALL.match(ir.last_name(expr.func) or ""))
 
 
 def _admin_text(text: str | None) -> bool:
@@ -126,12 +116,12 @@ class AuthzMixin(Mixin):
                 return self._compare_facts(same, state, frame, operands)
             if is_verify_call(test):
                 return frozenset({VERIFIED}), _NONE
-            if _admin_text(_name_of(test.func)):
+            if _admin_text(ir.last_name(test.func)):
                 return frozenset({ADMIN, AUTHORIZED}), _NONE
             return _NONE, _NONE
         if isinstance(test, ir.Name) and test.id in frame.flag_facts:
             return frame.flag_facts[test.id]
-        if isinstance(test, (ir.Name, ir.Attr)) and _admin_text(_name_of(test)):
+        if isinstance(test, (ir.Name, ir.Attr)) and _admin_text(ir.last_name(test)):
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 

@@ -12,6 +12,7 @@ from dynolint.model.containers import counts
 from dynolint.model.literals import as_kwargs, empty_dict
 from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
+from dynolint.model.raising import settle
 from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS
 from dynolint.model import mappings
@@ -158,18 +159,19 @@ class CallsMixin(Mixin):
             reused = summaries.reuse(context, frame.depth, loc, state, frame.root)
             if reused is not None:
                 self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
-                self.note_obtained(reused, frame, loc)
-                return reused
-            log = summaries.start(len(self.call_stack), state)
-            try:
-                result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
-            except BaseException:
-                summaries.abandon(log)
-                raise
-            summaries.finish(log, context, frame.depth, result, loc, state)
+                result = reused
+            else:
+                log = summaries.start(len(self.call_stack), state)
+                try:
+                    result = self.inline(function, func, self_val, args, kwargs, loc, state, frame)
+                except BaseException:
+                    summaries.abandon(log)
+                    raise
+                summaries.finish(log, context, frame.depth, result, loc, state)
         else:
             result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, spread=spread,
                                  passed=given)
+        settle(self, function, func.path, site, state)  # a call that raised on every path: a helper's ends the path
         self.note_obtained(result, frame, loc)
         return result
 
@@ -221,12 +223,9 @@ class CallsMixin(Mixin):
                 and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
             for name in callee.nonlocals & exit_state.env.keys():
                 state.env[name] = exit_state.env[name]
+        # it raises on every path (or says it never returns): the caller's path is left dead
+        # here, and the caller decides whether it goes on (model/raising.py)
         never_returns = exit_state.dead = exit_state.dead or function.no_return
-        if never_returns and not function.no_return:
-            # it raises on every path (a placeholder, an abstract method, a stub that is
-            # replaced at run time): the call's value is unknown and the caller goes on;
-            # one annotated ``-> NoReturn`` says so itself, and the caller's path ends there
-            exit_state.dead = False
         state.flow_from(exit_state)
         self.path_facts = state.facts  # type: ignore[misc]  # declared in Machine: mypy looks in the part
         if function.is_generator:

@@ -12,7 +12,6 @@ as a root of its own on an instance of the class (``Interpreter.run_function_roo
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
@@ -97,21 +96,7 @@ def _self_calls(function: ir.Function) -> set[str]:
     if not function.params:
         return set()
     receiver = function.params[0].name
-    return {node.func.attr for node in _walk(function.body)
+    return {node.func.attr for node in ir.walk(function.body)
             if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr)
             and isinstance(node.func.value, ir.Name) and node.func.value.id == receiver}
 
-
-def _walk(node: object, depth: int = 0) -> Iterator[object]:
-    """Every IR node under ``node`` (tuples and dataclass fields), not into nested functions."""
-    if depth > 200:
-        return
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item, depth + 1)
-        return
-    if not is_dataclass(node) or isinstance(node, ir.Function):
-        return
-    yield node
-    for field in fields(node):
-        yield from _walk(getattr(node, field.name), depth + 1)

@@ -233,6 +233,8 @@ LIBRARY_BASES: dict[str, frozenset[str]] = {
     "userdict": frozenset({"collections.UserDict"}), **{path: frozenset({path}) for path in PASSING_METHODS},
     # a thread or process whose ``start()`` runs the subclass's own ``run()`` (model/library_calls.py)
     "runnable": frozenset({"threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process"}),
+    # a structural type: its methods declare what implementations do (model/raising.py)
+    "protocol": frozenset({"typing.Protocol", "typing_extensions.Protocol"}),
 }
 # library classes known by their package rather than one by one (every class-based view of Django
 # and Django REST framework: View, TemplateView, DetailView, APIView, GenericAPIView, ViewSet, ...)

@@ -316,5 +316,4 @@ class StatementsMixin(Mixin):
             self.mark_cleared(store_mark, stmt.finalbody, result, frame)
         return result
 
-
 __all__ = ["RootTimeout", "StatementsMixin"]

@@ -116,6 +116,7 @@ class Summary:
     present: frozenset[int] = frozenset()  # the reads whose item it showed is there (State.present)
     verdict: Options | None = None  # what each of its returns decided (model/verdicts.py)
     paths: frozenset[str] = frozenset()  # the files whose code the call ran (model/footprint.py)
+    raised: bool = False  # its body raised on every path: the caller's path ends (unless: model/raising.py)
 
 
 class Summaries:
@@ -176,6 +177,7 @@ class Summaries:
         for heap_key, value, merged in summary.writes:
             self.write(heap_key, value, merged)
         state.set_path(summary.exit_facts, summary.mask)  # the facts it did not consult it left as they were
+        state.dead = summary.raised
         CONSULTED.mask |= summary.mask  # (as running it would have)
         # what the call examined (may) is added to the caller's, as are the items it showed
         # are there on all its paths (must)
@@ -224,7 +226,7 @@ class Summaries:
         made = Summary(result, at_site, stamped(result), state.path(), mask, log.entry, depth if log.depth_cut else -1,
                        tuple(log.deps.items()), tuple(log.writes), minus(state.examined, log.examined),
                        minus(state.present, log.present), self.interp.verdict_options(result),
-                       self.path_set(log.paths))
+                       self.path_set(log.paths), state.dead)
         variants = self.table.get(key)
         if variants is None:
             if len(self.table) >= MAX_ENTRIES:

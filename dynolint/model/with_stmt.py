@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.raising import settle
 from dynolint.model.state import State, merge
 from dynolint.model.values import NONE, ExtV, FuncV, Val, alts
 from dynolint.model.mixin import Mixin
@@ -97,6 +98,7 @@ class WithMixin(Mixin):
 
         function = self.project.functions[(func.path, func.qualname)]
         self.inline(function, func, None, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
+        settle(self, function, func.path, None, state)
         if not outs:
             return state.killed()  # it never yielded: contextlib raises RuntimeError
         after = merge(outs)

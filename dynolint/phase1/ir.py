@@ -13,9 +13,9 @@ value (``unsafe_hash``), as frozen ones would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
-from typing import Union
+from typing import Iterator, Union
 
 from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the rest
     Name as Name, Const as Const, Attr as Attr, Sub as Sub, Call as Call, DictE as DictE, SeqE as SeqE,
@@ -269,6 +269,33 @@ def is_stub(function: Function) -> bool:
     """A method whose body is only a docstring, ``...`` or ``pass``."""
     return function.class_qualname is not None and all(
         isinstance(s, ExprStmt) and isinstance(s.value, Const) for s in function.body)
+
+
+def last_name(expr: Expr) -> str | None:
+    """The name an expression ends with: ``NotImplementedError`` of ``NotImplementedError("x")``,
+    ``abstractmethod`` of ``abc.abstractmethod``; None for other expressions."""
+    if isinstance(expr, Name):
+        return expr.id
+    if isinstance(expr, Attr):
+        return expr.attr
+    if isinstance(expr, Call):
+        return last_name(expr.func)
+    return None
+
+
+def walk(node: object, depth: int = 0) -> Iterator[object]:
+    """Every IR node under ``node`` (tuples and dataclass fields), not into nested functions."""
+    if depth > 200:
+        return
+    if isinstance(node, tuple):
+        for item in node:
+            yield from walk(item, depth + 1)
+        return
+    if not is_dataclass(node) or isinstance(node, Function):
+        return
+    yield node
+    for field in fields(node):
+        yield from walk(getattr(node, field.name), depth + 1)
 
 
 for _cls in list(globals().values()):

@@ -45,6 +45,9 @@ class Call:
     site: int
     star_args: tuple[Expr, ...] = ()
     star_at: tuple[int, ...] = ()  # for each star, how many of ``args`` come before it (``f(*rest, b)``: 0)
+    # a statement of its own (``conflict("busy")``, ``await notify(...)``): its value is unused
+    # (a project function called so that it raises ends the caller's path: model/raising.py)
+    discarded: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterator
 
 import libcst as cst
@@ -137,7 +138,8 @@ class Lowerer(ExpressionLowerer):
                 op = _AUGOPS.get(type(node.operator).__name__, "?")
                 out.append(ir.AugAssign(self.target(node.target), op, value, site))
             elif type(node) is cst.Expr:
-                out.append(ir.ExprStmt(self.expr(node.value), site))
+                value = self.expr(node.value)
+                out.append(ir.ExprStmt(replace(value, discarded=True) if type(value) is ir.Call else value, site))
             elif type(node) is cst.Return:
                 out.append(ir.Return(self.expr(node.value) if node.value is not None else None, site))
             elif type(node) is cst.Raise:
