@@ -174,8 +174,6 @@ class ContainersMixin(Mixin):
         """A method of a dict the function built (None: not one of those). The receiver named
         by a local name is changed in place (values are immutable: the name is rebound)."""
         receiver = node.func.value if isinstance(node.func, ir.Attr) else None
-        if name == "update" and len(args) <= 1 and isinstance(receiver, ir.Name) and receiver.id in state.env:
-            return self.update_dict(receiver.id, args, kwargs, frame, state)
         if name in TAKE_ELEMENT and len(args) <= 1 and alts(recv) and all(type(a) is SeqV for a in alts(recv)):
             return self.element(recv)  # ``pending.pop()``, ``queue.popleft()``: one of the elements put in
         if name in COUNTER_METHODS and args and isinstance(receiver, ir.Name) and receiver.id in state.env \
@@ -183,6 +181,8 @@ class ContainersMixin(Mixin):
             # ``counts.update(words)`` adds to the counts (``subtract`` takes away): arithmetic on them
             state.env[receiver.id] = self.binop(COUNTER_METHODS[name], recv, args[0], (frame.path, node.site))
             return NONE
+        if name == "update" and len(args) <= 1 and isinstance(receiver, ir.Name) and receiver.id in state.env:
+            return self.update_dict(receiver.id, args, kwargs, frame, state)
         if name in ("append", "extend") and receiver is not None:
             return self.grow_entry(receiver, name, args, state, frame)
         if name == "new_child" and len(args) <= 1 and all(isinstance(alt, DictV) for alt in alts(recv)):
