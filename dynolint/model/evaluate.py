@@ -117,7 +117,8 @@ class EvalMixin(Mixin):
             self.lambdas[(frame.path, expr.site)] = expr
             closure = len(self.closures)
             self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
-            return LambdaV(frame.path, expr.site, closure)
+            defaults = tuple((p.name, self.eval(p.default, state, frame)) for p in expr.params if p.default is not None)
+            return LambdaV(frame.path, expr.site, closure, defaults)
         if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:
