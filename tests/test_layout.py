@@ -269,3 +269,59 @@ def test_a_package_that_re_exports_with_a_star_import(tmp_path: Path) -> None:
     # a name __all__ does not list is not bound by the star import: nothing reaches _purge
     write_project(tmp_path, {"handler.py": _CALLER.format(names="load, _purge", call="_purge")})
     assert triples(findings_in(root)) == set()
+
+
+_TF_LAYER = '''data "archive_file" "kit" {
+  type        = "zip"
+  source_dir  = "{source}"
+  output_path = "{zip}"
+}
+data "archive_file" "fn" {
+  type        = "zip"
+  source_dir  = "function"
+  output_path = "fn.zip"
+}
+resource "aws_lambda_layer_version" "kit" {
+  layer_name = "kit"
+  filename   = "{filename}"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "notes"
+  filename      = data.archive_file.fn.output_path
+  handler       = "notes.handler"
+  runtime       = "python3.12"
+  role          = "arn:aws:iam::1:role/r"
+  layers        = [aws_lambda_layer_version.kit.arn]
+}
+'''
+_NOTES = '''import boto3
+from kit.writer import save
+notes = boto3.resource("dynamodb").Table("notes")
+def handler(event, context):
+    note = notes.get_item(Key={"nid": event["nid"]})["Item"]
+    note["title"] = event["title"]
+    save(notes, note)
+'''
+_WRITER = "def save(table, item):\n    table.put_item(Item=item)\n"
+_GUARDED_WRITER = 'def save(table, item):\n    table.put_item(Item=item, ConditionExpression="attribute_exists(nid)")\n'
+
+
+def test_a_terraform_layer_s_literal_filename_names_the_archive_that_builds_it(tmp_path: Path) -> None:
+    """``filename = "kit.zip"`` is the zip an ``archive_file`` writes to that path (with or without
+    ``${path.module}/``), as ``data.archive_file.kit.output_path`` is: the layer deploys its source."""
+    def project(name: str, source: str, zip_path: str, filename: str) -> Path:
+        tf = _TF_LAYER.replace("{source}", source).replace("{zip}", zip_path).replace("{filename}", filename)
+        return write_project(tmp_path / name, {
+            "main.tf": tf, "function/notes.py": _NOTES,
+            "kit/python/kit/__init__.py": "", "kit/python/kit/writer.py": _WRITER,
+            "other/python/kit/__init__.py": "", "other/python/kit/writer.py": _GUARDED_WRITER})
+
+    assert triples(findings_in(project("plain", "kit", "kit.zip", "kit.zip"))) == {
+        ("kit/python/kit/writer.py", 2, "DYN101")}
+    module = project("module", "${path.module}/kit", "${path.module}/kit.zip", "${path.module}/kit.zip")
+    assert triples(findings_in(module)) == {("kit/python/kit/writer.py", 2, "DYN101")}
+    # the zip at that path is built from other/, whose writer is guarded: kit/ is not deployed
+    other = project("other", "other", "build/kit.zip", "./build/kit.zip")
+    assert triples(findings_in(other)) == set()
+    write_project(other, {"other/python/kit/writer.py": _WRITER})
+    assert triples(findings_in(other)) == {("other/python/kit/writer.py", 2, "DYN101")}

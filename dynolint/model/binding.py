@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import SPREAD_KWARGS
@@ -15,14 +15,30 @@ if TYPE_CHECKING:
 
 def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
          kwargs: dict[str, Val], frame: Frame, spread: bool = False) -> dict[str, Val]:
-    """The callee's variables on entry: ``self``, the positional and keyword arguments, what
-    ``*args`` and ``**kwargs`` collect, and the defaults of the parameters left out. A call
-    that spreads a sequence of a length the model does not know (``f(*args)``, ``spread``) may
-    give any parameter, so its mutable defaults are not taken as shared (``default_alias``)."""
+    """The callee's variables on entry: ``self``, then the parameters (``bind_params``). A
+    call that spreads a sequence of a length the model does not know (``f(*args)``, ``spread``)
+    may give any parameter, so its mutable defaults are not taken as shared (``default_alias``)."""
     env: dict[str, Val] = {}
     params = list(function.params)
     if self_val is not None and params and params[0].kind == "pos":
         env[params.pop(0).name] = self_val
+
+    def default(param: ir.Param, expr: ir.Expr) -> Val:
+        value = machine.peek(expr, State({}), frame) if not isinstance(expr, ir.Call) \
+            else machine.default_of(frame.path, function, param.name) or UNKNOWN
+        if not spread:
+            machine.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
+        return value
+
+    return env | bind_params(params, args, kwargs, default)
+
+
+def bind_params(params: Sequence[ir.Param], args: list[Val], kwargs: dict[str, Val],
+                default: Callable[[ir.Param, ir.Expr], Val]) -> dict[str, Val]:
+    """The parameters of a function or a lambda bound as Python binds them: the positional
+    and keyword arguments, what ``*args`` and ``**kwargs`` collect, and ``default(param, expr)``
+    for a parameter whose default ``expr`` the call leaves out."""
+    env: dict[str, Val] = {}
     positional = [p for p in params if p.kind == "pos"]
     rest = list(args)
     for param in positional:
@@ -47,11 +63,7 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
             else:
                 env[param.name] = DictV(named, (collected,) if collected is not None else ())
         elif param.default is not None:
-            env[param.name] = machine.peek(param.default, State({}), frame) \
-                if not isinstance(param.default, ir.Call) \
-                else machine.default_of(frame.path, function, param.name) or UNKNOWN
-            if not spread:
-                machine.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
+            env[param.name] = default(param, param.default)
         else:
             env[param.name] = UNKNOWN
     return env
@@ -70,4 +82,4 @@ def spreads(machine: Machine, site: ir.Call | None, state: State, frame: Frame) 
     return False
 
 
-__all__ = ["bind", "spreads"]
+__all__ = ["bind", "bind_params", "spreads"]

@@ -119,7 +119,8 @@ class EvalMixin(Mixin):
             return self.resolve_import(frame.path, expr)
         if type(expr) is ir.Lambda:
             self.lambdas[(frame.path, expr.site)] = expr
-            return LambdaV(frame.path, expr.site, self.capture(state, frame))
+            defaults = tuple((p.name, self.eval(p.default, state, frame)) for p in expr.params if p.default is not None)
+            return LambdaV(frame.path, expr.site, self.capture(state, frame), defaults)
         if type(expr) is ir.Yield:
             value = self.eval(expr.value, state, frame) if expr.value is not None else NONE
             if len(frame.yields) < 16:

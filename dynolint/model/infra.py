@@ -290,6 +290,27 @@ def _hcl_block(body: str, name: str) -> str | None:
     return _hcl_body(body, match.end() - 1)
 
 
+def _tf_path(text: str) -> str:
+    """A path as a Terraform module writes it, relative to the module's folder (which
+    ``${path.module}`` names)."""
+    return posixpath.normpath(text.replace("${path.module}/", "").replace("${path.module}", "") or ".")
+
+
+def _tf_archives(blocks: dict[tuple[str, str, str], str]) -> dict[str, str | None]:
+    """What each ``archive_file`` zips (its ``source_dir`` or ``source_file``), by the two
+    names a resource gives the zip: the data source's own (``data.archive_file.kit.output_path``)
+    and the path it writes, which a literal ``filename`` of the same path names."""
+    archives: dict[str, str | None] = {}
+    for (kind, rtype, name), body in blocks.items():
+        if kind == "data" and rtype == "archive_file":
+            source = _hcl_string(_hcl_attr(body, "source_dir")) or _hcl_string(_hcl_attr(body, "source_file"))
+            archives[f"data.archive_file.{name}"] = source
+            output = _hcl_string(_hcl_attr(body, "output_path"))
+            if output:
+                archives.setdefault(_tf_path(output), source)
+    return archives
+
+
 def _tf_code_dir(body: str, base: str, archives: dict[str, str | None]) -> str:
     """The project folder a Terraform function or layer deploys (its ``filename``,
     ``source_dir`` or an ``archive_file``'s source), "" when none is named."""
@@ -298,12 +319,14 @@ def _tf_code_dir(body: str, base: str, archives: dict[str, str | None]) -> str:
         raw = _hcl_attr(body, attr)
         if raw is None:
             continue
-        archive = re.match(r"data\.archive_file\.([\w-]+)\.", raw)
-        code = archives.get(archive.group(1)) if archive else _hcl_string(raw)
+        archive = re.match(r"data\.archive_file\.[\w-]+", raw)
+        literal = _hcl_string(raw)
+        code = archives.get(archive.group(0)) if archive else \
+            archives.get(_tf_path(literal), literal) if literal else None
         break
     if not code:
         return ""
-    code = code.replace("${path.module}/", "").replace("${path.module}", "")
+    code = _tf_path(code)
     if code.endswith((".zip", ".py")):
         code = posixpath.dirname(code)
     return _clean(posixpath.normpath(posixpath.join(base, code)) if code else base)
@@ -318,11 +341,7 @@ def _terraform(path: str, text: str, infra: Infra) -> None:
     for match in _OUTPUT.finditer(text):
         blocks[("output", "", match.group(1))] = _hcl_body(text, match.end() - 1)
     invoked_by = invokers.terraform_invokers(blocks)
-    archives: dict[str, str | None] = {}
-    for (kind, rtype, name), body in blocks.items():
-        if kind == "data" and rtype == "archive_file":
-            archives[name] = _hcl_string(_hcl_attr(body, "source_dir")) or _hcl_string(
-                _hcl_attr(body, "source_file"))
+    archives = _tf_archives(blocks)
     for (kind, rtype, name), body in blocks.items():
         if kind != "resource":
             continue

@@ -159,6 +159,9 @@ METHOD_CALLBACKS: dict[str, Callback] = {
     "asyncio.get_event_loop.run_in_executor": Callback(1, 2, result="call"),
     "asyncio.get_running_loop.run_in_executor": Callback(1, 2, result="call"),
     "asyncio.new_event_loop.run_in_executor": Callback(1, 2, result="call"),
+    # ``ctx.run(fn, *args, **kwargs)``: fn called now, in the copied context, and its result
+    **dict.fromkeys(("contextvars.copy_context.run", "contextvars.Context.run"),
+                    Callback(0, 1, rest_kwargs=True, result="call")),
 }
 # Methods that make a task of the coroutine they are given (``asyncio.create_task`` is a
 # pass-through call, model/external.py): awaiting the task is the coroutine's value

@@ -18,6 +18,7 @@ from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ClaimsV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
+from dynolint.model.binding import bind_params
 from dynolint.model.decorators import PROJECT_CALLABLE as CALLABLE
 from dynolint.model.external import verifies
 from dynolint.model.mixin import Mixin
@@ -284,11 +285,11 @@ class LibraryMixin(Mixin):
                 self.summaries.cut_depth()
             return OpaqueV((func.path, func.site), tuple(args))
         env = self.closures[func.closure] if func.closure >= 0 else {}
-        params = {name: args[index] if index < len(args) else kwargs.get(name, UNKNOWN)
-                  for index, name in enumerate(lam.params)}
+        defaults = dict(func.defaults)  # evaluated where the lambda was made
+        params = bind_params(lam.params, args, kwargs, lambda param, _: defaults.get(param.name, UNKNOWN))
         from dynolint.model.state import Frame as FrameCls
 
-        scope = FrameCls(func.path, "<lambda>", None, frozenset(lam.params), frozenset(), env, frame.chain,
+        scope = FrameCls(func.path, "<lambda>", None, frozenset(params), frozenset(), env, frame.chain,
                          frame.depth + 1, frame.info, frame.root)
         inner = state.with_env(params)  # the path goes on through it
         value = self.eval(lam.body, inner, scope)

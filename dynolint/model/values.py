@@ -208,11 +208,13 @@ class BoundV(Val):
 
 @dataclass(slots=True, unsafe_hash=True)
 class LambdaV(Val):
-    """A lambda made at ``site``; ``closure`` indexes the environment it was made in."""
+    """A lambda made at ``site``; ``closure`` indexes the environment it was made in, and
+    ``defaults`` its parameters' defaults by name, evaluated there (as Python does)."""
 
     path: str
     site: int
     closure: int = -1
+    defaults: tuple[tuple[str, Val], ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

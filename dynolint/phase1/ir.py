@@ -20,7 +20,7 @@ from typing import Iterator, Union
 from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the rest
     Name as Name, Const as Const, Attr as Attr, Sub as Sub, Call as Call, DictE as DictE, SeqE as SeqE,
     Starred as Starred, FStr as FStr, Formatted as Formatted, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
-    Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, NamedExpr as NamedExpr,
+    Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, Param as Param, NamedExpr as NamedExpr,
     ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
     pickle_as_fields as pickle_as_fields, as_filter as as_filter, filter_as_comp as filter_as_comp,
 )
@@ -161,14 +161,6 @@ Stmt = Union[Assign, AugAssign, ExprStmt, If, Loop, Try, With, Return, Raise, Ju
 
 # ---------------------------------------------------------------------------------------
 # Definitions
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Param:
-    name: str
-    annotation: Expr | None
-    default: Expr | None
-    kind: str  # "pos" | "kwonly" | "vararg" | "kwarg"
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -131,8 +131,18 @@ class Comp:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class Param:
+    """A parameter of a function or a lambda (``annotation``: a function's only)."""
+
+    name: str
+    annotation: Expr | None
+    default: Expr | None
+    kind: str  # "pos" | "kwonly" | "vararg" | "kwarg"
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Lambda:
-    params: tuple[str, ...]
+    params: tuple[Param, ...]
     body: Expr
     site: int
 
@@ -218,9 +228,9 @@ def filter_as_comp(call: Call) -> Comp | None:
         return None
     pred, iterable = call.args
     if type(pred) is Lambda:
-        if len(pred.params) != 1:
+        if len(pred.params) != 1 or pred.params[0].kind != "pos":
             return None
-        element = Name(pred.params[0])
+        element = Name(pred.params[0].name)
         return Comp("gen", element, None, ((element, iterable, (pred.body,)),), call.site)
     element = Name("<filtered>")  # no Python name: it cannot meet the code's own
     return Comp("gen", element, None, ((element, iterable, (Call(pred, (element,), (), call.site),)),), call.site)

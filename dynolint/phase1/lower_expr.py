@@ -237,8 +237,36 @@ class ExpressionLowerer:
         return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), self.site(node))
 
     def _lambda(self, node: cst.Lambda) -> ir.Expr:
-        names = tuple(p.name.value for p in node.params.params)
-        return ir.Lambda(names, self.expr(node.body), self.site(node))
+        return ir.Lambda(self._params(node.params), self.expr(node.body), self.site(node))
+
+    def _params(self, params: cst.Parameters) -> tuple[ir.Param, ...]:
+        """The parameters of a ``def`` or a lambda, in Python's order of binding."""
+        out: list[ir.Param] = []
+
+        def add(param: cst.Param, kind: str) -> None:
+            annotation = self._annotation(param.annotation.annotation) if param.annotation else None
+            default = self.expr(param.default) if param.default is not None else None
+            out.append(ir.Param(param.name.value, annotation, default, kind))
+
+        for param in (*params.posonly_params, *params.params):
+            add(param, "pos")
+        if isinstance(params.star_arg, cst.Param):
+            add(params.star_arg, "vararg")
+        for param in params.kwonly_params:
+            add(param, "kwonly")
+        if isinstance(params.star_kwarg, cst.Param):
+            add(params.star_kwarg, "kwarg")
+        return tuple(out)
+
+    def _annotation(self, node: cst.BaseExpression) -> ir.Expr:
+        if isinstance(node, cst.SimpleString):
+            try:
+                text = node.evaluated_value
+                if isinstance(text, str):
+                    return self.expr(cst.parse_expression(text))
+            except Exception:  # noqa: BLE001 - an unparsable string annotation means nothing
+                return ir.Const(None)
+        return self.expr(node)
 
     def _comp(self, kind: str) -> Callable[[Any], ir.Expr]:
         def lower(node: Any) -> ir.Expr:

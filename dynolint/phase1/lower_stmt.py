@@ -189,34 +189,6 @@ class Lowerer(ExpressionLowerer):
             self.current_stmt = saved
 
     # -- definitions ------------------------------------------------------------------
-    def _params(self, params: cst.Parameters) -> tuple[ir.Param, ...]:
-        out: list[ir.Param] = []
-
-        def add(param: cst.Param, kind: str) -> None:
-            annotation = self._annotation(param.annotation.annotation) if param.annotation else None
-            default = self.expr(param.default) if param.default is not None else None
-            out.append(ir.Param(param.name.value, annotation, default, kind))
-
-        for param in (*params.posonly_params, *params.params):
-            add(param, "pos")
-        if isinstance(params.star_arg, cst.Param):
-            add(params.star_arg, "vararg")
-        for param in params.kwonly_params:
-            add(param, "kwonly")
-        if isinstance(params.star_kwarg, cst.Param):
-            add(params.star_kwarg, "kwarg")
-        return tuple(out)
-
-    def _annotation(self, node: cst.BaseExpression) -> ir.Expr:
-        if isinstance(node, cst.SimpleString):
-            try:
-                text = node.evaluated_value
-                if isinstance(text, str):
-                    return self.expr(cst.parse_expression(text))
-            except Exception:  # noqa: BLE001 - an unparsable string annotation means nothing
-                return ir.Const(None)
-        return self.expr(node)
-
     def shadowing(self, body: Any, in_class: bool) -> None:
         """Name apart the functions of one scope that a later definition of the same name
         replaces (``@f.register def _(...)`` of functools.singledispatch, a definition in each
