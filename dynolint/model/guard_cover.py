@@ -154,6 +154,27 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     return tuple(dict.fromkeys(d for d, _ in counted))
 
 
+def absent_off_key(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[str, ...]:
+    """A create after a miss (the path found the item missing) whose condition only requires
+    attributes to be missing that are neither key attributes nor set by the write
+    (``attribute_not_exists(note)`` on ``Item={pk, status}``): the attributes (empty: not such
+    a write). An item created since the miss lacks them too, so the condition holds and the
+    write overwrites it; ``attribute_not_exists`` of a key attribute, or of one every such
+    write sets (a version), is create-only (domain: key existence is checked per item)."""
+    write = record.write
+    pins = write.guard.pins
+    if pins is None or not any(r.id in record.absent and r.id not in record.present for r in reads):
+        return ()
+    keys = key_attributes(model, write, reads)
+    absent = pins.attributes(ABSENT)
+    if not keys or not absent or any(pin.how != ABSENT for pin in pins.pins):
+        return ()
+    facts = model.project.table_facts(write.table)
+    if any(a in keys or bumps(write, a) or facts is not None and a == facts.version_attribute for a in absent):
+        return ()
+    return absent
+
+
 def listings_behind(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> set[int]:
     """The listings (a query or scan of the same table earlier on the path) whose element gave
     the key of one of ``reads``: the code found the item in the listing, decided on the element (``if

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
-from dynolint.model.guard_cover import left_open, unpinned, written_attributes
+from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
 
@@ -37,6 +37,9 @@ class Race:
     # a conditional write whose written values are computed from attributes of the item read
     # that the condition pins none of (see dynolint.model.guard_cover.unpinned)
     unpinned: tuple[str, ...] = ()
+    # a create after a miss whose condition requires missing only attributes an item made
+    # since would lack too (see dynolint.model.guard_cover.absent_off_key)
+    off_key: tuple[str, ...] = ()
     # the reads of other paths that race with the same write (a shared helper's write reached
     # from several handlers), reported beside the one chosen
     others: tuple[ReadEvent, ...] = ()
@@ -201,12 +204,15 @@ def classify(model: Model, record: WriteRecord,
         return None  # it decided nothing on what it read but that the item is there (see deletes)
     open_decisions: tuple[Decision, ...] = ()
     copied: tuple[ReadEvent, tuple[str, ...]] | None = None
+    off_key: tuple[str, ...] = ()
     if not write.batch and any(guarded(model, write, r) for r in reads):
         open_decisions = left_open(model, record, reads)
         if not open_decisions:
             copied = unpinned(model, record, reads)
             if copied is None:
-                return None
+                off_key = absent_off_key(model, record, reads)
+                if not off_key:
+                    return None
     taint = model.taint_all(write.values)
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
     if write.atomic and not from_reads:
@@ -250,6 +256,8 @@ def classify(model: Model, record: WriteRecord,
         if unseen:
             first = min(unseen, key=lambda u: (u.seq, u.loc))
             return Race(record, miss, "stampede", CostlyV(first.loc, first.what, (), first.seq), unseen=True)
+    if off_key:
+        return Race(record, max(missed, key=lambda r: r.seq), "overwrite", off_key=off_key)
     return Race(record, read, "overwrite")
 
 

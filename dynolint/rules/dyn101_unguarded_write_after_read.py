@@ -235,6 +235,14 @@ def save(order):
             if race.unpinned:
                 yield race_finding(model, race, self.code, self.name, unpinned_message(race, read_line))
                 continue
+            if race.off_key:
+                named = ", ".join(race.off_key)
+                message = (f"{describe_write(race)} creates the item found missing at line {read_line}, but its "
+                           f"condition only requires {named} to be missing, which is no key attribute and which the "
+                           "write does not set: an item created in between lacks it too, and is overwritten "
+                           "(attribute_not_exists of a key attribute makes a write create-only)")
+                yield race_finding(model, race, self.code, self.name, message)
+                continue
             verb = "deletes" if deletes(race.write) else "overwrites"
             if race.write.flavor == "pynamodb":
                 guard = "no condition= and no VersionAttribute"
