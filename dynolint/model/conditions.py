@@ -97,6 +97,7 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
     negate = False  # a NOT just read, for the group or function that follows
     # the conjunct (part joined by a top-level AND) each pin is in, and the conjuncts with an OR
     conjunct, between, of_pin, with_or = 0, False, [], set()
+    alternative, of_alternative = 0, []  # the alternatives (parts joined by OR) of a conjunct, counted
     for index, (kind, token) in enumerate(tokens):
         following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
         negated = (stack[-1][1] if stack else False) != negate
@@ -111,12 +112,13 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
             stack.pop()
         elif kind == "path" and token.upper() in _KEYWORDS:
             word = token.upper()
-            if word == "OR":
+            if word == "OR" and not negated:  # (NOT (a OR b) is NOT a AND NOT b)
                 with_or.add(conjunct)
+                alternative += 1
             elif word == "BETWEEN" or word == "AND" and between:
                 between = word == "BETWEEN"  # (the AND of ``a BETWEEN :lo AND :hi`` joins nothing)
             elif word == "AND" and not stack:
-                conjunct += 1
+                conjunct, alternative = conjunct + 1, 0
         elif kind == "path" and following == "open":
             if token not in _FUNCTIONS:
                 return None
@@ -136,26 +138,42 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
             equal = not function and not negated and ("op", "=") in (before, after)
             pins.append(Pin(attribute, _flip(how) if inverted else how, equal))
             of_pin.append(conjunct)
+            of_alternative.append(alternative)
         if kind:
             negate = False
     if stack or not pins:
         return None
+    kept: list[Pin | None] = list(pins)
     for part in with_or:
         mine = [i for i, c in enumerate(of_pin) if c == part]
-        kept = _alternatives([pins[i] for i in mine])
-        for i, pin in zip(mine, kept):
-            pins[i] = pin
-    return ConditionPins(tuple(dict.fromkeys(pins)), " ".join(text.split()))
+        for i, pin in zip(mine, _alternatives([pins[i] for i in mine], [of_alternative[i] for i in mine])):
+            kept[i] = pin
+    return ConditionPins(tuple(dict.fromkeys(pin for pin in kept if pin is not None)), " ".join(text.split()))
 
 
-def _alternatives(pins: list[Pin]) -> list[Pin]:
-    """The pins of alternatives joined by OR: an equality one alternative makes pins nothing
-    (``a = :v OR b = :w`` holds with ``a`` changed), unless every pin is of one attribute,
-    compared for equality or required missing (``attribute_not_exists(v) OR v = :seen``: the
-    version read, or none yet)."""
-    if len({pin.attribute for pin in pins}) == 1 and all(pin.exact or pin.how == ABSENT for pin in pins):
-        return pins
-    return [Pin(pin.attribute, pin.how) if pin.exact else pin for pin in pins]
+def _alternatives(pins: list[Pin], groups: list[int]) -> list[Pin | None]:
+    """The pins of alternatives joined by OR (``groups``: the alternative of each pin). An
+    attribute is pinned only where every alternative pins it or asks for the item's absence
+    (``attribute_not_exists(pk) OR #s = :new``: made now, or in the state decided); one that
+    some alternative lets through whatever it holds is pinned by none (None: ``a = :v OR b = :w``
+    holds with ``a`` changed; ``attribute_exists(pk) OR ...`` holds for any item there). A pin
+    stays an equality where every other alternative compares it for equality or asks for
+    absence (``attribute_not_exists(v) OR v = :seen``: the version read, or none yet)."""
+    by_group: dict[int, list[Pin]] = {}
+    for pin, group in zip(pins, groups):
+        by_group.setdefault(group, []).append(pin)
+    absence = {group for group, mine in by_group.items() if all(pin.how == ABSENT for pin in mine)}
+    out: list[Pin | None] = []
+    for pin in pins:
+        if not all(group in absence or any(p.attribute == pin.attribute for p in mine)
+                   for group, mine in by_group.items()):
+            out.append(None)
+        elif all(group in absence or any(p.attribute == pin.attribute and (p.exact or p.how == ABSENT) for p in mine)
+                 for group, mine in by_group.items()):
+            out.append(pin)
+        else:
+            out.append(Pin(pin.attribute, pin.how))
+    return out
 
 
 # -- values as the interpreter saw them ---------------------------------------------------
@@ -207,11 +225,14 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     if isinstance(value, OneOf):
         return all(_builder(alt, pins, spelled, depth + 1, negated) for alt in value.alts)
     if isinstance(value, ArithV) and value.op in ("&", "|"):
-        start = len(pins)
-        found = _builder(value.left, pins, spelled, depth + 1, negated) and \
-            _builder(value.right, pins, spelled, depth + 1, negated)
-        if value.op == "|":
-            pins[start:] = _alternatives(pins[start:])
+        start, said = len(pins), len(spelled)
+        found = _builder(value.left, pins, spelled, depth + 1, negated)
+        middle, told = len(pins), len(spelled)
+        found = found and _builder(value.right, pins, spelled, depth + 1, negated)
+        if value.op == "|" and not negated:  # (``~(a | b)`` is ``~a & ~b``)
+            groups = [0] * (middle - start) + [1] * (len(pins) - middle)
+            pins[start:] = [pin for pin in _alternatives(pins[start:], groups) if pin is not None]
+            spelled[said:] = [" | ".join(" & ".join(side) for side in (spelled[said:told], spelled[told:]) if side)]
         return found
     if isinstance(value, OpaqueV) and value.loc[1] == -1 and len(value.deps) == 1:  # ``~condition``
         return _builder(value.deps[0], pins, spelled, depth + 1, not negated)
@@ -303,7 +324,7 @@ def _builder_pins(value: Val) -> ConditionPins | None:
     """The pins of a condition object (boto3 ``Attr``/``Key``, PynamoDB model attributes)."""
     found: list[Pin] = []
     spelled: list[str] = []
-    if not _builder(value, found, spelled) or not found:
+    if not _builder(value, found, spelled) or not spelled:  # (read, it may pin nothing: ``a | b``)
         return None
     return ConditionPins(tuple(dict.fromkeys(found)), " & ".join(dict.fromkeys(spelled)))
 
