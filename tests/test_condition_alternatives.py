@@ -122,3 +122,18 @@ def test_the_configured_version_attribute_is_create_only(tmp_path: Path) -> None
         '[tool.dynolint.tables.orders]\npartition-key = "pk"\nversion-attribute = "rev"\n')
     source = CREATE.replace("CONDITION", 'ConditionExpression="attribute_not_exists(rev)"')
     assert run(tmp_path, source) == set()
+
+
+def test_a_part_found_missing_in_an_item_put_back_is_no_create(tmp_path: Path) -> None:
+    # the item is there (a part of it was missing): the write sets that part, and the condition
+    # that it is still missing fails for a second writer that read the same
+    source = '''
+def finish(event, context):
+    job = table.get_item(Key={"pk": event["id"]})["Item"]
+    if "done_at" in job["history"]:
+        return None
+    job["history"]["done_at"] = event["now"]
+    return table.put_item(Item=job, ConditionExpression="attribute_not_exists(#h.#d)",
+                          ExpressionAttributeNames={"#h": "history", "#d": "done_at"})
+'''
+    assert run(tmp_path, source) == set()

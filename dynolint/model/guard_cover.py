@@ -163,8 +163,9 @@ def absent_off_key(model: Model, record: WriteRecord, reads: list[ReadEvent]) ->
     write sets (a version), is create-only (domain: key existence is checked per item)."""
     write = record.write
     pins = write.guard.pins
-    if pins is None or not any(r.id in record.absent and r.id not in record.present for r in reads):
-        return ()
+    missed = {r.id for r in reads if r.id in record.absent and r.id not in record.present}
+    if pins is None or not missed or missed & model.taint_all(write.values).read_ids():
+        return ()  # (an item made of what the read gave was there: a part of it was missing)
     keys = key_attributes(model, write, reads)
     absent = pins.attributes(ABSENT)
     if not keys or not absent or any(pin.how != ABSENT for pin in pins.pins):
