@@ -153,6 +153,9 @@ class EvalMixin(Mixin):
         mapped = self.mapped(expr, state, frame)
         if mapped is not None:
             return mapped
+        named = self.unrolled(expr, state, frame)
+        if named is not None:
+            return named
         saved = dict(state.env)
         tests: list[Val] = []
         try:

@@ -290,12 +290,21 @@ class RecordsMixin(Mixin):
     def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
         """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
         (``VALUE_CONVERSIONS``, a typed converter's method) or none, and ``k`` as it is or
-        with its case changed (``KEY_CASES``, for the request's headers: ``{k.lower(): v ...}``):
-        the mapping itself; None for any other comprehension."""
+        with its case changed (``KEY_CASES``, for the request's headers: ``{k.lower(): v ...}``),
+        or ``{k: mapping[k] for k in mapping}``: the mapping itself, also where a test on the
+        names alone leaves some out (``if k != "cache"``: a copy of the item); None for any
+        other comprehension."""
         if expr.value is None or len(expr.generators) != 1:
             return None
         target, iterable, conditions = expr.generators[0]
-        if conditions or not isinstance(target, ir.SeqE) or len(target.elts) != 2 \
+        if any(not _names_only(condition, target) for condition in conditions):
+            return None
+        if isinstance(target, ir.Name) and isinstance(expr.elt, ir.Name) and expr.elt.id == target.id \
+                and isinstance(expr.value, ir.Sub) and isinstance(expr.value.index, ir.Name) \
+                and expr.value.index.id == target.id and expr.value.value == iterable \
+                and isinstance(iterable, ir.Name):  # ``{k: doc[k] for k in doc}``
+            return self.eval(iterable, state, frame)
+        if not isinstance(target, ir.SeqE) or len(target.elts) != 2 \
                 or not all(isinstance(e, ir.Name) for e in target.elts):
             return None
         key_name, value_name = (e.id for e in target.elts if isinstance(e, ir.Name))
@@ -362,3 +371,18 @@ def field_alias(default: ir.Expr | None, direction: str) -> str | None:
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
+
+
+def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
+    """Is ``condition`` a test of the comprehension's name of the entry alone against constants
+    or module names (``k != "cache"``, ``k not in HIDDEN``), which keeps the entries' values?"""
+    name = target.id if isinstance(target, ir.Name) else \
+        target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
+        else None
+    if name is None or not isinstance(condition, ir.Compare) or condition.left != ir.Name(name):
+        return False
+    bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
+    return all(isinstance(c, ir.Const) or isinstance(c, ir.Name) and c.id not in bound
+               or isinstance(c, ir.SeqE) and all(isinstance(e, ir.Const) for e in c.elts)
+               for c in condition.comparators)
+
