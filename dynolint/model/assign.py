@@ -167,6 +167,7 @@ class AssignMixin(Mixin):
         if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
             self.global_store(frame, site, base_expr.id, "item", index, value, state)
             return
+        owner = None
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
             owner = self.held_attribute(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr,
                                         state, frame)
@@ -204,7 +205,7 @@ class AssignMixin(Mixin):
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
-            elif isinstance(alt, DictV) and isinstance(base_expr, ir.Name):
+            elif isinstance(alt, DictV) and (isinstance(base_expr, ir.Name) or owner is None and ir.attribute_of(base_expr)):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)
             elif is_open_mapping(alt) and isinstance(base_expr, ir.Name) and names_entry(index):
@@ -216,6 +217,8 @@ class AssignMixin(Mixin):
             state.env[base_expr.id] = one_of([replaced.get(a, a) for a in alts(current)])
             if base_expr.id not in frame.rebound:
                 frame.stored_into.add(base_expr.id)
+        elif replaced and isinstance(base_expr, ir.Attr):  # ``self.cache[cid] = item``: the object's dict
+            self.assign(base_expr, one_of([replaced.get(a, a) for a in alts(base)]), state, frame, site)
 
     def held_item_changed(self: Machine, target: ir.Attr, item: ReadItemV, index: Val, value: Val, state: State,
                           frame: Frame) -> None:
@@ -341,31 +344,6 @@ class AssignMixin(Mixin):
             if function is not None and type(alt) is FuncV and self.cached_function(function, alt.path):
                 return f"{function.qualname}()"
         return None
-
-    def process_stored(self: Machine, frame: Frame, site: int, process: str, key: Val, value: Val, kind: str,
-                       state: State) -> None:
-        """A function stores ``value`` under ``key`` in process state: a store into a module
-        global (rules), and what a later lookup of that entry finds (``process_entry``)."""
-        self.global_store(frame, site, process, kind, key, value, state)
-        keys = key.elts if isinstance(key, SeqV) else (key,)
-        for one in keys:
-            name = const_str(one)
-            if name is not None:
-                self.summaries.write((process, name), value, merged=True)
-
-    def process_entry(self: Machine, process: str, key: Val) -> Val | None:
-        """What functions stored under ``key`` in process state (``os.environ["TENANT_ID"]``
-        set by the handler, read by a helper), or None."""
-        name = const_str(key)
-        return self.summaries.heap_get((process, name)) if name is not None else None
-
-    def process_removed(self: Machine, process: str, key: Val) -> None:
-        """Code removes the entry ``key`` of process state (``os.environ.pop("TENANT_ID")``; each
-        name a loop over constant names may hold: ``for name in (...): os.environ.pop(name)``)."""
-        for alt in alts(key):
-            name = const_str(alt)
-            if name is not None:
-                self.removed_entries.add((process, name))
 
     def is_global_name(self: Machine, name: str, frame: Frame) -> bool:
         if frame.is_module:

@@ -307,12 +307,16 @@ class CallsMixin(Mixin):
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE
-        if name in ("append", "extend") and isinstance(receiver_expr, ir.Name):
-            for alt in alts(recv):
+        if name in ("append", "extend") and (isinstance(receiver_expr, ir.Name) or ir.attribute_of(receiver_expr)
+                                             and all(isinstance(alt, SeqV) for alt in alts(recv))):
+            for alt in alts(recv):  # (a list a name or an object's attribute holds: ``self.held.append(item)``)
                 if isinstance(alt, SeqV):
                     added = tuple(args) if name == "append" else tuple(self.element(a) for a in args)
                     added = tuple(self.carry_path(a, state) for a in added)
-                    state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
+                    if isinstance(receiver_expr, ir.Name):
+                        state.env[receiver_expr.id] = SeqV(alt.kind, alt.elts + added)
+                    elif receiver_expr is not None:
+                        self.assign(receiver_expr, SeqV(alt.kind, alt.elts + added), state, frame, node.site)
             return NONE
         if (entry := self.update_in_place(recv, name, args, kwargs, state)) is not None:
             return entry  # ``item.setdefault("stats", {})``: a part of the item read

@@ -261,6 +261,31 @@ class ExternalMixin(Mixin):
                              for method, _ in klass.methods if method.startswith(prefix))
         return one_of(found) if found else None
 
+    def process_stored(self: Machine, frame: Frame, site: int, process: str, key: Val, value: Val, kind: str,
+                       state: State) -> None:
+        """A function stores ``value`` under ``key`` in process state: a store into a module
+        global (rules), and what a later lookup of that entry finds (``process_entry``)."""
+        self.global_store(frame, site, process, kind, key, value, state)
+        keys = key.elts if isinstance(key, SeqV) else (key,)
+        for one in keys:
+            name = const_str(one)
+            if name is not None:
+                self.summaries.write((process, name), value, merged=True)
+
+    def process_entry(self: Machine, process: str, key: Val) -> Val | None:
+        """What functions stored under ``key`` in process state (``os.environ["TENANT_ID"]``
+        set by the handler, read by a helper), or None."""
+        name = const_str(key)
+        return self.summaries.heap_get((process, name)) if name is not None else None
+
+    def process_removed(self: Machine, process: str, key: Val) -> None:
+        """Code removes the entry ``key`` of process state (``os.environ.pop("TENANT_ID")``; each
+        name a loop over constant names may hold: ``for name in (...): os.environ.pop(name)``)."""
+        for alt in alts(key):
+            name = const_str(alt)
+            if name is not None:
+                self.removed_entries.add((process, name))
+
 
 def event_wrapped(path: str, args: list[Val], kwargs: dict[str, Val]) -> Val | None:
     """The event (or a part of it) that a library class wrapping events is made of, when

@@ -275,6 +275,11 @@ def last_name(expr: Expr) -> str | None:
     return None
 
 
+def attribute_of(expr: Expr | None) -> bool:
+    """Is ``expr`` an attribute of a name (``self.cache``, ``repo.pending``)?"""
+    return isinstance(expr, Attr) and isinstance(expr.value, Name)
+
+
 def walk(node: object, depth: int = 0) -> Iterator[object]:
     """Every IR node under ``node`` (tuples and dataclass fields), not into nested functions."""
     if depth > 200:
