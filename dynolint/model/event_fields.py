@@ -67,6 +67,16 @@ def norm_key(name: str) -> str:
     return SECTION_NAMES.get(key, key)
 
 
+# the item images of a DynamoDB stream record (``event["Records"][i]["dynamodb"]["NewImage"]``):
+# stored data a table change carries, as an item read is, not what an invoker sent
+STREAM_IMAGES = frozenset({"newimage", "oldimage", "keys"})
+
+
+def stored_image(path: tuple[str, ...]) -> bool:
+    """Is ``path`` (an event field's) inside a DynamoDB stream record's item image?"""
+    return path[:1] == ("records",) and "dynamodb" in path and any(segment in STREAM_IMAGES for segment in path)
+
+
 def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     """(trust, description) of a tenant id found at ``path`` in the event."""
     if "authorizer" in path:
