@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from dynolint.model.values import (
-    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, SeqV, StrV, Val, alts, const_str, one_of,
+    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, SeqV, StrV, Val, alts, const_str,
 )
 from dynolint.model.values_aws import PynAttrV
 
@@ -34,6 +34,9 @@ class Pin:
     # compared for equality (``qty = :seen``): the value the write expects, not a range it may
     # be in (``qty >= :n``), which two writers that read the same value both pass
     exact: bool = False
+    # an alternative asks for this attribute to be missing instead (``attribute_not_exists(pk) OR
+    # #s = :new``): the pin holds where that is the item's absence, a key attribute ("": always)
+    unless: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,14 @@ class ConditionPins:
 
     def attributes(self, how: str) -> tuple[str, ...]:
         return tuple(sorted({pin.attribute for pin in self.pins if pin.how == how}))
+
+    def resolved(self, keys: set[str]) -> ConditionPins:
+        """The pins that hold for an item with the key attributes ``keys`` (all when they are
+        not known): one whose other alternative asks for a non-key attribute to be missing
+        holds for none (an item there without that attribute passes it)."""
+        if not keys or all(not pin.unless or pin.unless in keys for pin in self.pins):
+            return self
+        return ConditionPins(tuple(pin for pin in self.pins if not pin.unless or pin.unless in keys), self.text)
 
 
 # -- the expression language ------------------------------------------------------------
@@ -168,11 +179,14 @@ def _alternatives(pins: list[Pin], groups: list[int]) -> list[Pin | None]:
         if not all(group in absence or any(p.attribute == pin.attribute for p in mine)
                    for group, mine in by_group.items()):
             out.append(None)
-        elif all(group in absence or any(p.attribute == pin.attribute and (p.exact or p.how == ABSENT) for p in mine)
-                 for group, mine in by_group.items()):
-            out.append(pin)
-        else:
-            out.append(Pin(pin.attribute, pin.how))
+            continue
+        # the alternatives that pass without it, by asking for another attribute to be missing
+        excuses = sorted({p.attribute for group, mine in by_group.items() if group in absence
+                          and not any(p.attribute == pin.attribute for p in mine) for p in mine})
+        exact = pin.exact and all(group in absence or any(
+            p.attribute == pin.attribute and (p.exact or p.how == ABSENT) for p in mine)
+            for group, mine in by_group.items())
+        out.append(Pin(pin.attribute, pin.how, exact, pin.unless or (excuses[0] if excuses else "")))
     return out
 
 
@@ -327,67 +341,3 @@ def _builder_pins(value: Val) -> ConditionPins | None:
     if not _builder(value, found, spelled) or not spelled:  # (read, it may pin nothing: ``a | b``)
         return None
     return ConditionPins(tuple(dict.fromkeys(found)), " & ".join(dict.fromkeys(spelled)))
-
-
-# -- a query's key condition ----------------------------------------------------------------
-_EQUALITY = re.compile(r"^\s*\(?\s*(#?[A-Za-z_][\w]*)\s*=\s*(:[\w]+)\s*\)?\s*$")
-
-
-def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
-    """The attributes a query's key condition sets equal to a value, with the value: every item
-    the query returns holds it (``Key("pk").eq(v) & Key("sk").gt(n)``, ``"#p = :p AND sk > :n"``
-    with its names and values, a legacy ``KeyConditions`` entry whose operator is ``EQ``)."""
-    found: list[tuple[str, Val]] = []
-    condition = kwargs.get("KeyConditionExpression")
-    if condition is not None:
-        text = _text(condition)
-        if text is None:
-            _key_builder(condition, found, 0)
-        else:
-            names, values = _names(kwargs.get("ExpressionAttributeNames")), kwargs.get("ExpressionAttributeValues")
-            given = {const_str(k): v for alt in alts(values) if isinstance(alt, DictV) for k, v in alt.items} \
-                if values is not None else {}
-            for part in re.split(r"\s+AND\s+", text, flags=re.IGNORECASE):
-                match = _EQUALITY.match(part)
-                if match is None or names is None:
-                    continue
-                attribute = names.get(match.group(1), match.group(1))
-                if not attribute.startswith("#") and match.group(2) in given:
-                    found.append((attribute, given[match.group(2)]))
-    for alt in alts(kwargs.get("KeyConditions", ConstV(None))):
-        for key, spec in alt.items if isinstance(alt, DictV) else ():
-            fields = {const_str(k): v for k, v in spec.items} if isinstance(spec, DictV) else {}
-            operands = fields.get("AttributeValueList")
-            if const_str(key) is not None and const_str(fields.get("ComparisonOperator", ConstV(None))) == "EQ" \
-                    and isinstance(operands, SeqV) and len(operands.elts) == 1:
-                found.append((const_str(key), operands.elts[0]))  # type: ignore[arg-type]
-    return tuple(dict.fromkeys(found))
-
-
-def _key_builder(value: Val, found: list[tuple[str, Val]], depth: int) -> None:
-    """The ``Key(name).eq(value)`` terms of a condition builder joined by ``&``."""
-    if depth > 16:
-        return
-    if isinstance(value, ArithV) and value.op == "&":
-        _key_builder(value.left, found, depth + 1)
-        _key_builder(value.right, found, depth + 1)
-    elif isinstance(value, CallV) and value.fn == "eq" and len(value.args) == 1 and isinstance(value.recv, CallV) \
-            and value.recv.fn.rsplit(".", 1)[-1] == "Key" and len(value.recv.args) == 1 and value.recv.recv is None:
-        name = const_str(value.recv.args[0])
-        if name is not None:
-            found.append((name, value.args[0]))
-
-
-def key_condition_values(condition: Val, values: Val) -> Val:
-    """The ``ExpressionAttributeValues`` entries a key condition string uses (``:pk`` in
-    ``"pk = :pk"``); all of them when the condition's text is not known."""
-    text = _text(condition)
-    if text is None:
-        return values
-    used = set(re.findall(r":[\w]+", text))
-    kept: list[Val] = []
-    for alt in alts(values):
-        if not isinstance(alt, DictV) or alt.spreads:
-            return values
-        kept.append(DictV(tuple((k, v) for k, v in alt.items if const_str(k) in used)))
-    return one_of(kept) if kept else values

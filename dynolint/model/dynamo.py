@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.conditions import key_condition_values, key_equalities
+from dynolint.model.key_conditions import key_condition_values, key_equalities
 from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,

@@ -142,6 +142,7 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
         return ()
     read_ids = {read.id for read in reads} | listings_behind(model, record, reads)
     keys = key_attributes(model, write, reads)
+    pins = pins.resolved(keys)
     counted = [(d, tuple(a for a in decided_attributes(d, write) if a not in keys))
                for d in record.decisions if d.read in read_ids]
     counted = [(d, attributes) for d, attributes in counted if attributes]
@@ -167,6 +168,7 @@ def absent_off_key(model: Model, record: WriteRecord, reads: list[ReadEvent]) ->
     if pins is None or not missed or missed & model.taint_all(write.values).read_ids():
         return ()  # (an item made of what the read gave was there: a part of it was missing)
     keys = key_attributes(model, write, reads)
+    pins = pins.resolved(keys)
     absent = pins.attributes(ABSENT)
     if not keys or not absent or any(pin.how != ABSENT for pin in pins.pins):
         return ()
@@ -206,6 +208,7 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
     if write.guard.kind != "condition" or pins is None or write.batch:
         return None
     keys = key_attributes(model, write, reads)
+    pins = pins.resolved(keys)
     if _guards_the_item(model, write, pins, keys):
         return None
     for read in sorted(reads, key=lambda r: r.seq, reverse=True):
