@@ -7,6 +7,7 @@ import ast
 import json
 import os
 import subprocess
+import textwrap
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,17 @@ def assert_fixed_for_good(root: Path, name: str, after: str) -> None:
 
 def triples(result) -> set[tuple[str, int, str]]:
     return {(f.path, f.line, f.code) for f in result.findings}
+
+
+def line_codes(root: Path, name: str, source: str) -> set[tuple[int, str]]:
+    """Write ``source`` (dedented) to ``root/name`` and check the project: (line, code) of each finding."""
+    (root / name).write_text(textwrap.dedent(source))
+    return {(line, code) for _, line, code in triples(findings_in(root))}
+
+
+def line_of(source: str, text: str) -> int:
+    """The line number of the line ``text`` in ``source`` (dedented)."""
+    return textwrap.dedent(source).splitlines().index(text) + 1
 
 
 def run_cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import findings_in, triples
+from tests.conftest import line_codes
 
 HEAD = '''import boto3
 from boto3.dynamodb.conditions import Attr
@@ -31,8 +31,7 @@ NAMES = 'ExpressionAttributeNames={"#s": "status"}'
 
 
 def run(tmp_path: Path, source: str) -> set[tuple[int, str]]:
-    (tmp_path / "handler.py").write_text(HEAD + textwrap.dedent(source))
-    return {(line, code) for _, line, code in triples(findings_in(tmp_path))}
+    return line_codes(tmp_path, "handler.py", HEAD + textwrap.dedent(source))
 
 
 def write_line(source: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.conftest import findings_in, triples
+from tests.conftest import line_codes
 
 HEAD = '''import boto3
 
@@ -18,8 +18,7 @@ table = boto3.resource("dynamodb").Table("carts")
 
 
 def run(tmp_path: Path, source: str) -> set[tuple[int, str]]:
-    (tmp_path / "handler.py").write_text(HEAD + textwrap.dedent(source))
-    return {(line, code) for _, line, code in triples(findings_in(tmp_path))}
+    return line_codes(tmp_path, "handler.py", HEAD + textwrap.dedent(source))
 
 
 def write_line(source: str) -> int:

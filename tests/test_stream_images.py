@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import findings_in, triples
+from tests.conftest import line_codes
 
 STREAM = '''
 import boto3
@@ -27,8 +27,7 @@ def on_stream(event, context):
 
 
 def run(tmp_path: Path, source: str) -> set[tuple[int, str]]:
-    (tmp_path / "handler.py").write_text(textwrap.dedent(source))
-    return {(line, code) for _, line, code in triples(findings_in(tmp_path))}
+    return line_codes(tmp_path, "handler.py", source)
 
 
 @pytest.mark.parametrize("field", [

@@ -6,19 +6,13 @@ only set the name's value)."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from tests.conftest import findings_in, triples
+from tests.conftest import line_codes, line_of
 
 
 def run(tmp_path: Path, source: str) -> set[tuple[int, str]]:
-    (tmp_path / "handler.py").write_text(textwrap.dedent(source))
-    return {(line, code) for _, line, code in triples(findings_in(tmp_path))}
-
-
-def line_of(source: str, text: str) -> int:
-    return textwrap.dedent(source).splitlines().index(text) + 1
+    return line_codes(tmp_path, "handler.py", source)
 
 
 ALIAS = '''

@@ -205,7 +205,8 @@ class AssignMixin(Mixin):
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
-            elif isinstance(alt, DictV) and (isinstance(base_expr, ir.Name) or owner is None and ir.attribute_of(base_expr)):
+            elif isinstance(alt, DictV) and (isinstance(base_expr, ir.Name)
+                                             or owner is None and ir.attribute_of(base_expr)):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)
             elif is_open_mapping(alt) and isinstance(base_expr, ir.Name) and names_entry(index):

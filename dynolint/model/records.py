@@ -21,7 +21,7 @@ from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES, PYDANTIC_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, InstanceV, Loc, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
