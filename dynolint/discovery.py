@@ -10,7 +10,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dynolint import gitignore
 from dynolint.safefs import TooLarge, read_file
 from dynolint.config import Config
 
@@ -176,6 +175,8 @@ def discover(paths: list[Path], config: Config, include_tests: bool) -> Discover
                 continue
             take(absolute(given), explicit=True)
             continue
+        from dynolint import gitignore  # (pathspec and RE2 load here: a run on files alone, the hooks', needs neither)
+
         base = Path(os.path.realpath(given))
         # The ignore files that apply in each directory still to walk: a file is matched
         # against those of its own ancestors only (gitignore.py).
