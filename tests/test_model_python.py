@@ -319,7 +319,9 @@ def test_a_tenant_id_handed_to_a_thread_makes_the_target_tenant_aware() -> None:
 def test_keys_built_from_the_same_values_in_any_spelling_are_the_same_key() -> None:
     spellings = ['"{0}#{1}".format(a, b)', '"{}#{}".format(a, b)', '"{x}#{y}".format(x=a, y=b)',
                  '"%s#%s" % (a, b)', '"%(x)s#%(y)s" % {"x": a, "y": b}', 'a + "#" + b', '"#".join([a, b])',
-                 '"#".join((a, b))', 'string.Template("$a#${b}").substitute(a=a, b=b)']
+                 '"#".join((a, b))', 'string.Template("$a#${b}").substitute(a=a, b=b)',
+                 'str.join("#", (a, b))', 'str.format("{}#{}", a, b)', '"{x}#{y}".format_map({"x": a, "y": b})',
+                 'str.format_map("{x}#{y}", dict(x=a, y=b))']
     for spelling in spellings:
         body = ('import string\ndef h(a, b):\n    item = t.get_item(Key={"pk": f"{a}#{b}"})["Item"]\n'
                 f'    t.put_item(Item={{"pk": {spelling}, "v": item["v"]}})\n')
@@ -327,10 +329,23 @@ def test_keys_built_from_the_same_values_in_any_spelling_are_the_same_key() -> N
 
 
 def test_keys_from_other_values_order_or_formatting_are_not_the_same_key() -> None:
-    for spelling in ['"{0}#{1}".format(b, a)', '"{0:>4}#{1}".format(a, b)', '"%s-%s" % (a, b)']:
+    for spelling in ['"{0}#{1}".format(b, a)', '"{0:>4}#{1}".format(a, b)', '"%s-%s" % (a, b)',
+                     'str.join("-", (a, b))', '"{y}#{x}".format_map({"x": a, "y": b})']:
         body = ('def h(a, b):\n    item = t.get_item(Key={"pk": f"{a}#{b}"})["Item"]\n'
                 f'    t.put_item(Item={{"pk": {spelling}, "v": item["v"]}})\n')
         assert kinds(body) == {}, spelling
+
+
+def test_a_method_of_a_builtin_type_called_unbound_is_the_bound_call() -> None:
+    """``dict.get(resp, "Item")`` is ``resp.get("Item")``, ``dict.update(item, ...)`` changes the
+    item, ``list.append(rows, item)`` keeps it; ``dict.fromkeys`` makes a new dict."""
+    got = ('def h(event, context):\n    resp = t.get_item(Key={"pk": event["k"]})\n'
+           '    item = dict.get(resp, "Item")\n    dict.update(item, {"seen": True})\n'
+           '    rows = []\n    list.append(rows, item)\n    t.put_item(Item=rows[0])\n')
+    fresh = ('def h(event, context):\n    t.get_item(Key={"pk": event["k"]})\n'
+             '    item = dict.fromkeys(["pk", "v"], event["k"])\n    t.put_item(Item=item)\n')
+    assert kinds(got) == {9: "overwrite"}
+    assert kinds(fresh) == {}
 
 
 def test_an_instance_of_a_project_class_is_true_in_a_test() -> None:

@@ -211,6 +211,38 @@ def handler(event, context):
     assert run(tmp_path, app(source)) == {("app.py", line_of(source, WRITE), "DYN101")}
 
 
+def test_a_stub_that_raises_ignoring_what_it_is_given_lets_the_path_go_on(tmp_path: Path) -> None:
+    """A body of one raise that uses none of the parameters (a "configure me" placeholder, any
+    exception) stands for the work to come; a helper that raises what it was given refuses."""
+    source = '''
+class Notifier:
+    def publish(self, subject):
+        """Send the restock mail."""
+        raise RuntimeError("configure me")
+
+
+def page(team, text):
+    raise ValueError("no pager configured")
+
+
+notifier = Notifier()
+
+
+def handler(event, context):
+    order = table.get_item(Key={"pk": event["id"]})["Item"]
+    notifier.publish("restock")
+    page("ops", "restock")
+    order["state"] = "AVAILABLE"
+    table.put_item(Item=order)
+'''
+    assert run(tmp_path, app(source)) == {("app.py", line_of(source, WRITE), "DYN101")}
+    refusing = source.replace('raise RuntimeError("configure me")', "raise RuntimeError(subject)")
+    assert run(tmp_path, app(refusing)) == set()  # publish refuses what it is given: the path ends there
+    no_params = source.replace("def page(team, text):", "def page():").replace('page("ops", "restock")', "page()")
+    no_params = no_params.replace('    notifier.publish("restock")\n', "")
+    assert run(tmp_path, app(no_params)) == set()  # a helper with nothing to ignore exists to raise
+
+
 def test_abstract_and_protocol_methods_let_the_path_go_on(tmp_path: Path) -> None:
     source = '''
 from abc import ABC, abstractmethod
@@ -236,9 +268,14 @@ def handle(notifier: Notifier, auditor: Auditor, event):
     table.put_item(Item=order)
 '''
     assert run(tmp_path, app(source)) == {("app.py", line_of(source, WRITE), "DYN101")}
-    # a plain class's method that raises is a helper: the path ends at it
+    # a plain class's method that raises with what it is given is a helper: the path ends at it
     concrete = source.replace("    @abstractmethod\n", "").replace("class Auditor(Protocol):", "class Auditor:")
+    concrete = concrete.replace('RuntimeError("subclasses send the notice")', "RuntimeError(order)")
+    concrete = concrete.replace('RuntimeError("implemented by the deployment")', 'RuntimeError(order["pk"])')
     assert run(tmp_path, app(concrete)) == set()
+    # one that ignores it ("implemented by the deployment") is a placeholder as the abstract one is
+    stub = source.replace("    @abstractmethod\n", "").replace("class Auditor(Protocol):", "class Auditor:")
+    assert run(tmp_path, app(stub)) == {("app.py", line_of(stub, WRITE), "DYN101")}
 
 
 def test_a_raising_call_whose_value_is_used_lets_the_path_go_on(tmp_path: Path) -> None:

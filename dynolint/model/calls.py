@@ -14,7 +14,7 @@ from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.raising import settle
 from dynolint.model.key_facts import carries_identity
-from dynolint.model.library import ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS
+from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
@@ -111,6 +111,12 @@ class CallsMixin(Mixin):
         if type(func) is ExtV:
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
+            kind, _, method = func.path.partition(".")
+            if kind in UNBOUND_TYPES and method and method not in CONSTRUCTORS and args and node.args \
+                    and not node.star_args:
+                bound = ir.Call(ir.Attr(node.args[0], method, node.site), node.args[1:], node.kwargs, node.site,
+                                discarded=node.discarded)  # ``dict.update(item, m)`` as ``item.update(m)``
+                return self.call_method(args[0], method, args[1:], kwargs, spread_unknown, bound, loc, state, frame)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
         if type(func) is PartialV:
             return self.call_partial(func, args, kwargs, node, loc, state, frame)
@@ -353,6 +359,9 @@ class CallsMixin(Mixin):
         if name == "format":
             parts = format_parts(recv, args, kwargs)
             return self.concat(parts) if parts is not None else StrV((recv, *args, *kwargs.values()))
+        if name == "format_map" and args:
+            parts = format_parts(recv, [], as_kwargs(args[0]))
+            return self.concat(parts) if parts is not None else StrV((recv, args[0]))
         if name == "join" and args:
             parts = join_parts(recv, args[0])
             return self.concat(parts) if parts is not None else StrV((recv, self.element(args[0])))

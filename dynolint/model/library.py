@@ -255,6 +255,12 @@ PROPERTY_MAKERS: dict[str, tuple[str, ...]] = {
     "property": ("fget", "fset", "fdel"), "builtins.property": ("fget", "fset", "fdel"),
 }
 
+# Builtin types whose methods code calls unbound, the instance first: ``str.join("-", parts)`` is
+# ``"-".join(parts)``, ``dict.get(d, k)`` is ``d.get(k)``. Their alternative constructors are no such
+# method (``dict.fromkeys(keys)`` makes a new dict).
+UNBOUND_TYPES: frozenset[str] = frozenset({"str", "bytes", "dict", "list", "set", "frozenset", "tuple"})
+CONSTRUCTORS: frozenset[str] = frozenset({"fromkeys", "maketrans", "fromhex"})
+
 # Methods of library objects whose result is the value a context manager they are given
 # gives when entered (``ExitStack.enter_context``), by method name.
 ENTERS: frozenset[str] = frozenset({"enter_context", "enter_async_context"})

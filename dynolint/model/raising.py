@@ -46,11 +46,30 @@ def settle(machine: Machine, function: ir.Function, path: str, site: ir.Call | N
 
 def placeholder(machine: Machine, function: ir.Function, path: str) -> bool:
     """A body that stands in for code supplied elsewhere: an abstract method, a method of a
-    Protocol, or one that raises ``NotImplementedError`` (on any of its paths). (A stub, a
-    body of only a docstring, ``...`` or ``pass``, returns: it never gets here.)"""
+    Protocol, one that raises ``NotImplementedError`` (on any of its paths), or one that only
+    raises whatever it is given (:func:`stub_raise`). (A stub, a body of only a docstring,
+    ``...`` or ``pass``, returns: it never gets here.)"""
     if any(ir.last_name(decorator) in ABSTRACT_DECORATORS for decorator in function.decorators):
         return True
     if any(type(node) is ir.Raise and node.exc is not None and ir.last_name(node.exc) in PLACEHOLDER_ERRORS
            for node in ir.walk(function.body)):
         return True
+    if stub_raise(function):
+        return True
     return function.class_qualname is not None and machine.derives(ClassV(path, function.class_qualname), "protocol")
+
+
+def stub_raise(function: ir.Function) -> bool:
+    """A body that is one ``raise`` using none of the function's parameters, of which it has
+    some (``def publish(self, subject): raise RuntimeError("configure me")``): it stands for
+    what the function will do, not for a refusal of what it was given, as a helper that exists
+    to raise builds its error from its arguments (``def conflict(msg): raise Conflict(msg)``)."""
+    body = [stmt for stmt in function.body if not (type(stmt) is ir.ExprStmt and type(stmt.value) is ir.Const)]
+    if len(body) != 1 or type(body[0]) is not ir.Raise:
+        return False
+    params = function.params
+    if function.class_qualname is not None and not any(
+            ir.last_name(decorator) == "staticmethod" for decorator in function.decorators):
+        params = params[1:]  # self, cls
+    used = {node.id for node in ir.walk(body[0]) if type(node) is ir.Name}
+    return bool(params) and not any(param.name in used for param in params)
