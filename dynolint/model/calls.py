@@ -111,12 +111,12 @@ class CallsMixin(Mixin):
         if type(func) is ExtV:
             if func.path == "super":
                 return self.make_super(args, frame.self_val, frame.cls, frame.path)
-            kind, _, method = func.path.partition(".")
-            if kind in UNBOUND_TYPES and method and method not in CONSTRUCTORS and args and node.args \
+            kind, _, unbound = func.path.partition(".")
+            if kind in UNBOUND_TYPES and unbound and unbound not in CONSTRUCTORS and args and node.args \
                     and not node.star_args:
-                bound = ir.Call(ir.Attr(node.args[0], method, node.site), node.args[1:], node.kwargs, node.site,
+                bound = ir.Call(ir.Attr(node.args[0], unbound, node.site), node.args[1:], node.kwargs, node.site,
                                 discarded=node.discarded)  # ``dict.update(item, m)`` as ``item.update(m)``
-                return self.call_method(args[0], method, args[1:], kwargs, spread_unknown, bound, loc, state, frame)
+                return self.call_method(args[0], unbound, args[1:], kwargs, spread_unknown, bound, loc, state, frame)
             return self.call_external(func.path, args, kwargs, spread_unknown, node, loc, state, frame)
         if type(func) is PartialV:
             return self.call_partial(func, args, kwargs, node, loc, state, frame)
