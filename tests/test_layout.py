@@ -36,17 +36,18 @@ def test_own_roots_come_first_innermost_then_layers_then_the_root() -> None:
     infra = Infra(functions=[_function("A", "svc/functions/a", "svc/template.yaml")],
                   layers=[LayerDecl("L", "svc/layer", "svc/template.yaml")])
     layout = Layout(files, infra, packages=["svc", "other"])
-    own, elsewhere = layout.roots("svc/functions/a/app.py")
+    own = layout.roots("svc/functions/a/app.py")
     assert own == ("svc/functions/a", "svc", "svc/layer/python", "", "src")
-    assert set(elsewhere) == {"svc/src", "other/src", "other"}
+    assert set(layout.everywhere) - set(own) == {"svc/src", "other/src", "other"}  # the others: installed
     # a layer declared by a template governs only the code of that template's folder
-    assert "svc/layer/python" in layout.roots("other/src/pkg/x.py")[1]
+    assert "svc/layer/python" not in layout.roots("other/src/pkg/x.py")
+    assert layout.providers("shared") == ("svc/layer/python",) and set(layout.providers("pkg")) == {"svc/src", "other/src"}
 
 
 def test_a_layer_without_a_python_folder_is_its_own_root() -> None:
     infra = Infra(layers=[LayerDecl("L", "layers/common", "template.yaml")])
     layout = Layout(["layers/common/shared/db.py", "app.py"], infra)
-    assert layout.roots("app.py")[0][0] == "layers/common"
+    assert layout.roots("app.py")[0] == "layers/common"
 
 
 def test_nearest_configuration_of_a_path() -> None:

@@ -81,11 +81,10 @@ def visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
 def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
     found: set[str] = set()
     clash = False
-    for record in model.interp.writes:
-        write = record.write
-        if not model.index.same_table(write.table, table):
+    for other, writes in _writes_by_table(model).items():
+        if not model.index.same_table(other, table):
             continue
-        for name, value in _written(write):
+        for name, value in (pair for write in writes for pair in _written(write)):
             if name.lower() not in VERSION_NAMES and name != NEW_ATTRIBUTE:
                 continue
             if _version_like(value):
@@ -94,6 +93,18 @@ def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
                 clash = clash or name == NEW_ATTRIBUTE
     chosen = sorted(found)[0] if len(found) == 1 else None
     return chosen, clash or len(found) > 1
+
+
+def _writes_by_table(model: Model) -> dict[Val, list[object]]:
+    """The project's writes by the table they write (memoised on the model): each table a
+    version is asked for is compared with each table written once, not with each write."""
+    memo = model.memo.setdefault("writes_by_table", {})
+    if "all" not in memo:
+        grouped: dict[Val, list[object]] = {}
+        for record in model.interp.writes:
+            grouped.setdefault(record.write.table, []).append(record.write)
+        memo["all"] = grouped
+    return cast("dict[Val, list[object]]", memo["all"])
 
 
 def _written(write: object) -> list[tuple[str, Val | None]]:

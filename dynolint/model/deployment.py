@@ -106,6 +106,7 @@ class DeployedNames:
         self.infra = infra
         self._size = (-1, -1)
         self._bound: dict[str, frozenset[str]] = {}
+        self._declared: tuple[int, dict[str, list[tuple[int, TableDecl]]]] = (-1, {})
 
     def names(self, value: Val) -> frozenset[str]:
         """Every name ``value`` may have: its text, or the text the deployment makes of the
@@ -117,8 +118,16 @@ class DeployedNames:
         return frozenset(found)
 
     def tables(self, names: frozenset[str]) -> list[TableDecl]:
-        """The declared tables known by any of ``names``."""
-        return [decl for decl in self.infra.tables if declared_names(decl) & names]
+        """The declared tables known by any of ``names``, in the order they were declared."""
+        count, by_name = self._declared
+        if count != len(self.infra.tables):  # (CDK declarations come after interpretation)
+            by_name = {}
+            for index, decl in enumerate(self.infra.tables):
+                for name in declared_names(decl):
+                    by_name.setdefault(name, []).append((index, decl))
+            self._declared = (len(self.infra.tables), by_name)
+        found = dict(pair for name in names for pair in by_name.get(name, ()))
+        return [found[index] for index in sorted(found)]
 
     def _texts(self, value: Val) -> set[str]:
         text = const_str(value)

@@ -59,10 +59,11 @@ class Layout:
         self.root_is_code = bool(code_dirs & {"", "."})  # a function deploys the whole project
         self.layers = [self._layer_root(layer, infra) for layer in layers]
         self.everywhere = [*self.own_candidates, *(layer.folder for layer in self.layers)]
-        self._roots: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._roots: dict[str, tuple[str, ...]] = {}
         # (root, top) -> provides: every import a file resolves asks each other root of the
         # project (a monorepo's sub-projects) for its top package
         self._provides: dict[tuple[str, str], bool] = {}
+        self._providers: dict[str, tuple[str, ...]] = {}
         # what the project's own imports say about its folders (``_scan_imports``)
         self._imported_from: frozenset[str] | None = None
         self._dotted: set[str] = set()  # every dotted prefix of an absolute import
@@ -77,11 +78,11 @@ class Layout:
         scope = {home} | {f.code_dir.strip("/") for f in infra.functions if f.source == layer.source}
         return LayerRoot(folder, tuple(sorted(scope)))
 
-    def roots(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """``(own, elsewhere)``: the roots ``path`` imports from, in order (its code and
-        source folders innermost first, the layers it may use, then the project root and
-        its ``src/``), and the other roots of the project (installed sub-projects and
-        layers: used only when exactly one of them has the module)."""
+    def roots(self, path: str) -> tuple[str, ...]:
+        """The roots ``path`` imports from, in order (its code and source folders innermost
+        first, the layers it may use, then the project root and its ``src/``). The other
+        roots of the project (installed sub-projects and layers: used only when exactly one
+        of them has the module) are those of :meth:`providers` not among these."""
         folder = posixpath.dirname(path)
         found = self._roots.get(folder)
         if found is None:
@@ -94,8 +95,7 @@ class Layout:
                       for layer in self.layers if any(_inside(folder, s) for s in layer.scope)]
             own += [root for _, root in sorted(usable, key=lambda pair: -pair[0])]
             own += ["", *ir.SOURCE_DIRS]
-            elsewhere = tuple(dict.fromkeys(root for root in self.everywhere if root not in own))
-            found = self._roots[folder] = (tuple(dict.fromkeys(own)), elsewhere)
+            found = self._roots[folder] = tuple(dict.fromkeys(own))
         return found
 
     def provides(self, root: str, top: str) -> bool:
@@ -105,6 +105,15 @@ class Layout:
         if found is None:
             base = f"{root}/{top}" if root else top
             found = self._provides[key] = base + ".py" in self.files or base in self.dirs
+        return found
+
+    def providers(self, top: str) -> tuple[str, ...]:
+        """The roots of the project (``everywhere``, in order) that have a module or package
+        named ``top``: asked once per name, not once per importer and root."""
+        found = self._providers.get(top)
+        if found is None:
+            found = self._providers[top] = tuple(dict.fromkeys(
+                root for root in self.everywhere if self.provides(root, top)))
         return found
 
     def imported_roots(self) -> frozenset[str]:
@@ -139,7 +148,7 @@ class Layout:
                 self._dotted.update(".".join(dotted[:n]) for n in range(1, len(dotted) + 1))
                 if not dotted[0] or dotted[0] in STDLIB_NAMES:
                     continue
-                own = own if own is not None else self.roots(summary.path)[0]
+                own = own if own is not None else self.roots(summary.path)
                 if any(self.provides(root, dotted[0]) for root in own):
                     continue
                 folder = posixpath.dirname(summary.path)

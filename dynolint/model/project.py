@@ -130,7 +130,7 @@ class Project:
         found = self._file_at(posixpath.join(directory, rel)) if directory else None
         if found and (top not in STDLIB_NAMES or self._folder_on_path(directory, module)):
             return found
-        own, elsewhere = self.layout.roots(importer)
+        own = self.layout.roots(importer)
         shadowed = False
         for root in own:  # sys.path in order: the first root that has the top package wins
             if self.layout.provides(root, top):
@@ -142,8 +142,8 @@ class Project:
             return None
         # other roots of the project (sibling sub-projects, layers of other functions), as if
         # installed: only a module exactly one of them has
-        candidates = {self._file_at(posixpath.join(root, rel)) for root in elsewhere
-                      if self.layout.provides(root, top)} - {None}
+        candidates = {self._file_at(posixpath.join(root, rel)) for root in self.layout.providers(top)
+                      if root not in own} - {None}
         if len(candidates) == 1:
             return candidates.pop()
         if candidates:
