@@ -297,3 +297,40 @@ def test_an_alias_rebound_inside_a_project_context_manager(tmp_path: Path) -> No
     return''')
     assert run(tmp_path, source) == set()
 
+
+AUGMENTED = '''
+_RECENT = []
+_LAST = {}
+
+
+def handler(event, context):
+    tenant = context.tenant_id
+    recent = _RECENT
+    last = _LAST
+    if event.get("dry"):
+        recent = []
+    recent += [tenant]
+    last |= {"tenant": tenant}
+    return {"ok": True}
+'''
+
+
+def test_an_augmented_assignment_changes_the_aliased_container_in_place(tmp_path: Path) -> None:
+    # ``+=`` on a list and ``|=`` on a dict change the object the name holds: module state on the
+    # path where the name is still its alias (as ``extend`` and ``update`` do)
+    assert run(tmp_path, AUGMENTED) == {(line_of(AUGMENTED, "    recent += [tenant]"), "DYN302"),
+                                        (line_of(AUGMENTED, '    last |= {"tenant": tenant}'), "DYN302")}
+
+
+def test_an_augmented_assignment_of_a_number_rebinds_the_name(tmp_path: Path) -> None:
+    source = '''
+_COUNT = 0
+
+
+def handler(event, context):
+    tenant = context.tenant_id
+    count = _COUNT
+    count += len(tenant)
+    return {"ok": True, "count": count}
+'''
+    assert run(tmp_path, source) == set()

@@ -23,12 +23,14 @@ from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.state import ALIASES, CONSULTED, NO_ALIASES, Aliases, Entry
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
-from dynolint.model.values import UNKNOWN, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, ConstV, DictV, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+# an augmented assignment that changes a list (``+=``), a dict or a set (``|=``) in place, as this method does
+IN_PLACE = {"+": "extend", "|": "update"}
 # calls that make a new mutable container (a default made by one is shared, as ``{}`` is)
 MUTABLE_MAKERS = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"})
 
@@ -172,6 +174,25 @@ class ModuleStateMixin(Mixin):
             elif name in aliases:
                 aliases = {key: held for key, held in aliases.items() if key != name} or NO_ALIASES
         state.aliases = aliases
+
+    def aliased_in_place(self: Machine, target: ir.Name, op: str, current: Val, value: Val, site: int, state: State,
+                         frame: Frame) -> bool:
+        """``seen += [x]``, ``seen |= {k: v}`` where ``seen`` is an alias of module state on this
+        path holding a list (a dict, a set): Python changes the object in place and ``seen``
+        names it still, so it is the store ``extend`` (``update``) makes (True); False for any
+        other (``count += 1`` of a number binds a new value)."""
+        method = IN_PLACE.get(op)
+        options = alts(current)
+        if method is None or any(type(alt) is ConstV or type(alt) is SeqV and alt.kind in ("tuple", "str")
+                                 for alt in options):
+            return False
+        if method == "extend" and not any(type(alt) is SeqV and alt.kind == "list" for alt in options) or \
+                method == "update" and not any(type(alt) is DictV or type(alt) is SeqV and alt.kind == "set"
+                                               for alt in options):
+            return False
+        call = ir.Call(ir.Attr(target, method, site), (), (), site)
+        self.call_method(current, method, [value], {}, (), call, (frame.path, site), state, frame)
+        return True
 
     def passed_state(self: Machine, function: ir.Function, bound: bool, site: ir.Call, state: State,
                      frame: Frame) -> dict[str, Entry]:
