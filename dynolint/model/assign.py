@@ -50,7 +50,7 @@ class AssignMixin(Mixin):
             state.env[name] = value
             frame.rebound.add(name)
             frame.flag_facts.pop(name, None)  # (what it held of an authorization test: model/authz.py)
-            frame.aliases.pop(name, None)  # (the module state it named: model/module_state.py)
+            state.unalias(name)  # (the module state it named on this path: model/module_state.py)
         elif type(target) is ir.SeqE or type(target) is ir.Starred:
             self.unpack(target.elts if type(target) is ir.SeqE else (target,), value, state, frame, site)
         elif type(target) is ir.Attr:

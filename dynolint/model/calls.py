@@ -28,7 +28,7 @@ from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
 from dynolint.model.containers import dict_keys, exact_entry, plain_dicts, typed_dict
 from dynolint.model.library import TYPED_DICT_BASES
 from dynolint.model.mixin import Mixin
-from dynolint.model.state import Frame, State, merge, nonlocal_names
+from dynolint.model.state import NO_ALIASES, Frame, State, merge, nonlocal_names
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -200,9 +200,9 @@ class CallsMixin(Mixin):
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         callee.nonlocals = nonlocal_names(function)
-        self.inherit_aliases(function, func, frame, callee)  # ``cache = CACHE`` seen from a nested function
+        self.inherit_aliases(function, func, state, frame, callee)  # ``cache = CACHE`` seen from a nested function
         if passed:
-            callee.aliases = {**callee.aliases, **passed}
+            callee.entry_aliases = {**callee.entry_aliases, **passed}
         env = bind(self, function, self_val, args, kwargs, callee, spread)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
@@ -212,7 +212,8 @@ class CallsMixin(Mixin):
             # from it, as an argument or in its closure: the callee can read it as well
             self.frames[info].called_with_tenant = True
         bound = dict(env)  # as given (the body changes ``env`` in place)
-        entry = state.with_env(env)  # the path goes on through the body (its facts carried, not consulted)
+        # the path goes on through the body (its facts carried, not consulted), with the callee's aliases
+        entry = state.with_env(env, callee.entry_aliases or NO_ALIASES)
         if function.decorators:
             self.decorator_claims(function, env, entry, callee)
         self.call_stack.append((func.path, func.qualname))
@@ -229,6 +230,7 @@ class CallsMixin(Mixin):
                 and not exit_state.dead:  # ``nonlocal total; total += n`` rebinds the caller's ``total``
             for name in callee.nonlocals & exit_state.env.keys():
                 state.env[name] = exit_state.env[name]
+            self.returned_aliases(callee, exit_state, state)
         # it raises on every path (or says it never returns): the caller's path is left dead
         # here, and the caller decides whether it goes on (model/raising.py)
         never_returns = exit_state.dead = exit_state.dead or function.no_return

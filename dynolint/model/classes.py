@@ -382,14 +382,14 @@ class ClassesMixin(Mixin):
         self.root_instances[key] = instance
 
     def run_init_unknown(self: Machine, instance: Val, init: FuncV, function: ir.Function) -> None:
-        from dynolint.model.state import Frame, State
+        from dynolint.model.state import NO_ALIASES, Frame, State
 
         frame = Frame(init.path, function.qualname, function, function.locals,
                       function.declared_global, None, (), 1,
                       self.new_frame_info(function.qualname, init.path, -1), self.current_root(),
                       self_val=instance)
         env = self.root_params(init.path, function, False, instance, frame)
-        self.exec_block(function.body, State(env), frame)
+        self.exec_block(function.body, State(env, aliases=dict(frame.entry_aliases) or NO_ALIASES), frame)
 
 
 MAX_OVERRIDES = 8

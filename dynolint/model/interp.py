@@ -44,7 +44,7 @@ from dynolint.model.events import (
 from dynolint.model.pynamodb import PynamoMixin, PynInfo
 from dynolint.model.keys import Taint, TaintIndex
 from dynolint.model.project import Project, TableDecl
-from dynolint.model.state import Frame, State, nonlocal_names
+from dynolint.model.state import NO_ALIASES, Frame, State, nonlocal_names
 from dynolint.model.summaries import Summaries
 from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
@@ -263,6 +263,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         entry = State({})  # what a web framework's dependencies did runs before the body
         env = self.root_params(path, function, is_handler, self_val, frame, entry)
         entry.env = env
+        entry.aliases = dict(frame.entry_aliases) or NO_ALIASES  # (a shared default: ``_memo={}``)
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return

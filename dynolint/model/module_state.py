@@ -3,7 +3,8 @@
 What a module holds outlives the invocation, whatever name reaches it:
 
 * the global's own name (``CACHE[k] = v``);
-* a local alias of it (``cache = CACHE`` then ``cache[k] = v``: one dict, two names);
+* a local alias of it (``cache = CACHE`` then ``cache[k] = v``: one dict, two names), on the
+  paths that bound it so (``State.aliases``: ``if dry: cache = {}`` leaves it on the other);
 * an attribute of the module object, from another module (``state.CACHE[k] = v``,
   ``config.CURRENT = v``: ``import state`` binds the module, whose globals are its attributes);
 * an attribute of a module-level function (``handler.last = v``: the function object lives
@@ -20,18 +21,21 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
+from dynolint.model.state import ALIASES, CONSULTED, NO_ALIASES, Aliases, Entry
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
-from dynolint.model.values import UNKNOWN, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, ConstV, DictV, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+# an augmented assignment that changes a list (``+=``), a dict or a set (``|=``) in place, as this method does
+IN_PLACE = {"+": "extend", "|": "update"}
 # calls that make a new mutable container (a default made by one is shared, as ``{}`` is)
 MUTABLE_MAKERS = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"})
 
 Held = tuple[str, str]  # (the module's path, the name there)
-Entry = tuple[str, str, tuple[Val, ...]]  # and the keys of a container inside it (``CACHE["all"]``)
+# Entry (model/state.py): and the keys of a container inside it (``CACHE["all"]``)
 
 
 class ModuleStateMixin(Mixin):
@@ -43,7 +47,7 @@ class ModuleStateMixin(Mixin):
         if type(expr) is ir.Name:
             if self.is_global_name(expr.id, frame):
                 return frame.path, expr.id, ()
-            return frame.aliases.get(expr.id)
+            return state.aliases.get(expr.id)
         if frame.function is None:
             return None
         if type(expr) is ir.Attr:
@@ -123,7 +127,7 @@ class ModuleStateMixin(Mixin):
         first, _, rest = name.partition(".")
         found = [(frame.path, name)] if self.is_global_name(first, frame) else []
         if not rest:
-            entry = frame.aliases.get(first)
+            entry = state.aliases.get(first)
             return found + [entry[:2]] if entry is not None and not entry[2] else found
         if "." not in rest:  # ``state.CURRENT``, ``st.CURRENT`` (``st = state``)
             module = self.attribute_state(self.lookup(first, state, frame), rest)
@@ -135,7 +139,7 @@ class ModuleStateMixin(Mixin):
         """``target = value`` in function code: each name of ``target`` is another name of
         the module state its part of ``value`` denotes, if it denotes one (``cache = CACHE``,
         ``seen, last = SEEN, LAST``, ``bucket = CACHE.setdefault("all", {})``), until the name is
-        bound again (``assign``)."""
+        bound again on the path (``assign``)."""
         if frame.function is None:
             return
         if type(target) is ir.SeqE and type(value) is ir.SeqE and len(target.elts) == len(value.elts):
@@ -145,13 +149,50 @@ class ModuleStateMixin(Mixin):
         if type(target) is ir.Name and target.id not in frame.declared_global and type(value) is not ir.Starred:
             entry = self.module_entry(value, state, frame)
             if entry is not None:
-                frame.aliases[target.id] = entry
+                state.alias(target.id, entry)
 
-    def inherit_aliases(self: Machine, function: ir.Function, func: FuncV, caller: Frame, callee: Frame) -> None:
+    def inherit_aliases(self: Machine, function: ir.Function, func: FuncV, state: State, caller: Frame,
+                        callee: Frame) -> None:
         """A nested function called by the function that defined it sees that function's
-        variables as they are now (``inline``): the aliases among them name the same state."""
-        if caller.aliases and function.parent == caller.qualname and func.path == caller.path:
-            callee.aliases = {name: entry for name, entry in caller.aliases.items() if name not in function.locals}
+        variables as they are now on the caller's path ``state`` (``inline``): the aliases among
+        them name the same state. What the call does depends on them (``CONSULTED``: a summary
+        made where the caller had none is not reused where it has some)."""
+        if function.parent == caller.qualname and func.path == caller.path:
+            CONSULTED.mask |= ALIASES
+            if state.aliases:
+                callee.entry_aliases = {name: entry for name, entry in state.aliases.items()
+                                        if name not in function.locals}
+
+    def returned_aliases(self: Machine, callee: Frame, exit_state: State, state: State) -> None:
+        """A nested function that rebinds its encloser's names (``nonlocal seen; seen = {}``)
+        leaves them on the caller's path as they are at its exit: aliases or not."""
+        aliases: Aliases = state.aliases
+        for name in callee.nonlocals & exit_state.env.keys():
+            entry = exit_state.aliases.get(name)
+            if entry is not None:
+                aliases = {**aliases, name: entry}
+            elif name in aliases:
+                aliases = {key: held for key, held in aliases.items() if key != name} or NO_ALIASES
+        state.aliases = aliases
+
+    def aliased_in_place(self: Machine, target: ir.Name, op: str, current: Val, value: Val, site: int, state: State,
+                         frame: Frame) -> bool:
+        """``seen += [x]``, ``seen |= {k: v}`` where ``seen`` is an alias of module state on this
+        path holding a list (a dict, a set): Python changes the object in place and ``seen``
+        names it still, so it is the store ``extend`` (``update``) makes (True); False for any
+        other (``count += 1`` of a number binds a new value)."""
+        method = IN_PLACE.get(op)
+        options = alts(current)
+        if method is None or any(type(alt) is ConstV or type(alt) is SeqV and alt.kind in ("tuple", "str")
+                                 for alt in options):
+            return False
+        if method == "extend" and not any(type(alt) is SeqV and alt.kind == "list" for alt in options) or \
+                method == "update" and not any(type(alt) is DictV or type(alt) is SeqV and alt.kind == "set"
+                                               for alt in options):
+            return False
+        call = ir.Call(ir.Attr(target, method, site), (), (), site)
+        self.call_method(current, method, [value], {}, (), call, (frame.path, site), state, frame)
+        return True
 
     def passed_state(self: Machine, function: ir.Function, bound: bool, site: ir.Call, state: State,
                      frame: Frame) -> dict[str, Entry]:
@@ -201,9 +242,9 @@ class ModuleStateMixin(Mixin):
         that container, shared by every such call."""
         default = param.default
         if type(default) is ir.Name and default.id in self.run_module(path):  # ``memo=_CACHE``: the module's own
-            frame.aliases[param.name] = (path, default.id, ())
+            frame.entry_aliases[param.name] = (path, default.id, ())
         elif function.parent is None and "<locals>" not in function.qualname and mutable_display(default):
-            frame.aliases[param.name] = (path, f"{param.name} (the default of {function.qualname})", ())
+            frame.entry_aliases[param.name] = (path, f"{param.name} (the default of {function.qualname})", ())
 
 
 def arguments(function: ir.Function, bound: bool, site: ir.Call) -> dict[str, ir.Expr]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar, cast
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Chain, Decision, ReadEvent, WriteEvent, scan_ids
@@ -27,6 +28,15 @@ ABSENT = 8
 FACTS = 16
 DECISIONS = 32
 SCANS = 64  # which of the path's reads list items (not the others)
+# the caller's aliases of module state, which a nested function it calls inherits (not a fact
+# the call changes: a call leaves its caller's aliases as they were)
+ALIASES = 128
+
+Entry = tuple[str, str, tuple[Val, ...]]  # module state: (module path, name, keys inside it)
+Aliases = Mapping[str, Entry]
+# the aliases of a path that has none (most): never changed in place, as no path's are (a
+# new alias, or one dropped, makes a new mapping)
+NO_ALIASES: Aliases = MappingProxyType({})
 
 
 class Consulted(threading.local):
@@ -49,17 +59,22 @@ class State:
     contents (not only its presence) a test on some path looked at (may), and the reads whose
     item a test showed is there, on every path (must: a miss branch does not reach here).
     ``absent`` says that a path checked whether the read found its item, whichever way it went.
+    ``aliases`` are the local names that are other names of module state on this path
+    (``seen = _SEEN``: model/module_state.py), by name; like ``env`` they belong to the frame
+    (a callee's path starts with its own, ``flow_from`` does not carry them), and like the
+    variables a merge joins them: a name that is an alias on one path is one after the join.
 
     The five path facts are read and assigned through properties that note it in
     ``CONSULTED`` (a summary depends on the facts its call consulted)."""
 
-    __slots__ = ("env", "_reads", "_claims", "_absent", "dead", "_facts", "_decisions", "examined", "present")
+    __slots__ = ("env", "_reads", "_claims", "_absent", "dead", "_facts", "_decisions", "examined", "present",
+                 "aliases")
 
     def __init__(self, env: dict[str, Val], reads: tuple[ReadEvent, ...] = (),
                  claims: frozenset[WriteEvent] = frozenset(), absent: frozenset[int] = frozenset(),
                  dead: bool = False, facts: frozenset[str] = frozenset(),
                  decisions: tuple[Decision, ...] = (), examined: frozenset[int] = frozenset(),
-                 present: frozenset[int] = frozenset()) -> None:
+                 present: frozenset[int] = frozenset(), aliases: Aliases = NO_ALIASES) -> None:
         self.env = env
         self._reads = reads
         self._claims = claims
@@ -69,6 +84,7 @@ class State:
         self._decisions = decisions
         self.examined = examined
         self.present = present
+        self.aliases = aliases
 
     @property
     def has_reads(self) -> bool:
@@ -132,11 +148,13 @@ class State:
         self._decisions = value
 
     def path(self) -> tuple[object, ...]:
-        """The five path facts (reads, claims, absent, facts, decisions), not consulted."""
-        return (self._reads, self._claims, self._absent, self._facts, self._decisions)
+        """The five path facts (reads, claims, absent, facts, decisions), not consulted, and
+        the aliases (which a summary depends on when a nested function inherited them)."""
+        return (self._reads, self._claims, self._absent, self._facts, self._decisions, self.aliases)
 
     def set_path(self, facts: tuple[object, ...], mask: int) -> None:
-        """Put the path facts of ``facts`` (a ``path()``) whose bits are in ``mask`` on this state."""
+        """Put the path facts of ``facts`` (a ``path()``) whose bits are in ``mask`` on this state
+        (not the aliases: a call leaves its caller's as they were)."""
         if mask & READS:
             self._reads = facts[0]  # type: ignore[assignment]
         if mask & CLAIMS:
@@ -164,24 +182,34 @@ class State:
         whatever they are), and facts that differ were consulted where they changed."""
         return self._claims == other._claims and self._decisions == other._decisions
 
-    def with_env(self, env: dict[str, Val]) -> State:
-        """A state on the same path (the facts carried, not consulted) with variables ``env``."""
+    def with_env(self, env: dict[str, Val], aliases: Aliases = NO_ALIASES) -> State:
+        """A state on the same path (the facts carried, not consulted) with variables ``env``
+        and aliases ``aliases`` (another frame's: a callee's on entry)."""
         return State(env, self._reads, self._claims, self._absent, False, self._facts, self._decisions,
-                     self.examined, self.present)
+                     self.examined, self.present, aliases)
 
     def copy(self) -> State:
         return State(dict(self.env), self._reads, self._claims, self._absent, self.dead, self._facts, self._decisions,
-                     self.examined, self.present)
+                     self.examined, self.present, self.aliases)
+
+    def alias(self, name: str, entry: Entry) -> None:
+        """``name`` is another name of the module state ``entry`` on this path from here on."""
+        self.aliases = {**self.aliases, name: entry}
+
+    def unalias(self, name: str) -> None:
+        """``name`` is bound again on this path: no longer an alias (when it was one)."""
+        if name in self.aliases:
+            self.aliases = {key: entry for key, entry in self.aliases.items() if key != name} or NO_ALIASES
 
     def flow_from(self, other: State) -> None:
-        """Take the path facts (not the variables) of ``other``."""
+        """Take the path facts (not the variables, nor the aliases) of ``other``."""
         (self._reads, self._claims, self._absent, self.dead, self._facts, self._decisions, self.examined,
          self.present) = (other._reads, other._claims, other._absent, other.dead, other._facts, other._decisions,
                           other.examined, other.present)
 
     def killed(self) -> State:
         return State(self.env, self._reads, self._claims, self._absent, True, self._facts, self._decisions,
-                     self.examined, self.present)
+                     self.examined, self.present, self.aliases)
 
 
 _MISSING = object()
@@ -219,7 +247,7 @@ def merge(states: list[State]) -> State:
     if not live:
         base = states[0] if states else State({})
         return State(dict(base.env), base._reads, base._claims, base._absent, True, base._facts, base._decisions,
-                     base.examined, base.present)
+                     base.examined, base.present, base.aliases)
     if len(live) == 1:
         return live[0].copy()
     env = dict(live[0].env)
@@ -260,7 +288,25 @@ def merge(states: list[State]) -> State:
         facts = meet(facts, state._facts)
         if state._decisions is not decisions:
             decisions = tuple(d for d in decisions if d in state._decisions)
-    return State(env, ordered, claims, absent, False, facts, decisions, examined, present)
+    return State(env, ordered, claims, absent, False, facts, decisions, examined, present, joined_aliases(live))
+
+
+def joined_aliases(live: list[State]) -> Aliases:
+    """The aliases after a merge of the paths ``live``: each name that is an alias on some path
+    (of the module state the first such path names). A store through it after the join is a
+    store into module state on that path, as one into a global under an ``if`` is."""
+    aliases = live[0].aliases
+    for state in live[1:]:
+        other = state.aliases
+        if other is aliases or not other:
+            continue
+        if not aliases:
+            aliases = other
+            continue
+        added = {name: entry for name, entry in other.items() if name not in aliases}
+        if added:
+            aliases = {**aliases, **added}
+    return aliases
 
 
 @dataclass(slots=True)
@@ -306,8 +352,9 @@ class Frame:
     rebound: set[str] = field(default_factory=set)  # local names assigned (``asset = dict(asset)``)
     # local names holding the outcome of an authorization test: its facts when true, when false (model/authz.py)
     flag_facts: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
-    # local names that are other names of module state: (module path, name) (model/module_state.py)
-    aliases: dict[str, tuple[str, str, tuple[Val, ...]]] = field(default_factory=dict)
+    # local names that are other names of module state on entry (passed, inherited, a shared
+    # default: model/module_state.py); the body's path carries them on (State.aliases)
+    entry_aliases: dict[str, Entry] = field(default_factory=dict)
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:

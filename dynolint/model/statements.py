@@ -76,6 +76,9 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.AugAssign:
             current = self.eval(stmt.target, state, frame)
             value = self.eval(stmt.value, state, frame)
+            if state.aliases and type(stmt.target) is ir.Name and stmt.target.id in state.aliases \
+                    and self.aliased_in_place(stmt.target, stmt.op, current, value, stmt.site, state, frame):
+                return state
             self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
                         stmt.site)
             return state

@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING
 from dynolint.model.footprint import Recorder
 from dynolint.model.memo import first_touches
 from dynolint.model.events import scan_ids
-from dynolint.model.state import ABSENT, CLAIMS, CONSULTED, DECISIONS, FACTS, READS, READS_ANY, SCANS, join, minus
+from dynolint.model.state import (
+    ABSENT, ALIASES, CLAIMS, CONSULTED, DECISIONS, FACTS, READS, READS_ANY, SCANS, join, minus,
+)
 from dynolint.model.values import Loc, OpaqueV, Val
 
 if TYPE_CHECKING:
@@ -375,7 +377,7 @@ def _agrees(summary: Summary, path: tuple[object, ...]) -> bool:
     return True
 
 
-_FACT_BITS = ((CLAIMS, 1), (ABSENT, 2), (FACTS, 3), (DECISIONS, 4))
+_FACT_BITS = ((CLAIMS, 1), (ABSENT, 2), (FACTS, 3), (DECISIONS, 4), (ALIASES, 5))
 
 
 def _first(item: tuple[str, Val]) -> str:

@@ -84,10 +84,10 @@ class WithMixin(Mixin):
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs = {name: self.eval(v, state, frame) for name, v in call.kwargs if name is not None}
         outs: list[State] = []
-        caller_env = state.env
+        caller_env, caller_aliases = state.env, state.aliases
 
         def at_yield(value: Val, inner: State) -> None:
-            body = State(dict(caller_env))
+            body = State(dict(caller_env), aliases=caller_aliases)  # the caller's frame: its variables, aliases
             body.flow_from(inner)  # the path so far, through the generator's body to its yield
             if as_target is not None:
                 self.assign(as_target, value, body, frame, stmt.site)
@@ -102,7 +102,7 @@ class WithMixin(Mixin):
         if not outs:
             return state.killed()  # it never yielded: contextlib raises RuntimeError
         after = merge(outs)
-        state.env = after.env
+        state.env, state.aliases = after.env, after.aliases
         return state.killed() if after.dead else state
 
 
