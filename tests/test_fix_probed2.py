@@ -144,3 +144,35 @@ def test_a_pynamodb_update_of_a_value_from_the_request_needs_only_the_item(tmp_p
             stock.save()
         ''', head=PYN_HEAD)
     assert "Stock.sku.exists()" in after and "Stock.note ==" not in after and "Stock.level ==" not in after
+
+
+@pytest.mark.parametrize(("read", "atomic"), [
+    ('item.get("credits", 10)', False),  # a missing count starts at 10: ADD would start it at 0
+    ('item.get("credits", 0)', True),
+    ('item["credits"] if "credits" in item else 3', False),
+    ('item.get("credits", STARTING)', False),  # a default known only at run time
+])
+def test_a_counter_the_code_counts_from_a_default_other_than_zero_is_not_made_an_add(
+        tmp_path: Path, read: str, atomic: bool) -> None:
+    after, skipped = fixed(tmp_path, f'''
+        def render(event, context, STARTING=10):
+            item = table.get_item(Key={{"pk": event["account"]}})["Item"]
+            left = {read} - 1
+            table.update_item(Key={{"pk": event["account"]}}, UpdateExpression="SET credits = :c",
+                              ExpressionAttributeValues={{":c": left}})
+            return left
+        ''')
+    assert ("ADD credits" in after) is atomic
+    if not atomic and ".get(" in read:  # the write pins the value read: a missing count stays missing or is refused
+        assert "attribute_not_exists(#dl_seen) OR #dl_seen = :dl_seen" in after
+
+
+def test_a_put_counter_over_a_stand_in_item_keeps_its_starting_count(tmp_path: Path) -> None:
+    after, skipped = fixed(tmp_path, '''
+        def issue(event, context):
+            found = table.get_item(Key={"pk": event["venue"]}).get("Item")
+            left = (found or {"left": 100})["left"] - 1
+            table.put_item(Item={"pk": event["venue"], "left": left})
+            return left
+        ''')
+    assert "ADD" not in after, skipped

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import json
 
+from typing import TYPE_CHECKING
+
+from dynolint.fixes.plans import Condition, Skip
 from dynolint.model.values import ArithV, CallV, ConstV, DictV, OneOf, ReadItemV, SubV, Val, alts, const_str
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
 
 
 def result_template(value: Val, depth: int = 0) -> str | None:
@@ -149,4 +155,75 @@ def reads_attr(value: Val, attribute: str, depth: int = 0) -> bool:
     return False
 
 
-__all__ = ["arith_of", "converted", "known_type", "number_typed", "numeric", "reads_attr", "result_template"]
+
+def missing_default(value: Val, attribute: str, depth: int = 0) -> Val | None:
+    """What the code counts from where the item read has no ``attribute`` (or there is no
+    item), when that is not zero: ``item.get("credits", 10)``, ``item["n"] if item else 3``,
+    ``(found or {"left": 100})["left"]``. An atomic ADD starts a missing attribute from 0, so
+    it is the code's write only where the code starts from 0 too."""
+    if depth > 8:
+        return None
+    for alt in alts(value):
+        if isinstance(alt, ConstV):
+            if not zero(alt):
+                return alt  # an alternative of the counter itself: the value where the read found none
+        elif isinstance(alt, CallV) and alt.fn == "get" and alt.args and const_str(alt.args[0]) == attribute:
+            default = alt.args[1] if len(alt.args) > 1 else None
+            if default is not None and not (isinstance(default, ConstV) and zero(default)):
+                return default
+            if alt.recv is not None and (found := missing_default(alt.recv, attribute, depth + 1)) is not None:
+                return found
+        elif isinstance(alt, CallV):
+            for arg in (*alt.args, *([alt.recv] if alt.recv is not None else [])):
+                if (found := missing_default(arg, attribute, depth + 1)) is not None:
+                    return found
+        elif isinstance(alt, SubV) and const_str(alt.index) == attribute:
+            for stand_in in alts(alt.base):  # ``(item or {"left": 100})["left"]``
+                if isinstance(stand_in, DictV):
+                    entry = next((v for k, v in stand_in.items if const_str(k) == attribute), None)
+                    if entry is not None and not (isinstance(entry, ConstV) and zero(entry)):
+                        return entry
+        elif isinstance(alt, SubV) and (found := missing_default(alt.base, attribute, depth + 1)) is not None:
+            return found  # low-level ``item["n"]["N"]``
+    return None
+
+
+def zero(value: ConstV) -> bool:
+    """A constant 0 (a number, or a number's text as the low-level API sends it)."""
+    number = value.value
+    if isinstance(number, str):
+        try:
+            return float(number) == 0
+        except ValueError:
+            return False
+    return isinstance(number, (int, float)) and not isinstance(number, bool) and number == 0
+
+
+def counts_from(model: Model, read: int, counter: Val, attribute: str,
+                 conditions: tuple[Condition, ...]) -> Skip | None:
+    """No ADD where the code counts a missing attribute (or item) from something other than 0:
+    a stand-in the counter's value shows, or a default the code gave ``get`` of that attribute
+    of the item read (the interpreter keeps the entry as the value, and the default aside).
+    Where the path decided on the counter, the kept condition says what a missing one does
+    (fixes/absent.py: refused as the code refuses it, or the fix is unsafe and says why)."""
+    if any(condition.attribute == attribute for condition in conditions):
+        return None
+    default = missing_default(counter, attribute)
+    given = model.interp.read_defaults.get((read, attribute))
+    if default is None and given is not None and not _zero_default(given):
+        default = given
+    if default is None:
+        return None
+    shown = repr(default.value) if isinstance(default, ConstV) else "a value of its own"
+    return Skip(f"the code counts a missing {attribute!r} from {shown}: an atomic ADD would count it from 0")
+
+
+def _zero_default(value: Val) -> bool:
+    """``0``, ``"0"``, or the low-level ``{"N": "0"}``."""
+    if isinstance(value, ConstV):
+        return zero(value)
+    return isinstance(value, DictV) and len(value.items) == 1 and const_str(value.items[0][0]) == "N" \
+        and isinstance(value.items[0][1], ConstV) and zero(value.items[0][1])
+
+__all__ = ["arith_of", "converted", "counts_from", "known_type", "missing_default", "number_typed", "numeric", "reads_attr",
+           "result_template", "zero"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.fixes import versioning
 from dynolint.fixes.counter_shapes import (
-    arith_of, converted, known_type, number_typed, numeric, reads_attr, result_template,
+    arith_of, converted, counts_from, known_type, number_typed, numeric, reads_attr, result_template,
 )
 from dynolint.fixes.pins import decided, derived, pins
 from dynolint.fixes.plans import AtomicPlan, ClaimPlan, Condition, GuardPlan, Plan, Skip
@@ -238,6 +238,9 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
     conditions = _conditions(model, race)
     if isinstance(conditions, Skip):
         return conditions
+    counted = arith.left if side == "right" else arith.right
+    if (skip := counts_from(model, read.id, counted, attribute, conditions)) is not None:
+        return skip
     span, delta = model.span(write.loc), model.span(delta_loc)
     result = result_template(arith.left if side == "right" else arith.right)
     sets = tuple(n for n in names if n != attribute and n not in keys)
@@ -285,6 +288,9 @@ def _atomic_plan(model: Model, race: Race) -> Plan:
         conditions = _conditions(model, race)
         if isinstance(conditions, Skip):
             return conditions
+        counted = arith.left if side == "right" else arith.right
+        if (skip := counts_from(model, read.id, counted, action.path, conditions)) is not None:
+            return skip
         if write.flavor == "low" and not number_typed(arith.left if side == "right" else arith.right):
             return Skip(f"{action.path!r} is not read as a number ({{'N': ...}}): an atomic ADD needs one")
         span, delta = model.span(write.loc), model.span(arith.loc)

@@ -21,7 +21,7 @@ from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
-    SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, ReadV, SeqV, StrV, Val,
+    SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, ReadItemV, ReadV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.decorators import CACHE_DECORATORS  # re-exported
@@ -333,6 +333,10 @@ class CallsMixin(Mixin):
             return in_dict
         if args and (name == "get" or name == "pop" and plain_dicts(recv)):  # ``d.pop(k, None)`` of a dict built
             value = self.get_item(recv, args[0], loc, state, frame)
+            if len(args) > 1 and (attribute := const_str(args[0])) is not None:
+                for alt in alts(recv):  # what the code counts from where the item has no such attribute
+                    if isinstance(alt, ReadItemV):  # (the fixes ask: an atomic ADD starts from 0)
+                        self.read_defaults.setdefault((alt.read, attribute), args[1])
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
             if len(args) > 1 and const_str(args[0]) == "Item" and empty_dict(args[1]) \
