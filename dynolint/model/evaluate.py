@@ -378,8 +378,9 @@ class EvalMixin(Mixin):
             if base.kind in ("list", "tuple") and base.elts and may_be_position(index):
                 return one_of(base.elts)  # ``items[i]`` at a position the code computed: one of them
             return SubV(base, index)
-        if type(base) is ClassV and self.enum_class(base):
-            return self.enum_member_named(base, index)  # ``Status[item["status"]]``
+        if type(base) is ClassV:  # ``Status[item["status"]]``: an enumeration's member; ``Repo[Order]``, a
+            # generic class's parameters (``Generic[T]``, PEP 695, a pydantic model): the class itself
+            return self.enum_member_named(base, index) if self.enum_class(base) else base
         if type(base) is ExtV and base.path in PROCESS_STATE:
             stored = self.process_entry(PROCESS_STATE[base.path], index)
             return EnvV(index, None) if stored is None else one_of((EnvV(index, None), stored))

@@ -5,15 +5,15 @@ name, or opaque parameters)."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.event_fields import request_marker
 from dynolint.model.values import (
-    UNKNOWN_CREDS, AttrV, CallV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV, ParamV,
-    ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
+    UNKNOWN_CREDS, ArithV, AttrV, CallV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
+    ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 
@@ -241,9 +241,14 @@ class RootsMixin(Mixin):
                 candidates.extend((current.left, current.right))
                 continue
             if isinstance(current, ir.Sub):
-                candidates.append(current.index)
-                if isinstance(current.index, ir.SeqE):
-                    candidates.extend(current.index.elts)
+                index = current.index
+                if isinstance(index, ir.Opaque):  # of several: ``Annotated[Repo, ...]``, ``Union[Repo, None]``
+                    candidates.extend(_typing_args(self.peek(current.value, State({}), frame), index.deps))
+                else:
+                    candidates.append(index)
+                    if isinstance(index, ir.SeqE):
+                        candidates.extend(index.elts)
+                candidates.append(current.value)  # (first) ``Repo[Order]``: a generic class of the project
                 continue
             value = self.peek(current, State({}), frame)
             resolved = self.annotation_value(value, function, param, (path, function.site))
@@ -252,7 +257,7 @@ class RootsMixin(Mixin):
         return None
 
     def annotation_value(self: Machine, value: Val, function: ir.Function, param: ir.Param, loc: Loc) -> Val | None:
-        for alt in alts(value):
+        for alt in _typing_parts(value):
             if isinstance(alt, ExtV):
                 parts = alt.path.split(".")
                 if parts[0] in _DDB_STUB_PACKAGES and parts[-1] in _DDB_TYPES:
@@ -268,6 +273,35 @@ class RootsMixin(Mixin):
                 instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
                 return instance if instance is not None else InstanceV(alt, loc, False)
         return None
+
+
+_T = TypeVar("_T")
+
+
+def _typing_args(form: Val, args: tuple[_T, ...]) -> tuple[_T, ...]:
+    """The parameters of a subscript of several that name a parameter's type: the first of
+    ``Annotated[T, ...]`` (the rest is metadata), each of ``Union[A, B]``; none of another
+    (``dict[str, Repo]`` is a dict)."""
+    names = {alt.path.rsplit(".", 1)[-1] for alt in alts(form) if type(alt) is ExtV}
+    return args[:1] if "Annotated" in names else args if "Union" in names else ()
+
+
+def _typing_parts(value: Val, depth: int = 0) -> list[Val]:
+    """The types an annotation's value names, as the annotation's own text is read (``annotated``):
+    an alias of ``Optional[Repo]``, of ``Repo | None`` or of ``Annotated[Repo, ...]`` names Repo
+    (the subscripted form first, then its parameters; a union's members in order)."""
+    out: list[Val] = []
+    for alt in alts(value):
+        if depth < 4 and type(alt) is SubV:
+            index = _typing_args(alt.base, alt.index.deps) if type(alt.index) is OpaqueV else (alt.index,)
+            out += [*_typing_parts(alt.base, depth + 1), *(p for i in index for p in _typing_parts(i, depth + 1))]
+        elif depth < 4 and type(alt) is SeqV and alt.kind == "tuple":
+            out += [part for elt in alt.elts for part in _typing_parts(elt, depth + 1)]
+        elif depth < 4 and type(alt) is ArithV and alt.op == "|":
+            out += [*_typing_parts(alt.left, depth + 1), *_typing_parts(alt.right, depth + 1)]
+        else:
+            out.append(alt)
+    return out
 
 
 # What a call on an unknown parameter says the parameter is: boto3's spelling of a DynamoDB

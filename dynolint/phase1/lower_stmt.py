@@ -175,8 +175,9 @@ class Lowerer(ExpressionLowerer):
                              if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name)
                     self._bind(bound)
                     out.append(ir.Assign((ir.Name(bound),), ir.ImportE(module, name, level), site))
-            elif type(node) is cst.TypeAlias:  # PEP 695: the name is bound to an alias evaluated lazily
-                out.append(ir.Assign((self.target(node.name),), ir.Opaque((), site), site))
+            elif type(node) is cst.TypeAlias:  # PEP 695: the name is bound to an alias of what it names
+                # (``type RepoAlias = Repo[Order]``: the class; evaluated here, where Python waits for a use)
+                out.append(ir.Assign((self.target(node.name),), self.expr(node.value), site))
             elif type(node) is cst.Del:
                 listed = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
                 for deleted in [e.value for e in listed] or [node.target]:
