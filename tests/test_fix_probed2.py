@@ -176,3 +176,25 @@ def test_a_put_counter_over_a_stand_in_item_keeps_its_starting_count(tmp_path: P
             return left
         ''')
     assert "ADD" not in after, skipped
+
+
+LOW_HEAD = 'import boto3\n\nclient = boto3.client("dynamodb")\n\n\n'
+
+
+@pytest.mark.parametrize(("read", "atomic"), [
+    ('int(item.get("views", {}).get("N", "0"))', True),  # a missing count is "0": ADD counts the same
+    ('int(item.get("views", {"N": "5"})["N"])', False),
+])
+def test_a_low_level_counter_is_made_an_add_only_where_the_code_counts_from_zero(
+        tmp_path: Path, read: str, atomic: bool) -> None:
+    after, _ = fixed(tmp_path, f'''
+        def record_view(event, context):
+            key = {{"pk": {{"S": event["page"]}}}}
+            item = client.get_item(TableName="accounts", Key=key).get("Item", {{}})
+            views = {read} + 1
+            client.update_item(TableName="accounts", Key=key, UpdateExpression="SET #v = :v",
+                               ExpressionAttributeNames={{"#v": "views"}},
+                               ExpressionAttributeValues={{":v": {{"N": str(views)}}}})
+            return views
+        ''', head=LOW_HEAD)
+    assert ("ADD #v" in after) is atomic

@@ -167,21 +167,21 @@ def missing_default(value: Val, attribute: str, depth: int = 0) -> Val | None:
         if isinstance(alt, ConstV):
             if not zero(alt):
                 return alt  # an alternative of the counter itself: the value where the read found none
-        elif isinstance(alt, CallV) and alt.fn == "get" and alt.args and const_str(alt.args[0]) == attribute:
-            default = alt.args[1] if len(alt.args) > 1 else None
-            if default is not None and not (isinstance(default, ConstV) and zero(default)):
+        elif isinstance(alt, CallV) and alt.fn == "get" and alt.args and const_str(alt.args[0]) in (attribute, "N"):
+            default = alt.args[1] if len(alt.args) > 1 else None  # (``.get("N", "0")``: the low-level number)
+            if default is not None and not _zero_default(default):
                 return default
             if alt.recv is not None and (found := missing_default(alt.recv, attribute, depth + 1)) is not None:
                 return found
-        elif isinstance(alt, CallV):
-            for arg in (*alt.args, *([alt.recv] if alt.recv is not None else [])):
-                if (found := missing_default(arg, attribute, depth + 1)) is not None:
+        elif isinstance(alt, CallV):  # a conversion (``int(...)``) or a method of what was read
+            for part in ([alt.recv] if alt.recv is not None else list(alt.args[:1])):
+                if (found := missing_default(part, attribute, depth + 1)) is not None:
                     return found
         elif isinstance(alt, SubV) and const_str(alt.index) == attribute:
             for stand_in in alts(alt.base):  # ``(item or {"left": 100})["left"]``
                 if isinstance(stand_in, DictV):
                     entry = next((v for k, v in stand_in.items if const_str(k) == attribute), None)
-                    if entry is not None and not (isinstance(entry, ConstV) and zero(entry)):
+                    if entry is not None and not _zero_default(entry):
                         return entry
         elif isinstance(alt, SubV) and (found := missing_default(alt.base, attribute, depth + 1)) is not None:
             return found  # low-level ``item["n"]["N"]``
@@ -219,11 +219,15 @@ def counts_from(model: Model, read: int, counter: Val, attribute: str,
 
 
 def _zero_default(value: Val) -> bool:
-    """``0``, ``"0"``, or the low-level ``{"N": "0"}``."""
+    """``0``, ``"0"``, the low-level ``{"N": "0"}``, or ``{}`` (``item.get("n", {}).get("N", "0")``:
+    the code reads on into it, and the default it reads there is the counter's)."""
     if isinstance(value, ConstV):
         return zero(value)
+    if isinstance(value, DictV) and not value.items and not value.spreads:
+        return True
     return isinstance(value, DictV) and len(value.items) == 1 and const_str(value.items[0][0]) == "N" \
         and isinstance(value.items[0][1], ConstV) and zero(value.items[0][1])
 
-__all__ = ["arith_of", "converted", "counts_from", "known_type", "missing_default", "number_typed", "numeric", "reads_attr",
-           "result_template", "zero"]
+
+__all__ = ["arith_of", "converted", "counts_from", "known_type", "missing_default", "number_typed", "numeric",
+           "reads_attr", "result_template", "zero"]
