@@ -125,7 +125,7 @@ def test_a_file_cpython_judged_for_its_own_version_is_not_searched(monkeypatch: 
 
 def test_every_feature_has_a_bytes_test_its_use_matches() -> None:
     for name, (version, code) in USES.items():
-        used = [f for f in FEATURES if f.version == version and f.where.search(code.encode())]
+        used = [f for f in FEATURES if f.version == version and f.used(code.encode())]
         assert used, name
 
 
@@ -190,3 +190,19 @@ def test_on_python_3_10_a_pep701_fstring_is_dyn000_for_3_11(monkeypatch: pytest.
     error = summarize("handler.py", source, target=(3, 11)).error
     assert error is not None and "needs Python 3.12; the project targets 3.11" in error
     assert summarize("handler.py", source, target=(3, 12)).error is None
+
+
+@pytest.mark.parametrize(("feature", "text", "used"), [
+    ("match", "    match event:\n", True), ("match", "match = PATTERN.match(x)\n", False),
+    ("match", "    match.group(1)\n", False), ("match", "if re.match(a, b):\n", False),
+    ("except-star", "except *ValueError:\n", True), ("except-star", "except ValueError:\n", False),
+    ("except-tuple", "except (A), B:\n", True), ("except-tuple", "except* A, B:\n", True),
+    ("except-tuple", "except (A, B) as e:\n", False), ("except-tuple", "exceptions = a, b\n", False),
+    ("tstring", "x = tr'a'\n", True), ("tstring", "x = Rt'a'\n", True), ("tstring", "print(t'{x}')\n", True),
+    ("tstring", 'values = {":t": total, "#t": "total"}\n', False), ('tstring', 'x = "count"\n', False),
+    ("type-params", "class Repo [T]:\n", True), ("type-params", "x: type[int] = int\n", False),
+    ("type-alias", "type X = int\n", True), ("type-alias", "kind = type(x)\n", False),
+])
+def test_the_bytes_tests(feature: str, text: str, used: bool) -> None:
+    version = USES[feature][0]
+    assert bool(candidates(text.encode(), (version[0], version[1] - 1), version)) == used

@@ -8,17 +8,17 @@ that a Python version introduced is in :data:`FEATURES` with that version; a mod
 parser may have accepted one newer than its target (``target < version <= ceiling``) is
 searched for it.
 
-The cost is kept off files that use none: a feature's bytes test (a regular expression that
-every use of the feature matches, and that little else does) must match the source before
-the tree is walked at all, and only the features newer than the target are looked for (none,
-for a file CPython judged whose target is at least the running version).
+The cost is kept off files that use none: only the features newer than the target are looked
+for (none, for a file CPython judged whose target is at least the running version), and the
+tree is walked only when one's bytes test (true for every use of the feature, and for little
+else: a regular expression that starts with a literal, or ``bytes.find``) holds for the source.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
@@ -29,23 +29,69 @@ from dynolint.phase1.pyversions import Version
 class Feature:
     name: str  # as the message spells it
     version: Version  # the first Python that accepts it
-    where: re.Pattern[bytes]  # matches the source wherever the feature may be used
+    used: Callable[[bytes], object]  # true for every source that uses the feature (and for little else)
 
 
-_QUOTES = rb"""(?:"[^"\n]*\{[^"}\n]*(?:["\\#]|$)|'[^'\n]*\{[^'}\n]*(?:['\\#]|$)|\"\"\"|''')"""
+def _search(*patterns: bytes) -> Callable[[bytes], bool]:
+    """Whether any of ``patterns`` matches. Each starts with a literal, which the regular
+    expression engine finds as fast as ``bytes.find`` does (a class or a look-behind first
+    costs ten to thirty times as much over a file)."""
+    compiled = [re.compile(pattern) for pattern in patterns]
+    return lambda source: any(pattern.search(source) is not None for pattern in compiled)
 
-MATCH = Feature("a `match` statement (PEP 634)", (3, 10),
-                re.compile(rb"^[ \t]*match\b(?![ \t]*(?:[=.,)\]:]|[-+*/%&|^@<>]=))", re.M))
-EXCEPT_STAR = Feature("`except*` (PEP 654)", (3, 11), re.compile(rb"(?<![\w.])except[ \t]*\*"))
-TYPE_PARAMS = Feature("type parameters (`def f[T]`, `class C[T]`: PEP 695)", (3, 12),
-                      re.compile(rb"(?<![\w.])(?:def|class|type)\s+\w+\s*\["))
-TYPE_ALIAS = Feature("a `type` statement (PEP 695)", (3, 12), re.compile(rb"(?<![\w.])type\s+\w+\s*[\[=]"))
-FSTRING = Feature("an f-string of PEP 701", (3, 12), re.compile(rb"(?<![\w.])(?:[fF][rR]?|[rR][fF])" + _QUOTES, re.M))
-TYPE_DEFAULT = Feature("a type parameter default (`[T = str]`: PEP 696)", (3, 13),
-                       re.compile(rb"(?<![\w.])(?:def|class|type)\s+\w+\s*\["))
+
+_MATCH = re.compile(rb"match\b(?![ \t]*(?:[=.,)\]:]|[-+*/%&|^@<>]=))")
+
+
+def _match_statement(source: bytes) -> bool:
+    """``match`` first on a line, and not assigned, an attribute's owner or an argument."""
+    for found in _MATCH.finditer(source):
+        line = source.rfind(b"\n", 0, found.start()) + 1
+        if not source[line:found.start()].strip(b" \t"):
+            return True
+    return False
+
+
+_NOT_BEFORE_PREFIX = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:#")
+_TSTRING_ENDS = ((b't"', b""), (b"t'", b""), (b'T"', b""), (b"T'", b""),
+                 (b'r"', b"tT"), (b"r'", b"tT"), (b'R"', b"tT"), (b"R'", b"tT"))
+
+
+def _tstring(source: bytes) -> bool:
+    """A ``t``, ``rt`` or ``tr`` prefix and its quote, after no word, dot, ``:`` or ``#``
+    (DynamoDB's placeholders end in a ``t`` inside strings: ``":t"``, ``"#t"``)."""
+    for quoted, before_r in _TSTRING_ENDS:
+        at = source.find(quoted)
+        while at >= 0:
+            before = at - 1
+            if before_r:  # ``tr"``: the ``t`` first
+                if before < 0 or source[before] not in before_r:
+                    at = source.find(quoted, at + 1)
+                    continue
+                before -= 1
+            elif before >= 0 and source[before] in b"rR":  # ``rt"``
+                before -= 1
+            if before < 0 or source[before] not in _NOT_BEFORE_PREFIX:
+                return True
+            at = source.find(quoted, at + 1)
+    return False
+
+
+_TYPE_PARAMS = _search(rb"def[ \t]+\w+[ \t]*\[", rb"class[ \t]+\w+[ \t]*\[", rb"type[ \t]+\w+[ \t]*\[")
+# an f-string's prefix, then a replacement field on the line of the opening quote that holds
+# the quote, a backslash or a comment or goes on past the line's end; any triple-quoted f-string
+_FSTRING = re.compile(rb"""[fF][rR]?(?:"[^"\n]*\{[^"}\n]*(?:["\\#]|$)|'[^'\n]*\{[^'}\n]*(?:['\\#]|$)|""" +
+                      rb'"""' + rb"|''')", re.M)
+
+MATCH = Feature("a `match` statement (PEP 634)", (3, 10), _match_statement)
+EXCEPT_STAR = Feature("`except*` (PEP 654)", (3, 11), _search(rb"except[ \t]*\*"))
+TYPE_PARAMS = Feature("type parameters (`def f[T]`, `class C[T]`: PEP 695)", (3, 12), _TYPE_PARAMS)
+TYPE_ALIAS = Feature("a `type` statement (PEP 695)", (3, 12), _search(rb"type[ \t]+\w+[ \t]*[\[=]"))
+FSTRING = Feature("an f-string of PEP 701", (3, 12), _FSTRING.search)
+TYPE_DEFAULT = Feature("a type parameter default (`[T = str]`: PEP 696)", (3, 13), _TYPE_PARAMS)
 EXCEPT_TUPLE = Feature("`except A, B:` without parentheses (PEP 758)", (3, 14),
-                       re.compile(rb"(?<![\w.])except\b[^:\n]*,"))
-TSTRING = Feature("a t-string (`t\"...\"`: PEP 750)", (3, 14), re.compile(rb"(?<![\w.])(?:[tT][rR]?|[rR][tT])[\"']"))
+                       _search(rb"except\b[ \t]*\*?[ \t]*(?:[^\s(:][^:\n]*|\([^)\n]*\)[ \t]*),"))
+TSTRING = Feature("a t-string (`t\"...\"`: PEP 750)", (3, 14), _tstring)
 
 FEATURES: tuple[Feature, ...] = (MATCH, EXCEPT_STAR, TYPE_PARAMS, TYPE_ALIAS, FSTRING, TYPE_DEFAULT,
                                  EXCEPT_TUPLE, TSTRING)
@@ -56,7 +102,7 @@ _EMPTY = cst.Module(body=[])
 def candidates(source: bytes, target: Version, ceiling: Version) -> tuple[Feature, ...]:
     """The features newer than ``target`` that a parser knowing ``ceiling`` accepts and
     that ``source`` may use (their bytes test matches)."""
-    return tuple(f for f in FEATURES if target < f.version <= ceiling and f.where.search(source) is not None)
+    return tuple(f for f in FEATURES if target < f.version <= ceiling and f.used(source))
 
 
 def too_new(module: cst.Module, source: bytes, target: Version,
@@ -72,7 +118,7 @@ def too_new(module: cst.Module, source: bytes, target: Version,
         return None
     newest = max(finder.found, key=lambda feature: feature.version)  # the first found among the newest
     node, name = finder.found[newest]
-    return Feature(name, newest.version, newest.where), node
+    return Feature(name, newest.version, newest.used), node
 
 
 def message(feature: Feature, target: Version) -> str:
