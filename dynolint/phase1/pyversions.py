@@ -6,7 +6,8 @@ file is ``target-version`` in the configuration (``"py312"``, as ruff spells it)
 lower bound of ``requires-python`` in the nearest ``pyproject.toml`` that declares one,
 else the newest version LibCST knows. When the running CPython is older than the target,
 a plain "invalid syntax" from CPython's parser may be newer syntax it does not know (PEP
-695, PEP 701, PEP 758): LibCST's parser decides instead (:func:`dynolint.phase1.summarize.summarize`).
+695, PEP 701, PEP 758): LibCST's parser decides instead (:func:`dynolint.phase1.summarize.summarize`),
+and syntax newer than the target that a parser accepted is DYN000 (:mod:`dynolint.phase1.newer_syntax`).
 
 Light on imports: the configuration check (:mod:`dynolint.settings`) uses this module
 without paying for LibCST.

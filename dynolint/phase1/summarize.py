@@ -17,8 +17,9 @@ import libcst as cst
 from dynolint.phase1 import ir
 from dynolint.phase1.ir import module_name
 from dynolint.phase1.lower_stmt import Lowerer
+from dynolint.phase1.newer_syntax import message, too_new
 from dynolint.phase1.positions import SiteCodegen, generate, line_starts, site_spans_of
-from dynolint.phase1.pyversions import Version, newest
+from dynolint.phase1.pyversions import Version, newest, running
 from dynolint.suppression import suppressions_in
 from dynolint.phase1.syntax import compile_error, libcst_config, may_be_newer_syntax
 
@@ -62,17 +63,20 @@ def summarize(path: str, source: bytes,
     CPython's compiler decides what is a syntax error (it costs under a tenth of LibCST's
     parse): LibCST accepts some programs CPython rejects (``return`` outside a function,
     bad escapes), and its native parser overflows its stack on nesting CPython refuses.
-    A CPython older than ``target`` leaves newer syntax to LibCST (:mod:`dynolint.phase1.syntax`)."""
+    A CPython older than ``target`` leaves newer syntax to LibCST (:mod:`dynolint.phase1.syntax`).
+    Neither parser refuses syntax newer than ``target`` that it knows: that is looked for in
+    the parsed module (:mod:`dynolint.phase1.newer_syntax`)."""
     module = None
+    target = target or newest()
+    ceiling = running()  # the newest syntax the parser that accepts the file knows
     error = compile_error(path, source)
     if error is not None:
-        target = target or newest()
         if not may_be_newer_syntax(source, error, target):
             return _error_summary(path, source, error)
         judged = _libcst_judges(path, source, error, target)
         if isinstance(judged, ir.FileSummary):
             return judged
-        module = judged
+        module, ceiling = judged, newest()
     if module is None:
         try:
             module = parse(source)
@@ -83,6 +87,10 @@ def summarize(path: str, source: bytes,
             reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else f"{type(exc).__name__}: {exc}"
             return _problem(path, f"LibCST cannot parse this file ({reason}); it was not analysed")
     try:
+        newer = too_new(module, source, target, ceiling) if target < ceiling else None
+        if newer is not None:
+            span = site_spans(module, {id(newer[1]): 0}, 1)[0]
+            return _syntax_error(path, f"cannot parse: {message(newer[0], target)}", span.line, span.column)
         return lower(path, module, source, keeper)
     except RecursionError:
         return _problem(path, "too deeply nested to analyse (RecursionError); it was not analysed")

@@ -11,6 +11,10 @@ then taken only for what no version changes: errors found after parsing (``ast.p
 accepts the file), indentation, escapes, nesting and encoding. For a plain "invalid syntax"
 LibCST's parser judges instead, and only after a nesting check (CPython stopped at its first
 error and never saw the rest of the file, where nesting LibCST cannot survive may wait).
+
+Neither parser refuses syntax it knows that is newer than the target: LibCST's accepts all of
+it whatever version it is told, CPython's all of its own. That is looked for in the parsed
+module (:mod:`dynolint.phase1.newer_syntax`).
 """
 
 from __future__ import annotations
