@@ -198,3 +198,26 @@ def test_a_low_level_counter_is_made_an_add_only_where_the_code_counts_from_zero
             return views
         ''', head=LOW_HEAD)
     assert ("ADD #v" in after) is atomic
+
+
+def test_a_default_other_than_zero_given_in_a_helper_after_a_zero_one_still_keeps_the_add_out(
+        tmp_path: Path) -> None:
+    after, skipped = fixed(tmp_path, '''
+        def shown(record):
+            return record.get("credits", 0)
+
+
+        def starting(record):
+            return record.get("credits", 10)
+
+
+        def render(event, context):
+            item = table.get_item(Key={"pk": event["account"]})["Item"]
+            print(shown(item))
+            left = starting(item) - 1
+            table.update_item(Key={"pk": event["account"]}, UpdateExpression="SET credits = :c",
+                              ExpressionAttributeValues={":c": left})
+            return left
+        ''')
+    assert "ADD credits" not in after  # the value read is pinned instead
+    assert "attribute_not_exists(#dl_seen) OR #dl_seen = :dl_seen" in after and skipped == []

@@ -209,9 +209,9 @@ def counts_from(model: Model, read: int, counter: Val, attribute: str,
     if any(condition.attribute == attribute for condition in conditions):
         return None
     default = missing_default(counter, attribute)
-    given = model.interp.read_defaults.get((read, attribute))
-    if default is None and given is not None and not _zero_default(given):
-        default = given
+    if default is None:  # any ``get`` of the attribute on the item read, wherever the code made it
+        default = next((given for given in model.interp.read_defaults.get((read, attribute), ())
+                        if not _zero_default(given)), None)
     if default is None:
         return None
     shown = repr(default.value) if isinstance(default, ConstV) else "a value of its own"

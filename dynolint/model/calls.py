@@ -336,7 +336,7 @@ class CallsMixin(Mixin):
             if len(args) > 1 and (attribute := const_str(args[0])) is not None:
                 for alt in alts(recv):  # what the code counts from where the item has no such attribute
                     if isinstance(alt, ReadItemV):  # (the fixes ask: an atomic ADD starts from 0)
-                        self.read_defaults.setdefault((alt.read, attribute), args[1])
+                        self.read_defaults.setdefault((alt.read, attribute), {})[args[1]] = None
             if len(args) > 1 and value is UNKNOWN:
                 return args[1]
             if len(args) > 1 and const_str(args[0]) == "Item" and empty_dict(args[1]) \

@@ -108,7 +108,8 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
     assigned_in_place: dict[int, set[str]]  # read id -> attributes its item was given new values of
     arith_sources: dict[int, set[str]]  # read id -> its attributes that arithmetic assigned in place reads
-    read_defaults: dict[tuple[int, str], Val]  # (read id, attribute) -> what ``item.get(attribute, d)`` falls back to
+    # (read id, attribute) -> the d of each ``item.get(attribute, d)``, in the order met (a dict as a set)
+    read_defaults: dict[tuple[int, str], dict[Val, None]]
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change

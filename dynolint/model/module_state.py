@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
-from dynolint.model.state import ALIASES, CONSULTED, NO_ALIASES, Aliases, Entry
+from dynolint.model.state import ALIASES, CONSULTED, Entry
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.values import UNKNOWN, ConstV, DictV, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
 
@@ -166,14 +166,12 @@ class ModuleStateMixin(Mixin):
     def returned_aliases(self: Machine, callee: Frame, exit_state: State, state: State) -> None:
         """A nested function that rebinds its encloser's names (``nonlocal seen; seen = {}``)
         leaves them on the caller's path as they are at its exit: aliases or not."""
-        aliases: Aliases = state.aliases
         for name in callee.nonlocals & exit_state.env.keys():
             entry = exit_state.aliases.get(name)
             if entry is not None:
-                aliases = {**aliases, name: entry}
-            elif name in aliases:
-                aliases = {key: held for key, held in aliases.items() if key != name} or NO_ALIASES
-        state.aliases = aliases
+                state.alias(name, entry)
+            else:
+                state.unalias(name)
 
     def aliased_in_place(self: Machine, target: ir.Name, op: str, current: Val, value: Val, site: int, state: State,
                          frame: Frame) -> bool:
