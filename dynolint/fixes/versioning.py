@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 from dynolint.fixes.plans import GuardPlan, Skip
 from dynolint.model.expressions import parse_update
+from dynolint.model.key_schema import table_lookup
 from dynolint.model.values import ArithV, ConstV, DictV, ReadItemV, Val, alts, const_str
 
 if TYPE_CHECKING:
@@ -81,10 +82,9 @@ def visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
 def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
     found: set[str] = set()
     clash = False
-    for other, writes in _writes_by_table(model).items():
-        if not model.index.same_table(other, table):
-            continue
-        for name, value in (pair for write in writes for pair in _written(write)):
+    by_table = _writes_by_table(model)
+    for other in table_lookup(model, "writes", by_table).matching(table):
+        for name, value in (pair for write in by_table[other] for pair in _written(write)):
             if name.lower() not in VERSION_NAMES and name != NEW_ATTRIBUTE:
                 continue
             if _version_like(value):

@@ -334,19 +334,6 @@ class ClassesMixin(Mixin):
             return False
         return bool(options)
 
-    def truthiness(self: Machine, test: ir.Expr, state: State, frame: Frame) -> bool | None:
-        """True or False when a branch condition can only go one way, else None."""
-        if isinstance(test, ir.UnaryOp) and test.op == "not":
-            inner = self.truthiness(test.operand, state, frame)
-            return None if inner is None else not inner
-        if isinstance(test, ir.Name) and not frame.loops and not frame.is_module and test.id in frame.locals:
-            bound = state.env.get(test.id)  # a local holding one constant on this path (``ok = False``,
-            if isinstance(bound, ConstV):  # what a generator's ``yield False`` gave ``with ... as ok``)
-                return bool(bound.value)
-        if isinstance(test, (ir.Name, ir.Attr)):
-            return True if self.always_truthy(self.peek(test, state, frame)) else None
-        return None
-
     # -- instances a root starts from ------------------------------------------------
     def root_instance(self: Machine, path: str, cls: ir.Class) -> Val:
         """The instance a method analysed as a root runs on: of ``cls`` or a subclass, its

@@ -282,6 +282,12 @@ def _builder(value: Val, pins: list[Pin], spelled: list[str], depth: int = 0, ne
     return True
 
 
+def is_condition(value: Val) -> bool:
+    """Is ``value`` a condition a builder made (``Attr("v").eq(n)``, ``Order.n == 3``, and
+    their ``&``, ``|`` and ``~``)?"""
+    return _builder(value, [], [])
+
+
 def _expected(value: Val) -> ConditionPins | None:
     """A legacy ``Expected`` map: ``{"a": {"Value": ...}}`` pins a, ``{"Exists": False}`` its absence."""
     pins: list[Pin] = []

@@ -5,9 +5,10 @@ an item look like keys."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, cast
+from typing import TYPE_CHECKING, Iterable, Protocol, cast
 
-from dynolint.model.values import PynModelV, Val
+from dynolint.model.deployment import DeployedNames, table_names
+from dynolint.model.values import OpaqueV, PynModelV, UnknownV, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -37,9 +38,9 @@ def _known_key_attrs(model: Model, table: Val) -> list[str]:
     if facts is not None and facts.partition_key:
         return [n for n in (facts.partition_key, facts.sort_key) if n]
     seen: set[tuple[str, ...]] = set()
-    for other_table, names in _key_names_by_table(model).items():
-        if model.index.same_table(other_table, table):
-            seen |= names
+    by_table = _key_names_by_table(model)
+    for other_table in table_lookup(model, "key_names", by_table).matching(table):
+        seen |= by_table[other_table]
     return list(next(iter(seen))) if len(seen) == 1 else []
 
 
@@ -58,4 +59,55 @@ def _key_names_by_table(model: Model) -> dict[Val, set[tuple[str, ...]]]:
     return memo["all"]  # type: ignore[return-value]
 
 
-__all__ = ["KEYISH", "keyish_names", "known_key_attrs"]
+class _Tables(Protocol):  # what the lookup asks of the model's index (model/keys.py)
+    deployed: DeployedNames | None
+
+    def canon(self, value: Val) -> Val: ...
+
+    def same_table(self, left: Val, right: Val) -> bool: ...
+
+
+def table_signatures(index: _Tables, table: Val) -> set[tuple[str, object]]:
+    """What two tables the index calls the same (``same_table``) have in common, one of
+    these at least: the PynamoDB model; an alternative of their canonical values (``equal``);
+    a literal name or an environment variable's default; a name the deployment gives them."""
+    if isinstance(table, PynModelV):
+        return {("model", table)}
+    signatures: set[tuple[str, object]] = {("name", name) for name in table_names(table)}
+    canonical = index.canon(table)
+    signatures.update(("value", alt) for alt in alts(canonical)
+                      if not isinstance(alt, UnknownV) and not (isinstance(alt, OpaqueV) and alt.loc[1] < 0))
+    if index.deployed is not None:
+        signatures.update(("deployed", name) for name in index.deployed.names(canonical) - {""})
+    return signatures
+
+
+class TableLookup:
+    """The tables of a collection that are the same table as a given one, in the
+    collection's order: asked of the tables that share a signature with it
+    (:func:`table_signatures`), not of every table, so that asking for each table of a
+    project grows with the tables, not with their pairs."""
+
+    def __init__(self, index: _Tables, tables: Iterable[Val]) -> None:
+        self.index = index
+        self.tables = list(tables)
+        self.buckets: dict[tuple[str, object], list[int]] = {}
+        for position, table in enumerate(self.tables):
+            for signature in table_signatures(index, table):
+                self.buckets.setdefault(signature, []).append(position)
+
+    def matching(self, table: Val) -> list[Val]:
+        positions = sorted({position for signature in table_signatures(self.index, table)
+                            for position in self.buckets.get(signature, ())})
+        return [self.tables[p] for p in positions if self.index.same_table(self.tables[p], table)]
+
+
+def table_lookup(model: Model, name: str, tables: Iterable[Val]) -> TableLookup:
+    """The :class:`TableLookup` of ``tables`` kept on the model under ``name``."""
+    memo = model.memo.setdefault("table_lookups", {})
+    if name not in memo:
+        memo[name] = TableLookup(model.index, tables)
+    return cast(TableLookup, memo[name])
+
+
+__all__ = ["KEYISH", "TableLookup", "keyish_names", "known_key_attrs", "table_lookup", "table_signatures"]

@@ -10,13 +10,43 @@ Only names are narrowed (not attributes or subscripts: another reference may cha
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
-from dynolint.model.values import NONE, ConstV, OneOf, Val, alts, one_of
+from dynolint.model.conditions import is_condition
+from dynolint.model.values import (
+    NONE, ArithV, BoundV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV, SeqV,
+    StrV, Val, alts, one_of,
+)
+from dynolint.model.values_aws import (
+    BatchWriterV, ClientV, PaginatorV, PynActionV, PynInstanceV, PynModelV, ReadV, ResourceV, SessionV, TableV,
+)
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
 
 NOT_NONE = "not-none"
 TRUTHY = "truthy"
+
+
+def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> bool | None:
+    """True or False when a branch condition can only go one way on this path, else None."""
+    if isinstance(test, ir.UnaryOp) and test.op == "not":
+        inner = truthiness(machine, test.operand, state, frame)
+        return None if inner is None else not inner
+    if isinstance(test, ir.Name) and not frame.loops and not frame.is_module and test.id in frame.locals:
+        bound = state.env.get(test.id)  # a local holding one constant on this path (``ok = False``,
+        if isinstance(bound, ConstV):  # what a generator's ``yield False`` gave ``with ... as ok``)
+            return bool(bound.value)
+        if type(bound) is DictV and bound.items or type(bound) is SeqV and bound.elts:
+            return True  # a non-empty literal (``expect={"status": "HELD"}`` given to a helper)
+    if isinstance(test, (ir.Name, ir.Attr)):
+        return True if machine.always_truthy(machine.peek(test, state, frame)) else None
+    if (tested := none_test(test)) is not None:  # ``if condition is not None:``
+        status = none_status(machine.peek(tested[0], state, frame))
+        return None if status is None else status == tested[1]
+    return None
 
 
 def narrowings(test: ir.Expr, truth: bool) -> dict[str, str]:
@@ -41,6 +71,40 @@ def _collect(test: ir.Expr, truth: bool, found: dict[str, str]) -> None:
         if isinstance(right, ir.Const) and right.value is None and test.ops[0] in ("is", "is not"):
             if (test.ops[0] == "is not") == truth:
                 found.setdefault(test.left.id, NOT_NONE)
+
+
+# what is never None: what a literal, an operator, ``def``, ``class`` or a constructor makes,
+# a client, resource, session or table, the response of a read (not the item it may hold)
+_MADE = (DictV, SeqV, StrV, ArithV, FuncV, ClassV, InstanceV, BoundV, LambdaV, PartialV, ModuleV, FreshV,
+         ReadV, TableV, ClientV, ResourceV, SessionV, BatchWriterV, PaginatorV, PynModelV, PynInstanceV, PynActionV)
+
+
+def none_test(test: ir.Expr) -> tuple[ir.Expr, bool] | None:
+    """``x is None`` / ``x == None`` (and ``None is x``): (x, True); ``is not`` / ``!=``:
+    (x, False); else None."""
+    if not isinstance(test, ir.Compare) or len(test.ops) != 1 or test.ops[0] not in ("is", "is not", "==", "!="):
+        return None
+    left, right = test.left, test.comparators[0]
+    if isinstance(left, ir.Const) and left.value is None:
+        left, right = right, left
+    if not isinstance(right, ir.Const) or right.value is not None:
+        return None
+    return left, test.ops[0] in ("is", "==")
+
+
+def none_status(value: Val) -> bool | None:
+    """True when every alternative of ``value`` is None, False when none can be (a constant
+    other than None, anything :data:`_MADE` makes, a condition a builder made), else None
+    (a parameter, an item a read may not have found, what an unknown call returned)."""
+    options = alts(value)
+    if not options:
+        return None
+    if all(alt == NONE for alt in options):
+        return True
+    if all(isinstance(alt, _MADE) or type(alt) is ConstV and alt.value is not None or is_condition(alt)
+           for alt in options):
+        return False
+    return None
 
 
 def _falsy(value: Val, kind: str) -> bool:

@@ -105,6 +105,7 @@ class Project:
 
         self.deployed = DeployedNames(infra)
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
+        self._by_code_dir: tuple[int, dict[str, list[int]]] = (-1, {})
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -231,11 +232,17 @@ class Project:
         remembered = self._functions_of.get(path)
         if remembered is not None and remembered[0] == known:
             return remembered[1]
-        found = []
-        for function in self.infra.functions:
-            code_dir = function.code_dir.strip("/")
-            if code_dir in ("", ".") or path == code_dir or path.startswith(code_dir + "/"):
-                found.append(function)
+        if self._by_code_dir[0] != known:  # the functions by their code folder: "" for the project's root
+            by_dir: dict[str, list[int]] = {}
+            for position, function in enumerate(self.infra.functions):
+                code_dir = function.code_dir.strip("/")
+                by_dir.setdefault("" if code_dir == "." else code_dir, []).append(position)
+            self._by_code_dir = (known, by_dir)
+        by_dir = self._by_code_dir[1]
+        parts = path.split("/")
+        folders = [""] + ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]  # the file itself too
+        positions = sorted(p for folder in folders for p in by_dir.get(folder, ()))
+        found = [self.infra.functions[p] for p in positions]
         self._functions_of[path] = (known, found)
         return found
 

@@ -164,7 +164,7 @@ class StatementsMixin(Mixin):
         examined = self.examined_by(decided_true, decided_false, state)
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)
-        known = self.truthiness(stmt.test, state, frame)
+        known = narrowing.truthiness(self, stmt.test, state, frame)
         if known is not None:
             narrowing.apply(state.env, narrowing.narrowings(stmt.test, known))
         if known is True:  # the condition can only hold: the else branch never runs
