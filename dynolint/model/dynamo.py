@@ -21,7 +21,7 @@ from dynolint.model.key_schema import keyish_names
 from dynolint.model.deployment import table_label
 from dynolint.model.key_facts import leading_key_is_tenant, pyn_key, tenants_table
 from dynolint.model.values import (
-    NONE, UNKNOWN, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
+    NONE, UNKNOWN, AttrV, BatchWriterV, CallV, ClientV, ConstV, DictV, Loc,
     OpaqueV, PaginatorV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV,
     PynTransactV, ReadItemV, ReadV, ResourceV, SeqV, SuperV, TableV, Val, alts, const_str, one_of,
 )
@@ -72,6 +72,9 @@ class DynamoMixin(Mixin):
             return self.paginate(recv, kwargs, loc, state, frame)
         if type(recv) is PynModelV:
             return self.pyn_model_call(recv, name, args, kwargs, loc, state, frame)
+        if type(recv) is AttrV and name in ("query", "scan", "count") \
+                and (model := self.pyn_index_model(recv)) is not None:  # ``Invite.by_email.query(email)``
+            return self.pyn_model_call(model, name, args, kwargs, loc, state, frame, index=True)
         if type(recv) is PynInstanceV:
             return self.pyn_instance_call(recv, name, args, kwargs, loc, state, frame)
         if type(recv) is SuperV and isinstance(recv.self_val, PynInstanceV):

@@ -315,6 +315,8 @@ class EvalMixin(Mixin):
             return PynAttrV(base, name)
         if name in ("current_event", "current_request"):  # Powertools' resolvers, Chalice's app
             return EventV(())
+        if name == "current_arguments":  # Powertools' AppSync resolver: the GraphQL field's arguments
+            return EventV(("arguments",))
         if name == "lambda_context":  # a Powertools resolver's context (the handler's)
             return ContextV()
         if type(base) is ConstV and name == "value":

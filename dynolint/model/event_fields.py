@@ -23,6 +23,7 @@ REQUEST = "request"  # the role of a handler that reads them
 REQUEST_FIELDS = frozenset({
     "headers", "multivalueheaders", "querystringparameters", "multivaluequerystringparameters",
     "pathparameters", "rawpath", "rawquerystring", "cookies", "httpmethod", "body",
+    "arguments",  # a GraphQL field's arguments (an AppSync resolver's event): what the client sent
 })
 
 # a web framework's parameter markers (FastAPI's ``x_tenant_id: str = Header()`` or
@@ -81,6 +82,10 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
     """(trust, description) of a tenant id found at ``path`` in the event."""
     if "authorizer" in path:
         return "trusted", "authorizer claims"
+    if path[:2] in (("identity", "claims"), ("identity", "resolvercontext")):  # AppSync's verified caller
+        return "trusted", "the AppSync caller's identity"
+    if path[:1] == ("arguments",):
+        return "untrusted", "the GraphQL arguments"
     if path[:1] == ("detail",):
         return "invoker", "an EventBridge event"
     if path[:1] == ("records",):  # SQS, SNS, Kinesis, DynamoDB stream records: what a producer sent

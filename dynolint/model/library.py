@@ -238,6 +238,10 @@ LIBRARY_BASES: dict[str, frozenset[str]] = {
     "runnable": frozenset({"threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process"}),
     # a structural type: its methods declare what implementations do (model/raising.py)
     "protocol": frozenset({"typing.Protocol", "typing_extensions.Protocol"}),
+    # a PynamoDB index, declared on its model (``by_email = ByEmail()``): its query and scan read
+    # the model's table (model/pynamodb.py)
+    "pynamodb_index": frozenset({"pynamodb.indexes.GlobalSecondaryIndex", "pynamodb.indexes.LocalSecondaryIndex",
+                                 "pynamodb.indexes.Index"}),
 }
 # library classes known by their package rather than one by one (every class-based view of Django
 # and Django REST framework: View, TemplateView, DetailView, APIView, GenericAPIView, ViewSet, ...)

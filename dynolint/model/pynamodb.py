@@ -14,7 +14,7 @@ from dynolint.model.events import NO_GUARD, Guard
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.events import lists_items
 from dynolint.model.values import (
-    EXEC, NONE, UNKNOWN, ArithV, CallV, ClassV, ConstV, ExtV, Loc, OpaqueV, ParamV, PynActionV,
+    EXEC, NONE, UNKNOWN, ArithV, AttrV, CallV, ClassV, ConstV, ExtV, InstanceV, Loc, OpaqueV, ParamV, PynActionV,
     PynAttrV, PynBatchV, PynInstanceV, PynModelV, SeqV, Val, alts,
 )
 from dynolint.model.mixin import Mixin
@@ -95,8 +95,21 @@ class PynamoMixin(Mixin):
         others = tuple((k, v) for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
         return PynInstanceV(model, key, -1, loc, attrs=others)
 
+    def pyn_index_model(self: Machine, value: Val) -> PynModelV | None:
+        """The model whose index ``value`` is (``Invite.by_email``, a class attribute holding an
+        instance of a ``GlobalSecondaryIndex`` or ``LocalSecondaryIndex`` subclass), else None."""
+        if type(value) is not AttrV or type(value.base) is not PynModelV:
+            return None
+        held = self.class_attr(value.base.cls, value.name)
+        if held is not None and any(type(alt) is InstanceV and isinstance(alt.cls, ClassV)
+                                    and self.derives(alt.cls, "pynamodb_index") for alt in alts(held)):
+            return value.base
+        return None
+
     def pyn_model_call(self: Machine, model: PynModelV, name: str, args: list[Val], kwargs: dict[str, Val],
-                       loc: Loc, state: State, frame: Frame) -> Val:
+                       loc: Loc, state: State, frame: Frame, index: bool = False) -> Val:
+        """A method of a model's class; with ``index``, of one of its indexes (whose items are
+        the model's, their keys not the index's)."""
         if name == "get":
             hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
             range_value = args[1] if len(args) > 1 else kwargs.get("range_key")
@@ -112,7 +125,7 @@ class PynamoMixin(Mixin):
             if name == "batch_get" and args:
                 scope = args[0]
             self.ddb_data_call(EXEC, model, name, scope, name == "scan", loc, frame)
-            hash_value = args[0] if args and name == "query" else UNKNOWN
+            hash_value = args[0] if args and name == "query" and not index else UNKNOWN
             return SeqV("items", (PynInstanceV(model, (hash_value,), read, loc),))
         if name == "batch_write":
             return PynBatchV(model)

@@ -107,8 +107,8 @@ class RootsMixin(Mixin):
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
                     value = ContextV()
-                elif view or self.is_route(function):
-                    value = EventV(("pathparameters",))
+                elif view or self.is_route(function) or graphql_resolver(function):
+                    value = EventV(("arguments",) if graphql_resolver(function) else ("pathparameters",))
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
                 else:
                     value = self.param_default(path, function, param) or self.param_value(function, param)
@@ -220,6 +220,8 @@ class RootsMixin(Mixin):
         return len(names) == 2 and names[1] in CONTEXT_PARAMS
 
     def is_route(self: Machine, function: ir.Function) -> bool:
+        """A web framework's route: a decorator naming a URL path (``@app.get("/orders/<id>")``),
+        whose parameters are the path's parameters."""
         for decorator in function.decorators:
             if (isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
                     and decorator.func.attr in ROUTE_METHODS
@@ -342,3 +344,12 @@ def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
         if service is not None and _SERVICE.match(service):
             return SessionV(UNKNOWN_CREDS, "unknown")
     return None
+
+
+def graphql_resolver(function: ir.Function) -> bool:
+    """A GraphQL field resolver of Powertools' ``AppSyncResolver`` (``@app.resolver(type_name=
+    "Query", field_name="getOrder")``): it is called with the field's arguments as keywords."""
+    return any(isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr)
+               and decorator.func.attr == "resolver"
+               and any(name in ("field_name", "type_name") for name, _ in decorator.kwargs)
+               for decorator in function.decorators)
