@@ -117,6 +117,8 @@ CALLBACKS: dict[str, Callback] = {
     "re.sub": Callback(1, result="same"),
     "re.subn": Callback(1, result="same"),
     "atexit.register": Callback(0, 1, rest_kwargs=True, result="call"),
+    **dict.fromkeys(("starlette.background.BackgroundTask", "fastapi.BackgroundTasks.add_task"),
+                    Callback(0, 1, rest_kwargs=True)),
     "functools.reduce": Callback(0, each=1, result="fold", start=2),
     "_functools.reduce": Callback(0, each=1, result="fold", start=2),
     "itertools.accumulate": Callback(1, each=0, result="folds", start="initial", default="operator.add"),
@@ -176,6 +178,7 @@ ANY_RECEIVER_CALLBACKS: dict[str, Callback] = {
     "run_in_executor": Callback(1, 2, result="call"),
     "apply_async": Callback(0, "args", "kwds"),
     "start_soon": Callback(0, 1),
+    "add_task": Callback(0, 1, rest_kwargs=True),  # Starlette's (FastAPI's) BackgroundTasks: run after the response
     "call_soon": Callback(0, 1),
     "call_later": Callback(1, 2),
 }
@@ -329,13 +332,19 @@ APP_PROXIES = {"flask.current_app": "flask.Flask", "quart.current_app": "quart.Q
 QUEUE_MAKERS = frozenset({"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                           "asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "multiprocessing.Queue"})
 QUEUE_STORES = frozenset({"put", "put_nowait"})
+# Powertools' ``Metrics`` is kept the same way: its default dimensions (``set_default_dimensions
+# (tenant=...)``) outlive the flush at the end of each invocation, which clears only the metrics,
+# metadata and ``add_dimension``'s dimensions.
 LOGGER_MAKERS = frozenset({"logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger",
-                           "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger"})
+                           "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger",
+                           "aws_lambda_powertools.Metrics", "aws_lambda_powertools.metrics.Metrics",
+                           "aws_lambda_powertools.metrics.metrics.Metrics"})
 LOGGER_STORES = frozenset({"addFilter", "addHandler", "append_keys",
                            "structure_logs",  # Powertools' older name of append_keys (it still has it)
-                           "thread_safe_append_keys"})  # kept in a module-level ContextVar, never reset
+                           "thread_safe_append_keys",  # kept in a module-level ContextVar, never reset
+                           "set_default_dimensions"})
 LOGGER_REMOVES = frozenset({"removeFilter", "removeHandler", "remove_keys", "clear_state",
-                            "thread_safe_remove_keys", "thread_safe_clear_keys"})
+                            "thread_safe_remove_keys", "thread_safe_clear_keys", "clear_default_dimensions"})
 # decorators of a logger's own (``@logger.inject_lambda_context(clear_state=True)``) that clear
 # what each invocation added to it, by method name: the keyword that asks for it
 CLEARING_DECORATORS: dict[str, str] = {"inject_lambda_context": "clear_state"}

@@ -34,11 +34,19 @@ _FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection", "HttpR
 REQUEST_FIRST = ("django.", "rest_framework.")
 
 
-def _framework_object(param: ir.Param) -> bool:
+def _annotation_name(param: ir.Param) -> str | None:
     annotation = param.annotation
-    name = annotation.id if isinstance(annotation, ir.Name) else annotation.attr if isinstance(annotation, ir.Attr) \
+    return annotation.id if isinstance(annotation, ir.Name) else annotation.attr if isinstance(annotation, ir.Attr) \
         else None
-    return name in _FRAMEWORK_OBJECTS
+
+
+def _framework_object(param: ir.Param) -> bool:
+    return _annotation_name(param) in _FRAMEWORK_OBJECTS
+
+
+# what a web framework hands a route that is not request data: the response being made, the
+# tasks to run after it (Starlette's ``BackgroundTasks``), the scopes a security dependency asks for
+_FRAMEWORK_SERVICES = frozenset({"BackgroundTasks", "Response", "SecurityScopes"})
 
 
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
@@ -107,6 +115,8 @@ class RootsMixin(Mixin):
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
                     value = ContextV()
+                elif _annotation_name(param) in _FRAMEWORK_SERVICES:
+                    value = self.param_value(function, param)
                 elif view or self.is_route(function) or graphql_resolver(function):
                     value = EventV(("arguments",) if graphql_resolver(function) else ("pathparameters",))
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
