@@ -49,6 +49,14 @@ def _framework_object(param: ir.Param) -> bool:
 _FRAMEWORK_SERVICES = frozenset({"BackgroundTasks", "Response", "SecurityScopes"})
 
 
+def _annotated_type(annotation: ir.Expr | None) -> ir.Expr | None:
+    """The type an annotation names: ``Ctx`` of ``Ctx`` and of ``Annotated[Ctx, Depends()]``."""
+    if isinstance(annotation, ir.Sub) and ir.last_name(annotation.value) == "Annotated" \
+            and isinstance(annotation.index, ir.Opaque) and annotation.index.deps:
+        return annotation.index.deps[0]
+    return annotation
+
+
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
 
@@ -172,11 +180,13 @@ class RootsMixin(Mixin):
         home = self.module_frame(path)
         found: list[tuple[Val, ir.Call, Loc]] = []
         for call in _marker_calls(param):
-            if not call.args:
+            # ``Depends(f)``; ``ctx: Ctx = Depends()``: the annotation's class, made for the request
+            named = call.args[0] if call.args else _annotated_type(param.annotation)
+            if named is None:
                 continue
             marker = self.peek(call.func, State({}), home)
             if any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
-                found.append((self.peek(call.args[0], State({}), home), call, (path, call.site)))
+                found.append((self.peek(named, State({}), home), call, (path, call.site)))
         if not found and isinstance(param.annotation, (ir.Name, ir.Attr)):  # ``repo: Repo``, an alias of an
             found = _aliased_dependencies(self.peek(param.annotation, State({}), home))  # ``Annotated[...]``
         for dependency, call, loc in found:
@@ -192,11 +202,14 @@ class RootsMixin(Mixin):
         """What a web framework passes a dependency function: the request object, the parts of
         the request its markers name, and what its own dependencies return."""
         func = next((d for d in alts(dependency) if isinstance(d, FuncV)), None)
+        cls = next((d for d in alts(dependency) if isinstance(d, ClassV)), None) if func is None else None
+        if cls is not None:  # a class: what its ``__init__`` asks for
+            func = self.find_method(cls, "__init__")
         function = self.project.functions.get((func.path, func.qualname)) if func is not None else None
         given: dict[str, Val] = {}
         if func is None or function is None or frame.depth > 4:
             return given
-        for param in function.params:
+        for param in function.params[1:] if cls is not None else function.params:
             value = self.injected(func.path, param, frame, entry) or self.marked(func.path, param, frame)
             if value is None and (_framework_object(param) or param.name.lower() in EVENT_PARAMS):
                 value = EventV(())
