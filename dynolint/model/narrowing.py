@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 NOT_NONE = "not-none"
+LITERAL_KINDS = frozenset({"list", "tuple"})  # sequences whose elements are the ones written
 TRUTHY = "truthy"
 
 
@@ -39,14 +40,24 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
         bound = state.env.get(test.id)  # a local holding one constant on this path (``ok = False``,
         if isinstance(bound, ConstV):  # what a generator's ``yield False`` gave ``with ... as ok``)
             return bool(bound.value)
-        if type(bound) is DictV and bound.items or type(bound) is SeqV and bound.elts:
-            return True  # a non-empty literal (``expect={"status": "HELD"}`` given to a helper)
+        if _literal_argument(bound, test.id, frame):
+            return True
     if isinstance(test, (ir.Name, ir.Attr)):
         return True if machine.always_truthy(machine.peek(test, state, frame)) else None
     if (tested := none_test(test)) is not None:  # ``if condition is not None:``
         status = none_status(machine.peek(tested[0], state, frame))
         return None if status is None else status == tested[1]
     return None
+
+
+def _literal_argument(bound: Val | None, name: str, frame: Frame) -> bool:
+    """Is ``name`` a parameter given a non-empty literal (``expect={"status": "HELD"}``)? Not
+    a dict with parts the model does not know (what functions stored into a module's dict),
+    nor a read's items or pages (one element stands for any number of them, none included)."""
+    if frame.function is None or not any(param.name == name for param in frame.function.params):
+        return False
+    return type(bound) is DictV and bool(bound.items) and not bound.spreads \
+        or type(bound) is SeqV and bound.kind in LITERAL_KINDS and bool(bound.elts)
 
 
 def narrowings(test: ir.Expr, truth: bool) -> dict[str, str]:
