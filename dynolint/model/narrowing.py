@@ -104,16 +104,16 @@ def none_test(test: ir.Expr) -> tuple[ir.Expr, bool] | None:
 
 
 def none_status(value: Val) -> bool | None:
-    """True when every alternative of ``value`` is None, False when none can be (a constant
-    other than None, anything :data:`_MADE` makes, a condition a builder made), else None
-    (a parameter, an item a read may not have found, what an unknown call returned)."""
-    options = alts(value)
-    if not options:
+    """True when ``value`` is None, False when it cannot be (a constant other than None,
+    anything :data:`_MADE` makes, a condition a builder made), else None (a parameter, an item
+    a read may not have found, what an unknown call returned). Several alternatives decide
+    nothing: they may be fewer than the paths had (capped, or a function's return values
+    without the None of a path that falls off its end)."""
+    if type(value) is OneOf:
         return None
-    if all(alt == NONE for alt in options):
+    if value == NONE:
         return True
-    if all(isinstance(alt, _MADE) or type(alt) is ConstV and alt.value is not None or is_condition(alt)
-           for alt in options):
+    if isinstance(value, _MADE) or type(value) is ConstV and value.value is not None or is_condition(value):
         return False
     return None
 
