@@ -247,8 +247,8 @@ class CallsMixin(Mixin):
             result = opaque_work(func.qualname, loc, tuple(args) + tuple(kwargs.values()), frame, self.next_seq())
         else:
             # one return: its value as it is (an answer it passes on keeps its options, model/verdicts.py)
-            result = (callee.returns[0] if len(callee.returns) == 1 else one_of(callee.returns)) if callee.returns \
-                else NONE
+            returned = callee.returns + [NONE] if callee.returns and not out.dead else callee.returns  # falls off
+            result = (returned[0] if len(returned) == 1 else one_of(returned)) if returned else NONE  # its end: None
             if callee.returns:  # (the options first: where its paths knew the same, none, and no fact consulted)
                 options = returned_options(callee, out)
                 if options is not None and (state.has_reads or any(facts.claims for _, facts in options)):
