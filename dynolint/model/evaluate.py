@@ -9,7 +9,8 @@ from dynolint.phase1 import ir
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE
+from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.handler_context import context_attr
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing
@@ -235,6 +236,8 @@ class EvalMixin(Mixin):
                  quiet: bool = False) -> Val:
         if type(base) is ExtV and base.path in REQUEST_SCOPES:  # ``g.tenant_id``: this request's
             return self.request_scope_get(base.path, name, loc, state, frame)
+        if (context := context_attr(base, name)) is not None:  # a Powertools resolver's context, its methods
+            return context
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is CallV for v in out):  # a property(fget, ...) of the instance's class
             out = [self.made_property_get(alt, v, loc, state, frame) for alt, v in zip(alts(base), out)]
@@ -330,6 +333,8 @@ class EvalMixin(Mixin):
                  quiet: bool = False) -> Val:
         # ``None[...]`` raises: the path that held None ends here (narrowed as ``is not None`` is)
         base = narrowing.narrowed(base, narrowing.NOT_NONE) or base
+        if type(base) is ExtV and base.path == RESOLVER_CONTEXT and (entry := const_str(index)) is not None:
+            return self.request_scope_get(RESOLVER_CONTEXT, entry, loc, state, frame)  # ``app.context["k"]``
         dunder = self.project.item_methods and not quiet  # ``repo[key]``: a class's own __getitem__ runs
         return one_of(found if dunder and (found := self.item_dunder(alt, "__getitem__", [index], loc, state, frame))
                       is not None else self._item_one(alt, index, loc, frame, quiet) for alt in alts(base))

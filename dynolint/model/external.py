@@ -47,7 +47,7 @@ FRESH_CALLS = frozenset({
 # calls whose result is one of their arguments, by position (iteration helpers: model/library.py);
 # ``typing.cast(T, value)`` is the value, a read-only view of a mapping (``MappingProxyType``) the mapping
 PASSTHROUGH: dict[str, int] = {
-    "dict": 0, "collections.Counter": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
+    "dict": 0, "copy.copy": 0, "copy.deepcopy": 0, "asyncio.run": 0, "asyncio.wait_for": 0,
     "asyncio.create_task": 0, "asyncio.ensure_future": 0, "asyncio.shield": 0, "typing.cast": 1, "typing_extensions.cast": 1, "types.MappingProxyType": 0,
 }
 # calls whose result is the request data they are given, by the path's prefix -> the position

@@ -78,7 +78,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     cleaned: set[int]  # indexes of tmp_writes removed in a finally
     cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
-    request_hooked: set[int]  # roots the before-request hooks ran in
+    request_hooked: set[tuple[int, str]]  # (root, namespace) the hooks storing into it ran in
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals

@@ -400,6 +400,8 @@ PROCESS_REMOVES: dict[str, tuple[str, int]] = {
 # Starlette's (FastAPI's) ``request.state`` is the same, set by the functions an application
 # registers as HTTP middleware (``@app.middleware("http")``), which are given the request.
 REQUEST_STATE = "starlette.requests.Request.state"
+# Powertools' event handler resolvers keep a per-request ``context`` dict (model/handler_context.py)
+RESOLVER_CONTEXT = "aws_lambda_powertools.event_handler.context"
 REQUEST_SCOPES = frozenset({"flask.g", "quart.g", REQUEST_STATE})
 BEFORE_REQUEST_HOOKS = frozenset({"before_request", "before_app_request"})
 MIDDLEWARE_HOOKS = frozenset({"middleware"})  # ``@app.middleware("http")``: called with the request

@@ -19,6 +19,7 @@ from dynolint.model.values import (
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,
 )
 from dynolint.model.binding import bind_params
+from dynolint.model.handler_context import context_method
 from dynolint.model.decorators import PROJECT_CALLABLE as CALLABLE
 from dynolint.model.external import verifies
 from dynolint.model.mixin import Mixin
@@ -89,6 +90,10 @@ class LibraryMixin(Mixin):
         pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc, state, frame)
         if pushed is not None:
             return pushed
+        if name in ("append_context", "get"):  # a Powertools resolver's context (model/handler_context.py)
+            kept = context_method(self, recv, name, args, kwargs, loc, state, frame)
+            if kept is not None:
+                return kept
         locked = self.lock_method(recv, name, args, kwargs, loc, state, frame)  # model/locks.py
         if locked is not None:
             return locked

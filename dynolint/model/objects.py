@@ -12,9 +12,10 @@ from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
     APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE,
-    PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, SESSION_STATE,
+    PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
 from dynolint.model.state import advances
+from dynolint.model.handler_context import context_hooks
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
 from dynolint.model.values import (
@@ -241,9 +242,10 @@ class ObjectsMixin(Mixin):
         """``g.tenant_id`` read in a request: what the request stored, the functions registered
         to run before each request run first (once a root) when it has stored nothing yet."""
         key = (frame.root, scope, name)
-        if key not in self.request_scoped and frame.root not in self.request_hooked:
-            self.request_hooked.add(frame.root)
-            for path, function, given in self.before_request_hooks():
+        if key not in self.request_scoped and (frame.root, scope) not in self.request_hooked:
+            self.request_hooked.add((frame.root, scope))
+            hooks = context_hooks(self) if scope == RESOLVER_CONTEXT else self.before_request_hooks()
+            for path, function, given in hooks:
                 if function.qualname != frame.qualname or path != frame.path:
                     self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
         found = self.request_scoped.get(key)

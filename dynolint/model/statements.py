@@ -14,7 +14,7 @@ from dynolint.model import narrowing
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, membership_test, present_when
 from dynolint.model.presence import catches_everything, catches_missing
-from dynolint.model.containers import element_binding, iterated_name, stored_elements, with_elements
+from dynolint.model.containers import counts, element_binding, iterated_name, stored_elements, with_elements
 from dynolint.model.events import WriteEvent
 from dynolint.model.state import Frame, LoopCtx, State, join, merge
 from dynolint.model.verdicts import branch_verdicts, is_test
@@ -78,6 +78,10 @@ class StatementsMixin(Mixin):
             value = self.eval(stmt.value, state, frame)
             if state.aliases and type(stmt.target) is ir.Name and stmt.target.id in state.aliases \
                     and self.aliased_in_place(stmt.target, stmt.op, current, value, stmt.site, state, frame):
+                return state
+            if type(stmt.target) is ir.Sub and type(held := stmt.target.value) is ir.Name and held.id in state.env \
+                    and counts(state.env[held.id]):  # ``tally[choice] += 1``: arithmetic on the counts, as update is
+                state.env[held.id] = self.binop(stmt.op, state.env[held.id], value, (frame.path, stmt.site))
                 return state
             self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
                         stmt.site)

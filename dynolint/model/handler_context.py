@@ -1,0 +1,67 @@
+"""Powertools' resolver context: what a request's code shares with the routes that serve it.
+
+An event handler resolver (``APIGatewayRestResolver()``, ``AppSyncResolver()``, a ``Router``)
+keeps a ``context`` dict: ``app.append_context(tenant_id=...)``, called by the Lambda handler
+before ``app.resolve(event, context)`` or by a middleware before ``next_middleware(app)``, puts
+entries there that a route reads as ``app.context["tenant_id"]`` (or ``router.context``), and
+``resolve`` clears it when the request ends. So it is a per-request namespace, as Flask's ``g``
+is (model/objects.py, ``request_scope_get``): a route that reads an entry nothing in its own
+path stored runs the project's functions that append to the context first, the handler given
+the event and the middleware the request's resolver, once a root."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.library import RESOLVER_CONTEXT
+from dynolint.model.values import NONE, UNKNOWN, AttrV, CallV, ContextV, EventV, ExtV, Loc, Val, alts, const_str
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
+
+RESOLVER_PACKAGE = "aws_lambda_powertools.event_handler."  # the resolvers and routers it defines
+APPEND = "append_context"
+
+
+def context_attr(base: Val, name: str) -> Val | None:
+    """``app.context`` of a resolver or router the module made: the request's context; a
+    method of the context (``app.context.get``), called as a method (:func:`context_method`)."""
+    if type(base) is ExtV and base.path == RESOLVER_CONTEXT:
+        return AttrV(base, name)
+    if name == "context" and any(type(alt) is CallV and alt.recv is None and alt.fn.startswith(RESOLVER_PACKAGE)
+                                 for alt in alts(base)):
+        return ExtV(RESOLVER_CONTEXT)
+    return None
+
+
+def context_method(machine: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
+                   state: State, frame: Frame) -> Val | None:
+    """``app.append_context(k=v)`` (any receiver: a middleware is given the resolver) stores;
+    ``app.context.get(k)`` reads; None for other calls."""
+    if name == APPEND and kwargs and not args:
+        for key, value in kwargs.items():
+            machine.request_scope_store(RESOLVER_CONTEXT, key, value, frame)
+        return NONE
+    if name == "get" and args and type(recv) is ExtV and recv.path == RESOLVER_CONTEXT \
+            and (entry := const_str(args[0])) is not None:
+        return machine.request_scope_get(RESOLVER_CONTEXT, entry, loc, state, frame)
+    return None
+
+
+def context_hooks(machine: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
+    """The project's functions that append to a resolver's context, with what they are given:
+    a Lambda handler the event and context, another function (a middleware, given the
+    resolver and the next middleware) unknown arguments."""
+    hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
+    for (path, _), function in sorted(machine.project.functions.items()):
+        if function.parent is not None or function.class_qualname is not None:
+            continue
+        if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == APPEND
+                   for node in ir.walk(function.body)):
+            continue
+        given: tuple[Val, ...] = (EventV(()), ContextV()) if machine.handler_shaped(function) \
+            else (UNKNOWN,) * len(function.params)
+        hooks.append((path, function, given))
+    return hooks
