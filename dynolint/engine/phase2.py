@@ -49,6 +49,7 @@ def run_rules(summaries: list[ir.FileSummary], config: Config, infra: Infra, rul
     model = built[0]
     result.footprints = model.footprints
     result.errors.extend(_shown(problem, display) for problem in model.problems)
+    result.warnings.extend(_shown(note, display) for note in model.interp.cut_short)
     findings: list[Finding] = []
     for rule_class in rules:
         rule = rule_class()

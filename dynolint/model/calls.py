@@ -140,7 +140,7 @@ class CallsMixin(Mixin):
         from dynolint.model.interp import MAX_DEPTH
 
         function = self.project.functions.get((func.path, func.qualname))
-        key = (func.path, func.qualname)
+        key = (func.path, func.qualname, func.closure)  # (a decorator's wrapper: one per function it wraps)
         if function is None:
             return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
         if frame.depth >= MAX_DEPTH or key in self.call_stack or self.budget <= 0:
@@ -216,7 +216,7 @@ class CallsMixin(Mixin):
         entry = state.with_env(env, callee.entry_aliases or NO_ALIASES)
         if function.decorators:
             self.decorator_claims(function, env, entry, callee)
-        self.call_stack.append((func.path, func.qualname))
+        self.call_stack.append((func.path, func.qualname, func.closure))
         try:
             out = self.exec_block(function.body, entry, callee)
         finally:

@@ -93,7 +93,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     closures: list[dict[str, Val]]
     root_instances: dict[tuple[str, str], Val]
     root_stack: list[int]
-    call_stack: list[tuple[str, str]]
+    call_stack: list[tuple[str, str, int]]  # (path, qualname, closure) of the functions being run
     pyn_models: dict[tuple[str, str], PynModelV | None]
     pyn_infos: dict[tuple[str, str], PynInfo]
     scoping_uses: list[ScopingUse]
@@ -135,6 +135,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     over_memory: set[str]  # files with a root not analysed for lack of memory
     memory_collected: bool
     problems: list[tuple[str, str]]  # (path, message)
+    cut_short: list[tuple[str, str]]  # (path, message): roots the statement budget stopped (warnings)
     path_facts: frozenset[str]  # the authorization facts of the statement running
     source_facts: dict[Loc, frozenset[str]]  # tenant id sources: the facts where they are read
     summaries: Summaries
@@ -153,6 +154,10 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         self.deadline = time.thread_time() + self.timeout if self.timeout else 0.0
         try:
             run(*args)
+            if self.budget <= 0:  # what it would have called past that point was taken as unknown
+                self.cut_short.append((path, f"analysis of {what} stopped at its budget of {ROOT_BUDGET:,} "
+                                             "statements: calls past it were taken as unknown; findings in it "
+                                             "may be missing"))
         except RootTimeout:
             self.problems.append((path, f"analysis of {what} timed out after {self.timeout:g} s (--timeout); "
                                         "findings in it may be missing"))
@@ -353,6 +358,7 @@ class Interpreter(Machine):
         self.over_memory = set()
         self.memory_collected = False
         self.problems = []
+        self.cut_short = []
         self.path_facts = frozenset()
         self.source_facts = {}
         self.summaries = Summaries(self)
