@@ -54,13 +54,18 @@ def context_hooks(machine: Machine) -> list[tuple[str, ir.Function, tuple[Val, .
     """The project's functions that append to a resolver's context, with what they are given:
     a Lambda handler the event and context, another function (a middleware, given the
     resolver and the next middleware) unknown arguments."""
-    hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
-    for (path, _), function in sorted(machine.project.functions.items()):
-        if function.parent is not None or function.class_qualname is not None:
-            continue
+    functions = machine.project.functions
+    outermost: dict[tuple[str, str], ir.Function] = {}  # (a call in a nested function: the function holding it)
+    for (path, _), function in sorted(functions.items()):
         if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == APPEND
                    for node in ir.walk(function.body)):
             continue
+        while function.parent is not None and (path, function.parent) in functions:
+            function = functions[(path, function.parent)]
+        if function.class_qualname is None:
+            outermost.setdefault((path, function.qualname), function)
+    hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
+    for (path, _), function in sorted(outermost.items()):
         given: tuple[Val, ...] = (EventV(()), ContextV()) if machine.handler_shaped(function) \
             else (UNKNOWN,) * len(function.params)
         hooks.append((path, function, given))
