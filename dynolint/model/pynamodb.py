@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
 
 
+def _given(range_value: Val | None) -> Val | None:
+    """A range key given, or None: ``None`` itself (``cls.get(hash_key, range_key)`` of a helper
+    whose caller gave none) is no range key."""
+    return None if range_value is None or range_value == NONE else range_value
+
+
 @dataclass(frozen=True, slots=True)
 class PynInfo:
     hash_key: str | None
@@ -89,8 +95,8 @@ class PynamoMixin(Mixin):
             return None
         info = self.pyn_info(model)
         hash_value = args[0] if args else kwargs.get(info.hash_key or "", kwargs.get("hash_key", UNKNOWN))
-        range_value = args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key"))
-        key = (hash_value,) if range_value is None or range_value == NONE else (hash_value, range_value)
+        range_value = _given(args[1] if len(args) > 1 else kwargs.get(info.range_key or "", kwargs.get("range_key")))
+        key = (hash_value,) if range_value is None else (hash_value, range_value)
         # (a third positional argument is PynamoDB's ``_user_instantiated``, not an attribute)
         others = tuple((k, v) for k, v in sorted(kwargs.items()) if k not in (info.hash_key, info.range_key))
         return PynInstanceV(model, key, -1, loc, attrs=others)
@@ -112,9 +118,7 @@ class PynamoMixin(Mixin):
         the model's, their keys not the index's)."""
         if name == "get":
             hash_value = args[0] if args else kwargs.get("hash_key", UNKNOWN)
-            range_value = args[1] if len(args) > 1 else kwargs.get("range_key")
-            if range_value == NONE:  # ``cls.get(hash_key, range_key)`` of a helper given no range key
-                range_value = None
+            range_value = _given(args[1] if len(args) > 1 else kwargs.get("range_key"))
             parts = (hash_value,) if range_value is None else (hash_value, range_value)
             instance = PynInstanceV(model, parts, -1, loc)
             read = self.emit_read("Model.get", model, pyn_key(instance), loc, state, frame,

@@ -49,14 +49,6 @@ def _framework_object(param: ir.Param) -> bool:
 _FRAMEWORK_SERVICES = frozenset({"BackgroundTasks", "Response", "SecurityScopes"})
 
 
-def _annotated_type(annotation: ir.Expr | None) -> ir.Expr | None:
-    """The type an annotation names: ``Ctx`` of ``Ctx`` and of ``Annotated[Ctx, Depends()]``."""
-    if isinstance(annotation, ir.Sub) and ir.last_name(annotation.value) == "Annotated" \
-            and isinstance(annotation.index, ir.Opaque) and annotation.index.deps:
-        return annotation.index.deps[0]
-    return annotation
-
-
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
 
@@ -181,7 +173,10 @@ class RootsMixin(Mixin):
         found: list[tuple[Val, ir.Call, Loc]] = []
         for call in _marker_calls(param):
             # ``Depends(f)``; ``ctx: Ctx = Depends()``: the annotation's class, made for the request
-            named = call.args[0] if call.args else _annotated_type(param.annotation)
+            named = call.args[0] if call.args else param.annotation
+            if not call.args and isinstance(named, ir.Sub) and isinstance(named.index, ir.Opaque):
+                # ``Annotated[Ctx, Depends()]`` (however ``Annotated`` is imported): its first parameter
+                named = next(iter(_typing_args(self.peek(named.value, State({}), home), named.index.deps)), None)
             if named is None:
                 continue
             marker = self.peek(call.func, State({}), home)

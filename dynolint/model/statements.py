@@ -79,9 +79,13 @@ class StatementsMixin(Mixin):
             if state.aliases and type(stmt.target) is ir.Name and stmt.target.id in state.aliases \
                     and self.aliased_in_place(stmt.target, stmt.op, current, value, stmt.site, state, frame):
                 return state
-            if type(stmt.target) is ir.Sub and type(held := stmt.target.value) is ir.Name and held.id in state.env \
-                    and counts(state.env[held.id]):  # ``tally[choice] += 1``: arithmetic on the counts, as update is
-                state.env[held.id] = self.binop(stmt.op, state.env[held.id], value, (frame.path, stmt.site))
+            # ``tally[c] += 1``, ``self.tally[c] += 1`` of a Counter: arithmetic on the counts, as its update
+            # is (a local's or an attribute's; a module global's is module state, left as it is)
+            counted = stmt.target.value if type(stmt.target) is ir.Sub else None
+            if (type(counted) is ir.Attr or type(counted) is ir.Name and counted.id in frame.locals) \
+                    and counts(held := self.peek(counted, state, frame)):
+                self.assign(counted, self.binop(stmt.op, held, value, (frame.path, stmt.site)), state, frame,
+                            stmt.site)
                 return state
             self.assign(stmt.target, self.binop(stmt.op, current, value, (frame.path, stmt.site)), state, frame,
                         stmt.site)
