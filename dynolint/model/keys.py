@@ -248,15 +248,42 @@ class TaintIndex:
         return deployed is not None and bool(
             deployed.names(self.canon(left)) & deployed.names(self.canon(right)) - {""})
 
-    def same_key(self, read_key: Val | None, write_key: Val | None) -> bool:
+    def same_key(self, read_key: Val | None, write_key: Val | None, read: ReadEvent | None = None) -> bool:
+        """Do two keys name one item? Given ``read`` (the read of ``read_key``), a part of the
+        written key may be the read item's own id attribute (see ``_own_id``)."""
         if read_key is None or write_key is None:
             return False
         read_map, write_map = self.key_map(read_key), self.key_map(write_key)
         if read_map is not None and write_map is not None:
             if not read_map or set(read_map) != set(write_map):
                 return False
-            return all(self.equal(read_map[k], write_map[k]) for k in read_map)
+            return all(self.same_part(read_map[k], write_map[k], read) for k in read_map)
         return self.equal(read_key, write_key)
+
+    def same_part(self, pinned: Val, written: Val, read: ReadEvent | None) -> bool:
+        """Is ``written`` the key attribute's value ``pinned`` that ``read`` read the item by?"""
+        if self.equal(pinned, written):
+            return True
+        if read is None or read.key is None:
+            return False  # a listing's rows each have their own id: only a point read knows the item's
+        return any(self._own_id(x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
+
+    def _own_id(self, pinned: Val, written: Val, read: ReadEvent, depth: int = 0) -> bool:
+        """The key rebuilt from the item's own id attribute: read by ``key(account_id)`` and
+        written by ``key(account["account_id"])``, where ``account`` is the item read. The item
+        stores the id it is keyed by under the name the code gave it (``account_id``,
+        ``accountId``) or as ``id``; an attribute of another name (``manager_id``) may name
+        another item of the same kind, so it is not the same key."""
+        if pinned == written and not isinstance(pinned, UnknownV):
+            return True
+        if type(pinned) is StrV and type(written) is StrV and len(pinned.parts) == len(written.parts):
+            return depth < 4 and all(self._own_id(a, b, read, depth + 1) for a, b in zip(pinned.parts, written.parts))
+        written = _converted_from(written)
+        if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
+            return False
+        attr = const_str(written.index)
+        name = _leaf_name(pinned)
+        return attr is not None and name is not None and _id_name(attr) in (_id_name(name), "id")
 
     def item_has_key(self, item: Val, read: ReadEvent) -> bool:
         read_map = self.key_map(read.key)
@@ -279,14 +306,14 @@ class TaintIndex:
                 pinned = read_map if read_map is not None else dict(read.equal)
                 rekeyed = bool(pinned) and any(
                     name in item_map and item_map[name] is not UNKNOWN and not (
-                        self.equal(pinned[name], item_map[name]) if read_map is not None
+                        self.same_part(pinned[name], item_map[name], read) if read_map is not None
                         else self._taken_from(_typed(item_map[name]), read, name))  # the row's own, or the query's
                     for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
                 if read_map:
-                    if all(name in item_map and self.equal(read_map[name], item_map[name]) for name in read_map):
+                    if all(name in item_map and self.same_part(read_map[name], item_map[name], read) for name in read_map):
                         return True
                 elif lists_items(read) and not alt.spreads and not rekeyed:
                     # a listed row written again as a new dict: its key-like entries all taken from the
@@ -309,7 +336,7 @@ class TaintIndex:
             return True
         if self.key_from_item(write.key, read):
             return True
-        return self.same_key(read.key, write.key)
+        return self.same_key(read.key, write.key, read)
 
     def key_from_item(self, key: Val | None, read: ReadEvent) -> bool:
         """A key whose every attribute is taken from the same attribute of an item that
@@ -360,6 +387,26 @@ class TaintIndex:
 # ``int(row["n"])`` of a number key, which boto3 reads as a Decimal; ``row["pk"].strip()``)
 _SAME_VALUE_CALLS = frozenset({"str", "int"})
 _SAME_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
+
+
+def _leaf_name(value: Val) -> str | None:
+    """The name a key part was taken under: a parameter's, a variable read from a
+    dict's entry or an attribute, an event field's."""
+    value = _converted_from(value)
+    if type(value) is ParamV:
+        return value.name
+    if type(value) is SubV:
+        return const_str(value.index)
+    if type(value) is AttrV:
+        return value.name
+    if type(value) is EventV and value.path:
+        return value.path[-1]
+    return None
+
+
+def _id_name(name: str) -> str:
+    """A name as spelled in any case style (``account_id``, ``accountId``, ``AccountID``)."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _converted_from(value: Val) -> Val:
