@@ -365,8 +365,10 @@ class EvalMixin(Mixin):
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
-            if key is None and base.items and all(isinstance(v, PROJECT_CALLABLE) for _, v in base.items):
-                return one_of([v for _, v in base.items])  # a table of handlers, by a key not known
+            if key is None and base.items and all(isinstance(v, PROJECT_CALLABLE) or type(v) is InstanceV
+                                                  for _, v in base.items):
+                # a table of handlers or of strategy objects (``{"zone": ZoneRepo()}``), by a key not known
+                return one_of([v for _, v in base.items])
             if (computed := computed_entries(base, index)) is not None:  # under keys the code computed
                 return computed
             if (opened := open_spread(base)) is not None and names_entry(index):

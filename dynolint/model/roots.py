@@ -15,6 +15,7 @@ from dynolint.model.values import (
     UNKNOWN_CREDS, ArithV, AttrV, CallV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
     ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
+from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -153,8 +154,14 @@ class RootsMixin(Mixin):
                    for value in self.run_module(path).values())
 
     def param_default(self: Machine, path: str, function: ir.Function, param: ir.Param) -> Val | None:
-        """The object a default argument made where the function is defined: what a root
-        called without that argument (a Lambda handler) works with."""
+        """The object a default argument made where the function is defined, or the project
+        callable it names (``uow_factory=new_unit_of_work``, a factory injected so that tests can
+        pass a fake): what a root called without that argument (a Lambda handler) works with."""
+        if isinstance(param.default, (ir.Name, ir.Attr)):  # (looked up as a call binding it does)
+            from dynolint.model.state import State
+
+            value = self.peek(param.default, State({}), self.module_frame(path))
+            return value if all(isinstance(alt, PROJECT_CALLABLE) for alt in alts(value)) else None
         if not isinstance(param.default, ir.Call):
             return None
         if function.class_qualname is None:
