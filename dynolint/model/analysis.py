@@ -10,7 +10,7 @@ from dynolint.config import Config
 from dynolint.findings import Confidence, Finding, Related, Severity
 from dynolint.model.events import Chain, FrameInfo, RootInfo
 from dynolint.model.footprint import Focus, Footprint, RootKey
-from dynolint.model.inherited import template_methods
+from dynolint.model.inherited import receiver_classes, template_methods
 from dynolint.model.interp import Interpreter
 from dynolint.model.invokers import assign_roles
 from dynolint.model.keys import Taint
@@ -152,7 +152,16 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
     for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
         if function.parent is not None or (roots is not None and path not in roots):
             continue
-        if focus is None or focus.runs((path, qualname, "")):
+        cls = project.classes.get((path, function.class_qualname)) if function.class_qualname else None
+        receivers = receiver_classes(interp, path, cls, function) if cls is not None else None
+        if receivers is not None:  # once per class of the receiver (model/inherited.py)
+            for receiver in receivers:
+                key = (path, qualname, f"{receiver.path}:{receiver.qualname}")
+                klass = project.classes.get((receiver.path, receiver.qualname))
+                if klass is not None and (focus is None or focus.runs(key)):
+                    run(key, qualname, interp.run_function_root, path, function,
+                        project.is_declared_handler(path, qualname), (receiver.path, klass), True)
+        elif focus is None or focus.runs((path, qualname, "")):
             run((path, qualname, ""), qualname, interp.run_function_root, path, function,
                 project.is_declared_handler(path, qualname))
     for class_path, cls, path, function in template_methods(interp, roots, focus.modules if focus else None):

@@ -335,23 +335,23 @@ class ClassesMixin(Mixin):
         return bool(options)
 
     # -- instances a root starts from ------------------------------------------------
-    def root_instance(self: Machine, path: str, cls: ir.Class) -> Val:
-        """The instance a method analysed as a root runs on: of ``cls`` or a subclass, its
-        ``__init__`` run once with unknown arguments."""
-        key = (path, cls.qualname)
+    def root_instance(self: Machine, path: str, cls: ir.Class, exact: bool = False) -> Val:
+        """The instance a method analysed as a root runs on: of ``cls`` or a subclass (of
+        ``cls`` alone when ``exact``), its ``__init__`` run once with unknown arguments."""
+        key = (path, cls.qualname + "!" if exact else cls.qualname)
         if key not in self.root_instances:
             self.summaries.footprint.filling += 1  # (model/footprint.py)
             try:
-                self.make_root_instance(key, path, cls)
+                self.make_root_instance(key, path, cls, exact)
             finally:
                 self.summaries.footprint.filling -= 1
         return self.root_instances[key]
 
-    def make_root_instance(self: Machine, key: tuple[str, str], path: str, cls: ir.Class) -> None:
+    def make_root_instance(self: Machine, key: tuple[str, str], path: str, cls: ir.Class, exact: bool) -> None:
         class_val = ClassV(path, cls.qualname)
         instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
         if instance is None:
-            fresh = InstanceV(class_val, (path, cls.site), False)
+            fresh = InstanceV(class_val, (path, cls.site), exact)
             self.root_instances[key] = fresh
             init = self.find_method(class_val, "__init__")
             if init is None:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # at most this many inherited template methods analysed per class (the nearest bases first)
 MAX_PER_CLASS = 12
+# a method root runs once per receiver class when at most this many subclasses override its hooks
+MAX_RECEIVERS = 8
 
 
 def template_methods(interp: Interpreter, roots: frozenset[str] | None, only: frozenset[str] | None = None,
@@ -53,6 +55,48 @@ def template_methods(interp: Interpreter, roots: frozenset[str] | None, only: fr
             base_path, function = inherited[name]
             out.append((path, cls, base_path, function))
     return out
+
+
+def receiver_classes(interp: Interpreter, path: str, cls: ir.Class, function: ir.Function) -> list[ClassV] | None:
+    """The classes a method root of ``cls`` runs on, one exact instance each, when its body
+    calls on ``self`` two or more hooks that subclasses override (``process`` calling
+    ``self.load``, ``self.apply``, ``self.store``): ``cls`` and every subclass that overrides
+    one of them. An object is of one class, so its hooks are that class's: run on an instance
+    that may be of any subclass, each call would pick among all overrides apart from the
+    others, combining one subclass's ``load`` with another's ``store``. None: the method
+    calls fewer such hooks (one call's overrides are its alternatives), or too many
+    subclasses override them; it runs once, dispatching to the overrides as before."""
+    own = ClassV(path, cls.qualname)
+    reached = _reached_on_self(interp, own, function, set(), 0)
+    if len(reached) < 2:
+        return None
+    overriding: list[ClassV] = []
+    hooks: set[str] = set()
+    for sub in interp.below(own):
+        klass = interp.project.classes.get((sub.path, sub.qualname))
+        defined = {name for name, _ in klass.methods} & reached if klass is not None else set()
+        if defined:
+            overriding.append(sub)
+            hooks |= defined
+            if len(overriding) > MAX_RECEIVERS:
+                return None
+    return [own, *overriding] if len(hooks) >= 2 else None
+
+
+def _reached_on_self(interp: Interpreter, cls: ClassV, function: ir.Function, seen: set[str], depth: int) -> set[str]:
+    """The methods ``function`` calls on ``self``, directly or through the methods of ``cls``
+    (and its bases) that it calls."""
+    found: set[str] = set()
+    for name in _self_calls(function):
+        if name in seen:
+            continue
+        seen.add(name)
+        found.add(name)
+        method = interp.find_method(cls, name) if depth < 6 else None
+        callee = interp.project.functions.get((method.path, method.qualname)) if method is not None else None
+        if callee is not None:
+            found |= _reached_on_self(interp, cls, callee, seen, depth + 1)
+    return found
 
 
 def _bases(interp: Interpreter, path: str, cls: ir.Class) -> Iterator[tuple[str, ir.Class]]:

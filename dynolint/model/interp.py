@@ -250,9 +250,10 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         return env
 
     def run_function_root(self, path: str, function: ir.Function, is_handler: bool,
-                          on_class: tuple[str, ir.Class] | None = None) -> None:
+                          on_class: tuple[str, ir.Class] | None = None, exact: bool = False) -> None:
         """Analyse ``function`` with unknown callers; a method runs on an instance of its class,
-        or of ``on_class`` (path, class) that inherits it (model/inherited.py)."""
+        or of ``on_class`` (path, class) that inherits it, of that class alone when ``exact``
+        (model/inherited.py)."""
         root = self.new_root(RootInfo(path, function.qualname, is_handler))
         self.budget = ROOT_BUDGET
         self.seq = 0
@@ -261,7 +262,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         if function.class_qualname is not None:
             cls = self.project.classes.get((path, function.class_qualname))
             if on_class is not None:
-                self_val = self.root_instance(*on_class)
+                self_val = self.root_instance(*on_class, exact=exact)
             elif cls is not None:
                 self_val = self.root_instance(path, cls)
         frame_info = self.new_frame_info(function.qualname, path, -1)
