@@ -198,7 +198,7 @@ class ClassesMixin(Mixin):
             held = [value for sub in self.below(base.cls) if type(instance := self.sub_instance(sub, base)) is InstanceV
                     and (value := self.summaries.heap_get((instance.alloc, name))) is not None]
             if held:
-                return one_of(held, limit=MAX_OVERRIDES + 1)
+                return one_of(held, limit=MAX_HELD + 1)
         if (name in mappings.MAPPING_METHODS and name not in mappings.STORING_METHODS
                 or name == "data" and self.derives(base.cls, "userdict")) \
                 and (contents := mappings.contents_of(self, base)) is not None:
@@ -379,4 +379,5 @@ class ClassesMixin(Mixin):
         self.exec_block(function.body, State(env, aliases=dict(frame.entry_aliases) or NO_ALIASES), frame)
 
 
-MAX_OVERRIDES = 8
+MAX_OVERRIDES = 16  # overrides a call on an instance that may be of a subclass reaches
+MAX_HELD = 8  # values the subclasses' instances hold under one attribute

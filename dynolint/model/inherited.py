@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # at most this many inherited template methods analysed per class (the nearest bases first)
 MAX_PER_CLASS = 12
 # a method root runs once per receiver class when at most this many subclasses override its hooks
-MAX_RECEIVERS = 8
+MAX_RECEIVERS = 32
 
 
 def template_methods(interp: Interpreter, roots: frozenset[str] | None, only: frozenset[str] | None = None,

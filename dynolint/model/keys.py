@@ -276,9 +276,13 @@ class TaintIndex:
         another item of the same kind, so it is not the same key."""
         if pinned == written and not isinstance(pinned, UnknownV):
             return True
+        if type(written) is OneOf or type(pinned) is OneOf:  # (a part with alternatives: one of them, as ``equal``)
+            return depth < 4 and any(self._own_id(x, y, read, depth + 1) for x in alts(pinned) for y in alts(written))
         if type(pinned) is StrV and type(written) is StrV and len(pinned.parts) == len(written.parts):
             return depth < 4 and all(self._own_id(a, b, read, depth + 1) for a, b in zip(pinned.parts, written.parts))
         written = _converted_from(written)
+        if type(written) is SubV and const_str(written.index) in ATTRIBUTE_VALUE_TYPES and type(written.base) is SubV:
+            written = written.base  # ``item["account_id"]["S"]`` of a low-level client's item
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from dynolint.model.values import (
-    UNKNOWN, ArithV, AttrV, CallV, ConstV, DictV, ElemV, EventV, OpaqueV, ParamV, ReadItemV, SeqV, StrV, SubV, Val, alts,
-    const_str,
+    NONE, UNKNOWN, ArithV, AttrV, CallV, ConstV, DictV, ElemV, EventV, OneOf, OpaqueV, ParamV, ReadItemV, SeqV, StrV, SubV,
+    Val, alts, const_str, one_of,
 )
 
 # values that may be a dict the code was given, parsed or got from a call, whose entries the
@@ -94,6 +94,8 @@ def merge_dicts(parts: Iterable[Val]) -> DictV:
     items: dict[Val, Val] = {}
     spreads: list[Val] = []
     for part in parts:
+        if type(part) is OneOf and NONE in part.alts:  # ``{**None}`` raises: no path goes on with it
+            part = one_of([alt for alt in alts(part) if alt != NONE])
         if isinstance(part, DictV):
             items.update(part.items)
             spreads.extend(part.spreads)
