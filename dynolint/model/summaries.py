@@ -323,7 +323,10 @@ class Summaries:
             log = self.logs[-1]
             log.deps.setdefault((HEAP, key), previous)
             log.writes.append((key, value, merged))
-        new = value if previous is None or not merged else one_of((previous, value))
+        # joined newest first: when the alternatives are capped, those an earlier root left on a
+        # cell of the same allocation site go, not what this path just stored (a unit of work's
+        # list of dirty items, appended to and committed in this root)
+        new = value if previous is None or not merged else one_of((value, previous))
         if new is not previous and new != previous:  # (a write that changes nothing leaves the cell's writer)
             self.footprint.wrote((HEAP, key))
         heap[key] = new
