@@ -12,7 +12,7 @@ from dynolint.phase1 import ir
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import GOT, MIDDLEWARE_FACTORIES
 from dynolint.model.mixin import Mixin
-from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts
+from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -100,11 +100,39 @@ class DecoratorsMixin(Mixin):
                 return True
         return False
 
+    def cache_key_function(self: Machine, function: ir.Function, path: str) -> Val | None:
+        """The ``key=`` a caching decorator was given (``@cached(cache, key=lambda t: "table")``):
+        what the cache files the result under, instead of the arguments."""
+        from dynolint.model.state import State as StateCls
+
+        frame = self.module_frame(path)
+        for decorator in function.decorators:
+            if isinstance(decorator, ir.Call) and any(
+                    isinstance(a, ExtV) and a.path in CACHE_DECORATORS
+                    for a in alts(self.peek(decorator.func, StateCls({}), frame))):
+                for name, value in decorator.kwargs:
+                    if name == "key" and isinstance(value, ir.Lambda):  # (made where the module binds it)
+                        self.lambdas[(path, value.site)] = value
+                        return LambdaV(path, value.site)
+                    if name == "key":
+                        made = self.peek(value, StateCls({}), frame)
+                        return made if all(isinstance(a, (FuncV, LambdaV)) for a in alts(made)) else None
+        return None
+
     def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],
                     result: Val, callee: Frame, frame: Frame) -> None:
         """An ``lru_cache``d function stores its result in module state, keyed by its
-        arguments; reported at its (last) return statement."""
-        key = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
+        arguments (or by what its decorator's ``key=`` function makes of them); reported at its
+        (last) return statement."""
+        from dynolint.model.state import State as StateCls
+
+        key: Val = SeqV("tuple", tuple(args) + tuple(kwargs.values()))
+        key_function = self.cache_key_function(function, func.path)
+        if key_function is not None:
+            loc = (func.path, function.site)
+            key = one_of(self.call_lambda(alt, args, kwargs, StateCls({}), frame) if isinstance(alt, LambdaV)
+                         else self.invoke(alt, None, args, kwargs, loc, StateCls({}), frame)
+                         for alt in alts(key_function) if isinstance(alt, (FuncV, LambdaV)))
         site = callee.return_sites[-1] if callee.return_sites else function.site
         self.global_stores.append(GlobalStore(
             (func.path, site), func.path, function.qualname, "cache", key, result, frame.info, frame.root))

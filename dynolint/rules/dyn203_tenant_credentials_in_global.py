@@ -21,7 +21,8 @@ class TenantCredentialsInGlobal(Rule):
             "Finds tenant-scoped credentials (from STS `assume_role` with tenant tags or policy), and the "
             "sessions, clients, resources and tables built from them, stored in module-level state: a global "
             "variable, a module-level container under a key that does not derive from the tenant id, or the "
-            "cache of an `lru_cache`d function whose arguments do not include the tenant."
+            "cache of an `lru_cache`d (or `cachetools.cached`) function whose cache key (its arguments, or what "
+            "the decorator's `key=` function makes of them) does not include the tenant."
         ),
         why_is_this_bad=(
             "Module state outlives the invocation. In a function shared by tenants the next invocation, for "
@@ -76,7 +77,7 @@ def session_for(tenant_id):
                     or keyed_by_tenant(model, store.key, store.value):
                 continue
             seen.add(store.loc)
-            where = {"cache": "the cache of a function whose arguments do not include the tenant",
+            where = {"cache": "the cache of a function whose cache key does not include the tenant",
                      "assign": f"the module global {store.name}"}.get(store.kind, f"module-level {store.name}")
             message = (f"tenant-scoped credentials are kept in {where}, not keyed by tenant: a later invocation "
                        "for another tenant reuses them")
