@@ -88,36 +88,53 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     return sorted({e for e in each if e is not None})
 
 
-def looked_at(value: Val, read: int, names: set[str], depth: int,
-              seen: dict[tuple[int, int], bool] | None = None) -> bool:
+def looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
     """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
-    True when it uses the item (or the read's response) in another way, or is too deep to tell.
-    Values share their parts (they are DAGs): each part is looked at once per depth."""
+    True when it uses the item (or the read's response) in another way, or is too deep to tell."""
+    found, whole = looked_at_reads(value, frozenset((read,)), depth, {})
+    names |= found.get(read, set())
+    return read in whole
+
+
+Looked = tuple[dict[int, set[str]], set[int]]
+
+
+def looked_at_reads(value: Val, reads: frozenset[int], depth: int,
+                    memo: dict[tuple[int, int, frozenset[int]], Looked]) -> Looked:
+    """``looked_at`` for several reads in one walk: the attributes of each read's item that
+    ``value`` reads, and the reads whose item (or response) it uses in another way or that
+    are too deep to tell. A test on a value computed from hundreds of reads (a price from
+    every setting a rule looked up) is walked once, not once per read. Values share their
+    parts (they are DAGs): each part is looked at once per depth and set of reads."""
     if depth > 12:
-        return True
-    if seen is None:
-        seen = {}
-    key = (id(value), depth)
-    known = seen.get(key)
+        return {}, set(reads)
+    key = (id(value), depth, reads)
+    known = memo.get(key)
     if known is not None:
         return known
-    whole = False
+    names: dict[int, set[str]] = {}
+    whole: set[int] = set()
     for alt in alts(value):
+        rest = reads
         found = attribute_of(alt)
-        if found is not None and found[0] == read:
-            names.add(found[1])
-            continue
-        if isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
-                and const_str(alt.args[0]) is not None and alt.recv.read == read:
-            names.add(const_str(alt.args[0]))  # type: ignore[arg-type]
-            continue
-        if isinstance(alt, (ReadItemV, ReadV)) and alt.read == read:
-            whole = True
-            continue
-        for child in children(alt):
-            whole = looked_at(child, read, names, depth + 1, seen) or whole
-    seen[key] = whole
-    return whole
+        if found is not None and found[0] in rest:
+            names.setdefault(found[0], set()).add(found[1])
+            rest = rest - {found[0]}
+        if rest and isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
+                and (attribute := const_str(alt.args[0])) is not None and alt.recv.read in rest:
+            names.setdefault(alt.recv.read, set()).add(attribute)
+            rest = rest - {alt.recv.read}
+        if rest and isinstance(alt, (ReadItemV, ReadV)) and alt.read in rest:
+            whole.add(alt.read)
+            rest = rest - {alt.read}
+        if rest:
+            for child in children(alt):
+                child_names, child_whole = looked_at_reads(child, rest, depth + 1, memo)
+                for read, attributes in child_names.items():
+                    names.setdefault(read, set()).update(attributes)
+                whole |= child_whole
+    memo[key] = (names, whole)
+    return names, whole
 
 
 def computed_from(value: Val, read: int, names: set[str], depth: int = 0, seen: set[int] | None = None) -> None:
@@ -200,12 +217,9 @@ class _Decider:
 
     def opaque(self, value: Val, why: str, part: int) -> list[Decision]:
         reads = sorted(self.reads_of(value))  # type: ignore[operator]
-        out = []
-        for read in reads:
-            names: set[str] = set()
-            whole = looked_at(value, read, names, 0)
-            out.append(Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names)), whole=whole))
-        return out
+        names, whole = looked_at_reads(value, frozenset(reads), 0, {})
+        return [Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names.get(read, ()))),
+                         whole=read in whole) for read in reads]
 
     def nullness(self, value: Val, found: list[tuple[int, str]], part: int) -> list[Decision]:
         """A test of whether an attribute of the item is there (or None): like a truthiness test,
@@ -319,10 +333,11 @@ def expression_decisions(test: Val, reads: Iterable[int], site: Loc) -> list[Dec
     out: list[Decision] = []
     if _presence(test) or _count(test):
         return out
-    for read in sorted(reads):
-        names: set[str] = set()
-        whole = looked_at(test, read, names, 0)
-        out.append(Decision(read, site, -1, None, why=EXPRESSION_TEST, looked_at=tuple(sorted(names)), whole=whole))
+    ordered = sorted(reads)
+    names, whole = looked_at_reads(test, frozenset(ordered), 0, {})
+    for read in ordered:
+        out.append(Decision(read, site, -1, None, why=EXPRESSION_TEST, looked_at=tuple(sorted(names.get(read, ()))),
+                            whole=read in whole))
     return out
 
 

@@ -395,8 +395,11 @@ def children(value: Val) -> list[Val]:
     """The values a value is made from (its fields that are values, also inside tuples)."""
     if type(value) is OneOf:
         return list(alts(value))
+    layout = _LAYOUTS.get(type(value))
+    if layout is None:
+        layout = _LAYOUTS[type(value)] = _layout(type(value))
     out: list[Val] = []
-    for name in type(value).__slots__:
+    for name, nested in layout:
         field = getattr(value, name)
         if isinstance(field, Val):
             out.append(field)
@@ -404,6 +407,21 @@ def children(value: Val) -> list[Val]:
             for item in field:
                 if isinstance(item, Val):
                     out.append(item)
-                elif isinstance(item, tuple):
+                elif nested and isinstance(item, tuple):
                     out.extend(x for x in item if isinstance(x, Val))
     return out
+
+
+# per class of value, the fields (of its own ``__slots__``) that may hold values, and whether
+# they may hold tuples of them: the others (names, sites, flags, numbers) are never looked at
+_LAYOUTS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_NEVER_VALUES = frozenset({"str", "int", "bool", "Loc", "Loc | None", "tuple[str, ...]",
+                           "tuple[int, int, Loc] | None", "str | int | float | bool | bytes | None"})
+
+
+def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
+    import dataclasses
+
+    types = {f.name: str(f.type) for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+    return tuple((name, types.get(name, "").startswith("tuple[tuple[") or name not in types)
+                 for name in getattr(cls, "__slots__", ()) if types.get(name) not in _NEVER_VALUES)
