@@ -57,5 +57,5 @@ def derived(race: Race) -> tuple[str, ...]:
     guard: a write of ``f(item["a"])`` is stale once ``a`` changed)."""
     names: set[str] = set()
     for value in race.write.values:
-        looked_at(value, race.read.id, names, 0)
+        looked_at(value, race.read.id, names)
     return tuple(sorted(names))

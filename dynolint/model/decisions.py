@@ -7,11 +7,12 @@ interpreter evaluates a test once, with its effects, and hands the values over).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
+from dynolint.model.memo import ByObject
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.values import (
     ARITH_OPS, NONE, ArithV, AttrV, CallV, ConstV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV,
@@ -88,53 +89,75 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     return sorted({e for e in each if e is not None})
 
 
-def looked_at(value: Val, read: int, names: set[str], depth: int) -> bool:
+def looked_at(value: Val, read: int, names: set[str]) -> bool:
     """Collect into ``names`` the attributes of read ``read``'s item that ``value`` reads;
     True when it uses the item (or the read's response) in another way, or is too deep to tell."""
-    found, whole = looked_at_reads(value, frozenset((read,)), depth, {})
+    found, whole = looked_at_reads(value, (read,))
     names |= found.get(read, set())
     return read in whole
 
 
-Looked = tuple[dict[int, set[str]], set[int]]
-
-
-def looked_at_reads(value: Val, reads: frozenset[int], depth: int,
-                    memo: dict[tuple[int, int, frozenset[int]], Looked]) -> Looked:
-    """``looked_at`` for several reads in one walk: the attributes of each read's item that
+def looked_at_reads(value: Val, reads: Iterable[int]) -> tuple[dict[int, set[str]], set[int]]:
+    """``looked_at`` for several reads at once: the attributes of each read's item that
     ``value`` reads, and the reads whose item (or response) it uses in another way or that
     are too deep to tell. A test on a value computed from hundreds of reads (a price from
-    every setting a rule looked up) is walked once, not once per read. Values share their
-    parts (they are DAGs): each part is looked at once per depth and set of reads."""
+    every setting a rule looked up) is walked once, not once per read, and the parts values
+    share (they are DAGs, and later tests are made of earlier values) once per depth."""
+    look = _look(value, 0)
+    wanted = set(reads)
+    names = {read: set(look.names[read]) for read in wanted if read in look.names}
+    whole = wanted & look.whole
+    if look.deep is not None:
+        whole |= wanted - look.deep
+    return names, whole
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    names: dict[int, frozenset[str]]  # read -> the attributes of its item looked at
+    whole: frozenset[int]  # the reads whose item or response is used in another way
+    deep: frozenset[int] | None  # too deep to tell for every read but these (None: for none)
+
+
+_TOO_DEEP = _Look({}, frozenset(), frozenset())
+_LOOKS: ByObject[_Look] = ByObject()
+
+
+def _look(value: Val, depth: int) -> _Look:
     if depth > 12:
-        return {}, set(reads)
-    key = (id(value), depth, reads)
-    known = memo.get(key)
+        return _TOO_DEEP
+    key = (id(value), depth)
+    known = _LOOKS.get(key)
     if known is not None:
         return known
     names: dict[int, set[str]] = {}
     whole: set[int] = set()
+    deep: frozenset[int] | None = None
     for alt in alts(value):
-        rest = reads
+        matched: int | None = None  # the read this alternative answers for: not looked at below it
         found = attribute_of(alt)
-        if found is not None and found[0] in rest:
+        if found is not None:
             names.setdefault(found[0], set()).add(found[1])
-            rest = rest - {found[0]}
-        if rest and isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
-                and (attribute := const_str(alt.args[0])) is not None and alt.recv.read in rest:
+            matched = found[0]
+        elif isinstance(alt, CallV) and alt.fn == "get" and isinstance(alt.recv, ReadItemV) and alt.args \
+                and (attribute := const_str(alt.args[0])) is not None:
             names.setdefault(alt.recv.read, set()).add(attribute)
-            rest = rest - {alt.recv.read}
-        if rest and isinstance(alt, (ReadItemV, ReadV)) and alt.read in rest:
+            matched = alt.recv.read
+        elif isinstance(alt, (ReadItemV, ReadV)):
             whole.add(alt.read)
-            rest = rest - {alt.read}
-        if rest:
-            for child in children(alt):
-                child_names, child_whole = looked_at_reads(child, rest, depth + 1, memo)
-                for read, attributes in child_names.items():
+            matched = alt.read
+        for child in children(alt):
+            below = _look(child, depth + 1)
+            for read, attributes in below.names.items():
+                if read != matched:
                     names.setdefault(read, set()).update(attributes)
-                whole |= child_whole
-    memo[key] = (names, whole)
-    return names, whole
+            whole |= below.whole - {matched} if matched is not None else below.whole
+            if below.deep is not None:
+                excepted = below.deep | {matched} if matched is not None else below.deep
+                deep = excepted if deep is None else deep & excepted
+    look = _Look({read: frozenset(found) for read, found in names.items()}, frozenset(whole), deep)
+    _LOOKS.put(key, value, look)
+    return look
 
 
 def computed_from(value: Val, read: int, names: set[str], depth: int = 0, seen: set[int] | None = None) -> None:
@@ -148,7 +171,7 @@ def computed_from(value: Val, read: int, names: set[str], depth: int = 0, seen: 
     seen.add(id(value))
     for alt in alts(value):
         if isinstance(alt, ArithV) and alt.op in ARITH_OPS:
-            looked_at(alt, read, names, 0)
+            looked_at(alt, read, names)
         elif not isinstance(alt, PynInstanceV):  # (what was assigned to an instance is not in ``w.title``)
             for child in children(alt):
                 computed_from(child, read, names, depth + 1, seen)
@@ -217,7 +240,7 @@ class _Decider:
 
     def opaque(self, value: Val, why: str, part: int) -> list[Decision]:
         reads = sorted(self.reads_of(value))  # type: ignore[operator]
-        names, whole = looked_at_reads(value, frozenset(reads), 0, {})
+        names, whole = looked_at_reads(value, reads)
         return [Decision(read, self.site, part, None, why=why, looked_at=tuple(sorted(names.get(read, ()))),
                          whole=read in whole) for read in reads]
 
@@ -334,7 +357,7 @@ def expression_decisions(test: Val, reads: Iterable[int], site: Loc) -> list[Dec
     if _presence(test) or _count(test):
         return out
     ordered = sorted(reads)
-    names, whole = looked_at_reads(test, frozenset(ordered), 0, {})
+    names, whole = looked_at_reads(test, ordered)
     for read in ordered:
         out.append(Decision(read, site, -1, None, why=EXPRESSION_TEST, looked_at=tuple(sorted(names.get(read, ()))),
                             whole=read in whole))

@@ -217,7 +217,7 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         # (``recipe.seen = now()`` in ``touch(recipe)``), so what a plain copy in an update's actions
         # copies is not known; what arithmetic in them reads is (``Wallet.balance.set(w.balance - n)``)
         for value in write.values:
-            (computed_from if write.flavor == "pynamodb" else looked_at)(value, read.id, names, 0)
+            (computed_from if write.flavor == "pynamodb" else looked_at)(value, read.id, names)
         if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
             names |= model.interp.arith_sources.get(read.id, set())
         names -= keys
