@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint.model.decisions import looked_at
+from dynolint.model.looked import looked_at
 from dynolint.model.guard_cover import written_attributes
 from dynolint.model.races import same_target
 from dynolint.model.values import UNKNOWN, DictV, alts, const_str

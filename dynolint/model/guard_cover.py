@@ -29,7 +29,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
-from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS, computed_from, looked_at
+from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS
+from dynolint.model.looked import computed_from, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
 from dynolint.model.expressions import parse_update
 from dynolint.model.in_place import put_back

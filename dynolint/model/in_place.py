@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
-from dynolint.model.decisions import computed_from
+from dynolint.model.looked import computed_from
 from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
 from dynolint.model.mixin import Mixin
 
