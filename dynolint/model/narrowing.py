@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Iterator
 from dynolint.phase1 import ir
 from dynolint.model.conditions import is_condition
 from dynolint.model.values import (
-    NONE, ArithV, BoundV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV, SeqV,
-    StrV, Val, alts, one_of,
+    ARITH_OPS, NONE, ArithV, BoundV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV,
+    SeqV,
+    StrV, Val, alts, one_of, parts,
 )
 from dynolint.model.values_aws import (
     BatchWriterV, ClientV, PaginatorV, PynActionV, PynInstanceV, PynModelV, ReadV, ResourceV, SessionV, TableV,
@@ -45,9 +46,23 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
     if isinstance(test, (ir.Name, ir.Attr)):
         return True if machine.always_truthy(machine.peek(test, state, frame)) else None
     if (tested := none_test(test)) is not None:  # ``if condition is not None:``
-        status = none_status(machine.peek(tested[0], state, frame))
+        value = machine.peek(tested[0], state, frame)
+        status = none_status(value)
+        if status is None and value in frame.not_none:
+            status = False
         return None if status is None else status == tested[1]
     return None
+
+
+def used_in_arithmetic(values: list[Val], limit: int = 256) -> frozenset[Val]:
+    """The values arithmetic in ``values`` was computed on (``{"version": version + 1}``):
+    evaluated on this path, so none of them was None (Python raises a TypeError)."""
+    found: set[Val] = set()
+    for value in values:
+        for part in parts(value, limit):
+            if type(part) is ArithV and part.op in ARITH_OPS:
+                found.update(side for side in (part.left, part.right) if type(side) is not ConstV)
+    return frozenset(found)
 
 
 def _literal_argument(bound: Val | None, name: str, frame: Frame) -> bool:
