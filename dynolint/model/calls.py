@@ -15,7 +15,7 @@ from dynolint.model.module_state import Entry, within
 from dynolint.model.raising import settle
 from dynolint.model.key_facts import carries_identity
 from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES
-from dynolint.model import mappings, narrowing
+from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options
@@ -204,7 +204,7 @@ class CallsMixin(Mixin):
         if passed:
             callee.entry_aliases = {**callee.entry_aliases, **passed}
         env = bind(self, function, self_val, args, kwargs, callee, spread)
-        callee.not_none = narrowing.used_in_arithmetic([*args, *kwargs.values()])
+        callee.passed_values = (*args, *kwargs.values())
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):

@@ -48,13 +48,13 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
     if (tested := none_test(test)) is not None:  # ``if condition is not None:``
         value = machine.peek(tested[0], state, frame)
         status = none_status(value)
-        if status is None and value in frame.not_none:
-            status = False
+        if status is None and frame.passed_values and value in used_in_arithmetic(frame.passed_values):
+            status = False  # (asked only here: most calls test nothing for None)
         return None if status is None else status == tested[1]
     return None
 
 
-def used_in_arithmetic(values: list[Val], limit: int = 256) -> frozenset[Val]:
+def used_in_arithmetic(values: tuple[Val, ...], limit: int = 64) -> frozenset[Val]:
     """The values arithmetic in ``values`` was computed on (``{"version": version + 1}``):
     evaluated on this path, so none of them was None (Python raises a TypeError)."""
     found: set[Val] = set()

@@ -355,9 +355,9 @@ class Frame:
     # local names that are other names of module state on entry (passed, inherited, a shared
     # default: model/module_state.py); the body's path carries them on (State.aliases)
     entry_aliases: dict[str, Entry] = field(default_factory=dict)
-    # values the caller computed arithmetic on in the arguments it passed (``version + 1`` in an
-    # item given beside ``version``): Python raised on None, so here they are not None
-    not_none: frozenset[Val] = frozenset()
+    # the arguments the caller passed: what it computed arithmetic on in them (``version + 1``
+    # in an item given beside ``version``) was not None, or Python would have raised
+    passed_values: tuple[Val, ...] = ()
 
 
 def advances(value: Val, previous: Val, on_path: Val | None) -> bool:
