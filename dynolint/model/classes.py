@@ -338,7 +338,7 @@ class ClassesMixin(Mixin):
     def root_instance(self: Machine, path: str, cls: ir.Class, exact: bool = False) -> Val:
         """The instance a method analysed as a root runs on: of ``cls`` or a subclass (of
         ``cls`` alone when ``exact``), its ``__init__`` run once with unknown arguments."""
-        key = (path, cls.qualname + "!" if exact else cls.qualname)
+        key = (path, cls.qualname, exact)
         if key not in self.root_instances:
             self.summaries.footprint.filling += 1  # (model/footprint.py)
             try:
@@ -347,7 +347,7 @@ class ClassesMixin(Mixin):
                 self.summaries.footprint.filling -= 1
         return self.root_instances[key]
 
-    def make_root_instance(self: Machine, key: tuple[str, str], path: str, cls: ir.Class, exact: bool) -> None:
+    def make_root_instance(self: Machine, key: tuple[str, str, bool], path: str, cls: ir.Class, exact: bool) -> None:
         class_val = ClassV(path, cls.qualname)
         instance: Val | None = self.pyn_model_instance(class_val, (path, cls.site))
         if instance is None:

@@ -89,34 +89,34 @@ class DecoratorsMixin(Mixin):
         return [env[p.name] for p in own.params]
 
     # -- caches --------------------------------------------------------------------------
-    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
+    def cache_decorator(self: Machine, function: ir.Function, path: str) -> ir.Expr | None:
+        """The caching decorator (``lru_cache``, ``cachetools.cached(...)``) on ``function``, if any."""
+        from dynolint.model.state import State as StateCls
+
+        frame = self.module_frame(path)
         for decorator in function.decorators:
             target = decorator.func if isinstance(decorator, ir.Call) else decorator
-            from dynolint.model.state import State as StateCls
+            if any(isinstance(a, ExtV) and a.path in CACHE_DECORATORS
+                   for a in alts(self.peek(target, StateCls({}), frame))):
+                return decorator
+        return None
 
-            frame = self.module_frame(path)
-            value = self.peek(target, StateCls({}), frame)
-            if any(isinstance(a, ExtV) and a.path in CACHE_DECORATORS for a in alts(value)):
-                return True
-        return False
+    def cached_function(self: Machine, function: ir.Function, path: str) -> bool:
+        return self.cache_decorator(function, path) is not None
 
     def cache_key_function(self: Machine, function: ir.Function, path: str) -> Val | None:
         """The ``key=`` a caching decorator was given (``@cached(cache, key=lambda t: "table")``):
         what the cache files the result under, instead of the arguments."""
         from dynolint.model.state import State as StateCls
 
-        frame = self.module_frame(path)
-        for decorator in function.decorators:
-            if isinstance(decorator, ir.Call) and any(
-                    isinstance(a, ExtV) and a.path in CACHE_DECORATORS
-                    for a in alts(self.peek(decorator.func, StateCls({}), frame))):
-                for name, value in decorator.kwargs:
-                    if name == "key" and isinstance(value, ir.Lambda):  # (made where the module binds it)
-                        self.lambdas[(path, value.site)] = value
-                        return LambdaV(path, value.site)
-                    if name == "key":
-                        made = self.peek(value, StateCls({}), frame)
-                        return made if all(isinstance(a, (FuncV, LambdaV)) for a in alts(made)) else None
+        decorator = self.cache_decorator(function, path)
+        for name, value in decorator.kwargs if isinstance(decorator, ir.Call) else ():
+            if name == "key" and isinstance(value, ir.Lambda):  # (made where the module binds it)
+                self.lambdas[(path, value.site)] = value
+                return LambdaV(path, value.site)
+            if name == "key":
+                made = self.peek(value, StateCls({}), self.module_frame(path))
+                return made if all(isinstance(a, (FuncV, LambdaV)) for a in alts(made)) else None
         return None
 
     def cache_store(self: Machine, function: ir.Function, func: FuncV, args: list[Val], kwargs: dict[str, Val],

@@ -6,7 +6,6 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
@@ -22,7 +21,7 @@ from dynolint.model.conditions import PYN_COMPARE
 from dynolint.model.state import join
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.values import (
-    NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
+    DISPATCH_TARGETS, NONE, UNKNOWN, ArithV, AttrV, BoundV, CallV, ClaimsV, ClassV, ClientV, ConstV, ContextV, CredsV,
     DictV, EnvV, EventV, ExtV, FileV, InstanceV, LambdaV, Loc, MetaV, ModuleV, OpaqueV, PynAttrV,
     OneOf, ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, StrV, SubV, SuperV, TableV,
     TmpRootV, Val, alts, const_str, one_of,
@@ -365,8 +364,7 @@ class EvalMixin(Mixin):
             for item_key, value in reversed(base.items):
                 if item_key == index:
                     return value
-            if key is None and base.items and all(isinstance(v, PROJECT_CALLABLE) or type(v) is InstanceV
-                                                  for _, v in base.items):
+            if key is None and base.items and all(type(v) in DISPATCH_TARGETS for _, v in base.items):
                 # a table of handlers or of strategy objects (``{"zone": ZoneRepo()}``), by a key not known
                 return one_of([v for _, v in base.items])
             if (computed := computed_entries(base, index)) is not None:  # under keys the code computed

@@ -91,7 +91,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
     heap_names: dict[object, set[str]]  # allocation site -> the attributes stored on it
     closures: list[dict[str, Val]]
-    root_instances: dict[tuple[str, str], Val]
+    root_instances: dict[tuple[str, str, bool], Val]  # (path, class, exact) -> the instance a root runs on
     root_stack: list[int]
     call_stack: list[tuple[str, str, int]]  # (path, qualname, closure) of the functions being run
     pyn_models: dict[tuple[str, str], PynModelV | None]

@@ -280,9 +280,7 @@ class TaintIndex:
             return depth < 4 and any(self._own_id(x, y, read, depth + 1) for x in alts(pinned) for y in alts(written))
         if type(pinned) is StrV and type(written) is StrV and len(pinned.parts) == len(written.parts):
             return depth < 4 and all(self._own_id(a, b, read, depth + 1) for a, b in zip(pinned.parts, written.parts))
-        written = _converted_from(written)
-        if type(written) is SubV and const_str(written.index) in ATTRIBUTE_VALUE_TYPES and type(written.base) is SubV:
-            written = written.base  # ``item["account_id"]["S"]`` of a low-level client's item
+        written = _untyped(_converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)
@@ -372,9 +370,7 @@ class TaintIndex:
             return any(self._taken_from(_typed(alt), read, attr, depth) for alt in value.alts)
         if any(name == attr and self.equal(_typed(pinned), value) for name, pinned in read.equal):
             return True  # the value the query's key condition sets it equal to: every item it returns has it
-        value = _converted_from(value)
-        if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
-            value = value.base  # ``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in again
+        value = _untyped(_converted_from(value))  # (``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in)
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
             return False
         source = value.base.read
@@ -425,6 +421,14 @@ def _converted_from(value: Val) -> Val:
             value = value.recv
         else:
             break
+    return value
+
+
+def _untyped(value: Val) -> Val:
+    """An attribute of a low-level item without its type tag (``item["pk"]["S"]``: ``item["pk"]``),
+    else the value."""
+    if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
+        return value.base
     return value
 
 

@@ -18,6 +18,7 @@ from dynolint.model.values_aws import PynInstanceV, ReadV
 CONVERSIONS = frozenset({"int", "float", "Decimal", "decimal.Decimal"})
 TYPE_TAGS = frozenset({"N", "S", "B", "BOOL"})
 
+
 def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | None:
     """``(read, attribute, type tag)`` when ``value`` is one attribute of a read item, as read
     (``item["a"]``, ``item.get("a")``, ``int(item["a"])``, low-level ``item["a"]["N"]``, PynamoDB ``obj.a``)."""
@@ -39,8 +40,6 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             if attribute is not None:
                 return inner.base.read, attribute, name
         return None
-    if isinstance(alt, AttrV) and isinstance(alt.base, PynInstanceV) and alt.base.read >= 0:
-        return alt.base.read, alt.name, None  # PynamoDB: ``obj.status`` of an instance read with get()
     if isinstance(alt, CallV):
         if alt.fn in CONVERSIONS and alt.recv is None and len(alt.args) == 1 and not alt.kwargs:
             return attribute_of(alt.args[0], depth + 1)
@@ -52,7 +51,6 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             if name is not None:
                 return alt.recv.read, name, None
     return None
-
 
 
 def looked_at(value: Val, read: int, names: set[str]) -> bool:
@@ -143,5 +141,3 @@ def computed_from(value: Val, read: int, names: set[str], depth: int = 0, seen: 
         elif not isinstance(alt, PynInstanceV):  # (what was assigned to an instance is not in ``w.title``)
             for child in children(alt):
                 computed_from(child, read, names, depth + 1, seen)
-
-

@@ -16,8 +16,7 @@ from dynolint.phase1 import ir
 from dynolint.model.conditions import is_condition
 from dynolint.model.values import (
     ARITH_OPS, NONE, ArithV, BoundV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV,
-    SeqV,
-    StrV, Val, alts, one_of, parts,
+    SeqV, StrV, Val, alts, one_of, parts,
 )
 from dynolint.model.values_aws import (
     BatchWriterV, ClientV, PaginatorV, PynActionV, PynInstanceV, PynModelV, ReadV, ResourceV, SessionV, TableV,

@@ -350,7 +350,7 @@ def one_of(values: Iterable[Val], limit: int = 6) -> Val:
         return UNKNOWN
     if len(flat) == 1:
         return next(iter(flat))
-    if len(flat) > limit and not (len(flat) <= CODE_LIMIT and all(type(v) in _CODE for v in flat)):
+    if len(flat) > limit and not (len(flat) <= CODE_LIMIT and all(type(v) in DISPATCH_TARGETS for v in flat)):
         return options(sorted(flat, key=_rank)[:limit])
     return options(flat)
 
@@ -358,7 +358,7 @@ def one_of(values: Iterable[Val], limit: int = 6) -> Val:
 # what a call may dispatch to (a table of handlers, a registry of strategy objects, a method's
 # overrides): kept up to CODE_LIMIT alternatives, as each one dropped is every path through it
 CODE_LIMIT = 16
-_CODE = frozenset({FuncV, BoundV, LambdaV, PartialV, ClassV, InstanceV})
+DISPATCH_TARGETS = frozenset({FuncV, BoundV, LambdaV, PartialV, ClassV, InstanceV})
 
 
 def _rank(value: Val) -> int:
