@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 try:
     import re2  # type: ignore[import-untyped]
@@ -132,6 +131,8 @@ def _entry_regexes(line: str) -> tuple[bytes | None, bytes | None, bool] | None:
     """(regex for files, regex for directories, negated) of one ``.gitignore`` line, each
     matching an entry's own path (relative to the file's directory, no trailing slash)
     only; None for blank lines, comments and patterns git would not use."""
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern  # here: a tree without ignore files never needs it
+
     try:  # the regex text only: compiling it with Python's re would take a millisecond a line
         text, include = GitIgnoreSpecPattern.pattern_to_regex(line)
     except ValueError:  # e.g. a lone "!": git ignores such a line too

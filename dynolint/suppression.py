@@ -14,10 +14,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from dynolint.phase1 import ir
 from dynolint.findings import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
+    from dynolint.phase1 import ir
     from dynolint.api import Options, RunResult
     from dynolint.baseline import SourceLines
     from dynolint.config import Config
@@ -52,6 +52,8 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 def suppressions_in(code: str) -> tuple[ir.Suppression, ...]:
     """``# dynolint: ignore[...]`` and ``# noqa: DYN...`` comments: in comments only, never
     in string literals."""
+    from dynolint.phase1 import ir  # not at the top: a warm run reads no source and needs no IR
+
     found: list[ir.Suppression] = []
     starts: list[int] | None = None
     for token in _STRING_OR_COMMENT.finditer(code):
