@@ -152,6 +152,8 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
     for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
         if function.parent is not None or (roots is not None and path not in roots):
             continue
+        if focus is not None and not focus.may_run(path, qualname):
+            continue
         cls = project.classes.get((path, function.class_qualname)) if function.class_qualname else None
         receivers = receiver_classes(interp, path, cls, function) if cls is not None else None
         if receivers is not None:  # once per class of the receiver (model/inherited.py)

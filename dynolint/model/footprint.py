@@ -50,9 +50,23 @@ class Focus:
     known: frozenset[RootKey]
     selected: frozenset[RootKey]
     modules: frozenset[str]
+    _known_functions: frozenset[tuple[str, str]] = field(init=False)
+    _selected_functions: frozenset[tuple[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_known_functions", frozenset(key[:2] for key in self.known))
+        object.__setattr__(self, "_selected_functions", frozenset(key[:2] for key in self.selected))
 
     def runs(self, key: RootKey) -> bool:
         return key not in self.known or key in self.selected
+
+    def may_run(self, path: str, qualname: str) -> bool:
+        """Can a root of this function run: one of its roots (once per receiver class, or
+        once) is selected, or none is known. False spares working out the classes it runs
+        on (the subclasses of its class, whose modules that would evaluate): a new
+        receiver class added elsewhere is a new override, which a focused run does not see."""
+        key = (path, qualname)
+        return key not in self._known_functions or key in self._selected_functions
 
 
 @dataclass

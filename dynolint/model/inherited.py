@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
+from dynolint.model.memo import ByObject
 from dynolint.model.values import ClassV, alts
 
 if TYPE_CHECKING:
@@ -135,12 +136,23 @@ def _reaches(name: str, inherited: dict[str, tuple[str, ir.Function]], own: set[
     return memo[name]
 
 
-def _self_calls(function: ir.Function) -> set[str]:
-    """The methods the function calls on ``self`` (its first parameter)."""
+_SELF_CALLS: ByObject[frozenset[str]] = ByObject(limit=10_000)
+
+
+def _self_calls(function: ir.Function) -> frozenset[str]:
+    """The methods the function calls on ``self`` (its first parameter). Remembered per
+    function: every method root of a class asks it of the methods it reaches (walking the
+    bodies again each time was most of a pre-commit hook's run on a connected project)."""
+    found = _SELF_CALLS.get(id(function))
+    if found is not None:
+        return found
     if not function.params:
-        return set()
-    receiver = function.params[0].name
-    return {node.func.attr for node in ir.walk(function.body)
-            if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr)
-            and isinstance(node.func.value, ir.Name) and node.func.value.id == receiver}
+        found = frozenset()
+    else:
+        receiver = function.params[0].name
+        found = frozenset(node.func.attr for node in ir.walk(function.body)
+                          if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr)
+                          and isinstance(node.func.value, ir.Name) and node.func.value.id == receiver)
+    _SELF_CALLS.put(id(function), function, found)
+    return found
 
