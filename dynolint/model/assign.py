@@ -165,16 +165,17 @@ class AssignMixin(Mixin):
             self.process_stored(frame, site, process, index, value, "item", state)
             return
         if isinstance(base_expr, ir.Name) and self.is_global_name(base_expr.id, frame):
-            self.global_store(frame, site, base_expr.id, "item", index, value, state)
+            self.global_store(frame, site, base_expr.id, "item", index, value, state, own_key=True)
             return
         owner = None
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
             owner = self.held_attribute(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr,
                                         state, frame)
             if owner is not None:  # a container module state holds (``state.CACHE[k] = ...``)
-                self.global_store(frame, site, owner[1], "item", index, value, state, owner[0])
+                self.global_store(frame, site, owner[1], "item", index, value, state, owner[0], own_key=True)
         elif (entry := self.module_entry(base_expr, state, frame)) is not None:  # ``cache[k]``, ``CACHE["all"][k]``
-            self.global_store(frame, site, entry[1], "item", within(entry[2], index), value, state, entry[0])
+            self.global_store(frame, site, entry[1], "item", within(entry[2], index), value, state, entry[0],
+                              own_key=not entry[2])
         # what each alternative of the name becomes (``item = items[0] if items else {...}``:
         # the item read on one path, a fresh dict on the other, each changed)
         replaced: dict[Val, Val] = {}

@@ -312,7 +312,7 @@ class CallsMixin(Mixin):
                 kind, value = "element", args[ELEMENT_ADDERS[name]]  # ``HOOKS.append(fn)``: an element of the list
                 value = self.element(value) if name == "extend" else value
             self.global_store(frame, self.stmt_site(frame, node), held[1], kind, within(held[2], key), value, state,
-                              held[0])
+                              held[0], own_key=not held[2] and name in ("setdefault", "__setitem__", "set"))
             if name == "setdefault" and key is not None and receiver_expr is not None:
                 return self.get_item(self.eval(receiver_expr, state, frame), key, loc, state, frame)
             return NONE

@@ -255,6 +255,10 @@ class EvalMixin(Mixin):
     def _attr_one(self: Machine, base: Val, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         if type(base) is PynInstanceV and (given := [v for n, v in base.attrs if n == name]):
             return given[-1]  # a model instance's attribute the code gave it: no longer the item's as read
+        if type(base) is PynInstanceV and name not in self.pyn_info(base.model).attributes \
+                and (method := self.find_method(base.model.cls, name)) is not None \
+                and self.property_kind(method) is not None:
+            return BoundV(base, method)  # a property of the model class (get_attr runs it on the instance)
         if type(base) is ModuleV:
             return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
@@ -112,11 +113,13 @@ class TaintIndex:
             creds = value.creds
             base = Taint(creds=frozenset({creds})) if creds.kind in ("scoped", "fixed") else EMPTY
             return base | self.taint(value.name, depth + 1) if type(value) is TableV else base
-        if type(value) is CostlyV:
+        if type(value) is CostlyV:  # what the work was given flows into its result, but not the
+            # credentials it ran with: a response made with a tenant's session is the tenant's data
             result = Taint(costly=frozenset({value}))
             for dep in value.deps:
                 result = result | self.taint(dep, depth + 1)
-            return result
+            return Taint(result.reads, result.costly, result.tenants, frozenset(), result.event) \
+                if result.creds else result
         if type(value) is PynInstanceV:
             result = Taint(reads=frozenset({(value.read, value.arith)})) if value.read >= 0 else EMPTY
             for part in value.key:
@@ -127,13 +130,19 @@ class TaintIndex:
         result = EMPTY
         for child in children(value):
             result = result | self.taint(child, depth + 1)
+        if result.creds and type(value) is CallV and value.recv is not None and value.fn in OPERATIONS:
+            # a DynamoDB operation on a client the model did not resolve (``sessions[t].resource(..)
+            # .Table(..).get_item(..)``): its response is the tenant's data, not their credentials
+            result = Taint(result.reads, result.costly, result.tenants, frozenset(), result.event)
         if type(value) is ArithV and value.op in ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
         return result
 
     def leaves(self, value: Val, depth: int = 0) -> set[Val]:
-        """The inputs a value is computed from: parameters, tenant ids, event fields."""
+        """The inputs a value is computed from: parameters, tenant ids, event fields, and an
+        attribute or entry of something with no such input (``message.tenant_id`` of an object
+        the model made from a record it cannot read)."""
         if depth > 30:
             return set()
         if isinstance(value, (ParamV, TenantIdV, EventV)):
@@ -141,6 +150,8 @@ class TaintIndex:
         found: set[Val] = set()
         for child in children(value):
             found |= self.leaves(child, depth + 1)
+        if not found and (type(value) is AttrV or type(value) is SubV and const_str(value.index) is not None):
+            return {value}
         return found
 
     # -- canonical forms -----------------------------------------------------------------

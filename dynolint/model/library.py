@@ -233,6 +233,8 @@ PYDANTIC_BASES = frozenset({
 })
 LIBRARY_BASES: dict[str, frozenset[str]] = {
     "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES, "pydantic": PYDANTIC_BASES,
+    # a record model whose subclasses are models too, each with its own fields (model/records.py)
+    "record_model": PYDANTIC_BASES | frozenset({"msgspec.Struct"}),
     # a middleware class whose ``dispatch(request, call_next)`` runs before each request (model/objects.py)
     "middleware": frozenset({"starlette.middleware.base.BaseHTTPMiddleware",
                              "fastapi.middleware.base.BaseHTTPMiddleware"}),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 from dynolint.phase1 import ir
 from dynolint.model.conditions import is_condition
 from dynolint.model.values import (
-    ARITH_OPS, NONE, ArithV, BoundV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV,
+    ARITH_OPS, NONE, ArithV, BoundV, CallV, ClassV, ConstV, DictV, FreshV, FuncV, InstanceV, LambdaV, ModuleV, OneOf, PartialV,
     SeqV, StrV, Val, alts, one_of, parts,
 )
 from dynolint.model.values_aws import (
@@ -102,6 +102,11 @@ def _collect(test: ir.Expr, truth: bool, found: dict[str, str]) -> None:
 # a client, resource, session or table, the response of a read (not the item it may hold)
 _MADE = (DictV, SeqV, StrV, ArithV, FuncV, ClassV, InstanceV, BoundV, LambdaV, PartialV, ModuleV, FreshV,
          ReadV, TableV, ClientV, ResourceV, SessionV, BatchWriterV, PaginatorV, PynModelV, PynInstanceV, PynActionV)
+# builtins that return a value of their type or raise: never None (``int(item.get("version", 0))``)
+_NEVER_NONE_CALLS = frozenset({
+    "int", "float", "str", "bool", "bytes", "len", "abs", "round", "sum", "min", "max", "sorted", "list", "tuple",
+    "dict", "set", "frozenset", "repr", "format", "Decimal", "decimal.Decimal",
+})
 
 
 def none_test(test: ir.Expr) -> tuple[ir.Expr, bool] | None:
@@ -128,6 +133,8 @@ def none_status(value: Val) -> bool | None:
     if value == NONE:
         return True
     if isinstance(value, _MADE) or type(value) is ConstV and value.value is not None or is_condition(value):
+        return False
+    if type(value) is CallV and value.recv is None and value.fn in _NEVER_NONE_CALLS:
         return False
     return None
 

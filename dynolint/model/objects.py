@@ -129,9 +129,11 @@ class ObjectsMixin(Mixin):
 
     # -- module-level containers ----------------------------------------------------------
     def global_store(self: Machine, frame: Frame, site: int, name: str, kind: str, key: Val | None,
-                     value: Val, state: State, module: str | None = None) -> None:
+                     value: Val, state: State, module: str | None = None, own_key: bool = False) -> None:
         """Function code stores ``value`` into the module state ``name`` of ``module`` (the
-        frame's own module unless given: model/module_state.py)."""
+        frame's own module unless given: model/module_state.py). ``own_key``: ``key`` is the
+        entry's own key even when a tuple (``ROUTES[(method, path)] = fn``); a tuple is
+        otherwise the path to a nested container or the keys of an ``update``."""
         module = module or frame.path
         accumulates = kind == "assign" and module == frame.path \
             and advances(value, self.lookup(name, state, frame), state.env.get(name))
@@ -146,7 +148,7 @@ class ObjectsMixin(Mixin):
             stored.append(value)
         if kind == "element":  # (filed under a key of its own: stored_container)
             key = ELEMENT
-        if key is not None and kind in ("item", "method", "element") and not isinstance(key, SeqV):
+        if key is not None and kind in ("item", "method", "element") and (own_key or not isinstance(key, SeqV)):
             entries = self.global_entries.setdefault((module, name), [])
             self.summaries.footprint.wrote((GLOBAL_ENTRIES, (module, name)))
             if len(entries) < 8 and (key, value) not in entries:

@@ -223,8 +223,11 @@ def classify(model: Model, record: WriteRecord,
     # (a test-and-set decides for this caller alone, but arithmetic on the values it returned,
     # written back, loses the changes made since: ``SET used = :u`` with ``it["used"] - n``)
     claimed_at += [r.seq for r in reads if test_and_set(record, r) and not taint.arith_on(r.id)]
+    same = {r.id for r in reads} | {r.of for r in reads if r.of >= 0}
     for seq in claimed_at:
-        stale = {rid for rid in taint.read_ids() if rid < len(model.interp.reads)
+        # (stale: this item's copy read before the claim; a value of another item read before it,
+        # such as the key built from a tenant record's fields, is not a copy of this one)
+        stale = {rid for rid in taint.read_ids() & same if rid < len(model.interp.reads)
                  and model.interp.reads[rid].seq < seq}
         if not stale:
             return None

@@ -100,7 +100,8 @@ class RecordsMixin(Mixin):
                 inherited.extend(self.dataclass_fields(base, depth + 1) or [])
         external = [b.path for base in bases for b in alts(base) if isinstance(b, ExtV)]
         named_tuple = klass.record or any(path.rsplit(".", 1)[-1] == "NamedTuple" for path in external)
-        model = any(path in MODEL_BASES for path in external)
+        # (a subclass of a project model is a model with fields of its own: ``class Event(StoredItem)``)
+        model = any(path in MODEL_BASES for path in external) or bool(inherited) and self.derives(cls, "record_model")
         if not named_tuple and not model and not any(p in DATACLASS_DECORATORS
                                                      for p in self.decorator_paths(cls.path, klass.decorators)):
             return inherited if inherited and depth else None
@@ -297,7 +298,7 @@ class RecordsMixin(Mixin):
         if expr.value is None or len(expr.generators) != 1:
             return None
         target, iterable, conditions = expr.generators[0]
-        if any(not _names_only(condition, target) for condition in conditions):
+        if any(not (_names_only(condition, target) or _drops_empty(condition, target)) for condition in conditions):
             return None
         if isinstance(target, ir.Name) and isinstance(expr.elt, ir.Name) and expr.elt.id == target.id \
                 and isinstance(expr.value, ir.Sub) and isinstance(expr.value.index, ir.Name) \
@@ -373,9 +374,26 @@ def field_alias(default: ir.Expr | None, direction: str) -> str | None:
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
 
 
+def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:
+    """Is ``condition`` ``v is not None`` (or ``v``) of the entry's value ``v`` (``for k, v in
+    ...items()``)? It leaves out entries without a value, never a key attribute (a key's
+    value cannot be None or empty), so the result is still the item, as serialisers write it."""
+    if not (isinstance(target, ir.SeqE) and len(target.elts) == 2 and isinstance(target.elts[1], ir.Name)):
+        return False
+    value = target.elts[1]
+    if condition == value:
+        return True
+    return isinstance(condition, ir.Compare) and condition.left == value and condition.ops == ("is not",) \
+        and len(condition.comparators) == 1 and isinstance(condition.comparators[0], ir.Const) \
+        and condition.comparators[0].value is None
+
+
 def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
     """Is ``condition`` a test of the comprehension's name of the entry alone against constants
-    or module names (``k != "cache"``, ``k not in HIDDEN``), which keeps the entries' values?"""
+    or module names (``k != "cache"``, ``k not in HIDDEN``), or several joined by ``and`` /
+    ``or``, which keeps the entries' values?"""
+    if isinstance(condition, ir.BoolOp):
+        return _names_only(condition.left, target) and _names_only(condition.right, target)
     name = target.id if isinstance(target, ir.Name) else \
         target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
         else None

@@ -24,12 +24,13 @@ import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
+from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.values import (
     UNKNOWN, ArchiveV, ArithV, AttrV, BatchWriterV, CallV, ClaimsV, ClientV, ConstV, ContextV, ContextVarV,
     CostlyV, CredsV, DictV, ElemV, EnvV, EventV, ExtV, FileV, FreshV, InfraFnV, InstanceV, ManagedTmpV, MetaV,
     OneOf, OpaqueV, PaginatorV, ParamV, PynActionV, PynAttrV, PynBatchV, PynInstanceV, PynModelV, PynTransactV,
     ReadItemV, ReadV, ResourceV, S3ObjectV, SeqV, SessionV, StrV, SubV, TableV, TenantIdV, TmpRootV, Val,
-    alts, children, options,
+    alts, children, const_str, options,
 )
 
 if TYPE_CHECKING:
@@ -157,7 +158,22 @@ def cheap_call(call: CallV) -> bool:
         return not any(isinstance(alt, ParamV) for alt in alts(call.recv))
     if call.fn in CHEAP_METHODS or call.fn.startswith("__") or _data_receiver(call.recv):
         return True
+    if call.fn in OPERATIONS and _dynamodb_receiver(call.recv):
+        return True  # DynamoDB itself (a table made from a session the model did not resolve): not work outside it
     return call.fn in RECEIVER_METHODS and not _library_object(call.recv)
+
+
+def _dynamodb_receiver(recv: Val, depth: int = 0) -> bool:
+    """Is the receiver a DynamoDB table or client by how it was made (``<?>.resource("dynamodb")
+    .Table(name)``, ``<?>.client("dynamodb")``), whatever made the session?"""
+    for alt in alts(recv):
+        if depth > 6 or not isinstance(alt, CallV) or alt.recv is None:
+            return False
+        if alt.fn in ("resource", "client") and alt.args and const_str(alt.args[0]) == "dynamodb":
+            continue
+        if alt.fn != "Table" or not _dynamodb_receiver(alt.recv, depth + 1):
+            return False
+    return bool(alts(recv))
 
 
 def _library_object(recv: Val, depth: int = 0) -> bool:
