@@ -12,7 +12,7 @@ from dynolint.model.values import (
     AttrV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
-from dynolint.model.roots import typed_by_use
+from dynolint.model.roots import ANY_SERVICE, dynamodb_call, typed_by_use
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -117,13 +117,13 @@ class AwsMixin(Mixin):
 
     def service_object(self: Machine, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
         service = const_str(args[0]) if args else const_str(kwargs.get("service_name", UNKNOWN))
-        if service is None:
+        if service is None and kind not in ("client", "create_client"):
             return UNKNOWN
         if kwargs and any(k in kwargs for k in CRED_KWARGS):
             creds = self.creds_from(kwargs)
-        if kind in ("client", "create_client"):
-            return ClientV(service, creds, "low")
-        return ResourceV(service, creds)
+        if kind in ("client", "create_client"):  # (a service named by a value not known: typed by its use)
+            return ClientV(service if service is not None else ANY_SERVICE, creds, "low")
+        return ResourceV(service, creds) if service is not None else UNKNOWN
 
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
@@ -134,6 +134,8 @@ class AwsMixin(Mixin):
             if name in ("client", "resource", "create_client"):
                 return self.service_object(name, recv.creds, args, kwargs)
             return CallV(name, recv, tuple(args))
+        if type(recv) is ClientV and recv.service == ANY_SERVICE:  # ``{n: session.client(n) for n in services}``
+            recv = ClientV("dynamodb", recv.creds) if dynamodb_call(name, kwargs) else recv
         dynamo = self.dynamo_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if dynamo is not None:
             return dynamo

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: list[Val],
-         kwargs: dict[str, Val], frame: Frame, spread: bool = False) -> dict[str, Val]:
+         kwargs: dict[str, Val], frame: Frame, spread: bool = False, closure: int = -1) -> dict[str, Val]:
     """The callee's variables on entry: ``self``, then the parameters (``bind_params``). A
     call that spreads a sequence of a length the model does not know (``f(*args)``, ``spread``)
     may give any parameter, so its mutable defaults are not taken as shared (``default_alias``)."""
@@ -25,7 +25,7 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
 
     def default(param: ir.Param, expr: ir.Expr) -> Val:
         value = machine.peek(expr, State({}), frame) if not isinstance(expr, ir.Call) \
-            else machine.default_of(frame.path, function, param.name) or UNKNOWN
+            else machine.default_of(frame.path, function, param.name, closure) or UNKNOWN
         if not spread:
             machine.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared
         return value

@@ -18,7 +18,7 @@ from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
-from dynolint.model.verdicts import returned_options
+from dynolint.model.verdicts import returned_options, won_on_each
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
     SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, ReadItemV, ReadV, SeqV, StrV, Val,
@@ -89,6 +89,7 @@ class CallsMixin(Mixin):
         # one is a path of its own from the call, and the paths merge after it
         results: list[Val] = []
         outs: list[State] = []
+        before = state.claims
         for alt in options:
             branch = state.copy()
             results.append(self.call(alt, args, kwargs, spread_unknown, call, loc, branch, frame))
@@ -96,6 +97,7 @@ class CallsMixin(Mixin):
         joined = merge(outs)
         state.env = joined.env
         state.flow_from(joined)
+        state.add_claims(won_on_each(options, outs, before))
         return one_of(overridden(results))
 
     def call(self: Machine, func: Val, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
@@ -203,8 +205,9 @@ class CallsMixin(Mixin):
         self.inherit_aliases(function, func, state, frame, callee)  # ``cache = CACHE`` seen from a nested function
         if passed:
             callee.entry_aliases = {**callee.entry_aliases, **passed}
-        env = bind(self, function, self_val, args, kwargs, callee, spread)
-        callee.passed_values = (*args, *kwargs.values())
+        env = bind(self, function, self_val, args, kwargs, callee, spread, func.closure)
+        callee.passed_values = (*args, *kwargs.values()) if function.parent != frame.qualname \
+            else (*args, *kwargs.values(), *frame.passed_values)  # (a nested function sees its definer's)
         given = list(env.values()) + (list(closure.values()) if closure else [])
         if any(self.held_tenants(v) for v in given) or (
                 self.frames[frame.info].tenant_aware and any(carries_identity(v) for v in given)):
@@ -399,3 +402,4 @@ class CallsMixin(Mixin):
 
 
 __all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]
+

@@ -203,25 +203,6 @@ class ContainersMixin(Mixin):
             return one_of([v for v in found if v is not None] + ([default] if missing else []))
         return None
 
-    def unrolled(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
-        """A dict comprehension over a literal sequence of names, with no test (``{k: row[k] for k
-        in ("pk", "sk")}``): the dict of an entry per name, as written out (None: another one)."""
-        if expr.value is None or len(expr.generators) != 1 or expr.generators[0][2]:
-            return None
-        target, iterable, _ = expr.generators[0]
-        if not isinstance(iterable, ir.SeqE) or not 0 < len(iterable.elts) <= 16 or not isinstance(target, ir.Name) \
-                or not all(isinstance(e, ir.Const) and isinstance(e.value, str) for e in iterable.elts):
-            return None
-        saved = dict(state.env)
-        entries: list[tuple[Val, Val]] = []
-        try:
-            for name in iterable.elts:
-                state.env[target.id] = ConstV(name.value if isinstance(name, ir.Const) else None)
-                entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))
-        finally:
-            state.env = saved
-        return DictV(tuple(entries))
-
     def update_dict(self: Machine, name: str, args: list[Val], kwargs: dict[str, Val], frame: Frame,
                     state: State) -> Val | None:
         """``name.update(mapping, **entries)`` on a dict the function built or was given (a

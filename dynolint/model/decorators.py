@@ -60,13 +60,36 @@ class DecoratorsMixin(Mixin):
             return None
         return value
 
+    def wrapped_by_call(self: Machine, path: str, function: ir.Function) -> Val | None:
+        """A wrapper of a module-level function that a decorator applied by a call made
+        (``legacy_view = tenant_endpoint(resolve=by_path)(_view)``, ``handler = with_tenant(_handle)``):
+        the module globals holding a closure that captured the function (None: no such)."""
+        if function.decorators or function.parent is not None or function.class_qualname is not None:
+            return None
+        by_function = self.call_wrappers.get(path)
+        if by_function is None:  # (once per module: which function each closure among its globals captured)
+            by_function = self.call_wrappers[path] = {}
+            for value in self.run_module(path).values():
+                for alt in alts(value):
+                    if type(alt) is not FuncV or alt.closure < 0:
+                        continue
+                    for held in self.closures[alt.closure].values():
+                        for captured in alts(held):
+                            if type(captured) is FuncV and captured.path == path and captured.closure < 0 \
+                                    and captured.qualname != alt.qualname:
+                                wrappers = by_function.setdefault(captured.qualname, [])
+                                if alt not in wrappers and len(wrappers) < 4:
+                                    wrappers.append(alt)
+        found = by_function.get(function.qualname)
+        return one_of(found) if found else None
+
     def run_decorated_root(self: Machine, wrapper: Val, function: ir.Function, env: dict[str, Val], state: State,
                            frame: Frame) -> bool:
         """Run a root through its decorators' wrapper, called with the function's parameters;
         False when the wrapper never reached the function's body (then it is analysed on
         its own)."""
         mark = len(self.frames)
-        args = self.handler_wrapper_args(wrapper, frame) if not self.handler_shaped(function) else None
+        args = self.handler_wrapper_args(wrapper, frame, function) if not self.handler_shaped(function) else None
         if args is None:
             args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
         kwargs = {p.name: env[p.name] for p in function.params if p.kind == "kwonly" and p.name in env}
@@ -74,16 +97,19 @@ class DecoratorsMixin(Mixin):
         self.apply(wrapper, args, kwargs, (), call, (frame.path, function.site), state, frame)
         return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])
 
-    def handler_wrapper_args(self: Machine, wrapper: Val, frame: Frame) -> list[Val] | None:
-        """What Lambda gives a wrapper shaped as a handler (``def wrapper(event, context)``) of
-        a function that is not, which it calls with what it takes out of them (``fn(event,
-        context.tenant_id)``): its own parameters, valued as a root's. None for a wrapper that
-        passes its arguments on (``*args, **kwargs``), which the function's own stand for."""
+    def handler_wrapper_args(self: Machine, wrapper: Val, frame: Frame, function: ir.Function) -> list[Val] | None:
+        """What Lambda (or the web framework) gives a wrapper shaped as a handler (``def
+        wrapper(event, context)``), or taking other parameters than the function (``def
+        endpoint(request)`` of ``view(request, clients)``), which it calls with what it takes
+        out of them (``fn(event, context.tenant_id)``): its own parameters, valued as a root's.
+        None for a wrapper that passes its arguments on (``*args, **kwargs``), which the
+        function's own stand for."""
         options = [alt for alt in alts(wrapper) if type(alt) is FuncV]
         if len(options) != 1 or len(alts(wrapper)) != 1:
             return None
         own = self.project.functions.get((options[0].path, options[0].qualname))
-        if own is None or not self.handler_shaped(own) or any(p.kind != "pos" for p in own.params):
+        if own is None or any(p.kind != "pos" for p in own.params) or not (
+                self.handler_shaped(own) or len(own.params) != len([p for p in function.params if p.kind == "pos"])):
             return None
         env = self.root_params(options[0].path, own, False, None, frame)
         return [env[p.name] for p in own.params]

@@ -291,9 +291,11 @@ class DynamoMixin(Mixin):
 
     def emit_write(self: Machine, op: str, table: Val, key: Val | None, item: Val | None, guard: Guard,
                    values: tuple[Val, ...], atomic: bool, batch: bool, flavor: str, loc: Loc,
-                   state: State, frame: Frame, update: UpdateSpec | None = None) -> None:
+                   state: State, frame: Frame, update: UpdateSpec | None = None,
+                   assigned: tuple[str, ...] | None = None) -> None:
         write = WriteEvent(loc, op, table, key, item, guard, values, atomic, batch, flavor, frame.chain,
-                           self.next_seq(), frame.info, update, self.assigned_of(item))
+                           self.next_seq(), frame.info, update,
+                           self.assigned_of(item) if assigned is None else assigned)
         bindings = tuple(sorted({(alt.read, name, not isinstance(alt, ReadV))
                                  for name, value in state.env.items() for alt in alts(value)
                                  if isinstance(alt, (ReadItemV, PynInstanceV, ReadV)) and alt.read >= 0}))

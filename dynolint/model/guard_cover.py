@@ -92,7 +92,7 @@ def bumps(write: WriteEvent, attribute: str) -> bool:
     if spec is not None and spec.expression:
         actions = parse_update(spec.expression, dict(spec.names)) or []
         return any(action.clause in ("SET", "ADD") and _top(action.path) == attribute for action in actions)
-    if attribute in write.assigned:  # the item read, given a new value of it in place, put back
+    if attribute in write.assigned:  # given a new value in place and put back, or by a PynamoDB action
         return True
     if write.item is None:
         return False

@@ -32,6 +32,8 @@ from dynolint.model.keywords import KeywordsMixin
 from dynolint.model.records import RecordsMixin
 from dynolint.model.containers import ContainersMixin
 from dynolint.model.locks import LocksMixin
+from dynolint.model.comprehensions import ComprehensionsMixin
+from dynolint.model.injection import InjectionMixin
 from dynolint.model.roots import RootsMixin
 from dynolint.model.statements import RootTimeout, StatementsMixin
 from dynolint.model.with_stmt import WithMixin
@@ -50,7 +52,7 @@ from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
-    UNKNOWN, ClassV, ConstV, OpaqueV, Loc, PynModelV, TenantIdV, Val,
+    UNKNOWN, ClassV, ConstV, FuncV, OpaqueV, Loc, PynModelV, TenantIdV, Val,
 )
 
 MAX_DEPTH = 8
@@ -58,7 +60,7 @@ ROOT_BUDGET = 60_000
 
 
 class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin,
-              RecordsMixin, KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, CallsMixin, ExternalMixin,
+              RecordsMixin, ComprehensionsMixin, KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, InjectionMixin, CallsMixin, ExternalMixin,
               LibraryMixin, DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin,
               ControlMixin, ModuleStateMixin, Mixin):
     """The interpreter as its parts see it: the parts (mixins, one module each) and the state
@@ -122,6 +124,8 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
     defaults: dict[tuple[str, str], dict[str, Val]]  # default arguments, as defined
+    closure_defaults: dict[int, dict[str, Val]]  # a nested function's, by its closure
+    call_wrappers: dict[str, dict[str, list[FuncV]]]  # module -> function -> closures of its globals wrapping it
     cdk_functions: dict[tuple[str, str], CdkFunction]
     cdk_tables: dict[tuple[str, str], TableDecl]
     cdk_invokers: list[tuple[str, str]]  # (function construct id, invoker kind)
@@ -275,6 +279,9 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         wrapper = self.decorated(path, function)
         if wrapper is not None and self.run_decorated_root(wrapper, function, env, State({}), frame):
             return
+        wrapped = self.wrapped_by_call(path, function) if wrapper is None else None
+        if wrapped is not None:  # the wrapper a call made of it runs too; the name still calls it as it is
+            self.run_decorated_root(wrapped, function, dict(env), State({}), frame)
         state = entry
         stores = len(self.global_stores)
         if function.decorators:
@@ -345,6 +352,8 @@ class Interpreter(Machine):
         self.arith_sources = {}
         self.read_defaults = {}
         self.defaults = {}
+        self.closure_defaults = {}
+        self.call_wrappers = {}
         self.cdk_functions = {}
         self.cdk_tables = {}
         self.cdk_invokers = []

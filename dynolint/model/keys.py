@@ -10,6 +10,9 @@ from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
 from dynolint.model.key_facts import pyn_key
+from dynolint.model.key_parts import (
+    after_prefix, converted_from, id_name, leaf_name, strip_prefix, typed, untyped,
+)
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
 from dynolint.model.strings import formatted_call
@@ -22,7 +25,6 @@ from dynolint.model.values import (
 T = TypeVar("T")
 _ANYWHERE = ("", -1)  # the site of a canonical tenant id (its source is what it is, not where it was taken)
 
-ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
 
 @dataclass(slots=True, unsafe_hash=True)  # never changed once made (see dynolint.phase1.ir)
@@ -172,7 +174,7 @@ class TaintIndex:
         if depth > 30:
             return value
         if type(value) is DictV:
-            inner = _typed(value)
+            inner = typed(value)
             if inner is not value:
                 return self.canon(inner, depth + 1)
             items = tuple(sorted(((self.canon(k, depth + 1), self.canon(v, depth + 1)) for k, v in value.items),
@@ -187,6 +189,11 @@ class TaintIndex:
             return field  # ``format(n, "06d")``, ``repr(s)``: as the fields that write them (model/strings.py)
         if type(value) is CallV and value.fn in ("strip", "rstrip", "lstrip") and value.recv is not None:
             return CallV(value.fn, self.canon(value.recv, depth + 1), value.args, value.kwargs)
+        if (rest := after_prefix(value)) is not None:  # ``item["sk"].removeprefix("DOC#")`` of ``"DOC#" + id``: id
+            whole, text, up_to = rest
+            stripped = strip_prefix(self.canon(whole, depth + 1), text, up_to)
+            if stripped is not None:
+                return stripped
         if type(value) is SubV:
             base = value.base
             attr = const_str(value.index)
@@ -291,12 +298,12 @@ class TaintIndex:
             return depth < 4 and any(self._own_id(x, y, read, depth + 1) for x in alts(pinned) for y in alts(written))
         if type(pinned) is StrV and type(written) is StrV and len(pinned.parts) == len(written.parts):
             return depth < 4 and all(self._own_id(a, b, read, depth + 1) for a, b in zip(pinned.parts, written.parts))
-        written = _untyped(_converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
+        written = untyped(converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)
-        name = _leaf_name(pinned)
-        return attr is not None and name is not None and _id_name(attr) in (_id_name(name), "id")
+        name = leaf_name(pinned)
+        return attr is not None and name is not None and id_name(attr) in (id_name(name), "id")
 
     def item_has_key(self, item: Val, read: ReadEvent) -> bool:
         read_map = self.key_map(read.key)
@@ -320,7 +327,7 @@ class TaintIndex:
                 rekeyed = bool(pinned) and any(
                     name in item_map and item_map[name] is not UNKNOWN and not (
                         self.same_part(pinned[name], item_map[name], read) if read_map is not None
-                        else self._taken_from(_typed(item_map[name]), read, name))  # the row's own, or the query's
+                        else self._taken_from(typed(item_map[name]), read, name))  # the row's own, or the query's
                     for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
@@ -333,7 +340,7 @@ class TaintIndex:
                     # row (or the query's own values): ``{"sub_id": row["sub_id"], "plan": "basic"}``
                     named = keyish_names([n for n in item_map if n is not None])
                     own = [n for n in named if n not in pinned]  # (the partition alone names every row)
-                    if own and all(self._taken_from(_typed(item_map[n]), read, n) for n in named):
+                    if own and all(self._taken_from(typed(item_map[n]), read, n) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
@@ -362,7 +369,7 @@ class TaintIndex:
             ok = True
             for name, value in alt.items:
                 attr = const_str(name)
-                if attr is None or not self._taken_from(_typed(value), read, attr):
+                if attr is None or not self._taken_from(typed(value), read, attr):
                     ok = False
                     break
             if ok:
@@ -378,10 +385,10 @@ class TaintIndex:
         alternatives (an element of a list built from a query and the scan that pages it)
         is taken from ``read`` when one of them is: on that path the item is its element."""
         if isinstance(value, OneOf):
-            return any(self._taken_from(_typed(alt), read, attr, depth) for alt in value.alts)
-        if any(name == attr and self.equal(_typed(pinned), value) for name, pinned in read.equal):
+            return any(self._taken_from(typed(alt), read, attr, depth) for alt in value.alts)
+        if any(name == attr and self.equal(typed(pinned), value) for name, pinned in read.equal):
             return True  # the value the query's key condition sets it equal to: every item it returns has it
-        value = _untyped(_converted_from(value))  # (``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in)
+        value = untyped(converted_from(value))  # (``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in)
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
             return False
         source = value.base.read
@@ -391,61 +398,4 @@ class TaintIndex:
             return False
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
         return again is not None and self.same_table(self.reads[source].table, read.table) and \
-            self._taken_from(_typed(again), read, attr, depth + 1)
-
-
-# conversions that give a key attribute's value back as it was (``str(row["pk"])`` of a string,
-# ``int(row["n"])`` of a number key, which boto3 reads as a Decimal; ``row["pk"].strip()``)
-_SAME_VALUE_CALLS = frozenset({"str", "int"})
-_SAME_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
-
-
-def _leaf_name(value: Val) -> str | None:
-    """The name a key part was taken under: a parameter's, a variable read from a
-    dict's entry or an attribute, an event field's."""
-    value = _converted_from(value)
-    if type(value) is ParamV:
-        return value.name
-    if type(value) is SubV:
-        return const_str(value.index)
-    if type(value) is AttrV:
-        return value.name
-    if type(value) is EventV and value.path:
-        return value.path[-1]
-    return None
-
-
-def _id_name(name: str) -> str:
-    """A name as spelled in any case style (``account_id``, ``accountId``, ``AccountID``)."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
-def _converted_from(value: Val) -> Val:
-    """The value a key attribute's conversion was made of (``str(x)``, ``int(x)``, ``x.strip()``),
-    else the value."""
-    for _ in range(4):
-        if type(value) is CallV and not value.kwargs and value.recv is None and value.fn in _SAME_VALUE_CALLS \
-                and len(value.args) == 1:
-            value = value.args[0]
-        elif type(value) is CallV and not value.kwargs and not value.args and value.fn in _SAME_VALUE_METHODS \
-                and value.recv is not None:
-            value = value.recv
-        else:
-            break
-    return value
-
-
-def _untyped(value: Val) -> Val:
-    """An attribute of a low-level item without its type tag (``item["pk"]["S"]``: ``item["pk"]``),
-    else the value."""
-    if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
-        return value.base
-    return value
-
-
-def _typed(value: Val) -> Val:
-    """The value inside a low-level AttributeValue (``{"S": v}``: v), else the value."""
-    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads \
-            and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
-        return value.items[0][1]
-    return value
+            self._taken_from(typed(again), read, attr, depth + 1)

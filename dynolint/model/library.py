@@ -407,3 +407,6 @@ RESOLVER_CONTEXT = "aws_lambda_powertools.event_handler.context"
 REQUEST_SCOPES = frozenset({"flask.g", "quart.g", REQUEST_STATE})
 BEFORE_REQUEST_HOOKS = frozenset({"before_request", "before_app_request"})
 MIDDLEWARE_HOOKS = frozenset({"middleware"})  # ``@app.middleware("http")``: called with the request
+
+# dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
+INJECTORS = frozenset({"Depends", "Security"})

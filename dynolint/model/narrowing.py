@@ -42,6 +42,17 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
             return bool(bound.value)
         if _literal_argument(bound, test.id, frame):
             return True
+    if isinstance(test, ir.Name) and not frame.loops and frame.closure is not None and test.id not in frame.locals \
+            and test.id in frame.closure and test.id not in frame.nonlocals:
+        # a free name of a nested function (``if adds:`` in the body ``update`` runs with
+        # ``asyncio.run``): the enclosing function's constant, or the literal it was given
+        bound = frame.closure[test.id]
+        if isinstance(bound, ConstV):
+            return bool(bound.value)
+        enclosing = machine.project.functions.get((frame.path, frame.function.parent)) \
+            if frame.function is not None and frame.function.parent else None
+        if enclosing is not None and _literal_argument(bound, test.id, enclosing):
+            return True
     if isinstance(test, (ir.Name, ir.Attr)):
         return True if machine.always_truthy(machine.peek(test, state, frame)) else None
     if (tested := none_test(test)) is not None:  # ``if condition is not None:``
@@ -64,11 +75,13 @@ def used_in_arithmetic(values: tuple[Val, ...], limit: int = 64) -> frozenset[Va
     return frozenset(found)
 
 
-def _literal_argument(bound: Val | None, name: str, frame: Frame) -> bool:
-    """Is ``name`` a parameter given a non-empty literal (``expect={"status": "HELD"}``)? Not
-    a dict with parts the model does not know (what functions stored into a module's dict),
-    nor a read's items or pages (one element stands for any number of them, none included)."""
-    if frame.function is None or not any(param.name == name for param in frame.function.params):
+def _literal_argument(bound: Val | None, name: str, frame: Frame | ir.Function) -> bool:
+    """Is ``name`` a parameter (of the frame's function, or of ``function``) given a non-empty
+    literal (``expect={"status": "HELD"}``)? Not a dict with parts the model does not know
+    (what functions stored into a module's dict), nor a read's items or pages (one element
+    stands for any number of them, none included)."""
+    function = frame if isinstance(frame, ir.Function) else frame.function
+    if function is None or not any(param.name == name for param in function.params):
         return False
     return type(bound) is DictV and bool(bound.items) and not bound.spreads \
         or type(bound) is SeqV and bound.kind in LITERAL_KINDS and bool(bound.elts)

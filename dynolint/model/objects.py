@@ -12,7 +12,7 @@ from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
     APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE,
-    PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
+    INJECTORS, PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
 from dynolint.model.state import advances
 from dynolint.model.handler_context import context_hooks
@@ -109,22 +109,28 @@ class ObjectsMixin(Mixin):
         return self.invoke(getter, instance, [], {}, loc, state, frame) if getter is not None else value
 
     # -- default arguments --------------------------------------------------------------
-    def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame) -> None:
+    def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame, closure: int = -1) -> None:
         """Evaluate a function's default arguments once, where it is defined (as Python
-        does): an instance made there is shared by every call that omits the argument."""
+        does): an instance made there is shared by every call that omits the argument. A
+        nested function's are evaluated at each ``def`` and kept with that closure (a
+        factory's ``def _provide(tenant=Depends(tenant_dependency))`` per dependency given)."""
         key = (frame.path, function.qualname)
-        if key in self.defaults:
+        if key in self.defaults and closure < 0:
             return
         values: dict[str, Val] = {}
         for param in function.params:
             if isinstance(param.default, ir.Call):
                 value = self.eval(param.default, state, frame)
-                if any(isinstance(a, KEPT) for a in alts(value)):
+                if any(isinstance(a, KEPT) or isinstance(a, CallV) and a.recv is None  # (``Depends(made(...))``)
+                       and a.fn.rsplit(".", 1)[-1] in INJECTORS for a in alts(value)):
                     values[param.name] = value
-        self.defaults[key] = values
+        if closure >= 0:
+            self.closure_defaults[closure] = values
+        self.defaults.setdefault(key, values)
 
-    def default_of(self: Machine, path: str, function: ir.Function, name: str) -> Val | None:
-        found = self.defaults.get((path, function.qualname))
+    def default_of(self: Machine, path: str, function: ir.Function, name: str, closure: int = -1) -> Val | None:
+        found = self.closure_defaults.get(closure) if closure >= 0 else None
+        found = found if found is not None else self.defaults.get((path, function.qualname))
         return found.get(name) if found else None
 
     # -- module-level containers ----------------------------------------------------------

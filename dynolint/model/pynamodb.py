@@ -191,8 +191,11 @@ class PynamoMixin(Mixin):
             atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
             values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
                            for v in (alt.value,) if v is not None)
+            # the attributes its actions give a value (a version it bumps: ``Loan.renewals.add(1)``)
+            bumped = tuple(sorted({alt.attr for a in items for alt in alts(a)
+                                   if isinstance(alt, PynActionV) and alt.action in ("set", "add")}))
             self.emit_write("update", instance.model, key, listed, guard, values, atomic, False, flavor,
-                            loc, state, frame)
+                            loc, state, frame, assigned=bumped)
         else:
             self.emit_write("delete", instance.model, key, listed, guard, (), False, False, flavor, loc, state, frame)
         self.ddb_data_call(EXEC, instance.model, name, key, False, loc, frame)

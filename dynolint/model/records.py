@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.literals import as_kwargs
 from dynolint.model.external import decoded
-from dynolint.model.keys import ATTRIBUTE_VALUE_TYPES
+from dynolint.model.key_parts import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES, PYDANTIC_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, InstanceV, Loc, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
-EMPTY_DICT = DictV(())  # ``{}``
 DATACLASS_DECORATORS = frozenset({
     "dataclasses.dataclass", "dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen",
     "attrs.define", "attrs.frozen", "pydantic.dataclasses.dataclass",
@@ -55,9 +54,6 @@ REPLACE_METHODS = frozenset({"_replace", "model_copy", "copy"})
 # boto3's converters between plain values and the typed AttributeValue form ({"S": ...}):
 # a value and its typed form name the same thing (keys compare without the type tag)
 TYPED_CONVERTERS = frozenset({"boto3.dynamodb.types.TypeSerializer", "boto3.dynamodb.types.TypeDeserializer"})
-# what a dict comprehension may do to each value and still be the mapping it iterates
-# (``{k: deserializer.deserialize(v) for k, v in item.items()}``): these, or a converter's method
-VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
 # class methods that make a record from a dict (the dict is the first argument)
 FROM_DICT_METHODS = frozenset({"model_validate", "parse_obj", "from_dict", "construct", "model_construct"})
 # class methods that make a record from JSON text (the text is the first argument)
@@ -72,9 +68,6 @@ FROM_DICT_FUNCTIONS = {
     "aws_lambda_powertools.utilities.parser.parse": (1, 0, "model", "event"),
 }
 POWERTOOLS_PARSE = "aws_lambda_powertools.utilities.parser.parse"
-
-# a key with its case changed names the same header (HTTP header names are case-insensitive)
-KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
 
 
 SPREAD = "**"  # where a namespace keeps what was spread into it (no attribute has this name)
@@ -278,60 +271,6 @@ class RecordsMixin(Mixin):
                 out.append(alt)
         return one_of(out)
 
-    def converts(self: Machine, func: Val) -> bool:
-        """Is ``func`` a value conversion (``str``, ``Decimal``, a typed converter's
-        ``serialize``/``deserialize``, however it was imported or named)?"""
-        options = alts(func)
-        return bool(options) and all(
-            isinstance(a, ExtV) and a.path.rsplit(".", 1)[-1] in VALUE_CONVERSIONS
-            or isinstance(a, AttrV) and a.name in ("serialize", "deserialize")
-            and any(isinstance(b, CallV) and b.recv is None and b.fn in TYPED_CONVERTERS for b in alts(a.base))
-            for a in options)
-
-    def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
-        """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
-        (``VALUE_CONVERSIONS``, a typed converter's method) or none, and ``k`` as it is or
-        with its case changed (``KEY_CASES``, for the request's headers: ``{k.lower(): v ...}``),
-        or ``{k: mapping[k] for k in mapping}``: the mapping itself, also where a test on the
-        names alone leaves some out (``if k != "cache"``: a copy of the item); None for any
-        other comprehension."""
-        if expr.value is None or len(expr.generators) != 1:
-            return None
-        target, iterable, conditions = expr.generators[0]
-        if any(not (_names_only(condition, target) or _drops_empty(condition, target)) for condition in conditions):
-            return None
-        if isinstance(target, ir.Name) and isinstance(expr.elt, ir.Name) and expr.elt.id == target.id \
-                and isinstance(expr.value, ir.Sub) and isinstance(expr.value.index, ir.Name) \
-                and expr.value.index.id == target.id and expr.value.value == iterable \
-                and isinstance(iterable, ir.Name):  # ``{k: doc[k] for k in doc}``
-            return self.eval(iterable, state, frame)
-        if not isinstance(target, ir.SeqE) or len(target.elts) != 2 \
-                or not all(isinstance(e, ir.Name) for e in target.elts):
-            return None
-        key_name, value_name = (e.id for e in target.elts if isinstance(e, ir.Name))
-        if not (isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr) and iterable.func.attr == "items"
-                and not iterable.args and not iterable.kwargs):
-            return None
-        key, recased = expr.elt, False
-        if isinstance(key, ir.Call) and isinstance(key.func, ir.Attr) and key.func.attr in KEY_CASES \
-                and not key.args and not key.kwargs:
-            key, recased = key.func.value, True
-        if not (isinstance(key, ir.Name) and key.id == key_name):
-            return None
-        value = expr.value
-        if isinstance(value, ir.Call) and len(value.args) == 1 and not value.kwargs:
-            if not self.converts(self.eval(value.func, state, frame)):
-                return None
-            value = value.args[0]
-        if not (isinstance(value, ir.Name) and value.id == value_name):
-            return None
-        mapping = self.eval(iterable.func.value, state, frame)
-        # only the request's names (headers) are looked up by any case, an item's are not; an
-        # empty default beside them (``event.get("headers") or {}``) holds no other names
-        if recased and not all(isinstance(alt, EventV) or alt == EMPTY_DICT for alt in alts(mapping)):
-            return None
-        return mapping
-
     def record_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc, state: State,
                     frame: Frame) -> Val | None:
         """``dataclasses.asdict(record)``, ``dacite.from_dict(Cls, data)``."""
@@ -372,35 +311,3 @@ def field_alias(default: ir.Expr | None, direction: str) -> str | None:
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
-
-
-def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:
-    """Is ``condition`` ``v is not None`` (or ``v``) of the entry's value ``v`` (``for k, v in
-    ...items()``)? It leaves out entries without a value, never a key attribute (a key's
-    value cannot be None or empty), so the result is still the item, as serialisers write it."""
-    if not (isinstance(target, ir.SeqE) and len(target.elts) == 2 and isinstance(target.elts[1], ir.Name)):
-        return False
-    value = target.elts[1]
-    if condition == value:
-        return True
-    return isinstance(condition, ir.Compare) and condition.left == value and condition.ops == ("is not",) \
-        and len(condition.comparators) == 1 and isinstance(condition.comparators[0], ir.Const) \
-        and condition.comparators[0].value is None
-
-
-def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
-    """Is ``condition`` a test of the comprehension's name of the entry alone against constants
-    or module names (``k != "cache"``, ``k not in HIDDEN``), or several joined by ``and`` /
-    ``or``, which keeps the entries' values?"""
-    if isinstance(condition, ir.BoolOp):
-        return _names_only(condition.left, target) and _names_only(condition.right, target)
-    name = target.id if isinstance(target, ir.Name) else \
-        target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
-        else None
-    if name is None or not isinstance(condition, ir.Compare) or condition.left != ir.Name(name):
-        return False
-    bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
-    return all(isinstance(c, ir.Const) or isinstance(c, ir.Name) and c.id not in bound
-               or isinstance(c, ir.SeqE) and all(isinstance(e, ir.Const) for e in c.elts)
-               for c in condition.comparators)
-

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHODS
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.event_fields import request_marker
 from dynolint.model.values import (
-    UNKNOWN_CREDS, ArithV, AttrV, CallV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
+    UNKNOWN_CREDS, ArithV, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
     ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE
@@ -41,7 +40,7 @@ def _annotation_name(param: ir.Param) -> str | None:
         else None
 
 
-def _framework_object(param: ir.Param) -> bool:
+def framework_object(param: ir.Param) -> bool:
     return _annotation_name(param) in _FRAMEWORK_OBJECTS
 
 
@@ -50,34 +49,6 @@ def _framework_object(param: ir.Param) -> bool:
 _FRAMEWORK_SERVICES = frozenset({"BackgroundTasks", "Response", "SecurityScopes"})
 
 
-# dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
-INJECTORS = frozenset({"Depends", "Security"})
-
-
-def _marker_calls(param: ir.Param) -> list[ir.Call]:
-    """The calls that may mark a parameter: its default (``= Depends(f)``, ``= Header()``) and
-    the metadata of an ``Annotated[...]`` annotation."""
-    candidates: list[ir.Expr] = [param.default] if isinstance(param.default, ir.Call) else []
-    if isinstance(param.annotation, ir.Sub):
-        index = param.annotation.index
-        parts = index.elts if isinstance(index, ir.SeqE) else index.deps if isinstance(index, ir.Opaque) else (index,)
-        candidates += list(parts)
-    return [c for c in candidates if isinstance(c, ir.Call)]
-
-
-def _aliased_dependencies(alias: Val) -> list[tuple[Val, ir.Call, Loc]]:
-    """The dependencies an ``Annotated[T, Depends(f)]`` kept in a module-level name declares,
-    each with a call standing for its ``Depends`` (where the alias's metadata was written)."""
-    found: list[tuple[Val, ir.Call, Loc]] = []
-    for alt in alts(alias):
-        if type(alt) is not SubV or type(alt.base) is not ExtV or not alt.base.path.endswith("Annotated") \
-                or type(alt.index) is not OpaqueV:
-            continue
-        for part in alt.index.deps[1:]:
-            if type(part) is CallV and part.recv is None and part.args and part.fn.rsplit(".", 1)[-1] in INJECTORS:
-                loc = alt.index.loc
-                found.append((part.args[0], ir.Call(ir.Name(part.fn), (), (), loc[1]), loc))
-    return found
 
 
 _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiobotocore_dynamodb",
@@ -104,14 +75,14 @@ class RootsMixin(Mixin):
         view = False  # a view that takes the request first: the parameters after it are the URL's
         for index, param in enumerate(params):
             value = (self.parsed_event(path, function, frame) if index == 0 else None) \
-                or self.injected(path, param, frame, entry) or self.marked(path, param, frame) \
+                or self.injected(path, param, frame, entry, function) or self.marked(path, param, frame) \
                 or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
                 request_first = index == 0 and not handler_shape and \
-                    (lowered == "request" or _framework_object(param)) and self.imports_view_framework(path)
+                    (lowered == "request" or framework_object(param)) and self.imports_view_framework(path)
                 view = view or request_first
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS or _framework_object(param) or request_first:
+                if handler_shape and index == 0 or lowered in EVENT_PARAMS or framework_object(param) or request_first:
                     # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
@@ -170,71 +141,6 @@ class RootsMixin(Mixin):
             self.class_env(ClassV(path, function.class_qualname))
         return self.default_of(path, function, param.name)
 
-    def injected(self: Machine, path: str, param: ir.Param, frame: Frame, entry: State | None = None) -> Val | None:
-        """What a web framework's dependency injection passes: ``table=Depends(get_table)``
-        or ``Annotated[Table, Depends(get_table)]`` (FastAPI) is what the dependency returns
-        (or yields), called for the request."""
-        from dynolint.model.state import State
-
-        home = self.module_frame(path)
-        found: list[tuple[Val, ir.Call, Loc]] = []
-        for call in _marker_calls(param):
-            # ``Depends(f)``; ``ctx: Ctx = Depends()``: the annotation's class, made for the request
-            named = call.args[0] if call.args else param.annotation
-            if not call.args and isinstance(named, ir.Sub) and isinstance(named.index, ir.Opaque):
-                # ``Annotated[Ctx, Depends()]`` (however ``Annotated`` is imported): its first parameter
-                named = next(iter(_typing_args(self.peek(named.value, State({}), home), named.index.deps)), None)
-            if named is None:
-                continue
-            marker = self.peek(call.func, State({}), home)
-            if any(isinstance(m, ExtV) and m.path.rsplit(".", 1)[-1] in INJECTORS for m in alts(marker)):
-                found.append((self.peek(named, State({}), home), call, (path, call.site)))
-        if not found and isinstance(param.annotation, (ir.Name, ir.Attr)):  # ``repo: Repo``, an alias of an
-            found = _aliased_dependencies(self.peek(param.annotation, State({}), home))  # ``Annotated[...]``
-        for dependency, call, loc in found:
-            if any(isinstance(d, (FuncV, ClassV)) for d in alts(dependency)):
-                # the framework resolves the dependency's own parameters for the request
-                given = self.request_params(dependency, frame, entry)
-                made = self.apply(dependency, [], given, (), call, loc,
-                                  State({}) if entry is None else entry, frame)
-                return self.element(made) if any(isinstance(a, SeqV) for a in alts(made)) else made
-        return None
-
-    def request_params(self: Machine, dependency: Val, frame: Frame, entry: State | None) -> dict[str, Val]:
-        """What a web framework passes a dependency function: the request object, the parts of
-        the request its markers name, and what its own dependencies return."""
-        func = next((d for d in alts(dependency) if isinstance(d, FuncV)), None)
-        cls = next((d for d in alts(dependency) if isinstance(d, ClassV)), None) if func is None else None
-        if cls is not None:  # a class: what its ``__init__`` asks for
-            func = self.find_method(cls, "__init__")
-        function = self.project.functions.get((func.path, func.qualname)) if func is not None else None
-        given: dict[str, Val] = {}
-        if func is None or function is None or frame.depth > 4:
-            return given
-        for param in function.params[1:] if cls is not None else function.params:
-            value = self.injected(func.path, param, frame, entry) or self.marked(func.path, param, frame)
-            if value is None and (_framework_object(param) or param.name.lower() in EVENT_PARAMS):
-                value = EventV(())
-            if value is not None:
-                given[param.name] = value
-        return given
-
-    def marked(self: Machine, path: str, param: ir.Param, frame: Frame) -> Val | None:
-        """A parameter a framework marker fills from the request (``x_tenant_id: str = Header()``,
-        ``Annotated[str, Query(alias="tenant")]``): that field of the event."""
-        from dynolint.model.state import State
-
-        home = self.module_frame(path)
-        for call in _marker_calls(param):
-            section = next((request_marker(m.path) for m in alts(self.peek(call.func, State({}), home))
-                            if isinstance(m, ExtV) and request_marker(m.path)), None)
-            if section is None:
-                continue
-            alias = next((const_str(self.peek(value, State({}), home)) for name, value in call.kwargs
-                          if name == "alias"), None)
-            return self.event_child(EventV((section,)), alias or param.name, (path, call.site), frame, False)
-        return None
-
     def param_value(self: Machine, function: ir.Function, param: ir.Param) -> Val:
         return ParamV(function.qualname, param.name)
 
@@ -270,7 +176,7 @@ class RootsMixin(Mixin):
             if isinstance(current, ir.Sub):
                 index = current.index
                 if isinstance(index, ir.Opaque):  # of several: ``Annotated[Repo, ...]``, ``Union[Repo, None]``
-                    candidates.extend(_typing_args(self.peek(current.value, State({}), frame), index.deps))
+                    candidates.extend(typing_args(self.peek(current.value, State({}), frame), index.deps))
                 else:
                     candidates.append(index)
                     if isinstance(index, ir.SeqE):
@@ -305,7 +211,7 @@ class RootsMixin(Mixin):
 _T = TypeVar("_T")
 
 
-def _typing_args(form: Val, args: tuple[_T, ...]) -> tuple[_T, ...]:
+def typing_args(form: Val, args: tuple[_T, ...]) -> tuple[_T, ...]:
     """The parameters of a subscript of several that name a parameter's type: the first of
     ``Annotated[T, ...]`` (the rest is metadata), each of ``Union[A, B]``; none of another
     (``dict[str, Repo]`` is a dict)."""
@@ -320,7 +226,7 @@ def _typing_parts(value: Val, depth: int = 0) -> list[Val]:
     out: list[Val] = []
     for alt in alts(value):
         if depth < 4 and type(alt) is SubV:
-            index = _typing_args(alt.base, alt.index.deps) if type(alt.index) is OpaqueV else (alt.index,)
+            index = typing_args(alt.base, alt.index.deps) if type(alt.index) is OpaqueV else (alt.index,)
             out += [*_typing_parts(alt.base, depth + 1), *(p for i in index for p in _typing_parts(i, depth + 1))]
         elif depth < 4 and type(alt) is SeqV and alt.kind == "tuple":
             out += [part for elt in alt.elts for part in _typing_parts(elt, depth + 1)]
@@ -338,6 +244,17 @@ def _typing_parts(value: Val, depth: int = 0) -> list[Val]:
 # ``.resource(...)`` with a service's name are a session. Made with credentials the model
 # cannot see (a function whose callers are not in the project receives them).
 _SERVICE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+
+
+ANY_SERVICE = "?"  # a client of a service named by a value the model does not know
+
+
+def dynamodb_call(name: str, kwargs: dict[str, Val]) -> bool:
+    """Is ``name(**kwargs)`` a low-level DynamoDB item operation by its shape (the operation
+    and its table or items named): what a client of a service not known must then be."""
+    op = OPERATIONS.get(name)
+    return op is not None and op.access in ("read", "write") and any(p in kwargs for p in op.item_params) \
+        and ("TableName" in kwargs or name.startswith(("batch", "transact")))
 
 
 def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],

@@ -138,7 +138,8 @@ class StatementsMixin(Mixin):
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
             function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
             if function is not None and any(isinstance(p.default, ir.Call) for p in function.params):
-                self.define_defaults(function, state, frame)
+                made = state.env[stmt.name]
+                self.define_defaults(function, state, frame, made.closure if type(made) is FuncV else -1)
             if function is not None and function.decorators and (frame.is_module or frame.function is not None):
                 state.env[stmt.name] = self.decorate(state.env[stmt.name], function, state, frame)
             return state

@@ -26,7 +26,8 @@ from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
 from dynolint.model.events import Decision, WriteEvent
 from dynolint.model.presence import combined, comparison_with_none, none_test
-from dynolint.model.values import UNKNOWN, ConstV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, AttrV, ConstV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values_aws import SDK_OBJECTS
 
 if TYPE_CHECKING:
     from dynolint.model.state import Frame, State
@@ -213,3 +214,17 @@ def branch_verdicts(test: ir.Expr, captured: dict[int, object],
     false sides."""
     side = _Side(captured, options_of)
     return side.decide(test, True), side.decide(test, False)
+
+
+def won_on_each(options: list[Val], outs: list[State], before: frozenset[WriteEvent]) -> frozenset[WriteEvent]:
+    """The claims one conditional write won on every SDK object it may have been made on (the
+    tenant's table or the role's): the path after the call has won it, whichever it was. An
+    object the model could not resolve (a session taken from a cache it cannot read) makes
+    no write event, and does not take the claim away."""
+    known = [out for alt, out in zip(options, outs)
+             if not out.dead and type(alt) is AttrV and type(alt.base) in SDK_OBJECTS]
+    if not known or any(out.claims is before for out in known):
+        return frozenset()
+    new = [out.claims - before for out in known]
+    common = set.intersection(*({claim.loc for claim in won} for won in new))
+    return frozenset(claim for won in new for claim in won if claim.loc in common)

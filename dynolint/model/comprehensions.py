@@ -1,0 +1,164 @@
+"""Comprehensions whose result the model can write out: a dict comprehension that maps an
+item's entries through value conversions (``{k: ser.serialize(v) for k, v in item.items() if v
+is not None}``) is the item, one over a literal tuple of names or the entries of a dict whose
+names are known is that dict, entry by entry (model/evaluate.py asks these first)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.phase1 import ir
+from dynolint.model.mixin import Mixin
+from dynolint.model.records import TYPED_CONVERTERS
+from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, Val, alts
+
+if TYPE_CHECKING:
+    from dynolint.model.interp import Machine
+    from dynolint.model.state import Frame, State
+
+
+EMPTY_DICT = DictV(())  # ``{}``
+# what a dict comprehension may do to each value and still be the mapping it iterates
+# (``{k: deserializer.deserialize(v) for k, v in item.items()}``): these, or a converter's method
+VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
+# a key with its case changed names the same header (HTTP header names are case-insensitive)
+KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
+
+
+class ComprehensionsMixin(Mixin):
+    def converts(self: Machine, func: Val) -> bool:
+        """Is ``func`` a value conversion (``str``, ``Decimal``, a typed converter's
+        ``serialize``/``deserialize``, however it was imported or named)?"""
+        options = alts(func)
+        return bool(options) and all(
+            isinstance(a, ExtV) and a.path.rsplit(".", 1)[-1] in VALUE_CONVERSIONS
+            or isinstance(a, AttrV) and a.name in ("serialize", "deserialize")
+            and any(isinstance(b, CallV) and b.recv is None and b.fn in TYPED_CONVERTERS for b in alts(a.base))
+            for a in options)
+
+    def mapped(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
+        """``{k: convert(v) for k, v in mapping.items()}`` with ``convert`` a value conversion
+        (``VALUE_CONVERSIONS``, a typed converter's method) or none, and ``k`` as it is or
+        with its case changed (``KEY_CASES``, for the request's headers: ``{k.lower(): v ...}``),
+        or ``{k: mapping[k] for k in mapping}``: the mapping itself, also where a test on the
+        names alone leaves some out (``if k != "cache"``: a copy of the item); None for any
+        other comprehension."""
+        if expr.value is None or len(expr.generators) != 1:
+            return None
+        target, iterable, conditions = expr.generators[0]
+        if any(not (_names_only(condition, target) or _drops_empty(condition, target)) for condition in conditions):
+            return None
+        if isinstance(target, ir.Name) and isinstance(expr.elt, ir.Name) and expr.elt.id == target.id \
+                and isinstance(expr.value, ir.Sub) and isinstance(expr.value.index, ir.Name) \
+                and expr.value.index.id == target.id and expr.value.value == iterable \
+                and isinstance(iterable, ir.Name):  # ``{k: doc[k] for k in doc}``
+            return self.eval(iterable, state, frame)
+        if not isinstance(target, ir.SeqE) or len(target.elts) != 2 \
+                or not all(isinstance(e, ir.Name) for e in target.elts):
+            return None
+        key_name, value_name = (e.id for e in target.elts if isinstance(e, ir.Name))
+        if not (isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr) and iterable.func.attr == "items"
+                and not iterable.args and not iterable.kwargs):
+            return None
+        key, recased = expr.elt, False
+        if isinstance(key, ir.Call) and isinstance(key.func, ir.Attr) and key.func.attr in KEY_CASES \
+                and not key.args and not key.kwargs:
+            key, recased = key.func.value, True
+        if not (isinstance(key, ir.Name) and key.id == key_name):
+            return None
+        value = expr.value  # (``int(v) if isinstance(v, Decimal) else v``: each branch the value, converted or not)
+        branches = (value.body, value.orelse) if isinstance(value, ir.IfExp) else (value,)
+        if not all(self._converted_name(branch, state, frame) == value_name for branch in branches):
+            return None
+        mapping = self.eval(iterable.func.value, state, frame)
+        # only the request's names (headers) are looked up by any case, an item's are not; an
+        # empty default beside them (``event.get("headers") or {}``) holds no other names
+        if recased and not all(isinstance(alt, EventV) or alt == EMPTY_DICT for alt in alts(mapping)):
+            return None
+        return mapping
+
+    def _converted_name(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> str | None:
+        """The name ``expr`` gives back as it is or through a value conversion (``v``, ``str(v)``)."""
+        if isinstance(expr, ir.Call) and len(expr.args) == 1 and not expr.kwargs:
+            if not self.converts(self.eval(expr.func, state, frame)):
+                return None
+            expr = expr.args[0]
+        return expr.id if isinstance(expr, ir.Name) else None
+
+    def unrolled(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
+        """A dict comprehension over a literal sequence of names, with no test (``{k: row[k] for k
+        in ("pk", "sk")}``), or over the entries of a dict whose names are known (``{k: ser(coerce(v))
+        for k, v in values.items()}``, leaving out None values if it tests them): the dict of an
+        entry per name, as written out (None: another one)."""
+        if expr.value is None or len(expr.generators) != 1:
+            return None
+        by_entry = self.unrolled_entries(expr, state, frame)
+        if by_entry is not None or expr.generators[0][2]:
+            return by_entry
+        target, iterable, _ = expr.generators[0]
+        if not isinstance(iterable, ir.SeqE) or not 0 < len(iterable.elts) <= 16 or not isinstance(target, ir.Name) \
+                or not all(isinstance(e, ir.Const) and isinstance(e.value, str) for e in iterable.elts):
+            return None
+        saved = dict(state.env)
+        entries: list[tuple[Val, Val]] = []
+        try:
+            for name in iterable.elts:
+                state.env[target.id] = ConstV(name.value if isinstance(name, ir.Const) else None)
+                entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))
+        finally:
+            state.env = saved
+        return DictV(tuple(entries))
+
+    def unrolled_entries(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> DictV | None:
+        target, iterable, conditions = expr.generators[0]
+        if not (isinstance(target, ir.SeqE) and len(target.elts) == 2 and all(isinstance(e, ir.Name) for e in target.elts)
+                and isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr)
+                and iterable.func.attr == "items" and not iterable.args and not iterable.kwargs
+                and all(_drops_empty(condition, target) for condition in conditions)):
+            return None
+        mapping = self.peek(iterable.func.value, state, frame)
+        if type(mapping) is not DictV or mapping.spreads or not 0 < len(mapping.items) <= 16 \
+                or not all(type(k) is ConstV and isinstance(k.value, str) for k, _ in mapping.items):
+            return None
+        key_name, value_name = (e.id for e in target.elts if isinstance(e, ir.Name))
+        saved = dict(state.env)
+        entries: list[tuple[Val, Val]] = []
+        try:
+            for key, value in mapping.items:
+                if conditions and value == NONE:
+                    continue
+                state.env[key_name], state.env[value_name] = key, value
+                entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))  # type: ignore[arg-type]
+        finally:
+            state.env = saved
+        return DictV(tuple(entries))
+
+
+def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:
+    """Is ``condition`` ``v is not None`` of the entry's value ``v`` (``for k, v in ...items()``)?
+    It leaves out entries without a value, never a key attribute (a key's value cannot be
+    None), so the result is still the item, as serialisers write it. (``if v`` is not: a
+    number key may be 0.)"""
+    if not (isinstance(target, ir.SeqE) and len(target.elts) == 2 and isinstance(target.elts[1], ir.Name)):
+        return False
+    value = target.elts[1]
+    return isinstance(condition, ir.Compare) and condition.left == value and condition.ops == ("is not",) \
+        and len(condition.comparators) == 1 and isinstance(condition.comparators[0], ir.Const) \
+        and condition.comparators[0].value is None
+
+
+def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
+    """Is ``condition`` a test of the comprehension's name of the entry alone against constants
+    or module names (``k != "cache"``, ``k not in HIDDEN``), or several joined by ``and`` /
+    ``or``, which keeps the entries' values?"""
+    if isinstance(condition, ir.BoolOp):
+        return _names_only(condition.left, target) and _names_only(condition.right, target)
+    name = target.id if isinstance(target, ir.Name) else \
+        target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
+        else None
+    if name is None or not isinstance(condition, ir.Compare) or condition.left != ir.Name(name):
+        return False
+    bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
+    return all(isinstance(c, ir.Const) or isinstance(c, ir.Name) and c.id not in bound
+               or isinstance(c, ir.SeqE) and all(isinstance(e, ir.Const) for e in c.elts)
+               for c in condition.comparators)

@@ -1,0 +1,103 @@
+"""What a key attribute's value is made of, as the key index compares them: the value a
+conversion gives back (``str(x)``, ``x.strip()``), what follows a prefix (``s.removeprefix("DOC#")``,
+``s.split("#", 1)[1]``) of a string whose beginning is known, a low-level AttributeValue with or
+without its type tag, and the name a part was taken under (model/keys.py)."""
+
+from __future__ import annotations
+
+from dynolint.model.values import AttrV, CallV, ConstV, DictV, EventV, ParamV, StrV, SubV, Val, const_str
+
+ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
+
+# conversions that give a key attribute's value back as it was (``str(row["pk"])`` of a string,
+# ``int(row["n"])`` of a number key, which boto3 reads as a Decimal; ``row["pk"].strip()``)
+_SAME_VALUE_CALLS = frozenset({"str", "int"})
+_SAME_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
+
+
+def after_prefix(value: Val) -> tuple[Val, str, bool] | None:
+    """(the string, the text, up to it) when ``value`` is what follows a prefix in a string:
+    ``s.removeprefix(p)`` (the text ``p``), ``s.split(sep, 1)[1]`` and ``s.partition(sep)[2]``
+    (everything up to the first ``sep``: ``up_to``)."""
+    if type(value) is CallV and value.fn == "removeprefix" and value.recv is not None and len(value.args) == 1:
+        prefix = const_str(value.args[0])
+        return (value.recv, prefix, False) if prefix else None
+    if type(value) is not SubV or type(value.base) is not CallV:
+        return None
+    call, index = value.base, value.index
+    sep = const_str(call.args[0]) if call.args else None
+    once = call.fn == "split" and len(call.args) == 2 and call.args[1] == ConstV(1) and index == ConstV(1)
+    if call.recv is None or not sep or not (once or call.fn == "partition" and len(call.args) == 1
+                                            and index == ConstV(2)):
+        return None
+    return call.recv, sep, True
+
+
+def strip_prefix(whole: Val, text: str, up_to: bool) -> Val | None:
+    """``whole`` without its beginning ``text`` (or everything up to the first ``text``), when
+    its known beginning (a constant part) shows it: ``"DOC#" + id`` less ``"DOC#"`` is ``id``."""
+    if not (type(whole) is StrV and whole.parts and type(whole.parts[0]) is ConstV):
+        return None
+    head = whole.parts[0].value
+    if not isinstance(head, str):
+        return None
+    if up_to:
+        found = head.find(text)
+        end = found + len(text) if found >= 0 else -1
+    else:
+        end = len(text) if head.startswith(text) else -1
+    if end < 0:
+        return None
+    parts = ((ConstV(head[end:]),) if head[end:] else ()) + whole.parts[1:]
+    return (parts[0] if len(parts) == 1 else StrV(parts)) if parts else ConstV("")
+
+
+def leaf_name(value: Val) -> str | None:
+    """The name a key part was taken under: a parameter's, a variable read from a
+    dict's entry or an attribute, an event field's."""
+    value = converted_from(value)
+    if type(value) is ParamV:
+        return value.name
+    if type(value) is SubV:
+        return const_str(value.index)
+    if type(value) is AttrV:
+        return value.name
+    if type(value) is EventV and value.path:
+        return value.path[-1]
+    return None
+
+
+def id_name(name: str) -> str:
+    """A name as spelled in any case style (``account_id``, ``accountId``, ``AccountID``)."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def converted_from(value: Val) -> Val:
+    """The value a key attribute's conversion was made of (``str(x)``, ``int(x)``, ``x.strip()``),
+    else the value."""
+    for _ in range(4):
+        if type(value) is CallV and not value.kwargs and value.recv is None and value.fn in _SAME_VALUE_CALLS \
+                and len(value.args) == 1:
+            value = value.args[0]
+        elif type(value) is CallV and not value.kwargs and not value.args and value.fn in _SAME_VALUE_METHODS \
+                and value.recv is not None:
+            value = value.recv
+        else:
+            break
+    return value
+
+
+def untyped(value: Val) -> Val:
+    """An attribute of a low-level item without its type tag (``item["pk"]["S"]``: ``item["pk"]``),
+    else the value."""
+    if isinstance(value, SubV) and const_str(value.index) in ATTRIBUTE_VALUE_TYPES and isinstance(value.base, SubV):
+        return value.base
+    return value
+
+
+def typed(value: Val) -> Val:
+    """The value inside a low-level AttributeValue (``{"S": v}``: v), else the value."""
+    if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads \
+            and const_str(value.items[0][0]) in ATTRIBUTE_VALUE_TYPES:
+        return value.items[0][1]
+    return value
