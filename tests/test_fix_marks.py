@@ -15,6 +15,7 @@ import pytest
 from dynolint.api import Options, check_paths, fix_paths
 from dynolint.config import discover
 from dynolint.reporters.text import fixable_now
+from tests.fuzzkit import sampled
 from dynolint.rules import KNOWN_CODES
 from tests.conftest import FIXTURES, run_cli
 
@@ -120,10 +121,12 @@ RACE_CASES = sorted(p for p in (FIXTURES / "cases").iterdir()
 
 
 def test_over_every_race_case_the_marks_are_what_check_fix_fixes(tmp_path: Path) -> None:
-    """For every labelled race project: the findings the report marks (a rendered safe fix) are
-    exactly the ones ``check --fix`` then fixes (and every fix it makes was marked)."""
+    """For every labelled race project (every second one under `make test`, all under `make
+    fuzz`): the findings the report marks (a rendered safe fix) are exactly the ones ``check
+    --fix`` then fixes (and every fix it makes was marked)."""
     compared = marks = 0
-    for case in RACE_CASES:
+    cases = sampled(RACE_CASES, every=2)
+    for case in cases:
         project = _copy(case, tmp_path)
         config = discover(project, set(KNOWN_CODES))
         before = check_paths([project], config, Options(use_cache=False))
@@ -132,4 +135,4 @@ def test_over_every_race_case_the_marks_are_what_check_fix_fixes(tmp_path: Path)
         assert marked == fixed, case.name
         compared += 1
         marks += len(marked)
-    assert compared == len(RACE_CASES) and marks >= 6
+    assert compared == len(cases) and marks >= 3  # (a sample of them marks 5 today)
