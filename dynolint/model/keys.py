@@ -41,6 +41,11 @@ class Taint:
     def read_ids(self) -> set[int]:
         return {r for r, _ in self.reads}
 
+    def as_data(self) -> Taint:
+        """The taint of what a call made with these values gives back as data (a response, an
+        item read): all but the credentials it was made with."""
+        return Taint(self.reads, self.costly, self.tenants, frozenset(), self.event) if self.creds else self
+
     def __or__(self, other: Taint) -> Taint:
         if not other.reads and not other.costly and not other.tenants and not other.creds and not other.event:
             return self
@@ -120,8 +125,7 @@ class TaintIndex:
             result = Taint(costly=frozenset({value}))
             for dep in value.deps:
                 result = result | self.taint(dep, depth + 1)
-            return Taint(result.reads, result.costly, result.tenants, frozenset(), result.event) \
-                if result.creds else result
+            return result.as_data()
         if type(value) is PynInstanceV:
             result = Taint(reads=frozenset({(value.read, value.arith)})) if value.read >= 0 else EMPTY
             for part in value.key:
@@ -135,7 +139,7 @@ class TaintIndex:
         if result.creds and type(value) is CallV and value.recv is not None and value.fn in OPERATIONS:
             # a DynamoDB operation on a client the model did not resolve (``sessions[t].resource(..)
             # .Table(..).get_item(..)``): its response is the tenant's data, not their credentials
-            result = Taint(result.reads, result.costly, result.tenants, frozenset(), result.event)
+            result = result.as_data()
         if type(value) is ArithV and value.op in ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
