@@ -41,6 +41,9 @@ class Config:
     include_tests: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is skipped, with a DYN000 saying so
     target_version: tuple[int, int] | None = None  # the Python the code is written for (None: see pyversions)
+    # words besides "tenant" that name the tenant in this code (``lessee``, ``organization``),
+    # normalised: a field named ``<word>``, ``<word>_id``, ``x-<word>-id`` holds a tenant id
+    tenant_names: tuple[str, ...] = ()
     claim_module: str | None = None  # where `dynolint fix` places the claim helper (relative to root)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # the sub-projects below the root, innermost first (see dynolint.layout); their own

@@ -18,7 +18,7 @@ from dynolint.errors import ConfigError
 _KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "tables",
     "multi-tenant", "tenant-isolation", "include-tests", "extend-select", "max-file-size", "isolation",
-    "target-version", "claim-module",
+    "target-version", "claim-module", "tenant-names",
 }
 # how the project keeps tenants apart: "credentials" (tenant-scoped credentials: DYN201
 # reports access through the shared execution role) or "application" (keys that include
@@ -132,9 +132,29 @@ def validated(source: str, table: dict[str, Any], known_codes: set[str]) -> dict
                                   'expected "per-tenant" or "shared"')
             pairs2.append((pattern, mode))
         kwargs["tenant_isolation"] = tuple(pairs2)
+    if "tenant-names" in table:
+        kwargs["tenant_names"] = _tenant_names(source, prefix + "tenant-names", table["tenant-names"])
     if "target-version" in table:
         kwargs["target_version"] = _target_version(source, prefix + "target-version", table["target-version"])
     return kwargs
+
+
+# a word a project uses for its tenants (``lessee``, ``organization``, ``workspace``): letters,
+# digits, ``_`` and ``-``, starting with a letter
+_WORD = r"[A-Za-z][A-Za-z0-9_-]*"
+
+
+def _tenant_names(source: str, key: str, value: Any) -> tuple[str, ...]:
+    """``tenant-names``: the words besides "tenant" that name a tenant in this code, normalised
+    as field names are (lower case, letters and digits only: ``lessee_id`` and ``LesseeId`` are
+    one field)."""
+    import re
+
+    names = _strings(source, key, value)
+    for name in names:
+        if not re.fullmatch(_WORD, name):
+            raise ConfigError(source, key, f"expected words such as \"organization\", got {name!r}")
+    return tuple(dict.fromkeys(re.sub(r"[^a-z0-9]", "", name.lower()) for name in names))
 
 
 def _target_version(source: str, key: str, value: Any) -> tuple[int, int]:

@@ -82,7 +82,7 @@ def try_fast_check(argv: list[str]) -> int | None:
         values = settings.validated(found[0], found[1], set(ALL_CODES)) if found else {}
     except ConfigError:
         return None  # the full CLI reports it, with the exit status it deserves
-    if values.get("multi_tenant") or values.get("tenant_isolation"):
+    if values.get("multi_tenant") or values.get("tenant_isolation") or values.get("tenant_names"):
         return None
     if output == "json":
         sys.stdout.write("[]\n")

@@ -59,14 +59,16 @@ def select_files(sources: dict[str, bytes], config: Config, known: dict[bytes, t
     return _select(sources, config, shared, {} if known is None else known)
 
 
-def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]]) -> tuple[bool, bool]:
-    """Does the file make a DynamoDB handle, does it touch tenancy (by its digest in ``known``)?"""
+def _scan(data: bytes, known: dict[bytes, tuple[bool, bool]], names: tuple[str, ...] = ()) -> tuple[bool, bool]:
+    """Does the file make a DynamoDB handle, does it touch tenancy (by its digest in ``known``,
+    with the project's own words for a tenant, ``names``, in the digest's key)?"""
     import hashlib
 
-    digest = hashlib.blake2b(data, digest_size=16).digest()
+    salt = hashlib.blake2b(" ".join(names).encode(), digest_size=32).digest() if names else b""
+    digest = hashlib.blake2b(data, digest_size=16, key=salt).digest()
     flags = known.get(digest)
     if flags is None:  # both questions of a file together: they share its tokenization
-        flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data))
+        flags = known[digest] = (makes_dynamodb(data), touches_tenancy(data, names))
     return flags
 
 
@@ -84,7 +86,7 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
     dynamo: set[str] = set()
     tenancy: set[str] = set()
     for path, data in sources.items():
-        makes, touches = _scan(data, known)
+        makes, touches = _scan(data, known, config.for_path(path).tenant_names)
         if makes:
             dynamo.add(path)
         if touches:
@@ -236,7 +238,8 @@ class Selector:
         """One step per file, largest first: its path when it is certainly parsed, else None."""
         every = len(self.shared) == len(self.sources)  # select_files scans nothing then
         for path in sorted(self.sources, key=lambda name: (-len(self.sources[name]), name)):
-            certain = every or path in self.shared or any(_scan(self.sources[path], self.known))
+            certain = every or path in self.shared or any(_scan(self.sources[path], self.known,
+                                                                      self.config.for_path(path).tenant_names))
             yield path if certain else None
 
     def finish(self) -> Selection:

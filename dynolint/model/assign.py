@@ -23,7 +23,7 @@ from dynolint.model.values import (
     UNKNOWN, CallV, ClassV, CostlyV, DictV, ElemV, EventV, ExtV, FuncV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, SeqV, SubV, Val,
     alts, const_str, one_of,
 )
-from dynolint.model.event_fields import TENANT_KEY, norm_key
+from dynolint.model.event_fields import norm_key
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class AssignMixin(Mixin):
         that says what it is (``tenant_id = m.group(1)``): that field of the request, as a
         named group would be."""
         if type(value) is not EventV and type(value) is not OneOf and type(value) is not ElemV \
-                or not any(_text_of(alt) is not None for alt in alts(value)) or not TENANT_KEY.search(norm_key(name)):
+                or not any(_text_of(alt) is not None for alt in alts(value)) or not self.project.tenant_key(loc[0]).search(norm_key(name)):
             return value
         return one_of([self.event_child(text, name, loc, frame, False) if (text := _text_of(alt)) is not None
                        else alt for alt in alts(value)])

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.key_facts import is_tenant_id
 from dynolint.model.event_fields import (
-    INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, TENANT_KEY, norm_key, stored_image, tenant_trust,
+    INVOKER_FIELDS, REQUEST, REQUEST_FIELDS, norm_key, stored_image, tenant_trust,
 )
 from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
@@ -234,7 +234,7 @@ class AuthzMixin(Mixin):
         if "resourceproperties" in base.path or "oldresourceproperties" in base.path:
             # a CloudFormation custom resource's properties: deploy-time configuration
             return EventV(base.path + (segment,), True)
-        if TENANT_KEY.search(segment) and not stored_image(base.path):  # (a stream's image: stored data)
+        if self.project.tenant_key(loc[0]).search(segment) and not stored_image(base.path):  # (a stream's image: stored data)
             trust, how = tenant_trust(base.path)
             return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
         if base.path and base.path[-1] == "claims" and "authorizer" in base.path:

@@ -6,7 +6,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, TENANT_KEY, norm_key, tenant_trust
+from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
 from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.handler_context import context_attr
@@ -359,7 +359,7 @@ class EvalMixin(Mixin):
                 return self.event_child(base, key, loc, frame, quiet)
             return EventV(base.path + ("?",), base.trusted)
         if type(base) is ClaimsV and key is not None:
-            if TENANT_KEY.search(norm_key(key)):
+            if self.project.tenant_key(loc[0]).search(norm_key(key)):
                 trust = "trusted" if base.verified else "untrusted"
                 how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
                 return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)

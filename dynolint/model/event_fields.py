@@ -4,12 +4,27 @@ invokes the function."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 # a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
 # not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
 # tenantName, tenant_registration_id): matched on the normalised name
 TENANT_KEY = re.compile(r"tenant(id|key|uuid|guid|slug|code)?$")
+
+
+@functools.lru_cache(maxsize=None)
+def tenant_key(names: tuple[str, ...]) -> re.Pattern[str]:
+    """TENANT_KEY for a project that also names its tenants by ``names`` (the ``tenant-names``
+    setting, normalised: ``lessee`` makes ``custom:lessee_id`` and ``x-lessee-id`` tenant ids)."""
+    if not names:
+        return TENANT_KEY
+    return re.compile(r"(tenant|" + "|".join(map(re.escape, names)) + r")(id|key|uuid|guid|slug|code)?$")
+
+
+def tenant_words(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The words that name a tenant (normalised), "tenant" and the project's own."""
+    return ("tenant", *names)
 # top-level event fields that say who invokes the function
 INVOKER_FIELDS = {
     "methodarn": "authorizer", "authorizationtoken": "authorizer", "routearn": "authorizer",

@@ -4,15 +4,20 @@ part of the event that carries the caller's identity, and the key of a PynamoDB 
 
 from __future__ import annotations
 
+import re
+
+from dynolint.model.event_fields import tenant_words
 from dynolint.model.values import (
     CallV, ConstV, DictV, EventV, PynInstanceV, SeqV, TenantIdV, Val, alts, const_str,
 )
 
 
-def tenants_table(label: str) -> bool:
+def tenants_table(label: str, names: tuple[str, ...] = ()) -> bool:
     """Is the table (by the name or variable that labels it) one of tenants, whose items are
-    the tenants themselves (a tenant registry, tenant details)?"""
-    return "tenant" in label.lower()
+    the tenants themselves (a tenant registry, tenant details)? ``names``: the project's other
+    words for a tenant (the ``tenant-names`` setting)."""
+    label = re.sub(r"[^a-z0-9]", "", label.lower())
+    return any(word in label for word in tenant_words(names))
 
 
 def leading_key_is_tenant(key: Val, whole: bool = False) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from dynolint.phase1 import ir
 from dynolint.config import Config, TableFacts
+from dynolint.model.event_fields import tenant_key
 from dynolint.model.stdlib import STDLIB_NAMES, stdlib_has, stdlib_may_define
 from dynolint.model.values import Val
 
@@ -61,6 +63,7 @@ class Project:
     def __init__(self, summaries: list[ir.FileSummary], config: Config, infra: Infra) -> None:
         self.config = config
         self.infra = infra
+        self._tenant_keys: dict[str, re.Pattern[str]] = {}
         self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
         self.by_module: dict[str, str] = {}
         self.by_last_name: dict[str, list[tuple[str, str]]] = {}  # last dotted part -> (module, path)
@@ -262,6 +265,14 @@ class Project:
             rel = path[len(code_dir) + 1:] if code_dir not in ("", ".") else path
             if rel[:-3].replace("/", ".") == module and name == qualname:
                 found.append(function)
+        return found
+
+    def tenant_key(self, path: str) -> re.Pattern[str]:
+        """What a field holding a tenant id is called in ``path``: "tenant", and the words of
+        the ``tenant-names`` setting that governs the file."""
+        found = self._tenant_keys.get(path)
+        if found is None:
+            found = self._tenant_keys[path] = tenant_key(self.config.for_path(path).tenant_names)
         return found
 
     def isolation(self, path: str, qualname: str | None) -> str:

@@ -142,7 +142,8 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
         partial = call.container is None and len(call.scope_values) > 1 and any(
             not model.taint(value).tenants and not constant_key(value) for value in call.scope_values)
         source = frame_source(model, call.frame)
-        if source is None and scope_taint.event and not call.unscoped and not tenants_table(call.table):
+        if source is None and scope_taint.event and not call.unscoped \
+                and not tenants_table(call.table, model.project.config.for_path(call.loc[0]).tenant_names):
             # a helper the tenant was not passed to, reaching an item the request names
             # (``load_note(event["pathParameters"]["id"])`` after the handler read the tenant):
             # the request picked the item, and nothing picked the tenant's. (Not on a table of

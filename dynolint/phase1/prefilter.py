@@ -76,16 +76,24 @@ def makes_dynamodb(data: bytes) -> bool:
             or item_call and _BOTO3_ITEM_CALL.search(bare) is not None)
 
 
-def touches_tenancy(data: bytes) -> bool:
+def touches_tenancy(data: bytes, names: tuple[str, ...] = ()) -> bool:
     """A tenant id, a CDK app or a Lambda client: where families 2 and 3 start (in the code,
-    not in comments and docstrings; a string counts: ``event["tenantId"]``)."""
+    not in comments and docstrings; a string counts: ``event["tenantId"]``). ``names``: the
+    project's other words for a tenant (the ``tenant-names`` setting, normalised)."""
     if b"def " not in data and b"aws_cdk" not in data:
         return False  # no function: nothing runs per invocation (module state is set at import);
         # a CDK app written at module level still declares the functions and their invokers
-    if not (any(word in data for word in _TENANCY_WORDS) or _makes_client(data, b"lambda")):
+    words = _TENANCY_WORDS + tenancy_words(names)
+    if not (any(word in data for word in words) or _makes_client(data, b"lambda")):
         return False
     code = code_text(data, False)
-    return any(word in code for word in _TENANCY_WORDS) or _makes_client(code, b"lambda", code_text(data, True))
+    return any(word in code for word in words) or _makes_client(code, b"lambda", code_text(data, True))
+
+
+def tenancy_words(names: tuple[str, ...]) -> tuple[bytes, ...]:
+    """The spellings of the project's own words for a tenant that a file may hold (``lessee``,
+    ``Lessee``, ``LESSEE``)."""
+    return tuple(spelled.encode() for name in names for spelled in (name, name.capitalize(), name.upper()))
 
 
 def makes_lambda_client(data: bytes) -> bool:
