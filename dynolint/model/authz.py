@@ -33,7 +33,7 @@ from dynolint.model.event_fields import (
 from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    ClaimsV, ConstV, EventV, ExtV, InstanceV, Loc, ParamV, TenantIdV, Val, alts, const_str,
+    ClaimsV, ClassV, ConstV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +68,13 @@ def _admin_text(text: str | None) -> bool:
     return bool(text) and bool(_ADMIN_NAME.search(re.sub(r"[^A-Za-z_]", "_", text or "").replace("__", "_")))
 
 
+def _definition(value: Val | None) -> bool:
+    """Is a module name bound to a definition (a class, such as an enum whose member a test
+    compares with, a module, a function) rather than to state a one-slot cache could hold?"""
+    return value is not None and bool(alts(value)) and all(
+        type(alt) in (ClassV, ModuleV, FuncV, ExtV) for alt in alts(value))
+
+
 class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
@@ -86,7 +93,8 @@ class AuthzMixin(Mixin):
             root = mine
             while isinstance(root, (ir.Sub, ir.Attr)):
                 root = root.value
-            shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) or (
+            shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) and not _definition(
+                self.run_module(frame.path, own=True).get(root.id)) or (
                 root is not mine and root.id == "self" and isinstance(frame.self_val, InstanceV)
                 and frame.self_val.alloc in self.module_instances))  # ``self.owner`` of an instance made at import
             if shared and (isinstance(other, ParamV) or self.taint(other).tenants):

@@ -148,8 +148,8 @@ def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:
 
 
 def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
-    """Is ``condition`` a test of the comprehension's name of the entry alone against constants
-    or module names (``k != "cache"``, ``k not in HIDDEN``), or several joined by ``and`` /
+    """Is ``condition`` a test of the comprehension's name of the entry alone against constants,
+    names or their attributes (``k != "cache"``, ``k not in HIDDEN``, ``k in cls.__dataclass_fields__``), or several joined by ``and`` /
     ``or``, which keeps the entries' values?"""
     if isinstance(condition, ir.BoolOp):
         return _names_only(condition.left, target) and _names_only(condition.right, target)
@@ -159,6 +159,12 @@ def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
     if name is None or not isinstance(condition, ir.Compare) or condition.left != ir.Name(name):
         return False
     bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
-    return all(isinstance(c, ir.Const) or isinstance(c, ir.Name) and c.id not in bound
+
+    def named(expr: ir.Expr) -> bool:  # a name or an attribute of one (``cls.__dataclass_fields__``)
+        while isinstance(expr, ir.Attr):
+            expr = expr.value
+        return isinstance(expr, ir.Name) and expr.id not in bound
+
+    return all(isinstance(c, ir.Const) or named(c)
                or isinstance(c, ir.SeqE) and all(isinstance(e, ir.Const) for e in c.elts)
                for c in condition.comparators)

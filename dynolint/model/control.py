@@ -30,7 +30,7 @@ from dynolint.model.steering import MAX_MARKS, ControlMarks, Steer  # noqa: F401
 from dynolint.model.literals import typed_constant
 from dynolint.model.presence import defaulted_reads, presence
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ConstV, DictV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, const_str,
+    NONE, UNKNOWN, CallV, ConstV, DictV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, ReadV, SeqV, SubV, Val, alts, const_str,
     one_of,
 )
 
@@ -245,6 +245,13 @@ class ControlMixin(Mixin):
                         and type(alt.elts[0]) is ReadItemV and alt.elts[0].read >= 0 \
                         and self.reads[alt.elts[0].read].key is not None:
                     reads.add(alt.elts[0].read)  # a query of one item by its key: none where it is missing
+                elif type(alt) is InstanceV and alt.alloc not in self.module_instances:
+                    # an object made from the item (``Verdict.from_item(item) if item else None``,
+                    # a repository's domain object or None): what its attributes were read from
+                    for name in self.heap_names.get(alt.alloc, ()):
+                        held = self.summaries.heap_get((alt.alloc, name))
+                        if held is not None:
+                            reads.update(self.taint(held).read_ids())
             return reads
 
         def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+# a query's or scan's parameters that choose the items returned by their attributes
+FILTERS = ("FilterExpression", "ScanFilter", "QueryFilter")
 ITEM_OPS = tuple(name for name, op in OPERATIONS.items()
                  if op.access in ("read", "write") and not name.startswith(("batch", "transact")))
 
@@ -190,6 +192,9 @@ class DynamoMixin(Mixin):
         if name in ("query", "scan"):
             equal = key_equalities(kwargs) if name == "query" else ()
             read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal)
+            if any(k in kwargs for k in FILTERS):
+                # a filter chose the items returned by what they held: the path examined them
+                state.examined = state.examined | {read}
             scope: Val | None = None
             if name == "query":
                 parts = [kwargs[k] for k in ("KeyConditionExpression", "KeyConditions") if k in kwargs]

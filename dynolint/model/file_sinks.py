@@ -79,6 +79,9 @@ METHODS: dict[str, Sink] = {
         ("write_parquet", "file"), ("write_csv", "file"), ("write_table", None),
     )
 }
+# an archive's methods that read the file named by their first argument into the archive
+# (``ZipFile.write(filename, arcname)``, as ``TarFile.add(name)`` does): not a write of that path
+ARCHIVE_READS = frozenset({"write"})
 # a model loaded into a cache folder (``AutoModel.from_pretrained(name, cache_dir="/tmp/hf")``)
 METHODS["from_pretrained"] = Sink(None, "cache_dir")
 

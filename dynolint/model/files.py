@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.events import TmpWrite
-from dynolint.model.file_sinks import COMMANDS, FUNCTIONS, METHODS, POSITIONAL, SUBCOMMANDS, Sink
+from dynolint.model.file_sinks import ARCHIVE_READS, COMMANDS, FUNCTIONS, METHODS, POSITIONAL, SUBCOMMANDS, Sink
 from dynolint.model.values import (
     NONE, UNKNOWN, ArchiveV, ArithV, ExtV, CallV, ConstV, EnvV, FileV, Loc, ManagedTmpV, OpaqueV, SeqV, StrV,
     TmpRootV, Val, alts, const_str, one_of,
@@ -121,6 +121,8 @@ class FilesMixin(Mixin):
                 self.tmp_write(target, name, loc, frame)
             return NONE
         sink = METHODS.get(name)
+        if sink is not None and name in ARCHIVE_READS and alts(recv) and all(isinstance(a, ArchiveV) for a in alts(recv)):
+            return NONE  # ``archive.write(path, arcname)``: the file at ``path`` is read into the archive
         if sink is not None:
             target = self.sink_target(sink, args, kwargs)
             if self.is_tmp(target):

@@ -16,6 +16,7 @@ from dynolint.model.key_parts import (
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
 from dynolint.model.strings import formatted_call
+from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
     ARITH_OPS, UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
@@ -136,9 +137,11 @@ class TaintIndex:
         result = EMPTY
         for child in children(value):
             result = result | self.taint(child, depth + 1)
-        if result.creds and type(value) is CallV and value.recv is not None and value.fn in OPERATIONS:
+        if result.creds and type(value) is CallV and value.recv is not None and (
+                value.fn in OPERATIONS or data_response(value.fn, value.recv)):
             # a DynamoDB operation on a client the model did not resolve (``sessions[t].resource(..)
-            # .Table(..).get_item(..)``): its response is the tenant's data, not their credentials
+            # .Table(..).get_item(..)``), a service call on a client (``s3.head_object(..)``): its
+            # response is the tenant's data, not their credentials
             result = result.as_data()
         if type(value) is ArithV and value.op in ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,

@@ -107,6 +107,9 @@ CALLBACKS: dict[str, Callback] = {
     "multiprocessing.Process": Callback("target", "args", "kwargs"),
     "asyncio.to_thread": Callback(0, 1, rest_kwargs=True, result="call"),
     "anyio.to_thread.run_sync": Callback(0, 1, result="call"),
+    # Starlette's (and FastAPI's re-export of) a sync function run in a worker thread: its result
+    **dict.fromkeys(("starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"),
+                    Callback(0, 1, rest_kwargs=True, result="call")),
     "map": Callback(0, each=1, result="mapped"),
     "itertools.starmap": Callback(0, each=1, result="mapped"),
     "filter": Callback(0, each=1, result="same"),

@@ -127,6 +127,8 @@ class PynamoMixin(Mixin):
             return PynInstanceV(model, parts, read, loc)
         if name in ("query", "scan", "count", "batch_get"):
             read = self.emit_read(f"Model.{name}", model, None, loc, state, frame)
+            if kwargs.get("filter_condition") is not None or name == "scan" and args or name == "query" and len(args) > 2:
+                state.examined = state.examined | {read}  # a filter chose the items by what they held
             scope = args[0] if args and name in ("query", "count") else None
             if name == "batch_get" and args:
                 scope = args[0]

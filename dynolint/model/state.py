@@ -280,15 +280,34 @@ def merge(states: list[State]) -> State:
     decisions = live[0]._decisions
     examined = live[0].examined
     present = live[0].present
+    present_reads = live[0]._reads  # the reads of the paths whose present facts ``present`` meets
     for state in live[1:]:
         claims = meet(claims, state._claims)
         absent = join(absent, state._absent)
         examined = join(examined, state.examined)
-        present = meet(present, state.present)
+        present = _meet_present(present, state.present, present_reads, state._reads)
+        present_reads = ordered
         facts = meet(facts, state._facts)
         if state._decisions is not decisions:
             decisions = tuple(d for d in decisions if d in state._decisions)
     return State(env, ordered, claims, absent, False, facts, decisions, examined, present, joined_aliases(live))
+
+
+def _meet_present(left: frozenset[int], right: frozenset[int], left_reads: tuple[ReadEvent, ...],
+                  right_reads: tuple[ReadEvent, ...]) -> frozenset[int]:
+    """The items shown there on both sides of a merge; one side's item is there on the other
+    side too when that side never read it (``self.repo.require(id)`` with a receiver that is
+    the project's repository or something unknown: only the first path made the read, and on it
+    the item is there)."""
+    if left == right:
+        return left
+    kept = left & right
+    only_left, only_right = left - right, right - left
+    if only_left:
+        kept |= only_left - {read.id for read in right_reads}
+    if only_right:
+        kept |= only_right - {read.id for read in left_reads}
+    return kept
 
 
 def joined_aliases(live: list[State]) -> Aliases:

@@ -11,10 +11,11 @@ from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
 from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
+from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.key_facts import constant_key, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
-from dynolint.model.values import EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
+from dynolint.model.values import CallV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -109,7 +110,7 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
     from the same input that scoped the credentials being stored?"""
     if key is None:
         return False
-    if model.taint(key).tenants:
+    if model.taint(key).tenants and _names_tenant(key):
         return True
     if value is None:
         return False
@@ -118,6 +119,24 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
         if creds.kind == "scoped" and creds.scope is not None and key_inputs & model.index.leaves(creds.scope):
             return True
     return False
+
+
+def _names_tenant(key: Val) -> bool:
+    """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
+    operation on a table the model did not resolve, whose request named the tenant)? What such a
+    read gives back (the names of its attributes, its values) is the item's data, as an item
+    read through a resolved table is: it keys nothing by tenant."""
+    pending, seen = [key], set()
+    while pending and len(seen) < 4096:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if type(value) is TenantIdV:
+            return True
+        if not (type(value) is CallV and value.recv is not None and value.fn in OPERATIONS):
+            pending.extend(children(value))
+    return bool(pending)  # (too large to walk: as the taint says)
 
 
 # -- data calls ------------------------------------------------------------------------

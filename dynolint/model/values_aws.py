@@ -139,3 +139,30 @@ class PynTransactV(Val):
 # objects whose methods read or write data: a method of one is a callable (handed to a thread
 # or an executor), and either of several of them is a path of its own
 SDK_OBJECTS = (TableV, ClientV, ResourceV, BatchWriterV, PynModelV, PynInstanceV, S3ObjectV, SessionV)
+
+# methods of a client, resource or session that give another handle made with the same
+# credentials (a sub-resource's constructor is capitalised: ``Bucket``, ``Object``, ``Table``),
+# or credentials themselves
+HANDLE_METHODS = frozenset({
+    "client", "resource", "create_client", "get_paginator", "get_waiter", "batch_writer", "meta",
+    "get_credentials", "get_frozen_credentials", "paginate",
+    # responses that are credentials, or carry their signature (a bearer's capability)
+    "assume_role", "assume_role_with_web_identity", "assume_role_with_saml", "get_session_token",
+    "get_federation_token", "get_credentials_for_identity", "get_open_id_token", "generate_db_auth_token",
+    "generate_presigned_url", "generate_presigned_post", "generate_presigned_request",
+})
+# what makes a client when the session it is called on is not resolved (``sessions[t].client("s3")``)
+CLIENT_MAKERS = frozenset({"client", "resource", "create_client"})
+
+
+def data_response(fn: str, receiver: Val | None) -> bool:
+    """Is ``receiver.fn(...)`` a service call whose response is data (``s3.head_object(...)``,
+    an item, a queue's messages), not another handle carrying the credentials it was made with?
+    Its receiver is a client, resource or table, or a call that makes one on a session the model
+    did not resolve."""
+    from dynolint.model.values import CallV, alts
+
+    if receiver is None or fn in HANDLE_METHODS or fn[:1].isupper():
+        return False
+    return any(type(alt) in (ClientV, ResourceV, TableV)
+               or type(alt) is CallV and alt.fn in CLIENT_MAKERS for alt in alts(receiver))
