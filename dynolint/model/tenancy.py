@@ -126,7 +126,8 @@ def _names_tenant(key: Val) -> bool:
     operation on a table the model did not resolve, whose request named the tenant)? What such a
     read gives back (the names of its attributes, its values) is the item's data, as an item
     read through a resolved table is: it keys nothing by tenant."""
-    pending, seen = [key], set()
+    pending: list[Val] = [key]
+    seen: set[int] = set()
     while pending and len(seen) < 4096:
         value = pending.pop()
         if id(value) in seen:
