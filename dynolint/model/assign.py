@@ -20,7 +20,7 @@ from dynolint.model.module_state import Entry, within
 from dynolint.model.objects import session_maker, session_state
 from dynolint.model.verdicts import element_options
 from dynolint.model.values import (
-    UNKNOWN, CallV, ClassV, CostlyV, DictV, ElemV, EventV, ExtV, FuncV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, SeqV, SubV, Val,
+    UNKNOWN, CallV, ClaimsV, ClassV, CostlyV, DictV, ElemV, EventV, ExtV, FuncV, InstanceV, Loc, OneOf, PynInstanceV, ReadItemV, SeqV, SubV, Val,
     alts, const_str, one_of,
 )
 from dynolint.model.event_fields import norm_key
@@ -88,7 +88,11 @@ class AssignMixin(Mixin):
         """An unnamed part of request text (a regular expression's group by position,
         ``m.group(1)``, ``m[1]``, ``.groups()`` unpacked; a piece of a split) bound to a name
         that says what it is (``tenant_id = m.group(1)``): that field of the request, as a
-        named group would be."""
+        named group would be. A claim of a JWT bound to such a name (``tenant_id =
+        claims["tid"]``, ``tenant_id = peek(token)["target_org"]``) is the tenant id the token names."""
+        if any(type(alt) is ClaimsV for alt in alts(value)) and self.project.tenant_key(loc[0]).search(norm_key(name)):
+            return one_of([self.claimed_tenant(alt, name, loc, frame, False) if type(alt) is ClaimsV else alt
+                           for alt in alts(value)])
         if type(value) is not EventV and type(value) is not OneOf and type(value) is not ElemV \
                 or not any(_text_of(alt) is not None for alt in alts(value)) or not self.project.tenant_key(loc[0]).search(norm_key(name)):
             return value

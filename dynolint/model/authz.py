@@ -249,6 +249,12 @@ class AuthzMixin(Mixin):
             return EventV(base.path + (segment,), True)
         return EventV(base.path + (segment,), base.trusted)
 
+    def claimed_tenant(self: Machine, claims: ClaimsV, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
+        """The tenant id a JWT's claim ``name`` holds, trusted as far as the token was verified."""
+        trust = "trusted" if claims.verified else "untrusted"
+        how = "verified JWT claims" if claims.verified else "a JWT decoded without verification"
+        return self.tenant_source(loc, trust, f"{how} ({name})", frame, quiet)
+
     def tenant_source(self: Machine, loc: Loc, trust: str, how: str, frame: Frame, quiet: bool) -> Val:
         value = TenantIdV(loc, trust, how)
         known = self.source_facts.get(loc)

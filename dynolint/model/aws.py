@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.handler_context import var_setters
 from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
-    AttrV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
+    AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
 from dynolint.model.mixin import Mixin
 from dynolint.model.roots import ANY_SERVICE, dynamodb_call, typed_by_use
@@ -160,7 +161,15 @@ class AwsMixin(Mixin):
             if name == "reset":
                 self.reset_vars.add(recv.loc)
             if name == "get":
-                return self.summaries.heap_get((recv.loc, "value"), args[0] if args else UNKNOWN)
+                held = self.summaries.heap_get((recv.loc, "value"))
+                if held is None and frame.root >= 0 and (frame.root, f"var {recv.loc}") not in self.request_hooked:
+                    # nothing set it yet: the middlewares that bind it run first (once a root)
+                    self.request_hooked.add((frame.root, f"var {recv.loc}"))
+                    for path, function, given in var_setters(self, recv.loc):
+                        if function.qualname != frame.qualname or path != frame.path:
+                            self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
+                    held = self.summaries.heap_get((recv.loc, "value"))
+                return held if held is not None else args[0] if args else UNKNOWN
             return NONE
         if type(recv) is MetaV:
             return CallV(name, recv, tuple(args))

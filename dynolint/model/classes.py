@@ -10,7 +10,9 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.state import join
+from dynolint.model.key_facts import within
 from dynolint.model.values import (
+    CredsV,
     UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
     TenantIdV, Val, alts, const_str, one_of,
 )
@@ -213,7 +215,12 @@ class ClassesMixin(Mixin):
         attributes (``RequestContext(tenant_id=...)``, a repository made for the tenant, and the
         objects those hold): the object brings the tenant id wherever it is passed. Not an object
         made at import: what it holds is module state (another invocation's, DYN302), not this
-        request's tenant.
+        request's tenant."""
+        return self.held(value)[0]
+
+    def held(self: Machine, value: Val) -> tuple[frozenset[TenantIdV], frozenset[CredsV]]:
+        """``held_tenants``, and the tenant-scoped credentials ``value`` is made with or a project
+        object it is holds in its attributes (a meter wrapping a table of a tenant's session).
 
         Memoised per value object (``held_memo``, kept alive there so its id is not reused) for
         as long as the objects it looked into hold what they held (no heap write to any of them:
@@ -231,17 +238,20 @@ class ClassesMixin(Mixin):
             return known[2]
         cells: list[tuple[object, str]] = []
         allocs: dict[object, int] = {}
-        tenants = self._held_tenants(value, 0, cells, allocs)
+        found = self._held(value, 0, cells, allocs)
         if len(self.held_memo) >= 4096:
             self.held_memo.clear()
-        self.held_memo[id(value)] = (value, len(self.module_instances), tenants, tuple(cells), tuple(allocs.items()))
-        return tenants
+        self.held_memo[id(value)] = (value, len(self.module_instances), found, tuple(cells), tuple(allocs.items()))
+        return found
 
-    def _held_tenants(self: Machine, value: Val, depth: int, cells: list[tuple[object, str]],
-                      allocs: dict[object, int]) -> frozenset[TenantIdV]:
-        tenants = self.taint(value).tenants
+    def _held(self: Machine, value: Val, depth: int, cells: list[tuple[object, str]],
+              allocs: dict[object, int]) -> tuple[frozenset[TenantIdV], frozenset[CredsV]]:
+        if depth and 0 < depth <= 2 and alts(value) and all(type(alt) is DictV for alt in alts(value)):
+            return self._held_entries(value, depth, cells, allocs)
+        taint = self.taint(value)
+        tenants, scoped = taint.tenants, frozenset(c for c in taint.creds if c.kind == "scoped")
         if depth > 2:
-            return tenants
+            return tenants, scoped
         for alt in alts(value):
             if type(alt) is InstanceV and alt.alloc not in self.module_instances:
                 allocs.setdefault(alt.alloc, self.summaries.alloc_writes.get(alt.alloc, 0))
@@ -249,8 +259,30 @@ class ClassesMixin(Mixin):
                     cells.append((alt.alloc, name))
                     held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
-                        tenants = join(tenants, self._held_tenants(held, depth + 1, cells, allocs))  # (no new empty set)
-        return tenants
+                        inner, inner_scoped = self._held(held, depth + 1, cells, allocs)
+                        tenants = join(tenants, inner)  # (no new empty set)
+                        scoped = join(scoped, inner_scoped)
+        return tenants, scoped
+
+    def _held_entries(self: Machine, value: Val, depth: int, cells: list[tuple[object, str]],
+                      allocs: dict[object, int]) -> tuple[frozenset[TenantIdV], frozenset[CredsV]]:
+        """What a dict an object holds holds, but for its entries filed under the tenant (a
+        vending machine's ``self._sessions[tenant_id]``): those are kept per tenant."""
+        tenants: frozenset[TenantIdV] = frozenset()
+        scoped: frozenset[CredsV] = frozenset()
+        for alt in alts(value):
+            assert type(alt) is DictV
+            for key, entry in alt.items:
+                inner, inner_scoped = self._held(entry, depth + 1, cells, allocs)
+                if self.taint(key).tenants or inner_scoped and all(
+                        c.scope is not None and within(key, c.scope) for c in inner_scoped):
+                    continue
+                tenants, scoped = join(tenants, inner), join(scoped, inner_scoped)
+            for spread in alt.spreads:
+                taint = self.taint(spread)
+                tenants = join(tenants, taint.tenants)
+                scoped = join(scoped, frozenset(c for c in taint.creds if c.kind == "scoped"))
+        return tenants, scoped
 
     def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:
         """An instance of the subclass ``sub`` as its own __init__ makes it (``base`` when the

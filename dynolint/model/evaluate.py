@@ -360,9 +360,7 @@ class EvalMixin(Mixin):
             return EventV(base.path + ("?",), base.trusted)
         if type(base) is ClaimsV and key is not None:
             if self.project.tenant_key(loc[0]).search(norm_key(key)):
-                trust = "trusted" if base.verified else "untrusted"
-                how = "verified JWT claims" if base.verified else "a JWT decoded without verification"
-                return self.tenant_source(loc, trust, f"{how} ({key})", frame, quiet)
+                return self.claimed_tenant(base, key, loc, frame, quiet)
             return base
         if type(base) is DictV:
             for item_key, value in reversed(base.items):
@@ -375,8 +373,9 @@ class EvalMixin(Mixin):
                 return computed
             if (opened := open_spread(base)) is not None and names_entry(index):
                 return self._item_one(opened, index, loc, frame, quiet)  # an entry not stored here
-            if len(base.spreads) == 1 and type(base.spreads[0]) is ReadItemV and key is not None:
-                return SubV(base.spreads[0], index)  # ``{**item, "hub": h}["pk"]``: the item's own entry
+            if len(base.spreads) == 1 and key is not None and any(type(a) is ReadItemV for a in alts(base.spreads[0])):
+                # ``{**item, "hub": h}["pk"]``: the item's own entry (of each item it may be)
+                return one_of([SubV(a, index) for a in alts(base.spreads[0])])
             if base.spreads:
                 held = self.container_entry(base, index)
                 return held if held is not None else SubV(base, index)

@@ -205,6 +205,8 @@ class GlobalStore:
     # the value is a project object that holds this request's tenant id in its attributes
     # (``logger.addFilter(TenantFilter(tenant))``, ``CURRENT = RequestContext(tenant)``)
     holds_tenant: bool = False
+    # the value is a project object that holds tenant-scoped credentials (a table of a tenant's session)
+    holds_creds: frozenset[CredsV] = frozenset()
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import RESOLVER_CONTEXT
-from dynolint.model.values import NONE, UNKNOWN, AttrV, CallV, ContextV, EventV, ExtV, Loc, Val, alts, const_str
+from dynolint.model.values import (
+    NONE, UNKNOWN, AttrV, CallV, ContextV, ContextVarV, EventV, ExtV, Loc, ModuleV, Val, alts, const_str,
+)
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -70,3 +72,40 @@ def context_hooks(machine: Machine) -> list[tuple[str, ir.Function, tuple[Val, .
             else (UNKNOWN,) * len(function.params)
         hooks.append((path, function, given))
     return hooks
+
+
+def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
+    """The project's functions that set the ContextVar made at ``var`` (``_principal.set(...)``,
+    ``tenancy._principal.set(...)``), as :func:`context_hooks` gives them: a middleware binding the
+    request's tenant before the route runs (Powertools' ``app.use(middlewares=[...])``, a
+    Starlette middleware, a handler), which a route reading the variable depends on."""
+    found = machine.var_setter_memo.get(var)
+    if found is not None:
+        return found
+    functions = machine.project.functions
+    outermost: dict[tuple[str, str], ir.Function] = {}
+    for (path, _), function in sorted(functions.items()):
+        if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == "set"
+                   and _names_var(machine, path, node.func.value, var) for node in ir.walk(function.body)):
+            continue
+        while function.parent is not None and (path, function.parent) in functions:
+            function = functions[(path, function.parent)]
+        if function.class_qualname is None:
+            outermost.setdefault((path, function.qualname), function)
+    found = [(path, function, (EventV(()), ContextV()) if machine.handler_shaped(function)
+              else (UNKNOWN,) * len(function.params)) for (path, _), function in sorted(outermost.items())]
+    machine.var_setter_memo[var] = found
+    return found
+
+
+def _names_var(machine: Machine, path: str, expr: ir.Expr, var: Loc) -> bool:
+    """Is ``expr`` (in module ``path``) the module-level ContextVar made at ``var``: its name,
+    or an attribute of the module that holds it?"""
+    if type(expr) is ir.Name:
+        held = machine.run_module(path).get(expr.id)
+    elif type(expr) is ir.Attr and type(expr.value) is ir.Name:
+        module = machine.run_module(path).get(expr.value.id)
+        held = machine.run_module(module.name).get(expr.attr) if type(module) is ModuleV else None
+    else:
+        return False
+    return type(held) is ContextVarV and held.loc == var

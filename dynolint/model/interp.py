@@ -52,6 +52,7 @@ from dynolint.model.verdicts import Options
 from dynolint.memory import describe_part, resident_mb
 from dynolint.model.unseen import forget_stamps
 from dynolint.model.values import (
+    CredsV,
     UNKNOWN, ClassV, ConstV, FuncV, OpaqueV, Loc, PynModelV, TenantIdV, Val,
 )
 
@@ -81,6 +82,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
     request_hooked: set[tuple[int, str]]  # (root, namespace) the hooks storing into it ran in
+    var_setter_memo: dict[Loc, list[tuple[str, ir.Function, tuple[Val, ...]]]]  # a ContextVar (where made) -> the functions that set it (handler_context)
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals
@@ -118,8 +120,8 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     module_instances: set[Loc]  # where instances (and HTTP sessions) made at import were made: module state
     mappings_made: bool  # an instance of a dict subclass was made (model/mappings.py)
     # id(value) -> (it, len(module_instances), its held tenants, the heap cells it looked at,
-    # the objects it looked into with their counts of writes then): classes.held_tenants
-    held_memo: dict[int, tuple[Val, int, frozenset[TenantIdV], tuple[tuple[object, str], ...],
+    # the objects it looked into with their counts of writes then): classes.held
+    held_memo: dict[int, tuple[Val, int, tuple[frozenset[TenantIdV], frozenset[CredsV]], tuple[tuple[object, str], ...],
                                tuple[tuple[object, int], ...]]]
     verdicts: dict[int, tuple[Val, Options]]  # id(a call's result) -> it, what each return decided (verdicts.py)
     carried: dict[int, tuple[Val, tuple[Decision, ...]]]  # id(an element appended) -> it, its path's decisions
@@ -314,6 +316,7 @@ class Interpreter(Machine):
         self.cleared_stores = set()
         self.request_scoped = {}
         self.request_hooked = set()
+        self.var_setter_memo = {}
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()

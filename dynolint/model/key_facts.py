@@ -8,7 +8,7 @@ import re
 
 from dynolint.model.event_fields import tenant_words
 from dynolint.model.values import (
-    CallV, ConstV, DictV, EventV, PynInstanceV, SeqV, TenantIdV, Val, alts, const_str,
+    CallV, ConstV, DictV, EventV, PynInstanceV, SeqV, TenantIdV, Val, alts, children, const_str,
 )
 
 
@@ -79,3 +79,16 @@ def carries_identity(value: Val) -> bool:
     """Is ``value`` the invocation's event, its request context or its authorizer context (where
     the caller's identity, and so the tenant id, is read from)?"""
     return any(isinstance(alt, EventV) and alt.path in _IDENTITY_PATHS for alt in alts(value))
+
+
+def within(key: Val, scope: Val) -> bool:
+    """Is every alternative of ``key`` one of the values ``scope`` is made of (the claims object,
+    the parameter, both a session tag and a cache key were taken from)?"""
+    wanted = set(alts(key))
+    pending, seen = [scope], 0
+    while pending and wanted and seen < 512:
+        value = pending.pop()
+        seen += 1
+        wanted.discard(value)
+        pending.extend(children(value))
+    return not wanted

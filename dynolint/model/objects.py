@@ -143,11 +143,11 @@ class ObjectsMixin(Mixin):
         module = module or frame.path
         accumulates = kind == "assign" and module == frame.path \
             and advances(value, self.lookup(name, state, frame), state.env.get(name))
-        holds = not frame.is_module and any(isinstance(alt, InstanceV) for alt in alts(value)) \
-            and bool(self.held_tenants(value))
+        held_tenants, held_creds = self.held(value) \
+            if not frame.is_module and any(isinstance(alt, InstanceV) for alt in alts(value)) else (frozenset(), frozenset())
         self.global_stores.append(GlobalStore((frame.path, site), module, name, kind, key, value,
                                               frame.info, frame.root, accumulates, TENANT_SLOT in state.facts,
-                                              holds_tenant=holds))
+                                              holds_tenant=bool(held_tenants), holds_creds=held_creds))
         stored = self.global_values.setdefault((module, name), [])
         self.summaries.footprint.wrote((GLOBAL_VALUES, (module, name)))
         if len(stored) < 8 and value not in stored:

@@ -12,10 +12,10 @@ from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.key_facts import constant_key, tenants_table
+from dynolint.model.key_facts import constant_key, tenants_table, within
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
-from dynolint.model.values import CallV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
+from dynolint.model.values import CallV, CredsV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -105,9 +105,11 @@ def per_request(model: Model, store: GlobalStore) -> bool:
         name is not None and (store.name, name) in removed for name in names))
 
 
-def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> bool:
+def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
+                    held: frozenset[CredsV] = frozenset()) -> bool:
     """Is a module-level store keyed by the tenant: the key derives from a tenant id, or
-    from the same input that scoped the credentials being stored?"""
+    from the same input that scoped the credentials being stored (``held``: those an object
+    being stored holds)?"""
     if key is None:
         return False
     if model.taint(key).tenants and _names_tenant(key):
@@ -115,8 +117,9 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None) -> 
     if value is None:
         return False
     key_inputs = model.index.leaves(key)
-    for creds in model.taint(value).creds:
-        if creds.kind == "scoped" and creds.scope is not None and key_inputs & model.index.leaves(creds.scope):
+    for creds in model.taint(value).creds | held:
+        if creds.kind == "scoped" and creds.scope is not None and (
+                key_inputs & model.index.leaves(creds.scope) or within(key, creds.scope)):
             return True
     return False
 

@@ -350,8 +350,14 @@ def one_of(values: Iterable[Val], limit: int = 6) -> Val:
         return UNKNOWN
     if len(flat) == 1:
         return next(iter(flat))
-    if len(flat) > limit and not (len(flat) <= CODE_LIMIT and all(type(v) in DISPATCH_TARGETS for v in flat)):
-        return options(sorted(flat, key=_rank)[:limit])
+    if len(flat) > limit:
+        # what a call may dispatch to is kept whole (to CODE_LIMIT), beside the values it comes
+        # with (a registry's ``.get(key)``: its handlers and None), which are capped
+        code = [v for v in flat if type(v) in DISPATCH_TARGETS]
+        if not code or len(code) > CODE_LIMIT:
+            return options(sorted(flat, key=_rank)[:limit])
+        if len(code) < len(flat):
+            return options(code + sorted((v for v in flat if type(v) not in DISPATCH_TARGETS), key=_rank)[:limit])
     return options(flat)
 
 

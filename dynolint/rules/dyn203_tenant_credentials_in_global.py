@@ -73,8 +73,9 @@ def session_for(tenant_id):
             if store.loc in seen:
                 continue
             taint = model.taint(store.value)
-            if not any(c.kind == "scoped" for c in taint.creds) or store.owner_checked or per_request(model, store) \
-                    or keyed_by_tenant(model, store.key, store.value):
+            scoped = any(c.kind == "scoped" for c in taint.creds) or bool(store.holds_creds)
+            if not scoped or store.owner_checked or per_request(model, store) \
+                    or keyed_by_tenant(model, store.key, store.value, store.holds_creds):
                 continue
             seen.add(store.loc)
             where = {"cache": "the cache of a function whose cache key does not include the tenant",

@@ -87,7 +87,7 @@ def handler(event, context):
             if store.loc in seen or store.owner_checked or per_request(model, store) or keyed_by_tenant(model, store.key):
                 continue
             taint = model.taint(store.value)
-            if any(c.kind == "scoped" for c in taint.creds):
+            if any(c.kind == "scoped" for c in taint.creds) or store.holds_creds:
                 continue  # DYN203
             root = model.root(store.root)
             if store.accumulates and root_tenancy(model, store.root) == "shared" and \
