@@ -11,7 +11,7 @@ from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
-from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts
+from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts, const_str
 
 MAX_OTHERS = 3  # other racy paths to one write named beside the one reported
 
@@ -132,7 +132,7 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
             return index.item_has_key(whole.item, probe)
     if a.item is None or b.item is None:
         return False
-    first, second = index.key_map(a.item), index.key_map(b.item)
+    first, second = item_entries(model, a.item), item_entries(model, b.item)
     if not first or not second:
         return index.equal(a.item, b.item)
     # the key attributes as config, IaC or the project's ``Key=`` dicts have them; when nothing
@@ -142,6 +142,24 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     if any(n not in first or n not in second for n in names):
         names = [n for n in first if n in second]
     return bool(names) and all(index.equal(first[n], second[n]) for n in names)
+
+
+def item_entries(model: Model, item: Val, depth: int = 0) -> dict[str, Val] | None:
+    """An item written whole as attribute -> canonical value: its entries of known names, over
+    those of the dicts it spreads (``{**profile.to_item(), "state": "READY"}``); an entry named
+    by the code (``item[attr] = value`` in a loop over optional attributes) says nothing of the
+    key. None: not a dict the model knows."""
+    for alt in alts(item):
+        if type(alt) is DictV:
+            out: dict[str, Val] = {}
+            for spread in alt.spreads if depth < 4 else ():
+                out.update(item_entries(model, spread, depth + 1) or {})
+            for name, value in alt.items:
+                text = const_str(name)
+                if text is not None:
+                    out[text] = model.index.canon(value)
+            return out
+    return None
 
 
 def leaves(value: Val | None) -> list[Val]:
