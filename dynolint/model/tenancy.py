@@ -176,7 +176,10 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue
         if call.unscoped and call.container is None:
             verdict = (call, "scan", source)
-        elif scope_taint.tenants and not partial:
+        elif scope_taint.tenants and not partial and any(_names_tenant(value) for value in call.scope_values
+                                                         + ((call.container,) if call.container is not None else ())):
+            # (a key taken from what a read of the tenant's item gave back, a segment id in a rule
+            # the tenant wrote, is the item's data: it scopes nothing)
             verdict = (call, "tenant-key", source or min(scope_taint.tenants, key=lambda t: t.loc))
         elif (call.service == "dynamodb" and call.op in _ITEM_OPS
               or call.service == "s3" and call.op in S3_OBJECT_READS) \
