@@ -9,6 +9,7 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
+from dynolint.model.event_fields import TENANT_KEY
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.key_parts import (
     after_prefix, converted_from, id_name, leaf_name, strip_prefix, typed, untyped,
@@ -309,6 +310,8 @@ class TaintIndex:
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)
+        if type(pinned) is TenantIdV:  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
+            return attr is not None and TENANT_KEY.search(id_name(attr)) is not None
         name = leaf_name(pinned)
         return attr is not None and name is not None and id_name(attr) in (id_name(name), "id")
 
