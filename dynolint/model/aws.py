@@ -64,19 +64,23 @@ class AwsMixin(Mixin):
 
     # -- constructors ----------------------------------------------------------------------
     def aws_constructor(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], loc: Loc,
-                        state: State, frame: Frame) -> Val | None:
+                        state: State, frame: Frame, spread_unknown: tuple[Val, ...] = ()) -> Val | None:
         if path in ("boto3.client", "boto3.resource", "boto3.session.Session.client"):
             creds = self.creds_from(kwargs)
+            if creds is EXEC and spread_unknown:
+                creds = self.spread_creds(spread_unknown)
             if creds is EXEC and path != "boto3.session.Session.client":  # boto3's default session
                 default = self.summaries.heap_get(DEFAULT_SESSION)
                 found = [alt.creds for alt in alts(default) if isinstance(alt, SessionV)] if default else []
                 creds = next((c for c in found if c.kind == "scoped"), found[0] if found else EXEC)
-            return self.service_object(path.rsplit(".", 1)[-1], creds, args, kwargs)
+            return self.service_object(path.rsplit(".", 1)[-1], creds, args, kwargs, spread_unknown)
         if path == "boto3.setup_default_session":
             self.set_default_session(SessionV(self.creds_from(kwargs), "boto3"), loc, frame)
             return NONE
         if path in SESSION_CLASSES:
             creds = self.creds_from(kwargs)
+            if creds is EXEC and spread_unknown:
+                creds = self.spread_creds(spread_unknown)
             if creds is EXEC and "profile_name" not in kwargs:
                 creds = self.environment_creds() or creds
             return SessionV(creds, SESSION_CLASSES[path])
@@ -116,12 +120,25 @@ class AwsMixin(Mixin):
                 return CredsV("fixed")
         return UNKNOWN_CREDS
 
-    def service_object(self: Machine, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val]) -> Val:
+    def spread_creds(self: Machine, spreads: tuple[Val, ...]) -> CredsV:
+        """The credentials keywords spread from values the model cannot enumerate may give
+        (``create_client(service, **creds.client_kwargs())``): tenant-scoped ones when they derive
+        from such, else unknown (not the execution role: the keywords may name any)."""
+        for spread in spreads:
+            for alt in self.taint(spread).creds:
+                if alt.kind == "scoped":
+                    return alt
+        return UNKNOWN_CREDS
+
+    def service_object(self: Machine, kind: str, creds: CredsV, args: list[Val], kwargs: dict[str, Val],
+                       spread_unknown: tuple[Val, ...] = ()) -> Val:
         service = const_str(args[0]) if args else const_str(kwargs.get("service_name", UNKNOWN))
         if service is None and kind not in ("client", "create_client"):
             return UNKNOWN
         if kwargs and any(k in kwargs for k in CRED_KWARGS):
             creds = self.creds_from(kwargs)
+        elif spread_unknown:
+            creds = self.spread_creds(spread_unknown)
         if kind in ("client", "create_client"):  # (a service named by a value not known: typed by its use)
             return ClientV(service if service is not None else ANY_SERVICE, creds, "low")
         return ResourceV(service, creds) if service is not None else UNKNOWN
@@ -133,7 +150,7 @@ class AwsMixin(Mixin):
             recv = typed_by_use(recv, name, args, kwargs, self.project.method_names) or recv
         if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):
-                return self.service_object(name, recv.creds, args, kwargs)
+                return self.service_object(name, recv.creds, args, kwargs, spread_unknown)
             return CallV(name, recv, tuple(args))
         if type(recv) is ClientV and recv.service == ANY_SERVICE:  # ``{n: session.client(n) for n in services}``
             recv = ClientV("dynamodb", recv.creds) if dynamodb_call(name, kwargs) else recv

@@ -144,7 +144,7 @@ class ExternalMixin(Mixin):
     # -- external functions --------------------------------------------------------------
     def call_external(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], spread_unknown: tuple[Val, ...],
                       node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:
-        aws = self.aws_constructor(path, args, kwargs, loc, state, frame)
+        aws = self.aws_constructor(path, args, kwargs, loc, state, frame, spread_unknown)
         if aws is not None:
             return aws
         pyn = self.pyn_external(path)

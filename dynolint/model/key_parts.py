@@ -67,6 +67,14 @@ def leaf_name(value: Val) -> str | None:
     return None
 
 
+def field_of(how: str) -> str | None:
+    """The field a tenant id was read from, as its source names it (``authorizer claims
+    (custom:fleet_id)``: ``custom:fleet_id``)."""
+    if how.endswith(")") and "(" in how:
+        return how[how.rindex("(") + 1:-1] or None
+    return None
+
+
 def id_name(name: str) -> str:
     """A name as spelled in any case style (``account_id``, ``accountId``, ``AccountID``)."""
     return "".join(ch for ch in name.lower() if ch.isalnum())

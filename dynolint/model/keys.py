@@ -12,7 +12,7 @@ from dynolint.model.unseen import UnseenIndex
 from dynolint.model.event_fields import TENANT_KEY
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.key_parts import (
-    after_prefix, converted_from, id_name, leaf_name, strip_prefix, typed, untyped,
+    after_prefix, converted_from, field_of, id_name, leaf_name, strip_prefix, typed, untyped,
 )
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
@@ -310,10 +310,14 @@ class TaintIndex:
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)
-        if type(pinned) is TenantIdV:  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
-            return attr is not None and TENANT_KEY.search(id_name(attr)) is not None
-        name = leaf_name(pinned)
-        return attr is not None and name is not None and id_name(attr) in (id_name(name), "id")
+        if type(pinned) is TenantIdV and attr is not None and TENANT_KEY.search(id_name(attr)) is not None:
+            return True  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
+        name = leaf_name(pinned) if type(pinned) is not TenantIdV else field_of(pinned.how)
+        if attr is None or name is None:
+            return False
+        # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
+        spelled = id_name(name)
+        return id_name(attr) in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
 
     def item_has_key(self, item: Val, read: ReadEvent) -> bool:
         read_map = self.key_map(read.key)

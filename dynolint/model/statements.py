@@ -103,6 +103,9 @@ class StatementsMixin(Mixin):
                 value = self.returned_test(stmt.value, stmt.site, state, frame)
             else:
                 value = self.eval(stmt.value, state, frame) if stmt.value is not None else NONE
+            if frame.function is not None and stmt.value is not None:
+                # a function whose name says it gives the tenant (``_portal_tenant``): what it returns
+                value = self.named_part(frame.function.name, value, (frame.path, stmt.site), frame)
             value = self.steered(value, frame)
             frame.returns.append(value)
             frame.return_states.append(state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.tenancy import keyed_by_tenant, per_request
+from dynolint.model.tenancy import keyed_by_tenant, per_request, root_tenancy
 from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def tenant_table(tenant_id):
         _tables[tenant_id] = tenant_session(tenant_id).resource("dynamodb").Table("notes")
     return _tables[tenant_id]
 ''',
-        known_problems="A `ContextVar` set and reset around each invocation is per-request state and is not reported.",
+        known_problems="A `ContextVar` set and reset around each invocation is per-request state and is not reported; "
+                       "nor is module state of a function declared PER_TENANT, whose execution environments each "
+                       "serve one tenant.",
         references=("https://docs.aws.amazon.com/lambda/latest/operatorguide/global-scope.html",),
     )
     invalid = (
@@ -75,6 +77,7 @@ def session_for(tenant_id):
             taint = model.taint(store.value)
             scoped = any(c.kind == "scoped" for c in taint.creds) or bool(store.holds_creds)
             if not scoped or store.owner_checked or per_request(model, store) \
+                    or root_tenancy(model, store.root) == "per-tenant" \
                     or keyed_by_tenant(model, store.key, store.value, store.holds_creds):
                 continue
             seen.add(store.loc)
