@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.records import TYPED_CONVERTERS
-from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, Val, alts
+from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -93,21 +93,37 @@ class ComprehensionsMixin(Mixin):
         if expr.value is None or len(expr.generators) != 1:
             return None
         by_entry = self.unrolled_entries(expr, state, frame)
-        if by_entry is not None or expr.generators[0][2]:
+        target, iterable, conditions = expr.generators[0]
+        if by_entry is not None or not isinstance(target, ir.Name) \
+                or not all(_names_only(condition, target) for condition in conditions):
             return by_entry
-        target, iterable, _ = expr.generators[0]
-        if not isinstance(iterable, ir.SeqE) or not 0 < len(iterable.elts) <= 16 or not isinstance(target, ir.Name) \
-                or not all(isinstance(e, ir.Const) and isinstance(e.value, str) for e in iterable.elts):
+        names = self._literal_names(iterable, state, frame)
+        if names is None:
             return None
         saved = dict(state.env)
         entries: list[tuple[Val, Val]] = []
         try:
-            for name in iterable.elts:
-                state.env[target.id] = ConstV(name.value if isinstance(name, ir.Const) else None)
+            for name in names:  # (a test of the name alone leaves out entries; those it keeps are these)
+                state.env[target.id] = ConstV(name)
                 entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))
         finally:
             state.env = saved
         return DictV(tuple(entries))
+
+    def _literal_names(self: Machine, iterable: ir.Expr, state: State, frame: Frame) -> list[str] | None:
+        """The names a comprehension runs over when they are known: a literal sequence of them, or
+        a record class's table of fields (``cls.__dataclass_fields__``); at most 16."""
+        if isinstance(iterable, ir.SeqE):
+            names = [e.value for e in iterable.elts if isinstance(e, ir.Const) and isinstance(e.value, str)]
+            return names if 0 < len(names) == len(iterable.elts) <= 16 else None
+        if not isinstance(iterable, ir.Attr):
+            return None
+        table = self.peek(iterable, state, frame)
+        if type(table) is not DictV or table.spreads or not 0 < len(table.items) <= 16:
+            return None
+        found = [const_str(key) for key, _ in table.items]
+        names = [n for n in found if n is not None]
+        return names if len(names) == len(found) else None
 
     def unrolled_entries(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> DictV | None:
         target, iterable, conditions = expr.generators[0]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import CREDENTIAL_PARTS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.handler_context import context_attr
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
@@ -285,7 +285,11 @@ class EvalMixin(Mixin):
             if method is not None:
                 kind_of = self.method_kind(method)
                 return BoundV(base, method) if kind_of == "class" else method
-            return self.class_attr(base, name) or AttrV(base, name)
+            found = self.class_attr(base, name)
+            if found is None and name in FIELD_TABLES and (fields := self.dataclass_fields(base)) is not None:
+                # ``cls.__dataclass_fields__``, ``Model.model_fields``: the record's fields by name
+                return DictV(tuple((ConstV(field), UNKNOWN) for field, _ in fields))
+            return found or AttrV(base, name)
         if type(base) is SuperV:
             return self.super_attr(base, name)
         if type(base) is ContextV:

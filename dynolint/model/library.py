@@ -215,6 +215,8 @@ NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threadin
 
 # Bases that make a class a typed dict: calling it makes a dict of what it is given
 # (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
+# a record class's table of its fields by name (dataclasses, pydantic v2 and v1, a namedtuple's)
+FIELD_TABLES = frozenset({"__dataclass_fields__", "model_fields", "__fields__", "_fields"})
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
 # functions that encode a value as JSON text (what a decoder of the text gives back)
 JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
