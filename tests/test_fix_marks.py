@@ -135,4 +135,5 @@ def test_over_every_race_case_the_marks_are_what_check_fix_fixes(tmp_path: Path)
         assert marked == fixed, case.name
         compared += 1
         marks += len(marked)
-    assert compared == len(cases) and marks >= 3  # (a sample of them marks 5 today)
+    # (the race cases mark 6 safe fixes in all, 1 to 5 of them in a half sample: at least one must be compared)
+    assert compared == len(cases) and marks >= 1

@@ -55,7 +55,7 @@ def plan_for(model: Model, race: Race) -> Plan:
         return _claim_plan(model, race)
     if race.kind == "allocate":
         model_name = _model_name(model, write.loc[0], write.table) if isinstance(write.table, PynModelV) else None
-        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table), table_label(model, write.table),
+        return versioning.allocate_plan(model, race, known_key_attrs(model, write.table, write.loc[0]), table_label(model, write.table),
                                         model_name)
     if race.kind == "counter":
         atomic = _atomic_plan(model, race)
@@ -104,7 +104,7 @@ def _guard_plan(model: Model, race: Race) -> Plan:
     write, read, record = race.write, race.read, race.record
     span = model.span(write.loc)
     label = table_label(model, write.table)
-    keys = known_key_attrs(model, write.table)
+    keys = known_key_attrs(model, write.table, write.loc[0])
     from_read = bool(model.taint_all(write.values).read_ids() & {read.id})
     absent = read.id in record.absent
     model_name = None
@@ -207,7 +207,7 @@ def _put_counter_plan(model: Model, race: Race) -> Plan:
     if write.flavor != "resource" or not isinstance(item, DictV) or item.spreads:
         return Skip("only a put_item of an item whose attributes are all known (a dict, or the item read and "
                     "changed attribute by attribute) can become an atomic update_item")
-    keys = known_key_attrs(model, write.table)
+    keys = known_key_attrs(model, write.table, write.loc[0])
     label = table_label(model, write.table)
     if not keys:
         return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] "
@@ -368,7 +368,7 @@ def _claim_plan(model: Model, race: Race) -> Plan:
         return Skip("the claim rewrite supports boto3 tables and clients")
     test = model.interp.absence_sites.get(read.id)
     item_name = _item_name(model, race)
-    keys = known_key_attrs(model, write.table)
+    keys = known_key_attrs(model, write.table, write.loc[0])
     label = table_label(model, write.table)
     if not keys:
         return Skip(f"the key schema of table {label} is not known: set [tool.dynolint.tables.{label}] partition-key")

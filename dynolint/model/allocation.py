@@ -95,7 +95,7 @@ def key_values(model: Model, record: WriteRecord, listings: list[ReadEvent] | No
     for alt in alts(write.item if write.item is not None else ConstV(None)):
         if isinstance(alt, DictV):
             named.update((name, value) for key, value in alt.items for name in (const_str(key),) if name)
-    known = known_key_attrs(model, write.table)
+    known = known_key_attrs(model, write.table, write.loc[0])
     keys = known or keyish_names(named)
     if not known and keys and any(_in_partition(model, named, keys, listing) for listing in listings or ()):
         keys = keys + [name for name in named if NUMBERING & name_words(name) and name not in keys]

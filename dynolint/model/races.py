@@ -85,7 +85,7 @@ def pins_the_key(model: Model, read: ReadEvent) -> bool:
     """A scan filtered by equality reads one item when what it pins is the table's key (as
     config, IaC or the project's ``Key=`` dicts have it; the interpreter knew only config and
     IaC): a filter on another attribute (``e["name"] == name`` of a table keyed by id) does not."""
-    names = known_key_attrs(model, read.table)
+    names = known_key_attrs(model, read.table, read.loc[0])
     return not names or set(model.index.key_map(read.key) or ()) == set(names)
 
 
@@ -138,7 +138,7 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     # the key attributes as config, IaC or the project's ``Key=`` dicts have them; when nothing
     # says, the first entry of the item (the order a dict literal is written in is not the
     # key's, so an item whose entries are in another order falls back to all that both name)
-    names = known_key_attrs(model, a.table) or [next(iter(first))]
+    names = known_key_attrs(model, a.table, a.loc[0]) or [next(iter(first))]
     if any(n not in first or n not in second for n in names):
         names = [n for n in first if n in second]
     return bool(names) and all(index.equal(first[n], second[n]) for n in names)
