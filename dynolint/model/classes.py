@@ -12,9 +12,8 @@ from dynolint.model.summaries import TRUTHY
 from dynolint.model.state import join
 from dynolint.model.key_facts import within
 from dynolint.model.values import (
-    CredsV,
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV, SuperV,
-    TenantIdV, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CredsV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV,
+    SeqV, SuperV, TenantIdV, Val, alts, const_str, one_of,
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
@@ -283,6 +282,25 @@ class ClassesMixin(Mixin):
                 tenants = join(tenants, taint.tenants)
                 scoped = join(scoped, frozenset(c for c in taint.creds if c.kind == "scoped"))
         return tenants, scoped
+
+    def held_reads(self: Machine, value: Val, depth: int = 0) -> set[int]:
+        """The reads a project object ``value`` (made by a function, not at import; or one in a
+        tuple or dict, ``(expiry, policy)``) was made from: what its attributes were read from
+        (``Verdict.from_item(item)``)."""
+        reads: set[int] = set()
+        for alt in alts(value):
+            if depth < 2 and isinstance(alt, SeqV):
+                for part in alt.elts:
+                    reads.update(self.held_reads(part, depth + 1))
+            elif depth < 2 and isinstance(alt, DictV):
+                for _, part in alt.items:
+                    reads.update(self.held_reads(part, depth + 1))
+            elif type(alt) is InstanceV and alt.alloc not in self.module_instances:
+                for name in self.heap_names.get(alt.alloc, ()):
+                    held = self.summaries.heap_get((alt.alloc, name))
+                    if held is not None:
+                        reads.update(self.taint(held).read_ids())
+        return reads
 
     def sub_instance(self: Machine, sub: ClassV, base: Val) -> Val:
         """An instance of the subclass ``sub`` as its own __init__ makes it (``base`` when the

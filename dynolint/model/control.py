@@ -245,13 +245,10 @@ class ControlMixin(Mixin):
                         and type(alt.elts[0]) is ReadItemV and alt.elts[0].read >= 0 \
                         and self.reads[alt.elts[0].read].key is not None:
                     reads.add(alt.elts[0].read)  # a query of one item by its key: none where it is missing
-                elif type(alt) is InstanceV and alt.alloc not in self.module_instances:
+                elif type(alt) is InstanceV:
                     # an object made from the item (``Verdict.from_item(item) if item else None``,
                     # a repository's domain object or None): what its attributes were read from
-                    for name in self.heap_names.get(alt.alloc, ()):
-                        held = self.summaries.heap_get((alt.alloc, name))
-                        if held is not None:
-                            reads.update(self.taint(held).read_ids())
+                    reads.update(self.held_reads(alt))
             return reads
 
         def mark(value: Val, leaf: ir.Expr, there: bool = True) -> None:

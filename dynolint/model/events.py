@@ -207,6 +207,7 @@ class GlobalStore:
     holds_tenant: bool = False
     # the value is a project object that holds tenant-scoped credentials (a table of a tenant's session)
     holds_creds: frozenset[CredsV] = frozenset()
+    holds_reads: frozenset[int] = frozenset()  # the reads a project object stored was made from
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -147,7 +147,9 @@ class ObjectsMixin(Mixin):
             if not frame.is_module and any(isinstance(alt, InstanceV) for alt in alts(value)) else (frozenset(), frozenset())
         self.global_stores.append(GlobalStore((frame.path, site), module, name, kind, key, value,
                                               frame.info, frame.root, accumulates, TENANT_SLOT in state.facts,
-                                              holds_tenant=bool(held_tenants), holds_creds=held_creds))
+                                              holds_tenant=bool(held_tenants), holds_creds=held_creds,
+                                              holds_reads=frozenset(self.held_reads(value)) if not frame.is_module
+                                              else frozenset()))
         stored = self.global_values.setdefault((module, name), [])
         self.summaries.footprint.wrote((GLOBAL_VALUES, (module, name)))
         if len(stored) < 8 and value not in stored:

@@ -100,7 +100,7 @@ def handler(event, context):
                                     source_related(model, root_source(model, store.root)))
                 continue
             tenant_data = bool(taint.tenants) or store.holds_tenant or (taint.event and tenant_aware_root(model, root)) \
-                or read_under_tenant(model, taint.read_ids())
+                or read_under_tenant(model, taint.read_ids() | store.holds_reads)
             if not tenant_data or root_tenancy(model, store.root) != "shared":
                 continue
             seen.add(store.loc)
