@@ -65,6 +65,9 @@ def test_a_table_named_by_a_word_is_a_table_of_tenants() -> None:
 def test_a_file_that_names_tenants_only_by_a_word_is_a_tenancy_file_with_the_setting() -> None:
     data = b'def handler(event, context):\n    return event["headers"]["x-lessee-id"]\n'
     assert not touches_tenancy(data) and touches_tenancy(data, ("lessee",))
+    # a word the setting normalised (``work-space``) in any spelling a file gives it
+    for spelled in (b"work_space_id", b"WorkSpaceId", b"WORK-SPACE"):
+        assert touches_tenancy(b'def handler(event, context):\n    return event["' + spelled + b'"]\n', ("workspace",))
     # the word in a comment or a docstring is not code that reads a tenant id
     assert not touches_tenancy(b'def handler(event, context):\n    """For a lessee."""\n    return 1  # lessee\n',
                                ("lessee",))

@@ -67,8 +67,6 @@ class AwsMixin(Mixin):
                         state: State, frame: Frame, spread_unknown: tuple[Val, ...] = ()) -> Val | None:
         if path in ("boto3.client", "boto3.resource", "boto3.session.Session.client"):
             creds = self.creds_from(kwargs)
-            if creds is EXEC and spread_unknown:
-                creds = self.spread_creds(spread_unknown)
             if creds is EXEC and path != "boto3.session.Session.client":  # boto3's default session
                 default = self.summaries.heap_get(DEFAULT_SESSION)
                 found = [alt.creds for alt in alts(default) if isinstance(alt, SessionV)] if default else []
@@ -137,7 +135,7 @@ class AwsMixin(Mixin):
             return UNKNOWN
         if kwargs and any(k in kwargs for k in CRED_KWARGS):
             creds = self.creds_from(kwargs)
-        elif spread_unknown:
+        elif spread_unknown and creds.kind == "exec":  # (a tenant's session keeps its credentials)
             creds = self.spread_creds(spread_unknown)
         if kind in ("client", "create_client"):  # (a service named by a value not known: typed by its use)
             return ClientV(service if service is not None else ANY_SERVICE, creds, "low")

@@ -10,7 +10,7 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model.summaries import TRUTHY
 from dynolint.model.state import join
-from dynolint.model.key_facts import within
+from dynolint.model.key_facts import made_of
 from dynolint.model.values import (
     UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CredsV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV,
     SeqV, SuperV, TenantIdV, Val, alts, const_str, one_of,
@@ -245,7 +245,7 @@ class ClassesMixin(Mixin):
 
     def _held(self: Machine, value: Val, depth: int, cells: list[tuple[object, str]],
               allocs: dict[object, int]) -> tuple[frozenset[TenantIdV], frozenset[CredsV]]:
-        if depth and 0 < depth <= 2 and alts(value) and all(type(alt) is DictV for alt in alts(value)):
+        if 0 < depth <= 2 and alts(value) and all(type(alt) is DictV for alt in alts(value)):
             return self._held_entries(value, depth, cells, allocs)
         taint = self.taint(value)
         tenants, scoped = taint.tenants, frozenset(c for c in taint.creds if c.kind == "scoped")
@@ -274,7 +274,7 @@ class ClassesMixin(Mixin):
             for key, entry in alt.items:
                 inner, inner_scoped = self._held(entry, depth + 1, cells, allocs)
                 if self.taint(key).tenants or inner_scoped and all(
-                        c.scope is not None and within(key, c.scope) for c in inner_scoped):
+                        c.scope is not None and made_of(key, c.scope) for c in inner_scoped):
                     continue
                 tenants, scoped = join(tenants, inner), join(scoped, inner_scoped)
             for spread in alt.spreads:

@@ -332,7 +332,7 @@ class DynamoMixin(Mixin):
         subject = False
         if scope is not None:
             values = (self.key_part(table, scope),)
-            tenant_table = tenants_table(label, self.project.config.for_path(loc[0]).tenant_names)
+            tenant_table = tenants_table(label, self.project.tenant_names(loc[0]))
             subject = tenant_table and leading_key_is_tenant(values[0])
             whole = tenant_table and self.item_is_tenant(table, op, scope, values[0])
             self.note_scoping(values[0], loc, frame, "subject" if whole else "key")

@@ -81,7 +81,7 @@ def carries_identity(value: Val) -> bool:
     return any(isinstance(alt, EventV) and alt.path in _IDENTITY_PATHS for alt in alts(value))
 
 
-def within(key: Val, scope: Val) -> bool:
+def made_of(key: Val, scope: Val) -> bool:
     """Is every alternative of ``key`` one of the values ``scope`` is made of (the claims object,
     the parameter, both a session tag and a cache key were taken from)?"""
     wanted = set(alts(key))

@@ -213,10 +213,10 @@ ENUM_BY_NAME = "enum.EnumType.__getitem__"
 # on a module-level one is there for the next request, as on a module-level namespace.
 NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threading.local", "_thread._local"})
 
-# Bases that make a class a typed dict: calling it makes a dict of what it is given
-# (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 # a record class's table of its fields by name (dataclasses, pydantic v2 and v1, a namedtuple's)
 FIELD_TABLES = frozenset({"__dataclass_fields__", "model_fields", "__fields__", "_fields"})
+# Bases that make a class a typed dict: calling it makes a dict of what it is given
+# (``Member(member_id=..., points=...)``, ``Member(item)``), as a ``dict(...)`` call does.
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict", "mypy_extensions.TypedDict"})
 # functions that encode a value as JSON text (what a decoder of the text gives back)
 JSON_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})

@@ -267,12 +267,16 @@ class Project:
                 found.append(function)
         return found
 
+    def tenant_names(self, path: str) -> tuple[str, ...]:
+        """The words of the ``tenant-names`` setting that governs ``path``."""
+        return self.config.for_path(path).tenant_names
+
     def tenant_key(self, path: str) -> re.Pattern[str]:
         """What a field holding a tenant id is called in ``path``: "tenant", and the words of
         the ``tenant-names`` setting that governs the file."""
         found = self._tenant_keys.get(path)
         if found is None:
-            found = self._tenant_keys[path] = tenant_key(self.config.for_path(path).tenant_names)
+            found = self._tenant_keys[path] = tenant_key(self.tenant_names(path))
         return found
 
     def isolation(self, path: str, qualname: str | None) -> str:

@@ -280,34 +280,26 @@ def merge(states: list[State]) -> State:
     decisions = live[0]._decisions
     examined = live[0].examined
     present = live[0].present
-    present_reads = live[0]._reads  # the reads of the paths whose present facts ``present`` meets
-    for state in live[1:]:
+    for index, state in enumerate(live[1:], 1):
         claims = meet(claims, state._claims)
         absent = join(absent, state._absent)
         examined = join(examined, state.examined)
-        present = _meet_present(present, state.present, present_reads, state._reads)
-        present_reads = ordered
+        if present != state.present:  # (the reads of the paths met so far, and of this one)
+            present = _meet_present(present, state.present, {read.id for merged in live[:index] for read in merged._reads},
+                                    {read.id for read in state._reads})
         facts = meet(facts, state._facts)
         if state._decisions is not decisions:
             decisions = tuple(d for d in decisions if d in state._decisions)
     return State(env, ordered, claims, absent, False, facts, decisions, examined, present, joined_aliases(live))
 
 
-def _meet_present(left: frozenset[int], right: frozenset[int], left_reads: tuple[ReadEvent, ...],
-                  right_reads: tuple[ReadEvent, ...]) -> frozenset[int]:
+def _meet_present(left: frozenset[int], right: frozenset[int], left_reads: set[int],
+                  right_reads: set[int]) -> frozenset[int]:
     """The items shown there on both sides of a merge; one side's item is there on the other
     side too when that side never read it (``self.repo.require(id)`` with a receiver that is
     the project's repository or something unknown: only the first path made the read, and on it
     the item is there)."""
-    if left == right:
-        return left
-    kept = left & right
-    only_left, only_right = left - right, right - left
-    if only_left:
-        kept |= only_left - {read.id for read in right_reads}
-    if only_right:
-        kept |= only_right - {read.id for read in left_reads}
-    return kept
+    return (left & right) | (left - right - right_reads) | (right - left - left_reads)
 
 
 def joined_aliases(live: list[State]) -> Aliases:

@@ -12,7 +12,7 @@ from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.key_facts import constant_key, tenants_table, within
+from dynolint.model.key_facts import constant_key, made_of, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.values import CallV, CredsV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
@@ -119,7 +119,7 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
     key_inputs = model.index.leaves(key)
     for creds in model.taint(value).creds | held:
         if creds.kind == "scoped" and creds.scope is not None and (
-                key_inputs & model.index.leaves(creds.scope) or within(key, creds.scope)):
+                key_inputs & model.index.leaves(creds.scope) or made_of(key, creds.scope)):
             return True
     return False
 
@@ -166,7 +166,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             not model.taint(value).tenants and not constant_key(value) for value in call.scope_values)
         source = frame_source(model, call.frame)
         if source is None and scope_taint.event and not call.unscoped \
-                and not tenants_table(call.table, model.project.config.for_path(call.loc[0]).tenant_names):
+                and not tenants_table(call.table, model.project.tenant_names(call.loc[0])):
             # a helper the tenant was not passed to, reaching an item the request names
             # (``load_note(event["pathParameters"]["id"])`` after the handler read the tenant):
             # the request picked the item, and nothing picked the tenant's. (Not on a table of

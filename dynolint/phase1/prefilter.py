@@ -3,6 +3,7 @@ substring tests first, a regular expression only where they are not enough."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -83,17 +84,25 @@ def touches_tenancy(data: bytes, names: tuple[str, ...] = ()) -> bool:
     if b"def " not in data and b"aws_cdk" not in data:
         return False  # no function: nothing runs per invocation (module state is set at import);
         # a CDK app written at module level still declares the functions and their invokers
-    words = _TENANCY_WORDS + tenancy_words(names)
-    if not (any(word in data for word in words) or _makes_client(data, b"lambda")):
+    own = _spellings(names)
+
+    def mentions(text: bytes) -> bool:
+        return any(word in text for word in _TENANCY_WORDS) or own is not None and own.search(text) is not None
+
+    if not (mentions(data) or _makes_client(data, b"lambda")):
         return False
     code = code_text(data, False)
-    return any(word in code for word in words) or _makes_client(code, b"lambda", code_text(data, True))
+    return mentions(code) or _makes_client(code, b"lambda", code_text(data, True))
 
 
-def tenancy_words(names: tuple[str, ...]) -> tuple[bytes, ...]:
-    """The spellings of the project's own words for a tenant that a file may hold (``lessee``,
-    ``Lessee``, ``LESSEE``)."""
-    return tuple(spelled.encode() for name in names for spelled in (name, name.capitalize(), name.upper()))
+@functools.lru_cache(maxsize=64)
+def _spellings(names: tuple[str, ...]) -> re.Pattern[bytes] | None:
+    """The project's own words for a tenant (normalised: ``workspace``) as a file may spell them
+    (``workspace``, ``WorkSpace``, ``work_space``, ``WORK-SPACE``)."""
+    if not names:
+        return None
+    return re.compile(b"|".join(b"[_-]?".join(re.escape(bytes([c])) for c in name.encode()) for name in names),
+                      re.IGNORECASE)
 
 
 def makes_lambda_client(data: bytes) -> bool:
