@@ -97,8 +97,9 @@ def _import_components(model: Model) -> dict[str, int]:
                 parent[max(x, y)] = min(x, y)
 
     for path, summary in project.files.items():
-        nodes = [*ir.walk(summary.body), *(n for f in summary.functions for n in ir.walk(f.body))]
-        for node in nodes:
+        blocks = [summary.body, *(f.body for f in summary.functions)]
+        for stmt in (stmt for block in blocks for stmt in ir.statements(block)):
+            node = stmt.value if type(stmt) is ir.Assign else None
             if type(node) is ir.ImportE:
                 link(path, project.resolve_module(path, node.module, node.level) if node.module or node.level else None)
                 if node.name is not None:

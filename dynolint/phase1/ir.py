@@ -281,18 +281,57 @@ def attribute_of(expr: Expr | None) -> bool:
 
 
 def walk(node: object, depth: int = 0) -> Iterator[object]:
-    """Every IR node under ``node`` (tuples and dataclass fields), not into nested functions."""
-    if depth > 200:
-        return
-    if isinstance(node, tuple):
-        for item in node:
-            yield from walk(item, depth + 1)
-        return
-    if not is_dataclass(node) or isinstance(node, Function):
-        return
-    yield node
-    for field in fields(node):
-        yield from walk(getattr(node, field.name), depth + 1)
+    """Every IR node under ``node`` (tuples and dataclass fields), not into nested functions,
+    in preorder; nothing deeper than 200 levels of nesting (tuples count as levels)."""
+    stack: list[tuple[object, int]] = [(node, depth)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > 200:
+            continue
+        if isinstance(node, tuple):
+            for item in reversed(node):
+                push((item, depth + 1))
+            continue
+        names = _field_names(type(node))
+        if names is None:
+            continue
+        yield node
+        for name in reversed(names):
+            push((getattr(node, name), depth + 1))
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of an IR node's class, None for what :func:`walk` does not enter (a value
+    that is no dataclass, a nested function)."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = _FIELDS[cls] = (tuple(f.name for f in fields(cls))
+                                if is_dataclass(cls) and not issubclass(cls, Function) else None)
+        return names
+
+
+def statements(body: tuple[Stmt, ...]) -> Iterator[Stmt]:
+    """The statements of ``body`` and of the blocks nested in them (branches, loops,
+    handlers, ``with``), not into nested functions or classes."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, Try):
+            blocks = (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody)
+        elif isinstance(stmt, (If, Loop)):
+            blocks = (stmt.body, stmt.orelse)
+        elif isinstance(stmt, With):
+            blocks = (stmt.body,)
+        else:
+            continue
+        for block in reversed(blocks):
+            stack.extend(reversed(block))
 
 
 for _cls in list(globals().values()):
