@@ -139,13 +139,13 @@ class CallsMixin(Mixin):
                loc: Loc, state: State, frame: Frame, site: ir.Call | None = None) -> Val:
         """Call a project function: reuse its summary for this calling context when there is
         one (model/summaries.py), else inline its body on the caller's path."""
-        from dynolint.model.interp import MAX_DEPTH
+        from dynolint.model.depth import may_run
 
         function = self.project.functions.get((func.path, func.qualname))
         key = (func.path, func.qualname, func.closure)  # (a decorator's wrapper: one per function it wraps)
         if function is None:
             return OpaqueV(loc, tuple(args) + tuple(kwargs.values()))
-        if frame.depth >= MAX_DEPTH or key in self.call_stack or self.budget <= 0:
+        if not may_run(self, function, func.path, frame.depth) or key in self.call_stack or self.budget <= 0:
             if self.budget <= 0:
                 self.summaries.cut()
             elif key in self.call_stack:

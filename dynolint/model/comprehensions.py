@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.records import TYPED_CONVERTERS
-from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, Val, alts, const_str
+from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -78,12 +78,33 @@ class ComprehensionsMixin(Mixin):
         return mapping
 
     def _converted_name(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> str | None:
-        """The name ``expr`` gives back as it is or through a value conversion (``v``, ``str(v)``)."""
+        """The name ``expr`` gives back as it is or through a value conversion (``v``, ``str(v)``),
+        or through a converter's method of a project helper that gives its argument back
+        (``serializer.serialize(_prepare(v))``, ``_prepare`` a ``functools.singledispatch``
+        whose base returns the value: the helper is run on a stand-in to see)."""
         if isinstance(expr, ir.Call) and len(expr.args) == 1 and not expr.kwargs:
             if not self.converts(self.eval(expr.func, state, frame)):
                 return None
             expr = expr.args[0]
+            if isinstance(expr, ir.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ir.Name) \
+                    and not expr.kwargs and not expr.star_args and self._gives_back(expr, state, frame):
+                expr = expr.args[0]
         return expr.id if isinstance(expr, ir.Name) else None
+
+    def _gives_back(self: Machine, call: ir.Call, state: State, frame: Frame) -> bool:
+        """Does the project helper ``call`` calls (one that computes: model/depth.py) return
+        the value it is given, as it is?"""
+        from dynolint.model.depth import computes
+
+        func = self.eval(call.func, state, frame)
+        if type(func) is not FuncV:
+            return False
+        function = self.project.functions.get((func.path, func.qualname))
+        if function is None or not computes(function):
+            return False
+        stand_in = ParamV("#given", "value")
+        loc = (frame.path, call.site)
+        return self.invoke(func, None, [stand_in], {}, loc, state.copy(), frame) == stand_in
 
     def unrolled(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
         """A dict comprehension over a literal sequence of names, with no test (``{k: row[k] for k

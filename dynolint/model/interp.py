@@ -56,7 +56,7 @@ from dynolint.model.values import (
     UNKNOWN, ClassV, ConstV, FuncV, OpaqueV, Loc, PynModelV, TenantIdV, Val,
 )
 
-MAX_DEPTH = 8
+MAX_DEPTH = 8  # calls deep (past it, only helpers that compute: model/depth.py)
 ROOT_BUDGET = 60_000
 
 
@@ -82,6 +82,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
     request_hooked: set[tuple[int, str]]  # (root, namespace) the hooks storing into it ran in
+    computes_memo: dict[tuple[str, str], bool]  # a function (path, qualname) -> model/depth.computes
     var_setter_memo: dict[Loc, list[tuple[str, ir.Function, tuple[Val, ...]]]]  # a ContextVar (where made) -> the functions that set it (handler_context)
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
@@ -317,6 +318,7 @@ class Interpreter(Machine):
         self.request_scoped = {}
         self.request_hooked = set()
         self.var_setter_memo = {}
+        self.computes_memo = {}
         self.invokes = []
         self.module_envs = {}
         self.modules_in_progress = set()

@@ -5,7 +5,7 @@ without its type tag, and the name a part was taken under (model/keys.py)."""
 
 from __future__ import annotations
 
-from dynolint.model.values import AttrV, CallV, ConstV, DictV, EventV, ParamV, StrV, SubV, Val, const_str
+from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, EventV, ParamV, StrV, SubV, Val, const_str
 
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
@@ -64,7 +64,17 @@ def leaf_name(value: Val) -> str | None:
         return value.name
     if type(value) is EventV and value.path:
         return value.path[-1]
+    if type(value) is ElemV:  # ``for order_id in order_ids``: an element of ``*_ids`` is an id
+        of = value.of
+        while type(of) is CallV and of.fn in KEEP_ELEMENTS and len(of.args) == 1 and of.recv is None:
+            of = of.args[0]  # (``dict.fromkeys(ids)``, ``sorted(set(ids))``)
+        plural = leaf_name(of) if type(of) is not ElemV else None
+        return plural[:-1] if plural and plural.endswith("s") and len(plural) > 2 else None
     return None
+
+
+# calls that return a collection of the elements of their one argument
+KEEP_ELEMENTS = frozenset({"dict.fromkeys", "set", "frozenset", "list", "tuple", "sorted", "reversed"})
 
 
 def field_of(how: str) -> str | None:

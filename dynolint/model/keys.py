@@ -294,7 +294,7 @@ class TaintIndex:
             return False  # a listing's rows each have their own id: only a point read knows the item's
         return any(self._own_id(x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
 
-    def _own_id(self, pinned: Val, written: Val, read: ReadEvent, depth: int = 0) -> bool:
+    def _own_id(self, pinned: Val, written: Val, read: ReadEvent, depth: int = 0, tenant: bool = False) -> bool:
         """The key rebuilt from the item's own id attribute: read by ``key(account_id)`` and
         written by ``key(account["account_id"])``, where ``account`` is the item read. The item
         stores the id it is keyed by under the name the code gave it (``account_id``,
@@ -303,14 +303,26 @@ class TaintIndex:
         if pinned == written and not isinstance(pinned, UnknownV):
             return True
         if type(written) is OneOf or type(pinned) is OneOf:  # (a part with alternatives: one of them, as ``equal``)
-            return depth < 4 and any(self._own_id(x, y, read, depth + 1) for x in alts(pinned) for y in alts(written))
-        if type(pinned) is StrV and type(written) is StrV and len(pinned.parts) == len(written.parts):
-            return depth < 4 and all(self._own_id(a, b, read, depth + 1) for a, b in zip(pinned.parts, written.parts))
+            return depth < 4 and any(self._own_id(x, y, read, depth + 1, tenant) for x in alts(pinned) for y in alts(written))
+        if type(pinned) is StrV and type(written) is StrV:
+            if len(pinned.parts) == len(written.parts):
+                return depth < 4 and all(self._own_id(a, b, read, depth + 1, tenant) for a, b in zip(pinned.parts, written.parts))
+            # a prefix one side builds in a helper (``f"{ctx.key_prefix()}#PLAYER#{id}"``, the
+            # prefix ``f"STUDIO#{studio}"``) and the other writes out: their parts spelled out
+            return depth < 4 and any(
+                len(left) == len(right) and all(self._own_id(a, b, read, depth + 1, tenant) for a, b in zip(left, right))
+                for left in spelled_out(pinned) for right in spelled_out(written))
         written = untyped(converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
+        if type(written) is SubV and type(written.base) is DictV and written.base.spreads \
+                and (name := const_str(written.index)) is not None \
+                and all(const_str(key) != name for key, _ in written.base.items):
+            # an entry of ``{**item, "updated_at": now}`` that the dict does not set: the spread item's
+            return depth < 4 and any(self._own_id(pinned, SubV(alt, written.index), read, depth + 1, tenant)
+                                     for spread in written.base.spreads for alt in alts(spread))
         if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
             return False
         attr = const_str(written.index)
-        if type(pinned) is TenantIdV and attr is not None and TENANT_KEY.search(id_name(attr)) is not None:
+        if (tenant or type(pinned) is TenantIdV) and attr is not None and TENANT_KEY.search(id_name(attr)) is not None:
             return True  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
         name = leaf_name(pinned) if type(pinned) is not TenantIdV else field_of(pinned.how)
         if attr is None or name is None:
@@ -318,6 +330,19 @@ class TaintIndex:
         # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
         spelled = id_name(name)
         return id_name(attr) in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
+
+    def _rebuilt_in_tenant(self, read_map: dict[str, Val], item_map: dict[str | None, Val], read: ReadEvent) -> bool:
+        """A composite key rebuilt from the item read: every part but one is the item's own id
+        (``_own_id``), and that one is rebuilt in the same shape from the tenant id the item
+        keeps beside its key under the platform's name, whatever the code calls it (read by
+        ``CLINIC#{clinic_id}``, written by ``CLINIC#{item["tenant_id"]}``: a mapping layer that
+        renames the attribute). The partition is the tenant's, and the rest names this item."""
+        if len(read_map) < 2 or read.key is None or not all(name in item_map for name in read_map):
+            return False
+        loose = [name for name in read_map if not self.same_part(read_map[name], item_map[name], read)]
+        return len(loose) == 1 and any(
+            self._own_id(x, y, read, tenant=True)
+            for x in alts(self.canon(read_map[loose[0]])) for y in alts(self.canon(item_map[loose[0]])))
 
     def item_has_key(self, item: Val, read: ReadEvent) -> bool:
         read_map = self.key_map(read.key)
@@ -348,6 +373,8 @@ class TaintIndex:
                         return True
                 if read_map:
                     if all(name in item_map and self.same_part(read_map[name], item_map[name], read) for name in read_map):
+                        return True
+                    if self._rebuilt_in_tenant(read_map, item_map, read):
                         return True
                 elif lists_items(read) and not alt.spreads and not rekeyed:
                     # a listed row written again as a new dict: its key-like entries all taken from the
@@ -413,3 +440,15 @@ class TaintIndex:
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
         return again is not None and self.same_table(self.reads[source].table, read.table) and \
             self._taken_from(typed(again), read, attr, depth + 1)
+
+
+def spelled_out(value: StrV, limit: int = 8) -> list[tuple[Val, ...]]:
+    """The parts of a string with its nested strings spelled out in place, one tuple per
+    alternative of a part that has strings among its alternatives (at most ``limit``)."""
+    out: list[tuple[Val, ...]] = [()]
+    for part in value.parts:
+        options: list[tuple[Val, ...]] = []
+        for alt in alts(part) if type(part) is OneOf else (part,):
+            options.extend(spelled_out(alt, limit) if type(alt) is StrV else [(alt,)])
+        out = [done + more for done in out for more in options][:limit]
+    return out
