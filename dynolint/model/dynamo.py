@@ -12,7 +12,7 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.key_conditions import key_condition_values, key_equalities
 from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
-    NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord,
+    NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord, deletes,
 )
 from dynolint.model.expressions import parse_partiql
 from dynolint.model.in_place import put_back
@@ -309,6 +309,12 @@ class DynamoMixin(Mixin):
                                        state.present))
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
+        if values and not deletes(write):
+            # what the path read and wrote elsewhere (an archive's copy of the standings): a
+            # delete of those items after it loses what changed since the copy (model/races.py)
+            copied = frozenset(rid for value in values for rid in self.taint(value).read_ids()) - state.examined
+            if copied:
+                state.examined = state.examined | copied
 
     def assigned_of(self: Machine, item: Val | None) -> tuple[str, ...]:
         """The attributes given new values in place on the items read that ``item`` puts back

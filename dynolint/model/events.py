@@ -85,6 +85,22 @@ class WriteEvent:
     assigned: tuple[str, ...] = ()
 
 
+def deletes(write: WriteEvent) -> bool:
+    """Is ``write`` a delete (``delete_item``, a batch or transaction delete, PynamoDB
+    ``delete``, PartiQL ``DELETE``)?
+
+    A delete is idempotent and carries nothing read: it races with the read before it only
+    when the path decided something on the item's contents (``if item["status"] == "OPEN"``,
+    ``if not can_delete(item)``, a filter over a query's items), which a concurrent writer can
+    make stale. A path that only checked the item is there (``if "Item" not in resp:
+    return 404``) or listed the keys to delete decided nothing a condition could keep: a
+    concurrent edit being deleted is what delete means, a concurrent delete changes nothing.
+    Which reads a path examined is a may fact (``State.examined``): one path that looked is
+    enough."""
+    verb = write.op.rsplit(" ", 1)[-1]
+    return verb in ("delete_item", "delete", "DELETE")
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class UpdateSpec:
     """An update_item's expression as the interpreter saw it (for the fixes)."""

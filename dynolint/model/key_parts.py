@@ -63,14 +63,23 @@ def leaf_name(value: Val) -> str | None:
     if type(value) is AttrV:
         return value.name
     if type(value) is EventV and value.path:
+        if value.path[-1] == EVENT_ELEMENT:  # an element of the event's list (``for sku in body["skus"]``)
+            return singular(value.path[-2]) if len(value.path) > 1 else None
         return value.path[-1]
     if type(value) is ElemV:  # ``for order_id in order_ids``: an element of ``*_ids`` is an id
         of = value.of
         while type(of) is CallV and of.fn in KEEP_ELEMENTS and len(of.args) == 1 and of.recv is None:
             of = of.args[0]  # (``dict.fromkeys(ids)``, ``sorted(set(ids))``)
-        plural = leaf_name(of) if type(of) is not ElemV else None
-        return plural[:-1] if plural and plural.endswith("s") and len(plural) > 2 else None
+        return singular(leaf_name(of)) if type(of) is not ElemV else None
     return None
+
+
+def singular(plural: str | None) -> str | None:
+    """What a collection named in the plural holds (``order_ids``: ``order_id``), else None."""
+    return plural[:-1] if plural and plural.endswith("s") and len(plural) > 2 else None
+
+
+EVENT_ELEMENT = "?"  # the step of an event field's path into an element of its list (model/containers.py)
 
 
 # calls that return a collection of the elements of their one argument

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
-from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord
+from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
 from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts, const_str
@@ -63,22 +63,6 @@ def guarded(model: Model, write: WriteEvent, read: ReadEvent) -> bool:
             key_attrs = set(key_map)
         return int(count or 0) > len(key_attrs)
     return False
-
-
-def deletes(write: WriteEvent) -> bool:
-    """Is ``write`` a delete (``delete_item``, a batch or transaction delete, PynamoDB
-    ``delete``, PartiQL ``DELETE``)?
-
-    A delete is idempotent and carries nothing read: it races with the read before it only
-    when the path decided something on the item's contents (``if item["status"] == "OPEN"``,
-    ``if not can_delete(item)``, a filter over a query's items), which a concurrent writer can
-    make stale. A path that only checked the item is there (``if "Item" not in resp:
-    return 404``) or listed the keys to delete decided nothing a condition could keep: a
-    concurrent edit being deleted is what delete means, a concurrent delete changes nothing.
-    Which reads a path examined is a may fact (``State.examined``): one path that looked is
-    enough."""
-    verb = write.op.rsplit(" ", 1)[-1]
-    return verb in ("delete_item", "delete", "DELETE")
 
 
 def pins_the_key(model: Model, read: ReadEvent) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
 from dynolint.model.guard_cover import spell
-from dynolint.model.races import deletes
+from dynolint.model.events import deletes
 from dynolint.rules._race import allocation_message, describe_write, race_finding, unpinned_message
 from dynolint.rules.base import Rule, RuleDocs, example
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Finding
-from dynolint.model.races import deletes
+from dynolint.model.events import deletes
 from dynolint.rules._race import allocation_message, race_finding
 from dynolint.rules.base import Rule, RuleDocs, example
 
