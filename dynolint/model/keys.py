@@ -9,13 +9,13 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.deployment import DeployedNames, table_names
 from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
-from dynolint.model.event_fields import TENANT_KEY
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.key_parts import (
-    after_prefix, converted_from, field_of, id_name, leaf_name, strip_prefix, typed, untyped,
+    after_prefix, converted_from, strip_prefix, typed, untyped,
 )
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
+from dynolint.model.own_ids import own_id, rebuilt_in_tenant
 from dynolint.model.strings import formatted_call
 from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
@@ -276,7 +276,7 @@ class TaintIndex:
 
     def same_key(self, read_key: Val | None, write_key: Val | None, read: ReadEvent | None = None) -> bool:
         """Do two keys name one item? Given ``read`` (the read of ``read_key``), a part of the
-        written key may be the read item's own id attribute (see ``_own_id``)."""
+        written key may be the read item's own id attribute (see model/own_ids.py)."""
         if read_key is None or write_key is None:
             return False
         read_map, write_map = self.key_map(read_key), self.key_map(write_key)
@@ -292,57 +292,7 @@ class TaintIndex:
             return True
         if read is None or read.key is None:
             return False  # a listing's rows each have their own id: only a point read knows the item's
-        return any(self._own_id(x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
-
-    def _own_id(self, pinned: Val, written: Val, read: ReadEvent, depth: int = 0, tenant: bool = False) -> bool:
-        """The key rebuilt from the item's own id attribute: read by ``key(account_id)`` and
-        written by ``key(account["account_id"])``, where ``account`` is the item read. The item
-        stores the id it is keyed by under the name the code gave it (``account_id``,
-        ``accountId``) or as ``id``; an attribute of another name (``manager_id``) may name
-        another item of the same kind, so it is not the same key."""
-        if pinned == written and not isinstance(pinned, UnknownV):
-            return True
-        if type(written) is OneOf or type(pinned) is OneOf:  # (a part with alternatives: one of them, as ``equal``)
-            return depth < 4 and any(self._own_id(x, y, read, depth + 1, tenant) for x in alts(pinned) for y in alts(written))
-        if type(pinned) is StrV and type(written) is StrV:
-            if len(pinned.parts) == len(written.parts):
-                return depth < 4 and all(self._own_id(a, b, read, depth + 1, tenant) for a, b in zip(pinned.parts, written.parts))
-            # a prefix one side builds in a helper (``f"{ctx.key_prefix()}#PLAYER#{id}"``, the
-            # prefix ``f"STUDIO#{studio}"``) and the other writes out: their parts spelled out
-            return depth < 4 and any(
-                len(left) == len(right) and all(self._own_id(a, b, read, depth + 1, tenant) for a, b in zip(left, right))
-                for left in spelled_out(pinned) for right in spelled_out(written))
-        written = untyped(converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
-        if type(written) is SubV and type(written.base) is DictV and written.base.spreads \
-                and (name := const_str(written.index)) is not None \
-                and all(const_str(key) != name for key, _ in written.base.items):
-            # an entry of ``{**item, "updated_at": now}`` that the dict does not set: the spread item's
-            return depth < 4 and any(self._own_id(pinned, SubV(alt, written.index), read, depth + 1, tenant)
-                                     for spread in written.base.spreads for alt in alts(spread))
-        if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
-            return False
-        attr = const_str(written.index)
-        if (tenant or type(pinned) is TenantIdV) and attr is not None and TENANT_KEY.search(id_name(attr)) is not None:
-            return True  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
-        name = leaf_name(pinned) if type(pinned) is not TenantIdV else field_of(pinned.how)
-        if attr is None or name is None:
-            return False
-        # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
-        spelled = id_name(name)
-        return id_name(attr) in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
-
-    def _rebuilt_in_tenant(self, read_map: dict[str, Val], item_map: dict[str | None, Val], read: ReadEvent) -> bool:
-        """A composite key rebuilt from the item read: every part but one is the item's own id
-        (``_own_id``), and that one is rebuilt in the same shape from the tenant id the item
-        keeps beside its key under the platform's name, whatever the code calls it (read by
-        ``CLINIC#{clinic_id}``, written by ``CLINIC#{item["tenant_id"]}``: a mapping layer that
-        renames the attribute). The partition is the tenant's, and the rest names this item."""
-        if len(read_map) < 2 or read.key is None or not all(name in item_map for name in read_map):
-            return False
-        loose = [name for name in read_map if not self.same_part(read_map[name], item_map[name], read)]
-        return len(loose) == 1 and any(
-            self._own_id(x, y, read, tenant=True)
-            for x in alts(self.canon(read_map[loose[0]])) for y in alts(self.canon(item_map[loose[0]])))
+        return any(own_id(self, x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
 
     def item_has_key(self, item: Val, read: ReadEvent) -> bool:
         read_map = self.key_map(read.key)
@@ -374,7 +324,7 @@ class TaintIndex:
                 if read_map:
                     if all(name in item_map and self.same_part(read_map[name], item_map[name], read) for name in read_map):
                         return True
-                    if self._rebuilt_in_tenant(read_map, item_map, read):
+                    if rebuilt_in_tenant(self, read_map, item_map, read):
                         return True
                 elif lists_items(read) and not alt.spreads and not rekeyed:
                     # a listed row written again as a new dict: its key-like entries all taken from the
@@ -440,15 +390,3 @@ class TaintIndex:
         again = (self.key_map(self.reads[source].key) or {}).get(attr)
         return again is not None and self.same_table(self.reads[source].table, read.table) and \
             self._taken_from(typed(again), read, attr, depth + 1)
-
-
-def spelled_out(value: StrV, limit: int = 8) -> list[tuple[Val, ...]]:
-    """The parts of a string with its nested strings spelled out in place, one tuple per
-    alternative of a part that has strings among its alternatives (at most ``limit``)."""
-    out: list[tuple[Val, ...]] = [()]
-    for part in value.parts:
-        options: list[tuple[Val, ...]] = []
-        for alt in alts(part) if type(part) is OneOf else (part,):
-            options.extend(spelled_out(alt, limit) if type(alt) is StrV else [(alt,)])
-        out = [done + more for done in out for more in options][:limit]
-    return out

@@ -1,0 +1,120 @@
+"""Keys rebuilt from the item read: a written key part that is the read item's own id
+attribute, where the read's key part was the id itself (read by ``key(account_id)``, written
+by ``key(account["account_id"])``). The index (model/keys.py) asks these when the parts are
+not equal values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynolint.model.event_fields import TENANT_KEY
+from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, untyped
+from dynolint.model.values import CallV, ConstV, DictV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
+
+if TYPE_CHECKING:
+    from dynolint.model.events import ReadEvent
+    from dynolint.model.keys import TaintIndex as KeyIndex
+
+MAX_NESTING = 4
+TAG_SEPARATORS = "#:|/-_."
+
+
+def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: int = 0,
+           tenant: bool = False, tag: str | None = None) -> bool:
+    """Is ``written`` the part ``pinned`` of the key ``read`` read the item by, rebuilt from
+    the item's own attribute? The item stores the id it is keyed by under the name the code
+    gave it (``account_id``, ``accountId``), as ``id``, or under the name the key's literal
+    tag gives it (``ROLLOUT#{x}``: ``rollout_id``, ``tag``: the literal before the part); an
+    attribute of another name (``manager_id``) may name another item of the same kind, so it
+    is not the same key. ``tenant``: the tenant id the item keeps under the platform's name
+    (``tenant_id``) stands for this part, whatever the code called it."""
+    if pinned == written and not isinstance(pinned, UnknownV):
+        return True
+    deeper = depth < MAX_NESTING  # (how far a part's alternatives, strings and calls are followed)
+    if type(written) is OneOf or type(pinned) is OneOf:  # (a part with alternatives: one of them, as ``equal``)
+        return deeper and any(own_id(index, x, y, read, depth + 1, tenant, tag) for x in alts(pinned) for y in alts(written))
+    if type(pinned) is StrV and type(written) is StrV:
+        if len(pinned.parts) == len(written.parts):
+            return deeper and _parts(index, pinned.parts, written.parts, read, depth, tenant)
+        # a prefix one side builds in a helper (``f"{ctx.key_prefix()}#PLAYER#{id}"``, the
+        # prefix ``f"STUDIO#{studio}"``) and the other writes out: their parts spelled out
+        return deeper and any(len(left) == len(right) and _parts(index, left, right, read, depth, tenant)
+                   for left in spelled_out(pinned) for right in spelled_out(written))
+    if type(pinned) is CallV and type(written) is CallV and pinned.fn == written.fn and pinned.args \
+            and len(pinned.args) == len(written.args) and pinned.kwargs == written.kwargs \
+            and pinned.recv == written.recv and pinned.args[1:] == written.args[1:]:
+        # the same formatting of both (``format(wave, "02d")``, ``format(int(item["wave"]), "02d")``)
+        return deeper and own_id(index, pinned.args[0], written.args[0], read, depth + 1, tenant, tag)
+    written = untyped(converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
+    if type(written) is SubV and type(written.base) is DictV and written.base.spreads \
+            and (name := const_str(written.index)) is not None \
+            and all(const_str(key) != name for key, _ in written.base.items):
+        # an entry of ``{**item, "updated_at": now}`` that the dict does not set: the spread item's
+        return deeper and any(own_id(index, pinned, SubV(alt, written.index), read, depth + 1, tenant, tag)
+                   for spread in written.base.spreads for alt in alts(spread))
+    if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
+        return False
+    attr = const_str(written.index)
+    if attr is None:
+        return False
+    if (tenant or type(pinned) is TenantIdV) and TENANT_KEY.search(id_name(attr)) is not None:
+        return True  # the tenant id the item keeps beside its key (``item["tenant_id"]``)
+    stored = id_name(attr)
+    word = tag_word(tag)
+    if word is not None and stored in (word, word + "id"):
+        return True  # ``ROLLOUT#{item["rollout_id"]}``: the item at ROLLOUT#x keeps x as its rollout id
+    name = leaf_name(pinned) if type(pinned) is not TenantIdV else field_of(pinned.how)
+    if name is None:
+        return False
+    # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
+    spelled = id_name(name)
+    return stored in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
+
+
+def _parts(index: KeyIndex, left: tuple[Val, ...], right: tuple[Val, ...], read: ReadEvent, depth: int,
+           tenant: bool) -> bool:
+    """Each part of one string the other's, each told the literal before it."""
+    tag: str | None = None
+    for a, b in zip(left, right):
+        if not own_id(index, a, b, read, depth + 1, tenant, tag):
+            return False
+        tag = a.value if type(a) is ConstV and isinstance(a.value, str) else None
+    return True
+
+
+def tag_word(tag: str | None) -> str | None:
+    """The word a key's literal ends with before the value it tags (``TENANT#t1#ROLLOUT#``:
+    ``rollout``), as :func:`id_name` spells it; None when there is none of two letters."""
+    if not tag or tag[-1] not in TAG_SEPARATORS:
+        return None
+    text = tag.rstrip(TAG_SEPARATORS)
+    cut = max(text.rfind(sep) for sep in TAG_SEPARATORS)
+    word = id_name(text[cut + 1:])
+    return word if len(word) >= 2 and word.isalpha() else None
+
+
+def rebuilt_in_tenant(index: KeyIndex, read_map: dict[str, Val], item_map: dict[str | None, Val],
+                      read: ReadEvent) -> bool:
+    """A composite key rebuilt from the item read: every part but one is the item's own id
+    (:func:`own_id`), and that one is rebuilt in the same shape from the tenant id the item
+    keeps beside its key under the platform's name, whatever the code calls it (read by
+    ``CLINIC#{clinic_id}``, written by ``CLINIC#{item["tenant_id"]}``: a mapping layer that
+    renames the attribute). The partition is the tenant's, and the rest names this item."""
+    if len(read_map) < 2 or read.key is None or not all(name in item_map for name in read_map):
+        return False
+    loose = [name for name in read_map if not index.same_part(read_map[name], item_map[name], read)]
+    return len(loose) == 1 and any(
+        own_id(index, x, y, read, tenant=True)
+        for x in alts(index.canon(read_map[loose[0]])) for y in alts(index.canon(item_map[loose[0]])))
+
+
+def spelled_out(value: StrV, limit: int = 8) -> list[tuple[Val, ...]]:
+    """The parts of a string with its nested strings spelled out in place, one tuple per
+    alternative of a part that has strings among its alternatives (at most ``limit``)."""
+    out: list[tuple[Val, ...]] = [()]
+    for part in value.parts:
+        options: list[tuple[Val, ...]] = []
+        for alt in alts(part) if type(part) is OneOf else (part,):
+            options.extend(spelled_out(alt, limit) if type(alt) is StrV else [(alt,)])
+        out = [done + more for done in out for more in options][:limit]
+    return out
