@@ -115,17 +115,26 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
     # the importers that use an item operation of what they import: directly (the handle is
     # passed in), or through the functions of those modules that wrap one (``fetch``, ``persist``),
     # however many layers of wrappers (handler -> service -> repository -> db)
+    # A wrapper with a common name (``get``, ``put``: COMMON_NAMES) is followed only into the
+    # importers of the class that defines it, as a method call (``self._store.get(``).
     wrappers = {path: _wrapping(sources[path], None) for path in dynamo}
     users: set[str] = set()
     frontier = set(dynamo)
     while frontier:
         names = set().union(*(wrappers[path] for path in frontier))
         called = _calls_of(names)
-        found = {p for p in importers_of(frontier) - dynamo - users
-                 if ITEM_OPS.search(sources[p]) or b"save(" in sources[p]
-                 or called is not None and called.search(sources[p]) or _imported(sources[p], names)}
-        for path in found:  # (``from .store import load, save`` passes them on under their names)
-            wrappers[path] = _wrapping(sources[path], called) | _imported(sources[path], names)
+        owners = {name for path in frontier if wrappers[path] & COMMON_NAMES
+                  for name in _CLASS_NAME.findall(sources[path])}
+        methods = _methods_of(names & COMMON_NAMES)
+        found = set()
+        for p in importers_of(frontier) - dynamo - users:
+            data = sources[p]
+            by_class = methods is not None and bool(_imported(data, owners)) and methods.search(data) is not None
+            if ITEM_OPS.search(data) or b"save(" in data or called is not None and called.search(data) \
+                    or _imported(data, names) or by_class:
+                found.add(p)
+                # (``from .store import load, save`` passes them on under their names)
+                wrappers[p] = _wrapping(data, called, methods if by_class else None) | _imported(data, names)
         users |= found
         frontier = found
     near = dynamo | users
@@ -174,17 +183,18 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
 _DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 
 
-def _wrapping(data: bytes, called: re.Pattern[bytes] | None) -> set[bytes]:
+def _wrapping(data: bytes, called: re.Pattern[bytes] | None, methods: re.Pattern[bytes] | None = None) -> set[bytes]:
     """The names of the functions of a file whose text (its nested functions included: up to
-    the next ``def`` indented no deeper) has an item operation or calls one of ``called``: what
-    its importers call to use the table."""
+    the next ``def`` indented no deeper) has an item operation or calls one of ``called`` (or
+    of ``methods``, as a method): what its importers call to use the table."""
     starts = list(_DEF.finditer(data))
     names = set()
     for index, match in enumerate(starts):
         depth = len(match.group(1))
         end = next((later.start() for later in starts[index + 1:] if len(later.group(1)) <= depth), len(data))
         body = data[match.end():end]
-        if ITEM_OPS.search(body) or called is not None and called.search(body):
+        if ITEM_OPS.search(body) or called is not None and called.search(body) \
+                or methods is not None and methods.search(body):
             names.add(match.group(2))
     return names
 
@@ -205,6 +215,13 @@ def _calls_of(names: set[bytes]) -> re.Pattern[bytes] | None:
     if not names:
         return None
     return re.compile(rb"(?<![\w])(?:" + b"|".join(re.escape(name) for name in sorted(names)) + rb")\(")
+
+
+def _methods_of(names: set[bytes]) -> re.Pattern[bytes] | None:
+    """A pattern for a method call of one of ``names`` (``self._store.get(``)."""
+    if not names:
+        return None
+    return re.compile(rb"\.(?:" + b"|".join(re.escape(name) for name in sorted(names)) + rb")\(")
 
 
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)

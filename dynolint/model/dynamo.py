@@ -15,7 +15,7 @@ from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord, deletes,
 )
 from dynolint.model.expressions import parse_partiql
-from dynolint.model.in_place import put_back
+from dynolint.model.in_place import copied_items, put_back
 from dynolint.model.literals import as_kwargs, const_text, dict_field, dict_get, elements, request_items
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.deployment import table_label
@@ -309,10 +309,10 @@ class DynamoMixin(Mixin):
                                        state.present))
         if guard.kind in ("condition", "version", "implicit") and not batch:
             state.claims = state.claims | {write}
-        if values and not deletes(write):
-            # what the path read and wrote elsewhere (an archive's copy of the standings): a
-            # delete of those items after it loses what changed since the copy (model/races.py)
-            copied = frozenset(rid for value in values for rid in self.taint(value).read_ids()) - state.examined
+        if item is not None and not deletes(write):
+            # the items whose contents the path copied into another item (an archive's copy of
+            # the standings): a delete of those after it loses what changed since the copy
+            copied = copied_items(self, item, key) - state.examined
             if copied:
                 state.examined = state.examined | copied
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
+from dynolint.model.key_parts import converted_from
 from dynolint.model.looked import computed_from
 from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
 from dynolint.model.mixin import Mixin
@@ -124,4 +125,24 @@ def rebased(value: Val, old: Val, new: Val) -> Val:
     return value
 
 
-__all__ = ["InPlaceMixin", "leftmost_name", "rebased"]
+def copied_items(machine: Machine, item: Val, key: Val | None) -> frozenset[int]:
+    """The reads whose items ``item`` copies an attribute of that is not their key, into an
+    attribute that is not its own key (``"score": entry["score"]``; a key taken from an item
+    refers to it, it copies nothing of what may change)."""
+    own = set(machine.index.key_map(key) or ())
+    found: set[int] = set()
+    for alt in alts(item):
+        if type(alt) is not DictV:
+            continue
+        for name, value in alt.items:
+            if const_str(name) in own or const_str(name) in ("pk", "sk"):
+                continue
+            for part in alts(converted_from(value)):
+                if type(part) is SubV and type(part.base) is ReadItemV and 0 <= part.base.read < len(machine.reads):
+                    read = machine.reads[part.base.read]
+                    if const_str(part.index) not in set(machine.index.key_map(read.key) or ()) | set(dict(read.equal)):
+                        found.add(read.id)
+    return frozenset(found)
+
+
+__all__ = ["InPlaceMixin", "copied_items", "leftmost_name", "rebased"]
