@@ -135,6 +135,8 @@ class CdkMixin(Mixin):
         normalized = posixpath.normpath(directory)
         candidates = [normalized, posixpath.normpath(posixpath.join(posixpath.dirname(loc[0]), directory))]
         for candidate in candidates:
+            if candidate == ".":  # (``Code.from_asset("..")`` in ``infra/stack.py``: the project itself)
+                return ""
             prefix = candidate.rstrip("/") + "/"
             if any(path.startswith(prefix) for path in self.project.files):
                 return candidate

@@ -15,7 +15,10 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.key_facts import constant_key, made_of, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
-from dynolint.model.values import CallV, CredsV, EnvV, Loc, SeqV, TenantIdV, Val, alts, children, const_str
+from dynolint.model.key_parts import id_name
+from dynolint.model.values import (
+    CallV, CredsV, EnvV, Loc, OneOf, ParamV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
+)
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
@@ -106,13 +109,16 @@ def per_request(model: Model, store: GlobalStore) -> bool:
 
 
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
-                    held: frozenset[CredsV] = frozenset()) -> bool:
-    """Is a module-level store keyed by the tenant: the key derives from a tenant id, or
-    from the same input that scoped the credentials being stored (``held``: those an object
-    being stored holds)?"""
+                    held: frozenset[CredsV] = frozenset(), path: str | None = None) -> bool:
+    """Is a module-level store keyed by the tenant: the key derives from a tenant id, or from
+    the tenant id an item read under the tenant's key keeps beside it (``rollout["fleet_id"]``,
+    as the code of ``path`` names tenants), or from the same input that scoped the credentials
+    being stored (``held``: those an object being stored holds)?"""
     if key is None:
         return False
     if model.taint(key).tenants and _names_tenant(key):
+        return True
+    if path is not None and _item_tenant(model, key, path):
         return True
     if value is None:
         return False
@@ -121,6 +127,30 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
         if creds.kind == "scoped" and creds.scope is not None and (
                 key_inputs & model.index.leaves(creds.scope) or made_of(key, creds.scope)):
             return True
+    return False
+
+
+def _item_tenant(model: Model, key: Val, path: str) -> bool:
+    """Is ``key`` (or a part of it) an item's attribute named for the tenant (``rollout["fleet_id"]``,
+    ``resp["Item"]["tenant_id"]``: the item keeps its tenant's id beside its key), or a parameter
+    named for the tenant (``fleet_id`` of a function analysed alone, its callers unknown)? Named
+    so, it is a tenant's id whichever item it came from; the store is filed per tenant."""
+    named = model.project.tenant_key(path)
+    pending: list[Val] = [key]
+    for _ in range(64):
+        if not pending:
+            return False
+        value = pending.pop()
+        if type(value) is ParamV and named.search(id_name(value.name)) is not None:
+            return True
+        if type(value) is SubV and (attr := const_str(value.index)) is not None \
+                and named.search(id_name(attr)) is not None and (
+                    type(value.base) is ReadItemV
+                    or type(value.base) is SubV and const_str(value.base.index) == "Item"
+                    and type(value.base.base) is CallV and value.base.base.fn in OPERATIONS):
+            return True
+        if type(value) in (OneOf, SeqV, StrV):
+            pending.extend(children(value))
     return False
 
 

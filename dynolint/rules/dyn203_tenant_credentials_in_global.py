@@ -78,7 +78,7 @@ def session_for(tenant_id):
             scoped = any(c.kind == "scoped" for c in taint.creds) or bool(store.holds_creds)
             if not scoped or store.owner_checked or per_request(model, store) \
                     or root_tenancy(model, store.root) == "per-tenant" \
-                    or keyed_by_tenant(model, store.key, store.value, store.holds_creds):
+                    or keyed_by_tenant(model, store.key, store.value, store.holds_creds, store.loc[0]):
                 continue
             seen.add(store.loc)
             where = {"cache": "the cache of a function whose cache key does not include the tenant",

@@ -84,7 +84,8 @@ def handler(event, context):
     def check(self, model: Model) -> Iterable[Finding]:
         seen = set()
         for store in self.each(model.interp.global_stores):
-            if store.loc in seen or store.owner_checked or per_request(model, store) or keyed_by_tenant(model, store.key):
+            if store.loc in seen or store.owner_checked or per_request(model, store) \
+                    or keyed_by_tenant(model, store.key, path=store.loc[0]):
                 continue
             taint = model.taint(store.value)
             if any(c.kind == "scoped" for c in taint.creds) or store.holds_creds:
