@@ -25,6 +25,7 @@ from dynolint.model.values import (
 )
 
 T = TypeVar("T")
+COMPARED = -2  # the site of the value of a comparison (model/evaluate.py, model/verdicts.py)
 _ANYWHERE = ("", -1)  # the site of a canonical tenant id (its source is what it is, not where it was taken)
 
 
@@ -146,6 +147,10 @@ class TaintIndex:
             result = result.as_data()
         if type(value) is ArithV and value.op in ARITH_OPS and result.reads:
             result = Taint(frozenset((r, True) for r, _ in result.reads), result.costly, result.tenants,
+                           result.creds, result.event)
+        elif type(value) is OpaqueV and value.loc[1] == COMPARED and any(arith for _, arith in result.reads):
+            # the truth of a comparison (``starts - now < window``) counts nothing, whatever it compared
+            result = Taint(frozenset((r, False) for r, _ in result.reads), result.costly, result.tenants,
                            result.creds, result.event)
         return result
 
