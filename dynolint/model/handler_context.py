@@ -88,6 +88,10 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
         if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == "set"
                    and _names_var(machine, path, node.func.value, var) for node in ir.walk(function.body)):
             continue
+        if function.parent is not None and function.class_qualname is None:
+            # a decorator's wrapper (``token = _current.set(...)`` around ``view(*args)``): the
+            # decorator only returns it, so it runs itself, what it closes over unknown
+            outermost.setdefault((path, function.qualname), function)
         while function.parent is not None and (path, function.parent) in functions:
             function = functions[(path, function.parent)]
         if function.class_qualname is None:
