@@ -74,9 +74,12 @@ class RootsMixin(Mixin):
         handler_shape = is_handler or self.handler_shaped(function)
         view = False  # a view that takes the request first: the parameters after it are the URL's
         for index, param in enumerate(params):
-            value = (self.parsed_event(path, function, frame) if index == 0 else None) \
-                or self.injected(path, param, frame, entry, function) or self.marked(path, param, frame) \
-                or self.annotated(path, param, function, frame)
+            value = self.parsed_event(path, function, frame) if index == 0 else None
+            if value is None and (value := self.injected(path, param, frame, entry, function)) is not None:
+                # a dependency that gives the route the request's tenant (``ctx: Tenant``, its
+                # ``Depends(tenant_context)``): the route has obtained it, as from a call
+                self.note_obtained(value, frame, (path, function.site))
+            value = value or self.marked(path, param, frame) or self.annotated(path, param, function, frame)
             if value is None:
                 lowered = param.name.lower()
                 request_first = index == 0 and not handler_shape and \
