@@ -110,7 +110,7 @@ class CallsMixin(Mixin):
         if type(func) is BoundV:
             return self.invoke(func.func, func.self_val, args, kwargs, loc, state, frame, node)
         if type(func) is ClassV:
-            return self.instantiate(func, args, kwargs, loc, state, frame)
+            return self.instantiate(func, args, kwargs, loc, state, frame, spread_unknown)
         if self.mappings_made and (type(func) is ExtV or type(func) is AttrV and type(func.base) is not InstanceV):
             args, kwargs = mappings.given_to_library(self, args, kwargs)  # library code sees a dict
         if type(func) is ExtV:
@@ -266,11 +266,13 @@ class CallsMixin(Mixin):
         return result
 
     def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
-                    state: State, frame: Frame) -> Val:
+                    state: State, frame: Frame, spread: tuple[Val, ...] = ()) -> Val:
+        """``cls(*args, **kwargs)``; ``spread``: mappings passed with ``**`` whose names the
+        model does not know (``Override(**{k: v for k, v in item.items() if ...})``)."""
         if len(args) == 1 and not kwargs and self.enum_class(cls):
             return args[0]  # the member of that value: the model keeps a member as its value
         if len(args) <= 1 and self.derives(cls, "typeddict"):
-            return typed_dict(args, kwargs)
+            return typed_dict([*args, DictV((), spread)] if spread else args, kwargs)
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn
@@ -282,7 +284,7 @@ class CallsMixin(Mixin):
             mappings.fill(self, instance, args, kwargs)  # (an __init__ of its own passes them to super())
         if init is not None:
             self.invoke(init, instance, args, kwargs, loc, state, frame)
-        elif self.dataclass_init(cls, instance, args, kwargs, state, frame):
+        elif self.dataclass_init(cls, instance, args, kwargs, state, frame, spread):
             # the generated ``__init__`` ends by calling the class's post-init hook (dataclasses,
             # attrs): ``self.repo = self.repo or Repo(self.resources)``
             for hook in POST_INIT:

@@ -113,9 +113,10 @@ class RecordsMixin(Mixin):
 
     # -- making a record ---------------------------------------------------------------------
     def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
-                       state: State, frame: Frame) -> bool:
+                       state: State, frame: Frame, spread: tuple[Val, ...] = ()) -> bool:
         """The ``__init__`` a record class gets from its library: each field from its
-        argument, else its default or ``default_factory()``. False: not such a class."""
+        argument (or the entry of that name of a mapping spread into the call: ``Cls(**item)``),
+        else its default or ``default_factory()``. False: not such a class."""
         fields = self.dataclass_fields(cls)
         if fields is None:
             return False
@@ -125,6 +126,8 @@ class RecordsMixin(Mixin):
                 value = rest.pop(0)
             elif name in kwargs:
                 value = kwargs[name]
+            elif spread:
+                value = one_of(self.get_item(mapping, ConstV(name), (frame.path, -1), state, frame) for mapping in spread)
             elif default is not None:
                 value = self.field_default(default, state, frame, cls)
             else:
