@@ -19,7 +19,7 @@ from dynolint.model.own_ids import own_id, rebuilt_in_tenant
 from dynolint.model.strings import formatted_call
 from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
-    ARITH_OPS, UNKNOWN, ArithV, AttrV, CallV, ClaimsV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
+    ARITH_OPS, UNKNOWN, ArithV, AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, DictV, ElemV, EventV, OneOf, OpaqueV,
     ParamV, PynInstanceV, PynModelV, ReadItemV, ReadV, ResourceV, SessionV, StrV, SubV, TableV,
     TenantIdV, UnknownV, Val, alts, children, const_str, options,
 )
@@ -155,12 +155,15 @@ class TaintIndex:
         return result
 
     def leaves(self, value: Val, depth: int = 0) -> set[Val]:
-        """The inputs a value is computed from: parameters, tenant ids, event fields, a token's
-        claims, and an attribute or entry of something with no such input (``message.tenant_id``
-        of an object the model made from a record it cannot read)."""
+        """The inputs a value is computed from: parameters, tenant ids, event fields, and an
+        attribute or entry of something with no such input (``message.tenant_id`` of an object
+        the model made from a record it cannot read). (Not a token's claims: the model keeps a
+        claim that names no tenant as the claims themselves, so every such claim of a token would
+        be the same input: a session cache keyed by ``claims["aud"]`` and tagged with
+        ``claims["custom:org"]`` would pass as keyed by tenant.)"""
         if depth > 30:
             return set()
-        if isinstance(value, (ParamV, TenantIdV, EventV, ClaimsV)):
+        if isinstance(value, (ParamV, TenantIdV, EventV)):
             return {value}
         found: set[Val] = set()
         for child in children(value):
