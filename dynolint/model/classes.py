@@ -12,8 +12,8 @@ from dynolint.model.summaries import TRUTHY
 from dynolint.model.state import join
 from dynolint.model.key_facts import made_of
 from dynolint.model.values import (
-    UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, CredsV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV,
-    SeqV, SuperV, TenantIdV, Val, alts, const_str, one_of,
+    UNKNOWN, AttrV, BoundV, CallV, ClassV, ClientV, ConstV, CredsV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, PartialV,
+    ResourceV, SeqV, SessionV, SuperV, TableV, TenantIdV, Val, alts, const_str, one_of,
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
@@ -367,17 +367,17 @@ class ClassesMixin(Mixin):
 
     # -- truthiness ---------------------------------------------------------------------
     def always_truthy(self: Machine, value: Val) -> bool:
-        """Is every alternative of ``value`` true in a test? A function, a class, or an
-        instance of a project class that defines neither ``__bool__`` nor ``__len__``; a
-        value ``a or b`` made with such a ``b``."""
+        """Is every alternative of ``value`` true in a test? A function, a class, an SDK
+        session, client, resource or table, or an instance of a project class that defines
+        neither ``__bool__`` nor ``__len__``; a value ``a or b`` made with such a ``b``."""
         known = value in self.truthy_values
         self.summaries.touch(TRUTHY, value, known)
         if known:
             return True
         options = list(alts(value))
         for alt in options:
-            if isinstance(alt, (FuncV, BoundV, ClassV, LambdaV, PartialV)):
-                continue
+            if isinstance(alt, (FuncV, BoundV, ClassV, LambdaV, PartialV, SessionV, ClientV, ResourceV, TableV)):
+                continue  # (an SDK session, client, resource or table: objects with no length)
             if isinstance(alt, InstanceV) and self.find_method(alt.cls, "__bool__") is None \
                     and self.find_method(alt.cls, "__len__") is None:
                 continue

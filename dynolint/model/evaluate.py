@@ -78,6 +78,8 @@ class EvalMixin(Mixin):
                               (frame.path, expr.site))
         if type(expr) is ir.BoolOp:
             left = self.eval(expr.left, state, frame)
+            if expr.op == "or" and self.always_truthy(left):
+                return left  # ``(sess or session).resource(...)`` given a session: that one alone, as Python
             with assuming(state.env, expr.left, expr.op == "and"):  # ``x and x["s"]``
                 right = self.eval(expr.right, state, frame)
             if expr.op == "or" and (missing := {a.read for a in alts(left) if type(a) is ReadItemV and a.read >= 0}) \

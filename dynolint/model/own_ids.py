@@ -99,13 +99,32 @@ def rebuilt_in_tenant(index: KeyIndex, read_map: dict[str, Val], item_map: dict[
     (:func:`own_id`), and that one is rebuilt in the same shape from the tenant id the item
     keeps beside its key under the platform's name, whatever the code calls it (read by
     ``CLINIC#{clinic_id}``, written by ``CLINIC#{item["tenant_id"]}``: a mapping layer that
-    renames the attribute). The partition is the tenant's, and the rest names this item."""
+    renames the attribute), or it was read as a value given whole and is written rebuilt from
+    the item's own attributes (:func:`_whole_rebuilt`). The rest names this item."""
     if len(read_map) < 2 or read.key is None or not all(name in item_map for name in read_map):
         return False
     loose = [name for name in read_map if not index.same_part(read_map[name], item_map[name], read)]
     return len(loose) == 1 and any(
-        own_id(index, x, y, read, tenant=True)
+        own_id(index, x, y, read, tenant=True) or _whole_rebuilt(x, y, read)
         for x in alts(index.canon(read_map[loose[0]])) for y in alts(index.canon(item_map[loose[0]])))
+
+
+def _whole_rebuilt(pinned: Val, written: Val, read: ReadEvent) -> bool:
+    """A key part read as one value the code was given whole (``run_key``, a path parameter)
+    and written as a string rebuilt from the item's own attributes (``f"RUN#{item['company_id']}
+    #{item['period']}"``): the item's key as its model spells it, the other parts the same."""
+    if type(pinned) in (StrV, ConstV, OneOf) or type(written) is not StrV:
+        return False
+    own = 0
+    for part in written.parts:
+        if type(part) is ConstV:
+            continue
+        # (a part with alternatives: the item's attribute on one of them, as ``own_id``)
+        if not any(type(alt) is SubV and type(alt.base) is ReadItemV and alt.base.read == read.id
+                   for alt in (untyped(converted_from(option)) for option in alts(part))):
+            return False
+        own += 1
+    return own > 0
 
 
 def spelled_out(value: StrV, limit: int = 8) -> list[tuple[Val, ...]]:
