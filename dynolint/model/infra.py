@@ -55,6 +55,9 @@ def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infr
 # -- CloudFormation / SAM -------------------------------------------------------------------
 
 
+ARTIFACTS = (".zip", ".jar")  # a CodeUri naming a built package, not a source folder
+
+
 def _ref_target(value: Any, functions: set[str], parameters: frozenset[str] = frozenset()) -> str | None:
     """What an environment variable is set to: ``fn:<id>`` (a resource: a function another
     rule looks for, a table), ``lit:<text>``, ``sub:<name with placeholders>`` (a name built
@@ -119,6 +122,8 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra, nested: N
         if kind in FUNCTION_TYPES:
             merged = {**globals_function, **properties} if kind == "AWS::Serverless::Function" else properties
             code = merged.get("CodeUri") if kind == "AWS::Serverless::Function" else merged.get("Code")
+            if isinstance(code, str) and code.lower().endswith(ARTIFACTS):
+                code = None  # a built package (``./deployment.zip``): its sources are the project's
             code_dir = posixpath.normpath(posixpath.join(base, code)) if isinstance(code, str) else (base or ".")
             env_vars = ((merged.get("Environment") or {}).get("Variables") or {})
             global_env = ((globals_function.get("Environment") or {}).get("Variables") or {})
@@ -131,7 +136,9 @@ def _cloudformation(path: str, document: dict[str, Any], infra: Infra, nested: N
             handler = merged.get("Handler")
             kinds = invoked_by.get(ident, set()) | invokers.sam_events(merged)
             infra.functions.append(LambdaFunction(
-                ident, name_value if isinstance(name_value, str) else None,
+                # (a name built with ``!Sub``: its text, ``rentals-${Stage}-pusher``, which an
+                # environment variable set with the same ``!Sub`` names: ``_by_reference``)
+                ident, name_value if isinstance(name_value, str) else cfn_text(name_value, parameters),
                 handler if isinstance(handler, str) else None, _clean(code_dir), _per_tenant(merged),
                 tuple(env), path, invokers.finish(kinds)))
         elif kind in TABLE_TYPES:

@@ -5,8 +5,9 @@ target a PER_TENANT function."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
 from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
@@ -42,11 +43,48 @@ def root_tenancy(model: Model, root_id: int) -> str:
     isolation = model.project.isolation(root.path, None if root.module_root else root.func)
     if isolation == "per-tenant":
         return "per-tenant"
+    if not root.module_root and not root.is_handler and _called_per_tenant(model, root.path, root.func):
+        return "per-tenant"
     if isolation == "declared-shared" or model.config.for_path(root.path).multi_tenant:
         return "shared"
     if tenant_aware_root(model, root):
         return "shared"
     return "single"
+
+
+def _called_per_tenant(model: Model, path: str, qualname: str, depth: int = 0) -> bool:
+    """Is every function of the project that may call ``qualname`` (a call naming it, by its
+    name alone) a PER_TENANT handler or itself called only from those, and is there one? A
+    helper analysed alone (``push_property``, called by the PER_TENANT pusher's handler) runs
+    in that function's execution environments."""
+    if depth > 3:
+        return False
+    memo = model.memo.setdefault("called_per_tenant", {})
+    key = (path, qualname)
+    if key not in memo:
+        memo[key] = False  # (a cycle of calls: not known to be per-tenant)
+        callers = _callers(model).get(qualname.rsplit(".", 1)[-1], [])
+        memo[key] = bool(callers) and all(
+            model.project.isolation(caller_path, caller) == "per-tenant"
+            and model.project.handler_function(caller_path, caller) is not None
+            or _called_per_tenant(model, caller_path, caller, depth + 1)
+            for caller_path, caller in callers)
+    return bool(memo[key])
+
+
+def _callers(model: Model) -> dict[str, list[tuple[str, str]]]:
+    """The functions whose code calls a function by each name (``push(``, ``pusher.push(``),
+    once per model; only asked of a project that declares a PER_TENANT function."""
+    memo = model.memo.get("callers_by_name")
+    if memo is None:
+        found: dict[str, set[tuple[str, str]]] = {}
+        if any(function.per_tenant for function in model.project.infra.functions):
+            for (path, qualname), function in model.project.functions.items():
+                for node in ir.walk(function.body):
+                    if type(node) is ir.Call and (name := ir.last_name(node.func)) is not None:
+                        found.setdefault(name, set()).add((path, qualname))
+        memo = model.memo["callers_by_name"] = {name: sorted(callers) for name, callers in found.items()}
+    return cast("dict[str, list[tuple[str, str]]]", memo)
 
 
 def tenant_aware_root(model: Model, root: RootInfo) -> bool:
@@ -314,6 +352,8 @@ def _by_reference(functions: list[LambdaFunction], target: str) -> LambdaFunctio
         if kind == "fn" and value == function.ident:
             return function
         if kind == "lit" and value in (function.name, function.ident):
+            return function
+        if kind == "sub" and value == function.name:  # the same ``!Sub`` text as the function's FunctionName
             return function
         if kind == "lit" and value.startswith("arn:"):
             return _by_name([function], value)
