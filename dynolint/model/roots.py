@@ -57,6 +57,22 @@ _DDB_STUB_PACKAGES = ("mypy_boto3_dynamodb", "types_boto3_dynamodb", "types_aiob
 POWERTOOLS_EVENT_PARSER = "aws_lambda_powertools.utilities.parser.event_parser"
 
 
+_PLACEHOLDER = re.compile(r"[{<](?:\w+:)?(\w+)[+]?[}>]")  # ``{id}``, ``{proxy+}``, ``<id>``, ``<int:id>``
+
+
+def supplied_by_decorator(function: ir.Function, name: str) -> bool:
+    """Is a route's parameter ``name`` named by none of its URL paths while another decorator
+    wraps it (``@app.route("/properties/{property_id}")`` over ``@as_verified_host`` that
+    passes the verified ``host_id`` first): the wrapper supplies it, not the request."""
+    paths = [d.args[0].value for d in function.decorators
+             if isinstance(d, ir.Call) and isinstance(d.func, ir.Attr) and d.func.attr in ROUTE_METHODS
+             and d.args and isinstance(d.args[0], ir.Const) and isinstance(d.args[0].value, str)
+             and d.args[0].value.startswith("/")]
+    others = [d for d in function.decorators
+              if not (isinstance(d, ir.Call) and isinstance(d.func, ir.Attr) and d.func.attr in ROUTE_METHODS)]
+    return bool(paths) and bool(others) and not any(name in _PLACEHOLDER.findall(path) for path in paths)
+
+
 class RootsMixin(Mixin):
     # -- parameters of a root ------------------------------------------------------------
     def root_params(self: Machine, path: str, function: ir.Function, is_handler: bool, self_val: Val | None,
@@ -92,6 +108,8 @@ class RootsMixin(Mixin):
                     value = ContextV()
                 elif _annotation_name(param) in _FRAMEWORK_SERVICES:
                     value = self.param_value(function, param)
+                elif not view and self.is_route(function) and supplied_by_decorator(function, param.name):
+                    value = self.param_value(function, param)  # (``@as_verified_host`` passes ``host_id``)
                 elif view or self.is_route(function) or graphql_resolver(function):
                     value = EventV(("arguments",) if graphql_resolver(function) else ("pathparameters",))
                     value = self.event_child(value, param.name, (path, function.site), frame, False)
