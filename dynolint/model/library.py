@@ -321,6 +321,9 @@ OBJECT_STATE: dict[str, frozenset[str]] = {
 }
 # what a response that carries credentials (STS, Cognito identity) holds of them; the rest (their
 # expiry, the role assumed) is no credential
+# the STS calls whose response carries credentials
+STS_CREDENTIAL_CALLS = frozenset({"assume_role", "assume_role_with_web_identity", "assume_role_with_saml",
+                                  "get_federation_token", "get_session_token"})
 CREDENTIAL_PARTS = frozenset({"Credentials", "AccessKeyId", "SecretAccessKey", "SecretKey", "SessionToken",
                               "aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
 # comparisons in constant time: ``compare_digest(a, b)`` is ``a == b``
