@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.event_fields import TENANT_KEY
 from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, untyped
-from dynolint.model.values import CallV, ConstV, DictV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
+from dynolint.model.values import CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.events import ReadEvent
     from dynolint.model.keys import TaintIndex as KeyIndex
 
 MAX_NESTING = 4
+SPLITS = frozenset({"split", "rsplit", "partition", "rpartition"})
 TAG_SEPARATORS = "#:|/-_."
 
 
@@ -52,6 +53,12 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
         # an entry of ``{**item, "updated_at": now}`` that the dict does not set: the spread item's
         return deeper and any(own_id(index, pinned, SubV(alt, written.index), read, depth + 1, tenant, tag)
                    for spread in written.base.spreads for alt in alts(spread))
+    if type(written) is ElemV and type(written.of) is CallV and written.of.fn in SPLITS and written.of.recv is not None:
+        # a piece of the item's own key split apart (``_, op, _, wh = item["pk"].split("#")``) and
+        # put back together: the parts compared around it hold the same literals
+        source = untyped(converted_from(written.of.recv))
+        return type(source) is SubV and type(source.base) is ReadItemV and source.base.read == read.id \
+            and const_str(source.index) in (index.key_map(read.key) or {})
     if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
         return False
     attr = const_str(written.index)
