@@ -5,7 +5,7 @@ without its type tag, and the name a part was taken under (model/keys.py)."""
 
 from __future__ import annotations
 
-from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, EventV, ParamV, StrV, SubV, Val, const_str
+from dynolint.model.values import AttrV, CallV, ClassV, ConstV, DictV, ElemV, EventV, ParamV, StrV, SubV, Val, const_str
 
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
@@ -66,6 +66,8 @@ def leaf_name(value: Val) -> str | None:
         if value.path[-1] == EVENT_ELEMENT:  # an element of the event's list (``for sku in body["skus"]``)
             return singular(value.path[-2]) if len(value.path) > 1 else None
         return value.path[-1]
+    if type(value) is ElemV and type(value.of) is ClassV:  # ``for dimension in Dimension``: an enum's member
+        return value.of.qualname.rsplit(".", 1)[-1]
     if type(value) is ElemV:  # ``for order_id in order_ids``: an element of ``*_ids`` is an id
         of = value.of
         while type(of) is CallV and of.fn in KEEP_ELEMENTS and len(of.args) == 1 and of.recv is None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.model.event_fields import TENANT_KEY
 from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, untyped
-from dynolint.model.values import CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
+from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.events import ReadEvent
@@ -41,6 +41,9 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
         # prefix ``f"STUDIO#{studio}"``) and the other writes out: their parts spelled out
         return deeper and any(len(left) == len(right) and _parts(index, left, right, read, depth, tenant)
                    for left in spelled_out(pinned) for right in spelled_out(written))
+    if type(pinned) is AttrV and type(written) is AttrV and pinned.name == written.name:
+        # the same attribute of both (``dim.value`` of an enum member, ``Dimension(item["dimension"]).value``)
+        return deeper and own_id(index, pinned.base, written.base, read, depth + 1, tenant, tag)
     if type(pinned) is CallV and type(written) is CallV and pinned.fn == written.fn and pinned.args \
             and len(pinned.args) == len(written.args) and pinned.kwargs == written.kwargs \
             and pinned.recv == written.recv and pinned.args[1:] == written.args[1:]:
