@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from dynolint.phase1 import ir
 from dynolint.model.literals import SPREAD_KWARGS
+from dynolint.model.objects import made_attribute
 from dynolint.model.state import Frame, State
-from dynolint.model.values import UNKNOWN, ConstV, DictV, SeqV, Val
+from dynolint.model.values import UNKNOWN, ClassV, ConstV, DictV, SeqV, Val
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -24,7 +25,10 @@ def bind(machine: Machine, function: ir.Function, self_val: Val | None, args: li
         env[params.pop(0).name] = self_val
 
     def default(param: ir.Param, expr: ir.Expr) -> Val:
-        value = machine.peek(expr, State({}), frame) if not isinstance(expr, ir.Call) \
+        made = isinstance(expr, ir.Call) or made_attribute(expr)  # (evaluated where the ``def`` ran)
+        if made and function.class_qualname is not None:
+            machine.class_env(ClassV(frame.path, function.class_qualname))  # (a method's: its class body ran)
+        value = machine.peek(expr, State({}), frame) if not made \
             else machine.default_of(frame.path, function, param.name, closure) or UNKNOWN
         if not spread:
             machine.default_alias(function, param, frame.path, frame)  # ``_memo={}``: made once, shared

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
+def made_attribute(expr: ir.Expr | None) -> bool:
+    """An attribute of what a call made (``table=get_settings().campaigns``): evaluated where the
+    function is defined, as a call default is."""
+    while isinstance(expr, ir.Attr):
+        expr = expr.value
+    return isinstance(expr, ir.Call)
+
+
 # what a default argument or a container may hold that the model keeps (objects, not data)
 KEPT = (InstanceV, TableV, ClientV, ResourceV, SessionV, BoundV, FuncV)
 
@@ -119,7 +127,7 @@ class ObjectsMixin(Mixin):
             return
         values: dict[str, Val] = {}
         for param in function.params:
-            if isinstance(param.default, ir.Call):
+            if param.default is not None and (isinstance(param.default, ir.Call) or made_attribute(param.default)):
                 value = self.eval(param.default, state, frame)
                 if any(isinstance(a, KEPT) or isinstance(a, CallV) and a.recv is None  # (``Depends(made(...))``)
                        and a.fn.rsplit(".", 1)[-1] in INJECTORS for a in alts(value)):

@@ -15,6 +15,7 @@ from dynolint.model.values import (
     ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE
+from dynolint.model.objects import made_attribute
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -149,12 +150,13 @@ class RootsMixin(Mixin):
         """The object a default argument made where the function is defined, or the project
         callable it names (``uow_factory=new_unit_of_work``, a factory injected so that tests can
         pass a fake): what a root called without that argument (a Lambda handler) works with."""
-        if isinstance(param.default, (ir.Name, ir.Attr)):  # (looked up as a call binding it does)
+        if isinstance(param.default, ir.Name) or isinstance(param.default, ir.Attr) and not made_attribute(param.default):
+            # (looked up as a call binding it does)
             from dynolint.model.state import State
 
             value = self.peek(param.default, State({}), self.module_frame(path))
             return value if all(isinstance(alt, PROJECT_CALLABLE) for alt in alts(value)) else None
-        if not isinstance(param.default, ir.Call):
+        if not isinstance(param.default, ir.Call) and not made_attribute(param.default):
             return None
         if function.class_qualname is None:
             self.run_module(path)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model import narrowing
+from dynolint.model.objects import made_attribute
 from dynolint.model.authz import DEPLOY_SWITCH, TENANT_SLOT, VERIFIED, is_verify_call
 from dynolint.model.decisions import Polarity, branch_decisions, membership_test, present_when
 from dynolint.model.presence import catches_everything, catches_missing
@@ -140,7 +141,8 @@ class StatementsMixin(Mixin):
             else:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname)
             function = self.project.functions.get((frame.path, stmt.qualname)) if not stmt.is_class else None
-            if function is not None and any(isinstance(p.default, ir.Call) for p in function.params):
+            if function is not None and any(isinstance(p.default, ir.Call) or made_attribute(p.default)
+                                            for p in function.params):
                 made = state.env[stmt.name]
                 self.define_defaults(function, state, frame, made.closure if type(made) is FuncV else -1)
             if function is not None and function.decorators and (frame.is_module or frame.function is not None):
