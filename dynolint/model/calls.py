@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
 
 
-POST_INIT = ("__post_init__", "__attrs_post_init__")  # what a record class's generated __init__ calls last
-
-
 class CallsMixin(Mixin):
     def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
@@ -284,13 +281,8 @@ class CallsMixin(Mixin):
             mappings.fill(self, instance, args, kwargs)  # (an __init__ of its own passes them to super())
         if init is not None:
             self.invoke(init, instance, args, kwargs, loc, state, frame)
-        elif self.dataclass_init(cls, instance, args, kwargs, state, frame, spread):
-            # the generated ``__init__`` ends by calling the class's post-init hook (dataclasses,
-            # attrs): ``self.repo = self.repo or Repo(self.resources)``
-            for hook in POST_INIT:
-                if (method := self.find_method(cls, hook)) is not None:
-                    self.invoke(method, instance, [], {}, loc, state, frame)
-                    break
+        else:
+            self.dataclass_init(cls, instance, args, kwargs, state, frame, spread, loc)
         return instance
 
     # -- methods of plain values ---------------------------------------------------------

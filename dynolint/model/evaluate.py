@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries
-from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, STS_CREDENTIAL_CALLS, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
@@ -402,17 +403,9 @@ class EvalMixin(Mixin):
             return EnvV(index, None) if stored is None else one_of((EnvV(index, None), stored))
         if type(base) is CredsV:  # the credentials, or one of their parts; not their expiry or the role
             return base if key is None or key in CREDENTIAL_PARTS else UNKNOWN
-        if key is not None and key not in CREDENTIAL_PARTS and _sts_response(base):
+        if key is not None and key not in CREDENTIAL_PARTS and sts_response(base):
             return UNKNOWN  # (the same of the response of an STS call on a client not resolved: ``Expiration``)
         return SubV(base, index)
-
-
-def _sts_response(value: Val) -> bool:
-    """Is ``value`` the response of an STS call that vends credentials, or its ``Credentials``,
-    on a receiver the model did not resolve (``self._sts.assume_role(...)``)?"""
-    if type(value) is SubV and const_str(value.index) == "Credentials":
-        value = value.base
-    return type(value) is CallV and value.recv is not None and value.fn in STS_CREDENTIAL_CALLS
 
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]

@@ -78,6 +78,9 @@ def is_namespace(value: Val) -> bool:
     return type(value) is InstanceV and f"{value.cls.path}.{value.cls.qualname}" in NAMESPACES
 
 
+POST_INIT = ("__post_init__", "__attrs_post_init__")  # what a record class's generated __init__ calls last
+
+
 class RecordsMixin(Mixin):
     # -- which fields a class has -----------------------------------------------------------
     def dataclass_fields(self: Machine, cls: ClassV, depth: int = 0) -> list[tuple[str, ir.Expr | None]] | None:
@@ -113,10 +116,11 @@ class RecordsMixin(Mixin):
 
     # -- making a record ---------------------------------------------------------------------
     def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
-                       state: State, frame: Frame, spread: tuple[Val, ...] = ()) -> bool:
+                       state: State, frame: Frame, spread: tuple[Val, ...] = (), loc: Loc | None = None) -> bool:
         """The ``__init__`` a record class gets from its library: each field from its
         argument (or the entry of that name of a mapping spread into the call: ``Cls(**item)``),
-        else its default or ``default_factory()``. False: not such a class."""
+        else its default or ``default_factory()``; then, called at ``loc``, the class's post-init
+        hook (``self.repo = self.repo or Repo(self.resources)``). False: not such a class."""
         fields = self.dataclass_fields(cls)
         if fields is None:
             return False
@@ -133,6 +137,9 @@ class RecordsMixin(Mixin):
             else:
                 continue
             self.summaries.write((instance.alloc, name), value, merged=False)
+        hook = next((m for m in (self.find_method(cls, n) for n in POST_INIT) if m is not None), None)
+        if hook is not None and loc is not None:
+            self.invoke(hook, instance, [], {}, loc, state, frame)
         return True
 
     def field_default(self: Machine, default: ir.Expr, state: State, frame: Frame, cls: ClassV) -> Val:

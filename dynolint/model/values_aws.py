@@ -166,3 +166,14 @@ def data_response(fn: str, receiver: Val | None) -> bool:
         return False
     return any(type(alt) in (ClientV, ResourceV, TableV)
                or type(alt) is CallV and alt.fn in CLIENT_MAKERS for alt in alts(receiver))
+
+
+def sts_response(value: Val) -> bool:
+    """Is ``value`` the response of an STS call that vends credentials, or its ``Credentials``,
+    on a receiver the model did not resolve (``self._sts.assume_role(...)``)?"""
+    from dynolint.model.library import STS_CREDENTIAL_CALLS
+    from dynolint.model.values import CallV, SubV, const_str
+
+    if type(value) is SubV and const_str(value.index) == "Credentials":
+        value = value.base
+    return type(value) is CallV and value.recv is not None and value.fn in STS_CREDENTIAL_CALLS
