@@ -77,7 +77,10 @@ def guard_call(call: cst.Call, plan: GuardPlan) -> cst.Call:
         version = fresh("#dl_ver", taken)
         seen = fresh(":dl_ver", taken)
         names.append((version, string(plan.version_attr)))
-        current, following = versioning.read_and_bump(plan.item_expr, plan.version_attr, low, plan.typed)
+        # where the write is reached with the item not found (``**(cached or {})`` writes it either
+        # way) the version is read from ``(cached or {})``: ``cached.get(...)`` would raise on None
+        item = f"({plan.item_expr} or {{}})" if plan.item_may_miss else plan.item_expr
+        current, following = versioning.read_and_bump(item, plan.version_attr, low, plan.typed)
         values.append((seen, parse_expr(current)))
         # items written before the version attribute existed lack it: they pass once, as version 0
         condition = f"(attribute_not_exists({version}) OR {version} = {seen})"

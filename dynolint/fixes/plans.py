@@ -32,6 +32,7 @@ class GuardPlan:
     key_attr: str | None = None
     version_attr: str | None = None
     item_expr: str | None = None  # a name bound to the read item, for the version
+    item_may_miss: bool = False  # the write is reached where the item read was not found (``None``)
     model_name: str | None = None  # PynamoDB: the model class as named in this module
     # "pinned": the attributes of the read item the write depends on (tested before it or
     # carried into it) must still hold the values read; found in the source by the engine

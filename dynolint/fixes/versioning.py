@@ -163,7 +163,8 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
     bound = tuple(sorted({name for read, name, _ in race.record.bindings if read == race.read.id}))
     return GuardPlan(span.line, span.column, write.flavor, write.op, "version" if chosen else "introduce",
                      key_attr=key_attr, version_attr=chosen or NEW_ATTRIBUTE, item_expr=item_name, table_label=label,
-                     presence=bound)
+                     presence=bound,
+                     item_may_miss=race.read.id in race.record.absent and race.read.id not in race.record.present)
 
 
 def typed_dict_near(model: Model, race: Race) -> str | None:

@@ -100,7 +100,7 @@ class ComprehensionsMixin(Mixin):
         if type(func) is not FuncV:
             return False
         function = self.project.functions.get((func.path, func.qualname))
-        if function is None or not computes(function):
+        if function is None or not computes(function, self.project.functions, func.path):
             return False
         stand_in = ParamV("#given", "value")
         loc = (frame.path, call.site)

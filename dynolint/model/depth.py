@@ -10,7 +10,7 @@ more memory; running every one-``return`` function four deeper, the reads they m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.phase1 import ir
@@ -38,16 +38,23 @@ def may_run(machine: Machine, function: ir.Function, path: str, depth: int) -> b
     key = (path, function.qualname)
     memo: dict[tuple[str, str], bool] = machine.computes_memo
     if key not in memo:
-        memo[key] = computes(function)
+        memo[key] = computes(function, machine.project.functions, path)
     return memo[key]
 
 
-def computes(function: ir.Function) -> bool:
+def computes(function: ir.Function, functions: Mapping[tuple[str, str], ir.Function] | None = None,
+             path: str = "", depth: int = 0) -> bool:
     """Is ``function``'s body (after its docstring) one ``return`` of an expression that calls
     nothing through ``self`` or ``cls``, no action (:data:`ACTIONS`) and no class's ``get``
-    (a PynamoDB model's)?"""
+    (a PynamoDB model's)? Nested functions it defines first (of ``path``, in ``functions``)
+    must be such helpers too (``async def _body(): return x`` run by ``asyncio.run(_body())``)."""
     body = function.body
     if body and type(body[0]) is ir.ExprStmt and type(body[0].value) is ir.Const:
+        body = body[1:]
+    while body and type(body[0]) is ir.DefStmt and not body[0].is_class and functions is not None and depth < 2:
+        nested = functions.get((path, body[0].qualname))
+        if nested is None or not computes(nested, functions, path, depth + 1):
+            return False
         body = body[1:]
     if not (len(body) == 1 and type(body[0]) is ir.Return and body[0].value is not None):
         return False

@@ -63,7 +63,10 @@ def _called_per_tenant(model: Model, path: str, qualname: str, depth: int = 0) -
     key = (path, qualname)
     if key not in memo:
         memo[key] = False  # (a cycle of calls: not known to be per-tenant)
-        callers = _callers(model).get(qualname.rsplit(".", 1)[-1], [])
+        function = model.project.functions.get(key)
+        # (a nested function is called where it is defined: ``asyncio.run(_body())`` in its encloser)
+        callers = [(path, function.parent)] if function is not None and function.parent is not None \
+            else _callers(model).get(qualname.rsplit(".", 1)[-1], [])
         memo[key] = bool(callers) and all(
             model.project.isolation(caller_path, caller) == "per-tenant"
             and model.project.handler_function(caller_path, caller) is not None
