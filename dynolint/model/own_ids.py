@@ -59,12 +59,8 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
     if type(written) is ElemV and type(written.of) is CallV and written.of.fn in SPLITS and written.of.recv is not None:
         # a piece of the item's own key split apart (``_, op, _, wh = item["pk"].split("#")``) and
         # put back together: the parts compared around it hold the same literals
-        source = untyped(converted_from(written.of.recv))
-        return type(source) is SubV and type(source.base) is ReadItemV and source.base.read == read.id \
-            and const_str(source.index) in (index.key_map(read.key) or {})
-    if not (type(written) is SubV and isinstance(written.base, ReadItemV) and written.base.read == read.id):
-        return False
-    attr = const_str(written.index)
+        return _attribute_of(written.of.recv, read) in (index.key_map(read.key) or {})
+    attr = _attribute_of(written, read)
     if attr is None:
         return False
     if (tenant or type(pinned) is TenantIdV) and TENANT_KEY.search(id_name(attr)) is not None:
@@ -79,6 +75,15 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
     # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
     spelled = id_name(name)
     return stored in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
+
+
+def _attribute_of(value: Val, read: ReadEvent) -> str | None:
+    """The attribute of the item ``read`` returned that ``value`` is (through a conversion or
+    a low-level type tag: ``str(item["pk"])``, ``item["pk"]["S"]``), else None."""
+    value = untyped(converted_from(value))
+    if type(value) is SubV and isinstance(value.base, ReadItemV) and value.base.read == read.id:
+        return const_str(value.index)
+    return None
 
 
 def _parts(index: KeyIndex, left: tuple[Val, ...], right: tuple[Val, ...], read: ReadEvent, depth: int,
@@ -130,8 +135,7 @@ def _whole_rebuilt(pinned: Val, written: Val, read: ReadEvent) -> bool:
         if type(part) is ConstV:
             continue
         # (a part with alternatives: the item's attribute on one of them, as ``own_id``)
-        if not any(type(alt) is SubV and type(alt.base) is ReadItemV and alt.base.read == read.id
-                   for alt in (untyped(converted_from(option)) for option in alts(part))):
+        if all(_attribute_of(option, read) is None for option in alts(part)):
             return False
         own += 1
     return own > 0

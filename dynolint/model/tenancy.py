@@ -159,7 +159,7 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
         return False
     if model.taint(key).tenants and _names_tenant(key):
         return True
-    if path is not None and _item_tenant(model, key, path):
+    if path is not None and _named_for_tenant(model, key, path):
         return True
     if value is None:
         return False
@@ -171,7 +171,7 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
     return False
 
 
-def _item_tenant(model: Model, key: Val, path: str) -> bool:
+def _named_for_tenant(model: Model, key: Val, path: str) -> bool:
     """Is ``key`` (or a part of it) an item's attribute named for the tenant (``rollout["fleet_id"]``,
     ``resp["Item"]["tenant_id"]``: the item keeps its tenant's id beside its key), or a parameter
     named for the tenant (``fleet_id`` of a function analysed alone, its callers unknown)? Named
