@@ -67,6 +67,9 @@ ROUND_TRIPS = {
     "namedtuple _replace": 'x = Row(**read(k))._replace(status="X")\n    t.put_item(Item=x._asdict())',
     "pydantic model_copy(update=)": 'o = Order(**read(k)).model_copy(update={"status": "X"})\n'
                                     '    t.put_item(Item=o.model_dump())',
+    "dataclass of the entries under the fields' names": 'i = read(k)\n'
+        '    x = Ticket(**{f.name: i[f.name] for f in dataclasses.fields(Ticket) if f.name in i})\n'
+        '    t.put_item(Item=asdict(x))',
 }
 
 COUNTERS = {
@@ -140,3 +143,40 @@ def f(k):
     t.put_item(Item={"pk": k, "v": item["v"] + 1})
 '''
     assert list(race_kinds(model_of({"c.py": source})).values()) == ["counter"]
+
+
+def test_a_field_a_helper_makes_has_what_its_factory_gives() -> None:
+    """``fn: str = _env("WORKER")`` where ``_env`` returns ``field(default_factory=lambda:
+    os.environ.get(name, default))``: the record's field is that environment variable."""
+    from dynolint.model.values import EnvV, alts, const_str
+
+    source = '''import os
+from dataclasses import dataclass, field
+
+import boto3
+
+
+def _env(name, default=None):
+    return field(default_factory=lambda: os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    worker: str = _env("WORKER_FN")
+    region: str = _env("REGION", "eu-west-1")
+    retries: int = 3
+
+
+settings = Settings()
+lam = boto3.client("lambda")
+
+
+def f(event, context):
+    lam.invoke(FunctionName=settings.worker, Payload=b"{}")
+    lam.invoke(FunctionName=settings.region, Payload=b"{}")
+    lam.invoke(FunctionName=settings.retries, Payload=b"{}")
+'''
+    invokes = sorted(model_of({"s.py": source}).interp.invokes, key=lambda i: i.loc)
+    named = [{(const_str(a.name), const_str(a.default)) for a in alts(i.function) if isinstance(a, EnvV)}
+             for i in invokes]
+    assert named[:3] == [{("WORKER_FN", None)}, {("REGION", "eu-west-1")}, set()]

@@ -51,7 +51,10 @@ class CallsMixin(Mixin):
                 kwargs[name] = value
                 continue
             options = list(alts(value))
-            dicts = [a for a in options if isinstance(a, DictV) and not a.spreads]
+            # (a dict with entries under keys the code computes, ``{f.name: item[f.name] for f in
+            # fields(C)}``, is spread as a mapping not enumerated: each name may be one of them)
+            dicts = [a for a in options if isinstance(a, DictV) and not a.spreads
+                     and all(const_str(key) is not None for key, _ in a.items)]
             if options and len(dicts) == len(options):
                 merged: dict[str, list[Val]] = {}
                 for option in dicts:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.records import TYPED_CONVERTERS
-from dynolint.model.values import NONE, AttrV, CallV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, Val, alts, const_str
+from dynolint.model.values import NONE, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, Val, alts, const_str
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -23,6 +23,8 @@ EMPTY_DICT = DictV(())  # ``{}``
 VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
 # a key with its case changed names the same header (HTTP header names are case-insensitive)
 KEY_CASES = frozenset({"lower", "upper", "casefold", "title", "strip"})
+# calls that list a record class's fields, each an object with the field's ``name``
+FIELD_LISTS = frozenset({"dataclasses.fields", "attr.fields", "attrs.fields"})
 
 
 class ComprehensionsMixin(Mixin):
@@ -119,13 +121,15 @@ class ComprehensionsMixin(Mixin):
                 or not all(_names_only(condition, target) for condition in conditions):
             return by_entry
         names = self._literal_names(iterable, state, frame)
-        if names is None:
+        fields = None if names is not None else self._field_names(iterable, state, frame)
+        if names is None and fields is None:
             return None
         saved = dict(state.env)
         entries: list[tuple[Val, Val]] = []
         try:
-            for name in names:  # (a test of the name alone leaves out entries; those it keeps are these)
-                state.env[target.id] = ConstV(name)
+            for name in names or fields or ():  # (a test of the name alone leaves out entries; those it keeps are these)
+                state.env[target.id] = ConstV(name) if fields is None else \
+                    self.make_namespace("dataclasses.Field", {"name": ConstV(name)}, (), (frame.path, expr.site))
                 entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))
         finally:
             state.env = saved
@@ -145,6 +149,17 @@ class ComprehensionsMixin(Mixin):
         found = [const_str(key) for key, _ in table.items]
         names = [n for n in found if n is not None]
         return names if len(names) == len(found) else None
+
+    def _field_names(self: Machine, iterable: ir.Expr, state: State, frame: Frame) -> list[str] | None:
+        """The names of the fields ``dataclasses.fields(Cls)`` (``attrs.fields``) gives, each a
+        field object whose ``name`` is one; at most 16."""
+        if not (isinstance(iterable, ir.Call) and len(iterable.args) == 1 and not iterable.kwargs):
+            return None
+        if not all(isinstance(a, ExtV) and a.path in FIELD_LISTS for a in alts(self.peek(iterable.func, state, frame))):
+            return None
+        classes = list(alts(self.peek(iterable.args[0], state, frame)))
+        fields = self.dataclass_fields(classes[0]) if len(classes) == 1 and isinstance(classes[0], ClassV) else None
+        return [name for name, _ in fields] if fields is not None and 0 < len(fields) <= 16 else None
 
     def unrolled_entries(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> DictV | None:
         target, iterable, conditions = expr.generators[0]
@@ -193,7 +208,10 @@ def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
     name = target.id if isinstance(target, ir.Name) else \
         target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
         else None
-    if name is None or not isinstance(condition, ir.Compare) or condition.left != ir.Name(name):
+    left = condition.left if isinstance(condition, ir.Compare) else None
+    if isinstance(left, ir.Attr) and left.attr == "name":  # ``f.name`` of a field object
+        left = left.value
+    if name is None or left != ir.Name(name):
         return False
     bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
 

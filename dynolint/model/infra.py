@@ -15,7 +15,8 @@ from dynolint.phase1 import ir
 from dynolint.model import invokers
 from dynolint.model.deployment import NestedStacks, cfn_text
 from dynolint.model.template_text import TemplateError, read_json, read_yaml
-from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl
+from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl, clean_dir as _clean
+from dynolint.model.terraform import terraform as _terraform
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = {"AWS::Serverless::LayerVersion": "ContentUri", "AWS::Lambda::LayerVersion": "Content"}
@@ -167,11 +168,6 @@ def _cfn_table(path: str, ident: str, properties: dict[str, Any], infra: Infra,
     infra.tables.append(TableDecl(ident, name if isinstance(name, str) else None, pk, sk, path))
 
 
-def _clean(code_dir: str) -> str:
-    code_dir = code_dir.strip()
-    return "" if code_dir in (".", "./") else code_dir.rstrip("/")
-
-
 # -- serverless.yml --------------------------------------------------------------------------
 
 
@@ -251,138 +247,3 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
     for ident, spec in (resources.items() if isinstance(resources, dict) else ()):
         if isinstance(spec, dict) and spec.get("Type") in TABLE_TYPES:
             _cfn_table(path, ident, spec.get("Properties") or {}, infra)
-
-
-# -- Terraform --------------------------------------------------------------------------------
-
-_BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.MULTILINE)
-_OUTPUT = re.compile(r'^\s*output\s+"([^"]+)"\s*\{', re.MULTILINE)
-
-
-def _hcl_body(text: str, start: int) -> str:
-    depth, index = 0, start
-    in_string = False
-    while index < len(text):
-        char = text[index]
-        if char == '"' and text[index - 1] != "\\":
-            in_string = not in_string
-        elif not in_string:
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start + 1:index]
-        index += 1
-    return text[start + 1:]
-
-
-def _hcl_attr(body: str, name: str) -> str | None:
-    match = re.search(rf'^\s*{name}\s*=\s*(.+?)\s*$', body, re.MULTILINE)
-    return match.group(1).strip() if match else None
-
-
-def _hcl_string(value: str | None) -> str | None:
-    if value and value.startswith('"') and value.endswith('"'):
-        return value[1:-1]
-    return None
-
-
-def _hcl_block(body: str, name: str) -> str | None:
-    match = re.search(rf'^\s*{name}\s*\{{', body, re.MULTILINE)
-    if not match:
-        match = re.search(rf'^\s*{name}\s*=\s*\{{', body, re.MULTILINE)
-    if not match:
-        return None
-    return _hcl_body(body, match.end() - 1)
-
-
-def _tf_path(text: str) -> str:
-    """A path as a Terraform module writes it, relative to the module's folder (which
-    ``${path.module}`` names)."""
-    return posixpath.normpath(text.replace("${path.module}/", "").replace("${path.module}", "") or ".")
-
-
-def _tf_archives(blocks: dict[tuple[str, str, str], str]) -> dict[str, str | None]:
-    """What each ``archive_file`` zips (its ``source_dir`` or ``source_file``), by the two
-    names a resource gives the zip: the data source's own (``data.archive_file.kit.output_path``)
-    and the path it writes, which a literal ``filename`` of the same path names."""
-    archives: dict[str, str | None] = {}
-    for (kind, rtype, name), body in blocks.items():
-        if kind == "data" and rtype == "archive_file":
-            source = _hcl_string(_hcl_attr(body, "source_dir")) or _hcl_string(_hcl_attr(body, "source_file"))
-            archives[f"data.archive_file.{name}"] = source
-            output = _hcl_string(_hcl_attr(body, "output_path"))
-            if output:
-                archives.setdefault(_tf_path(output), source)
-    return archives
-
-
-def _tf_code_dir(body: str, base: str, archives: dict[str, str | None]) -> str:
-    """The project folder a Terraform function or layer deploys (its ``filename``,
-    ``source_dir`` or an ``archive_file``'s source), "" when none is named."""
-    code = None
-    for attr in ("filename", "source_dir", "image_uri"):
-        raw = _hcl_attr(body, attr)
-        if raw is None:
-            continue
-        archive = re.match(r"data\.archive_file\.[\w-]+", raw)
-        literal = _hcl_string(raw)
-        code = archives.get(archive.group(0)) if archive else \
-            archives.get(_tf_path(literal), literal) if literal else None
-        break
-    if not code:
-        return ""
-    code = _tf_path(code)
-    if code.endswith((".zip", ".py")):
-        code = posixpath.dirname(code)
-    return _clean(posixpath.normpath(posixpath.join(base, code)) if code else base)
-
-
-def _terraform(path: str, text: str, infra: Infra) -> None:
-    base = posixpath.dirname(path)
-    text = re.sub(r"(?m)^\s*#.*$|//.*$", "", text)
-    blocks: dict[tuple[str, str, str], str] = {}
-    for match in _BLOCK.finditer(text):
-        blocks[(match.group(1), match.group(2), match.group(3))] = _hcl_body(text, match.end() - 1)
-    for match in _OUTPUT.finditer(text):
-        blocks[("output", "", match.group(1))] = _hcl_body(text, match.end() - 1)
-    invoked_by = invokers.terraform_invokers(blocks)
-    archives = _tf_archives(blocks)
-    for (kind, rtype, name), body in blocks.items():
-        if kind != "resource":
-            continue
-        if rtype == "aws_lambda_layer_version":
-            content = _tf_code_dir(body, base, archives)
-            if content:
-                infra.layers.append(LayerDecl(name, content, path))
-        elif rtype == "aws_lambda_function":
-            tenancy = _hcl_block(body, "tenancy_config") or ""
-            per_tenant = bool(re.search(r'tenant_isolation_mode\s*=\s*"PER_TENANT"', tenancy))
-            code_dir = _tf_code_dir(body, base, archives)
-            env = []
-            environment = _hcl_block(body, "environment")
-            variables = _hcl_block(environment, "variables") if environment else None
-            for line in (variables or "").splitlines():
-                var_match = re.match(r'\s*"?([\w-]+)"?\s*=\s*(.+?)\s*,?\s*$', line)
-                if not var_match:
-                    continue
-                var, value = var_match.group(1), var_match.group(2)
-                literal = _hcl_string(value)
-                ref = re.match(r"aws_lambda_function\.([\w-]+)\.", value)
-                table_ref = re.match(r"aws_dynamodb_table\.([\w-]+)\.", value)
-                if literal is not None:
-                    env.append((var, f"lit:{literal}"))
-                elif ref:
-                    env.append((var, f"fn:{ref.group(1)}"))
-                elif table_ref:
-                    env.append((var, f"fn:{table_ref.group(1)}"))
-                elif re.fullmatch(r"(var|local)\.[\w-]+", value):  # a name's part, as "${var.x}" in a string
-                    env.append((var, "sub:${" + value + "}"))
-            infra.functions.append(LambdaFunction(
-                name, _hcl_string(_hcl_attr(body, "function_name")), _hcl_string(_hcl_attr(body, "handler")),
-                code_dir, per_tenant, tuple(env), path, invokers.finish(invoked_by.get(name, ()))))
-        elif rtype == "aws_dynamodb_table":
-            infra.tables.append(TableDecl(name, _hcl_string(_hcl_attr(body, "name")),
-                                          _hcl_string(_hcl_attr(body, "hash_key")),
-                                          _hcl_string(_hcl_attr(body, "range_key")), path))

@@ -15,6 +15,13 @@ from dynolint.model.stdlib import STDLIB_NAMES, stdlib_has, stdlib_may_define
 from dynolint.model.values import Val
 
 
+def clean_dir(code_dir: str) -> str:
+    """A function's code folder as infrastructure wrote it, relative to the project ("" for
+    the project's own folder)."""
+    code_dir = code_dir.strip()
+    return "" if code_dir in (".", "./") else code_dir.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class LambdaFunction:
     """A Lambda function declared by the project's infrastructure."""

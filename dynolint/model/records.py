@@ -21,7 +21,7 @@ from dynolint.model.key_parts import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES, PYDANTIC_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
@@ -156,6 +156,17 @@ class RecordsMixin(Mixin):
                     if keyword == "default":
                         return self.eval(expr, state, self.module_frame(cls.path))
                 return UNKNOWN
+            # a helper that makes the field (``_env("TABLE")`` returning ``field(default_factory=...)``)
+            helpers = [a for a in alts(called) if isinstance(a, FuncV)]
+            made = self.eval(default, state.copy(), self.module_frame(cls.path)) if helpers else UNKNOWN
+            for spec in alts(made):
+                if isinstance(spec, CallV) and spec.recv is None and spec.fn in FIELD_CALLS:
+                    given = dict(spec.kwargs)
+                    factory = given.get("default_factory", given.get("factory"))
+                    if factory is not None:
+                        return self.apply(factory, [], {}, (), ir.Call(default, (), (), default.site),
+                                          (cls.path, default.site), state, frame)
+                    return given.get("default", UNKNOWN)
         env = self.class_env(cls)
         if isinstance(default, ir.Name) and default.id in env:
             return env[default.id]
