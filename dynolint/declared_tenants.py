@@ -75,7 +75,7 @@ def _with(config: Config, words: dict[str, None]) -> Config:
 
 
 def _declared(data: bytes, python: bool) -> list[str]:
-    names = [m.group(1) for m in _PRINCIPAL_TAG.finditer(data)]
+    names: list[bytes] = [m.group(1) for m in _PRINCIPAL_TAG.finditer(data)]
     if python:
         if b"assume_role" in data:
             for call in _ASSUME.finditer(data):

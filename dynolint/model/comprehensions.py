@@ -208,10 +208,11 @@ def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
     name = target.id if isinstance(target, ir.Name) else \
         target.elts[0].id if isinstance(target, ir.SeqE) and target.elts and isinstance(target.elts[0], ir.Name) \
         else None
-    left = condition.left if isinstance(condition, ir.Compare) else None
-    if isinstance(left, ir.Attr) and left.attr == "name":  # ``f.name`` of a field object
-        left = left.value
-    if name is None or left != ir.Name(name):
+    if name is None or not isinstance(condition, ir.Compare):
+        return False
+    left = condition.left.value if isinstance(condition.left, ir.Attr) and condition.left.attr == "name" \
+        else condition.left  # (``f.name``: of a field object)
+    if left != ir.Name(name):
         return False
     bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}
 

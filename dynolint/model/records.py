@@ -162,9 +162,9 @@ class RecordsMixin(Mixin):
             for spec in alts(made):
                 if isinstance(spec, CallV) and spec.recv is None and spec.fn in FIELD_CALLS:
                     given = dict(spec.kwargs)
-                    factory = given.get("default_factory", given.get("factory"))
-                    if factory is not None:
-                        return self.apply(factory, [], {}, (), ir.Call(default, (), (), default.site),
+                    maker = given.get("default_factory", given.get("factory"))
+                    if maker is not None:
+                        return self.apply(maker, [], {}, (), ir.Call(default, (), (), default.site),
                                           (cls.path, default.site), state, frame)
                     return given.get("default", UNKNOWN)
         env = self.class_env(cls)
