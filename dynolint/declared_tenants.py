@@ -92,7 +92,7 @@ def _declared(data: bytes, python: bool) -> list[str]:
 
 def _named_context_tenant(data: bytes) -> list[bytes]:
     """The names assignments give Lambda's tenant id (``portfolio_id = context.tenant_id``)."""
-    names = []
+    names: list[bytes] = []
     for line in _ASSIGNMENT.finditer(data):
         targets = [t.strip() for t in line.group(1).split(b",")]
         values = [v.strip() for v in line.group(2).split(b",")]
