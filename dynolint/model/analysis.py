@@ -120,6 +120,12 @@ class Model:
     def line_of(self, loc: Loc) -> int:
         return self.span(loc).line
 
+    def line_ref(self, loc: Loc, at: Loc) -> str:
+        """Where ``loc`` is, said in a message reported at ``at``: ``line 9``, or ``repo.py:9``
+        in another file."""
+        line = self.line_of(loc)
+        return f"line {line}" if loc[0] == at[0] else f"{loc[0].rsplit('/', 1)[-1]}:{line}"
+
 
 def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
           roots: frozenset[str] | None = None, timeout: float = 0.0, memory_mb: float = 0.0,

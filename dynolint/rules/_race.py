@@ -61,7 +61,7 @@ def allocation_message(model: Model, race: Race) -> str:
             "concurrent callers count the same key and the later write replaces the earlier item")
 
 
-def unpinned_message(race: Race, read_line: int) -> str:
+def unpinned_message(race: Race, read_line: str) -> str:
     """A conditional write whose written values are computed from attributes of the item read
     that its condition pins none of (``Race.unpinned``)."""
     pins = race.write.guard.pins
@@ -71,6 +71,6 @@ def unpinned_message(race: Race, read_line: int) -> str:
     named = ", ".join(race.unpinned[:3]) + (f" and {len(race.unpinned) - 3} more" if len(race.unpinned) > 3 else "")
     held = "hold" if len(race.unpinned) > 1 else "holds"
     return (f"{describe_write(race)}'s condition checks {checks} but not that {named} still {held} what was read "
-            f"at line {read_line}, which the value it writes is computed from: a concurrent change of {named} "
+            f"at {read_line}, which the value it writes is computed from: a concurrent change of {named} "
             "between the read and this write is lost")
 

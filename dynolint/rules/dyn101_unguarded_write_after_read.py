@@ -225,7 +225,7 @@ def save(order):
                 continue
             if race.kind != "overwrite":
                 continue
-            read_line = model.line_of(race.read.loc)
+            read_line = model.line_ref(race.read.loc, race.write.loc)
             if race.left_open:
                 finding = race_finding(model, race, self.code, self.name, _open_message(model, race, read_line))
                 decided = tuple(model.related(site, f"decided here: {text}", "decision")
@@ -237,7 +237,7 @@ def save(order):
                 continue
             if race.off_key:
                 named = ", ".join(race.off_key)
-                message = (f"{describe_write(race)} creates the item found missing at line {read_line}, but its "
+                message = (f"{describe_write(race)} creates the item found missing at {read_line}, but its "
                            f"condition only requires {named} to be missing, which is no key attribute and which the "
                            "write does not set: an item created in between lacks it too, and is overwritten "
                            "(attribute_not_exists of a key attribute makes a write create-only)")
@@ -252,15 +252,15 @@ def save(order):
                 guard = "no ConditionExpression"
             if race.write.op == "update_item" and race.record.absent and race.read.id in race.record.absent:
                 detail = "can recreate or overwrite the item"
-                message = (f"{describe_write(race)} {detail} checked at line {read_line} with {guard}: "
+                message = (f"{describe_write(race)} {detail} checked at {read_line} with {guard}: "
                            "it may have changed or been deleted since")
             else:
-                message = (f"{describe_write(race)} {verb} the item read at line {read_line} with {guard}: "
+                message = (f"{describe_write(race)} {verb} the item read at {read_line} with {guard}: "
                            "a concurrent change made in between is lost")
             yield race_finding(model, race, self.code, self.name, message)
 
 
-def _open_message(model: Model, race: Race, read_line: int) -> str:
+def _open_message(model: Model, race: Race, read_line: str) -> str:
     """A conditional write whose condition leaves the path's decisions open."""
     pins = race.write.guard.pins
     checks = pins.text if pins is not None else "something else"
@@ -269,13 +269,12 @@ def _open_message(model: Model, race: Race, read_line: int) -> str:
     decisions = _distinct(race.left_open)
 
     def where(site: Loc) -> str:
-        line = model.line_of(site)
-        return f"line {line}" if site[0] == race.write.loc[0] else f"{site[0].rsplit('/', 1)[-1]}:{line}"
+        return model.line_ref(site, race.write.loc)
 
     named = " and ".join(f"{text} ({where(site)})" for site, text in decisions[:3])
     more = f" and {len(decisions) - 3} more" if len(decisions) > 3 else ""
     return (f"{describe_write(race)}'s condition checks {checks} but not {named}{more}, which the code decided "
-            f"on after the read at line {read_line}: a concurrent write can change that between the read and "
+            f"on after the read at {read_line}: a concurrent write can change that between the read and "
             "this write, and the condition does not catch it")
 
 

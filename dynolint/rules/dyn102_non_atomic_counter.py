@@ -98,11 +98,11 @@ def count(page):
         for race in self.each(model.races()):
             if race.kind != "counter":
                 continue
-            line = model.line_of(race.read.loc)
+            line = model.line_ref(race.read.loc, race.write.loc)
             pins = race.write.guard.pins
             held = "hold" if len(race.unpinned) > 1 else "holds"
             unpinned = (f" (its condition checks {pins.text if pins is not None else 'something else'} but not "
                         f"that {', '.join(race.unpinned)} still {held} the value read)") if race.unpinned else ""
-            message = (f"{describe_write(race)} writes back arithmetic on a value read at line {line}{unpinned}: "
+            message = (f"{describe_write(race)} writes back arithmetic on a value read at {line}{unpinned}: "
                        "concurrent updates lose increments; use an atomic ADD or SET x = x + :n")
             yield race_finding(model, race, self.code, self.name, message)

@@ -94,13 +94,13 @@ def ship(pk):
                 continue
             if race.kind != "batch":
                 continue
-            line = model.line_of(race.read.loc)
+            line = model.line_ref(race.read.loc, race.write.loc)
             if deletes(race.write):
-                message = (f"batch delete of the item read at line {line}, chosen by what the path decided on "
+                message = (f"batch delete of the item read at {line}, chosen by what the path decided on "
                            "it: batch writes cannot carry a condition, so an item changed in between is deleted "
                            "anyway; use delete_item with a ConditionExpression or transact_write_items")
             else:
-                message = (f"batch write of the item read at line {line}: batch writes cannot carry a "
+                message = (f"batch write of the item read at {line}: batch writes cannot carry a "
                            "condition, so a concurrent change is overwritten; use put_item/update_item with a "
                            "ConditionExpression or transact_write_items")
             yield race_finding(model, race, self.code, self.name, message)

@@ -131,10 +131,10 @@ def lookup(key):
         for race in self.each(model.races()):
             if race.kind != "stampede" or race.costly is None:
                 continue
-            read_line = model.line_of(race.read.loc)
-            work_line = model.line_of(race.costly.loc)
-            work = (f"{race.costly.what} (line {work_line}), work dynolint cannot see into (it may be a paid "
-                    "call)" if race.unseen else f"{race.costly.what} (line {work_line})")
-            message = (f"cache stampede: when the read at line {read_line} misses, every concurrent request "
+            read_line = model.line_ref(race.read.loc, race.write.loc)
+            work_line = model.line_ref(race.costly.loc, race.write.loc)
+            work = (f"{race.costly.what} ({work_line}), work dynolint cannot see into (it may be a paid "
+                    "call)" if race.unseen else f"{race.costly.what} ({work_line})")
+            message = (f"cache stampede: when the read at {read_line} misses, every concurrent request "
                        f"runs {work} before {describe_write(race)} writes the key with no claim taken first")
             yield race_finding(model, race, self.code, self.name, message)

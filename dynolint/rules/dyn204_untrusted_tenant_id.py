@@ -78,8 +78,8 @@ def handler(event, context):
                 chosen[where] = use
         for use in chosen.values():
             tenant, used_at = use.tenant, use.loc
-            line = model.line_of(used_at)
-            message = (f"tenant id from {tenant.how} is client-controlled, and it scopes access at line {line}: "
+            line = model.line_ref(used_at, tenant.loc)
+            message = (f"tenant id from {tenant.how} is client-controlled, and it scopes access at {line}: "
                        "a caller can name another tenant; take it from context.tenant_id or verified claims")
             yield model.finding(self.code, self.name, tenant.loc, message, Severity.ERROR, Confidence.HIGH,
                                 [model.related(used_at, "used to scope access here")])
