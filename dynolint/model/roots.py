@@ -208,6 +208,12 @@ class RootsMixin(Mixin):
                 continue
             value = self.peek(current, State({}), frame)
             resolved = self.annotation_value(value, function, param, (path, function.site))
+            if type(resolved) is InstanceV and not resolved.exact and self.is_route(function) \
+                    and self.dataclass_fields(resolved.cls) is not None:
+                # a route's parameter typed by a record (FastAPI's, Powertools' validated routes: a
+                # pydantic model or dataclass) is the request's body, field by field
+                body = self.record_from(resolved.cls, EventV(("body",)), (path, function.site), State({}), frame)
+                return body if body is not None else resolved
             if resolved is not None:
                 return resolved
         return None
