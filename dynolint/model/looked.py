@@ -25,6 +25,9 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     if depth > 4:
         return None
     options = alts(value)
+    if len(options) > 1:  # (the alternatives made of no read say nothing of the item: the value on a
+        # path that took it elsewhere, a session cached where the model cannot see what was stored)
+        options = frozenset(alt for alt in options if has_read(alt))
     if len(options) != 1:
         return None
     (alt,) = options
@@ -51,6 +54,13 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             if name is not None:
                 return alt.recv.read, name, None
     return None
+
+
+def has_read(value: Val, depth: int = 0) -> bool:
+    """Is ``value`` made (within a few levels) from an item read or a read's response?"""
+    if isinstance(value, (ReadItemV, ReadV)) or isinstance(value, PynInstanceV) and value.read >= 0:
+        return True
+    return depth < 6 and any(has_read(child, depth + 1) for child in children(value))
 
 
 def looked_at(value: Val, read: int, names: set[str]) -> bool:

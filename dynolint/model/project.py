@@ -71,6 +71,7 @@ class Project:
         self.config = config
         self.infra = infra
         self._tenant_keys: dict[str, re.Pattern[str]] = {}
+        self._called: frozenset[str] | None = None
         self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
         self.by_module: dict[str, str] = {}
         self.by_last_name: dict[str, list[tuple[str, str]]] = {}  # last dotted part -> (module, path)
@@ -273,6 +274,15 @@ class Project:
             if rel[:-3].replace("/", ".") == module and name == qualname:
                 found.append(function)
         return found
+
+    def called_names(self) -> frozenset[str]:
+        """The names the project's functions call (``bump(``, ``repo.bump(``): a function of
+        one of those names is called by project code, which hands it its arguments."""
+        if self._called is None:
+            self._called = frozenset(
+                name for function in self.functions.values() for node in ir.walk(function.body)
+                if type(node) is ir.Call and (name := ir.last_name(node.func)) is not None)
+        return self._called
 
     def tenant_names(self, path: str) -> tuple[str, ...]:
         """The words of the ``tenant-names`` setting that governs ``path``."""

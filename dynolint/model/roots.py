@@ -102,7 +102,11 @@ class RootsMixin(Mixin):
                 request_first = index == 0 and not handler_shape and \
                     (lowered == "request" or framework_object(param)) and self.imports_view_framework(path)
                 view = view or request_first
-                if handler_shape and index == 0 or lowered in EVENT_PARAMS or framework_object(param) or request_first:
+                # (a parameter named ``event`` of a helper that project code calls is what its callers
+                # pass: ``bump_daily(evt)`` with a dict built from a stream record is no invocation)
+                event_named = lowered in EVENT_PARAMS and (
+                    handler_shape or function.qualname.rsplit(".", 1)[-1] not in self.project.called_names())
+                if handler_shape and index == 0 or event_named or framework_object(param) or request_first:
                     # (a web framework's request object is the request: headers, query, body)
                     value = EventV(())
                 elif handler_shape and index == 1 or lowered in ("context", "lambda_context"):
