@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import re
 
+from dynolint.phase1 import ir
+
 # a field that holds a tenant id (tenantId, tenant_id, custom:tenantId, x-tenant-id, tenant),
 # not one that merely mentions tenants (TenantDetailsTableName, tenantRegistrationData,
 # tenantName, tenant_registration_id): matched on the normalised name
@@ -116,3 +118,20 @@ def tenant_trust(path: tuple[str, ...]) -> tuple[str, str]:
         if segment in path:
             return "untrusted", what
     return "invoker", "the invocation payload"
+
+
+# a web framework's request object, which a route receives rather than a path parameter (by the
+# annotation's last name: fastapi.Request, starlette.requests.Request, ...)
+FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection", "HttpRequest", "WSGIRequest", "ASGIRequest"})
+
+
+def annotation_name(param: ir.Param) -> str | None:
+    """The last name of a parameter's annotation (``Request`` of ``fastapi.Request``)."""
+    annotation = param.annotation
+    return annotation.id if isinstance(annotation, ir.Name) else annotation.attr if isinstance(annotation, ir.Attr) \
+        else None
+
+
+def framework_object(param: ir.Param) -> bool:
+    """Is the parameter a web framework's request object (by its annotation)?"""
+    return annotation_name(param) in FRAMEWORK_OBJECTS

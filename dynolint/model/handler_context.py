@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import RESOLVER_CONTEXT
+from dynolint.model.event_fields import framework_object
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, CallV, ContextV, ContextVarV, EventV, ExtV, Loc, ModuleV, Val, alts, const_str,
 )
@@ -68,10 +69,18 @@ def context_hooks(machine: Machine) -> list[tuple[str, ir.Function, tuple[Val, .
             outermost.setdefault((path, function.qualname), function)
     hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
     for (path, _), function in sorted(outermost.items()):
-        given: tuple[Val, ...] = (EventV(()), ContextV()) if machine.handler_shaped(function) \
-            else (UNKNOWN,) * len(function.params)
-        hooks.append((path, function, given))
+        hooks.append((path, function, given_to(machine, function)))
     return hooks
+
+
+def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
+    """What a hook run on its own is given: a Lambda handler the event and context; a
+    middleware the request where its parameter is a framework's request object
+    (``async def bind(request: Request, call_next)``, FastAPI's ``@app.middleware("http")``),
+    else unknown arguments."""
+    if machine.handler_shaped(function):
+        return (EventV(()), ContextV())
+    return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in function.params)
 
 
 def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
@@ -96,8 +105,7 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
             function = functions[(path, function.parent)]
         if function.class_qualname is None:
             outermost.setdefault((path, function.qualname), function)
-    found = [(path, function, (EventV(()), ContextV()) if machine.handler_shaped(function)
-              else (UNKNOWN,) * len(function.params)) for (path, _), function in sorted(outermost.items())]
+    found = [(path, function, given_to(machine, function)) for (path, _), function in sorted(outermost.items())]
     machine.var_setter_memo[var] = found
     return found
 

@@ -12,7 +12,8 @@ from dynolint.phase1.prefilter import EVENT_PARAMS
 from dynolint.model.event_fields import request_marker
 from dynolint.model.library import INJECTORS
 from dynolint.model.mixin import Mixin
-from dynolint.model.roots import framework_object, typing_args
+from dynolint.model.event_fields import framework_object
+from dynolint.model.roots import typing_args
 from dynolint.model.values import (
     CallV, ClassV, EventV, ExtV, FuncV, Loc, OpaqueV, SeqV, SubV, Val, alts, const_str, one_of,
 )

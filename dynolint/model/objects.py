@@ -268,6 +268,7 @@ class ObjectsMixin(Mixin):
                     self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
         found = self.request_scoped.get(key)
         if found is not None:
+            self.note_obtained(found, frame, loc)  # (the function reading the request's tenant has it)
             return found
         if scope == REQUEST_STATE:  # what the application put there at start-up (a lifespan's state)
             return self.get_attr(ParamV("request", "state"), name, loc, state, frame, quiet=True)

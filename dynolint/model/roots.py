@@ -15,6 +15,7 @@ from dynolint.model.values import (
     ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE
+from dynolint.model.event_fields import annotation_name as _annotation_name, framework_object
 from dynolint.model.objects import made_attribute
 from dynolint.model.mixin import Mixin
 
@@ -26,23 +27,10 @@ _DDB_TYPES = {
     "Table": "table", "DynamoDBClient": "client", "Client": "client",
     "DynamoDBServiceResource": "resource", "ServiceResource": "resource",
 }
-# a web framework's request object, which a route receives rather than a path parameter (by the
-# annotation's last name: fastapi.Request, starlette.requests.Request, ...)
-_FRAMEWORK_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection", "HttpRequest", "WSGIRequest", "ASGIRequest"})
 # frameworks whose views take the request as their first parameter, named ``request`` by
 # convention and rarely annotated (Django's ``def detail(request, pk)``, Django REST
 # framework's ``def get(self, request)``): such a parameter of a module that imports one of them
 REQUEST_FIRST = ("django.", "rest_framework.")
-
-
-def _annotation_name(param: ir.Param) -> str | None:
-    annotation = param.annotation
-    return annotation.id if isinstance(annotation, ir.Name) else annotation.attr if isinstance(annotation, ir.Attr) \
-        else None
-
-
-def framework_object(param: ir.Param) -> bool:
-    return _annotation_name(param) in _FRAMEWORK_OBJECTS
 
 
 # what a web framework hands a route that is not request data: the response being made, the

@@ -18,7 +18,7 @@ from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.key_parts import id_name
 from dynolint.model.values import (
-    CallV, CredsV, EnvV, Loc, OneOf, ParamV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
+    CallV, ClientV, CostlyV, CredsV, EnvV, Loc, OneOf, ParamV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
 )
 
 if TYPE_CHECKING:
@@ -197,9 +197,9 @@ def _named_for_tenant(model: Model, key: Val, path: str) -> bool:
 
 def _names_tenant(key: Val) -> bool:
     """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
-    operation on a table the model did not resolve, whose request named the tenant)? What such a
-    read gives back (the names of its attributes, its values) is the item's data, as an item
-    read through a resolved table is: it keys nothing by tenant."""
+    operation on a table the model did not resolve, whose request named the tenant), another
+    service's call or paid work? What such a call gives back (the names of its attributes, its
+    values) is data, as an item read through a resolved table is: it keys nothing by tenant."""
     pending: list[Val] = [key]
     seen: set[int] = set()
     while pending and len(seen) < 4096:
@@ -209,8 +209,10 @@ def _names_tenant(key: Val) -> bool:
         seen.add(id(value))
         if type(value) is TenantIdV:
             return True
-        if not (type(value) is CallV and value.recv is not None and value.fn in OPERATIONS):
-            pending.extend(children(value))
+        if type(value) is CostlyV or type(value) is CallV and value.recv is not None and (
+                value.fn in OPERATIONS or any(type(r) is ClientV for r in alts(value.recv))):
+            continue  # (what a service gave back, an SSM parameter's name under the tenant's path too)
+        pending.extend(children(value))
     return bool(pending)  # (too large to walk: as the taint says)
 
 
