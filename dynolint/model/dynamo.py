@@ -190,7 +190,9 @@ class DynamoMixin(Mixin):
             self.ddb_data_call(client.creds, table, name, key, False, loc, frame)
             return ReadV(read)
         if name in ("query", "scan"):
-            equal = key_equalities(kwargs) if name == "query" else ()
+            # (an index's key condition says what the items hold there, not which items they are:
+            # ``{**row, "status": "paid"}`` after a query of the status index writes the row itself)
+            equal = key_equalities(kwargs) if name == "query" and "IndexName" not in kwargs else ()
             read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal)
             if any(k in kwargs for k in FILTERS):
                 # a filter chose the items returned by what they held: the path examined them
