@@ -114,6 +114,9 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             del files[rel]  # a YAML or JSON file that is not a template after all
             continue
         display[rel] = display_path(path, cwd)
+    from dynolint.declared_tenants import declared_tenant_names
+
+    config = declared_tenant_names(config, sources, infra_files)  # the words the project names its tenants by
     check_sources(sources, infra_files, config, options, result, display, progress=progress)
     return result
 
@@ -132,10 +135,8 @@ def check_source(source: str | bytes, path: str = "stdin.py", config: Config | N
 
 def check_sources(sources: dict[str, bytes], infra_files: dict[str, bytes], config: Config, options: Options,
                   result: RunResult, display: dict[str, str], progress: Progress | None = None) -> None:
-    from dynolint.declared_tenants import declared_tenant_names
     from dynolint.engine.cache import ResultCache
 
-    config = declared_tenant_names(config, sources, infra_files)
     result.files = len(sources)
     cache, warning = ResultCache.open(config.root) if options.use_cache else (None, None)
     if warning is not None and warning not in result.warnings:

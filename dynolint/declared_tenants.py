@@ -53,47 +53,83 @@ _NOT_TENANTS = {
 
 def declared_tenant_names(config: Config, sources: dict[str, bytes], infra: dict[str, bytes]) -> Config:
     """``config`` with the tenant words each settings folder's files declare added to that
-    folder's ``tenant-names`` (the root's when the files have no settings of their own)."""
+    folder's ``tenant-names`` (the root's when the files have no settings of their own). (A
+    copy whatever was found, equal to ``config`` when nothing was: one shape of settings for
+    the rest of the run.)"""
     found: dict[str, dict[str, None]] = {}
     for files, python in ((sources, True), (infra, False)):
         for path, data in files.items():
             words = _declared(data, python)
             if words:
                 found.setdefault(config.folder_of(path), {}).update(dict.fromkeys(words))
-    if not found:
-        return config
     subprojects = tuple(
-        SubProject(sub.folder, _with(sub.config, found.get(sub.folder, {})))
+        SubProject(sub.folder, replace(sub.config, tenant_names=_added(sub.config.tenant_names, found.get(sub.folder))))
         if sub.config is not None else sub
         for sub in config.subprojects)
-    return replace(_with(config, found.get("", {})), subprojects=subprojects)
+    return replace(config, tenant_names=_added(config.tenant_names, found.get("")), subprojects=subprojects)
 
 
-def _with(config: Config, words: dict[str, None]) -> Config:
-    added = tuple(word for word in words if word not in config.tenant_names)
-    return replace(config, tenant_names=config.tenant_names + added) if added else config
+def _added(names: tuple[str, ...], words: dict[str, None] | None) -> tuple[str, ...]:
+    return names + tuple(word for word in words or () if word not in names)
 
 
 def _declared(data: bytes, python: bool) -> list[str]:
     names: list[bytes] = [m.group(1) for m in _PRINCIPAL_TAG.finditer(data)]
-    if python:
+    if python and names:  # a policy's text in a string the code uses, not in a docstring or comment
+        prose = _code_spans(data, prose_only=True)
+        names = [m.group(1) for m in _PRINCIPAL_TAG.finditer(data) if prose is not None and _in_code(m.start(), prose)]
+    if python and (b"assume_role" in data or b"TenantId" in data or b"context.tenant_id" in data):
+        code = _code_spans(data)  # (a docstring or comment that shows such a call declares nothing)
         if b"assume_role" in data:
             for call in _ASSUME.finditer(data):
                 tag = _SESSION_TAG.search(data, call.end(), call.end() + _CALL_REACH)
-                if tag is not None:
+                if tag is not None and _in_code(call.start(), code):
                     names.append(tag.group(1))
         if b"TenantId" in data:
-            names.extend(m.group(1) or m.group(2) for m in _TENANT_ARGUMENT.finditer(data))
+            names.extend(m.group(1) or m.group(2) for m in _TENANT_ARGUMENT.finditer(data) if _in_code(m.start(), code))
         if b"context.tenant_id" in data:
-            names.extend(_named_context_tenant(data))
+            names.extend(_named_context_tenant(data, code))
     words = (word_of(name.decode("ascii", "replace")) for name in names)
     return [word for word in words if word is not None]
 
 
-def _named_context_tenant(data: bytes) -> list[bytes]:
+def _code_spans(data: bytes, prose_only: bool = False) -> list[tuple[int, int]] | None:
+    """The byte ranges of a module's strings and comments (None: it does not tokenize), so
+    that a match inside one is no code; ``prose_only``: of its comments and of the strings
+    that are statements of their own (docstrings), not those the code uses."""
+    import io
+    import tokenize
+
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    spans: list[tuple[int, int]] = []
+    statement_start = True  # (the next token starts a statement)
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            literal = token.type == tokenize.STRING or token.type == getattr(tokenize, "FSTRING_MIDDLE", -1)
+            if token.type == tokenize.COMMENT or literal and (not prose_only or statement_start):
+                (row, col), (end_row, end_col) = token.start, token.end
+                spans.append((starts[row - 1] + col, starts[end_row - 1] + end_col))
+            if token.type not in (tokenize.COMMENT, tokenize.NL):
+                statement_start = token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return None
+    return spans
+
+
+def _in_code(offset: int, spans: list[tuple[int, int]] | None) -> bool:
+    """Is the byte at ``offset`` code, not inside a string or comment? (Columns count
+    characters, so a line with non-ASCII text before the match may shift: near enough.)"""
+    return spans is not None and not any(start <= offset < end for start, end in spans)
+
+
+def _named_context_tenant(data: bytes, code: list[tuple[int, int]] | None) -> list[bytes]:
     """The names assignments give Lambda's tenant id (``portfolio_id = context.tenant_id``)."""
     names: list[bytes] = []
     for line in _ASSIGNMENT.finditer(data):
+        if not _in_code(line.start(1), code):
+            continue
         targets = [t.strip() for t in line.group(1).split(b",")]
         values = [v.strip() for v in line.group(2).split(b",")]
         if len(targets) == len(values):
@@ -110,7 +146,7 @@ def word_of(name: str) -> str | None:
     while parts and parts[-1] in _ENDINGS:
         parts.pop()
     word = "".join(parts)
-    if not word or not word[0].isalpha() or word in _NOT_TENANTS:
+    if len(word) < 3 or not word[0].isalpha() or word in _NOT_TENANTS:  # (``at``, ``by``: no entity)
         return None
     return word
 

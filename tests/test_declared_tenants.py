@@ -16,7 +16,7 @@ from tests.conftest import findings_in, triples
 @pytest.mark.parametrize("name, word", [
     ("BrandId", "brand"), ("brand_id", "brand"), ("custom:portfolio_id", "portfolio"), ("x-gym-id", "gym"),
     ("CampaignOwnerKey", "campaignowner"), ("HOSPITAL_UUID", "hospital"), ("storeCode", "store"),
-    ("TenantId", None), ("UserId", None), ("Environment", None), ("email", None), ("Id", None), ("2fa", None),
+    ("TenantId", None), ("UserId", None), ("Environment", None), ("email", None), ("Id", None), ("2fa", None), ("by", None),
 ])
 def test_the_word_a_field_names(name: str, word: str | None) -> None:
     assert word_of(name) == word
@@ -39,6 +39,15 @@ def test_each_declaration_names_the_word() -> None:
     assert _names({"w.py": "    site_id: str = context.tenant_id\n"}).tenant_names == ("site",)
 
 
+def test_a_docstring_or_comment_declares_nothing() -> None:
+    prose = ('''"""Vends sessions: ``sts.assume_role(RoleArn=A, Tags=[{"Key": "BrandId", "Value": b}])``,
+policy ``${aws:PrincipalTag/BrandId}``, then ``invoke(TenantId=job.store_id)``."""
+# lam.invoke(FunctionName=F, TenantId=order.shop_id)
+POLICY = {"Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["${aws:PrincipalTag/FarmId}"]}}}
+''')
+    assert _names({"tvm.py": prose}).tenant_names == ("farm",)  # the policy the code uses, not the prose
+
+
 def test_what_declares_no_tenant_adds_nothing() -> None:
     # resource tags and a session tag that names a deployment; a tenant id passed on as it is named
     untouched = {
@@ -47,7 +56,7 @@ def test_what_declares_no_tenant_adds_nothing() -> None:
         "jobs.py": "lam.invoke(FunctionName=F, TenantId=tenant_id)\nuser_id = context.tenant_id.lower()\n",
     }
     config = Config()
-    assert _names(untouched, config=config) is config
+    assert _names(untouched, config=config) == config
 
 
 def test_the_words_go_to_the_settings_of_the_folder_that_declares_them() -> None:

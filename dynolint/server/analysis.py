@@ -147,6 +147,9 @@ def _check_project(config: Config, buffers: list[Buffer], cancelled: Callable[[]
         outcome.config_error = str(exc)
         return outcome
     sources = {rel: data for rel, data in sources.items() if not excluded(config, rel)}
+    from dynolint.declared_tenants import declared_tenant_names
+
+    config = declared_tenant_names(config, sources, infra)  # as ``dynolint check`` does
     result = RunResult()
     # Fixes are rendered below for the open files only: the quick fixes are offered there,
     # and rendering every finding's fix in the project on each keystroke costs a third more.
