@@ -13,7 +13,7 @@ from typing import Iterable
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
-from dynolint.model.looked import CONVERSIONS, attribute_of, has_read, looked_at_reads
+from dynolint.model.looked import CONVERSIONS, attribute_of, looked_at_reads, opaque_elsewhere
 from dynolint.model.values import (
     NONE, CallV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV,
     Val, alts, const_str,
@@ -44,7 +44,7 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     # the attribute, or None where a helper found it missing or not one of its values
     # (``return Status(s) if s else None``): compared with a value, a test of the attribute;
     # an alternative made of no read (another path's value) says nothing of the item
-    each = [attribute_of(alt) for alt in options if alt != NONE and has_read(alt)]
+    each = [attribute_of(alt) for alt in options if alt != NONE and not opaque_elsewhere(alt)]
     if not each or any(e is None for e in each):
         return []
     if len(each) == 1:

@@ -27,7 +27,7 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
     options = alts(value)
     if len(options) > 1:  # (the alternatives made of no read say nothing of the item: the value on a
         # path that took it elsewhere, a session cached where the model cannot see what was stored)
-        options = frozenset(alt for alt in options if has_read(alt))
+        options = frozenset(alt for alt in options if not opaque_elsewhere(alt))
     if len(options) != 1:
         return None
     (alt,) = options
@@ -54,6 +54,13 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
             if name is not None:
                 return alt.recv.read, name, None
     return None
+
+
+def opaque_elsewhere(value: Val) -> bool:
+    """Is ``value`` what another path got from something the model cannot see into (an
+    attribute, entry or call result made of no read)? Not a default the code wrote out
+    (``or {**key, "used": 0}``: a constant, which a fix must still account for)."""
+    return type(value) in (SubV, AttrV, CallV) and not has_read(value)
 
 
 def has_read(value: Val, depth: int = 0) -> bool:
