@@ -41,6 +41,11 @@ _CONTEXT_TENANT = re.compile(rb"\w*context\.tenant_id")
 
 # endings that make a field an identifier of what its word names
 _ENDINGS = {"id", "ids", "key", "uuid", "guid", "slug", "code", "arn"}
+# a variable's name that says what it holds, not whose: no tenant word
+_GENERIC = {
+    "value", "val", "current", "result", "data", "item", "record", "payload", "arg", "args", "param", "ident",
+    "identifier", "target", "source", "scope", "context", "ctx", "request", "body", "obj", "entity", "uid",
+}
 # leading parts that say where a field came from, not what it names
 _PREFIXES = {"custom", "x", "aws", "current", "the"}
 # words that name no tenant: a person, a credential, a deployment
@@ -85,10 +90,15 @@ def _declared(data: bytes, python: bool) -> list[str]:
                 tag = _SESSION_TAG.search(data, call.end(), call.end() + _CALL_REACH)
                 if tag is not None and _in_code(call.start(), code):
                     names.append(tag.group(1))
+        # (a variable's name declares a word unless it names no entity: ``market``, ``job.store_id``,
+        # not ``value`` or ``current``)
+        variables: list[bytes] = []
         if b"TenantId" in data:
-            names.extend(m.group(1) or m.group(2) for m in _TENANT_ARGUMENT.finditer(data) if _in_code(m.start(), code))
+            variables.extend(m.group(1) or m.group(2) for m in _TENANT_ARGUMENT.finditer(data)
+                             if _in_code(m.start(), code))
         if b"context.tenant_id" in data:
-            names.extend(_named_context_tenant(data, code))
+            variables.extend(_named_context_tenant(data, code))
+        names.extend(name for name in variables if word_of(name.decode("ascii", "replace")) not in _GENERIC)
     words = (word_of(name.decode("ascii", "replace")) for name in names)
     return [word for word in words if word is not None]
 

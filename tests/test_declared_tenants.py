@@ -54,6 +54,7 @@ def test_what_declares_no_tenant_adds_nothing() -> None:
         "infra.py": 'table = ddb.create_table(TableName="t", Tags=[{"Key": "OwnerTeam", "Value": "x"}])\n',
         "tvm.py": 'sts.assume_role(RoleArn=A, RoleSessionName="s", Tags=[{"Key": "Environment", "Value": "prod"}])\n',
         "jobs.py": "lam.invoke(FunctionName=F, TenantId=tenant_id)\nuser_id = context.tenant_id.lower()\n",
+        "more.py": "lam.invoke(FunctionName=F, TenantId=value)\ncurrent = context.tenant_id\n",  # no id named
     }
     config = Config()
     assert _names(untouched, config=config) == config

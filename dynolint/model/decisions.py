@@ -13,7 +13,7 @@ from typing import Iterable
 from dynolint.phase1 import ir
 from dynolint.model.events import Decision
 from dynolint.model.library import ENUM_BY_NAME
-from dynolint.model.looked import CONVERSIONS, attribute_of, looked_at_reads, opaque_elsewhere
+from dynolint.model.looked import attribute_of, conversion_of, looked_at_reads, opaque_elsewhere
 from dynolint.model.values import (
     NONE, CallV, DictV, Loc, OpaqueV, PynInstanceV, ReadItemV, ReadV, SeqV, SubV,
     Val, alts, const_str,
@@ -38,9 +38,8 @@ def attributes_of(value: Val) -> list[tuple[int, str, str | None]]:
     if found is not None:
         return [found]
     options = alts(value)
-    if len(options) == 1 and isinstance(only := next(iter(options)), CallV) and only.fn in CONVERSIONS \
-            and only.recv is None and len(only.args) == 1 and not only.kwargs:
-        return attributes_of(only.args[0])  # ``int(item["version"])`` of the item of any read
+    if len(options) == 1 and (converted := conversion_of(next(iter(options)))) is not None:
+        return attributes_of(converted)  # ``int(item["version"])`` of the item of any read
     # the attribute, or None where a helper found it missing or not one of its values
     # (``return Status(s) if s else None``): compared with a value, a test of the attribute;
     # an alternative made of no read (another path's value) says nothing of the item

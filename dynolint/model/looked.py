@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from dynolint.model.library import ENUM_BY_NAME
 from dynolint.model.memo import ByObject
 from dynolint.model.values import (
-    ARITH_OPS, ArithV, AttrV, CallV, ConstV, ReadItemV, SubV, Val, alts, children, const_str,
+    ARITH_OPS, ArithV, AttrV, CallV, ConstV, CostlyV, ReadItemV, SubV, Val, alts, children, const_str,
 )
 from dynolint.model.values_aws import PynInstanceV, ReadV
 
@@ -44,8 +44,8 @@ def attribute_of(value: Val, depth: int = 0) -> tuple[int, str, str | None] | No
                 return inner.base.read, attribute, name
         return None
     if isinstance(alt, CallV):
-        if alt.fn in CONVERSIONS and alt.recv is None and len(alt.args) == 1 and not alt.kwargs:
-            return attribute_of(alt.args[0], depth + 1)
+        if (converted := conversion_of(alt)) is not None:
+            return attribute_of(converted, depth + 1)
         if alt.fn == ENUM_BY_NAME and alt.recv is None and alt.args:  # the member named by the attribute
             return attribute_of(alt.args[0], depth + 1)
         if alt.fn == "get" and isinstance(alt.recv, ReadItemV) and (
@@ -63,11 +63,33 @@ def opaque_elsewhere(value: Val) -> bool:
     return type(value) in (SubV, AttrV, CallV) and not has_read(value)
 
 
-def has_read(value: Val, depth: int = 0) -> bool:
+def conversion_of(value: Val) -> Val | None:
+    """What ``int(x)``, ``Decimal(x)`` converts (``x``), or None for another value."""
+    if type(value) is CallV and value.fn in CONVERSIONS and value.recv is None and len(value.args) == 1 \
+            and not value.kwargs:
+        return value.args[0]
+    return None
+
+
+def reads_in(values: Iterable[Val], max_depth: int = 40, through_paid: bool = True) -> Iterator[int]:
+    """The ids of the reads whose items or responses ``values`` are made from (each part
+    looked at once, ``max_depth`` levels down); ``through_paid`` False: not through what a
+    paid call returned, which is new data whatever the call was given."""
+    seen: set[int] = set()
+    pending = [(value, 0) for value in values]
+    while pending:
+        value, depth = pending.pop()
+        if id(value) in seen or depth > max_depth or not through_paid and type(value) is CostlyV:
+            continue
+        seen.add(id(value))
+        if type(value) is ReadItemV or type(value) is ReadV or type(value) is PynInstanceV and value.read >= 0:
+            yield value.read
+        pending.extend((child, depth + 1) for child in children(value))
+
+
+def has_read(value: Val) -> bool:
     """Is ``value`` made (within a few levels) from an item read or a read's response?"""
-    if isinstance(value, (ReadItemV, ReadV)) or isinstance(value, PynInstanceV) and value.read >= 0:
-        return True
-    return depth < 6 and any(has_read(child, depth + 1) for child in children(value))
+    return next(reads_in((value,), max_depth=6), None) is not None
 
 
 def looked_at(value: Val, read: int, names: set[str]) -> bool:

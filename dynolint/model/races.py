@@ -11,8 +11,8 @@ from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
 from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
-from dynolint.model.values import ConstV, CostlyV, DictV, Loc, ReadItemV, SeqV, StrV, Val, alts, children, const_str
-from dynolint.model.values_aws import PynInstanceV, ReadV
+from dynolint.model.looked import reads_in
+from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts, const_str
 
 MAX_OTHERS = 3  # other racy paths to one write named beside the one reported
 
@@ -227,7 +227,7 @@ def classify(model: Model, record: WriteRecord,
     # written back, loses the changes made since: ``SET used = :u`` with ``it["used"] - n``)
     claimed_at += [r.seq for r in reads if test_and_set(record, r) and not taint.arith_on(r.id)]
     same = {r.id for r in reads} | {r.of for r in reads if r.of >= 0}
-    copies = copied_reads(write.values) if claimed_at else set()
+    copies = set(reads_in(write.values, through_paid=False)) if claimed_at else set()
     for seq in claimed_at:
         # (stale: this item's copy read before the claim; a value of another item read before it,
         # such as the key built from a tenant record's fields, is not a copy of this one, nor is
@@ -307,22 +307,3 @@ def races(model: Model) -> list[Race]:
 def _directness(race: Race) -> tuple[int, int]:
     same_frame = 1 if race.read.frame == race.write.frame else 0
     return (same_frame, -len(race.write.chain) - len(race.read.chain))
-
-
-def copied_reads(values: tuple[Val, ...] | list[Val]) -> set[int]:
-    """The reads whose items ``values`` copy: made from them, but not through a paid call (the
-    work's result is new data, whatever the call was given)."""
-    found: set[int] = set()
-    seen: set[int] = set()
-    pending: list[tuple[Val, int]] = [(value, 0) for value in values]
-    while pending:
-        value, depth = pending.pop()
-        if id(value) in seen or depth > 40 or type(value) is CostlyV:
-            continue
-        seen.add(id(value))
-        if type(value) is ReadItemV or type(value) is ReadV:
-            found.add(value.read)
-        elif type(value) is PynInstanceV and value.read >= 0:
-            found.add(value.read)
-        pending.extend((child, depth + 1) for child in children(value))
-    return found

@@ -48,9 +48,7 @@ def race_finding(model: Model, race: Race, code: str, name: str, message: str,
 def allocation_message(model: Model, race: Race) -> str:
     """A new item whose key was counted from a scan or query, created with no guard."""
     write, read = race.write, race.read
-    where = f"the {read.op} at line {model.line_of(read.loc)}"
-    if read.loc[0] != write.loc[0]:
-        where += f" of {read.loc[0].rsplit('/', 1)[-1]}"
+    where = f"the {read.op} at {model.line_ref(read.loc, write.loc)}"
     if write.batch:
         return (f"batch write of an item whose key is counted from {where}: two concurrent callers count the same "
                 "key and the later write replaces the earlier item; a batch write cannot carry "
