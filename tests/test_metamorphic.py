@@ -889,23 +889,13 @@ def classify(files: dict[str, str], infra: str) -> Variant | None:
 
 # Projects where a transformation legitimately changes the findings, with the reason.
 EXCLUDED: dict[tuple[str, str], str] = {
-    # the async-body step moves the raising helper conflict()'s body into ``return asyncio.run(...)``:
-    # a call whose value is used is taken as one that returns (model/raising.py), so the loser of
-    # the claim goes on to the paid render (DYN104); the sample took this case once two fixtures
-    # were added (race-generic-subscript-coupon-redeem*), the same on the code before them
-    ("composite", "race-raising-helper-claim-loser-clean"):
-        "a raising helper's body behind return asyncio.run(...) returns (model/raising.py)",
-    # the sample took these three once the session of 2026-12-07 (11) added 32 fixtures; the code
-    # before that session gives the same on their variants (checked): a tenant id or tenant
-    # credentials made inside a helper's body moved into ``return asyncio.run(_handler_body())``
-    # are reported at that call, a line below where they are made (DYN204, DYN203), and a claim
-    # named like no tenant bound to a renamed local in a nested async body is lost (DYN204)
-    ("composite", "tenant-portal-tenant-helper-unverified"):
-        "a tenant id read in a nested async body is reported at asyncio.run(...), one line off",
+    # the sample took this case once the session of 2026-12-07 (11) added 32 fixtures: the
+    # async-body step moves the cached function's return into a nested coroutine, and the
+    # credentials it caches are reported at the cached function's own return, which is now
+    # ``return asyncio.run(_handler_body())``, a line below the mapped one: that is where the
+    # value enters the cache, so the report stays there
     ("composite", "tenant-scoped-cachetools-key-function"):
-        "tenant credentials cached in a nested async body are reported at asyncio.run(...), one line off",
-    ("composite", "tenant-jwt-unverified-tid-claim"):
-        "a claim named like no tenant, bound to a renamed local in a nested async body, is lost",
+        "credentials cached by a function whose body runs in a nested coroutine are reported at its own return",
 }
 
 

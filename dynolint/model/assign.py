@@ -89,10 +89,12 @@ class AssignMixin(Mixin):
         ``m.group(1)``, ``m[1]``, ``.groups()`` unpacked; a piece of a split) bound to a name
         that says what it is (``tenant_id = m.group(1)``): that field of the request, as a
         named group would be. A claim of a JWT bound to such a name (``tenant_id =
-        claims["tid"]``, ``tenant_id = peek(token)["target_org"]``) is the tenant id the token names."""
+        claims["tid"]``, ``tenant_id = peek(token)["target_org"]``, a parameter ``tenant_id`` given
+        ``claims["tid"]``) is the tenant id the token names."""
         if any(type(alt) is ClaimsV for alt in alts(value)) and self.project.tenant_key(loc[0]).search(norm_key(name)):
-            return one_of([self.claimed_tenant(alt, name, loc, frame, False) if type(alt) is ClaimsV else alt
-                           for alt in alts(value)])
+            # (reported where the claim was taken out of the token's claims, if it was)
+            return one_of([self.claimed_tenant(alt, name, alt.taken or loc, frame, False) if type(alt) is ClaimsV
+                           else alt for alt in alts(value)])
         if type(value) is not EventV and type(value) is not OneOf and type(value) is not ElemV \
                 or not any(_text_of(alt) is not None for alt in alts(value)) or not self.project.tenant_key(loc[0]).search(norm_key(name)):
             return value

@@ -20,7 +20,7 @@ from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options, won_on_each
 from dynolint.model.values import (
-    NONE, UNKNOWN, AttrV, BoundV, CallV, ClassV, ConstV, DictV,
+    NONE, UNKNOWN, AttrV, BoundV, CallV, ClaimsV, ClassV, ConstV, DictV,
     SDK_OBJECTS, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, PartialV, ReadItemV, ReadV, SeqV, StrV, Val,
     alts, const_str, one_of,
 )
@@ -182,7 +182,8 @@ class CallsMixin(Mixin):
         else:
             result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, spread=spread,
                                  passed=given)
-        settle(self, function, func.path, site, state)  # a call that raised on every path: a helper's ends the path
+        settle(self, function, func.path, site, state,  # a call that raised on every path: a helper's ends the path
+               function.parent is not None and function.parent == frame.qualname and func.path == frame.path)
         self.note_obtained(result, frame, loc)
         return result
 
@@ -209,6 +210,9 @@ class CallsMixin(Mixin):
         if passed:
             callee.entry_aliases = {**callee.entry_aliases, **passed}
         env = bind(self, function, self_val, args, kwargs, callee, spread, func.closure)
+        for name, value in env.items():  # one claim of a token given to a parameter named for the tenant
+            if any(type(alt) is ClaimsV and alt.taken is not None for alt in alts(value)):
+                env[name] = self.named_part(name, value, loc, frame)
         callee.passed_values = (*args, *kwargs.values()) if function.parent != frame.qualname \
             else (*args, *kwargs.values(), *frame.passed_values)  # (a nested function sees its definer's)
         given = list(env.values()) + (list(closure.values()) if closure else [])

@@ -368,7 +368,7 @@ class EvalMixin(Mixin):
         if type(base) is ClaimsV and key is not None:
             if self.project.tenant_key(loc[0]).search(norm_key(key)):
                 return self.claimed_tenant(base, key, loc, frame, quiet)
-            return base
+            return base if base.taken is not None else ClaimsV(base.verified, loc)
         if type(base) is DictV:
             for item_key, value in reversed(base.items):
                 if item_key == index:

@@ -8,7 +8,9 @@ race or a stampede there is none. A placeholder is not: a body that raises
 for code the deployment, a subclass or an implementation supplies, which returns, so the
 call returns an unknown value and the caller goes on (model/unseen.py: work the model cannot
 see into). A call whose value is used (``rate = client.latest(pair)``) is taken as one that
-returns as well, whatever its body raises: the value is what its caller expects to get.
+returns as well, whatever its body raises: the value is what its caller expects to get; but not
+a function nested in its caller (``return asyncio.run(_body())``): code written right there,
+whose raising its definer sees.
 
 The interpreter runs the body on the caller's path and leaves the path dead when the body
 raised on every path (model/calls.py, a summary of the call says so too: model/summaries.py);
@@ -33,13 +35,16 @@ ABSTRACT_DECORATORS = frozenset({"abstractmethod", "abstractproperty", "abstract
                                  "abstractstaticmethod"})
 
 
-def settle(machine: Machine, function: ir.Function, path: str, site: ir.Call | None, state: State) -> None:
+def settle(machine: Machine, function: ir.Function, path: str, site: ir.Call | None, state: State,
+           local: bool = False) -> None:
     """After a call to ``function`` (of the file ``path``) made at ``site``: when its body raised
     on every path (``state`` is dead), the caller's path ends there only if the function says
-    it never returns, or is called for its effect and is no placeholder (nor a generator: calling
-    one runs none of its body); otherwise the call's value is unknown and the caller goes on."""
+    it never returns, or is called for its effect or defined by its caller (``local``: a nested
+    function the caller wrote, ``return asyncio.run(_body())``, whose raising it sees) and is no
+    placeholder (nor a generator: calling one runs none of its body); otherwise the call's value
+    is unknown and the caller goes on."""
     if state.dead and not function.no_return and not (
-            site is not None and site.discarded and not function.is_generator
+            site is not None and (site.discarded or local) and not function.is_generator
             and not placeholder(machine, function, path)):
         state.dead = False
 

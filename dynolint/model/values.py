@@ -262,9 +262,13 @@ class ContextV(Val):
 
 @dataclass(slots=True, unsafe_hash=True)
 class ClaimsV(Val):
-    """Claims of a decoded JWT; ``verified`` False when the signature was not checked."""
+    """Claims of a decoded JWT; ``verified`` False when the signature was not checked.
+    ``taken``: where one claim was taken out of them by a name that does not say it is the
+    tenant's (``claims["tid"]``): a binding whose name does say so makes it the tenant id
+    taken there (model/assign.py, ``named_part``)."""
 
     verified: bool
+    taken: Loc | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
