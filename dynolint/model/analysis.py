@@ -176,6 +176,13 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
         key = (path, function.qualname, f"{class_path}:{cls.qualname}")
         if focus is None or focus.runs(key):
             run(key, function.qualname, interp.run_function_root, path, function, False, (class_path, cls))
+    for path in sorted(project.files):  # objects Lambda calls: ``__call__`` on the module's instance
+        if (roots is None or path in roots) and (focus is None or path in focus.modules):
+            for name, instance, method_path, function in interp.handler_objects(path):
+                key = (path, name, "")
+                if focus is None or focus.runs(key):
+                    run(key, function.qualname, interp.run_function_root, method_path, function, True, None, False,
+                        instance)
     interp.summaries.release()
     functions, tables = interp.cdk_declarations()
     project.infra.functions.extend(functions)

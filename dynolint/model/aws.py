@@ -182,7 +182,12 @@ class AwsMixin(Mixin):
                     self.request_hooked.add((frame.root, f"var {recv.loc}"))
                     for path, function, given in var_setters(self, recv.loc):
                         if function.qualname != frame.qualname or path != frame.path:
-                            self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
+                            klass = self.project.classes.get((path, function.class_qualname)) \
+                                if function.class_qualname is not None else None
+                            if function.class_qualname is not None and klass is None:
+                                continue
+                            on = self.root_instance(path, klass) if klass is not None else None
+                            self.invoke(FuncV(path, function.qualname), on, list(given), {}, loc, state, frame)
                     held = self.summaries.heap_get((recv.loc, "value"))
                 return held if held is not None else args[0] if args else UNKNOWN
             return NONE

@@ -90,12 +90,27 @@ class DecoratorsMixin(Mixin):
         its own)."""
         mark = len(self.frames)
         args = self.handler_wrapper_args(wrapper, frame, function) if not self.handler_shaped(function) else None
-        if args is None:
-            args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env]
+        if args is None:  # (less what the wrapper puts before them: ``fn(winery_id, *args)``)
+            args = [env[p.name] for p in function.params if p.kind == "pos" and p.name in env][self.wrapper_supplies(wrapper):]
         kwargs = {p.name: env[p.name] for p in function.params if p.kind == "kwonly" and p.name in env}
         call = ir.Call(ir.Name(function.name), (), (), function.site)
         self.apply(wrapper, args, kwargs, (), call, (frame.path, function.site), state, frame)
         return any(info.func == function.qualname and info.path == frame.path for info in self.frames[mark:])
+
+    def wrapper_supplies(self: Machine, wrapper: Val) -> int:
+        """How many positional arguments a wrapper that passes its own on (``def wrapper(*args,
+        **kwargs)``) puts before them when it calls the function it wraps (``return
+        fn(winery_id, *args, **kwargs)``: 1); the caller gives the function's other parameters."""
+        options = [alt for alt in alts(wrapper) if type(alt) is FuncV]
+        own = self.project.functions.get((options[0].path, options[0].qualname)) if len(options) == 1 else None
+        star = next((p.name for p in own.params if p.kind == "vararg"), None) if own is not None else None
+        if own is None or star is None:
+            return 0
+        for node in ir.walk(own.body):
+            if type(node) is ir.Call and node.star_args and type(node.star_args[0]) is ir.Name \
+                    and node.star_args[0].id == star and type(node.func) is ir.Name and node.func.id not in own.locals:
+                return node.star_at[0] if node.star_at else 0
+        return 0
 
     def handler_wrapper_args(self: Machine, wrapper: Val, frame: Frame, function: ir.Function) -> list[Val] | None:
         """What Lambda (or the web framework) gives a wrapper shaped as a handler (``def

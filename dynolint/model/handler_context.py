@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS
 from dynolint.model.library import RESOLVER_CONTEXT
 from dynolint.model.event_fields import framework_object
 from dynolint.model.values import (
@@ -80,14 +81,21 @@ def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
     else unknown arguments."""
     if machine.handler_shaped(function):
         return (EventV(()), ContextV())
-    return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in function.params)
+    params = function.params[1:] if function.class_qualname is not None else function.params  # (not ``self``)
+    names = [p.name.lower() for p in params]
+    if len(names) >= 3 and names[-2] in EVENT_PARAMS and names[-1] in CONTEXT_PARAMS:
+        # a handler's middleware (Powertools' ``@lambda_handler_decorator`` ``def mw(handler,
+        # event, context)``): given the event and context Lambda gives the handler
+        return (*(UNKNOWN for _ in names[:-2]), EventV(()), ContextV())
+    return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in params)
 
 
 def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
     """The project's functions that set the ContextVar made at ``var`` (``_principal.set(...)``,
     ``tenancy._principal.set(...)``), as :func:`context_hooks` gives them: a middleware binding the
     request's tenant before the route runs (Powertools' ``app.use(middlewares=[...])``, a
-    Starlette middleware, a handler), which a route reading the variable depends on."""
+    Starlette middleware function or class, a handler), which a route reading the variable
+    depends on. A method is given its arguments without ``self``."""
     found = machine.var_setter_memo.get(var)
     if found is not None:
         return found
@@ -103,8 +111,9 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
             outermost.setdefault((path, function.qualname), function)
         while function.parent is not None and (path, function.parent) in functions:
             function = functions[(path, function.parent)]
-        if function.class_qualname is None:
-            outermost.setdefault((path, function.qualname), function)
+        # (a method too: a Starlette ``BaseHTTPMiddleware``'s ``dispatch(self, request, call_next)``,
+        # run on an instance of its class)
+        outermost.setdefault((path, function.qualname), function)
     found = [(path, function, given_to(machine, function)) for (path, _), function in sorted(outermost.items())]
     machine.var_setter_memo[var] = found
     return found

@@ -257,10 +257,11 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         return env
 
     def run_function_root(self, path: str, function: ir.Function, is_handler: bool,
-                          on_class: tuple[str, ir.Class] | None = None, exact: bool = False) -> None:
+                          on_class: tuple[str, ir.Class] | None = None, exact: bool = False,
+                          instance: Val | None = None) -> None:
         """Analyse ``function`` with unknown callers; a method runs on an instance of its class,
         or of ``on_class`` (path, class) that inherits it, of that class alone when ``exact``
-        (model/inherited.py)."""
+        (model/inherited.py), or on ``instance`` (a handler object's ``__call__``)."""
         root = self.new_root(RootInfo(path, function.qualname, is_handler))
         self.budget = ROOT_BUDGET
         self.seq = 0
@@ -268,7 +269,9 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         cls = None
         if function.class_qualname is not None:
             cls = self.project.classes.get((path, function.class_qualname))
-            if on_class is not None:
+            if instance is not None:
+                self_val = instance
+            elif on_class is not None:
                 self_val = self.root_instance(*on_class, exact=exact)
             elif cls is not None:
                 self_val = self.root_instance(path, cls)

@@ -324,7 +324,8 @@ class TaintIndex:
                 rekeyed = bool(pinned) and any(
                     name in item_map and item_map[name] is not UNKNOWN and not (
                         self.same_part(pinned[name], item_map[name], read) if read_map is not None
-                        else self._taken_from(typed(item_map[name]), read, name))  # the row's own, or the query's
+                        else self._taken_from(typed(item_map[name]), read, name)  # the row's own, or the query's
+                        or self._rebuilt(pinned[name], item_map[name], read))  # (or rebuilt from the row's own id)
                     for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
@@ -339,7 +340,9 @@ class TaintIndex:
                     # row (or the query's own values): ``{"sub_id": row["sub_id"], "plan": "basic"}``
                     named = keyish_names([n for n in item_map if n is not None])
                     own = [n for n in named if n not in pinned]  # (the partition alone names every row)
-                    if own and all(self._taken_from(typed(item_map[n]), read, n) for n in named):
+                    if own and all(self._taken_from(typed(item_map[n]), read, n)
+                                   or n in pinned and self._rebuilt(pinned[n], item_map[n], read)
+                                   or self._of_row(item_map[n], read) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
@@ -347,6 +350,21 @@ class TaintIndex:
                 if all(self.equal(read_map[name], SubV(alt, ConstV(name))) for name in read_map):
                     return True
         return False
+
+    def _rebuilt(self, pinned: Val, written: Val, read: ReadEvent) -> bool:
+        """Is ``written`` the value a listing's key condition gave an attribute (``pinned``)
+        rebuilt from the row's own id (``f"LOAD#{bid.load_id}"`` of a row listed by
+        ``Key("pk").eq(f"LOAD#{load_id}")``): the row kept in its partition, not moved?"""
+        return any(own_id(self, x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
+
+    def _of_row(self, value: Val, read: ReadEvent) -> bool:
+        """Is ``value`` a key part built of the listed row's own attributes and literals
+        (``f"BID#{bid.bid_id}"``)?"""
+        parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
+        made = [part for part in parts if type(part) is not ConstV]
+        return bool(made) and all(  # (a part with alternatives: one of them the row's, as ``_taken_from``)
+            any(type(row := untyped(converted_from(typed(alt)))) is SubV and type(row.base) is ReadItemV
+                and row.base.read == read.id for alt in alts(part)) for part in made)
 
     def same_item(self, read: ReadEvent, write: WriteEvent) -> bool:
         if not self.same_table(read.table, write.table):

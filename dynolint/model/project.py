@@ -271,7 +271,12 @@ class Project:
             module, _, name = function.handler.rpartition(".")
             code_dir = function.code_dir.strip("/")
             rel = path[len(code_dir) + 1:] if code_dir not in ("", ".") else path
-            if rel[:-3].replace("/", ".") == module and name == qualname:
+            if name != qualname:
+                continue
+            if rel[:-3].replace("/", ".") == module or not code_dir and "." in module \
+                    and self.resolve_module(path, module, 0) == path:
+                # (a package deployed from a folder the declaration does not name, a zip built
+                # from a ``src/`` layout: the handler's module is found as an import of it is)
                 found.append(function)
         return found
 

@@ -165,6 +165,24 @@ class RootsMixin(Mixin):
             names = names[1:]
         return len(names) == 2 and names[1] in CONTEXT_PARAMS
 
+    def handler_objects(self: Machine, path: str) -> list[tuple[str, InstanceV, str, ir.Function]]:
+        """The module globals of ``path`` that Lambda calls as objects (``handler =
+        BriefingTask.from_env()``): an instance of a project class whose ``__call__`` is
+        declared as the handler by its global's name, or takes ``(event, context)``; each with
+        the instance, and the file and function of its ``__call__``, which runs on that
+        instance as a root."""
+        found: list[tuple[str, InstanceV, str, ir.Function]] = []
+        for name, value in sorted(self.run_module(path).items()):
+            options = [alt for alt in alts(value) if type(alt) is InstanceV]
+            if len(options) != 1 or len(alts(value)) != 1:
+                continue
+            method = self.find_method(options[0].cls, "__call__")
+            function = self.project.functions.get((method.path, method.qualname)) if method is not None else None
+            if method is not None and function is not None and (self.handler_shaped(function)
+                                         or self.project.handler_functions(path, name)):
+                found.append((name, options[0], method.path, function))
+        return found
+
     def is_route(self: Machine, function: ir.Function) -> bool:
         """A web framework's route: a decorator naming a URL path (``@app.get("/orders/<id>")``),
         whose parameters are the path's parameters."""

@@ -5,7 +5,7 @@ target a PER_TENANT function."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Callable, cast
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
@@ -14,11 +14,12 @@ from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, Scopi
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.key_facts import constant_key, made_of, tenants_table
+from dynolint.model.key_schema import keyish_names
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.key_parts import id_name
 from dynolint.model.values import (
-    CallV, ClientV, CostlyV, CredsV, EnvV, Loc, OneOf, ParamV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
+    AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, EnvV, Loc, OneOf, ParamV, PynInstanceV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
 )
 
 if TYPE_CHECKING:
@@ -157,16 +158,20 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
     being stored (``held``: those an object being stored holds)?"""
     if key is None:
         return False
-    if model.taint(key).tenants and _names_tenant(key):
+    if model.taint(key).tenants and _names_tenant(key, lambda item, attr: _item_key_attr(model, item, attr)):
         return True
     if path is not None and _named_for_tenant(model, key, path):
         return True
     if value is None:
         return False
     key_inputs = model.index.leaves(key)
+    # a key of several parts (a cached function's arguments, ``(operator_id, window)``) files
+    # the credentials per tenant when one of its parts is what scoped them
+    parts = [part for alt in alts(key) if type(alt) is SeqV for part in alt.elts if type(part) is not ConstV]
     for creds in model.taint(value).creds | held:
         if creds.kind == "scoped" and creds.scope is not None and (
-                key_inputs & model.index.leaves(creds.scope) or made_of(key, creds.scope)):
+                key_inputs & model.index.leaves(creds.scope) or made_of(key, creds.scope)
+                or any(made_of(part, creds.scope) for part in parts)):
             return True
     return False
 
@@ -195,11 +200,14 @@ def _named_for_tenant(model: Model, key: Val, path: str) -> bool:
     return False
 
 
-def _names_tenant(key: Val) -> bool:
+def _names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -> bool:
     """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
     operation on a table the model did not resolve, whose request named the tenant), another
     service's call or paid work? What such a call gives back (the names of its attributes, its
-    values) is data, as an item read through a resolved table is: it keys nothing by tenant."""
+    values) is data, as an item read through a resolved table is: it keys nothing by tenant.
+    With ``item_key`` (is this attribute of this item one of its key attributes?), an
+    attribute of an item read under the tenant's key is the tenant's only when it is a key
+    attribute: ``permit.district`` is a code every tenant may have."""
     pending: list[Val] = [key]
     seen: set[int] = set()
     while pending and len(seen) < 4096:
@@ -212,8 +220,26 @@ def _names_tenant(key: Val) -> bool:
         if type(value) is CostlyV or type(value) is CallV and value.recv is not None and (
                 value.fn in OPERATIONS or any(type(r) is ClientV for r in alts(value.recv))):
             continue  # (what a service gave back, an SSM parameter's name under the tenant's path too)
+        if item_key is not None and (type(value) is AttrV and (attr := value.name) is not None
+                                     or type(value) is SubV and (attr := const_str(value.index)) is not None):
+            if any(type(alt) in (PynInstanceV, ReadItemV) for alt in alts(value.base)) \
+                    and not item_key(value.base, attr):
+                continue
         pending.extend(children(value))
     return bool(pending)  # (too large to walk: as the taint says)
+
+
+def _item_key_attr(model: Model, item: Val, attr: str) -> bool:
+    """Is ``attr`` a key attribute of the item ``item`` (a PynamoDB model's hash or range key,
+    else a name that looks like a key's)?"""
+    for alt in alts(item):
+        if type(alt) is PynInstanceV:
+            info = model.interp.pyn_info(alt.model)
+            if attr in (info.hash_key, info.range_key):
+                return True
+        elif keyish_names([attr]):
+            return True
+    return False
 
 
 # -- data calls ------------------------------------------------------------------------
