@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.key_conditions import key_condition_values, key_equalities
+from dynolint.model.key_conditions import key_condition_values, key_equalities, key_prefixes
 from dynolint.model.ddb_writes import attributes_set, guard_of, returns_item, update_spec, update_values
 from dynolint.model.events import (
     NO_GUARD, DataCall, Guard, ReadEvent, UpdateSpec, WriteEvent, WriteRecord, deletes,
@@ -192,8 +192,10 @@ class DynamoMixin(Mixin):
         if name in ("query", "scan"):
             # (an index's key condition says what the items hold there, not which items they are:
             # ``{**row, "status": "paid"}`` after a query of the status index writes the row itself)
-            equal = key_equalities(kwargs) if name == "query" and "IndexName" not in kwargs else ()
-            read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal)
+            own = name == "query" and "IndexName" not in kwargs
+            equal = key_equalities(kwargs) if own else ()
+            read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal,
+                                  starts=key_prefixes(kwargs) if own else ())
             if any(k in kwargs for k in FILTERS):
                 # a filter chose the items returned by what they held: the path examined them
                 state.examined = state.examined | {read}
@@ -289,9 +291,9 @@ class DynamoMixin(Mixin):
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
                   consistent: bool = False, sets: tuple[str, ...] | None = None,
-                  equal: tuple[tuple[str, Val], ...] = ()) -> int:
+                  equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, str], ...] = ()) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
-                         sets=sets, equal=equal)
+                         sets=sets, equal=equal, starts=starts)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id

@@ -114,9 +114,32 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
         # (a method too: a Starlette ``BaseHTTPMiddleware``'s ``dispatch(self, request, call_next)``,
         # run on an instance of its class)
         outermost.setdefault((path, function.qualname), function)
+    for (path, qualname), function in list(outermost.items()):
+        if function.params and function.class_qualname is None and function.parent is None:
+            # a helper that sets what it is given (``def bind(caller): return _caller.set(caller)``):
+            # the functions calling it bind the request's value (a middleware given the request)
+            callers = _callers_of(machine, function.name, (path, qualname))
+            if callers:
+                del outermost[(path, qualname)]
+                for key, caller in callers:
+                    outermost.setdefault(key, caller)
     found = [(path, function, given_to(machine, function)) for (path, _), function in sorted(outermost.items())]
     machine.var_setter_memo[var] = found
     return found
+
+
+def _callers_of(machine: Machine, name: str, own: tuple[str, str]) -> list[tuple[tuple[str, str], ir.Function]]:
+    """The outermost project functions that call a function named ``name`` (at most four)."""
+    functions = machine.project.functions
+    found: dict[tuple[str, str], ir.Function] = {}
+    for (path, qualname), function in sorted(functions.items()):
+        if (path, qualname) == own or not any(type(node) is ir.Call and ir.last_name(node.func) == name
+                                              for node in ir.walk(function.body)):
+            continue
+        while function.parent is not None and (path, function.parent) in functions:
+            function = functions[(path, function.parent)]
+        found.setdefault((path, function.qualname), function)
+    return list(found.items())[:4] if len(found) <= 4 else []
 
 
 def _names_var(machine: Machine, path: str, expr: ir.Expr, var: Loc) -> bool:

@@ -42,6 +42,41 @@ def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
     return tuple(dict.fromkeys(found))
 
 
+_BEGINS = re.compile(r"begins_with\s*\(\s*(#?[A-Za-z_][\w]*)\s*,\s*(:[\w]+)\s*\)", re.IGNORECASE)
+
+
+def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, str], ...]:
+    """The literal prefixes a query's key condition gives a sort key (``Key("sk").begins_with("HOLD#")``,
+    ``"begins_with(sk, :p)"`` with ``:p`` a literal): every item it returns starts so there."""
+    found: list[tuple[str, str]] = []
+    condition = kwargs.get("KeyConditionExpression")
+    if condition is None:
+        return ()
+    text = _text(condition)
+    if text is None:
+        pending, seen = [condition], 0
+        while pending and seen < 32:
+            value = pending.pop()
+            seen += 1
+            if isinstance(value, ArithV) and value.op == "&":
+                pending += [value.left, value.right]
+            elif isinstance(value, CallV) and value.fn == "begins_with" and len(value.args) == 1 \
+                    and isinstance(value.recv, CallV) and value.recv.fn.rsplit(".", 1)[-1] == "Key" \
+                    and len(value.recv.args) == 1 and (name := const_str(value.recv.args[0])) is not None \
+                    and (prefix := const_str(value.args[0])) is not None:
+                found.append((name, prefix))
+        return tuple(found)
+    names, values = _names(kwargs.get("ExpressionAttributeNames")), kwargs.get("ExpressionAttributeValues")
+    given = {const_str(k): v for alt in alts(values) if isinstance(alt, DictV) for k, v in alt.items} \
+        if values is not None else {}
+    for match in _BEGINS.finditer(text):
+        attribute = names.get(match.group(1), match.group(1)) if names is not None else match.group(1)
+        prefix = const_str(given[match.group(2)]) if match.group(2) in given else None
+        if not attribute.startswith("#") and prefix is not None:
+            found.append((attribute, prefix))
+    return tuple(found)
+
+
 def _key_builder(value: Val, found: list[tuple[str, Val]], depth: int) -> None:
     """The ``Key(name).eq(value)`` terms of a condition builder joined by ``&``."""
     if depth > 16:

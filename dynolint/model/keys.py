@@ -15,7 +15,7 @@ from dynolint.model.key_parts import (
 )
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
-from dynolint.model.own_ids import own_id, rebuilt_in_tenant
+from dynolint.model.own_ids import SPLITS, own_id, rebuilt_in_tenant
 from dynolint.model.strings import formatted_call
 from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
@@ -342,7 +342,7 @@ class TaintIndex:
                     own = [n for n in named if n not in pinned]  # (the partition alone names every row)
                     if own and all(self._taken_from(typed(item_map[n]), read, n)
                                    or n in pinned and self._rebuilt(pinned[n], item_map[n], read)
-                                   or self._of_row(item_map[n], read) for n in named):
+                                   or self._of_row(item_map[n], read, n) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
@@ -357,14 +357,33 @@ class TaintIndex:
         ``Key("pk").eq(f"LOAD#{load_id}")``): the row kept in its partition, not moved?"""
         return any(own_id(self, x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
 
-    def _of_row(self, value: Val, read: ReadEvent) -> bool:
-        """Is ``value`` a key part built of the listed row's own attributes and literals
-        (``f"BID#{bid.bid_id}"``)?"""
+    def _of_row(self, value: Val, read: ReadEvent, name: str) -> bool:
+        """Is ``value`` attribute ``name`` built of the listed row's own attributes, pieces of them
+        split apart, and literals (``f"BID#{bid.bid_id}"``, ``f"MEMBER#{item['sk'].split('#')[1]}"``),
+        starting as the query's key condition says the rows do there (``begins_with``: a
+        ``NOTICE#`` key beside rows listed as ``HOLD#`` is another item)?"""
+        def leading(alt: Val) -> str:  # the literal text a string starts with
+            text = ""
+            for part in alt.parts if type(alt) is StrV else (alt,):
+                if type(part) is not ConstV:
+                    break
+                text += str(part.value)
+            return text
+
+        prefix = dict(read.starts).get(name)
+        if prefix is not None and not all(leading(alt).startswith(prefix) for alt in alts(value)):
+            return False
+        def of_row(part: Val) -> bool:
+            part = untyped(converted_from(typed(part)))
+            whole = part.of if type(part) is ElemV else part.base if type(part) is SubV else None
+            if type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None:  # (a piece of it)
+                part = untyped(converted_from(typed(whole.recv)))
+            return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id
+
         parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
         made = [part for part in parts if type(part) is not ConstV]
-        return bool(made) and all(  # (a part with alternatives: one of them the row's, as ``_taken_from``)
-            any(type(row := untyped(converted_from(typed(alt)))) is SubV and type(row.base) is ReadItemV
-                and row.base.read == read.id for alt in alts(part)) for part in made)
+        # (a part with alternatives: one of them the row's, as ``_taken_from``)
+        return bool(made) and all(any(of_row(alt) for alt in alts(part)) for part in made)
 
     def same_item(self, read: ReadEvent, write: WriteEvent) -> bool:
         if not self.same_table(read.table, write.table):
