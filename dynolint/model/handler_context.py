@@ -87,6 +87,11 @@ def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
         # a handler's middleware (Powertools' ``@lambda_handler_decorator`` ``def mw(handler,
         # event, context)``): given the event and context Lambda gives the handler
         return (*(UNKNOWN for _ in names[:-2]), EventV(()), ContextV())
+    if "call_next" in names and names.index("call_next") > 0:
+        # an ASGI middleware's ``(request, call_next)``, written with or without the annotation
+        request = names.index("call_next") - 1
+        return tuple(EventV(()) if index == request or framework_object(param) else UNKNOWN
+                     for index, param in enumerate(params))
     return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in params)
 
 
