@@ -5,11 +5,18 @@ part of the event that carries the caller's identity, and the key of a PynamoDB 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Callable
 
+from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.event_fields import tenant_words
+from dynolint.model.key_schema import keyish_names
 from dynolint.model.values import (
-    CallV, ConstV, DictV, EventV, PynInstanceV, SeqV, TenantIdV, Val, alts, children, const_str,
+    AttrV, CallV, ClientV, ConstV, CostlyV, DictV, EventV, PynInstanceV, ReadItemV, SeqV, SubV, TenantIdV, Val,
+    alts, children, const_str,
 )
+
+if TYPE_CHECKING:
+    from dynolint.model.analysis import Model
 
 
 def tenants_table(label: str, names: tuple[str, ...] = ()) -> bool:
@@ -92,3 +99,43 @@ def made_of(key: Val, scope: Val) -> bool:
         wanted.discard(value)
         pending.extend(children(value))
     return not wanted
+def names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -> bool:
+    """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
+    operation on a table the model did not resolve, whose request named the tenant), another
+    service's call or paid work? What such a call gives back (the names of its attributes, its
+    values) is data, as an item read through a resolved table is: it keys nothing by tenant.
+    With ``item_key`` (is this attribute of this item one of its key attributes?), an
+    attribute of an item read under the tenant's key is the tenant's only when it is a key
+    attribute: ``permit.district`` is a code every tenant may have."""
+    pending: list[Val] = [key]
+    seen: set[int] = set()
+    while pending and len(seen) < 4096:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if type(value) is TenantIdV:
+            return True
+        if type(value) is CostlyV or type(value) is CallV and value.recv is not None and (
+                value.fn in OPERATIONS or any(type(r) is ClientV for r in alts(value.recv))):
+            continue  # (what a service gave back, an SSM parameter's name under the tenant's path too)
+        attr = value.name if type(value) is AttrV else const_str(value.index) if type(value) is SubV else None
+        if item_key is not None and attr is not None and (type(value) is AttrV or type(value) is SubV) \
+                and any(type(alt) in (PynInstanceV, ReadItemV) for alt in alts(value.base)) \
+                and not item_key(value.base, attr):
+            continue
+        pending.extend(children(value))
+    return bool(pending)  # (too large to walk: as the taint says)
+
+
+def item_key_attr(model: Model, item: Val, attr: str) -> bool:
+    """Is ``attr`` a key attribute of the item ``item`` (a PynamoDB model's hash or range key,
+    else a name that looks like a key's)?"""
+    for alt in alts(item):
+        if type(alt) is PynInstanceV:
+            info = model.interp.pyn_info(alt.model)
+            if attr in (info.hash_key, info.range_key):
+                return True
+        elif keyish_names([attr]):
+            return True
+    return False

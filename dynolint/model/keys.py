@@ -15,7 +15,7 @@ from dynolint.model.key_parts import (
 )
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
-from dynolint.model.own_ids import SPLITS, own_id, rebuilt_in_tenant
+from dynolint.model.own_ids import own_id, rebuilt_in_tenant, rebuilt_row_key, row_key_part
 from dynolint.model.strings import formatted_call
 from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
@@ -325,7 +325,7 @@ class TaintIndex:
                     name in item_map and item_map[name] is not UNKNOWN and not (
                         self.same_part(pinned[name], item_map[name], read) if read_map is not None
                         else self._taken_from(typed(item_map[name]), read, name)  # the row's own, or the query's
-                        or self._rebuilt(pinned[name], item_map[name], read))  # (or rebuilt from the row's own id)
+                        or rebuilt_row_key(self, pinned[name], item_map[name], read))  # (or rebuilt from the row's own id)
                     for name in pinned)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
@@ -341,8 +341,8 @@ class TaintIndex:
                     named = keyish_names([n for n in item_map if n is not None])
                     own = [n for n in named if n not in pinned]  # (the partition alone names every row)
                     if own and all(self._taken_from(typed(item_map[n]), read, n)
-                                   or n in pinned and self._rebuilt(pinned[n], item_map[n], read)
-                                   or self._of_row(item_map[n], read, n) for n in named):
+                                   or n in pinned and rebuilt_row_key(self, pinned[n], item_map[n], read)
+                                   or row_key_part(item_map[n], read, n) for n in named):
                         return True
             elif read_map and isinstance(alt, (ParamV, SubV, AttrV, ElemV)):
                 # a dict the code was given or holds (``operation``), read by its own entries
@@ -350,40 +350,6 @@ class TaintIndex:
                 if all(self.equal(read_map[name], SubV(alt, ConstV(name))) for name in read_map):
                     return True
         return False
-
-    def _rebuilt(self, pinned: Val, written: Val, read: ReadEvent) -> bool:
-        """Is ``written`` the value a listing's key condition gave an attribute (``pinned``)
-        rebuilt from the row's own id (``f"LOAD#{bid.load_id}"`` of a row listed by
-        ``Key("pk").eq(f"LOAD#{load_id}")``): the row kept in its partition, not moved?"""
-        return any(own_id(self, x, y, read) for x in alts(self.canon(pinned)) for y in alts(self.canon(written)))
-
-    def _of_row(self, value: Val, read: ReadEvent, name: str) -> bool:
-        """Is ``value`` attribute ``name`` built of the listed row's own attributes, pieces of them
-        split apart, and literals (``f"BID#{bid.bid_id}"``, ``f"MEMBER#{item['sk'].split('#')[1]}"``),
-        starting as the query's key condition says the rows do there (``begins_with``: a
-        ``NOTICE#`` key beside rows listed as ``HOLD#`` is another item)?"""
-        def leading(alt: Val) -> str:  # the literal text a string starts with
-            text = ""
-            for part in alt.parts if type(alt) is StrV else (alt,):
-                if type(part) is not ConstV:
-                    break
-                text += str(part.value)
-            return text
-
-        prefix = dict(read.starts).get(name)
-        if prefix is not None and not all(leading(alt).startswith(prefix) for alt in alts(value)):
-            return False
-        def of_row(part: Val) -> bool:
-            part = untyped(converted_from(typed(part)))
-            whole = part.of if type(part) is ElemV else part.base if type(part) is SubV else None
-            if type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None:  # (a piece of it)
-                part = untyped(converted_from(typed(whole.recv)))
-            return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id
-
-        parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
-        made = [part for part in parts if type(part) is not ConstV]
-        # (a part with alternatives: one of them the row's, as ``_taken_from``)
-        return bool(made) and all(any(of_row(alt) for alt in alts(part)) for part in made)
 
     def same_item(self, read: ReadEvent, write: WriteEvent) -> bool:
         if not self.same_table(read.table, write.table):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.event_fields import TENANT_KEY
-from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, untyped
+from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, typed, untyped
 from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
 
 if TYPE_CHECKING:
@@ -151,3 +151,44 @@ def spelled_out(value: StrV, limit: int = 8) -> list[tuple[Val, ...]]:
             options.extend(spelled_out(alt, limit) if type(alt) is StrV else [(alt,)])
         out = [done + more for done in out for more in options][:limit]
     return out
+
+
+# -- the rows of a listing (a query's items have no key of their own read: model/keys.py) ----
+def rebuilt_row_key(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent) -> bool:
+    """Is ``written`` the value a listing's key condition gave an attribute (``pinned``)
+    rebuilt from the row's own id (``f"LOAD#{bid.load_id}"`` of a row listed by
+    ``Key("pk").eq(f"LOAD#{load_id}")``): the row kept in its partition, not moved?"""
+    return any(own_id(index, x, y, read) for x in alts(index.canon(pinned)) for y in alts(index.canon(written)))
+
+
+def row_key_part(value: Val, read: ReadEvent, name: str) -> bool:
+    """Is ``value`` attribute ``name`` built of the listed row's own attributes, pieces of them
+    split apart, and literals (``f"BID#{bid.bid_id}"``, ``f"MEMBER#{item['sk'].split('#')[1]}"``),
+    starting as the query's key condition says the rows do there (``begins_with``: a
+    ``NOTICE#`` key beside rows listed as ``HOLD#`` is another item)?"""
+    prefix = dict(read.starts).get(name)
+    if prefix is not None and not all(_leading(alt).startswith(prefix) for alt in alts(value)):
+        return False
+    parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
+    made = [part for part in parts if type(part) is not ConstV]
+    # (a part with alternatives: one of them the row's, as the index's ``_taken_from``)
+    return bool(made) and all(any(_of_row(alt, read) for alt in alts(part)) for part in made)
+
+
+def _leading(value: Val) -> str:
+    """The literal text a string starts with."""
+    text = ""
+    for part in value.parts if type(value) is StrV else (value,):
+        if type(part) is not ConstV:
+            break
+        text += str(part.value)
+    return text
+
+
+def _of_row(part: Val, read: ReadEvent) -> bool:
+    """An attribute of the row ``read`` listed, or a piece of one split apart."""
+    part = untyped(converted_from(typed(part)))
+    whole = part.of if type(part) is ElemV else part.base if type(part) is SubV else None
+    if type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None:
+        part = untyped(converted_from(typed(whole.recv)))
+    return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id

@@ -13,8 +13,7 @@ from dynolint.model.event_fields import REQUEST
 from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.ddb_operations import OPERATIONS
-from dynolint.model.key_facts import constant_key, made_of, tenants_table
-from dynolint.model.key_schema import keyish_names
+from dynolint.model.key_facts import constant_key, item_key_attr, made_of, names_tenant, tenants_table
 from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.key_parts import id_name
@@ -158,7 +157,7 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
     being stored (``held``: those an object being stored holds)?"""
     if key is None:
         return False
-    if model.taint(key).tenants and _names_tenant(key, lambda item, attr: _item_key_attr(model, item, attr)):
+    if model.taint(key).tenants and names_tenant(key, lambda item, attr: item_key_attr(model, item, attr)):
         return True
     if path is not None and _named_for_tenant(model, key, path):
         return True
@@ -200,48 +199,6 @@ def _named_for_tenant(model: Model, key: Val, path: str) -> bool:
     return False
 
 
-def _names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -> bool:
-    """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
-    operation on a table the model did not resolve, whose request named the tenant), another
-    service's call or paid work? What such a call gives back (the names of its attributes, its
-    values) is data, as an item read through a resolved table is: it keys nothing by tenant.
-    With ``item_key`` (is this attribute of this item one of its key attributes?), an
-    attribute of an item read under the tenant's key is the tenant's only when it is a key
-    attribute: ``permit.district`` is a code every tenant may have."""
-    pending: list[Val] = [key]
-    seen: set[int] = set()
-    while pending and len(seen) < 4096:
-        value = pending.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        if type(value) is TenantIdV:
-            return True
-        if type(value) is CostlyV or type(value) is CallV and value.recv is not None and (
-                value.fn in OPERATIONS or any(type(r) is ClientV for r in alts(value.recv))):
-            continue  # (what a service gave back, an SSM parameter's name under the tenant's path too)
-        if item_key is not None and (type(value) is AttrV and (attr := value.name) is not None
-                                     or type(value) is SubV and (attr := const_str(value.index)) is not None):
-            if any(type(alt) in (PynInstanceV, ReadItemV) for alt in alts(value.base)) \
-                    and not item_key(value.base, attr):
-                continue
-        pending.extend(children(value))
-    return bool(pending)  # (too large to walk: as the taint says)
-
-
-def _item_key_attr(model: Model, item: Val, attr: str) -> bool:
-    """Is ``attr`` a key attribute of the item ``item`` (a PynamoDB model's hash or range key,
-    else a name that looks like a key's)?"""
-    for alt in alts(item):
-        if type(alt) is PynInstanceV:
-            info = model.interp.pyn_info(alt.model)
-            if attr in (info.hash_key, info.range_key):
-                return True
-        elif keyish_names([attr]):
-            return True
-    return False
-
-
 # -- data calls ------------------------------------------------------------------------
 
 
@@ -275,7 +232,7 @@ def tenant_data_calls(model: Model) -> list[tuple[DataCall, str, TenantIdV | Non
             continue
         if call.unscoped and call.container is None:
             verdict = (call, "scan", source)
-        elif scope_taint.tenants and not partial and any(_names_tenant(value) for value in call.scope_values
+        elif scope_taint.tenants and not partial and any(names_tenant(value) for value in call.scope_values
                                                          + ((call.container,) if call.container is not None else ())):
             # (a key taken from what a read of the tenant's item gave back, a segment id in a rule
             # the tenant wrote, is the item's data: it scopes nothing)
