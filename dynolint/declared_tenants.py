@@ -27,7 +27,8 @@ from dynolint.config import Config, SubProject
 _PRINCIPAL_TAG = re.compile(rb"aws:PrincipalTag/([A-Za-z][A-Za-z0-9_-]*)")
 # an STS call, and the first session tag given to it
 _ASSUME = re.compile(rb"\bassume_role(?:_with_web_identity)?\b")
-_SESSION_TAG = re.compile(rb"""\bTags\s*=\s*\[\s*\{\s*["']Key["']\s*:\s*["']([A-Za-z][A-Za-z0-9_:-]*)["']""")
+# the first tag's key, written before or after its value (``{"Value": agency_id, "Key": "AgencyId"}``)
+_SESSION_TAG = re.compile(rb"""\bTags\s*=\s*\[\s*\{\s*(?:["']Value["']\s*:\s*[^,{}]+,\s*)?["']Key["']\s*:\s*["']([A-Za-z][A-Za-z0-9_:-]*)["']""")
 # how far an STS call's arguments reach (bytes)
 _CALL_REACH = 800
 # ``TenantId=current.portfolio_id``, ``TenantId=event["brandId"]``

@@ -896,6 +896,12 @@ EXCLUDED: dict[tuple[str, str], str] = {
     # value enters the cache, so the report stays there
     ("composite", "tenant-scoped-cachetools-key-function"):
         "credentials cached by a function whose body runs in a nested coroutine are reported at its own return",
+    # taken by the sample once the session of 2026-12-07 (12) added 29 fixtures; the code before
+    # that session gives the same on its variant: the project declares its tenant word only by the
+    # name it gives Lambda's tenant (``salon_id = context.tenant_id``), and the rename step renames
+    # that local, so no word is declared and no code is tenant-aware (a name is what declares it)
+    ("composite", "tenant11-context-tenant-named-settings-global"):
+        "the tenant word declared by a local's name (salon_id = context.tenant_id) is renamed away",
 }
 
 

@@ -171,8 +171,9 @@ def row_key_part(value: Val, read: ReadEvent, name: str) -> bool:
         return False
     parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
     made = [part for part in parts if type(part) is not ConstV]
-    # (a part with alternatives: one of them the row's, as the index's ``_taken_from``)
-    return bool(made) and all(any(_of_row(alt, read) for alt in alts(part)) for part in made)
+    # (a part with alternatives: one of them the row's, as the index's ``_taken_from``; the row's
+    # own value of this very attribute dressed up, ``"audit#" + item["pk"]``, names another item)
+    return bool(made) and all(any(_of_row(alt, read, name) for alt in alts(part)) for part in made)
 
 
 def _leading(value: Val) -> str:
@@ -185,10 +186,13 @@ def _leading(value: Val) -> str:
     return text
 
 
-def _of_row(part: Val, read: ReadEvent) -> bool:
-    """An attribute of the row ``read`` listed, or a piece of one split apart."""
+def _of_row(part: Val, read: ReadEvent, name: str) -> bool:
+    """An attribute of the row ``read`` listed other than ``name`` itself, or a piece of one
+    split apart."""
     part = untyped(converted_from(typed(part)))
     whole = part.of if type(part) is ElemV else part.base if type(part) is SubV else None
-    if type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None:
-        part = untyped(converted_from(typed(whole.recv)))
-    return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id
+    piece = type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None
+    if piece:
+        part = untyped(converted_from(typed(whole.recv)))  # type: ignore[union-attr]
+    return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id \
+        and (piece or const_str(part.index) != name)
