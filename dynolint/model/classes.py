@@ -254,7 +254,7 @@ class ClassesMixin(Mixin):
         for alt in alts(value):
             if type(alt) is InstanceV and alt.alloc not in self.module_instances:
                 allocs.setdefault(alt.alloc, self.summaries.alloc_writes.get(alt.alloc, 0))
-                for name in self.heap_names.get(alt.alloc, ()):  # (a union: the order does not matter)
+                for name in self.instance_names(alt):  # (a union: the order does not matter)
                     cells.append((alt.alloc, name))
                     held = self.summaries.heap_get((alt.alloc, name))  # (tracked: summaries, footprints)
                     if held is not None and held is not value:
@@ -283,6 +283,17 @@ class ClassesMixin(Mixin):
                 scoped = join(scoped, frozenset(c for c in taint.creds if c.kind == "scoped"))
         return tenants, scoped
 
+    def instance_names(self: Machine, made: InstanceV) -> set[str] | frozenset[str]:
+        """The attributes stored on the objects made where ``made`` was: of a record class, only
+        its fields (one site, a generic repository's ``self.model.model_validate(item)``, makes
+        records of several classes, whose fields share the site's cells)."""
+        names: set[str] | frozenset[str] = self.heap_names.get(made.alloc, frozenset())
+        fields = self.dataclass_fields(made.cls)
+        if not fields:
+            return names
+        own = {name for name, _ in fields}
+        return {name for name in names if name in own}
+
     def held_reads(self: Machine, value: Val, depth: int = 0) -> set[int]:
         """The reads a project object ``value`` (made by a function, not at import; or one in a
         tuple or dict, ``(expiry, policy)``) was made from: what its attributes were read from
@@ -296,7 +307,7 @@ class ClassesMixin(Mixin):
                 for _, part in alt.items:
                     reads.update(self.held_reads(part, depth + 1))
             elif type(alt) is InstanceV and alt.alloc not in self.module_instances:
-                for name in self.heap_names.get(alt.alloc, ()):
+                for name in self.instance_names(alt):
                     held = self.summaries.heap_get((alt.alloc, name))
                     if held is not None:
                         reads.update(self.taint(held).read_ids())

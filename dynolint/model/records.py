@@ -91,13 +91,17 @@ class RecordsMixin(Mixin):
             return None
         inherited: list[tuple[str, ir.Expr | None]] = []
         bases = self.class_bases(cls)
+        record_base = False
         for base in bases:
             if isinstance(base, ClassV):
-                inherited.extend(self.dataclass_fields(base, depth + 1) or [])
+                found = self.dataclass_fields(base, depth + 1)
+                record_base = record_base or found is not None
+                inherited.extend(found or [])
         external = [b.path for base in bases for b in alts(base) if isinstance(b, ExtV)]
         named_tuple = klass.record or any(path.rsplit(".", 1)[-1] == "NamedTuple" for path in external)
-        # (a subclass of a project model is a model with fields of its own: ``class Event(StoredItem)``)
-        model = any(path in MODEL_BASES for path in external) or bool(inherited) and self.derives(cls, "record_model")
+        # (a subclass of a project model is a model with fields of its own: ``class Event(StoredItem)``,
+        # also of one that declares none, only its settings: ``class Entity(BaseModel): model_config = ...``)
+        model = any(path in MODEL_BASES for path in external) or record_base and self.derives(cls, "record_model")
         if not named_tuple and not model and not any(p in DATACLASS_DECORATORS
                                                      for p in self.decorator_paths(cls.path, klass.decorators)):
             return inherited if inherited and depth else None
