@@ -13,6 +13,7 @@ from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
+    from dynolint.model.events import GlobalStore
 
 
 class TenantStateInGlobal(Rule):
@@ -102,10 +103,20 @@ def handler(event, context):
                 continue
             tenant_data = bool(taint.tenants) or store.holds_tenant or (taint.event and tenant_aware_root(model, root)) \
                 or read_under_tenant(model, taint.read_ids() | store.holds_reads)
-            if not tenant_data or root_tenancy(model, store.root) != "shared":
+            if not tenant_data or root_tenancy(model, store.root) != "shared" or made_of_its_key(model, store):
                 continue
             seen.add(store.loc)
             message = (f"tenant data is stored in module-level {store.name} without the tenant in its key: in a "
                        "function shared by tenants the next tenant's invocation sees it")
             yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
                                 source_related(model, root_source(model, store.root)))
+
+
+def made_of_its_key(model: Model, store: GlobalStore) -> bool:
+    """Is what a cached function keeps made only of its arguments, the cache's key (and of
+    literals and files the code ships: ``json.load(open(f"catalog/{version}.json"))``)? Then
+    another tenant gets it only by asking with the same arguments, which would make it again."""
+    if store.kind != "cache" or store.key is None or store.holds_tenant or store.holds_reads:
+        return False
+    made, key = model.taint(store.value), model.taint(store.key)
+    return made.tenants <= key.tenants and made.read_ids() <= key.read_ids() and (key.event or not made.event)
