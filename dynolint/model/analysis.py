@@ -129,13 +129,14 @@ class Model:
 
 def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
           roots: frozenset[str] | None = None, timeout: float = 0.0, memory_mb: float = 0.0,
-          focus: Focus | None = None) -> Model:
+          focus: Focus | None = None, reverse_roots: bool = False) -> Model:
     """Interpret the module body and every function of each root file (all files when
     ``roots`` is None) as an analysis root; other files are reached through calls. A root
     that fails or overruns ``timeout`` seconds, or would start with this process over
     ``memory_mb`` MB, is recorded in ``Model.problems`` and the others go on. ``focus``: of
     the function roots, only those it runs (a focused run, model/footprint.py); without it,
-    the model keeps every root's footprint."""
+    the model keeps every root's footprint. ``reverse_roots``: the function roots in the
+    reverse order (the findings must not depend on it: tests/test_root_order.py)."""
     project = Project(summaries, config, infra)
     interp = Interpreter(project)
     interp.timeout = timeout
@@ -155,7 +156,7 @@ def build(summaries: list[ir.FileSummary], config: Config, infra: Infra,
     for path in sorted(project.files):
         if (roots is None or path in roots) and (focus is None or path in focus.modules):
             run((path, "<module>", ""), "<module>", interp.run_module, path)
-    for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0]):
+    for (path, qualname), function in sorted(project.functions.items(), key=lambda kv: kv[0], reverse=reverse_roots):
         if function.parent is not None or (roots is not None and path not in roots):
             continue
         if focus is not None and not focus.may_run(path, qualname):

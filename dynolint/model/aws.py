@@ -168,6 +168,7 @@ class AwsMixin(Mixin):
         if type(recv) is ContextVarV:
             if name == "set" and args:
                 self.summaries.write((recv.loc, "value"), args[0], merged=True)
+                self.vars_set.add((frame.root, recv.loc))
                 if frame.function is not None:  # kept past the request unless the code resets it (rules)
                     self.global_stores.append(GlobalStore(loc, loc[0], "context variable (set, never reset)",
                                                           "contextvar", None, args[0], frame.info, frame.root,
@@ -177,8 +178,10 @@ class AwsMixin(Mixin):
                 self.reset_vars.add(recv.loc)
             if name == "get":
                 held = self.summaries.heap_get((recv.loc, "value"))
-                if held is None and frame.root >= 0 and (frame.root, f"var {recv.loc}") not in self.request_hooked:
-                    # nothing set it yet: the middlewares that bind it run first (once a root)
+                if (held is None or (frame.root, recv.loc) not in self.vars_set) and frame.root >= 0 \
+                        and (frame.root, f"var {recv.loc}") not in self.request_hooked:
+                    # nothing set it in this invocation yet (what another root set is another
+                    # request's): the middlewares that bind it run first (once a root)
                     self.request_hooked.add((frame.root, f"var {recv.loc}"))
                     for path, function, given in var_setters(self, recv.loc):
                         if function.qualname != frame.qualname or path != frame.path:

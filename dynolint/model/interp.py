@@ -116,6 +116,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     # (read id, attribute) -> the d of each ``item.get(attribute, d)``, in the order met (a dict as a set)
     read_defaults: dict[tuple[int, str], dict[Val, None]]
     reset_vars: set[Loc]  # the ContextVars (where made) some code resets: set and reset per request
+    vars_set: set[tuple[int, Loc]]  # (root, ContextVar) the root set, itself or through what it ran
     removed_entries: set[tuple[str, str]]  # (process state, constant key) some code removes (os.environ.pop)
     session_states: set[str]  # module state an HTTP session keeps (``SESSION.headers``) that functions change
     module_instances: set[Loc]  # where instances (and HTTP sessions) made at import were made: module state
@@ -353,6 +354,7 @@ class Interpreter(Machine):
         self.mappings_made = False
         self.held_memo = {}
         self.reset_vars = set()
+        self.vars_set = set()
         self.removed_entries = set()
         self.session_states = set()
         self.changed_in_place = {}
