@@ -149,6 +149,10 @@ def per_request(model: Model, store: GlobalStore) -> bool:
         name is not None and (store.name, name) in removed for name in names))
 
 
+# cachetools' key functions: a tuple of their arguments (``hashkey("firm-session", firm_id)``)
+KEY_MAKERS = frozenset({"hashkey", "typedkey", "methodkey", "typedmethodkey"})
+
+
 def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
                     held: frozenset[CredsV] = frozenset(), path: str | None = None) -> bool:
     """Is a module-level store keyed by the tenant: the key derives from a tenant id, or from
@@ -164,9 +168,11 @@ def keyed_by_tenant(model: Model, key: Val | None, value: Val | None = None,
     if value is None:
         return False
     key_inputs = model.index.leaves(key)
-    # a key of several parts (a cached function's arguments, ``(operator_id, window)``) files
-    # the credentials per tenant when one of its parts is what scoped them
-    parts = [part for alt in alts(key) if type(alt) is SeqV for part in alt.elts if type(part) is not ConstV]
+    # a key of several parts (a cached function's arguments, ``(operator_id, window)``, a
+    # ``hashkey(...)``) files the credentials per tenant when one of its parts scoped them
+    parts = [part for alt in alts(key) for part in (
+        alt.elts if type(alt) is SeqV else alt.args if type(alt) is CallV and alt.fn.rsplit(".", 1)[-1] in KEY_MAKERS
+        else ()) if type(part) is not ConstV]
     for creds in model.taint(value).creds | held:
         if creds.kind == "scoped" and creds.scope is not None and (
                 key_inputs & model.index.leaves(creds.scope) or made_of(key, creds.scope)
