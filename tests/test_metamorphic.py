@@ -902,6 +902,14 @@ EXCLUDED: dict[tuple[str, str], str] = {
     # that local, so no word is declared and no code is tenant-aware (a name is what declares it)
     ("composite", "tenant11-context-tenant-named-settings-global"):
         "the tenant word declared by a local's name (salon_id = context.tenant_id) is renamed away",
+    # the sample took these two when the session's last fixtures were added, the same as above: a
+    # cached function's own return is ``return asyncio.run(...)`` (where the credentials enter the
+    # cache), and a word declared only by ``promoter_id = context.tenant_id`` renamed away (the code
+    # before that session gives the same on the second; the first is a case of that session)
+    ("composite", "state12-cached-session-key-tuple"):
+        "credentials cached by a function whose body runs in a nested coroutine are reported at its own return",
+    ("composite", "tenant11-terraform-url-in-string-shared-tmp"):
+        "the tenant word declared by a local's name (promoter_id = context.tenant_id) is renamed away",
 }
 
 
