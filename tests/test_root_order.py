@@ -11,7 +11,6 @@ the same findings (code, file, line), whatever call chain each was first reached
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -178,19 +178,21 @@ class AwsMixin(Mixin):
                 self.reset_vars.add(recv.loc)
             if name == "get":
                 held = self.summaries.heap_get((recv.loc, "value"))
-                if (held is None or (frame.root, recv.loc) not in self.vars_set) and frame.root >= 0 \
+                if (frame.root, recv.loc) not in self.vars_set and frame.root >= 0 \
                         and (frame.root, f"var {recv.loc}") not in self.request_hooked:
                     # nothing set it in this invocation yet (what another root set is another
                     # request's): the middlewares that bind it run first (once a root)
                     self.request_hooked.add((frame.root, f"var {recv.loc}"))
                     for path, function, given in var_setters(self, recv.loc):
-                        if function.qualname != frame.qualname or path != frame.path:
-                            klass = self.project.classes.get((path, function.class_qualname)) \
-                                if function.class_qualname is not None else None
-                            if function.class_qualname is not None and klass is None:
+                        if function.qualname == frame.qualname and path == frame.path:
+                            continue
+                        on = None  # (a middleware's method runs on an instance of its class)
+                        if function.class_qualname is not None:
+                            klass = self.project.classes.get((path, function.class_qualname))
+                            if klass is None:
                                 continue
-                            on = self.root_instance(path, klass) if klass is not None else None
-                            self.invoke(FuncV(path, function.qualname), on, list(given), {}, loc, state, frame)
+                            on = self.root_instance(path, klass)
+                        self.invoke(FuncV(path, function.qualname), on, list(given), {}, loc, state, frame)
                     held = self.summaries.heap_get((recv.loc, "value"))
                 return held if held is not None else args[0] if args else UNKNOWN
             return NONE

@@ -182,8 +182,8 @@ class CallsMixin(Mixin):
         else:
             result = self.inline(function, func, self_val, args, kwargs, loc, state, frame, spread=spread,
                                  passed=given)
-        settle(self, function, func.path, site, state,  # a call that raised on every path: a helper's ends the path
-               function.parent is not None and function.parent == frame.qualname and func.path == frame.path)
+        # a call that raised on every path: a helper's, or one its caller defined, ends the path
+        settle(self, function, func.path, site, state, defined_by(function, func.path, frame))
         self.note_obtained(result, frame, loc)
         return result
 
@@ -193,7 +193,7 @@ class CallsMixin(Mixin):
                passed: dict[str, Entry] | None = None) -> Val:
         """Run ``function``'s body on the caller's path and return what it returns."""
         closure = self.closures[func.closure] if func.closure >= 0 else None
-        if closure is not None and function.parent == frame.qualname and func.path == frame.path:
+        if closure is not None and defined_by(function, func.path, frame):
             # called by the function that defined it: its free names are that function's variables
             # as they are now (Python's closures bind late), not as they were at the ``def``
             closure = {**closure, **state.env}
@@ -410,5 +410,10 @@ class CallsMixin(Mixin):
                         self.current_root(), is_module=False)
 
 
-__all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV"]
+def defined_by(function: ir.Function, path: str, frame: Frame) -> bool:
+    """Is ``function`` (of the file ``path``) nested in the function running in ``frame``,
+    which defined it?"""
+    return function.parent is not None and function.parent == frame.qualname and path == frame.path
 
+
+__all__ = ["CallsMixin", "CACHE_DECORATORS", "ExtV", "defined_by"]

@@ -11,7 +11,7 @@ the event and the middleware the request's resolver, once a root."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS
@@ -58,20 +58,26 @@ def context_hooks(machine: Machine) -> list[tuple[str, ir.Function, tuple[Val, .
     """The project's functions that append to a resolver's context, with what they are given:
     a Lambda handler the event and context, another function (a middleware, given the
     resolver and the next middleware) unknown arguments."""
-    functions = machine.project.functions
     outermost: dict[tuple[str, str], ir.Function] = {}  # (a call in a nested function: the function holding it)
-    for (path, _), function in sorted(functions.items()):
-        if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == APPEND
-                   for node in ir.walk(function.body)):
-            continue
-        while function.parent is not None and (path, function.parent) in functions:
-            function = functions[(path, function.parent)]
+    for path, function in _calling(machine, lambda _, node: type(node.func) is ir.Attr and node.func.attr == APPEND):
+        function = _outer(machine, path, function)
         if function.class_qualname is None:
             outermost.setdefault((path, function.qualname), function)
-    hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
-    for (path, _), function in sorted(outermost.items()):
-        hooks.append((path, function, given_to(machine, function)))
-    return hooks
+    return [(path, function, given_to(machine, function)) for (path, _), function in sorted(outermost.items())]
+
+
+def _calling(machine: Machine, test: Callable[[str, ir.Call], bool]) -> list[tuple[str, ir.Function]]:
+    """The project's functions (with their files) that make a call ``test`` accepts."""
+    return [(path, function) for (path, _), function in sorted(machine.project.functions.items())
+            if any(type(node) is ir.Call and test(path, node) for node in ir.walk(function.body))]
+
+
+def _outer(machine: Machine, path: str, function: ir.Function) -> ir.Function:
+    """The outermost function ``function`` is nested in (itself when it is not)."""
+    functions = machine.project.functions
+    while function.parent is not None and (path, function.parent) in functions:
+        function = functions[(path, function.parent)]
+    return function
 
 
 def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
@@ -104,20 +110,16 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
     found = machine.var_setter_memo.get(var)
     if found is not None:
         return found
-    functions = machine.project.functions
     outermost: dict[tuple[str, str], ir.Function] = {}
-    for (path, _), function in sorted(functions.items()):
-        if not any(type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == "set"
-                   and _names_var(machine, path, node.func.value, var) for node in ir.walk(function.body)):
-            continue
+    for path, function in _calling(machine, lambda path, node: type(node.func) is ir.Attr and node.func.attr == "set"
+                                   and _names_var(machine, path, node.func.value, var)):
         if function.parent is not None and function.class_qualname is None:
             # a decorator's wrapper (``token = _current.set(...)`` around ``view(*args)``): the
             # decorator only returns it, so it runs itself, what it closes over unknown
             outermost.setdefault((path, function.qualname), function)
-        while function.parent is not None and (path, function.parent) in functions:
-            function = functions[(path, function.parent)]
         # (a method too: a Starlette ``BaseHTTPMiddleware``'s ``dispatch(self, request, call_next)``,
         # run on an instance of its class)
+        function = _outer(machine, path, function)
         outermost.setdefault((path, function.qualname), function)
     for (path, qualname), function in list(outermost.items()):
         if function.params and function.class_qualname is None and function.parent is None:
@@ -134,17 +136,14 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
 
 
 def _callers_of(machine: Machine, name: str, own: tuple[str, str]) -> list[tuple[tuple[str, str], ir.Function]]:
-    """The outermost project functions that call a function named ``name`` (at most four)."""
-    functions = machine.project.functions
+    """The outermost project functions that call a function named ``name`` (none when more
+    than four do: a name that common says nothing of who binds the variable)."""
     found: dict[tuple[str, str], ir.Function] = {}
-    for (path, qualname), function in sorted(functions.items()):
-        if (path, qualname) == own or not any(type(node) is ir.Call and ir.last_name(node.func) == name
-                                              for node in ir.walk(function.body)):
-            continue
-        while function.parent is not None and (path, function.parent) in functions:
-            function = functions[(path, function.parent)]
-        found.setdefault((path, function.qualname), function)
-    return list(found.items())[:4] if len(found) <= 4 else []
+    for path, function in _calling(machine, lambda _, node: ir.last_name(node.func) == name):
+        if (path, function.qualname) != own:
+            outer = _outer(machine, path, function)
+            found.setdefault((path, outer.qualname), outer)
+    return list(found.items()) if len(found) <= 4 else []
 
 
 def _names_var(machine: Machine, path: str, expr: ir.Expr, var: Loc) -> bool:

@@ -20,11 +20,9 @@ def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
     if condition is not None:
         text = _text(condition)
         if text is None:
-            _key_builder(condition, found, 0)
+            _key_builder(condition, "eq", found, 0)
         else:
-            names, values = _names(kwargs.get("ExpressionAttributeNames")), kwargs.get("ExpressionAttributeValues")
-            given = {const_str(k): v for alt in alts(values) if isinstance(alt, DictV) for k, v in alt.items} \
-                if values is not None else {}
+            names, given = _names_and_values(kwargs)
             for part in re.split(r"\s+AND\s+", text, flags=re.IGNORECASE):
                 match = _EQUALITY.match(part)
                 if match is None or names is None:
@@ -48,43 +46,40 @@ _BEGINS = re.compile(r"begins_with\s*\(\s*(#?[A-Za-z_][\w]*)\s*,\s*(:[\w]+)\s*\)
 def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, str], ...]:
     """The literal prefixes a query's key condition gives a sort key (``Key("sk").begins_with("HOLD#")``,
     ``"begins_with(sk, :p)"`` with ``:p`` a literal): every item it returns starts so there."""
-    found: list[tuple[str, str]] = []
     condition = kwargs.get("KeyConditionExpression")
     if condition is None:
         return ()
+    terms: list[tuple[str, Val]] = []
     text = _text(condition)
     if text is None:
-        pending, seen = [condition], 0
-        while pending and seen < 32:
-            value = pending.pop()
-            seen += 1
-            if isinstance(value, ArithV) and value.op == "&":
-                pending += [value.left, value.right]
-            elif isinstance(value, CallV) and value.fn == "begins_with" and len(value.args) == 1 \
-                    and isinstance(value.recv, CallV) and value.recv.fn.rsplit(".", 1)[-1] == "Key" \
-                    and len(value.recv.args) == 1 and (name := const_str(value.recv.args[0])) is not None \
-                    and (prefix := const_str(value.args[0])) is not None:
-                found.append((name, prefix))
-        return tuple(found)
-    names, values = _names(kwargs.get("ExpressionAttributeNames")), kwargs.get("ExpressionAttributeValues")
+        _key_builder(condition, "begins_with", terms, 0)
+    else:
+        names, given = _names_and_values(kwargs)
+        for match in _BEGINS.finditer(text):
+            attribute = names.get(match.group(1), match.group(1)) if names is not None else match.group(1)
+            if not attribute.startswith("#") and match.group(2) in given:
+                terms.append((attribute, given[match.group(2)]))
+    return tuple((name, prefix) for name, value in terms if (prefix := const_str(value)) is not None)
+
+
+def _names_and_values(kwargs: dict[str, Val]) -> tuple[dict[str, str] | None, dict[str | None, Val]]:
+    """A condition string's ``ExpressionAttributeNames`` (None: not known) and the entries of
+    its ``ExpressionAttributeValues``."""
+    values = kwargs.get("ExpressionAttributeValues")
     given = {const_str(k): v for alt in alts(values) if isinstance(alt, DictV) for k, v in alt.items} \
         if values is not None else {}
-    for match in _BEGINS.finditer(text):
-        attribute = names.get(match.group(1), match.group(1)) if names is not None else match.group(1)
-        prefix = const_str(given[match.group(2)]) if match.group(2) in given else None
-        if not attribute.startswith("#") and prefix is not None:
-            found.append((attribute, prefix))
-    return tuple(found)
+    return _names(kwargs.get("ExpressionAttributeNames")), given
 
 
-def _key_builder(value: Val, found: list[tuple[str, Val]], depth: int) -> None:
-    """The ``Key(name).eq(value)`` terms of a condition builder joined by ``&``."""
+def _key_builder(value: Val, op: str, found: list[tuple[str, Val]], depth: int) -> None:
+    """The ``Key(name).<op>(value)`` terms (``eq``, ``begins_with``) of a condition builder
+    joined by ``&``."""
     if depth > 16:
         return
     if isinstance(value, ArithV) and value.op == "&":
-        _key_builder(value.left, found, depth + 1)
-        _key_builder(value.right, found, depth + 1)
-    elif isinstance(value, CallV) and value.fn == "eq" and len(value.args) == 1 and isinstance(value.recv, CallV) \
+        _key_builder(value.left, op, found, depth + 1)
+        _key_builder(value.right, op, found, depth + 1)
+    elif isinstance(value, CallV) and value.fn == op and len(value.args) == 1 and isinstance(value.recv, CallV) \
             and value.recv.fn.rsplit(".", 1)[-1] == "Key" and len(value.recv.args) == 1 and value.recv.recv is None:
         name = const_str(value.recv.args[0])
         if name is not None:

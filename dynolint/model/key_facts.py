@@ -99,6 +99,8 @@ def made_of(key: Val, scope: Val) -> bool:
         wanted.discard(value)
         pending.extend(children(value))
     return not wanted
+
+
 def names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -> bool:
     """Does a tenant id reach ``key`` other than through the response of a DynamoDB read (an
     operation on a table the model did not resolve, whose request named the tenant), another

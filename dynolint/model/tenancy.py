@@ -5,7 +5,7 @@ target a PER_TENANT function."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable, cast
+from typing import TYPE_CHECKING, cast
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
@@ -18,7 +18,7 @@ from dynolint.model.project import LambdaFunction
 from dynolint.model.library import EVERY_ENTRY, PROCESS_STATE
 from dynolint.model.key_parts import id_name
 from dynolint.model.values import (
-    AttrV, CallV, ClientV, ConstV, CostlyV, CredsV, EnvV, Loc, OneOf, ParamV, PynInstanceV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
+    CallV, ConstV, CredsV, EnvV, Loc, OneOf, ParamV, ReadItemV, SeqV, StrV, SubV, TenantIdV, Val, alts, children, const_str,
 )
 
 if TYPE_CHECKING:
