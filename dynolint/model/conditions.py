@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from dynolint.model.values import (
-    ArithV, CallV, ClassV, ConstV, DictV, OneOf, OpaqueV, SeqV, StrV, Val, alts, const_str,
+    ArithV, CallV, ClassV, ConstV, DictV, FreshV, OneOf, OpaqueV, SeqV, StrV, Val, alts, children, const_str,
 )
 from dynolint.model.values_aws import PynAttrV
 
@@ -89,8 +89,13 @@ def _flip(how: str) -> str:
     return {EXISTS: ABSENT, ABSENT: EXISTS}.get(how, how)
 
 
-def parse_condition(text: str, names: dict[str, str] | None = None) -> ConditionPins | None:
-    """The pins of a condition expression string, or None when it cannot be read exactly."""
+def parse_condition(text: str, names: dict[str, str] | None = None,
+                    clocks: frozenset[str] = frozenset()) -> ConditionPins | None:
+    """The pins of a condition expression string, or None when it cannot be read exactly.
+    ``clocks``: the value placeholders the call gives the current time (``:now``), so that an
+    alternative that only asks for a lease to have run out (``lease_until < :now``) is read as
+    the takeover of a claim whose owner died (domain: the claim and lease state machine), not
+    as a way around the attributes the other alternatives pin."""
     names = names or {}
     tokens: list[tuple[str, str]] = []
     position = 0
@@ -109,6 +114,7 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
     # the conjunct (part joined by a top-level AND) each pin is in, and the conjuncts with an OR
     conjunct, between, of_pin, with_or = 0, False, [], set()
     alternative, of_alternative = 0, []  # the alternatives (parts joined by OR) of a conjunct, counted
+    expiring: set[int] = set()  # the pins that compare an attribute as earlier than the clock
     for index, (kind, token) in enumerate(tokens):
         following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
         negated = (stack[-1][1] if stack else False) != negate
@@ -150,6 +156,8 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
             pins.append(Pin(attribute, _flip(how) if inverted else how, equal))
             of_pin.append(conjunct)
             of_alternative.append(alternative)
+            if not function and not negated and _expires(tokens, index, clocks):
+                expiring.add(len(pins) - 1)
         if kind:
             negate = False
     if stack or not pins:
@@ -157,12 +165,22 @@ def parse_condition(text: str, names: dict[str, str] | None = None) -> Condition
     kept: list[Pin | None] = list(pins)
     for part in with_or:
         mine = [i for i, c in enumerate(of_pin) if c == part]
-        for i, pin in zip(mine, _alternatives([pins[i] for i in mine], [of_alternative[i] for i in mine])):
+        ends = {of_alternative[i] for i in mine} - {of_alternative[i] for i in mine if i not in expiring}
+        for i, pin in zip(mine, _alternatives([pins[i] for i in mine], [of_alternative[i] for i in mine], ends)):
             kept[i] = pin
     return ConditionPins(tuple(dict.fromkeys(pin for pin in kept if pin is not None)), " ".join(text.split()))
 
 
-def _alternatives(pins: list[Pin], groups: list[int]) -> list[Pin | None]:
+def _expires(tokens: list[tuple[str, str]], index: int, clocks: frozenset[str]) -> bool:
+    """Is the attribute at ``tokens[index]`` compared as earlier than a clock value
+    (``lease_until < :now``, ``:now > lease_until``)?"""
+    after = tokens[index + 1:index + 3]
+    before = tokens[max(index - 2, 0):index]
+    return (len(after) == 2 and after[0] in (("op", "<"), ("op", "<=")) and after[1][1] in clocks) or \
+        (len(before) == 2 and before[1] in (("op", ">"), ("op", ">=")) and before[0][1] in clocks)
+
+
+def _alternatives(pins: list[Pin], groups: list[int], expiry: set[int] | None = None) -> list[Pin | None]:
     """The pins of alternatives joined by OR (``groups``: the alternative of each pin). An
     attribute is pinned only where every alternative pins it or asks for the item's absence
     (``attribute_not_exists(pk) OR #s = :new``: made now, or in the state decided); one that
@@ -173,6 +191,10 @@ def _alternatives(pins: list[Pin], groups: list[int]) -> list[Pin | None]:
     by_group: dict[int, list[Pin]] = {}
     for pin, group in zip(pins, groups):
         by_group.setdefault(group, []).append(pin)
+    # an alternative that only asks for a lease to have run out passes only once the claim's
+    # owner is gone: the other alternatives' pins hold against every live writer
+    by_group = {group: mine for group, mine in by_group.items()
+                if expiry is None or group not in expiry or len(by_group) < 2}
     absence = {group for group, mine in by_group.items() if all(pin.how == ABSENT for pin in mine)}
     out: list[Pin | None] = []
     for pin in pins:
@@ -318,9 +340,10 @@ def describe(pins: list[Pin] | tuple[Pin, ...]) -> str:
         (pin.attribute, pin.how) for pin in pins))
 
 
-def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins | None:
+def condition_pins(param: str, value: Val, names: Val | None, values: Val | None = None) -> ConditionPins | None:
     """The pins of the guard parameter ``param`` (``ConditionExpression`` or ``Expected``)
-    given as ``value``, with the call's ``ExpressionAttributeNames`` ``names``."""
+    given as ``value``, with the call's ``ExpressionAttributeNames`` ``names`` (and
+    ``ExpressionAttributeValues`` ``values``: which of them is the clock)."""
     if param == "Expected":
         return _expected(value)
     if param == "condition=":  # PynamoDB: condition objects only
@@ -332,12 +355,32 @@ def condition_pins(param: str, value: Val, names: Val | None) -> ConditionPins |
         mapping = _names(names)
         if mapping is None:
             return None
-        parsed = [parse_condition(text, mapping) for text in texts]  # type: ignore[arg-type]
+        clocks = _clocks(values)
+        parsed = [parse_condition(text, mapping, clocks) for text in texts]  # type: ignore[arg-type]
         if any(p is None for p in parsed):
             return None
         pins = tuple(dict.fromkeys(pin for p in parsed for pin in p.pins))  # type: ignore[union-attr]
         return ConditionPins(pins, " | ".join(dict.fromkeys(p.text for p in parsed)))  # type: ignore[union-attr]
     return _builder_pins(value)
+
+
+def _clocks(values: Val | None) -> frozenset[str]:
+    """The placeholders of ``ExpressionAttributeValues`` whose value is made of a value that
+    differs at every evaluation (the time, in a comparison: ``{":now": {"N": str(int(time.time()))}}``)."""
+    found: set[str] = set()
+    for alt in alts(values) if values is not None else ():
+        if type(alt) is DictV:
+            for key, item in alt.items:
+                name = const_str(key)
+                if name is not None and _fresh(item, 0):
+                    found.add(name)
+    return frozenset(found)
+
+
+def _fresh(value: Val, depth: int) -> bool:
+    if type(value) is FreshV:
+        return True
+    return depth < 6 and any(_fresh(child, depth + 1) for child in children(value))
 
 
 def _builder_pins(value: Val) -> ConditionPins | None:

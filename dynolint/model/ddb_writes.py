@@ -23,7 +23,8 @@ def guard_of(op: str, kwargs: dict[str, Val], spread_unknown: bool) -> Guard:
         value = kwargs.get(param)
         if value is None or any(_no_guard(alt) for alt in alts(value)):
             continue  # absent, or absent on some path (``**({"ConditionExpression": c} if strict else {})``)
-        return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames")))
+        return Guard("condition", param, condition_pins(param, value, kwargs.get("ExpressionAttributeNames"),
+                                                        kwargs.get("ExpressionAttributeValues")))
     return NO_GUARD
 
 

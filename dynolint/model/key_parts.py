@@ -5,6 +5,8 @@ without its type tag, and the name a part was taken under (model/keys.py)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from dynolint.model.values import AttrV, CallV, ClassV, ConstV, DictV, ElemV, EventV, ParamV, StrV, SubV, Val, const_str
 
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
@@ -50,6 +52,28 @@ def strip_prefix(whole: Val, text: str, up_to: bool) -> Val | None:
         return None
     parts = ((ConstV(head[end:]),) if head[end:] else ()) + whole.parts[1:]
     return (parts[0] if len(parts) == 1 else StrV(parts)) if parts else ConstV("")
+
+
+def prefix_put_back(parts: tuple[Val, ...], canon: Callable[[Val], Val]) -> tuple[Val, ...]:
+    """``parts`` of a string with a prefix taken off a value and written back before it made
+    the value again: ``"ADV#" + pk.removeprefix("ADV#")`` is ``pk``, and so is ``"ADV#" +
+    pk.split("#", 1)[1]`` (the code's prefix is the one the value was split at: the key
+    convention both sides follow). ``canon`` gives the value as the index compares it."""
+    out: list[Val] = []
+    for part in parts:
+        rest = after_prefix(part) if out and type(out[-1]) is ConstV and isinstance(out[-1].value, str) else None
+        if rest is not None:
+            whole, text, up_to = rest
+            head = const_str(out[-1]) or ""
+            if head.endswith(text):
+                kept = head[:-len(text)]
+                if up_to:  # the word before the separator is the value's own: back to the separator before it
+                    kept = kept[:kept.rfind(text) + len(text)] if text in kept else ""
+                out[-1:] = [ConstV(kept)] if kept else []
+                out.append(canon(whole))
+                continue
+        out.append(part)
+    return tuple(out)
 
 
 def leaf_name(value: Val) -> str | None:

@@ -11,11 +11,11 @@ from dynolint.model.events import ReadEvent, WriteEvent, lists_items
 from dynolint.model.unseen import UnseenIndex
 from dynolint.model.key_facts import pyn_key
 from dynolint.model.key_parts import (
-    after_prefix, converted_from, strip_prefix, typed, untyped,
+    ATTRIBUTE_VALUE_TYPES, after_prefix, converted_from, prefix_put_back, strip_prefix, typed, untyped,
 )
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.memo import ByObject
-from dynolint.model.own_ids import own_id, rebuilt_in_tenant, rebuilt_row_key, row_key_part
+from dynolint.model.own_ids import own_id, put_back, rebuilt_in_tenant, rebuilt_row_key, row_key_part
 from dynolint.model.strings import formatted_call
 from dynolint.model.values_aws import data_response
 from dynolint.model.values import (
@@ -197,7 +197,8 @@ class TaintIndex:
                                  key=lambda kv: repr(kv[0])))
             return DictV(items, tuple(self.canon(s, depth + 1) for s in value.spreads))
         if type(value) is StrV:
-            parts = tuple(self.canon(p, depth + 1) for p in value.parts)
+            parts = prefix_put_back(tuple(self.canon(p, depth + 1) for p in value.parts),
+                                    lambda whole: self.canon(whole, depth + 1))
             return parts[0] if len(parts) == 1 else StrV(parts)
         if type(value) is CallV and value.fn in ("str", "format") and value.recv is None and len(value.args) == 1:
             return self.canon(value.args[0], depth + 1)
@@ -217,7 +218,10 @@ class TaintIndex:
                 key = self.key_map(self.reads[base.read].key)
                 if key is not None and attr in key:
                     return key[attr]
-            return SubV(self.canon(base, depth + 1), self.canon(value.index, depth + 1))
+            whole = self.canon(base, depth + 1)
+            if attr in ATTRIBUTE_VALUE_TYPES and type(base) is SubV and isinstance(base.base, ReadItemV):
+                return whole  # ``item["pk"]["S"]`` of a low-level item: the key part, as the key map has it untyped
+            return SubV(whole, self.canon(value.index, depth + 1))
         if type(value) is OneOf:
             return options([self.canon(a, depth + 1) for a in alts(value)])
         if type(value) is TenantIdV:  # the tenant id taken again from the same place is the same id
@@ -390,7 +394,8 @@ class TaintIndex:
             return any(self._taken_from(typed(alt), read, attr, depth) for alt in value.alts)
         if any(name == attr and self.equal(typed(pinned), value) for name, pinned in read.equal):
             return True  # the value the query's key condition sets it equal to: every item it returns has it
-        value = untyped(converted_from(value))  # (``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in)
+        # (``item["pk"]["S"]`` inside the ``{"S": ...}`` the key wraps it in; ``"ADV#" + pk.removeprefix("ADV#")``)
+        value = untyped(converted_from(put_back(value)))
         if not (isinstance(value, SubV) and isinstance(value.base, ReadItemV) and const_str(value.index) == attr):
             return False
         source = value.base.read

@@ -122,6 +122,12 @@ _NEVER_NONE_CALLS = frozenset({
 })
 
 
+# methods that make an SDK object whatever they are called on (the receiver unknown: a session
+# taken from a cache): they return the object or raise
+SDK_FACTORIES = frozenset({"Table", "resource", "client", "Bucket", "Object", "Queue", "Topic"})
+CAPPED_AT = 6  # values.one_of's default limit
+
+
 def none_test(test: ir.Expr) -> tuple[ir.Expr, bool] | None:
     """``x is None`` / ``x == None`` (and ``None is x``): (x, True); ``is not`` / ``!=``:
     (x, False); else None."""
@@ -142,13 +148,17 @@ def none_status(value: Val) -> bool | None:
     nothing: they may be fewer than the paths had (capped, or a function's return values
     without the None of a path that falls off its end)."""
     if type(value) is OneOf:
-        return None
+        # alternatives all made (fewer than a cap keeps: none was dropped for them): never None
+        made = len(value.alts) < CAPPED_AT and all(none_status(alt) is False for alt in value.alts)
+        return False if made else None
     if value == NONE:
         return True
     if isinstance(value, _MADE) or type(value) is ConstV and value.value is not None or is_condition(value):
         return False
     if type(value) is CallV and value.recv is None and value.fn in _NEVER_NONE_CALLS:
         return False
+    if type(value) is CallV and value.recv is not None and value.fn in SDK_FACTORIES:
+        return False  # ``session.resource("dynamodb").Table(name)`` on a session the model does not know
     return None
 
 

@@ -19,7 +19,7 @@ from dynolint.model.handler_context import context_hooks
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV, ParamV,
+    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, ParamV,
     ResourceV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -105,7 +105,7 @@ class ObjectsMixin(Mixin):
         function = made.get("fset" if kind == "setter" else "fdel")
         if function is None:
             return False
-        self.invoke(function, instance, args, {}, loc, state, frame)
+        self.run_made(function, instance, args, loc, state, frame)
         return True
 
     def made_property_get(self: Machine, instance: Val, value: Val, loc: Loc, state: State, frame: Frame) -> Val:
@@ -114,7 +114,14 @@ class ObjectsMixin(Mixin):
         if type(instance) is not InstanceV or type(value) is not CallV or value.fn not in PROPERTY_MAKERS:
             return value
         getter = made_property(value).get("fget")
-        return self.invoke(getter, instance, [], {}, loc, state, frame) if getter is not None else value
+        return self.run_made(getter, instance, [], loc, state, frame) if getter is not None else value
+
+    def run_made(self: Machine, function: FuncV | LambdaV, instance: InstanceV, args: list[Val], loc: Loc,
+                 state: State, frame: Frame) -> Val:
+        """A function ``property(...)`` was given, run on ``instance`` (a ``def`` or a lambda)."""
+        if isinstance(function, LambdaV):
+            return self.call_lambda(function, [instance, *args], {}, state, frame)
+        return self.invoke(function, instance, args, {}, loc, state, frame)
 
     # -- default arguments --------------------------------------------------------------
     def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame, closure: int = -1) -> None:
@@ -383,15 +390,15 @@ def _holds_nothing(expr: ir.Expr) -> bool:
 EMPTY_MAKERS = frozenset({"dict", "list", "set", "tuple", "frozenset"})
 
 
-def made_property(value: Val | None) -> dict[str, FuncV]:
+def made_property(value: Val | None) -> dict[str, FuncV | LambdaV]:
     """The functions a ``property(fget, fset, fdel)`` call (among ``value``'s alternatives) was
     given, by role."""
-    found: dict[str, FuncV] = {}
+    found: dict[str, FuncV | LambdaV] = {}
     for alt in alts(value) if value is not None else ():
         if type(alt) is CallV and alt.recv is None and alt.fn in PROPERTY_MAKERS:
             given = dict(zip(PROPERTY_MAKERS[alt.fn], alt.args)) | dict(alt.kwargs)
             for role, function in given.items():
-                if type(function) is FuncV:
+                if type(function) is FuncV or type(function) is LambdaV:
                     found.setdefault(role, function)
     return found
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.event_fields import TENANT_KEY
-from dynolint.model.key_parts import converted_from, field_of, id_name, leaf_name, typed, untyped
+from dynolint.model.key_parts import after_prefix, converted_from, prefix_put_back, field_of, id_name, leaf_name, typed, untyped
 from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
     attribute of another name (``manager_id``) may name another item of the same kind, so it
     is not the same key. ``tenant``: the tenant id the item keeps under the platform's name
     (``tenant_id``) stands for this part, whatever the code called it."""
+    written, pinned = put_back(written), put_back(pinned)
     if pinned == written and not isinstance(pinned, UnknownV):
         return True
     deeper = depth < MAX_NESTING  # (how far a part's alternatives, strings and calls are followed)
@@ -75,6 +76,14 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
     # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
     spelled = id_name(name)
     return stored in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
+
+
+def put_back(value: Val) -> Val:
+    """A string made again from a value its prefix was taken off (:func:`prefix_put_back`)."""
+    if type(value) is not StrV:
+        return value
+    parts = prefix_put_back(value.parts, lambda whole: whole)
+    return value if parts == value.parts else parts[0] if len(parts) == 1 else StrV(parts)
 
 
 def _attribute_of(value: Val, read: ReadEvent) -> str | None:
@@ -194,5 +203,7 @@ def _of_row(part: Val, read: ReadEvent, name: str) -> bool:
     piece = type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None
     if piece:
         part = untyped(converted_from(typed(whole.recv)))  # type: ignore[union-attr]
+    elif (rest := after_prefix(part)) is not None:  # what follows its prefix (``pk.removeprefix("ADV#")``)
+        part, piece = untyped(converted_from(typed(rest[0]))), True
     return type(part) is SubV and type(part.base) is ReadItemV and part.base.read == read.id \
         and (piece or const_str(part.index) != name)
