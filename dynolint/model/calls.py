@@ -280,7 +280,7 @@ class CallsMixin(Mixin):
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn
-        instance = InstanceV(cls, self.allocation(loc, frame))
+        instance = InstanceV(cls, loc)
         if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
             self.module_instances.add(loc)  # made at import: shared by every invocation of the process
         init = self.find_method(cls, "__init__")
@@ -291,16 +291,6 @@ class CallsMixin(Mixin):
         else:
             self.dataclass_init(cls, instance, args, kwargs, state, frame, spread, loc)
         return instance
-
-    def allocation(self: Machine, loc: Loc, frame: Frame) -> Loc:
-        """The allocation site of an object made at ``loc``: the objects one invocation makes
-        are not another's, so one made while a function root runs is that root's (its
-        attributes are cells of their own); one made at import, while a module body, a class
-        body or a method root's receiver is filled in, is shared by every root."""
-        if frame.qualname == "<module>" or self.summaries.footprint.filling or self.roots[frame.root].module_root:
-            return loc
-        self.summaries.effects += 1  # (a call that makes one is not summarised: the next root's is another)
-        return (loc[0], loc[1], frame.root)  # type: ignore[return-value]
 
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
