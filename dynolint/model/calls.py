@@ -225,6 +225,7 @@ class CallsMixin(Mixin):
         bound = dict(env)  # as given (the body changes ``env`` in place)
         # the path goes on through the body (its facts carried, not consulted), with the callee's aliases
         entry = state.with_env(env, callee.entry_aliases or NO_ALIASES)
+        mark = entry.read_mark()  # (which reads the body makes: model/verdicts.py)
         if function.decorators:
             self.decorator_claims(function, env, entry, callee)
         self.call_stack.append((func.path, func.qualname, func.closure))
@@ -261,7 +262,7 @@ class CallsMixin(Mixin):
             returned = callee.returns + [NONE] if callee.returns and not out.dead else callee.returns  # falls off
             result = (returned[0] if len(returned) == 1 else one_of(returned)) if returned else NONE  # its end: None
             if callee.returns:  # (the options first: where its paths knew the same, none, and no fact consulted)
-                options = returned_options(callee, out)
+                options = returned_options(callee, out, mark)
                 if options is not None and (state.has_reads or any(facts.claims for _, facts in options)):
                     # (a claim won on one of its paths: ``if not claim(job): return`` holds it after)
                     result = self.note_verdict(result, options)
@@ -280,7 +281,7 @@ class CallsMixin(Mixin):
         pyn = self.pyn_construct(cls, args, kwargs, loc)
         if pyn is not None:
             return pyn
-        instance = InstanceV(cls, loc)
+        instance = InstanceV(cls, self.allocation(loc, frame))
         if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
             self.module_instances.add(loc)  # made at import: shared by every invocation of the process
         init = self.find_method(cls, "__init__")
@@ -291,6 +292,16 @@ class CallsMixin(Mixin):
         else:
             self.dataclass_init(cls, instance, args, kwargs, state, frame, spread, loc)
         return instance
+
+    def allocation(self: Machine, loc: Loc, frame: Frame) -> Loc:
+        """The allocation site of an object made at ``loc``: the objects one invocation makes
+        are not another's, so one made while a function root runs is that root's (its
+        attributes are cells of their own); one made at import, while a module body, a class
+        body or a method root's receiver is filled in, is shared by every root."""
+        if frame.qualname == "<module>" or self.summaries.footprint.filling or self.roots[frame.root].module_root:
+            return loc
+        self.summaries.effect()  # (a call that makes one is not summarised: the next root's is another)
+        return (loc[0], loc[1], frame.root)  # type: ignore[return-value]
 
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],

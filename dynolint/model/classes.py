@@ -183,11 +183,12 @@ class ClassesMixin(Mixin):
             return stored
         found: list[Val] = []
         method = self.find_method(base.cls, name)
-        if method is not None:
+        overrides = self.overrides(base.cls, name) if not base.exact else []
+        if method is not None and not (overrides and self.abstract(method)):
+            # (an abstract method runs on no instance: its class cannot be made while it is abstract)
             found.append(self.bound_method(base, base.cls, method))
-        if not base.exact:
-            for sub, override in self.overrides(base.cls, name):
-                found.append(self.bound_method(self.sub_instance(sub, base), sub, override))
+        for sub, override in overrides:
+            found.append(self.bound_method(self.sub_instance(sub, base), sub, override))
         if found:
             return one_of(found, limit=MAX_OVERRIDES + 1)
         in_class = self.class_attr(base.cls, name)
@@ -375,6 +376,13 @@ class ClassesMixin(Mixin):
         of the first base (in order) that has it; a method the project does not define is the
         library's (a PynamoDB ``Model.save``), called on the same instance (model/mro.py)."""
         return resolve_super(self, base, name)
+
+    def abstract(self: Machine, method: FuncV) -> bool:
+        """Is ``method`` declared abstract (``@abstractmethod``, ``abc.abstractproperty``)?"""
+        from dynolint.model.raising import ABSTRACT_DECORATORS
+
+        function = self.project.functions.get((method.path, method.qualname))
+        return function is not None and any(ir.last_name(d) in ABSTRACT_DECORATORS for d in function.decorators)
 
     # -- truthiness ---------------------------------------------------------------------
     def always_truthy(self: Machine, value: Val) -> bool:

@@ -13,7 +13,7 @@ from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
 from dynolint.model import mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
-from dynolint.model import narrowing
+from dynolint.model import narrowing, verdicts
 from dynolint.model.narrowing import assuming
 from dynolint.model.records import is_namespace
 from dynolint.model.strings import concat_parts, field_value, percent_parts
@@ -87,6 +87,8 @@ class EvalMixin(Mixin):
                     and self.taint(right).costly:  # ``item or {... fetch(city) ...}``: costly work where it misses
                 state.absent = join(state.absent, missing)
             value = one_of((left, right))
+            if expr.op == "or" and (answers := self.verdict_options(right)) is not None:
+                value = self.note_verdict(value, verdicts.or_options(left, answers, state))
             if expr.op == "or" and self.always_truthy(right) and len(self.truthy_values) < 10_000:
                 self.truthy_values.add(value)  # ``a or b`` is ``a`` only when ``a`` is true
                 self.summaries.footprint.wrote((TRUTHY, value))

@@ -176,6 +176,16 @@ class State:
         if self._claims is not other._claims:
             self.claims = other._claims
 
+    def read_mark(self) -> tuple[ReadEvent, ...]:
+        """The path's reads now, not consulted: to tell later which reads a call made."""
+        return self._reads
+
+    def reads_since(self, mark: tuple[ReadEvent, ...]) -> frozenset[int]:
+        """The ids of the reads this path made since ``mark`` (:meth:`read_mark`), not
+        consulted: what a call's own code read does not depend on its caller's path."""
+        before = {read.id for read in mark}
+        return frozenset(read.id for read in self._reads if read.id not in before)
+
     def same_claims_decisions(self, other: State) -> bool:
         """Whether the two states hold equal claims and decisions. Not consulted: states
         whose facts no code consulted or changed hold the same objects (the answer is True

@@ -170,11 +170,14 @@ class StatementsMixin(Mixin):
                                                        lambda value: self.taint(value).read_ids())
         won_true: frozenset[WriteEvent] = frozenset()
         won_false: frozenset[WriteEvent] = frozenset()
+        dropped_true: frozenset[int] = frozenset()
+        dropped_false: frozenset[int] = frozenset()
         if self.verdicts:  # what a helper's answer or a flag carries back (model/verdicts.py)
-            by_true, by_false = branch_verdicts(stmt.test, captured, self.verdict_options)
+            by_true, by_false = branch_verdicts(stmt.test, captured, self.verdict_options, self.always_truthy)
             decided_true += tuple(d for d in by_true.decisions if d not in decided_true)
             decided_false += tuple(d for d in by_false.decisions if d not in decided_false)
             won_true, won_false = by_true.claims, by_false.claims
+            dropped_true, dropped_false = by_true.excluded, by_false.excluded
         examined = self.examined_by(decided_true, decided_false, state)
         if examined:  # looked at on this path whichever way the test goes
             state.examined = join(state.examined, examined)
@@ -182,6 +185,7 @@ class StatementsMixin(Mixin):
         if known is not None:
             narrowing.apply(state.env, narrowing.narrowings(stmt.test, known))
         if known is True:  # the condition can only hold: the else branch never runs
+            _drop_reads(state, dropped_true)
             if decided_true and state.has_reads:
                 self.filter_reads(decided_true, state, frame)
             state.facts = state.facts | when_true
@@ -191,6 +195,7 @@ class StatementsMixin(Mixin):
                 state.decisions = state.decisions + decided_true
             return self.exec_block(stmt.body, state, frame)
         if known is False:
+            _drop_reads(state, dropped_false)
             state.facts = state.facts | when_false
             state.present = join(state.present, there_if_false)
             state.add_claims(won_false)
@@ -207,6 +212,7 @@ class StatementsMixin(Mixin):
             there_if_true = there_if_true | self.searched(self.filter_reads(decided_true, state, frame), state,
                                                            stmt, frame)
         body_in = state.copy()
+        _drop_reads(body_in, dropped_true)
         if decided_true and state.has_reads and not whole:
             self.filter_reads(decided_true, body_in, frame)
         loop = frame.loops[-1] if frame.loops else None
@@ -225,6 +231,7 @@ class StatementsMixin(Mixin):
             body = self.exec_block(stmt.body, body_in, frame)
             state.facts = state.facts | when_false
             orelse_in = state.copy()
+            _drop_reads(orelse_in, dropped_false)
             if decided_true and state.has_reads and not whole and loop is not None and body.dead \
                     and (len(loop.breaks), len(loop.continues)) == jumps:  # a match returns or raises
                 self.searched(self.filter_reads(decided_true, orelse_in, frame), orelse_in, stmt, frame)
@@ -334,3 +341,10 @@ class StatementsMixin(Mixin):
         return result
 
 __all__ = ["RootTimeout", "StatementsMixin"]
+
+
+def _drop_reads(state: State, excluded: frozenset[int]) -> None:
+    """Take off ``state``'s path the reads made only by answers of a helper that this side of
+    a test on the answer cannot have come from (model/verdicts.py)."""
+    if excluded and any(read.id in excluded for read in state.reads):
+        state.reads = tuple(read for read in state.reads if read.id not in excluded)

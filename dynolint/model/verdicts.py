@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Callable, ContextManager, NamedTuple
 
 from dynolint.phase1 import ir
 from dynolint.model.decisions import branch_decisions
-from dynolint.model.events import Decision, WriteEvent
+from dynolint.model.events import Decision, ReadEvent, WriteEvent
 from dynolint.model.presence import combined, comparison_with_none, none_test
-from dynolint.model.values import UNKNOWN, AttrV, ConstV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, AttrV, ConstV, OpaqueV, ReadItemV, SeqV, Val, alts, one_of
 from dynolint.model.values_aws import SDK_OBJECTS
 
 if TYPE_CHECKING:
@@ -35,10 +35,17 @@ if TYPE_CHECKING:
 
 
 class Facts(NamedTuple):
-    """What a path that gave an answer knew: its decisions, and the claims it won."""
+    """What a path that gave an answer knew: its decisions, and the claims it won; an option
+    of a call's answer also the reads the call made on that path (``reads``), and the side
+    of a branch the reads that only answers it cannot have come from made (``excluded``: a
+    helper that returns None before it reads and the item after, tested ``if item:``)."""
 
     decisions: tuple[Decision, ...]
     claims: frozenset[WriteEvent]
+    reads: frozenset[int] = frozenset()
+    excluded: frozenset[int] = frozenset()
+    present: frozenset[int] = frozenset()  # the reads whose item the path showed is there
+    truthy: bool = False  # the answer is true in a test (``a`` of ``a or b``: the value only when true)
 
 
 NOTHING = Facts((), frozenset())
@@ -46,8 +53,11 @@ Option = tuple[Val, Facts]  # a value the call may return (a flag may hold), the
 Options = tuple[Option, ...]
 
 
-def facts_of(state: State) -> Facts:
-    return Facts(state.decisions, frozenset(state.claims))
+def facts_of(state: State, mark: tuple[ReadEvent, ...] | None = None) -> Facts:
+    """The facts of ``state``'s path (with the reads it made since ``mark``, when given)."""
+    if mark is None:
+        return Facts(state.decisions, frozenset(state.claims))
+    return Facts(state.decisions, frozenset(state.claims), state.reads_since(mark), present=state.present)
 TRUE, FALSE = ConstV(True), ConstV(False)
 TESTS = (ir.Compare, ir.BoolOp)
 
@@ -94,12 +104,14 @@ def test_options(expr: ir.Expr, captured: dict[int, object], site: tuple[str, in
     return (TRUE, Facts(state.decisions + when_true, claims)), (FALSE, Facts(state.decisions + when_false, claims))
 
 
-def returned_options(frame: Frame, fell_off: State) -> Options | None:
-    """The options of a call whose body ran in ``frame`` and ended (where it did not return)
-    in ``fell_off``; None when every option decided the same (the merge keeps all of it)."""
+def returned_options(frame: Frame, fell_off: State, mark: tuple[ReadEvent, ...] | None = None) -> Options | None:
+    """The options of a call whose body ran in ``frame`` from a path whose reads were
+    ``mark`` and ended (where it did not return) in ``fell_off``; None when every option
+    decided and read the same (the merge keeps all of it)."""
     if not frame.return_tests:
         states = frame.return_states + ([] if fell_off.dead else [fell_off])
-        if all(state.same_claims_decisions(states[0]) for state in states[1:]):
+        made = [state.reads_since(mark) for state in states] if mark is not None else []
+        if all(state.same_claims_decisions(states[0]) for state in states[1:]) and all(m == made[0] for m in made):
             return None  # every path knew the same (decided without consulting what: model/summaries.py)
     options: list[Option] = []
     for index, (value, state) in enumerate(zip(frame.returns, frame.return_states)):
@@ -107,10 +119,16 @@ def returned_options(frame: Frame, fell_off: State) -> Options | None:
         if split is not None:
             options.extend(split)
         else:
-            options.append((value, facts_of(state)))
+            options.append((value, facts_of(state, mark)))
     if not fell_off.dead:
-        options.append((ConstV(None), facts_of(fell_off)))
+        options.append((ConstV(None), facts_of(fell_off, mark)))
     return _distinct(options)
+
+
+def or_options(left: Val, right: Options, state: State) -> Options:
+    """The options of ``left or right()`` where the call's answer has options: ``left`` when
+    it is true (the call does not run: none of its reads), else each answer of the call."""
+    return ((left, Facts(state.decisions, frozenset(state.claims), truthy=True)),) + right
 
 
 def merged_options(states: list[State], name: str) -> Options | None:
@@ -139,6 +157,19 @@ def _distinct(options: list[Option]) -> Options | None:
 def _known(value: Val) -> object:
     """The Python value of a constant, or ``_known`` itself when the model does not know it."""
     return value.value if isinstance(value, ConstV) else _known
+
+
+def _truth(option: Option, always_true: Callable[[Val], bool] | None = None) -> bool | None:
+    """Is the answer true in a test (None: not known)? A constant as Python says; an item its
+    path showed is there is true (a found item holds at least its key attributes), and so is
+    what ``always_true`` says is (an instance of a class with no ``__bool__`` or ``__len__``)."""
+    value, facts = option
+    if facts.truthy or isinstance(value, ReadItemV) and value.read in facts.present:
+        return True
+    known = _known(value)
+    if known is _known:
+        return True if always_true is not None and always_true(value) else None
+    return bool(known)
 
 
 def _holds(option: Val, op: str, other: Val) -> bool | None:
@@ -170,9 +201,11 @@ def _common(chosen: list[Facts]) -> Facts:
 
 
 class _Side:
-    def __init__(self, captured: dict[int, object], options_of: Callable[[Val], Options | None]) -> None:
+    def __init__(self, captured: dict[int, object], options_of: Callable[[Val], Options | None],
+                 always_true: Callable[[Val], bool] | None = None) -> None:
         self.captured = captured
         self.options_of = options_of
+        self.always_true = always_true
 
     def leaf(self, expr: ir.Expr, truth: bool) -> Facts:
         value = self.captured.get(id(expr))
@@ -191,10 +224,14 @@ class _Side:
             options = self.options_of(value)
             if options is None:
                 return NOTHING
-            chosen = [o[1] for o in options if (None if _known(o[0]) is _known else bool(_known(o[0]))) in (truth, None)]
+            chosen = [o[1] for o in options if _truth(o, self.always_true) in (truth, None)]
         else:
             return NOTHING
-        return _common(chosen) if chosen else NOTHING
+        if not chosen:
+            return NOTHING
+        # the reads only the answers this side cannot have come from made
+        excluded = frozenset().union(*(o[1].reads for o in options)) - frozenset().union(*(c.reads for c in chosen))
+        return _common(chosen)._replace(excluded=excluded)
 
     def decide(self, expr: ir.Expr, truth: bool) -> Facts:
         if isinstance(expr, ir.UnaryOp) and expr.op == "not":
@@ -203,16 +240,17 @@ class _Side:
             left, right = self.decide(expr.left, truth), self.decide(expr.right, truth)
             if (expr.op == "and") == truth:  # both operands hold their truth on this side
                 return Facts(left.decisions + tuple(d for d in right.decisions if d not in left.decisions),
-                             left.claims | right.claims)
-            return Facts(tuple(d for d in left.decisions if d in right.decisions), left.claims & right.claims)
+                             left.claims | right.claims, excluded=left.excluded | right.excluded)
+            return Facts(tuple(d for d in left.decisions if d in right.decisions), left.claims & right.claims,
+                         excluded=left.excluded & right.excluded)
         return self.leaf(expr, truth)
 
 
-def branch_verdicts(test: ir.Expr, captured: dict[int, object],
-                    options_of: Callable[[Val], Options | None]) -> tuple[Facts, Facts]:
-    """The facts (decisions, claims won) the answers tested by ``test`` carry to its true and
-    false sides."""
-    side = _Side(captured, options_of)
+def branch_verdicts(test: ir.Expr, captured: dict[int, object], options_of: Callable[[Val], Options | None],
+                    always_true: Callable[[Val], bool] | None = None) -> tuple[Facts, Facts]:
+    """The facts (decisions, claims won, reads it cannot have made) the answers tested by
+    ``test`` carry to its true and false sides."""
+    side = _Side(captured, options_of, always_true)
     return side.decide(test, True), side.decide(test, False)
 
 
