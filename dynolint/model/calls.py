@@ -270,39 +270,6 @@ class CallsMixin(Mixin):
             self.cache_store(function, func, args, kwargs, result, callee, frame)
         return result
 
-    def instantiate(self: Machine, cls: ClassV, args: list[Val], kwargs: dict[str, Val], loc: Loc,
-                    state: State, frame: Frame, spread: tuple[Val, ...] = ()) -> Val:
-        """``cls(*args, **kwargs)``; ``spread``: mappings passed with ``**`` whose names the
-        model does not know (``Override(**{k: v for k, v in item.items() if ...})``)."""
-        if len(args) == 1 and not kwargs and self.enum_class(cls):
-            return args[0]  # the member of that value: the model keeps a member as its value
-        if len(args) <= 1 and self.derives(cls, "typeddict"):
-            return typed_dict([*args, DictV((), spread)] if spread else args, kwargs)
-        pyn = self.pyn_construct(cls, args, kwargs, loc)
-        if pyn is not None:
-            return pyn
-        instance = InstanceV(cls, self.allocation(loc, frame))
-        if frame.qualname == "<module>" and len(self.module_instances) < 10_000:
-            self.module_instances.add(loc)  # made at import: shared by every invocation of the process
-        init = self.find_method(cls, "__init__")
-        if init is None and self.derives(cls, "mapping"):  # a dict subclass: the entries it is given
-            mappings.fill(self, instance, args, kwargs)  # (an __init__ of its own passes them to super())
-        if init is not None:
-            self.invoke(init, instance, args, kwargs, loc, state, frame)
-        else:
-            self.dataclass_init(cls, instance, args, kwargs, state, frame, spread, loc)
-        return instance
-
-    def allocation(self: Machine, loc: Loc, frame: Frame) -> Loc:
-        """The allocation site of an object made at ``loc``: the objects one invocation makes
-        are not another's, so one made while a function root runs is that root's (its
-        attributes are cells of their own); one made at import, while a module body, a class
-        body or a method root's receiver is filled in, is shared by every root."""
-        if frame.qualname == "<module>" or self.summaries.footprint.filling or self.roots[frame.root].module_root:
-            return loc
-        self.summaries.effect()  # (a call that makes one is not summarised: the next root's is another)
-        return (loc[0], loc[1], frame.root)  # type: ignore[return-value]
-
     # -- methods of plain values ---------------------------------------------------------
     def call_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                     spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val:

@@ -22,6 +22,8 @@ from dynolint.model.cdk import CdkFunction, CdkMixin
 from dynolint.model.control import ControlMarks, ControlMixin
 from dynolint.model.module_state import ModuleStateMixin
 from dynolint.model.classes import ClassesMixin
+from dynolint.model.holding import HoldingMixin
+from dynolint.model.properties import PropertiesMixin
 from dynolint.model.decorators import DecoratorsMixin
 from dynolint.model.external import ExternalMixin
 from dynolint.model.files import FilesMixin
@@ -60,7 +62,7 @@ MAX_DEPTH = 8  # calls deep (past it, only helpers that compute: model/depth.py)
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, ObjectsMixin,
+class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, HoldingMixin, PropertiesMixin, ObjectsMixin,
               RecordsMixin, ComprehensionsMixin, KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, InjectionMixin, CallsMixin, ExternalMixin,
               LibraryMixin, DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin,
               ControlMixin, ModuleStateMixin, Mixin):

@@ -1,6 +1,4 @@
-"""Values kept in project objects: properties read as attributes (and set or deleted
-through their setters and deleters), default arguments
-evaluated where the function is defined, and module-level containers filled by functions (a cache of clients by name).
+"""Values kept in project objects: default arguments evaluated where the function is defined, and module-level containers filled by functions (a cache of clients by name).
 The decorators and library calls involved are rows of :mod:`dynolint.model.library`."""
 
 from __future__ import annotations
@@ -12,14 +10,14 @@ from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
     APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE,
-    INJECTORS, PROPERTIES, PROPERTY_MAKERS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
+    INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
 from dynolint.model.state import advances
 from dynolint.model.handler_context import context_hooks
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
 from dynolint.model.values import (
-    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, LambdaV, Loc, OpaqueV, ParamV,
+    UNKNOWN, BoundV, CallV, ClassV, ClientV, CostlyV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV, ParamV,
     ResourceV, SeqV, SessionV, TableV, Val, alts, const_str, one_of,
 )
 from dynolint.model.mixin import Mixin
@@ -46,83 +44,6 @@ ELEMENT = OpaqueV(("", -4), ())
 
 
 class ObjectsMixin(Mixin):
-    # -- decorators, resolved once per function or class -----------------------------------
-    def decorator_paths(self: Machine, path: str, decorators: tuple[ir.Expr, ...]) -> list[str]:
-        """The dotted paths of library decorators (``functools.cached_property``)."""
-        from dynolint.model.state import State as StateCls
-
-        frame = self.module_frame(path)
-        found: list[str] = []
-        for decorator in decorators:
-            target = decorator.func if isinstance(decorator, ir.Call) else decorator
-            for alt in alts(self.peek(target, StateCls({}), frame)):
-                if isinstance(alt, ExtV):
-                    found.append(alt.path)
-        return found
-
-    def property_kind(self: Machine, func: FuncV) -> str | None:
-        key = (func.path, func.qualname)
-        if key not in self.property_kinds:
-            function = self.project.functions.get(key)
-            kind = None
-            if function is not None and function.class_qualname is not None and function.decorators:
-                for found in self.decorator_paths(func.path, function.decorators):
-                    kind = PROPERTIES.get(found, kind)
-            self.property_kinds[key] = kind
-        return self.property_kinds[key]
-
-    def read_property(self: Machine, value: Val, name: str, loc: Loc, state: State, frame: Frame) -> Val:
-        """``obj.name`` where ``name`` is a ``@property`` (the getter runs, on the caller's
-        path) or a ``cached_property`` (it runs once and its result is kept on the object)."""
-        out: list[Val] = []
-        for alt in alts(value):
-            kind = self.property_kind(alt.func) if isinstance(alt, BoundV) else None
-            if kind is None or not isinstance(alt, BoundV):
-                out.append(alt)
-                continue
-            result = self.invoke(alt.func, alt.self_val, [], {}, loc, state, frame)
-            if kind == "cached" and isinstance(alt.self_val, InstanceV):
-                self.summaries.write((alt.self_val.alloc, name), result, merged=False)
-            out.append(result)
-        return one_of(out)
-
-    def run_accessor(self: Machine, instance: InstanceV, accessor: str, args: list[Val], loc: Loc,
-                     state: State, frame: Frame) -> bool:
-        """Run a property's setter (``obj.name = value``, accessor ``name.setter``) or deleter
-        (``del obj.name``, ``name.deleter``) on the caller's path, as a call of that method of
-        the instance's class (or, when the class may be a subclass, of its overrides), or of
-        the function a ``property(fget, fset, fdel)`` of the class was given; False when the
-        class has no such accessor."""
-        if accessor not in self.project.accessors:
-            return False
-        found = [alt for alt in alts(self.instance_attr(instance, accessor)) if isinstance(alt, BoundV)]
-        for bound in found:
-            self.invoke(bound.func, bound.self_val, args, {}, loc, state, frame)
-        if found:
-            return True
-        name, _, kind = accessor.rpartition(".")
-        made = made_property(self.class_attr(instance.cls, name))
-        function = made.get("fset" if kind == "setter" else "fdel")
-        if function is None:
-            return False
-        self.run_made(function, instance, args, loc, state, frame)
-        return True
-
-    def made_property_get(self: Machine, instance: Val, value: Val, loc: Loc, state: State, frame: Frame) -> Val:
-        """``instance.name`` where the class's ``name`` is ``property(fget, ...)``: fget runs on
-        the caller's path (``value``, what the attribute lookup found, otherwise)."""
-        if type(instance) is not InstanceV or type(value) is not CallV or value.fn not in PROPERTY_MAKERS:
-            return value
-        getter = made_property(value).get("fget")
-        return self.run_made(getter, instance, [], loc, state, frame) if getter is not None else value
-
-    def run_made(self: Machine, function: FuncV | LambdaV, instance: InstanceV, args: list[Val], loc: Loc,
-                 state: State, frame: Frame) -> Val:
-        """A function ``property(...)`` was given, run on ``instance`` (a ``def`` or a lambda)."""
-        if isinstance(function, LambdaV):
-            return self.call_lambda(function, [instance, *args], {}, state, frame)
-        return self.invoke(function, instance, args, {}, loc, state, frame)
-
     # -- default arguments --------------------------------------------------------------
     def define_defaults(self: Machine, function: ir.Function, state: State, frame: Frame, closure: int = -1) -> None:
         """Evaluate a function's default arguments once, where it is defined (as Python
@@ -388,19 +309,6 @@ def _holds_nothing(expr: ir.Expr) -> bool:
 
 
 EMPTY_MAKERS = frozenset({"dict", "list", "set", "tuple", "frozenset"})
-
-
-def made_property(value: Val | None) -> dict[str, FuncV | LambdaV]:
-    """The functions a ``property(fget, fset, fdel)`` call (among ``value``'s alternatives) was
-    given, by role."""
-    found: dict[str, FuncV | LambdaV] = {}
-    for alt in alts(value) if value is not None else ():
-        if type(alt) is CallV and alt.recv is None and alt.fn in PROPERTY_MAKERS:
-            given = dict(zip(PROPERTY_MAKERS[alt.fn], alt.args)) | dict(alt.kwargs)
-            for role, function in given.items():
-                if type(function) is FuncV or type(function) is LambdaV:
-                    found.setdefault(role, function)
-    return found
 
 
 def session_maker(value: Val) -> str | None:
