@@ -249,6 +249,19 @@ class AuthzMixin(Mixin):
             return EventV(base.path + (segment,), True)
         return EventV(base.path + (segment,), base.trusted)
 
+    def stand_in(self: Machine, value: Val, other: Val, taken: ir.Expr, frame: Frame) -> Val:
+        """``value`` (of the expression ``taken``) where the code takes it in place of the tenant
+        id ``other`` is (``header or claims["tenant_id"]``): a field of the request, whatever its
+        name, is then the tenant id, as trusted as the request part it comes from."""
+        if type(value) is not EventV or value.trusted or len(value.path) < 2 \
+                or not any(type(alt) is TenantIdV for alt in alts(other)):
+            return value
+        trust, how = tenant_trust(value.path)
+        site = next((found for node in ir.walk(taken) if isinstance(found := getattr(node, "site", None), int)), None)
+        if trust != "untrusted" or site is None:
+            return value
+        return self.tenant_source((frame.path, site), trust, f"{how} ({value.path[-1]})", frame, False)
+
     def claimed_tenant(self: Machine, claims: ClaimsV, name: str, loc: Loc, frame: Frame, quiet: bool) -> Val:
         """The tenant id a JWT's claim ``name`` holds, trusted as far as the token was verified."""
         trust = "trusted" if claims.verified else "untrusted"

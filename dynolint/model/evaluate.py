@@ -83,6 +83,9 @@ class EvalMixin(Mixin):
                 return left  # ``(sess or session).resource(...)`` given a session: that one alone, as Python
             with assuming(state.env, expr.left, expr.op == "and"):  # ``x and x["s"]``
                 right = self.eval(expr.right, state, frame)
+            if expr.op == "or":  # ``headers.get("x-location") or claims["custom:practice_id"]``
+                left, right = (self.stand_in(left, right, expr.left, frame),
+                               self.stand_in(right, left, expr.right, frame))
             if expr.op == "or" and (missing := {a.read for a in alts(left) if type(a) is ReadItemV and a.read >= 0}) \
                     and self.taint(right).costly:  # ``item or {... fetch(city) ...}``: costly work where it misses
                 state.absent = join(state.absent, missing)

@@ -88,7 +88,8 @@ class FilesMixin(Mixin):
         if path in ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "zipfile.PyZipFile"):
             target = args[0] if args else kwargs.get("file", kwargs.get("name", UNKNOWN))
             mode = const_str(args[1]) if len(args) > 1 else const_str(kwargs.get("mode", ConstV("r")))
-            if mode and mode[0] in "wax":
+            if mode and mode[0] in "wax" and not all(type(alt) is FileV for alt in alts(target)):
+                # (an archive written into a file the code opened: ``open`` made the file, and is reported)
                 self.tmp_write(target, path, loc, frame)
             return ArchiveV(target)
         if path in ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",

@@ -292,6 +292,8 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         if wrapped is not None:  # the wrapper a call made of it runs too; the name still calls it as it is
             self.run_decorated_root(wrapped, function, dict(env), State({}), frame)
         state = entry
+        if self.is_route(function):  # what runs before every request of the app runs before this one
+            self.run_request_hooks(path, function, state, frame)
         stores = len(self.global_stores)
         if function.decorators:
             self.decorator_claims(function, env, state, frame)  # a library decorator's claim (model/locks.py)

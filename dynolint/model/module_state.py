@@ -23,7 +23,7 @@ from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.state import ALIASES, CONSULTED, Entry
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
-from dynolint.model.values import UNKNOWN, ConstV, DictV, ExtV, FuncV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, ConstV, DictV, ExtV, FuncV, InstanceV, ModuleV, OpaqueV, SeqV, Val, alts, one_of
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -119,7 +119,21 @@ class ModuleStateMixin(Mixin):
         held = self.held_state(expr, value, attr, state, frame)
         if held is not None:
             return frame.path, held
-        return self.attribute_state(value, attr) if frame.function is not None else None
+        if frame.function is None:
+            return None
+        return self.attribute_state(value, attr) or self.class_container(value, attr)
+
+    def class_container(self: Machine, value: Val, attr: str) -> Held | None:
+        """``self.attr`` where the instance keeps no ``attr`` of its own and its class body made
+        a container there (``_baselines: ClassVar[dict] = {}``): the class's, shared by every
+        instance and every invocation of the process, as a module global is."""
+        for alt in alts(value):
+            if type(alt) is InstanceV and self.summaries.heap_get((alt.alloc, attr)) is None:
+                found = self.class_attr(alt.cls, attr)
+                if found is not None and any(type(a) is DictV or type(a) is SeqV and a.kind in ("list", "set")
+                                             for a in alts(found)):
+                    return alt.cls.path, f"{alt.cls.qualname}.{attr}"
+        return None
 
     def cleared_state(self: Machine, name: str, state: State, frame: Frame) -> list[Held]:
         """The module state a ``finally`` names when it clears ``name`` (``CACHE``, an alias

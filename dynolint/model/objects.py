@@ -9,7 +9,7 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
-    APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE,
+    APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
     INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
 from dynolint.model.state import advances
@@ -201,6 +201,20 @@ class ObjectsMixin(Mixin):
         if scope == REQUEST_STATE:  # what the application put there at start-up (a lifespan's state)
             return self.get_attr(ParamV("request", "state"), name, loc, state, frame, quiet=True)
         return ExtV(f"{scope}.{name}")
+
+    def run_request_hooks(self: Machine, path: str, route: ir.Function, state: State, frame: Frame) -> None:
+        """A route analysed as a root: the functions its module registers to run before each
+        request (``@app.before_request``) run first, as the framework runs them whether the
+        route reads what they store or not (a route that reads nothing of ``g`` still serves a
+        request whose tenant the hook took: tenant-aware code)."""
+        hooks = [hook for hook in self.before_request_hooks() if hook[0] == path and not hook[2]]
+        if not hooks:
+            return
+        for scope in REQUEST_SCOPES:
+            self.request_hooked.add((frame.root, scope))
+        for hook_path, function, given in hooks:
+            if function.qualname != route.qualname:
+                self.invoke(FuncV(hook_path, function.qualname), None, list(given), {}, (path, route.site), state, frame)
 
     def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
         """The project's functions registered to run before each request, with what they are

@@ -117,6 +117,7 @@ class Project:
         self.deployed = DeployedNames(infra)
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
         self._by_code_dir: tuple[int, dict[str, list[int]]] = (-1, {})
+        self._folders: set[str] | None = None  # the folders that hold the project's files
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -246,8 +247,7 @@ class Project:
         if self._by_code_dir[0] != known:  # the functions by their code folder: "" for the project's root
             by_dir: dict[str, list[int]] = {}
             for position, function in enumerate(self.infra.functions):
-                code_dir = function.code_dir.strip("/")
-                by_dir.setdefault("" if code_dir == "." else code_dir, []).append(position)
+                by_dir.setdefault(self.deployed_dir(function), []).append(position)
             self._by_code_dir = (known, by_dir)
         by_dir = self._by_code_dir[1]
         parts = path.split("/")
@@ -269,8 +269,8 @@ class Project:
             if not function.handler or "." not in function.handler:
                 continue
             module, _, name = function.handler.rpartition(".")
-            code_dir = function.code_dir.strip("/")
-            rel = path[len(code_dir) + 1:] if code_dir not in ("", ".") else path
+            code_dir = self.deployed_dir(function)
+            rel = path[len(code_dir) + 1:] if code_dir else path
             if name != qualname:
                 continue
             if rel[:-3].replace("/", ".") == module or not code_dir and "." in module \
@@ -328,8 +328,21 @@ class Project:
         if not function.handler or "." not in function.handler:
             return None
         module = function.handler.rpartition(".")[0].replace(".", "/") + ".py"
+        code_dir = self.deployed_dir(function)
+        return posixpath.normpath(posixpath.join(code_dir, module)) if code_dir else module
+
+    def deployed_dir(self, function: LambdaFunction) -> str:
+        """The project folder a function's code is deployed from: the one its declaration names
+        (``CodeUri``, a Terraform ``filename``'s folder), or the project's root ("") when that
+        folder holds none of the project's files (a zip a build step makes in ``build/`` or
+        ``dist/`` from the sources elsewhere: its handler is found as an import of it is)."""
         code_dir = function.code_dir.strip("/")
-        return posixpath.normpath(posixpath.join(code_dir, module)) if code_dir not in ("", ".") else module
+        if code_dir in ("", "."):
+            return ""
+        if self._folders is None:
+            self._folders = {path.rsplit("/", 1)[0] for path in self.files if "/" in path}
+            self._folders |= {folder.rsplit("/", i)[0] for folder in self._folders for i in range(1, folder.count("/") + 1)}
+        return code_dir if code_dir in self._folders else ""
 
     def is_declared_handler(self, path: str, qualname: str) -> bool:
         return self.handler_function(path, qualname) is not None
