@@ -3,7 +3,7 @@ The decorators and library calls involved are rows of :mod:`dynolint.model.libra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
@@ -12,8 +12,9 @@ from dynolint.model.library import (
     APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
     INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
-from dynolint.model.state import advances
+from dynolint.model.state import State as StateCls, advances
 from dynolint.model.handler_context import context_hooks
+from dynolint.phase1.prefilter import ROUTE_METHODS
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
 from dynolint.model.values import (
@@ -191,9 +192,7 @@ class ObjectsMixin(Mixin):
         if key not in self.request_scoped and (frame.root, scope) not in self.request_hooked:
             self.request_hooked.add((frame.root, scope))
             hooks = context_hooks(self) if scope == RESOLVER_CONTEXT else self.before_request_hooks()
-            for path, function, given in hooks:
-                if function.qualname != frame.qualname or path != frame.path:
-                    self.invoke(FuncV(path, function.qualname), None, list(given), {}, loc, state, frame)
+            self.run_hooks(hooks, frame.path, frame.qualname, loc, state, frame)
         found = self.request_scoped.get(key)
         if found is not None:
             self.note_obtained(found, frame, loc)  # (the function reading the request's tenant has it)
@@ -207,14 +206,33 @@ class ObjectsMixin(Mixin):
         request (``@app.before_request``) run first, as the framework runs them whether the
         route reads what they store or not (a route that reads nothing of ``g`` still serves a
         request whose tenant the hook took: tenant-aware code)."""
-        hooks = [hook for hook in self.before_request_hooks() if hook[0] == path and not hook[2]]
+        app = self.registered_on(path, route, ROUTE_METHODS)
+        if app is None:
+            return
+        hooks = [hook for hook in self.before_request_hooks() if not hook[2]
+                 and self.registered_on(hook[0], hook[1], BEFORE_REQUEST_HOOKS) == app]
         if not hooks:
             return
         for scope in REQUEST_SCOPES:
             self.request_hooked.add((frame.root, scope))
+        self.run_hooks(hooks, path, route.qualname, (path, route.site), state, frame)
+
+    def registered_on(self: Machine, path: str, function: ir.Function, names: Iterable[str]) -> Val | None:
+        """The object a decorator of ``function`` named ``names`` is an attribute of (the app
+        or blueprint of ``@app.get("/x")`` or ``@bp.before_request``), when the model knows it."""
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, ir.Call) else decorator
+            if isinstance(target, ir.Attr) and target.attr in names:
+                found = self.peek(target.value, StateCls({}), self.module_frame(path))
+                return None if found is UNKNOWN else found
+        return None
+
+    def run_hooks(self: Machine, hooks: list[tuple[str, ir.Function, tuple[Val, ...]]], path: str, qualname: str,
+                  loc: Loc, state: State, frame: Frame) -> None:
+        """Run each hook (not the function ``qualname`` of ``path`` itself) on the caller's path."""
         for hook_path, function, given in hooks:
-            if function.qualname != route.qualname:
-                self.invoke(FuncV(hook_path, function.qualname), None, list(given), {}, (path, route.site), state, frame)
+            if function.qualname != qualname or hook_path != path:
+                self.invoke(FuncV(hook_path, function.qualname), None, list(given), {}, loc, state, frame)
 
     def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
         """The project's functions registered to run before each request, with what they are
