@@ -43,9 +43,10 @@ test: $(STAMP) $(NODE_STAMP)
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,
 # default 2000 here; `make test` runs them with a few dozen), the kill -9 soak of
 # tests/test_hardening_io.py with all its kills, and the tests that run a tool over every fixture
-# project (SARIF validation, ruff on fixed code, sparse-parse fix edits; `make test`: every second one).
+# project (SARIF validation, ruff on fixed code, sparse-parse fix edits; `make test`: every second one),
+# and the statement budget of tests/test_budget_warning.py at its real size (`make test`: lowered).
 fuzz: $(STAMP)
-	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_fuzz_tree.py tests/test_metamorphic.py tests/test_discovery_gitignore.py tests/test_hardening_io.py tests/test_sarif.py tests/test_fix_style.py tests/test_fix_fixtures.py tests/test_focused_runs.py tests/test_speed_invariants.py -p no:cacheprovider -s
+	DYNOLINT_FUZZ_EXAMPLES=$${DYNOLINT_FUZZ_EXAMPLES:-2000} $(PY) -m pytest tests/test_fuzz.py tests/test_budget_warning.py tests/test_fuzz_tree.py tests/test_metamorphic.py tests/test_discovery_gitignore.py tests/test_hardening_io.py tests/test_sarif.py tests/test_fix_style.py tests/test_fix_fixtures.py tests/test_focused_runs.py tests/test_speed_invariants.py -p no:cacheprovider -s
 
 check: $(STAMP)
 	$(PY) -m mypy
