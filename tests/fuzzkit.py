@@ -35,10 +35,17 @@ settings.register_profile(
 PROFILE = settings.get_profile("dynolint-fuzz" if FUZZING else "dynolint-default")
 
 
-def sampled(items: list, every: int = 2) -> list:  # type: ignore[type-arg]
+def sampled(items: list, every: int = 2, at_most: int = 0) -> list:  # type: ignore[type-arg]
     """Every item under `make fuzz`; every ``every``-th one, in a fixed order, under `make test`
-    (the tests that run a tool over every fixture project: their whole run is a fuzz-sized one)."""
-    return list(items) if FUZZING else list(items)[::every]
+    (the tests that run a tool over every fixture project: their whole run is a fuzz-sized one),
+    and of those at most ``at_most`` (when given), spread evenly over the list: the fixtures
+    grow every session, and `make test` must not grow with them."""
+    if FUZZING:
+        return list(items)
+    picked = list(items)[::every]
+    if 0 < at_most < len(picked):
+        picked = [picked[i * len(picked) // at_most] for i in range(at_most)]
+    return picked
 
 
 # Seeded variants per fixture project and transformation in the metamorphic tests.

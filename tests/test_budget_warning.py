@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import dynolint.model.interp as interp
-from fuzzkit import FUZZING
+from dynolint.model import interp
 from tests.conftest import findings_in
+from tests.fuzzkit import FUZZING
 
 FAN_OUT = 6  # each level calls the next six times, and the leaf reads: FAN_OUT**levels reads
 

@@ -39,7 +39,7 @@ def _ruff(project: Path) -> Counter[tuple[str, str]]:
 def test_fixed_code_has_nothing_new_for_ruff(tmp_path: Path) -> None:
     fixed_files = 0
     new: dict[str, Counter[tuple[str, str]]] = {}
-    for case in sampled(CASES, every=3):  # every one under `make fuzz`
+    for case in sampled(CASES, every=3, at_most=150):  # every one under `make fuzz`
         if not json.loads((case / "expect.json").read_text())["findings"]:
             continue  # a clean project gets no fix (test_fixture_cases: it has no finding)
         project = tmp_path / case.name

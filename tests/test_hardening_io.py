@@ -242,7 +242,7 @@ def test_sigkill_during_fix_never_leaves_a_partial_file(tmp_path: Path) -> None:
 def _corpus(tmp_path: Path) -> Path:
     """The fixture projects as one tree (every third one under `make test`, all under `make fuzz`)."""
     root = tmp_path / "corpus"
-    for case in sampled(sorted((FIXTURES / "cases").iterdir()), every=3):
+    for case in sampled(sorted((FIXTURES / "cases").iterdir()), every=3, at_most=120):
         if (case / "expect.json").is_file():
             shutil.copytree(case, root / case.name.replace("-", "_"), ignore=shutil.ignore_patterns("expect.json"))
     return root

@@ -11,6 +11,7 @@ import pytest
 from dynolint import api
 from dynolint.cli import _load_config
 from dynolint.engine.incremental import components
+from tests.fuzzkit import sampled
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 
@@ -118,7 +119,7 @@ def test_a_broken_template_is_reported_on_warm_runs(tmp_path: Path) -> None:
 CASES = sorted(p for p in FIXTURES.iterdir() if (p / "expect.json").is_file()) if FIXTURES.is_dir() else []
 
 
-@pytest.mark.parametrize("case", CASES[::9], ids=lambda p: p.name)
+@pytest.mark.parametrize("case", sampled(CASES, every=9, at_most=80), ids=lambda p: p.name)
 def test_fixture_findings_equal_cold_and_component_warm(case: Path, tmp_path: Path) -> None:
     """Each fixture project: a run by components (each file touched in turn, the others from
     the cache) gives the findings of a run without the cache."""
