@@ -5,8 +5,9 @@ its isolation, so that a project that calls its tenants brands or portfolios nee
 * the principal tag its IAM policies scope data by (``dynamodb:LeadingKeys`` of
   ``BRAND#${aws:PrincipalTag/BrandId}``, an S3 prefix ``${aws:PrincipalTag/PortfolioId}/*``):
   the value of that tag is what keeps one tenant's data from another's;
-* the session tags of its STS ``assume_role`` calls (``Tags=[{"Key": "OrganizerId", ...}]``):
-  the credentials a token vending helper scopes to one tenant;
+* the session tags of its STS ``assume_role`` calls (``Tags=[{"Key": "OrganizerId", ...}]``),
+  and the variable a session policy it builds scopes items by (``"dynamodb:LeadingKeys":
+  [f"MERCHANT#{merchant_id}*"]``): the credentials a token vending helper scopes to one tenant;
 * what it passes Lambda as the tenant (``invoke(..., TenantId=current.portfolio_id)``) and
   what it calls Lambda's tenant (``portfolio_id = context.tenant_id``).
 
@@ -25,6 +26,10 @@ from dynolint.config import Config, SubProject
 
 # ``aws:PrincipalTag/BrandId`` in a policy (a template, a CDK stack, a policy a helper builds)
 _PRINCIPAL_TAG = re.compile(rb"aws:PrincipalTag/([A-Za-z][A-Za-z0-9_-]*)")
+# a session policy the code builds that scopes items by a variable: ``"dynamodb:LeadingKeys":
+# [f"MERCHANT#{merchant_id}*"]`` (the variable's word; an attribute's last name: ``{self.org_id}``)
+_LEADING_KEYS = re.compile(
+    rb"""dynamodb:LeadingKeys["']\s*:\s*\[?\s*f["'][^"'{}]*\{\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*[}!:]""")
 # an STS call, and the first session tag given to it
 _ASSUME = re.compile(rb"\bassume_role(?:_with_web_identity)?\b")
 # the first tag's key, written before or after its value (``{"Value": agency_id, "Key": "AgencyId"}``)
@@ -84,6 +89,10 @@ def _declared(data: bytes, python: bool) -> list[str]:
     if python and names:  # a policy's text in a string the code uses, not in a docstring or comment
         prose = _code_spans(data, prose_only=True)
         names = [m.group(1) for m in _PRINCIPAL_TAG.finditer(data) if prose is not None and _in_code(m.start(), prose)]
+    if python and b"LeadingKeys" in data:
+        prose = _code_spans(data, prose_only=True)
+        names.extend(m.group(1) for m in _LEADING_KEYS.finditer(data)
+                     if _in_code(m.start(), prose) and word_of(m.group(1).decode("ascii", "replace")) not in _GENERIC)
     if python and (b"assume_role" in data or b"TenantId" in data or b"context.tenant_id" in data):
         code = _code_spans(data)  # (a docstring or comment that shows such a call declares nothing)
         if b"assume_role" in data:

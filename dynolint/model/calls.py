@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.containers import counts
-from dynolint.model.literals import as_kwargs, empty_dict
+from dynolint.model.literals import as_kwargs, empty_dict, spread_entries
 from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.raising import settle
@@ -50,21 +50,11 @@ class CallsMixin(Mixin):
             if name is not None:
                 kwargs[name] = value
                 continue
-            options = list(alts(value))
             # (a dict with entries under keys the code computes, ``{f.name: item[f.name] for f in
             # fields(C)}``, is spread as a mapping not enumerated: each name may be one of them)
-            dicts = [a for a in options if isinstance(a, DictV) and not a.spreads
-                     and all(const_str(key) is not None for key, _ in a.items)]
-            if options and len(dicts) == len(options):
-                merged: dict[str, list[Val]] = {}
-                for option in dicts:
-                    for key, item in option.items:
-                        text = const_str(key)
-                        if text is not None:
-                            merged.setdefault(text, []).append(item)
-                for text, items in merged.items():
-                    # a keyword only some of the dicts give is absent on the others' paths
-                    kwargs[text] = one_of(items + [NONE] if len(items) < len(dicts) else items)
+            entries = spread_entries(value)
+            if entries is not None:
+                kwargs.update(entries)  # a keyword only some of the dicts give is absent on the others' paths
             else:
                 unknown_spreads.append(value)
         spread_at = call.star_at or (len(call.args),) * len(call.star_args)

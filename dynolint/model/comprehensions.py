@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.records import TYPED_CONVERTERS
-from dynolint.model.values import NONE, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, Val, alts, const_str
+from dynolint.model.values import (
+    NONE, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, SeqV, Val, alts, const_str,
+)
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -73,6 +75,8 @@ class ComprehensionsMixin(Mixin):
         if not all(self._converted_name(branch, state, frame) == value_name for branch in branches):
             return None
         mapping = self.eval(iterable.func.value, state, frame)
+        if type(mapping) is DictV and not mapping.spreads and any(_names_only(c, target) for c in conditions):
+            return None  # a dict whose names are known, filtered by name: entry by entry (unrolled_entries)
         # only the request's names (headers) are looked up by any case, an item's are not; an
         # empty default beside them (``event.get("headers") or {}``) holds no other names
         if recased and not all(isinstance(alt, EventV) or alt == EMPTY_DICT for alt in alts(mapping)):
@@ -166,7 +170,7 @@ class ComprehensionsMixin(Mixin):
         if not (isinstance(target, ir.SeqE) and len(target.elts) == 2 and all(isinstance(e, ir.Name) for e in target.elts)
                 and isinstance(iterable, ir.Call) and isinstance(iterable.func, ir.Attr)
                 and iterable.func.attr == "items" and not iterable.args and not iterable.kwargs
-                and all(_drops_empty(condition, target) for condition in conditions)):
+                and all(_drops_empty(condition, target) or _names_only(condition, target) for condition in conditions)):
             return None
         mapping = self.peek(iterable.func.value, state, frame)
         if type(mapping) is not DictV or mapping.spreads or not 0 < len(mapping.items) <= 16 \
@@ -177,13 +181,54 @@ class ComprehensionsMixin(Mixin):
         entries: list[tuple[Val, Val]] = []
         try:
             for key, value in mapping.items:
-                if conditions and value == NONE:
+                if any(_drops_empty(c, target) for c in conditions) and value == NONE:
                     continue
+                kept = [self._name_kept(c, key_name, key, state, frame) for c in conditions if not _drops_empty(c, target)]
+                if None in kept:
+                    return None  # a test of the name the model cannot decide: which entries stay is unknown
+                if not all(kept):
+                    continue  # (``{k: v for k, v in options.items() if k in ALLOWED}``: the others are left out)
                 state.env[key_name], state.env[value_name] = key, value
                 entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))  # type: ignore[arg-type]
         finally:
             state.env = saved
         return DictV(tuple(entries))
+
+
+    def _name_kept(self: Machine, condition: ir.Expr, key_name: str, key: Val, state: State,
+                   frame: Frame) -> bool | None:
+        """Does a test of the entry's name alone (``k in self._passthrough``, ``k != "cache"``,
+        joined by ``and``/``or``) keep the entry named ``key``? None: it cannot say."""
+        if isinstance(condition, ir.BoolOp):
+            left = self._name_kept(condition.left, key_name, key, state, frame)
+            right = self._name_kept(condition.right, key_name, key, state, frame)
+            if condition.op == "and":
+                return False if False in (left, right) else (None if None in (left, right) else True)
+            return True if True in (left, right) else (None if None in (left, right) else False)
+        name = const_str(key)
+        if name is None or not isinstance(condition, ir.Compare) or len(condition.ops) != 1 \
+                or condition.left != ir.Name(key_name):
+            return None
+        op = condition.ops[0]
+        names = _constant_names(self.peek(condition.comparators[0], state, frame))
+        if names is None or op not in ("in", "not in", "==", "!="):
+            return None
+        if op in ("==", "!=") and len(names) != 1:
+            return None
+        return (name in names) == (op in ("in", "=="))
+
+
+def _constant_names(value: Val) -> frozenset[str] | None:
+    """The strings a constant, or a literal collection of constants (``frozenset({...})``,
+    a tuple, a set), holds; None for anything else."""
+    if type(value) is CallV and value.recv is None and value.fn in ("frozenset", "set", "tuple", "list") \
+            and len(value.args) == 1 and not value.kwargs:
+        value = value.args[0]
+    if type(value) is SeqV:
+        names = [const_str(e) for e in value.elts]
+        return frozenset(n for n in names if n is not None) if None not in names else None
+    text = const_str(value)
+    return frozenset({text}) if text is not None else None
 
 
 def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from dynolint.phase1 import ir
 from dynolint.model import invokers
 from dynolint.model.deployment import NestedStacks, cfn_text
-from dynolint.model.template_text import TemplateError, read_json, read_yaml
+from dynolint.model.template_text import TemplateError, read_json, read_yaml, read_yaml_salvaged
 from dynolint.model.project import Infra, LambdaFunction, LayerDecl, TableDecl, clean_dir as _clean
 from dynolint.model.terraform import terraform as _terraform
 
@@ -40,9 +40,12 @@ def load_infra(files: dict[str, bytes], summaries: list[ir.FileSummary]) -> Infr
                 if isinstance(document, dict) and "Resources" in document:
                     _cloudformation(path, document, infra, nested)
             else:
-                document = read_yaml(text)
+                document, left_out = read_yaml_salvaged(text)
                 if isinstance(document, dict) and "Resources" in document:
                     _cloudformation(path, document, infra, nested)
+                for line, problem in left_out:  # said, as the error it is (AWS refuses the template)
+                    infra.errors.append((path, line, f"cannot be read as a template: {problem}; the lines "
+                                                     "it spoils left out, the rest of the template read"))
         except TemplateError as exc:
             infra.errors.append((path, exc.line, f"cannot be read as a template: {exc}; its functions and "
                                                  "tables are left out"))

@@ -53,6 +53,9 @@ SPREAD_KWARGS = "**"
 
 
 def as_kwargs(value: Val) -> dict[str, Val]:
+    """The entries of a dict literal (of each alternative) by their constant names; a spread of
+    dicts with known names (``{"Put": {..., **guard}}``, ``guard`` one of two dicts) gives its
+    entries as keyword arguments spread into a call do (:func:`spread_entries`)."""
     out: dict[str, Val] = {}
     for alt in alts(value):
         if isinstance(alt, DictV):
@@ -60,7 +63,28 @@ def as_kwargs(value: Val) -> dict[str, Val]:
                 text = const_str(key)
                 if text is not None:
                     out[text] = item
+            for spread in alt.spreads:
+                for text, item in (spread_entries(spread) or {}).items():
+                    out.setdefault(text, item)
     return out
+
+
+def spread_entries(value: Val) -> dict[str, Val] | None:
+    """``**value`` where every alternative of ``value`` is a dict with known names: each name with
+    the values the dicts give it (one of them; None besides where only some give it: absent on
+    the others' paths). None: a value the model cannot enumerate."""
+    options = list(alts(value))
+    dicts = [a for a in options if isinstance(a, DictV) and not a.spreads
+             and all(const_str(key) is not None for key, _ in a.items)]
+    if not options or len(dicts) != len(options):
+        return None
+    merged: dict[str, list[Val]] = {}
+    for option in dicts:
+        for key, item in option.items:
+            text = const_str(key)
+            if text is not None:
+                merged.setdefault(text, []).append(item)
+    return {text: one_of(items + [NONE] if len(items) < len(dicts) else items) for text, items in merged.items()}
 
 def dict_get(value: Val, key: str) -> Val:
     return as_kwargs(value).get(key, UNKNOWN)

@@ -94,21 +94,28 @@ class LocksMixin(Mixin):
                     data = env.get(params[0], UNKNOWN) if params else UNKNOWN
                 else:
                     data = env.get(const_str(given.get(spec.data_keyword, UNKNOWN)) or "", UNKNOWN)
-                path = self.config_option(given.get(spec.config, UNKNOWN), spec.selects)
-                if data is not UNKNOWN and path is not None:
-                    self.take_lock(self.selected(data, path, (frame.path, decorator.site), state, frame),
+                paths = self.config_option(given.get(spec.config, UNKNOWN), spec.selects)
+                if data is not UNKNOWN and paths is not None:
+                    at = (frame.path, decorator.site)
+                    chosen = [self.selected(data, path, at, state, frame) for path in paths]
+                    self.take_lock(chosen[0] if len(chosen) == 1 else SeqV("tuple", tuple(chosen)),
                                    alt.path.rsplit(".", 1)[-1], (frame.path, function.site), state, frame)
 
-    def config_option(self: Machine, config: Val, option: str) -> str | None:
-        """The dotted path a configuration object selects the claimed data by (``""``: all of it;
-        None: a path the model cannot follow, such as a JMESPath function)."""
+    def config_option(self: Machine, config: Val, option: str) -> list[str] | None:
+        """The dotted paths a configuration object selects the claimed data by: one (``""``: all
+        of it), or several of a JMESPath multiselect (``"[workspace_id, spec.key]"``, ``"{w:
+        workspace_id, k: key}"``); None: what the model cannot follow, such as a JMESPath function."""
         found = ""
         for alt in alts(config):
             if type(alt) is CallV and alt.recv is None:
                 found = const_str(dict(alt.kwargs).get(option, ConstV(""))) or ""
-        if found and not all(part.isidentifier() for part in found.split(".")):
+        found = found.strip()
+        multi = len(found) > 2 and (found[0], found[-1]) in (("[", "]"), ("{", "}"))
+        paths = [part.split(":", 1)[-1].strip() if found[0] == "{" else part.strip()
+                 for part in found[1:-1].split(",")] if multi else [found]
+        if found and not all(path and all(p.isidentifier() for p in path.split(".")) for path in paths):
             return None
-        return found
+        return paths
 
     def selected(self: Machine, data: Val, path: str, loc: Loc, state: State, frame: Frame) -> Val:
         """What a dotted path selects of ``data`` (``"order.id"``: ``data["order"]["id"]``)."""

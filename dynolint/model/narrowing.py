@@ -55,6 +55,13 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
             return True
     if isinstance(test, (ir.Name, ir.Attr)):
         return True if machine.always_truthy(machine.peek(test, state, frame)) else None
+    if isinstance(test, ir.BoolOp):  # ``a and b`` is false when either side is, ``a or b`` true when either is
+        sides = [truthiness(machine, side, state, frame) for side in (test.left, test.right)]
+        settles = test.op == "or"
+        return settles if settles in sides else (not settles if sides == [not settles, not settles] else None)
+    if (checked := instance_check(test)) is not None:
+        return instance_truth(machine, machine.peek(checked[0], state, frame),
+                              machine.peek(checked[1], state, frame))
     if (tested := none_test(test)) is not None:  # ``if condition is not None:``
         value = machine.peek(tested[0], state, frame)
         status = none_status(value)
@@ -62,6 +69,39 @@ def truthiness(machine: Machine, test: ir.Expr, state: State, frame: Frame) -> b
             status = False  # (asked only here: most calls test nothing for None)
         return None if status is None else status == tested[1]
     return None
+
+
+def instance_check(test: ir.Expr) -> tuple[ir.Expr, ir.Expr] | None:
+    """``isinstance(x, C)`` (also what a ``match`` class pattern tests, phase1/lower_match.py):
+    (x, C); else None."""
+    if isinstance(test, ir.Call) and isinstance(test.func, ir.Name) and test.func.id == "isinstance" \
+            and len(test.args) == 2 and not test.kwargs and not test.star_args:
+        return test.args[0], test.args[1]
+    return None
+
+
+def instance_truth(machine: Machine, value: Val, classes: Val) -> bool | None:
+    """True when every alternative of ``value`` is an instance of a project class that has one
+    of ``classes`` (a class, or a tuple of them) in its MRO; False when ``value`` is None; else
+    None (an instance of another class may be of a subclass the model did not see made)."""
+    wanted = {alt for alt in alts(classes) if isinstance(alt, ClassV)} | {
+        elt for alt in alts(classes) if isinstance(alt, SeqV) for elt in alt.elts if isinstance(elt, ClassV)}
+    if not wanted:
+        return None
+    from dynolint.model.mro import linearize
+
+    def bases(cls: ClassV) -> list[ClassV]:
+        return [parent for parent in machine.class_bases(cls) if isinstance(parent, ClassV)]
+
+    found: set[bool | None] = set()
+    for alt in alts(value):
+        if alt == NONE:
+            found.add(False)
+        elif isinstance(alt, InstanceV):
+            found.add(True if wanted & set(linearize(alt.cls, bases)) else None)
+        else:
+            found.add(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def used_in_arithmetic(values: tuple[Val, ...], limit: int = 64) -> frozenset[Val]:
@@ -95,6 +135,10 @@ def narrowings(test: ir.Expr, truth: bool) -> dict[str, str]:
 
 
 def _collect(test: ir.Expr, truth: bool, found: dict[str, str]) -> None:
+    if isinstance(test, ir.NamedExpr):  # ``if (item := load(k)):`` tests the name it binds
+        test = ir.Name(test.target)
+    elif isinstance(test, ir.Compare) and isinstance(test.left, ir.NamedExpr):  # ``(x := f()) is None``
+        test = ir.Compare(ir.Name(test.left.target), test.ops, test.comparators)
     if isinstance(test, ir.Name):
         if truth:
             found[test.id] = TRUTHY
@@ -104,6 +148,9 @@ def _collect(test: ir.Expr, truth: bool, found: dict[str, str]) -> None:
         if (test.op == "and") == truth:  # both sides hold (and: true), or both fail (or: false)
             _collect(test.left, truth, found)
             _collect(test.right, truth, found)
+    elif (checked := instance_check(test)) is not None and isinstance(checked[0], ir.Name):
+        if truth:
+            found.setdefault(checked[0].id, NOT_NONE)
     elif isinstance(test, ir.Compare) and len(test.ops) == 1 and isinstance(test.left, ir.Name):
         right = test.comparators[0]
         if isinstance(right, ir.Const) and right.value is None and test.ops[0] in ("is", "is not"):

@@ -9,11 +9,12 @@ from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import (
-    APP_PROXIES, BEFORE_REQUEST_HOOKS, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
+    APP_PROXIES, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
     INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
 from dynolint.model.state import State as StateCls, advances
 from dynolint.model.handler_context import context_hooks
+from dynolint.model.request_hooks import registered_hooks, registered_on, serves
 from dynolint.phase1.prefilter import ROUTE_METHODS
 from dynolint.model.summaries import GLOBAL_ENTRIES, GLOBAL_VALUES
 from dynolint.model.module_state import arguments
@@ -202,30 +203,24 @@ class ObjectsMixin(Mixin):
         return ExtV(f"{scope}.{name}")
 
     def run_request_hooks(self: Machine, path: str, route: ir.Function, state: State, frame: Frame) -> None:
-        """A route analysed as a root: the functions its module registers to run before each
-        request (``@app.before_request``) run first, as the framework runs them whether the
-        route reads what they store or not (a route that reads nothing of ``g`` still serves a
-        request whose tenant the hook took: tenant-aware code)."""
-        app = self.registered_on(path, route, ROUTE_METHODS)
+        """A route analysed as a root: the functions registered on its application (or on the
+        application that registers its blueprint) to run before each request run first, as
+        the framework runs them whether the route reads what they store or not (a route that
+        reads nothing of ``g`` still serves a request whose tenant the hook took: tenant-aware
+        code). (model/request_hooks.py)"""
+        app = registered_on(self, path, route, ROUTE_METHODS)
         if app is None:
             return
-        hooks = [hook for hook in self.before_request_hooks() if not hook[2]
-                 and self.registered_on(hook[0], hook[1], BEFORE_REQUEST_HOOKS) == app]
+        none: tuple[Val, ...] = ()
+        hooks = [(hook.path, hook.function, none) for hook in registered_hooks(self) if serves(self, hook.app, app)]
         if not hooks:
             return
         for scope in REQUEST_SCOPES:
             self.request_hooked.add((frame.root, scope))
         self.run_hooks(hooks, path, route.qualname, (path, route.site), state, frame)
-
-    def registered_on(self: Machine, path: str, function: ir.Function, names: Iterable[str]) -> Val | None:
-        """The object a decorator of ``function`` named ``names`` is an attribute of (the app
-        or blueprint of ``@app.get("/x")`` or ``@bp.before_request``), when the model knows it."""
-        for decorator in function.decorators:
-            target = decorator.func if isinstance(decorator, ir.Call) else decorator
-            if isinstance(target, ir.Attr) and target.attr in names:
-                found = self.peek(target.value, StateCls({}), self.module_frame(path))
-                return None if found is UNKNOWN else found
-        return None
+        for (root, _, _), value in list(self.request_scoped.items()):
+            if root == frame.root:  # the request's tenant the hooks took is the route's (it serves that request)
+                self.note_obtained(value, frame, (path, route.site))
 
     def run_hooks(self: Machine, hooks: list[tuple[str, ir.Function, tuple[Val, ...]]], path: str, qualname: str,
                   loc: Loc, state: State, frame: Frame) -> None:
@@ -236,9 +231,11 @@ class ObjectsMixin(Mixin):
 
     def before_request_hooks(self: Machine) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
         """The project's functions registered to run before each request, with what they are
-        given: ``@app.before_request`` nothing, ``@app.middleware("http")`` the request, a
-        Starlette ``BaseHTTPMiddleware``'s ``dispatch`` its instance and the request."""
-        hooks: list[tuple[str, ir.Function, tuple[Val, ...]]] = []
+        given: ``@app.before_request`` (or ``app.before_request(f)``) nothing,
+        ``@app.middleware("http")`` the request, a Starlette ``BaseHTTPMiddleware``'s
+        ``dispatch`` its instance and the request."""
+        none: tuple[Val, ...] = ()
+        hooks = [(hook.path, hook.function, none) for hook in registered_hooks(self)]
         for (path, _), function in sorted(self.project.functions.items()):
             klass = self.project.classes.get((path, function.class_qualname)) if function.class_qualname else None
             if klass is not None and function.parent is None and function.name == "dispatch" \
@@ -247,9 +244,7 @@ class ObjectsMixin(Mixin):
             if function.parent is not None or function.class_qualname is not None:
                 continue
             for decorator in function.decorators:
-                if isinstance(decorator, ir.Attr) and decorator.attr in BEFORE_REQUEST_HOOKS:
-                    hooks.append((path, function, ()))
-                elif isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr) \
+                if isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr) \
                         and decorator.func.attr in MIDDLEWARE_HOOKS:
                     hooks.append((path, function, (EventV(()), UNKNOWN)))
         return hooks

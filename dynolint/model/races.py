@@ -74,6 +74,15 @@ def pins_the_key(model: Model, read: ReadEvent) -> bool:
     return not names or set(model.index.key_map(read.key) or ()) == set(names)
 
 
+def transitions(write: WriteEvent, open_decisions: tuple[Decision, ...]) -> bool:
+    """Does the write change an attribute that a decision its condition leaves open compared
+    (``if p.status != "PENDING": return`` before ``SET status = :done ADD xp :bonus`` under
+    ``attribute_exists(sk)``)? Its atomic part (the ADD) does not make the change of state
+    atomic: two callers both see PENDING and both grant the bonus."""
+    written = written_attributes(write)
+    return written is not None and any(d.attribute is not None and d.attribute in written for d in open_decisions)
+
+
 def test_and_set(record: WriteRecord, read: ReadEvent) -> bool:
     """Is ``read`` the item an earlier write returned (``ReturnValues``), and did every path
     to ``record``'s write test an attribute that write set (``SET claimed = :t`` with
@@ -218,7 +227,7 @@ def classify(model: Model, record: WriteRecord,
                     return None
     taint = model.taint_all(write.values)
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
-    if write.atomic and not from_reads:
+    if write.atomic and not from_reads and not transitions(write, open_decisions):
         return None
     locks = [c for c in record.claims if c.flavor == "lock" and c.seq < write.seq and lock_covers(model, c, reads)]
     claimed_at = [c.seq for c in record.claims if c.seq < write.seq and same_target(model, c, write)]

@@ -41,7 +41,7 @@ class StatementsMixin(Mixin):
             if frame.is_module:  # what a function called from the module body sees (run_module)
                 self.partial_envs[frame.path] = state.env
             self.budget -= 1
-            if self.deadline and not self.budget & 255 and time.thread_time() > self.deadline:
+            if self.deadline and not self.budget & 1023 and time.thread_time() > self.deadline:
                 raise RootTimeout
             state = self.exec_stmt(stmt, state, frame)
         return state

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, cast
 
 MAX_DEPTH = 100  # templates nest a dozen levels; PyYAML recursed (and rescanned) without end
@@ -15,6 +16,7 @@ class TemplateError(ValueError):
     def __init__(self, problem: str, line: int = 1) -> None:
         super().__init__(problem)
         self.line = line
+        self.span: tuple[int, int] | None = None  # YAML: the lines (0-based, inclusive) to read around
 
 
 def read_json(text: str) -> Any:
@@ -27,6 +29,37 @@ def read_json(text: str) -> Any:
 
 
 # -- YAML with CloudFormation tags -------------------------------------------------------
+
+
+SALVAGE_ROUNDS = 10  # unreadable places a template may have and still be read around
+
+
+def read_yaml_salvaged(text: str) -> tuple[Any, list[tuple[int, str]]]:
+    """The document, read around the places YAML cannot read (a flow mapping with a ``{`` in a
+    plain scalar: ``{ Path: /items/{id}, Method: get }``, which AWS refuses too): each such
+    line is left out (a key on it kept, as ``key: null``) and the rest read again. Returns the
+    document and, for each place left out, the line of its problem and the problem; raises the first
+    TemplateError when the template cannot be read even so."""
+    lines = text.split("\n")
+    dropped: list[tuple[int, str]] = []
+    first: TemplateError | None = None
+    for _ in range(SALVAGE_ROUNDS + 1):
+        try:
+            return read_yaml("\n".join(lines)), dropped
+        except TemplateError as exc:
+            first = first or exc
+            if exc.span is None or len(dropped) >= SALVAGE_ROUNDS:
+                raise first from None
+            start, end = exc.span
+            dropped.append((exc.line, str(exc)))
+            for number in range(start, min(end, len(lines) - 1) + 1):
+                key = _KEY.match(lines[number]) if number == start else None
+                lines[number] = f"{key.group(1)} null" if key else ""
+    raise first or TemplateError("not valid YAML")
+
+
+# a line that opens a flow collection after a key (``Properties: {...``, ``- Key: [...``)
+_KEY = re.compile(r"^(\s*(?:-\s+)?[\w.:-]+:)\s*[\[{]")
 
 
 def read_yaml(text: str) -> Any:
@@ -55,7 +88,12 @@ def read_yaml(text: str) -> Any:
         return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise TemplateError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else 1) from None
+        error = TemplateError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else 1)
+        if mark is not None:  # the lines from where the flow collection it broke opened (when near) to the problem
+            flow = exc.context_mark is not None and "flow" in (exc.context or "")
+            opened = exc.context_mark.line if flow and exc.context_mark is not None else mark.line
+            error.span = (opened if 0 <= mark.line - opened < 20 else mark.line, mark.line)
+        raise error from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"not valid YAML: {exc}") from None
     except RecursionError:

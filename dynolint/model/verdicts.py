@@ -256,11 +256,14 @@ def branch_verdicts(test: ir.Expr, captured: dict[int, object], options_of: Call
 
 def won_on_each(options: list[Val], outs: list[State], before: frozenset[WriteEvent]) -> frozenset[WriteEvent]:
     """The claims one conditional write won on every SDK object it may have been made on (the
-    tenant's table or the role's): the path after the call has won it, whichever it was. An
-    object the model could not resolve (a session taken from a cache it cannot read) makes
-    no write event, and does not take the claim away."""
+    tenant's table or the role's, or a table given to a constructor, ``self._table or
+    current_table()``): the path after the call has won it, whichever it was, and a later
+    write on either finds the claim made on it. An object the model could not resolve (a
+    session taken from a cache it cannot read) that made no write event does not take the
+    claim away."""
     known = [out for alt, out in zip(options, outs)
-             if not out.dead and type(alt) is AttrV and type(alt.base) in SDK_OBJECTS]
+             if not out.dead and (type(alt) is AttrV and type(alt.base) in SDK_OBJECTS
+                                  or out.claims is not before and out.claims - before)]
     if not known or any(out.claims is before for out in known):
         return frozenset()
     new = [out.claims - before for out in known]

@@ -5,8 +5,9 @@ is what the pattern checks, spelled as the comparisons Python makes (``case {"It
 tests ``"Item" in subject``, ``case None`` tests ``subject is None``, ``case {"status":
 "NEW"}`` tests ``subject["status"] == "NEW"``), and whose body starts by binding the
 pattern's captures (``item = subject["Item"]``). So a match on a response or an item is a
-presence test and a decision like the ``if`` it stands for. What the model cannot spell (a
-class pattern's ``isinstance``, a sequence pattern's length) is an opaque test of the subject.
+presence test and a decision like the ``if`` it stands for; a class pattern tests
+``isinstance(subject, cls)`` and then its keyword patterns on the subject's attributes. What
+the model cannot spell (a sequence pattern's length) is an opaque test of the subject.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _pattern(lowerer: Lowerer, pattern: cst.MatchPattern, at: ir.Expr, bindings:
             bindings.append((pattern.rest.value, at))
         return _all(tests) if tests else ir.Opaque((at,), site)  # ``{}`` tests that it is a mapping
     if isinstance(pattern, cst.MatchClass):
-        tests = [ir.Opaque((at, lowerer.expr(pattern.cls)), site)]  # isinstance(at, cls)
+        tests = [ir.Call(ir.Name("isinstance"), (at, lowerer.expr(pattern.cls)), (), site)]
         for keyword in pattern.kwds:
             inner = _pattern(lowerer, keyword.pattern, ir.Attr(at, keyword.key.value, site), bindings, site)
             if inner is not None:

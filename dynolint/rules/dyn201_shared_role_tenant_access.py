@@ -11,8 +11,6 @@ from dynolint.rules.base import Rule, RuleDocs, example
 
 if TYPE_CHECKING:
     from dynolint.model.analysis import Model
-    from dynolint.model.events import DataCall
-    from dynolint.model.values import TenantIdV
 
 
 class SharedRoleTenantAccess(Rule):
@@ -24,8 +22,9 @@ class SharedRoleTenantAccess(Rule):
         what_it_does=(
             "Finds DynamoDB and S3 calls in tenant-aware code (code that takes a tenant id from the "
             "invocation, and what it calls with that id) made through a client built on the function's own "
-            "execution role, where the key or prefix does include the tenant id. Reported once per function and "
-            "table, at the first call, with the other calls as related locations."
+            "execution role, where the key or prefix does include the tenant id. Reported at each such call, "
+            "with where the tenant id came from as a related location; a project that keeps tenants apart by "
+            "keys by design says so with `isolation = \"application\"`, which turns the rule off."
         ),
         why_is_this_bad=(
             "Every tenant of the function shares one execution role, and that role can read every tenant's "
@@ -88,22 +87,14 @@ def handler(event, context):
     def check(self, model: Model) -> Iterable[Finding]:
         if all(each.isolation == "application" for each in model.config.all()):
             return  # the project keeps tenants apart by keys, by design
-        groups: dict[tuple[str, str, str], list[tuple[DataCall, TenantIdV | None]]] = {}
         for call, kind, source in self.each(tenant_data_calls(model)):
-            if kind == "tenant-key" and model.config.for_path(call.loc[0]).isolation != "application":
-                key = (call.loc[0], model.context_of(call.loc), call.table or call.service)
-                groups.setdefault(key, []).append((call, source))
-        for calls in groups.values():  # once per function and table: a design finding
-            calls.sort(key=lambda pair: (model.line_of(pair[0].loc), pair[0].loc))
-            call, source = calls[0]
+            if kind != "tenant-key" or model.config.for_path(call.loc[0]).isolation == "application":
+                continue
             service = "DynamoDB" if call.service == "dynamodb" else "S3"
-            others = calls[1:]
-            also = f" ({len(others)} more call{'s' if len(others) > 1 else ''} here on the same table)" if others else ""
             where = "the key includes" if call.container is None else \
                 f"the {'table' if call.service == 'dynamodb' else 'bucket'} is named after"
-            message = (f"{call.op} reaches {service} with the function's execution role{also}: {where} "
-                       "the tenant id, but nothing outside this code stops it reading another tenant's data; use "
-                       "tenant-scoped credentials")
-            related = source_related(model, source) + [
-                model.related(other.loc, f"{other.op} through the execution role here too") for other, _ in others]
-            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM, related)
+            message = (f"{call.op} reaches {service} with the function's execution role: {where} the tenant id, "
+                       "but nothing outside this code stops it reading another tenant's data; use tenant-scoped "
+                       "credentials")
+            yield model.finding(self.code, self.name, call.loc, message, self.severity, Confidence.MEDIUM,
+                                source_related(model, source))
