@@ -3,7 +3,7 @@ The decorators and library calls involved are rows of :mod:`dynolint.model.libra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
@@ -12,7 +12,7 @@ from dynolint.model.library import (
     APP_PROXIES, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
     INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
 )
-from dynolint.model.state import State as StateCls, advances
+from dynolint.model.state import advances
 from dynolint.model.handler_context import context_hooks
 from dynolint.model.request_hooks import registered_hooks, registered_on, serves
 from dynolint.phase1.prefilter import ROUTE_METHODS
