@@ -72,7 +72,8 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
         return None
     found: set[tuple[int, bool, Loc]] = set()  # (read, by control, where)
     for value in values:
-        _count(model, model.interp.control, value, frozenset(), set(scans), found, set())
+        if not _tallied_name(value):
+            _count(model, model.interp.control, value, frozenset(), set(scans), found, set())
     if not found:
         return None
     read = max((scans[r] for r, _, _ in found), key=lambda r: r.seq)
@@ -80,6 +81,20 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
     # content, so the order they were met in is not the same from run to run)
     _, by_control, site = min(w for w in found if w[0] == read.id)
     return Allocation(read, site if site[1] >= 0 else None, by_control)
+
+
+def _tallied_name(value: Val) -> bool:
+    """Is ``value`` what iterating a Counter's entries gives (``for pk, n in tally.items()``)?
+    The model keeps a Counter whose counts were advanced as arithmetic on it, and an entry's
+    name and count as the same element of it; the names are what was counted (a scanned
+    item's ``pk``), never a number counted from the scan."""
+    from dynolint.model.containers import counts
+
+    return all(type(alt) is ElemV and type(alt.of) is ElemV and type(view := alt.of.of) is CallV
+               and view.fn in ("items", "keys") and view.recv is not None
+               and any(counts(side) for tally in alts(view.recv)
+                       for side in ((tally.left, tally.right) if type(tally) is ArithV else (tally,)))
+               for alt in alts(value)) and bool(alts(value))
 
 
 def key_values(model: Model, record: WriteRecord, listings: list[ReadEvent] | None = None) -> list[Val]:

@@ -11,6 +11,7 @@ from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
 from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import known_key_attrs
+from dynolint.model.key_parts import after_prefix
 from dynolint.model.looked import reads_in
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts, const_str
 
@@ -185,7 +186,11 @@ def lock_covers(model: Model, lock: WriteEvent, reads: list[ReadEvent]) -> bool:
     for read in reads:
         key = model.index.key_map(read.key)
         parts = leaves(SeqV("tuple", tuple(key.values())) if key is not None else read.key)
-        if all(any(model.index.equal(part, held) for held in parts) for part in name):
+        if all(any(model.index.equal(part, held) for held in parts)
+               # (a name taken off with its prefix, ``pk.removeprefix("WS#")``: the key that puts
+               # the prefix back, ``f"WS#{...}"``, is made of the value it was taken from)
+               or (taken := after_prefix(part)) is not None and any(model.index.equal(taken[0], held) for held in parts)
+               for part in name):
             return True
     return False
 
