@@ -114,11 +114,46 @@ def check_paths(paths: Iterable[Path], config: Config, options: Options | None =
             del files[rel]  # a YAML or JSON file that is not a template after all
             continue
         display[rel] = display_path(path, cwd)
+    _nested_stacks(root, infra_files, display, cwd, config)
     from dynolint.declared_tenants import declared_tenant_names
 
     config = declared_tenant_names(config, sources, infra_files)  # the words the project names its tenants by
     check_sources(sources, infra_files, config, options, result, display, progress=progress)
     return result
+
+
+NESTED_STACKS = 64  # nested templates followed from the discovered ones, at most
+
+
+def _nested_stacks(root: Path, infra_files: dict[str, bytes], display: dict[str, str], cwd: str,
+                   config: Config) -> None:
+    """Read the nested stacks the templates name by a path in the project (``Location:
+    stacks/workers.yaml``) that the walk did not take by name: their functions are the
+    project's too. Only regular files inside the project (no link followed out of it) that
+    are templates, and what they name in turn."""
+    from dynolint.discovery import is_template_text, nested_locations
+    from dynolint.subprojects import excluded
+
+    real_root = os.path.realpath(root)
+    pending = list(infra_files)
+    taken = 0
+    while pending and taken < NESTED_STACKS:
+        rel = pending.pop()
+        for target in nested_locations(rel, infra_files[rel]):
+            if target in infra_files or (config.subprojects and excluded(config, target)):
+                continue
+            path = root / target
+            if not os.path.realpath(path).startswith(real_root.rstrip("/") + "/"):
+                continue
+            try:
+                data = read_file(path, follow=False, limit=TEMPLATE_LIMIT)
+            except (OSError, TooLarge):
+                continue
+            if is_template_text(data):
+                infra_files[target] = data
+                display[target] = display_path(path, cwd)
+                pending.append(target)
+                taken += 1
 
 
 def check_source(source: str | bytes, path: str = "stdin.py", config: Config | None = None,

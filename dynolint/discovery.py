@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import stat
 from dataclasses import dataclass, field
@@ -68,6 +69,25 @@ def maybe_template(name: str, folder: str) -> bool:
     ``solution.template`` as AWS Solutions name theirs)? Its text decides (:func:`is_template_text`)."""
     lower = name.lower()
     return lower.endswith((".yaml", ".yml", ".json", ".template")) and ("template" in lower or "template" in folder.lower())
+
+
+# a nested stack a template names by a path in the project (``AWS::Serverless::Application``'s
+# ``Location: stacks/workers.yaml``, ``AWS::CloudFormation::Stack``'s ``TemplateURL: ./db.yaml``
+# before ``sam package`` or ``cloudformation package`` uploads it)
+_NESTED = re.compile(rb"""^[ \t]*(?:Location|TemplateURL)[ \t]*:[ \t]*["']?([\w.][\w./-]*\.(?:ya?ml|json|template))["']?[ \t]*$""",
+                     re.MULTILINE)
+
+
+def nested_locations(rel: str, data: bytes) -> list[str]:
+    """The project-relative paths of the nested stacks the template at ``rel`` names (none that
+    would leave the project)."""
+    base = posixpath.dirname(rel)
+    found: list[str] = []
+    for match in _NESTED.finditer(data):
+        target = posixpath.normpath(posixpath.join(base, match.group(1).decode("ascii", "replace")))
+        if target != ".." and not target.startswith(("../", "/")):
+            found.append(target)
+    return found
 
 
 def is_template_text(data: bytes) -> bool:

@@ -194,6 +194,8 @@ class AwsMixin(Mixin):
                             on = self.root_instance(path, klass)
                         self.invoke(FuncV(path, function.qualname), on, list(given), {}, loc, state, frame)
                     held = self.summaries.heap_get((recv.loc, "value"))
+                if held is not None:  # (the function reading the request's tenant from it has it, as from ``g``)
+                    self.note_obtained(held, frame, loc)
                 return held if held is not None else args[0] if args else UNKNOWN
             return NONE
         if type(recv) is MetaV:

@@ -42,6 +42,8 @@ class CallsMixin(Mixin):
             return self.eval_comp(ir.as_filter(call.args[0]), state, frame)
         if type(func) is ExtV and func.path == "filter" and (kept := ir.filter_as_comp(call)) is not None:
             return self.eval_comp(kept, state, frame)
+        if type(func) is ExtV and func.path == "dict" and (paired := ir.pairs_as_dict_comp(call)) is not None:
+            return self.eval_comp(paired, state, frame)
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs: dict[str, Val] = {}
         unknown_spreads: list[Val] = []  # ``**x`` of values the model cannot enumerate

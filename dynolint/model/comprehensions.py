@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 EMPTY_DICT = DictV(())  # ``{}``
+UNROLLED = 8  # constants a list or generator comprehension over a literal is written out for
 # what a dict comprehension may do to each value and still be the mapping it iterates
 # (``{k: deserializer.deserialize(v) for k, v in item.items()}``): these, or a converter's method
 VALUE_CONVERSIONS = frozenset({"str", "int", "float", "bool", "Decimal", "decimal.Decimal"})
@@ -117,7 +118,9 @@ class ComprehensionsMixin(Mixin):
         in ("pk", "sk")}``), or over the entries of a dict whose names are known (``{k: ser(coerce(v))
         for k, v in values.items()}``, leaving out None values if it tests them): the dict of an
         entry per name, as written out (None: another one)."""
-        if expr.value is None or len(expr.generators) != 1:
+        if expr.value is None:
+            return self.unrolled_elements(expr, state, frame)
+        if len(expr.generators) != 1:
             return None
         by_entry = self.unrolled_entries(expr, state, frame)
         target, iterable, conditions = expr.generators[0]
@@ -138,6 +141,26 @@ class ComprehensionsMixin(Mixin):
         finally:
             state.env = saved
         return DictV(tuple(entries))
+
+    def unrolled_elements(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val | None:
+        """A list, set or generator comprehension over a literal sequence of a few constants with
+        no test (``(claims[k] for k in ("cid", "env", "sid"))``, unpacked into three names): the
+        sequence of its elements, one per constant, as written out (None: another one)."""
+        if len(expr.generators) != 1:
+            return None
+        target, iterable, conditions = expr.generators[0]
+        if conditions or not isinstance(target, ir.Name) or not isinstance(iterable, ir.SeqE) \
+                or not 0 < len(iterable.elts) <= UNROLLED or not all(isinstance(e, ir.Const) for e in iterable.elts):
+            return None
+        saved = dict(state.env)
+        elements: list[Val] = []
+        try:
+            for constant in iterable.elts:
+                state.env[target.id] = self.eval(constant, state, frame)
+                elements.append(self.eval(expr.elt, state, frame))
+        finally:
+            state.env = saved
+        return SeqV("list" if expr.kind == "list" else "tuple", tuple(elements))
 
     def _literal_names(self: Machine, iterable: ir.Expr, state: State, frame: Frame) -> list[str] | None:
         """The names a comprehension runs over when they are known: a literal sequence of them, or

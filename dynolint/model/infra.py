@@ -205,6 +205,8 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
     provider_env = (provider.get("environment") or {}) if isinstance(provider, dict) else {}
     resources = ((document.get("resources") or {}).get("Resources") or {}) if isinstance(
         document.get("resources"), dict) else {}
+    extensions = ((document.get("resources") or {}).get("extensions") or {}) if isinstance(
+        document.get("resources"), dict) else {}
     functions = document.get("functions") or {}
     if not isinstance(functions, dict):
         return
@@ -219,9 +221,12 @@ def _serverless(path: str, document: dict[str, Any], infra: Infra) -> None:
         if not isinstance(spec, dict):
             continue
         ident = _serverless_logical_id(name)
-        override = resources.get(ident, {}) if isinstance(resources, dict) else {}
-        override_props = (override.get("Properties") or {}) if isinstance(override, dict) else {}
-        per_tenant = _per_tenant(spec) or _per_tenant(override_props)
+        # what ``resources.Resources`` overrides, or ``resources.extensions`` adds, of the
+        # function's generated resource (``RenderLambdaFunction: {Properties: {TenancyConfig: ...}}``)
+        per_tenant = _per_tenant(spec) or any(
+            _per_tenant((override.get("Properties") or {}) if isinstance(override, dict) else {})
+            for section in (resources, extensions) if isinstance(section, dict)
+            for override in (section.get(ident, {}),))
         function_name = spec.get("name") or (f"{service_name}-{stage}-{name}" if service_name else name)
         env = []
         for var, value in {**provider_env, **(spec.get("environment") or {})}.items():

@@ -190,7 +190,9 @@ class PynamoMixin(Mixin):
         elif name == "update":
             actions = kwargs.get("actions", args[0] if args else UNKNOWN)
             items = elements(actions)
-            atomic = bool(items) and all(self.pyn_action_atomic(a) for a in items)
+            # built around an atomic action, as an update expression is (model/ddb_writes.py): a
+            # ``set`` beside it of a value that came from a read is caught by what the values carry
+            atomic = any(self.pyn_action_atomic(a) and self.pyn_action_counts(a) for a in items)
             values = tuple(v for a in items for alt in alts(a) if isinstance(alt, PynActionV)
                            for v in (alt.value,) if v is not None)
             # the attributes its actions give a value (a version it bumps: ``Loan.renewals.add(1)``)
@@ -210,6 +212,11 @@ class PynamoMixin(Mixin):
                 if alt.value is None or not self.mentions_attr(alt.value, alt.attr):
                     return False
         return True
+
+    def pyn_action_counts(self: Machine, action: Val) -> bool:
+        """Does the action change a value in place (``add``, ``x.set(x + 1)``, an append), not
+        only give one (``remove``, ``delete`` of a set's members aside: those too)?"""
+        return any(isinstance(alt, PynActionV) and alt.action != "remove" for alt in alts(action))
 
     def mentions_attr(self: Machine, value: Val, attr: str) -> bool:
         for alt in alts(value):

@@ -23,6 +23,7 @@ from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the r
     Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, Param as Param, NamedExpr as NamedExpr,
     ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
     pickle_as_fields as pickle_as_fields, as_filter as as_filter, filter_as_comp as filter_as_comp,
+    pairs_as_dict_comp as pairs_as_dict_comp,
 )
 
 # ---------------------------------------------------------------------------------------

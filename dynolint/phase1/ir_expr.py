@@ -234,3 +234,17 @@ def filter_as_comp(call: Call) -> Comp | None:
         return Comp("gen", element, None, ((element, iterable, (pred.body,)),), call.site)
     element = Name("<filtered>")  # no Python name: it cannot meet the code's own
     return Comp("gen", element, None, ((element, iterable, (Call(pred, (element,), (), call.site),)),), call.site)
+
+
+def pairs_as_dict_comp(call: Call) -> Comp | None:
+    """``dict((k.lower(), v) for k, v in headers.items())`` as the dict comprehension it is,
+    ``{k.lower(): v for k, v in headers.items()}``. None for any other shape."""
+    if len(call.args) != 1 or call.kwargs or call.star_args:
+        return None
+    comp = call.args[0]
+    if type(comp) is not Comp or comp.kind not in ("gen", "list") or type(comp.elt) is not SeqE \
+            or len(comp.elt.elts) != 2:
+        return None
+    key, value = comp.elt.elts
+    return Comp("dict", key, value, comp.generators, comp.site)
+
