@@ -73,7 +73,8 @@ class ComprehensionsMixin(Mixin):
             return None
         value = expr.value  # (``int(v) if isinstance(v, Decimal) else v``: each branch the value, converted or not)
         branches = (value.body, value.orelse) if isinstance(value, ir.IfExp) else (value,)
-        if not all(self._converted_name(branch, state, frame) == value_name for branch in branches):
+        if not all(self._converted_name(branch, state, frame) == value_name for branch in branches) \
+                and not _decoded(value, value_name):
             return None
         mapping = self.eval(iterable.func.value, state, frame)
         if type(mapping) is DictV and not mapping.spreads and any(_names_only(c, target) for c in conditions):
@@ -252,6 +253,39 @@ def _constant_names(value: Val) -> frozenset[str] | None:
         return frozenset(n for n in names if n is not None) if None not in names else None
     text = const_str(value)
     return frozenset({text}) if text is not None else None
+
+
+# what a hand-written decoder of low-level attribute values calls on the value alone
+# (``Decimal(v["N"]) if "N" in v else list(v.values())[0]``)
+DECODERS = frozenset({"str", "int", "float", "bool", "bytes", "Decimal", "list", "set", "tuple", "dict", "next",
+                      "iter", "sorted", "frozenset"})
+
+
+def _decoded(expr: ir.Expr, name: str, depth: int = 0) -> bool:
+    """Is ``expr`` computed from the entry's value ``name`` alone (its parts, constants and the
+    builtins of DECODERS): a low-level value decoded by hand is that entry's value, so the
+    dict it builds is the item (its key attributes among them)?"""
+    if depth > 12:
+        return False
+    if isinstance(expr, ir.Name):
+        return expr.id == name
+    if isinstance(expr, ir.Const):
+        return True
+    if isinstance(expr, ir.Sub):
+        return _decoded(expr.value, name, depth + 1) and _decoded(expr.index, name, depth + 1)
+    if isinstance(expr, ir.Attr):
+        return _decoded(expr.value, name, depth + 1)
+    if isinstance(expr, ir.IfExp):
+        return all(_decoded(part, name, depth + 1) for part in (expr.test, expr.body, expr.orelse))
+    if isinstance(expr, ir.Compare):
+        return all(_decoded(part, name, depth + 1) for part in (expr.left, *expr.comparators))
+    if isinstance(expr, ir.Call):
+        callee = expr.func
+        known = isinstance(callee, ir.Name) and callee.id in DECODERS \
+            or isinstance(callee, ir.Attr) and (callee.attr in DECODERS  # ``decimal.Decimal``
+                                                or _decoded(callee.value, name, depth + 1))  # ``v.values()``
+        return known and not expr.kwargs and all(_decoded(arg, name, depth + 1) for arg in expr.args)
+    return False
 
 
 def _drops_empty(condition: ir.Expr, target: ir.Expr) -> bool:

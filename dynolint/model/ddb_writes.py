@@ -107,6 +107,15 @@ def attributes_set(kwargs: dict[str, Val]) -> tuple[str, ...]:
     return (*sorted({_top(action.path) for action in actions if action.path}), *arithmetic)
 
 
+def changed_by_arithmetic(spec: UpdateSpec | None) -> set[str]:
+    """The top-level attributes an update changes by arithmetic on themselves (``ADD n :d``,
+    ``SET b = b - :a``): what it writes there is a change of the value DynamoDB holds, not a
+    copy of one the code read."""
+    actions = parse_update(spec.expression, dict(spec.names)) if spec is not None and spec.expression else None
+    return {_top(a.path) for a in actions or () if a.path and (
+        a.clause == "ADD" or a.clause == "SET" and a.atomic and _SUMS.search(a.expression))}
+
+
 ARITHMETIC = "+"  # the prefix of an attribute ``attributes_set`` says was changed by arithmetic
 _SUMS = re.compile(r"[+-]")
 

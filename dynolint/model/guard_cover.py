@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.conditions import ABSENT, EXISTS, VALUE, ConditionPins
+from dynolint.model.ddb_writes import changed_by_arithmetic
 from dynolint.model.decisions import MEMBERSHIP, NULLNESS, TRUTHINESS
 from dynolint.model.looked import computed_from, looked_at
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, lists_items
@@ -222,6 +223,9 @@ def unpinned(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple
         if _changed_by_arithmetic(write, read.id):  # ``w["balance"] -= n`` then ``put_item(Item=w)``
             names |= model.interp.arith_sources.get(read.id, set())
         names -= keys
+        if names and write.atomic and names <= changed_by_arithmetic(write.update) \
+                and all(pins.how(a) == VALUE for a in names):
+            continue  # ``SET b = b - :amt`` under ``b >= :amt``: a bounded change of what DynamoDB holds, not a copy
         # only a value compared for equality (or an attribute that must still be missing) says
         # the item still holds what was read: ``qty >= :n`` lets two writers that read 10 both write 7
         if names and not any(pins.how(a) == ABSENT or pins.exactly(a) for a in names):

@@ -118,6 +118,7 @@ class Project:
         self._functions_of: dict[str, tuple[int, list[LambdaFunction]]] = {}
         self._by_code_dir: tuple[int, dict[str, list[int]]] = (-1, {})
         self._folders: set[str] | None = None  # the folders that hold the project's files
+        self._reached: dict[str, frozenset[str]] = {}  # a handler's module: the files its imports reach
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -317,12 +318,24 @@ class Project:
                 return "per-tenant" if own.per_tenant else "normal"
         functions = self.functions_for_file(path)
         handlers = [f for f in functions if self._handler_module(f) == path]
-        relevant = handlers or functions
+        relevant = handlers or [f for f in functions if self._runs(f, path)]
         if relevant:
             if all(f.per_tenant for f in relevant):
                 return "per-tenant"
             return "normal"
         return "unknown"
+
+    def _runs(self, function: LambdaFunction, path: str) -> bool:
+        """Does ``function`` run the code of ``path``: its handler's module imports it (directly
+        or not), or its handler's module is not one of the project's files (nothing to follow)?"""
+        handler = self._handler_module(function)
+        if handler is None or handler not in self.files:
+            return True
+        if handler not in self._reached:
+            from dynolint.model.reach import imported_from
+
+            self._reached[handler] = imported_from(self, handler)
+        return path in self._reached[handler]
 
     def _handler_module(self, function: LambdaFunction) -> str | None:
         if not function.handler or "." not in function.handler:
