@@ -30,7 +30,9 @@ $(NODE_STAMP): package.json
 demo: $(DEMO_STAMP) $(NODE_STAMP)
 	@$(PY) scripts/demo.py
 
-# The tests run on every CPU (pytest-xdist), a test file per worker (module fixtures are built once),
+# The tests run on every CPU (pytest-xdist); a worker that runs out of tests takes some of the other's
+# (--dist worksteal: a file per worker left one worker busy a minute longer than the other; a module
+# fixture may then be built on both),
 # after mypy (make check: the package type-checks under the strict settings of pyproject.toml).
 # The package is byte-compiled first, as pip compiles an installed one: the tests start dynolint
 # in hundreds of processes, and where PYTHONDONTWRITEBYTECODE is set each would compile its
@@ -38,7 +40,7 @@ demo: $(DEMO_STAMP) $(NODE_STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m mypy
 	$(PY) -m compileall -q dynolint
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist worksteal
 
 # make fuzz: the fuzz and metamorphic tests with many more examples (DYNOLINT_FUZZ_EXAMPLES,
 # default 2000 here; `make test` runs them with a few dozen), the kill -9 soak of
