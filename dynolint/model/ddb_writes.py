@@ -8,7 +8,7 @@ import re
 from dynolint.model.conditions import condition_pins
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.events import NO_GUARD, Guard, UpdateSpec
-from dynolint.model.expressions import parse_update
+from dynolint.model.expressions import UpdateAction, parse_update
 from dynolint.model.literals import as_kwargs, const_text
 from dynolint.model.values import NONE, UNKNOWN, ConstV, DictV, Val, alts, const_str
 
@@ -96,8 +96,7 @@ def attributes_set(kwargs: dict[str, Val]) -> tuple[str, ...]:
     caller that overdraws sees a negative balance)."""
     spec = update_spec(kwargs)
     actions = parse_update(spec.expression, dict(spec.names)) if spec.expression is not None else None
-    arithmetic = sorted({ARITHMETIC + _top(a.path) for a in actions or () if a.path and (
-        a.clause == "ADD" or a.clause == "SET" and a.atomic and _SUMS.search(a.expression))})
+    arithmetic = sorted(ARITHMETIC + name for name in _by_arithmetic(actions))
     if const_str(kwargs.get("ReturnValues", NONE)) in ("UPDATED_OLD", "UPDATED_NEW"):
         return (ONLY_SET, *arithmetic)
     if spec.expression is None:
@@ -111,7 +110,11 @@ def changed_by_arithmetic(spec: UpdateSpec | None) -> set[str]:
     """The top-level attributes an update changes by arithmetic on themselves (``ADD n :d``,
     ``SET b = b - :a``): what it writes there is a change of the value DynamoDB holds, not a
     copy of one the code read."""
-    actions = parse_update(spec.expression, dict(spec.names)) if spec is not None and spec.expression else None
+    return _by_arithmetic(parse_update(spec.expression, dict(spec.names))
+                          if spec is not None and spec.expression else None)
+
+
+def _by_arithmetic(actions: list[UpdateAction] | None) -> set[str]:
     return {_top(a.path) for a in actions or () if a.path and (
         a.clause == "ADD" or a.clause == "SET" and a.atomic and _SUMS.search(a.expression))}
 

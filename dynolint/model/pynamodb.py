@@ -214,8 +214,8 @@ class PynamoMixin(Mixin):
         return True
 
     def pyn_action_counts(self: Machine, action: Val) -> bool:
-        """Does the action change a value in place (``add``, ``x.set(x + 1)``, an append), not
-        only give one (``remove``, ``delete`` of a set's members aside: those too)?"""
+        """Is the action one that writes a value (every action but ``remove``), as an update
+        expression's atomic clauses are (REMOVE aside: model/ddb_writes.py)?"""
         return any(isinstance(alt, PynActionV) and alt.action != "remove" for alt in alts(action))
 
     def mentions_attr(self: Machine, value: Val, attr: str) -> bool:
