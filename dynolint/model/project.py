@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from dynolint.phase1 import ir
@@ -71,7 +72,7 @@ class Project:
         self.config = config
         self.infra = infra
         self._tenant_keys: dict[str, re.Pattern[str]] = {}
-        self._called: frozenset[str] | None = None
+        self._callers: dict[str, list[tuple[str, str]]] | None = None
         self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
         self.by_module: dict[str, str] = {}
         self.by_last_name: dict[str, list[tuple[str, str]]] = {}  # last dotted part -> (module, path)
@@ -119,6 +120,7 @@ class Project:
         self._by_code_dir: tuple[int, dict[str, list[int]]] = (-1, {})
         self._folders: set[str] | None = None  # the folders that hold the project's files
         self._reached: dict[str, frozenset[str]] = {}  # a handler's module: the files its imports reach
+        self._imports: dict[str, tuple[str, ...]] = {}  # a file: the project files its own imports name
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -281,14 +283,21 @@ class Project:
                 found.append(function)
         return found
 
-    def called_names(self) -> frozenset[str]:
+    def called_names(self) -> Collection[str]:
         """The names the project's functions call (``bump(``, ``repo.bump(``): a function of
         one of those names is called by project code, which hands it its arguments."""
-        if self._called is None:
-            self._called = frozenset(
-                name for function in self.functions.values() for node in ir.walk(function.body)
-                if type(node) is ir.Call and (name := ir.last_name(node.func)) is not None)
-        return self._called
+        return self.callers_by_name().keys()
+
+    def callers_by_name(self) -> dict[str, list[tuple[str, str]]]:
+        """The functions (path, qualname) whose code calls a function by each name, in order."""
+        if self._callers is None:
+            found: dict[str, set[tuple[str, str]]] = {}
+            for (path, qualname), function in self.functions.items():
+                for node in ir.walk(function.body):
+                    if type(node) is ir.Call and (name := ir.last_name(node.func)) is not None:
+                        found.setdefault(name, set()).add((path, qualname))
+            self._callers = {name: sorted(callers) for name, callers in found.items()}
+        return self._callers
 
     def tenant_names(self, path: str) -> tuple[str, ...]:
         """The words of the ``tenant-names`` setting that governs ``path``."""
@@ -334,7 +343,7 @@ class Project:
         if handler not in self._reached:
             from dynolint.model.reach import imported_from
 
-            self._reached[handler] = imported_from(self, handler)
+            self._reached[handler] = imported_from(self, handler, self._imports)
         return path in self._reached[handler]
 
     def _handler_module(self, function: LambdaFunction) -> str | None:

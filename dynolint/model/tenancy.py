@@ -5,7 +5,7 @@ target a PER_TENANT function."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
@@ -76,18 +76,11 @@ def _called_per_tenant(model: Model, path: str, qualname: str, depth: int = 0) -
 
 
 def _callers(model: Model) -> dict[str, list[tuple[str, str]]]:
-    """The functions whose code calls a function by each name (``push(``, ``pusher.push(``),
-    once per model; only asked of a project that declares a PER_TENANT function."""
-    memo = model.memo.get("callers_by_name")
-    if memo is None:
-        found: dict[str, set[tuple[str, str]]] = {}
-        if any(function.per_tenant for function in model.project.infra.functions):
-            for (path, qualname), function in model.project.functions.items():
-                for node in ir.walk(function.body):
-                    if type(node) is ir.Call and (name := ir.last_name(node.func)) is not None:
-                        found.setdefault(name, set()).add((path, qualname))
-        memo = model.memo["callers_by_name"] = {name: sorted(callers) for name, callers in found.items()}
-    return cast("dict[str, list[tuple[str, str]]]", memo)
+    """The functions whose code calls a function by each name (``push(``, ``pusher.push(``);
+    only asked of a project that declares a PER_TENANT function."""
+    if any(function.per_tenant for function in model.project.infra.functions):
+        return model.project.callers_by_name()
+    return {}
 
 
 def tenant_aware_root(model: Model, root: RootInfo) -> bool:
