@@ -183,16 +183,21 @@ class AwsMixin(Mixin):
                     # nothing set it in this invocation yet (what another root set is another
                     # request's): the middlewares that bind it run first (once a root)
                     self.request_hooked.add((frame.root, f"var {recv.loc}"))
-                    for path, function, given in var_setters(self, recv.loc):
-                        if function.qualname == frame.qualname and path == frame.path:
-                            continue
+                    for path, function, given, bound_name in var_setters(self, recv.loc):
+                        if function.qualname == frame.qualname and path == frame.path or bound_name is not None \
+                                and not self.project.imports_reach(path, self.roots[frame.root].path):
+                            continue  # (a handler whose module does not import this code serves other requests)
                         on = None  # (a middleware's method runs on an instance of its class)
                         if function.class_qualname is not None:
                             klass = self.project.classes.get((path, function.class_qualname))
                             if klass is None:
                                 continue
                             on = self.root_instance(path, klass)
-                        self.invoke(FuncV(path, function.qualname), on, list(given), {}, loc, state, frame)
+                        callee = FuncV(path, function.qualname)
+                        if bound_name is not None:  # what a decorated name is bound to: the decorators' wrapper
+                            bound = self.run_module(path).get(bound_name)
+                            callee = bound if type(bound) is FuncV else callee
+                        self.invoke(callee, on, list(given), {}, loc, state, frame)
                     held = self.summaries.heap_get((recv.loc, "value"))
                 if held is not None:  # (the function reading the request's tenant from it has it, as from ``g``)
                     self.note_obtained(held, frame, loc)

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
 
 
+# methods of a string that make another string from it alone (folded on a constant)
+CASE_METHODS = frozenset({"lower", "upper", "casefold", "title", "capitalize", "swapcase", "strip", "lstrip", "rstrip"})
+
+
 class CallsMixin(Mixin):
     def eval_call(self: Machine, call: ir.Call, state: State, frame: Frame) -> Val:
         func = self.eval(call.func, state, frame)
@@ -365,6 +369,8 @@ class CallsMixin(Mixin):
                         return self.concat(parts)
         if name in ("copy", "deepcopy") and not args:
             return recv
+        if name in CASE_METHODS and not args and not kwargs and type(recv) is ConstV and type(recv.value) is str:
+            return ConstV(getattr(recv.value, name)())  # ``"rollout_fn".upper()``: the constant it makes
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
 
     def stmt_site(self: Machine, frame: Frame, node: ir.Call) -> int:

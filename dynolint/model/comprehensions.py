@@ -136,8 +136,11 @@ class ComprehensionsMixin(Mixin):
         entries: list[tuple[Val, Val]] = []
         try:
             for name in names or fields or ():  # (a test of the name alone leaves out entries; those it keeps are these)
-                state.env[target.id] = ConstV(name) if fields is None else \
-                    self.make_namespace("dataclasses.Field", {"name": ConstV(name)}, (), (frame.path, expr.site))
+                if fields is None:
+                    state.env[target.id] = ConstV(name)
+                else:  # a field object: this field's name, not joined with the fields before it
+                    state.env[target.id] = field = self.make_namespace("dataclasses.Field", {}, (), (frame.path, expr.site))
+                    self.summaries.write((field.alloc, "name"), ConstV(name), merged=False)
                 entries.append((self.eval(expr.elt, state, frame), self.eval(expr.value, state, frame)))
         finally:
             state.env = saved
@@ -312,8 +315,11 @@ def _names_only(condition: ir.Expr, target: ir.Expr) -> bool:
         else None
     if name is None or not isinstance(condition, ir.Compare):
         return False
-    left = condition.left.value if isinstance(condition.left, ir.Attr) and condition.left.attr == "name" \
-        else condition.left  # (``f.name``: of a field object)
+    left = condition.left
+    if isinstance(left, ir.Call) and isinstance(left.func, ir.Attr) and left.func.attr in KEY_CASES \
+            and not left.args and not left.kwargs:
+        left = left.func.value  # (``f.name.upper() in os.environ``: the name with its case changed)
+    left = left.value if isinstance(left, ir.Attr) and left.attr == "name" else left  # (``f.name``: of a field object)
     if left != ir.Name(name):
         return False
     bound = {e.id for e in target.elts if isinstance(e, ir.Name)} if isinstance(target, ir.SeqE) else {name}

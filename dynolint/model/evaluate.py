@@ -153,8 +153,11 @@ class EvalMixin(Mixin):
             return self.get_item(self.peek(expr.value, state, frame), self.peek(expr.index, state, frame),
                                  (frame.path, expr.site), state, frame, quiet=True)
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
-            return self.get_item(self.peek(expr.func.value, state, frame), self.peek(expr.args[0], state, frame),
-                                 (frame.path, expr.site), state, frame, quiet=True)
+            found = self.get_item(self.peek(expr.func.value, state, frame), self.peek(expr.args[0], state, frame),
+                                  (frame.path, expr.site), state, frame, quiet=True)
+            if len(expr.args) > 1 and type(found) is EnvV and found.default is None:  # ``os.environ.get(k, "/tmp/x")``
+                return EnvV(found.name, self.peek(expr.args[1], state, frame))
+            return found
         return UNKNOWN
 
     def eval_comp(self: Machine, expr: ir.Comp, state: State, frame: Frame) -> Val:

@@ -183,6 +183,9 @@ class ExternalMixin(Mixin):
         made = self.make_container(path, args, kwargs)  # dict(pairs), defaultdict(list)
         if made is not None:
             return made
+        if path == "str" and len(args) == 1 and not kwargs and all(
+                type(a) is EnvV or type(a) is ConstV and type(a.value) is str for a in alts(args[0])):
+            return args[0]  # ``str(os.environ["FN"])``: the text it is
         if path in PASSTHROUGH:
             if path == "dict" and args and kwargs:  # ``dict(item, n=n + 1)``: a copy with entries set
                 extra = tuple((ConstV(k), v) for k, v in kwargs.items())

@@ -101,7 +101,7 @@ def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
     return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in params)
 
 
-def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...]]]:
+def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...], str | None]]:
     """The project's functions that set the ContextVar made at ``var`` (``_principal.set(...)``,
     ``tenancy._principal.set(...)``), as :func:`context_hooks` gives them: a middleware binding the
     request's tenant before the route runs (Powertools' ``app.use(middlewares=[...])``, a
@@ -111,18 +111,28 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
     if found is not None:
         return found
     outermost: dict[tuple[str, str], ir.Function] = {}
+    bound: dict[tuple[str, str], str] = {}  # (path, qualname) -> the module-level name to call instead
     for path, function in _calling(machine, lambda path, node: type(node.func) is ir.Attr and node.func.attr == "set"
                                    and _names_var(machine, path, node.func.value, var)):
         if function.parent is not None and function.class_qualname is None:
-            # a decorator's wrapper (``token = _current.set(...)`` around ``view(*args)``): the
-            # decorator only returns it, so it runs itself, what it closes over unknown
-            outermost.setdefault((path, function.qualname), function)
+            # a decorator's wrapper (``token = _current.set(...)`` around ``view(*args)``): what
+            # it decorates runs it with what the decoration gave it (``@with_org(org_from_claims)``,
+            # ``handler = scoped(from_claims)(app_handler)``): the name bound to that is called;
+            # with none in the project the wrapper runs itself, what it closes over unknown
+            decorated = _decorated_by(machine, _outer(machine, path, function).name, function)
+            for key, each, name in decorated:
+                outermost.setdefault(key, each)
+                bound[key] = name
+            if not decorated:
+                outermost.setdefault((path, function.qualname), function)
+            continue
         # (a method too: a Starlette ``BaseHTTPMiddleware``'s ``dispatch(self, request, call_next)``,
         # run on an instance of its class)
         function = _outer(machine, path, function)
         outermost.setdefault((path, function.qualname), function)
     for (path, qualname), function in list(outermost.items()):
-        if function.params and function.class_qualname is None and function.parent is None:
+        if function.params and function.class_qualname is None and function.parent is None \
+                and (path, qualname) not in bound:
             # a helper that sets what it is given (``def bind(caller): return _caller.set(caller)``):
             # the functions calling it bind the request's value (a middleware given the request)
             callers = _callers_of(machine, function.name, (path, qualname))
@@ -130,9 +140,36 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
                 del outermost[(path, qualname)]
                 for key, caller in callers:
                     outermost.setdefault(key, caller)
-    found = [(path, function, given_to(machine, function)) for (path, _), function in sorted(outermost.items())]
+    found = [(path, function, given_to(machine, function), bound.get((path, qualname)))
+             for (path, qualname), function in sorted(outermost.items())]
     machine.var_setter_memo[var] = found
     return found
+
+
+def _decorated_by(machine: Machine, name: str, wrapper: ir.Function) -> list[tuple[tuple[str, str], ir.Function, str]]:
+    """The module-level names a decorator ``name`` (the function that returns ``wrapper``,
+    or makes the decorator that does) is applied to: functions decorated ``@name`` or
+    ``@name(...)`` (also through a module: ``@tenancy.name(...)``), and names assigned its
+    application (``handler = name(resolve)(app_handler)``); each with the function that
+    describes what it is given (the decorated one, or the wrapper) and the name to call."""
+    found: list[tuple[tuple[str, str], ir.Function, str]] = []
+    for (path, qualname), function in sorted(machine.project.functions.items()):
+        if function.parent is None and function.class_qualname is None and any(
+                _applies(decorator, name) for decorator in function.decorators):
+            found.append(((path, qualname), function, function.name))
+    for path, summary in sorted(machine.project.files.items()):
+        for stmt in summary.body:
+            if type(stmt) is ir.Assign and len(stmt.targets) == 1 and type(target := stmt.targets[0]) is ir.Name \
+                    and type(stmt.value) is ir.Call and _applies(stmt.value.func, name):
+                found.append(((path, target.id), wrapper, target.id))
+    return found
+
+
+def _applies(expr: ir.Expr, name: str) -> bool:
+    """Is ``expr`` the decorator ``name`` or a call of it (``name(...)``, ``name(...)(...)``)?"""
+    while type(expr) is ir.Call:
+        expr = expr.func
+    return ir.last_name(expr) == name
 
 
 def _callers_of(machine: Machine, name: str, own: tuple[str, str]) -> list[tuple[tuple[str, str], ir.Function]]:

@@ -85,7 +85,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
     request_hooked: set[tuple[int, str]]  # (root, namespace) the hooks storing into it ran in
     computes_memo: dict[tuple[str, str], bool]  # a function (path, qualname) -> model/depth.computes
-    var_setter_memo: dict[Loc, list[tuple[str, ir.Function, tuple[Val, ...]]]]  # a ContextVar (where made) -> the functions that set it (handler_context)
+    var_setter_memo: dict[Loc, list[tuple[str, ir.Function, tuple[Val, ...], str | None]]]  # a ContextVar (where made) -> the functions that set it (handler_context)
     invokes: list[Invoke]
     module_envs: dict[str, dict[str, Val]]
     # modules whose body is running: a call made meanwhile sees none of their globals

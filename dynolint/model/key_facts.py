@@ -11,7 +11,7 @@ from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.event_fields import tenant_words
 from dynolint.model.key_schema import keyish_names
 from dynolint.model.values import (
-    AttrV, CallV, ClientV, ConstV, CostlyV, DictV, EventV, PynInstanceV, ReadItemV, SeqV, SubV, TenantIdV, Val,
+    AttrV, CallV, ClientV, ConstV, CostlyV, DictV, ElemV, EventV, PynInstanceV, ReadItemV, SeqV, SubV, TenantIdV, Val,
     alts, children, const_str,
 )
 
@@ -109,13 +109,13 @@ def names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -
     With ``item_key`` (is this attribute of this item one of its key attributes?), an
     attribute of an item read under the tenant's key is the tenant's only when it is a key
     attribute: ``permit.district`` is a code every tenant may have."""
-    pending: list[Val] = [key]
-    seen: set[int] = set()
+    pending: list[tuple[Val, bool]] = [(key, False)]
+    seen: set[tuple[int, bool]] = set()
     while pending and len(seen) < 4096:
-        value = pending.pop()
-        if id(value) in seen:
+        value, within = pending.pop()
+        if (id(value), within) in seen:
             continue
-        seen.add(id(value))
+        seen.add((id(value), within))
         if type(value) is TenantIdV:
             return True
         if type(value) is CostlyV or type(value) is CallV and value.recv is not None and (
@@ -126,8 +126,19 @@ def names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -
                 and any(type(alt) in (PynInstanceV, ReadItemV) for alt in alts(value.base)) \
                 and not item_key(value.base, attr):
             continue
-        pending.extend(children(value))
+        if type(value) is SubV and within:
+            # a part of the entry a container holds under the tenant's id (``cache[tenant]["dates"]``):
+            # that entry's data, not its key
+            pending.append((value.base, True))
+            continue
+        # (the base of an attribute, entry or element taken from it: what it holds is data of it)
+        into = type(value) in (SubV, AttrV, ElemV) and attr is not None or type(value) is ElemV
+        pending.extend((child, within or into and child is _base(value)) for child in children(value))
     return bool(pending)  # (too large to walk: as the taint says)
+
+
+def _base(value: Val) -> Val | None:
+    return value.base if type(value) is SubV or type(value) is AttrV else value.of if type(value) is ElemV else None
 
 
 def item_key_attr(model: Model, item: Val, attr: str) -> bool:

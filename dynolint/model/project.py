@@ -340,11 +340,15 @@ class Project:
         handler = self._handler_module(function)
         if handler is None or handler not in self.files:
             return True
-        if handler not in self._reached:
+        return self.imports_reach(handler, path)
+
+    def imports_reach(self, start: str, path: str) -> bool:
+        """Do ``start``'s imports (directly or not) bring ``path`` into its process?"""
+        if start not in self._reached:
             from dynolint.model.reach import imported_from
 
-            self._reached[handler] = imported_from(self, handler, self._imports)
-        return path in self._reached[handler]
+            self._reached[start] = imported_from(self, start, self._imports)
+        return path in self._reached[start]
 
     def _handler_module(self, function: LambdaFunction) -> str | None:
         if not function.handler or "." not in function.handler:

@@ -241,11 +241,17 @@ class RootsMixin(Mixin):
                     return ResourceV("dynamodb", UNKNOWN_CREDS)
                 if parts[-1] == "LambdaContext":
                     return ContextV()
+                if alt.path in SESSION_TYPES:  # ``session: boto3.Session``: a session, its credentials unknown
+                    return SessionV(UNKNOWN_CREDS, SESSION_TYPES[alt.path])
             if isinstance(alt, ClassV):
                 instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
                 return instance if instance is not None else InstanceV(alt, loc, False)
         return None
 
+
+# annotations that name an SDK session, with its flavour (model/values_aws.py)
+SESSION_TYPES = {"boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
+                 "aioboto3.session.Session": "aioboto3"}
 
 _T = TypeVar("_T")
 

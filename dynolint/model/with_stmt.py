@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.raising import settle
 from dynolint.model.state import State, merge
-from dynolint.model.values import NONE, ExtV, FuncV, Val, alts
+from dynolint.model.values import NONE, BoundV, ExtV, FuncV, Val, alts
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class WithMixin(Mixin):
         (ctx_expr, as_target), rest = items[0], items[1:]
         generator = self.context_generator(ctx_expr, state, frame)
         if generator is not None and isinstance(ctx_expr, ir.Call):
-            return self.with_generator(generator, ctx_expr, as_target, stmt, rest, state, frame)
+            return self.with_generator(*generator, ctx_expr, as_target, stmt, rest, state, frame)
         manager = self.eval(ctx_expr, state, frame)
         loc = (frame.path, stmt.site)
         enter, leave = ("__aenter__", "__aexit__") if stmt.is_async else ("__enter__", "__exit__")
@@ -58,14 +58,17 @@ class WithMixin(Mixin):
             self.release_lock(manager, left)
         return out
 
-    def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> FuncV | None:
+    def context_generator(self: Machine, expr: ir.Expr, state: State, frame: Frame) -> tuple[FuncV, Val | None] | None:
         """The project generator function a ``with`` calls, when a ``contextmanager``
-        decorator (contextlib's, sync or async) made it a context manager."""
+        decorator (contextlib's, sync or async) made it a context manager, with the instance
+        a method of one is called on (``with vault.scoped(tenant) as session``)."""
         if not isinstance(expr, ir.Call) or not isinstance(expr.func, (ir.Name, ir.Attr)) or expr.star_args:
             return None
         if isinstance(expr.func, ir.Attr) and not isinstance(expr.func.value, ir.Name):
             return None
         for alt in alts(self.peek(expr.func, state, frame)):
+            on = alt.self_val if isinstance(alt, BoundV) else None
+            alt = alt.func if isinstance(alt, BoundV) else alt
             if not isinstance(alt, FuncV):
                 continue
             function = self.project.functions.get((alt.path, alt.qualname))
@@ -76,10 +79,10 @@ class WithMixin(Mixin):
                 made = self.peek(decorator, State({}), home)
                 if any(isinstance(d, ExtV) and d.path.rsplit(".", 1)[-1] in CONTEXT_MANAGER_DECORATORS
                        for d in alts(made)):
-                    return alt
+                    return alt, on
         return None
 
-    def with_generator(self: Machine, func: FuncV, call: ir.Call, as_target: ir.Target | None, stmt: ir.With,
+    def with_generator(self: Machine, func: FuncV, on: Val | None, call: ir.Call, as_target: ir.Target | None, stmt: ir.With,
                        rest: tuple[tuple[ir.Expr, ir.Target | None], ...], state: State, frame: Frame) -> State:
         args = [self.eval(a, state, frame) for a in call.args]
         kwargs = {name: self.eval(v, state, frame) for name, v in call.kwargs if name is not None}
@@ -97,7 +100,7 @@ class WithMixin(Mixin):
             inner.dead = False  # the generator resumes after its yield, also when the body returned
 
         function = self.project.functions[(func.path, func.qualname)]
-        self.inline(function, func, None, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
+        self.inline(function, func, on, args, kwargs, (frame.path, call.site), state, frame, on_yield=at_yield)
         settle(self, function, func.path, None, state)
         if not outs:
             return state.killed()  # it never yielded: contextlib raises RuntimeError
