@@ -121,7 +121,8 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
         if block is not None:  # statements change too: render the whole function, as a claim
             claims.append(position)
             out[position] = _claim_fix(module, index, positions, data, finding, check=False, helpers=helpers,
-                                       changes=(call, change, block), blocks=blocks, unsafe_because=unsafe_because)
+                                       changes=(call, _made_once(call, change, new_call), block), blocks=blocks,
+                                       unsafe_because=unsafe_because)
             continue
         where = positions[call]
         code = _render(module, index, positions, call, new_call, finding.path, where.start.column,
@@ -130,6 +131,13 @@ def describe_all(data: bytes, findings: list[Finding], module: cst.Module | None
         out[position] = (Fix(applicability(finding, unsafe_because), title(finding, unsafe_because), (edit,)), "")
     _check_claims(data, out, claims)
     return out
+
+
+def _made_once(call: cst.Call, change: Any, made: cst.Call) -> Any:
+    """``change``, which made ``made`` of ``call`` already: the transform that applies it
+    again to the same call (a copy of it, equal to it) gets ``made`` (a put rewritten as an
+    update parses its new code: once per fix, not twice)."""
+    return lambda node: made if node.deep_equals(call) else change(node)
 
 
 def _check_claims(data: bytes, out: list[tuple[Fix | None, str]], claims: list[int]) -> None:
