@@ -84,17 +84,25 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
 
 
 def _tallied_name(value: Val) -> bool:
-    """Is ``value`` what iterating a Counter's entries gives (``for pk, n in tally.items()``)?
-    The model keeps a Counter whose counts were advanced as arithmetic on it, and an entry's
-    name and count as the same element of it; the names are what was counted (a scanned
-    item's ``pk``), never a number counted from the scan."""
+    """Is ``value`` a name a Counter counted (``for pk, n in tally.items()``, ``for pk in tally``):
+    what iterating a mapping gives is its keys, never the counts it keeps beside them? (The model
+    keeps a Counter whose counts were advanced as arithmetic on it; the names are what was
+    counted, a scanned item's ``pk``, never a number counted from the scan.)"""
     from dynolint.model.containers import counts
 
-    return all(type(alt) is ElemV and type(alt.of) is ElemV and type(view := alt.of.of) is CallV
-               and view.fn in ("items", "keys") and view.recv is not None
-               and any(counts(side) for tally in alts(view.recv)
-                       for side in ((tally.left, tally.right) if type(tally) is ArithV else (tally,)))
-               for alt in alts(value)) and bool(alts(value))
+    def tally(mapping: Val) -> bool:
+        return any(counts(side) for alt in alts(mapping)
+                   for side in ((alt.left, alt.right) if type(alt) is ArithV else (alt,)))
+
+    def name(alt: Val) -> bool:
+        if type(alt) is not ElemV:
+            return False
+        of = alt.of
+        if type(of) is CallV and of.fn == "keys" and of.recv is not None:
+            of = of.recv
+        return tally(of)
+
+    return bool(alts(value)) and all(name(alt) for alt in alts(value))
 
 
 def key_values(model: Model, record: WriteRecord, listings: list[ReadEvent] | None = None) -> list[Val]:

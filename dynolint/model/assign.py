@@ -123,11 +123,16 @@ class AssignMixin(Mixin):
             return take
 
         answer = self.verdict_options(value)
+        entries = _items_view(value) if star is None and len(elts) == 2 else None
         for index, element in enumerate(elts):
             take = part(index)
             taken = [found for alt in alts(value) if (found := take(alt)) is not None]
-            if not taken:
-                parts_of: Val = self.element(value)
+            if not taken and entries is not None:
+                # ``for k, v in mapping.items()``: a key of the mapping (what iterating it gives),
+                # and one of its values
+                parts_of: Val = self.element(entries if index == 0 else CallV("values", entries, ()))
+            elif not taken:
+                parts_of = self.element(value)
             else:
                 parts_of = one_of(taken)
                 if answer is not None:
@@ -383,3 +388,12 @@ def _text_of(value: Val) -> EventV | None:
     if type(value) is EventV and value.path[-1:] == ("?",):
         return EventV(value.path[:-1], value.trusted)
     return None
+
+
+def _items_view(value: Val) -> Val | None:
+    """The mapping whose ``items()`` ``value`` is an entry of (an element of ``m.items()`` the
+    model cannot enumerate), when every alternative is one."""
+    options = alts(value)
+    mappings = [alt.of.recv for alt in options if type(alt) is ElemV and type(alt.of) is CallV
+                and alt.of.fn == "items" and alt.of.recv is not None and not alt.of.args]
+    return one_of(mappings) if options and len(mappings) == len(options) else None

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.handler_context import var_setters
+from dynolint.model.handler_context import run_var_setters
 from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
+from dynolint.model.library import SESSION_CLASSES
 from dynolint.model.mixin import Mixin
 from dynolint.model.roots import ANY_SERVICE, dynamodb_call, typed_by_use
 
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
-SESSION_CLASSES = {
-    "boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
-    "aioboto3.session.Session": "aioboto3", "aiobotocore.session.get_session": "aiobotocore",
-    "aiobotocore.session.AioSession": "aiobotocore", "botocore.session.get_session": "botocore",
-    "botocore.session.Session": "botocore",
-}
 CRED_KWARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 # the environment variables botocore's first credential provider reads, for each keyword above
 CRED_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -76,6 +71,8 @@ class AwsMixin(Mixin):
             self.set_default_session(SessionV(self.creds_from(kwargs), "boto3"), loc, frame)
             return NONE
         if path in SESSION_CLASSES:
+            if path.startswith(("boto3.", "aioboto3.")) and args:  # ``boto3.Session(key, secret, token)``
+                kwargs = {**dict(zip(CRED_KWARGS, args)), **kwargs}
             creds = self.creds_from(kwargs)
             if creds is EXEC and spread_unknown:
                 creds = self.spread_creds(spread_unknown)
@@ -183,21 +180,7 @@ class AwsMixin(Mixin):
                     # nothing set it in this invocation yet (what another root set is another
                     # request's): the middlewares that bind it run first (once a root)
                     self.request_hooked.add((frame.root, f"var {recv.loc}"))
-                    for path, function, given, bound_name in var_setters(self, recv.loc):
-                        if function.qualname == frame.qualname and path == frame.path or bound_name is not None \
-                                and not self.project.imports_reach(path, self.roots[frame.root].path):
-                            continue  # (a handler whose module does not import this code serves other requests)
-                        on = None  # (a middleware's method runs on an instance of its class)
-                        if function.class_qualname is not None:
-                            klass = self.project.classes.get((path, function.class_qualname))
-                            if klass is None:
-                                continue
-                            on = self.root_instance(path, klass)
-                        callee = FuncV(path, function.qualname)
-                        if bound_name is not None:  # what a decorated name is bound to: the decorators' wrapper
-                            bound = self.run_module(path).get(bound_name)
-                            callee = bound if type(bound) is FuncV else callee
-                        self.invoke(callee, on, list(given), {}, loc, state, frame)
+                    run_var_setters(self, recv.loc, loc, state, frame)
                     held = self.summaries.heap_get((recv.loc, "value"))
                 if held is not None:  # (the function reading the request's tenant from it has it, as from ``g``)
                     self.note_obtained(held, frame, loc)

@@ -55,20 +55,23 @@ def update_values(kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
             if "Value" in spec:
                 values.append(spec["Value"])
         return atomic, tuple(values)
-    text = const_text(expression)
     names = {k: const_str(v) or k for k, v in as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
     # values stored under placeholders the code computed (``values[f":s{i}"] = value`` in a loop
     # over the attributes to set): which clause each is in is not known, but each is written
     computed = tuple(item for alt in alts(kwargs.get("ExpressionAttributeValues", UNKNOWN)) if isinstance(alt, DictV)
                      for key, item in alt.items if const_str(key) is None)
-    actions = parse_update(text, names) if text is not None else None
-    if actions is None:
+    # (an expression the code extends on some paths, ``expression += " SET ..."``: each one it may be)
+    texts = [const_text(alt) for alt in alts(expression)]
+    parsed = [parse_update(text, names) if text is not None else None for text in texts]
+    if not parsed or any(actions is None for actions in parsed):
         return False, tuple(values_map.values()) + computed
-    used = [values_map[p] for action in actions for p in action.placeholders if p in values_map] + list(computed)
+    used = [values_map[p] for actions in parsed for action in actions or () for p in action.placeholders
+            if p in values_map] + list(computed)
     # An update built around an atomic action (ADD, SET x = x + :n, if_not_exists,
     # list_append, set ADD/DELETE) is atomic; whether any of its values came from the
     # read is judged separately, from their taint.
-    return any(action.atomic and action.clause != "REMOVE" for action in actions), tuple(used)
+    return all(any(action.atomic and action.clause != "REMOVE" for action in actions or ()) for actions in parsed), \
+        tuple(used)
 
 
 

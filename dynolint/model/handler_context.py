@@ -18,7 +18,7 @@ from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS
 from dynolint.model.library import RESOLVER_CONTEXT
 from dynolint.model.event_fields import framework_object
 from dynolint.model.values import (
-    NONE, UNKNOWN, AttrV, CallV, ContextV, ContextVarV, EventV, ExtV, Loc, ModuleV, Val, alts, const_str,
+    NONE, UNKNOWN, AttrV, CallV, ContextV, ContextVarV, EventV, ExtV, FuncV, Loc, ModuleV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -99,6 +99,52 @@ def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
         return tuple(EventV(()) if index == request or framework_object(param) else UNKNOWN
                      for index, param in enumerate(params))
     return tuple(EventV(()) if framework_object(param) else UNKNOWN for param in params)
+
+
+def run_var_setters(machine: Machine, var: Loc, loc: Loc, state: State, frame: Frame) -> None:
+    """Run, on the reading root's path, the project's functions that set the ContextVar made at
+    ``var`` (:func:`var_setters`), so that what they bind is what the reader gets. A decorated
+    handler runs as its name is bound (the decorators' wrapper with what the decoration gave it),
+    the function it wraps left unknown: what the wrapper binds is wanted, not the whole request
+    run again inside another root; and only a handler whose module imports the reader's code."""
+    root_path = machine.roots[frame.root].path
+    for path, function, given, bound_name in var_setters(machine, var):
+        if function.qualname == frame.qualname and path == frame.path or bound_name is not None \
+                and not machine.project.imports_reach(path, root_path):
+            continue  # (a handler whose module does not import this code serves other requests)
+        on = None  # (a middleware's method runs on an instance of its class)
+        if function.class_qualname is not None:
+            klass = machine.project.classes.get((path, function.class_qualname))
+            if klass is None:
+                continue
+            on = machine.root_instance(path, klass)
+        callee = FuncV(path, function.qualname)
+        if bound_name is not None:
+            bound = machine.run_module(path).get(bound_name)
+            callee = _wrapped_left_out(machine, bound) if type(bound) is FuncV else callee
+        machine.invoke(callee, on, list(given), {}, loc, state, frame)
+
+
+def _wrapped_left_out(machine: Machine, wrapper: FuncV) -> FuncV:
+    """The decorators' wrapper ``wrapper`` with the function it wraps left unknown: the names of
+    its closure that it calls outside the ``set(...)`` of the variable (``inner(event, context)``,
+    not ``resolve(event)``)."""
+    function = machine.project.functions.get((wrapper.path, wrapper.qualname))
+    if function is None or wrapper.closure < 0:
+        return wrapper
+    inside: set[str] = set()
+    called: set[str] = set()
+    for node in ir.walk(function.body):
+        if type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == "set":
+            inside.update(n.id for arg in node.args for n in ir.walk(arg) if type(n) is ir.Name)
+        elif type(node) is ir.Call and type(node.func) is ir.Name:
+            called.add(node.func.id)
+    closure = machine.closures[wrapper.closure]
+    left_out = {name for name in called - inside - function.locals if name in closure}
+    if not left_out:
+        return wrapper
+    machine.closures.append({name: UNKNOWN if name in left_out else value for name, value in closure.items()})
+    return FuncV(wrapper.path, wrapper.qualname, len(machine.closures) - 1)
 
 
 def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tuple[Val, ...], str | None]]:

@@ -418,3 +418,12 @@ MIDDLEWARE_HOOKS = frozenset({"middleware"})  # ``@app.middleware("http")``: cal
 
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
+
+# SDK session classes (and factories), with their flavour (model/values_aws.py): a call makes a
+# session, an annotation types a parameter as one
+SESSION_CLASSES = {
+    "boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
+    "aioboto3.session.Session": "aioboto3", "aiobotocore.session.get_session": "aiobotocore",
+    "aiobotocore.session.AioSession": "aiobotocore", "botocore.session.get_session": "botocore",
+    "botocore.session.Session": "botocore",
+}

@@ -10,7 +10,7 @@ from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
 from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
-from dynolint.model.key_schema import known_key_attrs
+from dynolint.model.key_schema import keyish_names, known_key_attrs
 from dynolint.model.key_parts import after_prefix
 from dynolint.model.looked import reads_in
 from dynolint.model.values import ConstV, CostlyV, DictV, Loc, SeqV, StrV, Val, alts, const_str
@@ -133,9 +133,12 @@ def same_target(model: Model, a: WriteEvent, b: WriteEvent) -> bool:
     # the key attributes as config, IaC or the project's ``Key=`` dicts have them; when nothing
     # says, the first entry of the item (the order a dict literal is written in is not the
     # key's, so an item whose entries are in another order falls back to all that both name)
-    names = known_key_attrs(model, a.table, a.loc[0]) or [next(iter(first))]
+    known = known_key_attrs(model, a.table, a.loc[0])
+    names = known or [next(iter(first))]
     if any(n not in first or n not in second for n in names):
-        names = [n for n in first if n in second]
+        # (key attributes known, and one item's unknown: not shown to be the same item; guessed:
+        # the key-like names both give. Two items with equal other attributes are not one item.)
+        names = [] if known else keyish_names(n for n in first if n in second)
     return bool(names) and all(index.equal(first[n], second[n]) for n in names)
 
 

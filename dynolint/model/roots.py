@@ -17,6 +17,7 @@ from dynolint.model.values import (
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import annotation_name as _annotation_name, framework_object
 from dynolint.model.objects import made_attribute
+from dynolint.model.library import SESSION_CLASSES
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -241,17 +242,13 @@ class RootsMixin(Mixin):
                     return ResourceV("dynamodb", UNKNOWN_CREDS)
                 if parts[-1] == "LambdaContext":
                     return ContextV()
-                if alt.path in SESSION_TYPES:  # ``session: boto3.Session``: a session, its credentials unknown
-                    return SessionV(UNKNOWN_CREDS, SESSION_TYPES[alt.path])
+                if alt.path in SESSION_CLASSES:  # ``session: boto3.Session``: a session, its credentials unknown
+                    return SessionV(UNKNOWN_CREDS, SESSION_CLASSES[alt.path])
             if isinstance(alt, ClassV):
                 instance = self.pyn_model_instance(alt, loc, ParamV(function.qualname, param.name))
                 return instance if instance is not None else InstanceV(alt, loc, False)
         return None
 
-
-# annotations that name an SDK session, with its flavour (model/values_aws.py)
-SESSION_TYPES = {"boto3.Session": "boto3", "boto3.session.Session": "boto3", "aioboto3.Session": "aioboto3",
-                 "aioboto3.session.Session": "aioboto3"}
 
 _T = TypeVar("_T")
 
