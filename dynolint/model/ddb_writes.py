@@ -36,8 +36,10 @@ def update_spec(kwargs: dict[str, Val]) -> UpdateSpec:
     names = {k: const_str(v) or k for k, v in as_kwargs(kwargs.get("ExpressionAttributeNames", UNKNOWN)).items()}
     values = as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
     expression = kwargs.get("UpdateExpression")
-    return UpdateSpec(const_text(expression) if expression is not None else None,
-                      tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])))
+    text = const_text(expression) if expression is not None else None
+    texts = [const_text(alt) for alt in alts(expression)] if expression is not None and text is None else []
+    return UpdateSpec(text, tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])),
+                      tuple(sorted(t for t in texts if t is not None)) if len(texts) > 1 and None not in texts else ())
 
 
 def update_values(kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:

@@ -111,6 +111,9 @@ class UpdateSpec:
     expression: str | None
     names: tuple[tuple[str, str], ...]
     values: tuple[tuple[str, Val], ...]
+    # the expressions it may be when the code builds it on some paths (``expression += " SET ..."``;
+    # ``expression`` is None then)
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

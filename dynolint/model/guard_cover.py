@@ -68,8 +68,12 @@ def written_attributes(write: WriteEvent) -> set[str] | None:
     if not write.op.endswith("update_item"):
         return None
     spec = write.update
-    actions = parse_update(spec.expression, dict(spec.names)) if spec is not None and spec.expression else None
-    return {_top(action.path) for action in actions or ()}
+    if spec is None:
+        return set()
+    found: set[str] = set()
+    for text in (spec.expression,) if spec.expression else spec.alternatives:  # (each it may be: what any changes)
+        found.update(_top(action.path) for action in parse_update(text, dict(spec.names)) or () if action.path)
+    return found
 
 
 def key_attributes(model: Model, write: WriteEvent, reads: list[ReadEvent]) -> set[str]:
@@ -155,6 +159,19 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     if any(_covers(pins, d, attributes) for d, attributes in counted):
         return ()
     return tuple(dict.fromkeys(d for d, _ in counted))
+
+
+def decided_unguarded(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[Decision, ...]:
+    """The decisions on the items of ``reads`` that an unconditional write leaves open: all the
+    path made on attributes other than the key (``if q["stage"] != "ACTIVE": return`` before
+    ``SET stage = :done ADD xp :bonus``)."""
+    write = record.write
+    if write.guard.kind or write.batch:
+        return ()
+    read_ids = {read.id for read in reads} | listings_behind(model, record, reads)
+    keys = key_attributes(model, write, reads)
+    return tuple(dict.fromkeys(d for d in record.decisions if d.read in read_ids
+                               and any(a not in keys for a in decided_attributes(d, write))))
 
 
 def absent_off_key(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[str, ...]:

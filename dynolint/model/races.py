@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from dynolint.model.allocation import allocated_from
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
-from dynolint.model.guard_cover import absent_off_key, left_open, unpinned, written_attributes
+from dynolint.model.ddb_writes import changed_by_arithmetic
+from dynolint.model.guard_cover import absent_off_key, decided_unguarded, left_open, unpinned, written_attributes
 from dynolint.model.key_schema import keyish_names, known_key_attrs
 from dynolint.model.key_parts import after_prefix
 from dynolint.model.looked import reads_in
@@ -75,12 +76,16 @@ def pins_the_key(model: Model, read: ReadEvent) -> bool:
     return not names or set(model.index.key_map(read.key) or ()) == set(names)
 
 
-def transitions(write: WriteEvent, open_decisions: tuple[Decision, ...]) -> bool:
+def transitions(write: WriteEvent, open_decisions: tuple[Decision, ...], set_only: bool = False) -> bool:
     """Does the write change an attribute that a decision its condition leaves open compared
     (``if p.status != "PENDING": return`` before ``SET status = :done ADD xp :bonus`` under
     ``attribute_exists(sk)``)? Its atomic part (the ADD) does not make the change of state
-    atomic: two callers both see PENDING and both grant the bonus."""
+    atomic: two callers both see PENDING and both grant the bonus. ``set_only``: only what
+    it sets counts, not what it changes by arithmetic (an unconditional ``ADD visits :minus_one``
+    after a check of the visits is an atomic update: RULES.md's "not findings")."""
     written = written_attributes(write)
+    if written is not None and set_only:
+        written = written - changed_by_arithmetic(write.update)
     return written is not None and any(d.attribute is not None and d.attribute in written for d in open_decisions)
 
 
@@ -235,8 +240,12 @@ def classify(model: Model, record: WriteRecord,
                     return None
     taint = model.taint_all(write.values)
     from_reads = ({r.id for r in reads} | {r.of for r in reads if r.of >= 0}) & taint.read_ids()
-    if write.atomic and not from_reads and not transitions(write, open_decisions):
-        return None
+    if write.atomic and not from_reads:
+        # (an atomic update that changes an attribute the path decided on is a change of state
+        # two callers both make: with a condition that leaves the decision open, or none)
+        if not (transitions(write, open_decisions) if write.guard.kind
+                else transitions(write, decided_unguarded(model, record, reads), set_only=True)):
+            return None
     locks = [c for c in record.claims if c.flavor == "lock" and c.seq < write.seq and lock_covers(model, c, reads)]
     claimed_at = [c.seq for c in record.claims if c.seq < write.seq and same_target(model, c, write)]
     claimed_at += [c.seq for c in locks]
