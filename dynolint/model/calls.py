@@ -14,7 +14,10 @@ from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.raising import settle
 from dynolint.model.key_facts import carries_identity
-from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES
+from dynolint.model.library import (
+    BEFORE_REQUEST_HOOKS, CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES,
+)
+from dynolint.model.request_hooks import BLUEPRINT_REGISTRATIONS
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
@@ -369,6 +372,11 @@ class CallsMixin(Mixin):
                         return self.concat(parts)
         if name in ("copy", "deepcopy") and not args:
             return recv
+        if name in BEFORE_REQUEST_HOOKS and len(args) == 1 and type(args[0]) is FuncV \
+                and len(self.registered_at_run) < 1_000:  # ``app.before_request(bind)`` in an app factory
+            self.registered_at_run.append((recv, args[0]))
+        if name in BLUEPRINT_REGISTRATIONS and args and len(self.blueprints_at_run) < 1_000:
+            self.blueprints_at_run.append((recv, args[0]))
         if name in CASE_METHODS and not args and not kwargs and type(recv) is ConstV and type(recv.value) is str:
             return ConstV(getattr(recv.value, name)())  # ``"rollout_fn".upper()``: the constant it makes
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))

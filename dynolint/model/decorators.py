@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import GOT, MIDDLEWARE_FACTORIES
+from dynolint.model.library import BEFORE_REQUEST_HOOKS, GOT, MIDDLEWARE_FACTORIES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts, one_of
 
@@ -34,6 +34,9 @@ class DecoratorsMixin(Mixin):
         current = value
         for decorator in reversed(function.decorators):
             applied = self.eval(decorator, state, frame)
+            if type(decorator) is ir.Attr and decorator.attr in BEFORE_REQUEST_HOOKS and type(current) is FuncV \
+                    and len(self.registered_at_run) < 1_000:  # ``@app.before_request`` in an app factory
+                self.registered_at_run.append((self.eval(decorator.value, state, frame), current))
             if any(isinstance(a, ExtV) and a.path in MIDDLEWARE_FACTORIES for a in alts(applied)):
                 # ``@lambda_handler_decorator def mw(handler, event, context)``: ``@mw`` then makes a
                 # handler that calls ``mw(handler, event, context)`` (model/library_calls.py)

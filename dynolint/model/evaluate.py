@@ -98,6 +98,8 @@ class EvalMixin(Mixin):
             return value
         if type(expr) is ir.IfExp:
             self.examine((self.eval(expr.test, state, frame),), state, (frame.path, expr.site))
+            if _calls(expr.body) and _calls(expr.orelse):
+                return self.if_paths(expr, state, frame)  # (what one branch's calls did is not the other's)
             with assuming(state.env, expr.test, True):  # ``x["s"] if x else None``
                 body = self.eval(expr.body, state, frame)
             with assuming(state.env, expr.test, False):
@@ -195,6 +197,23 @@ class EvalMixin(Mixin):
 
     def concat(self: Machine, parts: list[Val]) -> Val:
         return concat_parts(parts)
+
+    def if_paths(self: Machine, expr: ir.IfExp, state: State, frame: Frame) -> Val:
+        """``a() if test else b()``: each branch on a path of its own (the writes, reads and claims
+        of one are not on the other's), joined after it."""
+        from dynolint.model.state import merge
+
+        results: list[Val] = []
+        outs: list[State] = []
+        for branch, truth in ((expr.body, True), (expr.orelse, False)):
+            path = state.copy()
+            with assuming(path.env, expr.test, truth):
+                results.append(self.eval(branch, path, frame))
+            outs.append(path)
+        joined = merge(outs)
+        state.env = joined.env
+        state.flow_from(joined)
+        return one_of(results)
 
     def binop(self: Machine, op: str, left: Val, right: Val, loc: Loc | None = None) -> Val:
         stringy = self.is_stringy(left) or self.is_stringy(right)
@@ -417,3 +436,8 @@ class EvalMixin(Mixin):
 
 
 __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]
+
+
+def _calls(expr: ir.Expr) -> bool:
+    """Does ``expr`` call anything (so that evaluating it may have effects)?"""
+    return any(type(node) is ir.Call for node in ir.walk(expr))

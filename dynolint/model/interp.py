@@ -84,6 +84,10 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     cleared_stores: set[GlobalStore]  # stores into module variables a finally clears again
     request_scoped: dict[tuple[int, str, str], Val]  # (root, namespace, attribute) -> what the request stored
     request_hooked: set[tuple[int, str]]  # (root, namespace) the hooks storing into it ran in
+    # hooks and blueprints registered where the code runs (an app factory's ``@app.before_request``,
+    # ``app.register_blueprint(bp)``): (application, hook function) and (application, blueprint)
+    registered_at_run: list[tuple[Val, FuncV]]
+    blueprints_at_run: list[tuple[Val, Val]]
     computes_memo: dict[tuple[str, str], bool]  # a function (path, qualname) -> model/depth.computes
     var_setter_memo: dict[Loc, list[tuple[str, ir.Function, tuple[Val, ...], str | None]]]  # a ContextVar (where made) -> the functions that set it (handler_context)
     invokes: list[Invoke]
@@ -325,6 +329,8 @@ class Interpreter(Machine):
         self.cleared_stores = set()
         self.request_scoped = {}
         self.request_hooked = set()
+        self.registered_at_run = []
+        self.blueprints_at_run = []
         self.var_setter_memo = {}
         self.computes_memo = {}
         self.invokes = []

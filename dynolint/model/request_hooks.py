@@ -31,6 +31,10 @@ def registered_hooks(machine: Machine) -> list[Hook]:
             app = registered_on(machine, path, function, BEFORE_REQUEST_HOOKS)
             if app is not None or any(_hook_decorator(d) for d in function.decorators):
                 found.append(Hook(path, function, app))
+    for app, registered in machine.registered_at_run:  # (registered where code ran: an app factory)
+        hooked = machine.project.functions.get((registered.path, registered.qualname))
+        if hooked is not None and not any(h.path == registered.path and h.function is hooked for h in found):
+            found.append(Hook(registered.path, hooked, _known(app)))
     for path, receiver, args in _module_calls(machine, BEFORE_REQUEST_HOOKS):
         if len(args) == 1:
             for alt in alts(_peek(machine, path, args[0])):
@@ -45,6 +49,8 @@ def serves(machine: Machine, hook_app: Val | None, route_app: Val) -> bool:
     if hook_app is None:
         return False
     if hook_app == route_app:
+        return True
+    if any(app == hook_app and blueprint == route_app for app, blueprint in machine.blueprints_at_run):
         return True
     return any(args and _peek(machine, path, receiver) == hook_app and _peek(machine, path, args[0]) == route_app
                for path, receiver, args in _module_calls(machine, BLUEPRINT_REGISTRATIONS))
