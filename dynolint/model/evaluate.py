@@ -60,6 +60,8 @@ class EvalMixin(Mixin):
             if expr.is_slice and any(type(alt) is SeqV for alt in alts(base)):  # ``items[:25]``: some of them
                 empty = all(type(alt) is SeqV and not alt.elts for alt in alts(base))  # (of an empty list: none)
                 return base if empty else SeqV("items", (self.element(base),))
+            if expr.is_slice and alts(base) and all(_collection(alt) for alt in alts(base)):
+                return SeqV("items", (self.element(base),))  # ``keys[i:i + 100]`` of a list or Counter made here
             if type(base) is ReadV and type(index) is ConstV and index.value == "Item":
                 self.subscripted.append(base.read)  # ``resp["Item"]`` raises KeyError where it is missing
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
@@ -441,3 +443,11 @@ __all__ = ["EvalMixin", "norm_key", "tenant_trust", "NONE", "PynInstanceV"]
 def _calls(expr: ir.Expr) -> bool:
     """Does ``expr`` call anything (so that evaluating it may have effects)?"""
     return any(type(node) is ir.Call for node in ir.walk(expr))
+
+
+# calls that make a collection (not text): a slice of what they make holds some of its elements
+COLLECTION_MAKERS = frozenset({"list", "sorted", "tuple", "set", "frozenset", "Counter", "deque"})
+
+
+def _collection(value: Val) -> bool:
+    return type(value) is CallV and value.recv is None and value.fn.rsplit(".", 1)[-1] in COLLECTION_MAKERS
