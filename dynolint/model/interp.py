@@ -230,6 +230,11 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         return self.next_seq()
 
     # -- roots ---------------------------------------------------------------------------
+    def table_key_names(self, table: Val) -> tuple[str, ...]:
+        """The key attributes of ``table`` when its schema is known (config, IaC)."""
+        facts = self.project.table_facts(table)
+        return tuple(n for n in (facts.partition_key, facts.sort_key) if n) if facts is not None else ()
+
     def run_module(self, path: str, own: bool = False) -> dict[str, Val]:
         """Evaluate a module body once; its final environment gives the module globals.
         ``own``: a function of the module looks up one of its globals; while the module body
@@ -377,7 +382,7 @@ class Interpreter(Machine):
         self.cdk_functions = {}
         self.cdk_tables = {}
         self.cdk_invokers = []
-        self.index = TaintIndex(self.reads, self.project.deployed)
+        self.index = TaintIndex(self.reads, self.project.deployed, self.table_key_names)
         self.control = ControlMarks()
         forget_stamps()  # the memo of the previous run (a language server runs many) holds its values
         self.budget = ROOT_BUDGET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Callable, TypeVar
 
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.deployment import DeployedNames, table_names
@@ -76,9 +76,11 @@ class TaintIndex:
     """Computes and memoises taints and canonical forms. Needs the read events, to see
     through ``item["pk"]`` to the key the item was read with."""
 
-    def __init__(self, reads: list[ReadEvent], deployed: DeployedNames | None = None) -> None:
+    def __init__(self, reads: list[ReadEvent], deployed: DeployedNames | None = None,
+                 key_names: Callable[[Val], tuple[str, ...]] | None = None) -> None:
         self.reads = reads
         self.deployed = deployed  # the names the deployment gives table values (model/deployment.py)
+        self.key_names = key_names  # a table's key attributes, when its schema is known (config, IaC)
         # by object (model/memo.py): a lookup by value compares equal values that are distinct
         # objects part by part
         self._taint: ByObject[Taint] = ByObject()
@@ -331,6 +333,13 @@ class TaintIndex:
                         else self._taken_from(typed(item_map[name]), read, name)  # the row's own, or the query's
                         or rebuilt_row_key(self, pinned[name], item_map[name], read))  # (or rebuilt from the row's own id)
                     for name in pinned)
+                if not rekeyed and read_map is None and self.key_names is not None:
+                    # a listed row copied under another sort key (``{**tab, "sk": f"ARCHIVE#..."}``): a key
+                    # attribute of the table's schema the query left open, given a value not the row's
+                    rekeyed = any(name in item_map and name not in pinned and item_map[name] is not UNKNOWN
+                                  and not self._taken_from(typed(item_map[name]), read, name)
+                                  and not row_key_part(item_map[name], read, name)
+                                  for name in self.key_names(read.table))
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True
