@@ -202,3 +202,127 @@ def test_settings_fields_from_the_environment(tmp_path: Path, expr: str) -> None
                              "worker.py": "def handler(event, context):\n    return context.tenant_id\n",
                              "template.yaml": TEMPLATE})
     assert ("ops.py", 6, "DYN205") in found, found
+
+
+# -- a ContextVar bound by a decorator's wrapper -------------------------------------------------------
+SCOPE = '''import functools
+from contextvars import ContextVar
+
+current_tenant: ContextVar = ContextVar("current_tenant", default=None)
+
+def bind_tenant(resolve):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(event, context):
+{BIND}
+            try:
+                return fn(event, context)
+            finally:
+                current_tenant.reset(token)
+        return wrapper
+    return decorate
+
+def from_claims(event):
+    return event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+'''
+ROUTES = '''import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+{IMPORT}
+
+app = APIGatewayRestResolver()
+orders = boto3.resource("dynamodb").Table("orders")
+
+@app.get("/orders/<order_id>")
+def get_order(order_id):
+    tenant = current_tenant.get()
+    item = orders.get_item(Key={"order_id": order_id}).get("Item")
+    return {"mine": item is not None and item.get("tenant") == tenant}
+
+{HANDLER}
+'''
+
+
+@pytest.mark.parametrize("bind", [
+    "            token = current_tenant.set(resolve(event))",
+    "            tenant = resolve(event)\n            token = current_tenant.set(tenant)",
+    "            claims = event\n            tenant = resolve(claims)\n            token = current_tenant.set(tenant)",
+])
+@pytest.mark.parametrize("imported, handler", [
+    ("from scope import bind_tenant, current_tenant, from_claims",
+     "@bind_tenant(from_claims)\ndef handler(event, context):\n    return app.resolve(event, context)"),
+    ("from scope import bind_tenant as scoped, current_tenant, from_claims",
+     "@scoped(from_claims)\ndef handler(event, context):\n    return app.resolve(event, context)"),
+    ("import scope\nfrom scope import current_tenant",
+     "handler = scope.bind_tenant(scope.from_claims)(app.resolve)"),
+])
+def test_a_route_reads_what_the_decorators_wrapper_bound(tmp_path: Path, bind: str, imported: str,
+                                                         handler: str) -> None:
+    routes = ROUTES.replace("{IMPORT}", imported).replace("{HANDLER}", handler)
+    found = codes(tmp_path, {"scope.py": SCOPE.replace("{BIND}", bind), "orders.py": routes})
+    assert ("orders.py", line_of(routes, "orders.get_item"), "DYN202") in found, found
+
+
+# -- a @contextmanager method, however the receiver is reached -----------------------------------------
+NOTES = '''from contextlib import contextmanager
+import boto3
+
+class Store:
+    def __init__(self):
+        self._ddb = boto3.resource("dynamodb")
+
+    @contextmanager
+    def notes(self):
+        yield self._ddb.Table("notes")
+
+class Service:
+    def __init__(self):
+        self.store = Store()
+
+    def get(self, event):
+        tenant = event["requestContext"]["authorizer"]["claims"]["custom:tenant_id"]
+        with {MANAGER} as table:
+            return table.get_item(Key={"pk": f"TENANT#{tenant}"}).get("Item")
+
+STORE = Store()
+SERVICE = Service()
+
+def handler(event, context):
+    return SERVICE.get(event)
+'''
+
+
+@pytest.mark.parametrize("manager", ["STORE.notes()", "self.store.notes()"])
+def test_a_contextmanager_method_binds_what_it_yields(tmp_path: Path, manager: str) -> None:
+    source = NOTES.replace("{MANAGER}", manager)
+    found = codes(tmp_path, {"app.py": source})
+    assert ("app.py", line_of(source, "table.get_item"), "DYN201") in found, found
+
+
+# -- keys read in chunks -------------------------------------------------------------------------------
+CHUNKS = '''import boto3
+from collections import Counter
+dynamodb = boto3.resource("dynamodb")
+table = dynamodb.Table("postings")
+
+def chunks(seq, size):
+    for start in range(0, len(seq), size):
+        yield seq[start:start + size]
+
+def index(firm, words):
+    counts = Counter(words)
+    found = {}
+    for chunk in chunks({KEYS}, 100):
+        resp = dynamodb.batch_get_item(RequestItems={"postings": {"Keys": [{"pk": firm, "sk": t} for t in chunk]}})
+        found.update({item["sk"]: item for item in resp["Responses"]["postings"]})
+    with table.batch_writer() as batch:
+        for term, n in counts.items():
+            docs = found.get(term, {}).get("docs", 0)
+            batch.put_item(Item={"pk": firm, "sk": term, "docs": docs + n})
+'''
+
+
+@pytest.mark.parametrize("keys", ["sorted(counts)", "list(counts)", "[*counts]"])
+def test_a_slice_of_the_keys_holds_the_keys(tmp_path: Path, keys: str) -> None:
+    source = CHUNKS.replace("{KEYS}", keys)
+    found = codes(tmp_path, {"index.py": source})
+    assert ("index.py", line_of(source, "batch.put_item"), "DYN103") in found, found

@@ -372,11 +372,12 @@ class CallsMixin(Mixin):
                         return self.concat(parts)
         if name in ("copy", "deepcopy") and not args:
             return recv
-        if name in BEFORE_REQUEST_HOOKS and len(args) == 1 and type(args[0]) is FuncV \
-                and len(self.registered_at_run) < 1_000:  # ``app.before_request(bind)`` in an app factory
-            self.registered_at_run.append((recv, args[0]))
-        if name in BLUEPRINT_REGISTRATIONS and args and len(self.blueprints_at_run) < 1_000:
-            self.blueprints_at_run.append((recv, args[0]))
+        if frame.function is not None:  # an app factory (a module's own registrations: model/request_hooks.py)
+            if name in BEFORE_REQUEST_HOOKS and len(args) == 1 and type(args[0]) is FuncV \
+                    and len(self.registered_at_run) < 1_000:  # ``app.before_request(bind)``
+                self.registered_at_run.append((recv, args[0]))
+            if name in BLUEPRINT_REGISTRATIONS and args and len(self.blueprints_at_run) < 1_000:
+                self.blueprints_at_run.append((recv, args[0]))
         if name in CASE_METHODS and not args and not kwargs and type(recv) is ConstV and type(recv.value) is str:
             return ConstV(getattr(recv.value, name)())  # ``"rollout_fn".upper()``: the constant it makes
         return CallV(name, recv, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))

@@ -37,9 +37,16 @@ def update_spec(kwargs: dict[str, Val]) -> UpdateSpec:
     values = as_kwargs(kwargs.get("ExpressionAttributeValues", UNKNOWN))
     expression = kwargs.get("UpdateExpression")
     text = const_text(expression) if expression is not None else None
-    texts = [const_text(alt) for alt in alts(expression)] if expression is not None and text is None else []
+    texts = _texts(expression) if expression is not None and text is None else None
     return UpdateSpec(text, tuple(sorted(names.items())), tuple(sorted(values.items(), key=lambda kv: kv[0])),
-                      tuple(sorted(t for t in texts if t is not None)) if len(texts) > 1 and None not in texts else ())
+                      tuple(sorted(texts)) if texts else ())
+
+
+def _texts(expression: Val) -> list[str] | None:
+    """Each text an update expression may be (``expression += " SET ..."`` on some paths: one per
+    path); None when one of them is not known."""
+    texts = [text for alt in alts(expression) if (text := const_text(alt)) is not None]
+    return texts if texts and len(texts) == len(alts(expression)) else None
 
 
 def update_values(kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
@@ -63,8 +70,7 @@ def update_values(kwargs: dict[str, Val]) -> tuple[bool, tuple[Val, ...]]:
     computed = tuple(item for alt in alts(kwargs.get("ExpressionAttributeValues", UNKNOWN)) if isinstance(alt, DictV)
                      for key, item in alt.items if const_str(key) is None)
     # (an expression the code extends on some paths, ``expression += " SET ..."``: each one it may be)
-    texts = [const_text(alt) for alt in alts(expression)]
-    parsed = [parse_update(text, names) if text is not None else None for text in texts]
+    parsed = [parse_update(text, names) for text in _texts(expression) or ()]
     if not parsed or any(actions is None for actions in parsed):
         return False, tuple(values_map.values()) + computed
     used = [values_map[p] for actions in parsed for action in actions or () for p in action.placeholders
@@ -115,8 +121,9 @@ def changed_by_arithmetic(spec: UpdateSpec | None) -> set[str]:
     """The top-level attributes an update changes by arithmetic on themselves (``ADD n :d``,
     ``SET b = b - :a``): what it writes there is a change of the value DynamoDB holds, not a
     copy of one the code read."""
-    return _by_arithmetic(parse_update(spec.expression, dict(spec.names))
-                          if spec is not None and spec.expression else None)
+    if spec is None:
+        return set()
+    return {name for text in spec.texts() for name in _by_arithmetic(parse_update(text, dict(spec.names)))}
 
 
 def _by_arithmetic(actions: list[UpdateAction] | None) -> set[str]:

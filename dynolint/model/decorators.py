@@ -35,7 +35,8 @@ class DecoratorsMixin(Mixin):
         for decorator in reversed(function.decorators):
             applied = self.eval(decorator, state, frame)
             if type(decorator) is ir.Attr and decorator.attr in BEFORE_REQUEST_HOOKS and type(current) is FuncV \
-                    and len(self.registered_at_run) < 1_000:  # ``@app.before_request`` in an app factory
+                    and frame.function is not None and len(self.registered_at_run) < 1_000:
+                # ``@app.before_request`` in an app factory (a module's own: model/request_hooks.py)
                 self.registered_at_run.append((self.eval(decorator.value, state, frame), current))
             if any(isinstance(a, ExtV) and a.path in MIDDLEWARE_FACTORIES for a in alts(applied)):
                 # ``@lambda_handler_decorator def mw(handler, event, context)``: ``@mw`` then makes a

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_key, tenant_trust
-from dynolint.model.containers import computed_entries
+from dynolint.model.containers import computed_entries, counts
+from dynolint.model.key_parts import KEEP_ELEMENTS
 from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
@@ -445,9 +446,6 @@ def _calls(expr: ir.Expr) -> bool:
     return any(type(node) is ir.Call for node in ir.walk(expr))
 
 
-# calls that make a collection (not text): a slice of what they make holds some of its elements
-COLLECTION_MAKERS = frozenset({"list", "sorted", "tuple", "set", "frozenset", "Counter", "deque"})
-
-
 def _collection(value: Val) -> bool:
-    return type(value) is CallV and value.recv is None and value.fn.rsplit(".", 1)[-1] in COLLECTION_MAKERS
+    """Is ``value`` a collection (not text) a call made: a slice of it holds some of its elements."""
+    return counts(value) or type(value) is CallV and value.recv is None and value.fn in KEEP_ELEMENTS

@@ -115,6 +115,10 @@ class UpdateSpec:
     # ``expression`` is None then)
     alternatives: tuple[str, ...] = ()
 
+    def texts(self) -> tuple[str, ...]:
+        """Each expression the update may have (none when the model cannot read it)."""
+        return (self.expression,) if self.expression else self.alternatives
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Decision:

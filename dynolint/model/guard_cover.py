@@ -71,7 +71,7 @@ def written_attributes(write: WriteEvent) -> set[str] | None:
     if spec is None:
         return set()
     found: set[str] = set()
-    for text in (spec.expression,) if spec.expression else spec.alternatives:  # (each it may be: what any changes)
+    for text in spec.texts():  # (each it may be: what any of them changes)
         found.update(_top(action.path) for action in parse_update(text, dict(spec.names)) or () if action.path)
     return found
 

@@ -132,13 +132,25 @@ def _wrapped_left_out(machine: Machine, wrapper: FuncV) -> FuncV:
     function = machine.project.functions.get((wrapper.path, wrapper.qualname))
     if function is None or wrapper.closure < 0:
         return wrapper
-    inside: set[str] = set()
+    inside: set[str] = set()  # the names the value set is computed from, through the wrapper's assignments
     called: set[str] = set()
+    made_of: dict[str, set[str]] = {}  # a local -> the names its assignments read
     for node in ir.walk(function.body):
         if type(node) is ir.Call and type(node.func) is ir.Attr and node.func.attr == "set":
             inside.update(n.id for arg in node.args for n in ir.walk(arg) if type(n) is ir.Name)
         elif type(node) is ir.Call and type(node.func) is ir.Name:
             called.add(node.func.id)
+        if type(node) is ir.Assign:
+            read = {n.id for n in ir.walk(node.value) if type(n) is ir.Name}
+            for target in node.targets:
+                for name in (n.id for n in ir.walk(target) if type(n) is ir.Name):
+                    made_of.setdefault(name, set()).update(read)
+    pending = list(inside)  # (``tenant = resolve(event)`` before ``var.set(tenant)``: resolve is not the wrapped)
+    while pending:
+        for name in made_of.get(pending.pop(), ()):
+            if name not in inside:
+                inside.add(name)
+                pending.append(name)
     closure = machine.closures[wrapper.closure]
     left_out = {name for name in called - inside - function.locals if name in closure}
     if not left_out:
@@ -165,7 +177,7 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
             # it decorates runs it with what the decoration gave it (``@with_org(org_from_claims)``,
             # ``handler = scoped(from_claims)(app_handler)``): the name bound to that is called;
             # with none in the project the wrapper runs itself, what it closes over unknown
-            decorated = _decorated_by(machine, _outer(machine, path, function).name, function)
+            decorated = _decorated_by(machine, path, _outer(machine, path, function), function)
             for key, each, name in decorated:
                 outermost.setdefault(key, each)
                 bound[key] = name
@@ -192,30 +204,53 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
     return found
 
 
-def _decorated_by(machine: Machine, name: str, wrapper: ir.Function) -> list[tuple[tuple[str, str], ir.Function, str]]:
-    """The module-level names a decorator ``name`` (the function that returns ``wrapper``,
-    or makes the decorator that does) is applied to: functions decorated ``@name`` or
-    ``@name(...)`` (also through a module: ``@tenancy.name(...)``), and names assigned its
-    application (``handler = name(resolve)(app_handler)``); each with the function that
-    describes what it is given (the decorated one, or the wrapper) and the name to call."""
+def _decorated_by(machine: Machine, home: str, decorator: ir.Function,
+                  wrapper: ir.Function) -> list[tuple[tuple[str, str], ir.Function, str]]:
+    """The module-level names the decorator ``decorator`` of the file ``home`` (the function that
+    returns ``wrapper``, or makes the decorator that does) is applied to: functions decorated
+    with it, with or without a call (``@with_org(org_from_claims)``, ``@tenancy.with_org(...)``,
+    under another name it was imported as), and names assigned its application
+    (``handler = tenant_scoped(resolve)(app_handler)``); each with the function that describes
+    what it is given (the decorated one, or the wrapper) and the name to call."""
+    def applies(path: str, expr: ir.Expr) -> bool:
+        while type(expr) is ir.Call:
+            expr = expr.func
+        if ir.last_name(expr) == decorator.name:
+            return True
+        return type(expr) in (ir.Name, ir.Attr) and any(
+            type(alt) is FuncV and alt.path == home and alt.qualname == decorator.qualname
+            for alt in alts(machine.peek(expr, _empty(), machine.module_frame(path))))
+
+    # calls from the decorator to the wrapper: ``deco(fn)`` makes it, ``factory(resolve)(fn)`` too
+    depth, parent = 1, wrapper.parent
+    while parent is not None and parent != decorator.qualname and depth < 4:
+        depth, parent = depth + 1, machine.project.functions[(home, parent)].parent \
+            if (home, parent) in machine.project.functions else None
     found: list[tuple[tuple[str, str], ir.Function, str]] = []
     for (path, qualname), function in sorted(machine.project.functions.items()):
         if function.parent is None and function.class_qualname is None and any(
-                _applies(decorator, name) for decorator in function.decorators):
+                applies(path, each) for each in function.decorators):
             found.append(((path, qualname), function, function.name))
     for path, summary in sorted(machine.project.files.items()):
         for stmt in summary.body:
             if type(stmt) is ir.Assign and len(stmt.targets) == 1 and type(target := stmt.targets[0]) is ir.Name \
-                    and type(stmt.value) is ir.Call and _applies(stmt.value.func, name):
+                    and _calls_deep(stmt.value) == depth and applies(path, stmt.value):
                 found.append(((path, target.id), wrapper, target.id))
     return found
 
 
-def _applies(expr: ir.Expr, name: str) -> bool:
-    """Is ``expr`` the decorator ``name`` or a call of it (``name(...)``, ``name(...)(...)``)?"""
+def _calls_deep(expr: ir.Expr) -> int:
+    """How many calls ``expr`` makes of what a call returned (``f(a)(b)``: 2)."""
+    count = 0
     while type(expr) is ir.Call:
-        expr = expr.func
-    return ir.last_name(expr) == name
+        count, expr = count + 1, expr.func
+    return count
+
+
+def _empty() -> State:
+    from dynolint.model.state import State
+
+    return State({})
 
 
 def _callers_of(machine: Machine, name: str, own: tuple[str, str]) -> list[tuple[tuple[str, str], ir.Function]]:

@@ -132,7 +132,7 @@ def names_tenant(key: Val, item_key: Callable[[Val, str], bool] | None = None) -
             pending.append((value.base, True))
             continue
         # (the base of an attribute, entry or element taken from it: what it holds is data of it)
-        into = type(value) in (SubV, AttrV, ElemV) and attr is not None or type(value) is ElemV
+        into = attr is not None or type(value) is ElemV  # (a named entry or attribute, or an element)
         pending.extend((child, within or into and child is _base(value)) for child in children(value))
     return bool(pending)  # (too large to walk: as the taint says)
 

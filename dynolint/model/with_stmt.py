@@ -64,7 +64,10 @@ class WithMixin(Mixin):
         a method of one is called on (``with vault.scoped(tenant) as session``)."""
         if not isinstance(expr, ir.Call) or not isinstance(expr.func, (ir.Name, ir.Attr)) or expr.star_args:
             return None
-        if isinstance(expr.func, ir.Attr) and not isinstance(expr.func.value, ir.Name):
+        receiver = expr.func.value if isinstance(expr.func, ir.Attr) else None
+        while isinstance(receiver, ir.Attr):  # (``with self.vault.scoped(tenant)``: names and attributes only)
+            receiver = receiver.value
+        if receiver is not None and not isinstance(receiver, ir.Name):
             return None
         for alt in alts(self.peek(expr.func, state, frame)):
             on = alt.self_val if isinstance(alt, BoundV) else None
