@@ -121,6 +121,8 @@ def run_var_setters(machine: Machine, var: Loc, loc: Loc, state: State, frame: F
         callee = FuncV(path, function.qualname)
         if bound_name is not None:
             bound = machine.run_module(path).get(bound_name)
+            if function.parent is not None and (type(bound) is not FuncV or bound.qualname != function.qualname):
+                continue  # (a name assigned the decorator's application, bound to something else: the decorator)
             callee = _wrapped_left_out(machine, bound) if type(bound) is FuncV else callee
         machine.invoke(callee, on, list(given), {}, loc, state, frame)
 
@@ -221,11 +223,6 @@ def _decorated_by(machine: Machine, home: str, decorator: ir.Function,
             type(alt) is FuncV and alt.path == home and alt.qualname == decorator.qualname
             for alt in alts(machine.peek(expr, _empty(), machine.module_frame(path))))
 
-    # calls from the decorator to the wrapper: ``deco(fn)`` makes it, ``factory(resolve)(fn)`` too
-    depth, parent = 1, wrapper.parent
-    while parent is not None and parent != decorator.qualname and depth < 4:
-        depth, parent = depth + 1, machine.project.functions[(home, parent)].parent \
-            if (home, parent) in machine.project.functions else None
     found: list[tuple[tuple[str, str], ir.Function, str]] = []
     for (path, qualname), function in sorted(machine.project.functions.items()):
         if function.parent is None and function.class_qualname is None and any(
@@ -234,17 +231,9 @@ def _decorated_by(machine: Machine, home: str, decorator: ir.Function,
     for path, summary in sorted(machine.project.files.items()):
         for stmt in summary.body:
             if type(stmt) is ir.Assign and len(stmt.targets) == 1 and type(target := stmt.targets[0]) is ir.Name \
-                    and _calls_deep(stmt.value) == depth and applies(path, stmt.value):
+                    and type(stmt.value) is ir.Call and applies(path, stmt.value):
                 found.append(((path, target.id), wrapper, target.id))
     return found
-
-
-def _calls_deep(expr: ir.Expr) -> int:
-    """How many calls ``expr`` makes of what a call returned (``f(a)(b)``: 2)."""
-    count = 0
-    while type(expr) is ir.Call:
-        count, expr = count + 1, expr.func
-    return count
 
 
 def _empty() -> State:
