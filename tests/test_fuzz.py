@@ -115,13 +115,13 @@ def assert_dyn000_iff_rejected(code: str) -> None:
 
 
 @PROFILE
-@given(programs(hypothesmith.from_grammar()))
+@given(programs(st.deferred(hypothesmith.from_grammar)))  # deferred: built by the worker that draws
 def test_grammar_programs(code: str) -> None:
     assert_dyn000_iff_rejected(code)
 
 
 @PROFILE
-@given(programs(hypothesmith.from_node()))
+@given(programs(st.deferred(hypothesmith.from_node)))
 def test_node_programs(code: str) -> None:
     assert_dyn000_iff_rejected(code)
 

@@ -28,8 +28,8 @@ a row, no helper) is skipped with that reason. Cases where a transformation legi
 changes the analysis are excluded explicitly below, with the reason.
 
 ``make test`` runs one composite variant (all the transformations but the class one, in
-sequence) of every fourth project, at most 120, and the class variant of every third, at most
-160; ``DYNOLINT_FUZZ_EXAMPLES`` (``make fuzz``) runs each
+sequence) of every fourth project, at most 90, and the class variant of every third, at most
+100; ``DYNOLINT_FUZZ_EXAMPLES`` (``make fuzz``) runs each
 transformation separately too, with more seeded variants of each project."""
 
 from __future__ import annotations
@@ -984,7 +984,7 @@ def composite(case: Path, rng: random.Random) -> Variant:
 
 # every fourth project under `make test` (the variant of each is a whole fix round trip), all
 # of them under `make fuzz`
-COMPOSITE = sampled(CASES, every=4, at_most=120)
+COMPOSITE = sampled(CASES, every=4, at_most=90)
 
 
 @pytest.mark.parametrize("case", COMPOSITE, ids=[c.name for c in COMPOSITE])
@@ -1036,7 +1036,7 @@ def test_async_handler_bodies(case: Path, tmp_path: Path) -> None:
 
 
 # every third project under `make test`, all of them under `make fuzz`
-CLASSIFIED = sampled(CASES, every=3, at_most=160)
+CLASSIFIED = sampled(CASES, every=3, at_most=100)
 
 
 @pytest.mark.parametrize("case", CLASSIFIED, ids=[c.name for c in CLASSIFIED])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dynolint.model.control import ControlMarks, Steer, lists_items
-from dynolint.model.events import ReadEvent, WriteRecord
+from dynolint.model.events import ReadEvent, WriteEvent, WriteRecord
 from dynolint.model.key_schema import keyish_names, known_key_attrs
 from dynolint.model.literals import const_text
 from dynolint.model.values import (
@@ -83,6 +83,24 @@ def allocated_from(model: Model, record: WriteRecord) -> Allocation | None:
     return Allocation(read, site if site[1] >= 0 else None, by_control)
 
 
+def serialised(model: Model, record: WriteRecord) -> bool:
+    """Was the create made under a claim every caller creating the same key wins first: a
+    conditional write won on the path before it whose key is made only of inputs the created
+    key is made of (a run's lease on ``f"RUN#{season}"`` before its items ``f"FIX#{season}-{n}"``)?
+    Two callers that count the same key took the same claim, and one of them lost it."""
+    write = record.write
+    made_of = {leaf for value in key_values(model, record) for leaf in model.index.leaves(value)}
+    for claim in record.claims:
+        if claim.seq >= write.seq or claim.batch:
+            continue
+        values = _key_values_of(model, claim)
+        inputs = [model.index.leaves(value) for value in values]
+        if values and all(found or const_str(value) is not None for found, value in zip(inputs, values)) \
+                and set().union(*inputs) <= made_of:
+            return True
+    return False
+
+
 def _tallied_name(value: Val) -> bool:
     """Is ``value`` a name a Counter counted (``for pk, n in tally.items()``, ``for pk in tally``):
     what iterating a mapping gives is its keys, never the counts it keeps beside them? (The model
@@ -111,7 +129,10 @@ def key_values(model: Model, record: WriteRecord, listings: list[ReadEvent] | No
     declares the key, an item created in the partition a query of ``listings`` listed (its
     key-like attributes hold the values the query's key condition gave) is keyed also by the
     attributes whose names say they number items (``{"sid": sid, "seq": n}``: the sort key)."""
-    write = record.write
+    return _key_values_of(model, record.write, listings)
+
+
+def _key_values_of(model: Model, write: WriteEvent, listings: list[ReadEvent] | None = None) -> list[Val]:
     if write.key is not None:  # Key= of an update, a PynamoDB instance's hash and range key
         return [value for alt in alts(write.key) if isinstance(alt, DictV) for _, value in alt.items]
     named: dict[str, Val] = {}
@@ -199,4 +220,4 @@ def _fresh(value: Val) -> bool:
     return any(isinstance(part, FreshV) for part in parts(value, MAX_PARTS))
 
 
-__all__ = ["Allocation", "CREATES", "allocated_from", "key_values"]
+__all__ = ["Allocation", "CREATES", "allocated_from", "key_values", "serialised"]

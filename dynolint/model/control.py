@@ -186,10 +186,12 @@ class ControlMixin(Mixin):
         j["status"] == "NOT_STARTED"]``, ``next(j for j in jobs if ...)``) hold for every
         element it keeps: the path goes on with an item that passed them, as it does after
         ``for j in jobs: if j["status"] == ...:``, so they are decisions a write of that item
-        must keep in its condition. A filter over the parts of one item (``[t for t in
-        item["tags"] if t["k"] == k]``) compares the parts, not the item's attributes: not kept."""
-        kept = tuple(d for d in decided if d.attribute is not None and d.read < len(self.reads)
-                     and lists_items(self.reads[d.read]) and d not in state.decisions)
+        must keep in its condition; so are its tests of an attribute's presence or truth
+        (``"paid_at" not in t``), as an ``if`` keeps them. A filter over the parts of one item
+        (``[t for t in item["tags"] if t["k"] == k]``) compares the parts, not the item's
+        attributes: not kept."""
+        kept = tuple(d for d in decided if (d.attribute is not None or d.looked_at and not d.whole)
+                     and d.read < len(self.reads) and lists_items(self.reads[d.read]) and d not in state.decisions)
         if kept:
             state.decisions = state.decisions + kept
 

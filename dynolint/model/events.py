@@ -48,9 +48,9 @@ class ReadEvent:
     # a query's key condition equalities (``Key("pk").eq(v)``, ``pk = :v``): the value each of
     # these attributes has in every item it returns
     equal: tuple[tuple[str, Val], ...] = ()
-    # its key condition's literal prefixes (``Key("sk").begins_with("HOLD#")``): every item it
+    # its key condition's prefixes (``Key("sk").begins_with("HOLD#")``, or built): every item it
     # returns starts so in that attribute
-    starts: tuple[tuple[str, str], ...] = ()
+    starts: tuple[tuple[str, Val], ...] = ()
 
 
 # reads that return the items of a whole table or partition, not one item by its key

@@ -13,6 +13,8 @@ The condition guards the write (nothing is left open) when:
   ``attribute_not_exists(a)``), or looks at an attribute a truthiness test decided on;
 - it makes the write create-only (``attribute_not_exists`` of a key attribute): the item
   the decisions were about cannot exist when the write lands;
+- it requires every attribute the write sets to be missing (a marker claimed once): the
+  write overwrites nothing;
 - it compares a version attribute: the table's configured ``version-attribute``, or an
   attribute the write itself bumps (``version = :seen`` with ``SET version = :next``);
 - the model could not read it exactly (see ``conditions``): no noise from what it cannot see.
@@ -154,11 +156,20 @@ def left_open(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tupl
     counted = [(d, attributes) for d, attributes in counted if attributes]
     if not counted:
         return ()
-    if _guards_the_item(model, write, pins, keys):
+    if _guards_the_item(model, write, pins, keys) or _adds_only(write, pins):
         return ()
     if any(_covers(pins, d, attributes) for d, attributes in counted):
         return ()
     return tuple(dict.fromkeys(d for d, _ in counted))
+
+
+def _adds_only(write: WriteEvent, pins: ConditionPins) -> bool:
+    """Does the write only add attributes its condition requires to be missing (``SET
+    notified_at = :now`` under ``attribute_not_exists(notified_at)``, a marker claimed once)?
+    It overwrites nothing a concurrent writer could have changed since the read: what the
+    path decided may be stale, but no change is lost to this write."""
+    written = written_attributes(write)
+    return bool(written) and written is not None and all(pins.how(a) == ABSENT for a in written)
 
 
 def decided_unguarded(model: Model, record: WriteRecord, reads: list[ReadEvent]) -> tuple[Decision, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dynolint.model.allocation import allocated_from
+from dynolint.model.allocation import allocated_from, serialised
 from dynolint.model.ddb_writes import ARITHMETIC, ONLY_SET
 from dynolint.model.events import Decision, ReadEvent, WriteEvent, WriteRecord, deletes
 from dynolint.model.ddb_writes import changed_by_arithmetic
@@ -221,7 +221,7 @@ def classify(model: Model, record: WriteRecord,
         # no read of the item by its key: a key counted from the scan says more than the
         # scan's filter that found the count taken (``if existing == str(n): n += 1``)
         allocation = allocated_from(model, record)
-        if allocation is not None:
+        if allocation is not None and not serialised(model, record):
             return Race(record, allocation.read, "allocate", counted_at=allocation.site)
     if not reads:
         return None
