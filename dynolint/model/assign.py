@@ -45,6 +45,10 @@ class AssignMixin(Mixin):
             value = self.steered(value, frame)
             if name in frame.declared_global and not frame.is_module and name not in frame.nonlocals:
                 self.global_store(frame, site, name, "assign", None, value, state)
+            elif self.import_cell(name, frame):
+                # (``nonlocal table; table = ...`` in a closure a factory made at import: module-lifetime state)
+                self.global_store(frame, site, f"{name} (a variable of a closure made at import)", "assign", None,
+                                  value, state)
             elif frame.is_module:
                 self.rebound_at_import(frame.path, name)
             state.env[name] = value

@@ -78,6 +78,11 @@ def _definition(value: Val | None) -> bool:
 class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
+    def import_cell(self: Machine, name: str, frame: Frame) -> bool:
+        """Is ``name`` a variable of a closure made at import that the function rebinds
+        (``nonlocal owner``): state that lives as long as the module (model/assign.py)?"""
+        return name in frame.nonlocals and frame.closure_id in self.import_closures
+
     def tenant_slot(self: Machine, test: ir.Expr, captured: dict[int, object], frame: Frame) -> bool:
         """Does ``test`` compare a module global (or a part of one) with the tenant id, as a
         one-slot cache does before it reuses what it holds (``_owner != tenant_id``)?"""
@@ -94,7 +99,7 @@ class AuthzMixin(Mixin):
             while isinstance(root, (ir.Sub, ir.Attr)):
                 root = root.value
             shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) and not _definition(
-                self.run_module(frame.path, own=True).get(root.id)) or (
+                self.run_module(frame.path, own=True).get(root.id)) or self.import_cell(root.id, frame) or (
                 root is not mine and root.id == "self" and isinstance(frame.self_val, InstanceV)
                 and frame.self_val.alloc in self.module_instances))  # ``self.owner`` of an instance made at import
             if shared and (isinstance(other, ParamV) or self.taint(other).tenants):

@@ -205,6 +205,7 @@ class CallsMixin(Mixin):
                           function.declared_global, closure, frame.chain + (loc,), frame.depth + 1,
                           info, frame.root, self_val=self_val, cls=cls, on_yield=on_yield)
         callee.nonlocals = nonlocal_names(function)
+        callee.closure_id = func.closure
         self.inherit_aliases(function, func, state, frame, callee)  # ``cache = CACHE`` seen from a nested function
         if passed:
             callee.entry_aliases = {**callee.entry_aliases, **passed}

@@ -194,8 +194,9 @@ class DynamoMixin(Mixin):
             # ``{**row, "status": "paid"}`` after a query of the status index writes the row itself)
             own = name == "query" and "IndexName" not in kwargs
             equal = key_equalities(kwargs) if own else ()
+            asked = tuple(value for _, value in (equal if own else key_equalities(kwargs)))
             read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal,
-                                  starts=key_prefixes(kwargs) if own else ())
+                                  starts=key_prefixes(kwargs) if own else (), asked=asked)
             if any(k in kwargs for k in FILTERS):
                 # a filter chose the items returned by what they held: the path examined them
                 state.examined = state.examined | {read}
@@ -291,9 +292,10 @@ class DynamoMixin(Mixin):
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
                   consistent: bool = False, sets: tuple[str, ...] | None = None,
-                  equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, Val], ...] = ()) -> int:
+                  equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, Val], ...] = (),
+                  asked: tuple[Val, ...] = ()) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
-                         sets=sets, equal=equal, starts=starts)
+                         sets=sets, equal=equal, starts=starts, asked=asked)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id

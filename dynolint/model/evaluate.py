@@ -244,6 +244,8 @@ class EvalMixin(Mixin):
         names of this function and of the functions enclosing it, as Python resolves a free
         name through every enclosing scope (a decorator factory's wrapper sees the factory's)."""
         self.closures.append(dict(frame.closure or {}) | state.env if not frame.is_module else dict(state.env))
+        if not frame.is_module and self.roots[frame.root].module_root:
+            self.import_closures.add(len(self.closures) - 1)
         return len(self.closures) - 1
 
     def lookup(self: Machine, name: str, state: State, frame: Frame) -> Val:

@@ -51,6 +51,9 @@ class ReadEvent:
     # its key condition's prefixes (``Key("sk").begins_with("HOLD#")``, or built): every item it
     # returns starts so in that attribute
     starts: tuple[tuple[str, Val], ...] = ()
+    # the values its key condition set attributes equal to, of the table or of an index
+    # (``Key("invoice_id").eq(invoice_id)`` on a GSI): what the read was asked for
+    asked: tuple[Val, ...] = ()
 
 
 # reads that return the items of a whole table or partition, not one item by its key

@@ -102,6 +102,9 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     heap: dict[tuple[object, str], Val]  # (allocation site, or class_cell's key of a class; attribute)
     heap_names: dict[object, set[str]]  # allocation site -> the attributes stored on it
     closures: list[dict[str, Val]]
+    # the closures made by a function the import ran (``usage_table = _factory()``): their
+    # variables live as long as the module, as its globals do (model/assign.py)
+    import_closures: set[int]
     root_instances: dict[tuple[str, str, bool], Val]  # (path, class, exact) -> the instance a root runs on
     root_stack: list[int]
     call_stack: list[tuple[str, str, int]]  # (path, qualname, closure) of the functions being run
@@ -113,7 +116,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     global_values: dict[tuple[str, str], list[Val]]
     global_entries: dict[tuple[str, str], list[tuple[Val, Val]]]  # dict entries stored
     import_origins: dict[tuple[str, str], tuple[tuple[str, str], ...]]  # a name imported: where it lives
-    property_kinds: dict[tuple[str, str], str | None]
+    property_kinds: dict[tuple[str, str], str | ClassV | None]
     derived_classes: dict[tuple[str, str, str], bool]  # does the class derive from a kind of library class
     exit_stacks: list[tuple[Val, list[ExitCallback]]]  # the exit stacks of running with blocks, innermost last
     changed_in_place: dict[int, Loc]  # read id -> where a part of its item was first changed in place
@@ -349,6 +352,7 @@ class Interpreter(Machine):
         self.heap = {}
         self.heap_names = {}
         self.closures = []
+        self.import_closures = set()
         self.root_instances = {}
         self.root_stack = []
         self.call_stack = []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import PROPERTIES, PROPERTY_MAKERS
-from dynolint.model.values import BoundV, CallV, ExtV, FuncV, InstanceV, LambdaV, Loc, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, BoundV, CallV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, Val, alts, one_of
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -32,16 +32,35 @@ class PropertiesMixin(Mixin):
                     found.append(alt.path)
         return found
 
-    def property_kind(self: Machine, func: FuncV) -> str | None:
+    def property_kind(self: Machine, func: FuncV) -> str | ClassV | None:
+        """How a method is read as an attribute: a library decorator's kind ("property",
+        "cached"), a project class whose instances are descriptors (it defines ``__get__``:
+        ``@lazy def session(self)``), or None: a plain method."""
         key = (func.path, func.qualname)
         if key not in self.property_kinds:
             function = self.project.functions.get(key)
-            kind = None
+            kind: str | ClassV | None = None
             if function is not None and function.class_qualname is not None and function.decorators:
                 for found in self.decorator_paths(func.path, function.decorators):
                     kind = PROPERTIES.get(found, kind)
+                kind = kind or self.descriptor_class(func.path, function.decorators)
             self.property_kinds[key] = kind
         return self.property_kinds[key]
+
+    def descriptor_class(self: Machine, path: str, decorators: tuple[ir.Expr, ...]) -> ClassV | None:
+        """The project class a method is decorated with whose instances are descriptors (the
+        class defines ``__get__``): reading the method as an attribute calls ``__get__`` of
+        the class made with the function."""
+        from dynolint.model.state import State as StateCls
+
+        frame = self.module_frame(path)
+        for decorator in decorators:
+            if isinstance(decorator, ir.Call):
+                continue
+            for alt in alts(self.peek(decorator, StateCls({}), frame)):
+                if type(alt) is ClassV and self.find_method(alt, "__get__") is not None:
+                    return alt
+        return None
 
     def read_property(self: Machine, value: Val, name: str, loc: Loc, state: State, frame: Frame) -> Val:
         """``obj.name`` where ``name`` is a ``@property`` (the getter runs, on the caller's
@@ -51,6 +70,19 @@ class PropertiesMixin(Mixin):
             kind = self.property_kind(alt.func) if isinstance(alt, BoundV) else None
             if kind is None or not isinstance(alt, BoundV):
                 out.append(alt)
+                continue
+            if isinstance(kind, ClassV):  # ``type(obj).name.__get__(obj, type(obj))`` of the class made with it
+                getter = self.find_method(kind, "__get__")
+                if getter is not None and (getter.path, getter.qualname, getter.closure) in self.call_stack:
+                    # another attribute's descriptor read inside this one's ``__get__`` (``self.session``
+                    # inside ``s3``): the interpreter runs no function inside itself, so what the
+                    # method gives is what the descriptor gives, as a lazy attribute's does
+                    out.append(self.invoke(alt.func, alt.self_val, [], {}, loc, state, frame))
+                    continue
+                descriptor = self.instantiate(kind, [alt.func], {}, loc, state, frame)
+                owner = alt.self_val.cls if isinstance(alt.self_val, InstanceV) else UNKNOWN
+                got = self.dunder(descriptor, "__get__", [alt.self_val, owner], loc, state, frame)
+                out.append(got if got is not None else UNKNOWN)
                 continue
             result = self.invoke(alt.func, alt.self_val, [], {}, loc, state, frame)
             if kind == "cached" and isinstance(alt.self_val, InstanceV):

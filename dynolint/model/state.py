@@ -372,6 +372,7 @@ class Frame:
     steers: frozenset[Steer] = frozenset()
     # the names it declares ``nonlocal``: the enclosing function's variables (not the module's)
     nonlocals: frozenset[str] = frozenset()
+    closure_id: int = -1  # the index of the closure it runs in (``FuncV.closure``)
     # local names whose dict the body stored entries into (``item["id"] = v``), never rebound:
     # a parameter among them is the caller's dict, changed in place (model/calls.py)
     stored_into: set[str] = field(default_factory=set)

@@ -363,6 +363,19 @@ def returned_by_root(model: Model, root_id: int, value: Val) -> bool:
     return False
 
 
+def read_by_request(model: Model, read_ids: set[int]) -> bool:
+    """Whether any of these reads fetched what the request named: its key, or the values its
+    key condition was given, derive from the event (``Key("invoice_id").eq(invoice_id)`` of a
+    path parameter). In tenant-aware code that is the data of the tenant asking (or of the one
+    it named), not configuration every tenant shares (``Key={"pk": "CONFIG"}``)."""
+    for read_id in read_ids:
+        if 0 <= read_id < len(model.interp.reads):
+            read = model.interp.reads[read_id]
+            if any(model.taint(value).event for value in (read.key, *read.asked) if value is not None):
+                return True
+    return False
+
+
 def read_under_tenant(model: Model, read_ids: set[int]) -> bool:
     """Whether any of these reads fetched an item whose key derives from the tenant id:
     the tenant's own data, even though the value read carries no tenant id."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
+from dynolint.model.values import CallV, ConstV, CostlyV, StrV, SubV, Val, alts, const_str
 from dynolint.model.tenancy import (
-    keyed_by_tenant, per_request, read_under_tenant, returned_by_root, root_source, root_tenancy, tenant_aware_root,
+    keyed_by_tenant, per_request, read_by_request, read_under_tenant, returned_by_root, root_source, root_tenancy,
+    tenant_aware_root,
 )
 from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
@@ -101,8 +103,9 @@ def handler(event, context):
                 yield model.finding(self.code, self.name, store.loc, message, Severity.ERROR, Confidence.MEDIUM,
                                     source_related(model, root_source(model, store.root)))
                 continue
-            tenant_data = bool(taint.tenants) or store.holds_tenant or (taint.event and tenant_aware_root(model, root)) \
-                or read_under_tenant(model, taint.read_ids() | store.holds_reads)
+            reads = taint.read_ids() | store.holds_reads
+            tenant_data = bool(taint.tenants) or store.holds_tenant or read_under_tenant(model, reads) \
+                or (taint.event or read_by_request(model, reads)) and tenant_aware_root(model, root)
             if not tenant_data or root_tenancy(model, store.root) != "shared" or made_of_its_key(model, store):
                 continue
             seen.add(store.loc)
@@ -113,10 +116,37 @@ def handler(event, context):
 
 
 def made_of_its_key(model: Model, store: GlobalStore) -> bool:
-    """Is what a cached function keeps made only of its arguments, the cache's key (and of
-    literals and files the code ships: ``json.load(open(f"catalog/{version}.json"))``)? Then
-    another tenant gets it only by asking with the same arguments, which would make it again."""
-    if store.kind != "cache" or store.key is None or store.holds_tenant or store.holds_reads:
+    """Is what a cached function keeps, or a container entry holds, made only of its key (the
+    function's arguments; the entry's name: ``_LIMITS[plan] = fetch_limit(plan)``), and of
+    literals and files the code ships (``json.load(open(f"catalog/{version}.json"))``)? Then
+    another tenant gets it only by asking with the same key, which would make it again."""
+    if store.kind not in ("cache", "item") or store.key is None or store.holds_tenant or store.holds_reads:
         return False
     made, key = model.taint(store.value), model.taint(store.key)
-    return made.tenants <= key.tenants and made.read_ids() <= key.read_ids() and (key.event or not made.event)
+    if not (made.tenants <= key.tenants and made.read_ids() <= key.read_ids() and (key.event or not made.event)):
+        return False
+    # (an entry is computed in the caller's scope from anything there, not from arguments alone: only
+    # a service's answer to a request made of its name counts, ``int(ssm.get_parameter(Name=f"/plans/{plan}")...)``)
+    return store.kind == "cache" or answer_to(model, store.value, store.key)
+
+
+CONVERSIONS = frozenset({"int", "float", "str", "bool", "json.loads", "Decimal", "decimal.Decimal"})
+
+
+def answer_to(model: Model, value: Val, key: Val) -> bool:
+    """Is ``value`` what another service answered to a request made only of literals and
+    ``key`` (converted, or a part of the answer taken), in each of its alternatives?"""
+    for alt in alts(value):
+        for _ in range(8):
+            if type(alt) is CallV and alt.recv is None and alt.fn in CONVERSIONS and len(alt.args) == 1:
+                alt = alt.args[0]
+            elif type(alt) is SubV and const_str(alt.index) is not None:
+                alt = alt.base
+            else:
+                break
+        if type(alt) is not CostlyV or not alt.deps:
+            return False
+        parts = [part for dep in alt.deps for part in (dep.parts if type(dep) is StrV else (dep,))]
+        if not all(type(part) is ConstV or model.index.equal(part, key) for part in parts):
+            return False
+    return True
