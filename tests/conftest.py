@@ -77,6 +77,17 @@ def line_of(source: str, text: str) -> int:
     return textwrap.dedent(source).splitlines().index(text) + 1
 
 
+def project_codes(root: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    """Write ``files`` into ``root`` and check the project: (file name, line, code) of each finding, sorted."""
+    write_project(root, files)
+    return sorted((Path(f.path).name, f.line, f.code) for f in findings_in(root).findings)
+
+
+def line_with(source: str, text: str) -> int:
+    """The number of the first line of ``source`` that contains ``text``."""
+    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+
+
 def run_cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "dynolint", *args], cwd=cwd, capture_output=True, text=True,
                           input=stdin, timeout=120)

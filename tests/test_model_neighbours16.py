@@ -8,16 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import findings_in, write_project
-
-
-def codes(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
-    write_project(tmp_path, files)
-    return sorted((Path(f.path).name, f.line, f.code) for f in findings_in(tmp_path).findings)
-
-
-def line_of(source: str, text: str) -> int:
-    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+from tests.conftest import line_with as line_of, project_codes as codes
 
 
 # -- a filter's presence tests on a listing's items are decisions, as an if's are -------------
