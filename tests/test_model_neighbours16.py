@@ -206,3 +206,55 @@ def test_a_service_answer_memoised_by_its_name(tmp_path: Path, value: str, leak:
     source = MEMO.replace("{VALUE}", value)
     found = codes(tmp_path, {"limits.py": source})
     assert (("limits.py", line_of(source, "LIMITS[plan] ="), "DYN302") in found) is leak, found
+
+
+# -- a literal key keys nothing per tenant, even when a session tag holds it --------------------
+VEND = '''import boto3
+_sts = boto3.client("sts")
+CACHE = {}
+
+def client_for(tenant, purpose):
+    if {KEY} not in CACHE:
+        CACHE[{KEY}] = _sts.assume_role(RoleArn="r", RoleSessionName=tenant, Tags=[
+            {"Key": "TenantId", "Value": tenant}, {"Key": "Purpose", "Value": purpose}])["Credentials"]
+    c = CACHE[{KEY}]
+    return boto3.client("s3", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                        aws_session_token=c["SessionToken"])
+
+def handler(event, context):
+    return client_for(context.tenant_id, "reports").list_objects_v2(Bucket="b", Prefix=context.tenant_id)
+'''
+
+
+@pytest.mark.parametrize("key, kept", [
+    ("purpose", True),
+    ('"reports"', True),
+    ("(tenant, purpose)", False),
+    ('f"{tenant}:{purpose}"', False),
+])
+def test_credentials_cached_by_a_literal_are_shared(tmp_path: Path, key: str, kept: bool) -> None:
+    source = VEND.replace("{KEY}", key)
+    found = codes(tmp_path, {"vend.py": source})
+    assert (("vend.py", line_of(source, "CACHE[" + key + "] ="), "DYN203") in found) is kept, found
+
+
+# -- a module setting compared with a tenant's value is no owner check ---------------------------
+SETTING = '''from collections import deque
+LIMIT = {LIMIT}
+RECENT = deque(maxlen=100)
+SEEN = {}
+
+def handler(event, context):
+    tenant = context.tenant_id
+    SEEN[tenant] = SEEN.get(tenant, 0) + 1
+    if SEEN[tenant] {OP} LIMIT:
+        return {"statusCode": 429}
+    RECENT.append({"tenant": tenant, "path": event["rawPath"]})
+'''
+
+
+@pytest.mark.parametrize("limit, op", [("50", ">"), ("'gold'", "=="), ("50", "!=")])
+def test_a_setting_compared_with_a_tenants_value_checks_no_owner(tmp_path: Path, limit: str, op: str) -> None:
+    source = SETTING.replace("{LIMIT}", limit).replace("{OP}", op)
+    found = codes(tmp_path, {"limits.py": source})
+    assert ("limits.py", line_of(source, "RECENT.append"), "DYN302") in found, found

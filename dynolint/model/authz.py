@@ -75,6 +75,13 @@ def _definition(value: Val | None) -> bool:
         type(alt) in (ClassV, ModuleV, FuncV, ExtV) for alt in alts(value))
 
 
+def _literal_setting(value: Val | None) -> bool:
+    """Is a module name bound to a literal other than None (``BURST = 50``): a setting, where a
+    one-slot cache's owner starts out as None?"""
+    return value is not None and bool(alts(value)) and all(
+        type(alt) is ConstV and alt.value is not None for alt in alts(value))
+
+
 class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
@@ -99,7 +106,10 @@ class AuthzMixin(Mixin):
             while isinstance(root, (ir.Sub, ir.Attr)):
                 root = root.value
             shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) and not _definition(
-                self.run_module(frame.path, own=True).get(root.id)) or self.import_cell(root.id, frame) or (
+                held := self.run_module(frame.path, own=True).get(root.id)) and not (
+                    # (a setting: ``BURST = 50`` compared with ``len(_windows[tenant])``, never rebound)
+                    root is mine and _literal_setting(held) and (frame.path, root.id) not in self.project.rebound_globals())
+                or self.import_cell(root.id, frame) or (
                 root is not mine and root.id == "self" and isinstance(frame.self_val, InstanceV)
                 and frame.self_val.alloc in self.module_instances))  # ``self.owner`` of an instance made at import
             if shared and (isinstance(other, ParamV) or self.taint(other).tenants):

@@ -90,8 +90,11 @@ def carries_identity(value: Val) -> bool:
 
 def made_of(key: Val, scope: Val) -> bool:
     """Is every alternative of ``key`` one of the values ``scope`` is made of (the claims object,
-    the parameter, both a session tag and a cache key were taken from)?"""
+    the parameter, both a session tag and a cache key were taken from)? A literal is no such
+    value: it is the same for every caller (``"hos"``, both a cache key and the Purpose tag)."""
     wanted = set(alts(key))
+    if any(type(alt) is ConstV for alt in wanted):
+        return False
     pending, seen = [scope], 0
     while pending and wanted and seen < 512:
         value = pending.pop()

@@ -73,6 +73,7 @@ class Project:
         self.infra = infra
         self._tenant_keys: dict[str, re.Pattern[str]] = {}
         self._callers: dict[str, list[tuple[str, str]]] | None = None
+        self._rebound: frozenset[tuple[str, str]] | None = None
         self.files: dict[str, ir.FileSummary] = {s.path: s for s in summaries if s.error is None}
         self.by_module: dict[str, str] = {}
         self.by_last_name: dict[str, list[tuple[str, str]]] = {}  # last dotted part -> (module, path)
@@ -298,6 +299,14 @@ class Project:
                         found.setdefault(name, set()).add((path, qualname))
             self._callers = {name: sorted(callers) for name, callers in found.items()}
         return self._callers
+
+    def rebound_globals(self) -> frozenset[tuple[str, str]]:
+        """The module names (path, name) some function of their module declares ``global``
+        (or ``nonlocal``: phase 1 keeps both): state function code may rebind."""
+        if self._rebound is None:
+            self._rebound = frozenset((path, name) for (path, _), function in self.functions.items()
+                                      for name in function.declared_global)
+        return self._rebound
 
     def tenant_names(self, path: str) -> tuple[str, ...]:
         """The words of the ``tenant-names`` setting that governs ``path``."""
