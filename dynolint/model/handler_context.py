@@ -199,11 +199,7 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
             if callers:
                 del outermost[(path, qualname)]
                 for key, caller in callers:
-                    # (a Lambda handler that binds it, ``with studio_scope(context.tenant_id):``, is
-                    # its own invocation's entry: it wraps no other root, and what it does, a /tmp
-                    # file of a PER_TENANT function, is not another root's)
-                    if not machine.handler_shaped(caller):
-                        outermost.setdefault(key, caller)
+                    outermost.setdefault(key, caller)
     found = [(path, function, given_to(machine, function), bound.get((path, qualname)))
              for (path, qualname), function in sorted(outermost.items())]
     machine.var_setter_memo[var] = found

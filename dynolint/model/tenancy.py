@@ -52,6 +52,23 @@ def root_tenancy(model: Model, root_id: int) -> str:
     return "single"
 
 
+def write_tenancy(model: Model, root_id: int, frame: int) -> str:
+    """``root_tenancy`` for an effect made in ``frame`` of a root: "per-tenant" also when a
+    function on the way to it is the handler of a PER_TENANT function (a handler run inside
+    another root to bind a ContextVar the root reads: what it writes is that function's)."""
+    frames = model.interp.frames
+    for _ in range(64):
+        if not 0 <= frame < len(frames):
+            break
+        info = frames[frame]
+        if info.func != "<module>" and model.project.isolation(info.path, info.func) == "per-tenant":
+            return "per-tenant"
+        if info.parent == frame:
+            break
+        frame = info.parent
+    return root_tenancy(model, root_id)
+
+
 def _called_per_tenant(model: Model, path: str, qualname: str, depth: int = 0) -> bool:
     """Is every function of the project that may call ``qualname`` (a call naming it, by its
     name alone) a PER_TENANT handler or itself called only from those, and is there one? A

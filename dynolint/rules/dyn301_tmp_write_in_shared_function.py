@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.tenancy import root_source, root_tenancy
+from dynolint.model.tenancy import root_source, write_tenancy
 from dynolint.rules._tenant import source_related
 from dynolint.rules.base import Rule, RuleDocs, example
 
@@ -103,7 +103,7 @@ def handler(event, context):
         for index, write in self.each(list(enumerate(model.interp.tmp_writes))):
             if index in model.interp.cleaned or index in filled or write.loc in seen:
                 continue
-            if root_tenancy(model, write.root) != "shared":
+            if write_tenancy(model, write.root, write.frame) != "shared":
                 continue
             seen.add(write.loc)
             message = (f"{write.how} writes under /tmp in a function shared by tenants: the file outlives the "
