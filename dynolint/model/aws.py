@@ -28,8 +28,12 @@ S3_KEYED = {
     "get_object": "Key", "put_object": "Key", "delete_object": "Key", "head_object": "Key",
     "copy_object": "Key", "get_object_tagging": "Key", "put_object_tagging": "Key",
     "create_multipart_upload": "Key", "upload_part": "Key", "complete_multipart_upload": "Key",
-    "get_object_acl": "Key", "restore_object": "Key", "select_object_content": "Key",
+    "abort_multipart_upload": "Key", "list_parts": "Key", "upload_part_copy": "Key",
+    "get_object_acl": "Key", "put_object_acl": "Key", "get_object_attributes": "Key",
+    "get_object_retention": "Key", "put_object_retention": "Key", "get_object_legal_hold": "Key",
+    "put_object_legal_hold": "Key", "restore_object": "Key", "select_object_content": "Key",
     "list_objects": "Prefix", "list_objects_v2": "Prefix", "list_object_versions": "Prefix",
+    "list_multipart_uploads": "Prefix",
 }
 S3_TRANSFER = {"download_file": (1, "Key"), "upload_file": (2, "Key"), "download_fileobj": (1, "Key"),
                "upload_fileobj": (2, "Key"),
