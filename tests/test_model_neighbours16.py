@@ -258,3 +258,26 @@ def test_a_setting_compared_with_a_tenants_value_checks_no_owner(tmp_path: Path,
     source = SETTING.replace("{LIMIT}", limit).replace("{OP}", op)
     found = codes(tmp_path, {"limits.py": source})
     assert ("limits.py", line_of(source, "RECENT.append"), "DYN302") in found, found
+
+
+# -- the S3 operations by key: a tenant's object through the execution role ---------------------
+S3_CALL = '''import boto3
+s3 = boto3.client("s3")
+
+def handler(event, context):
+    tenant = context.tenant_id
+    return s3.{CALL}
+'''
+
+
+@pytest.mark.parametrize("call", [
+    'abort_multipart_upload(Bucket="b", Key=f"{tenant}/in/x", UploadId=event["id"])',
+    'list_parts(Bucket="b", Key=f"{tenant}/in/x", UploadId=event["id"])',
+    'put_object_acl(Bucket="b", Key=f"{tenant}/x", ACL="private")',
+    'get_object_attributes(Bucket="b", Key=f"{tenant}/x", ObjectAttributes=["ETag"])',
+    'put_object_legal_hold(Bucket="b", Key=f"{tenant}/x", LegalHold={"Status": "ON"})',
+    'list_multipart_uploads(Bucket="b", Prefix=f"{tenant}/")',
+])
+def test_s3_operations_by_key_are_data_calls(tmp_path: Path, call: str) -> None:
+    source = S3_CALL.replace("{CALL}", call)
+    assert codes(tmp_path, {"objects.py": source}) == [("objects.py", 6, "DYN201")]
