@@ -68,23 +68,25 @@ def puts_read_item_back(race: Race) -> bool:
     return False
 
 
-def visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
+def visible_version(model: Model, table: Val, path: str) -> tuple[str | None, bool]:
     """The version attribute the project keeps on ``table`` (a write of the same table sets a
     version-like name to a whole number, or to a value plus one), and whether that name is
-    also written with values no version has (then no attribute is safe to choose); memoised
-    per table on the model."""
+    also written with values no version has (then no attribute is safe to choose): of the
+    writes in ``path``'s import component (``Project.component_of``); memoised on the model."""
     memo = model.memo.setdefault("visible_version", {})
-    if table not in memo:
-        memo[table] = _visible_version(model, table)
-    return cast("tuple[str | None, bool]", memo[table])  # what _visible_version gave
+    component = model.project.component_of(path)
+    if (table, component) not in memo:
+        memo[(table, component)] = _visible_version(model, table, component)
+    return cast("tuple[str | None, bool]", memo[(table, component)])  # what _visible_version gave
 
 
-def _visible_version(model: Model, table: Val) -> tuple[str | None, bool]:
+def _visible_version(model: Model, table: Val, component: frozenset[str]) -> tuple[str | None, bool]:
     found: set[str] = set()
     clash = False
     by_table = _writes_by_table(model)
     for other in table_lookup(model, "writes", by_table).matching(table):
-        for name, value in (pair for write in by_table[other] for pair in _written(write)):
+        writes = [write for write in by_table[other] if getattr(write, "loc", ("",))[0] in component]
+        for name, value in (pair for write in writes for pair in _written(write)):
             if name.lower() not in VERSION_NAMES and name != NEW_ATTRIBUTE:
                 continue
             if _version_like(value):
@@ -139,7 +141,7 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
     """The plan for a put of the item read when no version attribute is configured: the one
     the project visibly keeps, else a new one."""
     write = race.write
-    chosen, clash = visible_version(model, write.table)
+    chosen, clash = visible_version(model, write.table, write.loc[0])
     if clash:
         return Skip(f"the project writes more than one version-like attribute to table {label}, or writes "
                     f"'{NEW_ATTRIBUTE}' with values that are not versions: set [tool.dynolint.tables.{label}] "
@@ -152,7 +154,9 @@ def put_back_plan(model: Model, race: Race, item_name: str, key_attr: str | None
     if not chosen:
         # an update elsewhere changes the items without bumping a version the project never kept: the
         # lock started here would not see its change (a deposit's ADD lost under a withdrawal's put)
-        other = next((w.write for w in model.interp.writes if w.write.loc != write.loc
+        # (of the writes in this file's import component: a warm run analyses a component alone)
+        component = model.project.component_of(write.loc[0])
+        other = next((w.write for w in model.interp.writes if w.write.loc != write.loc and w.write.loc[0] in component
                       and w.write.op in ("update_item", "update") and model.index.same_table(w.write.table, write.table)),
                      None)
         if other is not None:

@@ -122,6 +122,7 @@ class Project:
         self._folders: set[str] | None = None  # the folders that hold the project's files
         self._reached: dict[str, frozenset[str]] = {}  # a handler's module: the files its imports reach
         self._imports: dict[str, tuple[str, ...]] = {}  # a file: the project files its own imports name
+        self._components: dict[str, frozenset[str]] | None = None
 
     # -- imports ------------------------------------------------------------------------
     def resolve_module(self, importer: str, module: str, level: int) -> str | None:
@@ -350,6 +351,36 @@ class Project:
         if handler is None or handler not in self.files:
             return True
         return self.imports_reach(handler, path)
+
+    def component_of(self, path: str) -> frozenset[str]:
+        """The project files connected to ``path`` by imports, in either direction: what a run
+        of ``path``'s import component alone sees (engine/incremental.py splits a project so).
+        A fact made of every write of a table (the version attribute it keeps) is asked of the
+        writes in one component, so that a warm run that analyses some components alone gives
+        what the whole run gave."""
+        if self._components is None:
+            from dynolint.model.reach import _imports_of
+
+            parent = {file: file for file in self.files}
+
+            def find(file: str) -> str:
+                while parent[file] != file:
+                    parent[file] = parent[parent[file]]
+                    file = parent[file]
+                return file
+
+            for file in sorted(self.files):
+                targets = self._imports.get(file)
+                if targets is None:
+                    targets = self._imports[file] = _imports_of(self, file)
+                for target in targets:
+                    if target in parent:
+                        parent[find(target)] = find(file)
+            groups: dict[str, set[str]] = {}
+            for file in parent:
+                groups.setdefault(find(file), set()).add(file)
+            self._components = {file: frozenset(group) for group in groups.values() for file in group}
+        return self._components.get(path, frozenset({path}))
 
     def imports_reach(self, start: str, path: str) -> bool:
         """Do ``start``'s imports (directly or not) bring ``path`` into its process?"""
