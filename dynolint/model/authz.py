@@ -33,7 +33,7 @@ from dynolint.model.event_fields import (
 from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    ClaimsV, ClassV, ConstV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
+    NONE, ClaimsV, ClassV, ConstV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -75,13 +75,6 @@ def _definition(value: Val | None) -> bool:
         type(alt) in (ClassV, ModuleV, FuncV, ExtV) for alt in alts(value))
 
 
-def _literal_setting(value: Val | None) -> bool:
-    """Is a module name bound to a literal other than None (``BURST = 50``): a setting, where a
-    one-slot cache's owner starts out as None?"""
-    return value is not None and bool(alts(value)) and all(
-        type(alt) is ConstV and alt.value is not None for alt in alts(value))
-
-
 class AuthzMixin(Mixin):
     """Branch facts for the interpreter (mixed into Interpreter)."""
 
@@ -107,8 +100,10 @@ class AuthzMixin(Mixin):
                 root = root.value
             shared = isinstance(root, ir.Name) and (self.is_global_name(root.id, frame) and not _definition(
                 held := self.run_module(frame.path, own=True).get(root.id)) and not (
-                    # (a setting: ``BURST = 50`` compared with ``len(_windows[tenant])``, never rebound)
-                    root is mine and _literal_setting(held) and (frame.path, root.id) not in self.project.rebound_globals())
+                    # (a setting, ``BURST = 50`` compared with ``len(_windows[tenant])``, never rebound; a
+                    # one-slot cache's owner starts out as None)
+                    root is mine and held is not None and _setting(held) and NONE not in alts(held)
+                    and (frame.path, root.id) not in self.project.rebound_globals())
                 or self.import_cell(root.id, frame) or (
                 root is not mine and root.id == "self" and isinstance(frame.self_val, InstanceV)
                 and frame.self_val.alloc in self.module_instances))  # ``self.owner`` of an instance made at import

@@ -292,7 +292,7 @@ class DynamoMixin(Mixin):
     # -- events ---------------------------------------------------------------------------
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
                   consistent: bool = False, sets: tuple[str, ...] | None = None,
-                  equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, Val], ...] = (),
+                  equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, str], ...] = (),
                   asked: tuple[Val, ...] = ()) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
                          sets=sets, equal=equal, starts=starts, asked=asked)

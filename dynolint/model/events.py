@@ -48,9 +48,9 @@ class ReadEvent:
     # a query's key condition equalities (``Key("pk").eq(v)``, ``pk = :v``): the value each of
     # these attributes has in every item it returns
     equal: tuple[tuple[str, Val], ...] = ()
-    # its key condition's prefixes (``Key("sk").begins_with("HOLD#")``, or built): every item it
+    # its key condition's literal prefixes (``Key("sk").begins_with("HOLD#")``): every item it
     # returns starts so in that attribute
-    starts: tuple[tuple[str, Val], ...] = ()
+    starts: tuple[tuple[str, str], ...] = ()
     # the values its key condition set attributes equal to, of the table or of an index
     # (``Key("invoice_id").eq(invoice_id)`` on a GSI): what the read was asked for
     asked: tuple[Val, ...] = ()

@@ -43,10 +43,9 @@ def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
 _BEGINS = re.compile(r"begins_with\s*\(\s*(#?[A-Za-z_][\w]*)\s*,\s*(:[\w]+)\s*\)", re.IGNORECASE)
 
 
-def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
-    """The prefixes a query's key condition gives a sort key (``Key("sk").begins_with("HOLD#")``,
-    ``"begins_with(sk, :p)"``, literal or built: ``f"ORG#{org}#TEAM#"``): every item it returns
-    starts so there."""
+def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, str], ...]:
+    """The literal prefixes a query's key condition gives a sort key (``Key("sk").begins_with("HOLD#")``,
+    ``"begins_with(sk, :p)"`` with ``:p`` a literal): every item it returns starts so there."""
     condition = kwargs.get("KeyConditionExpression")
     if condition is None:
         return ()
@@ -60,7 +59,7 @@ def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
             attribute = names.get(match.group(1), match.group(1)) if names is not None else match.group(1)
             if not attribute.startswith("#") and match.group(2) in given:
                 terms.append((attribute, given[match.group(2)]))
-    return tuple(terms)
+    return tuple((name, prefix) for name, value in terms if (prefix := const_str(value)) is not None)
 
 
 def _names_and_values(kwargs: dict[str, Val]) -> tuple[dict[str, str] | None, dict[str | None, Val]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from dynolint.findings import Confidence, Finding, Severity
-from dynolint.model.values import CallV, ConstV, CostlyV, StrV, SubV, Val, alts, const_str
+from dynolint.model.looked import conversion_of
+from dynolint.model.values import ConstV, CostlyV, StrV, SubV, Val, alts, const_str
 from dynolint.model.tenancy import (
     keyed_by_tenant, per_request, read_by_request, read_under_tenant, returned_by_root, root_source, root_tenancy,
     tenant_aware_root,
@@ -130,16 +131,13 @@ def made_of_its_key(model: Model, store: GlobalStore) -> bool:
     return store.kind == "cache" or answer_to(model, store.value, store.key)
 
 
-CONVERSIONS = frozenset({"int", "float", "str", "bool", "json.loads", "Decimal", "decimal.Decimal"})
-
-
 def answer_to(model: Model, value: Val, key: Val) -> bool:
     """Is ``value`` what another service answered to a request made only of literals and
     ``key`` (converted, or a part of the answer taken), in each of its alternatives?"""
     for alt in alts(value):
         for _ in range(8):
-            if type(alt) is CallV and alt.recv is None and alt.fn in CONVERSIONS and len(alt.args) == 1:
-                alt = alt.args[0]
+            if (converted := conversion_of(alt)) is not None:
+                alt = converted
             elif type(alt) is SubV and const_str(alt.index) is not None:
                 alt = alt.base
             else:
