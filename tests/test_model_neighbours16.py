@@ -240,6 +240,7 @@ def test_credentials_cached_by_a_literal_are_shared(tmp_path: Path, key: str, ke
 
 # -- a module setting compared with a tenant's value is no owner check ---------------------------
 SETTING = '''from collections import deque
+from os import environ
 LIMIT = {LIMIT}
 RECENT = deque(maxlen=100)
 SEEN = {}
@@ -253,7 +254,8 @@ def handler(event, context):
 '''
 
 
-@pytest.mark.parametrize("limit, op", [("50", ">"), ("'gold'", "=="), ("50", "!=")])
+@pytest.mark.parametrize("limit, op", [("50", ">"), ("'gold'", "=="), ("50", "!="),
+                                       ('int(environ.get("LIMIT", "50"))', ">")])
 def test_a_setting_compared_with_a_tenants_value_checks_no_owner(tmp_path: Path, limit: str, op: str) -> None:
     source = SETTING.replace("{LIMIT}", limit).replace("{OP}", op)
     found = codes(tmp_path, {"limits.py": source})
