@@ -48,11 +48,12 @@ def _import_targets(path: str, data: bytes) -> tuple[tuple[str, bool], ...]:
         for name in names:
             level = len(name) - len(name.lstrip("."))
             dotted = name.lstrip(".")
-            if not dotted:
-                continue
-            if level:  # relative: from the importer's package
+            if level:  # relative: from the importer's package (``from . import app``: the package itself)
                 anchor = package[:len(package) - (level - 1)] if level > 1 else package
-                out.append((".".join([*anchor, dotted]), True))
+                if dotted or anchor:
+                    out.append((".".join([*anchor, dotted] if dotted else anchor), True))
+            elif not dotted:
+                continue
             else:
                 out.append((dotted, False))
     return tuple(dict.fromkeys(out))

@@ -108,7 +108,9 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
                  for p in targets} - {b"__init__", b""}
         found = set()
         for path, data in sources.items():
-            if path not in targets and any(name in data for name in names) and imports_of(path) & targets:
+            # (``from . import create_app`` names no module: the package's own ``__init__``)
+            if path not in targets and (any(name in data for name in names) or b"from ." in data) \
+                    and imports_of(path) & targets:
                 found.add(path)
         return found
 

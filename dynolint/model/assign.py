@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
-from dynolint.model import mappings
+from dynolint.model import apps, mappings
 from dynolint.model.library import (
     LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, REQUEST_SCOPES, SESSION_REMOVES,
     SESSION_STORES,
@@ -74,6 +74,8 @@ class AssignMixin(Mixin):
                         continue  # a property's setter decides what is kept
                     key = (alt.alloc, target.attr)
                     self.summaries.write(key, value, merged=True)
+                elif type(alt) is CallV or type(alt) is ExtV:  # a mapping a web application keeps
+                    apps.store(self, alt, target.attr, value)
                 elif isinstance(alt, ClassV):  # ``cls._cache = ...``: seen by every later reader
                     self.summaries.write(class_cell(alt, target.attr), value, merged=True)
                 elif isinstance(alt, PynInstanceV):
@@ -287,7 +289,7 @@ class AssignMixin(Mixin):
         if type(expr) is ir.Name and self.is_global_name(expr.id, frame) \
                 and any(isinstance(alt, (ClassV, InstanceV)) for alt in alts(value)):
             return expr.id
-        return next((f"{alt.cls.qualname}()" for alt in alts(value)
+        return next((apps.object_name(alt) or f"{alt.cls.qualname}()" for alt in alts(value)
                      if isinstance(alt, InstanceV) and alt.alloc in self.module_instances), None) or \
             next((alt.qualname for alt in alts(value)  # a class by any name (``cls`` in a classmethod)
                   if isinstance(alt, ClassV) and "<locals>" not in alt.qualname), None)

@@ -145,6 +145,24 @@ class AuthzMixin(Mixin):
             return frozenset({ADMIN, AUTHORIZED}), _NONE
         return _NONE, _NONE
 
+    def owner_checks(self: Machine, test: ir.Expr, captured: dict[int, object], loc: Loc, frame: Frame) -> None:
+        """A test that compares a tenant id with what data read holds (``if listing["promoter_id"] !=
+        promoter_id: abort(404)``): the id decides whose data the caller may have, so it scopes
+        access there as a key does (DYN204 asks where it came from)."""
+        if isinstance(test, ir.UnaryOp) and test.op == "not":
+            self.owner_checks(test.operand, captured, loc, frame)
+        elif isinstance(test, ir.BoolOp):
+            self.owner_checks(test.left, captured, loc, frame)
+            self.owner_checks(test.right, captured, loc, frame)
+        elif isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("==", "!=", "in", "not in"):
+            operands = captured.get(id(test))
+            if not isinstance(operands, tuple) or len(operands) != 2:
+                return
+            left, right = (self.taint(side) for side in operands)
+            for tenant_side, data in ((operands[0], right), (operands[1], left)):
+                if self.taint(tenant_side).tenants and not data.tenants and data.read_ids():
+                    self.note_scoping(tenant_side, loc, frame, "owner check")
+
     def note_flag(self: Machine, target: ir.Expr, value: ir.Expr, state: State, frame: Frame) -> None:
         """``allowed = asked == claims["custom:tenant_id"]`` (or ``hmac.compare_digest(...)``): the
         name holds that test's outcome, and a later ``if not allowed:`` tests it."""

@@ -209,6 +209,8 @@ class AwsMixin(Mixin):
             return self.assume_role(kwargs, loc, frame)
         if service == "s3":
             self.s3_call(client.creds, name, args, kwargs, loc, frame)
+            if name == "put_object" and "Body" in kwargs:  # (an archive's copy of an item read)
+                self.note_contents_used(kwargs["Body"], state)
             if name in ("generate_presigned_url", "generate_presigned_post"):
                 return CallV(name, client, tuple(args))
         if service == "lambda" and name in LAMBDA_INVOKES:
@@ -314,6 +316,8 @@ class AwsMixin(Mixin):
                 return obj
             return CallV(name, obj, tuple(args))
         if name in ("get", "put", "delete", "download_file", "upload_file", "download_fileobj", "copy_from", "copy"):
+            if name == "put" and "Body" in kwargs:
+                self.note_contents_used(kwargs["Body"], state)
             source = args[0] if name == "copy" and args else kwargs.get("CopySource")
             keys = (obj.key,) if source is None else (obj.key, source)
             self.data_calls.append(DataCall(loc, "s3", f"object.{name}", obj.creds, keys, False,

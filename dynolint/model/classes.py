@@ -15,6 +15,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
+from dynolint.model.records import setting
 from dynolint.model.mro import resolve_super
 from dynolint.model.mixin import Mixin
 
@@ -190,6 +191,12 @@ class ClassesMixin(Mixin):
         if found:
             return one_of(found, limit=MAX_OVERRIDES + 1)
         in_class = self.class_attr(base.cls, name)
+        if not base.exact and (prefix := self.env_prefix(base.cls)) is not None:
+            # (a settings model given to the code, made where the model cannot see: its field is read
+            # from the environment, else takes its default)
+            fields = dict(self.dataclass_fields(base.cls) or ())
+            if name in fields:
+                return setting(prefix, name, fields[name], in_class)
         if in_class is not None:
             return in_class
         if not base.exact:

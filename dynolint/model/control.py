@@ -172,6 +172,7 @@ class ControlMixin(Mixin):
         equality are read (``filter_reads``); its value is what its leaves evaluated to."""
         captured: dict[int, object] = {}
         self.eval_test(condition, state, frame, captured)
+        self.owner_checks(condition, captured, site, frame)  # (``[t for t in rows if t["org"] == org]``)
         if state.has_reads:
             decided, _ = branch_decisions(condition, captured, site,
                                           lambda value: self.taint(value).read_ids())

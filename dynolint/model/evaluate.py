@@ -12,7 +12,7 @@ from dynolint.model.key_parts import KEEP_ELEMENTS
 from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
-from dynolint.model import mappings
+from dynolint.model import apps, mappings
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing, verdicts
 from dynolint.model.narrowing import assuming
@@ -272,6 +272,8 @@ class EvalMixin(Mixin):
             return self.request_scope_get(base.path, name, loc, state, frame)
         if (context := context_attr(base, name)) is not None:  # a Powertools resolver's context, its methods
             return context
+        if (kept := apps.attribute(self, base, name)) is not None:  # ``app.state``, ``current_app.extensions``
+            return kept
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
         if any(type(v) is CallV for v in out):  # a property(fget, ...) of the instance's class
             out = [self.made_property_get(alt, v, loc, state, frame) for alt, v in zip(alts(base), out)]
@@ -336,6 +338,8 @@ class EvalMixin(Mixin):
                 return AttrV(base, name)
             if not base.path and name == "state":
                 return ExtV(REQUEST_STATE)  # this request's namespace (what middleware stored: model/objects.py)
+            if not base.path and name == "app" and (proxy := apps.request_app(self)) is not None:
+                return proxy  # ``request.app``: the application the project made (model/apps.py)
             if not base.path and name in _APP_STATE:
                 # a web framework's request.app / request.state: the application's objects (the
                 # resources it made at start-up), not request data; unknown, typed by their use

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.containers import dict_keys
+from dynolint.model import apps
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
@@ -17,7 +18,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import (
     JSON_ENCODERS,
-    EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE,
+    APP_STATE, EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE,
     ProcessStore,
 )
 from dynolint.model.mixin import Mixin
@@ -244,7 +245,10 @@ class ExternalMixin(Mixin):
         if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
                     "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
             return NONE
-        return CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        result = CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if path in APP_STATE:  # a web application: what it keeps (model/apps.py)
+            apps.made(self, path, result, kwargs, node, loc, state, frame)
+        return result
 
     def dynamic_getattr(self: Machine, obj: Val, name: Val, loc: Loc, state: State, frame: Frame) -> Val | None:
         """``getattr(obj, name)``: the attribute, by a constant name; by a name built from a

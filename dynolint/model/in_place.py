@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from dynolint.phase1 import ir
 from dynolint.model.key_parts import converted_from
-from dynolint.model.looked import computed_from
+from dynolint.model.looked import computed_from, looked_at_reads
 from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, Val, alts, const_str, one_of
 from dynolint.model.mixin import Mixin
 
@@ -21,6 +21,25 @@ if TYPE_CHECKING:
 
 
 class InPlaceMixin(Mixin):
+    def note_contents_used(self: Machine, data: Val, state: State) -> None:
+        """The path used what items it read hold, besides their key, in ``data``: copied them
+        elsewhere (an object's body: ``put_object(Body=json.dumps(item))``) or ordered them to
+        choose some (``sorted(rows, key=lambda r: r["updated_at"])[limit:]``). It examined them:
+        a delete of one after loses what changed since (as an archive's copy into another item
+        does: ``emit_write``), or removes an item chosen by what it no longer holds."""
+        candidates = self.taint(data).read_ids() - state.examined
+        if not candidates:
+            return
+        names, whole = looked_at_reads(data, candidates)
+        used = set(whole)
+        for read, attributes in names.items():
+            event = self.reads[read] if 0 <= read < len(self.reads) else None
+            key = set(self.index.key_map(event.key) or ()) | set(dict(event.equal)) if event is not None else set()
+            if attributes - key - {"pk", "sk"}:
+                used.add(read)
+        if used:
+            state.examined = state.examined | frozenset(used)
+
     def with_arithmetic(self: Machine, item: ReadItemV, value: Val) -> ReadItemV:
         """The item read once ``value`` is stored into it: flagged as holding arithmetic on its
         own attributes when ``value`` is computed so (``item["n"] + 1``), else as it was."""

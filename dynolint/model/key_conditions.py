@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from dynolint.model.conditions import _names, _text
+from dynolint.model.literals import leading_text
 from dynolint.model.values import ArithV, CallV, ConstV, DictV, SeqV, Val, alts, const_str, one_of
 
 _EQUALITY = re.compile(r"^\s*\(?\s*(#?[A-Za-z_][\w]*)\s*=\s*(:[\w]+)\s*\)?\s*$")
@@ -45,7 +46,8 @@ _BEGINS = re.compile(r"begins_with\s*\(\s*(#?[A-Za-z_][\w]*)\s*,\s*(:[\w]+)\s*\)
 
 def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, str], ...]:
     """The literal prefixes a query's key condition gives a sort key (``Key("sk").begins_with("HOLD#")``,
-    ``"begins_with(sk, :p)"`` with ``:p`` a literal): every item it returns starts so there."""
+    ``"begins_with(sk, :p)"`` with ``:p`` a literal; of ``f"HOLD#{hold}#"`` the literal text it
+    starts with): every item it returns starts so there."""
     condition = kwargs.get("KeyConditionExpression")
     if condition is None:
         return ()
@@ -59,7 +61,8 @@ def key_prefixes(kwargs: dict[str, Val]) -> tuple[tuple[str, str], ...]:
             attribute = names.get(match.group(1), match.group(1)) if names is not None else match.group(1)
             if not attribute.startswith("#") and match.group(2) in given:
                 terms.append((attribute, given[match.group(2)]))
-    return tuple((name, prefix) for name, value in terms if (prefix := const_str(value)) is not None)
+    return tuple((name, prefix) for name, value in terms
+                 if (prefix := const_str(value)) is not None or (prefix := leading_text(value)))
 
 
 def _names_and_values(kwargs: dict[str, Val]) -> tuple[dict[str, str] | None, dict[str | None, Val]]:

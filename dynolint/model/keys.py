@@ -333,13 +333,16 @@ class TaintIndex:
                         else self._taken_from(typed(item_map[name]), read, name)  # the row's own, or the query's
                         or rebuilt_row_key(self, pinned[name], item_map[name], read))  # (or rebuilt from the row's own id)
                     for name in pinned)
-                if not rekeyed and read_map is None and self.key_names is not None:
+                if not rekeyed and read_map is None:
                     # a listed row copied under another sort key (``{**tab, "sk": f"ARCHIVE#..."}``): a key
-                    # attribute of the table's schema the query left open, given a value not the row's
+                    # attribute of the table's schema the query left open (or, the schema unknown, the one
+                    # its key condition gave a prefix: a key attribute too), given a value not the row's
+                    names = (self.key_names(read.table) if self.key_names is not None else ()) \
+                        or tuple(name for name, _ in read.starts)
                     rekeyed = any(name in item_map and name not in pinned and item_map[name] is not UNKNOWN
                                   and not self._taken_from(typed(item_map[name]), read, name)
                                   and not row_key_part(item_map[name], read, name)
-                                  for name in self.key_names(read.table))
+                                  for name in names)
                 for spread in alt.spreads if not rekeyed else ():
                     if (read.key is not None and self.equal(spread, read.key)) or self.item_has_key(spread, read):
                         return True

@@ -211,7 +211,8 @@ ENUM_BY_NAME = "enum.EnumType.__getitem__"
 # with attribute access (model/records.py). ``threading.local()`` is one per thread: a Lambda
 # environment runs its invocations one after another on one thread, so what a request stores
 # on a module-level one is there for the next request, as on a module-level namespace.
-NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threading.local", "_thread._local"})
+NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace", "threading.local", "_thread._local",
+                        "starlette.datastructures.State", "strawberry.types.Info"})
 
 # a record class's table of its fields by name (dataclasses, pydantic v2 and v1, a namedtuple's)
 FIELD_TABLES = frozenset({"__dataclass_fields__", "model_fields", "__fields__", "_fields"})
@@ -236,10 +237,15 @@ PYDANTIC_BASES = frozenset({
     # Powertools' parser re-exports pydantic's
     "aws_lambda_powertools.utilities.parser.BaseModel", "aws_lambda_powertools.utilities.parser.pydantic.BaseModel",
 })
+# pydantic's settings models: a field the code does not give is read from the environment variable of
+# its name (upper case, after the class's ``env_prefix``), else it takes its default (model/records.py)
+SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings",
+                            "pydantic.BaseSettings", "pydantic.v1.BaseSettings", "pydantic.env_settings.BaseSettings"})
 LIBRARY_BASES: dict[str, frozenset[str]] = {
     "enum": ENUM_BASES, "typeddict": TYPED_DICT_BASES, "mapping": MAPPING_BASES, "pydantic": PYDANTIC_BASES,
     # a record model whose subclasses are models too, each with its own fields (model/records.py)
-    "record_model": PYDANTIC_BASES | frozenset({"msgspec.Struct"}),
+    "record_model": PYDANTIC_BASES | SETTINGS_BASES | frozenset({"msgspec.Struct"}),
+    "settings": SETTINGS_BASES,
     # a middleware class whose ``dispatch(request, call_next)`` runs before each request (model/objects.py)
     "middleware": frozenset({"starlette.middleware.base.BaseHTTPMiddleware",
                              "fastapi.middleware.base.BaseHTTPMiddleware"}),
@@ -317,7 +323,7 @@ SESSION_STATE: dict[str, frozenset[str]] = {
 # a Flask application's ``config``
 OBJECT_STATE: dict[str, frozenset[str]] = {
     "logging.LoggerAdapter": frozenset({"extra"}),
-    "flask.Flask": frozenset({"config"}), "quart.Quart": frozenset({"config"}),
+    "flask.Flask": frozenset({"config", "extensions"}), "quart.Quart": frozenset({"config", "extensions"}),
 }
 # what a response that carries credentials (STS, Cognito identity) holds of them; the rest (their
 # expiry, the role assumed) is no credential
@@ -330,8 +336,21 @@ CREDENTIAL_PARTS = frozenset({"Credentials", "AccessKeyId", "SecretAccessKey", "
 DIGEST_COMPARES = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 # PyJWT's class API: ``PyJWT(options=...).decode(token, ...)`` decodes as ``jwt.decode`` does
 JWT_CLASSES = frozenset({"jwt.PyJWT", "jwt.api_jwt.PyJWT"})
-# the proxies that stand for the application handling the request (the one the module made)
-APP_PROXIES = {"flask.current_app": "flask.Flask", "quart.current_app": "quart.Quart"}
+# Web application objects keep state for the process's life in attributes the framework gives
+# projects for it (model/apps.py), by class: a "mapping" (``app.extensions["x"] = ...``) or a
+# "namespace" (``app.state.table = ...``; a class keeps at most one, whose objects are of the
+# class ``NAMESPACE_CLASSES`` names). The proxies that stand, in a request, for the application
+# handling it (the one the project made), with the classes it may be of.
+APP_STATE: dict[str, dict[str, str]] = {
+    **dict.fromkeys(("flask.Flask", "quart.Quart"), {"extensions": "mapping", "config": "mapping"}),
+    **dict.fromkeys(("fastapi.FastAPI", "starlette.applications.Starlette"), {"state": "namespace"}),
+}
+NAMESPACE_CLASSES = dict.fromkeys(("fastapi.FastAPI", "starlette.applications.Starlette"),
+                                  "starlette.datastructures.State")
+APP_PROXIES: dict[str, tuple[str, ...]] = {
+    "flask.current_app": ("flask.Flask",), "quart.current_app": ("quart.Quart",),
+    "starlette.requests.Request.app": ("fastapi.FastAPI", "starlette.applications.Starlette"),
+}
 # Loggers are process state: the logger a module holds (``logging.getLogger()``, Powertools'
 # ``Logger``) is the same object in every invocation, and what a request adds to it stays:
 # filters and handlers (``addFilter(TenantFilter(tenant))``), Powertools' keys
@@ -415,6 +434,18 @@ RESOLVER_CONTEXT = "aws_lambda_powertools.event_handler.context"
 REQUEST_SCOPES = frozenset({"flask.g", "quart.g", REQUEST_STATE})
 BEFORE_REQUEST_HOOKS = frozenset({"before_request", "before_app_request"})
 MIDDLEWARE_HOOKS = frozenset({"middleware"})  # ``@app.middleware("http")``: called with the request
+
+# GraphQL schemas made of the project's classes (model/graphql.py): the keywords that give the
+# classes whose methods resolve fields; the methods that execute a query, with the keyword of the
+# context they give every resolver (``info.context``); the decorators that make a method a resolver
+# (graphene's are named ``resolve_<field>``); the class of the ``info`` object (a namespace)
+_GRAPHQL_TYPES = ("query", "mutation", "subscription")
+GRAPHQL_SCHEMAS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    ("strawberry.Schema", "strawberry.federation.Schema", "graphene.Schema"), _GRAPHQL_TYPES)
+GRAPHQL_CONTEXTS: dict[str, str] = {"execute_sync": "context_value", "execute": "context_value"}
+GRAPHQL_RESOLVERS = frozenset({"strawberry.field", "strawberry.mutation", "strawberry.subscription"})
+GRAPHQL_INFO = "strawberry.types.Info"
+GRAPHQL_INFO_TYPES = frozenset({"Info", "GraphQLResolveInfo", "ResolveInfo"})  # annotations naming it
 
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})

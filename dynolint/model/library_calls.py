@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model import graphql
 from dynolint.model.library import (
+    GRAPHQL_CONTEXTS,
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
     GETTERS, GOT, JWT_CLASSES, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS,
     TASK_MAKERS, Callback,
@@ -90,6 +92,9 @@ class LibraryMixin(Mixin):
         pushed = self.push_exit_callback(recv, name, args, kwargs, node, loc, state, frame)
         if pushed is not None:
             return pushed
+        if name in GRAPHQL_CONTEXTS and (executed := graphql.execute(self, recv, name, args, kwargs, loc, state,
+                                                                     frame)) is not None:
+            return executed  # a GraphQL schema of the project's classes runs their resolvers
         if name in ("append_context", "get"):  # a Powertools resolver's context (model/handler_context.py)
             kept = context_method(self, recv, name, args, kwargs, loc, state, frame)
             if kept is not None:
@@ -172,6 +177,8 @@ class LibraryMixin(Mixin):
                 done = self.fold(func, source, start, node, loc, state, frame, every=callback.result == "folds")
                 return SeqV("items", (done,)) if callback.result == "folds" else done
             result = self.apply(func, [self.element(source)], {}, (), node, loc, state, frame)
+            if callback.key is not None:  # (the items ordered by what they hold: model/in_place.py)
+                self.note_contents_used(result, state)
             if callback.result == "mapped":
                 return SeqV("items", (result,))
             return None  # "same": what iterating the call gives (ITERATION)

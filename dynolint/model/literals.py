@@ -151,3 +151,13 @@ def typed_constant(value: Val) -> bool:
     if isinstance(value, DictV) and len(value.items) == 1 and not value.spreads:
         value = value.items[0][1]
     return isinstance(value, ConstV)
+
+
+def leading_text(value: Val) -> str:
+    """The literal text a string starts with (``f"HOLD#{hold_id}"``: ``HOLD#``)."""
+    text = ""
+    for part in value.parts if type(value) is StrV else (value,):
+        if type(part) is not ConstV:
+            break
+        text += str(part.value)
+    return text

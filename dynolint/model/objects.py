@@ -355,5 +355,5 @@ def session_state(value: Val) -> frozenset[str]:
         return SESSION_STATE[maker]
     return frozenset().union(*(OBJECT_STATE[alt.fn] for alt in alts(value)
                                if type(alt) is CallV and alt.recv is None and alt.fn in OBJECT_STATE),
-                             *(OBJECT_STATE[APP_PROXIES[alt.path]] for alt in alts(value)
-                               if type(alt) is ExtV and alt.path in APP_PROXIES))
+                             *(OBJECT_STATE.get(cls, frozenset()) for alt in alts(value)
+                               if type(alt) is ExtV and alt.path in APP_PROXIES for cls in APP_PROXIES[alt.path]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.model.event_fields import TENANT_KEY
+from dynolint.model.literals import leading_text
 from dynolint.model.key_parts import after_prefix, converted_from, prefix_put_back, field_of, id_name, leaf_name, typed, untyped
 from dynolint.model.values import AttrV, CallV, ConstV, DictV, ElemV, OneOf, ReadItemV, StrV, SubV, TenantIdV, UnknownV, Val, alts, const_str
 
@@ -176,23 +177,13 @@ def row_key_part(value: Val, read: ReadEvent, name: str) -> bool:
     starting as the query's key condition says the rows do there (``begins_with``: a
     ``NOTICE#`` key beside rows listed as ``HOLD#`` is another item)?"""
     prefix = dict(read.starts).get(name)
-    if prefix is not None and not all(_leading(alt).startswith(prefix) for alt in alts(value)):
+    if prefix is not None and not all(leading_text(alt).startswith(prefix) for alt in alts(value)):
         return False
     parts = [part for alt in alts(value) for part in (alt.parts if type(alt) is StrV else (alt,))]
     made = [part for part in parts if type(part) is not ConstV]
     # (a part with alternatives: one of them the row's, as the index's ``_taken_from``; the row's
     # own value of this very attribute dressed up, ``"audit#" + item["pk"]``, names another item)
     return bool(made) and all(any(_of_row(alt, read, name) for alt in alts(part)) for part in made)
-
-
-def _leading(value: Val) -> str:
-    """The literal text a string starts with."""
-    text = ""
-    for part in value.parts if type(value) is StrV else (value,):
-        if type(part) is not ConstV:
-            break
-        text += str(part.value)
-    return text
 
 
 def _of_row(part: Val, read: ReadEvent, name: str) -> bool:

@@ -20,10 +20,10 @@ from dynolint.model.containers import typed_dict
 from dynolint.model import mappings
 from dynolint.model.external import decoded
 from dynolint.model.key_parts import ATTRIBUTE_VALUE_TYPES
-from dynolint.model.library import NAMESPACES, PYDANTIC_BASES
+from dynolint.model.library import NAMESPACES, PYDANTIC_BASES, SETTINGS_BASES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, EnvV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
@@ -38,7 +38,7 @@ DATACLASS_DECORATORS = frozenset({
 })
 FIELD_CALLS = frozenset({"dataclasses.field", "field", "attr.ib", "attr.field", "attrs.field"})
 # base classes whose subclasses take their annotated fields as keyword arguments
-MODEL_BASES = PYDANTIC_BASES | {"msgspec.Struct"}
+MODEL_BASES = PYDANTIC_BASES | SETTINGS_BASES | {"msgspec.Struct"}
 # functions that turn a record into a dict of its fields (the record is the first argument)
 TO_DICT_FUNCTIONS = frozenset({
     "dataclasses.asdict", "attr.asdict", "attrs.asdict", "vars", "msgspec.structs.asdict",
@@ -154,6 +154,30 @@ class RecordsMixin(Mixin):
                 out.append(entry)
         return out
 
+    def env_prefix(self: Machine, cls: ClassV) -> str | None:
+        """The ``env_prefix`` of a pydantic settings model (``model_config = SettingsConfigDict(
+        env_prefix="APP_")``, a dict, or pydantic 1's inner ``class Config``), "" when it gives
+        none; None: ``cls`` is no settings model."""
+        if not self.derives(cls, "settings"):
+            return None
+        for klass in (self.project.classes.get((cls.path, cls.qualname)),
+                      self.project.classes.get((cls.path, f"{cls.qualname}.Config"))):
+            for stmt in klass.body if klass is not None else ():
+                if not isinstance(stmt, ir.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ir.Name):
+                    continue
+                given: list[tuple[str | None, ir.Expr]] = []
+                if stmt.targets[0].id == "env_prefix":
+                    given = [("env_prefix", stmt.value)]
+                elif stmt.targets[0].id == "model_config" and isinstance(stmt.value, ir.Call):
+                    given = list(stmt.value.kwargs)
+                elif stmt.targets[0].id == "model_config" and isinstance(stmt.value, ir.DictE):
+                    given = [(k.value if isinstance(k, ir.Const) and isinstance(k.value, str) else None, v)
+                             for k, v in stmt.value.items if k is not None]
+                for key, value in given:
+                    if key == "env_prefix" and isinstance(value, ir.Const) and isinstance(value.value, str):
+                        return value.value
+        return ""
+
     # -- making a record ---------------------------------------------------------------------
     def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
                        state: State, frame: Frame, spread: tuple[Val, ...] = (), loc: Loc | None = None) -> bool:
@@ -165,6 +189,7 @@ class RecordsMixin(Mixin):
         if fields is None:
             return False
         rest = list(args)
+        prefix = self.env_prefix(cls)
         for name, default in fields:
             if rest:
                 value = rest.pop(0)
@@ -172,6 +197,9 @@ class RecordsMixin(Mixin):
                 value = kwargs[name]
             elif spread:
                 value = one_of(self.get_item(mapping, ConstV(name), (frame.path, -1), state, frame) for mapping in spread)
+            elif prefix is not None:  # a settings model's field: its environment variable, else its default
+                value = setting(prefix, name, default, self.field_default(default, state, frame, cls)
+                                if default is not None else None)
             elif default is not None:
                 value = self.field_default(default, state, frame, cls)
             else:
@@ -355,6 +383,12 @@ class RecordsMixin(Mixin):
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
+
+
+def setting(prefix: str, name: str, default: ir.Expr | None, value: Val | None) -> EnvV:
+    """The field ``name`` of a settings model with ``env_prefix`` ``prefix``, declared with
+    ``default`` (its value ``value``): its environment variable, else that value."""
+    return EnvV(ConstV(field_alias(default, "validation_alias") or f"{prefix}{name}".upper()), value)
 
 
 def field_alias(default: ir.Expr | None, direction: str) -> str | None:

@@ -162,6 +162,7 @@ class StatementsMixin(Mixin):
                 self.absence_sites.setdefault(read, (frame.path, stmt.site))
             there_if_true, there_if_false = present_when(stmt.test, True, polarity), present_when(stmt.test, False, polarity)
         when_true, when_false = self.test_facts(stmt.test, state, frame, captured)
+        self.owner_checks(stmt.test, captured, (frame.path, stmt.site), frame)
         if self.tenant_slot(stmt.test, captured, frame):
             when_true, when_false = when_true | {TENANT_SLOT}, when_false | {TENANT_SLOT}
         if self.deploy_switch(stmt.test, state, frame):

@@ -1,0 +1,354 @@
+"""Neighbouring shapes of the classes the seventeenth session's blind probes showed (each also
+has fixture projects in fixtures/cases/*17-*): the same Python or library feature written
+another way must give the same answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dynolint.engine.importscan import _imports
+from tests.conftest import line_with as line_of, project_codes as codes
+
+
+# -- what a web application keeps: app.extensions, app.config, app.state ----------------------
+FLASK = '''import boto3
+from flask import Flask, current_app
+
+class Broker:
+    def __init__(self, name):
+        self.name = name
+
+    def table(self):
+        return boto3.resource("dynamodb").Table(self.name)
+
+{MAKE}
+
+def _table():
+    return {GET}
+
+@app.post("/bump/<key>")
+def bump(key):
+    t = _table()
+    item = t.get_item(Key={"pk": key})["Item"]
+    if item["state"] == "open":
+        t.put_item(Item={**item, "state": "closed"}{GUARD})
+'''
+FLASK_MAKERS = {
+    "factory": 'def create_app():\n    app = Flask(__name__)\n    app.extensions["b"] = Broker("t")\n    return app\n\n'
+               'app = create_app()',
+    "module": 'app = Flask(__name__)\napp.extensions["b"] = Broker("t")',
+    "config": 'app = Flask(__name__)\napp.config["BROKER"] = Broker("t")',
+}
+
+
+@pytest.mark.parametrize("make, get", [
+    ("factory", 'current_app.extensions["b"].table()'),
+    ("factory", 'app.extensions["b"].table()'),
+    ("module", 'current_app.extensions.get("b").table()'),
+    ("config", 'current_app.config["BROKER"].table()'),
+])
+def test_a_table_an_application_keeps_is_a_table(tmp_path: Path, make: str, get: str) -> None:
+    source = FLASK.replace("{MAKE}", FLASK_MAKERS[make]).replace("{GET}", get).replace("{GUARD}", "")
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "t.put_item"), "DYN101")]
+
+
+def test_the_kept_table_written_under_a_condition_is_guarded(tmp_path: Path) -> None:
+    source = FLASK.replace("{MAKE}", FLASK_MAKERS["factory"]).replace("{GET}", 'current_app.extensions["b"].table()') \
+        .replace("{GUARD}", ', ConditionExpression="#s = :o", ExpressionAttributeNames={"#s": "state"}, '
+                            'ExpressionAttributeValues={":o": "open"}')
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+STARLETTE = '''import boto3
+from contextlib import asynccontextmanager
+from fastapi import FastAPI, Request
+
+{MAKE}
+
+@app.post("/bump/{key}")
+def bump(key: str, request: Request):
+    t = {GET}
+    item = t.get_item(Key={"pk": key})["Item"]
+    t.put_item(Item={**item, "n": item["n"] + 1})
+'''
+
+
+@pytest.mark.parametrize("make", [
+    '@asynccontextmanager\nasync def lifespan(app: FastAPI):\n    app.state.table = boto3.resource("dynamodb").Table("t")\n'
+    '    yield\n\napp = FastAPI(lifespan=lifespan)',
+    'app = FastAPI()\napp.state.table = boto3.resource("dynamodb").Table("t")',
+])
+@pytest.mark.parametrize("get", ["request.app.state.table", 'getattr(request.app.state, "table")', "app.state.table"])
+def test_a_table_kept_on_app_state_is_a_table(tmp_path: Path, make: str, get: str) -> None:
+    source = STARLETTE.replace("{MAKE}", make).replace("{GET}", get)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "t.put_item"), "DYN102")]
+
+
+CACHED_CLIENT = '''import boto3
+from flask import Flask, current_app, g
+
+app = Flask(__name__)
+sts = boto3.client("sts")
+
+def scoped_s3(org):
+    creds = sts.assume_role(RoleArn="arn:aws:iam::1:role/org", RoleSessionName="x",
+                            Tags=[{"Key": "org", "Value": org}])["Credentials"]
+    return boto3.client("s3", aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+@app.post("/audit")
+def audit():
+    org = g.claims["custom:tenant_id"]
+    {STORE}
+'''
+
+
+@pytest.mark.parametrize("store, expected", [
+    ('current_app.extensions["s3"] = scoped_s3(org)', True),
+    ('app.extensions["s3"] = scoped_s3(org)', True),
+    ('g.s3 = scoped_s3(org)', False),  # a request's own namespace
+])
+def test_a_scoped_client_kept_by_the_application_outlives_the_request(tmp_path: Path, store: str,
+                                                                       expected: bool) -> None:
+    source = CACHED_CLIENT.replace("{STORE}", store)
+    found = codes(tmp_path, {"app.py": source})
+    assert (("app.py", line_of(source, store), "DYN203") in found) is expected, found
+
+
+# -- a settings model's fields come from the environment --------------------------------------
+SETTINGS = '''import boto3
+from pydantic import Field
+from pydantic_settings import BaseSettings{IMPORT}
+
+class Settings(BaseSettings):
+{CONFIG}
+    worker: str = {DEFAULT}
+
+_lambda = boto3.client("lambda")
+
+def handler(event, context, settings: Settings = None):
+    s = {MAKE}
+    _lambda.invoke(FunctionName=s.worker, Payload=b"{}")
+'''
+INFRA = '''Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: worker.handler
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Environment:
+        Variables:
+          {VARIABLE}: !Ref Worker
+'''
+
+
+@pytest.mark.parametrize("config, default, variable", [
+    ('    model_config = SettingsConfigDict(env_prefix="APP_")', '"worker-fn"', "APP_WORKER"),
+    ('    model_config = {"env_prefix": "svc_"}', '"worker-fn"', "SVC_WORKER"),
+    ('    class Config:\n        env_prefix = "OLD_"', '"worker-fn"', "OLD_WORKER"),
+    ("    pass", '"worker-fn"', "WORKER"),
+    ("    pass", 'Field("worker-fn", validation_alias="WORKER_FN")', "WORKER_FN"),
+])
+@pytest.mark.parametrize("make", ["Settings()", "settings"])
+def test_a_settings_field_is_its_environment_variable(tmp_path: Path, config: str, default: str, variable: str,
+                                                      make: str) -> None:
+    source = SETTINGS.replace("{IMPORT}", ", SettingsConfigDict").replace("{CONFIG}", config) \
+        .replace("{DEFAULT}", default).replace("{MAKE}", make)
+    found = codes(tmp_path, {"app.py": source, "template.yaml": INFRA.replace("{VARIABLE}", variable)})
+    assert found == [("app.py", line_of(source, "_lambda.invoke"), "DYN205")]
+
+
+def test_a_settings_field_set_for_another_variable_is_not_the_function(tmp_path: Path) -> None:
+    source = SETTINGS.replace("{IMPORT}", ", SettingsConfigDict") \
+        .replace("{CONFIG}", '    model_config = SettingsConfigDict(env_prefix="APP_")') \
+        .replace("{DEFAULT}", '"worker-fn"').replace("{MAKE}", "Settings()")
+    found = codes(tmp_path, {"app.py": source, "template.yaml": INFRA.replace("{VARIABLE}", "OTHER_WORKER")})
+    assert found == []
+
+
+# -- a listed row given another sort key is another item ---------------------------------------
+MOVE = '''import boto3
+from boto3.dynamodb.conditions import Key
+table = boto3.resource("dynamodb").Table("t")
+
+def handler(event, context):
+    src, dst = event["src"], event["dst"]
+    rows = table.query(KeyConditionExpression=Key("pk").eq("P") & Key("sk").begins_with({PREFIX}))["Items"]
+    with table.batch_writer() as batch:
+        for row in rows:
+            batch.put_item(Item={ITEM})
+'''
+
+
+@pytest.mark.parametrize("prefix", ['f"C#{src}#"', '"C#" + src', '"C#"'])
+@pytest.mark.parametrize("item, expected", [
+    ('{**row, "sk": row["sk"].replace(f"C#{src}#", f"C#{dst}#", 1)}', False),
+    ('{**row, "sk": f"ARCHIVE#{row[\'id\']}"}', False),
+    ('{**row, "moved": True}', True),
+    ('{**row, "sk": row["sk"]}', True),
+])
+def test_a_listed_row_written_under_another_sort_key_is_a_new_item(tmp_path: Path, prefix: str, item: str,
+                                                                    expected: bool) -> None:
+    source = MOVE.replace("{PREFIX}", prefix).replace("{ITEM}", item)
+    found = codes(tmp_path, {"move.py": source})
+    assert (found == [("move.py", line_of(source, "batch.put_item"), "DYN103")]) is expected, found
+
+
+# -- an owner check scopes access as a key does -----------------------------------------------
+OWNER = '''import boto3
+table = boto3.resource("dynamodb").Table("docs")
+
+def handler(event, context):
+    org = {ORG}
+    doc = table.get_item(Key={"id": event["pathParameters"]["id"]})["Item"]
+    {CHECK}
+'''
+
+
+@pytest.mark.parametrize("check", [
+    'if doc["org_id"] != org:\n        return {"statusCode": 404}\n    return doc',
+    'if org == doc.get("org_id"):\n        return doc',
+    'if org not in doc["orgs"]:\n        return {"statusCode": 403}\n    return doc',
+    'return [v for v in doc["versions"] if v["org"] == org]',
+])
+@pytest.mark.parametrize("org, expected", [
+    ('event["headers"]["x-org-id"]', True),
+    ('event["requestContext"]["authorizer"]["claims"]["custom:org_id"]', False),
+])
+def test_an_owner_check_with_a_client_chosen_id_is_untrusted(tmp_path: Path, check: str, org: str,
+                                                             expected: bool) -> None:
+    source = OWNER.replace("{ORG}", org).replace("{CHECK}", check)
+    found = codes(tmp_path, {"docs.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert (("docs.py", line_of(source, "org = "), "DYN204") in found) is expected, found
+
+
+def test_a_comparison_of_the_id_with_another_request_value_is_no_owner_check(tmp_path: Path) -> None:
+    source = OWNER.replace("{ORG}", 'event["headers"]["x-org-id"]').replace(
+        "{CHECK}", 'if org == event["queryStringParameters"]["org"]:\n        return doc')
+    found = codes(tmp_path, {"docs.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert not any(code == "DYN204" for _, _, code in found), found
+
+
+# -- ``from . import x`` imports the package itself -------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    (b"from . import create_app\n", {"shop/__init__.py"}),
+    (b"from .views import bp\n", {"shop/views.py"}),
+    (b"from .. import shared\n", set()),  # (beyond the top package: nothing)
+])
+def test_a_relative_import_of_a_name_reaches_the_package(text: bytes, expected: set[str]) -> None:
+    index = {"shop": ["shop/__init__.py"], "views": ["shop/views.py"], "wsgi": ["shop/wsgi.py"]}
+    assert _imports("shop/wsgi.py", text, index) == expected
+
+
+# -- a GraphQL schema of the project's classes runs their resolvers ---------------------------
+GRAPHQL = '''import boto3
+{IMPORTS}
+
+table = boto3.resource("dynamodb").Table("people")
+
+class Query({BASE}):
+    {DECORATOR}
+    def {NAME}(self, {INFO}, team: str{MORE}) -> list:
+        org = {INFO_NAME}.context["org_id"]
+        return table.get_item(Key={"pk": f"ORG#{{ORG}}#{team}"})["Item"]["members"]
+
+schema = {SCHEMA}(query=Query)
+
+{DEF} handler(event, context):
+    claims = event["requestContext"]["authorizer"]["claims"]
+    return {AWAIT}schema.{EXECUTE}(event["body"], context_value={"org_id": claims["custom:org_id"]})
+'''
+STRAWBERRY = {"IMPORTS": "import strawberry\nfrom strawberry.types import Info", "BASE": "", "SCHEMA": "strawberry.Schema",
+              "DECORATOR": "@strawberry.field", "NAME": "members"}
+GRAPHENE = {"IMPORTS": "import graphene", "BASE": "graphene.ObjectType", "SCHEMA": "graphene.Schema", "DECORATOR": "",
+            "NAME": "resolve_members"}
+
+
+def graphql(flavour: dict[str, str], info: str = "info: Info", more: str = "", execute: str = "execute_sync",
+            org: str = "org") -> str:
+    source = GRAPHQL
+    for key, value in {**flavour, "INFO": info, "INFO_NAME": info.split(":")[0], "MORE": more, "EXECUTE": execute,
+                       "DEF": "async def" if execute == "execute" else "def",
+                       "AWAIT": "await " if execute == "execute" else "", "{ORG}": org}.items():
+        source = source.replace("{" + key + "}" if not key.startswith("{") else key, value)
+    return source
+
+
+@pytest.mark.parametrize("flavour", [STRAWBERRY, GRAPHENE], ids=["strawberry", "graphene"])
+@pytest.mark.parametrize("info, execute", [("info: Info", "execute_sync"), ("info", "execute"),
+                                           ("ctx: Info", "execute_sync")])
+def test_a_resolver_run_by_the_schema_reads_the_routes_tenant(tmp_path: Path, flavour: dict[str, str], info: str,
+                                                              execute: str) -> None:
+    source = graphql(flavour, info if flavour is STRAWBERRY or info != "ctx: Info" else "info", execute=execute)
+    found = codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert found == [("api.py", line_of(source, "table.get_item"), "DYN201")]
+
+
+def test_a_resolver_the_code_never_executes_is_not_tenant_aware(tmp_path: Path) -> None:
+    source = graphql(STRAWBERRY).replace("return schema.execute_sync", "return schema.as_str")
+    assert codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'}) == []
+
+
+def test_a_tenant_named_argument_of_a_resolver_is_client_chosen(tmp_path: Path) -> None:
+    source = graphql(STRAWBERRY, more=", org_id: str = ''", org="org_id")
+    found = codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert ("api.py", line_of(source, "def members"), "DYN204") in found, found
+
+
+# -- a delete after the path copied the item's contents into an object -------------------------
+ARCHIVE = '''import json
+import boto3
+table = boto3.resource("dynamodb").Table("orders")
+s3 = boto3.{S3}
+
+def handler(event, context):
+    key = {"pk": event["pk"], "sk": event["sk"]}
+    item = table.get_item(Key=key)["Item"]
+    {PUT}
+    table.delete_item(Key=key)
+'''
+
+
+@pytest.mark.parametrize("s3, put, expected", [
+    ('client("s3")', 's3.put_object(Bucket="b", Key=event["pk"], Body=json.dumps(item))', True),
+    ('client("s3")', 's3.put_object(Bucket="b", Key=event["pk"], Body=item["notes"].encode())', True),
+    ('resource("s3")', 's3.Object("b", event["pk"]).put(Body=json.dumps(item, default=str))', True),
+    ('client("s3")', 's3.put_object(Bucket="b", Key=event["pk"], Body=json.dumps([item["pk"], item["sk"]]))', False),
+    ('client("s3")', 's3.put_object(Bucket="b", Key=event["pk"], Body=b"gone")', False),
+])
+def test_a_delete_after_copying_the_item_loses_what_changed_since(tmp_path: Path, s3: str, put: str,
+                                                                  expected: bool) -> None:
+    source = ARCHIVE.replace("{S3}", s3).replace("{PUT}", put)
+    found = codes(tmp_path, {"orders.py": source})
+    assert (found == [("orders.py", line_of(source, "table.delete_item"), "DYN101")]) is expected, found
+
+
+# -- items chosen by the order of what they hold -------------------------------------------------
+TRIM = '''import boto3
+table = boto3.resource("dynamodb").Table("jobs")
+
+def handler(event, context):
+    rows = table.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": event["queue"]})["Items"]
+    {PICK}
+    table.delete_item(Key={"pk": victim["pk"], "sk": victim["sk"]})
+'''
+
+
+@pytest.mark.parametrize("pick, expected", [
+    ('victim = min(rows, key=lambda r: r["heartbeat"])', True),
+    ('victim = max(rows, key=lambda r: (r["attempts"], r["sk"]))', True),
+    ('victim = sorted(rows, key=lambda r: r["priority"])[0]', True),
+    ('victim = sorted(rows, key=lambda r: r["sk"])[0]', False),
+    ('victim = rows[0]', False),
+])
+def test_an_item_chosen_by_the_order_of_its_contents_was_examined(tmp_path: Path, pick: str, expected: bool) -> None:
+    source = TRIM.replace("{PICK}", pick)
+    found = codes(tmp_path, {"jobs.py": source})
+    assert (found == [("jobs.py", line_of(source, "table.delete_item"), "DYN101")]) is expected, found
