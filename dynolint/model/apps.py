@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint.model.library import APP_PROXIES, APP_STATE, NAMESPACE_CLASSES
+from dynolint.model.library_web import APP_PROXIES, APP_STATE, NAMESPACE_CLASSES
 from dynolint.model.values import UNKNOWN, CallV, ClassV, DictV, ExtV, InstanceV, Loc, Val, alts, one_of
 
 if TYPE_CHECKING:

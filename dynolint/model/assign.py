@@ -11,9 +11,10 @@ from dynolint.phase1 import ir
 from dynolint.model.class_cells import class_cell
 from dynolint.model import apps, mappings
 from dynolint.model.library import (
-    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, REQUEST_SCOPES, SESSION_REMOVES,
-    SESSION_STORES,
+    LOGGER_MAKERS, LOGGER_STORES, PROCESS_STATE, QUEUE_MAKERS, QUEUE_STORES, SESSION_REMOVES, SESSION_STORES,
 )
+from dynolint.model.library_web import REQUEST_SCOPES
+
 from dynolint.model.literals import is_open_mapping, names_entry
 from dynolint.model.in_place import leftmost_name
 from dynolint.model.module_state import Entry, within

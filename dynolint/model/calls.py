@@ -14,9 +14,9 @@ from dynolint.model.binding import bind, spreads
 from dynolint.model.module_state import Entry, within
 from dynolint.model.raising import settle
 from dynolint.model.key_facts import carries_identity
-from dynolint.model.library import (
-    BEFORE_REQUEST_HOOKS, CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES,
-)
+from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST_TEXT_METHODS, UNBOUND_TYPES
+from dynolint.model.library_web import BEFORE_REQUEST_HOOKS
+
 from dynolint.model.request_hooks import BLUEPRINT_REGISTRATIONS
 from dynolint.model import mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import BEFORE_REQUEST_HOOKS, GOT, MIDDLEWARE_FACTORIES
+from dynolint.model.library import GOT, MIDDLEWARE_FACTORIES
+from dynolint.model.library_web import BEFORE_REQUEST_HOOKS
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import BoundV, ClassV, ExtV, FuncV, LambdaV, PartialV, SeqV, Val, alts, one_of
 

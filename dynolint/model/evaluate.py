@@ -9,7 +9,8 @@ from dynolint.phase1 import ir
 from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_key, tenant_trust
 from dynolint.model.containers import computed_entries, counts
 from dynolint.model.key_parts import KEEP_ELEMENTS
-from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE
+from dynolint.model.library_web import REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
 from dynolint.model import apps, mappings

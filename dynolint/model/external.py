@@ -17,10 +17,11 @@ from dynolint.model.values import (
     alts, const_str, one_of,
 )
 from dynolint.model.library import (
-    JSON_ENCODERS,
-    APP_STATE, EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES, PROCESS_STORES, SESSION_STATE,
-    ProcessStore,
+    JSON_ENCODERS, EMPTY_SEQUENCES, EVERY_ENTRY, NAMESPACES, OPERATOR_FUNCTIONS, PROCESS_REMOVES,
+    PROCESS_STORES, SESSION_STATE, ProcessStore,
 )
+from dynolint.model.library_web import APP_STATE
+
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
-from dynolint.model.library import GRAPHQL_CONTEXTS, GRAPHQL_INFO, GRAPHQL_INFO_TYPES, GRAPHQL_RESOLVERS, GRAPHQL_SCHEMAS
+from dynolint.model.library_web import GRAPHQL_CONTEXTS, GRAPHQL_INFO, GRAPHQL_INFO_TYPES, GRAPHQL_RESOLVERS, GRAPHQL_SCHEMAS
 from dynolint.model.values import NONE, UNKNOWN, CallV, ClassV, EventV, FuncV, InstanceV, Loc, Val, alts, one_of
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS
-from dynolint.model.library import RESOLVER_CONTEXT
+from dynolint.model.library_web import RESOLVER_CONTEXT
 from dynolint.model.event_fields import framework_object
 from dynolint.model.values import (
     NONE, UNKNOWN, AttrV, CallV, ContextV, ContextVarV, EventV, ExtV, FuncV, Loc, ModuleV, Val, alts, const_str,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.phase1.prefilter import EVENT_PARAMS
 from dynolint.model.event_fields import request_marker
-from dynolint.model.library import INJECTORS
+from dynolint.model.library_web import INJECTORS
 from dynolint.model.mixin import Mixin
 from dynolint.model.event_fields import framework_object
 from dynolint.model.roots import typing_args

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model import graphql
 from dynolint.model.library import (
-    GRAPHQL_CONTEXTS,
     ANY_RECEIVER_CALLBACKS, CALLBACKS, ENTERS, EXIT_CALLBACKS, EXIT_STACKS, HTTP_CLIENT_METHODS, ITERATION,
-    GETTERS, GOT, JWT_CLASSES, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES, PASSING_METHODS,
-    TASK_MAKERS, Callback,
+    GETTERS, GOT, JWT_CLASSES, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES,
+    PASSING_METHODS, TASK_MAKERS, Callback,
 )
+from dynolint.model.library_web import GRAPHQL_CONTEXTS
+
 from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ClaimsV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
     OpaqueV, PartialV, SeqV, Val, alts, const_str, one_of,

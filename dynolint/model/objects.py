@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import TENANT_SLOT
 from dynolint.model.events import GlobalStore
-from dynolint.model.library import (
-    APP_PROXIES, CLEARING_DECORATORS, LOGGER_REMOVES, MIDDLEWARE_HOOKS, OBJECT_STATE, REQUEST_SCOPES,
-    INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT, SESSION_STATE,
-)
+from dynolint.model.library import CLEARING_DECORATORS, LOGGER_REMOVES, OBJECT_STATE, SESSION_STATE
+from dynolint.model.library_web import APP_PROXIES, MIDDLEWARE_HOOKS, REQUEST_SCOPES, INJECTORS, REQUEST_STATE, RESOLVER_CONTEXT
+
 from dynolint.model.state import advances
 from dynolint.model.handler_context import context_hooks
 from dynolint.model.request_hooks import registered_hooks, registered_on, serves

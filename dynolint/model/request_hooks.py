@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from dynolint.phase1 import ir
-from dynolint.model.library import BEFORE_REQUEST_HOOKS
+from dynolint.model.library_web import BEFORE_REQUEST_HOOKS
 from dynolint.model.values import UNKNOWN, FuncV, Val, alts
 
 if TYPE_CHECKING:
