@@ -22,8 +22,9 @@ class UntrustedTenantId(Rule):
         what_it_does=(
             "Finds a tenant id taken from client-controlled input (a request header, the query string, a "
             "path parameter, the body, or a JWT decoded without verifying its signature) that is then used "
-            "to scope access: in STS session tags or policy, in a DynamoDB or S3 key, or as an invoke's "
-            "`TenantId`. Reported where the id is taken."
+            "to scope access: in STS session tags or policy, in a DynamoDB or S3 key, as an invoke's "
+            "`TenantId`, or in an owner check of data read (`if item[\"org_id\"] != org_id`, a filter that keeps "
+            "the rows of that tenant). Reported where the id is taken."
         ),
         why_is_this_bad=(
             "Whoever calls the API chooses the value: sending another tenant's id gets that tenant's "
