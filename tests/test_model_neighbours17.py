@@ -105,6 +105,14 @@ def audit():
 '''
 
 
+@pytest.mark.parametrize("hook", ["@app.before_serving", '@app.on_event("startup")', "@app.before_first_request"])
+def test_what_a_startup_hook_keeps_on_the_application_is_there_for_requests(tmp_path: Path, hook: str) -> None:
+    source = FLASK.replace("{MAKE}", f'app = Flask(__name__)\n\n{hook}\nasync def start():\n'
+                                     f'    app.extensions["b"] = Broker("t")') \
+        .replace("{GET}", 'current_app.extensions["b"].table()').replace("{GUARD}", "")
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "t.put_item"), "DYN101")]
+
+
 @pytest.mark.parametrize("store, expected", [
     ('current_app.extensions["s3"] = scoped_s3(org)', True),
     ('app.extensions["s3"] = scoped_s3(org)', True),
@@ -119,7 +127,7 @@ def test_a_scoped_client_kept_by_the_application_outlives_the_request(tmp_path: 
 
 # -- a settings model's fields come from the environment --------------------------------------
 SETTINGS = '''import boto3
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings{IMPORT}
 
 class Settings(BaseSettings):
@@ -155,6 +163,7 @@ INFRA = '''Resources:
     ('    class Config:\n        env_prefix = "OLD_"', '"worker-fn"', "OLD_WORKER"),
     ("    pass", '"worker-fn"', "WORKER"),
     ("    pass", 'Field("worker-fn", validation_alias="WORKER_FN")', "WORKER_FN"),
+    ("    pass", 'Field(default="w", validation_alias=AliasChoices("WORKER_FUNCTION", "APP_WORKER"))', "APP_WORKER"),
 ])
 @pytest.mark.parametrize("make", ["Settings()", "settings"])
 def test_a_settings_field_is_its_environment_variable(tmp_path: Path, config: str, default: str, variable: str,
@@ -352,3 +361,167 @@ def test_an_item_chosen_by_the_order_of_its_contents_was_examined(tmp_path: Path
     source = TRIM.replace("{PICK}", pick)
     found = codes(tmp_path, {"jobs.py": source})
     assert (found == [("jobs.py", line_of(source, "table.delete_item"), "DYN101")]) is expected, found
+
+
+ARIADNE = '''import boto3
+from ariadne import QueryType, MutationType, graphql_sync, make_executable_schema
+
+table = boto3.resource("dynamodb").Table("people")
+{BINDABLE} = {CLASS}()
+
+@{BINDABLE}.field("member")
+def resolve_member(obj, info, team):
+    org = info.context.org_id
+    return table.get_item(Key={"pk": f"ORG#{org}#{team}"})["Item"]
+
+class Ctx:
+    def __init__(self, org_id):
+        self.org_id = org_id
+
+schema = make_executable_schema("type Query { member(team: String!): String }", {BINDABLE})
+
+def handler(event, context):
+    claims = event["requestContext"]["authorizer"]["claims"]
+    ok, result = graphql_sync(schema, event["body"], context_value=Ctx(claims["custom:org_id"]))
+    return result
+'''
+
+
+@pytest.mark.parametrize("bindable, cls", [("query", "QueryType"), ("mutation", "MutationType")])
+def test_a_resolver_bound_to_an_ariadne_type_reads_the_routes_tenant(tmp_path: Path, bindable: str, cls: str) -> None:
+    source = ARIADNE.replace("{BINDABLE}", bindable).replace("{CLASS}", cls)
+    found = codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert found == [("api.py", line_of(source, "table.get_item"), "DYN201")]
+
+
+def test_an_ariadne_type_given_to_no_schema_runs_nothing(tmp_path: Path) -> None:
+    source = ARIADNE.replace("{BINDABLE}", "query").replace("{CLASS}", "QueryType") \
+        .replace('make_executable_schema("type Query { member(team: String!): String }", query)',
+                 'make_executable_schema("type Query { member(team: String!): String }")')
+    assert codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'}) == []
+
+
+GRAPHENE_MUTATION = '''import boto3
+import graphene
+
+table = boto3.resource("dynamodb").Table("people")
+
+class Rename(graphene.Mutation):
+    class Arguments:
+        team = graphene.String()
+
+    ok = graphene.Boolean()
+
+    def mutate(root, info, team):
+        org = info.context["org_id"]
+        table.update_item(Key={"pk": f"ORG#{org}#{team}"}, UpdateExpression="SET renamed = :t",
+                          ExpressionAttributeValues={":t": True})
+        return Rename(ok=True)
+
+class Mutation(graphene.ObjectType):
+    rename = Rename.Field()
+
+class Query(graphene.ObjectType):
+    ping = graphene.String()
+
+schema = graphene.Schema(query=Query, mutation=Mutation)
+
+def handler(event, context):
+    claims = event["requestContext"]["authorizer"]["claims"]
+    return schema.execute(event["body"], context_value={"org_id": claims["custom:org_id"]}).data
+'''
+
+
+def test_a_graphene_mutations_mutate_runs_with_the_routes_tenant(tmp_path: Path) -> None:
+    found = codes(tmp_path, {"api.py": GRAPHENE_MUTATION,
+                             "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert found == [("api.py", line_of(GRAPHENE_MUTATION, "table.update_item"), "DYN201")]
+
+
+ROUTER = '''import boto3
+import strawberry
+from fastapi import FastAPI, Request
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types import Info
+
+table = boto3.resource("dynamodb").Table("people")
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def member(self, info: Info, team: str) -> str:
+        return table.get_item(Key={"pk": f"ORG#{info.context['org_id']}#{team}"})["Item"]["name"]
+
+schema = strawberry.Schema(query=Query)
+
+{GETTER}
+
+app = FastAPI()
+app.include_router(GraphQLRouter(schema{CONTEXT}), prefix="/graphql")
+'''
+
+
+@pytest.mark.parametrize("getter", [
+    'async def get_context(request: Request):\n'
+    '    return {"org_id": request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]["custom:org_id"]}',
+    'def get_context(request: Request) -> dict:\n'
+    '    claims = request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]\n'
+    '    return dict(org_id=claims["custom:org_id"])',
+])
+def test_a_schema_a_router_serves_runs_with_the_getters_context(tmp_path: Path, getter: str) -> None:
+    source = ROUTER.replace("{GETTER}", getter).replace("{CONTEXT}", ", context_getter=get_context")
+    found = codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert found == [("api.py", line_of(source, "table.get_item"), "DYN201")]
+
+
+def test_a_router_given_no_getter_gives_no_tenant(tmp_path: Path) -> None:
+    source = ROUTER.replace("{GETTER}", "").replace("{CONTEXT}", "")
+    assert codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'}) == []
+
+
+# -- a session the model lost still makes a DynamoDB client ---------------------------------------
+LOST_SESSION = '''from contextvars import ContextVar
+import boto3
+
+_session = ContextVar("session")
+
+def current():
+    return _session.get()
+
+def bump(course):
+    ddb = {SESSION}.client("dynamodb")
+    item = ddb.get_item(TableName="t", Key={"pk": {"S": course}})["Item"]
+    ddb.put_item(TableName="t", Item={**item, "n": {"N": str(int(item["n"]["N"]) + 1)}})
+'''
+
+
+@pytest.mark.parametrize("session", ["_session.get()", "current()"])
+def test_a_client_of_a_lost_session_is_still_dynamodbs(tmp_path: Path, session: str) -> None:
+    source = LOST_SESSION.replace("{SESSION}", session)
+    assert codes(tmp_path, {"c.py": source}) == [("c.py", line_of(source, "ddb.put_item"), "DYN102")]
+
+
+# -- data a filter kept for the tenant is the tenant's ---------------------------------------------
+FILTERED = '''import boto3
+from boto3.dynamodb.conditions import Attr
+table = boto3.resource("dynamodb").Table("docs")
+_MEMO = {}
+
+def handler(event, context):
+    org = event["requestContext"]["authorizer"]["claims"]["custom:org_id"]
+    kind = event["queryStringParameters"]["kind"]
+    if kind not in _MEMO:
+        _MEMO[kind] = table.scan({FILTER})["Items"]
+    return _MEMO[kind]
+'''
+
+
+@pytest.mark.parametrize("filter_, expected", [
+    ('FilterExpression=Attr("org").eq(org) & Attr("kind").eq(kind)', True),
+    ('FilterExpression="org_id = :o", ExpressionAttributeValues={":o": org}', True),
+    ('FilterExpression=Attr("kind").eq("public")', False),
+])
+def test_items_a_filter_kept_for_the_tenant_are_its_data(tmp_path: Path, filter_: str, expected: bool) -> None:
+    source = FILTERED.replace("{FILTER}", filter_)
+    found = codes(tmp_path, {"docs.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert (("docs.py", line_of(source, "_MEMO[kind] ="), "DYN302") in found) is expected, found

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dynolint.model.library_web import APP_PROXIES, APP_STATE, NAMESPACE_CLASSES
-from dynolint.model.values import UNKNOWN, CallV, ClassV, DictV, ExtV, InstanceV, Loc, Val, alts, one_of
+from dynolint.phase1 import ir
+from dynolint.model.library_web import APP_PROXIES, APP_STARTUP_EVENTS, APP_STARTUP_HOOKS, APP_STATE, NAMESPACE_CLASSES
+from dynolint.model.values import UNKNOWN, CallV, ClassV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, one_of
 
 if TYPE_CHECKING:
-    from dynolint.phase1 import ir
     from dynolint.model.interp import Machine
     from dynolint.model.state import Frame, State
 
@@ -53,6 +53,22 @@ def made(machine: Machine, cls: str, app: Val, kwargs: dict[str, Val], node: ir.
     lifespan = kwargs.get("lifespan")
     if lifespan is not None and any(machine.runnable(alt) for alt in alts(lifespan)):
         machine.apply(lifespan, [app], {}, (), node, loc, state, frame)
+
+
+def startup_hook(machine: Machine, decorator: ir.Expr, function: Val, site: int, state: State, frame: Frame) -> None:
+    """``@app.before_serving`` (``@app.on_event("startup")``) on a function: the application runs
+    it once at start-up; run it where it is registered, after the application was made."""
+    target = decorator.func if isinstance(decorator, ir.Call) else decorator
+    if not isinstance(target, ir.Attr):
+        return
+    if isinstance(decorator, ir.Call):
+        if target.attr not in APP_STARTUP_EVENTS or not decorator.args or \
+                not (isinstance(decorator.args[0], ir.Const) and decorator.args[0].value == "startup"):
+            return
+    elif target.attr not in APP_STARTUP_HOOKS:
+        return
+    if app_classes(machine.eval(target.value, state, frame)) and type(function) is FuncV:
+        machine.invoke(function, None, [], {}, (frame.path, site), state, frame)
 
 
 def handles(machine: Machine, classes: list[str]) -> list[InstanceV]:

@@ -186,9 +186,11 @@ class AssignMixin(Mixin):
             self.global_store(frame, site, base_expr.id, "item", index, value, state, own_key=True)
             return
         owner = None
+        kept = False  # ``app.extensions[k] = ...``: a mapping an application keeps (model/apps.py)
         if isinstance(base_expr, ir.Attr):  # ``CACHE.values[k] = ...``, ``SESSION.headers[k] = ...``
-            owner = self.held_attribute(base_expr.value, self.eval(base_expr.value, state, frame), base_expr.attr,
-                                        state, frame)
+            holder = self.eval(base_expr.value, state, frame)
+            kept = bool(apps.app_classes(holder))
+            owner = self.held_attribute(base_expr.value, holder, base_expr.attr, state, frame)
             if owner is not None:  # a container module state holds (``state.CACHE[k] = ...``)
                 self.global_store(frame, site, owner[1], "item", index, value, state, owner[0], own_key=True)
         elif (entry := self.module_entry(base_expr, state, frame)) is not None:  # ``cache[k]``, ``CACHE["all"][k]``
@@ -224,7 +226,7 @@ class AssignMixin(Mixin):
                 if alt is not root and isinstance(root, ReadItemV) and 0 <= root.read:
                     # a part of the item changed in place (``item["a"]["b"] = v``, through any alias)
                     self.changed_in_place.setdefault(root.read, (frame.path, site))
-            elif isinstance(alt, DictV) and (isinstance(base_expr, ir.Name)
+            elif isinstance(alt, DictV) and (isinstance(base_expr, ir.Name) or kept
                                              or owner is None and ir.attribute_of(base_expr)):
                 items = tuple((k, v) for k, v in alt.items if k != index) + ((index, value),)
                 replaced[alt] = DictV(items, alt.spreads)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model import apps
 from dynolint.model.events import GlobalStore
 from dynolint.model.library import GOT, MIDDLEWARE_FACTORIES
 from dynolint.model.library_web import BEFORE_REQUEST_HOOKS
@@ -35,6 +36,7 @@ class DecoratorsMixin(Mixin):
         current = value
         for decorator in reversed(function.decorators):
             applied = self.eval(decorator, state, frame)
+            apps.startup_hook(self, decorator, current, function.site, state, frame)  # ``@app.before_serving``
             if type(decorator) is ir.Attr and decorator.attr in BEFORE_REQUEST_HOOKS and type(current) is FuncV \
                     and frame.function is not None and len(self.registered_at_run) < 1_000:
                 # ``@app.before_request`` in an app factory (a module's own: model/request_hooks.py)

@@ -196,7 +196,8 @@ class DynamoMixin(Mixin):
             equal = key_equalities(kwargs) if own else ()
             asked = tuple(value for _, value in (equal if own else key_equalities(kwargs)))
             read = self.emit_read(name, table, self.single_item(table, equal), loc, state, frame, equal=equal,
-                                  starts=key_prefixes(kwargs) if own else (), asked=asked)
+                                  starts=key_prefixes(kwargs) if own else (), asked=asked,
+                                  filtered=tuple(value for _, value in key_equalities(kwargs, "FilterExpression")))
             if any(k in kwargs for k in FILTERS):
                 # a filter chose the items returned by what they held: the path examined them
                 state.examined = state.examined | {read}
@@ -293,9 +294,9 @@ class DynamoMixin(Mixin):
     def emit_read(self: Machine, op: str, table: Val, key: Val | None, loc: Loc, state: State, frame: Frame,
                   consistent: bool = False, sets: tuple[str, ...] | None = None,
                   equal: tuple[tuple[str, Val], ...] = (), starts: tuple[tuple[str, str], ...] = (),
-                  asked: tuple[Val, ...] = ()) -> int:
+                  asked: tuple[Val, ...] = (), filtered: tuple[Val, ...] = ()) -> int:
         read = ReadEvent(len(self.reads), loc, op, table, key, frame.chain, self.next_seq(), frame.info, consistent,
-                         sets=sets, equal=equal, starts=starts, asked=asked)
+                         sets=sets, equal=equal, starts=starts, asked=asked, filtered=filtered)
         self.reads.append(read)
         state.reads = state.reads + (read,)
         return read.id

@@ -54,6 +54,8 @@ class ReadEvent:
     # the values its key condition set attributes equal to, of the table or of an index
     # (``Key("invoice_id").eq(invoice_id)`` on a GSI): what the read was asked for
     asked: tuple[Val, ...] = ()
+    # the values its filter set attributes equal to (``Attr("org").eq(org)``): whose items it kept
+    filtered: tuple[Val, ...] = ()
 
 
 # reads that return the items of a whole table or partition, not one item by its key

@@ -12,12 +12,13 @@ from dynolint.model.values import ArithV, CallV, ConstV, DictV, SeqV, Val, alts,
 _EQUALITY = re.compile(r"^\s*\(?\s*(#?[A-Za-z_][\w]*)\s*=\s*(:[\w]+)\s*\)?\s*$")
 
 
-def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
+def key_equalities(kwargs: dict[str, Val], field: str = "KeyConditionExpression") -> tuple[tuple[str, Val], ...]:
     """The attributes a query's key condition sets equal to a value, with the value: every item
     the query returns holds it (``Key("pk").eq(v) & Key("sk").gt(n)``, ``"#p = :p AND sk > :n"``
-    with its names and values, a legacy ``KeyConditions`` entry whose operator is ``EQ``)."""
+    with its names and values, a legacy ``KeyConditions`` entry whose operator is ``EQ``).
+    ``field`` "FilterExpression": those of a filter (``Attr("org").eq(org) & ...``)."""
     found: list[tuple[str, Val]] = []
-    condition = kwargs.get("KeyConditionExpression")
+    condition = kwargs.get(field)
     if condition is not None:
         text = _text(condition)
         if text is None:
@@ -31,7 +32,7 @@ def key_equalities(kwargs: dict[str, Val]) -> tuple[tuple[str, Val], ...]:
                 attribute = names.get(match.group(1), match.group(1))
                 if not attribute.startswith("#") and match.group(2) in given:
                     found.append((attribute, given[match.group(2)]))
-    for alt in alts(kwargs.get("KeyConditions", ConstV(None))):
+    for alt in alts(kwargs.get("KeyConditions", ConstV(None)) if field == "KeyConditionExpression" else ConstV(None)):
         for key, spec in alt.items if isinstance(alt, DictV) else ():
             fields = {const_str(k): v for k, v in spec.items} if isinstance(spec, DictV) else {}
             operands = fields.get("AttributeValueList")
@@ -83,7 +84,8 @@ def _key_builder(value: Val, op: str, found: list[tuple[str, Val]], depth: int) 
         _key_builder(value.left, op, found, depth + 1)
         _key_builder(value.right, op, found, depth + 1)
     elif isinstance(value, CallV) and value.fn == op and len(value.args) == 1 and isinstance(value.recv, CallV) \
-            and value.recv.fn.rsplit(".", 1)[-1] == "Key" and len(value.recv.args) == 1 and value.recv.recv is None:
+            and value.recv.fn.rsplit(".", 1)[-1] in ("Key", "Attr") and len(value.recv.args) == 1 \
+            and value.recv.recv is None:
         name = const_str(value.recv.args[0])
         if name is not None:
             found.append((name, value.args[0]))

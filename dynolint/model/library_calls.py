@@ -15,7 +15,7 @@ from dynolint.model.library import (
     GETTERS, GOT, JWT_CLASSES, LOOP_RUNS, MIDDLEWARE_FACTORIES, METHOD_CALLBACKS, OPERATOR_FUNCTIONS, PAGES,
     PASSING_METHODS, TASK_MAKERS, Callback,
 )
-from dynolint.model.library_web import GRAPHQL_CONTEXTS
+from dynolint.model.library_web import GRAPHQL_CONTEXTS, GRAPHQL_RUNNERS, GRAPHQL_SERVERS
 
 from dynolint.model.values import (
     NONE, SDK_OBJECTS, UNKNOWN, AttrV, CallV, ClaimsV, ConstV, CostlyV, DictV, ExtV, InstanceV, LambdaV, Loc,
@@ -58,6 +58,11 @@ class LibraryMixin(Mixin):
     def library_call(self: Machine, path: str, args: list[Val], kwargs: dict[str, Val], node: ir.Call, loc: Loc,
                      state: State, frame: Frame) -> Val | None:
         """A library function that calls back or iterates (None: not one of those)."""
+        if path in GRAPHQL_RUNNERS and (executed := graphql.execute_function(self, path, args, kwargs, loc, state,
+                                                                            frame)) is not None:
+            return executed  # ``graphql_sync(schema, data, context_value=ctx)``: the resolvers run
+        if path in GRAPHQL_SERVERS:  # ``GraphQLRouter(schema, context_getter=...)``: each request runs them
+            graphql.serve(self, path, args, kwargs, node, loc, state, frame)
         if path == "functools.partial" and args:
             return PartialV(args[0], tuple(args[1:]), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
         if path.endswith(GOT) and path[:-len(GOT)] in MIDDLEWARE_FACTORIES and args:

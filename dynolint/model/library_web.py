@@ -15,6 +15,10 @@ APP_STATE: dict[str, dict[str, str]] = {
 }
 NAMESPACE_CLASSES = dict.fromkeys(("fastapi.FastAPI", "starlette.applications.Starlette"),
                                   "starlette.datastructures.State")
+# the functions an application runs once at start-up, before it serves (``@app.before_serving``,
+# ``@app.on_event("startup")``): what they keep on it is there for every request, as a lifespan's is
+APP_STARTUP_HOOKS = frozenset({"before_serving", "before_first_request", "on_startup"})
+APP_STARTUP_EVENTS = frozenset({"on_event"})  # given the event's name first: "startup"
 APP_PROXIES: dict[str, tuple[str, ...]] = {
     "flask.current_app": ("flask.Flask",), "quart.current_app": ("quart.Quart",),
     "starlette.requests.Request.app": ("fastapi.FastAPI", "starlette.applications.Starlette"),
@@ -42,6 +46,28 @@ GRAPHQL_SCHEMAS: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("strawberry.Schema", "strawberry.federation.Schema", "graphene.Schema"), _GRAPHQL_TYPES)
 GRAPHQL_CONTEXTS: dict[str, str] = {"execute_sync": "context_value", "execute": "context_value"}
 GRAPHQL_RESOLVERS = frozenset({"strawberry.field", "strawberry.mutation", "strawberry.subscription"})
+# Ariadne: resolvers bound by decorator (``@query.field("product")``) to objects of these classes, which
+# ``make_executable_schema`` is given; a function executes a schema with a context; graphene's
+# mutations are classes whose ``mutate`` resolves the field the type declares (``X.Field()``)
+GRAPHQL_BINDABLES = frozenset({"ariadne.QueryType", "ariadne.MutationType", "ariadne.ObjectType",
+                               "ariadne.SubscriptionType", "ariadne.InterfaceType", "ariadne.UnionType"})
+GRAPHQL_BINDS = frozenset({"field", "set_field"})
+GRAPHQL_MAKERS = frozenset({"ariadne.make_executable_schema"})
+GRAPHQL_RUNNERS: dict[str, str] = {"ariadne.graphql_sync": "context_value", "ariadne.graphql": "context_value"}
+GRAPHQL_MUTATE = "mutate"
+# The servers that execute a schema for each request a web application routes to them: where the
+# schema is given (a position, a keyword), and the keyword of what makes each request's context
+# (a function given the request, or the context itself; else the context is the request)
+GRAPHQL_SERVERS: dict[str, tuple[int, str, str | None]] = {
+    "strawberry.fastapi.GraphQLRouter": (0, "schema", "context_getter"),
+    "strawberry.asgi.GraphQL": (0, "schema", None),
+    "strawberry.flask.views.GraphQLView.as_view": (1, "schema", None),
+    "strawberry.chalice.views.GraphQLView": (0, "schema", None),
+    "ariadne.asgi.GraphQL": (0, "schema", "context_value"),
+    "ariadne.wsgi.GraphQL": (0, "schema", "context_value"),
+    "flask_graphql.GraphQLView.as_view": (1, "schema", "get_context"),
+    "graphql_server.flask.GraphQLView.as_view": (1, "schema", "get_context"),
+}
 GRAPHQL_INFO = "strawberry.types.Info"
 GRAPHQL_INFO_TYPES = frozenset({"Info", "GraphQLResolveInfo", "ResolveInfo"})  # annotations naming it
 

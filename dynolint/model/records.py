@@ -385,10 +385,15 @@ class RecordsMixin(Mixin):
         return None
 
 
-def setting(prefix: str, name: str, default: ir.Expr | None, value: Val | None) -> EnvV:
+def setting(prefix: str, name: str, default: ir.Expr | None, value: Val | None) -> Val:
     """The field ``name`` of a settings model with ``env_prefix`` ``prefix``, declared with
-    ``default`` (its value ``value``): its environment variable, else that value."""
-    return EnvV(ConstV(field_alias(default, "validation_alias") or f"{prefix}{name}".upper()), value)
+    ``default`` (its value ``value``): its environment variable (any of the ones
+    ``validation_alias=AliasChoices(...)`` names), else that value."""
+    choices = [choice for kw, alias in (default.kwargs if isinstance(default, ir.Call) else ())
+               if kw == "validation_alias" and isinstance(alias, ir.Call) and ir.last_name(alias.func) == "AliasChoices"
+               for choice in (a.value for a in alias.args if isinstance(a, ir.Const)) if isinstance(choice, str)]
+    names = choices or [field_alias(default, "validation_alias") or f"{prefix}{name}".upper()]
+    return one_of([EnvV(ConstV(variable), value) for variable in names])
 
 
 def field_alias(default: ir.Expr | None, direction: str) -> str | None:

@@ -401,7 +401,8 @@ def read_under_tenant(model: Model, read_ids: set[int]) -> bool:
             read = model.interp.reads[read_id]
             if read.key is not None and model.taint(read.key).tenants:
                 return True
-            # a query whose key condition pins an attribute to the tenant (``pk = :p``, ``:p`` the tenant's)
-            if any(model.taint(value).tenants for _, value in read.equal):
+            # a query whose key condition (of the table or an index) or filter pins an attribute to the
+            # tenant (``pk = :p``, ``:p`` the tenant's; ``Attr("org").eq(org)``)
+            if any(model.taint(value).tenants for value in (*(v for _, v in read.equal), *read.asked, *read.filtered)):
                 return True
     return False
