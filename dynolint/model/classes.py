@@ -15,7 +15,7 @@ from dynolint.model.values import (
 )
 from dynolint.model.library import ENUM_BY_NAME, LIBRARY_BASE_PACKAGES, LIBRARY_BASES, VIEW_ATTRIBUTES
 from dynolint.model import mappings
-from dynolint.model.records import setting
+from dynolint.model.settings_models import env_prefix, setting
 from dynolint.model.mro import resolve_super
 from dynolint.model.mixin import Mixin
 
@@ -191,7 +191,7 @@ class ClassesMixin(Mixin):
         if found:
             return one_of(found, limit=MAX_OVERRIDES + 1)
         in_class = self.class_attr(base.cls, name)
-        if not base.exact and (prefix := self.env_prefix(base.cls)) is not None:
+        if not base.exact and (prefix := env_prefix(self, base.cls)) is not None:
             # (a settings model given to the code, made where the model cannot see: its field is read
             # from the environment, else takes its default)
             fields = dict(self.dataclass_fields(base.cls) or ())

@@ -21,9 +21,10 @@ from dynolint.model import mappings
 from dynolint.model.external import decoded
 from dynolint.model.key_parts import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES, PYDANTIC_BASES, SETTINGS_BASES
+from dynolint.model.settings_models import env_prefix, field_alias, setting
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, EnvV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
@@ -154,30 +155,6 @@ class RecordsMixin(Mixin):
                 out.append(entry)
         return out
 
-    def env_prefix(self: Machine, cls: ClassV) -> str | None:
-        """The ``env_prefix`` of a pydantic settings model (``model_config = SettingsConfigDict(
-        env_prefix="APP_")``, a dict, or pydantic 1's inner ``class Config``), "" when it gives
-        none; None: ``cls`` is no settings model."""
-        if not self.derives(cls, "settings"):
-            return None
-        for klass in (self.project.classes.get((cls.path, cls.qualname)),
-                      self.project.classes.get((cls.path, f"{cls.qualname}.Config"))):
-            for stmt in klass.body if klass is not None else ():
-                if not isinstance(stmt, ir.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ir.Name):
-                    continue
-                given: list[tuple[str | None, ir.Expr]] = []
-                if stmt.targets[0].id == "env_prefix":
-                    given = [("env_prefix", stmt.value)]
-                elif stmt.targets[0].id == "model_config" and isinstance(stmt.value, ir.Call):
-                    given = list(stmt.value.kwargs)
-                elif stmt.targets[0].id == "model_config" and isinstance(stmt.value, ir.DictE):
-                    given = [(k.value if isinstance(k, ir.Const) and isinstance(k.value, str) else None, v)
-                             for k, v in stmt.value.items if k is not None]
-                for key, value in given:
-                    if key == "env_prefix" and isinstance(value, ir.Const) and isinstance(value.value, str):
-                        return value.value
-        return ""
-
     # -- making a record ---------------------------------------------------------------------
     def dataclass_init(self: Machine, cls: ClassV, instance: InstanceV, args: list[Val], kwargs: dict[str, Val],
                        state: State, frame: Frame, spread: tuple[Val, ...] = (), loc: Loc | None = None) -> bool:
@@ -189,7 +166,7 @@ class RecordsMixin(Mixin):
         if fields is None:
             return False
         rest = list(args)
-        prefix = self.env_prefix(cls)
+        prefix = env_prefix(self, cls)
         for name, default in fields:
             if rest:
                 value = rest.pop(0)
@@ -383,31 +360,6 @@ class RecordsMixin(Mixin):
             if cls is not None and data is not None:
                 return self.record_from(cls, data, loc, state, frame)
         return None
-
-
-def setting(prefix: str, name: str, default: ir.Expr | None, value: Val | None) -> Val:
-    """The field ``name`` of a settings model with ``env_prefix`` ``prefix``, declared with
-    ``default`` (its value ``value``): its environment variable (any of the ones
-    ``validation_alias=AliasChoices(...)`` names), else that value."""
-    choices = [choice for kw, alias in (default.kwargs if isinstance(default, ir.Call) else ())
-               if kw == "validation_alias" and isinstance(alias, ir.Call) and ir.last_name(alias.func) == "AliasChoices"
-               for choice in (a.value for a in alias.args if isinstance(a, ir.Const)) if isinstance(choice, str)]
-    names = choices or [field_alias(default, "validation_alias") or f"{prefix}{name}".upper()]
-    return one_of([EnvV(ConstV(variable), value) for variable in names])
-
-
-def field_alias(default: ir.Expr | None, direction: str) -> str | None:
-    """The name a model field has in the data (pydantic's ``pk: str = Field(alias="PK")``; a
-    ``validation_alias`` or ``serialization_alias`` for that ``direction`` only), if it is given
-    as a literal."""
-    if not isinstance(default, ir.Call):
-        return None
-    given = {name: value for name, value in default.kwargs if name in ("alias", direction)}
-    for name in (direction, "alias"):
-        value = given.get(name)
-        if isinstance(value, ir.Const) and isinstance(value.value, str):
-            return value.value
-    return None
 
 
 __all__ = ["DATACLASS_DECORATORS", "FIELD_CALLS", "MODEL_BASES", "RecordsMixin"]
