@@ -525,3 +525,93 @@ def test_items_a_filter_kept_for_the_tenant_are_its_data(tmp_path: Path, filter_
     source = FILTERED.replace("{FILTER}", filter_)
     found = codes(tmp_path, {"docs.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
     assert (("docs.py", line_of(source, "_MEMO[kind] ="), "DYN302") in found) is expected, found
+
+
+# -- a ContextVar set by a body its helper runs (``asyncio.run(_body())``) --------------------------
+BODY_SETTER = '''import asyncio
+from contextvars import ContextVar
+import boto3
+from boto3.dynamodb.conditions import Attr
+from fastapi import FastAPI, Request
+
+_org = ContextVar("org", default=None)
+app = FastAPI()
+table = boto3.resource("dynamodb").Table("docs")
+
+def bind(org):
+{BODY}
+
+@app.get("/docs")
+def docs():
+    org = _org.get()
+    return table.scan(FilterExpression=Attr("org_id").eq(org))["Items"]
+
+@app.middleware("http")
+async def with_org(request: Request, call_next):
+    token = bind(request.scope["aws.event"]["requestContext"]["authorizer"]["claims"]["custom:org_id"])
+    try:
+        return await call_next(request)
+    finally:
+        _org.reset(token)
+'''
+
+
+@pytest.mark.parametrize("body", [
+    "    return _org.set(org)",
+    "    async def _inner():\n        return _org.set(org)\n    return asyncio.run(_inner())",
+    "    def _inner():\n        return _org.set(org)\n    return _inner()",
+])
+def test_a_variable_a_helpers_own_body_sets_is_bound_by_its_callers(tmp_path: Path, body: str) -> None:
+    source = BODY_SETTER.replace("{BODY}", body)
+    found = codes(tmp_path, {"api.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert found == [("api.py", line_of(source, "table.scan"), "DYN202")]
+
+
+# -- Django's settings are the project's settings module -------------------------------------------
+DJANGO = {
+    "shop/settings.py": 'import os\nRENDERER_FUNCTION = os.environ["RENDERER_FUNCTION"]\n',
+    "shop/signals.py": '''import boto3
+from django.conf import settings
+
+_lambda = boto3.client("lambda")
+
+def queue_render(tenant_id, order_id):
+    _lambda.invoke(FunctionName=settings.RENDERER_FUNCTION, InvocationType="Event", Payload=order_id.encode(){TENANT})
+''',
+    "template.yaml": INFRA.replace("{VARIABLE}", "RENDERER_FUNCTION").replace("Handler: app.handler",
+                                                                             "Handler: shop.signals.queue_render"),
+}
+
+
+@pytest.mark.parametrize("tenant, expected", [("", True), (", TenantId=tenant_id", False)])
+def test_a_django_setting_names_what_the_settings_module_binds(tmp_path: Path, tenant: str, expected: bool) -> None:
+    files = {**DJANGO, "shop/signals.py": DJANGO["shop/signals.py"].replace("{TENANT}", tenant)}
+    found = codes(tmp_path, files)
+    assert (found == [("signals.py", line_of(files["shop/signals.py"], "_lambda.invoke"), "DYN205")]) is expected, found
+
+
+# -- the tenant's own role scopes what its credentials reach ---------------------------------------
+OWN_ROLE = '''import os
+import boto3
+sts = boto3.client("sts")
+links = boto3.resource("dynamodb").Table("links")
+
+def handler(event, context):
+    org = event["requestContext"]["authorizer"]["claims"]["custom:org_id"]
+    link = links.get_item(Key={"pk": f"ORG#{org}"})["Item"]
+    creds = sts.assume_role(RoleArn={ROLE}, RoleSessionName="backup", ExternalId=link["external_id"])["Credentials"]
+    s3 = boto3.client("s3", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                      aws_session_token=creds["SessionToken"])
+    return s3.get_object(Bucket="backups", Key=f"{org}/manifest.json")["Body"].read()
+'''
+
+
+@pytest.mark.parametrize("role, expected", [
+    ('link["role_arn"]', False),  # the role the org's own account link names
+    ('f"arn:aws:iam::123456789012:role/org-{org}"', False),  # a role per org
+    ('os.environ["BACKUP_ROLE_ARN"]', True),  # one role for every org
+])
+def test_credentials_of_the_tenants_own_role_are_scoped(tmp_path: Path, role: str, expected: bool) -> None:
+    source = OWN_ROLE.replace("{ROLE}", role)
+    found = codes(tmp_path, {"backup.py": source, "pyproject.toml": '[tool.dynolint]\ntenant-names = ["org"]\n'})
+    assert (("backup.py", line_of(source, "s3.get_object"), "DYN201") in found) is expected, found

@@ -177,6 +177,9 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
                 defined[target] = set(_CLASS_NAME.findall(sources[target]))
             if bases & defined[target]:
                 roots.add(target)
+    # Django's settings module: ``django.conf.settings.TABLE`` reads it, though nothing imports it
+    if any(b"django.conf" in sources[path] for path in chosen):
+        chosen |= {path for path in sources if path.endswith("settings.py") or "/settings/" in f"/{path}"}
     # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
     chosen |= helper_chains(roots, imports_of, lambda path: ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))

@@ -10,7 +10,7 @@ from dynolint.model.handler_context import run_var_setters
 from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
-    AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, UnknownV, Val, alts, const_str,
+    AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
 )
 from dynolint.model.library import SESSION_CLASSES
 from dynolint.model.mixin import Mixin
@@ -145,7 +145,7 @@ class AwsMixin(Mixin):
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        if type(recv) in (ParamV, AttrV, UnknownV):
+        if type(recv) in (ParamV, AttrV):
             recv = typed_by_use(recv, name, args, kwargs, self.project.method_names) or recv
         if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):
@@ -188,7 +188,9 @@ class AwsMixin(Mixin):
                     held = self.summaries.heap_get((recv.loc, "value"))
                 if held is not None:  # (the function reading the request's tenant from it has it, as from ``g``)
                     self.note_obtained(held, frame, loc)
-                return held if held is not None else args[0] if args else UNKNOWN
+                # (nothing set it where this runs, and it has no default: what a caller elsewhere
+                # sets, typed by its use as a parameter is: ``_session.get().client("dynamodb")``)
+                return held if held is not None else args[0] if args else ParamV("contextvar", f"{recv.loc[0]}:{recv.loc[1]}")
             return NONE
         if type(recv) is MetaV:
             return CallV(name, recv, tuple(args))
@@ -226,12 +228,26 @@ class AwsMixin(Mixin):
     def assume_role(self: Machine, kwargs: dict[str, Val], loc: Loc, frame: Frame) -> Val:
         scope = [kwargs[k] for k in ("Tags", "Policy", "PolicyArns", "TransitiveTagKeys") if k in kwargs]
         scoped = [v for v in scope if not self.is_constant(v)]
+        role = kwargs.get("RoleArn")
+        if role is not None and self.tenants_role(role):
+            scoped.append(role)  # a role of the tenant's own (its account's, or one per tenant)
         if not scoped:
             return CredsV("fixed", loc)
         self.mints.append(ScopedCredsMint(loc, tuple(scoped), frame.info, frame.root))
         for value in scoped:
             self.note_scoping(value, loc, frame, "sts")
         return CredsV("scoped", loc, SeqV("tuple", tuple(scoped)))
+
+    def tenants_role(self: Machine, role: Val) -> bool:
+        """Is ``role`` the tenant's own role: named from the tenant id (``f"arn:...:role/t-{tenant}"``)
+        or read from the tenant's item (the role a customer's account link names)? One role every
+        tenant assumes (a literal, a setting) scopes nothing by itself."""
+        taint = self.taint(role)
+        if taint.tenants:
+            return True
+        return any(0 <= read < len(self.reads) and any(
+            self.taint(value).tenants for value in (self.reads[read].key, *self.reads[read].asked) if value is not None)
+            for read in taint.read_ids())
 
     def is_constant(self: Machine, value: Val) -> bool:
         for alt in alts(value):

@@ -10,7 +10,7 @@ from dynolint.model.event_fields import REQUEST_GLOBALS, TENANT_GLOBALS, norm_ke
 from dynolint.model.containers import computed_entries, counts
 from dynolint.model.key_parts import KEEP_ELEMENTS
 from dynolint.model.library import CREDENTIAL_PARTS, FIELD_TABLES, PROCESS_STATE
-from dynolint.model.library_web import REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
+from dynolint.model.library_web import DJANGO_SETTINGS, REQUEST_SCOPES, REQUEST_STATE, RESOLVER_CONTEXT
 from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
 from dynolint.model import apps, mappings
@@ -301,6 +301,8 @@ class EvalMixin(Mixin):
             return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:
             base = EventV(())  # the request being served (``from flask import request``)
+        elif type(base) is ExtV and base.path == DJANGO_SETTINGS and (setting := apps.django_setting(self, name)):
+            return setting  # ``settings.TABLE``: the project's settings module's (model/apps.py)
         elif type(base) is ExtV:
             path = f"{base.path}.{name}"
             if path in TENANT_GLOBALS:  # trusted as the request's own tenant is (event_fields.tenant_trust)

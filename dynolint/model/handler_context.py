@@ -80,6 +80,20 @@ def _outer(machine: Machine, path: str, function: ir.Function) -> ir.Function:
     return function
 
 
+def _called_by_parent(machine: Machine, path: str, function: ir.Function) -> bool:
+    """Is the nested ``function`` called by the function it is defined in (a body it runs:
+    ``return asyncio.run(_body())``, ``_inner()``), not returned by it (a wrapper)?"""
+    parent = machine.project.functions.get((path, function.parent)) if function.parent is not None else None
+    if parent is None:
+        return False
+    nodes = list(ir.walk(parent.body))
+    returned = any(type(node) is ir.Return and type(node.value) is ir.Name and node.value.id == function.name
+                   for node in nodes)
+    called = any(type(node) is ir.Call and type(node.func) is ir.Name and node.func.id == function.name
+                 for node in nodes)
+    return called and not returned
+
+
 def given_to(machine: Machine, function: ir.Function) -> tuple[Val, ...]:
     """What a hook run on its own is given: a Lambda handler the event and context; a
     middleware the request where its parameter is a framework's request object
@@ -174,7 +188,9 @@ def var_setters(machine: Machine, var: Loc) -> list[tuple[str, ir.Function, tupl
     bound: dict[tuple[str, str], str] = {}  # (path, qualname) -> the module-level name to call instead
     for path, function in _calling(machine, lambda path, node: type(node.func) is ir.Attr and node.func.attr == "set"
                                    and _names_var(machine, path, node.func.value, var)):
-        if function.parent is not None and function.class_qualname is None:
+        if function.parent is not None and function.class_qualname is None and _called_by_parent(machine, path, function):
+            function = _outer(machine, path, function)  # (a body its function runs: ``asyncio.run(_inner())``)
+        elif function.parent is not None and function.class_qualname is None:
             # a decorator's wrapper (``token = _current.set(...)`` around ``view(*args)``): what
             # it decorates runs it with what the decoration gave it (``@with_org(org_from_claims)``,
             # ``handler = scoped(from_claims)(app_handler)``): the name bound to that is called;

@@ -73,3 +73,7 @@ GRAPHQL_INFO_TYPES = frozenset({"Info", "GraphQLResolveInfo", "ResolveInfo"})  #
 
 # dependency injection markers of web frameworks (by last name: fastapi.Depends, fastapi.params.Depends)
 INJECTORS = frozenset({"Depends", "Security"})
+
+# Django's settings: ``django.conf.settings.NAME`` is the module-level NAME of the project's settings
+# module (``<project>/settings.py``, or a module of a ``settings`` package: base, production, ...)
+DJANGO_SETTINGS = "django.conf.settings"

@@ -21,10 +21,11 @@ from dynolint.model import mappings
 from dynolint.model.external import decoded
 from dynolint.model.key_parts import ATTRIBUTE_VALUE_TYPES
 from dynolint.model.library import NAMESPACES, PYDANTIC_BASES, SETTINGS_BASES
+from dynolint.model import apps
 from dynolint.model.settings_models import env_prefix, field_alias, setting
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, Val, alts, const_str,
+    UNKNOWN, AttrV, CallV, ClassV, ConstV, DictV, ExtV, FuncV, InstanceV, Loc, ParamV, Val, alts, const_str,
     one_of,
 )
 from dynolint.model.values_aws import ReadItemV
@@ -252,6 +253,8 @@ class RecordsMixin(Mixin):
             return self.namespace_dict(made)
         stored = self.summaries.heap_get((made.alloc, name))
         spread = self.summaries.heap_get((made.alloc, SPREAD))
+        if stored is None and spread is None and apps.object_name(made):
+            return ParamV("app.state", name)  # (what the application keeps that the project never set: typed by use)
         if stored is not None or spread is None:
             return stored if stored is not None else AttrV(made, name)
         return one_of(self._item_one(alt, ConstV(name), loc, frame, quiet) for alt in alts(spread))

@@ -12,7 +12,7 @@ from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHOD
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.values import (
     UNKNOWN_CREDS, ArithV, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
-    ParamV, ResourceV, SeqV, SessionV, SubV, TableV, UnknownV, Val, alts, const_str,
+    ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import annotation_name as _annotation_name, framework_object
@@ -309,10 +309,6 @@ def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
     base = recv
     while isinstance(base, AttrV):
         base = base.base
-    if isinstance(base, UnknownV) and name in ("client", "resource"):
-        # (``session.client("dynamodb")`` of a session the model lost, a ContextVar's no one set
-        # where it runs: a session still, of credentials it cannot tell)
-        return typed_by_use(ParamV("", "session"), name, args, kwargs, project_methods)
     if not isinstance(base, ParamV):
         return None
     op = OPERATIONS.get(name)
