@@ -14,6 +14,7 @@ from dynolint.config import Config
 from dynolint.engine.importscan import _imports, module_of
 from dynolint.phase1.prefilter import has_entry, makes_dynamodb, makes_lambda_client, touches_tenancy
 from dynolint.phase1.reach import helper_chains
+from dynolint.model.settings_models import django_settings_file
 
 # ... or item operations, which are half a race when the handle comes from elsewhere.
 ITEM_OPS = re.compile(rb"\.(?:get_item|put_item|update_item|delete_item|batch_writer|batch_write_item|"
@@ -179,7 +180,7 @@ def _select(sources: dict[str, bytes], config: Config, shared: set[str],
                 roots.add(target)
     # Django's settings module: ``django.conf.settings.TABLE`` reads it, though nothing imports it
     if any(b"django.conf" in sources[path] for path in chosen):
-        chosen |= {path for path in sources if path.endswith("settings.py") or "/settings/" in f"/{path}"}
+        chosen |= {path for path in sources if django_settings_file(path)}
     # helper chains that take the handle as an argument, to any depth (dynolint/phase1/reach.py)
     chosen |= helper_chains(roots, imports_of, lambda path: ITEM_OPS.search(sources[path]) is not None)
     return Selection(frozenset(chosen), frozenset(roots))

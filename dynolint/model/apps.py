@@ -114,12 +114,3 @@ def request_app(machine: Machine) -> Val | None:
         if proxy.endswith(".Request.app") and handles(machine, list(classes)):
             return ExtV(proxy)
     return None
-
-
-def django_setting(machine: Machine, name: str) -> Val | None:
-    """``django.conf.settings.NAME``: what the project's settings modules bind to NAME at import
-    (each module named ``settings``, or in a ``settings`` package, that binds it); None when none
-    does."""
-    found = [machine.module_attr(path, name) for path in sorted(machine.project.files)
-             if (path.endswith("settings.py") or "/settings/" in f"/{path}") and name in machine.run_module(path)]
-    return one_of(found) if found else None

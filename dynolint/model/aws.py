@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.handler_context import run_var_setters
-from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse
+from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse, asks_for_tenant
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
     AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
@@ -243,10 +243,8 @@ class AwsMixin(Mixin):
         or read from the tenant's item (the role a customer's account link names)? One role every
         tenant assumes (a literal, a setting) scopes nothing by itself."""
         taint = self.taint(role)
-        if taint.tenants:
-            return True
-        return any(0 <= read < len(self.reads) and any(
-            self.taint(value).tenants for value in (self.reads[read].key, *self.reads[read].asked) if value is not None)
+        return bool(taint.tenants) or any(
+            0 <= read < len(self.reads) and asks_for_tenant(self.reads[read], lambda v: bool(self.taint(v).tenants))
             for read in taint.read_ids())
 
     def is_constant(self: Machine, value: Val) -> bool:

@@ -14,6 +14,7 @@ from dynolint.model.library_web import DJANGO_SETTINGS, REQUEST_SCOPES, REQUEST_
 from dynolint.model.values_aws import sts_response
 from dynolint.model.handler_context import context_attr
 from dynolint.model import apps, mappings
+from dynolint.model.settings_models import django_setting
 from dynolint.model.literals import may_be_position, merge_dicts, names_entry, open_spread, surely_mapping
 from dynolint.model import narrowing, verdicts
 from dynolint.model.narrowing import assuming
@@ -301,8 +302,8 @@ class EvalMixin(Mixin):
             return self.module_attr(base.name, name, frame.function is not None)
         if type(base) is ExtV and base.path in REQUEST_GLOBALS:
             base = EventV(())  # the request being served (``from flask import request``)
-        elif type(base) is ExtV and base.path == DJANGO_SETTINGS and (setting := apps.django_setting(self, name)):
-            return setting  # ``settings.TABLE``: the project's settings module's (model/apps.py)
+        elif type(base) is ExtV and base.path == DJANGO_SETTINGS and (setting := django_setting(self, name)):
+            return setting  # ``settings.TABLE``: the project's settings module's (model/settings_models.py)
         elif type(base) is ExtV:
             path = f"{base.path}.{name}"
             if path in TENANT_GLOBALS:  # trusted as the request's own tenant is (event_fields.tenant_trust)

@@ -8,6 +8,7 @@ the write and relate the read and the calls between them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from dynolint.model.conditions import ConditionPins
 from dynolint.model.values import CredsV, Loc, TenantIdV, Val
@@ -60,6 +61,13 @@ class ReadEvent:
 
 # reads that return the items of a whole table or partition, not one item by its key
 SCAN_OPS = frozenset({"scan", "query", "search_vectors", "Model.scan", "Model.query", "Model.count"})
+
+
+def asks_for_tenant(read: ReadEvent, derives_from_tenant: Callable[[Val], bool]) -> bool:
+    """Did ``read`` fetch a tenant's data: does its key, its key condition (of the table or an
+    index) or its filter derive from a tenant id (``derives_from_tenant`` of each value)?"""
+    values = (read.key, *(value for _, value in read.equal), *read.asked, *read.filtered)
+    return any(derives_from_tenant(value) for value in values if value is not None)
 
 
 def lists_items(read: ReadEvent) -> bool:

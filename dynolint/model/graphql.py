@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
+from dynolint.model.request_hooks import peek_at_module
 from dynolint.model.library_web import (
     GRAPHQL_BINDABLES, GRAPHQL_BINDS, GRAPHQL_CONTEXTS, GRAPHQL_INFO, GRAPHQL_INFO_TYPES, GRAPHQL_MAKERS,
     GRAPHQL_MUTATE, GRAPHQL_RESOLVERS, GRAPHQL_RUNNERS, GRAPHQL_SCHEMAS, GRAPHQL_SERVERS,
 )
-from dynolint.model.values import NONE, UNKNOWN, CallV, ClassV, ConstV, DictV, EventV, FuncV, InstanceV, Loc, Val, alts, one_of
+from dynolint.model.values import NONE, UNKNOWN, CallV, ClassV, ConstV, DictV, EventV, FuncV, InstanceV, Loc, Val, alts
 
 if TYPE_CHECKING:
     from dynolint.model.interp import Machine
@@ -109,7 +110,7 @@ def reachable(machine: Machine, roots: list[ClassV], limit: int = 64) -> list[Cl
             if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Call):
                 for arg in stmt.value.args:
                     inner = arg.args[0] if isinstance(arg, ir.Call) and arg.args else arg  # (``List(NonNull(X))``)
-                    pending.extend(alt for alt in alts(_peek(machine, cls.path, inner)) if type(alt) is ClassV)
+                    pending.extend(alt for alt in alts(peek_at_module(machine, cls.path, inner)) if type(alt) is ClassV)
     return found
 
 
@@ -129,7 +130,7 @@ def resolvers(machine: Machine, cls: ClassV) -> list[FuncV]:
     for stmt in klass.body if klass is not None else ():
         if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Call) and isinstance(stmt.value.func, ir.Attr) \
                 and stmt.value.func.attr == "Field":
-            for alt in alts(_peek(machine, cls.path, stmt.value.func.value)):
+            for alt in alts(peek_at_module(machine, cls.path, stmt.value.func.value)):
                 mutate = machine.find_method(alt, GRAPHQL_MUTATE) if type(alt) is ClassV else None
                 if mutate is not None:
                     found.append(mutate)
@@ -144,7 +145,7 @@ def bound(machine: Machine, bindables: list[CallV]) -> list[FuncV]:
         for decorator in function.decorators:
             if isinstance(decorator, ir.Call) and isinstance(decorator.func, ir.Attr) \
                     and decorator.func.attr in GRAPHQL_BINDS \
-                    and any(alt in bindables for alt in alts(_peek(machine, path, decorator.func.value))):
+                    and any(alt in bindables for alt in alts(peek_at_module(machine, path, decorator.func.value))):
                 found.append(FuncV(path, function.qualname))
                 break
     return found
@@ -165,12 +166,6 @@ def run(machine: Machine, cls: ClassV | None, resolver: FuncV, info: InstanceV, 
         kwargs[param.name] = info if param.name == "info" or typed_info else \
             machine.event_child(arguments, param.name, (resolver.path, function.site), frame, False)
     if function.class_qualname is None:  # (a function: its first parameter is the parent object)
-        return one_of([machine.invoke(resolver, None, [UNKNOWN], kwargs, loc, state, frame)])
+        return machine.invoke(resolver, None, [UNKNOWN], kwargs, loc, state, frame)
     parent = InstanceV(cls or ClassV(resolver.path, function.class_qualname), (resolver.path, function.site))
-    return one_of([machine.invoke(resolver, parent, [], kwargs, loc, state, frame)])
-
-
-def _peek(machine: Machine, path: str, expr: ir.Expr) -> Val:
-    from dynolint.model.state import State
-
-    return machine.peek(expr, State({}), machine.module_frame(path))
+    return machine.invoke(resolver, parent, [], kwargs, loc, state, frame)

@@ -16,6 +16,7 @@ from dynolint.model.values import ConstV, DictV, PynInstanceV, ReadItemV, SubV, 
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
+    from dynolint.model.events import ReadEvent
     from dynolint.model.interp import Machine
     from dynolint.model.state import State
 
@@ -31,12 +32,8 @@ class InPlaceMixin(Mixin):
         if not candidates:
             return
         names, whole = looked_at_reads(data, candidates)
-        used = set(whole)
-        for read, attributes in names.items():
-            event = self.reads[read] if 0 <= read < len(self.reads) else None
-            key = set(self.index.key_map(event.key) or ()) | set(dict(event.equal)) if event is not None else set()
-            if attributes - key - {"pk", "sk"}:
-                used.add(read)
+        used = set(whole) | {read for read, attributes in names.items() if 0 <= read < len(self.reads)
+                             and attributes - read_key(self, self.reads[read]) - {"pk", "sk"}}
         if used:
             state.examined = state.examined | frozenset(used)
 
@@ -144,6 +141,11 @@ def rebased(value: Val, old: Val, new: Val) -> Val:
     return value
 
 
+def read_key(machine: Machine, read: ReadEvent) -> set[str]:
+    """The attributes that name the item ``read`` got (its key's, or its key condition's equalities)."""
+    return set(machine.index.key_map(read.key) or ()) | set(dict(read.equal))
+
+
 def copied_items(machine: Machine, item: Val, key: Val | None) -> frozenset[int]:
     """The reads whose items ``item`` copies an attribute of that is not their key, into an
     attribute that is not its own key (``"score": entry["score"]``; a key taken from an item
@@ -159,7 +161,7 @@ def copied_items(machine: Machine, item: Val, key: Val | None) -> frozenset[int]
             for part in alts(converted_from(value)):
                 if type(part) is SubV and type(part.base) is ReadItemV and 0 <= part.base.read < len(machine.reads):
                     read = machine.reads[part.base.read]
-                    if const_str(part.index) not in set(machine.index.key_map(read.key) or ()) | set(dict(read.equal)):
+                    if const_str(part.index) not in read_key(machine, read):
                         found.add(read.id)
     return frozenset(found)
 

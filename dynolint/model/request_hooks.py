@@ -37,9 +37,9 @@ def registered_hooks(machine: Machine) -> list[Hook]:
             found.append(Hook(registered.path, hooked, _known(app)))
     for path, receiver, args in _module_calls(machine, BEFORE_REQUEST_HOOKS):
         if len(args) == 1:
-            for alt in alts(_peek(machine, path, args[0])):
+            for alt in alts(peek_at_module(machine, path, args[0])):
                 if isinstance(alt, FuncV) and (hooked := machine.project.functions.get((alt.path, alt.qualname))):
-                    found.append(Hook(alt.path, hooked, _known(_peek(machine, path, receiver))))
+                    found.append(Hook(alt.path, hooked, _known(peek_at_module(machine, path, receiver))))
     return found
 
 
@@ -52,7 +52,7 @@ def serves(machine: Machine, hook_app: Val | None, route_app: Val) -> bool:
         return True
     if any(app == hook_app and blueprint == route_app for app, blueprint in machine.blueprints_at_run):
         return True
-    return any(args and _peek(machine, path, receiver) == hook_app and _peek(machine, path, args[0]) == route_app
+    return any(args and peek_at_module(machine, path, receiver) == hook_app and peek_at_module(machine, path, args[0]) == route_app
                for path, receiver, args in _module_calls(machine, BLUEPRINT_REGISTRATIONS))
 
 
@@ -62,7 +62,7 @@ def registered_on(machine: Machine, path: str, function: ir.Function, names: Ite
     for decorator in function.decorators:
         target = decorator.func if isinstance(decorator, ir.Call) else decorator
         if isinstance(target, ir.Attr) and target.attr in names:
-            return _known(_peek(machine, path, target.value))
+            return _known(peek_at_module(machine, path, target.value))
     return None
 
 
@@ -81,7 +81,8 @@ def _module_calls(machine: Machine, names: frozenset[str]) -> list[tuple[str, ir
     return found
 
 
-def _peek(machine: Machine, path: str, expr: ir.Expr) -> Val:
+def peek_at_module(machine: Machine, path: str, expr: ir.Expr) -> Val:
+    """What ``expr`` is in the module ``path``'s namespace, as its body left it."""
     from dynolint.model.state import State
 
     return machine.peek(expr, State({}), machine.module_frame(path))

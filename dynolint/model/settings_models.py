@@ -62,3 +62,17 @@ def field_alias(default: ir.Expr | None, direction: str) -> str | None:
         if isinstance(value, ir.Const) and isinstance(value.value, str):
             return value.value
     return None
+
+
+def django_settings_file(path: str) -> bool:
+    """Is ``path`` a Django settings module (``settings.py``, a module of a ``settings`` package)?"""
+    return path.endswith("settings.py") or "/settings/" in f"/{path}"
+
+
+def django_setting(machine: Machine, name: str) -> Val | None:
+    """``django.conf.settings.NAME``: what the project's settings modules bind to NAME at import
+    (each module named ``settings``, or in a ``settings`` package, that binds it); None when none
+    does."""
+    found = [machine.module_attr(path, name) for path in sorted(machine.project.files)
+             if django_settings_file(path) and name in machine.run_module(path)]
+    return one_of(found) if found else None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.authz import ADMIN, AUTHORIZED, DEPLOY_SWITCH, authorized
 from dynolint.model.event_fields import REQUEST
-from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse
+from dynolint.model.events import DataCall, GlobalStore, Invoke, RootInfo, ScopingUse, asks_for_tenant
 from dynolint.model.aws import S3_OBJECT_READS
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.key_facts import constant_key, item_key_attr, made_of, names_tenant, tenants_table
@@ -396,13 +396,6 @@ def read_by_request(model: Model, read_ids: set[int]) -> bool:
 def read_under_tenant(model: Model, read_ids: set[int]) -> bool:
     """Whether any of these reads fetched an item whose key derives from the tenant id:
     the tenant's own data, even though the value read carries no tenant id."""
-    for read_id in read_ids:
-        if 0 <= read_id < len(model.interp.reads):
-            read = model.interp.reads[read_id]
-            if read.key is not None and model.taint(read.key).tenants:
-                return True
-            # a query whose key condition (of the table or an index) or filter pins an attribute to the
-            # tenant (``pk = :p``, ``:p`` the tenant's; ``Attr("org").eq(org)``)
-            if any(model.taint(value).tenants for value in (*(v for _, v in read.equal), *read.asked, *read.filtered)):
-                return True
-    return False
+    reads = model.interp.reads
+    return any(0 <= read_id < len(reads) and asks_for_tenant(reads[read_id], lambda v: bool(model.taint(v).tenants))
+               for read_id in read_ids)
