@@ -272,7 +272,7 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
         _settle_phase1()
         findings = phase2.run_rules(summaries, config, infra, rules, result, selection.roots, options.timeout,
                                     display, alongside, memory.main_mb if memory is not None else 0.0,
-                                    options.focus)
+                                    options.focus, _shares(summaries, sources, options, pool))
         findings, governed = per_file_settings(findings, config, options)
         result.findings.extend(_displayed(finding, display) for finding in findings)
     else:
@@ -290,6 +290,21 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
     result.unused_suppressions = sorted(
         (path, comment.line) for path, entries in comments.items() for comment in entries
         if (path, comment.line) not in applied.used and comment.style == "dynolint")
+
+
+def _shares(summaries: list[ir.FileSummary], sources: dict[str, bytes], options: Options,
+            pool: WorkerPool) -> list[list[ir.FileSummary]] | None:
+    """Phase 2's shares (:mod:`dynolint.engine.shares`): one per CPU the run may use, for a whole
+    run that forks workers, over enough files to be worth it."""
+    from dynolint.engine.cpus import cpus
+    from dynolint.engine.pipeline import SERIAL_BELOW
+    from dynolint.engine.shares import share_out
+
+    analysed = [summary for summary in summaries if summary.error is None and summary.problem is None]
+    if options.focus is not None or not pool.forked or len(analysed) < SERIAL_BELOW:
+        return None
+    count = min(options.jobs or len(cpus()), len(cpus()))
+    return share_out(summaries, sources, count) if count > 1 else None
 
 
 def _settle_phase1() -> None:

@@ -1,0 +1,189 @@
+"""Neighbouring shapes of the classes the eighteenth session's blind probes showed (each also
+has fixture projects in fixtures/cases/*18-*): the same Python feature written another way
+must give the same answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import line_with as line_of, project_codes as codes
+
+# -- a key attribute rendered by a descriptor of the class ------------------------------------
+DESCRIPTOR = '''import boto3
+
+T = boto3.resource("dynamodb").Table("t")
+
+class Key:
+    def __init__(self, prefix, field):
+        self.prefix, self.field = prefix, field
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return {RENDER}
+
+    def of(self, value):
+        return f"{self.prefix}#{value}"
+
+class Doc:
+    pk = Key("DOC", "doc_id")
+
+    def __init__(self, doc_id, state):
+        self.doc_id, self.state = doc_id, state
+
+    def item(self):
+        return {"pk": self.pk, "state": self.state}
+
+def handler(event, context):
+    doc_id = event["doc_id"]
+    got = T.get_item(Key={"pk": {READ_KEY}})["Item"]
+    doc = Doc({DOC_ID}, got["state"])
+    if doc.state == "draft":
+        doc.state = "published"
+        T.put_item(Item=doc.item(){GUARD})
+'''
+
+
+@pytest.mark.parametrize("render", ['self.of(getattr(obj, self.field))',
+                                    'f"{self.prefix}#{getattr(obj, self.field)}"',
+                                    '"#".join([self.prefix, str(getattr(obj, self.field))])'])
+@pytest.mark.parametrize("read_key", ['Doc.pk.of(doc_id)', 'f"DOC#{doc_id}"'])
+def test_a_key_a_descriptor_renders_is_the_key_it_renders(tmp_path: Path, render: str, read_key: str) -> None:
+    source = DESCRIPTOR.replace("{RENDER}", render).replace("{READ_KEY}", read_key).replace("{DOC_ID}", "doc_id") \
+        .replace("{GUARD}", "")
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "T.put_item"), "DYN101")]
+
+
+def test_a_descriptor_rendered_key_written_under_the_decided_condition_is_guarded(tmp_path: Path) -> None:
+    source = DESCRIPTOR.replace("{RENDER}", "self.of(getattr(obj, self.field))").replace("{READ_KEY}", "Doc.pk.of(doc_id)") \
+        .replace("{DOC_ID}", "doc_id").replace("{GUARD}", ', ConditionExpression="#s = :d", '
+                                               'ExpressionAttributeNames={"#s": "state"}, '
+                                               'ExpressionAttributeValues={":d": "draft"}')
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+def test_a_descriptor_rendering_another_documents_key_names_another_item(tmp_path: Path) -> None:
+    source = DESCRIPTOR.replace("{RENDER}", "self.of(getattr(obj, self.field))").replace("{READ_KEY}", "Doc.pk.of(doc_id)") \
+        .replace("{DOC_ID}", 'event["copy_to"]').replace("{GUARD}", "")
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+def test_an_instance_attribute_holding_a_descriptor_object_is_that_object(tmp_path: Path) -> None:
+    """Python calls ``__get__`` only for class attributes: one stored on the instance is itself."""
+    source = DESCRIPTOR.replace("{RENDER}", "self.of(getattr(obj, self.field))").replace("{READ_KEY}", "Doc.pk.of(doc_id)") \
+        .replace("{DOC_ID}", "doc_id").replace("{GUARD}", "") \
+        .replace("self.doc_id, self.state = doc_id, state", "self.doc_id, self.state = doc_id, state\n        "
+                                                            "self.pk = Key(\"ARCHIVE\", \"doc_id\").of(doc_id)")
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+# -- a key prefix cut off by slicing and put back ------------------------------------------------
+SLICED = '''import boto3
+
+T = boto3.resource("dynamodb").Table("t")
+
+def handler(event, context):
+    item = T.get_item(Key={"pk": f"ACCT#{event['account']}", "sk": "PROFILE"})["Item"]
+    account = item["pk"]{CUT}
+    if item["tier"] == "free":
+        T.put_item(Item={"pk": {BACK}, "sk": "PROFILE", "tier": "pro"})
+'''
+
+
+@pytest.mark.parametrize("cut, back", [("[5:]", 'f"ACCT#{account}"'), ("[5:]", '"ACCT#" + account'),
+                                       ('.removeprefix("ACCT#")', 'f"ACCT#{account}"'),
+                                       ('.split("#", 1)[1]', '"ACCT#" + account')])
+def test_a_key_part_sliced_off_its_prefix_and_put_back_is_the_key(tmp_path: Path, cut: str, back: str) -> None:
+    source = SLICED.replace("{CUT}", cut).replace("{BACK}", back)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "T.put_item"), "DYN101")]
+
+
+@pytest.mark.parametrize("cut, back", [("[5:]", 'f"OLD#{account}"'), ("[4:]", 'f"ACCT#{account}"'),
+                                       ("[5:]", 'f"ACCT#{account}#v2"')])
+def test_a_sliced_part_behind_another_prefix_names_another_item(tmp_path: Path, cut: str, back: str) -> None:
+    """Another prefix, a cut one character short (``CCT#`` would be put back twice), a suffix
+    added: not the item read."""
+    source = SLICED.replace("{CUT}", cut).replace("{BACK}", back)
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+def test_a_slice_of_a_constant_is_the_constant_sliced(tmp_path: Path) -> None:
+    source = SLICED.replace('f"ACCT#{event[\'account\']}"', '"ACCT#" + "SYSTEM"[0:]').replace("{CUT}", "[5:]") \
+        .replace("{BACK}", '"ACCT#SYSTEM"')
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "T.put_item"), "DYN101")]
+
+
+# -- a tenant id another root left in module state -----------------------------------------------
+CACHED = '''import boto3
+
+SHARED = boto3.resource("dynamodb").Table("t")
+DATA = boto3.resource("dynamodb").Table("data")
+_names = {}
+
+def name_of(tenant):
+    if tenant not in _names:
+        _names[tenant] = {"tenant": tenant, "name": SHARED.get_item(Key={"pk": f"TENANT#{tenant}"})["Item"]["name"]}
+    return _names[tenant]
+
+def api(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["tenant_id"]
+    return name_of(tenant)
+
+def job(event, context):
+    {JOB}
+'''
+
+
+@pytest.mark.parametrize("job", ['for row in SHARED.scan()["Items"]:\n        print(name_of(row["pk"])["name"])',
+                                 'print([entry["tenant"] for entry in _names.values()])',
+                                 'print(name_of("ops")["tenant"], DATA.get_item(Key={"pk": event["pathParameters"]["doc"]}))'])
+def test_a_root_reading_what_another_root_cached_for_a_tenant_is_not_tenant_aware(tmp_path: Path, job: str) -> None:
+    source = CACHED.replace("{JOB}", job)
+    found = codes(tmp_path, {"app.py": source})
+    assert not [f for f in found if f[2].startswith("DYN2") and f[1] >= line_of(source, "def job")], found
+
+
+def test_a_root_that_takes_the_tenant_itself_is_tenant_aware(tmp_path: Path) -> None:
+    source = CACHED.replace("{JOB}", 'tenant = event["requestContext"]["authorizer"]["claims"]["tenant_id"]\n    '
+                                     'print(name_of(tenant), DATA.get_item(Key={"pk": event["pathParameters"]["doc"]}))')
+    found = codes(tmp_path, {"app.py": source})
+    assert ("app.py", line_of(source, 'DATA.get_item(Key={"pk": event["pathParameters"]["doc"]})'), "DYN202") in found
+
+
+# -- a session kept in a cache the analysis saw nothing stored in --------------------------------
+SESSIONS = '''import boto3
+
+class Sessions:
+    def __init__(self):
+        self._held = {}
+
+    def keep(self, tenant, session):
+        self._held[tenant] = (session, 0)
+
+    def session_for(self, tenant):
+        return self._held{LOOKUP}
+
+SESSIONS = Sessions()
+
+def handler(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["tenant_id"]
+    table = SESSIONS.session_for(tenant).{MAKE}
+    item = table.get_item(Key={"pk": f"TENANT#{tenant}"})["Item"]
+    table.put_item(Item={**item, "seats": item["seats"] + 1})
+'''
+
+
+@pytest.mark.parametrize("lookup", ["[tenant][0]", ".get(tenant)[0]"])
+@pytest.mark.parametrize("make", ['resource("dynamodb").Table("t")', 'resource(service_name="dynamodb").Table("t")'])
+def test_a_table_of_a_session_from_a_cache_seen_empty_is_a_table(tmp_path: Path, lookup: str, make: str) -> None:
+    """A session the code looks up in a cache whose entries the analysis never saw stored there
+    (another root, another method fills it): what ``.resource("dynamodb")`` makes of it is a table."""
+    source = SESSIONS.replace("{LOOKUP}", lookup).replace("{MAKE}", make)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "table.put_item"), "DYN102")]
+
+
+def test_a_cache_entrys_other_service_is_not_dynamodb(tmp_path: Path) -> None:
+    source = SESSIONS.replace("{LOOKUP}", "[tenant][0]").replace("{MAKE}", 'resource("s3").Bucket("t")')
+    assert codes(tmp_path, {"app.py": source}) == []
