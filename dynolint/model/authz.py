@@ -301,6 +301,7 @@ class AuthzMixin(Mixin):
         known = self.source_facts.get(loc)
         self.summaries.effect()
         self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
+        self.taken_by.setdefault(value, set()).add(frame.root)
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:
@@ -312,8 +313,10 @@ class AuthzMixin(Mixin):
 
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``), or an object holding
-        one (a request context a helper builds from the event), has obtained it too."""
-        tenants = self.held_tenants(value)
+        one (a request context a helper builds from the event), has obtained it too: a tenant id
+        this root took, not another root's that the value kept in module state brings (a cache
+        filled for one tenant, read by a job that runs for none)."""
+        tenants = {tenant for tenant in self.held_tenants(value) if frame.root in self.taken_by.get(tenant, ())}
         if not tenants:
             return
         info = self.frames[frame.info]

@@ -10,7 +10,7 @@ from dynolint.model.handler_context import run_var_setters
 from dynolint.model.events import DataCall, GlobalStore, Invoke, ScopedCredsMint, ScopingUse, asks_for_tenant
 from dynolint.model.values import (
     EXEC, NONE, UNKNOWN, UNKNOWN_CREDS, CallV, ClientV, ConstV, ContextVarV, CostlyV, CredsV, DictV, EnvV, EventV, InfraFnV, Loc,
-    AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, TableV, Val, alts, const_str,
+    AttrV, FuncV, MetaV, PaginatorV, ParamV, ResourceV, S3ObjectV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.library import SESSION_CLASSES
 from dynolint.model.mixin import Mixin
@@ -145,7 +145,7 @@ class AwsMixin(Mixin):
     # -- methods of SDK objects --------------------------------------------------------
     def domain_method(self: Machine, recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
                       spread_unknown: tuple[Val, ...], node: ir.Call, loc: Loc, state: State, frame: Frame) -> Val | None:
-        if type(recv) in (ParamV, AttrV):
+        if type(recv) in (ParamV, AttrV, SubV):
             recv = typed_by_use(recv, name, args, kwargs, self.project.method_names) or recv
         if type(recv) is SessionV:
             if name in ("client", "resource", "create_client"):

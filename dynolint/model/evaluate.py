@@ -65,6 +65,9 @@ class EvalMixin(Mixin):
                 return base if empty else SeqV("items", (self.element(base),))
             if expr.is_slice and alts(base) and all(_collection(alt) for alt in alts(base)):
                 return SeqV("items", (self.element(base),))  # ``keys[i:i + 100]`` of a list or Counter made here
+            if type(index) is ConstV and type(index.value) is ir.SliceFrom:  # ``pk[3:]``: the rest of a string
+                text = base.value if type(base) is ConstV else None
+                return ConstV(text[index.value.start:]) if isinstance(text, str) else SubV(base, index)
             if type(base) is ReadV and type(index) is ConstV and index.value == "Item":
                 self.subscripted.append(base.read)  # ``resp["Item"]`` raises KeyError where it is missing
             return self.get_item(base, index, (frame.path, expr.site), state, frame)
@@ -277,6 +280,8 @@ class EvalMixin(Mixin):
         if (kept := apps.attribute(self, base, name)) is not None:  # ``app.state``, ``current_app.extensions``
             return kept
         out = [self._attr_one(alt, name, loc, frame, quiet) for alt in alts(base)]
+        if any(type(v) is InstanceV for v in out):  # a descriptor of the class (``pk = KeyPart(...)``)
+            out = [self.descriptor_get(alt, v, name, loc, state, frame) for alt, v in zip(alts(base), out)]
         if any(type(v) is CallV for v in out):  # a property(fget, ...) of the instance's class
             out = [self.made_property_get(alt, v, loc, state, frame) for alt, v in zip(alts(base), out)]
         if any(type(v) is BoundV or type(v) is OneOf for v in out):

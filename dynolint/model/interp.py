@@ -155,6 +155,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     cut_short: list[tuple[str, str]]  # (path, message): roots the statement budget stopped (warnings)
     path_facts: frozenset[str]  # the authorization facts of the statement running
     source_facts: dict[Loc, frozenset[str]]  # tenant id sources: the facts where they are read
+    taken_by: dict[TenantIdV, set[int]]  # tenant id sources: the roots that took them
     summaries: Summaries
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
@@ -400,6 +401,7 @@ class Interpreter(Machine):
         self.cut_short = []
         self.path_facts = frozenset()
         self.source_facts = {}
+        self.taken_by = {}
         self.summaries = Summaries(self)
 
 

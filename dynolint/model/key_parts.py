@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from dynolint.model.values import AttrV, CallV, ClassV, ConstV, DictV, ElemV, EventV, ParamV, StrV, SubV, Val, const_str
+from dynolint.phase1.ir_expr import SliceFrom
 
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M", "NULL"})
 
@@ -17,13 +18,15 @@ _SAME_VALUE_CALLS = frozenset({"str", "int"})
 _SAME_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
 
 
-def after_prefix(value: Val) -> tuple[Val, str, bool] | None:
+def after_prefix(value: Val) -> tuple[Val, str | int, bool] | None:
     """(the string, the text, up to it) when ``value`` is what follows a prefix in a string:
-    ``s.removeprefix(p)`` (the text ``p``), ``s.split(sep, 1)[1]`` and ``s.partition(sep)[2]``
-    (everything up to the first ``sep``: ``up_to``)."""
+    ``s.removeprefix(p)`` (the text ``p``), ``s[n:]`` (a text of ``n`` characters), ``s.split(sep, 1)[1]``
+    and ``s.partition(sep)[2]`` (everything up to the first ``sep``: ``up_to``)."""
     if type(value) is CallV and value.fn == "removeprefix" and value.recv is not None and len(value.args) == 1:
         prefix = const_str(value.args[0])
         return (value.recv, prefix, False) if prefix else None
+    if type(value) is SubV and type(value.index) is ConstV and type(value.index.value) is SliceFrom:
+        return (value.base, value.index.value.start, False) if value.index.value.start else None
     if type(value) is not SubV or type(value.base) is not CallV:
         return None
     call, index = value.base, value.index
@@ -35,15 +38,18 @@ def after_prefix(value: Val) -> tuple[Val, str, bool] | None:
     return call.recv, sep, True
 
 
-def strip_prefix(whole: Val, text: str, up_to: bool) -> Val | None:
-    """``whole`` without its beginning ``text`` (or everything up to the first ``text``), when
-    its known beginning (a constant part) shows it: ``"DOC#" + id`` less ``"DOC#"`` is ``id``."""
+def strip_prefix(whole: Val, text: str | int, up_to: bool) -> Val | None:
+    """``whole`` without its beginning ``text`` (or everything up to the first ``text``; a number:
+    that many characters), when its known beginning (a constant part) shows it: ``"DOC#" + id`` less
+    ``"DOC#"`` is ``id``."""
     if not (type(whole) is StrV and whole.parts and type(whole.parts[0]) is ConstV):
         return None
     head = whole.parts[0].value
     if not isinstance(head, str):
         return None
-    if up_to:
+    if isinstance(text, int):
+        end = text if len(head) >= text else -1
+    elif up_to:
         found = head.find(text)
         end = found + len(text) if found >= 0 else -1
     else:
@@ -65,6 +71,8 @@ def prefix_put_back(parts: tuple[Val, ...], canon: Callable[[Val], Val]) -> tupl
         if rest is not None:
             whole, text, up_to = rest
             head = const_str(out[-1]) or ""
+            if isinstance(text, int):  # ``"WS#" + pk[3:]``: the prefix's last characters are what was cut
+                text = head[-text:] if len(head) >= text else "\0"
             if head.endswith(text):
                 kept = head[:-len(text)]
                 if up_to:  # the word before the separator is the value's own: back to the separator before it

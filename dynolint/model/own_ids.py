@@ -52,6 +52,8 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
         # the same formatting of both (``format(wave, "02d")``, ``format(int(item["wave"]), "02d")``)
         return deeper and own_id(index, pinned.args[0], written.args[0], read, depth + 1, tenant, tag)
     written = untyped(converted_from(written))  # (``item["accountId"]["S"]`` of a low-level client's item)
+    if type(written) is OneOf:  # ``str(x)`` of one of several values (``str(item["org_id"])`` of either read)
+        return deeper and any(own_id(index, pinned, alt, read, depth + 1, tenant, tag) for alt in alts(written))
     if type(written) is SubV and type(written.base) is DictV and written.base.spreads \
             and (name := const_str(written.index)) is not None \
             and all(const_str(key) != name for key, _ in written.base.items):
@@ -76,7 +78,18 @@ def own_id(index: KeyIndex, pinned: Val, written: Val, read: ReadEvent, depth: i
         return False
     # (a Cognito user's custom attribute, ``custom:fleet_id``, kept by the item as ``fleet_id``)
     spelled = id_name(name)
+    if _abbreviated(spelled, stored, word):
+        return True
     return stored in (spelled, "id", spelled[len("custom"):] if spelled.startswith("custom") else spelled)
+
+
+def _abbreviated(spelled: str, stored: str, word: str | None) -> bool:
+    """``SUB#{sub_id}`` of an item that keeps it as ``subscription_id``: the code's name and the
+    key's tag both abbreviate the stored id's name (each a beginning of it, of three letters or more)."""
+    if word is None or len(word) < 3 or not (spelled.endswith("id") and stored.endswith("id")):
+        return False
+    short, long = spelled[:-2], stored[:-2]
+    return len(short) >= 3 and short != long and long.startswith(short) and long.startswith(word)
 
 
 def put_back(value: Val) -> Val:
@@ -190,6 +203,8 @@ def _of_row(part: Val, read: ReadEvent, name: str) -> bool:
     """An attribute of the row ``read`` listed other than ``name`` itself, or a piece of one
     split apart."""
     part = untyped(converted_from(typed(part)))
+    if type(part) is OneOf:  # ``str(x)`` of one of several values: one of them the row's
+        return any(_of_row(alt, read, name) for alt in alts(part))
     whole = part.of if type(part) is ElemV else part.base if type(part) is SubV else None
     piece = type(whole) is CallV and whole.fn in SPLITS and whole.recv is not None
     if piece:

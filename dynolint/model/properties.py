@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.library import PROPERTIES, PROPERTY_MAKERS
-from dynolint.model.values import UNKNOWN, BoundV, CallV, ClassV, ExtV, FuncV, InstanceV, LambdaV, Loc, Val, alts, one_of
+from dynolint.model.values import UNKNOWN, BoundV, CallV, ClassV, ConstV, ExtV, FuncV, InstanceV, LambdaV, Loc, Val, alts, one_of
 from dynolint.model.mixin import Mixin
 
 if TYPE_CHECKING:
@@ -89,6 +89,26 @@ class PropertiesMixin(Mixin):
                 self.summaries.write((alt.self_val.alloc, name), result, merged=False)
             out.append(result)
         return one_of(out)
+
+    def descriptor_get(self: Machine, owner: Val, value: Val, name: str, loc: Loc, state: State, frame: Frame) -> Val:
+        """``owner.name`` where the class attribute ``name`` is an instance of a project class that
+        defines ``__get__`` (``pk = KeyPart("ORG", "org_id")`` in the class body): what its
+        ``__get__(obj, type(obj))`` gives, on the class ``__get__(None, cls)``. An instance's own
+        attribute is what it holds, whatever its class."""
+        if type(value) is not InstanceV:
+            return value
+        if type(owner) is InstanceV:
+            if self.summaries.heap_get((owner.alloc, name)) is not None:
+                return value
+            args: list[Val] = [owner, owner.cls]
+        elif type(owner) is ClassV:
+            args = [ConstV(None), owner]
+        else:
+            return value
+        if self.find_method(value.cls, "__get__") is None:
+            return value
+        got = self.dunder(value, "__get__", args, loc, state, frame)
+        return got if got is not None else value
 
     def run_accessor(self: Machine, instance: InstanceV, accessor: str, args: list[Val], loc: Loc,
                      state: State, frame: Frame) -> bool:

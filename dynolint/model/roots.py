@@ -12,7 +12,7 @@ from dynolint.phase1.prefilter import CONTEXT_PARAMS, EVENT_PARAMS, ROUTE_METHOD
 from dynolint.model.ddb_operations import OPERATIONS
 from dynolint.model.values import (
     UNKNOWN_CREDS, ArithV, AttrV, ClassV, ClientV, ContextV, EventV, ExtV, FuncV, InstanceV, Loc, OpaqueV,
-    ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
+    DictV, ParamV, ResourceV, SeqV, SessionV, SubV, TableV, Val, alts, const_str,
 )
 from dynolint.model.decorators import PROJECT_CALLABLE
 from dynolint.model.event_fields import annotation_name as _annotation_name, framework_object
@@ -309,8 +309,9 @@ def typed_by_use(recv: Val, name: str, args: list[Val], kwargs: dict[str, Val],
     base = recv
     while isinstance(base, AttrV):
         base = base.base
-    if not isinstance(base, ParamV):
-        return None
+    unseen = type(base) is SubV and name in ("client", "resource") and _unseen_entry(base)
+    if not isinstance(base, ParamV) and not unseen:  # (``cache[key][0].resource("dynamodb")``: a session
+        return None  # kept in a cache that holds nothing where the analysis looked)
     op = OPERATIONS.get(name)
     if op is not None and op.access in ("read", "write") and any(p in kwargs for p in op.item_params):
         if "TableName" in kwargs:
@@ -337,3 +338,12 @@ def graphql_resolver(function: ir.Function) -> bool:
                and decorator.func.attr == "resolver"
                and any(name in ("field_name", "type_name") for name, _ in decorator.kwargs)
                for decorator in function.decorators)
+
+
+def _unseen_entry(value: SubV, depth: int = 0) -> bool:
+    """Is ``value`` an entry of a container whose contents the analysis does not know (an empty
+    dict: nothing was stored in it where the code looked it up)?"""
+    base = value.base
+    while type(base) is SubV and depth < 4:
+        base, depth = base.base, depth + 1
+    return type(base) is DictV and not base.items and not base.spreads

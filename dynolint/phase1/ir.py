@@ -21,7 +21,7 @@ from dynolint.phase1.ir_expr import (  # re-exported: ir.Name, ir.Call and the r
     Name as Name, Const as Const, Attr as Attr, Sub as Sub, Call as Call, DictE as DictE, SeqE as SeqE,
     Starred as Starred, FStr as FStr, Formatted as Formatted, BinOp as BinOp, UnaryOp as UnaryOp, BoolOp as BoolOp,
     Compare as Compare, IfExp as IfExp, Comp as Comp, Lambda as Lambda, Param as Param, NamedExpr as NamedExpr,
-    ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target,
+    ImportE as ImportE, Yield as Yield, Opaque as Opaque, Expr as Expr, Target as Target, SliceFrom as SliceFrom,
     pickle_as_fields as pickle_as_fields, as_filter as as_filter, filter_as_comp as filter_as_comp,
     pairs_as_dict_comp as pairs_as_dict_comp,
 )

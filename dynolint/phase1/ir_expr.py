@@ -18,7 +18,15 @@ class Name:
 
 @dataclass(slots=True, unsafe_hash=True)
 class Const:
-    value: str | int | float | bool | bytes | None
+    value: str | int | float | bool | bytes | SliceFrom | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceFrom:
+    """The index of ``s[start:]`` (a constant start, no stop or step): what follows the first
+    ``start`` characters of a string, as ``removeprefix`` gives it (model/key_parts.py)."""
+
+    start: int
 
 
 @dataclass(slots=True, unsafe_hash=True)

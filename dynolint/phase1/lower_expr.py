@@ -111,6 +111,8 @@ class ExpressionLowerer:
         base = self.expr(node.value)
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             index = self.expr(node.slice[0].slice.value)
+        elif len(node.slice) == 1 and (start := _start_only(node.slice[0].slice)) is not None:
+            return ir.Sub(base, ir.Const(ir.SliceFrom(start)), self.site(node), True)
         else:
             deps: list[ir.Expr] = []
             for element in node.slice:
@@ -341,3 +343,11 @@ def no_return(annotation: cst.Annotation | None) -> bool:
     name = node.value.strip("\"'") if isinstance(node, cst.SimpleString) else \
         node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
     return name.rsplit(".", 1)[-1] in ("NoReturn", "Never")
+
+
+def _start_only(part: cst.BaseSlice) -> int | None:
+    """``n`` of a slice ``[n:]`` (a small non-negative literal, no stop, no step)."""
+    if isinstance(part, cst.Slice) and part.upper is None and part.step is None \
+            and isinstance(part.lower, cst.Integer) and part.lower.value.isdigit() and len(part.lower.value) < 4:
+        return int(part.lower.value)
+    return None
