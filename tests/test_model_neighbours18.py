@@ -187,3 +187,181 @@ def test_a_table_of_a_session_from_a_cache_seen_empty_is_a_table(tmp_path: Path,
 def test_a_cache_entrys_other_service_is_not_dynamodb(tmp_path: Path) -> None:
     source = SESSIONS.replace("{LOOKUP}", "[tenant][0]").replace("{MAKE}", 'resource("s3").Bucket("t")')
     assert codes(tmp_path, {"app.py": source}) == []
+
+
+# -- dependency-injection containers -------------------------------------------------------------
+PROVIDERS = '''import boto3
+from dependency_injector import containers, providers
+
+class Reader:
+    def __init__(self, table):
+        self.table = table
+
+    def level(self, sku):
+        return self.table.get_item(Key={"sku": sku})["Item"]
+
+class Writer:
+    def __init__(self, table, audit=None):
+        self.table = table
+
+    def store(self, sku, n):
+        self.table.put_item(Item={"sku": sku, "n": n})
+
+def make_table(name):
+    return boto3.resource("dynamodb").Table(name)
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration()
+    table = providers.{KIND}(make_table, {NAME})
+    reader = providers.Factory(Reader, table=table)
+    writer = providers.Factory(Writer, table=table)
+
+container = Container()
+
+def handler(event, context):
+    sku = event["sku"]
+    level = {GET_READER}.level(sku)
+    {GET_WRITER}.store(sku, level["n"] + 1)
+'''
+
+
+@pytest.mark.parametrize("kind", ["Singleton", "Factory", "ThreadSafeSingleton"])
+@pytest.mark.parametrize("name", ['"stock"', "config.stock_table", "config.tables.stock"])
+@pytest.mark.parametrize("get_reader, get_writer", [("container.reader()", "container.writer()"),
+                                                    ("Container.reader()", "Container.writer(audit=None)")])
+def test_what_a_provider_gives_is_what_it_provides(tmp_path: Path, kind: str, name: str, get_reader: str,
+                                                   get_writer: str) -> None:
+    source = PROVIDERS.replace("{KIND}", kind).replace("{NAME}", name).replace("{GET_READER}", get_reader) \
+        .replace("{GET_WRITER}", get_writer)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "self.table.put_item"), "DYN102")]
+
+
+def test_providers_of_two_tables_give_two_tables(tmp_path: Path) -> None:
+    source = PROVIDERS.replace("{KIND}", "Singleton").replace("{NAME}", '"stock"') \
+        .replace("{GET_READER}", "container.reader()").replace("{GET_WRITER}", "container.writer()") \
+        .replace('writer = providers.Factory(Writer, table=table)',
+                 'writer = providers.Factory(Writer, table=providers.Singleton(make_table, "history"))')
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+def test_a_provider_handed_on_is_called_where_it_is_called(tmp_path: Path) -> None:
+    source = PROVIDERS.replace("{KIND}", "Singleton").replace("{NAME}", '"stock"') \
+        .replace("{GET_READER}", "container.reader()").replace("{GET_WRITER}", "container.writer_factory()()") \
+        .replace('writer = providers.Factory(Writer, table=table)',
+                 'writer = providers.Factory(Writer, table=table)\n    '
+                 'writer_factory = providers.Object(writer.provider)')
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "self.table.put_item"), "DYN102")]
+
+
+REGISTRY = '''import boto3
+import punq
+
+class Store:
+    def __init__(self, table=None):
+        self.table = table or boto3.resource("dynamodb").Table("t")
+
+    def get(self, k):
+        return self.table.get_item(Key={"pk": k})["Item"]
+
+    def put(self, k, n):
+        self.table.put_item(Item={"pk": k, "n": n})
+
+def made():
+    return Store(boto3.resource("dynamodb").Table("t"))
+
+c = punq.Container()
+{REGISTER}
+
+def handler(event, context):
+    store = c.resolve(Store)
+    item = store.get(event["k"])
+    {WRITER}.put(event["k"], item["n"] + 1)
+'''
+
+
+@pytest.mark.parametrize("register, writer", [
+    ('c.register(Store, instance=made())', "c.resolve(Store)"),
+    ('c.register(Store, instance=made())', "store"),
+    ("c.register(Store, factory=made)", "store"),
+    ("c.register(Store)", "store"),
+])
+def test_what_a_registry_resolves_is_what_was_registered(tmp_path: Path, register: str, writer: str) -> None:
+    source = REGISTRY.replace("{REGISTER}", register).replace("{WRITER}", writer)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "self.table.put_item"), "DYN102")]
+
+
+def test_a_factory_registered_makes_a_new_object_each_time(tmp_path: Path) -> None:
+    """``register(Key, factory=f)`` makes one per ``resolve``: two objects, one table each, the same
+    table by name (a race all the same); an instance registered under another key is not resolved."""
+    source = REGISTRY.replace("{REGISTER}", 'c.register("other", instance=made())').replace("{WRITER}", "store")
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+# -- class decorators ------------------------------------------------------------------------------
+DECORATED = '''import boto3
+
+TABLE = boto3.resource("dynamodb").Table("t")
+KINDS = {}
+
+def kind(name):
+    def register(cls):
+        KINDS[name] = cls
+        return {RETURNS}
+    return register
+
+class Base:
+    def __init__(self, table):
+        self.table = table
+
+@kind("bump")
+class Bump(Base):
+    def apply(self, item):
+        self.table.put_item(Item={**item, "n": item["n"] + 1})
+
+def handler(event, context):
+    item = TABLE.get_item(Key={"pk": event["k"]})["Item"]
+    {DISPATCH}.apply(item)
+'''
+
+
+@pytest.mark.parametrize("returns", ["cls", "None"])
+@pytest.mark.parametrize("dispatch", ['KINDS["bump"](TABLE)', '{k: c(TABLE) for k, c in KINDS.items()}["bump"]',
+                                      'next(c for c in KINDS.values())(TABLE)'])
+def test_a_class_decorator_runs_where_the_class_is_defined(tmp_path: Path, returns: str, dispatch: str) -> None:
+    source = DECORATED.replace("{RETURNS}", returns).replace("{DISPATCH}", dispatch)
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", line_of(source, "self.table.put_item"), "DYN102")]
+
+
+def test_a_registry_key_no_class_was_registered_under_gives_none_of_them(tmp_path: Path) -> None:
+    source = DECORATED.replace("{RETURNS}", "cls").replace("{DISPATCH}", 'KINDS["reset"](TABLE)')
+    assert codes(tmp_path, {"app.py": source}) == []
+
+
+# -- a method's cache keys its instance --------------------------------------------------------------
+CACHED_METHOD = '''import boto3
+from cachetools import TTLCache, cached
+from cachetools.keys import hashkey
+
+_cache = TTLCache(maxsize=64, ttl=60)
+
+class Settings:
+    def __init__(self, tenant_id):
+        self.tenant_id = tenant_id
+        self.table = boto3.resource("dynamodb").Table("settings")
+
+    @cached(_cache, key={KEY})
+    def load(self):
+        return self.table.get_item(Key={"pk": f"TENANT#{self.tenant_id}"}).get("Item") or {}
+
+def handler(event, context):
+    tenant_id = event["requestContext"]["authorizer"]["claims"]["tenant_id"]
+    return Settings(tenant_id).load()
+'''
+
+
+@pytest.mark.parametrize("key, leaks", [("lambda self: hashkey(self.tenant_id)", False),
+                                        ('lambda self: hashkey("settings")', True)])
+def test_a_cached_methods_key_function_is_given_the_instance(tmp_path: Path, key: str, leaks: bool) -> None:
+    source = CACHED_METHOD.replace("{KEY}", key)
+    found = [code for _, _, code in codes(tmp_path, {"app.py": source}) if code == "DYN302"]
+    assert found == (["DYN302"] if leaks else [])

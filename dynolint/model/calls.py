@@ -18,7 +18,7 @@ from dynolint.model.library import CONSTRUCTORS, ELEMENT_ADDERS, ENTERS, REQUEST
 from dynolint.model.library_web import BEFORE_REQUEST_HOOKS
 
 from dynolint.model.request_hooks import BLUEPRINT_REGISTRATIONS
-from dynolint.model import mappings
+from dynolint.model import di, mappings
 from dynolint.model.strings import format_parts, join_parts, template_parts
 from dynolint.model.unseen import opaque_work, overridden, stamp
 from dynolint.model.verdicts import returned_options, won_on_each
@@ -128,6 +128,8 @@ class CallsMixin(Mixin):
             return self.call_lambda(func, args, kwargs, state, frame)
         if type(func) is AttrV:
             return self.call_method(func.base, func.name, args, kwargs, spread_unknown, node, loc, state, frame)
+        if type(func) is CallV and di.provider(func):  # a dependency-injector provider called (model/di.py)
+            return di.provide(self, func, args, kwargs, node, loc, state, frame)
         if type(func) is CallV and func.recv is None and func.fn in TYPED_DICT_BASES and len(args) <= 1:
             return typed_dict(args, kwargs)  # ``Member = TypedDict("Member", {...})`` called
         if type(func) is EventV and not args and not kwargs:
@@ -266,8 +268,8 @@ class CallsMixin(Mixin):
                 if options is not None and (state.has_reads or any(facts.claims for _, facts in options)):
                     # (a claim won on one of its paths: ``if not claim(job): return`` holds it after)
                     result = self.note_verdict(result, options)
-        if self.cached_function(function, func.path):
-            self.cache_store(function, func, args, kwargs, result, callee, frame)
+        if self.cached_function(function, func.path):  # (a method's cache keys its instance too)
+            self.cache_store(function, func, args if self_val is None else [self_val, *args], kwargs, result, callee, frame)
         return result
 
     # -- methods of plain values ---------------------------------------------------------
@@ -277,6 +279,8 @@ class CallsMixin(Mixin):
             return self.enter(recv, node.func.value, frame)  # a library context manager entered by hand
         handled = mappings.method_call(self, recv, name, args, kwargs, loc, state, frame) \
             if name in mappings.CALLED_METHODS else None
+        if handled is None and name in di.REGISTRY_METHODS:
+            handled = di.registry_call(self, recv, name, args, kwargs, node, loc, state, frame)
         if handled is None:
             handled = self.domain_method(recv, name, args, kwargs, spread_unknown, node, loc, state, frame)
         if handled is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from dynolint.phase1 import ir
 from dynolint.model.mixin import Mixin
 from dynolint.model.records import TYPED_CONVERTERS
+from dynolint.model.containers import registry_entries
 from dynolint.model.values import (
     NONE, AttrV, CallV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, ParamV, SeqV, Val, alts, const_str,
 )
@@ -200,6 +201,7 @@ class ComprehensionsMixin(Mixin):
                 and all(_drops_empty(condition, target) or _names_only(condition, target) for condition in conditions)):
             return None
         mapping = self.peek(iterable.func.value, state, frame)
+        mapping = registry_entries(mapping) or mapping  # (a registry filled at import: what it holds)
         if type(mapping) is not DictV or mapping.spreads or not 0 < len(mapping.items) <= 16 \
                 or not all(type(k) is ConstV and isinstance(k.value, str) for k, _ in mapping.items):
             return None

@@ -16,7 +16,7 @@ from dynolint.phase1 import ir
 from dynolint.model.library import COUNTER_METHODS, COUNTERS, DICT_MAKERS, ITERATION, TAKE_ELEMENT
 from dynolint.model.literals import is_open_mapping, merge_dicts
 from dynolint.model.values import (
-    NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, InstanceV, SeqV, Val, alts, one_of,
+    NONE, UNKNOWN, CallV, ConstV, DictV, ElemV, EventV, InstanceV, OpaqueV, SeqV, Val, alts, one_of,
 )
 from dynolint.model.values_aws import ReadItemV
 from dynolint.model.mixin import Mixin
@@ -107,6 +107,25 @@ def plain_dicts(value: Val) -> list[DictV] | None:
     return found if found and len(found) == len(alts(value)) else None
 
 
+def filled_dicts(value: Val) -> list[DictV] | None:
+    """The alternatives of ``value`` when every one is a dict with no spread; or, for a
+    module-level dict that functions stored entries into (``ModuleState.global_since``: as the
+    module left it, what they stored, and a dict of those entries with an unknown rest), the
+    dict of those entries: a registry a decorator fills at import holds what it stored."""
+    registry = registry_entries(value)
+    return [registry] if registry is not None else plain_dicts(value)
+
+
+def registry_entries(value: Val) -> DictV | None:
+    """The entries functions stored into a module-level dict that the module made empty, as
+    function code sees it (:func:`filled_dicts`); None for any other value."""
+    filled = [alt for alt in alts(value) if type(alt) is DictV and alt.spreads == (UNKNOWN,)]
+    if len(filled) != 1 or not all(alt is filled[0] or type(alt) is DictV and not alt.items and not alt.spreads
+                                   or type(alt) is OpaqueV and alt.loc[1] == -3 for alt in alts(value)):
+        return None
+    return DictV(filled[0].items)
+
+
 LITERAL_KINDS = frozenset({"list", "tuple", "set"})  # SeqV kinds of a literal the code wrote (ir.SeqE)
 
 
@@ -188,11 +207,11 @@ class ContainersMixin(Mixin):
         if name == "new_child" and len(args) <= 1 and all(isinstance(alt, DictV) for alt in alts(recv)):
             # a ChainMap with a mapping in front of its own (the first to answer a lookup)
             return one_of(merge_dicts((alt, args[0] if args else DictV(()))) for alt in alts(recv))
+        if name in DICT_VIEWS and not args and (filled := filled_dicts(recv)) is not None:
+            return one_of(view(d, name) for d in filled)  # (of a registry functions filled: what they stored)
         dicts = plain_dicts(recv)
         if dicts is None:
             return None
-        if name in DICT_VIEWS and not args:
-            return one_of(view(d, name) for d in dicts)
         if name == "setdefault" and args and isinstance(receiver, ir.Name) and receiver.id in state.env:
             default = args[1] if len(args) > 1 else NONE
             found = [exact_entry(d, args[0]) for d in dicts]

@@ -55,6 +55,21 @@ class DecoratorsMixin(Mixin):
                 current = result
         return current
 
+    def decorate_class(self: Machine, value: ClassV, klass: ir.Class, state: State, frame: Frame) -> Val:
+        """The class just defined after its decorators of the project, applied bottom-up (a
+        registry filled by a decorator: ``@repository("DOC")`` storing the class under its
+        name); the class itself unless a decorator returns a class."""
+        current: Val = value
+        for decorator in reversed(klass.decorators):
+            applied = self.eval(decorator, state, frame)
+            if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
+                continue
+            call = ir.Call(decorator, (), (), klass.site)
+            result = self.apply(applied, [current], {}, (), call, (frame.path, klass.site), state, frame)
+            if alts(result) and all(type(a) is ClassV for a in alts(result)):
+                current = result
+        return current
+
     def decorated(self: Machine, path: str, function: ir.Function) -> Val | None:
         """What a module-level function's name is bound to, when decorators of the project
         replaced it by a wrapper (None otherwise)."""

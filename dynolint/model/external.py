@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from dynolint.phase1 import ir
 from dynolint.model.containers import dict_keys
-from dynolint.model import apps
+from dynolint.model import apps, di
 from dynolint.model.authz import VERIFIED
 from dynolint.model.file_sinks import FUNCTIONS as FILE_FUNCTIONS
 from dynolint.model.values import (
@@ -246,6 +246,8 @@ class ExternalMixin(Mixin):
         if path in ("print", "logging.info", "logging.debug", "logging.warning", "logging.error",
                     "isinstance", "hasattr", "issubclass", "callable", "setattr", "delattr"):
             return NONE
+        if (registry := di.made_registry(self, path, loc, frame)) is not None:  # ``punq.Container()``
+            return registry
         result = CallV(path, None, tuple(args), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
         if path in APP_STATE:  # a web application: what it keeps (model/apps.py)
             apps.made(self, path, result, kwargs, node, loc, state, frame)

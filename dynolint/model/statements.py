@@ -136,6 +136,9 @@ class StatementsMixin(Mixin):
         if type(stmt) is ir.DefStmt:
             if stmt.is_class:
                 state.env[stmt.name] = ClassV(frame.path, stmt.qualname)
+                klass = self.project.classes.get((frame.path, stmt.qualname))
+                if klass is not None and klass.decorators and (frame.is_module or frame.function is not None):
+                    state.env[stmt.name] = self.decorate_class(ClassV(frame.path, stmt.qualname), klass, state, frame)
             elif frame.function is not None:
                 state.env[stmt.name] = FuncV(frame.path, stmt.qualname, self.capture(state, frame))
             else:
