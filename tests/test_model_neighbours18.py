@@ -365,3 +365,36 @@ def test_a_cached_methods_key_function_is_given_the_instance(tmp_path: Path, key
     source = CACHED_METHOD.replace("{KEY}", key)
     found = [code for _, _, code in codes(tmp_path, {"app.py": source}) if code == "DYN302"]
     assert found == (["DYN302"] if leaks else [])
+
+
+# -- what an authorizer answers --------------------------------------------------------------------
+AUTHORIZER = '''import jwt
+
+def handler(event, context):
+    {TAKE}
+    return {ANSWER}
+'''
+
+
+@pytest.mark.parametrize("take", [
+    'tenant = jwt.decode(event["authorizationToken"], options={"verify_signature": False})["tenant_id"]',
+    'arn = event["methodArn"]\n    tenant = event["headers"]["x-tenant-id"]',
+])
+@pytest.mark.parametrize("answer", [
+    '{"principalId": "u", "policyDocument": {}, "context": {"tenantId": tenant}}',
+    '{"isAuthorized": True, "context": {"tenant": tenant, "plan": "pro"}}',
+])
+def test_an_authorizer_passing_on_an_untrusted_tenant_id_is_dyn204(tmp_path: Path, take: str, answer: str) -> None:
+    source = AUTHORIZER.replace("{TAKE}", take).replace("{ANSWER}", answer)
+    found = codes(tmp_path, {"app.py": source})
+    assert found == [("app.py", line_of(source, "tenant = "), "DYN204")]
+
+
+@pytest.mark.parametrize("answer", [
+    '{"principalId": tenant, "policyDocument": {}}',  # (names the caller, passes no tenant on)
+    '{"principalId": "u", "policyDocument": {}, "context": {"plan": "pro"}}',
+])
+def test_an_authorizer_passing_no_tenant_id_on_is_not(tmp_path: Path, answer: str) -> None:
+    source = AUTHORIZER.replace("{TAKE}", 'tenant = jwt.decode(event["authorizationToken"], '
+                                          'options={"verify_signature": False})["tenant_id"]').replace("{ANSWER}", answer)
+    assert codes(tmp_path, {"app.py": source}) == []

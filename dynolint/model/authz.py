@@ -33,7 +33,7 @@ from dynolint.model.event_fields import (
 from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    NONE, ClaimsV, ClassV, ConstV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
+    NONE, ClaimsV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
 )
 
 if TYPE_CHECKING:
@@ -310,6 +310,17 @@ class AuthzMixin(Mixin):
             if value not in root.tenant_sources:
                 root.tenant_sources.append(value)
         return value
+
+    def authorizer_context(self: Machine, returns: list[Val], loc: Loc, frame: Frame) -> None:
+        """An API Gateway Lambda authorizer's answer: the tenant ids it puts in its ``context``
+        are what every function behind it takes as verified (``requestContext.authorizer``), so
+        they scope access there (DYN204 asks where the authorizer took them)."""
+        for value in returns:
+            for alt in alts(value):
+                if type(alt) is DictV:
+                    for key, entry in alt.items:
+                        if const_str(key) == "context":
+                            self.note_scoping(entry, loc, frame, kind="authorizer-context")
 
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``), or an object holding

@@ -315,6 +315,9 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
         if function.decorators:
             self.clear_per_invocation(function, stores)  # a library decorator's clearing (model/objects.py)
         self.roots[root].returns = frame.returns[:8]
+        if "authorizer" in self.roots[root].roles:
+            self.authorizer_context(frame.returns, (path, frame.return_sites[-1] if frame.return_sites else function.site),
+                                    frame)
 
     def unknown_result(self, args: list[Val]) -> Val:
         return OpaqueV(("", -1), tuple(args)) if args else UNKNOWN
