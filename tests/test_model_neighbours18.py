@@ -398,3 +398,57 @@ def test_an_authorizer_passing_no_tenant_id_on_is_not(tmp_path: Path, answer: st
     source = AUTHORIZER.replace("{TAKE}", 'tenant = jwt.decode(event["authorizationToken"], '
                                           'options={"verify_signature": False})["tenant_id"]').replace("{ANSWER}", answer)
     assert codes(tmp_path, {"app.py": source}) == []
+
+
+# -- a method's decorators of the project ------------------------------------------------------------
+METHOD_DECORATED = '''import functools
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table("t")
+
+{DECORATOR}
+
+class Counter:
+    def __init__(self, key):
+        self.key = key
+        self.item = TABLE.get_item(Key={"pk": key})["Item"]
+
+    {USE}
+    def bump(self):
+        self.item["n"] = self.item["n"] + 1
+
+def handler(event, context):
+    Counter(event["k"]).bump()
+'''
+SAVING = '''def saved(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        out = method(self, *args, **kwargs)
+        TABLE.put_item(Item=self.item)
+        return out
+    return wrapper
+
+def saved_by(kind):
+    def decorate(method):
+        def wrapper(self, *args):
+            method(self, *args)
+            TABLE.put_item(Item=self.item)
+        return wrapper
+    return decorate'''
+
+
+@pytest.mark.parametrize("use, saves_in", [("@saved", "out = method("), ('@saved_by("counter")', "method(self, *args)\n")])
+def test_a_methods_wrapper_runs_when_the_method_is_called(tmp_path: Path, use: str, saves_in: str) -> None:
+    source = METHOD_DECORATED.replace("{DECORATOR}", SAVING).replace("{USE}", use)
+    put = source.index("TABLE.put_item(Item=self.item)", source.index(saves_in))
+    assert codes(tmp_path, {"app.py": source}) == [("app.py", source[:put].count("\n") + 1, "DYN102")]
+
+
+@pytest.mark.parametrize("use", ["@staticmethod", "@functools.lru_cache(maxsize=None)", "@noted"])
+def test_a_decorator_that_makes_no_wrapper_leaves_the_method(tmp_path: Path, use: str) -> None:
+    """A library decorator, or one of the project's that returns the method itself, changes nothing
+    the model runs (the static method runs without an instance: nothing is written either way)."""
+    source = METHOD_DECORATED.replace("{DECORATOR}", SAVING + "\n\nNOTED = []\n\ndef noted(method):\n"
+                                                           "    NOTED.append(method)\n    return method") \
+        .replace("{USE}", use)
+    assert codes(tmp_path, {"app.py": source}) == []

@@ -151,12 +151,14 @@ class ClassesMixin(Mixin):
         """``instance.method`` as Python binds it: nothing for a static method, the class for
         a class method, the instance otherwise."""
         kind_of = self.method_kind(method)
+        wrapped = self.method_wrapper(method)
+        target = wrapped if wrapped is not None else method
         if kind_of == "static":
-            return method
+            return target
         if kind_of == "class":
             owner = getattr(instance, "cls", None)
-            return BoundV(owner if isinstance(owner, ClassV) else cls, method)
-        return BoundV(instance, method)
+            return BoundV(owner if isinstance(owner, ClassV) else cls, target)  # type: ignore[arg-type]
+        return BoundV(instance, target)  # type: ignore[arg-type]
 
     def class_attr(self: Machine, cls: ClassV, name: str, depth: int = 0) -> Val | None:
         env = self.class_env(cls)

@@ -55,6 +55,27 @@ class DecoratorsMixin(Mixin):
                 current = result
         return current
 
+    def method_wrapper(self: Machine, method: FuncV) -> Val | None:
+        """What the project decorators of a method made of it (``@records("trashed")`` returning a
+        wrapper that calls it and then records the activity), which the instance's attribute is;
+        None when they made nothing else (or it has none). Once per method, where its module's
+        names are: a decorator runs when the class body does."""
+        from dynolint.model.state import State as StateCls
+
+        key = (method.path, method.qualname)
+        if key in self.method_wrappers:
+            return self.method_wrappers[key]
+        self.method_wrappers[key] = None  # (while computed: a decorator that reads the method itself)
+        function = self.project.functions.get(key)
+        if function is None or not function.decorators or method.closure >= 0:
+            return None
+        frame = self.module_frame(method.path)
+        made = self.decorate(method, function, StateCls(dict(self.run_module(method.path))), frame)
+        found = made if made != method and alts(made) and all(isinstance(a, WRAPPER_CALLABLE) for a in alts(made)) \
+            else None
+        self.method_wrappers[key] = found
+        return found
+
     def decorate_class(self: Machine, value: ClassV, klass: ir.Class, state: State, frame: Frame) -> Val:
         """The class just defined after its decorators of the project, applied bottom-up (a
         registry filled by a decorator: ``@repository("DOC")`` storing the class under its

@@ -96,6 +96,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     modules_in_progress: set[str]
     partial_envs: dict[str, dict[str, Val]]  # a module body running: its names bound so far
     class_envs: dict[tuple[str, str], dict[str, Val]]
+    method_wrappers: dict[tuple[str, str], Val | None]  # a method -> the wrapper its decorators made of it
     subclass_index: dict[tuple[str, str], list[ClassV]]
     lambdas: dict[tuple[str, int], ir.Lambda]
     truthy_values: set[Val]  # values ``a or b`` whose ``b`` is always true
@@ -350,6 +351,7 @@ class Interpreter(Machine):
         self.modules_in_progress = set()
         self.partial_envs = {}
         self.class_envs = {}
+        self.method_wrappers = {}
         self.subclass_index = {}
         self.lambdas = {}
         self.truthy_values = set()
