@@ -33,7 +33,7 @@ from dynolint.model.event_fields import (
 from dynolint.model.library import DIGEST_COMPARES
 from dynolint.model.mixin import Mixin
 from dynolint.model.values import (
-    NONE, ClaimsV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, const_str,
+    NONE, ClaimsV, ClassV, ConstV, DictV, EventV, ExtV, FuncV, InstanceV, Loc, ModuleV, ParamV, TenantIdV, Val, alts, children, const_str,
 )
 
 if TYPE_CHECKING:
@@ -311,6 +311,20 @@ class AuthzMixin(Mixin):
                 root.tenant_sources.append(value)
         return value
 
+    def cached_tenants(self: Machine, value: Val) -> frozenset[TenantIdV]:
+        """The tenant ids the parts of ``value`` that are entries of module-level caches hold
+        (``_branding[workspace]`` inside the text rendered with it)."""
+        found: set[TenantIdV] = set()
+        stack, looked = [value], 0
+        while stack and looked < 256:
+            part = stack.pop()
+            looked += 1
+            if part in self.cached_entries:
+                found |= self.held_tenants(part)
+            else:
+                stack.extend(children(part))
+        return frozenset(found)
+
     def authorizer_context(self: Machine, returns: list[Val], loc: Loc, frame: Frame) -> None:
         """An API Gateway Lambda authorizer's answer: the tenant ids it puts in its ``context``
         are what every function behind it takes as verified (``requestContext.authorizer``), so
@@ -324,10 +338,15 @@ class AuthzMixin(Mixin):
 
     def note_obtained(self: Machine, value: Val, frame: Frame, loc: Loc) -> None:
         """A function that gets a tenant id back from a call (at ``loc``), or an object holding
-        one (a request context a helper builds from the event), has obtained it too: a tenant id
-        this root took, not another root's that the value kept in module state brings (a cache
-        filled for one tenant, read by a job that runs for none)."""
-        tenants = {tenant for tenant in self.held_tenants(value) if frame.root in self.taken_by.get(tenant, ())}
+        one (a request context a helper builds from the event), has obtained it too. Not from an
+        entry of a module-level cache another root filled (a cache filled for one tenant, read by
+        a job that runs for none): the tenant ids it holds are other invocations' unless this root
+        took them too. (A request's context another root set, a ContextVar the handler sets before
+        it dispatches, is this invocation's.)"""
+        tenants = self.held_tenants(value)
+        if tenants and self.cached_entries:
+            foreign = self.cached_tenants(value) - {tenant for tenant in tenants if frame.root in self.taken_by.get(tenant, ())}
+            tenants = tenants - foreign
         if not tenants:
             return
         info = self.frames[frame.info]

@@ -157,6 +157,7 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, 
     path_facts: frozenset[str]  # the authorization facts of the statement running
     source_facts: dict[Loc, frozenset[str]]  # tenant id sources: the facts where they are read
     taken_by: dict[TenantIdV, set[int]]  # tenant id sources: the roots that took them
+    cached_entries: set[Val]  # values function code stored into entries of module-level containers (caches)
     summaries: Summaries
 
     def guarded(self, path: str, what: str, run: Callable[..., object], *args: object) -> None:
@@ -407,6 +408,7 @@ class Interpreter(Machine):
         self.path_facts = frozenset()
         self.source_facts = {}
         self.taken_by = {}
+        self.cached_entries = set()
         self.summaries = Summaries(self)
 
 

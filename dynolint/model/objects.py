@@ -96,6 +96,8 @@ class ObjectsMixin(Mixin):
         if key is not None and kind in ("item", "method", "element") and (own_key or not isinstance(key, SeqV)):
             entries = self.global_entries.setdefault((module, name), [])
             self.summaries.footprint.wrote((GLOBAL_ENTRIES, (module, name)))
+            if kind != "element" and len(self.cached_entries) < 10_000:
+                self.cached_entries.update(alts(value))
             if len(entries) < 8 and (key, value) not in entries:
                 entries.append((key, value))
 
