@@ -452,3 +452,35 @@ def test_a_decorator_that_makes_no_wrapper_leaves_the_method(tmp_path: Path, use
                                                            "    NOTED.append(method)\n    return method") \
         .replace("{USE}", use)
     assert codes(tmp_path, {"app.py": source}) == []
+
+
+CONTEXT_SET = '''import contextvars
+import boto3
+
+DATA = boto3.resource("dynamodb").Table("data")
+_tenant = contextvars.ContextVar("tenant")
+_sessions = {}
+
+def handler(event, context):
+    tenant = event["requestContext"]["authorizer"]["claims"]["tenant_id"]
+    {CACHE}
+    token = _tenant.set(tenant)
+    try:
+        return route(event)
+    finally:
+        _tenant.reset(token)
+
+def route(event):
+    tenant = _tenant.get()
+    return DATA.get_item(Key={"pk": event["pathParameters"]["doc"], "owner": tenant})
+'''
+
+
+@pytest.mark.parametrize("cache", ["pass", '_sessions[tenant] = boto3.Session()'])
+def test_a_tenant_id_the_handler_set_for_the_request_is_the_routes_own(tmp_path: Path, cache: str) -> None:
+    """The route, a root of its own, reads the tenant id the handler set in a ContextVar for this
+    request (another root's write, but not a cache's entry): it is tenant-aware, and its key is
+    not the tenant's (the shared role reads any tenant's document)."""
+    source = CONTEXT_SET.replace("{CACHE}", cache)
+    found = codes(tmp_path, {"app.py": source})
+    assert ("app.py", line_of(source, "return DATA.get_item"), "DYN202") in found
