@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from dynolint.engine.worker_process import Worker
     from dynolint.findings import Finding
+    from dynolint.model.footprint import Footprint, RootKey
     from dynolint.phase1 import ir
 
 # a share smaller than this part of the code is not worth a process (forking, and returning the
@@ -62,7 +63,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    footprints: dict | None = None  # type: ignore[type-arg] - model.footprint's map, when recorded
+    footprints: dict[RootKey, Footprint] | None = None  # model.footprint's map, when recorded
 
 
 Build = Callable[[list["ir.FileSummary"], Outcome], object]  # a share -> its model (None: failed)
@@ -99,7 +100,7 @@ class Share:
 
     def _send(self, message: tuple[str, object]) -> None:
         assert self.worker is not None
-        self.worker.send(self.worker.bound, 0, message)
+        self.worker.send(self.worker.bound, 0, message)  # type: ignore[arg-type]  # (the function it was forked with)
 
     def _answer(self) -> tuple[bool, object]:
         """The worker's answer to its task; (False, why) when it died."""

@@ -92,7 +92,7 @@ def _option(value: Val) -> Val | None:
     while type(value) is AttrV:
         names.append(value.name)
         value = value.base
-    if not names or not provider(value) or DI_PROVIDERS[value.fn] != "unknown":  # type: ignore[union-attr]
+    if not names or type(value) is not CallV or not provider(value) or DI_PROVIDERS[value.fn] != "unknown":
         return None
     return EnvV(ConstV("_".join(reversed(names)).upper()), None)
 

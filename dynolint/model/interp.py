@@ -14,6 +14,7 @@ from typing import Callable
 
 from dynolint.phase1 import ir
 from dynolint.model.assign import AssignMixin
+from dynolint.model.subscripts import SubscriptsMixin
 from dynolint.model.in_place import InPlaceMixin
 from dynolint.model.authz import AuthzMixin
 from dynolint.model.aws import AwsMixin
@@ -62,7 +63,7 @@ MAX_DEPTH = 8  # calls deep (past it, only helpers that compute: model/depth.py)
 ROOT_BUDGET = 60_000
 
 
-class Machine(StatementsMixin, WithMixin, EvalMixin, AssignMixin, InPlaceMixin, ClassesMixin, HoldingMixin, PropertiesMixin, ObjectsMixin,
+class Machine(StatementsMixin, WithMixin, EvalMixin, SubscriptsMixin, AssignMixin, InPlaceMixin, ClassesMixin, HoldingMixin, PropertiesMixin, ObjectsMixin,
               RecordsMixin, ComprehensionsMixin, KeywordsMixin, ContainersMixin, LocksMixin, RootsMixin, InjectionMixin, CallsMixin, ExternalMixin,
               LibraryMixin, DecoratorsMixin, FilesMixin, DynamoMixin, PynamoMixin, AwsMixin, CdkMixin, AuthzMixin,
               ControlMixin, ModuleStateMixin, Mixin):

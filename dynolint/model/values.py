@@ -11,7 +11,10 @@ the leaves the rules care about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Union
+
+if TYPE_CHECKING:
+    from dynolint.phase1.ir_expr import SliceFrom
 
 # A location in the project: (posix path, site index in that file's summary).
 Loc = tuple[str, int]
@@ -33,7 +36,7 @@ UNKNOWN = UnknownV()
 
 @dataclass(slots=True, unsafe_hash=True)
 class ConstV(Val):
-    value: str | int | float | bool | bytes | None
+    value: str | int | float | bool | bytes | SliceFrom | None
 
 
 NONE = ConstV(None)
