@@ -83,13 +83,15 @@ def results(log: dict) -> list[dict]:
     return log["runs"][0]["results"]
 
 
+SARIF_SAMPLE = 60  # fixture projects under `make test` (each run, then validated twice); all under `make fuzz`
+
 @pytest.fixture(scope="module")
 def fixture_logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The SARIF of every fixture project (every fourth one under `make test`), dynolint run
     in the project's directory."""
     out = tmp_path_factory.mktemp("sarif")
     files = []
-    for case in sampled(CASES, every=4, at_most=90):
+    for case in sampled(CASES, every=4, at_most=SARIF_SAMPLE):
         status, text = run_in(case, "check", "--output-format", "sarif", ".")
         assert status in (0, 1), (case.name, text)
         target = out / f"{case.name}.sarif"
@@ -112,7 +114,7 @@ def broken_control(log: dict, directory: Path) -> Path:
 
 
 def test_every_fixture_log_matches_the_official_schema(fixture_logs: list[Path]) -> None:
-    assert len(fixture_logs) == len(sampled(CASES, every=4, at_most=90)) >= 50
+    assert len(fixture_logs) == len(sampled(CASES, every=4, at_most=SARIF_SAMPLE)) >= 40
     problems = {path.name: schema_errors(json.loads(path.read_text())) for path in fixture_logs}
     assert {name: errors for name, errors in problems.items() if errors} == {}
     assert sum(len(results(json.loads(p.read_text()))) for p in fixture_logs) >= 40
