@@ -295,13 +295,15 @@ def _analyse(sources: dict[str, bytes], infra_files: dict[str, bytes], config: C
 def _shares(summaries: list[ir.FileSummary], sources: dict[str, bytes], options: Options,
             pool: WorkerPool) -> list[list[ir.FileSummary]] | None:
     """Phase 2's shares (:mod:`dynolint.engine.shares`): one per CPU the run may use, for a whole
-    run that forks workers, over enough files to be worth it."""
+    run that forks workers, over enough files to be worth it. Not under a memory budget the user
+    gave (``--max-memory``): each share's process is held to the main process's part of it, so
+    shares could take more than the budget together; the default budget leaves room for them."""
     from dynolint.engine.cpus import cpus
     from dynolint.engine.pipeline import SERIAL_BELOW
     from dynolint.engine.shares import share_out
 
     analysed = [summary for summary in summaries if summary.error is None and summary.problem is None]
-    if options.focus is not None or not pool.forked or len(analysed) < SERIAL_BELOW:
+    if options.focus is not None or not pool.forked or len(analysed) < SERIAL_BELOW or options.max_memory is not None:
         return None
     count = min(options.jobs or len(cpus()), len(cpus()))
     return share_out(summaries, sources, count) if count > 1 else None

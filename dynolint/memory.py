@@ -12,7 +12,9 @@ happens to be running at the same moment (a loaded machine must not change the f
   part (it keeps the memory a large file took) is replaced before its next file.
 - the main process holds the other three parts: phase 2 (the program model) lives there.
   An analysis root that would start with the main process over its part is not analysed,
-  and the file it is in is reported.
+  and the file it is in is reported. When phase 2 is split into shares of import components
+  (:mod:`dynolint.engine.shares`, the default budget only), each share's process is held to
+  that part in the same way, so a root that fits in one process fits in its share.
 
 The default budget is 1,536 MB plus 512 MB per worker (2,560 MB on 2 CPUs): 512 MB for each
 worker and 1,536 MB for the main process, however many CPUs there are. Where memory cannot

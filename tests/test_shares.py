@@ -109,3 +109,21 @@ def test_a_share_whose_process_dies_is_analysed_here(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(shares.Share, "__init__", dying)
     assert _report(tmp_path, jobs=2) == whole
+
+
+@needs_two
+def test_no_shares_under_a_memory_budget_the_user_gave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--max-memory`` is for the whole run: phase 2 stays in one process (each share's would be
+    held to the main process's part, together more than the budget)."""
+    _monorepo(tmp_path, 12)
+    started: list[int] = []
+    real = shares.Share.__init__
+
+    def counting(self, summaries, build, rules):  # type: ignore[no-untyped-def]
+        started.append(len(summaries))
+        real(self, summaries, build, rules)
+
+    monkeypatch.setattr(shares.Share, "__init__", counting)
+    result = api.check_paths([tmp_path], _load_config(None, [tmp_path]),
+                             api.Options(jobs=2, use_cache=False, max_memory=4096))
+    assert not started and len(result.findings) == 12
