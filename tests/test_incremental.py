@@ -32,14 +32,16 @@ KEYS = '''def key_of(value):
 '''
 
 
-def _monorepo(root: Path, count: int) -> None:
+def monorepo(root: Path, count: int, handler: str = RACY, keys: str = KEYS) -> None:
+    """``count`` sub-projects under ``root/services``, each a package of its own whose handler
+    (``handler``, formatted with its package's name) imports its key helper (``keys``)."""
     (root / "pyproject.toml").write_text("[project]\nname = 'mono'\n")
     for number in range(count):
         package = root / "services" / f"svc{number}" / f"pkg{number}"
         package.mkdir(parents=True)
         (package / "__init__.py").write_text("")
-        (package / "handler.py").write_text(RACY.format(pkg=f"pkg{number}"))
-        (package / "keys.py").write_text(KEYS.format(pkg=f"pkg{number}"))
+        (package / "handler.py").write_text(handler.format(pkg=f"pkg{number}"))
+        (package / "keys.py").write_text(keys.format(pkg=f"pkg{number}"))
 
 
 def _check(root: Path, use_cache: bool) -> list[tuple[str, str, int, str]]:
@@ -80,7 +82,7 @@ def test_cdk_code_makes_one_component() -> None:
 
 
 def test_touching_one_file_reanalyses_its_component_only(tmp_path: Path, analysed: list[list[str]]) -> None:
-    _monorepo(tmp_path, 4)
+    monorepo(tmp_path, 4)
     cold = _check(tmp_path, use_cache=True)
     assert len([f for f in cold if f[0] in ("DYN101", "DYN102")]) == 4
     assert len(analysed) == 1 and len(analysed[0]) == 12
@@ -96,7 +98,7 @@ def test_touching_one_file_reanalyses_its_component_only(tmp_path: Path, analyse
 
 
 def test_a_change_that_fixes_a_race_is_seen(tmp_path: Path) -> None:
-    _monorepo(tmp_path, 3)
+    monorepo(tmp_path, 3)
     before = _check(tmp_path, use_cache=True)
     handler = tmp_path / "services" / "svc1" / "pkg1" / "handler.py"
     handler.write_text(handler.read_text().replace('TABLE.put_item(Item=item)',
@@ -107,7 +109,7 @@ def test_a_change_that_fixes_a_race_is_seen(tmp_path: Path) -> None:
 
 
 def test_a_broken_template_is_reported_on_warm_runs(tmp_path: Path) -> None:
-    _monorepo(tmp_path, 2)
+    monorepo(tmp_path, 2)
     (tmp_path / "template.yaml").write_text("Resources: [unclosed\n")
     cold = _check(tmp_path, use_cache=True)
     assert any(f[1].endswith("template.yaml") for f in cold)
@@ -146,7 +148,7 @@ def test_a_run_reporting_on_some_files_analyses_only_their_components(tmp_path: 
                                                                         analysed: list[list[str]]) -> None:
     """``check --project . PATHS`` (the pre-commit hook) needs only the components of PATHS: it
     reports what the whole run reports for them, and leaves the whole-run cache alone."""
-    _monorepo(tmp_path, 4)
+    monorepo(tmp_path, 4)
     full = _reported(tmp_path, None)
     assert len(analysed) == 1 and len(analysed[0]) == 12
     shutil.rmtree(tmp_path / ".dynolint_cache")
@@ -164,7 +166,7 @@ def test_a_run_reporting_on_some_files_analyses_only_their_components(tmp_path: 
 
 def test_a_run_reporting_on_a_file_outside_the_python_sources_analyses_everything(
         tmp_path: Path, analysed: list[list[str]]) -> None:
-    _monorepo(tmp_path, 2)
+    monorepo(tmp_path, 2)
     (tmp_path / "template.yaml").write_text("Resources: {}\n")
     shown = _reported(tmp_path, frozenset({"template.yaml", "elsewhere/x.py"}))
     assert shown == [] and len(analysed) == 1 and len(analysed[0]) == 6

@@ -13,6 +13,7 @@ from dynolint.cli import _load_config
 from dynolint.engine import shares
 from dynolint.engine.cpus import cpus
 from dynolint.phase1 import ir
+from tests.test_incremental import monorepo
 
 RACY = '''import boto3
 
@@ -57,16 +58,6 @@ def test_one_share_when_the_code_does_not_split_into_worthwhile_shares(sizes: li
     assert shares.share_out(summaries, sources, 1) == [summaries]
 
 
-def _monorepo(root: Path, count: int) -> None:
-    (root / "pyproject.toml").write_text("[project]\nname = 'mono'\n")
-    for number in range(count):
-        package = root / "services" / f"svc{number}" / f"pkg{number}"
-        package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-        (package / "handler.py").write_text(RACY.format(pkg=f"pkg{number}"))
-        (package / "keys.py").write_text(KEYS.format(pkg=f"pkg{number}"))
-
-
 def _report(root: Path, jobs: int) -> list[tuple[object, ...]]:
     result = api.check_paths([root], _load_config(None, [root]), api.Options(jobs=jobs, use_cache=False))
     assert not result.errors
@@ -74,20 +65,26 @@ def _report(root: Path, jobs: int) -> list[tuple[object, ...]]:
             for f in result.findings]
 
 
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the shares started in processes of their own."""
+    sizes: list[int] = []
+    real = shares.Share.__init__
+
+    def counting(self, summaries, build, rules):  # type: ignore[no-untyped-def]
+        sizes.append(len(summaries))
+        real(self, summaries, build, rules)
+
+    monkeypatch.setattr(shares.Share, "__init__", counting)
+    return sizes
+
+
 needs_two = pytest.mark.skipif(len(cpus()) < 2 or not hasattr(os, "fork"), reason="shares need two CPUs and fork")
 
 
 @needs_two
-def test_a_run_in_shares_reports_what_one_model_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _monorepo(tmp_path, 12)
-    started: list[int] = []
-    real = shares.Share.__init__
-
-    def counting(self, summaries, build, rules):  # type: ignore[no-untyped-def]
-        started.append(len(summaries))
-        real(self, summaries, build, rules)
-
-    monkeypatch.setattr(shares.Share, "__init__", counting)
+def test_a_run_in_shares_reports_what_one_model_reports(tmp_path: Path, started: list[int]) -> None:
+    monorepo(tmp_path, 12, RACY, KEYS)
     whole = _report(tmp_path, jobs=1)
     assert not started
     assert _report(tmp_path, jobs=2) == whole
@@ -97,7 +94,7 @@ def test_a_run_in_shares_reports_what_one_model_reports(tmp_path: Path, monkeypa
 
 @needs_two
 def test_a_share_whose_process_dies_is_analysed_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _monorepo(tmp_path, 12)
+    monorepo(tmp_path, 12, RACY, KEYS)
     whole = _report(tmp_path, jobs=1)
     real = shares.Share.__init__
 
@@ -112,18 +109,10 @@ def test_a_share_whose_process_dies_is_analysed_here(tmp_path: Path, monkeypatch
 
 
 @needs_two
-def test_no_shares_under_a_memory_budget_the_user_gave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_shares_under_a_memory_budget_the_user_gave(tmp_path: Path, started: list[int]) -> None:
     """``--max-memory`` is for the whole run: phase 2 stays in one process (each share's would be
     held to the main process's part, together more than the budget)."""
-    _monorepo(tmp_path, 12)
-    started: list[int] = []
-    real = shares.Share.__init__
-
-    def counting(self, summaries, build, rules):  # type: ignore[no-untyped-def]
-        started.append(len(summaries))
-        real(self, summaries, build, rules)
-
-    monkeypatch.setattr(shares.Share, "__init__", counting)
+    monorepo(tmp_path, 12, RACY, KEYS)
     result = api.check_paths([tmp_path], _load_config(None, [tmp_path]),
                              api.Options(jobs=2, use_cache=False, max_memory=4096))
     assert not started and len(result.findings) == 12
