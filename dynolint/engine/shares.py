@@ -72,7 +72,7 @@ Rules = Callable[[object, Outcome], None]  # a model -> its findings, into the o
 
 class Share:
     """A share analysed in a forked process: built as soon as it is started, its rules run
-    once :meth:`finish` sends the positions of its files."""
+    once :meth:`send_positions` gives it the positions of its files."""
 
     def __init__(self, summaries: list[ir.FileSummary], build: Build, rules: Rules) -> None:
         from dynolint.engine.worker_process import Worker
