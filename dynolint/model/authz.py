@@ -301,7 +301,6 @@ class AuthzMixin(Mixin):
         known = self.source_facts.get(loc)
         self.summaries.effect()
         self.source_facts[loc] = self.path_facts if known is None else known & self.path_facts
-        self.taken_by.setdefault(value, set()).add(frame.root)
         if not quiet:
             info = self.frames[frame.info]
             if value not in info.tenant_sources:
@@ -341,18 +340,17 @@ class AuthzMixin(Mixin):
         one (a request context a helper builds from the event), has obtained it too. Not from an
         entry of a module-level cache another root filled (a cache filled for one tenant, read by
         a job that runs for none): the tenant ids it holds are other invocations' unless this root
-        took them too. (A request's context another root set, a ContextVar the handler sets before
+        has them already. (A request's context another root set, a ContextVar the handler sets before
         it dispatches, is this invocation's.)"""
         tenants = self.held_tenants(value)
+        root = self.roots[frame.root]
         if tenants and self.cached_entries:
-            foreign = self.cached_tenants(value) - {tenant for tenant in tenants if frame.root in self.taken_by.get(tenant, ())}
-            tenants = tenants - foreign
+            tenants = tenants - (self.cached_tenants(value) - set(root.tenant_sources))
         if not tenants:
             return
         info = self.frames[frame.info]
         if is_tenant_id(value) and loc not in info.tenant_calls:
             info.tenant_calls += (loc,)
-        root = self.roots[frame.root]
         for tenant in sorted(tenants, key=lambda t: t.loc):
             if tenant not in info.tenant_sources:
                 info.tenant_sources += (tenant,)

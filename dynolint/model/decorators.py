@@ -47,13 +47,19 @@ class DecoratorsMixin(Mixin):
                 current = PartialV(ExtV(next(a.path for a in alts(applied) if isinstance(a, ExtV)) + GOT),
                                    (current,), ())
                 continue
-            if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
-                continue
-            call = ir.Call(decorator, (), (), function.site)
-            result = self.apply(applied, [current], {}, (), call, (frame.path, function.site), state, frame)
-            if any(isinstance(a, WRAPPER_CALLABLE) for a in alts(result)):
+            result = self.apply_decorator(decorator, applied, current, function.site, state, frame)
+            if result is not None and any(isinstance(a, WRAPPER_CALLABLE) for a in alts(result)):
                 current = result
         return current
+
+    def apply_decorator(self: Machine, decorator: ir.Expr, applied: Val, value: Val, site: int, state: State,
+                        frame: Frame) -> Val | None:
+        """What the decorator ``applied`` (the value of ``decorator``) makes of ``value`` when it
+        is the project's (a function, a class, a closure a factory returned); None otherwise."""
+        if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
+            return None
+        call = ir.Call(decorator, (), (), site)
+        return self.apply(applied, [value], {}, (), call, (frame.path, site), state, frame)
 
     def method_wrapper(self: Machine, method: FuncV) -> Val | None:
         """What the project decorators of a method made of it (``@records("trashed")`` returning a
@@ -82,12 +88,8 @@ class DecoratorsMixin(Mixin):
         name); the class itself unless a decorator returns a class."""
         current: Val = value
         for decorator in reversed(klass.decorators):
-            applied = self.eval(decorator, state, frame)
-            if not any(isinstance(a, PROJECT_CALLABLE) for a in alts(applied)):
-                continue
-            call = ir.Call(decorator, (), (), klass.site)
-            result = self.apply(applied, [current], {}, (), call, (frame.path, klass.site), state, frame)
-            if alts(result) and all(type(a) is ClassV for a in alts(result)):
+            result = self.apply_decorator(decorator, self.eval(decorator, state, frame), current, klass.site, state, frame)
+            if result is not None and alts(result) and all(type(a) is ClassV for a in alts(result)):
                 current = result
         return current
 

@@ -157,7 +157,6 @@ class Machine(StatementsMixin, WithMixin, EvalMixin, SubscriptsMixin, AssignMixi
     cut_short: list[tuple[str, str]]  # (path, message): roots the statement budget stopped (warnings)
     path_facts: frozenset[str]  # the authorization facts of the statement running
     source_facts: dict[Loc, frozenset[str]]  # tenant id sources: the facts where they are read
-    taken_by: dict[TenantIdV, set[int]]  # tenant id sources: the roots that took them
     cached_entries: set[Val]  # values function code stored into entries of module-level containers (caches)
     summaries: Summaries
 
@@ -408,7 +407,6 @@ class Interpreter(Machine):
         self.cut_short = []
         self.path_facts = frozenset()
         self.source_facts = {}
-        self.taken_by = {}
         self.cached_entries = set()
         self.summaries = Summaries(self)
 

@@ -69,11 +69,11 @@ def prefix_put_back(parts: tuple[Val, ...], canon: Callable[[Val], Val]) -> tupl
     for part in parts:
         rest = after_prefix(part) if out and type(out[-1]) is ConstV and isinstance(out[-1].value, str) else None
         if rest is not None:
-            whole, text, up_to = rest
+            whole, cut, up_to = rest
             head = const_str(out[-1]) or ""
-            if isinstance(text, int):  # ``"WS#" + pk[3:]``: the prefix's last characters are what was cut
-                text = head[-text:] if len(head) >= text else "\0"
-            if head.endswith(text):
+            # (``"WS#" + pk[3:]``: the prefix's last characters are what was cut)
+            text = cut if isinstance(cut, str) else head[-cut:] if len(head) >= cut else None
+            if text is not None and head.endswith(text):
                 kept = head[:-len(text)]
                 if up_to:  # the word before the separator is the value's own: back to the separator before it
                     kept = kept[:kept.rfind(text) + len(text)] if text in kept else ""

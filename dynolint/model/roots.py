@@ -340,10 +340,12 @@ def graphql_resolver(function: ir.Function) -> bool:
                for decorator in function.decorators)
 
 
-def _unseen_entry(value: SubV, depth: int = 0) -> bool:
+def _unseen_entry(value: SubV) -> bool:
     """Is ``value`` an entry of a container whose contents the analysis does not know (an empty
     dict: nothing was stored in it where the code looked it up)?"""
     base = value.base
-    while type(base) is SubV and depth < 4:
-        base, depth = base.base, depth + 1
+    for _ in range(4):
+        if type(base) is not SubV:
+            break
+        base = base.base
     return type(base) is DictV and not base.items and not base.spreads
